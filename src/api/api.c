@@ -1,0 +1,223 @@
+/*
+ * api.c - the route table and the checks every request passes before its handler:
+ * route and method, CSRF, session, roles, body.
+ */
+#include "api/api.h"
+
+#include "crypto/random.h"
+#include "http/cookie.h"
+#include "http/json.h"
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define ANY 0u
+#define ADMIN ROLE_ADMIN
+
+/* The one table: method, pattern, handler, roles allowed, flags. */
+static const struct api_route routes[] = {
+    {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC},
+    {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC},
+    {API_POST, "/api/v1/session", api_session_create, ANY,
+     API_R_PUBLIC | API_R_SLOW | API_R_JSON},
+    {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC},
+    {API_GET, "/api/v1/me", api_me, ANY, 0},
+    {API_GET, "/api/v1/users", api_users_list, ADMIN, 0},
+    {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_SLOW | API_R_JSON},
+    {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_SLOW | API_R_JSON},
+};
+
+const struct api_route *api_routes(size_t *count)
+{
+    *count = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}
+
+void api_env_init(struct api_env *env, struct store *st, const struct config *cfg)
+{
+    memset(env, 0, sizeof(*env));
+    env->st = st;
+    env->cfg = cfg;
+    env->pw.ops = cfg->argon2_ops;
+    env->pw.mem = cfg->argon2_mem;
+    env->policy.idle = cfg->session_idle;
+    env->policy.lifetime = cfg->session_lifetime;
+    env->policy.max_failures = cfg->login_max_failures;
+    env->policy.window = cfg->login_window;
+    env->policy.pw = env->pw;
+}
+
+static const char *method_name(unsigned m)
+{
+    switch (m) {
+    case API_GET:
+        return "GET";
+    case API_POST:
+        return "POST";
+    case API_PUT:
+        return "PUT";
+    case API_PATCH:
+        return "PATCH";
+    case API_DELETE:
+        return "DELETE";
+    default:
+        return "";
+    }
+}
+
+/* Find the route; on failure set 404 or 405 (with Allow). */
+static const struct api_route *match(struct api_req *req, struct api_resp *resp)
+{
+    unsigned allowed = 0;
+    enum api_method m = req->method == API_HEAD ? API_GET : req->method;
+
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!http_route_match(routes[i].pattern, req->path, &req->params))
+            continue;
+        if (routes[i].methods & m)
+            return &routes[i];
+        allowed |= routes[i].methods;
+        resp->route = routes[i].pattern;
+    }
+    if (allowed == 0) {
+        api_error(resp, 404, "not_found", "no such resource");
+        return NULL;
+    }
+    resp->allow[0] = '\0';
+    for (unsigned bit = API_GET; bit <= API_DELETE; bit <<= 1) {
+        if (!(allowed & bit))
+            continue;
+        if (resp->allow[0] != '\0')
+            str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
+                     ", ");
+        str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
+                 method_name(bit));
+        if (bit == API_GET)
+            str_copy(resp->allow + strlen(resp->allow),
+                     sizeof(resp->allow) - strlen(resp->allow), ", HEAD");
+    }
+    api_error(resp, 405, "method_not_allowed", "method not allowed here");
+    return NULL;
+}
+
+static bool unsafe(enum api_method m)
+{
+    return m == API_POST || m == API_PUT || m == API_PATCH || m == API_DELETE;
+}
+
+/*
+ * CSRF: unsafe requests must carry "X-Requested-With: dissent" (a header no form or simple
+ * cross-site request can set) and, when the browser sends Origin, come from our own origin.
+ */
+static bool csrf_ok(const struct api_env *env, const struct api_req *req)
+{
+    char own[600];
+
+    if (req->requested_with == NULL || strcasecmp(req->requested_with, "dissent") != 0)
+        return false;
+    if (req->origin == NULL)
+        return true;
+    if (env->cfg->origin[0] != '\0')
+        return strcmp(req->origin, env->cfg->origin) == 0;
+    if (req->host == NULL)
+        return false;
+    snprintf(own, sizeof(own), "%s://%s", env->cfg->behind_tls ? "https" : "http", req->host);
+    return strcmp(req->origin, own) == 0;
+}
+
+/* Look up the session from the cookie; leaves req->authed false when there is none. */
+static int authenticate(struct api_env *env, struct api_req *req)
+{
+    int rc;
+
+    if (req->cookie == NULL ||
+        http_cookie_get(req->cookie, HTTP_SESSION_COOKIE, req->token, sizeof(req->token)) != 0)
+        return 0;
+    rc = session_lookup(env->st, &env->policy, req->token, req->now, &req->session, &req->user);
+    if (rc == 0)
+        req->authed = true;
+    return rc == ERR_UNAUTH ? 0 : rc;
+}
+
+static int parse_body(struct api_req *req, struct api_resp *resp)
+{
+    char msg[128];
+
+    if (req->body_len == 0) {
+        api_error(resp, 400, "malformed_json", "a JSON object body is required");
+        return ERR_INVALID;
+    }
+    if (!http_json_is_json_type(req->content_type)) {
+        api_error(resp, 415, "unsupported_media_type", "Content-Type must be application/json");
+        return ERR_INVALID;
+    }
+    if (http_json_parse(req->body, req->body_len, &req->json, msg, sizeof(msg)) != 0) {
+        api_error(resp, 400, "malformed_json", "%s", msg);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const struct api_route *r;
+    int rc;
+
+    resp->route = "-";
+    resp->status = 500;
+    if ((r = match(req, resp)) == NULL)
+        return API_DONE;
+    req->route = r;
+    resp->route = r->pattern;
+
+    if (unsafe(req->method) && !csrf_ok(env, req)) {
+        api_error(resp, 403, "csrf",
+                  "cross-site request refused: send X-Requested-With: dissent from our origin");
+        return API_DONE;
+    }
+    if ((rc = authenticate(env, req)) != 0) {
+        api_error_rc(resp, rc, "the session store is unavailable");
+        return API_DONE;
+    }
+    if (!(r->flags & API_R_PUBLIC)) {
+        if (!req->authed) {
+            api_error(resp, 401, "unauthorized", "sign in first");
+            return API_DONE;
+        }
+        if (r->roles != ANY && (req->user.roles & r->roles) == 0) {
+            api_error(resp, 403, "forbidden", "your role does not allow this");
+            return API_DONE;
+        }
+    }
+    if ((r->flags & API_R_JSON) && parse_body(req, resp) != 0)
+        return API_DONE;
+    if (!(r->flags & API_R_JSON) && req->body_len > 0) {
+        api_error(resp, 400, "unexpected_body", "this request takes no body");
+        return API_DONE;
+    }
+    if (r->flags & API_R_SLOW)
+        return API_SLOW;
+    r->handler(env, req, resp);
+    return API_DONE;
+}
+
+void api_run(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    req->route->handler(env, req, resp);
+}
+
+void api_req_release(struct api_req *req)
+{
+    json_decref(req->json);
+    req->json = NULL;
+    wipe(req->token, sizeof(req->token));
+}
+
+void api_resp_release(struct api_resp *resp)
+{
+    json_decref(resp->body);
+    resp->body = NULL;
+}

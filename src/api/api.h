@@ -1,0 +1,171 @@
+/*
+ * api.h - the JSON API: one route table, authorization, handlers, errors.
+ *
+ * The HTTP layer turns each request into a struct api_req, calls api_prepare() on its event-loop
+ * thread and, when that answers API_SLOW, calls api_run() on a pool thread (with the pool thread's
+ * own environment); then it renders the struct api_resp. Only api/ knows HTTP status codes.
+ *
+ * Every route declares the roles it needs in the one table in api.c; api_prepare() enforces it,
+ * together with the session, the CSRF rule and body parsing, before any handler runs.
+ */
+#ifndef DISSENT_API_API_H
+#define DISSENT_API_API_H
+
+#include "core/session.h"
+#include "core/user.h"
+#include "http/route.h"
+#include "store/store.h"
+#include "util/config.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum api_method {
+    API_GET = 1 << 0,
+    API_POST = 1 << 1,
+    API_PUT = 1 << 2,
+    API_PATCH = 1 << 3,
+    API_DELETE = 1 << 4,
+    API_HEAD = 1 << 5,
+    API_OPTIONS = 1 << 6,
+};
+
+/* Per-thread context: every event-loop and pool thread has its own. */
+struct api_env {
+    struct store *st;              /* this thread's database connection */
+    const struct config *cfg;      /* shared, read-only */
+    struct session_policy policy;  /* from cfg */
+    struct pw_params pw;           /* from cfg */
+};
+
+struct api_route;
+
+/* One request, as the HTTP layer saw it. Strings are owned by the HTTP layer and stay valid
+ * until the response is sent. */
+struct api_req {
+    enum api_method method;        /* HEAD is matched as GET */
+    const char *method_name;       /* "GET", ... for the log */
+    const char *path;              /* the path without the query */
+    const char *query;             /* raw query string or NULL */
+    const char *body;              /* request body bytes (may be NULL when empty) */
+    size_t body_len;
+    const char *content_type;      /* header values, NULL when absent */
+    const char *cookie;
+    const char *requested_with;
+    const char *origin;
+    const char *host;
+    const char *if_match;
+    char addr[64];                 /* the peer address */
+    int64_t now;                   /* unix seconds at arrival */
+
+    /* Filled by api_prepare(). */
+    const struct api_route *route; /* matched route */
+    struct route_params params;    /* captured path parameters */
+    bool authed;                   /* a live session was found */
+    struct session session;        /* that session */
+    struct user user;              /* its account */
+    char token[SESSION_TOKEN_LEN + 1]; /* the cookie's token (for logout) */
+    json_t *json;                  /* the parsed body object, or NULL */
+};
+
+#define API_HEADER_MAX 320
+
+/* One response. The HTTP layer renders it and then calls api_resp_release(). */
+struct api_resp {
+    int status;                        /* HTTP status */
+    json_t *body;                      /* owned; NULL means no body (204) */
+    const char *route;                 /* matched pattern for the log, "-" when none */
+    char set_cookie[API_HEADER_MAX];   /* Set-Cookie value or "" */
+    char allow[64];                    /* Allow value for 405, or "" */
+    char location[API_HEADER_MAX];     /* Location value or "" */
+    char etag[32];                     /* ETag value or "" */
+    int64_t retry_after;               /* seconds for Retry-After, 0 for none */
+};
+
+enum api_next {
+    API_DONE = 0, /* the response is ready */
+    API_SLOW = 1, /* call api_run() on a pool thread, then render */
+};
+
+/** api_env_init() - fill @env for a thread owning @st. */
+void api_env_init(struct api_env *env, struct store *st, const struct config *cfg);
+
+/**
+ * api_prepare() - route, check CSRF, session and roles, parse the body; run the handler now
+ * unless the route is slow. Always leaves @resp consistent. Event-loop safe.
+ */
+enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/** api_run() - run the matched (slow) handler. Pool threads only. */
+void api_run(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/** api_req_release() - free what api_prepare() attached to @req. */
+void api_req_release(struct api_req *req);
+
+/** api_resp_release() - free the body. */
+void api_resp_release(struct api_resp *resp);
+
+/* ---- used by handlers (api/reply.c) ---- */
+
+/** api_error() - set an error response {"error":{"code","message"}}. */
+void api_error(struct api_resp *resp, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** api_error_field() - a 422 naming @field: {"error":{"code":"invalid_field","field",...}}. */
+void api_error_field(struct api_resp *resp, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** api_error_rc() - the response for a core/store error code, through the one mapping table. */
+void api_error_rc(struct api_resp *resp, int rc, const char *message);
+
+/** api_ok() - set @status with @body (reference stolen; may be NULL). */
+void api_ok(struct api_resp *resp, int status, json_t *body);
+
+/** api_user_json() - the public JSON form of an account (no password hash). */
+json_t *api_user_json(const struct user *u);
+
+/** api_iso_time() - "YYYY-MM-DDTHH:MM:SSZ" for unix seconds @t into @out (21 bytes). */
+void api_iso_time(char out[21], int64_t t);
+
+/**
+ * api_fields_allowed() - 0 when every key of @obj is in the NULL-terminated @allowed list;
+ * otherwise sets a 422 naming the first unknown key and returns ERR_INVALID.
+ */
+int api_fields_allowed(struct api_resp *resp, json_t *obj, const char *const *allowed);
+
+/**
+ * api_get_string() - the string field @key of @obj. Absent: *@out = NULL and 0 unless @required
+ * (then 422). Present but not a string, or longer than @max bytes: 422. Returns 0 or ERR_INVALID.
+ */
+int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool required, size_t max,
+                   const char **out);
+
+/* Handlers, one file per resource. */
+void api_health(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_session_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/* The route table, exposed for the authorization tests. */
+struct api_route {
+    unsigned methods;       /* exactly one enum api_method bit */
+    const char *pattern;    /* "/api/v1/users/{username}" */
+    void (*handler)(struct api_env *env, struct api_req *req, struct api_resp *resp);
+    unsigned roles;         /* enum role bits allowed; 0 = any signed-in user */
+    unsigned flags;         /* API_R_* */
+};
+
+#define API_R_PUBLIC 1u /* no session needed */
+#define API_R_SLOW 2u   /* runs on the pool (password hashing) */
+#define API_R_JSON 4u   /* takes a JSON object body */
+
+/** api_routes() - the table and its length. */
+const struct api_route *api_routes(size_t *count);
+
+#endif

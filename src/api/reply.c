@@ -1,0 +1,151 @@
+/*
+ * reply.c - building responses: the one table from error codes to HTTP statuses, and the JSON
+ * helpers every handler shares.
+ */
+#include "api/api.h"
+
+#include "util/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* The one mapping from project error codes to HTTP. */
+static const struct {
+    int rc;
+    int status;
+    const char *code;
+} err_map[] = {
+    {ERR_INVALID, 422, "invalid_field"},
+    {ERR_NOT_FOUND, 404, "not_found"},
+    {ERR_EXISTS, 409, "exists"},
+    {ERR_CONFLICT, 412, "version_mismatch"},
+    {ERR_FORBIDDEN, 403, "forbidden"},
+    {ERR_UNAUTH, 401, "unauthorized"},
+    {ERR_TOO_LARGE, 413, "too_large"},
+    {ERR_STATE, 409, "wrong_state"},
+    {ERR_RATE, 429, "rate_limited"},
+    {ERR_BUSY, 503, "busy"},
+    {ERR_DB, 503, "database_unavailable"},
+};
+
+static void set_error(struct api_resp *resp, int status, const char *code, const char *field,
+                      const char *msg)
+{
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+
+    if (e != NULL && field != NULL)
+        json_object_set_new(e, "field", json_string(field));
+    json_decref(resp->body);
+    resp->body = e ? json_pack("{s:o}", "error", e) : NULL;
+    resp->status = status;
+}
+
+void api_error(struct api_resp *resp, int status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    set_error(resp, status, code, NULL, msg);
+}
+
+void api_error_field(struct api_resp *resp, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    set_error(resp, 422, "invalid_field", field, msg);
+}
+
+void api_error_rc(struct api_resp *resp, int rc, const char *message)
+{
+    for (size_t i = 0; i < sizeof(err_map) / sizeof(err_map[0]); i++) {
+        if (err_map[i].rc == rc) {
+            set_error(resp, err_map[i].status, err_map[i].code, NULL,
+                      message ? message : err_str(rc));
+            return;
+        }
+    }
+    set_error(resp, 500, "internal", NULL, "internal error");
+}
+
+void api_ok(struct api_resp *resp, int status, json_t *body)
+{
+    json_decref(resp->body);
+    resp->status = status;
+    resp->body = body;
+}
+
+void api_iso_time(char out[21], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *api_user_json(const struct user *u)
+{
+    char created[21];
+    json_t *roles = json_array(), *o;
+
+    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+        if (u->roles & bit)
+            json_array_append_new(roles, json_string(user_role_name(bit)));
+    api_iso_time(created, u->created_at);
+    o = json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:s}", "username", u->username, "display_name",
+                  u->display_name, "email", u->email, "roles", roles, "disabled", u->disabled,
+                  "version", (json_int_t)u->version, "created_at", created);
+    return o;
+}
+
+int api_fields_allowed(struct api_resp *resp, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a != NULL; a++)
+            if (strcmp(*a, key) == 0)
+                ok = true;
+        if (!ok) {
+            api_error_field(resp, key, "unknown field");
+            return ERR_INVALID;
+        }
+    }
+    return 0;
+}
+
+int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool required, size_t max,
+                   const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (v == NULL) {
+        if (!required)
+            return 0;
+        api_error_field(resp, key, "%s is required", key);
+        return ERR_INVALID;
+    }
+    if (!json_is_string(v)) {
+        api_error_field(resp, key, "%s must be a string", key);
+        return ERR_INVALID;
+    }
+    if (json_string_length(v) > max) {
+        api_error_field(resp, key, "%s is longer than %zu bytes", key, max);
+        return ERR_INVALID;
+    }
+    *out = json_string_value(v);
+    return 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * users.c - account administration: GET|POST /api/v1/users, PATCH /api/v1/users/{username}.
+ * Admin only (enforced by the route table).
+ */
+#include "api/api.h"
+
+#include "crypto/random.h"
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USERS_PAGE_DEFAULT 50
+#define USERS_PAGE_MAX 200
+
+void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char after[USERNAME_MAX + 1] = "", lim[16];
+    int64_t limit = USERS_PAGE_DEFAULT;
+    struct user *users = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int rc;
+
+    rc = http_query_get(req->query, "after", after, sizeof(after));
+    if (rc != 0 && rc != ERR_NOT_FOUND) {
+        api_error_field(resp, "after", "after must be a username");
+        return;
+    }
+    rc = http_query_get(req->query, "limit", lim, sizeof(lim));
+    if (rc == 0 && str_parse_i64(lim, 1, USERS_PAGE_MAX, &limit) != 0)
+        rc = ERR_INVALID;
+    if (rc != 0 && rc != ERR_NOT_FOUND) {
+        api_error_field(resp, "limit", "limit must be 1 to %d", USERS_PAGE_MAX);
+        return;
+    }
+    if ((rc = store_user_list(env->st, after, (int)limit, &users, &n)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, api_user_json(&users[i]));
+    api_ok(resp, 200,
+           json_pack("{s:o, s:o}", "users", arr, "next",
+                     n == (size_t)limit ? json_string(users[n - 1].username) : json_null()));
+    free(users);
+}
+
+/* The "roles" array into a bit set; 422 on anything else. */
+static int roles_from_json(struct api_resp *resp, json_t *v, unsigned *out)
+{
+    size_t i;
+    json_t *item;
+
+    *out = 0;
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > ROLE_COUNT)
+        goto bad;
+    json_array_foreach(v, i, item)
+    {
+        unsigned bit = 0;
+        if (!json_is_string(item) || user_roles_parse(json_string_value(item), &bit) != 0 ||
+            (*out & bit) != 0 || (bit & (bit - 1)) != 0)
+            goto bad;
+        *out |= bit;
+    }
+    return 0;
+bad:
+    api_error_field(resp, "roles",
+                    "roles must be a non-empty array of distinct names among staff, officer, "
+                    "principal, auditor, admin");
+    return ERR_INVALID;
+}
+
+static int optional_texts(struct api_resp *resp, json_t *body, const char **display,
+                          const char **email)
+{
+    if (api_get_string(resp, body, "display_name", false, DISPLAY_NAME_MAX, display) != 0 ||
+        api_get_string(resp, body, "email", false, EMAIL_MAX, email) != 0)
+        return ERR_INVALID;
+    if (*display && !user_display_name_valid(*display)) {
+        api_error_field(resp, "display_name", "display_name must be one line of text");
+        return ERR_INVALID;
+    }
+    if (*email && !user_email_valid(*email)) {
+        api_error_field(resp, "email", "email is not a valid address");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int password_field(struct api_resp *resp, json_t *body, bool required, const char **pw)
+{
+    if (api_get_string(resp, body, "password", required, 1024, pw) != 0)
+        return ERR_INVALID;
+    if (*pw && !user_password_valid(*pw, strlen(*pw))) {
+        api_error_field(resp, "password", "password must be 8 to 1024 bytes");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"username", "roles", "display_name", "email", "password",
+                                         NULL};
+    const char *username, *display, *email, *pw;
+    unsigned roles;
+    struct user u;
+    int rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &username) != 0)
+        return;
+    if (!user_username_valid(username)) {
+        api_error_field(resp, "username", "username must be 1-64 characters of a-z 0-9 . _ -");
+        return;
+    }
+    if (json_object_get(req->json, "roles") == NULL) {
+        api_error_field(resp, "roles", "roles is required");
+        return;
+    }
+    if (roles_from_json(resp, json_object_get(req->json, "roles"), &roles) != 0 ||
+        optional_texts(resp, req->json, &display, &email) != 0 ||
+        password_field(resp, req->json, true, &pw) != 0)
+        return;
+    rc = user_create(env->st, &env->pw, username, roles, display ? display : "",
+                     email ? email : "", pw, strlen(pw), req->now, &u, NULL, 0);
+    if (rc == ERR_EXISTS) {
+        api_error(resp, 409, "exists", "that username is taken");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    snprintf(resp->location, sizeof(resp->location), "/api/v1/users/%s", u.username);
+    snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
+    api_ok(resp, 201, api_user_json(&u));
+}
+
+/* If-Match: "N" or N. Returns 1 when absent, 0 when parsed into *v, -1 when malformed. */
+static int if_match_version(const char *h, int64_t *v)
+{
+    char buf[32];
+    size_t n;
+
+    if (h == NULL)
+        return 1;
+    n = strlen(h);
+    if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
+        if (n - 2 >= sizeof(buf))
+            return -1;
+        memcpy(buf, h + 1, n - 2);
+        buf[n - 2] = '\0';
+    } else if (str_copy(buf, sizeof(buf), h) != 0) {
+        return -1;
+    }
+    return str_parse_i64(buf, 1, INT64_MAX, v) == 0 ? 0 : -1;
+}
+
+void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"roles", "display_name", "email", "disabled",
+                                         "password", NULL};
+    const char *name = http_route_param(&req->params, "username");
+    const char *display, *email, *pw;
+    json_t *roles_v, *disabled_v;
+    bool end_sessions = false;
+    int64_t want = 0;
+    struct user u;
+    int m, rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        optional_texts(resp, req->json, &display, &email) != 0 ||
+        password_field(resp, req->json, false, &pw) != 0)
+        return;
+    m = if_match_version(req->if_match, &want);
+    if (m < 0) {
+        api_error(resp, 400, "bad_if_match", "If-Match must be the version number");
+        return;
+    }
+    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &u) : ERR_NOT_FOUND;
+    if (rc != 0) {
+        api_error_rc(resp, rc, rc == ERR_NOT_FOUND ? "no such user" : NULL);
+        return;
+    }
+    if (m == 0 && want != u.version) {
+        api_error(resp, 412, "version_mismatch", "the account changed: current version is %lld",
+                  (long long)u.version);
+        return;
+    }
+    if ((roles_v = json_object_get(req->json, "roles")) != NULL) {
+        unsigned roles;
+        if (roles_from_json(resp, roles_v, &roles) != 0)
+            return;
+        if (u.id == req->user.id && !(roles & ROLE_ADMIN)) {
+            api_error_field(resp, "roles", "you cannot remove your own admin role");
+            return;
+        }
+        u.roles = roles;
+    }
+    if ((disabled_v = json_object_get(req->json, "disabled")) != NULL) {
+        if (!json_is_boolean(disabled_v)) {
+            api_error_field(resp, "disabled", "disabled must be true or false");
+            return;
+        }
+        if (json_is_true(disabled_v) && u.id == req->user.id) {
+            api_error_field(resp, "disabled", "you cannot disable your own account");
+            return;
+        }
+        if (json_is_true(disabled_v) && !u.disabled)
+            end_sessions = true;
+        u.disabled = json_is_true(disabled_v);
+    }
+    if (display)
+        str_copy(u.display_name, sizeof(u.display_name), display);
+    if (email)
+        str_copy(u.email, sizeof(u.email), email);
+    if (pw) {
+        if ((rc = user_set_password(&u, &env->pw, pw, strlen(pw))) != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        end_sessions = true;
+    }
+    u.updated_at = req->now;
+    rc = store_user_update(env->st, &u);
+    if (rc == 0 && end_sessions)
+        rc = store_session_delete_user(env->st, u.id);
+    wipe(u.pwhash, sizeof(u.pwhash));
+    if (rc == ERR_CONFLICT) {
+        api_error(resp, 412, "version_mismatch", "the account changed meanwhile; reload it");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
+    api_ok(resp, 200, api_user_json(&u));
+}

@@ -1,0 +1,31 @@
+/*
+ * cmd.h - the subcommands of the one `dissent` binary, one file each, and what they share.
+ *
+ * Each cmd_*() takes the arguments after its own name (argv[0] is the subcommand name) and
+ * returns the process exit status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef DISSENT_CMD_CMD_H
+#define DISSENT_CMD_CMD_H
+
+#include "store/store.h"
+#include "util/config.h"
+
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+
+/**
+ * cmd_config_load() - defaults, then --config FILE if @path is not NULL. Prints errors.
+ * Returns 0 or -1.
+ */
+int cmd_config_load(struct config *cfg, const char *path);
+
+/**
+ * cmd_store_open() - create the data directory (mode 0700) if missing and open its database.
+ * Prints errors. Returns 0 or -1; the caller closes *@st with store_close().
+ */
+int cmd_store_open(const struct config *cfg, struct store **st);
+
+/** cmd_store_uri() - the store URI for @cfg into @out. */
+void cmd_store_uri(const struct config *cfg, char *out, size_t len);
+
+#endif

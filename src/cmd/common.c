@@ -1,0 +1,48 @@
+#include "cmd/cmd.h"
+
+#include "util/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cmd_config_load(struct config *cfg, const char *path)
+{
+    char err[512] = "";
+
+    config_defaults(cfg);
+    if (path != NULL && config_load_file(cfg, path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: config: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+void cmd_store_uri(const struct config *cfg, char *out, size_t len)
+{
+    snprintf(out, len, "%s", cfg->data_dir);
+}
+
+int cmd_store_open(const struct config *cfg, struct store **st)
+{
+    char err[512] = "", uri[1100];
+    struct stat sb;
+
+    *st = NULL;
+    if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "dissent: cannot create data directory %s: %s\n", cfg->data_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(cfg->data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "dissent: %s is not a directory\n", cfg->data_dir);
+        return -1;
+    }
+    cmd_store_uri(cfg, uri, sizeof(uri));
+    if (store_open(uri, st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * serve.c - `dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--workers N]`.
+ */
+#include "cmd/cmd.h"
+
+#include "core/user.h"
+#include "crypto/random.h"
+#include "http/server.h"
+#include "util/log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] "
+                    "[--workers N]\n");
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
+        {"data", required_argument, NULL, 'd'},   {"workers", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *listen = NULL, *data = NULL, *workers = NULL;
+    struct config cfg;
+    struct store *st = NULL;
+    struct pw_params pp;
+    char admin_pw[32], err[256] = "", uri[1100];
+    bool created = false;
+    int c, rc;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'w':
+            workers = optarg;
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            usage();
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage();
+        return 2;
+    }
+    if (cmd_config_load(&cfg, config_path) != 0)
+        return 1;
+    if ((listen && config_set(&cfg, "server", "listen", listen, err, sizeof(err)) != 0) ||
+        (data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
+        (workers && config_set(&cfg, "server", "workers", workers, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "dissent: %s\n", err);
+        return 2;
+    }
+    log_set_level((enum log_level)cfg.log_level);
+    if (cmd_store_open(&cfg, &st) != 0)
+        return 1;
+    pp.ops = cfg.argon2_ops;
+    pp.mem = cfg.argon2_mem;
+    rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
+    store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "dissent: cannot create the first admin account\n");
+        return 1;
+    }
+    if (created) {
+        printf("First start: created the account \"admin\".\n"
+               "  username: admin\n"
+               "  password: %s\n"
+               "This password is shown once. Sign in at http://%s:%d/ (or POST /api/v1/session)\n"
+               "and change it.\n",
+               admin_pw, cfg.listen_host, cfg.listen_port);
+        fflush(stdout);
+    }
+    wipe(admin_pw, sizeof(admin_pw));
+    cmd_store_uri(&cfg, uri, sizeof(uri));
+    return server_run(&cfg, uri) == 0 ? 0 : 1;
+}

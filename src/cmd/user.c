@@ -1,0 +1,246 @@
+/*
+ * user.c - `dissent user add|list|disable`, working on the database directly.
+ *
+ *   dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME] [--email E]
+ *                    --password-stdin [--data DIR] [--config FILE]
+ *   dissent user list [--data DIR] [--config FILE]
+ *   dissent user disable USERNAME [--data DIR] [--config FILE]
+ */
+#include "cmd/cmd.h"
+
+#include "core/user.h"
+#include "crypto/password.h"
+#include "crypto/random.h"
+#include "util/err.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME]\n"
+            "                        [--email E] --password-stdin [--data DIR] [--config FILE]\n"
+            "       dissent user list [--data DIR] [--config FILE]\n"
+            "       dissent user disable USERNAME [--data DIR] [--config FILE]\n"
+            "roles: staff, officer, principal, auditor, admin\n");
+}
+
+/* Read a password from stdin: everything up to EOF or the first newline. */
+static int read_password(char *buf, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    int ch;
+
+    while ((ch = getchar()) != EOF && ch != '\n') {
+        if (n + 1 >= cap)
+            return ERR_TOO_LARGE;
+        buf[n++] = (char)ch;
+    }
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    *len = n;
+    return 0;
+}
+
+struct user_opts {
+    const char *config, *data, *roles, *display_name, *email;
+    bool password_stdin;
+};
+
+static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"data", required_argument, NULL, 'd'},
+                                         {"role", required_argument, NULL, 'r'},
+                                         {"roles", required_argument, NULL, 'r'},
+                                         {"display-name", required_argument, NULL, 'n'},
+                                         {"email", required_argument, NULL, 'e'},
+                                         {"password-stdin", no_argument, NULL, 'p'},
+                                         {NULL, 0, NULL, 0}};
+    char err[256] = "";
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'd':
+            o->data = optarg;
+            break;
+        case 'r':
+            o->roles = optarg;
+            break;
+        case 'n':
+            o->display_name = optarg;
+            break;
+        case 'e':
+            o->email = optarg;
+            break;
+        case 'p':
+            o->password_stdin = true;
+            break;
+        default:
+            return -1;
+        }
+    }
+    if (cmd_config_load(cfg, o->config) != 0)
+        return -1;
+    if (o->data && config_set(cfg, "server", "data", o->data, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int user_add(int argc, char **argv)
+{
+    struct user_opts o;
+    struct config cfg;
+    struct store *st = NULL;
+    struct pw_params pp;
+    struct user u;
+    char pw[PASSWORD_MAX_LEN + 2], err[256] = "";
+    size_t pwlen = 0;
+    unsigned roles = 0;
+    const char *name;
+    int rc = 1;
+
+    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
+        usage();
+        return 2;
+    }
+    name = argv[optind];
+    if (o.roles == NULL || user_roles_parse(o.roles, &roles) != 0) {
+        fprintf(stderr, "dissent: --role needs a comma-separated list of staff, officer, "
+                        "principal, auditor, admin\n");
+        return 2;
+    }
+    if (!o.password_stdin) {
+        fprintf(stderr, "dissent: --password-stdin is required (the password is read from "
+                        "standard input, never from the command line)\n");
+        return 2;
+    }
+    if (read_password(pw, sizeof(pw), &pwlen) != 0) {
+        fprintf(stderr, "dissent: password longer than %d bytes\n", PASSWORD_MAX_LEN);
+        goto out;
+    }
+    if (cmd_store_open(&cfg, &st) != 0)
+        goto out;
+    pp.ops = cfg.argon2_ops;
+    pp.mem = cfg.argon2_mem;
+    if (user_create(st, &pp, name, roles, o.display_name ? o.display_name : "",
+                    o.email ? o.email : "", pw, pwlen, time(NULL), &u, err,
+                    sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: cannot add user: %s\n", err[0] ? err : "database error");
+        goto out;
+    }
+    printf("added %s\n", u.username);
+    rc = 0;
+out:
+    wipe(pw, sizeof(pw));
+    store_close(st);
+    return rc;
+}
+
+static void print_roles(unsigned roles)
+{
+    bool first = true;
+
+    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1) {
+        if (roles & bit) {
+            printf("%s%s", first ? "" : ",", user_role_name(bit));
+            first = false;
+        }
+    }
+}
+
+static int user_list(int argc, char **argv)
+{
+    struct user_opts o;
+    struct config cfg;
+    struct store *st = NULL;
+    char after[USERNAME_MAX + 1] = "";
+    int rc = 1;
+
+    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc) {
+        usage();
+        return 2;
+    }
+    if (cmd_store_open(&cfg, &st) != 0)
+        return 1;
+    printf("%-24s %-32s %-10s %s\n", "USERNAME", "ROLES", "STATUS", "DISPLAY NAME");
+    for (;;) {
+        struct user *users = NULL;
+        size_t n = 0;
+        if (store_user_list(st, after, 200, &users, &n) != 0) {
+            fprintf(stderr, "dissent: cannot list users\n");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            printf("%-24s ", users[i].username);
+            print_roles(users[i].roles);
+            printf("%*s %-10s %s\n", 0, "", users[i].disabled ? "disabled" : "active",
+                   users[i].display_name);
+        }
+        if (n > 0)
+            memcpy(after, users[n - 1].username, sizeof(after));
+        free(users);
+        if (n < 200)
+            break;
+    }
+    rc = 0;
+out:
+    store_close(st);
+    return rc;
+}
+
+static int user_disable_cmd(int argc, char **argv)
+{
+    struct user_opts o;
+    struct config cfg;
+    struct store *st = NULL;
+    int rc;
+
+    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
+        usage();
+        return 2;
+    }
+    if (cmd_store_open(&cfg, &st) != 0)
+        return 1;
+    rc = user_disable(st, argv[optind], time(NULL));
+    store_close(st);
+    if (rc == ERR_NOT_FOUND) {
+        fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
+        return 1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "dissent: cannot disable %s\n", argv[optind]);
+        return 1;
+    }
+    printf("disabled %s\n", argv[optind]);
+    return 0;
+}
+
+int cmd_user(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    if (strcmp(argv[1], "add") == 0)
+        return user_add(argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0)
+        return user_list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "disable") == 0)
+        return user_disable_cmd(argc - 1, argv + 1);
+    usage();
+    return 2;
+}

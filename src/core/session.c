@@ -1,0 +1,147 @@
+#include "core/session.h"
+
+#include "core/ratelimit.h"
+#include "crypto/hash.h"
+#include "crypto/password.h"
+#include "crypto/random.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool session_expired(const struct session *s, const struct session_policy *p, int64_t now)
+{
+    return now - s->last_seen >= p->idle || now - s->created_at >= p->lifetime;
+}
+
+int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN])
+{
+    if (strlen(token) != SESSION_TOKEN_LEN)
+        return ERR_INVALID;
+    for (const char *c = token; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_'))
+            return ERR_INVALID;
+    hash_sha256(hash, token, SESSION_TOKEN_LEN);
+    return 0;
+}
+
+/* The larger of the two keys' waits, or 0. */
+static int throttled(struct store *st, const struct session_policy *p, const char *ukey,
+                     const char *akey, int64_t now, int64_t *retry_after)
+{
+    const char *keys[2] = {ukey, akey};
+    int rc;
+
+    *retry_after = 0;
+    for (int i = 0; i < 2; i++) {
+        int count = 0;
+        int64_t oldest = 0, wait;
+        if ((rc = store_login_failure_count(st, keys[i], now - p->window, &count, &oldest)) != 0)
+            return rc;
+        wait = ratelimit_retry_after(count, oldest, p->max_failures, p->window, now);
+        if (wait > *retry_after)
+            *retry_after = wait;
+    }
+    return 0;
+}
+
+int session_login(struct store *st, const struct session_policy *p, const char *username,
+                  const char *pw, size_t pwlen, const char *addr, int64_t now,
+                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after)
+{
+    char ukey[8 + USERNAME_MAX], akey[80];
+    uint8_t raw[32];
+    struct session s;
+    int rc;
+
+    memset(user, 0, sizeof(*user));
+    token[0] = '\0';
+    *retry_after = 0;
+    snprintf(ukey, sizeof(ukey), "u:%.64s", username);
+    snprintf(akey, sizeof(akey), "a:%.64s", addr);
+    if ((rc = throttled(st, p, ukey, akey, now, retry_after)) != 0)
+        return rc;
+    if (*retry_after > 0)
+        return ERR_RATE;
+
+    rc = store_user_get_by_name(st, username, user);
+    if (rc == ERR_NOT_FOUND) {
+        password_dummy_verify(p->pw.ops, p->pw.mem);
+        rc = ERR_UNAUTH;
+    } else if (rc == 0) {
+        rc = password_verify(user->pwhash, pw, pwlen);
+        if (rc == 0 && user->disabled)
+            rc = ERR_UNAUTH;
+    }
+    if (rc == ERR_UNAUTH) {
+        int r1 = store_login_failure_add(st, ukey, now);
+        int r2 = store_login_failure_add(st, akey, now);
+        memset(user, 0, sizeof(*user));
+        return (r1 != 0) ? r1 : (r2 != 0) ? r2 : ERR_UNAUTH;
+    }
+    if (rc != 0)
+        goto fail;
+
+    random_bytes(raw, sizeof(raw));
+    b64_encode(token, SESSION_TOKEN_LEN + 1, raw, sizeof(raw), true);
+    wipe(raw, sizeof(raw));
+    memset(&s, 0, sizeof(s));
+    hash_sha256(s.hash, token, SESSION_TOKEN_LEN);
+    s.user_id = user->id;
+    s.created_at = now;
+    s.last_seen = now;
+    if ((rc = store_session_create(st, &s)) != 0)
+        goto fail;
+    if ((rc = store_login_failure_clear(st, ukey)) != 0)
+        goto fail;
+    return 0;
+fail:
+    wipe(token, SESSION_TOKEN_LEN + 1);
+    memset(user, 0, sizeof(*user));
+    return rc;
+}
+
+int session_lookup(struct store *st, const struct session_policy *p, const char *token,
+                   int64_t now, struct session *s, struct user *user)
+{
+    uint8_t hash[SESSION_HASH_LEN];
+    int rc;
+
+    memset(user, 0, sizeof(*user));
+    if (session_token_hash(token, hash) != 0) {
+        memset(s, 0, sizeof(*s));
+        return ERR_UNAUTH;
+    }
+    rc = store_session_get(st, hash, s);
+    if (rc == ERR_NOT_FOUND)
+        return ERR_UNAUTH;
+    if (rc != 0)
+        return rc;
+    if (session_expired(s, p, now)) {
+        store_session_delete(st, hash);
+        return ERR_UNAUTH;
+    }
+    rc = store_user_get_by_id(st, s->user_id, user);
+    if (rc == ERR_NOT_FOUND || (rc == 0 && user->disabled)) {
+        memset(user, 0, sizeof(*user));
+        return ERR_UNAUTH;
+    }
+    if (rc != 0)
+        return rc;
+    if (now - s->last_seen >= SESSION_TOUCH_EVERY) {
+        if ((rc = store_session_touch(st, hash, now)) != 0)
+            return rc;
+        s->last_seen = now;
+    }
+    return 0;
+}
+
+int session_logout(struct store *st, const char *token)
+{
+    uint8_t hash[SESSION_HASH_LEN];
+
+    if (session_token_hash(token, hash) != 0)
+        return 0;
+    return store_session_delete(st, hash);
+}

@@ -1,0 +1,59 @@
+/*
+ * session.h - logging in, looking a session up, logging out.
+ *
+ * A session token is 32 random bytes, base64url (43 characters), handed to the client in a cookie;
+ * the store keeps only its SHA-256, so a stolen database holds no usable session.
+ * Sessions end after @idle seconds without use or @lifetime seconds after login, whichever first.
+ */
+#ifndef DISSENT_CORE_SESSION_H
+#define DISSENT_CORE_SESSION_H
+
+#include "core/user.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SESSION_TOKEN_LEN 43  /* characters, without NUL */
+#define SESSION_TOUCH_EVERY 60 /* seconds: last_seen is written at most this often */
+
+/* Everything session_login() and session_lookup() need from the configuration. */
+struct session_policy {
+    int idle;            /* seconds */
+    int lifetime;        /* seconds */
+    int max_failures;    /* failed logins per key within the window */
+    int window;          /* seconds */
+    struct pw_params pw; /* Argon2id cost, for the dummy verification */
+};
+
+/** session_expired() - true when @s is past its idle or absolute limit at @now. Pure. */
+bool session_expired(const struct session *s, const struct session_policy *p, int64_t now);
+
+/**
+ * session_login() - check a password and open a session. SLOW (Argon2id).
+ * @addr: the client's address, throttled like the username.
+ * @token: receives the new bearer token (SESSION_TOKEN_LEN + 1 bytes).
+ * @user: receives the account.
+ * @retry_after: set when ERR_RATE is returned.
+ * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all),
+ * ERR_RATE (throttled; nothing was checked), or a store error.
+ */
+int session_login(struct store *st, const struct session_policy *p, const char *username,
+                  const char *pw, size_t pwlen, const char *addr, int64_t now,
+                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after);
+
+/**
+ * session_lookup() - the live session for @token and its account.
+ * Returns 0, or ERR_UNAUTH when the token is malformed, unknown, expired (then deleted) or its
+ * account is disabled.
+ */
+int session_lookup(struct store *st, const struct session_policy *p, const char *token,
+                   int64_t now, struct session *s, struct user *user);
+
+/** session_logout() - delete the session for @token, if any. */
+int session_logout(struct store *st, const char *token);
+
+/** session_token_hash() - SHA-256 of a token string. ERR_INVALID if not a well-formed token. */
+int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN]);
+
+#endif

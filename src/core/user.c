@@ -1,0 +1,184 @@
+#include "core/user.h"
+
+#include "crypto/password.h"
+#include "crypto/random.h"
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <string.h>
+
+static const char *const role_names[ROLE_COUNT] = {"staff", "officer", "principal", "auditor",
+                                                    "admin"};
+
+const char *user_role_name(unsigned bit)
+{
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (bit == (1u << i))
+            return role_names[i];
+    return NULL;
+}
+
+int user_roles_parse(const char *csv, unsigned *out)
+{
+    unsigned roles = 0;
+    const char *p = csv;
+
+    *out = 0;
+    if (csv == NULL || *csv == '\0')
+        return ERR_INVALID;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        unsigned bit = 0;
+        for (int i = 0; i < ROLE_COUNT; i++)
+            if (strlen(role_names[i]) == n && memcmp(role_names[i], p, n) == 0)
+                bit = 1u << i;
+        if (bit == 0 || (roles & bit) != 0)
+            return ERR_INVALID;
+        roles |= bit;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+        if (*p == '\0')
+            return ERR_INVALID;
+    }
+    *out = roles;
+    return 0;
+}
+
+bool user_username_valid(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n < 1 || n > USERNAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return false;
+    }
+    return true;
+}
+
+bool user_display_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n > DISPLAY_NAME_MAX || !str_utf8_valid(s, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+bool user_email_valid(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at;
+
+    if (n == 0)
+        return true;
+    if (n > EMAIL_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return false;
+    at = strchr(s, '@');
+    return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+}
+
+bool user_password_valid(const char *pw, size_t len)
+{
+    return len >= PASSWORD_MIN_LEN && len <= PASSWORD_MAX_LEN && str_utf8_valid(pw, len);
+}
+
+int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen)
+{
+    if (!user_password_valid(pw, pwlen))
+        return ERR_INVALID;
+    return password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem);
+}
+
+int user_create(struct store *st, const struct pw_params *pp, const char *username, unsigned roles,
+                const char *display_name, const char *email, const char *pw, size_t pwlen,
+                int64_t now, struct user *out, char *err, size_t errlen)
+{
+    struct user u;
+    int rc;
+
+    memset(&u, 0, sizeof(u));
+    if (!user_username_valid(username)) {
+        err_set(err, errlen, "username: 1-64 characters of a-z 0-9 . _ -");
+        return ERR_INVALID;
+    }
+    if (roles == 0 || (roles & ~ROLE_ALL) != 0) {
+        err_set(err, errlen, "roles: at least one of staff, officer, principal, auditor, admin");
+        return ERR_INVALID;
+    }
+    if (!user_display_name_valid(display_name)) {
+        err_set(err, errlen, "display_name: at most 128 bytes of UTF-8 text, one line");
+        return ERR_INVALID;
+    }
+    if (!user_email_valid(email)) {
+        err_set(err, errlen, "email: not a valid address");
+        return ERR_INVALID;
+    }
+    if (!user_password_valid(pw, pwlen)) {
+        err_set(err, errlen, "password: 8 to 1024 bytes of UTF-8");
+        return ERR_INVALID;
+    }
+    str_copy(u.username, sizeof(u.username), username);
+    str_copy(u.display_name, sizeof(u.display_name), display_name);
+    str_copy(u.email, sizeof(u.email), email);
+    u.roles = roles;
+    u.created_at = now;
+    if ((rc = password_hash(u.pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
+        goto out;
+    rc = store_user_create(st, &u);
+    if (rc == ERR_EXISTS)
+        err_set(err, errlen, "username: already taken");
+    if (rc == 0 && out != NULL)
+        *out = u;
+out:
+    wipe(u.pwhash, sizeof(u.pwhash));
+    return rc;
+}
+
+int user_disable(struct store *st, const char *username, int64_t now)
+{
+    struct user u;
+    int rc;
+
+    if ((rc = store_user_get_by_name(st, username, &u)) != 0)
+        return rc;
+    if (!u.disabled) {
+        u.disabled = true;
+        u.updated_at = now;
+        if ((rc = store_user_update(st, &u)) != 0)
+            return rc;
+    }
+    return store_session_delete_user(st, u.id);
+}
+
+int user_ensure_admin(struct store *st, const struct pw_params *pp, int64_t now, char *pw,
+                      size_t pwlen, bool *created)
+{
+    int64_t n = 0;
+    int rc;
+
+    *created = false;
+    if ((rc = store_user_count(st, &n)) != 0 || n > 0)
+        return rc;
+    if (pwlen < 21)
+        return ERR_INVALID;
+    random_password(pw, 21);
+    rc = user_create(st, pp, "admin", ROLE_ADMIN, "Administrator", "", pw, strlen(pw), now, NULL,
+                     NULL, 0);
+    if (rc == 0)
+        *created = true;
+    else if (rc == ERR_EXISTS)
+        rc = 0; /* another process created it first */
+    return rc;
+}

@@ -1,0 +1,81 @@
+/*
+ * user.h - accounts: roles, field rules, creation, password changes, the first admin.
+ *
+ * Pure validation plus thin flows over the store. Password hashing is slow (Argon2id): the
+ * functions that hash say so and must not run on an event-loop thread.
+ */
+#ifndef DISSENT_CORE_USER_H
+#define DISSENT_CORE_USER_H
+
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum role {
+    ROLE_STAFF = 1u << 0,     /* drafts, signs, files */
+    ROLE_OFFICER = 1u << 1,   /* runs the channel */
+    ROLE_PRINCIPAL = 1u << 2, /* senior recipient */
+    ROLE_AUDITOR = 1u << 3,   /* statistics and the log, never content */
+    ROLE_ADMIN = 1u << 4,     /* accounts and settings, never content */
+};
+#define ROLE_ALL 0x1fu
+#define ROLE_COUNT 5
+
+/* Argon2id cost parameters, from the configuration. */
+struct pw_params {
+    uint64_t ops; /* opslimit */
+    uint64_t mem; /* memlimit, bytes */
+};
+
+/** user_role_name() - "staff", "officer", ... for one role bit; NULL for anything else. */
+const char *user_role_name(unsigned bit);
+
+/**
+ * user_roles_parse() - a comma-separated list of role names ("staff,officer") into a bit set.
+ * Empty lists, unknown names and duplicates are ERR_INVALID.
+ */
+int user_roles_parse(const char *csv, unsigned *out);
+
+/** user_username_valid() - 1-64 characters of [a-z0-9._-]. */
+bool user_username_valid(const char *name);
+
+/** user_display_name_valid() - valid UTF-8, at most 128 bytes, no control characters. */
+bool user_display_name_valid(const char *s);
+
+/** user_email_valid() - empty, or at most 254 bytes of printable ASCII with one '@' inside. */
+bool user_email_valid(const char *s);
+
+/** user_password_valid() - 8 to 1024 bytes of valid UTF-8. */
+bool user_password_valid(const char *pw, size_t len);
+
+/**
+ * user_create() - validate and insert a new account. SLOW (hashes the password).
+ * @out: receives the stored account (may be NULL).
+ * Returns 0, ERR_INVALID (with the offending field named in @err), ERR_EXISTS, or a store error.
+ */
+int user_create(struct store *st, const struct pw_params *pp, const char *username, unsigned roles,
+                const char *display_name, const char *email, const char *pw, size_t pwlen,
+                int64_t now, struct user *out, char *err, size_t errlen);
+
+/**
+ * user_set_password() - hash @pw into @u->pwhash (not stored: the caller updates). SLOW.
+ * Returns 0, ERR_INVALID (password rules) or ERR_NOMEM.
+ */
+int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen);
+
+/**
+ * user_disable() - mark @username disabled and end all its sessions.
+ * Returns 0, ERR_NOT_FOUND or a store error.
+ */
+int user_disable(struct store *st, const char *username, int64_t now);
+
+/**
+ * user_ensure_admin() - on an empty database, create the account "admin" (role admin) with a
+ * random password written to @pw (at least 21 bytes); *@created tells whether it happened. SLOW.
+ */
+int user_ensure_admin(struct store *st, const struct pw_params *pp, int64_t now, char *pw,
+                      size_t pwlen, bool *created);
+
+#endif

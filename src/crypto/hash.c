@@ -1,0 +1,42 @@
+#include "crypto/hash.h"
+
+#include "util/err.h"
+
+#include <sodium.h>
+
+void hash_sha256(uint8_t out[HASH_SHA256_LEN], const void *data, size_t len)
+{
+    crypto_hash_sha256(out, data, len);
+}
+
+bool hash_equal(const void *a, const void *b, size_t len)
+{
+    return sodium_memcmp(a, b, len) == 0;
+}
+
+static int variant(bool urlsafe)
+{
+    return urlsafe ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL;
+}
+
+size_t b64_encoded_len(size_t len, bool urlsafe)
+{
+    return sodium_base64_encoded_len(len, variant(urlsafe));
+}
+
+void b64_encode(char *out, size_t outlen, const uint8_t *bin, size_t len, bool urlsafe)
+{
+    sodium_bin2base64(out, outlen, bin, len, variant(urlsafe));
+}
+
+int b64_decode(uint8_t *out, size_t outcap, size_t *outlen, const char *in, size_t inlen,
+               bool urlsafe)
+{
+    const char *end = NULL;
+
+    if (sodium_base642bin(out, outcap, in, inlen, NULL, outlen, &end, variant(urlsafe)) != 0)
+        return ERR_INVALID;
+    if (end != in + inlen)
+        return ERR_INVALID;
+    return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * route.h - matching request paths against route patterns such as "/api/v1/users/{username}".
+ *
+ * A "{name}" segment matches one non-empty path segment (no '/'); everything else must match
+ * byte for byte. Pure functions, thread safe.
+ */
+#ifndef DISSENT_HTTP_ROUTE_H
+#define DISSENT_HTTP_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROUTE_MAX_PARAMS 4
+#define ROUTE_PARAM_MAX 256 /* longest captured segment, bytes */
+
+/* Captured path parameters, in pattern order. */
+struct route_params {
+    int count;                                       /* number captured */
+    const char *names[ROUTE_MAX_PARAMS];             /* point into the pattern (not terminated) */
+    size_t name_lens[ROUTE_MAX_PARAMS];              /* lengths of names[] */
+    char values[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];  /* NUL-terminated copies of the segments */
+};
+
+/**
+ * http_route_match() - true when @path matches @pattern; captures go to @params (may be NULL).
+ * A segment longer than ROUTE_PARAM_MAX - 1 bytes never matches.
+ */
+bool http_route_match(const char *pattern, const char *path, struct route_params *params);
+
+/** http_route_param() - the value captured for "{@name}", or NULL. */
+const char *http_route_param(const struct route_params *params, const char *name);
+
+
+/**
+ * http_query_get() - the percent-decoded value of @key in the query string @query (may be NULL).
+ * Returns 0, ERR_NOT_FOUND, ERR_TOO_LARGE (does not fit @outlen) or ERR_INVALID (bad escape or
+ * a decoded NUL).
+ */
+int http_query_get(const char *query, const char *key, char *out, size_t outlen);
+
+#endif

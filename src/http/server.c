@@ -1,0 +1,471 @@
+#include "http/server.h"
+
+#include "api/api.h"
+#include "http/pool.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PURGE_EVERY 600 /* seconds between sweeps of expired sessions */
+
+struct server;
+
+/* One event-loop thread. */
+struct worker {
+    struct server *srv;              /* owner */
+    int index;                       /* 0..n-1 */
+    pthread_t thread;                /* its thread */
+    struct event_base *base;         /* its loop */
+    struct evhttp *http;             /* its HTTP server */
+    struct evhttp_bound_socket *sock;/* its listening socket */
+    int fd;                          /* the socket before evhttp owns it */
+    struct store *st;                /* its database connection */
+    struct api_env env;              /* handler context */
+    int inflight;                    /* requests received but not yet answered (loop thread) */
+    bool stopping;                   /* no longer accepting */
+    struct event *purge;             /* periodic session sweep (worker 0) */
+};
+
+struct server {
+    const struct config *cfg;        /* settings */
+    const char *store_uri;           /* database */
+    int nworkers;
+    struct worker *workers;
+    struct pool *pool;               /* slow work */
+};
+
+/* One request in flight. */
+struct call {
+    struct pool_job job;             /* must be first: the pool hands it back */
+    struct worker *w;                /* the loop it arrived on */
+    struct evhttp_request *ereq;     /* libevent's request */
+    struct api_req req;
+    struct api_resp resp;
+    struct timespec start;           /* arrival, for the log line */
+    char *path;                      /* owned copies of the URI parts */
+    char *query;
+};
+
+static int64_t micros_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void add_header(struct evkeyvalq *h, const char *k, const char *v)
+{
+    if (v != NULL && v[0] != '\0')
+        evhttp_add_header(h, k, v);
+}
+
+static void call_free(struct call *c)
+{
+    api_req_release(&c->req);
+    api_resp_release(&c->resp);
+    free(c->path);
+    free(c->query);
+    free(c);
+}
+
+/* Render @c's response, send it, log it, free the call. Loop thread. */
+static void call_finish(struct call *c)
+{
+    struct worker *w = c->w;
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->ereq);
+    struct evbuffer *buf = evbuffer_new();
+    char retry[24];
+
+    add_header(h, "Cache-Control", "no-store");
+    add_header(h, "X-Content-Type-Options", "nosniff");
+    add_header(h, "Referrer-Policy", "no-referrer");
+    add_header(h, "Set-Cookie", c->resp.set_cookie);
+    add_header(h, "Allow", c->resp.allow);
+    add_header(h, "Location", c->resp.location);
+    add_header(h, "ETag", c->resp.etag);
+    if (c->resp.retry_after > 0) {
+        snprintf(retry, sizeof(retry), "%lld", (long long)c->resp.retry_after);
+        add_header(h, "Retry-After", retry);
+    }
+    if (c->resp.body != NULL && buf != NULL) {
+        char *text = json_dumps(c->resp.body, JSON_COMPACT);
+        add_header(h, "Content-Type", "application/json; charset=utf-8");
+        if (text != NULL) {
+            evbuffer_add(buf, text, strlen(text));
+            evbuffer_add(buf, "\n", 1);
+            free(text);
+        }
+    }
+    evhttp_send_reply(c->ereq, c->resp.status, NULL, buf);
+    if (buf)
+        evbuffer_free(buf);
+    log_request(c->req.method_name, c->resp.route, c->resp.status, micros_since(&c->start));
+    call_free(c);
+    w->inflight--;
+    if (w->stopping && w->inflight == 0)
+        event_base_loopexit(w->base, NULL);
+}
+
+static void slow_run(struct pool_job *job, void *tls)
+{
+    struct call *c = (struct call *)job;
+    struct api_env *env = tls;
+
+    api_run(env, &c->req, &c->resp);
+}
+
+static void slow_done(struct pool_job *job)
+{
+    call_finish((struct call *)job);
+}
+
+static enum api_method method_of(enum evhttp_cmd_type t, const char **name)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET:
+        *name = "GET";
+        return API_GET;
+    case EVHTTP_REQ_POST:
+        *name = "POST";
+        return API_POST;
+    case EVHTTP_REQ_PUT:
+        *name = "PUT";
+        return API_PUT;
+    case EVHTTP_REQ_PATCH:
+        *name = "PATCH";
+        return API_PATCH;
+    case EVHTTP_REQ_DELETE:
+        *name = "DELETE";
+        return API_DELETE;
+    case EVHTTP_REQ_HEAD:
+        *name = "HEAD";
+        return API_HEAD;
+    default:
+        *name = "OPTIONS";
+        return API_OPTIONS;
+    }
+}
+
+static void peer_address(struct evhttp_request *ereq, char *out, size_t len)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(ereq);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+
+    out[0] = '\0';
+    if (conn != NULL)
+        evhttp_connection_get_peer(conn, &addr, &port);
+    snprintf(out, len, "%s", addr ? addr : "unknown");
+}
+
+static void on_request(struct evhttp_request *ereq, void *arg)
+{
+    struct worker *w = arg;
+    struct call *c = calloc(1, sizeof(*c));
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ereq);
+    struct evkeyvalq *in = evhttp_request_get_input_headers(ereq);
+    struct evbuffer *body = evhttp_request_get_input_buffer(ereq);
+    const char *p, *q;
+
+    if (c == NULL) {
+        evhttp_send_error(ereq, 503, NULL);
+        return;
+    }
+    w->inflight++;
+    clock_gettime(CLOCK_MONOTONIC, &c->start);
+    c->w = w;
+    c->ereq = ereq;
+    c->req.method = method_of(evhttp_request_get_command(ereq), &c->req.method_name);
+    p = uri ? evhttp_uri_get_path(uri) : NULL;
+    q = uri ? evhttp_uri_get_query(uri) : NULL;
+    c->path = strdup(p && *p ? p : "/");
+    c->query = q ? strdup(q) : NULL;
+    if (c->path == NULL || (q && c->query == NULL)) {
+        c->resp.route = "-";
+        api_error(&c->resp, 503, "busy", "out of memory");
+        call_finish(c);
+        return;
+    }
+    c->req.path = c->path;
+    c->req.query = c->query;
+    c->req.body_len = evbuffer_get_length(body);
+    c->req.body = c->req.body_len ? (const char *)evbuffer_pullup(body, -1) : NULL;
+    c->req.content_type = evhttp_find_header(in, "Content-Type");
+    c->req.cookie = evhttp_find_header(in, "Cookie");
+    c->req.requested_with = evhttp_find_header(in, "X-Requested-With");
+    c->req.origin = evhttp_find_header(in, "Origin");
+    c->req.host = evhttp_find_header(in, "Host");
+    c->req.if_match = evhttp_find_header(in, "If-Match");
+    c->req.now = time(NULL);
+    peer_address(ereq, c->req.addr, sizeof(c->req.addr));
+
+    if (api_prepare(&w->env, &c->req, &c->resp) == API_DONE) {
+        call_finish(c);
+        return;
+    }
+    c->job.run = slow_run;
+    c->job.done = slow_done;
+    if (pool_submit(w->srv->pool, w->base, &c->job) != 0) {
+        api_error(&c->resp, 503, "busy", "the server is shutting down");
+        call_finish(c);
+    }
+}
+
+static void purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    int64_t now = time(NULL);
+
+    if (store_session_purge(w->st, now - w->srv->cfg->session_idle,
+                            now - w->srv->cfg->session_lifetime) != 0)
+        log_warn("session sweep failed");
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+/* Runs on the worker's own loop: stop accepting, exit once idle. */
+static void worker_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct timeval grace = {w->srv->cfg->shutdown_grace, 0};
+
+    w->stopping = true;
+    if (w->sock != NULL) {
+        evhttp_del_accept_socket(w->http, w->sock);
+        w->sock = NULL;
+    }
+    if (w->purge != NULL)
+        event_del(w->purge);
+    if (w->inflight == 0)
+        event_base_loopexit(w->base, NULL);
+    else
+        event_base_loopexit(w->base, &grace);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *srv = arg;
+
+    log_info("signal %d: shutting down", (int)sig);
+    for (int i = 0; i < srv->nworkers; i++)
+        event_base_once(srv->workers[i].base, -1, EV_TIMEOUT, worker_stop_cb, &srv->workers[i],
+                        NULL);
+}
+
+/* A listening socket on @host:@port with SO_REUSEPORT; *@bound receives the real port. */
+static int listen_on(const char *host, int port, int *bound)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    char portstr[8];
+    int fd = -1, one = 1, rc;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+        log_error("listen: cannot resolve %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        log_error("listen: %s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    *bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                            : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static int pool_tls_init(void *arg, void **tls)
+{
+    struct server *srv = arg;
+    struct api_env *env = calloc(1, sizeof(*env));
+    struct store *st = NULL;
+    char err[256] = "";
+
+    if (env == NULL)
+        return ERR_NOMEM;
+    if (store_open(srv->store_uri, &st, err, sizeof(err)) != 0) {
+        log_error("pool: %s", err);
+        free(env);
+        return ERR_DB;
+    }
+    api_env_init(env, st, srv->cfg);
+    *tls = env;
+    return 0;
+}
+
+static void pool_tls_free(void *tls)
+{
+    struct api_env *env = tls;
+
+    if (env == NULL)
+        return;
+    store_close(env->st);
+    free(env);
+}
+
+static int worker_setup(struct server *srv, struct worker *w, int port, int *bound)
+{
+    const struct config *cfg = srv->cfg;
+    char err[256] = "";
+
+    w->srv = srv;
+    w->fd = -1;
+    if (store_open(srv->store_uri, &w->st, err, sizeof(err)) != 0) {
+        log_error("worker: %s", err);
+        return ERR_DB;
+    }
+    api_env_init(&w->env, w->st, cfg);
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    if (w->http == NULL)
+        return ERR_NOMEM;
+    evhttp_set_max_headers_size(w->http, cfg->max_headers);
+    evhttp_set_max_body_size(w->http, cfg->max_body);
+    evhttp_set_timeout(w->http, cfg->timeout);
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+    evhttp_set_gencb(w->http, on_request, w);
+    w->fd = listen_on(cfg->listen_host, port, bound);
+    if (w->fd < 0)
+        return ERR_IO;
+    w->sock = evhttp_accept_socket_with_handle(w->http, w->fd);
+    if (w->sock == NULL) {
+        close(w->fd);
+        return ERR_IO;
+    }
+    if (w->index == 0) {
+        struct timeval every = {PURGE_EVERY, 0};
+        w->purge = event_new(w->base, -1, EV_PERSIST, purge_cb, w);
+        if (w->purge == NULL || event_add(w->purge, &every) != 0)
+            return ERR_NOMEM;
+    }
+    return 0;
+}
+
+static void worker_release(struct worker *w)
+{
+    if (w->purge)
+        event_free(w->purge);
+    if (w->http)
+        evhttp_free(w->http);
+    if (w->base)
+        event_base_free(w->base);
+    store_close(w->st);
+}
+
+static int ncores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int server_run(const struct config *cfg, const char *store_uri)
+{
+    struct server srv = {.cfg = cfg, .store_uri = store_uri};
+    struct event_base *main_base = NULL;
+    struct event *sigterm = NULL, *sigint = NULL;
+    int port = cfg->listen_port, rc = 0, started = 0;
+
+    if (evthread_use_pthreads() != 0)
+        return ERR_INTERNAL;
+    signal(SIGPIPE, SIG_IGN);
+    srv.nworkers = cfg->workers > 0 ? cfg->workers : ncores();
+    srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
+    if (srv.workers == NULL)
+        return ERR_NOMEM;
+    srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : ncores(), pool_tls_init,
+                        pool_tls_free, &srv);
+    if (srv.pool == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    for (int i = 0; i < srv.nworkers; i++) {
+        int bound = 0;
+        srv.workers[i].index = i;
+        if ((rc = worker_setup(&srv, &srv.workers[i], port, &bound)) != 0)
+            goto out;
+        port = bound; /* with port 0, the others join the port the first one got */
+    }
+    main_base = event_base_new();
+    if (main_base == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    sigterm = evsignal_new(main_base, SIGTERM, signal_cb, &srv);
+    sigint = evsignal_new(main_base, SIGINT, signal_cb, &srv);
+    if (!sigterm || !sigint || event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    for (; started < srv.nworkers; started++) {
+        if (pthread_create(&srv.workers[started].thread, NULL, worker_main,
+                           &srv.workers[started]) != 0) {
+            rc = ERR_INTERNAL;
+            break;
+        }
+    }
+    if (rc == 0) {
+        log_info("serving with %d workers", srv.nworkers);
+        printf("listening on http://%s:%d\n", cfg->listen_host, port);
+        fflush(stdout);
+        /* Blocks until a signal arrives and its callback has told every worker to stop. */
+        event_base_loop(main_base, EVLOOP_ONCE);
+    } else {
+        signal_cb(SIGTERM, 0, &srv);
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(srv.workers[i].thread, NULL);
+out:
+    pool_free(srv.pool);
+    for (int i = 0; i < srv.nworkers; i++)
+        worker_release(&srv.workers[i]);
+    if (sigterm)
+        event_free(sigterm);
+    if (sigint)
+        event_free(sigint);
+    if (main_base)
+        event_base_free(main_base);
+    free(srv.workers);
+    if (rc == 0)
+        log_info("stopped cleanly");
+    return rc;
+}

@@ -1,0 +1,156 @@
+#include "util/config.h"
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/strutil.h"
+
+#include <ini.h>
+#include <string.h>
+#include <strings.h>
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    str_copy(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+    cfg->listen_port = 8080;
+    str_copy(cfg->data_dir, sizeof(cfg->data_dir), "./var");
+    cfg->max_body = 1024 * 1024;
+    cfg->max_headers = 16 * 1024;
+    cfg->timeout = 30;
+    cfg->shutdown_grace = 10;
+    cfg->session_idle = 30 * 60;
+    cfg->session_lifetime = 12 * 60 * 60;
+    cfg->login_max_failures = 5;
+    cfg->login_window = 15 * 60;
+    cfg->argon2_ops = 2;                 /* libsodium's OPSLIMIT_INTERACTIVE */
+    cfg->argon2_mem = 64ull * 1024 * 1024; /* libsodium's MEMLIMIT_INTERACTIVE */
+    cfg->log_level = LOG_INFO;
+}
+
+static int set_int(int *dst, const char *v, int64_t min, int64_t max)
+{
+    int64_t x;
+
+    if (str_parse_i64(v, min, max, &x) != 0)
+        return ERR_INVALID;
+    *dst = (int)x;
+    return 0;
+}
+
+int config_set(struct config *cfg, const char *section, const char *key, const char *v,
+               char *err, size_t errlen)
+{
+    int rc = ERR_INVALID;
+    int64_t x;
+
+    if (strcmp(section, "server") == 0) {
+        if (strcmp(key, "listen") == 0) {
+            rc = str_parse_hostport(v, cfg->listen_host, sizeof(cfg->listen_host),
+                                    &cfg->listen_port);
+        } else if (strcmp(key, "data") == 0) {
+            rc = (*v != '\0') ? str_copy(cfg->data_dir, sizeof(cfg->data_dir), v) : ERR_INVALID;
+        } else if (strcmp(key, "workers") == 0) {
+            rc = set_int(&cfg->workers, v, 0, 256);
+        } else if (strcmp(key, "pool_threads") == 0) {
+            rc = set_int(&cfg->pool_threads, v, 0, 256);
+        } else if (strcmp(key, "max_body") == 0) {
+            rc = str_parse_i64(v, 1024, 64ll * 1024 * 1024, &cfg->max_body);
+        } else if (strcmp(key, "max_headers") == 0) {
+            rc = str_parse_i64(v, 1024, 1024 * 1024, &cfg->max_headers);
+        } else if (strcmp(key, "timeout") == 0) {
+            rc = set_int(&cfg->timeout, v, 1, 3600);
+        } else if (strcmp(key, "shutdown_grace") == 0) {
+            rc = set_int(&cfg->shutdown_grace, v, 0, 600);
+        } else if (strcmp(key, "behind_tls") == 0) {
+            rc = str_parse_bool(v, &cfg->behind_tls);
+        } else if (strcmp(key, "origin") == 0) {
+            rc = (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
+                     ? str_copy(cfg->origin, sizeof(cfg->origin), v)
+                     : ERR_INVALID;
+        } else {
+            goto unknown;
+        }
+    } else if (strcmp(section, "session") == 0) {
+        if (strcmp(key, "idle_timeout") == 0)
+            rc = set_int(&cfg->session_idle, v, 10, 30 * 86400);
+        else if (strcmp(key, "lifetime") == 0)
+            rc = set_int(&cfg->session_lifetime, v, 10, 90 * 86400);
+        else
+            goto unknown;
+    } else if (strcmp(section, "security") == 0) {
+        if (strcmp(key, "login_max_failures") == 0) {
+            rc = set_int(&cfg->login_max_failures, v, 1, 1000);
+        } else if (strcmp(key, "login_window") == 0) {
+            rc = set_int(&cfg->login_window, v, 1, 86400);
+        } else if (strcmp(key, "argon2_ops") == 0) {
+            rc = str_parse_i64(v, 1, 64, &x);
+            if (rc == 0)
+                cfg->argon2_ops = (uint64_t)x;
+        } else if (strcmp(key, "argon2_mem_kib") == 0) {
+            rc = str_parse_i64(v, 8, 4 * 1024 * 1024, &x);
+            if (rc == 0)
+                cfg->argon2_mem = (uint64_t)x * 1024;
+        } else {
+            goto unknown;
+        }
+    } else if (strcmp(section, "log") == 0) {
+        if (strcmp(key, "level") != 0)
+            goto unknown;
+        if (strcasecmp(v, "debug") == 0)
+            cfg->log_level = LOG_DEBUG;
+        else if (strcasecmp(v, "info") == 0)
+            cfg->log_level = LOG_INFO;
+        else if (strcasecmp(v, "warn") == 0)
+            cfg->log_level = LOG_WARN;
+        else if (strcasecmp(v, "error") == 0)
+            cfg->log_level = LOG_ERROR;
+        else
+            goto bad;
+        rc = 0;
+    } else {
+        err_set(err, errlen, "unknown section [%s]", section);
+        return ERR_INVALID;
+    }
+    if (rc == 0)
+        return 0;
+bad:
+    err_set(err, errlen, "invalid value for %s.%s", section, key);
+    return ERR_INVALID;
+unknown:
+    err_set(err, errlen, "unknown setting %s.%s", section, key);
+    return ERR_INVALID;
+}
+
+struct ini_ctx {
+    struct config *cfg;
+    char msg[256];
+};
+
+/* Debian's inih passes no line number; ini_parse() returns the first failing line instead. */
+static int ini_cb(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *ctx = user;
+
+    if (ctx->msg[0] != '\0')
+        return 0;
+    return config_set(ctx->cfg, section, name, value, ctx->msg, sizeof(ctx->msg)) == 0;
+}
+
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx ctx = {.cfg = cfg};
+    int r = ini_parse(path, ini_cb, &ctx);
+
+    if (r == -1) {
+        err_set(err, errlen, "%s: cannot open", path);
+        return ERR_IO;
+    }
+    if (r != 0) {
+        if (ctx.msg[0] != '\0')
+            err_set(err, errlen, "%s:%d: %s", path, r, ctx.msg);
+        else
+            err_set(err, errlen, "%s:%d: syntax error", path, r);
+        return ERR_INVALID;
+    }
+    return 0;
+}

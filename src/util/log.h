@@ -1,0 +1,34 @@
+/*
+ * log.h - structured log lines (one JSON object per line) on stderr.
+ *
+ * Nothing passed here may contain a password, a token or memo content: the request line carries
+ * only the method, the route *pattern* (never the concrete path), the status and the duration.
+ * All functions are thread safe (each line is written with one stdio call).
+ */
+#ifndef DISSENT_UTIL_LOG_H
+#define DISSENT_UTIL_LOG_H
+
+#include <stdint.h>
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
+
+/** log_set_level() - drop lines below @level (default LOG_INFO). Call before threads start. */
+void log_set_level(enum log_level level);
+
+/** log_msg() - one line {"ts","level","msg"}; @fmt's expansion is JSON-escaped. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/**
+ * log_request() - the one line per HTTP request.
+ * @method: "GET", "POST", ...
+ * @route: the matched route pattern ("/api/v1/users/{username}"), or "-" when none matched.
+ * @status: HTTP status sent.
+ * @micros: time from the request's arrival to the reply, in microseconds.
+ */
+void log_request(const char *method, const char *route, int status, int64_t micros);
+
+#endif

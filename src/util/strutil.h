@@ -1,0 +1,36 @@
+/*
+ * strutil.h - small string helpers with explicit sizes.
+ */
+#ifndef DISSENT_UTIL_STRUTIL_H
+#define DISSENT_UTIL_STRUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * str_copy() - copy the NUL-terminated @src into @dst of @len bytes, always terminating.
+ * Returns 0, or ERR_TOO_LARGE when @src did not fit (then @dst holds a truncated copy).
+ */
+int str_copy(char *dst, size_t len, const char *src);
+
+/**
+ * str_parse_i64() - parse a whole decimal string into [@min, @max].
+ * Returns 0 and sets *@out, or ERR_INVALID (empty, trailing junk, out of range).
+ * *@out is left unchanged on failure.
+ */
+int str_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/** str_parse_bool() - "true/false/yes/no/on/off/1/0" into *@out; ERR_INVALID otherwise. */
+int str_parse_bool(const char *s, bool *out);
+
+/**
+ * str_parse_hostport() - split "HOST:PORT" (HOST may be "[v6]") into @host (@hostlen bytes) and
+ * *@port (0..65535). Returns 0 or ERR_INVALID.
+ */
+int str_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
+
+/** str_utf8_valid() - true when @s[0..@len) is well-formed UTF-8 with no NUL byte. */
+bool str_utf8_valid(const char *s, size_t len);
+
+#endif
