@@ -21,8 +21,7 @@
 static const struct api_route routes[] = {
     {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC},
     {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC},
-    {API_POST, "/api/v1/session", api_session_create, ANY,
-     API_R_PUBLIC | API_R_SLOW | API_R_JSON},
+    {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON},
     {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC},
     {API_GET, "/api/v1/me", api_me, ANY, 0},
     {API_GET, "/api/v1/users", api_users_list, ADMIN, 0},
@@ -96,8 +95,8 @@ static const struct api_route *match(struct api_req *req, struct api_resp *resp)
         str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
                  method_name(bit));
         if (bit == API_GET)
-            str_copy(resp->allow + strlen(resp->allow),
-                     sizeof(resp->allow) - strlen(resp->allow), ", HEAD");
+            str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
+                     ", HEAD");
     }
     api_error(resp, 405, "method_not_allowed", "method not allowed here");
     return NULL;

@@ -34,10 +34,10 @@ enum api_method {
 
 /* Per-thread context: every event-loop and pool thread has its own. */
 struct api_env {
-    struct store *st;              /* this thread's database connection */
-    const struct config *cfg;      /* shared, read-only */
-    struct session_policy policy;  /* from cfg */
-    struct pw_params pw;           /* from cfg */
+    struct store *st;             /* this thread's database connection */
+    const struct config *cfg;     /* shared, read-only */
+    struct session_policy policy; /* from cfg */
+    struct pw_params pw;          /* from cfg */
 };
 
 struct api_route;
@@ -45,43 +45,43 @@ struct api_route;
 /* One request, as the HTTP layer saw it. Strings are owned by the HTTP layer and stay valid
  * until the response is sent. */
 struct api_req {
-    enum api_method method;        /* HEAD is matched as GET */
-    const char *method_name;       /* "GET", ... for the log */
-    const char *path;              /* the path without the query */
-    const char *query;             /* raw query string or NULL */
-    const char *body;              /* request body bytes (may be NULL when empty) */
+    enum api_method method;  /* HEAD is matched as GET */
+    const char *method_name; /* "GET", ... for the log */
+    const char *path;        /* the path without the query */
+    const char *query;       /* raw query string or NULL */
+    const char *body;        /* request body bytes (may be NULL when empty) */
     size_t body_len;
-    const char *content_type;      /* header values, NULL when absent */
+    const char *content_type; /* header values, NULL when absent */
     const char *cookie;
     const char *requested_with;
     const char *origin;
     const char *host;
     const char *if_match;
-    char addr[64];                 /* the peer address */
-    int64_t now;                   /* unix seconds at arrival */
+    char addr[64]; /* the peer address */
+    int64_t now;   /* unix seconds at arrival */
 
     /* Filled by api_prepare(). */
-    const struct api_route *route; /* matched route */
-    struct route_params params;    /* captured path parameters */
-    bool authed;                   /* a live session was found */
-    struct session session;        /* that session */
-    struct user user;              /* its account */
+    const struct api_route *route;     /* matched route */
+    struct route_params params;        /* captured path parameters */
+    bool authed;                       /* a live session was found */
+    struct session session;            /* that session */
+    struct user user;                  /* its account */
     char token[SESSION_TOKEN_LEN + 1]; /* the cookie's token (for logout) */
-    json_t *json;                  /* the parsed body object, or NULL */
+    json_t *json;                      /* the parsed body object, or NULL */
 };
 
 #define API_HEADER_MAX 320
 
 /* One response. The HTTP layer renders it and then calls api_resp_release(). */
 struct api_resp {
-    int status;                        /* HTTP status */
-    json_t *body;                      /* owned; NULL means no body (204) */
-    const char *route;                 /* matched pattern for the log, "-" when none */
-    char set_cookie[API_HEADER_MAX];   /* Set-Cookie value or "" */
-    char allow[64];                    /* Allow value for 405, or "" */
-    char location[API_HEADER_MAX];     /* Location value or "" */
-    char etag[32];                     /* ETag value or "" */
-    int64_t retry_after;               /* seconds for Retry-After, 0 for none */
+    int status;                      /* HTTP status */
+    json_t *body;                    /* owned; NULL means no body (204) */
+    const char *route;               /* matched pattern for the log, "-" when none */
+    char set_cookie[API_HEADER_MAX]; /* Set-Cookie value or "" */
+    char allow[64];                  /* Allow value for 405, or "" */
+    char location[API_HEADER_MAX];   /* Location value or "" */
+    char etag[32];                   /* ETag value or "" */
+    int64_t retry_after;             /* seconds for Retry-After, 0 for none */
 };
 
 enum api_next {
@@ -154,11 +154,11 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
 
 /* The route table, exposed for the authorization tests. */
 struct api_route {
-    unsigned methods;       /* exactly one enum api_method bit */
-    const char *pattern;    /* "/api/v1/users/{username}" */
+    unsigned methods;    /* exactly one enum api_method bit */
+    const char *pattern; /* "/api/v1/users/{username}" */
     void (*handler)(struct api_env *env, struct api_req *req, struct api_resp *resp);
-    unsigned roles;         /* enum role bits allowed; 0 = any signed-in user */
-    unsigned flags;         /* API_R_* */
+    unsigned roles; /* enum role bits allowed; 0 = any signed-in user */
+    unsigned flags; /* API_R_* */
 };
 
 #define API_R_PUBLIC 1u /* no session needed */

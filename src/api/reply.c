@@ -17,16 +17,11 @@ static const struct {
     int status;
     const char *code;
 } err_map[] = {
-    {ERR_INVALID, 422, "invalid_field"},
-    {ERR_NOT_FOUND, 404, "not_found"},
-    {ERR_EXISTS, 409, "exists"},
-    {ERR_CONFLICT, 412, "version_mismatch"},
-    {ERR_FORBIDDEN, 403, "forbidden"},
-    {ERR_UNAUTH, 401, "unauthorized"},
-    {ERR_TOO_LARGE, 413, "too_large"},
-    {ERR_STATE, 409, "wrong_state"},
-    {ERR_RATE, 429, "rate_limited"},
-    {ERR_BUSY, 503, "busy"},
+    {ERR_INVALID, 422, "invalid_field"},   {ERR_NOT_FOUND, 404, "not_found"},
+    {ERR_EXISTS, 409, "exists"},           {ERR_CONFLICT, 412, "version_mismatch"},
+    {ERR_FORBIDDEN, 403, "forbidden"},     {ERR_UNAUTH, 401, "unauthorized"},
+    {ERR_TOO_LARGE, 413, "too_large"},     {ERR_STATE, 409, "wrong_state"},
+    {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
     {ERR_DB, 503, "database_unavailable"},
 };
 

@@ -51,8 +51,7 @@ void api_session_delete(struct api_env *env, struct api_req *req, struct api_res
         api_error_rc(resp, rc, NULL);
         return;
     }
-    http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), NULL, 0,
-                        env->cfg->behind_tls);
+    http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), NULL, 0, env->cfg->behind_tls);
     api_ok(resp, 204, NULL);
 }
 

@@ -104,8 +104,8 @@ static int password_field(struct api_resp *resp, json_t *body, bool required, co
 
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", "roles", "display_name", "email", "password",
-                                         NULL};
+    static const char *const fields[] = {"username", "roles",    "display_name",
+                                         "email",    "password", NULL};
     const char *username, *display, *email, *pw;
     unsigned roles;
     struct user u;
@@ -126,8 +126,8 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
         optional_texts(resp, req->json, &display, &email) != 0 ||
         password_field(resp, req->json, true, &pw) != 0)
         return;
-    rc = user_create(env->st, &env->pw, username, roles, display ? display : "",
-                     email ? email : "", pw, strlen(pw), req->now, &u, NULL, 0);
+    rc = user_create(env->st, &env->pw, username, roles, display ? display : "", email ? email : "",
+                     pw, strlen(pw), req->now, &u, NULL, 0);
     if (rc == ERR_EXISTS) {
         api_error(resp, 409, "exists", "that username is taken");
         return;
@@ -163,8 +163,8 @@ static int if_match_version(const char *h, int64_t *v)
 
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"roles", "display_name", "email", "disabled",
-                                         "password", NULL};
+    static const char *const fields[] = {"roles",    "display_name", "email",
+                                         "disabled", "password",     NULL};
     const char *name = http_route_param(&req->params, "username");
     const char *display, *email, *pw;
     json_t *roles_v, *disabled_v;

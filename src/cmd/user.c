@@ -54,14 +54,11 @@ struct user_opts {
 
 static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"data", required_argument, NULL, 'd'},
-                                         {"role", required_argument, NULL, 'r'},
-                                         {"roles", required_argument, NULL, 'r'},
-                                         {"display-name", required_argument, NULL, 'n'},
-                                         {"email", required_argument, NULL, 'e'},
-                                         {"password-stdin", no_argument, NULL, 'p'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},       {"data", required_argument, NULL, 'd'},
+        {"role", required_argument, NULL, 'r'},         {"roles", required_argument, NULL, 'r'},
+        {"display-name", required_argument, NULL, 'n'}, {"email", required_argument, NULL, 'e'},
+        {"password-stdin", no_argument, NULL, 'p'},     {NULL, 0, NULL, 0}};
     char err[256] = "";
     int c;
 
@@ -137,8 +134,7 @@ static int user_add(int argc, char **argv)
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     if (user_create(st, &pp, name, roles, o.display_name ? o.display_name : "",
-                    o.email ? o.email : "", pw, pwlen, time(NULL), &u, err,
-                    sizeof(err)) != 0) {
+                    o.email ? o.email : "", pw, pwlen, time(NULL), &u, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: cannot add user: %s\n", err[0] ? err : "database error");
         goto out;
     }

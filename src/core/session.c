@@ -102,8 +102,8 @@ fail:
     return rc;
 }
 
-int session_lookup(struct store *st, const struct session_policy *p, const char *token,
-                   int64_t now, struct session *s, struct user *user)
+int session_lookup(struct store *st, const struct session_policy *p, const char *token, int64_t now,
+                   struct session *s, struct user *user)
 {
     uint8_t hash[SESSION_HASH_LEN];
     int rc;

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SESSION_TOKEN_LEN 43  /* characters, without NUL */
+#define SESSION_TOKEN_LEN 43   /* characters, without NUL */
 #define SESSION_TOUCH_EVERY 60 /* seconds: last_seen is written at most this often */
 
 /* Everything session_login() and session_lookup() need from the configuration. */
@@ -47,8 +47,8 @@ int session_login(struct store *st, const struct session_policy *p, const char *
  * Returns 0, or ERR_UNAUTH when the token is malformed, unknown, expired (then deleted) or its
  * account is disabled.
  */
-int session_lookup(struct store *st, const struct session_policy *p, const char *token,
-                   int64_t now, struct session *s, struct user *user);
+int session_lookup(struct store *st, const struct session_policy *p, const char *token, int64_t now,
+                   struct session *s, struct user *user);
 
 /** session_logout() - delete the session for @token, if any. */
 int session_logout(struct store *st, const char *token);

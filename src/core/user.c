@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const role_names[ROLE_COUNT] = {"staff", "officer", "principal", "auditor",
-                                                    "admin"};
+                                                   "admin"};
 
 const char *user_role_name(unsigned bit)
 {
@@ -54,8 +54,7 @@ bool user_username_valid(const char *name)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return false;
     }
     return true;

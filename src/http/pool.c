@@ -9,18 +9,18 @@
 #include <stdlib.h>
 
 struct pool {
-    pthread_mutex_t mu;         /* guards everything below */
-    pthread_cond_t cv;          /* signalled when a job arrives or the pool stops */
-    struct pool_job *head;      /* FIFO of queued jobs */
+    pthread_mutex_t mu;    /* guards everything below */
+    pthread_cond_t cv;     /* signalled when a job arrives or the pool stops */
+    struct pool_job *head; /* FIFO of queued jobs */
     struct pool_job *tail;
-    bool stopping;              /* no new jobs; threads exit when the queue is empty */
-    int nthreads;               /* threads started */
+    bool stopping; /* no new jobs; threads exit when the queue is empty */
+    int nthreads;  /* threads started */
     pthread_t *threads;
     int (*tls_init)(void *arg, void **tls);
     void (*tls_free)(void *tls);
     void *arg;
-    int init_failed;            /* a thread's tls_init failed */
-    int ready;                  /* threads that finished tls_init */
+    int init_failed; /* a thread's tls_init failed */
+    int ready;       /* threads that finished tls_init */
 };
 
 static void job_done_cb(evutil_socket_t fd, short what, void *arg)

@@ -15,10 +15,10 @@ struct event_base;
 struct pool;
 
 struct pool_job {
-    void (*run)(struct pool_job *job, void *tls);  /* on a pool thread */
-    void (*done)(struct pool_job *job);            /* on the submitting event loop */
-    struct event *ev;                              /* set by pool_submit() */
-    struct pool_job *next;                         /* queue link, owned by the pool */
+    void (*run)(struct pool_job *job, void *tls); /* on a pool thread */
+    void (*done)(struct pool_job *job);           /* on the submitting event loop */
+    struct event *ev;                             /* set by pool_submit() */
+    struct pool_job *next;                        /* queue link, owned by the pool */
 };
 
 /**

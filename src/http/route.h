@@ -15,10 +15,10 @@
 
 /* Captured path parameters, in pattern order. */
 struct route_params {
-    int count;                                       /* number captured */
-    const char *names[ROUTE_MAX_PARAMS];             /* point into the pattern (not terminated) */
-    size_t name_lens[ROUTE_MAX_PARAMS];              /* lengths of names[] */
-    char values[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];  /* NUL-terminated copies of the segments */
+    int count;                                      /* number captured */
+    const char *names[ROUTE_MAX_PARAMS];            /* point into the pattern (not terminated) */
+    size_t name_lens[ROUTE_MAX_PARAMS];             /* lengths of names[] */
+    char values[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX]; /* NUL-terminated copies of the segments */
 };
 
 /**
@@ -29,7 +29,6 @@ bool http_route_match(const char *pattern, const char *path, struct route_params
 
 /** http_route_param() - the value captured for "{@name}", or NULL. */
 const char *http_route_param(const struct route_params *params, const char *name);
-
 
 /**
  * http_query_get() - the percent-decoded value of @key in the query string @query (may be NULL).

@@ -31,37 +31,37 @@ struct server;
 
 /* One event-loop thread. */
 struct worker {
-    struct server *srv;              /* owner */
-    int index;                       /* 0..n-1 */
-    pthread_t thread;                /* its thread */
-    struct event_base *base;         /* its loop */
-    struct evhttp *http;             /* its HTTP server */
-    struct evhttp_bound_socket *sock;/* its listening socket */
-    int fd;                          /* the socket before evhttp owns it */
-    struct store *st;                /* its database connection */
-    struct api_env env;              /* handler context */
-    int inflight;                    /* requests received but not yet answered (loop thread) */
-    bool stopping;                   /* no longer accepting */
-    struct event *purge;             /* periodic session sweep (worker 0) */
+    struct server *srv;               /* owner */
+    int index;                        /* 0..n-1 */
+    pthread_t thread;                 /* its thread */
+    struct event_base *base;          /* its loop */
+    struct evhttp *http;              /* its HTTP server */
+    struct evhttp_bound_socket *sock; /* its listening socket */
+    int fd;                           /* the socket before evhttp owns it */
+    struct store *st;                 /* its database connection */
+    struct api_env env;               /* handler context */
+    int inflight;                     /* requests received but not yet answered (loop thread) */
+    bool stopping;                    /* no longer accepting */
+    struct event *purge;              /* periodic session sweep (worker 0) */
 };
 
 struct server {
-    const struct config *cfg;        /* settings */
-    const char *store_uri;           /* database */
+    const struct config *cfg; /* settings */
+    const char *store_uri;    /* database */
     int nworkers;
     struct worker *workers;
-    struct pool *pool;               /* slow work */
+    struct pool *pool; /* slow work */
 };
 
 /* One request in flight. */
 struct call {
-    struct pool_job job;             /* must be first: the pool hands it back */
-    struct worker *w;                /* the loop it arrived on */
-    struct evhttp_request *ereq;     /* libevent's request */
+    struct pool_job job;         /* must be first: the pool hands it back */
+    struct worker *w;            /* the loop it arrived on */
+    struct evhttp_request *ereq; /* libevent's request */
     struct api_req req;
     struct api_resp resp;
-    struct timespec start;           /* arrival, for the log line */
-    char *path;                      /* owned copies of the URI parts */
+    struct timespec start; /* arrival, for the log line */
+    char *path;            /* owned copies of the URI parts */
     char *query;
 };
 
@@ -361,8 +361,8 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
     evhttp_set_max_body_size(w->http, cfg->max_body);
     evhttp_set_timeout(w->http, cfg->timeout);
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                            EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+                                            EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(w->http, on_request, w);
     w->fd = listen_on(cfg->listen_host, port, bound);
     if (w->fd < 0)

@@ -26,16 +26,16 @@
 
 /* An account. Strings are NUL-terminated and sized for their limits. */
 struct user {
-    int64_t id;                             /* assigned by the store */
-    char username[USERNAME_MAX + 1];        /* [a-z0-9._-]{1,64}, unique */
-    char display_name[DISPLAY_NAME_MAX + 1];/* free text, may be empty */
-    char email[EMAIL_MAX + 1];              /* may be empty */
-    unsigned roles;                         /* bit set of enum role (core/user.h) */
-    char pwhash[PWHASH_MAX];                /* Argon2id hash string */
-    bool disabled;                          /* cannot log in; sessions were deleted */
-    int64_t created_at;                     /* unix seconds */
-    int64_t updated_at;                     /* unix seconds */
-    int64_t version;                        /* bumped by every update, starts at 1 */
+    int64_t id;                              /* assigned by the store */
+    char username[USERNAME_MAX + 1];         /* [a-z0-9._-]{1,64}, unique */
+    char display_name[DISPLAY_NAME_MAX + 1]; /* free text, may be empty */
+    char email[EMAIL_MAX + 1];               /* may be empty */
+    unsigned roles;                          /* bit set of enum role (core/user.h) */
+    char pwhash[PWHASH_MAX];                 /* Argon2id hash string */
+    bool disabled;                           /* cannot log in; sessions were deleted */
+    int64_t created_at;                      /* unix seconds */
+    int64_t updated_at;                      /* unix seconds */
+    int64_t version;                         /* bumped by every update, starts at 1 */
 };
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
@@ -61,8 +61,7 @@ struct store_ops {
     int (*user_update)(struct store *st, struct user *u);
     int (*user_count)(struct store *st, int64_t *count);
     int (*session_create)(struct store *st, const struct session *s);
-    int (*session_get)(struct store *st, const uint8_t hash[SESSION_HASH_LEN],
-                       struct session *out);
+    int (*session_get)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);
     int (*session_touch)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now);
     int (*session_delete)(struct store *st, const uint8_t hash[SESSION_HASH_LEN]);
     int (*session_delete_user)(struct store *st, int64_t user_id);

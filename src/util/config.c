@@ -22,7 +22,7 @@ void config_defaults(struct config *cfg)
     cfg->session_lifetime = 12 * 60 * 60;
     cfg->login_max_failures = 5;
     cfg->login_window = 15 * 60;
-    cfg->argon2_ops = 2;                 /* libsodium's OPSLIMIT_INTERACTIVE */
+    cfg->argon2_ops = 2;                   /* libsodium's OPSLIMIT_INTERACTIVE */
     cfg->argon2_mem = 64ull * 1024 * 1024; /* libsodium's MEMLIMIT_INTERACTIVE */
     cfg->log_level = LOG_INFO;
 }
@@ -37,8 +37,8 @@ static int set_int(int *dst, const char *v, int64_t min, int64_t max)
     return 0;
 }
 
-int config_set(struct config *cfg, const char *section, const char *key, const char *v,
-               char *err, size_t errlen)
+int config_set(struct config *cfg, const char *section, const char *key, const char *v, char *err,
+               size_t errlen)
 {
     int rc = ERR_INVALID;
     int64_t x;

@@ -13,24 +13,24 @@
 #include <stdint.h>
 
 struct config {
-    char listen_host[256];   /* address to bind, default 127.0.0.1 */
-    int listen_port;         /* port, default 8080; 0 picks a free port */
-    char data_dir[1024];     /* SQLite database and key files, default ./var */
-    int workers;             /* event-loop threads; 0 means one per core */
-    int pool_threads;        /* threads for slow work (password hashing); 0 means one per core */
-    int64_t max_body;        /* request body limit in bytes, default 1 MiB */
-    int64_t max_headers;     /* request header block limit in bytes, default 16 KiB */
-    int timeout;             /* seconds a connection may take to send a request or idle */
-    int shutdown_grace;      /* seconds in-flight requests get after SIGTERM */
-    bool behind_tls;         /* a TLS proxy fronts us: cookies get Secure, origin is https */
-    char origin[512];        /* public origin ("https://dissent.example"); empty: from Host */
-    int session_idle;        /* seconds of inactivity before a session expires */
-    int session_lifetime;    /* absolute session lifetime in seconds */
-    int login_max_failures;  /* failed logins per username or address within the window */
-    int login_window;        /* seconds of the failed-login window */
-    uint64_t argon2_ops;     /* Argon2id opslimit */
-    uint64_t argon2_mem;     /* Argon2id memlimit in bytes */
-    int log_level;           /* enum log_level */
+    char listen_host[256];  /* address to bind, default 127.0.0.1 */
+    int listen_port;        /* port, default 8080; 0 picks a free port */
+    char data_dir[1024];    /* SQLite database and key files, default ./var */
+    int workers;            /* event-loop threads; 0 means one per core */
+    int pool_threads;       /* threads for slow work (password hashing); 0 means one per core */
+    int64_t max_body;       /* request body limit in bytes, default 1 MiB */
+    int64_t max_headers;    /* request header block limit in bytes, default 16 KiB */
+    int timeout;            /* seconds a connection may take to send a request or idle */
+    int shutdown_grace;     /* seconds in-flight requests get after SIGTERM */
+    bool behind_tls;        /* a TLS proxy fronts us: cookies get Secure, origin is https */
+    char origin[512];       /* public origin ("https://dissent.example"); empty: from Host */
+    int session_idle;       /* seconds of inactivity before a session expires */
+    int session_lifetime;   /* absolute session lifetime in seconds */
+    int login_max_failures; /* failed logins per username or address within the window */
+    int login_window;       /* seconds of the failed-login window */
+    uint64_t argon2_ops;    /* Argon2id opslimit */
+    uint64_t argon2_mem;    /* Argon2id memlimit in bytes */
+    int log_level;          /* enum log_level */
 };
 
 /** config_defaults() - fill @cfg with the built-in defaults. */

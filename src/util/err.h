@@ -11,21 +11,21 @@
 
 enum err {
     ERR_OK = 0,
-    ERR_NOMEM = -1,     /* allocation failed */
-    ERR_INVALID = -2,   /* bad input (a field, a flag, a file) */
-    ERR_NOT_FOUND = -3, /* no such object, or not visible to the caller */
-    ERR_EXISTS = -4,    /* unique key already taken */
-    ERR_CONFLICT = -5,  /* optimistic concurrency: version mismatch */
-    ERR_FORBIDDEN = -6, /* authenticated but not allowed */
-    ERR_UNAUTH = -7,    /* no valid session or bad credentials */
-    ERR_IO = -8,        /* file or socket I/O */
-    ERR_DB = -9,        /* the database failed */
-    ERR_CRYPTO = -10,   /* a cryptographic operation failed */
-    ERR_TOO_LARGE = -11,/* input over its size limit */
-    ERR_STATE = -12,    /* illegal state transition */
-    ERR_RATE = -13,     /* rate limited */
-    ERR_BUSY = -14,     /* resource busy, try again */
-    ERR_INTERNAL = -15, /* a bug or an impossible condition */
+    ERR_NOMEM = -1,      /* allocation failed */
+    ERR_INVALID = -2,    /* bad input (a field, a flag, a file) */
+    ERR_NOT_FOUND = -3,  /* no such object, or not visible to the caller */
+    ERR_EXISTS = -4,     /* unique key already taken */
+    ERR_CONFLICT = -5,   /* optimistic concurrency: version mismatch */
+    ERR_FORBIDDEN = -6,  /* authenticated but not allowed */
+    ERR_UNAUTH = -7,     /* no valid session or bad credentials */
+    ERR_IO = -8,         /* file or socket I/O */
+    ERR_DB = -9,         /* the database failed */
+    ERR_CRYPTO = -10,    /* a cryptographic operation failed */
+    ERR_TOO_LARGE = -11, /* input over its size limit */
+    ERR_STATE = -12,     /* illegal state transition */
+    ERR_RATE = -13,      /* rate limited */
+    ERR_BUSY = -14,      /* resource busy, try again */
+    ERR_INTERNAL = -15,  /* a bug or an impossible condition */
 };
 
 /**

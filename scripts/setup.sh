@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install what is missing from Debian 12's repositories for a purpose:
+#   scripts/setup.sh run     build and run the server
+#   scripts/setup.sh test    build and run every test suite
+#   scripts/setup.sh bench   run the benchmarks
+# Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
+       libsqlite3-dev libsodium-dev libinih-dev libcmark-dev tzdata ca-certificates)
+test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3)
+bench=(wrk nginx-light curl)
+
+case "${1:-run}" in
+run) want=("${build[@]}") ;;
+test) want=("${build[@]}" "${test[@]}") ;;
+bench) want=("${build[@]}" "${test[@]}" "${bench[@]}") ;;
+*) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is missing, build (plain and sanitizer builds), and run
+# every test suite. The last line is "N passed, N failed"; the exit status is non-zero on failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test || exit 1
+scripts/build.sh release || exit 1
+scripts/build.sh asan || exit 1
+
+out=build/test-results
+rm -rf "$out"
+mkdir -p "$out"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+PY=/usr/bin/python3   # Debian's python3 with python3-pytest, whatever else is on PATH
+
+# 1. formatting, as one test
+if clang-format --dry-run --Werror $(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' \
+        'bench/*.c' 2>/dev/null) >"$out/format.log" 2>&1; then
+    echo "ok 1 - clang-format" >"$out/format.tap"
+else
+    cat "$out/format.log"
+    echo "not ok 1 - clang-format" >"$out/format.tap"
+fi
+
+# 2. unit tests, plain and sanitized (cmocka prints TAP)
+for b in build build-asan; do
+    meson test -C "$b" --suite unit --print-errorlogs >"$out/unit-$b.log" 2>&1
+    cp "$b/meson-logs/testlog.json" "$out/unit-$b.json"
+    grep -E "^ *[0-9]+/[0-9]+ " "$out/unit-$b.log"
+done
+
+# 3. black-box API tests against the real binary, plain and sanitized
+for b in build build-asan; do
+    DISSENT_BIN="$PWD/$b/dissent" $PY -m pytest -q -p no:cacheprovider tests/api \
+        --junitxml="$out/api-$b.xml" 2>&1 | tail -n 30
+done
+
+$PY tests/summarize.py "$out"

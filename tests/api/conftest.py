@@ -1,0 +1,275 @@
+"""Fixtures for the black-box API tests.
+
+Each test that asks for `server` gets a real `dissent serve` process on a free loopback port with
+a fresh data directory; `make_server` starts more, with extra config. The binary comes from
+$DISSENT_BIN (default: build/dissent). Everything is stopped and removed afterwards.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+import requests.adapters
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("DISSENT_BIN", os.path.join(ROOT, "build", "dissent"))
+# Argon2id at its minimum cost keeps the suite fast; one test runs with the defaults.
+FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"}}
+TIMEOUT = 10
+
+
+class Server:
+    def __init__(self, config=None, fast=True, workers=2):
+        self.dir = tempfile.mkdtemp(prefix="dissent-api-")
+        self.data = os.path.join(self.dir, "var")
+        sections = {}
+        for src in ([FAST] if fast else []) + [config or {}]:
+            for sec, kv in src.items():
+                sections.setdefault(sec, {}).update(kv)
+        self.config = os.path.join(self.dir, "dissent.ini")
+        with open(self.config, "w") as f:
+            for sec, kv in sections.items():
+                f.write("[%s]\n" % sec)
+                for k, v in kv.items():
+                    f.write("%s = %s\n" % (k, v))
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.workers = workers
+        self.admin_password = None
+        self.stderr = None
+        self.proc = None
+        self._start("wb")
+
+    def _start(self, mode):
+        """Start `dissent serve` on this server's config and data dir; parse its stdout."""
+        if self.stderr is not None:
+            self.stderr.close()
+        self.stderr = open(self.stderr_path, mode)
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--config", self.config, "--data", self.data,
+             "--listen", "127.0.0.1:0", "--workers", str(self.workers)],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        self.port = None
+        self.printed_password = None  # the admin password this start printed, if any
+        self.stdout_text = ""         # what this start printed before "listening on"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.stdout_text += line
+            m = re.match(r"\s*password: (\S+)", line)
+            if m:
+                self.printed_password = m.group(1)
+                if self.admin_password is None:
+                    self.admin_password = m.group(1)
+            m = re.match(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.stop()
+            raise RuntimeError("server did not start: " + self.log())
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def restart(self):
+        """Stop the server (SIGTERM) and start it again on the same data dir and config.
+        Returns the exit code of the stopped process; the new one may get another port."""
+        rc = self.stop()
+        self.proc.stdout.close()
+        self._start("ab")
+        return rc
+
+    def log(self):
+        self.stderr.flush()
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop the server and return its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def cleanup(self):
+        self.stop()
+        self.proc.stdout.close()
+        self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def session(self):
+        """A requests.Session that sends the CSRF header on every request."""
+        s = requests.Session()
+        s.headers["X-Requested-With"] = "dissent"
+        return s
+
+    def login(self, username, password):
+        s = self.session()
+        r = s.post(self.url + "/api/v1/session",
+                   json={"username": username, "password": password}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        return s
+
+    def admin(self):
+        return self.login("admin", self.admin_password)
+
+    def add_user(self, admin, username, roles, password="correct horse battery", **extra):
+        body = {"username": username, "roles": roles, "password": password}
+        body.update(extra)
+        r = admin.post(self.url + "/api/v1/users", json=body, timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def raw(self, data, timeout=5.0):
+        """Send raw bytes on a new connection; return everything the server sends back until it
+        closes the connection, stops sending for `timeout` seconds, or resets."""
+        return raw_exchange(self.port, data, timeout)
+
+    def cli(self, *args, stdin=None):
+        """Run `dissent ARGS --data DIR --config FILE` against this server's data."""
+        return subprocess.run([BIN, *args, "--data", self.data, "--config", self.config],
+                              input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def raw_exchange(port, data, timeout=5.0):
+    """Raw HTTP over a socket: send `data`, read until close/timeout/reset."""
+    out = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+    return out
+
+
+def raw_status(response):
+    """The status code of a raw HTTP response, or None if there was none."""
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ", response)
+    return int(m.group(1)) if m else None
+
+
+@pytest.fixture
+def make_server():
+    started = []
+
+    def make(**kw):
+        s = Server(**kw)
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.cleanup()
+
+
+@pytest.fixture
+def server(make_server):
+    return make_server()
+
+
+@pytest.fixture
+def admin(server):
+    return server.admin()
+
+
+# ---- helpers shared by the test modules (import them with `from conftest import ...`) ----
+
+SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+COOKIE = "dissent_session"
+
+
+def assert_error(r, status, code=None, field=None):
+    """Assert `r` is an error response of the documented shape:
+    {"error": {"code": "snake_case", "message": "text"[, "field": ...]}} with `status`."""
+    assert r.status_code == status, "want %d, got %d: %s" % (status, r.status_code, r.text)
+    ct = r.headers.get("Content-Type", "")
+    assert ct.startswith("application/json"), "error Content-Type is %r: %s" % (ct, r.text)
+    body = r.json()
+    assert isinstance(body, dict) and list(body.keys()) == ["error"], body
+    err = body["error"]
+    assert isinstance(err, dict), body
+    assert isinstance(err.get("code"), str) and SNAKE.match(err["code"]), body
+    assert isinstance(err.get("message"), str) and err["message"].strip(), body
+    assert set(err) <= {"code", "message", "field"}, body
+    if code is not None:
+        assert err["code"] == code, body
+    if field is not None:
+        assert err.get("field") == field, body
+    return err
+
+
+def session_token(r):
+    """The dissent_session token a login response set (from its Set-Cookie header)."""
+    m = re.search(COOKIE + r"=([^;]*)", r.headers.get("Set-Cookie", ""))
+    assert m, "no %s cookie in %r" % (COOKIE, r.headers.get("Set-Cookie"))
+    return m.group(1)
+
+
+def with_cookie(token, csrf=True):
+    """Headers that present `token` explicitly (bypassing the client cookie jar, which would
+    itself drop expired or cleared cookies)."""
+    h = {"Cookie": "%s=%s" % (COOKIE, token)}
+    if csrf:
+        h["X-Requested-With"] = "dissent"
+    return h
+
+
+def login_raw(url, username, password, session=None, **kw):
+    """POST /api/v1/session and return the response, whatever it is."""
+    s = session or requests
+    headers = {"X-Requested-With": "dissent"}
+    return s.post(url + "/api/v1/session", json={"username": username, "password": password},
+                  headers=headers, timeout=TIMEOUT, **kw)
+
+
+def get_user(srv, admin, username):
+    """The user object from GET /api/v1/users (paging through), or None."""
+    after = ""
+    while True:
+        r = admin.get(srv.url + "/api/v1/users", params={"limit": 200, "after": after},
+                      timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        for u in body["users"]:
+            if u["username"] == username:
+                return u
+        if not body["next"]:
+            return None
+        after = body["next"]
+
+
+class _SourceAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, source, **kw):
+        self._source = source
+        super().__init__(**kw)
+
+    def init_poolmanager(self, *a, **kw):
+        kw["source_address"] = (self._source, 0)
+        return super().init_poolmanager(*a, **kw)
+
+
+def session_from(source_ip):
+    """A CSRF-ready requests.Session whose connections come from `source_ip` (a loopback
+    address such as 127.0.0.7), so per-address limits can be told apart."""
+    s = requests.Session()
+    s.headers["X-Requested-With"] = "dissent"
+    s.mount("http://", _SourceAdapter(source_ip))
+    return s

@@ -1,0 +1,77 @@
+#include "testutil.h"
+
+#include "crypto/hash.h"
+#include "crypto/password.h"
+#include "crypto/random.h"
+#include "util/err.h"
+
+static void sha256_known_answer(void **state)
+{
+    static const uint8_t abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                    0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                    0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    uint8_t out[32];
+
+    hash_sha256(out, "abc", 3);
+    assert_memory_equal(out, abc, 32);
+    assert_true(hash_equal(out, abc, 32));
+    out[31] ^= 1;
+    assert_false(hash_equal(out, abc, 32));
+}
+
+static void base64_round_trip(void **state)
+{
+    const uint8_t bin[5] = {0xfb, 0xff, 0x00, 0x10, 0x20};
+    char std[16], url[16];
+    uint8_t back[8];
+    size_t n = 0;
+
+    b64_encode(std, sizeof(std), bin, 5, false);
+    b64_encode(url, sizeof(url), bin, 5, true);
+    assert_string_equal(std, "+/8AECA=");
+    assert_string_equal(url, "-_8AECA");
+    assert_int_equal(b64_decode(back, sizeof(back), &n, std, strlen(std), false), 0);
+    assert_int_equal(n, 5);
+    assert_memory_equal(back, bin, 5);
+    assert_int_equal(b64_decode(back, sizeof(back), &n, url, strlen(url), true), 0);
+    assert_memory_equal(back, bin, 5);
+    assert_int_equal(b64_decode(back, sizeof(back), &n, "+/8AECA=x", 9, false), ERR_INVALID);
+    assert_int_equal(b64_decode(back, 2, &n, std, strlen(std), false), ERR_INVALID);
+}
+
+static void password_hash_and_verify(void **state)
+{
+    char h[PASSWORD_HASH_MAX];
+
+    assert_int_equal(password_hash(h, "secret-pass", 11, 1, 8192), 0);
+    assert_non_null(strstr(h, "$argon2id$"));
+    assert_int_equal(password_verify(h, "secret-pass", 11), 0);
+    assert_int_equal(password_verify(h, "secret-pasS", 11), ERR_UNAUTH);
+    assert_int_equal(password_verify(h, "secret-pas", 10), ERR_UNAUTH);
+}
+
+static void random_password_alphabet(void **state)
+{
+    char a[21], b[21];
+
+    random_password(a, sizeof(a));
+    random_password(b, sizeof(b));
+    assert_int_equal(strlen(a), 20);
+    assert_string_not_equal(a, b);
+    for (int i = 0; i < 20; i++)
+        assert_null(strchr("0O1lI", a[i]));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sha256_known_answer),
+        cmocka_unit_test(base64_round_trip),
+        cmocka_unit_test(password_hash_and_verify),
+        cmocka_unit_test(random_password_alphabet),
+    };
+    if (random_init() != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,112 @@
+#include "testutil.h"
+
+#include "core/ratelimit.h"
+#include "core/session.h"
+#include "util/err.h"
+
+static const struct session_policy policy = {
+    .idle = 100, .lifetime = 1000, .max_failures = 3, .window = 60, .pw = {1, 8192}};
+
+static void expiry_is_pure(void **state)
+{
+    struct session s = {.created_at = 0, .last_seen = 500};
+
+    assert_false(session_expired(&s, &policy, 599));
+    assert_true(session_expired(&s, &policy, 600));
+    s.last_seen = 950;
+    assert_false(session_expired(&s, &policy, 999));
+    assert_true(session_expired(&s, &policy, 1000));
+}
+
+static void ratelimit_policy(void **state)
+{
+    assert_int_equal(ratelimit_retry_after(2, 100, 3, 60, 120), 0);
+    assert_int_equal(ratelimit_retry_after(3, 100, 3, 60, 120), 40);
+    assert_int_equal(ratelimit_retry_after(9, 100, 3, 60, 160), 1);
+}
+
+static void login_lookup_logout(void **state)
+{
+    char dir[64], token[SESSION_TOKEN_LEN + 1], token2[SESSION_TOKEN_LEN + 1];
+    struct store *st = testutil_store(dir);
+    struct user u, who;
+    struct session s;
+    int64_t retry = 0;
+
+    assert_int_equal(user_create(st, &policy.pw, "carol", ROLE_OFFICER, "", "", "password-1", 10, 0,
+                                 &u, NULL, 0),
+                     0);
+    assert_int_equal(
+        session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token, &who, &retry),
+        0);
+    assert_int_equal(strlen(token), SESSION_TOKEN_LEN);
+    assert_int_equal(who.id, u.id);
+    assert_int_equal(
+        session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token2, &who, &retry),
+        0);
+    assert_string_not_equal(token, token2);
+
+    assert_int_equal(session_lookup(st, &policy, token, 50, &s, &who), 0);
+    assert_string_equal(who.username, "carol");
+    /* touched at 50 is below SESSION_TOUCH_EVERY: idle counts from 10 */
+    assert_int_equal(session_lookup(st, &policy, token, 109, &s, &who), 0);
+    assert_int_equal(s.last_seen, 109);
+    assert_int_equal(session_lookup(st, &policy, token, 208, &s, &who), 0);
+    assert_int_equal(session_lookup(st, &policy, token, 400, &s, &who), ERR_UNAUTH);
+    /* expired sessions are deleted */
+    assert_int_equal(session_lookup(st, &policy, token, 208, &s, &who), ERR_UNAUTH);
+
+    assert_int_equal(session_lookup(st, &policy, "short", 20, &s, &who), ERR_UNAUTH);
+    assert_int_equal(session_logout(st, token2), 0);
+    assert_int_equal(session_lookup(st, &policy, token2, 20, &s, &who), ERR_UNAUTH);
+    store_close(st);
+    testutil_rmdir(dir);
+}
+
+static void failures_throttle(void **state)
+{
+    char dir[64], token[SESSION_TOKEN_LEN + 1];
+    struct store *st = testutil_store(dir);
+    struct user who;
+    int64_t retry = 0;
+
+    assert_int_equal(
+        user_create(st, &policy.pw, "dan", ROLE_STAFF, "", "", "password-1", 10, 0, NULL, NULL, 0),
+        0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "9.9.9.9", 100 + i,
+                                       token, &who, &retry),
+                         ERR_UNAUTH);
+    /* the right password is refused while throttled */
+    assert_int_equal(
+        session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 110, token, &who, &retry),
+        ERR_RATE);
+    assert_int_equal(retry, 50);
+    /* the address is throttled too, whatever the username */
+    assert_int_equal(
+        session_login(st, &policy, "eve", "x-password", 10, "9.9.9.9", 110, token, &who, &retry),
+        ERR_RATE);
+    /* the window passes */
+    assert_int_equal(
+        session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 161, token, &who, &retry),
+        0);
+    /* unknown users fail like wrong passwords */
+    assert_int_equal(
+        session_login(st, &policy, "nobody", "password-1", 10, "7.7.7.7", 161, token, &who, &retry),
+        ERR_UNAUTH);
+    store_close(st);
+    testutil_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(expiry_is_pure),
+        cmocka_unit_test(ratelimit_policy),
+        cmocka_unit_test(login_lookup_logout),
+        cmocka_unit_test(failures_throttle),
+    };
+    if (random_init() != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,184 @@
+/*
+ * The store contract, run against a fresh database: $DISSENT_TEST_STORE names one (a store URI);
+ * otherwise a temporary SQLite directory is used.
+ */
+#include "testutil.h"
+
+#include "util/err.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+static char dir[64];
+
+static struct store *open_store(void)
+{
+    const char *uri = getenv("DISSENT_TEST_STORE");
+    struct store *st = NULL;
+    char err[256] = "";
+
+    if (uri == NULL || *uri == '\0')
+        return testutil_store(dir);
+    dir[0] = '\0';
+    assert_int_equal(store_open(uri, &st, err, sizeof(err)), 0);
+    return st;
+}
+
+static void close_store(struct store *st)
+{
+    store_close(st);
+    if (dir[0] != '\0')
+        testutil_rmdir(dir);
+}
+
+static struct user mkuser(const char *name)
+{
+    struct user u;
+
+    memset(&u, 0, sizeof(u));
+    snprintf(u.username, sizeof(u.username), "%s", name);
+    snprintf(u.pwhash, sizeof(u.pwhash), "$argon2id$fake");
+    u.roles = 1;
+    u.created_at = 100;
+    return u;
+}
+
+static void users(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("alice"), b = mkuser("bob"), got, *list = NULL;
+    size_t n = 0;
+    int64_t count = -1;
+
+    assert_int_equal(store_ping(st), 0);
+    assert_int_equal(store_user_count(st, &count), 0);
+    assert_int_equal(count, 0);
+    assert_int_equal(store_user_create(st, &b), 0);
+    assert_int_equal(store_user_create(st, &a), 0);
+    assert_true(a.id != b.id);
+    assert_int_equal(store_user_create(st, &a), ERR_EXISTS);
+    assert_int_equal(store_user_count(st, &count), 0);
+    assert_int_equal(count, 2);
+
+    assert_int_equal(store_user_get_by_id(st, a.id, &got), 0);
+    assert_string_equal(got.username, "alice");
+    assert_int_equal(got.version, 1);
+    assert_int_equal(store_user_get_by_name(st, "carol", &got), ERR_NOT_FOUND);
+    assert_int_equal(got.id, 0);
+
+    assert_int_equal(store_user_list(st, "", 1, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].username, "alice");
+    free(list);
+    assert_int_equal(store_user_list(st, "alice", 10, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].username, "bob");
+    free(list);
+
+    got = a;
+    snprintf(got.display_name, sizeof(got.display_name), "Alice A.");
+    got.roles = 3;
+    got.disabled = true;
+    assert_int_equal(store_user_update(st, &got), 0);
+    assert_int_equal(got.version, 2);
+    /* a stale version is refused and changes nothing */
+    a.roles = 16;
+    assert_int_equal(store_user_update(st, &a), ERR_CONFLICT);
+    assert_int_equal(store_user_get_by_name(st, "alice", &got), 0);
+    assert_string_equal(got.display_name, "Alice A.");
+    assert_int_equal(got.roles, 3);
+    assert_true(got.disabled);
+    close_store(st);
+}
+
+static void sessions(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("alice");
+    struct session s = {.created_at = 10, .last_seen = 20}, got;
+
+    assert_int_equal(store_user_create(st, &a), 0);
+    memset(s.hash, 0xab, sizeof(s.hash));
+    s.user_id = a.id;
+    assert_int_equal(store_session_create(st, &s), 0);
+    assert_int_equal(store_session_get(st, s.hash, &got), 0);
+    assert_int_equal(got.user_id, a.id);
+    assert_int_equal(got.last_seen, 20);
+    assert_int_equal(store_session_touch(st, s.hash, 30), 0);
+    assert_int_equal(store_session_get(st, s.hash, &got), 0);
+    assert_int_equal(got.last_seen, 30);
+
+    assert_int_equal(store_session_purge(st, 25, 0), 0);
+    assert_int_equal(store_session_get(st, s.hash, &got), 0);
+    assert_int_equal(store_session_purge(st, 31, 0), 0);
+    assert_int_equal(store_session_get(st, s.hash, &got), ERR_NOT_FOUND);
+
+    assert_int_equal(store_session_create(st, &s), 0);
+    assert_int_equal(store_session_delete_user(st, a.id), 0);
+    assert_int_equal(store_session_get(st, s.hash, &got), ERR_NOT_FOUND);
+    assert_int_equal(store_session_create(st, &s), 0);
+    assert_int_equal(store_session_delete(st, s.hash), 0);
+    assert_int_equal(store_session_get(st, s.hash, &got), ERR_NOT_FOUND);
+    close_store(st);
+}
+
+static void login_failures(void **state)
+{
+    struct store *st = open_store();
+    int count = -1;
+    int64_t oldest = -1;
+
+    assert_int_equal(store_login_failure_add(st, "u:x", 100), 0);
+    assert_int_equal(store_login_failure_add(st, "u:x", 110), 0);
+    assert_int_equal(store_login_failure_add(st, "u:y", 120), 0);
+    assert_int_equal(store_login_failure_count(st, "u:x", 0, &count, &oldest), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(oldest, 100);
+    assert_int_equal(store_login_failure_count(st, "u:x", 105, &count, &oldest), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(oldest, 110);
+    assert_int_equal(store_login_failure_clear(st, "u:x"), 0);
+    assert_int_equal(store_login_failure_count(st, "u:x", 0, &count, &oldest), 0);
+    assert_int_equal(count, 0);
+    assert_int_equal(store_login_failure_count(st, "u:y", 0, &count, &oldest), 0);
+    assert_int_equal(count, 1);
+    close_store(st);
+}
+
+static void sqlite_files_private_and_reopen(void **state)
+{
+    char path[128], err[256];
+    struct store *st, *st2 = NULL;
+    struct stat sb;
+    struct user a = mkuser("alice"), got;
+    mode_t old = umask(077);
+
+    if (getenv("DISSENT_TEST_STORE") != NULL) {
+        umask(old);
+        skip();
+    }
+    st = testutil_store(dir);
+    assert_int_equal(store_user_create(st, &a), 0);
+    snprintf(path, sizeof(path), "%s/dissent.db", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 077, 0);
+    /* a second connection sees the first one's committed rows; migrations are idempotent */
+    assert_int_equal(store_open(dir, &st2, err, sizeof(err)), 0);
+    assert_int_equal(store_user_get_by_name(st2, "alice", &got), 0);
+    store_close(st2);
+    assert_int_equal(store_open("mysql://nowhere", &st2, err, sizeof(err)), ERR_INVALID);
+    assert_null(st2);
+    umask(old);
+    close_store(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(users),
+        cmocka_unit_test(sessions),
+        cmocka_unit_test(login_failures),
+        cmocka_unit_test(sqlite_files_private_and_reopen),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,81 @@
+#include "testutil.h"
+
+#include "util/err.h"
+#include "util/strutil.h"
+
+static void copy_fits_and_truncates(void **state)
+{
+    char buf[6];
+
+    assert_int_equal(str_copy(buf, sizeof(buf), "hello"), 0);
+    assert_string_equal(buf, "hello");
+    assert_int_equal(str_copy(buf, sizeof(buf), "hello!"), ERR_TOO_LARGE);
+    assert_string_equal(buf, "hello");
+    assert_int_equal(str_copy(buf, 0, "x"), ERR_TOO_LARGE);
+}
+
+static void parse_i64_limits(void **state)
+{
+    int64_t v = 7;
+
+    assert_int_equal(str_parse_i64("42", 0, 100, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(str_parse_i64("-1", 0, 100, &v), ERR_INVALID);
+    assert_int_equal(str_parse_i64("101", 0, 100, &v), ERR_INVALID);
+    assert_int_equal(str_parse_i64("4x", 0, 100, &v), ERR_INVALID);
+    assert_int_equal(str_parse_i64("", 0, 100, &v), ERR_INVALID);
+    assert_int_equal(str_parse_i64("99999999999999999999", 0, INT64_MAX, &v), ERR_INVALID);
+    assert_int_equal(v, 42);
+}
+
+static void parse_bool(void **state)
+{
+    bool b = false;
+
+    assert_int_equal(str_parse_bool("yes", &b), 0);
+    assert_true(b);
+    assert_int_equal(str_parse_bool("OFF", &b), 0);
+    assert_false(b);
+    assert_int_equal(str_parse_bool("maybe", &b), ERR_INVALID);
+}
+
+static void parse_hostport(void **state)
+{
+    char host[64];
+    int port = -1;
+
+    assert_int_equal(str_parse_hostport("127.0.0.1:8080", host, sizeof(host), &port), 0);
+    assert_string_equal(host, "127.0.0.1");
+    assert_int_equal(port, 8080);
+    assert_int_equal(str_parse_hostport("[::1]:0", host, sizeof(host), &port), 0);
+    assert_string_equal(host, "::1");
+    assert_int_equal(port, 0);
+    assert_int_equal(str_parse_hostport("localhost", host, sizeof(host), &port), ERR_INVALID);
+    assert_int_equal(str_parse_hostport(":80", host, sizeof(host), &port), ERR_INVALID);
+    assert_int_equal(str_parse_hostport("h:65536", host, sizeof(host), &port), ERR_INVALID);
+    assert_int_equal(str_parse_hostport("[::1]80", host, sizeof(host), &port), ERR_INVALID);
+}
+
+static void utf8(void **state)
+{
+    assert_true(str_utf8_valid("plain", 5));
+    assert_true(str_utf8_valid("caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80", 14));
+    assert_false(str_utf8_valid("\xc3", 1));             /* truncated */
+    assert_false(str_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(str_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(str_utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
+    assert_false(str_utf8_valid("a\0b", 3));             /* NUL */
+    assert_false(str_utf8_valid("\xff", 1));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(copy_fits_and_truncates),
+        cmocka_unit_test(parse_i64_limits),
+        cmocka_unit_test(parse_bool),
+        cmocka_unit_test(parse_hostport),
+        cmocka_unit_test(utf8),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
