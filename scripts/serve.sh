@@ -7,6 +7,6 @@ scripts/setup.sh run
 scripts/build.sh release
 if [ -f var/dissent.db ]; then
     echo "Using the existing data in ./var (the admin password was printed on its first start;"
-    echo "reset it with: build/dissent user ... or remove ./var to start afresh)."
+    echo "reset it with: build/dissent user passwd admin --password-stdin --data ./var)."
 fi
 exec build/dissent serve --data ./var --listen 127.0.0.1:8080 "$@"

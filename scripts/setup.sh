@@ -9,7 +9,7 @@ set -euo pipefail
 build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
        libsqlite3-dev libsodium-dev libinih-dev libcmark-dev tzdata ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3)
-bench=(wrk nginx-light curl)
+bench=(wrk nginx-light curl bc)
 
 case "${1:-run}" in
 run) want=("${build[@]}") ;;

@@ -5,6 +5,7 @@
  *                    --password-stdin [--data DIR] [--config FILE]
  *   dissent user list [--data DIR] [--config FILE]
  *   dissent user disable USERNAME [--data DIR] [--config FILE]
+ *   dissent user passwd USERNAME --password-stdin [--data DIR] [--config FILE]
  */
 #include "cmd/cmd.h"
 
@@ -26,6 +27,7 @@ static void usage(void)
             "                        [--email E] --password-stdin [--data DIR] [--config FILE]\n"
             "       dissent user list [--data DIR] [--config FILE]\n"
             "       dissent user disable USERNAME [--data DIR] [--config FILE]\n"
+            "       dissent user passwd USERNAME --password-stdin [--data DIR] [--config FILE]\n"
             "roles: staff, officer, principal, auditor, admin\n");
 }
 
@@ -225,6 +227,54 @@ static int user_disable_cmd(int argc, char **argv)
     return 0;
 }
 
+/* Set a new password (for a lost admin password, say) and end the account's sessions. */
+static int user_passwd(int argc, char **argv)
+{
+    struct user_opts o;
+    struct config cfg;
+    struct store *st = NULL;
+    struct pw_params pp;
+    struct user u;
+    char pw[PASSWORD_MAX_LEN + 2];
+    size_t pwlen = 0;
+    int rc = 1;
+
+    memset(&u, 0, sizeof(u));
+    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
+        usage();
+        return 2;
+    }
+    if (!o.password_stdin) {
+        fprintf(stderr, "dissent: --password-stdin is required\n");
+        return 2;
+    }
+    if (read_password(pw, sizeof(pw), &pwlen) != 0 || !user_password_valid(pw, pwlen)) {
+        fprintf(stderr, "dissent: the password must be 8 to %d bytes of UTF-8\n", PASSWORD_MAX_LEN);
+        goto out;
+    }
+    if (cmd_store_open(&cfg, &st) != 0)
+        goto out;
+    if (store_user_get_by_name(st, argv[optind], &u) != 0) {
+        fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
+        goto out;
+    }
+    pp.ops = cfg.argon2_ops;
+    pp.mem = cfg.argon2_mem;
+    u.updated_at = time(NULL);
+    if (user_set_password(&u, &pp, pw, pwlen) != 0 || store_user_update(st, &u) != 0 ||
+        store_session_delete_user(st, u.id) != 0) {
+        fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
+        goto out;
+    }
+    printf("password changed for %s\n", u.username);
+    rc = 0;
+out:
+    wipe(pw, sizeof(pw));
+    wipe(u.pwhash, sizeof(u.pwhash));
+    store_close(st);
+    return rc;
+}
+
 int cmd_user(int argc, char **argv)
 {
     if (argc < 2) {
@@ -237,6 +287,8 @@ int cmd_user(int argc, char **argv)
         return user_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "disable") == 0)
         return user_disable_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[1], "passwd") == 0)
+        return user_passwd(argc - 1, argv + 1);
     usage();
     return 2;
 }
