@@ -1,0 +1,584 @@
+/*
+ * workdays.c - civil dates, US federal holidays and working-day arithmetic.
+ *
+ * Date conversions use Howard Hinnant's days_from_civil / civil_from_days algorithms, exact for
+ * the proleptic Gregorian calendar; the internal helpers accept a year or two past the public
+ * range so that holiday rules can look at the neighbouring years.
+ */
+#include "core/workdays.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+#define WORKDAYS_YEAR_MIN 1970
+#define WORKDAYS_YEAR_MAX 9999
+#define WORKDAYS_ZONEINFO "/usr/share/zoneinfo/"
+
+/* One observed holiday: the day it is observed on and its official name. */
+struct holiday {
+    int64_t day;      /* observed day number */
+    const char *name; /* static official name */
+};
+
+static int64_t civil_to_days(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void days_to_civil(int64_t z, int64_t *y, int *m, int *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_length(int64_t y, int m)
+{
+    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    return m == 2 && is_leap(y) ? 29 : len[m - 1];
+}
+
+static bool day_valid(int64_t day)
+{
+    return day >= WORKDAYS_DAY_MIN && day <= WORKDAYS_DAY_MAX;
+}
+
+int workdays_day_weekday(int64_t day)
+{
+    /* 1970-01-01 was a Thursday; day % 7 lies in -6..6, so this never overflows. */
+    return (int)((day % 7 + 7 + WORKDAYS_THURSDAY) % 7);
+}
+
+int workdays_day_from_date(int year, int month, int mday, int64_t *day)
+{
+    if (year < WORKDAYS_YEAR_MIN || year > WORKDAYS_YEAR_MAX || month < 1 || month > 12 ||
+        mday < 1 || mday > month_length(year, month))
+        return ERR_INVALID;
+    *day = civil_to_days(year, month, mday);
+    return 0;
+}
+
+int workdays_day_to_date(int64_t day, int *year, int *month, int *mday)
+{
+    int64_t y;
+    int m, d;
+
+    if (!day_valid(day))
+        return ERR_INVALID;
+    days_to_civil(day, &y, &m, &d);
+    *year = (int)y;
+    *month = m;
+    *mday = d;
+    return 0;
+}
+
+/* The value of the two decimal digits at @s, or -1 when they are not both digits. */
+static int two_digits(const char *s)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -1;
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+int workdays_day_parse(const char *s, int64_t *day)
+{
+    int hi, lo, month, mday;
+
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return ERR_INVALID;
+    hi = two_digits(s);
+    lo = two_digits(s + 2);
+    month = two_digits(s + 5);
+    mday = two_digits(s + 8);
+    if (hi < 0 || lo < 0 || month < 0 || mday < 0)
+        return ERR_INVALID;
+    return workdays_day_from_date(hi * 100 + lo, month, mday, day);
+}
+
+int workdays_day_format(int64_t day, char *buf, size_t len)
+{
+    int year, month, mday;
+    int rc;
+
+    if (len > 0)
+        buf[0] = '\0';
+    rc = workdays_day_to_date(day, &year, &month, &mday);
+    if (rc < 0)
+        goto out;
+    if (len < WORKDAYS_ISO_SIZE) {
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    snprintf(buf, len, "%04d-%02d-%02d", year, month, mday);
+out:
+    return rc;
+}
+
+int workdays_day_add_days(int64_t day, int64_t n, int64_t *out)
+{
+    /* Both bounds checked before adding, so day + n cannot overflow. */
+    if (!day_valid(day) || n > WORKDAYS_DAY_MAX - day || n < WORKDAYS_DAY_MIN - day)
+        return ERR_INVALID;
+    *out = day + n;
+    return 0;
+}
+
+int workdays_day_add_months(int64_t day, int n, int64_t *out)
+{
+    int64_t y, months;
+    int m, d, len;
+
+    if (!day_valid(day))
+        return ERR_INVALID;
+    days_to_civil(day, &y, &m, &d);
+    months = y * 12 + (m - 1) + n;
+    if (months < (int64_t)WORKDAYS_YEAR_MIN * 12 || months > (int64_t)WORKDAYS_YEAR_MAX * 12 + 11)
+        return ERR_INVALID;
+    y = months / 12;
+    m = (int)(months % 12) + 1;
+    len = month_length(y, m);
+    *out = civil_to_days(y, m, d > len ? len : d);
+    return 0;
+}
+
+/* A fixed-date holiday's observed day: Saturday moves to Friday, Sunday to Monday. */
+static int64_t observed(int64_t day)
+{
+    switch (workdays_day_weekday(day)) {
+    case WORKDAYS_SATURDAY:
+        return day - 1;
+    case WORKDAYS_SUNDAY:
+        return day + 1;
+    default:
+        return day;
+    }
+}
+
+/* The @nth (1-based) weekday @wday of month @m in year @y. */
+static int64_t nth_weekday(int64_t y, int m, int wday, int nth)
+{
+    int64_t first = civil_to_days(y, m, 1);
+
+    return first + (wday - workdays_day_weekday(first) + 7) % 7 + 7 * (nth - 1);
+}
+
+/* The last weekday @wday of month @m in year @y. */
+static int64_t last_weekday(int64_t y, int m, int wday)
+{
+    int64_t last = civil_to_days(y, m, month_length(y, m));
+
+    return last - (workdays_day_weekday(last) - wday + 7) % 7;
+}
+
+/*
+ * The observed holidays of calendar year @y in ascending order into @h (room for
+ * WORKDAYS_HOLIDAYS_MAX); returns how many. This is the one place the rules live.
+ */
+static size_t holidays_of_year(int64_t y, struct holiday h[WORKDAYS_HOLIDAYS_MAX])
+{
+    int64_t jan1 = civil_to_days(y, 1, 1);
+    int64_t next_jan1 = civil_to_days(y + 1, 1, 1);
+    size_t n = 0;
+
+    /* New Year's Day on a Saturday is observed on December 31 of the year before. */
+    if (observed(jan1) >= jan1)
+        h[n++] = (struct holiday){observed(jan1), "New Year's Day"};
+    h[n++] = (struct holiday){nth_weekday(y, 1, WORKDAYS_MONDAY, 3),
+                              "Birthday of Martin Luther King, Jr."};
+    h[n++] = (struct holiday){nth_weekday(y, 2, WORKDAYS_MONDAY, 3), "Washington's Birthday"};
+    h[n++] = (struct holiday){last_weekday(y, 5, WORKDAYS_MONDAY), "Memorial Day"};
+    if (y >= 2021)
+        h[n++] = (struct holiday){observed(civil_to_days(y, 6, 19)),
+                                  "Juneteenth National Independence Day"};
+    h[n++] = (struct holiday){observed(civil_to_days(y, 7, 4)), "Independence Day"};
+    h[n++] = (struct holiday){nth_weekday(y, 9, WORKDAYS_MONDAY, 1), "Labor Day"};
+    h[n++] = (struct holiday){nth_weekday(y, 10, WORKDAYS_MONDAY, 2), "Columbus Day"};
+    h[n++] = (struct holiday){observed(civil_to_days(y, 11, 11)), "Veterans Day"};
+    h[n++] = (struct holiday){nth_weekday(y, 11, WORKDAYS_THURSDAY, 4), "Thanksgiving Day"};
+    h[n++] = (struct holiday){observed(civil_to_days(y, 12, 25)), "Christmas Day"};
+    if (observed(next_jan1) < next_jan1)
+        h[n++] = (struct holiday){observed(next_jan1), "New Year's Day"};
+    return n;
+}
+
+bool workdays_holiday_is_federal(int64_t day, const char **name)
+{
+    struct holiday h[WORKDAYS_HOLIDAYS_MAX];
+    int64_t y;
+    int m, d;
+    size_t i, n;
+
+    if (!day_valid(day))
+        return false;
+    days_to_civil(day, &y, &m, &d);
+    n = holidays_of_year(y, h);
+    for (i = 0; i < n; i++) {
+        if (h[i].day == day) {
+            if (name != NULL)
+                *name = h[i].name;
+            return true;
+        }
+    }
+    return false;
+}
+
+int workdays_holiday_list(int year, int64_t days[WORKDAYS_HOLIDAYS_MAX], size_t *n)
+{
+    struct holiday h[WORKDAYS_HOLIDAYS_MAX];
+    size_t i;
+
+    *n = 0;
+    if (year < WORKDAYS_YEAR_MIN || year > WORKDAYS_YEAR_MAX)
+        return ERR_INVALID;
+    *n = holidays_of_year(year, h);
+    for (i = 0; i < *n; i++)
+        days[i] = h[i].day;
+    return 0;
+}
+
+static int day_compare(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+int workdays_calendar_init(struct workdays_calendar *cal, bool federal, const int64_t *closures,
+                           size_t nclosures)
+{
+    int64_t *copy = NULL;
+    size_t i, n = 0;
+    int rc = 0;
+
+    cal->federal = false;
+    cal->closures = NULL;
+    cal->nclosures = 0;
+    if (nclosures > WORKDAYS_CLOSURES_MAX) {
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    for (i = 0; i < nclosures; i++) {
+        if (!day_valid(closures[i])) {
+            rc = ERR_INVALID;
+            goto out;
+        }
+    }
+    if (nclosures > 0) {
+        copy = malloc(nclosures * sizeof(*copy));
+        if (copy == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        memcpy(copy, closures, nclosures * sizeof(*copy));
+        qsort(copy, nclosures, sizeof(*copy), day_compare);
+        for (i = 0; i < nclosures; i++) {
+            if (n == 0 || copy[n - 1] != copy[i])
+                copy[n++] = copy[i];
+        }
+    }
+    cal->federal = federal;
+    cal->closures = copy;
+    cal->nclosures = n;
+    copy = NULL;
+out:
+    free(copy);
+    return rc;
+}
+
+void workdays_calendar_release(struct workdays_calendar *cal)
+{
+    if (cal == NULL)
+        return;
+    free(cal->closures);
+    cal->closures = NULL;
+    cal->nclosures = 0;
+    cal->federal = false;
+}
+
+/* The index of the first closure strictly after @day (nclosures when none is). */
+static size_t closure_after(const struct workdays_calendar *cal, int64_t day)
+{
+    size_t lo = 0, hi = cal->nclosures;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (cal->closures[mid] <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool is_closure(const struct workdays_calendar *cal, int64_t day)
+{
+    size_t i = closure_after(cal, day - 1);
+
+    return i < cal->nclosures && cal->closures[i] == day;
+}
+
+static bool is_weekend(int64_t day)
+{
+    int wday = workdays_day_weekday(day);
+
+    return wday == WORKDAYS_SATURDAY || wday == WORKDAYS_SUNDAY;
+}
+
+bool workdays_calendar_is_working(const struct workdays_calendar *cal, int64_t day)
+{
+    if (!day_valid(day) || is_weekend(day))
+        return false;
+    if (cal->federal && workdays_holiday_is_federal(day, NULL))
+        return false;
+    return !is_closure(cal, day);
+}
+
+int workdays_calendar_add(const struct workdays_calendar *cal, int64_t day, int64_t n, int64_t *out)
+{
+    int64_t step = n < 0 ? -1 : 1;
+    int64_t left = n < 0 ? -n : n;
+    int64_t d = day;
+
+    /* Every step moves one day, so the range check also bounds the loop (and any @n). */
+    if (!day_valid(day))
+        return ERR_INVALID;
+    while (left > 0) {
+        d += step;
+        if (!day_valid(d))
+            return ERR_INVALID;
+        if (workdays_calendar_is_working(cal, d))
+            left--;
+    }
+    *out = d;
+    return 0;
+}
+
+/*
+ * Monday..Friday among the days up to and including @day, counted from an arbitrary fixed
+ * Sunday (1969-12-28); only differences of two values mean anything.
+ */
+static int64_t weekdays_through(int64_t day)
+{
+    int64_t k = day + 4 + 1; /* days from that Sunday through @day */
+    int64_t rem = k % 7;
+
+    return k / 7 * 5 + (rem == 0 ? 0 : rem - 1);
+}
+
+/* Working days in (@a, @b] for valid days @a <= @b. */
+static int64_t count_forward(const struct workdays_calendar *cal, int64_t a, int64_t b)
+{
+    struct holiday h[WORKDAYS_HOLIDAYS_MAX];
+    int64_t count = weekdays_through(b) - weekdays_through(a);
+    int64_t y, y_end;
+    int m, d;
+    size_t i, n;
+
+    if (a == b)
+        return 0;
+    /* Observed holidays always fall on weekdays, so each one in range removes exactly one. */
+    if (cal->federal) {
+        days_to_civil(a + 1, &y, &m, &d);
+        days_to_civil(b, &y_end, &m, &d);
+        for (; y <= y_end; y++) {
+            n = holidays_of_year(y, h);
+            for (i = 0; i < n; i++) {
+                if (h[i].day > a && h[i].day <= b)
+                    count--;
+            }
+        }
+    }
+    /* A closure removes a day only when it was still counted: a weekday, not a holiday. */
+    for (i = closure_after(cal, a); i < cal->nclosures && cal->closures[i] <= b; i++) {
+        if (is_weekend(cal->closures[i]))
+            continue;
+        if (cal->federal && workdays_holiday_is_federal(cal->closures[i], NULL))
+            continue;
+        count--;
+    }
+    return count;
+}
+
+int workdays_calendar_count(const struct workdays_calendar *cal, int64_t from, int64_t to,
+                            int64_t *out)
+{
+    if (!day_valid(from) || !day_valid(to))
+        return ERR_INVALID;
+    *out = from <= to ? count_forward(cal, from, to) : -count_forward(cal, to, from);
+    return 0;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int workdays_closures_parse(const char *s, int64_t **days, size_t *n, char *err, size_t errlen)
+{
+    int64_t *list = NULL;
+    size_t cap = 1, count = 0, len;
+    const char *p, *start, *end;
+    char item[WORKDAYS_ISO_SIZE];
+    int rc = 0;
+
+    *days = NULL;
+    *n = 0;
+    for (p = s; *p != '\0' && is_blank(*p); p++)
+        ;
+    if (*p == '\0')
+        goto out;
+    for (p = s; *p != '\0'; p++)
+        cap += *p == ',';
+    if (cap > WORKDAYS_CLOSURES_MAX) {
+        err_set(err, errlen, "closures: %zu dates, at most %d allowed", cap, WORKDAYS_CLOSURES_MAX);
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    list = malloc(cap * sizeof(*list));
+    if (list == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    p = s;
+    for (;;) {
+        start = p;
+        while (*p != '\0' && *p != ',')
+            p++;
+        end = p;
+        while (start < end && is_blank(*start))
+            start++;
+        while (end > start && is_blank(end[-1]))
+            end--;
+        if (start == end) {
+            err_set(err, errlen, "closures: item %zu is empty", count + 1);
+            rc = ERR_INVALID;
+            goto out;
+        }
+        len = (size_t)(end - start);
+        if (len < sizeof(item)) {
+            memcpy(item, start, len);
+            item[len] = '\0';
+        }
+        if (len >= sizeof(item) || workdays_day_parse(item, &list[count]) < 0) {
+            err_set(err, errlen,
+                    "closures: item %zu \"%.*s%s\" is not a date YYYY-MM-DD (1970-9999)", count + 1,
+                    (int)(len > 32 ? 32 : len), start, len > 32 ? "..." : "");
+            rc = ERR_INVALID;
+            goto out;
+        }
+        count++;
+        if (*p == '\0')
+            break;
+        p++;
+    }
+    *days = list;
+    *n = count;
+    list = NULL;
+out:
+    free(list);
+    return rc;
+}
+
+static bool tz_char_ok(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+           c == '_' || c == '+' || c == '-';
+}
+
+int workdays_tz_validate(const char *name, char *err, size_t errlen)
+{
+    char path[sizeof(WORKDAYS_ZONEINFO) + WORKDAYS_TZ_NAME_MAX];
+    char magic[4];
+    struct stat st;
+    size_t i, len;
+    int fd = -1;
+    int rc = 0;
+
+    len = name == NULL ? 0 : strlen(name);
+    if (len == 0 || len > WORKDAYS_TZ_NAME_MAX) {
+        err_set(err, errlen, "time zone: name empty or longer than %d bytes", WORKDAYS_TZ_NAME_MAX);
+        rc = ERR_INVALID;
+        goto out;
+    }
+    for (i = 0; i < len; i++) {
+        if (!tz_char_ok(name[i]))
+            break;
+    }
+    /* '.' is not allowed at all, which rules out ".." too; the explicit check documents it. */
+    if (i < len || name[0] == '/' || name[0] == '-' || name[len - 1] == '/' ||
+        strstr(name, "//") != NULL || strstr(name, "..") != NULL) {
+        err_set(err, errlen,
+                "time zone: \"%.64s\" is not an IANA zone name (like America/New_York)", name);
+        rc = ERR_INVALID;
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s%s", WORKDAYS_ZONEINFO, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic) ||
+        memcmp(magic, "TZif", sizeof(magic)) != 0) {
+        err_set(err, errlen, "time zone: \"%s\" is not installed under %s", name,
+                WORKDAYS_ZONEINFO);
+        rc = ERR_NOT_FOUND;
+        goto out;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int workdays_tz_set(const char *name, char *err, size_t errlen)
+{
+    int rc;
+
+    rc = workdays_tz_validate(name, err, errlen);
+    if (rc < 0)
+        goto out;
+    if (setenv("TZ", name, 1) != 0) {
+        err_set(err, errlen, "time zone: setenv failed");
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    tzset();
+out:
+    return rc;
+}
+
+int workdays_day_from_unix(int64_t t, int64_t *day)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if ((int64_t)tt != t || localtime_r(&tt, &tm) == NULL || tm.tm_year > INT32_MAX - 1900)
+        return ERR_INVALID;
+    return workdays_day_from_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, day);
+}
