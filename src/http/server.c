@@ -88,6 +88,14 @@ static void call_free(struct call *c)
     free(c);
 }
 
+/* One request fewer in flight; a stopping worker exits when none is left. */
+static void request_done(struct worker *w)
+{
+    w->inflight--;
+    if (w->stopping && w->inflight == 0)
+        event_base_loopexit(w->base, NULL);
+}
+
 /* Render @c's response, send it, log it, free the call. Loop thread. */
 static void call_finish(struct call *c)
 {
@@ -95,6 +103,7 @@ static void call_finish(struct call *c)
     struct evkeyvalq *h = evhttp_request_get_output_headers(c->ereq);
     struct evbuffer *buf = evbuffer_new();
     char retry[24];
+    bool gone;
 
     add_header(h, "Cache-Control", "no-store");
     add_header(h, "X-Content-Type-Options", "nosniff");
@@ -116,14 +125,21 @@ static void call_finish(struct call *c)
             free(text);
         }
     }
+    /* With the client gone, libevent frees the request without completing it. */
+    gone = evhttp_request_get_connection(c->ereq) == NULL;
     evhttp_send_reply(c->ereq, c->resp.status, NULL, buf);
     if (buf)
         evbuffer_free(buf);
     log_request(c->req.method_name, c->resp.route, c->resp.status, micros_since(&c->start));
     call_free(c);
-    w->inflight--;
-    if (w->stopping && w->inflight == 0)
-        event_base_loopexit(w->base, NULL);
+    if (gone)
+        request_done(w);
+}
+
+/* Runs once libevent has written a reply completely: only then may a stopping loop exit. */
+static void on_complete(struct evhttp_request *ereq, void *arg)
+{
+    request_done(arg);
 }
 
 static void slow_run(struct pool_job *job, void *tls)
@@ -192,6 +208,7 @@ static void on_request(struct evhttp_request *ereq, void *arg)
         return;
     }
     w->inflight++;
+    evhttp_request_set_on_complete_cb(ereq, on_complete, w);
     clock_gettime(CLOCK_MONOTONIC, &c->start);
     c->w = w;
     c->ereq = ereq;

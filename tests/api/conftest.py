@@ -22,6 +22,9 @@ BIN = os.environ.get("DISSENT_BIN", os.path.join(ROOT, "build", "dissent"))
 # Argon2id at its minimum cost keeps the suite fast; one test runs with the defaults.
 FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"}}
 TIMEOUT = 10
+# Reports that the sanitizer build (scripts/build.sh asan) writes to stderr.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "SUMMARY: UndefinedBehaviorSanitizer")
 
 
 class Server:
@@ -43,7 +46,13 @@ class Server:
         self.admin_password = None
         self.stderr = None
         self.proc = None
-        self._start("wb")
+        try:
+            self._start("wb")
+        except Exception:
+            if self.stderr is not None:
+                self.stderr.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
 
     def _start(self, mode):
         """Start `dissent serve` on this server's config and data dir; parse its stdout."""
@@ -102,10 +111,19 @@ class Server:
         return self.proc.returncode
 
     def cleanup(self):
+        """Stop, remove the files, and return a list of problems seen: a sanitizer report or
+        a crash in the server's log (the sanitizer build aborts on the first one)."""
         self.stop()
+        log = self.log()
         self.proc.stdout.close()
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        problems = []
+        for marker in SANITIZER_MARKERS:
+            if marker in log:
+                problems.append("server log has %r:\n%s" % (marker, log[-4000:]))
+                break
+        return problems
 
     def session(self):
         """A requests.Session that sends the CSRF header on every request."""
@@ -176,8 +194,10 @@ def make_server():
         return s
 
     yield make
+    problems = []
     for s in started:
-        s.cleanup()
+        problems += s.cleanup()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture
