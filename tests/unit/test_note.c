@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define VECTORS SOURCE_ROOT "/../shared/vectors/signed_notes_and_checkpoints.json"
-#define TESSERA SOURCE_ROOT "/../shared/vectors/tessera_testdata_log.json"
-#define TESSERA_DIR SOURCE_ROOT "/../shared/vectors/tessera-testdata-log"
+#define VECTORS SOURCE_ROOT "/tests/vectors/signed_notes_and_checkpoints.json"
+#define TESSERA SOURCE_ROOT "/tests/vectors/tessera_testdata_log.json"
+#define TESSERA_DIR SOURCE_ROOT "/tests/vectors/tessera-testdata-log"
 
 #define EM_DASH "\xe2\x80\x94"
 
