@@ -82,9 +82,10 @@ int cmd_serve(int argc, char **argv)
         printf("First start: created the account \"admin\".\n"
                "  username: admin\n"
                "  password: %s\n"
-               "This password is shown once. Sign in at http://%s:%d/ (or POST /api/v1/session)\n"
-               "and change it.\n",
-               admin_pw, cfg.listen_host, cfg.listen_port);
+               "This password is shown once: keep it, or set another with\n"
+               "  dissent user passwd admin --password-stdin --data %s\n"
+               "Sign in with POST http://%s:%d/api/v1/session (see README.md).\n",
+               admin_pw, cfg.data_dir, cfg.listen_host, cfg.listen_port);
         fflush(stdout);
     }
     wipe(admin_pw, sizeof(admin_pw));
