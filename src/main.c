@@ -14,6 +14,7 @@ static void usage(FILE *f)
                "commands:\n"
                "  serve      run the HTTP server\n"
                "  user       add, list or disable accounts\n"
+               "  verify     check a memo bundle offline (dissent verify BUNDLE.json)\n"
                "  version    print the version\n"
                "Run 'dissent COMMAND --help' for a command's options.\n");
 }
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "user") == 0)
         return cmd_user(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0)
+        return cmd_verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("dissent 0.1.0\n");
         return 0;

@@ -12,6 +12,7 @@
 
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /**
  * cmd_config_load() - defaults, then --config FILE if @path is not NULL. Prints errors.

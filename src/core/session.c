@@ -2,6 +2,7 @@
 
 #include "core/ratelimit.h"
 #include "crypto/hash.h"
+#include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -43,6 +44,61 @@ static int throttled(struct store *st, const struct session_policy *p, const cha
         if (wait > *retry_after)
             *retry_after = wait;
     }
+    return 0;
+}
+
+/*
+ * Unwrap @u's private keys with the password and wrap them again under the token's KEK into
+ * @s. An account without keys (created before keys existed) gets them now.
+ */
+static int session_keys_seal(struct store *st, const struct session_policy *p, struct user *u,
+                             const char *pw, size_t pwlen, const char *token, struct session *s)
+{
+    struct user_keys *k = keys_new();
+    uint8_t kek[KEYS_KEK_LEN];
+    int rc;
+
+    if (k == NULL)
+        return ERR_NOMEM;
+    if (u->has_keys) {
+        rc = user_keys_open(u, &p->pw, pw, pwlen, k);
+    } else {
+        keys_generate(k);
+        rc = user_keys_seal(u, k, &p->pw, pw, pwlen);
+        if (rc == 0)
+            rc = store_user_set_keys(st, u);
+    }
+    if (rc != 0)
+        goto out;
+    keys_kek_token(kek, token, SESSION_TOKEN_LEN);
+    keys_wrap(k, kek, u->username, s->keys_wrapped);
+    wipe(kek, sizeof(kek));
+    s->has_keys = true;
+out:
+    keys_free(k);
+    return rc;
+}
+
+int session_keys_open(const struct session *s, const char *token, const struct user *u,
+                      struct user_keys **out)
+{
+    struct user_keys *k;
+    uint8_t kek[KEYS_KEK_LEN];
+    int rc;
+
+    *out = NULL;
+    if (!s->has_keys)
+        return ERR_NOT_FOUND;
+    if ((k = keys_new()) == NULL)
+        return ERR_NOMEM;
+    keys_kek_token(kek, token, strlen(token));
+    rc = keys_unwrap(k, kek, u->username, s->keys_wrapped);
+    wipe(kek, sizeof(kek));
+    if (rc != 0) {
+        keys_free(k);
+        return rc;
+    }
+    *out = k;
     return 0;
 }
 
@@ -91,7 +147,8 @@ int session_login(struct store *st, const struct session_policy *p, const char *
     s.user_id = user->id;
     s.created_at = now;
     s.last_seen = now;
-    if ((rc = store_session_create(st, &s)) != 0)
+    if ((rc = session_keys_seal(st, p, user, pw, pwlen, token, &s)) != 0 ||
+        (rc = store_session_create(st, &s)) != 0)
         goto fail;
     if ((rc = store_login_failure_clear(st, ukey)) != 0)
         goto fail;

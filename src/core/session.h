@@ -30,7 +30,8 @@ struct session_policy {
 bool session_expired(const struct session *s, const struct session_policy *p, int64_t now);
 
 /**
- * session_login() - check a password and open a session. SLOW (Argon2id).
+ * session_login() - check a password and open a session holding the user's private keys,
+ * re-wrapped under a key only the new token gives. SLOW (two Argon2id runs).
  * @addr: the client's address, throttled like the username.
  * @token: receives the new bearer token (SESSION_TOKEN_LEN + 1 bytes).
  * @user: receives the account.
@@ -49,6 +50,16 @@ int session_login(struct store *st, const struct session_policy *p, const char *
  */
 int session_lookup(struct store *st, const struct session_policy *p, const char *token, int64_t now,
                    struct session *s, struct user *user);
+
+struct user_keys;
+
+/**
+ * session_keys_open() - the signed-in user's private keys, unwrapped from the session with the
+ * client's @token. *@out is the caller's: free with keys_free() as soon as it is used.
+ * Returns 0, ERR_NOT_FOUND (the session holds no keys) or ERR_CRYPTO.
+ */
+int session_keys_open(const struct session *s, const char *token, const struct user *u,
+                      struct user_keys **out);
 
 /** session_logout() - delete the session for @token, if any. */
 int session_logout(struct store *st, const char *token);

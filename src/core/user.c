@@ -1,5 +1,6 @@
 #include "core/user.h"
 
+#include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -93,11 +94,67 @@ bool user_password_valid(const char *pw, size_t len)
     return len >= PASSWORD_MIN_LEN && len <= PASSWORD_MAX_LEN && str_utf8_valid(pw, len);
 }
 
+_Static_assert(KEYS_WRAPPED_LEN == STORE_WRAPPED_LEN, "wrapped key sizes agree");
+_Static_assert(KEYS_SALT_LEN == STORE_SALT_LEN, "salt sizes agree");
+
+int user_keys_seal(struct user *u, const struct user_keys *k, const struct pw_params *pp,
+                   const char *pw, size_t pwlen)
+{
+    uint8_t kek[KEYS_KEK_LEN];
+    int rc;
+
+    random_bytes(u->key_salt, sizeof(u->key_salt));
+    if ((rc = keys_kek_password(kek, pw, pwlen, u->key_salt, pp->ops, pp->mem)) != 0)
+        goto out;
+    keys_wrap(k, kek, u->username, u->keys_wrapped);
+    memcpy(u->sign_pk, k->sign_pk, sizeof(u->sign_pk));
+    memcpy(u->box_pk, k->box_pk, sizeof(u->box_pk));
+    u->has_keys = true;
+out:
+    wipe(kek, sizeof(kek));
+    return rc;
+}
+
+int user_keys_open(const struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen,
+                   struct user_keys *k)
+{
+    uint8_t kek[KEYS_KEK_LEN];
+    int rc;
+
+    if (!u->has_keys)
+        return ERR_NOT_FOUND;
+    if ((rc = keys_kek_password(kek, pw, pwlen, u->key_salt, pp->ops, pp->mem)) != 0)
+        goto out;
+    rc = keys_unwrap(k, kek, u->username, u->keys_wrapped);
+out:
+    wipe(kek, sizeof(kek));
+    return rc;
+}
+
+/* Fresh key pairs sealed under @pw into @u. SLOW. */
+static int new_keys(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen)
+{
+    struct user_keys *k = keys_new();
+    int rc;
+
+    if (k == NULL)
+        return ERR_NOMEM;
+    keys_generate(k);
+    rc = user_keys_seal(u, k, pp, pw, pwlen);
+    keys_free(k);
+    return rc;
+}
+
 int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen)
 {
+    int rc;
+
     if (!user_password_valid(pw, pwlen))
         return ERR_INVALID;
-    return password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem);
+    if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
+        return rc;
+    /* Without the old password the old private keys cannot be unwrapped: new ones. */
+    return new_keys(u, pp, pw, pwlen);
 }
 
 int user_create(struct store *st, const struct pw_params *pp, const char *username, unsigned roles,
@@ -133,7 +190,8 @@ int user_create(struct store *st, const struct pw_params *pp, const char *userna
     str_copy(u.email, sizeof(u.email), email);
     u.roles = roles;
     u.created_at = now;
-    if ((rc = password_hash(u.pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
+    if ((rc = password_hash(u.pwhash, pw, pwlen, pp->ops, pp->mem)) != 0 ||
+        (rc = new_keys(&u, pp, pw, pwlen)) != 0)
         goto out;
     rc = store_user_create(st, &u);
     if (rc == ERR_EXISTS)
@@ -142,6 +200,7 @@ int user_create(struct store *st, const struct pw_params *pp, const char *userna
         *out = u;
 out:
     wipe(u.pwhash, sizeof(u.pwhash));
+    wipe(u.keys_wrapped, sizeof(u.keys_wrapped));
     return rc;
 }
 

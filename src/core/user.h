@@ -51,7 +51,8 @@ bool user_email_valid(const char *s);
 bool user_password_valid(const char *pw, size_t len);
 
 /**
- * user_create() - validate and insert a new account. SLOW (hashes the password).
+ * user_create() - validate and insert a new account with fresh Ed25519 and X25519 key pairs,
+ * their private halves sealed under the password. SLOW (two Argon2id runs).
  * @out: receives the stored account (may be NULL).
  * Returns 0, ERR_INVALID (with the offending field named in @err), ERR_EXISTS, or a store error.
  */
@@ -59,8 +60,26 @@ int user_create(struct store *st, const struct pw_params *pp, const char *userna
                 const char *display_name, const char *email, const char *pw, size_t pwlen,
                 int64_t now, struct user *out, char *err, size_t errlen);
 
+struct user_keys;
+
 /**
- * user_set_password() - hash @pw into @u->pwhash (not stored: the caller updates). SLOW.
+ * user_keys_seal() - wrap @k under a key derived from @pw and a new salt, into @u's key fields
+ * (not stored: the caller writes them). SLOW. Returns 0 or ERR_NOMEM.
+ */
+int user_keys_seal(struct user *u, const struct user_keys *k, const struct pw_params *pp,
+                   const char *pw, size_t pwlen);
+
+/**
+ * user_keys_open() - unwrap @u's private keys with @pw into @k (from keys_new()). SLOW.
+ * Returns 0, ERR_NOT_FOUND (the account has no keys yet) or ERR_CRYPTO (wrong password).
+ */
+int user_keys_open(const struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen,
+                   struct user_keys *k);
+
+/**
+ * user_set_password() - hash @pw into @u->pwhash and give @u new key pairs sealed under it (an
+ * administrator's reset cannot unwrap the old ones). Not stored: the caller updates the user
+ * and its keys. SLOW.
  * Returns 0, ERR_INVALID (password rules) or ERR_NOMEM.
  */
 int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen);

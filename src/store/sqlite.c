@@ -42,6 +42,75 @@ static const char *const migrations[] = {
     "  at INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX login_failures_key ON login_failures(key, at);",
+
+    /* 2: user keys, session keys, memos and what hangs off them */
+    "ALTER TABLE users ADD COLUMN sign_pk BLOB;"
+    "ALTER TABLE users ADD COLUMN box_pk BLOB;"
+    "ALTER TABLE users ADD COLUMN key_salt BLOB;"
+    "ALTER TABLE users ADD COLUMN keys_wrapped BLOB;"
+    "ALTER TABLE sessions ADD COLUMN keys_wrapped BLOB;"
+    "CREATE TABLE memos ("
+    "  id INTEGER PRIMARY KEY,"
+    "  public_id TEXT NOT NULL UNIQUE,"
+    "  drafter_id INTEGER NOT NULL REFERENCES users(id),"
+    "  state INTEGER NOT NULL,"
+    "  title BLOB NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  digest BLOB,"
+    "  show_names INTEGER NOT NULL DEFAULT 1,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  filed_day INTEGER NOT NULL DEFAULT -1,"
+    "  ack_day INTEGER NOT NULL DEFAULT -1,"
+    "  ack_due INTEGER NOT NULL DEFAULT -1,"
+    "  reply_due INTEGER NOT NULL DEFAULT -1,"
+    "  reply_max INTEGER NOT NULL DEFAULT -1,"
+    "  replied_day INTEGER NOT NULL DEFAULT -1,"
+    "  closed_day INTEGER NOT NULL DEFAULT -1,"
+    "  reason BLOB,"
+    "  reply BLOB,"
+    "  reply_note BLOB"
+    ") STRICT;"
+    "CREATE INDEX memos_drafter ON memos(drafter_id);"
+    "CREATE INDEX memos_state ON memos(state);"
+    "CREATE TABLE memo_members ("
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  relation INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (memo_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX memo_members_user ON memo_members(user_id);"
+    "CREATE TABLE signatures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  note TEXT NOT NULL,"
+    "  vkey TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  voided_at INTEGER NOT NULL DEFAULT 0,"
+    "  void_reason TEXT"
+    ") STRICT;"
+    "CREATE UNIQUE INDEX signatures_valid ON signatures(memo_id, user_id) WHERE voided_at = 0;"
+    "CREATE INDEX signatures_memo ON signatures(memo_id);"
+    "CREATE TABLE comments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  author_id INTEGER NOT NULL REFERENCES users(id),"
+    "  body BLOB NOT NULL,"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX comments_memo ON comments(memo_id);"
+    "CREATE TABLE memo_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  actor_id INTEGER REFERENCES users(id),"
+    "  detail TEXT,"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX memo_events_memo ON memo_events(memo_id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -64,26 +133,59 @@ enum stmt_id {
     ST_FAIL_PRUNE,
     ST_FAIL_COUNT,
     ST_FAIL_CLEAR,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_USER_SET_KEYS,
+    ST_SESSION_SET_KEYS,
+    ST_MEMO_INSERT,
+    ST_MEMO_GET,
+    ST_MEMO_UPDATE,
+    ST_MEMO_LIST,
+    ST_MEMBER_ADD,
+    ST_MEMBER_GET,
+    ST_MEMBER_LIST,
+    ST_SIG_ADD,
+    ST_SIG_WITHDRAW,
+    ST_SIG_VOID,
+    ST_SIG_LIST,
+    ST_COMMENT_ADD,
+    ST_COMMENT_LIST,
+    ST_EVENT_ADD,
+    ST_EVENT_LIST,
     ST__COUNT
 };
 
 #define USER_COLS                                                                                  \
-    "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version"
+    "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
+    " sign_pk, box_pk, key_salt, keys_wrapped"
+#define MEMO_COLS                                                                                  \
+    "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
+    " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
+    " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
+    " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0)"
+#define SIG_COLS                                                                                   \
+    "s.memo_id, s.user_id, u.username, u.display_name, s.note, s.vkey, s.created_at,"              \
+    " s.voided_at, s.void_reason"
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
-                       " created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,1)",
+                       " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
+                       " keys_wrapped) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
     [ST_USER_UPDATE] = "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
-                       " disabled = ?, updated_at = ?, version = version + 1"
-                       " WHERE id = ? AND version = ?",
+                       " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
+                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12"
+                       " WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_SESSION_INSERT] =
-        "INSERT INTO sessions (hash, user_id, created_at, last_seen) VALUES (?,?,?,?)",
-    [ST_SESSION_GET] = "SELECT user_id, created_at, last_seen FROM sessions WHERE hash = ?",
+        "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
+        " VALUES (?,?,?,?,?)",
+    [ST_SESSION_GET] =
+        "SELECT user_id, created_at, last_seen, keys_wrapped FROM sessions WHERE hash = ?",
     [ST_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ? WHERE hash = ?",
     [ST_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?",
     [ST_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?",
@@ -93,6 +195,50 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAIL_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM login_failures"
                       " WHERE key = ? AND at >= ?",
     [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = ?",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_USER_SET_KEYS] =
+        "UPDATE users SET sign_pk = ?, box_pk = ?, key_salt = ?, keys_wrapped = ? WHERE id = ?",
+    [ST_SESSION_SET_KEYS] = "UPDATE sessions SET keys_wrapped = ? WHERE hash = ?",
+    [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
+                       " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+    [ST_MEMO_GET] = "SELECT " MEMO_COLS " FROM memos m WHERE m.public_id = ?",
+    [ST_MEMO_UPDATE] =
+        "UPDATE memos SET state = ?, title = ?, body = ?, digest = ?, show_names = ?,"
+        " updated_at = ?, filed_day = ?, ack_day = ?, ack_due = ?, reply_due = ?, reply_max = ?,"
+        " replied_day = ?, closed_day = ?, reason = ?, reply = ?, reply_note = ?,"
+        " version = version + 1 WHERE id = ? AND version = ?",
+    [ST_MEMO_LIST] =
+        "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
+        " AND ((?3 AND m.drafter_id = ?4)"
+        "  OR (?5 != 0 AND EXISTS (SELECT 1 FROM memo_members mm WHERE mm.memo_id = m.id"
+        "      AND mm.user_id = ?4 AND (mm.relation & ?5) != 0))"
+        "  OR (?6 AND m.state >= 2))"
+        " ORDER BY m.id DESC LIMIT ?7",
+    [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at) VALUES (?,?,?,?)"
+                      " ON CONFLICT (memo_id, user_id) DO UPDATE SET relation = relation | ?3",
+    [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = ? AND user_id = ?",
+    [ST_MEMBER_LIST] = "SELECT mm.user_id, u.username, u.display_name, mm.relation, mm.at"
+                       " FROM memo_members mm JOIN users u ON u.id = mm.user_id"
+                       " WHERE mm.memo_id = ? AND (mm.relation & ?) != 0 ORDER BY u.username",
+    [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at)"
+                   " VALUES (?,?,?,?,?)",
+    [ST_SIG_WITHDRAW] =
+        "DELETE FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
+    [ST_SIG_VOID] = "UPDATE signatures SET voided_at = ?, void_reason = ?"
+                    " WHERE memo_id = ? AND voided_at = 0",
+    [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s JOIN users u ON u.id = s.user_id"
+                    " WHERE s.memo_id = ? AND (? OR s.voided_at = 0) ORDER BY s.id",
+    [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author_id, body, at) VALUES (?,?,?,?)",
+    [ST_COMMENT_LIST] = "SELECT c.id, c.author_id, u.username, u.display_name, c.body, c.at"
+                        " FROM comments c JOIN users u ON u.id = c.author_id"
+                        " WHERE c.memo_id = ? ORDER BY c.id",
+    [ST_EVENT_ADD] =
+        "INSERT INTO memo_events (memo_id, kind, actor_id, detail, at) VALUES (?,?,?,?,?)",
+    [ST_EVENT_LIST] = "SELECT e.id, e.kind, coalesce(e.actor_id, 0), coalesce(u.username, ''),"
+                      " e.detail, e.at FROM memo_events e LEFT JOIN users u ON u.id = e.actor_id"
+                      " WHERE e.memo_id = ? ORDER BY e.id",
 };
 
 struct store_sqlite {
@@ -265,6 +411,46 @@ static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len)
     str_copy(dst, len, t ? (const char *)t : "");
 }
 
+/* Copy a blob column of exactly @len bytes into @dst; false (and @dst zeroed) otherwise. */
+static bool col_fixed(sqlite3_stmt *q, int col, uint8_t *dst, size_t len)
+{
+    const void *b = sqlite3_column_blob(q, col);
+
+    if (b == NULL || (size_t)sqlite3_column_bytes(q, col) != len) {
+        memset(dst, 0, len);
+        return false;
+    }
+    memcpy(dst, b, len);
+    return true;
+}
+
+/* A malloc'd copy of a blob or text column (NUL-terminated for convenience), or NULL for SQL
+ * NULL. *@ok is cleared when the allocation fails. */
+static uint8_t *col_dup(sqlite3_stmt *q, int col, size_t *len, bool *ok)
+{
+    const void *b;
+    size_t n;
+    uint8_t *out;
+
+    if (len != NULL)
+        *len = 0;
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return NULL;
+    b = sqlite3_column_blob(q, col);
+    n = (size_t)sqlite3_column_bytes(q, col);
+    out = malloc(n + 1);
+    if (out == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    if (n > 0)
+        memcpy(out, b, n);
+    out[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return out;
+}
+
 static void user_from_row(sqlite3_stmt *q, struct user *u)
 {
     memset(u, 0, sizeof(*u));
@@ -278,6 +464,10 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
     u->created_at = sqlite3_column_int64(q, 7);
     u->updated_at = sqlite3_column_int64(q, 8);
     u->version = sqlite3_column_int64(q, 9);
+    u->has_keys = col_fixed(q, 10, u->sign_pk, sizeof(u->sign_pk)) &&
+                  col_fixed(q, 11, u->box_pk, sizeof(u->box_pk)) &&
+                  col_fixed(q, 12, u->key_salt, sizeof(u->key_salt)) &&
+                  col_fixed(q, 13, u->keys_wrapped, sizeof(u->keys_wrapped));
 }
 
 static int sq_user_create(struct store *st, struct user *u)
@@ -296,6 +486,12 @@ static int sq_user_create(struct store *st, struct user *u)
     sqlite3_bind_int(q, 6, u->disabled);
     sqlite3_bind_int64(q, 7, u->created_at);
     sqlite3_bind_int64(q, 8, u->created_at);
+    if (u->has_keys) {
+        sqlite3_bind_blob(q, 9, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 10, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 11, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 12, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
+    }
     rc = exec_stmt(s, q, "user insert");
     if (rc == 0) {
         u->id = sqlite3_last_insert_rowid(s->db);
@@ -393,6 +589,12 @@ static int sq_user_update(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 6, u->updated_at);
     sqlite3_bind_int64(q, 7, u->id);
     sqlite3_bind_int64(q, 8, u->version);
+    if (u->has_keys) {
+        sqlite3_bind_blob(q, 9, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 10, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 11, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 12, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
+    }
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -430,6 +632,8 @@ static int sq_session_create(struct store *st, const struct session *se)
     sqlite3_bind_int64(q, 2, se->user_id);
     sqlite3_bind_int64(q, 3, se->created_at);
     sqlite3_bind_int64(q, 4, se->last_seen);
+    if (se->has_keys)
+        sqlite3_bind_blob(q, 5, se->keys_wrapped, sizeof(se->keys_wrapped), SQLITE_STATIC);
     return exec_stmt(s, q, "session insert");
 }
 
@@ -450,6 +654,7 @@ static int sq_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
         out->user_id = sqlite3_column_int64(q, 0);
         out->created_at = sqlite3_column_int64(q, 1);
         out->last_seen = sqlite3_column_int64(q, 2);
+        out->has_keys = col_fixed(q, 3, out->keys_wrapped, sizeof(out->keys_wrapped));
     } else if (r == SQLITE_DONE) {
         rc = ERR_NOT_FOUND;
     } else {
@@ -559,6 +764,534 @@ static int sq_login_failure_clear(struct store *st, const char *key)
     return exec_stmt(s, q, "login failure clear");
 }
 
+static int run_simple(struct store *st, enum stmt_id id, const char *what)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, id);
+
+    if (q == NULL)
+        return ERR_DB;
+    return exec_stmt(s, q, what);
+}
+
+static int sq_begin(struct store *st)
+{
+    return run_simple(st, ST_BEGIN, "begin");
+}
+
+static int sq_commit(struct store *st)
+{
+    int rc = run_simple(st, ST_COMMIT, "commit");
+
+    if (rc != 0 && !sqlite3_get_autocommit(SQ(st)->db))
+        run_simple(st, ST_ROLLBACK, "rollback");
+    return rc;
+}
+
+static int sq_rollback(struct store *st)
+{
+    if (sqlite3_get_autocommit(SQ(st)->db))
+        return 0;
+    return run_simple(st, ST_ROLLBACK, "rollback");
+}
+
+static int sq_user_set_keys(struct store *st, const struct user *u)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_USER_SET_KEYS);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 4, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, u->id);
+    return exec_stmt(s, q, "user set keys");
+}
+
+static int sq_session_set_keys(struct store *st, const struct session *se)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_SESSION_SET_KEYS);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, se->keys_wrapped, sizeof(se->keys_wrapped), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, se->hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    return exec_stmt(s, q, "session set keys");
+}
+
+/* Bind a byte buffer, or SQL NULL when @p is NULL. */
+static void bind_bytes(sqlite3_stmt *q, int col, const uint8_t *p, size_t len)
+{
+    if (p == NULL)
+        sqlite3_bind_null(q, col);
+    else
+        sqlite3_bind_blob64(q, col, len ? p : (const uint8_t *)"", len, SQLITE_STATIC);
+}
+
+static int sq_memo_create(struct store *st, struct memo *m)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_INSERT);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_text(q, 1, m->public_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, m->drafter_id);
+    sqlite3_bind_int(q, 3, m->state);
+    bind_bytes(q, 4, m->title ? m->title : (const uint8_t *)"", m->title_len);
+    bind_bytes(q, 5, m->body ? m->body : (const uint8_t *)"", m->body_len);
+    sqlite3_bind_int(q, 6, m->show_names);
+    sqlite3_bind_int64(q, 7, m->created_at);
+    sqlite3_bind_int64(q, 8, m->created_at);
+    rc = exec_stmt(s, q, "memo insert");
+    if (rc == 0) {
+        m->id = sqlite3_last_insert_rowid(s->db);
+        m->version = 1;
+        m->updated_at = m->created_at;
+    }
+    return rc;
+}
+
+static int memo_from_row(sqlite3_stmt *q, struct memo *m)
+{
+    bool ok = true;
+
+    memset(m, 0, sizeof(*m));
+    m->id = sqlite3_column_int64(q, 0);
+    col_text(q, 1, m->public_id, sizeof(m->public_id));
+    m->drafter_id = sqlite3_column_int64(q, 2);
+    m->state = sqlite3_column_int(q, 3);
+    m->title = col_dup(q, 4, &m->title_len, &ok);
+    m->body = col_dup(q, 5, &m->body_len, &ok);
+    m->has_digest = col_fixed(q, 6, m->digest, sizeof(m->digest));
+    m->show_names = sqlite3_column_int(q, 7) != 0;
+    m->version = sqlite3_column_int64(q, 8);
+    m->created_at = sqlite3_column_int64(q, 9);
+    m->updated_at = sqlite3_column_int64(q, 10);
+    m->filed_day = sqlite3_column_int64(q, 11);
+    m->ack_day = sqlite3_column_int64(q, 12);
+    m->ack_due = sqlite3_column_int64(q, 13);
+    m->reply_due = sqlite3_column_int64(q, 14);
+    m->reply_max = sqlite3_column_int64(q, 15);
+    m->replied_day = sqlite3_column_int64(q, 16);
+    m->closed_day = sqlite3_column_int64(q, 17);
+    m->reason = col_dup(q, 18, &m->reason_len, &ok);
+    m->reply = col_dup(q, 19, &m->reply_len, &ok);
+    m->reply_note = col_dup(q, 20, &m->reply_note_len, &ok);
+    m->signer_count = sqlite3_column_int(q, 21);
+    if (!ok) {
+        store_memo_release(m);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int sq_memo_get(struct store *st, const char *public_id, struct memo *out)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_GET);
+    int r, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_text(q, 1, public_id, -1, SQLITE_STATIC);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        rc = memo_from_row(q, out);
+    else if (r == SQLITE_DONE)
+        rc = ERR_NOT_FOUND;
+    else
+        rc = db_fail(s, "memo get");
+    done(q);
+    return rc;
+}
+
+static int sq_memo_update(struct store *st, struct memo *m)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_UPDATE);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int(q, 1, m->state);
+    bind_bytes(q, 2, m->title ? m->title : (const uint8_t *)"", m->title_len);
+    bind_bytes(q, 3, m->body ? m->body : (const uint8_t *)"", m->body_len);
+    bind_bytes(q, 4, m->has_digest ? m->digest : NULL, sizeof(m->digest));
+    sqlite3_bind_int(q, 5, m->show_names);
+    sqlite3_bind_int64(q, 6, m->updated_at);
+    sqlite3_bind_int64(q, 7, m->filed_day);
+    sqlite3_bind_int64(q, 8, m->ack_day);
+    sqlite3_bind_int64(q, 9, m->ack_due);
+    sqlite3_bind_int64(q, 10, m->reply_due);
+    sqlite3_bind_int64(q, 11, m->reply_max);
+    sqlite3_bind_int64(q, 12, m->replied_day);
+    sqlite3_bind_int64(q, 13, m->closed_day);
+    bind_bytes(q, 14, m->reason, m->reason_len);
+    bind_bytes(q, 15, m->reply, m->reply_len);
+    bind_bytes(q, 16, m->reply_note, m->reply_note_len);
+    sqlite3_bind_int64(q, 17, m->id);
+    sqlite3_bind_int64(q, 18, m->version);
+    rc = exec_stmt(s, q, "memo update");
+    if (rc == 0) {
+        if (sqlite3_changes(s->db) == 0)
+            return ERR_CONFLICT;
+        m->version++;
+    }
+    return rc;
+}
+
+static int sq_memo_list(struct store *st, const struct memo_filter *f, struct memo **out,
+                        size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_LIST);
+    struct memo *arr = NULL;
+    size_t n = 0;
+    int r, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    if (f->limit <= 0)
+        return 0;
+    arr = calloc((size_t)f->limit, sizeof(*arr));
+    if (arr == NULL)
+        return ERR_NOMEM;
+    sqlite3_bind_int64(q, 1, f->after);
+    sqlite3_bind_int(q, 2, f->state);
+    sqlite3_bind_int(q, 3, f->drafted);
+    sqlite3_bind_int64(q, 4, f->user_id);
+    sqlite3_bind_int64(q, 5, f->relations);
+    sqlite3_bind_int(q, 6, f->all_filed);
+    sqlite3_bind_int(q, 7, f->limit);
+    while (rc == 0 && n < (size_t)f->limit && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        rc = memo_from_row(q, &arr[n]);
+        if (rc == 0) {
+            /* lists carry no body */
+            free(arr[n].body);
+            arr[n].body = NULL;
+            arr[n].body_len = 0;
+            n++;
+        }
+    }
+    if (rc == 0 && n < (size_t)f->limit && r != SQLITE_DONE)
+        rc = db_fail(s, "memo list");
+    done(q);
+    if (rc != 0) {
+        store_memo_list_free(arr, n);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return 0;
+}
+
+static int sq_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
+                         int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMBER_ADD);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_int64(q, 3, relation);
+    sqlite3_bind_int64(q, 4, at);
+    return exec_stmt(s, q, "member add");
+}
+
+static int sq_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMBER_GET);
+    int r, rc = 0;
+
+    *relation = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        *relation = (unsigned)sqlite3_column_int64(q, 0);
+    else if (r != SQLITE_DONE)
+        rc = db_fail(s, "member get");
+    done(q);
+    return rc;
+}
+
+/* Grow *@arr (of @size-byte items, *@cap of them) so that index @n fits. */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    void *p;
+    size_t c;
+
+    if (n < *cap)
+        return 0;
+    c = *cap ? *cap * 2 : 16;
+    p = realloc(*arr, c * size);
+    if (p == NULL)
+        return ERR_NOMEM;
+    memset((char *)p + *cap * size, 0, (c - *cap) * size);
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
+static int sq_member_list(struct store *st, int64_t memo_id, unsigned relation,
+                          struct memo_member **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMBER_LIST);
+    struct memo_member *arr = NULL;
+    size_t n = 0, cap = 0;
+    int r, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, relation);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
+            break;
+        arr[n].user_id = sqlite3_column_int64(q, 0);
+        col_text(q, 1, arr[n].username, sizeof(arr[n].username));
+        col_text(q, 2, arr[n].display_name, sizeof(arr[n].display_name));
+        arr[n].relation = (unsigned)sqlite3_column_int64(q, 3);
+        arr[n].at = sqlite3_column_int64(q, 4);
+        n++;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_fail(s, "member list");
+    done(q);
+    if (rc != 0) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return 0;
+}
+
+static int sq_signature_add(struct store *st, const struct signature *sig)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_SIG_ADD);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, sig->memo_id);
+    sqlite3_bind_int64(q, 2, sig->user_id);
+    sqlite3_bind_text(q, 3, sig->note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, sig->vkey, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, sig->created_at);
+    return exec_stmt(s, q, "signature add");
+}
+
+static int sq_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_SIG_WITHDRAW);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    rc = exec_stmt(s, q, "signature withdraw");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = ERR_NOT_FOUND;
+    return rc;
+}
+
+static int sq_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_SIG_VOID);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, at);
+    sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, memo_id);
+    return exec_stmt(s, q, "signature void");
+}
+
+static int sq_signature_list(struct store *st, int64_t memo_id, bool include_void,
+                             struct signature **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_SIG_LIST);
+    struct signature *arr = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    int r, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int(q, 2, include_void);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
+            break;
+        arr[n].memo_id = sqlite3_column_int64(q, 0);
+        arr[n].user_id = sqlite3_column_int64(q, 1);
+        col_text(q, 2, arr[n].username, sizeof(arr[n].username));
+        col_text(q, 3, arr[n].display_name, sizeof(arr[n].display_name));
+        arr[n].note = (char *)col_dup(q, 4, NULL, &ok);
+        arr[n].vkey = (char *)col_dup(q, 5, NULL, &ok);
+        arr[n].created_at = sqlite3_column_int64(q, 6);
+        arr[n].voided_at = sqlite3_column_int64(q, 7);
+        arr[n].void_reason = (char *)col_dup(q, 8, NULL, &ok);
+        n++;
+        if (!ok) {
+            rc = ERR_NOMEM;
+            break;
+        }
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_fail(s, "signature list");
+    done(q);
+    if (rc != 0) {
+        store_signature_list_free(arr, n);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return 0;
+}
+
+static int sq_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_COMMENT_ADD);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, c->author_id);
+    bind_bytes(q, 3, c->body ? c->body : (const uint8_t *)"", c->body_len);
+    sqlite3_bind_int64(q, 4, c->at);
+    rc = exec_stmt(s, q, "comment add");
+    if (rc == 0)
+        c->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static int sq_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out,
+                           size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_COMMENT_LIST);
+    struct memo_comment *arr = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    int r, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
+            break;
+        arr[n].id = sqlite3_column_int64(q, 0);
+        arr[n].author_id = sqlite3_column_int64(q, 1);
+        col_text(q, 2, arr[n].username, sizeof(arr[n].username));
+        col_text(q, 3, arr[n].display_name, sizeof(arr[n].display_name));
+        arr[n].body = col_dup(q, 4, &arr[n].body_len, &ok);
+        arr[n].at = sqlite3_column_int64(q, 5);
+        n++;
+        if (!ok) {
+            rc = ERR_NOMEM;
+            break;
+        }
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_fail(s, "comment list");
+    done(q);
+    if (rc != 0) {
+        store_comment_list_free(arr, n);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return 0;
+}
+
+static int sq_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
+                        const char *detail, int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_EVENT_ADD);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
+    if (actor_id > 0)
+        sqlite3_bind_int64(q, 3, actor_id);
+    if (detail != NULL)
+        sqlite3_bind_text(q, 4, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, at);
+    return exec_stmt(s, q, "event add");
+}
+
+static int sq_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_EVENT_LIST);
+    struct memo_event *arr = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    int r, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
+            break;
+        arr[n].id = sqlite3_column_int64(q, 0);
+        col_text(q, 1, arr[n].kind, sizeof(arr[n].kind));
+        arr[n].actor_id = sqlite3_column_int64(q, 2);
+        col_text(q, 3, arr[n].username, sizeof(arr[n].username));
+        arr[n].detail = (char *)col_dup(q, 4, NULL, &ok);
+        arr[n].at = sqlite3_column_int64(q, 5);
+        n++;
+        if (!ok) {
+            rc = ERR_NOMEM;
+            break;
+        }
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_fail(s, "event list");
+    done(q);
+    if (rc != 0) {
+        store_event_list_free(arr, n);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return 0;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -578,4 +1311,24 @@ static const struct store_ops sqlite_ops = {
     .login_failure_add = sq_login_failure_add,
     .login_failure_count = sq_login_failure_count,
     .login_failure_clear = sq_login_failure_clear,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .user_set_keys = sq_user_set_keys,
+    .session_set_keys = sq_session_set_keys,
+    .memo_create = sq_memo_create,
+    .memo_get = sq_memo_get,
+    .memo_update = sq_memo_update,
+    .memo_list = sq_memo_list,
+    .member_add = sq_member_add,
+    .member_get = sq_member_get,
+    .member_list = sq_member_list,
+    .signature_add = sq_signature_add,
+    .signature_withdraw = sq_signature_withdraw,
+    .signature_void_all = sq_signature_void_all,
+    .signature_list = sq_signature_list,
+    .comment_add = sq_comment_add,
+    .comment_list = sq_comment_list,
+    .event_add = sq_event_add,
+    .event_list = sq_event_list,
 };

@@ -114,3 +114,151 @@ int store_login_failure_clear(struct store *st, const char *key)
 {
     return st->ops->login_failure_clear(st, key);
 }
+
+int store_begin(struct store *st)
+{
+    return st->ops->begin(st);
+}
+
+int store_commit(struct store *st)
+{
+    return st->ops->commit(st);
+}
+
+int store_rollback(struct store *st)
+{
+    return st->ops->rollback(st);
+}
+
+int store_user_set_keys(struct store *st, const struct user *u)
+{
+    return st->ops->user_set_keys(st, u);
+}
+
+int store_session_set_keys(struct store *st, const struct session *s)
+{
+    return st->ops->session_set_keys(st, s);
+}
+
+int store_memo_create(struct store *st, struct memo *m)
+{
+    return st->ops->memo_create(st, m);
+}
+
+int store_memo_get(struct store *st, const char *public_id, struct memo *out)
+{
+    return st->ops->memo_get(st, public_id, out);
+}
+
+int store_memo_update(struct store *st, struct memo *m)
+{
+    return st->ops->memo_update(st, m);
+}
+
+int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out, size_t *count)
+{
+    return st->ops->memo_list(st, f, out, count);
+}
+
+int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
+                     int64_t at)
+{
+    return st->ops->member_add(st, memo_id, user_id, relation, at);
+}
+
+int store_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+{
+    return st->ops->member_get(st, memo_id, user_id, relation);
+}
+
+int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
+                      struct memo_member **out, size_t *count)
+{
+    return st->ops->member_list(st, memo_id, relation, out, count);
+}
+
+int store_signature_add(struct store *st, const struct signature *sig)
+{
+    return st->ops->signature_add(st, sig);
+}
+
+int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
+{
+    return st->ops->signature_withdraw(st, memo_id, user_id);
+}
+
+int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
+{
+    return st->ops->signature_void_all(st, memo_id, reason, at);
+}
+
+int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
+                         struct signature **out, size_t *count)
+{
+    return st->ops->signature_list(st, memo_id, include_void, out, count);
+}
+
+int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
+{
+    return st->ops->comment_add(st, memo_id, c);
+}
+
+int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out, size_t *count)
+{
+    return st->ops->comment_list(st, memo_id, out, count);
+}
+
+int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
+                    const char *detail, int64_t at)
+{
+    return st->ops->event_add(st, memo_id, kind, actor_id, detail, at);
+}
+
+int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
+{
+    return st->ops->event_list(st, memo_id, out, count);
+}
+
+void store_memo_release(struct memo *m)
+{
+    if (m == NULL)
+        return;
+    free(m->title);
+    free(m->body);
+    free(m->reason);
+    free(m->reply);
+    free(m->reply_note);
+    m->title = m->body = m->reason = m->reply = m->reply_note = NULL;
+    m->title_len = m->body_len = m->reason_len = m->reply_len = m->reply_note_len = 0;
+}
+
+void store_memo_list_free(struct memo *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++)
+        store_memo_release(&arr[i]);
+    free(arr);
+}
+
+void store_signature_list_free(struct signature *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++) {
+        free(arr[i].note);
+        free(arr[i].vkey);
+        free(arr[i].void_reason);
+    }
+    free(arr);
+}
+
+void store_comment_list_free(struct memo_comment *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++)
+        free(arr[i].body);
+    free(arr);
+}
+
+void store_event_list_free(struct memo_event *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++)
+        free(arr[i].detail);
+    free(arr);
+}

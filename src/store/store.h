@@ -23,6 +23,11 @@
 #define EMAIL_MAX 254
 #define PWHASH_MAX 128
 #define SESSION_HASH_LEN 32
+#define STORE_PUB_LEN 32      /* a public key */
+#define STORE_SALT_LEN 16     /* the password KEK's Argon2id salt */
+#define STORE_WRAPPED_LEN 136 /* wrapped private keys (crypto/keys.h KEYS_WRAPPED_LEN) */
+#define STORE_MEMO_ID_LEN 24  /* public memo id (core/memo.h MEMO_ID_LEN) */
+#define STORE_DAY_NONE (-1)   /* an unset day number */
 
 /* An account. Strings are NUL-terminated and sized for their limits. */
 struct user {
@@ -36,14 +41,106 @@ struct user {
     int64_t created_at;                      /* unix seconds */
     int64_t updated_at;                      /* unix seconds */
     int64_t version;                         /* bumped by every update, starts at 1 */
+    bool has_keys;                           /* the four key fields below are set */
+    uint8_t sign_pk[STORE_PUB_LEN];          /* Ed25519 public key */
+    uint8_t box_pk[STORE_PUB_LEN];           /* X25519 public key */
+    uint8_t key_salt[STORE_SALT_LEN];        /* salt of the password-derived KEK */
+    uint8_t keys_wrapped[STORE_WRAPPED_LEN]; /* private keys wrapped under that KEK */
 };
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
-    uint8_t hash[SESSION_HASH_LEN]; /* SHA-256 of the token in the cookie */
-    int64_t user_id;                /* owner */
-    int64_t created_at;             /* unix seconds */
-    int64_t last_seen;              /* unix seconds, updated at most once a minute */
+    uint8_t hash[SESSION_HASH_LEN];          /* SHA-256 of the token in the cookie */
+    int64_t user_id;                         /* owner */
+    int64_t created_at;                      /* unix seconds */
+    int64_t last_seen;                       /* unix seconds, updated at most once a minute */
+    bool has_keys;                           /* keys_wrapped is set */
+    uint8_t keys_wrapped[STORE_WRAPPED_LEN]; /* the user's private keys under the token's KEK */
+};
+
+/* Relations of a user to a memo (bits in memo_members.relation). */
+#define STORE_REL_INVITED 1u     /* invited to co-sign */
+#define STORE_REL_DISTRIBUTED 2u /* the memo was distributed to them */
+#define STORE_REL_DECLINED 4u    /* declined the invitation */
+
+/* A memo. Text fields are owned byte buffers (not necessarily NUL-terminated: use the lengths);
+ * free them with store_memo_release(). */
+struct memo {
+    int64_t id;                            /* internal, never shown */
+    char public_id[STORE_MEMO_ID_LEN + 1]; /* random id used in URLs and the canonical text */
+    int64_t drafter_id;                    /* users.id */
+    int state;                             /* enum memo_state (core/memo.h) */
+    uint8_t *title;                        /* title bytes */
+    size_t title_len;
+    uint8_t *body; /* body bytes */
+    size_t body_len;
+    bool has_digest;                /* finalized at least once: digest is set */
+    uint8_t digest[32];             /* SHA-256 of the canonical text */
+    bool show_names;                /* principals see signer names (else only the count) */
+    int64_t version;                /* optimistic concurrency, bumped by every update */
+    int64_t created_at, updated_at; /* unix seconds */
+    int64_t filed_day;              /* day numbers (core/workdays.h) or STORE_DAY_NONE */
+    int64_t ack_day, ack_due, reply_due, reply_max, replied_day, closed_day;
+    uint8_t *reason; /* decline reason, or NULL */
+    size_t reason_len;
+    uint8_t *reply; /* the reply text, or NULL */
+    size_t reply_len;
+    uint8_t *reply_note; /* the signed note binding the reply, or NULL */
+    size_t reply_note_len;
+    int signer_count; /* active signatures (read-only, computed) */
+};
+
+/* A co-signature, with its signer's names. */
+struct signature {
+    int64_t memo_id;
+    int64_t user_id;
+    char username[USERNAME_MAX + 1];
+    char display_name[DISPLAY_NAME_MAX + 1];
+    char *note;         /* the signed note text (owned) */
+    char *vkey;         /* the signer's vkey when signing (owned) */
+    int64_t created_at; /* unix seconds */
+    int64_t voided_at;  /* 0 while valid */
+    char *void_reason;  /* why it was voided (owned), or NULL */
+};
+
+/* A member of a memo: invited co-signer or principal it was distributed to. */
+struct memo_member {
+    int64_t user_id;
+    char username[USERNAME_MAX + 1];
+    char display_name[DISPLAY_NAME_MAX + 1];
+    unsigned relation; /* STORE_REL_* bits */
+    int64_t at;        /* when first related, unix seconds */
+};
+
+/* A comment, or an entry of a memo's timeline (event). */
+struct memo_comment {
+    int64_t id;
+    int64_t author_id;
+    char username[USERNAME_MAX + 1];
+    char display_name[DISPLAY_NAME_MAX + 1];
+    uint8_t *body; /* owned */
+    size_t body_len;
+    int64_t at;
+};
+
+struct memo_event {
+    int64_t id;
+    char kind[32];    /* "created", "finalized", "filed", ... */
+    int64_t actor_id; /* 0 for the system */
+    char username[USERNAME_MAX + 1];
+    char *detail; /* owned, may be NULL (a reason, a date) */
+    int64_t at;
+};
+
+/* Which memos a user may see (store_memo_list()). */
+struct memo_filter {
+    int64_t user_id;    /* the viewer */
+    unsigned relations; /* STORE_REL_* relations that make a memo visible to them */
+    bool drafted;       /* memos they drafted are visible */
+    bool all_filed;     /* every memo past "open" is visible (officers) */
+    int state;          /* only this state, or -1 */
+    int64_t after;      /* paginate: internal ids below this (0 = from the newest) */
+    int limit;          /* at most this many */
 };
 
 struct store;
@@ -70,6 +167,32 @@ struct store_ops {
     int (*login_failure_count)(struct store *st, const char *key, int64_t since, int *count,
                                int64_t *oldest);
     int (*login_failure_clear)(struct store *st, const char *key);
+    int (*begin)(struct store *st);
+    int (*commit)(struct store *st);
+    int (*rollback)(struct store *st);
+    int (*user_set_keys)(struct store *st, const struct user *u);
+    int (*session_set_keys)(struct store *st, const struct session *s);
+    int (*memo_create)(struct store *st, struct memo *m);
+    int (*memo_get)(struct store *st, const char *public_id, struct memo *out);
+    int (*memo_update)(struct store *st, struct memo *m);
+    int (*memo_list)(struct store *st, const struct memo_filter *f, struct memo **out,
+                     size_t *count);
+    int (*member_add)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
+                      int64_t at);
+    int (*member_get)(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation);
+    int (*member_list)(struct store *st, int64_t memo_id, unsigned relation,
+                       struct memo_member **out, size_t *count);
+    int (*signature_add)(struct store *st, const struct signature *sig);
+    int (*signature_withdraw)(struct store *st, int64_t memo_id, int64_t user_id);
+    int (*signature_void_all)(struct store *st, int64_t memo_id, const char *reason, int64_t at);
+    int (*signature_list)(struct store *st, int64_t memo_id, bool include_void,
+                          struct signature **out, size_t *count);
+    int (*comment_add)(struct store *st, int64_t memo_id, struct memo_comment *c);
+    int (*comment_list)(struct store *st, int64_t memo_id, struct memo_comment **out,
+                        size_t *count);
+    int (*event_add)(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
+                     const char *detail, int64_t at);
+    int (*event_list)(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
 };
 
 /* The common head of every backend's connection object. */
@@ -108,7 +231,8 @@ int store_user_list(struct store *st, const char *after, int limit, struct user 
                     size_t *count);
 
 /**
- * store_user_update() - write every mutable field of @u when the stored version equals
+ * store_user_update() - write every mutable field of @u (keys included) when the stored version
+ * equals
  * @u->version; then @u->version is incremented. ERR_CONFLICT on a version mismatch.
  */
 int store_user_update(struct store *st, struct user *u);
@@ -145,6 +269,89 @@ int store_login_failure_count(struct store *st, const char *key, int64_t since, 
 
 /** store_login_failure_clear() - forget the failures under @key (after a successful login). */
 int store_login_failure_clear(struct store *st, const char *key);
+
+/** store_begin() - start a write transaction (takes the write lock at once). */
+int store_begin(struct store *st);
+
+/** store_commit() - commit; on failure the transaction is rolled back. */
+int store_commit(struct store *st);
+
+/** store_rollback() - abandon the transaction; safe to call when none is open. */
+int store_rollback(struct store *st);
+
+/** store_user_set_keys() - write @u's public keys, salt and wrapped private keys. */
+int store_user_set_keys(struct store *st, const struct user *u);
+
+/** store_session_set_keys() - write the session's wrapped keys. */
+int store_session_set_keys(struct store *st, const struct session *s);
+
+/** store_memo_create() - insert @m (id, version set in @m). ERR_EXISTS on a public id clash. */
+int store_memo_create(struct store *st, struct memo *m);
+
+/** store_memo_get() - load the memo with @public_id into @out (release with
+ *  store_memo_release()), with its signer_count. */
+int store_memo_get(struct store *st, const char *public_id, struct memo *out);
+
+/**
+ * store_memo_update() - write every mutable field of @m when the stored version equals
+ * @m->version; then @m->version is incremented. ERR_CONFLICT on a mismatch.
+ */
+int store_memo_update(struct store *st, struct memo *m);
+
+/**
+ * store_memo_list() - the memos @f allows, newest first, without their text fields (title is
+ * included). *@out is an array the caller frees with store_memo_list_free().
+ */
+int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out,
+                    size_t *count);
+
+/** store_member_add() - add @relation bits for @user_id on @memo_id (merging with existing). */
+int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
+                     int64_t at);
+
+/** store_member_get() - the relation bits of @user_id on @memo_id (0 when none). */
+int store_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation);
+
+/** store_member_list() - members having any of @relation bits, by username. free() *@out. */
+int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
+                      struct memo_member **out, size_t *count);
+
+/** store_signature_add() - record a valid signature. ERR_EXISTS if the user already has one. */
+int store_signature_add(struct store *st, const struct signature *sig);
+
+/** store_signature_withdraw() - delete @user_id's valid signature. ERR_NOT_FOUND if none. */
+int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id);
+
+/** store_signature_void_all() - mark every valid signature of @memo_id void, with @reason. */
+int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at);
+
+/**
+ * store_signature_list() - signatures of @memo_id in signing order (void ones too when
+ * @include_void). Free with store_signature_list_free().
+ */
+int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
+                         struct signature **out, size_t *count);
+
+/** store_comment_add() - append a comment (id and names are set in @c). */
+int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c);
+
+/** store_comment_list() - comments of @memo_id, oldest first. Free with
+ *  store_comment_list_free(). */
+int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out, size_t *count);
+
+/** store_event_add() - append to @memo_id's timeline; @detail may be NULL. */
+int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
+                    const char *detail, int64_t at);
+
+/** store_event_list() - the timeline, oldest first. Free with store_event_list_free(). */
+int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
+
+/** store_memo_release() - free @m's text fields (the struct itself is the caller's). */
+void store_memo_release(struct memo *m);
+void store_memo_list_free(struct memo *arr, size_t count);
+void store_signature_list_free(struct signature *arr, size_t count);
+void store_comment_list_free(struct memo_comment *arr, size_t count);
+void store_event_list_free(struct memo_event *arr, size_t count);
 
 /* Backends. */
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);

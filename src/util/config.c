@@ -25,6 +25,15 @@ void config_defaults(struct config *cfg)
     cfg->argon2_ops = 2;                   /* libsodium's OPSLIMIT_INTERACTIVE */
     cfg->argon2_mem = 64ull * 1024 * 1024; /* libsodium's MEMLIMIT_INTERACTIVE */
     cfg->log_level = LOG_INFO;
+    str_copy(cfg->preset, sizeof(cfg->preset), "state-dept");
+    str_copy(cfg->timezone, sizeof(cfg->timezone), "UTC");
+    cfg->federal_holidays = true;
+}
+
+/* A string setting: copied when it fits, ERR_INVALID otherwise. */
+static int set_str(char *dst, size_t len, const char *v)
+{
+    return str_copy(dst, len, v) == 0 ? 0 : ERR_INVALID;
 }
 
 static int set_int(int *dst, const char *v, int64_t min, int64_t max)
@@ -93,6 +102,31 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
         } else {
             goto unknown;
         }
+    } else if (strcmp(section, "channel") == 0) {
+        if (strcmp(key, "preset") == 0)
+            rc = set_str(cfg->preset, sizeof(cfg->preset), v);
+        else if (strcmp(key, "ack") == 0)
+            rc = set_str(cfg->ack, sizeof(cfg->ack), v);
+        else if (strcmp(key, "reply") == 0)
+            rc = set_str(cfg->reply, sizeof(cfg->reply), v);
+        else if (strcmp(key, "reply_max") == 0)
+            rc = set_str(cfg->reply_max, sizeof(cfg->reply_max), v);
+        else if (strcmp(key, "reply_from") == 0)
+            rc = set_str(cfg->reply_from, sizeof(cfg->reply_from), v);
+        else if (strcmp(key, "timezone") == 0)
+            rc = set_str(cfg->timezone, sizeof(cfg->timezone), v);
+        else if (strcmp(key, "federal_holidays") == 0)
+            rc = str_parse_bool(v, &cfg->federal_holidays);
+        else if (strcmp(key, "closures") == 0)
+            rc = set_str(cfg->closures, sizeof(cfg->closures), v);
+        else if (strcmp(key, "principals") == 0)
+            rc = set_str(cfg->principals, sizeof(cfg->principals), v);
+        else
+            goto unknown;
+    } else if (strcmp(section, "debug") == 0) {
+        if (strcmp(key, "clock_start") != 0)
+            goto unknown;
+        rc = str_parse_i64(v, 1, INT64_C(253402300799), &cfg->clock_start);
     } else if (strcmp(section, "log") == 0) {
         if (strcmp(key, "level") != 0)
             goto unknown;

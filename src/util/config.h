@@ -1,7 +1,8 @@
 /*
  * config.h - server settings: defaults, an INI file (--config FILE), then command-line flags.
  *
- * The INI file has sections [server], [session], [security] and [log]; docs/config.md lists every
+ * The INI file has sections [server], [session], [security], [log], [channel] and [debug];
+ * docs/config.md lists every
  * key with its default and limits. Unknown sections or keys are errors, so a typo never silently
  * falls back to a default.
  */
@@ -31,6 +32,18 @@ struct config {
     uint64_t argon2_ops;    /* Argon2id opslimit */
     uint64_t argon2_mem;    /* Argon2id memlimit in bytes */
     int log_level;          /* enum log_level */
+    /* [channel]: checked by channel_init() (core/channel.h) */
+    char preset[32];       /* deadline preset: "state-dept" or "eu-directive" */
+    char ack[32];          /* override: "N working-days", "N days" or "N months"; "" = preset */
+    char reply[32];        /* override, as ack */
+    char reply_max[32];    /* override, as ack */
+    char reply_from[32];   /* override: "filing" or "acknowledgement"; "" = preset */
+    char timezone[128];    /* IANA zone of the organisation, default UTC */
+    bool federal_holidays; /* US federal holidays are not working days (default true) */
+    char closures[8192];   /* comma-separated YYYY-MM-DD closure dates */
+    char principals[8192]; /* comma-separated usernames every acknowledged memo goes to */
+    /* [debug] */
+    int64_t clock_start; /* when set (unix seconds), the server's clock starts there */
 };
 
 /** config_defaults() - fill @cfg with the built-in defaults. */
