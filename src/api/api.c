@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 
+#include "core/workflow.h"
 #include "crypto/random.h"
 #include "http/cookie.h"
 #include "http/json.h"
@@ -16,17 +17,52 @@
 
 #define ANY 0u
 #define ADMIN ROLE_ADMIN
+#define STAFF ROLE_STAFF
+#define OFFICER ROLE_OFFICER
+#define READERS (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL)
+#define VISIBLE (WF_DRAFTER | WF_INVITED | WF_PRINCIPAL | WF_OFFICER)
+#define SIGNERS (WF_DRAFTER | WF_INVITED)
+#define M "/api/v1/memos/{id}"
 
-/* The one table: method, pattern, handler, roles allowed, flags. */
+/*
+ * The one table: method, pattern, handler, roles allowed, flags, and the relations to the
+ * route's memo that are allowed. A memo the caller cannot see at all is 404; a visible memo with
+ * a relation the route does not allow is 403. Auditors and admins hold none of the READERS roles
+ * and so get 403 on every content route, whatever the memo.
+ */
 static const struct api_route routes[] = {
-    {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC},
-    {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC},
-    {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON},
-    {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC},
-    {API_GET, "/api/v1/me", api_me, ANY, 0},
-    {API_GET, "/api/v1/users", api_users_list, ADMIN, 0},
-    {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_SLOW | API_R_JSON},
-    {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_SLOW | API_R_JSON},
+    {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC, 0},
+    {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC, 0},
+    {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON,
+     0},
+    {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0},
+    {API_GET, "/api/v1/me", api_me, ANY, 0, 0},
+    {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0},
+    {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_SLOW | API_R_JSON, 0},
+    {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_SLOW | API_R_JSON, 0},
+    {API_GET, "/api/v1/users/{username}/key", api_users_key, ANY, 0, 0},
+    {API_GET, "/api/v1/memos", api_memos_list, READERS, 0, 0},
+    {API_POST, "/api/v1/memos", api_memos_create, STAFF, API_R_JSON, 0},
+    {API_GET, M, api_memos_get, READERS, 0, VISIBLE},
+    {API_PATCH, M, api_memos_patch, STAFF, API_R_JSON, WF_DRAFTER},
+    {API_POST, M "/finalize", api_memos_action, STAFF, 0, WF_DRAFTER},
+    {API_POST, M "/reopen", api_memos_reopen, STAFF, API_R_JSON_OPT, WF_DRAFTER},
+    {API_POST, M "/file", api_memos_action, STAFF, 0, WF_DRAFTER},
+    {API_POST, M "/withdraw", api_memos_action, STAFF, 0, WF_DRAFTER},
+    {API_POST, M "/invitations", api_memos_invite, STAFF, API_R_JSON, WF_DRAFTER},
+    {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED},
+    {API_POST, M "/signatures", api_memos_sign, STAFF, 0, SIGNERS},
+    {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, 0, SIGNERS},
+    {API_POST, M "/acknowledge", api_memos_action, OFFICER, 0, WF_OFFICER},
+    {API_POST, M "/decline", api_memos_decline, OFFICER, API_R_JSON, WF_OFFICER},
+    {API_POST, M "/distribution", api_memos_distribute, OFFICER, API_R_JSON, WF_OFFICER},
+    {API_POST, M "/extend", api_memos_extend, OFFICER, API_R_JSON, WF_OFFICER},
+    {API_POST, M "/reply", api_memos_reply, OFFICER, API_R_JSON, WF_OFFICER},
+    {API_POST, M "/close", api_memos_action, OFFICER, 0, WF_OFFICER},
+    {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE},
+    {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE},
+    {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER},
+    {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0},
 };
 
 const struct api_route *api_routes(size_t *count)
@@ -35,11 +71,13 @@ const struct api_route *api_routes(size_t *count)
     return routes;
 }
 
-void api_env_init(struct api_env *env, struct store *st, const struct config *cfg)
+void api_env_init(struct api_env *env, struct store *st, const struct config *cfg,
+                  const struct channel *ch)
 {
     memset(env, 0, sizeof(*env));
     env->st = st;
     env->cfg = cfg;
+    env->ch = ch;
     env->pw.ops = cfg->argon2_ops;
     env->pw.mem = cfg->argon2_mem;
     env->policy.idle = cfg->session_idle;
@@ -160,6 +198,40 @@ static int parse_body(struct api_req *req, struct api_resp *resp)
     return 0;
 }
 
+/*
+ * Load the route's {id} memo and the caller's relation to it: 404 when it does not exist or the
+ * caller cannot see it (the same answer, so existence does not leak), 403 when the caller sees it
+ * but the route needs another relation.
+ */
+static int load_memo(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char *id = http_route_param(&req->params, "id");
+    int rc;
+
+    if (id == NULL || !memo_id_valid(id)) {
+        api_error(resp, 404, "not_found", "no such memo");
+        return ERR_NOT_FOUND;
+    }
+    rc = store_memo_get(env->st, id, &req->memo);
+    if (rc == 0) {
+        req->has_memo = true;
+        rc = workflow_relation(env->st, &req->memo, &req->user, &req->rel);
+    }
+    if (rc == ERR_NOT_FOUND || (rc == 0 && req->rel == 0)) {
+        api_error(resp, 404, "not_found", "no such memo");
+        return ERR_NOT_FOUND;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return rc;
+    }
+    if ((req->rel & req->route->rel) == 0) {
+        api_error(resp, 403, "forbidden", "your relation to this memo does not allow this");
+        return ERR_FORBIDDEN;
+    }
+    return 0;
+}
+
 enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     const struct api_route *r;
@@ -167,6 +239,8 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
 
     resp->route = "-";
     resp->status = 500;
+    if (env->ch != NULL)
+        req->now = channel_now(env->ch);
     if ((r = match(req, resp)) == NULL)
         return API_DONE;
     req->route = r;
@@ -193,10 +267,14 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
     }
     if ((r->flags & API_R_JSON) && parse_body(req, resp) != 0)
         return API_DONE;
-    if (!(r->flags & API_R_JSON) && req->body_len > 0) {
+    if ((r->flags & API_R_JSON_OPT) && req->body_len > 0 && parse_body(req, resp) != 0)
+        return API_DONE;
+    if (!(r->flags & (API_R_JSON | API_R_JSON_OPT)) && req->body_len > 0) {
         api_error(resp, 400, "unexpected_body", "this request takes no body");
         return API_DONE;
     }
+    if (r->rel != 0 && load_memo(env, req, resp) != 0)
+        return API_DONE;
     if (r->flags & API_R_SLOW)
         return API_SLOW;
     r->handler(env, req, resp);
@@ -212,6 +290,9 @@ void api_req_release(struct api_req *req)
 {
     json_decref(req->json);
     req->json = NULL;
+    if (req->has_memo)
+        store_memo_release(&req->memo);
+    req->has_memo = false;
     wipe(req->token, sizeof(req->token));
 }
 

@@ -11,6 +11,7 @@
 #ifndef DISSENT_API_API_H
 #define DISSENT_API_API_H
 
+#include "core/channel.h"
 #include "core/session.h"
 #include "core/user.h"
 #include "http/route.h"
@@ -38,6 +39,7 @@ struct api_env {
     const struct config *cfg;     /* shared, read-only */
     struct session_policy policy; /* from cfg */
     struct pw_params pw;          /* from cfg */
+    const struct channel *ch;     /* shared, read-only: deadlines, calendar, key, clock */
 };
 
 struct api_route;
@@ -68,6 +70,9 @@ struct api_req {
     struct user user;                  /* its account */
     char token[SESSION_TOKEN_LEN + 1]; /* the cookie's token (for logout) */
     json_t *json;                      /* the parsed body object, or NULL */
+    bool has_memo;                     /* the route\'s {id} memo was loaded into @memo */
+    struct memo memo;                  /* that memo */
+    unsigned rel;                      /* the caller\'s WF_* relation bits to it */
 };
 
 #define API_HEADER_MAX 320
@@ -89,8 +94,9 @@ enum api_next {
     API_SLOW = 1, /* call api_run() on a pool thread, then render */
 };
 
-/** api_env_init() - fill @env for a thread owning @st. */
-void api_env_init(struct api_env *env, struct store *st, const struct config *cfg);
+/** api_env_init() - fill @env for a thread owning @st; @ch may be NULL (no memo routes). */
+void api_env_init(struct api_env *env, struct store *st, const struct config *cfg,
+                  const struct channel *ch);
 
 /**
  * api_prepare() - route, check CSRF, session and roles, parse the body; run the handler now
@@ -142,6 +148,15 @@ int api_fields_allowed(struct api_resp *resp, json_t *obj, const char *const *al
 int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool required, size_t max,
                    const char **out);
 
+/** api_error_state() - 409 wrong_state with @msg and the memo's current "state". */
+void api_error_state(struct api_resp *resp, const char *msg, int state);
+
+/** api_error_wf() - the response for a workflow error @rc with its message @msg. */
+void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct memo *m);
+
+/** api_if_match() - If-Match "N" or N: 1 when absent, 0 with *@v, -1 when malformed. */
+int api_if_match(const char *h, int64_t *v);
+
 /* Handlers, one file per resource. */
 void api_health(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -151,6 +166,25 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_users_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_decline_invitation(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_unsign(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_decline(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_distribute(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_extend(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
 
 /* The route table, exposed for the authorization tests. */
 struct api_route {
@@ -159,11 +193,13 @@ struct api_route {
     void (*handler)(struct api_env *env, struct api_req *req, struct api_resp *resp);
     unsigned roles; /* enum role bits allowed; 0 = any signed-in user */
     unsigned flags; /* API_R_* */
+    unsigned rel;   /* WF_* relations to the {id} memo allowed; 0 = no memo */
 };
 
-#define API_R_PUBLIC 1u /* no session needed */
-#define API_R_SLOW 2u   /* runs on the pool (password hashing) */
-#define API_R_JSON 4u   /* takes a JSON object body */
+#define API_R_PUBLIC 1u   /* no session needed */
+#define API_R_SLOW 2u     /* runs on the pool (password hashing) */
+#define API_R_JSON 4u     /* takes a JSON object body */
+#define API_R_JSON_OPT 8u /* takes an optional JSON object body */
 
 /** api_routes() - the table and its length. */
 const struct api_route *api_routes(size_t *count);

@@ -4,7 +4,10 @@
  */
 #include "api/api.h"
 
+#include "core/memo.h"
+
 #include "util/err.h"
+#include "util/strutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,4 +146,61 @@ int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool req
     }
     *out = json_string_value(v);
     return 0;
+}
+
+int api_if_match(const char *h, int64_t *v)
+{
+    char buf[32];
+    size_t n;
+
+    if (h == NULL)
+        return 1;
+    n = strlen(h);
+    if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
+        if (n - 2 >= sizeof(buf))
+            return -1;
+        memcpy(buf, h + 1, n - 2);
+        buf[n - 2] = '\0';
+    } else if (str_copy(buf, sizeof(buf), h) != 0) {
+        return -1;
+    }
+    return str_parse_i64(buf, 1, INT64_MAX, v) == 0 ? 0 : -1;
+}
+
+void api_error_state(struct api_resp *resp, const char *msg, int state)
+{
+    json_t *e;
+
+    api_error(resp, 409, "wrong_state", "%s", msg);
+    e = json_object_get(resp->body, "error");
+    if (e != NULL)
+        json_object_set_new(e, "state", json_string(memo_state_name((enum memo_state)state)));
+}
+
+void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct memo *m)
+{
+    const char *text = (msg && msg[0]) ? msg : NULL;
+
+    switch (rc) {
+    case ERR_STATE:
+    case ERR_CONFLICT:
+        api_error_state(resp, text ? text : "not allowed in this state", m->state);
+        break;
+    case ERR_EXISTS:
+        api_error(resp, 409, "exists", "%s", text ? text : "already done");
+        break;
+    case ERR_INVALID: {
+        /* messages are "field: what" */
+        char field[32] = "body";
+        const char *colon = text ? strchr(text, ':') : NULL;
+        if (colon && (size_t)(colon - text) < sizeof(field)) {
+            memcpy(field, text, (size_t)(colon - text));
+            field[colon - text] = '\0';
+        }
+        api_error_field(resp, field, "%s", text ? text : "invalid");
+        break;
+    }
+    default:
+        api_error_rc(resp, rc, text);
+    }
 }

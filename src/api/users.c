@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 
+#include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/strutil.h"
@@ -141,26 +142,6 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
     api_ok(resp, 201, api_user_json(&u));
 }
 
-/* If-Match: "N" or N. Returns 1 when absent, 0 when parsed into *v, -1 when malformed. */
-static int if_match_version(const char *h, int64_t *v)
-{
-    char buf[32];
-    size_t n;
-
-    if (h == NULL)
-        return 1;
-    n = strlen(h);
-    if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
-        if (n - 2 >= sizeof(buf))
-            return -1;
-        memcpy(buf, h + 1, n - 2);
-        buf[n - 2] = '\0';
-    } else if (str_copy(buf, sizeof(buf), h) != 0) {
-        return -1;
-    }
-    return str_parse_i64(buf, 1, INT64_MAX, v) == 0 ? 0 : -1;
-}
-
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"roles",    "display_name", "email",
@@ -177,7 +158,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         optional_texts(resp, req->json, &display, &email) != 0 ||
         password_field(resp, req->json, false, &pw) != 0)
         return;
-    m = if_match_version(req->if_match, &want);
+    m = api_if_match(req->if_match, &want);
     if (m < 0) {
         api_error(resp, 400, "bad_if_match", "If-Match must be the version number");
         return;
@@ -241,4 +222,27 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     }
     snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
     api_ok(resp, 200, api_user_json(&u));
+}
+
+void api_users_key(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char *name = http_route_param(&req->params, "username");
+    char vkey[NOTE_VKEY_MAX];
+    struct note_vkey k;
+    struct user u;
+    int rc;
+
+    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &u) : ERR_NOT_FOUND;
+    if (rc == 0 && !u.has_keys)
+        rc = ERR_NOT_FOUND;
+    if (rc != 0) {
+        api_error_rc(resp, rc, rc == ERR_NOT_FOUND ? "no such user, or no key yet" : NULL);
+        return;
+    }
+    if (note_vkey_init(u.username, strlen(u.username), u.sign_pk, &k) != 0 ||
+        note_vkey_format(&k, vkey, sizeof(vkey)) != 0) {
+        api_error_rc(resp, ERR_INTERNAL, NULL);
+        return;
+    }
+    api_ok(resp, 200, json_pack("{s:s, s:s}", "username", u.username, "vkey", vkey));
 }

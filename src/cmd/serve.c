@@ -3,6 +3,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "core/channel.h"
 #include "core/user.h"
 #include "crypto/random.h"
 #include "http/server.h"
@@ -28,6 +29,7 @@ int cmd_serve(int argc, char **argv)
     struct config cfg;
     struct store *st = NULL;
     struct pw_params pp;
+    struct channel ch;
     char admin_pw[32], err[256] = "", uri[1100];
     bool created = false;
     int c, rc;
@@ -70,12 +72,19 @@ int cmd_serve(int argc, char **argv)
     log_set_level((enum log_level)cfg.log_level);
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
+    /* Settings first: a bad [channel] must fail before the admin password is shown. */
+    if (channel_init(&ch, &cfg, cfg.data_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err);
+        store_close(st);
+        return 1;
+    }
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "dissent: cannot create the first admin account\n");
+        channel_release(&ch);
         return 1;
     }
     if (created) {
@@ -89,6 +98,11 @@ int cmd_serve(int argc, char **argv)
         fflush(stdout);
     }
     wipe(admin_pw, sizeof(admin_pw));
+    if (cfg.clock_start > 0)
+        log_warn("[debug] clock_start is set: the server's clock is shifted by %lld s",
+                 (long long)ch.clock_offset);
     cmd_store_uri(&cfg, uri, sizeof(uri));
-    return server_run(&cfg, uri) == 0 ? 0 : 1;
+    rc = server_run(&cfg, uri, &ch);
+    channel_release(&ch);
+    return rc == 0 ? 0 : 1;
 }

@@ -21,6 +21,21 @@ void keys_free(struct user_keys *k)
         sodium_free(k); /* wipes */
 }
 
+void *keys_secure_alloc(size_t len)
+{
+    void *p = sodium_malloc(len);
+
+    if (p != NULL)
+        sodium_memzero(p, len);
+    return p;
+}
+
+void keys_secure_free(void *p)
+{
+    if (p != NULL)
+        sodium_free(p);
+}
+
 void keys_generate(struct user_keys *k)
 {
     crypto_sign_keypair(k->sign_pk, k->sign_sk);

@@ -40,6 +40,12 @@ struct user_keys *keys_new(void);
 /** keys_free() - wipe and release; NULL is a no-op. */
 void keys_free(struct user_keys *k);
 
+/** keys_secure_alloc() - @len zeroed bytes of guarded memory for any secret; NULL if none. */
+void *keys_secure_alloc(size_t len);
+
+/** keys_secure_free() - wipe and release memory from keys_secure_alloc(); NULL is a no-op. */
+void keys_secure_free(void *p);
+
 /** keys_generate() - fresh random key pairs into @k. */
 void keys_generate(struct user_keys *k);
 

@@ -48,6 +48,7 @@ struct worker {
 struct server {
     const struct config *cfg; /* settings */
     const char *store_uri;    /* database */
+    const struct channel *ch; /* deadlines, calendar, channel key, clock */
     int nworkers;
     struct worker *workers;
     struct pool *pool; /* slow work */
@@ -343,7 +344,7 @@ static int pool_tls_init(void *arg, void **tls)
         free(env);
         return ERR_DB;
     }
-    api_env_init(env, st, srv->cfg);
+    api_env_init(env, st, srv->cfg, srv->ch);
     *tls = env;
     return 0;
 }
@@ -369,7 +370,7 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
         log_error("worker: %s", err);
         return ERR_DB;
     }
-    api_env_init(&w->env, w->st, cfg);
+    api_env_init(&w->env, w->st, cfg, srv->ch);
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     if (w->http == NULL)
@@ -415,9 +416,9 @@ static int ncores(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-int server_run(const struct config *cfg, const char *store_uri)
+int server_run(const struct config *cfg, const char *store_uri, const struct channel *ch)
 {
-    struct server srv = {.cfg = cfg, .store_uri = store_uri};
+    struct server srv = {.cfg = cfg, .store_uri = store_uri, .ch = ch};
     struct event_base *main_base = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int port = cfg->listen_port, rc = 0, started = 0;

@@ -8,13 +8,15 @@
 #ifndef DISSENT_HTTP_SERVER_H
 #define DISSENT_HTTP_SERVER_H
 
+#include "core/channel.h"
 #include "util/config.h"
 
 /**
  * server_run() - serve until a signal; @store_uri names the database (see store_open()); the
- * schema must already be migrated. Prints "listening on http://HOST:PORT" on stdout once ready.
- * Returns 0 after a clean shutdown, or an error code if start-up failed.
+ * schema must already be migrated. @ch is shared read-only by every thread. Prints "listening on
+ * http://HOST:PORT" on stdout once ready. Returns 0 after a clean shutdown, or an error code if
+ * start-up failed.
  */
-int server_run(const struct config *cfg, const char *store_uri);
+int server_run(const struct config *cfg, const char *store_uri, const struct channel *ch);
 
 #endif

@@ -147,6 +147,7 @@ enum stmt_id {
     ST_MEMBER_LIST,
     ST_SIG_ADD,
     ST_SIG_WITHDRAW,
+    ST_SIG_HAS,
     ST_SIG_VOID,
     ST_SIG_LIST,
     ST_COMMENT_ADD,
@@ -226,6 +227,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " VALUES (?,?,?,?,?)",
     [ST_SIG_WITHDRAW] =
         "DELETE FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
+    [ST_SIG_HAS] = "SELECT 1 FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
     [ST_SIG_VOID] = "UPDATE signatures SET voided_at = ?, void_reason = ?"
                     " WHERE memo_id = ? AND voided_at = 0",
     [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s JOIN users u ON u.id = s.user_id"
@@ -1114,6 +1116,26 @@ static int sq_signature_withdraw(struct store *st, int64_t memo_id, int64_t user
     return rc;
 }
 
+static int sq_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_SIG_HAS);
+    int r, rc = 0;
+
+    *yes = false;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        *yes = true;
+    else if (r != SQLITE_DONE)
+        rc = db_fail(s, "signature has");
+    done(q);
+    return rc;
+}
+
 static int sq_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
 {
     struct store_sqlite *s = SQ(st);
@@ -1325,6 +1347,7 @@ static const struct store_ops sqlite_ops = {
     .member_list = sq_member_list,
     .signature_add = sq_signature_add,
     .signature_withdraw = sq_signature_withdraw,
+    .signature_has = sq_signature_has,
     .signature_void_all = sq_signature_void_all,
     .signature_list = sq_signature_list,
     .comment_add = sq_comment_add,

@@ -187,6 +187,11 @@ int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
     return st->ops->signature_withdraw(st, memo_id, user_id);
 }
 
+int store_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
+{
+    return st->ops->signature_has(st, memo_id, user_id, yes);
+}
+
 int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
 {
     return st->ops->signature_void_all(st, memo_id, reason, at);

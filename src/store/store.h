@@ -184,6 +184,7 @@ struct store_ops {
                        struct memo_member **out, size_t *count);
     int (*signature_add)(struct store *st, const struct signature *sig);
     int (*signature_withdraw)(struct store *st, int64_t memo_id, int64_t user_id);
+    int (*signature_has)(struct store *st, int64_t memo_id, int64_t user_id, bool *yes);
     int (*signature_void_all)(struct store *st, int64_t memo_id, const char *reason, int64_t at);
     int (*signature_list)(struct store *st, int64_t memo_id, bool include_void,
                           struct signature **out, size_t *count);
@@ -321,6 +322,9 @@ int store_signature_add(struct store *st, const struct signature *sig);
 
 /** store_signature_withdraw() - delete @user_id's valid signature. ERR_NOT_FOUND if none. */
 int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id);
+
+/** store_signature_has() - whether @user_id has a valid signature on @memo_id. */
+int store_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes);
 
 /** store_signature_void_all() - mark every valid signature of @memo_id void, with @reason. */
 int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at);

@@ -1,0 +1,768 @@
+/*
+ * memos.c - the memo life cycle over HTTP: GET|POST /api/v1/memos, GET|PATCH /api/v1/memos/{id},
+ * the action routes (finalize, reopen, file, withdraw, invitations, signatures, acknowledge,
+ * decline, distribution, extend, reply, close), the bundle, and GET /api/v1/deadlines.
+ *
+ * The route table (api.c) has already checked roles and the caller's relation to the memo;
+ * handlers parse and validate their input, call core/workflow.c and render what the caller may
+ * see: principals see signer names only when the drafter allowed it.
+ */
+#include "api/api.h"
+
+#include "core/workflow.h"
+#include "crypto/keys.h"
+#include "crypto/note.h"
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MEMOS_PAGE_DEFAULT 50
+#define MEMOS_PAGE_MAX 200
+
+static void wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
+                    size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    c->st = env->st;
+    c->ch = env->ch;
+    c->actor = &req->user;
+    c->now = req->now;
+    c->err = err;
+    c->errlen = errlen;
+    err[0] = '\0';
+}
+
+/* A day number as "YYYY-MM-DD", or JSON null when unset. */
+static json_t *day_json(int64_t day)
+{
+    char buf[WORKDAYS_ISO_SIZE];
+
+    if (day < 0 || workdays_day_format(day, buf, sizeof(buf)) != 0)
+        return json_null();
+    return json_string(buf);
+}
+
+static json_t *bytes_json(const uint8_t *p, size_t len)
+{
+    return p ? json_stringn((const char *)p, len) : json_null();
+}
+
+/* One deadline: due date, working days left (negative when overdue) and when it was met. */
+static json_t *deadline_json(struct api_env *env, int64_t due, int64_t done, int64_t today)
+{
+    int64_t left = 0;
+    json_t *o;
+
+    if (due < 0)
+        return json_null();
+    o = json_pack("{s:o, s:o}", "due", day_json(due), "done_on", day_json(done));
+    if (done < 0 && workdays_calendar_count(&env->ch->calendar, today, due, &left) == 0)
+        json_object_set_new(o, "working_days_left", json_integer(left));
+    else
+        json_object_set_new(o, "working_days_left", json_null());
+    if (done >= 0)
+        json_object_set_new(o, "on_time", json_boolean(done <= due));
+    else
+        json_object_set_new(o, "overdue", json_boolean(today > due));
+    return o;
+}
+
+static json_t *deadlines_json(struct api_env *env, const struct memo *m, int64_t today)
+{
+    json_t *reply;
+    int64_t ack_done = m->ack_day;
+
+    if (m->filed_day < 0)
+        return json_null();
+    /* a declined memo was answered, an acknowledged-then-withdrawn one stops its clocks */
+    if (m->state == MEMO_DECLINED || m->state == MEMO_WITHDRAWN) {
+        return json_pack(
+            "{s:o, s:o}", "acknowledge",
+            deadline_json(env, m->ack_due, ack_done >= 0 ? ack_done : m->ack_due, today), "reply",
+            json_null());
+    }
+    reply = deadline_json(env, m->reply_due, m->replied_day, today);
+    if (json_is_object(reply))
+        json_object_set_new(reply, "max", day_json(m->reply_max));
+    return json_pack("{s:o, s:o}", "acknowledge", deadline_json(env, m->ack_due, ack_done, today),
+                     "reply", reply);
+}
+
+/* Whether the caller may see who signed: drafter, co-signers and officers always. */
+static bool names_visible(const struct memo *m, unsigned rel)
+{
+    return (rel & (WF_DRAFTER | WF_INVITED | WF_OFFICER)) != 0 || m->show_names;
+}
+
+/* The summary every list and every memo response carries. */
+static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t today)
+{
+    char digest[MEMO_DIGEST_B64_LEN + 1];
+
+    if (m->has_digest)
+        memo_digest_b64(m->digest, digest);
+    return json_pack("{s:s, s:s, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
+                     m->public_id, "state", memo_state_name((enum memo_state)m->state), "title",
+                     bytes_json(m->title, m->title_len), "version", (json_int_t)m->version,
+                     "signer_count", m->signer_count, "digest",
+                     m->has_digest ? json_string(digest) : json_null(), "filed_on",
+                     day_json(m->filed_day), "acknowledged_on", day_json(m->ack_day), "replied_on",
+                     day_json(m->replied_day), "closed_on", day_json(m->closed_day), "deadlines",
+                     deadlines_json(env, m, today), "created_at", (json_int_t)m->created_at,
+                     "updated_at", (json_int_t)m->updated_at);
+}
+
+/* Everything the caller may see of one memo. */
+static int memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
+{
+    unsigned rel = req->rel;
+    bool names = names_visible(m, rel);
+    int64_t today = channel_today(req->now);
+    struct signature *sigs = NULL, *all = NULL;
+    struct memo_member *inv = NULL, *dist = NULL;
+    struct memo_event *ev = NULL;
+    size_t nsigs = 0, nall = 0, ninv = 0, ndist = 0, nev = 0;
+    struct user drafter;
+    json_t *o = NULL, *arr;
+    int rc;
+
+    *out = NULL;
+    if ((rc = store_signature_list(env->st, m->id, true, &all, &nall)) != 0 ||
+        (rc = store_signature_list(env->st, m->id, false, &sigs, &nsigs)) != 0 ||
+        (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
+        (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
+        goto out;
+    o = memo_summary(env, m, today);
+    json_object_set_new(o, "body", bytes_json(m->body, m->body_len));
+    json_object_set_new(o, "show_signer_names", json_boolean(m->show_names));
+    json_object_set_new(o, "relation",
+                        json_pack("{s:b, s:b, s:b, s:b}", "drafter", (rel & WF_DRAFTER) != 0,
+                                  "invited", (rel & WF_INVITED) != 0, "principal",
+                                  (rel & WF_PRINCIPAL) != 0, "officer", (rel & WF_OFFICER) != 0));
+    json_object_set_new(o, "drafter",
+                        names ? json_pack("{s:s, s:s}", "username", drafter.username,
+                                          "display_name", drafter.display_name)
+                              : json_null());
+    if (names) {
+        arr = json_array();
+        for (size_t i = 0; i < nsigs; i++)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "username", sigs[i].username,
+                                                 "display_name", sigs[i].display_name, "signed_at",
+                                                 (json_int_t)sigs[i].created_at));
+        json_object_set_new(o, "signers", arr);
+    } else {
+        json_object_set_new(o, "signers", json_null());
+    }
+    if (rel & (WF_DRAFTER | WF_INVITED)) {
+        json_t *mine = json_pack("{s:s, s:n}", "status", "none", "reason");
+        for (size_t i = 0; i < nall; i++) {
+            if (all[i].user_id != req->user.id)
+                continue;
+            json_object_set_new(mine, "status",
+                                json_string(all[i].voided_at ? "voided" : "signed"));
+            json_object_set_new(mine, "reason",
+                                all[i].void_reason ? json_string(all[i].void_reason) : json_null());
+        }
+        json_object_set_new(o, "my_signature", mine);
+    }
+    if (rel & (WF_DRAFTER | WF_OFFICER)) {
+        if ((rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &inv, &ninv)) != 0)
+            goto out;
+        arr = json_array();
+        for (size_t i = 0; i < ninv; i++) {
+            const char *status = (inv[i].relation & STORE_REL_DECLINED) ? "declined" : "invited";
+            for (size_t k = 0; k < nsigs; k++)
+                if (sigs[k].user_id == inv[i].user_id)
+                    status = "signed";
+            json_array_append_new(arr,
+                                  json_pack("{s:s, s:s, s:s}", "username", inv[i].username,
+                                            "display_name", inv[i].display_name, "status", status));
+        }
+        json_object_set_new(o, "invitations", arr);
+    }
+    if (rel & WF_OFFICER) {
+        if ((rc = store_member_list(env->st, m->id, STORE_REL_DISTRIBUTED, &dist, &ndist)) != 0)
+            goto out;
+        arr = json_array();
+        for (size_t i = 0; i < ndist; i++)
+            json_array_append_new(arr, json_string(dist[i].username));
+        json_object_set_new(o, "distributed_to", arr);
+    }
+    json_object_set_new(o, "decline_reason", bytes_json(m->reason, m->reason_len));
+    json_object_set_new(o, "reply",
+                        m->reply
+                            ? json_pack("{s:o, s:o}", "body", bytes_json(m->reply, m->reply_len),
+                                        "note", bytes_json(m->reply_note, m->reply_note_len))
+                            : json_null());
+    arr = json_array();
+    for (size_t i = 0; i < nev; i++) {
+        json_t *e = json_pack("{s:s, s:I}", "event", ev[i].kind, "at", (json_int_t)ev[i].at);
+        if (ev[i].detail)
+            json_object_set_new(e, "detail", json_string(ev[i].detail));
+        if (names && ev[i].username[0])
+            json_object_set_new(e, "by", json_string(ev[i].username));
+        json_array_append_new(arr, e);
+    }
+    json_object_set_new(o, "timeline", arr);
+    *out = o;
+    o = NULL;
+out:
+    json_decref(o);
+    store_signature_list_free(sigs, nsigs);
+    store_signature_list_free(all, nall);
+    store_event_list_free(ev, nev);
+    free(inv);
+    free(dist);
+    return rc;
+}
+
+/* Answer with the memo as the caller now sees it. */
+static void reply_memo(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                       const struct memo *m, int status)
+{
+    json_t *o = NULL;
+    int rc = memo_view(env, req, m, &o);
+
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)m->version);
+    api_ok(resp, status, o);
+}
+
+void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char state[16], after[MEMO_ID_LEN + 8], lim[16], role[16];
+    struct memo_filter f;
+    struct memo *arr = NULL;
+    size_t n = 0;
+    int64_t limit = MEMOS_PAGE_DEFAULT, today = channel_today(req->now);
+    json_t *list;
+    int rc;
+
+    memset(&f, 0, sizeof(f));
+    f.user_id = req->user.id;
+    f.state = -1;
+    if (req->user.roles & ROLE_STAFF) {
+        f.drafted = true;
+        f.relations |= STORE_REL_INVITED;
+    }
+    if (req->user.roles & ROLE_PRINCIPAL)
+        f.relations |= STORE_REL_DISTRIBUTED;
+    f.all_filed = (req->user.roles & ROLE_OFFICER) != 0;
+    if (http_query_get(req->query, "state", state, sizeof(state)) == 0) {
+        enum memo_state s;
+        if (memo_state_parse(state, &s) != 0) {
+            api_error_field(resp, "state",
+                            "state must be one of draft, open, filed, "
+                            "acknowledged, replied, closed, declined, withdrawn");
+            return;
+        }
+        f.state = (int)s;
+    }
+    if (http_query_get(req->query, "role", role, sizeof(role)) == 0) {
+        /* narrow to one relation */
+        bool drafted = f.drafted, officer = f.all_filed;
+        unsigned rels = f.relations;
+        f.drafted = f.all_filed = false;
+        f.relations = 0;
+        if (strcmp(role, "drafter") == 0)
+            f.drafted = drafted;
+        else if (strcmp(role, "invited") == 0)
+            f.relations = rels & STORE_REL_INVITED;
+        else if (strcmp(role, "principal") == 0)
+            f.relations = rels & STORE_REL_DISTRIBUTED;
+        else if (strcmp(role, "officer") == 0)
+            f.all_filed = officer;
+        else {
+            api_error_field(resp, "role", "role must be drafter, invited, principal or officer");
+            return;
+        }
+    }
+    rc = http_query_get(req->query, "limit", lim, sizeof(lim));
+    if ((rc == 0 && str_parse_i64(lim, 1, MEMOS_PAGE_MAX, &limit) != 0) ||
+        (rc != 0 && rc != ERR_NOT_FOUND)) {
+        api_error_field(resp, "limit", "limit must be 1 to %d", MEMOS_PAGE_MAX);
+        return;
+    }
+    f.limit = (int)limit;
+    if (http_query_get(req->query, "after", after, sizeof(after)) == 0) {
+        struct memo cursor;
+        if (!memo_id_valid(after) || store_memo_get(env->st, after, &cursor) != 0) {
+            api_error_field(resp, "after", "after must be a memo id from the previous page");
+            return;
+        }
+        f.after = cursor.id;
+        store_memo_release(&cursor);
+    }
+    if ((rc = store_memo_list(env->st, &f, &arr, &n)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, memo_summary(env, &arr[i], today));
+    api_ok(resp, 200,
+           json_pack("{s:o, s:o}", "memos", list, "next",
+                     n == (size_t)limit ? json_string(arr[n - 1].public_id) : json_null()));
+    store_memo_list_free(arr, n);
+}
+
+/* Title and body fields of a create or edit; 422 already set on failure. */
+static int text_fields(struct api_resp *resp, json_t *body, bool required, const char **title,
+                       const char **text, int *show)
+{
+    json_t *v;
+
+    *show = -1;
+    if (api_get_string(resp, body, "title", required, MEMO_TITLE_MAX_BYTES, title) != 0 ||
+        api_get_string(resp, body, "body", required, MEMO_BODY_MAX, text) != 0)
+        return ERR_INVALID;
+    if ((v = json_object_get(body, "show_signer_names")) != NULL) {
+        if (!json_is_boolean(v)) {
+            api_error_field(resp, "show_signer_names", "show_signer_names must be a boolean");
+            return ERR_INVALID;
+        }
+        *show = json_is_true(v);
+    }
+    return 0;
+}
+
+void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"title", "body", "show_signer_names", NULL};
+    const char *title, *text;
+    char err[256];
+    struct wf_ctx c;
+    struct memo m;
+    int show, rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        text_fields(resp, req->json, true, &title, &text, &show) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_create(&c, title, strlen(title), text, strlen(text), show != 0, &m);
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &m);
+        return;
+    }
+    req->rel = WF_DRAFTER;
+    snprintf(resp->location, sizeof(resp->location), "/api/v1/memos/%s", m.public_id);
+    reply_memo(env, req, resp, &m, 201);
+    store_memo_release(&m);
+}
+
+void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    reply_memo(env, req, resp, &req->memo, 200);
+}
+
+void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"title", "body", "show_signer_names", NULL};
+    const char *title, *text;
+    char err[256];
+    struct wf_ctx c;
+    int64_t want = 0;
+    int show, m, rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        text_fields(resp, req->json, false, &title, &text, &show) != 0)
+        return;
+    m = api_if_match(req->if_match, &want);
+    if (m < 0) {
+        api_error(resp, 400, "bad_if_match", "If-Match must be the memo's version number");
+        return;
+    }
+    if (m > 0) {
+        api_error(resp, 428, "precondition_required",
+                  "send If-Match with the version you edited (current: %lld)",
+                  (long long)req->memo.version);
+        return;
+    }
+    if (want != req->memo.version) {
+        api_error(resp, 412, "version_mismatch", "the memo changed: current version is %lld",
+                  (long long)req->memo.version);
+        return;
+    }
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_edit(&c, &req->memo, title, title ? strlen(title) : 0, text,
+                       text ? strlen(text) : 0, show);
+    if (rc == ERR_CONFLICT) {
+        api_error(resp, 412, "version_mismatch", "the memo changed meanwhile; reload it");
+        return;
+    }
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    reply_memo(env, req, resp, &req->memo, 200);
+}
+
+/* The last segment of the request path: "finalize", "file", ... */
+static const char *action_of(const struct api_req *req)
+{
+    const char *slash = strrchr(req->path, '/');
+    return slash ? slash + 1 : "";
+}
+
+/* Finish an action: on success the memo as it is now (relations may have changed). */
+static void after_action(struct api_env *env, struct api_req *req, struct api_resp *resp, int rc,
+                         const char *err, int status)
+{
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    if (workflow_relation(env->st, &req->memo, &req->user, &req->rel) != 0)
+        req->rel = 0;
+    reply_memo(env, req, resp, &req->memo, status);
+}
+
+void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char *a = action_of(req);
+    char err[256];
+    struct wf_ctx c;
+    int rc;
+
+    wf_init(&c, env, req, err, sizeof(err));
+    if (strcmp(a, "finalize") == 0)
+        rc = workflow_finalize(&c, &req->memo);
+    else if (strcmp(a, "file") == 0)
+        rc = workflow_file(&c, &req->memo);
+    else if (strcmp(a, "withdraw") == 0)
+        rc = workflow_withdraw(&c, &req->memo);
+    else if (strcmp(a, "acknowledge") == 0)
+        rc = workflow_acknowledge(&c, &req->memo);
+    else if (strcmp(a, "close") == 0)
+        rc = workflow_close(&c, &req->memo);
+    else
+        rc = ERR_INTERNAL;
+    after_action(env, req, resp, rc, err, 200);
+}
+
+void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"reason", NULL};
+    const char *reason = NULL;
+    char err[256];
+    struct wf_ctx c;
+
+    if (req->json != NULL &&
+        (api_fields_allowed(resp, req->json, fields) != 0 ||
+         api_get_string(resp, req->json, "reason", false, MEMO_REASON_MAX, &reason) != 0))
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_reopen(&c, &req->memo, reason), err, 200);
+}
+
+/* {"usernames": [...]} into a NULL-free array of borrowed strings; 422 on anything else. */
+static int usernames(struct api_resp *resp, json_t *body, const char ***out, size_t *n)
+{
+    static const char *const fields[] = {"usernames", NULL};
+    json_t *arr = json_object_get(body, "usernames"), *v;
+    const char **names;
+    size_t i;
+
+    *out = NULL;
+    *n = 0;
+    if (api_fields_allowed(resp, body, fields) != 0)
+        return ERR_INVALID;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > WF_INVITE_MAX) {
+        api_error_field(resp, "usernames", "usernames must be an array of 1 to %d usernames",
+                        WF_INVITE_MAX);
+        return ERR_INVALID;
+    }
+    names = calloc(json_array_size(arr), sizeof(*names));
+    if (names == NULL)
+        return ERR_NOMEM;
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v)) {
+            free(names);
+            api_error_field(resp, "usernames", "usernames must be strings");
+            return ERR_INVALID;
+        }
+        names[i] = json_string_value(v);
+    }
+    *out = names;
+    *n = json_array_size(arr);
+    return 0;
+}
+
+void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char **names = NULL;
+    char err[256];
+    struct wf_ctx c;
+    size_t n = 0;
+    int rc;
+
+    if (usernames(resp, req->json, &names, &n) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_invite(&c, &req->memo, names, n);
+    free(names);
+    after_action(env, req, resp, rc, err, 200);
+}
+
+void api_memos_distribute(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char **names = NULL;
+    char err[256];
+    struct wf_ctx c;
+    size_t n = 0;
+    int rc;
+
+    if (usernames(resp, req->json, &names, &n) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_distribute(&c, &req->memo, names, n);
+    free(names);
+    after_action(env, req, resp, rc, err, 200);
+}
+
+void api_memos_decline_invitation(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char err[256];
+    struct wf_ctx c;
+
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_decline_invitation(&c, &req->memo), err, 200);
+}
+
+void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    struct user_keys *k = NULL;
+    char err[256], *note = NULL;
+    struct wf_ctx c;
+    int rc;
+
+    rc = session_keys_open(&req->session, req->token, &req->user, &k);
+    if (rc != 0) {
+        api_error(resp, 403, "keys_unavailable",
+                  "this session holds no signing key; sign out and in again");
+        return;
+    }
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_sign(&c, &req->memo, k, &note);
+    keys_free(k);
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    api_ok(resp, 201,
+           json_pack("{s:s, s:s, s:s, s:i}", "memo_id", req->memo.public_id, "signer",
+                     req->user.username, "note", note, "signer_count", req->memo.signer_count + 1));
+    free(note);
+}
+
+void api_memos_unsign(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char err[256];
+    struct wf_ctx c;
+    int rc;
+
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_unsign(&c, &req->memo);
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    api_ok(resp, 204, NULL);
+}
+
+/* A required reason field alone in the body. */
+static int reason_field(struct api_resp *resp, json_t *body, const char *const *fields,
+                        const char **reason)
+{
+    return api_fields_allowed(resp, body, fields) != 0 ||
+                   api_get_string(resp, body, "reason", true, MEMO_REASON_MAX, reason) != 0
+               ? ERR_INVALID
+               : 0;
+}
+
+void api_memos_decline(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"reason", NULL};
+    const char *reason;
+    char err[256];
+    struct wf_ctx c;
+
+    if (reason_field(resp, req->json, fields, &reason) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_decline(&c, &req->memo, reason), err, 200);
+}
+
+void api_memos_extend(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"until", "reason", NULL};
+    const char *until, *reason;
+    char err[256];
+    struct wf_ctx c;
+    int64_t day;
+
+    if (reason_field(resp, req->json, fields, &reason) != 0 ||
+        api_get_string(resp, req->json, "until", true, 10, &until) != 0)
+        return;
+    if (workdays_day_parse(until, &day) != 0) {
+        api_error_field(resp, "until", "until must be a date YYYY-MM-DD");
+        return;
+    }
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_extend(&c, &req->memo, day, reason), err, 200);
+}
+
+void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"body", NULL};
+    const char *body;
+    char err[256];
+    struct wf_ctx c;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "body", true, MEMO_REPLY_MAX, &body) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_reply(&c, &req->memo, body, strlen(body)), err, 200);
+}
+
+void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    bool names = names_visible(&req->memo, req->rel);
+    struct memo_comment *cs = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int rc;
+
+    if ((rc = store_comment_list(env->st, req->memo.id, &cs, &n)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body",
+                              bytes_json(cs[i].body, cs[i].body_len), "at", (json_int_t)cs[i].at);
+        /* an author who signed stays anonymous to principals when names are hidden */
+        json_object_set_new(o, "author",
+                            names || cs[i].author_id != req->memo.drafter_id
+                                ? json_string(cs[i].username)
+                                : json_null());
+        json_array_append_new(arr, o);
+    }
+    store_comment_list_free(cs, n);
+    api_ok(resp, 200, json_pack("{s:o}", "comments", arr));
+}
+
+void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"body", NULL};
+    struct memo_comment cm;
+    const char *body;
+    char err[256];
+    struct wf_ctx c;
+    int rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "body", true, MEMO_COMMENT_MAX, &body) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_comment(&c, &req->memo, body, strlen(body), &cm);
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    api_ok(resp, 201,
+           json_pack("{s:I, s:s, s:o, s:I}", "id", (json_int_t)cm.id, "author", cm.username, "body",
+                     bytes_json(cm.body, cm.body_len), "at", (json_int_t)cm.at));
+    free(cm.body);
+}
+
+void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const struct memo *m = &req->memo;
+    struct signature *sigs = NULL;
+    char digest[MEMO_DIGEST_B64_LEN + 1], *canon = NULL;
+    size_t n = 0, len = 0;
+    json_t *signers, *notes, *vkeys;
+    int rc;
+
+    if (!m->has_digest || m->state == MEMO_DRAFT) {
+        api_error_state(resp, "the memo has no frozen text yet: finalize it first", m->state);
+        return;
+    }
+    if ((rc = memo_canonical_text(m->public_id, (const char *)m->title, m->title_len,
+                                  (const char *)m->body, m->body_len, &canon, &len)) != 0 ||
+        (rc = store_signature_list(env->st, m->id, false, &sigs, &n)) != 0) {
+        free(canon);
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    memo_digest_b64(m->digest, digest);
+    signers = json_array();
+    notes = json_array();
+    vkeys = json_array();
+    /* the drafter first, then the others in signing order */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            if ((sigs[i].user_id == m->drafter_id) != (pass == 0))
+                continue;
+            json_array_append_new(signers, json_string(sigs[i].username));
+            json_array_append_new(notes, json_string(sigs[i].note));
+            json_array_append_new(vkeys, json_string(sigs[i].vkey));
+        }
+    }
+    api_ok(resp, 200,
+           json_pack("{s:s, s:s, s:s%, s:s, s:o, s:o, s:o}", "format", "dissent-bundle/v1",
+                     "memo_id", m->public_id, "canonical_text", canon, len, "digest", digest,
+                     "signers", signers, "signatures", notes, "vkeys", vkeys));
+    free(canon);
+    store_signature_list_free(sigs, n);
+}
+
+void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const int states[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
+    int64_t today = channel_today(req->now);
+    json_t *due = json_array(), *overdue = json_array();
+    int rc = 0;
+
+    for (size_t s = 0; s < 2 && rc == 0; s++) {
+        struct memo_filter f = {.user_id = req->user.id, .all_filed = true, .state = states[s]};
+        for (;;) {
+            struct memo *arr = NULL;
+            size_t n = 0;
+            f.limit = MEMOS_PAGE_MAX;
+            if ((rc = store_memo_list(env->st, &f, &arr, &n)) != 0)
+                break;
+            for (size_t i = 0; i < n; i++) {
+                const struct memo *m = &arr[i];
+                int64_t d = m->state == MEMO_FILED ? m->ack_due : m->reply_due;
+                json_t *o = memo_summary(env, m, today);
+                json_object_set_new(o, "next_action",
+                                    json_string(m->state == MEMO_FILED ? "acknowledge" : "reply"));
+                json_object_set_new(o, "due", day_json(d));
+                json_array_append_new(today > d ? overdue : due, o);
+            }
+            if (n > 0)
+                f.after = arr[n - 1].id;
+            store_memo_list_free(arr, n);
+            if (n < (size_t)f.limit)
+                break;
+        }
+    }
+    if (rc != 0) {
+        json_decref(due);
+        json_decref(overdue);
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    api_ok(resp, 200,
+           json_pack("{s:o, s:o, s:o}", "today", day_json(today), "due", due, "overdue", overdue));
+}

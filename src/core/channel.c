@@ -1,0 +1,196 @@
+#include "core/channel.h"
+
+#include "core/user.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int channel_span_parse(const char *s, struct deadline_span *span)
+{
+    char unit[32];
+    int n = 0, used = 0;
+
+    if (sscanf(s, " %d %31s %n", &n, unit, &used) != 2 || s[used] != '\0' || n < 0)
+        return ERR_INVALID;
+    if (strcmp(unit, "working-days") == 0 || strcmp(unit, "working-day") == 0)
+        span->unit = DEADLINE_UNIT_WORKING_DAYS;
+    else if (strcmp(unit, "days") == 0 || strcmp(unit, "day") == 0)
+        span->unit = DEADLINE_UNIT_CALENDAR_DAYS;
+    else if (strcmp(unit, "months") == 0 || strcmp(unit, "month") == 0)
+        span->unit = DEADLINE_UNIT_MONTHS;
+    else
+        return ERR_INVALID;
+    span->count = n;
+    return 0;
+}
+
+static int parse_principals(struct channel *ch, const char *list, char *err, size_t errlen)
+{
+    const char *p = list;
+
+    while (*p != '\0') {
+        char name[80];
+        size_t n;
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        n = strcspn(p, ", ");
+        if (n >= sizeof(name)) {
+            err_set(err, errlen, "channel.principals: a username is too long");
+            return ERR_INVALID;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (!user_username_valid(name)) {
+            err_set(err, errlen, "channel.principals: \"%s\" is not a valid username", name);
+            return ERR_INVALID;
+        }
+        if (ch->nprincipals == CHANNEL_PRINCIPALS_MAX) {
+            err_set(err, errlen, "channel.principals: at most %d", CHANNEL_PRINCIPALS_MAX);
+            return ERR_INVALID;
+        }
+        if (ch->principals == NULL) {
+            ch->principals = calloc(CHANNEL_PRINCIPALS_MAX, sizeof(*ch->principals));
+            if (ch->principals == NULL)
+                return ERR_NOMEM;
+        }
+        memcpy(ch->principals[ch->nprincipals++], name, n + 1);
+        p += n;
+    }
+    return 0;
+}
+
+/* Read the channel key file, or create it. */
+static int load_key(struct channel *ch, const char *dir, char *err, size_t errlen)
+{
+    char path[1200], text[NOTE_SKEY_MAX + 2];
+    ssize_t n;
+    int fd, rc = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, CHANNEL_KEY_FILE);
+    ch->key = keys_secure_alloc(sizeof(*ch->key));
+    if (ch->key == NULL)
+        return ERR_NOMEM;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        if ((rc = note_skey_generate(CHANNEL_KEY_NAME, strlen(CHANNEL_KEY_NAME), ch->key)) != 0 ||
+            (rc = note_skey_format(ch->key, text, sizeof(text))) != 0)
+            goto out;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) != 0) {
+            err_set(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            rc = ERR_IO;
+        }
+        goto out;
+    }
+    if (fd < 0) {
+        err_set(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        rc = ERR_IO;
+        goto out;
+    }
+    n = read(fd, text, sizeof(text) - 1);
+    if (n <= 0) {
+        err_set(err, errlen, "cannot read %s", path);
+        rc = ERR_IO;
+        goto out;
+    }
+    text[n] = '\0';
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    if (note_skey_parse(text, (size_t)n, ch->key) != 0) {
+        err_set(err, errlen, "%s does not hold a signer key", path);
+        rc = ERR_INVALID;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    wipe(text, sizeof(text));
+    return rc;
+}
+
+int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
+                 size_t errlen)
+{
+    int64_t *closures = NULL;
+    size_t nclosures = 0;
+    int rc;
+
+    memset(ch, 0, sizeof(*ch));
+    if (deadline_policy_from_preset(cfg->preset, &ch->policy) != 0) {
+        err_set(err, errlen, "channel.preset: \"%s\" is not state-dept or eu-directive",
+                cfg->preset);
+        return ERR_INVALID;
+    }
+    if ((cfg->ack[0] && channel_span_parse(cfg->ack, &ch->policy.ack) != 0) ||
+        (cfg->reply[0] && channel_span_parse(cfg->reply, &ch->policy.reply) != 0) ||
+        (cfg->reply_max[0] && channel_span_parse(cfg->reply_max, &ch->policy.reply_max) != 0)) {
+        err_set(err, errlen,
+                "channel.ack/reply/reply_max: use \"N working-days\", \"N days\" or "
+                "\"N months\"");
+        return ERR_INVALID;
+    }
+    if (cfg->reply_from[0]) {
+        if (strcmp(cfg->reply_from, "filing") == 0)
+            ch->policy.reply_from = DEADLINE_BASE_FILING;
+        else if (strcmp(cfg->reply_from, "acknowledgement") == 0)
+            ch->policy.reply_from = DEADLINE_BASE_ACK;
+        else {
+            err_set(err, errlen, "channel.reply_from: filing or acknowledgement");
+            return ERR_INVALID;
+        }
+    }
+    if ((rc = deadline_policy_check(&ch->policy, err, errlen)) != 0)
+        return rc;
+    if ((rc = workdays_tz_set(cfg->timezone, err, errlen)) != 0)
+        return ERR_INVALID;
+    if (cfg->closures[0] &&
+        (rc = workdays_closures_parse(cfg->closures, &closures, &nclosures, err, errlen)) != 0)
+        return rc;
+    rc = workdays_calendar_init(&ch->calendar, cfg->federal_holidays, closures, nclosures);
+    free(closures);
+    if (rc != 0)
+        goto fail;
+    if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
+        goto fail;
+    if ((rc = load_key(ch, data_dir, err, errlen)) != 0)
+        goto fail;
+    if (cfg->clock_start > 0)
+        ch->clock_offset = cfg->clock_start - (int64_t)time(NULL);
+    return 0;
+fail:
+    channel_release(ch);
+    return rc;
+}
+
+void channel_release(struct channel *ch)
+{
+    workdays_calendar_release(&ch->calendar);
+    free(ch->principals);
+    keys_secure_free(ch->key);
+    memset(ch, 0, sizeof(*ch));
+}
+
+int64_t channel_now(const struct channel *ch)
+{
+    return (int64_t)time(NULL) + ch->clock_offset;
+}
+
+int64_t channel_today(int64_t t)
+{
+    int64_t day = 0;
+
+    if (workdays_day_from_unix(t, &day) != 0)
+        return 0;
+    return day;
+}

@@ -1,0 +1,55 @@
+/*
+ * channel.h - the channel's settings as the domain uses them: the deadline policy, the working-day
+ * calendar, the principals every acknowledged memo goes to, the channel's signing key (it signs
+ * reply bindings), and the clock.
+ *
+ * Built once at start-up by channel_init() (before threads start: it sets the process time zone)
+ * and read-only afterwards, so every thread may share it.
+ */
+#ifndef DISSENT_CORE_CHANNEL_H
+#define DISSENT_CORE_CHANNEL_H
+
+#include "core/deadline.h"
+#include "core/workdays.h"
+#include "crypto/note.h"
+#include "util/config.h"
+
+#include <stdint.h>
+
+#define CHANNEL_PRINCIPALS_MAX 100
+#define CHANNEL_KEY_FILE "channel.skey" /* in the data directory, mode 0600 */
+#define CHANNEL_KEY_NAME "dissent-channel"
+
+struct channel {
+    struct deadline_policy policy;     /* when memos must be acknowledged and answered */
+    struct workdays_calendar calendar; /* working days (owns its closure list) */
+    char (*principals)[65];            /* usernames (owned), @nprincipals of them */
+    size_t nprincipals;
+    struct note_skey *key; /* the channel's signing key (sodium_malloc'd) */
+    int64_t clock_offset;  /* seconds added to the system clock ([debug]) */
+};
+
+/**
+ * channel_init() - parse the [channel] settings of @cfg, set the process time zone, and load the
+ * channel key from @data_dir (creating it, 0600, on first start). Call before threads start.
+ * Returns 0 or ERR_INVALID / ERR_IO with the reason in @err. On failure @ch needs no release.
+ */
+int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
+                 size_t errlen);
+
+/** channel_release() - free and wipe; safe on a zeroed struct. */
+void channel_release(struct channel *ch);
+
+/** channel_now() - unix seconds on the channel's clock. */
+int64_t channel_now(const struct channel *ch);
+
+/** channel_today() - the organisation's local day number for unix time @t. */
+int64_t channel_today(int64_t t);
+
+/**
+ * channel_span_parse() - "N working-days", "N days" or "N months" into @span.
+ * Returns 0 or ERR_INVALID.
+ */
+int channel_span_parse(const char *s, struct deadline_span *span);
+
+#endif

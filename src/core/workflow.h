@@ -1,0 +1,107 @@
+/*
+ * workflow.h - the memo life cycle over the store: every operation checks the transition with
+ * memo_transition(), applies it in one transaction with its timeline event, and computes
+ * deadlines with the channel's calendar. Who may call what is decided before (the API's route
+ * table with workflow_relation()); these functions re-check only what depends on the data
+ * (drafter signs first, invitees must be staff, ...).
+ *
+ * Errors: ERR_STATE (illegal in the memo's state, or a rule of the state such as "drafter signs
+ * first"; the message says which), ERR_INVALID (a field; the message names it), ERR_CONFLICT (the
+ * memo changed meanwhile), ERR_EXISTS (already signed), ERR_NOT_FOUND, store errors. A message
+ * for the caller goes to @err.
+ */
+#ifndef DISSENT_CORE_WORKFLOW_H
+#define DISSENT_CORE_WORKFLOW_H
+
+#include "core/channel.h"
+#include "core/memo.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a user is to a memo (bits). A memo is visible to a user with any bit set. */
+#define WF_DRAFTER 1u   /* wrote it */
+#define WF_INVITED 2u   /* invited to co-sign it */
+#define WF_PRINCIPAL 4u /* a principal it was distributed to */
+#define WF_OFFICER 8u   /* an officer, and the memo is filed or later */
+
+#define WF_INVITE_MAX 1000 /* usernames in one invitation or distribution request */
+
+/* One caller's context for an operation. */
+struct wf_ctx {
+    struct store *st;         /* this thread's connection */
+    const struct channel *ch; /* deadlines, calendar, channel key */
+    const struct user *actor; /* the signed-in user */
+    int64_t now;              /* unix seconds on the channel's clock */
+    char *err;                /* message for the caller, may be NULL */
+    size_t errlen;
+};
+
+struct user_keys;
+
+/** workflow_relation() - @u's relation bits to @m (0: not visible). */
+int workflow_relation(struct store *st, const struct memo *m, const struct user *u, unsigned *rel);
+
+/** workflow_create() - a new draft by the actor; *@out receives it (store_memo_release()). */
+int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
+                    size_t body_len, bool show_names, struct memo *out);
+
+/** workflow_edit() - change title, body and/or the names setting (NULL/negative: unchanged). */
+int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
+                  const char *body, size_t body_len, int show_names);
+
+/** workflow_finalize() - draft -> open: freeze the text and compute its digest. */
+int workflow_finalize(struct wf_ctx *c, struct memo *m);
+
+/** workflow_reopen() - open -> draft, voiding every signature with @reason (may be NULL). */
+int workflow_reopen(struct wf_ctx *c, struct memo *m, const char *reason);
+
+/** workflow_invite() - invite staff members by username; ERR_INVALID names a bad one. */
+int workflow_invite(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n);
+
+/** workflow_decline_invitation() - the actor declines; withdraws their signature if any. */
+int workflow_decline_invitation(struct wf_ctx *c, struct memo *m);
+
+/**
+ * workflow_sign() - sign the frozen digest with the actor's key @k: a C2SP signed note over
+ * memo_cosign_text(), verified against the actor's registered public key, stored durably.
+ * @note_out (may be NULL) receives a malloc'd copy of the note.
+ */
+int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, char **note_out);
+
+/** workflow_unsign() - withdraw the actor's signature (not the drafter's: reopen instead). */
+int workflow_unsign(struct wf_ctx *c, struct memo *m);
+
+/** workflow_file() - open -> filed, starting the clocks. The drafter must have signed. */
+int workflow_file(struct wf_ctx *c, struct memo *m);
+
+/** workflow_acknowledge() - filed -> acknowledged; distributes to the configured principals. */
+int workflow_acknowledge(struct wf_ctx *c, struct memo *m);
+
+/** workflow_decline() - filed -> declined as out of scope, with @reason. */
+int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason);
+
+/** workflow_distribute() - distribute to more principals (users with the principal role). */
+int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n);
+
+/** workflow_extend() - move the reply deadline to @until (a day) with @reason, within the
+ *  policy's maximum. */
+int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason);
+
+/** workflow_reply() - acknowledged -> replied: store the reply and the channel's signed note
+ *  binding it to the memo's digest. */
+int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len);
+
+/** workflow_close() - replied -> closed. */
+int workflow_close(struct wf_ctx *c, struct memo *m);
+
+/** workflow_withdraw() - filed or acknowledged -> withdrawn, by the drafter. */
+int workflow_withdraw(struct wf_ctx *c, struct memo *m);
+
+/** workflow_comment() - add a comment; @out (may be NULL) receives it (free body). */
+int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
+                     struct memo_comment *out);
+
+#endif
