@@ -63,6 +63,7 @@ static const struct api_route routes[] = {
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER},
     {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0},
+    {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},
 };
 
 const struct api_route *api_routes(size_t *count)

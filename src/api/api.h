@@ -185,6 +185,7 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
 void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 
 /* The route table, exposed for the authorization tests. */
 struct api_route {
