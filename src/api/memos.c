@@ -414,12 +414,22 @@ static const char *action_of(const struct api_req *req)
 static void after_action(struct api_env *env, struct api_req *req, struct api_resp *resp, int rc,
                          const char *err, int status)
 {
+    char id[STORE_MEMO_ID_LEN + 1];
+
     if (rc != 0) {
         api_error_wf(resp, rc, err, &req->memo);
         return;
     }
-    if (workflow_relation(env->st, &req->memo, &req->user, &req->rel) != 0)
-        req->rel = 0;
+    /* reload: counts and relations may have changed with the action */
+    memcpy(id, req->memo.public_id, sizeof(id));
+    store_memo_release(&req->memo);
+    req->has_memo = false;
+    if ((rc = store_memo_get(env->st, id, &req->memo)) != 0 ||
+        (rc = workflow_relation(env->st, &req->memo, &req->user, &req->rel)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    req->has_memo = true;
     reply_memo(env, req, resp, &req->memo, status);
 }
 
@@ -495,7 +505,9 @@ static int usernames(struct api_resp *resp, json_t *body, const char ***out, siz
     return 0;
 }
 
-void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp)
+/* Invitations (drafter) and distribution (officer) take the same list of usernames. */
+static void members(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                    int (*op)(struct wf_ctx *, struct memo *, const char *const *, size_t))
 {
     const char **names = NULL;
     char err[256];
@@ -506,25 +518,19 @@ void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp 
     if (usernames(resp, req->json, &names, &n) != 0)
         return;
     wf_init(&c, env, req, err, sizeof(err));
-    rc = workflow_invite(&c, &req->memo, names, n);
+    rc = op(&c, &req->memo, names, n);
     free(names);
     after_action(env, req, resp, rc, err, 200);
 }
 
+void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    members(env, req, resp, workflow_invite);
+}
+
 void api_memos_distribute(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    const char **names = NULL;
-    char err[256];
-    struct wf_ctx c;
-    size_t n = 0;
-    int rc;
-
-    if (usernames(resp, req->json, &names, &n) != 0)
-        return;
-    wf_init(&c, env, req, err, sizeof(err));
-    rc = workflow_distribute(&c, &req->memo, names, n);
-    free(names);
-    after_action(env, req, resp, rc, err, 200);
+    members(env, req, resp, workflow_distribute);
 }
 
 void api_memos_decline_invitation(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -558,7 +564,7 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
     }
     api_ok(resp, 201,
            json_pack("{s:s, s:s, s:s, s:i}", "memo_id", req->memo.public_id, "signer",
-                     req->user.username, "note", note, "signer_count", req->memo.signer_count + 1));
+                     req->user.username, "note", note, "signer_count", req->memo.signer_count));
     free(note);
 }
 
@@ -649,11 +655,13 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body",
                               bytes_json(cs[i].body, cs[i].body_len), "at", (json_int_t)cs[i].at);
-        /* an author who signed stays anonymous to principals when names are hidden */
-        json_object_set_new(o, "author",
-                            names || cs[i].author_id != req->memo.drafter_id
-                                ? json_string(cs[i].username)
-                                : json_null());
+        /* the drafter and co-signers stay anonymous to principals when names are hidden */
+        unsigned member = 0;
+        bool hide =
+            !names && (cs[i].author_id == req->memo.drafter_id ||
+                       (store_member_get(env->st, req->memo.id, cs[i].author_id, &member) == 0 &&
+                        (member & STORE_REL_INVITED)));
+        json_object_set_new(o, "author", hide ? json_null() : json_string(cs[i].username));
         json_array_append_new(arr, o);
     }
     store_comment_list_free(cs, n);

@@ -405,6 +405,8 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
     }
     if ((rc = store_commit(c->st)) != 0)
         goto rollback;
+    /* counted under the write lock: exact even with signers racing */
+    m->signer_count = now.signer_count + 1;
     if (note_out) {
         *note_out = note;
         note = NULL;
@@ -609,27 +611,29 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
     return save(c, m, "replied", NULL);
 }
 
-int workflow_close(struct wf_ctx *c, struct memo *m)
+/* A transition with nothing to record but its event (and, optionally, its day). */
+static int simple(struct wf_ctx *c, struct memo *m, enum memo_action action, const char *event,
+                  int64_t *day)
 {
     enum memo_state to;
     int rc;
 
-    if ((rc = check(c, m, MEMO_CLOSE, &to)) != 0)
+    if ((rc = check(c, m, action, &to)) != 0)
         return rc;
-    m->closed_day = channel_today(c->now);
+    if (day != NULL)
+        *day = channel_today(c->now);
     m->state = to;
-    return save(c, m, "closed", NULL);
+    return save(c, m, event, NULL);
+}
+
+int workflow_close(struct wf_ctx *c, struct memo *m)
+{
+    return simple(c, m, MEMO_CLOSE, "closed", &m->closed_day);
 }
 
 int workflow_withdraw(struct wf_ctx *c, struct memo *m)
 {
-    enum memo_state to;
-    int rc;
-
-    if ((rc = check(c, m, MEMO_WITHDRAW, &to)) != 0)
-        return rc;
-    m->state = to;
-    return save(c, m, "withdrawn", NULL);
+    return simple(c, m, MEMO_WITHDRAW, "withdrawn", NULL);
 }
 
 int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t len,

@@ -67,6 +67,7 @@ int workflow_decline_invitation(struct wf_ctx *c, struct memo *m);
 /**
  * workflow_sign() - sign the frozen digest with the actor's key @k: a C2SP signed note over
  * memo_cosign_text(), verified against the actor's registered public key, stored durably.
+ * On success @m->signer_count is the count including this signature.
  * @note_out (may be NULL) receives a malloc'd copy of the note.
  */
 int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, char **note_out);

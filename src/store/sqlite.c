@@ -1048,14 +1048,63 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
+/*
+ * Step the bound statement @q to its end, appending one @size-byte item per row filled by @fill
+ * (which returns 0 or ERR_NOMEM). On failure the items so far are released with @release.
+ * *@out is the array (the caller frees it with @release), *@count its length.
+ */
+static int collect(struct store_sqlite *s, sqlite3_stmt *q, size_t size,
+                   int (*fill)(sqlite3_stmt *q, void *item), void (*release)(void *arr, size_t n),
+                   const char *what, void **out, size_t *count)
+{
+    void *arr = NULL;
+    size_t n = 0, cap = 0;
+    int r, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((rc = grow(&arr, &cap, n, size)) != 0)
+            break;
+        rc = fill(q, (char *)arr + n * size);
+        n++;
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = db_fail(s, what);
+    done(q);
+    if (rc != 0) {
+        release(arr, n);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return 0;
+}
+
+static int fill_member(sqlite3_stmt *q, void *item)
+{
+    struct memo_member *m = item;
+
+    m->user_id = sqlite3_column_int64(q, 0);
+    col_text(q, 1, m->username, sizeof(m->username));
+    col_text(q, 2, m->display_name, sizeof(m->display_name));
+    m->relation = (unsigned)sqlite3_column_int64(q, 3);
+    m->at = sqlite3_column_int64(q, 4);
+    return 0;
+}
+
+static void release_members(void *arr, size_t n)
+{
+    free(arr);
+}
+
 static int sq_member_list(struct store *st, int64_t memo_id, unsigned relation,
                           struct memo_member **out, size_t *count)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_MEMBER_LIST);
-    struct memo_member *arr = NULL;
-    size_t n = 0, cap = 0;
-    int r, rc = 0;
 
     *out = NULL;
     *count = 0;
@@ -1063,26 +1112,8 @@ static int sq_member_list(struct store *st, int64_t memo_id, unsigned relation,
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, relation);
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
-            break;
-        arr[n].user_id = sqlite3_column_int64(q, 0);
-        col_text(q, 1, arr[n].username, sizeof(arr[n].username));
-        col_text(q, 2, arr[n].display_name, sizeof(arr[n].display_name));
-        arr[n].relation = (unsigned)sqlite3_column_int64(q, 3);
-        arr[n].at = sqlite3_column_int64(q, 4);
-        n++;
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = db_fail(s, "member list");
-    done(q);
-    if (rc != 0) {
-        free(arr);
-        return rc;
-    }
-    *out = arr;
-    *count = n;
-    return 0;
+    return collect(s, q, sizeof(**out), fill_member, release_members, "member list", (void **)out,
+                   count);
 }
 
 static int sq_signature_add(struct store *st, const struct signature *sig)
@@ -1149,15 +1180,33 @@ static int sq_signature_void_all(struct store *st, int64_t memo_id, const char *
     return exec_stmt(s, q, "signature void");
 }
 
+static int fill_signature(sqlite3_stmt *q, void *item)
+{
+    struct signature *g = item;
+    bool ok = true;
+
+    g->memo_id = sqlite3_column_int64(q, 0);
+    g->user_id = sqlite3_column_int64(q, 1);
+    col_text(q, 2, g->username, sizeof(g->username));
+    col_text(q, 3, g->display_name, sizeof(g->display_name));
+    g->note = (char *)col_dup(q, 4, NULL, &ok);
+    g->vkey = (char *)col_dup(q, 5, NULL, &ok);
+    g->created_at = sqlite3_column_int64(q, 6);
+    g->voided_at = sqlite3_column_int64(q, 7);
+    g->void_reason = (char *)col_dup(q, 8, NULL, &ok);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_signatures(void *arr, size_t n)
+{
+    store_signature_list_free(arr, n);
+}
+
 static int sq_signature_list(struct store *st, int64_t memo_id, bool include_void,
                              struct signature **out, size_t *count)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_SIG_LIST);
-    struct signature *arr = NULL;
-    size_t n = 0, cap = 0;
-    bool ok = true;
-    int r, rc = 0;
 
     *out = NULL;
     *count = 0;
@@ -1165,34 +1214,8 @@ static int sq_signature_list(struct store *st, int64_t memo_id, bool include_voi
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int(q, 2, include_void);
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
-            break;
-        arr[n].memo_id = sqlite3_column_int64(q, 0);
-        arr[n].user_id = sqlite3_column_int64(q, 1);
-        col_text(q, 2, arr[n].username, sizeof(arr[n].username));
-        col_text(q, 3, arr[n].display_name, sizeof(arr[n].display_name));
-        arr[n].note = (char *)col_dup(q, 4, NULL, &ok);
-        arr[n].vkey = (char *)col_dup(q, 5, NULL, &ok);
-        arr[n].created_at = sqlite3_column_int64(q, 6);
-        arr[n].voided_at = sqlite3_column_int64(q, 7);
-        arr[n].void_reason = (char *)col_dup(q, 8, NULL, &ok);
-        n++;
-        if (!ok) {
-            rc = ERR_NOMEM;
-            break;
-        }
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = db_fail(s, "signature list");
-    done(q);
-    if (rc != 0) {
-        store_signature_list_free(arr, n);
-        return rc;
-    }
-    *out = arr;
-    *count = n;
-    return 0;
+    return collect(s, q, sizeof(**out), fill_signature, release_signatures, "signature list",
+                   (void **)out, count);
 }
 
 static int sq_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
@@ -1213,46 +1236,38 @@ static int sq_comment_add(struct store *st, int64_t memo_id, struct memo_comment
     return rc;
 }
 
+static int fill_comment(sqlite3_stmt *q, void *item)
+{
+    struct memo_comment *c = item;
+    bool ok = true;
+
+    c->id = sqlite3_column_int64(q, 0);
+    c->author_id = sqlite3_column_int64(q, 1);
+    col_text(q, 2, c->username, sizeof(c->username));
+    col_text(q, 3, c->display_name, sizeof(c->display_name));
+    c->body = col_dup(q, 4, &c->body_len, &ok);
+    c->at = sqlite3_column_int64(q, 5);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_comments(void *arr, size_t n)
+{
+    store_comment_list_free(arr, n);
+}
+
 static int sq_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out,
                            size_t *count)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_COMMENT_LIST);
-    struct memo_comment *arr = NULL;
-    size_t n = 0, cap = 0;
-    bool ok = true;
-    int r, rc = 0;
 
     *out = NULL;
     *count = 0;
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
-            break;
-        arr[n].id = sqlite3_column_int64(q, 0);
-        arr[n].author_id = sqlite3_column_int64(q, 1);
-        col_text(q, 2, arr[n].username, sizeof(arr[n].username));
-        col_text(q, 3, arr[n].display_name, sizeof(arr[n].display_name));
-        arr[n].body = col_dup(q, 4, &arr[n].body_len, &ok);
-        arr[n].at = sqlite3_column_int64(q, 5);
-        n++;
-        if (!ok) {
-            rc = ERR_NOMEM;
-            break;
-        }
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = db_fail(s, "comment list");
-    done(q);
-    if (rc != 0) {
-        store_comment_list_free(arr, n);
-        return rc;
-    }
-    *out = arr;
-    *count = n;
-    return 0;
+    return collect(s, q, sizeof(**out), fill_comment, release_comments, "comment list",
+                   (void **)out, count);
 }
 
 static int sq_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
@@ -1273,45 +1288,37 @@ static int sq_event_add(struct store *st, int64_t memo_id, const char *kind, int
     return exec_stmt(s, q, "event add");
 }
 
+static int fill_event(sqlite3_stmt *q, void *item)
+{
+    struct memo_event *e = item;
+    bool ok = true;
+
+    e->id = sqlite3_column_int64(q, 0);
+    col_text(q, 1, e->kind, sizeof(e->kind));
+    e->actor_id = sqlite3_column_int64(q, 2);
+    col_text(q, 3, e->username, sizeof(e->username));
+    e->detail = (char *)col_dup(q, 4, NULL, &ok);
+    e->at = sqlite3_column_int64(q, 5);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_events(void *arr, size_t n)
+{
+    store_event_list_free(arr, n);
+}
+
 static int sq_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_EVENT_LIST);
-    struct memo_event *arr = NULL;
-    size_t n = 0, cap = 0;
-    bool ok = true;
-    int r, rc = 0;
 
     *out = NULL;
     *count = 0;
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, n, sizeof(*arr))) != 0)
-            break;
-        arr[n].id = sqlite3_column_int64(q, 0);
-        col_text(q, 1, arr[n].kind, sizeof(arr[n].kind));
-        arr[n].actor_id = sqlite3_column_int64(q, 2);
-        col_text(q, 3, arr[n].username, sizeof(arr[n].username));
-        arr[n].detail = (char *)col_dup(q, 4, NULL, &ok);
-        arr[n].at = sqlite3_column_int64(q, 5);
-        n++;
-        if (!ok) {
-            rc = ERR_NOMEM;
-            break;
-        }
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = db_fail(s, "event list");
-    done(q);
-    if (rc != 0) {
-        store_event_list_free(arr, n);
-        return rc;
-    }
-    *out = arr;
-    *count = n;
-    return 0;
+    return collect(s, q, sizeof(**out), fill_event, release_events, "event list", (void **)out,
+                   count);
 }
 
 static const struct store_ops sqlite_ops = {
