@@ -563,8 +563,10 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     api_ok(resp, 201,
-           json_pack("{s:s, s:s, s:s, s:i}", "memo_id", req->memo.public_id, "signer",
-                     req->user.username, "note", note, "signer_count", req->memo.signer_count));
+           json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "memo_id", req->memo.public_id, "state",
+                     memo_state_name((enum memo_state)req->memo.state), "signer",
+                     req->user.username, "note", note, "signer_count", req->memo.signer_count,
+                     "deadlines", deadlines_json(env, &req->memo, channel_today(req->now))));
     free(note);
 }
 

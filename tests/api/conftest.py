@@ -293,3 +293,156 @@ def session_from(source_ip):
     s.headers["X-Requested-With"] = "dissent"
     s.mount("http://", _SourceAdapter(source_ip))
     return s
+
+
+# ---- memo helpers (tests/api/test_memos_*.py, test_deadlines.py) ----
+
+PASSWORD = "correct horse battery"
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def memo_url(srv, memo_id=None, suffix=""):
+    """/api/v1/memos[/{id}[/suffix]] on `srv`."""
+    url = srv.url + "/api/v1/memos"
+    if memo_id is not None:
+        url += "/" + memo_id
+    if suffix:
+        url += "/" + suffix
+    return url
+
+
+def parallel(fn, items, workers=8):
+    """[fn(x) for x in items] on a pool of `workers` threads (results in order; the first
+    exception is raised)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def add_users(srv, admin, names, roles, workers=8):
+    """Create every user of `names` with `roles` through the admin API, in parallel; each
+    thread uses its own session carrying the admin's cookie."""
+    import threading
+    local = threading.local()
+    cookies = admin.cookies.get_dict()
+
+    def one(name):
+        if not hasattr(local, "s"):
+            local.s = srv.session()
+            local.s.cookies.update(cookies)
+        r = local.s.post(srv.url + "/api/v1/users", timeout=TIMEOUT,
+                         json={"username": name, "roles": roles, "password": PASSWORD})
+        assert r.status_code == 201, r.text
+        return r.json()
+    return parallel(one, list(names), workers)
+
+
+def login_all(srv, names, workers=8):
+    """{name: logged-in session} for every name, logging in in parallel."""
+    sessions = parallel(lambda n: srv.login(n, PASSWORD), list(names), workers)
+    return dict(zip(names, sessions))
+
+
+def assert_wrong_state(r, state):
+    """A 409 wrong_state error that names the memo's current `state`."""
+    assert r.status_code == 409, "want 409, got %d: %s" % (r.status_code, r.text)
+    body = r.json()
+    err = body.get("error") if isinstance(body, dict) else None
+    assert isinstance(err, dict), body
+    assert err.get("code") == "wrong_state", body
+    assert err.get("state") == state, body
+    assert isinstance(err.get("message"), str) and err["message"], body
+    return err
+
+
+def assert_memo_shape(m):
+    """What every memo response carries: state, signer_count and deadlines with ISO dates."""
+    assert isinstance(m, dict), m
+    assert isinstance(m.get("state"), str), m
+    assert isinstance(m.get("signer_count"), int) and m["signer_count"] >= 0, m
+    assert "deadlines" in m, m
+    d = m["deadlines"]
+    if m["state"] in ("draft", "open"):
+        assert d is None, m
+    else:
+        assert isinstance(d, dict) and set(d) == {"acknowledge", "reply"}, d
+        for kind in ("acknowledge", "reply"):
+            v = d[kind]
+            if v is None:
+                continue
+            assert ISO_DAY.match(v["due"]), v
+            assert v["done_on"] is None or ISO_DAY.match(v["done_on"]), v
+            if "max" in v:
+                assert ISO_DAY.match(v["max"]), v
+    return m
+
+
+# An independent working-day calendar (5 U.S.C. 6103 with OPM's observed-day shifts), to check
+# the server's deadlines against.
+
+def _nth_weekday(year, month, weekday, n):
+    """The n-th (1-based; -1 = last) `weekday` (Monday = 0) of a month."""
+    import datetime
+    if n > 0:
+        d = datetime.date(year, month, 1)
+        d += datetime.timedelta(days=(weekday - d.weekday()) % 7)
+        return d + datetime.timedelta(weeks=n - 1)
+    nxt = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    d = nxt - datetime.timedelta(days=1)
+    return d - datetime.timedelta(days=(d.weekday() - weekday) % 7)
+
+
+def federal_holidays(year):
+    """The observed US federal holidays that fall in `year` (a set of datetime.date)."""
+    import datetime
+
+    def observed(d):
+        if d.weekday() == 5:
+            return d - datetime.timedelta(days=1)
+        if d.weekday() == 6:
+            return d + datetime.timedelta(days=1)
+        return d
+
+    out = set()
+    for y in (year, year + 1):
+        days = [datetime.date(y, 1, 1), _nth_weekday(y, 1, 0, 3), _nth_weekday(y, 2, 0, 3),
+                _nth_weekday(y, 5, 0, -1), datetime.date(y, 7, 4), _nth_weekday(y, 9, 0, 1),
+                _nth_weekday(y, 10, 0, 2), datetime.date(y, 11, 11), _nth_weekday(y, 11, 3, 4),
+                datetime.date(y, 12, 25)]
+        if y >= 2021:
+            days.append(datetime.date(y, 6, 19))
+        out |= {observed(d) for d in days}
+    return {d for d in out if d.year == year}
+
+
+def is_working_day(d, closures=(), federal=True):
+    return d.weekday() < 5 and d not in closures and not (federal and d in federal_holidays(d.year))
+
+
+def add_working_days(d, n, closures=(), federal=True):
+    """The n-th working day strictly after date `d` (n >= 1)."""
+    import datetime
+    while n > 0:
+        d += datetime.timedelta(days=1)
+        if is_working_day(d, closures, federal):
+            n -= 1
+    return d
+
+
+def count_working_days(frm, to, closures=(), federal=True):
+    """Working days strictly after `frm` up to and including `to`; negative when to < frm."""
+    import datetime
+    if to < frm:
+        return -count_working_days(to, frm, closures, federal)
+    n, d = 0, frm
+    while d < to:
+        d += datetime.timedelta(days=1)
+        n += is_working_day(d, closures, federal)
+    return n
+
+
+def unix(iso):
+    """Unix seconds of an ISO 8601 UTC time 'YYYY-MM-DDTHH:MM:SS'."""
+    import calendar
+    import datetime
+    return calendar.timegm(datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S").timetuple())

@@ -1,0 +1,241 @@
+"""Deadlines on working days: the clocks that filing starts, across weekends, US federal holidays
+(with observed-day shifts), configured closures and the organisation's time zone; the
+eu-directive preset; working_days_left; and GET /api/v1/deadlines (officers only).
+
+Each server starts its clock at a chosen instant ([debug] clock_start), so a memo filed right
+away is filed on a known day. The expected dates come from the independent calendar in
+conftest.py. An overdue memo is made by restarting a server with its clock a week later.
+"""
+import datetime
+import re
+
+from conftest import (PASSWORD, TIMEOUT, add_working_days, assert_error, assert_memo_shape,
+                      count_working_days, memo_url, unix)
+
+NY = "America/New_York"
+DAY = datetime.date
+
+
+class Desk:
+    """A server with a drafter (dan), an officer (off) and one of every other role."""
+
+    def __init__(self, make_server, channel=None, clock=None):
+        config = {"channel": dict(channel or {})}
+        if clock is not None:
+            config["debug"] = {"clock_start": str(unix(clock))}
+        self.srv = make_server(config=config)
+        self.admin = self.srv.admin()
+        for name, roles in (("dan", ["staff"]), ("off", ["officer"]), ("pat", ["principal"]),
+                            ("aud", ["auditor"])):
+            self.srv.add_user(self.admin, name, roles)
+        self.login()
+
+    def login(self):
+        self.s = {n: self.srv.login(n, PASSWORD) for n in ("dan", "off", "pat", "aud")}
+        self.s["admin"] = self.srv.admin()
+
+    def post(self, who, mid, suffix, json=None, status=200):
+        r = self.s[who].post(memo_url(self.srv, mid, suffix), json=json, timeout=TIMEOUT)
+        assert r.status_code == status, (suffix, r.text)
+        return r.json()
+
+    def get(self, who, mid):
+        r = self.s[who].get(memo_url(self.srv, mid), timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        return assert_memo_shape(r.json())
+
+    def draft(self, title="A memo"):
+        r = self.s["dan"].post(memo_url(self.srv), json={"title": title, "body": "Text.\n"},
+                               timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def filed(self, title="A memo"):
+        """A memo filed now: returns the memo as the filing answered it."""
+        mid = self.draft(title)
+        self.post("dan", mid, "finalize")
+        self.post("dan", mid, "signatures", status=201)
+        return assert_memo_shape(self.post("dan", mid, "file"))
+
+    def deadlines(self, who="off"):
+        r = self.s[who].get(self.srv.url + "/api/v1/deadlines", timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def set_clock(self, iso):
+        """Restart the server with its clock starting at `iso` (same data and config)."""
+        with open(self.srv.config) as f:
+            text = f.read()
+        text, n = re.subn(r"(?m)^clock_start = .*$", "clock_start = %d" % unix(iso), text)
+        assert n == 1, text
+        with open(self.srv.config, "w") as f:
+            f.write(text)
+        assert self.srv.restart() == 0
+        self.login()
+
+
+def check_clocks(m, filed, ack_due, reply_due, reply_max, today=None):
+    today = today or filed
+    assert m["state"] == "filed"
+    assert m["filed_on"] == filed.isoformat()
+    ack, reply = m["deadlines"]["acknowledge"], m["deadlines"]["reply"]
+    assert ack["due"] == ack_due.isoformat(), m["deadlines"]
+    assert reply["due"] == reply_due.isoformat(), m["deadlines"]
+    assert reply["max"] == reply_max.isoformat(), m["deadlines"]
+    assert ack["done_on"] is None and reply["done_on"] is None
+    assert ack["overdue"] is False and reply["overdue"] is False
+    return ack, reply
+
+
+# ---- state-dept preset, US federal holidays ----
+
+def test_filed_before_july_4th(make_server):
+    """Thursday 2025-07-03: Friday is Independence Day, then the weekend; acknowledgement is
+    due Tuesday, the reply on the 30th working day."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-03T15:00:00")
+    filed = DAY(2025, 7, 3)
+    m = desk.filed()
+    ack, reply = check_clocks(m, filed, DAY(2025, 7, 8), add_working_days(filed, 30),
+                              add_working_days(filed, 60))
+    assert add_working_days(filed, 30) == DAY(2025, 8, 15)
+    assert ack["working_days_left"] == 2
+    assert reply["working_days_left"] == 30
+    # the drafter and the officer see the same clocks
+    assert desk.get("off", m["id"])["deadlines"] == m["deadlines"]
+
+
+def test_filed_friday_before_thanksgiving_week(make_server):
+    """Friday 2025-11-21, 22:00 in New York (already Saturday in UTC): filed on the Friday,
+    acknowledgement due Tuesday 2025-11-25; the reply clock crosses Thanksgiving, Christmas
+    and New Year's Day."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-11-22T03:00:00")
+    filed = DAY(2025, 11, 21)
+    m = desk.filed()
+    reply_due = add_working_days(filed, 30)
+    assert reply_due == DAY(2026, 1, 7)
+    ack, reply = check_clocks(m, filed, DAY(2025, 11, 25), reply_due,
+                              add_working_days(filed, 60))
+    assert ack["working_days_left"] == 2
+    assert reply["working_days_left"] == 30
+
+
+def test_time_zone_decides_the_filing_day(make_server):
+    """Monday 2025-07-07 23:30 in New York is Tuesday in UTC."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-08T03:30:00")
+    m = desk.filed()
+    check_clocks(m, DAY(2025, 7, 7), DAY(2025, 7, 9), add_working_days(DAY(2025, 7, 7), 30),
+                 add_working_days(DAY(2025, 7, 7), 60))
+    desk_utc = Desk(make_server, {"timezone": "UTC"}, "2025-07-08T03:30:00")
+    m = desk_utc.filed()
+    check_clocks(m, DAY(2025, 7, 8), DAY(2025, 7, 10), add_working_days(DAY(2025, 7, 8), 30),
+                 add_working_days(DAY(2025, 7, 8), 60))
+
+
+def test_configured_closures_push_the_due_dates(make_server):
+    closures = {DAY(2025, 7, 7), DAY(2025, 7, 21)}
+    desk = Desk(make_server, {"timezone": NY, "closures": "2025-07-07, 2025-07-21"},
+                "2025-07-03T15:00:00")
+    filed = DAY(2025, 7, 3)
+    m = desk.filed()
+    ack, reply = check_clocks(m, filed, DAY(2025, 7, 9), add_working_days(filed, 30, closures),
+                              add_working_days(filed, 60, closures))
+    assert add_working_days(filed, 30, closures) == DAY(2025, 8, 19)
+    assert ack["working_days_left"] == 2 and reply["working_days_left"] == 30
+
+
+def test_without_federal_holidays(make_server):
+    desk = Desk(make_server, {"timezone": NY, "federal_holidays": "false"},
+                "2025-07-03T15:00:00")
+    filed = DAY(2025, 7, 3)
+    m = desk.filed()
+    check_clocks(m, filed, DAY(2025, 7, 7), add_working_days(filed, 30, federal=False),
+                 add_working_days(filed, 60, federal=False))
+
+
+def test_overrides_of_the_preset(make_server):
+    desk = Desk(make_server, {"timezone": NY, "ack": "5 working-days", "reply": "10 days",
+                              "reply_max": "2 months"}, "2025-07-03T15:00:00")
+    filed = DAY(2025, 7, 3)
+    m = desk.filed()
+    check_clocks(m, filed, add_working_days(filed, 5), DAY(2025, 7, 13), DAY(2025, 9, 3))
+
+
+# ---- eu-directive preset ----
+
+def test_eu_directive_preset(make_server):
+    """Acknowledge within 7 calendar days; reply 3 months after the acknowledgement (counted
+    from the acknowledgement due date until it happens), at most 6."""
+    desk = Desk(make_server, {"preset": "eu-directive", "timezone": NY}, "2025-07-03T15:00:00")
+    filed = DAY(2025, 7, 3)
+    m = desk.filed()
+    ack, reply = check_clocks(m, filed, DAY(2025, 7, 10), DAY(2025, 10, 10), DAY(2026, 1, 10))
+    assert ack["working_days_left"] == count_working_days(filed, DAY(2025, 7, 10)) == 4
+    m = assert_memo_shape(desk.post("off", m["id"], "acknowledge"))
+    reply = m["deadlines"]["reply"]
+    assert m["deadlines"]["acknowledge"]["done_on"] == "2025-07-03"
+    assert m["deadlines"]["acknowledge"]["on_time"] is True
+    assert reply["due"] == "2025-10-03" and reply["max"] == "2026-01-03"
+    assert reply["working_days_left"] == count_working_days(filed, DAY(2025, 10, 3))
+    # extensions up to 6 months after the acknowledgement, not beyond
+    r = desk.s["off"].post(memo_url(desk.srv, m["id"], "extend"), timeout=TIMEOUT,
+                           json={"until": "2026-01-04", "reason": "complex case"})
+    assert_error(r, 422, "invalid_field", field="until")
+    m = desk.post("off", m["id"], "extend", {"until": "2026-01-03", "reason": "complex case"})
+    assert m["deadlines"]["reply"]["due"] == "2026-01-03"
+
+
+# ---- GET /api/v1/deadlines and overdue memos ----
+
+def test_deadlines_report_and_overdue(make_server):
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-03T15:00:00")
+    filed = DAY(2025, 7, 3)
+    waiting = desk.filed("waits for acknowledgement")["id"]
+    acked = desk.filed("acknowledged")["id"]
+    desk.post("off", acked, "acknowledge")
+    replied = desk.filed("replied")["id"]
+    desk.post("off", replied, "acknowledge")
+    desk.post("off", replied, "reply", {"body": "answer"})
+    draft = desk.draft("a draft")
+
+    for who in ("dan", "pat", "aud", "admin"):
+        r = desk.s[who].get(desk.srv.url + "/api/v1/deadlines", timeout=TIMEOUT)
+        assert_error(r, 403, "forbidden")
+
+    d = desk.deadlines()
+    assert d["today"] == "2025-07-03"
+    assert d["overdue"] == []
+    due = {m["id"]: m for m in d["due"]}
+    assert set(due) == {waiting, acked}, "replied memos and drafts are not listed"
+    assert draft not in due and replied not in due
+    assert due[waiting]["next_action"] == "acknowledge" and due[waiting]["due"] == "2025-07-08"
+    assert due[acked]["next_action"] == "reply"
+    assert due[acked]["due"] == add_working_days(filed, 30).isoformat()
+    for m in due.values():
+        assert_memo_shape(m)
+
+    # a week later the unacknowledged memo is overdue; the reply is still due
+    desk.set_clock("2025-07-10T15:00:00")
+    today = DAY(2025, 7, 10)
+    d = desk.deadlines()
+    assert d["today"] == today.isoformat()
+    assert [m["id"] for m in d["overdue"]] == [waiting]
+    assert d["overdue"][0]["due"] == "2025-07-08"
+    assert d["overdue"][0]["next_action"] == "acknowledge"
+    assert [m["id"] for m in d["due"]] == [acked]
+
+    m = desk.get("off", waiting)
+    ack = m["deadlines"]["acknowledge"]
+    assert ack["overdue"] is True
+    assert ack["working_days_left"] == count_working_days(today, DAY(2025, 7, 8)) == -2
+    m = desk.get("dan", acked)
+    assert m["deadlines"]["reply"]["overdue"] is False
+    assert m["deadlines"]["reply"]["working_days_left"] == \
+        count_working_days(today, add_working_days(filed, 30))
+
+    # acknowledged late: done, not on time, and off the report
+    m = assert_memo_shape(desk.post("off", waiting, "acknowledge"))
+    assert m["deadlines"]["acknowledge"]["done_on"] == today.isoformat()
+    assert m["deadlines"]["acknowledge"]["on_time"] is False
+    d = desk.deadlines()
+    assert d["overdue"] == []
+    assert {m["id"] for m in d["due"]} == {waiting, acked}

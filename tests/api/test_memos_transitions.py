@@ -1,0 +1,318 @@
+"""The memo state machine over HTTP: every action route that DESIGN.md does not allow in a state
+answers 409 `wrong_state` naming the current state (and changes nothing); the rule-based 409s
+(co-signer before the drafter, the drafter's own signature, filing unsigned, signing twice); and
+reopening, which voids every signature.
+
+One server and a memo in each state are shared by the module (fixture `world`); each test that
+changes a memo makes its own.
+"""
+import pytest
+
+from conftest import (TIMEOUT, Server, add_users, assert_error, assert_memo_shape,
+                      assert_wrong_state, login_all, memo_url)
+from test_verify_cli import verify_doc
+
+STATES = ["draft", "open", "filed", "acknowledged", "replied", "closed", "declined", "withdrawn"]
+
+# action: (actor, method, path suffix, JSON body)
+ACTIONS = {
+    "edit": ("dan", "PATCH", "", {"title": "Edited title"}),
+    "finalize": ("dan", "POST", "finalize", None),
+    "reopen": ("dan", "POST", "reopen", None),
+    "file": ("dan", "POST", "file", None),
+    "withdraw": ("dan", "POST", "withdraw", None),
+    "invite": ("dan", "POST", "invitations", {"usernames": ["cos2"]}),
+    "decline_invitation": ("cos", "DELETE", "invitations/me", None),
+    "sign_drafter": ("dan", "POST", "signatures", None),
+    "sign_cosigner": ("cos", "POST", "signatures", None),
+    "unsign": ("cos", "DELETE", "signatures/me", None),
+    "acknowledge": ("off", "POST", "acknowledge", None),
+    "decline": ("off", "POST", "decline", {"reason": "out of scope"}),
+    "distribute": ("off", "POST", "distribution", {"usernames": ["pat2"]}),
+    "extend": ("off", "POST", "extend", {"until": "2099-01-01", "reason": "more time"}),
+    "reply": ("off", "POST", "reply", {"body": "our reply"}),
+    "close": ("off", "POST", "close", None),
+    "comment": ("dan", "POST", "comments", {"body": "a comment"}),
+}
+OFFICER_ACTIONS = {a for a, spec in ACTIONS.items() if spec[0] == "off"}
+
+# DESIGN.md's life cycle: what each state allows (a co-signer may decline an invitation until
+# the memo is filed; the thread stays open until the memo is final).
+ALLOWED = {
+    "draft": {"edit", "finalize", "invite", "decline_invitation", "comment"},
+    "open": {"reopen", "invite", "decline_invitation", "sign_drafter", "sign_cosigner", "unsign",
+             "file", "comment"},
+    "filed": {"acknowledge", "decline", "withdraw", "comment"},
+    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment"},
+    "replied": {"distribute", "close", "comment"},
+    "closed": set(),
+    "declined": set(),
+    "withdrawn": set(),
+}
+
+
+class World:
+    def __init__(self, srv):
+        self.srv = srv
+        admin = srv.admin()
+        add_users(srv, admin, ["dan", "cos", "cos2", "cos3"], ["staff"])
+        srv.add_user(admin, "off", ["officer"])
+        add_users(srv, admin, ["pat", "pat2"], ["principal"])
+        self.s = login_all(srv, ["dan", "cos", "cos2", "cos3", "off", "pat", "pat2"])
+
+    def url(self, mid, suffix=""):
+        return memo_url(self.srv, mid, suffix)
+
+    def ok(self, who, method, mid, suffix="", json=None, status=200, **kw):
+        r = self.s[who].request(method, self.url(mid, suffix), json=json, timeout=TIMEOUT, **kw)
+        assert r.status_code == status, (method, suffix, r.text)
+        return r
+
+    def get(self, who, mid):
+        return self.ok(who, "GET", mid).json()
+
+    def act(self, action, mid):
+        """Try `action` on memo `mid` as its usual actor; return the response."""
+        who, method, suffix, body = ACTIONS[action]
+        headers = {}
+        if method == "PATCH":
+            # the right version, so that only the state can refuse the edit
+            headers["If-Match"] = '"%d"' % self.get("dan", mid)["version"]
+        return self.s[who].request(method, self.url(mid, suffix), json=body, headers=headers,
+                                   timeout=TIMEOUT)
+
+    def memo(self, state, invite=("cos",)):
+        """A new memo by dan, with `invite` invited (and signed once open), driven to `state`."""
+        r = self.s["dan"].post(self.url(None), json={"title": "A memo in " + state,
+                                                      "body": "Text.\n"}, timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        mid = r.json()["id"]
+        if invite:
+            self.ok("dan", "POST", mid, "invitations", {"usernames": list(invite)})
+        if state == "draft":
+            return mid
+        self.ok("dan", "POST", mid, "finalize")
+        if state == "open":
+            return mid
+        self.ok("dan", "POST", mid, "signatures", status=201)
+        for who in invite:
+            self.ok(who, "POST", mid, "signatures", status=201)
+        self.ok("dan", "POST", mid, "file")
+        path = {"filed": [], "declined": [("off", "decline", {"reason": "out of scope"})],
+                "withdrawn": [("dan", "withdraw", None)],
+                "acknowledged": [("off", "acknowledge", None)],
+                "replied": [("off", "acknowledge", None), ("off", "reply", {"body": "r"})],
+                "closed": [("off", "acknowledge", None), ("off", "reply", {"body": "r"}),
+                           ("off", "close", None)]}[state]
+        for who, suffix, body in path:
+            self.ok(who, "POST", mid, suffix, body)
+        assert self.get("dan", mid)["state"] == state
+        return mid
+
+
+@pytest.fixture(scope="module")
+def world():
+    srv = Server()
+    try:
+        w = World(srv)
+        w.memos = {state: w.memo(state) for state in STATES}
+        # withdrawn from acknowledged as well as from filed
+        mid = w.memo("acknowledged")
+        w.ok("dan", "POST", mid, "withdraw")
+        w.withdrawn_after_ack = mid
+        yield w
+    finally:
+        problems = srv.cleanup()
+    assert not problems, "\n".join(problems)
+
+
+def illegal_cases():
+    for state in STATES:
+        for action in ACTIONS:
+            if action in ALLOWED[state]:
+                continue
+            if state in ("draft", "open") and action in OFFICER_ACTIONS:
+                continue  # officers cannot see such a memo: 404, see below
+            yield state, action
+
+
+@pytest.mark.parametrize("state, action", list(illegal_cases()),
+                         ids=["%s-%s" % c for c in illegal_cases()])
+def test_illegal_transition_is_409_with_the_state(world, state, action):
+    mid = world.memos[state]
+    before = world.get("dan", mid)
+    assert_wrong_state(world.act(action, mid), state)
+    after = world.get("dan", mid)
+    assert after["state"] == state and after["version"] == before["version"]
+    assert after["signer_count"] == before["signer_count"]
+
+
+def test_final_states_after_withdrawing_an_acknowledged_memo(world):
+    mid = world.withdrawn_after_ack
+    m = world.get("dan", mid)
+    assert m["state"] == "withdrawn"
+    assert_memo_shape(m)
+    for action in ACTIONS:
+        assert_wrong_state(world.act(action, mid), "withdrawn")
+
+
+@pytest.mark.parametrize("state", ["draft", "open"])
+def test_officer_actions_on_unfiled_memos_are_not_found(world, state):
+    """Officers never see drafts or open memos, so an officer action on one is the same 404 as
+    on a memo that does not exist (a 409 would reveal that the memo exists)."""
+    mid = world.memos[state]
+    missing = world.s["off"].post(world.url("0" * 24, "acknowledge"), timeout=TIMEOUT)
+    assert_error(missing, 404, "not_found")
+    for action in sorted(OFFICER_ACTIONS):
+        r = world.act(action, mid)
+        assert_error(r, 404, "not_found")
+        assert r.json() == missing.json(), action
+    assert world.get("dan", mid)["state"] == state
+
+
+def test_decline_records_the_reason_and_stops_the_clocks(world):
+    m = assert_memo_shape(world.get("dan", world.memos["declined"]))
+    assert m["decline_reason"] == "out of scope"
+    assert m["deadlines"]["reply"] is None
+    assert m["deadlines"]["acknowledge"]["done_on"] is not None
+    assert [e["event"] for e in m["timeline"]][-1] == "declined"
+
+
+def test_cosigner_cannot_sign_before_the_drafter(world):
+    mid = world.memo("open")
+    assert_wrong_state(world.act("sign_cosigner", mid), "open")
+    assert world.get("dan", mid)["signer_count"] == 0
+
+
+def test_filing_needs_the_drafters_signature(world):
+    mid = world.memo("open")
+    assert_wrong_state(world.act("file", mid), "open")
+    assert world.get("dan", mid)["state"] == "open"
+
+
+def test_drafter_cannot_withdraw_their_signature(world):
+    mid = world.memo("open")
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    r = world.s["dan"].delete(world.url(mid, "signatures/me"), timeout=TIMEOUT)
+    assert_wrong_state(r, "open")
+    assert world.get("dan", mid)["signer_count"] == 1
+
+
+def test_signing_twice_is_exists(world):
+    mid = world.memo("open")
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    assert_error(world.act("sign_drafter", mid), 409, "exists")
+    world.ok("cos", "POST", mid, "signatures", status=201)
+    assert_error(world.act("sign_cosigner", mid), 409, "exists")
+    assert world.get("dan", mid)["signer_count"] == 2
+
+
+def test_withdrawing_a_signature_one_does_not_have(world):
+    mid = world.memo("open")
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    assert_wrong_state(world.act("unsign", mid), "open")
+    world.ok("cos", "POST", mid, "signatures", status=201)
+    world.ok("cos", "DELETE", mid, "signatures/me", status=204)
+    assert_wrong_state(world.act("unsign", mid), "open")
+    assert world.get("dan", mid)["signer_count"] == 1
+
+
+def test_legal_moves_still_work_after_refusals(world):
+    """A memo refused many times moves on normally (the refusals left no trace)."""
+    mid = world.memo("filed")
+    for action in ("file", "finalize", "close", "reply", "extend", "invite"):
+        assert_wrong_state(world.act(action, mid), "filed")
+    assert world.act("acknowledge", mid).json()["state"] == "acknowledged"
+    assert world.act("reply", mid).json()["state"] == "replied"
+    assert world.act("close", mid).json()["state"] == "closed"
+
+
+def test_reopen_voids_every_signature(world):
+    w = world
+    mid = w.memo("open", invite=("cos", "cos2", "cos3"))
+    for who in ("dan", "cos", "cos2"):
+        w.ok(who, "POST", mid, "signatures", status=201)
+    first = w.get("dan", mid)
+    assert first["signer_count"] == 3
+    r = w.ok("dan", "POST", mid, "reopen", {"reason": "fix the second paragraph"})
+    assert r.json()["state"] == "draft" and r.json()["signers"] == []
+    m = w.get("dan", mid)
+    assert m["state"] == "draft" and m["signer_count"] == 0 and m["signers"] == []
+    # a co-signer sees the signature voided and why
+    mine = w.get("cos", mid)["my_signature"]
+    assert mine["status"] == "voided", mine
+    assert isinstance(mine["reason"], str) and "fix the second paragraph" in mine["reason"]
+    # cos3 never signed: nothing to void
+    assert w.get("cos3", mid)["my_signature"] == {"status": "none", "reason": None}
+
+    # edit and finalize again: a new digest, still no signature
+    version = m["version"]
+    w.ok("dan", "PATCH", mid, "", {"body": "Text, corrected.\n"},
+         headers={"If-Match": '"%d"' % version})
+    m = w.ok("dan", "POST", mid, "finalize").json()
+    assert m["state"] == "open" and m["signer_count"] == 0
+    assert m["digest"] != first["digest"]
+    for who in ("dan", "cos", "cos2"):
+        mine = w.get(who, mid)["my_signature"]
+        assert mine["status"] == "voided" and mine["reason"], (who, mine)
+    # the drafter's voided signature does not count: co-signers still wait for the drafter
+    assert_wrong_state(w.act("sign_cosigner", mid), "open")
+    assert_wrong_state(w.act("file", mid), "open")
+
+    # everyone can sign again
+    assert w.ok("dan", "POST", mid, "signatures", status=201).json()["signer_count"] == 1
+    assert w.ok("cos", "POST", mid, "signatures", status=201).json()["signer_count"] == 2
+    mine = w.get("cos", mid)["my_signature"]
+    assert mine == {"status": "signed", "reason": None}, mine
+    assert w.get("cos2", mid)["my_signature"]["status"] == "voided"
+    m = w.get("dan", mid)
+    assert m["signer_count"] == 2
+    assert [s["username"] for s in m["signers"]] == ["dan", "cos"]
+    # the bundle holds only the signatures over the new text, and verifies
+    b = w.ok("dan", "GET", mid, "bundle").json()
+    assert b["signers"] == ["dan", "cos"] and b["digest"] == m["digest"]
+    r = verify_doc(b)
+    assert r.returncode == 0, r.stderr
+
+
+def test_reopen_without_a_body(world):
+    mid = world.memo("open")
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    m = world.ok("dan", "POST", mid, "reopen").json()
+    assert m["state"] == "draft"
+    m = world.get("dan", mid)
+    assert m["signer_count"] == 0 and m["my_signature"]["status"] == "voided"
+
+
+def test_reopen_response_counts_no_signer(world):
+    """The memo that POST .../reopen answers with has signer_count 0, like a GET right after."""
+    mid = world.memo("open")
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    world.ok("cos", "POST", mid, "signatures", status=201)
+    m = world.ok("dan", "POST", mid, "reopen").json()
+    assert m["signers"] == []
+    assert m["signer_count"] == 0, "reopen answered signer_count %d, a GET says %d" % (
+        m["signer_count"], world.get("dan", mid)["signer_count"])
+
+
+def test_decline_invitation_removes_the_signature(world):
+    mid = world.memo("open", invite=("cos", "cos2"))
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    world.ok("cos", "POST", mid, "signatures", status=201)
+    world.ok("cos", "DELETE", mid, "invitations/me")
+    m = world.get("dan", mid)
+    assert m["signer_count"] == 1 and [s["username"] for s in m["signers"]] == ["dan"]
+    inv = {i["username"]: i["status"] for i in m["invitations"]}
+    assert inv == {"cos": "declined", "cos2": "invited"}
+    assert world.get("cos", mid)["my_signature"]["status"] != "signed"
+
+
+def test_decline_invitation_response_counts_signers(world):
+    """The memo that DELETE .../invitations/me answers with counts the signers left."""
+    mid = world.memo("open", invite=("cos", "cos2"))
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    world.ok("cos", "POST", mid, "signatures", status=201)
+    m = world.ok("cos", "DELETE", mid, "invitations/me").json()
+    assert [s["username"] for s in m["signers"]] == ["dan"]
+    assert m["signer_count"] == 1, "decline answered signer_count %d, a GET says %d" % (
+        m["signer_count"], world.get("dan", mid)["signer_count"])
