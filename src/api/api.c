@@ -5,6 +5,7 @@
 #include "api/api.h"
 
 #include "core/workflow.h"
+#include "crypto/keys.h"
 #include "crypto/random.h"
 #include "http/cookie.h"
 #include "http/json.h"
@@ -51,8 +52,8 @@ static const struct api_route routes[] = {
     {API_POST, M "/withdraw", api_memos_action, STAFF, 0, WF_DRAFTER},
     {API_POST, M "/invitations", api_memos_invite, STAFF, API_R_JSON, WF_DRAFTER},
     {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED},
-    {API_POST, M "/signatures", api_memos_sign, STAFF, 0, SIGNERS},
-    {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, 0, SIGNERS},
+    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY, SIGNERS},
+    {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, API_R_NOKEY, SIGNERS},
     {API_POST, M "/acknowledge", api_memos_action, OFFICER, 0, WF_OFFICER},
     {API_POST, M "/decline", api_memos_decline, OFFICER, API_R_JSON, WF_OFFICER},
     {API_POST, M "/distribution", api_memos_distribute, OFFICER, API_R_JSON, WF_OFFICER},
@@ -63,7 +64,12 @@ static const struct api_route routes[] = {
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER},
     {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0},
+    {API_GET, M "/audit", api_memos_audit, STAFF | OFFICER, API_R_NOKEY, WF_DRAFTER | WF_OFFICER},
     {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},
+    {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0},
+    {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0},
+    {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON, 0},
+    {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
 };
 
 const struct api_route *api_routes(size_t *count)
@@ -175,8 +181,10 @@ static int authenticate(struct api_env *env, struct api_req *req)
         http_cookie_get(req->cookie, HTTP_SESSION_COOKIE, req->token, sizeof(req->token)) != 0)
         return 0;
     rc = session_lookup(env->st, &env->policy, req->token, req->now, &req->session, &req->user);
-    if (rc == 0)
+    if (rc == 0) {
         req->authed = true;
+        keyring_init(&req->kr, env->st, &req->user, &req->session, req->token);
+    }
     return rc == ERR_UNAUTH ? 0 : rc;
 }
 
@@ -197,6 +205,26 @@ static int parse_body(struct api_req *req, struct api_resp *resp)
         return ERR_INVALID;
     }
     return 0;
+}
+
+/* Open the memo's content key for the caller; 403 saying why when they cannot. */
+int api_memo_key(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char why[256] = "";
+    int rc;
+
+    if (req->mkey == NULL && (req->mkey = keys_secure_alloc(ACCESS_KEY_LEN)) == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return ERR_NOMEM;
+    }
+    rc = access_memo_key(&req->kr, &req->memo, req->mkey, why, sizeof(why));
+    if (rc == ERR_FORBIDDEN) {
+        api_error(resp, 403, "no_key", "%s", why);
+        return rc;
+    }
+    if (rc != 0)
+        api_error_rc(resp, rc, NULL);
+    return rc;
 }
 
 /*
@@ -230,7 +258,9 @@ static int load_memo(struct api_env *env, struct api_req *req, struct api_resp *
         api_error(resp, 403, "forbidden", "your relation to this memo does not allow this");
         return ERR_FORBIDDEN;
     }
-    return 0;
+    if (req->route->flags & API_R_NOKEY)
+        return 0;
+    return api_memo_key(env, req, resp);
 }
 
 enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -294,6 +324,9 @@ void api_req_release(struct api_req *req)
     if (req->has_memo)
         store_memo_release(&req->memo);
     req->has_memo = false;
+    keyring_release(&req->kr);
+    keys_secure_free(req->mkey);
+    req->mkey = NULL;
     wipe(req->token, sizeof(req->token));
 }
 

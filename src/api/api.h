@@ -11,6 +11,7 @@
 #ifndef DISSENT_API_API_H
 #define DISSENT_API_API_H
 
+#include "core/access.h"
 #include "core/channel.h"
 #include "core/session.h"
 #include "core/user.h"
@@ -70,9 +71,11 @@ struct api_req {
     struct user user;                  /* its account */
     char token[SESSION_TOKEN_LEN + 1]; /* the cookie's token (for logout) */
     json_t *json;                      /* the parsed body object, or NULL */
-    bool has_memo;                     /* the route\'s {id} memo was loaded into @memo */
+    bool has_memo;                     /* the route's {id} memo was loaded into @memo */
     struct memo memo;                  /* that memo */
-    unsigned rel;                      /* the caller\'s WF_* relation bits to it */
+    unsigned rel;                      /* the caller's WF_* relation bits to it */
+    struct keyring kr; /* what the caller can decrypt (opened lazily, wiped at release) */
+    uint8_t *mkey;     /* the memo's content key (secure memory), for content routes */
 };
 
 #define API_HEADER_MAX 320
@@ -148,6 +151,10 @@ int api_fields_allowed(struct api_resp *resp, json_t *obj, const char *const *al
 int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool required, size_t max,
                    const char **out);
 
+/** api_memo_key() - open req->memo's content key into req->mkey; on failure a 403 (or other
+ *  error) response is set. Returns 0 or the error. */
+int api_memo_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
 /** api_error_state() - 409 wrong_state with @msg and the memo's current "state". */
 void api_error_state(struct api_resp *resp, const char *msg, int state);
 
@@ -186,6 +193,11 @@ void api_comments_create(struct api_env *env, struct api_req *req, struct api_re
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
 
 /* The route table, exposed for the authorization tests. */
 struct api_route {
@@ -201,6 +213,7 @@ struct api_route {
 #define API_R_SLOW 2u     /* runs on the pool (password hashing) */
 #define API_R_JSON 4u     /* takes a JSON object body */
 #define API_R_JSON_OPT 8u /* takes an optional JSON object body */
+#define API_R_NOKEY 16u   /* a memo route that needs no content key (signatures, audit) */
 
 /** api_routes() - the table and its length. */
 const struct api_route *api_routes(size_t *count);

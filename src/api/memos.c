@@ -9,7 +9,10 @@
  */
 #include "api/api.h"
 
+#include "core/access.h"
+#include "core/audit.h"
 #include "core/workflow.h"
+#include "crypto/random.h"
 #include "crypto/keys.h"
 #include "crypto/note.h"
 #include "util/err.h"
@@ -30,6 +33,7 @@ static void wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, 
     c->ch = env->ch;
     c->actor = &req->user;
     c->now = req->now;
+    c->mkey = req->mkey;
     c->err = err;
     c->errlen = errlen;
     err[0] = '\0';
@@ -97,8 +101,9 @@ static bool names_visible(const struct memo *m, unsigned rel)
     return (rel & (WF_DRAFTER | WF_INVITED | WF_OFFICER)) != 0 || m->show_names;
 }
 
-/* The summary every list and every memo response carries. */
-static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t today)
+/* The summary every list and every memo response carries; @title is the decrypted title (a
+ * reference is stolen), or JSON null when the caller cannot decrypt it. */
+static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t today, json_t *title)
 {
     char digest[MEMO_DIGEST_B64_LEN + 1];
 
@@ -106,13 +111,43 @@ static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t t
         memo_digest_b64(m->digest, digest);
     return json_pack("{s:s, s:s, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
                      m->public_id, "state", memo_state_name((enum memo_state)m->state), "title",
-                     bytes_json(m->title, m->title_len), "version", (json_int_t)m->version,
-                     "signer_count", m->signer_count, "digest",
-                     m->has_digest ? json_string(digest) : json_null(), "filed_on",
+                     title, "version", (json_int_t)m->version, "signer_count", m->signer_count,
+                     "digest", m->has_digest ? json_string(digest) : json_null(), "filed_on",
                      day_json(m->filed_day), "acknowledged_on", day_json(m->ack_day), "replied_on",
                      day_json(m->replied_day), "closed_on", day_json(m->closed_day), "deadlines",
                      deadlines_json(env, m, today), "created_at", (json_int_t)m->created_at,
                      "updated_at", (json_int_t)m->updated_at);
+}
+
+/* A decrypted content field as a JSON string, or null when absent or unreadable. */
+static json_t *field_json(const uint8_t *mkey, const struct memo *m, const char *field,
+                          const uint8_t *ct, size_t len)
+{
+    char *pt = NULL;
+    size_t n = 0;
+    json_t *j;
+
+    if (ct == NULL || mkey == NULL || access_decrypt(mkey, m->public_id, field, ct, len, &pt, &n))
+        return json_null();
+    j = json_stringn(pt, n);
+    wipe(pt, n);
+    free(pt);
+    return j ? j : json_null();
+}
+
+/* A text column that may hold encrypted content ("enc:..."), as JSON. */
+static json_t *text_json(const uint8_t *mkey, const struct memo *m, const char *field,
+                         const char *text)
+{
+    char *pt = NULL;
+    json_t *j;
+
+    if (text == NULL || mkey == NULL || access_decrypt_text(mkey, m->public_id, field, text, &pt))
+        return json_null();
+    j = json_string(pt);
+    wipe(pt, strlen(pt));
+    free(pt);
+    return j ? j : json_null();
 }
 
 /* Everything the caller may see of one memo. */
@@ -135,8 +170,8 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
         (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
         goto out;
-    o = memo_summary(env, m, today);
-    json_object_set_new(o, "body", bytes_json(m->body, m->body_len));
+    o = memo_summary(env, m, today, field_json(req->mkey, m, "title", m->title, m->title_len));
+    json_object_set_new(o, "body", field_json(req->mkey, m, "body", m->body, m->body_len));
     json_object_set_new(o, "show_signer_names", json_boolean(m->show_names));
     json_object_set_new(o, "relation",
                         json_pack("{s:b, s:b, s:b, s:b}", "drafter", (rel & WF_DRAFTER) != 0,
@@ -164,7 +199,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set_new(mine, "status",
                                 json_string(all[i].voided_at ? "voided" : "signed"));
             json_object_set_new(mine, "reason",
-                                all[i].void_reason ? json_string(all[i].void_reason) : json_null());
+                                text_json(req->mkey, m, "void", all[i].void_reason));
         }
         json_object_set_new(o, "my_signature", mine);
     }
@@ -191,17 +226,19 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_array_append_new(arr, json_string(dist[i].username));
         json_object_set_new(o, "distributed_to", arr);
     }
-    json_object_set_new(o, "decline_reason", bytes_json(m->reason, m->reason_len));
+    json_object_set_new(o, "decline_reason",
+                        field_json(req->mkey, m, "reason", m->reason, m->reason_len));
     json_object_set_new(o, "reply",
                         m->reply
-                            ? json_pack("{s:o, s:o}", "body", bytes_json(m->reply, m->reply_len),
+                            ? json_pack("{s:o, s:o}", "body",
+                                        field_json(req->mkey, m, "reply", m->reply, m->reply_len),
                                         "note", bytes_json(m->reply_note, m->reply_note_len))
                             : json_null());
     arr = json_array();
     for (size_t i = 0; i < nev; i++) {
         json_t *e = json_pack("{s:s, s:I}", "event", ev[i].kind, "at", (json_int_t)ev[i].at);
         if (ev[i].detail)
-            json_object_set_new(e, "detail", json_string(ev[i].detail));
+            json_object_set_new(e, "detail", text_json(req->mkey, m, "event", ev[i].detail));
         if (names && ev[i].username[0])
             json_object_set_new(e, "by", json_string(ev[i].username));
         json_array_append_new(arr, e);
@@ -234,6 +271,38 @@ static void reply_memo(struct api_env *env, struct api_req *req, struct api_resp
     api_ok(resp, status, o);
 }
 
+/* The title of a listed memo when the caller can open its key; *@read is set then. */
+static json_t *listed_title(struct api_req *req, const struct memo *m, bool *read)
+{
+    char why[256];
+
+    *read = false;
+    if (req->mkey == NULL && (req->mkey = keys_secure_alloc(ACCESS_KEY_LEN)) == NULL)
+        return json_null();
+    if (access_memo_key(&req->kr, m, req->mkey, why, sizeof(why)) != 0)
+        return json_null();
+    *read = true;
+    return field_json(req->mkey, m, "title", m->title, m->title_len);
+}
+
+/* One audit record per title read, in one transaction. */
+static int audit_titles(struct api_env *env, struct api_req *req, const struct memo *arr,
+                        const bool *read, size_t n)
+{
+    int rc;
+
+    if ((rc = store_begin(env->st)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (read[i])
+            rc = audit_append(env->st, arr[i].id, req->user.id, "read_title", req->now);
+    if (rc == 0)
+        rc = store_commit(env->st);
+    if (rc != 0)
+        store_rollback(env->st);
+    return rc;
+}
+
 void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     char state[16], after[MEMO_ID_LEN + 8], lim[16], role[16];
@@ -241,6 +310,7 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     struct memo *arr = NULL;
     size_t n = 0;
     int64_t limit = MEMOS_PAGE_DEFAULT, today = channel_today(req->now);
+    bool *read = NULL;
     json_t *list;
     int rc;
 
@@ -304,8 +374,24 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     list = json_array();
+    read = calloc(n ? n : 1, sizeof(*read));
+    if (read == NULL) {
+        json_decref(list);
+        store_memo_list_free(arr, n);
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, memo_summary(env, &arr[i], today));
+        json_array_append_new(
+            list, memo_summary(env, &arr[i], today, listed_title(req, &arr[i], &read[i])));
+    if ((rc = audit_titles(env, req, arr, read, n)) != 0) {
+        free(read);
+        json_decref(list);
+        store_memo_list_free(arr, n);
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    free(read);
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "memos", list, "next",
                      n == (size_t)limit ? json_string(arr[n - 1].public_id) : json_null()));
@@ -350,14 +436,24 @@ void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_wf(resp, rc, err, &m);
         return;
     }
+    /* answer as a GET would, with the key the new memo was sealed with */
+    req->memo = m;
+    req->has_memo = true;
     req->rel = WF_DRAFTER;
+    if (api_memo_key(env, req, resp) != 0)
+        return;
     snprintf(resp->location, sizeof(resp->location), "/api/v1/memos/%s", m.public_id);
-    reply_memo(env, req, resp, &m, 201);
-    store_memo_release(&m);
+    reply_memo(env, req, resp, &req->memo, 201);
 }
 
 void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
+    int rc = audit_read(env->st, req->memo.id, req->user.id, "read", req->now);
+
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
     reply_memo(env, req, resp, &req->memo, 200);
 }
 
@@ -655,8 +751,10 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body",
-                              bytes_json(cs[i].body, cs[i].body_len), "at", (json_int_t)cs[i].at);
+        json_t *o =
+            json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body",
+                      field_json(req->mkey, &req->memo, "comment", cs[i].body, cs[i].body_len),
+                      "at", (json_int_t)cs[i].at);
         /* the drafter and co-signers stay anonymous to principals when names are hidden */
         unsigned member = 0;
         bool hide =
@@ -667,6 +765,11 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
         json_array_append_new(arr, o);
     }
     store_comment_list_free(cs, n);
+    if ((rc = audit_read(env->st, req->memo.id, req->user.id, "read_comments", req->now)) != 0) {
+        json_decref(arr);
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
     api_ok(resp, 200, json_pack("{s:o}", "comments", arr));
 }
 
@@ -707,10 +810,13 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_state(resp, "the memo has no frozen text yet: finalize it first", m->state);
         return;
     }
-    if ((rc = memo_canonical_text(m->public_id, (const char *)m->title, m->title_len,
-                                  (const char *)m->body, m->body_len, &canon, &len)) != 0 ||
-        (rc = store_signature_list(env->st, m->id, false, &sigs, &n)) != 0) {
+    if ((rc = workflow_canonical(req->mkey, m, &canon, &len)) != 0 ||
+        (rc = store_signature_list(env->st, m->id, false, &sigs, &n)) != 0 ||
+        (rc = audit_read(env->st, m->id, req->user.id, "read_bundle", req->now)) != 0) {
+        if (canon)
+            wipe(canon, len);
         free(canon);
+        store_signature_list_free(sigs, n);
         api_error_rc(resp, rc, NULL);
         return;
     }
@@ -732,6 +838,7 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
            json_pack("{s:s, s:s, s:s%, s:s, s:o, s:o, s:o}", "format", "dissent-bundle/v1",
                      "memo_id", m->public_id, "canonical_text", canon, len, "digest", digest,
                      "signers", signers, "signatures", notes, "vkeys", vkeys));
+    wipe(canon, len);
     free(canon);
     store_signature_list_free(sigs, n);
 }
@@ -751,10 +858,13 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
             f.limit = MEMOS_PAGE_MAX;
             if ((rc = store_memo_list(env->st, &f, &arr, &n)) != 0)
                 break;
-            for (size_t i = 0; i < n; i++) {
+            for (size_t i = 0; i < n && rc == 0; i++) {
                 const struct memo *m = &arr[i];
                 int64_t d = m->state == MEMO_FILED ? m->ack_due : m->reply_due;
-                json_t *o = memo_summary(env, m, today);
+                bool read = false;
+                json_t *o = memo_summary(env, m, today, listed_title(req, m, &read));
+                if (read)
+                    rc = audit_read(env->st, m->id, req->user.id, "read_title", req->now);
                 json_object_set_new(o, "next_action",
                                     json_string(m->state == MEMO_FILED ? "acknowledge" : "reply"));
                 json_object_set_new(o, "due", day_json(d));

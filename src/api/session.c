@@ -1,21 +1,30 @@
 /*
- * session.c - POST /api/v1/session (log in), DELETE /api/v1/session (log out), GET /api/v1/me.
+ * session.c - POST /api/v1/session (log in), DELETE /api/v1/session (log out), GET /api/v1/me,
+ * POST /api/v1/me/password (change one's own password, keeping one's keys) and
+ * POST /api/v1/recovery (reset a password with the recovery key, keeping one's keys).
  */
 #include "api/api.h"
 
+#include "core/access.h"
+#include "core/user.h"
+#include "crypto/keys.h"
+#include "crypto/password.h"
 #include "crypto/random.h"
 #include "http/cookie.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #include <string.h>
 
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"username", "password", NULL};
-    char token[SESSION_TOKEN_LEN + 1];
+    char token[SESSION_TOKEN_LEN + 1], recovery[USER_RECOVERY_TEXT_LEN + 1];
     const char *username, *password;
     struct user u;
     int64_t retry = 0;
+    bool created = false;
+    json_t *body;
     int rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
@@ -23,7 +32,7 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         api_get_string(resp, req->json, "password", true, 1024, &password) != 0)
         return;
     rc = session_login(env->st, &env->policy, username, password, strlen(password), req->addr,
-                       req->now, token, &u, &retry);
+                       req->now, token, &u, &retry, recovery);
     if (rc == ERR_RATE) {
         resp->retry_after = retry;
         api_error(resp, 429, "rate_limited", "too many failed sign-ins; try again later");
@@ -37,10 +46,24 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         api_error_rc(resp, rc, NULL);
         return;
     }
+    /* The first officer to sign in creates the channel key. */
+    if (access_channel_setup(env->st, &u, req->now, &created) != 0)
+        log_warn("could not set up the channel key");
+    else if (created)
+        log_info("the channel key was created at an officer's first sign-in");
     http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), token,
                         env->cfg->session_lifetime, env->cfg->behind_tls);
     wipe(token, sizeof(token));
-    api_ok(resp, 200, json_pack("{s:o}", "user", api_user_json(&u)));
+    body = json_pack("{s:o}", "user", api_user_json(&u));
+    if (recovery[0] != '\0') {
+        json_object_set_new(body, "recovery_key", json_string(recovery));
+        json_object_set_new(body, "recovery_notice",
+                            json_string("Write this recovery key down now: it is shown only "
+                                        "once. With it you can reset your password without "
+                                        "losing access to your memos."));
+    }
+    wipe(recovery, sizeof(recovery));
+    api_ok(resp, 200, body);
 }
 
 void api_session_delete(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -57,5 +80,130 @@ void api_session_delete(struct api_env *env, struct api_req *req, struct api_res
 
 void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    api_ok(resp, 200, api_user_json(&req->user));
+    json_t *o = api_user_json(&req->user);
+
+    json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    api_ok(resp, 200, o);
+}
+
+/* End every session of @u and clear the caller's cookie. */
+static int sign_out_everywhere(struct api_env *env, const struct user *u, struct api_resp *resp)
+{
+    http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), NULL, 0, env->cfg->behind_tls);
+    return store_session_delete_user(env->st, u->id);
+}
+
+void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"current_password", "new_password", NULL};
+    const char *cur, *pw;
+    struct user u = req->user;
+    struct user_keys *k = NULL;
+    int rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "current_password", true, 1024, &cur) != 0 ||
+        api_get_string(resp, req->json, "new_password", true, 1024, &pw) != 0)
+        return;
+    if (!user_password_valid(pw, strlen(pw))) {
+        api_error_field(resp, "new_password", "new_password must be 8 to 1024 bytes");
+        return;
+    }
+    if (password_verify(u.pwhash, cur, strlen(cur)) != 0) {
+        api_error_field(resp, "current_password", "current_password is wrong");
+        return;
+    }
+    if ((k = keys_new()) == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
+    rc = user_keys_open(&u, &env->pw, cur, strlen(cur), k);
+    if (rc == 0)
+        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw));
+    keys_free(k);
+    if (rc == 0) {
+        u.updated_at = req->now;
+        rc = store_user_update(env->st, &u);
+    }
+    if (rc == 0)
+        rc = sign_out_everywhere(env, &u, resp);
+    wipe(u.pwhash, sizeof(u.pwhash));
+    if (rc != 0) {
+        api_error_rc(resp, rc == ERR_CONFLICT ? ERR_BUSY : rc, NULL);
+        return;
+    }
+    api_ok(resp, 200,
+           json_pack("{s:s, s:b}", "message",
+                     "password changed; your keys were kept; sign in again", "keys_kept", 1));
+}
+
+void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"username", "recovery_key", "new_password", NULL};
+    char token[SESSION_TOKEN_LEN + 1], recovery[USER_RECOVERY_TEXT_LEN + 1] = "";
+    const char *name, *rkey, *pw;
+    struct user_keys *k = NULL;
+    struct user u;
+    int64_t retry = 0;
+    int rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0 ||
+        api_get_string(resp, req->json, "recovery_key", true, 128, &rkey) != 0 ||
+        api_get_string(resp, req->json, "new_password", true, 1024, &pw) != 0)
+        return;
+    if (!user_password_valid(pw, strlen(pw))) {
+        api_error_field(resp, "new_password", "new_password must be 8 to 1024 bytes");
+        return;
+    }
+    /* Throttled and answered like a sign-in: a wrong key counts as a failed attempt. */
+    rc = session_throttle(env->st, &env->policy, name, req->addr, req->now, &retry);
+    if (rc == ERR_RATE) {
+        resp->retry_after = retry;
+        api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    if ((k = keys_new()) == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
+    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &u) : ERR_NOT_FOUND;
+    if (rc == 0 && !u.disabled)
+        rc = user_recovery_open(&u, rkey, k);
+    else if (rc == 0)
+        rc = ERR_CRYPTO;
+    if (rc == ERR_NOT_FOUND || rc == ERR_CRYPTO) {
+        session_fail(env->st, name, req->addr, req->now);
+        keys_free(k);
+        api_error(resp, 401, "invalid_recovery_key", "wrong username or recovery key");
+        return;
+    }
+    if (rc == 0)
+        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw));
+    if (rc == 0)
+        user_recovery_issue(&u, k, recovery); /* a used key is replaced */
+    keys_free(k);
+    if (rc == 0) {
+        u.updated_at = req->now;
+        rc = store_user_update(env->st, &u);
+    }
+    if (rc == 0)
+        rc = sign_out_everywhere(env, &u, resp);
+    wipe(u.pwhash, sizeof(u.pwhash));
+    wipe(token, sizeof(token));
+    if (rc != 0) {
+        wipe(recovery, sizeof(recovery));
+        api_error_rc(resp, rc == ERR_CONFLICT ? ERR_BUSY : rc, NULL);
+        return;
+    }
+    api_ok(resp, 200,
+           json_pack("{s:s, s:b, s:s}", "message",
+                     "password reset with the recovery key; your keys were kept. The old "
+                     "recovery key no longer works: write down the new one.",
+                     "keys_kept", 1, "recovery_key", recovery));
+    wipe(recovery, sizeof(recovery));
 }

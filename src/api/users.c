@@ -148,7 +148,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
                                          "disabled", "password",     NULL};
     const char *name = http_route_param(&req->params, "username");
     const char *display, *email, *pw;
-    json_t *roles_v, *disabled_v;
+    json_t *roles_v, *disabled_v, *body;
     bool end_sessions = false;
     int64_t want = 0;
     struct user u;
@@ -221,7 +221,17 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     }
     snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
-    api_ok(resp, 200, api_user_json(&u));
+    body = api_user_json(&u);
+    if (pw) {
+        json_object_set_new(body, "keys_reset", json_true());
+        json_object_set_new(
+            body, "warning",
+            json_string("An administrator's reset cannot open the account's keys: it now has new "
+                        "ones and cannot read memos shared with it before. Its recovery key no "
+                        "longer works; the user resets with their recovery key instead to keep "
+                        "access."));
+    }
+    api_ok(resp, 200, body);
 }
 
 void api_users_key(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -12,6 +12,8 @@
 
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_channel(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 /**

@@ -266,7 +266,11 @@ static int user_passwd(int argc, char **argv)
         fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
         goto out;
     }
-    printf("password changed for %s\n", u.username);
+    printf("password changed for %s\n"
+           "warning: this reset could not open the account's keys, so it has new ones and cannot\n"
+           "read memos shared with it before; a new recovery key is shown at its next sign-in.\n"
+           "To keep access, the user resets with their recovery key (POST /api/v1/recovery).\n",
+           u.username);
     rc = 0;
 out:
     wipe(pw, sizeof(pw));

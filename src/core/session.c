@@ -52,7 +52,8 @@ static int throttled(struct store *st, const struct session_policy *p, const cha
  * @s. An account without keys (created before keys existed) gets them now.
  */
 static int session_keys_seal(struct store *st, const struct session_policy *p, struct user *u,
-                             const char *pw, size_t pwlen, const char *token, struct session *s)
+                             const char *pw, size_t pwlen, const char *token, struct session *s,
+                             char *recovery)
 {
     struct user_keys *k = keys_new();
     uint8_t kek[KEYS_KEK_LEN];
@@ -70,6 +71,15 @@ static int session_keys_seal(struct store *st, const struct session_policy *p, s
     }
     if (rc != 0)
         goto out;
+    /* The first sign-in (or the first after an administrator's reset) issues a recovery key. */
+    if (!u->has_recovery && recovery != NULL) {
+        user_recovery_issue(u, k, recovery);
+        u->updated_at = s->created_at;
+        if ((rc = store_user_update(st, u)) != 0) {
+            wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
+            goto out;
+        }
+    }
     keys_kek_token(kek, token, SESSION_TOKEN_LEN);
     keys_wrap(k, kek, u->username, s->keys_wrapped);
     wipe(kek, sizeof(kek));
@@ -102,9 +112,41 @@ int session_keys_open(const struct session *s, const char *token, const struct u
     return 0;
 }
 
+/* The throttle keys of a username and an address. */
+static void throttle_keys(const char *username, const char *addr, char *ukey, size_t ulen,
+                          char *akey, size_t alen)
+{
+    snprintf(ukey, ulen, "u:%.64s", username);
+    snprintf(akey, alen, "a:%.64s", addr);
+}
+
+int session_throttle(struct store *st, const struct session_policy *p, const char *username,
+                     const char *addr, int64_t now, int64_t *retry_after)
+{
+    char ukey[8 + USERNAME_MAX], akey[80];
+    int rc;
+
+    throttle_keys(username, addr, ukey, sizeof(ukey), akey, sizeof(akey));
+    if ((rc = throttled(st, p, ukey, akey, now, retry_after)) != 0)
+        return rc;
+    return *retry_after > 0 ? ERR_RATE : 0;
+}
+
+int session_fail(struct store *st, const char *username, const char *addr, int64_t now)
+{
+    char ukey[8 + USERNAME_MAX], akey[80];
+    int rc;
+
+    throttle_keys(username, addr, ukey, sizeof(ukey), akey, sizeof(akey));
+    if ((rc = store_login_failure_add(st, ukey, now)) != 0)
+        return rc;
+    return store_login_failure_add(st, akey, now);
+}
+
 int session_login(struct store *st, const struct session_policy *p, const char *username,
                   const char *pw, size_t pwlen, const char *addr, int64_t now,
-                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after)
+                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
+                  char *recovery)
 {
     char ukey[8 + USERNAME_MAX], akey[80];
     uint8_t raw[32];
@@ -147,7 +189,9 @@ int session_login(struct store *st, const struct session_policy *p, const char *
     s.user_id = user->id;
     s.created_at = now;
     s.last_seen = now;
-    if ((rc = session_keys_seal(st, p, user, pw, pwlen, token, &s)) != 0 ||
+    if (recovery != NULL)
+        recovery[0] = '\0';
+    if ((rc = session_keys_seal(st, p, user, pw, pwlen, token, &s, recovery)) != 0 ||
         (rc = store_session_create(st, &s)) != 0)
         goto fail;
     if ((rc = store_login_failure_clear(st, ukey)) != 0)

@@ -26,6 +26,16 @@ struct session_policy {
     struct pw_params pw; /* Argon2id cost, for the dummy verification */
 };
 
+/**
+ * session_throttle() - ERR_RATE (with *@retry_after) when @username or @addr had too many
+ * failures in the window; 0 otherwise. Used by sign-in and by password recovery.
+ */
+int session_throttle(struct store *st, const struct session_policy *p, const char *username,
+                     const char *addr, int64_t now, int64_t *retry_after);
+
+/** session_fail() - count a failed attempt for @username and @addr. */
+int session_fail(struct store *st, const char *username, const char *addr, int64_t now);
+
 /** session_expired() - true when @s is past its idle or absolute limit at @now. Pure. */
 bool session_expired(const struct session *s, const struct session_policy *p, int64_t now);
 
@@ -36,12 +46,15 @@ bool session_expired(const struct session *s, const struct session_policy *p, in
  * @token: receives the new bearer token (SESSION_TOKEN_LEN + 1 bytes).
  * @user: receives the account.
  * @retry_after: set when ERR_RATE is returned.
+ * @recovery: NULL, or USER_RECOVERY_TEXT_LEN + 1 bytes that receive a newly issued recovery key
+ *            (the account's first sign-in), to be shown once; "" when none was issued.
  * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all),
  * ERR_RATE (throttled; nothing was checked), or a store error.
  */
 int session_login(struct store *st, const struct session_policy *p, const char *username,
                   const char *pw, size_t pwlen, const char *addr, int64_t now,
-                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after);
+                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
+                  char *recovery);
 
 /**
  * session_lookup() - the live session for @token and its account.

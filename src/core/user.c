@@ -3,6 +3,7 @@
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
+#include "crypto/seal.h"
 #include "util/err.h"
 #include "util/strutil.h"
 
@@ -145,6 +146,72 @@ static int new_keys(struct user *u, const struct pw_params *pp, const char *pw, 
     return rc;
 }
 
+void user_recovery_issue(struct user *u, const struct user_keys *k,
+                         char text[USER_RECOVERY_TEXT_LEN + 1])
+{
+    uint8_t raw[32], kek[SEAL_KEY_LEN];
+    size_t o = 0;
+
+    random_bytes(raw, sizeof(raw));
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        if (i > 0 && i % 4 == 0)
+            text[o++] = '-';
+        snprintf(text + o, 3, "%02x", raw[i]);
+        o += 2;
+    }
+    text[o] = '\0';
+    seal_derive(kek, raw, sizeof(raw), "dissent recovery v1");
+    keys_wrap(k, kek, u->username, u->recovery_wrapped);
+    u->has_recovery = true;
+    wipe(raw, sizeof(raw));
+    wipe(kek, sizeof(kek));
+}
+
+int user_recovery_open(const struct user *u, const char *text, struct user_keys *k)
+{
+    uint8_t raw[32], kek[SEAL_KEY_LEN];
+    size_t n = 0;
+    int rc = ERR_CRYPTO;
+
+    if (!u->has_recovery)
+        return ERR_NOT_FOUND;
+    for (const char *p = text; *p && n <= 2 * sizeof(raw); p++) {
+        int v;
+        if (*p == '-' || *p == ' ')
+            continue;
+        if (*p >= '0' && *p <= '9')
+            v = *p - '0';
+        else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+            v = (*p | 0x20) - 'a' + 10;
+        else
+            goto out;
+        if (n >= 2 * sizeof(raw))
+            goto out;
+        raw[n / 2] = (uint8_t)(n % 2 ? (raw[n / 2] | v) : (v << 4));
+        n++;
+    }
+    if (n != 2 * sizeof(raw))
+        goto out;
+    seal_derive(kek, raw, sizeof(raw), "dissent recovery v1");
+    rc = keys_unwrap(k, kek, u->username, u->recovery_wrapped);
+out:
+    wipe(raw, sizeof(raw));
+    wipe(kek, sizeof(kek));
+    return rc;
+}
+
+int user_change_password(struct user *u, const struct user_keys *k, const struct pw_params *pp,
+                         const char *pw, size_t pwlen)
+{
+    int rc;
+
+    if (!user_password_valid(pw, pwlen))
+        return ERR_INVALID;
+    if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
+        return rc;
+    return user_keys_seal(u, k, pp, pw, pwlen);
+}
+
 int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen)
 {
     int rc;
@@ -153,7 +220,10 @@ int user_set_password(struct user *u, const struct pw_params *pp, const char *pw
         return ERR_INVALID;
     if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
         return rc;
-    /* Without the old password the old private keys cannot be unwrapped: new ones. */
+    /* Without the old password the old private keys cannot be unwrapped: new ones, and the old
+     * recovery key (which opens the old ones) is dropped; a new one comes with the next sign-in. */
+    u->has_recovery = false;
+    memset(u->recovery_wrapped, 0, sizeof(u->recovery_wrapped));
     return new_keys(u, pp, pw, pwlen);
 }
 

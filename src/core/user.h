@@ -76,6 +76,30 @@ int user_keys_seal(struct user *u, const struct user_keys *k, const struct pw_pa
 int user_keys_open(const struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen,
                    struct user_keys *k);
 
+#define USER_RECOVERY_TEXT_LEN 71 /* 8 groups of 8 hex digits joined by '-', without NUL */
+
+/**
+ * user_recovery_issue() - a new recovery key for @u: 32 random bytes shown to the user once as
+ * text (@text, USER_RECOVERY_TEXT_LEN + 1 bytes), and @k's private keys wrapped under a key
+ * derived from it into @u->recovery_wrapped (not stored: the caller updates the user).
+ */
+void user_recovery_issue(struct user *u, const struct user_keys *k,
+                         char text[USER_RECOVERY_TEXT_LEN + 1]);
+
+/**
+ * user_recovery_open() - unwrap @u's private keys with the recovery key @text (dashes, spaces
+ * and case ignored) into @k. Returns 0, ERR_NOT_FOUND (no recovery key was issued) or
+ * ERR_CRYPTO (wrong key).
+ */
+int user_recovery_open(const struct user *u, const char *text, struct user_keys *k);
+
+/**
+ * user_change_password() - the user's own change: @k (their unwrapped keys) sealed under the new
+ * password, a new password hash; the recovery key stays valid. Not stored. SLOW.
+ */
+int user_change_password(struct user *u, const struct user_keys *k, const struct pw_params *pp,
+                         const char *pw, size_t pwlen);
+
 /**
  * user_set_password() - hash @pw into @u->pwhash and give @u new key pairs sealed under it (an
  * administrator's reset cannot unwrap the old ones). Not stored: the caller updates the user

@@ -1,5 +1,7 @@
 #include "core/workflow.h"
 
+#include "core/access.h"
+#include "core/audit.h"
 #include "core/user.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -44,37 +46,78 @@ static int check(struct wf_ctx *c, const struct memo *m, enum memo_action action
     return 0;
 }
 
-/* Write @m (already changed by the caller) and one timeline event, in one transaction. */
-static int save(struct wf_ctx *c, struct memo *m, const char *event, const char *detail)
+/* The memo key, which the API must have provided for this operation. */
+static int need_key(struct wf_ctx *c)
+{
+    if (c->mkey == NULL) {
+        err_set(c->err, c->errlen, "this needs the memo's key");
+        return ERR_FORBIDDEN;
+    }
+    return 0;
+}
+
+/* The timeline event and its audit record, inside the caller's transaction. */
+static int record(struct wf_ctx *c, const struct memo *m, const char *event, const char *detail)
+{
+    int rc = store_event_add(c->st, m->id, event, c->actor->id, detail, c->now);
+
+    return rc != 0 ? rc : audit_append(c->st, m->id, c->actor->id, event, c->now);
+}
+
+/* After a failed change, make @m what the store holds again (the caller changed it first). */
+static void restore(struct wf_ctx *c, struct memo *m)
+{
+    char id[STORE_MEMO_ID_LEN + 1];
+
+    memcpy(id, m->public_id, sizeof(id));
+    store_memo_release(m);
+    if (store_memo_get(c->st, id, m) != 0)
+        memcpy(m->public_id, id, sizeof(id));
+}
+
+/*
+ * Write @m (already changed by the caller), run @extra (may be NULL) and record @event, in one
+ * transaction.
+ */
+static int save_with(struct wf_ctx *c, struct memo *m, const char *event, const char *detail,
+                     int (*extra)(struct wf_ctx *c, struct memo *m, void *arg), void *arg)
 {
     int rc;
 
     m->updated_at = c->now;
     if ((rc = store_begin(c->st)) != 0)
         return rc;
-    if ((rc = store_memo_update(c->st, m)) != 0 ||
-        (event && (rc = store_event_add(c->st, m->id, event, c->actor->id, detail, c->now)) != 0))
-        goto fail;
-    if ((rc = store_commit(c->st)) != 0)
+    if ((rc = store_memo_update(c->st, m)) != 0 || (extra && (rc = extra(c, m, arg)) != 0) ||
+        (rc = record(c, m, event, detail)) != 0 || (rc = store_commit(c->st)) != 0)
         goto fail;
     return 0;
 fail:
     store_rollback(c->st);
     if (rc == ERR_CONFLICT)
         err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
+    restore(c, m);
     return rc;
 }
 
-/* A malloc'd copy of @len bytes (NUL-terminated), or NULL. */
-static uint8_t *dup_bytes(const char *p, size_t len)
+static int save(struct wf_ctx *c, struct memo *m, const char *event, const char *detail)
 {
-    uint8_t *out = malloc(len + 1);
+    return save_with(c, m, event, detail, NULL, NULL);
+}
 
-    if (out != NULL) {
-        memcpy(out, p, len);
-        out[len] = '\0';
-    }
-    return out;
+/* Replace a content field of @m by the encryption of @len bytes of @text. */
+static int set_field(struct wf_ctx *c, const struct memo *m, const char *field, const char *text,
+                     size_t len, uint8_t **dst, size_t *dstlen)
+{
+    uint8_t *ct = NULL;
+    size_t n = 0;
+    int rc = access_encrypt(c->mkey, m->public_id, field, text, len, &ct, &n);
+
+    if (rc != 0)
+        return rc;
+    free(*dst);
+    *dst = ct;
+    *dstlen = n;
+    return 0;
 }
 
 static int check_title(struct wf_ctx *c, const char *t, size_t len)
@@ -107,35 +150,49 @@ static int check_text(struct wf_ctx *c, const char *field, const char *t, size_t
     return 0;
 }
 
+static int share_drafter(struct wf_ctx *c, struct memo *m, void *arg)
+{
+    return access_share(c->st, m, c->mkey, c->actor, c->now);
+}
+
 int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
                     size_t body_len, bool show_names, struct memo *out)
 {
+    struct wf_ctx kc = *c;
+    uint8_t *key = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if ((rc = check_title(c, title, title_len)) != 0 || (rc = check_body(c, body, body_len)) != 0)
         return rc;
+    if ((c->actor->roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !c->actor->has_keys) {
+        err_set(c->err, c->errlen,
+                "accounts with the admin or auditor role hold no memo keys "
+                "and so cannot draft");
+        return ERR_FORBIDDEN;
+    }
+    if ((key = keys_secure_alloc(ACCESS_KEY_LEN)) == NULL)
+        return ERR_NOMEM;
+    random_bytes(key, ACCESS_KEY_LEN);
+    kc.mkey = key;
     out->drafter_id = c->actor->id;
     out->state = MEMO_DRAFT;
     out->show_names = show_names;
     out->created_at = c->now;
     out->filed_day = out->ack_day = out->ack_due = out->reply_due = out->reply_max =
         out->replied_day = out->closed_day = STORE_DAY_NONE;
-    out->title = dup_bytes(title, title_len);
-    out->body = dup_bytes(body, body_len);
-    if (out->title == NULL || out->body == NULL) {
-        store_memo_release(out);
-        return ERR_NOMEM;
-    }
-    out->title_len = title_len;
-    out->body_len = body_len;
     for (int tries = 0; tries < 3; tries++) {
         memo_id_new(out->public_id);
-        if ((rc = store_begin(c->st)) != 0)
+        if ((rc = set_field(&kc, out, "title", title, title_len, &out->title, &out->title_len)) !=
+                0 ||
+            (rc = set_field(&kc, out, "body", body, body_len, &out->body, &out->body_len)) != 0 ||
+            (rc = store_begin(c->st)) != 0)
             break;
         rc = store_memo_create(c->st, out);
         if (rc == 0)
-            rc = store_event_add(c->st, out->id, "created", c->actor->id, NULL, c->now);
+            rc = share_drafter(&kc, out, NULL);
+        if (rc == 0)
+            rc = record(c, out, "created", NULL);
         if (rc == 0)
             rc = store_commit(c->st);
         if (rc != 0)
@@ -143,6 +200,7 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
         if (rc != ERR_EXISTS)
             break;
     }
+    keys_secure_free(key);
     if (rc != 0)
         store_memo_release(out);
     return rc;
@@ -152,34 +210,45 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
                   const char *body, size_t body_len, int show_names)
 {
     enum memo_state to;
-    uint8_t *t = NULL, *b = NULL;
     int rc;
 
     if (title == NULL && body == NULL && show_names < 0)
         return 0;
-    if ((rc = check(c, m, MEMO_EDIT, &to)) != 0)
+    if ((rc = check(c, m, MEMO_EDIT, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((title && (rc = check_title(c, title, title_len)) != 0) ||
         (body && (rc = check_body(c, body, body_len)) != 0))
         return rc;
-    if ((title && (t = dup_bytes(title, title_len)) == NULL) ||
-        (body && (b = dup_bytes(body, body_len)) == NULL)) {
-        free(t);
-        return ERR_NOMEM;
-    }
-    if (t) {
-        free(m->title);
-        m->title = t;
-        m->title_len = title_len;
-    }
-    if (b) {
-        free(m->body);
-        m->body = b;
-        m->body_len = body_len;
-    }
+    if ((title &&
+         (rc = set_field(c, m, "title", title, title_len, &m->title, &m->title_len)) != 0) ||
+        (body && (rc = set_field(c, m, "body", body, body_len, &m->body, &m->body_len)) != 0))
+        return rc;
     if (show_names >= 0)
         m->show_names = show_names != 0;
-    return save(c, m, NULL, NULL);
+    return save(c, m, "edited", NULL);
+}
+
+int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, size_t *len)
+{
+    char *title = NULL, *body = NULL;
+    size_t tl = 0, bl = 0;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    if ((rc = access_decrypt(mkey, m->public_id, "title", m->title, m->title_len, &title, &tl)) !=
+            0 ||
+        (rc = access_decrypt(mkey, m->public_id, "body", m->body, m->body_len, &body, &bl)) != 0)
+        goto out;
+    rc = memo_canonical_text(m->public_id, title ? title : "", tl, body ? body : "", bl, out, len);
+out:
+    if (title)
+        wipe(title, tl);
+    if (body)
+        wipe(body, bl);
+    free(title);
+    free(body);
+    return rc;
 }
 
 int workflow_finalize(struct wf_ctx *c, struct memo *m)
@@ -189,45 +258,48 @@ int workflow_finalize(struct wf_ctx *c, struct memo *m)
     size_t len = 0;
     int rc;
 
-    if ((rc = check(c, m, MEMO_FINALIZE, &to)) != 0)
+    if ((rc = check(c, m, MEMO_FINALIZE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    rc = memo_canonical_text(m->public_id, (const char *)m->title, m->title_len,
-                             (const char *)m->body, m->body_len, &canon, &len);
-    if (rc != 0) {
+    if ((rc = workflow_canonical(c->mkey, m, &canon, &len)) != 0) {
         err_set(c->err, c->errlen, "the text cannot be made canonical");
         return rc;
     }
     memo_digest(canon, len, m->digest);
+    wipe(canon, len);
     free(canon);
     m->has_digest = true;
     m->state = to;
     return save(c, m, "finalized", NULL);
 }
 
+static int void_signatures(struct wf_ctx *c, struct memo *m, void *why)
+{
+    return store_signature_void_all(c->st, m->id, why, c->now);
+}
+
 int workflow_reopen(struct wf_ctx *c, struct memo *m, const char *reason)
 {
-    char why[MEMO_REASON_MAX + 128];
+    char why[MEMO_REASON_MAX + 128], *why_ct = NULL, *detail = NULL;
     enum memo_state to;
     int rc;
 
-    if ((rc = check(c, m, MEMO_REOPEN, &to)) != 0)
+    if ((rc = check(c, m, MEMO_REOPEN, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if (reason && (rc = check_text(c, "reason", reason, strlen(reason), MEMO_REASON_MAX)) != 0)
         return rc;
     snprintf(why, sizeof(why), "the drafter reopened the memo to edit its text%s%s",
              reason ? ": " : "", reason ? reason : "");
+    if ((rc = access_encrypt_text(c->mkey, m->public_id, "void", why, &why_ct)) != 0 ||
+        (reason &&
+         (rc = access_encrypt_text(c->mkey, m->public_id, "event", reason, &detail)) != 0))
+        goto out;
     m->state = to;
-    m->updated_at = c->now;
-    if ((rc = store_begin(c->st)) != 0)
-        return rc;
-    if ((rc = store_memo_update(c->st, m)) != 0 ||
-        (rc = store_signature_void_all(c->st, m->id, why, c->now)) != 0 ||
-        (rc = store_event_add(c->st, m->id, "reopened", c->actor->id, reason, c->now)) != 0 ||
-        (rc = store_commit(c->st)) != 0) {
-        store_rollback(c->st);
-        return rc;
-    }
-    return 0;
+    rc = save_with(c, m, "reopened", detail, void_signatures, why_ct);
+out:
+    wipe(why, sizeof(why));
+    free(why_ct);
+    free(detail);
+    return rc;
 }
 
 /* Resolve @n usernames to users having @role; ERR_INVALID names the first bad one. */
@@ -250,6 +322,12 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
         if (rc == ERR_NOT_FOUND || (rc == 0 && (u[i].disabled || !(u[i].roles & role)))) {
             err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active %s", names[i], what);
             rc = ERR_INVALID;
+        } else if (rc == 0 && ((u[i].roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !u[i].has_keys)) {
+            err_set(c->err, c->errlen,
+                    "usernames: \"%.64s\" holds the admin or auditor role and may not receive "
+                    "memo keys",
+                    names[i]);
+            rc = ERR_INVALID;
         }
         if (rc != 0) {
             free(u);
@@ -260,7 +338,8 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
     return 0;
 }
 
-/* Add @rel for each of @users and one event, in one transaction. */
+/* Add @rel for each of @users, share the memo key with them, and record one event, in one
+ * transaction. */
 static int add_members(struct wf_ctx *c, struct memo *m, const struct user *users, size_t n,
                        unsigned rel, const char *event)
 {
@@ -269,11 +348,14 @@ static int add_members(struct wf_ctx *c, struct memo *m, const struct user *user
 
     if ((rc = store_begin(c->st)) != 0)
         return rc;
-    for (size_t i = 0; i < n && rc == 0; i++)
+    for (size_t i = 0; i < n && rc == 0; i++) {
         rc = store_member_add(c->st, m->id, users[i].id, rel, c->now);
+        if (rc == 0)
+            rc = access_share(c->st, m, c->mkey, &users[i], c->now);
+    }
     snprintf(detail, sizeof(detail), "%zu", n);
     if (rc == 0)
-        rc = store_event_add(c->st, m->id, event, c->actor->id, detail, c->now);
+        rc = record(c, m, event, detail);
     if (rc == 0)
         rc = store_commit(c->st);
     if (rc != 0)
@@ -287,7 +369,7 @@ int workflow_invite(struct wf_ctx *c, struct memo *m, const char *const *usernam
     struct user *users = NULL;
     int rc;
 
-    if ((rc = check(c, m, MEMO_INVITE, &to)) != 0)
+    if ((rc = check(c, m, MEMO_INVITE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = resolve(c, usernames, n, ROLE_STAFF, "staff member", &users)) != 0)
         return rc;
@@ -320,7 +402,7 @@ int workflow_decline_invitation(struct wf_ctx *c, struct memo *m)
     if (rc == 0)
         rc = store_member_add(c->st, m->id, c->actor->id, STORE_REL_DECLINED, c->now);
     if (rc == 0)
-        rc = store_event_add(c->st, m->id, "invitation_declined", c->actor->id, NULL, c->now);
+        rc = record(c, m, "invitation_declined", NULL);
     if (rc == 0)
         rc = store_commit(c->st);
     if (rc != 0)
@@ -403,7 +485,8 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
             err_set(c->err, c->errlen, "you have already signed this memo");
         goto rollback;
     }
-    if ((rc = store_commit(c->st)) != 0)
+    if ((rc = audit_append(c->st, m->id, u->id, "signed", c->now)) != 0 ||
+        (rc = store_commit(c->st)) != 0)
         goto rollback;
     /* counted under the write lock: exact even with signers racing */
     m->signer_count = now.signer_count + 1;
@@ -435,11 +518,30 @@ int workflow_unsign(struct wf_ctx *c, struct memo *m)
         err_set(c->err, c->errlen, "the drafter's signature stays; reopen the memo instead");
         return ERR_STATE;
     }
+    if ((rc = store_begin(c->st)) != 0)
+        return rc;
     rc = store_signature_withdraw(c->st, m->id, c->actor->id);
     if (rc == ERR_NOT_FOUND) {
         err_set(c->err, c->errlen, "you have no signature on this memo");
-        return ERR_STATE;
+        rc = ERR_STATE;
     }
+    if (rc == 0)
+        rc = audit_append(c->st, m->id, c->actor->id, "unsigned", c->now);
+    if (rc == 0)
+        rc = store_commit(c->st);
+    if (rc != 0)
+        store_rollback(c->st);
+    return rc;
+}
+
+static int share_channel(struct wf_ctx *c, struct memo *m, void *arg)
+{
+    int rc = access_share_channel(c->st, m, c->mkey, c->now);
+
+    if (rc == ERR_STATE)
+        err_set(c->err, c->errlen,
+                "the channel has no key yet: an officer must sign in once "
+                "before memos can be filed");
     return rc;
 }
 
@@ -450,7 +552,7 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
     bool signed_ = false;
     int rc;
 
-    if ((rc = check(c, m, MEMO_FILE, &to)) != 0)
+    if ((rc = check(c, m, MEMO_FILE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = drafter_signed(c, m, &signed_)) != 0)
         return rc;
@@ -466,7 +568,33 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
                                  &m->reply_max)) != 0)
         return rc;
     m->state = to;
-    return save(c, m, "filed", NULL);
+    return save_with(c, m, "filed", NULL, share_channel, NULL);
+}
+
+/* Distribute to the configured principals (inside the acknowledgement's transaction). */
+static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
+{
+    const struct channel *ch = c->ch;
+    int rc;
+
+    for (size_t i = 0; i < ch->nprincipals; i++) {
+        struct user p;
+        rc = store_user_get_by_name(c->st, ch->principals[i], &p);
+        if (rc == ERR_NOT_FOUND ||
+            (rc == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL) ||
+                         (p.roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !p.has_keys))) {
+            log_warn("channel.principals: %s is not an active principal; skipped",
+                     ch->principals[i]);
+            continue;
+        }
+        if (rc != 0 ||
+            (rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0 ||
+            (rc = access_share(c->st, m, c->mkey, &p, c->now)) != 0)
+            return rc;
+    }
+    if (ch->nprincipals > 0)
+        return store_event_add(c->st, m->id, "distributed", 0, "configured principals", c->now);
+    return 0;
 }
 
 int workflow_acknowledge(struct wf_ctx *c, struct memo *m)
@@ -476,7 +604,7 @@ int workflow_acknowledge(struct wf_ctx *c, struct memo *m)
     int64_t due = 0, max = 0;
     int rc;
 
-    if ((rc = check(c, m, MEMO_ACKNOWLEDGE, &to)) != 0)
+    if ((rc = check(c, m, MEMO_ACKNOWLEDGE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     m->ack_day = channel_today(c->now);
     if ((rc = deadline_reply_due(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &due)) !=
@@ -486,52 +614,20 @@ int workflow_acknowledge(struct wf_ctx *c, struct memo *m)
     m->reply_due = due;
     m->reply_max = max;
     m->state = to;
-    m->updated_at = c->now;
-    if ((rc = store_begin(c->st)) != 0)
-        return rc;
-    if ((rc = store_memo_update(c->st, m)) != 0 ||
-        (rc = store_event_add(c->st, m->id, "acknowledged", c->actor->id, NULL, c->now)) != 0)
-        goto fail;
-    for (size_t i = 0; i < ch->nprincipals; i++) {
-        struct user p;
-        int r = store_user_get_by_name(c->st, ch->principals[i], &p);
-        if (r == ERR_NOT_FOUND || (r == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL)))) {
-            log_warn("channel.principals: %s is not an active principal; skipped",
-                     ch->principals[i]);
-            continue;
-        }
-        if (r != 0 ||
-            (r = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0) {
-            rc = r;
-            goto fail;
-        }
-    }
-    if (ch->nprincipals > 0 && (rc = store_event_add(c->st, m->id, "distributed", 0,
-                                                     "configured principals", c->now)) != 0)
-        goto fail;
-    if ((rc = store_commit(c->st)) != 0)
-        goto fail;
-    return 0;
-fail:
-    store_rollback(c->st);
-    return rc;
+    return save_with(c, m, "acknowledged", NULL, distribute_configured, NULL);
 }
 
 int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason)
 {
     enum memo_state to;
-    uint8_t *r;
     int rc;
 
-    if ((rc = check(c, m, MEMO_DECLINE, &to)) != 0)
+    if ((rc = check(c, m, MEMO_DECLINE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
-    if ((r = dup_bytes(reason, strlen(reason))) == NULL)
-        return ERR_NOMEM;
-    free(m->reason);
-    m->reason = r;
-    m->reason_len = strlen(reason);
+    if ((rc = set_field(c, m, "reason", reason, strlen(reason), &m->reason, &m->reason_len)) != 0)
+        return rc;
     m->state = to;
     return save(c, m, "declined", NULL);
 }
@@ -542,7 +638,7 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
     struct user *users = NULL;
     int rc;
 
-    if ((rc = check(c, m, MEMO_DISTRIBUTE, &to)) != 0)
+    if ((rc = check(c, m, MEMO_DISTRIBUTE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = resolve(c, usernames, n, ROLE_PRINCIPAL, "principal", &users)) != 0)
         return rc;
@@ -554,11 +650,11 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
 int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason)
 {
     const struct channel *ch = c->ch;
-    char detail[MEMO_REASON_MAX + 32], day[WORKDAYS_ISO_SIZE];
+    char detail[MEMO_REASON_MAX + 32], day[WORKDAYS_ISO_SIZE], *ct = NULL;
     enum memo_state to;
     int rc;
 
-    if ((rc = check(c, m, MEMO_EXTEND, &to)) != 0)
+    if ((rc = check(c, m, MEMO_EXTEND, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
@@ -568,15 +664,19 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
         workdays_day_format(m->reply_max, max, sizeof(max));
         workdays_day_format(m->reply_due, cur, sizeof(cur));
         err_set(c->err, c->errlen,
-                "until: must be after the current due date %s and no later "
-                "than the maximum %s",
+                "until: must be after the current due date %s and no later than the maximum %s",
                 cur, max);
         return ERR_INVALID;
     }
     workdays_day_format(until, day, sizeof(day));
     snprintf(detail, sizeof(detail), "until %s: %s", day, reason);
+    if ((rc = access_encrypt_text(c->mkey, m->public_id, "event", detail, &ct)) != 0)
+        return rc;
+    wipe(detail, sizeof(detail));
     m->reply_due = until;
-    return save(c, m, "extended", detail);
+    rc = save(c, m, "extended", ct);
+    free(ct);
+    return rc;
 }
 
 int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len)
@@ -585,10 +685,9 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
     uint8_t reply_digest[32];
     enum memo_state to;
     size_t note_len = 0;
-    uint8_t *b;
     int rc;
 
-    if ((rc = check(c, m, MEMO_REPLY, &to)) != 0)
+    if ((rc = check(c, m, MEMO_REPLY, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = check_text(c, "body", body, len, MEMO_REPLY_MAX)) != 0)
         return rc;
@@ -596,14 +695,11 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
     if ((rc = memo_reply_text(m->public_id, m->digest, reply_digest, text, sizeof(text))) != 0 ||
         (rc = note_sign(text, strlen(text), c->ch->key, &note, &note_len)) != 0)
         return rc;
-    if ((b = dup_bytes(body, len)) == NULL) {
+    if ((rc = set_field(c, m, "reply", body, len, &m->reply, &m->reply_len)) != 0) {
         free(note);
-        return ERR_NOMEM;
+        return rc;
     }
-    free(m->reply);
     free(m->reply_note);
-    m->reply = b;
-    m->reply_len = len;
     m->reply_note = (uint8_t *)note;
     m->reply_note_len = note_len;
     m->replied_day = channel_today(c->now);
@@ -643,24 +739,34 @@ int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t 
     enum memo_state to;
     int rc;
 
-    if ((rc = check(c, m, MEMO_COMMENT, &to)) != 0)
+    if ((rc = check(c, m, MEMO_COMMENT, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = check_text(c, "body", body, len, MEMO_COMMENT_MAX)) != 0)
         return rc;
     memset(&cm, 0, sizeof(cm));
     cm.author_id = c->actor->id;
-    cm.body = (uint8_t *)body;
-    cm.body_len = len;
     cm.at = c->now;
-    if ((rc = store_comment_add(c->st, m->id, &cm)) != 0)
+    if ((rc = access_encrypt(c->mkey, m->public_id, "comment", body, len, &cm.body,
+                             &cm.body_len)) != 0)
         return rc;
+    if ((rc = store_begin(c->st)) != 0)
+        goto out;
+    if ((rc = store_comment_add(c->st, m->id, &cm)) != 0 ||
+        (rc = audit_append(c->st, m->id, c->actor->id, "commented", c->now)) != 0 ||
+        (rc = store_commit(c->st)) != 0) {
+        store_rollback(c->st);
+        goto out;
+    }
     if (out != NULL) {
         *out = cm;
         str_copy(out->username, sizeof(out->username), c->actor->username);
         str_copy(out->display_name, sizeof(out->display_name), c->actor->display_name);
-        out->body = dup_bytes(body, len);
+        out->body = (uint8_t *)strndup(body, len);
+        out->body_len = len;
         if (out->body == NULL)
-            return ERR_NOMEM;
+            rc = ERR_NOMEM;
     }
-    return 0;
+out:
+    free(cm.body);
+    return rc;
 }

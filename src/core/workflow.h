@@ -5,10 +5,14 @@
  * table with workflow_relation()); these functions re-check only what depends on the data
  * (drafter signs first, invitees must be staff, ...).
  *
+ * Content (title, body, reasons, comments, the reply) is encrypted under the memo key before it
+ * reaches the store (core/access.h); operations that need the key take it in wf_ctx.mkey. Every
+ * change appends a read-audit record (core/audit.h) in the same transaction.
+ *
  * Errors: ERR_STATE (illegal in the memo's state, or a rule of the state such as "drafter signs
- * first"; the message says which), ERR_INVALID (a field; the message names it), ERR_CONFLICT (the
- * memo changed meanwhile), ERR_EXISTS (already signed), ERR_NOT_FOUND, store errors. A message
- * for the caller goes to @err.
+ * first"; the message says which), ERR_FORBIDDEN (no content key may go to that account),
+ * ERR_INVALID (a field; the message names it), ERR_CONFLICT (the memo changed meanwhile),
+ * ERR_EXISTS (already signed), ERR_NOT_FOUND, store errors. A message for the caller goes to @err.
  */
 #ifndef DISSENT_CORE_WORKFLOW_H
 #define DISSENT_CORE_WORKFLOW_H
@@ -35,6 +39,8 @@ struct wf_ctx {
     const struct channel *ch; /* deadlines, calendar, channel key */
     const struct user *actor; /* the signed-in user */
     int64_t now;              /* unix seconds on the channel's clock */
+    const uint8_t *mkey;      /* the memo's content key, for operations that read or write
+                                 content or share the key (NULL otherwise) */
     char *err;                /* message for the caller, may be NULL */
     size_t errlen;
 };
@@ -51,6 +57,12 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
 /** workflow_edit() - change title, body and/or the names setting (NULL/negative: unchanged). */
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
                   const char *body, size_t body_len, int show_names);
+
+/**
+ * workflow_canonical() - decrypt @m's title and body with @mkey and build the canonical text:
+ * malloc'd in *@out (caller wipes and frees), *@len bytes.
+ */
+int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, size_t *len);
 
 /** workflow_finalize() - draft -> open: freeze the text and compute its digest. */
 int workflow_finalize(struct wf_ctx *c, struct memo *m);

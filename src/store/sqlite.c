@@ -111,6 +111,37 @@ static const char *const migrations[] = {
     "  at INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX memo_events_memo ON memo_events(memo_id);",
+
+    /* 3: content keys, the channel key, the recovery wrap, the read audit */
+    "ALTER TABLE users ADD COLUMN recovery_wrapped BLOB;"
+    "CREATE TABLE memo_keys ("
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL," /* 0: sealed to the channel key */
+    "  sealed BLOB NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (memo_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE channel_key ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  pk BLOB NOT NULL,"
+    "  created_by INTEGER NOT NULL REFERENCES users(id),"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE channel_grants ("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+    "  sealed BLOB NOT NULL,"
+    "  granted_by INTEGER NOT NULL REFERENCES users(id),"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL,"
+    "  actor_id INTEGER NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX audit_memo ON audit(memo_id, id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -154,12 +185,22 @@ enum stmt_id {
     ST_COMMENT_LIST,
     ST_EVENT_ADD,
     ST_EVENT_LIST,
+    ST_MKEY_PUT,
+    ST_MKEY_GET,
+    ST_MKEY_HOLDERS,
+    ST_CKEY_GET,
+    ST_CKEY_CREATE,
+    ST_GRANT_PUT,
+    ST_GRANT_GET,
+    ST_AUDIT_LAST,
+    ST_AUDIT_INSERT,
+    ST_AUDIT_LIST,
     ST__COUNT
 };
 
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
-    " sign_pk, box_pk, key_salt, keys_wrapped"
+    " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -179,7 +220,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
     [ST_USER_UPDATE] = "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
                        " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
-                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12"
+                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13"
                        " WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_SESSION_INSERT] =
@@ -241,6 +282,23 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_LIST] = "SELECT e.id, e.kind, coalesce(e.actor_id, 0), coalesce(u.username, ''),"
                       " e.detail, e.at FROM memo_events e LEFT JOIN users u ON u.id = e.actor_id"
                       " WHERE e.memo_id = ? ORDER BY e.id",
+    [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?,?,?,?)"
+                    " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
+    [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
+    [ST_MKEY_HOLDERS] = "SELECT user_id FROM memo_keys WHERE memo_id = ? ORDER BY user_id",
+    [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
+    [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,?,?,?)",
+    [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at) VALUES (?,?,?,?)"
+                     " ON CONFLICT (user_id) DO UPDATE SET sealed = ?2, granted_by = ?3, at = ?4",
+    [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
+    [ST_AUDIT_LAST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
+                      " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
+                      " ORDER BY a.id DESC LIMIT 1",
+    [ST_AUDIT_INSERT] =
+        "INSERT INTO audit (id, memo_id, actor_id, action, at, hash) VALUES (?,?,?,?,?,?)",
+    [ST_AUDIT_LIST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
+                      " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
+                      " WHERE (?1 = 0 OR a.memo_id = ?1) AND a.id > ?2 ORDER BY a.id LIMIT ?3",
 };
 
 struct store_sqlite {
@@ -470,6 +528,7 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
                   col_fixed(q, 11, u->box_pk, sizeof(u->box_pk)) &&
                   col_fixed(q, 12, u->key_salt, sizeof(u->key_salt)) &&
                   col_fixed(q, 13, u->keys_wrapped, sizeof(u->keys_wrapped));
+    u->has_recovery = col_fixed(q, 14, u->recovery_wrapped, sizeof(u->recovery_wrapped));
 }
 
 static int sq_user_create(struct store *st, struct user *u)
@@ -597,6 +656,8 @@ static int sq_user_update(struct store *st, struct user *u)
         sqlite3_bind_blob(q, 11, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
         sqlite3_bind_blob(q, 12, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
     }
+    if (u->has_recovery)
+        sqlite3_bind_blob(q, 13, u->recovery_wrapped, sizeof(u->recovery_wrapped), SQLITE_STATIC);
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -1321,6 +1382,189 @@ static int sq_event_list(struct store *st, int64_t memo_id, struct memo_event **
                    count);
 }
 
+static int sq_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
+                           const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MKEY_PUT);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_blob(q, 3, sealed, STORE_SEALED_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, at);
+    return exec_stmt(s, q, "memo key put");
+}
+
+/* Run @q (bound) expecting at most one row whose first column is a blob of @len bytes. */
+static int get_fixed(struct store_sqlite *s, sqlite3_stmt *q, uint8_t *out, size_t len,
+                     const char *what)
+{
+    int r = sqlite3_step(q), rc = 0;
+
+    if (r == SQLITE_ROW)
+        rc = col_fixed(q, 0, out, len) ? 0 : ERR_DB;
+    else if (r == SQLITE_DONE)
+        rc = ERR_NOT_FOUND;
+    else
+        rc = db_fail(s, what);
+    if (rc != 0)
+        memset(out, 0, len);
+    done(q);
+    return rc;
+}
+
+static int sq_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
+                           uint8_t sealed[STORE_SEALED_LEN])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MKEY_GET);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    return get_fixed(s, q, sealed, STORE_SEALED_LEN, "memo key get");
+}
+
+static int fill_id(sqlite3_stmt *q, void *item)
+{
+    *(int64_t *)item = sqlite3_column_int64(q, 0);
+    return 0;
+}
+
+static int sq_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MKEY_HOLDERS);
+
+    *users = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    return collect(s, q, sizeof(**users), fill_id, release_members, "memo key holders",
+                   (void **)users, count);
+}
+
+static int sq_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_CKEY_GET);
+
+    if (q == NULL)
+        return ERR_DB;
+    return get_fixed(s, q, pk, STORE_PUB_LEN, "channel key get");
+}
+
+static int sq_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                                 int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_CKEY_CREATE);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, pk, STORE_PUB_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, by);
+    sqlite3_bind_int64(q, 3, at);
+    return exec_stmt(s, q, "channel key create");
+}
+
+static int sq_channel_grant_put(struct store *st, int64_t user_id,
+                                const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_GRANT_PUT);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, user_id);
+    sqlite3_bind_blob(q, 2, sealed, STORE_SEALED_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, by);
+    sqlite3_bind_int64(q, 4, at);
+    return exec_stmt(s, q, "channel grant put");
+}
+
+static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_GRANT_GET);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, user_id);
+    return get_fixed(s, q, sealed, STORE_SEALED_LEN, "channel grant get");
+}
+
+static int fill_audit(sqlite3_stmt *q, void *item)
+{
+    struct audit_record *a = item;
+
+    a->id = sqlite3_column_int64(q, 0);
+    a->memo_id = sqlite3_column_int64(q, 1);
+    a->actor_id = sqlite3_column_int64(q, 2);
+    col_text(q, 3, a->username, sizeof(a->username));
+    col_text(q, 4, a->action, sizeof(a->action));
+    a->at = sqlite3_column_int64(q, 5);
+    col_fixed(q, 6, a->hash, sizeof(a->hash));
+    return 0;
+}
+
+static int sq_audit_last(struct store *st, struct audit_record *out)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_AUDIT_LAST);
+    int r, rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return ERR_DB;
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        fill_audit(q, out);
+    else if (r == SQLITE_DONE)
+        rc = ERR_NOT_FOUND;
+    else
+        rc = db_fail(s, "audit last");
+    done(q);
+    return rc;
+}
+
+static int sq_audit_insert(struct store *st, const struct audit_record *a)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_AUDIT_INSERT);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, a->id);
+    sqlite3_bind_int64(q, 2, a->memo_id);
+    sqlite3_bind_int64(q, 3, a->actor_id);
+    sqlite3_bind_text(q, 4, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, a->at);
+    sqlite3_bind_blob(q, 6, a->hash, sizeof(a->hash), SQLITE_STATIC);
+    return exec_stmt(s, q, "audit insert");
+}
+
+static int sq_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
+                         struct audit_record **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_AUDIT_LIST);
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, after);
+    sqlite3_bind_int(q, 3, limit);
+    return collect(s, q, sizeof(**out), fill_audit, release_members, "audit list", (void **)out,
+                   count);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1361,4 +1605,14 @@ static const struct store_ops sqlite_ops = {
     .comment_list = sq_comment_list,
     .event_add = sq_event_add,
     .event_list = sq_event_list,
+    .memo_key_put = sq_memo_key_put,
+    .memo_key_get = sq_memo_key_get,
+    .memo_key_holders = sq_memo_key_holders,
+    .channel_key_get = sq_channel_key_get,
+    .channel_key_create = sq_channel_key_create,
+    .channel_grant_put = sq_channel_grant_put,
+    .channel_grant_get = sq_channel_grant_get,
+    .audit_last = sq_audit_last,
+    .audit_insert = sq_audit_insert,
+    .audit_list = sq_audit_list,
 };

@@ -224,6 +224,61 @@ int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out,
     return st->ops->event_list(st, memo_id, out, count);
 }
 
+int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
+                       const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
+{
+    return st->ops->memo_key_put(st, memo_id, user_id, sealed, at);
+}
+
+int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
+                       uint8_t sealed[STORE_SEALED_LEN])
+{
+    return st->ops->memo_key_get(st, memo_id, user_id, sealed);
+}
+
+int store_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count)
+{
+    return st->ops->memo_key_holders(st, memo_id, users, count);
+}
+
+int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
+{
+    return st->ops->channel_key_get(st, pk);
+}
+
+int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                             int64_t at)
+{
+    return st->ops->channel_key_create(st, pk, by, at);
+}
+
+int store_channel_grant_put(struct store *st, int64_t user_id,
+                            const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
+{
+    return st->ops->channel_grant_put(st, user_id, sealed, by, at);
+}
+
+int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
+{
+    return st->ops->channel_grant_get(st, user_id, sealed);
+}
+
+int store_audit_last(struct store *st, struct audit_record *out)
+{
+    return st->ops->audit_last(st, out);
+}
+
+int store_audit_insert(struct store *st, const struct audit_record *rec)
+{
+    return st->ops->audit_insert(st, rec);
+}
+
+int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
+                     struct audit_record **out, size_t *count)
+{
+    return st->ops->audit_list(st, memo_id, after, limit, out, count);
+}
+
 void store_memo_release(struct memo *m)
 {
     if (m == NULL)

@@ -27,25 +27,30 @@
 #define STORE_SALT_LEN 16     /* the password KEK's Argon2id salt */
 #define STORE_WRAPPED_LEN 136 /* wrapped private keys (crypto/keys.h KEYS_WRAPPED_LEN) */
 #define STORE_MEMO_ID_LEN 24  /* public memo id (core/memo.h MEMO_ID_LEN) */
-#define STORE_DAY_NONE (-1)   /* an unset day number */
+#define STORE_DAY_NONE (-1)
+#define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
+#define STORE_CHANNEL                                                                              \
+    0 /* memo_key_*(): the user id that means "the channel key" */ /* an unset day number */
 
 /* An account. Strings are NUL-terminated and sized for their limits. */
 struct user {
-    int64_t id;                              /* assigned by the store */
-    char username[USERNAME_MAX + 1];         /* [a-z0-9._-]{1,64}, unique */
-    char display_name[DISPLAY_NAME_MAX + 1]; /* free text, may be empty */
-    char email[EMAIL_MAX + 1];               /* may be empty */
-    unsigned roles;                          /* bit set of enum role (core/user.h) */
-    char pwhash[PWHASH_MAX];                 /* Argon2id hash string */
-    bool disabled;                           /* cannot log in; sessions were deleted */
-    int64_t created_at;                      /* unix seconds */
-    int64_t updated_at;                      /* unix seconds */
-    int64_t version;                         /* bumped by every update, starts at 1 */
-    bool has_keys;                           /* the four key fields below are set */
-    uint8_t sign_pk[STORE_PUB_LEN];          /* Ed25519 public key */
-    uint8_t box_pk[STORE_PUB_LEN];           /* X25519 public key */
-    uint8_t key_salt[STORE_SALT_LEN];        /* salt of the password-derived KEK */
-    uint8_t keys_wrapped[STORE_WRAPPED_LEN]; /* private keys wrapped under that KEK */
+    int64_t id;                                  /* assigned by the store */
+    char username[USERNAME_MAX + 1];             /* [a-z0-9._-]{1,64}, unique */
+    char display_name[DISPLAY_NAME_MAX + 1];     /* free text, may be empty */
+    char email[EMAIL_MAX + 1];                   /* may be empty */
+    unsigned roles;                              /* bit set of enum role (core/user.h) */
+    char pwhash[PWHASH_MAX];                     /* Argon2id hash string */
+    bool disabled;                               /* cannot log in; sessions were deleted */
+    int64_t created_at;                          /* unix seconds */
+    int64_t updated_at;                          /* unix seconds */
+    int64_t version;                             /* bumped by every update, starts at 1 */
+    bool has_keys;                               /* the four key fields below are set */
+    uint8_t sign_pk[STORE_PUB_LEN];              /* Ed25519 public key */
+    uint8_t box_pk[STORE_PUB_LEN];               /* X25519 public key */
+    uint8_t key_salt[STORE_SALT_LEN];            /* salt of the password-derived KEK */
+    uint8_t keys_wrapped[STORE_WRAPPED_LEN];     /* private keys wrapped under that KEK */
+    bool has_recovery;                           /* recovery_wrapped is set */
+    uint8_t recovery_wrapped[STORE_WRAPPED_LEN]; /* the same keys under the recovery key's KEK */
 };
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
@@ -132,6 +137,17 @@ struct memo_event {
     int64_t at;
 };
 
+/* One record of the read audit (a hash chain over the whole database). */
+struct audit_record {
+    int64_t id;                      /* position in the chain, from 1 */
+    int64_t memo_id;                 /* internal memo id */
+    int64_t actor_id;                /* users.id */
+    char username[USERNAME_MAX + 1]; /* the actor's name (read-only, joined) */
+    char action[32];                 /* "read", "filed", ... */
+    int64_t at;                      /* unix seconds */
+    uint8_t hash[32];                /* SHA-256 chaining this record to the previous one */
+};
+
 /* Which memos a user may see (store_memo_list()). */
 struct memo_filter {
     int64_t user_id;    /* the viewer */
@@ -194,6 +210,21 @@ struct store_ops {
     int (*event_add)(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
                      const char *detail, int64_t at);
     int (*event_list)(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
+    int (*memo_key_put)(struct store *st, int64_t memo_id, int64_t user_id,
+                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at);
+    int (*memo_key_get)(struct store *st, int64_t memo_id, int64_t user_id,
+                        uint8_t sealed[STORE_SEALED_LEN]);
+    int (*memo_key_holders)(struct store *st, int64_t memo_id, int64_t **users, size_t *count);
+    int (*channel_key_get)(struct store *st, uint8_t pk[STORE_PUB_LEN]);
+    int (*channel_key_create)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                              int64_t at);
+    int (*channel_grant_put)(struct store *st, int64_t user_id,
+                             const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
+    int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
+    int (*audit_last)(struct store *st, struct audit_record *out);
+    int (*audit_insert)(struct store *st, const struct audit_record *rec);
+    int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
+                      struct audit_record **out, size_t *count);
 };
 
 /* The common head of every backend's connection object. */
@@ -349,6 +380,47 @@ int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t
 
 /** store_event_list() - the timeline, oldest first. Free with store_event_list_free(). */
 int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
+
+/** store_memo_key_put() - store (or replace) @memo_id's key sealed to @user_id's encryption
+ *  key, or to the channel key when @user_id is STORE_CHANNEL. */
+int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
+                       const uint8_t sealed[STORE_SEALED_LEN], int64_t at);
+
+/** store_memo_key_get() - the sealed memo key for @user_id (or STORE_CHANNEL); ERR_NOT_FOUND. */
+int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
+                       uint8_t sealed[STORE_SEALED_LEN]);
+
+/** store_memo_key_holders() - user ids holding @memo_id's key (0 for the channel); free(). */
+int store_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count);
+
+/** store_channel_key_get() - the channel's public encryption key; ERR_NOT_FOUND before the
+ *  first officer signs in. */
+int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN]);
+
+/** store_channel_key_create() - record the channel key; ERR_EXISTS when one exists already. */
+int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                             int64_t at);
+
+/** store_channel_grant_put() - the channel's private key sealed to officer @user_id. */
+int store_channel_grant_put(struct store *st, int64_t user_id,
+                            const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
+
+/** store_channel_grant_get() - @user_id's sealed channel key; ERR_NOT_FOUND when not granted. */
+int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
+
+/** store_audit_last() - the newest audit record; ERR_NOT_FOUND when the chain is empty. */
+int store_audit_last(struct store *st, struct audit_record *out);
+
+/** store_audit_insert() - append @rec (its id must be the last id + 1; the caller holds the
+ *  write transaction). */
+int store_audit_insert(struct store *st, const struct audit_record *rec);
+
+/**
+ * store_audit_list() - up to @limit records with id > @after, oldest first: of @memo_id, or of
+ * every memo when @memo_id is 0. free() *@out.
+ */
+int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
+                     struct audit_record **out, size_t *count);
 
 /** store_memo_release() - free @m's text fields (the struct itself is the caller's). */
 void store_memo_release(struct memo *m);

@@ -54,7 +54,7 @@ static void cookie_for(const char *username, char *cookie, size_t len)
 
     /* the API runs on the channel's clock, which is the real one here */
     assert_int_equal(session_login(st, &env.policy, username, "password-1", 10, "127.0.0.1",
-                                   channel_now(&ch), token, &u, &retry),
+                                   channel_now(&ch), token, &u, &retry, NULL),
                      0);
     snprintf(cookie, len, "dissent_session=%s", token);
 }

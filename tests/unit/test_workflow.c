@@ -4,6 +4,8 @@
  */
 #include "testutil.h"
 
+#include "core/access.h"
+#include "core/audit.h"
 #include "core/user.h"
 #include "core/workflow.h"
 #include "crypto/keys.h"
@@ -83,14 +85,31 @@ static void life_cycle(void **state)
     struct user_keys *ka = keys_of(&alice), *kb = keys_of(&bob);
     const char *invite[] = {"bob"}, *bad[] = {"olga"};
     char day[16], *note = NULL;
+    struct user_keys *ko = keys_of(&olga);
     struct note_vkey cv;
+    struct keyring kr, kb_ring, ko_ring;
+    uint8_t mkey[ACCESS_KEY_LEN], other[ACCESS_KEY_LEN];
+    bool created = false;
+    int64_t audited = 0;
     struct memo m;
     unsigned rel = 0;
     bool ok = false;
     size_t tl = 0;
 
+    keyring_init(&kr, st, &alice, NULL, NULL);
+    keyring_init(&kb_ring, st, &bob, NULL, NULL);
+    keyring_init(&ko_ring, st, &olga, NULL, NULL);
     assert_int_equal(workflow_create(&a, "A title", 7, "Body\r\n", 6, false, &m), 0);
     assert_int_equal(m.state, MEMO_DRAFT);
+    /* the drafter opens the memo key sealed to them; content is stored encrypted */
+    kr.keys = ka;
+    assert_int_equal(access_memo_key(&kr, &m, mkey, err, sizeof(err)), 0);
+    a.mkey = b.mkey = o.mkey = mkey;
+    assert_null(memmem(m.title, m.title_len, "A title", 7));
+    assert_null(memmem(m.body, m.body_len, "Body", 4));
+    /* no key for bob before he is invited */
+    kb_ring.keys = kb;
+    assert_int_equal(access_memo_key(&kb_ring, &m, other, err, sizeof(err)), ERR_FORBIDDEN);
     assert_int_equal(workflow_relation(st, &m, &bob, &rel), 0);
     assert_int_equal(rel, 0);
     assert_int_equal(workflow_sign(&a, &m, ka, NULL), ERR_STATE);
@@ -98,6 +117,8 @@ static void life_cycle(void **state)
     assert_int_equal(workflow_invite(&a, &m, bad, 1), ERR_INVALID);
     assert_non_null(strstr(err, "olga"));
     assert_int_equal(workflow_invite(&a, &m, invite, 1), 0);
+    assert_int_equal(access_memo_key(&kb_ring, &m, other, err, sizeof(err)), 0);
+    assert_memory_equal(other, mkey, ACCESS_KEY_LEN);
     assert_int_equal(workflow_relation(st, &m, &bob, &rel), 0);
     assert_int_equal(rel, WF_INVITED);
     assert_int_equal(workflow_finalize(&a, &m), 0);
@@ -127,8 +148,15 @@ static void life_cycle(void **state)
     assert_int_equal(workflow_sign(&a, &m, ka, NULL), 0);
     assert_int_equal(workflow_sign(&b, &m, kb, NULL), 0);
 
+    /* filing needs the channel key, which the first officer's sign-in creates */
+    assert_int_equal(workflow_file(&a, &m), ERR_STATE);
+    assert_int_equal(access_channel_setup(st, &olga, THU_2025_07_03, &created), 0);
+    assert_true(created);
     /* filed on Thursday 2025-07-03: acknowledge by Tuesday 07-08 (4th, weekend) */
     assert_int_equal(workflow_file(&a, &m), 0);
+    ko_ring.keys = ko;
+    assert_int_equal(access_memo_key(&ko_ring, &m, other, err, sizeof(err)), 0);
+    assert_memory_equal(other, mkey, ACCESS_KEY_LEN);
     assert_int_equal(m.state, MEMO_FILED);
     workdays_day_format(m.ack_due, day, sizeof(day));
     assert_string_equal(day, "2025-07-08");
@@ -153,9 +181,15 @@ static void life_cycle(void **state)
     assert_int_equal(workflow_close(&o, &m), 0);
     assert_int_equal(m.state, MEMO_CLOSED);
     assert_int_equal(workflow_comment(&a, &m, "late", 4, NULL), ERR_STATE);
+    assert_int_equal(audit_verify(st, &audited, err, sizeof(err)), 0);
+    assert_true(audited >= 14);
+    keyring_release(&kr);
+    keyring_release(&kb_ring);
+    keyring_release(&ko_ring);
     store_memo_release(&m);
     keys_free(ka);
     keys_free(kb);
+    keys_free(ko);
 }
 
 int main(void)

@@ -1,0 +1,115 @@
+/*
+ * channel.c - `dissent channel grant USERNAME --as OFFICER --password-stdin [--data DIR]`: an
+ * officer who holds the channel key grants it to another officer, with the granting officer's
+ * password (read from standard input) to open their keys.
+ */
+#include "cmd/cmd.h"
+
+#include "core/access.h"
+#include "core/user.h"
+#include "crypto/keys.h"
+#include "crypto/password.h"
+#include "crypto/random.h"
+#include "util/err.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: dissent channel grant USERNAME --as OFFICER --password-stdin\n"
+                    "                             [--data DIR] [--config FILE]\n");
+}
+
+int cmd_channel(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"data", required_argument, NULL, 'd'},
+                                         {"as", required_argument, NULL, 'a'},
+                                         {"password-stdin", no_argument, NULL, 'p'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *data = NULL, *as = NULL;
+    char pw[PASSWORD_MAX_LEN + 2], why[256] = "", err[256] = "";
+    bool pw_stdin = false;
+    struct config cfg;
+    struct store *st = NULL;
+    struct user granter, to;
+    struct user_keys *k = NULL;
+    struct keyring kr;
+    size_t n = 0;
+    int c, rc = 1;
+
+    memset(&kr, 0, sizeof(kr));
+    if (argc < 2 || strcmp(argv[1], "grant") != 0) {
+        usage();
+        return 2;
+    }
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'a':
+            as = optarg;
+            break;
+        case 'p':
+            pw_stdin = true;
+            break;
+        default:
+            usage();
+            return 2;
+        }
+    }
+    if (optind != argc - 1 || as == NULL || !pw_stdin) {
+        usage();
+        return 2;
+    }
+    if (cmd_config_load(&cfg, config) != 0)
+        return 1;
+    if (data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err);
+        return 2;
+    }
+    if (fgets(pw, sizeof(pw), stdin) == NULL)
+        pw[0] = '\0';
+    n = strcspn(pw, "\r\n");
+    pw[n] = '\0';
+    if (cmd_store_open(&cfg, &st) != 0)
+        goto out;
+    if (store_user_get_by_name(st, as, &granter) != 0 ||
+        store_user_get_by_name(st, argv[optind], &to) != 0) {
+        fprintf(stderr, "dissent: no such user\n");
+        goto out;
+    }
+    if (password_verify(granter.pwhash, pw, n) != 0 || (k = keys_new()) == NULL) {
+        fprintf(stderr, "dissent: wrong password for %s\n", as);
+        goto out;
+    }
+    {
+        struct pw_params pp = {cfg.argon2_ops, cfg.argon2_mem};
+        if (user_keys_open(&granter, &pp, pw, n, k) != 0) {
+            fprintf(stderr, "dissent: cannot open the keys of %s\n", as);
+            goto out;
+        }
+    }
+    keyring_init(&kr, st, &granter, NULL, NULL);
+    kr.keys = k;
+    if (access_channel_grant(&kr, &to, time(NULL), why, sizeof(why)) != 0) {
+        fprintf(stderr, "dissent: cannot grant: %s\n", why[0] ? why : "database error");
+        goto out;
+    }
+    printf("granted channel access to %s\n", to.username);
+    rc = 0;
+out:
+    keyring_release(&kr);
+    keys_free(k);
+    wipe(pw, sizeof(pw));
+    store_close(st);
+    return rc;
+}

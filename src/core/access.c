@@ -1,0 +1,303 @@
+#include "core/access.h"
+
+#include "core/memo.h"
+#include "core/session.h"
+#include "core/user.h"
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "crypto/seal.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(STORE_SEALED_LEN == SEAL_SEALED_KEY_LEN, "sealed key sizes agree");
+_Static_assert(ACCESS_KEY_LEN == SEAL_KEY_LEN, "key sizes agree");
+
+/* Accounts that must never hold a content key. */
+#define NO_KEYS (ROLE_ADMIN | ROLE_AUDITOR)
+
+void keyring_init(struct keyring *kr, struct store *st, const struct user *u,
+                  const struct session *session, const char *token)
+{
+    memset(kr, 0, sizeof(*kr));
+    kr->st = st;
+    kr->user = u;
+    kr->session = session;
+    kr->token = token;
+}
+
+void keyring_release(struct keyring *kr)
+{
+    if (kr->own_keys)
+        keys_free(kr->keys);
+    keys_secure_free(kr->channel_sk);
+    memset(kr, 0, sizeof(*kr));
+}
+
+int keyring_user_keys(struct keyring *kr, const struct user_keys **out, char *why, size_t whylen)
+{
+    int rc;
+
+    *out = NULL;
+    if (kr->keys == NULL) {
+        if (kr->session == NULL || kr->token == NULL)
+            goto none;
+        rc = session_keys_open(kr->session, kr->token, kr->user, &kr->keys);
+        if (rc == ERR_NOMEM)
+            return rc;
+        if (rc != 0)
+            goto none;
+        kr->own_keys = true;
+    }
+    *out = kr->keys;
+    return 0;
+none:
+    err_set(why, whylen, "this session holds no keys: sign out and in again");
+    return ERR_FORBIDDEN;
+}
+
+/* Open the channel's private key through the user's grant. */
+static int open_channel(struct keyring *kr, char *why, size_t whylen)
+{
+    uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
+    const struct user_keys *k;
+    int rc;
+
+    if (kr->channel_sk != NULL)
+        return 0;
+    rc = store_channel_grant_get(kr->st, kr->user->id, sealed);
+    if (rc == ERR_NOT_FOUND) {
+        err_set(why, whylen,
+                "channel access not yet granted: an officer who holds it must "
+                "grant it to you");
+        return ERR_FORBIDDEN;
+    }
+    if (rc != 0)
+        return rc;
+    if ((rc = keyring_user_keys(kr, &k, why, whylen)) != 0)
+        return rc;
+    if ((rc = store_channel_key_get(kr->st, pk)) != 0)
+        return rc;
+    kr->channel_sk = keys_secure_alloc(SEAL_SEC_LEN);
+    if (kr->channel_sk == NULL)
+        return ERR_NOMEM;
+    if (seal_open(kr->channel_sk, sealed, k->box_pk, k->box_sk) != 0) {
+        keys_secure_free(kr->channel_sk);
+        kr->channel_sk = NULL;
+        err_set(why, whylen,
+                "your channel access was granted to keys you no longer hold "
+                "(password reset): ask an officer to grant it again");
+        return ERR_FORBIDDEN;
+    }
+    return 0;
+}
+
+int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS_KEY_LEN],
+                    char *why, size_t whylen)
+{
+    uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
+    const struct user_keys *k;
+    bool officer = (kr->user->roles & ROLE_OFFICER) && m->state >= MEMO_FILED;
+    int rc;
+
+    memset(key, 0, ACCESS_KEY_LEN);
+    if (kr->user->roles & NO_KEYS) {
+        err_set(why, whylen, "accounts with the admin or auditor role hold no memo keys");
+        return ERR_FORBIDDEN;
+    }
+    rc = store_memo_key_get(kr->st, m->id, kr->user->id, sealed);
+    if (rc == 0) {
+        if ((rc = keyring_user_keys(kr, &k, why, whylen)) != 0)
+            return rc;
+        if (seal_open(key, sealed, k->box_pk, k->box_sk) == 0)
+            return 0;
+        if (!officer) {
+            err_set(why, whylen,
+                    "this memo was shared with keys you no longer hold (an "
+                    "administrator reset your password): ask to have it shared "
+                    "again");
+            return ERR_FORBIDDEN;
+        }
+    } else if (rc != ERR_NOT_FOUND) {
+        return rc;
+    }
+    if (!officer) {
+        err_set(why, whylen, "no key for this memo was shared with you");
+        return ERR_FORBIDDEN;
+    }
+    if ((rc = open_channel(kr, why, whylen)) != 0)
+        return rc;
+    if ((rc = store_memo_key_get(kr->st, m->id, STORE_CHANNEL, sealed)) != 0) {
+        if (rc == ERR_NOT_FOUND) {
+            err_set(why, whylen, "this memo was not shared with the channel");
+            rc = ERR_FORBIDDEN;
+        }
+        return rc;
+    }
+    if ((rc = store_channel_key_get(kr->st, pk)) != 0)
+        return rc;
+    if (seal_open(key, sealed, pk, kr->channel_sk) != 0) {
+        err_set(why, whylen, "the channel's copy of this memo's key does not open");
+        return ERR_FORBIDDEN;
+    }
+    return 0;
+}
+
+int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                 const struct user *to, int64_t now)
+{
+    uint8_t sealed[STORE_SEALED_LEN];
+
+    if ((to->roles & NO_KEYS) || !to->has_keys)
+        return ERR_FORBIDDEN;
+    seal_to(sealed, key, to->box_pk);
+    return store_memo_key_put(st, m->id, to->id, sealed, now);
+}
+
+int access_share_channel(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                         int64_t now)
+{
+    uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
+    int rc = store_channel_key_get(st, pk);
+
+    if (rc == ERR_NOT_FOUND)
+        return ERR_STATE;
+    if (rc != 0)
+        return rc;
+    seal_to(sealed, key, pk);
+    return store_memo_key_put(st, m->id, STORE_CHANNEL, sealed, now);
+}
+
+int access_channel_setup(struct store *st, const struct user *officer, int64_t now, bool *created)
+{
+    uint8_t pk[SEAL_PUB_LEN], sealed[STORE_SEALED_LEN];
+    uint8_t *sk = NULL;
+    int rc;
+
+    *created = false;
+    if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys)
+        return 0;
+    rc = store_channel_key_get(st, pk);
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    if ((sk = keys_secure_alloc(SEAL_SEC_LEN)) == NULL)
+        return ERR_NOMEM;
+    seal_keypair_new(pk, sk);
+    seal_to(sealed, sk, officer->box_pk);
+    keys_secure_free(sk);
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    rc = store_channel_key_create(st, pk, officer->id, now);
+    if (rc == 0)
+        rc = store_channel_grant_put(st, officer->id, sealed, officer->id, now);
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        return rc == ERR_EXISTS ? 0 : rc; /* another officer was first */
+    }
+    *created = true;
+    return 0;
+}
+
+int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,
+                         size_t whylen)
+{
+    uint8_t sealed[STORE_SEALED_LEN];
+    int rc;
+
+    if (!(to->roles & ROLE_OFFICER) || (to->roles & NO_KEYS) || to->disabled || !to->has_keys) {
+        err_set(why, whylen, "%s is not an active officer without the admin or auditor role",
+                to->username);
+        return ERR_INVALID;
+    }
+    if ((rc = open_channel(kr, why, whylen)) != 0)
+        return rc;
+    seal_to(sealed, kr->channel_sk, to->box_pk);
+    return store_channel_grant_put(kr->st, to->id, sealed, kr->user->id, now);
+}
+
+int access_channel_granted(struct store *st, int64_t user_id, bool *yes)
+{
+    uint8_t sealed[STORE_SEALED_LEN];
+    int rc = store_channel_grant_get(st, user_id, sealed);
+
+    *yes = rc == 0;
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+static void ad_for(char *ad, size_t len, const char *id, const char *field)
+{
+    snprintf(ad, len, "%s/%s", id, field);
+}
+
+int access_encrypt(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                   const void *p, size_t len, uint8_t **out, size_t *outlen)
+{
+    char ad[64];
+
+    ad_for(ad, sizeof(ad), id, field);
+    return seal_encrypt(key, ad, p, len, out, outlen);
+}
+
+int access_decrypt(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                   const uint8_t *in, size_t len, char **out, size_t *outlen)
+{
+    char ad[64];
+
+    *out = NULL;
+    *outlen = 0;
+    if (in == NULL)
+        return 0;
+    ad_for(ad, sizeof(ad), id, field);
+    return seal_decrypt(key, ad, in, len, out, outlen);
+}
+
+int access_encrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                        const char *text, char **out)
+{
+    uint8_t *ct = NULL;
+    size_t ctlen = 0, b64len;
+    int rc;
+
+    *out = NULL;
+    if ((rc = access_encrypt(key, id, field, text, strlen(text), &ct, &ctlen)) != 0)
+        return rc;
+    b64len = b64_encoded_len(ctlen, false);
+    *out = malloc(4 + b64len);
+    if (*out == NULL) {
+        free(ct);
+        return ERR_NOMEM;
+    }
+    memcpy(*out, "enc:", 4);
+    b64_encode(*out + 4, b64len, ct, ctlen, false);
+    free(ct);
+    return 0;
+}
+
+int access_decrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                        const char *text, char **out)
+{
+    size_t len = strlen(text), n = 0, plen = 0;
+    uint8_t *ct;
+    int rc;
+
+    *out = NULL;
+    if (strncmp(text, "enc:", 4) != 0) {
+        *out = strdup(text);
+        return *out ? 0 : ERR_NOMEM;
+    }
+    ct = malloc(len);
+    if (ct == NULL)
+        return ERR_NOMEM;
+    if (b64_decode(ct, len, &n, text + 4, len - 4, false) != 0) {
+        free(ct);
+        return ERR_CRYPTO;
+    }
+    rc = access_decrypt(key, id, field, ct, n, out, &plen);
+    free(ct);
+    return rc;
+}

@@ -1,0 +1,116 @@
+/*
+ * access.h - who can decrypt a memo.
+ *
+ * Each memo has a random 32-byte key; its content fields are stored only encrypted under it
+ * (crypto/seal.h, associated data "<memo id>/<field>"). The key is sealed to each reader's X25519
+ * key: the drafter at creation, each invited co-signer when invited, each principal when the memo
+ * is distributed to them, and the channel key at filing. The channel key is an X25519 pair whose
+ * private half is sealed to every officer granted access: the first officer to sign in creates it;
+ * an officer who holds it grants it to others. No key is ever sealed to an account holding the
+ * admin or auditor role.
+ *
+ * A struct keyring opens what the signed-in user can open, lazily, into sodium_malloc'd memory,
+ * and wipes it on release: use one per request.
+ */
+#ifndef DISSENT_CORE_ACCESS_H
+#define DISSENT_CORE_ACCESS_H
+
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACCESS_KEY_LEN 32
+
+struct user_keys;
+
+/* What the current user can open. */
+struct keyring {
+    struct store *st;              /* the thread's connection */
+    const struct user *user;       /* the signed-in user */
+    const struct session *session; /* their session (keys come from it), or NULL */
+    const char *token;             /* the session token, or NULL */
+    struct user_keys *keys;        /* opened lazily, or given by the caller (CLI) */
+    bool own_keys;                 /* @keys is ours to free */
+    uint8_t *channel_sk;           /* the channel's private key once opened (secure memory) */
+};
+
+/** keyring_init() - an empty keyring for @u in @session (may be NULL). */
+void keyring_init(struct keyring *kr, struct store *st, const struct user *u,
+                  const struct session *session, const char *token);
+
+/** keyring_release() - wipe and free what was opened. */
+void keyring_release(struct keyring *kr);
+
+/**
+ * keyring_user_keys() - the user's private keys. ERR_FORBIDDEN (with @why) when the session holds
+ * none.
+ */
+int keyring_user_keys(struct keyring *kr, const struct user_keys **out, char *why, size_t whylen);
+
+/**
+ * access_memo_key() - @m's key into @key (ACCESS_KEY_LEN bytes, caller wipes), through the key
+ * sealed to the user or, for an officer, through the channel key.
+ * Returns 0, or ERR_FORBIDDEN with the reason in @why ("channel access not yet granted", ...).
+ */
+int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS_KEY_LEN],
+                    char *why, size_t whylen);
+
+/**
+ * access_share() - seal @key to @to (refused with ERR_FORBIDDEN for admins, auditors and accounts
+ * without keys). Call inside the transaction that grants the relation.
+ */
+int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                 const struct user *to, int64_t now);
+
+/** access_share_channel() - seal @key to the channel key; ERR_STATE when there is none yet. */
+int access_share_channel(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                         int64_t now);
+
+/**
+ * access_channel_setup() - when @officer is an officer (and neither admin nor auditor) and the
+ * channel has no key yet, create it and grant it to them. *@created tells whether it happened.
+ */
+int access_channel_setup(struct store *st, const struct user *officer, int64_t now, bool *created);
+
+/**
+ * access_channel_grant() - the keyring's officer, who holds the channel key, grants it to the
+ * officer @to. ERR_FORBIDDEN (with @why) when the granter holds no grant or @to is not an officer
+ * or holds the admin or auditor role.
+ */
+int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,
+                         size_t whylen);
+
+/** access_channel_granted() - whether @user_id holds a channel grant. */
+int access_channel_granted(struct store *st, int64_t user_id, bool *yes);
+
+/**
+ * access_encrypt() - encrypt a content @field ("title", "body", "comment", ...) of memo @id.
+ * *@out is malloc'd (caller frees). Returns 0 or ERR_NOMEM.
+ */
+int access_encrypt(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                   const void *p, size_t len, uint8_t **out, size_t *outlen);
+
+/**
+ * access_decrypt() - the plaintext of a content field: malloc'd, NUL-terminated (caller frees).
+ * A NULL @in gives *@out NULL and 0. Returns 0, ERR_CRYPTO or ERR_NOMEM.
+ */
+int access_decrypt(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                   const uint8_t *in, size_t len, char **out, size_t *outlen);
+
+/**
+ * access_encrypt_text() - a text field encrypted and base64-encoded, prefixed "enc:", for TEXT
+ * columns (timeline details, void reasons). *@out is malloc'd. Returns 0 or ERR_NOMEM.
+ */
+int access_encrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                        const char *text, char **out);
+
+/**
+ * access_decrypt_text() - the inverse of access_encrypt_text(); a text without the "enc:"
+ * prefix is returned as a copy (it was never secret). Returns 0, ERR_CRYPTO or ERR_NOMEM.
+ */
+int access_decrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
+                        const char *text, char **out);
+
+#endif

@@ -1,0 +1,91 @@
+#include "core/audit.h"
+
+#include "crypto/hash.h"
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AUDIT_PAGE 1000
+
+void audit_hash(const uint8_t prev[32], const struct audit_record *rec, uint8_t out[32])
+{
+    char text[256], hex[65];
+
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", prev[i]);
+    snprintf(text, sizeof(text), "dissent-audit/v1\n%s\n%lld\n%lld\n%lld\n%s\n%lld\n", hex,
+             (long long)rec->id, (long long)rec->memo_id, (long long)rec->actor_id, rec->action,
+             (long long)rec->at);
+    hash_sha256(out, text, strlen(text));
+}
+
+int audit_append(struct store *st, int64_t memo_id, int64_t actor_id, const char *action,
+                 int64_t at)
+{
+    struct audit_record last, rec;
+    int rc = store_audit_last(st, &last);
+
+    if (rc == ERR_NOT_FOUND)
+        memset(&last, 0, sizeof(last));
+    else if (rc != 0)
+        return rc;
+    memset(&rec, 0, sizeof(rec));
+    rec.id = last.id + 1;
+    rec.memo_id = memo_id;
+    rec.actor_id = actor_id;
+    if (str_copy(rec.action, sizeof(rec.action), action) != 0)
+        return ERR_INVALID;
+    rec.at = at;
+    audit_hash(last.hash, &rec, rec.hash);
+    return store_audit_insert(st, &rec);
+}
+
+int audit_read(struct store *st, int64_t memo_id, int64_t actor_id, const char *action, int64_t at)
+{
+    int rc;
+
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = audit_append(st, memo_id, actor_id, action, at)) != 0 || (rc = store_commit(st)) != 0)
+        store_rollback(st);
+    return rc;
+}
+
+int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
+{
+    uint8_t prev[32] = {0}, want[32];
+    int64_t after = 0;
+    int rc = 0;
+
+    *count = 0;
+    for (;;) {
+        struct audit_record *recs = NULL;
+        size_t n = 0;
+        if ((rc = store_audit_list(st, 0, after, AUDIT_PAGE, &recs, &n)) != 0)
+            return rc;
+        for (size_t i = 0; i < n; i++) {
+            if (recs[i].id != after + 1) {
+                err_set(err, errlen, "record %lld is missing (found %lld next)",
+                        (long long)(after + 1), (long long)recs[i].id);
+                free(recs);
+                return ERR_CRYPTO;
+            }
+            audit_hash(prev, &recs[i], want);
+            if (!hash_equal(want, recs[i].hash, 32)) {
+                err_set(err, errlen, "record %lld was altered (its hash does not chain)",
+                        (long long)recs[i].id);
+                free(recs);
+                return ERR_CRYPTO;
+            }
+            memcpy(prev, recs[i].hash, 32);
+            after = recs[i].id;
+            (*count)++;
+        }
+        free(recs);
+        if (n < AUDIT_PAGE)
+            return 0;
+    }
+}

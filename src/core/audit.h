@@ -1,0 +1,38 @@
+/*
+ * audit.h - the read audit: every read of memo content and every change of a memo appends a
+ * record (who, what, when), hash-chained over the whole database so that a removed, inserted or
+ * edited record breaks the chain:
+ *
+ *   hash(n) = SHA-256("dissent-audit/v1\n" hex(hash(n-1)) "\n" n "\n" memo "\n" actor "\n"
+ *                     action "\n" at "\n")       with hash(0) = 32 zero bytes
+ *
+ * where n, memo (internal id), actor (user id) and at (unix seconds) are decimal.
+ */
+#ifndef DISSENT_CORE_AUDIT_H
+#define DISSENT_CORE_AUDIT_H
+
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** audit_hash() - the chained hash of @rec after @prev (pure). */
+void audit_hash(const uint8_t prev[32], const struct audit_record *rec, uint8_t out[32]);
+
+/**
+ * audit_append() - append a record for @memo_id by @actor_id. The caller holds the write
+ * transaction (it is part of the change it records).
+ */
+int audit_append(struct store *st, int64_t memo_id, int64_t actor_id, const char *action,
+                 int64_t at);
+
+/** audit_read() - record a read in its own transaction. */
+int audit_read(struct store *st, int64_t memo_id, int64_t actor_id, const char *action, int64_t at);
+
+/**
+ * audit_verify() - walk the whole chain. Returns 0 with the record count in *@count, or
+ * ERR_CRYPTO with the first broken record described in @err.
+ */
+int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen);
+
+#endif

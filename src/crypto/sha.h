@@ -1,0 +1,28 @@
+/*
+ * sha.h - SHA-256 over several non-contiguous pieces, over libsodium.
+ *
+ * The transparency log hashes a one-byte domain prefix followed by data (RFC 6962 leaves
+ * and nodes); hashing the pieces in place avoids copying entries of up to 64 KiB into a
+ * temporary buffer. Thread safe once random_init() has run; no global state.
+ */
+#ifndef DISSENT_CRYPTO_SHA_H
+#define DISSENT_CRYPTO_SHA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+
+/* One piece of input: a non-owning view. */
+struct sha256_part {
+    const void *data; /* may be NULL when len is 0 */
+    size_t len;       /* bytes at data */
+};
+
+/**
+ * sha256_gather() - @out = SHA-256(@parts[0] || @parts[1] || ... || @parts[@count - 1]).
+ * @count may be 0 (the hash of the empty string). No allocation; cannot fail.
+ */
+void sha256_gather(uint8_t out[SHA256_LEN], const struct sha256_part *parts, size_t count);
+
+#endif
