@@ -193,6 +193,8 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
     }
     if (rc == 0)
         rc = sign_out_everywhere(env, &u, resp);
+    if (rc == 0)
+        rc = session_succeed(env->st, u.username);
     wipe(u.pwhash, sizeof(u.pwhash));
     wipe(token, sizeof(token));
     if (rc != 0) {

@@ -208,9 +208,19 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         end_sessions = true;
     }
     u.updated_at = req->now;
-    rc = store_user_update(env->st, &u);
-    if (rc == 0 && end_sessions)
-        rc = store_session_delete_user(env->st, u.id);
+    /* One transaction: the account, its sessions, and (when it becomes an admin or auditor,
+     * who must never hold content keys) every memo key and channel grant sealed to it. */
+    if ((rc = store_begin(env->st)) == 0) {
+        rc = store_user_update(env->st, &u);
+        if (rc == 0 && end_sessions)
+            rc = store_session_delete_user(env->st, u.id);
+        if (rc == 0 && (u.roles & (ROLE_ADMIN | ROLE_AUDITOR)))
+            rc = store_user_revoke_keys(env->st, u.id);
+        if (rc == 0)
+            rc = store_commit(env->st);
+        if (rc != 0)
+            store_rollback(env->st);
+    }
     wipe(u.pwhash, sizeof(u.pwhash));
     if (rc == ERR_CONFLICT) {
         api_error(resp, 412, "version_mismatch", "the account changed meanwhile; reload it");

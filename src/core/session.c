@@ -75,7 +75,13 @@ static int session_keys_seal(struct store *st, const struct session_policy *p, s
     if (!u->has_recovery && recovery != NULL) {
         user_recovery_issue(u, k, recovery);
         u->updated_at = s->created_at;
-        if ((rc = store_user_update(st, u)) != 0) {
+        rc = store_user_update(st, u);
+        if (rc == ERR_CONFLICT) {
+            /* a simultaneous sign-in issued it first: that one shows it */
+            wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
+            rc = store_user_get_by_id(st, u->id, u);
+        }
+        if (rc != 0) {
             wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
             goto out;
         }
@@ -130,6 +136,14 @@ int session_throttle(struct store *st, const struct session_policy *p, const cha
     if ((rc = throttled(st, p, ukey, akey, now, retry_after)) != 0)
         return rc;
     return *retry_after > 0 ? ERR_RATE : 0;
+}
+
+int session_succeed(struct store *st, const char *username)
+{
+    char ukey[8 + USERNAME_MAX];
+
+    snprintf(ukey, sizeof(ukey), "u:%.64s", username);
+    return store_login_failure_clear(st, ukey);
 }
 
 int session_fail(struct store *st, const char *username, const char *addr, int64_t now)

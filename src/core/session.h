@@ -33,6 +33,9 @@ struct session_policy {
 int session_throttle(struct store *st, const struct session_policy *p, const char *username,
                      const char *addr, int64_t now, int64_t *retry_after);
 
+/** session_succeed() - forget @username's failures after a successful attempt. */
+int session_succeed(struct store *st, const char *username);
+
 /** session_fail() - count a failed attempt for @username and @addr. */
 int session_fail(struct store *st, const char *username, const char *addr, int64_t now);
 

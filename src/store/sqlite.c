@@ -192,6 +192,8 @@ enum stmt_id {
     ST_CKEY_CREATE,
     ST_GRANT_PUT,
     ST_GRANT_GET,
+    ST_REVOKE_MKEYS,
+    ST_REVOKE_GRANT,
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST,
@@ -291,6 +293,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at) VALUES (?,?,?,?)"
                      " ON CONFLICT (user_id) DO UPDATE SET sealed = ?2, granted_by = ?3, at = ?4",
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
+    [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = ? AND user_id != 0",
+    [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = ?",
     [ST_AUDIT_LAST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
                       " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
                       " ORDER BY a.id DESC LIMIT 1",
@@ -1498,6 +1502,22 @@ static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t seale
     return get_fixed(s, q, sealed, STORE_SEALED_LEN, "channel grant get");
 }
 
+static int sq_user_revoke_keys(struct store *st, int64_t user_id)
+{
+    struct store_sqlite *s = SQ(st);
+    enum stmt_id ids[2] = {ST_REVOKE_MKEYS, ST_REVOKE_GRANT};
+    int rc = 0;
+
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        sqlite3_stmt *q = stmt(s, ids[i]);
+        if (q == NULL)
+            return ERR_DB;
+        sqlite3_bind_int64(q, 1, user_id);
+        rc = exec_stmt(s, q, "revoke keys");
+    }
+    return rc;
+}
+
 static int fill_audit(sqlite3_stmt *q, void *item)
 {
     struct audit_record *a = item;
@@ -1612,6 +1632,7 @@ static const struct store_ops sqlite_ops = {
     .channel_key_create = sq_channel_key_create,
     .channel_grant_put = sq_channel_grant_put,
     .channel_grant_get = sq_channel_grant_get,
+    .user_revoke_keys = sq_user_revoke_keys,
     .audit_last = sq_audit_last,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,

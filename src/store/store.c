@@ -263,6 +263,11 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
     return st->ops->channel_grant_get(st, user_id, sealed);
 }
 
+int store_user_revoke_keys(struct store *st, int64_t user_id)
+{
+    return st->ops->user_revoke_keys(st, user_id);
+}
+
 int store_audit_last(struct store *st, struct audit_record *out)
 {
     return st->ops->audit_last(st, out);

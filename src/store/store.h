@@ -221,6 +221,7 @@ struct store_ops {
     int (*channel_grant_put)(struct store *st, int64_t user_id,
                              const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
     int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
+    int (*user_revoke_keys)(struct store *st, int64_t user_id);
     int (*audit_last)(struct store *st, struct audit_record *out);
     int (*audit_insert)(struct store *st, const struct audit_record *rec);
     int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
@@ -407,6 +408,9 @@ int store_channel_grant_put(struct store *st, int64_t user_id,
 
 /** store_channel_grant_get() - @user_id's sealed channel key; ERR_NOT_FOUND when not granted. */
 int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
+
+/** store_user_revoke_keys() - delete every memo key sealed to @user_id and their channel grant. */
+int store_user_revoke_keys(struct store *st, int64_t user_id);
 
 /** store_audit_last() - the newest audit record; ERR_NOT_FOUND when the chain is empty. */
 int store_audit_last(struct store *st, struct audit_record *out);

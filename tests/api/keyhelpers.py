@@ -1,0 +1,142 @@
+"""Helpers shared by the issue 4 ("Confidentiality") tests: test_confidentiality.py,
+test_recovery.py, test_channel_access.py and test_audit.py.
+
+Import with `from keyhelpers import ...` (pytest puts this directory on sys.path, as it does for
+conftest).
+"""
+import os
+import re
+import secrets
+import sqlite3
+import string
+
+from conftest import PASSWORD, TIMEOUT, assert_error, login_raw, memo_url
+
+RECOVERY_KEY = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{8}){7}$")
+ALPHABET = string.ascii_letters + string.digits
+
+
+def marker(n=24):
+    """A random token of `n` letters and digits, unlikely to occur anywhere by chance."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
+
+
+def call(s, method, url, json=None, status=200, **kw):
+    """Send a request with session `s` and assert its status; returns the response."""
+    r = s.request(method, url, json=json, timeout=TIMEOUT, **kw)
+    assert r.status_code == status, "%s %s: want %d, got %d: %s" % (
+        method, url, status, r.status_code, r.text)
+    return r
+
+
+def create_memo(srv, drafter, title="A memo", body="Body.\n", show_names=True):
+    """POST /api/v1/memos as `drafter`; returns the new memo's id."""
+    r = call(drafter, "POST", memo_url(srv), {"title": title, "body": body,
+                                                "show_signer_names": show_names}, 201)
+    return r.json()["id"]
+
+
+def filed_memo(srv, drafter, title="A memo", body="Body.\n", cosigners=()):
+    """A memo drafted, finalized, signed (drafter first, then each session of `cosigners`, a
+    {name: session} dict) and filed; returns its id. Needs the channel key (an officer must have
+    signed in once)."""
+    mid = create_memo(srv, drafter, title, body)
+    if cosigners:
+        call(drafter, "POST", memo_url(srv, mid, "invitations"),
+             {"usernames": list(cosigners)})
+    call(drafter, "POST", memo_url(srv, mid, "finalize"))
+    call(drafter, "POST", memo_url(srv, mid, "signatures"), status=201)
+    for s in dict(cosigners).values():
+        call(s, "POST", memo_url(srv, mid, "signatures"), status=201)
+    call(drafter, "POST", memo_url(srv, mid, "file"))
+    return mid
+
+
+def get_memo(srv, s, mid):
+    """GET the memo as `s`, asserting 200; returns the JSON."""
+    return call(s, "GET", memo_url(srv, mid)).json()
+
+
+def assert_no_key(r, *phrases):
+    """A 403 `no_key` error whose message explains why and contains every phrase of `phrases`
+    (case-insensitive)."""
+    err = assert_error(r, 403, "no_key")
+    msg = err["message"].lower()
+    for p in phrases:
+        assert p.lower() in msg, "message %r does not say %r" % (err["message"], p)
+    return err
+
+
+def first_login(srv, username, password=PASSWORD):
+    """The first sign-in of an account: asserts it carries a recovery key and notice; returns
+    (session, recovery_key)."""
+    s = srv.session()
+    r = login_raw(srv.url, username, password, session=s)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "recovery_key" in body, "first sign-in of %s shows no recovery key: %s" % (
+        username, body)
+    assert isinstance(body["recovery_key"], str) and RECOVERY_KEY.match(body["recovery_key"]), body
+    assert isinstance(body.get("recovery_notice"), str) and body["recovery_notice"].strip(), body
+    return s, body["recovery_key"]
+
+
+def audit_records(srv, s, mid):
+    """Every record of GET /api/v1/memos/{id}/audit as `s` (paging through)."""
+    out, after = [], None
+    while True:
+        params = {"after": after} if after is not None else {}
+        r = call(s, "GET", memo_url(srv, mid, "audit"), params=params)
+        body = r.json()
+        assert set(body) == {"records", "next"}, body
+        out += body["records"]
+        if body["next"] is None:
+            return out
+        after = body["next"]
+
+
+def data_files(srv):
+    """{path relative to the data dir: bytes} of every file under the server's data dir."""
+    out = {}
+    for root, _dirs, files in os.walk(srv.data):
+        for f in files:
+            p = os.path.join(root, f)
+            try:
+                with open(p, "rb") as fh:
+                    out[os.path.relpath(p, srv.data)] = fh.read()
+            except FileNotFoundError:  # a -wal or -shm removed meanwhile
+                pass
+    return out
+
+
+def find_markers(blobs, markers):
+    """[(marker name, file name)] for every marker (a {name: text} dict) found in any blob of
+    `blobs` (a {file name: bytes} dict), as UTF-8 bytes."""
+    hits = []
+    for name, text in markers.items():
+        needle = text.encode("utf-8")
+        for fname, data in blobs.items():
+            if needle in data:
+                hits.append((name, fname))
+    return hits
+
+
+def db_path(srv):
+    return os.path.join(srv.data, "dissent.db")
+
+
+def open_db(srv, readonly=True):
+    """The server's SQLite database (stop the server first)."""
+    if readonly:
+        return sqlite3.connect("file:%s?mode=ro" % db_path(srv), uri=True)
+    return sqlite3.connect(db_path(srv))
+
+
+def user_ids(conn, names):
+    """{username: users.id} for `names`."""
+    out = {}
+    for n in names:
+        row = conn.execute("SELECT id FROM users WHERE username = ?", (n,)).fetchone()
+        assert row is not None, "no user %r in the database" % n
+        out[n] = row[0]
+    return out

@@ -1,0 +1,268 @@
+"""Issue 4: the hash-chained read audit.
+
+- every read of memo content leaves a record: GET memo ("read"), GET comments ("read_comments"),
+  GET bundle ("read_bundle"), and each memo whose title a list shows ("read_title");
+- the drafter (and officers) see a memo's records at GET /api/v1/memos/{id}/audit; principals,
+  co-signers, admins and auditors get 403, unrelated staff 404;
+- `dissent audit verify` checks the chain: intact passes, an altered or deleted row fails.
+"""
+import pytest
+
+from conftest import PASSWORD, TIMEOUT, Server, assert_error, login_all, memo_url
+from keyhelpers import audit_records, call, filed_memo, open_db
+
+MISSING = "0123456789abcdef01234567"
+
+
+class Cast:
+    pass
+
+
+@pytest.fixture(scope="module")
+def cast():
+    srv = Server()
+    try:
+        c = Cast()
+        c.srv = srv
+        admin = srv.admin()
+        for name, roles in (("olga", ["officer"]), ("dana", ["staff"]), ("colin", ["staff"]),
+                            ("sam", ["staff"]), ("priya", ["principal"]),
+                            ("audrey", ["auditor"]), ("otto", ["officer"])):
+            srv.add_user(admin, name, roles)
+        c.s = login_all(srv, ["olga", "dana", "colin", "sam", "priya", "audrey"])
+        c.s["admin"] = admin
+        # otto signs in after olga: an officer without the channel key
+        c.s["otto"] = srv.login("otto", PASSWORD)
+        d, o = c.s["dana"], c.s["olga"]
+        c.mid = filed_memo(srv, d, "Audited", "Body.\n", cosigners={"colin": c.s["colin"]})
+        call(o, "POST", memo_url(srv, c.mid, "acknowledge"))
+        call(o, "POST", memo_url(srv, c.mid, "distribution"), {"usernames": ["priya"]})
+        call(d, "POST", memo_url(srv, c.mid, "comments"), {"body": "a comment"}, 201)
+        c.mid2 = filed_memo(srv, d, "Second", "Body.\n")
+        yield c
+    finally:
+        problems = srv.cleanup()
+    assert not problems, "\n".join(problems)
+
+
+def records(cast, mid=None, who="dana"):
+    return audit_records(cast.srv, cast.s[who], mid or cast.mid)
+
+
+def delta(cast, before, mid=None):
+    """The (by, action) pairs recorded since `before` (a list of records)."""
+    after = records(cast, mid)
+    assert after[:len(before)] == before, "earlier audit records changed"
+    return [(r["by"], r["action"]) for r in after[len(before):]]
+
+
+def test_record_shape(cast):
+    recs = records(cast)
+    assert recs, "no audit records at all"
+    ids = [r["id"] for r in recs]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
+    for r in recs:
+        assert set(r) == {"id", "by", "action", "at"}, r
+        assert isinstance(r["id"], int) and isinstance(r["at"], int), r
+        assert isinstance(r["by"], str) and isinstance(r["action"], str), r
+    assert ("dana", "filed") in [(r["by"], r["action"]) for r in recs]
+
+
+def test_officer_reads_show_in_the_drafters_audit(cast):
+    srv, o = cast.srv, cast.s["olga"]
+    before = records(cast)
+    call(o, "GET", memo_url(srv, cast.mid))
+    call(o, "GET", memo_url(srv, cast.mid, "comments"))
+    call(o, "GET", memo_url(srv, cast.mid, "bundle"))
+    assert delta(cast, before) == [("olga", "read"), ("olga", "read_comments"),
+                                   ("olga", "read_bundle")]
+    # officers see the same records
+    assert records(cast, who="olga") == records(cast)
+
+
+@pytest.mark.parametrize("who,path,action", [
+    ("dana", "", "read"),
+    ("colin", "", "read"),
+    ("priya", "", "read"),
+    ("olga", "", "read"),
+    ("dana", "comments", "read_comments"),
+    ("colin", "comments", "read_comments"),
+    ("priya", "comments", "read_comments"),
+    ("dana", "bundle", "read_bundle"),
+    ("colin", "bundle", "read_bundle"),
+    ("olga", "bundle", "read_bundle"),
+])
+def test_every_content_read_is_recorded(cast, who, path, action):
+    before = records(cast)
+    call(cast.s[who], "GET", memo_url(cast.srv, cast.mid, path))
+    assert delta(cast, before) == [(who, action)]
+
+
+@pytest.mark.parametrize("who", ["dana", "colin", "priya", "olga"])
+def test_listing_records_a_title_read_per_memo(cast, who):
+    srv = cast.srv
+    b1, b2 = records(cast), records(cast, cast.mid2)
+    listed = call(cast.s[who], "GET", memo_url(srv)).json()["memos"]
+    ids = {m["id"] for m in listed}
+    assert cast.mid in ids, listed
+    assert delta(cast, b1) == [(who, "read_title")]
+    if cast.mid2 in ids:
+        assert delta(cast, b2, cast.mid2) == [(who, "read_title")]
+    else:
+        assert delta(cast, b2, cast.mid2) == []
+
+
+def test_deadlines_record_title_reads(cast):
+    before = records(cast)
+    body = call(cast.s["olga"], "GET", cast.srv.url + "/api/v1/deadlines").json()
+    listed = [m["id"] for m in body["due"] + body["overdue"]]
+    assert cast.mid in listed, body
+    assert delta(cast, before) == [("olga", "read_title")]
+
+
+def test_failed_reads_record_nothing(cast):
+    """An officer without the channel key gets 403 and reads nothing: no record."""
+    srv = cast.srv
+    before = records(cast)
+    r = cast.s["otto"].get(memo_url(srv, cast.mid), timeout=TIMEOUT)
+    assert_error(r, 403, "no_key")
+    listed = call(cast.s["otto"], "GET", memo_url(srv)).json()["memos"]
+    assert all(m["title"] is None for m in listed), listed
+    assert delta(cast, before) == []
+    # and the audit route itself is not a content read
+    records(cast)
+    assert delta(cast, before) == []
+
+
+@pytest.mark.parametrize("who,status", [
+    ("priya", 403), ("colin", 403), ("sam", 404), ("admin", 403), ("audrey", 403)])
+def test_audit_route_is_for_the_drafter_and_officers(cast, who, status):
+    r = cast.s[who].get(memo_url(cast.srv, cast.mid, "audit"), timeout=TIMEOUT)
+    assert_error(r, status)
+    assert "records" not in r.text
+
+
+def test_audit_route_missing_memo_and_anonymous(cast):
+    srv = cast.srv
+    assert_error(cast.s["dana"].get(memo_url(srv, MISSING, "audit"), timeout=TIMEOUT), 404)
+    assert_error(srv.session().get(memo_url(srv, cast.mid, "audit"), timeout=TIMEOUT), 401)
+
+
+def test_audit_paging(cast):
+    all_recs = records(cast)
+    r = call(cast.s["dana"], "GET", memo_url(cast.srv, cast.mid, "audit"),
+             params={"limit": 2})
+    body = r.json()
+    assert body["records"] == all_recs[:2] and body["next"] == all_recs[1]["id"], body
+    assert_error(cast.s["dana"].get(memo_url(cast.srv, cast.mid, "audit"),
+                                    params={"limit": 0}, timeout=TIMEOUT), 422)
+
+
+# ---- dissent audit verify ----
+
+def verify(srv):
+    return srv.cli("audit", "verify")
+
+
+def assert_verify_ok(srv):
+    r = verify(srv)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "OK" in r.stdout, r.stdout
+    return r
+
+
+def assert_verify_fails(srv, what):
+    r = verify(srv)
+    assert r.returncode == 1, "%s went unnoticed: %r %r" % (what, r.stdout, r.stderr)
+    assert "FAILED" in r.stderr, (r.stdout, r.stderr)
+    assert "OK" not in r.stdout, r.stdout
+    return r
+
+
+def write(srv, sql, *args):
+    conn = open_db(srv, readonly=False)
+    try:
+        conn.execute(sql, args)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_audit_verify_detects_tampering(server, admin):
+    srv = server
+    for name, roles in (("olga", ["officer"]), ("dana", ["staff"])):
+        srv.add_user(admin, name, roles)
+    o, d = srv.login("olga", PASSWORD), srv.login("dana", PASSWORD)
+    mid = filed_memo(srv, d, "Tamper", "Body.\n")
+    for _ in range(3):
+        call(o, "GET", memo_url(srv, mid))
+    call(o, "GET", memo_url(srv, mid, "comments"))
+    assert srv.stop() == 0
+    r = assert_verify_ok(srv)
+
+    conn = open_db(srv)
+    rows = conn.execute("SELECT id, memo_id, actor_id, action, at, hash FROM audit "
+                        "ORDER BY id").fetchall()
+    conn.close()
+    assert len(rows) >= 6, rows
+    assert str(len(rows)) in r.stdout, r.stdout
+    middle = rows[len(rows) // 2]
+    rid, _memo, actor, action, at, _hash = middle
+
+    # an altered action
+    write(srv, "UPDATE audit SET action = ? WHERE id = ?", "read_title", rid)
+    err = assert_verify_fails(srv, "an altered action")
+    assert str(rid) in err.stderr, err.stderr
+    write(srv, "UPDATE audit SET action = ? WHERE id = ?", action, rid)
+    assert_verify_ok(srv)
+
+    # an altered actor, an altered time
+    write(srv, "UPDATE audit SET actor_id = ? WHERE id = ?", actor + 1, rid)
+    assert_verify_fails(srv, "an altered actor")
+    write(srv, "UPDATE audit SET actor_id = ? WHERE id = ?", actor, rid)
+    write(srv, "UPDATE audit SET at = ? WHERE id = ?", at - 3600, rid)
+    assert_verify_fails(srv, "an altered time")
+    write(srv, "UPDATE audit SET at = ? WHERE id = ?", at, rid)
+    assert_verify_ok(srv)
+
+    # a deleted middle row
+    write(srv, "DELETE FROM audit WHERE id = ?", rid)
+    assert_verify_fails(srv, "a deleted row")
+    write(srv, "INSERT INTO audit (id, memo_id, actor_id, action, at, hash) "
+          "VALUES (?, ?, ?, ?, ?, ?)", *middle)
+    assert_verify_ok(srv)
+
+    # an altered memo, an altered stored hash
+    write(srv, "UPDATE audit SET memo_id = memo_id + 1 WHERE id = ?", rid)
+    assert_verify_fails(srv, "an altered memo id")
+    write(srv, "UPDATE audit SET memo_id = ? WHERE id = ?", middle[1], rid)
+    write(srv, "UPDATE audit SET hash = zeroblob(32) WHERE id = ?", rid)
+    assert_verify_fails(srv, "an altered hash")
+    write(srv, "UPDATE audit SET hash = ? WHERE id = ?", middle[5], rid)
+    assert_verify_ok(srv)
+
+    # a deleted row with the later ones renumbered to close the gap
+    write(srv, "DELETE FROM audit WHERE id = ?", rows[1][0])
+    write(srv, "UPDATE audit SET id = id - 1 WHERE id > ?", rows[1][0])
+    assert_verify_fails(srv, "a deleted row with the rest renumbered")
+
+
+def test_audit_verify_on_a_fresh_database(server):
+    assert server.stop() == 0
+    assert_verify_ok(server)
+
+
+def test_audit_verify_while_running(server, admin):
+    server.add_user(admin, "olga", ["officer"])
+    server.add_user(admin, "dana", ["staff"])
+    server.login("olga", PASSWORD)
+    d = server.login("dana", PASSWORD)
+    filed_memo(server, d, "Live", "Body.\n")
+    assert_verify_ok(server)
+
+
+def test_audit_verify_usage(server):
+    r = server.cli("audit")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    r = server.cli("audit", "frobnicate")
+    assert r.returncode == 2, (r.stdout, r.stderr)
