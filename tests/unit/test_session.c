@@ -36,14 +36,14 @@ static void login_lookup_logout(void **state)
     assert_int_equal(user_create(st, &policy.pw, "carol", ROLE_OFFICER, "", "", "password-1", 10, 0,
                                  &u, NULL, 0),
                      0);
-    assert_int_equal(
-        session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token, &who, &retry, NULL),
-        0);
+    assert_int_equal(session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token,
+                                   &who, &retry, NULL),
+                     0);
     assert_int_equal(strlen(token), SESSION_TOKEN_LEN);
     assert_int_equal(who.id, u.id);
-    assert_int_equal(
-        session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token2, &who, &retry, NULL),
-        0);
+    assert_int_equal(session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token2,
+                                   &who, &retry, NULL),
+                     0);
     assert_string_not_equal(token, token2);
 
     assert_int_equal(session_lookup(st, &policy, token, 50, &s, &who), 0);
@@ -78,22 +78,22 @@ static void failures_throttle(void **state)
                                        token, &who, &retry, NULL),
                          ERR_UNAUTH);
     /* the right password is refused while throttled */
-    assert_int_equal(
-        session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 110, token, &who, &retry, NULL),
-        ERR_RATE);
+    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 110, token,
+                                   &who, &retry, NULL),
+                     ERR_RATE);
     assert_int_equal(retry, 50);
     /* the address is throttled too, whatever the username */
-    assert_int_equal(
-        session_login(st, &policy, "eve", "x-password", 10, "9.9.9.9", 110, token, &who, &retry, NULL),
-        ERR_RATE);
+    assert_int_equal(session_login(st, &policy, "eve", "x-password", 10, "9.9.9.9", 110, token,
+                                   &who, &retry, NULL),
+                     ERR_RATE);
     /* the window passes */
-    assert_int_equal(
-        session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 161, token, &who, &retry, NULL),
-        0);
+    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 161, token,
+                                   &who, &retry, NULL),
+                     0);
     /* unknown users fail like wrong passwords */
-    assert_int_equal(
-        session_login(st, &policy, "nobody", "password-1", 10, "7.7.7.7", 161, token, &who, &retry, NULL),
-        ERR_UNAUTH);
+    assert_int_equal(session_login(st, &policy, "nobody", "password-1", 10, "7.7.7.7", 161, token,
+                                   &who, &retry, NULL),
+                     ERR_UNAUTH);
     store_close(st);
     testutil_rmdir(dir);
 }
