@@ -162,20 +162,16 @@ int session_login(struct store *st, const struct session_policy *p, const char *
                   char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
                   char *recovery)
 {
-    char ukey[8 + USERNAME_MAX], akey[80];
     uint8_t raw[32];
     struct session s;
     int rc;
 
     memset(user, 0, sizeof(*user));
     token[0] = '\0';
-    *retry_after = 0;
-    snprintf(ukey, sizeof(ukey), "u:%.64s", username);
-    snprintf(akey, sizeof(akey), "a:%.64s", addr);
-    if ((rc = throttled(st, p, ukey, akey, now, retry_after)) != 0)
+    if (recovery != NULL)
+        recovery[0] = '\0';
+    if ((rc = session_throttle(st, p, username, addr, now, retry_after)) != 0)
         return rc;
-    if (*retry_after > 0)
-        return ERR_RATE;
 
     rc = store_user_get_by_name(st, username, user);
     if (rc == ERR_NOT_FOUND) {
@@ -187,10 +183,8 @@ int session_login(struct store *st, const struct session_policy *p, const char *
             rc = ERR_UNAUTH;
     }
     if (rc == ERR_UNAUTH) {
-        int r1 = store_login_failure_add(st, ukey, now);
-        int r2 = store_login_failure_add(st, akey, now);
         memset(user, 0, sizeof(*user));
-        return (r1 != 0) ? r1 : (r2 != 0) ? r2 : ERR_UNAUTH;
+        return (rc = session_fail(st, username, addr, now)) != 0 ? rc : ERR_UNAUTH;
     }
     if (rc != 0)
         goto fail;
@@ -203,12 +197,8 @@ int session_login(struct store *st, const struct session_policy *p, const char *
     s.user_id = user->id;
     s.created_at = now;
     s.last_seen = now;
-    if (recovery != NULL)
-        recovery[0] = '\0';
     if ((rc = session_keys_seal(st, p, user, pw, pwlen, token, &s, recovery)) != 0 ||
-        (rc = store_session_create(st, &s)) != 0)
-        goto fail;
-    if ((rc = store_login_failure_clear(st, ukey)) != 0)
+        (rc = store_session_create(st, &s)) != 0 || (rc = session_succeed(st, username)) != 0)
         goto fail;
     return 0;
 fail:
