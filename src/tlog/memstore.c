@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tile levels in use by trees up to TLOG_SIZE_MAX, plus the bundles. */
-#define LEVELS 9
+/* Tile levels in use by trees up to TLOG_SIZE_MAX (0..7), their hint rows, and the bundles. */
+#define TILE_LEVELS 8
+#define LEVELS (1 + 2 * TILE_LEVELS)
 
 struct stored_tile {
     uint8_t *data;  /* malloc'd contents, NULL when never stored */
@@ -24,7 +25,7 @@ struct tiles {
 };
 
 struct tlog_memstore {
-    struct tiles levels[LEVELS]; /* [0] bundles, [1 + L] level L tiles */
+    struct tiles levels[LEVELS]; /* [0] bundles, [1 + L] level L tiles, [9 + L] hints */
     uint64_t size;               /* tree size */
 };
 
@@ -51,14 +52,25 @@ uint64_t tlog_memstore_size(const struct tlog_memstore *ms)
     return ms->size;
 }
 
+/* The slot of @level in ms->levels, or -1. */
+static int level_slot(int level)
+{
+    if (level >= TLOG_TILE_ENTRIES && level < TILE_LEVELS)
+        return level + 1;
+    if (level >= TLOG_TILE_HINTS && level < TLOG_TILE_HINTS + TILE_LEVELS)
+        return 1 + TILE_LEVELS + (level - TLOG_TILE_HINTS);
+    return -1;
+}
+
 /* The stored tile (@level, @index), or NULL. */
 static const struct stored_tile *lookup(const struct tlog_memstore *ms, int level, uint64_t index)
 {
     const struct tiles *t;
+    int slot = level_slot(level);
 
-    if (level < TLOG_TILE_ENTRIES || level + 1 >= LEVELS)
+    if (slot < 0)
         return NULL;
-    t = &ms->levels[level + 1];
+    t = &ms->levels[slot];
     if (index >= t->count || t->v[index].data == NULL)
         return NULL;
     return &t->v[index];
@@ -108,9 +120,11 @@ static int store_one(struct tlog_memstore *ms, struct tlog_tile_data *td)
     struct tiles *t;
     struct stored_tile *s;
 
-    if (td->tile.level < TLOG_TILE_ENTRIES || td->tile.level + 1 >= LEVELS)
+    int slot = level_slot(td->tile.level);
+
+    if (slot < 0)
         return ERR_INVALID;
-    t = &ms->levels[td->tile.level + 1];
+    t = &ms->levels[slot];
     if (td->tile.index >= t->cap) {
         size_t ncap = t->cap ? t->cap : 16;
         struct stored_tile *grown;

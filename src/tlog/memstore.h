@@ -1,7 +1,7 @@
 /*
  * memstore.h - a tiled log held in memory: the tile source that `dissent log build`, the tests
- * and the benchmark append to. It keeps the widest version of every tile and bundle, as the
- * server's tile table does, and serves reads through the struct tlog_tile_source interface.
+ * and the benchmark append to. It keeps the widest version of every tile, hint row and bundle, as
+ * the server's tile table does, and serves reads through the struct tlog_tile_source interface.
  *
  * Not thread safe: one thread at a time per store.
  */

@@ -13,6 +13,7 @@
 #include "crypto/sha.h"
 #include "util/err.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* A range of leaves [lo, hi) whose hash is one proof element. */

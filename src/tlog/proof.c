@@ -24,8 +24,8 @@ int tlog_proof_format(const struct tlog_proof *p, char **out, size_t *outlen)
     *out = NULL;
     *outlen = 0;
     if (p->nhashes > TLOG_PROOF_MAX || p->extra_len > TLOG_PROOF_EXTRA_MAX ||
-        (!p->has_extra && p->extra_len > 0) || p->index > TLOG_SIZE_MAX ||
-        p->checkpoint_len == 0 || p->checkpoint[p->checkpoint_len - 1] != '\n')
+        (!p->has_extra && p->extra_len > 0) || p->index > TLOG_SIZE_MAX || p->checkpoint_len == 0 ||
+        p->checkpoint[p->checkpoint_len - 1] != '\n')
         return ERR_INVALID;
     if (p->checkpoint_len > TLOG_CHECKPOINT_MAX)
         return ERR_TOO_LARGE;
@@ -181,7 +181,8 @@ int tlog_proof_verify(const struct tlog_proof *p, const uint8_t leaf[TLOG_HASH_L
     rc = tlog_inclusion_verify(c.size, p->index, leaf, (const uint8_t(*)[TLOG_HASH_LEN])p->hashes,
                                p->nhashes, c.root);
     if (rc == ERR_INVALID)
-        err_set(err, errlen, "index %" PRIu64 " and %zu hashes cannot prove inclusion in size %" PRIu64,
+        err_set(err, errlen,
+                "index %" PRIu64 " and %zu hashes cannot prove inclusion in size %" PRIu64,
                 p->index, p->nhashes, c.size);
     else if (rc != 0)
         err_set(err, errlen, "inclusion proof does not lead to the checkpoint's root");

@@ -21,9 +21,14 @@ static uint64_t level_count(int level, uint64_t size)
 
 unsigned tlog_tile_width(int level, uint64_t index, uint64_t size)
 {
-    uint64_t have = level_count(level, size);
+    uint64_t have;
 
-    if (level < TLOG_TILE_ENTRIES || level > TLOG_TILE_LEVEL_MAX || index > (have >> 8))
+    if (level >= TLOG_TILE_HINTS && level <= TLOG_TILE_HINTS + TLOG_TILE_LEVEL_MAX)
+        return tlog_tile_width(level - TLOG_TILE_HINTS, index, size) / TLOG_HINT_SPAN;
+    if (level < TLOG_TILE_ENTRIES || level > TLOG_TILE_LEVEL_MAX)
+        return 0;
+    have = level_count(level, size);
+    if (index > (have >> 8))
         return 0;
     have -= index << 8;
     return have >= TLOG_TILE_WIDTH ? TLOG_TILE_WIDTH : (unsigned)have;
@@ -40,16 +45,6 @@ int tlog_tile_for_entry(uint64_t entry, uint64_t size, struct tlog_tile *out)
     return 0;
 }
 
-/* Whether tile (@level, @index) starts inside the largest tree: index * 256^(level+1) < 2^63. */
-static bool tile_in_range(int level, uint64_t index)
-{
-    unsigned shift = ((unsigned)(level < 0 ? 0 : level) + 1) * TLOG_TILE_HEIGHT;
-
-    if (shift >= 63)
-        return index == 0;
-    return index < ((uint64_t)1 << (63 - shift));
-}
-
 int tlog_tile_path_format(const struct tlog_tile *t, char *out, size_t outlen)
 {
     char buf[TLOG_TILE_PATH_MAX], *p = buf, *end = buf + sizeof(buf);
@@ -61,7 +56,7 @@ int tlog_tile_path_format(const struct tlog_tile *t, char *out, size_t outlen)
     if (outlen > 0)
         out[0] = '\0';
     if (t->level < TLOG_TILE_ENTRIES || t->level > TLOG_TILE_LEVEL_MAX || t->width == 0 ||
-        t->width > TLOG_TILE_WIDTH || !tile_in_range(t->level, t->index))
+        t->width > TLOG_TILE_WIDTH)
         return ERR_INVALID;
     do {
         groups[ngroups++] = (unsigned)(n % 1000);
@@ -268,8 +263,10 @@ static int update_add(struct tlog_update *up, size_t *cap, int level, uint64_t i
 }
 
 /*
- * Read the first @width hashes (entries) of the right-edge tile (@level, @index) from @src into
- * *@buf, a malloc'd buffer with room for @room more bytes after them; *@len is their length.
+ * Read the right-edge tile (@level, @index) of @width hashes (entries) from @src into *@buf, a
+ * malloc'd buffer with room for @room more bytes after them; *@len is its length. A stored tile
+ * wider than @width means the log grew past the size the caller holds: ERR_CONFLICT, so that a
+ * stale size can never overwrite entries.
  */
 static int edge_read(const struct tlog_tile_source *src, int level, uint64_t index, unsigned width,
                      size_t room, uint8_t **buf, size_t *len)
@@ -286,9 +283,15 @@ static int edge_read(const struct tlog_tile_source *src, int level, uint64_t ind
         goto out;
     if (level == TLOG_TILE_ENTRIES) {
         rc = dlen > TLOG_BUNDLE_MAX ? ERR_INVALID : bundle_prefix(data, dlen, width, &plen);
+        if (rc == 0 && plen != dlen)
+            rc = ERR_CONFLICT;
     } else {
+        size_t max = level >= TLOG_TILE_HINTS ? TLOG_HINT_BYTES : TLOG_TILE_BYTES;
+
         plen = (size_t)width * TLOG_HASH_LEN;
-        rc = (dlen % TLOG_HASH_LEN != 0 || dlen < plen || dlen > TLOG_TILE_BYTES) ? ERR_INVALID : 0;
+        rc = (dlen % TLOG_HASH_LEN != 0 || dlen < plen || dlen > max) ? ERR_INVALID : 0;
+        if (rc == 0 && dlen != plen)
+            rc = ERR_CONFLICT;
     }
     if (rc != 0)
         goto out;
@@ -306,6 +309,56 @@ out:
 }
 
 /*
+ * The hint row of the level @level tile @index (@tile: its first @width hashes), which held
+ * @old_width hashes before this append: the stored hints for the old blocks, read from @src (or
+ * recomputed from @tile when the store keeps none), then one per newly completed block. Adds
+ * the row to @up when it grew, and then fills *@hints with all of them (room for 16); a full
+ * tile always grows its row.
+ */
+static int hints_update(const struct tlog_tile_source *src, int level, uint64_t index,
+                        const uint8_t *tile, unsigned old_width, unsigned width,
+                        struct tlog_update *up, size_t *cap, uint8_t (*hints)[TLOG_HASH_LEN])
+{
+    const uint8_t(*h)[TLOG_HASH_LEN] = (const uint8_t(*)[TLOG_HASH_LEN])tile;
+    unsigned have = old_width / TLOG_HINT_SPAN, want = width / TLOG_HINT_SPAN, from = 0;
+    uint8_t *row = NULL;
+    size_t len = 0;
+    int rc = 0;
+
+    /* most appends complete no block: nothing to read or write */
+    if (want == have)
+        return 0;
+    if (have > 0) {
+        rc = edge_read(src, TLOG_TILE_HINTS + level, index, have, TLOG_HINT_BYTES, &row, &len);
+        if (rc == 0)
+            memcpy(hints, row, len);
+        else if (rc != ERR_NOT_FOUND)
+            goto out;
+        from = rc == 0 ? have : 0;
+        rc = 0;
+        free(row);
+        row = NULL;
+    }
+    for (unsigned j = from; j < want; j++) {
+        rc = tlog_leaves_hash(h + j * TLOG_HINT_SPAN, TLOG_HINT_SPAN, hints[j]);
+        if (rc != 0)
+            goto out;
+    }
+    row = malloc((size_t)want * TLOG_HASH_LEN);
+    if (row == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    memcpy(row, hints, (size_t)want * TLOG_HASH_LEN);
+    rc = update_add(up, cap, TLOG_TILE_HINTS + level, index, want, row,
+                    (size_t)want * TLOG_HASH_LEN);
+    row = NULL;
+out:
+    free(row);
+    return rc;
+}
+
+/*
  * Append the @n hashes @hashes to tile level @level, which holds @have hashes. Completed full
  * tiles are hashed into *@up_hashes (malloc'd, *@nup of them) for the level above.
  */
@@ -313,6 +366,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
                         uint64_t n, const struct tlog_tile_source *src, struct tlog_update *up,
                         size_t *cap, uint8_t (**up_hashes)[TLOG_HASH_LEN], uint64_t *nup)
 {
+    uint8_t hints[TLOG_TILE_WIDTH / TLOG_HINT_SPAN][TLOG_HASH_LEN];
     uint8_t(*ups)[TLOG_HASH_LEN] = NULL;
     uint8_t *tile = NULL;
     uint64_t done = 0, count = 0;
@@ -326,7 +380,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
         return ERR_NOMEM;
     while (done < n) {
         uint64_t index = (have + done) >> 8;
-        unsigned width = (unsigned)((have + done) & 0xff), take;
+        unsigned width = (unsigned)((have + done) & 0xff), old_width = width, take;
         size_t len = 0;
 
         if (width > 0) {
@@ -347,9 +401,13 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
         memcpy(tile + len, hashes[done], (size_t)take * TLOG_HASH_LEN);
         done += take;
         width += take;
+        rc = hints_update(src, level, index, tile, old_width, width, up, cap, hints);
+        if (rc != 0)
+            goto out;
         if (width == TLOG_TILE_WIDTH) {
-            rc = tlog_leaves_hash((const uint8_t(*)[TLOG_HASH_LEN])tile, TLOG_TILE_WIDTH,
-                                  ups[count]);
+            /* the tile's root from its 16 hints: 15 hashes */
+            rc = tlog_leaves_hash((const uint8_t(*)[TLOG_HASH_LEN])hints,
+                                  TLOG_TILE_WIDTH / TLOG_HINT_SPAN, ups[count]);
             if (rc != 0)
                 goto out;
             count++;
@@ -464,17 +522,24 @@ out:
 
 /* ---- the tile-backed hash reader ---- */
 
-/* Offset of sub-level k (0..7) in an expanded tile: 256 + 128 + ... nodes before it. */
+/*
+ * A cached tile keeps its hashes (sub-level 0) and the interior nodes computed so far: node
+ * (8L + k, ...) of the tile at sub-level k, at SUB_OFFSET(k). Sub-levels 1..3 are computed one
+ * 16-hash block at a time (14 hashes), as proofs need them; sub-level 4 comes from the stored
+ * hint row (or, without one, from every block); sub-levels 5..7 from sub-level 4 (15 hashes).
+ */
 #define SUB_OFFSET(k) (2 * TLOG_TILE_WIDTH - (2 * TLOG_TILE_WIDTH >> (k)))
 #define EXPANDED_NODES (2 * TLOG_TILE_WIDTH - 1)
+#define HINT_SUB 4 /* the sub-level hints hold: 16 = 2^4 hashes each */
 
-/* One cached tile with all its complete interior nodes. */
 struct cached_tile {
-    int level;                                    /* tile level, -1 for an empty slot */
-    uint64_t index;                               /* tile index */
-    unsigned width;                               /* hashes held */
-    uint64_t used;                                /* LRU stamp */
-    uint8_t nodes[EXPANDED_NODES][TLOG_HASH_LEN]; /* sub-level k at SUB_OFFSET(k) */
+    int level;                       /* tile level, -1 for an empty slot */
+    uint64_t index;                  /* tile index */
+    unsigned width;                  /* hashes held */
+    uint32_t blocks;                 /* bit b: sub-levels 1..3 of block b computed */
+    unsigned upper;                  /* sub-levels 4..upper computed (upper < 4: none) */
+    uint64_t used;                   /* LRU stamp */
+    uint8_t (*nodes)[TLOG_HASH_LEN]; /* EXPANDED_NODES hashes; allocated on first use */
 };
 
 struct tlog_tile_reader {
@@ -495,15 +560,13 @@ int tlog_tile_reader_new(const struct tlog_tile_source *src, size_t cache_tiles,
     r = calloc(1, sizeof(*r));
     if (r == NULL)
         return ERR_NOMEM;
-    r->cache = malloc(cache_tiles * sizeof(*r->cache));
+    r->cache = calloc(cache_tiles, sizeof(*r->cache));
     if (r->cache == NULL) {
         free(r);
         return ERR_NOMEM;
     }
-    for (size_t i = 0; i < cache_tiles; i++) {
+    for (size_t i = 0; i < cache_tiles; i++)
         r->cache[i].level = -1;
-        r->cache[i].used = 0;
-    }
     r->src = *src;
     r->cap = cache_tiles;
     *out = r;
@@ -514,11 +577,13 @@ void tlog_tile_reader_free(struct tlog_tile_reader *r)
 {
     if (r == NULL)
         return;
+    for (size_t i = 0; i < r->cap; i++)
+        free(r->cache[i].nodes);
     free(r->cache);
     free(r);
 }
 
-/* Fetch tile (@level, @index) with at least @width hashes into a cache slot and expand it. */
+/* Fetch tile (@level, @index) with at least @width hashes into a cache slot. */
 static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, unsigned width,
                         struct cached_tile **slot)
 {
@@ -526,7 +591,6 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
     struct cached_tile *c = NULL;
     uint8_t *data = NULL;
     size_t len = 0;
-    unsigned w;
     int rc;
 
     rc = r->src.read(r->src.ctx, &t, &data, &len);
@@ -536,8 +600,7 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
         rc = ERR_INVALID;
         goto out;
     }
-    w = (unsigned)(len / TLOG_HASH_LEN);
-    /* the same tile's slot if cached (narrower), else the least recently used */
+    /* the same tile's slot if cached (narrower), else the least recently used (empty first) */
     for (size_t i = 0; i < r->cap; i++) {
         struct cached_tile *s = &r->cache[i];
 
@@ -548,21 +611,88 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
         if (c == NULL || s->used < c->used)
             c = s;
     }
+    if (c->nodes == NULL) {
+        c->nodes = malloc(EXPANDED_NODES * TLOG_HASH_LEN);
+        if (c->nodes == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+    }
     c->level = level;
     c->index = index;
-    c->width = w;
+    c->width = (unsigned)(len / TLOG_HASH_LEN);
+    c->blocks = 0;
+    c->upper = HINT_SUB - 1;
     memcpy(c->nodes, data, len);
-    for (unsigned k = 1; k < TLOG_TILE_HEIGHT; k++) {
-        uint8_t(*below)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(k - 1);
-        uint8_t(*here)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(k);
-
-        for (unsigned j = 0; j < (w >> k); j++)
-            tlog_node_hash(here[j], below[2 * j], below[2 * j + 1]);
-    }
     *slot = c;
 out:
     free(data);
     return rc;
+}
+
+/* Compute sub-levels 1..3 of block @b of @c (its complete nodes only). */
+static void block_expand(struct cached_tile *c, unsigned b)
+{
+    if (c->blocks & (1u << b))
+        return;
+    for (unsigned k = 1; k < HINT_SUB; k++) {
+        uint8_t(*below)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(k - 1);
+        uint8_t(*here)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(k);
+        unsigned first = b << (HINT_SUB - k), end = (b + 1) << (HINT_SUB - k);
+
+        if (end > c->width >> k)
+            end = c->width >> k;
+        for (unsigned j = first; j < end; j++)
+            tlog_node_hash(here[j], below[2 * j], below[2 * j + 1]);
+    }
+    c->blocks |= 1u << b;
+}
+
+/*
+ * Make sub-levels 4..@k of @c available: sub-level 4 from the hint row when the source has one,
+ * else from every block; then each level above from the one below.
+ */
+static int upper_expand(struct tlog_tile_reader *r, struct cached_tile *c, unsigned k)
+{
+    uint8_t(*sub4)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(HINT_SUB);
+    unsigned nh = c->width / TLOG_HINT_SPAN;
+    int rc = 0;
+
+    if (c->upper < HINT_SUB && nh > 0) {
+        struct tlog_tile t = {TLOG_TILE_HINTS + c->level, c->index, nh};
+        uint8_t *data = NULL;
+        size_t len = 0;
+
+        rc = r->src.read(r->src.ctx, &t, &data, &len);
+        if (rc == 0) {
+            if (len % TLOG_HASH_LEN != 0 || len < (size_t)nh * TLOG_HASH_LEN ||
+                len > TLOG_HINT_BYTES)
+                rc = ERR_INVALID;
+            else
+                memcpy(sub4, data, (size_t)nh * TLOG_HASH_LEN);
+        } else if (rc == ERR_NOT_FOUND) {
+            /* a store without hints: every block, 15 hashes each */
+            rc = 0;
+            for (unsigned b = 0; b < nh; b++) {
+                block_expand(c, b);
+                tlog_node_hash(sub4[b], c->nodes[SUB_OFFSET(HINT_SUB - 1) + 2 * b],
+                               c->nodes[SUB_OFFSET(HINT_SUB - 1) + 2 * b + 1]);
+            }
+        }
+        free(data);
+        if (rc != 0)
+            return rc;
+    }
+    if (c->upper < HINT_SUB)
+        c->upper = HINT_SUB;
+    for (; c->upper < k; c->upper++) {
+        uint8_t(*below)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(c->upper);
+        uint8_t(*here)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(c->upper + 1);
+
+        for (unsigned j = 0; j < (c->width >> (c->upper + 1)); j++)
+            tlog_node_hash(here[j], below[2 * j], below[2 * j + 1]);
+    }
+    return 0;
 }
 
 /* Find a cached tile (@level, @index) holding at least @need hashes, or NULL. */
@@ -604,6 +734,13 @@ static int reader_read(void *ctx, const struct tlog_node *nodes, size_t count,
                 goto out;
         }
         c->used = ++r->clock;
+        if (k >= HINT_SUB) {
+            rc = upper_expand(r, c, k);
+            if (rc != 0)
+                goto out;
+        } else if (k > 0) {
+            block_expand(c, (pos << k) / TLOG_HINT_SPAN);
+        }
         memcpy(hashes[i], c->nodes[SUB_OFFSET(k) + pos], TLOG_HASH_LEN);
     }
 out:

@@ -17,9 +17,16 @@
  * N is written in groups of three digits, all but the last prefixed "x" (1234067 is
  * x001/x234/067, 5 is 005) and ".p/<W>" marks a partial tile of width W.
  *
+ * Hint rows (this project's, never served): for each tile (L, N) the appender also emits a row
+ * at level TLOG_TILE_HINTS + L, index N, holding the roots of the tile's complete 16-hash blocks
+ * (nodes of tree level 8L + 4; width = tile width / 16, at most 16 hashes). They let a proof
+ * take a node from a tile in at most 22 hashes instead of up to 247. Levels 64 and above are
+ * not valid in a tlog-tiles path, so tlog_tile_path_parse() can never name one. A store may
+ * drop them: readers and the appender then compute what they need from the tile itself.
+ *
  * Appending (tlog_append()) is stateless: it reads the right-edge partial tiles it extends from
- * a tile source and returns every tile and bundle that changed, which the caller writes back
- * (replacing the stored version of each (level, index)) in the same transaction as the new
+ * a tile source and returns every tile, hint row and bundle that changed, which the caller writes
+ * back (replacing the stored version of each (level, index)) in the same transaction as the new
  * tree size. Nothing is cached between calls, so a rolled-back transaction leaves nothing stale.
  *
  * Functions are thread safe unless stated; a struct tlog_tile_reader belongs to one thread at
@@ -43,10 +50,14 @@
 #define TLOG_BUNDLE_MAX (TLOG_TILE_WIDTH * (2 + TLOG_ENTRY_MAX)) /* longest bundle, bytes */
 #define TLOG_TILE_PATH_MAX 64      /* path buffer size, NUL included */
 #define TLOG_APPEND_MAX (1u << 24) /* most entries per tlog_append() */
+#define TLOG_TILE_HINTS 64         /* level of the hint rows of level 0 tiles */
+#define TLOG_HINT_SPAN 16          /* tile hashes under one hint */
+#define TLOG_HINT_BYTES (TLOG_TILE_WIDTH / TLOG_HINT_SPAN * TLOG_HASH_LEN) /* a full hint row */
 
-/* Which tile: a Merkle tile (level >= 0) or an entry bundle (level TLOG_TILE_ENTRIES). */
+/* Which tile: a Merkle tile (level 0..63), an entry bundle (level TLOG_TILE_ENTRIES) or a hint
+   row (TLOG_TILE_HINTS + the level of its tiles). */
 struct tlog_tile {
-    int level;      /* 0..TLOG_TILE_LEVEL_MAX, or TLOG_TILE_ENTRIES */
+    int level;      /* 0..TLOG_TILE_LEVEL_MAX, TLOG_TILE_ENTRIES, or TLOG_TILE_HINTS + 0..63 */
     uint64_t index; /* N: position of the tile within its level */
     unsigned width; /* 1..TLOG_TILE_WIDTH; TLOG_TILE_WIDTH is a full tile */
 };
@@ -57,7 +68,7 @@ struct tlog_view {
     size_t len;
 };
 
-/* One tile or bundle to store, owned by the struct tlog_update that holds it. */
+/* One tile, hint row or bundle to store, owned by the struct tlog_update that holds it. */
 struct tlog_tile_data {
     struct tlog_tile tile; /* which tile, and its width after the append */
     uint8_t *data;         /* its full contents (malloc'd): width hashes, or the whole bundle */
@@ -68,7 +79,7 @@ struct tlog_tile_data {
 struct tlog_update {
     uint64_t old_size;            /* tree size before */
     uint64_t new_size;            /* tree size after */
-    struct tlog_tile_data *tiles; /* the changed tiles and bundles, malloc'd (any order) */
+    struct tlog_tile_data *tiles; /* what changed, malloc'd (any order) */
     size_t count;                 /* entries of tiles */
 };
 
@@ -76,10 +87,11 @@ struct tlog_update {
  * struct tlog_tile_source - where tiles are read from (the server: its tile table).
  *
  * read() returns the stored contents of tile (@tile->level, @tile->index) holding at least
- * @tile->width hashes (or, for a bundle, entries): any stored version at least that wide will
- * do, since narrower versions are prefixes of wider ones; the caller keeps only the prefix it
- * needs. On success *@data is a malloc'd buffer the caller frees and *@len its size (a hash
- * tile: a multiple of 32 bytes, at most TLOG_TILE_BYTES; a bundle: at most TLOG_BUNDLE_MAX).
+ * @tile->width hashes (entries, for a bundle): the widest version stored, which for a
+ * consistent log is at least that wide. Proofs keep the prefix they need; tlog_append() wants
+ * exactly @tile->width and answers ERR_CONFLICT to a wider tile. On success *@data is a
+ * malloc'd buffer the caller frees and *@len its size (a tile: a multiple of 32 bytes, at most
+ * TLOG_TILE_BYTES; a hint row: at most TLOG_HINT_BYTES; a bundle: at most TLOG_BUNDLE_MAX).
  * It returns 0, ERR_NOT_FOUND when no version of that tile is stored, or another negative
  * code (ERR_DB, ERR_NOMEM, ...), which is passed back to the caller of the tlog function.
  * Malformed or too narrow contents are reported as ERR_INVALID by the caller.
@@ -93,7 +105,7 @@ struct tlog_tile_source {
  * tlog_tile_path_format() - the path of @t ("tile/0/x001/x234/067.p/5", no leading slash) into
  * @out, NUL-terminated. @outlen of TLOG_TILE_PATH_MAX always suffices.
  *
- * Returns 0, ERR_INVALID (@t out of range: see tlog_tile_path_parse()), or ERR_TOO_LARGE
+ * Returns 0, ERR_INVALID (level or width out of range), or ERR_TOO_LARGE
  * (@out too small; it then holds "").
  */
 int tlog_tile_path_format(const struct tlog_tile *t, char *out, size_t outlen);
@@ -103,8 +115,9 @@ int tlog_tile_path_format(const struct tlog_tile *t, char *out, size_t outlen);
  * slash, no query), accepting only the canonical encoding that tlog_tile_path_format() writes:
  * a level 0..63 or "entries" with no leading zeros, three-digit groups all but the last
  * prefixed "x" and no leading zero group, an optional ".p/<W>" with W in 1..255 and no leading
- * zeros, nothing else. The tile must start below TLOG_SIZE_MAX (N * 256^(L+1) < 2^63).
- * Meant for untrusted request paths: at most TLOG_TILE_PATH_MAX - 1 bytes are read.
+ * zeros, nothing else; N at most 2^64 - 1. Whether the tile exists is the caller's question
+ * (tlog_tile_width()). Meant for untrusted request paths: longer than TLOG_TILE_PATH_MAX - 1
+ * bytes is refused unread.
  * @out: receives the tile (zeroed on failure); width TLOG_TILE_WIDTH for a full tile.
  *
  * Returns 0, or ERR_INVALID.
@@ -112,10 +125,11 @@ int tlog_tile_path_format(const struct tlog_tile *t, char *out, size_t outlen);
 int tlog_tile_path_parse(const char *path, size_t len, struct tlog_tile *out);
 
 /**
- * tlog_tile_width() - how many hashes (entries, for level TLOG_TILE_ENTRIES) tile (@level,
- * @index) holds in the tree of @size leaves: 0 when it does not exist yet, TLOG_TILE_WIDTH when
- * it is full. A server serves a request for width W of that tile when 0 < W <= this value,
- * answering with the first W hashes (entries) of what it stores.
+ * tlog_tile_width() - how many hashes (entries, for level TLOG_TILE_ENTRIES; hints, for a hint
+ * level) tile (@level, @index) holds in the tree of @size leaves: 0 when it does not exist yet,
+ * TLOG_TILE_WIDTH when it is full (16 for a full hint row). A server serves a request for width W
+ * of that tile when 0 < W <= this value, answering with the first W hashes (entries) of what it
+ * stores.
  */
 unsigned tlog_tile_width(int level, uint64_t index, uint64_t size);
 
@@ -150,17 +164,21 @@ __attribute__((warn_unused_result)) int tlog_bundle_verify(const uint8_t *bundle
 /**
  * tlog_append() - append @entries[0..@count) (each at most TLOG_ENTRY_MAX bytes; @count at most
  * TLOG_APPEND_MAX, 0 allowed) to the tiled log of @size leaves. The partial tiles and bundle on
- * the right edge are read from @src (at most one per level, only those being extended). Full
- * tiles completed on the way are hashed into the level above.
- * @out: receives every changed tile and bundle at its new width, and the old and new sizes;
- *       release it with tlog_update_release() (also on failure, where it is empty).
+ * the right edge are read from @src (at most one per level, only those being extended, and
+ * their hint rows when a 16-hash block completes). Full tiles completed on the way are hashed
+ * into the level above.
+ * @out: receives every changed tile, hint row and bundle at its new width, and the old and new
+ *       sizes; release it with tlog_update_release() (also on failure, where it is empty).
  *
  * The caller stores each tile of @out, replacing the stored version of the same (level,
  * index), and records the new size, all in one transaction. Appending one entry writes one
- * level 0 tile and one bundle, plus one tile per level a full tile completes.
+ * level 0 tile and one bundle, a hint row every 16 entries, and one tile (and hint row) per
+ * level above that a full tile completes.
  *
  * Returns 0, ERR_INVALID (an entry too long, too many entries, size over TLOG_SIZE_MAX,
- * malformed right-edge tiles from @src), ERR_NOMEM, or the source's error.
+ * malformed right-edge tiles from @src), ERR_CONFLICT (a right-edge tile from @src is wider
+ * than @size implies: the log grew since the caller read its size, nothing may be written),
+ * ERR_NOMEM, or the source's error.
  */
 int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
                 const struct tlog_tile_source *src, struct tlog_update *out);
@@ -174,11 +192,16 @@ struct tlog_tile_reader;
 /**
  * tlog_tile_reader_new() - a hash reader (merkle.h) that computes any complete node from the
  * tile holding its level: a node at tree level 8L + k (k in 0..7) is the Merkle tree hash of
- * 2^k consecutive hashes of one level L tile. Each tile read through @src is expanded once
- * (all its interior nodes, up to 255 hashes) and kept in an LRU cache of @cache_tiles tiles
- * (at least 4; 16 KiB each). Entries stay valid forever (tiles only grow at the right, and
- * a node complete in a narrow tile has the same hash in every wider one), so one reader may
- * serve proofs for any tree size and be kept across requests.
+ * 2^k consecutive hashes of one level L tile, computed from the tile and its hint row (see
+ * above; without hints, from the tile alone). Each tile read through @src is kept in an LRU
+ * cache of @cache_tiles tiles (at least 4; 16 KiB each, allocated on first use) with the
+ * interior nodes computed so far, each at most once: a proof's cache miss on a full tile costs
+ * about 22 hashes with hints, 247 without. Entries stay valid forever (tiles only grow at the
+ * right, and a node complete in a narrow tile has the same hash in every wider one), so one reader
+ * may serve proofs for any tree size and be kept across requests.
+ * That holds for committed tiles only: a reader that may have read inside a write transaction
+ * which then rolled back must be freed, not kept (give long-lived readers their own read-only
+ * connection, or use one reader per transaction).
  * @src: copied; its context must outlive the reader.
  * @out: receives the reader; free it with tlog_tile_reader_free().
  *

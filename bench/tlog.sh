@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The transparency log standalone, at a million entries (no server, no database):
+#   1. bench/tlog_bench: append rate (one entry per tlog_append() call, as the server appends,
+#      and batches of 1,000), checkpoint root and signing, inclusion-proof latency (random and
+#      recent entries, cold reader and 64-tile cache), receipts, consistency proofs.
+#   2. `dissent log build` end to end: a 1,000,000-line entries file to checkpoint, tiles and
+#      bundles on disk.
+# Usage: bench/tlog.sh [ENTRIES] [PROOFS]   (defaults 1000000 and 2000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+entries="${1:-1000000}"
+proofs="${2:-2000}"
+
+scripts/setup.sh run
+scripts/build.sh release
+
+work=$(mktemp -d /tmp/dissent-bench-tlog-XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"; echo "work: $work"' EXIT
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo "== library (tiles in memory) =="
+build/bench/tlog_bench "$entries" "$proofs"
+
+echo "== dissent log build =="
+# Entries of about the size of a memo event; the key is the published Tessera test key.
+awk -v n="$entries" 'BEGIN { for (i = 0; i < n; i++)
+    printf "{\"event\":\"filed\",\"tag\":\"%016x\",\"date\":\"2025-%02d-%02d\",\"signers\":%d}\n",
+        i * 2654435761 % 4294967296, i % 12 + 1, i % 28 + 1, i % 40 + 1 }' >"$work/entries"
+echo "PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg" \
+    >"$work/key"
+start=$(date +%s.%N)
+build/dissent log build --origin bench.example/log --key "$work/key" --entries "$work/entries" \
+    --out "$work/log"
+end=$(date +%s.%N)
+files=$(find "$work/log" -type f | wc -l)
+bytes=$(du -sb "$work/log" | cut -f1)
+awk -v n="$entries" -v s="$start" -v e="$end" -v f="$files" -v b="$bytes" 'BEGIN {
+    printf "log build: %d entries in %.2f s, %.0f entries/s, %d files, %.1f MB\n",
+        n, e - s, n / (e - s), f, b / 1e6 }'
+head -2 "$work/log/checkpoint" | tail -1 | sed 's/^/checkpoint size: /'
