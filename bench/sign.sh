@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Co-signing throughput: 1,000 signers whose sessions are already open each sign one memo, all at
+# once (POST /api/v1/memos/{id}/signatures: key unwrapped, note signed and verified, row committed
+# with SQLite synchronous=FULL, 201). Prints signatures/s beside a raw libsodium Ed25519
+# sign+verify loop on one core measured in the same run, and their ratio.
+# Usage: bench/sign.sh [ROUNDS] ["CONNECTIONS..."]   (defaults 3 and "64 1000")
+# Each round is a fresh memo signed by the same 1,000 signers, over keep-alive connections opened
+# beforehand (64 shared, or 1,000: one per signer); each figure is the median round.
+# DISSENT_BIN=path benchmarks another binary (default build/dissent); DISSENT_WORKERS=N sets
+# `serve --workers` (default: the config's, one per core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+conns="${2:-64 1000}"
+signers=1000
+target=2000
+PY=/usr/bin/python3 # Debian's python3 with python3-requests, whatever else is on PATH
+
+scripts/setup.sh bench
+scripts/build.sh release
+
+work=$(mktemp -d /tmp/dissent-bench-XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "${KEEP:-}" ] || rm -rf "$work"; echo "work: $work"
+}
+trap cleanup EXIT
+
+# Setup is not measured: cheap Argon2id so 1,001 accounts and sign-ins take seconds, and a
+# sign-in throttle that the setup's burst of sign-ins from one address cannot trip.
+cat >"$work/dissent.ini" <<CONF
+[security]
+argon2_ops = 1
+argon2_mem_kib = 8
+login_max_failures = 1000
+CONF
+serve=("${DISSENT_BIN:-build/dissent}" serve --config "$work/dissent.ini" --data "$work/var"
+    --listen 127.0.0.1:0)
+[ -z "${DISSENT_WORKERS:-}" ] || serve+=(--workers "$DISSENT_WORKERS")
+"${serve[@]}" >"$work/out" 2>"$work/log" &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/out")
+pw=$(sed -n 's/^ *password: //p' "$work/out")
+[ -n "$port" ] && [ -n "$pw" ] || { echo "server did not start:" >&2; cat "$work/log" >&2; exit 1; }
+base="http://127.0.0.1:$port"
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo "setup: $signers signers and a drafter, each signed in (not measured)"
+$PY bench/sign_load.py users "$base" "$pw" "$signers" "$work"
+
+# The raw floor, in the same run: one core, no HTTP, no database.
+build/bench/sign_raw 20000 | tee "$work/raw.txt"
+raw=$(sed -n 's/.* \([0-9]*\) pairs\/s$/\1/p' "$work/raw.txt")
+
+# One set of rounds per connection count; each round is a fresh memo and all 1,000 signers.
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+rows=()
+met=yes
+for c in $conns; do
+    rates=()
+    for r in $(seq "$rounds"); do
+        memo=$($PY bench/sign_load.py memo "$base" "$work" "$signers")
+        echo "round $r: memo $memo, drafter signed; $signers signers over $c connections"
+        status=0
+        build/bench/sign_load 127.0.0.1 "$port" "$memo" "$work/cookies" "$c" \
+            >"$work/load-$c-$r.txt" || status=$?
+        cat "$work/load-$c-$r.txt"
+        if [ "$status" -ne 0 ]; then
+            echo "FAIL: round $r: not every signature was answered 201" >&2
+            exit 1
+        fi
+        $PY bench/sign_load.py check "$base" "$work" "$memo" $((signers + 1))
+        echo "round $r: signer_count $((signers + 1)) and the bundle checked"
+        rates+=("$(sed -n 's/.* \([0-9]*\) requests\/s$/\1/p' "$work/load-$c-$r.txt")")
+    done
+    m=$(printf '%s\n' "${rates[@]}" | median)
+    [ "$m" -ge "$target" ] || met=no
+    rows+=("$c|$m|${rates[*]}")
+done
+
+echo
+printf "%-46s %10s %7s  %s\n" "" "per second" "x raw" "rounds"
+printf "%-46s %10.0f %7.2f\n" "libsodium Ed25519 sign+verify, 1 core" "$raw" 1
+for row in "${rows[@]}"; do
+    IFS='|' read -r c m all <<<"$row"
+    printf "%-46s %10.0f %7.2f  %s\n" "dissent signatures, $c connections (median)" "$m" \
+        "$(echo "$m / $raw" | bc -l)" "$all"
+done
+if [ "$met" = yes ]; then
+    echo "target >= $target signatures/s: met"
+else
+    echo "target >= $target signatures/s: NOT met"
+fi
