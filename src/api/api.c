@@ -13,6 +13,7 @@
 #include "util/strutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -65,6 +66,10 @@ static const struct api_route routes[] = {
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER},
     {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0},
     {API_GET, M "/audit", api_memos_audit, STAFF | OFFICER, API_R_NOKEY, WF_DRAFTER | WF_OFFICER},
+    {API_GET, M "/receipt", api_memos_receipt, STAFF | OFFICER, API_R_NOKEY,
+     WF_DRAFTER | WF_OFFICER},
+    {API_GET, "/log/checkpoint", api_log_checkpoint, ROLE_AUDITOR, API_R_LOG, 0},
+    {API_GET, "/log/{*path}", api_log_tile, ROLE_AUDITOR, API_R_LOG, 0},
     {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},
     {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0},
     {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0},
@@ -286,7 +291,7 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
         api_error_rc(resp, rc, "the session store is unavailable");
         return API_DONE;
     }
-    if (!(r->flags & API_R_PUBLIC)) {
+    if (!(r->flags & API_R_PUBLIC) && !((r->flags & API_R_LOG) && env->ch && env->ch->log_public)) {
         if (!req->authed) {
             api_error(resp, 401, "unauthorized", "sign in first");
             return API_DONE;
@@ -334,4 +339,6 @@ void api_resp_release(struct api_resp *resp)
 {
     json_decref(resp->body);
     resp->body = NULL;
+    free(resp->raw);
+    resp->raw = NULL;
 }

@@ -90,6 +90,10 @@ struct api_resp {
     char location[API_HEADER_MAX];   /* Location value or "" */
     char etag[32];                   /* ETag value or "" */
     int64_t retry_after;             /* seconds for Retry-After, 0 for none */
+    uint8_t *raw;                    /* a non-JSON body (malloc'd, owned), or NULL */
+    size_t raw_len;                  /* bytes of @raw */
+    const char *content_type;        /* Content-Type of @raw */
+    const char *cache_control;       /* Cache-Control, or NULL for no-store */
 };
 
 enum api_next {
@@ -194,6 +198,21 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_log_tile(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/**
+ * api_receipt_json() - the filing receipt of @m (filed) as JSON, with a proof against the newest
+ * checkpoint (signed now if needed). NULL on failure, with the error code in *@rc.
+ */
+json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now, int *rc);
+
+/**
+ * api_tick() - periodic work of worker 0 (once a second): sign a checkpoint when the log grew,
+ * and every ten minutes sweep expired sessions.
+ */
+void api_tick(struct api_env *env, int64_t now);
 void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -214,6 +233,7 @@ struct api_route {
 #define API_R_JSON 4u     /* takes a JSON object body */
 #define API_R_JSON_OPT 8u /* takes an optional JSON object body */
 #define API_R_NOKEY 16u   /* a memo route that needs no content key (signatures, audit) */
+#define API_R_LOG 32u     /* public when [tlog] public is set, else for auditors */
 
 /** api_routes() - the table and its length. */
 const struct api_route *api_routes(size_t *count);

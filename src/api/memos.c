@@ -550,6 +550,12 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
     else
         rc = ERR_INTERNAL;
     after_action(env, req, resp, rc, err, 200);
+    if (rc == 0 && strcmp(a, "file") == 0 && json_is_object(resp->body)) {
+        /* the drafter's receipt, with a checkpoint signed now */
+        int r;
+        json_t *receipt = api_receipt_json(env, &req->memo, req->now, &r);
+        json_object_set_new(resp->body, "receipt", receipt ? receipt : json_null());
+    }
 }
 
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -71,21 +71,23 @@ static int parse_principals(struct channel *ch, const char *list, char *err, siz
     return 0;
 }
 
-/* Read the channel key file, or create it. */
-static int load_key(struct channel *ch, const char *dir, char *err, size_t errlen)
+/* Read the signer key file @file (named @name), or create it; *@out is sodium_malloc'd. */
+static int load_key(struct note_skey **out, const char *dir, const char *file, const char *name,
+                    char *err, size_t errlen)
 {
     char path[1200], text[NOTE_SKEY_MAX + 2];
+    struct note_skey *key;
     ssize_t n;
     int fd, rc = 0;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, CHANNEL_KEY_FILE);
-    ch->key = keys_secure_alloc(sizeof(*ch->key));
-    if (ch->key == NULL)
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    key = *out = keys_secure_alloc(sizeof(*key));
+    if (key == NULL)
         return ERR_NOMEM;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
-        if ((rc = note_skey_generate(CHANNEL_KEY_NAME, strlen(CHANNEL_KEY_NAME), ch->key)) != 0 ||
-            (rc = note_skey_format(ch->key, text, sizeof(text))) != 0)
+        if ((rc = note_skey_generate(name, strlen(name), key)) != 0 ||
+            (rc = note_skey_format(key, text, sizeof(text))) != 0)
             goto out;
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) != 0) {
@@ -108,8 +110,11 @@ static int load_key(struct channel *ch, const char *dir, char *err, size_t errle
     text[n] = '\0';
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
-    if (note_skey_parse(text, (size_t)n, ch->key) != 0) {
+    if (note_skey_parse(text, (size_t)n, key) != 0) {
         err_set(err, errlen, "%s does not hold a signer key", path);
+        rc = ERR_INVALID;
+    } else if (strcmp(key->name, name) != 0) {
+        err_set(err, errlen, "%s is the key of \"%s\", not \"%s\"", path, key->name, name);
         rc = ERR_INVALID;
     }
 out:
@@ -163,8 +168,12 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         goto fail;
     if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
         goto fail;
-    if ((rc = load_key(ch, data_dir, err, errlen)) != 0)
+    if ((rc = load_key(&ch->key, data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err, errlen)) != 0 ||
+        (rc = load_key(&ch->log_key, data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin, err,
+                       errlen)) != 0)
         goto fail;
+    ch->log_origin = cfg->log_origin;
+    ch->log_public = cfg->log_public;
     if (cfg->clock_start > 0)
         ch->clock_offset = cfg->clock_start - (int64_t)time(NULL);
     return 0;
@@ -178,6 +187,7 @@ void channel_release(struct channel *ch)
     workdays_calendar_release(&ch->calendar);
     free(ch->principals);
     keys_secure_free(ch->key);
+    keys_secure_free(ch->log_key);
     memset(ch, 0, sizeof(*ch));
 }
 

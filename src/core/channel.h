@@ -19,20 +19,26 @@
 #define CHANNEL_PRINCIPALS_MAX 100
 #define CHANNEL_KEY_FILE "channel.skey" /* in the data directory, mode 0600 */
 #define CHANNEL_KEY_NAME "dissent-channel"
+#define CHANNEL_LOG_KEY_FILE "log.skey" /* the transparency log's key, mode 0600 */
 
 struct channel {
     struct deadline_policy policy;     /* when memos must be acknowledged and answered */
     struct workdays_calendar calendar; /* working days (owns its closure list) */
     char (*principals)[65];            /* usernames (owned), @nprincipals of them */
     size_t nprincipals;
-    struct note_skey *key; /* the channel's signing key (sodium_malloc'd) */
-    int64_t clock_offset;  /* seconds added to the system clock ([debug]) */
+    struct note_skey *key;     /* the channel's signing key (sodium_malloc'd) */
+    struct note_skey *log_key; /* the log's signing key, named after its origin */
+    const char *log_origin;    /* = cfg->log_origin */
+    bool log_public;           /* = cfg->log_public */
+    int64_t clock_offset;      /* seconds added to the system clock ([debug]) */
 };
 
 /**
  * channel_init() - parse the [channel] settings of @cfg, set the process time zone, and load the
- * channel key from @data_dir (creating it, 0600, on first start). Call before threads start.
- * Returns 0 or ERR_INVALID / ERR_IO with the reason in @err. On failure @ch needs no release.
+ * channel key and the log key from @data_dir (creating each, 0600, on first start; the log key
+ * is named after [tlog] origin, and a key made for another origin is refused). Call before threads
+ * start. Returns 0 or ERR_INVALID / ERR_IO with the reason in @err. On failure @ch needs no
+ * release.
  */
 int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
                  size_t errlen);

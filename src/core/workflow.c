@@ -2,6 +2,7 @@
 
 #include "core/access.h"
 #include "core/audit.h"
+#include "core/ledger.h"
 #include "core/user.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -56,12 +57,62 @@ static int need_key(struct wf_ctx *c)
     return 0;
 }
 
-/* The timeline event and its audit record, inside the caller's transaction. */
-static int record(struct wf_ctx *c, const struct memo *m, const char *event, const char *detail)
+/* Valid signatures now (inside the transaction). */
+static int count_signers(struct wf_ctx *c, const struct memo *m, int *n)
+{
+    struct signature *sigs = NULL;
+    size_t count = 0;
+    int rc = store_signature_list(c->st, m->id, false, &sigs, &count);
+
+    store_signature_list_free(sigs, count);
+    *n = (int)count;
+    return rc;
+}
+
+/*
+ * The transparency-log entry for @event, when it is one the log records: appended in the
+ * caller's transaction. A filed entry's index is kept in @m for the receipt.
+ */
+static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
+{
+    char text[LEDGER_ENTRY_MAX];
+    struct ledger_entry e;
+    uint64_t index = 0;
+    size_t len = 0;
+    int rc;
+
+    memset(&e, 0, sizeof(e));
+    if (ledger_event_parse(event, &e.event) != 0)
+        return 0; /* not a logged event */
+    if (!m->has_log)
+        return ERR_INTERNAL;
+    memcpy(e.tag, m->log_tag, sizeof(e.tag));
+    e.day = channel_today(c->now);
+    e.ack_due = e.reply_due = -1;
+    if (e.event == LEDGER_FILED) {
+        if ((rc = count_signers(c, m, &e.signers)) != 0)
+            return rc;
+        ledger_commitment(m->log_salt, m->digest, e.commitment);
+        e.ack_due = m->ack_due;
+    }
+    if (e.event == LEDGER_FILED || e.event == LEDGER_ACKNOWLEDGED || e.event == LEDGER_EXTENDED)
+        e.reply_due = m->reply_due;
+    if ((rc = ledger_entry_format(&e, text, &len)) != 0 ||
+        (rc = ledger_append(c->st, text, len, &index)) != 0)
+        return rc;
+    if (e.event == LEDGER_FILED)
+        m->log_index = (int64_t)index;
+    return 0;
+}
+
+/* The timeline event, its audit record and its log entry, inside the caller's transaction. */
+static int record(struct wf_ctx *c, struct memo *m, const char *event, const char *detail)
 {
     int rc = store_event_add(c->st, m->id, event, c->actor->id, detail, c->now);
 
-    return rc != 0 ? rc : audit_append(c->st, m->id, c->actor->id, event, c->now);
+    if (rc == 0)
+        rc = audit_append(c->st, m->id, c->actor->id, event, c->now);
+    return rc != 0 ? rc : log_event(c, m, event);
 }
 
 /* After a failed change, make @m what the store holds again (the caller changed it first). */
@@ -87,8 +138,9 @@ static int save_with(struct wf_ctx *c, struct memo *m, const char *event, const 
     m->updated_at = c->now;
     if ((rc = store_begin(c->st)) != 0)
         return rc;
-    if ((rc = store_memo_update(c->st, m)) != 0 || (extra && (rc = extra(c, m, arg)) != 0) ||
-        (rc = record(c, m, event, detail)) != 0 || (rc = store_commit(c->st)) != 0)
+    /* the record first: a filed entry's log index goes into the memo row */
+    if ((rc = record(c, m, event, detail)) != 0 || (rc = store_memo_update(c->st, m)) != 0 ||
+        (extra && (rc = extra(c, m, arg)) != 0) || (rc = store_commit(c->st)) != 0)
         goto fail;
     return 0;
 fail:
@@ -181,6 +233,7 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
     out->created_at = c->now;
     out->filed_day = out->ack_day = out->ack_due = out->reply_due = out->reply_max =
         out->replied_day = out->closed_day = STORE_DAY_NONE;
+    out->log_index = -1;
     for (int tries = 0; tries < 3; tries++) {
         memo_id_new(out->public_id);
         if ((rc = set_field(&kc, out, "title", title, title_len, &out->title, &out->title_len)) !=
@@ -561,6 +614,9 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
         return ERR_STATE;
     }
     m->filed_day = channel_today(c->now);
+    random_bytes(m->log_tag, sizeof(m->log_tag));
+    random_bytes(m->log_salt, sizeof(m->log_salt));
+    m->has_log = true;
     if ((rc = deadline_ack_due(&ch->policy, &ch->calendar, m->filed_day, &m->ack_due)) != 0 ||
         (rc = deadline_reply_due(&ch->policy, &ch->calendar, m->filed_day, DEADLINE_DAY_NONE,
                                  &m->reply_due)) != 0 ||
@@ -593,7 +649,7 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
             return rc;
     }
     if (ch->nprincipals > 0)
-        return store_event_add(c->st, m->id, "distributed", 0, "configured principals", c->now);
+        return record(c, m, "distributed", "configured principals");
     return 0;
 }
 

@@ -15,12 +15,13 @@ bool http_route_match(const char *pattern, const char *path, struct route_params
     while (*p != '\0') {
         if (*p == '{') {
             const char *close = strchr(p, '}');
-            size_t n = strcspn(s, "/");
+            /* "{*name}" takes the rest of the path, slashes included */
+            size_t n = p[1] == '*' ? strlen(s) : strcspn(s, "/");
             if (close == NULL || n == 0 || n >= ROUTE_PARAM_MAX ||
                 params->count == ROUTE_MAX_PARAMS)
                 return false;
-            params->names[params->count] = p + 1;
-            params->name_lens[params->count] = (size_t)(close - p - 1);
+            params->names[params->count] = p + 1 + (p[1] == '*');
+            params->name_lens[params->count] = (size_t)(close - p - 1 - (p[1] == '*'));
             memcpy(params->values[params->count], s, n);
             params->values[params->count][n] = '\0';
             params->count++;

@@ -1,8 +1,9 @@
 /*
  * route.h - matching request paths against route patterns such as "/api/v1/users/{username}".
  *
- * A "{name}" segment matches one non-empty path segment (no '/'); everything else must match
- * byte for byte. Pure functions, thread safe.
+ * A "{name}" segment matches one non-empty path segment (no '/'); a final "{*name}" matches the
+ * non-empty rest of the path, slashes included; everything else must match byte for byte. Pure
+ * functions, thread safe.
  */
 #ifndef DISSENT_HTTP_ROUTE_H
 #define DISSENT_HTTP_ROUTE_H

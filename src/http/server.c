@@ -106,7 +106,7 @@ static void call_finish(struct call *c)
     char retry[24];
     bool gone;
 
-    add_header(h, "Cache-Control", "no-store");
+    add_header(h, "Cache-Control", c->resp.cache_control ? c->resp.cache_control : "no-store");
     add_header(h, "X-Content-Type-Options", "nosniff");
     add_header(h, "Referrer-Policy", "no-referrer");
     add_header(h, "Set-Cookie", c->resp.set_cookie);
@@ -117,7 +117,10 @@ static void call_finish(struct call *c)
         snprintf(retry, sizeof(retry), "%lld", (long long)c->resp.retry_after);
         add_header(h, "Retry-After", retry);
     }
-    if (c->resp.body != NULL && buf != NULL) {
+    if (c->resp.raw != NULL && buf != NULL) {
+        add_header(h, "Content-Type", c->resp.content_type);
+        evbuffer_add(buf, c->resp.raw, c->resp.raw_len);
+    } else if (c->resp.body != NULL && buf != NULL) {
         char *text = json_dumps(c->resp.body, JSON_COMPACT);
         add_header(h, "Content-Type", "application/json; charset=utf-8");
         if (text != NULL) {
@@ -249,14 +252,12 @@ static void on_request(struct evhttp_request *ereq, void *arg)
     }
 }
 
-static void purge_cb(evutil_socket_t fd, short what, void *arg)
+/* Once a second on worker 0: the API's periodic work (checkpoints, session sweeps). */
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
-    int64_t now = time(NULL);
 
-    if (store_session_purge(w->st, now - w->srv->cfg->session_idle,
-                            now - w->srv->cfg->session_lifetime) != 0)
-        log_warn("session sweep failed");
+    api_tick(&w->env, w->env.ch ? channel_now(w->env.ch) : (int64_t)time(NULL));
 }
 
 static void *worker_main(void *arg)
@@ -391,8 +392,8 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
         return ERR_IO;
     }
     if (w->index == 0) {
-        struct timeval every = {PURGE_EVERY, 0};
-        w->purge = event_new(w->base, -1, EV_PERSIST, purge_cb, w);
+        struct timeval every = {1, 0};
+        w->purge = event_new(w->base, -1, EV_PERSIST, tick_cb, w);
         if (w->purge == NULL || event_add(w->purge, &every) != 0)
             return ERR_NOMEM;
     }

@@ -142,6 +142,28 @@ static const char *const migrations[] = {
     "  hash BLOB NOT NULL"
     ") STRICT;"
     "CREATE INDEX audit_memo ON audit(memo_id, id);",
+
+    /* 4: the transparency log */
+    "CREATE TABLE tlog_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  size INTEGER NOT NULL"
+    ") STRICT;"
+    "INSERT INTO tlog_state (id, size) VALUES (1, 0);"
+    "CREATE TABLE tlog_tiles ("
+    "  level INTEGER NOT NULL,"
+    "  idx INTEGER NOT NULL,"
+    "  width INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (level, idx)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE tlog_checkpoints ("
+    "  size INTEGER PRIMARY KEY,"
+    "  text TEXT NOT NULL,"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "ALTER TABLE memos ADD COLUMN log_tag BLOB;"
+    "ALTER TABLE memos ADD COLUMN log_salt BLOB;"
+    "ALTER TABLE memos ADD COLUMN log_index INTEGER NOT NULL DEFAULT -1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -194,6 +216,12 @@ enum stmt_id {
     ST_GRANT_GET,
     ST_REVOKE_MKEYS,
     ST_REVOKE_GRANT,
+    ST_TLOG_SIZE,
+    ST_TLOG_SET_SIZE,
+    ST_TILE_GET,
+    ST_TILE_PUT,
+    ST_CP_LATEST,
+    ST_CP_PUT,
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST,
@@ -207,7 +235,8 @@ enum stmt_id {
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
-    " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0)"
+    " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
+    " m.log_tag, m.log_salt, m.log_index"
 #define SIG_COLS                                                                                   \
     "s.memo_id, s.user_id, u.username, u.display_name, s.note, s.vkey, s.created_at,"              \
     " s.voided_at, s.void_reason"
@@ -252,7 +281,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         "UPDATE memos SET state = ?, title = ?, body = ?, digest = ?, show_names = ?,"
         " updated_at = ?, filed_day = ?, ack_day = ?, ack_due = ?, reply_due = ?, reply_max = ?,"
         " replied_day = ?, closed_day = ?, reason = ?, reply = ?, reply_note = ?,"
-        " version = version + 1 WHERE id = ? AND version = ?",
+        " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21"
+        " WHERE id = ?17 AND version = ?18",
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
         " AND ((?3 AND m.drafter_id = ?4)"
@@ -295,6 +325,14 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = ? AND user_id != 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = ?",
+    [ST_TLOG_SIZE] = "SELECT size FROM tlog_state WHERE id = 1",
+    [ST_TLOG_SET_SIZE] = "UPDATE tlog_state SET size = ? WHERE id = 1",
+    [ST_TILE_GET] = "SELECT data, width FROM tlog_tiles WHERE level = ? AND idx = ?",
+    [ST_TILE_PUT] = "INSERT INTO tlog_tiles (level, idx, width, data) VALUES (?,?,?,?)"
+                    " ON CONFLICT (level, idx) DO UPDATE SET width = ?3, data = ?4"
+                    " WHERE ?3 >= width",
+    [ST_CP_LATEST] = "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
+    [ST_CP_PUT] = "INSERT OR IGNORE INTO tlog_checkpoints (size, text, at) VALUES (?,?,?)",
     [ST_AUDIT_LAST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
                       " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
                       " ORDER BY a.id DESC LIMIT 1",
@@ -950,6 +988,9 @@ static int memo_from_row(sqlite3_stmt *q, struct memo *m)
     m->reply = col_dup(q, 19, &m->reply_len, &ok);
     m->reply_note = col_dup(q, 20, &m->reply_note_len, &ok);
     m->signer_count = sqlite3_column_int(q, 21);
+    m->has_log = col_fixed(q, 22, m->log_tag, sizeof(m->log_tag)) &&
+                 col_fixed(q, 23, m->log_salt, sizeof(m->log_salt));
+    m->log_index = sqlite3_column_int64(q, 24);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1004,6 +1045,9 @@ static int sq_memo_update(struct store *st, struct memo *m)
     bind_bytes(q, 16, m->reply_note, m->reply_note_len);
     sqlite3_bind_int64(q, 17, m->id);
     sqlite3_bind_int64(q, 18, m->version);
+    bind_bytes(q, 19, m->has_log ? m->log_tag : NULL, sizeof(m->log_tag));
+    bind_bytes(q, 20, m->has_log ? m->log_salt : NULL, sizeof(m->log_salt));
+    sqlite3_bind_int64(q, 21, m->log_index);
     rc = exec_stmt(s, q, "memo update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -1585,6 +1629,118 @@ static int sq_audit_list(struct store *st, int64_t memo_id, int64_t after, int l
                    count);
 }
 
+static int sq_tlog_size(struct store *st, uint64_t *size)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TLOG_SIZE);
+    int rc = 0;
+
+    *size = 0;
+    if (q == NULL)
+        return ERR_DB;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *size = (uint64_t)sqlite3_column_int64(q, 0);
+    else
+        rc = db_fail(s, "tlog size");
+    done(q);
+    return rc;
+}
+
+static int sq_tlog_set_size(struct store *st, uint64_t size)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TLOG_SET_SIZE);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, (int64_t)size);
+    return exec_stmt(s, q, "tlog set size");
+}
+
+static int sq_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data,
+                            size_t *len, unsigned *width)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TILE_GET);
+    bool ok = true;
+    int r, rc = 0;
+
+    *data = NULL;
+    *len = 0;
+    *width = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int(q, 1, level);
+    sqlite3_bind_int64(q, 2, (int64_t)index);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        *data = col_dup(q, 0, len, &ok);
+        *width = (unsigned)sqlite3_column_int(q, 1);
+        if (!ok)
+            rc = ERR_NOMEM;
+    } else if (r == SQLITE_DONE) {
+        rc = ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, "tile get");
+    }
+    done(q);
+    return rc;
+}
+
+static int sq_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
+                            const uint8_t *data, size_t len)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TILE_PUT);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int(q, 1, level);
+    sqlite3_bind_int64(q, 2, (int64_t)index);
+    sqlite3_bind_int(q, 3, (int)width);
+    sqlite3_bind_blob64(q, 4, data, len, SQLITE_STATIC);
+    return exec_stmt(s, q, "tile put");
+}
+
+static int sq_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_CP_LATEST);
+    bool ok = true;
+    int r, rc = 0;
+
+    *size = 0;
+    *text = NULL;
+    if (q == NULL)
+        return ERR_DB;
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        *size = (uint64_t)sqlite3_column_int64(q, 0);
+        *text = (char *)col_dup(q, 1, NULL, &ok);
+        if (!ok)
+            rc = ERR_NOMEM;
+    } else if (r == SQLITE_DONE) {
+        rc = ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, "checkpoint latest");
+    }
+    done(q);
+    return rc;
+}
+
+static int sq_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_CP_PUT);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, (int64_t)size);
+    sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, at);
+    return exec_stmt(s, q, "checkpoint put");
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1633,6 +1789,12 @@ static const struct store_ops sqlite_ops = {
     .channel_grant_put = sq_channel_grant_put,
     .channel_grant_get = sq_channel_grant_get,
     .user_revoke_keys = sq_user_revoke_keys,
+    .tlog_size = sq_tlog_size,
+    .tlog_set_size = sq_tlog_set_size,
+    .tlog_tile_get = sq_tlog_tile_get,
+    .tlog_tile_put = sq_tlog_tile_put,
+    .tlog_checkpoint_latest = sq_tlog_checkpoint_latest,
+    .tlog_checkpoint_put = sq_tlog_checkpoint_put,
     .audit_last = sq_audit_last,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,

@@ -268,6 +268,38 @@ int store_user_revoke_keys(struct store *st, int64_t user_id)
     return st->ops->user_revoke_keys(st, user_id);
 }
 
+int store_tlog_size(struct store *st, uint64_t *size)
+{
+    return st->ops->tlog_size(st, size);
+}
+
+int store_tlog_set_size(struct store *st, uint64_t size)
+{
+    return st->ops->tlog_set_size(st, size);
+}
+
+int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
+                        unsigned *width)
+{
+    return st->ops->tlog_tile_get(st, level, index, data, len, width);
+}
+
+int store_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
+                        const uint8_t *data, size_t len)
+{
+    return st->ops->tlog_tile_put(st, level, index, width, data, len);
+}
+
+int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
+{
+    return st->ops->tlog_checkpoint_latest(st, size, text);
+}
+
+int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)
+{
+    return st->ops->tlog_checkpoint_put(st, size, text, at);
+}
+
 int store_audit_last(struct store *st, struct audit_record *out)
 {
     return st->ops->audit_last(st, out);

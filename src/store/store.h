@@ -92,7 +92,11 @@ struct memo {
     size_t reply_len;
     uint8_t *reply_note; /* the signed note binding the reply, or NULL */
     size_t reply_note_len;
-    int signer_count; /* active signatures (read-only, computed) */
+    int signer_count;     /* active signatures (read-only, computed) */
+    bool has_log;         /* filed: the log fields below are set */
+    uint8_t log_tag[16];  /* random tag naming the memo in the public log */
+    uint8_t log_salt[32]; /* salt of the digest commitment in its filed entry */
+    int64_t log_index;    /* index of its filed entry, or -1 */
 };
 
 /* A co-signature, with its signer's names. */
@@ -222,6 +226,14 @@ struct store_ops {
                              const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
     int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
     int (*user_revoke_keys)(struct store *st, int64_t user_id);
+    int (*tlog_size)(struct store *st, uint64_t *size);
+    int (*tlog_set_size)(struct store *st, uint64_t size);
+    int (*tlog_tile_get)(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
+                         unsigned *width);
+    int (*tlog_tile_put)(struct store *st, int level, uint64_t index, unsigned width,
+                         const uint8_t *data, size_t len);
+    int (*tlog_checkpoint_latest)(struct store *st, uint64_t *size, char **text);
+    int (*tlog_checkpoint_put)(struct store *st, uint64_t size, const char *text, int64_t at);
     int (*audit_last)(struct store *st, struct audit_record *out);
     int (*audit_insert)(struct store *st, const struct audit_record *rec);
     int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
@@ -411,6 +423,29 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
 
 /** store_user_revoke_keys() - delete every memo key sealed to @user_id and their channel grant. */
 int store_user_revoke_keys(struct store *st, int64_t user_id);
+
+/** store_tlog_size() - the live log's size (0 when empty). */
+int store_tlog_size(struct store *st, uint64_t *size);
+
+/** store_tlog_set_size() - record the size after an append (inside its transaction). */
+int store_tlog_set_size(struct store *st, uint64_t size);
+
+/**
+ * store_tlog_tile_get() - the widest stored version of tile (@level, @index): level -1 is the
+ * entry bundle, 64+L hint rows (tlog/tile.h). *@data is malloc'd (free()). ERR_NOT_FOUND.
+ */
+int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
+                        unsigned *width);
+
+/** store_tlog_tile_put() - store (replacing a narrower version) a tile. */
+int store_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
+                        const uint8_t *data, size_t len);
+
+/** store_tlog_checkpoint_latest() - the newest signed checkpoint and its size; ERR_NOT_FOUND. */
+int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text);
+
+/** store_tlog_checkpoint_put() - keep a signed checkpoint (one per size; a second is ignored). */
+int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at);
 
 /** store_audit_last() - the newest audit record; ERR_NOT_FOUND when the chain is empty. */
 int store_audit_last(struct store *st, struct audit_record *out);

@@ -28,6 +28,8 @@ void config_defaults(struct config *cfg)
     str_copy(cfg->preset, sizeof(cfg->preset), "state-dept");
     str_copy(cfg->timezone, sizeof(cfg->timezone), "UTC");
     cfg->federal_holidays = true;
+    str_copy(cfg->log_origin, sizeof(cfg->log_origin), "dissent.invalid/log");
+    cfg->log_public = true;
 }
 
 /* A string setting: copied when it fits, ERR_INVALID otherwise. */
@@ -121,6 +123,15 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
             rc = set_str(cfg->closures, sizeof(cfg->closures), v);
         else if (strcmp(key, "principals") == 0)
             rc = set_str(cfg->principals, sizeof(cfg->principals), v);
+        else
+            goto unknown;
+    } else if (strcmp(section, "tlog") == 0) {
+        if (strcmp(key, "origin") == 0)
+            rc = (*v != '\0' && strchr(v, '+') == NULL && strchr(v, ' ') == NULL)
+                     ? set_str(cfg->log_origin, sizeof(cfg->log_origin), v)
+                     : ERR_INVALID;
+        else if (strcmp(key, "public") == 0)
+            rc = str_parse_bool(v, &cfg->log_public);
         else
             goto unknown;
     } else if (strcmp(section, "debug") == 0) {

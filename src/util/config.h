@@ -1,7 +1,7 @@
 /*
  * config.h - server settings: defaults, an INI file (--config FILE), then command-line flags.
  *
- * The INI file has sections [server], [session], [security], [log], [channel] and [debug];
+ * The INI file has sections [server], [session], [security], [log], [channel], [tlog] and [debug];
  * docs/config.md lists every
  * key with its default and limits. Unknown sections or keys are errors, so a typo never silently
  * falls back to a default.
@@ -42,6 +42,9 @@ struct config {
     bool federal_holidays; /* US federal holidays are not working days (default true) */
     char closures[8192];   /* comma-separated YYYY-MM-DD closure dates */
     char principals[8192]; /* comma-separated usernames every acknowledged memo goes to */
+    /* [tlog] */
+    char log_origin[256]; /* the transparency log's origin line (its key is named after it) */
+    bool log_public;      /* /log/ and /api/v1/stats are public (default), else auditors only */
     /* [debug] */
     int64_t clock_start; /* when set (unix seconds), the server's clock starts there */
 };

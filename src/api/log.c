@@ -1,0 +1,133 @@
+/*
+ * log.c - the transparency log over HTTP (c2sp.org/tlog-tiles): GET /log/checkpoint and
+ * GET /log/tile/..., public unless [tlog] public = false (then auditors only); filing receipts
+ * (GET /api/v1/memos/{id}/receipt); and the once-a-second tick that signs checkpoints.
+ */
+#include "api/api.h"
+
+#include "core/ledger.h"
+#include "crypto/hash.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SWEEP_EVERY 600 /* seconds between sweeps of expired sessions */
+
+void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char *text = NULL;
+    uint64_t size = 0;
+    int rc =
+        ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, req->now, &text, &size);
+
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    resp->status = 200;
+    resp->raw = (uint8_t *)text;
+    resp->raw_len = strlen(text);
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->cache_control = "no-cache";
+}
+
+void api_log_tile(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char *path = http_route_param(&req->params, "path");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    bool full = false;
+    int rc = ledger_tile(env->st, path, &data, &len, &full);
+
+    if (rc == ERR_INVALID || rc == ERR_NOT_FOUND) {
+        api_error(resp, 404, "not_found", "no such tile");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    resp->status = 200;
+    resp->raw = data;
+    resp->raw_len = len;
+    resp->content_type = "application/octet-stream";
+    /* full tiles never change; a partial tile of a given width never changes either, but
+     * clients ask for the newest width through the checkpoint, so keep those short */
+    resp->cache_control = full ? "public, max-age=31536000, immutable" : "public, max-age=60";
+}
+
+json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now, int *rc)
+{
+    char *cp = NULL, *proof = NULL, *entry_b64 = NULL;
+    char salt[64], digest[64];
+    uint8_t *entry = NULL;
+    size_t elen = 0, plen = 0;
+    uint64_t size = 0;
+    json_t *o = NULL;
+
+    *rc = 0;
+    if (!m->has_log || m->log_index < 0) {
+        *rc = ERR_NOT_FOUND;
+        return NULL;
+    }
+    if ((*rc = ledger_entry_get(env->st, (uint64_t)m->log_index, &entry, &elen)) != 0 ||
+        (*rc = ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, now, &cp,
+                                 &size)) != 0 ||
+        (*rc = ledger_proof(env->st, cp, (uint64_t)m->log_index, &proof, &plen)) != 0)
+        goto out;
+    entry_b64 = malloc(b64_encoded_len(elen, false));
+    if (entry_b64 == NULL) {
+        *rc = ERR_NOMEM;
+        goto out;
+    }
+    b64_encode(entry_b64, b64_encoded_len(elen, false), entry, elen, false);
+    b64_encode(salt, sizeof(salt), m->log_salt, sizeof(m->log_salt), false);
+    b64_encode(digest, sizeof(digest), m->digest, sizeof(m->digest), false);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "format", "dissent-receipt/v1", "entry",
+                  entry_b64, "salt", salt, "digest", digest, "index", (json_int_t)m->log_index,
+                  "proof", proof);
+    if (o == NULL)
+        *rc = ERR_NOMEM;
+out:
+    free(entry);
+    free(cp);
+    free(proof);
+    free(entry_b64);
+    return o;
+}
+
+void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    int rc;
+    json_t *o = api_receipt_json(env, &req->memo, req->now, &rc);
+
+    if (o == NULL) {
+        if (rc == ERR_NOT_FOUND)
+            api_error_state(resp, "the memo has not been filed", req->memo.state);
+        else
+            api_error_rc(resp, rc, NULL);
+        return;
+    }
+    api_ok(resp, 200, o);
+}
+
+void api_tick(struct api_env *env, int64_t now)
+{
+    static __thread int64_t last_sweep;
+    char *cp = NULL;
+    uint64_t size = 0;
+
+    /* "Checkpoints are signed at most one second after an append." */
+    if (env->ch != NULL &&
+        ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, now, &cp, &size) != 0)
+        log_warn("could not sign a checkpoint");
+    free(cp);
+    if (now - last_sweep >= SWEEP_EVERY) {
+        last_sweep = now;
+        if (store_session_purge(env->st, now - env->cfg->session_idle,
+                                now - env->cfg->session_lifetime) != 0)
+            log_warn("session sweep failed");
+    }
+}

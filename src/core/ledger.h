@@ -1,0 +1,124 @@
+/*
+ * ledger.h - the channel's transparency log: what its entries say, and the live log kept in the
+ * database (tiles and checkpoints per c2sp.org/tlog-tiles, signed with the server's log key).
+ *
+ * An entry is ASCII text, one "key value" pair per line, each line ending in LF:
+ *
+ *   dissent-log/v1
+ *   event filed                      filed | acknowledged | declined | distributed | extended |
+ *                                    replied | closed | withdrawn
+ *   memo 8c1e...                     the memo's tag: 32 lowercase hex digits, random, never
+ *                                    derived from the memo's id
+ *   date 2026-11-29                  the organisation's local date of the event
+ *   signers 12                       filed only: valid co-signatures, the drafter's included
+ *   commitment base64                filed only: base64(SHA-256(salt || digest)), 32-byte salt
+ *   ack-due 2026-12-01               filed only: acknowledgement due date
+ *   reply-due 2027-01-12             filed, acknowledged, extended: the reply due date from then on
+ *
+ * in exactly this order, with exactly the lines its event has. No names, titles, text or internal
+ * ids ever appear. docs/formats.md specifies it for outside verifiers.
+ */
+#ifndef DISSENT_CORE_LEDGER_H
+#define DISSENT_CORE_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LEDGER_TAG_LEN 16    /* bytes of a memo tag (32 hex digits) */
+#define LEDGER_SALT_LEN 32   /* bytes of the commitment salt */
+#define LEDGER_ENTRY_MAX 512 /* longest entry text, bytes */
+
+enum ledger_event {
+    LEDGER_FILED = 0,
+    LEDGER_ACKNOWLEDGED,
+    LEDGER_DECLINED,
+    LEDGER_DISTRIBUTED,
+    LEDGER_EXTENDED,
+    LEDGER_REPLIED,
+    LEDGER_CLOSED,
+    LEDGER_WITHDRAWN,
+    LEDGER_EVENT_COUNT
+};
+
+/* One log entry, parsed. Days are day numbers (core/workdays.h); -1 when absent. */
+struct ledger_entry {
+    enum ledger_event event;
+    uint8_t tag[LEDGER_TAG_LEN];
+    int64_t day;
+    int signers;            /* filed: >= 1; else 0 */
+    uint8_t commitment[32]; /* filed */
+    int64_t ack_due;        /* filed */
+    int64_t reply_due;      /* filed, acknowledged, extended */
+};
+
+/** ledger_event_name() - "filed", ...; NULL when out of range. */
+const char *ledger_event_name(enum ledger_event e);
+
+/** ledger_event_parse() - the event called @name. 0 or ERR_INVALID. */
+int ledger_event_parse(const char *name, enum ledger_event *out);
+
+/**
+ * ledger_entry_format() - the entry text of @e into @out (LEDGER_ENTRY_MAX bytes), *@len its
+ * length (no NUL counted). Returns 0 or ERR_INVALID (a field missing for its event).
+ */
+int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX], size_t *len);
+
+/**
+ * ledger_entry_parse() - parse @len bytes; exactly the canonical form is accepted (so
+ * format(parse(x)) == x). Returns 0 or ERR_INVALID.
+ */
+int ledger_entry_parse(const char *text, size_t len, struct ledger_entry *out);
+
+/** ledger_commitment() - SHA-256(@salt || @digest). */
+void ledger_commitment(const uint8_t salt[LEDGER_SALT_LEN], const uint8_t digest[32],
+                       uint8_t out[32]);
+
+/* ---- the live log in the database (implemented in core/ledger_live.c) ---- */
+
+struct store;
+
+struct note_skey;
+
+/**
+ * ledger_append() - append @len bytes of @entry to the live log; *@index receives its index.
+ * Call inside the write transaction of the change it records, so neither exists without the
+ * other.
+ */
+int ledger_append(struct store *st, const char *entry, size_t len, uint64_t *index);
+
+/**
+ * ledger_checkpoint() - the newest signed checkpoint, signing one for the current size first
+ * when the newest is older (two servers may race: both sign the same size, one is kept).
+ * *@text is malloc'd (free()); *@size its tree size.
+ */
+int ledger_checkpoint(struct store *st, const struct note_skey *key, const char *origin,
+                      int64_t now, char **text, uint64_t *size);
+
+/**
+ * ledger_entry_get() - the bytes of entry @index: malloc'd in *@out (free()), *@len.
+ * ERR_NOT_FOUND past the end.
+ */
+int ledger_entry_get(struct store *st, uint64_t index, uint8_t **out, size_t *len);
+
+/**
+ * ledger_proof() - the c2sp.org/tlog-proof@v1 text proving entry @index in the signed
+ * @checkpoint (one of the log's own). *@out is malloc'd.
+ */
+int ledger_proof(struct store *st, const char *checkpoint, uint64_t index, char **out,
+                 size_t *outlen);
+
+/**
+ * ledger_tile() - the bytes to serve for a tlog-tiles @path ("tile/0/000.p/5", ...): the stored
+ * tile cut to the requested width. *@full tells whether it is a full (immutable) tile.
+ * Returns 0, ERR_INVALID (not a valid path) or ERR_NOT_FOUND (beyond the current tree).
+ */
+int ledger_tile(struct store *st, const char *path, uint8_t **out, size_t *len, bool *full);
+
+/**
+ * ledger_entries_load() - every entry of the live log, parsed, in log order. *@out is malloc'd
+ * (free()). Entries that do not parse are an error (ERR_CRYPTO): the log is the server's own.
+ */
+int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count);
+
+#endif
