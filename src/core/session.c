@@ -108,7 +108,8 @@ int session_keys_open(const struct session *s, const char *token, const struct u
     if ((k = keys_new()) == NULL)
         return ERR_NOMEM;
     keys_kek_token(kek, token, strlen(token));
-    rc = keys_unwrap(k, kek, u->username, s->keys_wrapped);
+    rc = keys_unwrap_known(k, kek, u->username, s->keys_wrapped, u->has_keys ? u->sign_pk : NULL,
+                           u->has_keys ? u->box_pk : NULL);
     wipe(kek, sizeof(kek));
     if (rc != 0) {
         keys_free(k);

@@ -12,6 +12,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,103 @@ static int drafter_signed(struct wf_ctx *c, const struct memo *m, bool *yes)
     return store_signature_has(c->st, m->id, m->drafter_id, yes);
 }
 
+/*
+ * Group commit of signatures. Each signature is one small insert, but its commit waits for a
+ * disk sync; with many signers at once the syncs, not the cryptography, bound the rate. So
+ * signing threads queue their prepared signature, and whichever finds no batch running becomes
+ * the leader: it commits everything queued in one transaction (each signature in a savepoint,
+ * re-checking the memo's state and version, with its audit record), then wakes the others.
+ * A signer's answer is sent only after the commit that holds its signature.
+ */
+struct sign_job {
+    const struct memo *m;        /* the memo as the signer read it */
+    const struct signature *sig; /* the verified signature to store */
+    int64_t actor_id, now;
+    int rc;    /* the outcome */
+    int count; /* valid signatures after this one */
+    int state; /* the memo's state when refused */
+    bool done;
+    struct sign_job *next;
+};
+
+static pthread_mutex_t sign_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sign_cv = PTHREAD_COND_INITIALIZER;
+static struct sign_job *sign_head, **sign_tail = &sign_head;
+static bool sign_leading;
+
+/* One job inside the batch's transaction. */
+static int sign_one(struct store *st, struct sign_job *j)
+{
+    int64_t version = 0;
+    int rc;
+
+    if ((rc = store_savepoint(st)) != 0)
+        return rc;
+    rc = store_memo_head(st, j->m->public_id, &j->state, &version, &j->count);
+    if (rc == 0 && (j->state != MEMO_OPEN || version != j->m->version))
+        rc = ERR_STATE;
+    if (rc == 0)
+        rc = store_signature_add(st, j->sig);
+    if (rc == 0)
+        rc = audit_append(st, j->m->id, j->actor_id, "signed", j->now);
+    if (rc != 0) {
+        store_savepoint_rollback(st);
+        return rc;
+    }
+    j->count++;
+    return store_savepoint_release(st);
+}
+
+static void sign_batch(struct store *st, struct sign_job *jobs)
+{
+    int rc = store_begin(st);
+
+    for (struct sign_job *j = jobs; j != NULL; j = j->next)
+        j->rc = rc != 0 ? rc : sign_one(st, j);
+    if (rc != 0)
+        return;
+    if ((rc = store_commit(st)) != 0) {
+        for (struct sign_job *j = jobs; j != NULL; j = j->next)
+            if (j->rc == 0)
+                j->rc = rc;
+    }
+}
+
+static int sign_commit(struct wf_ctx *c, struct memo *m, const struct signature *sig)
+{
+    struct sign_job job = {.m = m, .sig = sig, .actor_id = c->actor->id, .now = c->now};
+
+    pthread_mutex_lock(&sign_mu);
+    *sign_tail = &job;
+    sign_tail = &job.next;
+    while (!job.done) {
+        if (!sign_leading) {
+            struct sign_job *batch = sign_head;
+            sign_head = NULL;
+            sign_tail = &sign_head;
+            sign_leading = true;
+            pthread_mutex_unlock(&sign_mu);
+            sign_batch(c->st, batch);
+            pthread_mutex_lock(&sign_mu);
+            for (struct sign_job *j = batch; j != NULL; j = j->next)
+                j->done = true;
+            sign_leading = false;
+            pthread_cond_broadcast(&sign_cv);
+        } else {
+            pthread_cond_wait(&sign_cv, &sign_mu);
+        }
+    }
+    pthread_mutex_unlock(&sign_mu);
+    if (job.rc == ERR_STATE)
+        err_set(c->err, c->errlen, "the memo changed meanwhile (now %s); reload it",
+                memo_state_name((enum memo_state)job.state));
+    else if (job.rc == ERR_EXISTS)
+        err_set(c->err, c->errlen, "you have already signed this memo");
+    if (job.rc == 0)
+        m->signer_count = job.count;
+    return job.rc;
+}
+
 int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, char **note_out)
 {
     const struct user *u = c->actor;
@@ -476,7 +574,6 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
     struct note_skey *skey = NULL;
     struct note_vkey vkey;
     struct signature sig;
-    struct memo now;
     enum memo_state to;
     size_t note_len = 0, text_len = 0;
     bool ok = false, first = false;
@@ -484,7 +581,6 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
 
     if (note_out)
         *note_out = NULL;
-    memset(&now, 0, sizeof(now));
     if ((rc = check(c, m, MEMO_SIGN, &to)) != 0)
         return rc;
     if (!u->has_keys || memcmp(u->sign_pk, k->sign_pk, sizeof(u->sign_pk)) != 0) {
@@ -522,36 +618,13 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
     sig.note = note;
     sig.vkey = vkey_text;
     sig.created_at = c->now;
-    if ((rc = store_begin(c->st)) != 0)
+    if ((rc = sign_commit(c, m, &sig)) != 0)
         goto out;
-    /* The state may have changed since @m was read: check it under the write lock. */
-    if ((rc = store_memo_get(c->st, m->public_id, &now)) != 0)
-        goto rollback;
-    if (now.state != MEMO_OPEN || now.version != m->version) {
-        err_set(c->err, c->errlen, "the memo changed meanwhile (now %s); reload it",
-                memo_state_name((enum memo_state)now.state));
-        rc = ERR_STATE;
-        goto rollback;
-    }
-    if ((rc = store_signature_add(c->st, &sig)) != 0) {
-        if (rc == ERR_EXISTS)
-            err_set(c->err, c->errlen, "you have already signed this memo");
-        goto rollback;
-    }
-    if ((rc = audit_append(c->st, m->id, u->id, "signed", c->now)) != 0 ||
-        (rc = store_commit(c->st)) != 0)
-        goto rollback;
-    /* counted under the write lock: exact even with signers racing */
-    m->signer_count = now.signer_count + 1;
     if (note_out) {
         *note_out = note;
         note = NULL;
     }
-    goto out;
-rollback:
-    store_rollback(c->st);
 out:
-    store_memo_release(&now);
     free(note);
     if (skey) {
         note_skey_clear(skey);

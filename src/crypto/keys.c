@@ -2,38 +2,88 @@
 
 #include "util/err.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct user_keys *keys_new(void)
 {
-    struct user_keys *k = sodium_malloc(sizeof(*k));
-
-    if (k != NULL)
-        sodium_memzero(k, sizeof(*k));
-    return k;
+    return keys_secure_alloc(sizeof(struct user_keys));
 }
 
 void keys_free(struct user_keys *k)
 {
-    if (k != NULL)
-        sodium_free(k); /* wipes */
+    keys_secure_free(k);
+}
+
+/*
+ * Secret buffers come from sodium_malloc (guard pages, mlock, MADV_DONTDUMP). Mapping and
+ * unmapping those pages on every request costs far more than the cryptography (and cross-CPU
+ * TLB shootdowns on a VM), so small blocks are kept, wiped, in a per-thread cache for reuse.
+ * Each block starts with a header naming its class, so a free knows whether to cache it.
+ */
+#define POOL_BLOCK 512 /* usable bytes of a cached block */
+#define POOL_MAX 8     /* cached blocks per thread */
+#define POOL_HEAD 16   /* header before the usable bytes: keeps them 16-byte aligned */
+#define POOL_MAGIC UINT64_C(0x6b657973706f6f6c)
+
+static __thread uint8_t *pool[POOL_MAX];
+static __thread int pool_count;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_drain(void *unused)
+{
+    while (pool_count > 0)
+        sodium_free(pool[--pool_count]);
+}
+
+static void pool_init(void)
+{
+    pthread_key_create(&pool_key, pool_drain);
 }
 
 void *keys_secure_alloc(size_t len)
 {
-    void *p = sodium_malloc(len);
+    size_t size = len <= POOL_BLOCK ? POOL_BLOCK : len;
+    uint64_t head[2];
+    uint8_t *base;
 
-    if (p != NULL)
-        sodium_memzero(p, len);
-    return p;
+    if (size > SIZE_MAX - POOL_HEAD)
+        return NULL;
+    pthread_once(&pool_once, pool_init);
+    if (size == POOL_BLOCK && pool_count > 0) {
+        base = pool[--pool_count];
+    } else {
+        base = sodium_malloc(POOL_HEAD + size);
+        if (base == NULL)
+            return NULL;
+        head[0] = POOL_MAGIC;
+        head[1] = size;
+        memcpy(base, head, sizeof(head));
+        if (size == POOL_BLOCK)
+            pthread_setspecific(pool_key, base); /* any non-NULL value runs pool_drain */
+    }
+    sodium_memzero(base + POOL_HEAD, size);
+    return base + POOL_HEAD;
 }
 
 void keys_secure_free(void *p)
 {
-    if (p != NULL)
-        sodium_free(p);
+    uint8_t *base;
+    uint64_t head[2];
+
+    if (p == NULL)
+        return;
+    base = (uint8_t *)p - POOL_HEAD;
+    memcpy(head, base, sizeof(head));
+    sodium_memzero(p, head[1]);
+    if (head[0] == POOL_MAGIC && head[1] == POOL_BLOCK && pool_count < POOL_MAX)
+        pool[pool_count++] = base;
+    else
+        sodium_free(base);
 }
 
 void keys_generate(struct user_keys *k)
@@ -73,14 +123,29 @@ void keys_wrap(const struct user_keys *k, const uint8_t kek[KEYS_KEK_LEN], const
 int keys_unwrap(struct user_keys *k, const uint8_t kek[KEYS_KEK_LEN], const char *ad,
                 const uint8_t in[KEYS_WRAPPED_LEN])
 {
+    return keys_unwrap_known(k, kek, ad, in, NULL, NULL);
+}
+
+int keys_unwrap_known(struct user_keys *k, const uint8_t kek[KEYS_KEK_LEN], const char *ad,
+                      const uint8_t in[KEYS_WRAPPED_LEN], const uint8_t *sign_pk,
+                      const uint8_t *box_pk)
+{
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(k->sign_sk, NULL, NULL, in + KEYS_NONCE_LEN,
                                                    KEYS_WRAPPED_LEN - KEYS_NONCE_LEN,
                                                    (const uint8_t *)ad, strlen(ad), in, kek) != 0) {
         sodium_memzero(k, sizeof(*k));
         return ERR_CRYPTO;
     }
-    crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
-    crypto_scalarmult_base(k->box_pk, k->box_sk);
+    if (sign_pk != NULL)
+        memcpy(k->sign_pk, sign_pk, KEYS_PUB_LEN);
+    else
+        crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
+    if (box_pk != NULL)
+        memcpy(k->box_pk, box_pk, KEYS_PUB_LEN);
+    else if (crypto_scalarmult_base(k->box_pk, k->box_sk) != 0) {
+        sodium_memzero(k, sizeof(*k));
+        return ERR_CRYPTO;
+    }
     return 0;
 }
 

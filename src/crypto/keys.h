@@ -40,7 +40,10 @@ struct user_keys *keys_new(void);
 /** keys_free() - wipe and release; NULL is a no-op. */
 void keys_free(struct user_keys *k);
 
-/** keys_secure_alloc() - @len zeroed bytes of guarded memory for any secret; NULL if none. */
+/**
+ * keys_secure_alloc() - @len zeroed bytes of sodium_malloc'd memory for any secret; NULL if
+ * none. Small blocks are recycled (wiped) through a per-thread cache. Thread safe.
+ */
 void *keys_secure_alloc(size_t len);
 
 /** keys_secure_free() - wipe and release memory from keys_secure_alloc(); NULL is a no-op. */
@@ -73,5 +76,15 @@ void keys_wrap(const struct user_keys *k, const uint8_t kek[KEYS_KEK_LEN], const
 __attribute__((warn_unused_result)) int keys_unwrap(struct user_keys *k,
                                                     const uint8_t kek[KEYS_KEK_LEN], const char *ad,
                                                     const uint8_t in[KEYS_WRAPPED_LEN]);
+
+/**
+ * keys_unwrap_known() - keys_unwrap() when the public halves are already known (from the
+ * account's record): they are copied instead of derived, which saves a scalar multiplication on
+ * every signing request. NULL for either derives it.
+ */
+__attribute__((warn_unused_result)) int
+keys_unwrap_known(struct user_keys *k, const uint8_t kek[KEYS_KEK_LEN], const char *ad,
+                  const uint8_t in[KEYS_WRAPPED_LEN], const uint8_t *sign_pk,
+                  const uint8_t *box_pk);
 
 #endif

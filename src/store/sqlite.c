@@ -164,6 +164,10 @@ static const char *const migrations[] = {
     "ALTER TABLE memos ADD COLUMN log_tag BLOB;"
     "ALTER TABLE memos ADD COLUMN log_salt BLOB;"
     "ALTER TABLE memos ADD COLUMN log_index INTEGER NOT NULL DEFAULT -1;",
+
+    /* 5: signer counts from the index alone (every signing request counts them) */
+    "DROP INDEX signatures_memo;"
+    "CREATE INDEX signatures_memo ON signatures(memo_id, voided_at);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -216,6 +220,10 @@ enum stmt_id {
     ST_GRANT_GET,
     ST_REVOKE_MKEYS,
     ST_REVOKE_GRANT,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_MEMO_HEAD,
     ST_TLOG_SIZE,
     ST_TLOG_SET_SIZE,
     ST_TILE_GET,
@@ -325,6 +333,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = ? AND user_id != 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = ?",
+    [ST_SAVEPOINT] = "SAVEPOINT item",
+    [ST_RELEASE] = "RELEASE item",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO item",
+    [ST_MEMO_HEAD] = "SELECT m.state, m.version, (SELECT count(*) FROM signatures s"
+                     " WHERE s.memo_id = m.id AND s.voided_at = 0) FROM memos m"
+                     " WHERE m.public_id = ?",
     [ST_TLOG_SIZE] = "SELECT size FROM tlog_state WHERE id = 1",
     [ST_TLOG_SET_SIZE] = "UPDATE tlog_state SET size = ? WHERE id = 1",
     [ST_TILE_GET] = "SELECT data, width FROM tlog_tiles WHERE level = ? AND idx = ?",
@@ -420,6 +434,9 @@ static int migrate(struct store_sqlite *s, char *err, size_t errlen)
         goto rollback;
     }
     version = sqlite3_column_int(q, 0);
+    /* finished with it: a statement still running keeps DROP statements from working */
+    sqlite3_finalize(q);
+    q = NULL;
     if (version > N_MIGRATIONS) {
         err_set(err, errlen, "database schema %d is newer than this binary (%d)", version,
                 N_MIGRATIONS);
@@ -1629,6 +1646,50 @@ static int sq_audit_list(struct store *st, int64_t memo_id, int64_t after, int l
                    count);
 }
 
+static int sq_savepoint(struct store *st)
+{
+    return run_simple(st, ST_SAVEPOINT, "savepoint");
+}
+
+static int sq_savepoint_release(struct store *st)
+{
+    return run_simple(st, ST_RELEASE, "release");
+}
+
+static int sq_savepoint_rollback(struct store *st)
+{
+    int rc = run_simple(st, ST_ROLLBACK_TO, "rollback to");
+
+    return rc != 0 ? rc : run_simple(st, ST_RELEASE, "release");
+}
+
+static int sq_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
+                        int *signer_count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_HEAD);
+    int r, rc = 0;
+
+    *state = 0;
+    *version = 0;
+    *signer_count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_text(q, 1, public_id, -1, SQLITE_STATIC);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        *state = sqlite3_column_int(q, 0);
+        *version = sqlite3_column_int64(q, 1);
+        *signer_count = sqlite3_column_int(q, 2);
+    } else if (r == SQLITE_DONE) {
+        rc = ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, "memo head");
+    }
+    done(q);
+    return rc;
+}
+
 static int sq_tlog_size(struct store *st, uint64_t *size)
 {
     struct store_sqlite *s = SQ(st);
@@ -1789,6 +1850,10 @@ static const struct store_ops sqlite_ops = {
     .channel_grant_put = sq_channel_grant_put,
     .channel_grant_get = sq_channel_grant_get,
     .user_revoke_keys = sq_user_revoke_keys,
+    .savepoint = sq_savepoint,
+    .savepoint_release = sq_savepoint_release,
+    .savepoint_rollback = sq_savepoint_rollback,
+    .memo_head = sq_memo_head,
     .tlog_size = sq_tlog_size,
     .tlog_set_size = sq_tlog_set_size,
     .tlog_tile_get = sq_tlog_tile_get,

@@ -268,6 +268,27 @@ int store_user_revoke_keys(struct store *st, int64_t user_id)
     return st->ops->user_revoke_keys(st, user_id);
 }
 
+int store_savepoint(struct store *st)
+{
+    return st->ops->savepoint(st);
+}
+
+int store_savepoint_release(struct store *st)
+{
+    return st->ops->savepoint_release(st);
+}
+
+int store_savepoint_rollback(struct store *st)
+{
+    return st->ops->savepoint_rollback(st);
+}
+
+int store_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
+                    int *signer_count)
+{
+    return st->ops->memo_head(st, public_id, state, version, signer_count);
+}
+
 int store_tlog_size(struct store *st, uint64_t *size)
 {
     return st->ops->tlog_size(st, size);

@@ -226,6 +226,11 @@ struct store_ops {
                              const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
     int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
     int (*user_revoke_keys)(struct store *st, int64_t user_id);
+    int (*savepoint)(struct store *st);
+    int (*savepoint_release)(struct store *st);
+    int (*savepoint_rollback)(struct store *st);
+    int (*memo_head)(struct store *st, const char *public_id, int *state, int64_t *version,
+                     int *signer_count);
     int (*tlog_size)(struct store *st, uint64_t *size);
     int (*tlog_set_size)(struct store *st, uint64_t size);
     int (*tlog_tile_get)(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
@@ -423,6 +428,19 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
 
 /** store_user_revoke_keys() - delete every memo key sealed to @user_id and their channel grant. */
 int store_user_revoke_keys(struct store *st, int64_t user_id);
+
+/** store_savepoint() - open a savepoint inside the current transaction (one level). */
+int store_savepoint(struct store *st);
+
+/** store_savepoint_release() - keep what was done since the savepoint. */
+int store_savepoint_release(struct store *st);
+
+/** store_savepoint_rollback() - undo what was done since the savepoint, and close it. */
+int store_savepoint_rollback(struct store *st);
+
+/** store_memo_head() - a memo's state, version and valid-signature count, without its text. */
+int store_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
+                    int *signer_count);
 
 /** store_tlog_size() - the live log's size (0 when empty). */
 int store_tlog_size(struct store *st, uint64_t *size);
