@@ -53,7 +53,8 @@ static const struct api_route routes[] = {
     {API_POST, M "/withdraw", api_memos_action, STAFF, 0, WF_DRAFTER},
     {API_POST, M "/invitations", api_memos_invite, STAFF, API_R_JSON, WF_DRAFTER},
     {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED},
-    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY, SIGNERS},
+    /* on the pool: many signers wait on one group commit together (core/workflow.c) */
+    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY | API_R_SLOW, SIGNERS},
     {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, API_R_NOKEY, SIGNERS},
     {API_POST, M "/acknowledge", api_memos_action, OFFICER, 0, WF_OFFICER},
     {API_POST, M "/decline", api_memos_decline, OFFICER, API_R_JSON, WF_OFFICER},

@@ -196,6 +196,7 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
 void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp);

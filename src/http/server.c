@@ -431,7 +431,7 @@ int server_run(const struct config *cfg, const char *store_uri, const struct cha
     srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
     if (srv.workers == NULL)
         return ERR_NOMEM;
-    srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : ncores(), pool_tls_init,
+    srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : 4 * ncores(), pool_tls_init,
                         pool_tls_free, &srv);
     if (srv.pool == NULL) {
         rc = ERR_INTERNAL;

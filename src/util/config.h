@@ -18,7 +18,7 @@ struct config {
     int listen_port;        /* port, default 8080; 0 picks a free port */
     char data_dir[1024];    /* SQLite database and key files, default ./var */
     int workers;            /* event-loop threads; 0 means one per core */
-    int pool_threads;       /* threads for slow work (password hashing); 0 means one per core */
+    int pool_threads;       /* threads for slow work (hashing, signing); 0: four per core */
     int64_t max_body;       /* request body limit in bytes, default 1 MiB */
     int64_t max_headers;    /* request header block limit in bytes, default 16 KiB */
     int timeout;            /* seconds a connection may take to send a request or idle */
