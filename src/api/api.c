@@ -69,6 +69,7 @@ static const struct api_route routes[] = {
     {API_GET, M "/audit", api_memos_audit, STAFF | OFFICER, API_R_NOKEY, WF_DRAFTER | WF_OFFICER},
     {API_GET, M "/receipt", api_memos_receipt, STAFF | OFFICER, API_R_NOKEY,
      WF_DRAFTER | WF_OFFICER},
+    {API_GET, "/api/v1/stats", api_stats, ROLE_AUDITOR, API_R_LOG, 0},
     {API_GET, "/log/checkpoint", api_log_checkpoint, ROLE_AUDITOR, API_R_LOG, 0},
     {API_GET, "/log/{*path}", api_log_tile, ROLE_AUDITOR, API_R_LOG, 0},
     {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},

@@ -6,7 +6,7 @@
 #include "api/api.h"
 
 #include "core/ledger.h"
-#include "crypto/hash.h"
+#include "core/receipt.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -60,11 +60,11 @@ void api_log_tile(struct api_env *env, struct api_req *req, struct api_resp *res
 
 json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now, int *rc)
 {
-    char *cp = NULL, *proof = NULL, *entry_b64 = NULL;
-    char salt[64], digest[64];
+    char *cp = NULL, *proof = NULL, *doc = NULL;
     uint8_t *entry = NULL;
-    size_t elen = 0, plen = 0;
+    size_t elen = 0, plen = 0, dlen = 0;
     uint64_t size = 0;
+    json_error_t je;
     json_t *o = NULL;
 
     *rc = 0;
@@ -75,26 +75,17 @@ json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now,
     if ((*rc = ledger_entry_get(env->st, (uint64_t)m->log_index, &entry, &elen)) != 0 ||
         (*rc = ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, now, &cp,
                                  &size)) != 0 ||
-        (*rc = ledger_proof(env->st, cp, (uint64_t)m->log_index, &proof, &plen)) != 0)
+        (*rc = ledger_proof(env->st, cp, (uint64_t)m->log_index, &proof, &plen)) != 0 ||
+        (*rc = receipt_encode(entry, elen, m->log_salt, m->digest, (uint64_t)m->log_index, proof,
+                              plen, &doc, &dlen)) != 0)
         goto out;
-    entry_b64 = malloc(b64_encoded_len(elen, false));
-    if (entry_b64 == NULL) {
-        *rc = ERR_NOMEM;
-        goto out;
-    }
-    b64_encode(entry_b64, b64_encoded_len(elen, false), entry, elen, false);
-    b64_encode(salt, sizeof(salt), m->log_salt, sizeof(m->log_salt), false);
-    b64_encode(digest, sizeof(digest), m->digest, sizeof(m->digest), false);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "format", "dissent-receipt/v1", "entry",
-                  entry_b64, "salt", salt, "digest", digest, "index", (json_int_t)m->log_index,
-                  "proof", proof);
-    if (o == NULL)
-        *rc = ERR_NOMEM;
+    if ((o = json_loadb(doc, dlen, 0, &je)) == NULL)
+        *rc = ERR_INTERNAL;
 out:
     free(entry);
     free(cp);
     free(proof);
-    free(entry_b64);
+    free(doc);
     return o;
 }
 

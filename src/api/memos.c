@@ -844,6 +844,12 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
            json_pack("{s:s, s:s, s:s%, s:s, s:o, s:o, s:o}", "format", "dissent-bundle/v1",
                      "memo_id", m->public_id, "canonical_text", canon, len, "digest", digest,
                      "signers", signers, "signatures", notes, "vkeys", vkeys));
+    if (m->has_log && resp->body != NULL) {
+        /* a filed memo's bundle carries its filing receipt */
+        json_t *receipt = api_receipt_json(env, m, req->now, &rc);
+        if (receipt != NULL)
+            json_object_set_new(resp->body, "receipt", receipt);
+    }
     wipe(canon, len);
     free(canon);
     store_signature_list_free(sigs, n);

@@ -32,4 +32,12 @@ int cmd_store_open(const struct config *cfg, struct store **st);
 /** cmd_store_uri() - the store URI for @cfg into @out. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);
 
+struct note_vkey;
+
+/**
+ * cmd_vkey_load() - a --vkey argument: the vkey text itself, or a file holding it (one line).
+ * Returns 0 or ERR_INVALID.
+ */
+int cmd_vkey_load(const char *arg, struct note_vkey *key);
+
 #endif

@@ -1,5 +1,6 @@
 #include "cmd/cmd.h"
 
+#include "crypto/note.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -45,4 +46,23 @@ int cmd_store_open(const struct config *cfg, struct store **st)
         return -1;
     }
     return 0;
+}
+
+int cmd_vkey_load(const char *arg, struct note_vkey *key)
+{
+    char text[NOTE_VKEY_MAX + 8];
+    size_t len;
+    FILE *f;
+
+    if (note_vkey_parse(arg, strlen(arg), key) == 0)
+        return 0;
+    if ((f = fopen(arg, "rb")) == NULL)
+        return ERR_INVALID;
+    len = fread(text, 1, sizeof(text), f);
+    fclose(f);
+    if (len == sizeof(text))
+        return ERR_INVALID;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
+    return note_vkey_parse(text, len, key) == 0 ? 0 : ERR_INVALID;
 }

@@ -13,26 +13,51 @@
  * must be missing or empty. The files are public: directories 0755, files 0644.
  *
  * key prints the verifier key of the server's log key, DATA/log.skey. It never creates one.
+ *
+ *   dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]
+ *
+ * verify audits a tlog-tiles log over HTTP(S) with libcurl, as a monitor would: it fetches
+ * URL/checkpoint and checks its signature by VKEY (the vkey, or a file holding it; the origin
+ * must be the key's name), then fetches every entry bundle and every tile at the checkpoint's
+ * size, checks each bundle against its level 0 tile (tlog_bundle_verify()) and each tile of
+ * level L > 0 against the hashes of the full level L - 1 tiles below it, and recomputes the root
+ * with tlog_tree_hash() over a tile reader whose source is the audited tiles. With --state FILE
+ * it first loads the checkpoint a previous run saved there (if the file exists; it must verify
+ * with VKEY), requires the new size to be at least the old one and the tree hash at the old size,
+ * recomputed from the new tiles, to be the old root; then it saves the new checkpoint there
+ * (temporary file, mode 0600, renamed over). Every response has a size limit (a checkpoint:
+ * TLOG_CHECKPOINT_MAX; a tile: exactly its width times 32 bytes; a bundle: its width times
+ * 65,537) and the whole run a deadline; only http:// and https:// are spoken, redirects
+ * included. Exit status 0 (verified), 1 (FAILED: reason), 2 (usage).
  */
 #include "cmd/cmd.h"
 
+#include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "tlog/checkpoint.h"
 #include "tlog/memstore.h"
+#include "tlog/merkle.h"
 #include "tlog/tile.h"
 #include "util/err.h"
+#include "util/strutil.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #define KEYFILE_MAX 4096             /* longest key file accepted, bytes */
 #define ENTRIES_FILE_MAX (1ul << 30) /* longest entries file accepted, bytes */
@@ -44,11 +69,18 @@ static void usage(FILE *f)
     fprintf(f, "usage: dissent log build --origin ORIGIN --key KEYFILE --entries FILE --out DIR\n"
                "                         [--each]\n"
                "       dissent log key [--data DIR] [--config FILE]\n"
+               "       dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]\n"
                "build: write a C2SP tlog-tiles log (checkpoint, tiles, entry bundles) to DIR\n"
                "       from FILE (one entry per line, '-' for standard input) signed with KEYFILE\n"
                "       (PRIVATE+KEY+... note signer key); --each appends one entry at a time and\n"
                "       keeps every intermediate partial tile.\n"
-               "key:   print the verifier key of the server's log key (DIR/" LOG_KEY_FILE ").\n");
+               "key:   print the verifier key of the server's log key (DIR/" LOG_KEY_FILE ").\n"
+               "verify: fetch the log at URL (http:// or https://: URL/checkpoint, URL/tile/...),\n"
+               "       check the checkpoint's signature by VKEY (the key, or a file holding it),\n"
+               "       every entry bundle against its tile, every tile against the level below,\n"
+               "       and the root; with --state, that the log extends the checkpoint saved in\n"
+               "       FILE by the last run, then save the new one there. Whole run limited to\n"
+               "       SECONDS (default 300).\n");
 }
 
 /*
@@ -508,6 +540,656 @@ out:
     return rc;
 }
 
+/* ---- verify: audit a log over HTTP ------------------------------------------------------- */
+
+#define VERIFY_URL_MAX 2048                 /* longest log URL accepted, bytes */
+#define VERIFY_TIMEOUT_DEFAULT 300          /* seconds for the whole run, by default */
+#define VERIFY_TIMEOUT_MAX 86400            /* longest --timeout accepted, seconds */
+#define VERIFY_CONNECT_TIMEOUT_MS 10000     /* to open one connection */
+#define VERIFY_REDIRECTS_MAX 5              /* redirects followed per request */
+#define VERIFY_READER_CACHE 16              /* tiles the tile reader keeps expanded */
+#define VERIFY_ERR_MAX 512                  /* bytes of a failure message */
+#define VERIFY_SIZE_MAX (UINT64_C(1) << 40) /* largest log audited, entries */
+
+/* The HTTP side: one libcurl handle (connections are reused) and the run's deadline. */
+struct remote {
+    CURL *curl;                /* the handle */
+    char base[VERIFY_URL_MAX]; /* the log's URL, ending in "/" */
+    int64_t deadline_ms;       /* CLOCK_MONOTONIC milliseconds when the run must end */
+    uint64_t requests;         /* requests made */
+    char *err;                 /* where failures are described (VERIFY_ERR_MAX bytes) */
+};
+
+/* A response body being received, refused past @cap bytes. */
+struct body {
+    uint8_t *data; /* malloc'd */
+    size_t len;    /* bytes received */
+    size_t alloc;  /* bytes allocated */
+    size_t cap;    /* most bytes accepted */
+    bool over;     /* the server sent more than @cap */
+};
+
+/* One stored tile of the audit cache. */
+struct tile_slot {
+    uint8_t *data; /* width * 32 bytes, malloc'd; NULL when dropped or never fetched */
+    size_t len;    /* bytes of data */
+};
+
+/*
+ * Tiles fetched during the audit, by level then index. Every tile the root and consistency
+ * computations read comes from here: once @sealed, a tile not kept is an error rather than a new
+ * fetch, so no hash is ever used that the audit did not check.
+ */
+struct tile_cache {
+    struct remote *remote;                            /* where tiles come from */
+    struct tile_slot *slots[TLOG_TILE_LEVEL_MAX + 1]; /* per level, indexed by tile index */
+    size_t nslots[TLOG_TILE_LEVEL_MAX + 1];           /* entries of slots[level] in use */
+    size_t cap[TLOG_TILE_LEVEL_MAX + 1];              /* entries allocated */
+    bool sealed;                                      /* no more fetching */
+};
+
+static int64_t clock_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libcurl's write callback: append to the struct body, refusing more than its cap. */
+static size_t body_write(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+    struct body *b = ctx;
+    size_t n = size * nmemb;
+
+    if (n > b->cap - b->len) {
+        b->over = true;
+        return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
+    }
+    if (b->len + n > b->alloc) {
+        size_t want = b->alloc ? b->alloc : 16384;
+        uint8_t *grown;
+
+        while (want < b->len + n)
+            want *= 2;
+        if (want > b->cap)
+            want = b->cap;
+        grown = realloc(b->data, want ? want : 1);
+        if (grown == NULL)
+            return 0;
+        b->data = grown;
+        b->alloc = want;
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    return n;
+}
+
+/*
+ * Set up @r for the log at @url (http:// or https:// only, checked by the caller), with a
+ * deadline @timeout_s seconds from now. Returns 0, ERR_TOO_LARGE (URL) or ERR_NOMEM.
+ */
+static int remote_init(struct remote *r, const char *url, long timeout_s, char *err)
+{
+    size_t len = strlen(url);
+    int n;
+
+    memset(r, 0, sizeof(*r));
+    r->err = err;
+    n = snprintf(r->base, sizeof(r->base), "%s%s", url, len > 0 && url[len - 1] == '/' ? "" : "/");
+    if (n < 0 || (size_t)n >= sizeof(r->base) - TLOG_TILE_PATH_MAX)
+        return ERR_TOO_LARGE;
+    r->deadline_ms = clock_ms() + (int64_t)timeout_s * 1000;
+    r->curl = curl_easy_init();
+    if (r->curl == NULL)
+        return ERR_NOMEM;
+    if (curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_MAXREDIRS, (long)VERIFY_REDIRECTS_MAX) != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)VERIFY_CONNECT_TIMEOUT_MS) !=
+            CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "dissent-log-verify") != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK)
+        return ERR_NOMEM;
+    return 0;
+}
+
+static void remote_release(struct remote *r)
+{
+    if (r->curl != NULL)
+        curl_easy_cleanup(r->curl);
+    r->curl = NULL;
+}
+
+/*
+ * GET @rel (relative to the log's URL): a 200 response of at most @cap bytes into *@out
+ * (malloc'd, caller frees) and *@outlen. Anything else is described in r->err.
+ * Returns 0, ERR_IO (transport error, timeout, another status) or ERR_TOO_LARGE.
+ */
+static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **out, size_t *outlen)
+{
+    char url[VERIFY_URL_MAX + TLOG_TILE_PATH_MAX];
+    struct body b = {.cap = cap};
+    int64_t left = r->deadline_ms - clock_ms();
+    long status = 0;
+    CURLcode cc;
+    int rc = 0;
+
+    *out = NULL;
+    *outlen = 0;
+    snprintf(url, sizeof(url), "%s%s", r->base, rel);
+    if (left <= 0) {
+        err_set(r->err, VERIFY_ERR_MAX, "timed out before GET %s", url);
+        return ERR_IO;
+    }
+    r->requests++;
+    if (curl_easy_setopt(r->curl, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &b) != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, (long)left) != CURLE_OK ||
+        curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK) {
+        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: cannot set up the request", url);
+        rc = ERR_IO;
+        goto out;
+    }
+    cc = curl_easy_perform(r->curl);
+    if (b.over || cc == CURLE_FILESIZE_EXCEEDED) {
+        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: response over %zu bytes", url, cap);
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    if (cc != CURLE_OK) {
+        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: %s", url,
+                cc == CURLE_OPERATION_TIMEDOUT ? "timed out" : curl_easy_strerror(cc));
+        rc = ERR_IO;
+        goto out;
+    }
+    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) {
+        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: status %ld", url, status);
+        rc = ERR_IO;
+        goto out;
+    }
+    if (b.data == NULL && (b.data = malloc(1)) == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    *out = b.data;
+    *outlen = b.len;
+    b.data = NULL;
+out:
+    free(b.data);
+    return rc;
+}
+
+/*
+ * The tile (@level, @index) of width @width from the cache, fetching it (exactly @width hashes)
+ * when not sealed and not held. *@data is a view valid while the cache lives.
+ */
+static int cache_get(struct tile_cache *c, int level, uint64_t index, unsigned width,
+                     const uint8_t **data, size_t *len)
+{
+    char rel[TLOG_TILE_PATH_MAX];
+    struct tlog_tile t = {level, index, width};
+    struct tile_slot *s;
+    uint8_t *got = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (level < 0 || level > TLOG_TILE_LEVEL_MAX || width == 0 || width > TLOG_TILE_WIDTH)
+        return ERR_INVALID;
+    if (index < c->nslots[level] && c->slots[level][index].data != NULL &&
+        c->slots[level][index].len >= (size_t)width * TLOG_HASH_LEN) {
+        *data = c->slots[level][index].data;
+        *len = c->slots[level][index].len;
+        return 0;
+    }
+    rc = tlog_tile_path_format(&t, rel, sizeof(rel));
+    if (rc != 0)
+        return rc;
+    if (c->sealed || index > c->nslots[level]) {
+        /* the audit fetches in order and keeps what the root needs: a bug if reached */
+        err_set(c->remote->err, VERIFY_ERR_MAX, "internal error: %s was not audited", rel);
+        return ERR_INTERNAL;
+    }
+    if (index == c->nslots[level] && c->nslots[level] == c->cap[level]) {
+        size_t want = c->cap[level] ? c->cap[level] * 2 : 64;
+        struct tile_slot *grown = realloc(c->slots[level], want * sizeof(*grown));
+
+        if (grown == NULL)
+            return ERR_NOMEM;
+        c->slots[level] = grown;
+        c->cap[level] = want;
+    }
+    rc = remote_get(c->remote, rel, (size_t)width * TLOG_HASH_LEN, &got, &n);
+    if (rc == 0 && n != (size_t)width * TLOG_HASH_LEN) {
+        err_set(c->remote->err, VERIFY_ERR_MAX, "tile mismatch: %s has %zu bytes, not %u", rel, n,
+                width * TLOG_HASH_LEN);
+        rc = ERR_INVALID;
+    }
+    if (rc != 0) {
+        free(got);
+        return rc;
+    }
+    if (index == c->nslots[level])
+        c->slots[level][c->nslots[level]++] = (struct tile_slot){NULL, 0};
+    s = &c->slots[level][index];
+    free(s->data);
+    s->data = got;
+    s->len = n;
+    *data = got;
+    *len = n;
+    return 0;
+}
+
+/* Forget tile (@level, @index): the audit has hashed it and nothing will read it again. */
+static void cache_drop(struct tile_cache *c, int level, uint64_t index)
+{
+    if (index < c->nslots[level]) {
+        free(c->slots[level][index].data);
+        c->slots[level][index] = (struct tile_slot){NULL, 0};
+    }
+}
+
+static void cache_release(struct tile_cache *c)
+{
+    for (int level = 0; level <= TLOG_TILE_LEVEL_MAX; level++) {
+        for (size_t i = 0; i < c->nslots[level]; i++)
+            free(c->slots[level][i].data);
+        free(c->slots[level]);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* The tile source over the cache (tile.h): Merkle tiles only; hint rows are never served. */
+static int cache_source_read(void *ctx, const struct tlog_tile *tile, uint8_t **data, size_t *len)
+{
+    struct tile_cache *c = ctx;
+    const uint8_t *view;
+    size_t n;
+    int rc;
+
+    *data = NULL;
+    *len = 0;
+    if (tile->level < 0 || tile->level > TLOG_TILE_LEVEL_MAX)
+        return ERR_NOT_FOUND;
+    rc = cache_get(c, tile->level, tile->index, tile->width, &view, &n);
+    if (rc != 0)
+        return rc;
+    *data = malloc(n);
+    if (*data == NULL)
+        return ERR_NOMEM;
+    memcpy(*data, view, n);
+    *len = n;
+    return 0;
+}
+
+/* Check the entry bundle of level 0 tile @index (width @width) against that tile. */
+static int bundle_audit(struct tile_cache *c, uint64_t index, unsigned width, const uint8_t *tile,
+                        size_t tlen, uint64_t *bundles)
+{
+    struct tlog_tile t = {TLOG_TILE_ENTRIES, index, width};
+    char rel[TLOG_TILE_PATH_MAX];
+    uint8_t *bundle = NULL;
+    size_t blen = 0;
+    int rc;
+
+    rc = tlog_tile_path_format(&t, rel, sizeof(rel));
+    if (rc == 0)
+        rc = remote_get(c->remote, rel, (size_t)width * (2 + TLOG_ENTRY_MAX), &bundle, &blen);
+    if (rc != 0)
+        goto out;
+    if (tlog_bundle_verify(bundle, blen, tile, tlen) != 0) {
+        err_set(c->remote->err, VERIFY_ERR_MAX,
+                "bundle mismatch: %s does not match its level 0 tile (malformed, another width, "
+                "or an entry whose hash is not the tile's)",
+                rel);
+        rc = ERR_CRYPTO;
+        goto out;
+    }
+    (*bundles)++;
+out:
+    free(bundle);
+    return rc;
+}
+
+/* Make room for hash @i in the growable array *@arr of *@cap hashes. */
+static int hashes_reserve(uint8_t (**arr)[TLOG_HASH_LEN], size_t *cap, uint64_t i)
+{
+    uint8_t(*grown)[TLOG_HASH_LEN];
+    size_t want = *cap ? *cap : 64;
+
+    if (i < *cap)
+        return 0;
+    while (want <= i)
+        want *= 2;
+    grown = realloc(*arr, want * TLOG_HASH_LEN);
+    if (grown == NULL)
+        return ERR_NOMEM;
+    *arr = grown;
+    *cap = want;
+    return 0;
+}
+
+/*
+ * Audit every tile of the log of @size entries: each bundle against its level 0 tile, and each
+ * tile of level L > 0 against the hashes of the full tiles of level L - 1 below it. Full level 0
+ * tiles are dropped once hashed except tile @keep0 (the one the consistency check needs). The
+ * hashes of full tiles are kept in arrays grown as tiles arrive, so a checkpoint claiming a huge
+ * size costs memory only for what the server actually sends.
+ */
+static int tiles_audit(struct tile_cache *c, uint64_t size, uint64_t keep0, uint64_t *tiles,
+                       uint64_t *bundles)
+{
+    uint8_t(*below)[TLOG_HASH_LEN] = NULL, (*here)[TLOG_HASH_LEN] = NULL;
+    size_t here_cap = 0;
+    int rc = 0;
+
+    for (int level = 0; level <= TLOG_TILE_LEVEL_MAX; level++) {
+        uint64_t nodes = size >> (TLOG_TILE_HEIGHT * level); /* complete nodes on this level */
+        uint64_t ntiles = (nodes + TLOG_TILE_WIDTH - 1) / TLOG_TILE_WIDTH;
+
+        if (level > 0 && nodes == 0)
+            break;
+        for (uint64_t i = 0; i < ntiles; i++) {
+            unsigned width = tlog_tile_width(level, i, size);
+            const uint8_t *data;
+            size_t len;
+
+            rc = cache_get(c, level, i, width, &data, &len);
+            if (rc != 0)
+                goto out;
+            (*tiles)++;
+            if (level == 0) {
+                rc = bundle_audit(c, i, width, data, len, bundles);
+                if (rc != 0)
+                    goto out;
+            } else if (memcmp(data, below[i * TLOG_TILE_WIDTH], len) != 0) {
+                struct tlog_tile t = {level, i, width};
+                char rel[TLOG_TILE_PATH_MAX];
+
+                tlog_tile_path_format(&t, rel, sizeof(rel));
+                err_set(c->remote->err, VERIFY_ERR_MAX,
+                        "tile mismatch: %s does not hold the hashes of the level %d tiles "
+                        "below it",
+                        rel, level - 1);
+                rc = ERR_CRYPTO;
+                goto out;
+            }
+            if (width == TLOG_TILE_WIDTH) {
+                rc = hashes_reserve(&here, &here_cap, i);
+                if (rc == 0)
+                    rc = tlog_leaves_hash((const uint8_t(*)[TLOG_HASH_LEN])data, TLOG_TILE_WIDTH,
+                                          here[i]);
+                if (rc != 0)
+                    goto out;
+                if (level == 0 && i != keep0)
+                    cache_drop(c, level, i);
+            }
+        }
+        /* level + 1 has exactly as many hashes as this level has full tiles: all in here */
+        free(below);
+        below = here;
+        here = NULL;
+        here_cap = 0;
+    }
+out:
+    if (rc == ERR_NOMEM && c->remote->err[0] == '\0')
+        err_set(c->remote->err, VERIFY_ERR_MAX, "out of memory");
+    free(below);
+    free(here);
+    return rc;
+}
+
+/* Write @text[0..@len) to @path atomically: a temporary file (0600) beside it, then rename. */
+static int state_save(const char *path, const char *text, size_t len)
+{
+    char tmp[PATH_MAX];
+    int fd = -1, n, rc = 0;
+
+    n = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return ERR_TOO_LARGE;
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return ERR_IO;
+    if (fchmod(fd, 0600) != 0)
+        rc = ERR_IO;
+    for (size_t off = 0; rc == 0 && off < len;) {
+        ssize_t w = write(fd, text + off, len - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = ERR_IO;
+        else
+            off += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = ERR_IO;
+    if (close(fd) != 0 && rc == 0)
+        rc = ERR_IO;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = ERR_IO;
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}
+
+/*
+ * The verifier key @arg: the vkey itself, or else the path of a file holding it (one line, a
+ * final newline allowed). Returns 0 or ERR_INVALID.
+ */
+
+struct verify_opts {
+    const char *url, *vkey, *state;
+    long timeout;
+};
+
+/* Whether @url is an http:// or https:// URL without white space or control characters. */
+static bool url_acceptable(const char *url)
+{
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return false;
+    for (const char *p = url; *p; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return false;
+    }
+    return strlen(url) < VERIFY_URL_MAX - TLOG_TILE_PATH_MAX;
+}
+
+/* The verification itself; the reason for a failure goes to @err. */
+static int verify_run(const struct verify_opts *o, const struct note_vkey *key, char *err)
+{
+    struct remote r = {0};
+    struct tile_cache cache = {0};
+    struct tlog_tile_reader *reader = NULL;
+    struct tlog_checkpoint cp = {0}, old = {0};
+    struct tlog_tile_source src = {cache_source_read, &cache};
+    struct tlog_hash_reader hr;
+    uint8_t *cptext = NULL, root[TLOG_HASH_LEN];
+    char *oldtext = NULL, why[256] = "", b64[64];
+    size_t cplen = 0, oldlen = 0;
+    uint64_t tiles = 0, bundles = 0, keep0 = UINT64_MAX;
+    bool have_old = false;
+    int rc;
+
+    if (o->state != NULL) {
+        rc = file_read(o->state, TLOG_CHECKPOINT_MAX, &oldtext, &oldlen);
+        if (rc == 0) {
+            rc = tlog_checkpoint_open(oldtext, oldlen, NULL, key, &old, why, sizeof(why));
+            if (rc != 0) {
+                err_set(err, VERIFY_ERR_MAX,
+                        "bad state: %s is not a checkpoint signed by the log key (%s)", o->state,
+                        why[0] ? why : err_str(rc));
+                goto out;
+            }
+            have_old = true;
+            if (old.size % TLOG_TILE_WIDTH != 0)
+                keep0 = old.size / TLOG_TILE_WIDTH;
+        } else if (rc != ERR_NOT_FOUND) {
+            err_set(err, VERIFY_ERR_MAX, "bad state: cannot read %s: %s", o->state, err_str(rc));
+            goto out;
+        }
+    }
+    rc = remote_init(&r, o->url, o->timeout, err);
+    if (rc != 0) {
+        err_set(err, VERIFY_ERR_MAX, "cannot set up the HTTP client: %s", err_str(rc));
+        goto out;
+    }
+    cache.remote = &r;
+    rc = remote_get(&r, "checkpoint", TLOG_CHECKPOINT_MAX, &cptext, &cplen);
+    if (rc != 0)
+        goto out;
+    rc = tlog_checkpoint_open((const char *)cptext, cplen, NULL, key, &cp, why, sizeof(why));
+    if (rc != 0) {
+        if (rc == ERR_NOT_FOUND || rc == ERR_CRYPTO)
+            err_set(err, VERIFY_ERR_MAX,
+                    "bad signature: the checkpoint does not verify with %s: %s", key->name,
+                    rc == ERR_NOT_FOUND ? "no signature by this key" : "the signature is invalid");
+        else
+            err_set(err, VERIFY_ERR_MAX, "bad checkpoint: %s", why[0] ? why : err_str(rc));
+        goto out;
+    }
+    if (cp.size > VERIFY_SIZE_MAX) {
+        err_set(err, VERIFY_ERR_MAX,
+                "log too large: the checkpoint claims %llu entries, at most "
+                "%llu are audited",
+                (unsigned long long)cp.size, (unsigned long long)VERIFY_SIZE_MAX);
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    if (have_old && cp.size < old.size) {
+        err_set(err, VERIFY_ERR_MAX,
+                "inconsistent with the saved state: the log has %llu entries, the saved "
+                "checkpoint %llu",
+                (unsigned long long)cp.size, (unsigned long long)old.size);
+        rc = ERR_CRYPTO;
+        goto out;
+    }
+    rc = tiles_audit(&cache, cp.size, keep0, &tiles, &bundles);
+    if (rc != 0)
+        goto out;
+    cache.sealed = true;
+    rc = tlog_tile_reader_new(&src, VERIFY_READER_CACHE, &reader);
+    if (rc != 0)
+        goto out;
+    hr = tlog_tile_reader_hashes(reader);
+    rc = tlog_tree_hash(cp.size, &hr, root);
+    if (rc != 0)
+        goto out;
+    if (!hash_equal(root, cp.root, TLOG_HASH_LEN)) {
+        b64_encode(b64, sizeof(b64), root, TLOG_HASH_LEN, false);
+        err_set(err, VERIFY_ERR_MAX,
+                "root mismatch: the tiles give root %s for %llu entries, not the checkpoint's", b64,
+                (unsigned long long)cp.size);
+        rc = ERR_CRYPTO;
+        goto out;
+    }
+    if (have_old) {
+        rc = tlog_tree_hash(old.size, &hr, root);
+        if (rc != 0)
+            goto out;
+        if (!hash_equal(root, old.root, TLOG_HASH_LEN)) {
+            err_set(err, VERIFY_ERR_MAX,
+                    "inconsistent with the saved state: the first %llu entries of the log have "
+                    "another root than the saved checkpoint",
+                    (unsigned long long)old.size);
+            rc = ERR_CRYPTO;
+            goto out;
+        }
+    }
+    if (o->state != NULL && (rc = state_save(o->state, (const char *)cptext, cplen)) != 0) {
+        err_set(err, VERIFY_ERR_MAX, "cannot save the state to %s: %s", o->state, err_str(rc));
+        goto out;
+    }
+    b64_encode(b64, sizeof(b64), cp.root, TLOG_HASH_LEN, false);
+    printf("OK: log %.*s, %llu entries, root %s: signature, %llu tiles and %llu entry bundles "
+           "verified\n",
+           (int)cp.origin_len, cp.origin, (unsigned long long)cp.size, b64,
+           (unsigned long long)tiles, (unsigned long long)bundles);
+    if (have_old)
+        printf("consistent with the saved checkpoint of %llu entries; %s updated\n",
+               (unsigned long long)old.size, o->state);
+    else if (o->state != NULL)
+        printf("no saved state: %s created\n", o->state);
+out:
+    tlog_tile_reader_free(reader);
+    cache_release(&cache);
+    remote_release(&r);
+    free(cptext);
+    free(oldtext);
+    return rc;
+}
+
+static int log_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {{"vkey", required_argument, NULL, 'k'},
+                                         {"state", required_argument, NULL, 's'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct verify_opts o = {.timeout = VERIFY_TIMEOUT_DEFAULT};
+    struct note_vkey key;
+    char err[VERIFY_ERR_MAX] = "";
+    int64_t t;
+    int c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            o.vkey = optarg;
+            break;
+        case 's':
+            o.state = optarg;
+            break;
+        case 't':
+            if (str_parse_i64(optarg, 1, VERIFY_TIMEOUT_MAX, &t) != 0) {
+                fprintf(stderr, "dissent log verify: --timeout: 1 to %d seconds\n",
+                        VERIFY_TIMEOUT_MAX);
+                return 2;
+            }
+            o.timeout = (long)t;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1 || o.vkey == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    o.url = argv[optind];
+    if (!url_acceptable(o.url)) {
+        fprintf(stderr,
+                "dissent log verify: %s: only http:// and https:// URLs, without spaces, "
+                "shorter than %d bytes\n",
+                o.url, VERIFY_URL_MAX - TLOG_TILE_PATH_MAX);
+        return 2;
+    }
+    if (cmd_vkey_load(o.vkey, &key) != 0) {
+        fprintf(stderr, "dissent log verify: --vkey: not a verifier key, nor a file holding one\n");
+        return 2;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "FAILED: cannot initialise libcurl\n");
+        return 1;
+    }
+    rc = verify_run(&o, &key, err);
+    curl_global_cleanup();
+    if (rc != 0) {
+        fprintf(stderr, "FAILED: %s\n", err[0] ? err : err_str(rc));
+        return 1;
+    }
+    return 0;
+}
+
 int cmd_log(int argc, char **argv)
 {
     if (argc < 2) {
@@ -518,6 +1200,8 @@ int cmd_log(int argc, char **argv)
         return log_build(argc - 1, argv + 1);
     if (strcmp(argv[1], "key") == 0)
         return log_key(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0)
+        return log_verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;

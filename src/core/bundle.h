@@ -6,7 +6,7 @@
  *   {"format": "dissent-bundle/v1", "memo_id": "<24 hex>", "canonical_text": "...",
  *    "digest": "<base64 SHA-256 of canonical_text>", "signers": ["alice", "bob"],
  *    "signatures": ["<signed note>", ...], "vkeys": ["alice+1234abcd+AQ...", ...],
- *    "receipt": <optional, not checked yet>}
+ *    "receipt": <optional: the filing receipt; `dissent verify --vkey` checks it>}
  *
  * signers, signatures and vkeys are parallel arrays: signatures[i] is a signed note over
  * memo_cosign_text(memo_id, digest, signers[i]) carrying a signature line by vkeys[i], whose key
@@ -83,7 +83,7 @@ struct bundle {
     size_t nsignatures;            /* entries of @signatures */
     struct bundle_str *vkeys;      /* "vkeys", @nvkeys entries */
     size_t nvkeys;                 /* entries of @vkeys */
-    bool has_receipt;              /* a "receipt" member was present (not checked yet) */
+    bool has_receipt;              /* a "receipt" member was present (checked by the CLI) */
     struct json_t *root;           /* bundle_parse(): the document, owned; else NULL */
 };
 

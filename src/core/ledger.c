@@ -80,7 +80,21 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
     return 0;
 }
 
+/* The parse proper; ledger_entry_parse() clears @out when it fails. */
+static int parse(const char *text, size_t len, struct ledger_entry *out);
+
 int ledger_entry_parse(const char *text, size_t len, struct ledger_entry *out)
+{
+    int rc = parse(text, len, out);
+
+    if (rc != 0) {
+        memset(out, 0, sizeof(*out));
+        out->day = out->ack_due = out->reply_due = -1;
+    }
+    return rc;
+}
+
+static int parse(const char *text, size_t len, struct ledger_entry *out)
 {
     char copy[LEDGER_ENTRY_MAX + 1], again[LEDGER_ENTRY_MAX], *line, *save = NULL;
     size_t n = 0;

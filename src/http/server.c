@@ -121,7 +121,7 @@ static void call_finish(struct call *c)
         add_header(h, "Content-Type", c->resp.content_type);
         evbuffer_add(buf, c->resp.raw, c->resp.raw_len);
     } else if (c->resp.body != NULL && buf != NULL) {
-        char *text = json_dumps(c->resp.body, JSON_COMPACT);
+        char *text = json_dumps(c->resp.body, JSON_COMPACT | JSON_REAL_PRECISION(10));
         add_header(h, "Content-Type", "application/json; charset=utf-8");
         if (text != NULL) {
             evbuffer_add(buf, text, strlen(text));

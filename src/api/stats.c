@@ -1,0 +1,96 @@
+/*
+ * stats.c - GET /api/v1/stats: the channel's statistics, computed from the transparency log's
+ * entries alone (core/stats.h), so that anyone holding the tiles can recompute every figure
+ * (docs/formats.md). The JSON shape is documented in docs/api.md, "Statistics".
+ */
+#include "api/api.h"
+
+#include "core/ledger.h"
+#include "core/stats.h"
+#include "core/workdays.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* @x (>= 0, and far below 2^53) rounded half up to @digits decimals, for readable output. */
+static double round_to(double x, int digits)
+{
+    double scale = 1;
+
+    while (digits-- > 0)
+        scale *= 10;
+    return (double)(int64_t)(x * scale + 0.5) / scale;
+}
+
+/* {"count", "mean", "median", "max"}; the last three null when there are no samples. */
+static json_t *summary_json(const struct stats_summary *s)
+{
+    if (s->count == 0)
+        return json_pack("{s:I, s:n, s:n, s:n}", "count", (json_int_t)0, "mean", "median", "max");
+    return json_pack("{s:I, s:f, s:f, s:I}", "count", (json_int_t)s->count, "mean",
+                     round_to(s->mean, 2), "median", round_to(s->median, 2), "max",
+                     (json_int_t)s->max);
+}
+
+/* {"on_time", "late", "share"}; share null when nothing was due. */
+static json_t *on_time_json(const struct stats_on_time *t)
+{
+    uint64_t total = t->on_time + t->late;
+
+    return json_pack(
+        "{s:I, s:I, s:o}", "on_time", (json_int_t)t->on_time, "late", (json_int_t)t->late, "share",
+        total ? json_real(round_to((double)t->on_time / (double)total, 4)) : json_null());
+}
+
+/* The whole document for @s, or NULL when out of memory. */
+static json_t *stats_json(const struct ledger_stats *s)
+{
+    char today[WORKDAYS_ISO_SIZE], ym[16];
+    json_t *months = json_object();
+
+    if (months == NULL || workdays_day_format(s->today, today, sizeof(today)) != 0) {
+        json_decref(months);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->nmonths; i++) {
+        snprintf(ym, sizeof(ym), "%04d-%02d", s->months[i].year, s->months[i].month);
+        if (json_object_set_new(months, ym, json_integer((json_int_t)s->months[i].count)) != 0) {
+            json_decref(months);
+            return NULL;
+        }
+    }
+    return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:I, s:I, s:I}", "today", today,
+                     "log_size", (json_int_t)s->log_size, "filings_per_month", months,
+                     "signers_per_memo", summary_json(&s->signers), "working_days_to_acknowledge",
+                     summary_json(&s->to_ack), "working_days_to_reply", summary_json(&s->to_reply),
+                     "on_time", "acknowledged", on_time_json(&s->acked), "replied",
+                     on_time_json(&s->replied), "open", (json_int_t)s->open, "overdue",
+                     (json_int_t)s->overdue, "anomalies", (json_int_t)s->anomalies);
+}
+
+void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    struct ledger_entry *entries = NULL;
+    struct ledger_stats s = {0};
+    size_t n = 0;
+    json_t *body;
+    int rc;
+
+    rc = ledger_entries_load(env->st, &entries, &n);
+    if (rc == 0)
+        rc = stats_compute(entries, n, &env->ch->calendar, channel_today(req->now), &s);
+    if (rc != 0) {
+        api_error_rc(resp, rc, "cannot compute the statistics");
+        goto out;
+    }
+    body = stats_json(&s);
+    if (body == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        goto out;
+    }
+    api_ok(resp, 200, body);
+out:
+    stats_release(&s);
+    free(entries);
+}

@@ -1,0 +1,266 @@
+/*
+ * stats.c - statistics from the log's entries (see stats.h for the rules).
+ *
+ * One pass over the entries keeps one record per filed memo, found by tag in an open-addressing
+ * table (tags are random, so their first bytes hash well); a second pass over the records
+ * gathers the samples, which are sorted for the medians.
+ */
+#include "core/stats.h"
+
+#include "util/err.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the log says about one memo so far. */
+struct stats_memo {
+    uint8_t tag[LEDGER_TAG_LEN]; /* the memo's tag */
+    int64_t filed;               /* filing day */
+    int64_t ack_due;             /* acknowledgement due day */
+    int64_t reply_due;           /* the reply-due in force */
+    int64_t response;            /* first acknowledged-or-declined day, -1 when none */
+    int64_t reply;               /* first replied day, -1 when none */
+    bool reply_on_time;          /* reply <= the reply-due in force before it */
+    bool acknowledged;           /* an acknowledged or extended entry was seen */
+    bool ended;                  /* closed, declined or withdrawn */
+    int signers;                 /* co-signatures at filing */
+};
+
+/* The memo table: @cap slots (a power of two), each NULL or a record of @memos. */
+struct stats_table {
+    struct stats_memo *memos; /* records, in filing order */
+    size_t count;             /* records used */
+    struct stats_memo **slots;
+    size_t cap;
+};
+
+static size_t tag_hash(const uint8_t tag[LEDGER_TAG_LEN])
+{
+    uint64_t h = 0;
+
+    for (int i = 0; i < 8; i++)
+        h = (h << 8) | tag[i];
+    return (size_t)h;
+}
+
+/* The slot of @tag: the record's, or the empty one where it would go. */
+static struct stats_memo **table_slot(const struct stats_table *t,
+                                      const uint8_t tag[LEDGER_TAG_LEN])
+{
+    size_t i = tag_hash(tag) & (t->cap - 1);
+
+    while (t->slots[i] != NULL && memcmp(t->slots[i]->tag, tag, LEDGER_TAG_LEN) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return &t->slots[i];
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Summarise @v[0..@n) (sorted in place). */
+static void summarise(int64_t *v, size_t n, struct stats_summary *out)
+{
+    double sum = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (n == 0)
+        return;
+    qsort(v, n, sizeof(*v), cmp_i64);
+    for (size_t i = 0; i < n; i++)
+        sum += (double)v[i];
+    out->count = n;
+    out->mean = sum / (double)n;
+    out->median = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
+    out->max = v[n - 1];
+}
+
+/* Count a filing in @year-@month: the months are kept sorted. */
+static int month_add(struct ledger_stats *s, size_t *cap, int year, int month)
+{
+    size_t i = s->nmonths;
+
+    while (i > 0 && (s->months[i - 1].year > year ||
+                     (s->months[i - 1].year == year && s->months[i - 1].month > month)))
+        i--;
+    if (i > 0 && s->months[i - 1].year == year && s->months[i - 1].month == month) {
+        s->months[i - 1].count++;
+        return 0;
+    }
+    if (s->nmonths == *cap) {
+        size_t want = *cap ? *cap * 2 : 16;
+        struct stats_month *grown = realloc(s->months, want * sizeof(*grown));
+
+        if (grown == NULL)
+            return ERR_NOMEM;
+        s->months = grown;
+        *cap = want;
+    }
+    memmove(&s->months[i + 1], &s->months[i], (s->nmonths - i) * sizeof(*s->months));
+    s->months[i] = (struct stats_month){year, month, 1};
+    s->nmonths++;
+    return 0;
+}
+
+/* Apply one entry to the table; *@anomaly is set when it is ignored. */
+static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mcap,
+                       const struct ledger_entry *e, bool *anomaly)
+{
+    struct stats_memo **slot = table_slot(t, e->tag), *m = *slot;
+    int year, month, mday, rc;
+
+    *anomaly = false;
+    if (e->day < WORKDAYS_DAY_MIN || e->day > WORKDAYS_DAY_MAX)
+        return ERR_INVALID;
+    if (e->event == LEDGER_FILED) {
+        if (m != NULL) {
+            *anomaly = true;
+            return 0;
+        }
+        rc = workdays_day_to_date(e->day, &year, &month, &mday);
+        if (rc == 0)
+            rc = month_add(s, mcap, year, month);
+        if (rc != 0)
+            return rc;
+        m = &t->memos[t->count++];
+        *m = (struct stats_memo){.filed = e->day,
+                                 .ack_due = e->ack_due,
+                                 .reply_due = e->reply_due,
+                                 .response = -1,
+                                 .reply = -1,
+                                 .signers = e->signers};
+        memcpy(m->tag, e->tag, LEDGER_TAG_LEN);
+        *slot = m;
+        return 0;
+    }
+    if (m == NULL || e->day < m->filed) {
+        *anomaly = true;
+        return 0;
+    }
+    switch (e->event) {
+    case LEDGER_ACKNOWLEDGED:
+    case LEDGER_DECLINED:
+        if (m->response < 0)
+            m->response = e->day;
+        if (e->event == LEDGER_DECLINED) {
+            m->ended = true;
+        } else {
+            m->acknowledged = true;
+            m->reply_due = e->reply_due;
+        }
+        break;
+    case LEDGER_EXTENDED:
+        m->acknowledged = true;
+        m->reply_due = e->reply_due;
+        break;
+    case LEDGER_REPLIED:
+        if (m->reply < 0) {
+            m->reply = e->day;
+            m->reply_on_time = e->day <= m->reply_due;
+        }
+        break;
+    case LEDGER_CLOSED:
+    case LEDGER_WITHDRAWN:
+        m->ended = true;
+        break;
+    default: /* distributed: nothing to count */
+        break;
+    }
+    return 0;
+}
+
+int stats_compute(const struct ledger_entry *entries, size_t n, const struct workdays_calendar *cal,
+                  int64_t today, struct ledger_stats *out)
+{
+    struct stats_table t = {0};
+    int64_t *sig = NULL, *ack = NULL, *rep = NULL;
+    size_t nsig = 0, nack = 0, nrep = 0, mcap = 0;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (today < WORKDAYS_DAY_MIN || today > WORKDAYS_DAY_MAX) {
+        rc = ERR_INVALID;
+        goto out;
+    }
+    if (n > STATS_ENTRIES_MAX) {
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    out->today = today;
+    out->log_size = n;
+    for (t.cap = 16; t.cap < 2 * n; t.cap *= 2)
+        ;
+    t.slots = calloc(t.cap, sizeof(*t.slots));
+    t.memos = malloc((n ? n : 1) * sizeof(*t.memos));
+    if (t.slots == NULL || t.memos == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool anomaly;
+
+        rc = entry_apply(&t, out, &mcap, &entries[i], &anomaly);
+        if (rc != 0)
+            goto out;
+        out->anomalies += anomaly;
+    }
+    sig = malloc((t.count ? t.count : 1) * sizeof(*sig));
+    ack = malloc((t.count ? t.count : 1) * sizeof(*ack));
+    rep = malloc((t.count ? t.count : 1) * sizeof(*rep));
+    if (sig == NULL || ack == NULL || rep == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < t.count; i++) {
+        const struct stats_memo *m = &t.memos[i];
+
+        sig[nsig++] = m->signers;
+        if (m->response >= 0) {
+            rc = workdays_calendar_count(cal, m->filed, m->response, &ack[nack++]);
+            if (rc != 0)
+                goto out;
+            if (m->response <= m->ack_due)
+                out->acked.on_time++;
+            else
+                out->acked.late++;
+        }
+        if (m->reply >= 0) {
+            rc = workdays_calendar_count(cal, m->filed, m->reply, &rep[nrep++]);
+            if (rc != 0)
+                goto out;
+            if (m->reply_on_time)
+                out->replied.on_time++;
+            else
+                out->replied.late++;
+        }
+        if (!m->ended) {
+            out->open++;
+            if (m->reply < 0 && (m->acknowledged ? today > m->reply_due : today > m->ack_due))
+                out->overdue++;
+        }
+    }
+    summarise(sig, nsig, &out->signers);
+    summarise(ack, nack, &out->to_ack);
+    summarise(rep, nrep, &out->to_reply);
+out:
+    if (rc != 0)
+        stats_release(out);
+    free(t.slots);
+    free(t.memos);
+    free(sig);
+    free(ack);
+    free(rep);
+    return rc;
+}
+
+void stats_release(struct ledger_stats *s)
+{
+    if (s == NULL)
+        return;
+    free(s->months);
+    memset(s, 0, sizeof(*s));
+}

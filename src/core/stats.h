@@ -1,0 +1,86 @@
+/*
+ * stats.h - the channel's statistics, computed from the transparency log's entries alone (no
+ * database, no memo content), so that an auditor holding the tiles recomputes every figure with
+ * the rules below and docs/formats.md.
+ *
+ * Entries are read in log order. A memo is known from its "filed" entry on; an entry for a tag
+ * not filed before it (or a second "filed" for a tag, or an entry dated before its memo's
+ * filing) is ignored and counted as an anomaly. For each memo:
+ *   - filed day, signers, ack-due and the reply-due in force (from "filed", then replaced by
+ *     each "acknowledged" and "extended" entry's reply-due);
+ *   - the response: the first "acknowledged" or "declined" entry; working days to acknowledge
+ *     = workdays_calendar_count(filed, response); on time when response <= ack-due;
+ *   - the reply: the first "replied" entry; working days to reply = count(filed, reply); on time
+ *     when reply <= the reply-due in force just before it;
+ *   - open until a "closed", "declined" or "withdrawn" entry; overdue when open, not replied,
+ *     and either not acknowledged (no "acknowledged" or "extended" entry) and today > ack-due,
+ *     or acknowledged (or extended) and today > the reply-due in force.
+ * Means and medians are of whole working days; the median of an even number of values is the
+ * mean of the two middle ones.
+ *
+ * Pure and thread safe; @cal is only read.
+ */
+#ifndef DISSENT_CORE_STATS_H
+#define DISSENT_CORE_STATS_H
+
+#include "core/ledger.h"
+#include "core/workdays.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATS_ENTRIES_MAX (1u << 26) /* most entries stats_compute() accepts */
+
+/* Filings in one calendar month. */
+struct stats_month {
+    int year;       /* 1970..9999 */
+    int month;      /* 1..12 */
+    uint64_t count; /* memos filed that month (by the filed entry's date) */
+};
+
+/* A summary of whole-number samples. With count 0 the other fields are 0 and meaningless. */
+struct stats_summary {
+    uint64_t count; /* samples */
+    double mean;    /* their mean */
+    double median;  /* their median (mean of the middle two for an even count) */
+    int64_t max;    /* the largest */
+};
+
+/* Deadlines met and missed. */
+struct stats_on_time {
+    uint64_t on_time; /* on or before the due date */
+    uint64_t late;    /* after it */
+};
+
+/* What stats_compute() found. Release with stats_release(). */
+struct ledger_stats {
+    int64_t today;                 /* the day "open" and "overdue" are judged on */
+    uint64_t log_size;             /* entries read */
+    struct stats_month *months;    /* filings per month, ascending, only months with filings;
+                                      malloc'd (owned) */
+    size_t nmonths;                /* entries of months */
+    struct stats_summary signers;  /* signers per filed memo */
+    struct stats_summary to_ack;   /* working days from filing to the first response */
+    struct stats_summary to_reply; /* working days from filing to the first reply */
+    struct stats_on_time acked;    /* first responses against ack-due */
+    struct stats_on_time replied;  /* first replies against the reply-due in force */
+    uint64_t open;                 /* memos filed and not closed, declined or withdrawn */
+    uint64_t overdue;              /* open memos past the deadline they are waiting on */
+    uint64_t anomalies;            /* entries ignored (see above) */
+};
+
+/**
+ * stats_compute() - the statistics of the log whose entries are @entries[0..@n) in log order,
+ * working days counted in @cal, judged on day @today.
+ * @out: receives the figures (zeroed on failure); release with stats_release().
+ *
+ * Returns 0, ERR_INVALID (@today out of range, an entry's day out of range), ERR_TOO_LARGE (@n
+ * over STATS_ENTRIES_MAX) or ERR_NOMEM.
+ */
+int stats_compute(const struct ledger_entry *entries, size_t n, const struct workdays_calendar *cal,
+                  int64_t today, struct ledger_stats *out);
+
+/** stats_release() - free what stats_compute() put into @s and zero it (NULL is a no-op). */
+void stats_release(struct ledger_stats *s);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * test_stats.c - statistics from log entries alone (core/stats.h): a hand-counted scenario of
+ * eight memos written as literal entries, over a calendar with US federal holidays
+ * (Thanksgiving, Christmas, New Year's Day, MLK Day, Washington's Birthday) and one closure
+ * (2026-12-24); the same log on a weekends-only calendar; overdue boundaries; anomalies; limits.
+ *
+ * The scenario (today 2027-03-01, a Monday):
+ *   B  filed Mon 11-02 (1 signer, ack due 11-05), declined Mon 11-09: 5 working days, late
+ *   C  filed Tue 11-10 (7), withdrawn 11-12
+ *   G  filed Mon 11-16 (6, due 11-19), acknowledged 11-17 (1 day, on time), reply due 12-15,
+ *      replied Fri 12-18 (23 working days: Thanksgiving excluded; late), closed 12-21
+ *   A  filed Wed 11-25 (3, due 12-02), acknowledged Mon 11-30: 2 working days (Thanksgiving
+ *      Thu 11-26 and the weekend excluded; on time), reply due 2027-01-12, replied Fri 01-08:
+ *      28 working days (Thanksgiving, the 12-24 closure, Christmas, New Year's Day excluded;
+ *      on time), closed 01-11
+ *   D  filed Tue 12-01 (2, due 12-03), acknowledged Thu 12-03 (2 days, on the due day),
+ *      reply due 01-14, extended on 12-20 to 02-26, replied Fri 02-19: 53 working days (on time
+ *      thanks to the extension), still open
+ *   E  filed Mon 12-07 (5, due 12-10), never acknowledged: open and overdue
+ *   F  filed Mon 2027-01-04 (4, due 01-07), acknowledged Mon 01-11 (5 days, late), reply due
+ *      02-22, not replied: open and overdue
+ *   H  filed Mon 02-01 (10, due 02-04), acknowledged Thu 02-04 (3 days, on the due day), reply
+ *      due 03-16: open, not overdue
+ *   and three anomalies: an entry for an unknown memo, a second "filed" for A, and an entry
+ *   for B dated before B was filed.
+ */
+#include "testutil.h"
+
+#include "core/ledger.h"
+#include "core/stats.h"
+#include "core/workdays.h"
+#include "util/err.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define TA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define TB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define TC "cccccccccccccccccccccccccccccccc"
+#define TD "dddddddddddddddddddddddddddddddd"
+#define TE "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+#define TF "ffffffffffffffffffffffffffffffff"
+#define TG "00000000000000000000000000000009"
+#define TH "0123456789abcdef0123456789abcdef"
+#define TZ "99999999999999999999999999999999"
+#define COMMIT "2ANv5k5kbZ0B0aVKWrt7JHnhB4/y53FwGUT1vSv2V7c="
+
+#define HEAD(ev, tag, date) "dissent-log/v1\nevent " ev "\nmemo " tag "\ndate " date "\n"
+#define FILED(tag, date, signers, ack, reply)                                                      \
+    HEAD("filed", tag, date)                                                                       \
+    "signers " signers "\ncommitment " COMMIT "\nack-due " ack "\nreply-due " reply "\n"
+#define ACKED(tag, date, reply) HEAD("acknowledged", tag, date) "reply-due " reply "\n"
+#define EXTENDED(tag, date, reply) HEAD("extended", tag, date) "reply-due " reply "\n"
+
+/* The scenario's log, in log order. */
+static const char *const log_entries[] = {
+    FILED(TB, "2026-11-02", "1", "2026-11-05", "2026-12-14"),
+    HEAD("replied", TB, "2026-11-01"), /* anomaly: before B was filed */
+    HEAD("declined", TB, "2026-11-09"),
+    FILED(TC, "2026-11-10", "7", "2026-11-13", "2026-12-22"),
+    HEAD("withdrawn", TC, "2026-11-12"),
+    FILED(TG, "2026-11-16", "6", "2026-11-19", "2026-12-15"),
+    ACKED(TG, "2026-11-17", "2026-12-15"),
+    FILED(TA, "2026-11-25", "3", "2026-12-02", "2027-01-12"),
+    ACKED(TZ, "2026-11-27", "2027-01-12"), /* anomaly: no such memo */
+    ACKED(TA, "2026-11-30", "2027-01-12"),
+    HEAD("distributed", TA, "2026-11-30"),
+    FILED(TD, "2026-12-01", "2", "2026-12-03", "2027-01-14"),
+    FILED(TA, "2026-12-02", "9", "2026-12-07", "2027-01-19"), /* anomaly: filed twice */
+    ACKED(TD, "2026-12-03", "2027-01-14"),
+    FILED(TE, "2026-12-07", "5", "2026-12-10", "2027-01-20"),
+    HEAD("replied", TG, "2026-12-18"),
+    EXTENDED(TD, "2026-12-20", "2027-02-26"),
+    HEAD("closed", TG, "2026-12-21"),
+    FILED(TF, "2027-01-04", "4", "2027-01-07", "2027-02-16"),
+    HEAD("replied", TA, "2027-01-08"),
+    ACKED(TF, "2027-01-11", "2027-02-22"),
+    HEAD("closed", TA, "2027-01-11"),
+    FILED(TH, "2027-02-01", "10", "2027-02-04", "2027-03-16"),
+    ACKED(TH, "2027-02-04", "2027-03-16"),
+    HEAD("replied", TD, "2027-02-19"),
+};
+#define NLOG (sizeof(log_entries) / sizeof(log_entries[0]))
+
+static struct ledger_entry entries[NLOG];
+
+static int64_t day(const char *iso)
+{
+    int64_t d;
+
+    assert_int_equal(workdays_day_parse(iso, &d), 0);
+    return d;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NLOG; i++) {
+        if (ledger_entry_parse(log_entries[i], strlen(log_entries[i]), &entries[i]) != 0) {
+            fprintf(stderr, "entry %zu does not parse\n", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The calendar of the scenario: federal holidays and one closure. */
+static void calendar_make(struct workdays_calendar *cal, bool federal)
+{
+    int64_t closure = day("2026-12-24");
+
+    assert_int_equal(workdays_calendar_init(cal, federal, &closure, federal ? 1 : 0), 0);
+}
+
+static void assert_summary(const struct stats_summary *s, uint64_t count, double mean,
+                           double median, int64_t max)
+{
+    assert_int_equal(s->count, count);
+    assert_true(s->mean > mean - 1e-9 && s->mean < mean + 1e-9);
+    assert_true(s->median > median - 1e-9 && s->median < median + 1e-9);
+    assert_int_equal(s->max, max);
+}
+
+static void test_scenario(void **state)
+{
+    struct workdays_calendar cal;
+    struct ledger_stats s;
+
+    (void)state;
+    calendar_make(&cal, true);
+    assert_int_equal(stats_compute(entries, NLOG, &cal, day("2027-03-01"), &s), 0);
+    assert_int_equal(s.today, day("2027-03-01"));
+    assert_int_equal(s.log_size, 25);
+    /* filings per month: B C G A | D E | F | H (A's second filing is not counted) */
+    assert_int_equal(s.nmonths, 4);
+    assert_int_equal(s.months[0].year, 2026);
+    assert_int_equal(s.months[0].month, 11);
+    assert_int_equal(s.months[0].count, 4);
+    assert_int_equal(s.months[1].year, 2026);
+    assert_int_equal(s.months[1].month, 12);
+    assert_int_equal(s.months[1].count, 2);
+    assert_int_equal(s.months[2].year, 2027);
+    assert_int_equal(s.months[2].month, 1);
+    assert_int_equal(s.months[2].count, 1);
+    assert_int_equal(s.months[3].year, 2027);
+    assert_int_equal(s.months[3].month, 2);
+    assert_int_equal(s.months[3].count, 1);
+    /* signers 1 2 3 4 5 6 7 10 */
+    assert_summary(&s.signers, 8, 4.75, 4.5, 10);
+    /* to acknowledge (declines included): G 1, A 2, D 2, H 3, B 5, F 5 */
+    assert_summary(&s.to_ack, 6, 3.0, 2.5, 5);
+    /* to reply: G 23, A 28, D 53 */
+    assert_summary(&s.to_reply, 3, 104.0 / 3, 28, 53);
+    /* on time: G A D H acknowledged in time, B F late; A D replied in time, G late */
+    assert_int_equal(s.acked.on_time, 4);
+    assert_int_equal(s.acked.late, 2);
+    assert_int_equal(s.replied.on_time, 2);
+    assert_int_equal(s.replied.late, 1);
+    /* open: D E F H; overdue: E (never acknowledged), F (reply due 02-22) */
+    assert_int_equal(s.open, 4);
+    assert_int_equal(s.overdue, 2);
+    assert_int_equal(s.anomalies, 3);
+    stats_release(&s);
+    assert_null(s.months);
+    stats_release(&s);
+    stats_release(NULL);
+    workdays_calendar_release(&cal);
+}
+
+/* Weekends only: Thanksgiving, Christmas, New Year's Day, MLK Day, Washington's Birthday and
+   the closure become working days. */
+static void test_weekends_only(void **state)
+{
+    struct workdays_calendar cal;
+    struct ledger_stats s;
+
+    (void)state;
+    calendar_make(&cal, false);
+    assert_int_equal(stats_compute(entries, NLOG, &cal, day("2027-03-01"), &s), 0);
+    /* A: Thu 11-26, Fri 11-27, Mon 11-30 = 3 -> 1 2 3 3 5 5 */
+    assert_summary(&s.to_ack, 6, 19.0 / 6, 3, 5);
+    /* G 23 + 1, A 28 + 4, D 53 + 5 */
+    assert_summary(&s.to_reply, 3, 114.0 / 3, 32, 58);
+    /* the rest does not depend on the calendar */
+    assert_summary(&s.signers, 8, 4.75, 4.5, 10);
+    assert_int_equal(s.acked.on_time, 4);
+    assert_int_equal(s.open, 4);
+    assert_int_equal(s.overdue, 2);
+    stats_release(&s);
+    workdays_calendar_release(&cal);
+}
+
+/* Overdue is "today > due": the log up to E's filing (15 entries), judged on several days. */
+static void test_overdue_boundaries(void **state)
+{
+    static const struct {
+        const char *today;
+        uint64_t overdue;
+    } cases[] = {
+        {"2026-12-09", 0}, /* G waits for its reply (12-15), E for its acknowledgement (12-10) */
+        {"2026-12-10", 0}, /* E's due day */
+        {"2026-12-11", 1}, /* E late */
+        {"2026-12-15", 1}, /* G's reply due day */
+        {"2026-12-16", 2}, /* G late too */
+        {"2027-01-12", 2}, /* A's reply due day */
+        {"2027-01-13", 3}, /* A late */
+        {"2027-01-15", 4}, /* D's reply was due 01-14 (extended later, in entries not read) */
+    };
+    struct workdays_calendar cal;
+    struct ledger_stats s;
+
+    (void)state;
+    calendar_make(&cal, true);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(stats_compute(entries, 15, &cal, day(cases[i].today), &s), 0);
+        assert_int_equal(s.log_size, 15);
+        assert_int_equal(s.open, 4); /* G A D E */
+        if (s.overdue != cases[i].overdue)
+            fail_msg("on %s: %llu overdue, wanted %llu", cases[i].today,
+                     (unsigned long long)s.overdue, (unsigned long long)cases[i].overdue);
+        assert_int_equal(s.anomalies, 3);
+        stats_release(&s);
+    }
+    workdays_calendar_release(&cal);
+}
+
+/* No entries; only anomalies; one filing; the limits. */
+static void test_edges(void **state)
+{
+    struct workdays_calendar cal;
+    struct ledger_stats s;
+
+    (void)state;
+    calendar_make(&cal, true);
+    assert_int_equal(stats_compute(NULL, 0, &cal, day("2027-03-01"), &s), 0);
+    assert_int_equal(s.log_size, 0);
+    assert_int_equal(s.nmonths, 0);
+    assert_int_equal(s.signers.count, 0);
+    assert_int_equal(s.to_ack.count, 0);
+    assert_int_equal(s.open + s.overdue + s.anomalies, 0);
+    stats_release(&s);
+    /* entries 1, 8 (B's early reply, the unknown memo) alone are anomalies */
+    {
+        struct ledger_entry two[2] = {entries[1], entries[8]};
+
+        assert_int_equal(stats_compute(two, 2, &cal, day("2027-03-01"), &s), 0);
+        assert_int_equal(s.anomalies, 2);
+        assert_int_equal(s.open, 0);
+        stats_release(&s);
+    }
+    /* one filing, acknowledged the same day: 0 working days */
+    {
+        struct ledger_entry one[2] = {entries[7], entries[9]};
+
+        one[1].day = one[0].day;
+        assert_int_equal(stats_compute(one, 2, &cal, day("2026-11-25"), &s), 0);
+        assert_summary(&s.signers, 1, 3, 3, 3);
+        assert_summary(&s.to_ack, 1, 0, 0, 0);
+        assert_int_equal(s.acked.on_time, 1);
+        assert_int_equal(s.open, 1);
+        assert_int_equal(s.overdue, 0);
+        stats_release(&s);
+    }
+    /* a day out of range, too many entries */
+    s.open = 99;
+    assert_int_equal(stats_compute(entries, NLOG, &cal, WORKDAYS_DAY_MAX + 1, &s), ERR_INVALID);
+    assert_int_equal(s.open, 0);
+    assert_int_equal(stats_compute(entries, NLOG, &cal, -1, &s), ERR_INVALID);
+    assert_int_equal(stats_compute(NULL, (size_t)STATS_ENTRIES_MAX + 1, &cal, 0, &s),
+                     ERR_TOO_LARGE);
+    {
+        struct ledger_entry bad = entries[0];
+
+        bad.day = -5;
+        assert_int_equal(stats_compute(&bad, 1, &cal, day("2027-03-01"), &s), ERR_INVALID);
+        assert_null(s.months);
+    }
+    workdays_calendar_release(&cal);
+}
+
+/* Many memos: every one found again by its tag (the table's probing). */
+static void test_many(void **state)
+{
+    enum { N = 3000 };
+    struct ledger_entry *e = calloc(2 * N, sizeof(*e));
+    struct workdays_calendar cal;
+    struct ledger_stats s;
+
+    (void)state;
+    assert_non_null(e);
+    calendar_make(&cal, true);
+    for (int i = 0; i < N; i++) {
+        struct ledger_entry *f = &e[i], *a = &e[N + i];
+
+        *f = entries[0];
+        /* tags sharing their first bytes, so that they collide in the table */
+        memset(f->tag, 0x42, LEDGER_TAG_LEN);
+        f->tag[14] = (uint8_t)(i >> 8);
+        f->tag[15] = (uint8_t)i;
+        f->signers = 1 + i % 5;
+        *a = entries[2]; /* declined 11-09 */
+        memcpy(a->tag, f->tag, LEDGER_TAG_LEN);
+    }
+    assert_int_equal(stats_compute(e, 2 * N, &cal, day("2027-03-01"), &s), 0);
+    assert_int_equal(s.anomalies, 0);
+    assert_int_equal(s.open, 0);
+    assert_summary(&s.signers, N, 3, 3, 5);
+    assert_summary(&s.to_ack, N, 5, 5, 5);
+    assert_int_equal(s.acked.late, N);
+    assert_int_equal(s.nmonths, 1);
+    assert_int_equal(s.months[0].count, N);
+    stats_release(&s);
+    workdays_calendar_release(&cal);
+    free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenario),
+        cmocka_unit_test(test_weekends_only),
+        cmocka_unit_test(test_overdue_boundaries),
+        cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_many),
+    };
+
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
