@@ -38,3 +38,28 @@ awk -v n="$entries" -v s="$start" -v e="$end" -v f="$files" -v b="$bytes" 'BEGIN
     printf "log build: %d entries in %.2f s, %.0f entries/s, %d files, %.1f MB\n",
         n, e - s, n / (e - s), f, b / 1e6 }'
 head -2 "$work/log/checkpoint" | tail -1 | sed 's/^/checkpoint size: /'
+
+echo "== tiles over HTTP (dissent serve, SQLite) =="
+# A live log of 256 entries (one full tile at level 0), filled through the API, then wrk on a
+# full tile, a partial entry bundle and the checkpoint, 2 threads and 64 connections each.
+scripts/setup.sh bench
+secs="${TLOG_HTTP_SECONDS:-10}"
+cat >"$work/dissent.ini" <<CONF
+[security]
+argon2_ops = 1
+argon2_mem_kib = 8
+CONF
+build/dissent serve --config "$work/dissent.ini" --data "$work/var" --listen 127.0.0.1:0 \
+    >"$work/out" 2>"$work/log.txt" &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; echo "work: $work"' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/out")
+pw=$(sed -n 's/^ *password: //p' "$work/out")
+size=$(/usr/bin/python3 bench/tlog_http.py "http://127.0.0.1:$port" "$pw" 64)
+echo "live log size: $size"
+for path in tile/0/000 "tile/entries/000.p/100" checkpoint; do
+    rate=$(wrk -t2 -c64 -d"${secs}s" "http://127.0.0.1:$port/log/$path" |
+        awk '/Requests\/sec/ {print $2}')
+    printf "GET /log/%-24s %10.0f requests/s\n" "$path" "$rate"
+done

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Fill a running server's transparency log through the API (bench/tlog.sh, untimed):
+MEMOS memos each go filed -> acknowledged -> replied -> closed, four log entries apiece.
+Usage: tlog_http.py URL ADMIN_PASSWORD MEMOS"""
+import sys
+
+import requests
+
+url, admin_pw, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+H = {"X-Requested-With": "dissent"}
+
+
+def login(name, pw):
+    s = requests.Session()
+    s.headers.update(H)
+    r = s.post(url + "/api/v1/session", json={"username": name, "password": pw}, timeout=30)
+    r.raise_for_status()
+    return s
+
+
+admin = login("admin", admin_pw)
+for name, role in (("drafter", "staff"), ("officer", "officer")):
+    r = admin.post(url + "/api/v1/users", json={"username": name, "roles": [role],
+                                                "password": "bench-password"}, timeout=30)
+    r.raise_for_status()
+officer = login("officer", "bench-password")  # creates the channel key
+drafter = login("drafter", "bench-password")
+for i in range(count):
+    r = drafter.post(url + "/api/v1/memos", json={"title": "memo %d" % i, "body": "text"})
+    r.raise_for_status()
+    m = url + "/api/v1/memos/" + r.json()["id"]
+    for s, action, body in ((drafter, "/finalize", None), (drafter, "/signatures", None),
+                            (drafter, "/file", None), (officer, "/acknowledge", None),
+                            (officer, "/reply", {"body": "answer"}), (officer, "/close", None)):
+        r = s.post(m + action, json=body) if body else s.post(m + action)
+        r.raise_for_status()
+print(requests.get(url + "/log/checkpoint", timeout=30).text.split("\n")[1])
