@@ -32,6 +32,13 @@ int cmd_store_open(const struct config *cfg, struct store **st);
 /** cmd_store_uri() - the store URI for @cfg into @out. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);
 
+/**
+ * cmd_file_read() - the whole file @path ("-": standard input), at most @cap bytes, into a
+ * malloc'd buffer *@out (NUL not added; the caller frees). Returns 0, ERR_NOT_FOUND (no such
+ * file), ERR_IO (errno tells), ERR_TOO_LARGE or ERR_NOMEM.
+ */
+int cmd_file_read(const char *path, size_t cap, char **out, size_t *outlen);
+
 struct note_vkey;
 
 /**

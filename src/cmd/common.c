@@ -1,10 +1,12 @@
 #include "cmd/cmd.h"
 
 #include "crypto/note.h"
+#include "crypto/random.h"
 #include "util/err.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -65,4 +67,63 @@ int cmd_vkey_load(const char *arg, struct note_vkey *key)
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
     return note_vkey_parse(text, len, key) == 0 ? 0 : ERR_INVALID;
+}
+
+int cmd_file_read(const char *path, size_t cap, char **out, size_t *outlen)
+{
+    FILE *f = NULL;
+    char *buf = NULL, *grown;
+    size_t len = 0, size = 0, n;
+    int rc = 0;
+
+    *out = NULL;
+    *outlen = 0;
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        rc = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
+        goto out;
+    }
+    for (;;) {
+        if (len == size) {
+            /* one byte past the cap tells "exactly cap" from "more than cap" */
+            size_t want = size == 0 ? 4096 : size * 2;
+
+            if (size > cap) {
+                rc = ERR_TOO_LARGE;
+                goto out;
+            }
+            if (want > cap + 1)
+                want = cap + 1;
+            grown = realloc(buf, want);
+            if (grown == NULL) {
+                rc = ERR_NOMEM;
+                goto out;
+            }
+            buf = grown;
+            size = want;
+        }
+        n = fread(buf + len, 1, size - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = ERR_IO;
+        goto out;
+    }
+    if (len > cap) {
+        rc = ERR_TOO_LARGE;
+        goto out;
+    }
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
+out:
+    if (buf != NULL) {
+        wipe(buf, size);
+        free(buf);
+    }
+    if (f != NULL && f != stdin)
+        fclose(f);
+    return rc;
 }

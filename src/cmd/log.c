@@ -83,69 +83,6 @@ static void usage(FILE *f)
                "       SECONDS (default 300).\n");
 }
 
-/*
- * Read all of @path ("-": standard input) into a malloc'd buffer, refusing more than @cap
- * bytes. Returns 0, ERR_NOT_FOUND (no such file), ERR_IO, ERR_TOO_LARGE or ERR_NOMEM.
- */
-static int file_read(const char *path, size_t cap, char **out, size_t *outlen)
-{
-    FILE *f = NULL;
-    char *buf = NULL, *grown;
-    size_t len = 0, size = 0, n;
-    int rc = 0;
-
-    *out = NULL;
-    *outlen = 0;
-    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        rc = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
-        goto out;
-    }
-    for (;;) {
-        if (len == size) {
-            /* one byte past the cap tells "exactly cap" from "more than cap" */
-            size_t want = size == 0 ? 4096 : size * 2;
-
-            if (size > cap) {
-                rc = ERR_TOO_LARGE;
-                goto out;
-            }
-            if (want > cap + 1)
-                want = cap + 1;
-            grown = realloc(buf, want);
-            if (grown == NULL) {
-                rc = ERR_NOMEM;
-                goto out;
-            }
-            buf = grown;
-            size = want;
-        }
-        n = fread(buf + len, 1, size - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = ERR_IO;
-        goto out;
-    }
-    if (len > cap) {
-        rc = ERR_TOO_LARGE;
-        goto out;
-    }
-    *out = buf;
-    *outlen = len;
-    buf = NULL;
-out:
-    if (buf != NULL) {
-        wipe(buf, size);
-        free(buf);
-    }
-    if (f != NULL && f != stdin)
-        fclose(f);
-    return rc;
-}
-
 /* Read and parse the signer key file @path (one line, a final newline allowed). */
 static int key_load(const char *path, struct note_skey *key)
 {
@@ -153,7 +90,7 @@ static int key_load(const char *path, struct note_skey *key)
     size_t len = 0;
     int rc;
 
-    rc = file_read(path, KEYFILE_MAX, &text, &len);
+    rc = cmd_file_read(path, KEYFILE_MAX, &text, &len);
     if (rc != 0) {
         fprintf(stderr, "dissent log: %s: %s\n", path,
                 rc == ERR_NOT_FOUND ? "no such file" : err_str(rc));
@@ -375,7 +312,7 @@ static int build_run(const struct build_opts *o)
     rc = key_load(o->key, &key);
     if (rc != 0)
         goto out;
-    rc = file_read(o->entries, ENTRIES_FILE_MAX, &buf, &len);
+    rc = cmd_file_read(o->entries, ENTRIES_FILE_MAX, &buf, &len);
     if (rc == 0)
         rc = entries_split(buf, len, &views, &count);
     if (rc != 0) {
@@ -1016,7 +953,7 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
     int rc;
 
     if (o->state != NULL) {
-        rc = file_read(o->state, TLOG_CHECKPOINT_MAX, &oldtext, &oldlen);
+        rc = cmd_file_read(o->state, TLOG_CHECKPOINT_MAX, &oldtext, &oldlen);
         if (rc == 0) {
             rc = tlog_checkpoint_open(oldtext, oldlen, NULL, key, &old, why, sizeof(why));
             if (rc != 0) {

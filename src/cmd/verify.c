@@ -44,77 +44,17 @@ static void usage(FILE *f)
                "2 usage error.\n");
 }
 
-/*
- * Read all of @f into a malloc'd buffer, refusing more than @cap bytes. Returns 0, ERR_IO,
- * ERR_TOO_LARGE or ERR_NOMEM.
- */
-static int file_read(FILE *f, size_t cap, char **out, size_t *outlen)
-{
-    char *buf = NULL, *grown;
-    size_t len = 0, size = 0, n;
-    int rc = 0;
-
-    *out = NULL;
-    *outlen = 0;
-    for (;;) {
-        if (len == size) {
-            /* one byte past the cap tells "exactly cap" from "more than cap" */
-            size_t want = size == 0 ? 64 * 1024 : size * 2;
-
-            if (size > cap) {
-                rc = ERR_TOO_LARGE;
-                goto out;
-            }
-            if (want > cap + 1)
-                want = cap + 1;
-            grown = realloc(buf, want);
-            if (grown == NULL) {
-                rc = ERR_NOMEM;
-                goto out;
-            }
-            buf = grown;
-            size = want;
-        }
-        n = fread(buf + len, 1, size - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = ERR_IO;
-        goto out;
-    }
-    if (len > cap) {
-        rc = ERR_TOO_LARGE;
-        goto out;
-    }
-    *out = buf;
-    *outlen = len;
-    buf = NULL;
-out:
-    free(buf);
-    return rc;
-}
-
 /* Read the file @path ("-": standard input) into *@out, printing why it failed. */
 static int path_read(const char *path, size_t cap, const char *what, char **out, size_t *len)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    int rc;
+    int rc = cmd_file_read(path, cap, out, len);
 
-    *out = NULL;
-    *len = 0;
-    if (f == NULL) {
-        fprintf(stderr, "FAILED: cannot open %s: %s\n", path, strerror(errno));
-        return ERR_IO;
-    }
-    rc = file_read(f, cap, out, len);
     if (rc == ERR_TOO_LARGE)
         fprintf(stderr, "FAILED: %s too large: more than %zu bytes\n", what, cap);
+    else if (rc == ERR_NOT_FOUND || rc == ERR_IO)
+        fprintf(stderr, "FAILED: cannot open %s: %s\n", path, strerror(errno));
     else if (rc != 0)
         fprintf(stderr, "FAILED: cannot read %s: %s\n", path, err_str(rc));
-    if (f != stdin)
-        fclose(f);
     return rc;
 }
 

@@ -590,6 +590,18 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
     u->has_recovery = col_fixed(q, 14, u->recovery_wrapped, sizeof(u->recovery_wrapped));
 }
 
+/* Bind @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without
+ * keys). */
+static void bind_user_keys(sqlite3_stmt *q, const struct user *u, int first)
+{
+    if (!u->has_keys)
+        return;
+    sqlite3_bind_blob(q, first, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
+    sqlite3_bind_blob(q, first + 1, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
+    sqlite3_bind_blob(q, first + 2, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
+    sqlite3_bind_blob(q, first + 3, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
+}
+
 static int sq_user_create(struct store *st, struct user *u)
 {
     struct store_sqlite *s = SQ(st);
@@ -606,12 +618,7 @@ static int sq_user_create(struct store *st, struct user *u)
     sqlite3_bind_int(q, 6, u->disabled);
     sqlite3_bind_int64(q, 7, u->created_at);
     sqlite3_bind_int64(q, 8, u->created_at);
-    if (u->has_keys) {
-        sqlite3_bind_blob(q, 9, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 10, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 11, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 12, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
-    }
+    bind_user_keys(q, u, 9);
     rc = exec_stmt(s, q, "user insert");
     if (rc == 0) {
         u->id = sqlite3_last_insert_rowid(s->db);
@@ -709,12 +716,7 @@ static int sq_user_update(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 6, u->updated_at);
     sqlite3_bind_int64(q, 7, u->id);
     sqlite3_bind_int64(q, 8, u->version);
-    if (u->has_keys) {
-        sqlite3_bind_blob(q, 9, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 10, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 11, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 12, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
-    }
+    bind_user_keys(q, u, 9);
     if (u->has_recovery)
         sqlite3_bind_blob(q, 13, u->recovery_wrapped, sizeof(u->recovery_wrapped), SQLITE_STATIC);
     rc = exec_stmt(s, q, "user update");
@@ -924,10 +926,7 @@ static int sq_user_set_keys(struct store *st, const struct user *u)
 
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_blob(q, 1, u->sign_pk, sizeof(u->sign_pk), SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, u->box_pk, sizeof(u->box_pk), SQLITE_STATIC);
-    sqlite3_bind_blob(q, 3, u->key_salt, sizeof(u->key_salt), SQLITE_STATIC);
-    sqlite3_bind_blob(q, 4, u->keys_wrapped, sizeof(u->keys_wrapped), SQLITE_STATIC);
+    bind_user_keys(q, u, 1);
     sqlite3_bind_int64(q, 5, u->id);
     return exec_stmt(s, q, "user set keys");
 }
@@ -1221,7 +1220,7 @@ static int fill_member(sqlite3_stmt *q, void *item)
     return 0;
 }
 
-static void release_members(void *arr, size_t n)
+static void release_plain(void *arr, size_t n)
 {
     free(arr);
 }
@@ -1238,7 +1237,7 @@ static int sq_member_list(struct store *st, int64_t memo_id, unsigned relation,
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, relation);
-    return collect(s, q, sizeof(**out), fill_member, release_members, "member list", (void **)out,
+    return collect(s, q, sizeof(**out), fill_member, release_plain, "member list", (void **)out,
                    count);
 }
 
@@ -1509,7 +1508,7 @@ static int sq_memo_key_holders(struct store *st, int64_t memo_id, int64_t **user
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
-    return collect(s, q, sizeof(**users), fill_id, release_members, "memo key holders",
+    return collect(s, q, sizeof(**users), fill_id, release_plain, "memo key holders",
                    (void **)users, count);
 }
 
@@ -1642,7 +1641,7 @@ static int sq_audit_list(struct store *st, int64_t memo_id, int64_t after, int l
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, after);
     sqlite3_bind_int(q, 3, limit);
-    return collect(s, q, sizeof(**out), fill_audit, release_members, "audit list", (void **)out,
+    return collect(s, q, sizeof(**out), fill_audit, release_plain, "audit list", (void **)out,
                    count);
 }
 
