@@ -1,0 +1,262 @@
+"""GET /api/v1/stats over a hand-counted scenario (docs/api.md "Statistics", docs/formats.md
+"Recomputing the statistics").
+
+The server's clock is placed with [debug] clock_start and moved forward by restarts, so that
+filings, acknowledgements and replies fall on known days of the organisation's calendar
+(America/New_York, US federal holidays). Every expected figure below is counted by hand; each is
+also recomputed in Python from the log's entries alone (fetched from /log/ and checked against the
+signed checkpoint), as an auditor would.
+
+The scenario (2026; Friday 3 July is the observed Independence Day):
+
+| memo | filed (signers)      | then                                                           |
+|------|----------------------|----------------------------------------------------------------|
+| M1   | Thu 2 Jul (3)        | ack Mon 6 Jul (1 wd, on time); extended to Fri 28 Aug;         |
+|      |                      | replied Tue 1 Sep (42 wd, late after the extension); closed    |
+| M2   | Thu 2 Jul (1)        | declined Mon 6 Jul (1 wd, on time)                             |
+| M3   | Thu 2 Jul (2)        | withdrawn Mon 6 Jul                                            |
+| M6   | Thu 2 Jul (1)        | ack Mon 6 Jul (1 wd); extended to Fri 4 Sep; replied Tue 1 Sep |
+|      |                      | (42 wd, on time thanks to the extension)                       |
+| M4   | Mon 6 Jul (1)        | never acknowledged: overdue after Wed 8 Jul                    |
+| M5   | Thu 6 Aug (4)        | ack Tue 11 Aug (3 wd, late: due Mon 10 Aug); replied the same  |
+|      |                      | day (3 wd, on time)                                            |
+"""
+import base64
+import datetime
+import re
+import statistics
+
+import requests
+
+from conftest import (TIMEOUT, count_working_days, federal_holidays, is_working_day)
+from loghelpers import (Desk, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
+                        parse_entry, run_cli, wait_size)
+
+NY = "America/New_York"
+DAY = datetime.date
+STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
+              "working_days_to_acknowledge", "working_days_to_reply", "on_time", "open",
+              "overdue", "anomalies"]
+
+
+def stats(desk, who="aud"):
+    r = desk.s[who].get(desk.url + "/api/v1/stats", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.headers.get("Cache-Control") == "no-store"
+    body = r.json()
+    assert sorted(body) == sorted(STATS_KEYS), sorted(body)
+    return body
+
+
+def summary(values):
+    if not values:
+        return {"count": 0, "mean": None, "median": None, "max": None}
+    return {"count": len(values), "mean": round(sum(values) / len(values), 2),
+            "median": round(float(statistics.median(values)), 2), "max": max(values)}
+
+
+def share(on, late):
+    return {"on_time": on, "late": late,
+            "share": None if on + late == 0 else round(on / (on + late), 4)}
+
+
+def recompute(entries, today):
+    """The statistics from the log's entries alone, per docs/formats.md (federal holidays on,
+    no closures)."""
+    memos, anomalies = {}, 0
+    for raw in entries:
+        e = parse_entry(raw)
+        d = DAY.fromisoformat(e["date"])
+        tag, ev = e["memo"], e["event"]
+        if ev == "filed":
+            if tag in memos:
+                anomalies += 1
+                continue
+            memos[tag] = {"filed": d, "signers": int(e["signers"]),
+                          "ack_due": DAY.fromisoformat(e["ack-due"]),
+                          "reply_due": DAY.fromisoformat(e["reply-due"]), "response": None,
+                          "reply": None, "reply_due_then": None, "acked": False,
+                          "ended": False}
+            continue
+        m = memos.get(tag)
+        if m is None or d < m["filed"]:
+            anomalies += 1
+            continue
+        if ev in ("acknowledged", "declined") and m["response"] is None:
+            m["response"] = d
+        if ev in ("acknowledged", "extended"):
+            m["acked"] = True
+            m["reply_due"] = DAY.fromisoformat(e["reply-due"])
+        if ev == "replied" and m["reply"] is None:
+            m["reply"], m["reply_due_then"] = d, m["reply_due"]
+        if ev in ("closed", "declined", "withdrawn"):
+            m["ended"] = True
+    ms = list(memos.values())
+    months = {}
+    for m in ms:
+        k = m["filed"].strftime("%Y-%m")
+        months[k] = months.get(k, 0) + 1
+    acked = [m for m in ms if m["response"] is not None]
+    replied = [m for m in ms if m["reply"] is not None]
+    opened = [m for m in ms if not m["ended"]]
+    overdue = [m for m in opened if m["reply"] is None and
+               ((not m["acked"] and today > m["ack_due"]) or
+                (m["acked"] and today > m["reply_due"]))]
+    return {
+        "today": today.isoformat(),
+        "log_size": len(entries),
+        "filings_per_month": dict(sorted(months.items())),
+        "signers_per_memo": summary([m["signers"] for m in ms]),
+        "working_days_to_acknowledge": summary(
+            [count_working_days(m["filed"], m["response"]) for m in acked]),
+        "working_days_to_reply": summary(
+            [count_working_days(m["filed"], m["reply"]) for m in replied]),
+        "on_time": {
+            "acknowledged": share(sum(m["response"] <= m["ack_due"] for m in acked),
+                                  sum(m["response"] > m["ack_due"] for m in acked)),
+            "replied": share(sum(m["reply"] <= m["reply_due_then"] for m in replied),
+                             sum(m["reply"] > m["reply_due_then"] for m in replied)),
+        },
+        "open": len(opened),
+        "overdue": len(overdue),
+        "anomalies": anomalies,
+    }
+
+
+def audit(desk, got, state):
+    """Recompute `got` (an API answer) from the signed log, as an auditor would; and monitor the
+    log with `dissent log verify --state` (consistent across the server's restarts)."""
+    note = wait_size(desk.url, got["log_size"])
+    assert note is not None
+    assert note_verified_by(note, desk.vkey)
+    code, out, err = run_cli("log", "verify", desk.url + "/log", "--vkey", desk.vkey,
+                             "--state", state)
+    assert code == 0, out + err
+    _, _, size, root = checkpoint(desk.url)
+    assert size == got["log_size"]
+    entries = fetch_entries(desk.url, size)
+    assert mth([leaf_hash(e) for e in entries]) == root
+    want = recompute(entries, DAY.fromisoformat(got["today"]))
+    assert got == want, "API %s\nrecomputed %s" % (got, want)
+
+
+def test_calendar_of_the_scenario():
+    """The hand counts below rest on these facts of the 2026 calendar."""
+    assert DAY(2026, 7, 3) in federal_holidays(2026)  # 4 July is a Saturday
+    assert DAY(2026, 7, 2).weekday() == 3 and DAY(2026, 9, 1).weekday() == 1
+    assert not is_working_day(DAY(2026, 7, 3))
+    assert count_working_days(DAY(2026, 7, 2), DAY(2026, 7, 6)) == 1
+    assert count_working_days(DAY(2026, 7, 2), DAY(2026, 9, 1)) == 42
+    assert count_working_days(DAY(2026, 8, 6), DAY(2026, 8, 11)) == 3
+
+
+def test_stats_scenario(make_server, tmp_path):
+    state = str(tmp_path / "state")
+    # Thu 2 July, 22:00 in New York (already 3 July in UTC)
+    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-07-03T02:00:00")
+    s = stats(d)
+    assert s == {"today": "2026-07-02", "log_size": 0, "filings_per_month": {},
+                 "signers_per_memo": summary([]), "working_days_to_acknowledge": summary([]),
+                 "working_days_to_reply": summary([]),
+                 "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0)},
+                 "open": 0, "overdue": 0, "anomalies": 0}
+
+    m1, f1 = d.file("M1", cosigners=("bob", "cat"))
+    m2, _ = d.file("M2")
+    m3, _ = d.file("M3", cosigners=("bob",))
+    m6, _ = d.file("M6")
+    assert f1["filed_on"] == "2026-07-02"
+    # the entry carries the organisation's local date, not the UTC one
+    assert parse_entry(base64.b64decode(f1["receipt"]["entry"]))["date"] == "2026-07-02"
+    assert f1["deadlines"]["acknowledge"]["due"] == "2026-07-07"
+    assert f1["deadlines"]["reply"]["due"] == "2026-08-14"
+    assert f1["deadlines"]["reply"]["max"] == "2026-09-28"
+    s = stats(d)
+    assert s["today"] == "2026-07-02" and s["log_size"] == 4
+    assert s["filings_per_month"] == {"2026-07": 4}
+    assert s["signers_per_memo"] == {"count": 4, "mean": 1.75, "median": 1.5, "max": 3}
+    assert (s["open"], s["overdue"]) == (4, 0)
+    audit(d, s, state)
+
+    # Mon 6 July
+    d.set_clock("2026-07-06T14:00:00")
+    d.post("off", m1, "acknowledge")
+    d.post("off", m2, "decline", {"reason": "out of scope"})
+    d.post("dan", m3, "withdraw")
+    d.post("off", m6, "acknowledge")
+    m4, f4 = d.file("M4")
+    assert f4["deadlines"]["acknowledge"]["due"] == "2026-07-08"
+    d.post("off", m1, "extend", {"until": "2026-08-28", "reason": "consulting the bureaus"})
+    d.post("off", m6, "extend", {"until": "2026-09-04", "reason": "consulting the posts"})
+    s = stats(d)
+    assert s == {
+        "today": "2026-07-06", "log_size": 11, "filings_per_month": {"2026-07": 5},
+        "signers_per_memo": {"count": 5, "mean": 1.6, "median": 1.0, "max": 3},
+        "working_days_to_acknowledge": {"count": 3, "mean": 1.0, "median": 1.0, "max": 1},
+        "working_days_to_reply": {"count": 0, "mean": None, "median": None, "max": None},
+        "on_time": {"acknowledged": {"on_time": 3, "late": 0, "share": 1.0},
+                    "replied": {"on_time": 0, "late": 0, "share": None}},
+        "open": 3, "overdue": 0, "anomalies": 0}
+    audit(d, s, state)
+
+    # Thu 9 July: M4 is past its acknowledgement due date (Wed 8 July)
+    d.set_clock("2026-07-09T14:00:00")
+    s = stats(d)
+    assert (s["today"], s["open"], s["overdue"], s["log_size"]) == ("2026-07-09", 3, 1, 11)
+
+    # Thu 6 August: M5, four signers
+    d.set_clock("2026-08-06T16:00:00")
+    m5, f5 = d.file("M5", cosigners=("bob", "cat", "eve"))
+    assert f5["deadlines"]["acknowledge"]["due"] == "2026-08-10"
+
+    # Tue 11 August: M5 acknowledged a day late, and answered at once
+    d.set_clock("2026-08-11T16:00:00")
+    d.post("off", m5, "acknowledge")
+    d.post("off", m5, "reply", {"body": "We have considered your views."})
+    s = stats(d)
+    assert s["today"] == "2026-08-11" and s["log_size"] == 14
+    assert s["working_days_to_acknowledge"] == {"count": 4, "mean": 1.5, "median": 1.0,
+                                                "max": 3}
+    assert s["on_time"]["acknowledged"] == {"on_time": 3, "late": 1, "share": 0.75}
+    assert s["working_days_to_reply"] == {"count": 1, "mean": 3.0, "median": 3.0, "max": 3}
+    assert s["on_time"]["replied"] == {"on_time": 1, "late": 0, "share": 1.0}
+    assert (s["open"], s["overdue"]) == (4, 1)  # M1, M4, M5, M6; M4
+    audit(d, s, state)
+
+    # Tue 1 September: M1 is overdue (extended to Fri 28 August), M6 is not (4 September)
+    d.set_clock("2026-09-01T16:00:00")
+    s = stats(d)
+    assert (s["today"], s["open"], s["overdue"]) == ("2026-09-01", 4, 2)
+    d.post("off", m1, "reply", {"body": "Late, but here is our answer."})
+    d.post("off", m1, "close")
+    d.post("off", m6, "reply", {"body": "Within the extended time."})
+    s = stats(d)
+    assert s == {
+        "today": "2026-09-01",
+        "log_size": 17,
+        "filings_per_month": {"2026-07": 5, "2026-08": 1},
+        "signers_per_memo": {"count": 6, "mean": 2.0, "median": 1.5, "max": 4},
+        "working_days_to_acknowledge": {"count": 4, "mean": 1.5, "median": 1.0, "max": 3},
+        "working_days_to_reply": {"count": 3, "mean": 29.0, "median": 42.0, "max": 42},
+        "on_time": {"acknowledged": {"on_time": 3, "late": 1, "share": 0.75},
+                    "replied": {"on_time": 2, "late": 1, "share": 0.6667}},
+        "open": 3,  # M4, M5 (replied), M6 (replied)
+        "overdue": 1,  # M4
+        "anomalies": 0,
+    }
+    assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
+    audit(d, s, state)
+
+    # the figures are the same for everyone who may see them, and public by default
+    anon = requests.get(d.url + "/api/v1/stats", timeout=TIMEOUT)
+    assert anon.status_code == 200 and anon.json() == s
+    for who in ("dan", "off", "pat", "admin"):
+        assert stats(d, who) == s
+
+    # nothing in them names a memo, a person or a title
+    text = requests.get(d.url + "/api/v1/stats", timeout=TIMEOUT).text
+    for mid in (m1, m2, m3, m4, m5, m6):
+        assert mid not in text
+    for word in ("dan", "bob", "cat", "eve", "off", "M1", "M5"):
+        assert not re.search(r"\b%s\b" % word, text), word
