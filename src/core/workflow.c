@@ -704,6 +704,7 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
 static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
 {
     const struct channel *ch = c->ch;
+    size_t added = 0;
     int rc;
 
     for (size_t i = 0; i < ch->nprincipals; i++) {
@@ -720,8 +721,9 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
             (rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0 ||
             (rc = access_share(c->st, m, c->mkey, &p, c->now)) != 0)
             return rc;
+        added++;
     }
-    if (ch->nprincipals > 0)
+    if (added > 0)
         return record(c, m, "distributed", "configured principals");
     return 0;
 }
