@@ -77,6 +77,9 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0},
     {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON, 0},
     {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
+    {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0},
+    {API_GET, "/", api_web_index, ANY, API_R_PUBLIC, 0},
+    {API_GET, "/assets/{*path}", api_web_asset, ANY, API_R_PUBLIC, 0},
 };
 
 const struct api_route *api_routes(size_t *count)
@@ -321,6 +324,8 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
 
 void api_run(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
+    /* the keyring was made on the event loop's connection: this thread has its own */
+    req->kr.st = env->st;
     req->route->handler(env, req, resp);
 }
 
