@@ -9,7 +9,8 @@ set -euo pipefail
 build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
        libsqlite3-dev libsodium-dev libinih-dev libcmark-dev libcurl4-openssl-dev tzdata
        ca-certificates)
-test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3)
+test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3
+      nodejs npm chromium)
 bench=(wrk nginx-light curl bc)
 
 case "${1:-run}" in

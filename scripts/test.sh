@@ -36,4 +36,16 @@ for b in build build-asan; do
         --junitxml="$out/api-$b.xml" 2>&1 | tail -n 30
 done
 
+# 4. browser tests of the web interface: playwright-core (npm, tests/browser/package.json) driving
+#    Debian's Chromium against the plain build; screenshots in build/browser-screenshots/.
+#    npm runs only when node_modules is missing or older than the lock file, so this works offline
+#    once installed.
+if [ ! -d tests/browser/node_modules/playwright-core ] ||
+   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "browser: npm ci failed (offline?); using whatever is installed" >&2
+fi
+DISSENT_BIN="$PWD/build/dissent" node tests/browser/run.mjs --tap "$out/browser.tap" \
+    --screenshots build/browser-screenshots 2>&1 | tail -n 20
+
 $PY tests/summarize.py "$out"

@@ -57,7 +57,8 @@ def main(d):
         print("%-28s %4d passed, %d failed" % (os.path.basename(path), p, f_))
         total_p += p
         total_f += f_
-    expected = ["unit-build.json", "unit-build-asan.json", "api-build.xml", "api-build-asan.xml"]
+    expected = ["unit-build.json", "unit-build-asan.json", "api-build.xml", "api-build-asan.xml",
+                "browser.tap"]
     for name in expected:
         if not os.path.exists(os.path.join(d, name)):
             print("missing results: %s" % name)

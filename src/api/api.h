@@ -218,6 +218,10 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
 void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/* The embedded web interface (api/web.c): GET / and GET /assets/{*path}. */
+void api_web_index(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_web_asset(struct api_env *env, struct api_req *req, struct api_resp *resp);
 
 /* The route table, exposed for the authorization tests. */
 struct api_route {

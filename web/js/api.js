@@ -1,0 +1,53 @@
+// The JSON API (docs/api.md): every request sends X-Requested-With: dissent (the CSRF rule) and
+// JSON; every error answer becomes an ApiError carrying the API's own code and message.
+
+export class ApiError extends Error {
+  constructor(status, err) {
+    super(err.message || `request failed (HTTP ${status})`);
+    this.status = status;
+    this.code = err.code || `http_${status}`;
+    this.field = err.field || null;
+    this.state = err.state || null;
+  }
+}
+
+// api('GET', '/api/v1/me') -> {data, etag, status}; throws ApiError.
+export async function api(method, path, body, headers = {}) {
+  const opts = {
+    method,
+    credentials: 'same-origin',
+    headers: { 'X-Requested-With': 'dissent', Accept: 'application/json', ...headers },
+  };
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  let r;
+  try {
+    r = await fetch(path, opts);
+  } catch (e) {
+    throw new ApiError(0, { code: 'network', message: 'The server could not be reached. Check your connection and try again.' });
+  }
+  const type = r.headers.get('Content-Type') || '';
+  let data = null;
+  if (r.status !== 204 && type.includes('application/json')) data = await r.json();
+  else if (r.status !== 204) data = await r.text();
+  if (!r.ok) {
+    const err = data && typeof data === 'object' && data.error ? data.error : { message: `${r.status} ${r.statusText}` };
+    throw new ApiError(r.status, err);
+  }
+  return { data, etag: r.headers.get('ETag'), status: r.status };
+}
+
+export const get = (p) => api('GET', p).then((r) => r.data);
+export const post = (p, b) => api('POST', p, b).then((r) => r.data);
+
+// A human sentence for an ApiError: the API's message, with the field or state it names.
+export function describe(e) {
+  if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
+  let s = e.message;
+  if (e.field) s += ` (field: ${e.field})`;
+  if (e.state) s += ` (the memo is ${e.state})`;
+  if (e.status === 429) s += ' Wait a while before trying again.';
+  return s;
+}

@@ -1,0 +1,76 @@
+// Tiny DOM helpers: everything the API returns is put in as text, never as markup, except the
+// HTML that the server's cmark renders in safe mode (POST /api/v1/preview).
+
+// h('button', {class: 'x', onclick: f}, 'Text', child...) -> element
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value') el.value = v;
+    else if (k === 'checked') el.checked = !!v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+export function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  append(el, children);
+  return el;
+}
+
+let uid = 0;
+// A labelled form field: field('Title', input) wires label[for] to the control.
+export function field(label, control, hint) {
+  if (!control.id) control.id = `f${++uid}`;
+  const kids = [h('label', { for: control.id }, label)];
+  if (hint) {
+    const hid = `${control.id}-hint`;
+    control.setAttribute('aria-describedby', hid);
+    kids.push(h('span', { class: 'hint', id: hid }, hint));
+  }
+  kids.push(control);
+  return h('div', { class: 'field' }, kids);
+}
+
+export function check(label, input) {
+  if (!input.id) input.id = `f${++uid}`;
+  return h('div', { class: 'field' }, h('label', { class: 'check', for: input.id }, input, label));
+}
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+  return el;
+}
+
+// Unix seconds -> "YYYY-MM-DD HH:MM UTC"; ISO strings and "YYYY-MM-DD" dates are shown as given.
+export function when(t) {
+  if (t === null || t === undefined) return '—';
+  if (typeof t === 'string') return t.replace('T', ' ').replace(/:\d\dZ$/, ' UTC');
+  const d = new Date(t * 1000).toISOString();
+  return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
+}
+
+export function badge(text, kind = 'state') {
+  return h('span', { class: `badge ${kind}` }, text);
+}
+
+export function table(headers, rows, caption) {
+  return h('div', { class: 'table-wrap' },
+    h('table', {},
+      caption ? h('caption', { class: 'muted' }, caption) : null,
+      h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)));
+}
