@@ -42,6 +42,7 @@ static const struct api_route routes[] = {
     {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0},
     {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_SLOW | API_R_JSON, 0},
     {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_SLOW | API_R_JSON, 0},
+    {API_GET, "/api/v1/users/search", api_users_search, STAFF | OFFICER, 0, 0},
     {API_GET, "/api/v1/users/{username}/key", api_users_key, ANY, 0, 0},
     {API_GET, "/api/v1/memos", api_memos_list, READERS, 0, 0},
     {API_POST, "/api/v1/memos", api_memos_create, STAFF, API_R_JSON, 0},

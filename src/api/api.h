@@ -178,6 +178,7 @@ void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *r
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_users_search(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -83,6 +83,8 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     json_t *o = api_user_json(&req->user);
 
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    /* the organisation's zone, for showing times as its dates are shown */
+    json_object_set_new(o, "timezone", json_string(env->cfg->timezone));
     api_ok(resp, 200, o);
 }
 

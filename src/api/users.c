@@ -266,3 +266,34 @@ void api_users_key(struct api_env *env, struct api_req *req, struct api_resp *re
     }
     api_ok(resp, 200, json_pack("{s:s, s:s}", "username", u.username, "vkey", vkey));
 }
+
+void api_users_search(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char q[65], role_s[16];
+    unsigned role = 0;
+    struct user *found = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int rc;
+
+    rc = http_query_get(req->query, "q", q, sizeof(q));
+    if (rc != 0 || strlen(q) < 2 || !str_utf8_valid(q, strlen(q))) {
+        api_error_field(resp, "q", "q must be 2 to 64 characters of a name or username");
+        return;
+    }
+    if (http_query_get(req->query, "role", role_s, sizeof(role_s)) == 0 &&
+        (user_roles_parse(role_s, &role) != 0 || (role & (role - 1)) != 0)) {
+        api_error_field(resp, "role", "role must be one role name");
+        return;
+    }
+    if ((rc = user_search(env->st, q, role, USER_SEARCH_MAX, &found, &n)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "username", found[i].username,
+                                             "display_name", found[i].display_name));
+    free(found);
+    api_ok(resp, 200, json_pack("{s:o}", "users", arr));
+}

@@ -7,7 +7,9 @@
 #include "util/err.h"
 #include "util/strutil.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const role_names[ROLE_COUNT] = {"staff", "officer", "principal", "auditor",
                                                    "admin"};
@@ -288,6 +290,49 @@ int user_disable(struct store *st, const char *username, int64_t now)
             return rc;
     }
     return store_session_delete_user(st, u.id);
+}
+
+int user_search(struct store *st, const char *q, unsigned role, int limit, struct user **out,
+                size_t *count)
+{
+    char after[USERNAME_MAX + 1] = "";
+    struct user *found;
+    size_t n = 0, qlen = strlen(q);
+    int rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    if (limit <= 0 || limit > USER_SEARCH_MAX)
+        limit = USER_SEARCH_MAX;
+    if ((found = calloc((size_t)limit, sizeof(*found))) == NULL)
+        return ERR_NOMEM;
+    while (n < (size_t)limit) {
+        struct user *page = NULL;
+        size_t got = 0;
+        if ((rc = store_user_list(st, after, 200, &page, &got)) != 0)
+            break;
+        for (size_t i = 0; i < got && n < (size_t)limit; i++) {
+            const struct user *u = &page[i];
+            if (u->disabled || (role != 0 && !(u->roles & role)))
+                continue;
+            if (strncasecmp(u->username, q, qlen) == 0 || strcasestr(u->display_name, q) != NULL)
+                found[n++] = *u;
+        }
+        if (got > 0)
+            memcpy(after, page[got - 1].username, sizeof(after));
+        free(page);
+        if (got < 200)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        wipe(found[i].pwhash, sizeof(found[i].pwhash));
+    if (rc != 0) {
+        free(found);
+        return rc;
+    }
+    *out = found;
+    *count = n;
+    return 0;
 }
 
 int user_ensure_admin(struct store *st, const struct pw_params *pp, int64_t now, char *pw,

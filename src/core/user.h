@@ -114,6 +114,17 @@ int user_set_password(struct user *u, const struct pw_params *pp, const char *pw
  */
 int user_disable(struct store *st, const char *username, int64_t now);
 
+#define USER_SEARCH_MAX 20 /* most matches user_search() returns */
+
+/**
+ * user_search() - active accounts holding @role (0: any) whose username starts with @q or whose
+ * display name contains it (ASCII case ignored), by username, at most @limit (<=
+ * USER_SEARCH_MAX). For finding colleagues to invite: names only, no other field is meant to
+ * leave. *@out is malloc'd (free()). Scans the accounts page by page.
+ */
+int user_search(struct store *st, const char *q, unsigned role, int limit, struct user **out,
+                size_t *count);
+
 /**
  * user_ensure_admin() - on an empty database, create the account "admin" (role admin) with a
  * random password written to @pw (at least 21 bytes); *@created tells whether it happened. SLOW.

@@ -1,6 +1,6 @@
 // The single page app: session, navigation by role, hash routes, messages.
 import { api, ApiError, describe } from './api.js';
-import { h, field, clear } from './dom.js';
+import { h, field, clear, setZone } from './dom.js';
 import { myMemos, editor, memoPage, newMemo, principalList } from './memos.js';
 import { inbox } from './officer.js';
 import { dashboard } from './stats.js';
@@ -100,6 +100,7 @@ function signIn() {
     try {
       const r = await api('POST', '/api/v1/session', { username: user.value.trim(), password: pass.value });
       app.me = r.data.user;
+      setZone((await api('GET', '/api/v1/me')).data.timezone);
       localStorage.setItem(HINT, '1');
       renderChrome();
       if (r.data.recovery_key) showRecovery(r.data);
@@ -199,6 +200,7 @@ async function start() {
   if (localStorage.getItem(HINT)) {
     try {
       app.me = (await api('GET', '/api/v1/me')).data;
+      setZone(app.me.timezone);
     } catch (e) {
       localStorage.removeItem(HINT);
     }

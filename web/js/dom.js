@@ -55,12 +55,52 @@ export function clear(el) {
   return el;
 }
 
-// Unix seconds -> "YYYY-MM-DD HH:MM UTC"; ISO strings and "YYYY-MM-DD" dates are shown as given.
+// Times are shown in the organisation's zone (from /api/v1/me), like the API's dates.
+let zone = 'UTC';
+export function setZone(tz) {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+    zone = tz;
+  } catch (e) {
+    zone = 'UTC';
+  }
+}
+
+// Unix seconds or an ISO time -> "YYYY-MM-DD HH:MM ZONE"; "YYYY-MM-DD" dates are shown as given.
 export function when(t) {
   if (t === null || t === undefined) return '—';
-  if (typeof t === 'string') return t.replace('T', ' ').replace(/:\d\dZ$/, ' UTC');
-  const d = new Date(t * 1000).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
+  if (typeof t === 'string' && /^\d{4}-\d\d-\d\d$/.test(t)) return t;
+  const d = typeof t === 'string' ? new Date(t) : new Date(t * 1000);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+  }).formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
+// Suggestions for a usernames field: a <datalist> filled from /api/v1/users/search as the last
+// name typed reaches two characters. @search(q) returns [{username, display_name}].
+export function suggest(input, search) {
+  const list = h('datalist', { id: `${input.id || 'names'}-list` });
+  input.setAttribute('list', list.id);
+  let seq = 0;
+  input.addEventListener('input', async () => {
+    const parts = input.value.split(/[\s,;]+/);
+    const q = parts[parts.length - 1];
+    if (q.length < 2) return;
+    const mine = ++seq;
+    try {
+      const users = await search(q);
+      if (mine !== seq) return;
+      clear(list);
+      const head = parts.slice(0, -1).join(', ');
+      for (const u of users) {
+        list.append(h('option', { value: (head ? `${head}, ` : '') + u.username }, u.display_name || u.username));
+      }
+    } catch (e) { /* suggestions are a convenience: typing the names still works */ }
+  });
+  return list;
 }
 
 export function badge(text, kind = 'state') {

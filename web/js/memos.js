@@ -1,7 +1,7 @@
 // Staff and principals: my memos, the editor (preview, autosave, finalize), invitations,
 // signing, filing and the receipt; and the memo page every reader shares (officers included).
 import { api, get, post } from './api.js';
-import { h, field, check, clear, when, badge, table } from './dom.js';
+import { h, field, check, clear, when, badge, table, suggest } from './dom.js';
 import { page, fail, flash, go, has } from './app.js';
 import { officerActions } from './officer.js';
 
@@ -190,8 +190,9 @@ export function action(id, label, fn, msg, cls) {
 }
 
 // A small form with a text input (or textarea) posting to @path.
-export function textForm(id, { label, heading, input, submit, hint, send, msg }) {
+export function textForm(id, { label, heading, input, submit, hint, send, msg, extra }) {
   const form = h('form', { 'aria-label': heading }, h('h3', {}, heading), field(label, input, hint), h('button', { type: 'submit' }, submit));
+  if (extra) form.append(extra);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
@@ -204,6 +205,10 @@ export function textForm(id, { label, heading, input, submit, hint, send, msg })
 }
 
 const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+
+// Colleagues holding @role whose username starts with, or name contains, @q.
+export const findColleagues = (q, role) =>
+  get(`/api/v1/users/search?role=${role}&q=${encodeURIComponent(q)}`).then((r) => r.users);
 
 function signerSection(m) {
   const rel = m.relation || {};
@@ -253,10 +258,11 @@ function staffActions(m) {
   }
   if (buttons.length) out.push(h('div', { class: 'actions' }, buttons));
   if (rel.drafter && (m.state === 'draft' || m.state === 'open')) {
+    const input = h('input', { type: 'text', autocapitalize: 'none', id: `invite-${id}` });
     out.push(textForm(id, {
-      heading: 'Invite co-signers', label: 'Usernames', submit: 'Invite',
-      input: h('input', { type: 'text', autocapitalize: 'none' }),
-      hint: 'Your colleagues\' usernames, separated by commas or spaces.',
+      heading: 'Invite co-signers', label: 'Usernames', submit: 'Invite', input,
+      extra: suggest(input, (q) => findColleagues(q, 'staff')),
+      hint: 'Your colleagues\' usernames, separated by commas or spaces; type two letters of a name for suggestions.',
       send: (v) => post(`${M(id)}/invitations`, { usernames: names(v) }), msg: 'Invitations sent.',
     }));
   }

@@ -1,8 +1,8 @@
 // Officers: the inbox sorted by deadline, the actions on a filed memo, and channel access grants.
 import { get, post } from './api.js';
-import { h, field, badge, table } from './dom.js';
+import { h, field, badge, table, suggest } from './dom.js';
 import { page, fail, flash } from './app.js';
-import { action, textForm, stateBadge, memoTable, deadline, memoPage } from './memos.js';
+import { action, textForm, stateBadge, memoTable, deadline, memoPage, findColleagues } from './memos.js';
 
 const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
 const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
@@ -60,8 +60,9 @@ export function officerActions(m) {
       hint: 'The drafter sees this reason.', send: (v) => post(`${M(id)}/decline`, { reason: v }), msg: 'Declined.' }));
   }
   if (m.state === 'acknowledged' || m.state === 'replied') {
+    const input = h('input', { type: 'text', autocapitalize: 'none', id: `distribute-${id}` });
     out.push(textForm(id, { heading: 'Distribute to principals', label: 'Principals\' usernames', submit: 'Distribute',
-      input: h('input', { type: 'text', autocapitalize: 'none' }), hint: 'Separated by commas or spaces.',
+      input, extra: suggest(input, (q) => findColleagues(q, 'principal')), hint: 'Separated by commas or spaces; type two letters of a name for suggestions.',
       send: (v) => post(`${M(id)}/distribution`, { usernames: names(v) }), msg: 'Distributed.' }));
   }
   if (m.state === 'acknowledged') {
