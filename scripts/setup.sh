@@ -10,7 +10,7 @@ build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
        libsqlite3-dev libsodium-dev libinih-dev libcmark-dev libcurl4-openssl-dev tzdata
        ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3
-      nodejs npm chromium)
+      chromium)
 bench=(wrk nginx-light curl bc)
 
 case "${1:-run}" in
@@ -21,6 +21,11 @@ bench) want=("${build[@]}" "${test[@]}" "${bench[@]}") ;;
 esac
 
 missing=()
+# Node.js and npm for the browser tests: Debian's packages, unless a Node.js (>= 18) with npm is
+# already installed (a NodeSource nodejs, say, which bundles npm and conflicts with Debian's npm).
+if [ "${1:-run}" != run ] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
+    want+=(nodejs npm)
+fi
 for p in "${want[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$p")
