@@ -48,4 +48,24 @@ fi
 DISSENT_BIN="$PWD/build/dissent" node tests/browser/run.mjs --tap "$out/browser.tap" \
     --screenshots build/browser-screenshots 2>&1 | tail -n 20
 
+# 4. the same store contract and the whole API suite again on PostgreSQL (plain build only), on
+#    a throwaway cluster under build/pg (scripts/pg.sh): each test of test_store gets its own
+#    database ("{n}"), each API test server its own (tests/api/conftest.py)
+if pg_base=$(scripts/pg.sh start 2>"$out/pg.log"); then
+    for i in 1 2 3 4 5 6 7 8; do
+        psql -X -q "$pg_base/postgres" -c "DROP DATABASE IF EXISTS dissent_store_$i" \
+            -c "CREATE DATABASE dissent_store_$i" >>"$out/pg.log" 2>&1
+    done
+    DISSENT_TEST_STORE="$pg_base/dissent_store_{n}" CMOCKA_MESSAGE_OUTPUT=TAP \
+        build/tests/unit/test_store >"$out/unit-store-pg.tap" 2>>"$out/pg.log"
+    grep -E "^(not )?ok " "$out/unit-store-pg.tap" | sed 's/^/store on PostgreSQL: /'
+    DISSENT_BIN="$PWD/build/dissent" DISSENT_TEST_PG_URI_BASE="$pg_base" \
+        $PY -m pytest -q -p no:cacheprovider tests/api --junitxml="$out/api-build-pg.xml" 2>&1 |
+        tail -n 30
+    scripts/pg.sh stop
+else
+    cat "$out/pg.log"
+    echo "not ok 1 - PostgreSQL test cluster (scripts/pg.sh start)" >"$out/pg-cluster.tap"
+fi
+
 $PY tests/summarize.py "$out"

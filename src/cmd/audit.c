@@ -1,6 +1,6 @@
 /*
- * audit.c - `dissent audit verify [--data DIR] [--config FILE]`: walk the read audit's hash chain
- * over the whole database; exit 0 when intact, 1 naming the first broken record.
+ * audit.c - `dissent audit verify [--data DIR] [--db URI] [--config FILE]`: walk the read audit's
+ * hash chain over the whole database; exit 0 when intact, 1 naming the first broken record.
  */
 #include "cmd/cmd.h"
 
@@ -13,15 +13,16 @@
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: dissent audit verify [--data DIR] [--config FILE]\n");
+    fprintf(stderr, "usage: dissent audit verify [--data DIR] [--db URI] [--config FILE]\n");
 }
 
 int cmd_audit(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"data", required_argument, NULL, 'd'},
+                                         {"db", required_argument, NULL, 'D'},
                                          {NULL, 0, NULL, 0}};
-    const char *config = NULL, *data = NULL;
+    const char *config = NULL, *data = NULL, *db = NULL;
     char err[256] = "";
     struct config cfg;
     struct store *st = NULL;
@@ -38,6 +39,8 @@ int cmd_audit(int argc, char **argv)
             config = optarg;
         else if (c == 'd')
             data = optarg;
+        else if (c == 'D')
+            db = optarg;
         else {
             usage();
             return 2;
@@ -49,7 +52,8 @@ int cmd_audit(int argc, char **argv)
     }
     if (cmd_config_load(&cfg, config) != 0)
         return 1;
-    if (data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) {
+    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
+        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
         fprintf(stderr, "dissent: %s\n", err);
         return 2;
     }

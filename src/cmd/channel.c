@@ -20,17 +20,16 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: dissent channel grant USERNAME --as OFFICER --password-stdin\n"
-                    "                             [--data DIR] [--config FILE]\n");
+                    "                             [--data DIR] [--db URI] [--config FILE]\n");
 }
 
 int cmd_channel(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"data", required_argument, NULL, 'd'},
-                                         {"as", required_argument, NULL, 'a'},
-                                         {"password-stdin", no_argument, NULL, 'p'},
-                                         {NULL, 0, NULL, 0}};
-    const char *config = NULL, *data = NULL, *as = NULL;
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
+        {"as", required_argument, NULL, 'a'},     {"password-stdin", no_argument, NULL, 'p'},
+        {"db", required_argument, NULL, 'D'},     {NULL, 0, NULL, 0}};
+    const char *config = NULL, *data = NULL, *as = NULL, *db = NULL;
     char pw[PASSWORD_MAX_LEN + 2], why[256] = "", err[256] = "";
     bool pw_stdin = false;
     struct config cfg;
@@ -58,6 +57,9 @@ int cmd_channel(int argc, char **argv)
         case 'a':
             as = optarg;
             break;
+        case 'D':
+            db = optarg;
+            break;
         case 'p':
             pw_stdin = true;
             break;
@@ -72,7 +74,8 @@ int cmd_channel(int argc, char **argv)
     }
     if (cmd_config_load(&cfg, config) != 0)
         return 1;
-    if (data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) {
+    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
+        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
         fprintf(stderr, "dissent: %s\n", err);
         return 2;
     }

@@ -24,12 +24,15 @@ int cmd_log(int argc, char **argv);
 int cmd_config_load(struct config *cfg, const char *path);
 
 /**
- * cmd_store_open() - create the data directory (mode 0700) if missing and open its database.
+ * cmd_store_open() - create the data directory (mode 0700) if missing and open the database:
+ * [server] db (--db URI) when set, else SQLite in the data directory. The data directory is
+ * created either way: the server's keys live there (servers sharing a PostgreSQL database share
+ * one data directory for them).
  * Prints errors. Returns 0 or -1; the caller closes *@st with store_close().
  */
 int cmd_store_open(const struct config *cfg, struct store **st);
 
-/** cmd_store_uri() - the store URI for @cfg into @out. */
+/** cmd_store_uri() - the store URI for @cfg into @out: [server] db, else the data directory. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);
 
 /**

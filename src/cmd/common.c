@@ -24,7 +24,7 @@ int cmd_config_load(struct config *cfg, const char *path)
 
 void cmd_store_uri(const struct config *cfg, char *out, size_t len)
 {
-    snprintf(out, len, "%s", cfg->data_dir);
+    snprintf(out, len, "%s", cfg->db[0] != '\0' ? cfg->db : cfg->data_dir);
 }
 
 int cmd_store_open(const struct config *cfg, struct store **st)
@@ -44,6 +44,7 @@ int cmd_store_open(const struct config *cfg, struct store **st)
     }
     cmd_store_uri(cfg, uri, sizeof(uri));
     if (store_open(uri, st, err, sizeof(err)) != 0) {
+        /* err never holds the URI: a PostgreSQL one may carry a password */
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database");
         return -1;
     }

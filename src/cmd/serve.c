@@ -1,5 +1,6 @@
 /*
- * serve.c - `dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--workers N]`.
+ * serve.c - `dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--db URI]
+ *            [--workers N]`.
  */
 #include "cmd/cmd.h"
 
@@ -16,16 +17,19 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] "
-                    "[--workers N]\n");
+                    "[--db URI] [--workers N]\n");
 }
 
 int cmd_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-        {"data", required_argument, NULL, 'd'},   {"workers", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *config_path = NULL, *listen = NULL, *data = NULL, *workers = NULL;
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"data", required_argument, NULL, 'd'},
+                                         {"workers", required_argument, NULL, 'w'},
+                                         {"db", required_argument, NULL, 'D'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *listen = NULL, *data = NULL, *workers = NULL, *db = NULL;
     struct config cfg;
     struct store *st = NULL;
     struct pw_params pp;
@@ -49,6 +53,9 @@ int cmd_serve(int argc, char **argv)
         case 'w':
             workers = optarg;
             break;
+        case 'D':
+            db = optarg;
+            break;
         case 'h':
             usage();
             return 0;
@@ -65,6 +72,7 @@ int cmd_serve(int argc, char **argv)
         return 1;
     if ((listen && config_set(&cfg, "server", "listen", listen, err, sizeof(err)) != 0) ||
         (data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
+        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0) ||
         (workers && config_set(&cfg, "server", "workers", workers, err, sizeof(err)) != 0)) {
         fprintf(stderr, "dissent: %s\n", err);
         return 2;
@@ -93,7 +101,7 @@ int cmd_serve(int argc, char **argv)
                "  password: %s\n"
                "This password is shown once: keep it, or set another with\n"
                "  dissent user passwd admin --password-stdin --data %s\n"
-               "Sign in with POST http://%s:%d/api/v1/session (see README.md).\n",
+               "Sign in at http://%s:%d/ (the web interface) or through the API (README.md).\n",
                admin_pw, cfg.data_dir, cfg.listen_host, cfg.listen_port);
         fflush(stdout);
     }

@@ -2,10 +2,10 @@
  * user.c - `dissent user add|list|disable`, working on the database directly.
  *
  *   dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME] [--email E]
- *                    --password-stdin [--data DIR] [--config FILE]
- *   dissent user list [--data DIR] [--config FILE]
- *   dissent user disable USERNAME [--data DIR] [--config FILE]
- *   dissent user passwd USERNAME --password-stdin [--data DIR] [--config FILE]
+ *                    --password-stdin [--data DIR] [--db URI] [--config FILE]
+ *   dissent user list [--data DIR] [--db URI] [--config FILE]
+ *   dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]
+ *   dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] [--config FILE]
  */
 #include "cmd/cmd.h"
 
@@ -22,13 +22,14 @@
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME]\n"
-            "                        [--email E] --password-stdin [--data DIR] [--config FILE]\n"
-            "       dissent user list [--data DIR] [--config FILE]\n"
-            "       dissent user disable USERNAME [--data DIR] [--config FILE]\n"
-            "       dissent user passwd USERNAME --password-stdin [--data DIR] [--config FILE]\n"
-            "roles: staff, officer, principal, auditor, admin\n");
+    fprintf(stderr, "usage: dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME]\n"
+                    "                        [--email E] --password-stdin [--data DIR] [--db URI] "
+                    "[--config FILE]\n"
+                    "       dissent user list [--data DIR] [--db URI] [--config FILE]\n"
+                    "       dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]\n"
+                    "       dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] "
+                    "[--config FILE]\n"
+                    "roles: staff, officer, principal, auditor, admin\n");
 }
 
 /* Read a password from stdin: everything up to EOF or the first newline. */
@@ -50,17 +51,21 @@ static int read_password(char *buf, size_t cap, size_t *len)
 }
 
 struct user_opts {
-    const char *config, *data, *roles, *display_name, *email;
+    const char *config, *data, *db, *roles, *display_name, *email;
     bool password_stdin;
 };
 
 static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},       {"data", required_argument, NULL, 'd'},
-        {"role", required_argument, NULL, 'r'},         {"roles", required_argument, NULL, 'r'},
-        {"display-name", required_argument, NULL, 'n'}, {"email", required_argument, NULL, 'e'},
-        {"password-stdin", no_argument, NULL, 'p'},     {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"data", required_argument, NULL, 'd'},
+                                         {"role", required_argument, NULL, 'r'},
+                                         {"roles", required_argument, NULL, 'r'},
+                                         {"display-name", required_argument, NULL, 'n'},
+                                         {"email", required_argument, NULL, 'e'},
+                                         {"password-stdin", no_argument, NULL, 'p'},
+                                         {"db", required_argument, NULL, 'D'},
+                                         {NULL, 0, NULL, 0}};
     char err[256] = "";
     int c;
 
@@ -73,6 +78,9 @@ static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
             break;
         case 'd':
             o->data = optarg;
+            break;
+        case 'D':
+            o->db = optarg;
             break;
         case 'r':
             o->roles = optarg;
@@ -92,7 +100,8 @@ static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
     }
     if (cmd_config_load(cfg, o->config) != 0)
         return -1;
-    if (o->data && config_set(cfg, "server", "data", o->data, err, sizeof(err)) != 0) {
+    if ((o->data && config_set(cfg, "server", "data", o->data, err, sizeof(err)) != 0) ||
+        (o->db && config_set(cfg, "server", "db", o->db, err, sizeof(err)) != 0)) {
         fprintf(stderr, "dissent: %s\n", err);
         return -1;
     }

@@ -16,6 +16,8 @@ int store_open(const char *uri, struct store **out, char *err, size_t errlen)
     *out = NULL;
     if (strncmp(uri, "sqlite:", 7) == 0)
         return store_sqlite_open(uri + 7, out, err, errlen);
+    if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
+        return store_pg_open(uri, out, err, errlen);
     if (strstr(uri, "://") != NULL) {
         err_set(err, errlen, "unsupported database URI scheme");
         return ERR_INVALID;

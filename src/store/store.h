@@ -252,7 +252,8 @@ struct store {
 
 /**
  * store_open() - open (creating and migrating if needed) the database described by @uri.
- * @uri: "sqlite:PATH" or a bare directory (then PATH is DIR/dissent.db).
+ * @uri: "sqlite:PATH", a bare directory (then PATH is DIR/dissent.db), or a libpq URI
+ *       "postgresql://..." / "postgres://..." (several servers may share that database).
  * @out: receives the connection; the caller owns it and frees it with store_close().
  * Returns 0, ERR_INVALID (unknown scheme) or ERR_DB, with a message in @err.
  */
@@ -488,5 +489,7 @@ void store_event_list_free(struct memo_event *arr, size_t count);
 
 /* Backends. */
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
+/* @uri is a libpq connection URI; it never appears in messages (it may hold a password). */
+int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen);
 
 #endif

@@ -60,6 +60,12 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
                                     &cfg->listen_port);
         } else if (strcmp(key, "data") == 0) {
             rc = (*v != '\0') ? str_copy(cfg->data_dir, sizeof(cfg->data_dir), v) : ERR_INVALID;
+        } else if (strcmp(key, "db") == 0) {
+            /* the keys stay in the data directory whatever the database */
+            rc = (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0 ||
+                  (strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0'))
+                     ? str_copy(cfg->db, sizeof(cfg->db), v)
+                     : ERR_INVALID;
         } else if (strcmp(key, "workers") == 0) {
             rc = set_int(&cfg->workers, v, 0, 256);
         } else if (strcmp(key, "pool_threads") == 0) {

@@ -17,6 +17,7 @@ struct config {
     char listen_host[256];  /* address to bind, default 127.0.0.1 */
     int listen_port;        /* port, default 8080; 0 picks a free port */
     char data_dir[1024];    /* SQLite database and key files, default ./var */
+    char db[1024];          /* database URI ("postgresql://..."); empty: SQLite in data_dir */
     int workers;            /* event-loop threads; 0 means one per core */
     int pool_threads;       /* threads for slow work (hashing, signing); 0: four per core */
     int64_t max_body;       /* request body limit in bytes, default 1 MiB */

@@ -3,6 +3,11 @@
 Each test that asks for `server` gets a real `dissent serve` process on a free loopback port with
 a fresh data directory; `make_server` starts more, with extra config. The binary comes from
 $DISSENT_BIN (default: build/dissent). Everything is stopped and removed afterwards.
+
+With $DISSENT_TEST_PG_URI_BASE set (a PostgreSQL URI without a database, as printed by
+`scripts/pg.sh start`), every server gets its own fresh database on that cluster (created with
+psql, passed with --db, dropped at cleanup) instead of SQLite in its data directory; tests that
+look inside the SQLite file are skipped (`sqlite_only`).
 """
 import os
 import re
@@ -12,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 
 import pytest
 import requests
@@ -20,17 +26,51 @@ import requests.adapters
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("DISSENT_BIN", os.path.join(ROOT, "build", "dissent"))
 # Argon2id at its minimum cost keeps the suite fast; one test runs with the defaults.
-FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"}}
+FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"},
+        # few pool threads: each holds a database connection, and PostgreSQL test databases
+        # are created and dropped per server
+        "server": {"pool_threads": "2"}}
 TIMEOUT = 10
 # Reports that the sanitizer build (scripts/build.sh asan) writes to stderr.
+PG_BASE = os.environ.get("DISSENT_TEST_PG_URI_BASE", "").rstrip("/")
+# Tests that open the SQLite file itself (dissent.db) do not apply to PostgreSQL.
+sqlite_only = pytest.mark.skipif(bool(PG_BASE), reason="looks inside the SQLite database file")
+
+
+def psql(sql, db="postgres"):
+    """Run SQL on the test cluster ($DISSENT_TEST_PG_URI_BASE) as its superuser; return stdout."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        PG_BASE + "/" + db, "-c", sql], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("psql: " + r.stderr)
+    return r.stdout
+
+
+def pg_create_db():
+    """A fresh empty database on the test cluster; returns (name, uri)."""
+    name = "dissent_" + uuid.uuid4().hex[:16]
+    psql("CREATE DATABASE %s" % name)
+    return name, PG_BASE + "/" + name
+
+
+def pg_drop_db(name):
+    psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+
+
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "SUMMARY: UndefinedBehaviorSanitizer")
 
 
 class Server:
-    def __init__(self, config=None, fast=True, workers=2):
+    def __init__(self, config=None, fast=True, workers=2, data=None, db=None):
+        """@data: another data directory to use (shared keys); @db: a database URI to use
+        instead of a fresh one (several servers on one PostgreSQL database)."""
         self.dir = tempfile.mkdtemp(prefix="dissent-api-")
-        self.data = os.path.join(self.dir, "var")
+        self.data = data or os.path.join(self.dir, "var")
+        self.db = db
+        self.own_db = None  # the database this server created and drops at cleanup
+        if self.db is None and PG_BASE:
+            self.own_db, self.db = pg_create_db()
         sections = {}
         for src in ([FAST] if fast else []) + [config or {}]:
             for sec, kv in src.items():
@@ -52,7 +92,13 @@ class Server:
             if self.stderr is not None:
                 self.stderr.close()
             shutil.rmtree(self.dir, ignore_errors=True)
+            if self.own_db:
+                pg_drop_db(self.own_db)
             raise
+
+    def db_args(self):
+        """The --db flag this server runs with, if any."""
+        return ["--db", self.db] if self.db else []
 
     def _start(self, mode):
         """Start `dissent serve` on this server's config and data dir; parse its stdout."""
@@ -60,7 +106,7 @@ class Server:
             self.stderr.close()
         self.stderr = open(self.stderr_path, mode)
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--config", self.config, "--data", self.data,
+            [BIN, "serve", "--config", self.config, "--data", self.data, *self.db_args(),
              "--listen", "127.0.0.1:0", "--workers", str(self.workers)],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         self.port = None
@@ -118,6 +164,9 @@ class Server:
         self.proc.stdout.close()
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.own_db:
+            pg_drop_db(self.own_db)
+            self.own_db = None
         problems = []
         for marker in SANITIZER_MARKERS:
             if marker in log:
@@ -154,8 +203,9 @@ class Server:
         return raw_exchange(self.port, data, timeout)
 
     def cli(self, *args, stdin=None):
-        """Run `dissent ARGS --data DIR --config FILE` against this server's data."""
-        return subprocess.run([BIN, *args, "--data", self.data, "--config", self.config],
+        """Run `dissent ARGS --data DIR [--db URI] --config FILE` against this server's data."""
+        return subprocess.run([BIN, *args, "--data", self.data, *self.db_args(),
+                               "--config", self.config],
                               input=stdin, capture_output=True, text=True, timeout=60)
 
 

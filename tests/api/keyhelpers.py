@@ -4,11 +4,14 @@ test_recovery.py, test_channel_access.py and test_audit.py.
 Import with `from keyhelpers import ...` (pytest puts this directory on sys.path, as it does for
 conftest).
 """
+import csv
+import io
 import os
 import re
 import secrets
 import sqlite3
 import string
+import subprocess
 
 from conftest import PASSWORD, TIMEOUT, assert_error, login_raw, memo_url
 
@@ -96,8 +99,14 @@ def audit_records(srv, s, mid):
 
 
 def data_files(srv):
-    """{path relative to the data dir: bytes} of every file under the server's data dir."""
+    """{path relative to the data dir: bytes} of every file under the server's data dir; on
+    PostgreSQL also "pg_dump" (the whole database, bytea escaped so that plaintext shows)."""
     out = {}
+    if srv.db and not srv.db.startswith("sqlite:"):
+        r = subprocess.run(["pg_dump", "--no-owner", srv.db], capture_output=True, timeout=60,
+                           env=dict(os.environ, PGOPTIONS="-c bytea_output=escape"))
+        assert r.returncode == 0, r.stderr
+        out["pg_dump"] = r.stdout
     for root, _dirs, files in os.walk(srv.data):
         for f in files:
             p = os.path.join(root, f)
@@ -125,8 +134,70 @@ def db_path(srv):
     return os.path.join(srv.data, "dissent.db")
 
 
+class PgConn:
+    """Just enough of sqlite3.Connection (execute, fetchone, fetchall, iteration, commit,
+    close, with) over psql for the tests that read or tamper with the database directly.
+    Integers come back as int, bytea as bytes, text as str; "?" parameters are quoted."""
+
+    def __init__(self, uri):
+        self.uri = uri
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+    def commit(self):
+        pass
+
+    @staticmethod
+    def _literal(v):
+        if isinstance(v, (bytes, bytearray)):
+            return "'\\x%s'::bytea" % bytes(v).hex()
+        if isinstance(v, int):
+            return str(v)
+        return "'%s'" % str(v).replace("'", "''")
+
+    @staticmethod
+    def _value(v):
+        if v == "":
+            return None
+        if re.fullmatch(r"-?\d+", v):
+            return int(v)
+        if v.startswith("\\x"):
+            return bytes.fromhex(v[2:])
+        return v
+
+    def execute(self, sql, params=()):
+        if sql.strip() == "SELECT name FROM sqlite_master":
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        sql = re.sub(r"zeroblob\((\d+)\)", r"decode(repeat('00', \1), 'hex')", sql)
+        parts = sql.split("?")
+        assert len(parts) == len(params) + 1, sql
+        text = parts[0] + "".join(self._literal(p) + rest for p, rest in zip(params, parts[1:]))
+        r = subprocess.run(["psql", "-X", "-q", "--csv", "-t", "-v", "ON_ERROR_STOP=1",
+                            self.uri, "-c", text], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return _Rows([tuple(self._value(v) for v in row)
+                      for row in csv.reader(io.StringIO(r.stdout)) if row])
+
+
+class _Rows(list):
+    def fetchone(self):
+        return self[0] if self else None
+
+    def fetchall(self):
+        return list(self)
+
+
 def open_db(srv, readonly=True):
-    """The server's SQLite database (stop the server first)."""
+    """The server's database (stop the server first): SQLite, or PostgreSQL through psql."""
+    if srv.db and not srv.db.startswith("sqlite:"):
+        return PgConn(srv.db)
     if readonly:
         return sqlite3.connect("file:%s?mode=ro" % db_path(srv), uri=True)
     return sqlite3.connect(db_path(srv))

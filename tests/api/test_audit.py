@@ -243,7 +243,9 @@ def test_audit_verify_detects_tampering(server, admin):
 
     # a deleted row with the later ones renumbered to close the gap
     write(srv, "DELETE FROM audit WHERE id = ?", rows[1][0])
-    write(srv, "UPDATE audit SET id = id - 1 WHERE id > ?", rows[1][0])
+    # one row at a time, in order: PostgreSQL checks the key after each row, not per statement
+    for later in [r[0] for r in rows if r[0] > rows[1][0]]:
+        write(srv, "UPDATE audit SET id = id - 1 WHERE id = ?", later)
     assert_verify_fails(srv, "a deleted row with the rest renumbered")
 
 

@@ -19,7 +19,6 @@ import datetime
 import hashlib
 import os
 import re
-import sqlite3
 import subprocess
 import time
 
@@ -29,7 +28,7 @@ import requests
 
 from conftest import (BIN, PASSWORD, TIMEOUT, Server, assert_error, assert_wrong_state,
                       memo_url, parallel, raw_status)
-from keyhelpers import marker
+from keyhelpers import marker, open_db
 from loghelpers import (Desk, EM_DASH, check_receipt, checkpoint, fetch_entries, fetch_tile,
                         leaf_hash, log_vkey, mode, mth, node_hash, note_verified_by,
                         parse_bundle, parse_checkpoint, parse_entry, parse_vkey, run_cli,
@@ -529,8 +528,7 @@ def test_checkpoint_signed_within_a_second(live):
     # stored (tlog_checkpoints in dissent.db) 1.5 s after an append, with no request meanwhile
     d.post("off", mid, "distribution", {"usernames": ["pia"]})
     time.sleep(1.5)
-    conn = sqlite3.connect("file:%s?mode=ro" % os.path.join(d.srv.data, "dissent.db"),
-                           uri=True)
+    conn = open_db(d.srv)
     try:
         stored, text = conn.execute(
             "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1").fetchone()
@@ -677,7 +675,7 @@ def test_log_key(make_server):
     with open(d.srv.config, "w") as f:
         f.write(cfg.replace("origin = " + origin, "origin = other.dissent.test/log"))
     p = subprocess.Popen([BIN, "serve", "--config", d.srv.config, "--data", d.srv.data,
-                          "--listen", "127.0.0.1:0", "--workers", "1"],
+                          *d.srv.db_args(), "--listen", "127.0.0.1:0", "--workers", "1"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = p.communicate(timeout=5)

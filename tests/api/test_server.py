@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import (BIN, TIMEOUT, assert_error, login_raw, session_token, with_cookie)
+from conftest import (BIN, TIMEOUT, assert_error, login_raw, session_token, sqlite_only,
+                      with_cookie)
 
 PW = "correct horse battery"
 
@@ -216,6 +217,7 @@ def test_two_workers_serve_concurrent_requests(make_server):
 
 # ---- files and configuration ----
 
+@sqlite_only
 def test_data_dir_and_database_modes(server, admin):
     server.add_user(admin, "mode", ["staff"])
     assert stat.S_IMODE(os.stat(server.data).st_mode) == 0o700

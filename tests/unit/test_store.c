@@ -1,6 +1,7 @@
 /*
  * The store contract, run against a fresh database: $DISSENT_TEST_STORE names one (a store URI);
- * otherwise a temporary SQLite directory is used.
+ * otherwise a temporary SQLite directory is used. "{n}" in that URI is replaced by the number of
+ * the database opened (1, 2, ...) so that every test starts from an empty one.
  */
 #include "testutil.h"
 
@@ -17,10 +18,21 @@ static struct store *open_store(void)
     struct store *st = NULL;
     char err[256] = "";
 
+    static int opened;
+    char fresh[1024];
+    const char *at;
+
     if (uri == NULL || *uri == '\0')
         return testutil_store(dir);
     dir[0] = '\0';
-    assert_int_equal(store_open(uri, &st, err, sizeof(err)), 0);
+    /* each test needs an empty database: "{n}" in the URI becomes 1, 2, ... (scripts/test.sh
+     * creates that many databases) */
+    if ((at = strstr(uri, "{n}")) != NULL) {
+        snprintf(fresh, sizeof(fresh), "%.*s%d%s", (int)(at - uri), uri, ++opened, at + 3);
+        uri = fresh;
+    }
+    if (store_open(uri, &st, err, sizeof(err)) != 0)
+        fail_msg("store_open: %s", err);
     return st;
 }
 
