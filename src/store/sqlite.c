@@ -395,6 +395,25 @@ static void done(sqlite3_stmt *q)
     sqlite3_clear_bindings(q);
 }
 
+/*
+ * Step the bound statement @q for at most one row whose first column is an integer: 0 with it
+ * in *@out, ERR_NOT_FOUND when there is no row, ERR_DB (logged as @what) on failure.
+ */
+static int row_int64(struct store_sqlite *s, sqlite3_stmt *q, const char *what, int64_t *out)
+{
+    int r = sqlite3_step(q), rc = 0;
+
+    *out = 0;
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int64(q, 0);
+    else if (r == SQLITE_DONE)
+        rc = ERR_NOT_FOUND;
+    else
+        rc = db_fail(s, what);
+    done(q);
+    return rc;
+}
+
 /* Run a statement that returns no rows; maps constraint violations to ERR_EXISTS. */
 static int exec_stmt(struct store_sqlite *s, sqlite3_stmt *q, const char *what)
 {
@@ -732,17 +751,14 @@ static int sq_user_count(struct store *st, int64_t *count)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_USER_COUNT);
-    int rc = 0;
+    int rc;
 
     *count = 0;
     if (q == NULL)
         return ERR_DB;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        *count = sqlite3_column_int64(q, 0);
-    else
-        rc = db_fail(s, "user count");
-    done(q);
-    return rc;
+    /* count(*) always gives a row */
+    rc = row_int64(s, q, "user count", count);
+    return rc == ERR_NOT_FOUND ? ERR_DB : rc;
 }
 
 static int sq_session_create(struct store *st, const struct session *se)
@@ -1139,20 +1155,17 @@ static int sq_member_get(struct store *st, int64_t memo_id, int64_t user_id, uns
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_MEMBER_GET);
-    int r, rc = 0;
+    int64_t v = 0;
+    int rc;
 
     *relation = 0;
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, user_id);
-    r = sqlite3_step(q);
-    if (r == SQLITE_ROW)
-        *relation = (unsigned)sqlite3_column_int64(q, 0);
-    else if (r != SQLITE_DONE)
-        rc = db_fail(s, "member get");
-    done(q);
-    return rc;
+    rc = row_int64(s, q, "member get", &v);
+    *relation = (unsigned)v;
+    return rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
 /* Grow *@arr (of @size-byte items, *@cap of them) so that index @n fits. */
@@ -1276,20 +1289,17 @@ static int sq_signature_has(struct store *st, int64_t memo_id, int64_t user_id, 
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_SIG_HAS);
-    int r, rc = 0;
+    int64_t v = 0;
+    int rc;
 
     *yes = false;
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, user_id);
-    r = sqlite3_step(q);
-    if (r == SQLITE_ROW)
-        *yes = true;
-    else if (r != SQLITE_DONE)
-        rc = db_fail(s, "signature has");
-    done(q);
-    return rc;
+    rc = row_int64(s, q, "signature has", &v);
+    *yes = rc == 0;
+    return rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
 static int sq_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
@@ -1693,17 +1703,16 @@ static int sq_tlog_size(struct store *st, uint64_t *size)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_TLOG_SIZE);
-    int rc = 0;
+    int64_t v = 0;
+    int rc;
 
     *size = 0;
     if (q == NULL)
         return ERR_DB;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        *size = (uint64_t)sqlite3_column_int64(q, 0);
-    else
-        rc = db_fail(s, "tlog size");
-    done(q);
-    return rc;
+    /* migration 4 made the one row */
+    rc = row_int64(s, q, "tlog size", &v);
+    *size = (uint64_t)v;
+    return rc == ERR_NOT_FOUND ? ERR_DB : rc;
 }
 
 static int sq_tlog_set_size(struct store *st, uint64_t size)
