@@ -20,6 +20,7 @@ static void usage(FILE *f)
                "  channel    grant an officer access to the channel key\n"
                "  verify     check a memo bundle offline (dissent verify BUNDLE.json)\n"
                "  log        build a static transparency log, print the log key\n"
+               "  migrate    copy a channel to another database (SQLite to PostgreSQL)\n"
                "  version    print the version\n"
                "Run 'dissent COMMAND --help' for a command's options.\n");
 }
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
         return cmd_verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "log") == 0)
         return cmd_log(argc - 1, argv + 1);
+    if (strcmp(argv[1], "migrate") == 0)
+        return cmd_migrate(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("dissent 0.1.0\n");
         return 0;

@@ -116,6 +116,12 @@ int ledger_proof(struct store *st, const char *checkpoint, uint64_t index, char 
 int ledger_tile(struct store *st, const char *path, uint8_t **out, size_t *len, bool *full);
 
 /**
+ * ledger_root() - the live log's size and its Merkle root, recomputed from the stored tiles (not
+ * from a checkpoint): what a copy of the database must reproduce (dissent migrate).
+ */
+int ledger_root(struct store *st, uint64_t *size, uint8_t root[32]);
+
+/**
  * ledger_entries_load() - every entry of the live log, parsed, in log order. *@out is malloc'd
  * (free()). Entries that do not parse are an error (ERR_CRYPTO): the log is the server's own.
  */

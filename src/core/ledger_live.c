@@ -68,6 +68,20 @@ static int root_at(struct store *st, uint64_t size, uint8_t root[TLOG_HASH_LEN])
     return rc;
 }
 
+int ledger_root(struct store *st, uint64_t *size, uint8_t root[32])
+{
+    int rc;
+
+    *size = 0;
+    if ((rc = store_tlog_size(st, size)) == 0)
+        rc = root_at(st, *size, root);
+    if (rc != 0) {
+        *size = 0;
+        memset(root, 0, 32);
+    }
+    return rc;
+}
+
 int ledger_checkpoint(struct store *st, const struct note_skey *key, const char *origin,
                       int64_t now, char **text, uint64_t *size)
 {

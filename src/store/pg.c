@@ -28,6 +28,7 @@
  */
 #include "store/store.h"
 
+#include "store/tables.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -1801,6 +1802,186 @@ static int pg_tlog_checkpoint_put(struct store *st, uint64_t size, const char *t
     return exec_stmt(PG(st), ST_CP_PUT, &a, "checkpoint put", NULL);
 }
 
+/* ---- export and import (store_table_dump(), store_table_load()) ---- */
+
+/* Type OIDs of the schema's columns (server/catalog/pg_type.h, stable across versions). */
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8 20
+#define PG_OID_TEXT 25
+
+/* Drain what is left of a query sent with PQsendQueryParams(). */
+static void drain(struct store_pg *p)
+{
+    PGresult *r;
+
+    while ((r = PQgetResult(p->conn)) != NULL)
+        PQclear(r);
+}
+
+/* A row of a binary-format result as neutral values; ERR_DB on an unexpected column type. */
+static int row_values(const PGresult *r, const struct store_table *t, struct store_value *vals)
+{
+    for (size_t c = 0; c < t->ncols; c++) {
+        struct store_value *v = &vals[c];
+        const uint8_t *b = (const uint8_t *)PQgetvalue(r, 0, (int)c);
+        size_t len = (size_t)PQgetlength(r, 0, (int)c);
+
+        memset(v, 0, sizeof(*v));
+        if (PQgetisnull(r, 0, (int)c)) {
+            v->kind = STORE_VAL_NULL;
+            continue;
+        }
+        switch (PQftype(r, (int)c)) {
+        case PG_OID_INT8: {
+            uint64_t u = 0;
+            if (len != 8)
+                return ERR_DB;
+            for (int k = 0; k < 8; k++)
+                u = (u << 8) | b[k];
+            v->kind = STORE_VAL_INT;
+            v->i = (int64_t)u;
+            break;
+        }
+        case PG_OID_TEXT:
+            v->kind = STORE_VAL_TEXT;
+            v->p = b;
+            v->len = len;
+            break;
+        case PG_OID_BYTEA:
+            v->kind = STORE_VAL_BLOB;
+            v->p = b;
+            v->len = len;
+            break;
+        default:
+            return ERR_DB;
+        }
+    }
+    return 0;
+}
+
+/* Rows are fetched one at a time (single-row mode) in binary format: bytea and text exactly as
+ * stored, integers as 8 big-endian bytes. */
+static int pg_table_dump(struct store *st, size_t table, store_row_fn row, void *ctx)
+{
+    struct store_pg *p = PG(st);
+    const struct store_table *t = &store_tables[table];
+    struct store_value vals[32];
+    char sql[1024];
+    PGresult *r;
+    int rc = 0;
+
+    if (t->ncols > sizeof(vals) / sizeof(vals[0]))
+        return ERR_INTERNAL;
+    if ((rc = ensure_conn(p)) != 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order);
+    if (!PQsendQueryParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 1) ||
+        !PQsetSingleRowMode(p->conn)) {
+        log_error("pg: dump %s: %s", t->name, PQerrorMessage(p->conn));
+        drain(p);
+        return ERR_DB;
+    }
+    while ((r = PQgetResult(p->conn)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE && rc == 0) {
+            if (row_values(r, t, vals) != 0) {
+                log_error("pg: dump %s: unexpected column type", t->name);
+                rc = ERR_DB;
+            } else {
+                rc = row(ctx, vals, t->ncols); /* on failure the rest is drained unread */
+            }
+        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0) {
+            rc = db_fail(p, r, "dump");
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_table_load(struct store *st, size_t table, const struct store_value *row, size_t n)
+{
+    struct store_pg *p = PG(st);
+    const struct store_table *t = &store_tables[table];
+    const char *val[32];
+    int len[32], fmt[32];
+    char num[32][24], sql[2048];
+    size_t m = 0;
+    PGresult *r;
+    int rc = 0;
+
+    if (n > sizeof(val) / sizeof(val[0]))
+        return ERR_INVALID;
+    if ((rc = ensure_conn(p)) != 0)
+        return rc;
+    m = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (", t->name, t->columns);
+    for (size_t c = 0; c < n && m < sizeof(sql); c++)
+        m += (size_t)snprintf(sql + m, sizeof(sql) - m, "%s$%zu", c ? "," : "", c + 1);
+    if (m < sizeof(sql))
+        m += (size_t)snprintf(sql + m, sizeof(sql) - m, ")%s", t->conflict);
+    if (m >= sizeof(sql))
+        return ERR_INTERNAL;
+    for (size_t c = 0; c < n; c++) {
+        const struct store_value *v = &row[c];
+        len[c] = 0;
+        fmt[c] = 0;
+        val[c] = NULL;
+        if (v->kind == STORE_VAL_INT) {
+            snprintf(num[c], sizeof(num[c]), "%lld", (long long)v->i);
+            val[c] = num[c];
+        } else if (v->kind == STORE_VAL_TEXT || v->kind == STORE_VAL_BLOB) {
+            /* binary format: text and bytea travel as their bytes, unescaped */
+            val[c] = v->len ? (const char *)v->p : "";
+            len[c] = (int)v->len;
+            fmt[c] = 1;
+        }
+    }
+    r = PQexecParams(p->conn, sql, (int)n, NULL, val, len, fmt, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        rc = db_fail(p, r, "load");
+    PQclear(r);
+    return rc;
+}
+
+static int pg_table_rows(struct store *st, size_t table, int64_t *count)
+{
+    struct store_pg *p = PG(st);
+    char sql[256];
+    PGresult *r;
+    int rc = 0;
+
+    if ((rc = ensure_conn(p)) != 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", store_tables[table].name);
+    r = PQexec(p->conn, sql);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        *count = col_int(r, 0, 0);
+    else
+        rc = db_fail(p, r, "count");
+    PQclear(r);
+    return rc;
+}
+
+/* Rows inserted with explicit ids leave the identity sequences behind: move each past its
+ * table's largest id, or the next insert would clash with a copied row. */
+static int pg_load_finish(struct store *st)
+{
+    struct store_pg *p = PG(st);
+    char sql[512];
+    int rc = 0;
+
+    for (size_t i = 0; i < store_tables_count && rc == 0; i++) {
+        const struct store_table *t = &store_tables[i];
+        if (t->identity == NULL)
+            continue;
+        snprintf(sql, sizeof(sql),
+                 "SELECT setval(pg_get_serial_sequence('%s', '%s'), coalesce(max(%s), 0) + 1,"
+                 " false) FROM %s",
+                 t->name, t->identity, t->identity, t->name);
+        rc = exec_sql(p, sql, "identity");
+    }
+    return rc;
+}
+
 static const struct store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -1862,4 +2043,8 @@ static const struct store_ops pg_ops = {
     .audit_last = pg_audit_last,
     .audit_insert = pg_audit_insert,
     .audit_list = pg_audit_list,
+    .table_dump = pg_table_dump,
+    .table_load = pg_table_load,
+    .table_rows = pg_table_rows,
+    .load_finish = pg_load_finish,
 };

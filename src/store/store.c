@@ -3,11 +3,88 @@
  */
 #include "store/store.h"
 
+#include "store/tables.h"
 #include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SEED_UPSERT " ON CONFLICT (id) DO UPDATE SET size = excluded.size"
+
+const struct store_table store_tables[] = {
+    {"users",
+     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
+     " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped",
+     15, "id", "", "id", false},
+    {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped", 5, "hash", "", NULL, false},
+    {"login_failures", "key, at", 2, "key, at", "", NULL, false},
+    {"memos",
+     "id, public_id, drafter_id, state, title, body, digest, show_names, version, created_at,"
+     " updated_at, filed_day, ack_day, ack_due, reply_due, reply_max, replied_day, closed_day,"
+     " reason, reply, reply_note, log_tag, log_salt, log_index",
+     24, "id", "", "id", false},
+    {"memo_members", "memo_id, user_id, relation, at", 4, "memo_id, user_id", "", NULL, false},
+    {"signatures", "id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason", 8, "id",
+     "", "id", false},
+    {"comments", "id, memo_id, author_id, body, at", 5, "id", "", "id", false},
+    {"memo_events", "id, memo_id, kind, actor_id, detail, at", 6, "id", "", "id", false},
+    {"memo_keys", "memo_id, user_id, sealed, at", 4, "memo_id, user_id", "", NULL, false},
+    {"channel_key", "id, pk, created_by, at", 4, "id", "", NULL, false},
+    {"channel_grants", "user_id, sealed, granted_by, at", 4, "user_id", "", NULL, false},
+    {"audit", "id, memo_id, actor_id, action, at, hash", 6, "id", "", NULL, false},
+    {"tlog_state", "id, size", 2, "id", SEED_UPSERT, NULL, true},
+    {"tlog_tiles", "level, idx, width, data", 4, "level, idx", "", NULL, false},
+    {"tlog_checkpoints", "size, text, at", 3, "size", "", NULL, false},
+};
+const size_t store_tables_count = sizeof(store_tables) / sizeof(store_tables[0]);
+
+size_t store_table_count(void)
+{
+    return store_tables_count;
+}
+
+const char *store_table_name(size_t table)
+{
+    return table < store_tables_count ? store_tables[table].name : NULL;
+}
+
+size_t store_table_columns(size_t table)
+{
+    return table < store_tables_count ? store_tables[table].ncols : 0;
+}
+
+bool store_table_seeded(size_t table)
+{
+    return table < store_tables_count && store_tables[table].seeded;
+}
+
+int store_table_dump(struct store *st, size_t table, store_row_fn row, void *ctx)
+{
+    if (table >= store_tables_count)
+        return ERR_INVALID;
+    return st->ops->table_dump(st, table, row, ctx);
+}
+
+int store_table_load(struct store *st, size_t table, const struct store_value *row, size_t n)
+{
+    if (table >= store_tables_count || n != store_tables[table].ncols)
+        return ERR_INVALID;
+    return st->ops->table_load(st, table, row, n);
+}
+
+int store_table_rows(struct store *st, size_t table, int64_t *count)
+{
+    *count = 0;
+    if (table >= store_tables_count)
+        return ERR_INVALID;
+    return st->ops->table_rows(st, table, count);
+}
+
+int store_load_finish(struct store *st)
+{
+    return st->ops->load_finish(st);
+}
 
 int store_open(const char *uri, struct store **out, char *err, size_t errlen)
 {

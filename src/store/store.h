@@ -163,6 +163,21 @@ struct memo_filter {
     int limit;          /* at most this many */
 };
 
+/* A column value in the neutral form that every backend exports and imports (dissent migrate):
+ * the schema holds only 64-bit integers, text and blobs, each column possibly NULL. */
+enum store_value_kind { STORE_VAL_NULL, STORE_VAL_INT, STORE_VAL_TEXT, STORE_VAL_BLOB };
+
+struct store_value {
+    enum store_value_kind kind;
+    int64_t i;        /* STORE_VAL_INT */
+    const uint8_t *p; /* STORE_VAL_TEXT / STORE_VAL_BLOB bytes, not NUL-terminated */
+    size_t len;       /* their length */
+};
+
+/* Called by store_table_dump() once per row with its @n values, in store_table_columns() order;
+ * the values are valid during the call only. A nonzero return stops the dump and is returned. */
+typedef int (*store_row_fn)(void *ctx, const struct store_value *row, size_t n);
+
 struct store;
 
 /* The backend table. Every function gets the store it was opened as. */
@@ -243,6 +258,10 @@ struct store_ops {
     int (*audit_insert)(struct store *st, const struct audit_record *rec);
     int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
                       struct audit_record **out, size_t *count);
+    int (*table_dump)(struct store *st, size_t table, store_row_fn row, void *ctx);
+    int (*table_load)(struct store *st, size_t table, const struct store_value *row, size_t n);
+    int (*table_rows)(struct store *st, size_t table, int64_t *count);
+    int (*load_finish)(struct store *st);
 };
 
 /* The common head of every backend's connection object. */
@@ -479,6 +498,45 @@ int store_audit_insert(struct store *st, const struct audit_record *rec);
  */
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
                      struct audit_record **out, size_t *count);
+
+/* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
+
+/** store_table_count() - the tables of the schema; tables are numbered 0 .. count-1 in an order
+ *  where each comes after the tables it references. */
+size_t store_table_count(void);
+
+/** store_table_name() - the name of table @table (for messages). */
+const char *store_table_name(size_t table);
+
+/** store_table_columns() - the columns of @table that a dump gives and a load takes. */
+size_t store_table_columns(size_t table);
+
+/** store_table_seeded() - whether the migrations themselves put a row in @table (the log's
+ *  size, 0): a fresh database is not empty there, and a load replaces that row. */
+bool store_table_seeded(size_t table);
+
+/**
+ * store_table_dump() - call @row for every row of @table, in primary-key order, with the values
+ * as stored (ciphertext, hashes and signed text byte for byte). Rows are streamed, not loaded
+ * all at once. Call inside a transaction for a consistent copy of several tables. Returns 0,
+ * ERR_DB, or what @row returned.
+ */
+int store_table_dump(struct store *st, size_t table, store_row_fn row, void *ctx);
+
+/**
+ * store_table_load() - insert one row of @table (@n values in store_table_columns() order), ids
+ * included, exactly as given. Inside a transaction (store_begin()); end the load with
+ * store_load_finish() before committing. ERR_EXISTS on a duplicate key, ERR_INVALID when @n is
+ * not the table's column count.
+ */
+int store_table_load(struct store *st, size_t table, const struct store_value *row, size_t n);
+
+/** store_table_rows() - the number of rows in @table. */
+int store_table_rows(struct store *st, size_t table, int64_t *count);
+
+/** store_load_finish() - after loading rows with explicit ids: move the id generators past
+ *  them (PostgreSQL identity sequences; nothing to do on SQLite). */
+int store_load_finish(struct store *st);
 
 /** store_memo_release() - free @m's text fields (the struct itself is the caller's). */
 void store_memo_release(struct memo *m);
