@@ -39,12 +39,29 @@ CONF
 serve=("${DISSENT_BIN:-build/dissent}" serve --config "$work/dissent.ini" --data "$work/var"
     --listen 127.0.0.1:0)
 [ -z "${DISSENT_WORKERS:-}" ] || serve+=(--workers "$DISSENT_WORKERS")
-"${serve[@]}" >"$work/out" 2>"$work/log" &
-pids+=($!)
-for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/out")
-pw=$(sed -n 's/^ *password: //p' "$work/out")
-[ -n "$port" ] && [ -n "$pw" ] || { echo "server did not start:" >&2; cat "$work/log" >&2; exit 1; }
+# DISSENT_PG=1: two servers sharing one PostgreSQL database (a durable throwaway cluster,
+# scripts/pg.sh with fsync on) and one data directory; the signers are split between them.
+servers=1
+if [ -n "${DISSENT_PG:-}" ]; then
+    scripts/setup.sh test
+    scripts/pg.sh stop >/dev/null 2>&1 || true
+    pgbase=$(PG_FSYNC=on scripts/pg.sh start)
+    trap 'cleanup; scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
+    psql -X -q "$pgbase/postgres" -c "DROP DATABASE IF EXISTS dissent_bench" \
+        -c "CREATE DATABASE dissent_bench" >/dev/null
+    serve+=(--db "$pgbase/dissent_bench")
+    servers=2
+fi
+ports=()
+for i in $(seq "$servers"); do
+    "${serve[@]}" >"$work/out$i" 2>"$work/log$i" &
+    pids+=($!)
+    for _ in $(seq 100); do grep -q "listening on" "$work/out$i" 2>/dev/null && break; sleep 0.1; done
+    ports+=("$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/out$i")")
+done
+port=${ports[0]}
+pw=$(sed -n 's/^ *password: //p' "$work/out1")
+[ -n "$port" ] && [ -n "$pw" ] || { echo "server did not start:" >&2; cat "$work/log1" >&2; exit 1; }
 base="http://127.0.0.1:$port"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
@@ -65,8 +82,26 @@ for c in $conns; do
         memo=$($PY bench/sign_load.py memo "$base" "$work" "$signers")
         echo "round $r: memo $memo, drafter signed; $signers signers over $c connections"
         status=0
-        build/bench/sign_load 127.0.0.1 "$port" "$memo" "$work/cookies" "$c" \
-            >"$work/load-$c-$r.txt" || status=$?
+        if [ "$servers" -eq 1 ]; then
+            build/bench/sign_load 127.0.0.1 "$port" "$memo" "$work/cookies" "$c" \
+                >"$work/load-$c-$r.txt" || status=$?
+        else
+            # half the signers (and connections) on each server, at the same time; the rate
+            # is all signatures over the time until the last answer
+            split -n l/2 -d "$work/cookies" "$work/cookies."
+            start=$(date +%s.%N)
+            build/bench/sign_load 127.0.0.1 "${ports[0]}" "$memo" "$work/cookies.00" \
+                $((c / 2)) >"$work/load-$c-$r.a" &
+            a=$!
+            build/bench/sign_load 127.0.0.1 "${ports[1]}" "$memo" "$work/cookies.01" \
+                $((c - c / 2)) >"$work/load-$c-$r.b" || status=$?
+            wait "$a" || status=$?
+            end=$(date +%s.%N)
+            cat "$work/load-$c-$r.a" "$work/load-$c-$r.b" >"$work/load-$c-$r.txt"
+            awk -v n="$signers" -v s="$start" -v e="$end" 'BEGIN {
+                printf "both servers: %d signatures in %.3f s, %d requests/s\n", n, e - s,
+                    n / (e - s) }' >>"$work/load-$c-$r.txt"
+        fi
         cat "$work/load-$c-$r.txt"
         if [ "$status" -ne 0 ]; then
             echo "FAIL: round $r: not every signature was answered 201" >&2
@@ -74,7 +109,7 @@ for c in $conns; do
         fi
         $PY bench/sign_load.py check "$base" "$work" "$memo" $((signers + 1))
         echo "round $r: signer_count $((signers + 1)) and the bundle checked"
-        rates+=("$(sed -n 's/.* \([0-9]*\) requests\/s$/\1/p' "$work/load-$c-$r.txt")")
+        rates+=("$(sed -n 's/.* \([0-9]*\) requests\/s$/\1/p' "$work/load-$c-$r.txt" | tail -n 1)")
     done
     m=$(printf '%s\n' "${rates[@]}" | median)
     [ "$m" -ge "$target" ] || met=no

@@ -4,6 +4,7 @@
 #                          (postgresql://dissent@127.0.0.1:PORT) on stdout
 #   scripts/pg.sh uri      print the base URI of the running cluster
 #   scripts/pg.sh stop     stop it (the files stay; `rm -rf build/pg` forgets them)
+# PG_FSYNC=on makes it durable (for benchmarks); the tests run without fsync.
 # A database is named by appending /NAME to the base URI; create one with
 #   psql "$BASE/postgres" -c 'CREATE DATABASE name'
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the system user
@@ -48,7 +49,7 @@ start)
     # machine, so what PostgreSQL acknowledged survives them anyway (and CREATE/DROP DATABASE,
     # once per test server, stay cheap)
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=400 -c fsync=off -c full_page_writes=off" \
+        -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=400 -c fsync=${PG_FSYNC:-off} -c full_page_writes=${PG_FSYNC:-off}" \
         >/dev/null || { tail -n 20 "$dir/server.log" >&2; exit 1; }
     echo "$port" | as_owner tee "$port_file" >/dev/null
     echo "postgresql://dissent@127.0.0.1:$port"
