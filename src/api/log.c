@@ -109,6 +109,11 @@ void api_tick(struct api_env *env, int64_t now)
     static __thread int64_t last_sweep;
     char *cp = NULL;
     uint64_t size = 0;
+    bool lead = false;
+
+    /* one server at a time does the periodic work (another takes over if it dies) */
+    if (store_leader(env->st, &lead) != 0 || !lead)
+        return;
 
     /* "Checkpoints are signed at most one second after an append." */
     if (env->ch != NULL &&

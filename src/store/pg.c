@@ -41,6 +41,7 @@
 #define PG_LOCK_NS "1684632435"
 #define PG_LOCK_WRITE "pg_advisory_xact_lock(" PG_LOCK_NS ", 1)"
 #define PG_LOCK_MIGRATE "pg_advisory_xact_lock(" PG_LOCK_NS ", 2)"
+#define PG_LOCK_LEADER "pg_try_advisory_lock(" PG_LOCK_NS ", 3)"
 
 /* Migration N brings schema_version from N to N+1. Never edit a shipped entry; append. */
 static const char *const migrations[] = {
@@ -380,6 +381,7 @@ struct store_pg {
     PGconn *conn;             /* the connection */
     bool prepared[ST__COUNT]; /* statement i is prepared on this connection as "s<i>" */
     bool in_tx;               /* between begin and commit/rollback */
+    bool leader;              /* holds the session-level leader lock (store_leader()) */
 };
 
 /* The parameters of one statement, by 1-based position as in SQL; unset ones are NULL. */
@@ -453,6 +455,7 @@ static int ensure_conn(struct store_pg *p)
         return ERR_DB;
     PQreset(p->conn);
     memset(p->prepared, 0, sizeof(p->prepared));
+    p->leader = false; /* the lock went with the old session */
     if (PQstatus(p->conn) != CONNECTION_OK) {
         log_error("pg: reconnect: %s", PQerrorMessage(p->conn));
         return ERR_DB;
@@ -1004,6 +1007,36 @@ static int pg_login_failure_clear(struct store *st, const char *key)
 
     arg_text(&a, 1, key);
     return exec_stmt(PG(st), ST_FAIL_CLEAR, &a, "login failure clear", NULL);
+}
+
+/*
+ * The periodic work runs on one server at a time: a session-level advisory lock, taken once and
+ * kept by this connection; PostgreSQL releases it when the connection ends (a server that dies
+ * hands it on within a tick). Asked only until it is held: each successful try stacks.
+ */
+static int pg_leader(struct store *st, bool *yes)
+{
+    struct store_pg *p = PG(st);
+    PGresult *r;
+    int rc;
+
+    *yes = false;
+    if ((rc = ensure_conn(p)) != 0)
+        return rc;
+    if (p->leader) {
+        *yes = true;
+        return 0;
+    }
+    r = PQexec(p->conn, "SELECT " PG_LOCK_LEADER);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        log_error("pg: leader: %s", PQerrorMessage(p->conn));
+        PQclear(r);
+        return ERR_DB;
+    }
+    p->leader = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    *yes = p->leader;
+    return 0;
 }
 
 /* See the comment at the top: one advisory lock serialises every writer of the database. */
@@ -2002,6 +2035,7 @@ static const struct store_ops pg_ops = {
     .login_failure_count = pg_login_failure_count,
     .login_failure_clear = pg_login_failure_clear,
     .begin = pg_begin,
+    .leader = pg_leader,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .user_set_keys = pg_user_set_keys,

@@ -1700,6 +1700,13 @@ static int sq_memo_head(struct store *st, const char *public_id, int *state, int
     return rc;
 }
 
+/* One data directory belongs to one server process: it always leads. */
+static int sq_leader(struct store *st, bool *yes)
+{
+    *yes = true;
+    return 0;
+}
+
 static int sq_tlog_size(struct store *st, uint64_t *size)
 {
     struct store_sqlite *s = SQ(st);
@@ -1992,6 +1999,7 @@ static const struct store_ops sqlite_ops = {
     .savepoint_release = sq_savepoint_release,
     .savepoint_rollback = sq_savepoint_rollback,
     .memo_head = sq_memo_head,
+    .leader = sq_leader,
     .tlog_size = sq_tlog_size,
     .tlog_set_size = sq_tlog_set_size,
     .tlog_tile_get = sq_tlog_tile_get,

@@ -368,6 +368,11 @@ int store_memo_head(struct store *st, const char *public_id, int *state, int64_t
     return st->ops->memo_head(st, public_id, state, version, signer_count);
 }
 
+int store_leader(struct store *st, bool *yes)
+{
+    return st->ops->leader(st, yes);
+}
+
 int store_tlog_size(struct store *st, uint64_t *size)
 {
     return st->ops->tlog_size(st, size);

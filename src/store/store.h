@@ -246,6 +246,7 @@ struct store_ops {
     int (*savepoint_rollback)(struct store *st);
     int (*memo_head)(struct store *st, const char *public_id, int *state, int64_t *version,
                      int *signer_count);
+    int (*leader)(struct store *st, bool *yes);
     int (*tlog_size)(struct store *st, uint64_t *size);
     int (*tlog_set_size)(struct store *st, uint64_t size);
     int (*tlog_tile_get)(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
@@ -461,6 +462,13 @@ int store_savepoint_rollback(struct store *st);
 /** store_memo_head() - a memo's state, version and valid-signature count, without its text. */
 int store_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
                     int *signer_count);
+
+/**
+ * store_leader() - whether this connection leads the periodic work among every server sharing
+ * the database: true for one connection at a time (held until that connection closes, so a
+ * server that dies hands it on). A database of one process is always led by it.
+ */
+int store_leader(struct store *st, bool *yes);
 
 /** store_tlog_size() - the live log's size (0 when empty). */
 int store_tlog_size(struct store *st, uint64_t *size);
