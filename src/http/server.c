@@ -201,16 +201,54 @@ static enum api_method method_of(enum evhttp_cmd_type t, const char **name)
     }
 }
 
-static void peer_address(struct evhttp_request *ereq, char *out, size_t len)
+/* Whether @addr is one of the comma-separated IP literals of @list. */
+static bool listed(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+
+    for (const char *p = list; *p != '\0';) {
+        size_t k;
+        while (*p == ' ' || *p == ',')
+            p++;
+        k = strcspn(p, ", ");
+        if (k == n && k > 0 && strncmp(p, addr, n) == 0)
+            return true;
+        p += k;
+    }
+    return false;
+}
+
+/*
+ * The client's address: the TCP peer, or, when that peer is a trusted proxy ([server]
+ * trust_proxy), the last address of X-Forwarded-For (the one the proxy itself appended; earlier
+ * ones are the client's word). Only a well-formed IP literal is taken.
+ */
+static void peer_address(const struct config *cfg, struct evhttp_request *ereq, char *out,
+                         size_t len)
 {
     struct evhttp_connection *conn = evhttp_request_get_connection(ereq);
-    char *addr = NULL;
+    const char *xff;
+    char *addr = NULL, last[64];
     ev_uint16_t port = 0;
+    unsigned char bin[16];
 
     out[0] = '\0';
     if (conn != NULL)
         evhttp_connection_get_peer(conn, &addr, &port);
     snprintf(out, len, "%s", addr ? addr : "unknown");
+    if (addr == NULL || cfg->trust_proxy[0] == '\0' || !listed(cfg->trust_proxy, addr))
+        return;
+    xff = evhttp_find_header(evhttp_request_get_input_headers(ereq), "X-Forwarded-For");
+    if (xff == NULL)
+        return;
+    xff = strrchr(xff, ',') ? strrchr(xff, ',') + 1 : xff;
+    while (*xff == ' ')
+        xff++;
+    if (snprintf(last, sizeof(last), "%s", xff) >= (int)sizeof(last))
+        return;
+    last[strcspn(last, " ")] = '\0';
+    if (inet_pton(AF_INET, last, bin) == 1 || inet_pton(AF_INET6, last, bin) == 1)
+        snprintf(out, len, "%s", last);
 }
 
 static void on_request(struct evhttp_request *ereq, void *arg)
@@ -253,7 +291,7 @@ static void on_request(struct evhttp_request *ereq, void *arg)
     c->req.host = evhttp_find_header(in, "Host");
     c->req.if_match = evhttp_find_header(in, "If-Match");
     c->req.now = time(NULL);
-    peer_address(ereq, c->req.addr, sizeof(c->req.addr));
+    peer_address(w->srv->cfg, ereq, c->req.addr, sizeof(c->req.addr));
 
     if (api_prepare(&w->env, &c->req, &c->resp) == API_DONE) {
         call_finish(c);

@@ -4,6 +4,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <string.h>
 #include <strings.h>
@@ -30,6 +31,30 @@ void config_defaults(struct config *cfg)
     cfg->federal_holidays = true;
     str_copy(cfg->log_origin, sizeof(cfg->log_origin), "dissent.invalid/log");
     cfg->log_public = true;
+}
+
+/* Whether @v is a list of IP literals separated by commas and spaces (possibly empty). */
+static bool ip_list_valid(const char *v)
+{
+    unsigned char bin[16];
+    char one[64];
+
+    while (*v != '\0') {
+        size_t k;
+        while (*v == ' ' || *v == ',')
+            v++;
+        if (*v == '\0')
+            break;
+        k = strcspn(v, ", ");
+        if (k >= sizeof(one))
+            return false;
+        memcpy(one, v, k);
+        one[k] = '\0';
+        if (inet_pton(AF_INET, one, bin) != 1 && inet_pton(AF_INET6, one, bin) != 1)
+            return false;
+        v += k;
+    }
+    return true;
 }
 
 /* A string setting: copied when it fits, ERR_INVALID otherwise. */
@@ -78,6 +103,9 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
             rc = set_int(&cfg->timeout, v, 1, 3600);
         } else if (strcmp(key, "shutdown_grace") == 0) {
             rc = set_int(&cfg->shutdown_grace, v, 0, 600);
+        } else if (strcmp(key, "trust_proxy") == 0) {
+            rc = ip_list_valid(v) ? set_str(cfg->trust_proxy, sizeof(cfg->trust_proxy), v)
+                                  : ERR_INVALID;
         } else if (strcmp(key, "behind_tls") == 0) {
             rc = str_parse_bool(v, &cfg->behind_tls);
         } else if (strcmp(key, "origin") == 0) {

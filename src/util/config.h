@@ -25,6 +25,8 @@ struct config {
     int timeout;            /* seconds a connection may take to send a request or idle */
     int shutdown_grace;     /* seconds in-flight requests get after SIGTERM */
     bool behind_tls;        /* a TLS proxy fronts us: cookies get Secure, origin is https */
+    char trust_proxy[512];  /* peers (IP literals, comma-separated) whose X-Forwarded-For names
+                               the client; "" trusts none */
     char origin[512];       /* public origin ("https://dissent.example"); empty: from Host */
     int session_idle;       /* seconds of inactivity before a session expires */
     int session_lifetime;   /* absolute session lifetime in seconds */
