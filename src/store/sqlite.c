@@ -1152,19 +1152,25 @@ static int sq_member_add(struct store *st, int64_t memo_id, int64_t user_id, uns
     return exec_stmt(s, q, "member add");
 }
 
-static int sq_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+/* The integer row of statement @id keyed by (@a, @b), through row_int64(). */
+static int pair_int64(struct store_sqlite *s, enum stmt_id id, int64_t a, int64_t b,
+                      const char *what, int64_t *out)
 {
-    struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q = stmt(s, ST_MEMBER_GET);
-    int64_t v = 0;
-    int rc;
+    sqlite3_stmt *q = stmt(s, id);
 
-    *relation = 0;
+    *out = 0;
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_int64(q, 1, memo_id);
-    sqlite3_bind_int64(q, 2, user_id);
-    rc = row_int64(s, q, "member get", &v);
+    sqlite3_bind_int64(q, 1, a);
+    sqlite3_bind_int64(q, 2, b);
+    return row_int64(s, q, what, out);
+}
+
+static int sq_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+{
+    int64_t v = 0;
+    int rc = pair_int64(SQ(st), ST_MEMBER_GET, memo_id, user_id, "member get", &v);
+
     *relation = (unsigned)v;
     return rc == ERR_NOT_FOUND ? 0 : rc;
 }
@@ -1288,17 +1294,9 @@ static int sq_signature_withdraw(struct store *st, int64_t memo_id, int64_t user
 
 static int sq_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
 {
-    struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q = stmt(s, ST_SIG_HAS);
     int64_t v = 0;
-    int rc;
+    int rc = pair_int64(SQ(st), ST_SIG_HAS, memo_id, user_id, "signature has", &v);
 
-    *yes = false;
-    if (q == NULL)
-        return ERR_DB;
-    sqlite3_bind_int64(q, 1, memo_id);
-    sqlite3_bind_int64(q, 2, user_id);
-    rc = row_int64(s, q, "signature has", &v);
     *yes = rc == 0;
     return rc == ERR_NOT_FOUND ? 0 : rc;
 }
