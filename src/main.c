@@ -3,6 +3,7 @@
  */
 #include "cmd/cmd.h"
 #include "crypto/random.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     /* Every file we create (database, WAL, keys) is private to the service account. */
     umask(077);
     no_core_dumps();
+    mem_install();
     if (random_init() != 0) {
         fprintf(stderr, "dissent: cannot initialise libsodium\n");
         return 1;

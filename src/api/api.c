@@ -11,6 +11,7 @@
 #include "http/json.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,6 +348,6 @@ void api_resp_release(struct api_resp *resp)
 {
     json_decref(resp->body);
     resp->body = NULL;
-    free(resp->raw);
+    mem_free(resp->raw);
     resp->raw = NULL;
 }

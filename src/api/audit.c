@@ -6,6 +6,7 @@
 
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 
@@ -42,5 +43,5 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "records", arr, "next",
                      n == (size_t)limit ? json_integer(recs[n - 1].id) : json_null()));
-    free(recs);
+    mem_free(recs);
 }

@@ -9,6 +9,7 @@
 #include "core/receipt.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +83,10 @@ json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now,
     if ((o = json_loadb(doc, dlen, 0, &je)) == NULL)
         *rc = ERR_INTERNAL;
 out:
-    free(entry);
-    free(cp);
-    free(proof);
-    free(doc);
+    mem_free(entry);
+    mem_free(cp);
+    mem_free(proof);
+    mem_free(doc);
     return o;
 }
 
@@ -119,7 +120,7 @@ void api_tick(struct api_env *env, int64_t now)
     if (env->ch != NULL &&
         ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, now, &cp, &size) != 0)
         log_warn("could not sign a checkpoint");
-    free(cp);
+    mem_free(cp);
     if (now - last_sweep >= SWEEP_EVERY) {
         last_sweep = now;
         if (store_session_purge(env->st, now - env->cfg->session_idle,

@@ -17,6 +17,7 @@
 #include "crypto/note.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +132,7 @@ static json_t *field_json(const uint8_t *mkey, const struct memo *m, const char 
         return json_null();
     j = json_stringn(pt, n);
     wipe(pt, n);
-    free(pt);
+    mem_free(pt);
     return j ? j : json_null();
 }
 
@@ -146,7 +147,7 @@ static json_t *text_json(const uint8_t *mkey, const struct memo *m, const char *
         return json_null();
     j = json_string(pt);
     wipe(pt, strlen(pt));
-    free(pt);
+    mem_free(pt);
     return j ? j : json_null();
 }
 
@@ -251,8 +252,8 @@ out:
     store_signature_list_free(sigs, nsigs);
     store_signature_list_free(all, nall);
     store_event_list_free(ev, nev);
-    free(inv);
-    free(dist);
+    mem_free(inv);
+    mem_free(dist);
     return rc;
 }
 
@@ -374,7 +375,7 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     list = json_array();
-    read = calloc(n ? n : 1, sizeof(*read));
+    read = mem_calloc(n ? n : 1, sizeof(*read));
     if (read == NULL) {
         json_decref(list);
         store_memo_list_free(arr, n);
@@ -385,13 +386,13 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         json_array_append_new(
             list, memo_summary(env, &arr[i], today, listed_title(req, &arr[i], &read[i])));
     if ((rc = audit_titles(env, req, arr, read, n)) != 0) {
-        free(read);
+        mem_free(read);
         json_decref(list);
         store_memo_list_free(arr, n);
         api_error_rc(resp, rc, NULL);
         return;
     }
-    free(read);
+    mem_free(read);
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "memos", list, "next",
                      n == (size_t)limit ? json_string(arr[n - 1].public_id) : json_null()));
@@ -590,13 +591,13 @@ static int usernames(struct api_resp *resp, json_t *body, const char ***out, siz
                         WF_INVITE_MAX);
         return ERR_INVALID;
     }
-    names = calloc(json_array_size(arr), sizeof(*names));
+    names = mem_calloc(json_array_size(arr), sizeof(*names));
     if (names == NULL)
         return ERR_NOMEM;
     json_array_foreach(arr, i, v)
     {
         if (!json_is_string(v)) {
-            free(names);
+            mem_free(names);
             api_error_field(resp, "usernames", "usernames must be strings");
             return ERR_INVALID;
         }
@@ -621,7 +622,7 @@ static void members(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     wf_init(&c, env, req, err, sizeof(err));
     rc = op(&c, &req->memo, names, n);
-    free(names);
+    mem_free(names);
     after_action(env, req, resp, rc, err, 200);
 }
 
@@ -669,7 +670,7 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
                      memo_state_name((enum memo_state)req->memo.state), "signer",
                      req->user.username, "note", note, "signer_count", req->memo.signer_count,
                      "deadlines", deadlines_json(env, &req->memo, channel_today(req->now))));
-    free(note);
+    mem_free(note);
 }
 
 void api_memos_unsign(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -800,7 +801,7 @@ void api_comments_create(struct api_env *env, struct api_req *req, struct api_re
     api_ok(resp, 201,
            json_pack("{s:I, s:s, s:o, s:I}", "id", (json_int_t)cm.id, "author", cm.username, "body",
                      bytes_json(cm.body, cm.body_len), "at", (json_int_t)cm.at));
-    free(cm.body);
+    mem_free(cm.body);
 }
 
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -821,7 +822,7 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
         (rc = audit_read(env->st, m->id, req->user.id, "read_bundle", req->now)) != 0) {
         if (canon)
             wipe(canon, len);
-        free(canon);
+        mem_free(canon);
         store_signature_list_free(sigs, n);
         api_error_rc(resp, rc, NULL);
         return;
@@ -851,7 +852,7 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
             json_object_set_new(resp->body, "receipt", receipt);
     }
     wipe(canon, len);
-    free(canon);
+    mem_free(canon);
     store_signature_list_free(sigs, n);
 }
 

@@ -9,6 +9,7 @@
 #include "core/stats.h"
 #include "core/workdays.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,5 +93,5 @@ void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)
     api_ok(resp, 200, body);
 out:
     stats_release(&s);
-    free(entries);
+    mem_free(entries);
 }

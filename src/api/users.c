@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *r
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "users", arr, "next",
                      n == (size_t)limit ? json_string(users[n - 1].username) : json_null()));
-    free(users);
+    mem_free(users);
 }
 
 /* The "roles" array into a bit set; 422 on anything else. */
@@ -294,6 +295,6 @@ void api_users_search(struct api_env *env, struct api_req *req, struct api_resp 
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_pack("{s:s, s:s}", "username", found[i].username,
                                              "display_name", found[i].display_name));
-    free(found);
+    mem_free(found);
     api_ok(resp, 200, json_pack("{s:o}", "users", arr));
 }

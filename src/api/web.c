@@ -7,6 +7,7 @@
 #include "api/api.h"
 
 #include "http/static.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 static void serve(struct api_resp *resp, const struct http_static_asset *a,
                   const char *cache_control)
 {
-    if ((resp->raw = malloc(a->len > 0 ? a->len : 1)) == NULL) {
+    if ((resp->raw = mem_alloc(a->len > 0 ? a->len : 1)) == NULL) {
         api_error(resp, 503, "busy", "out of memory");
         return;
     }

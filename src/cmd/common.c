@@ -3,6 +3,7 @@
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ int cmd_file_read(const char *path, size_t cap, char **out, size_t *outlen)
             }
             if (want > cap + 1)
                 want = cap + 1;
-            grown = realloc(buf, want);
+            grown = mem_realloc(buf, want);
             if (grown == NULL) {
                 rc = ERR_NOMEM;
                 goto out;
@@ -122,7 +123,7 @@ int cmd_file_read(const char *path, size_t cap, char **out, size_t *outlen)
 out:
     if (buf != NULL) {
         wipe(buf, size);
-        free(buf);
+        mem_free(buf);
     }
     if (f != NULL && f != stdin)
         fclose(f);

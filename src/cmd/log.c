@@ -41,6 +41,7 @@
 #include "tlog/tile.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -105,7 +106,7 @@ static int key_load(const char *path, struct note_skey *key)
 out:
     if (text != NULL) {
         wipe(text, len);
-        free(text);
+        mem_free(text);
     }
     return rc;
 }
@@ -125,7 +126,7 @@ static int entries_split(const char *buf, size_t len, struct tlog_view **views, 
         n++;
     if (n > ENTRIES_MAX)
         return ERR_TOO_LARGE;
-    v = malloc((n ? n : 1) * sizeof(*v));
+    v = mem_alloc((n ? n : 1) * sizeof(*v));
     if (v == NULL)
         return ERR_NOMEM;
     n = 0;
@@ -134,7 +135,7 @@ static int entries_split(const char *buf, size_t len, struct tlog_view **views, 
             v[n].data = (const uint8_t *)buf + start;
             v[n].len = i - start;
             if (v[n].len > TLOG_ENTRY_MAX) {
-                free(v);
+                mem_free(v);
                 return ERR_TOO_LARGE;
             }
             n++;
@@ -300,7 +301,7 @@ static int build_run(const struct build_opts *o)
     cp.origin = o->origin;
     cp.origin_len = strlen(o->origin);
     rc = tlog_checkpoint_format(&cp, &signed_cp, &cplen);
-    free(signed_cp);
+    mem_free(signed_cp);
     signed_cp = NULL;
     if (rc != 0) {
         fprintf(stderr,
@@ -367,9 +368,9 @@ out:
     note_skey_clear(&key);
     tlog_tile_reader_free(reader);
     tlog_memstore_free(ms);
-    free(views);
-    free(buf);
-    free(signed_cp);
+    mem_free(views);
+    mem_free(buf);
+    mem_free(signed_cp);
     return rc;
 }
 
@@ -551,7 +552,7 @@ static size_t body_write(char *ptr, size_t size, size_t nmemb, void *ctx)
             want *= 2;
         if (want > b->cap)
             want = b->cap;
-        grown = realloc(b->data, want ? want : 1);
+        grown = mem_realloc(b->data, want ? want : 1);
         if (grown == NULL)
             return 0;
         b->data = grown;
@@ -648,7 +649,7 @@ static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **o
         rc = ERR_IO;
         goto out;
     }
-    if (b.data == NULL && (b.data = malloc(1)) == NULL) {
+    if (b.data == NULL && (b.data = mem_alloc(1)) == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
@@ -656,7 +657,7 @@ static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **o
     *outlen = b.len;
     b.data = NULL;
 out:
-    free(b.data);
+    mem_free(b.data);
     return rc;
 }
 
@@ -692,7 +693,7 @@ static int cache_get(struct tile_cache *c, int level, uint64_t index, unsigned w
     }
     if (index == c->nslots[level] && c->nslots[level] == c->cap[level]) {
         size_t want = c->cap[level] ? c->cap[level] * 2 : 64;
-        struct tile_slot *grown = realloc(c->slots[level], want * sizeof(*grown));
+        struct tile_slot *grown = mem_realloc(c->slots[level], want * sizeof(*grown));
 
         if (grown == NULL)
             return ERR_NOMEM;
@@ -706,13 +707,13 @@ static int cache_get(struct tile_cache *c, int level, uint64_t index, unsigned w
         rc = ERR_INVALID;
     }
     if (rc != 0) {
-        free(got);
+        mem_free(got);
         return rc;
     }
     if (index == c->nslots[level])
         c->slots[level][c->nslots[level]++] = (struct tile_slot){NULL, 0};
     s = &c->slots[level][index];
-    free(s->data);
+    mem_free(s->data);
     s->data = got;
     s->len = n;
     *data = got;
@@ -724,7 +725,7 @@ static int cache_get(struct tile_cache *c, int level, uint64_t index, unsigned w
 static void cache_drop(struct tile_cache *c, int level, uint64_t index)
 {
     if (index < c->nslots[level]) {
-        free(c->slots[level][index].data);
+        mem_free(c->slots[level][index].data);
         c->slots[level][index] = (struct tile_slot){NULL, 0};
     }
 }
@@ -733,8 +734,8 @@ static void cache_release(struct tile_cache *c)
 {
     for (int level = 0; level <= TLOG_TILE_LEVEL_MAX; level++) {
         for (size_t i = 0; i < c->nslots[level]; i++)
-            free(c->slots[level][i].data);
-        free(c->slots[level]);
+            mem_free(c->slots[level][i].data);
+        mem_free(c->slots[level]);
     }
     memset(c, 0, sizeof(*c));
 }
@@ -754,7 +755,7 @@ static int cache_source_read(void *ctx, const struct tlog_tile *tile, uint8_t **
     rc = cache_get(c, tile->level, tile->index, tile->width, &view, &n);
     if (rc != 0)
         return rc;
-    *data = malloc(n);
+    *data = mem_alloc(n);
     if (*data == NULL)
         return ERR_NOMEM;
     memcpy(*data, view, n);
@@ -787,7 +788,7 @@ static int bundle_audit(struct tile_cache *c, uint64_t index, unsigned width, co
     }
     (*bundles)++;
 out:
-    free(bundle);
+    mem_free(bundle);
     return rc;
 }
 
@@ -801,7 +802,7 @@ static int hashes_reserve(uint8_t (**arr)[TLOG_HASH_LEN], size_t *cap, uint64_t 
         return 0;
     while (want <= i)
         want *= 2;
-    grown = realloc(*arr, want * TLOG_HASH_LEN);
+    grown = mem_realloc(*arr, want * TLOG_HASH_LEN);
     if (grown == NULL)
         return ERR_NOMEM;
     *arr = grown;
@@ -866,7 +867,7 @@ static int tiles_audit(struct tile_cache *c, uint64_t size, uint64_t keep0, uint
             }
         }
         /* level + 1 has exactly as many hashes as this level has full tiles: all in here */
-        free(below);
+        mem_free(below);
         below = here;
         here = NULL;
         here_cap = 0;
@@ -874,8 +875,8 @@ static int tiles_audit(struct tile_cache *c, uint64_t size, uint64_t keep0, uint
 out:
     if (rc == ERR_NOMEM && c->remote->err[0] == '\0')
         err_set(c->remote->err, VERIFY_ERR_MAX, "out of memory");
-    free(below);
-    free(here);
+    mem_free(below);
+    mem_free(here);
     return rc;
 }
 
@@ -1055,8 +1056,8 @@ out:
     tlog_tile_reader_free(reader);
     cache_release(&cache);
     remote_release(&r);
-    free(cptext);
-    free(oldtext);
+    mem_free(cptext);
+    mem_free(oldtext);
     return rc;
 }
 

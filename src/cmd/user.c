@@ -13,6 +13,7 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -199,7 +200,7 @@ static int user_list(int argc, char **argv)
         }
         if (n > 0)
             memcpy(after, users[n - 1].username, sizeof(after));
-        free(users);
+        mem_free(users);
         if (n < 200)
             break;
     }

@@ -20,6 +20,7 @@
 #include "core/workdays.h"
 #include "crypto/note.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -158,7 +159,7 @@ static int bundle_run(const char *doc, size_t len, const struct note_vkey *key)
         receipt_report(&res);
     status = 0;
 out:
-    free(rdoc);
+    mem_free(rdoc);
     bundle_release(&b);
     return status;
 }
@@ -228,7 +229,7 @@ int cmd_verify(int argc, char **argv)
         printf("note: the memo text was not checked (give --text with its canonical text)\n");
     status = 0;
 out:
-    free(doc);
-    free(text);
+    mem_free(doc);
+    mem_free(text);
     return status;
 }

@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "crypto/seal.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,14 +268,14 @@ int access_encrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const
     if ((rc = access_encrypt(key, id, field, text, strlen(text), &ct, &ctlen)) != 0)
         return rc;
     b64len = b64_encoded_len(ctlen, false);
-    *out = malloc(4 + b64len);
+    *out = mem_alloc(4 + b64len);
     if (*out == NULL) {
-        free(ct);
+        mem_free(ct);
         return ERR_NOMEM;
     }
     memcpy(*out, "enc:", 4);
     b64_encode(*out + 4, b64len, ct, ctlen, false);
-    free(ct);
+    mem_free(ct);
     return 0;
 }
 
@@ -287,17 +288,17 @@ int access_decrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const
 
     *out = NULL;
     if (strncmp(text, "enc:", 4) != 0) {
-        *out = strdup(text);
+        *out = mem_strdup(text);
         return *out ? 0 : ERR_NOMEM;
     }
-    ct = malloc(len);
+    ct = mem_alloc(len);
     if (ct == NULL)
         return ERR_NOMEM;
     if (b64_decode(ct, len, &n, text + 4, len - 4, false) != 0) {
-        free(ct);
+        mem_free(ct);
         return ERR_CRYPTO;
     }
     rc = access_decrypt(key, id, field, ct, n, out, &plen);
-    free(ct);
+    mem_free(ct);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "crypto/hash.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,21 +71,21 @@ int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
             if (recs[i].id != after + 1) {
                 err_set(err, errlen, "record %lld is missing (found %lld next)",
                         (long long)(after + 1), (long long)recs[i].id);
-                free(recs);
+                mem_free(recs);
                 return ERR_CRYPTO;
             }
             audit_hash(prev, &recs[i], want);
             if (!hash_equal(want, recs[i].hash, 32)) {
                 err_set(err, errlen, "record %lld was altered (its hash does not chain)",
                         (long long)recs[i].id);
-                free(recs);
+                mem_free(recs);
                 return ERR_CRYPTO;
             }
             memcpy(prev, recs[i].hash, 32);
             after = recs[i].id;
             (*count)++;
         }
-        free(recs);
+        mem_free(recs);
         if (n < AUDIT_PAGE)
             return 0;
     }

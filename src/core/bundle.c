@@ -8,6 +8,7 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,7 @@ static int member_strings(json_t *root, const char *key, struct bundle_str **out
     }
     if (count == 0)
         return 0;
-    *out = calloc(count, sizeof(**out));
+    *out = mem_calloc(count, sizeof(**out));
     if (*out == NULL) {
         err_set(err, errlen, "out of memory");
         return fail(fault, BUNDLE_OK, ERR_NOMEM);
@@ -203,9 +204,9 @@ void bundle_release(struct bundle *b)
 {
     if (b == NULL)
         return;
-    free(b->signers);
-    free(b->signatures);
-    free(b->vkeys);
+    mem_free(b->signers);
+    mem_free(b->signatures);
+    mem_free(b->vkeys);
     json_decref(b->root);
     memset(b, 0, sizeof(*b));
 }
@@ -256,7 +257,7 @@ static int signers_check(const struct bundle *b, enum bundle_fault *fault, char 
             goto out;
         }
     }
-    sorted = malloc(b->nsigners * sizeof(*sorted));
+    sorted = mem_alloc(b->nsigners * sizeof(*sorted));
     if (sorted == NULL) {
         err_set(err, errlen, "out of memory");
         rc = fail(fault, BUNDLE_OK, ERR_NOMEM);
@@ -276,7 +277,7 @@ static int signers_check(const struct bundle *b, enum bundle_fault *fault, char 
         }
     }
 out:
-    free(sorted);
+    mem_free(sorted);
     return rc;
 }
 
@@ -576,7 +577,7 @@ int bundle_encode(const struct bundle *b, char **out, size_t *outlen)
     *out = doc;
     doc = NULL;
 out:
-    free(doc);
+    mem_free(doc);
     json_decref(root);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +62,7 @@ static int parse_principals(struct channel *ch, const char *list, char *err, siz
             return ERR_INVALID;
         }
         if (ch->principals == NULL) {
-            ch->principals = calloc(CHANNEL_PRINCIPALS_MAX, sizeof(*ch->principals));
+            ch->principals = mem_calloc(CHANNEL_PRINCIPALS_MAX, sizeof(*ch->principals));
             if (ch->principals == NULL)
                 return ERR_NOMEM;
         }
@@ -163,7 +164,7 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         (rc = workdays_closures_parse(cfg->closures, &closures, &nclosures, err, errlen)) != 0)
         return rc;
     rc = workdays_calendar_init(&ch->calendar, cfg->federal_holidays, closures, nclosures);
-    free(closures);
+    mem_free(closures);
     if (rc != 0)
         goto fail;
     if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
@@ -185,7 +186,7 @@ fail:
 void channel_release(struct channel *ch)
 {
     workdays_calendar_release(&ch->calendar);
-    free(ch->principals);
+    mem_free(ch->principals);
     keys_secure_free(ch->key);
     keys_secure_free(ch->log_key);
     memset(ch, 0, sizeof(*ch));

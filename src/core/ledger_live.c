@@ -11,6 +11,7 @@
 #include "tlog/proof.h"
 #include "tlog/tile.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +116,9 @@ int ledger_checkpoint(struct store *st, const struct note_skey *key, const char 
         goto out;
     *size = cur;
 out:
-    free(latest);
+    mem_free(latest);
     if (rc != 0) {
-        free(*text);
+        mem_free(*text);
         *text = NULL;
     }
     return rc;
@@ -145,14 +146,14 @@ int ledger_entry_get(struct store *st, uint64_t index, uint8_t **out, size_t *le
         size_t k = index % TLOG_TILE_WIDTH;
         if (k >= n) {
             rc = ERR_CRYPTO;
-        } else if ((*out = malloc(entries[k].len + 1)) == NULL) {
+        } else if ((*out = mem_alloc(entries[k].len + 1)) == NULL) {
             rc = ERR_NOMEM;
         } else {
             memcpy(*out, entries[k].data, entries[k].len);
             *len = entries[k].len;
         }
     }
-    free(bundle);
+    mem_free(bundle);
     return rc;
 }
 
@@ -218,7 +219,7 @@ int ledger_tile(struct store *st, const char *path, uint8_t **out, size_t *len, 
     *full = t.width == TLOG_TILE_WIDTH;
     data = NULL;
 out:
-    free(data);
+    mem_free(data);
     return rc;
 }
 
@@ -235,7 +236,7 @@ int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *cou
         return rc;
     if (size == 0)
         return 0;
-    if (size > SIZE_MAX / sizeof(*arr) || (arr = calloc((size_t)size, sizeof(*arr))) == NULL)
+    if (size > SIZE_MAX / sizeof(*arr) || (arr = mem_calloc((size_t)size, sizeof(*arr))) == NULL)
         return ERR_NOMEM;
     for (uint64_t tile = 0; n < size && rc == 0; tile++) {
         struct tlog_view entries[TLOG_TILE_WIDTH];
@@ -249,10 +250,10 @@ int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *cou
                 if (ledger_entry_parse((const char *)entries[k].data, entries[k].len, &arr[n]) != 0)
                     rc = ERR_CRYPTO;
         }
-        free(bundle);
+        mem_free(bundle);
     }
     if (rc != 0) {
-        free(arr);
+        mem_free(arr);
         return rc;
     }
     *out = arr;

@@ -9,6 +9,7 @@
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,7 +285,7 @@ int memo_canonical_text(const char *id, const char *title, size_t title_len, con
         goto out;
     }
     cap = magic_len + id_len + MEMO_ID_LEN + 1 + title_kw_len + title_len + 2 + body_len + 1;
-    buf = malloc(cap + 1);
+    buf = mem_alloc(cap + 1);
     if (buf == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -308,7 +309,7 @@ int memo_canonical_text(const char *id, const char *title, size_t title_len, con
     *outlen = n;
     buf = NULL;
 out:
-    free(buf);
+    mem_free(buf);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "tlog/merkle.h"
 #include "tlog/proof.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +192,7 @@ int receipt_parse(const char *json, size_t len, struct receipt *out, enum receip
         rc = fail(fault, RECEIPT_TOO_LARGE, ERR_TOO_LARGE);
         goto out;
     }
-    out->proof = malloc(slen + 1);
+    out->proof = mem_alloc(slen + 1);
     if (out->proof == NULL) {
         err_set(err, errlen, "out of memory");
         rc = fail(fault, RECEIPT_OK, ERR_NOMEM);
@@ -211,7 +212,7 @@ void receipt_release(struct receipt *r)
 {
     if (r == NULL)
         return;
-    free(r->proof);
+    mem_free(r->proof);
     memset(r, 0, sizeof(*r));
 }
 
@@ -262,7 +263,7 @@ int receipt_check(const struct receipt *r, const struct note_vkey *key, const vo
         memset(out, 0, sizeof(*out));
     fail(fault, RECEIPT_OK, 0);
     /* a tlog_proof holds 64 hashes and the extra bytes by value: too big for the stack */
-    p = malloc(sizeof(*p));
+    p = mem_alloc(sizeof(*p));
     if (p == NULL) {
         err_set(err, errlen, "out of memory");
         rc = fail(fault, RECEIPT_OK, ERR_NOMEM);
@@ -329,7 +330,7 @@ int receipt_check(const struct receipt *r, const struct note_vkey *key, const vo
     }
     rc = 0;
 out:
-    free(p);
+    mem_free(p);
     return rc;
 }
 

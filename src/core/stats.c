@@ -8,6 +8,7 @@
 #include "core/stats.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -93,7 +94,7 @@ static int month_add(struct ledger_stats *s, size_t *cap, int year, int month)
     }
     if (s->nmonths == *cap) {
         size_t want = *cap ? *cap * 2 : 16;
-        struct stats_month *grown = realloc(s->months, want * sizeof(*grown));
+        struct stats_month *grown = mem_realloc(s->months, want * sizeof(*grown));
 
         if (grown == NULL)
             return ERR_NOMEM;
@@ -194,8 +195,8 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
     out->log_size = n;
     for (t.cap = 16; t.cap < 2 * n; t.cap *= 2)
         ;
-    t.slots = calloc(t.cap, sizeof(*t.slots));
-    t.memos = malloc((n ? n : 1) * sizeof(*t.memos));
+    t.slots = mem_calloc(t.cap, sizeof(*t.slots));
+    t.memos = mem_alloc((n ? n : 1) * sizeof(*t.memos));
     if (t.slots == NULL || t.memos == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -208,9 +209,9 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             goto out;
         out->anomalies += anomaly;
     }
-    sig = malloc((t.count ? t.count : 1) * sizeof(*sig));
-    ack = malloc((t.count ? t.count : 1) * sizeof(*ack));
-    rep = malloc((t.count ? t.count : 1) * sizeof(*rep));
+    sig = mem_alloc((t.count ? t.count : 1) * sizeof(*sig));
+    ack = mem_alloc((t.count ? t.count : 1) * sizeof(*ack));
+    rep = mem_alloc((t.count ? t.count : 1) * sizeof(*rep));
     if (sig == NULL || ack == NULL || rep == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -249,11 +250,11 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
 out:
     if (rc != 0)
         stats_release(out);
-    free(t.slots);
-    free(t.memos);
-    free(sig);
-    free(ack);
-    free(rep);
+    mem_free(t.slots);
+    mem_free(t.memos);
+    mem_free(sig);
+    mem_free(ack);
+    mem_free(rep);
     return rc;
 }
 
@@ -261,6 +262,6 @@ void stats_release(struct ledger_stats *s)
 {
     if (s == NULL)
         return;
-    free(s->months);
+    mem_free(s->months);
     memset(s, 0, sizeof(*s));
 }

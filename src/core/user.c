@@ -6,6 +6,7 @@
 #include "crypto/seal.h"
 #include "util/err.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -304,7 +305,7 @@ int user_search(struct store *st, const char *q, unsigned role, int limit, struc
     *count = 0;
     if (limit <= 0 || limit > USER_SEARCH_MAX)
         limit = USER_SEARCH_MAX;
-    if ((found = calloc((size_t)limit, sizeof(*found))) == NULL)
+    if ((found = mem_calloc((size_t)limit, sizeof(*found))) == NULL)
         return ERR_NOMEM;
     while (n < (size_t)limit) {
         struct user *page = NULL;
@@ -320,14 +321,14 @@ int user_search(struct store *st, const char *q, unsigned role, int limit, struc
         }
         if (got > 0)
             memcpy(after, page[got - 1].username, sizeof(after));
-        free(page);
+        mem_free(page);
         if (got < 200)
             break;
     }
     for (size_t i = 0; i < n; i++)
         wipe(found[i].pwhash, sizeof(found[i].pwhash));
     if (rc != 0) {
-        free(found);
+        mem_free(found);
         return rc;
     }
     *out = found;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #define WORKDAYS_YEAR_MIN 1970
 #define WORKDAYS_YEAR_MAX 9999
@@ -291,7 +292,7 @@ int workdays_calendar_init(struct workdays_calendar *cal, bool federal, const in
         }
     }
     if (nclosures > 0) {
-        copy = malloc(nclosures * sizeof(*copy));
+        copy = mem_alloc(nclosures * sizeof(*copy));
         if (copy == NULL) {
             rc = ERR_NOMEM;
             goto out;
@@ -308,7 +309,7 @@ int workdays_calendar_init(struct workdays_calendar *cal, bool federal, const in
     cal->nclosures = n;
     copy = NULL;
 out:
-    free(copy);
+    mem_free(copy);
     return rc;
 }
 
@@ -316,7 +317,7 @@ void workdays_calendar_release(struct workdays_calendar *cal)
 {
     if (cal == NULL)
         return;
-    free(cal->closures);
+    mem_free(cal->closures);
     cal->closures = NULL;
     cal->nclosures = 0;
     cal->federal = false;
@@ -462,7 +463,7 @@ int workdays_closures_parse(const char *s, int64_t **days, size_t *n, char *err,
         rc = ERR_TOO_LARGE;
         goto out;
     }
-    list = malloc(cap * sizeof(*list));
+    list = mem_alloc(cap * sizeof(*list));
     if (list == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -503,7 +504,7 @@ int workdays_closures_parse(const char *s, int64_t **days, size_t *n, char *err,
     *n = count;
     list = NULL;
 out:
-    free(list);
+    mem_free(list);
     return rc;
 }
 

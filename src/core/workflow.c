@@ -11,6 +11,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -167,7 +168,7 @@ static int set_field(struct wf_ctx *c, const struct memo *m, const char *field, 
 
     if (rc != 0)
         return rc;
-    free(*dst);
+    mem_free(*dst);
     *dst = ct;
     *dstlen = n;
     return 0;
@@ -300,8 +301,8 @@ out:
         wipe(title, tl);
     if (body)
         wipe(body, bl);
-    free(title);
-    free(body);
+    mem_free(title);
+    mem_free(body);
     return rc;
 }
 
@@ -320,7 +321,7 @@ int workflow_finalize(struct wf_ctx *c, struct memo *m)
     }
     memo_digest(canon, len, m->digest);
     wipe(canon, len);
-    free(canon);
+    mem_free(canon);
     m->has_digest = true;
     m->state = to;
     return save(c, m, "finalized", NULL);
@@ -351,8 +352,8 @@ int workflow_reopen(struct wf_ctx *c, struct memo *m, const char *reason)
     rc = save_with(c, m, "reopened", detail, void_signatures, why_ct);
 out:
     wipe(why, sizeof(why));
-    free(why_ct);
-    free(detail);
+    mem_free(why_ct);
+    mem_free(detail);
     return rc;
 }
 
@@ -367,7 +368,7 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
         err_set(c->err, c->errlen, "usernames: 1 to %d names", WF_INVITE_MAX);
         return ERR_INVALID;
     }
-    u = calloc(n, sizeof(*u));
+    u = mem_calloc(n, sizeof(*u));
     if (u == NULL)
         return ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -384,7 +385,7 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
             rc = ERR_INVALID;
         }
         if (rc != 0) {
-            free(u);
+            mem_free(u);
             return rc;
         }
     }
@@ -430,12 +431,12 @@ int workflow_invite(struct wf_ctx *c, struct memo *m, const char *const *usernam
     for (size_t i = 0; i < n; i++) {
         if (users[i].id == m->drafter_id) {
             err_set(c->err, c->errlen, "usernames: the drafter cannot be invited");
-            free(users);
+            mem_free(users);
             return ERR_INVALID;
         }
     }
     rc = add_members(c, m, users, n, STORE_REL_INVITED, "invited");
-    free(users);
+    mem_free(users);
     return rc;
 }
 
@@ -625,7 +626,7 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
         note = NULL;
     }
 out:
-    free(note);
+    mem_free(note);
     if (skey) {
         note_skey_clear(skey);
         keys_secure_free(skey);
@@ -774,7 +775,7 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
     if ((rc = resolve(c, usernames, n, ROLE_PRINCIPAL, "principal", &users)) != 0)
         return rc;
     rc = add_members(c, m, users, n, STORE_REL_DISTRIBUTED, "distributed");
-    free(users);
+    mem_free(users);
     return rc;
 }
 
@@ -806,7 +807,7 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
     wipe(detail, sizeof(detail));
     m->reply_due = until;
     rc = save(c, m, "extended", ct);
-    free(ct);
+    mem_free(ct);
     return rc;
 }
 
@@ -827,10 +828,10 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
         (rc = note_sign(text, strlen(text), c->ch->key, &note, &note_len)) != 0)
         return rc;
     if ((rc = set_field(c, m, "reply", body, len, &m->reply, &m->reply_len)) != 0) {
-        free(note);
+        mem_free(note);
         return rc;
     }
-    free(m->reply_note);
+    mem_free(m->reply_note);
     m->reply_note = (uint8_t *)note;
     m->reply_note_len = note_len;
     m->replied_day = channel_today(c->now);
@@ -892,12 +893,12 @@ int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t 
         *out = cm;
         str_copy(out->username, sizeof(out->username), c->actor->username);
         str_copy(out->display_name, sizeof(out->display_name), c->actor->display_name);
-        out->body = (uint8_t *)strndup(body, len);
+        out->body = (uint8_t *)mem_strndup(body, len);
         out->body_len = len;
         if (out->body == NULL)
             rc = ERR_NOMEM;
     }
 out:
-    free(cm.body);
+    mem_free(cm.body);
     return rc;
 }

@@ -1,6 +1,7 @@
 #include "crypto/keys.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -51,7 +52,7 @@ void *keys_secure_alloc(size_t len)
     uint64_t head[2];
     uint8_t *base;
 
-    if (size > SIZE_MAX - POOL_HEAD)
+    if (size > SIZE_MAX - POOL_HEAD || mem_fail_now())
         return NULL;
     pthread_once(&pool_once, pool_init);
     if (size == POOL_BLOCK && pool_count > 0) {
@@ -67,6 +68,7 @@ void *keys_secure_alloc(size_t len)
             pthread_setspecific(pool_key, base); /* any non-NULL value runs pool_drain */
     }
     sodium_memzero(base + POOL_HEAD, size);
+    mem_track(1);
     return base + POOL_HEAD;
 }
 
@@ -77,6 +79,7 @@ void keys_secure_free(void *p)
 
     if (p == NULL)
         return;
+    mem_track(-1);
     base = (uint8_t *)p - POOL_HEAD;
     memcpy(head, base, sizeof(head));
     sodium_memzero(p, head[1]);

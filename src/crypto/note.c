@@ -10,6 +10,7 @@
 
 #include "crypto/hash.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -448,7 +449,7 @@ int note_sign(const char *text, size_t len, const struct note_skey *key, char **
         rc = ERR_TOO_LARGE;
         goto out;
     }
-    buf = malloc(total + 1);
+    buf = mem_alloc(total + 1);
     if (buf == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -463,7 +464,7 @@ int note_sign(const char *text, size_t len, const struct note_skey *key, char **
     *outlen = total;
     buf = NULL;
 out:
-    free(buf);
+    mem_free(buf);
     return rc;
 }
 
@@ -501,7 +502,7 @@ int note_sign_add(const char *msg, size_t len, const struct note_skey *key, char
         rc = ERR_TOO_LARGE;
         goto out;
     }
-    buf = malloc(total + 1);
+    buf = mem_alloc(total + 1);
     if (buf == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -524,7 +525,7 @@ int note_sign_add(const char *msg, size_t len, const struct note_skey *key, char
     *outlen = total;
     buf = NULL;
 out:
-    free(buf);
+    mem_free(buf);
     note_release(&n);
     return rc;
 }
@@ -597,8 +598,8 @@ int note_parse(const char *msg, size_t len, struct note *out, char *err, size_t 
         rc = ERR_TOO_LARGE;
         goto out;
     }
-    out->sigs = calloc(nlines, sizeof(*out->sigs));
-    scratch = malloc((size_t)(end - sigs));
+    out->sigs = mem_calloc(nlines, sizeof(*out->sigs));
+    scratch = mem_alloc((size_t)(end - sigs));
     if (out->sigs == NULL || scratch == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -617,7 +618,7 @@ int note_parse(const char *msg, size_t len, struct note *out, char *err, size_t 
     out->text = msg;
     out->text_len = split - 1;
 out:
-    free(scratch);
+    mem_free(scratch);
     if (rc != 0)
         note_release(out);
     return rc;
@@ -627,7 +628,7 @@ void note_release(struct note *n)
 {
     if (n == NULL)
         return;
-    free(n->sigs);
+    mem_free(n->sigs);
     memset(n, 0, sizeof(*n));
 }
 

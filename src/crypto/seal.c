@@ -1,6 +1,7 @@
 #include "crypto/seal.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ int seal_open(uint8_t key[SEAL_KEY_LEN], const uint8_t in[SEAL_SEALED_KEY_LEN],
 int seal_encrypt(const uint8_t key[SEAL_KEY_LEN], const char *ad, const void *msg, size_t len,
                  uint8_t **out, size_t *outlen)
 {
-    uint8_t *buf = malloc(len + SEAL_AEAD_OVERHEAD);
+    uint8_t *buf = mem_alloc(len + SEAL_AEAD_OVERHEAD);
 
     *out = NULL;
     *outlen = 0;
@@ -66,14 +67,14 @@ int seal_decrypt(const uint8_t key[SEAL_KEY_LEN], const char *ad, const uint8_t 
     if (in == NULL || len < SEAL_AEAD_OVERHEAD)
         return ERR_CRYPTO;
     n = len - SEAL_AEAD_OVERHEAD;
-    buf = malloc(n + 1);
+    buf = mem_alloc(n + 1);
     if (buf == NULL)
         return ERR_NOMEM;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(
             (uint8_t *)buf, NULL, NULL, in + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
             len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const uint8_t *)ad, strlen(ad), in,
             key) != 0) {
-        free(buf);
+        mem_free(buf);
         return ERR_CRYPTO;
     }
     buf[n] = '\0';

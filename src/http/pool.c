@@ -2,6 +2,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 #include <event2/event.h>
 #include <pthread.h>
@@ -72,7 +73,7 @@ static void *pool_main(void *arg)
 struct pool *pool_new(int nthreads, int (*tls_init)(void *arg, void **tls),
                       void (*tls_free)(void *tls), void *arg)
 {
-    struct pool *p = calloc(1, sizeof(*p));
+    struct pool *p = mem_calloc(1, sizeof(*p));
 
     if (p == NULL)
         return NULL;
@@ -81,7 +82,7 @@ struct pool *pool_new(int nthreads, int (*tls_init)(void *arg, void **tls),
     p->tls_init = tls_init;
     p->tls_free = tls_free;
     p->arg = arg;
-    p->threads = calloc((size_t)nthreads, sizeof(*p->threads));
+    p->threads = mem_calloc((size_t)nthreads, sizeof(*p->threads));
     if (p->threads == NULL) {
         pool_free(p);
         return NULL;
@@ -136,8 +137,8 @@ void pool_free(struct pool *p)
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
-    free(p->threads);
+    mem_free(p->threads);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
-    free(p);
+    mem_free(p);
 }

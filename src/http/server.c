@@ -5,6 +5,7 @@
 #include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,9 +85,9 @@ static void call_free(struct call *c)
 {
     api_req_release(&c->req);
     api_resp_release(&c->resp);
-    free(c->path);
-    free(c->query);
-    free(c);
+    mem_free(c->path);
+    mem_free(c->query);
+    mem_free(c);
 }
 
 /* One request fewer in flight; a stopping worker exits when none is left. */
@@ -113,7 +114,7 @@ static void call_finish(struct call *c)
             evhttp_find_header(evhttp_request_get_input_headers(c->ereq), "If-None-Match");
         if (inm != NULL && strstr(inm, c->resp.etag) != NULL) {
             c->resp.status = 304;
-            free(c->resp.raw);
+            mem_free(c->resp.raw);
             c->resp.raw = NULL;
         }
     }
@@ -141,7 +142,7 @@ static void call_finish(struct call *c)
         if (text != NULL) {
             evbuffer_add(buf, text, strlen(text));
             evbuffer_add(buf, "\n", 1);
-            free(text);
+            mem_free(text);
         }
     }
     /* With the client gone, libevent frees the request without completing it. */
@@ -254,7 +255,7 @@ static void peer_address(const struct config *cfg, struct evhttp_request *ereq, 
 static void on_request(struct evhttp_request *ereq, void *arg)
 {
     struct worker *w = arg;
-    struct call *c = calloc(1, sizeof(*c));
+    struct call *c = mem_calloc(1, sizeof(*c));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ereq);
     struct evkeyvalq *in = evhttp_request_get_input_headers(ereq);
     struct evbuffer *body = evhttp_request_get_input_buffer(ereq);
@@ -272,8 +273,8 @@ static void on_request(struct evhttp_request *ereq, void *arg)
     c->req.method = method_of(evhttp_request_get_command(ereq), &c->req.method_name);
     p = uri ? evhttp_uri_get_path(uri) : NULL;
     q = uri ? evhttp_uri_get_query(uri) : NULL;
-    c->path = strdup(p && *p ? p : "/");
-    c->query = q ? strdup(q) : NULL;
+    c->path = mem_strdup(p && *p ? p : "/");
+    c->query = q ? mem_strdup(q) : NULL;
     if (c->path == NULL || (q && c->query == NULL)) {
         c->resp.route = "-";
         api_error(&c->resp, 503, "busy", "out of memory");
@@ -387,7 +388,7 @@ static int listen_on(const char *host, int port, int *bound)
 static int pool_tls_init(void *arg, void **tls)
 {
     struct server *srv = arg;
-    struct api_env *env = calloc(1, sizeof(*env));
+    struct api_env *env = mem_calloc(1, sizeof(*env));
     struct store *st = NULL;
     char err[256] = "";
 
@@ -395,7 +396,7 @@ static int pool_tls_init(void *arg, void **tls)
         return ERR_NOMEM;
     if (store_open(srv->store_uri, &st, err, sizeof(err)) != 0) {
         log_error("pool: %s", err);
-        free(env);
+        mem_free(env);
         return ERR_DB;
     }
     api_env_init(env, st, srv->cfg, srv->ch);
@@ -410,7 +411,7 @@ static void pool_tls_free(void *tls)
     if (env == NULL)
         return;
     store_close(env->st);
-    free(env);
+    mem_free(env);
 }
 
 static int worker_setup(struct server *srv, struct worker *w, int port, int *bound)
@@ -481,7 +482,7 @@ int server_run(const struct config *cfg, const char *store_uri, const struct cha
         return ERR_INTERNAL;
     signal(SIGPIPE, SIG_IGN);
     srv.nworkers = cfg->workers > 0 ? cfg->workers : ncores();
-    srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
+    srv.workers = mem_calloc((size_t)srv.nworkers, sizeof(*srv.workers));
     if (srv.workers == NULL)
         return ERR_NOMEM;
     srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : 4 * ncores(), pool_tls_init,
@@ -536,7 +537,7 @@ out:
         event_free(sigint);
     if (main_base)
         event_base_free(main_base);
-    free(srv.workers);
+    mem_free(srv.workers);
     if (rc == 0)
         log_info("stopped cleanly");
     return rc;

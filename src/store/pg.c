@@ -32,6 +32,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -572,7 +573,7 @@ static uint8_t *col_bytes(const PGresult *r, int row, int col, size_t *len, bool
     if (PQgetisnull(r, row, col))
         return NULL;
     b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
-    if (b == NULL || (out = malloc(n + 1)) == NULL) {
+    if (b == NULL || (out = mem_alloc(n + 1)) == NULL) {
         PQfreemem(b);
         *ok = false;
         return NULL;
@@ -595,7 +596,7 @@ static char *col_str(const PGresult *r, int row, int col, bool *ok)
     if (PQgetisnull(r, row, col))
         return NULL;
     n = (size_t)PQgetlength(r, row, col);
-    if ((out = malloc(n + 1)) == NULL) {
+    if ((out = mem_alloc(n + 1)) == NULL) {
         *ok = false;
         return NULL;
     }
@@ -681,7 +682,7 @@ int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen)
     int rc = 0;
 
     *out = NULL;
-    p = calloc(1, sizeof(*p));
+    p = mem_calloc(1, sizeof(*p));
     if (p == NULL)
         return ERR_NOMEM;
     p->base.ops = &pg_ops;
@@ -716,7 +717,7 @@ static void pg_close(struct store *st)
 
     if (p->conn != NULL)
         PQfinish(p->conn);
-    free(p);
+    mem_free(p);
 }
 
 static int pg_ping(struct store *st)
@@ -833,7 +834,7 @@ static int pg_user_list(struct store *st, const char *after, int limit, struct u
     n = PQntuples(r);
     if (n > limit)
         n = limit;
-    arr = calloc((size_t)(n > 0 ? n : 1), sizeof(*arr));
+    arr = mem_calloc((size_t)(n > 0 ? n : 1), sizeof(*arr));
     if (arr == NULL) {
         PQclear(r);
         return ERR_NOMEM;
@@ -1264,7 +1265,7 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     n = PQntuples(r);
     if (n > f->limit)
         n = f->limit;
-    arr = calloc((size_t)(n > 0 ? n : 1), sizeof(*arr));
+    arr = mem_calloc((size_t)(n > 0 ? n : 1), sizeof(*arr));
     if (arr == NULL) {
         PQclear(r);
         return ERR_NOMEM;
@@ -1272,7 +1273,7 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     for (i = 0; i < n && rc == 0; i++) {
         rc = memo_from_row(r, i, &arr[i]);
         /* lists carry no body */
-        free(arr[i].body);
+        mem_free(arr[i].body);
         arr[i].body = NULL;
         arr[i].body_len = 0;
     }
@@ -1333,7 +1334,7 @@ static int collect(struct store_pg *p, enum stmt_id id, const struct pg_args *a,
     if ((rc = run(p, id, a, what, &r)) != 0)
         return rc;
     n = PQntuples(r);
-    if (n > 0 && (arr = calloc((size_t)n, size)) == NULL) {
+    if (n > 0 && (arr = mem_calloc((size_t)n, size)) == NULL) {
         PQclear(r);
         return ERR_NOMEM;
     }
@@ -1352,7 +1353,7 @@ static int collect(struct store_pg *p, enum stmt_id id, const struct pg_args *a,
 static void release_plain(void *arr, size_t n)
 {
     (void)n;
-    free(arr);
+    mem_free(arr);
 }
 
 static int fill_member(const PGresult *r, int row, void *item)

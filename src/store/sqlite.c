@@ -11,6 +11,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strutil.h"
+#include "util/mem.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -487,7 +488,7 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
     int rc = 0;
 
     *out = NULL;
-    s = calloc(1, sizeof(*s));
+    s = mem_calloc(1, sizeof(*s));
     if (s == NULL)
         return ERR_NOMEM;
     s->base.ops = &sqlite_ops;
@@ -528,7 +529,7 @@ static void sq_close(struct store *st)
         sqlite3_finalize(s->st[i]);
     if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
         log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
-    free(s);
+    mem_free(s);
 }
 
 static int sq_ping(struct store *st)
@@ -577,7 +578,7 @@ static uint8_t *col_dup(sqlite3_stmt *q, int col, size_t *len, bool *ok)
         return NULL;
     b = sqlite3_column_blob(q, col);
     n = (size_t)sqlite3_column_bytes(q, col);
-    out = malloc(n + 1);
+    out = mem_alloc(n + 1);
     if (out == NULL) {
         *ok = false;
         return NULL;
@@ -701,7 +702,7 @@ static int sq_user_list(struct store *st, const char *after, int limit, struct u
         return ERR_DB;
     if (limit <= 0)
         return 0;
-    arr = calloc((size_t)limit, sizeof(*arr));
+    arr = mem_calloc((size_t)limit, sizeof(*arr));
     if (arr == NULL)
         return ERR_NOMEM;
     sqlite3_bind_text(q, 1, after ? after : "", -1, SQLITE_STATIC);
@@ -712,7 +713,7 @@ static int sq_user_list(struct store *st, const char *after, int limit, struct u
         rc = db_fail(s, "user list");
     done(q);
     if (rc != 0) {
-        free(arr);
+        mem_free(arr);
         return rc;
     }
     *out = arr;
@@ -1105,7 +1106,7 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
         return ERR_DB;
     if (f->limit <= 0)
         return 0;
-    arr = calloc((size_t)f->limit, sizeof(*arr));
+    arr = mem_calloc((size_t)f->limit, sizeof(*arr));
     if (arr == NULL)
         return ERR_NOMEM;
     sqlite3_bind_int64(q, 1, f->after);
@@ -1119,7 +1120,7 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
         rc = memo_from_row(q, &arr[n]);
         if (rc == 0) {
             /* lists carry no body */
-            free(arr[n].body);
+            mem_free(arr[n].body);
             arr[n].body = NULL;
             arr[n].body_len = 0;
             n++;
@@ -1184,7 +1185,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
     if (n < *cap)
         return 0;
     c = *cap ? *cap * 2 : 16;
-    p = realloc(*arr, c * size);
+    p = mem_realloc(*arr, c * size);
     if (p == NULL)
         return ERR_NOMEM;
     memset((char *)p + *cap * size, 0, (c - *cap) * size);
@@ -1242,7 +1243,7 @@ static int fill_member(sqlite3_stmt *q, void *item)
 
 static void release_plain(void *arr, size_t n)
 {
-    free(arr);
+    mem_free(arr);
 }
 
 static int sq_member_list(struct store *st, int64_t memo_id, unsigned relation,

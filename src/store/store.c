@@ -5,6 +5,7 @@
 
 #include "store/tables.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,11 +426,11 @@ void store_memo_release(struct memo *m)
 {
     if (m == NULL)
         return;
-    free(m->title);
-    free(m->body);
-    free(m->reason);
-    free(m->reply);
-    free(m->reply_note);
+    mem_free(m->title);
+    mem_free(m->body);
+    mem_free(m->reason);
+    mem_free(m->reply);
+    mem_free(m->reply_note);
     m->title = m->body = m->reason = m->reply = m->reply_note = NULL;
     m->title_len = m->body_len = m->reason_len = m->reply_len = m->reply_note_len = 0;
 }
@@ -438,29 +439,29 @@ void store_memo_list_free(struct memo *arr, size_t count)
 {
     for (size_t i = 0; arr != NULL && i < count; i++)
         store_memo_release(&arr[i]);
-    free(arr);
+    mem_free(arr);
 }
 
 void store_signature_list_free(struct signature *arr, size_t count)
 {
     for (size_t i = 0; arr != NULL && i < count; i++) {
-        free(arr[i].note);
-        free(arr[i].vkey);
-        free(arr[i].void_reason);
+        mem_free(arr[i].note);
+        mem_free(arr[i].vkey);
+        mem_free(arr[i].void_reason);
     }
-    free(arr);
+    mem_free(arr);
 }
 
 void store_comment_list_free(struct memo_comment *arr, size_t count)
 {
     for (size_t i = 0; arr != NULL && i < count; i++)
-        free(arr[i].body);
-    free(arr);
+        mem_free(arr[i].body);
+    mem_free(arr);
 }
 
 void store_event_list_free(struct memo_event *arr, size_t count)
 {
     for (size_t i = 0; arr != NULL && i < count; i++)
-        free(arr[i].detail);
-    free(arr);
+        mem_free(arr[i].detail);
+    mem_free(arr);
 }

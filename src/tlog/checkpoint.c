@@ -5,6 +5,7 @@
 
 #include "crypto/hash.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ int tlog_checkpoint_format(const struct tlog_checkpoint *c, char **out, size_t *
     b64_encode(b64, sizeof(b64), c->root, TLOG_HASH_LEN, false);
     /* origin, 19 digits, the hash, three newlines, extensions, NUL */
     cap = c->origin_len + 20 + HASH_B64_LEN + 3 + c->ext_len + 1;
-    text = malloc(cap);
+    text = mem_alloc(cap);
     if (text == NULL)
         return ERR_NOMEM;
     n = snprintf(text, cap, "%.*s\n%" PRIu64 "\n%s\n", (int)c->origin_len, c->origin, c->size, b64);
@@ -74,7 +75,7 @@ int tlog_checkpoint_format(const struct tlog_checkpoint *c, char **out, size_t *
     *outlen = len;
     text = NULL;
 out:
-    free(text);
+    mem_free(text);
     return rc;
 }
 
@@ -162,7 +163,7 @@ int tlog_checkpoint_sign(const struct tlog_checkpoint *c, const struct note_skey
         goto out;
     rc = note_sign(text, len, key, out, outlen);
 out:
-    free(text);
+    mem_free(text);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include "tlog/memstore.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ struct tlog_memstore {
 
 int tlog_memstore_new(struct tlog_memstore **out)
 {
-    *out = calloc(1, sizeof(**out));
+    *out = mem_calloc(1, sizeof(**out));
     return *out == NULL ? ERR_NOMEM : 0;
 }
 
@@ -41,10 +42,10 @@ void tlog_memstore_free(struct tlog_memstore *ms)
         return;
     for (size_t l = 0; l < LEVELS; l++) {
         for (size_t i = 0; i < ms->levels[l].count; i++)
-            free(ms->levels[l].v[i].data);
-        free(ms->levels[l].v);
+            mem_free(ms->levels[l].v[i].data);
+        mem_free(ms->levels[l].v);
     }
-    free(ms);
+    mem_free(ms);
 }
 
 uint64_t tlog_memstore_size(const struct tlog_memstore *ms)
@@ -100,8 +101,7 @@ static int source_read(void *ctx, const struct tlog_tile *tile, uint8_t **data, 
     *len = 0;
     if (s == NULL)
         return ERR_NOT_FOUND;
-    /* malloc(0) may return NULL: never ask for 0 bytes */
-    *data = malloc(s->len ? s->len : 1);
+    *data = mem_alloc(s->len);
     if (*data == NULL)
         return ERR_NOMEM;
     memcpy(*data, s->data, s->len);
@@ -131,7 +131,7 @@ static int store_one(struct tlog_memstore *ms, struct tlog_tile_data *td)
 
         while (ncap <= td->tile.index)
             ncap *= 2;
-        grown = realloc(t->v, ncap * sizeof(*grown));
+        grown = mem_realloc(t->v, ncap * sizeof(*grown));
         if (grown == NULL)
             return ERR_NOMEM;
         memset(grown + t->cap, 0, (ncap - t->cap) * sizeof(*grown));
@@ -141,7 +141,7 @@ static int store_one(struct tlog_memstore *ms, struct tlog_tile_data *td)
     if (td->tile.index >= t->count)
         t->count = (size_t)td->tile.index + 1;
     s = &t->v[td->tile.index];
-    free(s->data);
+    mem_free(s->data);
     s->data = td->data;
     s->len = td->len;
     s->width = td->tile.width;

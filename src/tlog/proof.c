@@ -5,6 +5,7 @@
 
 #include "crypto/hash.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ int tlog_proof_format(const struct tlog_proof *p, char **out, size_t *outlen)
     /* header, "extra " b64 "\n", "index " 19 digits "\n", hashes, blank line, checkpoint, NUL */
     cap = HEADER_LEN + 7 + extra_b64 + 27 + p->nhashes * (HASH_B64_LEN + 1) + 1 +
           p->checkpoint_len + 1;
-    text = malloc(cap);
+    text = mem_alloc(cap);
     if (text == NULL)
         return ERR_NOMEM;
     w = text;
@@ -70,7 +71,7 @@ int tlog_proof_format(const struct tlog_proof *p, char **out, size_t *outlen)
     *out = text;
     text = NULL;
 out:
-    free(text);
+    mem_free(text);
     return rc;
 }
 
@@ -211,7 +212,7 @@ int tlog_proof_create(const char *checkpoint, size_t cplen, uint64_t index,
         return ERR_INVALID;
     if (cplen > TLOG_CHECKPOINT_MAX)
         return ERR_TOO_LARGE;
-    p = calloc(1, sizeof(*p));
+    p = mem_calloc(1, sizeof(*p));
     if (p == NULL)
         return ERR_NOMEM;
     rc = note_parse(checkpoint, cplen, &n, NULL, 0);
@@ -246,6 +247,6 @@ int tlog_proof_create(const char *checkpoint, size_t cplen, uint64_t index,
     rc = tlog_proof_format(p, out, outlen);
 out:
     note_release(&n);
-    free(p);
+    mem_free(p);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include "tlog/tile.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +209,7 @@ int tlog_bundle_verify(const uint8_t *bundle, size_t blen, const uint8_t *tile, 
     uint8_t h[TLOG_HASH_LEN];
     int rc = 0;
 
-    entries = malloc(TLOG_TILE_WIDTH * sizeof(*entries));
+    entries = mem_alloc(TLOG_TILE_WIDTH * sizeof(*entries));
     if (entries == NULL)
         return ERR_NOMEM;
     rc = tlog_bundle_split(bundle, blen, entries, &count);
@@ -226,7 +227,7 @@ int tlog_bundle_verify(const uint8_t *bundle, size_t blen, const uint8_t *tile, 
         }
     }
 out:
-    free(entries);
+    mem_free(entries);
     return rc;
 }
 
@@ -235,8 +236,8 @@ void tlog_update_release(struct tlog_update *up)
     if (up == NULL)
         return;
     for (size_t i = 0; i < up->count; i++)
-        free(up->tiles[i].data);
-    free(up->tiles);
+        mem_free(up->tiles[i].data);
+    mem_free(up->tiles);
     memset(up, 0, sizeof(*up));
 }
 
@@ -246,10 +247,10 @@ static int update_add(struct tlog_update *up, size_t *cap, int level, uint64_t i
 {
     if (up->count == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
-        struct tlog_tile_data *grown = realloc(up->tiles, ncap * sizeof(*grown));
+        struct tlog_tile_data *grown = mem_realloc(up->tiles, ncap * sizeof(*grown));
 
         if (grown == NULL) {
-            free(data);
+            mem_free(data);
             return ERR_NOMEM;
         }
         up->tiles = grown;
@@ -295,7 +296,7 @@ static int edge_read(const struct tlog_tile_source *src, int level, uint64_t ind
     }
     if (rc != 0)
         goto out;
-    grown = realloc(data, plen + room);
+    grown = mem_realloc(data, plen + room);
     if (grown == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -304,7 +305,7 @@ static int edge_read(const struct tlog_tile_source *src, int level, uint64_t ind
     *len = plen;
     data = NULL;
 out:
-    free(data);
+    mem_free(data);
     return rc;
 }
 
@@ -336,7 +337,7 @@ static int hints_update(const struct tlog_tile_source *src, int level, uint64_t 
             goto out;
         from = rc == 0 ? have : 0;
         rc = 0;
-        free(row);
+        mem_free(row);
         row = NULL;
     }
     for (unsigned j = from; j < want; j++) {
@@ -344,7 +345,7 @@ static int hints_update(const struct tlog_tile_source *src, int level, uint64_t 
         if (rc != 0)
             goto out;
     }
-    row = malloc((size_t)want * TLOG_HASH_LEN);
+    row = mem_alloc((size_t)want * TLOG_HASH_LEN);
     if (row == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -354,7 +355,7 @@ static int hints_update(const struct tlog_tile_source *src, int level, uint64_t 
                     (size_t)want * TLOG_HASH_LEN);
     row = NULL;
 out:
-    free(row);
+    mem_free(row);
     return rc;
 }
 
@@ -375,7 +376,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
     *up_hashes = NULL;
     *nup = 0;
     /* each completed tile is one hash above: at most n / 256 + 1 of them */
-    ups = malloc((size_t)(n / TLOG_TILE_WIDTH + 1) * TLOG_HASH_LEN);
+    ups = mem_alloc((size_t)(n / TLOG_TILE_WIDTH + 1) * TLOG_HASH_LEN);
     if (ups == NULL)
         return ERR_NOMEM;
     while (done < n) {
@@ -389,7 +390,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
             if (rc != 0)
                 goto out;
         } else {
-            tile = malloc(TLOG_TILE_BYTES);
+            tile = mem_alloc(TLOG_TILE_BYTES);
             if (tile == NULL) {
                 rc = ERR_NOMEM;
                 goto out;
@@ -421,8 +422,8 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
     *nup = count;
     ups = NULL;
 out:
-    free(tile);
-    free(ups);
+    mem_free(tile);
+    mem_free(ups);
     return rc;
 }
 
@@ -447,7 +448,7 @@ static int bundles_append(uint64_t have, const struct tlog_view *entries, size_t
         if (width > 0) {
             rc = edge_read(src, TLOG_TILE_ENTRIES, index, width, need, &bundle, &len);
         } else {
-            bundle = malloc(need);
+            bundle = mem_alloc(need);
             rc = bundle == NULL ? ERR_NOMEM : 0;
         }
         if (rc != 0)
@@ -467,7 +468,7 @@ static int bundles_append(uint64_t have, const struct tlog_view *entries, size_t
             goto out;
     }
 out:
-    free(bundle);
+    mem_free(bundle);
     return rc;
 }
 
@@ -493,7 +494,7 @@ int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
     rc = bundles_append(size, entries, count, src, out, &cap);
     if (rc != 0)
         goto out;
-    hashes = malloc(count * TLOG_HASH_LEN);
+    hashes = mem_alloc(count * TLOG_HASH_LEN);
     if (hashes == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -506,7 +507,7 @@ int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
                           &next, &nnext);
         if (rc != 0)
             goto out;
-        free(hashes);
+        mem_free(hashes);
         hashes = next;
         next = NULL;
         n = nnext;
@@ -514,7 +515,7 @@ int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
     }
     out->new_size = size + count;
 out:
-    free(hashes);
+    mem_free(hashes);
     if (rc != 0)
         tlog_update_release(out);
     return rc;
@@ -557,12 +558,12 @@ int tlog_tile_reader_new(const struct tlog_tile_source *src, size_t cache_tiles,
     *out = NULL;
     if (cache_tiles < 4)
         cache_tiles = 4;
-    r = calloc(1, sizeof(*r));
+    r = mem_calloc(1, sizeof(*r));
     if (r == NULL)
         return ERR_NOMEM;
-    r->cache = calloc(cache_tiles, sizeof(*r->cache));
+    r->cache = mem_calloc(cache_tiles, sizeof(*r->cache));
     if (r->cache == NULL) {
-        free(r);
+        mem_free(r);
         return ERR_NOMEM;
     }
     for (size_t i = 0; i < cache_tiles; i++)
@@ -578,9 +579,9 @@ void tlog_tile_reader_free(struct tlog_tile_reader *r)
     if (r == NULL)
         return;
     for (size_t i = 0; i < r->cap; i++)
-        free(r->cache[i].nodes);
-    free(r->cache);
-    free(r);
+        mem_free(r->cache[i].nodes);
+    mem_free(r->cache);
+    mem_free(r);
 }
 
 /* Fetch tile (@level, @index) with at least @width hashes into a cache slot. */
@@ -612,7 +613,7 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
             c = s;
     }
     if (c->nodes == NULL) {
-        c->nodes = malloc(EXPANDED_NODES * TLOG_HASH_LEN);
+        c->nodes = mem_alloc(EXPANDED_NODES * TLOG_HASH_LEN);
         if (c->nodes == NULL) {
             rc = ERR_NOMEM;
             goto out;
@@ -626,7 +627,7 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
     memcpy(c->nodes, data, len);
     *slot = c;
 out:
-    free(data);
+    mem_free(data);
     return rc;
 }
 
@@ -679,7 +680,7 @@ static int upper_expand(struct tlog_tile_reader *r, struct cached_tile *c, unsig
                                c->nodes[SUB_OFFSET(HINT_SUB - 1) + 2 * b + 1]);
             }
         }
-        free(data);
+        mem_free(data);
         if (rc != 0)
             return rc;
     }

@@ -33,4 +33,22 @@
 #undef localtime
 #define localtime(t) BANNED(localtime)
 
+/*
+ * Inside src/ (DISSENT_SRC), heap allocation goes through util/mem.h (counting and fault
+ * injection); what other libraries allocate is still released with free() or their own call.
+ */
+#ifdef DISSENT_SRC
+#include <stdlib.h>
+#undef malloc
+#define malloc(n) BANNED(malloc_use_mem_alloc)
+#undef calloc
+#define calloc(n, s) BANNED(calloc_use_mem_calloc)
+#undef realloc
+#define realloc(p, n) BANNED(realloc_use_mem_realloc)
+#undef strdup
+#define strdup(s) BANNED(strdup_use_mem_strdup)
+#undef strndup
+#define strndup(s, n) BANNED(strndup_use_mem_strndup)
+#endif
+
 #endif

@@ -1,0 +1,193 @@
+/*
+ * mem.c - the allocation wrapper: counting, fault injection, and the jansson and SQLite hooks.
+ */
+#include "util/mem.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_long armed;    /* the attempt number that fails, 0 when none */
+static atomic_long attempts; /* attempts since the last mem_fault_at() */
+static atomic_bool fired;
+static atomic_long live;
+
+bool mem_fail_now(void)
+{
+    long at = atomic_load_explicit(&armed, memory_order_relaxed);
+
+    if (at == 0)
+        return false;
+    if (atomic_fetch_add(&attempts, 1) + 1 != at)
+        return false;
+    atomic_store(&fired, true);
+    return true;
+}
+
+void mem_track(long delta)
+{
+    atomic_fetch_add_explicit(&live, delta, memory_order_relaxed);
+}
+
+void *mem_alloc(size_t n)
+{
+    void *p;
+
+    if (mem_fail_now())
+        return NULL;
+    p = (malloc)(n ? n : 1);
+    if (p != NULL)
+        mem_track(1);
+    return p;
+}
+
+void *mem_calloc(size_t count, size_t size)
+{
+    void *p;
+
+    if (size != 0 && count > SIZE_MAX / size)
+        return NULL;
+    if (mem_fail_now())
+        return NULL;
+    p = (calloc)(count ? count : 1, size ? size : 1);
+    if (p != NULL)
+        mem_track(1);
+    return p;
+}
+
+void *mem_realloc(void *p, size_t n)
+{
+    void *q;
+
+    if (p == NULL)
+        return mem_alloc(n);
+    if (mem_fail_now())
+        return NULL;
+    q = (realloc)(p, n ? n : 1);
+    return q;
+}
+
+char *mem_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *c = mem_alloc(len + 1);
+
+    if (c == NULL)
+        return NULL;
+    memcpy(c, s, len);
+    c[len] = '\0';
+    return c;
+}
+
+char *mem_strdup(const char *s)
+{
+    return mem_strndup(s, SIZE_MAX);
+}
+
+void mem_free(void *p)
+{
+    if (p == NULL)
+        return;
+    mem_track(-1);
+    (free)(p);
+}
+
+/*
+ * SQLite's allocator needs the size of a block: keep it in a 16-byte header. SQLite's blocks
+ * take part in fault injection but not in mem_live(): its page cache legitimately outlives a
+ * request.
+ */
+#define SQL_HEAD 16
+
+static void *sql_malloc(int n)
+{
+    uint8_t *b;
+
+    if (n <= 0 || mem_fail_now())
+        return NULL;
+    if ((b = (malloc)((size_t)n + SQL_HEAD)) == NULL)
+        return NULL;
+    memcpy(b, &n, sizeof(n));
+    return b + SQL_HEAD;
+}
+
+static void sql_free(void *p)
+{
+    if (p != NULL)
+        (free)((uint8_t *)p - SQL_HEAD);
+}
+
+static int sql_size(void *p)
+{
+    int n = 0;
+
+    if (p != NULL)
+        memcpy(&n, (uint8_t *)p - SQL_HEAD, sizeof(n));
+    return n;
+}
+
+static void *sql_realloc(void *p, int n)
+{
+    uint8_t *b;
+
+    if (n <= 0 || mem_fail_now())
+        return NULL;
+    if ((b = (realloc)((uint8_t *)p - SQL_HEAD, (size_t)n + SQL_HEAD)) == NULL)
+        return NULL;
+    memcpy(b, &n, sizeof(n));
+    return b + SQL_HEAD;
+}
+
+static int sql_roundup(int n)
+{
+    return (n + 7) & ~7;
+}
+
+static int sql_init(void *unused)
+{
+    return SQLITE_OK;
+}
+
+static void sql_shutdown(void *unused)
+{
+}
+
+static void *json_alloc(size_t n)
+{
+    return mem_alloc(n);
+}
+
+void mem_install(void)
+{
+    static const sqlite3_mem_methods methods = {
+        sql_malloc, sql_free, sql_realloc, sql_size, sql_roundup, sql_init, sql_shutdown, NULL,
+    };
+
+    json_set_alloc_funcs(json_alloc, mem_free);
+    sqlite3_config(SQLITE_CONFIG_MALLOC, &methods);
+}
+
+void mem_fault_at(long n)
+{
+    atomic_store(&attempts, 0);
+    atomic_store(&fired, false);
+    atomic_store(&armed, n > 0 ? n : 0);
+}
+
+bool mem_fault_fired(void)
+{
+    return atomic_load(&fired);
+}
+
+long mem_attempts(void)
+{
+    return atomic_load(&attempts);
+}
+
+long mem_live(void)
+{
+    return atomic_load(&live);
+}

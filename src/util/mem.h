@@ -1,0 +1,79 @@
+/*
+ * mem.h - the one allocation wrapper.
+ *
+ * Every heap allocation of our own code goes through these functions (banned.h makes the libc
+ * calls compile errors inside src/), and mem_install() routes jansson's and SQLite's allocators
+ * and keys_secure_alloc() through the same counter. That gives tests two handles:
+ *
+ *  - fault injection: mem_fault_at(n) makes the n-th allocation from now fail (once), so a test
+ *    can walk n = 1, 2, ... over a request and check that every failure gives a clean error;
+ *  - leak counting: mem_live() is the number of blocks handed out by mem_*() (and secure
+ *    blocks) and not yet freed.
+ *
+ * Both are process-wide and thread safe; when no fault is armed the cost is one relaxed atomic
+ * load per allocation plus the live counter.
+ *
+ * Memory that other libraries allocate with their own malloc (cmark's output, libpq's
+ * PQunescapeBytea, ...) is still freed with their free function or plain free(), never with
+ * mem_free(): mem_free() is only for what mem_*() (or jansson, after mem_install()) returned.
+ */
+#ifndef DISSENT_UTIL_MEM_H
+#define DISSENT_UTIL_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** mem_alloc() - like malloc(), but never asks for 0 bytes; NULL on failure. */
+void *mem_alloc(size_t n);
+
+/** mem_calloc() - like calloc() (overflow checked, never 0 bytes); NULL on failure. */
+void *mem_calloc(size_t count, size_t size);
+
+/**
+ * mem_realloc() - like realloc(); on failure returns NULL and leaves @p as it was. A NULL @p
+ * allocates.
+ */
+void *mem_realloc(void *p, size_t n);
+
+/** mem_strdup() - a copy of @s; NULL on failure. */
+char *mem_strdup(const char *s);
+
+/** mem_strndup() - a copy of at most @n bytes of @s, NUL-terminated; NULL on failure. */
+char *mem_strndup(const char *s, size_t n);
+
+/** mem_free() - free what mem_*() returned; NULL is a no-op. */
+void mem_free(void *p);
+
+/**
+ * mem_install() - make jansson and SQLite allocate through the wrapper. Call once at process
+ * start, before either library is used (main() and test harnesses do).
+ */
+void mem_install(void);
+
+/**
+ * mem_fail_now() - count one allocation attempt; true when it is the one armed to fail. For
+ * allocators outside this file (keys_secure_alloc()).
+ */
+bool mem_fail_now(void);
+
+/** mem_track() - add @delta to the live-block count (secure blocks allocated elsewhere). */
+void mem_track(long delta);
+
+/* Test hooks. */
+
+/**
+ * mem_fault_at() - arm the @n-th allocation attempt from now to fail (n >= 1), once; 0 disarms.
+ * Resets the attempt counter either way.
+ */
+void mem_fault_at(long n);
+
+/** mem_fault_fired() - true once the armed failure has happened. */
+bool mem_fault_fired(void);
+
+/** mem_attempts() - allocation attempts since the last mem_fault_at(). */
+long mem_attempts(void);
+
+/** mem_live() - blocks allocated through the wrapper and not yet freed. */
+long mem_live(void);
+
+#endif
