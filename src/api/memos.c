@@ -362,13 +362,25 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     }
     f.limit = (int)limit;
     if (http_query_get(req->query, "after", after, sizeof(after)) == 0) {
+        /* a memo the caller cannot see is no cursor either, with the answer of a missing one:
+         * else the list would confirm that the id exists and order it among the caller's */
         struct memo cursor;
+        unsigned rel = 0;
         if (!memo_id_valid(after) || store_memo_get(env->st, after, &cursor) != 0) {
             api_error_field(resp, "after", "after must be a memo id from the previous page");
             return;
         }
+        rc = workflow_relation(env->st, &cursor, &req->user, &rel);
         f.after = cursor.id;
         store_memo_release(&cursor);
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        if (rel == 0) {
+            api_error_field(resp, "after", "after must be a memo id from the previous page");
+            return;
+        }
     }
     if ((rc = store_memo_list(env->st, &f, &arr, &n)) != 0) {
         api_error_rc(resp, rc, NULL);
