@@ -10,25 +10,32 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PURGE_EVERY 600 /* seconds between sweeps of expired sessions */
+#define ACCEPT_PAUSE 1  /* seconds a worker stops accepting after accept() fails (EMFILE) */
+#define MAX_FDS 1048576 /* connections with a descriptor above this get no request deadline */
 
 struct server;
+struct conn_watch;
 
 /* One event-loop thread. */
 struct worker {
@@ -44,6 +51,7 @@ struct worker {
     int inflight;                     /* requests received but not yet answered (loop thread) */
     bool stopping;                    /* no longer accepting */
     struct event *purge;              /* periodic session sweep (worker 0) */
+    struct event *resume;             /* accepting again after a pause (accept_error) */
 };
 
 struct server {
@@ -53,6 +61,30 @@ struct server {
     int nworkers;
     struct worker *workers;
     struct pool *pool; /* slow work */
+    /* The request deadline of each open connection, by descriptor (a descriptor belongs to one
+     * worker at a time; the kernel orders its close before its reuse by another). */
+    _Atomic(struct conn_watch *) *watch;
+    int nwatch; /* entries in watch */
+};
+
+/*
+ * The request deadline of one connection. libevent's own timeout ([server] timeout) only limits
+ * the time between two reads, so a client sending one byte every few seconds would hold its
+ * connection for as long as it likes (slowloris). This one limits the time from the first byte
+ * of a request to its last: past it, while no request of the connection is being handled, the
+ * connection is dropped as libevent drops an idle one.
+ */
+struct conn_watch {
+    struct worker *w;                /* the loop the connection lives on */
+    struct bufferevent *bev;         /* the connection's buffers and socket */
+    int fd;                          /* its descriptor, the key in srv->watch; -1 until known */
+    struct evbuffer_cb_entry *in_cb; /* watches bytes arriving */
+    struct event *attach;            /* runs once the connection exists (conn_attach_cb) */
+    struct event *timer;             /* the deadline */
+    struct timespec since;           /* first byte of the request being read */
+    bool reading;                    /* a request has begun and not been dispatched yet */
+    bool busy;                       /* a request of this connection is being handled */
+    bool in_timer, closed;           /* the deadline is dropping it / libevent closed it */
 };
 
 /* One request in flight. */
@@ -73,6 +105,175 @@ static int64_t micros_since(const struct timespec *t0)
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* The deadline of the connection @ereq arrived on, or NULL (none, or the client is gone). */
+static struct conn_watch *watch_of(struct worker *w, struct evhttp_request *ereq)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(ereq);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    int fd = bev ? (int)bufferevent_getfd(bev) : -1;
+    struct conn_watch *cw;
+
+    if (fd < 0 || fd >= w->srv->nwatch)
+        return NULL;
+    cw = atomic_load_explicit(&w->srv->watch[fd], memory_order_relaxed);
+    return cw != NULL && cw->bev == bev ? cw : NULL;
+}
+
+static void conn_watch_free(struct conn_watch *cw)
+{
+    if (cw->attach)
+        event_free(cw->attach);
+    if (cw->timer)
+        event_free(cw->timer);
+    mem_free(cw);
+}
+
+/* libevent closes the connection: forget its deadline. Runs before the buffers are freed. */
+static void conn_closed_cb(struct evhttp_connection *conn, void *arg)
+{
+    struct conn_watch *cw = arg;
+
+    if (cw->in_cb != NULL)
+        evbuffer_remove_cb_entry(bufferevent_get_input(cw->bev), cw->in_cb);
+    cw->in_cb = NULL;
+    if (cw->fd >= 0)
+        atomic_store_explicit(&cw->w->srv->watch[cw->fd], NULL, memory_order_relaxed);
+    cw->closed = true;
+    if (!cw->in_timer)
+        conn_watch_free(cw);
+}
+
+/* Bytes arrived: the first ones of a request start its deadline. */
+static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct conn_watch *cw = arg;
+    struct timeval tv = {cw->w->srv->cfg->timeout, 0};
+
+    if (info->n_added == 0 || cw->reading)
+        return;
+    cw->reading = true;
+    clock_gettime(CLOCK_MONOTONIC, &cw->since);
+    if (!evtimer_pending(cw->timer, NULL))
+        evtimer_add(cw->timer, &tv);
+}
+
+/* The deadline: drop the connection if its request is still not all there. */
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn_watch *cw = arg;
+    int64_t left = (int64_t)cw->w->srv->cfg->timeout * 1000000 - micros_since(&cw->since);
+    bufferevent_event_cb drop = NULL;
+    void *conn = NULL;
+
+    if (!cw->reading)
+        return;
+    if (left > 0 || cw->busy) {
+        struct timeval tv = {left > 0 ? left / 1000000 : cw->w->srv->cfg->timeout,
+                             left > 0 ? left % 1000000 : 0};
+        evtimer_add(cw->timer, &tv);
+        return;
+    }
+    /* What libevent itself does when its read timeout fires: its connection's event callback
+     * with a read timeout, which closes the connection without an answer. */
+    bufferevent_getcb(cw->bev, NULL, NULL, &drop, &conn);
+    if (drop == NULL)
+        return;
+    log_msg(LOG_DEBUG, "connection %d: request not received within %d s, closed", (int)cw->fd,
+            cw->w->srv->cfg->timeout);
+    cw->in_timer = true;
+    drop(cw->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, conn);
+    cw->in_timer = false;
+    if (cw->closed)
+        conn_watch_free(cw);
+}
+
+/* Runs in the loop pass that accepted the connection, once libevent has made it. */
+static void conn_attach_cb(evutil_socket_t unused, short what, void *arg)
+{
+    struct conn_watch *cw = arg;
+    struct bufferevent *bev = cw->bev;
+    bufferevent_data_cb readcb = NULL;
+    void *conn = NULL;
+    int fd = (int)bufferevent_getfd(bev);
+
+    bufferevent_getcb(bev, &readcb, NULL, NULL, &conn);
+    if (readcb == NULL || conn == NULL || fd < 0 || fd >= cw->w->srv->nwatch) {
+        /* already closed (libevent clears the callbacks), or beyond the table */
+        bufferevent_decref(bev);
+        conn_watch_free(cw);
+        return;
+    }
+    cw->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input_cb, cw);
+    if (cw->in_cb == NULL) {
+        bufferevent_decref(bev);
+        conn_watch_free(cw);
+        return;
+    }
+    cw->fd = fd;
+    atomic_store_explicit(&cw->w->srv->watch[fd], cw, memory_order_relaxed);
+    evhttp_connection_set_closecb(conn, conn_closed_cb, cw);
+    bufferevent_decref(bev);
+}
+
+/*
+ * libevent asks for the buffers of each new connection (evhttp_set_bevcb) before it makes the
+ * connection itself; its deadline is attached just after (conn_attach_cb). The reference taken
+ * here keeps the buffers, and the socket, until then even if libevent gives up on them at once.
+ */
+static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
+{
+    struct worker *w = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct conn_watch *cw = bev ? mem_calloc(1, sizeof(*cw)) : NULL;
+
+    if (cw == NULL)
+        return bev; /* NULL: libevent makes its own buffers, without a deadline */
+    cw->w = w;
+    cw->bev = bev;
+    cw->fd = -1;
+    cw->timer = evtimer_new(base, conn_deadline_cb, cw);
+    cw->attach = event_new(base, -1, 0, conn_attach_cb, cw);
+    if (cw->timer == NULL || cw->attach == NULL) {
+        conn_watch_free(cw);
+        return bev;
+    }
+    bufferevent_incref(bev);
+    event_active(cw->attach, EV_TIMEOUT, 0);
+    return bev;
+}
+
+/* This thread's worker (set in worker_main), for libevent callbacks that carry no argument of
+ * ours. */
+static _Thread_local struct worker *this_worker;
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    if (!w->stopping && w->sock != NULL)
+        evconnlistener_enable(evhttp_bound_socket_get_listener(w->sock));
+}
+
+/*
+ * accept() failed other than transiently: out of descriptors (EMFILE, ENFILE) or memory. The
+ * pending connection stays queued and the socket readable, so libevent would call accept() again
+ * at once, for ever, at full CPU. Stop accepting on this worker for a moment instead; the
+ * connections already open are served meanwhile, and idle ones time out and free descriptors.
+ */
+static void accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+    struct worker *w = this_worker;
+    struct timeval pause = {ACCEPT_PAUSE, 0};
+    int err = EVUTIL_SOCKET_ERROR();
+
+    if (w == NULL || w->resume == NULL)
+        return;
+    log_warn("accept: %s; worker %d stops accepting for %d s", strerror(err), w->index,
+             ACCEPT_PAUSE);
+    evconnlistener_disable(lev);
+    evtimer_add(w->resume, &pause);
 }
 
 static void add_header(struct evkeyvalq *h, const char *k, const char *v)
@@ -104,6 +305,7 @@ static void call_finish(struct call *c)
     struct worker *w = c->w;
     struct evkeyvalq *h = evhttp_request_get_output_headers(c->ereq);
     struct evbuffer *buf = evbuffer_new();
+    struct conn_watch *cw;
     char retry[24];
     bool gone;
 
@@ -147,6 +349,8 @@ static void call_finish(struct call *c)
     }
     /* With the client gone, libevent frees the request without completing it. */
     gone = evhttp_request_get_connection(c->ereq) == NULL;
+    if ((cw = watch_of(w, c->ereq)) != NULL)
+        cw->busy = false;
     evhttp_send_reply(c->ereq, c->resp.status, NULL, buf);
     if (buf)
         evbuffer_free(buf);
@@ -259,8 +463,13 @@ static void on_request(struct evhttp_request *ereq, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ereq);
     struct evkeyvalq *in = evhttp_request_get_input_headers(ereq);
     struct evbuffer *body = evhttp_request_get_input_buffer(ereq);
+    struct conn_watch *cw = watch_of(w, ereq);
     const char *p, *q;
 
+    if (cw != NULL) {
+        cw->reading = false; /* all of it arrived */
+        cw->busy = true;
+    }
     if (c == NULL) {
         evhttp_send_error(ereq, 503, NULL);
         return;
@@ -318,6 +527,7 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
 
+    this_worker = w;
     event_base_dispatch(w->base);
     return NULL;
 }
@@ -437,6 +647,7 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
                                             EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(w->http, on_request, w);
+    evhttp_set_bevcb(w->http, conn_new_cb, w);
     w->fd = listen_on(cfg->listen_host, port, bound);
     if (w->fd < 0)
         return ERR_IO;
@@ -445,6 +656,10 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
         close(w->fd);
         return ERR_IO;
     }
+    w->resume = evtimer_new(w->base, resume_cb, w);
+    if (w->resume == NULL)
+        return ERR_NOMEM;
+    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(w->sock), accept_error_cb);
     if (w->index == 0) {
         struct timeval every = {1, 0};
         w->purge = event_new(w->base, -1, EV_PERSIST, tick_cb, w);
@@ -458,11 +673,39 @@ static void worker_release(struct worker *w)
 {
     if (w->purge)
         event_free(w->purge);
+    if (w->resume)
+        event_free(w->resume);
     if (w->http)
         evhttp_free(w->http);
     if (w->base)
         event_base_free(w->base);
     store_close(w->st);
+}
+
+/*
+ * Raise the soft limit on open descriptors to the hard one: every connection holds one, and the
+ * usual soft default (1024) is soon reached by idle keep-alive and slow clients, after which new
+ * connections wait until a descriptor is freed. Returns the limit in force.
+ */
+static rlim_t raise_nofile(void)
+{
+    struct rlimit rl;
+    rlim_t was;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur >= rl.rlim_max)
+        return rl.rlim_cur;
+    was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_warn("cannot raise the open files limit from %llu to %llu: %s", (unsigned long long)was,
+                 (unsigned long long)rl.rlim_max, strerror(errno));
+        return was;
+    }
+    log_info("open files limit raised from %llu to %llu", (unsigned long long)was,
+             (unsigned long long)rl.rlim_max);
+    return rl.rlim_cur;
 }
 
 static int ncores(void)
@@ -477,14 +720,22 @@ int server_run(const struct config *cfg, const char *store_uri, const struct cha
     struct event_base *main_base = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int port = cfg->listen_port, rc = 0, started = 0;
+    rlim_t nofile;
 
     if (evthread_use_pthreads() != 0)
         return ERR_INTERNAL;
     signal(SIGPIPE, SIG_IGN);
+    nofile = raise_nofile();
+    srv.nwatch = nofile == RLIM_INFINITY || nofile > MAX_FDS ? MAX_FDS : (int)nofile;
+    srv.watch = mem_calloc((size_t)srv.nwatch, sizeof(*srv.watch));
+    if (srv.watch == NULL)
+        return ERR_NOMEM;
     srv.nworkers = cfg->workers > 0 ? cfg->workers : ncores();
     srv.workers = mem_calloc((size_t)srv.nworkers, sizeof(*srv.workers));
-    if (srv.workers == NULL)
+    if (srv.workers == NULL) {
+        mem_free(srv.watch);
         return ERR_NOMEM;
+    }
     srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : 4 * ncores(), pool_tls_init,
                         pool_tls_free, &srv);
     if (srv.pool == NULL) {
@@ -538,6 +789,7 @@ out:
     if (main_base)
         event_base_free(main_base);
     mem_free(srv.workers);
+    mem_free(srv.watch);
     if (rc == 0)
         log_info("stopped cleanly");
     return rc;

@@ -62,9 +62,11 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 
 class Server:
-    def __init__(self, config=None, fast=True, workers=2, data=None, db=None):
+    def __init__(self, config=None, fast=True, workers=2, data=None, db=None, preexec_fn=None):
         """@data: another data directory to use (shared keys); @db: a database URI to use
-        instead of a fresh one (several servers on one PostgreSQL database)."""
+        instead of a fresh one (several servers on one PostgreSQL database); @preexec_fn: run in
+        the child before `dissent serve` starts (to set its resource limits, say)."""
+        self.preexec_fn = preexec_fn
         self.dir = tempfile.mkdtemp(prefix="dissent-api-")
         self.data = data or os.path.join(self.dir, "var")
         self.db = db
@@ -108,7 +110,7 @@ class Server:
         self.proc = subprocess.Popen(
             [BIN, "serve", "--config", self.config, "--data", self.data, *self.db_args(),
              "--listen", "127.0.0.1:0", "--workers", str(self.workers)],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True, preexec_fn=self.preexec_fn)
         self.port = None
         self.printed_password = None  # the admin password this start printed, if any
         self.stdout_text = ""         # what this start printed before "listening on"
