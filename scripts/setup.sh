@@ -10,7 +10,7 @@ build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
        libsqlite3-dev libpq-dev libsodium-dev libinih-dev libcmark-dev libcurl4-openssl-dev tzdata
        ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3
-      postgresql-15 postgresql-client-15 chromium)
+      postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev)
 bench=(wrk nginx-light curl bc)
 
 case "${1:-run}" in

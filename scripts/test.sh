@@ -15,7 +15,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 PY=/usr/bin/python3   # Debian's python3 with python3-pytest, whatever else is on PATH
 
 # 1. formatting, as one test
-mapfile -t cfiles < <(find src tests bench -name '*.[ch]' -not -path 'tests/vectors/*' | sort)
+mapfile -t cfiles < <(find src tests bench fuzz -name '*.[ch]' -not -path 'tests/vectors/*' | sort)
 if clang-format --dry-run --Werror "${cfiles[@]}" >"$out/format.log" 2>&1; then
     echo "ok 1 - clang-format" >"$out/format.tap"
 else
@@ -29,6 +29,20 @@ for b in build build-asan; do
     cp "$b/meson-logs/testlog.json" "$out/unit-$b.json"
     grep -E "^ *[0-9]+/[0-9]+ " "$out/unit-$b.log"
 done
+
+# 2b. short fuzz runs: every libFuzzer target (fuzz/) for a few seconds on its committed corpus,
+#     in a clang build of its own (build-fuzz); one TAP line per target. The corpora themselves
+#     were already replayed above as unit tests (fuzz_replay_*) in both builds.
+n=0
+fuzz/run.sh 12 >"$out/fuzz.log" 2>&1
+while IFS= read -r line; do
+    case "$line" in
+    *": "*" executions") n=$((n + 1)); echo "ok $n - fuzz $line" ;;
+    *": CRASHED "*) n=$((n + 1)); echo "not ok $n - fuzz $line" ;;
+    esac
+done <"$out/fuzz.log" >"$out/fuzz.tap"
+[ "$n" -gt 0 ] || { cat "$out/fuzz.log"; echo "not ok 1 - fuzz: fuzz/run.sh ran nothing" >"$out/fuzz.tap"; }
+cat "$out/fuzz.tap"
 
 # 3. black-box API tests against the real binary, plain and sanitized
 for b in build build-asan; do

@@ -60,7 +60,7 @@ def main(d):
         total_p += p
         total_f += f_
     expected = ["unit-build.json", "unit-build-asan.json", "api-build.xml", "api-build-asan.xml",
-                "browser.tap", "unit-store-pg.tap", "api-build-pg.xml"]
+                "browser.tap", "unit-store-pg.tap", "api-build-pg.xml", "fuzz.tap"]
     for name in expected:
         if not os.path.exists(os.path.join(d, name)):
             print("missing results: %s" % name)

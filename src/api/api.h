@@ -220,6 +220,14 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/**
+ * api_markdown_html() - the CommonMark @src[0..@len) rendered by cmark in its safe mode (raw
+ * HTML and javascript:/vbscript:/file:/data: links dropped), as POST /api/v1/preview answers.
+ * Returns a malloc'd NUL-terminated string the caller frees, or NULL when out of memory.
+ * Thread safe.
+ */
+char *api_markdown_html(const char *src, size_t len);
 /* The embedded web interface (api/web.c): GET / and GET /assets/{*path}. */
 void api_web_index(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_web_asset(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -13,6 +13,12 @@
 
 #define PREVIEW_MAX (200 * 1024) /* the memo body limit */
 
+char *api_markdown_html(const char *src, size_t len)
+{
+    /* CMARK_OPT_SAFE is cmark's default since 0.29; say so anyway */
+    return cmark_markdown_to_html(src, len, CMARK_OPT_SAFE);
+}
+
 void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const allowed[] = {"body", NULL};
@@ -22,8 +28,7 @@ void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp
     if (api_fields_allowed(resp, req->json, allowed) != 0 ||
         api_get_string(resp, req->json, "body", true, PREVIEW_MAX, &body) != 0)
         return;
-    /* CMARK_OPT_SAFE is cmark's default since 0.29; say so anyway */
-    html = cmark_markdown_to_html(body, strlen(body), CMARK_OPT_SAFE);
+    html = api_markdown_html(body, strlen(body));
     if (html == NULL) {
         api_error_rc(resp, ERR_NOMEM, NULL);
         return;

@@ -215,21 +215,38 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
     return config_set(ctx->cfg, section, name, value, ctx->msg, sizeof(ctx->msg)) == 0;
 }
 
-int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+/* The result of ini_parse*() @r as our return code, with "NAME:LINE: what" in @err. */
+static int ini_result(int r, const struct ini_ctx *ctx, const char *name, char *err, size_t errlen)
 {
-    struct ini_ctx ctx = {.cfg = cfg};
-    int r = ini_parse(path, ini_cb, &ctx);
-
     if (r == -1) {
-        err_set(err, errlen, "%s: cannot open", path);
+        err_set(err, errlen, "%s: cannot open", name);
         return ERR_IO;
     }
+    if (r == -2) {
+        err_set(err, errlen, "%s: out of memory", name);
+        return ERR_NOMEM;
+    }
     if (r != 0) {
-        if (ctx.msg[0] != '\0')
-            err_set(err, errlen, "%s:%d: %s", path, r, ctx.msg);
+        if (ctx->msg[0] != '\0')
+            err_set(err, errlen, "%s:%d: %s", name, r, ctx->msg);
         else
-            err_set(err, errlen, "%s:%d: syntax error", path, r);
+            err_set(err, errlen, "%s:%d: syntax error", name, r);
         return ERR_INVALID;
     }
     return 0;
+}
+
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx ctx = {.cfg = cfg};
+
+    return ini_result(ini_parse(path, ini_cb, &ctx), &ctx, path, err, errlen);
+}
+
+int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
+                       size_t errlen)
+{
+    struct ini_ctx ctx = {.cfg = cfg};
+
+    return ini_result(ini_parse_string(text, ini_cb, &ctx), &ctx, name, err, errlen);
 }

@@ -57,10 +57,17 @@ void config_defaults(struct config *cfg);
 
 /**
  * config_load_file() - apply the INI file at @path on top of @cfg.
- * Returns 0, ERR_IO (cannot read) or ERR_INVALID (bad syntax, unknown key, value out of range);
- * @err receives "FILE:LINE: what". @cfg may be partly updated on failure; callers exit.
+ * Returns 0, ERR_IO (cannot read), ERR_NOMEM or ERR_INVALID (bad syntax, unknown key, value out
+ * of range); @err receives "FILE:LINE: what". @cfg may be partly updated on failure; callers exit.
  */
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/**
+ * config_load_string() - as config_load_file(), for the INI text @text (NUL-terminated, read
+ * with the same parser); @name stands for the file name in messages. Never ERR_IO.
+ */
+int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
+                       size_t errlen);
 
 /**
  * config_set() - apply one "section.key = value" setting (also used for flags).
