@@ -203,6 +203,7 @@ static int authenticate(struct api_env *env, struct api_req *req)
 static int parse_body(struct api_req *req, struct api_resp *resp)
 {
     char msg[128];
+    int rc;
 
     if (req->body_len == 0) {
         api_error(resp, 400, "malformed_json", "a JSON object body is required");
@@ -212,9 +213,12 @@ static int parse_body(struct api_req *req, struct api_resp *resp)
         api_error(resp, 415, "unsupported_media_type", "Content-Type must be application/json");
         return ERR_INVALID;
     }
-    if (http_json_parse(req->body, req->body_len, &req->json, msg, sizeof(msg)) != 0) {
-        api_error(resp, 400, "malformed_json", "%s", msg);
-        return ERR_INVALID;
+    if ((rc = http_json_parse(req->body, req->body_len, &req->json, msg, sizeof(msg))) != 0) {
+        if (rc == ERR_NOMEM)
+            api_error_rc(resp, rc, NULL);
+        else
+            api_error(resp, 400, "malformed_json", "%s", msg);
+        return rc;
     }
     return 0;
 }
@@ -275,8 +279,20 @@ static int load_memo(struct api_env *env, struct api_req *req, struct api_resp *
     return api_memo_key(env, req, resp);
 }
 
+/*
+ * Answer 503 instead of a success when an allocation was refused on this thread since
+ * @refused. jansson, for one, drops an object member or array element it cannot allocate
+ * without telling its caller: a success answered then could be missing a field.
+ */
+static void refuse_partial(struct api_resp *resp, unsigned long refused)
+{
+    if (mem_failures() != refused && resp->status < 400)
+        api_error_rc(resp, ERR_NOMEM, NULL);
+}
+
 enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
+    unsigned long refused = mem_failures();
     const struct api_route *r;
     int rc;
 
@@ -318,17 +334,25 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
     }
     if (r->rel != 0 && load_memo(env, req, resp) != 0)
         return API_DONE;
+    if (mem_failures() != refused) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return API_DONE;
+    }
     if (r->flags & API_R_SLOW)
         return API_SLOW;
     r->handler(env, req, resp);
+    refuse_partial(resp, refused);
     return API_DONE;
 }
 
 void api_run(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
+    unsigned long refused = mem_failures();
+
     /* the keyring was made on the event loop's connection: this thread has its own */
     req->kr.st = env->st;
     req->route->handler(env, req, resp);
+    refuse_partial(resp, refused);
 }
 
 void api_req_release(struct api_req *req)

@@ -272,31 +272,64 @@ static void reply_memo(struct api_env *env, struct api_req *req, struct api_resp
     api_ok(resp, status, o);
 }
 
-/* The title of a listed memo when the caller can open its key; *@read is set then. */
-static json_t *listed_title(struct api_req *req, const struct memo *m, bool *read)
+/*
+ * The title of a listed memo: the text when the caller can open the memo's key (*@read set
+ * then), JSON null when they cannot; NULL on any other failure, in *@rc.
+ */
+static json_t *listed_title(struct api_req *req, const struct memo *m, bool *read, int *rc)
 {
     char why[256];
 
     *read = false;
-    if (req->mkey == NULL && (req->mkey = keys_secure_alloc(ACCESS_KEY_LEN)) == NULL)
+    if (req->mkey == NULL && (req->mkey = keys_secure_alloc(ACCESS_KEY_LEN)) == NULL) {
+        *rc = ERR_NOMEM;
+        return NULL;
+    }
+    *rc = access_memo_key(&req->kr, m, req->mkey, why, sizeof(why));
+    if (*rc == ERR_FORBIDDEN) {
+        *rc = 0;
         return json_null();
-    if (access_memo_key(&req->kr, m, req->mkey, why, sizeof(why)) != 0)
-        return json_null();
+    }
+    if (*rc != 0)
+        return NULL;
     *read = true;
     return field_json(req->mkey, m, "title", m->title, m->title_len);
 }
 
-/* One audit record per title read, in one transaction. */
-static int audit_titles(struct api_env *env, struct api_req *req, const struct memo *arr,
-                        const bool *read, size_t n)
+/* The memos whose titles a list read, for the audit. */
+struct title_reads {
+    int64_t *ids;
+    size_t n, cap;
+};
+
+static int title_read(struct title_reads *t, int64_t id)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        int64_t *grown = mem_realloc(t->ids, cap * sizeof(*grown));
+        if (grown == NULL)
+            return ERR_NOMEM;
+        t->ids = grown;
+        t->cap = cap;
+    }
+    t->ids[t->n++] = id;
+    return 0;
+}
+
+/*
+ * One audit record per title read, in one transaction, once the whole answer is built: a list
+ * that fails before then records nothing, and one whose audit fails is not answered.
+ */
+static int audit_titles(struct api_env *env, struct api_req *req, const struct title_reads *t)
 {
     int rc;
 
+    if (t->n == 0)
+        return 0;
     if ((rc = store_begin(env->st)) != 0)
         return rc;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if (read[i])
-            rc = audit_append(env->st, arr[i].id, req->user.id, "read_title", req->now);
+    for (size_t i = 0; i < t->n && rc == 0; i++)
+        rc = audit_append(env->st, t->ids[i], req->user.id, "read_title", req->now);
     if (rc == 0)
         rc = store_commit(env->st);
     if (rc != 0)
@@ -311,7 +344,8 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     struct memo *arr = NULL;
     size_t n = 0;
     int64_t limit = MEMOS_PAGE_DEFAULT, today = channel_today(req->now);
-    bool *read = NULL;
+    unsigned long refused = mem_failures();
+    struct title_reads reads = {0};
     json_t *list;
     int rc;
 
@@ -387,24 +421,28 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     list = json_array();
-    read = mem_calloc(n ? n : 1, sizeof(*read));
-    if (read == NULL) {
-        json_decref(list);
-        store_memo_list_free(arr, n);
-        api_error_rc(resp, ERR_NOMEM, NULL);
-        return;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        bool read;
+        json_t *title = listed_title(req, &arr[i], &read, &rc);
+        if (rc == 0 && read)
+            rc = title_read(&reads, arr[i].id);
+        if (rc == 0)
+            json_array_append_new(list, memo_summary(env, &arr[i], today, title));
+        else
+            json_decref(title);
     }
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            list, memo_summary(env, &arr[i], today, listed_title(req, &arr[i], &read[i])));
-    if ((rc = audit_titles(env, req, arr, read, n)) != 0) {
-        mem_free(read);
+    /* jansson drops what it cannot allocate without a word: check before the audit */
+    if (rc == 0 && (list == NULL || mem_failures() != refused))
+        rc = ERR_NOMEM;
+    if (rc == 0)
+        rc = audit_titles(env, req, &reads);
+    mem_free(reads.ids);
+    if (rc != 0) {
         json_decref(list);
         store_memo_list_free(arr, n);
         api_error_rc(resp, rc, NULL);
         return;
     }
-    mem_free(read);
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "memos", list, "next",
                      n == (size_t)limit ? json_string(arr[n - 1].public_id) : json_null()));
@@ -533,12 +571,14 @@ static void after_action(struct api_env *env, struct api_req *req, struct api_re
     memcpy(id, req->memo.public_id, sizeof(id));
     store_memo_release(&req->memo);
     req->has_memo = false;
-    if ((rc = store_memo_get(env->st, id, &req->memo)) != 0 ||
-        (rc = workflow_relation(env->st, &req->memo, &req->user, &req->rel)) != 0) {
+    if ((rc = store_memo_get(env->st, id, &req->memo)) == 0) {
+        req->has_memo = true;
+        rc = workflow_relation(env->st, &req->memo, &req->user, &req->rel);
+    }
+    if (rc != 0) {
         api_error_rc(resp, rc, NULL);
         return;
     }
-    req->has_memo = true;
     reply_memo(env, req, resp, &req->memo, status);
 }
 
@@ -604,8 +644,10 @@ static int usernames(struct api_resp *resp, json_t *body, const char ***out, siz
         return ERR_INVALID;
     }
     names = mem_calloc(json_array_size(arr), sizeof(*names));
-    if (names == NULL)
+    if (names == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
         return ERR_NOMEM;
+    }
     json_array_foreach(arr, i, v)
     {
         if (!json_is_string(v)) {
@@ -665,6 +707,10 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
     int rc;
 
     rc = session_keys_open(&req->session, req->token, &req->user, &k);
+    if (rc == ERR_NOMEM) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
     if (rc != 0) {
         api_error(resp, 403, "keys_unavailable",
                   "this session holds no signing key; sign out and in again");
@@ -862,6 +908,8 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
         json_t *receipt = api_receipt_json(env, m, req->now, &rc);
         if (receipt != NULL)
             json_object_set_new(resp->body, "receipt", receipt);
+        else
+            api_error_rc(resp, rc, NULL); /* evidence without its receipt is not the bundle */
     }
     wipe(canon, len);
     mem_free(canon);
@@ -872,6 +920,8 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
 {
     static const int states[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
     int64_t today = channel_today(req->now);
+    unsigned long refused = mem_failures();
+    struct title_reads reads = {0};
     json_t *due = json_array(), *overdue = json_array();
     int rc = 0;
 
@@ -886,10 +936,15 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
             for (size_t i = 0; i < n && rc == 0; i++) {
                 const struct memo *m = &arr[i];
                 int64_t d = m->state == MEMO_FILED ? m->ack_due : m->reply_due;
-                bool read = false;
-                json_t *o = memo_summary(env, m, today, listed_title(req, m, &read));
-                if (read)
-                    rc = audit_read(env->st, m->id, req->user.id, "read_title", req->now);
+                bool read;
+                json_t *o, *title = listed_title(req, m, &read, &rc);
+                if (rc == 0 && read)
+                    rc = title_read(&reads, m->id);
+                if (rc != 0) {
+                    json_decref(title);
+                    break;
+                }
+                o = memo_summary(env, m, today, title);
                 json_object_set_new(o, "next_action",
                                     json_string(m->state == MEMO_FILED ? "acknowledge" : "reply"));
                 json_object_set_new(o, "due", day_json(d));
@@ -902,6 +957,11 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
                 break;
         }
     }
+    if (rc == 0 && (due == NULL || overdue == NULL || mem_failures() != refused))
+        rc = ERR_NOMEM;
+    if (rc == 0)
+        rc = audit_titles(env, req, &reads);
+    mem_free(reads.ids);
     if (rc != 0) {
         json_decref(due);
         json_decref(overdue);

@@ -25,7 +25,7 @@ static const struct {
     {ERR_FORBIDDEN, 403, "forbidden"},     {ERR_UNAUTH, 401, "unauthorized"},
     {ERR_TOO_LARGE, 413, "too_large"},     {ERR_STATE, 409, "wrong_state"},
     {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
-    {ERR_DB, 503, "database_unavailable"},
+    {ERR_DB, 503, "database_unavailable"}, {ERR_NOMEM, 503, "out_of_memory"},
 };
 
 static void set_error(struct api_resp *resp, int status, const char *code, const char *field,

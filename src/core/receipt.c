@@ -111,6 +111,7 @@ int receipt_parse(const char *json, size_t len, struct receipt *out, enum receip
 {
     static const char *const known[] = {"format", "entry", "salt", "digest", "index", "proof"};
     json_error_t jerr;
+    unsigned long refused;
     json_t *root = NULL, *v;
     const char *key, *s;
     size_t n, slen;
@@ -125,7 +126,13 @@ int receipt_parse(const char *json, size_t len, struct receipt *out, enum receip
         rc = fail(fault, RECEIPT_TOO_LARGE, ERR_TOO_LARGE);
         goto out;
     }
+    refused = mem_failures();
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL && mem_failures() != refused) {
+        err_set(err, errlen, "out of memory");
+        rc = ERR_NOMEM;
+        goto out;
+    }
     if (root == NULL) {
         err_set(err, errlen, "malformed receipt: not JSON (line %d, column %d: %s)", jerr.line,
                 jerr.column, jerr.text);
@@ -350,6 +357,7 @@ int receipt_encode(const uint8_t *entry, size_t entry_len, const uint8_t salt[LE
                    size_t proof_len, char **out, size_t *outlen)
 {
     json_t *root = NULL, *pj = NULL;
+    unsigned long refused;
     char *doc = NULL;
     int rc = 0;
 
@@ -363,10 +371,11 @@ int receipt_encode(const uint8_t *entry, size_t entry_len, const uint8_t salt[LE
         rc = ERR_INVALID;
         goto out;
     }
+    refused = mem_failures();
     pj = json_stringn(proof, proof_len);
     if (pj == NULL) {
-        /* jansson refuses invalid UTF-8 and NUL; allocation failures look the same */
-        rc = ERR_INVALID;
+        /* jansson refuses invalid UTF-8 and NUL; an allocation failure looks the same */
+        rc = mem_failures() != refused ? ERR_NOMEM : ERR_INVALID;
         goto out;
     }
     root = json_pack("{s:s, s:o, s:o, s:o, s:I, s:O}", "format", RECEIPT_FORMAT_TAG, "entry",

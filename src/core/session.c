@@ -48,17 +48,18 @@ static int throttled(struct store *st, const struct session_policy *p, const cha
 }
 
 /*
- * Unwrap @u's private keys with the password and wrap them again under the token's KEK into
- * @s. An account without keys (created before keys existed) gets them now.
+ * Open @u's private keys with the password into *@out (Argon2id: slow, so outside any
+ * transaction). An account without keys (created before keys existed) gets new ones, sealed
+ * into @u in memory; *@fresh says that they still have to be stored.
  */
-static int session_keys_seal(struct store *st, const struct session_policy *p, struct user *u,
-                             const char *pw, size_t pwlen, const char *token, struct session *s,
-                             char *recovery)
+static int session_keys_unlock(const struct session_policy *p, struct user *u, const char *pw,
+                               size_t pwlen, struct user_keys **out, bool *fresh)
 {
     struct user_keys *k = keys_new();
-    uint8_t kek[KEYS_KEK_LEN];
     int rc;
 
+    *out = NULL;
+    *fresh = false;
     if (k == NULL)
         return ERR_NOMEM;
     if (u->has_keys) {
@@ -66,11 +67,28 @@ static int session_keys_seal(struct store *st, const struct session_policy *p, s
     } else {
         keys_generate(k);
         rc = user_keys_seal(u, k, &p->pw, pw, pwlen);
-        if (rc == 0)
-            rc = store_user_set_keys(st, u);
+        *fresh = true;
     }
-    if (rc != 0)
-        goto out;
+    if (rc != 0) {
+        keys_free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
+}
+
+/*
+ * Inside the sign-in's transaction: store fresh keys, issue the recovery key on the first
+ * sign-in, and wrap the keys @k again under the token's KEK into @s.
+ */
+static int session_keys_seal(struct store *st, struct user *u, const struct user_keys *k,
+                             bool fresh, const char *token, struct session *s, char *recovery)
+{
+    uint8_t kek[KEYS_KEK_LEN];
+    int rc;
+
+    if (fresh && (rc = store_user_set_keys(st, u)) != 0)
+        return rc;
     /* The first sign-in (or the first after an administrator's reset) issues a recovery key. */
     if (!u->has_recovery && recovery != NULL) {
         user_recovery_issue(u, k, recovery);
@@ -83,16 +101,14 @@ static int session_keys_seal(struct store *st, const struct session_policy *p, s
         }
         if (rc != 0) {
             wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
-            goto out;
+            return rc;
         }
     }
     keys_kek_token(kek, token, SESSION_TOKEN_LEN);
     keys_wrap(k, kek, u->username, s->keys_wrapped);
     wipe(kek, sizeof(kek));
     s->has_keys = true;
-out:
-    keys_free(k);
-    return rc;
+    return 0;
 }
 
 int session_keys_open(const struct session *s, const char *token, const struct user *u,
@@ -163,8 +179,10 @@ int session_login(struct store *st, const struct session_policy *p, const char *
                   char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
                   char *recovery)
 {
+    struct user_keys *k = NULL;
     uint8_t raw[32];
     struct session s;
+    bool fresh;
     int rc;
 
     memset(user, 0, sizeof(*user));
@@ -198,11 +216,24 @@ int session_login(struct store *st, const struct session_policy *p, const char *
     s.user_id = user->id;
     s.created_at = now;
     s.last_seen = now;
-    if ((rc = session_keys_seal(st, p, user, pw, pwlen, token, &s, recovery)) != 0 ||
-        (rc = store_session_create(st, &s)) != 0 || (rc = session_succeed(st, username)) != 0)
+    if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &fresh)) != 0)
         goto fail;
+    /* keys, recovery key, session and throttle reset land together or not at all: a recovery
+     * key stored for a sign-in that then failed would never be shown */
+    if ((rc = store_begin(st)) != 0)
+        goto fail;
+    if ((rc = session_keys_seal(st, user, k, fresh, token, &s, recovery)) != 0 ||
+        (rc = store_session_create(st, &s)) != 0 || (rc = session_succeed(st, username)) != 0 ||
+        (rc = store_commit(st)) != 0) {
+        store_rollback(st);
+        goto fail;
+    }
+    keys_free(k);
     return 0;
 fail:
+    keys_free(k);
+    if (recovery != NULL)
+        wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
     wipe(token, SESSION_TOKEN_LEN + 1);
     memset(user, 0, sizeof(*user));
     return rc;

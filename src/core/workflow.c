@@ -495,14 +495,20 @@ static pthread_cond_t sign_cv = PTHREAD_COND_INITIALIZER;
 static struct sign_job *sign_head, **sign_tail = &sign_head;
 static bool sign_leading;
 
-/* One job inside the batch's transaction. */
-static int sign_one(struct store *st, struct sign_job *j)
+/*
+ * One job inside the batch's transaction. Its savepoint is released on success and rolled back
+ * otherwise; when even that fails, *@poisoned is set: the transaction may hold part of the job
+ * and must not be committed.
+ */
+static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
 {
     int64_t version = 0;
     int rc;
 
-    if ((rc = store_savepoint(st)) != 0)
+    if ((rc = store_savepoint(st)) != 0) {
+        *poisoned = true;
         return rc;
+    }
     rc = store_memo_head(st, j->m->public_id, &j->state, &version, &j->count);
     if (rc == 0 && (j->state != MEMO_OPEN || version != j->m->version))
         rc = ERR_STATE;
@@ -510,23 +516,31 @@ static int sign_one(struct store *st, struct sign_job *j)
         rc = store_signature_add(st, j->sig);
     if (rc == 0)
         rc = audit_append(st, j->m->id, j->actor_id, "signed", j->now);
-    if (rc != 0) {
-        store_savepoint_rollback(st);
-        return rc;
+    if (rc == 0 && (rc = store_savepoint_release(st)) == 0) {
+        j->count++;
+        return 0;
     }
-    j->count++;
-    return store_savepoint_release(st);
+    if (store_savepoint_rollback(st) != 0)
+        *poisoned = true;
+    return rc;
 }
 
 static void sign_batch(struct store *st, struct sign_job *jobs)
 {
+    bool poisoned = false;
     int rc = store_begin(st);
 
     for (struct sign_job *j = jobs; j != NULL; j = j->next)
-        j->rc = rc != 0 ? rc : sign_one(st, j);
+        j->rc = rc != 0 ? rc : poisoned ? ERR_DB : sign_one(st, j, &poisoned);
     if (rc != 0)
         return;
-    if ((rc = store_commit(st)) != 0) {
+    if (poisoned) {
+        store_rollback(st);
+        rc = ERR_DB;
+    } else {
+        rc = store_commit(st);
+    }
+    if (rc != 0) {
         for (struct sign_job *j = jobs; j != NULL; j = j->next)
             if (j->rc == 0)
                 j->rc = rc;

@@ -1,6 +1,7 @@
 #include "http/json.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <string.h>
 #include <strings.h>
@@ -43,9 +44,32 @@ static int depth_within(const char *s, size_t len, int max)
     return 0;
 }
 
+/* What was wrong, for the error message (never the input itself). */
+static const char *why(enum json_error_code code)
+{
+    switch (code) {
+    case json_error_duplicate_key:
+        return ": duplicate key";
+    case json_error_invalid_utf8:
+        return ": invalid UTF-8";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return ": NUL character";
+    case json_error_premature_end_of_input:
+        return ": unexpected end of input";
+    case json_error_end_of_input_expected:
+        return ": text after the value";
+    case json_error_numeric_overflow:
+        return ": number out of range";
+    default:
+        return "";
+    }
+}
+
 int http_json_parse(const char *body, size_t len, json_t **out, char *err, size_t errlen)
 {
     json_error_t je;
+    unsigned long refused;
     json_t *v;
 
     *out = NULL;
@@ -53,9 +77,16 @@ int http_json_parse(const char *body, size_t len, json_t **out, char *err, size_
         err_set(err, errlen, "JSON nested deeper than %d levels", HTTP_JSON_MAX_DEPTH);
         return ERR_INVALID;
     }
+    refused = mem_failures();
     v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    /* jansson reports most allocation failures as syntax errors: ask the allocator */
+    if (v == NULL && mem_failures() != refused) {
+        err_set(err, errlen, "out of memory");
+        return ERR_NOMEM;
+    }
     if (v == NULL) {
-        err_set(err, errlen, "malformed JSON at line %d column %d", je.line, je.column);
+        err_set(err, errlen, "malformed JSON at line %d column %d%s", je.line, je.column,
+                why(json_error_code(&je)));
         return ERR_INVALID;
     }
     if (!json_is_object(v)) {

@@ -40,6 +40,51 @@ const struct store_table store_tables[] = {
 };
 const size_t store_tables_count = sizeof(store_tables) / sizeof(store_tables[0]);
 
+/* Fault injection (store_fault_at()): true when this call is the armed one. */
+static bool store_fault(struct store *st)
+{
+    if (st->fault_at == 0)
+        return false;
+    if (++st->fault_calls != st->fault_at)
+        return false;
+    st->fault_fired = true;
+    st->fault_commits = st->commits;
+    return true;
+}
+
+/*
+ * The result @rc of a write: outside a transaction, a successful one is a commit of its own.
+ * (Storing a checkpoint is not counted: it caches a signature that any server would make
+ * identically from the tree, whether or not the request that needed it succeeds.)
+ */
+static int written(struct store *st, int rc)
+{
+    if (rc == 0 && !st->in_txn)
+        st->commits++;
+    return rc;
+}
+
+void store_fault_at(struct store *st, long n)
+{
+    if (n <= 0) {
+        st->fault_at = 0;
+        return;
+    }
+    st->fault_calls = 0;
+    st->fault_fired = false;
+    st->fault_at = n;
+}
+
+bool store_fault_fired(const struct store *st)
+{
+    return st->fault_fired;
+}
+
+long store_fault_calls(const struct store *st)
+{
+    return st->fault_calls;
+}
+
 size_t store_table_count(void)
 {
     return store_tables_count;
@@ -120,241 +165,343 @@ int store_ping(struct store *st)
 
 int store_user_create(struct store *st, struct user *u)
 {
-    return st->ops->user_create(st, u);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->user_create(st, u));
 }
 
 int store_user_get_by_name(struct store *st, const char *username, struct user *out)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->user_get_by_name(st, username, out);
 }
 
 int store_user_get_by_id(struct store *st, int64_t id, struct user *out)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->user_get_by_id(st, id, out);
 }
 
 int store_user_list(struct store *st, const char *after, int limit, struct user **out,
                     size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->user_list(st, after, limit, out, count);
 }
 
 int store_user_update(struct store *st, struct user *u)
 {
-    return st->ops->user_update(st, u);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->user_update(st, u));
 }
 
 int store_user_count(struct store *st, int64_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->user_count(st, count);
 }
 
 int store_session_create(struct store *st, const struct session *s)
 {
-    return st->ops->session_create(st, s);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->session_create(st, s));
 }
 
 int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->session_get(st, hash, out);
 }
 
 int store_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now)
 {
-    return st->ops->session_touch(st, hash, now);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->session_touch(st, hash, now));
 }
 
 int store_session_delete(struct store *st, const uint8_t hash[SESSION_HASH_LEN])
 {
-    return st->ops->session_delete(st, hash);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->session_delete(st, hash));
 }
 
 int store_session_delete_user(struct store *st, int64_t user_id)
 {
-    return st->ops->session_delete_user(st, user_id);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->session_delete_user(st, user_id));
 }
 
 int store_session_purge(struct store *st, int64_t idle_before, int64_t created_before)
 {
-    return st->ops->session_purge(st, idle_before, created_before);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->session_purge(st, idle_before, created_before));
 }
 
 int store_login_failure_add(struct store *st, const char *key, int64_t now)
 {
-    return st->ops->login_failure_add(st, key, now);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->login_failure_add(st, key, now));
 }
 
 int store_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
                               int64_t *oldest)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->login_failure_count(st, key, since, count, oldest);
 }
 
 int store_login_failure_clear(struct store *st, const char *key)
 {
-    return st->ops->login_failure_clear(st, key);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->login_failure_clear(st, key));
 }
 
 int store_begin(struct store *st)
 {
-    return st->ops->begin(st);
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = st->ops->begin(st)) == 0)
+        st->in_txn = true;
+    return rc;
 }
 
 int store_commit(struct store *st)
 {
-    return st->ops->commit(st);
+    int rc;
+
+    st->in_txn = false;
+    if (store_fault(st)) {
+        st->ops->rollback(st);
+        return ERR_DB;
+    }
+    if ((rc = st->ops->commit(st)) == 0)
+        st->commits++;
+    return rc;
 }
 
 int store_rollback(struct store *st)
 {
+    st->in_txn = false;
     return st->ops->rollback(st);
 }
 
 int store_user_set_keys(struct store *st, const struct user *u)
 {
-    return st->ops->user_set_keys(st, u);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->user_set_keys(st, u));
 }
 
 int store_session_set_keys(struct store *st, const struct session *s)
 {
-    return st->ops->session_set_keys(st, s);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->session_set_keys(st, s));
 }
 
 int store_memo_create(struct store *st, struct memo *m)
 {
-    return st->ops->memo_create(st, m);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->memo_create(st, m));
 }
 
 int store_memo_get(struct store *st, const char *public_id, struct memo *out)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->memo_get(st, public_id, out);
 }
 
 int store_memo_update(struct store *st, struct memo *m)
 {
-    return st->ops->memo_update(st, m);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->memo_update(st, m));
 }
 
 int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->memo_list(st, f, out, count);
 }
 
 int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
                      int64_t at)
 {
-    return st->ops->member_add(st, memo_id, user_id, relation, at);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->member_add(st, memo_id, user_id, relation, at));
 }
 
 int store_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->member_get(st, memo_id, user_id, relation);
 }
 
 int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
                       struct memo_member **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->member_list(st, memo_id, relation, out, count);
 }
 
 int store_signature_add(struct store *st, const struct signature *sig)
 {
-    return st->ops->signature_add(st, sig);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->signature_add(st, sig));
 }
 
 int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
 {
-    return st->ops->signature_withdraw(st, memo_id, user_id);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->signature_withdraw(st, memo_id, user_id));
 }
 
 int store_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->signature_has(st, memo_id, user_id, yes);
 }
 
 int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
 {
-    return st->ops->signature_void_all(st, memo_id, reason, at);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->signature_void_all(st, memo_id, reason, at));
 }
 
 int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
                          struct signature **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->signature_list(st, memo_id, include_void, out, count);
 }
 
 int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
 {
-    return st->ops->comment_add(st, memo_id, c);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->comment_add(st, memo_id, c));
 }
 
 int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->comment_list(st, memo_id, out, count);
 }
 
 int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
                     const char *detail, int64_t at)
 {
-    return st->ops->event_add(st, memo_id, kind, actor_id, detail, at);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->event_add(st, memo_id, kind, actor_id, detail, at));
 }
 
 int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->event_list(st, memo_id, out, count);
 }
 
 int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
 {
-    return st->ops->memo_key_put(st, memo_id, user_id, sealed, at);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->memo_key_put(st, memo_id, user_id, sealed, at));
 }
 
 int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
                        uint8_t sealed[STORE_SEALED_LEN])
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->memo_key_get(st, memo_id, user_id, sealed);
 }
 
 int store_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->memo_key_holders(st, memo_id, users, count);
 }
 
 int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->channel_key_get(st, pk);
 }
 
 int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
                              int64_t at)
 {
-    return st->ops->channel_key_create(st, pk, by, at);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->channel_key_create(st, pk, by, at));
 }
 
 int store_channel_grant_put(struct store *st, int64_t user_id,
                             const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
 {
-    return st->ops->channel_grant_put(st, user_id, sealed, by, at);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->channel_grant_put(st, user_id, sealed, by, at));
 }
 
 int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->channel_grant_get(st, user_id, sealed);
 }
 
 int store_user_revoke_keys(struct store *st, int64_t user_id)
 {
-    return st->ops->user_revoke_keys(st, user_id);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->user_revoke_keys(st, user_id));
 }
 
 int store_savepoint(struct store *st)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->savepoint(st);
 }
 
 int store_savepoint_release(struct store *st)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->savepoint_release(st);
 }
 
@@ -366,6 +513,8 @@ int store_savepoint_rollback(struct store *st)
 int store_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
                     int *signer_count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->memo_head(st, public_id, state, version, signer_count);
 }
 
@@ -376,49 +525,67 @@ int store_leader(struct store *st, bool *yes)
 
 int store_tlog_size(struct store *st, uint64_t *size)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->tlog_size(st, size);
 }
 
 int store_tlog_set_size(struct store *st, uint64_t size)
 {
-    return st->ops->tlog_set_size(st, size);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->tlog_set_size(st, size));
 }
 
 int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
                         unsigned *width)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->tlog_tile_get(st, level, index, data, len, width);
 }
 
 int store_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
                         const uint8_t *data, size_t len)
 {
-    return st->ops->tlog_tile_put(st, level, index, width, data, len);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->tlog_tile_put(st, level, index, width, data, len));
 }
 
 int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->tlog_checkpoint_latest(st, size, text);
 }
 
 int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->tlog_checkpoint_put(st, size, text, at);
 }
 
 int store_audit_last(struct store *st, struct audit_record *out)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->audit_last(st, out);
 }
 
 int store_audit_insert(struct store *st, const struct audit_record *rec)
 {
-    return st->ops->audit_insert(st, rec);
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->audit_insert(st, rec));
 }
 
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
                      struct audit_record **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
     return st->ops->audit_list(st, memo_id, after, limit, out, count);
 }
 

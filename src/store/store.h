@@ -268,7 +268,28 @@ struct store_ops {
 /* The common head of every backend's connection object. */
 struct store {
     const struct store_ops *ops; /* the backend */
+    long fault_at;               /* fault injection: the armed call number, 0 when none */
+    long fault_calls;            /* calls counted since store_fault_at() */
+    bool fault_fired;            /* the armed call has failed */
+    long fault_commits;          /* @commits when it did */
+    long commits;                /* changes committed on this connection: transactions, and
+                                    writes outside one */
+    bool in_txn;                 /* between store_begin() and store_commit()/_rollback() */
 };
+
+/*
+ * Fault injection, for tests: store_fault_at(st, n) makes the n-th call from now through the
+ * store_*() functions below that can fail (all but store_close(), store_ping(), store_leader(),
+ * the rollbacks and the table copy used by migrate) fail with ERR_DB without reaching the
+ * database, once; store_commit() rolls back first, as a failed commit does. n = 0 disarms,
+ * keeping store_fault_fired() and store_fault_calls() for inspection.
+ * Per connection, like the connection itself.
+ */
+void store_fault_at(struct store *st, long n);
+/** store_fault_fired() - true once the armed failure has happened. */
+bool store_fault_fired(const struct store *st);
+/** store_fault_calls() - store calls counted since store_fault_at() (only while armed). */
+long store_fault_calls(const struct store *st);
 
 /**
  * store_open() - open (creating and migrating if needed) the database described by @uri.

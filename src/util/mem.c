@@ -14,6 +14,8 @@ static atomic_long armed;    /* the attempt number that fails, 0 when none */
 static atomic_long attempts; /* attempts since the last mem_fault_at() */
 static atomic_bool fired;
 static atomic_long live;
+static void (*_Atomic on_fault)(void);       /* test hook, called as the fault fires */
+static _Thread_local unsigned long failures; /* allocations this thread was refused */
 
 bool mem_fail_now(void)
 {
@@ -24,7 +26,14 @@ bool mem_fail_now(void)
     if (atomic_fetch_add(&attempts, 1) + 1 != at)
         return false;
     atomic_store(&fired, true);
+    if (on_fault != NULL)
+        on_fault();
     return true;
+}
+
+unsigned long mem_failures(void)
+{
+    return failures;
 }
 
 void mem_track(long delta)
@@ -36,11 +45,15 @@ void *mem_alloc(size_t n)
 {
     void *p;
 
-    if (mem_fail_now())
+    if (mem_fail_now()) {
+        failures++;
         return NULL;
+    }
     p = (malloc)(n ? n : 1);
     if (p != NULL)
         mem_track(1);
+    else
+        failures++;
     return p;
 }
 
@@ -50,11 +63,15 @@ void *mem_calloc(size_t count, size_t size)
 
     if (size != 0 && count > SIZE_MAX / size)
         return NULL;
-    if (mem_fail_now())
+    if (mem_fail_now()) {
+        failures++;
         return NULL;
+    }
     p = (calloc)(count ? count : 1, size ? size : 1);
     if (p != NULL)
         mem_track(1);
+    else
+        failures++;
     return p;
 }
 
@@ -64,9 +81,12 @@ void *mem_realloc(void *p, size_t n)
 
     if (p == NULL)
         return mem_alloc(n);
-    if (mem_fail_now())
+    if (mem_fail_now()) {
+        failures++;
         return NULL;
-    q = (realloc)(p, n ? n : 1);
+    }
+    if ((q = (realloc)(p, n ? n : 1)) == NULL)
+        failures++;
     return q;
 }
 
@@ -172,9 +192,18 @@ void mem_install(void)
 
 void mem_fault_at(long n)
 {
+    if (n <= 0) {
+        atomic_store(&armed, 0);
+        return;
+    }
     atomic_store(&attempts, 0);
     atomic_store(&fired, false);
-    atomic_store(&armed, n > 0 ? n : 0);
+    atomic_store(&armed, n);
+}
+
+void mem_fault_hook(void (*fn)(void))
+{
+    on_fault = fn;
 }
 
 bool mem_fault_fired(void)

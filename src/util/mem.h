@@ -56,21 +56,32 @@ void mem_install(void);
  */
 bool mem_fail_now(void);
 
+/**
+ * mem_failures() - how many mem_*() allocations (jansson's included) this thread has been
+ * refused so far, real or injected; SQLite's and secure blocks are not counted (SQLite
+ * reports its own, or recovers). For callers of libraries that report an allocation failure as
+ * something else (jansson calls it a syntax error): compare before and after.
+ */
+unsigned long mem_failures(void);
+
 /** mem_track() - add @delta to the live-block count (secure blocks allocated elsewhere). */
 void mem_track(long delta);
 
 /* Test hooks. */
 
 /**
- * mem_fault_at() - arm the @n-th allocation attempt from now to fail (n >= 1), once; 0 disarms.
- * Resets the attempt counter either way.
+ * mem_fault_at() - arm the @n-th allocation attempt from now to fail (n >= 1), once, resetting
+ * the attempt counter and mem_fault_fired(); 0 disarms and keeps both for inspection.
  */
 void mem_fault_at(long n);
+
+/** mem_fault_hook() - call @fn (or nothing, for NULL) at the moment the armed failure fires. */
+void mem_fault_hook(void (*fn)(void));
 
 /** mem_fault_fired() - true once the armed failure has happened. */
 bool mem_fault_fired(void);
 
-/** mem_attempts() - allocation attempts since the last mem_fault_at(). */
+/** mem_attempts() - allocation attempts counted while armed since the last arming. */
 long mem_attempts(void);
 
 /** mem_live() - blocks allocated through the wrapper and not yet freed. */

@@ -324,14 +324,14 @@ def nested(depth):
 
 
 BAD_JSON = [
-    ("duplicated key", b'{"title":"a","title":"b","body":"x"}', "malformed JSON at line 1"),
-    ("duplicated key, nested", b'{"title":"a","body":"x","x":{"k":1,"k":2}}', "malformed JSON"),
-    ("invalid UTF-8 byte", b'{"title":"x\xff","body":"b"}', "malformed JSON at line 1"),
-    ("truncated UTF-8 sequence", b'{"title":"x\xc3","body":"b"}', "malformed JSON"),
+    ("duplicated key", b'{"title":"a","title":"b","body":"x"}', "line 1 column 20: duplicate key"),
+    ("duplicated key, nested", b'{"title":"a","body":"x","x":{"k":1,"k":2}}', ": duplicate key"),
+    ("invalid UTF-8 byte", b'{"title":"x\xff","body":"b"}', "malformed JSON at line 1 column 11: invalid UTF-8"),
+    ("truncated UTF-8 sequence", b'{"title":"x\xc3","body":"b"}', ": invalid UTF-8"),
     ("UTF-8 surrogate", b'{"title":"\xed\xa0\x80","body":"b"}', "malformed JSON"),
     ("overlong UTF-8", b'{"title":"\xc0\xaf","body":"b"}', "malformed JSON"),
     ("raw NUL in a string", b'{"title":"a\x00b","body":"b"}', "malformed JSON"),
-    ("escaped NUL in a string", b'{"title":"a\\u0000b","body":"b"}', "malformed JSON"),
+    ("escaped NUL in a string", b'{"title":"a\\u0000b","body":"b"}', ": NUL character"),
     ("NUL after the object", b'{"title":"a","body":"b"}\x00', "malformed JSON"),
     ("nesting of 17", nested(17), "nested deeper than 16"),
     ("nesting of 10,000", b'{"x":' + b"[" * 10000 + b"]" * 10000 + b"}", "nested deeper than 16"),
@@ -339,8 +339,8 @@ BAD_JSON = [
     ("string at the top", b'"a"', "malformed JSON"),
     ("number at the top", b"1", "malformed JSON"),
     ("null at the top", b"null", "malformed JSON"),
-    ("two objects", b'{"title":"a","body":"b"} {}', "malformed JSON"),
-    ("unterminated", b'{"title":"a","body":"b"', "malformed JSON"),
+    ("two objects", b'{"title":"a","body":"b"} {}', ": text after the value"),
+    ("unterminated", b'{"title":"a","body":"b"', ": unexpected end of input"),
     ("byte order mark", b'\xef\xbb\xbf{"title":"a","body":"b"}', "malformed JSON"),
     ("empty body", b"", "JSON object body is required"),
 ]
