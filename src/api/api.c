@@ -106,7 +106,7 @@ void api_env_init(struct api_env *env, struct store *st, const struct config *cf
     env->policy.pw = env->pw;
 }
 
-static const char *method_name(unsigned m)
+const char *api_method_name(unsigned m)
 {
     switch (m) {
     case API_GET:
@@ -150,7 +150,7 @@ static const struct api_route *match(struct api_req *req, struct api_resp *resp)
             str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
                      ", ");
         str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
-                 method_name(bit));
+                 api_method_name(bit));
         if (bit == API_GET)
             str_copy(resp->allow + strlen(resp->allow), sizeof(resp->allow) - strlen(resp->allow),
                      ", HEAD");

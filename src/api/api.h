@@ -101,6 +101,9 @@ enum api_next {
     API_SLOW = 1, /* call api_run() on a pool thread, then render */
 };
 
+/** api_method_name() - "GET", "POST", ... for one API_* method bit; "" for anything else. */
+const char *api_method_name(unsigned method);
+
 /** api_env_init() - fill @env for a thread owning @st; @ch may be NULL (no memo routes). */
 void api_env_init(struct api_env *env, struct store *st, const struct config *cfg,
                   const struct channel *ch);

@@ -47,24 +47,6 @@ static void usage(FILE *f)
                "the route's memo that are allowed.\n");
 }
 
-static const char *method_name(unsigned m)
-{
-    switch (m) {
-    case API_GET:
-        return "GET";
-    case API_POST:
-        return "POST";
-    case API_PUT:
-        return "PUT";
-    case API_PATCH:
-        return "PATCH";
-    case API_DELETE:
-        return "DELETE";
-    default:
-        return "?";
-    }
-}
-
 /* The names of @bits as a JSON array of strings (roles when @table is NULL). */
 static json_t *names_json(unsigned bits, const struct bit_name *table, size_t n)
 {
@@ -89,7 +71,7 @@ static json_t *names_json(unsigned bits, const struct bit_name *table, size_t n)
 /* One route as a JSON object. */
 static json_t *route_json(const struct api_route *r)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "method", method_name(r->methods), "pattern",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "method", api_method_name(r->methods), "pattern",
                      r->pattern, "roles", names_json(r->roles, NULL, 0), "flags",
                      names_json(r->flags, flag_names, sizeof(flag_names) / sizeof(flag_names[0])),
                      "relations",
