@@ -187,6 +187,18 @@ static const char *const migrations[] = {
     "  text text NOT NULL,"
     "  at bigint NOT NULL"
     ");",
+
+    /* 2: TOTP second factor (core/totp.h): one row per account */
+    "CREATE TABLE user_totp ("
+    "  user_id bigint PRIMARY KEY REFERENCES users(id),"
+    "  sealed bytea NOT NULL,"
+    "  enabled bigint NOT NULL DEFAULT 0,"
+    "  last_step bigint NOT NULL DEFAULT 0,"
+    "  codes bytea,"
+    "  created_at bigint NOT NULL,"
+    "  updated_at bigint NOT NULL,"
+    "  version bigint NOT NULL DEFAULT 1"
+    ");",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -236,6 +248,10 @@ enum stmt_id {
     ST_GRANT_GET,
     ST_REVOKE_MKEYS,
     ST_REVOKE_GRANT,
+    ST_TOTP_GET,
+    ST_TOTP_PUT,
+    ST_TOTP_UPDATE,
+    ST_TOTP_DELETE,
     ST_MEMO_HEAD,
     ST_TLOG_SIZE,
     ST_TLOG_SET_SIZE,
@@ -356,6 +372,17 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = $1",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = $1 AND user_id <> 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = $1",
+    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version"
+                    " FROM user_totp WHERE user_id = $1",
+    [ST_TOTP_PUT] = "INSERT INTO user_totp (user_id, sealed, enabled, last_step, codes, created_at,"
+                    " updated_at, version) VALUES ($1, $2, 0, 0, NULL, $3, $3, 1)"
+                    " ON CONFLICT (user_id) DO UPDATE SET sealed = EXCLUDED.sealed,"
+                    " last_step = 0, codes = NULL, created_at = EXCLUDED.created_at,"
+                    " updated_at = EXCLUDED.updated_at, version = 1 WHERE user_totp.enabled = 0",
+    [ST_TOTP_UPDATE] = "UPDATE user_totp SET enabled = $1, last_step = $2, codes = $3,"
+                       " updated_at = $4, version = version + 1 WHERE user_id = $5"
+                       " AND version = $6",
+    [ST_TOTP_DELETE] = "DELETE FROM user_totp WHERE user_id = $1",
     [ST_MEMO_HEAD] = "SELECT m.state, m.version, (SELECT count(*) FROM signatures s"
                      " WHERE s.memo_id = m.id AND s.voided_at = 0) FROM memos m"
                      " WHERE m.public_id = $1",
@@ -1662,6 +1689,88 @@ static int pg_user_revoke_keys(struct store *st, int64_t user_id)
     return rc;
 }
 
+static int pg_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
+{
+    struct pg_args a = {0};
+    PGresult *r;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    arg_int(&a, 1, user_id);
+    if ((rc = run(PG(st), ST_TOTP_GET, &a, "totp get", &r)) != 0)
+        return rc;
+    if (PQntuples(r) > 0) {
+        out->user_id = user_id;
+        if (!col_fixed(r, 0, 0, out->sealed, sizeof(out->sealed)))
+            rc = ERR_DB;
+        out->enabled = col_int(r, 0, 1) != 0;
+        out->last_step = col_int(r, 0, 2);
+        /* NULL until confirmed: no codes yet */
+        if (!PQgetisnull(r, 0, 3) && !col_fixed(r, 0, 3, &out->codes[0][0], sizeof(out->codes)))
+            rc = ERR_DB;
+        out->created_at = col_int(r, 0, 4);
+        out->updated_at = col_int(r, 0, 5);
+        out->version = col_int(r, 0, 6);
+    } else {
+        rc = ERR_NOT_FOUND;
+    }
+    PQclear(r);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+static int pg_totp_put(struct store *st, struct user_totp *t)
+{
+    struct pg_args a = {0};
+    int64_t changes = 0;
+    int rc;
+
+    arg_int(&a, 1, t->user_id);
+    arg_bytes(&a, 2, t->sealed, sizeof(t->sealed));
+    arg_int(&a, 3, t->created_at);
+    rc = exec_stmt(PG(st), ST_TOTP_PUT, &a, "totp put", &changes);
+    if (rc == 0 && changes == 0)
+        return ERR_EXISTS;
+    if (rc == 0) {
+        t->enabled = false;
+        t->last_step = 0;
+        memset(t->codes, 0, sizeof(t->codes));
+        t->updated_at = t->created_at;
+        t->version = 1;
+    }
+    return rc;
+}
+
+static int pg_totp_update(struct store *st, struct user_totp *t)
+{
+    struct pg_args a = {0};
+    int64_t changes = 0;
+    int rc;
+
+    arg_int(&a, 1, t->enabled);
+    arg_int(&a, 2, t->last_step);
+    arg_bytes(&a, 3, t->codes, sizeof(t->codes));
+    arg_int(&a, 4, t->updated_at);
+    arg_int(&a, 5, t->user_id);
+    arg_int(&a, 6, t->version);
+    rc = exec_stmt(PG(st), ST_TOTP_UPDATE, &a, "totp update", &changes);
+    if (rc == 0) {
+        if (changes == 0)
+            return ERR_CONFLICT;
+        t->version++;
+    }
+    return rc;
+}
+
+static int pg_totp_delete(struct store *st, int64_t user_id)
+{
+    struct pg_args a = {0};
+
+    arg_int(&a, 1, user_id);
+    return exec_stmt(PG(st), ST_TOTP_DELETE, &a, "totp delete", NULL);
+}
+
 static int fill_audit(const PGresult *r, int row, void *item)
 {
     struct audit_record *x = item;
@@ -2065,6 +2174,10 @@ static const struct store_ops pg_ops = {
     .channel_grant_put = pg_channel_grant_put,
     .channel_grant_get = pg_channel_grant_get,
     .user_revoke_keys = pg_user_revoke_keys,
+    .totp_get = pg_totp_get,
+    .totp_put = pg_totp_put,
+    .totp_update = pg_totp_update,
+    .totp_delete = pg_totp_delete,
     .savepoint = pg_savepoint,
     .savepoint_release = pg_savepoint_release,
     .savepoint_rollback = pg_savepoint_rollback,

@@ -170,6 +170,18 @@ static const char *const migrations[] = {
     /* 5: signer counts from the index alone (every signing request counts them) */
     "DROP INDEX signatures_memo;"
     "CREATE INDEX signatures_memo ON signatures(memo_id, voided_at);",
+
+    /* 6: TOTP second factor (core/totp.h): one row per account */
+    "CREATE TABLE user_totp ("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+    "  sealed BLOB NOT NULL,"
+    "  enabled INTEGER NOT NULL DEFAULT 0,"
+    "  last_step INTEGER NOT NULL DEFAULT 0,"
+    "  codes BLOB,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL DEFAULT 1"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -222,6 +234,10 @@ enum stmt_id {
     ST_GRANT_GET,
     ST_REVOKE_MKEYS,
     ST_REVOKE_GRANT,
+    ST_TOTP_GET,
+    ST_TOTP_PUT,
+    ST_TOTP_UPDATE,
+    ST_TOTP_DELETE,
     ST_SAVEPOINT,
     ST_RELEASE,
     ST_ROLLBACK_TO,
@@ -335,6 +351,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = ? AND user_id != 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = ?",
+    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version"
+                    " FROM user_totp WHERE user_id = ?",
+    [ST_TOTP_PUT] = "INSERT INTO user_totp (user_id, sealed, enabled, last_step, codes, created_at,"
+                    " updated_at, version) VALUES (?1, ?2, 0, 0, NULL, ?3, ?3, 1)"
+                    " ON CONFLICT (user_id) DO UPDATE SET sealed = ?2, last_step = 0,"
+                    " codes = NULL, created_at = ?3, updated_at = ?3, version = 1"
+                    " WHERE user_totp.enabled = 0",
+    [ST_TOTP_UPDATE] = "UPDATE user_totp SET enabled = ?, last_step = ?, codes = ?, updated_at = ?,"
+                       " version = version + 1 WHERE user_id = ? AND version = ?",
+    [ST_TOTP_DELETE] = "DELETE FROM user_totp WHERE user_id = ?",
     [ST_SAVEPOINT] = "SAVEPOINT item",
     [ST_RELEASE] = "RELEASE item",
     [ST_ROLLBACK_TO] = "ROLLBACK TO item",
@@ -1588,6 +1614,99 @@ static int sq_user_revoke_keys(struct store *st, int64_t user_id)
     return rc;
 }
 
+static int sq_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TOTP_GET);
+    int r, rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, user_id);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        out->user_id = user_id;
+        if (!col_fixed(q, 0, out->sealed, sizeof(out->sealed)))
+            rc = ERR_DB;
+        out->enabled = sqlite3_column_int(q, 1) != 0;
+        out->last_step = sqlite3_column_int64(q, 2);
+        /* NULL until confirmed: no codes yet */
+        if (sqlite3_column_type(q, 3) != SQLITE_NULL &&
+            !col_fixed(q, 3, &out->codes[0][0], sizeof(out->codes)))
+            rc = ERR_DB;
+        out->created_at = sqlite3_column_int64(q, 4);
+        out->updated_at = sqlite3_column_int64(q, 5);
+        out->version = sqlite3_column_int64(q, 6);
+    } else if (r == SQLITE_DONE) {
+        rc = ERR_NOT_FOUND;
+    } else {
+        rc = db_fail(s, "totp get");
+    }
+    done(q);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+static int sq_totp_put(struct store *st, struct user_totp *t)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TOTP_PUT);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, t->user_id);
+    sqlite3_bind_blob(q, 2, t->sealed, sizeof(t->sealed), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, t->created_at);
+    rc = exec_stmt(s, q, "totp put");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return ERR_EXISTS;
+    if (rc == 0) {
+        t->enabled = false;
+        t->last_step = 0;
+        memset(t->codes, 0, sizeof(t->codes));
+        t->updated_at = t->created_at;
+        t->version = 1;
+    }
+    return rc;
+}
+
+static int sq_totp_update(struct store *st, struct user_totp *t)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TOTP_UPDATE);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int(q, 1, t->enabled);
+    sqlite3_bind_int64(q, 2, t->last_step);
+    sqlite3_bind_blob(q, 3, t->codes, sizeof(t->codes), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, t->updated_at);
+    sqlite3_bind_int64(q, 5, t->user_id);
+    sqlite3_bind_int64(q, 6, t->version);
+    rc = exec_stmt(s, q, "totp update");
+    if (rc == 0) {
+        if (sqlite3_changes(s->db) == 0)
+            return ERR_CONFLICT;
+        t->version++;
+    }
+    return rc;
+}
+
+static int sq_totp_delete(struct store *st, int64_t user_id)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_TOTP_DELETE);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, user_id);
+    return exec_stmt(s, q, "totp delete");
+}
+
 static int fill_audit(sqlite3_stmt *q, void *item)
 {
     struct audit_record *a = item;
@@ -1994,6 +2113,10 @@ static const struct store_ops sqlite_ops = {
     .channel_grant_put = sq_channel_grant_put,
     .channel_grant_get = sq_channel_grant_get,
     .user_revoke_keys = sq_user_revoke_keys,
+    .totp_get = sq_totp_get,
+    .totp_put = sq_totp_put,
+    .totp_update = sq_totp_update,
+    .totp_delete = sq_totp_delete,
     .savepoint = sq_savepoint,
     .savepoint_release = sq_savepoint_release,
     .savepoint_rollback = sq_savepoint_rollback,

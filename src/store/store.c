@@ -37,6 +37,8 @@ const struct store_table store_tables[] = {
     {"tlog_state", "id, size", 2, "id", SEED_UPSERT, NULL, true},
     {"tlog_tiles", "level, idx, width, data", 4, "level, idx", "", NULL, false},
     {"tlog_checkpoints", "size, text, at", 3, "size", "", NULL, false},
+    {"user_totp", "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version", 8,
+     "user_id", "", NULL, false},
 };
 const size_t store_tables_count = sizeof(store_tables) / sizeof(store_tables[0]);
 
@@ -489,6 +491,34 @@ int store_user_revoke_keys(struct store *st, int64_t user_id)
     if (store_fault(st))
         return ERR_DB;
     return written(st, st->ops->user_revoke_keys(st, user_id));
+}
+
+int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->totp_get(st, user_id, out);
+}
+
+int store_totp_put(struct store *st, struct user_totp *t)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->totp_put(st, t));
+}
+
+int store_totp_update(struct store *st, struct user_totp *t)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->totp_update(st, t));
+}
+
+int store_totp_delete(struct store *st, int64_t user_id)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->totp_delete(st, user_id));
 }
 
 int store_savepoint(struct store *st)

@@ -63,6 +63,21 @@ struct session {
     uint8_t keys_wrapped[STORE_WRAPPED_LEN]; /* the user's private keys under the token's KEK */
 };
 
+/* An account's TOTP second factor (core/totp.h). One row per account: a pending enrolment or an
+ * active factor. */
+#define STORE_TOTP_CODES 10     /* one-time recovery codes per account */
+#define STORE_TOTP_CODE_HASH 32 /* SHA-256 of one recovery code; all zero once used */
+struct user_totp {
+    int64_t user_id;                                       /* users.id */
+    uint8_t sealed[STORE_SEALED_LEN];                      /* the secret sealed to box_pk */
+    bool enabled;                                          /* confirmed by a first code */
+    int64_t last_step;                                     /* last accepted step, 0 none */
+    uint8_t codes[STORE_TOTP_CODES][STORE_TOTP_CODE_HASH]; /* recovery code hashes */
+    int64_t created_at;                                    /* unix seconds */
+    int64_t updated_at;                                    /* unix seconds */
+    int64_t version;                                       /* bumped by every update */
+};
+
 /* Relations of a user to a memo (bits in memo_members.relation). */
 #define STORE_REL_INVITED 1u     /* invited to co-sign */
 #define STORE_REL_DISTRIBUTED 2u /* the memo was distributed to them */
@@ -241,6 +256,10 @@ struct store_ops {
                              const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
     int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
     int (*user_revoke_keys)(struct store *st, int64_t user_id);
+    int (*totp_get)(struct store *st, int64_t user_id, struct user_totp *out);
+    int (*totp_put)(struct store *st, struct user_totp *t);
+    int (*totp_update)(struct store *st, struct user_totp *t);
+    int (*totp_delete)(struct store *st, int64_t user_id);
     int (*savepoint)(struct store *st);
     int (*savepoint_release)(struct store *st);
     int (*savepoint_rollback)(struct store *st);
@@ -470,6 +489,25 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
 
 /** store_user_revoke_keys() - delete every memo key sealed to @user_id and their channel grant. */
 int store_user_revoke_keys(struct store *st, int64_t user_id);
+
+/** store_totp_get() - @user_id's TOTP row into @out; ERR_NOT_FOUND when there is none. */
+int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out);
+
+/**
+ * store_totp_put() - insert @t (a new, not yet enabled enrolment) or replace the account's
+ * pending one; sets @t's version to 1. ERR_EXISTS when the account's factor is enabled.
+ */
+int store_totp_put(struct store *st, struct user_totp *t);
+
+/**
+ * store_totp_update() - write @t's enabled flag, last step, recovery code hashes and updated_at
+ * when the stored version is @t->version (then bumped in @t); ERR_CONFLICT otherwise (another
+ * request used a code meanwhile: a replayed code cannot win twice).
+ */
+int store_totp_update(struct store *st, struct user_totp *t);
+
+/** store_totp_delete() - remove @user_id's TOTP row (none is not an error). */
+int store_totp_delete(struct store *st, int64_t user_id);
 
 /** store_savepoint() - open a savepoint inside the current transaction (one level). */
 int store_savepoint(struct store *st);

@@ -275,12 +275,65 @@ static void export_import(void **state)
     (void)state;
 }
 
+static void totp_rows(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("alice");
+    struct user_totp t, got;
+
+    assert_int_equal(store_user_create(st, &a), 0);
+    assert_int_equal(store_totp_get(st, a.id, &got), ERR_NOT_FOUND);
+    memset(&t, 0, sizeof(t));
+    t.user_id = a.id;
+    memset(t.sealed, 0x5a, sizeof(t.sealed));
+    t.created_at = 100;
+    assert_int_equal(store_totp_put(st, &t), 0);
+    assert_int_equal(t.version, 1);
+    assert_int_equal(store_totp_get(st, a.id, &got), 0);
+    assert_false(got.enabled);
+    assert_int_equal(got.last_step, 0);
+    assert_int_equal(got.version, 1);
+    assert_memory_equal(got.sealed, t.sealed, sizeof(t.sealed));
+    /* a pending enrolment is replaced */
+    memset(t.sealed, 0x6b, sizeof(t.sealed));
+    t.created_at = 110;
+    assert_int_equal(store_totp_put(st, &t), 0);
+    assert_int_equal(store_totp_get(st, a.id, &got), 0);
+    assert_int_equal(got.sealed[0], 0x6b);
+    assert_int_equal(got.created_at, 110);
+    /* turned on, with codes; a stale version loses */
+    got.enabled = true;
+    got.last_step = 12345;
+    memset(got.codes[3], 0x77, sizeof(got.codes[3]));
+    got.updated_at = 120;
+    assert_int_equal(store_totp_update(st, &got), 0);
+    assert_int_equal(got.version, 2);
+    t = got;
+    t.version = 1;
+    t.last_step = 99999;
+    assert_int_equal(store_totp_update(st, &t), ERR_CONFLICT);
+    assert_int_equal(store_totp_get(st, a.id, &t), 0);
+    assert_true(t.enabled);
+    assert_int_equal(t.last_step, 12345);
+    assert_int_equal(t.codes[3][0], 0x77);
+    assert_int_equal(t.codes[2][0], 0);
+    assert_int_equal(t.updated_at, 120);
+    /* an enabled factor is not replaced by a new enrolment */
+    assert_int_equal(store_totp_put(st, &t), ERR_EXISTS);
+    assert_int_equal(store_totp_get(st, a.id, &got), 0);
+    assert_true(got.enabled);
+    assert_int_equal(store_totp_delete(st, a.id), 0);
+    assert_int_equal(store_totp_get(st, a.id, &got), ERR_NOT_FOUND);
+    close_store(st);
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(users),          cmocka_unit_test(sessions),
         cmocka_unit_test(login_failures), cmocka_unit_test(sqlite_files_private_and_reopen),
-        cmocka_unit_test(export_import),
+        cmocka_unit_test(export_import),  cmocka_unit_test(totp_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
