@@ -183,8 +183,8 @@ export function action(id, label, fn, msg, cls) {
     ev.target.disabled = true;
     try {
       await fn();
-      flash(msg, true);
       await memoPage(id);
+      flash(msg, true);
     } catch (e) { fail(e); ev.target.disabled = false; }
   } }, label);
 }
@@ -197,8 +197,8 @@ export function textForm(id, { label, heading, input, submit, hint, send, msg, e
     ev.preventDefault();
     try {
       await send(input.value);
-      flash(msg, true);
       await memoPage(id);
+      flash(msg, true);
     } catch (e) { fail(e); }
   });
   return form;

@@ -75,8 +75,8 @@ export function officerActions(m) {
       ev.preventDefault();
       try {
         await post(`${M(id)}/extend`, { until: until.value, reason: reason.value });
-        flash('Deadline extended.', true);
         await memoPage(id);
+        flash('Deadline extended.', true);
       } catch (e) { fail(e); }
     });
     out.push(form);
