@@ -11,7 +11,7 @@ build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
        libqrencode-dev tzdata
        ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3 oathtool
-      postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev)
+      python3-aiosmtpd postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev)
 bench=(wrk nginx-light curl bc)
 
 case "${1:-run}" in

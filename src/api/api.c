@@ -80,6 +80,9 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON, 0},
     {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
     {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0},
+    {API_GET, "/api/v1/outbox", api_outbox_list, ADMIN, 0, 0},
+    {API_GET, "/api/v1/me/notifications", api_me_notifications, ANY, 0, 0},
+    {API_PATCH, "/api/v1/me/notifications", api_me_notifications_patch, ANY, API_R_JSON, 0},
     {API_GET, "/", api_web_index, ANY, API_R_PUBLIC, 0},
     {API_GET, "/assets/{*path}", api_web_asset, ANY, API_R_PUBLIC, 0},
 };

@@ -223,6 +223,9 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_outbox_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_me_notifications(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_me_notifications_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 
 /**
  * api_markdown_html() - the CommonMark @src[0..@len) rendered by cmark in its safe mode (raw

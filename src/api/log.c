@@ -6,6 +6,7 @@
 #include "api/api.h"
 
 #include "core/ledger.h"
+#include "core/mailer.h"
 #include "core/receipt.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -115,6 +116,7 @@ void api_tick(struct api_env *env, int64_t now)
     /* one server at a time does the periodic work (another takes over if it dies) */
     if (store_leader(env->st, &lead) != 0 || !lead)
         return;
+    mailer_lead(); /* the email sender works on the leading server only */
 
     /* "Checkpoints are signed at most one second after an append." */
     if (env->ch != NULL &&

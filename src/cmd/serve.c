@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 
 #include "core/channel.h"
+#include "core/mailer.h"
 #include "core/user.h"
 #include "crypto/random.h"
 #include "http/server.h"
@@ -34,6 +35,7 @@ int cmd_serve(int argc, char **argv)
     struct store *st = NULL;
     struct pw_params pp;
     struct channel ch;
+    struct mailer *mailer = NULL;
     char admin_pw[32], err[256] = "", uri[1100];
     bool created = false;
     int c, rc;
@@ -81,6 +83,11 @@ int cmd_serve(int argc, char **argv)
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     /* Settings first: a bad [channel] must fail before the admin password is shown. */
+    if (mailer_check(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err);
+        store_close(st);
+        return 1;
+    }
     if (channel_init(&ch, &cfg, cfg.data_dir, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: %s\n", err);
         store_close(st);
@@ -110,7 +117,13 @@ int cmd_serve(int argc, char **argv)
         log_warn("[debug] clock_start is set: the server's clock is shifted by %lld s",
                  (long long)ch.clock_offset);
     cmd_store_uri(&cfg, uri, sizeof(uri));
+    if (mailer_start(&cfg, uri, &ch, &mailer) != 0) {
+        fprintf(stderr, "dissent: cannot start the mail sender\n");
+        channel_release(&ch);
+        return 1;
+    }
     rc = server_run(&cfg, uri, &ch);
+    mailer_stop(mailer);
     channel_release(&ch);
     return rc == 0 ? 0 : 1;
 }

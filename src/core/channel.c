@@ -175,6 +175,7 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         goto fail;
     ch->log_origin = cfg->log_origin;
     ch->log_public = cfg->log_public;
+    ch->cfg = cfg;
     if (cfg->clock_start > 0)
         ch->clock_offset = cfg->clock_start - (int64_t)time(NULL);
     return 0;

@@ -3,6 +3,7 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/ledger.h"
+#include "core/notify.h"
 #include "core/user.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -107,14 +108,19 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
     return 0;
 }
 
-/* The timeline event, its audit record and its log entry, inside the caller's transaction. */
+/*
+ * The timeline event, its audit record, its log entry and the emails it sends (the outbox),
+ * inside the caller's transaction.
+ */
 static int record(struct wf_ctx *c, struct memo *m, const char *event, const char *detail)
 {
     int rc = store_event_add(c->st, m->id, event, c->actor->id, detail, c->now);
 
     if (rc == 0)
         rc = audit_append(c->st, m->id, c->actor->id, event, c->now);
-    return rc != 0 ? rc : log_event(c, m, event);
+    if (rc == 0)
+        rc = log_event(c, m, event);
+    return rc != 0 ? rc : notify_event(c->st, c->ch, m, event, c->actor->id, c->now);
 }
 
 /* After a failed change, make @m what the store holds again (the caller changed it first). */
@@ -407,6 +413,10 @@ static int add_members(struct wf_ctx *c, struct memo *m, const struct user *user
         rc = store_member_add(c->st, m->id, users[i].id, rel, c->now);
         if (rc == 0)
             rc = access_share(c->st, m, c->mkey, &users[i], c->now);
+        if (rc == 0)
+            rc = notify_member(c->st, c->ch, m, &users[i],
+                               rel == STORE_REL_INVITED ? NOTIFY_INVITED : NOTIFY_DISTRIBUTED,
+                               c->now);
     }
     snprintf(detail, sizeof(detail), "%zu", n);
     if (rc == 0)
@@ -734,7 +744,8 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
         }
         if (rc != 0 ||
             (rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0 ||
-            (rc = access_share(c->st, m, c->mkey, &p, c->now)) != 0)
+            (rc = access_share(c->st, m, c->mkey, &p, c->now)) != 0 ||
+            (rc = notify_member(c->st, c->ch, m, &p, NOTIFY_DISTRIBUTED, c->now)) != 0)
             return rc;
         added++;
     }

@@ -182,6 +182,27 @@ static const char *const migrations[] = {
     "  updated_at INTEGER NOT NULL,"
     "  version INTEGER NOT NULL DEFAULT 1"
     ") STRICT;",
+
+    /* 7: the email outbox and each user's notification choices */
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dedupe TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL,"
+    "  user_id INTEGER NOT NULL,"
+    "  rcpt TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  status INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  sent_at INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX outbox_due ON outbox(status, next_at);"
+    "CREATE TABLE notify_prefs ("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+    "  off INTEGER NOT NULL"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -251,6 +272,13 @@ enum stmt_id {
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST,
+    ST_OUTBOX_ADD,
+    ST_OUTBOX_DUE,
+    ST_OUTBOX_CLAIM,
+    ST_OUTBOX_FINISH,
+    ST_OUTBOX_LIST,
+    ST_PREFS_GET,
+    ST_PREFS_SET,
     ST__COUNT
 };
 
@@ -263,6 +291,9 @@ enum stmt_id {
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
     " m.log_tag, m.log_salt, m.log_index"
+#define OUTBOX_COLS                                                                                \
+    "o.id, o.dedupe, o.kind, o.user_id, coalesce(u.username, ''), o.rcpt, o.status, o.attempts,"   \
+    " o.next_at, o.created_at, o.sent_at"
 #define SIG_COLS                                                                                   \
     "s.memo_id, s.user_id, u.username, u.display_name, s.note, s.vkey, s.created_at,"              \
     " s.voided_at, s.void_reason"
@@ -383,6 +414,20 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_AUDIT_LIST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
                       " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
                       " WHERE (?1 = 0 OR a.memo_id = ?1) AND a.id > ?2 ORDER BY a.id LIMIT ?3",
+    [ST_OUTBOX_ADD] = "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
+                      " created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (dedupe) DO NOTHING",
+    [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body FROM outbox o"
+                      " LEFT JOIN users u ON u.id = o.user_id"
+                      " WHERE o.status = 0 AND o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?",
+    [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = ?3 WHERE id = ?1 AND status = 0"
+                        " AND next_at <= ?2",
+    [ST_OUTBOX_FINISH] = "UPDATE outbox SET status = ?, attempts = ?, next_at = ?, sent_at = ?"
+                         " WHERE id = ?",
+    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
+                       " WHERE (?1 = 0 OR o.id < ?1) ORDER BY o.id DESC LIMIT ?2",
+    [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = ?",
+    [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES (?,?)"
+                     " ON CONFLICT (user_id) DO UPDATE SET off = ?2",
 };
 
 struct store_sqlite {
@@ -2043,6 +2088,150 @@ static int sq_table_load(struct store *st, size_t table, const struct store_valu
     return rc;
 }
 
+static int sq_outbox_add(struct store *st, const struct outbox_item *it)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_ADD);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_text(q, 1, it->dedupe, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, it->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, it->user_id);
+    sqlite3_bind_text(q, 4, it->rcpt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, it->subject ? it->subject : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, it->body ? it->body : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, it->next_at);
+    sqlite3_bind_int64(q, 8, it->created_at);
+    return exec_stmt(s, q, "outbox add");
+}
+
+/* The status columns (OUTBOX_COLS) of a row into @item; with @content, subject and body too. */
+static int fill_outbox_row(sqlite3_stmt *q, struct outbox_item *o, bool content)
+{
+    o->id = sqlite3_column_int64(q, 0);
+    col_text(q, 1, o->dedupe, sizeof(o->dedupe));
+    col_text(q, 2, o->kind, sizeof(o->kind));
+    o->user_id = sqlite3_column_int64(q, 3);
+    col_text(q, 4, o->username, sizeof(o->username));
+    col_text(q, 5, o->rcpt, sizeof(o->rcpt));
+    o->status = sqlite3_column_int(q, 6);
+    o->attempts = sqlite3_column_int(q, 7);
+    o->next_at = sqlite3_column_int64(q, 8);
+    o->created_at = sqlite3_column_int64(q, 9);
+    o->sent_at = sqlite3_column_int64(q, 10);
+    if (content) {
+        o->subject = mem_strdup((const char *)sqlite3_column_text(q, 11));
+        o->body = mem_strdup((const char *)sqlite3_column_text(q, 12));
+        if (o->subject == NULL || o->body == NULL)
+            return ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int fill_outbox(sqlite3_stmt *q, void *item)
+{
+    return fill_outbox_row(q, item, false);
+}
+
+static int fill_outbox_content(sqlite3_stmt *q, void *item)
+{
+    return fill_outbox_row(q, item, true);
+}
+
+static void release_outbox(void *arr, size_t n)
+{
+    store_outbox_list_free(arr, n);
+}
+
+static int sq_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item **out,
+                         size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_DUE);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int(q, 2, limit);
+    return collect(s, q, sizeof(**out), fill_outbox_content, release_outbox, "outbox due",
+                   (void **)out, count);
+}
+
+static int sq_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_CLAIM);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, until);
+    rc = exec_stmt(s, q, "outbox claim");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = ERR_CONFLICT;
+    return rc;
+}
+
+static int sq_outbox_finish(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
+                            int64_t sent_at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_FINISH);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int(q, 1, status);
+    sqlite3_bind_int(q, 2, attempts);
+    sqlite3_bind_int64(q, 3, next_at);
+    sqlite3_bind_int64(q, 4, sent_at);
+    sqlite3_bind_int64(q, 5, id);
+    return exec_stmt(s, q, "outbox finish");
+}
+
+static int sq_outbox_list(struct store *st, int64_t after, int limit, struct outbox_item **out,
+                          size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_LIST);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int(q, 2, limit);
+    return collect(s, q, sizeof(**out), fill_outbox, release_outbox, "outbox list", (void **)out,
+                   count);
+}
+
+static int sq_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_PREFS_GET);
+    int64_t v = 0;
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, user_id);
+    rc = row_int64(s, q, "prefs get", &v);
+    *off = rc == 0 ? (unsigned)v : 0;
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+static int sq_notify_prefs_set(struct store *st, int64_t user_id, unsigned off)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_PREFS_SET);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, off);
+    return exec_stmt(s, q, "prefs set");
+}
+
 static int sq_table_rows(struct store *st, size_t table, int64_t *count)
 {
     struct store_sqlite *s = SQ(st);
@@ -2122,6 +2311,13 @@ static const struct store_ops sqlite_ops = {
     .savepoint_rollback = sq_savepoint_rollback,
     .memo_head = sq_memo_head,
     .leader = sq_leader,
+    .outbox_add = sq_outbox_add,
+    .outbox_due = sq_outbox_due,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_finish = sq_outbox_finish,
+    .outbox_list = sq_outbox_list,
+    .notify_prefs_get = sq_notify_prefs_get,
+    .notify_prefs_set = sq_notify_prefs_set,
     .tlog_size = sq_tlog_size,
     .tlog_set_size = sq_tlog_set_size,
     .tlog_tile_get = sq_tlog_tile_get,

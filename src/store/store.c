@@ -37,6 +37,11 @@ const struct store_table store_tables[] = {
     {"tlog_state", "id, size", 2, "id", SEED_UPSERT, NULL, true},
     {"tlog_tiles", "level, idx, width, data", 4, "level, idx", "", NULL, false},
     {"tlog_checkpoints", "size, text, at", 3, "size", "", NULL, false},
+    {"outbox",
+     "id, dedupe, kind, user_id, rcpt, subject, body, status, attempts, next_at, created_at,"
+     " sent_at",
+     12, "id", "", "id", false},
+    {"notify_prefs", "user_id, off", 2, "user_id", "", NULL, false},
     {"user_totp", "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version", 8,
      "user_id", "", NULL, false},
 };
@@ -617,6 +622,72 @@ int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit
     if (store_fault(st))
         return ERR_DB;
     return st->ops->audit_list(st, memo_id, after, limit, out, count);
+}
+
+int store_outbox_add(struct store *st, const struct outbox_item *it)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->outbox_add(st, it));
+}
+
+int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item **out,
+                     size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->outbox_due(st, now, limit, out, count);
+}
+
+int store_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->outbox_claim(st, id, now, until));
+}
+
+int store_outbox_finish(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
+                        int64_t sent_at)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->outbox_finish(st, id, status, attempts, next_at, sent_at));
+}
+
+int store_outbox_list(struct store *st, int64_t after, int limit, struct outbox_item **out,
+                      size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->outbox_list(st, after, limit, out, count);
+}
+
+void store_outbox_list_free(struct outbox_item *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++) {
+        mem_free(arr[i].subject);
+        mem_free(arr[i].body);
+    }
+    mem_free(arr);
+}
+
+int store_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off)
+{
+    *off = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->notify_prefs_get(st, user_id, off);
+}
+
+int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->notify_prefs_set(st, user_id, off));
 }
 
 void store_memo_release(struct memo *m)

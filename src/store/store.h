@@ -167,6 +167,32 @@ struct audit_record {
     uint8_t hash[32];                /* SHA-256 chaining this record to the previous one */
 };
 
+/* Outbox status (outbox.status). */
+#define STORE_OUTBOX_PENDING 0 /* waiting to be sent (again) at next_at */
+#define STORE_OUTBOX_SENT 1    /* the SMTP server accepted it */
+#define STORE_OUTBOX_FAILED 2  /* gave up after the configured attempts */
+#define STORE_OUTBOX_KEY_MAX 128
+#define STORE_OUTBOX_KIND_MAX 32
+#define STORE_OUTBOX_SUBJECT_MAX 200
+#define STORE_OUTBOX_BODY_MAX 4096
+
+/* One email in the outbox (core/notify.c writes them, core/mailer.c sends them). */
+struct outbox_item {
+    int64_t id;                            /* assigned by the store */
+    char dedupe[STORE_OUTBOX_KEY_MAX + 1]; /* unique: the same notification is queued once */
+    char kind[STORE_OUTBOX_KIND_MAX + 1];  /* "filed", "reminder", ... (core/notify.h) */
+    int64_t user_id;                       /* the recipient account, 0 for a configured address */
+    char username[USERNAME_MAX + 1];       /* its name (read-only, joined; "" for an address) */
+    char rcpt[EMAIL_MAX + 1];              /* the address */
+    char *subject;                         /* owned; NULL in store_outbox_list() */
+    char *body;                            /* owned; NULL in store_outbox_list() */
+    int status;                            /* STORE_OUTBOX_* */
+    int attempts;                          /* failed attempts so far */
+    int64_t next_at;                       /* pending: not before (unix seconds) */
+    int64_t created_at;                    /* unix seconds */
+    int64_t sent_at;                       /* unix seconds, 0 until sent */
+};
+
 /* Which memos a user may see (store_memo_list()). */
 struct memo_filter {
     int64_t user_id;    /* the viewer */
@@ -278,6 +304,16 @@ struct store_ops {
     int (*audit_insert)(struct store *st, const struct audit_record *rec);
     int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
                       struct audit_record **out, size_t *count);
+    int (*outbox_add)(struct store *st, const struct outbox_item *it);
+    int (*outbox_due)(struct store *st, int64_t now, int limit, struct outbox_item **out,
+                      size_t *count);
+    int (*outbox_claim)(struct store *st, int64_t id, int64_t now, int64_t until);
+    int (*outbox_finish)(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
+                         int64_t sent_at);
+    int (*outbox_list)(struct store *st, int64_t after, int limit, struct outbox_item **out,
+                       size_t *count);
+    int (*notify_prefs_get)(struct store *st, int64_t user_id, unsigned *off);
+    int (*notify_prefs_set)(struct store *st, int64_t user_id, unsigned off);
     int (*table_dump)(struct store *st, size_t table, store_row_fn row, void *ctx);
     int (*table_load)(struct store *st, size_t table, const struct store_value *row, size_t n);
     int (*table_rows)(struct store *st, size_t table, int64_t *count);
@@ -565,6 +601,52 @@ int store_audit_insert(struct store *st, const struct audit_record *rec);
  */
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
                      struct audit_record **out, size_t *count);
+
+/* ---- the email outbox (core/notify.c, core/mailer.c) ---- */
+
+/**
+ * store_outbox_add() - queue @it (dedupe, kind, user_id, rcpt, subject, body, next_at,
+ * created_at are used). A row with the same dedupe key already queued makes this a no-op that
+ * succeeds, so a notification computed twice is sent once. Usually inside the caller's
+ * transaction, the one that makes the change the email tells of.
+ */
+int store_outbox_add(struct store *st, const struct outbox_item *it);
+
+/**
+ * store_outbox_due() - up to @limit pending items with next_at <= @now, oldest first, with
+ * their subject and body. Free with store_outbox_list_free().
+ */
+int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item **out,
+                     size_t *count);
+
+/**
+ * store_outbox_claim() - take pending item @id for sending: its next_at moves to @until (a
+ * lease: a sender that dies mid-send leaves it to be retried then). ERR_CONFLICT when the item
+ * is no longer pending and due at @now (another sender took it).
+ */
+int store_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until);
+
+/** store_outbox_finish() - record the outcome of an attempt on item @id. */
+int store_outbox_finish(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
+                        int64_t sent_at);
+
+/**
+ * store_outbox_list() - up to @limit items with id < @after (0: from the newest), newest first,
+ * without subject and body (the admin view shows status only). Free with
+ * store_outbox_list_free().
+ */
+int store_outbox_list(struct store *st, int64_t after, int limit, struct outbox_item **out,
+                      size_t *count);
+
+/** store_outbox_list_free() - free an array from store_outbox_due() or _list(). */
+void store_outbox_list_free(struct outbox_item *arr, size_t count);
+
+/** store_notify_prefs_get() - the notifications @user_id turned off (core/notify.h bits; 0 when
+ *  never set). */
+int store_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off);
+
+/** store_notify_prefs_set() - replace the notifications @user_id turned off. */
+int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off);
 
 /* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
 

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <ini.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,6 +32,35 @@ void config_defaults(struct config *cfg)
     cfg->federal_holidays = true;
     str_copy(cfg->log_origin, sizeof(cfg->log_origin), "dissent.invalid/log");
     cfg->log_public = true;
+    cfg->mail_port = 587;
+    cfg->mail_starttls = MAIL_TLS_AUTO;
+    cfg->mail_poll = 10;
+    cfg->mail_scan = 60;
+    cfg->mail_backoff_base = 60;
+    cfg->mail_backoff_max = 3600;
+    cfg->mail_max_attempts = 20;
+    cfg->mail_batch = 50;
+    cfg->mail_timeout = 30;
+}
+
+/*
+ * Whether @v is a plain email address for an SMTP envelope and a header: local@domain, 3..254
+ * printable ASCII characters without spaces, angle brackets, quotes, commas or line breaks (no
+ * header injection).
+ */
+bool config_email_valid(const char *v)
+{
+    size_t n = strlen(v);
+    const char *at = strchr(v, '@');
+
+    if (n < 3 || n > 254 || at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@'))
+        return false;
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
+            return false;
+    }
+    return true;
 }
 
 /* Whether @v is a list of IP literals separated by commas and spaces (possibly empty). */
@@ -71,6 +101,92 @@ static int set_int(int *dst, const char *v, int64_t min, int64_t max)
         return ERR_INVALID;
     *dst = (int)x;
     return 0;
+}
+
+/* The password in the first line of the file at @path (trailing newline dropped). */
+static int read_password_file(const char *path, char *dst, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    size_t n;
+    int rc = ERR_INVALID;
+
+    if (f == NULL)
+        return ERR_INVALID;
+    if (fgets(line, sizeof(line), f) != NULL) {
+        n = strcspn(line, "\r\n");
+        line[n] = '\0';
+        if (n > 0)
+            rc = str_copy(dst, len, line) == 0 ? 0 : ERR_INVALID;
+    }
+    explicit_bzero(line, sizeof(line));
+    fclose(f);
+    return rc;
+}
+
+/* One [mail] setting. */
+static int set_mail(struct config *cfg, const char *key, const char *v, bool *unknown)
+{
+    *unknown = false;
+    if (strcmp(key, "enabled") == 0)
+        return str_parse_bool(v, &cfg->mail_enabled);
+    if (strcmp(key, "host") == 0)
+        return (*v != '\0' && strpbrk(v, " /\r\n") == NULL)
+                   ? set_str(cfg->mail_host, sizeof(cfg->mail_host), v)
+                   : ERR_INVALID;
+    if (strcmp(key, "port") == 0)
+        return set_int(&cfg->mail_port, v, 1, 65535);
+    if (strcmp(key, "starttls") == 0) {
+        if (strcmp(v, "auto") == 0)
+            cfg->mail_starttls = MAIL_TLS_AUTO;
+        else if (strcmp(v, "always") == 0)
+            cfg->mail_starttls = MAIL_TLS_ALWAYS;
+        else if (strcmp(v, "never") == 0)
+            cfg->mail_starttls = MAIL_TLS_NEVER;
+        else if (strcmp(v, "implicit") == 0)
+            cfg->mail_starttls = MAIL_TLS_IMPLICIT;
+        else
+            return ERR_INVALID;
+        return 0;
+    }
+    if (strcmp(key, "username") == 0)
+        return strpbrk(v, "\r\n") == NULL
+                   ? set_str(cfg->mail_username, sizeof(cfg->mail_username), v)
+                   : ERR_INVALID;
+    if (strcmp(key, "password") == 0)
+        return set_str(cfg->mail_password, sizeof(cfg->mail_password), v);
+    if (strcmp(key, "password_file") == 0)
+        return read_password_file(v, cfg->mail_password, sizeof(cfg->mail_password));
+    if (strcmp(key, "ca_file") == 0)
+        return set_str(cfg->mail_ca_file, sizeof(cfg->mail_ca_file), v);
+    if (strcmp(key, "from") == 0)
+        return config_email_valid(v) ? set_str(cfg->mail_from, sizeof(cfg->mail_from), v)
+                                     : ERR_INVALID;
+    if (strcmp(key, "escalation") == 0)
+        return (*v == '\0' || config_email_valid(v))
+                   ? set_str(cfg->mail_escalation, sizeof(cfg->mail_escalation), v)
+                   : ERR_INVALID;
+    if (strcmp(key, "base_url") == 0)
+        return ((strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
+                strpbrk(v, " \r\n\"<>#?") == NULL)
+                   ? set_str(cfg->mail_base_url, sizeof(cfg->mail_base_url), v)
+                   : ERR_INVALID;
+    if (strcmp(key, "poll_interval") == 0)
+        return set_int(&cfg->mail_poll, v, 1, 3600);
+    if (strcmp(key, "scan_interval") == 0)
+        return set_int(&cfg->mail_scan, v, 1, 86400);
+    if (strcmp(key, "backoff_base") == 0)
+        return set_int(&cfg->mail_backoff_base, v, 1, 86400);
+    if (strcmp(key, "backoff_max") == 0)
+        return set_int(&cfg->mail_backoff_max, v, 1, 7 * 86400);
+    if (strcmp(key, "max_attempts") == 0)
+        return set_int(&cfg->mail_max_attempts, v, 1, 1000);
+    if (strcmp(key, "batch") == 0)
+        return set_int(&cfg->mail_batch, v, 1, 1000);
+    if (strcmp(key, "timeout") == 0)
+        return set_int(&cfg->mail_timeout, v, 1, 600);
+    *unknown = true;
+    return ERR_INVALID;
 }
 
 int config_set(struct config *cfg, const char *section, const char *key, const char *v, char *err,
@@ -167,6 +283,11 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
         else if (strcmp(key, "public") == 0)
             rc = str_parse_bool(v, &cfg->log_public);
         else
+            goto unknown;
+    } else if (strcmp(section, "mail") == 0) {
+        bool unknown = false;
+        rc = set_mail(cfg, key, v, &unknown);
+        if (unknown)
             goto unknown;
     } else if (strcmp(section, "debug") == 0) {
         if (strcmp(key, "clock_start") != 0)

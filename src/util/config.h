@@ -1,7 +1,8 @@
 /*
  * config.h - server settings: defaults, an INI file (--config FILE), then command-line flags.
  *
- * The INI file has sections [server], [session], [security], [log], [channel], [tlog] and [debug];
+ * The INI file has sections [server], [session], [security], [log], [channel], [tlog], [mail]
+ * and [debug];
  * docs/config.md lists every
  * key with its default and limits. Unknown sections or keys are errors, so a typo never silently
  * falls back to a default.
@@ -48,9 +49,30 @@ struct config {
     /* [tlog] */
     char log_origin[256]; /* the transparency log's origin line (its key is named after it) */
     bool log_public;      /* /log/ and /api/v1/stats are public (default), else auditors only */
+    /* [mail]: email notifications (core/notify.h, core/mailer.h); checked by mailer_check() */
+    bool mail_enabled;         /* queue and send notifications (default false) */
+    char mail_host[256];       /* SMTP server */
+    int mail_port;             /* default 587 */
+    int mail_starttls;         /* MAIL_TLS_AUTO (default), _ALWAYS, _NEVER, _IMPLICIT (smtps) */
+    char mail_username[256];   /* SMTP AUTH user; "" = no authentication */
+    char mail_password[256];   /* SMTP AUTH password (or read from password_file); never logged */
+    char mail_ca_file[1024];   /* CA bundle to verify the server with; "" = the system's */
+    char mail_from[255];       /* envelope and From: address */
+    char mail_escalation[255]; /* also receives every escalation; "" = officers only */
+    char mail_base_url[512];   /* the web interface, for links ("https://dissent.example") */
+    int mail_poll;             /* seconds between looks at the outbox */
+    int mail_scan;             /* seconds between scans for reminders and escalations */
+    int mail_backoff_base;     /* seconds before the first retry; doubles each time */
+    int mail_backoff_max;      /* longest wait between retries */
+    int mail_max_attempts;     /* failed attempts before an email is marked failed */
+    int mail_batch;            /* emails sent per look at the outbox */
+    int mail_timeout;          /* seconds one SMTP conversation may take */
     /* [debug] */
     int64_t clock_start; /* when set (unix seconds), the server's clock starts there */
 };
+
+/* [mail] starttls */
+enum { MAIL_TLS_AUTO, MAIL_TLS_ALWAYS, MAIL_TLS_NEVER, MAIL_TLS_IMPLICIT };
 
 /** config_defaults() - fill @cfg with the built-in defaults. */
 void config_defaults(struct config *cfg);
@@ -68,6 +90,10 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
  */
 int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
                        size_t errlen);
+
+/** config_email_valid() - whether @v is an address fit for an SMTP envelope and a header
+ *  (local@domain, printable ASCII, no spaces, brackets, quotes, commas or line breaks). */
+bool config_email_valid(const char *v);
 
 /**
  * config_set() - apply one "section.key = value" setting (also used for flags).

@@ -187,6 +187,9 @@ RECIPES = {
     ("POST", "/api/v1/me/password"): Recipe(body=password_body, relogin_after=True),
     ("POST", "/api/v1/recovery"): Recipe(body=recovery_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),
+    ("GET", "/api/v1/outbox"): Recipe(),
+    ("GET", "/api/v1/me/notifications"): Recipe(),
+    ("PATCH", "/api/v1/me/notifications"): Recipe(body={}),
     ("GET", "/"): Recipe(),
     ("GET", "/assets/{*path}"): Recipe(path=lambda w: w.asset),
 }

@@ -29,6 +29,7 @@
 #include "api/api.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
 #include <execinfo.h>
 #include <limits.h>
@@ -607,13 +608,19 @@ static int setup(void **state)
     config_defaults(&cfg);
     cfg.argon2_ops = 1;
     cfg.argon2_mem = 8192;
+    /* the outbox rows join the transactions of the changes they tell of */
+    cfg.mail_enabled = true;
+    str_copy(cfg.mail_base_url, sizeof(cfg.mail_base_url), "https://dissent.example");
     if (channel_init(&ch, &cfg, dir, NULL, 0) != 0)
         return -1;
     api_env_init(&env, st, &cfg, &ch);
-    for (size_t i = 0; i < sizeof(cast) / sizeof(cast[0]); i++)
-        if (user_create(st, &env.pw, cast[i].name, cast[i].roles, "", "", "password-1", 10, 1, NULL,
-                        NULL, 0) != 0)
+    for (size_t i = 0; i < sizeof(cast) / sizeof(cast[0]); i++) {
+        char addr[64];
+        snprintf(addr, sizeof(addr), "%s@example.org", cast[i].name);
+        if (user_create(st, &env.pw, cast[i].name, cast[i].roles, "", addr, "password-1", 10, 1,
+                        NULL, NULL, 0) != 0)
             return -1;
+    }
     login("alice", c_alice);
     login("bob", c_bob);
     login("olga", c_olga); /* the first officer: creates the channel key */

@@ -328,12 +328,103 @@ static void totp_rows(void **state)
     (void)state;
 }
 
+static struct outbox_item mkitem(const char *key, int64_t user_id, int64_t next_at)
+{
+    struct outbox_item it;
+
+    memset(&it, 0, sizeof(it));
+    snprintf(it.dedupe, sizeof(it.dedupe), "%s", key);
+    snprintf(it.kind, sizeof(it.kind), "filed");
+    snprintf(it.rcpt, sizeof(it.rcpt), "a@example.org");
+    it.user_id = user_id;
+    it.subject = "Dissent: memo x was filed";
+    it.body = "body\r\n";
+    it.next_at = next_at;
+    it.created_at = next_at;
+    return it;
+}
+
+static void outbox_rows(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("alice");
+    struct outbox_item it, *items = NULL;
+    size_t n = 0;
+    unsigned off = 99;
+
+    assert_int_equal(store_user_create(st, &a), 0);
+    /* queued once per dedupe key, inside a transaction or not */
+    it = mkitem("filed/m1/u1", a.id, 100);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_outbox_add(st, &it), 0);
+    assert_int_equal(store_outbox_add(st, &it), 0);
+    assert_int_equal(store_commit(st), 0);
+    it = mkitem("escalation/m1/ack/2025-07-08/escalation", 0, 50);
+    assert_int_equal(store_outbox_add(st, &it), 0);
+    it = mkitem("later", a.id, 500);
+    assert_int_equal(store_outbox_add(st, &it), 0);
+    /* a rolled-back transaction queues nothing */
+    it = mkitem("rolled-back", a.id, 10);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_outbox_add(st, &it), 0);
+    assert_int_equal(store_rollback(st), 0);
+
+    /* due at 100: the two due ones, earliest first, with their content */
+    assert_int_equal(store_outbox_due(st, 100, 10, &items, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].dedupe, "escalation/m1/ack/2025-07-08/escalation");
+    assert_string_equal(items[0].username, "");
+    assert_string_equal(items[1].username, "alice");
+    assert_string_equal(items[1].subject, "Dissent: memo x was filed");
+    assert_string_equal(items[1].body, "body\r\n");
+    assert_int_equal(items[1].status, STORE_OUTBOX_PENDING);
+    /* claimed once: a second claim (another sender) loses */
+    assert_int_equal(store_outbox_claim(st, items[1].id, 100, 200), 0);
+    assert_int_equal(store_outbox_claim(st, items[1].id, 100, 200), ERR_CONFLICT);
+    assert_int_equal(store_outbox_finish(st, items[1].id, STORE_OUTBOX_SENT, 0, 0, 101), 0);
+    assert_int_equal(store_outbox_claim(st, items[0].id, 100, 200), 0);
+    assert_int_equal(store_outbox_finish(st, items[0].id, STORE_OUTBOX_PENDING, 1, 160, 0), 0);
+    store_outbox_list_free(items, n);
+    assert_int_equal(store_outbox_due(st, 150, 10, &items, &n), 0);
+    assert_int_equal(n, 0);
+    store_outbox_list_free(items, n);
+    assert_int_equal(store_outbox_due(st, 1000, 10, &items, &n), 0);
+    assert_int_equal(n, 2); /* the retry and the later one; the sent one never again */
+    store_outbox_list_free(items, n);
+
+    /* the admin list: newest first, paged, without content */
+    assert_int_equal(store_outbox_list(st, 0, 2, &items, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].dedupe, "later");
+    assert_null(items[0].subject);
+    assert_int_equal(items[1].attempts, 1);
+    assert_int_equal(items[1].next_at, 160);
+    int64_t after = items[1].id;
+    store_outbox_list_free(items, n);
+    assert_int_equal(store_outbox_list(st, after, 2, &items, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].status, STORE_OUTBOX_SENT);
+    assert_int_equal(items[0].sent_at, 101);
+    store_outbox_list_free(items, n);
+
+    /* notification choices */
+    assert_int_equal(store_notify_prefs_get(st, a.id, &off), 0);
+    assert_int_equal(off, 0);
+    assert_int_equal(store_notify_prefs_set(st, a.id, 0x12), 0);
+    assert_int_equal(store_notify_prefs_set(st, a.id, 0x30), 0);
+    assert_int_equal(store_notify_prefs_get(st, a.id, &off), 0);
+    assert_int_equal(off, 0x30);
+    close_store(st);
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(users),          cmocka_unit_test(sessions),
         cmocka_unit_test(login_failures), cmocka_unit_test(sqlite_files_private_and_reopen),
         cmocka_unit_test(export_import),  cmocka_unit_test(totp_rows),
+        cmocka_unit_test(outbox_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

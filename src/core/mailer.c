@@ -1,0 +1,354 @@
+/*
+ * mailer.c - the outbox sender (core/mailer.h): a thread, libcurl's SMTP, retries with backoff.
+ */
+#include "core/mailer.h"
+
+#include "core/notify.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/strutil.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LEAD_SECONDS 3 /* a lead renewed by api_tick() (each second) holds this long */
+
+struct mailer {
+    const struct config *cfg; /* [mail] */
+    const struct channel *ch; /* the clock and the working-day calendar */
+    struct store *st;         /* the thread's own connection */
+    pthread_t thread;         /* the sender */
+    pthread_mutex_t mu;       /* guards stop */
+    pthread_cond_t cv;        /* signalled by mailer_stop() */
+    bool stop;                /* the thread must end */
+    int64_t last_scan;        /* channel time of the last notify_deadlines() */
+};
+
+/* Until when (monotonic seconds) this server leads; 0: it does not. */
+static _Atomic int64_t lead_until;
+
+static int64_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+void mailer_lead(void)
+{
+    atomic_store(&lead_until, mono_now() + LEAD_SECONDS);
+}
+
+int mailer_check(const struct config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->mail_enabled)
+        return 0;
+    if (cfg->mail_host[0] == '\0' || cfg->mail_from[0] == '\0' || cfg->mail_base_url[0] == '\0') {
+        err_set(err, errlen, "[mail] enabled needs host, from and base_url");
+        return ERR_INVALID;
+    }
+    if (cfg->mail_backoff_base > cfg->mail_backoff_max) {
+        err_set(err, errlen, "[mail] backoff_base must not exceed backoff_max");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+/* The message being uploaded by libcurl's read callback. */
+struct upload {
+    const char *p;
+    size_t len, off;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+    struct upload *u = arg;
+    size_t n = size * nitems, left = u->len - u->off;
+
+    if (n > left)
+        n = left;
+    memcpy(buf, u->p + u->off, n);
+    u->off += n;
+    return n;
+}
+
+/* Whether @s is safe in a header line: printable, no CR or LF. */
+static bool header_safe(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return false;
+    return true;
+}
+
+/* The whole message (headers and body, CRLF lines) into a new buffer *@out. */
+static int build_message(const struct config *cfg, const struct outbox_item *it, char **out,
+                         size_t *len)
+{
+    const char *domain = strchr(cfg->mail_from, '@') + 1;
+    uint8_t h[32];
+    char date[64], msgid[128], hex[17];
+    struct tm tm;
+    time_t now = time(NULL);
+    size_t cap;
+    char *buf;
+    int n;
+
+    *out = NULL;
+    if (!header_safe(it->subject) || !config_email_valid(it->rcpt))
+        return ERR_INVALID;
+    hash_sha256(h, it->dedupe, strlen(it->dedupe));
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    snprintf(msgid, sizeof(msgid), "<dissent.%lld.%s@%s>", (long long)it->id, hex, domain);
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    cap = strlen(it->body) + strlen(it->subject) + 1024;
+    if ((buf = mem_alloc(cap)) == NULL)
+        return ERR_NOMEM;
+    n = snprintf(buf, cap,
+                 "Date: %s\r\n"
+                 "From: Dissent <%s>\r\n"
+                 "To: <%s>\r\n"
+                 "Subject: %s\r\n"
+                 "Message-ID: %s\r\n"
+                 "MIME-Version: 1.0\r\n"
+                 "Content-Type: text/plain; charset=utf-8\r\n"
+                 "Content-Transfer-Encoding: 8bit\r\n"
+                 "Auto-Submitted: auto-generated\r\n"
+                 "\r\n"
+                 "%s",
+                 date, cfg->mail_from, it->rcpt, it->subject, msgid, it->body);
+    if (n < 0 || (size_t)n >= cap) {
+        mem_free(buf);
+        return ERR_INTERNAL;
+    }
+    *out = buf;
+    *len = (size_t)n;
+    return 0;
+}
+
+int mailer_send(const struct config *cfg, const struct outbox_item *it, char *err, size_t errlen)
+{
+    struct curl_slist *rcpt = NULL;
+    struct upload up = {0};
+    char url[300], addr[EMAIL_MAX + 3], from[sizeof(cfg->mail_from) + 2];
+    char *msg = NULL;
+    size_t len = 0;
+    CURL *c = NULL;
+    CURLcode cc;
+    long code = 0;
+    int rc;
+
+    if ((rc = build_message(cfg, it, &msg, &len)) != 0) {
+        err_set(err, errlen, "cannot build the message");
+        return rc == ERR_INVALID ? ERR_INVALID : ERR_IO;
+    }
+    snprintf(url, sizeof(url), "%s://%s%s%s:%d",
+             cfg->mail_starttls == MAIL_TLS_IMPLICIT ? "smtps" : "smtp",
+             strchr(cfg->mail_host, ':') ? "[" : "", cfg->mail_host,
+             strchr(cfg->mail_host, ':') ? "]" : "", cfg->mail_port);
+    snprintf(addr, sizeof(addr), "<%s>", it->rcpt);
+    snprintf(from, sizeof(from), "<%s>", cfg->mail_from);
+    up.p = msg;
+    up.len = len;
+    rc = ERR_IO;
+    if ((c = curl_easy_init()) == NULL || (rcpt = curl_slist_append(NULL, addr)) == NULL) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->mail_timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->mail_timeout);
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     cfg->mail_starttls == MAIL_TLS_NEVER  ? (long)CURLUSESSL_NONE
+                     : cfg->mail_starttls == MAIL_TLS_AUTO ? (long)CURLUSESSL_TRY
+                                                           : (long)CURLUSESSL_ALL);
+    if (cfg->mail_ca_file[0] != '\0')
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->mail_ca_file);
+    if (cfg->mail_username[0] != '\0') {
+        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->mail_username);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->mail_password);
+    }
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &up);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)len);
+    cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (cc == CURLE_OK) {
+        rc = 0;
+    } else {
+        err_set(err, errlen, "%s (SMTP %ld)", curl_easy_strerror(cc), code);
+    }
+out:
+    curl_slist_free_all(rcpt);
+    if (c != NULL)
+        curl_easy_cleanup(c);
+    wipe(msg, len);
+    mem_free(msg);
+    return rc;
+}
+
+/* The wait before retry number @attempts (1 = the first failure): base * 2^(attempts-1). */
+static int64_t backoff(const struct config *cfg, int attempts)
+{
+    int64_t d = cfg->mail_backoff_base;
+
+    for (int i = 1; i < attempts && d < cfg->mail_backoff_max; i++)
+        d *= 2;
+    return d < cfg->mail_backoff_max ? d : cfg->mail_backoff_max;
+}
+
+/* Claim, send and record one due item. */
+static void deliver(struct mailer *m, const struct outbox_item *it)
+{
+    const struct config *cfg = m->cfg;
+    int64_t now = channel_now(m->ch);
+    char err[160] = "";
+    int attempts, rc;
+
+    if (store_outbox_claim(m->st, it->id, now, now + 2 * (int64_t)cfg->mail_timeout + 5) != 0)
+        return; /* taken by another sender, or the database failed: look again later */
+    rc = mailer_send(cfg, it, err, sizeof(err));
+    now = channel_now(m->ch);
+    if (rc == 0) {
+        if (store_outbox_finish(m->st, it->id, STORE_OUTBOX_SENT, it->attempts, 0, now) != 0)
+            log_error("mail: outbox #%lld was sent but could not be marked; it will be sent "
+                      "again after its lease",
+                      (long long)it->id);
+        else
+            log_info("mail: outbox #%lld (%s) sent", (long long)it->id, it->kind);
+        return;
+    }
+    attempts = it->attempts + 1;
+    if (rc == ERR_INVALID || attempts >= cfg->mail_max_attempts) {
+        log_error("mail: outbox #%lld (%s) failed for good after %d attempt(s): %s",
+                  (long long)it->id, it->kind, attempts, err);
+        store_outbox_finish(m->st, it->id, STORE_OUTBOX_FAILED, attempts, 0, 0);
+        return;
+    }
+    log_warn("mail: outbox #%lld (%s): attempt %d failed: %s; next in %lld s", (long long)it->id,
+             it->kind, attempts, err, (long long)backoff(cfg, attempts));
+    store_outbox_finish(m->st, it->id, STORE_OUTBOX_PENDING, attempts, now + backoff(cfg, attempts),
+                        0);
+}
+
+/* One look: the deadline scan when due, then one batch of due emails. */
+static void work(struct mailer *m)
+{
+    struct outbox_item *items = NULL;
+    size_t count = 0;
+    int64_t now = channel_now(m->ch);
+
+    if (now - m->last_scan >= m->cfg->mail_scan || now < m->last_scan) {
+        if (notify_deadlines(m->st, m->ch, now) != 0)
+            log_warn("mail: the deadline scan failed; trying again later");
+        else
+            m->last_scan = now;
+    }
+    if (store_outbox_due(m->st, now, m->cfg->mail_batch, &items, &count) != 0) {
+        log_warn("mail: cannot read the outbox");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        pthread_mutex_lock(&m->mu);
+        bool stop = m->stop;
+        pthread_mutex_unlock(&m->mu);
+        if (stop)
+            break;
+        deliver(m, &items[i]);
+    }
+    store_outbox_list_free(items, count);
+}
+
+static void *run(void *arg)
+{
+    struct mailer *m = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&m->mu);
+    while (!m->stop) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += m->cfg->mail_poll;
+        while (!m->stop && pthread_cond_timedwait(&m->cv, &m->mu, &ts) == 0)
+            ;
+        if (m->stop)
+            break;
+        pthread_mutex_unlock(&m->mu);
+        if (atomic_load(&lead_until) >= mono_now())
+            work(m);
+        pthread_mutex_lock(&m->mu);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+int mailer_start(const struct config *cfg, const char *uri, const struct channel *ch,
+                 struct mailer **out)
+{
+    pthread_condattr_t ca;
+    struct mailer *m;
+    char err[256] = "";
+
+    *out = NULL;
+    if (!cfg->mail_enabled)
+        return 0;
+    if (curl_global_init_mem(CURL_GLOBAL_ALL, mem_alloc, mem_free, mem_realloc, mem_strdup,
+                             mem_calloc) != CURLE_OK)
+        return ERR_INTERNAL;
+    if ((m = mem_calloc(1, sizeof(*m))) == NULL)
+        return ERR_NOMEM;
+    m->cfg = cfg;
+    m->ch = ch;
+    if (store_open(uri, &m->st, err, sizeof(err)) != 0) {
+        log_error("mail: cannot open the database: %s", err);
+        mem_free(m);
+        return ERR_INTERNAL;
+    }
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&m->thread, NULL, run, m) != 0) {
+        store_close(m->st);
+        pthread_cond_destroy(&m->cv);
+        pthread_mutex_destroy(&m->mu);
+        mem_free(m);
+        return ERR_INTERNAL;
+    }
+    log_info("mail: sending through %s:%d every %d s", cfg->mail_host, cfg->mail_port,
+             cfg->mail_poll);
+    *out = m;
+    return 0;
+}
+
+void mailer_stop(struct mailer *m)
+{
+    if (m == NULL)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->stop = true;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->thread, NULL);
+    store_close(m->st);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+    mem_free(m);
+    curl_global_cleanup();
+}

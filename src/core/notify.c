@@ -1,0 +1,291 @@
+/*
+ * notify.c - the outbox rows of a memo's life cycle (core/notify.h): recipients, fixed templates,
+ * dedupe keys, and the scan for reminders and escalations.
+ */
+#include "core/notify.h"
+
+#include "core/memo.h"
+#include "core/user.h"
+#include "core/workdays.h"
+#include "util/config.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/strutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define USERS_PAGE 100
+#define MEMOS_PAGE 100
+
+static const char *const kind_names[] = {"filed",        "reminder", "escalation",
+                                         "acknowledged", "extended", "replied",
+                                         "closed",       "invited",  "distributed"};
+
+/* The fixed text of each kind: never anything of the memo but its public id and dates. */
+struct tmpl {
+    const char *pre;  /* the subject before the memo id */
+    const char *post; /* and after it */
+    const char *what; /* the first paragraph */
+};
+
+static const struct tmpl templates[] = {
+    {"Dissent: memo ", " was filed", "A dissent memo was filed and awaits acknowledgement."},
+    {"Dissent: reminder, memo ", " is due soon",
+     "A deadline on a dissent memo is one working day away or today."},
+    {"Dissent: memo ", " is overdue", "A deadline on a dissent memo has passed."},
+    {"Dissent: your memo ", " was acknowledged", "Your dissent memo was acknowledged."},
+    {"Dissent: the reply to your memo ", " was extended",
+     "The deadline for the reply to your dissent memo was extended."},
+    {"Dissent: your memo ", " has a reply", "Your dissent memo was answered."},
+    {"Dissent: your memo ", " was closed", "Your dissent memo was closed."},
+    {"Dissent: you are invited to co-sign memo ", "",
+     "You were invited to co-sign a dissent memo."},
+    {"Dissent: memo ", " was distributed to you", "A dissent memo was distributed to you."},
+};
+
+/* The index of one NOTIFY_* bit, or -1. */
+static int kind_index(unsigned kind)
+{
+    for (int i = 0; i < (int)(sizeof(kind_names) / sizeof(kind_names[0])); i++)
+        if (kind == (1u << i))
+            return i;
+    return -1;
+}
+
+const char *notify_kind_name(unsigned kind)
+{
+    int i = kind_index(kind);
+
+    return i < 0 ? NULL : kind_names[i];
+}
+
+unsigned notify_kind_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+        if (strcmp(name, kind_names[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+unsigned notify_kinds_for(unsigned roles)
+{
+    unsigned k = 0;
+
+    if (roles & ROLE_OFFICER)
+        k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION;
+    if (roles & ROLE_STAFF)
+        k |=
+            NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED | NOTIFY_INVITED;
+    if (roles & ROLE_PRINCIPAL)
+        k |= NOTIFY_DISTRIBUTED;
+    return k;
+}
+
+/* What one email is about: its kind, memo, and the deadline it names (label and day). */
+struct notice {
+    unsigned kind;
+    const struct memo *m;
+    const char *which; /* "ack" or "reply" for deadlines; part of the dedupe key */
+    const char *label; /* "Acknowledge by", ...; NULL: no deadline line */
+    int64_t day;       /* the deadline, or STORE_DAY_NONE */
+    int64_t actor_id;  /* not told of their own action */
+};
+
+/* Queue @n for @rcpt (@user_id, or 0 for the configured escalation address). */
+static int enqueue(struct store *st, const struct channel *ch, const struct notice *n,
+                   int64_t user_id, const char *rcpt, int64_t now)
+{
+    const struct config *cfg = ch->cfg;
+    const struct tmpl *t = &templates[kind_index(n->kind)];
+    char subject[STORE_OUTBOX_SUBJECT_MAX + 1], body[STORE_OUTBOX_BODY_MAX], day[32] = "";
+    char deadline[96] = "", base[sizeof(cfg->mail_base_url)];
+    struct outbox_item it;
+    size_t blen;
+
+    memset(&it, 0, sizeof(it));
+    str_copy(base, sizeof(base), cfg->mail_base_url);
+    blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        base[--blen] = '\0';
+    if (n->day != STORE_DAY_NONE && workdays_day_format(n->day, day, sizeof(day)) != 0)
+        return ERR_INVALID;
+    if (n->label != NULL && day[0] != '\0')
+        snprintf(deadline, sizeof(deadline), "%s: %s\r\n", n->label, day);
+    snprintf(subject, sizeof(subject), "%s%s%s", t->pre, n->m->public_id, t->post);
+    snprintf(body, sizeof(body),
+             "%s\r\n\r\n"
+             "Memo: %s\r\n"
+             "%s"
+             "Open it: %s/#/memo/%s\r\n\r\n"
+             "This message never carries a memo's title, text or names: sign in to read them.\r\n"
+             "Optional notifications can be turned off in the web interface (Account).\r\n",
+             t->what, n->m->public_id, deadline, base, n->m->public_id);
+    if (user_id > 0)
+        snprintf(it.dedupe, sizeof(it.dedupe), "%s/%s/%s/%s/u%lld", notify_kind_name(n->kind),
+                 n->m->public_id, n->which ? n->which : "-", day[0] ? day : "-",
+                 (long long)user_id);
+    else
+        snprintf(it.dedupe, sizeof(it.dedupe), "%s/%s/%s/%s/escalation", notify_kind_name(n->kind),
+                 n->m->public_id, n->which ? n->which : "-", day[0] ? day : "-");
+    str_copy(it.kind, sizeof(it.kind), notify_kind_name(n->kind));
+    it.user_id = user_id;
+    if (str_copy(it.rcpt, sizeof(it.rcpt), rcpt) != 0)
+        return 0;
+    it.subject = subject;
+    it.body = body;
+    it.next_at = now;
+    it.created_at = now;
+    return store_outbox_add(st, &it);
+}
+
+/* Queue @n for @u, unless they are its actor, cannot be written to, or turned it off. */
+static int to_user(struct store *st, const struct channel *ch, const struct notice *n,
+                   const struct user *u, int64_t now)
+{
+    unsigned off = 0;
+    int rc;
+
+    if (u->id == n->actor_id || u->disabled || !config_email_valid(u->email))
+        return 0;
+    if ((n->kind & NOTIFY_OPTIONAL) != 0) {
+        if ((rc = store_notify_prefs_get(st, u->id, &off)) != 0)
+            return rc;
+        if (off & n->kind)
+            return 0;
+    }
+    return enqueue(st, ch, n, u->id, u->email, now);
+}
+
+/* Queue @n for every active officer. */
+static int to_officers(struct store *st, const struct channel *ch, const struct notice *n,
+                       int64_t now)
+{
+    char after[USERNAME_MAX + 1] = "";
+    struct user *us = NULL;
+    size_t count = 0;
+    int rc;
+
+    do {
+        if ((rc = store_user_list(st, after, USERS_PAGE, &us, &count)) != 0)
+            return rc;
+        for (size_t i = 0; i < count && rc == 0; i++)
+            if (us[i].roles & ROLE_OFFICER)
+                rc = to_user(st, ch, n, &us[i], now);
+        if (count > 0)
+            str_copy(after, sizeof(after), us[count - 1].username);
+        mem_free(us);
+        us = NULL;
+    } while (rc == 0 && count == USERS_PAGE);
+    return rc;
+}
+
+static bool enabled(const struct channel *ch)
+{
+    return ch != NULL && ch->cfg != NULL && ch->cfg->mail_enabled;
+}
+
+int notify_event(struct store *st, const struct channel *ch, const struct memo *m,
+                 const char *event, int64_t actor_id, int64_t now)
+{
+    struct notice n = {.m = m, .day = STORE_DAY_NONE, .actor_id = actor_id};
+    struct user drafter;
+    int rc;
+
+    if (!enabled(ch))
+        return 0;
+    if (strcmp(event, "filed") == 0) {
+        n.kind = NOTIFY_FILED;
+        n.label = "Acknowledge by";
+        n.day = m->ack_due;
+        return to_officers(st, ch, &n, now);
+    }
+    if (strcmp(event, "acknowledged") == 0) {
+        n.kind = NOTIFY_ACKNOWLEDGED;
+        n.label = "Reply due by";
+        n.day = m->reply_due;
+    } else if (strcmp(event, "extended") == 0) {
+        n.kind = NOTIFY_EXTENDED;
+        n.label = "New reply date";
+        n.day = m->reply_due;
+    } else if (strcmp(event, "replied") == 0) {
+        n.kind = NOTIFY_REPLIED;
+    } else if (strcmp(event, "closed") == 0) {
+        n.kind = NOTIFY_CLOSED;
+    } else {
+        return 0;
+    }
+    if ((rc = store_user_get_by_id(st, m->drafter_id, &drafter)) != 0)
+        return rc == ERR_NOT_FOUND ? 0 : rc;
+    return to_user(st, ch, &n, &drafter, now);
+}
+
+int notify_member(struct store *st, const struct channel *ch, const struct memo *m,
+                  const struct user *u, unsigned kind, int64_t now)
+{
+    struct notice n = {.kind = kind, .m = m, .day = STORE_DAY_NONE};
+
+    if (!enabled(ch))
+        return 0;
+    if (kind == NOTIFY_DISTRIBUTED && m->reply_due != STORE_DAY_NONE &&
+        m->state == MEMO_ACKNOWLEDGED) {
+        n.label = "Reply due by";
+        n.day = m->reply_due;
+    }
+    return to_user(st, ch, &n, u, now);
+}
+
+/* The reminder or escalation that deadline @due (@which) of @m calls for today, if any. */
+static int check_deadline(struct store *st, const struct channel *ch, const struct memo *m,
+                          const char *which, int64_t due, int64_t now)
+{
+    const struct config *cfg = ch->cfg;
+    bool ack = strcmp(which, "ack") == 0;
+    struct notice n = {.m = m, .which = which, .day = due};
+    int64_t today = channel_today(now), before = 0;
+    int rc;
+
+    if (due == STORE_DAY_NONE)
+        return 0;
+    if (today > due) {
+        n.kind = NOTIFY_ESCALATION;
+        n.label = ack ? "Acknowledgement was due" : "Reply was due";
+        if ((rc = to_officers(st, ch, &n, now)) != 0)
+            return rc;
+        if (cfg->mail_escalation[0] != '\0')
+            rc = enqueue(st, ch, &n, 0, cfg->mail_escalation, now);
+        return rc;
+    }
+    if (workdays_calendar_add(&ch->calendar, due, -1, &before) != 0 || today < before)
+        return 0;
+    n.kind = NOTIFY_REMINDER;
+    n.label = ack ? "Acknowledge by" : "Reply by";
+    return to_officers(st, ch, &n, now);
+}
+
+int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)
+{
+    struct memo_filter f = {.all_filed = true, .state = -1, .limit = MEMOS_PAGE};
+    struct memo *ms = NULL;
+    size_t count = 0;
+    int rc;
+
+    if (!enabled(ch))
+        return 0;
+    do {
+        if ((rc = store_memo_list(st, &f, &ms, &count)) != 0)
+            return rc;
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            const struct memo *m = &ms[i];
+            if (m->state == MEMO_FILED)
+                rc = check_deadline(st, ch, m, "ack", m->ack_due, now);
+            else if (m->state == MEMO_ACKNOWLEDGED)
+                rc = check_deadline(st, ch, m, "reply", m->reply_due, now);
+        }
+        if (count > 0)
+            f.after = ms[count - 1].id;
+        store_memo_list_free(ms, count);
+        ms = NULL;
+    } while (rc == 0 && count == MEMOS_PAGE);
+    return rc;
+}

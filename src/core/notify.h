@@ -1,0 +1,71 @@
+/*
+ * notify.h - which emails a memo's life cycle sends, to whom, and what they say.
+ *
+ * Notifications are rows of the outbox (store.h), written in the transaction of the change they
+ * tell of, so a change and its emails are committed together or not at all; core/mailer.h sends
+ * them. An email says only what happened, the memo's public id, the deadline and a link to the
+ * memo in the web interface ([mail] base_url): never a title, a text, a reason or a name.
+ *
+ * Nothing is queued unless [mail] enabled is true, nor for accounts without an email address or
+ * disabled, nor to the user whose own action it reports.
+ */
+#ifndef DISSENT_CORE_NOTIFY_H
+#define DISSENT_CORE_NOTIFY_H
+
+#include "core/channel.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Kinds of notification (bits of notify_prefs.off). */
+#define NOTIFY_FILED (1u << 0)    /* to officers: a new memo to acknowledge (mandatory) */
+#define NOTIFY_REMINDER (1u << 1) /* to officers: a deadline is one working day away */
+#define NOTIFY_ESCALATION                                                                          \
+    (1u << 2)                         /* to officers and [mail] escalation: a deadline passed      \
+                                         (mandatory) */
+#define NOTIFY_ACKNOWLEDGED (1u << 3) /* to the drafter */
+#define NOTIFY_EXTENDED (1u << 4)     /* to the drafter, with the new date */
+#define NOTIFY_REPLIED (1u << 5)      /* to the drafter */
+#define NOTIFY_CLOSED (1u << 6)       /* to the drafter */
+#define NOTIFY_INVITED (1u << 7)      /* to an invited co-signer */
+#define NOTIFY_DISTRIBUTED (1u << 8)  /* to a principal */
+#define NOTIFY_ALL 0x1ffu
+#define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
+#define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
+
+/** notify_kind_name() - "filed", "reminder", ... for one NOTIFY_* bit; NULL for anything else. */
+const char *notify_kind_name(unsigned kind);
+
+/** notify_kind_parse() - the NOTIFY_* bit called @name; 0 when none. */
+unsigned notify_kind_parse(const char *name);
+
+/** notify_kinds_for() - the kinds a user with @roles (core/user.h) can receive. */
+unsigned notify_kinds_for(unsigned roles);
+
+/**
+ * notify_event() - queue the emails that memo event @event ("filed", "acknowledged", "extended",
+ * "replied", "closed"; others queue nothing) of @m sends, inside the caller's transaction.
+ * @actor_id: who made the change (not told of it). Returns 0 or a store error.
+ */
+int notify_event(struct store *st, const struct channel *ch, const struct memo *m,
+                 const char *event, int64_t actor_id, int64_t now);
+
+/**
+ * notify_member() - queue the email telling @u that they were invited to co-sign @m
+ * (NOTIFY_INVITED) or that @m was distributed to them (NOTIFY_DISTRIBUTED), inside the caller's
+ * transaction. Returns 0 or a store error.
+ */
+int notify_member(struct store *st, const struct channel *ch, const struct memo *m,
+                  const struct user *u, unsigned kind, int64_t now);
+
+/**
+ * notify_deadlines() - queue the reminders (from one working day before a deadline to the
+ * deadline itself) and escalations (after it) that memos awaiting acknowledgement or a reply
+ * call for at @now. Each is queued once per memo, deadline, date and recipient whatever the
+ * number of calls or servers (the outbox's dedupe key). Run by the leading server. Returns 0 or
+ * a store error.
+ */
+int notify_deadlines(struct store *st, const struct channel *ch, int64_t now);
+
+#endif

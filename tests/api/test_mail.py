@@ -1,0 +1,396 @@
+"""Email notifications through a real SMTP server on loopback (aiosmtpd, in this process).
+
+A whole life cycle (invite, file, acknowledge, distribute, extend, reply, close) sends exactly
+the expected emails to the expected addresses, none of which carries the memo's title, text,
+reply or anyone's name; reminders and escalations follow the channel's clock, moved forward by
+restarting the server with a later [debug] clock_start; an SMTP outage, and a restart of the
+server meanwhile, delay emails but lose or duplicate none; the outbox's admin view shows status
+only; users turn optional notifications off (GET/PATCH /api/v1/me/notifications).
+"""
+import datetime
+import email
+import email.policy
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import PASSWORD, TIMEOUT, assert_error, memo_url, unix
+
+aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+
+TITLE = "Objection QXTITLE to the quarterly plan"
+BODY = "The plan QXBODY harms the mission.\n"
+REPLY = "Thank you QXREPLY for the memo.\n"
+SECRETS = ("QXTITLE", "QXBODY", "QXREPLY", "quarterly plan", "harms the mission",
+           "Dana Drafter", "Colin Cosigner", "Olga Officer", "Otto Officer", "Pia Principal",
+           "consulting QXREASON", "QXREASON")
+MONDAY = "2025-07-07T15:00:00"  # a Monday with no holiday near it
+ESCALATION = "escalation@example.org"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    """An SMTP server on 127.0.0.1:port that keeps every message it accepts."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.messages = []  # (envelope recipients, email.message.Message)
+        self.lock = threading.Lock()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.original_content or envelope.content,
+                                       policy=email.policy.default)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+    def start(self):
+        self.controller = aiosmtpd_controller.Controller(self, hostname="127.0.0.1",
+                                                         port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def count(self):
+        with self.lock:
+            return len(self.messages)
+
+    def wait(self, n, timeout=30, settle=3.0):
+        """Wait for `n` messages, then `settle` seconds more to catch any extra one."""
+        deadline = time.time() + timeout
+        while self.count() < n and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(settle)
+        with self.lock:
+            got = list(self.messages)
+        assert len(got) == n, "want %d messages, got %d: %s" % (
+            n, len(got), [(r, m["Subject"]) for r, m in got])
+        return got
+
+    def take(self):
+        with self.lock:
+            got, self.messages = self.messages, []
+        return got
+
+
+@pytest.fixture
+def sink():
+    s = Sink()
+    s.start()
+    yield s
+    s.stop()
+
+
+def mail_config(port, clock=MONDAY, **extra):
+    mail = {"enabled": "true", "host": "127.0.0.1", "port": str(port), "starttls": "auto",
+            "from": "dissent@example.org", "escalation": ESCALATION,
+            "base_url": "https://dissent.example/", "poll_interval": "1", "scan_interval": "1",
+            "backoff_base": "1", "backoff_max": "2", "timeout": "5"}
+    mail.update(extra)
+    return {"mail": mail, "debug": {"clock_start": str(unix(clock))}}
+
+
+class Desk:
+    """A server with mail on: a drafter, a co-signer, two officers with addresses and one
+    without, a principal, an auditor."""
+
+    USERS = (("dan", ["staff"], "Dana Drafter", "dan@example.org"),
+             ("cos", ["staff"], "Colin Cosigner", "cos@example.org"),
+             ("olga", ["officer"], "Olga Officer", "olga@example.org"),
+             ("otto", ["officer"], "Otto Officer", "otto@example.org"),
+             ("onil", ["officer"], "No Mail Officer", ""),
+             ("pia", ["principal"], "Pia Principal", "pia@example.org"))
+
+    def __init__(self, make_server, port, clock=MONDAY, **extra):
+        self.srv = make_server(config=mail_config(port, clock, **extra))
+        self.admin = self.srv.admin()
+        for name, roles, display, addr in self.USERS:
+            self.srv.add_user(self.admin, name, roles, display_name=display, email=addr)
+        self.login()
+
+    def login(self):
+        self.s = {n: self.srv.login(n, PASSWORD) for n, _, _, _ in self.USERS}
+        self.s["admin"] = self.srv.admin()
+
+    def post(self, who, mid, suffix, json=None, status=200):
+        r = self.s[who].post(memo_url(self.srv, mid, suffix), json=json, timeout=TIMEOUT)
+        assert r.status_code == status, (suffix, r.text)
+        return r.json() if r.content else None
+
+    def filed(self, invite=False):
+        r = self.s["dan"].post(memo_url(self.srv), json={"title": TITLE, "body": BODY},
+                               timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        mid = r.json()["id"]
+        if invite:
+            self.post("dan", mid, "invitations", {"usernames": ["cos"]})
+        self.post("dan", mid, "finalize")
+        self.post("dan", mid, "signatures", status=201)
+        if invite:
+            self.post("cos", mid, "signatures", status=201)
+        return mid, self.post("dan", mid, "file")
+
+    def set_clock(self, iso):
+        """Restart the server with its clock starting at `iso` (same data and config)."""
+        with open(self.srv.config) as f:
+            text = f.read()
+        text, n = re.subn(r"(?m)^clock_start = .*$", "clock_start = %d" % unix(iso), text)
+        assert n == 1, text
+        with open(self.srv.config, "w") as f:
+            f.write(text)
+        assert self.srv.restart() == 0
+        self.login()
+
+    def outbox(self):
+        r = self.s["admin"].get(self.srv.url + "/api/v1/outbox", params={"limit": 200},
+                                timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        return r.json()["outbox"]
+
+
+def summary(messages):
+    """Sorted (recipient, kind) pairs, the kind read from the subject."""
+    kinds = [("was filed", "filed"), ("reminder", "reminder"), ("overdue", "escalation"),
+             ("was acknowledged", "acknowledged"), ("was extended", "extended"),
+             ("has a reply", "replied"), ("was closed", "closed"),
+             ("invited to co-sign", "invited"), ("distributed to you", "distributed")]
+    out = []
+    for rcpts, msg in messages:
+        assert len(rcpts) == 1, rcpts
+        subject = msg["Subject"]
+        kind = [k for pat, k in kinds if pat in subject]
+        assert len(kind) == 1, subject
+        assert msg["To"] == "<%s>" % rcpts[0] or msg["To"] == rcpts[0], (msg["To"], rcpts)
+        out.append((rcpts[0], kind[0]))
+    return sorted(out)
+
+
+def check_content(messages, mid):
+    """No secret in any message; each names the memo, links to it, has a unique Message-ID."""
+    ids = set()
+    for _, msg in messages:
+        raw = msg.as_string()
+        for secret in SECRETS:
+            assert secret not in raw, (secret, raw)
+        body = msg.get_content()
+        assert mid in msg["Subject"] and "Memo: %s" % mid in body, raw
+        assert "https://dissent.example/#/memo/%s" % mid in body, body
+        assert msg["From"] == "Dissent <dissent@example.org>", msg["From"]
+        assert msg["Auto-Submitted"] == "auto-generated"
+        ids.add(msg["Message-ID"])
+    assert len(ids) == len(messages), "Message-IDs repeat"
+
+
+def test_life_cycle_sends_exactly_the_expected_emails(make_server, sink):
+    t0 = time.time()
+    d = Desk(make_server, sink.port)
+    mid, m = d.filed(invite=True)
+    ack_due = m["deadlines"]["acknowledge"]["due"]
+    d.post("olga", mid, "acknowledge")
+    d.post("olga", mid, "distribution", {"usernames": ["pia"]})
+    r = d.s["olga"].get(memo_url(d.srv, mid), timeout=TIMEOUT)
+    reply_due = datetime.date.fromisoformat(r.json()["deadlines"]["reply"]["due"])
+    until = (reply_due + datetime.timedelta(days=7)).isoformat()
+    d.post("olga", mid, "extend", {"until": until, "reason": "consulting QXREASON"})
+    d.post("olga", mid, "reply", {"body": REPLY})
+    d.post("olga", mid, "close")
+
+    msgs = sink.wait(8)
+    assert summary(msgs) == sorted([
+        ("cos@example.org", "invited"),
+        ("olga@example.org", "filed"), ("otto@example.org", "filed"),
+        ("dan@example.org", "acknowledged"),
+        ("pia@example.org", "distributed"),
+        ("dan@example.org", "extended"),
+        ("dan@example.org", "replied"),
+        ("dan@example.org", "closed"),
+    ])
+    check_content(msgs, mid)
+    by_kind = {summary([x])[0][1]: x[1] for x in msgs}
+    assert "Acknowledge by: %s" % ack_due in by_kind["filed"].get_content()
+    assert "New reply date: %s" % until in by_kind["extended"].get_content()
+    # the admin view: status only
+    box = d.outbox()
+    assert len(box) == 8 and all(b["status"] == "sent" and b["attempts"] == 0 for b in box), box
+    for b in box:
+        assert set(b) == {"id", "kind", "recipient", "status", "attempts", "next_attempt_at",
+                          "created_at", "sent_at"}, b
+        assert b["sent_at"] is not None and b["next_attempt_at"] is None
+    assert sorted(b["recipient"] for b in box) == sorted(
+        ["cos", "olga", "otto", "dan", "pia", "dan", "dan", "dan"])
+    print("life cycle: %.1f s" % (time.time() - t0))
+
+
+def prev_working_day(iso):
+    import conftest
+    d = datetime.date.fromisoformat(iso) - datetime.timedelta(days=1)
+    while not conftest.is_working_day(d):
+        d -= datetime.timedelta(days=1)
+    return d
+
+
+def test_reminders_and_escalations_follow_the_clock(make_server, sink):
+    d = Desk(make_server, sink.port)
+    mid, m = d.filed()
+    ack_due = m["deadlines"]["acknowledge"]["due"]
+    filed = sink.wait(2)
+    assert summary(filed) == [("olga@example.org", "filed"), ("otto@example.org", "filed")]
+    sink.take()
+
+    # one working day before the deadline: a reminder to each officer with an address
+    d.set_clock("%sT09:00:00" % prev_working_day(ack_due).isoformat())
+    rem = sink.wait(2)
+    assert summary(rem) == [("olga@example.org", "reminder"), ("otto@example.org", "reminder")]
+    check_content(rem, mid)
+    assert "Acknowledge by: %s" % ack_due in rem[0][1].get_content()
+    sink.take()
+
+    # the deadline day itself: the reminder is not sent twice
+    d.set_clock("%sT09:00:00" % ack_due)
+    sink.wait(0, timeout=0, settle=4)
+
+    # the day after: an escalation to the officers and to the escalation address, once
+    after = datetime.date.fromisoformat(ack_due) + datetime.timedelta(days=1)
+    d.set_clock("%sT09:00:00" % after.isoformat())
+    esc = sink.wait(3)
+    assert summary(esc) == [(ESCALATION, "escalation"), ("olga@example.org", "escalation"),
+                            ("otto@example.org", "escalation")]
+    check_content(esc, mid)
+    sink.take()
+    d.set_clock("%sT10:00:00" % after.isoformat())
+    sink.wait(0, timeout=0, settle=4)
+
+    # acknowledged: the reply deadline gets its own reminder; the drafter hears of it
+    d.post("olga", mid, "acknowledge")
+    r = d.s["olga"].get(memo_url(d.srv, mid), timeout=TIMEOUT)
+    reply_due = r.json()["deadlines"]["reply"]["due"]
+    assert summary(sink.wait(1)) == [("dan@example.org", "acknowledged")]
+    sink.take()
+    d.set_clock("%sT09:00:00" % prev_working_day(reply_due).isoformat())
+    rem = sink.wait(2)
+    assert summary(rem) == [("olga@example.org", "reminder"), ("otto@example.org", "reminder")]
+    assert "Reply by: %s" % reply_due in rem[0][1].get_content()
+
+
+def test_smtp_outage_and_restart_delay_but_lose_nothing(make_server):
+    port = free_port()
+    sink = Sink(port)  # not started: the SMTP server is down
+    d = Desk(make_server, port)
+    mid, _ = d.filed(invite=True)
+    d.post("olga", mid, "acknowledge")
+    d.post("olga", mid, "distribution", {"usernames": ["pia"]})
+    # 5 emails queued; let them fail a few times
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        box = d.outbox()
+        if len(box) == 5 and all(b["attempts"] >= 2 for b in box):
+            break
+        time.sleep(0.5)
+    assert len(box) == 5 and all(b["status"] == "pending" and b["attempts"] >= 2
+                                 and b["next_attempt_at"] for b in box), box
+    # the server restarts while they wait; then the SMTP server comes back
+    assert d.srv.restart() == 0
+    d.login()
+    sink.start()
+    try:
+        msgs = sink.wait(5, settle=4)
+    finally:
+        sink.stop()
+    assert summary(msgs) == sorted([
+        ("cos@example.org", "invited"), ("olga@example.org", "filed"),
+        ("otto@example.org", "filed"), ("dan@example.org", "acknowledged"),
+        ("pia@example.org", "distributed")])
+    check_content(msgs, mid)
+    assert all(b["status"] == "sent" for b in d.outbox())
+    assert "SMTP" in d.srv.log() and "QXTITLE" not in d.srv.log()
+
+
+def test_failed_after_max_attempts(make_server):
+    port = free_port()
+    d = Desk(make_server, port, max_attempts="2")
+    d.filed()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        box = d.outbox()
+        if box and all(b["status"] == "failed" for b in box):
+            break
+        time.sleep(0.5)
+    assert len(box) == 2 and all(b["status"] == "failed" and b["attempts"] == 2
+                                 for b in box), box
+
+
+def test_optional_notifications_can_be_turned_off(make_server, sink):
+    d = Desk(make_server, sink.port)
+    url = d.srv.url + "/api/v1/me/notifications"
+    r = d.s["dan"].get(url, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    kinds = {n["kind"]: n for n in r.json()["notifications"]}
+    assert set(kinds) == {"acknowledged", "extended", "replied", "closed", "invited"}
+    assert all(n["on"] and not n["mandatory"] for n in kinds.values())
+    r = d.s["olga"].get(url, timeout=TIMEOUT)
+    kinds = {n["kind"]: n for n in r.json()["notifications"]}
+    assert set(kinds) == {"filed", "reminder", "escalation"}
+    assert kinds["filed"]["mandatory"] and kinds["escalation"]["mandatory"]
+    assert not kinds["reminder"]["mandatory"]
+    assert_error(d.s["olga"].patch(url, json={"filed": False}, timeout=TIMEOUT), 422,
+                 field="filed")
+    assert_error(d.s["dan"].patch(url, json={"filed": False}, timeout=TIMEOUT), 422,
+                 field="filed")
+    assert_error(d.s["dan"].patch(url, json={"closed": "no"}, timeout=TIMEOUT), 422,
+                 field="closed")
+    assert_error(d.s["dan"].patch(url, json={"nonsense": True}, timeout=TIMEOUT), 422)
+    r = d.s["dan"].patch(url, json={"acknowledged": False, "closed": False}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    on = {n["kind"]: n["on"] for n in r.json()["notifications"]}
+    assert on == {"acknowledged": False, "extended": True, "replied": True, "closed": False,
+                  "invited": True}
+    r = d.s["otto"].patch(url, json={"filed": True}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+
+    mid, _ = d.filed()
+    d.post("olga", mid, "acknowledge")
+    d.post("olga", mid, "reply", {"body": REPLY})
+    d.post("olga", mid, "close")
+    msgs = sink.wait(3)
+    assert summary(msgs) == [("dan@example.org", "replied"), ("olga@example.org", "filed"),
+                             ("otto@example.org", "filed")]
+
+
+def test_outbox_is_for_admins_only(make_server, sink):
+    d = Desk(make_server, sink.port)
+    for who in ("dan", "olga", "pia"):
+        assert_error(d.s[who].get(d.srv.url + "/api/v1/outbox", timeout=TIMEOUT), 403)
+    r = d.s["admin"].get(d.srv.url + "/api/v1/outbox", params={"limit": 0}, timeout=TIMEOUT)
+    assert_error(r, 422, field="limit")
+
+
+def test_mail_settings_are_checked(make_server):
+    for bad in ({"mail": {"enabled": "true"}},
+                {"mail": {"enabled": "true", "host": "127.0.0.1", "from": "x@example.org"}},
+                {"mail": {"from": "a@b.c\r\nBcc: evil@example.org"}},
+                {"mail": {"from": "Dissent <a@example.org>"}},
+                {"mail": {"escalation": "not-an-address"}},
+                {"mail": {"starttls": "sometimes"}},
+                {"mail": {"base_url": "ftp://x"}},
+                {"mail": {"colour": "blue"}}):
+        with pytest.raises(RuntimeError):
+            make_server(config=bad)
+
+
+def test_mail_off_by_default_queues_nothing(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    r = admin.get(srv.url + "/api/v1/outbox", timeout=TIMEOUT)
+    assert r.status_code == 200 and r.json() == {"outbox": [], "next": None}, r.text
