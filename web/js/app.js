@@ -5,6 +5,7 @@ import { myMemos, editor, memoPage, newMemo, principalList } from './memos.js';
 import { inbox } from './officer.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
+import { notificationsSection } from './notify.js';
 
 export const app = { me: null };
 const main = document.getElementById('main');
@@ -153,7 +154,7 @@ function account() {
     h('dl', { class: 'meta' }, h('dt', {}, 'Username'), h('dd', {}, me.username),
       h('dt', {}, 'Name'), h('dd', {}, me.display_name || '—'),
       h('dt', {}, 'Roles'), h('dd', {}, me.roles.join(', '))),
-    form);
+    form, notificationsSection());
 }
 
 const ROUTES = [
