@@ -11,13 +11,19 @@ import datetime
 import email
 import email.policy
 import re
+import shutil
 import socket
 import threading
 import time
 
 import pytest
 
-from conftest import PASSWORD, TIMEOUT, assert_error, memo_url, unix
+import os
+import signal
+import subprocess
+import tempfile
+
+from conftest import PASSWORD, PG_BASE, TIMEOUT, assert_error, memo_url, unix
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
@@ -53,9 +59,10 @@ class Sink:
             self.messages.append((list(envelope.rcpt_tos), msg))
         return "250 OK"
 
-    def start(self):
+    def start(self, **smtp):
+        """Listen; `smtp` goes to aiosmtpd's SMTP (tls_context, authenticator, ...)."""
         self.controller = aiosmtpd_controller.Controller(self, hostname="127.0.0.1",
-                                                         port=self.port)
+                                                         port=self.port, **smtp)
         self.controller.start()
 
     def stop(self):
@@ -115,6 +122,7 @@ class Desk:
 
     def __init__(self, make_server, port, clock=MONDAY, **extra):
         self.srv = make_server(config=mail_config(port, clock, **extra))
+        self.config = mail_config(port, clock, **extra)
         self.admin = self.srv.admin()
         for name, roles, display, addr in self.USERS:
             self.srv.add_user(self.admin, name, roles, display_name=display, email=addr)
@@ -394,3 +402,108 @@ def test_mail_off_by_default_queues_nothing(make_server):
     admin = srv.admin()
     r = admin.get(srv.url + "/api/v1/outbox", timeout=TIMEOUT)
     assert r.status_code == 200 and r.json() == {"outbox": [], "next": None}, r.text
+
+
+def self_signed(directory):
+    """A certificate for 127.0.0.1 and its key (PEM files in `directory`)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_starttls_and_authentication(make_server):
+    """starttls = always with a private CA (ca_file) and SMTP AUTH (password_file): the emails
+    arrive over TLS, authenticated; the password is never logged. A server that does not offer
+    STARTTLS gets nothing under `always`."""
+    import ssl
+    from aiosmtpd.smtp import AuthResult
+
+    tmp = tempfile.mkdtemp(prefix="dissent-tls-")
+    cert, key = self_signed(tmp)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    secret = "s3cret-QXPASSWORD"
+    pwfile = os.path.join(tmp, "smtp-password")
+    with open(pwfile, "w") as f:
+        f.write(secret + "\n")
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == b"dissent" and auth_data.password == secret.encode()
+        logins.append((mechanism, ok, session.ssl is not None))
+        return AuthResult(success=ok)
+
+    sink = Sink()
+    sink.start(tls_context=ctx, require_starttls=True, authenticator=authenticator,
+               auth_required=True)
+    try:
+        d = Desk(make_server, sink.port, starttls="always", ca_file=cert, username="dissent",
+                 password_file=pwfile)
+        mid, _ = d.filed()
+        msgs = sink.wait(2)
+        assert summary(msgs) == [("olga@example.org", "filed"), ("otto@example.org", "filed")]
+        assert logins and all(ok and tls for _, ok, tls in logins), logins
+        assert secret not in d.srv.log()
+    finally:
+        sink.stop()
+
+    # the same settings against a server without STARTTLS: nothing is sent in the clear
+    plain = Sink()
+    plain.start()
+    try:
+        d2 = Desk(make_server, plain.port, starttls="always", ca_file=cert, username="dissent",
+                  password_file=pwfile)
+        d2.filed()
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            box = d2.outbox()
+            if box and all(b["attempts"] >= 1 for b in box):
+                break
+            time.sleep(0.5)
+        assert box and all(b["status"] == "pending" and b["attempts"] >= 1 for b in box), box
+        assert plain.count() == 0
+        assert secret not in d2.srv.log()
+    finally:
+        plain.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.skipif(not PG_BASE, reason="needs $DISSENT_TEST_PG_URI_BASE")
+def test_two_servers_send_each_email_once(make_server, sink):
+    """Two servers on one PostgreSQL database: events through both, each email sent once; with
+    SMTP down, the leader killed (SIGKILL) and SMTP back, the survivor sends the rest, once."""
+    d = Desk(make_server, sink.port)
+    a = d.srv
+    b = make_server(config=d.config, data=a.data, db=a.db)
+    b.admin_password = a.admin_password
+    try:
+        mid, _ = d.filed(invite=True)  # through a
+        # the rest through b, with the same sessions
+        for who, suffix, body in (("olga", "acknowledge", None),
+                                  ("olga", "distribution", {"usernames": ["pia"]})):
+            r = d.s[who].post(memo_url(b, mid, suffix), json=body, timeout=TIMEOUT)
+            assert r.status_code == 200, r.text
+        msgs = sink.wait(5)
+        assert summary(msgs) == sorted([
+            ("cos@example.org", "invited"), ("olga@example.org", "filed"),
+            ("otto@example.org", "filed"), ("dan@example.org", "acknowledged"),
+            ("pia@example.org", "distributed")])
+        sink.take()
+
+        port = sink.port
+        sink.stop()
+        r = d.s["olga"].post(memo_url(b, mid, "reply"), json={"body": REPLY}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        r = d.s["olga"].post(memo_url(a, mid, "close"), json=None, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        time.sleep(3)  # a failed attempt or two
+        a.stop(signal.SIGKILL)
+        sink.port = port
+        sink.start()
+        msgs = sink.wait(2, settle=5)
+        assert summary(msgs) == [("dan@example.org", "closed"), ("dan@example.org", "replied")]
+    finally:
+        b.stop()
