@@ -39,7 +39,14 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON,
      0},
     {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0},
-    {API_GET, "/api/v1/me", api_me, ANY, 0, 0},
+    {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP, 0},
+    /* TOTP: enrolment stays open to an account whose role requires it (API_R_2FA_SETUP) */
+    {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY, API_R_SLOW | API_R_JSON | API_R_2FA_SETUP,
+     0},
+    {API_GET, "/api/v1/me/totp/qr.svg", api_totp_qr, ANY, API_R_2FA_SETUP, 0},
+    {API_POST, "/api/v1/me/totp/confirm", api_totp_confirm, ANY, API_R_JSON | API_R_2FA_SETUP, 0},
+    {API_POST, "/api/v1/me/totp/recovery-codes", api_totp_recovery_codes, ANY, API_R_JSON, 0},
+    {API_DELETE, "/api/v1/me/totp", api_totp_disable, ANY, API_R_JSON, 0},
     {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0},
     {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_SLOW | API_R_JSON, 0},
     {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_SLOW | API_R_JSON, 0},
@@ -325,6 +332,19 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
         if (r->roles != ANY && (req->user.roles & r->roles) == 0) {
             api_error(resp, 403, "forbidden", "your role does not allow this");
             return API_DONE;
+        }
+        if (!(r->flags & API_R_2FA_SETUP) && req->authed) {
+            bool needed = false;
+            if ((rc = api_totp_needed(env, req, &needed)) != 0) {
+                api_error_rc(resp, rc, NULL);
+                return API_DONE;
+            }
+            if (needed) {
+                api_error(resp, 403, "totp_enrolment_required",
+                          "your role requires two-factor sign-in: set it up first "
+                          "(POST /api/v1/me/totp)");
+                return API_DONE;
+            }
         }
     }
     if ((r->flags & API_R_JSON) && parse_body(req, resp) != 0)

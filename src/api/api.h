@@ -223,6 +223,18 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/* TOTP two-factor sign-in (api/totp.c). */
+void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_totp_qr(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_totp_confirm(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_totp_recovery_codes(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_totp_disable(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/**
+ * api_totp_needed() - whether @req's signed-in user holds a role that must use TOTP ([security]
+ * require_2fa) and has not turned it on; *@needed is set. Returns 0 or a store error.
+ */
+int api_totp_needed(struct api_env *env, const struct api_req *req, bool *needed);
 void api_outbox_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_notifications(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_notifications_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -248,12 +260,13 @@ struct api_route {
     unsigned rel;   /* WF_* relations to the {id} memo allowed; 0 = no memo */
 };
 
-#define API_R_PUBLIC 1u   /* no session needed */
-#define API_R_SLOW 2u     /* runs on the pool (password hashing) */
-#define API_R_JSON 4u     /* takes a JSON object body */
-#define API_R_JSON_OPT 8u /* takes an optional JSON object body */
-#define API_R_NOKEY 16u   /* a memo route that needs no content key (signatures, audit) */
-#define API_R_LOG 32u     /* public when [tlog] public is set, else for auditors */
+#define API_R_PUBLIC 1u     /* no session needed */
+#define API_R_SLOW 2u       /* runs on the pool (password hashing) */
+#define API_R_JSON 4u       /* takes a JSON object body */
+#define API_R_JSON_OPT 8u   /* takes an optional JSON object body */
+#define API_R_NOKEY 16u     /* a memo route that needs no content key (signatures, audit) */
+#define API_R_LOG 32u       /* public when [tlog] public is set, else for auditors */
+#define API_R_2FA_SETUP 64u /* open to a session whose role needs TOTP before it is enrolled */
 
 /** api_routes() - the table and its length. */
 const struct api_route *api_routes(size_t *count);

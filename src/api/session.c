@@ -6,6 +6,7 @@
 #include "api/api.h"
 
 #include "core/access.h"
+#include "core/totp.h"
 #include "core/user.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -18,9 +19,10 @@
 
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", "password", NULL};
+    static const char *const fields[] = {"username", "password", "totp", "recovery_code", NULL};
     char token[SESSION_TOKEN_LEN + 1], recovery[USER_RECOVERY_TEXT_LEN + 1];
     const char *username, *password;
+    struct session_factor f = {0};
     struct user u;
     int64_t retry = 0;
     bool created = false;
@@ -29,13 +31,24 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "username", true, USERNAME_MAX, &username) != 0 ||
-        api_get_string(resp, req->json, "password", true, 1024, &password) != 0)
+        api_get_string(resp, req->json, "password", true, 1024, &password) != 0 ||
+        api_get_string(resp, req->json, "totp", false, 64, &f.totp) != 0 ||
+        api_get_string(resp, req->json, "recovery_code", false, 64, &f.recovery_code) != 0)
         return;
-    rc = session_login(env->st, &env->policy, username, password, strlen(password), req->addr,
-                       req->now, token, &u, &retry, recovery);
+    rc = session_login_2fa(env->st, &env->policy, username, password, strlen(password), req->addr,
+                           req->now, token, &u, &retry, recovery, &f);
     if (rc == ERR_RATE) {
         resp->retry_after = retry;
         api_error(resp, 429, "rate_limited", "too many failed sign-ins; try again later");
+        return;
+    }
+    if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_REQUIRED) {
+        api_error(resp, 401, "totp_required",
+                  "enter the code from your authenticator app (or a recovery code)");
+        return;
+    }
+    if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_INVALID) {
+        api_error(resp, 401, "totp_invalid", "that code is wrong or was already used");
         return;
     }
     if (rc == ERR_UNAUTH) {
@@ -62,6 +75,13 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
                                         "once. With it you can reset your password without "
                                         "losing access to your memos."));
     }
+    if (f.used_recovery) {
+        json_object_set_new(body, "recovery_codes_left", json_integer(f.recovery_left));
+        json_object_set_new(body, "recovery_codes_notice",
+                            json_string("A recovery code was used and no longer works. Make new "
+                                        "ones (POST /api/v1/me/totp/recovery-codes) when few "
+                                        "are left."));
+    }
     wipe(recovery, sizeof(recovery));
     api_ok(resp, 200, body);
 }
@@ -83,6 +103,23 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     json_t *o = api_user_json(&req->user);
 
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    {
+        struct user_totp t;
+        int rc = store_totp_get(env->st, req->user.id, &t);
+        bool required = env->ch != NULL && (req->user.roles & env->ch->require_2fa) != 0;
+        if (rc != 0 && rc != ERR_NOT_FOUND) {
+            json_decref(o);
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        /* whether two-factor sign-in is on, pending confirmation, required of the account */
+        json_object_set_new(o, "totp",
+                            json_pack("{s:b, s:b, s:b, s:i}", "enabled", rc == 0 && t.enabled,
+                                      "pending", rc == 0 && !t.enabled, "required", required,
+                                      "recovery_codes_left",
+                                      rc == 0 && t.enabled ? totp_recovery_left(&t) : 0));
+        wipe(&t, sizeof(t));
+    }
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(env->cfg->timezone));
     api_ok(resp, 200, o);

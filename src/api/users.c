@@ -145,12 +145,12 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
 
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"roles",    "display_name", "email",
-                                         "disabled", "password",     NULL};
+    static const char *const fields[] = {"roles",    "display_name", "email", "disabled",
+                                         "password", "totp",         NULL};
     const char *name = http_route_param(&req->params, "username");
     const char *display, *email, *pw;
-    json_t *roles_v, *disabled_v, *body;
-    bool end_sessions = false;
+    json_t *roles_v, *disabled_v, *totp_v, *body;
+    bool end_sessions = false, totp_reset = false;
     int64_t want = 0;
     struct user u;
     int m, rc;
@@ -197,6 +197,15 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             end_sessions = true;
         u.disabled = json_is_true(disabled_v);
     }
+    /* "totp": false turns the account's two-factor sign-in off (a lost phone); turning it on is
+     * the user's own act */
+    if ((totp_v = json_object_get(req->json, "totp")) != NULL) {
+        if (!json_is_false(totp_v)) {
+            api_error_field(resp, "totp", "totp can only be set to false (turn it off)");
+            return;
+        }
+        totp_reset = true;
+    }
     if (display)
         str_copy(u.display_name, sizeof(u.display_name), display);
     if (email)
@@ -207,6 +216,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             return;
         }
         end_sessions = true;
+        /* the new keys cannot open the secret sealed to the old ones */
+        totp_reset = true;
     }
     u.updated_at = req->now;
     /* One transaction: the account, its sessions, and (when it becomes an admin or auditor,
@@ -215,6 +226,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         rc = store_user_update(env->st, &u);
         if (rc == 0 && end_sessions)
             rc = store_session_delete_user(env->st, u.id);
+        if (rc == 0 && totp_reset)
+            rc = store_totp_delete(env->st, u.id);
         if (rc == 0 && (u.roles & (ROLE_ADMIN | ROLE_AUDITOR)))
             rc = store_user_revoke_keys(env->st, u.id);
         if (rc == 0)
@@ -233,6 +246,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     }
     snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
     body = api_user_json(&u);
+    if (totp_reset)
+        json_object_set_new(body, "totp_reset", json_true());
     if (pw) {
         json_object_set_new(body, "keys_reset", json_true());
         json_object_set_new(

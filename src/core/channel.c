@@ -1,5 +1,6 @@
 #include "core/channel.h"
 
+#include "core/totp.h"
 #include "core/user.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -169,6 +170,13 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         goto fail;
     if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
         goto fail;
+    if (totp_required_roles(cfg->require_2fa, cfg->preset, &ch->require_2fa) != 0) {
+        err_set(err, errlen,
+                "security.require_2fa: role names (staff, officer, principal, auditor, admin) "
+                "separated by commas, or none");
+        rc = ERR_INVALID;
+        goto fail;
+    }
     if ((rc = load_key(&ch->key, data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err, errlen)) != 0 ||
         (rc = load_key(&ch->log_key, data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin, err,
                        errlen)) != 0)

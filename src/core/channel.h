@@ -31,6 +31,7 @@ struct channel {
     const char *log_origin;    /* = cfg->log_origin */
     bool log_public;           /* = cfg->log_public */
     int64_t clock_offset;      /* seconds added to the system clock ([debug]) */
+    unsigned require_2fa;      /* roles that must sign in with TOTP (core/totp.h) */
     const struct config *cfg;  /* the settings it was made from ([mail] for core/notify.h) */
 };
 

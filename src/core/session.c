@@ -1,6 +1,7 @@
 #include "core/session.h"
 
 #include "core/ratelimit.h"
+#include "core/totp.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -179,12 +180,53 @@ int session_login(struct store *st, const struct session_policy *p, const char *
                   char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
                   char *recovery)
 {
+    struct session_factor f = {0};
+
+    return session_login_2fa(st, p, username, pw, pwlen, addr, now, token, user, retry_after,
+                             recovery, &f);
+}
+
+/*
+ * Check the second factor @f against @t, the account's enabled factor: with @k NULL only whether
+ * a code was sent at all (before the slow key unlock), else the code itself, recorded in @t.
+ * ERR_UNAUTH (with @f->result saying why) when it fails.
+ */
+static int session_factor_check(struct user_totp *t, const struct user_keys *k,
+                                struct session_factor *f, int64_t now)
+{
+    if (f->totp == NULL && f->recovery_code == NULL) {
+        f->result = SESSION_FACTOR_REQUIRED;
+        return ERR_UNAUTH;
+    }
+    if (k == NULL)
+        return 0;
+    if (totp_verify(t, k, f->totp, f->totp == NULL ? f->recovery_code : NULL, now) != 0) {
+        f->result = SESSION_FACTOR_INVALID;
+        return ERR_UNAUTH;
+    }
+    f->result = SESSION_FACTOR_OK;
+    f->used_recovery = f->totp == NULL;
+    f->recovery_left = totp_recovery_left(t);
+    return 0;
+}
+
+int session_login_2fa(struct store *st, const struct session_policy *p, const char *username,
+                      const char *pw, size_t pwlen, const char *addr, int64_t now,
+                      char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
+                      char *recovery, struct session_factor *f)
+{
     struct user_keys *k = NULL;
+    struct user_totp t;
+    bool has_totp = false;
     uint8_t raw[32];
     struct session s;
     bool fresh;
     int rc;
 
+    f->result = SESSION_FACTOR_NONE;
+    f->used_recovery = false;
+    f->recovery_left = 0;
+    memset(&t, 0, sizeof(t));
     memset(user, 0, sizeof(*user));
     token[0] = '\0';
     if (recovery != NULL)
@@ -207,6 +249,15 @@ int session_login(struct store *st, const struct session_policy *p, const char *
     }
     if (rc != 0)
         goto fail;
+    /* the password was right: only now may the answer depend on the second factor */
+    rc = store_totp_get(st, user->id, &t);
+    if (rc == 0 && t.enabled) {
+        has_totp = true;
+        if ((rc = session_factor_check(&t, NULL, f, now)) != 0)
+            goto refused;
+    } else if (rc != 0 && rc != ERR_NOT_FOUND) {
+        goto fail;
+    }
 
     random_bytes(raw, sizeof(raw));
     b64_encode(token, SESSION_TOKEN_LEN + 1, raw, sizeof(raw), true);
@@ -218,19 +269,38 @@ int session_login(struct store *st, const struct session_policy *p, const char *
     s.last_seen = now;
     if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &fresh)) != 0)
         goto fail;
-    /* keys, recovery key, session and throttle reset land together or not at all: a recovery
-     * key stored for a sign-in that then failed would never be shown */
+    if (has_totp && (rc = session_factor_check(&t, k, f, now)) != 0)
+        goto refused;
+    /* keys, recovery key, the code's use, session and throttle reset land together or not at
+     * all: a recovery key stored for a sign-in that then failed would never be shown */
     if ((rc = store_begin(st)) != 0)
         goto fail;
-    if ((rc = session_keys_seal(st, user, k, fresh, token, &s, recovery)) != 0 ||
+    if ((has_totp && (rc = store_totp_update(st, &t)) != 0) ||
+        (rc = session_keys_seal(st, user, k, fresh, token, &s, recovery)) != 0 ||
         (rc = store_session_create(st, &s)) != 0 || (rc = session_succeed(st, username)) != 0 ||
         (rc = store_commit(st)) != 0) {
         store_rollback(st);
+        if (rc == ERR_CONFLICT && has_totp) {
+            /* a simultaneous sign-in used the same code first */
+            f->result = SESSION_FACTOR_INVALID;
+            goto refused;
+        }
         goto fail;
     }
     keys_free(k);
+    wipe(&t, sizeof(t));
     return 0;
+refused:
+    /* a missing or wrong second factor counts like a wrong password */
+    keys_free(k);
+    wipe(&t, sizeof(t));
+    wipe(token, SESSION_TOKEN_LEN + 1);
+    if (recovery != NULL)
+        wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
+    memset(user, 0, sizeof(*user));
+    return (rc = session_fail(st, username, addr, now)) != 0 ? rc : ERR_UNAUTH;
 fail:
+    wipe(&t, sizeof(t));
     keys_free(k);
     if (recovery != NULL)
         wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);

@@ -59,6 +59,35 @@ int session_login(struct store *st, const struct session_policy *p, const char *
                   char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
                   char *recovery);
 
+/* A second factor for session_login_2fa(): what the client sent, and what became of it. */
+enum session_factor_result {
+    SESSION_FACTOR_NONE = 0, /* the account has no second factor (or the password was wrong) */
+    SESSION_FACTOR_OK,       /* a code was needed and accepted */
+    SESSION_FACTOR_REQUIRED, /* a code was needed and none was sent */
+    SESSION_FACTOR_INVALID,  /* the code was wrong, malformed or already used */
+};
+
+struct session_factor {
+    const char *totp;                  /* a TOTP code, or NULL */
+    const char *recovery_code;         /* a recovery code (used when @totp is NULL), or NULL */
+    enum session_factor_result result; /* out */
+    bool used_recovery;                /* out: a recovery code was spent */
+    int recovery_left;                 /* out: unused recovery codes after this sign-in */
+};
+
+/**
+ * session_login_2fa() - session_login() for accounts that may have TOTP on (core/totp.h): once
+ * the password is right (never before, so whether the factor is on does not leak), an account
+ * with the factor on also needs @f's code. A missing or wrong code is ERR_UNAUTH with
+ * @f->result saying which, and counts as a failed sign-in for the throttle. The accepted code's
+ * step (or the spent recovery code) is stored in the sign-in's transaction: the same code never
+ * signs in twice.
+ */
+int session_login_2fa(struct store *st, const struct session_policy *p, const char *username,
+                      const char *pw, size_t pwlen, const char *addr, int64_t now,
+                      char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
+                      char *recovery, struct session_factor *f);
+
 /**
  * session_lookup() - the live session for @token and its account.
  * Returns 0, or ERR_UNAUTH when the token is malformed, unknown, expired (then deleted) or its

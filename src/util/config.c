@@ -251,6 +251,8 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
             rc = str_parse_i64(v, 8, 4 * 1024 * 1024, &x);
             if (rc == 0)
                 cfg->argon2_mem = (uint64_t)x * 1024;
+        } else if (strcmp(key, "require_2fa") == 0) {
+            rc = set_str(cfg->require_2fa, sizeof(cfg->require_2fa), v);
         } else {
             goto unknown;
         }

@@ -35,6 +35,8 @@ struct config {
     int login_window;       /* seconds of the failed-login window */
     uint64_t argon2_ops;    /* Argon2id opslimit */
     uint64_t argon2_mem;    /* Argon2id memlimit in bytes */
+    char require_2fa[128];  /* roles that must sign in with TOTP ("officer, admin", "none");
+                               "" = the [channel] preset's default */
     int log_level;          /* enum log_level */
     /* [channel]: checked by channel_init() (core/channel.h) */
     char preset[32];       /* deadline preset: "state-dept" or "eu-directive" */

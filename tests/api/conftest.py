@@ -30,6 +30,9 @@ FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"},
         # few pool threads: each holds a database connection, and PostgreSQL test databases
         # are created and dropped per server
         "server": {"pool_threads": "2"}}
+# Every test server: two-factor sign-in is not required of any role (the state-dept preset
+# requires it of officers, principals and admins; tests/api/test_totp.py turns that on).
+BASE = {"security": {"require_2fa": "none"}}
 TIMEOUT = 10
 # Reports that the sanitizer build (scripts/build.sh asan) writes to stderr.
 PG_BASE = os.environ.get("DISSENT_TEST_PG_URI_BASE", "").rstrip("/")
@@ -74,7 +77,7 @@ class Server:
         if self.db is None and PG_BASE:
             self.own_db, self.db = pg_create_db()
         sections = {}
-        for src in ([FAST] if fast else []) + [config or {}]:
+        for src in [BASE] + ([FAST] if fast else []) + [config or {}]:
             for sec, kv in src.items():
                 sections.setdefault(sec, {}).update(kv)
         self.config = os.path.join(self.dir, "dissent.ini")

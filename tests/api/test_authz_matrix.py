@@ -134,6 +134,10 @@ def password_body(world, caller):
     return {"current_password": pw, "new_password": pw}
 
 
+def totp_enrol_body(world, caller):
+    return {"password": world.password(CALLERS[caller][0] or "")}
+
+
 def users_create_body(world, caller):
     world.seq += 1
     return {"username": "new%d" % world.seq, "roles": ["staff"], "password": PASSWORD}
@@ -185,6 +189,14 @@ RECIPES = {
     ("GET", "/api/v1/channel"): Recipe(),
     ("POST", "/api/v1/channel/grants"): Recipe(body={"username": "ozzy"}),
     ("POST", "/api/v1/me/password"): Recipe(body=password_body, relogin_after=True),
+    # TOTP: enrolment starts (200) and its QR code shows; a wrong first code, and turning off
+    # or renewing codes without a factor on, are refused by the handler (422, 409), not by
+    # authorization
+    ("POST", "/api/v1/me/totp"): Recipe(body=totp_enrol_body),
+    ("GET", "/api/v1/me/totp/qr.svg"): Recipe(),
+    ("POST", "/api/v1/me/totp/confirm"): Recipe(body={"code": "000000"}),
+    ("POST", "/api/v1/me/totp/recovery-codes"): Recipe(body={"code": "000000"}),
+    ("DELETE", "/api/v1/me/totp"): Recipe(body={"code": "000000"}),
     ("POST", "/api/v1/recovery"): Recipe(body=recovery_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),
     ("GET", "/api/v1/outbox"): Recipe(),
