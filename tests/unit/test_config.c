@@ -91,6 +91,58 @@ static void set_validates(void **state)
     assert_int_equal(config_set(&c, "log", "level", "loud", err, sizeof(err)), ERR_INVALID);
 }
 
+/* [mail]: off by default; addresses fit for a header (no injection); the password file. */
+static void mail_settings(void **state)
+{
+    static const char *const bad_addresses[] = {"",
+                                                "a",
+                                                "no-at.example",
+                                                "@example.org",
+                                                "a@",
+                                                "a@b@c",
+                                                "a b@example.org",
+                                                "<a@example.org>",
+                                                "a@example.org,b@example.org",
+                                                "a@example.org\r\nBcc: x@example.org",
+                                                "\"a\"@example.org"};
+    char path[] = "/tmp/dissent-pw-XXXXXX", err[128];
+    struct config c;
+    int fd;
+
+    config_defaults(&c);
+    assert_false(c.mail_enabled);
+    assert_int_equal(c.mail_port, 587);
+    assert_int_equal(c.mail_starttls, MAIL_TLS_AUTO);
+    for (size_t i = 0; i < sizeof(bad_addresses) / sizeof(bad_addresses[0]); i++) {
+        assert_false(config_email_valid(bad_addresses[i]));
+        assert_int_equal(config_set(&c, "mail", "from", bad_addresses[i], err, sizeof(err)),
+                         ERR_INVALID);
+    }
+    assert_true(config_email_valid("dissent+alerts@mail.example.org"));
+    assert_int_equal(config_set(&c, "mail", "from", "dissent@example.org", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&c, "mail", "escalation", "", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&c, "mail", "starttls", "always", err, sizeof(err)), 0);
+    assert_int_equal(c.mail_starttls, MAIL_TLS_ALWAYS);
+    assert_int_equal(config_set(&c, "mail", "starttls", "maybe", err, sizeof(err)), ERR_INVALID);
+    assert_int_equal(config_set(&c, "mail", "base_url", "https://d.example/#/x", err, sizeof(err)),
+                     ERR_INVALID);
+    assert_int_equal(config_set(&c, "mail", "port", "0", err, sizeof(err)), ERR_INVALID);
+    assert_int_equal(config_set(&c, "mail", "colour", "blue", err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "unknown setting mail.colour"));
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, "pa ss\nsecond line\n");
+    assert_int_equal(config_set(&c, "mail", "password_file", path, err, sizeof(err)), 0);
+    assert_string_equal(c.mail_password, "pa ss");
+    write_file(path, "\n");
+    assert_int_equal(config_set(&c, "mail", "password_file", path, err, sizeof(err)), ERR_INVALID);
+    unlink(path);
+    assert_int_equal(config_set(&c, "mail", "password_file", path, err, sizeof(err)), ERR_INVALID);
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +150,7 @@ int main(void)
         cmocka_unit_test(file_overrides_defaults),
         cmocka_unit_test(rejects_unknown_and_out_of_range),
         cmocka_unit_test(set_validates),
+        cmocka_unit_test(mail_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
