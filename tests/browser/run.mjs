@@ -8,7 +8,7 @@
 // Env: DISSENT_BIN (default build/dissent), CHROMIUM (default /usr/bin/chromium).
 // Each step is one TAP test; a step fails on any console error or failed request it did not
 // expect. Screenshots of each main screen go to build/browser-screenshots/.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -209,21 +209,6 @@ async function main() {
     clean(p);
   });
 
-  step('drafter chooses which emails to receive on the account page', async () => {
-    const p = ctx.alice;
-    await p.goto('/#/account');
-    const form = p.locator('form[aria-label="Email notifications"]');
-    await form.getByLabel('My memo is closed').waitFor();
-    expect(await form.locator('input[type=checkbox]').count() === 5, 'five kinds of email for staff');
-    await form.getByLabel('My memo is closed').uncheck();
-    await expectText(p.locator('#flash'), /Notifications saved/);
-    const r = await p.evaluate(async () => (await fetch('/api/v1/me/notifications')).json());
-    expect(r.notifications.find((n) => n.kind === 'closed').on === false, 'closed is off');
-    await p.goto('/#/memos');
-    await expectText(p.locator('h1'), /My memos/);
-    clean(p);
-  });
-
   step('drafter writes a memo: autosave and server-rendered preview', async () => {
     const p = ctx.alice;
     await p.getByRole('link', { name: 'New memo', exact: true }).click();
@@ -366,6 +351,54 @@ async function main() {
     await p.goto(`/#/memo/${ctx.memo}`);
     await expectText(p.locator('#flash'), /role does not allow/);
     expect(!(await p.locator('main').innerText()).includes('hides costs'), 'no memo content for the admin');
+    clean(p);
+  });
+
+  step('two-factor sign-in: enrolment with a QR code, then a code at sign-in', async () => {
+    const totp = (secret, t) => execFileSync('/usr/bin/oathtool', ['--totp', '-b', secret, '--now', `@${t}`], { encoding: 'utf8' }).trim();
+    const p = await person(browser, srv.url, 'carol-2fa');
+    await signIn(p, 'carol');
+    await p.locator('#who a').click();
+    await expectText(p.locator('#totp-h'), /Two-factor sign-in/);
+    await p.locator('#totp-password').fill(PW);
+    await p.getByRole('button', { name: 'Set up' }).click();
+    await p.locator('#totp-secret').waitFor();
+    const secret = (await p.locator('#totp-secret').innerText()).trim();
+    const uri = (await p.locator('#totp-uri').innerText()).trim();
+    expect(/^[A-Z2-7]{32}$/.test(secret), `secret shown as base32: ${secret}`);
+    expect(uri.startsWith(`otpauth://totp/Dissent:carol?secret=${secret}&`), `otpauth URI: ${uri}`);
+    await p.waitForFunction(() => { const i = document.getElementById('totp-qr'); return i && i.complete && i.naturalWidth > 0; });
+    await shot(p, '13-totp-enrol');
+    // at least 12 s left in this 30 s step: the codes of this step and the one before stay valid
+    const left = 30 - (Date.now() / 1000) % 30;
+    if (left < 12) await new Promise((r) => setTimeout(r, (left + 0.2) * 1000));
+    const t0 = Math.floor(Date.now() / 1000 / 30) * 30;
+    const codes = [-2, -1, 0, 1, 2].map((k) => totp(secret, t0 + 30 * k));
+    const wrong = ['000000', '123456', '999999'].find((c) => !codes.includes(c));
+    p.allow.push(/status of 422/, /HTTP 422 POST .*\/api\/v1\/me\/totp\/confirm/);
+    await p.locator('#totp-confirm-code').fill(wrong);
+    await p.getByRole('button', { name: 'Turn on' }).click();
+    await expectText(p.locator('#flash'), /wrong or was already used/);
+    await p.locator('#totp-confirm-code').fill(totp(secret, t0 - 30));
+    await p.getByRole('button', { name: 'Turn on' }).click();
+    await expectText(p.locator('#totp-recovery-codes'), /^([a-z2-7]{4}(-[a-z2-7]{4}){3}\n?){10}$/);
+    await p.getByLabel('I have written down my recovery codes').check();
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await expectText(p.locator('#totp-state'), /On\. 10 unused recovery codes/);
+    clean(p);
+    // signing in again asks for a code after the password
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await p.getByLabel('Username').fill('carol');
+    await p.getByLabel('Password').fill(PW);
+    p.allow.push(/status of 401/, /HTTP 401 POST .*\/api\/v1\/session/);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await expectText(p.locator('#flash'), /code from your authenticator app/i);
+    const codeBox = p.getByLabel('Code from your authenticator app');
+    expect(await codeBox.isVisible(), 'the code field appears');
+    await shot(p, '14-totp-sign-in');
+    await codeBox.fill(totp(secret, t0));
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('button', { name: 'Sign out' }).waitFor();
     clean(p);
   });
 

@@ -5,6 +5,7 @@ import { myMemos, editor, memoPage, newMemo, principalList } from './memos.js';
 import { inbox } from './officer.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
+import { totpSection } from './totp.js';
 import { notificationsSection } from './notify.js';
 
 export const app = { me: null };
@@ -23,6 +24,11 @@ export function fail(e) {
   if (e instanceof ApiError && e.status === 401 && e.code === 'unauthorized') {
     signedOut();
     flash('Your session has ended. Please sign in again.');
+    return;
+  }
+  if (e instanceof ApiError && e.code === 'totp_enrolment_required') {
+    go('#/account');
+    flash(describe(e));
     return;
   }
   flash(describe(e));
@@ -80,7 +86,11 @@ async function signOut() {
   signedOut();
 }
 
+// An account whose role requires two-factor sign-in starts on its account page until it is on.
+const mustEnrol = () => !!app.me && !!app.me.totp && app.me.totp.required && !app.me.totp.enabled;
+
 function home() {
+  if (mustEnrol()) return '#/account';
   if (has('staff')) return '#/memos';
   if (has('officer')) return '#/inbox';
   if (has('principal')) return '#/reading';
@@ -93,20 +103,38 @@ function signIn() {
   const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none' });
   const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const btn = h('button', { type: 'submit' }, 'Sign in');
-  const form = h('form', { 'aria-label': 'Sign in' }, field('Username', user), field('Password', pass), btn);
+  // shown when the server answers totp_required: a code from the app, or a recovery code
+  const code = h('input', { type: 'text', name: 'code', autocomplete: 'one-time-code', autocapitalize: 'none', maxlength: 64, size: 20 });
+  const codeField = field('Code from your authenticator app', code, 'Six digits, or one of your recovery codes.');
+  codeField.hidden = true;
+  const form = h('form', { 'aria-label': 'Sign in' }, field('Username', user), field('Password', pass), codeField, btn);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     btn.disabled = true;
     flash('');
     try {
-      const r = await api('POST', '/api/v1/session', { username: user.value.trim(), password: pass.value });
-      app.me = r.data.user;
-      setZone((await api('GET', '/api/v1/me')).data.timezone);
+      const body = { username: user.value.trim(), password: pass.value };
+      const c = code.value.trim();
+      if (!codeField.hidden && c) {
+        if (/^[0-9 ]+$/.test(c)) body.totp = c.replace(/ /g, '');
+        else body.recovery_code = c;
+      }
+      const r = await api('POST', '/api/v1/session', body);
+      app.me = (await api('GET', '/api/v1/me')).data;
+      setZone(app.me.timezone);
+      if (r.data.recovery_codes_left !== undefined) flash(`A recovery code was used: ${r.data.recovery_codes_left} left.`, true);
       localStorage.setItem(HINT, '1');
       renderChrome();
       if (r.data.recovery_key) showRecovery(r.data);
       else location.hash = home();
     } catch (e) {
+      if (e.code === 'totp_required' || e.code === 'totp_invalid') {
+        codeField.hidden = false;
+        flash(e.code === 'totp_required' ? 'Enter the code from your authenticator app.' : describe(e));
+        code.value = '';
+        code.focus();
+        return;
+      }
       fail(e);
       pass.focus();
     } finally {
@@ -154,6 +182,16 @@ function account() {
     h('dl', { class: 'meta' }, h('dt', {}, 'Username'), h('dd', {}, me.username),
       h('dt', {}, 'Name'), h('dd', {}, me.display_name || '—'),
       h('dt', {}, 'Roles'), h('dd', {}, me.roles.join(', '))),
+    totpSection(me, {
+      flash, fail,
+      refresh: async () => {
+        try {
+          app.me = (await api('GET', '/api/v1/me')).data;
+          renderChrome();
+          account();
+        } catch (e) { fail(e); }
+      },
+    }),
     form, notificationsSection());
 }
 

@@ -1,0 +1,101 @@
+// Two-factor sign-in (TOTP) on the account page: start enrolment with the password, show the
+// secret as text, as an otpauth:// URI and as a QR code (an SVG image from our own origin),
+// confirm with a first code, then show the recovery codes once. Also: new recovery codes, and
+// turning it off (not offered when the role requires it).
+import { api } from './api.js';
+import { h, field, clear } from './dom.js';
+
+const codeInput = (name) => h('input', {
+  type: 'text', name, inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
+  pattern: '[0-9]{6}', maxlength: 6, size: 8, autocapitalize: 'none',
+});
+
+// The recovery codes, with an acknowledgement before moving on.
+function showCodes(box, codes, notice, done) {
+  const ack = h('input', { type: 'checkbox', id: 'totp-codes-ack' });
+  const go = h('button', { type: 'button', disabled: true, onclick: done }, 'Continue');
+  ack.addEventListener('change', () => { go.disabled = !ack.checked; });
+  clear(box).append(
+    h('div', { class: 'warning', role: 'alert' },
+      h('p', {}, h('strong', {}, 'Shown only once. '), notice)),
+    h('pre', { class: 'recovery-key', id: 'totp-recovery-codes', 'aria-label': 'Recovery codes' },
+      codes.join('\n')),
+    h('div', { class: 'field' }, h('label', { class: 'check', for: 'totp-codes-ack' }, ack,
+      'I have written down my recovery codes')),
+    h('div', { class: 'actions' }, go));
+  ack.focus();
+}
+
+// Step 2: the secret and a first code.
+function confirmStep(box, e, ui) {
+  const code = codeInput('code');
+  code.id = 'totp-confirm-code';
+  const form = h('form', { 'aria-label': 'Confirm two-factor sign-in' },
+    h('p', {}, 'Scan this code with your authenticator app, or enter the key by hand.'),
+    h('img', { src: `${e.qr}?t=${Date.now()}`, alt: 'QR code of the key for your authenticator app', width: 200, height: 200, class: 'qr', id: 'totp-qr' }),
+    h('dl', { class: 'meta' },
+      h('dt', {}, 'Key'), h('dd', {}, h('code', { id: 'totp-secret' }, e.secret)),
+      h('dt', {}, 'Type'), h('dd', {}, `time-based, ${e.digits} digits, every ${e.period} seconds (${e.algorithm})`),
+      h('dt', {}, 'Link'), h('dd', {}, h('code', { id: 'totp-uri', class: 'wrap' }, e.uri))),
+    field('Code from the app', code, 'Six digits; they change every 30 seconds.'),
+    h('button', { type: 'submit' }, 'Turn on'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('POST', '/api/v1/me/totp/confirm', { code: code.value.trim() });
+      ui.flash('Two-factor sign-in is on.', true);
+      showCodes(box, r.data.recovery_codes, r.data.recovery_notice, ui.refresh);
+    } catch (err) { ui.fail(err); code.select(); }
+  });
+  clear(box).append(form);
+  code.focus();
+}
+
+// The account page's section: its state and what can be done from it.
+export function totpSection(me, ui) {
+  const t = me.totp || {};
+  const box = h('div', { id: 'totp-box' });
+  const section = h('section', { 'aria-labelledby': 'totp-h' },
+    h('h2', { id: 'totp-h' }, 'Two-factor sign-in'), box);
+  if (!t.enabled) {
+    const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'totp-password' });
+    const form = h('form', { 'aria-label': 'Set up two-factor sign-in' },
+      h('p', {}, t.required
+        ? 'Your role requires two-factor sign-in: set it up to use the rest of Dissent.'
+        : 'Sign in with a code from an authenticator app as well as your password.'),
+      field('Current password', pw),
+      h('button', { type: 'submit' }, 'Set up'));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await api('POST', '/api/v1/me/totp', { password: pw.value });
+        confirmStep(box, r.data, ui);
+      } catch (err) { ui.fail(err); }
+    });
+    box.append(form);
+    return section;
+  }
+  const code = codeInput('code');
+  const renew = h('button', { type: 'button', class: 'secondary' }, 'New recovery codes');
+  const off = t.required ? null : h('button', { type: 'button', class: 'secondary' }, 'Turn off');
+  renew.addEventListener('click', async () => {
+    try {
+      const r = await api('POST', '/api/v1/me/totp/recovery-codes', { code: code.value.trim() });
+      showCodes(box, r.data.recovery_codes, r.data.recovery_notice, ui.refresh);
+    } catch (err) { ui.fail(err); }
+  });
+  if (off) {
+    off.addEventListener('click', async () => {
+      try {
+        await api('DELETE', '/api/v1/me/totp', { code: code.value.trim() });
+        ui.flash('Two-factor sign-in is off.', true);
+        ui.refresh();
+      } catch (err) { ui.fail(err); }
+    });
+  }
+  box.append(
+    h('p', { id: 'totp-state' }, `On. ${t.recovery_codes_left} unused recovery codes left.`),
+    field('Code from the app', code, 'Needed to make new recovery codes or to turn it off.'),
+    h('div', { class: 'actions' }, renew, off));
+  return section;
+}
