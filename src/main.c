@@ -23,6 +23,7 @@ static void usage(FILE *f)
                "  log        build a static transparency log, print the log key\n"
                "  migrate    copy a channel to another database (SQLite to PostgreSQL)\n"
                "  routes     print the API's route table (roles, flags, relations)\n"
+               "  outbox     list the email outbox (status only)\n"
                "  version    print the version\n"
                "Run 'dissent COMMAND --help' for a command's options.\n");
 }
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
         return cmd_migrate(argc - 1, argv + 1);
     if (strcmp(argv[1], "routes") == 0)
         return cmd_routes(argc - 1, argv + 1);
+    if (strcmp(argv[1], "outbox") == 0)
+        return cmd_outbox(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("dissent 0.1.0\n");
         return 0;

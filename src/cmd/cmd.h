@@ -18,6 +18,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
+int cmd_outbox(int argc, char **argv);
 
 /**
  * cmd_config_load() - defaults, then --config FILE if @path is not NULL. Prints errors.

@@ -238,6 +238,13 @@ def test_life_cycle_sends_exactly_the_expected_emails(make_server, sink):
         assert b["sent_at"] is not None and b["next_attempt_at"] is None
     assert sorted(b["recipient"] for b in box) == sorted(
         ["cos", "olga", "otto", "dan", "pia", "dan", "dan", "dan"])
+    # the same from the command line: status only, no address, no subject
+    r = d.srv.cli("outbox")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:4] == ["ID", "KIND", "RECIPIENT", "STATUS"], lines
+    assert len(lines) == 9 and all(line.split()[3] == "sent" for line in lines[1:]), lines
+    assert "@" not in r.stdout and mid not in r.stdout and "Dissent:" not in r.stdout
     print("life cycle: %.1f s" % (time.time() - t0))
 
 

@@ -1,0 +1,113 @@
+/*
+ * outbox.c - `dissent outbox [--limit N] [--data DIR] [--db URI] [--config FILE]`: the email
+ * outbox's newest rows, status only (as GET /api/v1/outbox): never a subject, a body or an
+ * address.
+ *
+ *   ID  KIND  RECIPIENT  STATUS  ATTEMPTS  NEXT-ATTEMPT  CREATED  SENT
+ *
+ * Times are UTC (ISO 8601), "-" when unset; RECIPIENT is the account, or "(escalation)".
+ */
+#include "cmd/cmd.h"
+
+#include "util/err.h"
+#include "util/strutil.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define OUTBOX_LIMIT_MAX 10000
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: dissent outbox [--limit N] [--data DIR] [--db URI] [--config FILE]\n");
+}
+
+/* @t as "YYYY-MM-DDTHH:MM:SSZ", or "-" when 0. */
+static const char *when(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+        return "-";
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+static const char *status_name(int status)
+{
+    return status == STORE_OUTBOX_SENT     ? "sent"
+           : status == STORE_OUTBOX_FAILED ? "failed"
+                                           : "pending";
+}
+
+int cmd_outbox(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
+        {"db", required_argument, NULL, 'D'},     {"limit", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *data = NULL, *db = NULL;
+    char err[256] = "", t1[24], t2[24], t3[24];
+    struct outbox_item *items = NULL;
+    struct config cfg;
+    struct store *st = NULL;
+    int64_t limit = 100;
+    size_t n = 0;
+    int c, rc;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'c') {
+            config = optarg;
+        } else if (c == 'd') {
+            data = optarg;
+        } else if (c == 'D') {
+            db = optarg;
+        } else if (c == 'n') {
+            if (str_parse_i64(optarg, 1, OUTBOX_LIMIT_MAX, &limit) != 0) {
+                fprintf(stderr, "dissent: --limit must be 1 to %d\n", OUTBOX_LIMIT_MAX);
+                return 2;
+            }
+        } else if (c == 'h') {
+            usage();
+            return 0;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage();
+        return 2;
+    }
+    if (cmd_config_load(&cfg, config) != 0)
+        return 1;
+    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
+        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "dissent: %s\n", err);
+        return 2;
+    }
+    if (cmd_store_open(&cfg, &st) != 0)
+        return 1;
+    rc = store_outbox_list(st, 0, (int)limit, &items, &n);
+    store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "dissent: cannot read the outbox\n");
+        return 1;
+    }
+    printf("%-8s %-12s %-20s %-8s %-8s %-20s %-20s %s\n", "ID", "KIND", "RECIPIENT", "STATUS",
+           "ATTEMPTS", "NEXT-ATTEMPT", "CREATED", "SENT");
+    for (size_t i = 0; i < n; i++) {
+        const struct outbox_item *it = &items[i];
+        printf("%-8lld %-12s %-20s %-8s %-8d %-20s %-20s %s\n", (long long)it->id, it->kind,
+               it->user_id > 0 ? it->username : "(escalation)", status_name(it->status),
+               it->attempts,
+               it->status == STORE_OUTBOX_PENDING ? when(it->next_at, t1, sizeof(t1)) : "-",
+               when(it->created_at, t2, sizeof(t2)), when(it->sent_at, t3, sizeof(t3)));
+    }
+    store_outbox_list_free(items, n);
+    return 0;
+}
