@@ -209,6 +209,21 @@ async function main() {
     clean(p);
   });
 
+  step('drafter chooses which emails to receive on the account page', async () => {
+    const p = ctx.alice;
+    await p.goto('/#/account');
+    const form = p.locator('form[aria-label="Email notifications"]');
+    await form.getByLabel('My memo is closed').waitFor();
+    expect(await form.locator('input[type=checkbox]').count() === 5, 'five kinds of email for staff');
+    await form.getByLabel('My memo is closed').uncheck();
+    await expectText(p.locator('#flash'), /Notifications saved/);
+    const r = await p.evaluate(async () => (await fetch('/api/v1/me/notifications')).json());
+    expect(r.notifications.find((n) => n.kind === 'closed').on === false, 'closed is off');
+    await p.goto('/#/memos');
+    await expectText(p.locator('h1'), /My memos/);
+    clean(p);
+  });
+
   step('drafter writes a memo: autosave and server-rendered preview', async () => {
     const p = ctx.alice;
     await p.getByRole('link', { name: 'New memo', exact: true }).click();
