@@ -35,6 +35,7 @@ cat >"$work/dissent.ini" <<CONF
 argon2_ops = 1
 argon2_mem_kib = 8
 login_max_failures = 1000
+require_2fa = none
 CONF
 serve=("${DISSENT_BIN:-build/dissent}" serve --config "$work/dissent.ini" --data "$work/var"
     --listen 127.0.0.1:0)

@@ -48,6 +48,7 @@ cat >"$work/dissent.ini" <<CONF
 [security]
 argon2_ops = 1
 argon2_mem_kib = 8
+require_2fa = none
 CONF
 build/dissent serve --config "$work/dissent.ini" --data "$work/var" --listen 127.0.0.1:0 \
     >"$work/out" 2>"$work/log.txt" &
