@@ -271,14 +271,17 @@ static int user_passwd(int argc, char **argv)
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     u.updated_at = time(NULL);
+    /* the new keys cannot open a TOTP secret sealed to the old ones: 2FA goes off too (this is
+     * also the way back in for an administrator who lost both phone and recovery codes) */
     if (user_set_password(&u, &pp, pw, pwlen) != 0 || store_user_update(st, &u) != 0 ||
-        store_session_delete_user(st, u.id) != 0) {
+        store_session_delete_user(st, u.id) != 0 || store_totp_delete(st, u.id) != 0) {
         fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
         goto out;
     }
     printf("password changed for %s\n"
            "warning: this reset could not open the account's keys, so it has new ones and cannot\n"
            "read memos shared with it before; a new recovery key is shown at its next sign-in.\n"
+           "Two-factor sign-in (TOTP), if it was on, is off.\n"
            "To keep access, the user resets with their recovery key (POST /api/v1/recovery).\n",
            u.username);
     rc = 0;

@@ -269,6 +269,19 @@ def test_admin_reset(server, admin):
     assert login(server, "ed", "a brand new secret").status_code == 200
 
 
+def test_cli_password_reset_turns_it_off(server, admin):
+    """`dissent user passwd` is the way back in for an admin who lost phone and codes."""
+    s, secret, codes, t0 = enrolled(server, admin, "ida")
+    assert_error(login(server, "ida"), 401, "totp_required")
+    r = server.cli("user", "passwd", "ida", "--password-stdin", stdin="cli password 1\n")
+    assert r.returncode == 0, r.stderr
+    assert "TOTP" in r.stdout
+    r = login(server, "ida", "cli password 1")
+    assert r.status_code == 200, r.text
+    me = session_of(server, r).get(server.url + "/api/v1/me", timeout=TIMEOUT).json()
+    assert me["totp"]["enabled"] is False
+
+
 def test_required_for_roles(make_server):
     srv = make_server(config={"security": {"require_2fa": "officer, admin"}})
     admin = srv.admin()
