@@ -98,28 +98,35 @@ void api_session_delete(struct api_env *env, struct api_req *req, struct api_res
     api_ok(resp, 204, NULL);
 }
 
+/* Whether @u's two-factor sign-in is on, pending confirmation, required of it: into *@out. */
+static int me_totp(struct api_env *env, const struct user *u, json_t **out)
+{
+    bool required = env->ch != NULL && (u->roles & env->ch->require_2fa) != 0;
+    struct user_totp t;
+    int rc = store_totp_get(env->st, u->id, &t);
+
+    *out = NULL;
+    if (rc != 0 && rc != ERR_NOT_FOUND)
+        return rc;
+    *out = json_pack("{s:b, s:b, s:b, s:i}", "enabled", rc == 0 && t.enabled, "pending",
+                     rc == 0 && !t.enabled, "required", required, "recovery_codes_left",
+                     rc == 0 && t.enabled ? totp_recovery_left(&t) : 0);
+    wipe(&t, sizeof(t));
+    return 0;
+}
+
 void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    json_t *o = api_user_json(&req->user);
+    json_t *o = api_user_json(&req->user), *totp;
+    int rc;
 
-    json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
-    {
-        struct user_totp t;
-        int rc = store_totp_get(env->st, req->user.id, &t);
-        bool required = env->ch != NULL && (req->user.roles & env->ch->require_2fa) != 0;
-        if (rc != 0 && rc != ERR_NOT_FOUND) {
-            json_decref(o);
-            api_error_rc(resp, rc, NULL);
-            return;
-        }
-        /* whether two-factor sign-in is on, pending confirmation, required of the account */
-        json_object_set_new(o, "totp",
-                            json_pack("{s:b, s:b, s:b, s:i}", "enabled", rc == 0 && t.enabled,
-                                      "pending", rc == 0 && !t.enabled, "required", required,
-                                      "recovery_codes_left",
-                                      rc == 0 && t.enabled ? totp_recovery_left(&t) : 0));
-        wipe(&t, sizeof(t));
+    if ((rc = me_totp(env, &req->user, &totp)) != 0) {
+        json_decref(o);
+        api_error_rc(resp, rc, NULL);
+        return;
     }
+    json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    json_object_set_new(o, "totp", totp);
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(env->cfg->timezone));
     api_ok(resp, 200, o);
