@@ -41,8 +41,8 @@ static const struct api_route routes[] = {
     {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0},
     {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP, 0},
     /* TOTP: enrolment stays open to an account whose role requires it (API_R_2FA_SETUP) */
-    {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY, API_R_SLOW | API_R_JSON | API_R_2FA_SETUP,
-     0},
+    {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY,
+     API_R_SLOW | API_R_JSON_OPT | API_R_2FA_SETUP, 0},
     {API_GET, "/api/v1/me/totp/qr.svg", api_totp_qr, ANY, API_R_2FA_SETUP, 0},
     {API_POST, "/api/v1/me/totp/confirm", api_totp_confirm, ANY, API_R_JSON | API_R_2FA_SETUP, 0},
     {API_POST, "/api/v1/me/totp/recovery-codes", api_totp_recovery_codes, ANY, API_R_JSON, 0},

@@ -1,6 +1,8 @@
 /*
  * totp.c - TOTP two-factor sign-in for the signed-in user (core/totp.h):
- *   POST   /api/v1/me/totp                 {"password"}: start enrolment: secret and otpauth URI
+ *   POST   /api/v1/me/totp                 [{"password"}]: start enrolment: secret and otpauth URI
+ *                                           (the password is needed once the session is older
+ *                                           than TOTP_REAUTH_WINDOW)
  *   GET    /api/v1/me/totp/qr.svg          the pending enrolment's URI as a QR code (SVG)
  *   POST   /api/v1/me/totp/confirm         {"code"}: turn it on; answers the recovery codes once
  *   POST   /api/v1/me/totp/recovery-codes  {"code"}: new recovery codes (the old ones stop working)
@@ -64,6 +66,9 @@ static json_t *codes_json(char codes[STORE_TOTP_CODES][TOTP_RECOVERY_TEXT_LEN + 
     return a;
 }
 
+/* Seconds after sign-in during which a session may start enrolment without the password. */
+#define TOTP_REAUTH_WINDOW 600
+
 static const char codes_notice[] = "Write these recovery codes down now: they are shown only once. "
                                    "Each one signs you in once in place of a code from your app.";
 
@@ -72,14 +77,24 @@ void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *r
     static const char *const fields[] = {"password", NULL};
     uint8_t secret[TOTP_SECRET_LEN];
     char b32[TOTP_SECRET_B32_LEN + 1], uri[TOTP_URI_MAX];
-    const char *pw;
+    const char *pw = NULL;
     int rc;
 
-    if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        api_get_string(resp, req->json, "password", true, 1024, &pw) != 0)
+    if (req->json != NULL && (api_fields_allowed(resp, req->json, fields) != 0 ||
+                              api_get_string(resp, req->json, "password", false, 1024, &pw) != 0))
         return;
-    /* a session alone (a forgotten browser, say) cannot bind the account to someone's phone */
-    if (password_verify(req->user.pwhash, pw, strlen(pw)) != 0) {
+    /*
+     * A session alone (a forgotten browser, say) cannot bind the account to someone's phone:
+     * past the first minutes after sign-in, enrolment needs the current password again.
+     */
+    if (pw == NULL && req->now - req->session.created_at > TOTP_REAUTH_WINDOW) {
+        api_error(resp, 403, "password_required",
+                  "this session signed in over %d minutes ago: send your current password "
+                  "(\"password\") to start enrolment",
+                  TOTP_REAUTH_WINDOW / 60);
+        return;
+    }
+    if (pw != NULL && password_verify(req->user.pwhash, pw, strlen(pw)) != 0) {
         api_error_field(resp, "password", "password is wrong");
         return;
     }

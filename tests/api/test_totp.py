@@ -94,12 +94,12 @@ def test_enrol_confirm_and_sign_in_with_codes(server, admin):
     assert me["totp"] == {"enabled": False, "pending": False, "required": False,
                           "recovery_codes_left": 0}
 
-    # enrolment needs the current password
-    r = s.post(server.url + "/api/v1/me/totp", json={}, timeout=TIMEOUT)
-    assert_error(r, 422, "invalid_field", "password")
+    # a password sent along must be the right one (a fresh session may also send none: below)
     r = s.post(server.url + "/api/v1/me/totp", json={"password": "not the password"},
                timeout=TIMEOUT)
     assert_error(r, 422, "invalid_field", "password")
+    r = s.post(server.url + "/api/v1/me/totp", json={"pasword": PW}, timeout=TIMEOUT)
+    assert r.status_code == 422, r.text
     e = enrol(server, s)
     secret = e["secret"]
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
@@ -378,3 +378,36 @@ def test_secret_not_stored_in_the_clear(server, admin):
     assert raw not in blobs and secret.encode() not in blobs
     for c in codes:
         assert c.encode() not in blobs and c.replace("-", "").encode() not in blobs
+
+
+def test_enrolment_needs_the_password_once_the_session_is_old(make_server):
+    """POST /api/v1/me/totp with no body starts enrolment in the first 10 minutes after sign-in
+    (as the issue's API has it); a session older than that must send the current password, so a
+    forgotten browser cannot bind the account to someone else's phone."""
+    t0 = int(time.time())
+    srv = make_server(config={"debug": {"clock_start": str(t0)}})
+    srv.add_user(srv.admin(), "fay", ["staff"], password=PW)
+    s = srv.login("fay", PW)
+    r = s.post(srv.url + "/api/v1/me/totp", timeout=TIMEOUT)  # no body at all
+    assert r.status_code == 200, r.text
+    first = r.json()["secret"]
+    r = s.post(srv.url + "/api/v1/me/totp", json={}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["secret"] != first  # a second call replaces the pending secret
+
+    # eleven minutes on (the session stays alive: it is idle for less than 30)
+    with open(srv.config) as f:
+        text = f.read()
+    text, n = re.subn(r"(?m)^clock_start = .*$", "clock_start = %d" % (t0 + 11 * 60), text)
+    assert n == 1
+    with open(srv.config, "w") as f:
+        f.write(text)
+    assert srv.restart() == 0
+    assert s.get(srv.url + "/api/v1/me", timeout=TIMEOUT).status_code == 200
+    r = s.post(srv.url + "/api/v1/me/totp", timeout=TIMEOUT)
+    assert_error(r, 403, "password_required")
+    r = s.post(srv.url + "/api/v1/me/totp", json={"password": "not the password"}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", "password")
+    r = s.post(srv.url + "/api/v1/me/totp", json={"password": PW}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert re.fullmatch(r"[A-Z2-7]{32}", r.json()["secret"])
