@@ -171,10 +171,13 @@ int mailer_send(const struct config *cfg, const struct outbox_item *it, char *er
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->mail_timeout);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->mail_timeout);
+    /* auto: STARTTLS when offered, but never credentials in the clear: with a username, auto
+     * requires it (a server without STARTTLS, or one whose offer was stripped, gets nothing) */
     curl_easy_setopt(c, CURLOPT_USE_SSL,
-                     cfg->mail_starttls == MAIL_TLS_NEVER  ? (long)CURLUSESSL_NONE
-                     : cfg->mail_starttls == MAIL_TLS_AUTO ? (long)CURLUSESSL_TRY
-                                                           : (long)CURLUSESSL_ALL);
+                     cfg->mail_starttls == MAIL_TLS_NEVER ? (long)CURLUSESSL_NONE
+                     : cfg->mail_starttls == MAIL_TLS_AUTO && cfg->mail_username[0] == '\0'
+                         ? (long)CURLUSESSL_TRY
+                         : (long)CURLUSESSL_ALL);
     if (cfg->mail_ca_file[0] != '\0')
         curl_easy_setopt(c, CURLOPT_CAINFO, cfg->mail_ca_file);
     if (cfg->mail_username[0] != '\0') {

@@ -457,11 +457,12 @@ def test_starttls_and_authentication(make_server):
     finally:
         sink.stop()
 
-    # the same settings against a server without STARTTLS: nothing is sent in the clear
+    # credentials against a server without STARTTLS: nothing is sent in the clear, with
+    # starttls = auto as well (a username makes auto require STARTTLS)
     plain = Sink()
     plain.start()
     try:
-        d2 = Desk(make_server, plain.port, starttls="always", ca_file=cert, username="dissent",
+        d2 = Desk(make_server, plain.port, starttls="auto", ca_file=cert, username="dissent",
                   password_file=pwfile)
         d2.filed()
         deadline = time.time() + 15
