@@ -134,7 +134,7 @@ int bundle_parse(const char *json, size_t len, struct bundle *out, enum bundle_f
     static const char *const known[] = {"format",  "memo_id",    "canonical_text", "digest",
                                         "signers", "signatures", "vkeys",          "receipt"};
     json_error_t jerr;
-    unsigned long refused;
+    bool nomem;
     json_t *root = NULL, *v;
     const char *key;
     int rc = 0;
@@ -147,9 +147,8 @@ int bundle_parse(const char *json, size_t len, struct bundle *out, enum bundle_f
         rc = fail(fault, BUNDLE_TOO_LARGE, ERR_TOO_LARGE);
         goto out;
     }
-    refused = mem_failures();
-    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL && mem_failures() != refused) {
+    root = mem_json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr, &nomem);
+    if (nomem) {
         err_set(err, errlen, "out of memory");
         rc = ERR_NOMEM;
         goto out;

@@ -111,7 +111,7 @@ int receipt_parse(const char *json, size_t len, struct receipt *out, enum receip
 {
     static const char *const known[] = {"format", "entry", "salt", "digest", "index", "proof"};
     json_error_t jerr;
-    unsigned long refused;
+    bool nomem;
     json_t *root = NULL, *v;
     const char *key, *s;
     size_t n, slen;
@@ -126,9 +126,8 @@ int receipt_parse(const char *json, size_t len, struct receipt *out, enum receip
         rc = fail(fault, RECEIPT_TOO_LARGE, ERR_TOO_LARGE);
         goto out;
     }
-    refused = mem_failures();
-    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL && mem_failures() != refused) {
+    root = mem_json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr, &nomem);
+    if (nomem) {
         err_set(err, errlen, "out of memory");
         rc = ERR_NOMEM;
         goto out;

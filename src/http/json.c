@@ -69,7 +69,7 @@ static const char *why(enum json_error_code code)
 int http_json_parse(const char *body, size_t len, json_t **out, char *err, size_t errlen)
 {
     json_error_t je;
-    unsigned long refused;
+    bool nomem;
     json_t *v;
 
     *out = NULL;
@@ -77,10 +77,8 @@ int http_json_parse(const char *body, size_t len, json_t **out, char *err, size_
         err_set(err, errlen, "JSON nested deeper than %d levels", HTTP_JSON_MAX_DEPTH);
         return ERR_INVALID;
     }
-    refused = mem_failures();
-    v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    /* jansson reports most allocation failures as syntax errors: ask the allocator */
-    if (v == NULL && mem_failures() != refused) {
+    v = mem_json_loadb(body, len, JSON_REJECT_DUPLICATES, &je, &nomem);
+    if (nomem) {
         err_set(err, errlen, "out of memory");
         return ERR_NOMEM;
     }

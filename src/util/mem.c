@@ -36,6 +36,15 @@ unsigned long mem_failures(void)
     return failures;
 }
 
+json_t *mem_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err, bool *nomem)
+{
+    unsigned long refused = failures;
+    json_t *v = json_loadb(buf, len, flags, err);
+
+    *nomem = v == NULL && failures != refused;
+    return v;
+}
+
 void mem_track(long delta)
 {
     atomic_fetch_add_explicit(&live, delta, memory_order_relaxed);

@@ -20,6 +20,7 @@
 #ifndef DISSENT_UTIL_MEM_H
 #define DISSENT_UTIL_MEM_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -63,6 +64,14 @@ bool mem_fail_now(void);
  * something else (jansson calls it a syntax error): compare before and after.
  */
 unsigned long mem_failures(void);
+
+/**
+ * mem_json_loadb() - json_loadb() that tells a refused allocation from bad input: jansson
+ * reports most of its allocation failures as syntax errors. Returns the value (a new
+ * reference), or NULL with *@nomem true when an allocation was refused (then @err says nothing
+ * useful) and false when the text is bad (@err says why).
+ */
+json_t *mem_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err, bool *nomem);
 
 /** mem_track() - add @delta to the live-block count (secure blocks allocated elsewhere). */
 void mem_track(long delta);
