@@ -90,8 +90,15 @@ async function person(browser, url, name) {
   page.allow = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`); });
+  // playwright-core 1.61 (the newest that runs on Debian 12's Node.js 18) reports a request whose
+  // answer had no body to read (a 204) as failed with ERR_ABORTED after its response: a request
+  // that got its answer has not failed.
+  const answered = new WeakSet();
+  page.on('requestfailed', (r) => {
+    if (answered.has(r) && /ERR_ABORTED/.test(r.failure() && r.failure().errorText)) return;
+    page.problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`);
+  });
+  page.on('response', (r) => { answered.add(r.request()); if (r.status() >= 400) page.problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`); });
   page.who = name;
   pages.push(page);
   return page;
