@@ -27,7 +27,9 @@ export function fail(e) {
     return;
   }
   if (e instanceof ApiError && e.code === 'totp_enrolment_required') {
-    go('#/account');
+    // Only a move to the account page, never a redraw of it: the account page itself must not
+    // fetch what needs two-factor sign-in, or each redraw would fail and redraw again.
+    if (location.hash !== '#/account') go('#/account');
     flash(describe(e));
     return;
   }
@@ -47,7 +49,7 @@ function signedOut() {
 export function page(title, ...content) {
   clear(main);
   const h1 = h('h1', { tabindex: '-1' }, title);
-  main.append(h1, ...content.flat());
+  main.append(h1, ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${title} – Dissent`;
   h1.focus();
   return main;
@@ -192,7 +194,7 @@ function account() {
         } catch (e) { fail(e); }
       },
     }),
-    form, notificationsSection());
+    mustEnrol() ? null : form, mustEnrol() ? null : notificationsSection());
 }
 
 const ROUTES = [

@@ -1,0 +1,299 @@
+// The browser suite's harness: a real server per scenario under the DEFAULT settings (the
+// state-dept preset: officers, principals and admins must use two-factor sign-in), Debian's
+// Chromium driven by playwright-core, one browser context per person, codes from oathtool.
+//
+// Every screenshot (shot()) is also a check of the screen as shown: no console error or failed
+// request that the step did not expect, no horizontal overflow, and no visible control without
+// an accessible name.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.DISSENT_BIN || path.join(ROOT, 'build', 'dissent');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const PW = 'correct horse battery';
+export const TIMEOUT = 15000;
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function expect(cond, msg) { if (!cond) throw new Error(msg); }
+
+// ---- the server ----
+// A fresh server on a random loopback port with its own data directory. @ini is appended to a
+// config that only makes Argon2id cheap (the tests sign in often); everything else is default.
+export function startServer(ini = '') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dissent-browser-'));
+  const cfg = path.join(dir, 'dissent.ini');
+  fs.writeFileSync(cfg, `[security]\nargon2_ops = 1\nargon2_mem_kib = 8\n${ini}`);
+  const proc = spawn(BIN, ['serve', '--config', cfg, '--data', path.join(dir, 'var'), '--listen', '127.0.0.1:0', '--workers', '2'],
+    { stdio: ['ignore', 'pipe', fs.openSync(path.join(dir, 'stderr.log'), 'w')] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let password = null;
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const pw = out.match(/^\s*password: (\S+)/m);
+      if (pw) password = pw[1];
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); resolve({ proc, dir, url: m[1], password, totp: new Totp() }); }
+    });
+    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
+  });
+}
+
+// Stop the server; returns its stderr (checked for sanitizer reports by the runner).
+export async function stopServer(srv) {
+  srv.proc.kill('SIGTERM');
+  await new Promise((r) => (srv.proc.exitCode !== null ? r() : srv.proc.once('exit', r)));
+  const log = fs.readFileSync(path.join(srv.dir, 'stderr.log'), 'utf8');
+  fs.rmSync(srv.dir, { recursive: true, force: true });
+  return log;
+}
+
+// ---- TOTP codes, as an authenticator app would give them ----
+// The server accepts the code of the step before, at or after its own, and each code only once
+// and never one older than the last accepted: this hands out, per user, the code of the oldest
+// step still acceptable and not used yet, waiting for the next step when all three are used.
+export class Totp {
+  constructor() { this.secrets = new Map(); this.last = new Map(); }
+  set(user, secret) { this.secrets.set(user, secret); this.last.delete(user); }
+  has(user) { return this.secrets.has(user); }
+  static at(secret, t) {
+    return execFileSync('/usr/bin/oathtool', ['--totp', '-b', secret, '--now', `@${t}`], { encoding: 'utf8' }).trim();
+  }
+  async code(user) {
+    const secret = this.secrets.get(user);
+    if (!secret) throw new Error(`no TOTP secret for ${user}`);
+    for (;;) {
+      const t = Date.now() / 1000;
+      const now = Math.floor(t / 30);
+      // near the end of a step the step before is about to become too old: margin of 2 s
+      const lo = t % 30 > 28 ? now : now - 1;
+      const step = Math.max(lo, (this.last.get(user) ?? -Infinity) + 1);
+      if (step <= now + 1) {
+        this.last.set(user, step);
+        return Totp.at(secret, step * 30);
+      }
+      await sleep(1000);
+    }
+  }
+}
+
+// ---- the API, for set-up (cookies by hand) ----
+const JSONH = { 'X-Requested-With': 'dissent', 'Content-Type': 'application/json' };
+// Sign in through the API, with a TOTP code when the user has a secret; returns call(method, path, body).
+export async function apiLogin(srv, username, password = PW) {
+  const body = { username, password };
+  if (srv.totp.has(username)) body.totp = await srv.totp.code(username);
+  const r = await fetch(`${srv.url}/api/v1/session`, { method: 'POST', headers: JSONH, body: JSON.stringify(body) });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${await r.text()}`);
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  const call = (method, p, b) => fetch(`${srv.url}${p}`, {
+    method, headers: { ...JSONH, Cookie: cookie }, body: b === undefined ? undefined : JSON.stringify(b),
+  });
+  call.login = await r.json();
+  return call;
+}
+
+// Turn on two-factor sign-in for the signed-in @call's user; the secret is kept in srv.totp.
+export async function apiEnrol(srv, call, username) {
+  const r = await call('POST', '/api/v1/me/totp');
+  expect(r.status === 200, `enrol ${username}: ${r.status} ${await r.clone().text()}`);
+  const { secret } = await r.json();
+  srv.totp.set(username, secret);
+  const c = await call('POST', '/api/v1/me/totp/confirm', { code: await srv.totp.code(username) });
+  expect(c.status === 200, `confirm ${username}: ${c.status} ${await c.text()}`);
+}
+
+// The bootstrap admin signs in with the printed password and turns on two-factor sign-in (the
+// default preset requires it of admins before anything else); returns the admin's call().
+export async function adminApi(srv) {
+  if (srv.admin) return srv.admin;
+  const call = await apiLogin(srv, 'admin', srv.password);
+  if (!srv.totp.has('admin')) await apiEnrol(srv, call, 'admin');
+  srv.admin = call;
+  return call;
+}
+
+// Create accounts [[username, roles, display name], ...] through the admin API. With @enrol,
+// every account whose role requires two-factor sign-in signs in once and turns it on (the
+// first officer's sign-in also creates the channel key).
+export async function createUsers(srv, users, { enrol = true } = {}) {
+  const admin = await adminApi(srv);
+  for (const [u, roles, dn] of users) {
+    const r = await admin('POST', '/api/v1/users', { username: u, roles, password: PW, display_name: dn });
+    expect(r.status === 201, `create ${u}: ${r.status} ${await r.text()}`);
+  }
+  if (!enrol) return;
+  for (const [u, roles] of users) {
+    if (!roles.some((x) => ['officer', 'principal', 'admin'].includes(x))) continue;
+    const call = await apiLogin(srv, u);
+    await apiEnrol(srv, call, u);
+  }
+}
+
+// ---- the browser ----
+export const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+// A page for one person, with its console errors and failed requests collected.
+export async function person(browser, srv, name, { width = 1280, height = 900 } = {}) {
+  const ctx = await browser.newContext({ baseURL: srv.url, acceptDownloads: true, viewport: { width, height } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.problems = [];
+  page.allow = [];
+  // playwright-core 1.61 (the newest that runs on Debian 12's Node.js 18) reports a request whose
+  // answer had no body to read (a 204) as failed with ERR_ABORTED after its response: a request
+  // that got its answer has not failed.
+  const answered = new WeakSet();
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    if (answered.has(r) && /ERR_ABORTED/.test(r.failure() && r.failure().errorText)) return;
+    page.problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`);
+  });
+  page.on('response', (r) => {
+    answered.add(r.request());
+    if (r.status() >= 400) page.problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.who = name;
+  page.srv = srv;
+  return page;
+}
+
+// Raise the problems a page collected that no pattern in page.allow explains, then forget them.
+export function clean(page) {
+  const bad = page.problems.filter((p) => !page.allow.some((re) => re.test(p)));
+  page.problems = [];
+  page.allow = [];
+  if (bad.length) throw new Error(`${page.who}: ${bad.join('\n')}`);
+}
+
+// Expect an API error answer the step provokes on purpose (and Chromium's console line for it).
+export function allowHttp(page, status, method, route) {
+  page.allow.push(new RegExp(`status of ${status}`), new RegExp(`HTTP ${status} ${method} .*${route}`));
+}
+
+let shotDir = null;
+export function setShotDir(dir) { shotDir = dir; fs.rmSync(dir, { recursive: true, force: true }); }
+export function shotFile(name) { fs.mkdirSync(shotDir, { recursive: true }); return path.join(shotDir, `${name}.png`); }
+
+// The screen as a user meets it: a full-page screenshot, and the checks every screen must pass.
+export async function shot(page, name) {
+  await page.waitForTimeout(50); // let a redraw in flight finish
+  await page.screenshot({ path: shotFile(name), fullPage: true });
+  await checkScreen(page, name);
+}
+
+// No horizontal overflow, every visible control named, no unexpected console error.
+export async function checkScreen(page, name) {
+  const r = await page.evaluate(() => {
+    const vw = document.documentElement.clientWidth;
+    const wide = document.documentElement.scrollWidth;
+    const over = [];
+    if (wide > vw + 1) {
+      for (const el of document.querySelectorAll('body *')) {
+        const b = el.getBoundingClientRect();
+        if (b.width && b.right > vw + 1 && getComputedStyle(el).position !== 'fixed') over.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} right=${Math.round(b.right)}`);
+        if (over.length > 5) break;
+      }
+    }
+    const unnamed = [];
+    const visible = (el) => { const b = el.getBoundingClientRect(); return b.width > 0 && b.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href], [role=button]')) {
+      if (!visible(el) && !(el.type === 'checkbox' || el.type === 'radio')) continue;
+      if (el.closest('[hidden], [inert]')) continue;
+      let name = el.getAttribute('aria-label') || '';
+      const lb = el.getAttribute('aria-labelledby');
+      if (!name && lb) name = lb.split(/\s+/).map((id) => (document.getElementById(id) || {}).textContent || '').join(' ');
+      if (!name && el.labels && el.labels.length) name = [...el.labels].map((l) => l.textContent).join(' ');
+      if (!name && (el.tagName === 'BUTTON' || el.tagName === 'A' || el.getAttribute('role') === 'button')) name = el.textContent;
+      if (!name) name = el.getAttribute('title') || '';
+      if (!name.trim()) unnamed.push(el.outerHTML.slice(0, 120));
+    }
+    return { vw, wide, over, unnamed };
+  });
+  expect(r.wide <= r.vw + 1, `${name}: the page is ${r.wide} px wide in a ${r.vw} px viewport: ${r.over.join('; ')}`);
+  expect(!r.unnamed.length, `${name}: controls without a name: ${r.unnamed.join(' | ')}`);
+  clean(page);
+}
+
+// Wait until the first element of @locator shows text matching @re (pages render asynchronously).
+export async function expectText(locator, re) {
+  const end = Date.now() + TIMEOUT;
+  let t = '';
+  for (;;) {
+    try {
+      await locator.first().waitFor({ timeout: Math.max(1, end - Date.now()) });
+      t = await locator.first().innerText({ timeout: 1000 });
+      if (re.test(t)) return;
+    } catch (e) { /* detached or not there yet */ }
+    if (Date.now() > end) break;
+    await sleep(50);
+  }
+  throw new Error(`expected ${re} in ${JSON.stringify(t.slice(0, 400))}`);
+}
+
+// Sign in through the sign-in page: the password, then a code when the server asks for one (the
+// user has a secret in srv.totp), and on a first sign-in the recovery key page (@recovery).
+// Returns the recovery key when one was shown.
+export async function signIn(page, username, { recovery = false, password = PW } = {}) {
+  const srv = page.srv;
+  await page.goto('/#/signin');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  if (srv.totp.has(username)) {
+    allowHttp(page, 401, 'POST', '/api/v1/session');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const box = page.getByLabel('Code from your authenticator app');
+    await box.waitFor();
+    await box.fill(await srv.totp.code(username));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  } else {
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  let key = null;
+  if (recovery) {
+    await expectText(page.locator('h1'), /recovery key/i);
+    key = (await page.locator('#recovery-key').innerText()).trim();
+    expect(key.length >= 32, `recovery key shown: ${key}`);
+    await expectText(page.locator('.warning'), /only once/i);
+    await page.getByLabel('I have written down my recovery key').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  clean(page);
+  return key;
+}
+
+// On the account page a role that requires two-factor sign-in lands on: set it up with the
+// password, confirm with a first code, acknowledge the recovery codes. Returns the secret (also
+// kept in srv.totp) and the recovery codes.
+export async function enrolInBrowser(page, username, { password = PW } = {}) {
+  const srv = page.srv;
+  await expectText(page.locator('#totp-h'), /Two-factor sign-in/);
+  await page.locator('#totp-password').fill(password);
+  await page.getByRole('button', { name: 'Set up' }).click();
+  await page.locator('#totp-secret').waitFor();
+  const secret = (await page.locator('#totp-secret').innerText()).trim();
+  expect(/^[A-Z2-7]{32}$/.test(secret), `secret shown as base32: ${secret}`);
+  srv.totp.set(username, secret);
+  await page.waitForFunction(() => { const i = document.getElementById('totp-qr'); return i && i.complete && i.naturalWidth > 0; });
+  await page.locator('#totp-confirm-code').fill(await srv.totp.code(username));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  const codesEl = page.locator('#totp-recovery-codes');
+  await expectText(codesEl, /^([a-z2-7]{4}(-[a-z2-7]{4}){3}\n?){10}$/);
+  const codes = (await codesEl.innerText()).trim().split('\n');
+  await page.getByLabel('I have written down my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  clean(page);
+  return { secret, codes };
+}
+
+export async function launch(chromium) {
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
+}

@@ -1,0 +1,279 @@
+// The story of issue 6 under the default settings: a drafter writes a memo, invites two
+// co-signers who sign, and files; an officer acknowledges, distributes and replies; the drafter
+// reads the reply and downloads the receipt; an auditor sees the statistics change; a principal
+// reads; an admin manages an account and cannot open the memo. Officers, principals and admins
+// sign in with a code (their accounts turned two-factor sign-in on at set-up).
+import fs from 'node:fs';
+import { expect, expectText, shot, clean, signIn, createUsers, allowHttp, Totp, PW } from '../lib.mjs';
+
+export default async function (t) {
+  const { srv, ctx } = t;
+  await createUsers(srv, [['alice', ['staff'], 'Alice Drafter'], ['bob', ['staff'], 'Bob Cosigner'], ['carol', ['staff'], 'Carol Cosigner'],
+    ['olga', ['officer'], 'Olga Officer'], ['pat', ['principal'], 'Pat Principal'], ['audrey', ['auditor'], 'Audrey Auditor'], ['adam', ['admin'], 'Adam Admin']]);
+
+  t.step('security headers and caching on the page and its assets', async () => {
+    const r = await fetch(`${srv.url}/`);
+    const csp = r.headers.get('content-security-policy') || '';
+    expect(csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'"), `CSP: ${csp}`);
+    expect(r.headers.get('x-content-type-options') === 'nosniff', 'nosniff');
+    expect(r.headers.get('referrer-policy') === 'no-referrer', 'referrer-policy');
+    const html = await r.text();
+    expect(!/<script>|style=/.test(html), 'no inline script or style');
+    const r2 = await fetch(`${srv.url}/`, { headers: { 'If-None-Match': r.headers.get('etag') } });
+    expect(r2.status === 304, `If-None-Match: ${r2.status}`);
+    const asset = html.match(/\/assets\/[0-9a-f]+\/js\/app\.js/)[0];
+    const r3 = await fetch(`${srv.url}${asset}`);
+    expect(r3.status === 200 && /immutable/.test(r3.headers.get('cache-control')), `asset caching: ${r3.headers.get('cache-control')}`);
+  });
+
+  t.step('auditor sees the statistics before any filing', async () => {
+    const p = ctx.auditor = await t.person('audrey');
+    await signIn(p, 'audrey', { recovery: true });
+    await expectText(p.locator('h1'), /Channel statistics/);
+    await expectText(p.locator('#stat-filed'), /^0$/);
+    expect(await p.locator('svg.chart').count() >= 3, 'three SVG charts');
+    clean(p);
+  });
+
+  t.step('drafter signs in with the keyboard and is shown the recovery key once', async () => {
+    const p = ctx.alice = await t.person('alice');
+    await p.goto('/');
+    await p.getByLabel('Username').waitFor();
+    expect(await p.evaluate(() => document.activeElement && document.activeElement.name) === 'username', 'username field has focus');
+    await p.keyboard.type('alice');
+    await p.keyboard.press('Tab');
+    await p.keyboard.type(PW);
+    await p.keyboard.press('Enter');
+    await expectText(p.locator('h1'), /recovery key/i);
+    await expectText(p.locator('.warning'), /only once/i);
+    await shot(p, '01-recovery-key');
+    await p.getByLabel('I have written down my recovery key').check();
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await expectText(p.locator('h1'), /My memos/);
+    await shot(p, '02-my-memos-empty');
+    clean(p);
+  });
+
+  t.step('drafter chooses which emails to receive on the account page', async () => {
+    const p = ctx.alice;
+    await p.goto('/#/account');
+    const form = p.locator('form[aria-label="Email notifications"]');
+    await form.getByLabel('My memo is closed').waitFor();
+    expect(await form.locator('input[type=checkbox]').count() === 5, 'five kinds of email for staff');
+    await form.getByLabel('My memo is closed').uncheck();
+    await expectText(p.locator('#flash'), /Notifications saved/);
+    const r = await p.evaluate(async () => (await fetch('/api/v1/me/notifications')).json());
+    expect(r.notifications.find((n) => n.kind === 'closed').on === false, 'closed is off');
+    await p.goto('/#/memos');
+    await expectText(p.locator('h1'), /My memos/);
+    clean(p);
+  });
+
+  t.step('drafter writes a memo: autosave and server-rendered preview', async () => {
+    const p = ctx.alice;
+    await p.getByRole('link', { name: 'New memo', exact: true }).click();
+    await p.getByLabel('Title').fill('Policy X harms our users');
+    await p.getByLabel('Text (CommonMark)').fill('First draft.');
+    await p.getByRole('button', { name: 'Create draft' }).click();
+    await expectText(p.locator('h1'), /Edit draft/);
+    ctx.memo = p.url().match(/#\/memo\/([0-9a-f]+)\/edit/)[1];
+    await p.getByLabel('Text (CommonMark)').fill('## Why\n\nPolicy X is **wrong** because it hides costs.\n\n<script>alert(1)</script>\n\n- one\n- two\n');
+    await expectText(p.locator('#save-status'), /Saved at .*version/);
+    await p.getByRole('button', { name: 'Preview' }).click();
+    await expectText(p.locator('#preview h2'), /Why/);
+    await expectText(p.locator('#preview strong'), /wrong/);
+    expect(await p.locator('#preview script').count() === 0, 'raw HTML is not rendered (cmark safe mode)');
+    await shot(p, '03-editor-preview');
+    await p.getByRole('button', { name: 'Finalize' }).click();
+    await expectText(p.locator('.badge.state'), /Open for signature/);
+    await expectText(p.locator('#memo-text strong'), /wrong/);
+    ctx.digest = (await p.locator('#sign-digest').innerText()).trim();
+    expect(ctx.digest.length > 20, `digest shown: ${ctx.digest}`);
+    clean(p);
+  });
+
+  t.step('drafter signs and invites two co-signers by username', async () => {
+    const p = ctx.alice;
+    await p.getByRole('button', { name: 'Sign this memo' }).click();
+    await expectText(p.locator('#flash'), /Signed/);
+    await p.getByLabel('Usernames').fill('bob, carol');
+    await p.getByRole('button', { name: 'Invite' }).click();
+    await expectText(p.locator('#flash'), /Invitations sent/);
+    await expectText(p.locator('main'), /Bob Cosigner \(bob\)/);
+    await shot(p, '04-memo-open');
+    clean(p);
+  });
+
+  for (const who of ['bob', 'carol']) {
+    t.step(`${who} sees the frozen text and its digest, and signs`, async () => {
+      const p = ctx[who] = await t.person(who);
+      await signIn(p, who, { recovery: true });
+      await expectText(p.locator('#h-inv'), /Invitations to co-sign \(1\)/);
+      await p.getByRole('link', { name: 'Policy X harms our users' }).click();
+      await expectText(p.locator('#memo-text'), /hides costs/);
+      expect((await p.locator('#sign-digest').innerText()).trim() === ctx.digest, 'same digest as the drafter saw');
+      if (who === 'bob') await shot(p, '05-signing-view');
+      await p.getByRole('button', { name: 'Sign this memo' }).click();
+      await expectText(p.locator('#flash'), /Signed/);
+      await expectText(p.locator('#h-sign + p + p + p, .panel'), /signed/);
+      clean(p);
+    });
+  }
+
+  t.step('drafter files the memo', async () => {
+    const p = ctx.alice;
+    await p.reload();
+    await expectText(p.locator('main'), /Signers \(3\)/);
+    await p.getByRole('button', { name: 'File with the channel' }).click();
+    await expectText(p.locator('#flash'), /Filed/);
+    await expectText(p.locator('.badge.state'), /^Filed$/);
+    await expectText(p.locator('dl.meta'), /Acknowledgement\s*due \d{4}-\d\d-\d\d/);
+    clean(p);
+  });
+
+  t.step('officer inbox lists the memo by deadline; acknowledges, distributes and replies', async () => {
+    const p = ctx.olga = await t.person('olga');
+    await signIn(p, 'olga');
+    await expectText(p.locator('h1'), /Officer inbox/);
+    await expectText(p.locator('#h-due + .table-wrap'), /Policy X harms our users[\s\S]*Acknowledge/);
+    await shot(p, '06-officer-inbox');
+    await p.locator('#h-due + .table-wrap').getByRole('link', { name: 'Policy X harms our users' }).click();
+    await expectText(p.locator('#memo-text'), /hides costs/);
+    await p.getByRole('button', { name: 'Acknowledge' }).click();
+    await expectText(p.locator('#flash'), /Acknowledged/);
+    await p.getByLabel('Principals\' usernames').fill('pat');
+    await p.getByRole('button', { name: 'Distribute' }).click();
+    await expectText(p.locator('#flash'), /Distributed/);
+    await p.getByLabel('The channel\'s reply (CommonMark)').fill('Thank you. We **will revise** Policy X.');
+    await p.getByRole('button', { name: 'Send the reply' }).click();
+    await expectText(p.locator('#flash'), /Reply sent/);
+    await expectText(p.locator('.badge.state'), /Replied/);
+    await expectText(p.locator('#audit'), /alice/);
+    await shot(p, '07-officer-memo');
+    clean(p);
+  });
+
+  t.step('drafter reads the reply and downloads the receipt', async () => {
+    const p = ctx.alice;
+    await p.reload();
+    await expectText(p.locator('#reply-text strong'), /will revise/);
+    await expectText(p.locator('#timeline, .timeline'), /replied/);
+    await expectText(p.locator('#audit'), /olga/);
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Download the filing receipt' }).click()]);
+    expect(dl.suggestedFilename() === `dissent-receipt-${ctx.memo}.json`, `file name ${dl.suggestedFilename()}`);
+    const receipt = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+    expect(receipt.format === 'dissent-receipt/v1' && receipt.digest === ctx.digest, 'receipt for this memo');
+    await shot(p, '08-drafter-reply');
+    clean(p);
+  });
+
+  t.step('principal reads the memo distributed to them', async () => {
+    const p = ctx.pat = await t.person('pat');
+    await signIn(p, 'pat');
+    await expectText(p.locator('h1'), /For my reading/);
+    await p.getByRole('link', { name: 'Policy X harms our users' }).click();
+    await expectText(p.locator('#memo-text'), /hides costs/);
+    await p.getByLabel('Your comment').fill('Read, thank you.');
+    await p.getByRole('button', { name: 'Post comment' }).click();
+    await expectText(p.locator('#comments'), /Read, thank you\./);
+    await shot(p, '09-principal-reading');
+    clean(p);
+  });
+
+  t.step('auditor sees the statistics change', async () => {
+    const p = ctx.auditor;
+    await p.reload();
+    await expectText(p.locator('#stat-filed'), /^1$/);
+    await expectText(p.locator('figure'), /Filings per month/);
+    expect(/\d{4}-\d\d: 1/.test(await p.locator('svg.chart desc').first().textContent()), 'month bar described');
+    await expectText(p.locator('#checkpoint'), /\n\d+\n/);
+    await expectText(p.locator('main'), /dissent log verify http/);
+    await shot(p, '10-auditor-dashboard');
+    clean(p);
+  });
+
+  t.step('admin manages an account and cannot open the memo', async () => {
+    const p = ctx.adam = await t.person('adam');
+    await signIn(p, 'adam');
+    await expectText(p.locator('h1'), /Accounts and roles/);
+    await p.locator('form[aria-label="Create an account"]').getByLabel('Username').fill('dave');
+    await p.locator('form[aria-label="Create an account"]').getByLabel('Display name').fill('Dave New');
+    await p.locator('form[aria-label="Create an account"]').getByLabel('Initial password').fill(PW);
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await expectText(p.locator('#flash'), /Account dave created/);
+    await p.getByRole('button', { name: 'Edit dave' }).click();
+    await p.locator('#edit-area').getByLabel('principal').check();
+    await p.getByRole('button', { name: 'Save account' }).click();
+    await expectText(p.locator('#flash'), /Saved dave/);
+    await expectText(p.locator('tr', { hasText: 'Dave New' }), /staff, principal/);
+    await shot(p, '11-admin-accounts');
+    p.allow.push(/status of 403/, /HTTP 403 GET .*\/api\/v1\/memos\//);
+    await p.goto(`/#/memo/${ctx.memo}`);
+    await expectText(p.locator('#flash'), /role does not allow/);
+    expect(!(await p.locator('main').innerText()).includes('hides costs'), 'no memo content for the admin');
+    clean(p);
+  });
+
+  t.step('two-factor sign-in by choice: enrolment with a QR code, then a code at sign-in', async () => {
+    const p = await t.person('carol-2fa');
+    await signIn(p, 'carol');
+    await p.locator('#who a').click();
+    await expectText(p.locator('#totp-h'), /Two-factor sign-in/);
+    await p.locator('#totp-password').fill(PW);
+    await p.getByRole('button', { name: 'Set up' }).click();
+    await p.locator('#totp-secret').waitFor();
+    const secret = (await p.locator('#totp-secret').innerText()).trim();
+    const uri = (await p.locator('#totp-uri').innerText()).trim();
+    expect(/^[A-Z2-7]{32}$/.test(secret), `secret shown as base32: ${secret}`);
+    expect(uri.startsWith(`otpauth://totp/Dissent:carol?secret=${secret}&`), `otpauth URI: ${uri}`);
+    await p.waitForFunction(() => { const i = document.getElementById('totp-qr'); return i && i.complete && i.naturalWidth > 0; });
+    await shot(p, '13-totp-enrol');
+    const t0 = Math.floor(Date.now() / 1000 / 30) * 30;
+    const near = [-2, -1, 0, 1, 2, 3].map((k) => Totp.at(secret, t0 + 30 * k));
+    const wrong = ['000000', '123456', '999999'].find((c) => !near.includes(c));
+    allowHttp(p, 422, 'POST', '/api/v1/me/totp/confirm');
+    await p.locator('#totp-confirm-code').fill(wrong);
+    await p.getByRole('button', { name: 'Turn on' }).click();
+    await expectText(p.locator('body'), /wrong or was already used/);
+    srv.totp.set('carol', secret);
+    await p.locator('#totp-confirm-code').fill(await srv.totp.code('carol'));
+    await p.getByRole('button', { name: 'Turn on' }).click();
+    await expectText(p.locator('#totp-recovery-codes'), /^([a-z2-7]{4}(-[a-z2-7]{4}){3}\n?){10}$/);
+    await p.getByLabel('I have written down my recovery codes').check();
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await expectText(p.locator('#totp-state'), /On\. 10 unused recovery codes/);
+    clean(p);
+    // signing in again asks for a code after the password
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await p.getByLabel('Username').fill('carol');
+    await p.getByLabel('Password', { exact: true }).fill(PW);
+    allowHttp(p, 401, 'POST', '/api/v1/session');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    const codeBox = p.getByLabel('Code from your authenticator app');
+    await codeBox.waitFor();
+    await expectText(p.locator('body'), /code from your authenticator app/i);
+    await shot(p, '14-totp-sign-in');
+    await codeBox.fill(await srv.totp.code('carol'));
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('button', { name: 'Sign out' }).waitFor();
+    clean(p);
+  });
+
+  t.step('readable at 375 px: no horizontal scrolling, visible focus', async () => {
+    const p = ctx.olga;
+    await p.setViewportSize({ width: 375, height: 800 });
+    for (const hash of ['#/inbox', `#/memo/${ctx.memo}`]) {
+      await p.goto(`/${hash}`);
+      await p.locator('h1').waitFor();
+      await p.waitForTimeout(200);
+      const w = await p.evaluate(() => document.documentElement.scrollWidth);
+      expect(w <= 375, `${hash} is ${w} px wide at 375`);
+    }
+    await shot(p, '12-memo-375px');
+    await p.keyboard.press('Tab');
+    const outline = await p.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    expect(outline !== 'none', `focused element has an outline (${outline})`);
+    clean(p);
+  });
+
+}
