@@ -1,8 +1,9 @@
 // The single page app: session, navigation by role, hash routes, messages.
 import { api, ApiError, describe } from './api.js';
+import { sentence } from './errors.js';
 import { h, field, clear, setZone } from './dom.js';
-import { myMemos, editor, memoPage, newMemo, principalList } from './memos.js';
-import { inbox } from './officer.js';
+import { editor, memoPage, newMemo } from './memos.js';
+import { myMemos, principalList, inbox } from './queue.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
 import { totpSection } from './totp.js';
@@ -209,7 +210,24 @@ const ROUTES = [
   [/^#\/account$/, () => account()],
 ];
 
+// Navigations are numbered: a page whose data arrives after the user has moved on may draw over
+// the newer page (the route functions draw when their requests finish). When such a stale
+// navigation ends after the newest one has drawn, the newest page is drawn again.
+let navSeq = 0;
+let doneSeq = 0;
+
+// The page a route could not draw: the reason in plain words, in place of whatever was shown
+// before (never the previous memo's text under an error), with the focus on it.
+function errorPage(e) {
+  if (e instanceof ApiError && (e.code === 'unauthorized' || e.code === 'totp_enrolment_required')) { fail(e); return; }
+  const title = e instanceof ApiError && (e.status === 404 || e.code === 'not_found') ? 'Not found'
+    : e instanceof ApiError && e.status === 403 ? 'Not available to you' : 'This page could not be shown';
+  page(title, h('p', { class: 'error-msg', role: 'alert' }, sentence(e)),
+    h('p', {}, h('a', { href: home() }, 'Go to your start page')));
+}
+
 export async function route() {
+  const seq = ++navSeq;
   const hash = location.hash || '#/';
   markCurrent();
   if (!app.me) {
@@ -221,7 +239,13 @@ export async function route() {
   for (const [re, fn] of ROUTES) {
     const m = hash.match(re);
     if (m) {
-      try { await fn(m); } catch (e) { fail(e); }
+      try {
+        await fn(m);
+      } catch (e) {
+        if (seq === navSeq) errorPage(e);
+      }
+      if (seq === navSeq) doneSeq = seq;
+      else if (doneSeq === navSeq) route();
       return;
     }
   }

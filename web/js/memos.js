@@ -26,57 +26,6 @@ export function deadline(d) {
   return h('span', {}, `due ${d.due}`, typeof left === 'number' ? h('span', { class: 'muted' }, ` (${left} working days left)`) : '');
 }
 
-function memoRow(m) {
-  const title = m.title === null ? h('em', {}, 'title not readable by you') : m.title;
-  const href = m.state === 'draft' && !has('officer') ? `#/memo/${m.id}/edit` : `#/memo/${m.id}`;
-  const dl = m.deadlines || {};
-  return h('tr', {},
-    h('td', {}, h('a', { href }, title)),
-    h('td', {}, stateBadge(m.state)),
-    h('td', {}, String(m.signer_count)),
-    h('td', {}, m.filed_on || '—'),
-    h('td', {}, deadline(dl.acknowledge)),
-    h('td', {}, deadline(dl.reply)));
-}
-
-export function memoTable(memos, empty) {
-  if (!memos.length) return h('p', { class: 'muted' }, empty);
-  return table(['Title', 'State', 'Signers', 'Filed', 'Acknowledgement', 'Reply'], memos.map(memoRow));
-}
-
-async function listAll(query) {
-  let out = [];
-  let after = null;
-  for (let i = 0; i < 20; i++) {
-    const q = `/api/v1/memos?${query}&limit=200${after ? `&after=${encodeURIComponent(after)}` : ''}`;
-    const r = await get(q);
-    out = out.concat(r.memos);
-    if (!r.next) break;
-    after = r.next;
-  }
-  return out;
-}
-
-export async function myMemos() {
-  const [mine, invited] = await Promise.all([listAll('role=drafter'), listAll('role=invited')]);
-  const drafts = mine.filter((m) => m.state === 'draft');
-  const open = mine.filter((m) => m.state === 'open');
-  const filed = mine.filter((m) => m.state !== 'draft' && m.state !== 'open');
-  page('My memos',
-    h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/new' }, 'Write a new memo')),
-    h('section', { 'aria-labelledby': 'h-drafts' }, h('h2', { id: 'h-drafts' }, `Drafts (${drafts.length})`), memoTable(drafts, 'No drafts.')),
-    h('section', { 'aria-labelledby': 'h-open' }, h('h2', { id: 'h-open' }, `Open for signature (${open.length})`), memoTable(open, 'Nothing open for signature.')),
-    h('section', { 'aria-labelledby': 'h-filed' }, h('h2', { id: 'h-filed' }, `Filed (${filed.length})`), memoTable(filed, 'Nothing filed yet.')),
-    h('section', { 'aria-labelledby': 'h-inv' }, h('h2', { id: 'h-inv' }, `Invitations to co-sign (${invited.length})`), memoTable(invited, 'No invitations.')));
-}
-
-export async function principalList() {
-  const memos = await listAll('role=principal');
-  page('For my reading',
-    h('p', {}, 'Memos the channel\'s officers distributed to you. Reading one is recorded in the memo\'s audit.'),
-    memoTable(memos, 'Nothing has been distributed to you.'));
-}
-
 // CommonMark rendered by the server (cmark, safe mode) into @target.
 export async function renderInto(target, source) {
   clear(target);

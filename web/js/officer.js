@@ -1,51 +1,11 @@
-// Officers: the inbox sorted by deadline, the actions on a filed memo, and channel access grants.
+// Officers: the actions on a filed memo (the inbox and channel access grants are in queue.js).
 import { get, post } from './api.js';
-import { h, field, badge, table, suggest } from './dom.js';
+import { h, field, suggest } from './dom.js';
 import { page, fail, flash } from './app.js';
-import { action, textForm, stateBadge, memoTable, deadline, memoPage, findColleagues } from './memos.js';
+import { action, textForm, memoPage, findColleagues } from './memos.js';
 
 const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
 const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
-
-function dueRow(m, overdue) {
-  const left = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
-  const soon = !overdue && left && typeof left.working_days_left === 'number' && left.working_days_left <= 2;
-  return h('tr', { class: overdue ? 'overdue' : soon ? 'soon' : '' },
-    h('td', {}, h('a', { href: `#/memo/${m.id}` }, m.title === null ? h('em', {}, 'no channel access yet') : m.title)),
-    h('td', {}, stateBadge(m.state)),
-    h('td', {}, m.next_action === 'acknowledge' ? 'Acknowledge' : 'Reply'),
-    h('td', {}, m.due, ' ', overdue ? badge('overdue', 'overdue') : soon ? badge('due soon', 'soon') : ''),
-    h('td', {}, deadline(left)));
-}
-
-export async function inbox() {
-  const [d, ch, all] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel'), get('/api/v1/memos?role=officer&limit=200')]);
-  const rows = [
-    ...d.overdue.map((m) => [m, true]),
-    ...d.due.map((m) => [m, false]),
-  ].sort((a, b) => (a[0].due < b[0].due ? -1 : a[0].due > b[0].due ? 1 : 0));
-  const grant = h('input', { type: 'text', autocapitalize: 'none' });
-  const grantForm = h('form', { 'aria-label': 'Grant channel access', class: 'inline' },
-    field('Officer\'s username', grant, 'Gives another officer the channel key so they can read filed memos.'),
-    h('button', { type: 'submit' }, 'Grant access'));
-  grantForm.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    try {
-      await post('/api/v1/channel/grants', { username: grant.value.trim() });
-      flash(`Channel access granted to ${grant.value.trim()}.`, true);
-      grant.value = '';
-    } catch (e) { fail(e); }
-  });
-  page('Officer inbox',
-    h('p', {}, `Today is ${d.today} (the organisation's date). ${d.overdue.length} overdue, ${d.due.length} waiting.`),
-    !ch.granted ? h('p', { class: 'warning', role: 'note' }, 'You do not hold the channel key yet: you see filed memos listed, but an officer who holds it must grant you access before you can read them.') : null,
-    h('section', { 'aria-labelledby': 'h-due' }, h('h2', { id: 'h-due' }, 'Waiting on the channel, by deadline'),
-      rows.length ? table(['Memo', 'State', 'Next step', 'Due', 'Deadline'], rows.map(([m, o]) => dueRow(m, o))) : h('p', { class: 'muted' }, 'Nothing is waiting. ')),
-    h('section', { 'aria-labelledby': 'h-all' }, h('h2', { id: 'h-all' }, 'All filed memos'), memoTable(all.memos, 'No memo has been filed.')),
-    h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
-      h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),
-      ch.granted ? grantForm : null));
-}
 
 // The officer's panel on a memo page.
 export function officerActions(m) {

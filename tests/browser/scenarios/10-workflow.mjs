@@ -209,7 +209,8 @@ export default async function (t) {
     await shot(p, '11-admin-accounts');
     p.allow.push(/status of 403/, /HTTP 403 GET .*\/api\/v1\/memos\//);
     await p.goto(`/#/memo/${ctx.memo}`);
-    await expectText(p.locator('#flash'), /role does not allow/);
+    await expectText(p.locator('h1'), /Not available to you/);
+    await expectText(p.locator('main .error-msg'), /Your role does not allow this/);
     expect(!(await p.locator('main').innerText()).includes('hides costs'), 'no memo content for the admin');
     clean(p);
   });

@@ -1,0 +1,163 @@
+// Errors in plain words, where the user looked. The API's answers carry a code, sometimes a
+// field, and an English message written for developers ("usernames: 1 to 1000 names"); none of
+// that reaches the screen as such. sentence(e) maps it to one sentence for a person, and
+// showError(where, e) puts that sentence next to what failed and moves the focus there.
+import { ApiError } from './api.js';
+import { h } from './dom.js';
+
+// By the API's code, when the code alone says what happened.
+const BY_CODE = {
+  network: 'The server could not be reached. Check your connection and try again.',
+  unauthorized: 'Your session has ended. Sign in again to continue.',
+  invalid_credentials: 'That username and password do not match an active account.',
+  totp_required: 'Enter the code from your authenticator app.',
+  totp_invalid: 'That code is wrong or was already used. Wait for the next code in your app and try again.',
+  totp_enrolment_required: 'Your role requires two-factor sign-in. Set it up on this page to use the rest of Dissent.',
+  totp_enabled: 'Two-factor sign-in is already on.',
+  totp_not_enabled: 'Two-factor sign-in is not on.',
+  totp_not_started: 'Start the set-up again: the key shown earlier is no longer pending.',
+  password_required: 'Enter your current password to continue.',
+  invalid_recovery_key: 'That username and recovery key do not match. Check the key, including its dashes.',
+  forbidden: 'Your role does not allow this.',
+  csrf: 'The request was refused for safety. Reload the page and try again.',
+  not_found: 'This does not exist, or it is not shared with you.',
+  keys_unavailable: 'Your keys are not open in this session. Sign out and sign in again.',
+  no_key: 'You cannot read this memo: it has not been shared with you, or your access was reset.',
+  exists: 'That already exists.',
+  version_mismatch: 'This was changed elsewhere meanwhile. Reload the page to see the newest version.',
+  precondition_required: 'This was changed elsewhere meanwhile. Reload the page to see the newest version.',
+  too_large: 'That is too long to send.',
+  rate_limited: 'Too many attempts. Wait a few minutes before trying again.',
+  database_unavailable: 'The server cannot save right now. Try again in a moment.',
+  busy: 'The server is busy. Try again in a moment.',
+  not_ready: 'The server is starting. Try again in a moment.',
+  out_of_memory: 'The server could not finish this. Try again in a moment.',
+  malformed_json: 'The request was not understood. Reload the page and try again.',
+  unexpected_body: 'The request was not understood. Reload the page and try again.',
+  unsupported_media_type: 'The request was not understood. Reload the page and try again.',
+  method_not_allowed: 'The request was not understood. Reload the page and try again.',
+};
+
+// By the field a 422 names (and, for some, by what the message says about it).
+const BY_FIELD = {
+  title: 'Give the memo a title of one line, at most 300 characters.',
+  body: 'The text is empty or too long.',
+  usernames: 'Enter at least one username, separated by commas or spaces.',
+  username: 'Enter a username of lower-case letters, digits, dots, underscores or hyphens.',
+  display_name: 'The name must be one line of at most 128 characters.',
+  email: 'Enter an email address such as name@example.org, or leave it empty.',
+  roles: 'Choose at least one role. Administrators and auditors cannot also hold staff, officer or principal.',
+  password: 'The password is wrong, or (for a new one) shorter than 8 characters.',
+  new_password: 'Choose a new password of at least 8 characters.',
+  current_password: 'Your current password is wrong.',
+  until: 'Choose a date after the current due date and no later than the latest date allowed.',
+  reason: 'Give a reason.',
+  code: 'That code is wrong or was already used.',
+  totp: 'That code is wrong or was already used.',
+  disabled: 'You cannot disable your own account.',
+};
+
+// Messages of the memo workflow that name something the user can fix: [pattern, sentence].
+const BY_MESSAGE = [
+  [/"([^"]+)" is not an active staff/, (m) => `There is no colleague "${m[1]}" who can co-sign. Check the spelling; you can type two letters of a name for suggestions.`],
+  [/"([^"]+)" is not an active principal/, (m) => `"${m[1]}" is not a principal who can receive memos. Check the spelling.`],
+  [/the drafter cannot be invited/, () => 'You cannot invite yourself: you sign as the drafter.'],
+  [/sign the memo before filing/, () => 'Sign the memo first: filing needs your own signature.'],
+  [/the drafter signs first/, () => 'The drafter has not signed yet: co-signers sign after the drafter.'],
+  [/already signed/, () => 'You have already signed this memo.'],
+  [/too late to decline/, () => 'It is too late to decline: the memo has been filed.'],
+  [/until: must be after the current due date (\S+) and no later than the maximum (\S+)/,
+    (m) => `Choose a date after ${m[1]} and no later than ${m[2]}.`],
+  [/until must be a date/, () => 'Choose a date.'],
+  [/reason.*(1 to|required|missing)/i, () => 'Give a reason.'],
+  [/body.*(1 to|required|missing)/i, () => 'Write something first: the text is empty.'],
+  [/channel access not yet granted/, () => 'You cannot read filed memos yet: an officer who holds the channel key must grant you access (from their inbox).'],
+  [/reset/, () => 'You cannot read this memo: your keys were reset, so an earlier reader must share it with you again.'],
+  [/changed meanwhile/, () => 'The memo changed meanwhile. Reload the page to see its current state.'],
+  [/your signing key changed/, () => 'Your keys changed since you signed in. Sign out and sign in again.'],
+  [/only .* can be invited|not staff/, () => 'Only colleagues who can draft memos can be invited to co-sign.'],
+];
+
+const STATE_WORDS = {
+  draft: 'a draft', open: 'open for signature', filed: 'filed', acknowledged: 'acknowledged',
+  replied: 'answered', closed: 'closed', declined: 'declined', withdrawn: 'withdrawn',
+};
+
+// One sentence for a person, from an ApiError or any other error.
+export function sentence(e) {
+  if (!(e instanceof ApiError)) return 'Something went wrong. Reload the page and try again.';
+  const msg = e.message || '';
+  for (const [re, f] of BY_MESSAGE) {
+    const m = msg.match(re);
+    if (m) return f(m);
+  }
+  if (e.code === 'wrong_state') {
+    return e.state ? `This cannot be done now: the memo is ${STATE_WORDS[e.state] || e.state}. Reload the page to see what can be done.`
+      : 'This cannot be done at this stage. Reload the page to see what can be done.';
+  }
+  if (e.code === 'invalid_field' && e.field && BY_FIELD[e.field]) return BY_FIELD[e.field];
+  if (BY_CODE[e.code]) return BY_CODE[e.code];
+  if (e.status === 422) return 'Please check what you entered.';
+  if (e.status >= 500) return 'The server could not do this right now. Try again in a moment.';
+  return 'That did not work. Reload the page and try again.';
+}
+
+// The error box of @where (a form or any container), made once and reused.
+function box(where) {
+  let el = where.querySelector(':scope > .error-msg');
+  if (!el) {
+    el = h('p', { class: 'error-msg', role: 'alert', tabindex: '-1' });
+    where.prepend(el);
+  }
+  return el;
+}
+
+// Clear what showError() put in @where.
+export function clearError(where) {
+  if (!where) return;
+  const el = where.querySelector(':scope > .error-msg');
+  if (el) el.remove();
+  for (const c of where.querySelectorAll('[aria-invalid="true"]')) {
+    c.removeAttribute('aria-invalid');
+    const d = (c.getAttribute('aria-describedby') || '').split(' ').filter((x) => !x.endsWith('-err'));
+    if (d.length) c.setAttribute('aria-describedby', d.join(' ')); else c.removeAttribute('aria-describedby');
+  }
+}
+
+// Show @e in plain words inside @where, next to the control the error is about when the form
+// has one (a control with data-field equal to the API's field), and move the focus there: to
+// that control, else to the message itself. Returns the sentence.
+export function showError(where, e, text = null) {
+  const s = text || sentence(e);
+  clearError(where);
+  const el = box(where);
+  el.textContent = s;
+  el.id = el.id || `err-${Math.random().toString(36).slice(2, 8)}`;
+  const ctl = e && e.field ? where.querySelector(`[data-field="${e.field}"]`) : null;
+  if (ctl) {
+    ctl.setAttribute('aria-invalid', 'true');
+    const errId = `${ctl.id || 'c'}-err`;
+    el.id = errId;
+    const d = (ctl.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    if (!d.includes(errId)) ctl.setAttribute('aria-describedby', [...d, errId].join(' '));
+    // the message goes right above the control's field, where the eye is
+    const fieldEl = ctl.closest('.field') || ctl;
+    fieldEl.before(el);
+    ctl.focus();
+  } else {
+    el.focus();
+  }
+  return s;
+}
+
+// A success message in @where (role=status), replacing an earlier error there.
+export function showDone(where, text) {
+  clearError(where);
+  let el = where.querySelector(':scope > .done-msg');
+  if (!el) {
+    el = h('p', { class: 'done-msg', role: 'status' });
+    where.prepend(el);
+  }
+  el.textContent = text;
+  return el;
+}
