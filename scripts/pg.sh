@@ -8,12 +8,22 @@
 # A database is named by appending /NAME to the base URI; create one with
 #   psql "$BASE/postgres" -c 'CREATE DATABASE name'
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the system user
-# "dissent-test" (created if missing). Trust authentication on 127.0.0.1 only.
+# "dissent-test" (created if missing). When that user cannot reach build/ (a checkout under
+# /root, which Debian makes private), the cluster lives in /var/tmp/dissent-pg-HASH instead,
+# HASH naming the checkout. Trust authentication on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir="$PWD/build/pg"
 bin=/usr/lib/postgresql/15/bin
 user=dissent-test
+dir="$PWD/build/pg"
+if [ "$(id -u)" -eq 0 ] && id -u "$user" >/dev/null 2>&1; then
+    mkdir -p "$PWD/build"
+    # the owner must reach build/pg through every parent directory
+    chmod o+x "$PWD" "$PWD/build" 2>/dev/null || true
+    if ! runuser -u "$user" -- test -x "$PWD/build" 2>/dev/null; then
+        dir="/var/tmp/dissent-pg-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
+    fi
+fi
 
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
@@ -28,13 +38,13 @@ port_file="$dir/port"
 case "${1:-}" in
 start)
     [ -x "$bin/initdb" ] || { echo "pg.sh: PostgreSQL 15 is not installed" >&2; exit 1; }
+    if [ "$(id -u)" -eq 0 ] && ! id -u "$user" >/dev/null 2>&1; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+        exec "$0" start # again, now that the owner exists to choose the directory for
+    fi
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then
-        id -u "$user" >/dev/null 2>&1 ||
-            useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
         chown "$user" "$dir"
-        # the owner must reach build/pg through every parent directory
-        chmod o+x "$PWD" "$PWD/build" 2>/dev/null || true
     fi
     if [ -f "$port_file" ] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         echo "postgresql://dissent@127.0.0.1:$(cat "$port_file")"
