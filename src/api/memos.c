@@ -11,6 +11,7 @@
 
 #include "core/access.h"
 #include "core/audit.h"
+#include "core/clocks.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
 #include "crypto/keys.h"
@@ -55,45 +56,38 @@ static json_t *bytes_json(const uint8_t *p, size_t len)
     return p ? json_stringn((const char *)p, len) : json_null();
 }
 
-/* One deadline: due date, working days left (negative when overdue) and when it was met. */
-static json_t *deadline_json(struct api_env *env, int64_t due, int64_t done, int64_t today)
+/*
+ * One deadline (core/clocks.h): its due date, when it was met and whether on time, or while it
+ * runs the working days left and whether it is overdue; `stopped` says why it no longer applies.
+ * The reply carries its `max` only while it runs.
+ */
+static json_t *clock_json(const struct clock *k, bool reply)
 {
-    int64_t left = 0;
+    const char *stop = clocks_stop_name(k->status);
     json_t *o;
 
-    if (due < 0)
-        return json_null();
-    o = json_pack("{s:o, s:o}", "due", day_json(due), "done_on", day_json(done));
-    if (done < 0 && workdays_calendar_count(&env->ch->calendar, today, due, &left) == 0)
-        json_object_set_new(o, "working_days_left", json_integer(left));
+    o = json_pack("{s:o, s:o, s:o, s:o}", "due", day_json(k->due), "done_on", day_json(k->done),
+                  "working_days_left",
+                  k->status == CLOCK_RUNNING ? json_integer(k->left) : json_null(), "stopped",
+                  stop ? json_string(stop) : json_null());
+    if (k->status == CLOCK_MET)
+        json_object_set_new(o, "on_time", json_boolean(k->on_time));
     else
-        json_object_set_new(o, "working_days_left", json_null());
-    if (done >= 0)
-        json_object_set_new(o, "on_time", json_boolean(done <= due));
-    else
-        json_object_set_new(o, "overdue", json_boolean(today > due));
+        json_object_set_new(o, "overdue", json_boolean(k->overdue));
+    if (reply && k->status == CLOCK_RUNNING)
+        json_object_set_new(o, "max", day_json(k->max));
     return o;
 }
 
+/* {"acknowledge","reply"} of a filed memo, or null before filing. */
 static json_t *deadlines_json(struct api_env *env, const struct memo *m, int64_t today)
 {
-    json_t *reply;
-    int64_t ack_done = m->ack_day;
+    struct memo_clocks c;
 
-    if (m->filed_day < 0)
+    if (clocks_of_memo(&env->ch->calendar, m, today, &c) != 0 || !c.started)
         return json_null();
-    /* a declined memo was answered, an acknowledged-then-withdrawn one stops its clocks */
-    if (m->state == MEMO_DECLINED || m->state == MEMO_WITHDRAWN) {
-        return json_pack(
-            "{s:o, s:o}", "acknowledge",
-            deadline_json(env, m->ack_due, ack_done >= 0 ? ack_done : m->ack_due, today), "reply",
-            json_null());
-    }
-    reply = deadline_json(env, m->reply_due, m->replied_day, today);
-    if (json_is_object(reply))
-        json_object_set_new(reply, "max", day_json(m->reply_max));
-    return json_pack("{s:o, s:o}", "acknowledge", deadline_json(env, m->ack_due, ack_done, today),
-                     "reply", reply);
+    return json_pack("{s:o, s:o}", "acknowledge", clock_json(&c.ack, false), "reply",
+                     clock_json(&c.reply, true));
 }
 
 /* Whether the caller may see who signed: drafter, co-signers and officers always. */
@@ -194,6 +188,11 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     }
     if (rel & (WF_DRAFTER | WF_INVITED)) {
         json_t *mine = json_pack("{s:s, s:n}", "status", "none", "reason");
+        unsigned member = 0;
+        if ((rc = store_member_get(env->st, m->id, req->user.id, &member)) != 0) {
+            json_decref(mine);
+            goto out;
+        }
         for (size_t i = 0; i < nall; i++) {
             if (all[i].user_id != req->user.id)
                 continue;
@@ -201,6 +200,11 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
                                 json_string(all[i].voided_at ? "voided" : "signed"));
             json_object_set_new(mine, "reason",
                                 text_json(req->mkey, m, "void", all[i].void_reason));
+        }
+        /* declining is final (it withdrew any signature): the interface stops offering "Sign" */
+        if (member & STORE_REL_DECLINED) {
+            json_object_set_new(mine, "status", json_string("declined"));
+            json_object_set_new(mine, "reason", json_null());
         }
         json_object_set_new(o, "my_signature", mine);
     }
@@ -337,13 +341,80 @@ static int audit_titles(struct api_env *env, struct api_req *req, const struct t
     return rc;
 }
 
+/*
+ * One page of a memo list into @list: the memos @f lets the caller see, newest first, that pass
+ * @want, until @limit of them are found or the store runs out. The store is read in batches,
+ * the first of the page's size (unfiltered, every memo passes: that is all), each next one
+ * twice as large, up to MEMOS_PAGE_MAX. Only the memos that pass have their titles read, into
+ * @reads for the audit. @next receives the public id of the last memo examined, the cursor of
+ * the next page (it may not pass @want, but the caller sees it), or "" when the store ran out
+ * and every memo of it was examined.
+ */
+static int list_page(struct api_env *env, struct api_req *req, struct memo_filter *f,
+                     enum clocks_filter want, int64_t limit, json_t *list,
+                     struct title_reads *reads, char next[STORE_MEMO_ID_LEN + 1])
+{
+    int64_t today = channel_today(req->now);
+    size_t found = 0;
+    int rc = 0;
+
+    next[0] = '\0';
+    /* only filed and acknowledged memos wait on the channel */
+    if (want != CLOCKS_ANY && f->state >= 0 && f->state != MEMO_FILED &&
+        f->state != MEMO_ACKNOWLEDGED)
+        return 0;
+    f->limit = (int)limit;
+    for (;; f->limit = f->limit * 2 < MEMOS_PAGE_MAX ? f->limit * 2 : MEMOS_PAGE_MAX) {
+        struct memo *arr = NULL;
+        size_t n = 0, i;
+        bool ran_out;
+
+        if ((rc = store_memo_list(env->st, f, &arr, &n)) != 0)
+            return rc;
+        for (i = 0; i < n && found < (size_t)limit; i++) {
+            struct memo_clocks c;
+            json_t *title;
+            bool read;
+
+            memcpy(next, arr[i].public_id, STORE_MEMO_ID_LEN + 1);
+            if (want != CLOCKS_ANY) {
+                if ((rc = clocks_of_memo(&env->ch->calendar, &arr[i], today, &c)) != 0)
+                    break;
+                if (!clocks_filter_match(&c, want))
+                    continue;
+            }
+            title = listed_title(req, &arr[i], &read, &rc);
+            if (rc == 0 && read)
+                rc = title_read(reads, arr[i].id);
+            if (rc != 0) {
+                json_decref(title);
+                break;
+            }
+            json_array_append_new(list, memo_summary(env, &arr[i], today, title));
+            found++;
+        }
+        ran_out = n < (size_t)f->limit && i == n;
+        if (n > 0)
+            f->after = arr[n - 1].id;
+        store_memo_list_free(arr, n);
+        if (rc != 0)
+            return rc;
+        if (ran_out) {
+            next[0] = '\0';
+            return 0;
+        }
+        if (found == (size_t)limit)
+            return 0;
+    }
+}
+
 void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    char state[16], after[MEMO_ID_LEN + 8], lim[16], role[16];
+    char state[16], after[MEMO_ID_LEN + 8], lim[16], role[16], due[16];
+    char next[STORE_MEMO_ID_LEN + 1];
+    enum clocks_filter want = CLOCKS_ANY;
     struct memo_filter f;
-    struct memo *arr = NULL;
-    size_t n = 0;
-    int64_t limit = MEMOS_PAGE_DEFAULT, today = channel_today(req->now);
+    int64_t limit = MEMOS_PAGE_DEFAULT;
     unsigned long refused = mem_failures();
     struct title_reads reads = {0};
     json_t *list;
@@ -388,6 +459,11 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
             return;
         }
     }
+    rc = http_query_get(req->query, "deadline", due, sizeof(due));
+    if ((rc == 0 && clocks_filter_parse(due, &want) != 0) || (rc != 0 && rc != ERR_NOT_FOUND)) {
+        api_error_field(resp, "deadline", "deadline must be overdue, soon or waiting");
+        return;
+    }
     rc = http_query_get(req->query, "limit", lim, sizeof(lim));
     if ((rc == 0 && str_parse_i64(lim, 1, MEMOS_PAGE_MAX, &limit) != 0) ||
         (rc != 0 && rc != ERR_NOT_FOUND)) {
@@ -416,37 +492,22 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
             return;
         }
     }
-    if ((rc = store_memo_list(env->st, &f, &arr, &n)) != 0) {
-        api_error_rc(resp, rc, NULL);
-        return;
-    }
     list = json_array();
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        bool read;
-        json_t *title = listed_title(req, &arr[i], &read, &rc);
-        if (rc == 0 && read)
-            rc = title_read(&reads, arr[i].id);
-        if (rc == 0)
-            json_array_append_new(list, memo_summary(env, &arr[i], today, title));
-        else
-            json_decref(title);
-    }
+    rc = list == NULL ? ERR_NOMEM : list_page(env, req, &f, want, limit, list, &reads, next);
     /* jansson drops what it cannot allocate without a word: check before the audit */
-    if (rc == 0 && (list == NULL || mem_failures() != refused))
+    if (rc == 0 && mem_failures() != refused)
         rc = ERR_NOMEM;
     if (rc == 0)
         rc = audit_titles(env, req, &reads);
     mem_free(reads.ids);
     if (rc != 0) {
         json_decref(list);
-        store_memo_list_free(arr, n);
         api_error_rc(resp, rc, NULL);
         return;
     }
-    api_ok(resp, 200,
-           json_pack("{s:o, s:o}", "memos", list, "next",
-                     n == (size_t)limit ? json_string(arr[n - 1].public_id) : json_null()));
-    store_memo_list_free(arr, n);
+    api_ok(
+        resp, 200,
+        json_pack("{s:o, s:o}", "memos", list, "next", next[0] ? json_string(next) : json_null()));
 }
 
 /* Title and body fields of a create or edit; 422 already set on failure. */
@@ -482,7 +543,8 @@ void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp 
         text_fields(resp, req->json, true, &title, &text, &show) != 0)
         return;
     wf_init(&c, env, req, err, sizeof(err));
-    rc = workflow_create(&c, title, strlen(title), text, strlen(text), show != 0, &m);
+    /* names stay hidden from principals unless the drafter shows them */
+    rc = workflow_create(&c, title, strlen(title), text, strlen(text), show == 1, &m);
     if (rc != 0) {
         api_error_wf(resp, rc, err, &m);
         return;
@@ -935,9 +997,16 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
                 break;
             for (size_t i = 0; i < n && rc == 0; i++) {
                 const struct memo *m = &arr[i];
-                int64_t d = m->state == MEMO_FILED ? m->ack_due : m->reply_due;
+                const struct clock *w;
+                struct memo_clocks c;
                 bool read;
-                json_t *o, *title = listed_title(req, m, &read, &rc);
+                json_t *o, *title;
+
+                if ((rc = clocks_of_memo(&env->ch->calendar, m, today, &c)) != 0)
+                    break;
+                if ((w = clocks_waiting(&c)) == NULL)
+                    continue;
+                title = listed_title(req, m, &read, &rc);
                 if (rc == 0 && read)
                     rc = title_read(&reads, m->id);
                 if (rc != 0) {
@@ -946,9 +1015,9 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
                 }
                 o = memo_summary(env, m, today, title);
                 json_object_set_new(o, "next_action",
-                                    json_string(m->state == MEMO_FILED ? "acknowledge" : "reply"));
-                json_object_set_new(o, "due", day_json(d));
-                json_array_append_new(today > d ? overdue : due, o);
+                                    json_string(c.waits == CLOCK_ACK ? "acknowledge" : "reply"));
+                json_object_set_new(o, "due", day_json(w->due));
+                json_array_append_new(w->overdue ? overdue : due, o);
             }
             if (n > 0)
                 f.after = arr[n - 1].id;

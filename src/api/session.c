@@ -129,6 +129,12 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     json_object_set_new(o, "totp", totp);
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(env->cfg->timezone));
+    /* when this session ends unless used again, so that the interface can warn before */
+    json_object_set_new(o, "session",
+                        json_pack("{s:I, s:I, s:I}", "expires_at",
+                                  (json_int_t)session_expires_at(&req->session, &env->policy),
+                                  "idle_timeout", (json_int_t)env->policy.idle, "lifetime_ends_at",
+                                  (json_int_t)(req->session.created_at + env->policy.lifetime)));
     api_ok(resp, 200, o);
 }
 

@@ -34,14 +34,18 @@ static json_t *summary_json(const struct stats_summary *s)
                      (json_int_t)s->max);
 }
 
-/* {"on_time", "late", "share"}; share null when nothing was due. */
+/*
+ * {"on_time", "late", "overdue", "share"}: share of the deadlines due so far that were met on
+ * time, the overdue ones counting as missed; null when nothing was due.
+ */
 static json_t *on_time_json(const struct stats_on_time *t)
 {
-    uint64_t total = t->on_time + t->late;
+    uint64_t total = t->on_time + t->late + t->overdue;
 
-    return json_pack(
-        "{s:I, s:I, s:o}", "on_time", (json_int_t)t->on_time, "late", (json_int_t)t->late, "share",
-        total ? json_real(round_to((double)t->on_time / (double)total, 4)) : json_null());
+    return json_pack("{s:I, s:I, s:I, s:o}", "on_time", (json_int_t)t->on_time, "late",
+                     (json_int_t)t->late, "overdue", (json_int_t)t->overdue, "share",
+                     total ? json_real(round_to((double)t->on_time / (double)total, 4))
+                           : json_null());
 }
 
 /* The whole document for @s, or NULL when out of memory. */

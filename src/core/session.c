@@ -16,6 +16,22 @@ bool session_expired(const struct session *s, const struct session_policy *p, in
     return now - s->last_seen >= p->idle || now - s->created_at >= p->lifetime;
 }
 
+int64_t session_touch_every(const struct session_policy *p)
+{
+    int64_t every = p->idle / 4;
+
+    if (every > SESSION_TOUCH_EVERY)
+        every = SESSION_TOUCH_EVERY;
+    return every < 1 ? 1 : every;
+}
+
+int64_t session_expires_at(const struct session *s, const struct session_policy *p)
+{
+    int64_t idle_end = s->last_seen + p->idle, hard_end = s->created_at + p->lifetime;
+
+    return idle_end < hard_end ? idle_end : hard_end;
+}
+
 int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN])
 {
     if (strlen(token) != SESSION_TOKEN_LEN)
@@ -336,7 +352,7 @@ int session_lookup(struct store *st, const struct session_policy *p, const char 
     }
     if (rc != 0)
         return rc;
-    if (now - s->last_seen >= SESSION_TOUCH_EVERY) {
+    if (now - s->last_seen >= session_touch_every(p)) {
         if ((rc = store_session_touch(st, hash, now)) != 0)
             return rc;
         s->last_seen = now;

@@ -43,6 +43,21 @@ int session_fail(struct store *st, const char *username, const char *addr, int64
 bool session_expired(const struct session *s, const struct session_policy *p, int64_t now);
 
 /**
+ * session_touch_every() - how often, at most, a session's last use is written: a quarter of
+ * @p->idle, at most SESSION_TOUCH_EVERY and at least 1 second, so that a session in use never
+ * ends for want of a write however short the idle timeout. Pure.
+ */
+int64_t session_touch_every(const struct session_policy *p);
+
+/**
+ * session_expires_at() - the unix second from which session_expired() holds for @s if it is not
+ * used again: the earlier of its last recorded use plus @p->idle and its start plus
+ * @p->lifetime. Its last use is recorded at most every session_touch_every() seconds, so this
+ * may lie up to that much before "now + idle" even right after a request. Pure.
+ */
+int64_t session_expires_at(const struct session *s, const struct session_policy *p);
+
+/**
  * session_login() - check a password and open a session holding the user's private keys,
  * re-wrapped under a key only the new token gives. SLOW (two Argon2id runs).
  * @addr: the client's address, throttled like the username.

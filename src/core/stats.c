@@ -242,6 +242,10 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             out->open++;
             if (m->reply < 0 && (m->acknowledged ? today > m->reply_due : today > m->ack_due))
                 out->overdue++;
+            if (m->response < 0 && today > m->ack_due)
+                out->acked.overdue++;
+            if (m->reply < 0 && today > m->reply_due)
+                out->replied.overdue++;
         }
     }
     summarise(sig, nsig, &out->signers);

@@ -15,6 +15,10 @@
  *   - open until a "closed", "declined" or "withdrawn" entry; overdue when open, not replied,
  *     and either not acknowledged (no "acknowledged" or "extended" entry) and today > ack-due,
  *     or acknowledged (or extended) and today > the reply-due in force.
+ *   - each deadline not met yet of an open memo is overdue once today is past its due date:
+ *     the acknowledgement when there is no response and today > ack-due; the reply when there
+ *     is no reply and today > the reply-due in force (acknowledged or not). A deadline of a
+ *     memo that ended (declined, withdrawn) without meeting it no longer counts.
  * Means and medians are of whole working days; the median of an even number of values is the
  * mean of the two middle ones.
  *
@@ -48,8 +52,9 @@ struct stats_summary {
 
 /* Deadlines met and missed. */
 struct stats_on_time {
-    uint64_t on_time; /* on or before the due date */
-    uint64_t late;    /* after it */
+    uint64_t on_time; /* met on or before the due date */
+    uint64_t late;    /* met after it */
+    uint64_t overdue; /* not met, the memo still open, and today is past the due date */
 };
 
 /* What stats_compute() found. Release with stats_release(). */
@@ -62,8 +67,9 @@ struct ledger_stats {
     struct stats_summary signers;  /* signers per filed memo */
     struct stats_summary to_ack;   /* working days from filing to the first response */
     struct stats_summary to_reply; /* working days from filing to the first reply */
-    struct stats_on_time acked;    /* first responses against ack-due */
-    struct stats_on_time replied;  /* first replies against the reply-due in force */
+    struct stats_on_time acked;    /* first responses against ack-due; overdue responses */
+    struct stats_on_time replied;  /* first replies against the reply-due in force; overdue
+                                      replies */
     uint64_t open;                 /* memos filed and not closed, declined or withdrawn */
     uint64_t overdue;              /* open memos past the deadline they are waiting on */
     uint64_t anomalies;            /* entries ignored (see above) */

@@ -493,9 +493,10 @@ struct sign_job {
     const struct memo *m;        /* the memo as the signer read it */
     const struct signature *sig; /* the verified signature to store */
     int64_t actor_id, now;
-    int rc;    /* the outcome */
-    int count; /* valid signatures after this one */
-    int state; /* the memo's state when refused */
+    int rc;        /* the outcome */
+    int count;     /* valid signatures after this one */
+    int state;     /* the memo's state when refused */
+    bool declined; /* refused: the signer declined the invitation */
     bool done;
     struct sign_job *next;
 };
@@ -513,6 +514,7 @@ static bool sign_leading;
 static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
 {
     int64_t version = 0;
+    unsigned member = 0;
     int rc;
 
     if ((rc = store_savepoint(st)) != 0) {
@@ -522,6 +524,12 @@ static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
     rc = store_memo_head(st, j->m->public_id, &j->state, &version, &j->count);
     if (rc == 0 && (j->state != MEMO_OPEN || version != j->m->version))
         rc = ERR_STATE;
+    /* read here, in the transaction, so that a decline at the same moment is never outrun */
+    if (rc == 0 && (rc = store_member_get(st, j->m->id, j->actor_id, &member)) == 0 &&
+        (member & STORE_REL_DECLINED)) {
+        j->declined = true;
+        rc = ERR_STATE;
+    }
     if (rc == 0)
         rc = store_signature_add(st, j->sig);
     if (rc == 0)
@@ -582,7 +590,10 @@ static int sign_commit(struct wf_ctx *c, struct memo *m, const struct signature 
         }
     }
     pthread_mutex_unlock(&sign_mu);
-    if (job.rc == ERR_STATE)
+    if (job.rc == ERR_STATE && job.declined)
+        err_set(c->err, c->errlen,
+                "you declined the invitation to co-sign this memo: you cannot sign it");
+    else if (job.rc == ERR_STATE)
         err_set(c->err, c->errlen, "the memo changed meanwhile (now %s); reload it",
                 memo_state_name((enum memo_state)job.state));
     else if (job.rc == ERR_EXISTS)

@@ -73,13 +73,18 @@ int workflow_reopen(struct wf_ctx *c, struct memo *m, const char *reason);
 /** workflow_invite() - invite staff members by username; ERR_INVALID names a bad one. */
 int workflow_invite(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n);
 
-/** workflow_decline_invitation() - the actor declines; withdraws their signature if any. */
+/**
+ * workflow_decline_invitation() - the actor declines; withdraws their signature if any. Final for
+ * this memo: the actor keeps the invitation (and so still reads the memo and its thread) but can
+ * no longer sign it, even when invited again.
+ */
 int workflow_decline_invitation(struct wf_ctx *c, struct memo *m);
 
 /**
  * workflow_sign() - sign the frozen digest with the actor's key @k: a C2SP signed note over
  * memo_cosign_text(), verified against the actor's registered public key, stored durably.
- * On success @m->signer_count is the count including this signature.
+ * On success @m->signer_count is the count including this signature. ERR_STATE also when the
+ * actor declined the invitation (checked in the signature's transaction).
  * @note_out (may be NULL) receives a malloc'd copy of the note.
  */
 int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, char **note_out);

@@ -62,7 +62,8 @@ def relations(caller, kind):
         "drafter": {"drafter"},
         "cosigner": {"invited"},
         "invited": {"invited"},
-        "declined": {"invited"},  # declining keeps the invitation (and the memo's key)
+        # declining keeps the invitation (and the memo's key); signing is then 409 wrong_state
+        "declined": {"invited"},
         "principal": {"principal"} if kind in ("acked", "replied") else set(),
         "officer": {"officer"} if filed else set(),
         "officer_nokey": {"officer"} if filed else set(),

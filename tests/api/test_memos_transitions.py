@@ -173,8 +173,12 @@ def test_officer_actions_on_unfiled_memos_are_not_found(world, state):
 def test_decline_records_the_reason_and_stops_the_clocks(world):
     m = assert_memo_shape(world.get("dan", world.memos["declined"]))
     assert m["decline_reason"] == "out of scope"
-    assert m["deadlines"]["reply"] is None
+    # the decline meets the acknowledgement on its day; the reply no longer applies
+    reply = m["deadlines"]["reply"]
+    assert reply["stopped"] == "declined" and reply["done_on"] is None, reply
+    assert reply["overdue"] is False and reply["working_days_left"] is None and "max" not in reply
     assert m["deadlines"]["acknowledge"]["done_on"] is not None
+    assert m["deadlines"]["acknowledge"]["stopped"] is None
     assert [e["event"] for e in m["timeline"]][-1] == "declined"
 
 

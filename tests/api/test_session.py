@@ -245,10 +245,9 @@ def test_idle_timeout_and_absolute_lifetime(make_server):
     start = time.monotonic()
     assert me(life, t_life).status_code == 200
     time.sleep(5)
-    # still alive mid-way; the lifetime session is kept busy
+    # still alive mid-way; the lifetime session is kept busy. (The idle session is left alone:
+    # a use now would move its end, see tests/api/test_session_end.py.)
     assert me(life, t_life).status_code == 200
-    r = me(idle, t_idle)
-    assert r.status_code == 200
     # the Set-Cookie Max-Age follows the absolute lifetime
     r = login_raw(life.url, "admin", life.admin_password)
     assert cookie_attrs(r.headers["Set-Cookie"])[2].get("max-age") == "10"

@@ -17,7 +17,8 @@ The scenario (2026; Friday 3 July is the observed Independence Day):
 | M3   | Thu 2 Jul (2)        | withdrawn Mon 6 Jul                                            |
 | M6   | Thu 2 Jul (1)        | ack Mon 6 Jul (1 wd); extended to Fri 4 Sep; replied Tue 1 Sep |
 |      |                      | (42 wd, on time thanks to the extension)                       |
-| M4   | Mon 6 Jul (1)        | never acknowledged: overdue after Wed 8 Jul                    |
+| M4   | Mon 6 Jul (1)        | never acknowledged: overdue after Wed 8 Jul; its reply (due    |
+|      |                      | Mon 17 Aug) overdue too after that day                         |
 | M5   | Thu 6 Aug (4)        | ack Tue 11 Aug (3 wd, late: due Mon 10 Aug); replied the same  |
 |      |                      | day (3 wd, on time)                                            |
 """
@@ -56,9 +57,9 @@ def summary(values):
             "median": round(float(statistics.median(values)), 2), "max": max(values)}
 
 
-def share(on, late):
-    return {"on_time": on, "late": late,
-            "share": None if on + late == 0 else round(on / (on + late), 4)}
+def share(on, late, overdue=0):
+    return {"on_time": on, "late": late, "overdue": overdue,
+            "share": None if on + late + overdue == 0 else round(on / (on + late + overdue), 4)}
 
 
 def recompute(entries, today):
@@ -114,9 +115,13 @@ def recompute(entries, today):
             [count_working_days(m["filed"], m["reply"]) for m in replied]),
         "on_time": {
             "acknowledged": share(sum(m["response"] <= m["ack_due"] for m in acked),
-                                  sum(m["response"] > m["ack_due"] for m in acked)),
+                                  sum(m["response"] > m["ack_due"] for m in acked),
+                                  sum(m["response"] is None and today > m["ack_due"]
+                                      for m in opened)),
             "replied": share(sum(m["reply"] <= m["reply_due_then"] for m in replied),
-                             sum(m["reply"] > m["reply_due_then"] for m in replied)),
+                             sum(m["reply"] > m["reply_due_then"] for m in replied),
+                             sum(m["reply"] is None and today > m["reply_due"]
+                                 for m in opened)),
         },
         "open": len(opened),
         "overdue": len(overdue),
@@ -195,8 +200,8 @@ def test_stats_scenario(make_server, tmp_path):
         "signers_per_memo": {"count": 5, "mean": 1.6, "median": 1.0, "max": 3},
         "working_days_to_acknowledge": {"count": 3, "mean": 1.0, "median": 1.0, "max": 1},
         "working_days_to_reply": {"count": 0, "mean": None, "median": None, "max": None},
-        "on_time": {"acknowledged": {"on_time": 3, "late": 0, "share": 1.0},
-                    "replied": {"on_time": 0, "late": 0, "share": None}},
+        "on_time": {"acknowledged": {"on_time": 3, "late": 0, "overdue": 0, "share": 1.0},
+                    "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None}},
         "open": 3, "overdue": 0, "anomalies": 0}
     audit(d, s, state)
 
@@ -204,6 +209,10 @@ def test_stats_scenario(make_server, tmp_path):
     d.set_clock("2026-07-09T14:00:00")
     s = stats(d)
     assert (s["today"], s["open"], s["overdue"], s["log_size"]) == ("2026-07-09", 3, 1, 11)
+    # the missed acknowledgement weighs on the share before it is made
+    assert s["on_time"] == {"acknowledged": share(3, 0, 1), "replied": share(0, 0, 0)}
+    assert s["on_time"]["acknowledged"]["share"] == 0.75
+    audit(d, s, state)
 
     # Thu 6 August: M5, four signers
     d.set_clock("2026-08-06T16:00:00")
@@ -218,9 +227,12 @@ def test_stats_scenario(make_server, tmp_path):
     assert s["today"] == "2026-08-11" and s["log_size"] == 14
     assert s["working_days_to_acknowledge"] == {"count": 4, "mean": 1.5, "median": 1.0,
                                                 "max": 3}
-    assert s["on_time"]["acknowledged"] == {"on_time": 3, "late": 1, "share": 0.75}
+    # M4's acknowledgement is still missing: overdue
+    assert s["on_time"]["acknowledged"] == {"on_time": 3, "late": 1, "overdue": 1,
+                                            "share": 0.6}
     assert s["working_days_to_reply"] == {"count": 1, "mean": 3.0, "median": 3.0, "max": 3}
-    assert s["on_time"]["replied"] == {"on_time": 1, "late": 0, "share": 1.0}
+    # M4's reply is due Mon 17 August (30 working days from 6 July): not overdue yet
+    assert s["on_time"]["replied"] == {"on_time": 1, "late": 0, "overdue": 0, "share": 1.0}
     assert (s["open"], s["overdue"]) == (4, 1)  # M1, M4, M5, M6; M4
     audit(d, s, state)
 
@@ -239,8 +251,9 @@ def test_stats_scenario(make_server, tmp_path):
         "signers_per_memo": {"count": 6, "mean": 2.0, "median": 1.5, "max": 4},
         "working_days_to_acknowledge": {"count": 4, "mean": 1.5, "median": 1.0, "max": 3},
         "working_days_to_reply": {"count": 3, "mean": 29.0, "median": 42.0, "max": 42},
-        "on_time": {"acknowledged": {"on_time": 3, "late": 1, "share": 0.75},
-                    "replied": {"on_time": 2, "late": 1, "share": 0.6667}},
+        # M4: neither acknowledged (due 8 July) nor answered (due 17 August)
+        "on_time": {"acknowledged": {"on_time": 3, "late": 1, "overdue": 1, "share": 0.6},
+                    "replied": {"on_time": 2, "late": 1, "overdue": 1, "share": 0.5}},
         "open": 3,  # M4, M5 (replied), M6 (replied)
         "overdue": 1,  # M4
         "anomalies": 0,

@@ -18,6 +18,39 @@ static void expiry_is_pure(void **state)
     assert_true(session_expired(&s, &policy, 1000));
 }
 
+/* The moment session_expired() starts to hold, if the session is not used again. */
+static void expiry_moment(void **state)
+{
+    struct session s = {.created_at = 0, .last_seen = 500};
+
+    /* the idle limit comes first */
+    assert_int_equal(session_expires_at(&s, &policy), 500 + policy.idle);
+    assert_false(session_expired(&s, &policy, session_expires_at(&s, &policy) - 1));
+    assert_true(session_expired(&s, &policy, session_expires_at(&s, &policy)));
+    /* then the lifetime */
+    s.last_seen = 950;
+    assert_int_equal(session_expires_at(&s, &policy), policy.lifetime);
+    assert_false(session_expired(&s, &policy, session_expires_at(&s, &policy) - 1));
+    assert_true(session_expired(&s, &policy, session_expires_at(&s, &policy)));
+}
+
+/* A session's use is written often enough that it never ends while in use, even when the
+ * idle timeout is shorter than SESSION_TOUCH_EVERY. */
+static void touch_interval(void **state)
+{
+    struct session_policy p = policy;
+
+    p.idle = 1800;
+    assert_int_equal(session_touch_every(&p), SESSION_TOUCH_EVERY);
+    p.idle = 12;
+    assert_int_equal(session_touch_every(&p), 3);
+    p.idle = 2;
+    assert_int_equal(session_touch_every(&p), 1);
+    p.idle = 0;
+    assert_int_equal(session_touch_every(&p), 1);
+    (void)state;
+}
+
 static void ratelimit_policy(void **state)
 {
     assert_int_equal(ratelimit_retry_after(2, 100, 3, 60, 120), 0);
@@ -101,10 +134,9 @@ static void failures_throttle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(expiry_is_pure),
-        cmocka_unit_test(ratelimit_policy),
-        cmocka_unit_test(login_lookup_logout),
-        cmocka_unit_test(failures_throttle),
+        cmocka_unit_test(expiry_is_pure),      cmocka_unit_test(expiry_moment),
+        cmocka_unit_test(touch_interval),      cmocka_unit_test(ratelimit_policy),
+        cmocka_unit_test(login_lookup_logout), cmocka_unit_test(failures_throttle),
     };
     if (random_init() != 0)
         return 1;

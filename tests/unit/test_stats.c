@@ -16,9 +16,10 @@
  *   D  filed Tue 12-01 (2, due 12-03), acknowledged Thu 12-03 (2 days, on the due day),
  *      reply due 01-14, extended on 12-20 to 02-26, replied Fri 02-19: 53 working days (on time
  *      thanks to the extension), still open
- *   E  filed Mon 12-07 (5, due 12-10), never acknowledged: open and overdue
+ *   E  filed Mon 12-07 (5, due 12-10), never acknowledged: open and overdue (both its
+ *      acknowledgement and its reply, due 01-20)
  *   F  filed Mon 2027-01-04 (4, due 01-07), acknowledged Mon 01-11 (5 days, late), reply due
- *      02-22, not replied: open and overdue
+ *      02-22, not replied: open and overdue (its reply)
  *   H  filed Mon 02-01 (10, due 02-04), acknowledged Thu 02-04 (3 days, on the due day), reply
  *      due 03-16: open, not overdue
  *   and three anomalies: an entry for an unknown memo, a second "filed" for A, and an entry
@@ -156,6 +157,10 @@ static void test_scenario(void **state)
     assert_int_equal(s.acked.late, 2);
     assert_int_equal(s.replied.on_time, 2);
     assert_int_equal(s.replied.late, 1);
+    /* not met and past due: E's acknowledgement (12-10); E's reply (01-20) and F's (02-22);
+       C was withdrawn before its clocks ran out, B's reply stopped with the decline */
+    assert_int_equal(s.acked.overdue, 1);
+    assert_int_equal(s.replied.overdue, 2);
     /* open: D E F H; overdue: E (never acknowledged), F (reply due 02-22) */
     assert_int_equal(s.open, 4);
     assert_int_equal(s.overdue, 2);
@@ -190,21 +195,26 @@ static void test_weekends_only(void **state)
     workdays_calendar_release(&cal);
 }
 
-/* Overdue is "today > due": the log up to E's filing (15 entries), judged on several days. */
+/*
+ * Overdue is "today > due": the log up to E's filing (15 entries), judged on several days.
+ * Memos overdue, and the deadlines overdue: acknowledgements and replies (E's reply clock runs
+ * while its acknowledgement is overdue).
+ */
 static void test_overdue_boundaries(void **state)
 {
     static const struct {
         const char *today;
-        uint64_t overdue;
+        uint64_t overdue, acks, replies;
     } cases[] = {
-        {"2026-12-09", 0}, /* G waits for its reply (12-15), E for its acknowledgement (12-10) */
-        {"2026-12-10", 0}, /* E's due day */
-        {"2026-12-11", 1}, /* E late */
-        {"2026-12-15", 1}, /* G's reply due day */
-        {"2026-12-16", 2}, /* G late too */
-        {"2027-01-12", 2}, /* A's reply due day */
-        {"2027-01-13", 3}, /* A late */
-        {"2027-01-15", 4}, /* D's reply was due 01-14 (extended later, in entries not read) */
+        {"2026-12-09", 0, 0, 0}, /* G waits for its reply (12-15), E for its acknowledgement */
+        {"2026-12-10", 0, 0, 0}, /* E's due day */
+        {"2026-12-11", 1, 1, 0}, /* E late */
+        {"2026-12-15", 1, 1, 0}, /* G's reply due day */
+        {"2026-12-16", 2, 1, 1}, /* G late too */
+        {"2027-01-12", 2, 1, 1}, /* A's reply due day */
+        {"2027-01-13", 3, 1, 2}, /* A late */
+        {"2027-01-15", 4, 1, 3}, /* D's reply was due 01-14 (extended later, in entries not read) */
+        {"2027-01-21", 4, 1, 4}, /* E's reply was due 01-20: a second deadline of the same memo */
     };
     struct workdays_calendar cal;
     struct ledger_stats s;
@@ -215,9 +225,12 @@ static void test_overdue_boundaries(void **state)
         assert_int_equal(stats_compute(entries, 15, &cal, day(cases[i].today), &s), 0);
         assert_int_equal(s.log_size, 15);
         assert_int_equal(s.open, 4); /* G A D E */
-        if (s.overdue != cases[i].overdue)
-            fail_msg("on %s: %llu overdue, wanted %llu", cases[i].today,
-                     (unsigned long long)s.overdue, (unsigned long long)cases[i].overdue);
+        if (s.overdue != cases[i].overdue || s.acked.overdue != cases[i].acks ||
+            s.replied.overdue != cases[i].replies)
+            fail_msg("on %s: %llu/%llu/%llu overdue, wanted %llu/%llu/%llu", cases[i].today,
+                     (unsigned long long)s.overdue, (unsigned long long)s.acked.overdue,
+                     (unsigned long long)s.replied.overdue, (unsigned long long)cases[i].overdue,
+                     (unsigned long long)cases[i].acks, (unsigned long long)cases[i].replies);
         assert_int_equal(s.anomalies, 3);
         stats_release(&s);
     }
@@ -238,6 +251,7 @@ static void test_edges(void **state)
     assert_int_equal(s.signers.count, 0);
     assert_int_equal(s.to_ack.count, 0);
     assert_int_equal(s.open + s.overdue + s.anomalies, 0);
+    assert_int_equal(s.acked.overdue + s.replied.overdue, 0);
     stats_release(&s);
     /* entries 1, 8 (B's early reply, the unknown memo) alone are anomalies */
     {
@@ -307,6 +321,7 @@ static void test_many(void **state)
     assert_summary(&s.signers, N, 3, 3, 5);
     assert_summary(&s.to_ack, N, 5, 5, 5);
     assert_int_equal(s.acked.late, N);
+    assert_int_equal(s.acked.overdue + s.replied.overdue, 0); /* declined: the reply stopped */
     assert_int_equal(s.nmonths, 1);
     assert_int_equal(s.months[0].count, N);
     stats_release(&s);
