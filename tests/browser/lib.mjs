@@ -140,8 +140,8 @@ export const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 // A page for one person, with its console errors and failed requests collected.
-export async function person(browser, srv, name, { width = 1280, height = 900 } = {}) {
-  const ctx = await browser.newContext({ baseURL: srv.url, acceptDownloads: true, viewport: { width, height } });
+export async function person(browser, srv, name, { width = 1280, height = 900, permissions = [] } = {}) {
+  const ctx = await browser.newContext({ baseURL: srv.url, acceptDownloads: true, viewport: { width, height }, permissions });
   const page = await ctx.newPage();
   page.setDefaultTimeout(TIMEOUT);
   page.problems = [];
@@ -189,8 +189,23 @@ export async function shot(page, name) {
   await checkScreen(page, name);
 }
 
-// No horizontal overflow, every visible control named, no unexpected console error.
+// axe-core's WCAG 2.1 A and AA rules, run in the page (page.evaluate is not subject to the
+// page's Content-Security-Policy, so the policy stays on for everything else).
+const AXE = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+export async function axeCheck(page, name) {
+  const found = await page.evaluate(async (src) => {
+    if (!window.axe) (0, eval)(src); // eslint-disable-line no-eval
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  }, AXE);
+  expect(!found.length, `${name}: accessibility (axe-core): ${found.join('; ')}`);
+}
+
+// No horizontal overflow, every visible control named, no unexpected console error, and no
+// serious axe-core finding.
 export async function checkScreen(page, name) {
+  await axeCheck(page, name);
   const r = await page.evaluate(() => {
     const vw = document.documentElement.clientWidth;
     const wide = document.documentElement.scrollWidth;

@@ -1,9 +1,11 @@
 // Administrators: accounts and their roles. (Channel access grants are an officer's action: see
 // the officer inbox.) Admins never see memo content.
-import { api, get, post } from './api.js';
+import { get, post } from './api.js';
 import { h, field, check, clear, table, when, badge } from './dom.js';
-import { page, fail, flash, app } from './app.js';
+import { page, fail, notice, app } from './app.js';
+import { ArrayPages, pagedSection, walkAll } from './paging.js';
 import { editForm } from './account-edit.js';
+import { showError } from './errors.js';
 
 const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin'];
 
@@ -13,33 +15,56 @@ export function roleBoxes(prefix, current = []) {
   return { fs, value: () => boxes.filter(([, b]) => b.checked).map(([r]) => r) };
 }
 
-async function allUsers() {
-  let out = [];
-  let after = null;
-  for (let i = 0; i < 50; i++) {
+// Every account, however many pages the API answers (GET /api/v1/users pages by username).
+function allUsers() {
+  return walkAll(async (after) => {
     const r = await get(`/api/v1/users?limit=200${after ? `&after=${encodeURIComponent(after)}` : ''}`);
-    out = out.concat(r.users);
-    if (!r.next) break;
-    after = r.next;
+    return { items: r.users, next: r.next };
+  });
+}
+
+// The filters of the account list: role, status, and a search in username, name and email.
+function matches(u, v) {
+  if (v.role && !u.roles.includes(v.role)) return false;
+  if (v.status === 'active' && u.disabled) return false;
+  if (v.status === 'disabled' && !u.disabled) return false;
+  if (v.q) {
+    const q = v.q.toLowerCase();
+    if (![u.username, u.display_name || '', u.email || ''].some((x) => x.toLowerCase().includes(q))) return false;
   }
-  return out;
+  return true;
 }
 
 export async function admin() {
   const users = await allUsers();
   const editArea = h('div', { id: 'edit-area' });
-  const rows = users.map((u) => h('tr', {},
+  const userRow = (u) => h('tr', {},
     h('td', {}, u.username), h('td', {}, u.display_name || '—'), h('td', {}, u.roles.join(', ')),
     h('td', {}, u.disabled ? badge('disabled', 'overdue') : badge('active', 'ok')), h('td', {}, when(u.created_at)),
-    h('td', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${u.username}`, onclick: () => {
+    h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${u.username}`, onclick: () => {
       clear(editArea).append(editForm(u, (changed) => { if (changed) admin().catch(fail); else clear(editArea); }));
+      editArea.scrollIntoView({ block: 'start' });
       editArea.querySelector('input').focus();
-    } }, 'Edit'))));
-  const uname = h('input', { type: 'text', required: true, autocapitalize: 'none', pattern: '[a-z0-9._\\-]{1,64}' });
-  const dname = h('input', { type: 'text' });
-  const email = h('input', { type: 'email' });
-  const pw = h('input', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password' });
+    } }, 'Edit')));
+  const list = pagedSection({
+    id: 'accounts', title: `Accounts (${users.length})`, pageKey: 'page', noun: ['account', 'accounts'],
+    filters: [
+      { key: 'q', label: 'Search', search: true, placeholder: 'username, name or email' },
+      { key: 'role', label: 'Role', options: [['', 'Any role'], ...ROLES.map((r) => [r, r])] },
+      { key: 'status', label: 'Status', options: [['', 'Active or disabled'], ['active', 'Active'], ['disabled', 'Disabled']] },
+    ],
+    source: (v) => new ArrayPages(users.filter((u) => matches(u, v))),
+    render: (items) => table(['Username', 'Name', 'Roles', 'Status', 'Created', ''], items.map(userRow)),
+    empty: (v) => (v.q || v.role || v.status ? 'No account matches these filters.' : 'There are no accounts.'),
+  });
+  await list.load();
+  const uname = h('input', { type: 'text', required: true, autocapitalize: 'none', pattern: '[a-z0-9._\\-]{1,64}', 'data-field': 'username' });
+  const dname = h('input', { type: 'text', 'data-field': 'display_name' });
+  const email = h('input', { type: 'email', 'data-field': 'email' });
+  const pw = h('input', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password', 'data-field': 'password' });
   const roles = roleBoxes('new', ['staff']);
+  roles.fs.setAttribute('data-field', 'roles');
+  roles.fs.tabIndex = -1;
   const form = h('form', { 'aria-label': 'Create an account' }, h('h2', {}, 'Create an account'),
     field('Username', uname, 'a–z, 0–9, dot, underscore, hyphen.'), field('Display name', dname), field('Email', email), roles.fs,
     field('Initial password', pw, 'At least 8 characters; give it to the person by a safe route.'),
@@ -48,12 +73,15 @@ export async function admin() {
     ev.preventDefault();
     try {
       await post('/api/v1/users', { username: uname.value.trim(), display_name: dname.value, email: email.value, roles: roles.value(), password: pw.value });
-      flash(`Account ${uname.value.trim()} created.`, true);
+      notice(`Account ${uname.value.trim()} created.`, true);
       await admin();
-    } catch (e) { fail(e); }
+    } catch (e) {
+      if (e.code === 'unauthorized') fail(e);
+      else if (e.code === 'exists') showError(form, e, `The username ${uname.value.trim()} is taken: choose another.`);
+      else showError(form, e);
+    }
   });
   page('Accounts and roles',
     h('p', {}, `Signed in as ${app.me.username}. Administrators manage accounts but never see memo content. Channel access is granted by officers, from their inbox.`),
-    table(['Username', 'Name', 'Roles', 'Status', 'Created', ''], rows, `${users.length} accounts`),
-    editArea, form);
+    list.el, editArea, form);
 }

@@ -12,6 +12,11 @@ export class ApiError extends Error {
 }
 
 // api('GET', '/api/v1/me') -> {data, etag, status}; throws ApiError.
+// Listeners told the status of every answer from the server (app.js counts them as the
+// session's use).
+const listeners = [];
+export function onResponse(fn) { listeners.push(fn); }
+
 export async function api(method, path, body, headers = {}) {
   const opts = {
     method,
@@ -28,6 +33,7 @@ export async function api(method, path, body, headers = {}) {
   } catch (e) {
     throw new ApiError(0, { code: 'network', message: 'The server could not be reached. Check your connection and try again.' });
   }
+  for (const fn of listeners) fn(r.status);
   const type = r.headers.get('Content-Type') || '';
   let data = null;
   if (r.status !== 204 && type.includes('application/json')) data = await r.json();
@@ -41,13 +47,3 @@ export async function api(method, path, body, headers = {}) {
 
 export const get = (p) => api('GET', p).then((r) => r.data);
 export const post = (p, b) => api('POST', p, b).then((r) => r.data);
-
-// A human sentence for an ApiError: the API's message, with the field or state it names.
-export function describe(e) {
-  if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
-  let s = e.message;
-  if (e.field) s += ` (field: ${e.field})`;
-  if (e.state) s += ` (the memo is ${e.state})`;
-  if (e.status === 429) s += ' Wait a while before trying again.';
-  return s;
-}

@@ -1,9 +1,11 @@
-// The single page app: session, navigation by role, hash routes, messages.
-import { api, ApiError, describe } from './api.js';
-import { sentence } from './errors.js';
+// The single page app: session, navigation by role, hash routes, notices, and the session's
+// end (a warning before it, and signing in again in a dialog so that nothing typed is lost).
+import { api, ApiError, onResponse } from './api.js';
+import { sentence, showError, clearError } from './errors.js';
 import { h, field, clear, setZone } from './dom.js';
+import { keepButtons } from './keep.js';
 import { editor, memoPage, newMemo } from './memos.js';
-import { myMemos, principalList, inbox } from './queue.js';
+import * as queue from './queue.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
 import { totpSection } from './totp.js';
@@ -11,37 +13,65 @@ import { notificationsSection } from './notify.js';
 
 export const app = { me: null };
 const main = document.getElementById('main');
-const flashEl = document.getElementById('flash');
 // A non-secret hint that a session cookie (HttpOnly, unseen here) probably exists, so that a
 // visitor who never signed in is not greeted by a 401.
 const HINT = 'dissent.signed-in';
 
-export function flash(msg, ok = false) {
-  flashEl.className = ok ? 'ok' : '';
-  flashEl.setAttribute('role', ok ? 'status' : 'alert');
-  flashEl.textContent = msg || '';
+// ---- notices ----
+// A notice is shown under the page's title, where the eye is after a navigation, and stays
+// there until the user moves to another page (one-time notices such as "a recovery code was
+// used" are not wiped by the navigation that follows them).
+let pending = null;
+
+function showNotice(n) {
+  let el = main.querySelector(':scope > .page-msg');
+  if (!n || !n.text) { if (el) el.remove(); return; }
+  if (!el) {
+    el = h('p', { class: 'page-msg', tabindex: '-1' });
+    const h1 = main.querySelector(':scope > h1');
+    if (h1) h1.after(el); else main.prepend(el);
+  }
+  el.className = `page-msg ${n.ok ? 'done-msg' : 'error-msg'}`;
+  el.setAttribute('role', n.ok ? 'status' : 'alert');
+  el.textContent = n.text;
+  if (!n.ok) el.focus();
 }
+
+// flash(text, ok): a notice on the current page (an error unless @ok). flash('') removes it.
+export function flash(msg, ok = false) {
+  showNotice(msg ? { text: msg, ok } : null);
+}
+
+// A notice for the next page drawn (after a navigation this code starts).
+export function notice(text, ok = true) { pending = { text, ok }; }
+
+// What to do with an error no form claimed: the session's end opens the sign-in dialog (the
+// page and anything typed in it stay), enrolment sends to the account page, the rest is a
+// notice in plain words.
 export function fail(e) {
   if (e instanceof ApiError && e.status === 401 && e.code === 'unauthorized') {
-    signedOut();
-    flash('Your session has ended. Please sign in again.');
+    reauth().then((ok) => { if (ok) flash('You are signed in again. Try once more.', true); });
     return;
   }
   if (e instanceof ApiError && e.code === 'totp_enrolment_required') {
     // Only a move to the account page, never a redraw of it: the account page itself must not
     // fetch what needs two-factor sign-in, or each redraw would fail and redraw again.
-    if (location.hash !== '#/account') go('#/account');
-    flash(describe(e));
+    if (location.hash !== '#/account') { notice(sentence(e), false); go('#/account'); } else flash(sentence(e));
     return;
   }
-  flash(describe(e));
+  flash(sentence(e));
 }
 export const has = (role) => !!app.me && app.me.roles.includes(role);
 
-function signedOut() {
+// The page to come back to after signing in again (kept in memory only).
+let returnTo = null;
+
+function signedOut(msg) {
   app.me = null;
   localStorage.removeItem(HINT);
+  stopSessionWatch();
   renderChrome();
+  if (msg) notice(msg, true);
   if (location.hash !== '#/signin') location.hash = '#/signin';
   else route();
 }
@@ -53,6 +83,7 @@ export function page(title, ...content) {
   main.append(h1, ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${title} – Dissent`;
   h1.focus();
+  if (pending) { const n = pending; pending = null; showNotice(n); }
   return main;
 }
 
@@ -69,30 +100,57 @@ function renderChrome() {
   const nav = clear(document.getElementById('nav'));
   const who = clear(document.getElementById('who'));
   if (!app.me) return;
-  for (const [role, href, text] of NAV) if (has(role)) nav.append(h('a', { href }, text));
+  if (!mustEnrol()) {
+    for (const [role, href, text] of NAV) {
+      if (has(role)) nav.append(h('a', { href, 'data-nav': href }, h('span', {}, text), h('span', { class: 'count', hidden: true })));
+    }
+  }
   who.append(
     h('a', { href: '#/account', title: 'Your account' }, app.me.display_name || app.me.username),
     h('button', { class: 'secondary', type: 'button', onclick: signOut }, 'Sign out'));
   markCurrent();
+  refreshCounts();
+}
+
+// The number of items waiting for the user's action, next to each list in the navigation.
+let countsSeq = 0;
+export async function refreshCounts() {
+  if (!app.me || mustEnrol() || typeof queue.navCounts !== 'function') return;
+  const mine = ++countsSeq;
+  try {
+    const counts = await queue.navCounts();
+    if (mine !== countsSeq) return;
+    for (const a of document.querySelectorAll('#nav a[data-nav]')) {
+      const n = counts[a.getAttribute('data-nav')];
+      const c = a.querySelector('.count');
+      if (!c) continue;
+      c.hidden = !n;
+      // the visible name stays the start of the accessible name (WCAG 2.5.3)
+      c.replaceChildren(...(n ? [String(n), h('span', { class: 'visually-hidden' }, ' waiting for you')] : []));
+    }
+  } catch (e) { /* counts are a convenience */ }
 }
 
 function markCurrent() {
   for (const a of document.querySelectorAll('#nav a')) {
-    if (location.hash.startsWith(a.getAttribute('href'))) a.setAttribute('aria-current', 'page');
+    const href = a.getAttribute('href');
+    if (location.hash === href || location.hash.startsWith(`${href}?`) || location.hash.startsWith(`${href}/`)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
 }
 
 async function signOut() {
+  if (!(await mayLeave())) return;
+  leaveGuard = null;
   try { await api('DELETE', '/api/v1/session'); } catch (e) { /* signed out either way */ }
-  flash('You are signed out.', true);
-  signedOut();
+  returnTo = null;
+  signedOut('You are signed out.');
 }
 
 // An account whose role requires two-factor sign-in starts on its account page until it is on.
 const mustEnrol = () => !!app.me && !!app.me.totp && app.me.totp.required && !app.me.totp.enabled;
 
-function home() {
+export function home() {
   if (mustEnrol()) return '#/account';
   if (has('staff')) return '#/memos';
   if (has('officer')) return '#/inbox';
@@ -102,71 +160,210 @@ function home() {
   return '#/account';
 }
 
-function signIn() {
-  const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none' });
-  const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
-  const btn = h('button', { type: 'submit' }, 'Sign in');
-  // shown when the server answers totp_required: a code from the app, or a recovery code
-  const code = h('input', { type: 'text', name: 'code', autocomplete: 'one-time-code', autocapitalize: 'none', maxlength: 64, size: 20 });
-  const codeField = field('Code from your authenticator app', code, 'Six digits, or one of your recovery codes.');
+// ---- signing in ----
+// The fields of a sign-in (page or dialog): password, and a code field that appears only when
+// the server asks for one. submit() resolves to the session answer, or null after showing why
+// not inside @where.
+function signInFields(where, { username = null } = {}) {
+  const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', 'data-field': 'username' });
+  if (username) { user.value = username; user.readOnly = true; }
+  const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'data-field': 'password' });
+  const code = h('input', { type: 'text', name: 'code', autocomplete: 'one-time-code', autocapitalize: 'none', maxlength: 64, size: 20, 'data-field': 'totp' });
+  const codeField = field('Code from your authenticator app', code, 'Six digits from the app, or one of your recovery codes.');
   codeField.hidden = true;
-  const form = h('form', { 'aria-label': 'Sign in' }, field('Username', user), field('Password', pass), codeField, btn);
+  const ask = h('p', { class: 'note', role: 'status', hidden: true }, 'Your password is right. Now enter the code from your authenticator app.');
+  const fields = [field('Username', user), field('Password', pass), ask, codeField];
+  async function submit() {
+    clearError(where);
+    const body = { username: user.value.trim(), password: pass.value };
+    const c = code.value.trim();
+    if (!codeField.hidden && c) {
+      if (/^[0-9 ]+$/.test(c)) body.totp = c.replace(/ /g, '');
+      else body.recovery_code = c;
+    }
+    try {
+      return (await api('POST', '/api/v1/session', body)).data;
+    } catch (e) {
+      if (e.code === 'totp_required' || (e.code === 'totp_invalid' && codeField.hidden)) {
+        codeField.hidden = false;
+        ask.hidden = false;
+        code.value = '';
+        code.focus();
+        return null;
+      }
+      if (e.code === 'totp_invalid') {
+        showError(where, e);
+        code.select();
+        return null;
+      }
+      showError(where, e);
+      if (e.code === 'invalid_credentials') { pass.select(); pass.focus(); }
+      return null;
+    }
+  }
+  return { fields, submit, user, pass };
+}
+
+async function afterSignIn(r) {
+  app.me = (await api('GET', '/api/v1/me')).data;
+  setZone(app.me.timezone);
+  localStorage.setItem(HINT, '1');
+  renderChrome();
+  startSessionWatch();
+  if (r.recovery_codes_left !== undefined) {
+    notice(`You signed in with a recovery code: ${r.recovery_codes_left} left. Make new ones on your account page if you are running out.`, true);
+  }
+}
+
+function signIn() {
+  const btn = h('button', { type: 'submit' }, 'Sign in');
+  const form = h('form', { 'aria-label': 'Sign in' });
+  const f = signInFields(form);
+  form.append(...f.fields, h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     btn.disabled = true;
-    flash('');
     try {
-      const body = { username: user.value.trim(), password: pass.value };
-      const c = code.value.trim();
-      if (!codeField.hidden && c) {
-        if (/^[0-9 ]+$/.test(c)) body.totp = c.replace(/ /g, '');
-        else body.recovery_code = c;
-      }
-      const r = await api('POST', '/api/v1/session', body);
-      app.me = (await api('GET', '/api/v1/me')).data;
-      setZone(app.me.timezone);
-      if (r.data.recovery_codes_left !== undefined) flash(`A recovery code was used: ${r.data.recovery_codes_left} left.`, true);
-      localStorage.setItem(HINT, '1');
-      renderChrome();
-      if (r.data.recovery_key) showRecovery(r.data);
-      else location.hash = home();
+      const r = await f.submit();
+      if (!r) return;
+      await afterSignIn(r);
+      const back = returnTo && !mustEnrol() ? returnTo : home();
+      returnTo = null;
+      if (r.recovery_key) showRecovery(r, back);
+      else go(back);
     } catch (e) {
-      if (e.code === 'totp_required' || e.code === 'totp_invalid') {
-        codeField.hidden = false;
-        flash(e.code === 'totp_required' ? 'Enter the code from your authenticator app.' : describe(e));
-        code.value = '';
-        code.focus();
-        return;
-      }
-      fail(e);
-      pass.focus();
+      showError(form, e);
     } finally {
       btn.disabled = false;
     }
   });
-  page('Sign in', h('p', {}, 'Sign in with the account your administrator gave you.'), form);
-  user.focus();
+  page('Sign in', h('p', {}, 'Sign in with the account your administrator gave you.'), form,
+    h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')));
+  f.user.focus();
 }
 
-function showRecovery(d) {
-  const ack = h('input', { type: 'checkbox' });
-  const go = h('button', { type: 'button', disabled: true, onclick: () => { location.hash = home(); } }, 'Continue');
-  ack.addEventListener('change', () => { go.disabled = !ack.checked; });
-  ack.id = 'recovery-ack';
+// Sign in again without leaving the page, when the session has ended: a modal dialog for the
+// same account. Resolves true once signed in, false when the user gave up (then the sign-in page
+// is shown, and after it the page the user was on). Concurrent callers share one dialog.
+let reauthing = null;
+export function reauth() {
+  if (reauthing) return reauthing;
+  if (!app.me) return Promise.resolve(false);
+  const opener = document.activeElement;
+  const username = app.me.username;
+  reauthing = new Promise((resolve) => {
+    const btn = h('button', { type: 'submit' }, 'Sign in');
+    const quit = h('button', { type: 'button', class: 'secondary' }, 'Go to the sign-in page');
+    const form = h('form', { method: 'dialog', 'aria-label': 'Sign in again' });
+    const f = signInFields(form, { username });
+    form.append(h('h2', { id: 'reauth-t' }, 'Your session has ended'),
+      h('p', { id: 'reauth-d' }, 'Sign in again to go on. This page and anything you typed in it stay as they are.'),
+      ...f.fields, h('div', { class: 'actions' }, btn, quit));
+    const dlg = h('dialog', { class: 'confirm', id: 'reauth', 'aria-labelledby': 'reauth-t', 'aria-describedby': 'reauth-d' }, form);
+    let ok = false;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      btn.disabled = true;
+      try {
+        const r = await f.submit();
+        if (!r) return;
+        await afterSignIn(r);
+        ok = true;
+        dlg.close();
+      } catch (e) {
+        showError(form, e);
+      } finally {
+        btn.disabled = false;
+      }
+    });
+    quit.addEventListener('click', () => dlg.close());
+    dlg.addEventListener('cancel', (ev) => ev.preventDefault()); // Escape: choose a button
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      reauthing = null;
+      if (ok) {
+        hideWarning();
+        if (opener && opener.isConnected) opener.focus();
+        resolve(true);
+        return;
+      }
+      returnTo = location.hash;
+      leaveGuard = null;
+      signedOut('Your session has ended. Sign in again to go back to the page you were on.');
+      resolve(false);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    f.pass.focus();
+  });
+  return reauthing;
+}
+
+// The recovery key, shown once; with ways to keep it that do not involve retyping it.
+function showRecovery(d, next) {
+  const ack = h('input', { type: 'checkbox', id: 'recovery-ack' });
+  const cont = h('button', { type: 'button', disabled: true, onclick: () => go(next || home()) }, 'Continue');
+  ack.addEventListener('change', () => { cont.disabled = !ack.checked; });
+  const who = (app.me && app.me.username) || 'account';
   page('Your recovery key',
     h('div', { class: 'warning', role: 'alert' },
       h('p', {}, h('strong', {}, 'Shown only once. '), d.recovery_notice ||
         'Write this recovery key down now and keep it somewhere safe.'),
       h('p', {}, 'If you forget your password, this key is the only way to reset it without losing access to your memos. Nobody, not even an administrator, can show it to you again.')),
     h('pre', { class: 'recovery-key', 'aria-label': 'Recovery key', id: 'recovery-key' }, d.recovery_key),
+    keepButtons(() => d.recovery_key, `dissent-recovery-key-${who}.txt`, 'recovery key',
+      `Dissent recovery key for ${who}\n${d.recovery_key}\n`),
     h('div', { class: 'field' }, h('label', { class: 'check', for: 'recovery-ack' }, ack, 'I have written down my recovery key')),
-    h('div', { class: 'actions' }, go));
+    h('div', { class: 'actions' }, cont));
+}
+
+// "Forgot password": a new password with the recovery key; the key is then replaced.
+function forgot() {
+  const user = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', 'data-field': 'username' });
+  const key = h('input', { type: 'text', autocomplete: 'off', required: true, autocapitalize: 'none', spellcheck: 'false', 'data-field': 'recovery_key' });
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password' });
+  const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password2' });
+  const btn = h('button', { type: 'submit' }, 'Set the new password');
+  const form = h('form', { 'aria-label': 'Reset your password with your recovery key' },
+    field('Username', user),
+    field('Recovery key', key, 'The key you were shown at your first sign-in (or after your last reset), with its dashes.'),
+    field('New password', pw, 'At least 8 characters.'),
+    field('New password again', pw2),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (pw.value !== pw2.value) {
+      showError(form, new ApiError(422, { code: 'invalid_field', field: 'new_password2' }), 'The two new passwords differ. Type the same one twice.');
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const r = (await api('POST', '/api/v1/recovery', { username: user.value.trim(), recovery_key: key.value.trim(), new_password: pw.value })).data;
+      const username = user.value.trim();
+      page('Your new recovery key',
+        h('p', { class: 'done-msg', role: 'status' }, 'Your password is changed, and you keep access to your memos. Your old recovery key no longer works.'),
+        h('div', { class: 'warning', role: 'alert' },
+          h('p', {}, h('strong', {}, 'Shown only once. '), 'This is your new recovery key: keep it as you kept the old one.')),
+        h('pre', { class: 'recovery-key', 'aria-label': 'Recovery key', id: 'recovery-key' }, r.recovery_key),
+        keepButtons(() => r.recovery_key, `dissent-recovery-key-${username}.txt`, 'recovery key',
+          `Dissent recovery key for ${username}\n${r.recovery_key}\n`),
+        h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/signin' }, 'Sign in with the new password')));
+    } catch (e) {
+      showError(form, e);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  page('Forgot your password?',
+    h('p', {}, 'With the recovery key you were given at your first sign-in you can choose a new password yourself, and keep access to your memos. Without it, ask an administrator: a reset by an administrator gives your account new keys, and memos shared with you before must be shared again.'),
+    form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+  user.focus();
 }
 
 function account() {
   const me = app.me;
-  const cur = h('input', { type: 'password', autocomplete: 'current-password', required: true });
-  const nw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+  const cur = h('input', { type: 'password', autocomplete: 'current-password', required: true, 'data-field': 'current_password' });
+  const nw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password' });
   const form = h('form', { 'aria-label': 'Change password' }, h('h2', {}, 'Change your password'),
     field('Current password', cur), field('New password', nw, 'At least 8 characters. You keep access to your memos; every session ends.'),
     h('button', { type: 'submit' }, 'Change password'));
@@ -174,14 +371,15 @@ function account() {
     ev.preventDefault();
     try {
       await api('POST', '/api/v1/me/password', { current_password: cur.value, new_password: nw.value });
-      flash('Password changed. Please sign in again.', true);
-      app.me = null;
-      localStorage.removeItem(HINT);
-      renderChrome();
-      location.hash = '#/signin';
-    } catch (e) { fail(e); }
+      returnTo = null;
+      signedOut('Your password is changed. Sign in with the new one.');
+    } catch (e) {
+      if (e.code === 'unauthorized') fail(e);
+      else showError(form, e);
+    }
   });
   page('Your account',
+    mustEnrol() ? h('p', { class: 'note' }, 'Your role requires two-factor sign-in. Set it up below; the rest of Dissent opens once it is on.') : null,
     h('dl', { class: 'meta' }, h('dt', {}, 'Username'), h('dd', {}, me.username),
       h('dt', {}, 'Name'), h('dd', {}, me.display_name || '—'),
       h('dt', {}, 'Roles'), h('dd', {}, me.roles.join(', '))),
@@ -198,15 +396,102 @@ function account() {
     mustEnrol() ? null : form, mustEnrol() ? null : notificationsSection());
 }
 
+// ---- the session's end ----
+// GET /api/v1/me says when the session ends if unused (`session.expires_at`, idle timeout) and
+// at the latest (`lifetime_ends_at`). Every answer from the server counts as use. A warning
+// appears shortly before the end, with a button that keeps the session going (when the
+// lifetime allows); at the end, the sign-in dialog.
+let watch = null;
+let lastUse = Date.now() / 1000;
+const warnEl = h('div', { class: 'session-warning', role: 'alert', hidden: true });
+document.body.append(warnEl);
+
+function hideWarning() { warnEl.hidden = true; clear(warnEl); }
+
+// The server records a session's use at most every quarter of the idle timeout (at most every
+// 60 s): the session ends between @early (the last use it may not have recorded) and @at.
+function sessionEnds() {
+  const s = app.me && app.me.session;
+  if (!s || !s.idle_timeout) return null;
+  const slack = Math.max(1, Math.min(60, Math.floor(s.idle_timeout / 4)));
+  const idleEnd = lastUse + s.idle_timeout;
+  const capped = !!s.lifetime_ends_at && s.lifetime_ends_at <= idleEnd;
+  const at = capped ? s.lifetime_ends_at : idleEnd;
+  return { at, early: capped ? at : at - slack, capped, idle: s.idle_timeout };
+}
+
+function tick() {
+  const e = sessionEnds();
+  if (!e || !app.me) { hideWarning(); return; }
+  const now = Date.now() / 1000;
+  const margin = Math.min(120, Math.max(4, e.idle / 3));
+  if (now >= e.at) {
+    hideWarning();
+    stopSessionWatch();
+    reauth();
+    return;
+  }
+  if (now < e.early - margin) { hideWarning(); return; }
+  const left = Math.max(0, Math.round(e.early - now));
+  const text = e.capped
+    ? `Your session reaches its time limit in ${left} seconds. Save your work; you will be asked to sign in again, and this page stays as it is.`
+    : left > 0 ? `Your session ends in ${left} seconds unless you stay signed in.`
+      : 'Your session is ending. Stay signed in to keep it.';
+  if (warnEl.hidden) {
+    clear(warnEl).append(h('p', { id: 'session-left' }, text),
+      e.capped ? null : h('button', { type: 'button', onclick: staySignedIn }, 'Stay signed in'));
+    warnEl.hidden = false;
+  } else {
+    const p = warnEl.querySelector('#session-left');
+    if (p) p.textContent = text;
+  }
+}
+
+async function staySignedIn() {
+  try {
+    app.me = (await api('GET', '/api/v1/me')).data;
+    hideWarning();
+    flash('You are still signed in.', true);
+  } catch (e) { fail(e); }
+}
+
+function startSessionWatch() {
+  stopSessionWatch();
+  lastUse = Date.now() / 1000;
+  watch = setInterval(tick, 1000);
+}
+function stopSessionWatch() { if (watch) clearInterval(watch); watch = null; hideWarning(); }
+
+onResponse((status) => {
+  if (status !== 401) lastUse = Date.now() / 1000;
+});
+
+// ---- leaving a page with unsaved work ----
+// A page with unsaved work registers a guard: an async function that resolves true when the
+// user may leave (after asking). Navigation inside the app and signing out ask it first;
+// closing or reloading the tab gets the browser's own warning (beforeunload) while it is set.
+let leaveGuard = null;
+let dirtyCheck = null;
+export function guardLeave(mayGo, isDirty) { leaveGuard = mayGo; dirtyCheck = isDirty || null; }
+async function mayLeave() {
+  if (!leaveGuard) return true;
+  const ok = await leaveGuard();
+  if (ok) { leaveGuard = null; dirtyCheck = null; }
+  return ok;
+}
+window.addEventListener('beforeunload', (ev) => {
+  if (leaveGuard && (!dirtyCheck || dirtyCheck())) { ev.preventDefault(); ev.returnValue = ''; }
+});
+
 const ROUTES = [
-  [/^#\/memos$/, () => myMemos()],
+  [/^#\/memos(\?.*)?$/, () => queue.myMemos()],
   [/^#\/new$/, () => newMemo()],
   [/^#\/memo\/([0-9a-f]+)\/edit$/, (m) => editor(m[1])],
   [/^#\/memo\/([0-9a-f]+)$/, (m) => memoPage(m[1])],
-  [/^#\/inbox$/, () => inbox()],
-  [/^#\/reading$/, () => principalList()],
+  [/^#\/inbox(\?.*)?$/, () => queue.inbox()],
+  [/^#\/reading(\?.*)?$/, () => queue.principalList()],
   [/^#\/stats$/, () => dashboard()],
-  [/^#\/admin$/, () => admin()],
+  [/^#\/admin(\?.*)?$/, () => admin()],
   [/^#\/account$/, () => account()],
 ];
 
@@ -215,11 +500,16 @@ const ROUTES = [
 // navigation ends after the newest one has drawn, the newest page is drawn again.
 let navSeq = 0;
 let doneSeq = 0;
+let shownHash = null;
 
 // The page a route could not draw: the reason in plain words, in place of whatever was shown
 // before (never the previous memo's text under an error), with the focus on it.
 function errorPage(e) {
-  if (e instanceof ApiError && (e.code === 'unauthorized' || e.code === 'totp_enrolment_required')) { fail(e); return; }
+  if (e instanceof ApiError && e.code === 'unauthorized') {
+    reauth().then((ok) => { if (ok) route(); });
+    return;
+  }
+  if (e instanceof ApiError && e.code === 'totp_enrolment_required') { fail(e); return; }
   const title = e instanceof ApiError && (e.status === 404 || e.code === 'not_found') ? 'Not found'
     : e instanceof ApiError && e.status === 403 ? 'Not available to you' : 'This page could not be shown';
   page(title, h('p', { class: 'error-msg', role: 'alert' }, sentence(e)),
@@ -231,11 +521,16 @@ export async function route() {
   const hash = location.hash || '#/';
   markCurrent();
   if (!app.me) {
-    if (hash !== '#/signin') { location.hash = '#/signin'; return; }
+    if (hash === '#/forgot') { forgot(); return; }
+    if (hash !== '#/signin') {
+      if (hash !== '#/' && hash !== '#/signout') returnTo = hash;
+      location.hash = '#/signin';
+      return;
+    }
     signIn();
     return;
   }
-  if (hash === '#/' || hash === '#/signin') { location.hash = home(); return; }
+  if (hash === '#/' || hash === '#/signin' || hash === '#/forgot') { location.hash = home(); return; }
   for (const [re, fn] of ROUTES) {
     const m = hash.match(re);
     if (m) {
@@ -244,21 +539,35 @@ export async function route() {
       } catch (e) {
         if (seq === navSeq) errorPage(e);
       }
-      if (seq === navSeq) doneSeq = seq;
-      else if (doneSeq === navSeq) route();
+      if (seq === navSeq) { doneSeq = seq; shownHash = hash; refreshCounts(); } else if (doneSeq === navSeq) route();
       return;
     }
   }
   page('Not found', h('p', {}, 'There is no such page. '), h('a', { href: home() }, 'Go to your start page'));
 }
 
-window.addEventListener('hashchange', () => { flashKeep ? (flashKeep = false) : flash(''); route(); });
-let flashKeep = false;
-// Navigate and keep the current message (after an action that moved to another page).
+// A hash change asks the page being left first (unsaved work); when the user stays, the
+// address goes back to that page without drawing it again.
+let reverting = false;
+window.addEventListener('hashchange', async () => {
+  if (reverting) { reverting = false; return; }
+  if (leaveGuard && shownHash && location.hash !== shownHash) {
+    const target = location.hash;
+    const ok = await mayLeave();
+    if (!ok) {
+      reverting = true;
+      location.hash = shownHash;
+      return;
+    }
+    if (location.hash !== target) return;
+  }
+  route();
+});
+
+// Navigate, with an optional success notice for the page it leads to.
 export function go(hash, msg) {
-  if (msg) flash(msg, true);
-  flashKeep = true;
-  if (location.hash === hash) { flashKeep = false; route(); } else location.hash = hash;
+  if (msg) notice(msg, true);
+  if (location.hash === hash) route(); else location.hash = hash;
 }
 
 async function start() {
@@ -266,8 +575,13 @@ async function start() {
     try {
       app.me = (await api('GET', '/api/v1/me')).data;
       setZone(app.me.timezone);
+      startSessionWatch();
     } catch (e) {
       localStorage.removeItem(HINT);
+      if (location.hash && !['#/', '#/signin', '#/forgot'].includes(location.hash)) {
+        returnTo = location.hash;
+        notice('Your session has ended. Sign in again to go back to the page you were on.', true);
+      }
     }
   }
   renderChrome();

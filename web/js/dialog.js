@@ -23,7 +23,7 @@ export function confirmStep({ title, text = [], confirm, cancel = 'Cancel', dang
   const no = h('button', { type: 'button', class: 'secondary', value: 'cancel' }, cancel);
   const yes = h('button', { type: 'submit', class: danger ? 'danger' : '', value: 'ok' }, confirm);
   const err = h('p', { class: 'error-msg', role: 'alert', hidden: true });
-  const form = h('form', { method: 'dialog' },
+  const form = h('form', { method: 'dialog', novalidate: true },
     h('h2', { id: `${id}-t` }, title),
     h('div', { id: `${id}-d` }, text.filter(Boolean).map((t) => h('p', {}, t))),
     err, fieldEl,

@@ -107,9 +107,23 @@ export function badge(text, kind = 'state') {
   return h('span', { class: `badge ${kind}` }, text);
 }
 
+// A table of @rows (<tr> elements) under @headers. Every cell is labelled with its column's
+// header (data-label) and its content wrapped, so that on a phone (app.css, under 40rem) each
+// row becomes a card of "Header: value" lines instead of a table scrolled sideways.
 export function table(headers, rows, caption) {
+  for (const tr of [rows].flat(Infinity)) {
+    if (!(tr instanceof Element)) continue;
+    [...tr.children].forEach((td, i) => {
+      if (headers[i] && !td.hasAttribute('data-label')) td.setAttribute('data-label', typeof headers[i] === 'string' ? headers[i] : headers[i].textContent);
+      if (!td.querySelector(':scope > .cell')) {
+        const cell = h('div', { class: 'cell' });
+        cell.append(...td.childNodes);
+        td.append(cell);
+      }
+    });
+  }
   return h('div', { class: 'table-wrap' },
-    h('table', {},
+    h('table', { class: 'cards' },
       caption ? h('caption', { class: 'muted' }, caption) : null,
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));

@@ -104,19 +104,16 @@ export function sentence(e) {
 
 // The error box of @where (a form or any container), made once and reused.
 function box(where) {
-  let el = where.querySelector(':scope > .error-msg');
-  if (!el) {
-    el = h('p', { class: 'error-msg', role: 'alert', tabindex: '-1' });
-    where.prepend(el);
-  }
+  const el = h('p', { class: 'error-msg', role: 'alert', tabindex: '-1', 'data-shown': 'error' });
+  where.prepend(el);
   return el;
 }
 
 // Clear what showError() put in @where.
 export function clearError(where) {
   if (!where) return;
-  const el = where.querySelector(':scope > .error-msg');
-  if (el) el.remove();
+  // wherever showError() put it: first in @where, or moved next to a field nested inside
+  for (const el of where.querySelectorAll('[data-shown="error"]')) el.remove();
   for (const c of where.querySelectorAll('[aria-invalid="true"]')) {
     c.removeAttribute('aria-invalid');
     const d = (c.getAttribute('aria-describedby') || '').split(' ').filter((x) => !x.endsWith('-err'));
@@ -155,7 +152,7 @@ export function showDone(where, text) {
   clearError(where);
   let el = where.querySelector(':scope > .done-msg');
   if (!el) {
-    el = h('p', { class: 'done-msg', role: 'status' });
+    el = h('p', { class: 'done-msg', role: 'status', tabindex: '-1' });
     where.prepend(el);
   }
   el.textContent = text;

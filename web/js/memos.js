@@ -1,119 +1,43 @@
-// Staff and principals: my memos, the editor (preview, autosave, finalize), invitations,
-// signing, filing and the receipt; and the memo page every reader shares (officers included).
+// The memo page every reader shares (staff, officers, principals): where it stands and what
+// happens next, one action bar with what the reader may do, the frozen text, signers, the reply,
+// the timeline, comments and who read it. The editor is in editor.js, the officer's actions in
+// officer.js.
 import { api, get, post } from './api.js';
-import { h, field, check, clear, when, badge, table, suggest } from './dom.js';
-import { page, fail, flash, go, has } from './app.js';
+import { h, field, clear, when, badge, suggest } from './dom.js';
+import { app, page } from './app.js';
+import { sentence } from './errors.js';
 import { officerActions } from './officer.js';
+import { actionBar, done, failed } from './actionbar.js';
+import { stateBadge, deadline, statusHeader, timelineList, learnNames, lookUpNames, nameOf } from './memo-status.js';
+import { loadReaders } from './readers.js';
 
-const STATE_TEXT = {
-  draft: 'Draft', open: 'Open for signature', filed: 'Filed', acknowledged: 'Acknowledged',
-  replied: 'Replied', closed: 'Closed', declined: 'Declined', withdrawn: 'Withdrawn',
-};
-export const stateBadge = (s) => badge(STATE_TEXT[s] || s, 'state');
-const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
+export { stateBadge, deadline };
+export { editor, newMemo } from './editor.js';
 
-// One deadline ({due, done_on, working_days_left, overdue, on_time}) as text and a badge.
-export function deadline(d) {
-  if (!d || !d.due) return '—';
-  if (d.done_on) {
-    const late = d.on_time === false;
-    return h('span', {}, `done ${d.done_on} `, badge(late ? 'late' : 'on time', late ? 'overdue' : 'ok'));
-  }
-  const left = d.working_days_left;
-  const over = d.overdue === true || (typeof left === 'number' && left < 0);
-  if (over) return h('span', {}, `due ${d.due} `, badge(`overdue by ${Math.abs(left)} working day${Math.abs(left) === 1 ? '' : 's'}`, 'overdue'));
-  if (typeof left === 'number' && left <= 2) return h('span', {}, `due ${d.due} `, badge(`due soon: ${left} working day${left === 1 ? '' : 's'} left`, 'soon'));
-  return h('span', {}, `due ${d.due}`, typeof left === 'number' ? h('span', { class: 'muted' }, ` (${left} working days left)`) : '');
-}
+export const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
+export const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
 
-// CommonMark rendered by the server (cmark, safe mode) into @target.
-export async function renderInto(target, source) {
-  clear(target);
-  if (!source) { target.append(h('p', { class: 'muted' }, '(empty)')); return; }
+// CommonMark rendered by the server (cmark, safe mode) into @target. Returns false when the
+// server could not render it (the source is shown instead).
+export async function renderInto(target, source, empty = '(empty)') {
+  if (!source) { clear(target).append(h('p', { class: 'muted' }, empty)); return true; }
   try {
     const r = await post('/api/v1/preview', { body: source });
     target.innerHTML = r.html; // cmark safe mode: no raw HTML, no unsafe links
+    return true;
   } catch (e) {
-    target.append(h('pre', {}, source));
+    clear(target).append(h('pre', {}, source));
+    return false;
   }
 }
 
-export function newMemo() {
-  const title = h('input', { type: 'text', required: true, maxlength: 300 });
-  const body = h('textarea', { rows: 14 });
-  const form = h('form', { 'aria-label': 'New memo' },
-    field('Title', title, 'One line, up to 300 characters.'),
-    field('Text (CommonMark)', body, 'You can keep editing after creating the draft; it is saved as you type.'),
-    h('button', { type: 'submit' }, 'Create draft'));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    try {
-      const m = await post('/api/v1/memos', { title: title.value, body: body.value });
-      go(`#/memo/${m.id}/edit`, 'Draft created.');
-    } catch (e) { fail(e); }
-  });
-  page('New memo', h('p', {}, 'Only you can read a draft. Officers see it only once you file it.'), form);
-}
+// Colleagues holding @role whose username starts with, or name contains, @q.
+export const findColleagues = (q, role) =>
+  get(`/api/v1/users/search?role=${role}&q=${encodeURIComponent(q)}`).then((r) => r.users);
 
-export async function editor(id) {
-  const r = await api('GET', M(id));
-  const memo = r.data;
-  if (memo.state !== 'draft') { go(`#/memo/${id}`); return; }
-  let version = memo.version;
-  let timer = null;
-  let saving = null;
-  let dirty = false;
-  const title = h('input', { type: 'text', required: true, maxlength: 300, value: memo.title || '' });
-  const body = h('textarea', { rows: 18, value: memo.body || '' });
-  const names = h('input', { type: 'checkbox', checked: memo.show_signer_names });
-  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'save-status' }, `Version ${version}, saved.`);
-  const preview = h('div', { class: 'memo-body', id: 'preview', 'aria-live': 'polite' });
-
-  async function save() {
-    if (saving) { await saving; if (!dirty) return; }
-    clearTimeout(timer);
-    dirty = false;
-    status.textContent = 'Saving…';
-    saving = (async () => {
-      try {
-        const res = await api('PATCH', M(id), { title: title.value, body: body.value, show_signer_names: names.checked }, { 'If-Match': `"${version}"` });
-        version = res.data.version;
-        status.textContent = `Saved at ${new Date().toTimeString().slice(0, 8)} (version ${version}).`;
-      } catch (e) {
-        dirty = true;
-        status.textContent = e.code === 'version_mismatch'
-          ? 'Not saved: this draft was changed elsewhere. Reload the page to get the newest version.'
-          : `Not saved: ${e.message}`;
-        throw e;
-      } finally {
-        saving = null;
-      }
-    })();
-    return saving;
-  }
-  const changed = () => { dirty = true; status.textContent = 'Unsaved changes…'; clearTimeout(timer); timer = setTimeout(() => save().catch(() => {}), 1200); };
-  for (const el of [title, body]) el.addEventListener('input', changed);
-  names.addEventListener('change', changed);
-  const saveBtn = h('button', { type: 'button', class: 'secondary', onclick: () => save().catch(fail) }, 'Save now');
-  const prevBtn = h('button', { type: 'button', class: 'secondary', onclick: () => renderInto(preview, body.value) }, 'Preview');
-  const finBtn = h('button', { type: 'button', onclick: async () => {
-    try {
-      if (dirty || saving) await save();
-      await post(`${M(id)}/finalize`);
-      go(`#/memo/${id}`, 'Finalized: the text is frozen. Sign it, then invite co-signers.');
-    } catch (e) { fail(e); }
-  } }, 'Finalize');
-  page('Edit draft',
-    h('p', {}, stateBadge('draft'), ' Changes are saved automatically. Finalizing freezes the text so co-signers sign exactly what you wrote.'),
-    h('form', { 'aria-label': 'Draft', onsubmit: (ev) => ev.preventDefault() },
-      field('Title', title),
-      field('Text (CommonMark)', body, 'Headings with #, emphasis with *stars*, lists with - or 1.'),
-      check('Show signers\' names to the principals who receive the memo', names),
-      status,
-      h('div', { class: 'actions' }, prevBtn, saveBtn, finBtn)),
-    h('section', { 'aria-labelledby': 'h-preview' }, h('h2', { id: 'h-preview' }, 'Preview'), preview));
-  renderInto(preview, body.value);
-}
+// A message left for the next drawing of a memo page (after a move from the editor).
+let pending = null;
+export function showOnMemo(id, text) { pending = { id, text }; }
 
 async function download(id) {
   const r = await get(`${M(id)}/receipt`);
@@ -126,166 +50,223 @@ async function download(id) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
-// A button running @fn, then showing @msg and the memo again.
-export function action(id, label, fn, msg, cls) {
-  return h('button', { type: 'button', class: cls, onclick: async (ev) => {
-    ev.target.disabled = true;
-    try {
-      await fn();
-      await memoPage(id);
-      flash(msg, true);
-    } catch (e) { fail(e); ev.target.disabled = false; }
-  } }, label);
-}
-
-// A small form with a text input (or textarea) posting to @path.
-export function textForm(id, { label, heading, input, submit, hint, send, msg, extra }) {
-  const form = h('form', { 'aria-label': heading }, h('h3', {}, heading), field(label, input, hint), h('button', { type: 'submit' }, submit));
-  if (extra) form.append(extra);
-  form.addEventListener('submit', async (ev) => {
+// A usernames form under the bar: invite co-signers, distribute to principals.
+export function namesForm(bar, { heading, label, hint, submit, role, send, msg, id }) {
+  const input = h('input', { type: 'text', autocapitalize: 'none', id, 'data-field': 'usernames', autocomplete: 'off' });
+  const btn = h('button', { type: 'submit' }, submit);
+  const form = h('form', { 'aria-label': heading }, field(label, input, hint), suggest(input, (q) => findColleagues(q, role)), h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    try {
-      await send(input.value);
-      await memoPage(id);
-      flash(msg, true);
-    } catch (e) { fail(e); }
+    const list = names(input.value);
+    if (!list.length) { failed(form, { field: 'usernames' }, 'Enter at least one username, separated by commas or spaces.'); return; }
+    bar.submit(form, () => send(list), msg, btn);
   });
   return form;
 }
 
-const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
-
-// Colleagues holding @role whose username starts with, or name contains, @q.
-export const findColleagues = (q, role) =>
-  get(`/api/v1/users/search?role=${role}&q=${encodeURIComponent(q)}`).then((r) => r.users);
-
-function signerSection(m) {
-  const rel = m.relation || {};
-  const out = [];
-  if (m.signers) {
-    out.push(h('h3', {}, `Signers (${m.signer_count})`),
-      m.signers.length ? h('ul', {}, m.signers.map((x) => h('li', {}, `${x.display_name || x.username} (${x.username}), signed ${when(x.signed_at)}`))) : h('p', { class: 'muted' }, 'No signatures yet.'));
-  } else {
-    out.push(h('p', {}, `${m.signer_count} signer(s); the drafter chose not to show names.`));
-  }
-  if (m.invitations && (rel.drafter || rel.officer)) {
-    out.push(h('h3', {}, 'Invited co-signers'),
-      m.invitations.length ? h('ul', {}, m.invitations.map((x) => h('li', {}, `${x.display_name || x.username} (${x.username}): `, badge(x.status, x.status === 'signed' ? 'ok' : 'state')))) : h('p', { class: 'muted' }, 'Nobody invited yet.'));
-  }
-  if (m.distributed_to) {
-    out.push(h('h3', {}, 'Distributed to'), m.distributed_to.length ? h('ul', {}, m.distributed_to.map((x) => h('li', {}, typeof x === 'string' ? x : `${x.display_name || x.username} (${x.username})`))) : h('p', { class: 'muted' }, 'Nobody yet.'));
-  }
-  return out;
+function iDeclined(m) {
+  const me = app.me && app.me.username;
+  return (m.my_signature || {}).status === 'declined' ||
+    !!(m.invitations || []).find((x) => x.username === me && x.status === 'declined');
 }
 
-function staffActions(m) {
+function signingPanel(m) {
+  const my = m.my_signature || {};
+  const declined = iDeclined(m);
+  const status = declined ? 'declined' : my.status || 'none';
+  const words = { signed: 'signed', voided: 'voided by a reopening', none: 'not signed yet', declined: 'you declined the invitation' };
+  return h('section', { class: 'panel signing-panel', 'aria-labelledby': 'h-sign' },
+    h('h2', { id: 'h-sign' }, 'Signing'),
+    h('p', {}, 'A signature covers exactly the frozen text below, identified by its digest:'),
+    h('p', { class: 'mono digest', id: 'sign-digest' }, m.digest || '—'),
+    h('p', {}, 'Your signature: ', badge(words[status] || status, status === 'signed' ? 'ok' : 'state'),
+      my.reason && status === 'voided' ? ` — voided because: ${my.reason}` : ''));
+}
+
+function staffActions(m, bar) {
   const id = m.id;
   const rel = m.relation || {};
   const mine = (m.my_signature || {}).status;
-  const out = [];
-  const buttons = [];
-  if (rel.drafter && m.state === 'draft') buttons.push(h('a', { class: 'button', href: `#/memo/${id}/edit` }, 'Edit draft'));
-  if (m.state === 'open' && (rel.drafter || rel.invited)) {
-    out.push(h('section', { class: 'panel', 'aria-labelledby': 'h-sign' },
-      h('h2', { id: 'h-sign' }, 'Signing'),
-      h('p', {}, 'Your signature covers exactly the frozen text above, identified by its digest:'),
-      h('p', { class: 'mono digest', id: 'sign-digest' }, m.digest || '—'),
-      h('p', {}, 'Your signature: ', badge(mine || 'none', mine === 'signed' ? 'ok' : 'state'),
-        (m.my_signature || {}).reason ? ` — voided because: ${m.my_signature.reason}` : '')));
-    if (mine !== 'signed') buttons.push(action(id, 'Sign this memo', () => post(`${M(id)}/signatures`), 'Signed.'));
-    if (rel.invited && mine === 'signed') buttons.push(action(id, 'Withdraw my signature', () => api('DELETE', `${M(id)}/signatures/me`), 'Your signature is withdrawn.', 'secondary'));
-    if (rel.invited) buttons.push(action(id, 'Decline the invitation', () => api('DELETE', `${M(id)}/invitations/me`), 'Invitation declined.', 'secondary'));
+  const declined = iDeclined(m);
+  if (rel.drafter && m.state === 'draft') bar.add(h('a', { class: 'button', href: `#/memo/${id}/edit` }, 'Edit the draft'));
+  if (m.state === 'open' && (rel.drafter || rel.invited) && !declined) {
+    if (mine !== 'signed') bar.button('Sign this memo', { fn: () => post(`${M(id)}/signatures`), done: 'Signed. Your signature covers the frozen text shown below.' });
+    if (rel.invited && mine === 'signed') {
+      bar.button('Withdraw my signature', {
+        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/signatures/me`), done: 'Your signature is withdrawn. You can sign again until the memo is filed.',
+        confirm: { title: 'Withdraw your signature?', confirm: 'Withdraw my signature', danger: true,
+          text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.', 'You can sign again as long as the memo is not filed.'] },
+      });
+    }
+    if (rel.invited) {
+      bar.button('Decline the invitation', {
+        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/invitations/me`), done: 'You declined the invitation.',
+        confirm: { title: 'Decline the invitation?', confirm: 'Decline the invitation', danger: true,
+          text: ['You will not be able to sign this memo afterwards: declining is final.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
+      });
+    }
   }
   if (rel.drafter && m.state === 'open') {
-    buttons.push(action(id, 'File with the channel', () => post(`${M(id)}/file`), 'Filed. The officers\' deadlines have started; download your receipt.'));
+    const waiting = (m.invitations || []).filter((x) => x.status === 'invited').length;
+    bar.button('File with the channel', {
+      fn: () => post(`${M(id)}/file`), done: 'Filed. The officers\' deadlines have started; download your filing receipt and keep it.',
+      confirm: { title: 'File this memo with the channel?', confirm: 'File the memo',
+        text: [`It goes to the channel's officers with ${m.signer_count} signature${m.signer_count === 1 ? '' : 's'}; the text and the signatures can no longer change.`,
+          waiting ? `${waiting} invited co-signer${waiting === 1 ? ' has' : 's have'} not signed yet and will not be able to sign afterwards.` : null,
+          'The officers must then acknowledge it and reply within the channel\'s deadlines; the filing is recorded in the public log (without its text or names).'] },
+    });
+    bar.button('Reopen for editing', {
+      cls: 'secondary', fn: (reason) => post(`${M(id)}/reopen`, reason ? { reason } : undefined),
+      done: 'Reopened as a draft. Every signature is void: everyone must sign again after you finalize.',
+      confirm: { title: 'Reopen the memo for editing?', confirm: 'Reopen and void the signatures', danger: true,
+        text: ['The memo becomes a draft again so that you can change its text.',
+          `This voids every signature collected so far (${m.signer_count}), yours included: everyone has to sign again.`],
+        input: { label: 'Reason (shown to the co-signers)', hint: 'Optional, at most 2000 characters.', multiline: true } },
+    });
+  }
+  if (rel.drafter && (m.state === 'draft' || m.state === 'open')) {
+    bar.expand('Invite co-signers', () => namesForm(bar, {
+      heading: 'Invite co-signers', label: 'Usernames', submit: 'Send the invitations', role: 'staff', id: `invite-${id}`,
+      hint: 'Your colleagues\' usernames, separated by commas or spaces; type two letters of a name for suggestions.',
+      send: (list) => post(`${M(id)}/invitations`, { usernames: list }), msg: 'Invitations sent.',
+    }), { id: 'open-invite' });
   }
   if (rel.drafter && (m.state === 'filed' || m.state === 'acknowledged')) {
-    buttons.push(action(id, 'Withdraw the memo', () => post(`${M(id)}/withdraw`), 'The memo is withdrawn.', 'danger'));
+    bar.button('Withdraw the memo', {
+      cls: 'danger', fn: () => post(`${M(id)}/withdraw`), done: 'The memo is withdrawn.',
+      confirm: { title: 'Withdraw the memo?', confirm: 'Withdraw the memo', danger: true,
+        text: ['The officers stop handling it and its deadlines no longer apply. This is final: it cannot be filed again.',
+          'The withdrawal is recorded in the public log (without its text or names); the memo stays readable for those who could read it.'] },
+    });
   }
   if ((rel.drafter || rel.officer) && m.filed_on) {
-    buttons.push(h('button', { type: 'button', class: 'secondary', onclick: () => download(id).catch(fail) }, 'Download the filing receipt'));
+    const b = h('button', { type: 'button', class: 'secondary' }, 'Download the filing receipt');
+    b.addEventListener('click', () => download(id).catch((e) => failed(bar.area, e)));
+    bar.add(b);
   }
-  if (buttons.length) out.push(h('div', { class: 'actions' }, buttons));
-  if (rel.drafter && (m.state === 'draft' || m.state === 'open')) {
-    const input = h('input', { type: 'text', autocapitalize: 'none', id: `invite-${id}` });
-    out.push(textForm(id, {
-      heading: 'Invite co-signers', label: 'Usernames', submit: 'Invite', input,
-      extra: suggest(input, (q) => findColleagues(q, 'staff')),
-      hint: 'Your colleagues\' usernames, separated by commas or spaces; type two letters of a name for suggestions.',
-      send: (v) => post(`${M(id)}/invitations`, { usernames: names(v) }), msg: 'Invitations sent.',
-    }));
-  }
-  if (rel.drafter && m.state === 'open') {
-    out.push(textForm(id, {
-      heading: 'Reopen for editing', label: 'Reason (shown to co-signers)', submit: 'Reopen',
-      input: h('input', { type: 'text' }), hint: 'Reopening voids every signature.',
-      send: (v) => post(`${M(id)}/reopen`, v ? { reason: v } : undefined), msg: 'Reopened as a draft; signatures are void.',
-    }));
-  }
-  return out;
 }
 
-export async function memoPage(id) {
+// Who sees the signers' names, in words.
+function namesNote(m) {
+  const rel = m.relation || {};
+  if (rel.principal && !rel.drafter && !rel.invited && !rel.officer) {
+    return m.show_signer_names ? null : h('p', {}, `${m.signer_count} signer${m.signer_count === 1 ? '' : 's'}; the drafter chose not to show their names to principals.`);
+  }
+  return h('p', { class: 'note', id: 'names-note' }, m.show_signer_names
+    ? 'Principals who receive this memo see the signers\' names. Officers always see them.'
+    : 'Principals who receive this memo see only the number of signers, not their names (the drafter\'s choice). Officers always see the names.');
+}
+
+function signerSection(m) {
+  const rel = m.relation || {};
+  const out = [h('h2', { id: 'h-signers' }, `Signers (${m.signer_count})`)];
+  if (m.signers) {
+    out.push(m.signers.length ? h('ul', {}, m.signers.map((x) => h('li', {}, `${x.display_name || x.username} (${x.username}), signed ${when(x.signed_at)}`))) : h('p', { class: 'muted' }, 'No signatures yet.'));
+  }
+  out.push(namesNote(m));
+  if (m.invitations && (rel.drafter || rel.officer)) {
+    const words = { signed: 'signed', invited: 'not signed yet', declined: 'declined' };
+    out.push(h('h3', {}, 'Invited co-signers'),
+      m.invitations.length ? h('ul', {}, m.invitations.map((x) => h('li', {}, `${x.display_name || x.username} (${x.username}): `, badge(words[x.status] || x.status, x.status === 'signed' ? 'ok' : 'state')))) : h('p', { class: 'muted' }, 'Nobody invited yet.'));
+  }
+  if (m.distributed_to) {
+    out.push(h('h3', {}, 'Distributed to'), m.distributed_to.length ? h('ul', {}, m.distributed_to.map((x) => h('li', {}, typeof x === 'string' ? (nameOf(x) !== x ? `${nameOf(x)} (${x})` : x) : `${x.display_name || x.username} (${x.username})`))) : h('p', { class: 'muted' }, 'Nobody yet.'));
+  }
+  return h('section', { 'aria-labelledby': 'h-signers' }, out);
+}
+
+// The memo page; @note.done / @note.error: a message to show by the action bar (after an action).
+export async function memoPage(id, note = {}) {
   const m = await get(M(id));
+  learnNames(m);
+  await lookUpNames([...(m.timeline || []).map((e) => e.by), ...(m.distributed_to || []).filter((x) => typeof x === 'string')].filter(Boolean));
   const rel = m.relation || {};
   const bodyEl = h('div', { class: 'memo-body', id: 'memo-text' });
-  const dl = m.deadlines || {};
   const comments = h('div', { id: 'comments' });
-  const auditEl = h('div', { id: 'audit' });
-  const frozen = m.state !== 'draft';
+  const auditEl = h('div', { id: 'audit' }, h('p', { class: 'muted' }, 'Loading…'));
+  const redraw = async (n) => {
+    try {
+      await memoPage(id, n);
+    } catch (e) {
+      page('This memo could not be shown', h('p', { class: 'error-msg', role: 'alert' }, sentence(e)),
+        h('p', {}, h('a', { href: '#/' }, 'Go to your start page')));
+    }
+  };
+  const bar = actionBar({ redraw });
+  staffActions(m, bar);
+  if (rel.officer) officerActions(m, bar);
+  if (bar.empty) bar.area.append(h('p', { class: 'muted' }, 'There is nothing for you to do on this memo now.'));
+  const showBar = !bar.empty || note.done || note.error || (pending && pending.id === id);
   const content = [
-    h('p', {}, stateBadge(m.state), ' ',
-      rel.drafter ? 'You drafted this memo.' : rel.invited ? 'You were invited to co-sign.' : rel.officer ? 'You handle this memo as an officer.' : rel.principal ? 'Distributed to you for reading.' : ''),
-    h('dl', { class: 'meta' },
-      m.drafter ? [h('dt', {}, 'Drafter'), h('dd', {}, `${m.drafter.display_name || m.drafter.username} (${m.drafter.username})`)] : null,
-      h('dt', {}, 'Filed'), h('dd', {}, m.filed_on || '—'),
-      h('dt', {}, 'Acknowledgement'), h('dd', {}, deadline(dl.acknowledge)),
-      h('dt', {}, 'Reply'), h('dd', {}, deadline(dl.reply), dl.reply && dl.reply.max ? h('span', { class: 'muted' }, ` (may be extended to ${dl.reply.max})`) : ''),
-      m.digest ? [h('dt', {}, 'Digest'), h('dd', { class: 'mono digest' }, m.digest)] : null),
-    h('h2', {}, frozen ? 'Frozen text' : 'Text'), bodyEl,
+    statusHeader(m),
+    (m.state === 'open' && (rel.drafter || rel.invited)) ? signingPanel(m) : null,
+    showBar ? bar.el : null,
+    h('h2', {}, m.state !== 'draft' ? 'Frozen text' : 'Text (draft)'), bodyEl,
     h('details', {}, h('summary', {}, 'Show the CommonMark source'), h('pre', { id: 'memo-source' }, m.body || '')),
-    ...signerSection(m),
-    ...staffActions(m),
-    ...(rel.officer ? officerActions(m) : []),
+    signerSection(m),
   ];
-  if (m.decline_reason) content.push(h('h2', {}, 'Declined'), h('p', {}, m.decline_reason));
+  if (m.decline_reason) content.push(h('section', { 'aria-labelledby': 'h-declined' }, h('h2', { id: 'h-declined' }, 'Why it was declined'), h('p', { id: 'decline-reason' }, m.decline_reason)));
   if (m.reply) {
     const rb = h('div', { class: 'memo-body', id: 'reply-text' });
     content.push(h('section', { 'aria-labelledby': 'h-reply' }, h('h2', { id: 'h-reply' }, 'The channel\'s reply'), rb,
       h('details', {}, h('summary', {}, 'Signed note binding the reply to this memo'), h('pre', {}, m.reply.note || ''))));
     renderInto(rb, m.reply.body);
   }
-  content.push(h('section', { 'aria-labelledby': 'h-timeline' }, h('h2', { id: 'h-timeline' }, 'Timeline'),
-    h('ol', { class: 'timeline' }, (m.timeline || []).map((e) => h('li', {}, h('strong', {}, e.event), ` ${when(e.at)}`, e.by ? ` by ${e.by}` : '', e.detail ? ` — ${e.detail}` : '')))));
+  content.push(h('section', { 'aria-labelledby': 'h-timeline' }, h('h2', { id: 'h-timeline' }, 'Timeline'), timelineList(m)));
   content.push(h('section', { 'aria-labelledby': 'h-comments' }, h('h2', { id: 'h-comments' }, 'Comments'), comments));
   if (rel.drafter || rel.officer) content.push(h('section', { 'aria-labelledby': 'h-audit' }, h('h2', { id: 'h-audit' }, 'Who read it'), auditEl));
   page(m.title === null ? 'Memo' : m.title, content);
+  if (note.error) failed(bar.area, note.error);
+  else if (note.done) done(bar.area, note.done);
+  else if (pending && pending.id === id) done(bar.area, pending.text);
+  pending = null;
   renderInto(bodyEl, m.body);
-  loadComments(id, comments).catch(fail);
-  if (rel.drafter || rel.officer) loadAudit(id, auditEl).catch(fail);
+  loadComments(m, comments);
+  if (rel.drafter || rel.officer) loadReaders(id, auditEl);
 }
 
-async function loadComments(id, el) {
-  const r = await get(`${M(id)}/comments`);
-  const input = h('textarea', { rows: 4 });
-  const form = h('form', { 'aria-label': 'Add a comment' }, field('Your comment', input), h('button', { type: 'submit' }, 'Post comment'));
+const COMMENTS_OPEN = ['draft', 'open', 'filed', 'acknowledged', 'replied'];
+
+// Who reads a comment: everyone who can read the memo, now and later.
+function commentReaders(m) {
+  if (m.state === 'draft' || m.state === 'open') {
+    return 'Everyone who can read this memo reads its comments: the drafter and the invited co-signers now, and once it is filed also the channel\'s officers and the principals it is distributed to.';
+  }
+  return 'Everyone who can read this memo reads its comments: the drafter, the invited co-signers, the channel\'s officers and the principals it is distributed to (also those it is distributed to later).';
+}
+
+async function loadComments(m, el, msg = null) {
+  const id = m.id;
+  let r;
+  try {
+    r = await get(`${M(id)}/comments`);
+  } catch (e) {
+    clear(el).append(h('p', { class: 'error-msg' }, sentence(e)));
+    return;
+  }
+  const list = r.comments.length ? h('div', {}, r.comments.map((c) => h('div', { class: 'comment' },
+    h('p', { class: 'muted' }, `${c.author ? nameOf(c.author) : 'A signer'} · ${when(c.at)}`), h('p', { class: 'comment-body' }, c.body))))
+    : h('p', { class: 'muted' }, 'No comments yet.');
+  if (!COMMENTS_OPEN.includes(m.state)) {
+    clear(el).append(list, h('p', { class: 'muted', id: 'comments-closed' }, `No new comments: the memo is ${m.state === 'closed' ? 'closed' : m.state}.`));
+    return;
+  }
+  const input = h('textarea', { rows: 4, 'data-field': 'body', id: 'comment-body' });
+  const btn = h('button', { type: 'submit' }, 'Post comment');
+  const form = h('form', { 'aria-label': 'Add a comment' }, field('Your comment', input, commentReaders(m)), h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (!input.value.trim()) { failed(form, { field: 'body' }, 'Write your comment first: it is empty.'); return; }
+    btn.disabled = true;
     try {
       await post(`${M(id)}/comments`, { body: input.value });
-      flash('Comment posted.', true);
-      await loadComments(id, el);
-    } catch (e) { fail(e); }
+    } catch (e) {
+      btn.disabled = false;
+      failed(form, e);
+      return;
+    }
+    await loadComments(m, el, 'Comment posted.');
   });
-  clear(el).append(
-    r.comments.length ? h('div', {}, r.comments.map((c) => h('div', { class: 'comment' },
-      h('p', { class: 'muted' }, `${c.author || 'a signer'} · ${when(c.at)}`), h('p', {}, c.body)))) : h('p', { class: 'muted' }, 'No comments yet.'),
-    form);
-}
-
-async function loadAudit(id, el) {
-  const r = await get(`${M(id)}/audit?limit=200`);
-  clear(el).append(r.records.length
-    ? table(['Who', 'What', 'When'], r.records.map((x) => h('tr', {}, h('td', {}, x.by), h('td', {}, x.action), h('td', {}, when(x.at)))))
-    : h('p', { class: 'muted' }, 'No records.'));
+  clear(el).append(list, form);
+  if (msg) done(form, msg);
 }

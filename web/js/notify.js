@@ -3,7 +3,8 @@
 // cannot be turned off.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { flash, fail } from './app.js';
+import { fail } from './app.js';
+import { showError, showDone } from './errors.js';
 
 const LABELS = {
   filed: 'A memo is filed (to acknowledge)',
@@ -34,15 +35,15 @@ export function notificationsSection() {
       cb.addEventListener('change', async () => {
         try {
           await api('PATCH', '/api/v1/me/notifications', { [n.kind]: cb.checked });
-          flash('Notifications saved.', true);
+          showDone(box, 'Notifications saved.');
         } catch (e) {
           cb.checked = !cb.checked;
-          fail(e);
+          if (e.code === 'unauthorized') fail(e); else showError(box, e);
         }
       });
       box.append(h('div', { class: 'field' }, h('label', { class: 'check', for: id }, cb,
         LABELS[n.kind] || n.kind, n.mandatory ? ' (always sent)' : '')));
     }
-  }).catch(fail);
+  }).catch((e) => (e.code === 'unauthorized' ? fail(e) : showError(box, e)));
   return box;
 }

@@ -1,48 +1,99 @@
-// Officers: the actions on a filed memo (the inbox and channel access grants are in queue.js).
-import { get, post } from './api.js';
-import { h, field, suggest } from './dom.js';
-import { page, fail, flash } from './app.js';
-import { action, textForm, memoPage, findColleagues } from './memos.js';
+// Officers: their actions on a filed memo, added to the memo page's one action bar (the inbox
+// and channel access grants are in queue.js). Acknowledge, decline (reason, asked in the
+// confirmation), distribute (usernames), extend (date and reason, within the allowed range),
+// reply (CommonMark with a live preview, confirmed before sending), close (confirmed).
+import { post } from './api.js';
+import { h, field } from './dom.js';
+import { M, namesForm, renderInto } from './memos.js';
+import { failed } from './actionbar.js';
+import { confirmStep } from './dialog.js';
+import { extendable } from './memo-status.js';
 
-const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
-const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+// YYYY-MM-DD of the day after @iso (UTC arithmetic on a calendar date).
+function nextDay(iso) {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
 
-// The officer's panel on a memo page.
-export function officerActions(m) {
+function extendForm(m, bar) {
+  const r = m.deadlines.reply;
+  const min = nextDay(r.due);
+  const range = `Choose a date after ${r.due} (the current due date) and no later than ${r.max}.`;
+  const until = h('input', { type: 'date', min, max: r.max, 'data-field': 'until', id: 'extend-until', required: true });
+  const reason = h('textarea', { rows: 3, 'data-field': 'reason', id: 'extend-reason' });
+  const btn = h('button', { type: 'submit' }, 'Extend the deadline');
+  const form = h('form', { 'aria-label': 'Extend the reply deadline', novalidate: true },
+    field('New reply due date', until, range),
+    field('Reason (the drafter sees it)', reason, 'Why the channel needs more time; at most 2000 characters.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = until.value;
+    if (!/^\d{4}-\d\d-\d\d$/.test(v) || v < min || v > r.max) { failed(form, { field: 'until' }, range); return; }
+    if (!reason.value.trim()) { failed(form, { field: 'reason' }, 'Give a reason: the drafter sees why the deadline moved.'); return; }
+    bar.submit(form, () => post(`${M(m.id)}/extend`, { until: v, reason: reason.value.trim() }), `The reply deadline is now ${v}.`, btn);
+  });
+  return form;
+}
+
+function replyForm(m, bar) {
+  const body = h('textarea', { rows: 10, 'data-field': 'body', id: 'reply-body' });
+  const preview = h('div', { class: 'memo-body', id: 'reply-preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The preview appears here as you type.'));
+  const btn = h('button', { type: 'submit' }, 'Send the reply');
+  let timer = null;
+  body.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => renderInto(preview, body.value, 'The preview appears here as you type.'), 400);
+  });
+  const form = h('form', { 'aria-label': 'Reply for the channel', novalidate: true },
+    h('div', { class: 'side-by-side' },
+      h('div', { class: 'text-col' }, field('The channel\'s reply (CommonMark)', body, 'Signed by the channel and bound to this memo\'s digest.')),
+      h('div', { class: 'preview-col' }, h('h3', { id: 'h-reply-preview' }, 'Preview'), preview)),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!body.value.trim()) { failed(form, { field: 'body' }, 'Write the reply first: it is empty.'); return; }
+    const ok = await confirmStep({
+      title: 'Send this reply?', confirm: 'Send the reply',
+      text: ['The reply is signed with the channel\'s key and bound to this memo\'s text: it cannot be changed or taken back afterwards.',
+        'The drafter and everyone who reads the memo see it; the reply is recorded in the public log (without its text).'],
+    });
+    if (!ok) return;
+    bar.submit(form, () => post(`${M(m.id)}/reply`, { body: body.value }), 'Reply sent. It is signed by the channel and shown below.', btn);
+  });
+  return form;
+}
+
+// Add the officer's actions on @m to the action bar @bar.
+export function officerActions(m, bar) {
   const id = m.id;
-  const out = [];
-  const buttons = [];
-  if (m.state === 'filed') buttons.push(action(id, 'Acknowledge', () => post(`${M(id)}/acknowledge`), 'Acknowledged; the memo is distributed to the channel\'s principals.'));
-  if (m.state === 'replied') buttons.push(action(id, 'Close', () => post(`${M(id)}/close`), 'Closed.'));
-  if (buttons.length) out.push(h('div', { class: 'actions' }, buttons));
   if (m.state === 'filed') {
-    out.push(textForm(id, { heading: 'Decline', label: 'Reason', submit: 'Decline the memo', input: h('textarea', { rows: 3 }),
-      hint: 'The drafter sees this reason.', send: (v) => post(`${M(id)}/decline`, { reason: v }), msg: 'Declined.' }));
+    bar.button('Acknowledge', { id: 'do-acknowledge', fn: () => post(`${M(id)}/acknowledge`), done: 'Acknowledged; the memo is distributed to the channel\'s principals. The reply deadline is shown above.' });
+    bar.button('Decline as out of scope', {
+      cls: 'secondary', fn: (reason) => post(`${M(id)}/decline`, { reason: reason.trim() }), done: 'Declined. The drafter sees your reason.',
+      confirm: { title: 'Decline this memo as out of scope?', confirm: 'Decline the memo', danger: true,
+        text: ['Declining ends the memo\'s handling: it will not be acknowledged or answered, and its deadlines stop. This is final.',
+          'The drafter sees the reason you give; the decline is recorded in the public log (without the reason).'],
+        input: { label: 'Reason (the drafter sees it)', hint: 'Why the memo is outside the channel\'s scope; at most 2000 characters.', multiline: true, required: true, requiredText: 'Give a reason: the drafter sees why the memo was declined.' } },
+    });
   }
   if (m.state === 'acknowledged' || m.state === 'replied') {
-    const input = h('input', { type: 'text', autocapitalize: 'none', id: `distribute-${id}` });
-    out.push(textForm(id, { heading: 'Distribute to principals', label: 'Principals\' usernames', submit: 'Distribute',
-      input, extra: suggest(input, (q) => findColleagues(q, 'principal')), hint: 'Separated by commas or spaces; type two letters of a name for suggestions.',
-      send: (v) => post(`${M(id)}/distribution`, { usernames: names(v) }), msg: 'Distributed.' }));
+    bar.expand('Distribute to principals', () => namesForm(bar, {
+      heading: 'Distribute to principals', label: 'Principals\' usernames', submit: 'Send to these principals', role: 'principal', id: `distribute-${id}`,
+      hint: 'Separated by commas or spaces; type two letters of a name for suggestions. They can then read the memo and its comments.',
+      send: (list) => post(`${M(id)}/distribution`, { usernames: list }), msg: 'Distributed.',
+    }), { id: 'open-distribute' });
   }
   if (m.state === 'acknowledged') {
-    const until = h('input', { type: 'date' });
-    const reason = h('input', { type: 'text' });
-    const form = h('form', { 'aria-label': 'Extend the reply deadline' }, h('h3', {}, 'Extend the reply deadline'),
-      field('New due date', until, m.deadlines && m.deadlines.reply && m.deadlines.reply.max ? `At most ${m.deadlines.reply.max}.` : null),
-      field('Reason', reason), h('button', { type: 'submit' }, 'Extend'));
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      try {
-        await post(`${M(id)}/extend`, { until: until.value, reason: reason.value });
-        await memoPage(id);
-        flash('Deadline extended.', true);
-      } catch (e) { fail(e); }
-    });
-    out.push(form);
-    out.push(textForm(id, { heading: 'Reply', label: 'The channel\'s reply (CommonMark)', submit: 'Send the reply',
-      input: h('textarea', { rows: 8 }), hint: 'Signed by the channel and bound to this memo\'s digest.',
-      send: (v) => post(`${M(id)}/reply`, { body: v }), msg: 'Reply sent.' }));
+    bar.expand('Reply', () => replyForm(m, bar), { id: 'open-reply' });
+    if (extendable(m)) bar.expand('Extend the reply deadline', () => extendForm(m, bar), { id: 'open-extend' });
   }
-  return out.length ? [h('section', { class: 'panel', 'aria-labelledby': 'h-officer' }, h('h2', { id: 'h-officer' }, 'Officer actions'), out)] : [];
+  if (m.state === 'replied') {
+    bar.button('Close', {
+      id: 'do-close', fn: () => post(`${M(id)}/close`), done: 'Closed.',
+      confirm: { title: 'Close this memo?', confirm: 'Close the memo',
+        text: ['Closing ends the memo\'s handling: nobody can comment any more. It stays readable.', 'The closing is recorded in the public log.'] },
+    });
+  }
 }

@@ -1,79 +1,267 @@
-// Lists and work queues: my memos, invitations, the principal's reading list and the officer's
-// inbox.
-import { get, post } from './api.js';
+// Lists and work queues: my memos and invitations, the principal's reading list, the officer's
+// inbox (the work queue by deadline, every filed memo, channel access grants), each with a
+// "Needs your action" panel on top; and the counts the navigation shows (navCounts()).
+// Every list pages through all its rows (paging.js), 25 at a time, with its filters in the
+// address.
+import { get, post, ApiError } from './api.js';
 import { h, field, badge, table } from './dom.js';
-import { page, fail, flash, has } from './app.js';
+import { page, fail, has, app } from './app.js';
 import { stateBadge, deadline } from './memos.js';
+import { sentence, showError, showDone } from './errors.js';
+import { CursorPages, ArrayPages, pagedSection, walkAll, hashParams } from './paging.js';
+
+const STATES = [['', 'Any state'], ['draft', 'Draft'], ['open', 'Open for signature'], ['filed', 'Filed'],
+  ['acknowledged', 'Acknowledged'], ['replied', 'Replied'], ['closed', 'Closed'], ['declined', 'Declined'],
+  ['withdrawn', 'Withdrawn']];
+const FILED_STATES = STATES.filter(([v]) => v !== 'draft' && v !== 'open');
+const DEADLINES = [['', 'Any deadline'], ['overdue', 'Overdue'], ['soon', 'Due soon'], ['waiting', 'Waiting on the channel']];
+
+// ---- rows ----
+
+function titleCell(m, href) {
+  return h('a', { href, class: 'title' }, m.title === null || m.title === undefined ? h('em', {}, 'title not readable by you') : m.title);
+}
 
 function memoRow(m) {
-  const title = m.title === null ? h('em', {}, 'title not readable by you') : m.title;
   const href = m.state === 'draft' && !has('officer') ? `#/memo/${m.id}/edit` : `#/memo/${m.id}`;
   const dl = m.deadlines || {};
   return h('tr', {},
-    h('td', {}, h('a', { href }, title)),
+    h('td', {}, titleCell(m, href)),
     h('td', {}, stateBadge(m.state)),
-    h('td', {}, String(m.signer_count)),
-    h('td', {}, m.filed_on || '—'),
+    h('td', {}, String(m.signer_count ?? '—')),
+    h('td', {}, h('span', { class: 'nowrap' }, m.filed_on || '—')),
     h('td', {}, deadline(dl.acknowledge)),
     h('td', {}, deadline(dl.reply)));
 }
 
 export function memoTable(memos, empty) {
-  if (!memos.length) return h('p', { class: 'muted' }, empty);
+  if (!memos.length) return h('p', { class: 'muted empty' }, empty);
   return table(['Title', 'State', 'Signers', 'Filed', 'Acknowledgement', 'Reply'], memos.map(memoRow));
 }
 
-async function listAll(query) {
-  let out = [];
-  let after = null;
-  for (let i = 0; i < 20; i++) {
-    const q = `/api/v1/memos?${query}&limit=200${after ? `&after=${encodeURIComponent(after)}` : ''}`;
-    const r = await get(q);
-    out = out.concat(r.memos);
-    if (!r.next) break;
-    after = r.next;
+// ---- the API's memo lists ----
+
+function memosQuery(base, values = {}) {
+  const q = new URLSearchParams(base);
+  if (values.state) q.set('state', values.state);
+  if (values.deadline) q.set('deadline', values.deadline);
+  return q;
+}
+
+// Cursor pages of GET /api/v1/memos?@base with the filter @values.
+function memoPages(base, values) {
+  return new CursorPages(async (after, limit) => {
+    const q = memosQuery(base, values);
+    q.set('limit', String(limit));
+    if (after) q.set('after', after);
+    return (await get(`/api/v1/memos?${q}`)).memos;
+  });
+}
+
+// Every memo of GET /api/v1/memos?@base, however many pages.
+export function listAll(base) {
+  return walkAll(async (after) => {
+    const q = new URLSearchParams(base);
+    q.set('limit', '200');
+    if (after) q.set('after', after);
+    const r = await get(`/api/v1/memos?${q}`);
+    return { items: r.memos, next: r.next };
+  });
+}
+
+// Whether this server filters memo lists by deadline (GET /api/v1/memos?deadline=): an older one
+// answers 422 naming the field.
+let deadlineFilter = null;
+async function hasDeadlineFilter(base) {
+  if (deadlineFilter !== null) return deadlineFilter;
+  try {
+    await get(`/api/v1/memos?${base}&deadline=waiting&limit=1`);
+    deadlineFilter = true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 422 && e.field === 'deadline') deadlineFilter = false;
+    else throw e;
   }
+  return deadlineFilter;
+}
+
+function memoSection({ id, title, base, states, deadlines, empty, prefix = '' }) {
+  const filters = [{ key: `${prefix}state`, label: 'State', options: states }];
+  if (deadlines) filters.push({ key: `${prefix}deadline`, label: 'Deadline', options: DEADLINES });
+  return pagedSection({
+    id, title, filters, pageKey: `${prefix}page`, noun: ['memo', 'memos'], sentence,
+    source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`] }),
+    render: (items) => memoTable(items, ''),
+    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] ? 'No memo matches these filters.' : empty),
+  });
+}
+
+// ---- "Needs your action" ----
+
+// One line of the panel: a count, what it is, and a link to the rows.
+function needLine(n, text, href, extra = null) {
+  return h('li', { class: n ? 'need' : 'need none' },
+    h('strong', { class: 'need-count' }, String(n)), ' ', text, extra ? [' ', extra] : null,
+    n && href ? [' ', h('a', { href }, 'Show')] : null);
+}
+
+function needsPanel(lines, nothing) {
+  const any = lines.some((l) => !l.classList.contains('none'));
+  return h('section', { id: 'needs-action', class: 'panel needs', 'aria-labelledby': 'h-needs' },
+    h('h2', { id: 'h-needs' }, 'Needs your action'),
+    any ? h('ul', { class: 'needs-list' }, lines) : h('p', { class: 'muted empty' }, nothing));
+}
+
+// Staff: invitations not signed yet, my open memos to sign and file, my drafts. Lists carry no
+// "signed by me" flag (yet): when a summary has `my_signature`, it is used.
+async function staffNeeds() {
+  const [drafts, open, inv] = await Promise.all([listAll('role=drafter&state=draft'), listAll('role=drafter&state=open'), listAll('role=invited&state=open')]);
+  const waiting = inv.filter((m) => !m.my_signature || m.my_signature.status === 'none' || m.my_signature.status === 'voided');
+  return { drafts: drafts.length, open: open.length, invitations: waiting.length };
+}
+
+// Officers: what waits on the channel (GET /api/v1/deadlines), by next step, overdue counted.
+function officerNeeds(d) {
+  const all = [...d.overdue.map((m) => ({ ...m, overdue: true })), ...d.due.map((m) => ({ ...m, overdue: false }))];
+  const ack = all.filter((m) => m.next_action === 'acknowledge');
+  const rep = all.filter((m) => m.next_action !== 'acknowledge');
+  return {
+    all, ack: ack.length, ackOverdue: ack.filter((m) => m.overdue).length,
+    reply: rep.length, replyOverdue: rep.filter((m) => m.overdue).length, overdue: d.overdue.length,
+  };
+}
+
+// Principals: memos distributed to them. Lists do not say what the principal has read (yet): a
+// summary's `read` flag is used when there is one, else the memos still awaiting the channel's
+// reply count as those to read.
+function principalNeeds(memos) {
+  const knowsRead = memos.some((m) => typeof m.read === 'boolean');
+  const toRead = knowsRead ? memos.filter((m) => m.read === false) : memos.filter((m) => m.state === 'acknowledged');
+  return { knowsRead, toRead, total: memos.length };
+}
+
+// The counts next to the navigation's lists: {'#/memos': n, '#/inbox': n, '#/reading': n}, only
+// for the user's roles; n is what waits for the user's action (as in the panels).
+// Every list the API answers records a "read title" in the audit of each memo listed, so the
+// counts are not fetched again on every page: the list pages keep them up to date as they draw
+// (remember()), and navCounts() fetches only what is older than COUNTS_MAX_AGE.
+const COUNTS_MAX_AGE = 5 * 60 * 1000;
+const counted = new Map(); // `${username} ${href}` -> {n, at}
+const countKey = (href) => `${app.me ? app.me.username : ''} ${href}`;
+function remember(href, n) { counted.set(countKey(href), { n, at: Date.now() }); }
+function fresh(href) {
+  const c = counted.get(countKey(href));
+  return c && Date.now() - c.at < COUNTS_MAX_AGE ? c.n : null;
+}
+
+export async function navCounts() {
+  const out = {};
+  const jobs = [];
+  const count = (href, fetch) => {
+    const n = fresh(href);
+    if (n !== null) { out[href] = n; return; }
+    jobs.push(fetch().then((v) => { remember(href, v); out[href] = v; }));
+  };
+  if (has('staff')) count('#/memos', async () => { const c = await staffNeeds(); return c.invitations + c.open + c.drafts; });
+  if (has('officer')) count('#/inbox', async () => { const d = await get('/api/v1/deadlines'); return d.due.length + d.overdue.length; });
+  if (has('principal')) count('#/reading', async () => principalNeeds(await listAll('role=principal')).toRead.length);
+  await Promise.all(jobs);
   return out;
 }
 
+// ---- pages ----
+
 export async function myMemos() {
-  const [mine, invited] = await Promise.all([listAll('role=drafter'), listAll('role=invited')]);
-  const drafts = mine.filter((m) => m.state === 'draft');
-  const open = mine.filter((m) => m.state === 'open');
-  const filed = mine.filter((m) => m.state !== 'draft' && m.state !== 'open');
+  const mine = memoSection({ id: 'mine', title: 'Memos I drafted', base: 'role=drafter', states: STATES, deadlines: true, empty: 'You have not written a memo yet.' });
+  const inv = memoSection({ id: 'invitations', title: 'Invitations to co-sign', base: 'role=invited', states: STATES, empty: 'No invitations.', prefix: 'inv-' });
+  const [needs] = await Promise.all([staffNeeds(), mine.load(), inv.load()]);
+  remember('#/memos', needs.invitations + needs.open + needs.drafts);
   page('My memos',
+    needsPanel([
+      needLine(needs.invitations, needs.invitations === 1 ? 'invitation waiting for your signature' : 'invitations waiting for your signature', '#/memos?inv-state=open'),
+      needLine(needs.open, needs.open === 1 ? 'memo open for signature: sign it and file it when ready' : 'memos open for signature: sign them and file when ready', '#/memos?state=open'),
+      needLine(needs.drafts, needs.drafts === 1 ? 'draft to finish' : 'drafts to finish', '#/memos?state=draft'),
+    ], 'Nothing needs your action.'),
     h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/new' }, 'Write a new memo')),
-    h('section', { 'aria-labelledby': 'h-drafts' }, h('h2', { id: 'h-drafts' }, `Drafts (${drafts.length})`), memoTable(drafts, 'No drafts.')),
-    h('section', { 'aria-labelledby': 'h-open' }, h('h2', { id: 'h-open' }, `Open for signature (${open.length})`), memoTable(open, 'Nothing open for signature.')),
-    h('section', { 'aria-labelledby': 'h-filed' }, h('h2', { id: 'h-filed' }, `Filed (${filed.length})`), memoTable(filed, 'Nothing filed yet.')),
-    h('section', { 'aria-labelledby': 'h-inv' }, h('h2', { id: 'h-inv' }, `Invitations to co-sign (${invited.length})`), memoTable(invited, 'No invitations.')));
+    mine.el, inv.el);
+  scrollToList({ mine: ['state', 'deadline', 'page'], invitations: ['inv-state', 'inv-page'] });
 }
 
 export async function principalList() {
-  const memos = await listAll('role=principal');
+  const all = await listAll('role=principal');
+  const needs = principalNeeds(all);
+  remember('#/reading', needs.toRead.length);
+  const list = memoSection({ id: 'reading', title: 'Distributed to you', base: 'role=principal', states: FILED_STATES, empty: 'Nothing has been distributed to you.' });
+  await list.load();
+  const newest = needs.toRead.slice(0, 5);
+  const lines = [needLine(needs.toRead.length, needs.knowsRead
+    ? (needs.toRead.length === 1 ? 'memo distributed to you and not read yet' : 'memos distributed to you and not read yet')
+    : (needs.toRead.length === 1 ? 'memo distributed to you is awaiting the channel\'s reply' : 'memos distributed to you are awaiting the channel\'s reply'),
+  needs.knowsRead ? null : '#/reading?state=acknowledged')];
+  const panel = needsPanel(lines, all.length ? 'Nothing is waiting for you: every memo distributed to you has been answered.' : 'Nothing has been distributed to you yet.');
+  if (newest.length) {
+    panel.append(h('p', { class: 'needs-sub' }, 'Newest:'), h('ul', { class: 'needs-items' },
+      newest.map((m) => h('li', {}, titleCell(m, `#/memo/${m.id}`), ' ', h('span', { class: 'muted' }, m.acknowledged_on ? `acknowledged ${m.acknowledged_on}` : m.filed_on ? `filed ${m.filed_on}` : '')))));
+  }
   page('For my reading',
     h('p', {}, 'Memos the channel\'s officers distributed to you. Reading one is recorded in the memo\'s audit.'),
-    memoTable(memos, 'Nothing has been distributed to you.'));
+    panel, list.el);
+  scrollToList({ reading: ['state', 'page'] });
 }
 
-function dueRow(m, overdue) {
-  const left = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
-  const soon = !overdue && left && typeof left.working_days_left === 'number' && left.working_days_left <= 2;
-  return h('tr', { class: overdue ? 'overdue' : soon ? 'soon' : '' },
-    h('td', {}, h('a', { href: `#/memo/${m.id}` }, m.title === null ? h('em', {}, 'no channel access yet') : m.title)),
+// The officer's work queue in the order to work it: by due date, and within a due date the
+// oldest memo first (filed first, then created first; the API lists newest first, so among
+// equals the later one in its answer is the older).
+export function queueOrder(items) {
+  const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return items.map((m, i) => [m, i])
+    .sort(([a, i], [b, j]) => cmp(a.due || '', b.due || '') || cmp(a.filed_on || '', b.filed_on || '')
+      || ((a.created_at || 0) - (b.created_at || 0)) || (j - i))
+    .map(([m]) => m);
+}
+
+function dueRow(m) {
+  const w = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
+  const soon = !m.overdue && w && typeof w.working_days_left === 'number' && w.working_days_left <= 2;
+  return h('tr', { class: m.overdue ? 'overdue' : soon ? 'soon' : null, 'data-id': m.id },
+    h('td', {}, titleCell(m, `#/memo/${m.id}`)),
     h('td', {}, stateBadge(m.state)),
     h('td', {}, m.next_action === 'acknowledge' ? 'Acknowledge' : 'Reply'),
-    h('td', {}, m.due, ' ', overdue ? badge('overdue', 'overdue') : soon ? badge('due soon', 'soon') : ''),
-    h('td', {}, deadline(left)));
+    h('td', {}, h('span', { class: 'due' }, m.due || '—'), ' ', m.overdue ? badge('overdue', 'overdue') : soon ? badge('due soon', 'soon') : null),
+    h('td', {}, h('span', { class: 'nowrap' }, m.filed_on || '—')),
+    h('td', {}, deadline(w)));
+}
+
+function queueSection(needs) {
+  return pagedSection({
+    id: 'queue', title: 'Work queue', pageKey: 'qpage', noun: ['memo', 'memos'], sentence,
+    intro: h('p', { class: 'muted' }, 'What waits on the channel: the earliest due date first, and within a due date the oldest memo first.'),
+    filters: [
+      { key: 'next', label: 'Next step', options: [['', 'Any step'], ['acknowledge', 'Acknowledge'], ['reply', 'Reply']] },
+      { key: 'due', label: 'Deadline', options: [['', 'Any deadline'], ['overdue', 'Overdue'], ['soon', 'Due soon']] },
+    ],
+    source: (v) => new ArrayPages(queueOrder(needs.all.filter((m) => {
+      if (v.next === 'acknowledge' && m.next_action !== 'acknowledge') return false;
+      if (v.next === 'reply' && m.next_action === 'acknowledge') return false;
+      if (v.due === 'overdue' && !m.overdue) return false;
+      if (v.due === 'soon') {
+        const w = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
+        if (m.overdue || !w || typeof w.working_days_left !== 'number' || w.working_days_left > 2) return false;
+      }
+      return true;
+    }))),
+    render: (items) => table(['Memo', 'State', 'Next step', 'Due', 'Filed', 'Deadline'], items.map(dueRow)),
+    empty: (v) => (v.next || v.due ? 'Nothing waiting matches these filters.' : 'Nothing is waiting on the channel.'),
+  });
 }
 
 export async function inbox() {
-  const [d, ch, all] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel'), get('/api/v1/memos?role=officer&limit=200')]);
-  const rows = [
-    ...d.overdue.map((m) => [m, true]),
-    ...d.due.map((m) => [m, false]),
-  ].sort((a, b) => (a[0].due < b[0].due ? -1 : a[0].due > b[0].due ? 1 : 0));
-  const grant = h('input', { type: 'text', autocapitalize: 'none' });
+  const [d, ch] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel')]);
+  const needs = officerNeeds(d);
+  remember('#/inbox', needs.all.length);
+  const queue = queueSection(needs);
+  const all = memoSection({ id: 'all', title: 'All filed memos', base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), empty: 'No memo has been filed.' });
+  await Promise.all([queue.load(), all.load()]);
+  const grant = h('input', { type: 'text', autocapitalize: 'none', required: true, 'data-field': 'username' });
   const grantForm = h('form', { 'aria-label': 'Grant channel access', class: 'inline' },
     field('Officer\'s username', grant, 'Gives another officer the channel key so they can read filed memos.'),
     h('button', { type: 'submit' }, 'Grant access'));
@@ -81,18 +269,34 @@ export async function inbox() {
     ev.preventDefault();
     try {
       await post('/api/v1/channel/grants', { username: grant.value.trim() });
-      flash(`Channel access granted to ${grant.value.trim()}.`, true);
+      showDone(grantForm, `Channel access granted to ${grant.value.trim()}.`).focus();
       grant.value = '';
-    } catch (e) { fail(e); }
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'unauthorized') fail(e);
+      else showError(grantForm, e, e instanceof ApiError && e.status === 422 ? `${grant.value.trim() || 'That name'} is not an officer's username. Check the spelling.` : null);
+    }
   });
+  const over = (n) => (n ? badge(`${n} overdue`, 'overdue') : null);
   page('Officer inbox',
-    h('p', {}, `Today is ${d.today} (the organisation's date). ${d.overdue.length} overdue, ${d.due.length} waiting.`),
+    h('p', {}, `Today is ${d.today} (the organisation's date). ${needs.overdue} overdue, ${needs.all.length} waiting on the channel in all.`),
     !ch.granted ? h('p', { class: 'warning', role: 'note' }, 'You do not hold the channel key yet: you see filed memos listed, but an officer who holds it must grant you access before you can read them.') : null,
-    h('section', { 'aria-labelledby': 'h-due' }, h('h2', { id: 'h-due' }, 'Waiting on the channel, by deadline'),
-      rows.length ? table(['Memo', 'State', 'Next step', 'Due', 'Deadline'], rows.map(([m, o]) => dueRow(m, o))) : h('p', { class: 'muted' }, 'Nothing is waiting. ')),
-    h('section', { 'aria-labelledby': 'h-all' }, h('h2', { id: 'h-all' }, 'All filed memos'), memoTable(all.memos, 'No memo has been filed.')),
+    needsPanel([
+      needLine(needs.ack, needs.ack === 1 ? 'memo to acknowledge' : 'memos to acknowledge', '#/inbox?next=acknowledge', over(needs.ackOverdue)),
+      needLine(needs.reply, needs.reply === 1 ? 'reply due' : 'replies due', '#/inbox?next=reply', over(needs.replyOverdue)),
+      needLine(needs.overdue, needs.overdue === 1 ? 'memo overdue: deal with it first' : 'memos overdue: deal with them first', '#/inbox?due=overdue'),
+    ], 'Nothing is waiting on the channel.'),
+    queue.el, all.el,
     h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
       h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),
       ch.granted ? grantForm : null));
+  scrollToList({ queue: ['next', 'due', 'qpage'], all: ['state', 'deadline', 'page'] });
 }
 
+// After a "Show" link of a panel or a reload (filters in the address), bring the list they are
+// about into view: @lists {sectionId: [hash keys]}, the first that matches.
+function scrollToList(lists) {
+  const p = hashParams();
+  for (const [id, keys] of Object.entries(lists)) {
+    if (keys.some((k) => p.has(k))) { document.getElementById(id)?.scrollIntoView({ block: 'start' }); return; }
+  }
+}

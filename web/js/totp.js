@@ -4,9 +4,14 @@
 // turning it off (not offered when the role requires it).
 import { api } from './api.js';
 import { h, field, clear } from './dom.js';
+import { showError } from './errors.js';
+import { keepButtons } from './keep.js';
+
+// An error from a TOTP form: next to the form, unless the session ended (the app handles that).
+const formError = (form, err, ui) => (err && err.code === 'unauthorized' ? ui.fail(err) : showError(form, err));
 
 const codeInput = (name) => h('input', {
-  type: 'text', name, inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
+  type: 'text', name, 'data-field': name, inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
   pattern: '[0-9]{6}', maxlength: 6, size: 8, autocapitalize: 'none',
 });
 
@@ -20,6 +25,8 @@ function showCodes(box, codes, notice, done) {
       h('p', {}, h('strong', {}, 'Shown only once. '), notice)),
     h('pre', { class: 'recovery-key', id: 'totp-recovery-codes', 'aria-label': 'Recovery codes' },
       codes.join('\n')),
+    keepButtons(() => codes.join('\n'), 'dissent-recovery-codes.txt', 'recovery codes',
+      `Dissent two-factor recovery codes (each works once)\n${codes.join('\n')}\n`),
     h('div', { class: 'field' }, h('label', { class: 'check', for: 'totp-codes-ack' }, ack,
       'I have written down my recovery codes')),
     h('div', { class: 'actions' }, go));
@@ -45,7 +52,7 @@ function confirmStep(box, e, ui) {
       const r = await api('POST', '/api/v1/me/totp/confirm', { code: code.value.trim() });
       ui.flash('Two-factor sign-in is on.', true);
       showCodes(box, r.data.recovery_codes, r.data.recovery_notice, ui.refresh);
-    } catch (err) { ui.fail(err); code.select(); }
+    } catch (err) { formError(form, err, ui); code.select(); }
   });
   clear(box).append(form);
   code.focus();
@@ -58,7 +65,7 @@ export function totpSection(me, ui) {
   const section = h('section', { 'aria-labelledby': 'totp-h' },
     h('h2', { id: 'totp-h' }, 'Two-factor sign-in'), box);
   if (!t.enabled) {
-    const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'totp-password' });
+    const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'totp-password', 'data-field': 'password' });
     const form = h('form', { 'aria-label': 'Set up two-factor sign-in' },
       h('p', {}, t.required
         ? 'Your role requires two-factor sign-in: set it up to use the rest of Dissent.'
@@ -70,7 +77,7 @@ export function totpSection(me, ui) {
       try {
         const r = await api('POST', '/api/v1/me/totp', { password: pw.value });
         confirmStep(box, r.data, ui);
-      } catch (err) { ui.fail(err); }
+      } catch (err) { formError(form, err, ui); }
     });
     box.append(form);
     return section;
@@ -82,15 +89,14 @@ export function totpSection(me, ui) {
     try {
       const r = await api('POST', '/api/v1/me/totp/recovery-codes', { code: code.value.trim() });
       showCodes(box, r.data.recovery_codes, r.data.recovery_notice, ui.refresh);
-    } catch (err) { ui.fail(err); }
+    } catch (err) { formError(box, err, ui); }
   });
   if (off) {
     off.addEventListener('click', async () => {
       try {
         await api('DELETE', '/api/v1/me/totp', { code: code.value.trim() });
-        ui.flash('Two-factor sign-in is off.', true);
         ui.refresh();
-      } catch (err) { ui.fail(err); }
+      } catch (err) { formError(box, err, ui); }
     });
   }
   box.append(

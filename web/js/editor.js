@@ -1,0 +1,242 @@
+// Drafting that cannot lose text: a new memo, and the draft editor with a live preview beside the
+// text, saving shortly after each change and when a field loses the focus, a warning before
+// leaving with unsaved changes (closing the tab, or moving elsewhere in the app), and, when the
+// session ended, the text kept on the page with a way to sign in again without leaving it.
+// The text lives only in the page and on the server: never in localStorage or sessionStorage.
+import { api, post } from './api.js';
+import { h, field, check } from './dom.js';
+import { page, go } from './app.js';
+import * as appmod from './app.js';
+import { sentence } from './errors.js';
+import { confirmStep } from './dialog.js';
+import { M, renderInto, showOnMemo } from './memos.js';
+import { stateBadge } from './memo-status.js';
+import { failed, done, clearErrors } from './actionbar.js';
+
+const SAVE_DELAY = 1000;
+const PREVIEW_DELAY = 400;
+
+// ---- the unsaved-changes guard ----
+// The editor on screen, when there is one: {hash, dirty(), busy(), flush(), focus()}.
+let guard = null;
+
+// Asked before leaving the editor: true when nothing is unsaved (after letting a save under way
+// finish), else the user chooses in a dialog.
+async function mayLeave(g) {
+  if (!g.dirty() && g.busy()) {
+    try { await g.flush(); } catch (e) { /* asked below */ }
+  }
+  if (!g.dirty() && !g.busy()) { if (guard === g) guard = null; return true; }
+  const leave = await confirmStep({
+    title: 'Leave without saving?',
+    text: ['Your latest changes to this draft are not saved yet.', 'If you leave now they are lost. Stay to save them (the editor tells you when they are saved).'],
+    confirm: 'Leave and lose the changes', cancel: 'Stay on this page', danger: true,
+  });
+  if (leave) { if (guard === g) guard = null; return true; }
+  g.focus();
+  g.flush().catch(() => {});
+  return false;
+}
+
+// The app asks registered guards before a move inside it (app.js guardLeave); without that, a
+// capturing listener on the target runs before the app's own and holds the move back.
+const appGuards = () => typeof appmod.guardLeave === 'function';
+function setGuard(g) {
+  guard = g;
+  if (appGuards()) appmod.guardLeave(g ? () => mayLeave(g) : null, g ? () => g.dirty() || g.busy() : null);
+}
+
+window.addEventListener('hashchange', async (ev) => {
+  const g = guard;
+  if (!g || appGuards()) return;
+  if (location.hash === g.hash) return;
+  if (!g.dirty() && !g.busy()) { guard = null; return; }
+  ev.stopImmediatePropagation();
+  const target = location.hash;
+  history.replaceState(null, '', g.hash);
+  if (await mayLeave(g)) location.hash = target;
+}, true);
+
+window.addEventListener('beforeunload', (ev) => {
+  if (!appGuards() && guard && (guard.dirty() || guard.busy())) {
+    ev.preventDefault();
+    ev.returnValue = '';
+  }
+});
+
+// A message for the editor's next drawing (after creating the draft).
+let note = null;
+
+export function newMemo() {
+  setGuard(null);
+  const title = h('input', { type: 'text', required: true, maxlength: 300, 'data-field': 'title', id: 'new-title' });
+  const body = h('textarea', { rows: 14, 'data-field': 'body', id: 'new-body' });
+  const btn = h('button', { type: 'submit' }, 'Create draft');
+  const form = h('form', { 'aria-label': 'New memo', novalidate: true },
+    field('Title', title, 'One line, up to 300 characters.'),
+    field('Text (CommonMark)', body, 'You can keep editing after creating the draft; it is saved as you type.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!title.value.trim()) { failed(form, { field: 'title' }, 'Give the memo a title: one line, at most 300 characters.'); return; }
+    btn.disabled = true;
+    try {
+      const m = await post('/api/v1/memos', { title: title.value, body: body.value });
+      note = { id: m.id, text: 'Draft created. Only you can read it until you file it.' };
+      go(`#/memo/${m.id}/edit`);
+    } catch (e) {
+      btn.disabled = false;
+      failed(form, e);
+    }
+  });
+  page('New memo', h('p', {}, 'Only you can read a draft. Officers see it only once you file it.'), form);
+}
+
+const clock = () => new Date().toTimeString().slice(0, 5);
+
+export async function editor(id) {
+  const r = await api('GET', M(id));
+  const memo = r.data;
+  if (memo.state !== 'draft') { setGuard(null); go(`#/memo/${id}`); return; }
+  let version = memo.version;
+  let timer = null;
+  let ptimer = null;
+  let saving = null;
+  let dirty = false;
+  let lastError = null;
+  const title = h('input', { type: 'text', required: true, maxlength: 300, value: memo.title || '', 'data-field': 'title', id: 'draft-title' });
+  const body = h('textarea', { rows: 18, value: memo.body || '', 'data-field': 'body', id: 'draft-body' });
+  const names = h('input', { type: 'checkbox', checked: memo.show_signer_names, 'data-field': 'show_signer_names', id: 'draft-names' });
+  const namesHint = h('p', { class: 'hint', id: 'draft-names-hint' });
+  names.setAttribute('aria-describedby', namesHint.id);
+  const showNames = () => {
+    namesHint.textContent = names.checked
+      ? 'On: principals who receive the memo will see who signed it. Officers always see the names.'
+      : 'Off (the default): principals who receive the memo will see only how many signed it, not who. Officers always see the names.';
+  };
+  showNames();
+  const status = h('div', { class: 'status save-status', role: 'status', 'aria-live': 'polite', id: 'save-status' }, `Version ${version}, saved.`);
+  const preview = h('div', { class: 'memo-body preview', id: 'preview', 'aria-live': 'polite' });
+  const form = h('form', { 'aria-label': 'Draft', novalidate: true, onsubmit: (ev) => ev.preventDefault() });
+
+  const ended = () => !!lastError && lastError.code === 'unauthorized';
+  function setStatus(...parts) { status.replaceChildren(...parts.flat().filter(Boolean).map((p) => (typeof p === 'string' ? document.createTextNode(p) : p))); }
+
+  // After a failed save: what happened, that the text is still here, and what to do.
+  function saveFailed(e, explicit) {
+    if (e && e.code === 'unauthorized') {
+      // already said: keep the buttons where they are (they may be under the pointer)
+      if (status.querySelector('#save-error.session-ended')) return;
+      const retry = h('button', { type: 'button', class: 'secondary', onclick: () => save({ explicit: true }).catch(() => {}) }, 'Try saving again');
+      const again = typeof appmod.reauth === 'function'
+        ? h('button', { type: 'button', onclick: async () => { if (await appmod.reauth()) save({ explicit: true }).catch(() => {}); } }, 'Sign in again')
+        : h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, 'Sign in again (opens a new tab)');
+      setStatus(h('p', { class: 'error-msg session-ended', id: 'save-error' }, 'Not saved: your session has ended. Your text is still here and is not lost; sign in again, then it is saved.'),
+        h('div', { class: 'actions' }, again, retry));
+      if (explicit) status.querySelector('.error-msg').setAttribute('tabindex', '-1');
+      if (explicit) status.querySelector('.error-msg').focus();
+      return;
+    }
+    if (e && e.field && (e.field === 'title' || e.field === 'body')) {
+      if (explicit) {
+        setStatus(h('p', { class: 'error-msg', id: 'save-error' }, `Not saved: see the message above the ${e.field === 'title' ? 'title' : 'text'}.`));
+        failed(form, e);
+      } else {
+        setStatus(h('p', { class: 'error-msg', id: 'save-error' }, `Not saved: ${sentence(e)}`));
+      }
+      return;
+    }
+    setStatus(h('p', { class: 'error-msg', id: 'save-error' }, `Not saved: ${sentence(e)}`, e && e.code === 'version_mismatch' ? ' Copy your text before reloading.' : ''));
+    if (explicit) { const m = status.querySelector('.error-msg'); m.setAttribute('tabindex', '-1'); m.focus(); }
+  }
+
+  async function save({ explicit = false } = {}) {
+    if (saving) { try { await saving; } catch (e) { /* saved again below */ } }
+    clearTimeout(timer);
+    if (!dirty) return;
+    dirty = false;
+    const snap = { title: title.value, body: body.value, show_signer_names: names.checked };
+    if (!ended()) setStatus('Saving…'); // after the session ended, the way back stays in view
+    saving = (async () => {
+      try {
+        const res = await api('PATCH', M(id), snap, { 'If-Match': `"${version}"` });
+        version = res.data.version;
+        lastError = null;
+        clearErrors(form);
+        setStatus(`Saved at ${clock()} (version ${version}).`);
+      } catch (e) {
+        dirty = true;
+        lastError = e;
+        saveFailed(e, explicit);
+        throw e;
+      } finally {
+        saving = null;
+      }
+    })();
+    return saving;
+  }
+
+  const schedulePreview = () => {
+    clearTimeout(ptimer);
+    ptimer = setTimeout(() => renderInto(preview, body.value, 'The preview appears here as you type.'), PREVIEW_DELAY);
+  };
+  // While the session is over, the message with its way back stays in view (saving goes on
+  // trying, so that a sign-in made elsewhere, such as the app's own dialog, is used at once).
+  const changed = () => {
+    dirty = true;
+    clearTimeout(timer);
+    if (!ended()) setStatus('Unsaved changes…');
+    timer = setTimeout(() => save().catch(() => {}), SAVE_DELAY);
+  };
+  title.addEventListener('input', changed);
+  body.addEventListener('input', () => { changed(); schedulePreview(); });
+  names.addEventListener('change', () => { showNames(); changed(); });
+  for (const el of [title, body]) el.addEventListener('blur', () => { if (dirty) save().catch(() => {}); });
+
+  const saveBtn = h('button', { type: 'button', class: 'secondary', onclick: () => { dirty = true; save({ explicit: true }).catch(() => {}); } }, 'Save now');
+  const finBtn = h('button', { type: 'button' }, 'Finalize');
+  finBtn.addEventListener('click', async () => {
+    const ok = await confirmStep({
+      title: 'Finalize the text?', confirm: 'Finalize the text',
+      text: ['The text is frozen: you and your co-signers sign exactly this version, identified by its digest.',
+        'To change it afterwards you must reopen the memo, which voids every signature collected by then.'],
+    });
+    if (!ok) return;
+    try {
+      if (dirty || saving) await save({ explicit: true });
+    } catch (e) { return; }
+    finBtn.disabled = true;
+    try {
+      await post(`${M(id)}/finalize`);
+    } catch (e) {
+      finBtn.disabled = false;
+      failed(form, e);
+      return;
+    }
+    setGuard(null);
+    showOnMemo(id, 'Finalized: the text is frozen. Sign it, then invite co-signers.');
+    go(`#/memo/${id}`);
+  });
+
+  form.append(
+    field('Title', title),
+    h('div', { class: 'side-by-side editor-grid' },
+      h('div', { class: 'text-col' }, field('Text (CommonMark)', body, 'Headings with #, emphasis with *stars*, lists with - or 1. The preview follows as you type.')),
+      h('section', { class: 'preview-col', 'aria-labelledby': 'h-preview' }, h('h2', { id: 'h-preview' }, 'Preview'), preview)),
+    check('Show the signers\' names to the principals who receive the memo', names), namesHint,
+    status,
+    h('div', { class: 'actions' }, saveBtn, finBtn));
+  page('Edit draft',
+    h('p', {}, stateBadge('draft'), ' Only you can read this draft. Changes are saved automatically. Finalizing freezes the text so that co-signers sign exactly what you wrote.'),
+    form);
+  setGuard({
+    hash: location.hash,
+    dirty: () => dirty,
+    busy: () => !!saving,
+    flush: () => (dirty || saving ? save() : Promise.resolve()),
+    focus: () => body.focus(),
+  });
+  if (note && note.id === id) done(form, note.text);
+  note = null;
+  renderInto(preview, body.value, 'The preview appears here as you type.');
+}
