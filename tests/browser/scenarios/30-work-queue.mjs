@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, expectText, shot, clean, signIn, createUsers, apiLogin, Totp, BIN, sleep } from '../lib.mjs';
+import { expect, expectText, shot, clean, signIn, createUsers, apiLogin, Totp, BIN } from '../lib.mjs';
 
 // ---- set-up helpers (31-phones.mjs uses them too) ----
 
@@ -46,26 +46,6 @@ export async function apiAll(call, p, key) {
   }
 }
 
-// TOTP codes for a server whose clock runs @offset seconds ahead of ours.
-class ShiftedTotp extends Totp {
-  constructor(base, offset) { super(); this.secrets = base.secrets; this.offset = offset; }
-  async code(user) {
-    const secret = this.secrets.get(user);
-    if (!secret) throw new Error(`no TOTP secret for ${user}`);
-    for (;;) {
-      const t = Date.now() / 1000 + this.offset;
-      const now = Math.floor(t / 30);
-      const lo = t % 30 > 28 ? now : now - 1;
-      const step = Math.max(lo, (this.last.get(user) ?? -Infinity) + 1);
-      if (step <= now + 1) {
-        this.last.set(user, step);
-        return Totp.at(secret, step * 30);
-      }
-      await sleep(1000);
-    }
-  }
-}
-
 // Stop the scenario's server and start it again on the same data with its clock @days ahead
 // of the real one (forward only: nothing already written is dated in its future).
 export async function restartAhead(srv, days) {
@@ -89,7 +69,7 @@ export async function restartAhead(srv, days) {
   });
   srv.proc = proc;
   srv.admin = null;
-  srv.totp = new ShiftedTotp(srv.totp, offset);
+  srv.totp = new Totp(offset, srv.totp.secrets);
 }
 
 // The rows' titles of a list section (#id), page after page through its Next button.
