@@ -1022,7 +1022,9 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
             if (n > 0)
                 f.after = arr[n - 1].id;
             store_memo_list_free(arr, n);
-            if (n < (size_t)f.limit)
+            /* an error ends the walk: the next batch's read would clear it and answer 200 with
+             * the rest of this batch missing */
+            if (rc != 0 || n < (size_t)f.limit)
                 break;
         }
     }
