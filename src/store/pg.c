@@ -85,7 +85,7 @@ static const char *const migrations[] = {
     "  title bytea NOT NULL,"
     "  body bytea NOT NULL,"
     "  digest bytea,"
-    "  show_names bigint NOT NULL DEFAULT 1,"
+    "  show_names bigint NOT NULL DEFAULT 0,"
     "  version bigint NOT NULL DEFAULT 1,"
     "  created_at bigint NOT NULL,"
     "  updated_at bigint NOT NULL,"

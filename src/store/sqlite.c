@@ -59,7 +59,7 @@ static const char *const migrations[] = {
     "  title BLOB NOT NULL,"
     "  body BLOB NOT NULL,"
     "  digest BLOB,"
-    "  show_names INTEGER NOT NULL DEFAULT 1,"
+    "  show_names INTEGER NOT NULL DEFAULT 0,"
     "  version INTEGER NOT NULL DEFAULT 1,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
