@@ -74,6 +74,8 @@ static json_t *clock_json(const struct clock *k, bool reply)
         json_object_set_new(o, "on_time", json_boolean(k->on_time));
     else
         json_object_set_new(o, "overdue", json_boolean(k->overdue));
+    if (stop)
+        json_object_set_new(o, "missed", json_boolean(k->missed));
     if (reply && k->status == CLOCK_RUNNING)
         json_object_set_new(o, "max", day_json(k->max));
     return o;

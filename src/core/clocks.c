@@ -20,12 +20,13 @@ static void met(struct clock *k, int64_t due, int64_t done)
     k->max = DEADLINE_DAY_NONE;
 }
 
-/* A deadline that no longer applies: the memo ended (@why) before it was met. */
-static void stopped(struct clock *k, int64_t due, enum clock_status why)
+/* A deadline that no longer applies: the memo ended (@why) on @end before it was met. */
+static void stopped(struct clock *k, int64_t due, enum clock_status why, int64_t end)
 {
     memset(k, 0, sizeof(*k));
     k->status = why;
     k->due = due;
+    k->missed = end > due;
     k->done = DEADLINE_DAY_NONE;
     k->max = DEADLINE_DAY_NONE;
 }
@@ -44,18 +45,19 @@ static int running(struct clock *k, const struct workdays_calendar *cal, int64_t
 }
 
 /*
- * One deadline: met when @done is set, stopped when the memo ended (state @state) without it,
- * running otherwise.
+ * One deadline: met when @done is set, stopped when the memo ended (state @state, on day @end)
+ * without it, running otherwise.
  */
-static int one(struct clock *k, const struct workdays_calendar *cal, int state, int64_t due,
-               int64_t done, int64_t max, int64_t today)
+static int one(struct clock *k, const struct workdays_calendar *cal, int state, int64_t end,
+               int64_t due, int64_t done, int64_t max, int64_t today)
 {
     if (done >= 0) {
         met(k, due, done);
         return 0;
     }
     if (state == MEMO_DECLINED || state == MEMO_WITHDRAWN) {
-        stopped(k, due, state == MEMO_DECLINED ? CLOCK_STOPPED_DECLINED : CLOCK_STOPPED_WITHDRAWN);
+        stopped(k, due, state == MEMO_DECLINED ? CLOCK_STOPPED_DECLINED : CLOCK_STOPPED_WITHDRAWN,
+                end);
         return 0;
     }
     return running(k, cal, due, max, today);
@@ -64,18 +66,22 @@ static int one(struct clock *k, const struct workdays_calendar *cal, int state, 
 int clocks_of_memo(const struct workdays_calendar *cal, const struct memo *m, int64_t today,
                    struct memo_clocks *out)
 {
-    int64_t ack_done = m->ack_day;
+    int64_t ack_done = m->ack_day, end = DEADLINE_DAY_NONE;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (m->filed_day < 0 || m->ack_due < 0 || m->reply_due < 0)
         return 0;
+    /* the day it ended: a final state, whose row is not written again (clocks.h) */
+    if (m->state == MEMO_DECLINED || m->state == MEMO_WITHDRAWN)
+        end = channel_today(m->updated_at);
     /* a decline answers the memo: it meets the acknowledgement on its own day (clocks.h) */
     if (m->state == MEMO_DECLINED && ack_done < 0)
-        ack_done = channel_today(m->updated_at);
-    if ((rc = one(&out->ack, cal, m->state, m->ack_due, ack_done, DEADLINE_DAY_NONE, today)) != 0 ||
-        (rc = one(&out->reply, cal, m->state, m->reply_due, m->replied_day, m->reply_max, today)) !=
-            0) {
+        ack_done = end;
+    if ((rc = one(&out->ack, cal, m->state, end, m->ack_due, ack_done, DEADLINE_DAY_NONE, today)) !=
+            0 ||
+        (rc = one(&out->reply, cal, m->state, end, m->reply_due, m->replied_day, m->reply_max,
+                  today)) != 0) {
         memset(out, 0, sizeof(*out));
         return rc;
     }

@@ -13,7 +13,9 @@
  *   declined      acknowledge met by the decline, on the day of the decline (a decline answers
  *                 the memo, as the transparency log's statistics count it); the reply stopped.
  *   withdrawn     each deadline met before the withdrawal stays met; the others stopped.
- * A stopped deadline no longer applies: it is neither met, nor running, nor overdue.
+ * A stopped deadline no longer applies: it is neither met, nor running, nor overdue; but when
+ * the memo ended after its due day, it was missed first (@missed), and stays counted as late:
+ * a withdrawal or a decline cannot turn a missed deadline into one that never was.
  *
  * The day a memo was declined or withdrawn is the organisation's local day of its last update:
  * both states are final (core/memo.c allows no action there), so the transition is the last
@@ -59,6 +61,7 @@ struct clock {
     int64_t left;             /* CLOCK_RUNNING: working days after today up to @due (negative
                                  when overdue; workdays_calendar_count()); else 0 */
     bool overdue;             /* CLOCK_RUNNING and today > @due */
+    bool missed;              /* stopped, on a day after @due: it was missed before it stopped */
     int64_t max;              /* the reply while running: the latest day an extension may
                                  reach; else DEADLINE_DAY_NONE */
 };

@@ -25,6 +25,7 @@ struct stats_memo {
     bool reply_on_time;          /* reply <= the reply-due in force before it */
     bool acknowledged;           /* an acknowledged or extended entry was seen */
     bool ended;                  /* closed, declined or withdrawn */
+    int64_t stopped;             /* the day it was declined or withdrawn, -1 when not */
     int signers;                 /* co-signatures at filing */
 };
 
@@ -133,6 +134,7 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
                                  .reply_due = e->reply_due,
                                  .response = -1,
                                  .reply = -1,
+                                 .stopped = -1,
                                  .signers = e->signers};
         memcpy(m->tag, e->tag, LEDGER_TAG_LEN);
         *slot = m;
@@ -148,6 +150,8 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         if (m->response < 0)
             m->response = e->day;
         if (e->event == LEDGER_DECLINED) {
+            if (!m->ended)
+                m->stopped = e->day;
             m->ended = true;
         } else {
             m->acknowledged = true;
@@ -164,8 +168,12 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
             m->reply_on_time = e->day <= m->reply_due;
         }
         break;
-    case LEDGER_CLOSED:
     case LEDGER_WITHDRAWN:
+        if (!m->ended)
+            m->stopped = e->day;
+        m->ended = true;
+        break;
+    case LEDGER_CLOSED:
         m->ended = true;
         break;
     default: /* distributed: nothing to count */
@@ -238,6 +246,11 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             else
                 out->replied.late++;
         }
+        /* a deadline missed before a decline or withdrawal stopped it stays missed: late */
+        if (m->stopped >= 0 && m->response < 0 && m->stopped > m->ack_due)
+            out->acked.late++;
+        if (m->stopped >= 0 && m->reply < 0 && m->stopped > m->reply_due)
+            out->replied.late++;
         if (!m->ended) {
             out->open++;
             if (m->reply < 0 && (m->acknowledged ? today > m->reply_due : today > m->ack_due))

@@ -78,7 +78,7 @@ def recompute(entries, today):
                           "ack_due": DAY.fromisoformat(e["ack-due"]),
                           "reply_due": DAY.fromisoformat(e["reply-due"]), "response": None,
                           "reply": None, "reply_due_then": None, "acked": False,
-                          "ended": False}
+                          "ended": False, "stopped": None}
             continue
         m = memos.get(tag)
         if m is None or d < m["filed"]:
@@ -91,6 +91,8 @@ def recompute(entries, today):
             m["reply_due"] = DAY.fromisoformat(e["reply-due"])
         if ev == "replied" and m["reply"] is None:
             m["reply"], m["reply_due_then"] = d, m["reply_due"]
+        if ev in ("declined", "withdrawn") and not m["ended"]:
+            m["stopped"] = d
         if ev in ("closed", "declined", "withdrawn"):
             m["ended"] = True
     ms = list(memos.values())
@@ -114,12 +116,17 @@ def recompute(entries, today):
         "working_days_to_reply": summary(
             [count_working_days(m["filed"], m["reply"]) for m in replied]),
         "on_time": {
+            # a deadline missed before a decline or withdrawal ended the memo is late
             "acknowledged": share(sum(m["response"] <= m["ack_due"] for m in acked),
-                                  sum(m["response"] > m["ack_due"] for m in acked),
+                                  sum(m["response"] > m["ack_due"] for m in acked) +
+                                  sum(m["response"] is None and m["stopped"] is not None and
+                                      m["stopped"] > m["ack_due"] for m in ms),
                                   sum(m["response"] is None and today > m["ack_due"]
                                       for m in opened)),
             "replied": share(sum(m["reply"] <= m["reply_due_then"] for m in replied),
-                             sum(m["reply"] > m["reply_due_then"] for m in replied),
+                             sum(m["reply"] > m["reply_due_then"] for m in replied) +
+                             sum(m["reply"] is None and m["stopped"] is not None and
+                                 m["stopped"] > m["reply_due"] for m in ms),
                              sum(m["reply"] is None and today > m["reply_due"]
                                  for m in opened)),
         },

@@ -106,7 +106,7 @@ def test_deadlines_of_declined_withdrawn_and_replied_memos(make_server):
     today = DAY(2026, 9, 1)
 
     stopped = {"due": "2026-08-17", "done_on": None, "working_days_left": None,
-               "overdue": False}
+               "overdue": False, "missed": False}
     want = {
         "declined_on_time": {
             "acknowledge": {"due": "2026-07-08", "done_on": "2026-07-07",
@@ -117,8 +117,9 @@ def test_deadlines_of_declined_withdrawn_and_replied_memos(make_server):
                             "working_days_left": None, "on_time": False, "stopped": None},
             "reply": dict(stopped, stopped="declined")},
         "withdrawn_unacked": {
+            # withdrawn on 10 July, after the acknowledgement was due: missed first
             "acknowledge": {"due": "2026-07-08", "done_on": None, "working_days_left": None,
-                            "overdue": False, "stopped": "withdrawn"},
+                            "overdue": False, "stopped": "withdrawn", "missed": True},
             "reply": dict(stopped, stopped="withdrawn")},
         "withdrawn_acked": {
             "acknowledge": {"due": "2026-07-08", "done_on": "2026-07-07",
@@ -153,13 +154,13 @@ def test_deadlines_of_declined_withdrawn_and_replied_memos(make_server):
     assert report["due"] == []
     assert [m["id"] for m in report["overdue"]] == [ids["waiting"]]
 
-    # the statistics: the missed deadlines of the waiting memo count against the share; the
-    # withdrawn memo's acknowledgement, never made, no longer counts
+    # the statistics: the missed deadlines of the waiting memo count against the share, and so
+    # does the acknowledgement missed before the withdrawal (a withdrawal launders nothing)
     r = d.s["aud"].get(d.url + "/api/v1/stats", timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     s = r.json()
     assert s["on_time"] == {
-        "acknowledged": {"on_time": 3, "late": 1, "overdue": 1, "share": 0.6},
+        "acknowledged": {"on_time": 3, "late": 2, "overdue": 1, "share": 0.5},
         "replied": {"on_time": 1, "late": 0, "overdue": 1, "share": 0.5}}
     assert (s["open"], s["overdue"]) == (2, 1)  # replied (not closed) and waiting; waiting
 

@@ -200,10 +200,16 @@ static void test_withdrawn_stops_what_was_not_met(void **state)
     assert_int_equal(c.ack.status, CLOCK_STOPPED_WITHDRAWN);
     assert_string_equal(clocks_stop_name(c.ack.status), "withdrawn");
     assert_false(c.ack.overdue);
+    assert_true(c.ack.missed); /* withdrawn after it was due: missed first */
     assert_int_equal(c.reply.status, CLOCK_STOPPED_WITHDRAWN);
     assert_false(c.reply.overdue);
+    assert_false(c.reply.missed);
     assert_int_equal(c.waits, CLOCK_NONE);
     assert_false(clocks_filter_match(&c, CLOCKS_OVERDUE));
+    /* withdrawn on the due day: not missed */
+    m.updated_at = noon("2025-07-08");
+    assert_int_equal(clocks_of_memo(&cal, &m, day("2025-12-01"), &c), 0);
+    assert_false(c.ack.missed);
     /* acknowledged before the withdrawal: that stays met */
     m.ack_day = day("2025-07-07");
     assert_int_equal(clocks_of_memo(&cal, &m, day("2025-12-01"), &c), 0);

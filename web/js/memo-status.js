@@ -26,7 +26,7 @@ function stoppedWhy(d, m) {
   return null;
 }
 
-// One deadline ({due, done_on, working_days_left, overdue, on_time, stopped}) as text and a
+// One deadline ({due, done_on, working_days_left, overdue, on_time, stopped, missed}) as text and a
 // badge. With the memo @m (and @kind 'acknowledge' or 'reply') it also copes with answers that
 // predate `stopped`: a declined or withdrawn memo shows as done only what was done before.
 export function deadline(d, m = null, kind = null) {
@@ -42,7 +42,9 @@ export function deadline(d, m = null, kind = null) {
     return h('span', {}, `done ${doneOn} `, badge(late ? 'late' : 'on time', late ? 'overdue' : 'ok'));
   }
   if (why) {
-    return h('span', {}, `was due ${d.due}; `, badge(`no longer applies (${why === 'withdrawn' ? 'withdrawn' : 'declined'})`, 'state'));
+    const what = why === 'withdrawn' ? 'withdrawn' : 'declined';
+    if (d.missed) return h('span', {}, `was due ${d.due}; `, badge(`missed before the memo was ${what}`, 'overdue'));
+    return h('span', {}, `was due ${d.due}; `, badge(`no longer applies (${what})`, 'state'));
   }
   const left = d.working_days_left;
   const over = d.overdue === true || (typeof left === 'number' && left < 0);
