@@ -44,23 +44,28 @@ done <"$out/fuzz.log" >"$out/fuzz.tap"
 [ "$n" -gt 0 ] || { cat "$out/fuzz.log"; echo "not ok 1 - fuzz: fuzz/run.sh ran nothing" >"$out/fuzz.tap"; }
 cat "$out/fuzz.tap"
 
-# 3. black-box API tests against the real binary, plain and sanitized
-for b in build build-asan; do
-    DISSENT_BIN="$PWD/$b/dissent" $PY -m pytest -q -p no:cacheprovider tests/api \
-        --junitxml="$out/api-$b.xml" 2>&1 | tail -n 30
-done
-
-# 4. browser tests of the web interface: playwright-core (npm, tests/browser/package.json) driving
-#    Debian's Chromium against the plain build; screenshots in build/browser-screenshots/.
-#    npm runs only when node_modules is missing or older than the lock file, so this works offline
-#    once installed.
+# 3. browser tests of the web interface, in the background while the API suites run (they
+#    mostly wait: for codes, timeouts, pages): playwright-core (npm, tests/browser/package.json)
+#    driving Debian's Chromium against the plain build; screenshots in build/browser-screenshots/.
+#    npm runs only when node_modules is missing or older than the lock file, so this works
+#    offline once installed.
 if [ ! -d tests/browser/node_modules/playwright-core ] ||
    [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
     (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
         echo "browser: npm ci failed (offline?); using whatever is installed" >&2
 fi
 DISSENT_BIN="$PWD/build/dissent" node tests/browser/run.mjs --tap "$out/browser.tap" \
-    --screenshots build/browser-screenshots 2>&1 | tail -n 20
+    --screenshots build/browser-screenshots >"$out/browser.log" 2>&1 &
+browser_pid=$!
+
+# 3b. black-box API tests against the real binary, plain and sanitized
+for b in build build-asan; do
+    DISSENT_BIN="$PWD/$b/dissent" $PY -m pytest -q -p no:cacheprovider tests/api \
+        --junitxml="$out/api-$b.xml" 2>&1 | tail -n 30
+done
+
+wait "$browser_pid"
+tail -n 20 "$out/browser.log"
 
 # 4. the same store contract and the whole API suite again on PostgreSQL (plain build only), on
 #    a throwaway cluster under build/pg (scripts/pg.sh): each test of test_store gets its own
