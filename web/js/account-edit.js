@@ -63,7 +63,7 @@ export function editForm(u, done) {
       title: `Reset ${u.username}'s two-factor sign-in?`,
       text: [
         `${u.display_name || u.username} will sign in with their password alone, and must set up a new authenticator at once if their role requires it. Their keys and access to memos stay.`,
-        'Do this only for the person themselves, after checking who is asking: the reset is recorded.',
+        'Do this only for the person themselves, after checking who is asking.',
       ],
       confirm: 'Reset two-factor sign-in',
     });

@@ -215,11 +215,8 @@ async function afterSignIn(r) {
   }
 }
 
-function signIn() {
-  const btn = h('button', { type: 'submit' }, 'Sign in');
-  const form = h('form', { 'aria-label': 'Sign in' });
-  const f = signInFields(form);
-  form.append(...f.fields, h('div', { class: 'actions' }, btn));
+// Submitting @form (fields @f, button @btn) signs in, then calls @then(answer).
+function onSignIn(form, btn, f, then) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     btn.disabled = true;
@@ -227,15 +224,25 @@ function signIn() {
       const r = await f.submit();
       if (!r) return;
       await afterSignIn(r);
-      const back = returnTo && !mustEnrol() ? returnTo : home();
-      returnTo = null;
-      if (r.recovery_key) showRecovery(r, back);
-      else go(back);
+      then(r);
     } catch (e) {
       showError(form, e);
     } finally {
       btn.disabled = false;
     }
+  });
+}
+
+function signIn() {
+  const btn = h('button', { type: 'submit' }, 'Sign in');
+  const form = h('form', { 'aria-label': 'Sign in' });
+  const f = signInFields(form);
+  form.append(...f.fields, h('div', { class: 'actions' }, btn));
+  onSignIn(form, btn, f, (r) => {
+    const back = returnTo && !mustEnrol() ? returnTo : home();
+    returnTo = null;
+    if (r.recovery_key) showRecovery(r, back);
+    else go(back);
   });
   page('Sign in', h('p', {}, 'Sign in with the account your administrator gave you.'), form,
     h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')));
@@ -261,21 +268,7 @@ export function reauth() {
       ...f.fields, h('div', { class: 'actions' }, btn, quit));
     const dlg = h('dialog', { class: 'confirm', id: 'reauth', 'aria-labelledby': 'reauth-t', 'aria-describedby': 'reauth-d' }, form);
     let ok = false;
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      btn.disabled = true;
-      try {
-        const r = await f.submit();
-        if (!r) return;
-        await afterSignIn(r);
-        ok = true;
-        dlg.close();
-      } catch (e) {
-        showError(form, e);
-      } finally {
-        btn.disabled = false;
-      }
-    });
+    onSignIn(form, btn, f, () => { ok = true; dlg.close(); });
     quit.addEventListener('click', () => dlg.close());
     dlg.addEventListener('cancel', (ev) => ev.preventDefault()); // Escape: choose a button
     dlg.addEventListener('close', () => {
