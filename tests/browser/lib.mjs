@@ -154,7 +154,10 @@ export async function person(browser, srv, name, { width = 1280, height = 900, p
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
-    if (answered.has(r) && /ERR_ABORTED/.test(r.failure() && r.failure().errorText)) return;
+    const aborted = /ERR_ABORTED/.test(r.failure() && r.failure().errorText);
+    if (answered.has(r) && aborted) return;
+    // the tab's icon is the browser's own request, cut short when a reload starts a new page
+    if (aborted && /\/icon\.svg$/.test(r.url())) return;
     page.problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`);
   });
   page.on('response', (r) => {
