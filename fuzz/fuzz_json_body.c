@@ -146,8 +146,8 @@ static void world_up(void)
     api_env_init(&w.env, w.st, &w.cfg, &w.ch);
     w.up = true;
     for (int i = 0; i < NUSERS; i++)
-        if (user_create(w.st, &w.env.pw, names[i], roles[i], "", "", PASSWORD, strlen(PASSWORD),
-                        channel_now(&w.ch), NULL, err, sizeof(err)) != 0)
+        if (user_create_enrolled(w.st, &w.env.pw, names[i], roles[i], "", "", PASSWORD,
+                                 strlen(PASSWORD), channel_now(&w.ch), NULL, err, sizeof(err)) != 0)
             goto fail;
     /* signing in through the API: the officer's first sign-in creates the channel key */
     for (int i = 0; i < NUSERS; i++) {

@@ -179,6 +179,7 @@ void api_session_delete(struct api_env *env, struct api_req *req, struct api_res
 void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_users_reset(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_search(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -222,6 +223,7 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
 void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp);
 /* TOTP two-factor sign-in (api/totp.c). */
 void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp);

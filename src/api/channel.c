@@ -66,6 +66,10 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
         api_error(resp, 403, "no_key", "%s", why);
         return;
     }
+    if (rc == ERR_NO_KEYS) {
+        api_error(resp, 409, "not_enrolled", "%s", why);
+        return;
+    }
     if (rc != 0) {
         api_error_rc(resp, rc, NULL);
         return;

@@ -26,6 +26,7 @@ static const struct {
     {ERR_TOO_LARGE, 413, "too_large"},     {ERR_STATE, 409, "wrong_state"},
     {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
     {ERR_DB, 503, "database_unavailable"}, {ERR_NOMEM, 503, "out_of_memory"},
+    {ERR_NO_KEYS, 409, "not_enrolled"},
 };
 
 static void set_error(struct api_resp *resp, int status, const char *code, const char *field,
@@ -102,6 +103,13 @@ json_t *api_user_json(const struct user *u)
     o = json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:s}", "username", u->username, "display_name",
                   u->display_name, "email", u->email, "roles", roles, "disabled", u->disabled,
                   "version", (json_int_t)u->version, "created_at", created);
+    /* an account enrols with a code before it can sign in (core/enrol.h) */
+    json_object_set_new(o, "enrolled", json_boolean(u->has_keys));
+    if (u->has_enrol) {
+        char expires[21];
+        api_iso_time(expires, u->enrol_expires);
+        json_object_set_new(o, "enrolment_expires_at", json_string(expires));
+    }
     return o;
 }
 
@@ -188,6 +196,11 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
         break;
     case ERR_EXISTS:
         api_error(resp, 409, "exists", "%s", text ? text : "already done");
+        break;
+    case ERR_NO_KEYS:
+        api_error(resp, 409, "not_enrolled", "%s",
+                  text ? text
+                       : "this person has not enrolled yet: nothing can be shared with them");
         break;
     case ERR_INVALID: {
         /* messages are "field: what" */

@@ -1,11 +1,13 @@
 /*
  * session.c - POST /api/v1/session (log in), DELETE /api/v1/session (log out), GET /api/v1/me,
  * POST /api/v1/me/password (change one's own password, keeping one's keys) and
- * POST /api/v1/recovery (reset a password with the recovery key, keeping one's keys).
+ * POST /api/v1/recovery (reset a password with the recovery key, keeping one's keys) and
+ * POST /api/v1/enrol (a new account's, or a reset one's, first password and keys).
  */
 #include "api/api.h"
 
 #include "core/access.h"
+#include "core/enrol.h"
 #include "core/totp.h"
 #include "core/user.h"
 #include "crypto/keys.h"
@@ -126,6 +128,11 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
         return;
     }
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    if (req->user.has_recovery && req->user.recovery_at > 0) {
+        char at[21];
+        api_iso_time(at, req->user.recovery_at);
+        json_object_set_new(o, "recovery_key_issued_at", json_string(at));
+    }
     json_object_set_new(o, "totp", totp);
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(env->cfg->timezone));
@@ -148,6 +155,7 @@ static int sign_out_everywhere(struct api_env *env, const struct user *u, struct
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"current_password", "new_password", NULL};
+    char recovery[USER_RECOVERY_TEXT_LEN + 1] = "";
     const char *cur, *pw;
     struct user u = req->user;
     struct user_keys *k = NULL;
@@ -171,7 +179,7 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
     }
     rc = user_keys_open(&u, &env->pw, cur, strlen(cur), k);
     if (rc == 0)
-        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw));
+        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw), req->now, recovery);
     keys_free(k);
     if (rc == 0) {
         u.updated_at = req->now;
@@ -179,14 +187,20 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
     }
     if (rc == 0)
         rc = sign_out_everywhere(env, &u, resp);
+    if (rc == 0)
+        store_scrub(env->st);
     wipe(u.pwhash, sizeof(u.pwhash));
     if (rc != 0) {
+        wipe(recovery, sizeof(recovery));
         api_error_rc(resp, rc == ERR_CONFLICT ? ERR_BUSY : rc, NULL);
         return;
     }
     api_ok(resp, 200,
-           json_pack("{s:s, s:b}", "message",
-                     "password changed; your keys were kept; sign in again", "keys_kept", 1));
+           json_pack("{s:s, s:b, s:s}", "message",
+                     "password changed; your keys were kept; sign in again. Your old recovery key "
+                     "no longer works: write down the new one.",
+                     "keys_kept", 1, "recovery_key", recovery));
+    wipe(recovery, sizeof(recovery));
 }
 
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -234,10 +248,8 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
         api_error(resp, 401, "invalid_recovery_key", "wrong username or recovery key");
         return;
     }
-    if (rc == 0)
-        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw));
-    if (rc == 0)
-        user_recovery_issue(&u, k, recovery); /* a used key is replaced */
+    if (rc == 0) /* a used recovery key is replaced */
+        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw), req->now, recovery);
     keys_free(k);
     if (rc == 0) {
         u.updated_at = req->now;
@@ -247,6 +259,8 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
         rc = sign_out_everywhere(env, &u, resp);
     if (rc == 0)
         rc = session_succeed(env->st, u.username);
+    if (rc == 0)
+        store_scrub(env->st);
     wipe(u.pwhash, sizeof(u.pwhash));
     wipe(token, sizeof(token));
     if (rc != 0) {
@@ -259,5 +273,49 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
                      "password reset with the recovery key; your keys were kept. The old "
                      "recovery key no longer works: write down the new one.",
                      "keys_kept", 1, "recovery_key", recovery));
+    wipe(recovery, sizeof(recovery));
+}
+
+void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"username", "code", "password", NULL};
+    char recovery[USER_RECOVERY_TEXT_LEN + 1] = "";
+    const char *name, *code, *pw;
+    struct user u;
+    int64_t retry = 0;
+    int rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0 ||
+        api_get_string(resp, req->json, "code", true, 128, &code) != 0 ||
+        api_get_string(resp, req->json, "password", true, 1024, &pw) != 0)
+        return;
+    rc = enrol_account(env->st, &env->policy, name, code, pw, strlen(pw), req->addr, req->now,
+                       &retry, &u, recovery);
+    if (rc == ERR_INVALID) {
+        api_error_field(resp, "password", "password must be 8 to 1024 bytes");
+        return;
+    }
+    if (rc == ERR_RATE) {
+        resp->retry_after = retry;
+        api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+        return;
+    }
+    if (rc == ERR_UNAUTH) {
+        api_error(resp, 401, "invalid_enrolment_code",
+                  "wrong username or enrolment code, or the code has expired or was used: ask "
+                  "an administrator for a new one");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    api_ok(resp, 200,
+           json_pack("{s:o, s:s, s:s}", "user", api_user_json(&u), "recovery_key", recovery,
+                     "recovery_notice",
+                     "Write this recovery key down now: it is shown only once. With it you can "
+                     "reset your password without losing access to your memos. Now sign in with "
+                     "your new password."));
     wipe(recovery, sizeof(recovery));
 }

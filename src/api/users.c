@@ -4,6 +4,8 @@
  */
 #include "api/api.h"
 
+#include "core/access.h"
+#include "core/enrol.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -93,26 +95,34 @@ static int optional_texts(struct api_resp *resp, json_t *body, const char **disp
     return 0;
 }
 
-static int password_field(struct api_resp *resp, json_t *body, bool required, const char **pw)
+/* The "enrolment" member of an answer that carries a new code. */
+static json_t *enrolment_json(const struct user *u, const char *code)
 {
-    if (api_get_string(resp, body, "password", required, 1024, pw) != 0)
-        return ERR_INVALID;
-    if (*pw && !user_password_valid(*pw, strlen(*pw))) {
-        api_error_field(resp, "password", "password must be 8 to 1024 bytes");
-        return ERR_INVALID;
-    }
-    return 0;
+    char expires[21];
+
+    api_iso_time(expires, u->enrol_expires);
+    return json_pack("{s:s, s:s, s:s}", "code", code, "expires_at", expires, "notice",
+                     "Give this code to the person alone (it is shown once). With it they choose "
+                     "their own password at /#/enrol; their keys are created then, and nobody "
+                     "else ever holds them.");
 }
 
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", "roles",    "display_name",
-                                         "email",    "password", NULL};
-    const char *username, *display, *email, *pw;
+    static const char *const fields[] = {"username", "roles", "display_name", "email", NULL};
+    char code[ENROL_CODE_TEXT_LEN + 1], err[160] = "";
+    const char *username, *display, *email;
     unsigned roles;
     struct user u;
+    json_t *body;
     int rc;
 
+    if (json_object_get(req->json, "password") != NULL) {
+        api_error_field(resp, "password",
+                        "an administrator cannot choose a user's password: the account is "
+                        "created with an enrolment code, and the user chooses their own");
+        return;
+    }
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "username", true, USERNAME_MAX, &username) != 0)
         return;
@@ -125,11 +135,16 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
         return;
     }
     if (roles_from_json(resp, json_object_get(req->json, "roles"), &roles) != 0 ||
-        optional_texts(resp, req->json, &display, &email) != 0 ||
-        password_field(resp, req->json, true, &pw) != 0)
+        optional_texts(resp, req->json, &display, &email) != 0)
         return;
-    rc = user_create(env->st, &env->pw, username, roles, display ? display : "", email ? email : "",
-                     pw, strlen(pw), req->now, &u, NULL, 0);
+    if (!user_roles_valid(roles)) {
+        api_error(resp, 422, "roles_combined",
+                  "admin and auditor cannot be combined with staff, officer or principal: "
+                  "those who run the system must not hold its content");
+        return;
+    }
+    rc = enrol_create(env->st, username, roles, display ? display : "", email ? email : "",
+                      req->now, env->cfg->enrolment_ttl, &u, code, err, sizeof(err));
     if (rc == ERR_EXISTS) {
         api_error(resp, 409, "exists", "that username is taken");
         return;
@@ -140,24 +155,55 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
     }
     snprintf(resp->location, sizeof(resp->location), "/api/v1/users/%s", u.username);
     snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
-    api_ok(resp, 201, api_user_json(&u));
+    body = api_user_json(&u);
+    json_object_set_new(body, "enrolment", enrolment_json(&u, code));
+    wipe(code, sizeof(code));
+    api_ok(resp, 201, body);
+}
+
+/* Whether taking @u's officer role away (or disabling it) would leave no active holder of the
+ * channel key: then 409, and true. */
+static bool last_channel_holder(struct api_env *env, const struct user *u, struct api_resp *resp)
+{
+    bool holds = false;
+    int others = 0, rc;
+
+    if ((rc = access_channel_granted(env->st, u->id, &holds)) == 0 && holds)
+        rc = enrol_channel_holders(env->st, u->id, &others);
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return true;
+    }
+    if (holds && others == 0) {
+        api_error(resp, 409, "last_channel_holder",
+                  "this is the last active officer holding the channel key: grant it to another "
+                  "officer first, or filed memos would become unreadable");
+        return true;
+    }
+    return false;
 }
 
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"roles",    "display_name", "email", "disabled",
-                                         "password", "totp",         NULL};
+    static const char *const fields[] = {"roles",    "display_name", "email",
+                                         "disabled", "totp",         NULL};
     const char *name = http_route_param(&req->params, "username");
-    const char *display, *email, *pw;
+    const char *display, *email;
     json_t *roles_v, *disabled_v, *totp_v, *body;
-    bool end_sessions = false, totp_reset = false;
+    bool end_sessions = false, totp_reset = false, drop_grant = false;
     int64_t want = 0;
     struct user u;
     int m, rc;
 
+    if (json_object_get(req->json, "password") != NULL) {
+        api_error_field(resp, "password",
+                        "an administrator cannot set a password: reset the account "
+                        "(POST /api/v1/users/{username}/reset), and the user enrols again with "
+                        "the code");
+        return;
+    }
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        optional_texts(resp, req->json, &display, &email) != 0 ||
-        password_field(resp, req->json, false, &pw) != 0)
+        optional_texts(resp, req->json, &display, &email) != 0)
         return;
     m = api_if_match(req->if_match, &want);
     if (m < 0) {
@@ -178,9 +224,27 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         unsigned roles;
         if (roles_from_json(resp, roles_v, &roles) != 0)
             return;
+        if (!user_roles_valid(roles)) {
+            api_error(resp, 422, "roles_combined",
+                      "admin and auditor cannot be combined with staff, officer or principal: "
+                      "those who run the system must not hold its content");
+            return;
+        }
+        if ((u.roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&
+            ((u.roles | roles) & ROLE_CONTENT)) {
+            api_error(resp, 422, "roles_combined",
+                      "an account cannot move between running the system (admin, auditor) and "
+                      "holding its content (staff, officer, principal): create a new account");
+            return;
+        }
         if (u.id == req->user.id && !(roles & ROLE_ADMIN)) {
             api_error_field(resp, "roles", "you cannot remove your own admin role");
             return;
+        }
+        if ((u.roles & ROLE_OFFICER) && !(roles & ROLE_OFFICER)) {
+            if (last_channel_holder(env, &u, resp))
+                return;
+            drop_grant = true;
         }
         u.roles = roles;
     }
@@ -193,12 +257,15 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             api_error_field(resp, "disabled", "you cannot disable your own account");
             return;
         }
-        if (json_is_true(disabled_v) && !u.disabled)
+        if (json_is_true(disabled_v) && !u.disabled) {
+            if (last_channel_holder(env, &u, resp))
+                return;
             end_sessions = true;
+        }
         u.disabled = json_is_true(disabled_v);
     }
     /* "totp": false turns the account's two-factor sign-in off (a lost phone); turning it on is
-     * the user's own act */
+     * the user's own act. It opens nothing: the password and the keys stay the user's own. */
     if ((totp_v = json_object_get(req->json, "totp")) != NULL) {
         if (!json_is_false(totp_v)) {
             api_error_field(resp, "totp", "totp can only be set to false (turn it off)");
@@ -210,26 +277,17 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         str_copy(u.display_name, sizeof(u.display_name), display);
     if (email)
         str_copy(u.email, sizeof(u.email), email);
-    if (pw) {
-        if ((rc = user_set_password(&u, &env->pw, pw, strlen(pw))) != 0) {
-            api_error_rc(resp, rc, NULL);
-            return;
-        }
-        end_sessions = true;
-        /* the new keys cannot open the secret sealed to the old ones */
-        totp_reset = true;
-    }
     u.updated_at = req->now;
-    /* One transaction: the account, its sessions, and (when it becomes an admin or auditor,
-     * who must never hold content keys) every memo key and channel grant sealed to it. */
+    /* One transaction: the account, its sessions, and (when it stops being an officer) its
+     * channel grant. */
     if ((rc = store_begin(env->st)) == 0) {
         rc = store_user_update(env->st, &u);
         if (rc == 0 && end_sessions)
             rc = store_session_delete_user(env->st, u.id);
         if (rc == 0 && totp_reset)
             rc = store_totp_delete(env->st, u.id);
-        if (rc == 0 && (u.roles & (ROLE_ADMIN | ROLE_AUDITOR)))
-            rc = store_user_revoke_keys(env->st, u.id);
+        if (rc == 0 && drop_grant)
+            rc = store_user_revoke_keys(env->st, u.id, STORE_REVOKE_GRANT);
         if (rc == 0)
             rc = store_commit(env->st);
         if (rc != 0)
@@ -248,15 +306,47 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     body = api_user_json(&u);
     if (totp_reset)
         json_object_set_new(body, "totp_reset", json_true());
-    if (pw) {
-        json_object_set_new(body, "keys_reset", json_true());
-        json_object_set_new(
-            body, "warning",
-            json_string("An administrator's reset cannot open the account's keys: it now has new "
-                        "ones and cannot read memos shared with it before. Its recovery key no "
-                        "longer works; the user resets with their recovery key instead to keep "
-                        "access."));
+    api_ok(resp, 200, body);
+}
+
+void api_users_reset(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char *name = http_route_param(&req->params, "username");
+    char code[ENROL_CODE_TEXT_LEN + 1];
+    struct user u;
+    json_t *body;
+    int rc;
+
+    rc = enrol_reset(env->st, name, req->now, env->cfg->enrolment_ttl, &u, code);
+    if (rc == ERR_NOT_FOUND) {
+        api_error_rc(resp, rc, "no such user");
+        return;
     }
+    if (rc == ERR_FORBIDDEN) {
+        api_error(resp, 409, "operator_account",
+                  "admin and auditor accounts hold no content and are not re-enrolled: on the "
+                  "server, `dissent user passwd` sets a new password");
+        return;
+    }
+    if (rc == ERR_STATE) {
+        api_error(resp, 409, "last_channel_holder",
+                  "this is the last active officer holding the channel key: grant it to another "
+                  "officer first, or filed memos would become unreadable");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", (long long)u.version);
+    body = api_user_json(&u);
+    json_object_set_new(body, "enrolment", enrolment_json(&u, code));
+    json_object_set_new(
+        body, "notice",
+        json_string("The account's password, keys, recovery key, sessions and two-factor "
+                    "sign-in were revoked. The user enrols again with the code; memos shared "
+                    "with them are shared again by a current reader."));
+    wipe(code, sizeof(code));
     api_ok(resp, 200, body);
 }
 

@@ -1,15 +1,22 @@
 /*
- * user.c - `dissent user add|list|disable`, working on the database directly.
+ * user.c - `dissent user add|list|disable|reset|passwd`, working on the database directly.
  *
  *   dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME] [--email E]
- *                    --password-stdin [--data DIR] [--db URI] [--config FILE]
+ *                    [--data DIR] [--db URI] [--config FILE]
  *   dissent user list [--data DIR] [--db URI] [--config FILE]
  *   dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]
+ *   dissent user reset USERNAME [--data DIR] [--db URI] [--config FILE]
  *   dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] [--config FILE]
+ *
+ * `add` and `reset` print a one-time enrolment code (core/enrol.h): the user chooses their own
+ * password with it. `passwd` is only for admin and auditor accounts, which hold no content (a
+ * lost administrator password).
  */
 #include "cmd/cmd.h"
 
+#include "core/enrol.h"
 #include "core/user.h"
+#include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -24,13 +31,30 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME]\n"
-                    "                        [--email E] --password-stdin [--data DIR] [--db URI] "
-                    "[--config FILE]\n"
+                    "                        [--email E] [--data DIR] [--db URI] [--config FILE]\n"
                     "       dissent user list [--data DIR] [--db URI] [--config FILE]\n"
                     "       dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]\n"
+                    "       dissent user reset USERNAME [--data DIR] [--db URI] [--config FILE]\n"
                     "       dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] "
                     "[--config FILE]\n"
-                    "roles: staff, officer, principal, auditor, admin\n");
+                    "roles: staff, officer, principal, auditor, admin (admin and auditor are not\n"
+                    "combined with the others)\n");
+}
+
+/* The lines that hand an enrolment code over. */
+static void print_code(const struct user *u, const char *code)
+{
+    char expires[32];
+    time_t t = (time_t)u->enrol_expires;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(expires, sizeof(expires), "%Y-%m-%d %H:%M UTC", &tm);
+    printf("enrolment code: %s\n"
+           "valid until:    %s\n"
+           "Give the code to %s alone: with it they choose their own password at /#/enrol,\n"
+           "and their keys are created then. It is shown only this once.\n",
+           code, expires, u->username);
 }
 
 /* Read a password from stdin: everything up to EOF or the first newline. */
@@ -114,10 +138,8 @@ static int user_add(int argc, char **argv)
     struct user_opts o;
     struct config cfg;
     struct store *st = NULL;
-    struct pw_params pp;
     struct user u;
-    char pw[PASSWORD_MAX_LEN + 2], err[256] = "";
-    size_t pwlen = 0;
+    char code[ENROL_CODE_TEXT_LEN + 1] = "", err[256] = "";
     unsigned roles = 0;
     const char *name;
     int rc = 1;
@@ -132,28 +154,23 @@ static int user_add(int argc, char **argv)
                         "principal, auditor, admin\n");
         return 2;
     }
-    if (!o.password_stdin) {
-        fprintf(stderr, "dissent: --password-stdin is required (the password is read from "
-                        "standard input, never from the command line)\n");
+    if (o.password_stdin) {
+        fprintf(stderr, "dissent: an administrator does not choose a user's password: the new "
+                        "account gets an enrolment code, and the user chooses their own\n");
         return 2;
-    }
-    if (read_password(pw, sizeof(pw), &pwlen) != 0) {
-        fprintf(stderr, "dissent: password longer than %d bytes\n", PASSWORD_MAX_LEN);
-        goto out;
     }
     if (cmd_store_open(&cfg, &st) != 0)
         goto out;
-    pp.ops = cfg.argon2_ops;
-    pp.mem = cfg.argon2_mem;
-    if (user_create(st, &pp, name, roles, o.display_name ? o.display_name : "",
-                    o.email ? o.email : "", pw, pwlen, time(NULL), &u, err, sizeof(err)) != 0) {
+    if (enrol_create(st, name, roles, o.display_name ? o.display_name : "", o.email ? o.email : "",
+                     time(NULL), cfg.enrolment_ttl, &u, code, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: cannot add user: %s\n", err[0] ? err : "database error");
         goto out;
     }
     printf("added %s\n", u.username);
+    print_code(&u, code);
     rc = 0;
 out:
-    wipe(pw, sizeof(pw));
+    wipe(code, sizeof(code));
     store_close(st);
     return rc;
 }
@@ -237,13 +254,55 @@ static int user_disable_cmd(int argc, char **argv)
     return 0;
 }
 
-/* Set a new password (for a lost admin password, say) and end the account's sessions. */
+/* A re-enrolment: keys, sessions and second factor revoked, a new code printed. */
+static int user_reset_cmd(int argc, char **argv)
+{
+    struct user_opts o;
+    struct config cfg;
+    struct store *st = NULL;
+    char code[ENROL_CODE_TEXT_LEN + 1] = "";
+    struct user u;
+    int rc;
+
+    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
+        usage();
+        return 2;
+    }
+    if (cmd_store_open(&cfg, &st) != 0)
+        return 1;
+    rc = enrol_reset(st, argv[optind], time(NULL), cfg.enrolment_ttl, &u, code);
+    store_close(st);
+    if (rc == ERR_NOT_FOUND)
+        fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
+    else if (rc == ERR_FORBIDDEN)
+        fprintf(stderr, "dissent: %s is an admin or auditor account: use `dissent user passwd`\n",
+                argv[optind]);
+    else if (rc == ERR_STATE)
+        fprintf(stderr,
+                "dissent: %s is the last active officer holding the channel key: grant "
+                "it to another officer first\n",
+                argv[optind]);
+    else if (rc != 0)
+        fprintf(stderr, "dissent: cannot reset %s\n", argv[optind]);
+    if (rc != 0)
+        return 1;
+    printf("reset %s: its password, keys, recovery key, sessions and two-factor sign-in were "
+           "revoked\n",
+           u.username);
+    print_code(&u, code);
+    wipe(code, sizeof(code));
+    return 0;
+}
+
+/* A new password for an admin or auditor account (a lost administrator password): they hold no
+ * content, so their keys are simply replaced. Sessions and the second factor end. */
 static int user_passwd(int argc, char **argv)
 {
     struct user_opts o;
     struct config cfg;
     struct store *st = NULL;
     struct pw_params pp;
+    struct user_keys *k = NULL;
     struct user u;
     char pw[PASSWORD_MAX_LEN + 2];
     size_t pwlen = 0;
@@ -268,24 +327,39 @@ static int user_passwd(int argc, char **argv)
         fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
         goto out;
     }
+    if (!(u.roles & ROLE_OPERATOR) || (u.roles & ROLE_CONTENT)) {
+        fprintf(stderr,
+                "dissent: %s may hold content: nobody but its user chooses its password; "
+                "use `dissent user reset` (the user enrols again)\n",
+                argv[optind]);
+        goto out;
+    }
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     u.updated_at = time(NULL);
-    /* the new keys cannot open a TOTP secret sealed to the old ones: 2FA goes off too (this is
-     * also the way back in for an administrator who lost both phone and recovery codes) */
-    if (user_set_password(&u, &pp, pw, pwlen) != 0 || store_user_update(st, &u) != 0 ||
-        store_session_delete_user(st, u.id) != 0 || store_totp_delete(st, u.id) != 0) {
+    u.has_recovery = false; /* the next sign-in shows a new one */
+    u.has_enrol = false;
+    if ((k = keys_new()) == NULL)
+        goto out;
+    keys_generate(k);
+    if (password_hash(u.pwhash, pw, pwlen, pp.ops, pp.mem) != 0 ||
+        user_keys_seal(&u, k, &pp, pw, pwlen) != 0 || store_begin(st) != 0) {
         fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
         goto out;
     }
-    printf("password changed for %s\n"
-           "warning: this reset could not open the account's keys, so it has new ones and cannot\n"
-           "read memos shared with it before; a new recovery key is shown at its next sign-in.\n"
-           "Two-factor sign-in (TOTP), if it was on, is off.\n"
-           "To keep access, the user resets with their recovery key (POST /api/v1/recovery).\n",
+    if (store_user_update(st, &u) != 0 || store_session_delete_user(st, u.id) != 0 ||
+        store_totp_delete(st, u.id) != 0 || store_commit(st) != 0) {
+        store_rollback(st);
+        fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
+        goto out;
+    }
+    store_scrub(st);
+    printf("password changed for %s; its sessions ended and two-factor sign-in (TOTP), if it "
+           "was on, is off\n",
            u.username);
     rc = 0;
 out:
+    keys_free(k);
     wipe(pw, sizeof(pw));
     wipe(u.pwhash, sizeof(u.pwhash));
     store_close(st);
@@ -304,6 +378,8 @@ int cmd_user(int argc, char **argv)
         return user_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "disable") == 0)
         return user_disable_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[1], "reset") == 0)
+        return user_reset_cmd(argc - 1, argv + 1);
     if (strcmp(argv[1], "passwd") == 0)
         return user_passwd(argc - 1, argv + 1);
     usage();

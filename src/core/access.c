@@ -71,9 +71,14 @@ static int open_channel(struct keyring *kr, char *why, size_t whylen)
         return 0;
     rc = store_channel_grant_get(kr->st, kr->user->id, sealed);
     if (rc == ERR_NOT_FOUND) {
-        err_set(why, whylen,
-                "channel access not yet granted: an officer who holds it must "
-                "grant it to you");
+        if (kr->user->flags & STORE_USER_RESET)
+            err_set(why, whylen,
+                    "channel access not yet granted again since an administrator's reset "
+                    "revoked it: an officer who holds it must grant it to you");
+        else
+            err_set(why, whylen,
+                    "channel access not yet granted: an officer who holds it must "
+                    "grant it to you");
         return ERR_FORBIDDEN;
     }
     if (rc != 0)
@@ -90,7 +95,7 @@ static int open_channel(struct keyring *kr, char *why, size_t whylen)
         kr->channel_sk = NULL;
         err_set(why, whylen,
                 "your channel access was granted to keys you no longer hold "
-                "(password reset): ask an officer to grant it again");
+                "(an administrator's reset): ask an officer to grant it again");
         return ERR_FORBIDDEN;
     }
     return 0;
@@ -118,7 +123,7 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
         if (!officer) {
             err_set(why, whylen,
                     "this memo was shared with keys you no longer hold (an "
-                    "administrator reset your password): ask to have it shared "
+                    "administrator's reset revoked them): ask to have it shared "
                     "again");
             return ERR_FORBIDDEN;
         }
@@ -126,7 +131,12 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
         return rc;
     }
     if (!officer) {
-        err_set(why, whylen, "no key for this memo was shared with you");
+        if (kr->user->flags & STORE_USER_RESET)
+            err_set(why, whylen,
+                    "your keys were revoked by an administrator's reset, and this memo was "
+                    "shared with the old ones: ask a current reader to share it again");
+        else
+            err_set(why, whylen, "no key for this memo was shared with you");
         return ERR_FORBIDDEN;
     }
     if ((rc = open_channel(kr, why, whylen)) != 0)
@@ -210,10 +220,17 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
     uint8_t sealed[STORE_SEALED_LEN];
     int rc;
 
-    if (!(to->roles & ROLE_OFFICER) || (to->roles & NO_KEYS) || to->disabled || !to->has_keys) {
+    if (!(to->roles & ROLE_OFFICER) || (to->roles & NO_KEYS) || to->disabled) {
         err_set(why, whylen, "%s is not an active officer without the admin or auditor role",
                 to->username);
         return ERR_INVALID;
+    }
+    if (!to->has_keys) {
+        err_set(why, whylen,
+                "%s has not enrolled yet: the channel key can be granted once they "
+                "have",
+                to->username);
+        return ERR_NO_KEYS;
     }
     if ((rc = open_channel(kr, why, whylen)) != 0)
         return rc;

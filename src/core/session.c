@@ -1,5 +1,6 @@
 #include "core/session.h"
 
+#include "core/enrol.h"
 #include "core/ratelimit.h"
 #include "core/totp.h"
 #include "crypto/hash.h"
@@ -66,63 +67,81 @@ static int throttled(struct store *st, const struct session_policy *p, const cha
 
 /*
  * Open @u's private keys with the password into *@out (Argon2id: slow, so outside any
- * transaction). An account without keys (created before keys existed) gets new ones, sealed
- * into @u in memory; *@fresh says that they still have to be stored.
+ * transaction). When they must be re-sealed (a new Argon2id cost, or STORE_USER_REKEY: keys an
+ * administrator's password once wrapped, replaced by new key pairs), @u's key fields receive the
+ * new wrap in memory and *@fresh holds the keys from now on (or NULL when they stay the same).
  */
 static int session_keys_unlock(const struct session_policy *p, struct user *u, const char *pw,
-                               size_t pwlen, struct user_keys **out, bool *fresh)
+                               size_t pwlen, struct user_keys **out, struct user_keys **fresh)
 {
-    struct user_keys *k = keys_new();
+    struct user_keys *k = keys_new(), *nk = NULL;
     int rc;
 
     *out = NULL;
-    *fresh = false;
+    *fresh = NULL;
     if (k == NULL)
         return ERR_NOMEM;
-    if (u->has_keys) {
-        rc = user_keys_open(u, &p->pw, pw, pwlen, k);
-    } else {
-        keys_generate(k);
+    if ((rc = user_keys_open(u, &p->pw, pw, pwlen, k)) != 0)
+        goto fail;
+    if (u->flags & STORE_USER_REKEY) {
+        if ((nk = keys_new()) == NULL) {
+            rc = ERR_NOMEM;
+            goto fail;
+        }
+        keys_generate(nk);
+        rc = user_keys_seal(u, nk, &p->pw, pw, pwlen);
+    } else if (user_keys_outdated(u, &p->pw)) {
         rc = user_keys_seal(u, k, &p->pw, pw, pwlen);
-        *fresh = true;
     }
-    if (rc != 0) {
-        keys_free(k);
-        return rc;
-    }
+    if (rc != 0)
+        goto fail;
     *out = k;
+    *fresh = nk;
     return 0;
+fail:
+    keys_free(k);
+    keys_free(nk);
+    return rc;
 }
 
 /*
- * Inside the sign-in's transaction: store fresh keys, issue the recovery key on the first
- * sign-in, and wrap the keys @k again under the token's KEK into @s.
+ * Inside the sign-in's transaction: store re-sealed keys (@changed), and new key pairs @nk with
+ * everything sealed to the old ones @k re-sealed (a re-key, which also replaces the recovery
+ * key); issue the recovery key on the first sign-in; and wrap the keys in use again under the
+ * token's KEK into @s.
  */
 static int session_keys_seal(struct store *st, struct user *u, const struct user_keys *k,
-                             bool fresh, const char *token, struct session *s, char *recovery)
+                             const struct user_keys *nk, bool changed, struct user_totp *t,
+                             const char *token, struct session *s, char *recovery)
 {
+    const struct user_keys *use = nk != NULL ? nk : k;
     uint8_t kek[KEYS_KEK_LEN];
     int rc;
 
-    if (fresh && (rc = store_user_set_keys(st, u)) != 0)
-        return rc;
-    /* The first sign-in (or the first after an administrator's reset) issues a recovery key. */
+    if (nk != NULL) {
+        if ((rc = enrol_rekey(st, u, k, nk, t, s->created_at)) != 0)
+            return rc;
+        /* the old recovery key opens the old keys: it goes, and a new one is shown */
+        u->has_recovery = false;
+        u->flags &= ~STORE_USER_REKEY;
+    }
+    /* The first sign-in (or the first after a re-key) issues a recovery key. */
     if (!u->has_recovery && recovery != NULL) {
-        user_recovery_issue(u, k, recovery);
+        user_recovery_issue(u, use, s->created_at, recovery);
+        changed = true;
+    }
+    if (changed || nk != NULL) {
         u->updated_at = s->created_at;
         rc = store_user_update(st, u);
-        if (rc == ERR_CONFLICT) {
-            /* a simultaneous sign-in issued it first: that one shows it */
-            wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
-            rc = store_user_get_by_id(st, u->id, u);
-        }
         if (rc != 0) {
+            /* a simultaneous sign-in changed the account first: this one fails, that one shows
+             * what it issued */
             wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
-            return rc;
+            return rc == ERR_CONFLICT ? ERR_BUSY : rc;
         }
     }
     keys_kek_token(kek, token, SESSION_TOKEN_LEN);
-    keys_wrap(k, kek, u->username, s->keys_wrapped);
+    keys_wrap(use, kek, u->username, s->keys_wrapped);
     wipe(kek, sizeof(kek));
     s->has_keys = true;
     return 0;
@@ -231,12 +250,11 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
                       char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
                       char *recovery, struct session_factor *f)
 {
-    struct user_keys *k = NULL;
+    struct user_keys *k = NULL, *nk = NULL;
     struct user_totp t;
-    bool has_totp = false;
+    bool has_totp = false, resealed;
     uint8_t raw[32];
     struct session s;
-    bool fresh;
     int rc;
 
     f->result = SESSION_FACTOR_NONE;
@@ -252,6 +270,10 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
 
     rc = store_user_get_by_name(st, username, user);
     if (rc == ERR_NOT_FOUND) {
+        password_dummy_verify(p->pw.ops, p->pw.mem);
+        rc = ERR_UNAUTH;
+    } else if (rc == 0 && !user->has_keys) {
+        /* not enrolled yet (or reset): no password opens it, and it takes as long to say so */
         password_dummy_verify(p->pw.ops, p->pw.mem);
         rc = ERR_UNAUTH;
     } else if (rc == 0) {
@@ -283,7 +305,8 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     s.user_id = user->id;
     s.created_at = now;
     s.last_seen = now;
-    if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &fresh)) != 0)
+    resealed = user_keys_outdated(user, &p->pw);
+    if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &nk)) != 0)
         goto fail;
     if (has_totp && (rc = session_factor_check(&t, k, f, now)) != 0)
         goto refused;
@@ -291,8 +314,9 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
      * all: a recovery key stored for a sign-in that then failed would never be shown */
     if ((rc = store_begin(st)) != 0)
         goto fail;
-    if ((has_totp && (rc = store_totp_update(st, &t)) != 0) ||
-        (rc = session_keys_seal(st, user, k, fresh, token, &s, recovery)) != 0 ||
+    if ((rc = session_keys_seal(st, user, k, nk, resealed, has_totp ? &t : NULL, token, &s,
+                                recovery)) != 0 ||
+        (has_totp && (rc = store_totp_update(st, &t)) != 0) ||
         (rc = store_session_create(st, &s)) != 0 || (rc = session_succeed(st, username)) != 0 ||
         (rc = store_commit(st)) != 0) {
         store_rollback(st);
@@ -303,12 +327,16 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
         }
         goto fail;
     }
+    if (nk != NULL || resealed)
+        store_scrub(st); /* the superseded wraps leave the disk */
     keys_free(k);
+    keys_free(nk);
     wipe(&t, sizeof(t));
     return 0;
 refused:
     /* a missing or wrong second factor counts like a wrong password */
     keys_free(k);
+    keys_free(nk);
     wipe(&t, sizeof(t));
     wipe(token, SESSION_TOKEN_LEN + 1);
     if (recovery != NULL)
@@ -318,6 +346,7 @@ refused:
 fail:
     wipe(&t, sizeof(t));
     keys_free(k);
+    keys_free(nk);
     if (recovery != NULL)
         wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
     wipe(token, SESSION_TOKEN_LEN + 1);

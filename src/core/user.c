@@ -113,6 +113,8 @@ int user_keys_seal(struct user *u, const struct user_keys *k, const struct pw_pa
     keys_wrap(k, kek, u->username, u->keys_wrapped);
     memcpy(u->sign_pk, k->sign_pk, sizeof(u->sign_pk));
     memcpy(u->box_pk, k->box_pk, sizeof(u->box_pk));
+    u->key_ops = (int64_t)pp->ops;
+    u->key_mem = (int64_t)pp->mem;
     u->has_keys = true;
 out:
     wipe(kek, sizeof(kek));
@@ -127,7 +129,13 @@ int user_keys_open(const struct user *u, const struct pw_params *pp, const char 
 
     if (!u->has_keys)
         return ERR_NOT_FOUND;
-    if ((rc = keys_kek_password(kek, pw, pwlen, u->key_salt, pp->ops, pp->mem)) != 0)
+    /* the cost the keys were wrapped with; rows older than that column used the configured one */
+    if (u->key_ops > 0 && u->key_mem > 0)
+        rc = keys_kek_password(kek, pw, pwlen, u->key_salt, (uint64_t)u->key_ops,
+                               (uint64_t)u->key_mem);
+    else
+        rc = keys_kek_password(kek, pw, pwlen, u->key_salt, pp->ops, pp->mem);
+    if (rc != 0)
         goto out;
     rc = keys_unwrap(k, kek, u->username, u->keys_wrapped);
 out:
@@ -149,7 +157,12 @@ static int new_keys(struct user *u, const struct pw_params *pp, const char *pw, 
     return rc;
 }
 
-void user_recovery_issue(struct user *u, const struct user_keys *k,
+bool user_keys_outdated(const struct user *u, const struct pw_params *pp)
+{
+    return u->has_keys && (u->key_ops != (int64_t)pp->ops || u->key_mem != (int64_t)pp->mem);
+}
+
+void user_recovery_issue(struct user *u, const struct user_keys *k, int64_t now,
                          char text[USER_RECOVERY_TEXT_LEN + 1])
 {
     uint8_t raw[32], kek[SEAL_KEY_LEN];
@@ -166,6 +179,7 @@ void user_recovery_issue(struct user *u, const struct user_keys *k,
     seal_derive(kek, raw, sizeof(raw), "dissent recovery v1");
     keys_wrap(k, kek, u->username, u->recovery_wrapped);
     u->has_recovery = true;
+    u->recovery_at = now;
     wipe(raw, sizeof(raw));
     wipe(kek, sizeof(kek));
 }
@@ -204,40 +218,32 @@ out:
 }
 
 int user_change_password(struct user *u, const struct user_keys *k, const struct pw_params *pp,
-                         const char *pw, size_t pwlen)
+                         const char *pw, size_t pwlen, int64_t now,
+                         char recovery[USER_RECOVERY_TEXT_LEN + 1])
 {
     int rc;
 
     if (!user_password_valid(pw, pwlen))
         return ERR_INVALID;
-    if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
+    if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) != 0 ||
+        (rc = user_keys_seal(u, k, pp, pw, pwlen)) != 0)
         return rc;
-    return user_keys_seal(u, k, pp, pw, pwlen);
+    /* whoever saw the old recovery key (or the old password) must not keep a way in */
+    user_recovery_issue(u, k, now, recovery);
+    return 0;
 }
 
-int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen)
+bool user_roles_valid(unsigned roles)
 {
-    int rc;
-
-    if (!user_password_valid(pw, pwlen))
-        return ERR_INVALID;
-    if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) != 0)
-        return rc;
-    /* Without the old password the old private keys cannot be unwrapped: new ones, and the old
-     * recovery key (which opens the old ones) is dropped; a new one comes with the next sign-in. */
-    u->has_recovery = false;
-    memset(u->recovery_wrapped, 0, sizeof(u->recovery_wrapped));
-    return new_keys(u, pp, pw, pwlen);
+    if (roles == 0 || (roles & ~ROLE_ALL) != 0)
+        return false;
+    return !((roles & ROLE_OPERATOR) && (roles & ROLE_CONTENT));
 }
 
-int user_create(struct store *st, const struct pw_params *pp, const char *username, unsigned roles,
-                const char *display_name, const char *email, const char *pw, size_t pwlen,
-                int64_t now, struct user *out, char *err, size_t errlen)
+int user_prepare(struct user *u, const char *username, unsigned roles, const char *display_name,
+                 const char *email, int64_t now, char *err, size_t errlen)
 {
-    struct user u;
-    int rc;
-
-    memset(&u, 0, sizeof(u));
+    memset(u, 0, sizeof(*u));
     if (!user_username_valid(username)) {
         err_set(err, errlen, "username: 1-64 characters of a-z 0-9 . _ -");
         return ERR_INVALID;
@@ -245,6 +251,12 @@ int user_create(struct store *st, const struct pw_params *pp, const char *userna
     if (roles == 0 || (roles & ~ROLE_ALL) != 0) {
         err_set(err, errlen, "roles: at least one of staff, officer, principal, auditor, admin");
         return ERR_INVALID;
+    }
+    if (!user_roles_valid(roles)) {
+        err_set(err, errlen,
+                "roles: admin and auditor cannot be combined with staff, officer or "
+                "principal");
+        return ERR_FORBIDDEN;
     }
     if (!user_display_name_valid(display_name)) {
         err_set(err, errlen, "display_name: at most 128 bytes of UTF-8 text, one line");
@@ -254,15 +266,28 @@ int user_create(struct store *st, const struct pw_params *pp, const char *userna
         err_set(err, errlen, "email: not a valid address");
         return ERR_INVALID;
     }
+    str_copy(u->username, sizeof(u->username), username);
+    str_copy(u->display_name, sizeof(u->display_name), display_name);
+    str_copy(u->email, sizeof(u->email), email);
+    u->roles = roles;
+    u->created_at = now;
+    return 0;
+}
+
+int user_create_enrolled(struct store *st, const struct pw_params *pp, const char *username,
+                         unsigned roles, const char *display_name, const char *email,
+                         const char *pw, size_t pwlen, int64_t now, struct user *out, char *err,
+                         size_t errlen)
+{
+    struct user u;
+    int rc;
+
+    if ((rc = user_prepare(&u, username, roles, display_name, email, now, err, errlen)) != 0)
+        return rc;
     if (!user_password_valid(pw, pwlen)) {
         err_set(err, errlen, "password: 8 to 1024 bytes of UTF-8");
         return ERR_INVALID;
     }
-    str_copy(u.username, sizeof(u.username), username);
-    str_copy(u.display_name, sizeof(u.display_name), display_name);
-    str_copy(u.email, sizeof(u.email), email);
-    u.roles = roles;
-    u.created_at = now;
     if ((rc = password_hash(u.pwhash, pw, pwlen, pp->ops, pp->mem)) != 0 ||
         (rc = new_keys(&u, pp, pw, pwlen)) != 0)
         goto out;
@@ -348,8 +373,8 @@ int user_ensure_admin(struct store *st, const struct pw_params *pp, int64_t now,
     if (pwlen < 21)
         return ERR_INVALID;
     random_password(pw, 21);
-    rc = user_create(st, pp, "admin", ROLE_ADMIN, "Administrator", "", pw, strlen(pw), now, NULL,
-                     NULL, 0);
+    rc = user_create_enrolled(st, pp, "admin", ROLE_ADMIN, "Administrator", "", pw, strlen(pw), now,
+                              NULL, NULL, 0);
     if (rc == 0)
         *created = true;
     else if (rc == ERR_EXISTS)

@@ -1,5 +1,7 @@
 /*
- * user.h - accounts: roles, field rules, creation, password changes, the first admin.
+ * user.h - accounts: roles, field rules, key wrapping, password changes, the first admin.
+ *
+ * Accounts that hold content are created by core/enrol.h, keys and password chosen by the user.
  *
  * Pure validation plus thin flows over the store. Password hashing is slow (Argon2id): the
  * functions that hash say so and must not run on an event-loop thread.
@@ -22,6 +24,8 @@ enum role {
 };
 #define ROLE_ALL 0x1fu
 #define ROLE_COUNT 5
+#define ROLE_CONTENT (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL) /* may hold memo keys */
+#define ROLE_OPERATOR (ROLE_ADMIN | ROLE_AUDITOR)                 /* run or watch the system */
 
 /* Argon2id cost parameters, from the configuration. */
 struct pw_params {
@@ -38,6 +42,13 @@ const char *user_role_name(unsigned bit);
  */
 int user_roles_parse(const char *csv, unsigned *out);
 
+/**
+ * user_roles_valid() - a non-empty set of roles in which no operator role (admin, auditor) is
+ * combined with a content role (staff, officer, principal): those who run the system never
+ * learn what it holds.
+ */
+bool user_roles_valid(unsigned roles);
+
 /** user_username_valid() - 1-64 characters of [a-z0-9._-]. */
 bool user_username_valid(const char *name);
 
@@ -51,26 +62,44 @@ bool user_email_valid(const char *s);
 bool user_password_valid(const char *pw, size_t len);
 
 /**
- * user_create() - validate and insert a new account with fresh Ed25519 and X25519 key pairs,
- * their private halves sealed under the password. SLOW (two Argon2id runs).
- * @out: receives the stored account (may be NULL).
- * Returns 0, ERR_INVALID (with the offending field named in @err), ERR_EXISTS, or a store error.
+ * user_prepare() - validate the fields of a new account into @u (zeroed first; no password, no
+ * keys, not stored). Returns 0, ERR_INVALID or ERR_FORBIDDEN (roles user_roles_valid() refuses),
+ * with the offending field named in @err.
  */
-int user_create(struct store *st, const struct pw_params *pp, const char *username, unsigned roles,
-                const char *display_name, const char *email, const char *pw, size_t pwlen,
-                int64_t now, struct user *out, char *err, size_t errlen);
+int user_prepare(struct user *u, const char *username, unsigned roles, const char *display_name,
+                 const char *email, int64_t now, char *err, size_t errlen);
+
+/**
+ * user_create_enrolled() - user_prepare() plus a password chosen by the caller and fresh key
+ * pairs sealed under it, stored. Only for accounts whose password nobody else chose: the first
+ * administrator (a random password the server prints) and tests. Administrators create accounts
+ * with enrol_create() (core/enrol.h), and the user chooses the password. SLOW (two Argon2id).
+ * Returns 0, ERR_INVALID, ERR_FORBIDDEN, ERR_EXISTS, or a store error.
+ */
+int user_create_enrolled(struct store *st, const struct pw_params *pp, const char *username,
+                         unsigned roles, const char *display_name, const char *email,
+                         const char *pw, size_t pwlen, int64_t now, struct user *out, char *err,
+                         size_t errlen);
 
 struct user_keys;
 
 /**
- * user_keys_seal() - wrap @k under a key derived from @pw and a new salt, into @u's key fields
- * (not stored: the caller writes them). SLOW. Returns 0 or ERR_NOMEM.
+ * user_keys_seal() - wrap @k under a key derived from @pw and a new salt with the cost @pp, into
+ * @u's key fields and its recorded cost (not stored: the caller writes them). SLOW. Returns 0
+ * or ERR_NOMEM.
  */
 int user_keys_seal(struct user *u, const struct user_keys *k, const struct pw_params *pp,
                    const char *pw, size_t pwlen);
 
 /**
- * user_keys_open() - unwrap @u's private keys with @pw into @k (from keys_new()). SLOW.
+ * user_keys_outdated() - @u's keys were wrapped with another Argon2id cost than @pp: re-seal
+ * them at the next sign-in, when the password is at hand. Pure.
+ */
+bool user_keys_outdated(const struct user *u, const struct pw_params *pp);
+
+/**
+ * user_keys_open() - unwrap @u's private keys with @pw into @k (from keys_new()), with the cost
+ * they were wrapped with (@pp only for rows that predate recording it). SLOW.
  * Returns 0, ERR_NOT_FOUND (the account has no keys yet) or ERR_CRYPTO (wrong password).
  */
 int user_keys_open(const struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen,
@@ -81,9 +110,10 @@ int user_keys_open(const struct user *u, const struct pw_params *pp, const char 
 /**
  * user_recovery_issue() - a new recovery key for @u: 32 random bytes shown to the user once as
  * text (@text, USER_RECOVERY_TEXT_LEN + 1 bytes), and @k's private keys wrapped under a key
- * derived from it into @u->recovery_wrapped (not stored: the caller updates the user).
+ * derived from it into @u->recovery_wrapped, issued at @now (not stored: the caller updates the
+ * user). The previous recovery key stops working once it is stored.
  */
-void user_recovery_issue(struct user *u, const struct user_keys *k,
+void user_recovery_issue(struct user *u, const struct user_keys *k, int64_t now,
                          char text[USER_RECOVERY_TEXT_LEN + 1]);
 
 /**
@@ -94,19 +124,14 @@ void user_recovery_issue(struct user *u, const struct user_keys *k,
 int user_recovery_open(const struct user *u, const char *text, struct user_keys *k);
 
 /**
- * user_change_password() - the user's own change: @k (their unwrapped keys) sealed under the new
- * password, a new password hash; the recovery key stays valid. Not stored. SLOW.
- */
-int user_change_password(struct user *u, const struct user_keys *k, const struct pw_params *pp,
-                         const char *pw, size_t pwlen);
-
-/**
- * user_set_password() - hash @pw into @u->pwhash and give @u new key pairs sealed under it (an
- * administrator's reset cannot unwrap the old ones). Not stored: the caller updates the user
- * and its keys. SLOW.
+ * user_change_password() - the user's own change (or a reset with the recovery key): @k (their
+ * unwrapped keys) sealed under the new password, a new password hash, and a new recovery key
+ * into @recovery (the old one stops working). Not stored. SLOW.
  * Returns 0, ERR_INVALID (password rules) or ERR_NOMEM.
  */
-int user_set_password(struct user *u, const struct pw_params *pp, const char *pw, size_t pwlen);
+int user_change_password(struct user *u, const struct user_keys *k, const struct pw_params *pp,
+                         const char *pw, size_t pwlen, int64_t now,
+                         char recovery[USER_RECOVERY_TEXT_LEN + 1]);
 
 /**
  * user_disable() - mark @username disabled and end all its sessions.

@@ -383,12 +383,17 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
         if (rc == ERR_NOT_FOUND || (rc == 0 && (u[i].disabled || !(u[i].roles & role)))) {
             err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active %s", names[i], what);
             rc = ERR_INVALID;
-        } else if (rc == 0 && ((u[i].roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !u[i].has_keys)) {
+        } else if (rc == 0 && (u[i].roles & (ROLE_ADMIN | ROLE_AUDITOR))) {
             err_set(c->err, c->errlen,
                     "usernames: \"%.64s\" holds the admin or auditor role and may not receive "
                     "memo keys",
                     names[i]);
             rc = ERR_INVALID;
+        } else if (rc == 0 && !u[i].has_keys) {
+            err_set(c->err, c->errlen,
+                    "%.64s has not enrolled yet: nothing can be shared with them until they do",
+                    names[i]);
+            rc = ERR_NO_KEYS;
         }
         if (rc != 0) {
             mem_free(u);

@@ -220,6 +220,15 @@ static const char *const migrations[] = {
     "  user_id bigint PRIMARY KEY REFERENCES users(id),"
     "  off bigint NOT NULL"
     ");",
+
+    /* 4: keys born with their user (SQLite's migration 8) */
+    "ALTER TABLE users ADD COLUMN key_ops bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN key_mem bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN enrol_hash bytea;"
+    "ALTER TABLE users ADD COLUMN enrol_expires bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN recovery_at bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN flags bigint NOT NULL DEFAULT 0;"
+    "UPDATE users SET flags = 1 WHERE keys_wrapped IS NOT NULL AND (roles & 7) != 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -242,7 +251,6 @@ enum stmt_id {
     ST_FAIL_PRUNE,
     ST_FAIL_COUNT,
     ST_FAIL_CLEAR,
-    ST_USER_SET_KEYS,
     ST_SESSION_SET_KEYS,
     ST_MEMO_INSERT,
     ST_MEMO_GET,
@@ -262,7 +270,7 @@ enum stmt_id {
     ST_EVENT_LIST,
     ST_MKEY_PUT,
     ST_MKEY_GET,
-    ST_MKEY_HOLDERS,
+    ST_MKEY_OF,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
     ST_GRANT_PUT,
@@ -295,7 +303,8 @@ enum stmt_id {
 
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
-    " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped"
+    " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
+    " enrol_expires, recovery_at, flags"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -313,8 +322,10 @@ enum stmt_id {
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
-                       " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped)"
-                       " VALUES ($1,$2,$3,$4,$5,$6,$7,$7,1,$8,$9,$10,$11)"
+                       " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
+                       " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
+                       " recovery_wrapped) VALUES ($1,$2,$3,$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,"
+                       "$13,$14,$15,$16,$17,$18)"
                        " ON CONFLICT DO NOTHING RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
@@ -322,8 +333,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT " USER_COLS " FROM users WHERE username > $1 ORDER BY username LIMIT $2",
     [ST_USER_UPDATE] = "UPDATE users SET display_name = $1, email = $2, roles = $3, pwhash = $4,"
                        " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
-                       " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13"
-                       " WHERE id = $7 AND version = $8",
+                       " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
+                       " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
+                       " recovery_at = $18, flags = $19 WHERE id = $7 AND version = $8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
@@ -339,8 +351,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAIL_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM login_failures"
                       " WHERE key = $1 AND at >= $2",
     [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = $1",
-    [ST_USER_SET_KEYS] = "UPDATE users SET sign_pk = $1, box_pk = $2, key_salt = $3,"
-                         " keys_wrapped = $4 WHERE id = $5",
     [ST_SESSION_SET_KEYS] = "UPDATE sessions SET keys_wrapped = $1 WHERE hash = $2",
     [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
                        " created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7)"
@@ -392,7 +402,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " ON CONFLICT (memo_id, user_id)"
                     " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = $1 AND user_id = $2",
-    [ST_MKEY_HOLDERS] = "SELECT user_id FROM memo_keys WHERE memo_id = $1 ORDER BY user_id",
+    [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = $1 ORDER BY memo_id",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,$1,$2,$3)"
                        " ON CONFLICT DO NOTHING",
@@ -798,6 +808,11 @@ static int pg_ping(struct store *st)
     return exec_stmt(PG(st), ST_PING, NULL, "ping", NULL);
 }
 
+static void pg_scrub(struct store *st)
+{
+    (void)st; /* the cluster's WAL and old row versions are the DBA's (docs/security.md) */
+}
+
 static void user_from_row(const PGresult *r, int row, struct user *u)
 {
     memset(u, 0, sizeof(*u));
@@ -816,6 +831,26 @@ static void user_from_row(const PGresult *r, int row, struct user *u)
                   col_fixed(r, row, 12, u->key_salt, sizeof(u->key_salt)) &&
                   col_fixed(r, row, 13, u->keys_wrapped, sizeof(u->keys_wrapped));
     u->has_recovery = col_fixed(r, row, 14, u->recovery_wrapped, sizeof(u->recovery_wrapped));
+    u->key_ops = col_int(r, row, 15);
+    u->key_mem = col_int(r, row, 16);
+    u->has_enrol = col_fixed(r, row, 17, u->enrol_hash, sizeof(u->enrol_hash));
+    u->enrol_expires = col_int(r, row, 18);
+    u->recovery_at = col_int(r, row, 19);
+    u->flags = (unsigned)col_int(r, row, 20);
+}
+
+/* @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5, and
+ * its recovery wrap as @first+6. */
+static void arg_user_state(struct pg_args *a, const struct user *u, int first)
+{
+    arg_int(a, first, u->key_ops);
+    arg_int(a, first + 1, u->key_mem);
+    arg_bytes(a, first + 2, u->has_enrol ? u->enrol_hash : NULL, sizeof(u->enrol_hash));
+    arg_int(a, first + 3, u->enrol_expires);
+    arg_int(a, first + 4, u->recovery_at);
+    arg_int(a, first + 5, u->flags);
+    arg_bytes(a, first + 6, u->has_recovery ? u->recovery_wrapped : NULL,
+              sizeof(u->recovery_wrapped));
 }
 
 /* @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without keys). */
@@ -843,6 +878,7 @@ static int pg_user_create(struct store *st, struct user *u)
     arg_int(&a, 6, u->disabled);
     arg_int(&a, 7, u->created_at);
     arg_user_keys(&a, u, 8);
+    arg_user_state(&a, u, 12);
     if ((rc = run(PG(st), ST_USER_INSERT, &a, "user insert", &r)) != 0)
         return rc;
     if (PQntuples(r) == 1) {
@@ -936,6 +972,12 @@ static int pg_user_update(struct store *st, struct user *u)
     arg_int(&a, 8, u->version);
     arg_user_keys(&a, u, 9);
     arg_bytes(&a, 13, u->has_recovery ? u->recovery_wrapped : NULL, sizeof(u->recovery_wrapped));
+    arg_int(&a, 14, u->key_ops);
+    arg_int(&a, 15, u->key_mem);
+    arg_bytes(&a, 16, u->has_enrol ? u->enrol_hash : NULL, sizeof(u->enrol_hash));
+    arg_int(&a, 17, u->enrol_expires);
+    arg_int(&a, 18, u->recovery_at);
+    arg_int(&a, 19, u->flags);
     rc = exec_stmt(PG(st), ST_USER_UPDATE, &a, "user update", &changes);
     if (rc == 0) {
         if (changes == 0)
@@ -1180,15 +1222,6 @@ static int pg_savepoint_release(struct store *st)
 static int pg_savepoint_rollback(struct store *st)
 {
     return exec_sql(PG(st), "ROLLBACK TO item; RELEASE item", "rollback to");
-}
-
-static int pg_user_set_keys(struct store *st, const struct user *u)
-{
-    struct pg_args a = {0};
-
-    arg_user_keys(&a, u, 1);
-    arg_int(&a, 5, u->id);
-    return exec_stmt(PG(st), ST_USER_SET_KEYS, &a, "user set keys", NULL);
 }
 
 static int pg_session_set_keys(struct store *st, const struct session *se)
@@ -1669,19 +1702,22 @@ static int pg_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
     return get_fixed(PG(st), ST_MKEY_GET, &a, sealed, STORE_SEALED_LEN, "memo key get");
 }
 
-static int fill_id(const PGresult *r, int row, void *item)
+static int fill_key_row(const PGresult *r, int row, void *item)
 {
-    *(int64_t *)item = col_int(r, row, 0);
-    return 0;
+    struct memo_key_row *k = item;
+
+    k->memo_id = col_int(r, row, 0);
+    return col_fixed(r, row, 1, k->sealed, sizeof(k->sealed)) ? 0 : ERR_DB;
 }
 
-static int pg_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count)
+static int pg_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out,
+                           size_t *count)
 {
     struct pg_args a = {0};
 
-    arg_int(&a, 1, memo_id);
-    return collect(PG(st), ST_MKEY_HOLDERS, &a, sizeof(**users), fill_id, release_plain,
-                   "memo key holders", (void **)users, count);
+    arg_int(&a, 1, user_id);
+    return collect(PG(st), ST_MKEY_OF, &a, sizeof(**out), fill_key_row, release_plain,
+                   "memo keys of", (void **)out, count);
 }
 
 static int pg_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
@@ -1723,14 +1759,15 @@ static int pg_channel_grant_get(struct store *st, int64_t user_id, uint8_t seale
     return get_fixed(PG(st), ST_GRANT_GET, &a, sealed, STORE_SEALED_LEN, "channel grant get");
 }
 
-static int pg_user_revoke_keys(struct store *st, int64_t user_id)
+static int pg_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
 {
     struct pg_args a = {0};
-    int rc;
+    int rc = 0;
 
     arg_int(&a, 1, user_id);
-    rc = exec_stmt(PG(st), ST_REVOKE_MKEYS, &a, "revoke keys", NULL);
-    if (rc == 0)
+    if (what & STORE_REVOKE_MEMO_KEYS)
+        rc = exec_stmt(PG(st), ST_REVOKE_MKEYS, &a, "revoke keys", NULL);
+    if (rc == 0 && (what & STORE_REVOKE_GRANT))
         rc = exec_stmt(PG(st), ST_REVOKE_GRANT, &a, "revoke keys", NULL);
     return rc;
 }
@@ -2303,6 +2340,7 @@ static const struct store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
     .ping = pg_ping,
+    .scrub = pg_scrub,
     .user_create = pg_user_create,
     .user_get_by_name = pg_user_get_by_name,
     .user_get_by_id = pg_user_get_by_id,
@@ -2329,7 +2367,6 @@ static const struct store_ops pg_ops = {
     .notify_prefs_set = pg_notify_prefs_set,
     .commit = pg_commit,
     .rollback = pg_rollback,
-    .user_set_keys = pg_user_set_keys,
     .session_set_keys = pg_session_set_keys,
     .memo_create = pg_memo_create,
     .memo_get = pg_memo_get,
@@ -2349,7 +2386,7 @@ static const struct store_ops pg_ops = {
     .event_list = pg_event_list,
     .memo_key_put = pg_memo_key_put,
     .memo_key_get = pg_memo_key_get,
-    .memo_key_holders = pg_memo_key_holders,
+    .memo_keys_of = pg_memo_keys_of,
     .channel_key_get = pg_channel_key_get,
     .channel_key_create = pg_channel_key_create,
     .channel_grant_put = pg_channel_grant_put,

@@ -203,6 +203,17 @@ static const char *const migrations[] = {
     "  user_id INTEGER PRIMARY KEY REFERENCES users(id),"
     "  off INTEGER NOT NULL"
     ") STRICT;",
+
+    /* 8: keys born with their user (core/enrol.h): enrolment codes, the Argon2id cost each
+     * account's keys were wrapped with, when its recovery key was issued, and the accounts whose
+     * keys an administrator's password wrapped (every older account that can hold content) */
+    "ALTER TABLE users ADD COLUMN key_ops INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN key_mem INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN enrol_hash BLOB;"
+    "ALTER TABLE users ADD COLUMN enrol_expires INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN recovery_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE users SET flags = 1 WHERE keys_wrapped IS NOT NULL AND (roles & 7) != 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -228,7 +239,6 @@ enum stmt_id {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
-    ST_USER_SET_KEYS,
     ST_SESSION_SET_KEYS,
     ST_MEMO_INSERT,
     ST_MEMO_GET,
@@ -248,7 +258,7 @@ enum stmt_id {
     ST_EVENT_LIST,
     ST_MKEY_PUT,
     ST_MKEY_GET,
-    ST_MKEY_HOLDERS,
+    ST_MKEY_OF,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
     ST_GRANT_PUT,
@@ -284,7 +294,8 @@ enum stmt_id {
 
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
-    " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped"
+    " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
+    " enrol_expires, recovery_at, flags"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -302,14 +313,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
                        " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
-                       " keys_wrapped) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?)",
+                       " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
+                       " flags, recovery_wrapped) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
     [ST_USER_UPDATE] = "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
                        " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
-                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13"
-                       " WHERE id = ?7 AND version = ?8",
+                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
+                       " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
+                       " recovery_at = ?18, flags = ?19 WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
@@ -328,8 +341,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_USER_SET_KEYS] =
-        "UPDATE users SET sign_pk = ?, box_pk = ?, key_salt = ?, keys_wrapped = ? WHERE id = ?",
     [ST_SESSION_SET_KEYS] = "UPDATE sessions SET keys_wrapped = ? WHERE hash = ?",
     [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
                        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -374,7 +385,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?,?,?,?)"
                     " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
-    [ST_MKEY_HOLDERS] = "SELECT user_id FROM memo_keys WHERE memo_id = ? ORDER BY user_id",
+    [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = ? ORDER BY memo_id",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,?,?,?)",
     [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at) VALUES (?,?,?,?)"
@@ -616,6 +627,18 @@ static int sq_ping(struct store *st)
     return rc;
 }
 
+static void sq_scrub(struct store *st)
+{
+    struct store_sqlite *s = SQ(st);
+    int logged = 0, moved = 0, r;
+
+    r = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &logged, &moved);
+    if (r != SQLITE_OK)
+        log_warn("sqlite: the write-ahead log was not truncated (%s): superseded key pages stay "
+                 "in it until the next checkpoint",
+                 sqlite3_errstr(r));
+}
+
 static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len)
 {
     const unsigned char *t = sqlite3_column_text(q, col);
@@ -680,6 +703,28 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
                   col_fixed(q, 12, u->key_salt, sizeof(u->key_salt)) &&
                   col_fixed(q, 13, u->keys_wrapped, sizeof(u->keys_wrapped));
     u->has_recovery = col_fixed(q, 14, u->recovery_wrapped, sizeof(u->recovery_wrapped));
+    u->key_ops = sqlite3_column_int64(q, 15);
+    u->key_mem = sqlite3_column_int64(q, 16);
+    u->has_enrol = col_fixed(q, 17, u->enrol_hash, sizeof(u->enrol_hash));
+    u->enrol_expires = sqlite3_column_int64(q, 18);
+    u->recovery_at = sqlite3_column_int64(q, 19);
+    u->flags = (unsigned)sqlite3_column_int64(q, 20);
+}
+
+/* Bind @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5,
+ * and its recovery wrap as @first+6. */
+static void bind_user_state(sqlite3_stmt *q, const struct user *u, int first)
+{
+    sqlite3_bind_int64(q, first, u->key_ops);
+    sqlite3_bind_int64(q, first + 1, u->key_mem);
+    if (u->has_enrol)
+        sqlite3_bind_blob(q, first + 2, u->enrol_hash, sizeof(u->enrol_hash), SQLITE_STATIC);
+    sqlite3_bind_int64(q, first + 3, u->enrol_expires);
+    sqlite3_bind_int64(q, first + 4, u->recovery_at);
+    sqlite3_bind_int64(q, first + 5, u->flags);
+    if (u->has_recovery)
+        sqlite3_bind_blob(q, first + 6, u->recovery_wrapped, sizeof(u->recovery_wrapped),
+                          SQLITE_STATIC);
 }
 
 /* Bind @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without
@@ -711,6 +756,7 @@ static int sq_user_create(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 7, u->created_at);
     sqlite3_bind_int64(q, 8, u->created_at);
     bind_user_keys(q, u, 9);
+    bind_user_state(q, u, 13);
     rc = exec_stmt(s, q, "user insert");
     if (rc == 0) {
         u->id = sqlite3_last_insert_rowid(s->db);
@@ -811,6 +857,13 @@ static int sq_user_update(struct store *st, struct user *u)
     bind_user_keys(q, u, 9);
     if (u->has_recovery)
         sqlite3_bind_blob(q, 13, u->recovery_wrapped, sizeof(u->recovery_wrapped), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 14, u->key_ops);
+    sqlite3_bind_int64(q, 15, u->key_mem);
+    if (u->has_enrol)
+        sqlite3_bind_blob(q, 16, u->enrol_hash, sizeof(u->enrol_hash), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 17, u->enrol_expires);
+    sqlite3_bind_int64(q, 18, u->recovery_at);
+    sqlite3_bind_int64(q, 19, u->flags);
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -1006,18 +1059,6 @@ static int sq_rollback(struct store *st)
     if (sqlite3_get_autocommit(SQ(st)->db))
         return 0;
     return run_simple(st, ST_ROLLBACK, "rollback");
-}
-
-static int sq_user_set_keys(struct store *st, const struct user *u)
-{
-    struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q = stmt(s, ST_USER_SET_KEYS);
-
-    if (q == NULL)
-        return ERR_DB;
-    bind_user_keys(q, u, 1);
-    sqlite3_bind_int64(q, 5, u->id);
-    return exec_stmt(s, q, "user set keys");
 }
 
 static int sq_session_set_keys(struct store *st, const struct session *se)
@@ -1573,24 +1614,25 @@ static int sq_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
     return get_fixed(s, q, sealed, STORE_SEALED_LEN, "memo key get");
 }
 
-static int fill_id(sqlite3_stmt *q, void *item)
+static int fill_key_row(sqlite3_stmt *q, void *item)
 {
-    *(int64_t *)item = sqlite3_column_int64(q, 0);
-    return 0;
+    struct memo_key_row *k = item;
+
+    k->memo_id = sqlite3_column_int64(q, 0);
+    return col_fixed(q, 1, k->sealed, sizeof(k->sealed)) ? 0 : ERR_DB;
 }
 
-static int sq_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count)
+static int sq_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out,
+                           size_t *count)
 {
     struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q = stmt(s, ST_MKEY_HOLDERS);
+    sqlite3_stmt *q = stmt(s, ST_MKEY_OF);
 
-    *users = NULL;
-    *count = 0;
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_int64(q, 1, memo_id);
-    return collect(s, q, sizeof(**users), fill_id, release_plain, "memo key holders",
-                   (void **)users, count);
+    sqlite3_bind_int64(q, 1, user_id);
+    return collect(s, q, sizeof(**out), fill_key_row, release_plain, "memo keys of", (void **)out,
+                   count);
 }
 
 static int sq_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
@@ -1643,14 +1685,17 @@ static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t seale
     return get_fixed(s, q, sealed, STORE_SEALED_LEN, "channel grant get");
 }
 
-static int sq_user_revoke_keys(struct store *st, int64_t user_id)
+static int sq_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
 {
     struct store_sqlite *s = SQ(st);
     enum stmt_id ids[2] = {ST_REVOKE_MKEYS, ST_REVOKE_GRANT};
     int rc = 0;
 
     for (int i = 0; i < 2 && rc == 0; i++) {
-        sqlite3_stmt *q = stmt(s, ids[i]);
+        sqlite3_stmt *q;
+        if (!(what & (1u << i)))
+            continue;
+        q = stmt(s, ids[i]);
         if (q == NULL)
             return ERR_DB;
         sqlite3_bind_int64(q, 1, user_id);
@@ -2258,6 +2303,7 @@ static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
     .ping = sq_ping,
+    .scrub = sq_scrub,
     .user_create = sq_user_create,
     .user_get_by_name = sq_user_get_by_name,
     .user_get_by_id = sq_user_get_by_id,
@@ -2276,7 +2322,6 @@ static const struct store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .user_set_keys = sq_user_set_keys,
     .session_set_keys = sq_session_set_keys,
     .memo_create = sq_memo_create,
     .memo_get = sq_memo_get,
@@ -2296,7 +2341,7 @@ static const struct store_ops sqlite_ops = {
     .event_list = sq_event_list,
     .memo_key_put = sq_memo_key_put,
     .memo_key_get = sq_memo_key_get,
-    .memo_key_holders = sq_memo_key_holders,
+    .memo_keys_of = sq_memo_keys_of,
     .channel_key_get = sq_channel_key_get,
     .channel_key_create = sq_channel_key_create,
     .channel_grant_put = sq_channel_grant_put,

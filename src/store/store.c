@@ -16,8 +16,9 @@
 const struct store_table store_tables[] = {
     {"users",
      "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
-     " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped",
-     15, "id", "", "id", false},
+     " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem,"
+     " enrol_hash, enrol_expires, recovery_at, flags",
+     21, "id", "", "id", false},
     {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped", 5, "hash", "", NULL, false},
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},
     {"memos",
@@ -170,6 +171,11 @@ int store_ping(struct store *st)
     return st->ops->ping(st);
 }
 
+void store_scrub(struct store *st)
+{
+    st->ops->scrub(st);
+}
+
 int store_user_create(struct store *st, struct user *u)
 {
     if (store_fault(st))
@@ -306,13 +312,6 @@ int store_rollback(struct store *st)
 {
     st->in_txn = false;
     return st->ops->rollback(st);
-}
-
-int store_user_set_keys(struct store *st, const struct user *u)
-{
-    if (store_fault(st))
-        return ERR_DB;
-    return written(st, st->ops->user_set_keys(st, u));
 }
 
 int store_session_set_keys(struct store *st, const struct session *s)
@@ -454,11 +453,13 @@ int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
     return st->ops->memo_key_get(st, memo_id, user_id, sealed);
 }
 
-int store_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count)
+int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count)
 {
+    *out = NULL;
+    *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_key_holders(st, memo_id, users, count);
+    return st->ops->memo_keys_of(st, user_id, out, count);
 }
 
 int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
@@ -491,11 +492,11 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
     return st->ops->channel_grant_get(st, user_id, sealed);
 }
 
-int store_user_revoke_keys(struct store *st, int64_t user_id)
+int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->user_revoke_keys(st, user_id));
+    return written(st, st->ops->user_revoke_keys(st, user_id, what));
 }
 
 int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)

@@ -23,10 +23,11 @@
 #define EMAIL_MAX 254
 #define PWHASH_MAX 128
 #define SESSION_HASH_LEN 32
-#define STORE_PUB_LEN 32      /* a public key */
-#define STORE_SALT_LEN 16     /* the password KEK's Argon2id salt */
-#define STORE_WRAPPED_LEN 136 /* wrapped private keys (crypto/keys.h KEYS_WRAPPED_LEN) */
-#define STORE_MEMO_ID_LEN 24  /* public memo id (core/memo.h MEMO_ID_LEN) */
+#define STORE_PUB_LEN 32        /* a public key */
+#define STORE_SALT_LEN 16       /* the password KEK's Argon2id salt */
+#define STORE_ENROL_HASH_LEN 32 /* SHA-256 of an enrolment code */
+#define STORE_WRAPPED_LEN 136   /* wrapped private keys (crypto/keys.h KEYS_WRAPPED_LEN) */
+#define STORE_MEMO_ID_LEN 24    /* public memo id (core/memo.h MEMO_ID_LEN) */
 #define STORE_DAY_NONE (-1)
 #define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
 #define STORE_CHANNEL                                                                              \
@@ -51,7 +52,22 @@ struct user {
     uint8_t keys_wrapped[STORE_WRAPPED_LEN];     /* private keys wrapped under that KEK */
     bool has_recovery;                           /* recovery_wrapped is set */
     uint8_t recovery_wrapped[STORE_WRAPPED_LEN]; /* the same keys under the recovery key's KEK */
+    int64_t key_ops;                             /* Argon2id opslimit of key_salt's KEK; 0: */
+    int64_t key_mem;                             /*  (older rows) the configured cost; memlimit */
+    bool has_enrol;                              /* an enrolment code is outstanding */
+    uint8_t enrol_hash[STORE_ENROL_HASH_LEN];    /* SHA-256 of that code */
+    int64_t enrol_expires;                       /* unix second it stops working */
+    int64_t recovery_at;                         /* when the recovery key was issued, 0 never */
+    unsigned flags;                              /* STORE_USER_* */
 };
+
+/* struct user.flags */
+#define STORE_USER_REKEY                                                                           \
+    1u /* keys made under a password an administrator chose: new ones at the                       \
+          next sign-in (core/enrol.h) */
+#define STORE_USER_RESET                                                                           \
+    2u /* re-enrolled after an administrator's reset: automatic sharing                            \
+          with it waits for an officer's confirmation */
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
@@ -193,6 +209,12 @@ struct outbox_item {
     int64_t sent_at;                       /* unix seconds, 0 until sent */
 };
 
+/* One memo key sealed to one account (store_memo_keys_of()). */
+struct memo_key_row {
+    int64_t memo_id;
+    uint8_t sealed[STORE_SEALED_LEN];
+};
+
 /* Which memos a user may see (store_memo_list()). */
 struct memo_filter {
     int64_t user_id;    /* the viewer */
@@ -226,6 +248,7 @@ struct store_ops {
     const char *name;
     void (*close)(struct store *st);
     int (*ping)(struct store *st);
+    void (*scrub)(struct store *st);
     int (*user_create)(struct store *st, struct user *u);
     int (*user_get_by_name)(struct store *st, const char *username, struct user *out);
     int (*user_get_by_id)(struct store *st, int64_t id, struct user *out);
@@ -246,7 +269,6 @@ struct store_ops {
     int (*begin)(struct store *st);
     int (*commit)(struct store *st);
     int (*rollback)(struct store *st);
-    int (*user_set_keys)(struct store *st, const struct user *u);
     int (*session_set_keys)(struct store *st, const struct session *s);
     int (*memo_create)(struct store *st, struct memo *m);
     int (*memo_get)(struct store *st, const char *public_id, struct memo *out);
@@ -274,14 +296,15 @@ struct store_ops {
                         const uint8_t sealed[STORE_SEALED_LEN], int64_t at);
     int (*memo_key_get)(struct store *st, int64_t memo_id, int64_t user_id,
                         uint8_t sealed[STORE_SEALED_LEN]);
-    int (*memo_key_holders)(struct store *st, int64_t memo_id, int64_t **users, size_t *count);
+    int (*memo_keys_of)(struct store *st, int64_t user_id, struct memo_key_row **out,
+                        size_t *count);
     int (*channel_key_get)(struct store *st, uint8_t pk[STORE_PUB_LEN]);
     int (*channel_key_create)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
                               int64_t at);
     int (*channel_grant_put)(struct store *st, int64_t user_id,
                              const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
     int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
-    int (*user_revoke_keys)(struct store *st, int64_t user_id);
+    int (*user_revoke_keys)(struct store *st, int64_t user_id, unsigned what);
     int (*totp_get)(struct store *st, int64_t user_id, struct user_totp *out);
     int (*totp_put)(struct store *st, struct user_totp *t);
     int (*totp_update)(struct store *st, struct user_totp *t);
@@ -361,6 +384,16 @@ void store_close(struct store *st);
 /** store_ping() - 0 when the database answers a trivial query. */
 int store_ping(struct store *st);
 
+/**
+ * store_scrub() - after a change that superseded secrets (wrapped keys, a password hash): make
+ * the old versions leave the disk where the backend can. SQLite (secure_delete is on) moves the
+ * write-ahead log into the database file and truncates it, so no old page image stays in the
+ * WAL; when a reader holds the WAL, the old frames go at the next checkpoint (logged).
+ * PostgreSQL: nothing (its WAL and old row versions are the cluster's; docs/security.md).
+ * Never fails the caller: the change it follows is already committed.
+ */
+void store_scrub(struct store *st);
+
 /** store_user_create() - insert @u (id, version, timestamps are set in @u). ERR_EXISTS if taken. */
 int store_user_create(struct store *st, struct user *u);
 
@@ -425,9 +458,6 @@ int store_commit(struct store *st);
 
 /** store_rollback() - abandon the transaction; safe to call when none is open. */
 int store_rollback(struct store *st);
-
-/** store_user_set_keys() - write @u's public keys, salt and wrapped private keys. */
-int store_user_set_keys(struct store *st, const struct user *u);
 
 /** store_session_set_keys() - write the session's wrapped keys. */
 int store_session_set_keys(struct store *st, const struct session *s);
@@ -505,8 +535,11 @@ int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
 int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
                        uint8_t sealed[STORE_SEALED_LEN]);
 
-/** store_memo_key_holders() - user ids holding @memo_id's key (0 for the channel); free(). */
-int store_memo_key_holders(struct store *st, int64_t memo_id, int64_t **users, size_t *count);
+/**
+ * store_memo_keys_of() - every memo key sealed to @user_id, by memo id (re-keying an account,
+ * core/enrol.h). *@out is mem_free()d by the caller.
+ */
+int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count);
 
 /** store_channel_key_get() - the channel's public encryption key; ERR_NOT_FOUND before the
  *  first officer signs in. */
@@ -523,8 +556,11 @@ int store_channel_grant_put(struct store *st, int64_t user_id,
 /** store_channel_grant_get() - @user_id's sealed channel key; ERR_NOT_FOUND when not granted. */
 int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
 
-/** store_user_revoke_keys() - delete every memo key sealed to @user_id and their channel grant. */
-int store_user_revoke_keys(struct store *st, int64_t user_id);
+#define STORE_REVOKE_MEMO_KEYS 1u /* every memo key sealed to the account */
+#define STORE_REVOKE_GRANT 2u     /* its channel grant */
+
+/** store_user_revoke_keys() - delete what @what names (STORE_REVOKE_*) sealed to @user_id. */
+int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what);
 
 /** store_totp_get() - @user_id's TOTP row into @out; ERR_NOT_FOUND when there is none. */
 int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out);

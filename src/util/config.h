@@ -35,6 +35,7 @@ struct config {
     int login_window;       /* seconds of the failed-login window */
     uint64_t argon2_ops;    /* Argon2id opslimit */
     uint64_t argon2_mem;    /* Argon2id memlimit in bytes */
+    int enrolment_ttl;      /* seconds an enrolment code works, default 7 days */
     char require_2fa[128];  /* roles that must sign in with TOTP ("officer, admin", "none");
                                "" = the [channel] preset's default */
     int log_level;          /* enum log_level */

@@ -36,6 +36,8 @@ const char *err_str(int rc)
         return "rate_limited";
     case ERR_BUSY:
         return "busy";
+    case ERR_NO_KEYS:
+        return "not_enrolled";
     default:
         return "internal";
     }

@@ -26,6 +26,7 @@ enum err {
     ERR_RATE = -13,      /* rate limited */
     ERR_BUSY = -14,      /* resource busy, try again */
     ERR_INTERNAL = -15,  /* a bug or an impossible condition */
+    ERR_NO_KEYS = -16,   /* the account has not enrolled (core/enrol.h): nothing is sealed to it */
 };
 
 /**

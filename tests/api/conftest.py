@@ -89,6 +89,7 @@ class Server:
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.workers = workers
         self.admin_password = None
+        self.recovery_keys = {}  # username -> the recovery key its enrolment showed
         self.stderr = None
         self.proc = None
         try:
@@ -196,10 +197,25 @@ class Server:
         return self.login("admin", self.admin_password)
 
     def add_user(self, admin, username, roles, password="correct horse battery", **extra):
-        body = {"username": username, "roles": roles, "password": password}
+        """Create an account through the admin API, then enrol it with its one-time code and
+        `password`, as its user would (core/enrol.h). The created user object, with the
+        enrolment's recovery key under "recovery_key"."""
+        body = {"username": username, "roles": roles}
         body.update(extra)
         r = admin.post(self.url + "/api/v1/users", json=body, timeout=TIMEOUT)
         assert r.status_code == 201, r.text
+        created = r.json()
+        enrolled = self.enrol(username, created["enrolment"]["code"], password)
+        created.update(version=enrolled["user"]["version"], enrolled=True,
+                       recovery_key=enrolled["recovery_key"])
+        self.recovery_keys[username] = enrolled["recovery_key"]
+        return created
+
+    def enrol(self, username, code, password="correct horse battery"):
+        """POST /api/v1/enrol: its answer (the account, and the recovery key shown once)."""
+        r = self.session().post(self.url + "/api/v1/enrol", timeout=TIMEOUT,
+                                json={"username": username, "code": code, "password": password})
+        assert r.status_code == 200, r.text
         return r.json()
 
     def raw(self, data, timeout=5.0):
@@ -386,9 +402,14 @@ def add_users(srv, admin, names, roles, workers=8):
             local.s = srv.session()
             local.s.cookies.update(cookies)
         r = local.s.post(srv.url + "/api/v1/users", timeout=TIMEOUT,
-                         json={"username": name, "roles": roles, "password": PASSWORD})
+                         json={"username": name, "roles": roles})
         assert r.status_code == 201, r.text
-        return r.json()
+        created = r.json()
+        enrolled = srv.enrol(name, created["enrolment"]["code"], PASSWORD)
+        created.update(version=enrolled["user"]["version"], enrolled=True,
+                       recovery_key=enrolled["recovery_key"])
+        srv.recovery_keys[name] = enrolled["recovery_key"]
+        return created
     return parallel(one, list(names), workers)
 
 

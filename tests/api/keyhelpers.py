@@ -71,17 +71,16 @@ def assert_no_key(r, *phrases):
 
 
 def first_login(srv, username, password=PASSWORD):
-    """The first sign-in of an account: asserts it carries a recovery key and notice; returns
-    (session, recovery_key)."""
+    """The first sign-in of an account enrolled by srv.add_user(): asserts it shows no recovery
+    key (its enrolment did, to the user alone); returns (session, that recovery key)."""
     s = srv.session()
     r = login_raw(srv.url, username, password, session=s)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert "recovery_key" in body, "first sign-in of %s shows no recovery key: %s" % (
-        username, body)
-    assert isinstance(body["recovery_key"], str) and RECOVERY_KEY.match(body["recovery_key"]), body
-    assert isinstance(body.get("recovery_notice"), str) and body["recovery_notice"].strip(), body
-    return s, body["recovery_key"]
+    assert "recovery_key" not in body, "sign-in of %s shows a recovery key: %s" % (username, body)
+    key = srv.recovery_keys[username]
+    assert isinstance(key, str) and RECOVERY_KEY.match(key), key
+    return s, key
 
 
 def audit_records(srv, s, mid):

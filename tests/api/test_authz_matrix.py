@@ -141,7 +141,14 @@ def totp_enrol_body(world, caller):
 
 def users_create_body(world, caller):
     world.seq += 1
-    return {"username": "new%d" % world.seq, "roles": ["staff"], "password": PASSWORD}
+    return {"username": "new%d" % world.seq, "roles": ["staff"]}
+
+
+def enrol_body(world, caller):
+    """An account's own enrolment, with a code made beforehand: public, so every caller may
+    (200)."""
+    name, code = world.pending.pop()
+    return {"username": name, "code": code, "password": PASSWORD}
 
 
 M = "/api/v1/memos/{id}"
@@ -155,6 +162,8 @@ RECIPES = {
     ("POST", "/api/v1/users"): Recipe(body=users_create_body),
     ("PATCH", "/api/v1/users/{username}"): Recipe(
         path=lambda w: "/api/v1/users/zed", body={"display_name": "Zed Z."}),
+    ("POST", "/api/v1/users/{username}/reset"): Recipe(
+        path=lambda w: "/api/v1/users/zed/reset"),
     ("GET", "/api/v1/users/search"): Recipe(query={"q": "da"}),
     ("GET", "/api/v1/users/{username}/key"): Recipe(path=lambda w: "/api/v1/users/dana/key"),
     ("GET", "/api/v1/memos"): Recipe(),
@@ -199,6 +208,7 @@ RECIPES = {
     ("POST", "/api/v1/me/totp/recovery-codes"): Recipe(body={"code": "000000"}),
     ("DELETE", "/api/v1/me/totp"): Recipe(body={"code": "000000"}),
     ("POST", "/api/v1/recovery"): Recipe(body=recovery_body),
+    ("POST", "/api/v1/enrol"): Recipe(body=enrol_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),
     ("GET", "/api/v1/outbox"): Recipe(),
     ("GET", "/api/v1/me/notifications"): Recipe(),
@@ -231,7 +241,15 @@ class World:
         self.tokens = {"admin": session_token_of(admin)}
         staff = [u for c, (u, r) in CALLERS.items() if r == ("staff",)] + ["extra", "lola",
                                                                              "zed"]
-        add_users(srv, admin, staff, ["staff"])
+        created = add_users(srv, admin, staff, ["staff"])
+        # accounts awaiting enrolment, each with its one-time code (POST /api/v1/enrol)
+        self.pending = []
+        for i in range(40):
+            r = admin.post(srv.url + "/api/v1/users", json={"username": "enr%d" % i,
+                                                             "roles": ["staff"]},
+                           timeout=TIMEOUT)
+            assert r.status_code == 201, r.text
+            self.pending.append(("enr%d" % i, r.json()["enrolment"]["code"]))
         for c, (u, roles) in CALLERS.items():
             if u and roles != ("staff",) and u != "admin":
                 srv.add_user(admin, u, list(roles), password=PASSWORD)
@@ -241,9 +259,8 @@ class World:
         for c in ("officer",) + tuple(c for c in CALLERS if c not in ("officer", "admin",
                                                                        "anon")):
             self.tokens[c] = self.login(CALLERS[c][0])
-        r = self.raw("POST", "/api/v1/session", None, {"username": "lola", "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        self.lola_recovery = r.json()["recovery_key"]
+        # the recovery key was shown once, at enrolment
+        self.lola_recovery = next(u["recovery_key"] for u in created if u["username"] == "lola")
         self.asset = re.search(r'(/assets/[^"\']+)', self.raw("GET", "/", None).text).group(1)
         for kind in KINDS:
             self.current(kind)

@@ -1,9 +1,12 @@
 """The `dissent user` CLI, working on the same data directory as a running server."""
+import re
+
 import requests
 
 from conftest import TIMEOUT, assert_error, get_user, login_raw, session_token, with_cookie
 
 PW = "cli password 123"
+CODE = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{8}){3}$")
 
 
 def list_rows(server):
@@ -17,34 +20,62 @@ def list_rows(server):
     return rows
 
 
-def test_user_add_then_login(server, admin):
-    r = server.cli("user", "add", "alice", "--role", "staff,officer", "--display-name",
-                   "Alice Cli", "--email", "alice@example.org", "--password-stdin",
-                   stdin=PW + "\n")
+def cli_add(server, name, *args):
+    """`dissent user add NAME ARGS...`: the result and the enrolment code it printed."""
+    r = server.cli("user", "add", name, *args)
+    m = re.search(r"enrolment code: (\S+)", r.stdout)
+    return r, (m.group(1) if m else None)
+
+
+def test_user_add_then_enrol_then_login(server, admin):
+    r, code = cli_add(server, "alice", "--role", "staff,officer", "--display-name", "Alice Cli",
+                      "--email", "alice@example.org")
     assert r.returncode == 0, r.stderr
-    assert "alice" in r.stdout
-    assert PW not in r.stdout and PW not in r.stderr
+    assert "alice" in r.stdout and "valid until" in r.stdout, r.stdout
+    assert CODE.match(code), r.stdout
+    # no password before enrolment
+    assert_error(login_raw(server.url, "alice", PW), 401, "invalid_credentials")
+    u = get_user(server, admin, "alice")
+    assert u is not None and u["disabled"] is False and u["enrolled"] is False
+    server.enrol("alice", code, PW)
     s = server.login("alice", PW)
     me = s.get(server.url + "/api/v1/me", timeout=TIMEOUT).json()
     assert me["username"] == "alice"
     assert sorted(me["roles"]) == ["officer", "staff"]
     assert me["display_name"] == "Alice Cli"
     assert me["email"] == "alice@example.org"
-    u = get_user(server, admin, "alice")
-    assert u is not None and u["disabled"] is False
-    # the trailing newline is not part of the password
-    assert_error(login_raw(server.url, "alice", PW + "\n"), 401, "invalid_credentials")
+    assert get_user(server, admin, "alice")["enrolled"] is True
 
 
-def test_user_add_password_without_newline(server):
-    r = server.cli("user", "add", "bob", "--role", "auditor", "--password-stdin", stdin=PW)
+def test_an_administrator_never_chooses_a_password(server, admin):
+    r = server.cli("user", "add", "bob", "--role", "staff", "--password-stdin", stdin=PW)
+    assert r.returncode != 0
+    assert "enrolment code" in r.stderr, r.stderr
+    assert get_user(server, admin, "bob") is None
+    # passwd is for operator accounts only; content accounts are reset (re-enrolled)
+    server.add_user(admin, "bea", ["staff"])
+    r = server.cli("user", "passwd", "bea", "--password-stdin", stdin="admin chosen 1\n")
+    assert r.returncode != 0 and "reset" in r.stderr, r.stderr
+    assert_error(login_raw(server.url, "bea", "admin chosen 1"), 401, "invalid_credentials")
+
+
+def test_user_reset_prints_a_new_code(server, admin):
+    server.add_user(admin, "rae", ["staff"])
+    t = session_token(login_raw(server.url, "rae", "correct horse battery"))
+    r = server.cli("user", "reset", "rae")
     assert r.returncode == 0, r.stderr
-    assert login_raw(server.url, "bob", PW).status_code == 200
+    code = re.search(r"enrolment code: (\S+)", r.stdout).group(1)
+    r = requests.get(server.url + "/api/v1/me", headers=with_cookie(t), timeout=TIMEOUT)
+    assert_error(r, 401, "unauthorized")
+    assert_error(login_raw(server.url, "rae", "correct horse battery"), 401)
+    server.enrol("rae", code, PW)
+    assert login_raw(server.url, "rae", PW).status_code == 200
+    r = server.cli("user", "reset", "nobody")
+    assert r.returncode != 0 and "nobody" in r.stderr
 
 
 def test_user_list_shows_users(server, admin):
-    r = server.cli("user", "add", "carol", "--role", "staff,officer", "--display-name",
-                   "Carol Listed", "--password-stdin", stdin=PW + "\n")
+    r, _ = cli_add(server, "carol", "--role", "staff,officer", "--display-name", "Carol Listed")
     assert r.returncode == 0, r.stderr
     server.add_user(admin, "dave", ["principal"])  # created over the API
     rows = list_rows(server)
@@ -55,12 +86,11 @@ def test_user_list_shows_users(server, admin):
     assert "admin" in rows["admin"]
     assert "disabled" not in rows["carol"]
     out = server.cli("user", "list")
-    assert "$argon2" not in out.stdout and PW not in out.stdout
+    assert "$argon2" not in out.stdout
 
 
 def test_user_disable_blocks_login(server, admin):
-    r = server.cli("user", "add", "erin", "--role", "staff", "--password-stdin", stdin=PW)
-    assert r.returncode == 0, r.stderr
+    server.add_user(admin, "erin", ["staff"], password=PW)
     token = session_token(login_raw(server.url, "erin", PW))
     r = server.cli("user", "disable", "erin")
     assert r.returncode == 0, r.stderr
@@ -76,38 +106,28 @@ def test_user_disable_blocks_login(server, admin):
 
 
 def test_bad_role_fails(server, admin):
-    for roles in ["wizard", "staff,wizard", "", "Staff", "staff,,officer", "staff,staff"]:
-        r = server.cli("user", "add", "frank", "--role", roles, "--password-stdin", stdin=PW)
+    for roles in ["wizard", "staff,wizard", "", "Staff", "staff,,officer", "staff,staff",
+                  "staff,admin", "officer,auditor"]:
+        r, _ = cli_add(server, "frank", "--role", roles)
         assert r.returncode != 0, roles
         assert "role" in r.stderr.lower(), r.stderr
-    r = server.cli("user", "add", "frank", "--password-stdin", stdin=PW)  # no --role at all
+    r, _ = cli_add(server, "frank")  # no --role at all
     assert r.returncode != 0
     assert "role" in r.stderr.lower()
     assert get_user(server, admin, "frank") is None
 
 
-def test_missing_password_stdin_fails(server, admin):
-    r = server.cli("user", "add", "gina", "--role", "staff", stdin=PW)
-    assert r.returncode != 0
-    assert "--password-stdin" in r.stderr
-    assert get_user(server, admin, "gina") is None
-
-
 def test_invalid_username_fails(server, admin):
     for name in ["Bad", "has space", "a" * 65, "x/y", ""]:
-        r = server.cli("user", "add", name, "--role", "staff", "--password-stdin", stdin=PW)
+        r, _ = cli_add(server, name, "--role", "staff")
         assert r.returncode != 0, name
         assert "username" in r.stderr.lower(), r.stderr
     users = admin.get(server.url + "/api/v1/users", timeout=TIMEOUT).json()["users"]
     assert [u["username"] for u in users] == ["admin"]
 
 
-def test_short_password_and_duplicate_fail(server, admin):
-    r = server.cli("user", "add", "hank", "--role", "staff", "--password-stdin", stdin="short\n")
-    assert r.returncode != 0
-    assert "password" in r.stderr.lower()
-    assert get_user(server, admin, "hank") is None
-    r = server.cli("user", "add", "admin", "--role", "staff", "--password-stdin", stdin=PW)
+def test_duplicate_fails(server, admin):
+    r, _ = cli_add(server, "admin", "--role", "staff")
     assert r.returncode != 0
     assert get_user(server, admin, "admin")["roles"] == ["admin"]
     assert login_raw(server.url, "admin", server.admin_password).status_code == 200
@@ -120,3 +140,6 @@ def test_usage_errors(server):
         r = server.cli(*args, stdin=PW)
         assert r.returncode != 0, args
         assert "usage" in r.stderr.lower(), (args, r.stderr)
+    for args in [("user", "reset"), ("user", "reset", "a", "b")]:
+        r = server.cli(*args)
+        assert r.returncode != 0 and "usage" in r.stderr.lower(), (args, r.stderr)

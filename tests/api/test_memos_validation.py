@@ -19,7 +19,7 @@ class Desk:
         srv.add_user(admin, "off", ["officer"])
         add_users(srv, admin, ["pat", "pat2"], ["principal"])
         r = admin.patch(srv.url + "/api/v1/users/gone", json={"disabled": True},
-                        headers={"If-Match": '"1"'}, timeout=TIMEOUT)
+                        headers={"If-Match": '"2"'}, timeout=TIMEOUT)
         assert r.status_code == 200, r.text
         self.s = login_all(srv, ["dan", "cos", "off", "pat"])
 

@@ -1,14 +1,18 @@
 """Issue 4: passwords, recovery keys and an administrator's reset (DESIGN.md, "Cryptography";
 docs/security.md).
 
-- the recovery key is shown once, at the account's first sign-in;
+- the recovery key is shown once, at the account's enrolment (core/enrol.h), never at sign-in;
 - changing one's password (POST /api/v1/me/password) keeps the keys: old memos stay readable;
+  it replaces the recovery key (issue 14: whoever saw the old one keeps no way in);
 - POST /api/v1/recovery resets the password with the recovery key, keeps the keys and replaces
   the key (the used one stops working); a wrong key is 401 and throttled like a sign-in;
-- an administrator's reset (PATCH /api/v1/users/{u} with "password") gives the account new keys:
-  memos shared before are 403 `no_key` with a message saying why, new memos are readable, and
-  the next sign-in shows a new recovery key.
+- an administrator's reset (POST /api/v1/users/{u}/reset) revokes the account's keys and issues
+  an enrolment code: the user re-enrols with a password of their own; memos shared before are
+  403 `no_key` with a message saying why, new memos are readable, and the re-enrolment shows a
+  new recovery key.
 """
+import re
+
 from conftest import (PASSWORD, TIMEOUT, assert_error, login_raw, memo_url, session_from)
 from keyhelpers import (RECOVERY_KEY, assert_no_key, call, create_memo, first_login, get_memo,
                         marker)
@@ -46,14 +50,16 @@ def assert_reads(srv, s, titles):
 
 # ---- the recovery key is shown once ----
 
-def test_recovery_key_shown_only_at_the_first_sign_in(server, admin):
-    server.add_user(admin, "rosa", ["staff"])
+def test_recovery_key_shown_only_at_enrolment(server, admin):
+    created = server.add_user(admin, "rosa", ["staff"])
+    assert RECOVERY_KEY.match(created["recovery_key"])
     s, key = first_login(server, "rosa")
     r = login_raw(server.url, "rosa", PASSWORD)
     assert r.status_code == 200, r.text
     assert "recovery_key" not in r.json() and "recovery_notice" not in r.json(), r.json()
     me = call(s, "GET", server.url + "/api/v1/me").json()
     assert me.get("has_recovery_key") is True, me
+    assert re.match(r"^\d{4}-\d\d-\d\dT", me.get("recovery_key_issued_at", "")), me
     assert key not in call(s, "GET", server.url + "/api/v1/me").text
 
 
@@ -241,22 +247,24 @@ def test_recovery_validates_its_fields(server, admin):
 
 def test_admin_reset_loses_old_content_but_not_new(server, admin):
     (sd, sc), (key1, _kc), titles = shared_pair(server, admin, "nina", "ned")
-    r = admin.patch(server.url + "/api/v1/users/nina", json={"password": NEW_PASSWORD},
-                    timeout=TIMEOUT)
+    r = admin.post(server.url + "/api/v1/users/nina/reset", timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body.get("keys_reset") is True, body
-    assert isinstance(body.get("warning"), str) and body["warning"].strip(), body
+    assert body["enrolled"] is False and isinstance(body.get("notice"), str), body
+    code = body["enrolment"]["code"]
     # the reset ended the sessions and the old password
     assert_error(sd.get(memo_url(server), timeout=TIMEOUT), 401)
     assert_error(login_raw(server.url, "nina", PASSWORD, session=session_from("127.0.0.54")),
                  401, "invalid_credentials")
+    # the old recovery key opens nothing any more
+    r = post(server, RECOVERY, {"username": "nina", "recovery_key": key1,
+                                "new_password": "another passphrase"}, session_from("127.0.0.56"))
+    assert_error(r, 401, "invalid_recovery_key")
 
-    # the next sign-in shows a new recovery key
-    s, key2 = first_login(server, "nina", NEW_PASSWORD)
+    # nina re-enrols with a password of her own; the re-enrolment shows a new recovery key
+    key2 = server.enrol("nina", code, NEW_PASSWORD)["recovery_key"]
     assert key2 != key1
-    r = login_raw(server.url, "nina", NEW_PASSWORD)
-    assert r.status_code == 200 and "recovery_key" not in r.json(), r.text
+    s, _ = first_login(server, "nina", NEW_PASSWORD)
     # memos shared before: 403 no_key, saying why (her own and the one she was invited to)
     for mid in titles:
         r = s.get(memo_url(server, mid), timeout=TIMEOUT)
@@ -321,39 +329,49 @@ def test_recovery_keys_and_passwords_are_not_stored_or_logged(server, admin):
     assert not [k for k, v in secrets_.items() if v in log], "secrets in the log"
 
 
-def test_password_change_keeps_the_recovery_key_working(server, admin):
-    """The recovery key wraps the account's keys, which a password change keeps."""
+def test_password_change_replaces_the_recovery_key(server, admin):
+    """A password change re-wraps the account's keys and replaces the recovery key: whoever saw
+    the old key (or the old password) keeps no way in, and the new key keeps access."""
     (sd, _sc), (key, _kc), titles = shared_pair(server, admin, "zoe", "zack")
     r = post(server, ME_PASSWORD, {"current_password": PASSWORD, "new_password": NEW_PASSWORD}, sd)
     assert r.status_code == 200, r.text
+    key2 = r.json()["recovery_key"]
+    assert RECOVERY_KEY.match(key2) and key2 != key
     r = post(server, RECOVERY, {"username": "zoe", "recovery_key": key,
+                                "new_password": "third passphrase"})
+    assert_error(r, 401, "invalid_recovery_key")
+    r = post(server, RECOVERY, {"username": "zoe", "recovery_key": key2,
                                 "new_password": "third passphrase"})
     assert r.status_code == 200, r.text
     assert_reads(server, server.login("zoe", "third passphrase"), titles)
 
 
-def test_concurrent_first_sign_ins_all_succeed_and_show_one_working_key(make_server):
-    """Several first sign-ins at once (several tabs, a retry): each is a correct password, so
-    each signs in; exactly one answer shows the recovery key, and that key works."""
+def test_concurrent_enrolments_with_one_code_let_exactly_one_through(make_server):
+    """The same code sent many times at once (several tabs, a retry, an attacker racing the
+    user): exactly one enrolment succeeds, and the recovery key it shows works."""
     from conftest import parallel
-    srv = make_server(workers=4)
+    # the spent code's retries count as failed attempts: keep the throttle out of the way
+    srv = make_server(workers=4, config={"security": {"login_max_failures": "100"}})
     admin = srv.admin()
-    names = ["par%d" % i for i in range(24)]
-    for n in names:
-        srv.add_user(admin, n, ["staff"])
     problems = []
-    for n in names:
-        rs = parallel(lambda _i: login_raw(srv.url, n, PASSWORD), range(8), 8)
-        bad = [(r.status_code, r.text.strip()) for r in rs if r.status_code != 200]
-        if bad:
-            problems.append("%s: a correct sign-in answered %s" % (n, bad))
-        keys = [r.json()["recovery_key"] for r in rs
-                if r.status_code == 200 and "recovery_key" in r.json()]
-        if len(keys) != 1:
-            problems.append("%s: %d answers showed a recovery key" % (n, len(keys)))
+    for i in range(8):
+        name = "par%d" % i
+        r = admin.post(srv.url + "/api/v1/users", json={"username": name, "roles": ["staff"]},
+                       timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        code = r.json()["enrolment"]["code"]
+        rs = parallel(lambda j: srv.session().post(
+            srv.url + "/api/v1/enrol", timeout=TIMEOUT,
+            json={"username": name, "code": code, "password": "pass word %d" % j}), range(6), 6)
+        ok = [(j, r) for j, r in enumerate(rs) if r.status_code == 200]
+        bad = [r.text for r in rs if r.status_code not in (200, 401)]
+        if len(ok) != 1 or bad:
+            problems.append("%s: %d enrolments succeeded; others: %s" % (name, len(ok), bad))
             continue
-        r = post(srv, RECOVERY, {"username": n, "recovery_key": keys[0],
+        j, r = ok[0]
+        assert login_raw(srv.url, name, "pass word %d" % j).status_code == 200
+        r = post(srv, RECOVERY, {"username": name, "recovery_key": r.json()["recovery_key"],
                                  "new_password": NEW_PASSWORD})
         if r.status_code != 200:
-            problems.append("%s: the key shown does not work: %s" % (n, r.text))
+            problems.append("%s: the key shown does not work: %s" % (name, r.text))
     assert not problems, "\n".join(problems)

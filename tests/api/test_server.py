@@ -116,12 +116,16 @@ def test_log_has_no_secrets(server):
     new_pw = "Another-Secret-Passphrase-Marker"
     marker = "BODY-MARKER-7f3a9c"
     r = requests.post(server.url + "/api/v1/users", headers=with_cookie(token), timeout=TIMEOUT,
-                      json={"username": "yves", "roles": ["staff"], "password": user_pw,
+                      json={"username": "yves", "roles": ["staff"],
                             "display_name": marker, "email": "body-marker@example.org"})
     assert r.status_code == 201
-    r = requests.patch(server.url + "/api/v1/users/yves", headers=with_cookie(token),
-                       json={"password": new_pw}, timeout=TIMEOUT)
+    code1 = r.json()["enrolment"]["code"]
+    recovery1 = server.enrol("yves", code1, user_pw)["recovery_key"]
+    r = requests.post(server.url + "/api/v1/users/yves/reset", headers=with_cookie(token),
+                      timeout=TIMEOUT)
     assert r.status_code == 200
+    code2 = r.json()["enrolment"]["code"]
+    recovery2 = server.enrol("yves", code2, new_pw)["recovery_key"]
     assert_error(login_raw(server.url, "yves", "Wrong-Guess-Marker"), 401)
     user_token = session_token(login_raw(server.url, "yves", new_pw))
     # malformed and oversized-ish bodies are not echoed either
@@ -134,7 +138,8 @@ def test_log_has_no_secrets(server):
     log = server.log()
     assert log.strip()
     for secret in [admin_pw, user_pw, new_pw, "Wrong-Guess-Marker", token, user_token, marker,
-                   "body-marker@example.org", "$argon2", "yves"]:
+                   "body-marker@example.org", "$argon2", "yves", code1, code2, recovery1,
+                   recovery2]:
         assert secret not in log, secret
 
 

@@ -156,13 +156,14 @@ def test_own_password_change_ends_every_session(make_server):
     assert me(srv, token_for(srv, "vic", "another password")).status_code == 200
 
 
-def test_admin_password_reset_ends_every_session(server, admin):
+def test_admin_reset_ends_every_session(server, admin):
     server.add_user(admin, "vic", ["staff"])
     a, b = token_for(server, "vic"), token_for(server, "vic")
-    body = patch_user(server, admin, "vic", {"password": "reset password 1"})
-    assert body["keys_reset"] is True
+    r = admin.post(server.url + "/api/v1/users/vic/reset", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
     assert_dead(server, a)
     assert_dead(server, b)
+    server.enrol("vic", r.json()["enrolment"]["code"], "reset password 1")
     assert me(server, token_for(server, "vic", "reset password 1")).status_code == 200
 
 
@@ -184,7 +185,7 @@ def test_admin_disable_ends_sessions_for_good(make_server):
 
 def test_cli_disable_and_passwd_end_sessions_of_a_running_server(server, admin):
     server.add_user(admin, "vic", ["staff"])
-    server.add_user(admin, "val", ["staff"])
+    server.add_user(admin, "val", ["auditor"])  # `passwd` is for operator accounts
     vic, val = token_for(server, "vic"), token_for(server, "val")
     r = server.cli("user", "disable", "vic")
     assert r.returncode == 0, r.stderr
@@ -203,7 +204,7 @@ def test_recovery_ends_every_session(server, admin):
     server.add_user(admin, "vic", ["staff"])
     r = login_raw(server.url, "vic", PASSWORD)
     assert r.status_code == 200, r.text
-    key, first = r.json()["recovery_key"], session_token(r)
+    key, first = server.recovery_keys["vic"], session_token(r)
     second = token_for(server, "vic")
     r = requests.post(server.url + "/api/v1/recovery", headers={"X-Requested-With": "dissent"},
                       json={"username": "vic", "recovery_key": key,
@@ -217,7 +218,12 @@ def test_a_role_taken_away_applies_to_live_sessions(make_server):
     srv = make_server(workers=WORKERS)
     admin = srv.admin()
     srv.add_user(admin, "vic", ["staff", "officer"])
-    token = token_for(srv, "vic")
+    srv.add_user(admin, "olive", ["officer"])
+    token = token_for(srv, "vic")  # the first officer: vic holds the channel key
+    # another holder, so that vic's officer role may go (the channel key stays held)
+    r = requests.post(srv.url + "/api/v1/channel/grants", headers=with_cookie(token),
+                      json={"username": "olive"}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
     r = requests.get(srv.url + "/api/v1/deadlines", headers=with_cookie(token), timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     patch_user(srv, admin, "vic", {"roles": ["staff"]})

@@ -255,23 +255,22 @@ def test_admin_reset(server, admin):
     assert r.json()["totp_reset"] is True
     assert login(server, "ed").status_code == 200
 
-    # an administrator's password reset gives new keys, so it turns 2FA off too
+    # an administrator's reset revokes the keys, so it turns 2FA off too; the user re-enrols
     s = server.login("ed", PW)
     secret = enrol(server, s)["secret"]
     t0 = fresh_step()
     assert s.post(server.url + "/api/v1/me/totp/confirm", json={"code": code(secret, t0)},
                   timeout=TIMEOUT).status_code == 200
     assert_error(login(server, "ed"), 401, "totp_required")
-    r = admin.patch(server.url + "/api/v1/users/ed", json={"password": "a brand new secret"},
-                    timeout=TIMEOUT)
+    r = admin.post(server.url + "/api/v1/users/ed/reset", timeout=TIMEOUT)
     assert r.status_code == 200, r.text
-    assert r.json()["totp_reset"] is True
+    server.enrol("ed", r.json()["enrolment"]["code"], "a brand new secret")
     assert login(server, "ed", "a brand new secret").status_code == 200
 
 
 def test_cli_password_reset_turns_it_off(server, admin):
     """`dissent user passwd` is the way back in for an admin who lost phone and codes."""
-    s, secret, codes, t0 = enrolled(server, admin, "ida")
+    s, secret, codes, t0 = enrolled(server, admin, "ida", roles=("admin",))
     assert_error(login(server, "ida"), 401, "totp_required")
     r = server.cli("user", "passwd", "ida", "--password-stdin", stdin="cli password 1\n")
     assert r.returncode == 0, r.stderr
@@ -288,8 +287,8 @@ def test_required_for_roles(make_server):
     # signed in, but only /me, enrolment and sign-out until 2FA is on
     r = admin.get(srv.url + "/api/v1/users", timeout=TIMEOUT)
     assert_error(r, 403, "totp_enrolment_required")
-    r = admin.post(srv.url + "/api/v1/users", json={"username": "x", "roles": ["staff"],
-                                                    "password": PW}, timeout=TIMEOUT)
+    r = admin.post(srv.url + "/api/v1/users", json={"username": "x", "roles": ["staff"]},
+                   timeout=TIMEOUT)
     assert_error(r, 403, "totp_enrolment_required")
     me = admin.get(srv.url + "/api/v1/me", timeout=TIMEOUT).json()
     assert me["totp"]["required"] is True and me["totp"]["enabled"] is False

@@ -7,7 +7,9 @@ from conftest import TIMEOUT, assert_error, get_user, login_raw, session_token, 
 
 PW = "correct horse battery"
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-USER_KEYS = {"username", "display_name", "email", "roles", "disabled", "version", "created_at"}
+USER_KEYS = {"username", "display_name", "email", "roles", "disabled", "version", "created_at",
+             "enrolled"}
+CODE = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{8}){3}$")
 
 
 def assert_public_user(u):
@@ -27,8 +29,7 @@ def assert_public_user(u):
 def test_create_user(server, admin):
     r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
                    json={"username": "alice", "roles": ["officer", "staff"],
-                         "display_name": "Alice Example", "email": "alice@example.org",
-                         "password": PW})
+                         "display_name": "Alice Example", "email": "alice@example.org"})
     assert r.status_code == 201, r.text
     assert r.headers.get("Location") == "/api/v1/users/alice" or \
         r.headers.get("Location") == server.url + "/api/v1/users/alice"
@@ -40,10 +41,20 @@ def test_create_user(server, admin):
     assert u["display_name"] == "Alice Example"
     assert u["email"] == "alice@example.org"
     assert u["disabled"] is False
-    assert PW not in r.text
+    # created without keys or password, with a one-time enrolment code (128 bits) shown once
+    assert u["enrolled"] is False
+    code = u.pop("enrolment")["code"]
+    assert CODE.match(code), code
+    assert ISO.match(u["enrolment_expires_at"]), u
     assert r.headers.get("ETag", "").strip('"') == str(u["version"])
-    # the account is listed as created and can sign in
+    # the account is listed as created, without the code, and cannot sign in before enrolling
     assert get_user(server, admin, "alice") == u
+    assert code not in admin.get(server.url + "/api/v1/users", timeout=TIMEOUT).text
+    assert_error(login_raw(server.url, "alice", PW), 401, "invalid_credentials")
+    assert_error(login_raw(server.url, "alice", ""), 401, "invalid_credentials")
+    enrolled = server.enrol("alice", code, PW)
+    assert enrolled["user"]["enrolled"] is True
+    assert "enrolment_expires_at" not in enrolled["user"]
     s = server.login("alice", PW)
     assert sorted(s.get(server.url + "/api/v1/me", timeout=TIMEOUT).json()["roles"]) == \
         ["officer", "staff"]
@@ -55,8 +66,10 @@ def test_create_minimal_user_defaults(server, admin):
     assert u["roles"] == ["auditor"]
     u = server.add_user(admin, "a" * 64, ["staff"])  # the longest valid name
     assert u["username"] == "a" * 64
-    u = server.add_user(admin, "x.y_z-9", ["staff", "officer", "principal", "auditor", "admin"])
-    assert sorted(u["roles"]) == sorted(["staff", "officer", "principal", "auditor", "admin"])
+    u = server.add_user(admin, "x.y_z-9", ["staff", "officer", "principal"])
+    assert sorted(u["roles"]) == sorted(["staff", "officer", "principal"])
+    u = server.add_user(admin, "opsy", ["admin", "auditor"])
+    assert sorted(u["roles"]) == sorted(["admin", "auditor"])
     server.add_user(admin, "eight", ["staff"], password="12345678")  # the shortest password
     server.login("eight", "12345678")
 
@@ -64,10 +77,10 @@ def test_create_minimal_user_defaults(server, admin):
 def test_duplicate_username_is_409(server, admin):
     server.add_user(admin, "carol", ["staff"])
     r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
-                   json={"username": "carol", "roles": ["admin"], "password": "other password"})
+                   json={"username": "carol", "roles": ["admin"]})
     assert_error(r, 409, "exists")
     r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
-                   json={"username": "admin", "roles": ["staff"], "password": "other password"})
+                   json={"username": "admin", "roles": ["staff"]})
     assert_error(r, 409, "exists")
     assert get_user(server, admin, "carol")["roles"] == ["staff"]
     server.login("carol", PW)
@@ -78,12 +91,12 @@ def test_invalid_username_is_422(server, admin):
     for name in ["Alice", "ALICE", "a" * 65, "", "has space", " lead", "trail ", "a/b",
                  "é", "a@b", "tab\there", "new\nline", 42, None, ["alice"]]:
         r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
-                       json={"username": name, "roles": ["staff"], "password": PW})
+                       json={"username": name, "roles": ["staff"]})
         assert_error(r, 422, "invalid_field", "username")
     users = admin.get(server.url + "/api/v1/users", timeout=TIMEOUT).json()["users"]
     assert [u["username"] for u in users] == ["admin"]
     r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
-                   json={"roles": ["staff"], "password": PW})
+                   json={"roles": ["staff"]})
     assert_error(r, 422, "invalid_field", "username")
 
 
@@ -91,23 +104,32 @@ def test_invalid_roles_is_422(server, admin):
     for roles in [[], ["wizard"], ["Staff"], "staff", ["staff", "staff"], [1], [None],
                   ["staff", "wizard"], {"staff": True}, None, "staff,officer"]:
         r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
-                       json={"username": "dave", "roles": roles, "password": PW})
+                       json={"username": "dave", "roles": roles})
         assert_error(r, 422, "invalid_field", "roles")
     r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
-                   json={"username": "dave", "password": PW})
+                   json={"username": "dave"})
     assert_error(r, 422, "invalid_field", "roles")
     assert get_user(server, admin, "dave") is None
 
 
-def test_invalid_password_email_display_name_is_422(server, admin):
+def test_an_administrator_never_chooses_a_password(server, admin):
     url = server.url + "/api/v1/users"
-    base = {"username": "erin", "roles": ["staff"], "password": PW}
-    for patch, field in [({"password": "short"}, "password"),
-                         ({"password": "1234567"}, "password"),
-                         ({"password": ""}, "password"),
-                         ({"password": "x" * 1025}, "password"),
-                         ({"password": 12345678}, "password"),
-                         ({"email": "not-an-address"}, "email"),
+    for pw in (PW, "", None):
+        r = admin.post(url, json={"username": "erin", "roles": ["staff"], "password": pw},
+                       timeout=TIMEOUT)
+        assert_error(r, 422, "invalid_field", "password")
+    assert get_user(server, admin, "erin") is None
+    server.add_user(admin, "erin", ["staff"])
+    r = admin.patch(url + "/erin", json={"password": "a password the admin knows"},
+                    timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", "password")
+    server.login("erin", PW)
+
+
+def test_invalid_email_display_name_is_422(server, admin):
+    url = server.url + "/api/v1/users"
+    base = {"username": "erin", "roles": ["staff"]}
+    for patch, field in [({"email": "not-an-address"}, "email"),
                          ({"email": "a@b@c"}, "email"),
                          ({"email": "with space@example.org"}, "email"),
                          ({"display_name": "two\nlines"}, "display_name"),
@@ -117,9 +139,6 @@ def test_invalid_password_email_display_name_is_422(server, admin):
         body = dict(base)
         body.update(patch)
         assert_error(admin.post(url, json=body, timeout=TIMEOUT), 422, "invalid_field", field)
-    body = dict(base)
-    del body["password"]
-    assert_error(admin.post(url, json=body, timeout=TIMEOUT), 422, "invalid_field", "password")
     assert get_user(server, admin, "erin") is None
 
 
@@ -201,10 +220,19 @@ def test_patch_updates_fields(server, admin):
     r = admin.patch(url, json={"display_name": "", "email": ""}, timeout=TIMEOUT)
     assert r.status_code == 200
     assert r.json()["display_name"] == "" and r.json()["email"] == ""
+    # frank, the first officer to sign in, holds the channel key alone: disabling him, or
+    # taking his officer role, would leave filed memos unreadable
+    assert_error(admin.patch(url, json={"disabled": True}, timeout=TIMEOUT), 409,
+                 "last_channel_holder")
+    assert_error(admin.patch(url, json={"roles": ["principal"]}, timeout=TIMEOUT), 409,
+                 "last_channel_holder")
+    assert get_user(server, admin, "frank")["disabled"] is False
     # disabled round trip
+    server.add_user(admin, "fred", ["staff"])
+    url = server.url + "/api/v1/users/fred"
     r = admin.patch(url, json={"disabled": True}, timeout=TIMEOUT)
     assert r.status_code == 200 and r.json()["disabled"] is True
-    assert get_user(server, admin, "frank")["disabled"] is True
+    assert get_user(server, admin, "fred")["disabled"] is True
     r = admin.patch(url, json={"disabled": False}, timeout=TIMEOUT)
     assert r.status_code == 200 and r.json()["disabled"] is False
 
@@ -255,9 +283,12 @@ def test_admin_cannot_disable_self_or_drop_own_admin(server, admin):
     before = get_user(server, admin, "admin")
     r = admin.patch(url, json={"disabled": True}, timeout=TIMEOUT)
     assert_error(r, 422, "invalid_field", "disabled")
-    for roles in [["staff"], ["officer", "auditor"]]:
+    for roles in [["auditor"]]:
         r = admin.patch(url, json={"roles": roles}, timeout=TIMEOUT)
         assert_error(r, 422, "invalid_field", "roles")
+    for roles in [["staff"], ["officer", "auditor"], ["admin", "officer"]]:
+        r = admin.patch(url, json={"roles": roles}, timeout=TIMEOUT)
+        assert_error(r, 422, "roles_combined")
     assert get_user(server, admin, "admin") == before
     assert admin.get(server.url + "/api/v1/me", timeout=TIMEOUT).status_code == 200
     # adding roles while keeping admin is fine
@@ -271,16 +302,19 @@ def test_admin_cannot_disable_self_or_drop_own_admin(server, admin):
     assert_error(admin.get(server.url + "/api/v1/me", timeout=TIMEOUT), 401, "unauthorized")
 
 
-def test_password_change_ends_sessions(server, admin):
-    server.add_user(admin, "hank", ["staff"])
+def test_reset_is_a_re_enrolment(server, admin):
+    """An administrator's reset revokes the account's password and sessions and issues a new
+    enrolment code: the administrator never learns a password that signs in."""
+    created = server.add_user(admin, "hank", ["staff"])
     t1 = session_token(login_raw(server.url, "hank", PW))
     t2 = session_token(login_raw(server.url, "hank", PW))
     other = session_token(login_raw(server.url, "admin", server.admin_password))
-    new_pw = "a whole new passphrase"
-    r = admin.patch(server.url + "/api/v1/users/hank", json={"password": new_pw},
-                    timeout=TIMEOUT)
+    r = admin.post(server.url + "/api/v1/users/hank/reset", timeout=TIMEOUT)
     assert r.status_code == 200, r.text
-    assert new_pw not in r.text
+    u = r.json()
+    assert u["enrolled"] is False and u["version"] > created["version"]
+    code = u["enrolment"]["code"]
+    assert CODE.match(code)
     for t in (t1, t2):
         r = requests.get(server.url + "/api/v1/me", headers=with_cookie(t), timeout=TIMEOUT)
         assert_error(r, 401, "unauthorized")
@@ -288,4 +322,19 @@ def test_password_change_ends_sessions(server, admin):
     assert requests.get(server.url + "/api/v1/me", headers=with_cookie(other),
                         timeout=TIMEOUT).status_code == 200
     assert_error(login_raw(server.url, "hank", PW), 401, "invalid_credentials")
+    # the code issued at creation no longer works; the new one does, once
+    new_pw = "a whole new passphrase"
+    r = server.session().post(server.url + "/api/v1/enrol", timeout=TIMEOUT,
+                              json={"username": "hank", "code": created["enrolment"]["code"],
+                                    "password": new_pw})
+    assert_error(r, 401, "invalid_enrolment_code")
+    server.enrol("hank", code, new_pw)
+    r = server.session().post(server.url + "/api/v1/enrol", timeout=TIMEOUT,
+                              json={"username": "hank", "code": code, "password": PW})
+    assert_error(r, 401, "invalid_enrolment_code")
     assert login_raw(server.url, "hank", new_pw).status_code == 200
+    # operator accounts are not re-enrolled (`dissent user passwd` on the server)
+    server.add_user(admin, "ops", ["auditor"])
+    assert_error(admin.post(server.url + "/api/v1/users/ops/reset", timeout=TIMEOUT), 409,
+                 "operator_account")
+    assert_error(admin.post(server.url + "/api/v1/users/nobody/reset", timeout=TIMEOUT), 404)

@@ -122,11 +122,18 @@ export async function adminApi(srv) {
 // Create accounts [[username, roles, display name], ...] through the admin API. With @enrol,
 // every account whose role requires two-factor sign-in signs in once and turns it on (the
 // first officer's sign-in also creates the channel key).
+// Each account is enrolled at once with its code and PW, as its user would; the recovery key
+// its enrolment showed is kept in srv.recovery.
 export async function createUsers(srv, users, { enrol = true } = {}) {
   const admin = await adminApi(srv);
+  srv.recovery = srv.recovery || new Map();
   for (const [u, roles, dn] of users) {
-    const r = await admin('POST', '/api/v1/users', { username: u, roles, password: PW, display_name: dn });
-    expect(r.status === 201, `create ${u}: ${r.status} ${await r.text()}`);
+    const r = await admin('POST', '/api/v1/users', { username: u, roles, display_name: dn });
+    expect(r.status === 201, `create ${u}: ${r.status} ${await r.clone().text()}`);
+    const { code } = (await r.json()).enrolment;
+    const e = await fetch(`${srv.url}/api/v1/enrol`, { method: 'POST', headers: JSONH, body: JSON.stringify({ username: u, code, password: PW }) });
+    expect(e.status === 200, `enrol ${u}: ${e.status} ${await e.clone().text()}`);
+    srv.recovery.set(u, (await e.json()).recovery_key);
   }
   if (!enrol) return;
   for (const [u, roles] of users) {
@@ -284,6 +291,29 @@ export async function signIn(page, username, { recovery = false, password = PW }
     await page.getByLabel('I have written down my recovery key').check();
     await page.getByRole('button', { name: 'Continue' }).click();
   }
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  clean(page);
+  return key;
+}
+
+// A new account's enrolment in the browser: the "Enrol" link of the sign-in page, the code, a
+// password chosen twice; then the recovery key is shown once (kept), and the person is signed
+// in. Returns the recovery key.
+export async function enrolAccount(page, username, code, { password = PW } = {}) {
+  await page.goto('/#/signin');
+  await page.getByRole('link', { name: /Enrol with your code/ }).click();
+  await expectText(page.locator('h1'), /^Enrol$/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Enrolment code').fill(code);
+  await page.getByLabel('Choose a password').fill(password);
+  await page.getByLabel('The password again').fill(password);
+  await page.getByRole('button', { name: 'Enrol' }).click();
+  await expectText(page.locator('h1'), /recovery key/i);
+  const key = (await page.locator('#recovery-key').innerText()).trim();
+  expect(/^[0-9a-f]{8}(-[0-9a-f]{8}){7}$/.test(key), `recovery key shown: ${key}`);
+  await expectText(page.locator('.warning'), /only once/i);
+  await page.getByLabel('I have written down my recovery key').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   clean(page);
   return key;

@@ -32,8 +32,8 @@ static int setup(void **state)
     api_env_init(&env, st, &cfg, &ch);
     for (int i = 0; i < ROLE_COUNT; i++) {
         const char *name = user_role_name(role_bits[i]);
-        if (user_create(st, &env.pw, name, role_bits[i], "", "", "password-1", 10, 1, NULL, NULL,
-                        0) != 0)
+        if (user_create_enrolled(st, &env.pw, name, role_bits[i], "", "", "password-1", 10, 1, NULL,
+                                 NULL, 0) != 0)
             return -1;
     }
     return 0;

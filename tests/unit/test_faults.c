@@ -27,6 +27,7 @@
 #include "testutil.h"
 
 #include "api/api.h"
+#include "core/enrol.h"
 #include "core/totp.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -455,9 +456,23 @@ static void p_user_add(char *path, size_t len, const char **cookie, const char *
 {
     snprintf(path, len, "/api/v1/users");
     *cookie = c_root;
-    snprintf(user_body, sizeof(user_body),
-             "{\"username\":\"new%d\",\"roles\":[\"staff\"],\"password\":\"password-1\"}",
+    snprintf(user_body, sizeof(user_body), "{\"username\":\"new%d\",\"roles\":[\"staff\"]}",
              ++user_seq);
+    *body = user_body;
+}
+
+/* A new account awaiting enrolment (made here, outside the walked request), and its code. */
+static void p_enrol(char *path, size_t len, const char **cookie, const char **body,
+                    const char **if_match)
+{
+    char code[ENROL_CODE_TEXT_LEN + 1], name[32];
+
+    snprintf(name, sizeof(name), "enr%d", ++user_seq);
+    if (enrol_create(st, name, ROLE_STAFF, "", "", 1, 4000000000LL, NULL, code, NULL, 0) != 0)
+        fail_msg("enrol_create %s", name);
+    snprintf(path, len, "/api/v1/enrol");
+    snprintf(user_body, sizeof(user_body),
+             "{\"username\":\"%s\",\"code\":\"%s\",\"password\":\"password-1\"}", name, code);
     *body = user_body;
 }
 
@@ -482,6 +497,7 @@ static const struct path paths[] = {
     {"statistics", p_stats, "GET", 200},
     {"log checkpoint", p_checkpoint, "GET", 200},
     {"add account", p_user_add, "POST", 201},
+    {"enrol", p_enrol, "POST", 200},
 };
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))
 
@@ -667,8 +683,8 @@ static int setup(void **state)
     for (size_t i = 0; i < sizeof(cast) / sizeof(cast[0]); i++) {
         char addr[64];
         snprintf(addr, sizeof(addr), "%s@example.org", cast[i].name);
-        if (user_create(st, &env.pw, cast[i].name, cast[i].roles, "", addr, "password-1", 10, 1,
-                        NULL, NULL, 0) != 0)
+        if (user_create_enrolled(st, &env.pw, cast[i].name, cast[i].roles, "", addr, "password-1",
+                                 10, 1, NULL, NULL, 0) != 0)
             return -1;
     }
     login("alice", c_alice);

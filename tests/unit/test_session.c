@@ -66,8 +66,8 @@ static void login_lookup_logout(void **state)
     struct session s;
     int64_t retry = 0;
 
-    assert_int_equal(user_create(st, &policy.pw, "carol", ROLE_OFFICER, "", "", "password-1", 10, 0,
-                                 &u, NULL, 0),
+    assert_int_equal(user_create_enrolled(st, &policy.pw, "carol", ROLE_OFFICER, "", "",
+                                          "password-1", 10, 0, &u, NULL, 0),
                      0);
     assert_int_equal(session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token,
                                    &who, &retry, NULL),
@@ -103,9 +103,9 @@ static void failures_throttle(void **state)
     struct user who;
     int64_t retry = 0;
 
-    assert_int_equal(
-        user_create(st, &policy.pw, "dan", ROLE_STAFF, "", "", "password-1", 10, 0, NULL, NULL, 0),
-        0);
+    assert_int_equal(user_create_enrolled(st, &policy.pw, "dan", ROLE_STAFF, "", "", "password-1",
+                                          10, 0, NULL, NULL, 0),
+                     0);
     for (int i = 0; i < 3; i++)
         assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "9.9.9.9", 100 + i,
                                        token, &who, &retry, NULL),

@@ -60,8 +60,8 @@ static void create_and_disable(void **state)
     struct user u, got;
     struct session s = {.user_id = 0, .created_at = 1, .last_seen = 1};
 
-    assert_int_equal(user_create(st, &fast, "alice", ROLE_STAFF, "Alice", "a@x.example",
-                                 "password1", 9, 1000, &u, err, sizeof(err)),
+    assert_int_equal(user_create_enrolled(st, &fast, "alice", ROLE_STAFF, "Alice", "a@x.example",
+                                          "password1", 9, 1000, &u, err, sizeof(err)),
                      0);
     assert_true(u.id > 0);
     assert_int_equal(u.version, 1);
@@ -69,20 +69,20 @@ static void create_and_disable(void **state)
     assert_string_equal(got.display_name, "Alice");
     assert_int_equal(password_verify(got.pwhash, "password1", 9), 0);
 
-    assert_int_equal(user_create(st, &fast, "alice", ROLE_STAFF, "", "", "password1", 9, 1000, NULL,
-                                 err, sizeof(err)),
+    assert_int_equal(user_create_enrolled(st, &fast, "alice", ROLE_STAFF, "", "", "password1", 9,
+                                          1000, NULL, err, sizeof(err)),
                      ERR_EXISTS);
     assert_non_null(strstr(err, "username"));
-    assert_int_equal(user_create(st, &fast, "Bob", ROLE_STAFF, "", "", "password1", 9, 1000, NULL,
-                                 err, sizeof(err)),
+    assert_int_equal(user_create_enrolled(st, &fast, "Bob", ROLE_STAFF, "", "", "password1", 9,
+                                          1000, NULL, err, sizeof(err)),
                      ERR_INVALID);
-    assert_int_equal(
-        user_create(st, &fast, "bob", 0, "", "", "password1", 9, 1000, NULL, err, sizeof(err)),
-        ERR_INVALID);
+    assert_int_equal(user_create_enrolled(st, &fast, "bob", 0, "", "", "password1", 9, 1000, NULL,
+                                          err, sizeof(err)),
+                     ERR_INVALID);
     assert_non_null(strstr(err, "roles"));
-    assert_int_equal(
-        user_create(st, &fast, "bob", ROLE_STAFF, "", "", "short", 5, 1000, NULL, err, sizeof(err)),
-        ERR_INVALID);
+    assert_int_equal(user_create_enrolled(st, &fast, "bob", ROLE_STAFF, "", "", "short", 5, 1000,
+                                          NULL, err, sizeof(err)),
+                     ERR_INVALID);
     assert_non_null(strstr(err, "password"));
     assert_int_equal(store_user_get_by_name(st, "bob", &got), ERR_NOT_FOUND);
 

@@ -24,8 +24,8 @@ static char err[256];
 
 static void mkuser(const char *name, unsigned roles, struct user *out)
 {
-    assert_int_equal(user_create(st, &fast, name, roles, "", "", "password-1", 10, 1, out, NULL, 0),
-                     0);
+    assert_int_equal(
+        user_create_enrolled(st, &fast, name, roles, "", "", "password-1", 10, 1, out, NULL, 0), 0);
 }
 
 static int setup(void **state)

@@ -1,17 +1,18 @@
 // An administrator's edit form for one account: name, email, roles, disabled, and the two
 // resets. Each reset says what it does before it runs: resetting two-factor sign-in keeps the
-// account's keys (the person re-enrols at their next sign-in); a password reset by an
-// administrator gives the account new keys, so it loses what was shared with it before.
+// account's keys; a reset of the account revokes its password and keys and gives a new
+// enrolment code (core/enrol.h): the administrator never learns a password.
 import { api } from './api.js';
 import { h, field, check } from './dom.js';
 import { fail, notice } from './app.js';
-import { roleBoxes } from './admin.js';
+import { roleBoxes, codePanel } from './admin.js';
 import { showError, showDone } from './errors.js';
 import { confirmStep } from './dialog.js';
 
 const userPath = (u) => `/api/v1/users/${encodeURIComponent(u.username)}`;
 
-// @done(changed, message): the caller redraws the list (changed) or closes the form.
+// @done(changed, panel): the caller redraws the list (changed, with @panel above it) or closes
+// the form.
 export function editForm(u, done) {
   const name = h('input', { type: 'text', value: u.display_name || '', 'data-field': 'display_name' });
   const email = h('input', { type: 'email', value: u.email || '', 'data-field': 'email' });
@@ -19,34 +20,17 @@ export function editForm(u, done) {
   roles.fs.setAttribute('data-field', 'roles');
   roles.fs.tabIndex = -1;
   const disabled = h('input', { type: 'checkbox', checked: u.disabled, 'data-field': 'disabled' });
-  const pw = h('input', { type: 'password', autocomplete: 'new-password', 'data-field': 'password', minlength: 8 });
   const form = h('form', { 'aria-label': `Edit ${u.username}` }, h('h3', {}, `Edit ${u.username}`),
     field('Display name', name), field('Email', email), roles.fs, check('Account disabled (ends its sessions)', disabled),
-    field('Set a new password', pw, 'Leave empty to keep it. You will be asked to confirm: a reset by an administrator gives the account new keys.'),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save account'), h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, 'Cancel')));
   let version = u.version;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { display_name: name.value, email: email.value, roles: roles.value(), disabled: disabled.checked };
-    if (pw.value) {
-      const ok = await confirmStep({
-        title: `Reset ${u.username}'s password?`,
-        text: [
-          `${u.display_name || u.username} gets new keys. They lose access to every memo shared with them before, until someone who can read each memo shares it again; their signatures stay valid.`,
-          'Their recovery key stops working, two-factor sign-in is turned off (they set it up again at their next sign-in), and every session of theirs ends.',
-          'Give them the new password by a safe route. If they still have their recovery key, they can reset the password themselves and keep their access: prefer that.',
-        ],
-        confirm: 'Reset the password',
-        danger: true,
-      });
-      if (!ok) return;
-      body.password = pw.value;
-    }
     try {
       const r = await api('PATCH', userPath(u), body, { 'If-Match': `"${version}"` });
       version = r.data.version;
-      pw.value = '';
-      notice(body.password ? `Saved ${u.username}. The password is reset and the account has new keys.` : `Saved ${u.username}.`);
+      notice(`Saved ${u.username}.`);
       done(true);
     } catch (e) {
       if (e.code === 'unauthorized') fail(e); else showError(form, e);
@@ -54,10 +38,16 @@ export function editForm(u, done) {
   });
 
   const resetTotp = h('button', { type: 'button', class: 'secondary' }, 'Reset two-factor sign-in');
+  const resetAll = h('button', { type: 'button', class: 'secondary' }, 'Reset the account');
+  const operator = u.roles.includes('admin') || u.roles.includes('auditor');
   const resets = h('section', { class: 'panel', 'aria-label': `Resets for ${u.username}` },
     h('h3', {}, 'Lost phone'),
     h('p', {}, 'Turns two-factor sign-in off and keeps the password and keys: the person keeps access to their memos, and sets up two-factor sign-in again at their next sign-in when their role requires it.'),
-    h('div', { class: 'actions' }, resetTotp));
+    h('div', { class: 'actions' }, resetTotp),
+    operator ? null : [
+      h('h3', {}, 'Lost password and recovery key'),
+      h('p', {}, 'Revokes the password, the keys, the recovery key and every session, and gives a new enrolment code: the person enrols again and chooses a new password. Memos shared with them before must be shared again. If they still have their recovery key, they can reset the password themselves and keep their access: prefer that.'),
+      h('div', { class: 'actions' }, resetAll)]);
   resetTotp.addEventListener('click', async () => {
     const ok = await confirmStep({
       title: `Reset ${u.username}'s two-factor sign-in?`,
@@ -72,6 +62,25 @@ export function editForm(u, done) {
       const r = await api('PATCH', userPath(u), { totp: false });
       version = r.data.version;
       showDone(resets, `Two-factor sign-in of ${u.username} is off. They set it up again at their next sign-in.`).focus();
+    } catch (e) {
+      if (e.code === 'unauthorized') fail(e); else showError(resets, e);
+    }
+  });
+  resetAll.addEventListener('click', async () => {
+    const ok = await confirmStep({
+      title: `Reset ${u.username}'s account?`,
+      text: [
+        `${u.display_name || u.username} loses their password, keys, recovery key and sessions, and access to every memo shared with them before, until someone who can read each memo shares it again; their signatures stay valid.`,
+        'You get a one-time enrolment code to give them; with it they choose a new password. Do this only for the person themselves, after checking who is asking.',
+      ],
+      confirm: 'Reset the account',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      const r = await api('POST', `${userPath(u)}/reset`);
+      notice(`${u.username} was reset. Give them the enrolment code below.`);
+      done(true, codePanel(r.data, r.data.enrolment));
     } catch (e) {
       if (e.code === 'unauthorized') fail(e); else showError(resets, e);
     }

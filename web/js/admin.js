@@ -6,6 +6,7 @@ import { page, fail, notice, app } from './app.js';
 import { ArrayPages, pagedSection, walkAll } from './paging.js';
 import { editForm } from './account-edit.js';
 import { showError } from './errors.js';
+import { keepButtons } from './keep.js';
 
 const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin'];
 
@@ -35,14 +36,32 @@ function matches(u, v) {
   return true;
 }
 
-export async function admin() {
+// The one-time enrolment code of a new (or reset) account, for the administrator to hand over.
+export function codePanel(u, enrolment) {
+  return h('section', { class: 'warning', role: 'alert', 'aria-label': `Enrolment code for ${u.username}` },
+    h('h2', {}, `Enrolment code for ${u.username}`),
+    h('p', {}, h('strong', {}, 'Shown only once. '), `Give it to ${u.display_name || u.username} alone, by a safe route. With it they choose their own password at the “Enrol” link of the sign-in page; their keys are made then, and you never hold them. It works once, until ${when(enrolment.expires_at)}.`),
+    h('pre', { class: 'recovery-key', 'aria-label': 'Enrolment code' }, enrolment.code),
+    keepButtons(() => enrolment.code, `dissent-enrolment-${u.username}.txt`, 'code',
+      `Dissent enrolment code for ${u.username}\n${enrolment.code}\n`));
+}
+
+// The status cell of an account: disabled, awaiting enrolment, or active.
+function status(u) {
+  if (u.disabled) return badge('disabled', 'overdue');
+  if (!u.enrolled) return badge('not enrolled', 'soon');
+  return badge('active', 'ok');
+}
+
+// @shown: a panel drawn above the list (a new account's enrolment code).
+export async function admin(shown = null) {
   const users = await allUsers();
   const editArea = h('div', { id: 'edit-area' });
   const userRow = (u) => h('tr', {},
     h('td', {}, u.username), h('td', {}, u.display_name || '—'), h('td', {}, u.roles.join(', ')),
-    h('td', {}, u.disabled ? badge('disabled', 'overdue') : badge('active', 'ok')), h('td', {}, when(u.created_at)),
+    h('td', {}, status(u)), h('td', {}, when(u.created_at)),
     h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${u.username}`, onclick: () => {
-      clear(editArea).append(editForm(u, (changed) => { if (changed) admin().catch(fail); else clear(editArea); }));
+      clear(editArea).append(editForm(u, (changed, panel) => { if (changed) admin(panel).catch(fail); else clear(editArea); }));
       editArea.scrollIntoView({ block: 'start' });
       editArea.querySelector('input').focus();
     } }, 'Edit')));
@@ -61,20 +80,19 @@ export async function admin() {
   const uname = h('input', { type: 'text', required: true, autocapitalize: 'none', pattern: '[a-z0-9._\\-]{1,64}', 'data-field': 'username' });
   const dname = h('input', { type: 'text', 'data-field': 'display_name' });
   const email = h('input', { type: 'email', 'data-field': 'email' });
-  const pw = h('input', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password', 'data-field': 'password' });
   const roles = roleBoxes('new', ['staff']);
   roles.fs.setAttribute('data-field', 'roles');
   roles.fs.tabIndex = -1;
   const form = h('form', { 'aria-label': 'Create an account' }, h('h2', {}, 'Create an account'),
     field('Username', uname, 'a–z, 0–9, dot, underscore, hyphen.'), field('Display name', dname), field('Email', email), roles.fs,
-    field('Initial password', pw, 'At least 8 characters; give it to the person by a safe route.'),
+    h('p', { class: 'note' }, 'The account gets a one-time enrolment code, shown once: the person chooses their own password with it. Admin and auditor are not combined with the other roles.'),
     h('button', { type: 'submit' }, 'Create account'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      await post('/api/v1/users', { username: uname.value.trim(), display_name: dname.value, email: email.value, roles: roles.value(), password: pw.value });
-      notice(`Account ${uname.value.trim()} created.`, true);
-      await admin();
+      const u = await post('/api/v1/users', { username: uname.value.trim(), display_name: dname.value, email: email.value, roles: roles.value() });
+      notice(`Account ${u.username} created. It cannot sign in until the person enrols with the code below.`, true);
+      await admin(codePanel(u, u.enrolment));
     } catch (e) {
       if (e.code === 'unauthorized') fail(e);
       else if (e.code === 'exists') showError(form, e, `The username ${uname.value.trim()} is taken: choose another.`);
@@ -82,6 +100,7 @@ export async function admin() {
     }
   });
   page('Accounts and roles',
-    h('p', {}, `Signed in as ${app.me.username}. Administrators manage accounts but never see memo content. Channel access is granted by officers, from their inbox.`),
-    list.el, editArea, form);
+    h('p', {}, `Signed in as ${app.me.username}. Administrators manage accounts but never see memo content, and never choose anyone's password. Channel access is granted by officers, from their inbox.`),
+    shown, list.el, editArea, form);
+  if (shown) shown.scrollIntoView({ block: 'start' });
 }

@@ -66,11 +66,14 @@ export const has = (role) => !!app.me && app.me.roles.includes(role);
 // The page to come back to after signing in again (kept in memory only).
 let returnTo = null;
 
-function signedOut(msg) {
+// Forget the session here; then (unless @stay: the caller draws a page of its own) show the
+// sign-in page with @msg.
+function signedOut(msg, { stay = false } = {}) {
   app.me = null;
   localStorage.removeItem(HINT);
   stopSessionWatch();
   renderChrome();
+  if (stay) return;
   if (msg) notice(msg, true);
   if (location.hash !== '#/signin') location.hash = '#/signin';
   else route();
@@ -245,7 +248,8 @@ function signIn() {
     else go(back);
   });
   page('Sign in', h('p', {}, 'Sign in with the account your administrator gave you.'), form,
-    h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')));
+    h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')),
+    h('p', {}, h('a', { href: '#/enrol' }, 'New here, or reset by an administrator? Enrol with your code')));
   f.user.focus();
 }
 
@@ -293,11 +297,11 @@ export function reauth() {
 }
 
 // The recovery key, shown once; with ways to keep it that do not involve retyping it.
-function showRecovery(d, next) {
+function showRecovery(d, next, username = null) {
   const ack = h('input', { type: 'checkbox', id: 'recovery-ack' });
   const cont = h('button', { type: 'button', disabled: true, onclick: () => go(next || home()) }, 'Continue');
   ack.addEventListener('change', () => { cont.disabled = !ack.checked; });
-  const who = (app.me && app.me.username) || 'account';
+  const who = username || (app.me && app.me.username) || 'account';
   page('Your recovery key',
     h('div', { class: 'warning', role: 'alert' },
       h('p', {}, h('strong', {}, 'Shown only once. '), d.recovery_notice ||
@@ -310,6 +314,62 @@ function showRecovery(d, next) {
     h('div', { class: 'actions' }, cont));
 }
 
+// After a password change (one's own, or with the recovery key): the new recovery key, shown
+// once, and the way back to the sign-in page. The old key no longer works.
+function newKeyPage(username, key) {
+  page('Your new recovery key',
+    h('p', { class: 'done-msg', role: 'status' }, 'Your password is changed, and you keep access to your memos. Your old recovery key no longer works.'),
+    h('div', { class: 'warning', role: 'alert' },
+      h('p', {}, h('strong', {}, 'Shown only once. '), 'This is your new recovery key: keep it as you kept the old one.')),
+    h('pre', { class: 'recovery-key', 'aria-label': 'Recovery key', id: 'recovery-key' }, key),
+    keepButtons(() => key, `dissent-recovery-key-${username}.txt`, 'recovery key',
+      `Dissent recovery key for ${username}\n${key}\n`),
+    h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/signin' }, 'Sign in with the new password')));
+}
+
+// Enrolment: the code an administrator gave proves who the person is; they choose their own
+// password, and their keys and recovery key are made then (nobody else ever holds them). Then
+// they are signed in and shown the recovery key once.
+function enrol() {
+  const user = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', 'data-field': 'username' });
+  const code = h('input', { type: 'text', autocomplete: 'off', required: true, autocapitalize: 'none', spellcheck: 'false', 'data-field': 'code' });
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password' });
+  const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password2' });
+  const btn = h('button', { type: 'submit' }, 'Enrol');
+  const form = h('form', { 'aria-label': 'Enrol with your code' },
+    field('Username', user),
+    field('Enrolment code', code, 'The code your administrator gave you, with its dashes. It works once.'),
+    field('Choose a password', pw, 'At least 8 characters. Only you know it: nobody can read your memos without it or your recovery key.'),
+    field('The password again', pw2),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (pw.value !== pw2.value) {
+      showError(form, new ApiError(422, { code: 'invalid_field', field: 'password2' }), 'The two passwords differ. Type the same one twice.');
+      return;
+    }
+    btn.disabled = true;
+    const username = user.value.trim();
+    try {
+      const d = (await api('POST', '/api/v1/enrol', { username, code: code.value.trim(), password: pw.value })).data;
+      let next = '#/signin';
+      try {
+        await afterSignIn((await api('POST', '/api/v1/session', { username, password: pw.value })).data);
+        next = home();
+      } catch (e) { /* enrolled all the same: the key is shown, then the sign-in page */ }
+      showRecovery(d, next, username);
+    } catch (e) {
+      showError(form, e);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  page('Enrol',
+    h('p', {}, 'Your administrator created your account and gave you a one-time enrolment code. With it you choose your own password; your keys are made now, in this step, and only you hold them.'),
+    form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+  user.focus();
+}
+
 // "Forgot password": a new password with the recovery key; the key is then replaced.
 function forgot() {
   const user = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', 'data-field': 'username' });
@@ -319,7 +379,7 @@ function forgot() {
   const btn = h('button', { type: 'submit' }, 'Set the new password');
   const form = h('form', { 'aria-label': 'Reset your password with your recovery key' },
     field('Username', user),
-    field('Recovery key', key, 'The key you were shown at your first sign-in (or after your last reset), with its dashes.'),
+    field('Recovery key', key, 'The key you were shown when you enrolled (or at your last password change), with its dashes.'),
     field('New password', pw, 'At least 8 characters.'),
     field('New password again', pw2),
     h('div', { class: 'actions' }, btn));
@@ -332,15 +392,7 @@ function forgot() {
     btn.disabled = true;
     try {
       const r = (await api('POST', '/api/v1/recovery', { username: user.value.trim(), recovery_key: key.value.trim(), new_password: pw.value })).data;
-      const username = user.value.trim();
-      page('Your new recovery key',
-        h('p', { class: 'done-msg', role: 'status' }, 'Your password is changed, and you keep access to your memos. Your old recovery key no longer works.'),
-        h('div', { class: 'warning', role: 'alert' },
-          h('p', {}, h('strong', {}, 'Shown only once. '), 'This is your new recovery key: keep it as you kept the old one.')),
-        h('pre', { class: 'recovery-key', 'aria-label': 'Recovery key', id: 'recovery-key' }, r.recovery_key),
-        keepButtons(() => r.recovery_key, `dissent-recovery-key-${username}.txt`, 'recovery key',
-          `Dissent recovery key for ${username}\n${r.recovery_key}\n`),
-        h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/signin' }, 'Sign in with the new password')));
+      newKeyPage(user.value.trim(), r.recovery_key);
     } catch (e) {
       showError(form, e);
     } finally {
@@ -348,7 +400,7 @@ function forgot() {
     }
   });
   page('Forgot your password?',
-    h('p', {}, 'With the recovery key you were given at your first sign-in you can choose a new password yourself, and keep access to your memos. Without it, ask an administrator: a reset by an administrator gives your account new keys, and memos shared with you before must be shared again.'),
+    h('p', {}, 'With the recovery key you were given when you enrolled (or at your last password change) you can choose a new password yourself, and keep access to your memos. Without it, ask an administrator: a reset by an administrator revokes your keys and gives you a new enrolment code, and memos shared with you before must be shared again.'),
     form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
   user.focus();
 }
@@ -358,14 +410,15 @@ function account() {
   const cur = h('input', { type: 'password', autocomplete: 'current-password', required: true, 'data-field': 'current_password' });
   const nw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password' });
   const form = h('form', { 'aria-label': 'Change password' }, h('h2', {}, 'Change your password'),
-    field('Current password', cur), field('New password', nw, 'At least 8 characters. You keep access to your memos; every session ends.'),
+    field('Current password', cur), field('New password', nw, 'At least 8 characters. You keep access to your memos; every session ends, and you get a new recovery key.'),
     h('button', { type: 'submit' }, 'Change password'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      await api('POST', '/api/v1/me/password', { current_password: cur.value, new_password: nw.value });
+      const r = (await api('POST', '/api/v1/me/password', { current_password: cur.value, new_password: nw.value })).data;
       returnTo = null;
-      signedOut('Your password is changed. Sign in with the new one.');
+      signedOut(null, { stay: true }); // the server ended every session
+      newKeyPage(me.username, r.recovery_key);
     } catch (e) {
       if (e.code === 'unauthorized') fail(e);
       else showError(form, e);
@@ -515,6 +568,7 @@ export async function route() {
   markCurrent();
   if (!app.me) {
     if (hash === '#/forgot') { forgot(); return; }
+    if (hash === '#/enrol') { enrol(); return; }
     if (hash !== '#/signin') {
       if (hash !== '#/' && hash !== '#/signout') returnTo = hash;
       location.hash = '#/signin';
@@ -523,7 +577,7 @@ export async function route() {
     signIn();
     return;
   }
-  if (hash === '#/' || hash === '#/signin' || hash === '#/forgot') { location.hash = home(); return; }
+  if (hash === '#/' || hash === '#/signin' || hash === '#/forgot' || hash === '#/enrol') { location.hash = home(); return; }
   for (const [re, fn] of ROUTES) {
     const m = hash.match(re);
     if (m) {

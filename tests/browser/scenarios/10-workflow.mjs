@@ -4,12 +4,16 @@
 // reads; an admin manages an account and cannot open the memo. Officers, principals and admins
 // sign in with a code (their accounts turned two-factor sign-in on at set-up).
 import fs from 'node:fs';
-import { expect, expectText, shot, clean, signIn, createUsers, allowHttp, Totp, PW } from '../lib.mjs';
+import { expect, expectText, shot, clean, signIn, createUsers, adminApi, allowHttp, Totp, PW } from '../lib.mjs';
 
 export default async function (t) {
   const { srv, ctx } = t;
-  await createUsers(srv, [['alice', ['staff'], 'Alice Drafter'], ['bob', ['staff'], 'Bob Cosigner'], ['carol', ['staff'], 'Carol Cosigner'],
+  await createUsers(srv, [['bob', ['staff'], 'Bob Cosigner'], ['carol', ['staff'], 'Carol Cosigner'],
     ['olga', ['officer'], 'Olga Officer'], ['pat', ['principal'], 'Pat Principal'], ['audrey', ['auditor'], 'Audrey Auditor'], ['adam', ['admin'], 'Adam Admin']]);
+  // alice enrols in the browser, with the code her administrator was shown
+  const made = await (await adminApi(srv))('POST', '/api/v1/users', { username: 'alice', roles: ['staff'], display_name: 'Alice Drafter' });
+  expect(made.status === 201, `create alice: ${made.status}`);
+  const aliceCode = (await made.json()).enrolment.code;
 
   t.step('security headers and caching on the page and its assets', async () => {
     const r = await fetch(`${srv.url}/`);
@@ -28,27 +32,35 @@ export default async function (t) {
 
   t.step('auditor sees the statistics before any filing', async () => {
     const p = ctx.auditor = await t.person('audrey');
-    await signIn(p, 'audrey', { recovery: true });
+    await signIn(p, 'audrey');
     await expectText(p.locator('h1'), /Channel statistics/);
     await expectText(p.locator('#stat-filed'), /^0$/);
     expect(await p.locator('svg.chart').count() >= 3, 'three SVG charts');
     clean(p);
   });
 
-  t.step('drafter signs in with the keyboard and is shown the recovery key once', async () => {
+  t.step('drafter enrols with her code, keeps the recovery key shown once, and signs in with the keyboard', async () => {
     const p = ctx.alice = await t.person('alice');
     await p.goto('/');
+    await p.getByRole('link', { name: /Enrol with your code/ }).click();
+    await p.getByLabel('Username').fill('alice');
+    await p.getByLabel('Enrolment code').fill(aliceCode);
+    await p.getByLabel('Choose a password').fill(PW);
+    await p.getByLabel('The password again').fill(PW);
+    await p.getByRole('button', { name: 'Enrol' }).click();
+    await expectText(p.locator('h1'), /recovery key/i);
+    await expectText(p.locator('.warning'), /only once/i);
+    await shot(p, '01-recovery-key');
+    await p.getByLabel('I have written down my recovery key').check();
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await expectText(p.locator('h1'), /My memos/);
+    await p.getByRole('button', { name: 'Sign out' }).click();
     await p.getByLabel('Username').waitFor();
     expect(await p.evaluate(() => document.activeElement && document.activeElement.name) === 'username', 'username field has focus');
     await p.keyboard.type('alice');
     await p.keyboard.press('Tab');
     await p.keyboard.type(PW);
     await p.keyboard.press('Enter');
-    await expectText(p.locator('h1'), /recovery key/i);
-    await expectText(p.locator('.warning'), /only once/i);
-    await shot(p, '01-recovery-key');
-    await p.getByLabel('I have written down my recovery key').check();
-    await p.getByRole('button', { name: 'Continue' }).click();
     await expectText(p.locator('h1'), /My memos/);
     await shot(p, '02-my-memos-empty');
     clean(p);
@@ -108,7 +120,7 @@ export default async function (t) {
   for (const who of ['bob', 'carol']) {
     t.step(`${who} sees the frozen text and its digest, and signs`, async () => {
       const p = ctx[who] = await t.person(who);
-      await signIn(p, who, { recovery: true });
+      await signIn(p, who);
       await expectText(p.locator('#needs-action'), /1 invitation waiting for your signature/);
       await p.getByRole('link', { name: 'Policy X harms our users' }).click();
       await expectText(p.locator('#memo-text'), /hides costs/);
@@ -203,9 +215,9 @@ export default async function (t) {
     await expectText(p.locator('h1'), /Accounts and roles/);
     await p.locator('form[aria-label="Create an account"]').getByLabel('Username').fill('dave');
     await p.locator('form[aria-label="Create an account"]').getByLabel('Display name').fill('Dave New');
-    await p.locator('form[aria-label="Create an account"]').getByLabel('Initial password').fill(PW);
     await p.getByRole('button', { name: 'Create account' }).click();
     await expectText(p.locator('body'), /Account dave created/);
+    await p.locator('pre[aria-label="Enrolment code"]').waitFor();
     await p.getByRole('button', { name: 'Edit dave' }).click();
     await p.locator('#edit-area').getByLabel('principal').check();
     await p.getByRole('button', { name: 'Save account' }).click();

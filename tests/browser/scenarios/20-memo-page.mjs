@@ -38,7 +38,7 @@ export default async function (t) {
 
   t.step('new memo: a missing title is said next to the title, with the focus there', async () => {
     const p = ctx.alice = await t.person('alice');
-    await signIn(p, 'alice', { recovery: true });
+    await signIn(p, 'alice');
     await p.goto('/#/new');
     await p.getByRole('button', { name: 'Create draft' }).click();
     const err = p.locator('form[aria-label="New memo"] .error-msg');
@@ -219,7 +219,7 @@ export default async function (t) {
 
   t.step('a co-signer who declines is no longer offered signing', async () => {
     const p = ctx.carol = await t.person('carol');
-    await signIn(p, 'carol', { recovery: true });
+    await signIn(p, 'carol');
     await p.goto(`/#/memo/${ctx.memo}`);
     await expectText(p.locator('#next-step'), /read the frozen text, then sign or decline/);
     const decline = p.getByRole('button', { name: 'Decline the invitation' });

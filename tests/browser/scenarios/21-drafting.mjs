@@ -20,7 +20,7 @@ export default async function (t) {
 
   t.step('closing the tab with unsaved text asks first; a saved draft closes without asking', async () => {
     const p = await t.person('dora');
-    await signIn(p, 'dora', { recovery: true });
+    await signIn(p, 'dora');
     await draft(p, 'Unsaved when closing');
     await p.locator('#draft-body').fill('Saved text.\n\nNot saved yet.');
     const asked = new Promise((resolve) => {

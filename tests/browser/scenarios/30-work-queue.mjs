@@ -217,7 +217,7 @@ export default async function (t) {
     await expectText(p.locator('#invitations'), /No invitations/);
     await shot(p, '30-drafter');
     const s = await t.person('sue');
-    await signIn(s, 'sue', { recovery: true });
+    await signIn(s, 'sue');
     await expectText(s.locator('#needs-action'), /1 invitation waiting for your signature/);
     await expectText(s.locator('#mine'), /You have not written a memo yet/);
     await expectText(s.locator('#nav a[data-nav="#/memos"] .count'), /^1\b/);
@@ -236,7 +236,7 @@ export default async function (t) {
 
   t.step('auditor: every month from the first filing, and the overdue deadlines beside the share', async () => {
     const p = await t.person('audrey');
-    await signIn(p, 'audrey', { recovery: true });
+    await signIn(p, 'audrey');
     await expectText(p.locator('h1'), /Channel statistics/);
     const audrey = await apiLogin(srv, 'audrey');
     const st = await (await audrey('GET', '/api/v1/stats')).json();

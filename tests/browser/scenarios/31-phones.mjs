@@ -108,7 +108,7 @@ export default async function (t) {
 
   t.step('auditor at 375 px: the charts\' text is 12 px or more as shown', async () => {
     const p = await t.person('audrey', PHONE);
-    await signIn(p, 'audrey', { recovery: true });
+    await signIn(p, 'audrey');
     await expectText(p.locator('h1'), /Channel statistics/);
     await expectText(p.locator('#stat-filed'), /^3$/);
     const sizes = await p.evaluate(() => [...document.querySelectorAll('svg.chart text')].map((el) => {

@@ -1,15 +1,20 @@
 // Accounts, under the default settings: signing in (the code field only when asked; errors in
-// the form), keeping the recovery key (copy, download), "forgot password" with the recovery
-// key, a one-time notice that survives the navigation after it, and an administrator's resets:
-// two-factor sign-in reset that keeps the keys, and a password reset confirmed before it runs.
+// the form), enrolling with the code an administrator gave and keeping the recovery key (copy,
+// download), "forgot password" with the recovery key, a one-time notice that survives the
+// navigation after it, and an administrator's resets: a two-factor sign-in reset that keeps the
+// keys, and an account reset (a new enrolment code) confirmed before it runs.
 import fs from 'node:fs';
-import { expect, expectText, shot, clean, signIn, createUsers, apiLogin, allowHttp, enrolInBrowser, PW } from '../lib.mjs';
+import { expect, expectText, shot, clean, signIn, createUsers, adminApi, apiLogin, allowHttp, enrolInBrowser, enrolAccount, PW } from '../lib.mjs';
 
 const RAW = /\(field:|bytes|\/api\/|[a-z]+_[a-z]+/;
 
 export default async function (t) {
   const { srv, ctx } = t;
-  await createUsers(srv, [['sam', ['staff'], 'Sam Staff'], ['dora', ['staff'], 'Dora Drafter'], ['olga', ['officer'], 'Olga Officer'], ['adam', ['admin'], 'Adam Admin']]);
+  await createUsers(srv, [['dora', ['staff'], 'Dora Drafter'], ['olga', ['officer'], 'Olga Officer'], ['adam', ['admin'], 'Adam Admin']]);
+  // sam enrols in the browser, with the code the admin was shown
+  const made = await (await adminApi(srv))('POST', '/api/v1/users', { username: 'sam', roles: ['staff'], display_name: 'Sam Staff' });
+  expect(made.status === 201, `create sam: ${made.status}`);
+  ctx.samCode = (await made.json()).enrolment.code;
   // a filed memo olga can read, to show that a two-factor reset keeps her keys
   const dora = await apiLogin(srv, 'dora');
   const m = await (await dora('POST', '/api/v1/memos', { title: 'Keys stay', body: 'Text.' })).json();
@@ -35,14 +40,21 @@ export default async function (t) {
     await shot(p, '40-sign-in-error');
   });
 
-  t.step('first sign-in: the recovery key can be copied and downloaded', async () => {
+  t.step('enrolment: the code, a password typed twice, and the recovery key copied and downloaded', async () => {
     const p = ctx.sam;
-    ctx.key = await (async () => {
-      await p.getByLabel('Password', { exact: true }).fill(PW);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await expectText(p.locator('h1'), /recovery key/i);
-      return (await p.locator('#recovery-key').innerText()).trim();
-    })();
+    await p.getByRole('link', { name: /Enrol with your code/ }).click();
+    await expectText(p.locator('h1'), /^Enrol$/);
+    await p.getByLabel('Username').fill('sam');
+    await p.getByLabel('Enrolment code').fill(ctx.samCode);
+    await p.getByLabel('Choose a password').fill(PW);
+    await p.getByLabel('The password again').fill('not the same');
+    await p.getByRole('button', { name: 'Enrol' }).click();
+    await expectText(p.locator('main .error-msg'), /two passwords differ/);
+    await shot(p, '40-enrol');
+    await p.getByLabel('The password again').fill(PW);
+    await p.getByRole('button', { name: 'Enrol' }).click();
+    await expectText(p.locator('h1'), /recovery key/i);
+    ctx.key = (await p.locator('#recovery-key').innerText()).trim();
     await p.getByRole('button', { name: 'Copy the recovery key' }).click();
     await expectText(p.locator('.keep [role=status]'), /Copied/);
     expect(await p.evaluate(() => navigator.clipboard.readText()) === ctx.key, 'the clipboard holds the key');
@@ -114,20 +126,31 @@ export default async function (t) {
     clean(o);
   });
 
-  t.step('an admin\'s password reset asks first, spelling out that the keys are replaced', async () => {
+  t.step('an admin\'s account reset asks first, then gives a new code; sam enrols again', async () => {
     const p = ctx.adam;
     await p.goto('/#/admin');
     await p.getByRole('button', { name: 'Edit sam' }).click();
-    await p.locator('#edit-area').getByLabel('Set a new password').fill('admin chose this one');
-    await p.getByRole('button', { name: 'Save account' }).click();
+    expect(await p.locator('#edit-area').getByLabel(/password/i).count() === 0, 'no password field for the admin');
+    await p.getByRole('button', { name: 'Reset the account' }).click();
     const dlg = p.locator('dialog[open]');
-    await expectText(dlg, /new keys/);
-    await expectText(dlg, /lose access to every memo shared with them before/);
-    await shot(p, '40-admin-password-reset-dialog');
+    await expectText(dlg, /loses their password, keys/);
+    await expectText(dlg, /access to every memo shared with them before/);
+    await shot(p, '40-admin-account-reset-dialog');
     await p.keyboard.press('Escape');
     expect(await p.locator('dialog[open]').count() === 0, 'Escape closes the dialog');
     await apiLogin(srv, 'sam', 'a brand new password'); // unchanged
+    await p.getByRole('button', { name: 'Reset the account' }).click();
+    await p.locator('dialog[open]').getByRole('button', { name: 'Reset the account' }).click();
+    await expectText(p.locator('main .page-msg'), /sam was reset/);
+    const code = (await p.locator('pre[aria-label="Enrolment code"]').innerText()).trim();
+    await expectText(p.locator('tr', { hasText: 'Sam Staff' }), /not enrolled/);
+    await shot(p, '40-admin-account-reset-code');
     clean(p);
+    const s = await t.person('sam-again');
+    const key = await enrolAccount(s, 'sam', code, { password: 'sam chose this one' });
+    expect(key !== ctx.key, 'a new recovery key');
+    await expectText(s.locator('h1'), /My memos/);
+    clean(s);
   });
 
   t.step('signing in with a recovery code: the notice of codes left stays after the page changes', async () => {
@@ -153,6 +176,29 @@ export default async function (t) {
     await expectText(p.locator('main .page-msg'), /recovery code: 9 left/);
     await p.waitForTimeout(1000);
     await expectText(p.locator('main .page-msg'), /recovery code: 9 left/);
+    clean(p);
+  });
+
+  // last: a failed attempt counts against this address for the rest of the window
+  t.step('a wrong enrolment code is refused in plain words and spends nothing', async () => {
+    const made2 = await (await adminApi(srv))('POST', '/api/v1/users', { username: 'ned', roles: ['staff'] });
+    const { code } = (await made2.json()).enrolment;
+    const p = await t.person('ned');
+    await p.goto('/#/enrol');
+    allowHttp(p, 401, 'POST', '/api/v1/enrol');
+    await p.getByLabel('Username').fill('ned');
+    await p.getByLabel('Enrolment code').fill('00000000-00000000-00000000-00000000');
+    await p.getByLabel('Choose a password').fill(PW);
+    await p.getByLabel('The password again').fill(PW);
+    await p.getByRole('button', { name: 'Enrol' }).click();
+    const err = p.locator('main .error-msg');
+    await expectText(err, /enrolment code do not match/);
+    expect(!RAW.test(await err.innerText()), `plain words: ${await err.innerText()}`);
+    // the real code is untouched: the account still awaits its enrolment
+    const users = await (await (await adminApi(srv))('GET', '/api/v1/users')).json();
+    const ned = users.users.find((u) => u.username === 'ned');
+    expect(ned && ned.enrolled === false && ned.enrolment_expires_at, `ned still awaits enrolment: ${JSON.stringify(ned)}`);
+    expect(code.length === 35, 'a code was issued');
     clean(p);
   });
 }

@@ -11,7 +11,7 @@ export default async function (t) {
 
   t.step('a warning before the session ends; "Stay signed in" keeps it', async () => {
     const p = ctx.alice = await t.person('alice');
-    await signIn(p, 'alice', { recovery: true });
+    await signIn(p, 'alice');
     await p.goto('/#/account');
     await expectText(p.locator('h1'), /Your account/);
     const warn = p.locator('.session-warning');

@@ -1,0 +1,271 @@
+#include "core/enrol.h"
+
+#include "core/access.h"
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "crypto/password.h"
+#include "crypto/random.h"
+#include "crypto/seal.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(STORE_ENROL_HASH_LEN == 32, "an enrolment code's hash is a SHA-256");
+_Static_assert(SEAL_SEALED_KEY_LEN == STORE_SEALED_LEN, "sealed key sizes agree");
+
+/* The code's raw bytes from its text (dashes, spaces and case ignored); false if malformed. */
+static bool code_parse(const char *text, uint8_t raw[ENROL_CODE_BYTES])
+{
+    size_t n = 0;
+
+    for (const char *p = text; *p; p++) {
+        int v;
+        if (*p == '-' || *p == ' ')
+            continue;
+        if (*p >= '0' && *p <= '9')
+            v = *p - '0';
+        else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+            v = (*p | 0x20) - 'a' + 10;
+        else
+            return false;
+        if (n >= 2 * ENROL_CODE_BYTES)
+            return false;
+        raw[n / 2] = (uint8_t)(n % 2 ? (raw[n / 2] | v) : (v << 4));
+        n++;
+    }
+    return n == 2 * ENROL_CODE_BYTES;
+}
+
+static void code_hash(uint8_t out[STORE_ENROL_HASH_LEN], const uint8_t raw[ENROL_CODE_BYTES])
+{
+    hash_sha256(out, raw, ENROL_CODE_BYTES);
+}
+
+void enrol_code_issue(struct user *u, int64_t now, int64_t ttl, char code[ENROL_CODE_TEXT_LEN + 1])
+{
+    uint8_t raw[ENROL_CODE_BYTES];
+    size_t o = 0;
+
+    random_bytes(raw, sizeof(raw));
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        if (i > 0 && i % 4 == 0)
+            code[o++] = '-';
+        snprintf(code + o, 3, "%02x", raw[i]);
+        o += 2;
+    }
+    code[o] = '\0';
+    code_hash(u->enrol_hash, raw);
+    u->has_enrol = true;
+    u->enrol_expires = now + ttl;
+    wipe(raw, sizeof(raw));
+}
+
+bool enrol_code_matches(const struct user *u, const char *code, int64_t now)
+{
+    uint8_t raw[ENROL_CODE_BYTES], h[STORE_ENROL_HASH_LEN];
+    bool ok;
+
+    if (!code_parse(code, raw)) {
+        wipe(raw, sizeof(raw));
+        return false;
+    }
+    code_hash(h, raw);
+    wipe(raw, sizeof(raw));
+    ok = sodium_memcmp(h, u->enrol_hash, sizeof(h)) == 0;
+    return ok && u->has_enrol && now < u->enrol_expires;
+}
+
+int enrol_create(struct store *st, const char *username, unsigned roles, const char *display_name,
+                 const char *email, int64_t now, int64_t ttl, struct user *out,
+                 char code[ENROL_CODE_TEXT_LEN + 1], char *err, size_t errlen)
+{
+    struct user u;
+    int rc;
+
+    code[0] = '\0';
+    if ((rc = user_prepare(&u, username, roles, display_name, email, now, err, errlen)) != 0)
+        return rc;
+    enrol_code_issue(&u, now, ttl, code);
+    rc = store_user_create(st, &u);
+    if (rc == ERR_EXISTS)
+        err_set(err, errlen, "username: already taken");
+    if (rc != 0) {
+        wipe(code, ENROL_CODE_TEXT_LEN + 1);
+        return rc;
+    }
+    if (out != NULL)
+        *out = u;
+    return 0;
+}
+
+int enrol_account(struct store *st, const struct session_policy *p, const char *username,
+                  const char *code, const char *pw, size_t pwlen, const char *addr, int64_t now,
+                  int64_t *retry_after, struct user *out, char recovery[USER_RECOVERY_TEXT_LEN + 1])
+{
+    struct user_keys *k = NULL;
+    struct user u;
+    int rc;
+
+    recovery[0] = '\0';
+    memset(out, 0, sizeof(*out));
+    if (!user_password_valid(pw, pwlen))
+        return ERR_INVALID;
+    if ((rc = session_throttle(st, p, username, addr, now, retry_after)) != 0)
+        return rc;
+    rc = user_username_valid(username) ? store_user_get_by_name(st, username, &u) : ERR_NOT_FOUND;
+    if (rc != 0 && rc != ERR_NOT_FOUND)
+        return rc;
+    if (rc == ERR_NOT_FOUND || u.disabled || !enrol_code_matches(&u, code, now)) {
+        memset(&u, 0, sizeof(u));
+        return (rc = session_fail(st, username, addr, now)) != 0 ? rc : ERR_UNAUTH;
+    }
+    if ((k = keys_new()) == NULL)
+        return ERR_NOMEM;
+    keys_generate(k);
+    if ((rc = password_hash(u.pwhash, pw, pwlen, p->pw.ops, p->pw.mem)) != 0 ||
+        (rc = user_keys_seal(&u, k, &p->pw, pw, pwlen)) != 0)
+        goto out;
+    user_recovery_issue(&u, k, now, recovery);
+    u.has_enrol = false;
+    memset(u.enrol_hash, 0, sizeof(u.enrol_hash));
+    u.enrol_expires = 0;
+    u.flags &= ~STORE_USER_REKEY;
+    u.updated_at = now;
+    /* the version check makes the code single-use even against a simultaneous enrolment */
+    if ((rc = store_begin(st)) != 0)
+        goto out;
+    if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
+        (rc = store_totp_delete(st, u.id)) != 0 || (rc = session_succeed(st, username)) != 0 ||
+        (rc = store_commit(st)) != 0)
+        store_rollback(st);
+    if (rc == ERR_CONFLICT)
+        rc = ERR_UNAUTH;
+    if (rc == 0)
+        store_scrub(st);
+out:
+    keys_free(k);
+    if (rc != 0)
+        wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
+    else
+        *out = u;
+    wipe(u.pwhash, sizeof(u.pwhash));
+    return rc;
+}
+
+int enrol_channel_holders(struct store *st, int64_t except, int *count)
+{
+    char after[USERNAME_MAX + 1] = "";
+    int rc = 0;
+
+    *count = 0;
+    for (;;) {
+        struct user *page = NULL;
+        size_t got = 0;
+        if ((rc = store_user_list(st, after, 200, &page, &got)) != 0)
+            return rc;
+        for (size_t i = 0; i < got && rc == 0; i++) {
+            bool yes = false;
+            if (page[i].id == except || page[i].disabled || !page[i].has_keys ||
+                !(page[i].roles & ROLE_OFFICER))
+                continue;
+            if ((rc = access_channel_granted(st, page[i].id, &yes)) == 0 && yes)
+                (*count)++;
+        }
+        if (got > 0)
+            memcpy(after, page[got - 1].username, sizeof(after));
+        for (size_t i = 0; i < got; i++)
+            wipe(page[i].pwhash, sizeof(page[i].pwhash));
+        mem_free(page);
+        if (rc != 0 || got < 200)
+            return rc;
+    }
+}
+
+int enrol_reset(struct store *st, const char *username, int64_t now, int64_t ttl, struct user *out,
+                char code[ENROL_CODE_TEXT_LEN + 1])
+{
+    struct user u;
+    bool holds = false;
+    int rc, others = 0;
+
+    code[0] = '\0';
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    rc = user_username_valid(username) ? store_user_get_by_name(st, username, &u) : ERR_NOT_FOUND;
+    if (rc == 0 && (u.roles & ROLE_OPERATOR))
+        rc = ERR_FORBIDDEN;
+    if (rc == 0 && (rc = access_channel_granted(st, u.id, &holds)) == 0 && holds && !u.disabled &&
+        (rc = enrol_channel_holders(st, u.id, &others)) == 0 && others == 0)
+        rc = ERR_STATE;
+    if (rc != 0)
+        goto fail;
+    memset(u.pwhash, 0, sizeof(u.pwhash));
+    u.has_keys = false;
+    memset(u.sign_pk, 0, sizeof(u.sign_pk));
+    memset(u.box_pk, 0, sizeof(u.box_pk));
+    memset(u.key_salt, 0, sizeof(u.key_salt));
+    memset(u.keys_wrapped, 0, sizeof(u.keys_wrapped));
+    u.key_ops = u.key_mem = 0;
+    u.has_recovery = false;
+    memset(u.recovery_wrapped, 0, sizeof(u.recovery_wrapped));
+    u.recovery_at = 0;
+    u.flags = (u.flags & ~STORE_USER_REKEY) | STORE_USER_RESET;
+    u.updated_at = now;
+    enrol_code_issue(&u, now, ttl, code);
+    if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
+        (rc = store_totp_delete(st, u.id)) != 0 ||
+        (rc = store_user_revoke_keys(st, u.id, STORE_REVOKE_MEMO_KEYS | STORE_REVOKE_GRANT)) != 0 ||
+        (rc = store_commit(st)) != 0)
+        goto fail;
+    store_scrub(st); /* the revoked wraps leave the disk */
+    if (out != NULL)
+        *out = u;
+    return 0;
+fail:
+    store_rollback(st);
+    wipe(code, ENROL_CODE_TEXT_LEN + 1);
+    return rc;
+}
+
+/* Open @sealed with @old and seal the key inside to @nk, in place. */
+static int reseal(uint8_t sealed[STORE_SEALED_LEN], const struct user_keys *old,
+                  const struct user_keys *nk)
+{
+    uint8_t key[SEAL_KEY_LEN];
+
+    if (seal_open(key, sealed, old->box_pk, old->box_sk) != 0)
+        return ERR_CRYPTO;
+    seal_to(sealed, key, nk->box_pk);
+    wipe(key, sizeof(key));
+    return 0;
+}
+
+int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *old,
+                const struct user_keys *nk, struct user_totp *t, int64_t now)
+{
+    struct memo_key_row *rows = NULL;
+    uint8_t grant[STORE_SEALED_LEN];
+    size_t n = 0;
+    int rc;
+
+    if ((rc = store_memo_keys_of(st, u->id, &rows, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if ((rc = reseal(rows[i].sealed, old, nk)) == 0)
+            rc = store_memo_key_put(st, rows[i].memo_id, u->id, rows[i].sealed, now);
+    }
+    mem_free(rows);
+    if (rc != 0)
+        return rc;
+    rc = store_channel_grant_get(st, u->id, grant);
+    if (rc == 0 && (rc = reseal(grant, old, nk)) == 0)
+        rc = store_channel_grant_put(st, u->id, grant, u->id, now);
+    else if (rc == ERR_NOT_FOUND)
+        rc = 0;
+    if (rc == 0 && t != NULL)
+        rc = reseal(t->sealed, old, nk);
+    return rc;
+}

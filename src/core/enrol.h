@@ -1,0 +1,94 @@
+/*
+ * enrol.h - keys born with their user: enrolment codes, enrolment, an administrator's reset, and
+ * re-keying the accounts whose keys an administrator's password once wrapped.
+ *
+ * An administrator creates an account without a password and without keys, together with a
+ * one-time enrolment code (128 random bits, shown once, stored only as its SHA-256, valid for
+ * a configured time). The user proves the code and chooses their own password: their key pairs
+ * and their recovery key are created then, in one transaction, and the recovery key is shown
+ * to them alone. Nothing is sealed to an account before it has enrolled.
+ *
+ * An administrator's reset is a re-enrolment: the account's keys, memo keys, channel grant,
+ * sessions and second factor are revoked and a new code is issued. The administrator never
+ * knows a password that opens anything.
+ *
+ * Accounts made before enrolment existed had keys wrapped under a password an administrator
+ * chose: they carry STORE_USER_REKEY and get new key pairs at their next sign-in
+ * (enrol_rekey()), every memo key, channel grant and TOTP secret re-sealed to the new ones.
+ */
+#ifndef DISSENT_CORE_ENROL_H
+#define DISSENT_CORE_ENROL_H
+
+#include "core/session.h"
+#include "core/user.h"
+#include "store/store.h"
+
+#include <stdint.h>
+
+#define ENROL_CODE_BYTES 16    /* 128 bits */
+#define ENROL_CODE_TEXT_LEN 35 /* 4 groups of 8 hex digits joined by '-', without NUL */
+#define ENROL_TTL_DEFAULT (7 * 86400)
+
+/**
+ * enrol_code_issue() - a new enrolment code for @u, valid until @now + @ttl: its text into
+ * @code (ENROL_CODE_TEXT_LEN + 1 bytes), its hash and expiry into @u (not stored). A code
+ * issued before stops working once @u is stored.
+ */
+void enrol_code_issue(struct user *u, int64_t now, int64_t ttl, char code[ENROL_CODE_TEXT_LEN + 1]);
+
+/**
+ * enrol_code_matches() - @code (dashes, spaces and case ignored) is @u's outstanding code and
+ * has not expired at @now. Compared in constant time.
+ */
+bool enrol_code_matches(const struct user *u, const char *code, int64_t now);
+
+/**
+ * enrol_create() - an administrator's new account: validated like user_prepare(), no password,
+ * no keys, and an enrolment code valid for @ttl seconds into @code. Stored.
+ * Returns 0, ERR_INVALID or ERR_FORBIDDEN (field named in @err), ERR_EXISTS, or a store error.
+ */
+int enrol_create(struct store *st, const char *username, unsigned roles, const char *display_name,
+                 const char *email, int64_t now, int64_t ttl, struct user *out,
+                 char code[ENROL_CODE_TEXT_LEN + 1], char *err, size_t errlen);
+
+/**
+ * enrol_account() - the user's enrolment: @code proves who they are, @pw becomes their
+ * password, and fresh key pairs sealed under it and a recovery key (into @recovery, shown once)
+ * are stored in one transaction; the code is spent. Throttled like a sign-in (@addr, the
+ * username), and a wrong code counts as a failed attempt. SLOW (two Argon2id runs).
+ * Returns 0, ERR_INVALID (password rules), ERR_RATE (*@retry_after set), ERR_UNAUTH (unknown
+ * account, disabled, no code outstanding, wrong or expired code: one answer for all), or a store
+ * error.
+ */
+int enrol_account(struct store *st, const struct session_policy *p, const char *username,
+                  const char *code, const char *pw, size_t pwlen, const char *addr, int64_t now,
+                  int64_t *retry_after, struct user *out,
+                  char recovery[USER_RECOVERY_TEXT_LEN + 1]);
+
+/**
+ * enrol_reset() - an administrator's reset of @username: password, key pairs, recovery key,
+ * memo keys, channel grant, sessions and second factor are revoked, a new code valid for @ttl
+ * seconds goes into @code, and the account is marked STORE_USER_RESET. One transaction.
+ * Returns 0, ERR_NOT_FOUND, ERR_FORBIDDEN (an operator account: it holds no content and is reset
+ * with `dissent user passwd` on the server), ERR_STATE (it is the last active holder of the
+ * channel key, whose loss would leave filed memos unreadable), or a store error.
+ */
+int enrol_reset(struct store *st, const char *username, int64_t now, int64_t ttl, struct user *out,
+                char code[ENROL_CODE_TEXT_LEN + 1]);
+
+/**
+ * enrol_rekey() - inside the caller's transaction, re-seal to @nk everything sealed to @old (the
+ * account @u's memo keys, its channel grant, and the TOTP secret in @t when @t is not NULL; the
+ * caller stores @t). @u's new key fields must already hold @nk (user_keys_seal()).
+ * Returns 0, ERR_CRYPTO (something sealed to the account does not open with @old), or a store
+ * error.
+ */
+int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *old,
+                const struct user_keys *nk, struct user_totp *t, int64_t now);
+
+/**
+ * enrol_channel_holders() - how many active accounts other than @except hold the channel key.
+ */
+int enrol_channel_holders(struct store *st, int64_t except, int *count);
+
+#endif

@@ -1,0 +1,305 @@
+"""Issue 14: the operator is an adversary. Each test plays an attack an administrator (or whoever
+holds the database) could try against an earlier version, and shows that it now fails:
+
+- the first-sign-in recovery-key capture (an admin signing in first as a new account);
+- the TOTP-off plus recovery chain;
+- reset-then-read (a reset is a re-enrolment: the admin never learns a password);
+- admin + officer on one account;
+- the Argon2id cost change that turned the right password into a 500;
+- an offline copy of the database taken before an account re-keyed (accounts made under an
+  administrator's password): nothing drafted afterwards opens with it;
+- old wrapped keys lingering in SQLite's write-ahead log.
+
+docs/security.md, "What the operator can and cannot do", names each test.
+"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import (BIN, PASSWORD, TIMEOUT, assert_error, login_raw, memo_url, sqlite_only)
+from keyhelpers import (assert_no_key, call, create_memo, data_files, filed_memo, get_memo,
+                        marker)
+
+ENROL = "/api/v1/enrol"
+
+
+def create(srv, admin, name, roles):
+    """An account made by the admin (not enrolled); its enrolment code."""
+    r = admin.post(srv.url + "/api/v1/users", json={"username": name, "roles": roles},
+                   timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    return r.json()["enrolment"]["code"]
+
+
+def set_cost(srv, ops, mem_kib):
+    """Rewrite the stopped server's [security] Argon2id cost in its configuration file."""
+    with open(srv.config) as f:
+        lines = f.read().splitlines()
+    out = [line for line in lines if not line.startswith(("argon2_ops", "argon2_mem_kib"))]
+    i = out.index("[security]")
+    out[i + 1:i + 1] = ["argon2_ops = %d" % ops, "argon2_mem_kib = %d" % mem_kib]
+    with open(srv.config, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def db_row(srv, sql, params=()):
+    """One row from a copy of the live database (its file and write-ahead log): a connection to
+    the live file could checkpoint it when closed, and hide what a test looks for."""
+    tmp = tempfile.mkdtemp(prefix="dissent-dbcopy-")
+    try:
+        for name in ("dissent.db", "dissent.db-wal"):
+            src = os.path.join(srv.data, name)
+            if os.path.exists(src):
+                shutil.copyfile(src, os.path.join(tmp, name))
+        conn = sqlite3.connect(os.path.join(tmp, "dissent.db"))
+        try:
+            return conn.execute(sql, params).fetchone()
+        finally:
+            conn.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- the first sign-in ----
+
+def test_no_admin_can_sign_in_first_as_a_new_account(server, admin):
+    """The account is born without a password: there is nothing for the admin to sign in with,
+    and the recovery key appears only in the enrolment answer, to whoever holds the code."""
+    code = create(server, admin, "olga", ["officer"])
+    for pw in (PASSWORD, "", code):
+        assert_error(login_raw(server.url, "olga", pw), 401, "invalid_credentials")
+    enrolled = server.enrol("olga", code, "olga's own passphrase")
+    assert enrolled["recovery_key"]
+    # the code is spent: nobody enrols with it again
+    r = server.session().post(server.url + ENROL, timeout=TIMEOUT,
+                              json={"username": "olga", "code": code, "password": PASSWORD})
+    assert_error(r, 401, "invalid_enrolment_code")
+    # sign-ins never show a recovery key any more
+    r = login_raw(server.url, "olga", "olga's own passphrase")
+    assert r.status_code == 200 and "recovery_key" not in r.json(), r.text
+
+
+def test_totp_off_plus_recovery_opens_nothing(server, admin):
+    """The old chain: turn the officer's TOTP off, reset the password with the recovery key
+    captured at the first sign-in, read every filed memo. The admin never saw a recovery key
+    nor a password, so turning TOTP off leaves nothing to sign in with."""
+    code = create(server, admin, "olga", ["officer"])
+    key = server.enrol("olga", code, "olga's own passphrase")["recovery_key"]
+    server.add_user(admin, "dave", ["staff"])
+    server.login("olga", "olga's own passphrase")  # the channel key
+    mid = filed_memo(server, server.login("dave", PASSWORD), "Filed " + marker(), "Body.\n")
+    r = admin.patch(server.url + "/api/v1/users/olga", json={"totp": False}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    # what the admin holds: the enrolment code, its own password
+    for guess in (code, "0" * 64, server.admin_password):
+        r = server.session().post(server.url + "/api/v1/recovery", timeout=TIMEOUT, json={
+            "username": "olga", "recovery_key": guess, "new_password": "admin's choice 1"})
+        assert_error(r, 401, "invalid_recovery_key")
+    assert_error(login_raw(server.url, "olga", "admin's choice 1"), 401)
+    # the real user still gets in, and reads
+    s = server.login("olga", "olga's own passphrase")
+    assert get_memo(server, s, mid)["body"] == "Body.\n"
+    assert key  # shown once, to the user
+
+
+def test_reset_then_read(server, admin):
+    """An admin resets an officer and enrols in their place with the new code: the account it
+    gets holds no key, so no filed memo, draft or channel key opens; and the officer, locked out,
+    finds out."""
+    server.add_user(admin, "anna", ["officer"])
+    server.add_user(admin, "otto", ["officer"])
+    server.add_user(admin, "dave", ["staff"])
+    a = server.login("anna", PASSWORD)
+    server.login("otto", PASSWORD)
+    assert call(a, "POST", server.url + "/api/v1/channel/grants", {"username": "otto"},
+                201).status_code == 201
+    d = server.login("dave", PASSWORD)
+    secret = marker()
+    mid = filed_memo(server, d, "Filed " + secret, "Body " + secret + "\n")
+    r = admin.post(server.url + "/api/v1/users/otto/reset", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    server.enrol("otto", r.json()["enrolment"]["code"], "the admin's password")
+    fake = server.login("otto", "the admin's password")
+    r = fake.get(memo_url(server, mid), timeout=TIMEOUT)
+    assert_no_key(r)
+    assert secret not in r.text
+    listed = call(fake, "GET", memo_url(server)).text
+    assert secret not in listed
+    r = fake.post(server.url + "/api/v1/channel/grants", json={"username": "anna"},
+                  timeout=TIMEOUT)
+    assert_no_key(r)
+    # the real otto's password no longer signs in: the takeover cannot stay unnoticed
+    assert_error(login_raw(server.url, "otto", PASSWORD), 401, "invalid_credentials")
+
+
+def test_admin_cannot_become_an_officer(server, admin):
+    for roles in (["admin", "officer"], ["admin", "staff"], ["admin", "principal"]):
+        r = admin.patch(server.url + "/api/v1/users/admin", json={"roles": roles},
+                        timeout=TIMEOUT)
+        assert_error(r, 422, "roles_combined")
+    r = admin.post(server.url + "/api/v1/users", timeout=TIMEOUT,
+                   json={"username": "ops2", "roles": ["admin", "officer"]})
+    assert_error(r, 422, "roles_combined")
+    assert call(admin, "GET", server.url + "/api/v1/me").json()["roles"] == ["admin"]
+
+
+def test_last_channel_holder_cannot_be_removed(server, admin):
+    """Taking the officer role from (or disabling, or resetting) the last active holder of the
+    channel key would leave every filed memo sealed to a key nobody holds."""
+    server.add_user(admin, "anna", ["officer"])
+    server.add_user(admin, "otto", ["officer"])
+    server.login("anna", PASSWORD)  # the first officer: the only holder
+    server.login("otto", PASSWORD)
+    url = server.url + "/api/v1/users/anna"
+    assert_error(admin.patch(url, json={"roles": ["staff"]}, timeout=TIMEOUT), 409,
+                 "last_channel_holder")
+    assert_error(admin.patch(url, json={"disabled": True}, timeout=TIMEOUT), 409,
+                 "last_channel_holder")
+    assert_error(admin.post(url + "/reset", timeout=TIMEOUT), 409, "last_channel_holder")
+    # otto is an officer, but does not hold the key: he can go
+    r = admin.patch(server.url + "/api/v1/users/otto", json={"roles": ["staff"]},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+
+
+def test_nothing_is_sealed_to_an_account_before_it_enrols(server, admin):
+    server.add_user(admin, "dave", ["staff"])
+    server.add_user(admin, "anna", ["officer"])
+    create(server, admin, "newbie", ["staff"])
+    create(server, admin, "newoff", ["officer"])
+    create(server, admin, "newpat", ["principal"])
+    d, a = server.login("dave", PASSWORD), server.login("anna", PASSWORD)
+    mid = create_memo(server, d, "Draft", "Body.\n")
+    r = d.post(memo_url(server, mid, "invitations"), json={"usernames": ["newbie"]},
+               timeout=TIMEOUT)
+    err = assert_error(r, 409, "not_enrolled")
+    assert "newbie" in err["message"] and "enrolled" in err["message"], err
+    r = a.post(server.url + "/api/v1/channel/grants", json={"username": "newoff"},
+               timeout=TIMEOUT)
+    assert_error(r, 409, "not_enrolled")
+    fid = filed_memo(server, d, "Filed", "Body.\n")
+    call(a, "POST", memo_url(server, fid, "acknowledge"))
+    r = a.post(memo_url(server, fid, "distribution"), json={"usernames": ["newpat"]},
+               timeout=TIMEOUT)
+    assert_error(r, 409, "not_enrolled")
+
+
+# ---- the cost of the password's key ----
+
+def test_argon2_cost_change_keeps_every_password_working(make_server):
+    """The keys' wrapping cost is stored with them: changing [security] argon2_* (or a CLI run
+    without the server's --config) once turned the right password into a 500."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "dave", ["staff"])
+    s = srv.login("dave", PASSWORD)
+    mid = create_memo(srv, s, "Cost", "Body.\n")
+    srv.stop()
+    set_cost(srv, 2, 16)
+    srv.restart()
+    s = srv.login("dave", PASSWORD)  # unwrapped with the old cost, re-wrapped with the new
+    assert get_memo(srv, s, mid)["title"] == "Cost"
+    if not srv.db:
+        ops, mem = db_row(srv, "SELECT key_ops, key_mem FROM users WHERE username = 'dave'")
+        assert (ops, mem) == (2, 16 * 1024), (ops, mem)
+    srv.stop()
+    set_cost(srv, 1, 8)
+    srv.restart()
+    assert get_memo(srv, srv.login("dave", PASSWORD), mid)["title"] == "Cost"
+    # the CLI with its own defaults (no --config) sets an admin's password the server opens
+    r = subprocess.run([BIN, "user", "passwd", "admin", "--password-stdin", "--data", srv.data,
+                        *srv.db_args()], input="cli admin password\n", capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert login_raw(srv.url, "admin", "cli admin password").status_code == 200
+
+
+# ---- accounts made before enrolment: new keys at the next sign-in ----
+
+@sqlite_only
+def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
+    """An account whose keys an administrator's password wrapped (every account before
+    enrolment existed) gets new key pairs at its next sign-in, with everything sealed to it
+    re-sealed. A copy of the database taken before, with that password, opens the old keys; it
+    opens no memo drafted after the re-key."""
+    nacl = pytest.importorskip("nacl.public")
+    from nacl import bindings, pwhash
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "dora", ["staff"])
+    s = srv.login("dora", PASSWORD)
+    old_title = "Before " + marker()
+    m1 = create_memo(srv, s, old_title, "Old body.\n")
+    srv.stop()
+    # what the migration does to every such account
+    conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+    conn.execute("UPDATE users SET flags = flags | 1 WHERE username = 'dora'")
+    conn.commit()
+    conn.close()
+    copy = srv.data + ".copy"
+    shutil.copytree(srv.data, copy)
+    srv.restart()
+    try:
+        r = login_raw(srv.url, "dora", PASSWORD)
+        assert r.status_code == 200, r.text
+        assert r.json().get("recovery_key"), "a re-key shows the new recovery key"
+        s = srv.login("dora", PASSWORD)
+        assert get_memo(srv, s, m1)["title"] == old_title  # re-sealed, still readable
+        m2 = create_memo(srv, s, "After " + marker(), "New body.\n")
+        srv.stop()
+
+        def old_box_key():
+            c = sqlite3.connect(os.path.join(copy, "dissent.db"))
+            salt, wrapped, ops, mem = c.execute(
+                "SELECT key_salt, keys_wrapped, key_ops, key_mem FROM users "
+                "WHERE username = 'dora'").fetchone()
+            c.close()
+            kek = pwhash.argon2id.kdf(32, PASSWORD.encode(), salt, opslimit=ops, memlimit=mem)
+            plain = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                wrapped[24:], b"dora", wrapped[:24], kek)
+            return plain[64:96]  # after the Ed25519 secret key: the X25519 one
+
+        sk = nacl.PrivateKey(old_box_key())
+        now = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+        uid = now.execute("SELECT id FROM users WHERE username = 'dora'").fetchone()[0]
+        ids = dict(now.execute("SELECT public_id, id FROM memos").fetchall())
+        sealed = dict(now.execute("SELECT memo_id, sealed FROM memo_keys WHERE user_id = ?",
+                                  (uid,)).fetchall())
+        flags = now.execute("SELECT flags FROM users WHERE id = ?", (uid,)).fetchone()[0]
+        now.close()
+        assert flags & 1 == 0, "the re-key is recorded"
+        # the copy's old key opens the old memo key as it was sealed then...
+        c = sqlite3.connect(os.path.join(copy, "dissent.db"))
+        old_sealed = c.execute("SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
+                               (ids[m1], uid)).fetchone()[0]
+        c.close()
+        assert len(nacl.SealedBox(sk).decrypt(old_sealed)) == 32
+        # ...but nothing sealed to the account now: neither the new memo nor the re-sealed one
+        for mid in (m1, m2):
+            with pytest.raises(Exception):
+                nacl.SealedBox(sk).decrypt(sealed[ids[mid]])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+@sqlite_only
+def test_old_wrapped_keys_leave_the_disk(server, admin):
+    """After a password change, a reset and a re-enrolment, the superseded wrapped keys are in
+    no file of the data directory (secure_delete, and the WAL truncated)."""
+    server.add_user(admin, "wes", ["staff"])
+    first = db_row(server, "SELECT keys_wrapped FROM users WHERE username = 'wes'")[0]
+    s = server.login("wes", PASSWORD)
+    call(s, "POST", server.url + "/api/v1/me/password",
+         {"current_password": PASSWORD, "new_password": "second passphrase"})
+    second = db_row(server, "SELECT keys_wrapped FROM users WHERE username = 'wes'")[0]
+    assert first != second
+    r = admin.post(server.url + "/api/v1/users/wes/reset", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    server.enrol("wes", r.json()["enrolment"]["code"], "third passphrase")
+    found = [(name, f) for name, blob in (("first", first), ("second", second))
+             for f, data in data_files(server).items() if blob in data]
+    assert not found, "superseded wrapped keys still on disk: %s" % found
