@@ -1,6 +1,7 @@
 /*
- * mail.c - email over HTTP: the admins' view of the outbox (status only, never an email's
- * content) and each user's choice of optional notifications (docs/api.md, "Email").
+ * mail.c - email over HTTP: the admins' view of the outbox (status only: never an email's
+ * content, kind or recipient, which would tell who drafted or co-signed what) and each user's
+ * choice of optional notifications (docs/api.md, "Email").
  */
 #include "api/api.h"
 
@@ -70,13 +71,11 @@ void api_outbox_list(struct api_env *env, struct api_req *req, struct api_resp *
         const struct outbox_item *it = &items[i];
         json_array_append_new(
             arr,
-            json_pack(
-                "{s:I, s:s, s:o, s:s, s:i, s:o, s:o, s:o}", "id", (json_int_t)it->id, "kind",
-                it->kind, "recipient",
-                it->user_id > 0 ? json_string(it->username) : json_string("(escalation address)"),
-                "status", status_name(it->status), "attempts", it->attempts, "next_attempt_at",
-                it->status == STORE_OUTBOX_PENDING ? time_json(it->next_at) : json_null(),
-                "created_at", time_json(it->created_at), "sent_at", time_json(it->sent_at)));
+            json_pack("{s:I, s:s, s:i, s:o, s:o, s:o}", "id", (json_int_t)it->id, "status",
+                      status_name(it->status), "attempts", it->attempts, "next_attempt_at",
+                      it->status == STORE_OUTBOX_PENDING ? time_json(it->next_at) : json_null(),
+                      "created_at", time_json(it->created_at), "sent_at",
+                      time_json(it->sent_at)));
     }
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "outbox", arr, "next",

@@ -98,12 +98,12 @@ int cmd_outbox(int argc, char **argv)
         fprintf(stderr, "dissent: cannot read the outbox\n");
         return 1;
     }
-    printf("%-8s %-12s %-20s %-8s %-8s %-20s %-20s %s\n", "ID", "KIND", "RECIPIENT", "STATUS",
-           "ATTEMPTS", "NEXT-ATTEMPT", "CREATED", "SENT");
+    /* status only: an email's kind and recipient would tell who drafted or co-signed what */
+    printf("%-8s %-8s %-8s %-20s %-20s %s\n", "ID", "STATUS", "ATTEMPTS", "NEXT-ATTEMPT",
+           "CREATED", "SENT");
     for (size_t i = 0; i < n; i++) {
         const struct outbox_item *it = &items[i];
-        printf("%-8lld %-12s %-20s %-8s %-8d %-20s %-20s %s\n", (long long)it->id, it->kind,
-               it->user_id > 0 ? it->username : "(escalation)", status_name(it->status),
+        printf("%-8lld %-8s %-8d %-20s %-20s %s\n", (long long)it->id, status_name(it->status),
                it->attempts,
                it->status == STORE_OUTBOX_PENDING ? when(it->next_at, t1, sizeof(t1)) : "-",
                when(it->created_at, t2, sizeof(t2)), when(it->sent_at, t3, sizeof(t3)));

@@ -7,6 +7,8 @@
 #include "core/memo.h"
 #include "core/user.h"
 #include "core/workdays.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
 #include "util/config.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -22,7 +24,13 @@ static const char *const kind_names[] = {"filed",        "reminder", "escalation
                                          "acknowledged", "extended", "replied",
                                          "closed",       "invited",  "distributed"};
 
-/* The fixed text of each kind: never anything of the memo but its public id and dates. */
+/*
+ * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
+ * public id and deadline: that a memo was filed and when it is due is public (the transparency
+ * log). Every other kind goes to a person whose relation to a memo is confidential (its drafter,
+ * an invited co-signer, a principal): those emails are neutral, the same text for every event
+ * and without the memo's id, so that the mail system learns nothing but "a notification".
+ */
 struct tmpl {
     const char *pre;  /* the subject before the memo id */
     const char *post; /* and after it */
@@ -43,6 +51,10 @@ static const struct tmpl templates[] = {
      "You were invited to co-sign a dissent memo."},
     {"Dissent: memo ", " was distributed to you", "A dissent memo was distributed to you."},
 };
+
+#define NEUTRAL_SUBJECT "Dissent: you have a new notification"
+#define NEUTRAL_KIND "notification" /* the outbox row's kind for a neutral email */
+#define NOTIFY_OFFICERS (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION)
 
 /* The index of one NOTIFY_* bit, or -1. */
 static int kind_index(unsigned kind)
@@ -92,6 +104,34 @@ struct notice {
     int64_t actor_id;  /* not told of their own action */
 };
 
+/*
+ * The outbox row's dedupe key, which makes each email of an event go out once: the kind, memo,
+ * deadline, day and recipient, MACed with a key derived from the channel's signing key (kept in
+ * the data directory, not the database), so that the row tells a database reader nothing of
+ * which event or memo it is about.
+ */
+static int dedupe_key(const struct channel *ch, const struct notice *n, const char *day,
+                      int64_t user_id, char *out, size_t outlen)
+{
+    uint8_t key[HASH_KEY_LEN], mac[HASH_KEYED_LEN];
+    char plain[STORE_OUTBOX_KEY_MAX + 64];
+    int len;
+
+    if (ch->key == NULL || outlen < 2 * sizeof(mac) + 1)
+        return ERR_INTERNAL;
+    len = snprintf(plain, sizeof(plain), "dissent outbox v1/%s/%s/%s/%s/%s%lld",
+                   notify_kind_name(n->kind), n->m->public_id, n->which ? n->which : "-",
+                   day[0] ? day : "-", user_id > 0 ? "u" : "escalation", (long long)user_id);
+    if (len < 0 || (size_t)len >= sizeof(plain))
+        return ERR_INTERNAL;
+    hash_keyed(key, "dissent outbox dedupe key v1", 28, ch->key->sk);
+    hash_keyed(mac, plain, (size_t)len, key);
+    for (size_t i = 0; i < sizeof(mac); i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    wipe(key, sizeof(key));
+    return 0;
+}
+
 /* Queue @n for @rcpt (@user_id, or 0 for the configured escalation address). */
 static int enqueue(struct store *st, const struct channel *ch, const struct notice *n,
                    int64_t user_id, const char *rcpt, int64_t now)
@@ -112,23 +152,30 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
         return ERR_INVALID;
     if (n->label != NULL && day[0] != '\0')
         snprintf(deadline, sizeof(deadline), "%s: %s\r\n", n->label, day);
-    snprintf(subject, sizeof(subject), "%s%s%s", t->pre, n->m->public_id, t->post);
-    snprintf(body, sizeof(body),
-             "%s\r\n\r\n"
-             "Memo: %s\r\n"
-             "%s"
-             "Open it: %s/#/memo/%s\r\n\r\n"
-             "This message never carries a memo's title, text or names: sign in to read them.\r\n"
-             "Optional notifications can be turned off in the web interface (Account).\r\n",
-             t->what, n->m->public_id, deadline, base, n->m->public_id);
-    if (user_id > 0)
-        snprintf(it.dedupe, sizeof(it.dedupe), "%s/%s/%s/%s/u%lld", notify_kind_name(n->kind),
-                 n->m->public_id, n->which ? n->which : "-", day[0] ? day : "-",
-                 (long long)user_id);
-    else
-        snprintf(it.dedupe, sizeof(it.dedupe), "%s/%s/%s/%s/escalation", notify_kind_name(n->kind),
-                 n->m->public_id, n->which ? n->which : "-", day[0] ? day : "-");
-    str_copy(it.kind, sizeof(it.kind), notify_kind_name(n->kind));
+    if (n->kind & NOTIFY_OFFICERS) {
+        snprintf(subject, sizeof(subject), "%s%s%s", t->pre, n->m->public_id, t->post);
+        snprintf(body, sizeof(body),
+                 "%s\r\n\r\n"
+                 "Memo: %s\r\n"
+                 "%s"
+                 "Open it: %s/#/memo/%s\r\n\r\n"
+                 "This message never carries a memo's title, text or names: sign in to read "
+                 "them.\r\n"
+                 "Optional notifications can be turned off in the web interface (Account).\r\n",
+                 t->what, n->m->public_id, deadline, base, n->m->public_id);
+        str_copy(it.kind, sizeof(it.kind), notify_kind_name(n->kind));
+    } else {
+        snprintf(subject, sizeof(subject), NEUTRAL_SUBJECT);
+        snprintf(body, sizeof(body),
+                 "Something in Dissent concerns you. Sign in to see what: %s/\r\n\r\n"
+                 "This message says nothing more on purpose: who is written to, and why, is "
+                 "confidential.\r\n"
+                 "Optional notifications can be turned off in the web interface (Account).\r\n",
+                 base);
+        str_copy(it.kind, sizeof(it.kind), NEUTRAL_KIND);
+    }
+    if (dedupe_key(ch, n, day, user_id, it.dedupe, sizeof(it.dedupe)) != 0)
+        return ERR_INTERNAL;
     it.user_id = user_id;
     if (str_copy(it.rcpt, sizeof(it.rcpt), rcpt) != 0)
         return 0;

@@ -3,8 +3,9 @@
  *
  * Notifications are rows of the outbox (store.h), written in the transaction of the change they
  * tell of, so a change and its emails are committed together or not at all; core/mailer.h sends
- * them. An email says only what happened, the memo's public id, the deadline and a link to the
- * memo in the web interface ([mail] base_url): never a title, a text, a reason or a name.
+ * them. An officer's email says what happened, the memo's public id, the deadline and a link to
+ * the memo ([mail] base_url); every other email (drafter, co-signer, principal) is neutral, the
+ * same for every event and memo. Never a title, a text, a reason or a name.
  *
  * Nothing is queued unless [mail] enabled is true, nor for accounts without an email address or
  * disabled, nor to the user whose own action it reports.

@@ -4,6 +4,12 @@
 
 #include <sodium.h>
 
+void hash_keyed(uint8_t out[HASH_KEYED_LEN], const void *data, size_t len,
+                const uint8_t key[HASH_KEY_LEN])
+{
+    crypto_generichash(out, HASH_KEYED_LEN, data, len, key, HASH_KEY_LEN);
+}
+
 void hash_sha256(uint8_t out[HASH_SHA256_LEN], const void *data, size_t len)
 {
     crypto_hash_sha256(out, data, len);

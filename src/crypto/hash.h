@@ -14,6 +14,13 @@
 /** hash_sha256() - @out = SHA-256(@data[0..@len)). */
 void hash_sha256(uint8_t out[HASH_SHA256_LEN], const void *data, size_t len);
 
+#define HASH_KEYED_LEN 32
+#define HASH_KEY_LEN 32
+
+/** hash_keyed() - @out = BLAKE2b-256 of @data[0..@len) keyed with @key (a MAC). */
+void hash_keyed(uint8_t out[HASH_KEYED_LEN], const void *data, size_t len,
+                const uint8_t key[HASH_KEY_LEN]);
+
 /** hash_equal() - constant-time comparison of two @len-byte buffers; true when equal. */
 __attribute__((warn_unused_result)) bool hash_equal(const void *a, const void *b, size_t len);
 

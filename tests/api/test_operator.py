@@ -13,6 +13,7 @@ holds the database) could try against an earlier version, and shows that it now 
 docs/security.md, "What the operator can and cannot do", names each test.
 """
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -303,3 +304,39 @@ def test_old_wrapped_keys_leave_the_disk(server, admin):
     found = [(name, f) for name, blob in (("first", first), ("second", second))
              for f, data in data_files(server).items() if blob in data]
     assert not found, "superseded wrapped keys still on disk: %s" % found
+
+
+# ---- names stay with those who need them ----
+
+def test_outbox_names_nobody(make_server):
+    """The admin's outbox view, and the outbox rows a database reader sees, carry no event kind,
+    no memo id and no name for the emails that go to a drafter, a co-signer or a principal."""
+    import socket
+    with socket.socket() as s:  # a closed port: the emails wait in the outbox
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = make_server(config={"mail": {
+        "enabled": "true", "host": "127.0.0.1", "port": str(port), "from": "d@example.org",
+        "base_url": "https://dissent.example/", "backoff_base": "3600"}})
+    admin = srv.admin()
+    for name, roles in (("dan", ["staff"]), ("cos", ["staff"])):
+        srv.add_user(admin, name, roles, email=name + "@example.org")
+    d = srv.login("dan", PASSWORD)
+    mid = create_memo(srv, d, "Draft", "Body.\n")
+    call(d, "POST", memo_url(srv, mid, "invitations"), {"usernames": ["cos"]})
+    box = call(admin, "GET", srv.url + "/api/v1/outbox").json()["outbox"]
+    assert len(box) == 1, box
+    assert set(box[0]) == {"id", "status", "attempts", "next_attempt_at", "created_at",
+                           "sent_at"}, box
+    if srv.db:
+        return
+    srv.stop()
+    conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+    rows = conn.execute("SELECT kind, dedupe, subject, body FROM outbox").fetchall()
+    conn.close()
+    assert len(rows) == 1
+    kind, dedupe, subject, body = rows[0]
+    assert kind == "notification", kind
+    assert re.fullmatch(r"[0-9a-f]{64}", dedupe), dedupe
+    for text in (subject, body):
+        assert mid not in text and "invit" not in text.lower() and "co-sign" not in text, text
