@@ -74,8 +74,7 @@ void api_outbox_list(struct api_env *env, struct api_req *req, struct api_resp *
             json_pack("{s:I, s:s, s:i, s:o, s:o, s:o}", "id", (json_int_t)it->id, "status",
                       status_name(it->status), "attempts", it->attempts, "next_attempt_at",
                       it->status == STORE_OUTBOX_PENDING ? time_json(it->next_at) : json_null(),
-                      "created_at", time_json(it->created_at), "sent_at",
-                      time_json(it->sent_at)));
+                      "created_at", time_json(it->created_at), "sent_at", time_json(it->sent_at)));
     }
     api_ok(resp, 200,
            json_pack("{s:o, s:o}", "outbox", arr, "next",

@@ -159,6 +159,7 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
     const char *cur, *pw;
     struct user u = req->user;
     struct user_keys *k = NULL;
+    int64_t retry = 0;
     int rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
@@ -169,8 +170,19 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
         api_error_field(resp, "new_password", "new_password must be 8 to 1024 bytes");
         return;
     }
-    if (password_verify(u.pwhash, cur, strlen(cur)) != 0) {
+    rc = session_password_check(env->st, &env->policy, &u, cur, strlen(cur), req->addr, req->now,
+                                &retry);
+    if (rc == ERR_RATE) {
+        resp->retry_after = retry;
+        api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+        return;
+    }
+    if (rc == ERR_UNAUTH) {
         api_error_field(resp, "current_password", "current_password is wrong");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
         return;
     }
     if ((k = keys_new()) == NULL) {
@@ -223,7 +235,7 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
         return;
     }
     /* Throttled and answered like a sign-in: a wrong key counts as a failed attempt. */
-    rc = session_throttle(env->st, &env->policy, name, req->addr, req->now, &retry);
+    rc = session_attempt(env->st, &env->policy, name, req->addr, req->now, &retry);
     if (rc == ERR_RATE) {
         resp->retry_after = retry;
         api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
@@ -243,8 +255,7 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
     else if (rc == 0)
         rc = ERR_CRYPTO;
     if (rc == ERR_NOT_FOUND || rc == ERR_CRYPTO) {
-        session_fail(env->st, name, req->addr, req->now);
-        keys_free(k);
+        keys_free(k); /* the reserved attempt stays counted */
         api_error(resp, 401, "invalid_recovery_key", "wrong username or recovery key");
         return;
     }
@@ -258,7 +269,7 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
     if (rc == 0)
         rc = sign_out_everywhere(env, &u, resp);
     if (rc == 0)
-        rc = session_succeed(env->st, u.username);
+        rc = session_attempt_ok(env->st, u.username, req->addr, req->now);
     if (rc == 0)
         store_scrub(env->st);
     wipe(u.pwhash, sizeof(u.pwhash));

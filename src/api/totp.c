@@ -94,9 +94,23 @@ void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *r
                   TOTP_REAUTH_WINDOW / 60);
         return;
     }
-    if (pw != NULL && password_verify(req->user.pwhash, pw, strlen(pw)) != 0) {
-        api_error_field(resp, "password", "password is wrong");
-        return;
+    if (pw != NULL) {
+        int64_t retry = 0;
+        rc = session_password_check(env->st, &env->policy, &req->user, pw, strlen(pw), req->addr,
+                                    req->now, &retry);
+        if (rc == ERR_RATE) {
+            resp->retry_after = retry;
+            api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+            return;
+        }
+        if (rc == ERR_UNAUTH) {
+            api_error_field(resp, "password", "password is wrong");
+            return;
+        }
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
     }
     rc = totp_enrol(env->st, &req->user, req->now, secret);
     if (rc == ERR_EXISTS) {
@@ -263,8 +277,8 @@ static int check_code(struct api_env *env, struct api_req *req, struct api_resp 
         return ERR_STATE;
     }
     if (rc == 0)
-        rc = session_throttle(env->st, &env->policy, req->user.username, req->addr, req->now,
-                              &retry);
+        rc =
+            session_attempt(env->st, &env->policy, req->user.username, req->addr, req->now, &retry);
     if (rc == ERR_RATE) {
         resp->retry_after = retry;
         api_error(resp, 429, "rate_limited", "too many wrong codes; try again later");
@@ -277,12 +291,13 @@ static int check_code(struct api_env *env, struct api_req *req, struct api_resp 
     if ((rc = session_keys(req, resp, &k)) != 0)
         return rc;
     if (totp_verify(t, k, code, code == NULL ? recovery : NULL, req->now) != 0) {
-        if ((rc = session_fail(env->st, req->user.username, req->addr, req->now)) != 0) {
-            api_error_rc(resp, rc, NULL);
-            return rc;
-        }
+        /* the reserved attempt stays counted */
         api_error(resp, 422, "totp_invalid", "that code is wrong or was already used");
         return ERR_CRYPTO;
+    }
+    if ((rc = session_attempt_ok(env->st, req->user.username, req->addr, req->now)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return rc;
     }
     return 0;
 }

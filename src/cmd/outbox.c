@@ -99,8 +99,8 @@ int cmd_outbox(int argc, char **argv)
         return 1;
     }
     /* status only: an email's kind and recipient would tell who drafted or co-signed what */
-    printf("%-8s %-8s %-8s %-20s %-20s %s\n", "ID", "STATUS", "ATTEMPTS", "NEXT-ATTEMPT",
-           "CREATED", "SENT");
+    printf("%-8s %-8s %-8s %-20s %-20s %s\n", "ID", "STATUS", "ATTEMPTS", "NEXT-ATTEMPT", "CREATED",
+           "SENT");
     for (size_t i = 0; i < n; i++) {
         const struct outbox_item *it = &items[i];
         printf("%-8lld %-8s %-8d %-20s %-20s %s\n", (long long)it->id, status_name(it->status),

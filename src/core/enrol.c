@@ -113,14 +113,14 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
     memset(out, 0, sizeof(*out));
     if (!user_password_valid(pw, pwlen))
         return ERR_INVALID;
-    if ((rc = session_throttle(st, p, username, addr, now, retry_after)) != 0)
+    if ((rc = session_attempt(st, p, username, addr, now, retry_after)) != 0)
         return rc;
     rc = user_username_valid(username) ? store_user_get_by_name(st, username, &u) : ERR_NOT_FOUND;
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
     if (rc == ERR_NOT_FOUND || u.disabled || !enrol_code_matches(&u, code, now)) {
         memset(&u, 0, sizeof(u));
-        return (rc = session_fail(st, username, addr, now)) != 0 ? rc : ERR_UNAUTH;
+        return ERR_UNAUTH; /* the reserved attempt stays counted */
     }
     if ((k = keys_new()) == NULL)
         return ERR_NOMEM;
@@ -138,8 +138,8 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
     if ((rc = store_begin(st)) != 0)
         goto out;
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
-        (rc = store_totp_delete(st, u.id)) != 0 || (rc = session_succeed(st, username)) != 0 ||
-        (rc = store_commit(st)) != 0)
+        (rc = store_totp_delete(st, u.id)) != 0 ||
+        (rc = session_attempt_ok(st, username, addr, now)) != 0 || (rc = store_commit(st)) != 0)
         store_rollback(st);
     if (rc == ERR_CONFLICT)
         rc = ERR_UNAUTH;

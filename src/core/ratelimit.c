@@ -1,11 +1,15 @@
 #include "core/ratelimit.h"
 
-int64_t ratelimit_retry_after(int count, int64_t oldest, int max, int window, int64_t now)
+int64_t ratelimit_retry_after(int count, int64_t newest, int free, int window, int64_t now)
 {
-    int64_t wait;
+    int64_t delay = RATELIMIT_FIRST_DELAY, wait;
 
-    if (count < max)
+    if (count < free)
         return 0;
-    wait = oldest + window - now;
-    return wait < 1 ? 1 : wait;
+    for (int k = free; k < count && delay < window; k++)
+        delay *= 2;
+    if (delay > window)
+        delay = window;
+    wait = newest + delay - now;
+    return wait > 0 ? wait : 0;
 }

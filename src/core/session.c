@@ -45,26 +45,6 @@ int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN])
     return 0;
 }
 
-/* The larger of the two keys' waits, or 0. */
-static int throttled(struct store *st, const struct session_policy *p, const char *ukey,
-                     const char *akey, int64_t now, int64_t *retry_after)
-{
-    const char *keys[2] = {ukey, akey};
-    int rc;
-
-    *retry_after = 0;
-    for (int i = 0; i < 2; i++) {
-        int count = 0;
-        int64_t oldest = 0, wait;
-        if ((rc = store_login_failure_count(st, keys[i], now - p->window, &count, &oldest)) != 0)
-            return rc;
-        wait = ratelimit_retry_after(count, oldest, p->max_failures, p->window, now);
-        if (wait > *retry_after)
-            *retry_after = wait;
-    }
-    return 0;
-}
-
 /*
  * Open @u's private keys with the password into *@out (Argon2id: slow, so outside any
  * transaction). When they must be re-sealed (a new Argon2id cost, or STORE_USER_REKEY: keys an
@@ -179,35 +159,71 @@ static void throttle_keys(const char *username, const char *addr, char *ukey, si
     snprintf(akey, alen, "a:%.64s", addr);
 }
 
-int session_throttle(struct store *st, const struct session_policy *p, const char *username,
-                     const char *addr, int64_t now, int64_t *retry_after)
+/* The wait @key's failures call for (@free of them without one), into *@wait if longer. */
+static int key_wait(struct store *st, const struct session_policy *p, const char *key, int free,
+                    int64_t now, int64_t *wait)
+{
+    int64_t newest = 0, w;
+    int count = 0, rc;
+
+    if ((rc = store_login_failure_count(st, key, now - p->window, &count, &newest)) != 0)
+        return rc;
+    w = ratelimit_retry_after(count, newest, free, p->window, now);
+    if (w > *wait)
+        *wait = w;
+    return 0;
+}
+
+int session_attempt(struct store *st, const struct session_policy *p, const char *username,
+                    const char *addr, int64_t now, int64_t *retry_after)
+{
+    char ukey[8 + USERNAME_MAX], akey[80];
+    int rc;
+
+    *retry_after = 0;
+    throttle_keys(username, addr, ukey, sizeof(ukey), akey, sizeof(akey));
+    /* one writer at a time (store_begin() serialises them): counted and reserved together */
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = key_wait(st, p, ukey, p->max_failures, now, retry_after)) != 0 ||
+        (rc = key_wait(st, p, akey, p->max_failures * SESSION_ADDRESS_FACTOR, now, retry_after)) !=
+            0)
+        goto fail;
+    if (*retry_after > 0) {
+        rc = ERR_RATE;
+        goto fail;
+    }
+    if ((rc = store_login_failure_add(st, ukey, now)) != 0 ||
+        (rc = store_login_failure_add(st, akey, now)) != 0 || (rc = store_commit(st)) != 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(st);
+    return rc;
+}
+
+int session_attempt_ok(struct store *st, const char *username, const char *addr, int64_t now)
 {
     char ukey[8 + USERNAME_MAX], akey[80];
     int rc;
 
     throttle_keys(username, addr, ukey, sizeof(ukey), akey, sizeof(akey));
-    if ((rc = throttled(st, p, ukey, akey, now, retry_after)) != 0)
+    if ((rc = store_login_failure_clear(st, ukey)) != 0)
         return rc;
-    return *retry_after > 0 ? ERR_RATE : 0;
+    return store_login_failure_take(st, akey, now);
 }
 
-int session_succeed(struct store *st, const char *username)
+int session_password_check(struct store *st, const struct session_policy *p, const struct user *u,
+                           const char *pw, size_t pwlen, const char *addr, int64_t now,
+                           int64_t *retry_after)
 {
-    char ukey[8 + USERNAME_MAX];
-
-    snprintf(ukey, sizeof(ukey), "u:%.64s", username);
-    return store_login_failure_clear(st, ukey);
-}
-
-int session_fail(struct store *st, const char *username, const char *addr, int64_t now)
-{
-    char ukey[8 + USERNAME_MAX], akey[80];
     int rc;
 
-    throttle_keys(username, addr, ukey, sizeof(ukey), akey, sizeof(akey));
-    if ((rc = store_login_failure_add(st, ukey, now)) != 0)
+    if ((rc = session_attempt(st, p, u->username, addr, now, retry_after)) != 0)
         return rc;
-    return store_login_failure_add(st, akey, now);
+    if (password_verify(u->pwhash, pw, pwlen) != 0)
+        return ERR_UNAUTH; /* the reserved attempt stays counted */
+    return session_attempt_ok(st, u->username, addr, now);
 }
 
 int session_login(struct store *st, const struct session_policy *p, const char *username,
@@ -265,7 +281,7 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     token[0] = '\0';
     if (recovery != NULL)
         recovery[0] = '\0';
-    if ((rc = session_throttle(st, p, username, addr, now, retry_after)) != 0)
+    if ((rc = session_attempt(st, p, username, addr, now, retry_after)) != 0)
         return rc;
 
     rc = store_user_get_by_name(st, username, user);
@@ -283,7 +299,7 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     }
     if (rc == ERR_UNAUTH) {
         memset(user, 0, sizeof(*user));
-        return (rc = session_fail(st, username, addr, now)) != 0 ? rc : ERR_UNAUTH;
+        return ERR_UNAUTH; /* the reserved attempt stays counted */
     }
     if (rc != 0)
         goto fail;
@@ -317,8 +333,8 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     if ((rc = session_keys_seal(st, user, k, nk, resealed, has_totp ? &t : NULL, token, &s,
                                 recovery)) != 0 ||
         (has_totp && (rc = store_totp_update(st, &t)) != 0) ||
-        (rc = store_session_create(st, &s)) != 0 || (rc = session_succeed(st, username)) != 0 ||
-        (rc = store_commit(st)) != 0) {
+        (rc = store_session_create(st, &s)) != 0 ||
+        (rc = session_attempt_ok(st, username, addr, now)) != 0 || (rc = store_commit(st)) != 0) {
         store_rollback(st);
         if (rc == ERR_CONFLICT && has_totp) {
             /* a simultaneous sign-in used the same code first */
@@ -342,7 +358,7 @@ refused:
     if (recovery != NULL)
         wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
     memset(user, 0, sizeof(*user));
-    return (rc = session_fail(st, username, addr, now)) != 0 ? rc : ERR_UNAUTH;
+    return ERR_UNAUTH; /* the reserved attempt stays counted */
 fail:
     wipe(&t, sizeof(t));
     keys_free(k);

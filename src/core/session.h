@@ -21,23 +21,44 @@
 struct session_policy {
     int idle;            /* seconds */
     int lifetime;        /* seconds */
-    int max_failures;    /* failed logins per key within the window */
+    int max_failures;    /* failed attempts per username within the window before each further
+                            one waits (an address gets SESSION_ADDRESS_FACTOR times as many) */
     int window;          /* seconds */
     struct pw_params pw; /* Argon2id cost, for the dummy verification */
 };
 
+#define SESSION_ADDRESS_FACTOR                                                                     \
+    4 /* an address (an office behind one proxy) fails this many times                             \
+         more often than one username before it waits */
+
 /**
- * session_throttle() - ERR_RATE (with *@retry_after) when @username or @addr had too many
- * failures in the window; 0 otherwise. Used by sign-in and by password recovery.
+ * session_attempt() - reserve one attempt at a secret of @username (a password, a TOTP or
+ * recovery code, a recovery or enrolment key) from @addr. In one transaction: ERR_RATE (with
+ * *@retry_after) while the backoff of the username or of the address runs (core/ratelimit.h);
+ * otherwise the attempt is counted as a failure of both before anything is checked, so that
+ * attempts sent in parallel are all counted (no check-then-act race). A wrong secret then stays
+ * counted; a right one calls session_attempt_ok(). Every secret the server checks goes through
+ * here: sign-in, enrolment, recovery, the password of a password change or a TOTP set-up, and
+ * TOTP codes sent from a session.
  */
-int session_throttle(struct store *st, const struct session_policy *p, const char *username,
-                     const char *addr, int64_t now, int64_t *retry_after);
+int session_attempt(struct store *st, const struct session_policy *p, const char *username,
+                    const char *addr, int64_t now, int64_t *retry_after);
 
-/** session_succeed() - forget @username's failures after a successful attempt. */
-int session_succeed(struct store *st, const char *username);
+/**
+ * session_attempt_ok() - the attempt session_attempt() reserved at @now proved right: the
+ * username's failures are forgotten and the address's reserved one is taken back (an address's
+ * other failures stay: they may be someone else's guesses).
+ */
+int session_attempt_ok(struct store *st, const char *username, const char *addr, int64_t now);
 
-/** session_fail() - count a failed attempt for @username and @addr. */
-int session_fail(struct store *st, const char *username, const char *addr, int64_t now);
+/**
+ * session_password_check() - @pw against the signed-in @u's password, as an attempt of
+ * session_attempt(). SLOW (Argon2id). Returns 0, ERR_RATE (*@retry_after set), ERR_UNAUTH (wrong,
+ * counted) or a store error.
+ */
+int session_password_check(struct store *st, const struct session_policy *p, const struct user *u,
+                           const char *pw, size_t pwlen, const char *addr, int64_t now,
+                           int64_t *retry_after);
 
 /** session_expired() - true when @s is past its idle or absolute limit at @now. Pure. */
 bool session_expired(const struct session *s, const struct session_policy *p, int64_t now);

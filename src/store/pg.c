@@ -251,6 +251,7 @@ enum stmt_id {
     ST_FAIL_PRUNE,
     ST_FAIL_COUNT,
     ST_FAIL_CLEAR,
+    ST_FAIL_TAKE,
     ST_SESSION_SET_KEYS,
     ST_MEMO_INSERT,
     ST_MEMO_GET,
@@ -348,9 +349,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SESSION_PURGE] = "DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2",
     [ST_FAIL_INSERT] = "INSERT INTO login_failures (key, at) VALUES ($1, $2)",
     [ST_FAIL_PRUNE] = "DELETE FROM login_failures WHERE key = $1 AND at < $2",
-    [ST_FAIL_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM login_failures"
+    [ST_FAIL_COUNT] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures"
                       " WHERE key = $1 AND at >= $2",
     [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = $1",
+    [ST_FAIL_TAKE] = "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
+                     " WHERE key = $1 AND at = $2 LIMIT 1)",
     [ST_SESSION_SET_KEYS] = "UPDATE sessions SET keys_wrapped = $1 WHERE hash = $2",
     [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
                        " created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7)"
@@ -1093,14 +1096,14 @@ static int pg_login_failure_add(struct store *st, const char *key, int64_t now)
 }
 
 static int pg_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
-                                  int64_t *oldest)
+                                  int64_t *newest)
 {
     struct pg_args a = {0};
     PGresult *r;
     int rc;
 
     *count = 0;
-    *oldest = 0;
+    *newest = 0;
     arg_text(&a, 1, key);
     arg_int(&a, 2, since);
     if ((rc = exec_stmt(PG(st), ST_FAIL_PRUNE, &a, "login failure prune", NULL)) != 0)
@@ -1109,12 +1112,21 @@ static int pg_login_failure_count(struct store *st, const char *key, int64_t sin
         return rc;
     if (PQntuples(r) > 0) {
         *count = (int)col_int(r, 0, 0);
-        *oldest = col_int(r, 0, 1);
+        *newest = col_int(r, 0, 1);
     } else {
         rc = db_fail(PG(st), r, "login failure count");
     }
     PQclear(r);
     return rc;
+}
+
+static int pg_login_failure_take(struct store *st, const char *key, int64_t at)
+{
+    struct pg_args a = {0};
+
+    arg_text(&a, 1, key);
+    arg_int(&a, 2, at);
+    return exec_stmt(PG(st), ST_FAIL_TAKE, &a, "login failure take", NULL);
 }
 
 static int pg_login_failure_clear(struct store *st, const char *key)
@@ -2355,6 +2367,7 @@ static const struct store_ops pg_ops = {
     .session_purge = pg_session_purge,
     .login_failure_add = pg_login_failure_add,
     .login_failure_count = pg_login_failure_count,
+    .login_failure_take = pg_login_failure_take,
     .login_failure_clear = pg_login_failure_clear,
     .begin = pg_begin,
     .leader = pg_leader,

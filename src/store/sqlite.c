@@ -236,6 +236,7 @@ enum stmt_id {
     ST_FAIL_PRUNE,
     ST_FAIL_COUNT,
     ST_FAIL_CLEAR,
+    ST_FAIL_TAKE,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -335,9 +336,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SESSION_PURGE] = "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
     [ST_FAIL_INSERT] = "INSERT INTO login_failures (key, at) VALUES (?, ?)",
     [ST_FAIL_PRUNE] = "DELETE FROM login_failures WHERE key = ? AND at < ?",
-    [ST_FAIL_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM login_failures"
+    [ST_FAIL_COUNT] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures"
                       " WHERE key = ? AND at >= ?",
     [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = ?",
+    [ST_FAIL_TAKE] = "DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures"
+                     " WHERE key = ? AND at = ? LIMIT 1)",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -989,14 +992,14 @@ static int sq_login_failure_add(struct store *st, const char *key, int64_t now)
 }
 
 static int sq_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
-                                  int64_t *oldest)
+                                  int64_t *newest)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q;
     int rc;
 
     *count = 0;
-    *oldest = 0;
+    *newest = 0;
     q = stmt(s, ST_FAIL_PRUNE);
     if (q == NULL)
         return ERR_DB;
@@ -1011,12 +1014,24 @@ static int sq_login_failure_count(struct store *st, const char *key, int64_t sin
     sqlite3_bind_int64(q, 2, since);
     if (sqlite3_step(q) == SQLITE_ROW) {
         *count = sqlite3_column_int(q, 0);
-        *oldest = sqlite3_column_int64(q, 1);
+        *newest = sqlite3_column_int64(q, 1);
     } else {
         rc = db_fail(s, "login failure count");
     }
     done(q);
     return rc;
+}
+
+static int sq_login_failure_take(struct store *st, const char *key, int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_FAIL_TAKE);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, at);
+    return exec_stmt(s, q, "login failure take");
 }
 
 static int sq_login_failure_clear(struct store *st, const char *key)
@@ -2317,6 +2332,7 @@ static const struct store_ops sqlite_ops = {
     .session_delete_user = sq_session_delete_user,
     .session_purge = sq_session_purge,
     .login_failure_add = sq_login_failure_add,
+    .login_failure_take = sq_login_failure_take,
     .login_failure_count = sq_login_failure_count,
     .login_failure_clear = sq_login_failure_clear,
     .begin = sq_begin,

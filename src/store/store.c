@@ -269,11 +269,18 @@ int store_login_failure_add(struct store *st, const char *key, int64_t now)
 }
 
 int store_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
-                              int64_t *oldest)
+                              int64_t *newest)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->login_failure_count(st, key, since, count, oldest);
+    return st->ops->login_failure_count(st, key, since, count, newest);
+}
+
+int store_login_failure_take(struct store *st, const char *key, int64_t at)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->login_failure_take(st, key, at));
 }
 
 int store_login_failure_clear(struct store *st, const char *key)

@@ -264,7 +264,8 @@ struct store_ops {
     int (*session_purge)(struct store *st, int64_t idle_before, int64_t created_before);
     int (*login_failure_add)(struct store *st, const char *key, int64_t now);
     int (*login_failure_count)(struct store *st, const char *key, int64_t since, int *count,
-                               int64_t *oldest);
+                               int64_t *newest);
+    int (*login_failure_take)(struct store *st, const char *key, int64_t at);
     int (*login_failure_clear)(struct store *st, const char *key);
     int (*begin)(struct store *st);
     int (*commit)(struct store *st);
@@ -442,10 +443,14 @@ int store_session_purge(struct store *st, int64_t idle_before, int64_t created_b
 /** store_login_failure_add() - record a failed login under @key ("u:NAME" or "a:ADDR"). */
 int store_login_failure_add(struct store *st, const char *key, int64_t now);
 
-/** store_login_failure_count() - failures under @key at or after @since, and the oldest's time
+/** store_login_failure_count() - failures under @key at or after @since, and the newest's time
  *  (0 when none). Older records are deleted on the way. */
 int store_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
-                              int64_t *oldest);
+                              int64_t *newest);
+
+/** store_login_failure_take() - delete one failure under @key at @at (a reserved attempt that
+ *  succeeded, core/session.h); none is no error. */
+int store_login_failure_take(struct store *st, const char *key, int64_t at);
 
 /** store_login_failure_clear() - forget the failures under @key (after a successful login). */
 int store_login_failure_clear(struct store *st, const char *key);

@@ -340,3 +340,54 @@ def test_outbox_names_nobody(make_server):
     assert re.fullmatch(r"[0-9a-f]{64}", dedupe), dedupe
     for text in (subject, body):
         assert mid not in text and "invit" not in text.lower() and "co-sign" not in text, text
+
+
+# ---- the throttle ----
+
+def test_parallel_wrong_passwords_are_all_counted(make_server):
+    """Each attempt is counted before its password is checked: of 30 wrong passwords sent at
+    once, exactly the free allowance (5) is checked, and the rest wait (429)."""
+    from conftest import parallel
+    srv = make_server(workers=4)
+    admin = srv.admin()
+    srv.add_user(admin, "vic", ["staff"])
+    rs = parallel(lambda i: login_raw(srv.url, "vic", "wrong password %d" % i), range(30), 30)
+    codes = sorted(r.status_code for r in rs)
+    assert codes.count(401) == 5 and codes.count(429) == 25, codes
+
+
+def test_the_right_password_is_never_locked_out(make_server):
+    """Wrong passwords slow the account down; they do not lock its owner out: once the wait
+    after the newest failure is over, the right password gets in."""
+    srv = make_server(config={"debug": {"clock_start": "1780000000"}})
+    admin = srv.admin()
+    srv.add_user(admin, "vic", ["staff"])
+    for i in range(5):
+        assert_error(login_raw(srv.url, "vic", "guess %d" % i), 401, "invalid_credentials")
+    r = login_raw(srv.url, "vic", PASSWORD)
+    assert_error(r, 429, "rate_limited")
+    assert 1 <= int(r.headers["Retry-After"]) <= 30
+    # 40 seconds later on the server's clock (restarted with the clock moved on)
+    srv.stop()
+    with open(srv.config) as f:
+        text = f.read().replace("clock_start = 1780000000", "clock_start = 1780000040")
+    with open(srv.config, "w") as f:
+        f.write(text)
+    srv.restart()
+    assert login_raw(srv.url, "vic", PASSWORD).status_code == 200
+
+
+def test_every_password_check_is_throttled(server, admin):
+    """The password of a password change and of a TOTP set-up is throttled like a sign-in."""
+    server.add_user(admin, "vic", ["staff"])
+    s = server.login("vic", PASSWORD)
+    for i in range(5):
+        r = s.post(server.url + "/api/v1/me/password", timeout=TIMEOUT,
+                   json={"current_password": "guess %d" % i, "new_password": "new passphrase"})
+        assert_error(r, 422, field="current_password")
+    r = s.post(server.url + "/api/v1/me/password", timeout=TIMEOUT,
+               json={"current_password": PASSWORD, "new_password": "new passphrase"})
+    assert_error(r, 429, "rate_limited")
+    r = s.post(server.url + "/api/v1/me/totp", json={"password": "guess"}, timeout=TIMEOUT)
+    assert_error(r, 429, "rate_limited")
+    assert_error(login_raw(server.url, "vic", PASSWORD), 429, "rate_limited")

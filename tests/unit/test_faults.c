@@ -184,6 +184,10 @@ static void db_digest(uint8_t out[TABLES_MAX][32])
         crypto_generichash_init(&ctx.h, NULL, 0, 32);
         ctx.table = t;
         ctx.sessions = strcmp(name, "sessions") == 0;
+        /* an attempt at a secret is counted before it is checked (core/session.h): a request
+         * that fails afterwards leaves it counted, as intended */
+        if (strcmp(name, "login_failures") == 0)
+            continue;
         assert_int_equal(store_table_dump(st, t, digest_row, &ctx), 0);
         crypto_generichash_final(&ctx.h, out[t], 32);
     }
@@ -672,6 +676,9 @@ static int setup(void **state)
     config_defaults(&cfg);
     cfg.argon2_ops = 1;
     cfg.argon2_mem = 8192;
+    /* every walked sign-in that fails counts as a failed attempt (core/session.h): room for all
+     * of them, or the walk would measure the throttle */
+    cfg.login_max_failures = 1000;
     /* no role needs TOTP here (the state-dept preset would ask it of officers and admins) */
     snprintf(cfg.require_2fa, sizeof(cfg.require_2fa), "none");
     /* the outbox rows join the transactions of the changes they tell of */

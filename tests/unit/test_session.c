@@ -53,9 +53,16 @@ static void touch_interval(void **state)
 
 static void ratelimit_policy(void **state)
 {
-    assert_int_equal(ratelimit_retry_after(2, 100, 3, 60, 120), 0);
-    assert_int_equal(ratelimit_retry_after(3, 100, 3, 60, 120), 40);
-    assert_int_equal(ratelimit_retry_after(9, 100, 3, 60, 160), 1);
+    /* free attempts; then 30 s after the newest failure, doubling, at most the window */
+    assert_int_equal(ratelimit_retry_after(2, 100, 3, 900, 101), 0);
+    assert_int_equal(ratelimit_retry_after(3, 100, 3, 900, 110), 20);
+    assert_int_equal(ratelimit_retry_after(3, 100, 3, 900, 130), 0); /* the wait is over */
+    assert_int_equal(ratelimit_retry_after(4, 100, 3, 900, 100), 60);
+    assert_int_equal(ratelimit_retry_after(6, 100, 3, 900, 100), 240);
+    assert_int_equal(ratelimit_retry_after(9, 100, 3, 900, 100), 900);
+    assert_int_equal(ratelimit_retry_after(500, 100, 3, 900, 100), 900);
+    assert_int_equal(ratelimit_retry_after(9, 100, 3, 60, 130), 30); /* capped at the window */
+    assert_int_equal(ratelimit_retry_after(9, 100, 3, 20, 110), 10);
 }
 
 static void login_lookup_logout(void **state)
@@ -110,19 +117,52 @@ static void failures_throttle(void **state)
         assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "9.9.9.9", 100 + i,
                                        token, &who, &retry, NULL),
                          ERR_UNAUTH);
-    /* the right password is refused while throttled */
+    /* the next attempt waits 30 s after the newest failure, even with the right password */
     assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 110, token,
                                    &who, &retry, NULL),
                      ERR_RATE);
-    assert_int_equal(retry, 50);
-    /* the address is throttled too, whatever the username */
+    assert_int_equal(retry, 22);
+    /* the address has four times the allowance: other accounts behind it are not held up */
     assert_int_equal(session_login(st, &policy, "eve", "x-password", 10, "9.9.9.9", 110, token,
                                    &who, &retry, NULL),
-                     ERR_RATE);
-    /* the window passes */
-    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 161, token,
+                     ERR_UNAUTH);
+    /* once the wait is over, the right password gets in (no lock-out), and clears the count */
+    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 132, token,
                                    &who, &retry, NULL),
                      0);
+    assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 133, token,
+                                   &who, &retry, NULL),
+                     ERR_UNAUTH);
+    /* a wrong one after the wait doubles it */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 134 + i,
+                                       token, &who, &retry, NULL),
+                         ERR_UNAUTH);
+    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 165, token,
+                                   &who, &retry, NULL),
+                     0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 170 + i,
+                                       token, &who, &retry, NULL),
+                         ERR_UNAUTH);
+    assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 202, token,
+                                   &who, &retry, NULL),
+                     ERR_UNAUTH);
+    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 203, token,
+                                   &who, &retry, NULL),
+                     ERR_RATE);
+    assert_int_equal(retry, 59); /* 60 s after the failure at 202 (the window caps it) */
+    /* the address: twelve failures free, then it waits too */
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "eve%d", i);
+        assert_int_equal(session_login(st, &policy, name, "x-password", 10, "9.9.9.9", 111 + i,
+                                       token, &who, &retry, NULL),
+                         ERR_UNAUTH);
+    }
+    assert_int_equal(session_login(st, &policy, "fay", "x-password", 10, "9.9.9.9", 121, token,
+                                   &who, &retry, NULL),
+                     ERR_RATE);
     /* unknown users fail like wrong passwords */
     assert_int_equal(session_login(st, &policy, "nobody", "password-1", 10, "7.7.7.7", 161, token,
                                    &who, &retry, NULL),

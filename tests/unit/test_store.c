@@ -138,22 +138,29 @@ static void login_failures(void **state)
 {
     struct store *st = open_store();
     int count = -1;
-    int64_t oldest = -1;
+    int64_t newest = -1;
 
     assert_int_equal(store_login_failure_add(st, "u:x", 100), 0);
     assert_int_equal(store_login_failure_add(st, "u:x", 110), 0);
     assert_int_equal(store_login_failure_add(st, "u:y", 120), 0);
-    assert_int_equal(store_login_failure_count(st, "u:x", 0, &count, &oldest), 0);
+    assert_int_equal(store_login_failure_count(st, "u:x", 0, &count, &newest), 0);
     assert_int_equal(count, 2);
-    assert_int_equal(oldest, 100);
-    assert_int_equal(store_login_failure_count(st, "u:x", 105, &count, &oldest), 0);
+    assert_int_equal(newest, 110);
+    assert_int_equal(store_login_failure_count(st, "u:x", 105, &count, &newest), 0);
     assert_int_equal(count, 1);
-    assert_int_equal(oldest, 110);
+    assert_int_equal(newest, 110);
+    /* taking back one reserved attempt leaves the others */
+    assert_int_equal(store_login_failure_add(st, "u:y", 120), 0);
+    assert_int_equal(store_login_failure_take(st, "u:y", 120), 0);
+    assert_int_equal(store_login_failure_count(st, "u:y", 0, &count, &newest), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(store_login_failure_take(st, "u:y", 999), 0); /* none: no error */
     assert_int_equal(store_login_failure_clear(st, "u:x"), 0);
-    assert_int_equal(store_login_failure_count(st, "u:x", 0, &count, &oldest), 0);
+    assert_int_equal(store_login_failure_count(st, "u:x", 0, &count, &newest), 0);
     assert_int_equal(count, 0);
-    assert_int_equal(store_login_failure_count(st, "u:y", 0, &count, &oldest), 0);
+    assert_int_equal(store_login_failure_count(st, "u:y", 0, &count, &newest), 0);
     assert_int_equal(count, 1);
+    assert_int_equal(newest, 120);
     close_store(st);
 }
 
