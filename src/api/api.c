@@ -283,7 +283,12 @@ static int load_memo(struct api_env *env, struct api_req *req, struct api_resp *
         return rc;
     }
     if ((req->rel & req->route->rel) == 0) {
-        api_error(resp, 403, "forbidden", "your relation to this memo does not allow this");
+        if ((req->rel & WF_RECUSED) && (req->route->rel & WF_OFFICER))
+            api_error(resp, 403, "recused",
+                      "you drafted this memo or were invited to co-sign it: another officer "
+                      "handles it");
+        else
+            api_error(resp, 403, "forbidden", "your relation to this memo does not allow this");
         return ERR_FORBIDDEN;
     }
     if (req->route->flags & API_R_NOKEY)

@@ -171,9 +171,10 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     json_object_set_new(o, "body", field_json(req->mkey, m, "body", m->body, m->body_len));
     json_object_set_new(o, "show_signer_names", json_boolean(m->show_names));
     json_object_set_new(o, "relation",
-                        json_pack("{s:b, s:b, s:b, s:b}", "drafter", (rel & WF_DRAFTER) != 0,
+                        json_pack("{s:b, s:b, s:b, s:b, s:b}", "drafter", (rel & WF_DRAFTER) != 0,
                                   "invited", (rel & WF_INVITED) != 0, "principal",
-                                  (rel & WF_PRINCIPAL) != 0, "officer", (rel & WF_OFFICER) != 0));
+                                  (rel & WF_PRINCIPAL) != 0, "officer", (rel & WF_OFFICER) != 0,
+                                  "recused", (rel & WF_RECUSED) != 0));
     json_object_set_new(o, "drafter",
                         names ? json_pack("{s:s, s:s}", "username", drafter.username,
                                           "display_name", drafter.display_name)
@@ -392,7 +393,19 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                 json_decref(title);
                 break;
             }
-            json_array_append_new(list, memo_summary(env, &arr[i], today, title));
+            {
+                json_t *item = memo_summary(env, &arr[i], today, title);
+                unsigned rel = 0;
+                /* an officer's list says which memos they are recused from */
+                if ((req->user.roles & ROLE_OFFICER) && arr[i].state >= MEMO_FILED &&
+                    (rc = workflow_relation(env->st, &arr[i], &req->user, &rel)) != 0) {
+                    json_decref(item);
+                    break;
+                }
+                if (rel & WF_RECUSED)
+                    json_object_set_new(item, "recused", json_true());
+                json_array_append_new(list, item);
+            }
             found++;
         }
         ran_out = n < (size_t)f->limit && i == n;
@@ -428,6 +441,7 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     if (req->user.roles & ROLE_STAFF) {
         f.drafted = true;
         f.relations |= STORE_REL_INVITED;
+        f.excluded = STORE_REL_DECLINED; /* a declined invitation hides the memo */
     }
     if (req->user.roles & ROLE_PRINCIPAL)
         f.relations |= STORE_REL_DISTRIBUTED;
@@ -759,8 +773,16 @@ void api_memos_decline_invitation(struct api_env *env, struct api_req *req, stru
     char err[256];
     struct wf_ctx c;
 
+    int rc;
+
     wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_decline_invitation(&c, &req->memo), err, 200);
+    rc = workflow_decline_invitation(&c, &req->memo);
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    /* the decliner leaves the memo: no copy of it in the answer */
+    api_ok(resp, 204, NULL);
 }
 
 void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -29,12 +29,16 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
         *rel |= WF_DRAFTER;
     if ((rc = store_member_get(st, m->id, u->id, &member)) != 0)
         return rc;
-    if ((member & STORE_REL_INVITED) && (u->roles & ROLE_STAFF))
+    /* declining (or withdrawing a signature) ends an invitee's access to the memo */
+    if ((member & STORE_REL_INVITED) && !(member & STORE_REL_DECLINED) && (u->roles & ROLE_STAFF))
         *rel |= WF_INVITED;
     if ((member & STORE_REL_DISTRIBUTED) && (u->roles & ROLE_PRINCIPAL))
         *rel |= WF_PRINCIPAL;
+    /* nobody answers their own dissent, nor one they were asked to sign */
     if ((u->roles & ROLE_OFFICER) && m->state >= MEMO_FILED)
-        *rel |= WF_OFFICER;
+        *rel |= (m->drafter_id == u->id || (member & (STORE_REL_INVITED | STORE_REL_DECLINED)))
+                    ? WF_RECUSED
+                    : WF_OFFICER;
     return 0;
 }
 
@@ -471,6 +475,9 @@ int workflow_decline_invitation(struct wf_ctx *c, struct memo *m)
         rc = 0;
     if (rc == 0)
         rc = store_member_add(c->st, m->id, c->actor->id, STORE_REL_DECLINED, c->now);
+    /* the decliner keeps nothing: not the key, so not the text, the reply or the names */
+    if (rc == 0)
+        rc = store_memo_key_delete(c->st, m->id, c->actor->id);
     if (rc == 0)
         rc = record(c, m, "invitation_declined", NULL);
     if (rc == 0)

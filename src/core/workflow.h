@@ -29,7 +29,10 @@
 #define WF_DRAFTER 1u   /* wrote it */
 #define WF_INVITED 2u   /* invited to co-sign it */
 #define WF_PRINCIPAL 4u /* a principal it was distributed to */
-#define WF_OFFICER 8u   /* an officer, and the memo is filed or later */
+#define WF_OFFICER 8u   /* an officer, and the memo is filed or later, and not recused */
+#define WF_RECUSED                                                                                 \
+    16u /* an officer who drafted the memo or was invited to co-sign it (and so                    \
+           may have signed): no officer action on it (403 recused) */
 
 #define WF_INVITE_MAX 1000 /* usernames in one invitation or distribution request */
 

@@ -272,6 +272,7 @@ enum stmt_id {
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
+    ST_MKEY_DELETE,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
     ST_GRANT_PUT,
@@ -370,7 +371,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         " AND ($2::bigint < 0 OR m.state = $2)"
         " AND (($3::bigint <> 0 AND m.drafter_id = $4::bigint)"
         "  OR ($5::bigint <> 0 AND EXISTS (SELECT 1 FROM memo_members mm WHERE mm.memo_id = m.id"
-        "      AND mm.user_id = $4 AND (mm.relation & $5) <> 0))"
+        "      AND mm.user_id = $4 AND (mm.relation & $5) <> 0 AND (mm.relation & $8) = 0))"
         "  OR ($6::bigint <> 0 AND m.state >= 2))"
         " ORDER BY m.id DESC LIMIT $7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at)"
@@ -406,6 +407,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = $1 AND user_id = $2",
     [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = $1 ORDER BY memo_id",
+    [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = $1 AND user_id = $2 AND user_id <> 0",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,$1,$2,$3)"
                        " ON CONFLICT DO NOTHING",
@@ -1378,6 +1380,7 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     arg_int(&a, 5, f->relations);
     arg_int(&a, 6, f->all_filed);
     arg_int(&a, 7, f->limit);
+    arg_int(&a, 8, f->excluded);
     if ((rc = run(PG(st), ST_MEMO_LIST, &a, "memo list", &r)) != 0)
         return rc;
     n = PQntuples(r);
@@ -1712,6 +1715,15 @@ static int pg_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
     arg_int(&a, 1, memo_id);
     arg_int(&a, 2, user_id);
     return get_fixed(PG(st), ST_MKEY_GET, &a, sealed, STORE_SEALED_LEN, "memo key get");
+}
+
+static int pg_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
+{
+    struct pg_args a = {0};
+
+    arg_int(&a, 1, memo_id);
+    arg_int(&a, 2, user_id);
+    return exec_stmt(PG(st), ST_MKEY_DELETE, &a, "memo key delete", NULL);
 }
 
 static int fill_key_row(const PGresult *r, int row, void *item)
@@ -2400,6 +2412,7 @@ static const struct store_ops pg_ops = {
     .memo_key_put = pg_memo_key_put,
     .memo_key_get = pg_memo_key_get,
     .memo_keys_of = pg_memo_keys_of,
+    .memo_key_delete = pg_memo_key_delete,
     .channel_key_get = pg_channel_key_get,
     .channel_key_create = pg_channel_key_create,
     .channel_grant_put = pg_channel_grant_put,

@@ -260,6 +260,7 @@ enum stmt_id {
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
+    ST_MKEY_DELETE,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
     ST_GRANT_PUT,
@@ -358,7 +359,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
         " AND ((?3 AND m.drafter_id = ?4)"
         "  OR (?5 != 0 AND EXISTS (SELECT 1 FROM memo_members mm WHERE mm.memo_id = m.id"
-        "      AND mm.user_id = ?4 AND (mm.relation & ?5) != 0))"
+        "      AND mm.user_id = ?4 AND (mm.relation & ?5) != 0 AND (mm.relation & ?8) = 0))"
         "  OR (?6 AND m.state >= 2))"
         " ORDER BY m.id DESC LIMIT ?7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at) VALUES (?,?,?,?)"
@@ -389,6 +390,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
     [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = ? ORDER BY memo_id",
+    [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = ? AND user_id = ? AND user_id != 0",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,?,?,?)",
     [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at) VALUES (?,?,?,?)"
@@ -1243,6 +1245,7 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
     sqlite3_bind_int64(q, 5, f->relations);
     sqlite3_bind_int(q, 6, f->all_filed);
     sqlite3_bind_int(q, 7, f->limit);
+    sqlite3_bind_int64(q, 8, f->excluded);
     while (rc == 0 && n < (size_t)f->limit && (r = sqlite3_step(q)) == SQLITE_ROW) {
         rc = memo_from_row(q, &arr[n]);
         if (rc == 0) {
@@ -1627,6 +1630,18 @@ static int sq_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, user_id);
     return get_fixed(s, q, sealed, STORE_SEALED_LEN, "memo key get");
+}
+
+static int sq_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MKEY_DELETE);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    return exec_stmt(s, q, "memo key delete");
 }
 
 static int fill_key_row(sqlite3_stmt *q, void *item)
@@ -2358,6 +2373,7 @@ static const struct store_ops sqlite_ops = {
     .memo_key_put = sq_memo_key_put,
     .memo_key_get = sq_memo_key_get,
     .memo_keys_of = sq_memo_keys_of,
+    .memo_key_delete = sq_memo_key_delete,
     .channel_key_get = sq_channel_key_get,
     .channel_key_create = sq_channel_key_create,
     .channel_grant_put = sq_channel_grant_put,

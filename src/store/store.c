@@ -460,6 +460,13 @@ int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
     return st->ops->memo_key_get(st, memo_id, user_id, sealed);
 }
 
+int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->memo_key_delete(st, memo_id, user_id));
+}
+
 int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count)
 {
     *out = NULL;

@@ -219,6 +219,8 @@ struct memo_key_row {
 struct memo_filter {
     int64_t user_id;    /* the viewer */
     unsigned relations; /* STORE_REL_* relations that make a memo visible to them */
+    unsigned excluded;  /* STORE_REL_* relations that hide it all the same (a declined
+                           invitation) */
     bool drafted;       /* memos they drafted are visible */
     bool all_filed;     /* every memo past "open" is visible (officers) */
     int state;          /* only this state, or -1 */
@@ -297,6 +299,7 @@ struct store_ops {
                         const uint8_t sealed[STORE_SEALED_LEN], int64_t at);
     int (*memo_key_get)(struct store *st, int64_t memo_id, int64_t user_id,
                         uint8_t sealed[STORE_SEALED_LEN]);
+    int (*memo_key_delete)(struct store *st, int64_t memo_id, int64_t user_id);
     int (*memo_keys_of)(struct store *st, int64_t user_id, struct memo_key_row **out,
                         size_t *count);
     int (*channel_key_get)(struct store *st, uint8_t pk[STORE_PUB_LEN]);
@@ -539,6 +542,9 @@ int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
 /** store_memo_key_get() - the sealed memo key for @user_id (or STORE_CHANNEL); ERR_NOT_FOUND. */
 int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
                        uint8_t sealed[STORE_SEALED_LEN]);
+
+/** store_memo_key_delete() - forget @memo_id's key sealed to @user_id (none is no error). */
+int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id);
 
 /**
  * store_memo_keys_of() - every memo key sealed to @user_id, by memo id (re-keying an account,

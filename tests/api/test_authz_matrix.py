@@ -62,8 +62,8 @@ def relations(caller, kind):
         "drafter": {"drafter"},
         "cosigner": {"invited"},
         "invited": {"invited"},
-        # declining keeps the invitation (and the memo's key); signing is then 409 wrong_state
-        "declined": {"invited"},
+        # declining leaves the memo: its key goes, and it is 404 to the decliner (issue 14)
+        "declined": set(),
         "principal": {"principal"} if kind in ("acked", "replied") else set(),
         "officer": {"officer"} if filed else set(),
         "officer_nokey": {"officer"} if filed else set(),
@@ -304,7 +304,7 @@ class World:
                       201).json()["id"]
         m += "/" + mid
         self.ok("drafter", "POST", m + "/invitations", {"usernames": ["colin", "ivy", "dex"]})
-        self.ok("declined", "DELETE", m + "/invitations/me")
+        self.ok("declined", "DELETE", m + "/invitations/me", status=204)
         self.ok("drafter", "POST", m + "/comments", {"body": "Drafter " + MARK}, 201)
         if kind != "draft":
             self.ok("drafter", "POST", m + "/finalize")

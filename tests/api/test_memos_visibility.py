@@ -134,7 +134,7 @@ def test_staff_see_their_memos(cast):
             assert r.status_code == 200, (who, key, r.text)
     r = cast.s["colin"].get(cast.url(cast.m["draft"]), timeout=TIMEOUT)
     assert r.json()["relation"] == {"drafter": False, "invited": True, "principal": False,
-                                    "officer": False}
+                                    "officer": False, "recused": False}
 
 
 def test_staff_get_404_for_others_memos(cast):

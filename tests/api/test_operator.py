@@ -391,3 +391,39 @@ def test_every_password_check_is_throttled(server, admin):
     r = s.post(server.url + "/api/v1/me/totp", json={"password": "guess"}, timeout=TIMEOUT)
     assert_error(r, 429, "rate_limited")
     assert_error(login_raw(server.url, "vic", PASSWORD), 429, "rate_limited")
+
+
+# ---- recusal ----
+
+def test_an_officer_never_handles_a_memo_they_drafted_or_were_asked_to_sign(server, admin):
+    server.add_user(admin, "anna", ["officer"])
+    server.add_user(admin, "sol", ["staff", "officer"])   # drafts
+    server.add_user(admin, "ivo", ["staff", "officer"])   # invited, signs
+    server.add_user(admin, "dex", ["staff", "officer"])   # invited, declines
+    a = server.login("anna", PASSWORD)  # the channel key
+    sol, ivo, dex = (server.login(n, PASSWORD) for n in ("sol", "ivo", "dex"))
+    for n in ("sol", "ivo", "dex"):
+        call(a, "POST", server.url + "/api/v1/channel/grants", {"username": n}, 201)
+    mid = create_memo(server, sol, "Mine", "Body.\n")
+    call(sol, "POST", memo_url(server, mid, "invitations"), {"usernames": ["ivo", "dex"]})
+    call(sol, "POST", memo_url(server, mid, "finalize"))
+    call(sol, "POST", memo_url(server, mid, "signatures"), status=201)
+    call(ivo, "POST", memo_url(server, mid, "signatures"), status=201)
+    call(dex, "DELETE", memo_url(server, mid, "invitations/me"), status=204)
+    call(sol, "POST", memo_url(server, mid, "file"))
+    actions = [("acknowledge", None), ("decline", {"reason": "mine"}),
+               ("distribution", {"usernames": ["anna"]}), ("reply", {"body": "ok"}),
+               ("close", None), ("extend", {"until": "2099-01-01", "reason": "r"})]
+    for who, s in (("sol", sol), ("ivo", ivo), ("dex", dex)):
+        for action, body in actions:
+            r = s.post(memo_url(server, mid, action), json=body, timeout=TIMEOUT)
+            assert_error(r, 403, "recused")
+        listed = {m["id"]: m for m in call(s, "GET", memo_url(server)).json()["memos"]}
+        assert listed[mid].get("recused") is True, (who, listed[mid])
+    # the drafter still reads it as its drafter, and is told they are recused
+    m = get_memo(server, sol, mid)
+    assert m["relation"]["recused"] is True and m["relation"]["officer"] is False, m["relation"]
+    # another officer handles it
+    call(a, "POST", memo_url(server, mid, "acknowledge"))
+    listed = {m["id"]: m for m in call(a, "GET", memo_url(server)).json()["memos"]}
+    assert "recused" not in listed[mid], listed[mid]

@@ -95,9 +95,10 @@ export function actionBar({ redraw, heading = 'What you can do' }) {
     openBtn = null;
   }
 
-  // After an action: the memo again with @msg by the bar; after a failure, the error where it
+  // After an action: the memo again with @msg by the bar (or, with @leave, that page with @msg:
+  // an action that ends the caller's access to the memo); after a failure, the error where it
   // belongs (inside @where), or on a fresh copy of the memo when it may have changed.
-  async function after(fn, where, msg, btn) {
+  async function after(fn, where, msg, btn, leave = null) {
     clearErrors(area);
     clearDone(area);
     if (where !== area) { clearErrors(where); clearDone(where); }
@@ -110,6 +111,7 @@ export function actionBar({ redraw, heading = 'What you can do' }) {
       failed(where, e);
       return false;
     }
+    if (leave) { appmod.go(leave, msg); return true; }
     await redraw({ done: msg });
     if (typeof appmod.refreshCounts === 'function') appmod.refreshCounts(); // the navigation's counts
     return true;
@@ -120,7 +122,7 @@ export function actionBar({ redraw, heading = 'What you can do' }) {
     get empty() { return row.children.length === 0; },
     // A button running fn(answer) after an optional confirmation ({title, text, confirm, danger,
     // input}: see dialog.js); @done is the message shown afterwards.
-    button(label, { fn, done: msg, confirm = null, cls = null, id = null }) {
+    button(label, { fn, done: msg, confirm = null, cls = null, id = null, leave = null }) {
       const b = h('button', { type: 'button', class: cls, id }, label);
       b.addEventListener('click', async () => {
         let answer = true;
@@ -129,7 +131,7 @@ export function actionBar({ redraw, heading = 'What you can do' }) {
           if (answer === false || answer === null) return;
         }
         close();
-        await after(() => fn(answer), area, msg, b);
+        await after(() => fn(answer), area, msg, b, leave);
       });
       row.append(b);
       return b;

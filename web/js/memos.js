@@ -95,14 +95,14 @@ function staffActions(m, bar) {
       bar.button('Withdraw my signature', {
         cls: 'secondary', fn: () => api('DELETE', `${M(id)}/signatures/me`), done: 'Your signature is withdrawn. You can sign again until the memo is filed.',
         confirm: { title: 'Withdraw your signature?', confirm: 'Withdraw my signature', danger: true,
-          text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.', 'You can sign again as long as the memo is not filed.'] },
+          text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.', 'You can sign again as long as the memo is not filed. To leave the memo altogether, decline the invitation.'] },
       });
     }
     if (rel.invited) {
       bar.button('Decline the invitation', {
-        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/invitations/me`), done: 'You declined the invitation.',
+        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/invitations/me`), done: 'You declined the invitation. The memo is no longer shared with you.', leave: '#/memos',
         confirm: { title: 'Decline the invitation?', confirm: 'Decline the invitation', danger: true,
-          text: ['You will not be able to sign this memo afterwards: declining is final.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
+          text: ['You will not be able to sign or read this memo afterwards: declining is final.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
       });
     }
   }
