@@ -353,6 +353,22 @@ static int audit_titles(struct api_env *env, struct api_req *req, const struct t
  * the next page (it may not pass @want, but the caller sees it), or "" when the store ran out
  * and every memo of it was examined.
  */
+/* An officer's listed memo they are recused from (core/workflow.h) says so: "recused": true. */
+static int mark_recused(struct api_env *env, struct api_req *req, const struct memo *m,
+                        json_t *item)
+{
+    unsigned rel = 0;
+    int rc;
+
+    if (!(req->user.roles & ROLE_OFFICER) || m->state < MEMO_FILED)
+        return 0;
+    if ((rc = workflow_relation(env->st, m, &req->user, &rel)) != 0)
+        return rc;
+    if (rel & WF_RECUSED)
+        json_object_set_new(item, "recused", json_true());
+    return 0;
+}
+
 static int list_page(struct api_env *env, struct api_req *req, struct memo_filter *f,
                      enum clocks_filter want, int64_t limit, json_t *list,
                      struct title_reads *reads, char next[STORE_MEMO_ID_LEN + 1])
@@ -395,15 +411,10 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
             }
             {
                 json_t *item = memo_summary(env, &arr[i], today, title);
-                unsigned rel = 0;
-                /* an officer's list says which memos they are recused from */
-                if ((req->user.roles & ROLE_OFFICER) && arr[i].state >= MEMO_FILED &&
-                    (rc = workflow_relation(env->st, &arr[i], &req->user, &rel)) != 0) {
+                if ((rc = mark_recused(env, req, &arr[i], item)) != 0) {
                     json_decref(item);
                     break;
                 }
-                if (rel & WF_RECUSED)
-                    json_object_set_new(item, "recused", json_true());
                 json_array_append_new(list, item);
             }
             found++;
@@ -1041,6 +1052,10 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
                 json_object_set_new(o, "next_action",
                                     json_string(c.waits == CLOCK_ACK ? "acknowledge" : "reply"));
                 json_object_set_new(o, "due", day_json(w->due));
+                if ((rc = mark_recused(env, req, m, o)) != 0) {
+                    json_decref(o);
+                    break;
+                }
                 json_array_append_new(w->overdue ? overdue : due, o);
             }
             if (n > 0)

@@ -195,8 +195,9 @@ export async function memoPage(id, note = {}) {
   const bar = actionBar({ redraw });
   staffActions(m, bar);
   if (rel.officer) officerActions(m, bar);
+  if (rel.recused) bar.area.append(h('p', { class: 'note', id: 'recused-note' }, 'You drafted this memo or were invited to co-sign it, so as an officer you are recused from it: another officer acknowledges and answers it.'));
   if (bar.empty) bar.area.append(h('p', { class: 'muted' }, 'There is nothing for you to do on this memo now.'));
-  const showBar = !bar.empty || note.done || note.error || (pending && pending.id === id);
+  const showBar = !bar.empty || rel.recused || note.done || note.error || (pending && pending.id === id);
   const content = [
     statusHeader(m),
     (m.state === 'open' && (rel.drafter || rel.invited)) ? signingPanel(m) : null,

@@ -22,12 +22,17 @@ function titleCell(m, href) {
   return h('a', { href, class: 'title' }, m.title === null || m.title === undefined ? h('em', {}, 'title not readable by you') : m.title);
 }
 
+// An officer's memo they drafted or were invited to co-sign: another officer handles it.
+function recusedBadge() {
+  return h('span', { class: 'badge state', title: 'You drafted this memo or were invited to co-sign it: another officer handles it.' }, 'recused');
+}
+
 function memoRow(m) {
   const href = m.state === 'draft' && !has('officer') ? `#/memo/${m.id}/edit` : `#/memo/${m.id}`;
   const dl = m.deadlines || {};
   return h('tr', {},
     h('td', {}, titleCell(m, href)),
-    h('td', {}, stateBadge(m.state)),
+    h('td', {}, stateBadge(m.state), m.recused ? [' ', recusedBadge()] : null),
     h('td', {}, String(m.signer_count ?? '—')),
     h('td', {}, h('span', { class: 'nowrap' }, m.filed_on || '—')),
     h('td', {}, deadline(dl.acknowledge)),
@@ -224,7 +229,7 @@ function dueRow(m) {
   const soon = !m.overdue && w && typeof w.working_days_left === 'number' && w.working_days_left <= 2;
   return h('tr', { class: m.overdue ? 'overdue' : soon ? 'soon' : null, 'data-id': m.id },
     h('td', {}, titleCell(m, `#/memo/${m.id}`)),
-    h('td', {}, stateBadge(m.state)),
+    h('td', {}, stateBadge(m.state), m.recused ? [' ', recusedBadge()] : null),
     h('td', {}, m.next_action === 'acknowledge' ? 'Acknowledge' : 'Reply'),
     h('td', {}, h('span', { class: 'due' }, m.due || '—'), ' ', m.overdue ? badge('overdue', 'overdue') : soon ? badge('due soon', 'soon') : null),
     h('td', {}, h('span', { class: 'nowrap' }, m.filed_on || '—')),
