@@ -202,7 +202,8 @@ static int authenticate(struct api_env *env, struct api_req *req)
     int rc;
 
     if (req->cookie == NULL ||
-        http_cookie_get(req->cookie, HTTP_SESSION_COOKIE, req->token, sizeof(req->token)) != 0)
+        http_cookie_get(req->cookie, http_session_cookie_name(env->cfg->behind_tls), req->token,
+                        sizeof(req->token)) != 0)
         return 0;
     rc = session_lookup(env->st, &env->policy, req->token, req->now, &req->session, &req->user);
     if (rc == 0) {

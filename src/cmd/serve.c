@@ -80,6 +80,10 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)cfg.log_level);
+    if (config_origin_check(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err);
+        return 1;
+    }
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     /* Settings first: a bad [channel] must fail before the admin password is shown. */

@@ -33,9 +33,14 @@ int http_cookie_get(const char *header, const char *name, char *out, size_t outl
     return ERR_NOT_FOUND;
 }
 
+const char *http_session_cookie_name(bool secure)
+{
+    return secure ? HTTP_SESSION_COOKIE_TLS : HTTP_SESSION_COOKIE;
+}
+
 void http_cookie_session(char *out, size_t outlen, const char *token, int max_age, bool secure)
 {
     snprintf(out, outlen, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
-             HTTP_SESSION_COOKIE, token ? token : "", token ? max_age : 0,
+             http_session_cookie_name(secure), token ? token : "", token ? max_age : 0,
              secure ? "; Secure" : "");
 }

@@ -8,6 +8,12 @@
 #include <stddef.h>
 
 #define HTTP_SESSION_COOKIE "dissent_session"
+/* behind TLS: the __Host- prefix makes browsers refuse it unless Secure, Path=/ and without a
+ * Domain, so a sibling subdomain (or a plain-HTTP page) can never set or shadow it */
+#define HTTP_SESSION_COOKIE_TLS "__Host-dissent_session"
+
+/** http_session_cookie_name() - the session cookie's name, behind TLS (@secure) or not. */
+const char *http_session_cookie_name(bool secure);
 
 /**
  * http_cookie_get() - copy the value of cookie @name from the Cookie header @header into @out.
@@ -18,7 +24,7 @@ int http_cookie_get(const char *header, const char *name, char *out, size_t outl
 /**
  * http_cookie_session() - format a Set-Cookie value for the session cookie: @token with
  * @max_age seconds, or an expired empty cookie when @token is NULL. HttpOnly, SameSite=Strict,
- * Path=/, and Secure when @secure.
+ * Path=/, and when @secure, Secure and the name HTTP_SESSION_COOKIE_TLS.
  */
 void http_cookie_session(char *out, size_t outlen, const char *token, int max_age, bool secure);
 

@@ -323,6 +323,9 @@ static void call_finish(struct call *c)
     add_header(h, "Cache-Control", c->resp.cache_control ? c->resp.cache_control : "no-store");
     add_header(h, "X-Content-Type-Options", "nosniff");
     add_header(h, "Referrer-Policy", "no-referrer");
+    /* behind TLS, browsers are told never to come back over plain HTTP */
+    if (w->srv->cfg->behind_tls)
+        add_header(h, "Strict-Transport-Security", "max-age=63072000");
     /* Every answer, the web interface's included: scripts and styles from our own origin only
      * (no inline ones), never framed, no <base>, forms post only to us. */
     add_header(h, "Content-Security-Policy",

@@ -190,6 +190,26 @@ static int set_mail(struct config *cfg, const char *key, const char *v, bool *un
     return ERR_INVALID;
 }
 
+int config_origin_check(const struct config *cfg, char *err, size_t errlen)
+{
+    const char *host = cfg->listen_host;
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (cfg->origin[0] != '\0')
+        return 0;
+    if (strcmp(host, "localhost") == 0 ||
+        (inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127) ||
+        (inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6)))
+        return 0;
+    err_set(err, errlen,
+            "[server] origin is not set and the server listens on %s, not on loopback: set it "
+            "to the public origin browsers use (\"https://dissent.example.org\"), or a page "
+            "served under another name (DNS rebinding) could pass the CSRF check",
+            host);
+    return ERR_INVALID;
+}
+
 int config_set(struct config *cfg, const char *section, const char *key, const char *v, char *err,
                size_t errlen)
 {

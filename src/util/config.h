@@ -77,6 +77,14 @@ struct config {
 /* [mail] starttls */
 enum { MAIL_TLS_AUTO, MAIL_TLS_ALWAYS, MAIL_TLS_NEVER, MAIL_TLS_IMPLICIT };
 
+/**
+ * config_origin_check() - 0 when the expected Origin of writes is safe to take from the
+ * request's Host header, or is configured: [server] origin may stay empty only while the server
+ * listens on a loopback address (127.0.0.0/8, ::1, localhost). Elsewhere a Host-derived origin
+ * lets a DNS-rebinding page pass the CSRF check: ERR_INVALID with the reason in @err.
+ */
+int config_origin_check(const struct config *cfg, char *err, size_t errlen);
+
 /** config_defaults() - fill @cfg with the built-in defaults. */
 void config_defaults(struct config *cfg);
 

@@ -56,14 +56,44 @@ def test_cookie_is_secure_behind_tls(make_server):
     r = login_raw(srv.url, "admin", srv.admin_password)
     assert r.status_code == 200, r.text
     name, value, attrs = cookie_attrs(r.headers["Set-Cookie"])
-    assert name == COOKIE and attrs.get("secure") is True
+    # the __Host- prefix: browsers take it only Secure, for Path=/ and without a Domain
+    assert name == "__Host-" + COOKIE and attrs.get("secure") is True
     assert attrs.get("httponly") is True and attrs.get("path") == "/"
+    assert "domain" not in attrs
     assert str(attrs.get("samesite", "")).lower() == "strict"
+    # HSTS on every answer behind TLS
+    assert r.headers.get("Strict-Transport-Security") == "max-age=63072000"
+    tls_cookie = {"Cookie": "__Host-%s=%s" % (COOKIE, value), "X-Requested-With": "dissent"}
+    assert requests.get(srv.url + "/api/v1/me", headers=tls_cookie,
+                        timeout=TIMEOUT).status_code == 200
+    # the plain name is not the session behind TLS
+    assert requests.get(srv.url + "/api/v1/me", headers=with_cookie(value),
+                        timeout=TIMEOUT).status_code == 401
     # logging out clears it with the same attributes
-    r = requests.delete(srv.url + "/api/v1/session", headers=with_cookie(value),
-                        timeout=TIMEOUT)
+    r = requests.delete(srv.url + "/api/v1/session", headers=tls_cookie, timeout=TIMEOUT)
     assert r.status_code == 204
-    assert cookie_attrs(r.headers["Set-Cookie"])[2].get("secure") is True
+    name, _, attrs = cookie_attrs(r.headers["Set-Cookie"])
+    assert name == "__Host-" + COOKIE and attrs.get("secure") is True
+    assert requests.get(srv.url + "/api/v1/me", headers=tls_cookie,
+                        timeout=TIMEOUT).status_code == 401
+
+
+def test_no_hsts_and_plain_cookie_without_tls(server):
+    r = login_raw(server.url, "admin", server.admin_password)
+    assert "Strict-Transport-Security" not in r.headers
+    assert cookie_attrs(r.headers["Set-Cookie"])[0] == COOKIE
+
+
+def test_origin_is_required_off_loopback(tmp_path):
+    """Without [server] origin the expected Origin comes from the Host header, which a
+    DNS-rebinding page controls: the server refuses to start unless it listens on loopback."""
+    import subprocess
+    from conftest import BIN
+    for listen in ("0.0.0.0:0", "[::]:0", "192.0.2.10:0"):
+        r = subprocess.run([BIN, "serve", "--data", str(tmp_path / "var"), "--listen", listen],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0 and "[server] origin" in r.stderr, (listen, r.stderr)
+    assert not (tmp_path / "var").exists() or not any((tmp_path / "var").iterdir())
 
 
 def test_me_returns_username_and_roles(server, admin):
