@@ -76,8 +76,12 @@ def cmd_users(base, admin_pw, n, outdir):
     names = ["drafter"] + [signer_name(i) for i in range(1, n + 1)]
 
     def create(name):
-        call("POST", base + "/api/v1/users", 201, cookie=admin,
-             json={"username": name, "roles": ["staff"], "password": PASSWORD})
+        # an account is born without a password; its user enrols with the one-time code
+        r = call("POST", base + "/api/v1/users", 201, cookie=admin,
+                 json={"username": name, "roles": ["staff"]})
+        call("POST", base + "/api/v1/enrol", 200,
+             json={"username": name, "code": r.json()["enrolment"]["code"],
+                   "password": PASSWORD})
 
     def signin(name):
         return login(base, name, PASSWORD)

@@ -20,9 +20,12 @@ def login(name, pw):
 
 admin = login("admin", admin_pw)
 for name, role in (("drafter", "staff"), ("officer", "officer")):
-    r = admin.post(url + "/api/v1/users", json={"username": name, "roles": [role],
-                                                "password": "bench-password"}, timeout=30)
+    r = admin.post(url + "/api/v1/users", json={"username": name, "roles": [role]}, timeout=30)
     r.raise_for_status()
+    # the account's user enrols with the one-time code and chooses the password
+    e = requests.post(url + "/api/v1/enrol", headers=H, timeout=30, json={
+        "username": name, "code": r.json()["enrolment"]["code"], "password": "bench-password"})
+    e.raise_for_status()
 officer = login("officer", "bench-password")  # creates the channel key
 drafter = login("drafter", "bench-password")
 for i in range(count):

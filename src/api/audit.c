@@ -4,6 +4,9 @@
  */
 #include "api/api.h"
 
+#include "core/access.h"
+#include "core/workflow.h"
+
 #include "util/err.h"
 #include "util/strutil.h"
 #include "util/mem.h"
@@ -30,6 +33,21 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
         str_parse_i64(lim, 1, AUDIT_PAGE_MAX, &limit) != 0) {
         api_error_field(resp, "limit", "limit must be 1 to %d", AUDIT_PAGE_MAX);
         return;
+    }
+    /* the audit names every reader: an officer sees it only once holding the channel key, like
+     * the memo itself (the drafter always sees who read their memo) */
+    if (!(req->rel & WF_DRAFTER)) {
+        bool granted = false;
+        if ((rc = access_channel_granted(env->st, req->user.id, &granted)) != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        if (!granted) {
+            api_error(resp, 403, "no_key",
+                      "channel access not yet granted: an officer who holds it must grant it "
+                      "to you before you see who read a memo");
+            return;
+        }
     }
     if ((rc = store_audit_list(env->st, req->memo.id, after, (int)limit, &recs, &n)) != 0) {
         api_error_rc(resp, rc, NULL);

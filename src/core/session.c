@@ -99,7 +99,9 @@ static int session_keys_seal(struct store *st, struct user *u, const struct user
     int rc;
 
     if (nk != NULL) {
-        if ((rc = enrol_rekey(st, u, k, nk, t, s->created_at)) != 0)
+        /* other sessions hold the old keys: they end (this sign-in's session comes next) */
+        if ((rc = enrol_rekey(st, u, k, nk, t, s->created_at)) != 0 ||
+            (rc = store_session_delete_user(st, u->id)) != 0)
             return rc;
         /* the old recovery key opens the old keys: it goes, and a new one is shown */
         u->has_recovery = false;

@@ -1,6 +1,7 @@
 #include "core/workflow.h"
 
 #include "core/access.h"
+#include "core/enrol.h"
 #include "core/audit.h"
 #include "core/ledger.h"
 #include "core/notify.h"
@@ -710,7 +711,17 @@ int workflow_unsign(struct wf_ctx *c, struct memo *m)
 
 static int share_channel(struct wf_ctx *c, struct memo *m, void *arg)
 {
-    int rc = access_share_channel(c->st, m, c->mkey, c->now);
+    int holders = 0, rc;
+
+    /* a memo sealed to a key no active officer holds could never be answered */
+    if ((rc = enrol_channel_holders(c->st, 0, &holders)) != 0)
+        return rc;
+    if (holders == 0) {
+        err_set(c->err, c->errlen,
+                "no active officer holds the channel key: filing waits until one does");
+        return ERR_STATE;
+    }
+    rc = access_share_channel(c->st, m, c->mkey, c->now);
 
     if (rc == ERR_STATE)
         err_set(c->err, c->errlen,

@@ -248,6 +248,8 @@ def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
         r = login_raw(srv.url, "dora", PASSWORD)
         assert r.status_code == 200, r.text
         assert r.json().get("recovery_key"), "a re-key shows the new recovery key"
+        # the session opened before holds the old keys: it ended with the re-key
+        assert_error(s.get(memo_url(srv, m1), timeout=TIMEOUT), 401)
         s = srv.login("dora", PASSWORD)
         assert get_memo(srv, s, m1)["title"] == old_title  # re-sealed, still readable
         m2 = create_memo(srv, s, "After " + marker(), "New body.\n")
@@ -427,3 +429,49 @@ def test_an_officer_never_handles_a_memo_they_drafted_or_were_asked_to_sign(serv
     call(a, "POST", memo_url(server, mid, "acknowledge"))
     listed = {m["id"]: m for m in call(a, "GET", memo_url(server)).json()["memos"]}
     assert "recused" not in listed[mid], listed[mid]
+
+
+# ---- officers without the channel key ----
+
+def test_an_officer_without_the_channel_key_sees_no_reader_names(server, admin):
+    server.add_user(admin, "anna", ["officer"])
+    server.add_user(admin, "otto", ["officer"])
+    server.add_user(admin, "dave", ["staff"])
+    a = server.login("anna", PASSWORD)  # the channel key
+    o = server.login("otto", PASSWORD)
+    mid = filed_memo(server, server.login("dave", PASSWORD), "Filed", "Body.\n")
+    r = o.get(memo_url(server, mid, "audit"), timeout=TIMEOUT)
+    assert_no_key(r)
+    assert "dave" not in r.text
+    records = call(a, "GET", memo_url(server, mid, "audit")).json()
+    assert "dave" in json_text(records)
+    call(a, "POST", server.url + "/api/v1/channel/grants", {"username": "otto"}, 201)
+    assert "dave" in json_text(call(o, "GET", memo_url(server, mid, "audit")).json())
+
+
+def json_text(v):
+    import json
+    return json.dumps(v)
+
+
+@sqlite_only
+def test_filing_waits_while_no_active_officer_holds_the_channel_key(server, admin):
+    server.add_user(admin, "anna", ["officer"])
+    server.add_user(admin, "dave", ["staff"])
+    server.login("anna", PASSWORD)
+    d = server.login("dave", PASSWORD)
+    mid = create_memo(server, d, "Waiting", "Body.\n")
+    call(d, "POST", memo_url(server, mid, "finalize"))
+    call(d, "POST", memo_url(server, mid, "signatures"), status=201)
+    server.stop()
+    conn = sqlite3.connect(os.path.join(server.data, "dissent.db"))
+    conn.execute("DELETE FROM channel_grants")  # the key is held by nobody (a damaged database)
+    conn.commit()
+    conn.close()
+    server.restart()
+    d = server.login("dave", PASSWORD)
+    r = d.post(memo_url(server, mid, "file"), timeout=TIMEOUT)
+    assert r.status_code == 409, r.text
+    err = r.json()["error"]
+    assert err["code"] == "wrong_state" and err["state"] == "open", err
+    assert "no active officer holds the channel key" in err["message"], err

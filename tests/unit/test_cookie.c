@@ -25,8 +25,13 @@ static void set(void **state)
     http_cookie_session(v, sizeof(v), "abc", 60, false);
     assert_string_equal(v, "dissent_session=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Strict");
     http_cookie_session(v, sizeof(v), NULL, 60, true);
-    assert_string_equal(v,
-                        "dissent_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure");
+    assert_string_equal(
+        v, "__Host-dissent_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure");
+    http_cookie_session(v, sizeof(v), "abc", 60, true);
+    assert_string_equal(
+        v, "__Host-dissent_session=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure");
+    assert_string_equal(http_session_cookie_name(true), "__Host-dissent_session");
+    assert_string_equal(http_session_cookie_name(false), "dissent_session");
 }
 
 int main(void)
