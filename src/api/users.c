@@ -161,6 +161,13 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
     api_ok(resp, 201, body);
 }
 
+static void last_holder_error(struct api_resp *resp)
+{
+    api_error(resp, 409, "last_channel_holder",
+              "this is the last active officer holding the channel key: grant it to another "
+              "officer first, or filed memos would become unreadable");
+}
+
 /* Whether taking @u's officer role away (or disabling it) would leave no active holder of the
  * channel key: then 409, and true. */
 static bool last_channel_holder(struct api_env *env, const struct user *u, struct api_resp *resp)
@@ -175,9 +182,7 @@ static bool last_channel_holder(struct api_env *env, const struct user *u, struc
         return true;
     }
     if (holds && others == 0) {
-        api_error(resp, 409, "last_channel_holder",
-                  "this is the last active officer holding the channel key: grant it to another "
-                  "officer first, or filed memos would become unreadable");
+        last_holder_error(resp);
         return true;
     }
     return false;
@@ -329,9 +334,7 @@ void api_users_reset(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     }
     if (rc == ERR_STATE) {
-        api_error(resp, 409, "last_channel_holder",
-                  "this is the last active officer holding the channel key: grant it to another "
-                  "officer first, or filed memos would become unreadable");
+        last_holder_error(resp);
         return;
     }
     if (rc != 0) {

@@ -246,6 +246,13 @@ static int user_disable_cmd(int argc, char **argv)
         fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
         return 1;
     }
+    if (rc == ERR_STATE) {
+        fprintf(stderr,
+                "dissent: %s is the last active officer holding the channel key: grant "
+                "it to another officer first\n",
+                argv[optind]);
+        return 1;
+    }
     if (rc != 0) {
         fprintf(stderr, "dissent: cannot disable %s\n", argv[optind]);
         return 1;

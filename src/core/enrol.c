@@ -8,6 +8,7 @@
 #include "crypto/seal.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -15,29 +16,6 @@
 
 _Static_assert(STORE_ENROL_HASH_LEN == 32, "an enrolment code's hash is a SHA-256");
 _Static_assert(SEAL_SEALED_KEY_LEN == STORE_SEALED_LEN, "sealed key sizes agree");
-
-/* The code's raw bytes from its text (dashes, spaces and case ignored); false if malformed. */
-static bool code_parse(const char *text, uint8_t raw[ENROL_CODE_BYTES])
-{
-    size_t n = 0;
-
-    for (const char *p = text; *p; p++) {
-        int v;
-        if (*p == '-' || *p == ' ')
-            continue;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
-            v = (*p | 0x20) - 'a' + 10;
-        else
-            return false;
-        if (n >= 2 * ENROL_CODE_BYTES)
-            return false;
-        raw[n / 2] = (uint8_t)(n % 2 ? (raw[n / 2] | v) : (v << 4));
-        n++;
-    }
-    return n == 2 * ENROL_CODE_BYTES;
-}
 
 static void code_hash(uint8_t out[STORE_ENROL_HASH_LEN], const uint8_t raw[ENROL_CODE_BYTES])
 {
@@ -47,16 +25,9 @@ static void code_hash(uint8_t out[STORE_ENROL_HASH_LEN], const uint8_t raw[ENROL
 void enrol_code_issue(struct user *u, int64_t now, int64_t ttl, char code[ENROL_CODE_TEXT_LEN + 1])
 {
     uint8_t raw[ENROL_CODE_BYTES];
-    size_t o = 0;
 
     random_bytes(raw, sizeof(raw));
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        if (i > 0 && i % 4 == 0)
-            code[o++] = '-';
-        snprintf(code + o, 3, "%02x", raw[i]);
-        o += 2;
-    }
-    code[o] = '\0';
+    str_hex_groups(code, raw, sizeof(raw));
     code_hash(u->enrol_hash, raw);
     u->has_enrol = true;
     u->enrol_expires = now + ttl;
@@ -68,7 +39,7 @@ bool enrol_code_matches(const struct user *u, const char *code, int64_t now)
     uint8_t raw[ENROL_CODE_BYTES], h[STORE_ENROL_HASH_LEN];
     bool ok;
 
-    if (!code_parse(code, raw)) {
+    if (!str_hex_groups_parse(code, raw, sizeof(raw))) {
         wipe(raw, sizeof(raw));
         return false;
     }

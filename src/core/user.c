@@ -1,5 +1,8 @@
 #include "core/user.h"
 
+#include "core/access.h"
+#include "core/enrol.h"
+
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
@@ -166,16 +169,9 @@ void user_recovery_issue(struct user *u, const struct user_keys *k, int64_t now,
                          char text[USER_RECOVERY_TEXT_LEN + 1])
 {
     uint8_t raw[32], kek[SEAL_KEY_LEN];
-    size_t o = 0;
 
     random_bytes(raw, sizeof(raw));
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        if (i > 0 && i % 4 == 0)
-            text[o++] = '-';
-        snprintf(text + o, 3, "%02x", raw[i]);
-        o += 2;
-    }
-    text[o] = '\0';
+    str_hex_groups(text, raw, sizeof(raw));
     seal_derive(kek, raw, sizeof(raw), "dissent recovery v1");
     keys_wrap(k, kek, u->username, u->recovery_wrapped);
     u->has_recovery = true;
@@ -186,28 +182,12 @@ void user_recovery_issue(struct user *u, const struct user_keys *k, int64_t now,
 
 int user_recovery_open(const struct user *u, const char *text, struct user_keys *k)
 {
-    uint8_t raw[32], kek[SEAL_KEY_LEN];
-    size_t n = 0;
+    uint8_t raw[32], kek[SEAL_KEY_LEN] = {0};
     int rc = ERR_CRYPTO;
 
     if (!u->has_recovery)
         return ERR_NOT_FOUND;
-    for (const char *p = text; *p && n <= 2 * sizeof(raw); p++) {
-        int v;
-        if (*p == '-' || *p == ' ')
-            continue;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
-            v = (*p | 0x20) - 'a' + 10;
-        else
-            goto out;
-        if (n >= 2 * sizeof(raw))
-            goto out;
-        raw[n / 2] = (uint8_t)(n % 2 ? (raw[n / 2] | v) : (v << 4));
-        n++;
-    }
-    if (n != 2 * sizeof(raw))
+    if (!str_hex_groups_parse(text, raw, sizeof(raw)))
         goto out;
     seal_derive(kek, raw, sizeof(raw), "dissent recovery v1");
     rc = keys_unwrap(k, kek, u->username, u->recovery_wrapped);
@@ -310,6 +290,14 @@ int user_disable(struct store *st, const char *username, int64_t now)
     if ((rc = store_user_get_by_name(st, username, &u)) != 0)
         return rc;
     if (!u.disabled) {
+        bool holds = false;
+        int others = 0;
+        /* the last active holder of the channel key stays: filed memos need one */
+        if ((rc = access_channel_granted(st, u.id, &holds)) != 0 ||
+            (holds && (rc = enrol_channel_holders(st, u.id, &others)) != 0))
+            return rc;
+        if (holds && others == 0)
+            return ERR_STATE;
         u.disabled = true;
         u.updated_at = now;
         if ((rc = store_user_update(st, &u)) != 0)

@@ -135,7 +135,8 @@ int user_change_password(struct user *u, const struct user_keys *k, const struct
 
 /**
  * user_disable() - mark @username disabled and end all its sessions.
- * Returns 0, ERR_NOT_FOUND or a store error.
+ * Returns 0, ERR_NOT_FOUND, ERR_STATE (the last active holder of the channel key) or a store
+ * error.
  */
 int user_disable(struct store *st, const char *username, int64_t now);
 

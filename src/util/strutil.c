@@ -126,3 +126,38 @@ bool str_utf8_valid(const char *str, size_t len)
     }
     return true;
 }
+
+void str_hex_groups(char *out, const uint8_t *raw, size_t n)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && i % 4 == 0)
+            out[o++] = '-';
+        snprintf(out + o, 3, "%02x", raw[i]);
+        o += 2;
+    }
+    out[o] = '\0';
+}
+
+bool str_hex_groups_parse(const char *text, uint8_t *raw, size_t n)
+{
+    size_t digits = 0;
+
+    for (const char *p = text; *p; p++) {
+        int v;
+        if (*p == '-' || *p == ' ')
+            continue;
+        if (*p >= '0' && *p <= '9')
+            v = *p - '0';
+        else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+            v = (*p | 0x20) - 'a' + 10;
+        else
+            return false;
+        if (digits >= 2 * n)
+            return false;
+        raw[digits / 2] = (uint8_t)(digits % 2 ? (raw[digits / 2] | v) : (v << 4));
+        digits++;
+    }
+    return digits == 2 * n;
+}

@@ -33,4 +33,17 @@ int str_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
 /** str_utf8_valid() - true when @s[0..@len) is well-formed UTF-8 with no NUL byte. */
 bool str_utf8_valid(const char *s, size_t len);
 
+/**
+ * str_hex_groups() - @n bytes of @raw as lower-case hex, groups of 4 bytes (8 digits) joined by
+ * '-' ("0a1b2c3d-..."), into @out of 2n + n/4 bytes (NUL included). For secrets a person copies:
+ * recovery keys, enrolment codes.
+ */
+void str_hex_groups(char *out, const uint8_t *raw, size_t n);
+
+/**
+ * str_hex_groups_parse() - exactly @n bytes from hex @text, dashes and spaces ignored, either
+ * case; false (and @raw partly written: wipe it) for anything else.
+ */
+bool str_hex_groups_parse(const char *text, uint8_t *raw, size_t n);
+
 #endif

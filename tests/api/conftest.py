@@ -204,11 +204,16 @@ class Server:
         body.update(extra)
         r = admin.post(self.url + "/api/v1/users", json=body, timeout=TIMEOUT)
         assert r.status_code == 201, r.text
-        created = r.json()
-        enrolled = self.enrol(username, created["enrolment"]["code"], password)
+        return self.enrol_created(r.json(), password)
+
+    def enrol_created(self, created, password):
+        """Enrol the account `created` (POST /api/v1/users's answer) with `password`; the
+        answer updated to the enrolled account, with the enrolment's "recovery_key" (also kept
+        in self.recovery_keys)."""
+        enrolled = self.enrol(created["username"], created["enrolment"]["code"], password)
         created.update(version=enrolled["user"]["version"], enrolled=True,
                        recovery_key=enrolled["recovery_key"])
-        self.recovery_keys[username] = enrolled["recovery_key"]
+        self.recovery_keys[created["username"]] = enrolled["recovery_key"]
         return created
 
     def enrol(self, username, code, password="correct horse battery"):
@@ -404,12 +409,7 @@ def add_users(srv, admin, names, roles, workers=8):
         r = local.s.post(srv.url + "/api/v1/users", timeout=TIMEOUT,
                          json={"username": name, "roles": roles})
         assert r.status_code == 201, r.text
-        created = r.json()
-        enrolled = srv.enrol(name, created["enrolment"]["code"], PASSWORD)
-        created.update(version=enrolled["user"]["version"], enrolled=True,
-                       recovery_key=enrolled["recovery_key"])
-        srv.recovery_keys[name] = enrolled["recovery_key"]
-        return created
+        return srv.enrol_created(r.json(), PASSWORD)
     return parallel(one, list(names), workers)
 
 

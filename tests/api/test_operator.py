@@ -161,6 +161,10 @@ def test_last_channel_holder_cannot_be_removed(server, admin):
     assert_error(admin.patch(url, json={"disabled": True}, timeout=TIMEOUT), 409,
                  "last_channel_holder")
     assert_error(admin.post(url + "/reset", timeout=TIMEOUT), 409, "last_channel_holder")
+    # nor on the server's command line
+    for cmd in (("user", "disable", "anna"), ("user", "reset", "anna")):
+        r = server.cli(*cmd)
+        assert r.returncode != 0 and "last active officer" in r.stderr, (cmd, r.stderr)
     # otto is an officer, but does not hold the key: he can go
     r = admin.patch(server.url + "/api/v1/users/otto", json={"roles": ["staff"]},
                     timeout=TIMEOUT)

@@ -282,17 +282,21 @@ export async function signIn(page, username, { recovery = false, password = PW }
   } else {
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
-  let key = null;
-  if (recovery) {
-    await expectText(page.locator('h1'), /recovery key/i);
-    key = (await page.locator('#recovery-key').innerText()).trim();
-    expect(key.length >= 32, `recovery key shown: ${key}`);
-    await expectText(page.locator('.warning'), /only once/i);
-    await page.getByLabel('I have written down my recovery key').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
+  const key = recovery ? await keepRecoveryKey(page) : null;
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   clean(page);
+  return key;
+}
+
+// On the page that shows a recovery key once: check it and its warning, tick "written down",
+// continue. Returns the key.
+async function keepRecoveryKey(page) {
+  await expectText(page.locator('h1'), /recovery key/i);
+  const key = (await page.locator('#recovery-key').innerText()).trim();
+  expect(/^[0-9a-f]{8}(-[0-9a-f]{8}){7}$/.test(key), `recovery key shown: ${key}`);
+  await expectText(page.locator('.warning'), /only once/i);
+  await page.getByLabel('I have written down my recovery key').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
   return key;
 }
 
@@ -308,12 +312,7 @@ export async function enrolAccount(page, username, code, { password = PW } = {})
   await page.getByLabel('Choose a password').fill(password);
   await page.getByLabel('The password again').fill(password);
   await page.getByRole('button', { name: 'Enrol' }).click();
-  await expectText(page.locator('h1'), /recovery key/i);
-  const key = (await page.locator('#recovery-key').innerText()).trim();
-  expect(/^[0-9a-f]{8}(-[0-9a-f]{8}){7}$/.test(key), `recovery key shown: ${key}`);
-  await expectText(page.locator('.warning'), /only once/i);
-  await page.getByLabel('I have written down my recovery key').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
+  const key = await keepRecoveryKey(page);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   clean(page);
   return key;

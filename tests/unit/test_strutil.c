@@ -68,14 +68,33 @@ static void utf8(void **state)
     assert_false(str_utf8_valid("\xff", 1));
 }
 
+static void hex_groups_round_trip(void **state)
+{
+    const uint8_t raw[8] = {0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0xff};
+    uint8_t back[8];
+    char text[2 * 8 + 8 / 4];
+
+    str_hex_groups(text, raw, sizeof(raw));
+    assert_string_equal(text, "0a1b2c3d-4e5f60ff");
+    assert_true(str_hex_groups_parse(text, back, sizeof(back)));
+    assert_memory_equal(back, raw, sizeof(raw));
+    /* dashes, spaces and case do not matter */
+    assert_true(str_hex_groups_parse(" 0A1B 2C3D4e5F-60-FF", back, sizeof(back)));
+    assert_memory_equal(back, raw, sizeof(raw));
+    /* too short, too long, not hex */
+    assert_false(str_hex_groups_parse("0a1b2c3d-4e5f60f", back, sizeof(back)));
+    assert_false(str_hex_groups_parse("0a1b2c3d-4e5f60ff0", back, sizeof(back)));
+    assert_false(str_hex_groups_parse("0a1b2c3d-4e5f60fg", back, sizeof(back)));
+    assert_false(str_hex_groups_parse("", back, sizeof(back)));
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(copy_fits_and_truncates),
-        cmocka_unit_test(parse_i64_limits),
-        cmocka_unit_test(parse_bool),
-        cmocka_unit_test(parse_hostport),
-        cmocka_unit_test(utf8),
+        cmocka_unit_test(copy_fits_and_truncates), cmocka_unit_test(hex_groups_round_trip),
+        cmocka_unit_test(parse_i64_limits),        cmocka_unit_test(parse_bool),
+        cmocka_unit_test(parse_hostport),          cmocka_unit_test(utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
