@@ -39,7 +39,7 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON,
      0},
     {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0},
-    {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP, 0},
+    {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP | API_R_REKEY, 0},
     /* TOTP: enrolment stays open to an account whose role requires it (API_R_2FA_SETUP) */
     {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY,
      API_R_SLOW | API_R_JSON_OPT | API_R_2FA_SETUP, 0},
@@ -85,7 +85,8 @@ static const struct api_route routes[] = {
     {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},
     {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0},
     {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0},
-    {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON, 0},
+    {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON | API_R_REKEY,
+     0},
     {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
     {API_POST, "/api/v1/enrol", api_enrol, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
     {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0},
@@ -341,7 +342,15 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
             api_error(resp, 403, "forbidden", "your role does not allow this");
             return API_DONE;
         }
-        if (!(r->flags & API_R_2FA_SETUP) && req->authed) {
+        /* keys an administrator's password wrapped: a new password (and new keys) first */
+        if (req->authed && (req->user.flags & STORE_USER_REKEY) &&
+            !(r->flags & (API_R_REKEY | API_R_2FA_SETUP))) {
+            api_error(resp, 403, "password_change_required",
+                      "your keys were made under a password an administrator chose: choose a "
+                      "new password first (POST /api/v1/me/password), which gives you new keys");
+            return API_DONE;
+        }
+        if (!(r->flags & (API_R_2FA_SETUP | API_R_REKEY)) && req->authed) {
             bool needed = false;
             if ((rc = api_totp_needed(env, req, &needed)) != 0) {
                 api_error_rc(resp, rc, NULL);

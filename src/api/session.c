@@ -128,6 +128,9 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
         return;
     }
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    /* keys an administrator's password wrapped: a new password (and new keys) first */
+    json_object_set_new(o, "rekey_required",
+                        json_boolean((req->user.flags & STORE_USER_REKEY) != 0));
     if (req->user.has_recovery && req->user.recovery_at > 0) {
         char at[21];
         api_iso_time(at, req->user.recovery_at);
@@ -160,6 +163,7 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
     struct user u = req->user;
     struct user_keys *k = NULL;
     int64_t retry = 0;
+    bool rekeyed = false;
     int rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
@@ -190,17 +194,14 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     }
     rc = user_keys_open(&u, &env->pw, cur, strlen(cur), k);
+    /* the account and the end of its sessions in one transaction (core/enrol.h) */
     if (rc == 0)
-        rc = user_change_password(&u, k, &env->pw, pw, strlen(pw), req->now, recovery);
+        rc = enrol_change_password(env->st, &env->pw, &u, k, pw, strlen(pw), req->now, recovery,
+                                   &rekeyed);
     keys_free(k);
-    if (rc == 0) {
-        u.updated_at = req->now;
-        rc = store_user_update(env->st, &u);
-    }
     if (rc == 0)
-        rc = sign_out_everywhere(env, &u, resp);
-    if (rc == 0)
-        store_scrub(env->st);
+        http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), NULL, 0,
+                            env->cfg->behind_tls);
     wipe(u.pwhash, sizeof(u.pwhash));
     if (rc != 0) {
         wipe(recovery, sizeof(recovery));
@@ -208,10 +209,12 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     }
     api_ok(resp, 200,
-           json_pack("{s:s, s:b, s:s}", "message",
-                     "password changed; your keys were kept; sign in again. Your old recovery key "
-                     "no longer works: write down the new one.",
-                     "keys_kept", 1, "recovery_key", recovery));
+           json_pack("{s:s, s:b, s:b, s:s}", "message",
+                     rekeyed ? "password changed, and your account has new keys that only your "
+                               "password opens; sign in again. Write down your new recovery key."
+                             : "password changed; your keys were kept; sign in again. Your old "
+                               "recovery key no longer works: write down the new one.",
+                     "keys_kept", !rekeyed, "keys_renewed", rekeyed, "recovery_key", recovery));
     wipe(recovery, sizeof(recovery));
 }
 

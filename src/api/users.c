@@ -168,24 +168,20 @@ static void last_holder_error(struct api_resp *resp)
               "officer first, or filed memos would become unreadable");
 }
 
-/* Whether taking @u's officer role away (or disabling it) would leave no active holder of the
- * channel key: then 409, and true. */
-static bool last_channel_holder(struct api_env *env, const struct user *u, struct api_resp *resp)
+/* Whether @u is the last active holder of the channel key (read in the caller's transaction,
+ * where writers are serialised: two such changes at once cannot both pass). */
+static int is_last_holder(struct api_env *env, const struct user *u, bool *last)
 {
     bool holds = false;
     int others = 0, rc;
 
-    if ((rc = access_channel_granted(env->st, u->id, &holds)) == 0 && holds)
-        rc = enrol_channel_holders(env->st, u->id, &others);
-    if (rc != 0) {
-        api_error_rc(resp, rc, NULL);
-        return true;
-    }
-    if (holds && others == 0) {
-        last_holder_error(resp);
-        return true;
-    }
-    return false;
+    *last = false;
+    if ((rc = access_channel_granted(env->st, u->id, &holds)) != 0 || !holds)
+        return rc;
+    if ((rc = enrol_channel_holders(env->st, u->id, &others)) != 0)
+        return rc;
+    *last = others == 0;
+    return 0;
 }
 
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -246,11 +242,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             api_error_field(resp, "roles", "you cannot remove your own admin role");
             return;
         }
-        if ((u.roles & ROLE_OFFICER) && !(roles & ROLE_OFFICER)) {
-            if (last_channel_holder(env, &u, resp))
-                return;
+        if ((u.roles & ROLE_OFFICER) && !(roles & ROLE_OFFICER))
             drop_grant = true;
-        }
         u.roles = roles;
     }
     if ((disabled_v = json_object_get(req->json, "disabled")) != NULL) {
@@ -262,11 +255,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             api_error_field(resp, "disabled", "you cannot disable your own account");
             return;
         }
-        if (json_is_true(disabled_v) && !u.disabled) {
-            if (last_channel_holder(env, &u, resp))
-                return;
+        if (json_is_true(disabled_v) && !u.disabled)
             end_sessions = true;
-        }
         u.disabled = json_is_true(disabled_v);
     }
     /* "totp": false turns the account's two-factor sign-in off (a lost phone); turning it on is
@@ -286,7 +276,12 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     /* One transaction: the account, its sessions, and (when it stops being an officer) its
      * channel grant. */
     if ((rc = store_begin(env->st)) == 0) {
-        rc = store_user_update(env->st, &u);
+        bool last = false;
+        /* taking the officer role away, or disabling, must leave an active holder of the key */
+        if ((drop_grant || end_sessions) && (rc = is_last_holder(env, &u, &last)) == 0 && last)
+            rc = ERR_STATE;
+        if (rc == 0)
+            rc = store_user_update(env->st, &u);
         if (rc == 0 && end_sessions)
             rc = store_session_delete_user(env->st, u.id);
         if (rc == 0 && totp_reset)
@@ -299,6 +294,10 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             store_rollback(env->st);
     }
     wipe(u.pwhash, sizeof(u.pwhash));
+    if (rc == ERR_STATE) {
+        last_holder_error(resp);
+        return;
+    }
     if (rc == ERR_CONFLICT) {
         api_error(resp, 412, "version_mismatch", "the account changed meanwhile; reload it");
         return;

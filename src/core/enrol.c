@@ -89,7 +89,8 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
     rc = user_username_valid(username) ? store_user_get_by_name(st, username, &u) : ERR_NOT_FOUND;
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
-    if (rc == ERR_NOT_FOUND || u.disabled || !enrol_code_matches(&u, code, now)) {
+    /* an account with keys has nothing to enrol (an edited row would say otherwise) */
+    if (rc == ERR_NOT_FOUND || u.disabled || u.has_keys || !enrol_code_matches(&u, code, now)) {
         memset(&u, 0, sizeof(u));
         return ERR_UNAUTH; /* the reserved attempt stays counted */
     }
@@ -123,6 +124,7 @@ out:
     else
         *out = u;
     wipe(u.pwhash, sizeof(u.pwhash));
+    wipe(out->pwhash, sizeof(out->pwhash)); /* the caller needs no hash */
     return rc;
 }
 
@@ -198,6 +200,61 @@ int enrol_reset(struct store *st, const char *username, int64_t now, int64_t ttl
 fail:
     store_rollback(st);
     wipe(code, ENROL_CODE_TEXT_LEN + 1);
+    return rc;
+}
+
+int enrol_change_password(struct store *st, const struct pw_params *pp, struct user *u,
+                          const struct user_keys *old, const char *pw, size_t pwlen, int64_t now,
+                          char recovery[USER_RECOVERY_TEXT_LEN + 1], bool *rekeyed)
+{
+    struct user_keys *nk = NULL;
+    struct user_totp t;
+    bool has_totp = false;
+    int rc;
+
+    recovery[0] = '\0';
+    *rekeyed = (u->flags & STORE_USER_REKEY) != 0;
+    memset(&t, 0, sizeof(t));
+    if (!*rekeyed) {
+        rc = user_change_password(u, old, pp, pw, pwlen, now, recovery);
+    } else if (!user_password_valid(pw, pwlen)) {
+        rc = ERR_INVALID;
+    } else if ((nk = keys_new()) == NULL) {
+        rc = ERR_NOMEM;
+    } else {
+        keys_generate(nk);
+        if ((rc = password_hash(u->pwhash, pw, pwlen, pp->ops, pp->mem)) == 0 &&
+            (rc = user_keys_seal(u, nk, pp, pw, pwlen)) == 0)
+            user_recovery_issue(u, nk, now, recovery);
+    }
+    if (rc != 0)
+        goto out;
+    u->flags &= ~STORE_USER_REKEY;
+    u->updated_at = now;
+    if ((rc = store_begin(st)) != 0)
+        goto out;
+    if (*rekeyed) {
+        /* a TOTP secret, enabled or pending, was sealed to the old keys */
+        rc = store_totp_get(st, u->id, &t);
+        if (rc == 0)
+            has_totp = true;
+        else if (rc == ERR_NOT_FOUND)
+            rc = 0;
+        if (rc == 0)
+            rc = enrol_rekey(st, u, old, nk, has_totp ? &t : NULL, now);
+        if (rc == 0 && has_totp)
+            rc = store_totp_update(st, &t);
+    }
+    if (rc != 0 || (rc = store_user_update(st, u)) != 0 ||
+        (rc = store_session_delete_user(st, u->id)) != 0 || (rc = store_commit(st)) != 0)
+        store_rollback(st);
+    if (rc == 0)
+        store_scrub(st); /* the superseded wraps leave the disk */
+out:
+    keys_free(nk);
+    wipe(&t, sizeof(t));
+    if (rc != 0)
+        wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
     return rc;
 }
 

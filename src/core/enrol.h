@@ -87,6 +87,20 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
                 const struct user_keys *nk, struct user_totp *t, int64_t now);
 
 /**
+ * enrol_change_password() - a user's own password change, in one transaction with the end of
+ * every session of the account. @old holds the keys the current password opened. Normally
+ * user_change_password() (the same keys, a new wrap and a new recovery key). For an account
+ * flagged STORE_USER_REKEY (keys an administrator's password once wrapped): new key pairs
+ * sealed under the new password, with every memo key, the channel grant and any TOTP secret
+ * re-sealed from @old to them (enrol_rekey()), and the flag cleared. @recovery receives the new
+ * recovery key; *@rekeyed says which happened. SLOW. Returns 0, ERR_INVALID (password rules),
+ * ERR_CONFLICT (the account changed meanwhile) or a store error.
+ */
+int enrol_change_password(struct store *st, const struct pw_params *pp, struct user *u,
+                          const struct user_keys *old, const char *pw, size_t pwlen, int64_t now,
+                          char recovery[USER_RECOVERY_TEXT_LEN + 1], bool *rekeyed);
+
+/**
  * enrol_channel_holders() - how many active accounts other than @except hold the channel key.
  */
 int enrol_channel_holders(struct store *st, int64_t except, int *count);

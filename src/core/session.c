@@ -1,6 +1,5 @@
 #include "core/session.h"
 
-#include "core/enrol.h"
 #include "core/ratelimit.h"
 #include "core/totp.h"
 #include "crypto/hash.h"
@@ -47,72 +46,48 @@ int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN])
 
 /*
  * Open @u's private keys with the password into *@out (Argon2id: slow, so outside any
- * transaction). When they must be re-sealed (a new Argon2id cost, or STORE_USER_REKEY: keys an
- * administrator's password once wrapped, replaced by new key pairs), @u's key fields receive the
- * new wrap in memory and *@fresh holds the keys from now on (or NULL when they stay the same).
+ * transaction). When they were wrapped with a cheaper Argon2id cost than the configured one,
+ * @u's key fields receive a new wrap at that cost in memory and *@resealed says so.
  */
 static int session_keys_unlock(const struct session_policy *p, struct user *u, const char *pw,
-                               size_t pwlen, struct user_keys **out, struct user_keys **fresh)
+                               size_t pwlen, struct user_keys **out, bool *resealed)
 {
-    struct user_keys *k = keys_new(), *nk = NULL;
+    struct user_keys *k = keys_new();
     int rc;
 
     *out = NULL;
-    *fresh = NULL;
+    *resealed = false;
     if (k == NULL)
         return ERR_NOMEM;
-    if ((rc = user_keys_open(u, &p->pw, pw, pwlen, k)) != 0)
-        goto fail;
-    if (u->flags & STORE_USER_REKEY) {
-        if ((nk = keys_new()) == NULL) {
-            rc = ERR_NOMEM;
-            goto fail;
-        }
-        keys_generate(nk);
-        rc = user_keys_seal(u, nk, &p->pw, pw, pwlen);
-    } else if (user_keys_outdated(u, &p->pw)) {
+    if ((rc = user_keys_open(u, &p->pw, pw, pwlen, k)) == 0 && user_keys_outdated(u, &p->pw)) {
         rc = user_keys_seal(u, k, &p->pw, pw, pwlen);
+        *resealed = true;
     }
-    if (rc != 0)
-        goto fail;
+    if (rc != 0) {
+        keys_free(k);
+        return rc;
+    }
     *out = k;
-    *fresh = nk;
     return 0;
-fail:
-    keys_free(k);
-    keys_free(nk);
-    return rc;
 }
 
 /*
- * Inside the sign-in's transaction: store re-sealed keys (@changed), and new key pairs @nk with
- * everything sealed to the old ones @k re-sealed (a re-key, which also replaces the recovery
- * key); issue the recovery key on the first sign-in; and wrap the keys in use again under the
- * token's KEK into @s.
+ * Inside the sign-in's transaction: store the re-sealed keys (@changed), issue the recovery key
+ * on the first sign-in, and wrap the keys again under the token's KEK into @s.
  */
 static int session_keys_seal(struct store *st, struct user *u, const struct user_keys *k,
-                             const struct user_keys *nk, bool changed, struct user_totp *t,
-                             const char *token, struct session *s, char *recovery)
+                             bool changed, const char *token, struct session *s, char *recovery)
 {
-    const struct user_keys *use = nk != NULL ? nk : k;
     uint8_t kek[KEYS_KEK_LEN];
     int rc;
 
-    if (nk != NULL) {
-        /* other sessions hold the old keys: they end (this sign-in's session comes next) */
-        if ((rc = enrol_rekey(st, u, k, nk, t, s->created_at)) != 0 ||
-            (rc = store_session_delete_user(st, u->id)) != 0)
-            return rc;
-        /* the old recovery key opens the old keys: it goes, and a new one is shown */
-        u->has_recovery = false;
-        u->flags &= ~STORE_USER_REKEY;
-    }
-    /* The first sign-in (or the first after a re-key) issues a recovery key. */
+    /* The first sign-in (of the first administrator, or an account older than enrolment)
+     * issues a recovery key. */
     if (!u->has_recovery && recovery != NULL) {
-        user_recovery_issue(u, use, s->created_at, recovery);
+        user_recovery_issue(u, k, s->created_at, recovery);
         changed = true;
     }
-    if (changed || nk != NULL) {
+    if (changed) {
         u->updated_at = s->created_at;
         rc = store_user_update(st, u);
         if (rc != 0) {
@@ -123,7 +98,7 @@ static int session_keys_seal(struct store *st, struct user *u, const struct user
         }
     }
     keys_kek_token(kek, token, SESSION_TOKEN_LEN);
-    keys_wrap(use, kek, u->username, s->keys_wrapped);
+    keys_wrap(k, kek, u->username, s->keys_wrapped);
     wipe(kek, sizeof(kek));
     s->has_keys = true;
     return 0;
@@ -268,9 +243,9 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
                       char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
                       char *recovery, struct session_factor *f)
 {
-    struct user_keys *k = NULL, *nk = NULL;
+    struct user_keys *k = NULL;
     struct user_totp t;
-    bool has_totp = false, resealed;
+    bool has_totp = false, resealed = false;
     uint8_t raw[32];
     struct session s;
     int rc;
@@ -323,8 +298,7 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     s.user_id = user->id;
     s.created_at = now;
     s.last_seen = now;
-    resealed = user_keys_outdated(user, &p->pw);
-    if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &nk)) != 0)
+    if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &resealed)) != 0)
         goto fail;
     if (has_totp && (rc = session_factor_check(&t, k, f, now)) != 0)
         goto refused;
@@ -332,9 +306,8 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
      * all: a recovery key stored for a sign-in that then failed would never be shown */
     if ((rc = store_begin(st)) != 0)
         goto fail;
-    if ((rc = session_keys_seal(st, user, k, nk, resealed, has_totp ? &t : NULL, token, &s,
-                                recovery)) != 0 ||
-        (has_totp && (rc = store_totp_update(st, &t)) != 0) ||
+    if ((has_totp && (rc = store_totp_update(st, &t)) != 0) ||
+        (rc = session_keys_seal(st, user, k, resealed, token, &s, recovery)) != 0 ||
         (rc = store_session_create(st, &s)) != 0 ||
         (rc = session_attempt_ok(st, username, addr, now)) != 0 || (rc = store_commit(st)) != 0) {
         store_rollback(st);
@@ -345,16 +318,14 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
         }
         goto fail;
     }
-    if (nk != NULL || resealed)
-        store_scrub(st); /* the superseded wraps leave the disk */
+    if (resealed)
+        store_scrub(st); /* the superseded wrap leaves the disk */
     keys_free(k);
-    keys_free(nk);
     wipe(&t, sizeof(t));
     return 0;
 refused:
     /* a missing or wrong second factor counts like a wrong password */
     keys_free(k);
-    keys_free(nk);
     wipe(&t, sizeof(t));
     wipe(token, SESSION_TOKEN_LEN + 1);
     if (recovery != NULL)
@@ -364,7 +335,6 @@ refused:
 fail:
     wipe(&t, sizeof(t));
     keys_free(k);
-    keys_free(nk);
     if (recovery != NULL)
         wipe(recovery, USER_RECOVERY_TEXT_LEN + 1);
     wipe(token, SESSION_TOKEN_LEN + 1);
@@ -393,7 +363,8 @@ int session_lookup(struct store *st, const struct session_policy *p, const char 
         return ERR_UNAUTH;
     }
     rc = store_user_get_by_id(st, s->user_id, user);
-    if (rc == ERR_NOT_FOUND || (rc == 0 && user->disabled)) {
+    /* an account reset meanwhile has no keys: no session of it lives on */
+    if (rc == ERR_NOT_FOUND || (rc == 0 && (user->disabled || !user->has_keys))) {
         memset(user, 0, sizeof(*user));
         return ERR_UNAUTH;
     }

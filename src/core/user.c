@@ -133,6 +133,8 @@ int user_keys_open(const struct user *u, const struct pw_params *pp, const char 
     if (!u->has_keys)
         return ERR_NOT_FOUND;
     /* the cost the keys were wrapped with; rows older than that column used the configured one */
+    if (u->key_ops > USER_KEY_OPS_MAX || u->key_mem > USER_KEY_MEM_MAX)
+        return ERR_CRYPTO; /* not a cost this server ever writes: an edited row */
     if (u->key_ops > 0 && u->key_mem > 0)
         rc = keys_kek_password(kek, pw, pwlen, u->key_salt, (uint64_t)u->key_ops,
                                (uint64_t)u->key_mem);
@@ -162,7 +164,14 @@ static int new_keys(struct user *u, const struct pw_params *pp, const char *pw, 
 
 bool user_keys_outdated(const struct user *u, const struct pw_params *pp)
 {
-    return u->has_keys && (u->key_ops != (int64_t)pp->ops || u->key_mem != (int64_t)pp->mem);
+    /* only ever upwards: lowering the configured cost must not let sign-ins re-wrap every key
+     * more cheaply for whoever copies the database */
+    if (!u->has_keys)
+        return false;
+    if (u->key_ops <= 0 || u->key_mem <= 0)
+        return true; /* older rows: record the cost */
+    return (int64_t)pp->ops >= u->key_ops && (int64_t)pp->mem >= u->key_mem &&
+           ((int64_t)pp->ops > u->key_ops || (int64_t)pp->mem > u->key_mem);
 }
 
 void user_recovery_issue(struct user *u, const struct user_keys *k, int64_t now,
@@ -285,25 +294,37 @@ out:
 int user_disable(struct store *st, const char *username, int64_t now)
 {
     struct user u;
-    int rc;
+    bool holds = false;
+    int others = 0, rc;
 
-    if ((rc = store_user_get_by_name(st, username, &u)) != 0)
+    /* one transaction (writers are serialised): two disables at once cannot both pass the
+     * last-holder check */
+    if ((rc = store_begin(st)) != 0)
         return rc;
+    if ((rc = store_user_get_by_name(st, username, &u)) != 0)
+        goto fail;
     if (!u.disabled) {
-        bool holds = false;
-        int others = 0;
         /* the last active holder of the channel key stays: filed memos need one */
         if ((rc = access_channel_granted(st, u.id, &holds)) != 0 ||
             (holds && (rc = enrol_channel_holders(st, u.id, &others)) != 0))
-            return rc;
-        if (holds && others == 0)
-            return ERR_STATE;
+            goto fail;
+        if (holds && others == 0) {
+            rc = ERR_STATE;
+            goto fail;
+        }
         u.disabled = true;
         u.updated_at = now;
         if ((rc = store_user_update(st, &u)) != 0)
-            return rc;
+            goto fail;
     }
-    return store_session_delete_user(st, u.id);
+    if ((rc = store_session_delete_user(st, u.id)) != 0 || (rc = store_commit(st)) != 0)
+        goto fail;
+    wipe(u.pwhash, sizeof(u.pwhash));
+    return 0;
+fail:
+    store_rollback(st);
+    wipe(u.pwhash, sizeof(u.pwhash));
+    return rc;
 }
 
 int user_search(struct store *st, const char *q, unsigned role, int limit, struct user **out,

@@ -215,6 +215,10 @@ def test_argon2_cost_change_keeps_every_password_working(make_server):
     set_cost(srv, 1, 8)
     srv.restart()
     assert get_memo(srv, srv.login("dave", PASSWORD), mid)["title"] == "Cost"
+    if not srv.db:
+        # a lower configured cost never re-wraps a key more cheaply
+        ops, mem = db_row(srv, "SELECT key_ops, key_mem FROM users WHERE username = 'dave'")
+        assert (ops, mem) == (2, 16 * 1024), (ops, mem)
     # the CLI with its own defaults (no --config) sets an admin's password the server opens
     r = subprocess.run([BIN, "user", "passwd", "admin", "--password-stdin", "--data", srv.data,
                         *srv.db_args()], input="cli admin password\n", capture_output=True,
@@ -228,9 +232,10 @@ def test_argon2_cost_change_keeps_every_password_working(make_server):
 @sqlite_only
 def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
     """An account whose keys an administrator's password wrapped (every account before
-    enrolment existed) gets new key pairs at its next sign-in, with everything sealed to it
-    re-sealed. A copy of the database taken before, with that password, opens the old keys; it
-    opens no memo drafted after the re-key."""
+    enrolment existed) must choose a new password at its next sign-in, and gets new key pairs
+    sealed under it, with everything sealed to it re-sealed. A copy of the database taken before,
+    with the old password, opens the old keys; it opens no memo drafted after the re-key, and
+    the old password opens nothing in the live database."""
     nacl = pytest.importorskip("nacl.public")
     from nacl import bindings, pwhash
     srv = make_server()
@@ -251,10 +256,20 @@ def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
     try:
         r = login_raw(srv.url, "dora", PASSWORD)
         assert r.status_code == 200, r.text
-        assert r.json().get("recovery_key"), "a re-key shows the new recovery key"
-        # the session opened before holds the old keys: it ended with the re-key
+        s2 = srv.session()
+        s2.cookies.update(r.cookies)
+        # nothing but a new password until the account has new keys
+        assert_error(s2.get(memo_url(srv, m1), timeout=TIMEOUT), 403, "password_change_required")
+        assert call(s2, "GET", srv.url + "/api/v1/me").json()["rekey_required"] is True
+        r = s2.post(srv.url + "/api/v1/me/password", timeout=TIMEOUT,
+                    json={"current_password": PASSWORD, "new_password": "dora's own passphrase"})
+        assert r.status_code == 200, r.text
+        assert r.json()["keys_renewed"] is True and r.json()["recovery_key"]
+        # every session ended, the one from before the migration included
         assert_error(s.get(memo_url(srv, m1), timeout=TIMEOUT), 401)
-        s = srv.login("dora", PASSWORD)
+        assert_error(s2.get(memo_url(srv, m1), timeout=TIMEOUT), 401)
+        s = srv.login("dora", "dora's own passphrase")
+        assert call(s, "GET", srv.url + "/api/v1/me").json()["rekey_required"] is False
         assert get_memo(srv, s, m1)["title"] == old_title  # re-sealed, still readable
         m2 = create_memo(srv, s, "After " + marker(), "New body.\n")
         srv.stop()
@@ -271,6 +286,16 @@ def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
             return plain[64:96]  # after the Ed25519 secret key: the X25519 one
 
         sk = nacl.PrivateKey(old_box_key())
+        # the administrator's password opens nothing in the live database any more
+        c = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+        salt, wrapped, ops, mem = c.execute(
+            "SELECT key_salt, keys_wrapped, key_ops, key_mem FROM users "
+            "WHERE username = 'dora'").fetchone()
+        c.close()
+        kek = pwhash.argon2id.kdf(32, PASSWORD.encode(), salt, opslimit=ops, memlimit=mem)
+        with pytest.raises(Exception):
+            bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(wrapped[24:], b"dora",
+                                                                wrapped[:24], kek)
         now = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
         uid = now.execute("SELECT id FROM users WHERE username = 'dora'").fetchone()[0]
         ids = dict(now.execute("SELECT public_id, id FROM memos").fetchall())

@@ -53,7 +53,7 @@ export function fail(e) {
     reauth().then((ok) => { if (ok) flash('You are signed in again. Try once more.', true); });
     return;
   }
-  if (e instanceof ApiError && e.code === 'totp_enrolment_required') {
+  if (e instanceof ApiError && (e.code === 'totp_enrolment_required' || e.code === 'password_change_required')) {
     // Only a move to the account page, never a redraw of it: the account page itself must not
     // fetch what needs two-factor sign-in, or each redraw would fail and redraw again.
     if (location.hash !== '#/account') { notice(sentence(e), false); go('#/account'); } else flash(sentence(e));
@@ -151,7 +151,11 @@ async function signOut() {
 }
 
 // An account whose role requires two-factor sign-in starts on its account page until it is on.
-const mustEnrol = () => !!app.me && !!app.me.totp && app.me.totp.required && !app.me.totp.enabled;
+const mustSetUp2fa = () => !!app.me && !!app.me.totp && app.me.totp.required && !app.me.totp.enabled;
+// keys an administrator's password once wrapped: a new password (and so new keys) first
+const mustRekey = () => !!app.me && !!app.me.rekey_required;
+// the account page is all there is until both are done
+const mustEnrol = () => mustSetUp2fa() || mustRekey();
 
 export function home() {
   if (mustEnrol()) return '#/account';
@@ -425,7 +429,8 @@ function account() {
     }
   });
   page('Your account',
-    mustEnrol() ? h('p', { class: 'note' }, 'Your role requires two-factor sign-in. Set it up below; the rest of Dissent opens once it is on.') : null,
+    mustRekey() ? h('p', { class: 'note', id: 'rekey-note' }, 'Your account\'s keys were made under a password an administrator chose. Choose a new password below: your account then gets new keys that only your password opens, and the rest of Dissent opens.') : null,
+    mustSetUp2fa() ? h('p', { class: 'note' }, 'Your role requires two-factor sign-in. Set it up below; the rest of Dissent opens once it is on.') : null,
     h('dl', { class: 'meta' }, h('dt', {}, 'Username'), h('dd', {}, me.username),
       h('dt', {}, 'Name'), h('dd', {}, me.display_name || '—'),
       h('dt', {}, 'Roles'), h('dd', {}, me.roles.join(', '))),
@@ -439,7 +444,7 @@ function account() {
         } catch (e) { fail(e); }
       },
     }),
-    mustEnrol() ? null : form, mustEnrol() ? null : notificationsSection());
+    mustEnrol() && !mustRekey() ? null : form, mustEnrol() ? null : notificationsSection());
 }
 
 // ---- the session's end ----
@@ -555,7 +560,7 @@ function errorPage(e) {
     reauth().then((ok) => { if (ok) route(); });
     return;
   }
-  if (e instanceof ApiError && e.code === 'totp_enrolment_required') { fail(e); return; }
+  if (e instanceof ApiError && (e.code === 'totp_enrolment_required' || e.code === 'password_change_required')) { fail(e); return; }
   const title = e instanceof ApiError && (e.status === 404 || e.code === 'not_found') ? 'Not found'
     : e instanceof ApiError && e.status === 403 ? 'Not available to you' : 'This page could not be shown';
   page(title, h('p', { class: 'error-msg', role: 'alert' }, sentence(e)),

@@ -13,6 +13,7 @@ const BY_CODE = {
   totp_required: 'Enter the code from your authenticator app.',
   totp_invalid: 'That code is wrong or was already used. Wait for the next code in your app and try again.',
   totp_enrolment_required: 'Your role requires two-factor sign-in. Set it up on this page to use the rest of Dissent.',
+  password_change_required: 'Choose a new password on this page first: your account then gets new keys that only you hold.',
   totp_enabled: 'Two-factor sign-in is already on.',
   totp_not_enabled: 'Two-factor sign-in is not on.',
   totp_not_started: 'Start the set-up again: the key shown earlier is no longer pending.',
