@@ -269,8 +269,9 @@ struct api_route {
 #define API_R_NOKEY 16u     /* a memo route that needs no content key (signatures, audit) */
 #define API_R_LOG 32u       /* public when [tlog] public is set, else for auditors */
 #define API_R_2FA_SETUP 64u /* open to a session whose role needs TOTP before it is enrolled */
-#define API_R_REKEY 128u    /* open to a session whose account must choose a new password
-                               first: keys an administrator's password wrapped (core/enrol.h) */
+#define API_R_REKEY                                                                                \
+    128u /* open to a session whose account must choose a new password                             \
+            first: keys an administrator's password wrapped (core/enrol.h) */
 
 /** api_routes() - the table and its length. */
 const struct api_route *api_routes(size_t *count);
