@@ -22,6 +22,8 @@ function titleCell(m, href) {
   return h('a', { href, class: 'title' }, m.title === null || m.title === undefined ? h('em', {}, 'title not readable by you') : m.title);
 }
 
+const recusedCount = (n) => (n === 1 ? '1 of them a memo you are recused from' : `${n} of them memos you are recused from`);
+
 // An officer's memo they drafted or were invited to co-sign: another officer handles it.
 function recusedBadge() {
   return h('span', { class: 'badge state', title: 'You drafted this memo or were invited to co-sign it: another officer handles it.' }, 'recused');
@@ -125,13 +127,17 @@ async function staffNeeds() {
 }
 
 // Officers: what waits on the channel (GET /api/v1/deadlines), by next step, overdue counted.
+// A memo the officer is recused from is listed (marked) but is not theirs to act on: it counts
+// nowhere.
 function officerNeeds(d) {
   const all = [...d.overdue.map((m) => ({ ...m, overdue: true })), ...d.due.map((m) => ({ ...m, overdue: false }))];
-  const ack = all.filter((m) => m.next_action === 'acknowledge');
-  const rep = all.filter((m) => m.next_action !== 'acknowledge');
+  const mine = all.filter((m) => !m.recused);
+  const ack = mine.filter((m) => m.next_action === 'acknowledge');
+  const rep = mine.filter((m) => m.next_action !== 'acknowledge');
   return {
-    all, ack: ack.length, ackOverdue: ack.filter((m) => m.overdue).length,
-    reply: rep.length, replyOverdue: rep.filter((m) => m.overdue).length, overdue: d.overdue.length,
+    all, actionable: mine.length, ack: ack.length, ackOverdue: ack.filter((m) => m.overdue).length,
+    reply: rep.length, replyOverdue: rep.filter((m) => m.overdue).length,
+    overdue: mine.filter((m) => m.overdue).length,
   };
 }
 
@@ -167,7 +173,7 @@ export async function navCounts() {
     jobs.push(fetch().then((v) => { remember(href, v); out[href] = v; }));
   };
   if (has('staff')) count('#/memos', async () => { const c = await staffNeeds(); return c.invitations + c.open + c.drafts; });
-  if (has('officer')) count('#/inbox', async () => { const d = await get('/api/v1/deadlines'); return d.due.length + d.overdue.length; });
+  if (has('officer')) count('#/inbox', async () => officerNeeds(await get('/api/v1/deadlines')).actionable);
   if (has('principal')) count('#/reading', async () => principalNeeds(await listAll('role=principal')).toRead.length);
   await Promise.all(jobs);
   return out;
@@ -262,7 +268,7 @@ function queueSection(needs) {
 export async function inbox() {
   const [d, ch] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel')]);
   const needs = officerNeeds(d);
-  remember('#/inbox', needs.all.length);
+  remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
   const all = memoSection({ id: 'all', title: 'All filed memos', base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), empty: 'No memo has been filed.' });
   await Promise.all([queue.load(), all.load()]);
@@ -283,13 +289,14 @@ export async function inbox() {
   });
   const over = (n) => (n ? badge(`${n} overdue`, 'overdue') : null);
   page('Officer inbox',
-    h('p', {}, `Today is ${d.today} (the organisation's date). ${needs.overdue} overdue, ${needs.all.length} waiting on the channel in all.`),
+    h('p', {}, `Today is ${d.today} (the organisation's date). ${d.overdue.length} overdue, ${needs.all.length} waiting on the channel in all`,
+      needs.all.length > needs.actionable ? `, ${recusedCount(needs.all.length - needs.actionable)}` : '', '.'),
     !ch.granted ? h('p', { class: 'warning', role: 'note' }, 'You do not hold the channel key yet: you see filed memos listed, but an officer who holds it must grant you access before you can read them.') : null,
     needsPanel([
       needLine(needs.ack, needs.ack === 1 ? 'memo to acknowledge' : 'memos to acknowledge', '#/inbox?next=acknowledge', over(needs.ackOverdue)),
       needLine(needs.reply, needs.reply === 1 ? 'reply due' : 'replies due', '#/inbox?next=reply', over(needs.replyOverdue)),
       needLine(needs.overdue, needs.overdue === 1 ? 'memo overdue: deal with it first' : 'memos overdue: deal with them first', '#/inbox?due=overdue'),
-    ], 'Nothing is waiting on the channel.'),
+    ], needs.all.length ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
     queue.el, all.el,
     h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
       h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),

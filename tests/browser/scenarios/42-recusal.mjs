@@ -25,6 +25,10 @@ export default async function (t) {
       await expectText(p.locator('h1'), /Officer inbox/);
       const row = p.locator('tr', { hasText: 'My own dissent' }).first();
       await expectText(row, /recused/);
+      // listed, but not his to act on: counted nowhere
+      await expectText(p.locator('main'), /1 of them a memo you are recused from/);
+      await expectText(p.locator('main'), /Nothing waits on you: the memos waiting are ones you are recused from/);
+      expect(await p.locator('a[data-nav="#/inbox"] .count:not([hidden])').count() === 0, 'no count on the inbox link');
       await shot(p, `42-recused-inbox-${name}`);
       await p.goto(`/#/memo/${ctx.memo}`);
       await expectText(p.locator('#recused-note'), /recused from it: another officer acknowledges and answers it/);
