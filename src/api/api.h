@@ -224,6 +224,14 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/**
+ * api_password_check() - the signed-in caller's password @pw, checked as a throttled attempt
+ * (core/session.h session_password_check()). 0 when right; otherwise the answer is set (429,
+ * 422 naming @field, or a store error) and the error is returned.
+ */
+int api_password_check(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                       const char *pw, const char *field);
 void api_preview(struct api_env *env, struct api_req *req, struct api_resp *resp);
 /* TOTP two-factor sign-in (api/totp.c). */
 void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -155,6 +155,24 @@ static int sign_out_everywhere(struct api_env *env, const struct user *u, struct
     return store_session_delete_user(env->st, u->id);
 }
 
+int api_password_check(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                       const char *pw, const char *field)
+{
+    int64_t retry = 0;
+    int rc = session_password_check(env->st, &env->policy, &req->user, pw, strlen(pw), req->addr,
+                                    req->now, &retry);
+
+    if (rc == ERR_RATE) {
+        resp->retry_after = retry;
+        api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+    } else if (rc == ERR_UNAUTH) {
+        api_error_field(resp, field, "%s is wrong", field);
+    } else if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+    }
+    return rc;
+}
+
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"current_password", "new_password", NULL};
@@ -162,7 +180,6 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
     const char *cur, *pw;
     struct user u = req->user;
     struct user_keys *k = NULL;
-    int64_t retry = 0;
     bool rekeyed = false;
     int rc;
 
@@ -174,21 +191,8 @@ void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *
         api_error_field(resp, "new_password", "new_password must be 8 to 1024 bytes");
         return;
     }
-    rc = session_password_check(env->st, &env->policy, &u, cur, strlen(cur), req->addr, req->now,
-                                &retry);
-    if (rc == ERR_RATE) {
-        resp->retry_after = retry;
-        api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+    if (api_password_check(env, req, resp, cur, "current_password") != 0)
         return;
-    }
-    if (rc == ERR_UNAUTH) {
-        api_error_field(resp, "current_password", "current_password is wrong");
-        return;
-    }
-    if (rc != 0) {
-        api_error_rc(resp, rc, NULL);
-        return;
-    }
     if ((k = keys_new()) == NULL) {
         api_error_rc(resp, ERR_NOMEM, NULL);
         return;

@@ -94,24 +94,8 @@ void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *r
                   TOTP_REAUTH_WINDOW / 60);
         return;
     }
-    if (pw != NULL) {
-        int64_t retry = 0;
-        rc = session_password_check(env->st, &env->policy, &req->user, pw, strlen(pw), req->addr,
-                                    req->now, &retry);
-        if (rc == ERR_RATE) {
-            resp->retry_after = retry;
-            api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
-            return;
-        }
-        if (rc == ERR_UNAUTH) {
-            api_error_field(resp, "password", "password is wrong");
-            return;
-        }
-        if (rc != 0) {
-            api_error_rc(resp, rc, NULL);
-            return;
-        }
-    }
+    if (pw != NULL && api_password_check(env, req, resp, pw, "password") != 0)
+        return;
     rc = totp_enrol(env->st, &req->user, req->now, secret);
     if (rc == ERR_EXISTS) {
         api_error(resp, 409, "totp_enabled",

@@ -13,8 +13,10 @@
  * knows a password that opens anything.
  *
  * Accounts made before enrolment existed had keys wrapped under a password an administrator
- * chose: they carry STORE_USER_REKEY and get new key pairs at their next sign-in
- * (enrol_rekey()), every memo key, channel grant and TOTP secret re-sealed to the new ones.
+ * chose: they carry STORE_USER_REKEY. Such an account signs in only to choose a new password
+ * (the API's route table enforces it), and that change gives it new key pairs under the new
+ * password (enrol_change_password(), enrol_rekey()), every memo key, channel grant and TOTP
+ * secret re-sealed to the new ones.
  */
 #ifndef DISSENT_CORE_ENROL_H
 #define DISSENT_CORE_ENROL_H

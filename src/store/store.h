@@ -63,11 +63,11 @@ struct user {
 
 /* struct user.flags */
 #define STORE_USER_REKEY                                                                           \
-    1u /* keys made under a password an administrator chose: new ones at the                       \
-          next sign-in (core/enrol.h) */
+    1u /* keys made under a password an administrator chose: new ones with the user's next         \
+          password change, which is all such a session may do (core/enrol.h) */
 #define STORE_USER_RESET                                                                           \
-    2u /* re-enrolled after an administrator's reset: automatic sharing                            \
-          with it waits for an officer's confirmation */
+    2u /* re-enrolled after an administrator's reset: "no key" answers say why (core/access.c);    \
+          an officer's confirmation before sharing with it is still to come (issue 14) */
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
