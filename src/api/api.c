@@ -62,6 +62,7 @@ static const struct api_route routes[] = {
     {API_POST, M "/file", api_memos_action, STAFF, 0, WF_DRAFTER},
     {API_POST, M "/withdraw", api_memos_action, STAFF, 0, WF_DRAFTER},
     {API_POST, M "/invitations", api_memos_invite, STAFF, API_R_JSON, WF_DRAFTER},
+    {API_POST, M "/reshare", api_memos_reshare, STAFF, API_R_JSON, SIGNERS},
     {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED},
     /* on the pool: many signers wait on one group commit together (core/workflow.c) */
     {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY | API_R_SLOW, SIGNERS},
@@ -85,6 +86,9 @@ static const struct api_route routes[] = {
     {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},
     {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0},
     {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0},
+    {API_GET, "/api/v1/channel/resets", api_channel_resets, OFFICER, 0, 0},
+    {API_POST, "/api/v1/channel/resets/{username}/confirm", api_channel_reset_confirm, OFFICER, 0,
+     0},
     {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON | API_R_REKEY,
      0},
     {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},

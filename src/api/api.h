@@ -189,6 +189,7 @@ void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *re
 void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_reshare(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_decline_invitation(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_unsign(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -220,6 +221,8 @@ json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now,
  */
 void api_tick(struct api_env *env, int64_t now);
 void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channel_resets(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channel_reset_confirm(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_password(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *resp);

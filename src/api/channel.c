@@ -2,13 +2,20 @@
  * channel.c - the channel's keys: GET /api/v1/channel/key (the public signing key as a C2SP
  * vkey, to check the notes that bind replies to memos), GET /api/v1/channel (whether the
  * encryption key exists and the caller holds it) and POST /api/v1/channel/grants (an officer who
- * holds it grants it to another officer).
+ * holds it grants it to another officer), and what follows an administrator's reset
+ * (core/reset.h): GET /api/v1/channel/resets lists the accounts waiting, and
+ * POST /api/v1/channel/resets/{username}/confirm is one officer's confirmation, the one that
+ * completes the count re-sharing the account's filed memos.
  */
 #include "api/api.h"
 
 #include "core/access.h"
+#include "core/reset.h"
+#include "core/user.h"
 #include "crypto/note.h"
+#include "crypto/random.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
@@ -66,8 +73,9 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
         api_error(resp, 403, "no_key", "%s", why);
         return;
     }
-    if (rc == ERR_NO_KEYS) {
-        api_error(resp, 409, "not_enrolled", "%s", why);
+    if (rc == ERR_NO_KEYS || rc == ERR_HELD) {
+        api_error(resp, 409, rc == ERR_NO_KEYS ? "not_enrolled" : "confirmation_required", "%s",
+                  why);
         return;
     }
     if (rc != 0) {
@@ -75,4 +83,81 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
         return;
     }
     api_ok(resp, 201, json_pack("{s:s, s:b}", "username", to.username, "granted", 1));
+}
+
+/*
+ * One account of the re-share list, as the officers see it: who, since when, where it stands.
+ * How many filed memos it is part of tells who dissents: only for holders of the channel key
+ * (@granted), who read those memos' names anyway.
+ */
+static json_t *reset_json(struct api_env *env, const struct reset_account *a, bool granted)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:b, s:b, s:o, s:i}", "username", a->u.username,
+                          "display_name", a->u.display_name, "reset_at", (json_int_t)a->u.reset_at,
+                          "enrolled", a->enrolled, "held", a->held, "to_reshare",
+                          granted ? json_integer((json_int_t)a->to_reshare) : json_null(),
+                          "confirmations_required", env->cfg->reset_confirmations);
+    struct user first;
+
+    if (o != NULL && a->first_officer != 0 &&
+        store_user_get_by_id(env->st, a->first_officer, &first) == 0) {
+        json_object_set_new(o, "confirmed_by", json_string(first.username));
+        wipe(first.pwhash, sizeof(first.pwhash));
+    } else if (o != NULL) {
+        json_object_set_new(o, "confirmed_by", json_null());
+    }
+    return o;
+}
+
+void api_channel_resets(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    struct reset_account *as = NULL;
+    bool granted = false;
+    size_t n = 0;
+    json_t *items;
+    int rc = access_channel_granted(env->st, req->user.id, &granted);
+
+    if (rc == 0)
+        rc = reset_list(env->st, &as, &n);
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, reset_json(env, &as[i], granted));
+    mem_free(as);
+    api_ok(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_channel_reset_confirm(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    const char *name = http_route_param(&req->params, "username");
+    char why[256] = "";
+    size_t shared = 0;
+    struct user u;
+    int rc = reset_confirm(&req->kr, name, (unsigned)env->cfg->reset_confirmations, req->now, &u,
+                           &shared, why, sizeof(why));
+
+    if (rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
+        api_error(resp, rc == ERR_NOT_FOUND ? 404 : 409,
+                  rc == ERR_NOT_FOUND ? "not_found" : "nothing_to_confirm", "%s", why);
+        return;
+    }
+    if (rc == ERR_FORBIDDEN) {
+        api_error(resp, 403, "no_key", "%s", why);
+        return;
+    }
+    if (rc == ERR_EXISTS) {
+        api_error(resp, 409, "already_confirmed", "%s", why);
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, why[0] ? why : NULL);
+        return;
+    }
+    api_ok(resp, 200,
+           json_pack("{s:s, s:b, s:b, s:I}", "username", u.username, "held",
+                     (u.flags & STORE_USER_HELD) != 0, "reset", (u.flags & STORE_USER_RESET) != 0,
+                     "reshared", (json_int_t)shared));
 }

@@ -12,6 +12,7 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/clocks.h"
+#include "core/reset.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
 #include "crypto/keys.h"
@@ -147,6 +148,41 @@ static json_t *text_json(const uint8_t *mkey, const struct memo *m, const char *
     return j ? j : json_null();
 }
 
+/*
+ * The participants of a memo not yet filed who hold no key for it: its drafter and the invited
+ * co-signers who did not decline, cut off by an administrator's reset. A current reader shares
+ * it with them again (POST .../reshare, core/reset.h). NULL when none.
+ */
+static int reshare_needed(struct api_env *env, const struct memo *m, const struct user *drafter,
+                          json_t **out)
+{
+    uint8_t sealed[STORE_SEALED_LEN];
+    struct memo_member *mem = NULL;
+    size_t n = 0;
+    int rc;
+
+    *out = NULL;
+    if (m->state > MEMO_OPEN)
+        return 0;
+    if ((rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &mem, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i <= n && rc == 0; i++) {
+        int64_t id = i < n ? mem[i].user_id : drafter->id;
+        const char *name = i < n ? mem[i].username : drafter->username;
+        if (i < n && (mem[i].relation & STORE_REL_DECLINED))
+            continue;
+        rc = store_memo_key_get(env->st, m->id, id, sealed);
+        if (rc == ERR_NOT_FOUND) {
+            rc = 0;
+            if (*out == NULL)
+                *out = json_array();
+            json_array_append_new(*out, json_string(name));
+        }
+    }
+    mem_free(mem);
+    return rc;
+}
+
 /* Everything the caller may see of one memo. */
 static int memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
 {
@@ -210,6 +246,9 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set_new(mine, "reason", json_null());
         }
         json_object_set_new(o, "my_signature", mine);
+        if ((rc = reshare_needed(env, m, &drafter, &arr)) != 0)
+            goto out;
+        json_object_set_new(o, "reshare_needed", arr ? arr : json_array());
     }
     if (rel & (WF_DRAFTER | WF_OFFICER)) {
         if ((rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &inv, &ninv)) != 0)
@@ -777,6 +816,30 @@ void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp 
 void api_memos_distribute(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     members(env, req, resp, workflow_distribute);
+}
+
+/* A current reader shares a draft again with a participant an administrator's reset cut off
+ * (core/reset.h). */
+void api_memos_reshare(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"username", NULL};
+    const char *name;
+    char err[256] = "";
+    struct user to;
+    int rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0)
+        return;
+    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &to) : ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND) {
+        api_error_field(resp, "username", "no such user");
+        return;
+    }
+    if (rc == 0)
+        rc = reset_reshare_draft(&req->kr, &req->memo, &to, req->now, err, sizeof(err));
+    wipe(to.pwhash, sizeof(to.pwhash));
+    after_action(env, req, resp, rc, err, 200);
 }
 
 void api_memos_decline_invitation(struct api_env *env, struct api_req *req, struct api_resp *resp)

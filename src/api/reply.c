@@ -26,7 +26,7 @@ static const struct {
     {ERR_TOO_LARGE, 413, "too_large"},     {ERR_STATE, 409, "wrong_state"},
     {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
     {ERR_DB, 503, "database_unavailable"}, {ERR_NOMEM, 503, "out_of_memory"},
-    {ERR_NO_KEYS, 409, "not_enrolled"},
+    {ERR_NO_KEYS, 409, "not_enrolled"},    {ERR_HELD, 409, "confirmation_required"},
 };
 
 static void set_error(struct api_resp *resp, int status, const char *code, const char *field,
@@ -201,6 +201,12 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
         api_error(resp, 409, "not_enrolled", "%s",
                   text ? text
                        : "this person has not enrolled yet: nothing can be shared with them");
+        break;
+    case ERR_HELD:
+        api_error(resp, 409, "confirmation_required", "%s",
+                  text ? text
+                       : "this account was reset by an administrator: nothing is shared with it "
+                         "until officers confirm it");
         break;
     case ERR_INVALID: {
         /* messages are "field: what" */

@@ -136,6 +136,21 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
         api_iso_time(at, req->user.recovery_at);
         json_object_set_new(o, "recovery_key_issued_at", json_string(at));
     }
+    /* an administrator's reset is told to its user, and where the officers' confirmation
+     * stands (core/reset.h); null when never reset */
+    if (req->user.reset_at > 0) {
+        char at[21];
+        api_iso_time(at, req->user.reset_at);
+        json_object_set_new(
+            o, "reset",
+            json_pack("{s:s, s:b, s:b, s:i, s:i}", "at", at, "pending",
+                      (req->user.flags & STORE_USER_RESET) != 0, "held",
+                      (req->user.flags & STORE_USER_HELD) != 0, "confirmations",
+                      (req->user.flags & STORE_USER_HELD) && req->user.confirm_by ? 1 : 0,
+                      "confirmations_required", env->cfg->reset_confirmations));
+    } else {
+        json_object_set_new(o, "reset", json_null());
+    }
     json_object_set_new(o, "totp", totp);
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(env->cfg->timezone));

@@ -193,6 +193,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     json_t *roles_v, *disabled_v, *totp_v, *body;
     bool end_sessions = false, totp_reset = false, drop_grant = false;
     int64_t want = 0;
+    unsigned roles_before;
     struct user u;
     int m, rc;
 
@@ -221,6 +222,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
                   (long long)u.version);
         return;
     }
+    roles_before = u.roles;
     if ((roles_v = json_object_get(req->json, "roles")) != NULL) {
         unsigned roles;
         if (roles_from_json(resp, roles_v, &roles) != 0)
@@ -273,8 +275,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     if (email)
         str_copy(u.email, sizeof(u.email), email);
     u.updated_at = req->now;
-    /* One transaction: the account, its sessions, and (when it stops being an officer) its
-     * channel grant. */
+    /* One transaction: the account, its sessions, (when it stops being an officer) its channel
+     * grant, and the log entries of its officer and principal roles and of the grant. */
     if ((rc = store_begin(env->st)) == 0) {
         bool last = false;
         /* taking the officer role away, or disabling, must leave an active holder of the key */
@@ -282,12 +284,14 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             rc = ERR_STATE;
         if (rc == 0)
             rc = store_user_update(env->st, &u);
+        if (rc == 0)
+            rc = user_roles_log(env->st, &u, roles_before, u.roles, req->now);
         if (rc == 0 && end_sessions)
             rc = store_session_delete_user(env->st, u.id);
         if (rc == 0 && totp_reset)
             rc = store_totp_delete(env->st, u.id);
         if (rc == 0 && drop_grant)
-            rc = store_user_revoke_keys(env->st, u.id, STORE_REVOKE_GRANT);
+            rc = access_channel_revoke(env->st, &u, req->now);
         if (rc == 0)
             rc = store_commit(env->st);
         if (rc != 0)
@@ -321,7 +325,7 @@ void api_users_reset(struct api_env *env, struct api_req *req, struct api_resp *
     json_t *body;
     int rc;
 
-    rc = enrol_reset(env->st, name, req->now, env->cfg->enrolment_ttl, &u, code);
+    rc = enrol_reset(env->st, env->ch, name, req->now, &u, code);
     if (rc == ERR_NOT_FOUND) {
         api_error_rc(resp, rc, "no such user");
         return;
@@ -346,8 +350,10 @@ void api_users_reset(struct api_env *env, struct api_req *req, struct api_resp *
     json_object_set_new(
         body, "notice",
         json_string("The account's password, keys, recovery key, sessions and two-factor "
-                    "sign-in were revoked. The user enrols again with the code; memos shared "
-                    "with them are shared again by a current reader."));
+                    "sign-in were revoked; the reset is in the transparency log and the user "
+                    "is told by email. The user enrols again with the code. Officers then "
+                    "confirm the account is theirs and share its filed memos again; drafts "
+                    "are shared again by their other readers."));
     wipe(code, sizeof(code));
     api_ok(resp, 200, body);
 }

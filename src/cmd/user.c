@@ -14,6 +14,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "core/channel.h"
 #include "core/enrol.h"
 #include "core/user.h"
 #include "crypto/keys.h"
@@ -266,19 +267,29 @@ static int user_reset_cmd(int argc, char **argv)
 {
     struct user_opts o;
     struct config cfg;
+    struct channel ch;
     struct store *st = NULL;
-    char code[ENROL_CODE_TEXT_LEN + 1] = "";
+    char code[ENROL_CODE_TEXT_LEN + 1] = "", err[256];
     struct user u;
     int rc;
 
+    memset(&ch, 0, sizeof(ch));
     if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
         usage();
         return 2;
     }
-    if (cmd_store_open(&cfg, &st) != 0)
+    /* the channel: its time zone dates the log entry, its key MACs the email's dedupe key */
+    if (channel_init(&ch, &cfg, cfg.data_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err);
         return 1;
-    rc = enrol_reset(st, argv[optind], time(NULL), cfg.enrolment_ttl, &u, code);
+    }
+    if (cmd_store_open(&cfg, &st) != 0) {
+        channel_release(&ch);
+        return 1;
+    }
+    rc = enrol_reset(st, &ch, argv[optind], channel_now(&ch), &u, code);
     store_close(st);
+    channel_release(&ch);
     if (rc == ERR_NOT_FOUND)
         fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
     else if (rc == ERR_FORBIDDEN)

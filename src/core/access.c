@@ -1,5 +1,6 @@
 #include "core/access.h"
 
+#include "core/ledger.h"
 #include "core/memo.h"
 #include "core/session.h"
 #include "core/user.h"
@@ -157,15 +158,29 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
     return 0;
 }
 
-int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
-                 const struct user *to, int64_t now)
+static int share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                 const struct user *to, bool own, int64_t now)
 {
     uint8_t sealed[STORE_SEALED_LEN];
 
     if ((to->roles & NO_KEYS) || !to->has_keys)
         return ERR_FORBIDDEN;
+    if ((to->flags & STORE_USER_HELD) && !own)
+        return ERR_HELD;
     seal_to(sealed, key, to->box_pk);
     return store_memo_key_put(st, m->id, to->id, sealed, now);
+}
+
+int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                 const struct user *to, int64_t now)
+{
+    return share(st, m, key, to, false, now);
+}
+
+int access_share_own(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                     const struct user *drafter, int64_t now)
+{
+    return share(st, m, key, drafter, true, now);
 }
 
 int access_share_channel(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
@@ -205,6 +220,8 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     if (rc == 0)
         rc = store_channel_grant_put(st, officer->id, sealed, officer->id, now);
     if (rc == 0)
+        rc = ledger_account_event(st, officer, LEDGER_CHANNEL_GRANTED, now);
+    if (rc == 0)
         rc = store_commit(st);
     if (rc != 0) {
         store_rollback(st);
@@ -218,6 +235,7 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
                          size_t whylen)
 {
     uint8_t sealed[STORE_SEALED_LEN];
+    bool had = false;
     int rc;
 
     if (!(to->roles & ROLE_OFFICER) || (to->roles & NO_KEYS) || to->disabled) {
@@ -232,10 +250,37 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
                 to->username);
         return ERR_NO_KEYS;
     }
+    if (to->flags & STORE_USER_HELD) {
+        err_set(why, whylen,
+                "%s was reset by an administrator: the channel key can be granted once "
+                "officers have confirmed the re-enrolment",
+                to->username);
+        return ERR_HELD;
+    }
     if ((rc = open_channel(kr, why, whylen)) != 0)
         return rc;
     seal_to(sealed, kr->channel_sk, to->box_pk);
-    return store_channel_grant_put(kr->st, to->id, sealed, kr->user->id, now);
+    if ((rc = store_begin(kr->st)) != 0)
+        return rc;
+    if ((rc = access_channel_granted(kr->st, to->id, &had)) == 0 &&
+        (rc = store_channel_grant_put(kr->st, to->id, sealed, kr->user->id, now)) == 0 &&
+        (had || (rc = ledger_account_event(kr->st, to, LEDGER_CHANNEL_GRANTED, now)) == 0))
+        rc = store_commit(kr->st);
+    if (rc != 0)
+        store_rollback(kr->st);
+    return rc;
+}
+
+int access_channel_revoke(struct store *st, const struct user *u, int64_t now)
+{
+    bool had = false;
+    int rc = access_channel_granted(st, u->id, &had);
+
+    if (rc != 0 || !had)
+        return rc;
+    if ((rc = store_user_revoke_keys(st, u->id, STORE_REVOKE_GRANT)) != 0)
+        return rc;
+    return ledger_account_event(st, u, LEDGER_CHANNEL_REVOKED, now);
 }
 
 int access_channel_granted(struct store *st, int64_t user_id, bool *yes)

@@ -59,10 +59,18 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
 
 /**
  * access_share() - seal @key to @to (refused with ERR_FORBIDDEN for admins, auditors and accounts
- * without keys). Call inside the transaction that grants the relation.
+ * without keys, ERR_HELD for an account whose re-enrolment after a reset officers have not yet
+ * confirmed, core/reset.h). Call inside the transaction that grants the relation.
  */
 int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
                  const struct user *to, int64_t now);
+
+/**
+ * access_share_own() - seal the key of a memo @drafter is creating to themselves: what an
+ * account writes is its own, held or not.
+ */
+int access_share_own(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
+                     const struct user *drafter, int64_t now);
 
 /** access_share_channel() - seal @key to the channel key; ERR_STATE when there is none yet. */
 int access_share_channel(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
@@ -76,11 +84,20 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
 
 /**
  * access_channel_grant() - the keyring's officer, who holds the channel key, grants it to the
- * officer @to. ERR_FORBIDDEN (with @why) when the granter holds no grant or @to is not an officer
- * or holds the admin or auditor role.
+ * officer @to, in its own transaction with the log entry (channel-granted, when @to held no
+ * grant yet). With @why: ERR_FORBIDDEN when the granter holds no grant, ERR_INVALID when @to is
+ * not an active officer (or holds the admin or auditor role), ERR_NO_KEYS before @to enrolled,
+ * ERR_STATE while @to's re-enrolment after a reset waits for the officers' confirmation
+ * (core/reset.h).
  */
 int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,
                          size_t whylen);
+
+/**
+ * access_channel_revoke() - delete @u's channel grant, if any, with its log entry
+ * (channel-revoked). Inside the caller's transaction.
+ */
+int access_channel_revoke(struct store *st, const struct user *u, int64_t now);
 
 /** access_channel_granted() - whether @user_id holds a channel grant. */
 int access_channel_granted(struct store *st, int64_t user_id, bool *yes);

@@ -1,6 +1,9 @@
 #include "core/enrol.h"
 
 #include "core/access.h"
+#include "core/channel.h"
+#include "core/ledger.h"
+#include "core/notify.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -60,7 +63,7 @@ int enrol_create(struct store *st, const char *username, unsigned roles, const c
     if ((rc = user_prepare(&u, username, roles, display_name, email, now, err, errlen)) != 0)
         return rc;
     enrol_code_issue(&u, now, ttl, code);
-    rc = store_user_create(st, &u);
+    rc = user_create_logged(st, &u, now);
     if (rc == ERR_EXISTS)
         err_set(err, errlen, "username: already taken");
     if (rc != 0) {
@@ -157,9 +160,10 @@ int enrol_channel_holders(struct store *st, int64_t except, int *count)
     }
 }
 
-int enrol_reset(struct store *st, const char *username, int64_t now, int64_t ttl, struct user *out,
-                char code[ENROL_CODE_TEXT_LEN + 1])
+int enrol_reset(struct store *st, const struct channel *ch, const char *username, int64_t now,
+                struct user *out, char code[ENROL_CODE_TEXT_LEN + 1])
 {
+    const struct config *cfg = ch->cfg;
     struct user u;
     bool holds = false;
     int rc, others = 0;
@@ -185,13 +189,18 @@ int enrol_reset(struct store *st, const char *username, int64_t now, int64_t ttl
     u.has_recovery = false;
     memset(u.recovery_wrapped, 0, sizeof(u.recovery_wrapped));
     u.recovery_at = 0;
-    u.flags = (u.flags & ~STORE_USER_REKEY) | STORE_USER_RESET;
+    u.flags = (u.flags & ~(STORE_USER_REKEY | STORE_USER_HELD)) | STORE_USER_RESET;
+    if (cfg->reset_confirmations > 0)
+        u.flags |= STORE_USER_HELD;
+    u.confirm_by = 0;
+    u.reset_at = now;
     u.updated_at = now;
-    enrol_code_issue(&u, now, ttl, code);
+    enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
-        (rc = store_totp_delete(st, u.id)) != 0 ||
-        (rc = store_user_revoke_keys(st, u.id, STORE_REVOKE_MEMO_KEYS | STORE_REVOKE_GRANT)) != 0 ||
-        (rc = store_commit(st)) != 0)
+        (rc = store_totp_delete(st, u.id)) != 0 || (rc = access_channel_revoke(st, &u, now)) != 0 ||
+        (rc = store_user_revoke_keys(st, u.id, STORE_REVOKE_MEMO_KEYS)) != 0 ||
+        (rc = ledger_account_event(st, &u, LEDGER_RESET, now)) != 0 ||
+        (rc = notify_reset(st, ch, &u, now)) != 0 || (rc = store_commit(st)) != 0)
         goto fail;
     store_scrub(st); /* the revoked wraps leave the disk */
     if (out != NULL)

@@ -69,14 +69,18 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
 
 /**
  * enrol_reset() - an administrator's reset of @username: password, key pairs, recovery key,
- * memo keys, channel grant, sessions and second factor are revoked, a new code valid for @ttl
- * seconds goes into @code, and the account is marked STORE_USER_RESET. One transaction.
+ * memo keys, channel grant, sessions and second factor are revoked, a new code valid for
+ * [security] enrolment_ttl goes into @code, and the account is marked STORE_USER_RESET (and
+ * STORE_USER_HELD while [security] reset_confirmations is not 0: core/reset.h), with reset_at
+ * @now. In the same transaction: the transparency-log entries (reset, and channel-revoked for a
+ * holder of the channel key) and the email telling the user (core/notify.h).
  * Returns 0, ERR_NOT_FOUND, ERR_FORBIDDEN (an operator account: it holds no content and is reset
  * with `dissent user passwd` on the server), ERR_STATE (it is the last active holder of the
  * channel key, whose loss would leave filed memos unreadable), or a store error.
  */
-int enrol_reset(struct store *st, const char *username, int64_t now, int64_t ttl, struct user *out,
-                char code[ENROL_CODE_TEXT_LEN + 1]);
+struct channel;
+int enrol_reset(struct store *st, const struct channel *ch, const char *username, int64_t now,
+                struct user *out, char code[ENROL_CODE_TEXT_LEN + 1]);
 
 /**
  * enrol_rekey() - inside the caller's transaction, re-seal to @nk everything sealed to @old (the

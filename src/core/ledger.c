@@ -9,9 +9,16 @@
 #include <string.h>
 
 static const char *const event_names[LEDGER_EVENT_COUNT] = {
-    "filed",    "acknowledged", "declined", "distributed",
-    "extended", "replied",      "closed",   "withdrawn",
+    "filed",           "acknowledged",      "declined",        "distributed",
+    "extended",        "replied",           "closed",          "withdrawn",
+    "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
+    "principal-added", "principal-removed", "channel-granted", "channel-revoked",
 };
+
+bool ledger_event_account(enum ledger_event e)
+{
+    return e >= LEDGER_RESET && e < LEDGER_EVENT_COUNT;
+}
 
 const char *ledger_event_name(enum ledger_event e)
 {
@@ -59,7 +66,8 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         snprintf(tag + 2 * i, 3, "%02x", e->tag[i]);
     if ((rc = put(out, &o, "dissent-log/v1", NULL)) != 0 ||
         (rc = put(out, &o, "event", ledger_event_name(e->event))) != 0 ||
-        (rc = put(out, &o, "memo", tag)) != 0 || (rc = put(out, &o, "date", day)) != 0)
+        (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0 ||
+        (rc = put(out, &o, "date", day)) != 0)
         return rc;
     if (e->event == LEDGER_FILED) {
         if (e->signers < 1 || workdays_day_format(e->ack_due, day, sizeof(day)) != 0)
@@ -119,7 +127,7 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
             if (strcmp(line, "event") == 0) {
                 if (ledger_event_parse(v, &out->event) != 0)
                     return ERR_INVALID;
-            } else if (strcmp(line, "memo") == 0) {
+            } else if (strcmp(line, "memo") == 0 || strcmp(line, "account") == 0) {
                 if (strlen(v) != 2 * LEDGER_TAG_LEN)
                     return ERR_INVALID;
                 for (int i = 0; i < LEDGER_TAG_LEN; i++) {

@@ -6,9 +6,13 @@
  *
  *   dissent-log/v1
  *   event filed                      filed | acknowledged | declined | distributed | extended |
- *                                    replied | closed | withdrawn
- *   memo 8c1e...                     the memo's tag: 32 lowercase hex digits, random, never
- *                                    derived from the memo's id
+ *                                    replied | closed | withdrawn (memo events), or
+ *                                    reset | reset-confirmed | officer-added | officer-removed |
+ *                                    principal-added | principal-removed | channel-granted |
+ *                                    channel-revoked (account events)
+ *   memo 8c1e...                     memo events: the memo's tag, 32 lowercase hex digits,
+ *                                    random, never derived from the memo's id
+ *   account 5f0a...                  account events instead: the account's tag, the same way
  *   date 2026-11-29                  the organisation's local date of the event
  *   signers 12                       filed only: valid co-signatures, the drafter's included
  *   commitment base64                filed only: base64(SHA-256(salt || digest)), 32-byte salt
@@ -38,6 +42,15 @@ enum ledger_event {
     LEDGER_REPLIED,
     LEDGER_CLOSED,
     LEDGER_WITHDRAWN,
+    /* account events: "account" instead of "memo" (ledger_event_account()) */
+    LEDGER_RESET,             /* an administrator reset the account (core/enrol.h) */
+    LEDGER_RESET_CONFIRMED,   /* the officers confirmed its re-enrolment (core/reset.h) */
+    LEDGER_OFFICER_ADDED,     /* the account gained the officer role (or was created with it) */
+    LEDGER_OFFICER_REMOVED,   /* ... lost it */
+    LEDGER_PRINCIPAL_ADDED,   /* the account gained the principal role */
+    LEDGER_PRINCIPAL_REMOVED, /* ... lost it */
+    LEDGER_CHANNEL_GRANTED,   /* the channel key was sealed to the account (or created for it) */
+    LEDGER_CHANNEL_REVOKED,   /* the account's channel grant was deleted */
     LEDGER_EVENT_COUNT
 };
 
@@ -57,6 +70,9 @@ const char *ledger_event_name(enum ledger_event e);
 
 /** ledger_event_parse() - the event called @name. 0 or ERR_INVALID. */
 int ledger_event_parse(const char *name, enum ledger_event *out);
+
+/** ledger_event_account() - @e is about an account (its tag line is "account"), not a memo. */
+bool ledger_event_account(enum ledger_event e);
 
 /**
  * ledger_entry_format() - the entry text of @e into @out (LEDGER_ENTRY_MAX bytes), *@len its
@@ -79,6 +95,14 @@ void ledger_commitment(const uint8_t salt[LEDGER_SALT_LEN], const uint8_t digest
 struct store;
 
 struct note_skey;
+
+/**
+ * ledger_account_event() - append the account event @e for @u (named by its random log tag,
+ * never its name), dated by @now, inside the caller's transaction. ERR_INTERNAL for a row
+ * without a tag: every account gets one at creation, and older rows got one in a migration.
+ */
+struct user;
+int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now);
 
 /**
  * ledger_append() - append @len bytes of @entry to the live log; *@index receives its index.

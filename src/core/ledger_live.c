@@ -5,6 +5,8 @@
  */
 #include "core/ledger.h"
 
+#include "core/channel.h"
+
 #include "store/store.h"
 #include "tlog/checkpoint.h"
 #include "tlog/merkle.h"
@@ -259,4 +261,26 @@ int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *cou
     *out = arr;
     *count = n;
     return 0;
+}
+
+int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now)
+{
+    char text[LEDGER_ENTRY_MAX];
+    struct ledger_entry le;
+    uint64_t index;
+    size_t len = 0;
+    int rc;
+
+    if (!ledger_event_account(e))
+        return ERR_INVALID;
+    if (!u->has_log_tag)
+        return ERR_INTERNAL;
+    memset(&le, 0, sizeof(le));
+    le.event = e;
+    memcpy(le.tag, u->log_tag, sizeof(le.tag));
+    le.day = channel_today(now);
+    le.ack_due = le.reply_due = -1;
+    if ((rc = ledger_entry_format(&le, text, &len)) != 0)
+        return rc;
+    return ledger_append(st, text, len, &index);
 }

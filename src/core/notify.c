@@ -110,25 +110,43 @@ struct notice {
  * the data directory, not the database), so that the row tells a database reader nothing of
  * which event or memo it is about.
  */
+static void mac_hex(const struct channel *ch, const char *plain, size_t len,
+                    char out[2 * HASH_KEYED_LEN + 1])
+{
+    uint8_t key[HASH_KEY_LEN], mac[HASH_KEYED_LEN];
+
+    hash_keyed(key, "dissent outbox dedupe key v1", 28, ch->key->sk);
+    hash_keyed(mac, plain, len, key);
+    for (size_t i = 0; i < sizeof(mac); i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    wipe(key, sizeof(key));
+}
+
+/* [mail] base_url without its trailing slashes. */
+static void base_url(const struct channel *ch, char *out, size_t outlen)
+{
+    size_t len;
+
+    str_copy(out, outlen, ch->cfg->mail_base_url);
+    len = strlen(out);
+    while (len > 0 && out[len - 1] == '/')
+        out[--len] = '\0';
+}
+
 static int dedupe_key(const struct channel *ch, const struct notice *n, const char *day,
                       int64_t user_id, char *out, size_t outlen)
 {
-    uint8_t key[HASH_KEY_LEN], mac[HASH_KEYED_LEN];
     char plain[STORE_OUTBOX_KEY_MAX + 64];
     int len;
 
-    if (ch->key == NULL || outlen < 2 * sizeof(mac) + 1)
+    if (ch->key == NULL || outlen < 2 * HASH_KEYED_LEN + 1)
         return ERR_INTERNAL;
     len = snprintf(plain, sizeof(plain), "dissent outbox v1/%s/%s/%s/%s/%s%lld",
                    notify_kind_name(n->kind), n->m->public_id, n->which ? n->which : "-",
                    day[0] ? day : "-", user_id > 0 ? "u" : "escalation", (long long)user_id);
     if (len < 0 || (size_t)len >= sizeof(plain))
         return ERR_INTERNAL;
-    hash_keyed(key, "dissent outbox dedupe key v1", 28, ch->key->sk);
-    hash_keyed(mac, plain, (size_t)len, key);
-    for (size_t i = 0; i < sizeof(mac); i++)
-        snprintf(out + 2 * i, 3, "%02x", mac[i]);
-    wipe(key, sizeof(key));
+    mac_hex(ch, plain, (size_t)len, out);
     return 0;
 }
 
@@ -141,13 +159,9 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     char subject[STORE_OUTBOX_SUBJECT_MAX + 1], body[STORE_OUTBOX_BODY_MAX], day[32] = "";
     char deadline[96] = "", base[sizeof(cfg->mail_base_url)];
     struct outbox_item it;
-    size_t blen;
 
     memset(&it, 0, sizeof(it));
-    str_copy(base, sizeof(base), cfg->mail_base_url);
-    blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        base[--blen] = '\0';
+    base_url(ch, base, sizeof(base));
     if (n->day != STORE_DAY_NONE && workdays_day_format(n->day, day, sizeof(day)) != 0)
         return ERR_INVALID;
     if (n->label != NULL && day[0] != '\0')
@@ -230,6 +244,46 @@ static int to_officers(struct store *st, const struct channel *ch, const struct 
 static bool enabled(const struct channel *ch)
 {
     return ch != NULL && ch->cfg != NULL && ch->cfg->mail_enabled;
+}
+
+int notify_reset(struct store *st, const struct channel *ch, const struct user *u, int64_t now)
+{
+    char subject[STORE_OUTBOX_SUBJECT_MAX + 1], body[STORE_OUTBOX_BODY_MAX];
+    char plain[96], base[sizeof(ch->cfg->mail_base_url)];
+    struct outbox_item it;
+    int len;
+
+    if (!enabled(ch) || u->disabled || !config_email_valid(u->email))
+        return 0;
+    if (ch->key == NULL)
+        return ERR_INTERNAL;
+    memset(&it, 0, sizeof(it));
+    base_url(ch, base, sizeof(base));
+    snprintf(subject, sizeof(subject), "Dissent: your account was reset");
+    snprintf(body, sizeof(body),
+             "An administrator reset your Dissent account. Your password, your keys and your "
+             "sessions no longer work.\r\n\r\n"
+             "To get in again, ask the administrator for a new enrolment code and enrol with "
+             "it: %s/#/enrol\r\n"
+             "What was shared with you is shared again once officers of the channel have "
+             "confirmed that the account is yours.\r\n\r\n"
+             "If you did not ask for this, tell an officer of the channel at once: someone may "
+             "be trying to enrol in your place.\r\n",
+             base);
+    len = snprintf(plain, sizeof(plain), "dissent outbox v1/reset/u%lld/%lld", (long long)u->id,
+                   (long long)now);
+    if (len < 0 || (size_t)len >= sizeof(plain))
+        return ERR_INTERNAL;
+    mac_hex(ch, plain, (size_t)len, it.dedupe);
+    str_copy(it.kind, sizeof(it.kind), "account");
+    it.user_id = u->id;
+    if (str_copy(it.rcpt, sizeof(it.rcpt), u->email) != 0)
+        return 0;
+    it.subject = subject;
+    it.body = body;
+    it.next_at = now;
+    it.created_at = now;
+    return store_outbox_add(st, &it);
 }
 
 int notify_event(struct store *st, const struct channel *ch, const struct memo *m,

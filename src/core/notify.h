@@ -61,6 +61,13 @@ int notify_member(struct store *st, const struct channel *ch, const struct memo 
                   const struct user *u, unsigned kind, int64_t now);
 
 /**
+ * notify_reset() - queue the email telling @u that an administrator reset their account at @now
+ * (core/enrol.h), inside the reset's transaction: mandatory, and naming no memo. Whoever did not
+ * ask for it learns that someone may enrol in their place, and tells the officers.
+ */
+int notify_reset(struct store *st, const struct channel *ch, const struct user *u, int64_t now);
+
+/**
  * notify_deadlines() - queue the reminders (from one working day before a deadline to the
  * deadline itself) and escalations (after it) that memos awaiting acknowledgement or a reply
  * call for at @now. Each is queued once per memo, deadline, date and recipient whatever the

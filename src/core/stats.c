@@ -118,6 +118,10 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     *anomaly = false;
     if (e->day < WORKDAYS_DAY_MIN || e->day > WORKDAYS_DAY_MAX)
         return ERR_INVALID;
+    if (ledger_event_account(e->event)) {
+        s->accounts[e->event - LEDGER_RESET]++;
+        return 0;
+    }
     if (e->event == LEDGER_FILED) {
         if (m != NULL) {
             *anomaly = true;

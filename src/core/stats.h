@@ -19,6 +19,8 @@
  *     the acknowledgement when there is no response and today > ack-due; the reply when there
  *     is no reply and today > the reply-due in force (acknowledged or not). A deadline of a
  *     memo that ended (declined, withdrawn) without meeting it no longer counts.
+ * Account events (reset, officer-added, ...: ledger_event_account()) concern no memo: they are
+ * counted per event in "accounts" and are no anomaly.
  * Means and medians are of whole working days; the median of an even number of values is the
  * mean of the two middle ones.
  *
@@ -73,6 +75,8 @@ struct ledger_stats {
     uint64_t open;                 /* memos filed and not closed, declined or withdrawn */
     uint64_t overdue;              /* open memos past the deadline they are waiting on */
     uint64_t anomalies;            /* entries ignored (see above) */
+    uint64_t accounts[LEDGER_EVENT_COUNT - LEDGER_RESET]; /* account events, by event from
+                                                             LEDGER_RESET on */
 };
 
 /**

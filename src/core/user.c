@@ -2,6 +2,7 @@
 
 #include "core/access.h"
 #include "core/enrol.h"
+#include "core/ledger.h"
 
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -260,7 +261,43 @@ int user_prepare(struct user *u, const char *username, unsigned roles, const cha
     str_copy(u->email, sizeof(u->email), email);
     u->roles = roles;
     u->created_at = now;
+    random_bytes(u->log_tag, sizeof(u->log_tag));
+    u->has_log_tag = true;
     return 0;
+}
+
+int user_roles_log(struct store *st, const struct user *u, unsigned before, unsigned after,
+                   int64_t now)
+{
+    static const struct {
+        unsigned role;
+        enum ledger_event added, removed;
+    } logged[] = {
+        {ROLE_OFFICER, LEDGER_OFFICER_ADDED, LEDGER_OFFICER_REMOVED},
+        {ROLE_PRINCIPAL, LEDGER_PRINCIPAL_ADDED, LEDGER_PRINCIPAL_REMOVED},
+    };
+    int rc;
+
+    for (size_t i = 0; i < sizeof(logged) / sizeof(logged[0]); i++) {
+        bool had = before & logged[i].role, has = after & logged[i].role;
+        if (had != has &&
+            (rc = ledger_account_event(st, u, has ? logged[i].added : logged[i].removed, now)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int user_create_logged(struct store *st, struct user *u, int64_t now)
+{
+    int rc = store_begin(st);
+
+    if (rc != 0)
+        return rc;
+    if ((rc = store_user_create(st, u)) == 0 && (rc = user_roles_log(st, u, 0, u->roles, now)) == 0)
+        rc = store_commit(st);
+    if (rc != 0)
+        store_rollback(st);
+    return rc;
 }
 
 int user_create_enrolled(struct store *st, const struct pw_params *pp, const char *username,
@@ -280,7 +317,7 @@ int user_create_enrolled(struct store *st, const struct pw_params *pp, const cha
     if ((rc = password_hash(u.pwhash, pw, pwlen, pp->ops, pp->mem)) != 0 ||
         (rc = new_keys(&u, pp, pw, pwlen)) != 0)
         goto out;
-    rc = store_user_create(st, &u);
+    rc = user_create_logged(st, &u, now);
     if (rc == ERR_EXISTS)
         err_set(err, errlen, "username: already taken");
     if (rc == 0 && out != NULL)

@@ -73,6 +73,20 @@ int user_prepare(struct user *u, const char *username, unsigned roles, const cha
                  const char *email, int64_t now, char *err, size_t errlen);
 
 /**
+ * user_roles_log() - the transparency-log entries for @u's roles changing from @before to
+ * @after: officer-added, officer-removed, principal-added, principal-removed (core/ledger.h).
+ * Inside the caller's transaction, with the change itself.
+ */
+int user_roles_log(struct store *st, const struct user *u, unsigned before, unsigned after,
+                   int64_t now);
+
+/**
+ * user_create_logged() - store the new account @u (its id set) and log its officer and
+ * principal roles, in one transaction. ERR_EXISTS for a taken username.
+ */
+int user_create_logged(struct store *st, struct user *u, int64_t now);
+
+/**
  * user_create_enrolled() - user_prepare() plus a password chosen by the caller and fresh key
  * pairs sealed under it, stored. Only for accounts whose password nobody else chose: the first
  * administrator (a random password the server prints) and tests. Administrators create accounts

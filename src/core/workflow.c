@@ -217,7 +217,7 @@ static int check_text(struct wf_ctx *c, const char *field, const char *t, size_t
 
 static int share_drafter(struct wf_ctx *c, struct memo *m, void *arg)
 {
-    return access_share(c->st, m, c->mkey, c->actor, c->now);
+    return access_share_own(c->st, m, c->mkey, c->actor, c->now);
 }
 
 int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
@@ -399,6 +399,12 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
                     "%.64s has not enrolled yet: nothing can be shared with them until they do",
                     names[i]);
             rc = ERR_NO_KEYS;
+        } else if (rc == 0 && (u[i].flags & STORE_USER_HELD)) {
+            err_set(c->err, c->errlen,
+                    "%.64s was reset by an administrator: nothing can be shared with them until "
+                    "officers confirm the account is theirs",
+                    names[i]);
+            rc = ERR_HELD;
         }
         if (rc != 0) {
             mem_free(u);
@@ -777,9 +783,13 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
             continue;
         }
         if (rc != 0 ||
-            (rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0 ||
-            (rc = access_share(c->st, m, c->mkey, &p, c->now)) != 0 ||
-            (rc = notify_member(c->st, c->ch, m, &p, NOTIFY_DISTRIBUTED, c->now)) != 0)
+            (rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
+            return rc;
+        /* a principal re-enrolled after a reset gets the key when the officers confirm the
+         * account and re-share (core/reset.h); the relation is recorded now */
+        if (!(p.flags & STORE_USER_HELD) &&
+            ((rc = access_share(c->st, m, c->mkey, &p, c->now)) != 0 ||
+             (rc = notify_member(c->st, c->ch, m, &p, NOTIFY_DISTRIBUTED, c->now)) != 0))
             return rc;
         added++;
     }

@@ -229,6 +229,13 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN recovery_at bigint NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN flags bigint NOT NULL DEFAULT 0;"
     "UPDATE users SET flags = 1 WHERE keys_wrapped IS NOT NULL AND (roles & 7) != 0;",
+
+    /* 5: accounts in the transparency log (SQLite's migration 9); gen_random_uuid() is
+     * PostgreSQL's own strong random source (122 random bits per tag) */
+    "ALTER TABLE users ADD COLUMN log_tag bytea;"
+    "ALTER TABLE users ADD COLUMN reset_at bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN confirm_by bigint NOT NULL DEFAULT 0;"
+    "UPDATE users SET log_tag = decode(replace(gen_random_uuid()::text, '-', ''), 'hex');",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -306,7 +313,7 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -323,12 +330,13 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
-    [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
-                       " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
-                       " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
-                       " recovery_wrapped) VALUES ($1,$2,$3,$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,"
-                       "$13,$14,$15,$16,$17,$18)"
-                       " ON CONFLICT DO NOTHING RETURNING id",
+    [ST_USER_INSERT] =
+        "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
+        " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
+        " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
+        " recovery_wrapped, log_tag, reset_at, confirm_by) VALUES ($1,$2,$3,$4,$5,$6,"
+        "$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)"
+        " ON CONFLICT DO NOTHING RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
     [ST_USER_LIST] =
@@ -337,7 +345,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
                        " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
                        " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
-                       " recovery_at = $18, flags = $19 WHERE id = $7 AND version = $8",
+                       " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
+                       " confirm_by = $22 WHERE id = $7 AND version = $8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
@@ -842,6 +851,9 @@ static void user_from_row(const PGresult *r, int row, struct user *u)
     u->enrol_expires = col_int(r, row, 18);
     u->recovery_at = col_int(r, row, 19);
     u->flags = (unsigned)col_int(r, row, 20);
+    u->has_log_tag = col_fixed(r, row, 21, u->log_tag, sizeof(u->log_tag));
+    u->reset_at = col_int(r, row, 22);
+    u->confirm_by = col_int(r, row, 23);
 }
 
 /* @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5, and
@@ -856,6 +868,9 @@ static void arg_user_state(struct pg_args *a, const struct user *u, int first)
     arg_int(a, first + 5, u->flags);
     arg_bytes(a, first + 6, u->has_recovery ? u->recovery_wrapped : NULL,
               sizeof(u->recovery_wrapped));
+    arg_bytes(a, first + 7, u->has_log_tag ? u->log_tag : NULL, sizeof(u->log_tag));
+    arg_int(a, first + 8, u->reset_at);
+    arg_int(a, first + 9, u->confirm_by);
 }
 
 /* @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without keys). */
@@ -983,6 +998,9 @@ static int pg_user_update(struct store *st, struct user *u)
     arg_int(&a, 17, u->enrol_expires);
     arg_int(&a, 18, u->recovery_at);
     arg_int(&a, 19, u->flags);
+    arg_bytes(&a, 20, u->has_log_tag ? u->log_tag : NULL, sizeof(u->log_tag));
+    arg_int(&a, 21, u->reset_at);
+    arg_int(&a, 22, u->confirm_by);
     rc = exec_stmt(PG(st), ST_USER_UPDATE, &a, "user update", &changes);
     if (rc == 0) {
         if (changes == 0)

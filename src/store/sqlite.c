@@ -214,6 +214,13 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN recovery_at INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;"
     "UPDATE users SET flags = 1 WHERE keys_wrapped IS NOT NULL AND (roles & 7) != 0;",
+
+    /* 9: accounts in the transparency log (core/reset.h): each account's random log tag, its
+     * last reset by an administrator, and the first officer's confirmation of a re-enrolment */
+    "ALTER TABLE users ADD COLUMN log_tag BLOB;"
+    "ALTER TABLE users ADD COLUMN reset_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN confirm_by INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE users SET log_tag = randomblob(16);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -297,7 +304,7 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -316,7 +323,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
                        " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
                        " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
-                       " flags, recovery_wrapped) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?)",
+                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by)"
+                       " VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
@@ -324,7 +332,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
                        " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
                        " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
-                       " recovery_at = ?18, flags = ?19 WHERE id = ?7 AND version = ?8",
+                       " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
+                       " confirm_by = ?22 WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
@@ -714,6 +723,9 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
     u->enrol_expires = sqlite3_column_int64(q, 18);
     u->recovery_at = sqlite3_column_int64(q, 19);
     u->flags = (unsigned)sqlite3_column_int64(q, 20);
+    u->has_log_tag = col_fixed(q, 21, u->log_tag, sizeof(u->log_tag));
+    u->reset_at = sqlite3_column_int64(q, 22);
+    u->confirm_by = sqlite3_column_int64(q, 23);
 }
 
 /* Bind @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5,
@@ -730,6 +742,10 @@ static void bind_user_state(sqlite3_stmt *q, const struct user *u, int first)
     if (u->has_recovery)
         sqlite3_bind_blob(q, first + 6, u->recovery_wrapped, sizeof(u->recovery_wrapped),
                           SQLITE_STATIC);
+    if (u->has_log_tag)
+        sqlite3_bind_blob(q, first + 7, u->log_tag, sizeof(u->log_tag), SQLITE_STATIC);
+    sqlite3_bind_int64(q, first + 8, u->reset_at);
+    sqlite3_bind_int64(q, first + 9, u->confirm_by);
 }
 
 /* Bind @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without
@@ -869,6 +885,10 @@ static int sq_user_update(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 17, u->enrol_expires);
     sqlite3_bind_int64(q, 18, u->recovery_at);
     sqlite3_bind_int64(q, 19, u->flags);
+    if (u->has_log_tag)
+        sqlite3_bind_blob(q, 20, u->log_tag, sizeof(u->log_tag), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 21, u->reset_at);
+    sqlite3_bind_int64(q, 22, u->confirm_by);
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)

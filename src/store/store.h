@@ -59,6 +59,11 @@ struct user {
     int64_t enrol_expires;                       /* unix second it stops working */
     int64_t recovery_at;                         /* when the recovery key was issued, 0 never */
     unsigned flags;                              /* STORE_USER_* */
+    bool has_log_tag;                            /* log_tag is set (every row since migration 9) */
+    uint8_t log_tag[16];                         /* random tag naming the account in the log */
+    int64_t reset_at;                            /* an administrator's last reset, 0 never */
+    int64_t confirm_by;                          /* STORE_USER_HELD: the first officer who */
+                                                 /*  confirmed the re-enrolled account, 0 none */
 };
 
 /* struct user.flags */
@@ -66,8 +71,11 @@ struct user {
     1u /* keys made under a password an administrator chose: new ones with the user's next         \
           password change, which is all such a session may do (core/enrol.h) */
 #define STORE_USER_RESET                                                                           \
-    2u /* re-enrolled after an administrator's reset: "no key" answers say why (core/access.c);    \
-          an officer's confirmation before sharing with it is still to come (issue 14) */
+    2u /* reset by an administrator, and what it read before not yet shared again: "no key"        \
+          answers say why (core/access.c), and officers see it among the accounts to re-share */
+#define STORE_USER_HELD                                                                            \
+    4u /* reset, and not yet confirmed by the officers [security] reset_confirmations asks for:    \
+          the channel shares nothing with it (no re-share, distribution or grant; core/reset.h) */
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {

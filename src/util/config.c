@@ -27,6 +27,7 @@ void config_defaults(struct config *cfg)
     cfg->argon2_ops = 2;                   /* libsodium's OPSLIMIT_INTERACTIVE */
     cfg->argon2_mem = 64ull * 1024 * 1024; /* libsodium's MEMLIMIT_INTERACTIVE */
     cfg->enrolment_ttl = 7 * 86400;
+    cfg->reset_confirmations = 2;
     cfg->log_level = LOG_INFO;
     str_copy(cfg->preset, sizeof(cfg->preset), "state-dept");
     str_copy(cfg->timezone, sizeof(cfg->timezone), "UTC");
@@ -274,6 +275,8 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
                 cfg->argon2_mem = (uint64_t)x * 1024;
         } else if (strcmp(key, "enrolment_ttl") == 0) {
             rc = set_int(&cfg->enrolment_ttl, v, 600, 90 * 86400);
+        } else if (strcmp(key, "reset_confirmations") == 0) {
+            rc = set_int(&cfg->reset_confirmations, v, 0, 2);
         } else if (strcmp(key, "require_2fa") == 0) {
             rc = set_str(cfg->require_2fa, sizeof(cfg->require_2fa), v);
         } else {

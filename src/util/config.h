@@ -15,30 +15,32 @@
 #include <stdint.h>
 
 struct config {
-    char listen_host[256];  /* address to bind, default 127.0.0.1 */
-    int listen_port;        /* port, default 8080; 0 picks a free port */
-    char data_dir[1024];    /* SQLite database and key files, default ./var */
-    char db[1024];          /* database URI ("postgresql://..."); empty: SQLite in data_dir */
-    int workers;            /* event-loop threads; 0 means one per core */
-    int pool_threads;       /* threads for slow work (hashing, signing); 0: four per core */
-    int64_t max_body;       /* request body limit in bytes, default 1 MiB */
-    int64_t max_headers;    /* request header block limit in bytes, default 16 KiB */
-    int timeout;            /* seconds a connection may take to send a request or idle */
-    int shutdown_grace;     /* seconds in-flight requests get after SIGTERM */
-    bool behind_tls;        /* a TLS proxy fronts us: cookies get Secure, origin is https */
-    char trust_proxy[512];  /* peers (IP literals, comma-separated) whose X-Forwarded-For names
-                               the client; "" trusts none */
-    char origin[512];       /* public origin ("https://dissent.example"); empty: from Host */
-    int session_idle;       /* seconds of inactivity before a session expires */
-    int session_lifetime;   /* absolute session lifetime in seconds */
-    int login_max_failures; /* failed logins per username or address within the window */
-    int login_window;       /* seconds of the failed-login window */
-    uint64_t argon2_ops;    /* Argon2id opslimit */
-    uint64_t argon2_mem;    /* Argon2id memlimit in bytes */
-    int enrolment_ttl;      /* seconds an enrolment code works, default 7 days */
-    char require_2fa[128];  /* roles that must sign in with TOTP ("officer, admin", "none");
-                               "" = the [channel] preset's default */
-    int log_level;          /* enum log_level */
+    char listen_host[256];   /* address to bind, default 127.0.0.1 */
+    int listen_port;         /* port, default 8080; 0 picks a free port */
+    char data_dir[1024];     /* SQLite database and key files, default ./var */
+    char db[1024];           /* database URI ("postgresql://..."); empty: SQLite in data_dir */
+    int workers;             /* event-loop threads; 0 means one per core */
+    int pool_threads;        /* threads for slow work (hashing, signing); 0: four per core */
+    int64_t max_body;        /* request body limit in bytes, default 1 MiB */
+    int64_t max_headers;     /* request header block limit in bytes, default 16 KiB */
+    int timeout;             /* seconds a connection may take to send a request or idle */
+    int shutdown_grace;      /* seconds in-flight requests get after SIGTERM */
+    bool behind_tls;         /* a TLS proxy fronts us: cookies get Secure, origin is https */
+    char trust_proxy[512];   /* peers (IP literals, comma-separated) whose X-Forwarded-For names
+                                the client; "" trusts none */
+    char origin[512];        /* public origin ("https://dissent.example"); empty: from Host */
+    int session_idle;        /* seconds of inactivity before a session expires */
+    int session_lifetime;    /* absolute session lifetime in seconds */
+    int login_max_failures;  /* failed logins per username or address within the window */
+    int login_window;        /* seconds of the failed-login window */
+    uint64_t argon2_ops;     /* Argon2id opslimit */
+    uint64_t argon2_mem;     /* Argon2id memlimit in bytes */
+    int enrolment_ttl;       /* seconds an enrolment code works, default 7 days */
+    int reset_confirmations; /* officers who confirm an account re-enrolled after a reset before
+                                anything is shared with it (core/reset.h): 0-2, default 2 */
+    char require_2fa[128];   /* roles that must sign in with TOTP ("officer, admin", "none");
+                                "" = the [channel] preset's default */
+    int log_level;           /* enum log_level */
     /* [channel]: checked by channel_init() (core/channel.h) */
     char preset[32];       /* deadline preset: "state-dept" or "eu-directive" */
     char ack[32];          /* override: "N working-days", "N days" or "N months"; "" = preset */

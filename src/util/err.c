@@ -38,6 +38,8 @@ const char *err_str(int rc)
         return "busy";
     case ERR_NO_KEYS:
         return "not_enrolled";
+    case ERR_HELD:
+        return "confirmation_required";
     default:
         return "internal";
     }

@@ -27,6 +27,7 @@ enum err {
     ERR_BUSY = -14,      /* resource busy, try again */
     ERR_INTERNAL = -15,  /* a bug or an impossible condition */
     ERR_NO_KEYS = -16,   /* the account has not enrolled (core/enrol.h): nothing is sealed to it */
+    ERR_HELD = -17, /* re-enrolled after a reset, not yet confirmed by officers (core/reset.h) */
 };
 
 /**

@@ -21,8 +21,12 @@ import requests
 from conftest import BIN, PASSWORD, TIMEOUT, memo_url, unix
 
 EM_DASH = "\u2014"
-EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "replied", "closed",
-          "withdrawn")
+MEMO_EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "replied",
+               "closed", "withdrawn")
+# events about an account (a reset, a role, the channel key), named by the account's tag
+ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed",
+                  "principal-added", "principal-removed", "channel-granted", "channel-revoked")
+EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS
 TAG = re.compile(r"^[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 B64_32 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
@@ -231,8 +235,9 @@ def parse_entry(raw):
         fields[k] = v
     ev = fields.get("event")
     assert ev in EVENTS, repr(text)
-    assert list(fields) == FIELDS.get(ev, ["event", "memo", "date"]), repr(text)
-    assert TAG.match(fields["memo"]), repr(text)
+    subject = "account" if ev in ACCOUNT_EVENTS else "memo"
+    assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
+    assert TAG.match(fields[subject]), repr(text)
     for k in ("date", "ack-due", "reply-due"):
         if k in fields:
             assert DATE.match(fields[k]), repr(text)
@@ -318,6 +323,9 @@ class Desk:
 
     NAMES = (("dan", ["staff"]), ("bob", ["staff"]), ("cat", ["staff"]), ("eve", ["staff"]),
              ("off", ["officer"]), ("pat", ["principal"]), ("aud", ["auditor"]))
+    # the log's entries before any memo: the accounts' (off: officer-added and channel-granted
+    # at the first sign-in; pat: principal-added)
+    BASE = 3
 
     def __init__(self, make_server, config=None, clock=None):
         config = {k: dict(v) for k, v in (config or {}).items()}

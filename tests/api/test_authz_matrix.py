@@ -176,6 +176,7 @@ RECIPES = {
     ("POST", M + "/file"): Recipe("open"),
     ("POST", M + "/withdraw"): Recipe("filed"),
     ("POST", M + "/invitations"): Recipe("draft", body={"usernames": ["extra"]}),
+    ("POST", M + "/reshare"): Recipe("draft", body={"username": "dana"}, consumes=False),
     ("DELETE", M + "/invitations/me"): Recipe("open"),
     ("POST", M + "/signatures"): Recipe("open"),
     ("DELETE", M + "/signatures/me"): Recipe("open"),
@@ -198,6 +199,9 @@ RECIPES = {
     ("GET", "/api/v1/channel/key"): Recipe(),
     ("GET", "/api/v1/channel"): Recipe(),
     ("POST", "/api/v1/channel/grants"): Recipe(body={"username": "ozzy"}),
+    ("GET", "/api/v1/channel/resets"): Recipe(),
+    ("POST", "/api/v1/channel/resets/{username}/confirm"): Recipe(
+        path=lambda w: "/api/v1/channel/resets/zed/confirm"),
     ("POST", "/api/v1/me/password"): Recipe(body=password_body, relogin_after=True),
     # TOTP: enrolment starts (200) and its QR code shows; a wrong first code, and turning off
     # or renewing codes without a factor on, are refused by the handler (422, 409), not by

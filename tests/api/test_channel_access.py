@@ -235,10 +235,13 @@ def test_officer_keeps_the_channel_across_password_change_and_recovery(server, a
 def test_officer_reset_by_an_admin_needs_a_new_grant(server, admin):
     server.add_user(admin, "anna", ["officer"])
     server.add_user(admin, "bert", ["officer"])
+    server.add_user(admin, "cora", ["officer"])
     server.add_user(admin, "dave", ["staff"])
     a = server.login("anna", PASSWORD)
     b = server.login("bert", PASSWORD)
+    c = server.login("cora", PASSWORD)
     assert grant(server, a, "bert").status_code == 201
+    assert grant(server, a, "cora").status_code == 201
     mid = filed_memo(server, server.login("dave", PASSWORD), "Reset", "Body.\n")
     assert get_memo(server, b, mid)["title"] == "Reset"
     r = admin.post(server.url + "/api/v1/users/bert/reset", timeout=TIMEOUT)
@@ -250,6 +253,11 @@ def test_officer_reset_by_an_admin_needs_a_new_grant(server, admin):
     # he cannot pass on what he cannot open
     server.add_user(admin, "cleo", ["officer"])
     assert_no_key(grant(server, b, "cleo"))
+    # nobody grants it to him again before two other officers confirm the account is his
+    assert_error(grant(server, a, "bert"), 409, "confirmation_required")
+    for s in (a, c):
+        r = s.post(server.url + "/api/v1/channel/resets/bert/confirm", timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
     # granted again, he reads again
     assert grant(server, a, "bert").status_code == 201
     assert get_memo(server, b, mid)["title"] == "Reset"

@@ -246,7 +246,10 @@ def test_recovery_validates_its_fields(server, admin):
 
 # ---- an administrator's reset ----
 
-def test_admin_reset_loses_old_content_but_not_new(server, admin):
+def test_admin_reset_loses_old_content_but_not_new(make_server):
+    # with the officers' confirmation after a reset turned off: test_reset.py covers it
+    server = make_server(config={"security": {"reset_confirmations": "0"}})
+    admin = server.admin()
     (sd, sc), (key1, _kc), titles = shared_pair(server, admin, "nina", "ned")
     r = admin.post(server.url + "/api/v1/users/nina/reset", timeout=TIMEOUT)
     assert r.status_code == 200, r.text

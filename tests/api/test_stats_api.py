@@ -30,14 +30,14 @@ import statistics
 import requests
 
 from conftest import (TIMEOUT, count_working_days, federal_holidays, is_working_day)
-from loghelpers import (Desk, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
+from loghelpers import (ACCOUNT_EVENTS, Desk, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
                         parse_entry, run_cli, wait_size)
 
 NY = "America/New_York"
 DAY = datetime.date
 STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
               "working_days_to_acknowledge", "working_days_to_reply", "on_time", "open",
-              "overdue", "anomalies"]
+              "overdue", "anomalies", "accounts"]
 
 
 def stats(desk, who="aud"):
@@ -66,9 +66,13 @@ def recompute(entries, today):
     """The statistics from the log's entries alone, per docs/formats.md (federal holidays on,
     no closures)."""
     memos, anomalies = {}, 0
+    accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
     for raw in entries:
         e = parse_entry(raw)
         d = DAY.fromisoformat(e["date"])
+        if "account" in e:  # an account's entry: counted by event, about no memo
+            accounts[e["event"]] += 1
+            continue
         tag, ev = e["memo"], e["event"]
         if ev == "filed":
             if tag in memos:
@@ -133,6 +137,7 @@ def recompute(entries, today):
         "open": len(opened),
         "overdue": len(overdue),
         "anomalies": anomalies,
+        "accounts": accounts,
     }
 
 
@@ -168,11 +173,15 @@ def test_stats_scenario(make_server, tmp_path):
     # Thu 2 July, 22:00 in New York (already 3 July in UTC)
     d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-07-03T02:00:00")
     s = stats(d)
-    assert s == {"today": "2026-07-02", "log_size": 0, "filings_per_month": {},
+    # no memo yet: the log holds the accounts' entries only (the officer's role and channel key,
+    # the principal's role)
+    accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
+    accounts.update({"officer-added": 1, "channel-granted": 1, "principal-added": 1})
+    assert s == {"today": "2026-07-02", "log_size": d.BASE, "filings_per_month": {},
                  "signers_per_memo": summary([]), "working_days_to_acknowledge": summary([]),
                  "working_days_to_reply": summary([]),
                  "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0)},
-                 "open": 0, "overdue": 0, "anomalies": 0}
+                 "open": 0, "overdue": 0, "anomalies": 0, "accounts": accounts}
 
     m1, f1 = d.file("M1", cosigners=("bob", "cat"))
     m2, _ = d.file("M2")
@@ -185,7 +194,7 @@ def test_stats_scenario(make_server, tmp_path):
     assert f1["deadlines"]["reply"]["due"] == "2026-08-14"
     assert f1["deadlines"]["reply"]["max"] == "2026-09-28"
     s = stats(d)
-    assert s["today"] == "2026-07-02" and s["log_size"] == 4
+    assert s["today"] == "2026-07-02" and s["log_size"] == d.BASE + 4
     assert s["filings_per_month"] == {"2026-07": 4}
     assert s["signers_per_memo"] == {"count": 4, "mean": 1.75, "median": 1.5, "max": 3}
     assert (s["open"], s["overdue"]) == (4, 0)
@@ -203,19 +212,20 @@ def test_stats_scenario(make_server, tmp_path):
     d.post("off", m6, "extend", {"until": "2026-09-04", "reason": "consulting the posts"})
     s = stats(d)
     assert s == {
-        "today": "2026-07-06", "log_size": 11, "filings_per_month": {"2026-07": 5},
+        "today": "2026-07-06", "log_size": d.BASE + 11, "filings_per_month": {"2026-07": 5},
         "signers_per_memo": {"count": 5, "mean": 1.6, "median": 1.0, "max": 3},
         "working_days_to_acknowledge": {"count": 3, "mean": 1.0, "median": 1.0, "max": 1},
         "working_days_to_reply": {"count": 0, "mean": None, "median": None, "max": None},
         "on_time": {"acknowledged": {"on_time": 3, "late": 0, "overdue": 0, "share": 1.0},
                     "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None}},
-        "open": 3, "overdue": 0, "anomalies": 0}
+        "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts}
     audit(d, s, state)
 
     # Thu 9 July: M4 is past its acknowledgement due date (Wed 8 July)
     d.set_clock("2026-07-09T14:00:00")
     s = stats(d)
-    assert (s["today"], s["open"], s["overdue"], s["log_size"]) == ("2026-07-09", 3, 1, 11)
+    assert (s["today"], s["open"], s["overdue"], s["log_size"]) == (
+        "2026-07-09", 3, 1, d.BASE + 11)
     # the missed acknowledgement weighs on the share before it is made
     assert s["on_time"] == {"acknowledged": share(3, 0, 1), "replied": share(0, 0, 0)}
     assert s["on_time"]["acknowledged"]["share"] == 0.75
@@ -231,7 +241,7 @@ def test_stats_scenario(make_server, tmp_path):
     d.post("off", m5, "acknowledge")
     d.post("off", m5, "reply", {"body": "We have considered your views."})
     s = stats(d)
-    assert s["today"] == "2026-08-11" and s["log_size"] == 14
+    assert s["today"] == "2026-08-11" and s["log_size"] == d.BASE + 14
     assert s["working_days_to_acknowledge"] == {"count": 4, "mean": 1.5, "median": 1.0,
                                                 "max": 3}
     # M4's acknowledgement is still missing: overdue
@@ -253,7 +263,7 @@ def test_stats_scenario(make_server, tmp_path):
     s = stats(d)
     assert s == {
         "today": "2026-09-01",
-        "log_size": 17,
+        "log_size": d.BASE + 17,
         "filings_per_month": {"2026-07": 5, "2026-08": 1},
         "signers_per_memo": {"count": 6, "mean": 2.0, "median": 1.5, "max": 4},
         "working_days_to_acknowledge": {"count": 4, "mean": 1.5, "median": 1.0, "max": 3},
@@ -264,6 +274,7 @@ def test_stats_scenario(make_server, tmp_path):
         "open": 3,  # M4, M5 (replied), M6 (replied)
         "overdue": 1,  # M4
         "anomalies": 0,
+        "accounts": accounts,
     }
     assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
     audit(d, s, state)

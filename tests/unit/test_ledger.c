@@ -50,8 +50,8 @@ static struct ledger_entry entry_make(enum ledger_event ev)
 /* The expected text of entry_make(@ev). */
 static void text_make(enum ledger_event ev, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "dissent-log/v1\nevent %s\nmemo " TAG "\ndate 2026-11-27\n%s%s",
-                     ledger_event_name(ev),
+    int n = snprintf(out, cap, "dissent-log/v1\nevent %s\n%s " TAG "\ndate 2026-11-27\n%s%s",
+                     ledger_event_name(ev), ledger_event_account(ev) ? "account" : "memo",
                      ev == LEDGER_FILED ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
                                         : "",
                      ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED
@@ -82,8 +82,11 @@ static void replace(const char *text, const char *from, const char *to, char *ou
 
 static void test_event_names(void **state)
 {
-    static const char *const names[] = {"filed",    "acknowledged", "declined", "distributed",
-                                        "extended", "replied",      "closed",   "withdrawn"};
+    static const char *const names[] = {
+        "filed",           "acknowledged",      "declined",        "distributed",
+        "extended",        "replied",           "closed",          "withdrawn",
+        "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
+        "principal-added", "principal-removed", "channel-granted", "channel-revoked"};
     enum ledger_event ev;
 
     (void)state;
@@ -97,6 +100,26 @@ static void test_event_names(void **state)
     assert_int_equal(ledger_event_parse("Filed", &ev), ERR_INVALID);
     assert_int_equal(ledger_event_parse("", &ev), ERR_INVALID);
     assert_int_equal(ledger_event_parse("filed ", &ev), ERR_INVALID);
+    assert_int_equal(sizeof(names) / sizeof(names[0]), LEDGER_EVENT_COUNT);
+    for (int i = 0; i < LEDGER_EVENT_COUNT; i++)
+        assert_int_equal(ledger_event_account((enum ledger_event)i), i >= LEDGER_RESET);
+}
+
+/* A memo event names a memo and an account event an account: the other line is refused. */
+static void test_account_line(void **state)
+{
+    char text[LEDGER_ENTRY_MAX], bad[LEDGER_ENTRY_MAX];
+
+    (void)state;
+    text_make(LEDGER_RESET, text, sizeof(text));
+    replace(text, "account ", "memo ", bad, sizeof(bad));
+    expect_invalid(bad);
+    text_make(LEDGER_CLOSED, text, sizeof(text));
+    replace(text, "memo ", "account ", bad, sizeof(bad));
+    expect_invalid(bad);
+    text_make(LEDGER_CHANNEL_GRANTED, text, sizeof(text));
+    replace(text, "date 2026-11-27\n", "date 2026-11-27\nreply-due 2027-01-12\n", bad, sizeof(bad));
+    expect_invalid(bad);
 }
 
 /* Every event: the exact text, parse gives the fields back, format(parse(x)) == x. */
@@ -382,11 +405,12 @@ static void test_commitment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_event_names),      cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_round_trip_edges), cmocka_unit_test(test_format_errors),
-        cmocka_unit_test(test_reordered),        cmocka_unit_test(test_missing_extra),
-        cmocka_unit_test(test_bad_tag),          cmocka_unit_test(test_bad_dates_numbers),
-        cmocka_unit_test(test_trailing_junk),    cmocka_unit_test(test_commitment),
+        cmocka_unit_test(test_event_names),       cmocka_unit_test(test_account_line),
+        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_round_trip_edges),
+        cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_reordered),
+        cmocka_unit_test(test_missing_extra),     cmocka_unit_test(test_bad_tag),
+        cmocka_unit_test(test_bad_dates_numbers), cmocka_unit_test(test_trailing_junk),
+        cmocka_unit_test(test_commitment),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

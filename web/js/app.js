@@ -80,10 +80,24 @@ function signedOut(msg, { stay = false } = {}) {
 }
 
 // Render a page: title (focused, so keyboard and screen reader users land on it) and content.
+// An administrator's reset is told to its user on every page until the officers have confirmed
+// the account and shared its memos again (docs/security.md).
+function resetNote() {
+  const r = app.me && app.me.reset;
+  if (!r || !r.pending) return null;
+  const need = r.confirmations_required === 1 ? 'an officer confirms' : 'two officers confirm';
+  return h('p', { class: 'warning', role: 'note', id: 'reset-note' },
+    `An administrator reset your account on ${String(r.at).slice(0, 10)}. `,
+    r.held
+      ? `What was shared with you comes back once ${need} that this account is yours${r.confirmations ? ' (one has)' : ''}; until then nothing can be shared with you. `
+      : 'An officer shares your filed memos with you again, and drafts are shared again by their other readers. ',
+    'If you did not ask for this reset, tell an officer at once.');
+}
+
 export function page(title, ...content) {
   clear(main);
   const h1 = h('h1', { tabindex: '-1' }, title);
-  main.append(h1, ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  main.append(h1, ...[resetNote()].filter(Boolean), ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${title} – Dissent`;
   h1.focus();
   if (pending) { const n = pending; pending = null; showNotice(n); }

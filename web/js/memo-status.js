@@ -91,7 +91,7 @@ const WHO_BY_DEFAULT = {
   created: 'The drafter', edited: 'The drafter', finalized: 'The drafter', reopened: 'The drafter',
   invited: 'The drafter', filed: 'The drafter', withdrawn: 'The drafter', invitation_declined: 'A co-signer',
   acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
-  replied: 'An officer', closed: 'An officer',
+  replied: 'An officer', closed: 'An officer', reshared: 'A reader',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -118,6 +118,7 @@ export function eventSentence(e) {
     case 'replied': return `${who} replied for the channel`;
     case 'closed': return `${who} closed the memo`;
     case 'withdrawn': return `${who} withdrew the memo`;
+    case 'reshared': return `${who} shared the memo again with a participant whose account an administrator had reset`;
     default: return `${who}: ${String(e.event).replace(/_/g, ' ')}`;
   }
 }

@@ -131,6 +131,16 @@ function staffActions(m, bar) {
       send: (list) => post(`${M(id)}/invitations`, { usernames: list }), msg: 'Invitations sent.',
     }), { id: 'open-invite' });
   }
+  // participants an administrator's reset cut off: a current reader shares the draft again
+  for (const name of m.reshare_needed || []) {
+    bar.button(`Share again with ${nameOf(name)}`, {
+      cls: 'secondary', fn: () => post(`${M(id)}/reshare`, { username: name }),
+      done: `${nameOf(name)} can read this memo again.`,
+      confirm: { title: `Share this memo again with ${nameOf(name)}?`, confirm: 'Share it again',
+        text: [`${nameOf(name)}'s account was reset by an administrator, so the key to this memo they held is gone.`,
+          'Share it again only if you know the account is really theirs now: ask them in person or by phone. Whoever holds the account reads the memo.'] },
+    });
+  }
   if (rel.drafter && (m.state === 'filed' || m.state === 'acknowledged')) {
     bar.button('Withdraw the memo', {
       cls: 'danger', fn: () => post(`${M(id)}/withdraw`), done: 'The memo is withdrawn.',

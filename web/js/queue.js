@@ -265,8 +265,46 @@ function queueSection(needs) {
   });
 }
 
+// Accounts an administrator reset: officers who hold the channel key confirm, outside the system
+// (in person, by phone), that the re-enrolled account is its user's; the confirmation that
+// completes the count shares the account's filed memos again (docs/security.md).
+function resetSection(resets, ch) {
+  if (!resets.length) return null;
+  const me = app.me.username;
+  const row = (a) => {
+    const who = a.display_name ? `${a.display_name} (${a.username})` : a.username;
+    const need = a.confirmations_required;
+    let where;
+    if (!a.enrolled) where = 'has not enrolled again yet';
+    else if (!a.held) where = `enrolled again; ${a.to_reshare === 1 ? '1 filed memo' : `${a.to_reshare} filed memos`} to share again`;
+    else if (a.confirmed_by) where = `enrolled again; confirmed by ${a.confirmed_by}, one more officer must confirm`;
+    else where = `enrolled again; ${need === 1 ? 'an officer' : `${need} officers`} must confirm it is them`;
+    const canConfirm = ch.granted && a.enrolled && a.username !== me && a.confirmed_by !== me;
+    const btn = canConfirm ? h('button', { type: 'button', class: 'secondary', 'data-confirm': a.username }, a.held && a.confirmed_by === null && need > 1 ? 'Confirm it is them' : 'Confirm and share again') : null;
+    const li = h('li', { 'data-reset': a.username }, `${who}, reset on ${String(a.reset_at ? new Date(a.reset_at * 1000).toISOString().slice(0, 10) : '')}: ${where}. `, btn);
+    if (btn) {
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        try {
+          const r = await post(`/api/v1/channel/resets/${encodeURIComponent(a.username)}/confirm`);
+          showDone(li, r.held ? `Your confirmation is recorded. Another officer must confirm ${a.username} too.` : `${a.username} is confirmed: ${r.reshared === 1 ? '1 filed memo was' : `${r.reshared} filed memos were`} shared with them again.`).focus();
+        } catch (e) {
+          btn.disabled = false;
+          if (e instanceof ApiError && e.code === 'unauthorized') fail(e);
+          else showError(li, e);
+        }
+      });
+    }
+    return li;
+  };
+  return h('section', { 'aria-labelledby': 'h-resets', id: 'resets' }, h('h2', { id: 'h-resets' }, 'Accounts reset by an administrator'),
+    h('p', {}, 'An administrator's reset revokes an account's keys, and whoever got the new enrolment code can enrol: maybe not the person. Before anything is shared with the account again, confirm with the person themselves (in person or by phone, not by email) that they enrolled it. The last confirmation shares their filed memos with them again.'),
+    ch.granted ? null : h('p', { class: 'muted' }, 'Only officers who hold the channel key confirm.'),
+    h('ul', {}, resets.map(row)));
+}
+
 export async function inbox() {
-  const [d, ch] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel')]);
+  const [d, ch, rs] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
   const needs = officerNeeds(d);
   remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
@@ -297,7 +335,7 @@ export async function inbox() {
       needLine(needs.reply, needs.reply === 1 ? 'reply due' : 'replies due', '#/inbox?next=reply', over(needs.replyOverdue)),
       needLine(needs.overdue, needs.overdue === 1 ? 'memo overdue: deal with it first' : 'memos overdue: deal with them first', '#/inbox?due=overdue'),
     ], needs.all.length ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
-    queue.el, all.el,
+    queue.el, all.el, resetSection(rs.items, ch),
     h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
       h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),
       ch.granted ? grantForm : null));

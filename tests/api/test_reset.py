@@ -1,0 +1,270 @@
+"""Issue 14: what follows an administrator's reset, and the log entries of accounts.
+
+A reset revokes an account's keys and gives the administrator a new enrolment code, so the
+administrator could enrol in the user's place. These tests show that:
+
+- every reset, officer or principal role change and channel-key grant or revocation is a
+  transparency-log entry naming the account by a tag, never by name, and counted in the public
+  statistics;
+- the user is told by email at once, and by /api/v1/me at the next sign-in;
+- until two officers (holding the channel key, neither the account itself) confirm the
+  re-enrolled account, nothing is sealed to it: invitations, channel grants, draft re-shares and
+  distributions wait (409 confirmation_required);
+- the confirmation that completes the count re-shares the account's filed memos, audited; a draft
+  is re-shared by one of its current readers.
+"""
+import json
+
+from conftest import PASSWORD, TIMEOUT, assert_error, assert_wrong_state, memo_url
+from keyhelpers import assert_no_key, call, create_memo, filed_memo, get_memo, marker
+from loghelpers import checkpoint, fetch_entries, parse_entry
+from test_mail import Sink, mail_config
+
+RESETS = "/api/v1/channel/resets"
+
+
+def log_fields(srv, session=None):
+    """Every entry of the server's log, parsed."""
+    _, _, size, _ = checkpoint(srv.url, session)
+    return [parse_entry(e) for e in fetch_entries(srv.url, size, session)]
+
+
+def account_events(srv):
+    """(event, account tag) of every account entry, in log order."""
+    return [(f["event"], f["account"]) for f in log_fields(srv) if "account" in f]
+
+
+def reset(srv, admin, name):
+    r = admin.post(srv.url + "/api/v1/users/%s/reset" % name, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    return r.json()["enrolment"]["code"]
+
+
+def confirm(srv, s, name, status=200):
+    return call(s, "POST", srv.url + RESETS + "/" + name + "/confirm", status=status)
+
+
+def waiting(srv, s):
+    return {a["username"]: a for a in call(s, "GET", srv.url + RESETS).json()["items"]}
+
+
+def desk(srv, admin):
+    """Three officers (anna made the channel key and granted it to otto and olaf) and two staff;
+    their sessions."""
+    srv.add_user(admin, "anna", ["officer"])
+    srv.add_user(admin, "otto", ["officer"])
+    srv.add_user(admin, "olaf", ["officer"])
+    srv.add_user(admin, "dave", ["staff"])
+    srv.add_user(admin, "carl", ["staff"])
+    s = {n: srv.login(n, PASSWORD) for n in ("anna", "otto", "olaf", "dave", "carl")}
+    for n in ("otto", "olaf"):
+        call(s["anna"], "POST", srv.url + "/api/v1/channel/grants", {"username": n}, 201)
+    return s
+
+
+def test_accounts_are_in_the_log_by_tag_never_by_name(server, admin):
+    server.add_user(admin, "anna", ["officer"])
+    server.add_user(admin, "otto", ["officer"])
+    server.add_user(admin, "pia", ["principal"])
+    server.add_user(admin, "dave", ["staff"])
+    a = server.login("anna", PASSWORD)  # creates the channel key: granted to anna
+    server.login("otto", PASSWORD)
+    call(a, "POST", server.url + "/api/v1/channel/grants", {"username": "otto"}, 201)
+    # a second grant to the same officer renews it and logs nothing new
+    call(a, "POST", server.url + "/api/v1/channel/grants", {"username": "otto"}, 201)
+    r = admin.patch(server.url + "/api/v1/users/otto", json={"roles": ["staff"]},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    r = admin.patch(server.url + "/api/v1/users/dave", json={"roles": ["staff", "principal"]},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    reset(server, admin, "pia")
+    events = account_events(server)
+    tags = {}
+    for ev, tag in events:
+        tags.setdefault(tag, []).append(ev)
+    assert sorted(tags.values()) == sorted([
+        ["officer-added", "channel-granted"],                       # anna
+        ["officer-added", "channel-granted", "officer-removed", "channel-revoked"],  # otto
+        ["principal-added", "reset"],                               # pia
+        ["principal-added"],                                        # dave
+    ]), events
+    # no name, no internal id: only the tags, which differ per account
+    raw = b"".join(fetch_entries(server.url, checkpoint(server.url)[2]))
+    for name in (b"anna", b"otto", b"pia", b"dave"):
+        assert name not in raw
+    # the public statistics count them, and find no anomaly in them
+    st = call(requests_session(server), "GET", server.url + "/api/v1/stats").json()
+    assert st["accounts"]["officer-added"] == 2
+    assert st["accounts"]["channel-granted"] == 2
+    assert st["accounts"]["channel-revoked"] == 1
+    assert st["accounts"]["reset"] == 1
+    assert st["accounts"]["principal-added"] == 2
+    assert st["anomalies"] == 0
+
+
+def requests_session(srv):
+    return srv.session()
+
+
+def test_a_reset_is_told_by_email_and_at_the_next_sign_in(make_server):
+    sink = Sink()
+    sink.start()
+    try:
+        srv = make_server(config=mail_config(sink.port))
+        adm = srv.admin()
+        srv.add_user(adm, "dave", ["staff"], email="dave@example.org")
+        code = reset(srv, adm, "dave")
+        got = sink.wait(1)
+        assert len(got) == 1, got
+        rcpts, msg = got[0]
+        assert rcpts == ["dave@example.org"]
+        assert msg["Subject"] == "Dissent: your account was reset"
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        assert "reset your Dissent account" in text and "tell an officer" in text
+        # the admin's outbox view says neither what nor to whom
+        out = call(adm, "GET", srv.url + "/api/v1/outbox").json()
+        assert "dave" not in json.dumps(out) and "reset" not in json.dumps(out)
+        srv.enrol("dave", code, "dave's new passphrase")
+        d = srv.login("dave", "dave's new passphrase")
+        me = call(d, "GET", srv.url + "/api/v1/me").json()
+        assert me["reset"]["pending"] is True and me["reset"]["held"] is True
+        assert me["reset"]["confirmations"] == 0 and me["reset"]["confirmations_required"] == 2
+        assert me["reset"]["at"].endswith("Z")
+    finally:
+        sink.stop()
+
+
+def test_two_officers_confirm_then_the_filed_memos_come_back(server, admin):
+    s = desk(server, admin)
+    secret = marker()
+    mid = filed_memo(server, s["dave"], "Filed " + secret, "Body " + secret + "\n",
+                     cosigners={"carl": s["carl"]})
+    draft = create_memo(server, s["dave"], "Draft " + secret)
+    code = reset(server, admin, "dave")
+    # before the user enrols again, there is nothing to confirm
+    assert waiting(server, s["anna"])["dave"]["enrolled"] is False
+    assert_error(confirm(server, s["anna"], "dave", 409), 409, "not_enrolled")
+    server.enrol("dave", code, "dave's new passphrase")
+    d = server.login("dave", "dave's new passphrase")
+    assert_no_key(d.get(memo_url(server, mid), timeout=TIMEOUT))
+    w = waiting(server, s["anna"])["dave"]
+    assert w == {"username": "dave", "display_name": w["display_name"], "reset_at": w["reset_at"],
+                 "enrolled": True, "held": True, "to_reshare": 1, "confirmations_required": 2,
+                 "confirmed_by": None}
+    # held: nothing is sealed to the account, by anyone
+    other = create_memo(server, s["carl"])
+    r = s["carl"].post(memo_url(server, other, "invitations"), json={"usernames": ["dave"]},
+                       timeout=TIMEOUT)
+    assert_error(r, 409, "confirmation_required")
+    # the first confirmation records, shares nothing
+    r = confirm(server, s["anna"], "dave").json()
+    assert r == {"username": "dave", "held": True, "reset": True, "reshared": 0}
+    assert_no_key(d.get(memo_url(server, mid), timeout=TIMEOUT))
+    assert_error(confirm(server, s["anna"], "dave", 409), 409, "already_confirmed")
+    assert waiting(server, s["otto"])["dave"]["confirmed_by"] == "anna"
+    # the second one completes: the filed memo is shared again, audited
+    r = confirm(server, s["otto"], "dave").json()
+    assert r == {"username": "dave", "held": False, "reset": False, "reshared": 1}
+    m = get_memo(server, d, mid)
+    assert secret in m["title"]
+    assert "dave" not in waiting(server, s["anna"])
+    audit = call(s["anna"], "GET", memo_url(server, mid, "audit")).json()
+    assert any(a["action"] == "reshared" and a["by"] == "otto" for a in audit["records"]), audit
+    assert ("reset-confirmed" in [e for e, _ in account_events(server)])
+    assert_error(confirm(server, s["olaf"], "dave", 409), 409, "nothing_to_confirm")
+    # the draft he wrote alone has no other reader: it stays closed to him
+    assert_no_key(d.get(memo_url(server, draft), timeout=TIMEOUT))
+
+
+def test_who_may_confirm(server, admin):
+    s = desk(server, admin)
+    server.add_user(admin, "oleg", ["officer"])
+    oleg = server.login("oleg", PASSWORD)  # an officer without the channel key
+    code = reset(server, admin, "dave")
+    server.enrol("dave", code, "dave's new passphrase")
+    assert_error(confirm(server, oleg, "dave", 403), 403, "no_key")
+    # how many filed memos the account is part of says who dissents: not to him
+    assert waiting(server, oleg)["dave"]["to_reshare"] is None
+    assert waiting(server, s["anna"])["dave"]["to_reshare"] == 0
+    assert_error(confirm(server, s["carl"], "dave", 403), 403)  # staff: not an officer
+    assert_error(confirm(server, s["anna"], "nobody", 404), 404)
+    assert_error(confirm(server, s["anna"], "carl", 409), 409, "nothing_to_confirm")
+    # an officer reset and re-enrolled is not their own witness, and gets no grant meanwhile
+    code = reset(server, admin, "olaf")
+    server.enrol("olaf", code, "olaf's new passphrase")
+    olaf = server.login("olaf", "olaf's new passphrase")
+    assert_error(confirm(server, olaf, "olaf", 403), 403, "no_key")
+    r = s["anna"].post(server.url + "/api/v1/channel/grants", json={"username": "olaf"},
+                       timeout=TIMEOUT)
+    assert_error(r, 409, "confirmation_required")
+    confirm(server, s["anna"], "olaf")
+    confirm(server, s["otto"], "olaf")
+    call(s["anna"], "POST", server.url + "/api/v1/channel/grants", {"username": "olaf"}, 201)
+    assert call(olaf, "GET", server.url + "/api/v1/channel").json()["granted"] is True
+
+
+def test_a_draft_is_shared_again_by_a_current_reader(server, admin):
+    s = desk(server, admin)
+    secret = marker()
+    draft = create_memo(server, s["dave"], "Draft " + secret, "Body " + secret + "\n")
+    call(s["dave"], "POST", memo_url(server, draft, "invitations"), {"usernames": ["carl"]})
+    filed = filed_memo(server, s["carl"], "Carl's", "Body.\n", cosigners={"dave": s["dave"]})
+    code = reset(server, admin, "dave")
+    server.enrol("dave", code, "dave's new passphrase")
+    d = server.login("dave", "dave's new passphrase")
+    url = memo_url(server, draft, "reshare")
+    # held: the co-signer cannot share it yet
+    assert_error(s["carl"].post(url, json={"username": "dave"}, timeout=TIMEOUT), 409,
+                 "confirmation_required")
+    confirm(server, s["anna"], "dave")
+    confirm(server, s["otto"], "dave")  # re-shares the filed memo, not the draft
+    assert secret not in d.get(memo_url(server, draft), timeout=TIMEOUT).text
+    assert get_memo(server, d, filed)["title"] == "Carl's"
+    r = call(s["carl"], "POST", url, {"username": "dave"})
+    assert r.json()["id"] == draft
+    assert secret in get_memo(server, d, draft)["title"]
+    events = [e["event"] for e in get_memo(server, d, draft)["timeline"]]
+    assert "reshared" in events, events
+    # twice, to a stranger, or on a filed memo: refused
+    assert_error(s["carl"].post(url, json={"username": "dave"}, timeout=TIMEOUT), 422,
+                 field="username")
+    assert_error(s["carl"].post(url, json={"username": "anna"}, timeout=TIMEOUT), 422,
+                 field="username")
+    r = s["carl"].post(memo_url(server, filed, "reshare"), json={"username": "dave"},
+                       timeout=TIMEOUT)
+    assert_wrong_state(r, "filed")
+
+
+def test_distribution_waits_for_the_confirmation(make_server):
+    srv = make_server(config={"channel": {"principals": "pia"}})
+    admin = srv.admin()
+    s = desk(srv, admin)
+    srv.add_user(admin, "pia", ["principal"])
+    code = reset(srv, admin, "pia")
+    srv.enrol("pia", code, "pia's new passphrase")
+    p = srv.login("pia", "pia's new passphrase")
+    secret = marker()
+    mid = filed_memo(srv, s["dave"], "Filed " + secret, "Body.\n")
+    call(s["anna"], "POST", memo_url(srv, mid, "acknowledge"))
+    # the distribution is recorded, the key withheld: the memo is listed, not readable
+    assert_no_key(p.get(memo_url(srv, mid), timeout=TIMEOUT))
+    assert waiting(srv, s["anna"])["pia"]["to_reshare"] == 1
+    confirm(srv, s["anna"], "pia")
+    assert confirm(srv, s["otto"], "pia").json()["reshared"] == 1
+    assert secret in get_memo(srv, p, mid)["title"]
+
+
+def test_no_confirmation_when_configured_off(make_server):
+    srv = make_server(config={"security": {"reset_confirmations": "0"}})
+    admin = srv.admin()
+    s = desk(srv, admin)
+    mid = filed_memo(srv, s["dave"], "Filed", "Body.\n")
+    code = reset(srv, admin, "dave")
+    srv.enrol("dave", code, "dave's new passphrase")
+    d = srv.login("dave", "dave's new passphrase")
+    assert call(d, "GET", srv.url + "/api/v1/me").json()["reset"]["held"] is False
+    # one officer's re-share step is still needed for what the channel holds
+    assert_no_key(d.get(memo_url(srv, mid), timeout=TIMEOUT))
+    assert confirm(srv, s["anna"], "dave").json()["reshared"] == 1
+    assert get_memo(srv, d, mid)["title"] == "Filed"
