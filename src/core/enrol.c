@@ -280,6 +280,92 @@ static int reseal(uint8_t sealed[STORE_SEALED_LEN], const struct user_keys *old,
     return 0;
 }
 
+/* Every holder of a channel grant but @u: the new channel key @nsk sealed to those whose keys
+ * their user chose, the grant revoked (and logged) for accounts still waiting to re-key. */
+static int regrant_holders(struct store *st, const struct user *u, const uint8_t *nsk, int64_t now)
+{
+    char after[USERNAME_MAX + 1] = "";
+    uint8_t sealed[STORE_SEALED_LEN];
+    struct user *us = NULL;
+    size_t count = 0;
+    int rc;
+
+    do {
+        if ((rc = store_user_list(st, after, 100, &us, &count)) != 0)
+            return rc;
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            struct user *w = &us[i];
+            if (w->id == u->id || (rc = store_channel_grant_get(st, w->id, sealed)) != 0) {
+                rc = rc == ERR_NOT_FOUND ? 0 : rc;
+                continue;
+            }
+            if ((w->flags & STORE_USER_REKEY) || !w->has_keys) {
+                rc = access_channel_revoke(st, w, now);
+            } else {
+                seal_to(sealed, nsk, w->box_pk);
+                rc = store_channel_grant_put(st, w->id, sealed, u->id, now);
+            }
+        }
+        if (count > 0)
+            str_copy(after, sizeof(after), us[count - 1].username);
+        for (size_t i = 0; i < count; i++)
+            wipe(us[i].pwhash, sizeof(us[i].pwhash));
+        mem_free(us);
+        us = NULL;
+    } while (rc == 0 && count == 100);
+    return rc;
+}
+
+/*
+ * A holder of the channel key re-keys from keys an administrator's password wrapped: whoever
+ * knew that password could open @grant and keep the channel's private key. So a new channel key
+ * pair replaces it (inside the caller's transaction): every memo key sealed to the channel is
+ * re-sealed to the new public key, the new private key is sealed to @nk and to the other
+ * holders, and the old one opens nothing filed from now on.
+ */
+static int rotate_channel(struct store *st, const struct user *u, const uint8_t *grant,
+                          const struct user_keys *old, const struct user_keys *nk, int64_t now)
+{
+    uint8_t opk[SEAL_PUB_LEN], npk[SEAL_PUB_LEN], sealed[STORE_SEALED_LEN], mkey[SEAL_KEY_LEN];
+    uint8_t *osk = keys_secure_alloc(SEAL_SEC_LEN), *nsk = keys_secure_alloc(SEAL_SEC_LEN);
+    struct memo_key_row *rows = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (osk == NULL || nsk == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = store_channel_key_get(st, opk)) != 0)
+        goto out;
+    if (seal_open(osk, grant, old->box_pk, old->box_sk) != 0) {
+        rc = ERR_CRYPTO;
+        goto out;
+    }
+    seal_keypair_new(npk, nsk);
+    if ((rc = store_memo_keys_of(st, STORE_CHANNEL, &rows, &n)) != 0)
+        goto out;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (seal_open(mkey, rows[i].sealed, opk, osk) != 0) {
+            rc = ERR_CRYPTO;
+            break;
+        }
+        seal_to(sealed, mkey, npk);
+        rc = store_memo_key_put(st, rows[i].memo_id, STORE_CHANNEL, sealed, now);
+    }
+    wipe(mkey, sizeof(mkey));
+    if (rc != 0 || (rc = store_channel_key_rotate(st, npk, u->id, now)) != 0)
+        goto out;
+    seal_to(sealed, nsk, nk->box_pk);
+    if ((rc = store_channel_grant_put(st, u->id, sealed, u->id, now)) == 0)
+        rc = regrant_holders(st, u, nsk, now);
+out:
+    mem_free(rows);
+    keys_secure_free(osk);
+    keys_secure_free(nsk);
+    return rc;
+}
+
 int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *old,
                 const struct user_keys *nk, struct user_totp *t, int64_t now)
 {
@@ -298,8 +384,8 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
     if (rc != 0)
         return rc;
     rc = store_channel_grant_get(st, u->id, grant);
-    if (rc == 0 && (rc = reseal(grant, old, nk)) == 0)
-        rc = store_channel_grant_put(st, u->id, grant, u->id, now);
+    if (rc == 0)
+        rc = rotate_channel(st, u, grant, old, nk, now);
     else if (rc == ERR_NOT_FOUND)
         rc = 0;
     if (rc == 0 && t != NULL)

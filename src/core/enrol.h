@@ -84,8 +84,12 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
 
 /**
  * enrol_rekey() - inside the caller's transaction, re-seal to @nk everything sealed to @old (the
- * account @u's memo keys, its channel grant, and the TOTP secret in @t when @t is not NULL; the
- * caller stores @t). @u's new key fields must already hold @nk (user_keys_seal()).
+ * account @u's memo keys, and the TOTP secret in @t when @t is not NULL; the caller stores @t).
+ * @u's new key fields must already hold @nk (user_keys_seal()). When @u holds the channel key,
+ * whoever knew the administrator's password could have kept it: a new channel key pair replaces
+ * it, every memo key sealed to the channel is re-sealed to it, and its private half is sealed to
+ * @nk and to every other holder, except holders still waiting to re-key, whose grants are
+ * revoked (and logged) until an officer grants the new key again.
  * Returns 0, ERR_CRYPTO (something sealed to the account does not open with @old), or a store
  * error.
  */

@@ -282,6 +282,7 @@ enum stmt_id {
     ST_MKEY_DELETE,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
+    ST_CKEY_ROTATE,
     ST_GRANT_PUT,
     ST_GRANT_GET,
     ST_REVOKE_MKEYS,
@@ -418,6 +419,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = $1 ORDER BY memo_id",
     [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = $1 AND user_id = $2 AND user_id <> 0",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
+    [ST_CKEY_ROTATE] = "UPDATE channel_key SET pk = $1, created_by = $2, at = $3 WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,$1,$2,$3)"
                        " ON CONFLICT DO NOTHING",
     [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at)"
@@ -1781,6 +1783,20 @@ static int pg_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LE
     return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
 }
 
+static int pg_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                                 int64_t at)
+{
+    struct pg_args a = {0};
+    int64_t changes = 0;
+    int rc;
+
+    arg_bytes(&a, 1, pk, STORE_PUB_LEN);
+    arg_int(&a, 2, by);
+    arg_int(&a, 3, at);
+    rc = exec_stmt(PG(st), ST_CKEY_ROTATE, &a, "channel key rotate", &changes);
+    return rc == 0 && changes == 0 ? ERR_NOT_FOUND : rc;
+}
+
 static int pg_channel_grant_put(struct store *st, int64_t user_id,
                                 const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
 {
@@ -2433,6 +2449,7 @@ static const struct store_ops pg_ops = {
     .memo_key_delete = pg_memo_key_delete,
     .channel_key_get = pg_channel_key_get,
     .channel_key_create = pg_channel_key_create,
+    .channel_key_rotate = pg_channel_key_rotate,
     .channel_grant_put = pg_channel_grant_put,
     .channel_grant_get = pg_channel_grant_get,
     .user_revoke_keys = pg_user_revoke_keys,

@@ -270,6 +270,7 @@ enum stmt_id {
     ST_MKEY_DELETE,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
+    ST_CKEY_ROTATE,
     ST_GRANT_PUT,
     ST_GRANT_GET,
     ST_REVOKE_MKEYS,
@@ -402,6 +403,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = ? AND user_id = ? AND user_id != 0",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,?,?,?)",
+    [ST_CKEY_ROTATE] = "UPDATE channel_key SET pk = ?, created_by = ?, at = ? WHERE id = 1",
     [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at) VALUES (?,?,?,?)"
                      " ON CONFLICT (user_id) DO UPDATE SET sealed = ?2, granted_by = ?3, at = ?4",
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
@@ -1709,6 +1711,22 @@ static int sq_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LE
     return exec_stmt(s, q, "channel key create");
 }
 
+static int sq_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                                 int64_t at)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_CKEY_ROTATE);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, pk, STORE_PUB_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, by);
+    sqlite3_bind_int64(q, 3, at);
+    rc = exec_stmt(s, q, "channel key rotate");
+    return rc == 0 && sqlite3_changes(s->db) == 0 ? ERR_NOT_FOUND : rc;
+}
+
 static int sq_channel_grant_put(struct store *st, int64_t user_id,
                                 const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
 {
@@ -2396,6 +2414,7 @@ static const struct store_ops sqlite_ops = {
     .memo_key_delete = sq_memo_key_delete,
     .channel_key_get = sq_channel_key_get,
     .channel_key_create = sq_channel_key_create,
+    .channel_key_rotate = sq_channel_key_rotate,
     .channel_grant_put = sq_channel_grant_put,
     .channel_grant_get = sq_channel_grant_get,
     .user_revoke_keys = sq_user_revoke_keys,

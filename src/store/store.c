@@ -483,6 +483,14 @@ int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
     return st->ops->channel_key_get(st, pk);
 }
 
+int store_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                             int64_t at)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->channel_key_rotate(st, pk, by, at));
+}
+
 int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
                              int64_t at)
 {

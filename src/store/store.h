@@ -311,6 +311,8 @@ struct store_ops {
     int (*memo_keys_of)(struct store *st, int64_t user_id, struct memo_key_row **out,
                         size_t *count);
     int (*channel_key_get)(struct store *st, uint8_t pk[STORE_PUB_LEN]);
+    int (*channel_key_rotate)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                              int64_t at);
     int (*channel_key_create)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
                               int64_t at);
     int (*channel_grant_put)(struct store *st, int64_t user_id,
@@ -563,6 +565,11 @@ int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **
 /** store_channel_key_get() - the channel's public encryption key; ERR_NOT_FOUND before the
  *  first officer signs in. */
 int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN]);
+
+/** store_channel_key_rotate() - replace the channel key's public half (core/enrol.h: a re-key
+ *  of a holder whose keys an administrator could open); ERR_NOT_FOUND when there is none. */
+int store_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
+                             int64_t at);
 
 /** store_channel_key_create() - record the channel key; ERR_EXISTS when one exists already. */
 int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,

@@ -318,6 +318,82 @@ def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
         shutil.rmtree(copy, ignore_errors=True)
 
 
+def old_box_key(data, name, password=PASSWORD):
+    """The X25519 secret key of `name`'s wrapped keys in the database of `data`, opened with
+    `password` as an offline attacker would."""
+    from nacl import bindings, pwhash
+    c = sqlite3.connect(os.path.join(data, "dissent.db"))
+    salt, wrapped, ops, mem = c.execute(
+        "SELECT key_salt, keys_wrapped, key_ops, key_mem FROM users WHERE username = ?",
+        (name,)).fetchone()
+    c.close()
+    kek = pwhash.argon2id.kdf(32, password.encode(), salt, opslimit=ops, memlimit=mem)
+    plain = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(wrapped[24:], name.encode(),
+                                                                wrapped[:24], kek)
+    return plain[64:96]
+
+
+@sqlite_only
+def test_a_legacy_holder_rekey_rotates_the_channel_key(make_server):
+    """An officer whose keys an administrator's password wrapped held the channel key: whoever
+    knew that password could keep the channel's private key. Their re-key makes a new channel
+    key pair: what is filed afterwards does not open with the old one, every filed memo stays
+    readable, the other holders get the new key, and a holder still waiting to re-key loses
+    the grant (logged) until an officer grants it again."""
+    nacl = pytest.importorskip("nacl.public")
+    srv = make_server()
+    admin = srv.admin()
+    for n in ("anna", "otto", "ora"):
+        srv.add_user(admin, n, ["officer"])
+    srv.add_user(admin, "dave", ["staff"])
+    a = srv.login("anna", PASSWORD)  # creates the channel key
+    for n in ("otto", "ora"):
+        srv.login(n, PASSWORD)
+        call(a, "POST", srv.url + "/api/v1/channel/grants", {"username": n}, 201)
+    d = srv.login("dave", PASSWORD)
+    m1 = filed_memo(srv, d, "Before the re-key", "Body.\n")
+    srv.stop()
+    conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+    conn.execute("UPDATE users SET flags = flags | 1 WHERE username IN ('anna', 'ora')")
+    conn.commit()
+    anna_id = conn.execute("SELECT id FROM users WHERE username = 'anna'").fetchone()[0]
+    grant = conn.execute("SELECT sealed FROM channel_grants WHERE user_id = ?",
+                         (anna_id,)).fetchone()[0]
+    old_pk = conn.execute("SELECT pk FROM channel_key").fetchone()[0]
+    conn.close()
+    # what the administrator who knew anna's password could take
+    old_sk = nacl.SealedBox(nacl.PrivateKey(old_box_key(srv.data, "anna"))).decrypt(grant)
+    assert nacl.PrivateKey(old_sk).public_key.encode() == old_pk
+    srv.restart()
+    s = srv.session()
+    s.cookies.update(login_raw(srv.url, "anna", PASSWORD).cookies)
+    r = call(s, "POST", srv.url + "/api/v1/me/password",
+             {"current_password": PASSWORD, "new_password": "anna's own passphrase"})
+    assert r.json()["keys_renewed"] is True
+    a = srv.login("anna", "anna's own passphrase")
+    d = srv.login("dave", PASSWORD)
+    m2 = filed_memo(srv, d, "After the re-key", "Body.\n")
+    for who in (a, srv.login("otto", PASSWORD)):
+        assert get_memo(srv, who, m1)["title"] == "Before the re-key"
+        assert get_memo(srv, who, m2)["title"] == "After the re-key"
+    conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+    new_pk = conn.execute("SELECT pk FROM channel_key").fetchone()[0]
+    ids = dict(conn.execute("SELECT public_id, id FROM memos").fetchall())
+    channel = dict(conn.execute("SELECT memo_id, sealed FROM memo_keys WHERE user_id = 0"))
+    holders = {n for (n,) in conn.execute(
+        "SELECT u.username FROM channel_grants g JOIN users u ON u.id = g.user_id")}
+    conn.close()
+    assert new_pk != old_pk
+    # the old channel key opens nothing the channel holds now, old or new
+    for mid in (m1, m2):
+        with pytest.raises(Exception):
+            nacl.SealedBox(nacl.PrivateKey(old_sk)).decrypt(channel[ids[mid]])
+    assert holders == {"anna", "otto"}
+    # ora's revocation is in the log (the statistics read the live log)
+    st = call(srv.session(), "GET", srv.url + "/api/v1/stats").json()
+    assert st["accounts"]["channel-revoked"] == 1 and st["accounts"]["channel-granted"] == 3
+
+
 @sqlite_only
 def test_old_wrapped_keys_leave_the_disk(server, admin):
     """After a password change, a reset and a re-enrolment, the superseded wrapped keys are in
