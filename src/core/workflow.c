@@ -426,7 +426,11 @@ static int add_members(struct wf_ctx *c, struct memo *m, const struct user *user
     if ((rc = store_begin(c->st)) != 0)
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = store_member_add(c->st, m->id, users[i].id, rel, c->now);
+        /* inviting again someone who declined or withdrew shares the memo with them again */
+        if (rel == STORE_REL_INVITED)
+            rc = store_member_drop(c->st, m->id, users[i].id, STORE_REL_DECLINED);
+        if (rc == 0)
+            rc = store_member_add(c->st, m->id, users[i].id, rel, c->now);
         if (rc == 0)
             rc = access_share(c->st, m, c->mkey, &users[i], c->now);
         if (rc == 0)
@@ -706,6 +710,12 @@ int workflow_unsign(struct wf_ctx *c, struct memo *m)
         err_set(c->err, c->errlen, "you have no signature on this memo");
         rc = ERR_STATE;
     }
+    /* whoever withdraws leaves the memo, as a decliner does: their key is deleted, so they keep
+     * neither the text nor the names, unless the drafter invites them again */
+    if (rc == 0)
+        rc = store_member_add(c->st, m->id, c->actor->id, STORE_REL_DECLINED, c->now);
+    if (rc == 0)
+        rc = store_memo_key_delete(c->st, m->id, c->actor->id);
     if (rc == 0)
         rc = audit_append(c->st, m->id, c->actor->id, "unsigned", c->now);
     if (rc == 0)

@@ -92,7 +92,11 @@ int workflow_decline_invitation(struct wf_ctx *c, struct memo *m);
  */
 int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, char **note_out);
 
-/** workflow_unsign() - withdraw the actor's signature (not the drafter's: reopen instead). */
+/**
+ * workflow_unsign() - withdraw the actor's signature (not the drafter's: reopen instead). The
+ * actor leaves the memo as a decliner does (workflow_decline_invitation()): their memo key is
+ * deleted and the memo is 404 to them, until the drafter invites them again.
+ */
 int workflow_unsign(struct wf_ctx *c, struct memo *m);
 
 /** workflow_file() - open -> filed, starting the clocks. The drafter must have signed. */

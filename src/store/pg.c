@@ -265,6 +265,7 @@ enum stmt_id {
     ST_MEMO_UPDATE,
     ST_MEMO_LIST,
     ST_MEMBER_ADD,
+    ST_MEMBER_DROP,
     ST_MEMBER_GET,
     ST_MEMBER_LIST,
     ST_SIG_ADD,
@@ -387,6 +388,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at)"
                       " VALUES ($1,$2,$3,$4) ON CONFLICT (memo_id, user_id)"
                       " DO UPDATE SET relation = memo_members.relation | EXCLUDED.relation",
+    [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~$3::bigint"
+                       " WHERE memo_id = $1 AND user_id = $2",
     [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = $1 AND user_id = $2",
     [ST_MEMBER_LIST] = "SELECT mm.user_id, u.username, u.display_name, mm.relation, mm.at"
                        " FROM memo_members mm JOIN users u ON u.id = mm.user_id"
@@ -1440,6 +1443,16 @@ static int pg_member_add(struct store *st, int64_t memo_id, int64_t user_id, uns
     return exec_stmt(PG(st), ST_MEMBER_ADD, &a, "member add", NULL);
 }
 
+static int pg_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
+{
+    struct pg_args a = {0};
+
+    arg_int(&a, 1, memo_id);
+    arg_int(&a, 2, user_id);
+    arg_int(&a, 3, relation);
+    return exec_stmt(PG(st), ST_MEMBER_DROP, &a, "member drop", NULL);
+}
+
 static int pg_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
 {
     struct pg_args a = {0};
@@ -2432,6 +2445,7 @@ static const struct store_ops pg_ops = {
     .memo_update = pg_memo_update,
     .memo_list = pg_memo_list,
     .member_add = pg_member_add,
+    .member_drop = pg_member_drop,
     .member_get = pg_member_get,
     .member_list = pg_member_list,
     .signature_add = pg_signature_add,

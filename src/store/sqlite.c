@@ -253,6 +253,7 @@ enum stmt_id {
     ST_MEMO_UPDATE,
     ST_MEMO_LIST,
     ST_MEMBER_ADD,
+    ST_MEMBER_DROP,
     ST_MEMBER_GET,
     ST_MEMBER_LIST,
     ST_SIG_ADD,
@@ -374,6 +375,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         " ORDER BY m.id DESC LIMIT ?7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at) VALUES (?,?,?,?)"
                       " ON CONFLICT (memo_id, user_id) DO UPDATE SET relation = relation | ?3",
+    [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~?3"
+                       " WHERE memo_id = ?1 AND user_id = ?2",
     [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = ? AND user_id = ?",
     [ST_MEMBER_LIST] = "SELECT mm.user_id, u.username, u.display_name, mm.relation, mm.at"
                        " FROM memo_members mm JOIN users u ON u.id = mm.user_id"
@@ -1303,6 +1306,19 @@ static int sq_member_add(struct store *st, int64_t memo_id, int64_t user_id, uns
     sqlite3_bind_int64(q, 3, relation);
     sqlite3_bind_int64(q, 4, at);
     return exec_stmt(s, q, "member add");
+}
+
+static int sq_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMBER_DROP);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_int64(q, 3, relation);
+    return exec_stmt(s, q, "member drop");
 }
 
 /* The integer row of statement @id keyed by (@a, @b), through row_int64(). */
@@ -2397,6 +2413,7 @@ static const struct store_ops sqlite_ops = {
     .memo_update = sq_memo_update,
     .memo_list = sq_memo_list,
     .member_add = sq_member_add,
+    .member_drop = sq_member_drop,
     .member_get = sq_member_get,
     .member_list = sq_member_list,
     .signature_add = sq_signature_add,

@@ -356,6 +356,13 @@ int store_memo_list(struct store *st, const struct memo_filter *f, struct memo *
     return st->ops->memo_list(st, f, out, count);
 }
 
+int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->member_drop(st, memo_id, user_id, relation));
+}
+
 int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
                      int64_t at)
 {

@@ -286,6 +286,7 @@ struct store_ops {
     int (*memo_update)(struct store *st, struct memo *m);
     int (*memo_list)(struct store *st, const struct memo_filter *f, struct memo **out,
                      size_t *count);
+    int (*member_drop)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
     int (*member_add)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
                       int64_t at);
     int (*member_get)(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation);
@@ -499,6 +500,9 @@ int store_memo_update(struct store *st, struct memo *m);
  */
 int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out,
                     size_t *count);
+
+/** store_member_drop() - clear @relation bits of @user_id on @memo_id (none is no error). */
+int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
 
 /** store_member_add() - add @relation bits for @user_id on @memo_id (merging with existing). */
 int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,

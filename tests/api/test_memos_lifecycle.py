@@ -123,11 +123,14 @@ def run_flow(srv):
         lambda n: f.s[n].post(url + "/signatures", timeout=TIMEOUT), COSIGNERS)))
     f.record("get_after_signing", d.get(url, timeout=TIMEOUT))
 
-    # one withdraws a signature and signs again
+    # one withdraws a signature, which leaves the memo; invited again, signs again
     who = COSIGNERS[17]
     f.r["unsign"] = f.s[who].delete(url + "/signatures/me", timeout=TIMEOUT)
     f.record("get_after_unsign", d.get(url, timeout=TIMEOUT))
-    f.record("unsigner_view", f.s[who].get(url, timeout=TIMEOUT))
+    f.r["unsigner_view"] = f.s[who].get(url, timeout=TIMEOUT)
+    f.record("reinvite", d.post(url + "/invitations", json={"usernames": [who]},
+                                timeout=TIMEOUT))
+    f.record("reinvited_view", f.s[who].get(url, timeout=TIMEOUT))
     f.r["resign"] = f.s[who].post(url + "/signatures", timeout=TIMEOUT)
     f.record("get_after_resign", d.get(url, timeout=TIMEOUT))
 
@@ -197,7 +200,8 @@ def flow():
 EXPECTED_STATE = {
     "create": ("draft", 0), "patch": ("draft", 0), "get_after_edits": ("draft", 0),
     "invite": ("draft", 0), "finalize": ("open", 0), "get_after_signing": ("open", 101),
-    "get_after_unsign": ("open", 100), "unsigner_view": ("open", 100),
+    "get_after_unsign": ("open", 100), "reinvite": ("open", 100),
+    "reinvited_view": ("open", 100),
     "get_after_resign": ("open", 101), "file": ("filed", 101),
     "acknowledge": ("acknowledged", 101), "pat_after_ack": ("acknowledged", 101),
     "distribute": ("acknowledged", 101), "pat2_after_distribution": ("acknowledged", 101),
@@ -268,8 +272,10 @@ def test_withdraw_and_sign_again(flow):
     assert flow.r["unsign"].status_code == 204, flow.r["unsign"].text
     m = flow.r["get_after_unsign"].json()
     assert who not in {s["username"] for s in m["signers"]}
-    assert {i["username"]: i["status"] for i in m["invitations"]}[who] == "invited"
-    assert flow.r["unsigner_view"].json()["my_signature"]["status"] != "signed"
+    # withdrawing left the memo, as declining does
+    assert {i["username"]: i["status"] for i in m["invitations"]}[who] == "declined"
+    assert flow.r["unsigner_view"].status_code == 404
+    assert flow.r["reinvited_view"].json()["my_signature"]["status"] == "none"
     r = flow.r["resign"]
     assert r.status_code == 201, r.text
     assert r.json()["signer_count"] == 101

@@ -268,3 +268,28 @@ def test_no_confirmation_when_configured_off(make_server):
     assert_no_key(d.get(memo_url(srv, mid), timeout=TIMEOUT))
     assert confirm(srv, s["anna"], "dave").json()["reshared"] == 1
     assert get_memo(srv, d, mid)["title"] == "Filed"
+
+
+def test_a_withdrawn_signature_leaves_the_memo(server, admin):
+    """Withdrawing a signature removes the memo key sealed to the co-signer, as declining does:
+    no text, no reply, no names afterwards, unless the drafter invites them again."""
+    s = desk(server, admin)
+    secret = marker()
+    mid = create_memo(server, s["dave"], "Draft " + secret, "Body " + secret + "\n")
+    call(s["dave"], "POST", memo_url(server, mid, "invitations"), {"usernames": ["carl"]})
+    call(s["dave"], "POST", memo_url(server, mid, "finalize"))
+    call(s["dave"], "POST", memo_url(server, mid, "signatures"), status=201)
+    call(s["carl"], "POST", memo_url(server, mid, "signatures"), status=201)
+    call(s["carl"], "DELETE", memo_url(server, mid, "signatures/me"), status=204)
+    for suffix in ("", "comments", "bundle"):
+        r = s["carl"].get(memo_url(server, mid, suffix), timeout=TIMEOUT)
+        assert_error(r, 404, "not_found")
+        assert secret not in r.text
+    listed = call(s["carl"], "GET", memo_url(server)).json()["memos"]
+    assert mid not in [m["id"] for m in listed]
+    m = get_memo(server, s["dave"], mid)
+    assert {i["username"]: i["status"] for i in m["invitations"]} == {"carl": "declined"}
+    assert m["signer_count"] == 1
+    # invited again, the memo is shared anew
+    call(s["dave"], "POST", memo_url(server, mid, "invitations"), {"usernames": ["carl"]})
+    assert secret in get_memo(server, s["carl"], mid)["title"]

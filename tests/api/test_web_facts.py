@@ -61,10 +61,12 @@ def test_a_declined_invitation_cannot_sign(make_server):
     assert m["signer_count"] == 1 and [s["username"] for s in m["signers"]] == ["dan"]
     assert {i["username"]: i["status"] for i in m["invitations"]} == {
         "bob": "declined", "cat": "declined", "eve": "declined"}
-    # declining is final: inviting again does not reopen it
+    # until the drafter invites them again: a new invitation shares the memo anew
     d.post("dan", mid, "invitations", {"usernames": ["bob"]})
-    assert_error(d.s["bob"].post(memo_url(d.srv, mid, "signatures"), timeout=TIMEOUT), 404)
-    assert get(d, "dan", mid)["signer_count"] == 1
+    assert get(d, "bob", mid)["my_signature"]["status"] == "none"
+    d.post("bob", mid, "signatures", status=201)
+    assert get(d, "dan", mid)["signer_count"] == 2
+    assert_error(d.s["cat"].get(memo_url(d.srv, mid), timeout=TIMEOUT), 404, "not_found")
     # an invitee who did not decline still signs
     mid2 = d.draft("Not declined")
     d.post("dan", mid2, "invitations", {"usernames": ["bob"]})
@@ -293,11 +295,13 @@ def test_new_memos_hide_signer_names_from_principals(make_server):
     d.post("dan", mid, "finalize")
     for who in ("dan", "bob", "cat"):
         d.post(who, mid, "signatures", status=201)
+    # cat comments, then withdraws (and so leaves the memo)
+    d.post("cat", mid, "comments", {"body": "note by cat"}, status=201)
     d.call("cat", "DELETE", mid, "signatures/me", status=204)
     d.post("dan", mid, "file")
     d.post("off", mid, "acknowledge")
     d.post("off", mid, "distribution", {"usernames": ["pat"]})
-    for who in ("dan", "bob", "cat", "off", "pat"):
+    for who in ("dan", "bob", "off", "pat"):
         d.post(who, mid, "comments", {"body": "note by " + who}, status=201)
 
     r = d.call("pat", "GET", mid)

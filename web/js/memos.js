@@ -93,16 +93,17 @@ function staffActions(m, bar) {
     if (mine !== 'signed') bar.button('Sign this memo', { fn: () => post(`${M(id)}/signatures`), done: 'Signed. Your signature covers the frozen text shown below.' });
     if (rel.invited && mine === 'signed') {
       bar.button('Withdraw my signature', {
-        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/signatures/me`), done: 'Your signature is withdrawn. You can sign again until the memo is filed.',
+        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/signatures/me`), done: 'Your signature is withdrawn, and the memo is no longer shared with you.', leave: '#/memos',
         confirm: { title: 'Withdraw your signature?', confirm: 'Withdraw my signature', danger: true,
-          text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.', 'You can sign again as long as the memo is not filed. To leave the memo altogether, decline the invitation.'] },
+          text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.',
+            'You also leave the memo: you will no longer be able to read it or see who signed it, unless the drafter invites you again.'] },
       });
     }
     if (rel.invited) {
       bar.button('Decline the invitation', {
         cls: 'secondary', fn: () => api('DELETE', `${M(id)}/invitations/me`), done: 'You declined the invitation. The memo is no longer shared with you.', leave: '#/memos',
         confirm: { title: 'Decline the invitation?', confirm: 'Decline the invitation', danger: true,
-          text: ['You will not be able to sign or read this memo afterwards: declining is final.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
+          text: ['You will not be able to sign or read this memo afterwards, unless the drafter invites you again.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
       });
     }
   }
