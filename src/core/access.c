@@ -135,7 +135,9 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
         if (kr->user->flags & STORE_USER_RESET)
             err_set(why, whylen,
                     "your keys were revoked by an administrator's reset, and this memo was "
-                    "shared with the old ones: ask a current reader to share it again");
+                    "shared with the old ones: once officers have confirmed the account is "
+                    "yours, they share your filed memos again, and a current reader shares a "
+                    "draft");
         else
             err_set(why, whylen, "no key for this memo was shared with you");
         return ERR_FORBIDDEN;

@@ -86,7 +86,7 @@ function resetNote() {
   const r = app.me && app.me.reset;
   if (!r || !r.pending) return null;
   const need = r.confirmations_required === 1 ? 'an officer confirms' : 'two officers confirm';
-  return h('p', { class: 'warning', role: 'note', id: 'reset-note' },
+  return h('p', { class: 'note', role: 'note', id: 'reset-note' },
     `An administrator reset your account on ${String(r.at).slice(0, 10)}. `,
     r.held
       ? `What was shared with you comes back once ${need} that this account is yours${r.confirmations ? ' (one has)' : ''}; until then nothing can be shared with you. `

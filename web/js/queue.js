@@ -287,6 +287,7 @@ function resetSection(resets, ch) {
         btn.disabled = true;
         try {
           const r = await post(`/api/v1/channel/resets/${encodeURIComponent(a.username)}/confirm`);
+          btn.remove();
           showDone(li, r.held ? `Your confirmation is recorded. Another officer must confirm ${a.username} too.` : `${a.username} is confirmed: ${r.reshared === 1 ? '1 filed memo was' : `${r.reshared} filed memos were`} shared with them again.`).focus();
         } catch (e) {
           btn.disabled = false;
@@ -298,7 +299,7 @@ function resetSection(resets, ch) {
     return li;
   };
   return h('section', { 'aria-labelledby': 'h-resets', id: 'resets' }, h('h2', { id: 'h-resets' }, 'Accounts reset by an administrator'),
-    h('p', {}, 'An administrator's reset revokes an account's keys, and whoever got the new enrolment code can enrol: maybe not the person. Before anything is shared with the account again, confirm with the person themselves (in person or by phone, not by email) that they enrolled it. The last confirmation shares their filed memos with them again.'),
+    h('p', {}, 'An administrator\'s reset revokes an account\'s keys, and whoever got the new enrolment code can enrol: maybe not the person. Before anything is shared with the account again, confirm with the person themselves (in person or by phone, not by email) that they enrolled it. The last confirmation shares their filed memos with them again.'),
     ch.granted ? null : h('p', { class: 'muted' }, 'Only officers who hold the channel key confirm.'),
     h('ul', {}, resets.map(row)));
 }
