@@ -71,7 +71,7 @@ tail -n 20 "$out/browser.log"
 #    a throwaway cluster under build/pg (scripts/pg.sh): each test of test_store gets its own
 #    database ("{n}"), each API test server its own (tests/api/conftest.py)
 if pg_base=$(scripts/pg.sh start 2>"$out/pg.log"); then
-    for i in 1 2 3 4 5 6 7 8; do
+    for i in 1 2 3 4 5 6 7 8 9 10; do
         psql -X -q "$pg_base/postgres" -c "DROP DATABASE IF EXISTS dissent_store_$i" \
             -c "CREATE DATABASE dissent_store_$i" >>"$out/pg.log" 2>&1
     done

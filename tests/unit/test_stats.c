@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #define TA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define TB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -174,6 +175,54 @@ static void test_scenario(void **state)
 
 /* Weekends only: Thanksgiving, Christmas, New Year's Day, MLK Day, Washington's Birthday and
    the closure become working days. */
+/* Account entries (a reset, roles, the channel key) interleaved with the scenario's: they are
+ * counted by event, and every memo figure stays what it was. Even one whose tag equals a memo's
+ * is no anomaly and touches no memo. */
+static void test_account_entries(void **state)
+{
+    static const char *const accounts[] = {
+        "dissent-log/v1\nevent officer-added\naccount " TB "\ndate 2026-10-01\n",
+        "dissent-log/v1\nevent channel-granted\naccount " TB "\ndate 2026-10-01\n",
+        "dissent-log/v1\nevent reset\naccount " TZ "\ndate 2026-11-03\n",
+        "dissent-log/v1\nevent reset\naccount " TZ "\ndate 2026-11-20\n",
+        "dissent-log/v1\nevent reset-confirmed\naccount " TA "\ndate 2026-12-01\n",
+    };
+    struct ledger_entry *mixed = calloc(NLOG + 5, sizeof(*mixed));
+    struct workdays_calendar cal;
+    struct ledger_stats plain, s;
+    size_t n = 0;
+
+    (void)state;
+    assert_non_null(mixed);
+    for (size_t i = 0; i < NLOG; i++) {
+        if (i < 5)
+            assert_int_equal(ledger_entry_parse(accounts[i], strlen(accounts[i]), &mixed[n++]), 0);
+        mixed[n++] = entries[i];
+    }
+    calendar_make(&cal, true);
+    assert_int_equal(stats_compute(entries, NLOG, &cal, day("2027-03-01"), &plain), 0);
+    assert_int_equal(stats_compute(mixed, n, &cal, day("2027-03-01"), &s), 0);
+    assert_int_equal(s.log_size, plain.log_size + 5);
+    assert_int_equal(s.anomalies, plain.anomalies);
+    assert_int_equal(s.open, plain.open);
+    assert_int_equal(s.overdue, plain.overdue);
+    assert_int_equal(s.nmonths, plain.nmonths);
+    assert_int_equal(s.acked.on_time, plain.acked.on_time);
+    assert_int_equal(s.replied.late, plain.replied.late);
+    assert_int_equal(s.signers.count, plain.signers.count);
+    assert_int_equal(s.accounts[LEDGER_RESET - LEDGER_RESET], 2);
+    assert_int_equal(s.accounts[LEDGER_RESET_CONFIRMED - LEDGER_RESET], 1);
+    assert_int_equal(s.accounts[LEDGER_OFFICER_ADDED - LEDGER_RESET], 1);
+    assert_int_equal(s.accounts[LEDGER_CHANNEL_GRANTED - LEDGER_RESET], 1);
+    assert_int_equal(s.accounts[LEDGER_CHANNEL_REVOKED - LEDGER_RESET], 0);
+    for (int e = LEDGER_RESET; e < LEDGER_EVENT_COUNT; e++)
+        assert_int_equal(plain.accounts[e - LEDGER_RESET], 0);
+    stats_release(&plain);
+    stats_release(&s);
+    workdays_calendar_release(&cal);
+    free(mixed);
+}
+
 static void test_weekends_only(void **state)
 {
     struct workdays_calendar cal;
@@ -332,11 +381,9 @@ static void test_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenario),
-        cmocka_unit_test(test_weekends_only),
-        cmocka_unit_test(test_overdue_boundaries),
-        cmocka_unit_test(test_edges),
-        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_scenario),      cmocka_unit_test(test_account_entries),
+        cmocka_unit_test(test_weekends_only), cmocka_unit_test(test_overdue_boundaries),
+        cmocka_unit_test(test_edges),         cmocka_unit_test(test_many),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -103,6 +103,63 @@ static void users(void **state)
     close_store(st);
 }
 
+/* The account fields of issue 14 (log tag, last reset, first confirmation), clearing relation
+ * bits, and replacing the channel key: the same on both backends. */
+static void accounts_and_channel(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("alice"), got;
+    uint8_t pk[STORE_PUB_LEN], pk2[STORE_PUB_LEN], back[STORE_PUB_LEN];
+    struct memo m;
+    unsigned rel = 0;
+
+    (void)state;
+    memset(a.log_tag, 0xa5, sizeof(a.log_tag));
+    a.has_log_tag = true;
+    a.reset_at = 1234;
+    a.confirm_by = 77;
+    a.flags = STORE_USER_RESET | STORE_USER_HELD;
+    assert_int_equal(store_user_create(st, &a), 0);
+    assert_int_equal(store_user_get_by_id(st, a.id, &got), 0);
+    assert_true(got.has_log_tag);
+    assert_memory_equal(got.log_tag, a.log_tag, sizeof(a.log_tag));
+    assert_int_equal(got.reset_at, 1234);
+    assert_int_equal(got.confirm_by, 77);
+    assert_int_equal(got.flags, STORE_USER_RESET | STORE_USER_HELD);
+    got.confirm_by = 0;
+    got.flags = 0;
+    got.reset_at = 99;
+    assert_int_equal(store_user_update(st, &got), 0);
+    assert_int_equal(store_user_get_by_id(st, a.id, &got), 0);
+    assert_int_equal(got.confirm_by, 0);
+    assert_int_equal(got.reset_at, 99);
+    assert_memory_equal(got.log_tag, a.log_tag, sizeof(a.log_tag));
+
+    /* relation bits: dropping one keeps the others; dropping on nothing is no error */
+    memset(&m, 0, sizeof(m));
+    snprintf(m.public_id, sizeof(m.public_id), "00112233445566778899aabb");
+    m.drafter_id = a.id;
+    m.created_at = 1;
+    assert_int_equal(store_memo_create(st, &m), 0);
+    assert_int_equal(store_member_add(st, m.id, a.id, STORE_REL_INVITED | STORE_REL_DECLINED, 1),
+                     0);
+    assert_int_equal(store_member_drop(st, m.id, a.id, STORE_REL_DECLINED), 0);
+    assert_int_equal(store_member_get(st, m.id, a.id, &rel), 0);
+    assert_int_equal(rel, STORE_REL_INVITED);
+    assert_int_equal(store_member_drop(st, m.id + 1, a.id, STORE_REL_DECLINED), 0);
+    store_memo_release(&m);
+
+    /* the channel key: no rotation before it exists; afterwards the new one is read back */
+    memset(pk, 1, sizeof(pk));
+    memset(pk2, 2, sizeof(pk2));
+    assert_int_equal(store_channel_key_rotate(st, pk2, a.id, 10), ERR_NOT_FOUND);
+    assert_int_equal(store_channel_key_create(st, pk, a.id, 10), 0);
+    assert_int_equal(store_channel_key_rotate(st, pk2, a.id, 11), 0);
+    assert_int_equal(store_channel_key_get(st, back), 0);
+    assert_memory_equal(back, pk2, sizeof(pk2));
+    close_store(st);
+}
+
 static void sessions(void **state)
 {
     struct store *st = open_store();
@@ -431,7 +488,7 @@ int main(void)
         cmocka_unit_test(users),          cmocka_unit_test(sessions),
         cmocka_unit_test(login_failures), cmocka_unit_test(sqlite_files_private_and_reopen),
         cmocka_unit_test(export_import),  cmocka_unit_test(totp_rows),
-        cmocka_unit_test(outbox_rows),
+        cmocka_unit_test(outbox_rows),    cmocka_unit_test(accounts_and_channel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
