@@ -158,6 +158,13 @@ int api_fields_allowed(struct api_resp *resp, json_t *obj, const char *const *al
 int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool required, size_t max,
                    const char **out);
 
+/**
+ * api_body_user() - the account named by the body {"username"} (its only field) into @u.
+ * Returns 0; 1 when an error was answered (422 for the body or an unknown username); or a store
+ * error for the caller to answer.
+ */
+int api_body_user(struct api_env *env, struct api_req *req, struct api_resp *resp, struct user *u);
+
 /** api_memo_key() - open req->memo's content key into req->mkey; on failure a 403 (or other
  *  error) response is set. Returns 0 or the error. */
 int api_memo_key(struct api_env *env, struct api_req *req, struct api_resp *resp);

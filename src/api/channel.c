@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
@@ -49,20 +50,12 @@ void api_channel_status(struct api_env *env, struct api_req *req, struct api_res
 
 void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", NULL};
-    const char *name;
     char why[256] = "";
     struct user to;
-    int rc;
+    int rc = api_body_user(env, req, resp, &to);
 
-    if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0)
+    if (rc > 0)
         return;
-    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &to) : ERR_NOT_FOUND;
-    if (rc == ERR_NOT_FOUND) {
-        api_error_field(resp, "username", "no such user");
-        return;
-    }
     if (rc == 0)
         rc = access_channel_grant(&req->kr, &to, req->now, why, sizeof(why));
     if (rc == ERR_INVALID) {
@@ -96,13 +89,13 @@ static json_t *reset_json(struct api_env *env, const struct reset_account *a, bo
                           "display_name", a->u.display_name, "reset_at", (json_int_t)a->u.reset_at,
                           "enrolled", a->enrolled, "held", a->held, "to_reshare",
                           granted ? json_integer((json_int_t)a->to_reshare) : json_null(),
-                          "confirmations_required", env->cfg->reset_confirmations);
+                          "confirmations_required", a->required);
     struct user first;
 
     if (o != NULL && a->first_officer != 0 &&
         store_user_get_by_id(env->st, a->first_officer, &first) == 0) {
         json_object_set_new(o, "confirmed_by", json_string(first.username));
-        wipe(first.pwhash, sizeof(first.pwhash));
+        wipe(&first, sizeof(first));
     } else if (o != NULL) {
         json_object_set_new(o, "confirmed_by", json_null());
     }
@@ -132,13 +125,28 @@ void api_channel_resets(struct api_env *env, struct api_req *req, struct api_res
 
 void api_channel_reset_confirm(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    const char *name = http_route_param(&req->params, "username");
+    static const char *const fields[] = {"fingerprint", NULL};
+    const char *name = http_route_param(&req->params, "username"), *text;
+    uint8_t fp[RESET_FINGERPRINT_BYTES];
     char why[256] = "";
     size_t shared = 0;
     struct user u;
-    int rc = reset_confirm(&req->kr, name, (unsigned)env->cfg->reset_confirmations, req->now, &u,
-                           &shared, why, sizeof(why));
+    int rc;
 
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "fingerprint", true, 64, &text) != 0)
+        return;
+    if (!str_hex_groups_parse(text, fp, sizeof(fp))) {
+        api_error_field(resp, "fingerprint",
+                        "fingerprint: the %d hex digits the person reads from their screen",
+                        2 * RESET_FINGERPRINT_BYTES);
+        return;
+    }
+    rc = reset_confirm(&req->kr, name, fp, req->now, &u, &shared, why, sizeof(why));
+    if (rc == ERR_CRYPTO) {
+        api_error(resp, 409, "fingerprint_mismatch", "%s", why);
+        return;
+    }
     if (rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
         api_error(resp, rc == ERR_NOT_FOUND ? 404 : 409,
                   rc == ERR_NOT_FOUND ? "not_found" : "nothing_to_confirm", "%s", why);
@@ -160,4 +168,5 @@ void api_channel_reset_confirm(struct api_env *env, struct api_req *req, struct 
            json_pack("{s:s, s:b, s:b, s:I}", "username", u.username, "held",
                      (u.flags & STORE_USER_HELD) != 0, "reset", (u.flags & STORE_USER_RESET) != 0,
                      "reshared", (json_int_t)shared));
+    wipe(&u, sizeof(u));
 }

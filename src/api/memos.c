@@ -149,12 +149,13 @@ static json_t *text_json(const uint8_t *mkey, const struct memo *m, const char *
 }
 
 /*
- * The participants of a memo not yet filed who hold no key for it: its drafter and the invited
- * co-signers who did not decline, cut off by an administrator's reset. A current reader shares
- * it with them again (POST .../reshare, core/reset.h). NULL when none.
+ * The participants of a memo not yet filed who hold no key for it, cut off by an administrator's
+ * reset: a current reader shares it with them again (POST .../reshare, core/reset.h). The
+ * drafter is told of their co-signers; a co-signer only of the drafter (co-signers do not see
+ * who else was invited). NULL when none.
  */
 static int reshare_needed(struct api_env *env, const struct memo *m, const struct user *drafter,
-                          json_t **out)
+                          bool is_drafter, json_t **out)
 {
     uint8_t sealed[STORE_SEALED_LEN];
     struct memo_member *mem = NULL;
@@ -164,8 +165,9 @@ static int reshare_needed(struct api_env *env, const struct memo *m, const struc
     *out = NULL;
     if (m->state > MEMO_OPEN)
         return 0;
-    if ((rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &mem, &n)) != 0)
+    if (is_drafter && (rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &mem, &n)) != 0)
         return rc;
+    rc = 0;
     for (size_t i = 0; i <= n && rc == 0; i++) {
         int64_t id = i < n ? mem[i].user_id : drafter->id;
         const char *name = i < n ? mem[i].username : drafter->username;
@@ -246,7 +248,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set_new(mine, "reason", json_null());
         }
         json_object_set_new(o, "my_signature", mine);
-        if ((rc = reshare_needed(env, m, &drafter, &arr)) != 0)
+        if ((rc = reshare_needed(env, m, &drafter, (rel & WF_DRAFTER) != 0, &arr)) != 0)
             goto out;
         json_object_set_new(o, "reshare_needed", arr ? arr : json_array());
     }
@@ -495,6 +497,10 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     }
     if (req->user.roles & ROLE_PRINCIPAL)
         f.relations |= STORE_REL_DISTRIBUTED;
+    /* until the officers have dealt with an administrator's reset, what the account was part of
+     * before it is not the account's (core/reset.h) */
+    if (req->user.flags & STORE_USER_RESET)
+        f.since_id = req->user.reset_memo;
     f.all_filed = (req->user.roles & ROLE_OFFICER) != 0;
     if (http_query_get(req->query, "state", state, sizeof(state)) == 0) {
         enum memo_state s;
@@ -822,20 +828,12 @@ void api_memos_distribute(struct api_env *env, struct api_req *req, struct api_r
  * (core/reset.h). */
 void api_memos_reshare(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", NULL};
-    const char *name;
     char err[256] = "";
     struct user to;
-    int rc;
+    int rc = api_body_user(env, req, resp, &to);
 
-    if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0)
+    if (rc > 0)
         return;
-    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &to) : ERR_NOT_FOUND;
-    if (rc == ERR_NOT_FOUND) {
-        api_error_field(resp, "username", "no such user");
-        return;
-    }
     if (rc == 0)
         rc = reset_reshare_draft(&req->kr, &req->memo, &to, req->now, err, sizeof(err));
     wipe(to.pwhash, sizeof(to.pwhash));

@@ -5,6 +5,7 @@
 #include "api/api.h"
 
 #include "core/memo.h"
+#include "core/user.h"
 
 #include "util/err.h"
 #include "util/strutil.h"
@@ -154,6 +155,24 @@ int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool req
     }
     *out = json_string_value(v);
     return 0;
+}
+
+int api_body_user(struct api_env *env, struct api_req *req, struct api_resp *resp, struct user *u)
+{
+    static const char *const fields[] = {"username", NULL};
+    const char *name;
+    int rc;
+
+    memset(u, 0, sizeof(*u));
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0)
+        return 1;
+    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, u) : ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND) {
+        api_error_field(resp, "username", "no such user");
+        return 1;
+    }
+    return rc;
 }
 
 int api_if_match(const char *h, int64_t *v)

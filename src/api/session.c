@@ -8,6 +8,7 @@
 
 #include "core/access.h"
 #include "core/enrol.h"
+#include "core/reset.h"
 #include "core/totp.h"
 #include "core/user.h"
 #include "crypto/keys.h"
@@ -139,15 +140,16 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     /* an administrator's reset is told to its user, and where the officers' confirmation
      * stands (core/reset.h); null when never reset */
     if (req->user.reset_at > 0) {
-        char at[21];
+        char at[21], fp[RESET_FINGERPRINT_LEN + 1];
         api_iso_time(at, req->user.reset_at);
+        reset_fingerprint(&req->user, fp);
         json_object_set_new(
             o, "reset",
-            json_pack("{s:s, s:b, s:b, s:i, s:i}", "at", at, "pending",
+            json_pack("{s:s, s:b, s:b, s:i, s:i, s:s}", "at", at, "pending",
                       (req->user.flags & STORE_USER_RESET) != 0, "held",
                       (req->user.flags & STORE_USER_HELD) != 0, "confirmations",
                       (req->user.flags & STORE_USER_HELD) && req->user.confirm_by ? 1 : 0,
-                      "confirmations_required", env->cfg->reset_confirmations));
+                      "confirmations_required", reset_required(&req->user), "fingerprint", fp));
     } else {
         json_object_set_new(o, "reset", json_null());
     }

@@ -30,7 +30,8 @@ int cmd_config_load(struct config *cfg, const char *path);
  * cmd_store_open() - create the data directory (mode 0700) if missing and open the database:
  * [server] db (--db URI) when set, else SQLite in the data directory. The data directory is
  * created either way: the server's keys live there (servers sharing a PostgreSQL database share
- * one data directory for them).
+ * one data directory for them). The process takes the organisation's time zone ([channel]
+ * timezone), which dates what the command writes.
  * Prints errors. Returns 0 or -1; the caller closes *@st with store_close().
  */
 int cmd_store_open(const struct config *cfg, struct store **st);

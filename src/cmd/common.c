@@ -1,5 +1,6 @@
 #include "cmd/cmd.h"
 
+#include "core/workdays.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -34,6 +35,11 @@ int cmd_store_open(const struct config *cfg, struct store **st)
     struct stat sb;
 
     *st = NULL;
+    /* the organisation's time zone dates what a command writes (log entries: core/ledger.h) */
+    if (workdays_tz_set(cfg->timezone, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: [channel] timezone: %s\n", err);
+        return -1;
+    }
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "dissent: cannot create data directory %s: %s\n", cfg->data_dir,
                 strerror(errno));

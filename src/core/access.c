@@ -206,7 +206,9 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     int rc;
 
     *created = false;
-    if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys)
+    /* nor for an account re-enrolled after a reset that officers have not confirmed */
+    if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys ||
+        (officer->flags & STORE_USER_HELD))
         return 0;
     rc = store_channel_key_get(st, pk);
     if (rc != ERR_NOT_FOUND)
@@ -259,12 +261,13 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
                 to->username);
         return ERR_HELD;
     }
-    if ((rc = open_channel(kr, why, whylen)) != 0)
-        return rc;
-    seal_to(sealed, kr->channel_sk, to->box_pk);
+    /* the channel key is opened inside the transaction: a rotation (core/enrol.h) committed
+     * meanwhile cannot make this grant hand out the key it replaced */
     if ((rc = store_begin(kr->st)) != 0)
         return rc;
-    if ((rc = access_channel_granted(kr->st, to->id, &had)) == 0 &&
+    if ((rc = open_channel(kr, why, whylen)) == 0)
+        seal_to(sealed, kr->channel_sk, to->box_pk);
+    if (rc == 0 && (rc = access_channel_granted(kr->st, to->id, &had)) == 0 &&
         (rc = store_channel_grant_put(kr->st, to->id, sealed, kr->user->id, now)) == 0 &&
         (had || (rc = ledger_account_event(kr->st, to, LEDGER_CHANNEL_GRANTED, now)) == 0))
         rc = store_commit(kr->st);

@@ -87,7 +87,7 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
  * officer @to, in its own transaction with the log entry (channel-granted, when @to held no
  * grant yet). With @why: ERR_FORBIDDEN when the granter holds no grant, ERR_INVALID when @to is
  * not an active officer (or holds the admin or auditor role), ERR_NO_KEYS before @to enrolled,
- * ERR_STATE while @to's re-enrolment after a reset waits for the officers' confirmation
+ * ERR_HELD while @to's re-enrolment after a reset waits for the officers' confirmation
  * (core/reset.h).
  */
 int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,

@@ -189,11 +189,16 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
     u.has_recovery = false;
     memset(u.recovery_wrapped, 0, sizeof(u.recovery_wrapped));
     u.recovery_at = 0;
-    u.flags = (u.flags & ~(STORE_USER_REKEY | STORE_USER_HELD)) | STORE_USER_RESET;
+    u.flags =
+        (u.flags & ~(STORE_USER_REKEY | STORE_USER_HELD | STORE_USER_HELD2)) | STORE_USER_RESET;
     if (cfg->reset_confirmations > 0)
         u.flags |= STORE_USER_HELD;
+    if (cfg->reset_confirmations > 1)
+        u.flags |= STORE_USER_HELD2;
     u.confirm_by = 0;
     u.reset_at = now;
+    if ((rc = store_memo_last_id(st, &u.reset_memo)) != 0)
+        goto fail;
     u.updated_at = now;
     enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
@@ -281,8 +286,10 @@ static int reseal(uint8_t sealed[STORE_SEALED_LEN], const struct user_keys *old,
 }
 
 /* Every holder of a channel grant but @u: the new channel key @nsk sealed to those whose keys
- * their user chose, the grant revoked (and logged) for accounts still waiting to re-key. */
-static int regrant_holders(struct store *st, const struct user *u, const uint8_t *nsk, int64_t now)
+ * their user chose (counted in *@kept), the grant revoked (and logged) for accounts still
+ * waiting to re-key. */
+static int regrant_holders(struct store *st, const struct user *u, const uint8_t *nsk, int64_t now,
+                           int *kept)
 {
     char after[USERNAME_MAX + 1] = "";
     uint8_t sealed[STORE_SEALED_LEN];
@@ -303,7 +310,8 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
                 rc = access_channel_revoke(st, w, now);
             } else {
                 seal_to(sealed, nsk, w->box_pk);
-                rc = store_channel_grant_put(st, w->id, sealed, u->id, now);
+                if ((rc = store_channel_grant_put(st, w->id, sealed, u->id, now)) == 0)
+                    (*kept)++;
             }
         }
         if (count > 0)
@@ -320,8 +328,11 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
  * A holder of the channel key re-keys from keys an administrator's password wrapped: whoever
  * knew that password could open @grant and keep the channel's private key. So a new channel key
  * pair replaces it (inside the caller's transaction): every memo key sealed to the channel is
- * re-sealed to the new public key, the new private key is sealed to @nk and to the other
- * holders, and the old one opens nothing filed from now on.
+ * re-sealed to the new public key, and the new private key is sealed to the other holders; the
+ * old one opens nothing filed from now on. Whoever re-keys may be that administrator (the
+ * password was theirs to use first): so the re-keyed account's own grant is revoked (logged)
+ * and an officer grants it again after checking with its user. Only when no other holder is
+ * left is the new key sealed to @nk, for it would otherwise be lost.
  */
 static int rotate_channel(struct store *st, const struct user *u, const uint8_t *grant,
                           const struct user_keys *old, const struct user_keys *nk, int64_t now)
@@ -330,7 +341,7 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
     uint8_t *osk = keys_secure_alloc(SEAL_SEC_LEN), *nsk = keys_secure_alloc(SEAL_SEC_LEN);
     struct memo_key_row *rows = NULL;
     size_t n = 0;
-    int rc;
+    int rc, kept = 0;
 
     if (osk == NULL || nsk == NULL) {
         rc = ERR_NOMEM;
@@ -356,9 +367,14 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
     wipe(mkey, sizeof(mkey));
     if (rc != 0 || (rc = store_channel_key_rotate(st, npk, u->id, now)) != 0)
         goto out;
-    seal_to(sealed, nsk, nk->box_pk);
-    if ((rc = store_channel_grant_put(st, u->id, sealed, u->id, now)) == 0)
-        rc = regrant_holders(st, u, nsk, now);
+    if ((rc = regrant_holders(st, u, nsk, now, &kept)) != 0)
+        goto out;
+    if (kept > 0) {
+        rc = access_channel_revoke(st, u, now);
+    } else {
+        seal_to(sealed, nsk, nk->box_pk);
+        rc = store_channel_grant_put(st, u->id, sealed, u->id, now);
+    }
 out:
     mem_free(rows);
     keys_secure_free(osk);

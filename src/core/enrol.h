@@ -88,8 +88,9 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
  * @u's new key fields must already hold @nk (user_keys_seal()). When @u holds the channel key,
  * whoever knew the administrator's password could have kept it: a new channel key pair replaces
  * it, every memo key sealed to the channel is re-sealed to it, and its private half is sealed to
- * @nk and to every other holder, except holders still waiting to re-key, whose grants are
- * revoked (and logged) until an officer grants the new key again.
+ * every other holder whose keys their user chose; holders still waiting to re-key, and @u
+ * itself (whoever re-keyed may be that administrator), lose their grants (logged) until an
+ * officer grants the new key again. Only when no other holder is left does @u keep it.
  * Returns 0, ERR_CRYPTO (something sealed to the account does not open with @old), or a store
  * error.
  */

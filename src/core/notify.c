@@ -150,6 +150,21 @@ static int dedupe_key(const struct channel *ch, const struct notice *n, const ch
     return 0;
 }
 
+/* Add @it (its kind and dedupe key set) to the outbox, due now; an address too long for the row
+ * is skipped (it cannot have passed the email rules). */
+static int queue(struct store *st, struct outbox_item *it, int64_t user_id, const char *rcpt,
+                 char *subject, char *body, int64_t now)
+{
+    it->user_id = user_id;
+    if (str_copy(it->rcpt, sizeof(it->rcpt), rcpt) != 0)
+        return 0;
+    it->subject = subject;
+    it->body = body;
+    it->next_at = now;
+    it->created_at = now;
+    return store_outbox_add(st, it);
+}
+
 /* Queue @n for @rcpt (@user_id, or 0 for the configured escalation address). */
 static int enqueue(struct store *st, const struct channel *ch, const struct notice *n,
                    int64_t user_id, const char *rcpt, int64_t now)
@@ -190,14 +205,7 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     }
     if (dedupe_key(ch, n, day, user_id, it.dedupe, sizeof(it.dedupe)) != 0)
         return ERR_INTERNAL;
-    it.user_id = user_id;
-    if (str_copy(it.rcpt, sizeof(it.rcpt), rcpt) != 0)
-        return 0;
-    it.subject = subject;
-    it.body = body;
-    it.next_at = now;
-    it.created_at = now;
-    return store_outbox_add(st, &it);
+    return queue(st, &it, user_id, rcpt, subject, body, now);
 }
 
 /* Queue @n for @u, unless they are its actor, cannot be written to, or turned it off. */
@@ -276,14 +284,7 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
         return ERR_INTERNAL;
     mac_hex(ch, plain, (size_t)len, it.dedupe);
     str_copy(it.kind, sizeof(it.kind), "account");
-    it.user_id = u->id;
-    if (str_copy(it.rcpt, sizeof(it.rcpt), u->email) != 0)
-        return 0;
-    it.subject = subject;
-    it.body = body;
-    it.next_at = now;
-    it.created_at = now;
-    return store_outbox_add(st, &it);
+    return queue(st, &it, u->id, u->email, subject, body, now);
 }
 
 int notify_event(struct store *st, const struct channel *ch, const struct memo *m,

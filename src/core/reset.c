@@ -3,6 +3,7 @@
 #include "core/audit.h"
 #include "core/ledger.h"
 #include "core/user.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -112,6 +113,7 @@ int reset_list(struct store *st, struct reset_account **out, size_t *count)
             clear_keys(&a->u);
             a->enrolled = us[i].has_keys;
             a->held = (us[i].flags & STORE_USER_HELD) != 0;
+            a->required = reset_required(&us[i]);
             a->first_officer = a->held ? us[i].confirm_by : 0;
             rc = each_to_reshare(st, &us[i], count_one, &a->to_reshare);
         }
@@ -161,13 +163,45 @@ static int reshare_one(void *arg, struct memo *m)
     return rc;
 }
 
-int reset_confirm(struct keyring *kr, const char *username, unsigned needed, int64_t now,
-                  struct user *out, size_t *shared, char *why, size_t whylen)
+int reset_required(const struct user *u)
+{
+    if (!(u->flags & STORE_USER_HELD))
+        return 0;
+    return (u->flags & STORE_USER_HELD2) ? 2 : 1;
+}
+
+static void fingerprint_raw(const struct user *u, uint8_t out[RESET_FINGERPRINT_BYTES])
+{
+    static const char label[] = "dissent account fingerprint v1\n";
+    uint8_t buf[sizeof(label) - 1 + 2 * STORE_PUB_LEN], h[HASH_SHA256_LEN];
+
+    memcpy(buf, label, sizeof(label) - 1);
+    memcpy(buf + sizeof(label) - 1, u->sign_pk, STORE_PUB_LEN);
+    memcpy(buf + sizeof(label) - 1 + STORE_PUB_LEN, u->box_pk, STORE_PUB_LEN);
+    hash_sha256(h, buf, sizeof(buf));
+    memcpy(out, h, RESET_FINGERPRINT_BYTES);
+}
+
+void reset_fingerprint(const struct user *u, char out[RESET_FINGERPRINT_LEN + 1])
+{
+    uint8_t raw[RESET_FINGERPRINT_BYTES];
+
+    out[0] = '\0';
+    if (!u->has_keys)
+        return;
+    fingerprint_raw(u, raw);
+    str_hex_groups(out, raw, sizeof(raw));
+}
+
+int reset_confirm(struct keyring *kr, const char *username,
+                  const uint8_t fingerprint[RESET_FINGERPRINT_BYTES], int64_t now, struct user *out,
+                  size_t *shared, char *why, size_t whylen)
 {
     struct reshare r = {.kr = kr, .now = now, .why = why, .whylen = whylen};
+    uint8_t current[RESET_FINGERPRINT_BYTES];
     bool granted = false;
     struct user u;
-    int rc;
+    int rc, needed;
 
     *shared = 0;
     memset(out, 0, sizeof(*out));
@@ -199,6 +233,12 @@ int reset_confirm(struct keyring *kr, const char *username, unsigned needed, int
     } else if (u.disabled) {
         err_set(why, whylen, "%s is disabled", u.username);
         rc = ERR_INVALID;
+    } else if (fingerprint_raw(&u, current), memcmp(current, fingerprint, sizeof(current)) != 0) {
+        err_set(why, whylen,
+                "that is not the fingerprint of %s's keys: the person you spoke to did not read "
+                "it from this enrolment (or the account was enrolled again since)",
+                u.username);
+        rc = ERR_CRYPTO;
     } else if ((u.flags & STORE_USER_HELD) && u.confirm_by == kr->user->id) {
         err_set(why, whylen, "you confirmed %s already: another officer must confirm too",
                 u.username);
@@ -207,14 +247,15 @@ int reset_confirm(struct keyring *kr, const char *username, unsigned needed, int
     if (rc != 0)
         goto fail;
     u.updated_at = now;
-    if ((u.flags & STORE_USER_HELD) && needed >= 2 && u.confirm_by == 0) {
+    needed = reset_required(&u);
+    if (needed >= 2 && u.confirm_by == 0) {
         /* the first of two confirmations: recorded, nothing shared yet */
         u.confirm_by = kr->user->id;
         if ((rc = store_user_update(kr->st, &u)) != 0 || (rc = store_commit(kr->st)) != 0)
             goto fail;
         goto done;
     }
-    u.flags &= ~STORE_USER_HELD;
+    u.flags &= ~(STORE_USER_HELD | STORE_USER_HELD2);
     u.confirm_by = 0;
     r.to = &u;
     if ((rc = each_to_reshare(kr->st, &u, reshare_one, &r)) != 0)
@@ -235,15 +276,16 @@ fail:
     return rc;
 }
 
-int reset_reshare_draft(struct keyring *kr, struct memo *m, const struct user *to, int64_t now,
-                        char *why, size_t whylen)
+/* Whether @u may be given @m's key again (inside the caller's transaction): 0, or an error with
+ * @why. */
+static int reshare_allowed(struct store *st, const struct memo *m, const struct user *u, char *why,
+                           size_t whylen)
 {
-    uint8_t key[ACCESS_KEY_LEN];
     bool filed = false, holds = false;
     unsigned rel = 0;
     int rc;
 
-    if ((rc = keys_of(kr->st, m, to->id, &filed, &holds)) != 0)
+    if ((rc = keys_of(st, m, u->id, &filed, &holds)) != 0)
         return rc;
     if (filed) {
         err_set(why, whylen,
@@ -251,39 +293,52 @@ int reset_reshare_draft(struct keyring *kr, struct memo *m, const struct user *t
                 "account");
         return ERR_STATE;
     }
-    if (to->id != m->drafter_id && ((rc = store_member_get(kr->st, m->id, to->id, &rel)) != 0 ||
-                                    !(rel & STORE_REL_INVITED) || (rel & STORE_REL_DECLINED))) {
-        if (rc != 0)
-            return rc;
-        err_set(why, whylen, "username: %s is not the drafter or an invited co-signer",
-                to->username);
+    if (u->id != m->drafter_id && (rc = store_member_get(st, m->id, u->id, &rel)) != 0)
+        return rc;
+    /* one answer for "not part of it" and "reads it already": nobody learns who was invited */
+    if (holds ||
+        (u->id != m->drafter_id && (!(rel & STORE_REL_INVITED) || (rel & STORE_REL_DECLINED)))) {
+        err_set(why, whylen,
+                "username: %s is not a drafter or co-signer of this memo whom a reset cut off",
+                u->username);
         return ERR_INVALID;
     }
-    if (holds) {
-        err_set(why, whylen, "username: %s can read this memo already", to->username);
-        return ERR_INVALID;
-    }
-    if (!to->has_keys || to->disabled) {
-        err_set(why, whylen, "%s has not enrolled again yet: share once they have", to->username);
+    if (!u->has_keys || u->disabled) {
+        err_set(why, whylen, "%s has not enrolled again yet: share once they have", u->username);
         return ERR_NO_KEYS;
     }
-    if (to->flags & STORE_USER_HELD) {
+    if (u->flags & STORE_USER_HELD) {
         err_set(why, whylen,
                 "%s was reset by an administrator: nothing is shared with them until officers "
                 "confirm the account is theirs",
-                to->username);
+                u->username);
         return ERR_HELD;
     }
+    return 0;
+}
+
+int reset_reshare_draft(struct keyring *kr, struct memo *m, const struct user *to, int64_t now,
+                        char *why, size_t whylen)
+{
+    uint8_t key[ACCESS_KEY_LEN];
+    struct user u;
+    int rc;
+
+    memset(&u, 0, sizeof(u));
     if ((rc = access_memo_key(kr, m, key, why, whylen)) != 0)
         return rc;
+    /* the checks and the share in one transaction: a decline or a reset meanwhile counts */
     if ((rc = store_begin(kr->st)) != 0)
         goto out;
-    if ((rc = access_share(kr->st, m, key, to, now)) != 0 ||
+    if ((rc = store_user_get_by_id(kr->st, to->id, &u)) != 0 ||
+        (rc = reshare_allowed(kr->st, m, &u, why, whylen)) != 0 ||
+        (rc = access_share(kr->st, m, key, &u, now)) != 0 ||
         (rc = audit_append(kr->st, m->id, kr->user->id, "reshared", now)) != 0 ||
         (rc = store_event_add(kr->st, m->id, "reshared", kr->user->id, NULL, now)) != 0 ||
         (rc = store_commit(kr->st)) != 0)
         store_rollback(kr->st);
 out:
+    clear_keys(&u);
     wipe(key, sizeof(key));
     return rc;
 }

@@ -35,6 +35,11 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
         *rel |= WF_INVITED;
     if ((member & STORE_REL_DISTRIBUTED) && (u->roles & ROLE_PRINCIPAL))
         *rel |= WF_PRINCIPAL;
+    /* an account reset by an administrator, whoever enrolled it again, is not the one that was
+     * part of the memos made before: until the officers have confirmed it (core/reset.h) it
+     * neither sees nor acts on them, key or no key (signing, withdrawing, the read audit) */
+    if ((u->flags & STORE_USER_RESET) && m->id <= u->reset_memo)
+        *rel &= ~(WF_DRAFTER | WF_INVITED | WF_PRINCIPAL);
     /* nobody answers their own dissent, nor one they were asked to sign */
     if ((u->roles & ROLE_OFFICER) && m->state >= MEMO_FILED)
         *rel |= (m->drafter_id == u->id || (member & (STORE_REL_INVITED | STORE_REL_DECLINED)))
@@ -785,6 +790,15 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
     for (size_t i = 0; i < ch->nprincipals; i++) {
         struct user p;
         rc = store_user_get_by_name(c->st, ch->principals[i], &p);
+        /* a principal reset and not enrolled again yet: recorded now, the key comes with the
+         * officers' confirmation (core/reset.h) */
+        if (rc == 0 && !p.has_keys && (p.flags & STORE_USER_RESET) && !p.disabled &&
+            (p.roles & ROLE_PRINCIPAL) && !(p.roles & (ROLE_ADMIN | ROLE_AUDITOR))) {
+            if ((rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
+                return rc;
+            added++;
+            continue;
+        }
         if (rc == ERR_NOT_FOUND ||
             (rc == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL) ||
                          (p.roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !p.has_keys))) {

@@ -231,11 +231,14 @@ static const char *const migrations[] = {
     "UPDATE users SET flags = 1 WHERE keys_wrapped IS NOT NULL AND (roles & 7) != 0;",
 
     /* 5: accounts in the transparency log (SQLite's migration 9); gen_random_uuid() is
-     * PostgreSQL's own strong random source (122 random bits per tag) */
+     * PostgreSQL's own strong random source (122 random bits), hashed so that no bit of the tag
+     * is fixed (a UUID's version and variant bits would tell older accounts from newer ones) */
     "ALTER TABLE users ADD COLUMN log_tag bytea;"
     "ALTER TABLE users ADD COLUMN reset_at bigint NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN confirm_by bigint NOT NULL DEFAULT 0;"
-    "UPDATE users SET log_tag = decode(replace(gen_random_uuid()::text, '-', ''), 'hex');",
+    "ALTER TABLE users ADD COLUMN reset_memo bigint NOT NULL DEFAULT 0;"
+    "UPDATE users SET log_tag = decode(md5(gen_random_uuid()::text || random()::text"
+    " || clock_timestamp()::text), 'hex');",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -248,6 +251,7 @@ enum stmt_id {
     ST_USER_LIST,
     ST_USER_UPDATE,
     ST_USER_COUNT,
+    ST_MEMO_LAST,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_TOUCH,
@@ -315,7 +319,7 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -336,8 +340,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
         " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
         " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
-        " recovery_wrapped, log_tag, reset_at, confirm_by) VALUES ($1,$2,$3,$4,$5,$6,"
-        "$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)"
+        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo) VALUES ($1,$2,$3,$4,$5,"
+        "$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)"
         " ON CONFLICT DO NOTHING RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
@@ -348,8 +352,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
                        " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
                        " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
-                       " confirm_by = $22 WHERE id = $7 AND version = $8",
+                       " confirm_by = $22, reset_memo = $23 WHERE id = $7 AND version = $8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
+    [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
         " VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING",
@@ -380,8 +385,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE ($1::bigint = 0 OR m.id < $1)"
         " AND ($2::bigint < 0 OR m.state = $2)"
-        " AND (($3::bigint <> 0 AND m.drafter_id = $4::bigint)"
-        "  OR ($5::bigint <> 0 AND EXISTS (SELECT 1 FROM memo_members mm WHERE mm.memo_id = m.id"
+        " AND (($3::bigint <> 0 AND m.drafter_id = $4::bigint AND m.id > $9::bigint)"
+        "  OR ($5::bigint <> 0 AND m.id > $9::bigint AND EXISTS (SELECT 1"
+        "      FROM memo_members mm WHERE mm.memo_id = m.id"
         "      AND mm.user_id = $4 AND (mm.relation & $5) <> 0 AND (mm.relation & $8) = 0))"
         "  OR ($6::bigint <> 0 AND m.state >= 2))"
         " ORDER BY m.id DESC LIMIT $7",
@@ -859,6 +865,7 @@ static void user_from_row(const PGresult *r, int row, struct user *u)
     u->has_log_tag = col_fixed(r, row, 21, u->log_tag, sizeof(u->log_tag));
     u->reset_at = col_int(r, row, 22);
     u->confirm_by = col_int(r, row, 23);
+    u->reset_memo = col_int(r, row, 24);
 }
 
 /* @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5, and
@@ -876,6 +883,7 @@ static void arg_user_state(struct pg_args *a, const struct user *u, int first)
     arg_bytes(a, first + 7, u->has_log_tag ? u->log_tag : NULL, sizeof(u->log_tag));
     arg_int(a, first + 8, u->reset_at);
     arg_int(a, first + 9, u->confirm_by);
+    arg_int(a, first + 10, u->reset_memo);
 }
 
 /* @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without keys). */
@@ -1006,6 +1014,7 @@ static int pg_user_update(struct store *st, struct user *u)
     arg_bytes(&a, 20, u->has_log_tag ? u->log_tag : NULL, sizeof(u->log_tag));
     arg_int(&a, 21, u->reset_at);
     arg_int(&a, 22, u->confirm_by);
+    arg_int(&a, 23, u->reset_memo);
     rc = exec_stmt(PG(st), ST_USER_UPDATE, &a, "user update", &changes);
     if (rc == 0) {
         if (changes == 0)
@@ -1036,6 +1045,11 @@ static int get_int(struct store_pg *p, enum stmt_id id, const struct pg_args *a,
 static int pg_user_count(struct store *st, int64_t *count)
 {
     return get_int(PG(st), ST_USER_COUNT, NULL, "user count", count);
+}
+
+static int pg_memo_last_id(struct store *st, int64_t *id)
+{
+    return get_int(PG(st), ST_MEMO_LAST, NULL, "memo last id", id);
 }
 
 static int pg_session_create(struct store *st, const struct session *se)
@@ -1404,6 +1418,7 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     arg_int(&a, 6, f->all_filed);
     arg_int(&a, 7, f->limit);
     arg_int(&a, 8, f->excluded);
+    arg_int(&a, 9, f->since_id);
     if ((rc = run(PG(st), ST_MEMO_LIST, &a, "memo list", &r)) != 0)
         return rc;
     n = PQntuples(r);
@@ -2418,6 +2433,7 @@ static const struct store_ops pg_ops = {
     .user_list = pg_user_list,
     .user_update = pg_user_update,
     .user_count = pg_user_count,
+    .memo_last_id = pg_memo_last_id,
     .session_create = pg_session_create,
     .session_get = pg_session_get,
     .session_touch = pg_session_touch,

@@ -220,6 +220,7 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN log_tag BLOB;"
     "ALTER TABLE users ADD COLUMN reset_at INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN confirm_by INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN reset_memo INTEGER NOT NULL DEFAULT 0;"
     "UPDATE users SET log_tag = randomblob(16);",
 };
 
@@ -233,6 +234,7 @@ enum stmt_id {
     ST_USER_LIST,
     ST_USER_UPDATE,
     ST_USER_COUNT,
+    ST_MEMO_LAST,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_TOUCH,
@@ -306,7 +308,7 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -325,8 +327,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
                        " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
                        " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
-                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by)"
-                       " VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo)"
+                       " VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
@@ -335,8 +337,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
                        " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
                        " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
-                       " confirm_by = ?22 WHERE id = ?7 AND version = ?8",
+                       " confirm_by = ?22, reset_memo = ?23 WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
+    [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
         " VALUES (?,?,?,?,?)",
@@ -368,8 +371,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         " WHERE id = ?17 AND version = ?18",
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
-        " AND ((?3 AND m.drafter_id = ?4)"
-        "  OR (?5 != 0 AND EXISTS (SELECT 1 FROM memo_members mm WHERE mm.memo_id = m.id"
+        " AND ((?3 AND m.drafter_id = ?4 AND m.id > ?9)"
+        "  OR (?5 != 0 AND m.id > ?9 AND EXISTS (SELECT 1 FROM memo_members mm"
+        "      WHERE mm.memo_id = m.id"
         "      AND mm.user_id = ?4 AND (mm.relation & ?5) != 0 AND (mm.relation & ?8) = 0))"
         "  OR (?6 AND m.state >= 2))"
         " ORDER BY m.id DESC LIMIT ?7",
@@ -731,6 +735,7 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
     u->has_log_tag = col_fixed(q, 21, u->log_tag, sizeof(u->log_tag));
     u->reset_at = sqlite3_column_int64(q, 22);
     u->confirm_by = sqlite3_column_int64(q, 23);
+    u->reset_memo = sqlite3_column_int64(q, 24);
 }
 
 /* Bind @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5,
@@ -751,6 +756,7 @@ static void bind_user_state(sqlite3_stmt *q, const struct user *u, int first)
         sqlite3_bind_blob(q, first + 7, u->log_tag, sizeof(u->log_tag), SQLITE_STATIC);
     sqlite3_bind_int64(q, first + 8, u->reset_at);
     sqlite3_bind_int64(q, first + 9, u->confirm_by);
+    sqlite3_bind_int64(q, first + 10, u->reset_memo);
 }
 
 /* Bind @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without
@@ -894,6 +900,7 @@ static int sq_user_update(struct store *st, struct user *u)
         sqlite3_bind_blob(q, 20, u->log_tag, sizeof(u->log_tag), SQLITE_STATIC);
     sqlite3_bind_int64(q, 21, u->reset_at);
     sqlite3_bind_int64(q, 22, u->confirm_by);
+    sqlite3_bind_int64(q, 23, u->reset_memo);
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -914,6 +921,18 @@ static int sq_user_count(struct store *st, int64_t *count)
         return ERR_DB;
     /* count(*) always gives a row */
     rc = row_int64(s, q, "user count", count);
+    return rc == ERR_NOT_FOUND ? ERR_DB : rc;
+}
+
+static int sq_memo_last_id(struct store *st, int64_t *id)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_LAST);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    rc = row_int64(s, q, "memo last id", id);
     return rc == ERR_NOT_FOUND ? ERR_DB : rc;
 }
 
@@ -1271,6 +1290,7 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
     sqlite3_bind_int(q, 6, f->all_filed);
     sqlite3_bind_int(q, 7, f->limit);
     sqlite3_bind_int64(q, 8, f->excluded);
+    sqlite3_bind_int64(q, 9, f->since_id);
     while (rc == 0 && n < (size_t)f->limit && (r = sqlite3_step(q)) == SQLITE_ROW) {
         rc = memo_from_row(q, &arr[n]);
         if (rc == 0) {
@@ -2394,6 +2414,7 @@ static const struct store_ops sqlite_ops = {
     .user_list = sq_user_list,
     .user_update = sq_user_update,
     .user_count = sq_user_count,
+    .memo_last_id = sq_memo_last_id,
     .session_create = sq_session_create,
     .session_get = sq_session_get,
     .session_touch = sq_session_touch,

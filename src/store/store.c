@@ -17,8 +17,8 @@ const struct store_table store_tables[] = {
     {"users",
      "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
      " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem,"
-     " enrol_hash, enrol_expires, recovery_at, flags",
-     21, "id", "", "id", false},
+     " enrol_hash, enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo",
+     25, "id", "", "id", false},
     {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped", 5, "hash", "", NULL, false},
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},
     {"memos",
@@ -210,6 +210,14 @@ int store_user_update(struct store *st, struct user *u)
     if (store_fault(st))
         return ERR_DB;
     return written(st, st->ops->user_update(st, u));
+}
+
+int store_memo_last_id(struct store *st, int64_t *id)
+{
+    *id = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->memo_last_id(st, id);
 }
 
 int store_user_count(struct store *st, int64_t *count)

@@ -62,6 +62,8 @@ struct user {
     bool has_log_tag;                            /* log_tag is set (every row since migration 9) */
     uint8_t log_tag[16];                         /* random tag naming the account in the log */
     int64_t reset_at;                            /* an administrator's last reset, 0 never */
+    int64_t reset_memo;                          /* the newest memo's id at that reset: while */
+                                                 /*  STORE_USER_RESET, older memos are not its */
     int64_t confirm_by;                          /* STORE_USER_HELD: the first officer who */
                                                  /*  confirmed the re-enrolled account, 0 none */
 };
@@ -74,8 +76,12 @@ struct user {
     2u /* reset by an administrator, and what it read before not yet shared again: "no key"        \
           answers say why (core/access.c), and officers see it among the accounts to re-share */
 #define STORE_USER_HELD                                                                            \
-    4u /* reset, and not yet confirmed by the officers [security] reset_confirmations asks for:    \
-          the channel shares nothing with it (no re-share, distribution or grant; core/reset.h) */
+    4u /* reset, and not yet confirmed by the officers [security] reset_confirmations asked for    \
+          at the reset: nothing is sealed to it (no re-share, distribution or grant;               \
+          core/reset.h) */
+#define STORE_USER_HELD2                                                                           \
+    8u /* with STORE_USER_HELD: two officers must confirm (the count is fixed at the reset, so     \
+          that lowering the setting later lets nothing through) */
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
@@ -231,6 +237,8 @@ struct memo_filter {
                            invitation) */
     bool drafted;       /* memos they drafted are visible */
     bool all_filed;     /* every memo past "open" is visible (officers) */
+    int64_t since_id;   /* the relations above count only for memos with an internal id above
+                           this (after an account's reset: core/reset.h); 0: every memo */
     int state;          /* only this state, or -1 */
     int64_t after;      /* paginate: internal ids below this (0 = from the newest) */
     int limit;          /* at most this many */
@@ -266,6 +274,7 @@ struct store_ops {
                      size_t *count);
     int (*user_update)(struct store *st, struct user *u);
     int (*user_count)(struct store *st, int64_t *count);
+    int (*memo_last_id)(struct store *st, int64_t *id);
     int (*session_create)(struct store *st, const struct session *s);
     int (*session_get)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);
     int (*session_touch)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now);
@@ -434,6 +443,9 @@ int store_user_update(struct store *st, struct user *u);
 
 /** store_user_count() - number of accounts. */
 int store_user_count(struct store *st, int64_t *count);
+
+/** store_memo_last_id() - the newest memo's internal id, 0 when there is none. */
+int store_memo_last_id(struct store *st, int64_t *id);
 
 /** store_session_create() - insert a session. */
 int store_session_create(struct store *st, const struct session *s);

@@ -201,7 +201,8 @@ RECIPES = {
     ("POST", "/api/v1/channel/grants"): Recipe(body={"username": "ozzy"}),
     ("GET", "/api/v1/channel/resets"): Recipe(),
     ("POST", "/api/v1/channel/resets/{username}/confirm"): Recipe(
-        path=lambda w: "/api/v1/channel/resets/zed/confirm"),
+        path=lambda w: "/api/v1/channel/resets/zed/confirm",
+        body={"fingerprint": "00000000-00000000"}),
     ("POST", "/api/v1/me/password"): Recipe(body=password_body, relogin_after=True),
     # TOTP: enrolment starts (200) and its QR code shows; a wrong first code, and turning off
     # or renewing codes without a factor on, are refused by the handler (422, 409), not by

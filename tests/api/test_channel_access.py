@@ -255,8 +255,10 @@ def test_officer_reset_by_an_admin_needs_a_new_grant(server, admin):
     assert_no_key(grant(server, b, "cleo"))
     # nobody grants it to him again before two other officers confirm the account is his
     assert_error(grant(server, a, "bert"), 409, "confirmation_required")
+    fp = b.get(server.url + "/api/v1/me", timeout=TIMEOUT).json()["reset"]["fingerprint"]
     for s in (a, c):
-        r = s.post(server.url + "/api/v1/channel/resets/bert/confirm", timeout=TIMEOUT)
+        r = s.post(server.url + "/api/v1/channel/resets/bert/confirm", timeout=TIMEOUT,
+                   json={"fingerprint": fp})
         assert r.status_code == 200, r.text
     # granted again, he reads again
     assert grant(server, a, "bert").status_code == 201

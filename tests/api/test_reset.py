@@ -14,6 +14,7 @@ administrator could enrol in the user's place. These tests show that:
   is re-shared by one of its current readers.
 """
 import json
+import re
 
 from conftest import PASSWORD, TIMEOUT, assert_error, assert_wrong_state, memo_url
 from keyhelpers import assert_no_key, call, create_memo, filed_memo, get_memo, marker
@@ -40,8 +41,21 @@ def reset(srv, admin, name):
     return r.json()["enrolment"]["code"]
 
 
-def confirm(srv, s, name, status=200):
-    return call(s, "POST", srv.url + RESETS + "/" + name + "/confirm", status=status)
+def confirm(srv, s, name, fingerprint, status=200):
+    """An officer's confirmation, with the fingerprint the person read to them."""
+    return call(s, "POST", srv.url + RESETS + "/" + name + "/confirm",
+                {"fingerprint": fingerprint}, status=status)
+
+
+def fingerprint(srv, s):
+    """The fingerprint a re-enrolled user reads from their screen (GET /api/v1/me)."""
+    fp = call(s, "GET", srv.url + "/api/v1/me").json()["reset"]["fingerprint"]
+    assert re.match(r"^[0-9a-f]{8}-[0-9a-f]{8}$", fp), fp
+    return fp
+
+
+def assert_gone(r):
+    assert_error(r, 404, "not_found")
 
 
 def waiting(srv, s):
@@ -144,10 +158,17 @@ def test_two_officers_confirm_then_the_filed_memos_come_back(server, admin):
     code = reset(server, admin, "dave")
     # before the user enrols again, there is nothing to confirm
     assert waiting(server, s["anna"])["dave"]["enrolled"] is False
-    assert_error(confirm(server, s["anna"], "dave", 409), 409, "not_enrolled")
+    assert_error(confirm(server, s["anna"], "dave", "00000000-00000000", 409), 409,
+                 "not_enrolled")
     server.enrol("dave", code, "dave's new passphrase")
     d = server.login("dave", "dave's new passphrase")
-    assert_no_key(d.get(memo_url(server, mid), timeout=TIMEOUT))
+    fp = fingerprint(server, d)
+    # what the account was part of before the reset is not its own until the officers confirm:
+    # not listed, not readable, no audit (who read it), no signing
+    for suffix in ("", "audit", "comments", "receipt"):
+        assert_gone(d.get(memo_url(server, mid, suffix), timeout=TIMEOUT))
+    assert mid not in call(d, "GET", memo_url(server)).text
+    assert_gone(d.post(memo_url(server, mid, "comments"), json={"body": "x"}, timeout=TIMEOUT))
     w = waiting(server, s["anna"])["dave"]
     assert w == {"username": "dave", "display_name": w["display_name"], "reset_at": w["reset_at"],
                  "enrolled": True, "held": True, "to_reshare": 1, "confirmations_required": 2,
@@ -157,14 +178,18 @@ def test_two_officers_confirm_then_the_filed_memos_come_back(server, admin):
     r = s["carl"].post(memo_url(server, other, "invitations"), json={"usernames": ["dave"]},
                        timeout=TIMEOUT)
     assert_error(r, 409, "confirmation_required")
+    # a fingerprint the person did not read is refused
+    assert_error(confirm(server, s["anna"], "dave", "0123abcd-0123abcd", 409), 409,
+                 "fingerprint_mismatch")
+    assert_error(confirm(server, s["anna"], "dave", "not hex", 422), 422, field="fingerprint")
     # the first confirmation records, shares nothing
-    r = confirm(server, s["anna"], "dave").json()
+    r = confirm(server, s["anna"], "dave", fp.upper()).json()
     assert r == {"username": "dave", "held": True, "reset": True, "reshared": 0}
-    assert_no_key(d.get(memo_url(server, mid), timeout=TIMEOUT))
-    assert_error(confirm(server, s["anna"], "dave", 409), 409, "already_confirmed")
+    assert_gone(d.get(memo_url(server, mid), timeout=TIMEOUT))
+    assert_error(confirm(server, s["anna"], "dave", fp, 409), 409, "already_confirmed")
     assert waiting(server, s["otto"])["dave"]["confirmed_by"] == "anna"
     # the second one completes: the filed memo is shared again, audited
-    r = confirm(server, s["otto"], "dave").json()
+    r = confirm(server, s["otto"], "dave", fp).json()
     assert r == {"username": "dave", "held": False, "reset": False, "reshared": 1}
     m = get_memo(server, d, mid)
     assert secret in m["title"]
@@ -172,7 +197,7 @@ def test_two_officers_confirm_then_the_filed_memos_come_back(server, admin):
     audit = call(s["anna"], "GET", memo_url(server, mid, "audit")).json()
     assert any(a["action"] == "reshared" and a["by"] == "otto" for a in audit["records"]), audit
     assert ("reset-confirmed" in [e for e, _ in account_events(server)])
-    assert_error(confirm(server, s["olaf"], "dave", 409), 409, "nothing_to_confirm")
+    assert_error(confirm(server, s["olaf"], "dave", fp, 409), 409, "nothing_to_confirm")
     # the draft he wrote alone has no other reader: it stays closed to him
     assert_no_key(d.get(memo_url(server, draft), timeout=TIMEOUT))
 
@@ -183,23 +208,29 @@ def test_who_may_confirm(server, admin):
     oleg = server.login("oleg", PASSWORD)  # an officer without the channel key
     code = reset(server, admin, "dave")
     server.enrol("dave", code, "dave's new passphrase")
-    assert_error(confirm(server, oleg, "dave", 403), 403, "no_key")
+    fp = fingerprint(server, server.login("dave", "dave's new passphrase"))
+    assert_error(confirm(server, oleg, "dave", fp, 403), 403, "no_key")
     # how many filed memos the account is part of says who dissents: not to him
     assert waiting(server, oleg)["dave"]["to_reshare"] is None
     assert waiting(server, s["anna"])["dave"]["to_reshare"] == 0
-    assert_error(confirm(server, s["carl"], "dave", 403), 403)  # staff: not an officer
-    assert_error(confirm(server, s["anna"], "nobody", 404), 404)
-    assert_error(confirm(server, s["anna"], "carl", 409), 409, "nothing_to_confirm")
+    assert_error(confirm(server, s["carl"], "dave", fp, 403), 403)  # staff: not an officer
+    assert_error(confirm(server, s["anna"], "nobody", fp, 404), 404)
+    assert_error(confirm(server, s["anna"], "carl", fp, 409), 409, "nothing_to_confirm")
+    # enrolled again meanwhile (a second reset): the fingerprint read before no longer fits
+    code = reset(server, admin, "dave")
+    server.enrol("dave", code, "someone else's passphrase")
+    assert_error(confirm(server, s["anna"], "dave", fp, 409), 409, "fingerprint_mismatch")
     # an officer reset and re-enrolled is not their own witness, and gets no grant meanwhile
     code = reset(server, admin, "olaf")
     server.enrol("olaf", code, "olaf's new passphrase")
     olaf = server.login("olaf", "olaf's new passphrase")
-    assert_error(confirm(server, olaf, "olaf", 403), 403, "no_key")
+    ofp = fingerprint(server, olaf)
+    assert_error(confirm(server, olaf, "olaf", ofp, 403), 403, "no_key")
     r = s["anna"].post(server.url + "/api/v1/channel/grants", json={"username": "olaf"},
                        timeout=TIMEOUT)
     assert_error(r, 409, "confirmation_required")
-    confirm(server, s["anna"], "olaf")
-    confirm(server, s["otto"], "olaf")
+    confirm(server, s["anna"], "olaf", ofp)
+    confirm(server, s["otto"], "olaf", ofp)
     call(s["anna"], "POST", server.url + "/api/v1/channel/grants", {"username": "olaf"}, 201)
     assert call(olaf, "GET", server.url + "/api/v1/channel").json()["granted"] is True
 
@@ -217,8 +248,9 @@ def test_a_draft_is_shared_again_by_a_current_reader(server, admin):
     # held: the co-signer cannot share it yet
     assert_error(s["carl"].post(url, json={"username": "dave"}, timeout=TIMEOUT), 409,
                  "confirmation_required")
-    confirm(server, s["anna"], "dave")
-    confirm(server, s["otto"], "dave")  # re-shares the filed memo, not the draft
+    fp = fingerprint(server, d)
+    confirm(server, s["anna"], "dave", fp)
+    confirm(server, s["otto"], "dave", fp)  # re-shares the filed memo, not the draft
     assert secret not in d.get(memo_url(server, draft), timeout=TIMEOUT).text
     assert get_memo(server, d, filed)["title"] == "Carl's"
     r = call(s["carl"], "POST", url, {"username": "dave"})
@@ -250,8 +282,9 @@ def test_distribution_waits_for_the_confirmation(make_server):
     # the distribution is recorded, the key withheld: the memo is listed, not readable
     assert_no_key(p.get(memo_url(srv, mid), timeout=TIMEOUT))
     assert waiting(srv, s["anna"])["pia"]["to_reshare"] == 1
-    confirm(srv, s["anna"], "pia")
-    assert confirm(srv, s["otto"], "pia").json()["reshared"] == 1
+    fp = fingerprint(srv, p)
+    confirm(srv, s["anna"], "pia", fp)
+    assert confirm(srv, s["otto"], "pia", fp).json()["reshared"] == 1
     assert secret in get_memo(srv, p, mid)["title"]
 
 
@@ -264,9 +297,9 @@ def test_no_confirmation_when_configured_off(make_server):
     srv.enrol("dave", code, "dave's new passphrase")
     d = srv.login("dave", "dave's new passphrase")
     assert call(d, "GET", srv.url + "/api/v1/me").json()["reset"]["held"] is False
-    # one officer's re-share step is still needed for what the channel holds
-    assert_no_key(d.get(memo_url(srv, mid), timeout=TIMEOUT))
-    assert confirm(srv, s["anna"], "dave").json()["reshared"] == 1
+    # one officer's re-share step is still needed for what the account was part of
+    assert_gone(d.get(memo_url(srv, mid), timeout=TIMEOUT))
+    assert confirm(srv, s["anna"], "dave", fingerprint(srv, d)).json()["reshared"] == 1
     assert get_memo(srv, d, mid)["title"] == "Filed"
 
 
@@ -293,3 +326,30 @@ def test_a_withdrawn_signature_leaves_the_memo(server, admin):
     # invited again, the memo is shared anew
     call(s["dave"], "POST", memo_url(server, mid, "invitations"), {"usernames": ["carl"]})
     assert secret in get_memo(server, s["carl"], mid)["title"]
+
+
+def test_the_count_is_fixed_at_the_reset(make_server):
+    """Lowering [security] reset_confirmations after a reset lets nothing through: the account
+    still needs the two confirmations asked for when it was reset."""
+    srv = make_server()
+    admin = srv.admin()
+    s = desk(srv, admin)
+    mid = filed_memo(srv, s["dave"], "Filed", "Body.\n")
+    code = reset(srv, admin, "dave")
+    srv.stop()
+    with open(srv.config) as f:
+        lines = f.read().splitlines()
+    i = lines.index("[security]")
+    lines[i + 1:i + 1] = ["reset_confirmations = 0"]
+    with open(srv.config, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    srv.restart()
+    srv.enrol("dave", code, "dave's new passphrase")
+    d = srv.login("dave", "dave's new passphrase")
+    r = call(d, "GET", srv.url + "/api/v1/me").json()["reset"]
+    assert r["held"] is True and r["confirmations_required"] == 2
+    a, o = srv.login("anna", PASSWORD), srv.login("otto", PASSWORD)
+    fp = fingerprint(srv, d)
+    assert confirm(srv, a, "dave", fp).json()["held"] is True
+    assert_gone(d.get(memo_url(srv, mid), timeout=TIMEOUT))
+    assert confirm(srv, o, "dave", fp).json()["reshared"] == 1

@@ -91,7 +91,9 @@ function resetNote() {
     r.held
       ? `What was shared with you comes back once ${need} that this account is yours${r.confirmations ? ' (one has)' : ''}; until then nothing can be shared with you. `
       : 'An officer shares your filed memos with you again, and drafts are shared again by their other readers. ',
-    'If you did not ask for this reset, tell an officer at once.');
+    'An officer will ask you, in person or by phone, to read them your account\'s fingerprint: ',
+    h('strong', { class: 'mono', id: 'reset-fingerprint' }, r.fingerprint || ''),
+    '. If you did not ask for this reset, tell an officer at once.');
 }
 
 export function page(title, ...content) {

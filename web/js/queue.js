@@ -280,21 +280,28 @@ function resetSection(resets, ch) {
     else if (a.confirmed_by) where = `enrolled again; confirmed by ${a.confirmed_by}, one more officer must confirm`;
     else where = `enrolled again; ${need === 1 ? 'an officer' : `${need} officers`} must confirm it is them`;
     const canConfirm = ch.granted && a.enrolled && a.username !== me && a.confirmed_by !== me;
-    const btn = canConfirm ? h('button', { type: 'button', class: 'secondary', 'data-confirm': a.username }, a.held && a.confirmed_by === null && need > 1 ? 'Confirm it is them' : 'Confirm and share again') : null;
-    const li = h('li', { 'data-reset': a.username }, `${who}, reset on ${String(a.reset_at ? new Date(a.reset_at * 1000).toISOString().slice(0, 10) : '')}: ${where}. `, btn);
-    if (btn) {
-      btn.addEventListener('click', async () => {
+    const li = h('li', { 'data-reset': a.username }, `${who}, reset on ${String(a.reset_at ? new Date(a.reset_at * 1000).toISOString().slice(0, 10) : '')}: ${where}.`);
+    if (canConfirm) {
+      const fp = h('input', { type: 'text', autocapitalize: 'none', autocomplete: 'off', spellcheck: 'false', required: true, 'data-field': 'fingerprint', class: 'mono' });
+      const label = a.held && a.confirmed_by === null && need > 1 ? 'Confirm it is them' : 'Confirm and share again';
+      const form = h('form', { 'aria-label': `Confirm ${a.username}`, class: 'inline' },
+        field('Fingerprint they read to you', fp, 'Ask them to sign in and read the fingerprint shown at the top of their page: 16 letters and digits.'),
+        h('button', { type: 'submit', class: 'secondary' }, label));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const btn = form.querySelector('button');
         btn.disabled = true;
         try {
-          const r = await post(`/api/v1/channel/resets/${encodeURIComponent(a.username)}/confirm`);
-          btn.remove();
+          const r = await post(`/api/v1/channel/resets/${encodeURIComponent(a.username)}/confirm`, { fingerprint: fp.value.trim() });
+          form.remove();
           showDone(li, r.held ? `Your confirmation is recorded. Another officer must confirm ${a.username} too.` : `${a.username} is confirmed: ${r.reshared === 1 ? '1 filed memo was' : `${r.reshared} filed memos were`} shared with them again.`).focus();
         } catch (e) {
           btn.disabled = false;
           if (e instanceof ApiError && e.code === 'unauthorized') fail(e);
-          else showError(li, e);
+          else showError(form, e, e instanceof ApiError && e.code === 'fingerprint_mismatch' ? `That is not the fingerprint of ${a.username}'s account. Do not confirm: the person you spoke to may not be the one who enrolled it. Tell the other officers.` : null);
         }
       });
+      li.append(form);
     }
     return li;
   };

@@ -30,10 +30,14 @@ export default async function (t) {
     await enrolAccount(p, 'dave', ctx.code, { password: 'dave chose this one' });
     await expectText(p.locator('#reset-note'), /An administrator reset your account on \d{4}-\d\d-\d\d/);
     await expectText(p.locator('#reset-note'), /two officers confirm that this account is yours/);
+    await expectText(p.locator('#reset-fingerprint'), /^[0-9a-f]{8}-[0-9a-f]{8}$/);
+    ctx.fingerprint = (await p.locator('#reset-fingerprint').innerText()).trim();
     await shot(p, '43-reset-note-phone');
-    allowHttp(p, 403, 'GET', `/api/v1/memos/${ctx.memo}`);
+    // what he was part of before the reset is not listed, nor there, until the officers confirm
+    expect(await p.locator(`a[href="#/memo/${ctx.memo}"]`).count() === 0, 'the old memo is not listed');
+    p.allow.push(/status of 404/, /HTTP 404 GET .*\/api\/v1\/memos\//);
     await p.goto(`/#/memo/${ctx.memo}`);
-    await expectText(p.locator('main'), /your keys were reset. Officers share your filed memos with you again once they have confirmed/);
+    await expectText(p.locator('main'), /does not exist, or it is not shared with you/);
     await expectText(p.locator('#reset-note'), /tell an officer at once/);
     ctx.dave = p;
   });
@@ -45,6 +49,12 @@ export default async function (t) {
     const row = p.locator('#resets li[data-reset="dave"]');
     await expectText(row, /Dave Drafter \(dave\), reset on .*: enrolled again; 2 officers must confirm it is them/);
     await expectText(p.locator('#resets'), /in person or by phone/);
+    // a fingerprint the person did not read is refused, in words
+    allowHttp(p, 409, 'POST', '/api/v1/channel/resets/dave/confirm');
+    await row.getByLabel('Fingerprint they read to you').fill('0123abcd-0123abcd');
+    await row.getByRole('button', { name: 'Confirm it is them' }).click();
+    await expectText(row, /That is not the fingerprint of dave's account. Do not confirm/);
+    await row.getByLabel('Fingerprint they read to you').fill(ctx.fingerprint.toUpperCase());
     await row.getByRole('button', { name: 'Confirm it is them' }).click();
     await expectText(p.locator('#resets .page-msg, #resets [role="status"]'), /Another officer must confirm dave too/);
     await shot(p, '43-reset-first-confirmation');
@@ -57,6 +67,7 @@ export default async function (t) {
     await p.goto('/#/inbox');
     const row = p.locator('#resets li[data-reset="dave"]');
     await expectText(row, /confirmed by anna, one more officer must confirm/);
+    await row.getByLabel('Fingerprint they read to you').fill(ctx.fingerprint);
     await row.getByRole('button', { name: 'Confirm and share again' }).click();
     await expectText(p.locator('#resets .page-msg, #resets [role="status"]'), /1 filed memo was shared with them again/);
     await shot(p, '43-reset-confirmed-phone');
@@ -65,6 +76,7 @@ export default async function (t) {
 
   t.step('dave reads his memo again, and the note is gone', async () => {
     const p = ctx.dave;
+    await p.goto(`/#/memo/${ctx.memo}`);
     await p.reload();
     await expectText(p.locator('h1'), /Dave on the visa policy/);
     await expectText(p.locator('.timeline'), /shared the memo again/);
