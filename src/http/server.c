@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "api/api.h"
+#include "http/framing.h"
 #include "http/pool.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -13,6 +14,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -459,6 +461,41 @@ static void peer_address(const struct config *cfg, struct evhttp_request *ereq, 
         snprintf(out, len, "%s", last);
 }
 
+#define FIELDS_MAX 256 /* header fields a request may have */
+
+/*
+ * RFC 9112 framing (http/framing.h), checked before anything else looks at the request. 0, or
+ * the status to answer with @why; the caller closes the connection after answering, so that no
+ * byte after a refused request is ever taken for another one.
+ */
+static int framing_of(struct evhttp_request *ereq, char *why, size_t whylen)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(ereq);
+    struct framing_field fields[FIELDS_MAX];
+    struct framing_req fr = {.major = ereq->major, .minor = ereq->minor, .fields = fields};
+    struct evkeyval *kv;
+
+    for (kv = in->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+        if (fr.nfields == FIELDS_MAX) {
+            snprintf(why, whylen, "more than %d header fields", FIELDS_MAX);
+            return 400;
+        }
+        fields[fr.nfields].name = kv->key;
+        fields[fr.nfields].value = kv->value;
+        fr.nfields++;
+    }
+    /* evhttp reads no body for these two (evhttp_method_may_have_body): HEAD and TRACE */
+    switch (evhttp_request_get_command(ereq)) {
+    case EVHTTP_REQ_HEAD:
+    case EVHTTP_REQ_TRACE:
+        fr.body_read = false;
+        break;
+    default:
+        fr.body_read = true;
+    }
+    return framing_check(&fr, why, whylen);
+}
+
 static void on_request(struct evhttp_request *ereq, void *arg)
 {
     struct worker *w = arg;
@@ -483,6 +520,25 @@ static void on_request(struct evhttp_request *ereq, void *arg)
     c->w = w;
     c->ereq = ereq;
     c->req.method = method_of(evhttp_request_get_command(ereq), &c->req.method_name);
+    {
+        char why[128] = "";
+        int status = framing_of(ereq, why, sizeof(why));
+        if (status != 0) {
+            c->resp.route = "-";
+            api_error(&c->resp, status,
+                      status == 505   ? "http_version_not_supported"
+                      : status == 501 ? "not_implemented"
+                                      : "bad_framing",
+                      "%s", why);
+            /* and nothing more on this connection: what follows may be a smuggled request */
+            evhttp_add_header(evhttp_request_get_output_headers(ereq), "Connection", "close");
+            /* evhttp answers in the request's version: never in one we do not speak */
+            ereq->major = 1;
+            ereq->minor = 1;
+            call_finish(c);
+            return;
+        }
+    }
     p = uri ? evhttp_uri_get_path(uri) : NULL;
     q = uri ? evhttp_uri_get_query(uri) : NULL;
     c->path = mem_strdup(p && *p ? p : "/");

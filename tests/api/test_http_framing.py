@@ -1,0 +1,116 @@
+"""Issue 15, first step: RFC 9112 framing checked before any handler runs (src/http/framing.h).
+
+Each request below leaves its framing in doubt, so that a proxy in front and this server could
+disagree on where it ends. It is answered with the status the RFC asks for and Connection:
+close, and nothing after it on the connection runs: each one carries a second request behind it
+(a GET /healthz that would answer 200), and exactly one answer comes back before the server
+closes the connection.
+"""
+import re
+
+import pytest
+
+SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def answers(raw):
+    """The status lines of every response in `raw`."""
+    return re.findall(rb"^HTTP/1\.[01] (\d{3}) ", raw, re.M)
+
+
+def refused(server, data, status, code):
+    """`data` gets one answer, `status` with the error `code` (None: libevent's own refusal,
+    before any of ours) and Connection: close, and the connection closes without a second
+    answer."""
+    raw = server.raw(data, timeout=5.0)
+    got = answers(raw)
+    assert got == [str(status).encode()], (data, raw[:600])
+    head = raw.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"\r\nconnection: close" in head, raw[:600]
+    if code is not None:
+        assert b'"code":"%s"' % code.encode() in raw, raw[:600]
+
+
+def body_behind(head, body=SMUGGLED):
+    """A request head (without its final CRLF CRLF) announcing len(body) bytes, then the body."""
+    return head + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+
+CASES = {
+    # CL.0: evhttp never reads a body for HEAD (nor TRACE): its bytes would be the next request
+    "head_with_body": (body_behind(b"HEAD /healthz HTTP/1.1\r\nHost: x"), 400, "bad_framing"),
+    "trace_with_body": (body_behind(b"TRACE /healthz HTTP/1.1\r\nHost: x"), 501, None),
+    "head_chunked": (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"%x\r\n" % len(SMUGGLED) + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+    # two Content-Lengths, the first shorter: the rest would run as a request
+    "two_content_lengths": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Type: application/json\r\nContent-Length: 2\r\n"
+                            b"Content-Length: %d\r\n\r\n{}" % (2 + len(SMUGGLED)) + SMUGGLED,
+                            400, "bad_framing"),
+    "content_length_plus": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n"
+                            b"\r\n{}" + SMUGGLED, 400, "bad_framing"),
+    # TE.CL with an obfuscated Transfer-Encoding: a space before the colon
+    "te_space_colon": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                       b"Transfer-Encoding : chunked\r\n\r\n%x\r\n" % len(SMUGGLED) + SMUGGLED
+                       + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+    # codings other than chunked: no body for evhttp, so the body would run
+    "te_xchunked": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked"
+                    b"\r\n\r\n" + SMUGGLED, 501, "not_implemented"),
+    "te_identity": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity"
+                    b"\r\n\r\n" + SMUGGLED, 501, "not_implemented"),
+    "te_twice": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, None),
+    # Host: missing, twice, malformed
+    "no_host": (b"GET /healthz HTTP/1.1\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+    "two_hosts": (b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + SMUGGLED, 400,
+                  "bad_framing"),
+    "bad_host": (b"GET /healthz HTTP/1.1\r\nHost: a/b\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+    "bad_host_port": (b"GET /healthz HTTP/1.1\r\nHost: a:8x\r\n\r\n" + SMUGGLED, 400,
+                      "bad_framing"),
+    # a version this server does not speak
+    "http_1_2": (b"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
+                 "http_version_not_supported"),
+    # field names that are not tokens, a control character in a value
+    "name_not_token": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX@A: 1\r\n\r\n" + SMUGGLED, 400,
+                       "bad_framing"),
+    "value_control": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n" + SMUGGLED, 400,
+                      "bad_framing"),
+    # which of two Cookie fields names the session would be a guess
+    "two_cookies": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n"
+                    + SMUGGLED, 400, "bad_framing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_doubtful_framing_is_refused_and_closed(server, case):
+    data, status, code = CASES[case]
+    refused(server, data, status, code)
+
+
+def test_a_body_on_other_methods_is_read_as_a_body(server):
+    """GET and DELETE bodies are read (and refused by the API on routes that take none): their
+    bytes never run as a request."""
+    for method, path in ((b"GET", b"/healthz"), (b"DELETE", b"/api/v1/session")):
+        raw = server.raw(body_behind(method + b" " + path + b" HTTP/1.1\r\nHost: x\r\n"
+                                     b"X-Requested-With: dissent\r\nConnection: close"))
+        assert answers(raw) == [b"400"] and b"unexpected_body" in raw, (method, raw[:600])
+
+
+def test_sound_requests_still_pass(server):
+    """What the rules must not break: pipelining, a chunked body, HTTP/1.0 without Host, a zero
+    Content-Length on GET, ports and IP literals in Host."""
+    raw = server.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED
+                     + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answers(raw) == [b"200", b"200", b"200"], raw[:600]
+    body = b'{"username":"nobody","password":"wrong password"}'
+    raw = server.raw(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     b"Content-Type: application/json\r\nX-Requested-With: dissent\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % len(body) + body
+                     + b"\r\n0\r\n\r\n")
+    assert answers(raw) == [b"401"], raw[:600]
+    for head in (b"GET /healthz HTTP/1.0\r\n",
+                 b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: 0\r\n",
+                 b"GET /healthz HTTP/1.1\r\nHost: [::1]:8080\r\n",
+                 b"GET /healthz HTTP/1.1\r\nHost: dissent.example\r\n"):
+        raw = server.raw(head + b"Connection: close\r\n\r\n")
+        assert answers(raw) == [b"200"], (head, raw[:600])
