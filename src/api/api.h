@@ -159,6 +159,14 @@ int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool req
                    const char **out);
 
 /**
+ * api_query() - the query parameter @key, percent-decoded, into @out (@outlen bytes with the
+ * NUL). Returns 1 when present, 0 when absent, -1 after answering 422 naming @key (longer than
+ * @outlen allows, a bad escape or a NUL): a malformed filter is never silently dropped.
+ */
+int api_query(struct api_req *req, struct api_resp *resp, const char *key, char *out,
+              size_t outlen);
+
+/**
  * api_body_user() - the account named by the body {"username"} (its only field) into @u.
  * Returns 0; 1 when an error was answered (422 for the body or an unknown username); or a store
  * error for the caller to answer.

@@ -502,7 +502,9 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     if (req->user.flags & STORE_USER_RESET)
         f.since_id = req->user.reset_memo;
     f.all_filed = (req->user.roles & ROLE_OFFICER) != 0;
-    if (http_query_get(req->query, "state", state, sizeof(state)) == 0) {
+    if ((rc = api_query(req, resp, "state", state, sizeof(state))) < 0)
+        return;
+    if (rc > 0) {
         enum memo_state s;
         if (memo_state_parse(state, &s) != 0) {
             api_error_field(resp, "state",
@@ -512,7 +514,9 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         }
         f.state = (int)s;
     }
-    if (http_query_get(req->query, "role", role, sizeof(role)) == 0) {
+    if ((rc = api_query(req, resp, "role", role, sizeof(role))) < 0)
+        return;
+    if (rc > 0) {
         /* narrow to one relation */
         bool drafted = f.drafted, officer = f.all_filed;
         unsigned rels = f.relations;
@@ -543,7 +547,9 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     f.limit = (int)limit;
-    if (http_query_get(req->query, "after", after, sizeof(after)) == 0) {
+    if ((rc = api_query(req, resp, "after", after, sizeof(after))) < 0)
+        return;
+    if (rc > 0) {
         /* a memo the caller cannot see is no cursor either, with the answer of a missing one:
          * else the list would confirm that the id exists and order it among the caller's */
         struct memo cursor;

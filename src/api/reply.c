@@ -157,6 +157,20 @@ int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool req
     return 0;
 }
 
+int api_query(struct api_req *req, struct api_resp *resp, const char *key, char *out, size_t outlen)
+{
+    int rc = http_query_get(req->query, key, out, outlen);
+
+    if (rc == 0)
+        return 1;
+    out[0] = '\0';
+    if (rc == ERR_NOT_FOUND)
+        return 0;
+    api_error_field(resp, key, "%s: at most %zu bytes, percent-encoded, without NUL", key,
+                    outlen - 1);
+    return -1;
+}
+
 int api_body_user(struct api_env *env, struct api_req *req, struct api_resp *resp, struct user *u)
 {
     static const char *const fields[] = {"username", NULL};

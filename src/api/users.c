@@ -395,8 +395,9 @@ void api_users_search(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_field(resp, "q", "q must be 2 to 64 characters of a name or username");
         return;
     }
-    if (http_query_get(req->query, "role", role_s, sizeof(role_s)) == 0 &&
-        (user_roles_parse(role_s, &role) != 0 || (role & (role - 1)) != 0)) {
+    if ((rc = api_query(req, resp, "role", role_s, sizeof(role_s))) < 0)
+        return;
+    if (rc > 0 && (user_roles_parse(role_s, &role) != 0 || (role & (role - 1)) != 0)) {
         api_error_field(resp, "role", "role must be one role name");
         return;
     }

@@ -114,3 +114,23 @@ def test_sound_requests_still_pass(server):
                  b"GET /healthz HTTP/1.1\r\nHost: dissent.example\r\n"):
         raw = server.raw(head + b"Connection: close\r\n\r\n")
         assert answers(raw) == [b"200"], (head, raw[:600])
+
+
+def test_malformed_queries_are_refused_never_dropped(server, admin):
+    """A filter too long or badly %-encoded is a 422 naming it, not a list without the filter."""
+    server.add_user(admin, "sam", ["staff"])
+    s = server.login("sam", "correct horse battery")
+    long = "x" * 300
+    for query, field in (("state=" + long, "state"), ("state=%zz", "state"),
+                         ("role=" + long, "role"), ("role=dr%00after", "role"),
+                         ("after=" + long, "after"), ("after=%4", "after")):
+        r = s.get(server.url + "/api/v1/memos?" + query, timeout=10)
+        assert r.status_code == 422, (query, r.status_code, r.text)
+        assert r.json()["error"]["field"] == field, (query, r.text)
+    r = s.get(server.url + "/api/v1/users/search?q=sa&role=" + long, timeout=10)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "role", r.text
+    r = s.get(server.url + "/api/v1/users/search?q=sa&role=%ZZ", timeout=10)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "role", r.text
+    # well-formed ones still work
+    assert s.get(server.url + "/api/v1/memos?state=draft&role=drafter", timeout=10).status_code \
+        == 200
