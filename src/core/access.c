@@ -173,6 +173,17 @@ static int share(struct store *st, const struct memo *m, const uint8_t key[ACCES
     return store_memo_key_put(st, m->id, to->id, sealed, now);
 }
 
+int access_held(const struct user *u, char *why, size_t whylen)
+{
+    if (!(u->flags & STORE_USER_HELD))
+        return 0;
+    err_set(why, whylen,
+            "%.64s was reset by an administrator: nothing is shared with them, nor the channel "
+            "key granted, until officers confirm that the account is theirs",
+            u->username);
+    return ERR_HELD;
+}
+
 int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
                  const struct user *to, int64_t now)
 {
@@ -254,13 +265,8 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
                 to->username);
         return ERR_NO_KEYS;
     }
-    if (to->flags & STORE_USER_HELD) {
-        err_set(why, whylen,
-                "%s was reset by an administrator: the channel key can be granted once "
-                "officers have confirmed the re-enrolment",
-                to->username);
-        return ERR_HELD;
-    }
+    if ((rc = access_held(to, why, whylen)) != 0)
+        return rc;
     /* the channel key is opened inside the transaction: a rotation (core/enrol.h) committed
      * meanwhile cannot make this grant hand out the key it replaced */
     if ((rc = store_begin(kr->st)) != 0)

@@ -66,6 +66,12 @@ int access_share(struct store *st, const struct memo *m, const uint8_t key[ACCES
                  const struct user *to, int64_t now);
 
 /**
+ * access_held() - ERR_HELD, with @why saying so, for an account re-enrolled after a reset that
+ * officers have not yet confirmed (core/reset.h): nothing may be sealed to it. Else 0.
+ */
+int access_held(const struct user *u, char *why, size_t whylen);
+
+/**
  * access_share_own() - seal the key of a memo @drafter is creating to themselves: what an
  * account writes is its own, held or not.
  */

@@ -307,14 +307,7 @@ static int reshare_allowed(struct store *st, const struct memo *m, const struct 
         err_set(why, whylen, "%s has not enrolled again yet: share once they have", u->username);
         return ERR_NO_KEYS;
     }
-    if (u->flags & STORE_USER_HELD) {
-        err_set(why, whylen,
-                "%s was reset by an administrator: nothing is shared with them until officers "
-                "confirm the account is theirs",
-                u->username);
-        return ERR_HELD;
-    }
-    return 0;
+    return access_held(u, why, whylen);
 }
 
 int reset_reshare_draft(struct keyring *kr, struct memo *m, const struct user *to, int64_t now,

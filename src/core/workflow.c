@@ -404,12 +404,8 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
                     "%.64s has not enrolled yet: nothing can be shared with them until they do",
                     names[i]);
             rc = ERR_NO_KEYS;
-        } else if (rc == 0 && (u[i].flags & STORE_USER_HELD)) {
-            err_set(c->err, c->errlen,
-                    "%.64s was reset by an administrator: nothing can be shared with them until "
-                    "officers confirm the account is theirs",
-                    names[i]);
-            rc = ERR_HELD;
+        } else if (rc == 0) {
+            rc = access_held(&u[i], c->err, c->errlen);
         }
         if (rc != 0) {
             mem_free(u);
