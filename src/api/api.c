@@ -291,8 +291,9 @@ static int load_memo(struct api_env *env, struct api_req *req, struct api_resp *
     if ((req->rel & req->route->rel) == 0) {
         if ((req->rel & WF_RECUSED) && (req->route->rel & WF_OFFICER))
             api_error(resp, 403, "recused",
-                      "you drafted this memo or were invited to co-sign it: another officer "
-                      "handles it");
+                      "you are recused from this memo (you drafted it or were invited to "
+                      "co-sign it, or an administrator reset your account since it was filed): "
+                      "another officer handles it");
         else
             api_error(resp, 403, "forbidden", "your relation to this memo does not allow this");
         return ERR_FORBIDDEN;

@@ -246,13 +246,9 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     return 0;
 }
 
-int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,
-                         size_t whylen)
+/* Whether @to may receive the channel key: 0, or an error with @why. */
+static int grantable(const struct user *to, char *why, size_t whylen)
 {
-    uint8_t sealed[STORE_SEALED_LEN];
-    bool had = false;
-    int rc;
-
     if (!(to->roles & ROLE_OFFICER) || (to->roles & NO_KEYS) || to->disabled) {
         err_set(why, whylen, "%s is not an active officer without the admin or auditor role",
                 to->username);
@@ -265,20 +261,33 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
                 to->username);
         return ERR_NO_KEYS;
     }
-    if ((rc = access_held(to, why, whylen)) != 0)
-        return rc;
-    /* the channel key is opened inside the transaction: a rotation (core/enrol.h) committed
-     * meanwhile cannot make this grant hand out the key it replaced */
+    return access_held(to, why, whylen);
+}
+
+int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,
+                         size_t whylen)
+{
+    uint8_t sealed[STORE_SEALED_LEN];
+    bool had = false;
+    struct user u;
+    int rc;
+
+    memset(&u, 0, sizeof(u));
+    /* the account is read again, and the channel key opened, inside the transaction: a reset
+     * or a rotation (core/enrol.h) committed meanwhile cannot make this grant seal the key to
+     * revoked keys, or hand out the key it replaced */
     if ((rc = store_begin(kr->st)) != 0)
         return rc;
-    if ((rc = open_channel(kr, why, whylen)) == 0)
-        seal_to(sealed, kr->channel_sk, to->box_pk);
-    if (rc == 0 && (rc = access_channel_granted(kr->st, to->id, &had)) == 0 &&
-        (rc = store_channel_grant_put(kr->st, to->id, sealed, kr->user->id, now)) == 0 &&
-        (had || (rc = ledger_account_event(kr->st, to, LEDGER_CHANNEL_GRANTED, now)) == 0))
+    if ((rc = store_user_get_by_id(kr->st, to->id, &u)) == 0 &&
+        (rc = grantable(&u, why, whylen)) == 0 && (rc = open_channel(kr, why, whylen)) == 0)
+        seal_to(sealed, kr->channel_sk, u.box_pk);
+    if (rc == 0 && (rc = access_channel_granted(kr->st, u.id, &had)) == 0 &&
+        (rc = store_channel_grant_put(kr->st, u.id, sealed, kr->user->id, now)) == 0 &&
+        (had || (rc = ledger_account_event(kr->st, &u, LEDGER_CHANNEL_GRANTED, now)) == 0))
         rc = store_commit(kr->st);
     if (rc != 0)
         store_rollback(kr->st);
+    wipe(u.pwhash, sizeof(u.pwhash));
     return rc;
 }
 

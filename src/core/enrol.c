@@ -310,7 +310,10 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
                 rc = access_channel_revoke(st, w, now);
             } else {
                 seal_to(sealed, nsk, w->box_pk);
-                if ((rc = store_channel_grant_put(st, w->id, sealed, u->id, now)) == 0)
+                /* only an active officer keeps the channel open to the others */
+                if ((rc = store_channel_grant_put(st, w->id, sealed, u->id, now)) == 0 &&
+                    !w->disabled && (w->roles & ROLE_OFFICER) &&
+                    !(w->flags & (STORE_USER_HELD | STORE_USER_RESET)))
                     (*kept)++;
             }
         }

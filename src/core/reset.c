@@ -220,7 +220,8 @@ int reset_confirm(struct keyring *kr, const char *username,
         rc = ERR_INVALID;
     } else if ((rc = access_channel_granted(kr->st, kr->user->id, &granted)) != 0) {
         goto fail;
-    } else if (!granted || !(kr->user->roles & ROLE_OFFICER)) {
+    } else if (!granted || !(kr->user->roles & ROLE_OFFICER) ||
+               (kr->user->flags & (STORE_USER_RESET | STORE_USER_HELD))) {
         err_set(why, whylen,
                 "only an officer who holds the channel key confirms a re-enrolled account");
         rc = ERR_FORBIDDEN;

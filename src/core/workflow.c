@@ -38,8 +38,12 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
     /* an account reset by an administrator, whoever enrolled it again, is not the one that was
      * part of the memos made before: until the officers have confirmed it (core/reset.h) it
      * neither sees nor acts on them, key or no key (signing, withdrawing, the read audit) */
-    if ((u->flags & STORE_USER_RESET) && m->id <= u->reset_memo)
-        *rel &= ~(WF_DRAFTER | WF_INVITED | WF_PRINCIPAL);
+    if ((u->flags & STORE_USER_RESET) && m->id <= u->reset_memo) {
+        /* as an officer, recused from every one of them alike: marking only those the user
+         * drafted or was asked to sign would tell who dissented */
+        *rel = ((u->roles & ROLE_OFFICER) && m->state >= MEMO_FILED) ? WF_RECUSED : 0;
+        return 0;
+    }
     /* nobody answers their own dissent, nor one they were asked to sign */
     if ((u->roles & ROLE_OFFICER) && m->state >= MEMO_FILED)
         *rel |= (m->drafter_id == u->id || (member & (STORE_REL_INVITED | STORE_REL_DECLINED)))

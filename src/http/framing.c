@@ -133,6 +133,10 @@ int framing_check(const struct framing_req *r, char *why, size_t whylen)
         err_set(why, whylen, "the only transfer coding understood is chunked");
         return 501;
     }
+    if (nte == 1 && r->minor == 0) {
+        err_set(why, whylen, "Transfer-Encoding in an HTTP/1.0 request");
+        return 400;
+    }
     if (nte == 1 && ncl == 1) {
         err_set(why, whylen, "Transfer-Encoding and Content-Length together");
         return 400;

@@ -10,7 +10,8 @@
  *   - a field name that is not a token (whitespace before the colon included), a value with a
  *     control character other than tab (400);
  *   - more than one Content-Length, or one that is not 1*DIGIT (400);
- *   - Transfer-Encoding other than exactly one "chunked" (501), or beside Content-Length (400);
+ *   - Transfer-Encoding other than exactly one "chunked" (501), or beside Content-Length, or in
+ *     an HTTP/1.0 request (400, RFC 9112 6.1);
  *   - a body on a method whose body evhttp never reads (HEAD, TRACE: the body's bytes would be
  *     taken for the next request, CL.0): any Transfer-Encoding, or a Content-Length above 0
  *     (400); other methods read theirs, and the API refuses one where the route takes none;

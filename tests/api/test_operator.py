@@ -126,7 +126,7 @@ def test_reset_then_read(server, admin):
     server.enrol("otto", r.json()["enrolment"]["code"], "the admin's password")
     fake = server.login("otto", "the admin's password")
     r = fake.get(memo_url(server, mid), timeout=TIMEOUT)
-    assert_no_key(r)
+    assert_error(r, 403, "recused")  # as from every memo of before the reset
     assert secret not in r.text
     listed = call(fake, "GET", memo_url(server)).text
     assert secret not in listed

@@ -353,3 +353,23 @@ def test_the_count_is_fixed_at_the_reset(make_server):
     assert confirm(srv, a, "dave", fp).json()["held"] is True
     assert_gone(d.get(memo_url(srv, mid), timeout=TIMEOUT))
     assert confirm(srv, o, "dave", fp).json()["reshared"] == 1
+
+
+def test_a_reset_officer_learns_nothing_from_recusals(server, admin):
+    """An officer who also drafts is recused from their own memos. Reset and enrolled again by
+    someone else, the account is recused from every memo of before alike: which ones the user
+    drafted does not show."""
+    s = desk(server, admin)
+    server.add_user(admin, "sol", ["staff", "officer"])
+    sol = server.login("sol", PASSWORD)
+    call(s["anna"], "POST", server.url + "/api/v1/channel/grants", {"username": "sol"}, 201)
+    own = filed_memo(server, sol, "Sol's own", "Body.\n")
+    other = filed_memo(server, s["dave"], "Dave's", "Body.\n")
+    code = reset(server, admin, "sol")
+    server.enrol("sol", code, "someone else's passphrase")
+    fake = server.login("sol", "someone else's passphrase")
+    due = call(fake, "GET", server.url + "/api/v1/deadlines").json()
+    marks = {m["id"]: m.get("recused") for m in due["due"] + due["overdue"]}
+    assert marks[own] == marks[other] is True, marks
+    for mid in (own, other):
+        assert_error(fake.get(memo_url(server, mid), timeout=TIMEOUT), 403, "recused")

@@ -58,6 +58,7 @@ static void refused(void **state)
     assert_int_equal(
         check(1, true, FIELDS("Host", "x", "Transfer-Encoding", "chunked", "Content-Length", "3")),
         400);
+    assert_int_equal(check(0, true, FIELDS("Transfer-Encoding", "chunked")), 400);
     /* bodies where evhttp reads none */
     assert_int_equal(check(1, false, FIELDS("Host", "x", "Content-Length", "5")), 400);
     assert_int_equal(check(1, false, FIELDS("Host", "x", "Transfer-Encoding", "chunked")), 400);
