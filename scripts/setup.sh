@@ -6,7 +6,7 @@
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-build=(build-essential meson ninja-build pkg-config libevent-dev libjansson-dev
+build=(build-essential meson ninja-build pkg-config libevent-dev libhttp-parser-dev libjansson-dev
        libsqlite3-dev libpq-dev libsodium-dev libinih-dev libcmark-dev libcurl4-openssl-dev liboath-dev
        libqrencode-dev tzdata
        ca-certificates)

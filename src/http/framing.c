@@ -47,7 +47,7 @@ static bool digits(const char *s)
 
 /* uri-host [ ":" port ] (RFC 9110 7.2): a reg-name or IPv4 address of unreserved characters,
  * percent escapes and sub-delims, or a bracketed IP literal; the port is digits. */
-static bool host_ok(const char *s)
+bool framing_host_ok(const char *s)
 {
     static const char reg[] = "-._~!$&'()*+,;=%";
     const char *colon;
@@ -113,7 +113,7 @@ int framing_check(const struct framing_req *r, char *why, size_t whylen)
             te = f->value;
         } else if (strcasecmp(f->name, "Host") == 0) {
             nhost++;
-            if (!host_ok(f->value)) {
+            if (!framing_host_ok(f->value)) {
                 err_set(why, whylen, "Host is not a host name or address with an optional port");
                 return 400;
             }

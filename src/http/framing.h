@@ -49,4 +49,7 @@ int framing_check(const struct framing_req *r, char *why, size_t whylen);
 /** framing_token() - @s is a non-empty RFC 9110 token (a field name). */
 bool framing_token(const char *s);
 
+/** framing_host_ok() - @s is a host name, IPv4 or [IPv6] literal, with an optional :port. */
+bool framing_host_ok(const char *s);
+
 #endif

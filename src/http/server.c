@@ -1,7 +1,7 @@
 #include "http/server.h"
 
 #include "api/api.h"
-#include "http/framing.h"
+#include "http/conn.h"
 #include "http/pool.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -13,9 +13,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/http_struct.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <netdb.h>
@@ -32,28 +29,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PURGE_EVERY 600 /* seconds between sweeps of expired sessions */
-#define ACCEPT_PAUSE 1  /* seconds a worker stops accepting after accept() fails (EMFILE) */
-#define MAX_FDS 1048576 /* connections with a descriptor above this get no request deadline */
+#define ACCEPT_PAUSE 1 /* seconds a worker stops accepting after accept() fails (EMFILE) */
 
 struct server;
-struct conn_watch;
 
 /* One event-loop thread. */
 struct worker {
-    struct server *srv;               /* owner */
-    int index;                        /* 0..n-1 */
-    pthread_t thread;                 /* its thread */
-    struct event_base *base;          /* its loop */
-    struct evhttp *http;              /* its HTTP server */
-    struct evhttp_bound_socket *sock; /* its listening socket */
-    int fd;                           /* the socket before evhttp owns it */
-    struct store *st;                 /* its database connection */
-    struct api_env env;               /* handler context */
-    int inflight;                     /* requests received but not yet answered (loop thread) */
-    bool stopping;                    /* no longer accepting */
-    struct event *purge;              /* periodic session sweep (worker 0) */
-    struct event *resume;             /* accepting again after a pause (accept_error) */
+    struct server *srv;         /* owner */
+    int index;                  /* 0..n-1 */
+    pthread_t thread;           /* its thread */
+    struct event_base *base;    /* its loop */
+    struct evconnlistener *lev; /* its listening socket */
+    struct conn *conns;         /* its open connections */
+    struct conn_limits limits;  /* theirs */
+    struct store *st;           /* its database connection */
+    struct api_env env;         /* handler context */
+    int inflight;               /* requests received but not yet answered (loop thread) */
+    bool stopping;              /* no longer accepting */
+    struct event *purge;        /* periodic work (worker 0) */
+    struct event *resume;       /* accepting again after a pause (accept_error_cb) */
 };
 
 struct server {
@@ -63,42 +57,17 @@ struct server {
     int nworkers;
     struct worker *workers;
     struct pool *pool; /* slow work */
-    /* The request deadline of each open connection, by descriptor (a descriptor belongs to one
-     * worker at a time; the kernel orders its close before its reuse by another). */
-    _Atomic(struct conn_watch *) *watch;
-    int nwatch; /* entries in watch */
-};
-
-/*
- * The request deadline of one connection. libevent's own timeout ([server] timeout) only limits
- * the time between two reads, so a client sending one byte every few seconds would hold its
- * connection for as long as it likes (slowloris). This one limits the time from the first byte
- * of a request to its last: past it, while no request of the connection is being handled, the
- * connection is dropped as libevent drops an idle one.
- */
-struct conn_watch {
-    struct worker *w;                /* the loop the connection lives on */
-    struct bufferevent *bev;         /* the connection's buffers and socket */
-    int fd;                          /* its descriptor, the key in srv->watch; -1 until known */
-    struct evbuffer_cb_entry *in_cb; /* watches bytes arriving */
-    struct event *attach;            /* runs once the connection exists (conn_attach_cb) */
-    struct event *timer;             /* the deadline */
-    struct timespec since;           /* first byte of the request being read */
-    bool reading;                    /* a request has begun and not been dispatched yet */
-    bool busy;                       /* a request of this connection is being handled */
-    bool in_timer, closed;           /* the deadline is dropping it / libevent closed it */
 };
 
 /* One request in flight. */
 struct call {
-    struct pool_job job;         /* must be first: the pool hands it back */
-    struct worker *w;            /* the loop it arrived on */
-    struct evhttp_request *ereq; /* libevent's request */
+    struct pool_job job; /* must be first: the pool hands it back */
+    struct worker *w;    /* the loop it arrived on */
+    struct conn *conn;   /* the connection to answer on */
+    const struct h1 *h;  /* the request as read (valid until the answer) */
     struct api_req req;
     struct api_resp resp;
     struct timespec start; /* arrival, for the log line */
-    char *path;            /* owned copies of the URI parts */
-    char *query;
 };
 
 static int64_t micros_since(const struct timespec *t0)
@@ -109,153 +78,12 @@ static int64_t micros_since(const struct timespec *t0)
     return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-/* The deadline of the connection @ereq arrived on, or NULL (none, or the client is gone). */
-static struct conn_watch *watch_of(struct worker *w, struct evhttp_request *ereq)
-{
-    struct evhttp_connection *conn = evhttp_request_get_connection(ereq);
-    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-    int fd = bev ? (int)bufferevent_getfd(bev) : -1;
-    struct conn_watch *cw;
-
-    if (fd < 0 || fd >= w->srv->nwatch)
-        return NULL;
-    cw = atomic_load_explicit(&w->srv->watch[fd], memory_order_relaxed);
-    return cw != NULL && cw->bev == bev ? cw : NULL;
-}
-
-static void conn_watch_free(struct conn_watch *cw)
-{
-    if (cw->attach)
-        event_free(cw->attach);
-    if (cw->timer)
-        event_free(cw->timer);
-    mem_free(cw);
-}
-
-/* libevent closes the connection: forget its deadline. Runs before the buffers are freed. */
-static void conn_closed_cb(struct evhttp_connection *conn, void *arg)
-{
-    struct conn_watch *cw = arg;
-
-    if (cw->in_cb != NULL)
-        evbuffer_remove_cb_entry(bufferevent_get_input(cw->bev), cw->in_cb);
-    cw->in_cb = NULL;
-    if (cw->fd >= 0)
-        atomic_store_explicit(&cw->w->srv->watch[cw->fd], NULL, memory_order_relaxed);
-    cw->closed = true;
-    if (!cw->in_timer)
-        conn_watch_free(cw);
-}
-
-/* Bytes arrived: the first ones of a request start its deadline. */
-static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-    struct conn_watch *cw = arg;
-    struct timeval tv = {cw->w->srv->cfg->timeout, 0};
-
-    if (info->n_added == 0 || cw->reading)
-        return;
-    cw->reading = true;
-    clock_gettime(CLOCK_MONOTONIC, &cw->since);
-    if (!evtimer_pending(cw->timer, NULL))
-        evtimer_add(cw->timer, &tv);
-}
-
-/* The deadline: drop the connection if its request is still not all there. */
-static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct conn_watch *cw = arg;
-    int64_t left = (int64_t)cw->w->srv->cfg->timeout * 1000000 - micros_since(&cw->since);
-    bufferevent_event_cb drop = NULL;
-    void *conn = NULL;
-
-    if (!cw->reading)
-        return;
-    if (left > 0 || cw->busy) {
-        struct timeval tv = {left > 0 ? left / 1000000 : cw->w->srv->cfg->timeout,
-                             left > 0 ? left % 1000000 : 0};
-        evtimer_add(cw->timer, &tv);
-        return;
-    }
-    /* What libevent itself does when its read timeout fires: its connection's event callback
-     * with a read timeout, which closes the connection without an answer. */
-    bufferevent_getcb(cw->bev, NULL, NULL, &drop, &conn);
-    if (drop == NULL)
-        return;
-    log_msg(LOG_DEBUG, "connection %d: request not received within %d s, closed", (int)cw->fd,
-            cw->w->srv->cfg->timeout);
-    cw->in_timer = true;
-    drop(cw->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, conn);
-    cw->in_timer = false;
-    if (cw->closed)
-        conn_watch_free(cw);
-}
-
-/* Runs in the loop pass that accepted the connection, once libevent has made it. */
-static void conn_attach_cb(evutil_socket_t unused, short what, void *arg)
-{
-    struct conn_watch *cw = arg;
-    struct bufferevent *bev = cw->bev;
-    bufferevent_data_cb readcb = NULL;
-    void *conn = NULL;
-    int fd = (int)bufferevent_getfd(bev);
-
-    bufferevent_getcb(bev, &readcb, NULL, NULL, &conn);
-    if (readcb == NULL || conn == NULL || fd < 0 || fd >= cw->w->srv->nwatch) {
-        /* already closed (libevent clears the callbacks), or beyond the table */
-        bufferevent_decref(bev);
-        conn_watch_free(cw);
-        return;
-    }
-    cw->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input_cb, cw);
-    if (cw->in_cb == NULL) {
-        bufferevent_decref(bev);
-        conn_watch_free(cw);
-        return;
-    }
-    cw->fd = fd;
-    atomic_store_explicit(&cw->w->srv->watch[fd], cw, memory_order_relaxed);
-    evhttp_connection_set_closecb(conn, conn_closed_cb, cw);
-    bufferevent_decref(bev);
-}
-
-/*
- * libevent asks for the buffers of each new connection (evhttp_set_bevcb) before it makes the
- * connection itself; its deadline is attached just after (conn_attach_cb). The reference taken
- * here keeps the buffers, and the socket, until then even if libevent gives up on them at once.
- */
-static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
-{
-    struct worker *w = arg;
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    struct conn_watch *cw = bev ? mem_calloc(1, sizeof(*cw)) : NULL;
-
-    if (cw == NULL)
-        return bev; /* NULL: libevent makes its own buffers, without a deadline */
-    cw->w = w;
-    cw->bev = bev;
-    cw->fd = -1;
-    cw->timer = evtimer_new(base, conn_deadline_cb, cw);
-    cw->attach = event_new(base, -1, 0, conn_attach_cb, cw);
-    if (cw->timer == NULL || cw->attach == NULL) {
-        conn_watch_free(cw);
-        return bev;
-    }
-    bufferevent_incref(bev);
-    event_active(cw->attach, EV_TIMEOUT, 0);
-    return bev;
-}
-
-/* This thread's worker (set in worker_main), for libevent callbacks that carry no argument of
- * ours. */
-static _Thread_local struct worker *this_worker;
-
 static void resume_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
 
-    if (!w->stopping && w->sock != NULL)
-        evconnlistener_enable(evhttp_bound_socket_get_listener(w->sock));
+    if (!w->stopping && w->lev != NULL)
+        evconnlistener_enable(w->lev);
 }
 
 /*
@@ -266,11 +94,11 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
  */
 static void accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-    struct worker *w = this_worker;
+    struct worker *w = arg;
     struct timeval pause = {ACCEPT_PAUSE, 0};
     int err = EVUTIL_SOCKET_ERROR();
 
-    if (w == NULL || w->resume == NULL)
+    if (w->resume == NULL)
         return;
     log_warn("accept: %s; worker %d stops accepting for %d s", strerror(err), w->index,
              ACCEPT_PAUSE);
@@ -278,97 +106,89 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
     evtimer_add(w->resume, &pause);
 }
 
-static void add_header(struct evkeyvalq *h, const char *k, const char *v)
-{
-    if (v != NULL && v[0] != '\0')
-        evhttp_add_header(h, k, v);
-}
-
 static void call_free(struct call *c)
 {
     api_req_release(&c->req);
     api_resp_release(&c->resp);
-    mem_free(c->path);
-    mem_free(c->query);
     mem_free(c);
 }
 
 /* One request fewer in flight; a stopping worker exits when none is left. */
-static void request_done(struct worker *w)
+static void request_done(void *arg)
 {
+    struct worker *w = arg;
+
     w->inflight--;
     if (w->stopping && w->inflight == 0)
         event_base_loopexit(w->base, NULL);
 }
 
+#define HEADERS_MAX 12 /* fields of an answer, besides Date, Content-Length and Connection */
+
 /* Render @c's response, send it, log it, free the call. Loop thread. */
-static void call_finish(struct call *c)
+static void call_finish(struct call *c, bool close)
 {
     struct worker *w = c->w;
-    struct evkeyvalq *h = evhttp_request_get_output_headers(c->ereq);
-    struct evbuffer *buf = evbuffer_new();
-    struct conn_watch *cw;
+    struct conn_header h[HEADERS_MAX];
+    size_t n = 0, len = 0;
+    const void *body = NULL;
+    char *text = NULL;
     char retry[24];
-    bool gone;
 
     /* A matching If-None-Match on a cacheable answer (the web interface's files): 304, no body.
      * Our ETags are single strong tags, so a substring test covers lists and W/ prefixes. */
     if (c->resp.status == 200 && c->resp.raw != NULL && c->resp.etag[0] != '\0') {
-        const char *inm =
-            evhttp_find_header(evhttp_request_get_input_headers(c->ereq), "If-None-Match");
+        const char *inm = h1_header(c->h, "If-None-Match");
         if (inm != NULL && strstr(inm, c->resp.etag) != NULL) {
             c->resp.status = 304;
             mem_free(c->resp.raw);
             c->resp.raw = NULL;
         }
     }
-    add_header(h, "Cache-Control", c->resp.cache_control ? c->resp.cache_control : "no-store");
-    add_header(h, "X-Content-Type-Options", "nosniff");
-    add_header(h, "Referrer-Policy", "no-referrer");
+    h[n++] = (struct conn_header){"Cache-Control",
+                                  c->resp.cache_control ? c->resp.cache_control : "no-store"};
+    h[n++] = (struct conn_header){"X-Content-Type-Options", "nosniff"};
+    h[n++] = (struct conn_header){"Referrer-Policy", "no-referrer"};
     /* behind TLS, browsers are told never to come back over plain HTTP */
     if (w->srv->cfg->behind_tls)
-        add_header(h, "Strict-Transport-Security", "max-age=63072000");
+        h[n++] = (struct conn_header){"Strict-Transport-Security", "max-age=63072000"};
     /* Every answer, the web interface's included: scripts and styles from our own origin only
      * (no inline ones), never framed, no <base>, forms post only to us. */
-    add_header(h, "Content-Security-Policy",
-               "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-    add_header(h, "Set-Cookie", c->resp.set_cookie);
-    add_header(h, "Allow", c->resp.allow);
-    add_header(h, "Location", c->resp.location);
-    add_header(h, "ETag", c->resp.etag);
+    h[n++] = (struct conn_header){
+        "Content-Security-Policy",
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"};
+    h[n++] = (struct conn_header){"Set-Cookie", c->resp.set_cookie};
+    h[n++] = (struct conn_header){"Allow", c->resp.allow};
+    h[n++] = (struct conn_header){"Location", c->resp.location};
+    h[n++] = (struct conn_header){"ETag", c->resp.etag};
     if (c->resp.retry_after > 0) {
         snprintf(retry, sizeof(retry), "%lld", (long long)c->resp.retry_after);
-        add_header(h, "Retry-After", retry);
+        h[n++] = (struct conn_header){"Retry-After", retry};
     }
-    if (c->resp.raw != NULL && buf != NULL) {
-        add_header(h, "Content-Type", c->resp.content_type);
-        evbuffer_add(buf, c->resp.raw, c->resp.raw_len);
-    } else if (c->resp.body != NULL && buf != NULL) {
-        char *text = json_dumps(c->resp.body, JSON_COMPACT | JSON_REAL_PRECISION(10));
-        add_header(h, "Content-Type", "application/json; charset=utf-8");
-        if (text != NULL) {
-            evbuffer_add(buf, text, strlen(text));
-            evbuffer_add(buf, "\n", 1);
+    if (c->resp.raw != NULL) {
+        h[n++] = (struct conn_header){"Content-Type", c->resp.content_type};
+        body = c->resp.raw;
+        len = c->resp.raw_len;
+    } else if (c->resp.body != NULL) {
+        text = json_dumps(c->resp.body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        h[n++] = (struct conn_header){"Content-Type", "application/json; charset=utf-8"};
+        if (text != NULL) { /* the JSON and a newline */
+            size_t k = strlen(text);
+            char *t = mem_alloc(k + 1);
+            if (t != NULL) {
+                memcpy(t, text, k);
+                t[k] = '\n';
+                body = t;
+                len = k + 1;
+            }
             mem_free(text);
+            text = t;
         }
     }
-    /* With the client gone, libevent frees the request without completing it. */
-    gone = evhttp_request_get_connection(c->ereq) == NULL;
-    if ((cw = watch_of(w, c->ereq)) != NULL)
-        cw->busy = false;
-    evhttp_send_reply(c->ereq, c->resp.status, NULL, buf);
-    if (buf)
-        evbuffer_free(buf);
+    conn_reply(c->conn, c->resp.status, h, n, body, len, close);
+    mem_free(text);
     log_request(c->req.method_name, c->resp.route, c->resp.status, micros_since(&c->start));
     call_free(c);
-    if (gone)
-        request_done(w);
-}
-
-/* Runs once libevent has written a reply completely: only then may a stopping loop exit. */
-static void on_complete(struct evhttp_request *ereq, void *arg)
-{
-    request_done(arg);
 }
 
 static void slow_run(struct pool_job *job, void *tls)
@@ -381,28 +201,28 @@ static void slow_run(struct pool_job *job, void *tls)
 
 static void slow_done(struct pool_job *job)
 {
-    call_finish((struct call *)job);
+    call_finish((struct call *)job, false);
 }
 
-static enum api_method method_of(enum evhttp_cmd_type t, const char **name)
+static enum api_method method_of(enum h1_method m, const char **name)
 {
-    switch (t) {
-    case EVHTTP_REQ_GET:
+    switch (m) {
+    case H1_GET:
         *name = "GET";
         return API_GET;
-    case EVHTTP_REQ_POST:
+    case H1_POST:
         *name = "POST";
         return API_POST;
-    case EVHTTP_REQ_PUT:
+    case H1_PUT:
         *name = "PUT";
         return API_PUT;
-    case EVHTTP_REQ_PATCH:
+    case H1_PATCH:
         *name = "PATCH";
         return API_PATCH;
-    case EVHTTP_REQ_DELETE:
+    case H1_DELETE:
         *name = "DELETE";
         return API_DELETE;
-    case EVHTTP_REQ_HEAD:
+    case H1_HEAD_M:
         *name = "HEAD";
         return API_HEAD;
     default:
@@ -433,23 +253,17 @@ static bool listed(const char *list, const char *addr)
  * trust_proxy), the last address of X-Forwarded-For (the one the proxy itself appended; earlier
  * ones are the client's word). Only a well-formed IP literal is taken.
  */
-static void peer_address(const struct config *cfg, struct evhttp_request *ereq, char *out,
+static void peer_address(const struct config *cfg, const char *peer, const struct h1 *h, char *out,
                          size_t len)
 {
-    struct evhttp_connection *conn = evhttp_request_get_connection(ereq);
     const char *xff;
-    char *addr = NULL, last[64];
-    ev_uint16_t port = 0;
+    char last[64];
     unsigned char bin[16];
 
-    out[0] = '\0';
-    if (conn != NULL)
-        evhttp_connection_get_peer(conn, &addr, &port);
-    snprintf(out, len, "%s", addr ? addr : "unknown");
-    if (addr == NULL || cfg->trust_proxy[0] == '\0' || !listed(cfg->trust_proxy, addr))
+    snprintf(out, len, "%s", peer);
+    if (cfg->trust_proxy[0] == '\0' || !listed(cfg->trust_proxy, peer))
         return;
-    xff = evhttp_find_header(evhttp_request_get_input_headers(ereq), "X-Forwarded-For");
-    if (xff == NULL)
+    if ((xff = h1_header(h, "X-Forwarded-For")) == NULL)
         return;
     xff = strrchr(xff, ',') ? strrchr(xff, ',') + 1 : xff;
     while (*xff == ' ')
@@ -461,117 +275,79 @@ static void peer_address(const struct config *cfg, struct evhttp_request *ereq, 
         snprintf(out, len, "%s", last);
 }
 
-#define FIELDS_MAX 256 /* header fields a request may have */
-
-/*
- * RFC 9112 framing (http/framing.h), checked before anything else looks at the request. 0, or
- * the status to answer with @why; the caller closes the connection after answering, so that no
- * byte after a refused request is ever taken for another one.
- */
-static int framing_of(struct evhttp_request *ereq, char *why, size_t whylen)
-{
-    struct evkeyvalq *in = evhttp_request_get_input_headers(ereq);
-    struct framing_field fields[FIELDS_MAX];
-    struct framing_req fr = {.major = ereq->major, .minor = ereq->minor, .fields = fields};
-    struct evkeyval *kv;
-
-    for (kv = in->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
-        if (fr.nfields == FIELDS_MAX) {
-            snprintf(why, whylen, "more than %d header fields", FIELDS_MAX);
-            return 400;
-        }
-        fields[fr.nfields].name = kv->key;
-        fields[fr.nfields].value = kv->value;
-        fr.nfields++;
-    }
-    /* evhttp reads no body for these two (evhttp_method_may_have_body): HEAD and TRACE */
-    switch (evhttp_request_get_command(ereq)) {
-    case EVHTTP_REQ_HEAD:
-    case EVHTTP_REQ_TRACE:
-        fr.body_read = false;
-        break;
-    default:
-        fr.body_read = true;
-    }
-    return framing_check(&fr, why, whylen);
-}
-
-static void on_request(struct evhttp_request *ereq, void *arg)
+/* A request read by http/conn.h (or refused by its framing checks, http/h1.h). */
+static void on_request(struct conn *conn, const struct h1 *h, void *arg)
 {
     struct worker *w = arg;
     struct call *c = mem_calloc(1, sizeof(*c));
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ereq);
-    struct evkeyvalq *in = evhttp_request_get_input_headers(ereq);
-    struct evbuffer *body = evhttp_request_get_input_buffer(ereq);
-    struct conn_watch *cw = watch_of(w, ereq);
-    const char *p, *q;
+    const char *host;
+    size_t body_len;
 
-    if (cw != NULL) {
-        cw->reading = false; /* all of it arrived */
-        cw->busy = true;
-    }
+    w->inflight++;
     if (c == NULL) {
-        evhttp_send_error(ereq, 503, NULL);
+        conn_reply(conn, 503, NULL, 0, NULL, 0, true);
         return;
     }
-    w->inflight++;
-    evhttp_request_set_on_complete_cb(ereq, on_complete, w);
     clock_gettime(CLOCK_MONOTONIC, &c->start);
     c->w = w;
-    c->ereq = ereq;
-    c->req.method = method_of(evhttp_request_get_command(ereq), &c->req.method_name);
-    {
-        char why[128] = "";
-        int status = framing_of(ereq, why, sizeof(why));
-        if (status != 0) {
-            c->resp.route = "-";
-            api_error(&c->resp, status,
-                      status == 505   ? "http_version_not_supported"
-                      : status == 501 ? "not_implemented"
-                                      : "bad_framing",
-                      "%s", why);
-            /* and nothing more on this connection: what follows may be a smuggled request */
-            evhttp_add_header(evhttp_request_get_output_headers(ereq), "Connection", "close");
-            /* evhttp answers in the request's version: never in one we do not speak */
-            ereq->major = 1;
-            ereq->minor = 1;
-            call_finish(c);
-            return;
-        }
-    }
-    p = uri ? evhttp_uri_get_path(uri) : NULL;
-    q = uri ? evhttp_uri_get_query(uri) : NULL;
-    c->path = mem_strdup(p && *p ? p : "/");
-    c->query = q ? mem_strdup(q) : NULL;
-    if (c->path == NULL || (q && c->query == NULL)) {
+    c->conn = conn;
+    c->h = h;
+    if (h1_status(h) != 0) {
+        /* refused: answered, and nothing more on this connection (what follows may be a
+         * smuggled request) */
+        c->req.method_name = "-";
         c->resp.route = "-";
-        api_error(&c->resp, 503, "busy", "out of memory");
-        call_finish(c);
+        api_error(&c->resp, h1_status(h), h1_code(h), "%s", h1_why(h));
+        call_finish(c, true);
         return;
     }
-    c->req.path = c->path;
-    c->req.query = c->query;
-    c->req.body_len = evbuffer_get_length(body);
-    c->req.body = c->req.body_len ? (const char *)evbuffer_pullup(body, -1) : NULL;
-    c->req.content_type = evhttp_find_header(in, "Content-Type");
-    c->req.cookie = evhttp_find_header(in, "Cookie");
-    c->req.requested_with = evhttp_find_header(in, "X-Requested-With");
-    c->req.origin = evhttp_find_header(in, "Origin");
-    c->req.host = evhttp_find_header(in, "Host");
-    c->req.if_match = evhttp_find_header(in, "If-Match");
+    c->req.method = method_of(h1_method(h), &c->req.method_name);
+    c->req.path = h1_path(h);
+    c->req.query = h1_query(h);
+    c->req.body = h1_body(h, &body_len);
+    c->req.body_len = body_len;
+    c->req.content_type = h1_header(h, "Content-Type");
+    c->req.cookie = h1_header(h, "Cookie");
+    c->req.requested_with = h1_header(h, "X-Requested-With");
+    c->req.origin = h1_header(h, "Origin");
+    host = h1_host(h);
+    c->req.host = host;
+    c->req.if_match = h1_header(h, "If-Match");
     c->req.now = time(NULL);
-    peer_address(w->srv->cfg, ereq, c->req.addr, sizeof(c->req.addr));
+    peer_address(w->srv->cfg, conn_peer(conn), h, c->req.addr, sizeof(c->req.addr));
 
     if (api_prepare(&w->env, &c->req, &c->resp) == API_DONE) {
-        call_finish(c);
+        call_finish(c, false);
         return;
     }
     c->job.run = slow_run;
     c->job.done = slow_done;
     if (pool_submit(w->srv->pool, w->base, &c->job) != 0) {
         api_error(&c->resp, 503, "busy", "the server is shutting down");
-        call_finish(c);
+        call_finish(c, true);
     }
+}
+
+static const struct conn_ops conn_ops = {.request = on_request, .finished = request_done};
+
+/* A new connection on @w's socket. */
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    struct worker *w = arg;
+    struct bufferevent *bev;
+    char peer[INET6_ADDRSTRLEN] = "unknown";
+
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, peer, sizeof(peer));
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof(peer));
+    bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        evutil_closesocket(fd);
+        return;
+    }
+    conn_new(bev, peer, &w->limits, &conn_ops, w, &w->conns); /* frees bev on failure */
 }
 
 /* Once a second on worker 0: the API's periodic work (checkpoints, session sweeps). */
@@ -586,7 +362,6 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
 
-    this_worker = w;
     event_base_dispatch(w->base);
     return NULL;
 }
@@ -598,9 +373,9 @@ static void worker_stop_cb(evutil_socket_t fd, short what, void *arg)
     struct timeval grace = {w->srv->cfg->shutdown_grace, 0};
 
     w->stopping = true;
-    if (w->sock != NULL) {
-        evhttp_del_accept_socket(w->http, w->sock);
-        w->sock = NULL;
+    if (w->lev != NULL) {
+        evconnlistener_free(w->lev);
+        w->lev = NULL;
     }
     if (w->purge != NULL)
         event_del(w->purge);
@@ -687,38 +462,31 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
 {
     const struct config *cfg = srv->cfg;
     char err[256] = "";
+    int fd;
 
     w->srv = srv;
-    w->fd = -1;
+    w->limits = (struct conn_limits){.max_head = (size_t)cfg->max_headers,
+                                     .max_body = (size_t)cfg->max_body,
+                                     .timeout = cfg->timeout};
     if (store_open(srv->store_uri, &w->st, err, sizeof(err)) != 0) {
         log_error("worker: %s", err);
         return ERR_DB;
     }
     api_env_init(&w->env, w->st, cfg, srv->ch);
-    w->base = event_base_new();
-    w->http = w->base ? evhttp_new(w->base) : NULL;
-    if (w->http == NULL)
+    if ((w->base = event_base_new()) == NULL)
         return ERR_NOMEM;
-    evhttp_set_max_headers_size(w->http, cfg->max_headers);
-    evhttp_set_max_body_size(w->http, cfg->max_body);
-    evhttp_set_timeout(w->http, cfg->timeout);
-    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-                                            EVHTTP_REQ_OPTIONS);
-    evhttp_set_gencb(w->http, on_request, w);
-    evhttp_set_bevcb(w->http, conn_new_cb, w);
-    w->fd = listen_on(cfg->listen_host, port, bound);
-    if (w->fd < 0)
+    if ((fd = listen_on(cfg->listen_host, port, bound)) < 0)
         return ERR_IO;
-    w->sock = evhttp_accept_socket_with_handle(w->http, w->fd);
-    if (w->sock == NULL) {
-        close(w->fd);
+    w->lev = evconnlistener_new(w->base, accept_cb, w,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+    if (w->lev == NULL) {
+        close(fd);
         return ERR_IO;
     }
+    evconnlistener_set_error_cb(w->lev, accept_error_cb);
     w->resume = evtimer_new(w->base, resume_cb, w);
     if (w->resume == NULL)
         return ERR_NOMEM;
-    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(w->sock), accept_error_cb);
     if (w->index == 0) {
         struct timeval every = {1, 0};
         w->purge = event_new(w->base, -1, EV_PERSIST, tick_cb, w);
@@ -730,12 +498,13 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
 
 static void worker_release(struct worker *w)
 {
+    conn_close_all(&w->conns);
+    if (w->lev)
+        evconnlistener_free(w->lev);
     if (w->purge)
         event_free(w->purge);
     if (w->resume)
         event_free(w->resume);
-    if (w->http)
-        evhttp_free(w->http);
     if (w->base)
         event_base_free(w->base);
     store_close(w->st);
@@ -779,22 +548,15 @@ int server_run(const struct config *cfg, const char *store_uri, const struct cha
     struct event_base *main_base = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int port = cfg->listen_port, rc = 0, started = 0;
-    rlim_t nofile;
 
     if (evthread_use_pthreads() != 0)
         return ERR_INTERNAL;
     signal(SIGPIPE, SIG_IGN);
-    nofile = raise_nofile();
-    srv.nwatch = nofile == RLIM_INFINITY || nofile > MAX_FDS ? MAX_FDS : (int)nofile;
-    srv.watch = mem_calloc((size_t)srv.nwatch, sizeof(*srv.watch));
-    if (srv.watch == NULL)
-        return ERR_NOMEM;
+    raise_nofile();
     srv.nworkers = cfg->workers > 0 ? cfg->workers : ncores();
     srv.workers = mem_calloc((size_t)srv.nworkers, sizeof(*srv.workers));
-    if (srv.workers == NULL) {
-        mem_free(srv.watch);
+    if (srv.workers == NULL)
         return ERR_NOMEM;
-    }
     srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : 4 * ncores(), pool_tls_init,
                         pool_tls_free, &srv);
     if (srv.pool == NULL) {
@@ -848,7 +610,6 @@ out:
     if (main_base)
         event_base_free(main_base);
     mem_free(srv.workers);
-    mem_free(srv.watch);
     if (rc == 0)
         log_info("stopped cleanly");
     return rc;

@@ -1,0 +1,322 @@
+#include "http/conn.h"
+
+#include "util/mem.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct conn {
+    struct bufferevent *bev;
+    struct event *deadline; /* the request deadline */
+    struct h1 h;
+    const struct conn_limits *lim;
+    const struct conn_ops *ops;
+    void *arg;
+    char peer[64];
+    int unfinished;  /* answers queued whose finished() is still owed */
+    bool reading;    /* a request's first byte arrived; the deadline runs */
+    bool busy;       /* a request was handed out and not answered yet */
+    bool closing;    /* close once the output is written */
+    bool eof;        /* the peer will send nothing more */
+    bool dead;       /* failed while busy: freed by conn_reply() */
+    bool processing; /* inside process() */
+    struct conn **list, *next, *prev;
+};
+
+static void destroy(struct conn *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        *c->list = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    for (; c->unfinished > 0; c->unfinished--)
+        c->ops->finished(c->arg);
+    if (c->busy)
+        c->ops->finished(c->arg);
+    h1_release(&c->h);
+    if (c->deadline != NULL)
+        event_free(c->deadline);
+    bufferevent_free(c->bev);
+    mem_free(c);
+}
+
+/* Close now if nothing is owed: no request out, nothing left to write. */
+static bool close_if_done(struct conn *c)
+{
+    if (!c->closing || c->busy || evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+        return false;
+    destroy(c);
+    return true;
+}
+
+static void stop_deadline(struct conn *c)
+{
+    c->reading = false;
+    event_del(c->deadline);
+}
+
+/* Read requests out of what has arrived, until one is handed out or the bytes run out. */
+static void process(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+
+    if (c->processing)
+        return;
+    c->processing = true;
+    while (!c->busy && !c->closing && evbuffer_get_length(in) > 0) {
+        struct evbuffer_iovec v;
+        size_t used = 0;
+        enum h1_event ev;
+
+        if (!c->reading) {
+            struct timeval tv = {c->lim->timeout, 0};
+            c->reading = true;
+            event_add(c->deadline, &tv);
+        }
+        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+            break;
+        ev = h1_feed(&c->h, v.iov_base, v.iov_len, &used);
+        evbuffer_drain(in, used);
+        if (ev == H1_MORE)
+            continue;
+        if (ev == H1_HEAD) {
+            bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+            continue;
+        }
+        /* a request, or a refusal: nothing more is read until it is answered */
+        stop_deadline(c);
+        c->busy = true;
+        bufferevent_disable(c->bev, EV_READ);
+        if (ev == H1_REFUSED)
+            evbuffer_drain(in, evbuffer_get_length(in));
+        c->ops->request(c, &c->h, c->arg);
+    }
+    c->processing = false;
+    if (c->busy)
+        return;
+    if (c->eof)
+        c->closing = true; /* half a request, or none, and nothing more will come */
+    if (close_if_done(c))
+        return;
+    if (!c->closing)
+        bufferevent_enable(c->bev, EV_READ);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    process(arg);
+}
+
+/* The output is written out: the answers in it are delivered. */
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+
+    for (; c->unfinished > 0; c->unfinished--)
+        c->ops->finished(c->arg);
+    close_if_done(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+
+    if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))) {
+        /* the peer closed its side: answer what it sent, then close */
+        c->eof = true;
+        if (!c->busy) {
+            c->closing = true;
+            close_if_done(c);
+        }
+        return;
+    }
+    /* an error, an idle read, a stalled write */
+    if (c->busy) {
+        c->dead = true;
+        bufferevent_disable(bev, EV_READ | EV_WRITE);
+        return;
+    }
+    destroy(c);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+
+    if (c->busy || !c->reading)
+        return;
+    destroy(c); /* the request did not arrive in time: no answer, as for an idle one */
+}
+
+struct conn *conn_new(struct bufferevent *bev, const char *peer, const struct conn_limits *lim,
+                      const struct conn_ops *ops, void *arg, struct conn **list)
+{
+    struct conn *c = mem_calloc(1, sizeof(*c));
+    struct timeval tv = {lim->timeout, 0};
+
+    if (c == NULL ||
+        (c->deadline = evtimer_new(bufferevent_get_base(bev), deadline_cb, c)) == NULL) {
+        mem_free(c);
+        bufferevent_free(bev);
+        return NULL;
+    }
+    c->bev = bev;
+    c->lim = lim;
+    c->ops = ops;
+    c->arg = arg;
+    snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    h1_init(&c->h, lim->max_head, lim->max_body);
+    c->list = list;
+    c->next = *list;
+    if (*list != NULL)
+        (*list)->prev = c;
+    *list = c;
+    bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+    bufferevent_set_timeouts(bev, &tv, &tv);
+    bufferevent_enable(bev, EV_READ);
+    return c;
+}
+
+const char *conn_reason(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
+    case 422:
+        return "Unprocessable Content";
+    case 428:
+        return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "";
+    }
+}
+
+void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
+                const void *body, size_t len, bool close)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool refused = h1_status(&c->h) != 0;
+    bool keep = !close && !refused && !c->eof && h1_keep_alive(&c->h);
+    bool bodiless = status == 204 || status == 304 || (status >= 100 && status < 200);
+    char date[64];
+    struct tm tm;
+    time_t now = time(NULL);
+
+    if (!c->busy)
+        return;
+    if (c->dead) {
+        c->busy = false;
+        c->ops->finished(c->arg);
+        destroy(c);
+        return;
+    }
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, conn_reason(status), date);
+    for (size_t i = 0; i < nhdrs; i++) /* never a line break of a value's own */
+        if (hdrs[i].value != NULL && hdrs[i].value[0] != '\0' && !strpbrk(hdrs[i].value, "\r\n"))
+            evbuffer_add_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
+    if (!bodiless)
+        evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+    if (!keep)
+        evbuffer_add(out, "Connection: close\r\n", 19);
+    else if (h1_minor(&c->h) == 0)
+        evbuffer_add(out, "Connection: keep-alive\r\n", 24);
+    evbuffer_add(out, "\r\n", 2);
+    if (!bodiless && len > 0 && (refused || h1_method(&c->h) != H1_HEAD_M))
+        evbuffer_add(out, body, len);
+    c->busy = false;
+    c->unfinished++;
+    if (!keep) {
+        c->closing = true;
+        evbuffer_drain(bufferevent_get_input(c->bev),
+                       evbuffer_get_length(bufferevent_get_input(c->bev)));
+    } else {
+        h1_next(&c->h);
+    }
+    /* written by the loop; write_cb then delivers finished() and closes if asked */
+    bufferevent_enable(c->bev, EV_WRITE);
+    if (!c->processing)
+        process(c);
+}
+
+const char *conn_peer(const struct conn *c)
+{
+    return c->peer;
+}
+
+void conn_close_all(struct conn **list)
+{
+    while (*list != NULL)
+        destroy(*list);
+}
