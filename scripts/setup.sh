@@ -11,8 +11,9 @@ build=(build-essential meson ninja-build pkg-config libevent-dev libhttp-parser-
        libqrencode-dev tzdata
        ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl clang-format sqlite3 oathtool
-      python3-aiosmtpd postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev)
-bench=(wrk nginx-light curl bc)
+      python3-aiosmtpd postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev
+      nginx-light openssl)
+bench=(wrk curl bc)
 
 case "${1:-run}" in
 run) want=("${build[@]}") ;;
@@ -39,5 +40,15 @@ echo "setup: installing ${missing[*]}" >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as nginx-light and postgresql-15 would start a system service on install (nginx
+# on port 80, failing the install where the port is taken); the tests start their own instances,
+# so no service is started (policy-rc.d 101, Debian's convention), unless one already decides.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -28,77 +28,80 @@
 #define M "/api/v1/memos/{id}"
 
 /*
- * The one table: method, pattern, handler, roles allowed, flags, and the relations to the
- * route's memo that are allowed. A memo the caller cannot see at all is 404; a visible memo with
- * a relation the route does not allow is 403. Auditors and admins hold none of the READERS roles
- * and so get 403 on every content route, whatever the memo.
+ * The one table: method, pattern, handler, roles allowed, flags, the relations to the route's
+ * memo that are allowed, and the query parameters it reads. A memo the caller cannot see at all is
+ * 404; a visible memo with a relation the route does not allow is 403. Auditors and admins hold
+ * none of the READERS roles and so get 403 on every content route, whatever the memo.
  */
 static const struct api_route routes[] = {
-    {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC, 0},
-    {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC, 0},
+    {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC, 0, NULL},
+    {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC, 0, NULL},
     {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON,
-     0},
-    {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0},
-    {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP | API_R_REKEY, 0},
+     0, NULL},
+    {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0, NULL},
+    {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP | API_R_REKEY, 0, NULL},
     /* TOTP: enrolment stays open to an account whose role requires it (API_R_2FA_SETUP) */
     {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY,
-     API_R_SLOW | API_R_JSON_OPT | API_R_2FA_SETUP, 0},
-    {API_GET, "/api/v1/me/totp/qr.svg", api_totp_qr, ANY, API_R_2FA_SETUP, 0},
-    {API_POST, "/api/v1/me/totp/confirm", api_totp_confirm, ANY, API_R_JSON | API_R_2FA_SETUP, 0},
-    {API_POST, "/api/v1/me/totp/recovery-codes", api_totp_recovery_codes, ANY, API_R_JSON, 0},
-    {API_DELETE, "/api/v1/me/totp", api_totp_disable, ANY, API_R_JSON, 0},
-    {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0},
-    {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_JSON, 0},
-    {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_JSON, 0},
-    {API_POST, "/api/v1/users/{username}/reset", api_users_reset, ADMIN, 0, 0},
-    {API_GET, "/api/v1/users/search", api_users_search, STAFF | OFFICER, 0, 0},
-    {API_GET, "/api/v1/users/{username}/key", api_users_key, ANY, 0, 0},
-    {API_GET, "/api/v1/memos", api_memos_list, READERS, 0, 0},
-    {API_POST, "/api/v1/memos", api_memos_create, STAFF, API_R_JSON, 0},
-    {API_GET, M, api_memos_get, READERS, 0, VISIBLE},
-    {API_PATCH, M, api_memos_patch, STAFF, API_R_JSON, WF_DRAFTER},
-    {API_POST, M "/finalize", api_memos_action, STAFF, 0, WF_DRAFTER},
-    {API_POST, M "/reopen", api_memos_reopen, STAFF, API_R_JSON_OPT, WF_DRAFTER},
-    {API_POST, M "/file", api_memos_action, STAFF, 0, WF_DRAFTER},
-    {API_POST, M "/withdraw", api_memos_action, STAFF, 0, WF_DRAFTER},
-    {API_POST, M "/invitations", api_memos_invite, STAFF, API_R_JSON, WF_DRAFTER},
-    {API_POST, M "/reshare", api_memos_reshare, STAFF, API_R_JSON, SIGNERS},
-    {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED},
+     API_R_SLOW | API_R_JSON_OPT | API_R_2FA_SETUP, 0, NULL},
+    {API_GET, "/api/v1/me/totp/qr.svg", api_totp_qr, ANY, API_R_2FA_SETUP, 0, NULL},
+    {API_POST, "/api/v1/me/totp/confirm", api_totp_confirm, ANY, API_R_JSON | API_R_2FA_SETUP, 0,
+     NULL},
+    {API_POST, "/api/v1/me/totp/recovery-codes", api_totp_recovery_codes, ANY, API_R_JSON, 0, NULL},
+    {API_DELETE, "/api/v1/me/totp", api_totp_disable, ANY, API_R_JSON, 0, NULL},
+    {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0, "after limit"},
+    {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_JSON, 0, NULL},
+    {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_JSON, 0, NULL},
+    {API_POST, "/api/v1/users/{username}/reset", api_users_reset, ADMIN, 0, 0, NULL},
+    {API_GET, "/api/v1/users/search", api_users_search, STAFF | OFFICER, 0, 0, "q role"},
+    {API_GET, "/api/v1/users/{username}/key", api_users_key, ANY, 0, 0, NULL},
+    {API_GET, "/api/v1/memos", api_memos_list, READERS, 0, 0, "state role deadline limit after"},
+    {API_POST, "/api/v1/memos", api_memos_create, STAFF, API_R_JSON, 0, NULL},
+    {API_GET, M, api_memos_get, READERS, 0, VISIBLE, NULL},
+    {API_PATCH, M, api_memos_patch, STAFF, API_R_JSON, WF_DRAFTER, NULL},
+    {API_POST, M "/finalize", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
+    {API_POST, M "/reopen", api_memos_reopen, STAFF, API_R_JSON_OPT, WF_DRAFTER, NULL},
+    {API_POST, M "/file", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
+    {API_POST, M "/withdraw", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
+    {API_POST, M "/invitations", api_memos_invite, STAFF, API_R_JSON, WF_DRAFTER, NULL},
+    {API_POST, M "/reshare", api_memos_reshare, STAFF, API_R_JSON, SIGNERS, NULL},
+    {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED, NULL},
     /* on the pool: many signers wait on one group commit together (core/workflow.c) */
-    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY | API_R_SLOW, SIGNERS},
-    {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, API_R_NOKEY, SIGNERS},
-    {API_POST, M "/acknowledge", api_memos_action, OFFICER, 0, WF_OFFICER},
-    {API_POST, M "/decline", api_memos_decline, OFFICER, API_R_JSON, WF_OFFICER},
-    {API_POST, M "/distribution", api_memos_distribute, OFFICER, API_R_JSON, WF_OFFICER},
-    {API_POST, M "/extend", api_memos_extend, OFFICER, API_R_JSON, WF_OFFICER},
-    {API_POST, M "/reply", api_memos_reply, OFFICER, API_R_JSON, WF_OFFICER},
-    {API_POST, M "/close", api_memos_action, OFFICER, 0, WF_OFFICER},
-    {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE},
-    {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE},
-    {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER},
-    {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0},
-    {API_GET, M "/audit", api_memos_audit, STAFF | OFFICER, API_R_NOKEY, WF_DRAFTER | WF_OFFICER},
+    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY | API_R_SLOW, SIGNERS, NULL},
+    {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, API_R_NOKEY, SIGNERS, NULL},
+    {API_POST, M "/acknowledge", api_memos_action, OFFICER, 0, WF_OFFICER, NULL},
+    {API_POST, M "/decline", api_memos_decline, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_POST, M "/distribution", api_memos_distribute, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_POST, M "/extend", api_memos_extend, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_POST, M "/reply", api_memos_reply, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_POST, M "/close", api_memos_action, OFFICER, 0, WF_OFFICER, NULL},
+    {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
+    {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},
+    {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER, NULL},
+    {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0, NULL},
+    {API_GET, M "/audit", api_memos_audit, STAFF | OFFICER, API_R_NOKEY, WF_DRAFTER | WF_OFFICER,
+     "after limit"},
     {API_GET, M "/receipt", api_memos_receipt, STAFF | OFFICER, API_R_NOKEY,
-     WF_DRAFTER | WF_OFFICER},
-    {API_GET, "/api/v1/stats", api_stats, ROLE_AUDITOR, API_R_LOG, 0},
-    {API_GET, "/log/checkpoint", api_log_checkpoint, ROLE_AUDITOR, API_R_LOG, 0},
-    {API_GET, "/log/{*path}", api_log_tile, ROLE_AUDITOR, API_R_LOG, 0},
-    {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0},
-    {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0},
-    {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0},
-    {API_GET, "/api/v1/channel/resets", api_channel_resets, OFFICER, 0, 0},
+     WF_DRAFTER | WF_OFFICER, NULL},
+    {API_GET, "/api/v1/stats", api_stats, ROLE_AUDITOR, API_R_LOG, 0, NULL},
+    {API_GET, "/log/checkpoint", api_log_checkpoint, ROLE_AUDITOR, API_R_LOG, 0, NULL},
+    {API_GET, "/log/{*path}", api_log_tile, ROLE_AUDITOR, API_R_LOG, 0, NULL},
+    {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0, NULL},
+    {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0, NULL},
+    {API_POST, "/api/v1/channel/grants", api_channel_grant, OFFICER, API_R_JSON, 0, NULL},
+    {API_GET, "/api/v1/channel/resets", api_channel_resets, OFFICER, 0, 0, NULL},
     {API_POST, "/api/v1/channel/resets/{username}/confirm", api_channel_reset_confirm, OFFICER,
-     API_R_JSON, 0},
+     API_R_JSON, 0, NULL},
     {API_POST, "/api/v1/me/password", api_me_password, ANY, API_R_SLOW | API_R_JSON | API_R_REKEY,
-     0},
-    {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
-    {API_POST, "/api/v1/enrol", api_enrol, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0},
-    {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0},
-    {API_GET, "/api/v1/outbox", api_outbox_list, ADMIN, 0, 0},
-    {API_GET, "/api/v1/me/notifications", api_me_notifications, ANY, 0, 0},
-    {API_PATCH, "/api/v1/me/notifications", api_me_notifications_patch, ANY, API_R_JSON, 0},
-    {API_GET, "/", api_web_index, ANY, API_R_PUBLIC, 0},
-    {API_GET, "/assets/{*path}", api_web_asset, ANY, API_R_PUBLIC, 0},
+     0, NULL},
+    {API_POST, "/api/v1/recovery", api_recovery, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0,
+     NULL},
+    {API_POST, "/api/v1/enrol", api_enrol, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0, NULL},
+    {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0, NULL},
+    {API_GET, "/api/v1/outbox", api_outbox_list, ADMIN, 0, 0, "after limit"},
+    {API_GET, "/api/v1/me/notifications", api_me_notifications, ANY, 0, 0, NULL},
+    {API_PATCH, "/api/v1/me/notifications", api_me_notifications_patch, ANY, API_R_JSON, 0, NULL},
+    {API_GET, "/", api_web_index, ANY, API_R_PUBLIC, 0, "*"},
+    {API_GET, "/assets/{*path}", api_web_asset, ANY, API_R_PUBLIC, 0, "*"},
 };
 
 const struct api_route *api_routes(size_t *count)
@@ -376,6 +379,16 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
     if (!(r->flags & (API_R_JSON | API_R_JSON_OPT)) && req->body_len > 0) {
         api_error(resp, 400, "unexpected_body", "this request takes no body");
         return API_DONE;
+    }
+    if (req->query != NULL && !(r->query != NULL && strcmp(r->query, "*") == 0)) {
+        char key[HTTP_QUERY_KEY_MAX];
+        if (http_query_check(req->query, r->query ? r->query : "", key, sizeof(key)) != 0) {
+            api_error_field(resp, key,
+                            "%s is not a query parameter of this route, or is given "
+                            "twice",
+                            key);
+            return API_DONE;
+        }
     }
     if (r->rel != 0 && load_memo(env, req, resp) != 0)
         return API_DONE;

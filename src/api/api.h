@@ -286,6 +286,9 @@ struct api_route {
     unsigned roles; /* enum role bits allowed; 0 = any signed-in user */
     unsigned flags; /* API_R_* */
     unsigned rel;   /* WF_* relations to the {id} memo allowed; 0 = no memo */
+    /* the query parameters it reads, space-separated; any other, or one given twice, is 422
+     * (NULL: none); "*" for the web interface's pages, whose script reads its own */
+    const char *query;
 };
 
 #define API_R_PUBLIC 1u     /* no session needed */

@@ -3,8 +3,9 @@
  * source of who may call what, so that tests and reviewers read it from the binary itself.
  *
  *   dissent routes           one line per route: METHOD PATTERN roles=... flags=... relations=...
+ *                            query=...
  *   dissent routes --json    {"routes":[{"method","pattern","roles":[...],"flags":[...],
- *                             "relations":[...]}, ...]} in table order
+ *                             "relations":[...],"query":[...]}, ...]} in table order
  *
  * roles: the role names allowed, or "any" (any signed-in user; with the "public" flag, anyone).
  * flags: public (no session), slow (runs on the pool), json (takes a JSON body), json_optional,
@@ -12,8 +13,9 @@
  * auditors only), 2fa_setup (open to a session whose role requires TOTP before it is on), rekey
  * (open to a session whose account must choose a new password first).
  * relations: the caller's relations to the route's {id} memo that are allowed (drafter, invited,
- * principal, officer); empty for routes without a memo. Needs no server, no database and no
- * configuration.
+ * principal, officer); empty for routes without a memo.
+ * query: the query parameters the route reads (any other is refused with 422), or "*" for the
+ * web interface's pages. Needs no server, no database and no configuration.
  */
 #include "cmd/cmd.h"
 
@@ -72,13 +74,28 @@ static json_t *names_json(unsigned bits, const struct bit_name *table, size_t n)
 }
 
 /* One route as a JSON object. */
+/* The route's query parameter names as a JSON array. */
+static json_t *query_json(const char *list)
+{
+    json_t *arr = json_array();
+
+    for (const char *p = list ? list : ""; arr != NULL && *p != '\0';) {
+        size_t n = strcspn(p, " ");
+        if (n > 0)
+            json_array_append_new(arr, json_stringn(p, n));
+        p += n + strspn(p + n, " ");
+    }
+    return arr;
+}
+
 static json_t *route_json(const struct api_route *r)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "method", api_method_name(r->methods), "pattern",
-                     r->pattern, "roles", names_json(r->roles, NULL, 0), "flags",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "method", api_method_name(r->methods),
+                     "pattern", r->pattern, "roles", names_json(r->roles, NULL, 0), "flags",
                      names_json(r->flags, flag_names, sizeof(flag_names) / sizeof(flag_names[0])),
                      "relations",
-                     names_json(r->rel, rel_names, sizeof(rel_names) / sizeof(rel_names[0])));
+                     names_json(r->rel, rel_names, sizeof(rel_names) / sizeof(rel_names[0])),
+                     "query", query_json(r->query));
 }
 
 /* A JSON array of strings as "a,b,c", or "-" when empty, into @out. */
@@ -139,13 +156,14 @@ int cmd_routes(int argc, char **argv)
         json_t *o;
         json_array_foreach(all, i, o)
         {
-            char roles[128], flags[128], rels[128];
+            char roles[128], flags[128], rels[128], query[128];
             join(json_object_get(o, "roles"), roles, sizeof(roles));
             join(json_object_get(o, "flags"), flags, sizeof(flags));
             join(json_object_get(o, "relations"), rels, sizeof(rels));
-            printf("%-6s %-36s roles=%s flags=%s relations=%s\n",
+            join(json_object_get(o, "query"), query, sizeof(query));
+            printf("%-6s %-36s roles=%s flags=%s relations=%s query=%s\n",
                    json_string_value(json_object_get(o, "method")),
-                   json_string_value(json_object_get(o, "pattern")), roles, flags, rels);
+                   json_string_value(json_object_get(o, "pattern")), roles, flags, rels, query);
         }
     }
     rc = fflush(stdout) == 0 ? 0 : 1;

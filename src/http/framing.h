@@ -1,10 +1,10 @@
 /*
  * framing.h - the RFC 9112 framing rules a request must meet before any handler runs.
  *
- * libevent's evhttp parses the bytes; this checks what it parsed, and refuses (with Connection:
- * close, so that nothing after the refused request on that connection is read) whatever leaves
- * the request's framing in doubt, where a front proxy and this server could disagree on where
- * a request ends (request smuggling, RFC 9112 section 11.2):
+ * http/h1.h reads the bytes and calls this on the head it read, before the body; a refusal is
+ * answered with Connection: close, so that nothing after the refused request on that connection
+ * is read. Refused is whatever leaves the request's framing in doubt, where a front proxy and this
+ * server could disagree on where a request ends (request smuggling, RFC 9112 section 11.2):
  *
  *   - a version other than HTTP/1.0 and HTTP/1.1 (505);
  *   - a field name that is not a token (whitespace before the colon included), a value with a
@@ -12,9 +12,9 @@
  *   - more than one Content-Length, or one that is not 1*DIGIT (400);
  *   - Transfer-Encoding other than exactly one "chunked" (501), or beside Content-Length, or in
  *     an HTTP/1.0 request (400, RFC 9112 6.1);
- *   - a body on a method whose body evhttp never reads (HEAD, TRACE: the body's bytes would be
- *     taken for the next request, CL.0): any Transfer-Encoding, or a Content-Length above 0
- *     (400); other methods read theirs, and the API refuses one where the route takes none;
+ *   - a body on HEAD (a proxy, or a client, that reads none would take its bytes for the next
+ *     request, CL.0): any Transfer-Encoding, or a Content-Length above 0 (400); other methods
+ *     read theirs, and the API refuses one where the route takes none;
  *   - a missing (HTTP/1.1), repeated or malformed Host (400);
  *   - more than one Cookie field (400: which one names the session would be a guess).
  *
@@ -35,7 +35,7 @@ struct framing_field {
 /* What framing_check() looks at. */
 struct framing_req {
     int major, minor;                   /* the HTTP version */
-    bool body_read;                     /* the method's body is read (all but HEAD and TRACE) */
+    bool body_read;                     /* the method may have a body (all but HEAD) */
     const struct framing_field *fields; /* in arrival order */
     size_t nfields;
 };

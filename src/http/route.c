@@ -2,6 +2,8 @@
 
 #include "util/err.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 bool http_route_match(const char *pattern, const char *path, struct route_params *params)
@@ -98,4 +100,50 @@ int http_query_get(const char *query, const char *key, char *out, size_t outlen)
         p = amp ? amp + 1 : NULL;
     }
     return ERR_NOT_FOUND;
+}
+
+/* Whether the @n bytes at @k are one of the space-separated names of @list. */
+static bool listed_key(const char *list, const char *k, size_t n)
+{
+    for (const char *p = list; *p != '\0';) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, k, n) == 0)
+            return true;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+int http_query_check(const char *query, const char *allowed, char *key, size_t keylen)
+{
+    for (const char *p = query; p != NULL && *p != '\0';) {
+        const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p);
+        size_t n = strcspn(p, "=&");
+        bool twice = false;
+
+        if (n > (size_t)(end - p))
+            n = (size_t)(end - p);
+        if (end > p) {
+            /* an earlier pair with the same key */
+            for (const char *q = query; q < p;) {
+                const char *qa = strchr(q, '&');
+                size_t m = strcspn(q, "=&");
+                if (m == n && strncmp(q, p, n) == 0)
+                    twice = true;
+                q = qa ? qa + 1 : p;
+            }
+            if (twice || !listed_key(allowed, p, n)) {
+                size_t ok = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789_-.");
+                if (n > 0 && ok >= n && n < keylen)
+                    snprintf(key, keylen, "%.*s", (int)n, p);
+                else
+                    snprintf(key, keylen, "query");
+                return ERR_INVALID;
+            }
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
 }

@@ -38,4 +38,15 @@ const char *http_route_param(const struct route_params *params, const char *name
  */
 int http_query_get(const char *query, const char *key, char *out, size_t outlen);
 
+#define HTTP_QUERY_KEY_MAX                                                                         \
+    33 /* bytes of a key named in http_query_check()'s answer, NUL included */
+
+/**
+ * http_query_check() - every key of @query is one of @allowed (space-separated names) and none
+ * appears twice (empty pairs are skipped); values are the readers' to check (http_query_get()).
+ * Returns 0, or ERR_INVALID with the offending key in @key (as sent when it is a short name of
+ * letters, digits, '_', '-' and '.'; else "query").
+ */
+int http_query_check(const char *query, const char *allowed, char *key, size_t keylen);
+
 #endif

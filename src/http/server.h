@@ -1,5 +1,5 @@
 /*
- * server.h - `dissent serve`: N event-loop threads (libevent evhttp), each with its own listening
+ * server.h - `dissent serve`: N event-loop threads (libevent), each with its own listening
  * socket on one shared port (SO_REUSEPORT) and its own database connection, plus a pool of
  * threads for slow work. Limits on header size, body size and connection time come from the
  * configuration. SIGTERM or SIGINT stops accepting, lets in-flight requests finish (up to the

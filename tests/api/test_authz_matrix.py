@@ -6,8 +6,11 @@ co-signer who signed, invited who did not sign, invited who declined, a principa
 it was not, an officer holding the channel key, an officer without it, an auditor, an admin, a
 staff member with no relation). Each request carries the CSRF header and a plausible body, and
 targets a memo in a state where the route's action is legal, so that authorization, not
-validation, decides. The status (and error code) of every cell is compared with the reviewed
-table in authz_expected.txt, so that any change in access shows up as a diff; regenerate it
+validation, decides. Each is also sent with a malformed query (issue 15: a known parameter holding
+a NUL, or an unknown one; the web interface's pages read their own and ignore it): after
+authorization it is 422 naming the parameter, never a success that dropped it. The status (and
+error code) of every cell, and of its malformed-query twin, is compared with the reviewed table
+in authz_expected.txt, so that any change in access shows up as a diff; regenerate it
 with DISSENT_AUTHZ_UPDATE=1 and review the diff.
 
 Independently of that file, a model of the table's rules (roles, then the relation to the memo:
@@ -333,8 +336,9 @@ class World:
     def spend(self, kind):
         self.pool.pop(kind, None)
 
-    def request(self, route, caller, mid=None, csrf=True, headers=None):
-        """Send the route's request as `caller`; returns (response, memo id, recipe)."""
+    def request(self, route, caller, mid=None, csrf=True, headers=None, malformed=False):
+        """Send the route's request as `caller`; returns (response, memo id, recipe). With
+        `malformed`, its query is spoiled (bad_query()) and nothing is expected to change."""
         rec = RECIPES[(route["method"], route["pattern"])]
         token = self.tokens.get(caller)
         if rec.fresh_session and token:
@@ -349,7 +353,12 @@ class World:
         h = dict(headers or {})
         if rec.prepare and mid:
             h.update(rec.prepare(self, caller, mid))
-        r = self.raw(route["method"], path, token, body, headers=h, csrf=csrf, query=rec.query)
+        query = rec.query
+        if malformed:
+            path, query = path + "?" + bad_query(route, rec), None
+        r = self.raw(route["method"], path, token, body, headers=h, csrf=csrf, query=query)
+        if malformed:
+            return r, mid, rec
         if rec.relogin_after and token and r.status_code < 300:
             self.tokens[caller] = self.login(CALLERS[caller][0])
         if rec.kind and 200 <= r.status_code < 300:
@@ -359,6 +368,18 @@ class World:
         if rec.body is recovery_body and r.status_code == 200:
             self.lola_recovery = r.json()["recovery_key"]
         return r, mid, rec
+
+
+def bad_query(route, rec):
+    """The route's query, spoiled: its first parameter holding a NUL (%00: a bad escape such as
+    %zz, requests would quote as %25zz), or an unknown one."""
+    pairs = ["%s=%s" % (k, requests.utils.quote(str(v))) for k, v in (rec.query or {}).items()]
+    keys = [k for k in route["query"] if k != "*"]
+    if keys:
+        pairs = [p for p in pairs if not p.startswith(keys[0] + "=")] + [keys[0] + "=%00"]
+    else:
+        pairs.append("zz=1")
+    return "&".join(pairs)
 
 
 def session_token_of(s):
@@ -405,11 +426,25 @@ def test_matrix(world):
     for route in routes:
         rec = RECIPES[(route["method"], route["pattern"])]
         for caller in CALLERS:
+            bad, _, _ = world.request(route, caller, malformed=True)
             r, mid, _ = world.request(route, caller)
-            res = result_of(r)
-            got.append(expected_line(route, rec.kind, caller, res))
+            res, bad_res = result_of(r), result_of(bad)
+            got.append(expected_line(route, rec.kind, caller, res + " ; ?bad " + bad_res))
             where = "%s %s as %s on a %s memo" % (route["method"], route["pattern"], caller,
                                                   rec.kind)
+            if "*" in route["query"]:
+                if bad_res != res:
+                    failures.append("%s: a query changed the page's answer: %s" % (where, bad_res))
+            elif 200 <= bad.status_code < 300:
+                failures.append("UNEXPECTED %d with a malformed query: %s" % (bad.status_code,
+                                                                            where))
+            elif 200 <= r.status_code < 300 and bad_res != "422 invalid_field":
+                failures.append("%s: a malformed query got %s, not 422" % (where, bad_res))
+            elif 200 <= r.status_code < 300:
+                want_field = (route["query"] or ["zz"])[0]
+                if bad.json()["error"].get("field") != want_field:
+                    failures.append("%s: the 422 names %r, not %r" % (
+                        where, bad.json()["error"].get("field"), want_field))
             want = predict(route, caller, rec.kind)
             ok2xx = 200 <= r.status_code < 300
             if want is not None and ok2xx:
@@ -450,6 +485,7 @@ def test_matrix(world):
         "# Callers: " + ", ".join("%s=%s" % (c, "+".join(r) or "none")
                                   for c, (u, r) in CALLERS.items()),
         "#",
+        "# The answer is followed by \"; ?bad\" and the answer with a malformed query.",
         "# method pattern                          memo    caller          answer",
     ]
     text = "\n".join(header + got) + "\n"
@@ -575,5 +611,6 @@ def test_routes_subcommand_text_matches_json():
         assert fields[2] == "roles=" + ",".join(r["roles"]), line
         assert fields[3] == "flags=" + (",".join(r["flags"]) or "-"), line
         assert fields[4] == "relations=" + (",".join(r["relations"]) or "-"), line
+        assert fields[5] == "query=" + (",".join(r["query"]) or "-"), line
     bad = subprocess.run([BIN, "routes", "--bogus"], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "usage" in bad.stderr

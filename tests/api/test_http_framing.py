@@ -36,132 +36,151 @@ def body_behind(head, body=SMUGGLED):
     return head + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
 
 
-CASES = {
-    # CL.0: evhttp never reads a body for HEAD (nor TRACE): its bytes would be the next request
-    "head_with_body": (body_behind(b"HEAD /healthz HTTP/1.1\r\nHost: x"), 400, "bad_framing"),
-    "trace_with_body": (body_behind(b"TRACE /healthz HTTP/1.1\r\nHost: x"), 501,
-                        "not_implemented"),
-    "head_chunked": (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     b"%x\r\n" % len(SMUGGLED) + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    # two Content-Lengths, the first shorter: the rest would run as a request
-    "two_content_lengths": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\n"
-                            b"Content-Type: application/json\r\nContent-Length: 2\r\n"
-                            b"Content-Length: %d\r\n\r\n{}" % (2 + len(SMUGGLED)) + SMUGGLED,
-                            400, "bad_framing"),
-    "content_length_plus": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n"
-                            b"\r\n{}" + SMUGGLED, 400, "bad_framing"),
-    # TE.CL with an obfuscated Transfer-Encoding: a space before the colon
-    "te_space_colon": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-                       b"Transfer-Encoding : chunked\r\n\r\n%x\r\n" % len(SMUGGLED) + SMUGGLED
-                       + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    # codings other than chunked: no body for evhttp, so the body would run
-    "te_xchunked": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked"
-                    b"\r\n\r\n" + SMUGGLED, 501, "not_implemented"),
-    "te_identity": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity"
-                    b"\r\n\r\n" + SMUGGLED, 501, "not_implemented"),
-    "te_twice": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
-    # Host: missing, twice, malformed
-    "no_host": (b"GET /healthz HTTP/1.1\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
-    "two_hosts": (b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + SMUGGLED, 400,
-                  "bad_framing"),
-    "bad_host": (b"GET /healthz HTTP/1.1\r\nHost: a/b\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
-    "bad_host_port": (b"GET /healthz HTTP/1.1\r\nHost: a:8x\r\n\r\n" + SMUGGLED, 400,
-                      "bad_framing"),
-    # a version this server does not speak
-    "http_1_2": (b"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
-                 "http_version_not_supported"),
-    # field names that are not tokens, a control character in a value
-    "name_not_token": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX@A: 1\r\n\r\n" + SMUGGLED, 400,
-                       "bad_framing"),
-    "value_control": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n" + SMUGGLED, 400,
-                      "bad_framing"),
-    # which of two Cookie fields names the session would be a guess
-    "two_cookies": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n"
-                    + SMUGGLED, 400, "bad_framing"),
-}
-
 # The classic smuggling matrix (PortSwigger's classes, RFC 9112 section 11.2) and the places
 # where a lenient parser reads bytes otherwise than a strict proxy would.
 LOGIN = b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 
 
-def chunked(size_line, data=SMUGGLED, after=b"\r\n0\r\n\r\n"):
+def chunked(size_line, data=None, after=b"\r\n0\r\n\r\n"):
     """A chunked login whose one chunk has the size line `size_line`."""
+    data = SMUGGLED if data is None else data
     return LOGIN + b"Transfer-Encoding: chunked\r\n\r\n" + size_line + b"\r\n" + data + after
 
 
-N = b"%x" % len(SMUGGLED)
-CASES.update({
-    # CL.TE and TE.CL: both fields, in either order
-    "cl_te": (LOGIN + b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-              + N + b"\r\n" + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    "te_cl": (LOGIN + b"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
-              + N + b"\r\n" + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    # TE.TE: an obfuscated second or only Transfer-Encoding
-    "te_te_second_bogus": (LOGIN + b"Transfer-Encoding: chunked\r\nTransfer-encoding: x\r\n"
-                           b"\r\n0\r\n\r\n" + SMUGGLED, 400, None),
-    "te_vertical_tab": (LOGIN + b"Transfer-Encoding: \x0bchunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
-                        400, None),
-    "te_chunked_gzip": (LOGIN + b"Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" + SMUGGLED,
-                        501, "not_implemented"),
-    "te_bare_lf": (LOGIN + b"X-A: 1\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
-                   400, "bad_framing"),
-    "te_folded": (LOGIN + b"X-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
-                  400, "bad_framing"),
-    # chunk sizes are hex digits only; data is followed by CRLF; a trailer must be empty
-    "chunk_0x": (chunked(b"0x" + N), 400, "bad_framing"),
-    "chunk_plus": (chunked(b"+" + N), 400, "bad_framing"),
-    "chunk_space": (chunked(b" " + N), 400, "bad_framing"),
-    "chunk_bare_lf": (LOGIN + b"Transfer-Encoding: chunked\r\n\r\n" + N + b"\n" + SMUGGLED
-                      + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    "chunk_no_crlf_after_data": (chunked(N, after=b"0\r\n\r\n"), 400, "bad_framing"),
-    "chunk_last_bare_lf": (chunked(b"0", data=b"", after=b"\n") + SMUGGLED, 400, "bad_framing"),
-    "chunk_trailer_field": (chunked(b"0", data=b"", after=b"Cookie: x=1\r\n\r\n") + SMUGGLED, 400,
-                            "bad_framing"),
-    "chunk_negative": (chunked(b"-1"), 400, "bad_framing"),
-    # where http-parser, as Debian builds it (not strict), would take any two bytes for CRLF
-    "chunk_data_then_xy": (chunked(N, after=b"XY0\r\n\r\n"), 400, "bad_framing"),
-    "chunk_size_cr_x": (LOGIN + b"Transfer-Encoding: chunked\r\n\r\n" + N + b"\rX" + SMUGGLED
-                        + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    "chunk_ext_no_semicolon": (chunked(N + b" x"), 400, "bad_framing"),
-    "head_ends_cr_x": (LOGIN + b"Content-Length: %d\r\n\r " % len(SMUGGLED) + SMUGGLED, 400,
-                       "bad_framing"),
-    "version_hxxp": (b"GET /healthz HXXP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400,
+_body_behind, _chunked = body_behind, chunked
+
+
+def doubtful(smuggled=SMUGGLED):
+    """Every request whose framing is in doubt, each with `smuggled` behind it (the bytes that a
+    desynchronised reader would run as the next request): name -> (bytes, status, code). The
+    status and code are this server's answer (code None: not pinned)."""
+    SMUGGLED = smuggled  # the cases below read as the bytes they are
+    N = b"%x" % len(SMUGGLED)
+
+    def body_behind(head, body=SMUGGLED):
+        return _body_behind(head, body)
+
+    def chunked(size_line, data=SMUGGLED, after=b"\r\n0\r\n\r\n"):
+        return _chunked(size_line, data, after)
+
+    cases = {
+        # CL.0: evhttp never reads a body for HEAD (nor TRACE): its bytes would be the next request
+        "head_with_body": (body_behind(b"HEAD /healthz HTTP/1.1\r\nHost: x"), 400, "bad_framing"),
+        "trace_with_body": (body_behind(b"TRACE /healthz HTTP/1.1\r\nHost: x"), 501,
+                            "not_implemented"),
+        "head_chunked": (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"%x\r\n" % len(SMUGGLED) + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+        # two Content-Lengths, the first shorter: the rest would run as a request
+        "two_content_lengths": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\n"
+                                b"Content-Type: application/json\r\nContent-Length: 2\r\n"
+                                b"Content-Length: %d\r\n\r\n{}" % (2 + len(SMUGGLED)) + SMUGGLED,
+                                400, "bad_framing"),
+        "content_length_plus": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n"
+                                b"\r\n{}" + SMUGGLED, 400, "bad_framing"),
+        # TE.CL with an obfuscated Transfer-Encoding: a space before the colon
+        "te_space_colon": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                           b"Transfer-Encoding : chunked\r\n\r\n%x\r\n" % len(SMUGGLED) + SMUGGLED
+                           + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+        # codings other than chunked: no body for evhttp, so the body would run
+        "te_xchunked": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked"
+                        b"\r\n\r\n" + SMUGGLED, 501, "not_implemented"),
+        "te_identity": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity"
+                        b"\r\n\r\n" + SMUGGLED, 501, "not_implemented"),
+        "te_twice": (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+        # Host: missing, twice, malformed
+        "no_host": (b"GET /healthz HTTP/1.1\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+        "two_hosts": (b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + SMUGGLED, 400,
+                      "bad_framing"),
+        "bad_host": (b"GET /healthz HTTP/1.1\r\nHost: a/b\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+        "bad_host_port": (b"GET /healthz HTTP/1.1\r\nHost: a:8x\r\n\r\n" + SMUGGLED, 400,
+                          "bad_framing"),
+        # a version this server does not speak
+        "http_1_2": (b"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
+                     "http_version_not_supported"),
+        # field names that are not tokens, a control character in a value
+        "name_not_token": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX@A: 1\r\n\r\n" + SMUGGLED, 400,
+                           "bad_framing"),
+        "value_control": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n" + SMUGGLED, 400,
+                          "bad_framing"),
+        # which of two Cookie fields names the session would be a guess
+        "two_cookies": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n"
+                        + SMUGGLED, 400, "bad_framing"),
+    }
+    cases.update({
+        # CL.TE and TE.CL: both fields, in either order
+        "cl_te": (LOGIN + b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + N + b"\r\n" + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+        "te_cl": (LOGIN + b"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+                  + N + b"\r\n" + SMUGGLED + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+        # TE.TE: an obfuscated second or only Transfer-Encoding
+        "te_te_second_bogus": (LOGIN + b"Transfer-Encoding: chunked\r\nTransfer-encoding: x\r\n"
+                               b"\r\n0\r\n\r\n" + SMUGGLED, 400, None),
+        "te_vertical_tab": (LOGIN + b"Transfer-Encoding: \x0bchunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
+                            400, None),
+        "te_chunked_gzip": (LOGIN + b"Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" + SMUGGLED,
+                            501, "not_implemented"),
+        "te_bare_lf": (LOGIN + b"X-A: 1\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
+                       400, "bad_framing"),
+        "te_folded": (LOGIN + b"X-A: 1\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
+                      400, "bad_framing"),
+        # chunk sizes are hex digits only; data is followed by CRLF; a trailer must be empty
+        "chunk_0x": (chunked(b"0x" + N), 400, "bad_framing"),
+        "chunk_plus": (chunked(b"+" + N), 400, "bad_framing"),
+        "chunk_space": (chunked(b" " + N), 400, "bad_framing"),
+        "chunk_bare_lf": (LOGIN + b"Transfer-Encoding: chunked\r\n\r\n" + N + b"\n" + SMUGGLED
+                          + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+        "chunk_no_crlf_after_data": (chunked(N, after=b"0\r\n\r\n"), 400, "bad_framing"),
+        "chunk_last_bare_lf": (chunked(b"0", data=b"", after=b"\n") + SMUGGLED, 400, "bad_framing"),
+        "chunk_trailer_field": (chunked(b"0", data=b"", after=b"Cookie: x=1\r\n\r\n") + SMUGGLED, 400,
+                                "bad_framing"),
+        "chunk_negative": (chunked(b"-1"), 400, "bad_framing"),
+        # where http-parser, as Debian builds it (not strict), would take any two bytes for CRLF
+        "chunk_data_then_xy": (chunked(N, after=b"XY0\r\n\r\n"), 400, "bad_framing"),
+        "chunk_size_cr_x": (LOGIN + b"Transfer-Encoding: chunked\r\n\r\n" + N + b"\rX" + SMUGGLED
+                            + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+        "chunk_ext_no_semicolon": (chunked(N + b" x"), 400, "bad_framing"),
+        "head_ends_cr_x": (LOGIN + b"Content-Length: %d\r\n\r " % len(SMUGGLED) + SMUGGLED, 400,
+                           "bad_framing"),
+        "version_hxxp": (b"GET /healthz HXXP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400,
+                         "bad_framing"),
+        "chunk_huge": (chunked(b"f" * 20), 413, None),
+        # lines: bare LF ends, folding, NUL, the request line's spaces
+        "bare_lf_head": (b"GET /healthz HTTP/1.1\nHost: x\n\n" + SMUGGLED, 400, "bad_framing"),
+        "bare_lf_request_line": (b"GET /healthz HTTP/1.1\nHost: x\r\n\r\n" + SMUGGLED, 400,
+                                 "bad_framing"),
+        "obs_fold": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n" + SMUGGLED, 400,
                      "bad_framing"),
-    "chunk_huge": (chunked(b"f" * 20), 413, None),
-    # lines: bare LF ends, folding, NUL, the request line's spaces
-    "bare_lf_head": (b"GET /healthz HTTP/1.1\nHost: x\n\n" + SMUGGLED, 400, "bad_framing"),
-    "bare_lf_request_line": (b"GET /healthz HTTP/1.1\nHost: x\r\n\r\n" + SMUGGLED, 400,
-                             "bad_framing"),
-    "obs_fold": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n" + SMUGGLED, 400,
-                 "bad_framing"),
-    "nul_in_value": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n" + SMUGGLED, 400,
-                     "bad_framing"),
-    "cr_in_value": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n" + SMUGGLED, 400,
-                    "bad_framing"),
-    "double_space": (b"GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400,
-                     "bad_framing"),
-    "tab_request_line": (b"GET\t/healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, None),
-    "space_in_target": (b"GET /health z HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, None),
-    # versions
-    "http_1_257": (b"GET /healthz HTTP/1.257\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
-                   "http_version_not_supported"),
-    "http_2_0": (b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
-                 "http_version_not_supported"),
-    "http_0_9": (b"GET /healthz\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
-    # methods this server does not implement
-    "connect": (b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n" + SMUGGLED, 501,
-                "not_implemented"),
-    "lowercase_method": (b"get /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 501,
-                         "not_implemented"),
-    # limits: a long target, an expectation other than 100-continue, a fragment
-    "long_target": (b"GET /" + b"a" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 414,
-                    "uri_too_long"),
-    "expect_other": (body_behind(LOGIN + b"Expect: 200-ok", b"{}") + SMUGGLED, 417,
-                     "expectation_failed"),
-    "fragment": (b"GET /healthz#x HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
-})
+        "nul_in_value": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n" + SMUGGLED, 400,
+                         "bad_framing"),
+        "cr_in_value": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n" + SMUGGLED, 400,
+                        "bad_framing"),
+        "double_space": (b"GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400,
+                         "bad_framing"),
+        "tab_request_line": (b"GET\t/healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, None),
+        "space_in_target": (b"GET /health z HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, None),
+        # versions
+        "http_1_257": (b"GET /healthz HTTP/1.257\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
+                       "http_version_not_supported"),
+        "http_2_0": (b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
+                     "http_version_not_supported"),
+        "http_0_9": (b"GET /healthz\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+        # methods this server does not implement
+        "connect": (b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n" + SMUGGLED, 501,
+                    "not_implemented"),
+        "lowercase_method": (b"get /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 501,
+                             "not_implemented"),
+        # limits: a long target, an expectation other than 100-continue, a fragment
+        "long_target": (b"GET /" + b"a" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 414,
+                        "uri_too_long"),
+        "expect_other": (body_behind(LOGIN + b"Expect: 200-ok", b"{}") + SMUGGLED, 417,
+                         "expectation_failed"),
+        "fragment": (b"GET /healthz#x HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, "bad_framing"),
+    })
+    return cases
+
+
+CASES = doubtful()
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
