@@ -7,7 +7,14 @@
 #include <event2/event.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+
+/* Answers queued beyond this many bytes stop the reading of further pipelined requests until the
+ * client has taken them (else a client that sends and never reads would grow them without end). */
+#define OUT_MAX (64 * 1024)
+#define LINGER_SECS 2           /* after our close: how long the client's late bytes are drained */
+#define LINGER_MAX (256 * 1024) /* and how many */
 
 struct conn {
     struct bufferevent *bev;
@@ -24,6 +31,8 @@ struct conn {
     bool eof;        /* the peer will send nothing more */
     bool dead;       /* failed while busy: freed by conn_reply() */
     bool processing; /* inside process() */
+    bool lingering;  /* closed for writing, draining what the client still sends */
+    size_t drained;  /* bytes drained so, while lingering */
     struct conn **list, *next, *prev;
 };
 
@@ -46,12 +55,50 @@ static void destroy(struct conn *c)
     mem_free(c);
 }
 
-/* Close now if nothing is owed: no request out, nothing left to write. */
+static void linger_read_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+
+    c->drained += evbuffer_get_length(in);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    if (c->drained > LINGER_MAX)
+        destroy(c);
+}
+
+static void linger_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    destroy(arg); /* the client closed too, or took too long */
+}
+
+/*
+ * Close once nothing is owed: no request out, nothing left to write; true when the connection is
+ * closed (or closing) and must not be used further. Unless the client has closed its side, ours
+ * is shut for writing first and what the client still sends is drained for a moment: closing a
+ * socket with unread bytes would send a reset, which can destroy our last answer in transit
+ * (a refusal sent before the body it refuses was read, say).
+ */
 static bool close_if_done(struct conn *c)
 {
+    int fd;
+    struct timeval tv = {LINGER_SECS, 0};
+
+    if (c->lingering)
+        return true;
     if (!c->closing || c->busy || evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
         return false;
-    destroy(c);
+    fd = (int)bufferevent_getfd(c->bev);
+    if (c->eof || fd < 0 || shutdown(fd, SHUT_WR) != 0) {
+        destroy(c);
+        return true;
+    }
+    c->lingering = true;
+    event_del(c->deadline);
+    evbuffer_drain(bufferevent_get_input(c->bev),
+                   evbuffer_get_length(bufferevent_get_input(c->bev)));
+    bufferevent_setcb(c->bev, linger_read_cb, NULL, linger_event_cb, c);
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+    bufferevent_enable(c->bev, EV_READ);
     return true;
 }
 
@@ -69,7 +116,8 @@ static void process(struct conn *c)
     if (c->processing)
         return;
     c->processing = true;
-    while (!c->busy && !c->closing && evbuffer_get_length(in) > 0) {
+    while (!c->busy && !c->closing && evbuffer_get_length(in) > 0 &&
+           evbuffer_get_length(bufferevent_get_output(c->bev)) <= OUT_MAX) {
         struct evbuffer_iovec v;
         size_t used = 0;
         enum h1_event ev;
@@ -102,9 +150,11 @@ static void process(struct conn *c)
         return;
     if (c->eof)
         c->closing = true; /* half a request, or none, and nothing more will come */
-    if (close_if_done(c))
+    if (close_if_done(c) || c->closing)
         return;
-    if (!c->closing)
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_MAX)
+        bufferevent_disable(c->bev, EV_READ); /* until the client takes its answers (write_cb) */
+    else
         bufferevent_enable(c->bev, EV_READ);
 }
 
@@ -120,7 +170,8 @@ static void write_cb(struct bufferevent *bev, void *arg)
 
     for (; c->unfinished > 0; c->unfinished--)
         c->ops->finished(c->arg);
-    close_if_done(c);
+    if (!close_if_done(c) && !c->busy && !c->closing)
+        process(c); /* pipelined requests waiting for room (OUT_MAX) */
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
