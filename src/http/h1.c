@@ -67,6 +67,17 @@ static int put_nul(struct h1 *h)
     return put(h, "", 1);
 }
 
+/* End the value being read: without its trailing whitespace (OWS, RFC 9110 5.5). */
+static int end_value(struct h1 *h)
+{
+    size_t start = h->at[h->nfields - 1].value;
+
+    while (h->arena_len > start &&
+           (h->arena[h->arena_len - 1] == ' ' || h->arena[h->arena_len - 1] == '\t'))
+        h->arena_len--;
+    return put_nul(h);
+}
+
 static struct h1 *of(http_parser *p)
 {
     return p->data;
@@ -99,7 +110,7 @@ static int on_field(http_parser *p, const char *s, size_t n)
     if (h->head_done)
         return refuse(h, 400, "bad_framing", "trailer fields are not accepted");
     if (h->last != 1) {
-        if (h->last == 2 ? put_nul(h) != 0 : close_target(h) != 0)
+        if (h->last == 2 ? end_value(h) != 0 : close_target(h) != 0)
             return -1;
         if (h->nfields == H1_FIELDS_MAX)
             return refuse(h, 431, "headers_too_large", "more than %d header fields", H1_FIELDS_MAX);
@@ -229,7 +240,7 @@ static int on_headers_complete(http_parser *p)
         h->at[h->nfields - 1].value = h->arena_len;
         h->last = 2;
     }
-    if (h->last == 2 && put_nul(h) != 0)
+    if (h->last == 2 && end_value(h) != 0)
         return -1;
     h->head_done = true;
     if (p->flags & F_CHUNKED) {
