@@ -93,7 +93,9 @@ static bool close_if_done(struct conn *c)
         return true;
     }
     c->lingering = true;
+    h1_release(&c->h); /* nothing of the last request is kept meanwhile */
     event_del(c->deadline);
+    evtimer_add(c->deadline, &tv); /* once: bytes arriving do not extend it (deadline_cb) */
     evbuffer_drain(bufferevent_get_input(c->bev),
                    evbuffer_get_length(bufferevent_get_input(c->bev)));
     bufferevent_setcb(c->bev, linger_read_cb, NULL, linger_event_cb, c);
@@ -200,6 +202,10 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
 
+    if (c->lingering) {
+        destroy(c); /* the client had its moment to stop sending */
+        return;
+    }
     if (c->busy || !c->reading)
         return;
     destroy(c); /* the request did not arrive in time: no answer, as for an idle one */
@@ -319,6 +325,9 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
     bool refused = h1_status(&c->h) != 0;
     bool keep = !close && !refused && !c->eof && h1_keep_alive(&c->h);
     bool bodiless = status == 204 || status == 304 || (status >= 100 && status < 200);
+    /* (a head refused before it was read was not a HEAD request of ours) */
+    bool head = c->h.head_done && h1_method(&c->h) == H1_HEAD_M;
+    int bad = 0;
     char date[64];
     struct tm tm;
     time_t now = time(NULL);
@@ -333,25 +342,31 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
     }
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, conn_reason(status), date);
+    bad |= evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, conn_reason(status),
+                               date) < 0;
     for (size_t i = 0; i < nhdrs; i++) /* never a line break of a value's own */
         if (hdrs[i].value != NULL && hdrs[i].value[0] != '\0' && !strpbrk(hdrs[i].value, "\r\n"))
-            evbuffer_add_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
+            bad |= evbuffer_add_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value) < 0;
     if (!bodiless)
-        evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+        bad |= evbuffer_add_printf(out, "Content-Length: %zu\r\n", len) < 0;
     if (!keep)
-        evbuffer_add(out, "Connection: close\r\n", 19);
+        bad |= evbuffer_add(out, "Connection: close\r\n", 19);
     else if (h1_minor(&c->h) == 0)
-        evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-    evbuffer_add(out, "\r\n", 2);
-    if (!bodiless && len > 0 && (refused || h1_method(&c->h) != H1_HEAD_M))
-        evbuffer_add(out, body, len);
+        bad |= evbuffer_add(out, "Connection: keep-alive\r\n", 24);
+    bad |= evbuffer_add(out, "\r\n", 2);
+    if (!bodiless && len > 0 && !head)
+        bad |= evbuffer_add(out, body, len);
+    /* an answer not written whole (out of memory) ends the connection: whatever follows could
+     * be read as the rest of it */
+    if (bad)
+        keep = false;
     c->busy = false;
     c->unfinished++;
     if (!keep) {
         c->closing = true;
         evbuffer_drain(bufferevent_get_input(c->bev),
                        evbuffer_get_length(bufferevent_get_input(c->bev)));
+        h1_release(&c->h);
     } else {
         h1_next(&c->h);
     }

@@ -4,6 +4,7 @@
 #include "util/mem.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,8 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define ARENA_MIN 1024         /* first allocation of a request's arena */
-#define H1_CHUNK_LINE_MAX 1024 /* bytes of a chunk size line, extension included */
+#define ARENA_MIN 1024             /* first allocation of a request's arena */
+#define ARENA_KEEP 4096            /* kept between requests; a larger one is freed */
+#define BODY_KEEP 4096             /* the same for the body */
+#define PARSER_HEAD_MAX (2u << 20) /* http-parser's own head limit: above ours (at most 1 MiB) */
+#define H1_CHUNK_LINE_MAX 1024     /* bytes of a chunk size line, extension included */
 
 /* Refuse the stream (the first reason given stands); -1 for the parser's callbacks. */
 __attribute__((format(printf, 4, 5))) static int refuse(struct h1 *h, int status, const char *code,
@@ -265,6 +269,9 @@ static int on_headers_complete(http_parser *p)
                       : status == 501 ? "not_implemented"
                                       : "bad_framing",
                       "%s", why);
+    /* what framing.c read as "chunked" must be what the parser took for it */
+    if (h1_header(h, "Transfer-Encoding") != NULL && !(p->flags & F_CHUNKED))
+        return refuse(h, 501, "not_implemented", "the only transfer coding understood is chunked");
     if (split_target(h, &path, &query, &host) != 0)
         return -1;
     h->path = h->arena + path;
@@ -328,12 +335,43 @@ static int on_chunk_header(http_parser *p)
     return 0;
 }
 
+/*
+ * Whether the connection may carry another request, from the Connection fields as read here (a
+ * comma-separated token list in any number of fields; "close" anywhere wins, RFC 9112 9.3) and
+ * from http-parser's own view (which misses "close<TAB>", say): either one's close closes.
+ */
+static bool keep_alive(struct h1 *h)
+{
+    bool close = false, keep = false;
+
+    for (size_t i = 0; i < h->nfields; i++) {
+        const char *v = h->arena + h->at[i].value;
+        if (strcasecmp(h->arena + h->at[i].name, "Connection") != 0)
+            continue;
+        while (*v != '\0') {
+            size_t n;
+            v += strspn(v, " \t,");
+            n = strcspn(v, ",");
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+                n--;
+            if (n == 5 && strncasecmp(v, "close", 5) == 0)
+                close = true;
+            else if (n == 10 && strncasecmp(v, "keep-alive", 10) == 0)
+                keep = true;
+            v += strcspn(v, ",");
+        }
+    }
+    if (close || !http_should_keep_alive(&h->p))
+        return false;
+    return h->p.http_minor == 1 || keep;
+}
+
 static int on_message_complete(http_parser *p)
 {
     struct h1 *h = of(p);
 
     h->complete = true;
-    h->keep_alive = http_should_keep_alive(p) != 0;
+    h->keep_alive = keep_alive(h);
     http_parser_pause(p, 1);
     return 0;
 }
@@ -348,8 +386,16 @@ static const http_parser_settings settings = {
     .on_message_complete = on_message_complete,
 };
 
+static void parser_limit(void)
+{
+    http_parser_set_max_header_size(PARSER_HEAD_MAX);
+}
+
 void h1_init(struct h1 *h, size_t max_head, size_t max_body)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, parser_limit); /* a global of the library's */
     memset(h, 0, sizeof(*h));
     h->max_head = max_head;
     h->max_body = max_body;
@@ -372,6 +418,17 @@ void h1_next(struct h1 *h)
         sodium_memzero(h->body, h->body_len);
     if (h->arena != NULL)
         sodium_memzero(h->arena, h->arena_len);
+    /* an idle connection keeps no large buffer of a past request */
+    if (h->body_cap > BODY_KEEP) {
+        mem_free(h->body);
+        h->body = NULL;
+        h->body_cap = 0;
+    }
+    if (h->arena_cap > ARENA_KEEP) {
+        mem_free(h->arena);
+        h->arena = NULL;
+        h->arena_cap = 0;
+    }
     h->arena_len = h->target_len = h->nfields = h->body_len = h->head_bytes = 0;
     h->last = 0;
     h->path = h->query = h->host = NULL;
@@ -449,6 +506,10 @@ static bool line_byte_ok(struct h1 *h, unsigned char c, const char **why)
         return true;
     if (c == '\t') {
         *why = "a tab in the request line";
+        return false;
+    }
+    if (c != ' ' && (c < 0x21 || c >= 0x7f)) {
+        *why = "a control or non-ASCII byte in the request line";
         return false;
     }
     if (c == ' ' && (h->prev == ' ' || ++h->spaces > 2)) {

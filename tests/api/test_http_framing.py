@@ -27,7 +27,7 @@ def refused(server, data, status, code):
     assert got == [str(status).encode()], (data, raw[:600])
     head = raw.split(b"\r\n\r\n", 1)[0].lower()
     assert b"\r\nconnection: close" in head, raw[:600]
-    if code is not None:
+    if code is not None and not data.startswith(b"HEAD "):  # a HEAD answer has no body
         assert b'"code":"%s"' % code.encode() in raw, raw[:600]
 
 
@@ -159,6 +159,12 @@ def doubtful(smuggled=SMUGGLED):
                          "bad_framing"),
         "tab_request_line": (b"GET\t/healthz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, None),
         "space_in_target": (b"GET /health z HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400, None),
+        "form_feed_in_target": (b"GET /health\x0cz HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400,
+                                "bad_framing"),
+        "high_byte_in_target": (b"GET /health\xe9 HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400,
+                                "bad_framing"),
+        "te_chunked_tab": (LOGIN + b"Transfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n" + SMUGGLED,
+                           501, "not_implemented"),
         # versions
         "http_1_257": (b"GET /healthz HTTP/1.257\r\nHost: x\r\n\r\n" + SMUGGLED, 505,
                        "http_version_not_supported"),
@@ -250,3 +256,29 @@ def test_malformed_queries_are_refused_never_dropped(server, admin):
     # well-formed ones still work
     assert s.get(server.url + "/api/v1/memos?state=draft&role=drafter", timeout=10).status_code \
         == 200
+
+
+@pytest.mark.parametrize("head", [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\t\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: te, close\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: te\r\nConnection: close\r\n",
+    b"GET /healthz HTTP/1.0\r\nConnection: keep-alive, close\r\n",
+    b"GET /healthz HTTP/1.0\r\n",
+])
+def test_close_in_any_spelling_closes(server, head):
+    """"close" anywhere in the Connection fields (or HTTP/1.0 without keep-alive) ends the
+    connection after the answer: the request behind it never runs (RFC 9112 9.3, 9.6)."""
+    raw = server.raw(head + b"\r\n" + SMUGGLED)
+    assert answers(raw) == [b"200"], (head, raw[:600])
+    assert b"\r\nconnection: close" in raw.split(b"\r\n\r\n", 1)[0].lower(), raw[:600]
+
+
+def test_a_refused_head_request_gets_no_body(server):
+    """A HEAD answer has no body, a refusal included: its bytes would be read as the next
+    answer by whoever reads them (RFC 9110 9.3.2)."""
+    raw = server.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    assert answers(raw) == [b"400"], raw[:600]
+    assert int(re.search(rb"\r\ncontent-length: (\d+)", head, re.I).group(1)) > 0
+    assert rest == b"", raw[:600]

@@ -99,6 +99,14 @@ static void pipelined_requests_and_keep_alive(void **state)
                      H1_REQUEST);
     assert_false(h1_keep_alive(&h));
     h1_release(&h);
+    assert_int_equal(feed(&h, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\t\r\n\r\n", 0, &used),
+                     H1_REQUEST);
+    assert_false(h1_keep_alive(&h)); /* http-parser alone keeps this one alive */
+    h1_release(&h);
+    assert_int_equal(feed(&h, "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", 0, &used),
+                     H1_REQUEST);
+    assert_false(h1_keep_alive(&h));
+    h1_release(&h);
 }
 
 static void chunked_bodies(void **state)
@@ -177,6 +185,8 @@ static void what_is_refused(void **state)
     assert_int_equal(refused("GET  / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     assert_int_equal(refused("GET / HTTP/1.1 \r\nHost: x\r\n\r\n"), 400);
     assert_int_equal(refused("GET / HXXP/1.1\r\nHost: x\r\n\r\n"), 400);
+    assert_int_equal(refused("GET /a\fb HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    assert_int_equal(refused("GET /\x80 HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     assert_int_equal(refused("GET / HTTP/1.1\r\nHost : x\r\n\r\n"), 400);
     assert_int_equal(refused("GET / HTTP/1.1\r\nHost: x\r\nA: a\x01\r\n\r\n"), 400);
     /* versions and methods */
