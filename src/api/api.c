@@ -43,7 +43,8 @@ static const struct api_route routes[] = {
     /* TOTP: enrolment stays open to an account whose role requires it (API_R_2FA_SETUP) */
     {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY,
      API_R_SLOW | API_R_JSON_OPT | API_R_2FA_SETUP, 0, NULL},
-    {API_GET, "/api/v1/me/totp/qr.svg", api_totp_qr, ANY, API_R_2FA_SETUP, 0, NULL},
+    /* t: the web interface's cache-buster (a new enrolment is a new image), read by no one */
+    {API_GET, "/api/v1/me/totp/qr.svg", api_totp_qr, ANY, API_R_2FA_SETUP, 0, "t"},
     {API_POST, "/api/v1/me/totp/confirm", api_totp_confirm, ANY, API_R_JSON | API_R_2FA_SETUP, 0,
      NULL},
     {API_POST, "/api/v1/me/totp/recovery-codes", api_totp_recovery_codes, ANY, API_R_JSON, 0, NULL},
