@@ -385,8 +385,8 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
         char key[HTTP_QUERY_KEY_MAX];
         if (http_query_check(req->query, r->query ? r->query : "", key, sizeof(key)) != 0) {
             api_error_field(resp, key,
-                            "%s is not a query parameter of this route, or is given "
-                            "twice",
+                            "%s is not a query parameter of this route, is given twice, or is "
+                            "badly %%-encoded",
                             key);
             return API_DONE;
         }

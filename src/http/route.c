@@ -115,6 +115,20 @@ static bool listed_key(const char *list, const char *k, size_t n)
     return false;
 }
 
+/* Whether the value from @s ("=..." or empty) to @end is well %-encoded, without a NUL. */
+static bool value_ok(const char *s, const char *end)
+{
+    for (; s < end; s++) {
+        if (*s != '%')
+            continue;
+        if (end - s < 3 || hexval(s[1]) < 0 || hexval(s[2]) < 0 ||
+            hexval(s[1]) * 16 + hexval(s[2]) == 0)
+            return false;
+        s += 2;
+    }
+    return true;
+}
+
 int http_query_check(const char *query, const char *allowed, char *key, size_t keylen)
 {
     for (const char *p = query; p != NULL && *p != '\0';) {
@@ -133,7 +147,7 @@ int http_query_check(const char *query, const char *allowed, char *key, size_t k
                     twice = true;
                 q = qa ? qa + 1 : p;
             }
-            if (twice || !listed_key(allowed, p, n)) {
+            if (twice || !listed_key(allowed, p, n) || !value_ok(p + n, end)) {
                 size_t ok = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                       "0123456789_-.");
                 if (n > 0 && ok >= n && n < keylen)

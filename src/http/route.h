@@ -42,8 +42,9 @@ int http_query_get(const char *query, const char *key, char *out, size_t outlen)
     33 /* bytes of a key named in http_query_check()'s answer, NUL included */
 
 /**
- * http_query_check() - every key of @query is one of @allowed (space-separated names) and none
- * appears twice (empty pairs are skipped); values are the readers' to check (http_query_get()).
+ * http_query_check() - every key of @query is one of @allowed (space-separated names), none
+ * appears twice, and every value is well %-encoded without a NUL (empty pairs are skipped); what
+ * a value means, and its length, are the reader's to check (http_query_get()).
  * Returns 0, or ERR_INVALID with the offending key in @key (as sent when it is a short name of
  * letters, digits, '_', '-' and '.'; else "query").
  */
