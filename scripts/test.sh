@@ -58,33 +58,41 @@ DISSENT_BIN="$PWD/build/dissent" node tests/browser/run.mjs --tap "$out/browser.
     --screenshots build/browser-screenshots >"$out/browser.log" 2>&1 &
 browser_pid=$!
 
-# 3b. black-box API tests against the real binary, plain and sanitized
-for b in build build-asan; do
-    DISSENT_BIN="$PWD/$b/dissent" $PY -m pytest -q -p no:cacheprovider tests/api \
-        --junitxml="$out/api-$b.xml" 2>&1 | tail -n 30
-done
+# 4. (in the background, beside 3b's sanitized run: both mostly wait on their servers) the same
+#    store contract and the whole API suite again on PostgreSQL (plain build only), on a
+#    throwaway cluster under build/pg (scripts/pg.sh): each test of test_store gets its own
+#    database ("{n}"), each API test server its own (tests/api/conftest.py)
+pg_suite() {
+    local pg_base
+    if pg_base=$(scripts/pg.sh start 2>"$out/pg.log"); then
+        for i in 1 2 3 4 5 6 7 8 9 10; do
+            psql -X -q "$pg_base/postgres" -c "DROP DATABASE IF EXISTS dissent_store_$i" \
+                -c "CREATE DATABASE dissent_store_$i" >>"$out/pg.log" 2>&1
+        done
+        DISSENT_TEST_STORE="$pg_base/dissent_store_{n}" CMOCKA_MESSAGE_OUTPUT=TAP \
+            build/tests/unit/test_store >"$out/unit-store-pg.tap" 2>>"$out/pg.log"
+        grep -E "^(not )?ok " "$out/unit-store-pg.tap" | sed 's/^/store on PostgreSQL: /'
+        DISSENT_BIN="$PWD/build/dissent" DISSENT_TEST_PG_URI_BASE="$pg_base" \
+            $PY -m pytest -q -p no:cacheprovider tests/api --junitxml="$out/api-build-pg.xml" 2>&1 |
+            tail -n 30
+        scripts/pg.sh stop
+    else
+        cat "$out/pg.log"
+        echo "not ok 1 - PostgreSQL test cluster (scripts/pg.sh start)" >"$out/pg-cluster.tap"
+    fi
+}
+
+# 3b. black-box API tests against the real binary, plain, then sanitized beside 4
+DISSENT_BIN="$PWD/build/dissent" $PY -m pytest -q -p no:cacheprovider tests/api \
+    --junitxml="$out/api-build.xml" 2>&1 | tail -n 30
+pg_suite >"$out/pg-suite.log" 2>&1 &
+pg_pid=$!
+DISSENT_BIN="$PWD/build-asan/dissent" $PY -m pytest -q -p no:cacheprovider tests/api \
+    --junitxml="$out/api-build-asan.xml" 2>&1 | tail -n 30
 
 wait "$browser_pid"
 tail -n 20 "$out/browser.log"
-
-# 4. the same store contract and the whole API suite again on PostgreSQL (plain build only), on
-#    a throwaway cluster under build/pg (scripts/pg.sh): each test of test_store gets its own
-#    database ("{n}"), each API test server its own (tests/api/conftest.py)
-if pg_base=$(scripts/pg.sh start 2>"$out/pg.log"); then
-    for i in 1 2 3 4 5 6 7 8 9 10; do
-        psql -X -q "$pg_base/postgres" -c "DROP DATABASE IF EXISTS dissent_store_$i" \
-            -c "CREATE DATABASE dissent_store_$i" >>"$out/pg.log" 2>&1
-    done
-    DISSENT_TEST_STORE="$pg_base/dissent_store_{n}" CMOCKA_MESSAGE_OUTPUT=TAP \
-        build/tests/unit/test_store >"$out/unit-store-pg.tap" 2>>"$out/pg.log"
-    grep -E "^(not )?ok " "$out/unit-store-pg.tap" | sed 's/^/store on PostgreSQL: /'
-    DISSENT_BIN="$PWD/build/dissent" DISSENT_TEST_PG_URI_BASE="$pg_base" \
-        $PY -m pytest -q -p no:cacheprovider tests/api --junitxml="$out/api-build-pg.xml" 2>&1 |
-        tail -n 30
-    scripts/pg.sh stop
-else
-    cat "$out/pg.log"
-    echo "not ok 1 - PostgreSQL test cluster (scripts/pg.sh start)" >"$out/pg-cluster.tap"
-fi
+wait "$pg_pid"
+cat "$out/pg-suite.log"
 
 $PY tests/summarize.py "$out"

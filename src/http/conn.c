@@ -323,7 +323,9 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
     bool refused = h1_status(&c->h) != 0;
-    bool keep = !close && !refused && !c->eof && h1_keep_alive(&c->h);
+    /* (a client that closed its side after pipelining gets every answer: process() closes once
+     * no whole request is left) */
+    bool keep = !close && !refused && h1_keep_alive(&c->h);
     bool bodiless = status == 204 || status == 304 || (status >= 100 && status < 200);
     /* (a head refused before it was read was not a HEAD request of ours) */
     bool head = c->h.head_done && h1_method(&c->h) == H1_HEAD_M;

@@ -282,3 +282,23 @@ def test_a_refused_head_request_gets_no_body(server):
     assert answers(raw) == [b"400"], raw[:600]
     assert int(re.search(rb"\r\ncontent-length: (\d+)", head, re.I).group(1)) > 0
     assert rest == b"", raw[:600]
+
+
+def test_a_client_that_closes_its_side_after_pipelining_gets_every_answer(server):
+    """Three requests, the first one slow (a sign-in, on the thread pool), then the client shuts
+    its side: all three are answered, in order, and then the connection closes."""
+    import socket
+    body = b'{"username":"nobody","password":"wrong password"}'
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    s.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"X-Requested-With: dissent\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+              + SMUGGLED + SMUGGLED)
+    s.shutdown(socket.SHUT_WR)
+    raw = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+    s.close()
+    assert answers(raw) == [b"401", b"200", b"200"], raw[:900]
