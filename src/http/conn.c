@@ -55,6 +55,14 @@ static void destroy(struct conn *c)
     mem_free(c);
 }
 
+/* Throw away what the client has sent and we have not read. */
+static void drop_input(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+
+    evbuffer_drain(in, evbuffer_get_length(in));
+}
+
 static void linger_read_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
@@ -96,8 +104,7 @@ static bool close_if_done(struct conn *c)
     h1_release(&c->h); /* nothing of the last request is kept meanwhile */
     event_del(c->deadline);
     evtimer_add(c->deadline, &tv); /* once: bytes arriving do not extend it (deadline_cb) */
-    evbuffer_drain(bufferevent_get_input(c->bev),
-                   evbuffer_get_length(bufferevent_get_input(c->bev)));
+    drop_input(c);
     bufferevent_setcb(c->bev, linger_read_cb, NULL, linger_event_cb, c);
     bufferevent_set_timeouts(c->bev, &tv, NULL);
     bufferevent_enable(c->bev, EV_READ);
@@ -144,7 +151,7 @@ static void process(struct conn *c)
         c->busy = true;
         bufferevent_disable(c->bev, EV_READ);
         if (ev == H1_REFUSED)
-            evbuffer_drain(in, evbuffer_get_length(in));
+            drop_input(c);
         c->ops->request(c, &c->h, c->arg);
     }
     c->processing = false;
@@ -366,8 +373,7 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
     c->unfinished++;
     if (!keep) {
         c->closing = true;
-        evbuffer_drain(bufferevent_get_input(c->bev),
-                       evbuffer_get_length(bufferevent_get_input(c->bev)));
+        drop_input(c);
         h1_release(&c->h);
     } else {
         h1_next(&c->h);

@@ -39,6 +39,11 @@ static int nomem(struct h1 *h)
     return refuse(h, 503, "busy", "out of memory");
 }
 
+static int too_large(struct h1 *h)
+{
+    return refuse(h, 413, "too_large", "the body is over the limit of %zu bytes", h->max_body);
+}
+
 /* Room for @n more bytes in the arena (which the head limit bounds). */
 static int reserve(struct h1 *h, size_t n)
 {
@@ -279,7 +284,7 @@ static int on_headers_complete(http_parser *p)
     h->host = host ? h->arena + host : NULL;
     if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
         p->content_length > h->max_body)
-        return refuse(h, 413, "too_large", "the body is over the limit of %zu bytes", h->max_body);
+        return too_large(h);
     if ((expect = h1_header(h, "Expect")) != NULL) {
         if (strcasecmp(expect, "100-continue") != 0)
             return refuse(h, 417, "expectation_failed", "the only expectation met is 100-continue");
@@ -295,7 +300,7 @@ static int on_body(http_parser *p, const char *s, size_t n)
     struct h1 *h = of(p);
 
     if (n > h->max_body - h->body_len)
-        return refuse(h, 413, "too_large", "the body is over the limit of %zu bytes", h->max_body);
+        return too_large(h);
     if (h->body_len + n > h->body_cap) {
         size_t cap = h->body_cap ? h->body_cap : 4096;
         char *b;
@@ -323,7 +328,7 @@ static int on_chunk_header(http_parser *p)
     struct h1 *h = of(p);
 
     if (p->content_length > h->max_body - h->body_len)
-        return refuse(h, 413, "too_large", "the body is over the limit of %zu bytes", h->max_body);
+        return too_large(h);
     if (p->content_length == 0) {
         h->kind = L_EMPTY;
         h->trailer = true;
@@ -592,7 +597,7 @@ static void parser_refusal(struct h1 *h, enum http_errno e)
         break;
     case HPE_INVALID_CONTENT_LENGTH:
         if (h->head_done) /* a chunk size past 64 bits */
-            refuse(h, 413, "too_large", "the body is over the limit of %zu bytes", h->max_body);
+            too_large(h);
         else
             refuse(h, 400, "bad_framing", "Content-Length must appear once, as digits only");
         break;
