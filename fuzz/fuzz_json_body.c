@@ -16,6 +16,7 @@
 #include "routes.h"
 
 #include "api/api.h"
+#include "core/trust.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
 #include "util/log.h"
@@ -141,7 +142,8 @@ static void world_up(void)
     w.cfg.argon2_mem = 8192;
     /* no role needs TOTP here (the state-dept preset would ask it of officers and admins) */
     snprintf(w.cfg.require_2fa, sizeof(w.cfg.require_2fa), "none");
-    if (channel_init(&w.ch, &w.cfg, w.dir, err, sizeof(err)) != 0)
+    if (channel_init(&w.ch, &w.cfg, w.dir, err, sizeof(err)) != 0 ||
+        trust_open(w.st, w.ch.key, w.dir, 0, err, sizeof(err)) != 0)
         goto fail;
     api_env_init(&w.env, w.st, &w.cfg, &w.ch);
     w.up = true;

@@ -11,6 +11,7 @@
 
 #include "core/access.h"
 #include "core/reset.h"
+#include "core/trust.h"
 #include "core/user.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
@@ -35,7 +36,7 @@ void api_channel_status(struct api_env *env, struct api_req *req, struct api_res
 {
     uint8_t pk[STORE_PUB_LEN];
     bool granted = false;
-    int rc = store_channel_key_get(env->st, pk);
+    int rc = trust_channel_pk(env->st, pk);
 
     if (rc != 0 && rc != ERR_NOT_FOUND) {
         api_error_rc(resp, rc, NULL);

@@ -28,6 +28,7 @@ static const struct {
     {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
     {ERR_DB, 503, "database_unavailable"}, {ERR_NOMEM, 503, "out_of_memory"},
     {ERR_NO_KEYS, 409, "not_enrolled"},    {ERR_HELD, 409, "confirmation_required"},
+    {ERR_INTEGRITY, 500, "integrity"},
 };
 
 static void set_error(struct api_resp *resp, int status, const char *code, const char *field,
@@ -66,6 +67,9 @@ void api_error_field(struct api_resp *resp, const char *field, const char *fmt, 
 
 void api_error_rc(struct api_resp *resp, int rc, const char *message)
 {
+    if (rc == ERR_INTEGRITY && message == NULL)
+        message = "the database holds a record that fails its integrity check: it was changed "
+                  "outside Dissent, and nothing was done with it (the server's log says which)";
     for (size_t i = 0; i < sizeof(err_map) / sizeof(err_map[0]); i++) {
         if (err_map[i].rc == rc) {
             set_error(resp, err_map[i].status, err_map[i].code, NULL,

@@ -1,6 +1,9 @@
 #include "cmd/cmd.h"
 
+#include "core/channel.h"
+#include "core/trust.h"
 #include "core/workdays.h"
+#include "crypto/keys.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int cmd_config_load(struct config *cfg, const char *path)
 {
@@ -32,6 +36,7 @@ void cmd_store_uri(const struct config *cfg, char *out, size_t len)
 int cmd_store_open(const struct config *cfg, struct store **st)
 {
     char err[512] = "", uri[1100];
+    struct note_skey *key = NULL;
     struct stat sb;
 
     *st = NULL;
@@ -55,6 +60,17 @@ int cmd_store_open(const struct config *cfg, struct store **st)
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database");
         return -1;
     }
+    /* what the database cannot change: its integrity key and the channel pin (core/trust.h) */
+    if (channel_signer_load(&key, cfg->data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err,
+                            sizeof(err)) != 0 ||
+        trust_open(*st, key, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database's trust");
+        keys_secure_free(key);
+        store_close(*st);
+        *st = NULL;
+        return -1;
+    }
+    keys_secure_free(key);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "core/ledger.h"
 #include "core/memo.h"
 #include "core/session.h"
+#include "core/trust.h"
 #include "core/user.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -86,8 +87,8 @@ static int open_channel(struct keyring *kr, char *why, size_t whylen)
         return rc;
     if ((rc = keyring_user_keys(kr, &k, why, whylen)) != 0)
         return rc;
-    if ((rc = store_channel_key_get(kr->st, pk)) != 0)
-        return rc;
+    if ((rc = trust_channel_pk(kr->st, pk)) != 0)
+        return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc; /* a grant without a key */
     kr->channel_sk = keys_secure_alloc(SEAL_SEC_LEN);
     if (kr->channel_sk == NULL)
         return ERR_NOMEM;
@@ -151,8 +152,8 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
         }
         return rc;
     }
-    if ((rc = store_channel_key_get(kr->st, pk)) != 0)
-        return rc;
+    if ((rc = trust_channel_pk(kr->st, pk)) != 0)
+        return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
     if (seal_open(key, sealed, pk, kr->channel_sk) != 0) {
         err_set(why, whylen, "the channel's copy of this memo's key does not open");
         return ERR_FORBIDDEN;
@@ -200,7 +201,7 @@ int access_share_channel(struct store *st, const struct memo *m, const uint8_t k
                          int64_t now)
 {
     uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
-    int rc = store_channel_key_get(st, pk);
+    int rc = trust_channel_pk(st, pk); /* never a key the database swapped in */
 
     if (rc == ERR_NOT_FOUND)
         return ERR_STATE;
@@ -221,7 +222,9 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys ||
         (officer->flags & STORE_USER_HELD))
         return 0;
-    rc = store_channel_key_get(st, pk);
+    /* none in the database, and none pinned (a pinned key the database lost is ERR_INTEGRITY,
+     * never a reason to make another) */
+    rc = trust_channel_pk(st, pk);
     if (rc != ERR_NOT_FOUND)
         return rc;
     if ((sk = keys_secure_alloc(SEAL_SEC_LEN)) == NULL)
@@ -231,17 +234,20 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     keys_secure_free(sk);
     if ((rc = store_begin(st)) != 0)
         return rc;
-    rc = store_channel_key_create(st, pk, officer->id, now);
+    rc = trust_channel_pending(st, pk);
+    if (rc == 0)
+        rc = store_channel_key_create(st, pk, officer->id, now);
     if (rc == 0)
         rc = store_channel_grant_put(st, officer->id, sealed, officer->id, now);
     if (rc == 0)
         rc = ledger_account_event(st, officer, LEDGER_CHANNEL_GRANTED, now);
     if (rc == 0)
         rc = store_commit(st);
-    if (rc != 0) {
+    if (rc != 0)
         store_rollback(st);
+    trust_channel_settle(st);
+    if (rc != 0)
         return rc == ERR_EXISTS ? 0 : rc; /* another officer was first */
-    }
     *created = true;
     return 0;
 }

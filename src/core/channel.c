@@ -73,9 +73,8 @@ static int parse_principals(struct channel *ch, const char *list, char *err, siz
     return 0;
 }
 
-/* Read the signer key file @file (named @name), or create it; *@out is sodium_malloc'd. */
-static int load_key(struct note_skey **out, const char *dir, const char *file, const char *name,
-                    char *err, size_t errlen)
+int channel_signer_load(struct note_skey **out, const char *dir, const char *file, const char *name,
+                        char *err, size_t errlen)
 {
     char path[1200], text[NOTE_SKEY_MAX + 2];
     struct note_skey *key;
@@ -177,9 +176,10 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         rc = ERR_INVALID;
         goto fail;
     }
-    if ((rc = load_key(&ch->key, data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err, errlen)) != 0 ||
-        (rc = load_key(&ch->log_key, data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin, err,
-                       errlen)) != 0)
+    if ((rc = channel_signer_load(&ch->key, data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err,
+                                  errlen)) != 0 ||
+        (rc = channel_signer_load(&ch->log_key, data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin,
+                                  err, errlen)) != 0)
         goto fail;
     ch->log_origin = cfg->log_origin;
     ch->log_public = cfg->log_public;

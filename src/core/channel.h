@@ -45,6 +45,14 @@ struct channel {
 int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
                  size_t errlen);
 
+/**
+ * channel_signer_load() - read the signer key file @dir/@file, which must hold the key named
+ * @name, or create it (0600) when there is none. *@out is sodium_malloc'd: free it with
+ * keys_secure_free() even on failure. Returns 0, ERR_IO, ERR_INVALID or ERR_NOMEM, with @err.
+ */
+int channel_signer_load(struct note_skey **out, const char *dir, const char *file, const char *name,
+                        char *err, size_t errlen);
+
 /** channel_release() - free and wipe; safe on a zeroed struct. */
 void channel_release(struct channel *ch);
 

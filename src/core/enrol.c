@@ -4,6 +4,7 @@
 #include "core/channel.h"
 #include "core/ledger.h"
 #include "core/notify.h"
+#include "core/trust.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -262,6 +263,8 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
     if (rc != 0 || (rc = store_user_update(st, u)) != 0 ||
         (rc = store_session_delete_user(st, u->id)) != 0 || (rc = store_commit(st)) != 0)
         store_rollback(st);
+    if (*rekeyed)
+        trust_channel_settle(st); /* the channel key may have been rotated */
     if (rc == 0)
         store_scrub(st); /* the superseded wraps leave the disk */
 out:
@@ -350,7 +353,7 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
         rc = ERR_NOMEM;
         goto out;
     }
-    if ((rc = store_channel_key_get(st, opk)) != 0)
+    if ((rc = trust_channel_pk(st, opk)) != 0)
         goto out;
     if (seal_open(osk, grant, old->box_pk, old->box_sk) != 0) {
         rc = ERR_CRYPTO;
@@ -368,7 +371,8 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
         rc = store_memo_key_put(st, rows[i].memo_id, STORE_CHANNEL, sealed, now);
     }
     wipe(mkey, sizeof(mkey));
-    if (rc != 0 || (rc = store_channel_key_rotate(st, npk, u->id, now)) != 0)
+    if (rc != 0 || (rc = trust_channel_pending(st, npk)) != 0 ||
+        (rc = store_channel_key_rotate(st, npk, u->id, now)) != 0)
         goto out;
     if ((rc = regrant_holders(st, u, nsk, now, &kept)) != 0)
         goto out;

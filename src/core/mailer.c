@@ -4,6 +4,7 @@
 #include "core/mailer.h"
 
 #include "core/notify.h"
+#include "core/trust.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -321,6 +322,11 @@ int mailer_start(const struct config *cfg, const char *uri, const struct channel
         log_error("mail: cannot open the database: %s", err);
         mem_free(m);
         return ERR_INTERNAL;
+    }
+    if (trust_attach(m->st, ch->key, cfg->data_dir) != 0) {
+        store_close(m->st);
+        mem_free(m);
+        return ERR_NOMEM;
     }
     pthread_mutex_init(&m->mu, NULL);
     pthread_condattr_init(&ca);

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "api/api.h"
+#include "core/trust.h"
 #include "http/conn.h"
 #include "http/pool.h"
 #include "store/store.h"
@@ -441,6 +442,11 @@ static int pool_tls_init(void *arg, void **tls)
         mem_free(env);
         return ERR_DB;
     }
+    if (trust_attach(st, srv->ch->key, srv->cfg->data_dir) != 0) {
+        store_close(st);
+        mem_free(env);
+        return ERR_NOMEM;
+    }
     api_env_init(env, st, srv->cfg, srv->ch);
     *tls = env;
     return 0;
@@ -470,6 +476,8 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
         log_error("worker: %s", err);
         return ERR_DB;
     }
+    if (trust_attach(w->st, srv->ch->key, cfg->data_dir) != 0)
+        return ERR_NOMEM;
     api_env_init(&w->env, w->st, cfg, srv->ch);
     if ((w->base = event_base_new()) == NULL)
         return ERR_NOMEM;

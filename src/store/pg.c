@@ -239,6 +239,12 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN reset_memo bigint NOT NULL DEFAULT 0;"
     "UPDATE users SET log_tag = decode(md5(gen_random_uuid()::text || random()::text"
     " || clock_timestamp()::text), 'hex');",
+
+    /* 10: integrity MACs under a key the database never holds (store.h, "Integrity"); memo key
+     * envelopes and channel grants carry theirs after the sealed key, in the same column */
+    "ALTER TABLE users ADD COLUMN mac bytea;"
+    "ALTER TABLE sessions ADD COLUMN mac bytea;"
+    "ALTER TABLE user_totp ADD COLUMN mac bytea;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -319,7 +325,7 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -340,26 +346,27 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
         " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
         " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
-        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo) VALUES ($1,$2,$3,$4,$5,"
-        "$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)"
+        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac) VALUES ($1,$2,$3,"
+        "$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)"
         " ON CONFLICT DO NOTHING RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
     [ST_USER_LIST] =
         "SELECT " USER_COLS " FROM users WHERE username > $1 ORDER BY username LIMIT $2",
-    [ST_USER_UPDATE] = "UPDATE users SET display_name = $1, email = $2, roles = $3, pwhash = $4,"
-                       " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
-                       " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
-                       " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
-                       " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
-                       " confirm_by = $22, reset_memo = $23 WHERE id = $7 AND version = $8",
+    [ST_USER_UPDATE] =
+        "UPDATE users SET display_name = $1, email = $2, roles = $3, pwhash = $4,"
+        " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
+        " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
+        " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
+        " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
+        " confirm_by = $22, reset_memo = $23, mac = $24 WHERE id = $7 AND version = $8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
-        "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
-        " VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING",
+        "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
+        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
     [ST_SESSION_GET] =
-        "SELECT user_id, created_at, last_seen, keys_wrapped FROM sessions WHERE hash = $1",
+        "SELECT user_id, created_at, last_seen, keys_wrapped, mac FROM sessions WHERE hash = $1",
     [ST_SESSION_TOUCH] = "UPDATE sessions SET last_seen = $1 WHERE hash = $2",
     [ST_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = $1",
     [ST_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = $1",
@@ -438,15 +445,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = $1",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = $1 AND user_id <> 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = $1",
-    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version"
-                    " FROM user_totp WHERE user_id = $1",
+    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version,"
+                    " mac FROM user_totp WHERE user_id = $1",
     [ST_TOTP_PUT] = "INSERT INTO user_totp (user_id, sealed, enabled, last_step, codes, created_at,"
-                    " updated_at, version) VALUES ($1, $2, 0, 0, NULL, $3, $3, 1)"
+                    " updated_at, version, mac) VALUES ($1, $2, 0, 0, NULL, $3, $3, 1, $4)"
                     " ON CONFLICT (user_id) DO UPDATE SET sealed = EXCLUDED.sealed,"
                     " last_step = 0, codes = NULL, created_at = EXCLUDED.created_at,"
-                    " updated_at = EXCLUDED.updated_at, version = 1 WHERE user_totp.enabled = 0",
+                    " updated_at = EXCLUDED.updated_at, version = 1, mac = EXCLUDED.mac"
+                    " WHERE user_totp.enabled = 0",
     [ST_TOTP_UPDATE] = "UPDATE user_totp SET enabled = $1, last_step = $2, codes = $3,"
-                       " updated_at = $4, version = version + 1 WHERE user_id = $5"
+                       " updated_at = $4, version = version + 1, mac = $7 WHERE user_id = $5"
                        " AND version = $6",
     [ST_TOTP_DELETE] = "DELETE FROM user_totp WHERE user_id = $1",
     [ST_MEMO_HEAD] = "SELECT m.state, m.version, (SELECT count(*) FROM signatures s"
@@ -866,6 +874,7 @@ static void user_from_row(const PGresult *r, int row, struct user *u)
     u->reset_at = col_int(r, row, 22);
     u->confirm_by = col_int(r, row, 23);
     u->reset_memo = col_int(r, row, 24);
+    col_fixed(r, row, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
 }
 
 /* @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5, and
@@ -912,6 +921,7 @@ static int pg_user_create(struct store *st, struct user *u)
     arg_int(&a, 7, u->created_at);
     arg_user_keys(&a, u, 8);
     arg_user_state(&a, u, 12);
+    arg_bytes(&a, 23, u->mac, sizeof(u->mac));
     if ((rc = run(PG(st), ST_USER_INSERT, &a, "user insert", &r)) != 0)
         return rc;
     if (PQntuples(r) == 1) {
@@ -1015,6 +1025,7 @@ static int pg_user_update(struct store *st, struct user *u)
     arg_int(&a, 21, u->reset_at);
     arg_int(&a, 22, u->confirm_by);
     arg_int(&a, 23, u->reset_memo);
+    arg_bytes(&a, 24, u->mac, sizeof(u->mac));
     rc = exec_stmt(PG(st), ST_USER_UPDATE, &a, "user update", &changes);
     if (rc == 0) {
         if (changes == 0)
@@ -1063,6 +1074,7 @@ static int pg_session_create(struct store *st, const struct session *se)
     arg_int(&a, 3, se->created_at);
     arg_int(&a, 4, se->last_seen);
     arg_bytes(&a, 5, se->has_keys ? se->keys_wrapped : NULL, sizeof(se->keys_wrapped));
+    arg_bytes(&a, 6, se->mac, sizeof(se->mac));
     rc = exec_stmt(PG(st), ST_SESSION_INSERT, &a, "session insert", &changes);
     return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
 }
@@ -1084,6 +1096,7 @@ static int pg_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
         out->created_at = col_int(r, 0, 1);
         out->last_seen = col_int(r, 0, 2);
         out->has_keys = col_fixed(r, 0, 3, out->keys_wrapped, sizeof(out->keys_wrapped));
+        col_fixed(r, 0, 4, out->mac, sizeof(out->mac));
     } else {
         rc = ERR_NOT_FOUND;
     }
@@ -1725,14 +1738,60 @@ static int pg_event_list(struct store *st, int64_t memo_id, struct memo_event **
                    "event list", (void **)out, count);
 }
 
-static int pg_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
-                           const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
+/* An envelope column: sealed || mac, or a sealed key alone as written before migration 10
+ * (then the MAC reads as zero and fails its check). ERR_INTEGRITY for any other length. */
+static int col_envelope(const PGresult *r, int row, int col, uint8_t sealed[STORE_SEALED_LEN],
+                        uint8_t mac[STORE_MAC_LEN])
 {
+    unsigned char *b = NULL;
+    size_t n = 0;
+    int rc = ERR_INTEGRITY;
+
+    memset(sealed, 0, STORE_SEALED_LEN);
+    memset(mac, 0, STORE_MAC_LEN);
+    if (!PQgetisnull(r, row, col))
+        b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+    if (b == NULL && !PQgetisnull(r, row, col))
+        return ERR_NOMEM;
+    if (b != NULL && (n == STORE_SEALED_LEN || n == STORE_SEALED_LEN + STORE_MAC_LEN)) {
+        memcpy(sealed, b, STORE_SEALED_LEN);
+        if (n > STORE_SEALED_LEN)
+            memcpy(mac, b + STORE_SEALED_LEN, STORE_MAC_LEN);
+        rc = 0;
+    }
+    PQfreemem(b);
+    return rc;
+}
+
+/* Run @id expecting at most one row whose first column is an envelope. */
+static int get_envelope(struct store_pg *p, enum stmt_id id, const struct pg_args *a,
+                        uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN],
+                        const char *what)
+{
+    PGresult *r;
+    int rc;
+
+    memset(sealed, 0, STORE_SEALED_LEN);
+    memset(mac, 0, STORE_MAC_LEN);
+    if ((rc = run(p, id, a, what, &r)) != 0)
+        return rc;
+    rc = PQntuples(r) == 0 ? ERR_NOT_FOUND : col_envelope(r, 0, 0, sealed, mac);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
+                           const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
+                           int64_t at)
+{
+    uint8_t env[STORE_SEALED_LEN + STORE_MAC_LEN];
     struct pg_args a = {0};
 
+    memcpy(env, sealed, STORE_SEALED_LEN);
+    memcpy(env + STORE_SEALED_LEN, mac, STORE_MAC_LEN);
     arg_int(&a, 1, memo_id);
     arg_int(&a, 2, user_id);
-    arg_bytes(&a, 3, sealed, STORE_SEALED_LEN);
+    arg_bytes(&a, 3, env, sizeof(env));
     arg_int(&a, 4, at);
     return exec_stmt(PG(st), ST_MKEY_PUT, &a, "memo key put", NULL);
 }
@@ -1756,13 +1815,13 @@ static int get_fixed(struct store_pg *p, enum stmt_id id, const struct pg_args *
 }
 
 static int pg_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
-                           uint8_t sealed[STORE_SEALED_LEN])
+                           uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN])
 {
     struct pg_args a = {0};
 
     arg_int(&a, 1, memo_id);
     arg_int(&a, 2, user_id);
-    return get_fixed(PG(st), ST_MKEY_GET, &a, sealed, STORE_SEALED_LEN, "memo key get");
+    return get_envelope(PG(st), ST_MKEY_GET, &a, sealed, mac, "memo key get");
 }
 
 static int pg_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
@@ -1779,7 +1838,7 @@ static int fill_key_row(const PGresult *r, int row, void *item)
     struct memo_key_row *k = item;
 
     k->memo_id = col_int(r, row, 0);
-    return col_fixed(r, row, 1, k->sealed, sizeof(k->sealed)) ? 0 : ERR_DB;
+    return col_envelope(r, row, 1, k->sealed, k->mac);
 }
 
 static int pg_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out,
@@ -1826,23 +1885,28 @@ static int pg_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LE
 }
 
 static int pg_channel_grant_put(struct store *st, int64_t user_id,
-                                const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
+                                const uint8_t sealed[STORE_SEALED_LEN],
+                                const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at)
 {
+    uint8_t env[STORE_SEALED_LEN + STORE_MAC_LEN];
     struct pg_args a = {0};
 
+    memcpy(env, sealed, STORE_SEALED_LEN);
+    memcpy(env + STORE_SEALED_LEN, mac, STORE_MAC_LEN);
     arg_int(&a, 1, user_id);
-    arg_bytes(&a, 2, sealed, STORE_SEALED_LEN);
+    arg_bytes(&a, 2, env, sizeof(env));
     arg_int(&a, 3, by);
     arg_int(&a, 4, at);
     return exec_stmt(PG(st), ST_GRANT_PUT, &a, "channel grant put", NULL);
 }
 
-static int pg_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
+static int pg_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
+                                uint8_t mac[STORE_MAC_LEN])
 {
     struct pg_args a = {0};
 
     arg_int(&a, 1, user_id);
-    return get_fixed(PG(st), ST_GRANT_GET, &a, sealed, STORE_SEALED_LEN, "channel grant get");
+    return get_envelope(PG(st), ST_GRANT_GET, &a, sealed, mac, "channel grant get");
 }
 
 static int pg_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
@@ -1880,6 +1944,7 @@ static int pg_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
         out->created_at = col_int(r, 0, 4);
         out->updated_at = col_int(r, 0, 5);
         out->version = col_int(r, 0, 6);
+        col_fixed(r, 0, 7, out->mac, sizeof(out->mac));
     } else {
         rc = ERR_NOT_FOUND;
     }
@@ -1898,6 +1963,7 @@ static int pg_totp_put(struct store *st, struct user_totp *t)
     arg_int(&a, 1, t->user_id);
     arg_bytes(&a, 2, t->sealed, sizeof(t->sealed));
     arg_int(&a, 3, t->created_at);
+    arg_bytes(&a, 4, t->mac, sizeof(t->mac));
     rc = exec_stmt(PG(st), ST_TOTP_PUT, &a, "totp put", &changes);
     if (rc == 0 && changes == 0)
         return ERR_EXISTS;
@@ -1923,6 +1989,7 @@ static int pg_totp_update(struct store *st, struct user_totp *t)
     arg_int(&a, 4, t->updated_at);
     arg_int(&a, 5, t->user_id);
     arg_int(&a, 6, t->version);
+    arg_bytes(&a, 7, t->mac, sizeof(t->mac));
     rc = exec_stmt(PG(st), ST_TOTP_UPDATE, &a, "totp update", &changes);
     if (rc == 0) {
         if (changes == 0)

@@ -222,6 +222,12 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN confirm_by INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN reset_memo INTEGER NOT NULL DEFAULT 0;"
     "UPDATE users SET log_tag = randomblob(16);",
+
+    /* 10: integrity MACs under a key the database never holds (store.h, "Integrity"); memo key
+     * envelopes and channel grants carry theirs after the sealed key, in the same column */
+    "ALTER TABLE users ADD COLUMN mac BLOB;"
+    "ALTER TABLE sessions ADD COLUMN mac BLOB;"
+    "ALTER TABLE user_totp ADD COLUMN mac BLOB;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -308,7 +314,7 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -327,24 +333,25 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
                        " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
                        " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
-                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo)"
-                       " VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac)"
+                       " VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
-    [ST_USER_UPDATE] = "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
-                       " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
-                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
-                       " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
-                       " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
-                       " confirm_by = ?22, reset_memo = ?23 WHERE id = ?7 AND version = ?8",
+    [ST_USER_UPDATE] =
+        "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
+        " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
+        " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
+        " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
+        " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
+        " confirm_by = ?22, reset_memo = ?23, mac = ?24 WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
-        "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped)"
-        " VALUES (?,?,?,?,?)",
+        "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
+        " VALUES (?,?,?,?,?,?)",
     [ST_SESSION_GET] =
-        "SELECT user_id, created_at, last_seen, keys_wrapped FROM sessions WHERE hash = ?",
+        "SELECT user_id, created_at, last_seen, keys_wrapped, mac FROM sessions WHERE hash = ?",
     [ST_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ? WHERE hash = ?",
     [ST_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?",
     [ST_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?",
@@ -416,15 +423,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = ? AND user_id != 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = ?",
-    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version"
-                    " FROM user_totp WHERE user_id = ?",
+    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version,"
+                    " mac FROM user_totp WHERE user_id = ?",
     [ST_TOTP_PUT] = "INSERT INTO user_totp (user_id, sealed, enabled, last_step, codes, created_at,"
-                    " updated_at, version) VALUES (?1, ?2, 0, 0, NULL, ?3, ?3, 1)"
+                    " updated_at, version, mac) VALUES (?1, ?2, 0, 0, NULL, ?3, ?3, 1, ?4)"
                     " ON CONFLICT (user_id) DO UPDATE SET sealed = ?2, last_step = 0,"
-                    " codes = NULL, created_at = ?3, updated_at = ?3, version = 1"
+                    " codes = NULL, created_at = ?3, updated_at = ?3, version = 1, mac = ?4"
                     " WHERE user_totp.enabled = 0",
-    [ST_TOTP_UPDATE] = "UPDATE user_totp SET enabled = ?, last_step = ?, codes = ?, updated_at = ?,"
-                       " version = version + 1 WHERE user_id = ? AND version = ?",
+    [ST_TOTP_UPDATE] = "UPDATE user_totp SET enabled = ?1, last_step = ?2, codes = ?3,"
+                       " updated_at = ?4, version = version + 1, mac = ?7 WHERE user_id = ?5"
+                       " AND version = ?6",
     [ST_TOTP_DELETE] = "DELETE FROM user_totp WHERE user_id = ?",
     [ST_SAVEPOINT] = "SAVEPOINT item",
     [ST_RELEASE] = "RELEASE item",
@@ -736,6 +744,7 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
     u->reset_at = sqlite3_column_int64(q, 22);
     u->confirm_by = sqlite3_column_int64(q, 23);
     u->reset_memo = sqlite3_column_int64(q, 24);
+    col_fixed(q, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
 }
 
 /* Bind @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5,
@@ -789,6 +798,7 @@ static int sq_user_create(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 8, u->created_at);
     bind_user_keys(q, u, 9);
     bind_user_state(q, u, 13);
+    sqlite3_bind_blob(q, 24, u->mac, sizeof(u->mac), SQLITE_STATIC);
     rc = exec_stmt(s, q, "user insert");
     if (rc == 0) {
         u->id = sqlite3_last_insert_rowid(s->db);
@@ -901,6 +911,7 @@ static int sq_user_update(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 21, u->reset_at);
     sqlite3_bind_int64(q, 22, u->confirm_by);
     sqlite3_bind_int64(q, 23, u->reset_memo);
+    sqlite3_bind_blob(q, 24, u->mac, sizeof(u->mac), SQLITE_STATIC);
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -949,6 +960,7 @@ static int sq_session_create(struct store *st, const struct session *se)
     sqlite3_bind_int64(q, 4, se->last_seen);
     if (se->has_keys)
         sqlite3_bind_blob(q, 5, se->keys_wrapped, sizeof(se->keys_wrapped), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 6, se->mac, sizeof(se->mac), SQLITE_STATIC);
     return exec_stmt(s, q, "session insert");
 }
 
@@ -970,6 +982,7 @@ static int sq_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
         out->created_at = sqlite3_column_int64(q, 1);
         out->last_seen = sqlite3_column_int64(q, 2);
         out->has_keys = col_fixed(q, 3, out->keys_wrapped, sizeof(out->keys_wrapped));
+        col_fixed(q, 4, out->mac, sizeof(out->mac));
     } else if (r == SQLITE_DONE) {
         rc = ERR_NOT_FOUND;
     } else {
@@ -1644,17 +1657,68 @@ static int sq_event_list(struct store *st, int64_t memo_id, struct memo_event **
                    count);
 }
 
+/* An envelope column: sealed || mac (STORE_SEALED_LEN + STORE_MAC_LEN bytes), or a sealed key
+ * alone as written before migration 10 (then the MAC reads as zero and fails its check).
+ * ERR_INTEGRITY for any other length. */
+static int col_envelope(sqlite3_stmt *q, int col, uint8_t sealed[STORE_SEALED_LEN],
+                        uint8_t mac[STORE_MAC_LEN])
+{
+    const uint8_t *b = sqlite3_column_blob(q, col);
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+
+    memset(mac, 0, STORE_MAC_LEN);
+    if (b == NULL || (n != STORE_SEALED_LEN && n != STORE_SEALED_LEN + STORE_MAC_LEN)) {
+        memset(sealed, 0, STORE_SEALED_LEN);
+        return ERR_INTEGRITY;
+    }
+    memcpy(sealed, b, STORE_SEALED_LEN);
+    if (n > STORE_SEALED_LEN)
+        memcpy(mac, b + STORE_SEALED_LEN, STORE_MAC_LEN);
+    return 0;
+}
+
+/* Bind sealed || mac as parameter @col (the buffer must outlive the statement's step). */
+static void bind_envelope(sqlite3_stmt *q, int col, uint8_t buf[STORE_SEALED_LEN + STORE_MAC_LEN],
+                          const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN])
+{
+    memcpy(buf, sealed, STORE_SEALED_LEN);
+    memcpy(buf + STORE_SEALED_LEN, mac, STORE_MAC_LEN);
+    sqlite3_bind_blob(q, col, buf, STORE_SEALED_LEN + STORE_MAC_LEN, SQLITE_STATIC);
+}
+
+/* Run @q (bound) expecting at most one row whose first column is an envelope. */
+static int get_envelope(struct store_sqlite *s, sqlite3_stmt *q, uint8_t sealed[STORE_SEALED_LEN],
+                        uint8_t mac[STORE_MAC_LEN], const char *what)
+{
+    int r = sqlite3_step(q), rc = 0;
+
+    if (r == SQLITE_ROW)
+        rc = col_envelope(q, 0, sealed, mac);
+    else if (r == SQLITE_DONE)
+        rc = ERR_NOT_FOUND;
+    else
+        rc = db_fail(s, what);
+    if (rc != 0) {
+        memset(sealed, 0, STORE_SEALED_LEN);
+        memset(mac, 0, STORE_MAC_LEN);
+    }
+    done(q);
+    return rc;
+}
+
 static int sq_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
-                           const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
+                           const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
+                           int64_t at)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_MKEY_PUT);
+    uint8_t buf[STORE_SEALED_LEN + STORE_MAC_LEN];
 
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, user_id);
-    sqlite3_bind_blob(q, 3, sealed, STORE_SEALED_LEN, SQLITE_STATIC);
+    bind_envelope(q, 3, buf, sealed, mac);
     sqlite3_bind_int64(q, 4, at);
     return exec_stmt(s, q, "memo key put");
 }
@@ -1678,7 +1742,7 @@ static int get_fixed(struct store_sqlite *s, sqlite3_stmt *q, uint8_t *out, size
 }
 
 static int sq_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
-                           uint8_t sealed[STORE_SEALED_LEN])
+                           uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN])
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_MKEY_GET);
@@ -1687,7 +1751,7 @@ static int sq_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_int64(q, 2, user_id);
-    return get_fixed(s, q, sealed, STORE_SEALED_LEN, "memo key get");
+    return get_envelope(s, q, sealed, mac, "memo key get");
 }
 
 static int sq_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
@@ -1707,7 +1771,7 @@ static int fill_key_row(sqlite3_stmt *q, void *item)
     struct memo_key_row *k = item;
 
     k->memo_id = sqlite3_column_int64(q, 0);
-    return col_fixed(q, 1, k->sealed, sizeof(k->sealed)) ? 0 : ERR_DB;
+    return col_envelope(q, 1, k->sealed, k->mac);
 }
 
 static int sq_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out,
@@ -1764,21 +1828,24 @@ static int sq_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LE
 }
 
 static int sq_channel_grant_put(struct store *st, int64_t user_id,
-                                const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
+                                const uint8_t sealed[STORE_SEALED_LEN],
+                                const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_GRANT_PUT);
+    uint8_t buf[STORE_SEALED_LEN + STORE_MAC_LEN];
 
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, user_id);
-    sqlite3_bind_blob(q, 2, sealed, STORE_SEALED_LEN, SQLITE_STATIC);
+    bind_envelope(q, 2, buf, sealed, mac);
     sqlite3_bind_int64(q, 3, by);
     sqlite3_bind_int64(q, 4, at);
     return exec_stmt(s, q, "channel grant put");
 }
 
-static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
+static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
+                                uint8_t mac[STORE_MAC_LEN])
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_GRANT_GET);
@@ -1786,7 +1853,7 @@ static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t seale
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, user_id);
-    return get_fixed(s, q, sealed, STORE_SEALED_LEN, "channel grant get");
+    return get_envelope(s, q, sealed, mac, "channel grant get");
 }
 
 static int sq_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
@@ -1832,6 +1899,7 @@ static int sq_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
         out->created_at = sqlite3_column_int64(q, 4);
         out->updated_at = sqlite3_column_int64(q, 5);
         out->version = sqlite3_column_int64(q, 6);
+        col_fixed(q, 7, out->mac, sizeof(out->mac));
     } else if (r == SQLITE_DONE) {
         rc = ERR_NOT_FOUND;
     } else {
@@ -1854,6 +1922,7 @@ static int sq_totp_put(struct store *st, struct user_totp *t)
     sqlite3_bind_int64(q, 1, t->user_id);
     sqlite3_bind_blob(q, 2, t->sealed, sizeof(t->sealed), SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, t->created_at);
+    sqlite3_bind_blob(q, 4, t->mac, sizeof(t->mac), SQLITE_STATIC);
     rc = exec_stmt(s, q, "totp put");
     if (rc == 0 && sqlite3_changes(s->db) == 0)
         return ERR_EXISTS;
@@ -1881,6 +1950,7 @@ static int sq_totp_update(struct store *st, struct user_totp *t)
     sqlite3_bind_int64(q, 4, t->updated_at);
     sqlite3_bind_int64(q, 5, t->user_id);
     sqlite3_bind_int64(q, 6, t->version);
+    sqlite3_bind_blob(q, 7, t->mac, sizeof(t->mac), SQLITE_STATIC);
     rc = exec_stmt(s, q, "totp update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)

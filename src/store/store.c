@@ -3,6 +3,7 @@
  */
 #include "store/store.h"
 
+#include "store/integrity.h"
 #include "store/tables.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -17,9 +18,11 @@ const struct store_table store_tables[] = {
     {"users",
      "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
      " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem,"
-     " enrol_hash, enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo",
-     25, "id", "", "id", false},
-    {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped", 5, "hash", "", NULL, false},
+     " enrol_hash, enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo,"
+     " mac",
+     26, "id", "", "id", false},
+    {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped, mac", 6, "hash", "", NULL,
+     false},
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},
     {"memos",
      "id, public_id, drafter_id, state, title, body, digest, show_names, version, created_at,"
@@ -43,7 +46,8 @@ const struct store_table store_tables[] = {
      " sent_at",
      12, "id", "", "id", false},
     {"notify_prefs", "user_id, off", 2, "user_id", "", NULL, false},
-    {"user_totp", "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version", 8,
+    {"user_totp",
+     "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
      "user_id", "", NULL, false},
 };
 const size_t store_tables_count = sizeof(store_tables) / sizeof(store_tables[0]);
@@ -162,8 +166,29 @@ int store_open(const char *uri, struct store **out, char *err, size_t errlen)
 
 void store_close(struct store *st)
 {
-    if (st != NULL)
+    if (st != NULL) {
+        mem_free(st->trust_key); /* wiped */
+        mem_free(st->trust_dir);
+        st->trust_key = NULL;
+        st->trust_dir = NULL;
         st->ops->close(st);
+    }
+}
+
+int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN], const char *dir)
+{
+    char *d = mem_strdup(dir);
+
+    if (d == NULL)
+        return ERR_NOMEM;
+    if (st->trust_key == NULL && (st->trust_key = mem_alloc(STORE_TRUST_KEY_LEN)) == NULL) {
+        mem_free(d);
+        return ERR_NOMEM;
+    }
+    memcpy(st->trust_key, key, STORE_TRUST_KEY_LEN);
+    mem_free(st->trust_dir);
+    st->trust_dir = d;
+    return 0;
 }
 
 int store_ping(struct store *st)
@@ -176,10 +201,28 @@ void store_scrub(struct store *st)
     st->ops->scrub(st);
 }
 
+/* Check a loaded account; a failing one is wiped (no hash, no keys) before anything sees it. */
+static int user_checked(struct store *st, struct user *u, int rc)
+{
+    uint8_t want[STORE_MAC_LEN];
+
+    if (rc != 0)
+        return rc;
+    if ((rc = integ_user(st, u, want)) == 0)
+        rc = integ_check(st, want, u->mac, "account", u->id);
+    if (rc != 0)
+        memset(u, 0, sizeof(*u));
+    return rc;
+}
+
 int store_user_create(struct store *st, struct user *u)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
+    if ((rc = integ_user(st, u, u->mac)) != 0)
+        return rc;
     return written(st, st->ops->user_create(st, u));
 }
 
@@ -187,28 +230,56 @@ int store_user_get_by_name(struct store *st, const char *username, struct user *
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->user_get_by_name(st, username, out);
+    return user_checked(st, out, st->ops->user_get_by_name(st, username, out));
 }
 
 int store_user_get_by_id(struct store *st, int64_t id, struct user *out)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->user_get_by_id(st, id, out);
+    return user_checked(st, out, st->ops->user_get_by_id(st, id, out));
 }
 
 int store_user_list(struct store *st, const char *after, int limit, struct user **out,
                     size_t *count)
 {
+    uint8_t want[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->user_list(st, after, limit, out, count);
+    if ((rc = st->ops->user_list(st, after, limit, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count; i++) {
+        struct user *u = &(*out)[i];
+        if ((rc = integ_user(st, u, want)) != 0) {
+            mem_free(*out);
+            *out = NULL;
+            *count = 0;
+            return rc;
+        }
+        if (integ_check(st, want, u->mac, "account", u->id) != 0) {
+            /* listed (an administrator must see it), but usable for nothing */
+            memset(u->pwhash, 0, sizeof(u->pwhash));
+            u->has_keys = u->has_recovery = u->has_enrol = false;
+            memset(u->keys_wrapped, 0, sizeof(u->keys_wrapped));
+            memset(u->recovery_wrapped, 0, sizeof(u->recovery_wrapped));
+            u->flags |= STORE_USER_TAMPERED;
+        }
+    }
+    return 0;
 }
 
 int store_user_update(struct store *st, struct user *u)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
+    if (u->flags & STORE_USER_TAMPERED)
+        return ERR_INTEGRITY; /* never re-MAC what failed its check */
+    if ((rc = integ_user(st, u, u->mac)) != 0)
+        return rc;
     return written(st, st->ops->user_update(st, u));
 }
 
@@ -229,16 +300,31 @@ int store_user_count(struct store *st, int64_t *count)
 
 int store_session_create(struct store *st, const struct session *s)
 {
+    struct session c = *s;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->session_create(st, s));
+    if ((rc = integ_session(st, &c, c.mac)) == 0)
+        rc = written(st, st->ops->session_create(st, &c));
+    memset(&c, 0, sizeof(c));
+    return rc;
 }
 
 int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out)
 {
+    uint8_t want[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->session_get(st, hash, out);
+    if ((rc = st->ops->session_get(st, hash, out)) != 0)
+        return rc;
+    if ((rc = integ_session(st, out, want)) == 0)
+        rc = integ_check(st, want, out->mac, "session of account", out->user_id);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
 }
 
 int store_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now)
@@ -462,17 +548,44 @@ int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out,
 int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
 {
+    uint8_t mac[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->memo_key_put(st, memo_id, user_id, sealed, at));
+    if ((rc = integ_envelope(st, INTEG_MEMO_KEY, memo_id, user_id, sealed, mac)) != 0)
+        return rc;
+    return written(st, st->ops->memo_key_put(st, memo_id, user_id, sealed, mac, at));
+}
+
+/* Check an envelope just read; a failing one is zeroed. */
+static int envelope_checked(struct store *st, enum integ_envelope kind, int64_t memo_id,
+                            int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
+                            const uint8_t mac[STORE_MAC_LEN])
+{
+    uint8_t want[STORE_MAC_LEN];
+    int rc = integ_envelope(st, kind, memo_id, user_id, sealed, want);
+
+    if (rc == 0)
+        rc = integ_check(st, want, mac,
+                         kind == INTEG_MEMO_KEY ? "memo key envelope of memo" : "channel grant of",
+                         kind == INTEG_MEMO_KEY ? memo_id : user_id);
+    if (rc != 0)
+        memset(sealed, 0, STORE_SEALED_LEN);
+    return rc;
 }
 
 int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
                        uint8_t sealed[STORE_SEALED_LEN])
 {
+    uint8_t mac[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_key_get(st, memo_id, user_id, sealed);
+    if ((rc = st->ops->memo_key_get(st, memo_id, user_id, sealed, mac)) != 0)
+        return rc;
+    return envelope_checked(st, INTEG_MEMO_KEY, memo_id, user_id, sealed, mac);
 }
 
 int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
@@ -484,11 +597,23 @@ int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
 
 int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count)
 {
+    int rc;
+
     *out = NULL;
     *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_keys_of(st, user_id, out, count);
+    if ((rc = st->ops->memo_keys_of(st, user_id, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++)
+        rc = envelope_checked(st, INTEG_MEMO_KEY, (*out)[i].memo_id, user_id, (*out)[i].sealed,
+                              (*out)[i].mac);
+    if (rc != 0) {
+        mem_free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
 }
 
 int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
@@ -517,16 +642,26 @@ int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], 
 int store_channel_grant_put(struct store *st, int64_t user_id,
                             const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
 {
+    uint8_t mac[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->channel_grant_put(st, user_id, sealed, by, at));
+    if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, user_id, sealed, mac)) != 0)
+        return rc;
+    return written(st, st->ops->channel_grant_put(st, user_id, sealed, mac, by, at));
 }
 
 int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
 {
+    uint8_t mac[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->channel_grant_get(st, user_id, sealed);
+    if ((rc = st->ops->channel_grant_get(st, user_id, sealed, mac)) != 0)
+        return rc;
+    return envelope_checked(st, INTEG_CHANNEL_GRANT, 0, user_id, sealed, mac);
 }
 
 int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
@@ -538,23 +673,123 @@ int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
 
 int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
 {
+    uint8_t want[STORE_MAC_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->totp_get(st, user_id, out);
+    if ((rc = st->ops->totp_get(st, user_id, out)) != 0)
+        return rc;
+    if ((rc = integ_totp(st, out, want)) == 0)
+        rc = integ_check(st, want, out->mac, "two-factor (TOTP) row of account", user_id);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
 }
 
 int store_totp_put(struct store *st, struct user_totp *t)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
+    /* the row as the backend leaves it: a pending enrolment */
+    t->enabled = false;
+    t->last_step = 0;
+    memset(t->codes, 0, sizeof(t->codes));
+    if ((rc = integ_totp(st, t, t->mac)) != 0)
+        return rc;
     return written(st, st->ops->totp_put(st, t));
 }
 
 int store_totp_update(struct store *st, struct user_totp *t)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
+    if ((rc = integ_totp(st, t, t->mac)) != 0)
+        return rc;
     return written(st, st->ops->totp_update(st, t));
+}
+
+/* Adopt one account's row, envelopes, grant and TOTP row (store_trust_adopt()). */
+static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *rows)
+{
+    struct memo_key_row *keys = NULL;
+    uint8_t sealed[STORE_SEALED_LEN], mac[STORE_MAC_LEN];
+    struct user_totp t;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = st->ops->user_update(st, u)) != 0)
+        return rc;
+    ++*rows;
+    if ((rc = st->ops->memo_keys_of(st, u->id, &keys, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, u->id, keys[i].sealed,
+                                 mac)) == 0 &&
+            (rc = st->ops->memo_key_put(st, keys[i].memo_id, u->id, keys[i].sealed, mac, now)) == 0)
+            ++*rows;
+    mem_free(keys);
+    if (rc != 0)
+        return rc;
+    rc = st->ops->channel_grant_get(st, u->id, sealed, mac);
+    if (rc == 0 && (rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, u->id, sealed, mac)) == 0 &&
+        (rc = st->ops->channel_grant_put(st, u->id, sealed, mac, u->id, now)) == 0)
+        ++*rows;
+    if (rc != 0 && rc != ERR_NOT_FOUND)
+        return rc;
+    rc = st->ops->totp_get(st, u->id, &t);
+    if (rc == 0 && (rc = integ_totp(st, &t, t.mac)) == 0 &&
+        (rc = st->ops->totp_update(st, &t)) == 0)
+        ++*rows;
+    memset(&t, 0, sizeof(t));
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
+{
+    struct memo_key_row *keys = NULL;
+    uint8_t mac[STORE_MAC_LEN];
+    char after[USERNAME_MAX + 1] = "";
+    struct user *page = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    *rows = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if (!st->in_txn || st->trust_key == NULL)
+        return ERR_INTERNAL;
+    st->adopting = true;
+    do {
+        if ((rc = st->ops->user_list(st, after, 200, &page, &n)) != 0)
+            break;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = adopt_user(st, &page[i], now, rows);
+        if (n > 0)
+            memcpy(after, page[n - 1].username, sizeof(after));
+        for (size_t i = 0; i < n; i++)
+            memset(&page[i], 0, sizeof(page[i]));
+        mem_free(page);
+        page = NULL;
+    } while (rc == 0 && n == 200);
+    /* the memo keys sealed to the channel */
+    if (rc == 0 && (rc = st->ops->memo_keys_of(st, 0, &keys, &n)) == 0) {
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, 0, keys[i].sealed,
+                                     mac)) == 0 &&
+                (rc = st->ops->memo_key_put(st, keys[i].memo_id, 0, keys[i].sealed, mac, now)) == 0)
+                ++*rows;
+        mem_free(keys);
+    }
+    /* sessions carry no MAC yet: everyone signs in again */
+    if (rc == 0)
+        rc = st->ops->session_purge(st, INT64_MAX, INT64_MAX);
+    st->adopting = false;
+    return written(st, rc);
 }
 
 int store_totp_delete(struct store *st, int64_t user_id)

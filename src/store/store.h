@@ -30,6 +30,8 @@
 #define STORE_MEMO_ID_LEN 24    /* public memo id (core/memo.h MEMO_ID_LEN) */
 #define STORE_DAY_NONE (-1)
 #define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
+#define STORE_MAC_LEN 32    /* an integrity MAC (store_trust_set()) */
+#define STORE_TRUST_KEY_LEN 32
 #define STORE_CHANNEL                                                                              \
     0 /* memo_key_*(): the user id that means "the channel key" */ /* an unset day number */
 
@@ -66,6 +68,8 @@ struct user {
                                                  /*  STORE_USER_RESET, older memos are not its */
     int64_t confirm_by;                          /* STORE_USER_HELD: the first officer who */
                                                  /*  confirmed the re-enrolled account, 0 none */
+    uint8_t mac[STORE_MAC_LEN];                  /* the row's integrity MAC (store.c sets and */
+                                                 /*  checks it; callers never touch it) */
 };
 
 /* struct user.flags */
@@ -82,6 +86,9 @@ struct user {
 #define STORE_USER_HELD2                                                                           \
     8u /* with STORE_USER_HELD: two officers must confirm (the count is fixed at the reset, so     \
           that lowering the setting later lets nothing through) */
+#define STORE_USER_TAMPERED                                                                        \
+    (1u << 30) /* never stored: store_user_list() marks a row that fails its integrity check       \
+                  (it is listed without password hash or keys, and cannot be updated) */
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
@@ -91,6 +98,7 @@ struct session {
     int64_t last_seen;                       /* unix seconds, updated at most once a minute */
     bool has_keys;                           /* keys_wrapped is set */
     uint8_t keys_wrapped[STORE_WRAPPED_LEN]; /* the user's private keys under the token's KEK */
+    uint8_t mac[STORE_MAC_LEN];              /* integrity MAC (set and checked by store.c) */
 };
 
 /* An account's TOTP second factor (core/totp.h). One row per account: a pending enrolment or an
@@ -106,6 +114,7 @@ struct user_totp {
     int64_t created_at;                                    /* unix seconds */
     int64_t updated_at;                                    /* unix seconds */
     int64_t version;                                       /* bumped by every update */
+    uint8_t mac[STORE_MAC_LEN]; /* integrity MAC (set and checked by store.c) */
 };
 
 /* Relations of a user to a memo (bits in memo_members.relation). */
@@ -227,6 +236,7 @@ struct outbox_item {
 struct memo_key_row {
     int64_t memo_id;
     uint8_t sealed[STORE_SEALED_LEN];
+    uint8_t mac[STORE_MAC_LEN]; /* stored after the sealed key (store.c checks it) */
 };
 
 /* Which memos a user may see (store_memo_list()). */
@@ -313,10 +323,13 @@ struct store_ops {
     int (*event_add)(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
                      const char *detail, int64_t at);
     int (*event_list)(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
+    /* a sealed key and its MAC are stored as one blob (sealed || mac); a row written before the
+     * MAC existed reads as a zero MAC */
     int (*memo_key_put)(struct store *st, int64_t memo_id, int64_t user_id,
-                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at);
+                        const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
+                        int64_t at);
     int (*memo_key_get)(struct store *st, int64_t memo_id, int64_t user_id,
-                        uint8_t sealed[STORE_SEALED_LEN]);
+                        uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN]);
     int (*memo_key_delete)(struct store *st, int64_t memo_id, int64_t user_id);
     int (*memo_keys_of)(struct store *st, int64_t user_id, struct memo_key_row **out,
                         size_t *count);
@@ -326,8 +339,10 @@ struct store_ops {
     int (*channel_key_create)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
                               int64_t at);
     int (*channel_grant_put)(struct store *st, int64_t user_id,
-                             const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
-    int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
+                             const uint8_t sealed[STORE_SEALED_LEN],
+                             const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at);
+    int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
+                             uint8_t mac[STORE_MAC_LEN]);
     int (*user_revoke_keys)(struct store *st, int64_t user_id, unsigned what);
     int (*totp_get)(struct store *st, int64_t user_id, struct user_totp *out);
     int (*totp_put)(struct store *st, struct user_totp *t);
@@ -377,6 +392,10 @@ struct store {
     long commits;                /* changes committed on this connection: transactions, and
                                     writes outside one */
     bool in_txn;                 /* between store_begin() and store_commit()/_rollback() */
+    uint8_t *trust_key;          /* the integrity MAC key (store_trust_set()), owned, wiped */
+    char *trust_dir;             /* the data directory of the files the database cannot change
+                                    (core/trust.h reads them; the store never does), owned */
+    bool adopting;               /* store_trust_adopt() is re-MACing every row */
 };
 
 /*
@@ -405,6 +424,35 @@ int store_open(const char *uri, struct store **out, char *err, size_t errlen);
 /** store_close() - close a connection; NULL is a no-op. */
 void store_close(struct store *st);
 
+/*
+ * Integrity. Whoever can write the database (a DBA, the PostgreSQL role, the SQLite file) is not
+ * trusted (docs/security.md). The rows that decide who can sign in and what is sealed to whom
+ * carry a MAC under a key the database never holds (core/trust.h derives it from channel.skey):
+ *  - accounts: every field but the timestamps and version (password hash, keys and their wraps,
+ *    roles, flags, enrolment and reset state, names, email);
+ *  - sessions: token hash, owner and creation time;
+ *  - TOTP rows: the sealed secret, whether it is on, the last step, the recovery codes;
+ *  - envelopes: a memo key sealed to an account or the channel (bound to memo and account), and
+ *    a channel grant (bound to the account).
+ * The wrappers below compute the MAC on every write and check it on every read: a row that fails
+ * gives ERR_INTEGRITY (a list of accounts marks it instead: store_user_list()), and the failure is
+ * logged. A connection without a key refuses these calls (ERR_INTERNAL): set it right after
+ * store_open().
+ */
+
+/**
+ * store_trust_set() - the connection's integrity key (copied, wiped at store_close()), and the
+ * data directory @dir that holds what the database cannot change (copied; core/trust.h).
+ */
+int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN], const char *dir);
+
+/**
+ * store_trust_adopt() - MAC every existing row as it is now, inside the caller's transaction:
+ * once, when an older database is first opened by a version that checks (core/trust.h decides
+ * when). Sessions are deleted instead (everyone signs in again). *@rows counts what was MAC'd.
+ */
+int store_trust_adopt(struct store *st, int64_t now, int64_t *rows);
+
 /** store_ping() - 0 when the database answers a trivial query. */
 int store_ping(struct store *st);
 
@@ -430,6 +478,8 @@ int store_user_get_by_id(struct store *st, int64_t id, struct user *out);
 /**
  * store_user_list() - up to @limit users ordered by username, starting after @after
  * (NULL or "" for the first page). *@out is a malloc'd array the caller frees with free().
+ * An account whose row fails its integrity check is listed with STORE_USER_TAMPERED set and
+ * without password hash or keys, so nothing can be sealed to it and it cannot sign in.
  */
 int store_user_list(struct store *st, const char *after, int limit, struct user **out,
                     size_t *count);

@@ -40,6 +40,8 @@ const char *err_str(int rc)
         return "not_enrolled";
     case ERR_HELD:
         return "confirmation_required";
+    case ERR_INTEGRITY:
+        return "integrity";
     default:
         return "internal";
     }

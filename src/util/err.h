@@ -28,6 +28,8 @@ enum err {
     ERR_INTERNAL = -15,  /* a bug or an impossible condition */
     ERR_NO_KEYS = -16,   /* the account has not enrolled (core/enrol.h): nothing is sealed to it */
     ERR_HELD = -17, /* re-enrolled after a reset, not yet confirmed by officers (core/reset.h) */
+    ERR_INTEGRITY = -18, /* the database returned a row that fails its integrity check (a MAC,
+                            a pinned key, a binding): it was altered outside the server */
 };
 
 /**

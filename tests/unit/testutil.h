@@ -13,8 +13,22 @@
 
 #include <cmocka.h>
 
+#include "core/trust.h"
+#include "crypto/note.h"
 #include "crypto/random.h"
 #include "store/store.h"
+
+/* Give @st the integrity key of a fresh channel signing key, and pin its channel in @dir
+ * (core/trust.h), as every opener in the server does. */
+static inline void testutil_trust(struct store *st, const char *dir)
+{
+    static struct note_skey key; /* one per test program: its connections share the key */
+    char err[256] = "";
+
+    if (key.name_len == 0)
+        assert_int_equal(note_skey_generate("dissent-channel", 15, &key), 0);
+    assert_int_equal(trust_open(st, &key, dir, 0, err, sizeof(err)), 0);
+}
 
 /* A fresh SQLite store in a new temporary directory; the directory path goes to @dir. */
 static inline struct store *testutil_store(char dir[64])
@@ -25,6 +39,7 @@ static inline struct store *testutil_store(char dir[64])
     memcpy(dir, "/tmp/dissent-unit-XXXXXX", 25);
     assert_non_null(mkdtemp(dir));
     assert_int_equal(store_open(dir, &st, err, sizeof(err)), 0);
+    testutil_trust(st, dir);
     return st;
 }
 

@@ -1,0 +1,339 @@
+#include "core/trust.h"
+
+#include "crypto/hash.h"
+#include "crypto/note.h"
+#include "crypto/random.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define PIN_HEAD "dissent-channel-pin/v1\n"
+#define PIN_MAX 256
+
+struct pin {
+    bool has_current;
+    uint8_t current[32];
+    bool has_pending;
+    uint8_t pending[32];
+};
+
+void trust_key(const struct note_skey *channel_key, uint8_t out[TRUST_KEY_LEN])
+{
+    static const char label[] = "dissent database integrity key v1";
+
+    hash_keyed(out, label, sizeof(label) - 1, channel_key->sk);
+}
+
+int trust_attach(struct store *st, const struct note_skey *channel_key, const char *dir)
+{
+    uint8_t key[TRUST_KEY_LEN];
+    int rc;
+
+    trust_key(channel_key, key);
+    rc = store_trust_set(st, key, dir);
+    wipe(key, sizeof(key));
+    return rc;
+}
+
+static int lock_pin(const char *dir, int *fd)
+{
+    char path[1200];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_LOCK);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0) {
+        log_error("trust: cannot open %s: %s", path, strerror(errno));
+        return ERR_IO;
+    }
+    while (flock(*fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            log_error("trust: cannot lock %s: %s", path, strerror(errno));
+            close(*fd);
+            *fd = -1;
+            return ERR_IO;
+        }
+    }
+    return 0;
+}
+
+static void unlock_pin(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+}
+
+/* One "name value" line: "none" or the base64 of a 32-byte key. */
+static bool parse_key_line(const char *line, size_t len, const char *name, bool *has,
+                           uint8_t key[32])
+{
+    size_t nlen = strlen(name), n = 0;
+
+    if (len <= nlen + 1 || memcmp(line, name, nlen) != 0 || line[nlen] != ' ')
+        return false;
+    line += nlen + 1;
+    len -= nlen + 1;
+    if (len == 4 && memcmp(line, "none", 4) == 0) {
+        *has = false;
+        return true;
+    }
+    if (b64_decode(key, 32, &n, line, len, false) != 0 || n != 32)
+        return false;
+    *has = true;
+    return true;
+}
+
+/* Read the pin. *@exists tells whether the file is there; a file that does not parse is
+ * ERR_INTEGRITY (nothing but this module writes it). */
+static int pin_read(const char *dir, struct pin *p, bool *exists)
+{
+    char path[1200], text[PIN_MAX + 1];
+    const char *line, *nl;
+    ssize_t n;
+    int fd;
+
+    memset(p, 0, sizeof(*p));
+    *exists = false;
+    snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        log_error("trust: cannot read %s: %s", path, strerror(errno));
+        return ERR_IO;
+    }
+    n = read(fd, text, PIN_MAX + 1);
+    close(fd);
+    *exists = true;
+    if (n < 0 || n > PIN_MAX) {
+        log_error("trust: cannot read %s", path);
+        return ERR_IO;
+    }
+    text[n] = '\0';
+    if (strncmp(text, PIN_HEAD, strlen(PIN_HEAD)) != 0)
+        goto bad;
+    line = text + strlen(PIN_HEAD);
+    if ((nl = strchr(line, '\n')) == NULL ||
+        !parse_key_line(line, (size_t)(nl - line), "current", &p->has_current, p->current))
+        goto bad;
+    line = nl + 1;
+    if (*line != '\0') {
+        if ((nl = strchr(line, '\n')) == NULL ||
+            !parse_key_line(line, (size_t)(nl - line), "pending", &p->has_pending, p->pending) ||
+            !p->has_pending || nl[1] != '\0')
+            goto bad;
+    }
+    return 0;
+bad:
+    log_error("trust: %s is not a channel pin", path);
+    return ERR_INTEGRITY;
+}
+
+static void key_line(char *out, size_t len, const char *name, bool has, const uint8_t key[32])
+{
+    char b64[64];
+
+    if (has)
+        b64_encode(b64, sizeof(b64), key, 32, false);
+    snprintf(out, len, "%s %s\n", name, has ? b64 : "none");
+}
+
+/* Replace the pin atomically: a temporary file, fsync, rename, fsync of the directory. */
+static int pin_write(const char *dir, const struct pin *p)
+{
+    char path[1200], tmp[1300], text[PIN_MAX], cur[80], pend[80] = "";
+    size_t len;
+    int fd, dfd, rc = 0;
+
+    key_line(cur, sizeof(cur), "current", p->has_current, p->current);
+    if (p->has_pending)
+        key_line(pend, sizeof(pend), "pending", true, p->pending);
+    snprintf(text, sizeof(text), "%s%s%s", PIN_HEAD, cur, pend);
+    len = strlen(text);
+    snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, TRUST_PIN_FILE, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 ||
+        rename(tmp, path) != 0) {
+        log_error("trust: cannot write %s: %s", path, strerror(errno));
+        rc = ERR_IO;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0) {
+        unlink(tmp);
+        return rc;
+    }
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        log_error("trust: cannot sync %s: %s", dir, strerror(errno));
+        rc = ERR_IO;
+    }
+    if (dfd >= 0)
+        close(dfd);
+    return rc;
+}
+
+int trust_open(struct store *st, const struct note_skey *channel_key, const char *dir, int64_t now,
+               char *err, size_t errlen)
+{
+    uint8_t pk[32];
+    struct pin p;
+    bool exists = false;
+    int64_t rows = 0;
+    int fd = -1, rc;
+
+    if ((rc = trust_attach(st, channel_key, dir)) != 0)
+        return rc;
+    if ((rc = lock_pin(dir, &fd)) != 0) {
+        err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
+        return rc;
+    }
+    if ((rc = pin_read(dir, &p, &exists)) != 0 || exists) {
+        if (rc != 0)
+            err_set(err, errlen, "%s/%s cannot be read or is not a channel pin", dir,
+                    TRUST_PIN_FILE);
+        unlock_pin(fd);
+        return rc;
+    }
+    /* first start of a version that checks: adopt the database as it is */
+    if ((rc = store_begin(st)) != 0)
+        goto out;
+    if ((rc = store_trust_adopt(st, now, &rows)) == 0) {
+        rc = store_channel_key_get(st, pk);
+        p.has_current = rc == 0;
+        if (rc == 0)
+            memcpy(p.current, pk, sizeof(pk));
+        if (rc == ERR_NOT_FOUND)
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    if (rc == 0)
+        rc = pin_write(dir, &p);
+    if (rc == 0 && rows > 0)
+        log_warn("trust: adopted the database as it is (%lld rows now carry an integrity MAC; "
+                 "every session ended) and pinned its channel key in %s/%s",
+                 (long long)rows, dir, TRUST_PIN_FILE);
+out:
+    if (rc != 0)
+        err_set(err, errlen, "cannot adopt the database's rows and pin the channel key (%s)",
+                err_str(rc));
+    unlock_pin(fd);
+    return rc;
+}
+
+int trust_channel_pk(struct store *st, uint8_t pk[32])
+{
+    uint8_t db[32];
+    struct pin p;
+    bool exists = false;
+    int fd = -1, rc, got;
+
+    memset(pk, 0, 32);
+    if (st->trust_dir == NULL)
+        return ERR_INTERNAL;
+    got = store_channel_key_get(st, db);
+    if (got != 0 && got != ERR_NOT_FOUND)
+        return got;
+    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
+        return rc;
+    if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
+        goto out;
+    if (!exists) {
+        log_error("trust: %s/%s is missing: the channel key cannot be checked", st->trust_dir,
+                  TRUST_PIN_FILE);
+        rc = ERR_INTEGRITY;
+    } else if (got == ERR_NOT_FOUND) {
+        rc = ERR_NOT_FOUND;
+        if (p.has_current) {
+            log_error("integrity: the channel key is pinned but the database holds none: it "
+                      "was deleted outside Dissent");
+            rc = ERR_INTEGRITY;
+        }
+    } else if (p.has_current && hash_equal(db, p.current, 32)) {
+        memcpy(pk, db, 32);
+    } else if (p.has_pending && hash_equal(db, p.pending, 32)) {
+        /* the pending key committed: make it current */
+        memcpy(p.current, p.pending, 32);
+        p.has_current = true;
+        p.has_pending = false;
+        if ((rc = pin_write(st->trust_dir, &p)) == 0)
+            memcpy(pk, db, 32);
+    } else {
+        log_error("integrity: the database's channel key is not the pinned one (%s/%s): it was "
+                  "replaced outside Dissent; nothing is sealed to it",
+                  st->trust_dir, TRUST_PIN_FILE);
+        rc = ERR_INTEGRITY;
+    }
+out:
+    unlock_pin(fd);
+    wipe(&p, sizeof(p));
+    return rc;
+}
+
+int trust_channel_pending(struct store *st, const uint8_t pk[32])
+{
+    uint8_t db[32];
+    struct pin p;
+    bool exists = false;
+    int fd = -1, rc, got;
+
+    if (st->trust_dir == NULL)
+        return ERR_INTERNAL;
+    /* what the transaction is replacing must be the pinned key */
+    got = store_channel_key_get(st, db);
+    if (got != 0 && got != ERR_NOT_FOUND)
+        return got;
+    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
+        return rc;
+    if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
+        goto out;
+    /* (this transaction may have written @pk already: a creation inserts first) */
+    if (!exists ||
+        (got == 0 && !hash_equal(db, pk, 32) &&
+         !(p.has_current && hash_equal(db, p.current, 32))) ||
+        (got == ERR_NOT_FOUND && p.has_current)) {
+        log_error("integrity: the database's channel key is not the pinned one: no new key is "
+                  "made from it");
+        rc = ERR_INTEGRITY;
+        goto out;
+    }
+    memcpy(p.pending, pk, 32);
+    p.has_pending = true;
+    rc = pin_write(st->trust_dir, &p);
+out:
+    unlock_pin(fd);
+    return rc;
+}
+
+void trust_channel_settle(struct store *st)
+{
+    uint8_t pk[32];
+
+    /* a reader that finds the pending key in the database makes it current */
+    if (trust_channel_pk(st, pk) == 0) {
+        struct pin p;
+        bool exists = false;
+        int fd = -1;
+
+        if (lock_pin(st->trust_dir, &fd) != 0)
+            return;
+        if (pin_read(st->trust_dir, &p, &exists) == 0 && exists && p.has_pending && p.has_current &&
+            hash_equal(pk, p.current, 32)) {
+            p.has_pending = false; /* the new key did not commit */
+            (void)pin_write(st->trust_dir, &p);
+        }
+        unlock_pin(fd);
+    }
+}

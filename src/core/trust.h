@@ -1,0 +1,73 @@
+/*
+ * trust.h - the root of trust outside the database.
+ *
+ * Whoever can write the database is not trusted (docs/security.md, "The database attacker"). What
+ * they cannot change lives in the data directory beside the key files:
+ *
+ *  - channel.skey (core/channel.h) signs reply bindings and user key bindings; the database
+ *    integrity key is derived from it (keyed BLAKE2b, its own label), and store.c MACs accounts,
+ *    sessions, TOTP rows, memo key envelopes and channel grants under it (store.h, "Integrity");
+ *  - channel.pin holds the channel's X25519 public key, so that every memo key sealed to the
+ *    channel goes to the key the server made, whatever the database's channel_key row says:
+ *
+ *      dissent-channel-pin/v1
+ *      current <base64 public key, or "none" before the first officer signed in>
+ *      pending <base64 public key>      only while a new key is being committed
+ *
+ *    It is replaced atomically (write, fsync, rename, fsync the directory) under an advisory
+ *    lock on channel.pin.lock, so several servers sharing the data directory agree. A new key
+ *    is written as pending before the transaction that stores it commits, and made current
+ *    after (trust_channel_settle(), or by the next reader that finds it in the database).
+ *
+ * The first time a version that checks opens a database (no channel.pin yet), it adopts the
+ * database as it is then: every row gets its MAC, and the pin records the channel key the
+ * database holds (store_trust_adopt(); every session ends). That moment is trusted, as a first
+ * start is.
+ */
+#ifndef DISSENT_CORE_TRUST_H
+#define DISSENT_CORE_TRUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRUST_PIN_FILE "channel.pin"
+#define TRUST_PIN_LOCK "channel.pin.lock"
+#define TRUST_KEY_LEN 32
+
+struct note_skey;
+struct store;
+
+/** trust_key() - the database integrity key, derived from the channel's signing key. */
+void trust_key(const struct note_skey *channel_key, uint8_t out[TRUST_KEY_LEN]);
+
+/**
+ * trust_attach() - give @st the integrity key derived from @channel_key and the data directory
+ * @dir. Returns 0 or ERR_NOMEM.
+ */
+int trust_attach(struct store *st, const struct note_skey *channel_key, const char *dir);
+
+/**
+ * trust_open() - trust_attach(), then, when @dir has no channel.pin yet, adopt the database as
+ * it is and write the pin (see above). Returns 0, ERR_IO or a store error, with @err set.
+ */
+int trust_open(struct store *st, const struct note_skey *channel_key, const char *dir, int64_t now,
+               char *err, size_t errlen);
+
+/**
+ * trust_channel_pk() - the channel's public key: the database's, when it is the pinned one.
+ * Returns 0, ERR_NOT_FOUND (no channel key yet, and none pinned), ERR_INTEGRITY (the database
+ * holds another key, or lost the pinned one: logged), ERR_IO or a store error.
+ */
+int trust_channel_pk(struct store *st, uint8_t pk[32]);
+
+/**
+ * trust_channel_pending() - record @pk as the key about to be committed, inside the transaction
+ * that creates or rotates it. ERR_INTEGRITY when the database's current key is not the pinned
+ * one. Call trust_channel_settle() after the commit.
+ */
+int trust_channel_pending(struct store *st, const uint8_t pk[32]);
+
+/** trust_channel_settle() - after a commit (or a rollback): make the pin match what committed. */
+void trust_channel_settle(struct store *st);
+
+#endif

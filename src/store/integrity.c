@@ -1,0 +1,149 @@
+#include "store/integrity.h"
+
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <string.h>
+
+_Static_assert(STORE_MAC_LEN == HASH_KEYED_LEN, "MAC sizes agree");
+_Static_assert(STORE_TRUST_KEY_LEN == HASH_KEY_LEN, "key sizes agree");
+
+/* The MAC input: a domain label, then length-prefixed fields. Large enough for an account row
+ * (its two wraps, a password hash and three names are the bulk: about 900 bytes). */
+struct macin {
+    uint8_t b[2048];
+    size_t n;
+    bool over;
+};
+
+static void put(struct macin *m, const void *p, size_t len)
+{
+    uint8_t pre[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                      (uint8_t)len};
+
+    if (m->over || len > sizeof(m->b) - m->n || sizeof(pre) > sizeof(m->b) - m->n - len) {
+        m->over = true;
+        return;
+    }
+    memcpy(m->b + m->n, pre, sizeof(pre));
+    memcpy(m->b + m->n + sizeof(pre), p, len);
+    m->n += sizeof(pre) + len;
+}
+
+static void put_i64(struct macin *m, int64_t v)
+{
+    uint8_t b[8];
+
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)((uint64_t)v >> (56 - 8 * i));
+    put(m, b, sizeof(b));
+}
+
+static void put_str(struct macin *m, const char *s)
+{
+    put(m, s, strlen(s));
+}
+
+/* An optional fixed field: absent and present are told apart by the length (0 or @len). */
+static void put_opt(struct macin *m, bool present, const void *p, size_t len)
+{
+    put(m, p, present ? len : 0);
+}
+
+static int finish(const struct store *st, struct macin *m, uint8_t mac[STORE_MAC_LEN])
+{
+    int rc = 0;
+
+    memset(mac, 0, STORE_MAC_LEN);
+    if (st->trust_key == NULL) {
+        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
+        rc = ERR_INTERNAL;
+    } else if (m->over) {
+        log_error("store: an integrity MAC's input is over its limit (a bug)");
+        rc = ERR_INTERNAL;
+    } else {
+        hash_keyed(mac, m->b, m->n, st->trust_key);
+    }
+    wipe(m->b, m->n);
+    return rc;
+}
+
+int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent account v1");
+    put_str(&m, u->username);
+    put_str(&m, u->display_name);
+    put_str(&m, u->email);
+    put_i64(&m, u->roles);
+    put_str(&m, u->pwhash);
+    put_i64(&m, u->disabled);
+    put_opt(&m, u->has_keys, u->sign_pk, sizeof(u->sign_pk));
+    put_opt(&m, u->has_keys, u->box_pk, sizeof(u->box_pk));
+    put_opt(&m, u->has_keys, u->key_salt, sizeof(u->key_salt));
+    put_opt(&m, u->has_keys, u->keys_wrapped, sizeof(u->keys_wrapped));
+    put_opt(&m, u->has_recovery, u->recovery_wrapped, sizeof(u->recovery_wrapped));
+    put_i64(&m, u->key_ops);
+    put_i64(&m, u->key_mem);
+    put_opt(&m, u->has_enrol, u->enrol_hash, sizeof(u->enrol_hash));
+    put_i64(&m, u->enrol_expires);
+    put_i64(&m, u->recovery_at);
+    put_i64(&m, u->flags & ~STORE_USER_TAMPERED);
+    put_opt(&m, u->has_log_tag, u->log_tag, sizeof(u->log_tag));
+    put_i64(&m, u->reset_at);
+    put_i64(&m, u->confirm_by);
+    put_i64(&m, u->reset_memo);
+    return finish(st, &m, mac);
+}
+
+int integ_session(const struct store *st, const struct session *s, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent session v1");
+    put(&m, s->hash, sizeof(s->hash));
+    put_i64(&m, s->user_id);
+    put_i64(&m, s->created_at);
+    return finish(st, &m, mac);
+}
+
+int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent totp v1");
+    put_i64(&m, t->user_id);
+    put(&m, t->sealed, sizeof(t->sealed));
+    put_i64(&m, t->enabled);
+    put_i64(&m, t->last_step);
+    put(&m, t->codes, sizeof(t->codes));
+    return finish(st, &m, mac);
+}
+
+int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
+                   int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
+                   uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent envelope v1");
+    put_i64(&m, kind);
+    put_i64(&m, memo_id);
+    put_i64(&m, user_id);
+    put(&m, sealed, STORE_SEALED_LEN);
+    return finish(st, &m, mac);
+}
+
+int integ_check(const struct store *st, const uint8_t want[STORE_MAC_LEN],
+                const uint8_t stored[STORE_MAC_LEN], const char *what, int64_t id)
+{
+    if (st->adopting || hash_equal(want, stored, STORE_MAC_LEN))
+        return 0;
+    log_error("integrity: %s %lld fails its integrity check: the database was changed outside "
+              "Dissent; it is not used",
+              what, (long long)id);
+    return ERR_INTEGRITY;
+}

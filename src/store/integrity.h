@@ -1,0 +1,39 @@
+/*
+ * integrity.h - the MACs that authenticate rows against whoever can write the database (store.h,
+ * "Integrity"); private to src/store/, used by the store_*() wrappers in store.c.
+ *
+ * Each MAC is keyed BLAKE2b-256 under the connection's trust key over a domain label and the
+ * row's fields, each field length-prefixed, so no two rows of different kinds or contents can
+ * share a MAC input.
+ */
+#ifndef DISSENT_STORE_INTEGRITY_H
+#define DISSENT_STORE_INTEGRITY_H
+
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What an envelope holds; part of its MAC, so one kind cannot pass for another. */
+enum integ_envelope {
+    INTEG_MEMO_KEY = 1,  /* a memo key sealed to an account, or to the channel (user id 0) */
+    INTEG_CHANNEL_GRANT, /* the channel's private key sealed to an officer */
+};
+
+/* Each returns 0, or ERR_INTERNAL (and logs) when the connection has no trust key. */
+int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_MAC_LEN]);
+int integ_session(const struct store *st, const struct session *s, uint8_t mac[STORE_MAC_LEN]);
+int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[STORE_MAC_LEN]);
+int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
+                   int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
+                   uint8_t mac[STORE_MAC_LEN]);
+
+/*
+ * integ_check() - compare @want (just computed) with @stored in constant time. Returns 0, or
+ * ERR_INTEGRITY after logging "@what @id fails its integrity check". While the connection adopts
+ * rows (store_trust_adopt()), every row passes.
+ */
+int integ_check(const struct store *st, const uint8_t want[STORE_MAC_LEN],
+                const uint8_t stored[STORE_MAC_LEN], const char *what, int64_t id);
+
+#endif

@@ -1,0 +1,267 @@
+"""The database attacker (issue 16): someone who can write the database (the SQLite file, or the
+PostgreSQL role) but cannot read the key files (log.skey, channel.skey, channel.pin) or the
+server's memory. Each test stops the server, edits the database as that person would, starts
+the server again, and shows the attack refused or detected, with nothing decrypted and the
+failure in the server's log.
+
+Runs on SQLite, and on PostgreSQL when DISSENT_TEST_PG_URI_BASE is set (keyhelpers.open_db()).
+"""
+import base64
+import hashlib
+import os
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from conftest import (PASSWORD, TIMEOUT, adopt_as_is, assert_error, assert_wrong_state, login_raw,
+                      memo_url, with_cookie)
+from keyhelpers import call, create_memo, filed_memo, marker, open_db, user_ids
+
+nacl = pytest.importorskip("nacl.public")
+
+SEALED = 80  # a crypto_box_seal of a 32-byte key; its integrity MAC (32 bytes) follows
+
+
+def tamper(srv, *edits):
+    """Stop the server, run each (sql, params) on its database, start it again."""
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        for sql, params in edits:
+            c.execute(sql, params)
+        c.commit()
+    srv.restart()
+
+
+def rows(srv, sql, params=()):
+    with open_db(srv) as c:
+        return c.execute(sql, params).fetchall()
+
+
+def refused(r):
+    """The integrity refusal: 500, code "integrity", no content in the answer."""
+    assert_error(r, 500, "integrity")
+
+
+def integrity_logged(srv, what):
+    log = srv.log()
+    assert "integrity: " in log and what in log, log[-3000:]
+
+
+def attacker_pair():
+    sk = nacl.PrivateKey.generate()
+    return sk, sk.public_key.encode()
+
+
+def opens_with(sk, sealed):
+    """Whether the attacker's key opens `sealed` (a stored envelope: the seal, then the MAC)."""
+    try:
+        nacl.SealedBox(sk).decrypt(bytes(sealed[:SEALED]))
+        return True
+    except Exception:
+        return False
+
+
+def officers_and_staff(srv, admin):
+    srv.add_user(admin, "anna", ["officer"])
+    srv.add_user(admin, "dave", ["staff"])
+    srv.add_user(admin, "eve", ["staff"])
+    a = srv.login("anna", PASSWORD)  # makes the channel key, sealed to anna
+    d = srv.login("dave", PASSWORD)
+    return a, d
+
+
+def test_a_swapped_channel_key_seals_nothing_to_it(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m1 = filed_memo(srv, d, "Filed before " + marker(), "Body.\n")
+    m2 = create_memo(srv, d, "Filed after " + marker(), "Body.\n")
+    call(d, "POST", memo_url(srv, m2, "finalize"))
+    call(d, "POST", memo_url(srv, m2, "signatures"), status=201)
+    with open_db(srv) as c:
+        ids = user_ids(c, ["anna"])
+        anna_pk = c.execute("SELECT box_pk FROM users WHERE id = ?", (ids["anna"],)).fetchone()[0]
+    sk, pk = attacker_pair()
+    # a sealed box anyone can make; no MAC after it, for the attacker has no key to make one
+    forged = nacl.SealedBox(nacl.PublicKey(anna_pk)).encrypt(sk.encode())
+    # the attacker's channel key, "granted" to anna so that everything keeps working for her
+    tamper(srv, ("UPDATE channel_key SET pk = ?", (pk,)),
+           ("UPDATE channel_grants SET sealed = ? WHERE user_id = ?", (forged, ids["anna"])))
+    a = srv.login("anna", PASSWORD)
+    d = srv.login("dave", PASSWORD)
+    # filing would seal the memo key to the channel key: refused, nothing sealed
+    refused(d.post(memo_url(srv, m2, "file"), timeout=TIMEOUT))
+    integrity_logged(srv, "channel key is not the pinned one")
+    assert call(d, "GET", memo_url(srv, m2)).json()["state"] == "open"  # not filed
+    # the officer's forged grant opens nothing either
+    refused(a.get(memo_url(srv, m1), timeout=TIMEOUT))
+    integrity_logged(srv, "channel grant of")
+    for (sealed,) in rows(srv, "SELECT sealed FROM memo_keys WHERE user_id = 0"):
+        assert not opens_with(sk, sealed)
+    # the real key back in the row, the forged grant kept: still refused (the grant's MAC)
+    pinned = open(os.path.join(srv.data, "channel.pin")).read().split("\n")[1].split(" ")[1]
+    tamper(srv, ("UPDATE channel_key SET pk = ?", (base64.b64decode(pinned),)))
+    a = srv.login("anna", PASSWORD)
+    refused(a.get(memo_url(srv, m1), timeout=TIMEOUT))
+
+
+def test_a_deleted_channel_key_is_not_made_again(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = create_memo(srv, d, "A memo", "Body.\n")
+    call(d, "POST", memo_url(srv, m, "finalize"))
+    call(d, "POST", memo_url(srv, m, "signatures"), status=201)
+    # with the row and the grants gone, the first officer to sign in would make a new key: the
+    # attacker would then wait for a key whose grant they could replace
+    tamper(srv, ("DELETE FROM channel_grants", ()), ("DELETE FROM channel_key", ()))
+    a = srv.login("anna", PASSWORD)
+    assert rows(srv, "SELECT count(*) FROM channel_key")[0][0] == 0
+    assert_wrong_state(d.post(memo_url(srv, m, "file"), timeout=TIMEOUT), "open")
+    refused(a.get(srv.url + "/api/v1/channel", timeout=TIMEOUT))
+    integrity_logged(srv, "deleted outside Dissent")
+
+
+def test_a_swapped_user_key_gets_no_memo(make_server):
+    srv = make_server(config={"channel": {"principals": "pia"}})
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    srv.add_user(admin, "pia", ["principal"])
+    secret = marker()
+    m = filed_memo(srv, d, "Filed " + secret, "Body.\n")
+    sk, pk = attacker_pair()
+    tamper(srv, ("UPDATE users SET box_pk = ? WHERE username = 'pia'", (pk,)))
+    a = srv.login("anna", PASSWORD)
+    # acknowledging distributes the memo to pia: her row fails its check, nothing is sealed
+    refused(a.post(memo_url(srv, m, "acknowledge"), timeout=TIMEOUT))
+    integrity_logged(srv, "account")
+    with open_db(srv) as c:
+        pia = user_ids(c, ["pia"])["pia"]
+        keys = c.execute("SELECT sealed FROM memo_keys WHERE user_id = ?", (pia,)).fetchall()
+    assert not any(opens_with(sk, s) for (s,) in keys)
+    assert call(a, "GET", memo_url(srv, m)).json()["state"] == "filed"
+    # the account itself cannot sign in
+    refused(login_raw(srv.url, "pia", PASSWORD))
+
+
+def test_a_forged_envelope_is_refused_and_nothing_is_encrypted_to_it(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = create_memo(srv, d, "Draft " + marker(), "Body.\n")
+    with open_db(srv) as c:
+        dave = user_ids(c, ["dave"])["dave"]
+        dave_pk = c.execute("SELECT box_pk FROM users WHERE id = ?", (dave,)).fetchone()[0]
+        before = c.execute("SELECT title, body FROM memos").fetchall()
+    # a memo key of the attacker's, sealed to dave: his next edit would be encrypted under it
+    key = secrets.token_bytes(32)
+    forged = nacl.SealedBox(nacl.PublicKey(dave_pk)).encrypt(key)
+    tamper(srv, ("UPDATE memo_keys SET sealed = ? WHERE user_id = ?", (forged, dave)))
+    d = srv.login("dave", PASSWORD)
+    refused(d.get(memo_url(srv, m), timeout=TIMEOUT))
+    refused(d.patch(memo_url(srv, m), json={"title": "Edited", "version": 1}, timeout=TIMEOUT))
+    integrity_logged(srv, "memo key envelope of memo")
+    assert rows(srv, "SELECT title, body FROM memos") == before
+    # an envelope moved from another account is refused as well (the MAC binds account and memo)
+    e = srv.login("eve", PASSWORD)
+    m2 = create_memo(srv, e, "Eve's", "Body.\n")
+    with open_db(srv) as c:
+        eve = user_ids(c, ["eve"])["eve"]
+        mid2 = c.execute("SELECT memo_id FROM memo_keys WHERE user_id = ?", (eve,)).fetchone()[0]
+    tamper(srv, ("INSERT INTO memo_keys (memo_id, user_id, sealed, at) SELECT memo_id, ?, sealed,"
+                 " at FROM memo_keys WHERE user_id = ? AND memo_id = ?", (dave, eve, mid2)))
+    d = srv.login("dave", PASSWORD)
+    r = d.get(memo_url(srv, m2), timeout=TIMEOUT)
+    assert r.status_code in (404, 500), r.text  # not his memo: never its content
+    assert "Eve's" not in r.text
+
+
+def test_a_rewritten_account_cannot_sign_in(make_server):
+    """Setting a known password hash and clearing the key columns made sign-in create new keys:
+    the attacker then signed as someone else. Copying one's own hash and keys is refused too."""
+    srv = make_server()
+    admin = srv.admin()
+    officers_and_staff(srv, admin)
+    tamper(srv, ("UPDATE users SET pwhash = (SELECT pwhash FROM users WHERE username = 'eve'),"
+                 " sign_pk = NULL, box_pk = NULL, key_salt = NULL, keys_wrapped = NULL"
+                 " WHERE username = 'dave'", ()))
+    refused(login_raw(srv.url, "dave", PASSWORD))
+    integrity_logged(srv, "account")
+    cols = "pwhash, sign_pk, box_pk, key_salt, keys_wrapped, key_ops, key_mem"
+    with open_db(srv) as c:
+        eve = c.execute("SELECT %s FROM users WHERE username = 'eve'" % cols).fetchone()
+    sets = ", ".join("%s = ?" % col for col in cols.split(", "))
+    tamper(srv, ("UPDATE users SET %s WHERE username = 'dave'" % sets, tuple(eve)))
+    refused(login_raw(srv.url, "dave", PASSWORD))
+    # the real user is not locked out of anything else, and the other accounts work
+    assert login_raw(srv.url, "eve", PASSWORD).status_code == 200
+
+
+def test_turning_two_factor_off_in_the_database_is_refused(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    officers_and_staff(srv, admin)
+    d = srv.login("dave", PASSWORD)
+    r = call(d, "POST", srv.url + "/api/v1/me/totp", {"password": PASSWORD})
+    secret = r.json()["secret"]
+    now = int(time.time())
+    code = subprocess.run(["oathtool", "--totp", "-b", secret, "--now", "@%d" % now],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    call(d, "POST", srv.url + "/api/v1/me/totp/confirm", {"code": code})
+    assert_error(login_raw(srv.url, "dave", PASSWORD), 401, "totp_required")
+    tamper(srv, ("UPDATE user_totp SET enabled = 0", ()))
+    refused(login_raw(srv.url, "dave", PASSWORD))
+    integrity_logged(srv, "two-factor (TOTP) row of account")
+
+
+def test_a_forged_session_row_signs_nobody_in(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    officers_and_staff(srv, admin)
+    token = secrets.token_urlsafe(32)
+    now = int(time.time())
+    with open_db(srv) as c:
+        dave = user_ids(c, ["dave"])["dave"]
+    tamper(srv, ("INSERT INTO sessions (hash, user_id, created_at, last_seen) VALUES (?,?,?,?)",
+                 (hashlib.sha256(token.encode()).digest(), dave, now, now)))
+    s = srv.session()
+    s.headers.update(with_cookie(token))
+    r = s.get(srv.url + "/api/v1/me", timeout=TIMEOUT)
+    assert r.status_code in (401, 500), r.text
+    assert "dave" not in r.text
+    integrity_logged(srv, "session of account")
+
+
+def test_an_older_database_is_adopted_once_then_checked(make_server):
+    """The first start of a version that checks adopts the database as it is (every row gets
+    its MAC, the channel key is pinned, every session ends); from then on it is checked."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = filed_memo(srv, d, "Filed " + marker(), "Body.\n")
+    # what an older version left: no MACs (and envelopes without them), and no pin
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        c.execute("UPDATE users SET mac = NULL", ())
+        for (memo_id, user_id, sealed) in c.execute(
+                "SELECT memo_id, user_id, sealed FROM memo_keys", ()).fetchall():
+            c.execute("UPDATE memo_keys SET sealed = ? WHERE memo_id = ? AND user_id = ?",
+                      (bytes(sealed[:SEALED]), memo_id, user_id))
+        for (uid, sealed) in c.execute("SELECT user_id, sealed FROM channel_grants",
+                                       ()).fetchall():
+            c.execute("UPDATE channel_grants SET sealed = ? WHERE user_id = ?",
+                      (bytes(sealed[:SEALED]), uid))
+        c.commit()
+    adopt_as_is(srv)
+    srv.restart()
+    assert "adopted the database as it is" in srv.log()
+    assert_error(a.get(memo_url(srv, m), timeout=TIMEOUT), 401)  # sessions ended
+    a = srv.login("anna", PASSWORD)
+    assert call(a, "GET", memo_url(srv, m)).json()["state"] == "filed"
+    assert os.path.exists(os.path.join(srv.data, "channel.pin"))
+    assert all(len(s) == SEALED + 32 for (s,) in rows(srv, "SELECT sealed FROM memo_keys"))
+    # once adopted, the same edit is refused
+    tamper(srv, ("UPDATE users SET mac = NULL WHERE username = 'anna'", ()))
+    refused(login_raw(srv.url, "anna", PASSWORD))
