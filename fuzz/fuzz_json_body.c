@@ -143,7 +143,7 @@ static void world_up(void)
     /* no role needs TOTP here (the state-dept preset would ask it of officers and admins) */
     snprintf(w.cfg.require_2fa, sizeof(w.cfg.require_2fa), "none");
     if (channel_init(&w.ch, &w.cfg, w.dir, err, sizeof(err)) != 0 ||
-        trust_open(w.st, w.ch.key, w.dir, 0, err, sizeof(err)) != 0)
+        trust_open(w.st, w.ch.key, w.ch.log_key, w.dir, 0, err, sizeof(err)) != 0)
         goto fail;
     api_env_init(&w.env, w.st, &w.cfg, &w.ch);
     w.up = true;

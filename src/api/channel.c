@@ -21,15 +21,18 @@
 
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    char vkey[NOTE_VKEY_MAX];
-    struct note_vkey k;
+    char vkey[NOTE_VKEY_MAX], bvkey[NOTE_VKEY_MAX];
+    struct note_vkey k, b;
 
     note_skey_vkey(env->ch->key, &k);
-    if (note_vkey_format(&k, vkey, sizeof(vkey)) != 0) {
+    if (note_vkey_format(&k, vkey, sizeof(vkey)) != 0 || trust_binder_vkey(env->ch->key, &b) != 0 ||
+        note_vkey_format(&b, bvkey, sizeof(bvkey)) != 0) {
         api_error(resp, 500, "internal", "cannot encode the channel key");
         return;
     }
-    api_ok(resp, 200, json_pack("{s:s, s:s}", "name", k.name, "vkey", vkey));
+    /* binding_vkey verifies the notes binding accounts' public keys (core/trust.h) */
+    api_ok(resp, 200,
+           json_pack("{s:s, s:s, s:s}", "name", k.name, "vkey", vkey, "binding_vkey", bvkey));
 }
 
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp)

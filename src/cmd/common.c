@@ -36,7 +36,7 @@ void cmd_store_uri(const struct config *cfg, char *out, size_t len)
 int cmd_store_open(const struct config *cfg, struct store **st)
 {
     char err[512] = "", uri[1100];
-    struct note_skey *key = NULL;
+    struct note_skey *key = NULL, *lkey = NULL;
     struct stat sb;
 
     *st = NULL;
@@ -60,17 +60,21 @@ int cmd_store_open(const struct config *cfg, struct store **st)
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database");
         return -1;
     }
-    /* what the database cannot change: its integrity key and the channel pin (core/trust.h) */
+    /* what the database cannot change: its integrity keys and the channel pin (core/trust.h) */
     if (channel_signer_load(&key, cfg->data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err,
                             sizeof(err)) != 0 ||
-        trust_open(*st, key, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) != 0) {
+        channel_signer_load(&lkey, cfg->data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin, err,
+                            sizeof(err)) != 0 ||
+        trust_open(*st, key, lkey, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database's trust");
         keys_secure_free(key);
+        keys_secure_free(lkey);
         store_close(*st);
         *st = NULL;
         return -1;
     }
     keys_secure_free(key);
+    keys_secure_free(lkey);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "core/channel.h"
 #include "core/enrol.h"
+#include "core/trust.h"
 #include "core/user.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -365,8 +366,9 @@ static int user_passwd(int argc, char **argv)
         fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
         goto out;
     }
-    if (store_user_update(st, &u) != 0 || store_session_delete_user(st, u.id) != 0 ||
-        store_totp_delete(st, u.id) != 0 || store_commit(st) != 0) {
+    if (trust_bind(st, &u, u.updated_at) != 0 || store_user_update(st, &u) != 0 ||
+        store_session_delete_user(st, u.id) != 0 || store_totp_delete(st, u.id) != 0 ||
+        store_commit(st) != 0) {
         store_rollback(st);
         fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
         goto out;

@@ -165,11 +165,14 @@ static int share(struct store *st, const struct memo *m, const uint8_t key[ACCES
                  const struct user *to, bool own, int64_t now)
 {
     uint8_t sealed[STORE_SEALED_LEN];
+    int rc;
 
     if ((to->roles & NO_KEYS) || !to->has_keys)
         return ERR_FORBIDDEN;
     if ((to->flags & STORE_USER_HELD) && !own)
         return ERR_HELD;
+    if ((rc = trust_bound(st, to)) != 0)
+        return rc;
     seal_to(sealed, key, to->box_pk);
     return store_memo_key_put(st, m->id, to->id, sealed, now);
 }
@@ -222,6 +225,8 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys ||
         (officer->flags & STORE_USER_HELD))
         return 0;
+    if ((rc = trust_bound(st, officer)) != 0)
+        return rc;
     /* none in the database, and none pinned (a pinned key the database lost is ERR_INTEGRITY,
      * never a reason to make another) */
     rc = trust_channel_pk(st, pk);
@@ -285,7 +290,8 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
     if ((rc = store_begin(kr->st)) != 0)
         return rc;
     if ((rc = store_user_get_by_id(kr->st, to->id, &u)) == 0 &&
-        (rc = grantable(&u, why, whylen)) == 0 && (rc = open_channel(kr, why, whylen)) == 0)
+        (rc = grantable(&u, why, whylen)) == 0 && (rc = trust_bound(kr->st, &u)) == 0 &&
+        (rc = open_channel(kr, why, whylen)) == 0)
         seal_to(sealed, kr->channel_sk, u.box_pk);
     if (rc == 0 && (rc = access_channel_granted(kr->st, u.id, &had)) == 0 &&
         (rc = store_channel_grant_put(kr->st, u.id, sealed, kr->user->id, now)) == 0 &&

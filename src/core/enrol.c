@@ -113,7 +113,8 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
     /* the version check makes the code single-use even against a simultaneous enrolment */
     if ((rc = store_begin(st)) != 0)
         goto out;
-    if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
+    if ((rc = trust_bind(st, &u, now)) != 0 || (rc = store_user_update(st, &u)) != 0 ||
+        (rc = store_session_delete_user(st, u.id)) != 0 ||
         (rc = store_totp_delete(st, u.id)) != 0 ||
         (rc = session_attempt_ok(st, username, addr, now)) != 0 || (rc = store_commit(st)) != 0)
         store_rollback(st);
@@ -259,6 +260,8 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
             rc = enrol_rekey(st, u, old, nk, has_totp ? &t : NULL, now);
         if (rc == 0 && has_totp)
             rc = store_totp_update(st, &t);
+        if (rc == 0)
+            rc = trust_bind(st, u, now); /* new keys: a new binding, logged */
     }
     if (rc != 0 || (rc = store_user_update(st, u)) != 0 ||
         (rc = store_session_delete_user(st, u->id)) != 0 || (rc = store_commit(st)) != 0)
@@ -311,7 +314,7 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
             }
             if ((w->flags & STORE_USER_REKEY) || !w->has_keys) {
                 rc = access_channel_revoke(st, w, now);
-            } else {
+            } else if ((rc = trust_bound(st, w)) == 0) {
                 seal_to(sealed, nsk, w->box_pk);
                 /* only an active officer keeps the channel open to the others */
                 if ((rc = store_channel_grant_put(st, w->id, sealed, u->id, now)) == 0 &&

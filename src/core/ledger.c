@@ -13,6 +13,7 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "extended",        "replied",           "closed",          "withdrawn",
     "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
     "principal-added", "principal-removed", "channel-granted", "channel-revoked",
+    "keys-bound",
 };
 
 bool ledger_event_account(enum ledger_event e)
@@ -69,6 +70,11 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0 ||
         (rc = put(out, &o, "date", day)) != 0)
         return rc;
+    if (e->event == LEDGER_KEYS_BOUND) {
+        b64_encode(b64, sizeof(b64), e->binding, 32, false);
+        if ((rc = put(out, &o, "binding", b64)) != 0)
+            return rc;
+    }
     if (e->event == LEDGER_FILED) {
         if (e->signers < 1 || workdays_day_format(e->ack_due, day, sizeof(day)) != 0)
             return ERR_INVALID;
@@ -146,6 +152,9 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                 out->signers = (int)s;
             } else if (strcmp(line, "commitment") == 0) {
                 if (b64_decode(out->commitment, 32, &n, v, strlen(v), false) != 0 || n != 32)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "binding") == 0) {
+                if (b64_decode(out->binding, 32, &n, v, strlen(v), false) != 0 || n != 32)
                     return ERR_INVALID;
             } else if (strcmp(line, "ack-due") == 0) {
                 if (workdays_day_parse(v, &out->ack_due) != 0)

@@ -9,7 +9,7 @@
  *                                    replied | closed | withdrawn (memo events), or
  *                                    reset | reset-confirmed | officer-added | officer-removed |
  *                                    principal-added | principal-removed | channel-granted |
- *                                    channel-revoked (account events)
+ *                                    channel-revoked | keys-bound (account events)
  *   memo 8c1e...                     memo events: the memo's tag, 32 lowercase hex digits,
  *                                    random, never derived from the memo's id
  *   account 5f0a...                  account events instead: the account's tag, the same way
@@ -18,6 +18,8 @@
  *   commitment base64                filed only: base64(SHA-256(salt || digest)), 32-byte salt
  *   ack-due 2026-12-01               filed only: acknowledgement due date
  *   reply-due 2027-01-12             filed, acknowledged, extended: the reply due date from then on
+ *   binding base64                   keys-bound only: base64(SHA-256(the key binding note)),
+ *                                    core/trust.h
  *
  * in exactly this order, with exactly the lines its event has. No names, titles, text or internal
  * ids ever appear. docs/formats.md specifies it for outside verifiers.
@@ -51,6 +53,7 @@ enum ledger_event {
     LEDGER_PRINCIPAL_REMOVED, /* ... lost it */
     LEDGER_CHANNEL_GRANTED,   /* the channel key was sealed to the account (or created for it) */
     LEDGER_CHANNEL_REVOKED,   /* the account's channel grant was deleted */
+    LEDGER_KEYS_BOUND,        /* the account's public keys were born or changed (core/trust.h) */
     LEDGER_EVENT_COUNT
 };
 
@@ -63,6 +66,7 @@ struct ledger_entry {
     uint8_t commitment[32]; /* filed */
     int64_t ack_due;        /* filed */
     int64_t reply_due;      /* filed, acknowledged, extended */
+    uint8_t binding[32];    /* keys-bound: SHA-256 of the key binding note */
 };
 
 /** ledger_event_name() - "filed", ...; NULL when out of range. */
@@ -90,16 +94,43 @@ int ledger_entry_parse(const char *text, size_t len, struct ledger_entry *out);
 void ledger_commitment(const uint8_t salt[LEDGER_SALT_LEN], const uint8_t digest[32],
                        uint8_t out[32]);
 
-/* ---- the live log in the database (implemented in core/ledger_live.c) ---- */
+/* ---- the live log in the database (implemented in core/ledger_live.c) ----
+ *
+ * The database is not trusted (core/trust.h). Every entry carries a MAC under a key derived from
+ * log.skey (keyed BLAKE2b over the entry's index and bytes), kept in tiles of their own (level
+ * LEDGER_TILE_MACS, never served). The last signed tree lives in log.state beside log.skey:
+ *
+ *   dissent-log-state/v1
+ *   size N
+ *   root <base64>
+ *   frontier <base64>          one line per perfect subtree of the tree, left to right
+ *
+ * replaced atomically and fsynced before a checkpoint of it is stored. A checkpoint is signed
+ * only for a tree that extends that state: every new entry's MAC verifies, its leaf hash is
+ * recomputed from its bytes and equals the stored tile's, the new root is computed from the
+ * frontier and the new leaves alone and equals the root of the stored tiles, and the root of the
+ * stored tiles at the old size is still the old root. Anything else stops the log: nothing is
+ * signed, the server's log says why, and /readyz answers 503 (ledger_check()). The first time a
+ * data directory has no log.state, the log is adopted as the database holds it (every entry
+ * MAC'd), as a first start is trusted.
+ */
 
-struct store;
+#define LEDGER_TILE_MACS (-2)         /* the level of the entry MAC tiles */
+#define LEDGER_STATE_FILE "log.state" /* beside log.skey */
+#define LEDGER_MAC_KEY_LEN 32
 
 struct note_skey;
+
+/** ledger_mac_key() - the entries' MAC key, derived from the log's signing key. */
+void ledger_mac_key(const struct note_skey *log_key, uint8_t out[LEDGER_MAC_KEY_LEN]);
+
+struct store;
 
 /**
  * ledger_account_event() - append the account event @e for @u (named by its random log tag,
  * never its name), dated by @now, inside the caller's transaction. ERR_INTERNAL for a row
  * without a tag: every account gets one at creation, and older rows got one in a migration.
+ * LEDGER_KEYS_BOUND carries the hash of @u->key_binding (ERR_INTERNAL when it is empty).
  */
 struct user;
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now);
@@ -113,11 +144,26 @@ int ledger_append(struct store *st, const char *entry, size_t len, uint64_t *ind
 
 /**
  * ledger_checkpoint() - the newest signed checkpoint, signing one for the current size first
- * when the newest is older (two servers may race: both sign the same size, one is kept).
- * *@text is malloc'd (free()); *@size its tree size.
+ * (ledger_sign()) when the newest is older. *@text is malloc'd (free()); *@size its tree size.
+ * ERR_INTEGRITY when the log is stopped (and no checkpoint was signed yet).
  */
 int ledger_checkpoint(struct store *st, const struct note_skey *key, const char *origin,
                       int64_t now, char **text, uint64_t *size);
+
+/**
+ * ledger_sign() - check the log against log.state in @st's data directory (above), write the
+ * new state and store a checkpoint of it signed with @key. *@size is the signed size. Several
+ * servers may call it at once (a lock on log.state.lock serialises them). Returns 0,
+ * ERR_INTEGRITY (the log is stopped; logged), ERR_IO or a store error.
+ */
+int ledger_sign(struct store *st, const struct note_skey *key, const char *origin, int64_t now,
+                uint64_t *size);
+
+/**
+ * ledger_check() - the checks of ledger_sign() without signing or writing: 0, or ERR_INTEGRITY
+ * with the reason in @why (for /readyz), ERR_IO or a store error.
+ */
+int ledger_check(struct store *st, char *why, size_t whylen);
 
 /**
  * ledger_entry_get() - the bytes of entry @index: malloc'd in *@out (free()), *@len.
@@ -146,8 +192,9 @@ int ledger_tile(struct store *st, const char *path, uint8_t **out, size_t *len, 
 int ledger_root(struct store *st, uint64_t *size, uint8_t root[32]);
 
 /**
- * ledger_entries_load() - every entry of the live log, parsed, in log order. *@out is malloc'd
- * (free()). Entries that do not parse are an error (ERR_CRYPTO): the log is the server's own.
+ * ledger_entries_load() - every entry of the live log, parsed, in log order, each checked
+ * against its MAC. *@out is malloc'd (free()). An entry that does not parse is ERR_CRYPTO; one
+ * whose MAC fails is ERR_INTEGRITY (logged): statistics are never made of forged entries.
  */
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count);
 

@@ -323,7 +323,7 @@ int mailer_start(const struct config *cfg, const char *uri, const struct channel
         mem_free(m);
         return ERR_INTERNAL;
     }
-    if (trust_attach(m->st, ch->key, cfg->data_dir) != 0) {
+    if (trust_attach(m->st, ch->key, ch->log_key, cfg->data_dir) != 0) {
         store_close(m->st);
         mem_free(m);
         return ERR_NOMEM;

@@ -3,6 +3,7 @@
  */
 #include "core/totp.h"
 
+#include "core/trust.h"
 #include "core/user.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -132,6 +133,8 @@ int totp_enrol(struct store *st, const struct user *u, int64_t now, uint8_t secr
     memset(secret, 0, TOTP_SECRET_LEN);
     if (!u->has_keys)
         return ERR_NOT_FOUND;
+    if ((rc = trust_bound(st, u)) != 0)
+        return rc;
     memset(&t, 0, sizeof(t));
     t.user_id = u->id;
     t.created_at = now;

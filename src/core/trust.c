@@ -1,11 +1,13 @@
 #include "core/trust.h"
 
+#include "core/ledger.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/strutil.h"
 
 #include <errno.h>
@@ -33,14 +35,18 @@ void trust_key(const struct note_skey *channel_key, uint8_t out[TRUST_KEY_LEN])
     hash_keyed(out, label, sizeof(label) - 1, channel_key->sk);
 }
 
-int trust_attach(struct store *st, const struct note_skey *channel_key, const char *dir)
+int trust_attach(struct store *st, const struct note_skey *channel_key,
+                 const struct note_skey *log_key, const char *dir)
 {
-    uint8_t key[TRUST_KEY_LEN];
+    uint8_t key[TRUST_KEY_LEN], lkey[TRUST_KEY_LEN];
     int rc;
 
     trust_key(channel_key, key);
-    rc = store_trust_set(st, key, dir);
+    if (log_key != NULL)
+        ledger_mac_key(log_key, lkey);
+    rc = store_trust_set(st, key, log_key != NULL ? lkey : NULL, dir);
     wipe(key, sizeof(key));
+    wipe(lkey, sizeof(lkey));
     return rc;
 }
 
@@ -182,8 +188,36 @@ static int pin_write(const char *dir, const struct pin *p)
     return rc;
 }
 
-int trust_open(struct store *st, const struct note_skey *channel_key, const char *dir, int64_t now,
-               char *err, size_t errlen)
+/* Bind the keys of every account that has keys and no binding (adoption), logged. */
+static int bind_all(struct store *st, int64_t now)
+{
+    char after[USERNAME_MAX + 1] = "";
+    struct user *page = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    do {
+        if ((rc = store_user_list(st, after, 200, &page, &n)) != 0)
+            return rc;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct user *u = &page[i];
+            if (u->has_keys && u->has_log_tag && u->key_binding[0] == '\0' &&
+                (rc = trust_bind(st, u, now)) == 0)
+                rc = store_user_update(st, u);
+        }
+        if (n > 0)
+            memcpy(after, page[n - 1].username, sizeof(after));
+        for (size_t i = 0; i < n; i++)
+            wipe(&page[i], sizeof(page[i]));
+        mem_free(page);
+        page = NULL;
+    } while (rc == 0 && n == 200);
+    return rc;
+}
+
+int trust_open(struct store *st, const struct note_skey *channel_key,
+               const struct note_skey *log_key, const char *dir, int64_t now, char *err,
+               size_t errlen)
 {
     uint8_t pk[32];
     struct pin p;
@@ -191,7 +225,7 @@ int trust_open(struct store *st, const struct note_skey *channel_key, const char
     int64_t rows = 0;
     int fd = -1, rc;
 
-    if ((rc = trust_attach(st, channel_key, dir)) != 0)
+    if ((rc = trust_attach(st, channel_key, log_key, dir)) != 0)
         return rc;
     if ((rc = lock_pin(dir, &fd)) != 0) {
         err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
@@ -207,7 +241,7 @@ int trust_open(struct store *st, const struct note_skey *channel_key, const char
     /* first start of a version that checks: adopt the database as it is */
     if ((rc = store_begin(st)) != 0)
         goto out;
-    if ((rc = store_trust_adopt(st, now, &rows)) == 0) {
+    if ((rc = store_trust_adopt(st, now, &rows)) == 0 && (rc = bind_all(st, now)) == 0) {
         rc = store_channel_key_get(st, pk);
         p.has_current = rc == 0;
         if (rc == 0)
@@ -336,4 +370,98 @@ void trust_channel_settle(struct store *st)
         }
         unlock_pin(fd);
     }
+}
+
+/* The binder: an Ed25519 key whose seed is derived from the integrity key. */
+static int binder(const uint8_t trust[TRUST_KEY_LEN], struct note_skey *out)
+{
+    static const char label[] = "dissent key binding signer v1";
+    uint8_t seed[NOTE_SEED_LEN];
+    int rc;
+
+    _Static_assert(NOTE_SEED_LEN == HASH_KEYED_LEN, "seed size");
+    hash_keyed(seed, label, sizeof(label) - 1, trust);
+    rc = note_skey_from_seed(TRUST_BINDER_NAME, strlen(TRUST_BINDER_NAME), seed, out);
+    wipe(seed, sizeof(seed));
+    return rc;
+}
+
+int trust_binder_vkey(const struct note_skey *channel_key, struct note_vkey *out)
+{
+    uint8_t key[TRUST_KEY_LEN];
+    struct note_skey b;
+    int rc;
+
+    trust_key(channel_key, key);
+    rc = binder(key, &b);
+    wipe(key, sizeof(key));
+    if (rc == 0)
+        note_skey_vkey(&b, out);
+    note_skey_clear(&b);
+    return rc == 0 ? 0 : ERR_CRYPTO;
+}
+
+/* The binding text of @u's keys into @out. */
+static int binding_text(const struct user *u, char *out, size_t len)
+{
+    char tag[33], sign[48], box[48];
+    int n;
+
+    for (int i = 0; i < 16; i++)
+        snprintf(tag + 2 * i, 3, "%02x", u->log_tag[i]);
+    b64_encode(sign, sizeof(sign), u->sign_pk, sizeof(u->sign_pk), false);
+    b64_encode(box, sizeof(box), u->box_pk, sizeof(u->box_pk), false);
+    n = snprintf(out, len, "dissent-key-binding/v1\naccount %s\nsign %s\nbox %s\n", tag, sign, box);
+    return n > 0 && (size_t)n < len ? 0 : ERR_INTERNAL;
+}
+
+int trust_bind(struct store *st, struct user *u, int64_t now)
+{
+    char text[256], *note = NULL;
+    struct note_skey b;
+    size_t len = 0;
+    int rc;
+
+    if (st->trust_key == NULL || !u->has_keys || !u->has_log_tag)
+        return ERR_INTERNAL;
+    if ((rc = binding_text(u, text, sizeof(text))) != 0)
+        return rc;
+    if (binder(st->trust_key, &b) != 0)
+        return ERR_INTERNAL;
+    rc = note_sign(text, strlen(text), &b, &note, &len);
+    note_skey_clear(&b);
+    if (rc != 0)
+        return rc == ERR_NOMEM ? ERR_NOMEM : ERR_INTERNAL;
+    if (len >= sizeof(u->key_binding))
+        rc = ERR_INTERNAL;
+    else
+        memcpy(u->key_binding, note, len + 1);
+    mem_free(note);
+    if (rc == 0)
+        rc = ledger_account_event(st, u, LEDGER_KEYS_BOUND, now);
+    return rc;
+}
+
+int trust_bound(const struct store *st, const struct user *u)
+{
+    char text[256];
+    struct note_skey b;
+    struct note_vkey vk;
+    size_t tlen = 0, blen = strlen(u->key_binding);
+    int rc;
+
+    if (st->trust_key == NULL)
+        return ERR_INTERNAL;
+    if (!u->has_keys || binding_text(u, text, sizeof(text)) != 0 || binder(st->trust_key, &b) != 0)
+        goto bad;
+    note_skey_vkey(&b, &vk);
+    note_skey_clear(&b);
+    rc = note_open(u->key_binding, blen, &vk, 1, NULL, &tlen, NULL, 0);
+    if (rc == 0 && tlen == strlen(text) && memcmp(u->key_binding, text, tlen) == 0)
+        return 0;
+bad:
+    log_error("integrity: the keys of account %lld are not the ones bound to it: nothing is "
+              "sealed to them",
+              (long long)u->id);
+    return ERR_INTEGRITY;
 }

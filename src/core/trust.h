@@ -19,10 +19,26 @@
  *    is written as pending before the transaction that stores it commits, and made current
  *    after (trust_channel_settle(), or by the next reader that finds it in the database).
  *
+ *  - every account's public keys are bound to it by a signed note (C2SP signed-note, key
+ *    "dissent-key-binding", whose signing key is derived from the integrity key, so from
+ *    channel.skey; GET /api/v1/channel/key publishes its verifier key):
+ *
+ *      dissent-key-binding/v1
+ *      account <the account's log tag, 32 hex digits>
+ *      sign <base64 Ed25519 public key>
+ *      box <base64 X25519 public key>
+ *
+ *      — dissent-key-binding <base64 signature>
+ *
+ *    made when the keys are born (enrolment) and whenever they change, in the same transaction
+ *    as a keys-bound log entry carrying the note's SHA-256 (core/ledger.h): every key change is
+ *    in the public log, by the account's tag, never its name. Nothing is sealed to an account
+ *    whose binding does not verify for the keys in its row (trust_bound()).
+ *
  * The first time a version that checks opens a database (no channel.pin yet), it adopts the
  * database as it is then: every row gets its MAC, and the pin records the channel key the
- * database holds (store_trust_adopt(); every session ends). That moment is trusted, as a first
- * start is.
+ * database holds (store_trust_adopt(); every session ends), and binds every account's keys
+ * (logged). That moment is trusted, as a first start is.
  */
 #ifndef DISSENT_CORE_TRUST_H
 #define DISSENT_CORE_TRUST_H
@@ -33,6 +49,7 @@
 #define TRUST_PIN_FILE "channel.pin"
 #define TRUST_PIN_LOCK "channel.pin.lock"
 #define TRUST_KEY_LEN 32
+#define TRUST_BINDER_NAME "dissent-key-binding"
 
 struct note_skey;
 struct store;
@@ -41,17 +58,20 @@ struct store;
 void trust_key(const struct note_skey *channel_key, uint8_t out[TRUST_KEY_LEN]);
 
 /**
- * trust_attach() - give @st the integrity key derived from @channel_key and the data directory
- * @dir. Returns 0 or ERR_NOMEM.
+ * trust_attach() - give @st the integrity key derived from @channel_key, the log entries' MAC
+ * key derived from @log_key (core/ledger.h; NULL: none) and the data directory @dir.
+ * Returns 0 or ERR_NOMEM.
  */
-int trust_attach(struct store *st, const struct note_skey *channel_key, const char *dir);
+int trust_attach(struct store *st, const struct note_skey *channel_key,
+                 const struct note_skey *log_key, const char *dir);
 
 /**
  * trust_open() - trust_attach(), then, when @dir has no channel.pin yet, adopt the database as
  * it is and write the pin (see above). Returns 0, ERR_IO or a store error, with @err set.
  */
-int trust_open(struct store *st, const struct note_skey *channel_key, const char *dir, int64_t now,
-               char *err, size_t errlen);
+int trust_open(struct store *st, const struct note_skey *channel_key,
+               const struct note_skey *log_key, const char *dir, int64_t now, char *err,
+               size_t errlen);
 
 /**
  * trust_channel_pk() - the channel's public key: the database's, when it is the pinned one.
@@ -69,5 +89,27 @@ int trust_channel_pending(struct store *st, const uint8_t pk[32]);
 
 /** trust_channel_settle() - after a commit (or a rollback): make the pin match what committed. */
 void trust_channel_settle(struct store *st);
+
+struct note_vkey;
+struct user;
+
+/**
+ * trust_binder_vkey() - the verifier key of the key bindings made under @channel_key.
+ * Returns 0 or ERR_CRYPTO.
+ */
+int trust_binder_vkey(const struct note_skey *channel_key, struct note_vkey *out);
+
+/**
+ * trust_bind() - sign the binding of @u's public keys into @u->key_binding and append its
+ * keys-bound log entry, inside the caller's transaction (before the row is written). @u must
+ * have keys and a log tag. Returns 0, ERR_INTERNAL, ERR_NOMEM or a store error.
+ */
+int trust_bind(struct store *st, struct user *u, int64_t now);
+
+/**
+ * trust_bound() - 0 when @u has keys and @u->key_binding is a valid binding of exactly those
+ * keys to its log tag; ERR_INTEGRITY (logged) otherwise. Call before sealing anything to @u.
+ */
+int trust_bound(const struct store *st, const struct user *u);
 
 #endif

@@ -3,6 +3,7 @@
 #include "core/access.h"
 #include "core/enrol.h"
 #include "core/ledger.h"
+#include "core/trust.h"
 
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -293,7 +294,8 @@ int user_create_logged(struct store *st, struct user *u, int64_t now)
 
     if (rc != 0)
         return rc;
-    if ((rc = store_user_create(st, u)) == 0 && (rc = user_roles_log(st, u, 0, u->roles, now)) == 0)
+    if ((!u->has_keys || (rc = trust_bind(st, u, now)) == 0) &&
+        (rc = store_user_create(st, u)) == 0 && (rc = user_roles_log(st, u, 0, u->roles, now)) == 0)
         rc = store_commit(st);
     if (rc != 0)
         store_rollback(st);

@@ -442,7 +442,7 @@ static int pool_tls_init(void *arg, void **tls)
         mem_free(env);
         return ERR_DB;
     }
-    if (trust_attach(st, srv->ch->key, srv->cfg->data_dir) != 0) {
+    if (trust_attach(st, srv->ch->key, srv->ch->log_key, srv->cfg->data_dir) != 0) {
         store_close(st);
         mem_free(env);
         return ERR_NOMEM;
@@ -476,7 +476,7 @@ static int worker_setup(struct server *srv, struct worker *w, int port, int *bou
         log_error("worker: %s", err);
         return ERR_DB;
     }
-    if (trust_attach(w->st, srv->ch->key, cfg->data_dir) != 0)
+    if (trust_attach(w->st, srv->ch->key, srv->ch->log_key, cfg->data_dir) != 0)
         return ERR_NOMEM;
     api_env_init(&w->env, w->st, cfg, srv->ch);
     if ((w->base = event_base_new()) == NULL)

@@ -96,6 +96,7 @@ int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_M
     put_i64(&m, u->reset_at);
     put_i64(&m, u->confirm_by);
     put_i64(&m, u->reset_memo);
+    put_str(&m, u->key_binding);
     return finish(st, &m, mac);
 }
 

@@ -243,6 +243,7 @@ static const char *const migrations[] = {
     /* 10: integrity MACs under a key the database never holds (store.h, "Integrity"); memo key
      * envelopes and channel grants carry theirs after the sealed key, in the same column */
     "ALTER TABLE users ADD COLUMN mac bytea;"
+    "ALTER TABLE users ADD COLUMN key_binding text NOT NULL DEFAULT '';"
     "ALTER TABLE sessions ADD COLUMN mac bytea;"
     "ALTER TABLE user_totp ADD COLUMN mac bytea;",
 };
@@ -325,7 +326,8 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac,"          \
+    " key_binding"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -346,20 +348,21 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
         " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
         " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
-        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac) VALUES ($1,$2,$3,"
-        "$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)"
+        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac, key_binding)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,"
+        "$21,$22,$23,$24)"
         " ON CONFLICT DO NOTHING RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
     [ST_USER_LIST] =
         "SELECT " USER_COLS " FROM users WHERE username > $1 ORDER BY username LIMIT $2",
-    [ST_USER_UPDATE] =
-        "UPDATE users SET display_name = $1, email = $2, roles = $3, pwhash = $4,"
-        " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
-        " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
-        " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
-        " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
-        " confirm_by = $22, reset_memo = $23, mac = $24 WHERE id = $7 AND version = $8",
+    [ST_USER_UPDATE] = "UPDATE users SET display_name = $1, email = $2, roles = $3, pwhash = $4,"
+                       " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
+                       " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
+                       " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
+                       " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
+                       " confirm_by = $22, reset_memo = $23, mac = $24, key_binding = $25"
+                       " WHERE id = $7 AND version = $8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
@@ -502,7 +505,7 @@ struct store_pg {
 };
 
 /* The parameters of one statement, by 1-based position as in SQL; unset ones are NULL. */
-#define PG_MAX_PARAMS 24
+#define PG_MAX_PARAMS 32
 struct pg_args {
     int n;                          /* highest position set */
     const char *val[PG_MAX_PARAMS]; /* value (text or bytes), NULL for SQL NULL */
@@ -875,6 +878,7 @@ static void user_from_row(const PGresult *r, int row, struct user *u)
     u->confirm_by = col_int(r, row, 23);
     u->reset_memo = col_int(r, row, 24);
     col_fixed(r, row, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
+    col_text(r, row, 26, u->key_binding, sizeof(u->key_binding));
 }
 
 /* @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5, and
@@ -922,6 +926,7 @@ static int pg_user_create(struct store *st, struct user *u)
     arg_user_keys(&a, u, 8);
     arg_user_state(&a, u, 12);
     arg_bytes(&a, 23, u->mac, sizeof(u->mac));
+    arg_text(&a, 24, u->key_binding);
     if ((rc = run(PG(st), ST_USER_INSERT, &a, "user insert", &r)) != 0)
         return rc;
     if (PQntuples(r) == 1) {
@@ -1026,6 +1031,7 @@ static int pg_user_update(struct store *st, struct user *u)
     arg_int(&a, 22, u->confirm_by);
     arg_int(&a, 23, u->reset_memo);
     arg_bytes(&a, 24, u->mac, sizeof(u->mac));
+    arg_text(&a, 25, u->key_binding);
     rc = exec_stmt(PG(st), ST_USER_UPDATE, &a, "user update", &changes);
     if (rc == 0) {
         if (changes == 0)

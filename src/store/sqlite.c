@@ -226,6 +226,7 @@ static const char *const migrations[] = {
     /* 10: integrity MACs under a key the database never holds (store.h, "Integrity"); memo key
      * envelopes and channel grants carry theirs after the sealed key, in the same column */
     "ALTER TABLE users ADD COLUMN mac BLOB;"
+    "ALTER TABLE users ADD COLUMN key_binding TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE sessions ADD COLUMN mac BLOB;"
     "ALTER TABLE user_totp ADD COLUMN mac BLOB;",
 };
@@ -314,7 +315,8 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac"
+    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac,"          \
+    " key_binding"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -333,18 +335,18 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
                        " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
                        " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
-                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac)"
-                       " VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac,"
+                       " key_binding) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
-    [ST_USER_UPDATE] =
-        "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
-        " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
-        " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
-        " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
-        " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
-        " confirm_by = ?22, reset_memo = ?23, mac = ?24 WHERE id = ?7 AND version = ?8",
+    [ST_USER_UPDATE] = "UPDATE users SET display_name = ?, email = ?, roles = ?, pwhash = ?,"
+                       " disabled = ?, updated_at = ?, version = version + 1, sign_pk = ?9,"
+                       " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
+                       " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
+                       " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
+                       " confirm_by = ?22, reset_memo = ?23, mac = ?24, key_binding = ?25"
+                       " WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
@@ -745,6 +747,7 @@ static void user_from_row(sqlite3_stmt *q, struct user *u)
     u->confirm_by = sqlite3_column_int64(q, 23);
     u->reset_memo = sqlite3_column_int64(q, 24);
     col_fixed(q, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
+    col_text(q, 26, u->key_binding, sizeof(u->key_binding));
 }
 
 /* Bind @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5,
@@ -799,6 +802,7 @@ static int sq_user_create(struct store *st, struct user *u)
     bind_user_keys(q, u, 9);
     bind_user_state(q, u, 13);
     sqlite3_bind_blob(q, 24, u->mac, sizeof(u->mac), SQLITE_STATIC);
+    sqlite3_bind_text(q, 25, u->key_binding, -1, SQLITE_STATIC);
     rc = exec_stmt(s, q, "user insert");
     if (rc == 0) {
         u->id = sqlite3_last_insert_rowid(s->db);
@@ -912,6 +916,7 @@ static int sq_user_update(struct store *st, struct user *u)
     sqlite3_bind_int64(q, 22, u->confirm_by);
     sqlite3_bind_int64(q, 23, u->reset_memo);
     sqlite3_bind_blob(q, 24, u->mac, sizeof(u->mac), SQLITE_STATIC);
+    sqlite3_bind_text(q, 25, u->key_binding, -1, SQLITE_STATIC);
     rc = exec_stmt(s, q, "user update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)

@@ -6,6 +6,7 @@
 #include "store/integrity.h"
 #include "store/tables.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 #include <stdio.h>
@@ -19,8 +20,8 @@ const struct store_table store_tables[] = {
      "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
      " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem,"
      " enrol_hash, enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo,"
-     " mac",
-     26, "id", "", "id", false},
+     " mac, key_binding",
+     27, "id", "", "id", false},
     {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped, mac", 6, "hash", "", NULL,
      false},
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},
@@ -168,24 +169,31 @@ void store_close(struct store *st)
 {
     if (st != NULL) {
         mem_free(st->trust_key); /* wiped */
+        mem_free(st->log_mac_key);
         mem_free(st->trust_dir);
         st->trust_key = NULL;
+        st->log_mac_key = NULL;
         st->trust_dir = NULL;
         st->ops->close(st);
     }
 }
 
-int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN], const char *dir)
+int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN],
+                    const uint8_t *log_key, const char *dir)
 {
     char *d = mem_strdup(dir);
 
     if (d == NULL)
         return ERR_NOMEM;
-    if (st->trust_key == NULL && (st->trust_key = mem_alloc(STORE_TRUST_KEY_LEN)) == NULL) {
+    if ((st->trust_key == NULL && (st->trust_key = mem_alloc(STORE_TRUST_KEY_LEN)) == NULL) ||
+        (log_key != NULL && st->log_mac_key == NULL &&
+         (st->log_mac_key = mem_alloc(STORE_TRUST_KEY_LEN)) == NULL)) {
         mem_free(d);
         return ERR_NOMEM;
     }
     memcpy(st->trust_key, key, STORE_TRUST_KEY_LEN);
+    if (log_key != NULL)
+        memcpy(st->log_mac_key, log_key, STORE_TRUST_KEY_LEN);
     mem_free(st->trust_dir);
     st->trust_dir = d;
     return 0;
@@ -215,13 +223,26 @@ static int user_checked(struct store *st, struct user *u, int rc)
     return rc;
 }
 
+/* Keys without a binding are a bug of the caller (core/trust.h: trust_bind()); no keys, no
+ * binding. */
+static int binding_kept(const struct store *st, struct user *u)
+{
+    if (!u->has_keys)
+        memset(u->key_binding, 0, sizeof(u->key_binding));
+    else if (u->key_binding[0] == '\0' && !st->adopting) {
+        log_error("store: account %lld has keys without a binding (a bug)", (long long)u->id);
+        return ERR_INTERNAL;
+    }
+    return 0;
+}
+
 int store_user_create(struct store *st, struct user *u)
 {
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_user(st, u, u->mac)) != 0)
+    if ((rc = binding_kept(st, u)) != 0 || (rc = integ_user(st, u, u->mac)) != 0)
         return rc;
     return written(st, st->ops->user_create(st, u));
 }
@@ -278,7 +299,7 @@ int store_user_update(struct store *st, struct user *u)
         return ERR_DB;
     if (u->flags & STORE_USER_TAMPERED)
         return ERR_INTEGRITY; /* never re-MAC what failed its check */
-    if ((rc = integ_user(st, u, u->mac)) != 0)
+    if ((rc = binding_kept(st, u)) != 0 || (rc = integ_user(st, u, u->mac)) != 0)
         return rc;
     return written(st, st->ops->user_update(st, u));
 }

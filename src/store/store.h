@@ -32,6 +32,7 @@
 #define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
 #define STORE_MAC_LEN 32    /* an integrity MAC (store_trust_set()) */
 #define STORE_TRUST_KEY_LEN 32
+#define STORE_BINDING_MAX 512 /* a key binding note (core/trust.h), NUL included */
 #define STORE_CHANNEL                                                                              \
     0 /* memo_key_*(): the user id that means "the channel key" */ /* an unset day number */
 
@@ -68,6 +69,8 @@ struct user {
                                                  /*  STORE_USER_RESET, older memos are not its */
     int64_t confirm_by;                          /* STORE_USER_HELD: the first officer who */
                                                  /*  confirmed the re-enrolled account, 0 none */
+    char key_binding[STORE_BINDING_MAX];         /* with keys: the signed note binding them to */
+                                                 /*  the account (core/trust.h); else empty */
     uint8_t mac[STORE_MAC_LEN];                  /* the row's integrity MAC (store.c sets and */
                                                  /*  checks it; callers never touch it) */
 };
@@ -393,6 +396,7 @@ struct store {
                                     writes outside one */
     bool in_txn;                 /* between store_begin() and store_commit()/_rollback() */
     uint8_t *trust_key;          /* the integrity MAC key (store_trust_set()), owned, wiped */
+    uint8_t *log_mac_key;        /* the log entries' MAC key (core/ledger.h), owned, wiped */
     char *trust_dir;             /* the data directory of the files the database cannot change
                                     (core/trust.h reads them; the store never does), owned */
     bool adopting;               /* store_trust_adopt() is re-MACing every row */
@@ -441,10 +445,12 @@ void store_close(struct store *st);
  */
 
 /**
- * store_trust_set() - the connection's integrity key (copied, wiped at store_close()), and the
- * data directory @dir that holds what the database cannot change (copied; core/trust.h).
+ * store_trust_set() - the connection's integrity key, the log entries' MAC key @log_key (may be
+ * NULL: then nothing can be appended to the log), both copied and wiped at store_close(), and
+ * the data directory @dir that holds what the database cannot change (copied; core/trust.h).
  */
-int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN], const char *dir);
+int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN],
+                    const uint8_t *log_key, const char *dir);
 
 /**
  * store_trust_adopt() - MAC every existing row as it is now, inside the caller's transaction:

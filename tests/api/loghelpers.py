@@ -25,7 +25,8 @@ MEMO_EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "
                "closed", "withdrawn")
 # events about an account (a reset, a role, the channel key), named by the account's tag
 ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed",
-                  "principal-added", "principal-removed", "channel-granted", "channel-revoked")
+                  "principal-added", "principal-removed", "channel-granted", "channel-revoked",
+                  "keys-bound")
 EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS
 TAG = re.compile(r"^[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -218,6 +219,7 @@ FIELDS = {
     "filed": ["event", "memo", "date", "signers", "commitment", "ack-due", "reply-due"],
     "acknowledged": ["event", "memo", "date", "reply-due"],
     "extended": ["event", "memo", "date", "reply-due"],
+    "keys-bound": ["event", "account", "date", "binding"],
 }
 
 
@@ -245,9 +247,11 @@ def parse_entry(raw):
     if "signers" in fields:
         assert re.match(r"^[1-9][0-9]*$", fields["signers"]), repr(text)
         assert 1 <= int(fields["signers"]) <= 1000000
-    if "commitment" in fields:
-        c = fields["commitment"]
-        assert B64_32.match(c) and base64.b64encode(base64.b64decode(c)).decode() == c, repr(text)
+    for k in ("commitment", "binding"):
+        if k in fields:
+            c = fields[k]
+            assert B64_32.match(c) and base64.b64encode(base64.b64decode(c)).decode() == c, \
+                repr(text)
     # formatting the parsed fields again gives the same bytes
     assert ("dissent-log/v1\n" + "".join("%s %s\n" % kv for kv in fields.items())).encode() == raw
     return fields
@@ -324,8 +328,9 @@ class Desk:
     NAMES = (("dan", ["staff"]), ("bob", ["staff"]), ("cat", ["staff"]), ("eve", ["staff"]),
              ("off", ["officer"]), ("pat", ["principal"]), ("aud", ["auditor"]))
     # the log's entries before any memo: the accounts' (off: officer-added and channel-granted
-    # at the first sign-in; pat: principal-added)
-    BASE = 3
+    # at the first sign-in; pat: principal-added; keys-bound for each of the seven and for the
+    # first admin, when their keys were born)
+    BASE = 11
 
     def __init__(self, make_server, config=None, clock=None):
         config = {k: dict(v) for k, v in (config or {}).items()}

@@ -265,3 +265,146 @@ def test_an_older_database_is_adopted_once_then_checked(make_server):
     # once adopted, the same edit is refused
     tamper(srv, ("UPDATE users SET mac = NULL WHERE username = 'anna'", ()))
     refused(login_raw(srv.url, "anna", PASSWORD))
+
+
+def test_every_key_pair_is_bound_and_logged(make_server):
+    """Every account's public keys are bound to its log tag by a note the channel's binder key
+    signs (published at /api/v1/channel/key), and every binding's hash is in the public log as a
+    keys-bound entry: a key change is visible and counted, by tag, never by name."""
+    from loghelpers import checkpoint, fetch_entries, note_verified_by, parse_entry
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "dave", ["staff"])
+    d = srv.login("dave", PASSWORD)
+    vkey = call(d, "GET", srv.url + "/api/v1/channel/key").json()["binding_vkey"]
+    assert vkey.startswith("dissent-key-binding+")
+
+    def binding():
+        with open_db(srv) as c:
+            return c.execute("SELECT key_binding, log_tag, sign_pk, box_pk FROM users"
+                             " WHERE username = 'dave'").fetchone()
+
+    def bound_entries(tag):
+        size = checkpoint(srv.url)[2]
+        return [f for f in map(parse_entry, fetch_entries(srv.url, size))
+                if f["event"] == "keys-bound" and f["account"] == tag.hex()]
+
+    note, tag, sign_pk, box_pk = binding()
+    assert note_verified_by(note, vkey)
+    assert note.split("\n\n")[0] + "\n" == (
+        "dissent-key-binding/v1\naccount %s\nsign %s\nbox %s\n" % (
+            tag.hex(), base64.b64encode(sign_pk).decode(), base64.b64encode(box_pk).decode()))
+    (first,) = bound_entries(tag)
+    assert first["binding"] == base64.b64encode(hashlib.sha256(note.encode()).digest()).decode()
+    # new keys (a reset, then a new enrolment): a new binding, a second entry
+    r = admin.post(srv.url + "/api/v1/users/dave/reset", timeout=TIMEOUT)
+    srv.enrol("dave", r.json()["enrolment"]["code"], "dave's new passphrase")
+    note2, tag2, _, _ = binding()
+    assert tag2 == tag and note2 != note and note_verified_by(note2, vkey)
+    assert [e["binding"] for e in bound_entries(tag)] == [first["binding"], base64.b64encode(
+        hashlib.sha256(note2.encode()).digest()).decode()]
+    stats = call(srv.session(), "GET", srv.url + "/api/v1/stats").json()
+    assert stats["accounts"]["keys-bound"] == 3  # the first admin's, and dave's two
+    # a binding moved from another account (here: the admin's) does not bind dave's keys
+    with open_db(srv) as c:
+        admin_note = c.execute(
+            "SELECT key_binding FROM users WHERE username = 'admin'").fetchone()[0]
+    tamper(srv, ("UPDATE users SET key_binding = ? WHERE username = 'dave'", (admin_note,)))
+    refused(login_raw(srv.url, "dave", "dave's new passphrase"))
+
+
+# ---- the transparency log ----------------------------------------------------------------------
+
+def log_rows(c, level, idx):
+    row = c.execute("SELECT width, data FROM tlog_tiles WHERE level = ? AND idx = ?",
+                    (level, idx)).fetchone()
+    return (row[0], bytes(row[1])) if row else (0, b"")
+
+
+def forge_append(srv, entry):
+    """Append `entry` to the stopped server's log as the database attacker can: entry bundle,
+    level-0 hash tile and size (the log is small: no upper tile changes). No MAC: no key."""
+    from loghelpers import leaf_hash
+    with open_db(srv, readonly=False) as c:
+        n = c.execute("SELECT size FROM tlog_state").fetchone()[0]
+        assert (n + 1) % 256 != 0
+        w, bundle = log_rows(c, -1, n // 256)
+        w0, hashes = log_rows(c, 0, n // 256)
+        assert w == w0 == n % 256
+        for level, data in ((-1, bundle + len(entry).to_bytes(2, "big") + entry),
+                            (0, hashes + leaf_hash(entry))):
+            c.execute("DELETE FROM tlog_tiles WHERE level = ? AND idx = ?", (level, n // 256))
+            c.execute("INSERT INTO tlog_tiles (level, idx, width, data) VALUES (?,?,?,?)",
+                      (level, n // 256, w + 1, data))
+        c.execute("UPDATE tlog_state SET size = ?", (n + 1,))
+        c.commit()
+    return n
+
+
+def log_stopped(srv, signed_size):
+    """The log is stopped: no statistics, /readyz says so, no checkpoint past `signed_size`."""
+    from loghelpers import checkpoint
+    refused(srv.session().get(srv.url + "/api/v1/stats", timeout=TIMEOUT))
+    assert_error(srv.session().get(srv.url + "/readyz", timeout=TIMEOUT), 503, "log_stopped")
+    assert checkpoint(srv.url)[2] == signed_size
+    assert "the transparency log is stopped" in srv.log()
+
+
+def test_a_forged_log_entry_is_never_signed_nor_counted(make_server):
+    from loghelpers import checkpoint, parse_entry, fetch_entries
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = filed_memo(srv, d, "Filed", "Body.\n")
+    size = checkpoint(srv.url)[2]
+    stats = call(srv.session(), "GET", srv.url + "/api/v1/stats").json()
+    # a phantom filing with 1,000 signers, made from a real entry's shape
+    filed = [e for e in fetch_entries(srv.url, size) if parse_entry(e)["event"] == "filed"][0]
+    phantom = filed.replace(b"signers 1\n", b"signers 1000\n").replace(
+        filed.split(b"\n")[2], b"memo " + secrets.token_hex(16).encode())
+    srv.stop()
+    forge_append(srv, phantom)
+    srv.restart()
+    log_stopped(srv, size)
+    # nothing is appended after it either: events that must be logged wait, loudly
+    a = srv.login("anna", PASSWORD)
+    refused(a.post(memo_url(srv, m, "acknowledge"), timeout=TIMEOUT))
+    assert call(a, "GET", memo_url(srv, m)).json()["state"] == "filed"
+    log_stopped(srv, size)
+    assert stats["filings_per_month"]  # what was counted before stays what it was
+    assert sum(stats["filings_per_month"].values()) == 1
+
+
+def test_a_rewritten_log_entry_stops_the_log(make_server):
+    """Rewriting a signed entry (and its hashes, consistently) made a second checkpoint of the
+    same size with another root: now the server never signs a tree that does not extend the
+    last one it signed (log.state, beside log.skey)."""
+    from loghelpers import checkpoint, leaf_hash
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    filed_memo(srv, d, "Filed", "Body.\n")
+    note, _, size, root = checkpoint(srv.url)
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        w, bundle = log_rows(c, -1, 0)
+        w0, hashes = log_rows(c, 0, 0)
+        from loghelpers import parse_bundle
+        entries = parse_bundle(bundle)
+        k = next(i for i, e in enumerate(entries) if b"event filed\n" in e)
+        entries[k] = entries[k].replace(b"signers 1\n", b"signers 9\n")
+        bundle = b"".join(len(e).to_bytes(2, "big") + e for e in entries)
+        hashes = hashes[:32 * k] + leaf_hash(entries[k]) + hashes[32 * (k + 1):]
+        for level, data in ((-1, bundle), (0, hashes)):
+            c.execute("UPDATE tlog_tiles SET data = ? WHERE level = ? AND idx = 0", (data, level))
+        c.execute("DELETE FROM tlog_checkpoints WHERE size = ?", (size,))  # and hide the old one
+        c.commit()
+    srv.restart()
+    refused(srv.session().get(srv.url + "/api/v1/stats", timeout=TIMEOUT))
+    assert_error(srv.session().get(srv.url + "/readyz", timeout=TIMEOUT), 503, "log_stopped")
+    r = srv.session().get(srv.url + "/log/checkpoint", timeout=TIMEOUT)
+    assert r.status_code != 200 or r.text == note or checkpoint(srv.url)[2] < size
+    with open_db(srv) as c:
+        sizes = [s for (s,) in c.execute("SELECT size FROM tlog_checkpoints").fetchall()]
+    assert size not in sizes, "a second checkpoint of the same size was signed"
+    assert "rewritten" in srv.log()

@@ -115,14 +115,18 @@ def test_checkpoint_is_signed_by_the_log_key(live):
     assert mth([leaf_hash(e) for e in entries]) == root
 
 
-def test_empty_log(make_server, tmp_path):
+def test_first_log(make_server, tmp_path):
+    """A new channel's log holds one entry: the keys of the first administrator, born at the
+    first start (keys-bound, core/trust.h)."""
     srv = make_server(config={"tlog": {"origin": "empty.dissent.test/log"}})
     vkey = log_vkey(srv)
     note, origin, size, root = checkpoint(srv.url)
-    assert (origin, size) == ("empty.dissent.test/log", 0)
-    assert root == hashlib.sha256(b"").digest()
+    assert (origin, size) == ("empty.dissent.test/log", 1)
+    (entry,) = fetch_entries(srv.url, 1)
+    assert parse_entry(entry)["event"] == "keys-bound"
+    assert root == leaf_hash(entry)
     assert note_verified_by(note, vkey)
-    for p in ("tile/0/000.p/1", "tile/entries/000.p/1", "tile/0/000", "tile/entries/000"):
+    for p in ("tile/0/000.p/2", "tile/entries/000.p/2", "tile/0/000", "tile/entries/000"):
         assert get(srv.url + "/log/" + p).status_code == 404, p
     state = str(tmp_path / "state")
     code, out, err = run_cli("log", "verify", srv.url + "/log", "--vkey", vkey, "--state", state)
@@ -231,7 +235,7 @@ def test_full_tiles(make_server, tmp_path):
 
     parallel(extend, mids, 4)
     _, size, root = settle(d)
-    assert size == d.BASE + 8 + 4 * 63 == 263
+    assert size == d.BASE + 8 + 4 * 63 == 271
 
     full = get(d.url + "/log/tile/0/000")
     assert full.status_code == 200
@@ -268,7 +272,7 @@ def test_full_tiles(make_server, tmp_path):
         assert get(d.url + "/log/" + p).status_code == 404, p
     code, out, err = run_cli("log", "verify", d.url + "/log", "--vkey", d.vkey)
     assert code == 0, err
-    assert "263 entries" in out, out
+    assert "271 entries" in out, out
     # every extension is an entry with its new reply due date
     for e in entries + more:
         parse_entry(e)
@@ -612,7 +616,7 @@ def test_private_log_is_for_auditors(make_server):
                                            "origin": "private.dissent.test/log"}})
     d.file()
     failures = []
-    for path in LOG_ROUTES + ["/log/tile/0/000.p/9"]:
+    for path in LOG_ROUTES + ["/log/tile/0/000.p/99"]:
         r = get(d.url + path)
         if r.status_code != 401:
             failures.append("%s without a session: %d (want 401)" % (path, r.status_code))
@@ -625,7 +629,7 @@ def test_private_log_is_for_auditors(make_server):
             else:
                 assert_error(r, 403, "forbidden")
         r = get(d.url + path, d.s["aud"])
-        want = 404 if path.endswith(".p/9") else 200
+        want = 404 if path.endswith(".p/99") else 200
         if r.status_code != want:
             failures.append("%s as auditor: %d (want %d)" % (path, r.status_code, want))
     assert not failures, "\n".join(failures)

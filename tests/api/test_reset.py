@@ -98,10 +98,12 @@ def test_accounts_are_in_the_log_by_tag_never_by_name(server, admin):
     for ev, tag in events:
         tags.setdefault(tag, []).append(ev)
     assert sorted(tags.values()) == sorted([
-        ["officer-added", "channel-granted"],                       # anna
-        ["officer-added", "channel-granted", "officer-removed", "channel-revoked"],  # otto
-        ["principal-added", "reset"],                               # pia
-        ["principal-added"],                                        # dave
+        ["keys-bound"],                                             # the first admin
+        ["officer-added", "keys-bound", "channel-granted"],         # anna
+        ["officer-added", "keys-bound", "channel-granted", "officer-removed",
+         "channel-revoked"],                                        # otto
+        ["principal-added", "keys-bound", "reset"],                 # pia
+        ["keys-bound", "principal-added"],                          # dave
     ]), events
     # no name, no internal id: only the tags, which differ per account
     raw = b"".join(fetch_entries(server.url, checkpoint(server.url)[2]))
@@ -114,6 +116,7 @@ def test_accounts_are_in_the_log_by_tag_never_by_name(server, admin):
     assert st["accounts"]["channel-revoked"] == 1
     assert st["accounts"]["reset"] == 1
     assert st["accounts"]["principal-added"] == 2
+    assert st["accounts"]["keys-bound"] == 5  # every key pair born, by an account's tag
     assert st["anomalies"] == 0
 
 

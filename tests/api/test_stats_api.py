@@ -176,7 +176,8 @@ def test_stats_scenario(make_server, tmp_path):
     # no memo yet: the log holds the accounts' entries only (the officer's role and channel key,
     # the principal's role)
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
-    accounts.update({"officer-added": 1, "channel-granted": 1, "principal-added": 1})
+    accounts.update({"officer-added": 1, "channel-granted": 1, "principal-added": 1,
+                     "keys-bound": 8})
     assert s == {"today": "2026-07-02", "log_size": d.BASE, "filings_per_month": {},
                  "signers_per_memo": summary([]), "working_days_to_acknowledge": summary([]),
                  "working_days_to_reply": summary([]),

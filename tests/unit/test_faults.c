@@ -685,7 +685,7 @@ static int setup(void **state)
     /* the outbox rows join the transactions of the changes they tell of */
     cfg.mail_enabled = true;
     str_copy(cfg.mail_base_url, sizeof(cfg.mail_base_url), "https://dissent.example");
-    if (channel_init(&ch, &cfg, dir, NULL, 0) != 0 || trust_open(st, ch.key, dir, 0, NULL, 0) != 0)
+    if (channel_init(&ch, &cfg, dir, NULL, 0) != 0 || trust_open(st, ch.key, ch.log_key, dir, 0, NULL, 0) != 0)
         return -1;
     api_env_init(&env, st, &cfg, &ch);
     for (size_t i = 0; i < sizeof(cast) / sizeof(cast[0]); i++) {

@@ -37,6 +37,8 @@ static struct ledger_entry entry_make(enum ledger_event ev)
         e.tag[i] = (uint8_t)x;
     }
     e.day = day("2026-11-27");
+    if (ev == LEDGER_KEYS_BOUND)
+        assert_int_equal(b64_decode(e.binding, 32, &n, COMMIT, strlen(COMMIT), false), 0);
     if (ev == LEDGER_FILED) {
         e.signers = 12;
         assert_int_equal(b64_decode(e.commitment, 32, &n, COMMIT, strlen(COMMIT), false), 0);
@@ -50,8 +52,9 @@ static struct ledger_entry entry_make(enum ledger_event ev)
 /* The expected text of entry_make(@ev). */
 static void text_make(enum ledger_event ev, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "dissent-log/v1\nevent %s\n%s " TAG "\ndate 2026-11-27\n%s%s",
+    int n = snprintf(out, cap, "dissent-log/v1\nevent %s\n%s " TAG "\ndate 2026-11-27\n%s%s%s",
                      ledger_event_name(ev), ledger_event_account(ev) ? "account" : "memo",
+                     ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
                      ev == LEDGER_FILED ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
                                         : "",
                      ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED
@@ -82,11 +85,12 @@ static void replace(const char *text, const char *from, const char *to, char *ou
 
 static void test_event_names(void **state)
 {
-    static const char *const names[] = {
-        "filed",           "acknowledged",      "declined",        "distributed",
-        "extended",        "replied",           "closed",          "withdrawn",
-        "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
-        "principal-added", "principal-removed", "channel-granted", "channel-revoked"};
+    static const char *const names[] = {"filed",           "acknowledged",      "declined",
+                                        "distributed",     "extended",          "replied",
+                                        "closed",          "withdrawn",         "reset",
+                                        "reset-confirmed", "officer-added",     "officer-removed",
+                                        "principal-added", "principal-removed", "channel-granted",
+                                        "channel-revoked", "keys-bound"};
     enum ledger_event ev;
 
     (void)state;
@@ -119,6 +123,14 @@ static void test_account_line(void **state)
     expect_invalid(bad);
     text_make(LEDGER_CHANNEL_GRANTED, text, sizeof(text));
     replace(text, "date 2026-11-27\n", "date 2026-11-27\nreply-due 2027-01-12\n", bad, sizeof(bad));
+    expect_invalid(bad);
+    /* keys-bound carries exactly one binding, and no other event has one */
+    replace(text, "date 2026-11-27\n", "date 2026-11-27\nbinding " COMMIT "\n", bad, sizeof(bad));
+    expect_invalid(bad);
+    text_make(LEDGER_KEYS_BOUND, text, sizeof(text));
+    replace(text, "binding " COMMIT "\n", "", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "binding " COMMIT "\n", "binding AAAA\n", bad, sizeof(bad));
     expect_invalid(bad);
 }
 

@@ -291,6 +291,7 @@ static void export_import(void **state)
     for (size_t i = 0; i < sizeof(u.keys_wrapped); i++)
         u.keys_wrapped[i] = (uint8_t)i; /* a NUL byte and every other value */
     memset(u.sign_pk, 0, sizeof(u.sign_pk));
+    snprintf(u.key_binding, sizeof(u.key_binding), "a binding (core/trust.h)");
     assert_int_equal(store_user_update(a, &u), 0);
     memset(&se, 0, sizeof(se));
     memset(se.hash, 0xab, sizeof(se.hash));

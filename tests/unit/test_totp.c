@@ -157,6 +157,11 @@ static void enrol_confirm_verify(void **state)
     u.has_keys = true;
     memcpy(u.box_pk, k->box_pk, sizeof(u.box_pk));
     memcpy(u.sign_pk, k->sign_pk, sizeof(u.sign_pk));
+    /* keys are sealed to only when bound to the account (core/trust.h) */
+    assert_int_equal(totp_enrol(st, &u, now, secret), ERR_INTEGRITY);
+    u.has_log_tag = true;
+    random_bytes(u.log_tag, sizeof(u.log_tag));
+    assert_int_equal(trust_bind(st, &u, now), 0);
 
     assert_int_equal(totp_confirm(st, &u, k, "123456", now, codes), ERR_NOT_FOUND);
     assert_int_equal(totp_enrol(st, &u, now, secret), 0);

@@ -27,7 +27,7 @@ static inline void testutil_trust(struct store *st, const char *dir)
 
     if (key.name_len == 0)
         assert_int_equal(note_skey_generate("dissent-channel", 15, &key), 0);
-    assert_int_equal(trust_open(st, &key, dir, 0, err, sizeof(err)), 0);
+    assert_int_equal(trust_open(st, &key, &key, dir, 0, err, sizeof(err)), 0);
 }
 
 /* A fresh SQLite store in a new temporary directory; the directory path goes to @dir. */

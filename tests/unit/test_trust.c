@@ -1,0 +1,202 @@
+/*
+ * What the database cannot change (core/trust.c): the channel pin and its pending key, the key
+ * bindings, and the integrity MACs store.c checks (store/integrity.c), over a real SQLite store.
+ */
+#include "testutil.h"
+
+#include "core/ledger.h"
+#include "crypto/keys.h"
+#include "util/err.h"
+
+#include <stdio.h>
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+static struct user bound_user(struct store *st)
+{
+    struct user u;
+    struct user_keys *k = keys_new();
+
+    assert_non_null(k);
+    keys_generate(k);
+    memset(&u, 0, sizeof(u));
+    snprintf(u.username, sizeof(u.username), "dave");
+    snprintf(u.pwhash, sizeof(u.pwhash), "$argon2id$fake");
+    u.roles = 1;
+    u.has_keys = true;
+    memcpy(u.sign_pk, k->sign_pk, 32);
+    memcpy(u.box_pk, k->box_pk, 32);
+    u.has_log_tag = true;
+    random_bytes(u.log_tag, sizeof(u.log_tag));
+    keys_free(k);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(trust_bind(st, &u, 0), 0);
+    assert_int_equal(store_user_create(st, &u), 0);
+    assert_int_equal(store_commit(st), 0);
+    return u;
+}
+
+static void channel_pin(void **state)
+{
+    struct store *st = testutil_store(dir);
+    struct user u = bound_user(st); /* the channel key's creator */
+    uint8_t pk[32], other[32], got[32];
+
+    (void)state;
+    random_bytes(pk, sizeof(pk));
+    random_bytes(other, sizeof(other));
+    /* a new channel: nothing in the database, nothing pinned */
+    assert_int_equal(trust_channel_pk(st, got), ERR_NOT_FOUND);
+    /* a key made in a transaction is pending until it commits */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(trust_channel_pending(st, pk), 0);
+    assert_int_equal(store_channel_key_create(st, pk, u.id, 0), 0);
+    store_rollback(st);
+    trust_channel_settle(st);
+    assert_int_equal(trust_channel_pk(st, got), ERR_NOT_FOUND);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(trust_channel_pending(st, pk), 0);
+    assert_int_equal(store_channel_key_create(st, pk, u.id, 0), 0);
+    assert_int_equal(store_commit(st), 0);
+    /* the first reader that finds it in the database makes it current */
+    assert_int_equal(trust_channel_pk(st, got), 0);
+    assert_memory_equal(got, pk, 32);
+    trust_channel_settle(st);
+    assert_int_equal(trust_channel_pk(st, got), 0);
+    /* a key the database swapped in is refused, and so is a lost one */
+    assert_int_equal(store_channel_key_rotate(st, other, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(trust_channel_pending(st, pk), ERR_INTEGRITY); /* no rotation from it */
+    store_rollback(st);
+    assert_int_equal(store_channel_key_rotate(st, pk, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, got), 0);
+    /* a rotation that commits moves the pin; the old key is refused from then on */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(trust_channel_pending(st, other), 0);
+    assert_int_equal(store_channel_key_rotate(st, other, u.id, 0), 0);
+    assert_int_equal(store_commit(st), 0);
+    trust_channel_settle(st);
+    assert_int_equal(trust_channel_pk(st, got), 0);
+    assert_memory_equal(got, other, 32);
+    assert_int_equal(store_channel_key_rotate(st, pk, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    /* a pin that is not one, or none at all, is no reason to trust the database */
+    write_file(TRUST_PIN_FILE, "dissent-channel-pin/v1\ncurrent nonsense\n");
+    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    write_file(TRUST_PIN_FILE, "");
+    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    store_close(st);
+    testutil_rmdir(dir);
+}
+
+static void key_binding(void **state)
+{
+    struct store *st = testutil_store(dir), *other;
+    struct user u = bound_user(st), w, got;
+    struct ledger_entry *entries = NULL;
+    size_t n = 0;
+    char dir2[64];
+
+    (void)state;
+    assert_int_equal(trust_bound(st, &u), 0);
+    assert_non_null(strstr(u.key_binding, "dissent-key-binding/v1\naccount "));
+    assert_non_null(strstr(u.key_binding, "\n\n\xe2\x80\x94 dissent-key-binding "));
+    /* the log says the keys were born, by the account's tag and the binding's hash */
+    assert_int_equal(ledger_entries_load(st, &entries, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(entries[0].event, LEDGER_KEYS_BOUND);
+    assert_memory_equal(entries[0].tag, u.log_tag, sizeof(u.log_tag));
+    free(entries);
+    /* another key, another tag, no keys, a damaged note: not bound */
+    w = u;
+    w.box_pk[0] ^= 1;
+    assert_int_equal(trust_bound(st, &w), ERR_INTEGRITY);
+    w = u;
+    w.sign_pk[31] ^= 0x80;
+    assert_int_equal(trust_bound(st, &w), ERR_INTEGRITY);
+    w = u;
+    w.log_tag[3] ^= 1;
+    assert_int_equal(trust_bound(st, &w), ERR_INTEGRITY);
+    w = u;
+    w.has_keys = false;
+    assert_int_equal(trust_bound(st, &w), ERR_INTEGRITY);
+    w = u;
+    w.key_binding[strlen(w.key_binding) - 3] ^= 1;
+    assert_int_equal(trust_bound(st, &w), ERR_INTEGRITY);
+    /* a binding made under another channel's key does not verify here */
+    other = testutil_store(dir2);
+    {
+        struct note_skey k2;
+        assert_int_equal(note_skey_generate("dissent-channel", 15, &k2), 0);
+        assert_int_equal(trust_attach(other, &k2, &k2, dir2), 0);
+    }
+    w = u;
+    assert_int_equal(store_begin(other), 0);
+    assert_int_equal(trust_bind(other, &w, 0), 0);
+    store_rollback(other);
+    assert_int_not_equal(strcmp(w.key_binding, u.key_binding), 0);
+    assert_int_equal(trust_bound(st, &w), ERR_INTEGRITY);
+    store_close(other);
+    testutil_rmdir(dir2);
+    /* the row round-trips with its MAC; keys without a binding are refused as a bug */
+    assert_int_equal(store_user_get_by_id(st, u.id, &got), 0);
+    assert_string_equal(got.key_binding, u.key_binding);
+    got.key_binding[0] = '\0';
+    assert_int_equal(store_user_update(st, &got), ERR_INTERNAL);
+    store_close(st);
+    testutil_rmdir(dir);
+}
+
+static void integrity_key_required(void **state)
+{
+    struct store *st = NULL;
+    struct user u, got;
+    char err[256] = "";
+
+    (void)state;
+    memcpy(dir, "/tmp/dissent-unit-XXXXXX", 25);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(store_open(dir, &st, err, sizeof(err)), 0);
+    memset(&u, 0, sizeof(u));
+    snprintf(u.username, sizeof(u.username), "nokey");
+    /* without the key, nothing MAC'd is written or read */
+    assert_int_equal(store_user_create(st, &u), ERR_INTERNAL);
+    testutil_trust(st, dir);
+    assert_int_equal(store_user_create(st, &u), 0);
+    assert_int_equal(store_user_get_by_name(st, "nokey", &got), 0);
+    /* another key (another channel.skey) finds every row altered */
+    {
+        uint8_t key[STORE_TRUST_KEY_LEN];
+        random_bytes(key, sizeof(key));
+        assert_int_equal(store_trust_set(st, key, NULL, dir), 0);
+    }
+    assert_int_equal(store_user_get_by_name(st, "nokey", &got), ERR_INTEGRITY);
+    assert_string_equal(got.username, ""); /* nothing of a failing row is returned */
+    store_close(st);
+    testutil_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(channel_pin),
+        cmocka_unit_test(key_binding),
+        cmocka_unit_test(integrity_key_required),
+    };
+
+    if (random_init() != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
