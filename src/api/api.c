@@ -67,7 +67,7 @@ static const struct api_route routes[] = {
     {API_POST, M "/reshare", api_memos_reshare, STAFF, API_R_JSON, SIGNERS, NULL},
     {API_DELETE, M "/invitations/me", api_memos_decline_invitation, STAFF, 0, WF_INVITED, NULL},
     /* on the pool: many signers wait on one group commit together (core/workflow.c) */
-    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_NOKEY | API_R_SLOW, SIGNERS, NULL},
+    {API_POST, M "/signatures", api_memos_sign, STAFF, API_R_SLOW, SIGNERS, NULL},
     {API_DELETE, M "/signatures/me", api_memos_unsign, STAFF, API_R_NOKEY, SIGNERS, NULL},
     {API_POST, M "/acknowledge", api_memos_action, OFFICER, 0, WF_OFFICER, NULL},
     {API_POST, M "/decline", api_memos_decline, OFFICER, API_R_JSON, WF_OFFICER, NULL},

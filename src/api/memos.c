@@ -200,6 +200,9 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     int rc;
 
     *out = NULL;
+    /* the text shown is the text its digest covers, or nothing is shown */
+    if (req->mkey != NULL && (rc = workflow_digest_check(req->mkey, m)) != 0)
+        return rc;
     if ((rc = store_signature_list(env->st, m->id, true, &all, &nall)) != 0 ||
         (rc = store_signature_list(env->st, m->id, false, &sigs, &nsigs)) != 0 ||
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
@@ -1039,7 +1042,8 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_state(resp, "the memo has no frozen text yet: finalize it first", m->state);
         return;
     }
-    if ((rc = workflow_canonical(req->mkey, m, &canon, &len)) != 0 ||
+    if ((rc = workflow_digest_check(req->mkey, m)) != 0 ||
+        (rc = workflow_canonical(req->mkey, m, &canon, &len)) != 0 ||
         (rc = store_signature_list(env->st, m->id, false, &sigs, &n)) != 0 ||
         (rc = audit_read(env->st, m->id, req->user.id, "read_bundle", req->now)) != 0) {
         if (canon)

@@ -326,6 +326,35 @@ out:
     return rc;
 }
 
+int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
+{
+    uint8_t digest[MEMO_DIGEST_LEN];
+    char *canon = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!m->has_digest || m->state == MEMO_DRAFT)
+        return 0; /* a draft's text is still being written (a reopened one keeps its old digest) */
+    if (mkey == NULL)
+        return ERR_FORBIDDEN;
+    if ((rc = workflow_canonical(mkey, m, &canon, &len)) == ERR_CRYPTO || rc == ERR_INVALID)
+        rc = ERR_INTEGRITY; /* a field the key does not open, or that is no memo text */
+    if (rc == 0) {
+        memo_digest(canon, len, digest);
+        if (!hash_equal(digest, m->digest, sizeof(digest)))
+            rc = ERR_INTEGRITY;
+    }
+    if (canon != NULL) {
+        wipe(canon, len);
+        mem_free(canon);
+    }
+    if (rc == ERR_INTEGRITY)
+        log_error("integrity: the text of memo %s is not the text its digest covers: it was "
+                  "changed outside Dissent; it is neither shown nor signed",
+                  m->public_id);
+    return rc;
+}
+
 int workflow_finalize(struct wf_ctx *c, struct memo *m)
 {
     enum memo_state to;
@@ -645,8 +674,14 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
 
     if (note_out)
         *note_out = NULL;
-    if ((rc = check(c, m, MEMO_SIGN, &to)) != 0)
+    if ((rc = check(c, m, MEMO_SIGN, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
+    /* a signer signs what they can read: the digest is recomputed from the text they were
+     * shown, so a text swapped in the database is never signed under the real one's digest */
+    if ((rc = workflow_digest_check(c->mkey, m)) != 0) {
+        err_set(c->err, c->errlen, "the memo's text is not the text its digest covers");
+        return rc;
+    }
     if (!u->has_keys || memcmp(u->sign_pk, k->sign_pk, sizeof(u->sign_pk)) != 0) {
         err_set(c->err, c->errlen, "your signing key changed since you signed in; sign in again");
         return ERR_STATE;

@@ -67,6 +67,13 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
  */
 int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, size_t *len);
 
+/**
+ * workflow_digest_check() - for a memo with a frozen text: 0 when the text decrypted with @mkey
+ * is the text its stored digest covers; ERR_INTEGRITY (logged) when not, ERR_FORBIDDEN without
+ * a key. Every read that shows the text and every signature calls it first.
+ */
+int workflow_digest_check(const uint8_t *mkey, const struct memo *m);
+
 /** workflow_finalize() - draft -> open: freeze the text and compute its digest. */
 int workflow_finalize(struct wf_ctx *c, struct memo *m);
 

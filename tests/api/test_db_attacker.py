@@ -408,3 +408,42 @@ def test_a_rewritten_log_entry_stops_the_log(make_server):
         sizes = [s for (s,) in c.execute("SELECT size FROM tlog_checkpoints").fetchall()]
     assert size not in sizes, "a second checkpoint of the same size was signed"
     assert "rewritten" in srv.log()
+
+
+# ---- content bound to its version --------------------------------------------------------------
+
+def test_an_earlier_text_put_back_is_neither_shown_nor_signed(make_server):
+    """A draft's earlier ciphertext put back after it was finalized: a co-signer would read
+    version 1 and sign version 2's digest. The text is checked against its digest on every read
+    that shows it and before every signature."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    e = srv.login("eve", PASSWORD)
+    m = create_memo(srv, d, "A memo", "Version one, with a source's name.\n")
+    with open_db(srv) as c:
+        v1 = c.execute("SELECT body FROM memos").fetchone()[0]
+    r = call(d, "PATCH", memo_url(srv, m), {"body": "Version two.\n"},
+             headers={"If-Match": '"1"'})
+    call(d, "POST", memo_url(srv, m, "invitations"), {"usernames": ["eve"]})
+    call(d, "POST", memo_url(srv, m, "finalize"))
+    call(d, "POST", memo_url(srv, m, "signatures"), status=201)
+    with open_db(srv) as c:
+        v2 = c.execute("SELECT body FROM memos").fetchone()[0]
+    tamper(srv, ("UPDATE memos SET body = ?", (v1,)))
+    e = srv.login("eve", PASSWORD)
+    r = e.get(memo_url(srv, m), timeout=TIMEOUT)
+    refused(r)
+    assert "source" not in r.text
+    refused(e.post(memo_url(srv, m, "signatures"), timeout=TIMEOUT))
+    refused(e.get(memo_url(srv, m, "bundle"), timeout=TIMEOUT))
+    integrity_logged(srv, "is not the text its digest covers")
+    with open_db(srv) as c:
+        eve = user_ids(c, ["eve"])["eve"]
+        assert c.execute("SELECT count(*) FROM signatures WHERE user_id = ?",
+                         (eve,)).fetchone()[0] == 0
+    # the text back as it was: readable and signable again
+    tamper(srv, ("UPDATE memos SET body = ?", (v2,)))
+    e = srv.login("eve", PASSWORD)
+    assert call(e, "GET", memo_url(srv, m)).json()["body"] == "Version two.\n"
+    call(e, "POST", memo_url(srv, m, "signatures"), status=201)
