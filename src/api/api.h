@@ -226,9 +226,13 @@ void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp
 
 /**
  * api_receipt_json() - the filing receipt of @m (filed) as JSON, with a proof against the newest
- * checkpoint (signed now if needed). NULL on failure, with the error code in *@rc.
+ * checkpoint. NULL on failure, with the error code in *@rc: ERR_BUSY while no checkpoint covers
+ * the filing yet (one is signed every [tlog] checkpoint_interval seconds).
  */
 json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now, int *rc);
+
+/** api_receipt_pending() - 409 receipt_pending, with "retry_after" in seconds. */
+void api_receipt_pending(struct api_env *env, struct api_resp *resp);
 
 /**
  * api_tick() - periodic work of worker 0 (once a second): sign a checkpoint when the log grew,

@@ -1,7 +1,8 @@
 /*
  * log.c - the transparency log over HTTP (c2sp.org/tlog-tiles): GET /log/checkpoint and
  * GET /log/tile/..., public unless [tlog] public = false (then auditors only); filing receipts
- * (GET /api/v1/memos/{id}/receipt); and the once-a-second tick that signs checkpoints.
+ * (GET /api/v1/memos/{id}/receipt); and the once-a-second tick that signs a checkpoint every
+ * [tlog] checkpoint_interval seconds (never on demand: core/ledger.h).
  */
 #include "api/api.h"
 
@@ -21,8 +22,7 @@ void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_res
 {
     char *text = NULL;
     uint64_t size = 0;
-    int rc =
-        ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, req->now, &text, &size);
+    int rc = ledger_checkpoint(env->st, &text, &size);
 
     if (rc != 0) {
         api_error_rc(resp, rc, NULL);
@@ -75,9 +75,13 @@ json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now,
         return NULL;
     }
     if ((*rc = ledger_entry_get(env->st, (uint64_t)m->log_index, &entry, &elen)) != 0 ||
-        (*rc = ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, now, &cp,
-                                 &size)) != 0 ||
-        (*rc = ledger_proof(env->st, cp, (uint64_t)m->log_index, &proof, &plen)) != 0 ||
+        (*rc = ledger_checkpoint(env->st, &cp, &size)) != 0)
+        goto out;
+    if (size <= (uint64_t)m->log_index) {
+        *rc = ERR_BUSY; /* in the log, not yet in a signed checkpoint */
+        goto out;
+    }
+    if ((*rc = ledger_proof(env->st, cp, (uint64_t)m->log_index, &proof, &plen)) != 0 ||
         (*rc = receipt_encode(entry, elen, m->log_salt, m->digest, (uint64_t)m->log_index, proof,
                               plen, &doc, &dlen)) != 0)
         goto out;
@@ -91,6 +95,16 @@ out:
     return o;
 }
 
+void api_receipt_pending(struct api_env *env, struct api_resp *resp)
+{
+    api_error(resp, 409, "receipt_pending",
+              "the filing is in the log; its receipt is ready once the next checkpoint is signed "
+              "(every %d seconds): ask again then",
+              env->cfg->log_interval);
+    json_object_set_new(json_object_get(resp->body, "error"), "retry_after",
+                        json_integer(env->cfg->log_interval));
+}
+
 void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     int rc;
@@ -99,6 +113,8 @@ void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp
     if (o == NULL) {
         if (rc == ERR_NOT_FOUND)
             api_error_state(resp, "the memo has not been filed", req->memo.state);
+        else if (rc == ERR_BUSY)
+            api_receipt_pending(env, resp);
         else
             api_error_rc(resp, rc, NULL);
         return;
@@ -108,21 +124,24 @@ void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp
 
 void api_tick(struct api_env *env, int64_t now)
 {
-    static __thread int64_t last_sweep;
-    char *cp = NULL;
+    static __thread int64_t last_sweep, last_sign;
     uint64_t size = 0;
     bool lead = false;
+    int rc;
 
     /* one server at a time does the periodic work (another takes over if it dies) */
     if (store_leader(env->st, &lead) != 0 || !lead)
         return;
     mailer_lead(); /* the email sender works on the leading server only */
 
-    /* "Checkpoints are signed at most one second after an append." */
-    if (env->ch != NULL &&
-        ledger_checkpoint(env->st, env->ch->log_key, env->ch->log_origin, now, &cp, &size) != 0)
-        log_warn("could not sign a checkpoint");
-    mem_free(cp);
+    /* a checkpoint of what was appended, every [tlog] checkpoint_interval seconds, checked
+     * against the last one signed first (ledger_sign(): a stopped log signs nothing) */
+    if (env->ch != NULL && now - last_sign >= env->cfg->log_interval) {
+        last_sign = now;
+        rc = ledger_sign(env->st, env->ch->log_key, env->ch->log_origin, now, &size);
+        if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
+            log_warn("could not sign a checkpoint (%s)", err_str(rc));
+    }
     if (now - last_sweep >= SWEEP_EVERY) {
         last_sweep = now;
         if (store_session_purge(env->st, now - env->cfg->session_idle,

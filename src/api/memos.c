@@ -747,10 +747,13 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
         rc = ERR_INTERNAL;
     after_action(env, req, resp, rc, err, 200);
     if (rc == 0 && strcmp(a, "file") == 0 && json_is_object(resp->body)) {
-        /* the drafter's receipt, with a checkpoint signed now */
+        /* the drafter's receipt, once the next scheduled checkpoint covers the filing: until
+         * then null, and GET .../receipt says when to ask again */
         int r;
         json_t *receipt = api_receipt_json(env, &req->memo, req->now, &r);
         json_object_set_new(resp->body, "receipt", receipt ? receipt : json_null());
+        if (receipt == NULL && r == ERR_BUSY)
+            json_object_set_new(resp->body, "receipt_after", json_integer(env->cfg->log_interval));
     }
 }
 
@@ -1076,8 +1079,8 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
         json_t *receipt = api_receipt_json(env, m, req->now, &rc);
         if (receipt != NULL)
             json_object_set_new(resp->body, "receipt", receipt);
-        else
-            api_error_rc(resp, rc, NULL); /* evidence without its receipt is not the bundle */
+        else if (rc != ERR_BUSY) /* (until the next checkpoint, the bundle has no receipt yet) */
+            api_error_rc(resp, rc, NULL);
     }
     wipe(canon, len);
     mem_free(canon);

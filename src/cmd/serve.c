@@ -5,10 +5,12 @@
 #include "cmd/cmd.h"
 
 #include "core/channel.h"
+#include "core/ledger.h"
 #include "core/mailer.h"
 #include "core/user.h"
 #include "crypto/random.h"
 #include "http/server.h"
+#include "util/err.h"
 #include "util/log.h"
 
 #include <getopt.h>
@@ -100,6 +102,14 @@ int cmd_serve(int argc, char **argv)
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
+    /* a checkpoint of the log as it is, before the first request: later ones follow the
+     * schedule ([tlog] checkpoint_interval); a stopped log is logged and served as such */
+    if (rc == 0) {
+        uint64_t size = 0;
+        int sr = ledger_sign(st, ch.log_key, ch.log_origin, channel_now(&ch), &size);
+        if (sr != 0 && sr != ERR_INTEGRITY)
+            log_warn("could not sign a checkpoint at start (%s)", err_str(sr));
+    }
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "dissent: cannot create the first admin account\n");

@@ -143,12 +143,12 @@ int ledger_account_event(struct store *st, const struct user *u, enum ledger_eve
 int ledger_append(struct store *st, const char *entry, size_t len, uint64_t *index);
 
 /**
- * ledger_checkpoint() - the newest signed checkpoint, signing one for the current size first
- * (ledger_sign()) when the newest is older. *@text is malloc'd (free()); *@size its tree size.
- * ERR_INTEGRITY when the log is stopped (and no checkpoint was signed yet).
+ * ledger_checkpoint() - the newest signed checkpoint. Checkpoints are signed on a schedule
+ * ([tlog] checkpoint_interval, by the leading server: ledger_sign()), never on demand, so that
+ * a checkpoint's time does not tell which request appended an entry. *@text is malloc'd
+ * (free()); *@size its tree size. ERR_NOT_FOUND before the first one.
  */
-int ledger_checkpoint(struct store *st, const struct note_skey *key, const char *origin,
-                      int64_t now, char **text, uint64_t *size);
+int ledger_checkpoint(struct store *st, char **text, uint64_t *size);
 
 /**
  * ledger_sign() - check the log against log.state in @st's data directory (above), write the

@@ -542,38 +542,40 @@ out:
     return rc;
 }
 
-int ledger_checkpoint(struct store *st, const struct note_skey *key, const char *origin,
-                      int64_t now, char **text, uint64_t *size)
+/* The size of the tree signed last (log.state, which the database cannot change; before the
+ * first signing of this version, the newest checkpoint's; 0 before any): what is public. Entries
+ * past it are neither served nor counted before the next scheduled checkpoint, so that no
+ * reader learns when an entry was appended from when it appeared. */
+static int signed_size(struct store *st, uint64_t *size)
 {
-    uint64_t have = 0, cur = 0, signed_size = 0;
-    char *latest = NULL;
+    struct log_state s;
+    char *text = NULL;
+    bool exists = false;
     int rc;
 
-    *text = NULL;
     *size = 0;
-    rc = store_tlog_checkpoint_latest(st, &have, &latest);
-    if (rc != 0 && rc != ERR_NOT_FOUND)
-        return rc;
-    if ((rc = store_tlog_size(st, &cur)) != 0)
-        goto out;
-    if (latest == NULL || have < cur) {
-        /* a stopped log still serves the last checkpoint it signed, which stays true */
-        rc = ledger_sign(st, key, origin, now, &signed_size);
-        if (rc != 0 && (rc != ERR_INTEGRITY || latest == NULL))
-            goto out;
-        if (rc == 0) {
-            mem_free(latest);
-            latest = NULL;
-            if ((rc = store_tlog_checkpoint_latest(st, &have, &latest)) != 0)
-                goto out;
+    if (st->trust_dir != NULL) {
+        if ((rc = state_read(st, &s, &exists)) != 0)
+            return rc;
+        if (exists) {
+            *size = s.size;
+            return 0;
         }
     }
-    *text = latest;
-    *size = have;
-    return 0;
-out:
-    mem_free(latest);
+    rc = store_tlog_checkpoint_latest(st, size, &text);
+    mem_free(text);
+    if (rc == ERR_NOT_FOUND) {
+        *size = 0;
+        rc = 0;
+    }
     return rc;
+}
+
+int ledger_checkpoint(struct store *st, char **text, uint64_t *size)
+{
+    *text = NULL;
+    *size = 0;
+    return store_tlog_checkpoint_latest(st, size, text);
 }
 
 int ledger_entry_get(struct store *st, uint64_t index, uint8_t **out, size_t *len)
@@ -642,7 +644,7 @@ int ledger_tile(struct store *st, const char *path, uint8_t **out, size_t *len, 
     *full = false;
     if (tlog_tile_path_parse(path, strlen(path), &t) != 0)
         return ERR_INVALID;
-    if ((rc = store_tlog_size(st, &size)) != 0)
+    if ((rc = signed_size(st, &size)) != 0)
         return rc;
     max = tlog_tile_width(t.level, t.index, size);
     if (t.width == 0 || t.width > max)
@@ -684,7 +686,7 @@ int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *cou
 
     *out = NULL;
     *count = 0;
-    if ((rc = store_tlog_size(st, &size)) != 0)
+    if ((rc = signed_size(st, &size)) != 0)
         return rc;
     if (size == 0)
         return 0;

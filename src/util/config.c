@@ -34,6 +34,7 @@ void config_defaults(struct config *cfg)
     cfg->federal_holidays = true;
     str_copy(cfg->log_origin, sizeof(cfg->log_origin), "dissent.invalid/log");
     cfg->log_public = true;
+    cfg->log_interval = 60;
     cfg->mail_port = 587;
     cfg->mail_starttls = MAIL_TLS_AUTO;
     cfg->mail_poll = 10;
@@ -310,6 +311,8 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
                      : ERR_INVALID;
         else if (strcmp(key, "public") == 0)
             rc = str_parse_bool(v, &cfg->log_public);
+        else if (strcmp(key, "checkpoint_interval") == 0)
+            rc = set_int(&cfg->log_interval, v, 1, 3600);
         else
             goto unknown;
     } else if (strcmp(section, "mail") == 0) {

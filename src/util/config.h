@@ -54,6 +54,7 @@ struct config {
     /* [tlog] */
     char log_origin[256]; /* the transparency log's origin line (its key is named after it) */
     bool log_public;      /* /log/ and /api/v1/stats are public (default), else auditors only */
+    int log_interval;     /* seconds between scheduled checkpoints (core/ledger.h) */
     /* [mail]: email notifications (core/notify.h, core/mailer.h); checked by mailer_check() */
     bool mail_enabled;         /* queue and send notifications (default false) */
     char mail_host[256];       /* SMTP server */

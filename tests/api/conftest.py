@@ -32,7 +32,8 @@ FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"},
         "server": {"pool_threads": "2"}}
 # Every test server: two-factor sign-in is not required of any role (the state-dept preset
 # requires it of officers, principals and admins; tests/api/test_totp.py turns that on).
-BASE = {"security": {"require_2fa": "none"}}
+# Checkpoints are signed every second (the default is a minute): receipts wait for the next one.
+BASE = {"security": {"require_2fa": "none"}, "tlog": {"checkpoint_interval": "1"}}
 TIMEOUT = 10
 # Reports that the sanitizer build (scripts/build.sh asan) writes to stderr.
 PG_BASE = os.environ.get("DISSENT_TEST_PG_URI_BASE", "").rstrip("/")

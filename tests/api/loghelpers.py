@@ -201,6 +201,36 @@ def checkpoint(base, session=None):
     return r.text, origin, size, root
 
 
+def receipt_of(srv, s, mid, timeout=5.0):
+    """The filing receipt of `mid`, as `s` gets it from GET .../receipt once the next scheduled
+    checkpoint covers the filing (409 receipt_pending until then)."""
+    end = time.time() + timeout
+    while True:
+        r = s.get(memo_url(srv, mid, "receipt"), timeout=TIMEOUT)
+        if r.status_code == 200:
+            return r.json()
+        assert r.status_code == 409 and r.json()["error"]["code"] == "receipt_pending", r.text
+        assert r.json()["error"]["retry_after"] >= 1
+        assert time.time() < end, "no receipt within %.1f s" % timeout
+        time.sleep(0.2)
+
+
+def db_log_size(srv):
+    """Entries the server's database holds, signed or not (read from the database itself)."""
+    from keyhelpers import open_db
+    with open_db(srv) as c:
+        return c.execute("SELECT size FROM tlog_state").fetchone()[0]
+
+
+def caught_up(srv, session=None, timeout=5.0):
+    """Wait for the scheduled checkpoint that covers every entry the database holds (tests sign
+    every second, [tlog] checkpoint_interval); its (note, origin, size, root)."""
+    n = db_log_size(srv)
+    note = wait_size(srv.url, n, timeout, session)
+    assert note is not None, "no checkpoint of size %d within %.1f s" % (n, timeout)
+    return (note,) + parse_checkpoint(note)
+
+
 def wait_size(base, size, timeout=2.5, session=None):
     """Poll /log/checkpoint until its size is at least `size`; the note, or None on timeout."""
     end = time.time() + timeout
@@ -380,15 +410,18 @@ class Desk:
         return mid
 
     def file(self, title="A memo", body="Text.\n", cosigners=()):
-        """A memo filed now: (id, the filing's answer)."""
+        """A memo filed now: (id, the filing's answer, with the receipt the drafter gets once
+        the next checkpoint covers it)."""
         mid = self.signed(title, body, cosigners)
-        return mid, self.post("dan", mid, "file")
+        ans = self.post("dan", mid, "file")
+        if ans["receipt"] is None:
+            assert ans["receipt_after"] >= 1, ans
+            ans["receipt"] = receipt_of(self.srv, self.s["dan"], mid)
+        return mid, ans
 
     def log_size(self):
-        """Entries in the log as /api/v1/stats reports them (no waiting for a checkpoint)."""
-        r = self.s["aud"].get(self.url + "/api/v1/stats", timeout=TIMEOUT)
-        assert r.status_code == 200, r.text
-        return r.json()["log_size"]
+        """Entries in the database's log, signed or not (no waiting for a checkpoint)."""
+        return db_log_size(self.srv)
 
     def set_clock(self, iso):
         """Restart the server with its clock starting at `iso` (same data and config)."""

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import pytest
 import requests
@@ -328,6 +329,15 @@ class World:
         self.all_memos.add(mid)
         return mid
 
+    def receipt_ready(self, mid):
+        """Wait for the scheduled checkpoint that covers a filing (a second, in tests)."""
+        end = time.time() + 5
+        while time.time() < end:
+            r = self.raw("GET", "/api/v1/memos/%s/receipt" % mid, self.tokens["drafter"])
+            if r.status_code != 409 or r.json()["error"]["code"] != "receipt_pending":
+                return
+            time.sleep(0.2)
+
     def current(self, kind):
         if kind not in self.pool:
             self.pool[kind] = self.build(kind)
@@ -345,6 +355,8 @@ class World:
             token = self.login(CALLERS[caller][0])
         if rec.kind and mid is None:
             mid = self.current(rec.kind)
+        if route["pattern"].endswith("/receipt") and mid and rec.kind != "draft":
+            self.receipt_ready(mid)
         if rec.path:
             path = rec.path(self)
         else:

@@ -18,15 +18,15 @@ import re
 
 from conftest import PASSWORD, TIMEOUT, assert_error, assert_wrong_state, memo_url
 from keyhelpers import assert_no_key, call, create_memo, filed_memo, get_memo, marker
-from loghelpers import checkpoint, fetch_entries, parse_entry
+from loghelpers import caught_up, checkpoint, fetch_entries, parse_entry
 from test_mail import Sink, mail_config
 
 RESETS = "/api/v1/channel/resets"
 
 
 def log_fields(srv, session=None):
-    """Every entry of the server's log, parsed."""
-    _, _, size, _ = checkpoint(srv.url, session)
+    """Every entry of the server's log, parsed (once the next checkpoint covers them all)."""
+    _, _, size, _ = caught_up(srv, session)
     return [parse_entry(e) for e in fetch_entries(srv.url, size, session)]
 
 

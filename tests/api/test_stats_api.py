@@ -30,7 +30,7 @@ import statistics
 import requests
 
 from conftest import (TIMEOUT, count_working_days, federal_holidays, is_working_day)
-from loghelpers import (ACCOUNT_EVENTS, Desk, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
+from loghelpers import (ACCOUNT_EVENTS, Desk, caught_up, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
                         parse_entry, run_cli, wait_size)
 
 NY = "America/New_York"
@@ -41,6 +41,9 @@ STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
 
 
 def stats(desk, who="aud"):
+    """The statistics once the scheduled checkpoint covers every entry (they count signed
+    entries only)."""
+    caught_up(desk.srv, desk.s[who])
     r = desk.s[who].get(desk.url + "/api/v1/stats", timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     assert r.headers["Content-Type"].startswith("application/json")

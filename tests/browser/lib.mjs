@@ -22,13 +22,16 @@ export function expect(cond, msg) { if (!cond) throw new Error(msg); }
 
 // ---- the server ----
 // A fresh server on a random loopback port with its own data directory. @ini is appended to a
-// config that only makes Argon2id cheap (the tests sign in often); everything else is default.
-export function startServer(ini = '') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dissent-browser-'));
+// config that only makes Argon2id cheap (the tests sign in often) and signs a checkpoint every
+// second (a filing's receipt waits for the next one); everything else is default.
+export function startServer(ini = '', { dir = null, listen = '127.0.0.1:0' } = {}) {
+  if (dir === null) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dissent-browser-'));
+    fs.writeFileSync(path.join(dir, 'dissent.ini'), `[tlog]\ncheckpoint_interval = 1\n[security]\nargon2_ops = 1\nargon2_mem_kib = 8\n${ini}`);
+  }
   const cfg = path.join(dir, 'dissent.ini');
-  fs.writeFileSync(cfg, `[security]\nargon2_ops = 1\nargon2_mem_kib = 8\n${ini}`);
-  const proc = spawn(BIN, ['serve', '--config', cfg, '--data', path.join(dir, 'var'), '--listen', '127.0.0.1:0', '--workers', '2'],
-    { stdio: ['ignore', 'pipe', fs.openSync(path.join(dir, 'stderr.log'), 'w')] });
+  const proc = spawn(BIN, ['serve', '--config', cfg, '--data', path.join(dir, 'var'), '--listen', listen, '--workers', '2'],
+    { stdio: ['ignore', 'pipe', fs.openSync(path.join(dir, 'stderr.log'), 'a')] });
   return new Promise((resolve, reject) => {
     let out = '';
     let password = null;
@@ -42,6 +45,18 @@ export function startServer(ini = '') {
     });
     proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
   });
+}
+
+// Play a trusted migration: stop the server, run @edit (which changes its database), have the
+// next start adopt the database as it is (core/trust.h: no channel.pin yet; every session
+// ends), and start it again on the same port, so that pages keep their origin. Updates @srv.
+export async function migrateServer(srv, edit) {
+  srv.proc.kill('SIGTERM');
+  await new Promise((r) => (srv.proc.exitCode !== null ? r() : srv.proc.once('exit', r)));
+  edit();
+  fs.rmSync(path.join(srv.dir, 'var', 'channel.pin'));
+  const again = await startServer('', { dir: srv.dir, listen: srv.url.replace('http://', '') });
+  srv.proc = again.proc;
 }
 
 // Stop the server; returns its stderr (checked for sanitizer reports by the runner).

@@ -5,7 +5,7 @@
 // only its account page until it chooses a new password.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { expect, expectText, shot, clean, signIn, createUsers, apiLogin, adminApi, enrolAccount, allowHttp, PW } from '../lib.mjs';
+import { expect, expectText, shot, clean, signIn, createUsers, apiLogin, adminApi, enrolAccount, allowHttp, migrateServer, PW } from '../lib.mjs';
 
 export default async function (t) {
   const { srv, ctx } = t;
@@ -85,10 +85,11 @@ export default async function (t) {
   });
 
   t.step('an account whose keys an administrator chose reaches only its account page until it re-keys', async () => {
-    // what the migration does to every such account (flag 1: STORE_USER_REKEY)
+    // what the migration does to every such account (flag 1: STORE_USER_REKEY), played as a
+    // trusted migration is (the database is adopted at the next start)
     const db = path.join(srv.dir, 'var', 'dissent.db');
-    execFileSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1], timeout=10); '
-      + 'c.execute("UPDATE users SET flags = flags | 1 WHERE username = \'lena\'"); c.commit()', db]);
+    await migrateServer(srv, () => execFileSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1], timeout=10); '
+      + 'c.execute("UPDATE users SET flags = flags | 1 WHERE username = \'lena\'"); c.commit()', db]));
     const p = await t.person('lena', { width: 375, height: 800 });
     await signIn(p, 'lena');
     await expectText(p.locator('h1'), /Your account/);
