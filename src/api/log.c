@@ -74,8 +74,11 @@ json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now,
         *rc = ERR_NOT_FOUND;
         return NULL;
     }
-    if ((*rc = ledger_entry_get(env->st, (uint64_t)m->log_index, &entry, &elen)) != 0 ||
-        (*rc = ledger_checkpoint(env->st, &cp, &size)) != 0)
+    if ((*rc = ledger_entry_get(env->st, (uint64_t)m->log_index, &entry, &elen)) != 0)
+        goto out;
+    if ((*rc = ledger_checkpoint(env->st, &cp, &size)) == ERR_NOT_FOUND)
+        *rc = 0; /* none signed yet */
+    if (*rc != 0)
         goto out;
     if (size <= (uint64_t)m->log_index) {
         *rc = ERR_BUSY; /* in the log, not yet in a signed checkpoint */

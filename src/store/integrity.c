@@ -75,6 +75,7 @@ int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_M
     struct macin m = {.n = 0};
 
     put_str(&m, "dissent account v1");
+    put_i64(&m, u->id); /* sessions, envelopes and relations name accounts by id */
     put_str(&m, u->username);
     put_str(&m, u->display_name);
     put_str(&m, u->email);

@@ -258,6 +258,7 @@ enum stmt_id {
     ST_USER_LIST,
     ST_USER_UPDATE,
     ST_USER_COUNT,
+    ST_USER_SEAL,
     ST_MEMO_LAST,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
@@ -364,6 +365,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " confirm_by = $22, reset_memo = $23, mac = $24, key_binding = $25"
                        " WHERE id = $7 AND version = $8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
+    [ST_USER_SEAL] = "UPDATE users SET mac = $1 WHERE id = $2",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
@@ -1057,6 +1059,19 @@ static int get_int(struct store_pg *p, enum stmt_id id, const struct pg_args *a,
         rc = db_fail(p, r, what);
     PQclear(r);
     return rc;
+}
+
+/* The integrity MAC of a row just inserted: it covers the id the insert assigned. */
+static int pg_user_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+{
+    struct pg_args a = {0};
+    int64_t changes = 0;
+    int rc;
+
+    arg_bytes(&a, 1, mac, STORE_MAC_LEN);
+    arg_int(&a, 2, id);
+    rc = exec_stmt(PG(st), ST_USER_SEAL, &a, "user seal", &changes);
+    return rc == 0 && changes != 1 ? ERR_DB : rc;
 }
 
 static int pg_user_count(struct store *st, int64_t *count)
@@ -2506,6 +2521,7 @@ static const struct store_ops pg_ops = {
     .user_list = pg_user_list,
     .user_update = pg_user_update,
     .user_count = pg_user_count,
+    .user_seal = pg_user_seal,
     .memo_last_id = pg_memo_last_id,
     .session_create = pg_session_create,
     .session_get = pg_session_get,

@@ -241,6 +241,7 @@ enum stmt_id {
     ST_USER_LIST,
     ST_USER_UPDATE,
     ST_USER_COUNT,
+    ST_USER_SEAL,
     ST_MEMO_LAST,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
@@ -348,6 +349,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " confirm_by = ?22, reset_memo = ?23, mac = ?24, key_binding = ?25"
                        " WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
+    [ST_USER_SEAL] = "UPDATE users SET mac = ?1 WHERE id = ?2",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
@@ -924,6 +926,21 @@ static int sq_user_update(struct store *st, struct user *u)
         u->version++;
     }
     return rc;
+}
+
+/* The integrity MAC of a row just inserted: it covers the id the insert assigned. */
+static int sq_user_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_USER_SEAL);
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, mac, STORE_MAC_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, id);
+    rc = exec_stmt(s, q, "user seal");
+    return rc == 0 && sqlite3_changes(s->db) != 1 ? ERR_DB : rc;
 }
 
 static int sq_user_count(struct store *st, int64_t *count)
@@ -2489,6 +2506,7 @@ static const struct store_ops sqlite_ops = {
     .user_list = sq_user_list,
     .user_update = sq_user_update,
     .user_count = sq_user_count,
+    .user_seal = sq_user_seal,
     .memo_last_id = sq_memo_last_id,
     .session_create = sq_session_create,
     .session_get = sq_session_get,

@@ -238,13 +238,22 @@ static int binding_kept(const struct store *st, struct user *u)
 
 int store_user_create(struct store *st, struct user *u)
 {
+    bool own = !st->in_txn;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = binding_kept(st, u)) != 0 || (rc = integ_user(st, u, u->mac)) != 0)
+    if ((rc = binding_kept(st, u)) != 0)
         return rc;
-    return written(st, st->ops->user_create(st, u));
+    /* the MAC covers the id the insert assigns: insert, then seal, in one transaction */
+    memset(u->mac, 0, sizeof(u->mac));
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = st->ops->user_create(st, u)) == 0 && (rc = integ_user(st, u, u->mac)) == 0)
+        rc = st->ops->user_seal(st, u->id, u->mac);
+    if (own)
+        rc = rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return own ? rc : written(st, rc);
 }
 
 int store_user_get_by_name(struct store *st, const char *username, struct user *out)

@@ -287,6 +287,7 @@ struct store_ops {
                      size_t *count);
     int (*user_update)(struct store *st, struct user *u);
     int (*user_count)(struct store *st, int64_t *count);
+    int (*user_seal)(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
     int (*memo_last_id)(struct store *st, int64_t *id);
     int (*session_create)(struct store *st, const struct session *s);
     int (*session_get)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);

@@ -448,3 +448,29 @@ def test_an_earlier_text_put_back_is_neither_shown_nor_signed(make_server):
     e = srv.login("eve", PASSWORD)
     assert call(e, "GET", memo_url(srv, m)).json()["body"] == "Version two.\n"
     call(e, "POST", memo_url(srv, m, "signatures"), status=201)
+
+
+def test_rows_swapped_between_accounts_are_refused(make_server):
+    """Sessions, envelopes and relations name accounts by id: an officer's whole row moved under
+    the id of an account the attacker holds a session for would hand that session the officer's
+    powers. Every account's MAC covers its id."""
+    srv = make_server()
+    admin = srv.admin()
+    officers_and_staff(srv, admin)
+    e = srv.login("eve", PASSWORD)
+    cols = ("username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
+            " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops,"
+            " key_mem, enrol_hash, enrol_expires, recovery_at, flags, log_tag, reset_at,"
+            " confirm_by, reset_memo, mac, key_binding")
+    with open_db(srv) as c:
+        ids = user_ids(c, ["eve", "anna"])
+        rows_ = {n: c.execute("SELECT %s FROM users WHERE id = ?" % cols, (ids[n],)).fetchone()
+                 for n in ids}
+    sets = ", ".join("%s = ?" % col.strip() for col in cols.split(","))
+    tamper(srv, ("UPDATE users SET username = 'swap-tmp' WHERE id = ?", (ids["eve"],)),
+           ("UPDATE users SET %s WHERE id = ?" % sets, tuple(rows_["eve"]) + (ids["anna"],)),
+           ("UPDATE users SET %s WHERE id = ?" % sets, tuple(rows_["anna"]) + (ids["eve"],)))
+    r = e.get(srv.url + "/api/v1/me", timeout=TIMEOUT)
+    refused(r)
+    assert "officer" not in r.text
+    integrity_logged(srv, "account %d fails" % ids["eve"])
