@@ -5,6 +5,7 @@
 #include "core/audit.h"
 #include "core/ledger.h"
 #include "core/notify.h"
+#include "core/trust.h"
 #include "core/user.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -75,14 +76,52 @@ static int need_key(struct wf_ctx *c)
 }
 
 /* Valid signatures now (inside the transaction). */
+/*
+ * Whether signature row @s is a co-signature of @m by its account: its note verifies under its
+ * vkey, says what a co-signature of this memo's digest by this username says, and the vkey is
+ * the key bound to the account (its row checked by store.c, its binding by core/trust.h).
+ */
+static bool signature_valid(struct wf_ctx *c, const struct memo *m, const struct signature *s)
+{
+    char text[MEMO_COSIGN_TEXT_MAX];
+    struct note_vkey vk;
+    struct user u;
+    size_t tlen = 0;
+    bool ok = false, signed_by = false;
+
+    memset(&u, 0, sizeof(u));
+    if (s->note != NULL && s->vkey != NULL && note_vkey_parse(s->vkey, strlen(s->vkey), &vk) == 0 &&
+        store_user_get_by_id(c->st, s->user_id, &u) == 0 && u.has_keys &&
+        trust_bound(c->st, &u) == 0 && hash_equal(vk.pub, u.sign_pk, sizeof(vk.pub)) &&
+        memo_cosign_text(m->public_id, m->digest, u.username, text, sizeof(text)) == 0 &&
+        note_open(s->note, strlen(s->note), &vk, 1, &signed_by, &tlen, NULL, 0) == 0 && signed_by &&
+        tlen == strlen(text) && memcmp(s->note, text, tlen) == 0)
+        ok = true;
+    wipe(u.pwhash, sizeof(u.pwhash));
+    return ok;
+}
+
+/* Valid signatures now (inside the transaction), each verified: the count goes into the log. A
+ * row that does not verify (written into the database, or made by keys the account no longer
+ * holds) is not counted, and logged. */
 static int count_signers(struct wf_ctx *c, const struct memo *m, int *n)
 {
     struct signature *sigs = NULL;
     size_t count = 0;
     int rc = store_signature_list(c->st, m->id, false, &sigs, &count);
 
+    *n = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (signature_valid(c, m, &sigs[i]))
+            (*n)++;
+        else
+            log_error("integrity: the signature of account %lld on memo %s does not verify "
+                      "against the account's bound key: it is not counted",
+                      (long long)sigs[i].user_id, m->public_id);
+    }
     store_signature_list_free(sigs, count);
-    *n = (int)count;
+    if (rc == 0 && *n == 0)
+        rc = ERR_INTEGRITY; /* not even the drafter's */
     return rc;
 }
 

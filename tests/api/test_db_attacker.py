@@ -474,3 +474,28 @@ def test_rows_swapped_between_accounts_are_refused(make_server):
     refused(r)
     assert "officer" not in r.text
     integrity_logged(srv, "account %d fails" % ids["eve"])
+
+
+def test_a_signature_row_written_into_the_database_is_not_counted(make_server):
+    """The signer count goes into the public log: a signature row the database attacker adds
+    (here, the drafter's real note copied under another account) is verified before it counts,
+    and is not counted."""
+    from loghelpers import caught_up, fetch_entries, parse_entry
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = create_memo(srv, d, "A memo", "Body.\n")
+    call(d, "POST", memo_url(srv, m, "invitations"), {"usernames": ["eve"]})
+    call(d, "POST", memo_url(srv, m, "finalize"))
+    call(d, "POST", memo_url(srv, m, "signatures"), status=201)
+    with open_db(srv) as c:
+        ids = user_ids(c, ["dave", "eve"])
+    tamper(srv, ("INSERT INTO signatures (memo_id, user_id, note, vkey, created_at)"
+                 " SELECT memo_id, ?, note, vkey, created_at FROM signatures WHERE user_id = ?",
+                 (ids["eve"], ids["dave"])))
+    d = srv.login("dave", PASSWORD)
+    r = call(d, "POST", memo_url(srv, m, "file"))
+    size = caught_up(srv)[2]
+    filed = [f for f in map(parse_entry, fetch_entries(srv.url, size)) if f["event"] == "filed"]
+    assert [f["signers"] for f in filed] == ["1"], (filed, r.json()["signer_count"])
+    integrity_logged(srv, "the signature of account %d" % ids["eve"])
