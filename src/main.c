@@ -18,6 +18,7 @@ static void usage(FILE *f)
                "  serve      run the HTTP server\n"
                "  user       add, list or disable accounts\n"
                "  audit      verify the read audit's hash chain\n"
+               "  trust      adopt the database as it is (after a deliberate change)\n"
                "  channel    grant an officer access to the channel key\n"
                "  verify     check a memo bundle offline (dissent verify BUNDLE.json)\n"
                "  log        build a static transparency log, print the log key\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         return cmd_user(argc - 1, argv + 1);
     if (strcmp(argv[1], "audit") == 0)
         return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(argv[1], "trust") == 0)
+        return cmd_trust(argc - 1, argv + 1);
     if (strcmp(argv[1], "channel") == 0)
         return cmd_channel(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)

@@ -21,7 +21,8 @@ void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp)
         return;
     }
     /* a log the database altered is stopped: say so to whoever watches readiness */
-    if ((rc = ledger_check(env->st, why, sizeof(why))) == ERR_INTEGRITY) {
+    /* never waits on the event loop for a signer holding the log's lock (it checks too) */
+    if ((rc = ledger_check(env->st, true, why, sizeof(why))) == ERR_INTEGRITY) {
         api_error(resp, 503, "log_stopped",
                   "the transparency log is stopped, no checkpoint is signed: %s", why);
         return;

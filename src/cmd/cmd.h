@@ -13,6 +13,7 @@
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 int cmd_channel(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_log(int argc, char **argv);
@@ -35,6 +36,12 @@ int cmd_config_load(struct config *cfg, const char *path);
  * Prints errors. Returns 0 or -1; the caller closes *@st with store_close().
  */
 int cmd_store_open(const struct config *cfg, struct store **st);
+
+/**
+ * cmd_store_adopt() - cmd_store_open(), but adopting the database as it is (core/trust.h:
+ * trust_adopt()) instead of checking it against the data directory's pin: `dissent trust adopt`.
+ */
+int cmd_store_adopt(const struct config *cfg, struct store **st);
 
 /** cmd_store_uri() - the store URI for @cfg into @out: [server] db, else the data directory. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);

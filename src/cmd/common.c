@@ -33,7 +33,7 @@ void cmd_store_uri(const struct config *cfg, char *out, size_t len)
     snprintf(out, len, "%s", cfg->db[0] != '\0' ? cfg->db : cfg->data_dir);
 }
 
-int cmd_store_open(const struct config *cfg, struct store **st)
+static int store_open_trusted(const struct config *cfg, struct store **st, bool adopt)
 {
     char err[512] = "", uri[1100];
     struct note_skey *key = NULL, *lkey = NULL;
@@ -65,7 +65,10 @@ int cmd_store_open(const struct config *cfg, struct store **st)
                             sizeof(err)) != 0 ||
         channel_signer_load(&lkey, cfg->data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin, err,
                             sizeof(err)) != 0 ||
-        trust_open(*st, key, lkey, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) != 0) {
+        (adopt ? (trust_attach(*st, key, lkey, cfg->data_dir) != 0 ||
+                  trust_adopt(*st, lkey, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) != 0)
+               : trust_open(*st, key, lkey, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) !=
+                     0)) {
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database's trust");
         keys_secure_free(key);
         keys_secure_free(lkey);
@@ -76,6 +79,16 @@ int cmd_store_open(const struct config *cfg, struct store **st)
     keys_secure_free(key);
     keys_secure_free(lkey);
     return 0;
+}
+
+int cmd_store_open(const struct config *cfg, struct store **st)
+{
+    return store_open_trusted(cfg, st, false);
+}
+
+int cmd_store_adopt(const struct config *cfg, struct store **st)
+{
+    return store_open_trusted(cfg, st, true);
 }
 
 int cmd_vkey_load(const char *arg, struct note_vkey *key)

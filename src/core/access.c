@@ -10,6 +10,7 @@
 #include "crypto/random.h"
 #include "crypto/seal.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 #include <stdio.h>
@@ -99,6 +100,15 @@ static int open_channel(struct keyring *kr, char *why, size_t whylen)
                 "your channel access was granted to keys you no longer hold "
                 "(an administrator's reset): ask an officer to grant it again");
         return ERR_FORBIDDEN;
+    }
+    /* a grant restored from before a rotation opens the old key: never use or pass it on */
+    if (!seal_keypair_matches(pk, kr->channel_sk)) {
+        keys_secure_free(kr->channel_sk);
+        kr->channel_sk = NULL;
+        log_error("integrity: the channel grant of account %lld opens a key other than the "
+                  "pinned one: it is not used",
+                  (long long)kr->user->id);
+        return ERR_INTEGRITY;
     }
     return 0;
 }
@@ -239,7 +249,14 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     keys_secure_free(sk);
     if ((rc = store_begin(st)) != 0)
         return rc;
-    rc = trust_channel_pending(st, pk);
+    /* under the write lock: another officer's first sign-in may have made it meanwhile */
+    {
+        uint8_t other[SEAL_PUB_LEN];
+        rc = store_channel_key_get(st, other);
+        rc = rc == 0 ? ERR_EXISTS : rc == ERR_NOT_FOUND ? 0 : rc;
+    }
+    if (rc == 0)
+        rc = trust_channel_pending(st, pk);
     if (rc == 0)
         rc = store_channel_key_create(st, pk, officer->id, now);
     if (rc == 0)

@@ -308,6 +308,8 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
             return rc;
         for (size_t i = 0; i < count && rc == 0; i++) {
             struct user *w = &us[i];
+            if (w->flags & STORE_USER_TAMPERED)
+                continue; /* logged; its grant, if any, stays sealed to the old key */
             if (w->id == u->id || (rc = store_channel_grant_get(st, w->id, sealed)) != 0) {
                 rc = rc == ERR_NOT_FOUND ? 0 : rc;
                 continue;

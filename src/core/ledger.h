@@ -161,9 +161,19 @@ int ledger_sign(struct store *st, const struct note_skey *key, const char *origi
 
 /**
  * ledger_check() - the checks of ledger_sign() without signing or writing: 0, or ERR_INTEGRITY
- * with the reason in @why (for /readyz), ERR_IO or a store error.
+ * with the reason in @why (for /readyz), ERR_IO or a store error. With @nowait, a check that
+ * would wait for a signer holding the lock answers 0 at once (the signer checks).
  */
-int ledger_check(struct store *st, char *why, size_t whylen);
+int ledger_check(struct store *st, bool nowait, char *why, size_t whylen);
+
+/**
+ * ledger_adopt() - when @st's data directory has no log.state: adopt the log the database holds
+ * (every entry MAC'd, in its own transaction), after checking that the newest checkpoint stored,
+ * if any, is signed by @key and is the root of the stored tiles at its size; then write
+ * log.state for it. Nothing when log.state exists. Returns 0, ERR_INTEGRITY (logged), ERR_IO or
+ * a store error.
+ */
+int ledger_adopt(struct store *st, const struct note_skey *key);
 
 /**
  * ledger_entry_get() - the bytes of entry @index: malloc'd in *@out (free()), *@len.

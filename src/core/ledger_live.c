@@ -218,7 +218,8 @@ static void state_path(const struct store *st, const char *suffix, char *out, si
     snprintf(out, len, "%s/%s%s", st->trust_dir, LEDGER_STATE_FILE, suffix);
 }
 
-static int state_lock(const struct store *st, int *fd)
+/* Take log.state.lock; with @nowait, ERR_BUSY when another holds it. */
+static int state_lock(const struct store *st, bool nowait, int *fd)
 {
     char path[1200];
 
@@ -228,12 +229,14 @@ static int state_lock(const struct store *st, int *fd)
         log_error("ledger: cannot open %s: %s", path, strerror(errno));
         return ERR_IO;
     }
-    while (flock(*fd, LOCK_EX) != 0)
-        if (errno != EINTR) {
-            close(*fd);
-            *fd = -1;
-            return ERR_IO;
-        }
+    while (flock(*fd, LOCK_EX | (nowait ? LOCK_NB : 0)) != 0) {
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        close(*fd);
+        *fd = -1;
+        return nowait && e == EWOULDBLOCK ? ERR_BUSY : ERR_IO;
+    }
     return 0;
 }
 
@@ -484,15 +487,57 @@ static int check(struct store *st, struct log_state *s, bool adopt, uint64_t *ol
     return 0;
 }
 
-int ledger_check(struct store *st, char *why, size_t whylen)
+int ledger_check(struct store *st, bool nowait, char *why, size_t whylen)
 {
     struct log_state s;
     uint64_t old = 0;
     int fd = -1, rc;
 
-    if ((rc = state_lock(st, &fd)) != 0)
-        return rc;
+    if ((rc = state_lock(st, nowait, &fd)) != 0)
+        return rc == ERR_BUSY ? 0 : rc;
     rc = check(st, &s, false, &old, why, whylen);
+    close(fd);
+    return rc;
+}
+
+int ledger_adopt(struct store *st, const struct note_skey *key)
+{
+    uint8_t root[TLOG_HASH_LEN];
+    struct tlog_checkpoint cp;
+    struct note_vkey vk;
+    struct log_state s;
+    char why[256] = "", *latest = NULL;
+    uint64_t have = 0, old = 0;
+    bool exists = false;
+    int fd = -1, rc;
+
+    if (st->trust_dir == NULL)
+        return ERR_INTERNAL;
+    if ((rc = state_lock(st, false, &fd)) != 0)
+        return rc;
+    if ((rc = state_read(st, &s, &exists)) != 0 || exists)
+        goto out;
+    /* what was signed before this version must still be what the database holds */
+    rc = store_tlog_checkpoint_latest(st, &have, &latest);
+    if (rc == 0) {
+        note_skey_vkey(key, &vk);
+        if (tlog_checkpoint_open(latest, strlen(latest), NULL, &vk, &cp, NULL, 0) != 0 ||
+            cp.size != have || root_at(st, have, root) != 0 ||
+            !hash_equal(root, cp.root, TLOG_HASH_LEN)) {
+            snprintf(why, sizeof(why),
+                     "the newest checkpoint stored is not the log's own, or "
+                     "the entries no longer hash to it");
+            rc = ERR_INTEGRITY;
+        }
+    } else if (rc == ERR_NOT_FOUND) {
+        rc = 0;
+    }
+    if (rc == 0 && (rc = check(st, &s, true, &old, why, sizeof(why))) == 0)
+        rc = state_write(st, &s); /* even for an empty log: adopted once */
+out:
+    if (rc == ERR_INTEGRITY)
+        log_error("integrity: the transparency log cannot be adopted, it is stopped: %s", why);
+    mem_free(latest);
     close(fd);
     return rc;
 }
@@ -508,9 +553,11 @@ int ledger_sign(struct store *st, const struct note_skey *key, const char *origi
     int fd = -1, rc;
 
     *size = 0;
-    if ((rc = state_lock(st, &fd)) != 0)
+    if ((rc = ledger_adopt(st, key)) != 0) /* once, when there is no log.state yet */
         return rc;
-    if ((rc = check(st, &s, true, &old, why, sizeof(why))) != 0) {
+    if ((rc = state_lock(st, false, &fd)) != 0)
+        return rc;
+    if ((rc = check(st, &s, false, &old, why, sizeof(why))) != 0) {
         if (rc == ERR_INTEGRITY)
             log_error("integrity: the transparency log is stopped, no checkpoint is signed: %s",
                       why);

@@ -215,32 +215,21 @@ static int bind_all(struct store *st, int64_t now)
     return rc;
 }
 
-int trust_open(struct store *st, const struct note_skey *channel_key,
-               const struct note_skey *log_key, const char *dir, int64_t now, char *err,
-               size_t errlen)
+/* Adopt the database as it is (under the pin's lock): the log first (its entries MAC'd, so that
+ * the bindings can be appended), then every row, every account's keys bound, the channel key
+ * pinned. */
+static int adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now)
 {
     uint8_t pk[32];
     struct pin p;
-    bool exists = false;
     int64_t rows = 0;
-    int fd = -1, rc;
+    int rc;
 
-    if ((rc = trust_attach(st, channel_key, log_key, dir)) != 0)
+    memset(&p, 0, sizeof(p));
+    if (log_key != NULL && (rc = ledger_adopt(st, log_key)) != 0)
         return rc;
-    if ((rc = lock_pin(dir, &fd)) != 0) {
-        err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
-        return rc;
-    }
-    if ((rc = pin_read(dir, &p, &exists)) != 0 || exists) {
-        if (rc != 0)
-            err_set(err, errlen, "%s/%s cannot be read or is not a channel pin", dir,
-                    TRUST_PIN_FILE);
-        unlock_pin(fd);
-        return rc;
-    }
-    /* first start of a version that checks: adopt the database as it is */
     if ((rc = store_begin(st)) != 0)
-        goto out;
+        return rc;
     if ((rc = store_trust_adopt(st, now, &rows)) == 0 && (rc = bind_all(st, now)) == 0) {
         rc = store_channel_key_get(st, pk);
         p.has_current = rc == 0;
@@ -259,10 +248,62 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
         log_warn("trust: adopted the database as it is (%lld rows now carry an integrity MAC; "
                  "every session ended) and pinned its channel key in %s/%s",
                  (long long)rows, dir, TRUST_PIN_FILE);
-out:
-    if (rc != 0)
+    return rc;
+}
+
+int trust_open(struct store *st, const struct note_skey *channel_key,
+               const struct note_skey *log_key, const char *dir, int64_t now, char *err,
+               size_t errlen)
+{
+    struct pin p;
+    bool exists = false, adopted = false;
+    int fd = -1, rc;
+
+    if ((rc = trust_attach(st, channel_key, log_key, dir)) != 0)
+        return rc;
+    if ((rc = lock_pin(dir, &fd)) != 0) {
+        err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
+        return rc;
+    }
+    if ((rc = pin_read(dir, &p, &exists)) != 0 || exists) {
+        if (rc != 0)
+            err_set(err, errlen, "%s/%s cannot be read or is not a channel pin", dir,
+                    TRUST_PIN_FILE);
+        goto out;
+    }
+    /* no pin: a first start (of this version). A database whose rows carry MACs was written
+     * with a pin: this is not its data directory, or its pin was lost; never adopt that silently
+     * (every row would be re-MAC'd under whatever key is here) */
+    if ((rc = store_trust_adopted(st, &adopted)) != 0)
+        goto out;
+    if (adopted) {
+        err_set(err, errlen,
+                "%s has no %s, but the database was written by a version that checks its "
+                "integrity: is %s the data directory it was written with? (to adopt the "
+                "database as it is, knowingly: dissent trust adopt)",
+                dir, TRUST_PIN_FILE, dir);
+        rc = ERR_INTEGRITY;
+        goto out;
+    }
+    if ((rc = adopt(st, log_key, dir, now)) != 0)
         err_set(err, errlen, "cannot adopt the database's rows and pin the channel key (%s)",
                 err_str(rc));
+out:
+    unlock_pin(fd);
+    return rc;
+}
+
+int trust_adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now,
+                char *err, size_t errlen)
+{
+    int fd = -1, rc;
+
+    if ((rc = lock_pin(dir, &fd)) != 0) {
+        err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
+        return rc;
+    }
+    if ((rc = adopt(st, log_key, dir, now)) != 0)
+        err_set(err, errlen, "cannot adopt the database (%s)", err_str(rc));
     unlock_pin(fd);
     return rc;
 }
@@ -333,10 +374,13 @@ int trust_channel_pending(struct store *st, const uint8_t pk[32])
         return rc;
     if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
         goto out;
-    /* (this transaction may have written @pk already: a creation inserts first) */
-    if (!exists ||
-        (got == 0 && !hash_equal(db, pk, 32) &&
-         !(p.has_current && hash_equal(db, p.current, 32))) ||
+    /* (called under the database's write lock: a pending key the database holds committed) */
+    if (exists && got == 0 && p.has_pending && hash_equal(db, p.pending, 32)) {
+        memcpy(p.current, p.pending, 32);
+        p.has_current = true;
+        p.has_pending = false;
+    }
+    if (!exists || (got == 0 && !(p.has_current && hash_equal(db, p.current, 32))) ||
         (got == ERR_NOT_FOUND && p.has_current)) {
         log_error("integrity: the database's channel key is not the pinned one: no new key is "
                   "made from it");

@@ -35,9 +35,10 @@
  *    in the public log, by the account's tag, never its name. Nothing is sealed to an account
  *    whose binding does not verify for the keys in its row (trust_bound()).
  *
- * The first time a version that checks opens a database (no channel.pin yet), it adopts the
- * database as it is then: every row gets its MAC, and the pin records the channel key the
- * database holds (store_trust_adopt(); every session ends), and binds every account's keys
+ * The first time a version that checks opens a database (no channel.pin yet, and no row carrying
+ * a MAC: a database whose rows carry MACs was written with a pin, and is refused without it), it
+ * adopts the database as it is then: every row gets its MAC, and the pin records the channel key
+ * the database holds (store_trust_adopt(); every session ends), and binds every account's keys
  * (logged). That moment is trusted, as a first start is.
  */
 #ifndef DISSENT_CORE_TRUST_H
@@ -72,6 +73,16 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
 int trust_open(struct store *st, const struct note_skey *channel_key,
                const struct note_skey *log_key, const char *dir, int64_t now, char *err,
                size_t errlen);
+
+/**
+ * trust_adopt() - adopt the database as it is now, knowingly (dissent trust adopt, the server
+ * stopped): every row MAC'd under @st's key, every account's keys bound, the channel key the
+ * database holds pinned, and the log adopted when there is no log.state (signed with @log_key).
+ * For an operator who holds the key files and changed the database on purpose. Returns 0 or an
+ * error with @err.
+ */
+int trust_adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now,
+                char *err, size_t errlen);
 
 /**
  * trust_channel_pk() - the channel's public key: the database's, when it is the pinned one.

@@ -372,8 +372,14 @@ int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
     size_t len = 0;
     int rc;
 
-    if (!m->has_digest || m->state == MEMO_DRAFT)
+    if (m->state == MEMO_DRAFT)
         return 0; /* a draft's text is still being written (a reopened one keeps its old digest) */
+    if (!m->has_digest) {
+        log_error("integrity: memo %s is past its draft and has no digest: it was changed "
+                  "outside Dissent; it is neither shown nor signed",
+                  m->public_id);
+        return ERR_INTEGRITY;
+    }
     if (mkey == NULL)
         return ERR_FORBIDDEN;
     if ((rc = workflow_canonical(mkey, m, &canon, &len)) == ERR_CRYPTO || rc == ERR_INVALID)

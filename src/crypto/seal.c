@@ -22,6 +22,16 @@ void seal_keypair_new(uint8_t pk[SEAL_PUB_LEN], uint8_t sk[SEAL_SEC_LEN])
     crypto_box_keypair(pk, sk);
 }
 
+bool seal_keypair_matches(const uint8_t pk[SEAL_PUB_LEN], const uint8_t sk[SEAL_SEC_LEN])
+{
+    uint8_t derived[SEAL_PUB_LEN];
+    bool ok =
+        crypto_scalarmult_base(derived, sk) == 0 && sodium_memcmp(derived, pk, SEAL_PUB_LEN) == 0;
+
+    sodium_memzero(derived, sizeof(derived));
+    return ok;
+}
+
 void seal_to(uint8_t out[SEAL_SEALED_KEY_LEN], const uint8_t key[SEAL_KEY_LEN],
              const uint8_t pk[SEAL_PUB_LEN])
 {

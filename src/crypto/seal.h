@@ -10,6 +10,7 @@
 #ifndef DISSENT_CRYPTO_SEAL_H
 #define DISSENT_CRYPTO_SEAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ void seal_key_new(uint8_t key[SEAL_KEY_LEN]);
 
 /** seal_keypair_new() - a fresh X25519 key pair. */
 void seal_keypair_new(uint8_t pk[SEAL_PUB_LEN], uint8_t sk[SEAL_SEC_LEN]);
+
+/** seal_keypair_matches() - whether @sk is the secret half of @pk (constant time). */
+bool seal_keypair_matches(const uint8_t pk[SEAL_PUB_LEN], const uint8_t sk[SEAL_SEC_LEN]);
 
 /** seal_to() - seal the 32-byte @key to the holder of @pk into @out. */
 void seal_to(uint8_t out[SEAL_SEALED_KEY_LEN], const uint8_t key[SEAL_KEY_LEN],

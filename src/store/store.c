@@ -289,12 +289,11 @@ int store_user_list(struct store *st, const char *after, int limit, struct user 
             return rc;
         }
         if (integ_check(st, want, u->mac, "account", u->id) != 0) {
-            /* listed (an administrator must see it), but usable for nothing */
-            memset(u->pwhash, 0, sizeof(u->pwhash));
-            u->has_keys = u->has_recovery = u->has_enrol = false;
-            memset(u->keys_wrapped, 0, sizeof(u->keys_wrapped));
-            memset(u->recovery_wrapped, 0, sizeof(u->recovery_wrapped));
-            u->flags |= STORE_USER_TAMPERED;
+            /* nothing may be decided on what a failing row says: only its id and name stay
+             * (the name keeps callers' pages in order), disabled, without roles or keys */
+            struct user keep = {.id = u->id, .disabled = true, .flags = STORE_USER_TAMPERED};
+            memcpy(keep.username, u->username, sizeof(keep.username));
+            *u = keep;
         }
     }
     return 0;
@@ -820,6 +819,25 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
         rc = st->ops->session_purge(st, INT64_MAX, INT64_MAX);
     st->adopting = false;
     return written(st, rc);
+}
+
+int store_trust_adopted(struct store *st, bool *yes)
+{
+    static const uint8_t zero[STORE_MAC_LEN];
+    struct user *page = NULL;
+    size_t n = 0;
+    int rc;
+
+    *yes = false;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = st->ops->user_list(st, "", 1, &page, &n)) != 0)
+        return rc;
+    *yes = n > 0 && memcmp(page[0].mac, zero, sizeof(zero)) != 0;
+    for (size_t i = 0; i < n; i++)
+        memset(&page[i], 0, sizeof(page[i]));
+    mem_free(page);
+    return 0;
 }
 
 int store_totp_delete(struct store *st, int64_t user_id)

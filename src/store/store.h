@@ -91,7 +91,7 @@ struct user {
           that lowering the setting later lets nothing through) */
 #define STORE_USER_TAMPERED                                                                        \
     (1u << 30) /* never stored: store_user_list() marks a row that fails its integrity check       \
-                  (it is listed without password hash or keys, and cannot be updated) */
+                  (listed with its id and name only, disabled, no roles; it cannot be updated) */
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
@@ -460,6 +460,13 @@ int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN],
  */
 int store_trust_adopt(struct store *st, int64_t now, int64_t *rows);
 
+/**
+ * store_trust_adopted() - whether the database's rows already carry MACs (of any key): then it
+ * was written by a version that checks, and a data directory without its channel.pin is not
+ * the one it was written with (core/trust.h refuses to adopt it implicitly).
+ */
+int store_trust_adopted(struct store *st, bool *yes);
+
 /** store_ping() - 0 when the database answers a trivial query. */
 int store_ping(struct store *st);
 
@@ -485,8 +492,8 @@ int store_user_get_by_id(struct store *st, int64_t id, struct user *out);
 /**
  * store_user_list() - up to @limit users ordered by username, starting after @after
  * (NULL or "" for the first page). *@out is a malloc'd array the caller frees with free().
- * An account whose row fails its integrity check is listed with STORE_USER_TAMPERED set and
- * without password hash or keys, so nothing can be sealed to it and it cannot sign in.
+ * An account whose row fails its integrity check is listed with STORE_USER_TAMPERED set, its
+ * id and username only, disabled and without roles, so that nothing is decided on what it says.
  */
 int store_user_list(struct store *st, const char *after, int limit, struct user **out,
                     size_t *count);

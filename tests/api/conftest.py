@@ -290,10 +290,11 @@ def admin(server):
 # ---- helpers shared by the test modules (import them with `from conftest import ...`) ----
 
 def adopt_as_is(srv):
-    """Make the stopped server's next start adopt its database as it is now, as the first start
-    of a version that checks integrity does (core/trust.h): for tests that play a trusted
-    migration by editing the database, which would otherwise be refused as tampering."""
-    os.remove(os.path.join(srv.data, "channel.pin"))
+    """Adopt the stopped server's database as it is now, knowingly (`dissent trust adopt`,
+    core/trust.h): for tests that play a trusted migration by editing the database, which would
+    otherwise be refused as tampering."""
+    r = srv.cli("trust", "adopt")
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -241,10 +241,14 @@ def test_an_older_database_is_adopted_once_then_checked(make_server):
     admin = srv.admin()
     a, d = officers_and_staff(srv, admin)
     m = filed_memo(srv, d, "Filed " + marker(), "Body.\n")
-    # what an older version left: no MACs (and envelopes without them), and no pin
+    # what an older version left: no MACs (and envelopes without them), no bindings, no MAC
+    # tiles, neither pin nor log state
     srv.stop()
     with open_db(srv, readonly=False) as c:
-        c.execute("UPDATE users SET mac = NULL", ())
+        c.execute("UPDATE users SET mac = NULL, key_binding = ''", ())
+        c.execute("UPDATE sessions SET mac = NULL", ())
+        c.execute("UPDATE user_totp SET mac = NULL", ())
+        c.execute("DELETE FROM tlog_tiles WHERE level = -2", ())
         for (memo_id, user_id, sealed) in c.execute(
                 "SELECT memo_id, user_id, sealed FROM memo_keys", ()).fetchall():
             c.execute("UPDATE memo_keys SET sealed = ? WHERE memo_id = ? AND user_id = ?",
@@ -254,17 +258,44 @@ def test_an_older_database_is_adopted_once_then_checked(make_server):
             c.execute("UPDATE channel_grants SET sealed = ? WHERE user_id = ?",
                       (bytes(sealed[:SEALED]), uid))
         c.commit()
-    adopt_as_is(srv)
+    for name in ("channel.pin", "log.state"):
+        os.remove(os.path.join(srv.data, name))
     srv.restart()
     assert "adopted the database as it is" in srv.log()
+    assert "adopted the log as the database holds it" in srv.log()
     assert_error(a.get(memo_url(srv, m), timeout=TIMEOUT), 401)  # sessions ended
     a = srv.login("anna", PASSWORD)
     assert call(a, "GET", memo_url(srv, m)).json()["state"] == "filed"
     assert os.path.exists(os.path.join(srv.data, "channel.pin"))
     assert all(len(s) == SEALED + 32 for (s,) in rows(srv, "SELECT sealed FROM memo_keys"))
+    # the log goes on, checked: every account's keys bound again, a checkpoint over it all
+    from loghelpers import caught_up, fetch_entries, parse_entry
+    size = caught_up(srv)[2]
+    assert sum(parse_entry(e)["event"] == "keys-bound" for e in fetch_entries(srv.url, size)) == 8
     # once adopted, the same edit is refused
     tamper(srv, ("UPDATE users SET mac = NULL WHERE username = 'anna'", ()))
     refused(login_raw(srv.url, "anna", PASSWORD))
+
+
+def test_a_data_directory_without_the_pin_is_refused(make_server):
+    """A database whose rows carry MACs was written with a pin: a server or command pointed at
+    another data directory (or one whose pin was lost) must not adopt it silently under another
+    key, which would make the channel unreadable; adopting it is a deliberate command."""
+    srv = make_server()
+    admin = srv.admin()
+    officers_and_staff(srv, admin)
+    srv.stop()
+    os.remove(os.path.join(srv.data, "channel.pin"))
+    r = srv.cli("audit", "verify")
+    assert r.returncode != 0 and "dissent trust adopt" in r.stderr, r.stdout + r.stderr
+    assert not os.path.exists(os.path.join(srv.data, "channel.pin"))
+    srv.proc.stdout.close()
+    with pytest.raises(RuntimeError, match="dissent trust adopt"):
+        srv._start("ab")  # the server refuses to start
+    adopt_as_is(srv)  # the operator, knowingly
+    srv.proc.stdout.close()
+    srv._start("ab")
+    assert login_raw(srv.url, "anna", PASSWORD).status_code == 200
 
 
 def test_every_key_pair_is_bound_and_logged(make_server):

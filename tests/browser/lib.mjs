@@ -47,14 +47,14 @@ export function startServer(ini = '', { dir = null, listen = '127.0.0.1:0' } = {
   });
 }
 
-// Play a trusted migration: stop the server, run @edit (which changes its database), have the
-// next start adopt the database as it is (core/trust.h: no channel.pin yet; every session
-// ends), and start it again on the same port, so that pages keep their origin. Updates @srv.
+// Play a trusted migration: stop the server, run @edit (which changes its database), adopt the
+// database as it is (`dissent trust adopt`, core/trust.h; every session ends), and start the
+// server again on the same port, so that pages keep their origin. Updates @srv.
 export async function migrateServer(srv, edit) {
   srv.proc.kill('SIGTERM');
   await new Promise((r) => (srv.proc.exitCode !== null ? r() : srv.proc.once('exit', r)));
   edit();
-  fs.rmSync(path.join(srv.dir, 'var', 'channel.pin'));
+  execFileSync(BIN, ['trust', 'adopt', '--config', path.join(srv.dir, 'dissent.ini'), '--data', path.join(srv.dir, 'var')]);
   const again = await startServer('', { dir: srv.dir, listen: srv.url.replace('http://', '') });
   srv.proc = again.proc;
 }
