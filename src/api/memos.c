@@ -173,7 +173,7 @@ static int reshare_needed(struct api_env *env, const struct memo *m, const struc
         const char *name = i < n ? mem[i].username : drafter->username;
         if (i < n && (mem[i].relation & STORE_REL_DECLINED))
             continue;
-        rc = store_memo_key_get(env->st, m->id, id, sealed);
+        rc = store_memo_key_get(env->st, m->id, m->public_id, id, sealed);
         if (rc == ERR_NOT_FOUND) {
             rc = 0;
             if (*out == NULL)

@@ -126,7 +126,7 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
         err_set(why, whylen, "accounts with the admin or auditor role hold no memo keys");
         return ERR_FORBIDDEN;
     }
-    rc = store_memo_key_get(kr->st, m->id, kr->user->id, sealed);
+    rc = store_memo_key_get(kr->st, m->id, m->public_id, kr->user->id, sealed);
     if (rc == 0) {
         if ((rc = keyring_user_keys(kr, &k, why, whylen)) != 0)
             return rc;
@@ -155,7 +155,7 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
     }
     if ((rc = open_channel(kr, why, whylen)) != 0)
         return rc;
-    if ((rc = store_memo_key_get(kr->st, m->id, STORE_CHANNEL, sealed)) != 0) {
+    if ((rc = store_memo_key_get(kr->st, m->id, m->public_id, STORE_CHANNEL, sealed)) != 0) {
         if (rc == ERR_NOT_FOUND) {
             err_set(why, whylen, "this memo was not shared with the channel");
             rc = ERR_FORBIDDEN;
@@ -184,7 +184,7 @@ static int share(struct store *st, const struct memo *m, const uint8_t key[ACCES
     if ((rc = trust_bound(st, to)) != 0)
         return rc;
     seal_to(sealed, key, to->box_pk);
-    return store_memo_key_put(st, m->id, to->id, sealed, now);
+    return store_memo_key_put(st, m->id, m->public_id, to->id, sealed, now);
 }
 
 int access_held(const struct user *u, char *why, size_t whylen)
@@ -221,7 +221,7 @@ int access_share_channel(struct store *st, const struct memo *m, const uint8_t k
     if (rc != 0)
         return rc;
     seal_to(sealed, key, pk);
-    return store_memo_key_put(st, m->id, STORE_CHANNEL, sealed, now);
+    return store_memo_key_put(st, m->id, m->public_id, STORE_CHANNEL, sealed, now);
 }
 
 int access_channel_setup(struct store *st, const struct user *officer, int64_t now, bool *created)

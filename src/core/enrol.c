@@ -373,7 +373,7 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
             break;
         }
         seal_to(sealed, mkey, npk);
-        rc = store_memo_key_put(st, rows[i].memo_id, STORE_CHANNEL, sealed, now);
+        rc = store_memo_key_put(st, rows[i].memo_id, rows[i].public_id, STORE_CHANNEL, sealed, now);
     }
     wipe(mkey, sizeof(mkey));
     if (rc != 0 || (rc = trust_channel_pending(st, npk)) != 0 ||
@@ -406,7 +406,8 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if ((rc = reseal(rows[i].sealed, old, nk)) == 0)
-            rc = store_memo_key_put(st, rows[i].memo_id, u->id, rows[i].sealed, now);
+            rc = store_memo_key_put(st, rows[i].memo_id, rows[i].public_id, u->id, rows[i].sealed,
+                                    now);
     }
     mem_free(rows);
     if (rc != 0)

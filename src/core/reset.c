@@ -28,12 +28,12 @@ static int keys_of(struct store *st, const struct memo *m, int64_t user_id, bool
                    bool *holds)
 {
     uint8_t sealed[STORE_SEALED_LEN];
-    int rc = store_memo_key_get(st, m->id, STORE_CHANNEL, sealed);
+    int rc = store_memo_key_get(st, m->id, m->public_id, STORE_CHANNEL, sealed);
 
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
     *filed = rc == 0;
-    rc = store_memo_key_get(st, m->id, user_id, sealed);
+    rc = store_memo_key_get(st, m->id, m->public_id, user_id, sealed);
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
     *holds = rc == 0;

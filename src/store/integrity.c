@@ -126,7 +126,7 @@ int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[ST
 }
 
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
-                   int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
+                   const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};
@@ -134,6 +134,8 @@ int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t mem
     put_str(&m, "dissent envelope v1");
     put_i64(&m, kind);
     put_i64(&m, memo_id);
+    put_str(&m, public_id != NULL ? public_id : ""); /* random and never changed: a memo row
+                                                         moved under another id finds nothing */
     put_i64(&m, user_id);
     put(&m, sealed, STORE_SEALED_LEN);
     return finish(st, &m, mac);

@@ -437,7 +437,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " ON CONFLICT (memo_id, user_id)"
                     " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = $1 AND user_id = $2",
-    [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = $1 ORDER BY memo_id",
+    [ST_MKEY_OF] = "SELECT k.memo_id, k.sealed, coalesce(m.public_id, '') FROM memo_keys k"
+                   " LEFT JOIN memos m ON m.id = k.memo_id WHERE k.user_id = $1"
+                   " ORDER BY k.memo_id",
     [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = $1 AND user_id = $2 AND user_id <> 0",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_ROTATE] = "UPDATE channel_key SET pk = $1, created_by = $2, at = $3 WHERE id = 1",
@@ -1859,6 +1861,7 @@ static int fill_key_row(const PGresult *r, int row, void *item)
     struct memo_key_row *k = item;
 
     k->memo_id = col_int(r, row, 0);
+    col_text(r, row, 2, k->public_id, sizeof(k->public_id));
     return col_envelope(r, row, 1, k->sealed, k->mac);
 }
 

@@ -417,7 +417,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?,?,?,?)"
                     " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
-    [ST_MKEY_OF] = "SELECT memo_id, sealed FROM memo_keys WHERE user_id = ? ORDER BY memo_id",
+    [ST_MKEY_OF] = "SELECT k.memo_id, k.sealed, coalesce(m.public_id, '') FROM memo_keys k"
+                   " LEFT JOIN memos m ON m.id = k.memo_id WHERE k.user_id = ?"
+                   " ORDER BY k.memo_id",
     [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = ? AND user_id = ? AND user_id != 0",
     [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
     [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,?,?,?)",
@@ -1793,6 +1795,7 @@ static int fill_key_row(sqlite3_stmt *q, void *item)
     struct memo_key_row *k = item;
 
     k->memo_id = sqlite3_column_int64(q, 0);
+    col_text(q, 2, k->public_id, sizeof(k->public_id));
     return col_envelope(q, 1, k->sealed, k->mac);
 }
 

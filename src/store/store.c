@@ -574,7 +574,7 @@ int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out,
     return st->ops->event_list(st, memo_id, out, count);
 }
 
-int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
+int store_memo_key_put(struct store *st, int64_t memo_id, const char *public_id, int64_t user_id,
                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
 {
     uint8_t mac[STORE_MAC_LEN];
@@ -582,18 +582,18 @@ int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_envelope(st, INTEG_MEMO_KEY, memo_id, user_id, sealed, mac)) != 0)
+    if ((rc = integ_envelope(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac)) != 0)
         return rc;
     return written(st, st->ops->memo_key_put(st, memo_id, user_id, sealed, mac, at));
 }
 
 /* Check an envelope just read; a failing one is zeroed. */
 static int envelope_checked(struct store *st, enum integ_envelope kind, int64_t memo_id,
-                            int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
-                            const uint8_t mac[STORE_MAC_LEN])
+                            const char *public_id, int64_t user_id,
+                            uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN])
 {
     uint8_t want[STORE_MAC_LEN];
-    int rc = integ_envelope(st, kind, memo_id, user_id, sealed, want);
+    int rc = integ_envelope(st, kind, memo_id, public_id, user_id, sealed, want);
 
     if (rc == 0)
         rc = integ_check(st, want, mac,
@@ -604,7 +604,7 @@ static int envelope_checked(struct store *st, enum integ_envelope kind, int64_t 
     return rc;
 }
 
-int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
+int store_memo_key_get(struct store *st, int64_t memo_id, const char *public_id, int64_t user_id,
                        uint8_t sealed[STORE_SEALED_LEN])
 {
     uint8_t mac[STORE_MAC_LEN];
@@ -614,7 +614,7 @@ int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
         return ERR_DB;
     if ((rc = st->ops->memo_key_get(st, memo_id, user_id, sealed, mac)) != 0)
         return rc;
-    return envelope_checked(st, INTEG_MEMO_KEY, memo_id, user_id, sealed, mac);
+    return envelope_checked(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac);
 }
 
 int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
@@ -635,8 +635,8 @@ int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **
     if ((rc = st->ops->memo_keys_of(st, user_id, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++)
-        rc = envelope_checked(st, INTEG_MEMO_KEY, (*out)[i].memo_id, user_id, (*out)[i].sealed,
-                              (*out)[i].mac);
+        rc = envelope_checked(st, INTEG_MEMO_KEY, (*out)[i].memo_id, (*out)[i].public_id, user_id,
+                              (*out)[i].sealed, (*out)[i].mac);
     if (rc != 0) {
         mem_free(*out);
         *out = NULL;
@@ -676,7 +676,7 @@ int store_channel_grant_put(struct store *st, int64_t user_id,
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, user_id, sealed, mac)) != 0)
+    if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, NULL, user_id, sealed, mac)) != 0)
         return rc;
     return written(st, st->ops->channel_grant_put(st, user_id, sealed, mac, by, at));
 }
@@ -690,7 +690,7 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
         return ERR_DB;
     if ((rc = st->ops->channel_grant_get(st, user_id, sealed, mac)) != 0)
         return rc;
-    return envelope_checked(st, INTEG_CHANNEL_GRANT, 0, user_id, sealed, mac);
+    return envelope_checked(st, INTEG_CHANNEL_GRANT, 0, NULL, user_id, sealed, mac);
 }
 
 int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
@@ -757,15 +757,16 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     if ((rc = st->ops->memo_keys_of(st, u->id, &keys, &n)) != 0)
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++)
-        if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, u->id, keys[i].sealed,
-                                 mac)) == 0 &&
+        if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, keys[i].public_id, u->id,
+                                 keys[i].sealed, mac)) == 0 &&
             (rc = st->ops->memo_key_put(st, keys[i].memo_id, u->id, keys[i].sealed, mac, now)) == 0)
             ++*rows;
     mem_free(keys);
     if (rc != 0)
         return rc;
     rc = st->ops->channel_grant_get(st, u->id, sealed, mac);
-    if (rc == 0 && (rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, u->id, sealed, mac)) == 0 &&
+    if (rc == 0 &&
+        (rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, NULL, u->id, sealed, mac)) == 0 &&
         (rc = st->ops->channel_grant_put(st, u->id, sealed, mac, u->id, now)) == 0)
         ++*rows;
     if (rc != 0 && rc != ERR_NOT_FOUND)
@@ -808,8 +809,8 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
     /* the memo keys sealed to the channel */
     if (rc == 0 && (rc = st->ops->memo_keys_of(st, 0, &keys, &n)) == 0) {
         for (size_t i = 0; i < n && rc == 0; i++)
-            if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, 0, keys[i].sealed,
-                                     mac)) == 0 &&
+            if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, keys[i].public_id, 0,
+                                     keys[i].sealed, mac)) == 0 &&
                 (rc = st->ops->memo_key_put(st, keys[i].memo_id, 0, keys[i].sealed, mac, now)) == 0)
                 ++*rows;
         mem_free(keys);

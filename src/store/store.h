@@ -238,6 +238,7 @@ struct outbox_item {
 /* One memo key sealed to one account (store_memo_keys_of()). */
 struct memo_key_row {
     int64_t memo_id;
+    char public_id[STORE_MEMO_ID_LEN + 1]; /* the memo's, as its row says (the MAC binds it) */
     uint8_t sealed[STORE_SEALED_LEN];
     uint8_t mac[STORE_MAC_LEN]; /* stored after the sealed key (store.c checks it) */
 };
@@ -624,13 +625,15 @@ int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t
 /** store_event_list() - the timeline, oldest first. Free with store_event_list_free(). */
 int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
 
-/** store_memo_key_put() - store (or replace) @memo_id's key sealed to @user_id's encryption
- *  key, or to the channel key when @user_id is STORE_CHANNEL. */
-int store_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
+/** store_memo_key_put() - store (or replace) the key of memo @memo_id (whose random public id
+ *  is @public_id: the envelope's MAC binds both, so that a memo row moved to another id finds
+ *  no envelope) sealed to @user_id's encryption key, or to the channel key (STORE_CHANNEL). */
+int store_memo_key_put(struct store *st, int64_t memo_id, const char *public_id, int64_t user_id,
                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at);
 
-/** store_memo_key_get() - the sealed memo key for @user_id (or STORE_CHANNEL); ERR_NOT_FOUND. */
-int store_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
+/** store_memo_key_get() - the sealed key of memo @memo_id (@public_id) for @user_id (or
+ *  STORE_CHANNEL); ERR_NOT_FOUND, or ERR_INTEGRITY when its MAC fails for that memo. */
+int store_memo_key_get(struct store *st, int64_t memo_id, const char *public_id, int64_t user_id,
                        uint8_t sealed[STORE_SEALED_LEN]);
 
 /** store_memo_key_delete() - forget @memo_id's key sealed to @user_id (none is no error). */

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import (PASSWORD, TIMEOUT, adopt_as_is, assert_error, assert_wrong_state, login_raw,
-                      memo_url, with_cookie)
+                      memo_url, sqlite_only, with_cookie)
 from keyhelpers import call, create_memo, filed_memo, marker, open_db, user_ids
 
 nacl = pytest.importorskip("nacl.public")
@@ -530,3 +530,56 @@ def test_a_signature_row_written_into_the_database_is_not_counted(make_server):
     filed = [f for f in map(parse_entry, fetch_entries(srv.url, size)) if f["event"] == "filed"]
     assert [f["signers"] for f in filed] == ["1"], (filed, r.json()["signer_count"])
     integrity_logged(srv, "the signature of account %d" % ids["eve"])
+
+
+@sqlite_only
+def test_a_memo_row_moved_onto_an_envelope_finds_none(make_server):
+    """Envelopes are found by the memo's internal id, which the database attacker can change:
+    they move a victim's memo row onto the id of a memo of theirs to which they invited the
+    victim, so that the victim's next edit would be encrypted under a key they know. The
+    envelope's MAC binds the memo's random public id too: the moved row finds no envelope."""
+    from nacl import bindings, pwhash
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    e = srv.login("eve", PASSWORD)
+    bait = create_memo(srv, e, "Eve's", "Body.\n")
+    call(e, "POST", memo_url(srv, bait, "invitations"), {"usernames": ["dave"]})
+    victim = create_memo(srv, d, "Dave's", "Body.\n")
+    with open_db(srv) as c:
+        ids = user_ids(c, ["dave", "eve"])
+        mids = dict(c.execute("SELECT public_id, id FROM memos").fetchall())
+        # the attacker opens her own envelope of the bait: she knows its key
+        salt, wrapped, ops, mem = c.execute("SELECT key_salt, keys_wrapped, key_ops, key_mem"
+                                             " FROM users WHERE username = 'eve'").fetchone()
+        sealed = c.execute("SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
+                           (mids[bait], ids["eve"])).fetchone()[0]
+        envelope = c.execute("SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
+                             (mids[bait], ids["dave"])).fetchone()[0]
+    kek = pwhash.argon2id.kdf(32, PASSWORD.encode(), salt, opslimit=ops, memlimit=mem)
+    sk = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(wrapped[24:], b"eve", wrapped[:24],
+                                                            kek)[64:96]
+    bait_key = nacl.SealedBox(nacl.PrivateKey(sk)).decrypt(bytes(sealed[:SEALED]))
+    b, v = mids[bait], mids[victim]
+    # the bait goes, the victim's memo takes its id, with dave's envelope of the bait
+    tamper(srv, *[(sql, ()) for sql in (
+        "DELETE FROM memo_keys WHERE memo_id IN (%d, %d)" % (b, v),
+        "DELETE FROM memo_members WHERE memo_id = %d" % b,
+        "DELETE FROM memo_events WHERE memo_id = %d" % b,
+        "DELETE FROM comments WHERE memo_id = %d" % b,
+        "DELETE FROM audit WHERE memo_id = %d" % b,
+        "DELETE FROM memos WHERE id = %d" % b,
+        "UPDATE memos SET id = %d WHERE id = %d" % (b, v),
+        "UPDATE memo_members SET memo_id = %d WHERE memo_id = %d" % (b, v),
+        "UPDATE memo_events SET memo_id = %d WHERE memo_id = %d" % (b, v),
+    )], ("INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?, ?, ?, 0)",
+         (b, ids["dave"], envelope)))
+    d = srv.login("dave", PASSWORD)
+    refused(d.patch(memo_url(srv, victim), json={"title": "The source is Jane"},
+                    headers={"If-Match": '"1"'}, timeout=TIMEOUT))
+    integrity_logged(srv, "memo key envelope of memo %d" % b)
+    with open_db(srv) as c:
+        title = c.execute("SELECT title FROM memos WHERE id = ?", (b,)).fetchone()[0]
+    with pytest.raises(Exception):  # nothing the attacker's key opens
+        bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            bytes(title[24:]), (victim + "/title").encode(), bytes(title[:24]), bait_key)
