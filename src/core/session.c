@@ -296,6 +296,7 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     memset(&s, 0, sizeof(s));
     hash_sha256(s.hash, token, SESSION_TOKEN_LEN);
     s.user_id = user->id;
+    memcpy(s.user_tag, user->log_tag, sizeof(s.user_tag));
     s.created_at = now;
     s.last_seen = now;
     if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &resealed)) != 0)
@@ -368,6 +369,9 @@ int session_lookup(struct store *st, const struct session_policy *p, const char 
         memset(user, 0, sizeof(*user));
         return ERR_UNAUTH;
     }
+    /* the session row is its owner's (its MAC binds the owner's log tag) */
+    if (rc == 0 && (rc = store_session_bound(st, s, user)) != 0)
+        memset(user, 0, sizeof(*user));
     if (rc != 0)
         return rc;
     if (now - s->last_seen >= session_touch_every(p)) {

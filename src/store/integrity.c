@@ -108,6 +108,7 @@ int integ_session(const struct store *st, const struct session *s, uint8_t mac[S
     put_str(&m, "dissent session v1");
     put(&m, s->hash, sizeof(s->hash));
     put_i64(&m, s->user_id);
+    put(&m, s->user_tag, sizeof(s->user_tag));
     put_i64(&m, s->created_at);
     return finish(st, &m, mac);
 }

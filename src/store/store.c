@@ -342,17 +342,27 @@ int store_session_create(struct store *st, const struct session *s)
 
 int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out)
 {
-    uint8_t want[STORE_MAC_LEN];
-    int rc;
-
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->session_get(st, hash, out)) != 0)
-        return rc;
-    if ((rc = integ_session(st, out, want)) == 0)
-        rc = integ_check(st, want, out->mac, "session of account", out->user_id);
-    if (rc != 0)
-        memset(out, 0, sizeof(*out));
+    return st->ops->session_get(st, hash, out);
+}
+
+int store_session_bound(struct store *st, const struct session *s, const struct user *u)
+{
+    uint8_t want[STORE_MAC_LEN];
+    struct session c = *s;
+    int rc;
+
+    if (u->id != s->user_id || !u->has_log_tag) {
+        log_error("integrity: session of account %lld fails its integrity check: it is not "
+                  "that account's",
+                  (long long)s->user_id);
+        return ERR_INTEGRITY;
+    }
+    memcpy(c.user_tag, u->log_tag, sizeof(c.user_tag));
+    if ((rc = integ_session(st, &c, want)) == 0)
+        rc = integ_check(st, want, s->mac, "session of account", s->user_id);
+    memset(&c, 0, sizeof(c));
     return rc;
 }
 

@@ -102,6 +102,8 @@ struct session {
     bool has_keys;                           /* keys_wrapped is set */
     uint8_t keys_wrapped[STORE_WRAPPED_LEN]; /* the user's private keys under the token's KEK */
     uint8_t mac[STORE_MAC_LEN];              /* integrity MAC (set and checked by store.c) */
+    uint8_t user_tag[16];                    /* not stored: the owner's log tag, which the MAC */
+                                             /*  binds (an id can be freed and reused) */
 };
 
 /* An account's TOTP second factor (core/totp.h). One row per account: a pending enrolment or an
@@ -512,11 +514,22 @@ int store_user_count(struct store *st, int64_t *count);
 /** store_memo_last_id() - the newest memo's internal id, 0 when there is none. */
 int store_memo_last_id(struct store *st, int64_t *id);
 
-/** store_session_create() - insert a session. */
+/** store_session_create() - insert a session; @s->user_tag must be its owner's log tag. */
 int store_session_create(struct store *st, const struct session *s);
 
-/** store_session_get() - load the session whose token hashes to @hash. */
+/**
+ * store_session_get() - load the session whose token hashes to @hash. Its MAC binds its owner's
+ * random log tag, which only the owner's row knows: check it with store_session_bound() once
+ * that row is loaded, before anything else is done with the session.
+ */
 int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);
+
+/**
+ * store_session_bound() - 0 when @s's MAC holds for its owner @u (its id and log tag: a session
+ * row put back after its account was deleted and its id reused does not pass); ERR_INTEGRITY,
+ * logged, otherwise.
+ */
+int store_session_bound(struct store *st, const struct session *s, const struct user *u);
 
 /** store_session_touch() - set last_seen to @now. */
 int store_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now);

@@ -583,3 +583,33 @@ def test_a_memo_row_moved_onto_an_envelope_finds_none(make_server):
     with pytest.raises(Exception):  # nothing the attacker's key opens
         bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
             bytes(title[24:]), (victim + "/title").encode(), bytes(title[:24]), bait_key)
+
+
+@sqlite_only
+def test_a_session_put_back_under_a_reused_id_signs_nobody_in(make_server):
+    """SQLite reuses the highest id once its row is gone: the attacker saves their session row,
+    deletes their account, waits for an administrator to create one (it gets the same id), and
+    puts the session back. A session's MAC binds its owner's random log tag, not only the id."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "zed", ["staff"])  # the newest account: the highest id
+    z = srv.login("zed", PASSWORD)
+    token = z.cookies.get("dissent_session")
+    with open_db(srv) as c:
+        zid = user_ids(c, ["zed"])["zed"]
+        row = c.execute("SELECT hash, user_id, created_at, last_seen, keys_wrapped, mac"
+                        " FROM sessions WHERE user_id = ?", (zid,)).fetchone()
+    tamper(srv, ("DELETE FROM sessions WHERE user_id = ?", (zid,)),
+           ("DELETE FROM users WHERE id = ?", (zid,)))
+    admin = srv.admin()
+    srv.add_user(admin, "root2", ["admin"])
+    with open_db(srv) as c:
+        assert user_ids(c, ["root2"])["root2"] == zid  # the id came back
+    tamper(srv, ("INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
+                 " VALUES (?,?,?,?,?,?)", tuple(row)))
+    s = srv.session()
+    s.headers.update(with_cookie(token))
+    r = s.get(srv.url + "/api/v1/me", timeout=TIMEOUT)
+    assert r.status_code in (401, 500), r.text
+    assert "root2" not in r.text
+    integrity_logged(srv, "session of account %d" % zid)
