@@ -50,13 +50,8 @@ int cmd_audit(int argc, char **argv)
         usage();
         return 2;
     }
-    if (cmd_config_load(&cfg, config) != 0)
-        return 1;
-    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
-        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
-        fprintf(stderr, "dissent: %s\n", err);
-        return 2;
-    }
+    if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
+        return rc;
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     rc = audit_verify(st, &count, err, sizeof(err));

@@ -30,7 +30,7 @@ int cmd_channel(int argc, char **argv)
         {"as", required_argument, NULL, 'a'},     {"password-stdin", no_argument, NULL, 'p'},
         {"db", required_argument, NULL, 'D'},     {NULL, 0, NULL, 0}};
     const char *config = NULL, *data = NULL, *as = NULL, *db = NULL;
-    char pw[PASSWORD_MAX_LEN + 2], why[256] = "", err[256] = "";
+    char pw[PASSWORD_MAX_LEN + 2], why[256] = "";
     bool pw_stdin = false;
     struct config cfg;
     struct store *st = NULL;
@@ -72,13 +72,8 @@ int cmd_channel(int argc, char **argv)
         usage();
         return 2;
     }
-    if (cmd_config_load(&cfg, config) != 0)
-        return 1;
-    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
-        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
-        fprintf(stderr, "dissent: %s\n", err);
-        return 2;
-    }
+    if ((c = cmd_config_for_store(&cfg, config, data, db)) != 0)
+        return c; /* (rc stays 1, the failure, until the grant is done) */
     if (fgets(pw, sizeof(pw), stdin) == NULL)
         pw[0] = '\0';
     n = strcspn(pw, "\r\n");

@@ -28,6 +28,12 @@ int cmd_outbox(int argc, char **argv);
 int cmd_config_load(struct config *cfg, const char *path);
 
 /**
+ * cmd_config_for_store() - cmd_config_load(@config), then --data @data and --db @db over it
+ * (either may be NULL). Prints errors. Returns 0, 1 (the file) or 2 (a bad value): the exit code.
+ */
+int cmd_config_for_store(struct config *cfg, const char *config, const char *data, const char *db);
+
+/**
  * cmd_store_open() - create the data directory (mode 0700) if missing and open the database:
  * [server] db (--db URI) when set, else SQLite in the data directory. The data directory is
  * created either way: the server's keys live there (servers sharing a PostgreSQL database share

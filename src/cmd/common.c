@@ -28,6 +28,20 @@ int cmd_config_load(struct config *cfg, const char *path)
     return 0;
 }
 
+int cmd_config_for_store(struct config *cfg, const char *config, const char *data, const char *db)
+{
+    char err[512] = "";
+
+    if (cmd_config_load(cfg, config) != 0)
+        return 1;
+    if ((data && config_set(cfg, "server", "data", data, err, sizeof(err)) != 0) ||
+        (db && config_set(cfg, "server", "db", db, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "dissent: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
 void cmd_store_uri(const struct config *cfg, char *out, size_t len)
 {
     snprintf(out, len, "%s", cfg->db[0] != '\0' ? cfg->db : cfg->data_dir);

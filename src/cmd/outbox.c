@@ -50,7 +50,7 @@ int cmd_outbox(int argc, char **argv)
         {"db", required_argument, NULL, 'D'},     {"limit", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *config = NULL, *data = NULL, *db = NULL;
-    char err[256] = "", t1[24], t2[24], t3[24];
+    char t1[24], t2[24], t3[24];
     struct outbox_item *items = NULL;
     struct config cfg;
     struct store *st = NULL;
@@ -83,13 +83,8 @@ int cmd_outbox(int argc, char **argv)
         usage();
         return 2;
     }
-    if (cmd_config_load(&cfg, config) != 0)
-        return 1;
-    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
-        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
-        fprintf(stderr, "dissent: %s\n", err);
-        return 2;
-    }
+    if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
+        return rc;
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     rc = store_outbox_list(st, 0, (int)limit, &items, &n);

@@ -24,10 +24,9 @@ int cmd_trust(int argc, char **argv)
                                          {"db", required_argument, NULL, 'D'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL, *data = NULL, *db = NULL;
-    char err[256] = "";
     struct config cfg;
     struct store *st = NULL;
-    int c;
+    int c, rc;
 
     if (argc < 2 || strcmp(argv[1], "adopt") != 0) {
         usage();
@@ -50,13 +49,8 @@ int cmd_trust(int argc, char **argv)
         usage();
         return 2;
     }
-    if (cmd_config_load(&cfg, config) != 0)
-        return 1;
-    if ((data && config_set(&cfg, "server", "data", data, err, sizeof(err)) != 0) ||
-        (db && config_set(&cfg, "server", "db", db, err, sizeof(err)) != 0)) {
-        fprintf(stderr, "dissent: %s\n", err);
-        return 2;
-    }
+    if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
+        return rc;
     if (cmd_store_adopt(&cfg, &st) != 0)
         return 1;
     store_close(st);
