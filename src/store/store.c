@@ -710,20 +710,53 @@ int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
     return written(st, st->ops->user_revoke_keys(st, user_id, what));
 }
 
+/* Keep STORE_USER_TOTP in @user_id's row equal to @on (inside the caller's write). */
+static int totp_flag(struct store *st, int64_t user_id, bool on)
+{
+    struct user u;
+    int rc;
+
+    if ((rc = store_user_get_by_id(st, user_id, &u)) != 0)
+        return rc == ERR_NOT_FOUND ? 0 : rc;
+    if (((u.flags & STORE_USER_TOTP) != 0) != on) {
+        u.flags = on ? u.flags | STORE_USER_TOTP : u.flags & ~STORE_USER_TOTP;
+        rc = store_user_update(st, &u);
+    }
+    memset(&u, 0, sizeof(u));
+    return rc;
+}
+
 int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
 {
     uint8_t want[STORE_MAC_LEN];
-    int rc;
+    struct user u;
+    int rc, got;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->totp_get(st, user_id, out)) != 0)
-        return rc;
-    if ((rc = integ_totp(st, out, want)) == 0)
+    got = st->ops->totp_get(st, user_id, out);
+    if (got != 0 && got != ERR_NOT_FOUND)
+        return got;
+    if (got == 0 && (rc = integ_totp(st, out, want)) == 0)
         rc = integ_check(st, want, out->mac, "two-factor (TOTP) row of account", user_id);
-    if (rc != 0)
+    else
+        rc = got == 0 ? rc : 0;
+    /* the account says whether it is on: a deleted row, or an older one put back, is caught */
+    if (rc == 0 && (rc = store_user_get_by_id(st, user_id, &u)) == 0) {
+        bool on = (u.flags & STORE_USER_TOTP) != 0;
+        if (on != (got == 0 && out->enabled)) {
+            log_error("integrity: two-factor (TOTP) row of account %lld is %s while the account "
+                      "says it is %s: the database was changed outside Dissent",
+                      (long long)user_id, got == 0 ? "present" : "missing", on ? "on" : "off");
+            rc = ERR_INTEGRITY;
+        }
+        memset(&u, 0, sizeof(u));
+    } else if (rc == ERR_NOT_FOUND) {
+        rc = 0; /* no account: nothing to compare with */
+    }
+    if (rc != 0 || got != 0)
         memset(out, 0, sizeof(*out));
-    return rc;
+    return rc != 0 ? rc : got;
 }
 
 int store_totp_put(struct store *st, struct user_totp *t)
@@ -743,13 +776,21 @@ int store_totp_put(struct store *st, struct user_totp *t)
 
 int store_totp_update(struct store *st, struct user_totp *t)
 {
+    bool own = !st->in_txn;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_totp(st, t, t->mac)) != 0)
         return rc;
-    return written(st, st->ops->totp_update(st, t));
+    /* the row and the account's flag change together */
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = st->ops->totp_update(st, t)) == 0)
+        rc = totp_flag(st, t->user_id, t->enabled);
+    if (own)
+        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return written(st, rc);
 }
 
 /* Adopt one account's row, envelopes, grant and TOTP row (store_trust_adopt()). */
@@ -761,6 +802,11 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     size_t n = 0;
     int rc;
 
+    rc = st->ops->totp_get(st, u->id, &t);
+    if (rc != 0 && rc != ERR_NOT_FOUND)
+        return rc;
+    u->flags = rc == 0 && t.enabled ? u->flags | STORE_USER_TOTP : u->flags & ~STORE_USER_TOTP;
+    memset(&t, 0, sizeof(t));
     if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = st->ops->user_update(st, u)) != 0)
         return rc;
     ++*rows;
@@ -853,9 +899,18 @@ int store_trust_adopted(struct store *st, bool *yes)
 
 int store_totp_delete(struct store *st, int64_t user_id)
 {
+    bool own = !st->in_txn;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->totp_delete(st, user_id));
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = st->ops->totp_delete(st, user_id)) == 0)
+        rc = totp_flag(st, user_id, false);
+    if (own)
+        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return written(st, rc);
 }
 
 int store_savepoint(struct store *st)

@@ -89,6 +89,9 @@ struct user {
 #define STORE_USER_HELD2                                                                           \
     8u /* with STORE_USER_HELD: two officers must confirm (the count is fixed at the reset, so     \
           that lowering the setting later lets nothing through) */
+#define STORE_USER_TOTP                                                                            \
+    16u /* two-factor sign-in is on: kept by store.c with the TOTP row, so that the account's      \
+           MAC tells a deleted TOTP row from none (store_totp_get()) */
 #define STORE_USER_TAMPERED                                                                        \
     (1u << 30) /* never stored: store_user_list() marks a row that fails its integrity check       \
                   (listed with its id and name only, disabled, no roles; it cannot be updated) */
@@ -684,7 +687,11 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
 /** store_user_revoke_keys() - delete what @what names (STORE_REVOKE_*) sealed to @user_id. */
 int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what);
 
-/** store_totp_get() - @user_id's TOTP row into @out; ERR_NOT_FOUND when there is none. */
+/**
+ * store_totp_get() - @user_id's TOTP row into @out; ERR_NOT_FOUND when there is none. Whether
+ * the factor is on is also kept in the account's row (STORE_USER_TOTP, under its MAC): a row
+ * deleted or replaced by an older one while the account says it is on is ERR_INTEGRITY.
+ */
 int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out);
 
 /**

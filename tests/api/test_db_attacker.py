@@ -214,6 +214,10 @@ def test_turning_two_factor_off_in_the_database_is_refused(make_server):
     tamper(srv, ("UPDATE user_totp SET enabled = 0", ()))
     refused(login_raw(srv.url, "dave", PASSWORD))
     integrity_logged(srv, "two-factor (TOTP) row of account")
+    # nor by deleting the row: the account's own row (under its MAC) says the factor is on
+    tamper(srv, ("DELETE FROM user_totp", ()))
+    refused(login_raw(srv.url, "dave", PASSWORD))
+    integrity_logged(srv, "is missing while the account says it is on")
 
 
 def test_a_forged_session_row_signs_nobody_in(make_server):
