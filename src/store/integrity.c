@@ -126,6 +126,26 @@ int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[ST
     return finish(st, &m, mac);
 }
 
+int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent outbox v1");
+    put_str(&m, it->dedupe);
+    put_str(&m, it->kind);
+    put_i64(&m, it->user_id);
+    uint8_t subject[32], body[32];
+
+    put_str(&m, it->rcpt);
+    /* the texts by their SHA-256: an email may be longer than the MAC's input */
+    hash_sha256(subject, it->subject != NULL ? it->subject : "",
+                it->subject != NULL ? strlen(it->subject) : 0);
+    hash_sha256(body, it->body != NULL ? it->body : "", it->body != NULL ? strlen(it->body) : 0);
+    put(&m, subject, sizeof(subject));
+    put(&m, body, sizeof(body));
+    return finish(st, &m, mac);
+}
+
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN])

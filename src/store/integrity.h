@@ -24,6 +24,7 @@ enum integ_envelope {
 int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_MAC_LEN]);
 int integ_session(const struct store *st, const struct session *s, uint8_t mac[STORE_MAC_LEN]);
 int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[STORE_MAC_LEN]);
+int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t mac[STORE_MAC_LEN]);
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN]);

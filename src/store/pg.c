@@ -245,7 +245,8 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN mac bytea;"
     "ALTER TABLE users ADD COLUMN key_binding text NOT NULL DEFAULT '';"
     "ALTER TABLE sessions ADD COLUMN mac bytea;"
-    "ALTER TABLE user_totp ADD COLUMN mac bytea;",
+    "ALTER TABLE user_totp ADD COLUMN mac bytea;"
+    "ALTER TABLE outbox ADD COLUMN mac bytea;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -484,9 +485,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                       " WHERE ($1::bigint = 0 OR a.memo_id = $1) AND a.id > $2"
                       " ORDER BY a.id LIMIT $3",
     [ST_OUTBOX_ADD] = "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
-                      " created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
+                      " created_at, mac) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
                       " ON CONFLICT (dedupe) DO NOTHING",
-    [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body FROM outbox o"
+    [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
                       " LEFT JOIN users u ON u.id = o.user_id WHERE o.status = 0"
                       " AND o.next_at <= $1 ORDER BY o.next_at, o.id LIMIT $2",
     [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = $3 WHERE id = $1 AND status = 0"
@@ -2357,6 +2358,7 @@ static int pg_outbox_add(struct store *st, const struct outbox_item *it)
     arg_text(&a, 6, it->body ? it->body : "");
     arg_int(&a, 7, it->next_at);
     arg_int(&a, 8, it->created_at);
+    arg_bytes(&a, 9, it->mac, sizeof(it->mac));
     return exec_stmt(PG(st), ST_OUTBOX_ADD, &a, "outbox add", NULL);
 }
 
@@ -2379,6 +2381,7 @@ static int fill_outbox_row(const PGresult *r, int row, struct outbox_item *o, bo
         o->body = mem_strdup(PQgetvalue(r, row, 12));
         if (o->subject == NULL || o->body == NULL)
             return ERR_NOMEM;
+        col_fixed(r, row, 13, o->mac, sizeof(o->mac));
     }
     return 0;
 }

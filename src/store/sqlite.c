@@ -228,7 +228,8 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN mac BLOB;"
     "ALTER TABLE users ADD COLUMN key_binding TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE sessions ADD COLUMN mac BLOB;"
-    "ALTER TABLE user_totp ADD COLUMN mac BLOB;",
+    "ALTER TABLE user_totp ADD COLUMN mac BLOB;"
+    "ALTER TABLE outbox ADD COLUMN mac BLOB;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -462,9 +463,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_AUDIT_LIST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
                       " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
                       " WHERE (?1 = 0 OR a.memo_id = ?1) AND a.id > ?2 ORDER BY a.id LIMIT ?3",
-    [ST_OUTBOX_ADD] = "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
-                      " created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (dedupe) DO NOTHING",
-    [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body FROM outbox o"
+    [ST_OUTBOX_ADD] =
+        "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
+        " created_at, mac) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (dedupe) DO NOTHING",
+    [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
                       " LEFT JOIN users u ON u.id = o.user_id"
                       " WHERE o.status = 0 AND o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?",
     [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = ?3 WHERE id = ?1 AND status = 0"
@@ -2347,6 +2349,7 @@ static int sq_outbox_add(struct store *st, const struct outbox_item *it)
     sqlite3_bind_text(q, 6, it->body ? it->body : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 7, it->next_at);
     sqlite3_bind_int64(q, 8, it->created_at);
+    sqlite3_bind_blob(q, 9, it->mac, sizeof(it->mac), SQLITE_STATIC);
     return exec_stmt(s, q, "outbox add");
 }
 
@@ -2369,6 +2372,7 @@ static int fill_outbox_row(sqlite3_stmt *q, struct outbox_item *o, bool content)
         o->body = mem_strdup((const char *)sqlite3_column_text(q, 12));
         if (o->subject == NULL || o->body == NULL)
             return ERR_NOMEM;
+        col_fixed(q, 13, o->mac, sizeof(o->mac));
     }
     return 0;
 }

@@ -44,8 +44,8 @@ const struct store_table store_tables[] = {
     {"tlog_checkpoints", "size, text, at", 3, "size", "", NULL, false},
     {"outbox",
      "id, dedupe, kind, user_id, rcpt, subject, body, status, attempts, next_at, created_at,"
-     " sent_at",
-     12, "id", "", "id", false},
+     " sent_at, mac",
+     13, "id", "", "id", false},
     {"notify_prefs", "user_id, off", 2, "user_id", "", NULL, false},
     {"user_totp",
      "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
@@ -1013,19 +1013,53 @@ int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit
 
 int store_outbox_add(struct store *st, const struct outbox_item *it)
 {
+    struct outbox_item c = *it;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->outbox_add(st, it));
+    if ((rc = integ_outbox(st, &c, c.mac)) != 0)
+        return rc;
+    return written(st, st->ops->outbox_add(st, &c));
 }
 
 int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item **out,
                      size_t *count)
 {
+    uint8_t want[STORE_MAC_LEN];
+    size_t kept = 0;
+    int rc;
+
     *out = NULL;
     *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->outbox_due(st, now, limit, out, count);
+    if ((rc = st->ops->outbox_due(st, now, limit, out, count)) != 0)
+        return rc;
+    /* an email the database was given (a recipient, a subject, a body) is never sent: it is
+     * marked failed, and logged */
+    for (size_t i = 0; i < *count; i++) {
+        struct outbox_item *it = &(*out)[i];
+        if ((rc = integ_outbox(st, it, want)) != 0) {
+            store_outbox_list_free(*out, *count);
+            *out = NULL;
+            *count = 0;
+            return rc;
+        }
+        if (integ_check(st, want, it->mac, "outbox row", it->id) != 0) {
+            (void)st->ops->outbox_finish(st, it->id, STORE_OUTBOX_FAILED, it->attempts, 0, 0);
+            mem_free(it->subject);
+            mem_free(it->body);
+            continue;
+        }
+        if (kept != i)
+            (*out)[kept] = *it;
+        kept++;
+    }
+    for (size_t i = kept; i < *count; i++)
+        memset(&(*out)[i], 0, sizeof((*out)[i]));
+    *count = kept;
+    return 0;
 }
 
 int store_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)

@@ -238,6 +238,7 @@ struct outbox_item {
     int64_t next_at;                       /* pending: not before (unix seconds) */
     int64_t created_at;                    /* unix seconds */
     int64_t sent_at;                       /* unix seconds, 0 until sent */
+    uint8_t mac[STORE_MAC_LEN]; /* integrity MAC of what is sent (store.c; store_outbox_due()) */
 };
 
 /* One memo key sealed to one account (store_memo_keys_of()). */

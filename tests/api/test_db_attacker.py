@@ -617,3 +617,39 @@ def test_a_session_put_back_under_a_reused_id_signs_nobody_in(make_server):
     assert r.status_code in (401, 500), r.text
     assert "root2" not in r.text
     integrity_logged(srv, "session of account %d" % zid)
+
+
+def test_an_email_written_into_the_outbox_is_never_sent(make_server):
+    """The outbox sends what its rows say, from the channel's real sender: a row the database
+    attacker writes (a phishing email, or a real one redirected) has no valid MAC, is never sent,
+    and is marked failed."""
+    from test_mail import Sink, mail_config
+    sink = Sink()
+    sink.start()
+    try:
+        srv = make_server(config=mail_config(sink.port))
+        admin = srv.admin()
+        srv.add_user(admin, "dave", ["staff"], email="dave@example.org")
+        srv.stop()
+        with open_db(srv, readonly=False) as c:
+            c.execute("INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, status,"
+                      " attempts, next_at, created_at) VALUES (?,?,?,?,?,?,0,0,0,0)",
+                      ("forged-1", "notification", 0, "dave@example.org",
+                       "Dissent: enrol again", "Enrol again at https://evil.example/\n"))
+            c.commit()
+        srv.restart()
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            with open_db(srv) as c:
+                status = c.execute("SELECT status FROM outbox WHERE dedupe = 'forged-1'"
+                                   ).fetchone()[0]
+            if status != 0:
+                break
+            time.sleep(0.2)
+        assert status == 2, status  # failed, never sent
+        time.sleep(1.5)  # a poll more
+        with sink.lock:
+            assert not any("evil.example" in m.as_string() for _, m in sink.messages)
+        integrity_logged(srv, "outbox row")
+    finally:
+        sink.stop()
