@@ -269,6 +269,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             return;
         }
         totp_reset = true;
+        u.flags &= ~STORE_USER_TOTP; /* (store_totp_delete() would, with a second update) */
     }
     if (display)
         str_copy(u.display_name, sizeof(u.display_name), display);

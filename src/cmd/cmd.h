@@ -47,7 +47,7 @@ int cmd_store_open(const struct config *cfg, struct store **st);
  * cmd_store_adopt() - cmd_store_open(), but adopting the database as it is (core/trust.h:
  * trust_adopt()) instead of checking it against the data directory's pin: `dissent trust adopt`.
  */
-int cmd_store_adopt(const struct config *cfg, struct store **st);
+int cmd_store_adopt(const struct config *cfg, struct store **st, bool replace_pin);
 
 /** cmd_store_uri() - the store URI for @cfg into @out: [server] db, else the data directory. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);

@@ -47,7 +47,8 @@ void cmd_store_uri(const struct config *cfg, char *out, size_t len)
     snprintf(out, len, "%s", cfg->db[0] != '\0' ? cfg->db : cfg->data_dir);
 }
 
-static int store_open_trusted(const struct config *cfg, struct store **st, bool adopt)
+static int store_open_trusted(const struct config *cfg, struct store **st, bool adopt,
+                              bool replace_pin)
 {
     char err[512] = "", uri[1100];
     struct note_skey *key = NULL, *lkey = NULL;
@@ -80,7 +81,8 @@ static int store_open_trusted(const struct config *cfg, struct store **st, bool 
         channel_signer_load(&lkey, cfg->data_dir, CHANNEL_LOG_KEY_FILE, cfg->log_origin, err,
                             sizeof(err)) != 0 ||
         (adopt ? (trust_attach(*st, key, lkey, cfg->data_dir) != 0 ||
-                  trust_adopt(*st, lkey, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) != 0)
+                  trust_adopt(*st, lkey, cfg->data_dir, (int64_t)time(NULL), replace_pin, err,
+                              sizeof(err)) != 0)
                : trust_open(*st, key, lkey, cfg->data_dir, (int64_t)time(NULL), err, sizeof(err)) !=
                      0)) {
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database's trust");
@@ -97,12 +99,12 @@ static int store_open_trusted(const struct config *cfg, struct store **st, bool 
 
 int cmd_store_open(const struct config *cfg, struct store **st)
 {
-    return store_open_trusted(cfg, st, false);
+    return store_open_trusted(cfg, st, false, false);
 }
 
-int cmd_store_adopt(const struct config *cfg, struct store **st)
+int cmd_store_adopt(const struct config *cfg, struct store **st, bool replace_pin)
 {
-    return store_open_trusted(cfg, st, true);
+    return store_open_trusted(cfg, st, true, replace_pin);
 }
 
 int cmd_vkey_load(const char *arg, struct note_vkey *key)

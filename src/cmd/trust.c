@@ -4,7 +4,8 @@
  * of this data directory's channel.skey, every account's keys are bound, the channel key the
  * database holds is pinned in channel.pin, and the log is adopted when there is no log.state.
  * For an operator who holds the key files and changed the database on purpose, or who moved a
- * database to a data directory that never held it. Every session ends.
+ * database to a data directory that never held it. Every session ends. When a pin exists and
+ * the database holds another channel key, nothing is adopted without --replace-pin.
  */
 #include "cmd/cmd.h"
 
@@ -14,7 +15,8 @@
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: dissent trust adopt [--data DIR] [--db URI] [--config FILE]\n");
+    fprintf(stderr, "usage: dissent trust adopt [--data DIR] [--db URI] [--config FILE] "
+                    "[--replace-pin]\n");
 }
 
 int cmd_trust(int argc, char **argv)
@@ -22,7 +24,9 @@ int cmd_trust(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"data", required_argument, NULL, 'd'},
                                          {"db", required_argument, NULL, 'D'},
+                                         {"replace-pin", no_argument, NULL, 'r'},
                                          {NULL, 0, NULL, 0}};
+    bool replace_pin = false;
     const char *config = NULL, *data = NULL, *db = NULL;
     struct config cfg;
     struct store *st = NULL;
@@ -40,6 +44,8 @@ int cmd_trust(int argc, char **argv)
             data = optarg;
         else if (c == 'D')
             db = optarg;
+        else if (c == 'r')
+            replace_pin = true;
         else {
             usage();
             return 2;
@@ -51,7 +57,7 @@ int cmd_trust(int argc, char **argv)
     }
     if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
         return rc;
-    if (cmd_store_adopt(&cfg, &st) != 0)
+    if (cmd_store_adopt(&cfg, &st, replace_pin) != 0)
         return 1;
     store_close(st);
     printf("adopted the database as it is: its rows carry this data directory's integrity MACs, "

@@ -356,7 +356,8 @@ static int user_passwd(int argc, char **argv)
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     u.updated_at = time(NULL);
-    u.has_recovery = false; /* the next sign-in shows a new one */
+    u.has_recovery = false;      /* the next sign-in shows a new one */
+    u.flags &= ~STORE_USER_TOTP; /* its TOTP row goes below, in the same transaction */
     u.has_enrol = false;
     if ((k = keys_new()) == NULL)
         goto out;

@@ -202,6 +202,7 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
     if ((rc = store_memo_last_id(st, &u.reset_memo)) != 0)
         goto fail;
     u.updated_at = now;
+    u.flags &= ~STORE_USER_TOTP; /* its TOTP row goes below, in this transaction */
     enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
         (rc = store_totp_delete(st, u.id)) != 0 || (rc = access_channel_revoke(st, &u, now)) != 0 ||

@@ -549,14 +549,23 @@ int ledger_sign(struct store *st, const struct note_skey *key, const char *origi
     struct log_state s;
     char why[256] = "", *text = NULL, *latest = NULL;
     uint64_t old = 0, have = 0;
+    bool exists = false;
     size_t len = 0;
     int fd = -1, rc;
 
     *size = 0;
-    if ((rc = ledger_adopt(st, key)) != 0) /* once, when there is no log.state yet */
-        return rc;
     if ((rc = state_lock(st, false, &fd)) != 0)
         return rc;
+    /* the log is adopted with the database (core/trust.h), never here: a log.state gone while
+     * the pin stayed is no reason to trust what the database holds now */
+    if ((rc = state_read(st, &s, &exists)) == 0 && !exists) {
+        log_error("integrity: %s/%s is missing: the transparency log is stopped, no checkpoint "
+                  "is signed (restore it, or adopt the database knowingly: dissent trust adopt)",
+                  st->trust_dir, LEDGER_STATE_FILE);
+        rc = ERR_INTEGRITY;
+    }
+    if (rc != 0)
+        goto out;
     if ((rc = check(st, &s, false, &old, why, sizeof(why))) != 0) {
         if (rc == ERR_INTEGRITY)
             log_error("integrity: the transparency log is stopped, no checkpoint is signed: %s",

@@ -370,8 +370,10 @@ int session_lookup(struct store *st, const struct session_policy *p, const char 
         return ERR_UNAUTH;
     }
     /* the session row is its owner's (its MAC binds the owner's log tag) */
-    if (rc == 0 && (rc = store_session_bound(st, s, user)) != 0)
+    if (rc == 0 && (rc = store_session_bound(st, s, user)) != 0) {
         memset(user, 0, sizeof(*user));
+        memset(s, 0, sizeof(*s));
+    }
     if (rc != 0)
         return rc;
     if (now - s->last_seen >= session_touch_every(p)) {

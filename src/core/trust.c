@@ -294,13 +294,27 @@ out:
 }
 
 int trust_adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now,
-                char *err, size_t errlen)
+                bool replace_pin, char *err, size_t errlen)
 {
+    uint8_t db[32];
+    struct pin p;
+    bool exists = false;
     int fd = -1, rc;
 
     if ((rc = lock_pin(dir, &fd)) != 0) {
         err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
         return rc;
+    }
+    /* a pinned channel key the database no longer holds is what a swap looks like: never
+     * re-pin it without being told to */
+    if (!replace_pin && pin_read(dir, &p, &exists) == 0 && exists && p.has_current &&
+        (store_channel_key_get(st, db) != 0 || !hash_equal(db, p.current, 32))) {
+        err_set(err, errlen,
+                "the database's channel key is not the one pinned in %s/%s (replaced outside "
+                "Dissent?): nothing adopted; --replace-pin pins the database's key anyway",
+                dir, TRUST_PIN_FILE);
+        unlock_pin(fd);
+        return ERR_INTEGRITY;
     }
     if ((rc = adopt(st, log_key, dir, now)) != 0)
         err_set(err, errlen, "cannot adopt the database (%s)", err_str(rc));

@@ -44,6 +44,7 @@
 #ifndef DISSENT_CORE_TRUST_H
 #define DISSENT_CORE_TRUST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,11 +79,12 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
  * trust_adopt() - adopt the database as it is now, knowingly (dissent trust adopt, the server
  * stopped): every row MAC'd under @st's key, every account's keys bound, the channel key the
  * database holds pinned, and the log adopted when there is no log.state (signed with @log_key).
- * For an operator who holds the key files and changed the database on purpose. Returns 0 or an
- * error with @err.
+ * For an operator who holds the key files and changed the database on purpose. When a pin exists
+ * and the database holds another channel key (what a swap looks like), nothing is adopted unless
+ * @replace_pin. Returns 0 or an error with @err.
  */
 int trust_adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now,
-                char *err, size_t errlen);
+                bool replace_pin, char *err, size_t errlen);
 
 /**
  * trust_channel_pk() - the channel's public key: the database's, when it is the pinned one.

@@ -888,9 +888,10 @@ int store_trust_adopted(struct store *st, bool *yes)
     *yes = false;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->user_list(st, "", 1, &page, &n)) != 0)
+    if ((rc = st->ops->user_list(st, "", 200, &page, &n)) != 0)
         return rc;
-    *yes = n > 0 && memcmp(page[0].mac, zero, sizeof(zero)) != 0;
+    for (size_t i = 0; i < n && !*yes; i++)
+        *yes = memcmp(page[i].mac, zero, sizeof(zero)) != 0;
     for (size_t i = 0; i < n; i++)
         memset(&page[i], 0, sizeof(page[i]));
     mem_free(page);
@@ -1050,10 +1051,13 @@ int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_ite
             (void)st->ops->outbox_finish(st, it->id, STORE_OUTBOX_FAILED, it->attempts, 0, 0);
             mem_free(it->subject);
             mem_free(it->body);
+            memset(it, 0, sizeof(*it));
             continue;
         }
-        if (kept != i)
+        if (kept != i) {
             (*out)[kept] = *it;
+            memset(it, 0, sizeof(*it)); /* (moved: one owner of its texts) */
+        }
         kept++;
     }
     for (size_t i = kept; i < *count; i++)

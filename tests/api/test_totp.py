@@ -253,6 +253,11 @@ def test_admin_reset(server, admin):
     r = admin.patch(server.url + "/api/v1/users/ed", json={"totp": False}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     assert r.json()["totp_reset"] is True
+    # the version answered is the account's (turning TOTP off is one write of it): an edit
+    # made with it is not refused as stale
+    r = admin.patch(server.url + "/api/v1/users/ed", json={"display_name": "Ed"},
+                    headers={"If-Match": r.headers["ETag"]}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
     assert login(server, "ed").status_code == 200
 
     # an administrator's reset revokes the keys, so it turns 2FA off too; the user re-enrols
