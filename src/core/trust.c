@@ -322,22 +322,35 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
     return rc;
 }
 
+/*
+ * The database's channel key into @db (*@got: 0 or ERR_NOT_FOUND) and the pin, read under its
+ * lock (*@fd: close it with unlock_pin() whatever the result, once it is not -1).
+ */
+static int pin_with_db(struct store *st, uint8_t db[32], int *got, struct pin *p, bool *exists,
+                       int *fd)
+{
+    int rc;
+
+    *fd = -1;
+    if (st->trust_dir == NULL)
+        return ERR_INTERNAL;
+    *got = store_channel_key_get(st, db);
+    if (*got != 0 && *got != ERR_NOT_FOUND)
+        return *got;
+    if ((rc = lock_pin(st->trust_dir, fd)) != 0)
+        return rc;
+    return pin_read(st->trust_dir, p, exists);
+}
+
 int trust_channel_pk(struct store *st, uint8_t pk[32])
 {
     uint8_t db[32];
     struct pin p;
     bool exists = false;
-    int fd = -1, rc, got;
+    int fd = -1, rc, got = 0;
 
     memset(pk, 0, 32);
-    if (st->trust_dir == NULL)
-        return ERR_INTERNAL;
-    got = store_channel_key_get(st, db);
-    if (got != 0 && got != ERR_NOT_FOUND)
-        return got;
-    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
-        return rc;
-    if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
+    if ((rc = pin_with_db(st, db, &got, &p, &exists, &fd)) != 0)
         goto out;
     if (!exists) {
         log_error("trust: %s/%s is missing: the channel key cannot be checked", st->trust_dir,
@@ -376,17 +389,10 @@ int trust_channel_pending(struct store *st, const uint8_t pk[32])
     uint8_t db[32];
     struct pin p;
     bool exists = false;
-    int fd = -1, rc, got;
+    int fd = -1, rc, got = 0;
 
-    if (st->trust_dir == NULL)
-        return ERR_INTERNAL;
     /* what the transaction is replacing must be the pinned key */
-    got = store_channel_key_get(st, db);
-    if (got != 0 && got != ERR_NOT_FOUND)
-        return got;
-    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
-        return rc;
-    if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
+    if ((rc = pin_with_db(st, db, &got, &p, &exists, &fd)) != 0)
         goto out;
     /* (called under the database's write lock: a pending key the database holds committed) */
     if (exists && got == 0 && p.has_pending && hash_equal(db, p.pending, 32)) {
