@@ -21,6 +21,7 @@ import pytest
 
 from conftest import (TIMEOUT, Server, add_users, add_working_days, assert_error,
                       assert_memo_shape, login_all, memo_url, parallel, unix)
+from loghelpers import caught_up, receipt_of
 from test_verify_cli import (EM_DASH, Key, canonical_text, cosign_text, digest_b64,
                              expect_failure, flip_signature_bit, reply_text, verify_doc)
 
@@ -174,7 +175,10 @@ def run_flow(srv):
     assert r.status_code == 200, r.text
     f.record("officer_after_close", off.get(url, timeout=TIMEOUT))
 
-    # what anyone can check offline
+    # what anyone can check offline: once the scheduled checkpoint covers every entry, so both
+    # bundles carry the same receipt (one fetched before it and one after would differ)
+    caught_up(srv, timeout=30.0)
+    f.receipt = receipt_of(srv, d, mid)
     f.r["bundle"] = d.get(url + "/bundle", timeout=TIMEOUT)
     f.r["bundle_officer"] = off.get(url + "/bundle", timeout=TIMEOUT)
     f.r["channel_key"] = f.s[COSIGNERS[0]].get(srv.url + "/api/v1/channel/key", timeout=TIMEOUT)
@@ -384,6 +388,8 @@ def test_bundle_lists_101_signers_drafter_first(flow, bundle):
     for name in flow.keys:
         i = bundle["signers"].index(name)
         assert bundle["vkeys"][i] == flow.keys[name].json()["vkey"]
+    # the filing receipt, covered by then, is in the bundle
+    assert bundle["receipt"] == flow.receipt
     # the officer gets the same bundle
     assert flow.r["bundle_officer"].status_code == 200
     assert flow.r["bundle_officer"].json() == bundle

@@ -281,7 +281,8 @@ export default async function (t) {
 
   t.step('the drafter files after confirming; the header says who acts next and by when', async () => {
     const b = await apiLogin(srv, 'bob');
-    expect((await b('POST', `/api/v1/memos/${ctx.memo}/signatures`)).status === 201, 'bob signs');
+    const signed = await b('POST', `/api/v1/memos/${ctx.memo}/signatures`);
+    expect(signed.status === 201, `bob signs: ${signed.status} ${await signed.clone().text()}`);
     const p = ctx.alice;
     await p.goto(`/#/memo/${ctx.memo}`);
     await expectText(p.locator('main'), /Carol Cosigner \(carol\): declined/);
