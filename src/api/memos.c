@@ -12,12 +12,14 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/clocks.h"
+#include "core/content.h"
 #include "core/reset.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
 #include "crypto/keys.h"
 #include "crypto/note.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/strutil.h"
 #include "util/mem.h"
 
@@ -117,15 +119,12 @@ static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t t
                      "updated_at", (json_int_t)m->updated_at);
 }
 
-/* A decrypted content field as a JSON string, or null when absent or unreadable. */
-static json_t *field_json(const uint8_t *mkey, const struct memo *m, const char *field,
-                          const uint8_t *ct, size_t len)
+/* A plaintext as a JSON string, wiped and freed; null for NULL. */
+static json_t *plain_json(char *pt, size_t n)
 {
-    char *pt = NULL;
-    size_t n = 0;
     json_t *j;
 
-    if (ct == NULL || mkey == NULL || access_decrypt(mkey, m->public_id, field, ct, len, &pt, &n))
+    if (pt == NULL)
         return json_null();
     j = json_stringn(pt, n);
     wipe(pt, n);
@@ -133,19 +132,44 @@ static json_t *field_json(const uint8_t *mkey, const struct memo *m, const char 
     return j ? j : json_null();
 }
 
-/* A text column that may hold encrypted content ("enc:..."), as JSON. */
-static json_t *text_json(const uint8_t *mkey, const struct memo *m, const char *field,
-                         const char *text)
+/* A content field at @place opened (core/content.h) as a JSON string, or null when absent or
+ * when it does not open there (logged: the database moved or changed it). */
+static json_t *field_json(const uint8_t *mkey, const struct memo *m,
+                          const struct content_place *place, const uint8_t *ct, size_t len)
 {
     char *pt = NULL;
-    json_t *j;
+    size_t n = 0;
 
-    if (text == NULL || mkey == NULL || access_decrypt_text(mkey, m->public_id, field, text, &pt))
+    if (ct == NULL || mkey == NULL)
         return json_null();
-    j = json_string(pt);
-    wipe(pt, strlen(pt));
-    mem_free(pt);
-    return j ? j : json_null();
+    if (content_open(mkey, m->public_id, place, ct, len, &pt, &n, NULL) != 0) {
+        log_error("integrity: a %s of memo %s does not open where it is stored: it was changed "
+                  "or moved outside Dissent; it is not shown",
+                  place->field, m->public_id);
+        return json_null();
+    }
+    return plain_json(pt, n);
+}
+
+/* A text column ("enc:...", or an older clear text the store vouched for: @clear), as JSON. */
+static json_t *text_json(const uint8_t *mkey, const struct memo *m,
+                         const struct content_place *place, const char *text, bool clear)
+{
+    char *pt = NULL;
+
+    if (text == NULL)
+        return json_null();
+    if (clear)
+        return json_string(text);
+    if (mkey == NULL)
+        return json_null();
+    if (content_open_text(mkey, m->public_id, place, text, &pt) != 0) {
+        log_error("integrity: a %s of memo %s does not open where it is stored: it was changed "
+                  "or moved outside Dissent; it is not shown",
+                  place->field, m->public_id);
+        return json_null();
+    }
+    return plain_json(pt, strlen(pt));
 }
 
 /*
@@ -194,7 +218,8 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     struct signature *sigs = NULL, *all = NULL;
     struct memo_member *inv = NULL, *dist = NULL;
     struct memo_event *ev = NULL;
-    size_t nsigs = 0, nall = 0, ninv = 0, ndist = 0, nev = 0;
+    size_t nsigs = 0, nall = 0, ninv = 0, ndist = 0, nev = 0, tl = 0, bl = 0;
+    char *title = NULL, *body = NULL;
     struct user drafter;
     json_t *o = NULL, *arr;
     int rc;
@@ -208,8 +233,22 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
         (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
         goto out;
-    o = memo_summary(env, m, today, field_json(req->mkey, m, "title", m->title, m->title_len));
-    json_object_set_new(o, "body", field_json(req->mkey, m, "body", m->body, m->body_len));
+    if (req->mkey != NULL) {
+        /* a title and body of two versions are an integrity error; one that does not open
+         * is shown as null, as before */
+        rc = workflow_texts(req->mkey, m, &title, &tl, &body, &bl, NULL);
+        if (rc == ERR_CRYPTO)
+            log_error("integrity: the title or body of memo %s does not open: it was changed "
+                      "outside Dissent; it is not shown",
+                      m->public_id);
+        if (rc == ERR_CRYPTO)
+            rc = 0;
+        else if (rc != 0)
+            goto out;
+    }
+    o = memo_summary(env, m, today, plain_json(title, tl));
+    json_object_set_new(o, "body", plain_json(body, bl));
+    title = body = NULL;
     json_object_set_new(o, "show_signer_names", json_boolean(m->show_names));
     json_object_set_new(o, "relation",
                         json_pack("{s:b, s:b, s:b, s:b, s:b}", "drafter", (rel & WF_DRAFTER) != 0,
@@ -242,8 +281,11 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
                 continue;
             json_object_set_new(mine, "status",
                                 json_string(all[i].voided_at ? "voided" : "signed"));
-            json_object_set_new(mine, "reason",
-                                text_json(req->mkey, m, "void", all[i].void_reason));
+            json_object_set_new(
+                mine, "reason",
+                text_json(req->mkey, m,
+                          &(struct content_place){.field = "void", .at = all[i].voided_at},
+                          all[i].void_reason, all[i].void_clear));
         }
         /* declining is final (it withdrew any signature): the interface stops offering "Sign" */
         if (member & STORE_REL_DECLINED) {
@@ -279,18 +321,26 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         json_object_set_new(o, "distributed_to", arr);
     }
     json_object_set_new(o, "decline_reason",
-                        field_json(req->mkey, m, "reason", m->reason, m->reason_len));
-    json_object_set_new(o, "reply",
-                        m->reply
-                            ? json_pack("{s:o, s:o}", "body",
-                                        field_json(req->mkey, m, "reply", m->reply, m->reply_len),
-                                        "note", bytes_json(m->reply_note, m->reply_note_len))
-                            : json_null());
+                        field_json(req->mkey, m, &(struct content_place){.field = "reason"},
+                                   m->reason, m->reason_len));
+    json_object_set_new(
+        o, "reply",
+        m->reply ? json_pack("{s:o, s:o}", "body",
+                             field_json(req->mkey, m, &(struct content_place){.field = "reply"},
+                                        m->reply, m->reply_len),
+                             "note", bytes_json(m->reply_note, m->reply_note_len))
+                 : json_null());
     arr = json_array();
     for (size_t i = 0; i < nev; i++) {
         json_t *e = json_pack("{s:s, s:I}", "event", ev[i].kind, "at", (json_int_t)ev[i].at);
         if (ev[i].detail)
-            json_object_set_new(e, "detail", text_json(req->mkey, m, "event", ev[i].detail));
+            json_object_set_new(e, "detail",
+                                text_json(req->mkey, m,
+                                          &(struct content_place){.field = "event",
+                                                                  .kind = ev[i].kind,
+                                                                  .who = ev[i].actor_id,
+                                                                  .at = ev[i].at},
+                                          ev[i].detail, ev[i].detail_clear));
         if (names && ev[i].username[0])
             json_object_set_new(e, "by", json_string(ev[i].username));
         json_array_append_new(arr, e);
@@ -344,7 +394,8 @@ static json_t *listed_title(struct api_req *req, const struct memo *m, bool *rea
     if (*rc != 0)
         return NULL;
     *read = true;
-    return field_json(req->mkey, m, "title", m->title, m->title_len);
+    return field_json(req->mkey, m, &(struct content_place){.field = "title"}, m->title,
+                      m->title_len);
 }
 
 /* The memos whose titles a list read, for the audit. */
@@ -988,7 +1039,10 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
     for (size_t i = 0; i < n; i++) {
         json_t *o =
             json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body",
-                      field_json(req->mkey, &req->memo, "comment", cs[i].body, cs[i].body_len),
+                      field_json(req->mkey, &req->memo,
+                                 &(struct content_place){
+                                     .field = "comment", .who = cs[i].author_id, .at = cs[i].at},
+                                 cs[i].body, cs[i].body_len),
                       "at", (json_int_t)cs[i].at);
         /* the drafter and co-signers stay anonymous to principals when names are hidden */
         unsigned member = 0;

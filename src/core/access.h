@@ -1,8 +1,8 @@
 /*
  * access.h - who can decrypt a memo.
  *
- * Each memo has a random 32-byte key; its content fields are stored only encrypted under it
- * (crypto/seal.h, associated data "<memo id>/<field>"). The key is sealed to each reader's X25519
+ * Each memo has a random 32-byte key; its content fields are stored only encrypted under it,
+ * bound to where they belong (core/content.h). The key is sealed to each reader's X25519
  * key: the drafter at creation, each invited co-signer when invited, each principal when the memo
  * is distributed to them, and the channel key at filing. The channel key is an X25519 pair whose
  * private half is sealed to every officer granted access: the first officer to sign in creates it;
@@ -107,33 +107,5 @@ int access_channel_revoke(struct store *st, const struct user *u, int64_t now);
 
 /** access_channel_granted() - whether @user_id holds a channel grant. */
 int access_channel_granted(struct store *st, int64_t user_id, bool *yes);
-
-/**
- * access_encrypt() - encrypt a content @field ("title", "body", "comment", ...) of memo @id.
- * *@out is malloc'd (caller frees). Returns 0 or ERR_NOMEM.
- */
-int access_encrypt(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
-                   const void *p, size_t len, uint8_t **out, size_t *outlen);
-
-/**
- * access_decrypt() - the plaintext of a content field: malloc'd, NUL-terminated (caller frees).
- * A NULL @in gives *@out NULL and 0. Returns 0, ERR_CRYPTO or ERR_NOMEM.
- */
-int access_decrypt(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
-                   const uint8_t *in, size_t len, char **out, size_t *outlen);
-
-/**
- * access_encrypt_text() - a text field encrypted and base64-encoded, prefixed "enc:", for TEXT
- * columns (timeline details, void reasons). *@out is malloc'd. Returns 0 or ERR_NOMEM.
- */
-int access_encrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
-                        const char *text, char **out);
-
-/**
- * access_decrypt_text() - the inverse of access_encrypt_text(); a text without the "enc:"
- * prefix is returned as a copy (it was never secret). Returns 0, ERR_CRYPTO or ERR_NOMEM.
- */
-int access_decrypt_text(const uint8_t key[ACCESS_KEY_LEN], const char *id, const char *field,
-                        const char *text, char **out);
 
 #endif

@@ -3,6 +3,7 @@
 #include "core/access.h"
 #include "core/enrol.h"
 #include "core/audit.h"
+#include "core/content.h"
 #include "core/ledger.h"
 #include "core/notify.h"
 #include "core/trust.h"
@@ -16,6 +17,7 @@
 #include "util/strutil.h"
 #include "util/mem.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,8 +169,17 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
  */
 static int record(struct wf_ctx *c, struct memo *m, const char *event, const char *detail)
 {
-    int rc = store_event_add(c->st, m->id, event, c->actor->id, detail, c->now);
+    struct content_place at = {.field = "event", .kind = event, .who = c->actor->id, .at = c->now};
+    char *ct = NULL;
+    int rc = 0;
 
+    /* a detail is sealed to its event (kind, actor, time): never stored in clear */
+    if (detail != NULL &&
+        (c->mkey == NULL ? (rc = ERR_FORBIDDEN)
+                         : (rc = content_seal_text(c->mkey, m->public_id, &at, detail, &ct))) != 0)
+        return rc;
+    rc = store_event_add(c->st, m->id, event, c->actor->id, ct, c->now);
+    mem_free(ct);
     if (rc == 0)
         rc = audit_append(c->st, m->id, c->actor->id, event, c->now);
     if (rc == 0)
@@ -217,13 +228,14 @@ static int save(struct wf_ctx *c, struct memo *m, const char *event, const char 
     return save_with(c, m, event, detail, NULL, NULL);
 }
 
-/* Replace a content field of @m by the encryption of @len bytes of @text. */
-static int set_field(struct wf_ctx *c, const struct memo *m, const char *field, const char *text,
-                     size_t len, uint8_t **dst, size_t *dstlen)
+/* Replace a content field of @m by the encryption of @len bytes of @text, of @version. */
+static int set_field(struct wf_ctx *c, const struct memo *m, const char *field, uint64_t version,
+                     const char *text, size_t len, uint8_t **dst, size_t *dstlen)
 {
+    struct content_place at = {.field = field};
     uint8_t *ct = NULL;
     size_t n = 0;
-    int rc = access_encrypt(c->mkey, m->public_id, field, text, len, &ct, &n);
+    int rc = content_seal(c->mkey, m->public_id, &at, version, text, len, &ct, &n);
 
     if (rc != 0)
         return rc;
@@ -297,9 +309,10 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
     out->log_index = -1;
     for (int tries = 0; tries < 3; tries++) {
         memo_id_new(out->public_id);
-        if ((rc = set_field(&kc, out, "title", title, title_len, &out->title, &out->title_len)) !=
+        if ((rc = set_field(&kc, out, "title", 1, title, title_len, &out->title,
+                            &out->title_len)) != 0 ||
+            (rc = set_field(&kc, out, "body", 1, body, body_len, &out->body, &out->body_len)) !=
                 0 ||
-            (rc = set_field(&kc, out, "body", body, body_len, &out->body, &out->body_len)) != 0 ||
             (rc = store_begin(c->st)) != 0)
             break;
         rc = store_memo_create(c->st, out);
@@ -323,6 +336,9 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
                   const char *body, size_t body_len, int show_names)
 {
+    char *old_title = NULL, *old_body = NULL;
+    size_t otl = 0, obl = 0;
+    uint64_t version = 0;
     enum memo_state to;
     int rc;
 
@@ -333,13 +349,62 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
     if ((title && (rc = check_title(c, title, title_len)) != 0) ||
         (body && (rc = check_body(c, body, body_len)) != 0))
         return rc;
-    if ((title &&
-         (rc = set_field(c, m, "title", title, title_len, &m->title, &m->title_len)) != 0) ||
-        (body && (rc = set_field(c, m, "body", body, body_len, &m->body, &m->body_len)) != 0))
-        return rc;
+    /* title and body are written together, as the next content version of the pair */
+    if ((rc = workflow_texts(c->mkey, m, &old_title, &otl, &old_body, &obl, &version)) == 0 &&
+        (rc = set_field(c, m, "title", version + 1, title ? title : old_title,
+                        title ? title_len : otl, &m->title, &m->title_len)) == 0)
+        rc = set_field(c, m, "body", version + 1, body ? body : old_body, body ? body_len : obl,
+                       &m->body, &m->body_len);
+    if (old_title != NULL)
+        wipe(old_title, otl);
+    if (old_body != NULL)
+        wipe(old_body, obl);
+    mem_free(old_title);
+    mem_free(old_body);
+    if (rc != 0) {
+        if (rc == ERR_CRYPTO || rc == ERR_INTEGRITY)
+            err_set(c->err, c->errlen,
+                    "the stored text does not open: it was changed outside "
+                    "Dissent");
+        restore(c, m);
+        return rc == ERR_CRYPTO ? ERR_INTEGRITY : rc;
+    }
     if (show_names >= 0)
         m->show_names = show_names != 0;
     return save(c, m, "edited", NULL);
+}
+
+int workflow_texts(const uint8_t *mkey, const struct memo *m, char **title, size_t *tl, char **body,
+                   size_t *bl, uint64_t *version)
+{
+    struct content_place t = {.field = "title"}, b = {.field = "body"};
+    uint64_t tv = 0, bv = 0;
+    int rc;
+
+    *title = *body = NULL;
+    *tl = *bl = 0;
+    if ((rc = content_open(mkey, m->public_id, &t, m->title, m->title_len, title, tl, &tv)) == 0 &&
+        (rc = content_open(mkey, m->public_id, &b, m->body, m->body_len, body, bl, &bv)) == 0 &&
+        tv != bv) {
+        log_error("integrity: the title and body of memo %s are of two versions (%" PRIu64
+                  " and %" PRIu64 "): they were changed outside Dissent; neither is shown",
+                  m->public_id, tv, bv);
+        rc = ERR_INTEGRITY;
+    }
+    if (rc != 0) {
+        if (*title != NULL)
+            wipe(*title, *tl);
+        if (*body != NULL)
+            wipe(*body, *bl);
+        mem_free(*title);
+        mem_free(*body);
+        *title = *body = NULL;
+        *tl = *bl = 0;
+        return rc;
+    }
+    if (version != NULL)
+        *version = tv;
+    return 0;
 }
 
 int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, size_t *len)
@@ -350,9 +415,7 @@ int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, si
 
     *out = NULL;
     *len = 0;
-    if ((rc = access_decrypt(mkey, m->public_id, "title", m->title, m->title_len, &title, &tl)) !=
-            0 ||
-        (rc = access_decrypt(mkey, m->public_id, "body", m->body, m->body_len, &body, &bl)) != 0)
+    if ((rc = workflow_texts(mkey, m, &title, &tl, &body, &bl, NULL)) != 0)
         goto out;
     rc = memo_canonical_text(m->public_id, title ? title : "", tl, body ? body : "", bl, out, len);
 out:
@@ -428,7 +491,8 @@ static int void_signatures(struct wf_ctx *c, struct memo *m, void *why)
 
 int workflow_reopen(struct wf_ctx *c, struct memo *m, const char *reason)
 {
-    char why[MEMO_REASON_MAX + 128], *why_ct = NULL, *detail = NULL;
+    struct content_place at = {.field = "void", .at = c->now};
+    char why[MEMO_REASON_MAX + 128], *why_ct = NULL;
     enum memo_state to;
     int rc;
 
@@ -438,16 +502,13 @@ int workflow_reopen(struct wf_ctx *c, struct memo *m, const char *reason)
         return rc;
     snprintf(why, sizeof(why), "the drafter reopened the memo to edit its text%s%s",
              reason ? ": " : "", reason ? reason : "");
-    if ((rc = access_encrypt_text(c->mkey, m->public_id, "void", why, &why_ct)) != 0 ||
-        (reason &&
-         (rc = access_encrypt_text(c->mkey, m->public_id, "event", reason, &detail)) != 0))
+    if ((rc = content_seal_text(c->mkey, m->public_id, &at, why, &why_ct)) != 0)
         goto out;
     m->state = to;
-    rc = save_with(c, m, "reopened", detail, void_signatures, why_ct);
+    rc = save_with(c, m, "reopened", reason, void_signatures, why_ct);
 out:
     wipe(why, sizeof(why));
     mem_free(why_ct);
-    mem_free(detail);
     return rc;
 }
 
@@ -931,7 +992,8 @@ int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason)
         return rc;
     if ((rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
-    if ((rc = set_field(c, m, "reason", reason, strlen(reason), &m->reason, &m->reason_len)) != 0)
+    if ((rc = set_field(c, m, "reason", 0, reason, strlen(reason), &m->reason, &m->reason_len)) !=
+        0)
         return rc;
     m->state = to;
     return save(c, m, "declined", NULL);
@@ -955,7 +1017,7 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
 int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason)
 {
     const struct channel *ch = c->ch;
-    char detail[MEMO_REASON_MAX + 32], day[WORKDAYS_ISO_SIZE], *ct = NULL;
+    char detail[MEMO_REASON_MAX + 32], day[WORKDAYS_ISO_SIZE];
     enum memo_state to;
     int rc;
 
@@ -975,12 +1037,9 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
     }
     workdays_day_format(until, day, sizeof(day));
     snprintf(detail, sizeof(detail), "until %s: %s", day, reason);
-    if ((rc = access_encrypt_text(c->mkey, m->public_id, "event", detail, &ct)) != 0)
-        return rc;
-    wipe(detail, sizeof(detail));
     m->reply_due = until;
-    rc = save(c, m, "extended", ct);
-    mem_free(ct);
+    rc = save(c, m, "extended", detail);
+    wipe(detail, sizeof(detail));
     return rc;
 }
 
@@ -1000,7 +1059,7 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
     if ((rc = memo_reply_text(m->public_id, m->digest, reply_digest, text, sizeof(text))) != 0 ||
         (rc = note_sign(text, strlen(text), c->ch->key, &note, &note_len)) != 0)
         return rc;
-    if ((rc = set_field(c, m, "reply", body, len, &m->reply, &m->reply_len)) != 0) {
+    if ((rc = set_field(c, m, "reply", 0, body, len, &m->reply, &m->reply_len)) != 0) {
         mem_free(note);
         return rc;
     }
@@ -1051,8 +1110,9 @@ int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t 
     memset(&cm, 0, sizeof(cm));
     cm.author_id = c->actor->id;
     cm.at = c->now;
-    if ((rc = access_encrypt(c->mkey, m->public_id, "comment", body, len, &cm.body,
-                             &cm.body_len)) != 0)
+    /* sealed to its author and time: the database cannot give it to another author */
+    struct content_place at = {.field = "comment", .who = cm.author_id, .at = cm.at};
+    if ((rc = content_seal(c->mkey, m->public_id, &at, 0, body, len, &cm.body, &cm.body_len)) != 0)
         return rc;
     if ((rc = store_begin(c->st)) != 0)
         goto out;

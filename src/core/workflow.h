@@ -62,6 +62,16 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
                   const char *body, size_t body_len, int show_names);
 
 /**
+ * workflow_texts() - @m's title and body opened with @mkey: malloc'd, NUL-terminated (caller
+ * wipes and frees), with their content version in *@version (may be NULL). Returns 0,
+ * ERR_CRYPTO (a field the key does not open at its place, core/content.h), ERR_INTEGRITY (the
+ * two are of different versions: the database mixed two edits; logged) or ERR_NOMEM; both NULL
+ * then.
+ */
+int workflow_texts(const uint8_t *mkey, const struct memo *m, char **title, size_t *tl, char **body,
+                   size_t *bl, uint64_t *version);
+
+/**
  * workflow_canonical() - decrypt @m's title and body with @mkey and build the canonical text:
  * malloc'd in *@out (caller wipes and frees), *@len bytes.
  */

@@ -162,6 +162,22 @@ int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t mem
     return finish(st, &m, mac);
 }
 
+int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+    uint8_t h[32];
+
+    hash_sha256(h, t->text, strlen(t->text)); /* a void reason may be over the input's size */
+    put_str(&m, "dissent legacy text v1");
+    put_i64(&m, t->table);
+    put_i64(&m, t->memo_id);
+    put_i64(&m, t->who);
+    put_i64(&m, t->at);
+    put_str(&m, t->kind);
+    put(&m, h, sizeof(h));
+    return finish(st, &m, mac);
+}
+
 int integ_check(const struct store *st, const uint8_t want[STORE_MAC_LEN],
                 const uint8_t stored[STORE_MAC_LEN], const char *what, int64_t id)
 {

@@ -28,6 +28,8 @@ int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t m
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN]);
+/* @t's row and its text (store.h, struct legacy_text): the MAC of a "mac:" text */
+int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t mac[STORE_MAC_LEN]);
 
 /*
  * integ_check() - compare @want (just computed) with @stored in constant time. Returns 0, or

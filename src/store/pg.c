@@ -290,6 +290,9 @@ enum stmt_id {
     ST_COMMENT_LIST,
     ST_EVENT_ADD,
     ST_EVENT_LIST,
+    ST_LEGACY_TEXTS,
+    ST_LEGACY_EVENT_SET,
+    ST_LEGACY_VOID_SET,
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
@@ -434,6 +437,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_LIST] = "SELECT e.id, e.kind, coalesce(e.actor_id, 0), coalesce(u.username, ''),"
                       " e.detail, e.at FROM memo_events e LEFT JOIN users u ON u.id = e.actor_id"
                       " WHERE e.memo_id = $1 ORDER BY e.id",
+    [ST_LEGACY_TEXTS] =
+        "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"
+        " WHERE detail IS NOT NULL AND substr(detail, 1, 4) NOT IN ('enc:', 'mac:')"
+        " UNION ALL SELECT 1, id, memo_id, user_id, voided_at, '', void_reason FROM signatures"
+        " WHERE void_reason IS NOT NULL AND substr(void_reason, 1, 4) NOT IN ('enc:', 'mac:')",
+    [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = $1 WHERE id = $2",
+    [ST_LEGACY_VOID_SET] = "UPDATE signatures SET void_reason = $1 WHERE id = $2",
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES ($1,$2,$3,$4)"
                     " ON CONFLICT (memo_id, user_id)"
                     " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
@@ -1762,6 +1772,45 @@ static int pg_event_list(struct store *st, int64_t memo_id, struct memo_event **
                    "event list", (void **)out, count);
 }
 
+static int fill_legacy(const PGresult *r, int row, void *item)
+{
+    struct legacy_text *t = item;
+    bool ok = true;
+
+    t->table = col_int(r, row, 0) ? STORE_LEGACY_VOID : STORE_LEGACY_EVENT;
+    t->id = col_int(r, row, 1);
+    t->memo_id = col_int(r, row, 2);
+    t->who = col_int(r, row, 3);
+    t->at = col_int(r, row, 4);
+    col_text(r, row, 5, t->kind, sizeof(t->kind));
+    t->text = col_str(r, row, 6, &ok);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_legacy(void *arr, size_t n)
+{
+    store_legacy_texts_free(arr, n);
+}
+
+static int pg_legacy_texts(struct store *st, struct legacy_text **out, size_t *count)
+{
+    struct pg_args a = {0};
+
+    return collect(PG(st), ST_LEGACY_TEXTS, &a, sizeof(**out), fill_legacy, release_legacy,
+                   "legacy texts", (void **)out, count);
+}
+
+static int pg_legacy_text_set(struct store *st, enum store_legacy table, int64_t id,
+                              const char *text)
+{
+    struct pg_args a = {0};
+
+    arg_text(&a, 1, text);
+    arg_int(&a, 2, id);
+    return exec_stmt(PG(st), table == STORE_LEGACY_VOID ? ST_LEGACY_VOID_SET : ST_LEGACY_EVENT_SET,
+                     &a, "legacy text", NULL);
+}
+
 /* An envelope column: sealed || mac, or a sealed key alone as written before migration 10
  * (then the MAC reads as zero and fails its check). ERR_INTEGRITY for any other length. */
 static int col_envelope(const PGresult *r, int row, int col, uint8_t sealed[STORE_SEALED_LEN],
@@ -2568,6 +2617,8 @@ static const struct store_ops pg_ops = {
     .comment_list = pg_comment_list,
     .event_add = pg_event_add,
     .event_list = pg_event_list,
+    .legacy_texts = pg_legacy_texts,
+    .legacy_text_set = pg_legacy_text_set,
     .memo_key_put = pg_memo_key_put,
     .memo_key_get = pg_memo_key_get,
     .memo_keys_of = pg_memo_keys_of,

@@ -276,6 +276,9 @@ enum stmt_id {
     ST_COMMENT_LIST,
     ST_EVENT_ADD,
     ST_EVENT_LIST,
+    ST_LEGACY_TEXTS,
+    ST_LEGACY_EVENT_SET,
+    ST_LEGACY_VOID_SET,
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
@@ -415,6 +418,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_LIST] = "SELECT e.id, e.kind, coalesce(e.actor_id, 0), coalesce(u.username, ''),"
                       " e.detail, e.at FROM memo_events e LEFT JOIN users u ON u.id = e.actor_id"
                       " WHERE e.memo_id = ? ORDER BY e.id",
+    [ST_LEGACY_TEXTS] =
+        "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"
+        " WHERE detail IS NOT NULL AND substr(detail, 1, 4) NOT IN ('enc:', 'mac:')"
+        " UNION ALL SELECT 1, id, memo_id, user_id, voided_at, '', void_reason FROM signatures"
+        " WHERE void_reason IS NOT NULL AND substr(void_reason, 1, 4) NOT IN ('enc:', 'mac:')",
+    [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = ? WHERE id = ?",
+    [ST_LEGACY_VOID_SET] = "UPDATE signatures SET void_reason = ? WHERE id = ?",
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?,?,?,?)"
                     " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
@@ -1683,6 +1693,53 @@ static int sq_event_list(struct store *st, int64_t memo_id, struct memo_event **
                    count);
 }
 
+static int fill_legacy(sqlite3_stmt *q, void *item)
+{
+    struct legacy_text *t = item;
+    bool ok = true;
+
+    t->table = sqlite3_column_int(q, 0) ? STORE_LEGACY_VOID : STORE_LEGACY_EVENT;
+    t->id = sqlite3_column_int64(q, 1);
+    t->memo_id = sqlite3_column_int64(q, 2);
+    t->who = sqlite3_column_int64(q, 3);
+    t->at = sqlite3_column_int64(q, 4);
+    col_text(q, 5, t->kind, sizeof(t->kind));
+    t->text = (char *)col_dup(q, 6, NULL, &ok);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_legacy(void *arr, size_t n)
+{
+    store_legacy_texts_free(arr, n);
+}
+
+static int sq_legacy_texts(struct store *st, struct legacy_text **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_LEGACY_TEXTS);
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    return collect(s, q, sizeof(**out), fill_legacy, release_legacy, "legacy texts", (void **)out,
+                   count);
+}
+
+static int sq_legacy_text_set(struct store *st, enum store_legacy table, int64_t id,
+                              const char *text)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q =
+        stmt(s, table == STORE_LEGACY_VOID ? ST_LEGACY_VOID_SET : ST_LEGACY_EVENT_SET);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, id);
+    return exec_stmt(s, q, "legacy text");
+}
+
 /* An envelope column: sealed || mac (STORE_SEALED_LEN + STORE_MAC_LEN bytes), or a sealed key
  * alone as written before migration 10 (then the MAC reads as zero and fails its check).
  * ERR_INTEGRITY for any other length. */
@@ -2546,6 +2603,8 @@ static const struct store_ops sqlite_ops = {
     .comment_list = sq_comment_list,
     .event_add = sq_event_add,
     .event_list = sq_event_list,
+    .legacy_texts = sq_legacy_texts,
+    .legacy_text_set = sq_legacy_text_set,
     .memo_key_put = sq_memo_key_put,
     .memo_key_get = sq_memo_key_get,
     .memo_keys_of = sq_memo_keys_of,

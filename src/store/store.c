@@ -5,6 +5,8 @@
 
 #include "store/integrity.h"
 #include "store/tables.h"
+#include "crypto/hash.h"
+#include "util/strutil.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -547,12 +549,61 @@ int store_signature_void_all(struct store *st, int64_t memo_id, const char *reas
     return written(st, st->ops->signature_void_all(st, memo_id, reason, at));
 }
 
+/*
+ * An older clear text marked by store_trust_adopt(): "mac:" <base64url MAC> ":" <text>. When
+ * @text is one whose MAC passes for @t's row, it becomes the text alone and *@clear is set;
+ * otherwise it is left as it is, and never shown (core/content.h opens "enc:" texts only).
+ */
+#define LEGACY_PREFIX "mac:"
+#define LEGACY_MAC_B64 43 /* base64url of STORE_MAC_LEN bytes, unpadded */
+
+static int legacy_open(struct store *st, struct legacy_text *t, char *text, bool *clear)
+{
+    uint8_t stored[STORE_MAC_LEN], want[STORE_MAC_LEN];
+    size_t pre = sizeof(LEGACY_PREFIX) - 1, n = 0;
+    int rc;
+
+    *clear = false;
+    if (text == NULL || strncmp(text, LEGACY_PREFIX, pre) != 0)
+        return 0;
+    if (strlen(text) < pre + LEGACY_MAC_B64 + 1 || text[pre + LEGACY_MAC_B64] != ':' ||
+        b64_decode(stored, sizeof(stored), &n, text + pre, LEGACY_MAC_B64, true) != 0 ||
+        n != sizeof(stored)) {
+        log_error("integrity: a clear text of memo %lld is malformed: it is not shown",
+                  (long long)t->memo_id);
+        return 0;
+    }
+    t->text = text + pre + LEGACY_MAC_B64 + 1;
+    if ((rc = integ_legacy(st, t, want)) != 0)
+        return rc;
+    if (integ_check(st, want, stored, "a clear text of memo", t->memo_id) != 0)
+        return 0;
+    memmove(text, t->text, strlen(t->text) + 1);
+    *clear = true;
+    return 0;
+}
+
 int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
                          struct signature **out, size_t *count)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->signature_list(st, memo_id, include_void, out, count);
+    if ((rc = st->ops->signature_list(st, memo_id, include_void, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++) {
+        struct signature *g = &(*out)[i];
+        struct legacy_text t = {
+            .table = STORE_LEGACY_VOID, .memo_id = memo_id, .who = g->user_id, .at = g->voided_at};
+        rc = legacy_open(st, &t, g->void_reason, &g->void_clear);
+    }
+    if (rc != 0) {
+        store_signature_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
 }
 
 int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
@@ -579,9 +630,56 @@ int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t
 
 int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->event_list(st, memo_id, out, count);
+    if ((rc = st->ops->event_list(st, memo_id, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++) {
+        struct memo_event *e = &(*out)[i];
+        struct legacy_text t = {
+            .table = STORE_LEGACY_EVENT, .memo_id = memo_id, .who = e->actor_id, .at = e->at};
+        str_copy(t.kind, sizeof(t.kind), e->kind);
+        rc = legacy_open(st, &t, e->detail, &e->detail_clear);
+    }
+    if (rc != 0) {
+        store_event_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+/* Put the server's MAC on every older clear text (store_trust_adopt()). */
+static int adopt_legacy_texts(struct store *st, int64_t *rows)
+{
+    struct legacy_text *t = NULL;
+    uint8_t mac[STORE_MAC_LEN];
+    size_t n = 0;
+    int rc;
+
+    if ((rc = st->ops->legacy_texts(st, &t, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t len = strlen(t[i].text), b64 = b64_encoded_len(sizeof(mac), true);
+        char *marked = mem_alloc(sizeof(LEGACY_PREFIX) + b64 + len + 1);
+        if (marked == NULL) {
+            rc = ERR_NOMEM;
+            break;
+        }
+        if ((rc = integ_legacy(st, &t[i], mac)) == 0) {
+            memcpy(marked, LEGACY_PREFIX, sizeof(LEGACY_PREFIX) - 1);
+            b64_encode(marked + sizeof(LEGACY_PREFIX) - 1, b64, mac, sizeof(mac), true);
+            marked[sizeof(LEGACY_PREFIX) - 1 + LEGACY_MAC_B64] = ':';
+            memcpy(marked + sizeof(LEGACY_PREFIX) + LEGACY_MAC_B64, t[i].text, len + 1);
+            if ((rc = st->ops->legacy_text_set(st, t[i].table, t[i].id, marked)) == 0)
+                ++*rows;
+        }
+        mem_free(marked);
+    }
+    store_legacy_texts_free(t, n);
+    return rc;
 }
 
 int store_memo_key_put(struct store *st, int64_t memo_id, const char *public_id, int64_t user_id,
@@ -871,6 +969,8 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
                 ++*rows;
         mem_free(keys);
     }
+    if (rc == 0)
+        rc = adopt_legacy_texts(st, rows);
     /* sessions carry no MAC yet: everyone signs in again */
     if (rc == 0)
         rc = st->ops->session_purge(st, INT64_MAX, INT64_MAX);
@@ -1156,5 +1256,12 @@ void store_event_list_free(struct memo_event *arr, size_t count)
 {
     for (size_t i = 0; arr != NULL && i < count; i++)
         mem_free(arr[i].detail);
+    mem_free(arr);
+}
+
+void store_legacy_texts_free(struct legacy_text *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++)
+        mem_free(arr[i].text);
     mem_free(arr);
 }

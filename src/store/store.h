@@ -172,6 +172,7 @@ struct signature {
     int64_t created_at; /* unix seconds */
     int64_t voided_at;  /* 0 while valid */
     char *void_reason;  /* why it was voided (owned), or NULL */
+    bool void_clear;    /* @void_reason is an older clear text the server's MAC vouches for */
 };
 
 /* A member of a memo: invited co-signer or principal it was distributed to. */
@@ -199,8 +200,24 @@ struct memo_event {
     char kind[32];    /* "created", "finalized", "filed", ... */
     int64_t actor_id; /* 0 for the system */
     char username[USERNAME_MAX + 1];
-    char *detail; /* owned, may be NULL (a reason, a date) */
+    char *detail;      /* owned, may be NULL (a reason, a date) */
+    bool detail_clear; /* @detail is an older clear text the server's MAC vouches for */
     int64_t at;
+};
+
+/*
+ * A text an older version wrote in clear in a TEXT column (a timeline detail such as an
+ * invitation count, or a void reason): store_trust_adopt() puts the server's MAC on each, and
+ * reads check it (core/content.h: every newer text is sealed under the memo key).
+ */
+enum store_legacy { STORE_LEGACY_EVENT, STORE_LEGACY_VOID };
+struct legacy_text {
+    enum store_legacy table;
+    int64_t id, memo_id;
+    int64_t who;   /* the event's actor, the signature's signer */
+    int64_t at;    /* the event's time, the signature's voiding */
+    char kind[32]; /* the event's kind; "" for a void reason */
+    char *text;    /* owned */
 };
 
 /* One record of the read audit (a hash chain over the whole database). */
@@ -334,6 +351,9 @@ struct store_ops {
     int (*event_add)(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
                      const char *detail, int64_t at);
     int (*event_list)(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
+    /* every timeline detail and void reason neither sealed ("enc:") nor MAC'd ("mac:") */
+    int (*legacy_texts)(struct store *st, struct legacy_text **out, size_t *count);
+    int (*legacy_text_set)(struct store *st, enum store_legacy table, int64_t id, const char *text);
     /* a sealed key and its MAC are stored as one blob (sealed || mac); a row written before the
      * MAC existed reads as a zero MAC */
     int (*memo_key_put)(struct store *st, int64_t memo_id, int64_t user_id,
@@ -859,6 +879,7 @@ void store_memo_list_free(struct memo *arr, size_t count);
 void store_signature_list_free(struct signature *arr, size_t count);
 void store_comment_list_free(struct memo_comment *arr, size_t count);
 void store_event_list_free(struct memo_event *arr, size_t count);
+void store_legacy_texts_free(struct legacy_text *arr, size_t count);
 
 /* Backends. */
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);

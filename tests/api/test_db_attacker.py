@@ -653,3 +653,155 @@ def test_an_email_written_into_the_outbox_is_never_sent(make_server):
         integrity_logged(srv, "outbox row")
     finally:
         sink.stop()
+
+
+# ---- content bound to where it belongs (core/content.h) ------------------------------------
+
+def timeline(srv, s, m):
+    return {e["event"]: e.get("detail") for e in call(s, "GET", memo_url(srv, m)).json()["timeline"]}
+
+
+def acknowledged_and_extended(srv, a, d, reason):
+    """A filed memo, acknowledged by anna and extended by one day with @reason."""
+    m = filed_memo(srv, d, "Extended " + marker(), "Body.\n")
+    r = call(a, "POST", memo_url(srv, m, "acknowledge"))
+    due = r.json()["deadlines"]["reply"]["due"]
+    import datetime
+    from conftest import add_working_days
+    until = add_working_days(datetime.date.fromisoformat(due), 1).isoformat()
+    call(a, "POST", memo_url(srv, m, "extend"), {"until": until, "reason": reason})
+    return m, until
+
+
+def test_a_comment_cannot_be_given_another_author(make_server):
+    """Comments shared one associated-data string per memo: swapping two rows' authors (or
+    bodies) showed one person's words under another's name. Each is now sealed to its author
+    and time."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = filed_memo(srv, d, "Commented " + marker(), "Body.\n")
+    call(d, "POST", memo_url(srv, m, "comments"), {"body": "The drafter's comment."}, 201)
+    call(a, "POST", memo_url(srv, m, "comments"), {"body": "The officer's comment."}, 201)
+    with open_db(srv) as c:
+        (i1, au1, b1), (i2, au2, b2) = c.execute(
+            "SELECT id, author_id, body FROM comments ORDER BY id").fetchall()
+    tamper(srv, ("UPDATE comments SET author_id = ? WHERE id = ?", (au2, i1)),
+           ("UPDATE comments SET author_id = ? WHERE id = ?", (au1, i2)))
+    a = srv.login("anna", PASSWORD)
+    cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
+    assert [c["body"] for c in cs] == [None, None], cs
+    integrity_logged(srv, "a comment of memo %s does not open where it is stored" % m)
+    # the authors back, the bodies swapped instead: the same
+    tamper(srv, ("UPDATE comments SET author_id = ?, body = ? WHERE id = ?", (au1, b2, i1)),
+           ("UPDATE comments SET author_id = ?, body = ? WHERE id = ?", (au2, b1, i2)))
+    a = srv.login("anna", PASSWORD)
+    cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
+    assert [c["body"] for c in cs] == [None, None], cs
+    # as written: shown
+    tamper(srv, ("UPDATE comments SET body = ? WHERE id = ?", (b1, i1)),
+           ("UPDATE comments SET body = ? WHERE id = ?", (b2, i2)))
+    a = srv.login("anna", PASSWORD)
+    cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
+    assert [c["body"] for c in cs] == ["The drafter's comment.", "The officer's comment."]
+
+
+def test_a_clear_or_moved_timeline_detail_is_never_shown(make_server):
+    """A text without the "enc:" prefix was shown as authentic (a fake extension reason); an
+    encrypted detail could be moved to another event. Neither is shown now."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m, until = acknowledged_and_extended(srv, a, d, "Consulting the bureaus.")
+    t = timeline(srv, a, m)
+    assert t["extended"] == "until %s: Consulting the bureaus." % until
+    with open_db(srv) as c:
+        ext = c.execute("SELECT id, detail FROM memo_events WHERE kind = 'extended'").fetchone()
+        ack = c.execute("SELECT id FROM memo_events WHERE kind = 'acknowledged'").fetchone()[0]
+        assert ext[1].startswith("enc:")
+        assert all(dt is None or dt.startswith("enc:")
+                   for (dt,) in c.execute("SELECT detail FROM memo_events").fetchall())
+    forged = "until 2030-01-01: approved by the Secretary"
+    tamper(srv, ("UPDATE memo_events SET detail = ? WHERE id = ?", (forged, ext[0])),
+           ("UPDATE memo_events SET detail = ? WHERE id = ?", (ext[1], ack)))
+    a = srv.login("anna", PASSWORD)
+    r = a.get(memo_url(srv, m), timeout=TIMEOUT)
+    assert r.status_code == 200 and "Secretary" not in r.text and "bureaus" not in r.text
+    t = {e["event"]: e for e in r.json()["timeline"]}
+    assert t["extended"]["detail"] is None and t["acknowledged"]["detail"] is None
+    integrity_logged(srv, "a event of memo %s does not open where it is stored" % m)
+
+
+def test_a_title_and_body_of_two_edits_are_refused(make_server):
+    """A title and body are written together, of one content version: an older title put
+    beside a newer body is an integrity error, even in a draft (which has no digest yet)."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = create_memo(srv, d, "Title one, naming a source", "Body one.\n")
+    with open_db(srv) as c:
+        t1, b1 = c.execute("SELECT title, body FROM memos").fetchone()
+    call(d, "PATCH", memo_url(srv, m), {"body": "Body two.\n"}, headers={"If-Match": '"1"'})
+    with open_db(srv) as c:
+        t2, b2 = c.execute("SELECT title, body FROM memos").fetchone()
+    assert bytes(t2) != bytes(t1)  # the title was written again with the body's version
+    tamper(srv, ("UPDATE memos SET title = ?", (t1,)))
+    d = srv.login("dave", PASSWORD)
+    r = d.get(memo_url(srv, m), timeout=TIMEOUT)
+    refused(r)
+    assert "source" not in r.text
+    integrity_logged(srv, "are of two versions")
+    # an edit on top of it is refused too, and writes nothing
+    refused(d.patch(memo_url(srv, m), json={"body": "Body three.\n"},
+                    headers={"If-Match": '"2"'}, timeout=TIMEOUT))
+    with open_db(srv) as c:
+        assert bytes(c.execute("SELECT body FROM memos").fetchone()[0]) == bytes(b2)
+    tamper(srv, ("UPDATE memos SET title = ?", (t2,)))
+    d = srv.login("dave", PASSWORD)
+    got = call(d, "GET", memo_url(srv, m)).json()
+    assert (got["title"], got["body"]) == ("Title one, naming a source", "Body two.\n")
+
+
+def test_stored_texts_are_padded_to_size_buckets(make_server):
+    """A stolen backup tells a text's length only to within a factor of two (at least 256)."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    create_memo(srv, d, "T", "x")
+    create_memo(srv, d, "A much longer title of some sixty characters, give or take",
+                "y" * 230)
+    create_memo(srv, d, "T", "z" * 300)
+    with open_db(srv) as c:
+        sizes = [(len(t), len(b)) for (t, b) in
+                 c.execute("SELECT title, body FROM memos ORDER BY id").fetchall()]
+    overhead = 24 + 16  # nonce and tag
+    assert sizes == [(256 + overhead, 256 + overhead), (256 + overhead, 256 + overhead),
+                     (256 + overhead, 512 + overhead)], sizes
+
+
+def test_older_clear_details_are_vouched_for_at_adoption_then_checked(make_server):
+    """Older versions wrote a few timeline details in clear (an invitation count). Adoption puts
+    the server's MAC on each; a later edit of one, or a clear text written in, is not shown."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = create_memo(srv, d, "Invited " + marker(), "Body.\n")
+    call(d, "POST", memo_url(srv, m, "invitations"), {"usernames": ["eve"]})
+    srv.stop()
+    with open_db(srv, readonly=False) as c:  # what an older version wrote
+        c.execute("UPDATE memo_events SET detail = '1' WHERE kind = 'invited'", ())
+        c.commit()
+    adopt_as_is(srv)
+    srv.restart()
+    d = srv.login("dave", PASSWORD)
+    assert timeline(srv, d, m)["invited"] == "1"
+    with open_db(srv) as c:
+        marked = c.execute("SELECT detail FROM memo_events WHERE kind = 'invited'").fetchone()[0]
+    assert marked.startswith("mac:") and marked.endswith(":1"), marked
+    tamper(srv, ("UPDATE memo_events SET detail = ? WHERE kind = 'invited'",
+                 (marked[:-1] + "100",)),
+           ("UPDATE memo_events SET detail = 'a clear text' WHERE kind = 'created'", ()))
+    d = srv.login("dave", PASSWORD)
+    t = timeline(srv, d, m)
+    assert t["invited"] is None and t["created"] is None, t
+    integrity_logged(srv, "a clear text of memo")

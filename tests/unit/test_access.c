@@ -122,25 +122,6 @@ static void channel_key_and_grants(void **state)
     testutil_rmdir(dir);
 }
 
-static void text_fields(void **state)
-{
-    uint8_t key[ACCESS_KEY_LEN];
-    char *enc = NULL, *dec = NULL;
-
-    seal_key_new(key);
-    assert_int_equal(access_encrypt_text(key, "id", "event", "until 2026-01-01: why", &enc), 0);
-    assert_int_equal(strncmp(enc, "enc:", 4), 0);
-    assert_null(strstr(enc, "why"));
-    assert_int_equal(access_decrypt_text(key, "id", "event", enc, &dec), 0);
-    assert_string_equal(dec, "until 2026-01-01: why");
-    free(dec);
-    assert_int_equal(access_decrypt_text(key, "id2", "event", enc, &dec), ERR_CRYPTO);
-    assert_int_equal(access_decrypt_text(key, "id", "event", "plain 3", &dec), 0);
-    assert_string_equal(dec, "plain 3");
-    free(dec);
-    free(enc);
-}
-
 static void audit_chain(void **state)
 {
     char dir[64], err[256];
@@ -175,7 +156,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seal_primitives),
         cmocka_unit_test(channel_key_and_grants),
-        cmocka_unit_test(text_fields),
         cmocka_unit_test(audit_chain),
     };
     if (random_init() != 0)
