@@ -285,7 +285,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
                 mine, "reason",
                 text_json(req->mkey, m,
                           &(struct content_place){.field = "void", .at = all[i].voided_at},
-                          all[i].void_reason, all[i].void_clear));
+                          all[i].void_reason, false));
         }
         /* declining is final (it withdrew any signature): the interface stops offering "Sign" */
         if (member & STORE_REL_DECLINED) {

@@ -26,7 +26,13 @@ struct pin {
     uint8_t current[32];
     bool has_pending;
     uint8_t pending[32];
+    bool actors_sealed; /* store_trust_seal_actors() ran: "actors sealed" */
 };
+
+#define PIN_ACTORS "actors sealed"
+
+static int pin_read(const char *dir, struct pin *p, bool *exists);
+static int pin_write(const char *dir, const struct pin *p);
 
 void trust_key(const struct note_skey *channel_key, uint8_t out[TRUST_KEY_LEN])
 {
@@ -41,13 +47,39 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
     uint8_t key[TRUST_KEY_LEN], lkey[TRUST_KEY_LEN];
     int rc;
 
+    struct pin p;
+    bool exists = false;
+
     trust_key(channel_key, key);
     if (log_key != NULL)
         ledger_mac_key(log_key, lkey);
     rc = store_trust_set(st, key, log_key != NULL ? lkey : NULL, dir);
     wipe(key, sizeof(key));
     wipe(lkey, sizeof(lkey));
+    /* actor ids in clear are read only until the conversion is recorded in the pin (a pin that
+     * does not read is refused by trust_open(); meanwhile nothing in clear is read) */
+    st->actors_clear = pin_read(dir, &p, &exists) == 0 && !(exists && p.actors_sealed);
     return rc;
+}
+
+/* Seal every actor id still in clear, once, and record it in the pin (under its lock). */
+static int seal_actors(struct store *st, struct pin *p, const char *dir)
+{
+    int64_t rows = 0;
+    int rc;
+
+    st->actors_clear = true;
+    if ((rc = store_trust_seal_actors(st, &rows)) != 0)
+        return rc;
+    p->actors_sealed = true;
+    if ((rc = pin_write(dir, p)) != 0)
+        return rc;
+    st->actors_clear = false;
+    if (rows > 0)
+        log_info("trust: sealed the actors of %lld rows (read audit, comments, timeline) and "
+                 "marked the older clear details",
+                 (long long)rows);
+    return 0;
 }
 
 static int lock_pin(const char *dir, int *fd)
@@ -131,12 +163,19 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
         !parse_key_line(line, (size_t)(nl - line), "current", &p->has_current, p->current))
         goto bad;
     line = nl + 1;
-    if (*line != '\0') {
+    if (strncmp(line, "pending ", 8) == 0) {
         if ((nl = strchr(line, '\n')) == NULL ||
             !parse_key_line(line, (size_t)(nl - line), "pending", &p->has_pending, p->pending) ||
-            !p->has_pending || nl[1] != '\0')
+            !p->has_pending)
             goto bad;
+        line = nl + 1;
     }
+    if (strcmp(line, PIN_ACTORS "\n") == 0) {
+        p->actors_sealed = true;
+        line += strlen(PIN_ACTORS "\n");
+    }
+    if (*line != '\0')
+        goto bad;
     return 0;
 bad:
     log_error("trust: %s is not a channel pin", path);
@@ -162,7 +201,8 @@ static int pin_write(const char *dir, const struct pin *p)
     key_line(cur, sizeof(cur), "current", p->has_current, p->current);
     if (p->has_pending)
         key_line(pend, sizeof(pend), "pending", true, p->pending);
-    snprintf(text, sizeof(text), "%s%s%s", PIN_HEAD, cur, pend);
+    snprintf(text, sizeof(text), "%s%s%s%s", PIN_HEAD, cur, pend,
+             p->actors_sealed ? PIN_ACTORS "\n" : "");
     len = strlen(text);
     snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
     snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, TRUST_PIN_FILE, (long)getpid());
@@ -243,7 +283,7 @@ static int adopt(struct store *st, const struct note_skey *log_key, const char *
     else
         store_rollback(st);
     if (rc == 0)
-        rc = pin_write(dir, &p);
+        rc = seal_actors(st, &p, dir); /* writes the pin */
     if (rc == 0 && rows > 0)
         log_warn("trust: adopted the database as it is (%lld rows now carry an integrity MAC; "
                  "every session ended) and pinned its channel key in %s/%s",
@@ -265,10 +305,14 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
         err_set(err, errlen, "cannot lock %s/%s", dir, TRUST_PIN_LOCK);
         return rc;
     }
-    if ((rc = pin_read(dir, &p, &exists)) != 0 || exists) {
-        if (rc != 0)
-            err_set(err, errlen, "%s/%s cannot be read or is not a channel pin", dir,
-                    TRUST_PIN_FILE);
+    if ((rc = pin_read(dir, &p, &exists)) != 0) {
+        err_set(err, errlen, "%s/%s cannot be read or is not a channel pin", dir, TRUST_PIN_FILE);
+        goto out;
+    }
+    if (exists) {
+        /* a database pinned by an earlier version: its actors are sealed once */
+        if (!p.actors_sealed && (rc = seal_actors(st, &p, dir)) != 0)
+            err_set(err, errlen, "cannot seal the actors of the database's rows (%s)", err_str(rc));
         goto out;
     }
     /* no pin: a first start (of this version). A database whose rows carry MACs was written

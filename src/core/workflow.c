@@ -333,6 +333,24 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
     return rc;
 }
 
+/* The highest content version of @m's title and body that opens (0 when neither does). */
+static uint64_t highest_version(const uint8_t *mkey, const struct memo *m)
+{
+    struct content_place t = {.field = "title"}, b = {.field = "body"};
+    uint64_t tv = 0, bv = 0;
+    char *pt = NULL;
+    size_t n = 0;
+
+    if (content_open(mkey, m->public_id, &t, m->title, m->title_len, &pt, &n, &tv) == 0 && pt)
+        wipe(pt, n);
+    mem_free(pt);
+    pt = NULL;
+    if (content_open(mkey, m->public_id, &b, m->body, m->body_len, &pt, &n, &bv) == 0 && pt)
+        wipe(pt, n);
+    mem_free(pt);
+    return tv > bv ? tv : bv;
+}
+
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
                   const char *body, size_t body_len, int show_names)
 {
@@ -349,10 +367,15 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
     if ((title && (rc = check_title(c, title, title_len)) != 0) ||
         (body && (rc = check_body(c, body, body_len)) != 0))
         return rc;
-    /* title and body are written together, as the next content version of the pair */
-    if ((rc = workflow_texts(c->mkey, m, &old_title, &otl, &old_body, &obl, &version)) == 0 &&
-        (rc = set_field(c, m, "title", version + 1, title ? title : old_title,
-                        title ? title_len : otl, &m->title, &m->title_len)) == 0)
+    /* title and body are written together, as the next content version of the pair; a new
+     * title and body together need neither old text (so a draft the database mixed up can be
+     * written over, past the highest version that opens) */
+    if (title && body)
+        version = highest_version(c->mkey, m);
+    else
+        rc = workflow_texts(c->mkey, m, &old_title, &otl, &old_body, &obl, &version);
+    if (rc == 0 && (rc = set_field(c, m, "title", version + 1, title ? title : old_title,
+                                   title ? title_len : otl, &m->title, &m->title_len)) == 0)
         rc = set_field(c, m, "body", version + 1, body ? body : old_body, body ? body_len : obl,
                        &m->body, &m->body_len);
     if (old_title != NULL)

@@ -2,9 +2,12 @@
 
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "crypto/seal.h"
+#include "util/mem.h"
 #include "util/err.h"
 #include "util/log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(STORE_MAC_LEN == HASH_KEYED_LEN, "MAC sizes agree");
@@ -170,12 +173,77 @@ int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t ma
     hash_sha256(h, t->text, strlen(t->text)); /* a void reason may be over the input's size */
     put_str(&m, "dissent legacy text v1");
     put_i64(&m, t->table);
+    put_i64(&m, t->id);
     put_i64(&m, t->memo_id);
     put_i64(&m, t->who);
     put_i64(&m, t->at);
     put_str(&m, t->kind);
     put(&m, h, sizeof(h));
     return finish(st, &m, mac);
+}
+
+static void who_ad(char *ad, size_t len, enum store_who table, int64_t memo_id, int64_t row)
+{
+    static const char *const names[] = {"audit", "comment", "event"};
+
+    snprintf(ad, len, "dissent-who/1 %s %lld %lld", names[table], (long long)memo_id,
+             (long long)row);
+}
+
+int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
+                   int64_t id, uint8_t out[STORE_WHO_LEN])
+{
+    uint8_t key[SEAL_KEY_LEN], b[8], *ct = NULL;
+    char ad[96];
+    size_t n = 0;
+    int rc;
+
+    memset(out, 0, STORE_WHO_LEN);
+    if (st->trust_key == NULL) {
+        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
+        return ERR_INTERNAL;
+    }
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)((uint64_t)id >> (56 - 8 * i));
+    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, "dissent-who");
+    who_ad(ad, sizeof(ad), table, memo_id, row);
+    rc = seal_encrypt(key, ad, b, sizeof(b), &ct, &n);
+    wipe(key, sizeof(key));
+    if (rc == 0 && n == STORE_WHO_LEN)
+        memcpy(out, ct, STORE_WHO_LEN);
+    else if (rc == 0)
+        rc = ERR_INTERNAL;
+    mem_free(ct);
+    return rc;
+}
+
+int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
+                   const uint8_t in[STORE_WHO_LEN], int64_t *id)
+{
+    uint8_t key[SEAL_KEY_LEN];
+    char ad[96], *pt = NULL;
+    size_t n = 0;
+    uint64_t v = 0;
+    int rc;
+
+    *id = 0;
+    if (st->trust_key == NULL) {
+        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
+        return ERR_INTERNAL;
+    }
+    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, "dissent-who");
+    who_ad(ad, sizeof(ad), table, memo_id, row);
+    rc = seal_decrypt(key, ad, in, STORE_WHO_LEN, &pt, &n);
+    wipe(key, sizeof(key));
+    if (rc == ERR_CRYPTO || (rc == 0 && n != 8))
+        rc = ERR_INTEGRITY;
+    if (rc == 0) {
+        for (size_t i = 0; i < 8; i++)
+            v = v << 8 | (uint8_t)pt[i];
+        *id = (int64_t)v;
+    }
+    mem_free(pt);
+    return rc;
 }
 
 int integ_check(const struct store *st, const uint8_t want[STORE_MAC_LEN],

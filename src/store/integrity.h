@@ -28,6 +28,16 @@ int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t m
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN]);
+/*
+ * integ_who_seal() / integ_who_open() - an account id sealed by the server for @table's row
+ * @row of memo @memo_id (store.h, "Who"). Open returns ERR_INTEGRITY (logged by the caller)
+ * when @in does not open there.
+ */
+int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
+                   int64_t id, uint8_t out[STORE_WHO_LEN]);
+int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
+                   const uint8_t in[STORE_WHO_LEN], int64_t *id);
+
 /* @t's row and its text (store.h, struct legacy_text): the MAC of a "mac:" text */
 int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t mac[STORE_MAC_LEN]);
 

@@ -247,6 +247,12 @@ static const char *const migrations[] = {
     "ALTER TABLE sessions ADD COLUMN mac bytea;"
     "ALTER TABLE user_totp ADD COLUMN mac bytea;"
     "ALTER TABLE outbox ADD COLUMN mac bytea;",
+
+    /* 11: who acted, sealed by the server (store.h, "Who"); a comment's author_id may be NULL */
+    "ALTER TABLE audit ADD COLUMN actor bytea;"
+    "ALTER TABLE memo_events ADD COLUMN actor bytea;"
+    "ALTER TABLE comments ALTER COLUMN author_id DROP NOT NULL;"
+    "ALTER TABLE comments ADD COLUMN author bytea;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -291,8 +297,11 @@ enum stmt_id {
     ST_EVENT_ADD,
     ST_EVENT_LIST,
     ST_LEGACY_TEXTS,
+    ST_LEGACY_ACTORS,
+    ST_LEGACY_AUDIT_SET,
+    ST_LEGACY_COMMENT_SET,
+    ST_LEGACY_EVENT_ACTOR_SET,
     ST_LEGACY_EVENT_SET,
-    ST_LEGACY_VOID_SET,
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
@@ -345,7 +354,7 @@ enum stmt_id {
 #define OUTBOX_COLS                                                                                \
     "o.id, o.dedupe, o.kind, o.user_id, coalesce(u.username, ''), o.rcpt, o.status, o.attempts,"   \
     " o.next_at, o.created_at, o.sent_at"
-#define AUDIT_COLS "a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action, a.at, a.hash"
+#define AUDIT_COLS "id, memo_id, actor_id, '', action, at, hash, actor"
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
@@ -427,23 +436,30 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s JOIN users u ON u.id = s.user_id"
                     " WHERE s.memo_id = $1 AND ($2::bigint <> 0 OR s.voided_at = 0)"
                     " ORDER BY s.id",
-    [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author_id, body, at)"
+    /* who acted is sealed (store.h, "Who"): store.c opens it and fills in the names */
+    [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author, body, at)"
                        " VALUES ($1,$2,$3,$4) RETURNING id",
-    [ST_COMMENT_LIST] = "SELECT c.id, c.author_id, u.username, u.display_name, c.body, c.at"
-                        " FROM comments c JOIN users u ON u.id = c.author_id"
-                        " WHERE c.memo_id = $1 ORDER BY c.id",
-    [ST_EVENT_ADD] = "INSERT INTO memo_events (memo_id, kind, actor_id, detail, at)"
+    [ST_COMMENT_LIST] = "SELECT id, coalesce(author_id, 0), '', '', body, at, author"
+                        " FROM comments WHERE memo_id = $1 ORDER BY id",
+    [ST_EVENT_ADD] = "INSERT INTO memo_events (memo_id, kind, actor, detail, at)"
                      " VALUES ($1,$2,$3,$4,$5)",
-    [ST_EVENT_LIST] = "SELECT e.id, e.kind, coalesce(e.actor_id, 0), coalesce(u.username, ''),"
-                      " e.detail, e.at FROM memo_events e LEFT JOIN users u ON u.id = e.actor_id"
-                      " WHERE e.memo_id = $1 ORDER BY e.id",
+    [ST_EVENT_LIST] = "SELECT id, kind, coalesce(actor_id, 0), '', detail, at, actor"
+                      " FROM memo_events WHERE memo_id = $1 ORDER BY id",
+    [ST_LEGACY_ACTORS] =
+        "SELECT 0, id, memo_id, id, actor_id FROM audit WHERE actor IS NULL"
+        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0) FROM comments"
+        " WHERE author IS NULL"
+        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0) FROM memo_events"
+        " WHERE actor IS NULL",
+    [ST_LEGACY_AUDIT_SET] = "UPDATE audit SET actor = $1, actor_id = 0 WHERE id = $2",
+    [ST_LEGACY_COMMENT_SET] = "UPDATE comments SET author = $1, author_id = NULL WHERE id = $2",
+    [ST_LEGACY_EVENT_ACTOR_SET] =
+        "UPDATE memo_events SET actor = $1, actor_id = NULL WHERE id = $2",
     [ST_LEGACY_TEXTS] =
         "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"
-        " WHERE detail IS NOT NULL AND substr(detail, 1, 4) NOT IN ('enc:', 'mac:')"
-        " UNION ALL SELECT 1, id, memo_id, user_id, voided_at, '', void_reason FROM signatures"
-        " WHERE void_reason IS NOT NULL AND substr(void_reason, 1, 4) NOT IN ('enc:', 'mac:')",
+        " WHERE actor IS NULL AND ((kind IN ('invited', 'distributed') AND detail ~ '^[0-9]+$')"
+        " OR (kind = 'distributed' AND detail = 'configured principals'))",
     [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = $1 WHERE id = $2",
-    [ST_LEGACY_VOID_SET] = "UPDATE signatures SET void_reason = $1 WHERE id = $2",
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES ($1,$2,$3,$4)"
                     " ON CONFLICT (memo_id, user_id)"
                     " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
@@ -487,13 +503,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CP_LATEST] = "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
     [ST_CP_PUT] = "INSERT INTO tlog_checkpoints (size, text, at) VALUES ($1,$2,$3)"
                   " ON CONFLICT (size) DO NOTHING",
-    [ST_AUDIT_LAST] = "SELECT " AUDIT_COLS " FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
-                      " ORDER BY a.id DESC LIMIT 1",
-    [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash)"
-                        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
-    [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
-                      " WHERE ($1::bigint = 0 OR a.memo_id = $1) AND a.id > $2"
-                      " ORDER BY a.id LIMIT $3",
+    [ST_AUDIT_LAST] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT 1",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor)"
+                        " VALUES ($1,$2,0,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
+    [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit"
+                      " WHERE ($1::bigint = 0 OR memo_id = $1) AND id > $2"
+                      " ORDER BY id LIMIT $3",
     [ST_OUTBOX_ADD] = "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
                       " created_at, mac) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
                       " ON CONFLICT (dedupe) DO NOTHING",
@@ -676,6 +691,16 @@ static void col_text(const PGresult *r, int row, int col, char *dst, size_t len)
 }
 
 /* Copy a bytea column of exactly @len bytes into @dst; false (and @dst zeroed) otherwise. */
+static bool col_fixed(const PGresult *r, int row, int col, uint8_t *dst, size_t len);
+
+/* A sealed id column (store.h, "Who"): false for NULL (none); a value of another length reads
+ * as zeros, which never open. */
+static bool col_who(const PGresult *r, int row, int col, uint8_t dst[STORE_WHO_LEN])
+{
+    col_fixed(r, row, col, dst, STORE_WHO_LEN);
+    return !PQgetisnull(r, row, col);
+}
+
 static bool col_fixed(const PGresult *r, int row, int col, uint8_t *dst, size_t len)
 {
     unsigned char *b;
@@ -1688,7 +1713,7 @@ static int pg_comment_add(struct store *st, int64_t memo_id, struct memo_comment
     int rc;
 
     arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, c->author_id);
+    arg_bytes(&a, 2, c->author, STORE_WHO_LEN);
     arg_bytes(&a, 3, c->body ? c->body : (const uint8_t *)"", c->body_len);
     arg_int(&a, 4, c->at);
     if ((rc = run(PG(st), ST_COMMENT_ADD, &a, "comment add", &r)) != 0)
@@ -1710,6 +1735,7 @@ static int fill_comment(const PGresult *r, int row, void *item)
     col_text(r, row, 3, c->display_name, sizeof(c->display_name));
     c->body = col_bytes(r, row, 4, &c->body_len, &ok);
     c->at = col_int(r, row, 5);
+    c->has_author = col_who(r, row, 6, c->author);
     return ok ? 0 : ERR_NOMEM;
 }
 
@@ -1728,17 +1754,14 @@ static int pg_comment_list(struct store *st, int64_t memo_id, struct memo_commen
                    "comment list", (void **)out, count);
 }
 
-static int pg_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
-                        const char *detail, int64_t at)
+static int pg_event_add(struct store *st, int64_t memo_id, const char *kind,
+                        const uint8_t actor[STORE_WHO_LEN], const char *detail, int64_t at)
 {
     struct pg_args a = {0};
 
     arg_int(&a, 1, memo_id);
     arg_text(&a, 2, kind);
-    if (actor_id > 0)
-        arg_int(&a, 3, actor_id);
-    else
-        arg_text(&a, 3, NULL);
+    arg_bytes(&a, 3, actor, STORE_WHO_LEN);
     arg_text(&a, 4, detail);
     arg_int(&a, 5, at);
     return exec_stmt(PG(st), ST_EVENT_ADD, &a, "event add", NULL);
@@ -1755,6 +1778,7 @@ static int fill_event(const PGresult *r, int row, void *item)
     col_text(r, row, 3, e->username, sizeof(e->username));
     e->detail = col_str(r, row, 4, &ok);
     e->at = col_int(r, row, 5);
+    e->has_actor = col_who(r, row, 6, e->actor);
     return ok ? 0 : ERR_NOMEM;
 }
 
@@ -1777,7 +1801,7 @@ static int fill_legacy(const PGresult *r, int row, void *item)
     struct legacy_text *t = item;
     bool ok = true;
 
-    t->table = col_int(r, row, 0) ? STORE_LEGACY_VOID : STORE_LEGACY_EVENT;
+    t->table = STORE_LEGACY_EVENT;
     t->id = col_int(r, row, 1);
     t->memo_id = col_int(r, row, 2);
     t->who = col_int(r, row, 3);
@@ -1807,8 +1831,42 @@ static int pg_legacy_text_set(struct store *st, enum store_legacy table, int64_t
 
     arg_text(&a, 1, text);
     arg_int(&a, 2, id);
-    return exec_stmt(PG(st), table == STORE_LEGACY_VOID ? ST_LEGACY_VOID_SET : ST_LEGACY_EVENT_SET,
-                     &a, "legacy text", NULL);
+    return exec_stmt(PG(st), ST_LEGACY_EVENT_SET, &a, "legacy text", NULL);
+}
+
+static int fill_legacy_actor(const PGresult *r, int row, void *item)
+{
+    struct legacy_actor *x = item;
+    int64_t t = col_int(r, row, 0);
+
+    x->table = t == 0 ? STORE_WHO_AUDIT : t == 1 ? STORE_WHO_COMMENT : STORE_WHO_EVENT;
+    x->id = col_int(r, row, 1);
+    x->memo_id = col_int(r, row, 2);
+    x->row = col_int(r, row, 3);
+    x->who = col_int(r, row, 4);
+    return 0;
+}
+
+static int pg_legacy_actors(struct store *st, struct legacy_actor **out, size_t *count)
+{
+    struct pg_args a = {0};
+
+    return collect(PG(st), ST_LEGACY_ACTORS, &a, sizeof(**out), fill_legacy_actor, release_plain,
+                   "legacy actors", (void **)out, count);
+}
+
+static int pg_legacy_actor_set(struct store *st, enum store_who table, int64_t id,
+                               const uint8_t who[STORE_WHO_LEN])
+{
+    struct pg_args a = {0};
+
+    arg_bytes(&a, 1, who, STORE_WHO_LEN);
+    arg_int(&a, 2, id);
+    return exec_stmt(PG(st),
+                     table == STORE_WHO_AUDIT     ? ST_LEGACY_AUDIT_SET
+                     : table == STORE_WHO_COMMENT ? ST_LEGACY_COMMENT_SET
+                                                  : ST_LEGACY_EVENT_ACTOR_SET,
+                     &a, "legacy actor", NULL);
 }
 
 /* An envelope column: sealed || mac, or a sealed key alone as written before migration 10
@@ -2092,6 +2150,7 @@ static int fill_audit(const PGresult *r, int row, void *item)
     col_text(r, row, 4, x->action, sizeof(x->action));
     x->at = col_int(r, row, 5);
     col_fixed(r, row, 6, x->hash, sizeof(x->hash));
+    x->has_actor = col_who(r, row, 7, x->actor);
     return 0;
 }
 
@@ -2119,10 +2178,10 @@ static int pg_audit_insert(struct store *st, const struct audit_record *x)
 
     arg_int(&a, 1, x->id);
     arg_int(&a, 2, x->memo_id);
-    arg_int(&a, 3, x->actor_id);
-    arg_text(&a, 4, x->action);
-    arg_int(&a, 5, x->at);
-    arg_bytes(&a, 6, x->hash, sizeof(x->hash));
+    arg_text(&a, 3, x->action);
+    arg_int(&a, 4, x->at);
+    arg_bytes(&a, 5, x->hash, sizeof(x->hash));
+    arg_bytes(&a, 6, x->actor, STORE_WHO_LEN);
     rc = exec_stmt(PG(st), ST_AUDIT_INSERT, &a, "audit insert", &changes);
     return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
 }
@@ -2618,6 +2677,8 @@ static const struct store_ops pg_ops = {
     .event_add = pg_event_add,
     .event_list = pg_event_list,
     .legacy_texts = pg_legacy_texts,
+    .legacy_actors = pg_legacy_actors,
+    .legacy_actor_set = pg_legacy_actor_set,
     .legacy_text_set = pg_legacy_text_set,
     .memo_key_put = pg_memo_key_put,
     .memo_key_get = pg_memo_key_get,

@@ -230,6 +230,23 @@ static const char *const migrations[] = {
     "ALTER TABLE sessions ADD COLUMN mac BLOB;"
     "ALTER TABLE user_totp ADD COLUMN mac BLOB;"
     "ALTER TABLE outbox ADD COLUMN mac BLOB;",
+
+    /* 11: who acted, sealed by the server (store.h, "Who"); a comment's author_id may be NULL */
+    "ALTER TABLE audit ADD COLUMN actor BLOB;"
+    "ALTER TABLE memo_events ADD COLUMN actor BLOB;"
+    "CREATE TABLE comments_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  author_id INTEGER REFERENCES users(id),"
+    "  body BLOB NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  author BLOB"
+    ") STRICT;"
+    "INSERT INTO comments_new (id, memo_id, author_id, body, at)"
+    "  SELECT id, memo_id, author_id, body, at FROM comments;"
+    "DROP TABLE comments;"
+    "ALTER TABLE comments_new RENAME TO comments;"
+    "CREATE INDEX comments_memo ON comments(memo_id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -277,8 +294,11 @@ enum stmt_id {
     ST_EVENT_ADD,
     ST_EVENT_LIST,
     ST_LEGACY_TEXTS,
+    ST_LEGACY_ACTORS,
+    ST_LEGACY_AUDIT_SET,
+    ST_LEGACY_COMMENT_SET,
+    ST_LEGACY_EVENT_ACTOR_SET,
     ST_LEGACY_EVENT_SET,
-    ST_LEGACY_VOID_SET,
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
@@ -409,22 +429,29 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " WHERE memo_id = ? AND voided_at = 0",
     [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s JOIN users u ON u.id = s.user_id"
                     " WHERE s.memo_id = ? AND (? OR s.voided_at = 0) ORDER BY s.id",
-    [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author_id, body, at) VALUES (?,?,?,?)",
-    [ST_COMMENT_LIST] = "SELECT c.id, c.author_id, u.username, u.display_name, c.body, c.at"
-                        " FROM comments c JOIN users u ON u.id = c.author_id"
-                        " WHERE c.memo_id = ? ORDER BY c.id",
+    /* who acted is sealed (store.h, "Who"): store.c opens it and fills in the names */
+    [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author, body, at) VALUES (?,?,?,?)",
+    [ST_COMMENT_LIST] = "SELECT id, coalesce(author_id, 0), '', '', body, at, author"
+                        " FROM comments WHERE memo_id = ? ORDER BY id",
     [ST_EVENT_ADD] =
-        "INSERT INTO memo_events (memo_id, kind, actor_id, detail, at) VALUES (?,?,?,?,?)",
-    [ST_EVENT_LIST] = "SELECT e.id, e.kind, coalesce(e.actor_id, 0), coalesce(u.username, ''),"
-                      " e.detail, e.at FROM memo_events e LEFT JOIN users u ON u.id = e.actor_id"
-                      " WHERE e.memo_id = ? ORDER BY e.id",
+        "INSERT INTO memo_events (memo_id, kind, actor, detail, at) VALUES (?,?,?,?,?)",
+    [ST_EVENT_LIST] = "SELECT id, kind, coalesce(actor_id, 0), '', detail, at, actor"
+                      " FROM memo_events WHERE memo_id = ? ORDER BY id",
+    [ST_LEGACY_ACTORS] =
+        "SELECT 0, id, memo_id, id, actor_id FROM audit WHERE actor IS NULL"
+        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0) FROM comments"
+        " WHERE author IS NULL"
+        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0) FROM memo_events"
+        " WHERE actor IS NULL",
+    [ST_LEGACY_AUDIT_SET] = "UPDATE audit SET actor = ?, actor_id = 0 WHERE id = ?",
+    [ST_LEGACY_COMMENT_SET] = "UPDATE comments SET author = ?, author_id = NULL WHERE id = ?",
+    [ST_LEGACY_EVENT_ACTOR_SET] = "UPDATE memo_events SET actor = ?, actor_id = NULL WHERE id = ?",
     [ST_LEGACY_TEXTS] =
         "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"
-        " WHERE detail IS NOT NULL AND substr(detail, 1, 4) NOT IN ('enc:', 'mac:')"
-        " UNION ALL SELECT 1, id, memo_id, user_id, voided_at, '', void_reason FROM signatures"
-        " WHERE void_reason IS NOT NULL AND substr(void_reason, 1, 4) NOT IN ('enc:', 'mac:')",
+        " WHERE actor IS NULL AND ((kind IN ('invited', 'distributed') AND detail NOT GLOB "
+        "'*[^0-9]*' AND detail != '')"
+        " OR (kind = 'distributed' AND detail = 'configured principals'))",
     [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = ? WHERE id = ?",
-    [ST_LEGACY_VOID_SET] = "UPDATE signatures SET void_reason = ? WHERE id = ?",
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?,?,?,?)"
                     " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
@@ -465,14 +492,12 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " WHERE ?3 >= width",
     [ST_CP_LATEST] = "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
     [ST_CP_PUT] = "INSERT OR IGNORE INTO tlog_checkpoints (size, text, at) VALUES (?,?,?)",
-    [ST_AUDIT_LAST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
-                      " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
-                      " ORDER BY a.id DESC LIMIT 1",
-    [ST_AUDIT_INSERT] =
-        "INSERT INTO audit (id, memo_id, actor_id, action, at, hash) VALUES (?,?,?,?,?,?)",
-    [ST_AUDIT_LIST] = "SELECT a.id, a.memo_id, a.actor_id, coalesce(u.username, ''), a.action,"
-                      " a.at, a.hash FROM audit a LEFT JOIN users u ON u.id = a.actor_id"
-                      " WHERE (?1 = 0 OR a.memo_id = ?1) AND a.id > ?2 ORDER BY a.id LIMIT ?3",
+    [ST_AUDIT_LAST] = "SELECT id, memo_id, actor_id, '', action, at, hash, actor FROM audit"
+                      " ORDER BY id DESC LIMIT 1",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor)"
+                        " VALUES (?,?,0,?,?,?,?)",
+    [ST_AUDIT_LIST] = "SELECT id, memo_id, actor_id, '', action, at, hash, actor FROM audit"
+                      " WHERE (?1 = 0 OR memo_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
     [ST_OUTBOX_ADD] =
         "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
         " created_at, mac) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (dedupe) DO NOTHING",
@@ -704,6 +729,18 @@ static bool col_fixed(sqlite3_stmt *q, int col, uint8_t *dst, size_t len)
         return false;
     }
     memcpy(dst, b, len);
+    return true;
+}
+
+/* A sealed id column (store.h, "Who"): false for SQL NULL (none); a value of another length
+ * reads as zeros, which never open. */
+static bool col_who(sqlite3_stmt *q, int col, uint8_t dst[STORE_WHO_LEN])
+{
+    if (sqlite3_column_type(q, col) == SQLITE_NULL) {
+        memset(dst, 0, STORE_WHO_LEN);
+        return false;
+    }
+    col_fixed(q, col, dst, STORE_WHO_LEN);
     return true;
 }
 
@@ -1599,7 +1636,7 @@ static int sq_comment_add(struct store *st, int64_t memo_id, struct memo_comment
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
-    sqlite3_bind_int64(q, 2, c->author_id);
+    sqlite3_bind_blob(q, 2, c->author, STORE_WHO_LEN, SQLITE_STATIC);
     bind_bytes(q, 3, c->body ? c->body : (const uint8_t *)"", c->body_len);
     sqlite3_bind_int64(q, 4, c->at);
     rc = exec_stmt(s, q, "comment add");
@@ -1619,6 +1656,7 @@ static int fill_comment(sqlite3_stmt *q, void *item)
     col_text(q, 3, c->display_name, sizeof(c->display_name));
     c->body = col_dup(q, 4, &c->body_len, &ok);
     c->at = sqlite3_column_int64(q, 5);
+    c->has_author = col_who(q, 6, c->author);
     return ok ? 0 : ERR_NOMEM;
 }
 
@@ -1642,8 +1680,8 @@ static int sq_comment_list(struct store *st, int64_t memo_id, struct memo_commen
                    (void **)out, count);
 }
 
-static int sq_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
-                        const char *detail, int64_t at)
+static int sq_event_add(struct store *st, int64_t memo_id, const char *kind,
+                        const uint8_t actor[STORE_WHO_LEN], const char *detail, int64_t at)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_EVENT_ADD);
@@ -1652,8 +1690,7 @@ static int sq_event_add(struct store *st, int64_t memo_id, const char *kind, int
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
     sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
-    if (actor_id > 0)
-        sqlite3_bind_int64(q, 3, actor_id);
+    sqlite3_bind_blob(q, 3, actor, STORE_WHO_LEN, SQLITE_STATIC);
     if (detail != NULL)
         sqlite3_bind_text(q, 4, detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, at);
@@ -1671,6 +1708,7 @@ static int fill_event(sqlite3_stmt *q, void *item)
     col_text(q, 3, e->username, sizeof(e->username));
     e->detail = (char *)col_dup(q, 4, NULL, &ok);
     e->at = sqlite3_column_int64(q, 5);
+    e->has_actor = col_who(q, 6, e->actor);
     return ok ? 0 : ERR_NOMEM;
 }
 
@@ -1698,7 +1736,7 @@ static int fill_legacy(sqlite3_stmt *q, void *item)
     struct legacy_text *t = item;
     bool ok = true;
 
-    t->table = sqlite3_column_int(q, 0) ? STORE_LEGACY_VOID : STORE_LEGACY_EVENT;
+    t->table = STORE_LEGACY_EVENT;
     t->id = sqlite3_column_int64(q, 1);
     t->memo_id = sqlite3_column_int64(q, 2);
     t->who = sqlite3_column_int64(q, 3);
@@ -1730,14 +1768,54 @@ static int sq_legacy_text_set(struct store *st, enum store_legacy table, int64_t
                               const char *text)
 {
     struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q =
-        stmt(s, table == STORE_LEGACY_VOID ? ST_LEGACY_VOID_SET : ST_LEGACY_EVENT_SET);
+    sqlite3_stmt *q = stmt(s, ST_LEGACY_EVENT_SET);
 
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, id);
     return exec_stmt(s, q, "legacy text");
+}
+
+static int fill_legacy_actor(sqlite3_stmt *q, void *item)
+{
+    struct legacy_actor *a = item;
+    int t = sqlite3_column_int(q, 0);
+
+    a->table = t == 0 ? STORE_WHO_AUDIT : t == 1 ? STORE_WHO_COMMENT : STORE_WHO_EVENT;
+    a->id = sqlite3_column_int64(q, 1);
+    a->memo_id = sqlite3_column_int64(q, 2);
+    a->row = sqlite3_column_int64(q, 3);
+    a->who = sqlite3_column_int64(q, 4);
+    return 0;
+}
+
+static int sq_legacy_actors(struct store *st, struct legacy_actor **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_LEGACY_ACTORS);
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    return collect(s, q, sizeof(**out), fill_legacy_actor, release_plain, "legacy actors",
+                   (void **)out, count);
+}
+
+static int sq_legacy_actor_set(struct store *st, enum store_who table, int64_t id,
+                               const uint8_t who[STORE_WHO_LEN])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, table == STORE_WHO_AUDIT     ? ST_LEGACY_AUDIT_SET
+                              : table == STORE_WHO_COMMENT ? ST_LEGACY_COMMENT_SET
+                                                           : ST_LEGACY_EVENT_ACTOR_SET);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, who, STORE_WHO_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, id);
+    return exec_stmt(s, q, "legacy actor");
 }
 
 /* An envelope column: sealed || mac (STORE_SEALED_LEN + STORE_MAC_LEN bytes), or a sealed key
@@ -2066,6 +2144,7 @@ static int fill_audit(sqlite3_stmt *q, void *item)
     col_text(q, 4, a->action, sizeof(a->action));
     a->at = sqlite3_column_int64(q, 5);
     col_fixed(q, 6, a->hash, sizeof(a->hash));
+    a->has_actor = col_who(q, 7, a->actor);
     return 0;
 }
 
@@ -2098,10 +2177,10 @@ static int sq_audit_insert(struct store *st, const struct audit_record *a)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, a->id);
     sqlite3_bind_int64(q, 2, a->memo_id);
-    sqlite3_bind_int64(q, 3, a->actor_id);
-    sqlite3_bind_text(q, 4, a->action, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, a->at);
-    sqlite3_bind_blob(q, 6, a->hash, sizeof(a->hash), SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, a->at);
+    sqlite3_bind_blob(q, 5, a->hash, sizeof(a->hash), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 6, a->actor, STORE_WHO_LEN, SQLITE_STATIC);
     return exec_stmt(s, q, "audit insert");
 }
 
@@ -2604,6 +2683,8 @@ static const struct store_ops sqlite_ops = {
     .event_add = sq_event_add,
     .event_list = sq_event_list,
     .legacy_texts = sq_legacy_texts,
+    .legacy_actors = sq_legacy_actors,
+    .legacy_actor_set = sq_legacy_actor_set,
     .legacy_text_set = sq_legacy_text_set,
     .memo_key_put = sq_memo_key_put,
     .memo_key_get = sq_memo_key_get,

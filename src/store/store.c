@@ -6,6 +6,7 @@
 #include "store/integrity.h"
 #include "store/tables.h"
 #include "crypto/hash.h"
+#include "crypto/random.h"
 #include "util/strutil.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -35,12 +36,12 @@ const struct store_table store_tables[] = {
     {"memo_members", "memo_id, user_id, relation, at", 4, "memo_id, user_id", "", NULL, false},
     {"signatures", "id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason", 8, "id",
      "", "id", false},
-    {"comments", "id, memo_id, author_id, body, at", 5, "id", "", "id", false},
-    {"memo_events", "id, memo_id, kind, actor_id, detail, at", 6, "id", "", "id", false},
+    {"comments", "id, memo_id, author_id, body, at, author", 6, "id", "", "id", false},
+    {"memo_events", "id, memo_id, kind, actor_id, detail, at, actor", 7, "id", "", "id", false},
     {"memo_keys", "memo_id, user_id, sealed, at", 4, "memo_id, user_id", "", NULL, false},
     {"channel_key", "id, pk, created_by, at", 4, "id", "", NULL, false},
     {"channel_grants", "user_id, sealed, granted_by, at", 4, "user_id", "", NULL, false},
-    {"audit", "id, memo_id, actor_id, action, at, hash", 6, "id", "", NULL, false},
+    {"audit", "id, memo_id, actor_id, action, at, hash, actor", 7, "id", "", NULL, false},
     {"tlog_state", "id, size", 2, "id", SEED_UPSERT, NULL, true},
     {"tlog_tiles", "level, idx, width, data", 4, "level, idx", "", NULL, false},
     {"tlog_checkpoints", "size, text, at", 3, "size", "", NULL, false},
@@ -549,6 +550,78 @@ int store_signature_void_all(struct store *st, int64_t memo_id, const char *reas
     return written(st, st->ops->signature_void_all(st, memo_id, reason, at));
 }
 
+/* The names of accounts, looked up once per list (store.h, "Who": the rows name nobody). */
+struct names {
+    int64_t id[16];
+    char user[16][USERNAME_MAX + 1];
+    char disp[16][DISPLAY_NAME_MAX + 1];
+    size_t n, next;
+};
+
+static int name_of(struct store *st, struct names *c, int64_t id, char *user, size_t ul, char *disp,
+                   size_t dl)
+{
+    struct user u;
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < c->n && c->id[i] != id; i++)
+        ;
+    if (i == c->n) {
+        i = c->n < 16 ? c->n++ : (c->next++ % 16);
+        c->id[i] = id;
+        c->user[i][0] = c->disp[i][0] = '\0';
+        memset(&u, 0, sizeof(u));
+        /* a deleted account, or one whose row fails its MAC, has no name */
+        if (id > 0 && (rc = store_user_get_by_id(st, id, &u)) == 0) {
+            str_copy(c->user[i], sizeof(c->user[i]), u.username);
+            str_copy(c->disp[i], sizeof(c->disp[i]), u.display_name);
+        }
+        wipe(&u, sizeof(u));
+        if (rc == ERR_NOT_FOUND || rc == ERR_INTEGRITY)
+            rc = 0;
+        if (rc != 0) {
+            c->id[i] = -1; /* not cached: no account has that id */
+            return rc;
+        }
+    }
+    if (user != NULL)
+        str_copy(user, ul, c->user[i]);
+    if (disp != NULL)
+        str_copy(disp, dl, c->disp[i]);
+    return 0;
+}
+
+/*
+ * Who acted in @table's @row of memo @memo_id, into *@id (in: the id in clear, if any): the id
+ * sealed in @who (@has), or, before the conversion (store_trust_seal_actors()), the one in
+ * clear. 0 (nobody), logged, when the sealed id does not open, or when an id in clear is met
+ * afterwards. Returns 0, ERR_NOMEM or ERR_INTERNAL.
+ */
+static int open_actor(struct store *st, enum store_who table, int64_t memo_id, int64_t row,
+                      bool has, const uint8_t who[STORE_WHO_LEN], int64_t *id)
+{
+    static const char *const what[] = {"read-audit record", "comment", "timeline event"};
+    int rc;
+
+    if (has) {
+        if ((rc = integ_who_open(st, table, memo_id, row, who, id)) != ERR_INTEGRITY)
+            return rc;
+        log_error("integrity: the actor of a %s of memo %lld does not open: it was changed "
+                  "outside Dissent; it is shown as nobody",
+                  what[table], (long long)memo_id);
+        *id = 0;
+        return 0;
+    }
+    if (st->actors_clear || st->adopting || *id == 0)
+        return 0;
+    log_error("integrity: a %s of memo %lld names its actor in clear: it was written outside "
+              "Dissent; it is shown as nobody",
+              what[table], (long long)memo_id);
+    *id = 0;
+    return 0;
+}
+
 /*
  * An older clear text marked by store_trust_adopt(): "mac:" <base64url MAC> ":" <text>. When
  * @text is one whose MAC passes for @t's row, it becomes the text alone and *@clear is set;
@@ -586,50 +659,63 @@ static int legacy_open(struct store *st, struct legacy_text *t, char *text, bool
 int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
                          struct signature **out, size_t *count)
 {
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->signature_list(st, memo_id, include_void, out, count);
+}
+
+int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
+{
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->signature_list(st, memo_id, include_void, out, count)) != 0)
+    if ((rc = integ_who_seal(st, STORE_WHO_COMMENT, memo_id, c->at, c->author_id, c->author)) != 0)
+        return rc;
+    c->has_author = true;
+    return written(st, st->ops->comment_add(st, memo_id, c));
+}
+
+int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out, size_t *count)
+{
+    struct names names = {.n = 0};
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = st->ops->comment_list(st, memo_id, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
-        struct signature *g = &(*out)[i];
-        struct legacy_text t = {
-            .table = STORE_LEGACY_VOID, .memo_id = memo_id, .who = g->user_id, .at = g->voided_at};
-        rc = legacy_open(st, &t, g->void_reason, &g->void_clear);
+        struct memo_comment *c = &(*out)[i];
+        if ((rc = open_actor(st, STORE_WHO_COMMENT, memo_id, c->at, c->has_author, c->author,
+                             &c->author_id)) == 0)
+            rc = name_of(st, &names, c->author_id, c->username, sizeof(c->username),
+                         c->display_name, sizeof(c->display_name));
     }
     if (rc != 0) {
-        store_signature_list_free(*out, *count);
+        store_comment_list_free(*out, *count);
         *out = NULL;
         *count = 0;
     }
     return rc;
 }
 
-int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
-{
-    if (store_fault(st))
-        return ERR_DB;
-    return written(st, st->ops->comment_add(st, memo_id, c));
-}
-
-int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out, size_t *count)
-{
-    if (store_fault(st))
-        return ERR_DB;
-    return st->ops->comment_list(st, memo_id, out, count);
-}
-
 int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
                     const char *detail, int64_t at)
 {
+    uint8_t who[STORE_WHO_LEN];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->event_add(st, memo_id, kind, actor_id, detail, at));
+    if ((rc = integ_who_seal(st, STORE_WHO_EVENT, memo_id, at, actor_id, who)) != 0)
+        return rc;
+    return written(st, st->ops->event_add(st, memo_id, kind, who, detail, at));
 }
 
 int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
 {
+    struct names names = {.n = 0};
     int rc;
 
     if (store_fault(st))
@@ -638,8 +724,15 @@ int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out,
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_event *e = &(*out)[i];
-        struct legacy_text t = {
-            .table = STORE_LEGACY_EVENT, .memo_id = memo_id, .who = e->actor_id, .at = e->at};
+        if ((rc = open_actor(st, STORE_WHO_EVENT, memo_id, e->at, e->has_actor, e->actor,
+                             &e->actor_id)) != 0 ||
+            (rc = name_of(st, &names, e->actor_id, e->username, sizeof(e->username), NULL, 0)) != 0)
+            break;
+        struct legacy_text t = {.table = STORE_LEGACY_EVENT,
+                                .id = e->id,
+                                .memo_id = memo_id,
+                                .who = e->actor_id,
+                                .at = e->at};
         str_copy(t.kind, sizeof(t.kind), e->kind);
         rc = legacy_open(st, &t, e->detail, &e->detail_clear);
     }
@@ -1090,26 +1183,85 @@ int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text,
     return st->ops->tlog_checkpoint_put(st, size, text, at);
 }
 
+static int audit_open(struct store *st, struct names *names, struct audit_record *a)
+{
+    int rc =
+        open_actor(st, STORE_WHO_AUDIT, a->memo_id, a->id, a->has_actor, a->actor, &a->actor_id);
+
+    return rc != 0 ? rc
+                   : name_of(st, names, a->actor_id, a->username, sizeof(a->username), NULL, 0);
+}
+
 int store_audit_last(struct store *st, struct audit_record *out)
 {
+    struct names names = {.n = 0};
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->audit_last(st, out);
+    if ((rc = st->ops->audit_last(st, out)) == 0)
+        rc = audit_open(st, &names, out);
+    return rc;
 }
 
 int store_audit_insert(struct store *st, const struct audit_record *rec)
 {
+    struct audit_record c = *rec;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->audit_insert(st, rec));
+    if ((rc = integ_who_seal(st, STORE_WHO_AUDIT, c.memo_id, c.id, c.actor_id, c.actor)) != 0)
+        return rc;
+    c.has_actor = true;
+    return written(st, st->ops->audit_insert(st, &c));
 }
 
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
                      struct audit_record **out, size_t *count)
 {
+    struct names names = {.n = 0};
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->audit_list(st, memo_id, after, limit, out, count);
+    if ((rc = st->ops->audit_list(st, memo_id, after, limit, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++)
+        rc = audit_open(st, &names, &(*out)[i]);
+    if (rc != 0) {
+        mem_free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+int store_trust_seal_actors(struct store *st, int64_t *rows)
+{
+    struct legacy_actor *a = NULL;
+    uint8_t who[STORE_WHO_LEN];
+    size_t n = 0;
+    int rc;
+
+    *rows = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    /* the clear texts older versions wrote are marked first: their MAC names the clear actor */
+    if ((rc = adopt_legacy_texts(st, rows)) == 0)
+        rc = st->ops->legacy_actors(st, &a, &n);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if ((rc = integ_who_seal(st, a[i].table, a[i].memo_id, a[i].row, a[i].who, who)) == 0 &&
+            (rc = st->ops->legacy_actor_set(st, a[i].table, a[i].id, who)) == 0)
+            ++*rows;
+    mem_free(a);
+    if (rc == 0)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    return rc;
 }
 
 int store_outbox_add(struct store *st, const struct outbox_item *it)

@@ -31,6 +31,7 @@
 #define STORE_DAY_NONE (-1)
 #define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
 #define STORE_MAC_LEN 32    /* an integrity MAC (store_trust_set()) */
+#define STORE_WHO_LEN 48    /* an account id sealed by the server (8 bytes, nonce and tag) */
 #define STORE_TRUST_KEY_LEN 32
 #define STORE_BINDING_MAX 512 /* a key binding note (core/trust.h), NUL included */
 #define STORE_CHANNEL                                                                              \
@@ -172,7 +173,6 @@ struct signature {
     int64_t created_at; /* unix seconds */
     int64_t voided_at;  /* 0 while valid */
     char *void_reason;  /* why it was voided (owned), or NULL */
-    bool void_clear;    /* @void_reason is an older clear text the server's MAC vouches for */
 };
 
 /* A member of a memo: invited co-signer or principal it was distributed to. */
@@ -187,7 +187,9 @@ struct memo_member {
 /* A comment, or an entry of a memo's timeline (event). */
 struct memo_comment {
     int64_t id;
-    int64_t author_id;
+    int64_t author_id;             /* opened by store.c from @author (the column holds none) */
+    uint8_t author[STORE_WHO_LEN]; /* the author's id sealed by the server (store.h, "Who") */
+    bool has_author;
     char username[USERNAME_MAX + 1];
     char display_name[DISPLAY_NAME_MAX + 1];
     uint8_t *body; /* owned */
@@ -198,7 +200,9 @@ struct memo_comment {
 struct memo_event {
     int64_t id;
     char kind[32];    /* "created", "finalized", "filed", ... */
-    int64_t actor_id; /* 0 for the system */
+    int64_t actor_id; /* 0 for the system; opened by store.c from @actor */
+    uint8_t actor[STORE_WHO_LEN];
+    bool has_actor;
     char username[USERNAME_MAX + 1];
     char *detail;      /* owned, may be NULL (a reason, a date) */
     bool detail_clear; /* @detail is an older clear text the server's MAC vouches for */
@@ -206,11 +210,32 @@ struct memo_event {
 };
 
 /*
- * A text an older version wrote in clear in a TEXT column (a timeline detail such as an
- * invitation count, or a void reason): store_trust_adopt() puts the server's MAC on each, and
- * reads check it (core/content.h: every newer text is sealed under the memo key).
+ * A timeline detail an older version wrote in clear: an invitation or distribution count, or
+ * "configured principals" (nothing else was). store_trust_adopt() and store_trust_seal_actors()
+ * put the server's MAC on each of those shapes, and reads check it (core/content.h: every newer
+ * text is sealed under the memo key; any other text in clear is never shown).
  */
-enum store_legacy { STORE_LEGACY_EVENT, STORE_LEGACY_VOID };
+enum store_legacy { STORE_LEGACY_EVENT = 0 };
+
+/*
+ * Who
+ *
+ * Who acted is not left in clear for whoever reads the database (docs/security.md, "What a
+ * stolen backup still reveals"): the actor of each read-audit record, the author of each
+ * comment and the actor of each timeline event are stored only sealed by the server
+ * (XChaCha20-Poly1305 under a key derived from the integrity key, bound to the table, the memo
+ * and the row: the audit record's number, the comment's or event's time); the id columns hold
+ * none (0 or NULL). store.c seals on every write and opens on every read, and fills in the
+ * names; a row whose sealed id does not open reads as actor 0 with no name, and is logged.
+ * Databases written before are converted once (store_trust_seal_actors()).
+ */
+enum store_who { STORE_WHO_AUDIT, STORE_WHO_COMMENT, STORE_WHO_EVENT };
+struct legacy_actor {
+    enum store_who table;
+    int64_t id, memo_id;
+    int64_t row; /* what the sealed id is bound to besides the memo (see above) */
+    int64_t who; /* the id in clear */
+};
 struct legacy_text {
     enum store_legacy table;
     int64_t id, memo_id;
@@ -224,11 +249,13 @@ struct legacy_text {
 struct audit_record {
     int64_t id;                      /* position in the chain, from 1 */
     int64_t memo_id;                 /* internal memo id */
-    int64_t actor_id;                /* users.id */
-    char username[USERNAME_MAX + 1]; /* the actor's name (read-only, joined) */
-    char action[32];                 /* "read", "filed", ... */
-    int64_t at;                      /* unix seconds */
-    uint8_t hash[32];                /* SHA-256 chaining this record to the previous one */
+    int64_t actor_id;                /* users.id (opened by store.c from @actor) */
+    char username[USERNAME_MAX + 1]; /* the actor's name (read-only, filled by store.c) */
+    uint8_t actor[STORE_WHO_LEN];    /* the actor's id sealed by the server */
+    bool has_actor;
+    char action[32];  /* "read", "filed", ... */
+    int64_t at;       /* unix seconds */
+    uint8_t hash[32]; /* SHA-256 chaining this record to the previous one */
 };
 
 /* Outbox status (outbox.status). */
@@ -348,10 +375,14 @@ struct store_ops {
     int (*comment_add)(struct store *st, int64_t memo_id, struct memo_comment *c);
     int (*comment_list)(struct store *st, int64_t memo_id, struct memo_comment **out,
                         size_t *count);
-    int (*event_add)(struct store *st, int64_t memo_id, const char *kind, int64_t actor_id,
-                     const char *detail, int64_t at);
+    int (*event_add)(struct store *st, int64_t memo_id, const char *kind,
+                     const uint8_t actor[STORE_WHO_LEN], const char *detail, int64_t at);
     int (*event_list)(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
-    /* every timeline detail and void reason neither sealed ("enc:") nor MAC'd ("mac:") */
+    /* every actor id still in clear in the audit, comments and timeline (store.h, "Who") */
+    int (*legacy_actors)(struct store *st, struct legacy_actor **out, size_t *count);
+    int (*legacy_actor_set)(struct store *st, enum store_who table, int64_t id,
+                            const uint8_t who[STORE_WHO_LEN]);
+    /* every timeline detail of an older version's clear shapes, not yet MAC'd ("mac:") */
     int (*legacy_texts)(struct store *st, struct legacy_text **out, size_t *count);
     int (*legacy_text_set)(struct store *st, enum store_legacy table, int64_t id, const char *text);
     /* a sealed key and its MAC are stored as one blob (sealed || mac); a row written before the
@@ -428,6 +459,8 @@ struct store {
     char *trust_dir;             /* the data directory of the files the database cannot change
                                     (core/trust.h reads them; the store never does), owned */
     bool adopting;               /* store_trust_adopt() is re-MACing every row */
+    bool actors_clear;           /* actor ids in clear are still read (before the conversion:
+                                    store_trust_seal_actors(), core/trust.h) */
 };
 
 /*
@@ -493,6 +526,13 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows);
  * the one it was written with (core/trust.h refuses to adopt it implicitly).
  */
 int store_trust_adopted(struct store *st, bool *yes);
+
+/**
+ * store_trust_seal_actors() - seal every actor id still in clear (store.h, "Who"), in one
+ * transaction of its own; *@rows counts them. core/trust.h runs it once, and records it in the
+ * pin: afterwards an id in clear is never read as an actor.
+ */
+int store_trust_seal_actors(struct store *st, int64_t *rows);
 
 /** store_ping() - 0 when the database answers a trivial query. */
 int store_ping(struct store *st);

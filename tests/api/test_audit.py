@@ -201,13 +201,16 @@ def test_audit_verify_detects_tampering(server, admin):
     r = assert_verify_ok(srv)
 
     conn = open_db(srv)
-    rows = conn.execute("SELECT id, memo_id, actor_id, action, at, hash FROM audit "
+    rows = conn.execute("SELECT id, memo_id, actor_id, action, at, hash, actor FROM audit "
                         "ORDER BY id").fetchall()
     conn.close()
     assert len(rows) >= 6, rows
     assert str(len(rows)) in r.stdout, r.stdout
     middle = rows[len(rows) // 2]
-    rid, _memo, actor, action, at, _hash = middle
+    rid, _memo, actor_id, action, at, _hash, actor = middle
+    # the actor is sealed by the server (store.h, "Who"): the id column names nobody
+    assert actor_id == 0 and len(actor) == 48, middle
+    other = next(row for row in rows if row[0] != rid and row[1] == middle[1])
 
     # an altered action
     write(srv, "UPDATE audit SET action = ? WHERE id = ?", "read_title", rid)
@@ -216,10 +219,11 @@ def test_audit_verify_detects_tampering(server, admin):
     write(srv, "UPDATE audit SET action = ? WHERE id = ?", action, rid)
     assert_verify_ok(srv)
 
-    # an altered actor, an altered time
-    write(srv, "UPDATE audit SET actor_id = ? WHERE id = ?", actor + 1, rid)
+    # an altered actor (another record's sealed actor, which is bound to its own record), an
+    # altered time
+    write(srv, "UPDATE audit SET actor = ? WHERE id = ?", other[6], rid)
     assert_verify_fails(srv, "an altered actor")
-    write(srv, "UPDATE audit SET actor_id = ? WHERE id = ?", actor, rid)
+    write(srv, "UPDATE audit SET actor = ? WHERE id = ?", actor, rid)
     write(srv, "UPDATE audit SET at = ? WHERE id = ?", at - 3600, rid)
     assert_verify_fails(srv, "an altered time")
     write(srv, "UPDATE audit SET at = ? WHERE id = ?", at, rid)
@@ -228,8 +232,8 @@ def test_audit_verify_detects_tampering(server, admin):
     # a deleted middle row
     write(srv, "DELETE FROM audit WHERE id = ?", rid)
     assert_verify_fails(srv, "a deleted row")
-    write(srv, "INSERT INTO audit (id, memo_id, actor_id, action, at, hash) "
-          "VALUES (?, ?, ?, ?, ?, ?)", *middle)
+    write(srv, "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)", *middle)
     assert_verify_ok(srv)
 
     # an altered memo, an altered stored hash

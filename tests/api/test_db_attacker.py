@@ -17,7 +17,7 @@ import pytest
 
 from conftest import (PASSWORD, TIMEOUT, adopt_as_is, assert_error, assert_wrong_state, login_raw,
                       memo_url, sqlite_only, with_cookie)
-from keyhelpers import call, create_memo, filed_memo, marker, open_db, user_ids
+from keyhelpers import audit_records, call, create_memo, filed_memo, marker, open_db, user_ids
 
 nacl = pytest.importorskip("nacl.public")
 
@@ -685,16 +685,26 @@ def test_a_comment_cannot_be_given_another_author(make_server):
     call(a, "POST", memo_url(srv, m, "comments"), {"body": "The officer's comment."}, 201)
     with open_db(srv) as c:
         (i1, au1, b1), (i2, au2, b2) = c.execute(
-            "SELECT id, author_id, body FROM comments ORDER BY id").fetchall()
-    tamper(srv, ("UPDATE comments SET author_id = ? WHERE id = ?", (au2, i1)),
-           ("UPDATE comments SET author_id = ? WHERE id = ?", (au1, i2)))
+            "SELECT id, author, body FROM comments ORDER BY id").fetchall()
+        ids = user_ids(c, ["anna", "dave"])
+    # the authors' sealed ids swapped (both comments of one second, so each opens there)
+    tamper(srv, ("UPDATE comments SET author = ? WHERE id = ?", (au2, i1)),
+           ("UPDATE comments SET author = ? WHERE id = ?", (au1, i2)))
     a = srv.login("anna", PASSWORD)
     cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
     assert [c["body"] for c in cs] == [None, None], cs
     integrity_logged(srv, "a comment of memo %s does not open where it is stored" % m)
+    # an author named in clear, as an older version wrote: nobody, and the text not shown
+    tamper(srv, ("UPDATE comments SET author = NULL, author_id = ? WHERE id = ?",
+                 (ids["anna"], i1)))
+    a = srv.login("anna", PASSWORD)
+    cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
+    assert cs[0]["body"] is None and cs[0]["author"] in ("", None), cs
+    integrity_logged(srv, "names its actor in clear")
     # the authors back, the bodies swapped instead: the same
-    tamper(srv, ("UPDATE comments SET author_id = ?, body = ? WHERE id = ?", (au1, b2, i1)),
-           ("UPDATE comments SET author_id = ?, body = ? WHERE id = ?", (au2, b1, i2)))
+    tamper(srv, ("UPDATE comments SET author = ?, author_id = NULL, body = ? WHERE id = ?",
+                 (au1, b2, i1)),
+           ("UPDATE comments SET author = ?, body = ? WHERE id = ?", (au2, b1, i2)))
     a = srv.login("anna", PASSWORD)
     cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
     assert [c["body"] for c in cs] == [None, None], cs
@@ -760,6 +770,13 @@ def test_a_title_and_body_of_two_edits_are_refused(make_server):
     d = srv.login("dave", PASSWORD)
     got = call(d, "GET", memo_url(srv, m)).json()
     assert (got["title"], got["body"]) == ("Title one, naming a source", "Body two.\n")
+    # mixed again: the drafter can still write a whole new title and body over them
+    tamper(srv, ("UPDATE memos SET title = ?", (t1,)))
+    d = srv.login("dave", PASSWORD)
+    call(d, "PATCH", memo_url(srv, m), {"title": "Title three", "body": "Body three.\n"},
+         headers={"If-Match": '"2"'})
+    got = call(d, "GET", memo_url(srv, m)).json()
+    assert (got["title"], got["body"]) == ("Title three", "Body three.\n")
 
 
 def test_stored_texts_are_padded_to_size_buckets(make_server):
@@ -779,29 +796,57 @@ def test_stored_texts_are_padded_to_size_buckets(make_server):
                      (256 + overhead, 512 + overhead)], sizes
 
 
-def test_older_clear_details_are_vouched_for_at_adoption_then_checked(make_server):
-    """Older versions wrote a few timeline details in clear (an invitation count). Adoption puts
-    the server's MAC on each; a later edit of one, or a clear text written in, is not shown."""
+def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_server):
+    """What an earlier pinned version left: actors in clear (read audit, comments, timeline) and
+    a few timeline details in clear (an invitation count). The first start seals the actors and
+    puts the server's MAC on those details, once (the pin records it); afterwards an actor or a
+    detail in clear, or an edited marked detail, is not shown."""
     srv = make_server()
     admin = srv.admin()
     a, d = officers_and_staff(srv, admin)
     m = create_memo(srv, d, "Invited " + marker(), "Body.\n")
     call(d, "POST", memo_url(srv, m, "invitations"), {"usernames": ["eve"]})
+    call(d, "POST", memo_url(srv, m, "comments"), {"body": "A note to self."}, 201)
+    before = [(r["by"], r["action"]) for r in audit_records(srv, d, m)]
     srv.stop()
-    with open_db(srv, readonly=False) as c:  # what an older version wrote
+    pin = os.path.join(srv.data, "channel.pin")
+    text = open(pin).read()
+    assert text.endswith("actors sealed\n"), text
+    with open_db(srv, readonly=False) as c:  # as the earlier version wrote them
+        dave = user_ids(c, ["dave"])["dave"]
+        c.execute("UPDATE memo_events SET actor = NULL, actor_id = ?", (dave,))
         c.execute("UPDATE memo_events SET detail = '1' WHERE kind = 'invited'", ())
+        c.execute("UPDATE comments SET author = NULL, author_id = ?", (dave,))
+        c.execute("UPDATE audit SET actor = NULL, actor_id = ?", (dave,))
         c.commit()
-    adopt_as_is(srv)
+    with open(pin, "w") as f:
+        f.write(text[:-len("actors sealed\n")])
     srv.restart()
     d = srv.login("dave", PASSWORD)
-    assert timeline(srv, d, m)["invited"] == "1"
+    got = call(d, "GET", memo_url(srv, m)).json()
+    t = {e["event"]: e for e in got["timeline"]}
+    assert t["invited"]["detail"] == "1" and t["invited"]["by"] == "dave", t
+    cs = call(d, "GET", memo_url(srv, m, "comments")).json()["comments"]
+    assert [(c["author"], c["body"]) for c in cs] == [("dave", "A note to self.")], cs
+    assert [(r["by"], r["action"]) for r in audit_records(srv, d, m)][:len(before)] == before
+    assert open(pin).read() == text
     with open_db(srv) as c:
+        assert c.execute("SELECT count(*) FROM memo_events WHERE actor_id IS NOT NULL OR "
+                         "actor IS NULL").fetchone()[0] == 0
+        assert c.execute("SELECT count(*) FROM audit WHERE actor_id != 0 OR "
+                         "actor IS NULL").fetchone()[0] == 0
         marked = c.execute("SELECT detail FROM memo_events WHERE kind = 'invited'").fetchone()[0]
     assert marked.startswith("mac:") and marked.endswith(":1"), marked
+    r = srv.cli("audit", "verify")
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    # once converted: an edited marked detail, a clear detail, an actor in clear
     tamper(srv, ("UPDATE memo_events SET detail = ? WHERE kind = 'invited'",
                  (marked[:-1] + "100",)),
-           ("UPDATE memo_events SET detail = 'a clear text' WHERE kind = 'created'", ()))
+           ("UPDATE memo_events SET detail = '2' WHERE kind = 'created'", ()),
+           ("UPDATE memo_events SET actor = NULL, actor_id = ? WHERE kind = 'edited' OR "
+            "kind = 'invited'", (dave,)))
     d = srv.login("dave", PASSWORD)
     t = timeline(srv, d, m)
     assert t["invited"] is None and t["created"] is None, t
     integrity_logged(srv, "a clear text of memo")
+    integrity_logged(srv, "names its actor in clear")
