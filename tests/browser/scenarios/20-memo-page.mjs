@@ -269,6 +269,9 @@ export default async function (t) {
     // the drafter reopens it: the reason is asked in the dialog and read as a sentence
     const a = ctx.alice;
     await a.goto(`/#/memo/${id}`);
+    // the page was on another memo, which offers the same button: wait for this one (a click
+    // before it rendered reopened the other memo, and the next step failed one run in four)
+    await expectText(a.locator('h1'), /Open memo for carol/);
     await a.getByRole('button', { name: 'Reopen for editing' }).click();
     await dialog(a).getByLabel('Reason (shown to the co-signers)').fill('Carol asked for a change.');
     await dialog(a).getByRole('button', { name: 'Reopen and void the signatures' }).click();
