@@ -26,10 +26,10 @@ struct pin {
     uint8_t current[32];
     bool has_pending;
     uint8_t pending[32];
-    bool actors_sealed; /* store_trust_seal_actors() ran: "actors sealed" */
+    bool converted; /* store_trust_seal_actors() ran: "converted 1" */
 };
 
-#define PIN_ACTORS "actors sealed"
+#define PIN_CONVERTED "converted 1"
 
 static int pin_read(const char *dir, struct pin *p, bool *exists);
 static int pin_write(const char *dir, const struct pin *p);
@@ -58,7 +58,7 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
     wipe(lkey, sizeof(lkey));
     /* actor ids in clear are read only until the conversion is recorded in the pin (a pin that
      * does not read is refused by trust_open(); meanwhile nothing in clear is read) */
-    st->actors_clear = pin_read(dir, &p, &exists) == 0 && !(exists && p.actors_sealed);
+    st->actors_clear = pin_read(dir, &p, &exists) == 0 && !(exists && p.converted);
     return rc;
 }
 
@@ -71,7 +71,7 @@ static int seal_actors(struct store *st, struct pin *p, const char *dir)
     st->actors_clear = true;
     if ((rc = store_trust_seal_actors(st, &rows)) != 0)
         return rc;
-    p->actors_sealed = true;
+    p->converted = true;
     if ((rc = pin_write(dir, p)) != 0)
         return rc;
     st->actors_clear = false;
@@ -170,9 +170,9 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
             goto bad;
         line = nl + 1;
     }
-    if (strcmp(line, PIN_ACTORS "\n") == 0) {
-        p->actors_sealed = true;
-        line += strlen(PIN_ACTORS "\n");
+    if (strcmp(line, PIN_CONVERTED "\n") == 0) {
+        p->converted = true;
+        line += strlen(PIN_CONVERTED "\n");
     }
     if (*line != '\0')
         goto bad;
@@ -202,7 +202,7 @@ static int pin_write(const char *dir, const struct pin *p)
     if (p->has_pending)
         key_line(pend, sizeof(pend), "pending", true, p->pending);
     snprintf(text, sizeof(text), "%s%s%s%s", PIN_HEAD, cur, pend,
-             p->actors_sealed ? PIN_ACTORS "\n" : "");
+             p->converted ? PIN_CONVERTED "\n" : "");
     len = strlen(text);
     snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
     snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, TRUST_PIN_FILE, (long)getpid());
@@ -311,7 +311,7 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
     }
     if (exists) {
         /* a database pinned by an earlier version: its actors are sealed once */
-        if (!p.actors_sealed && (rc = seal_actors(st, &p, dir)) != 0)
+        if (!p.converted && (rc = seal_actors(st, &p, dir)) != 0)
             err_set(err, errlen, "cannot seal the actors of the database's rows (%s)", err_str(rc));
         goto out;
     }

@@ -333,22 +333,30 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
     return rc;
 }
 
-/* The highest content version of @m's title and body that opens (0 when neither does). */
-static uint64_t highest_version(const uint8_t *mkey, const struct memo *m)
+/* The highest content version of @m's title and body that opens (0 when neither does) into
+ * *@version. Returns 0 or ERR_NOMEM. */
+static int highest_version(const uint8_t *mkey, const struct memo *m, uint64_t *version)
 {
-    struct content_place t = {.field = "title"}, b = {.field = "body"};
-    uint64_t tv = 0, bv = 0;
-    char *pt = NULL;
-    size_t n = 0;
+    static const char *const fields[] = {"title", "body"};
+    const uint8_t *ct[] = {m->title, m->body};
+    size_t len[] = {m->title_len, m->body_len};
 
-    if (content_open(mkey, m->public_id, &t, m->title, m->title_len, &pt, &n, &tv) == 0 && pt)
-        wipe(pt, n);
-    mem_free(pt);
-    pt = NULL;
-    if (content_open(mkey, m->public_id, &b, m->body, m->body_len, &pt, &n, &bv) == 0 && pt)
-        wipe(pt, n);
-    mem_free(pt);
-    return tv > bv ? tv : bv;
+    *version = 0;
+    for (int i = 0; i < 2; i++) {
+        struct content_place at = {.field = fields[i]};
+        uint64_t v = 0;
+        char *pt = NULL;
+        size_t n = 0;
+        int rc = content_open(mkey, m->public_id, &at, ct[i], len[i], &pt, &n, &v);
+        if (rc == ERR_NOMEM)
+            return rc;
+        if (pt != NULL)
+            wipe(pt, n);
+        mem_free(pt);
+        if (rc == 0 && v > *version)
+            *version = v;
+    }
+    return 0;
 }
 
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
@@ -371,7 +379,7 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
      * title and body together need neither old text (so a draft the database mixed up can be
      * written over, past the highest version that opens) */
     if (title && body)
-        version = highest_version(c->mkey, m);
+        rc = highest_version(c->mkey, m, &version);
     else
         rc = workflow_texts(c->mkey, m, &old_title, &otl, &old_body, &obl, &version);
     if (rc == 0 && (rc = set_field(c, m, "title", version + 1, title ? title : old_title,

@@ -165,6 +165,58 @@ int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t mem
     return finish(st, &m, mac);
 }
 
+/* A blob's SHA-256 in the MAC input, told apart from an absent one (@present). */
+static void put_hashed(struct macin *m, bool present, const uint8_t *p, size_t len)
+{
+    uint8_t h[32];
+
+    if (present)
+        hash_sha256(h, p != NULL ? p : (const uint8_t *)"", p != NULL ? len : 0);
+    put_opt(m, present, h, sizeof(h));
+}
+
+int integ_memo(const struct store *st, const struct memo *m, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin in = {.n = 0};
+
+    put_str(&in, "dissent memo v1");
+    put_i64(&in, m->id); /* envelopes, relations and signatures name memos by id */
+    put_str(&in, m->public_id);
+    put_i64(&in, m->drafter_id);
+    put_i64(&in, m->state);
+    put_hashed(&in, true, m->title, m->title_len);
+    put_hashed(&in, true, m->body, m->body_len);
+    put_opt(&in, m->has_digest, m->digest, sizeof(m->digest));
+    put_i64(&in, m->show_names);
+    put_i64(&in, m->version);
+    put_i64(&in, m->created_at);
+    put_i64(&in, m->updated_at);
+    put_i64(&in, m->filed_day);
+    put_i64(&in, m->ack_day);
+    put_i64(&in, m->ack_due);
+    put_i64(&in, m->reply_due);
+    put_i64(&in, m->reply_max);
+    put_i64(&in, m->replied_day);
+    put_i64(&in, m->closed_day);
+    /* an empty blob reads back as NULL from SQLite: both are absent */
+    put_hashed(&in, m->reason != NULL && m->reason_len > 0, m->reason, m->reason_len);
+    put_hashed(&in, m->reply != NULL && m->reply_len > 0, m->reply, m->reply_len);
+    put_hashed(&in, m->reply_note != NULL && m->reply_note_len > 0, m->reply_note,
+               m->reply_note_len);
+    put_opt(&in, m->has_log, m->log_tag, sizeof(m->log_tag));
+    put_opt(&in, m->has_log, m->log_salt, sizeof(m->log_salt));
+    put_i64(&in, m->log_index);
+    return finish(st, &in, mac);
+}
+
+int integ_memo_check(const struct store *st, const struct memo *m)
+{
+    uint8_t want[STORE_MAC_LEN];
+    int rc = integ_memo(st, m, want);
+
+    return rc != 0 ? rc : integ_check(st, want, m->mac, "memo", m->id);
+}
+
 int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};

@@ -25,6 +25,9 @@ int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_M
 int integ_session(const struct store *st, const struct session *s, uint8_t mac[STORE_MAC_LEN]);
 int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[STORE_MAC_LEN]);
 int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t mac[STORE_MAC_LEN]);
+int integ_memo(const struct store *st, const struct memo *m, uint8_t mac[STORE_MAC_LEN]);
+/* 0 when @m's MAC passes; ERR_INTEGRITY (logged) or ERR_INTERNAL otherwise */
+int integ_memo_check(const struct store *st, const struct memo *m);
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN]);

@@ -28,6 +28,7 @@
  */
 #include "store/store.h"
 
+#include "store/integrity.h"
 #include "store/tables.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -253,6 +254,9 @@ static const char *const migrations[] = {
     "ALTER TABLE memo_events ADD COLUMN actor bytea;"
     "ALTER TABLE comments ALTER COLUMN author_id DROP NOT NULL;"
     "ALTER TABLE comments ADD COLUMN author bytea;",
+
+    /* 12: memo rows carry an integrity MAC (store.h, "Integrity") */
+    "ALTER TABLE memos ADD COLUMN mac bytea;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -282,6 +286,8 @@ enum stmt_id {
     ST_MEMO_INSERT,
     ST_MEMO_GET,
     ST_MEMO_UPDATE,
+    ST_MEMO_SEAL,
+    ST_MEMO_PAGE,
     ST_MEMO_LIST,
     ST_MEMBER_ADD,
     ST_MEMBER_DROP,
@@ -347,7 +353,7 @@ enum stmt_id {
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
-    " m.log_tag, m.log_salt, m.log_index"
+    " m.log_tag, m.log_salt, m.log_index, m.mac"
 #define SIG_COLS                                                                                   \
     "s.memo_id, s.user_id, u.username, u.display_name, s.note, s.vkey, s.created_at,"              \
     " s.voided_at, s.void_reason"
@@ -406,7 +412,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         " updated_at = $6, filed_day = $7, ack_day = $8, ack_due = $9, reply_due = $10,"
         " reply_max = $11, replied_day = $12, closed_day = $13, reason = $14, reply = $15,"
         " reply_note = $16, version = version + 1, log_tag = $19, log_salt = $20,"
-        " log_index = $21 WHERE id = $17 AND version = $18",
+        " log_index = $21, mac = $22 WHERE id = $17 AND version = $18",
+    [ST_MEMO_SEAL] = "UPDATE memos SET mac = $1 WHERE id = $2",
+    [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > $1 ORDER BY m.id LIMIT $2",
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE ($1::bigint = 0 OR m.id < $1)"
         " AND ($2::bigint < 0 OR m.state = $2)"
@@ -1412,6 +1420,7 @@ static int memo_from_row(const PGresult *r, int row, struct memo *m)
     m->has_log = col_fixed(r, row, 22, m->log_tag, sizeof(m->log_tag)) &&
                  col_fixed(r, row, 23, m->log_salt, sizeof(m->log_salt));
     m->log_index = col_int(r, row, 24);
+    col_fixed(r, row, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1461,6 +1470,7 @@ static int pg_memo_update(struct store *st, struct memo *m)
     arg_bytes(&a, 19, m->has_log ? m->log_tag : NULL, sizeof(m->log_tag));
     arg_bytes(&a, 20, m->has_log ? m->log_salt : NULL, sizeof(m->log_salt));
     arg_int(&a, 21, m->log_index);
+    arg_bytes(&a, 22, m->mac, sizeof(m->mac));
     rc = exec_stmt(PG(st), ST_MEMO_UPDATE, &a, "memo update", &changes);
     if (rc == 0) {
         if (changes == 0)
@@ -1468,6 +1478,45 @@ static int pg_memo_update(struct store *st, struct memo *m)
         m->version++;
     }
     return rc;
+}
+
+static int pg_memo_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+{
+    struct pg_args a = {0};
+
+    arg_bytes(&a, 1, mac, STORE_MAC_LEN);
+    arg_int(&a, 2, id);
+    return exec_stmt(PG(st), ST_MEMO_SEAL, &a, "memo seal", NULL);
+}
+
+static int pg_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
+                        size_t *count)
+{
+    struct pg_args a = {0};
+    struct memo *arr = NULL;
+    PGresult *r;
+    int n, rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    arg_int(&a, 1, after);
+    arg_int(&a, 2, limit);
+    if ((rc = run(PG(st), ST_MEMO_PAGE, &a, "memo page", &r)) != 0)
+        return rc;
+    n = PQntuples(r);
+    if (n > 0 && (arr = mem_calloc((size_t)n, sizeof(*arr))) == NULL)
+        rc = ERR_NOMEM;
+    for (int i = 0; i < n && rc == 0; i++)
+        if ((rc = memo_from_row(r, i, &arr[i])) == 0)
+            *count = (size_t)i + 1;
+    PQclear(r);
+    if (rc != 0) {
+        store_memo_list_free(arr, *count);
+        *count = 0;
+        return rc;
+    }
+    *out = arr;
+    return 0;
 }
 
 static int pg_memo_list(struct store *st, const struct memo_filter *f, struct memo **out,
@@ -1503,6 +1552,9 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     }
     for (i = 0; i < n && rc == 0; i++) {
         rc = memo_from_row(r, i, &arr[i]);
+        /* checked before the body goes (store.c drops a row that fails) */
+        if (rc == 0)
+            arr[i].tampered = integ_memo_check(st, &arr[i]) != 0;
         /* lists carry no body */
         mem_free(arr[i].body);
         arr[i].body = NULL;
@@ -2662,6 +2714,8 @@ static const struct store_ops pg_ops = {
     .memo_create = pg_memo_create,
     .memo_get = pg_memo_get,
     .memo_update = pg_memo_update,
+    .memo_seal = pg_memo_seal,
+    .memo_page = pg_memo_page,
     .memo_list = pg_memo_list,
     .member_add = pg_member_add,
     .member_drop = pg_member_drop,

@@ -7,6 +7,7 @@
  */
 #include "store/store.h"
 
+#include "store/integrity.h"
 #include "store/tables.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -247,6 +248,9 @@ static const char *const migrations[] = {
     "DROP TABLE comments;"
     "ALTER TABLE comments_new RENAME TO comments;"
     "CREATE INDEX comments_memo ON comments(memo_id);",
+
+    /* 12: memo rows carry an integrity MAC (store.h, "Integrity") */
+    "ALTER TABLE memos ADD COLUMN mac BLOB;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -279,6 +283,8 @@ enum stmt_id {
     ST_MEMO_INSERT,
     ST_MEMO_GET,
     ST_MEMO_UPDATE,
+    ST_MEMO_SEAL,
+    ST_MEMO_PAGE,
     ST_MEMO_LIST,
     ST_MEMBER_ADD,
     ST_MEMBER_DROP,
@@ -347,7 +353,7 @@ enum stmt_id {
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
-    " m.log_tag, m.log_salt, m.log_index"
+    " m.log_tag, m.log_salt, m.log_index, m.mac"
 #define OUTBOX_COLS                                                                                \
     "o.id, o.dedupe, o.kind, o.user_id, coalesce(u.username, ''), o.rcpt, o.status, o.attempts,"   \
     " o.next_at, o.created_at, o.sent_at"
@@ -402,8 +408,10 @@ static const char *const stmt_sql[ST__COUNT] = {
         "UPDATE memos SET state = ?, title = ?, body = ?, digest = ?, show_names = ?,"
         " updated_at = ?, filed_day = ?, ack_day = ?, ack_due = ?, reply_due = ?, reply_max = ?,"
         " replied_day = ?, closed_day = ?, reason = ?, reply = ?, reply_note = ?,"
-        " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21"
+        " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21, mac = ?22"
         " WHERE id = ?17 AND version = ?18",
+    [ST_MEMO_SEAL] = "UPDATE memos SET mac = ? WHERE id = ?",
+    [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > ? ORDER BY m.id LIMIT ?",
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
         " AND ((?3 AND m.drafter_id = ?4 AND m.id > ?9)"
@@ -1284,6 +1292,7 @@ static int memo_from_row(sqlite3_stmt *q, struct memo *m)
     m->has_log = col_fixed(q, 22, m->log_tag, sizeof(m->log_tag)) &&
                  col_fixed(q, 23, m->log_salt, sizeof(m->log_salt));
     m->log_index = sqlite3_column_int64(q, 24);
+    col_fixed(q, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1341,6 +1350,7 @@ static int sq_memo_update(struct store *st, struct memo *m)
     bind_bytes(q, 19, m->has_log ? m->log_tag : NULL, sizeof(m->log_tag));
     bind_bytes(q, 20, m->has_log ? m->log_salt : NULL, sizeof(m->log_salt));
     sqlite3_bind_int64(q, 21, m->log_index);
+    sqlite3_bind_blob(q, 22, m->mac, sizeof(m->mac), SQLITE_STATIC);
     rc = exec_stmt(s, q, "memo update");
     if (rc == 0) {
         if (sqlite3_changes(s->db) == 0)
@@ -1380,6 +1390,8 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
     while (rc == 0 && n < (size_t)f->limit && (r = sqlite3_step(q)) == SQLITE_ROW) {
         rc = memo_from_row(q, &arr[n]);
         if (rc == 0) {
+            /* checked before the body goes (store.c drops a row that fails) */
+            arr[n].tampered = integ_memo_check(st, &arr[n]) != 0;
             /* lists carry no body */
             mem_free(arr[n].body);
             arr[n].body = NULL;
@@ -1397,6 +1409,47 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
     *out = arr;
     *count = n;
     return 0;
+}
+
+static int collect(struct store_sqlite *s, sqlite3_stmt *q, size_t size,
+                   int (*fill)(sqlite3_stmt *q, void *item), void (*release)(void *arr, size_t n),
+                   const char *what, void **out, size_t *count);
+
+static int sq_memo_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_SEAL);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, mac, STORE_MAC_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, id);
+    return exec_stmt(s, q, "memo seal");
+}
+
+static int fill_memo(sqlite3_stmt *q, void *item)
+{
+    return memo_from_row(q, item);
+}
+
+static void release_memos(void *arr, size_t n)
+{
+    store_memo_list_free(arr, n);
+}
+
+static int sq_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
+                        size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_MEMO_PAGE);
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int(q, 2, limit);
+    return collect(s, q, sizeof(**out), fill_memo, release_memos, "memo page", (void **)out, count);
 }
 
 static int sq_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
@@ -2668,6 +2721,8 @@ static const struct store_ops sqlite_ops = {
     .memo_create = sq_memo_create,
     .memo_get = sq_memo_get,
     .memo_update = sq_memo_update,
+    .memo_seal = sq_memo_seal,
+    .memo_page = sq_memo_page,
     .memo_list = sq_memo_list,
     .member_add = sq_member_add,
     .member_drop = sq_member_drop,

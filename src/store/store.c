@@ -31,8 +31,8 @@ const struct store_table store_tables[] = {
     {"memos",
      "id, public_id, drafter_id, state, title, body, digest, show_names, version, created_at,"
      " updated_at, filed_day, ack_day, ack_due, reply_due, reply_max, replied_day, closed_day,"
-     " reason, reply, reply_note, log_tag, log_salt, log_index",
-     24, "id", "", "id", false},
+     " reason, reply, reply_note, log_tag, log_salt, log_index, mac",
+     25, "id", "", "id", false},
     {"memo_members", "memo_id, user_id, relation, at", 4, "memo_id, user_id", "", NULL, false},
     {"signatures", "id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason", 8, "id",
      "", "id", false},
@@ -464,32 +464,100 @@ int store_session_set_keys(struct store *st, const struct session *s)
     return written(st, st->ops->session_set_keys(st, s));
 }
 
+/* Seal memo @id's row as the database holds it now (its defaults included). */
+static int memo_seal(struct store *st, const char *public_id)
+{
+    struct memo now;
+    int rc = st->ops->memo_get(st, public_id, &now);
+
+    if (rc == 0 && (rc = integ_memo(st, &now, now.mac)) == 0)
+        rc = st->ops->memo_seal(st, now.id, now.mac);
+    store_memo_release(&now);
+    return rc;
+}
+
 int store_memo_create(struct store *st, struct memo *m)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->memo_create(st, m));
+    /* the id is the database's: the row is inserted, then sealed, in the caller's transaction */
+    if ((rc = st->ops->memo_create(st, m)) == 0)
+        rc = memo_seal(st, m->public_id);
+    return written(st, rc);
 }
 
 int store_memo_get(struct store *st, const char *public_id, struct memo *out)
 {
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_get(st, public_id, out);
+    if ((rc = st->ops->memo_get(st, public_id, out)) != 0)
+        return rc;
+    if ((rc = integ_memo_check(st, out)) != 0)
+        store_memo_release(out);
+    return rc;
 }
 
 int store_memo_update(struct store *st, struct memo *m)
 {
+    int64_t version = m->version;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
+    /* the MAC covers the version the row will have */
+    m->version = version + 1;
+    rc = integ_memo(st, m, m->mac);
+    m->version = version;
+    if (rc != 0)
+        return rc;
     return written(st, st->ops->memo_update(st, m));
 }
 
 int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out, size_t *count)
 {
+    size_t kept = 0;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_list(st, f, out, count);
+    if ((rc = st->ops->memo_list(st, f, out, count)) != 0)
+        return rc;
+    /* a row that fails its MAC (logged by the backend's check) is not listed */
+    for (size_t i = 0; i < *count; i++) {
+        if ((*out)[i].tampered)
+            store_memo_release(&(*out)[i]);
+        else
+            (*out)[kept++] = (*out)[i];
+    }
+    *count = kept;
+    return 0;
+}
+
+/* MAC every memo row as it is (adoption, and the conversion of an earlier version's rows). */
+static int adopt_memos(struct store *st, int64_t *rows)
+{
+    struct memo *page = NULL;
+    int64_t after = 0;
+    size_t n = 0;
+    int rc;
+
+    do {
+        if ((rc = st->ops->memo_page(st, after, 200, &page, &n)) != 0)
+            return rc;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if ((rc = integ_memo(st, &page[i], page[i].mac)) == 0 &&
+                (rc = st->ops->memo_seal(st, page[i].id, page[i].mac)) == 0)
+                ++*rows;
+        if (n > 0)
+            after = page[n - 1].id;
+        store_memo_list_free(page, n);
+        page = NULL;
+    } while (rc == 0 && n == 200);
+    return rc;
 }
 
 int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
@@ -1064,6 +1132,8 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
     }
     if (rc == 0)
         rc = adopt_legacy_texts(st, rows);
+    if (rc == 0)
+        rc = adopt_memos(st, rows);
     /* sessions carry no MAC yet: everyone signs in again */
     if (rc == 0)
         rc = st->ops->session_purge(st, INT64_MAX, INT64_MAX);
@@ -1250,7 +1320,7 @@ int store_trust_seal_actors(struct store *st, int64_t *rows)
     if ((rc = store_begin(st)) != 0)
         return rc;
     /* the clear texts older versions wrote are marked first: their MAC names the clear actor */
-    if ((rc = adopt_legacy_texts(st, rows)) == 0)
+    if ((rc = adopt_legacy_texts(st, rows)) == 0 && (rc = adopt_memos(st, rows)) == 0)
         rc = st->ops->legacy_actors(st, &a, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((rc = integ_who_seal(st, a[i].table, a[i].memo_id, a[i].row, a[i].who, who)) == 0 &&

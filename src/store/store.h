@@ -155,11 +155,13 @@ struct memo {
     size_t reply_len;
     uint8_t *reply_note; /* the signed note binding the reply, or NULL */
     size_t reply_note_len;
-    int signer_count;     /* active signatures (read-only, computed) */
-    bool has_log;         /* filed: the log fields below are set */
-    uint8_t log_tag[16];  /* random tag naming the memo in the public log */
-    uint8_t log_salt[32]; /* salt of the digest commitment in its filed entry */
-    int64_t log_index;    /* index of its filed entry, or -1 */
+    int signer_count;           /* active signatures (read-only, computed) */
+    bool has_log;               /* filed: the log fields below are set */
+    uint8_t log_tag[16];        /* random tag naming the memo in the public log */
+    uint8_t log_salt[32];       /* salt of the digest commitment in its filed entry */
+    int64_t log_index;          /* index of its filed entry, or -1 */
+    uint8_t mac[STORE_MAC_LEN]; /* the row's integrity MAC (set and checked by store.c) */
+    bool tampered;              /* a list's row failed its MAC (backends; store.c drops it) */
 };
 
 /* A co-signature, with its signer's names. */
@@ -357,7 +359,10 @@ struct store_ops {
     int (*session_set_keys)(struct store *st, const struct session *s);
     int (*memo_create)(struct store *st, struct memo *m);
     int (*memo_get)(struct store *st, const char *public_id, struct memo *out);
-    int (*memo_update)(struct store *st, struct memo *m);
+    int (*memo_update)(struct store *st, struct memo *m); /* writes m->mac too */
+    int (*memo_seal)(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
+    /* every memo with an internal id above @after, by id, at most @limit (adoption) */
+    int (*memo_page)(struct store *st, int64_t after, int limit, struct memo **out, size_t *count);
     int (*memo_list)(struct store *st, const struct memo_filter *f, struct memo **out,
                      size_t *count);
     int (*member_drop)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
@@ -498,7 +503,10 @@ void store_close(struct store *st);
  *  - sessions: token hash, owner and creation time;
  *  - TOTP rows: the sealed secret, whether it is on, the last step, the recovery codes;
  *  - envelopes: a memo key sealed to an account or the channel (bound to memo and account), and
- *    a channel grant (bound to the account).
+ *    a channel grant (bound to the account);
+ *  - memos: every stored field (the texts by their SHA-256), the id and version included, so a
+ *    state, a day, a deadline, a digest or a text cannot be changed alone; a list leaves out a
+ *    row that fails.
  * The wrappers below compute the MAC on every write and check it on every read: a row that fails
  * gives ERR_INTEGRITY (a list of accounts marks it instead: store_user_list()), and the failure is
  * logged. A connection without a key refuses these calls (ERR_INTERNAL): set it right after
@@ -528,8 +536,9 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows);
 int store_trust_adopted(struct store *st, bool *yes);
 
 /**
- * store_trust_seal_actors() - seal every actor id still in clear (store.h, "Who"), in one
- * transaction of its own; *@rows counts them. core/trust.h runs it once, and records it in the
+ * store_trust_seal_actors() - convert an earlier version's rows, in one transaction of its own:
+ * mark its clear timeline details, MAC every memo row, seal every actor id still in clear
+ * (store.h, "Who"); *@rows counts them. core/trust.h runs it once, and records it in the
  * pin: afterwards an id in clear is never read as an actor.
  */
 int store_trust_seal_actors(struct store *st, int64_t *rows);
