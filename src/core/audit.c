@@ -10,17 +10,19 @@
 #include <string.h>
 
 #define AUDIT_PAGE 1000
+#define AUDIT_KEY_LABEL "dissent-audit"
 
-void audit_hash(const uint8_t prev[32], const struct audit_record *rec, uint8_t out[32])
+int audit_hash(const struct store *st, const uint8_t prev[32], const struct audit_record *rec,
+               uint8_t out[32])
 {
     char text[256], hex[65];
 
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", prev[i]);
-    snprintf(text, sizeof(text), "dissent-audit/v1\n%s\n%lld\n%lld\n%lld\n%s\n%lld\n", hex,
+    snprintf(text, sizeof(text), "dissent-audit/v2\n%s\n%lld\n%lld\n%lld\n%s\n%lld\n", hex,
              (long long)rec->id, (long long)rec->memo_id, (long long)rec->actor_id, rec->action,
              (long long)rec->at);
-    hash_sha256(out, text, strlen(text));
+    return store_keyed(st, AUDIT_KEY_LABEL, text, strlen(text), out);
 }
 
 int audit_append(struct store *st, int64_t memo_id, int64_t actor_id, const char *action,
@@ -40,7 +42,8 @@ int audit_append(struct store *st, int64_t memo_id, int64_t actor_id, const char
     if (str_copy(rec.action, sizeof(rec.action), action) != 0)
         return ERR_INVALID;
     rec.at = at;
-    audit_hash(last.hash, &rec, rec.hash);
+    if ((rc = audit_hash(st, last.hash, &rec, rec.hash)) != 0)
+        return rc;
     return store_audit_insert(st, &rec);
 }
 
@@ -74,7 +77,10 @@ int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
                 mem_free(recs);
                 return ERR_CRYPTO;
             }
-            audit_hash(prev, &recs[i], want);
+            if ((rc = audit_hash(st, prev, &recs[i], want)) != 0) {
+                mem_free(recs);
+                return rc;
+            }
             if (!hash_equal(want, recs[i].hash, 32)) {
                 err_set(err, errlen, "record %lld was altered (its hash does not chain)",
                         (long long)recs[i].id);
@@ -89,4 +95,37 @@ int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
         if (n < AUDIT_PAGE)
             return 0;
     }
+}
+
+int audit_rechain(struct store *st, int64_t *count)
+{
+    uint8_t prev[32] = {0};
+    int64_t after = 0;
+    int rc = 0;
+
+    *count = 0;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    for (;;) {
+        struct audit_record *recs = NULL;
+        size_t n = 0;
+        if ((rc = store_audit_list(st, 0, after, AUDIT_PAGE, &recs, &n)) != 0)
+            break;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if ((rc = audit_hash(st, prev, &recs[i], recs[i].hash)) == 0 &&
+                (rc = store_audit_set_hash(st, recs[i].id, recs[i].hash)) == 0) {
+                memcpy(prev, recs[i].hash, 32);
+                after = recs[i].id;
+                (*count)++;
+            }
+        }
+        mem_free(recs);
+        if (rc != 0 || n < AUDIT_PAGE)
+            break;
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    return rc;
 }

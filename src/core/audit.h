@@ -16,8 +16,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** audit_hash() - the chained hash of @rec after @prev (pure). */
-void audit_hash(const uint8_t prev[32], const struct audit_record *rec, uint8_t out[32]);
+/**
+ * audit_hash() - the chained hash of @rec after @prev: keyed BLAKE2b under a key derived from
+ * @st's integrity key (store_keyed()), so that whoever writes the database can neither forge a
+ * record nor guess a sealed actor back from the hash. Returns 0 or ERR_INTERNAL.
+ */
+int audit_hash(const struct store *st, const uint8_t prev[32], const struct audit_record *rec,
+               uint8_t out[32]);
+
+/**
+ * audit_rechain() - make every record's hash again, in order, in one transaction (the
+ * one-time conversion of an earlier version's unkeyed chain: core/trust.h). *@count records.
+ */
+int audit_rechain(struct store *st, int64_t *count);
 
 /**
  * audit_append() - append a record for @memo_id by @actor_id. The caller holds the write

@@ -1,4 +1,5 @@
 #include "core/trust.h"
+#include "core/audit.h"
 
 #include "core/ledger.h"
 #include "crypto/hash.h"
@@ -65,20 +66,20 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
 /* Seal every actor id still in clear, once, and record it in the pin (under its lock). */
 static int seal_actors(struct store *st, struct pin *p, const char *dir)
 {
-    int64_t rows = 0;
+    int64_t rows = 0, chained = 0;
     int rc;
 
     st->actors_clear = true;
-    if ((rc = store_trust_seal_actors(st, &rows)) != 0)
+    if ((rc = store_trust_seal_actors(st, &rows)) != 0 || (rc = audit_rechain(st, &chained)) != 0)
         return rc;
     p->converted = true;
     if ((rc = pin_write(dir, p)) != 0)
         return rc;
     st->actors_clear = false;
-    if (rows > 0)
-        log_info("trust: sealed the actors of %lld rows (read audit, comments, timeline) and "
-                 "marked the older clear details",
-                 (long long)rows);
+    if (rows > 0 || chained > 0)
+        log_info("trust: converted %lld rows (actors sealed, memo rows and older clear details "
+                 "MAC'd) and keyed the read audit's chain of %lld records",
+                 (long long)rows, (long long)chained);
     return 0;
 }
 
@@ -310,9 +311,11 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
         goto out;
     }
     if (exists) {
-        /* a database pinned by an earlier version: its actors are sealed once */
+        /* a database pinned by an earlier version: its rows are converted once */
         if (!p.converted && (rc = seal_actors(st, &p, dir)) != 0)
-            err_set(err, errlen, "cannot seal the actors of the database's rows (%s)", err_str(rc));
+            err_set(err, errlen, "cannot convert the database's rows (%s)", err_str(rc));
+        /* decided again under the lock: another server may have converted meanwhile */
+        st->actors_clear = !p.converted;
         goto out;
     }
     /* no pin: a first start (of this version). A database whose rows carry MACs was written

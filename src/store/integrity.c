@@ -234,19 +234,20 @@ int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t ma
     return finish(st, &m, mac);
 }
 
-static void who_ad(char *ad, size_t len, enum store_who table, int64_t memo_id, int64_t row)
+static void who_ad(char *ad, size_t len, enum store_who table, int64_t memo_id, int64_t row,
+                   const char *kind)
 {
     static const char *const names[] = {"audit", "comment", "event"};
 
-    snprintf(ad, len, "dissent-who/1 %s %lld %lld", names[table], (long long)memo_id,
-             (long long)row);
+    snprintf(ad, len, "dissent-who/1 %s %lld %lld %s", names[table], (long long)memo_id,
+             (long long)row, kind != NULL && kind[0] != '\0' ? kind : "-");
 }
 
 int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
-                   int64_t id, uint8_t out[STORE_WHO_LEN])
+                   const char *kind, int64_t id, uint8_t out[STORE_WHO_LEN])
 {
     uint8_t key[SEAL_KEY_LEN], b[8], *ct = NULL;
-    char ad[96];
+    char ad[160];
     size_t n = 0;
     int rc;
 
@@ -258,7 +259,7 @@ int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id
     for (int i = 0; i < 8; i++)
         b[i] = (uint8_t)((uint64_t)id >> (56 - 8 * i));
     seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, "dissent-who");
-    who_ad(ad, sizeof(ad), table, memo_id, row);
+    who_ad(ad, sizeof(ad), table, memo_id, row, kind);
     rc = seal_encrypt(key, ad, b, sizeof(b), &ct, &n);
     wipe(key, sizeof(key));
     if (rc == 0 && n == STORE_WHO_LEN)
@@ -270,10 +271,10 @@ int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id
 }
 
 int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
-                   const uint8_t in[STORE_WHO_LEN], int64_t *id)
+                   const char *kind, const uint8_t in[STORE_WHO_LEN], int64_t *id)
 {
     uint8_t key[SEAL_KEY_LEN];
-    char ad[96], *pt = NULL;
+    char ad[160], *pt = NULL;
     size_t n = 0;
     uint64_t v = 0;
     int rc;
@@ -284,7 +285,7 @@ int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id
         return ERR_INTERNAL;
     }
     seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, "dissent-who");
-    who_ad(ad, sizeof(ad), table, memo_id, row);
+    who_ad(ad, sizeof(ad), table, memo_id, row, kind);
     rc = seal_decrypt(key, ad, in, STORE_WHO_LEN, &pt, &n);
     wipe(key, sizeof(key));
     if (rc == ERR_CRYPTO || (rc == 0 && n != 8))

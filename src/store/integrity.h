@@ -33,13 +33,13 @@ int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t mem
                    uint8_t mac[STORE_MAC_LEN]);
 /*
  * integ_who_seal() / integ_who_open() - an account id sealed by the server for @table's row
- * @row of memo @memo_id (store.h, "Who"). Open returns ERR_INTEGRITY (logged by the caller)
- * when @in does not open there.
+ * @row of memo @memo_id, and an event's @kind (NULL otherwise) (store.h, "Who"). Open returns
+ * ERR_INTEGRITY (logged by the caller) when @in does not open there.
  */
 int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
-                   int64_t id, uint8_t out[STORE_WHO_LEN]);
+                   const char *kind, int64_t id, uint8_t out[STORE_WHO_LEN]);
 int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
-                   const uint8_t in[STORE_WHO_LEN], int64_t *id);
+                   const char *kind, const uint8_t in[STORE_WHO_LEN], int64_t *id);
 
 /* @t's row and its text (store.h, struct legacy_text): the MAC of a "mac:" text */
 int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t mac[STORE_MAC_LEN]);

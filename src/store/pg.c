@@ -332,6 +332,7 @@ enum stmt_id {
     ST_CP_PUT,
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
+    ST_AUDIT_SET_HASH,
     ST_AUDIT_LIST,
     ST_OUTBOX_ADD,
     ST_OUTBOX_DUE,
@@ -454,10 +455,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_LIST] = "SELECT id, kind, coalesce(actor_id, 0), '', detail, at, actor"
                       " FROM memo_events WHERE memo_id = $1 ORDER BY id",
     [ST_LEGACY_ACTORS] =
-        "SELECT 0, id, memo_id, id, actor_id FROM audit WHERE actor IS NULL"
-        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0) FROM comments"
+        "SELECT 0, id, memo_id, id, actor_id, '' FROM audit WHERE actor IS NULL"
+        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0), '' FROM comments"
         " WHERE author IS NULL"
-        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0) FROM memo_events"
+        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0), kind FROM memo_events"
         " WHERE actor IS NULL",
     [ST_LEGACY_AUDIT_SET] = "UPDATE audit SET actor = $1, actor_id = 0 WHERE id = $2",
     [ST_LEGACY_COMMENT_SET] = "UPDATE comments SET author = $1, author_id = NULL WHERE id = $2",
@@ -514,6 +515,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_AUDIT_LAST] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT 1",
     [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor)"
                         " VALUES ($1,$2,0,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
+    [ST_AUDIT_SET_HASH] = "UPDATE audit SET hash = $1 WHERE id = $2",
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit"
                       " WHERE ($1::bigint = 0 OR memo_id = $1) AND id > $2"
                       " ORDER BY id LIMIT $3",
@@ -1398,7 +1400,8 @@ static int memo_from_row(const PGresult *r, int row, struct memo *m)
     m->id = col_int(r, row, 0);
     col_text(r, row, 1, m->public_id, sizeof(m->public_id));
     m->drafter_id = col_int(r, row, 2);
-    m->state = (int)col_int(r, row, 3);
+    /* the whole stored value: one past int's range must fail the MAC, not pass as its low bits */
+    m->state = memo_state_col(col_int(r, row, 3));
     m->title = col_bytes(r, row, 4, &m->title_len, &ok);
     m->body = col_bytes(r, row, 5, &m->body_len, &ok);
     m->has_digest = col_fixed(r, row, 6, m->digest, sizeof(m->digest));
@@ -1896,6 +1899,7 @@ static int fill_legacy_actor(const PGresult *r, int row, void *item)
     x->memo_id = col_int(r, row, 2);
     x->row = col_int(r, row, 3);
     x->who = col_int(r, row, 4);
+    col_text(r, row, 5, x->kind, sizeof(x->kind));
     return 0;
 }
 
@@ -2220,6 +2224,15 @@ static int pg_audit_last(struct store *st, struct audit_record *out)
         rc = ERR_NOT_FOUND;
     PQclear(r);
     return rc;
+}
+
+static int pg_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32])
+{
+    struct pg_args a = {0};
+
+    arg_bytes(&a, 1, hash, 32);
+    arg_int(&a, 2, id);
+    return exec_stmt(PG(st), ST_AUDIT_SET_HASH, &a, "audit set hash", NULL);
 }
 
 static int pg_audit_insert(struct store *st, const struct audit_record *x)
@@ -2760,6 +2773,7 @@ static const struct store_ops pg_ops = {
     .tlog_checkpoint_put = pg_tlog_checkpoint_put,
     .audit_last = pg_audit_last,
     .audit_insert = pg_audit_insert,
+    .audit_set_hash = pg_audit_set_hash,
     .audit_list = pg_audit_list,
     .table_dump = pg_table_dump,
     .table_load = pg_table_load,

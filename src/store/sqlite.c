@@ -332,6 +332,7 @@ enum stmt_id {
     ST_CP_PUT,
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
+    ST_AUDIT_SET_HASH,
     ST_AUDIT_LIST,
     ST_OUTBOX_ADD,
     ST_OUTBOX_DUE,
@@ -446,10 +447,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EVENT_LIST] = "SELECT id, kind, coalesce(actor_id, 0), '', detail, at, actor"
                       " FROM memo_events WHERE memo_id = ? ORDER BY id",
     [ST_LEGACY_ACTORS] =
-        "SELECT 0, id, memo_id, id, actor_id FROM audit WHERE actor IS NULL"
-        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0) FROM comments"
+        "SELECT 0, id, memo_id, id, actor_id, '' FROM audit WHERE actor IS NULL"
+        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0), '' FROM comments"
         " WHERE author IS NULL"
-        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0) FROM memo_events"
+        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0), kind FROM memo_events"
         " WHERE actor IS NULL",
     [ST_LEGACY_AUDIT_SET] = "UPDATE audit SET actor = ?, actor_id = 0 WHERE id = ?",
     [ST_LEGACY_COMMENT_SET] = "UPDATE comments SET author = ?, author_id = NULL WHERE id = ?",
@@ -504,6 +505,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                       " ORDER BY id DESC LIMIT 1",
     [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor)"
                         " VALUES (?,?,0,?,?,?,?)",
+    [ST_AUDIT_SET_HASH] = "UPDATE audit SET hash = ? WHERE id = ?",
     [ST_AUDIT_LIST] = "SELECT id, memo_id, actor_id, '', action, at, hash, actor FROM audit"
                       " WHERE (?1 = 0 OR memo_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
     [ST_OUTBOX_ADD] =
@@ -1270,7 +1272,8 @@ static int memo_from_row(sqlite3_stmt *q, struct memo *m)
     m->id = sqlite3_column_int64(q, 0);
     col_text(q, 1, m->public_id, sizeof(m->public_id));
     m->drafter_id = sqlite3_column_int64(q, 2);
-    m->state = sqlite3_column_int(q, 3);
+    /* the whole stored value: one past int's range must fail the MAC, not pass as its low bits */
+    m->state = memo_state_col(sqlite3_column_int64(q, 3));
     m->title = col_dup(q, 4, &m->title_len, &ok);
     m->body = col_dup(q, 5, &m->body_len, &ok);
     m->has_digest = col_fixed(q, 6, m->digest, sizeof(m->digest));
@@ -1840,6 +1843,7 @@ static int fill_legacy_actor(sqlite3_stmt *q, void *item)
     a->memo_id = sqlite3_column_int64(q, 2);
     a->row = sqlite3_column_int64(q, 3);
     a->who = sqlite3_column_int64(q, 4);
+    col_text(q, 5, a->kind, sizeof(a->kind));
     return 0;
 }
 
@@ -2219,6 +2223,18 @@ static int sq_audit_last(struct store *st, struct audit_record *out)
         rc = db_fail(s, "audit last");
     done(q);
     return rc;
+}
+
+static int sq_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32])
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_AUDIT_SET_HASH);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, id);
+    return exec_stmt(s, q, "audit set hash");
 }
 
 static int sq_audit_insert(struct store *st, const struct audit_record *a)
@@ -2775,6 +2791,7 @@ static const struct store_ops sqlite_ops = {
     .tlog_checkpoint_put = sq_tlog_checkpoint_put,
     .audit_last = sq_audit_last,
     .audit_insert = sq_audit_insert,
+    .audit_set_hash = sq_audit_set_hash,
     .audit_list = sq_audit_list,
     .table_dump = sq_table_dump,
     .table_load = sq_table_load,

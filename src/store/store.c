@@ -7,6 +7,7 @@
 #include "store/tables.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "crypto/seal.h"
 #include "util/strutil.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -519,20 +520,44 @@ int store_memo_update(struct store *st, struct memo *m)
 
 int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out, size_t *count)
 {
-    size_t kept = 0;
-    int rc;
+    struct memo_filter next = *f;
+    struct memo *all = NULL, *page = NULL;
+    size_t kept = 0, n = 0;
+    int rc = 0;
 
+    *out = NULL;
+    *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->memo_list(st, f, out, count)) != 0)
-        return rc;
-    /* a row that fails its MAC (logged by the backend's check) is not listed */
-    for (size_t i = 0; i < *count; i++) {
-        if ((*out)[i].tampered)
-            store_memo_release(&(*out)[i]);
-        else
-            (*out)[kept++] = (*out)[i];
+    if (f->limit <= 0)
+        return 0;
+    if ((all = mem_calloc((size_t)f->limit, sizeof(*all))) == NULL)
+        return ERR_NOMEM;
+    /* a row that fails its MAC (logged by the backend's check) is not listed; the page is
+     * filled from the rows after it, so that callers, which take a short page for the end,
+     * still see every memo after it (deadline reminders, the reshare walk, lists) */
+    while (rc == 0 && kept < (size_t)f->limit) {
+        next.limit = f->limit - (int)kept;
+        if ((rc = st->ops->memo_list(st, &next, &page, &n)) != 0)
+            break;
+        if (n > 0)
+            next.after = page[n - 1].id; /* newest first: the next page is below it */
+        for (size_t i = 0; i < n; i++) {
+            if (page[i].tampered)
+                store_memo_release(&page[i]);
+            else
+                all[kept++] = page[i];
+        }
+        mem_free(page);
+        page = NULL;
+        if (n < (size_t)next.limit)
+            break; /* the end */
     }
+    if (rc != 0) {
+        store_memo_list_free(all, kept);
+        return rc;
+    }
+    *out = all;
     *count = kept;
     return 0;
 }
@@ -667,13 +692,13 @@ static int name_of(struct store *st, struct names *c, int64_t id, char *user, si
  * afterwards. Returns 0, ERR_NOMEM or ERR_INTERNAL.
  */
 static int open_actor(struct store *st, enum store_who table, int64_t memo_id, int64_t row,
-                      bool has, const uint8_t who[STORE_WHO_LEN], int64_t *id)
+                      const char *kind, bool has, const uint8_t who[STORE_WHO_LEN], int64_t *id)
 {
     static const char *const what[] = {"read-audit record", "comment", "timeline event"};
     int rc;
 
     if (has) {
-        if ((rc = integ_who_open(st, table, memo_id, row, who, id)) != ERR_INTEGRITY)
+        if ((rc = integ_who_open(st, table, memo_id, row, kind, who, id)) != ERR_INTEGRITY)
             return rc;
         log_error("integrity: the actor of a %s of memo %lld does not open: it was changed "
                   "outside Dissent; it is shown as nobody",
@@ -738,7 +763,8 @@ int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_who_seal(st, STORE_WHO_COMMENT, memo_id, c->at, c->author_id, c->author)) != 0)
+    if ((rc = integ_who_seal(st, STORE_WHO_COMMENT, memo_id, c->at, NULL, c->author_id,
+                             c->author)) != 0)
         return rc;
     c->has_author = true;
     return written(st, st->ops->comment_add(st, memo_id, c));
@@ -755,7 +781,7 @@ int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_comment *c = &(*out)[i];
-        if ((rc = open_actor(st, STORE_WHO_COMMENT, memo_id, c->at, c->has_author, c->author,
+        if ((rc = open_actor(st, STORE_WHO_COMMENT, memo_id, c->at, NULL, c->has_author, c->author,
                              &c->author_id)) == 0)
             rc = name_of(st, &names, c->author_id, c->username, sizeof(c->username),
                          c->display_name, sizeof(c->display_name));
@@ -776,7 +802,7 @@ int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_who_seal(st, STORE_WHO_EVENT, memo_id, at, actor_id, who)) != 0)
+    if ((rc = integ_who_seal(st, STORE_WHO_EVENT, memo_id, at, kind, actor_id, who)) != 0)
         return rc;
     return written(st, st->ops->event_add(st, memo_id, kind, who, detail, at));
 }
@@ -792,7 +818,7 @@ int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out,
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_event *e = &(*out)[i];
-        if ((rc = open_actor(st, STORE_WHO_EVENT, memo_id, e->at, e->has_actor, e->actor,
+        if ((rc = open_actor(st, STORE_WHO_EVENT, memo_id, e->at, e->kind, e->has_actor, e->actor,
                              &e->actor_id)) != 0 ||
             (rc = name_of(st, &names, e->actor_id, e->username, sizeof(e->username), NULL, 0)) != 0)
             break;
@@ -1255,8 +1281,8 @@ int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text,
 
 static int audit_open(struct store *st, struct names *names, struct audit_record *a)
 {
-    int rc =
-        open_actor(st, STORE_WHO_AUDIT, a->memo_id, a->id, a->has_actor, a->actor, &a->actor_id);
+    int rc = open_actor(st, STORE_WHO_AUDIT, a->memo_id, a->id, NULL, a->has_actor, a->actor,
+                        &a->actor_id);
 
     return rc != 0 ? rc
                    : name_of(st, names, a->actor_id, a->username, sizeof(a->username), NULL, 0);
@@ -1274,6 +1300,29 @@ int store_audit_last(struct store *st, struct audit_record *out)
     return rc;
 }
 
+int store_keyed(const struct store *st, const char *label, const void *data, size_t len,
+                uint8_t out[32])
+{
+    uint8_t key[32];
+
+    memset(out, 0, 32);
+    if (st->trust_key == NULL) {
+        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
+        return ERR_INTERNAL;
+    }
+    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, label);
+    hash_keyed(out, data, len, key);
+    wipe(key, sizeof(key));
+    return 0;
+}
+
+int store_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32])
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, st->ops->audit_set_hash(st, id, hash));
+}
+
 int store_audit_insert(struct store *st, const struct audit_record *rec)
 {
     struct audit_record c = *rec;
@@ -1281,7 +1330,7 @@ int store_audit_insert(struct store *st, const struct audit_record *rec)
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_who_seal(st, STORE_WHO_AUDIT, c.memo_id, c.id, c.actor_id, c.actor)) != 0)
+    if ((rc = integ_who_seal(st, STORE_WHO_AUDIT, c.memo_id, c.id, NULL, c.actor_id, c.actor)) != 0)
         return rc;
     c.has_actor = true;
     return written(st, st->ops->audit_insert(st, &c));
@@ -1323,7 +1372,8 @@ int store_trust_seal_actors(struct store *st, int64_t *rows)
     if ((rc = adopt_legacy_texts(st, rows)) == 0 && (rc = adopt_memos(st, rows)) == 0)
         rc = st->ops->legacy_actors(st, &a, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
-        if ((rc = integ_who_seal(st, a[i].table, a[i].memo_id, a[i].row, a[i].who, who)) == 0 &&
+        if ((rc = integ_who_seal(st, a[i].table, a[i].memo_id, a[i].row, a[i].kind, a[i].who,
+                                 who)) == 0 &&
             (rc = st->ops->legacy_actor_set(st, a[i].table, a[i].id, who)) == 0)
             ++*rows;
     mem_free(a);

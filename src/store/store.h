@@ -226,17 +226,18 @@ enum store_legacy { STORE_LEGACY_EVENT = 0 };
  * stolen backup still reveals"): the actor of each read-audit record, the author of each
  * comment and the actor of each timeline event are stored only sealed by the server
  * (XChaCha20-Poly1305 under a key derived from the integrity key, bound to the table, the memo
- * and the row: the audit record's number, the comment's or event's time); the id columns hold
- * none (0 or NULL). store.c seals on every write and opens on every read, and fills in the
- * names; a row whose sealed id does not open reads as actor 0 with no name, and is logged.
- * Databases written before are converted once (store_trust_seal_actors()).
+ * and the row: the audit record's number, the comment's or event's time, and an event's kind);
+ * the id columns hold none (0 or NULL). store.c seals on every write and opens on every read,
+ * and fills in the names; a row whose sealed id does not open reads as actor 0 with no name, and
+ * is logged. Databases written before are converted once (store_trust_seal_actors()).
  */
 enum store_who { STORE_WHO_AUDIT, STORE_WHO_COMMENT, STORE_WHO_EVENT };
 struct legacy_actor {
     enum store_who table;
     int64_t id, memo_id;
-    int64_t row; /* what the sealed id is bound to besides the memo (see above) */
-    int64_t who; /* the id in clear */
+    int64_t row;   /* what the sealed id is bound to besides the memo (see above) */
+    char kind[32]; /* an event's kind, also bound; "" otherwise */
+    int64_t who;   /* the id in clear */
 };
 struct legacy_text {
     enum store_legacy table;
@@ -431,6 +432,7 @@ struct store_ops {
     int (*tlog_checkpoint_put)(struct store *st, uint64_t size, const char *text, int64_t at);
     int (*audit_last)(struct store *st, struct audit_record *out);
     int (*audit_insert)(struct store *st, const struct audit_record *rec);
+    int (*audit_set_hash)(struct store *st, int64_t id, const uint8_t hash[32]);
     int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
                       struct audit_record **out, size_t *count);
     int (*outbox_add)(struct store *st, const struct outbox_item *it);
@@ -823,6 +825,18 @@ int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text);
 /** store_tlog_checkpoint_put() - keep a signed checkpoint (one per size; a second is ignored). */
 int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at);
 
+/**
+ * store_keyed() - keyed BLAKE2b-256 of @len bytes of @data under a key derived from the
+ * connection's integrity key and @label (core/audit.c chains the read audit with it, so that
+ * neither can a chain be forged nor a sealed actor guessed back from it). ERR_INTERNAL without
+ * a key.
+ */
+int store_keyed(const struct store *st, const char *label, const void *data, size_t len,
+                uint8_t out[32]);
+
+/** store_audit_set_hash() - replace record @id's hash (the chain is being re-made). */
+int store_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32]);
+
 /** store_audit_last() - the newest audit record; ERR_NOT_FOUND when the chain is empty. */
 int store_audit_last(struct store *st, struct audit_record *out);
 
@@ -929,6 +943,12 @@ void store_signature_list_free(struct signature *arr, size_t count);
 void store_comment_list_free(struct memo_comment *arr, size_t count);
 void store_event_list_free(struct memo_event *arr, size_t count);
 void store_legacy_texts_free(struct legacy_text *arr, size_t count);
+
+/* A memo's stored state as an int: -1 (no state, which fails the row's MAC) when out of range. */
+static inline int memo_state_col(int64_t v)
+{
+    return v >= 0 && v <= 64 ? (int)v : -1;
+}
 
 /* Backends. */
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);

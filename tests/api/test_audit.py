@@ -272,3 +272,47 @@ def test_audit_verify_usage(server):
     assert r.returncode == 2, (r.stdout, r.stderr)
     r = server.cli("audit", "frobnicate")
     assert r.returncode == 2, (r.stdout, r.stderr)
+
+
+def test_the_chain_is_keyed_so_neither_forged_nor_guessed(server, admin):
+    """The chain's hash is keyed by the server (a key derived from channel.skey): whoever writes
+    the database can neither re-make the chain over an edited record with SHA-256, nor try the
+    few account ids against a stored hash to learn a sealed actor."""
+    import hashlib
+    srv = server
+    for name, roles in (("oona", ["officer"]), ("dina", ["staff"])):
+        srv.add_user(admin, name, roles)
+    o, d = srv.login("oona", PASSWORD), srv.login("dina", PASSWORD)
+    mid = filed_memo(srv, d, "Keyed", "Body.\n")
+    call(o, "GET", memo_url(srv, mid))
+    assert srv.stop() == 0
+    assert_verify_ok(srv)
+    conn = open_db(srv)
+    rows = conn.execute("SELECT id, memo_id, action, at, hash FROM audit ORDER BY id").fetchall()
+    users = [u for (u,) in conn.execute("SELECT id FROM users").fetchall()]
+    conn.close()
+
+    def unkeyed(prev, rid, memo, actor, action, at):
+        text = "dissent-audit/v1\n%s\n%d\n%d\n%d\n%s\n%d\n" % (prev.hex(), rid, memo, actor,
+                                                                action, at)
+        return hashlib.sha256(text.encode()).digest()
+
+    # no account id gives the stored hash back, under either label
+    prev = bytes(32)
+    for rid, memo, action, at, h in rows:
+        for actor in users + [0]:
+            for label in ("v1", "v2"):
+                text = ("dissent-audit/%s\n%s\n%d\n%d\n%d\n%s\n%d\n"
+                        % (label, prev.hex(), rid, memo, actor, action, at))
+                assert hashlib.sha256(text.encode()).digest() != bytes(h), (rid, actor)
+        prev = bytes(h)
+    # an edited action with the chain re-made by SHA-256 from there: still refused
+    rid = rows[len(rows) // 2][0]
+    prev = bytes(rows[len(rows) // 2 - 1][4]) if len(rows) > 1 else bytes(32)
+    for r_id, memo, action, at, _h in rows[len(rows) // 2:]:
+        if r_id == rid:
+            action = "read_title"
+        h = unkeyed(prev, r_id, memo, 0, action, at)
+        write(srv, "UPDATE audit SET action = ?, hash = ? WHERE id = ?", action, h, r_id)
+        prev = h
+    assert_verify_fails(srv, "a chain re-made without the key")

@@ -861,8 +861,10 @@ def test_a_rewritten_memo_row_is_refused_and_not_listed(make_server):
     assert m in listed(a)
     with open_db(srv) as c:
         due, state = c.execute("SELECT reply_due, state FROM memos").fetchone()
-    for edit in (("UPDATE memos SET reply_due = ?", (due + 30,)),
-                 ("UPDATE memos SET state = 1", ())):
+    for edit in (("UPDATE memos SET reply_due = ? WHERE public_id = ?", (due + 30, m)),
+                 ("UPDATE memos SET state = 1 WHERE public_id = ?", (m,)),
+                 # past int's range: its low bits are the true state
+                 ("UPDATE memos SET state = ? WHERE public_id = ?", (2**32 + state, m))):
         tamper(srv, edit)
         a = srv.login("anna", PASSWORD)
         refused(a.get(memo_url(srv, m), timeout=TIMEOUT))
@@ -872,3 +874,10 @@ def test_a_rewritten_memo_row_is_refused_and_not_listed(make_server):
         a = srv.login("anna", PASSWORD)
         assert call(a, "GET", memo_url(srv, m)).json()["state"] == "acknowledged"
         assert m in listed(a)
+    # a page is filled past a row that fails: the memos after it are still listed
+    older = [filed_memo(srv, d, "Older %d " % i + marker(), "Body.\n") for i in range(3)]
+    newest = filed_memo(srv, d, "Newest " + marker(), "Body.\n")
+    tamper(srv, ("UPDATE memos SET reply_due = 7 WHERE public_id = ?", (older[2],)))
+    a = srv.login("anna", PASSWORD)
+    r = call(a, "GET", memo_url(srv) + "?limit=3").json()
+    assert [x["id"] for x in r["memos"]] == [newest, older[1], older[0]], r
