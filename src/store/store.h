@@ -837,7 +837,11 @@ int store_keyed(const struct store *st, const char *label, const void *data, siz
 /** store_audit_set_hash() - replace record @id's hash (the chain is being re-made). */
 int store_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32]);
 
-/** store_audit_last() - the newest audit record; ERR_NOT_FOUND when the chain is empty. */
+/**
+ * store_audit_last() - the newest audit record's number, memo, action, time and hash, for
+ * chaining (its actor is not opened: actor_id 0, no name); ERR_NOT_FOUND when the chain is
+ * empty.
+ */
 int store_audit_last(struct store *st, struct audit_record *out);
 
 /** store_audit_insert() - append @rec (its id must be the last id + 1; the caller holds the
