@@ -234,6 +234,17 @@ int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t ma
     return finish(st, &m, mac);
 }
 
+int integ_derive(const struct store *st, const char *label, uint8_t key[32])
+{
+    memset(key, 0, 32);
+    if (st->trust_key == NULL) {
+        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
+        return ERR_INTERNAL;
+    }
+    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, label);
+    return 0;
+}
+
 static void who_ad(char *ad, size_t len, enum store_who table, int64_t memo_id, int64_t row,
                    const char *kind)
 {
@@ -252,13 +263,10 @@ int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id
     int rc;
 
     memset(out, 0, STORE_WHO_LEN);
-    if (st->trust_key == NULL) {
-        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
-        return ERR_INTERNAL;
-    }
+    if ((rc = integ_derive(st, "dissent-who", key)) != 0)
+        return rc;
     for (int i = 0; i < 8; i++)
         b[i] = (uint8_t)((uint64_t)id >> (56 - 8 * i));
-    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, "dissent-who");
     who_ad(ad, sizeof(ad), table, memo_id, row, kind);
     rc = seal_encrypt(key, ad, b, sizeof(b), &ct, &n);
     wipe(key, sizeof(key));
@@ -280,11 +288,8 @@ int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id
     int rc;
 
     *id = 0;
-    if (st->trust_key == NULL) {
-        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
-        return ERR_INTERNAL;
-    }
-    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, "dissent-who");
+    if ((rc = integ_derive(st, "dissent-who", key)) != 0)
+        return rc;
     who_ad(ad, sizeof(ad), table, memo_id, row, kind);
     rc = seal_decrypt(key, ad, in, STORE_WHO_LEN, &pt, &n);
     wipe(key, sizeof(key));

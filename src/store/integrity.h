@@ -31,6 +31,10 @@ int integ_memo_check(const struct store *st, const struct memo *m);
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN]);
+/* integ_derive() - a key derived from the integrity key for @label; ERR_INTERNAL (logged)
+ * when the connection has none. */
+int integ_derive(const struct store *st, const char *label, uint8_t key[32]);
+
 /*
  * integ_who_seal() / integ_who_open() - an account id sealed by the server for @table's row
  * @row of memo @memo_id, and an event's @kind (NULL otherwise) (store.h, "Who"). Open returns

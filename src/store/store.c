@@ -7,7 +7,6 @@
 #include "store/tables.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
-#include "crypto/seal.h"
 #include "util/strutil.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -1306,13 +1305,11 @@ int store_keyed(const struct store *st, const char *label, const void *data, siz
                 uint8_t out[32])
 {
     uint8_t key[32];
+    int rc;
 
     memset(out, 0, 32);
-    if (st->trust_key == NULL) {
-        log_error("store: no integrity key on this connection (a bug: store_trust_set())");
-        return ERR_INTERNAL;
-    }
-    seal_derive(key, st->trust_key, STORE_TRUST_KEY_LEN, label);
+    if ((rc = integ_derive(st, label, key)) != 0)
+        return rc;
     hash_keyed(out, data, len, key);
     wipe(key, sizeof(key));
     return 0;
