@@ -225,27 +225,15 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     int rc;
 
     *out = NULL;
-    /* the text shown is the text its digest covers, or nothing is shown */
-    if (req->mkey != NULL && (rc = workflow_digest_check(req->mkey, m)) != 0)
+    /* the text shown is the text its digest covers, or nothing is shown (opened once) */
+    if (req->mkey != NULL &&
+        (rc = workflow_shown_texts(req->mkey, m, &title, &tl, &body, &bl)) != 0)
         return rc;
     if ((rc = store_signature_list(env->st, m->id, true, &all, &nall)) != 0 ||
         (rc = store_signature_list(env->st, m->id, false, &sigs, &nsigs)) != 0 ||
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
         (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
         goto out;
-    if (req->mkey != NULL) {
-        /* a title and body of two versions are an integrity error; one that does not open
-         * is shown as null, as before */
-        rc = workflow_texts(req->mkey, m, &title, &tl, &body, &bl, NULL);
-        if (rc == ERR_CRYPTO)
-            log_error("integrity: the title or body of memo %s does not open: it was changed "
-                      "outside Dissent; it is not shown",
-                      m->public_id);
-        if (rc == ERR_CRYPTO)
-            rc = 0;
-        else if (rc != 0)
-            goto out;
-    }
     o = memo_summary(env, m, today, plain_json(title, tl));
     json_object_set_new(o, "body", plain_json(body, bl));
     title = body = NULL;
@@ -349,6 +337,12 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     *out = o;
     o = NULL;
 out:
+    if (title != NULL)
+        wipe(title, tl);
+    if (body != NULL)
+        wipe(body, bl);
+    mem_free(title);
+    mem_free(body);
     json_decref(o);
     store_signature_list_free(sigs, nsigs);
     store_signature_list_free(all, nall);

@@ -333,6 +333,19 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
     return rc;
 }
 
+/* Wipe and free opened texts (NULL ones too), and clear them. */
+static void texts_free(char **title, size_t *tl, char **body, size_t *bl)
+{
+    if (*title != NULL)
+        wipe(*title, *tl);
+    if (*body != NULL)
+        wipe(*body, *bl);
+    mem_free(*title);
+    mem_free(*body);
+    *title = *body = NULL;
+    *tl = *bl = 0;
+}
+
 /* The highest content version of @m's title and body that opens (0 when neither does) into
  * *@version. Returns 0 or ERR_NOMEM. */
 static int highest_version(const uint8_t *mkey, const struct memo *m, uint64_t *version)
@@ -386,12 +399,7 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
                                    title ? title_len : otl, &m->title, &m->title_len)) == 0)
         rc = set_field(c, m, "body", version + 1, body ? body : old_body, body ? body_len : obl,
                        &m->body, &m->body_len);
-    if (old_title != NULL)
-        wipe(old_title, otl);
-    if (old_body != NULL)
-        wipe(old_body, obl);
-    mem_free(old_title);
-    mem_free(old_body);
+    texts_free(&old_title, &otl, &old_body, &obl);
     if (rc != 0) {
         if (rc == ERR_CRYPTO || rc == ERR_INTEGRITY)
             err_set(c->err, c->errlen,
@@ -423,14 +431,7 @@ int workflow_texts(const uint8_t *mkey, const struct memo *m, char **title, size
         rc = ERR_INTEGRITY;
     }
     if (rc != 0) {
-        if (*title != NULL)
-            wipe(*title, *tl);
-        if (*body != NULL)
-            wipe(*body, *bl);
-        mem_free(*title);
-        mem_free(*body);
-        *title = *body = NULL;
-        *tl = *bl = 0;
+        texts_free(title, tl, body, bl);
         return rc;
     }
     if (version != NULL)
@@ -459,25 +460,18 @@ out:
     return rc;
 }
 
-int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
+/* Whether the opened @title and @body are the text @m's digest covers: 0, ERR_INTEGRITY (a
+ * text that is no memo text, or another text) or ERR_NOMEM. */
+static int digest_matches(const struct memo *m, const char *title, size_t tl, const char *body,
+                          size_t bl)
 {
     uint8_t digest[MEMO_DIGEST_LEN];
     char *canon = NULL;
     size_t len = 0;
-    int rc;
+    int rc = memo_canonical_text(m->public_id, title, tl, body, bl, &canon, &len);
 
-    if (m->state == MEMO_DRAFT)
-        return 0; /* a draft's text is still being written (a reopened one keeps its old digest) */
-    if (!m->has_digest) {
-        log_error("integrity: memo %s is past its draft and has no digest: it was changed "
-                  "outside Dissent; it is neither shown nor signed",
-                  m->public_id);
-        return ERR_INTEGRITY;
-    }
-    if (mkey == NULL)
-        return ERR_FORBIDDEN;
-    if ((rc = workflow_canonical(mkey, m, &canon, &len)) == ERR_CRYPTO || rc == ERR_INVALID)
-        rc = ERR_INTEGRITY; /* a field the key does not open, or that is no memo text */
+    if (rc == ERR_INVALID)
+        rc = ERR_INTEGRITY;
     if (rc == 0) {
         memo_digest(canon, len, digest);
         if (!hash_equal(digest, m->digest, sizeof(digest)))
@@ -487,10 +481,56 @@ int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
         wipe(canon, len);
         mem_free(canon);
     }
+    return rc;
+}
+
+int workflow_shown_texts(const uint8_t *mkey, const struct memo *m, char **title, size_t *tl,
+                         char **body, size_t *bl)
+{
+    int rc;
+
+    *title = *body = NULL;
+    *tl = *bl = 0;
+    if (m->state != MEMO_DRAFT && !m->has_digest) {
+        log_error("integrity: memo %s is past its draft and has no digest: it was changed "
+                  "outside Dissent; it is neither shown nor signed",
+                  m->public_id);
+        return ERR_INTEGRITY;
+    }
+    rc = workflow_texts(mkey, m, title, tl, body, bl, NULL);
+    if (m->state == MEMO_DRAFT) {
+        /* a draft's text is still being written (a reopened one keeps its old digest) */
+        if (rc == ERR_CRYPTO)
+            log_error("integrity: the title or body of memo %s does not open: it was changed "
+                      "outside Dissent; it is not shown",
+                      m->public_id);
+        return rc == ERR_CRYPTO ? 0 : rc;
+    }
+    if (rc == ERR_CRYPTO)
+        rc = ERR_INTEGRITY; /* a field the key does not open */
+    if (rc == 0)
+        rc = digest_matches(m, *title, *tl, *body, *bl);
     if (rc == ERR_INTEGRITY)
         log_error("integrity: the text of memo %s is not the text its digest covers: it was "
                   "changed outside Dissent; it is neither shown nor signed",
                   m->public_id);
+    if (rc != 0)
+        texts_free(title, tl, body, bl);
+    return rc;
+}
+
+int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
+{
+    char *title = NULL, *body = NULL;
+    size_t tl = 0, bl = 0;
+    int rc;
+
+    if (m->state == MEMO_DRAFT)
+        return 0; /* a draft's text is still being written (a reopened one keeps its old digest) */
+    if (mkey == NULL && m->has_digest)
+        return ERR_FORBIDDEN;
+    rc = workflow_shown_texts(mkey, m, &title, &tl, &body, &bl);
+    texts_free(&title, &tl, &body, &bl);
     return rc;
 }
 

@@ -72,6 +72,15 @@ int workflow_texts(const uint8_t *mkey, const struct memo *m, char **title, size
                    size_t *bl, uint64_t *version);
 
 /**
+ * workflow_shown_texts() - @m's title and body as a reader is shown them, opened once: for a
+ * memo past its draft, the text its digest covers, or ERR_INTEGRITY (logged; a field that does
+ * not open counts as another text); for a draft, NULL texts (logged) when they do not open.
+ * Other errors as workflow_texts(). Both NULL on failure.
+ */
+int workflow_shown_texts(const uint8_t *mkey, const struct memo *m, char **title, size_t *tl,
+                         char **body, size_t *bl);
+
+/**
  * workflow_canonical() - decrypt @m's title and body with @mkey and build the canonical text:
  * malloc'd in *@out (caller wipes and frees), *@len bytes.
  */
