@@ -1031,20 +1031,22 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *o =
-            json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body",
-                      field_json(req->mkey, &req->memo,
-                                 &(struct content_place){
-                                     .field = "comment", .who = cs[i].author_id, .at = cs[i].at},
-                                 cs[i].body, cs[i].body_len),
-                      "at", (json_int_t)cs[i].at);
+        json_t *body = field_json(
+            req->mkey, &req->memo,
+            &(struct content_place){.field = "comment", .who = cs[i].author_id, .at = cs[i].at},
+            cs[i].body, cs[i].body_len);
+        /* a body sealed to another author does not open: its author is not named either */
+        bool opened = !json_is_null(body);
+        json_t *o = json_pack("{s:I, s:o, s:I}", "id", (json_int_t)cs[i].id, "body", body, "at",
+                              (json_int_t)cs[i].at);
         /* the drafter and co-signers stay anonymous to principals when names are hidden */
         unsigned member = 0;
         bool hide =
             !names && (cs[i].author_id == req->memo.drafter_id ||
                        (store_member_get(env->st, req->memo.id, cs[i].author_id, &member) == 0 &&
                         (member & STORE_REL_INVITED)));
-        json_object_set_new(o, "author", hide ? json_null() : json_string(cs[i].username));
+        json_object_set_new(o, "author",
+                            hide || !opened ? json_null() : json_string(cs[i].username));
         json_array_append_new(arr, o);
     }
     store_comment_list_free(cs, n);

@@ -2,6 +2,7 @@
 
 #include "crypto/hash.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/strutil.h"
 #include "util/mem.h"
 
@@ -12,16 +13,24 @@
 #define AUDIT_PAGE 1000
 #define AUDIT_KEY_LABEL "dissent-audit"
 
-int audit_hash(const struct store *st, const uint8_t prev[32], const struct audit_record *rec,
-               uint8_t out[32])
+/* The text a record's hash is made of, under @tag ("dissent-audit/v1" or "/v2"). */
+static void hash_text(char *text, size_t len, const char *tag, const uint8_t prev[32],
+                      const struct audit_record *rec)
 {
-    char text[256], hex[65];
+    char hex[65];
 
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", prev[i]);
-    snprintf(text, sizeof(text), "dissent-audit/v2\n%s\n%lld\n%lld\n%lld\n%s\n%lld\n", hex,
-             (long long)rec->id, (long long)rec->memo_id, (long long)rec->actor_id, rec->action,
-             (long long)rec->at);
+    snprintf(text, len, "%s\n%s\n%lld\n%lld\n%lld\n%s\n%lld\n", tag, hex, (long long)rec->id,
+             (long long)rec->memo_id, (long long)rec->actor_id, rec->action, (long long)rec->at);
+}
+
+int audit_hash(const struct store *st, const uint8_t prev[32], const struct audit_record *rec,
+               uint8_t out[32])
+{
+    char text[256];
+
+    hash_text(text, sizeof(text), "dissent-audit/v2", prev, rec);
     return store_keyed(st, AUDIT_KEY_LABEL, text, strlen(text), out);
 }
 
@@ -97,10 +106,11 @@ int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
     }
 }
 
-int audit_rechain(struct store *st, int64_t *count)
+int audit_rechain(struct store *st, bool keyed, int64_t *count)
 {
-    uint8_t prev[32] = {0};
-    int64_t after = 0;
+    uint8_t prev[32] = {0}, old[32] = {0}, was[32];
+    int64_t after = 0, broken = 0;
+    char text[256];
     int rc = 0;
 
     *count = 0;
@@ -112,7 +122,18 @@ int audit_rechain(struct store *st, int64_t *count)
         if ((rc = store_audit_list(st, 0, after, AUDIT_PAGE, &recs, &n)) != 0)
             break;
         for (size_t i = 0; i < n && rc == 0; i++) {
-            if ((rc = audit_hash(st, prev, &recs[i], recs[i].hash)) == 0 &&
+            /* the chain as it was: re-made as it is, but a break in it is said, not hidden */
+            if (keyed) {
+                rc = audit_hash(st, old, &recs[i], was);
+            } else {
+                hash_text(text, sizeof(text), "dissent-audit/v1", old, &recs[i]);
+                hash_sha256(was, text, strlen(text));
+            }
+            if (rc == 0 && broken == 0 &&
+                (recs[i].id != after + 1 || !hash_equal(was, recs[i].hash, 32)))
+                broken = recs[i].id;
+            memcpy(old, recs[i].hash, 32);
+            if (rc == 0 && (rc = audit_hash(st, prev, &recs[i], recs[i].hash)) == 0 &&
                 (rc = store_audit_set_hash(st, recs[i].id, recs[i].hash)) == 0) {
                 memcpy(prev, recs[i].hash, 32);
                 after = recs[i].id;
@@ -127,5 +148,10 @@ int audit_rechain(struct store *st, int64_t *count)
         rc = store_commit(st);
     else
         store_rollback(st);
+    if (rc == 0 && broken > 0)
+        log_error("integrity: the read audit's chain was already broken at record %lld when it "
+                  "was re-made with the key (as the database held it): records up to there were "
+                  "changed outside Dissent",
+                  (long long)broken);
     return rc;
 }

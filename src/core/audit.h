@@ -25,10 +25,12 @@ int audit_hash(const struct store *st, const uint8_t prev[32], const struct audi
                uint8_t out[32]);
 
 /**
- * audit_rechain() - make every record's hash again, in order, in one transaction (the
- * one-time conversion of an earlier version's unkeyed chain: core/trust.h). *@count records.
+ * audit_rechain() - make every record's hash again, in order, in one transaction (the one-time
+ * conversion of an earlier version's unkeyed chain, and adoption: core/trust.h); the records are
+ * taken as the database holds them, but a break in the chain as it was (@keyed: this version's
+ * hash, else the earlier unkeyed SHA-256) is logged. *@count records.
  */
-int audit_rechain(struct store *st, int64_t *count);
+int audit_rechain(struct store *st, bool keyed, int64_t *count);
 
 /**
  * audit_append() - append a record for @memo_id by @actor_id. The caller holds the write

@@ -63,14 +63,16 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
     return rc;
 }
 
-/* Seal every actor id still in clear, once, and record it in the pin (under its lock). */
-static int seal_actors(struct store *st, struct pin *p, const char *dir)
+/* Seal every actor id still in clear, once, and record it in the pin (under its lock); @keyed:
+ * the read audit's chain was already this version's (an adoption of a converted database). */
+static int seal_actors(struct store *st, struct pin *p, const char *dir, bool keyed)
 {
     int64_t rows = 0, chained = 0;
     int rc;
 
     st->actors_clear = true;
-    if ((rc = store_trust_seal_actors(st, &rows)) != 0 || (rc = audit_rechain(st, &chained)) != 0)
+    if ((rc = store_trust_seal_actors(st, &rows)) != 0 ||
+        (rc = audit_rechain(st, keyed, &chained)) != 0)
         return rc;
     p->converted = true;
     if ((rc = pin_write(dir, p)) != 0)
@@ -259,7 +261,8 @@ static int bind_all(struct store *st, int64_t now)
 /* Adopt the database as it is (under the pin's lock): the log first (its entries MAC'd, so that
  * the bindings can be appended), then every row, every account's keys bound, the channel key
  * pinned. */
-static int adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now)
+static int adopt(struct store *st, const struct note_skey *log_key, const char *dir, int64_t now,
+                 bool keyed)
 {
     uint8_t pk[32];
     struct pin p;
@@ -284,7 +287,7 @@ static int adopt(struct store *st, const struct note_skey *log_key, const char *
     else
         store_rollback(st);
     if (rc == 0)
-        rc = seal_actors(st, &p, dir); /* writes the pin */
+        rc = seal_actors(st, &p, dir, keyed); /* writes the pin */
     if (rc == 0 && rows > 0)
         log_warn("trust: adopted the database as it is (%lld rows now carry an integrity MAC; "
                  "every session ended) and pinned its channel key in %s/%s",
@@ -312,7 +315,7 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
     }
     if (exists) {
         /* a database pinned by an earlier version: its rows are converted once */
-        if (!p.converted && (rc = seal_actors(st, &p, dir)) != 0)
+        if (!p.converted && (rc = seal_actors(st, &p, dir, false)) != 0)
             err_set(err, errlen, "cannot convert the database's rows (%s)", err_str(rc));
         /* decided again under the lock: another server may have converted meanwhile */
         st->actors_clear = !p.converted;
@@ -332,7 +335,7 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
         rc = ERR_INTEGRITY;
         goto out;
     }
-    if ((rc = adopt(st, log_key, dir, now)) != 0)
+    if ((rc = adopt(st, log_key, dir, now, false)) != 0)
         err_set(err, errlen, "cannot adopt the database's rows and pin the channel key (%s)",
                 err_str(rc));
 out:
@@ -354,7 +357,8 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
     }
     /* a pinned channel key the database no longer holds is what a swap looks like: never
      * re-pin it without being told to */
-    if (!replace_pin && pin_read(dir, &p, &exists) == 0 && exists && p.has_current &&
+    bool read = pin_read(dir, &p, &exists) == 0 && exists;
+    if (!replace_pin && read && p.has_current &&
         (store_channel_key_get(st, db) != 0 || !hash_equal(db, p.current, 32))) {
         err_set(err, errlen,
                 "the database's channel key is not the one pinned in %s/%s (replaced outside "
@@ -363,7 +367,7 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
         unlock_pin(fd);
         return ERR_INTEGRITY;
     }
-    if ((rc = adopt(st, log_key, dir, now)) != 0)
+    if ((rc = adopt(st, log_key, dir, now, read && p.converted)) != 0)
         err_set(err, errlen, "cannot adopt the database (%s)", err_str(rc));
     unlock_pin(fd);
     return rc;

@@ -464,27 +464,18 @@ int store_session_set_keys(struct store *st, const struct session *s)
     return written(st, st->ops->session_set_keys(st, s));
 }
 
-/* Seal memo @id's row as the database holds it now (its defaults included). */
-static int memo_seal(struct store *st, const char *public_id)
-{
-    struct memo now;
-    int rc = st->ops->memo_get(st, public_id, &now);
-
-    if (rc == 0 && (rc = integ_memo(st, &now, now.mac)) == 0)
-        rc = st->ops->memo_seal(st, now.id, now.mac);
-    store_memo_release(&now);
-    return rc;
-}
-
 int store_memo_create(struct store *st, struct memo *m)
 {
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    /* the id is the database's: the row is inserted, then sealed, in the caller's transaction */
-    if ((rc = st->ops->memo_create(st, m)) == 0)
-        rc = memo_seal(st, m->public_id);
+    /* the id is the database's: the row is inserted, then sealed, in the caller's transaction.
+     * The MAC is of @m as written (the columns it leaves to their defaults are the defaults in
+     * @m too: no digest, days STORE_DAY_NONE, no reason, reply or log fields), never of the row
+     * read back: a trigger in the database would have it vouch for what it wrote */
+    if ((rc = st->ops->memo_create(st, m)) == 0 && (rc = integ_memo(st, m, m->mac)) == 0)
+        rc = st->ops->memo_seal(st, m->id, m->mac);
     return written(st, rc);
 }
 

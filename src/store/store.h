@@ -646,7 +646,11 @@ int store_rollback(struct store *st);
 /** store_session_set_keys() - write the session's wrapped keys. */
 int store_session_set_keys(struct store *st, const struct session *s);
 
-/** store_memo_create() - insert @m (id, version set in @m). ERR_EXISTS on a public id clash. */
+/**
+ * store_memo_create() - insert @m (id, version set in @m). ERR_EXISTS on a public id clash. The
+ * fields the insert leaves to the schema's defaults must hold them in @m (no digest, days
+ * STORE_DAY_NONE, no reason, reply or log fields, log_index -1): the row's MAC is made of @m.
+ */
 int store_memo_create(struct store *st, struct memo *m);
 
 /** store_memo_get() - load the memo with @public_id into @out (release with

@@ -695,6 +695,7 @@ def test_a_comment_cannot_be_given_another_author(make_server):
     a = srv.login("anna", PASSWORD)
     cs = call(a, "GET", memo_url(srv, m, "comments")).json()["comments"]
     assert [c["body"] for c in cs] == [None, None], cs
+    assert [c["author"] for c in cs] == [None, None], cs  # nor each other's names
     integrity_logged(srv, "a comment of memo %s does not open where it is stored" % m)
     # an author named in clear, as an older version wrote: nobody, and the text not shown
     tamper(srv, ("UPDATE comments SET author = NULL, author_id = ? WHERE id = ?",
@@ -814,6 +815,14 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
         c.execute("UPDATE memo_events SET detail = '1' WHERE kind = 'invited'", ())
         c.execute("UPDATE comments SET author = NULL, author_id = ?", (dave,))
         c.execute("UPDATE audit SET actor = NULL, actor_id = ?", (dave,))
+        # the earlier version's chain: plain SHA-256 (core/audit.c, dissent-audit/v1)
+        prev = bytes(32)
+        for rid, memo, action, at in c.execute(
+                "SELECT id, memo_id, action, at FROM audit ORDER BY id").fetchall():
+            chained = "dissent-audit/v1\n%s\n%d\n%d\n%d\n%s\n%d\n" % (
+                prev.hex(), rid, memo, dave, action, at)
+            prev = hashlib.sha256(chained.encode()).digest()
+            c.execute("UPDATE audit SET hash = ? WHERE id = ?", (prev, rid))
         c.commit()
     with open(pin, "w") as f:
         f.write(text[:-len("converted 1\n")])
@@ -835,6 +844,7 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
     assert marked.startswith("mac:") and marked.endswith(":1"), marked
     r = srv.cli("audit", "verify")
     assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "already broken" not in srv.log()
     # once converted: an edited marked detail, a clear detail, an actor in clear
     tamper(srv, ("UPDATE memo_events SET detail = ? WHERE kind = 'invited'",
                  (marked[:-1] + "100",)),
@@ -881,3 +891,42 @@ def test_a_rewritten_memo_row_is_refused_and_not_listed(make_server):
     a = srv.login("anna", PASSWORD)
     r = call(a, "GET", memo_url(srv) + "?limit=3").json()
     assert [x["id"] for x in r["memos"]] == [newest, older[1], older[0]], r
+
+
+@sqlite_only
+def test_a_trigger_cannot_make_the_server_vouch_for_a_new_memo(make_server):
+    """A new memo's MAC is made of what the server wrote, not of the row read back: a trigger
+    that changes it on insert (the drafter's names hidden from principals turned to shown) gets
+    the row refused, not vouched for. (SQLite only: the same trigger in PostgreSQL needs a
+    function, and proves nothing more.)"""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    tamper(srv, ("CREATE TRIGGER shown AFTER INSERT ON memos BEGIN"
+                 " UPDATE memos SET show_names = 1, reply_max = 12345 WHERE id = NEW.id; END", ()))
+    d = srv.login("dave", PASSWORD)
+    r = d.post(memo_url(srv), json={"title": "Names hidden", "body": "Body.\n",
+                                    "show_signer_names": False}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    refused(d.get(memo_url(srv, r.json()["id"]), timeout=TIMEOUT))
+    integrity_logged(srv, "fails its integrity check")
+
+
+def test_a_break_in_the_audit_chain_is_said_when_it_is_re_made(make_server):
+    """Adoption re-makes the read audit's chain as the database holds it (dissent trust adopt is
+    a knowing act); a record changed before it is still named in the server's log."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    m = filed_memo(srv, d, "Audited " + marker(), "Body.\n")
+    call(a, "GET", memo_url(srv, m))
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        rid = c.execute("SELECT max(id) FROM audit").fetchone()[0]
+        c.execute("UPDATE audit SET action = 'read_title' WHERE id = ?", (rid,))
+        c.commit()
+    r = srv.cli("trust", "adopt")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "the read audit's chain was already broken at record %d" % rid in r.stderr, r.stderr
+    srv.restart()
+    assert srv.cli("audit", "verify").returncode == 0  # re-made as the database held it
