@@ -1,11 +1,11 @@
 /*
  * outbox.c - `dissent outbox [--limit N] [--data DIR] [--db URI] [--config FILE]`: the email
- * outbox's newest rows, status only (as GET /api/v1/outbox): never a subject, a body or an
- * address.
+ * outbox's newest rows, status only (as GET /api/v1/outbox): never a kind, a recipient, a
+ * subject, a body or an address.
  *
- *   ID  KIND  RECIPIENT  STATUS  ATTEMPTS  NEXT-ATTEMPT  CREATED  SENT
+ *   ID  STATUS  ATTEMPTS  NEXT-ATTEMPT  CREATED  SENT
  *
- * Times are UTC (ISO 8601), "-" when unset; RECIPIENT is the account, or "(escalation)".
+ * Times are UTC (ISO 8601), "-" when unset.
  */
 #include "cmd/cmd.h"
 

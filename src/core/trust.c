@@ -27,10 +27,12 @@ struct pin {
     uint8_t current[32];
     bool has_pending;
     uint8_t pending[32];
-    bool converted; /* store_trust_seal_actors() ran: "converted 1" */
+    int converted; /* 1: store_trust_seal_actors() ran ("converted 1"); 2: and
+                      store_trust_seal_people() ("converted 2") */
 };
 
-#define PIN_CONVERTED "converted 1"
+#define PIN_CONVERTED "converted "
+#define PIN_CONVERTED_NOW 2 /* what this version converts to */
 
 static int pin_read(const char *dir, struct pin *p, bool *exists);
 static int pin_write(const char *dir, const struct pin *p);
@@ -59,29 +61,45 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
     wipe(lkey, sizeof(lkey));
     /* actor ids in clear are read only until the conversion is recorded in the pin (a pin that
      * does not read is refused by trust_open(); meanwhile nothing in clear is read) */
-    st->actors_clear = pin_read(dir, &p, &exists) == 0 && !(exists && p.converted);
+    st->actors_clear =
+        pin_read(dir, &p, &exists) == 0 && !(exists && p.converted == PIN_CONVERTED_NOW);
     return rc;
 }
 
-/* Seal every actor id still in clear, once, and record it in the pin (under its lock); @keyed:
- * the read audit's chain was already this version's (an adoption of a converted database). */
+/* Convert an earlier version's rows, once, each step recorded in the pin (under its lock): seal
+ * every actor id still in clear (@keyed: the read audit's chain was already this version's, an
+ * adoption of a converted database), then put every account named in clear under its
+ * pseudonym (store.h, "Who"). */
 static int seal_actors(struct store *st, struct pin *p, const char *dir, bool keyed)
 {
-    int64_t rows = 0, chained = 0;
+    int64_t rows = 0, chained = 0, people = 0;
     int rc;
 
     st->actors_clear = true;
-    if ((rc = store_trust_seal_actors(st, &rows)) != 0 ||
-        (rc = audit_rechain(st, keyed, &chained)) != 0)
-        return rc;
-    p->converted = true;
-    if ((rc = pin_write(dir, p)) != 0)
-        return rc;
+    if (p->converted < 1) {
+        if ((rc = store_trust_seal_actors(st, &rows)) != 0 ||
+            (rc = audit_rechain(st, keyed, &chained)) != 0)
+            return rc;
+        p->converted = 1;
+        if ((rc = pin_write(dir, p)) != 0)
+            return rc;
+        if (rows > 0 || chained > 0)
+            log_info("trust: converted %lld rows (actors sealed, memo rows and older clear "
+                     "details MAC'd) and keyed the read audit's chain of %lld records",
+                     (long long)rows, (long long)chained);
+    }
+    if (p->converted < 2) {
+        if ((rc = store_trust_seal_people(st, &people)) != 0)
+            return rc;
+        p->converted = 2;
+        if ((rc = pin_write(dir, p)) != 0)
+            return rc;
+        if (people > 0)
+            log_info("trust: converted %lld rows naming drafters, members, signers and key "
+                     "holders to pseudonyms",
+                     (long long)people);
+    }
     st->actors_clear = false;
-    if (rows > 0 || chained > 0)
-        log_info("trust: converted %lld rows (actors sealed, memo rows and older clear details "
-                 "MAC'd) and keyed the read audit's chain of %lld records",
-                 (long long)rows, (long long)chained);
     return 0;
 }
 
@@ -173,9 +191,11 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
             goto bad;
         line = nl + 1;
     }
-    if (strcmp(line, PIN_CONVERTED "\n") == 0) {
-        p->converted = true;
-        line += strlen(PIN_CONVERTED "\n");
+    if (strncmp(line, PIN_CONVERTED, strlen(PIN_CONVERTED)) == 0 &&
+        line[strlen(PIN_CONVERTED)] >= '1' && line[strlen(PIN_CONVERTED)] <= '2' &&
+        line[strlen(PIN_CONVERTED) + 1] == '\n') {
+        p->converted = line[strlen(PIN_CONVERTED)] - '0';
+        line += strlen(PIN_CONVERTED) + 2;
     }
     if (*line != '\0')
         goto bad;
@@ -197,15 +217,16 @@ static void key_line(char *out, size_t len, const char *name, bool has, const ui
 /* Replace the pin atomically: a temporary file, fsync, rename, fsync of the directory. */
 static int pin_write(const char *dir, const struct pin *p)
 {
-    char path[1200], tmp[1300], text[PIN_MAX], cur[80], pend[80] = "";
+    char path[1200], tmp[1300], text[PIN_MAX], cur[80], pend[80] = "", conv[32] = "";
     size_t len;
     int fd, dfd, rc = 0;
 
     key_line(cur, sizeof(cur), "current", p->has_current, p->current);
     if (p->has_pending)
         key_line(pend, sizeof(pend), "pending", true, p->pending);
-    snprintf(text, sizeof(text), "%s%s%s%s", PIN_HEAD, cur, pend,
-             p->converted ? PIN_CONVERTED "\n" : "");
+    if (p->converted > 0)
+        snprintf(conv, sizeof(conv), PIN_CONVERTED "%d\n", p->converted);
+    snprintf(text, sizeof(text), "%s%s%s%s", PIN_HEAD, cur, pend, conv);
     len = strlen(text);
     snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
     snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, TRUST_PIN_FILE, (long)getpid());
@@ -315,10 +336,10 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
     }
     if (exists) {
         /* a database pinned by an earlier version: its rows are converted once */
-        if (!p.converted && (rc = seal_actors(st, &p, dir, false)) != 0)
+        if (p.converted < PIN_CONVERTED_NOW && (rc = seal_actors(st, &p, dir, false)) != 0)
             err_set(err, errlen, "cannot convert the database's rows (%s)", err_str(rc));
         /* decided again under the lock: another server may have converted meanwhile */
-        st->actors_clear = !p.converted;
+        st->actors_clear = p.converted < PIN_CONVERTED_NOW;
         goto out;
     }
     /* no pin: a first start (of this version). A database whose rows carry MACs was written
@@ -367,7 +388,7 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
         unlock_pin(fd);
         return ERR_INTEGRITY;
     }
-    if ((rc = adopt(st, log_key, dir, now, read && p.converted)) != 0)
+    if ((rc = adopt(st, log_key, dir, now, read && p.converted >= 1)) != 0)
         err_set(err, errlen, "cannot adopt the database (%s)", err_str(rc));
     unlock_pin(fd);
     return rc;

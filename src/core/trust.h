@@ -13,8 +13,10 @@
  *      dissent-channel-pin/v1
  *      current <base64 public key, or "none" before the first officer signed in>
  *      pending <base64 public key>      only while a new key is being committed
- *      converted 1                      once store_trust_seal_actors() converted the rows of an
- *                                       earlier version (store.h, "Who" and "Integrity")
+ *      converted 2                      once the rows of an earlier version were converted
+ *                                       (store.h, "Who" and "Integrity"): 1 after
+ *                                       store_trust_seal_actors(), 2 after
+ *                                       store_trust_seal_people() too
  *
  *    It is replaced atomically (write, fsync, rename, fsync the directory) under an advisory
  *    lock on channel.pin.lock, so several servers sharing the data directory agree. A new key

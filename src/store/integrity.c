@@ -209,10 +209,13 @@ int integ_memo(const struct store *st, const struct memo *m, uint8_t mac[STORE_M
     return finish(st, &in, mac);
 }
 
-int integ_memo_check(const struct store *st, const struct memo *m)
+int integ_memo_check(const struct store *st, struct memo *m)
 {
     uint8_t want[STORE_MAC_LEN];
-    int rc = integ_memo(st, m, want);
+    int rc = integ_drafter_open(st, m);
+
+    if (rc == 0)
+        rc = integ_memo(st, m, want);
 
     return rc != 0 ? rc : integ_check(st, want, m->mac, "memo", m->id);
 }
@@ -248,7 +251,7 @@ int integ_derive(const struct store *st, const char *label, uint8_t key[32])
 static void who_ad(char *ad, size_t len, enum store_who table, int64_t memo_id, int64_t row,
                    const char *kind)
 {
-    static const char *const names[] = {"audit", "comment", "event"};
+    static const char *const names[] = {"audit", "comment", "event", "drafter", "member", "signer"};
 
     snprintf(ad, len, "dissent-who/1 %s %lld %lld %s", names[table], (long long)memo_id,
              (long long)row, kind != NULL && kind[0] != '\0' ? kind : "-");
@@ -301,6 +304,113 @@ int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id
         *id = (int64_t)v;
     }
     mem_free(pt);
+    return rc;
+}
+
+int integ_ref(const struct store *st, int64_t id, int64_t *ref)
+{
+    uint8_t key[32], in[13 + 8], h[32];
+    uint64_t v = 0;
+    int rc;
+
+    *ref = 0;
+    if (id == 0)
+        return 0;
+    if ((rc = integ_derive(st, "dissent-ref", key)) != 0)
+        return rc;
+    memcpy(in, "dissent-ref/1", 13);
+    for (int i = 0; i < 8; i++)
+        in[13 + i] = (uint8_t)((uint64_t)id >> (56 - 8 * i));
+    hash_keyed(h, in, sizeof(in), key);
+    wipe(key, sizeof(key));
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | h[i];
+    *ref = (int64_t)((v & (uint64_t)(STORE_REF_MIN - 1)) | (uint64_t)STORE_REF_MIN);
+    return 0;
+}
+
+int integ_text_seal(const struct store *st, const char *ad, const char *text, char **out)
+{
+    uint8_t key[SEAL_KEY_LEN], *ct = NULL;
+    size_t n = 0, pre = strlen(INTEG_TEXT_PREFIX), b64;
+    int rc;
+
+    *out = NULL;
+    if ((rc = integ_derive(st, "dissent-text", key)) != 0)
+        return rc;
+    rc = seal_encrypt(key, ad, text, strlen(text), &ct, &n);
+    wipe(key, sizeof(key));
+    if (rc != 0)
+        return rc;
+    b64 = b64_encoded_len(n, true);
+    if ((*out = mem_alloc(pre + b64)) == NULL)
+        rc = ERR_NOMEM;
+    else {
+        memcpy(*out, INTEG_TEXT_PREFIX, pre);
+        b64_encode(*out + pre, b64, ct, n, true);
+    }
+    mem_free(ct);
+    return rc;
+}
+
+int integ_text_open(const struct store *st, const char *ad, const char *in, char **out)
+{
+    uint8_t key[SEAL_KEY_LEN], *ct = NULL;
+    size_t pre = strlen(INTEG_TEXT_PREFIX), len, n = 0, m = 0;
+    char *pt = NULL;
+    int rc;
+
+    *out = NULL;
+    if (in == NULL || strncmp(in, INTEG_TEXT_PREFIX, pre) != 0)
+        return ERR_INTEGRITY;
+    len = strlen(in + pre);
+    if ((ct = mem_alloc(len + 1)) == NULL)
+        return ERR_NOMEM;
+    if (b64_decode(ct, len + 1, &n, in + pre, len, true) != 0) {
+        mem_free(ct);
+        return ERR_INTEGRITY;
+    }
+    if ((rc = integ_derive(st, "dissent-text", key)) == 0) {
+        rc = seal_decrypt(key, ad, ct, n, &pt, &m);
+        wipe(key, sizeof(key));
+    }
+    mem_free(ct);
+    if (rc == ERR_CRYPTO)
+        rc = ERR_INTEGRITY;
+    /* a text holds no NUL: one inside would cut what is shown from what was checked */
+    if (rc == 0 && memchr(pt, '\0', m) != NULL) {
+        mem_free(pt);
+        rc = ERR_INTEGRITY;
+    }
+    if (rc == 0)
+        *out = pt;
+    return rc;
+}
+
+int integ_drafter_open(const struct store *st, struct memo *m)
+{
+    int64_t id = 0, ref = 0;
+    int rc;
+
+    if (!m->has_drafter) {
+        /* a row of an earlier version names its drafter in clear: read only before its
+         * conversion, or while adopting (store.h, "Who"); afterwards nobody, and the MAC fails */
+        m->drafter_id = (st->actors_clear || st->adopting) && m->drafter_ref < STORE_REF_MIN
+                            ? m->drafter_ref
+                            : 0;
+        return 0;
+    }
+    rc = integ_who_open(st, STORE_WHO_DRAFTER, m->id, 0, NULL, m->drafter, &id);
+    if (rc == 0)
+        rc = integ_ref(st, id, &ref);
+    if (rc == ERR_INTEGRITY || (rc == 0 && ref != m->drafter_ref)) {
+        log_error("integrity: the drafter of memo %lld does not open: it was changed outside "
+                  "Dissent",
+                  (long long)m->id);
+        id = 0;
+        rc = 0;
+    }
+    m->drafter_id = id;
     return rc;
 }
 

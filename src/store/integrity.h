@@ -26,8 +26,9 @@ int integ_session(const struct store *st, const struct session *s, uint8_t mac[S
 int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[STORE_MAC_LEN]);
 int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t mac[STORE_MAC_LEN]);
 int integ_memo(const struct store *st, const struct memo *m, uint8_t mac[STORE_MAC_LEN]);
-/* 0 when @m's MAC passes; ERR_INTEGRITY (logged) or ERR_INTERNAL otherwise */
-int integ_memo_check(const struct store *st, const struct memo *m);
+/* 0 when @m's MAC passes, its drafter opened first (integ_drafter_open()); ERR_INTEGRITY
+ * (logged) or ERR_INTERNAL otherwise */
+int integ_memo_check(const struct store *st, struct memo *m);
 int integ_envelope(const struct store *st, enum integ_envelope kind, int64_t memo_id,
                    const char *public_id, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
                    uint8_t mac[STORE_MAC_LEN]);
@@ -44,6 +45,29 @@ int integ_who_seal(const struct store *st, enum store_who table, int64_t memo_id
                    const char *kind, int64_t id, uint8_t out[STORE_WHO_LEN]);
 int integ_who_open(const struct store *st, enum store_who table, int64_t memo_id, int64_t row,
                    const char *kind, const uint8_t in[STORE_WHO_LEN], int64_t *id);
+
+/*
+ * integ_ref() - the pseudonym of account @id in the columns that say who drafted, was invited
+ * to, signed or holds the key of a memo (store.h, "Who"): keyed BLAKE2b of the id, at least
+ * STORE_REF_MIN so that no account id is one; 0 stays 0 (the channel).
+ */
+int integ_ref(const struct store *st, int64_t id, int64_t *ref);
+
+/*
+ * integ_text_seal() / integ_text_open() - a text only the server opens (a signature's note and
+ * vkey), bound to @ad: "sealed:" then base64url of XChaCha20-Poly1305. *@out is owned by the
+ * caller. Open returns ERR_INTEGRITY when @in is not such a text or does not open under @ad.
+ */
+#define INTEG_TEXT_PREFIX "sealed:"
+int integ_text_seal(const struct store *st, const char *ad, const char *text, char **out);
+int integ_text_open(const struct store *st, const char *ad, const char *in, char **out);
+
+/*
+ * integ_drafter_open() - set @m->drafter_id from its sealed drafter (@m->drafter), checked
+ * against the row's pseudonym (@m->drafter_ref); before the conversion, the id in clear. 0,
+ * logged, when it does not open (the memo's MAC then fails).
+ */
+int integ_drafter_open(const struct store *st, struct memo *m);
 
 /* @t's row and its text (store.h, struct legacy_text): the MAC of a "mac:" text */
 int integ_legacy(const struct store *st, const struct legacy_text *t, uint8_t mac[STORE_MAC_LEN]);

@@ -257,6 +257,15 @@ static const char *const migrations[] = {
 
     /* 12: memo rows carry an integrity MAC (store.h, "Integrity") */
     "ALTER TABLE memos ADD COLUMN mac bytea;",
+
+    /* 13: who drafted, was invited to and signed a memo by pseudonym, beside the sealed id
+     * (store.h, "Who"): the account columns no longer reference users */
+    "ALTER TABLE memos DROP CONSTRAINT memos_drafter_id_fkey;"
+    "ALTER TABLE memos ADD COLUMN drafter bytea;"
+    "ALTER TABLE memo_members DROP CONSTRAINT memo_members_user_id_fkey;"
+    "ALTER TABLE memo_members ADD COLUMN who bytea;"
+    "ALTER TABLE signatures DROP CONSTRAINT signatures_user_id_fkey;"
+    "ALTER TABLE signatures ADD COLUMN who bytea;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -308,6 +317,11 @@ enum stmt_id {
     ST_LEGACY_COMMENT_SET,
     ST_LEGACY_EVENT_ACTOR_SET,
     ST_LEGACY_EVENT_SET,
+    ST_LEGACY_PEOPLE,
+    ST_LEGACY_DRAFTER_SET,
+    ST_LEGACY_MEMBER_SET,
+    ST_LEGACY_SIGNER_SET,
+    ST_LEGACY_KEY_SET,
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
@@ -336,6 +350,8 @@ enum stmt_id {
     ST_AUDIT_LIST,
     ST_OUTBOX_ADD,
     ST_OUTBOX_DUE,
+    ST_OUTBOX_LEGACY,
+    ST_OUTBOX_RESEAL,
     ST_OUTBOX_CLAIM,
     ST_OUTBOX_FINISH,
     ST_OUTBOX_LIST,
@@ -354,12 +370,12 @@ enum stmt_id {
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
-    " m.log_tag, m.log_salt, m.log_index, m.mac"
+    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter"
 #define SIG_COLS                                                                                   \
-    "s.memo_id, s.user_id, u.username, u.display_name, s.note, s.vkey, s.created_at,"              \
-    " s.voided_at, s.void_reason"
+    "s.memo_id, s.user_id, '', '', s.note, s.vkey, s.created_at, s.voided_at, s.void_reason,"      \
+    " s.who"
 #define OUTBOX_COLS                                                                                \
-    "o.id, o.dedupe, o.kind, o.user_id, coalesce(u.username, ''), o.rcpt, o.status, o.attempts,"   \
+    "o.id, o.dedupe, o.kind, o.user_id, '', o.rcpt, o.status, o.attempts,"                         \
     " o.next_at, o.created_at, o.sent_at"
 #define AUDIT_COLS "id, memo_id, actor_id, '', action, at, hash, actor"
 
@@ -414,7 +430,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         " reply_max = $11, replied_day = $12, closed_day = $13, reason = $14, reply = $15,"
         " reply_note = $16, version = version + 1, log_tag = $19, log_salt = $20,"
         " log_index = $21, mac = $22 WHERE id = $17 AND version = $18",
-    [ST_MEMO_SEAL] = "UPDATE memos SET mac = $1 WHERE id = $2",
+    [ST_MEMO_SEAL] = "UPDATE memos SET mac = $1, drafter = coalesce($3, drafter) WHERE id = $2",
     [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > $1 ORDER BY m.id LIMIT $2",
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE ($1::bigint = 0 OR m.id < $1)"
@@ -425,24 +441,24 @@ static const char *const stmt_sql[ST__COUNT] = {
         "      AND mm.user_id = $4 AND (mm.relation & $5) <> 0 AND (mm.relation & $8) = 0))"
         "  OR ($6::bigint <> 0 AND m.state >= 2))"
         " ORDER BY m.id DESC LIMIT $7",
-    [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at)"
-                      " VALUES ($1,$2,$3,$4) ON CONFLICT (memo_id, user_id)"
+    [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
+                      " VALUES ($1,$2,$3,$4,$5) ON CONFLICT (memo_id, user_id)"
                       " DO UPDATE SET relation = memo_members.relation | EXCLUDED.relation",
     [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~$3::bigint"
                        " WHERE memo_id = $1 AND user_id = $2",
     [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = $1 AND user_id = $2",
-    [ST_MEMBER_LIST] = "SELECT mm.user_id, u.username, u.display_name, mm.relation, mm.at"
-                       " FROM memo_members mm JOIN users u ON u.id = mm.user_id"
-                       " WHERE mm.memo_id = $1 AND (mm.relation & $2) <> 0 ORDER BY u.username",
-    [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at)"
-                   " VALUES ($1,$2,$3,$4,$5)"
+    /* store.c opens who each member is, names them and sorts them */
+    [ST_MEMBER_LIST] = "SELECT user_id, '', '', relation, at, who FROM memo_members"
+                       " WHERE memo_id = $1 AND (relation & $2) <> 0",
+    [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at, who)"
+                   " VALUES ($1,$2,$3,$4,$5,$6)"
                    " ON CONFLICT (memo_id, user_id) WHERE voided_at = 0 DO NOTHING",
     [ST_SIG_WITHDRAW] =
         "DELETE FROM signatures WHERE memo_id = $1 AND user_id = $2 AND voided_at = 0",
     [ST_SIG_HAS] = "SELECT 1 FROM signatures WHERE memo_id = $1 AND user_id = $2 AND voided_at = 0",
     [ST_SIG_VOID] = "UPDATE signatures SET voided_at = $1, void_reason = $2"
                     " WHERE memo_id = $3 AND voided_at = 0",
-    [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s JOIN users u ON u.id = s.user_id"
+    [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s"
                     " WHERE s.memo_id = $1 AND ($2::bigint <> 0 OR s.voided_at = 0)"
                     " ORDER BY s.id",
     /* who acted is sealed (store.h, "Who"): store.c opens it and fills in the names */
@@ -469,6 +485,24 @@ static const char *const stmt_sql[ST__COUNT] = {
         " WHERE actor IS NULL AND ((kind IN ('invited', 'distributed') AND detail ~ '^[0-9]+$')"
         " OR (kind = 'distributed' AND detail = 'configured principals'))",
     [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = $1 WHERE id = $2",
+    /* an earlier version's rows naming accounts in clear (store.h, "Who"): every pseudonym is
+     * at least 2^62 */
+    [ST_LEGACY_PEOPLE] =
+        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL FROM memos WHERE drafter IS NULL"
+        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL FROM memo_members"
+        " WHERE who IS NULL"
+        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey FROM signatures"
+        " WHERE who IS NULL"
+        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL FROM memo_keys"
+        " WHERE user_id > 0 AND user_id < 4611686018427387904",
+    [ST_LEGACY_DRAFTER_SET] = "UPDATE memos SET drafter_id = $3, drafter = $4 WHERE id = $1"
+                              " AND drafter_id = $2",
+    [ST_LEGACY_MEMBER_SET] = "UPDATE memo_members SET user_id = $3, who = $4 WHERE memo_id = $1"
+                             " AND user_id = $2",
+    [ST_LEGACY_SIGNER_SET] = "UPDATE signatures SET user_id = $3, who = $4, note = $5, vkey = $6"
+                             " WHERE id = $1 AND user_id = $2",
+    [ST_LEGACY_KEY_SET] = "UPDATE memo_keys SET user_id = $3 WHERE memo_id = $1"
+                          " AND user_id = $2",
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES ($1,$2,$3,$4)"
                     " ON CONFLICT (memo_id, user_id)"
                     " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
@@ -523,13 +557,18 @@ static const char *const stmt_sql[ST__COUNT] = {
                       " created_at, mac) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
                       " ON CONFLICT (dedupe) DO NOTHING",
     [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
-                      " LEFT JOIN users u ON u.id = o.user_id WHERE o.status = 0"
+                      " WHERE o.status = 0"
                       " AND o.next_at <= $1 ORDER BY o.next_at, o.id LIMIT $2",
+    [ST_OUTBOX_LEGACY] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
+                         ""
+                         " WHERE o.body NOT LIKE 'sealed:%' ORDER BY o.id",
+    [ST_OUTBOX_RESEAL] = "UPDATE outbox SET user_id = 0, rcpt = '', subject = '', body = $2"
+                         " WHERE id = $1",
     [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = $3 WHERE id = $1 AND status = 0"
                         " AND next_at <= $2",
     [ST_OUTBOX_FINISH] = "UPDATE outbox SET status = $1, attempts = $2, next_at = $3,"
                          " sent_at = $4 WHERE id = $5",
-    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
+    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox o"
                        " WHERE ($1::bigint = 0 OR o.id < $1) ORDER BY o.id DESC LIMIT $2",
     [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = $1",
     [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES ($1,$2)"
@@ -1373,7 +1412,7 @@ static int pg_memo_create(struct store *st, struct memo *m)
     int rc;
 
     arg_text(&a, 1, m->public_id);
-    arg_int(&a, 2, m->drafter_id);
+    arg_int(&a, 2, m->drafter_ref);
     arg_int(&a, 3, m->state);
     arg_bytes(&a, 4, m->title ? m->title : (const uint8_t *)"", m->title_len);
     arg_bytes(&a, 5, m->body ? m->body : (const uint8_t *)"", m->body_len);
@@ -1399,7 +1438,7 @@ static int memo_from_row(const PGresult *r, int row, struct memo *m)
     memset(m, 0, sizeof(*m));
     m->id = col_int(r, row, 0);
     col_text(r, row, 1, m->public_id, sizeof(m->public_id));
-    m->drafter_id = col_int(r, row, 2);
+    m->drafter_ref = col_int(r, row, 2); /* store.c opens the drafter */
     /* the whole stored value: one past int's range must fail the MAC, not pass as its low bits */
     m->state = memo_state_col(col_int(r, row, 3));
     m->title = col_bytes(r, row, 4, &m->title_len, &ok);
@@ -1424,6 +1463,7 @@ static int memo_from_row(const PGresult *r, int row, struct memo *m)
                  col_fixed(r, row, 23, m->log_salt, sizeof(m->log_salt));
     m->log_index = col_int(r, row, 24);
     col_fixed(r, row, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
+    m->has_drafter = col_who(r, row, 26, m->drafter);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1483,12 +1523,14 @@ static int pg_memo_update(struct store *st, struct memo *m)
     return rc;
 }
 
-static int pg_memo_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+static int pg_memo_seal(struct store *st, int64_t id, const uint8_t *drafter,
+                        const uint8_t mac[STORE_MAC_LEN])
 {
     struct pg_args a = {0};
 
     arg_bytes(&a, 1, mac, STORE_MAC_LEN);
     arg_int(&a, 2, id);
+    arg_bytes(&a, 3, drafter, drafter != NULL ? STORE_WHO_LEN : 0);
     return exec_stmt(PG(st), ST_MEMO_SEAL, &a, "memo seal", NULL);
 }
 
@@ -1573,15 +1615,16 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     return 0;
 }
 
-static int pg_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
-                         int64_t at)
+static int pg_member_add(struct store *st, int64_t memo_id, int64_t ref,
+                         const uint8_t who[STORE_WHO_LEN], unsigned relation, int64_t at)
 {
     struct pg_args a = {0};
 
     arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
+    arg_int(&a, 2, ref);
     arg_int(&a, 3, relation);
     arg_int(&a, 4, at);
+    arg_bytes(&a, 5, who, STORE_WHO_LEN);
     return exec_stmt(PG(st), ST_MEMBER_ADD, &a, "member add", NULL);
 }
 
@@ -1656,11 +1699,10 @@ static int fill_member(const PGresult *r, int row, void *item)
 {
     struct memo_member *m = item;
 
-    m->user_id = col_int(r, row, 0);
-    col_text(r, row, 1, m->username, sizeof(m->username));
-    col_text(r, row, 2, m->display_name, sizeof(m->display_name));
+    m->ref = col_int(r, row, 0);
     m->relation = (unsigned)col_int(r, row, 3);
     m->at = col_int(r, row, 4);
+    m->has_who = col_who(r, row, 5, m->who);
     return 0;
 }
 
@@ -1682,10 +1724,11 @@ static int pg_signature_add(struct store *st, const struct signature *sig)
     int rc;
 
     arg_int(&a, 1, sig->memo_id);
-    arg_int(&a, 2, sig->user_id);
+    arg_int(&a, 2, sig->ref);
     arg_text(&a, 3, sig->note);
     arg_text(&a, 4, sig->vkey);
     arg_int(&a, 5, sig->created_at);
+    arg_bytes(&a, 6, sig->who, STORE_WHO_LEN);
     rc = exec_stmt(PG(st), ST_SIG_ADD, &a, "signature add", &changes);
     return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
 }
@@ -1734,9 +1777,8 @@ static int fill_signature(const PGresult *r, int row, void *item)
     bool ok = true;
 
     g->memo_id = col_int(r, row, 0);
-    g->user_id = col_int(r, row, 1);
-    col_text(r, row, 2, g->username, sizeof(g->username));
-    col_text(r, row, 3, g->display_name, sizeof(g->display_name));
+    g->ref = col_int(r, row, 1); /* store.c opens the signer */
+    g->has_who = col_who(r, row, 9, g->who);
     g->note = col_str(r, row, 4, &ok);
     g->vkey = col_str(r, row, 5, &ok);
     g->created_at = col_int(r, row, 6);
@@ -1887,6 +1929,62 @@ static int pg_legacy_text_set(struct store *st, enum store_legacy table, int64_t
     arg_text(&a, 1, text);
     arg_int(&a, 2, id);
     return exec_stmt(PG(st), ST_LEGACY_EVENT_SET, &a, "legacy text", NULL);
+}
+
+static int fill_legacy_person(const PGresult *r, int row, void *item)
+{
+    struct legacy_person *p = item;
+    bool ok = true;
+
+    p->table = (enum store_person)col_int(r, row, 0);
+    p->memo_id = col_int(r, row, 1);
+    p->id = col_int(r, row, 2);
+    p->user_id = col_int(r, row, 3);
+    p->at = col_int(r, row, 4);
+    p->note = PQgetisnull(r, row, 5) ? NULL : col_str(r, row, 5, &ok);
+    p->vkey = PQgetisnull(r, row, 6) ? NULL : col_str(r, row, 6, &ok);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_legacy_people(void *arr, size_t n)
+{
+    struct legacy_person *p = arr;
+
+    for (size_t i = 0; p != NULL && i < n; i++) {
+        mem_free(p[i].note);
+        mem_free(p[i].vkey);
+    }
+    mem_free(p);
+}
+
+static int pg_legacy_people(struct store *st, struct legacy_person **out, size_t *count)
+{
+    struct pg_args a = {0};
+
+    return collect(PG(st), ST_LEGACY_PEOPLE, &a, sizeof(**out), fill_legacy_person,
+                   release_legacy_people, "legacy people", (void **)out, count);
+}
+
+static int pg_legacy_person_set(struct store *st, const struct legacy_person *p, int64_t ref,
+                                const uint8_t who[STORE_WHO_LEN], const char *note,
+                                const char *vkey)
+{
+    static const enum stmt_id ids[] = {[STORE_PERSON_DRAFTER] = ST_LEGACY_DRAFTER_SET,
+                                       [STORE_PERSON_MEMBER] = ST_LEGACY_MEMBER_SET,
+                                       [STORE_PERSON_SIGNER] = ST_LEGACY_SIGNER_SET,
+                                       [STORE_PERSON_KEY] = ST_LEGACY_KEY_SET};
+    struct pg_args a = {0};
+
+    arg_int(&a, 1, p->table == STORE_PERSON_SIGNER ? p->id : p->memo_id);
+    arg_int(&a, 2, p->user_id);
+    arg_int(&a, 3, ref);
+    if (p->table != STORE_PERSON_KEY)
+        arg_bytes(&a, 4, who, STORE_WHO_LEN);
+    if (p->table == STORE_PERSON_SIGNER) {
+        arg_text(&a, 5, note);
+        arg_text(&a, 6, vkey);
+    }
+    return exec_stmt(PG(st), ids[p->table], &a, "legacy person", NULL);
 }
 
 static int fill_legacy_actor(const PGresult *r, int row, void *item)
@@ -2097,16 +2195,18 @@ static int pg_channel_grant_get(struct store *st, int64_t user_id, uint8_t seale
     return get_envelope(PG(st), ST_GRANT_GET, &a, sealed, mac, "channel grant get");
 }
 
-static int pg_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
+static int pg_user_revoke_keys(struct store *st, int64_t user_id, int64_t ref, unsigned what)
 {
-    struct pg_args a = {0};
+    struct pg_args a = {0}, g = {0};
     int rc = 0;
 
-    arg_int(&a, 1, user_id);
+    /* memo keys are held by pseudonym (store.h, "Who"), grants by account */
+    arg_int(&a, 1, ref);
+    arg_int(&g, 1, user_id);
     if (what & STORE_REVOKE_MEMO_KEYS)
         rc = exec_stmt(PG(st), ST_REVOKE_MKEYS, &a, "revoke keys", NULL);
     if (rc == 0 && (what & STORE_REVOKE_GRANT))
-        rc = exec_stmt(PG(st), ST_REVOKE_GRANT, &a, "revoke keys", NULL);
+        rc = exec_stmt(PG(st), ST_REVOKE_GRANT, &g, "revoke keys", NULL);
     return rc;
 }
 
@@ -2542,7 +2642,6 @@ static int fill_outbox_row(const PGresult *r, int row, struct outbox_item *o, bo
     col_text(r, row, 1, o->dedupe, sizeof(o->dedupe));
     col_text(r, row, 2, o->kind, sizeof(o->kind));
     o->user_id = col_int(r, row, 3);
-    col_text(r, row, 4, o->username, sizeof(o->username));
     col_text(r, row, 5, o->rcpt, sizeof(o->rcpt));
     o->status = (int)col_int(r, row, 6);
     o->attempts = (int)col_int(r, row, 7);
@@ -2583,6 +2682,23 @@ static int pg_outbox_due(struct store *st, int64_t now, int limit, struct outbox
     arg_int(&a, 2, limit);
     return collect(PG(st), ST_OUTBOX_DUE, &a, sizeof(**out), fill_outbox_content, release_outbox,
                    "outbox due", (void **)out, count);
+}
+
+static int pg_outbox_legacy(struct store *st, struct outbox_item **out, size_t *count)
+{
+    struct pg_args a = {0};
+
+    return collect(PG(st), ST_OUTBOX_LEGACY, &a, sizeof(**out), fill_outbox_content, release_outbox,
+                   "outbox legacy", (void **)out, count);
+}
+
+static int pg_outbox_reseal(struct store *st, int64_t id, const char *sealed)
+{
+    struct pg_args a = {0};
+
+    arg_int(&a, 1, id);
+    arg_text(&a, 2, sealed);
+    return exec_stmt(PG(st), ST_OUTBOX_RESEAL, &a, "outbox reseal", NULL);
 }
 
 static int pg_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)
@@ -2716,6 +2832,8 @@ static const struct store_ops pg_ops = {
     .leader = pg_leader,
     .outbox_add = pg_outbox_add,
     .outbox_due = pg_outbox_due,
+    .outbox_legacy = pg_outbox_legacy,
+    .outbox_reseal = pg_outbox_reseal,
     .outbox_claim = pg_outbox_claim,
     .outbox_finish = pg_outbox_finish,
     .outbox_list = pg_outbox_list,
@@ -2746,6 +2864,8 @@ static const struct store_ops pg_ops = {
     .legacy_texts = pg_legacy_texts,
     .legacy_actors = pg_legacy_actors,
     .legacy_actor_set = pg_legacy_actor_set,
+    .legacy_people = pg_legacy_people,
+    .legacy_person_set = pg_legacy_person_set,
     .legacy_text_set = pg_legacy_text_set,
     .memo_key_put = pg_memo_key_put,
     .memo_key_get = pg_memo_key_get,

@@ -251,6 +251,80 @@ static const char *const migrations[] = {
 
     /* 12: memo rows carry an integrity MAC (store.h, "Integrity") */
     "ALTER TABLE memos ADD COLUMN mac BLOB;",
+
+    /* 13: who drafted, was invited to and signed a memo by pseudonym, beside the sealed id
+     * (store.h, "Who"): the account columns no longer reference users, so the three tables are
+     * made again (migrate() turns foreign keys off around the migrations, as SQLite's ALTER
+     * TABLE documentation says; every reference to them is checked before the commit) */
+    "CREATE TABLE memos_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  public_id TEXT NOT NULL UNIQUE,"
+    "  drafter_id INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  title BLOB NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  digest BLOB,"
+    "  show_names INTEGER NOT NULL DEFAULT 0,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  filed_day INTEGER NOT NULL DEFAULT -1,"
+    "  ack_day INTEGER NOT NULL DEFAULT -1,"
+    "  ack_due INTEGER NOT NULL DEFAULT -1,"
+    "  reply_due INTEGER NOT NULL DEFAULT -1,"
+    "  reply_max INTEGER NOT NULL DEFAULT -1,"
+    "  replied_day INTEGER NOT NULL DEFAULT -1,"
+    "  closed_day INTEGER NOT NULL DEFAULT -1,"
+    "  reason BLOB,"
+    "  reply BLOB,"
+    "  reply_note BLOB,"
+    "  log_tag BLOB,"
+    "  log_salt BLOB,"
+    "  log_index INTEGER NOT NULL DEFAULT -1,"
+    "  mac BLOB,"
+    "  drafter BLOB"
+    ") STRICT;"
+    "INSERT INTO memos_new (id, public_id, drafter_id, state, title, body, digest, show_names,"
+    "  version, created_at, updated_at, filed_day, ack_day, ack_due, reply_due, reply_max,"
+    "  replied_day, closed_day, reason, reply, reply_note, log_tag, log_salt, log_index, mac)"
+    "  SELECT id, public_id, drafter_id, state, title, body, digest, show_names, version,"
+    "  created_at, updated_at, filed_day, ack_day, ack_due, reply_due, reply_max, replied_day,"
+    "  closed_day, reason, reply, reply_note, log_tag, log_salt, log_index, mac FROM memos;"
+    "DROP TABLE memos;"
+    "ALTER TABLE memos_new RENAME TO memos;"
+    "CREATE INDEX memos_drafter ON memos(drafter_id);"
+    "CREATE INDEX memos_state ON memos(state);"
+    "CREATE TABLE memo_members_new ("
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL,"
+    "  relation INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  who BLOB,"
+    "  PRIMARY KEY (memo_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "INSERT INTO memo_members_new (memo_id, user_id, relation, at)"
+    "  SELECT memo_id, user_id, relation, at FROM memo_members;"
+    "DROP TABLE memo_members;"
+    "ALTER TABLE memo_members_new RENAME TO memo_members;"
+    "CREATE INDEX memo_members_user ON memo_members(user_id);"
+    "CREATE TABLE signatures_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  vkey TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  voided_at INTEGER NOT NULL DEFAULT 0,"
+    "  void_reason TEXT,"
+    "  who BLOB"
+    ") STRICT;"
+    "INSERT INTO signatures_new (id, memo_id, user_id, note, vkey, created_at, voided_at,"
+    "  void_reason) SELECT id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason"
+    "  FROM signatures;"
+    "DROP TABLE signatures;"
+    "ALTER TABLE signatures_new RENAME TO signatures;"
+    "CREATE UNIQUE INDEX signatures_valid ON signatures(memo_id, user_id) WHERE voided_at = 0;"
+    "CREATE INDEX signatures_memo ON signatures(memo_id, voided_at);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -305,6 +379,11 @@ enum stmt_id {
     ST_LEGACY_COMMENT_SET,
     ST_LEGACY_EVENT_ACTOR_SET,
     ST_LEGACY_EVENT_SET,
+    ST_LEGACY_PEOPLE,
+    ST_LEGACY_DRAFTER_SET,
+    ST_LEGACY_MEMBER_SET,
+    ST_LEGACY_SIGNER_SET,
+    ST_LEGACY_KEY_SET,
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
@@ -336,6 +415,8 @@ enum stmt_id {
     ST_AUDIT_LIST,
     ST_OUTBOX_ADD,
     ST_OUTBOX_DUE,
+    ST_OUTBOX_LEGACY,
+    ST_OUTBOX_RESEAL,
     ST_OUTBOX_CLAIM,
     ST_OUTBOX_FINISH,
     ST_OUTBOX_LIST,
@@ -354,13 +435,13 @@ enum stmt_id {
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
-    " m.log_tag, m.log_salt, m.log_index, m.mac"
+    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter"
 #define OUTBOX_COLS                                                                                \
-    "o.id, o.dedupe, o.kind, o.user_id, coalesce(u.username, ''), o.rcpt, o.status, o.attempts,"   \
+    "o.id, o.dedupe, o.kind, o.user_id, '', o.rcpt, o.status, o.attempts,"                         \
     " o.next_at, o.created_at, o.sent_at"
 #define SIG_COLS                                                                                   \
-    "s.memo_id, s.user_id, u.username, u.display_name, s.note, s.vkey, s.created_at,"              \
-    " s.voided_at, s.void_reason"
+    "s.memo_id, s.user_id, '', '', s.note, s.vkey, s.created_at, s.voided_at, s.void_reason,"      \
+    " s.who"
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
@@ -411,7 +492,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         " replied_day = ?, closed_day = ?, reason = ?, reply = ?, reply_note = ?,"
         " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21, mac = ?22"
         " WHERE id = ?17 AND version = ?18",
-    [ST_MEMO_SEAL] = "UPDATE memos SET mac = ? WHERE id = ?",
+    [ST_MEMO_SEAL] = "UPDATE memos SET mac = ?1, drafter = coalesce(?3, drafter) WHERE id = ?2",
     [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > ? ORDER BY m.id LIMIT ?",
     [ST_MEMO_LIST] =
         "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
@@ -421,22 +502,23 @@ static const char *const stmt_sql[ST__COUNT] = {
         "      AND mm.user_id = ?4 AND (mm.relation & ?5) != 0 AND (mm.relation & ?8) = 0))"
         "  OR (?6 AND m.state >= 2))"
         " ORDER BY m.id DESC LIMIT ?7",
-    [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at) VALUES (?,?,?,?)"
+    [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
+                      " VALUES (?,?,?,?,?)"
                       " ON CONFLICT (memo_id, user_id) DO UPDATE SET relation = relation | ?3",
     [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~?3"
                        " WHERE memo_id = ?1 AND user_id = ?2",
     [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = ? AND user_id = ?",
-    [ST_MEMBER_LIST] = "SELECT mm.user_id, u.username, u.display_name, mm.relation, mm.at"
-                       " FROM memo_members mm JOIN users u ON u.id = mm.user_id"
-                       " WHERE mm.memo_id = ? AND (mm.relation & ?) != 0 ORDER BY u.username",
-    [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at)"
-                   " VALUES (?,?,?,?,?)",
+    /* store.c opens who each member is, names them and sorts them */
+    [ST_MEMBER_LIST] = "SELECT user_id, '', '', relation, at, who FROM memo_members"
+                       " WHERE memo_id = ? AND (relation & ?) != 0",
+    [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at, who)"
+                   " VALUES (?,?,?,?,?,?)",
     [ST_SIG_WITHDRAW] =
         "DELETE FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
     [ST_SIG_HAS] = "SELECT 1 FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
     [ST_SIG_VOID] = "UPDATE signatures SET voided_at = ?, void_reason = ?"
                     " WHERE memo_id = ? AND voided_at = 0",
-    [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s JOIN users u ON u.id = s.user_id"
+    [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s"
                     " WHERE s.memo_id = ? AND (? OR s.voided_at = 0) ORDER BY s.id",
     /* who acted is sealed (store.h, "Who"): store.c opens it and fills in the names */
     [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author, body, at) VALUES (?,?,?,?)",
@@ -461,6 +543,23 @@ static const char *const stmt_sql[ST__COUNT] = {
         "'*[^0-9]*' AND detail != '')"
         " OR (kind = 'distributed' AND detail = 'configured principals'))",
     [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = ? WHERE id = ?",
+    /* an earlier version's rows naming accounts in clear (store.h, "Who"): every pseudonym is
+     * at least 2^62 */
+    [ST_LEGACY_PEOPLE] =
+        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL FROM memos WHERE drafter IS NULL"
+        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL FROM memo_members"
+        " WHERE who IS NULL"
+        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey FROM signatures"
+        " WHERE who IS NULL"
+        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL FROM memo_keys"
+        " WHERE user_id > 0 AND user_id < 4611686018427387904",
+    [ST_LEGACY_DRAFTER_SET] = "UPDATE memos SET drafter_id = ?3, drafter = ?4 WHERE id = ?1"
+                              " AND drafter_id = ?2",
+    [ST_LEGACY_MEMBER_SET] = "UPDATE memo_members SET user_id = ?3, who = ?4 WHERE memo_id = ?1"
+                             " AND user_id = ?2",
+    [ST_LEGACY_SIGNER_SET] = "UPDATE signatures SET user_id = ?3, who = ?4, note = ?5, vkey = ?6"
+                             " WHERE id = ?1 AND user_id = ?2",
+    [ST_LEGACY_KEY_SET] = "UPDATE memo_keys SET user_id = ?3 WHERE memo_id = ?1 AND user_id = ?2",
     [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?,?,?,?)"
                     " ON CONFLICT (memo_id, user_id) DO UPDATE SET sealed = ?3, at = ?4",
     [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
@@ -512,13 +611,18 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
         " created_at, mac) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (dedupe) DO NOTHING",
     [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
-                      " LEFT JOIN users u ON u.id = o.user_id"
+                      ""
                       " WHERE o.status = 0 AND o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?",
+    [ST_OUTBOX_LEGACY] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
+                         ""
+                         " WHERE o.body NOT LIKE 'sealed:%' ORDER BY o.id",
+    [ST_OUTBOX_RESEAL] = "UPDATE outbox SET user_id = 0, rcpt = '', subject = '', body = ?2"
+                         " WHERE id = ?1",
     [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = ?3 WHERE id = ?1 AND status = 0"
                         " AND next_at <= ?2",
     [ST_OUTBOX_FINISH] = "UPDATE outbox SET status = ?, attempts = ?, next_at = ?, sent_at = ?"
                          " WHERE id = ?",
-    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
+    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox o"
                        " WHERE (?1 = 0 OR o.id < ?1) ORDER BY o.id DESC LIMIT ?2",
     [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = ?",
     [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES (?,?)"
@@ -611,9 +715,14 @@ static int exec_sql(struct store_sqlite *s, const char *sql)
 static int migrate(struct store_sqlite *s, char *err, size_t errlen)
 {
     sqlite3_stmt *q = NULL;
-    int version = 0, rc = 0;
+    int version = 0, rc = 0, r;
+    bool applied = false;
 
-    if ((rc = exec_sql(s, "BEGIN IMMEDIATE")) != 0)
+    /* a migration that makes a table again (SQLite cannot drop a reference) must not have its
+     * DROP cascade into the tables that reference it: foreign keys are off meanwhile (they can
+     * be switched outside a transaction only), and every reference is checked before COMMIT */
+    if ((rc = exec_sql(s, "PRAGMA foreign_keys = OFF")) != 0 ||
+        (rc = exec_sql(s, "BEGIN IMMEDIATE")) != 0)
         goto out;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
         sqlite3_step(q) != SQLITE_ROW) {
@@ -638,13 +747,33 @@ static int migrate(struct store_sqlite *s, char *err, size_t errlen)
         if ((rc = exec_sql(s, pragma)) != 0)
             goto rollback;
         log_info("sqlite: applied migration %d", version + 1);
+        applied = true;
     }
+    if (!applied)
+        goto commit;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &q, NULL) != SQLITE_OK) {
+        rc = db_fail(s, "foreign_key_check");
+        goto rollback;
+    }
+    r = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (r != SQLITE_DONE) {
+        err_set(err, errlen,
+                "the database has rows whose references do not hold (PRAGMA "
+                "foreign_key_check)");
+        rc = ERR_DB;
+        goto rollback;
+    }
+commit:
     rc = exec_sql(s, "COMMIT");
     goto out;
 rollback:
     exec_sql(s, "ROLLBACK");
 out:
     sqlite3_finalize(q);
+    if (exec_sql(s, "PRAGMA foreign_keys = ON") != 0 && rc == 0)
+        rc = ERR_DB;
     return rc;
 }
 
@@ -1248,7 +1377,7 @@ static int sq_memo_create(struct store *st, struct memo *m)
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_text(q, 1, m->public_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, m->drafter_id);
+    sqlite3_bind_int64(q, 2, m->drafter_ref);
     sqlite3_bind_int(q, 3, m->state);
     bind_bytes(q, 4, m->title ? m->title : (const uint8_t *)"", m->title_len);
     bind_bytes(q, 5, m->body ? m->body : (const uint8_t *)"", m->body_len);
@@ -1271,7 +1400,7 @@ static int memo_from_row(sqlite3_stmt *q, struct memo *m)
     memset(m, 0, sizeof(*m));
     m->id = sqlite3_column_int64(q, 0);
     col_text(q, 1, m->public_id, sizeof(m->public_id));
-    m->drafter_id = sqlite3_column_int64(q, 2);
+    m->drafter_ref = sqlite3_column_int64(q, 2); /* store.c opens the drafter */
     /* the whole stored value: one past int's range must fail the MAC, not pass as its low bits */
     m->state = memo_state_col(sqlite3_column_int64(q, 3));
     m->title = col_dup(q, 4, &m->title_len, &ok);
@@ -1296,6 +1425,7 @@ static int memo_from_row(sqlite3_stmt *q, struct memo *m)
                  col_fixed(q, 23, m->log_salt, sizeof(m->log_salt));
     m->log_index = sqlite3_column_int64(q, 24);
     col_fixed(q, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
+    m->has_drafter = col_who(q, 26, m->drafter);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1418,7 +1548,8 @@ static int collect(struct store_sqlite *s, sqlite3_stmt *q, size_t size,
                    int (*fill)(sqlite3_stmt *q, void *item), void (*release)(void *arr, size_t n),
                    const char *what, void **out, size_t *count);
 
-static int sq_memo_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+static int sq_memo_seal(struct store *st, int64_t id, const uint8_t *drafter,
+                        const uint8_t mac[STORE_MAC_LEN])
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_MEMO_SEAL);
@@ -1427,6 +1558,7 @@ static int sq_memo_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MA
         return ERR_DB;
     sqlite3_bind_blob(q, 1, mac, STORE_MAC_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, id);
+    bind_bytes(q, 3, drafter, drafter != NULL ? STORE_WHO_LEN : 0);
     return exec_stmt(s, q, "memo seal");
 }
 
@@ -1455,8 +1587,8 @@ static int sq_memo_page(struct store *st, int64_t after, int limit, struct memo 
     return collect(s, q, sizeof(**out), fill_memo, release_memos, "memo page", (void **)out, count);
 }
 
-static int sq_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
-                         int64_t at)
+static int sq_member_add(struct store *st, int64_t memo_id, int64_t ref,
+                         const uint8_t who[STORE_WHO_LEN], unsigned relation, int64_t at)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_MEMBER_ADD);
@@ -1464,9 +1596,10 @@ static int sq_member_add(struct store *st, int64_t memo_id, int64_t user_id, uns
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, memo_id);
-    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_int64(q, 2, ref);
     sqlite3_bind_int64(q, 3, relation);
     sqlite3_bind_int64(q, 4, at);
+    sqlite3_bind_blob(q, 5, who, STORE_WHO_LEN, SQLITE_STATIC);
     return exec_stmt(s, q, "member add");
 }
 
@@ -1563,11 +1696,10 @@ static int fill_member(sqlite3_stmt *q, void *item)
 {
     struct memo_member *m = item;
 
-    m->user_id = sqlite3_column_int64(q, 0);
-    col_text(q, 1, m->username, sizeof(m->username));
-    col_text(q, 2, m->display_name, sizeof(m->display_name));
+    m->ref = sqlite3_column_int64(q, 0);
     m->relation = (unsigned)sqlite3_column_int64(q, 3);
     m->at = sqlite3_column_int64(q, 4);
+    m->has_who = col_who(q, 5, m->who);
     return 0;
 }
 
@@ -1600,10 +1732,11 @@ static int sq_signature_add(struct store *st, const struct signature *sig)
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, sig->memo_id);
-    sqlite3_bind_int64(q, 2, sig->user_id);
+    sqlite3_bind_int64(q, 2, sig->ref);
     sqlite3_bind_text(q, 3, sig->note, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, sig->vkey, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, sig->created_at);
+    sqlite3_bind_blob(q, 6, sig->who, STORE_WHO_LEN, SQLITE_STATIC);
     return exec_stmt(s, q, "signature add");
 }
 
@@ -1651,9 +1784,8 @@ static int fill_signature(sqlite3_stmt *q, void *item)
     bool ok = true;
 
     g->memo_id = sqlite3_column_int64(q, 0);
-    g->user_id = sqlite3_column_int64(q, 1);
-    col_text(q, 2, g->username, sizeof(g->username));
-    col_text(q, 3, g->display_name, sizeof(g->display_name));
+    g->ref = sqlite3_column_int64(q, 1); /* store.c opens the signer */
+    g->has_who = col_who(q, 9, g->who);
     g->note = (char *)col_dup(q, 4, NULL, &ok);
     g->vkey = (char *)col_dup(q, 5, NULL, &ok);
     g->created_at = sqlite3_column_int64(q, 6);
@@ -1831,6 +1963,70 @@ static int sq_legacy_text_set(struct store *st, enum store_legacy table, int64_t
     sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, id);
     return exec_stmt(s, q, "legacy text");
+}
+
+static int fill_legacy_person(sqlite3_stmt *q, void *item)
+{
+    struct legacy_person *p = item;
+    bool ok = true;
+
+    p->table = (enum store_person)sqlite3_column_int(q, 0);
+    p->memo_id = sqlite3_column_int64(q, 1);
+    p->id = sqlite3_column_int64(q, 2);
+    p->user_id = sqlite3_column_int64(q, 3);
+    p->at = sqlite3_column_int64(q, 4);
+    p->note = (char *)col_dup(q, 5, NULL, &ok);
+    p->vkey = (char *)col_dup(q, 6, NULL, &ok);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_legacy_people(void *arr, size_t n)
+{
+    struct legacy_person *p = arr;
+
+    for (size_t i = 0; p != NULL && i < n; i++) {
+        mem_free(p[i].note);
+        mem_free(p[i].vkey);
+    }
+    mem_free(p);
+}
+
+static int sq_legacy_people(struct store *st, struct legacy_person **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_LEGACY_PEOPLE);
+
+    *out = NULL;
+    *count = 0;
+    if (q == NULL)
+        return ERR_DB;
+    return collect(s, q, sizeof(**out), fill_legacy_person, release_legacy_people, "legacy people",
+                   (void **)out, count);
+}
+
+static int sq_legacy_person_set(struct store *st, const struct legacy_person *p, int64_t ref,
+                                const uint8_t who[STORE_WHO_LEN], const char *note,
+                                const char *vkey)
+{
+    static const enum stmt_id ids[] = {[STORE_PERSON_DRAFTER] = ST_LEGACY_DRAFTER_SET,
+                                       [STORE_PERSON_MEMBER] = ST_LEGACY_MEMBER_SET,
+                                       [STORE_PERSON_SIGNER] = ST_LEGACY_SIGNER_SET,
+                                       [STORE_PERSON_KEY] = ST_LEGACY_KEY_SET};
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ids[p->table]);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, p->table == STORE_PERSON_SIGNER ? p->id : p->memo_id);
+    sqlite3_bind_int64(q, 2, p->user_id);
+    sqlite3_bind_int64(q, 3, ref);
+    if (p->table != STORE_PERSON_KEY)
+        sqlite3_bind_blob(q, 4, who, STORE_WHO_LEN, SQLITE_STATIC);
+    if (p->table == STORE_PERSON_SIGNER) {
+        sqlite3_bind_text(q, 5, note, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, vkey, -1, SQLITE_STATIC);
+    }
+    return exec_stmt(s, q, "legacy person");
 }
 
 static int fill_legacy_actor(sqlite3_stmt *q, void *item)
@@ -2075,7 +2271,7 @@ static int sq_channel_grant_get(struct store *st, int64_t user_id, uint8_t seale
     return get_envelope(s, q, sealed, mac, "channel grant get");
 }
 
-static int sq_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
+static int sq_user_revoke_keys(struct store *st, int64_t user_id, int64_t ref, unsigned what)
 {
     struct store_sqlite *s = SQ(st);
     enum stmt_id ids[2] = {ST_REVOKE_MKEYS, ST_REVOKE_GRANT};
@@ -2088,7 +2284,8 @@ static int sq_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
         q = stmt(s, ids[i]);
         if (q == NULL)
             return ERR_DB;
-        sqlite3_bind_int64(q, 1, user_id);
+        /* memo keys are held by pseudonym (store.h, "Who"), grants by account */
+        sqlite3_bind_int64(q, 1, i == 0 ? ref : user_id);
         rc = exec_stmt(s, q, "revoke keys");
     }
     return rc;
@@ -2565,7 +2762,6 @@ static int fill_outbox_row(sqlite3_stmt *q, struct outbox_item *o, bool content)
     col_text(q, 1, o->dedupe, sizeof(o->dedupe));
     col_text(q, 2, o->kind, sizeof(o->kind));
     o->user_id = sqlite3_column_int64(q, 3);
-    col_text(q, 4, o->username, sizeof(o->username));
     col_text(q, 5, o->rcpt, sizeof(o->rcpt));
     o->status = sqlite3_column_int(q, 6);
     o->attempts = sqlite3_column_int(q, 7);
@@ -2609,6 +2805,29 @@ static int sq_outbox_due(struct store *st, int64_t now, int limit, struct outbox
     sqlite3_bind_int(q, 2, limit);
     return collect(s, q, sizeof(**out), fill_outbox_content, release_outbox, "outbox due",
                    (void **)out, count);
+}
+
+static int sq_outbox_legacy(struct store *st, struct outbox_item **out, size_t *count)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_LEGACY);
+
+    if (q == NULL)
+        return ERR_DB;
+    return collect(s, q, sizeof(**out), fill_outbox_content, release_outbox, "outbox legacy",
+                   (void **)out, count);
+}
+
+static int sq_outbox_reseal(struct store *st, int64_t id, const char *sealed)
+{
+    struct store_sqlite *s = SQ(st);
+    sqlite3_stmt *q = stmt(s, ST_OUTBOX_RESEAL);
+
+    if (q == NULL)
+        return ERR_DB;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, sealed, -1, SQLITE_STATIC);
+    return exec_stmt(s, q, "outbox reseal");
 }
 
 static int sq_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)
@@ -2756,6 +2975,8 @@ static const struct store_ops sqlite_ops = {
     .legacy_texts = sq_legacy_texts,
     .legacy_actors = sq_legacy_actors,
     .legacy_actor_set = sq_legacy_actor_set,
+    .legacy_people = sq_legacy_people,
+    .legacy_person_set = sq_legacy_person_set,
     .legacy_text_set = sq_legacy_text_set,
     .memo_key_put = sq_memo_key_put,
     .memo_key_get = sq_memo_key_get,
@@ -2778,6 +2999,8 @@ static const struct store_ops sqlite_ops = {
     .leader = sq_leader,
     .outbox_add = sq_outbox_add,
     .outbox_due = sq_outbox_due,
+    .outbox_legacy = sq_outbox_legacy,
+    .outbox_reseal = sq_outbox_reseal,
     .outbox_claim = sq_outbox_claim,
     .outbox_finish = sq_outbox_finish,
     .outbox_list = sq_outbox_list,

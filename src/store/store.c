@@ -31,11 +31,11 @@ const struct store_table store_tables[] = {
     {"memos",
      "id, public_id, drafter_id, state, title, body, digest, show_names, version, created_at,"
      " updated_at, filed_day, ack_day, ack_due, reply_due, reply_max, replied_day, closed_day,"
-     " reason, reply, reply_note, log_tag, log_salt, log_index, mac",
-     25, "id", "", "id", false},
-    {"memo_members", "memo_id, user_id, relation, at", 4, "memo_id, user_id", "", NULL, false},
-    {"signatures", "id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason", 8, "id",
-     "", "id", false},
+     " reason, reply, reply_note, log_tag, log_salt, log_index, mac, drafter",
+     26, "id", "", "id", false},
+    {"memo_members", "memo_id, user_id, relation, at, who", 5, "memo_id, user_id", "", NULL, false},
+    {"signatures", "id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason, who", 9,
+     "id", "", "id", false},
     {"comments", "id, memo_id, author_id, body, at, author", 6, "id", "", "id", false},
     {"memo_events", "id, memo_id, kind, actor_id, detail, at, actor", 7, "id", "", "id", false},
     {"memo_keys", "memo_id, user_id, sealed, at", 4, "memo_id, user_id", "", NULL, false},
@@ -474,8 +474,14 @@ int store_memo_create(struct store *st, struct memo *m)
      * The MAC is of @m as written (the columns it leaves to their defaults are the defaults in
      * @m too: no digest, days STORE_DAY_NONE, no reason, reply or log fields), never of the row
      * read back: a trigger in the database would have it vouch for what it wrote */
-    if ((rc = st->ops->memo_create(st, m)) == 0 && (rc = integ_memo(st, m, m->mac)) == 0)
-        rc = st->ops->memo_seal(st, m->id, m->mac);
+    if ((rc = integ_ref(st, m->drafter_id, &m->drafter_ref)) == 0 &&
+        (rc = st->ops->memo_create(st, m)) == 0 &&
+        (rc = integ_who_seal(st, STORE_WHO_DRAFTER, m->id, 0, NULL, m->drafter_id, m->drafter)) ==
+            0 &&
+        (rc = integ_memo(st, m, m->mac)) == 0) {
+        m->has_drafter = true;
+        rc = st->ops->memo_seal(st, m->id, m->drafter, m->mac);
+    }
     return written(st, rc);
 }
 
@@ -521,6 +527,9 @@ int store_memo_list(struct store *st, const struct memo_filter *f, struct memo *
         return ERR_DB;
     if (f->limit <= 0)
         return 0;
+    /* the rows name the drafter and the members by pseudonym (store.h, "Who") */
+    if ((rc = integ_ref(st, f->user_id, &next.user_id)) != 0)
+        return rc;
     if ((all = mem_calloc((size_t)f->limit, sizeof(*all))) == NULL)
         return ERR_NOMEM;
     /* a row that fails its MAC (logged by the backend's check) is not listed; the page is
@@ -564,8 +573,9 @@ static int adopt_memos(struct store *st, int64_t *rows)
         if ((rc = st->ops->memo_page(st, after, 200, &page, &n)) != 0)
             return rc;
         for (size_t i = 0; i < n && rc == 0; i++)
-            if ((rc = integ_memo(st, &page[i], page[i].mac)) == 0 &&
-                (rc = st->ops->memo_seal(st, page[i].id, page[i].mac)) == 0)
+            if ((rc = integ_drafter_open(st, &page[i])) == 0 &&
+                (rc = integ_memo(st, &page[i], page[i].mac)) == 0 &&
+                (rc = st->ops->memo_seal(st, page[i].id, NULL, page[i].mac)) == 0)
                 ++*rows;
         if (n > 0)
             after = page[n - 1].id;
@@ -575,55 +585,101 @@ static int adopt_memos(struct store *st, int64_t *rows)
     return rc;
 }
 
+/* What a signature's sealed note or vkey (@field) is bound to (store.h, "Who"). */
+static void signature_ad(char *ad, size_t len, int64_t memo_id, int64_t at, const char *field)
+{
+    snprintf(ad, len, "dissent-signature/1 %lld %lld %s", (long long)memo_id, (long long)at, field);
+}
+
 int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
 {
+    int64_t ref;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->member_drop(st, memo_id, user_id, relation));
+    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+        return rc;
+    return written(st, st->ops->member_drop(st, memo_id, ref, relation));
 }
 
 int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
                      int64_t at)
 {
+    uint8_t who[STORE_WHO_LEN];
+    int64_t ref;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->member_add(st, memo_id, user_id, relation, at));
+    if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
+        (rc = integ_who_seal(st, STORE_WHO_MEMBER, memo_id, 0, NULL, user_id, who)) != 0)
+        return rc;
+    return written(st, st->ops->member_add(st, memo_id, ref, who, relation, at));
 }
 
 int store_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
 {
-    if (store_fault(st))
-        return ERR_DB;
-    return st->ops->member_get(st, memo_id, user_id, relation);
-}
+    int64_t ref;
+    int rc;
 
-int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
-                      struct memo_member **out, size_t *count)
-{
+    *relation = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->member_list(st, memo_id, relation, out, count);
+    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+        return rc;
+    return st->ops->member_get(st, memo_id, ref, relation);
 }
 
 int store_signature_add(struct store *st, const struct signature *sig)
 {
+    struct signature c = *sig;
+    char ad[96];
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->signature_add(st, sig));
+    c.note = c.vkey = NULL;
+    if ((rc = integ_ref(st, sig->user_id, &c.ref)) == 0 &&
+        (rc = integ_who_seal(st, STORE_WHO_SIGNER, sig->memo_id, sig->created_at, NULL,
+                             sig->user_id, c.who)) == 0) {
+        c.has_who = true;
+        signature_ad(ad, sizeof(ad), sig->memo_id, sig->created_at, "note");
+        if ((rc = integ_text_seal(st, ad, sig->note, &c.note)) == 0) {
+            signature_ad(ad, sizeof(ad), sig->memo_id, sig->created_at, "vkey");
+            rc = integ_text_seal(st, ad, sig->vkey, &c.vkey);
+        }
+    }
+    if (rc == 0)
+        rc = written(st, st->ops->signature_add(st, &c));
+    mem_free(c.note);
+    mem_free(c.vkey);
+    return rc;
 }
 
 int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
 {
+    int64_t ref;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->signature_withdraw(st, memo_id, user_id));
+    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+        return rc;
+    return written(st, st->ops->signature_withdraw(st, memo_id, ref));
 }
 
 int store_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
 {
+    int64_t ref;
+    int rc;
+
+    *yes = false;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->signature_has(st, memo_id, user_id, yes);
+    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+        return rc;
+    return st->ops->signature_has(st, memo_id, ref, yes);
 }
 
 int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
@@ -739,12 +795,151 @@ static int legacy_open(struct store *st, struct legacy_text *t, char *text, bool
     return 0;
 }
 
+/*
+ * The account a row names by pseudonym @ref and sealed id @who (@has), into *@id (store.h,
+ * "Who"). false, logged, when the sealed id does not open there or is not @ref's: the row is
+ * then left out. Before the conversion, a row of an earlier version names it in clear (@ref).
+ */
+static int open_person(struct store *st, enum store_who table, int64_t memo_id, int64_t row,
+                       int64_t ref, bool has, const uint8_t who[STORE_WHO_LEN], int64_t *id,
+                       bool *ok)
+{
+    static const char *const what[] = {
+        [STORE_WHO_MEMBER] = "member", [STORE_WHO_SIGNER] = "signature"};
+    int64_t want = 0;
+    int rc = 0;
+
+    *id = 0;
+    *ok = false;
+    if (!has) {
+        if ((st->actors_clear || st->adopting) && ref > 0 && ref < STORE_REF_MIN) {
+            *id = ref;
+            *ok = true;
+            return 0;
+        }
+    } else if ((rc = integ_who_open(st, table, memo_id, row, NULL, who, id)) == 0 &&
+               (rc = integ_ref(st, *id, &want)) == 0 && want == ref && *id > 0) {
+        *ok = true;
+        return 0;
+    }
+    if (rc != 0 && rc != ERR_INTEGRITY)
+        return rc;
+    log_error("integrity: a %s row of memo %lld does not name its account as Dissent wrote it: "
+              "it was changed outside Dissent; it is left out",
+              what[table], (long long)memo_id);
+    *id = 0;
+    return 0;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+    const struct memo_member *x = a, *y = b;
+    int c = strcmp(x->username, y->username);
+
+    return c != 0 ? c : (x->user_id > y->user_id) - (x->user_id < y->user_id);
+}
+
+int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
+                      struct memo_member **out, size_t *count)
+{
+    struct names names = {.n = 0};
+    size_t kept = 0;
+    bool ok = false;
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = st->ops->member_list(st, memo_id, relation, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++) {
+        struct memo_member m = (*out)[i];
+        if ((rc = open_person(st, STORE_WHO_MEMBER, memo_id, 0, m.ref, m.has_who, m.who, &m.user_id,
+                              &ok)) != 0 ||
+            !ok)
+            continue;
+        if ((rc = name_of(st, &names, m.user_id, m.username, sizeof(m.username), m.display_name,
+                          sizeof(m.display_name))) == 0)
+            (*out)[kept++] = m;
+    }
+    if (rc != 0) {
+        mem_free(*out);
+        *out = NULL;
+        *count = 0;
+        return rc;
+    }
+    *count = kept;
+    if (kept > 1)
+        qsort(*out, kept, sizeof(**out), member_cmp);
+    return 0;
+}
+
+/* Open @g's sealed signer, note and vkey in place; *@ok false (logged) when any fails. */
+static int signature_open(struct store *st, struct names *names, struct signature *g, bool *ok)
+{
+    char ad[96], *note = NULL, *vkey = NULL;
+    int rc;
+
+    if ((rc = open_person(st, STORE_WHO_SIGNER, g->memo_id, g->created_at, g->ref, g->has_who,
+                          g->who, &g->user_id, ok)) != 0 ||
+        !*ok)
+        return rc;
+    if (g->has_who) {
+        signature_ad(ad, sizeof(ad), g->memo_id, g->created_at, "note");
+        if ((rc = integ_text_open(st, ad, g->note, &note)) == 0) {
+            signature_ad(ad, sizeof(ad), g->memo_id, g->created_at, "vkey");
+            rc = integ_text_open(st, ad, g->vkey, &vkey);
+        }
+        if (rc == ERR_INTEGRITY) {
+            log_error("integrity: a signature of memo %lld does not open: it was changed outside "
+                      "Dissent; it is left out",
+                      (long long)g->memo_id);
+            *ok = false;
+            rc = 0;
+        }
+        if (rc != 0 || !*ok) {
+            mem_free(note);
+            mem_free(vkey);
+            return rc;
+        }
+        mem_free(g->note);
+        mem_free(g->vkey);
+        g->note = note;
+        g->vkey = vkey;
+    }
+    return name_of(st, names, g->user_id, g->username, sizeof(g->username), g->display_name,
+                   sizeof(g->display_name));
+}
+
 int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
                          struct signature **out, size_t *count)
 {
+    struct names names = {.n = 0};
+    size_t kept = 0;
+    bool ok = false;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->signature_list(st, memo_id, include_void, out, count);
+    if ((rc = st->ops->signature_list(st, memo_id, include_void, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count; i++) {
+        struct signature *g = &(*out)[i];
+        if (rc == 0 && (rc = signature_open(st, &names, g, &ok)) == 0 && ok) {
+            (*out)[kept++] = *g;
+            continue;
+        }
+        mem_free(g->note);
+        mem_free(g->vkey);
+        mem_free(g->void_reason);
+    }
+    if (rc != 0) {
+        store_signature_list_free(*out, kept);
+        *out = NULL;
+        *count = 0;
+        return rc;
+    }
+    *count = kept;
+    return 0;
 }
 
 int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
@@ -863,13 +1058,15 @@ int store_memo_key_put(struct store *st, int64_t memo_id, const char *public_id,
                        const uint8_t sealed[STORE_SEALED_LEN], int64_t at)
 {
     uint8_t mac[STORE_MAC_LEN];
+    int64_t ref;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_envelope(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac)) != 0)
+    if ((rc = integ_envelope(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac)) != 0 ||
+        (rc = integ_ref(st, user_id, &ref)) != 0)
         return rc;
-    return written(st, st->ops->memo_key_put(st, memo_id, user_id, sealed, mac, at));
+    return written(st, st->ops->memo_key_put(st, memo_id, ref, sealed, mac, at));
 }
 
 /* Check an envelope just read; a failing one is zeroed. */
@@ -893,31 +1090,40 @@ int store_memo_key_get(struct store *st, int64_t memo_id, const char *public_id,
                        uint8_t sealed[STORE_SEALED_LEN])
 {
     uint8_t mac[STORE_MAC_LEN];
+    int64_t ref;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->memo_key_get(st, memo_id, user_id, sealed, mac)) != 0)
+    if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
+        (rc = st->ops->memo_key_get(st, memo_id, ref, sealed, mac)) != 0)
         return rc;
     return envelope_checked(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac);
 }
 
 int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
 {
+    int64_t ref;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->memo_key_delete(st, memo_id, user_id));
+    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+        return rc;
+    return written(st, st->ops->memo_key_delete(st, memo_id, ref));
 }
 
 int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count)
 {
+    int64_t ref;
     int rc;
 
     *out = NULL;
     *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->memo_keys_of(st, user_id, out, count)) != 0)
+    if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
+        (rc = st->ops->memo_keys_of(st, ref, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++)
         rc = envelope_checked(st, INTEG_MEMO_KEY, (*out)[i].memo_id, (*out)[i].public_id, user_id,
@@ -980,9 +1186,14 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
 
 int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
 {
+    int64_t ref;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->user_revoke_keys(st, user_id, what));
+    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+        return rc;
+    return written(st, st->ops->user_revoke_keys(st, user_id, ref, what));
 }
 
 /* Keep STORE_USER_TOTP in @user_id's row equal to @on (inside the caller's write). */
@@ -1074,6 +1285,7 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     struct memo_key_row *keys = NULL;
     uint8_t sealed[STORE_SEALED_LEN], mac[STORE_MAC_LEN];
     struct user_totp t;
+    int64_t ref = 0;
     size_t n = 0;
     int rc;
 
@@ -1085,14 +1297,23 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = st->ops->user_update(st, u)) != 0)
         return rc;
     ++*rows;
-    if ((rc = st->ops->memo_keys_of(st, u->id, &keys, &n)) != 0)
+    /* an earlier version's envelopes name the account in clear (store_trust_seal_people()
+     * converts them next); a converted database's, by pseudonym */
+    if ((rc = integ_ref(st, u->id, &ref)) != 0)
         return rc;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, keys[i].public_id, u->id,
-                                 keys[i].sealed, mac)) == 0 &&
-            (rc = st->ops->memo_key_put(st, keys[i].memo_id, u->id, keys[i].sealed, mac, now)) == 0)
-            ++*rows;
-    mem_free(keys);
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        int64_t col = pass == 0 ? u->id : ref;
+        if ((rc = st->ops->memo_keys_of(st, col, &keys, &n)) != 0)
+            return rc;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, keys[i].public_id, u->id,
+                                     keys[i].sealed, mac)) == 0 &&
+                (rc = st->ops->memo_key_put(st, keys[i].memo_id, col, keys[i].sealed, mac, now)) ==
+                    0)
+                ++*rows;
+        mem_free(keys);
+        keys = NULL;
+    }
     if (rc != 0)
         return rc;
     rc = st->ops->channel_grant_get(st, u->id, sealed, mac);
@@ -1374,16 +1595,187 @@ int store_trust_seal_actors(struct store *st, int64_t *rows)
     return rc;
 }
 
+/* Give @p's row its pseudonym and sealed id (and seal a signature's note and vkey). */
+static int seal_person(struct store *st, const struct legacy_person *p)
+{
+    static const enum store_who table[] = {[STORE_PERSON_DRAFTER] = STORE_WHO_DRAFTER,
+                                           [STORE_PERSON_MEMBER] = STORE_WHO_MEMBER,
+                                           [STORE_PERSON_SIGNER] = STORE_WHO_SIGNER};
+    uint8_t who[STORE_WHO_LEN];
+    char ad[96], *note = NULL, *vkey = NULL;
+    int64_t ref;
+    int rc;
+
+    if ((rc = integ_ref(st, p->user_id, &ref)) != 0)
+        return rc;
+    if (p->table == STORE_PERSON_KEY)
+        return st->ops->legacy_person_set(st, p, ref, NULL, NULL, NULL);
+    if ((rc = integ_who_seal(st, table[p->table], p->memo_id,
+                             p->table == STORE_PERSON_SIGNER ? p->at : 0, NULL, p->user_id, who)) !=
+        0)
+        return rc;
+    if (p->table == STORE_PERSON_SIGNER) {
+        signature_ad(ad, sizeof(ad), p->memo_id, p->at, "note");
+        if ((rc = integ_text_seal(st, ad, p->note != NULL ? p->note : "", &note)) == 0) {
+            signature_ad(ad, sizeof(ad), p->memo_id, p->at, "vkey");
+            rc = integ_text_seal(st, ad, p->vkey != NULL ? p->vkey : "", &vkey);
+        }
+    }
+    if (rc == 0)
+        rc = st->ops->legacy_person_set(st, p, ref, who, note, vkey);
+    mem_free(note);
+    mem_free(vkey);
+    return rc;
+}
+
+static int outbox_seal(struct store *st, const struct outbox_item *it, char **out);
+
+/* Seal every email an earlier version left in clear in the outbox, sent or not. */
+static int seal_outbox(struct store *st, int64_t *rows)
+{
+    struct outbox_item *items = NULL;
+    char *sealed = NULL;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = st->ops->outbox_legacy(st, &items, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if ((rc = outbox_seal(st, &items[i], &sealed)) == 0 &&
+            (rc = st->ops->outbox_reseal(st, items[i].id, sealed)) == 0)
+            ++*rows;
+        mem_free(sealed);
+        sealed = NULL;
+    }
+    store_outbox_list_free(items, n);
+    return rc;
+}
+
+int store_trust_seal_people(struct store *st, int64_t *rows)
+{
+    struct legacy_person *p = NULL;
+    size_t n = 0;
+    int rc;
+
+    *rows = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    rc = st->ops->legacy_people(st, &p, &n);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if ((rc = seal_person(st, &p[i])) == 0)
+            ++*rows;
+    for (size_t i = 0; i < n; i++) {
+        mem_free(p[i].note);
+        mem_free(p[i].vkey);
+    }
+    mem_free(p);
+    if (rc == 0)
+        rc = seal_outbox(st, rows);
+    if (rc == 0)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    return rc;
+}
+
+/*
+ * An email in the outbox is stored sealed by the server (store.h, "Who"): the body column holds
+ * one "sealed:" text of "<account id>\n<address>\n<subject>\n<body>", bound to the row's
+ * de-duplication key; the account, address and subject columns hold nothing. Its MAC is of the
+ * email in clear.
+ */
+static void outbox_ad(char *ad, size_t len, const char *dedupe)
+{
+    snprintf(ad, len, "dissent-outbox/1 %s", dedupe);
+}
+
+static int outbox_seal(struct store *st, const struct outbox_item *it, char **out)
+{
+    char ad[200], *text;
+    const char *subject = it->subject != NULL ? it->subject : "",
+               *body = it->body != NULL ? it->body : "";
+    size_t len = 24 + strlen(it->rcpt) + strlen(subject) + strlen(body) + 4;
+    int rc;
+
+    *out = NULL;
+    if ((text = mem_alloc(len)) == NULL)
+        return ERR_NOMEM;
+    snprintf(text, len, "%lld\n%s\n%s\n%s", (long long)it->user_id, it->rcpt, subject, body);
+    outbox_ad(ad, sizeof(ad), it->dedupe);
+    rc = integ_text_seal(st, ad, text, out);
+    mem_free(text); /* wiped */
+    return rc;
+}
+
+/* Open @it's sealed email in place; *@ok false (logged) when it does not open or does not
+ * parse. An earlier version's row, in clear, is read as it is before the conversion only. */
+static int outbox_open(struct store *st, struct outbox_item *it, bool *ok)
+{
+    char ad[200], *text = NULL, *rcpt, *subject, *body, *end;
+    long long id;
+    int rc;
+
+    *ok = false;
+    if (it->body == NULL || strncmp(it->body, INTEG_TEXT_PREFIX, strlen(INTEG_TEXT_PREFIX)) != 0) {
+        *ok = st->actors_clear || st->adopting;
+        if (!*ok)
+            log_error("integrity: outbox row %lld is in clear: it was written outside Dissent; "
+                      "it is never sent",
+                      (long long)it->id);
+        return 0;
+    }
+    outbox_ad(ad, sizeof(ad), it->dedupe);
+    if ((rc = integ_text_open(st, ad, it->body, &text)) != 0 && rc != ERR_INTEGRITY)
+        return rc;
+    if (rc == 0 && (rcpt = strchr(text, '\n')) != NULL && (subject = strchr(rcpt + 1, '\n')) &&
+        (body = strchr(subject + 1, '\n')) != NULL) {
+        *rcpt++ = *subject++ = *body++ = '\0';
+        id = strtoll(text, &end, 10);
+        if (*end == '\0' && strlen(rcpt) < sizeof(it->rcpt) &&
+            (it->subject == NULL || it->subject[0] == '\0')) {
+            char *s = mem_strdup(subject), *b = mem_strdup(body);
+            if (s == NULL || b == NULL) {
+                mem_free(s);
+                mem_free(b);
+                mem_free(text);
+                return ERR_NOMEM;
+            }
+            it->user_id = id;
+            str_copy(it->rcpt, sizeof(it->rcpt), rcpt);
+            mem_free(it->subject);
+            mem_free(it->body);
+            it->subject = s;
+            it->body = b;
+            *ok = true;
+        }
+    }
+    mem_free(text);
+    if (!*ok)
+        log_error("integrity: outbox row %lld does not open: it was changed outside Dissent; it "
+                  "is never sent",
+                  (long long)it->id);
+    return 0;
+}
+
 int store_outbox_add(struct store *st, const struct outbox_item *it)
 {
     struct outbox_item c = *it;
+    char *sealed = NULL;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_outbox(st, &c, c.mac)) != 0)
+    if ((rc = integ_outbox(st, &c, c.mac)) != 0 || (rc = outbox_seal(st, it, &sealed)) != 0)
         return rc;
-    return written(st, st->ops->outbox_add(st, &c));
+    c.user_id = 0;
+    c.rcpt[0] = '\0';
+    c.subject = NULL;
+    c.body = sealed;
+    rc = written(st, st->ops->outbox_add(st, &c));
+    mem_free(sealed);
+    return rc;
 }
 
 int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item **out,
@@ -1403,13 +1795,15 @@ int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_ite
      * marked failed, and logged */
     for (size_t i = 0; i < *count; i++) {
         struct outbox_item *it = &(*out)[i];
-        if ((rc = integ_outbox(st, it, want)) != 0) {
+        bool ok = false;
+        if ((rc = outbox_open(st, it, &ok)) != 0 ||
+            (ok && (rc = integ_outbox(st, it, want)) != 0)) {
             store_outbox_list_free(*out, *count);
             *out = NULL;
             *count = 0;
             return rc;
         }
-        if (integ_check(st, want, it->mac, "outbox row", it->id) != 0) {
+        if (!ok || integ_check(st, want, it->mac, "outbox row", it->id) != 0) {
             (void)st->ops->outbox_finish(st, it->id, STORE_OUTBOX_FAILED, it->attempts, 0, 0);
             mem_free(it->subject);
             mem_free(it->body);

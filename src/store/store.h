@@ -32,6 +32,8 @@
 #define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
 #define STORE_MAC_LEN 32    /* an integrity MAC (store_trust_set()) */
 #define STORE_WHO_LEN 48    /* an account id sealed by the server (8 bytes, nonce and tag) */
+/* the least pseudonym (store.h, "Who"); every account id is below it */
+#define STORE_REF_MIN ((int64_t)1 << 62)
 #define STORE_TRUST_KEY_LEN 32
 #define STORE_BINDING_MAX 512 /* a key binding note (core/trust.h), NUL included */
 #define STORE_CHANNEL                                                                              \
@@ -136,9 +138,12 @@ struct user_totp {
 struct memo {
     int64_t id;                            /* internal, never shown */
     char public_id[STORE_MEMO_ID_LEN + 1]; /* random id used in URLs and the canonical text */
-    int64_t drafter_id;                    /* users.id */
-    int state;                             /* enum memo_state (core/memo.h) */
-    uint8_t *title;                        /* title bytes */
+    int64_t drafter_id;                    /* users.id (store.c opens it from @drafter) */
+    int64_t drafter_ref;                   /* the drafter's pseudonym: the stored column */
+    uint8_t drafter[STORE_WHO_LEN];        /* the drafter's id sealed by the server */
+    bool has_drafter;
+    int state;      /* enum memo_state (core/memo.h) */
+    uint8_t *title; /* title bytes */
     size_t title_len;
     uint8_t *body; /* body bytes */
     size_t body_len;
@@ -167,7 +172,10 @@ struct memo {
 /* A co-signature, with its signer's names. */
 struct signature {
     int64_t memo_id;
-    int64_t user_id;
+    int64_t user_id;            /* opened by store.c from @who */
+    int64_t ref;                /* the signer's pseudonym (store.h, "Who"): the column */
+    uint8_t who[STORE_WHO_LEN]; /* the signer's id sealed by the server */
+    bool has_who;
     char username[USERNAME_MAX + 1];
     char display_name[DISPLAY_NAME_MAX + 1];
     char *note;         /* the signed note text (owned) */
@@ -179,7 +187,10 @@ struct signature {
 
 /* A member of a memo: invited co-signer or principal it was distributed to. */
 struct memo_member {
-    int64_t user_id;
+    int64_t user_id;            /* opened by store.c from @who */
+    int64_t ref;                /* the member's pseudonym (store.h, "Who"): the column */
+    uint8_t who[STORE_WHO_LEN]; /* the member's id sealed by the server */
+    bool has_who;
     char username[USERNAME_MAX + 1];
     char display_name[DISPLAY_NAME_MAX + 1];
     unsigned relation; /* STORE_REL_* bits */
@@ -230,14 +241,47 @@ enum store_legacy { STORE_LEGACY_EVENT = 0 };
  * the id columns hold none (0 or NULL). store.c seals on every write and opens on every read,
  * and fills in the names; a row whose sealed id does not open reads as actor 0 with no name, and
  * is logged. Databases written before are converted once (store_trust_seal_actors()).
+ *
+ * Who drafted a memo, who was invited to it or had it distributed, who signed it and who holds
+ * its key are not in clear either. The columns that are looked up by account (memos.drafter_id,
+ * memo_members.user_id, signatures.user_id, memo_keys.user_id) hold the account's pseudonym
+ * (integ_ref(): keyed BLAKE2b of its id, never below STORE_REF_MIN; 0, the channel, stays 0),
+ * and the rows that are listed carry the id sealed as above beside it, which store.c opens and
+ * checks against the pseudonym. A signature's note and vkey (which name the signer) are sealed
+ * by the server as "sealed:" texts. The backends take and return pseudonyms only: the store_*()
+ * calls take account ids and map them. What the pseudonyms still reveal (that one account
+ * drafted, signed or holds the key of several memos) is in docs/security.md.
  */
-enum store_who { STORE_WHO_AUDIT, STORE_WHO_COMMENT, STORE_WHO_EVENT };
+enum store_who {
+    STORE_WHO_AUDIT,
+    STORE_WHO_COMMENT,
+    STORE_WHO_EVENT,
+    STORE_WHO_DRAFTER, /* a memo's drafter (row 0) */
+    STORE_WHO_MEMBER,  /* an invited co-signer or a principal (row 0) */
+    STORE_WHO_SIGNER,  /* a signature's signer (row: its time) */
+};
 struct legacy_actor {
     enum store_who table;
     int64_t id, memo_id;
     int64_t row;   /* what the sealed id is bound to besides the memo (see above) */
     char kind[32]; /* an event's kind, also bound; "" otherwise */
     int64_t who;   /* the id in clear */
+};
+/* A row of an earlier version naming an account in clear (store_trust_seal_actors()). */
+enum store_person {
+    STORE_PERSON_DRAFTER,
+    STORE_PERSON_MEMBER,
+    STORE_PERSON_SIGNER,
+    STORE_PERSON_KEY
+};
+struct legacy_person {
+    enum store_person table;
+    int64_t memo_id;
+    int64_t id;      /* a signature's row id; 0 otherwise */
+    int64_t user_id; /* the id in clear */
+    int64_t at;      /* a signature's time; 0 otherwise */
+    char *note;      /* a signature's note and vkey (owned); NULL otherwise */
+    char *vkey;
 };
 struct legacy_text {
     enum store_legacy table;
@@ -275,16 +319,16 @@ struct outbox_item {
     int64_t id;                            /* assigned by the store */
     char dedupe[STORE_OUTBOX_KEY_MAX + 1]; /* unique: the same notification is queued once */
     char kind[STORE_OUTBOX_KIND_MAX + 1];  /* "filed", "reminder", ... (core/notify.h) */
-    int64_t user_id;                       /* the recipient account, 0 for a configured address */
-    char username[USERNAME_MAX + 1];       /* its name (read-only, joined; "" for an address) */
-    char rcpt[EMAIL_MAX + 1];              /* the address */
-    char *subject;                         /* owned; NULL in store_outbox_list() */
-    char *body;                            /* owned; NULL in store_outbox_list() */
-    int status;                            /* STORE_OUTBOX_* */
-    int attempts;                          /* failed attempts so far */
-    int64_t next_at;                       /* pending: not before (unix seconds) */
-    int64_t created_at;                    /* unix seconds */
-    int64_t sent_at;                       /* unix seconds, 0 until sent */
+    int64_t user_id;          /* the recipient account, 0 for a configured address (store.c opens it
+                                 from the sealed email; 0 in store_outbox_list()) */
+    char rcpt[EMAIL_MAX + 1]; /* the address */
+    char *subject;            /* owned; NULL in store_outbox_list() */
+    char *body;               /* owned; NULL in store_outbox_list() */
+    int status;               /* STORE_OUTBOX_* */
+    int attempts;             /* failed attempts so far */
+    int64_t next_at;          /* pending: not before (unix seconds) */
+    int64_t created_at;       /* unix seconds */
+    int64_t sent_at;          /* unix seconds, 0 until sent */
     uint8_t mac[STORE_MAC_LEN]; /* integrity MAC of what is sent (store.c; store_outbox_due()) */
 };
 
@@ -361,14 +405,16 @@ struct store_ops {
     int (*memo_create)(struct store *st, struct memo *m);
     int (*memo_get)(struct store *st, const char *public_id, struct memo *out);
     int (*memo_update)(struct store *st, struct memo *m); /* writes m->mac too */
-    int (*memo_seal)(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
+    /* the MAC, and the sealed drafter when @drafter is not NULL */
+    int (*memo_seal)(struct store *st, int64_t id, const uint8_t *drafter,
+                     const uint8_t mac[STORE_MAC_LEN]);
     /* every memo with an internal id above @after, by id, at most @limit (adoption) */
     int (*memo_page)(struct store *st, int64_t after, int limit, struct memo **out, size_t *count);
     int (*memo_list)(struct store *st, const struct memo_filter *f, struct memo **out,
                      size_t *count);
     int (*member_drop)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
-    int (*member_add)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
-                      int64_t at);
+    int (*member_add)(struct store *st, int64_t memo_id, int64_t ref,
+                      const uint8_t who[STORE_WHO_LEN], unsigned relation, int64_t at);
     int (*member_get)(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation);
     int (*member_list)(struct store *st, int64_t memo_id, unsigned relation,
                        struct memo_member **out, size_t *count);
@@ -391,6 +437,11 @@ struct store_ops {
     /* every timeline detail of an older version's clear shapes, not yet MAC'd ("mac:") */
     int (*legacy_texts)(struct store *st, struct legacy_text **out, size_t *count);
     int (*legacy_text_set)(struct store *st, enum store_legacy table, int64_t id, const char *text);
+    /* every row naming an account in clear in memos, memo_members, signatures and memo_keys */
+    int (*legacy_people)(struct store *st, struct legacy_person **out, size_t *count);
+    /* replace @p's clear id with @ref (and @who, and a signature's sealed @note and @vkey) */
+    int (*legacy_person_set)(struct store *st, const struct legacy_person *p, int64_t ref,
+                             const uint8_t who[STORE_WHO_LEN], const char *note, const char *vkey);
     /* a sealed key and its MAC are stored as one blob (sealed || mac); a row written before the
      * MAC existed reads as a zero MAC */
     int (*memo_key_put)(struct store *st, int64_t memo_id, int64_t user_id,
@@ -411,7 +462,7 @@ struct store_ops {
                              const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at);
     int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
                              uint8_t mac[STORE_MAC_LEN]);
-    int (*user_revoke_keys)(struct store *st, int64_t user_id, unsigned what);
+    int (*user_revoke_keys)(struct store *st, int64_t user_id, int64_t ref, unsigned what);
     int (*totp_get)(struct store *st, int64_t user_id, struct user_totp *out);
     int (*totp_put)(struct store *st, struct user_totp *t);
     int (*totp_update)(struct store *st, struct user_totp *t);
@@ -441,6 +492,10 @@ struct store_ops {
     int (*outbox_claim)(struct store *st, int64_t id, int64_t now, int64_t until);
     int (*outbox_finish)(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
                          int64_t sent_at);
+    /* every row of an earlier version, in clear (with subject and body); and one row's email
+     * replaced by @sealed (store.c, "sealed:"), its account and address columns emptied */
+    int (*outbox_legacy)(struct store *st, struct outbox_item **out, size_t *count);
+    int (*outbox_reseal)(struct store *st, int64_t id, const char *sealed);
     int (*outbox_list)(struct store *st, int64_t after, int limit, struct outbox_item **out,
                        size_t *count);
     int (*notify_prefs_get)(struct store *st, int64_t user_id, unsigned *off);
@@ -544,6 +599,14 @@ int store_trust_adopted(struct store *st, bool *yes);
  * pin: afterwards an id in clear is never read as an actor.
  */
 int store_trust_seal_actors(struct store *st, int64_t *rows);
+
+/**
+ * store_trust_seal_people() - convert an earlier version's rows naming accounts in clear (who
+ * drafted, was invited to, signed or holds the key of a memo: store.h, "Who") to pseudonyms and
+ * sealed ids, in one transaction of its own; *@rows counts them. core/trust.h runs it once,
+ * after store_trust_seal_actors(), and records it in the pin.
+ */
+int store_trust_seal_people(struct store *st, int64_t *rows);
 
 /** store_ping() - 0 when the database answers a trivial query. */
 int store_ping(struct store *st);

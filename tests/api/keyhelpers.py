@@ -4,7 +4,9 @@ test_recovery.py, test_channel_access.py and test_audit.py.
 Import with `from keyhelpers import ...` (pytest puts this directory on sys.path, as it does for
 conftest).
 """
+import base64
 import csv
+import hashlib
 import io
 import os
 import re
@@ -210,3 +212,32 @@ def user_ids(conn, names):
         assert row is not None, "no user %r in the database" % n
         out[n] = row[0]
     return out
+
+
+def _integrity_key(srv, label):
+    """A key the server derives from channel.skey for `label` (src/store/integrity.c
+    integ_derive(): BLAKE2b of the integrity key, keyed by the label padded to 32 bytes). Only the
+    tests read channel.skey: the database attacker of test_db_attacker.py never does."""
+    text = open(os.path.join(srv.data, "channel.skey")).read().strip()
+    raw = base64.b64decode(text.split("+", 4)[4])  # PRIVATE+KEY+<name>+<id>+<base64>
+    assert len(raw) == 33 and raw[0] == 1, "channel.skey is not an Ed25519 signer key"
+    trust = hashlib.blake2b(b"dissent database integrity key v1", key=raw[1:],
+                            digest_size=32).digest()
+    ctx = label.encode().ljust(32, b"\0")
+    return hashlib.blake2b(trust, key=ctx, digest_size=32).digest()
+
+
+def user_ref(srv, uid):
+    """The pseudonym under which the database names account `uid` as a drafter, member, signer
+    or key holder (store.h, "Who"; integrity.c integ_ref()); 0 stays 0 (the channel)."""
+    if uid == 0:
+        return 0
+    key = _integrity_key(srv, "dissent-ref")
+    h = hashlib.blake2b(b"dissent-ref/1" + uid.to_bytes(8, "big"), key=key,
+                        digest_size=32).digest()
+    return (int.from_bytes(h[:8], "big") & ((1 << 62) - 1)) | (1 << 62)
+
+
+def user_refs(srv, ids):
+    """{name: pseudonym} for {name: users.id}."""
+    return {n: user_ref(srv, i) for n, i in ids.items()}

@@ -12,7 +12,7 @@ their memos again.
 import pytest
 
 from conftest import (PASSWORD, TIMEOUT, Server, add_users, assert_error, login_all, memo_url)
-from keyhelpers import (call, create_memo, data_files, find_markers, get_memo, marker, open_db,
+from keyhelpers import (call, create_memo, data_files, find_markers, get_memo, marker, open_db, user_refs,
                         user_ids)
 
 PEOPLE_STAFF = ["dana", "colin"]
@@ -137,6 +137,7 @@ def build(srv):
     with open_db(srv) as conn:
         w.ids = user_ids(conn, ["admin", "audrey", "sam", "paula", "oscar", "dana", "olga"])
         w.memo_key_users = [r[0] for r in conn.execute("SELECT user_id FROM memo_keys")]
+        w.refs = user_refs(srv, w.ids)  # memo keys are held by pseudonym (store.h, "Who")
         w.grant_users = [r[0] for r in conn.execute("SELECT user_id FROM channel_grants")]
         w.tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
@@ -252,12 +253,13 @@ def test_inviting_or_distributing_to_admin_or_auditor_is_422(world):
 def test_database_holds_no_key_for_admins_or_auditors(world):
     assert {"memo_keys", "channel_grants"} <= world.tables, world.tables
     # sanity: the readers' keys are there
-    assert world.ids["dana"] in world.memo_key_users
+    assert world.refs["dana"] in world.memo_key_users
     assert world.ids["olga"] in world.grant_users
     assert 0 in world.memo_key_users, "no memo key sealed to the channel"
     for name in ("admin", "audrey", "sam", "paula", "oscar"):
         uid = world.ids[name]
-        assert uid not in world.memo_key_users, "memo_keys has a row for %s" % name
+        assert world.refs[name] not in world.memo_key_users, "memo_keys has a row for %s" % name
+        assert uid not in world.memo_key_users
         assert uid not in world.grant_users, "channel_grants has a row for %s" % name
 
 

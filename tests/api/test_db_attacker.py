@@ -17,7 +17,8 @@ import pytest
 
 from conftest import (PASSWORD, TIMEOUT, adopt_as_is, assert_error, assert_wrong_state, login_raw,
                       memo_url, sqlite_only, with_cookie)
-from keyhelpers import audit_records, call, create_memo, filed_memo, marker, open_db, user_ids
+from keyhelpers import (audit_records, call, create_memo, filed_memo, marker, open_db, user_ids,
+                        user_ref, user_refs)
 
 nacl = pytest.importorskip("nacl.public")
 
@@ -139,7 +140,8 @@ def test_a_swapped_user_key_gets_no_memo(make_server):
     integrity_logged(srv, "account")
     with open_db(srv) as c:
         pia = user_ids(c, ["pia"])["pia"]
-        keys = c.execute("SELECT sealed FROM memo_keys WHERE user_id = ?", (pia,)).fetchall()
+        keys = c.execute("SELECT sealed FROM memo_keys WHERE user_id IN (?, ?)",
+                         (pia, user_ref(srv, pia))).fetchall()
     assert not any(opens_with(sk, s) for (s,) in keys)
     assert call(a, "GET", memo_url(srv, m)).json()["state"] == "filed"
     # the account itself cannot sign in
@@ -158,7 +160,7 @@ def test_a_forged_envelope_is_refused_and_nothing_is_encrypted_to_it(make_server
     # a memo key of the attacker's, sealed to dave: his next edit would be encrypted under it
     key = secrets.token_bytes(32)
     forged = nacl.SealedBox(nacl.PublicKey(dave_pk)).encrypt(key)
-    tamper(srv, ("UPDATE memo_keys SET sealed = ? WHERE user_id = ?", (forged, dave)))
+    tamper(srv, ("UPDATE memo_keys SET sealed = ? WHERE user_id = ?", (forged, user_ref(srv, dave))))
     d = srv.login("dave", PASSWORD)
     refused(d.get(memo_url(srv, m), timeout=TIMEOUT))
     refused(d.patch(memo_url(srv, m), json={"title": "Edited", "version": 1}, timeout=TIMEOUT))
@@ -169,9 +171,11 @@ def test_a_forged_envelope_is_refused_and_nothing_is_encrypted_to_it(make_server
     m2 = create_memo(srv, e, "Eve's", "Body.\n")
     with open_db(srv) as c:
         eve = user_ids(c, ["eve"])["eve"]
-        mid2 = c.execute("SELECT memo_id FROM memo_keys WHERE user_id = ?", (eve,)).fetchone()[0]
+        mid2 = c.execute("SELECT memo_id FROM memo_keys WHERE user_id = ?",
+                         (user_ref(srv, eve),)).fetchone()[0]
     tamper(srv, ("INSERT INTO memo_keys (memo_id, user_id, sealed, at) SELECT memo_id, ?, sealed,"
-                 " at FROM memo_keys WHERE user_id = ? AND memo_id = ?", (dave, eve, mid2)))
+                 " at FROM memo_keys WHERE user_id = ? AND memo_id = ?",
+                 (user_ref(srv, dave), user_ref(srv, eve), mid2)))
     d = srv.login("dave", PASSWORD)
     r = d.get(memo_url(srv, m2), timeout=TIMEOUT)
     assert r.status_code in (404, 500), r.text  # not his memo: never its content
@@ -478,7 +482,7 @@ def test_an_earlier_text_put_back_is_neither_shown_nor_signed(make_server):
     with open_db(srv) as c:
         eve = user_ids(c, ["eve"])["eve"]
         assert c.execute("SELECT count(*) FROM signatures WHERE user_id = ?",
-                         (eve,)).fetchone()[0] == 0
+                         (user_ref(srv, eve),)).fetchone()[0] == 0
     # the text back as it was: readable and signable again
     tamper(srv, ("UPDATE memos SET body = ?", (v2,)))
     e = srv.login("eve", PASSWORD)
@@ -514,8 +518,8 @@ def test_rows_swapped_between_accounts_are_refused(make_server):
 
 def test_a_signature_row_written_into_the_database_is_not_counted(make_server):
     """The signer count goes into the public log: a signature row the database attacker adds
-    (here, the drafter's real note copied under another account) is verified before it counts,
-    and is not counted."""
+    (here, the drafter's real row copied under the pseudonym of another member, which the
+    attacker reads from memo_members) is checked before it counts, and is not counted."""
     from loghelpers import caught_up, fetch_entries, parse_entry
     srv = make_server()
     admin = srv.admin()
@@ -525,16 +529,18 @@ def test_a_signature_row_written_into_the_database_is_not_counted(make_server):
     call(d, "POST", memo_url(srv, m, "finalize"))
     call(d, "POST", memo_url(srv, m, "signatures"), status=201)
     with open_db(srv) as c:
-        ids = user_ids(c, ["dave", "eve"])
-    tamper(srv, ("INSERT INTO signatures (memo_id, user_id, note, vkey, created_at)"
-                 " SELECT memo_id, ?, note, vkey, created_at FROM signatures WHERE user_id = ?",
-                 (ids["eve"], ids["dave"])))
+        (member,) = c.execute("SELECT user_id FROM memo_members").fetchone()
+        assert c.execute("SELECT count(*) FROM signatures").fetchone()[0] == 1
+    tamper(srv, ("INSERT INTO signatures (memo_id, user_id, note, vkey, created_at, who)"
+                 " SELECT memo_id, ?, note, vkey, created_at, who FROM signatures", (member,)))
     d = srv.login("dave", PASSWORD)
     r = call(d, "POST", memo_url(srv, m, "file"))
     size = caught_up(srv)[2]
     filed = [f for f in map(parse_entry, fetch_entries(srv.url, size)) if f["event"] == "filed"]
     assert [f["signers"] for f in filed] == ["1"], (filed, r.json()["signer_count"])
-    integrity_logged(srv, "the signature of account %d" % ids["eve"])
+    integrity_logged(srv, "a signature row of memo")
+    assert [s["username"] for s in call(d, "GET", memo_url(srv, m)).json()["signers"]] == \
+        ["dave"]
 
 
 @sqlite_only
@@ -558,10 +564,13 @@ def test_a_memo_row_moved_onto_an_envelope_finds_none(make_server):
         # the attacker opens her own envelope of the bait: she knows its key
         salt, wrapped, ops, mem = c.execute("SELECT key_salt, keys_wrapped, key_ops, key_mem"
                                              " FROM users WHERE username = 'eve'").fetchone()
+        # (the tests compute the pseudonyms from channel.skey; the attacker finds them in the
+        # rows of the memos they drafted and invited the victim to)
+        refs = user_refs(srv, ids)
         sealed = c.execute("SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
-                           (mids[bait], ids["eve"])).fetchone()[0]
+                           (mids[bait], refs["eve"])).fetchone()[0]
         envelope = c.execute("SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
-                             (mids[bait], ids["dave"])).fetchone()[0]
+                             (mids[bait], refs["dave"])).fetchone()[0]
     kek = pwhash.argon2id.kdf(32, PASSWORD.encode(), salt, opslimit=ops, memlimit=mem)
     sk = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(wrapped[24:], b"eve", wrapped[:24],
                                                             kek)[64:96]
@@ -579,7 +588,7 @@ def test_a_memo_row_moved_onto_an_envelope_finds_none(make_server):
         "UPDATE memo_members SET memo_id = %d WHERE memo_id = %d" % (b, v),
         "UPDATE memo_events SET memo_id = %d WHERE memo_id = %d" % (b, v),
     )], ("INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES (?, ?, ?, 0)",
-         (b, ids["dave"], envelope)))
+         (b, refs["dave"], envelope)))
     d = srv.login("dave", PASSWORD)
     refused(d.patch(memo_url(srv, victim), json={"title": "The source is Jane"},
                     headers={"If-Match": '"1"'}, timeout=TIMEOUT))
@@ -793,6 +802,139 @@ def test_stored_texts_are_padded_to_size_buckets(make_server):
                      (256 + overhead, 512 + overhead)], sizes
 
 
+def open_sealed_text(srv, ad, text):
+    """A "sealed:" text of the server (integrity.c integ_text_open()), opened as the server
+    would: the tests read channel.skey, the database attacker never does."""
+    from keyhelpers import _integrity_key
+    from nacl import bindings
+    assert text.startswith("sealed:"), text
+    raw = base64.urlsafe_b64decode(text[7:] + "=" * (-len(text[7:]) % 4))
+    return bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        raw[24:], ad.encode(), raw[:24], _integrity_key(srv, "dissent-text")).decode()
+
+
+def as_an_earlier_version_named_people(srv, c, ids):
+    """Put back what a version before pseudonyms wrote (store.h, "Who"): the drafter, members,
+    signers and key holders by account id, nobody sealed, signatures' notes and vkeys in clear."""
+    by_ref = {user_ref(srv, i): i for i in ids.values()}
+    for (mid, ref) in c.execute("SELECT id, drafter_id FROM memos").fetchall():
+        c.execute("UPDATE memos SET drafter_id = ?, drafter = NULL WHERE id = ?",
+                  (by_ref[ref], mid))
+    for (mid, ref) in c.execute("SELECT memo_id, user_id FROM memo_members").fetchall():
+        c.execute("UPDATE memo_members SET user_id = ?, who = NULL WHERE memo_id = ? AND "
+                  "user_id = ?", (by_ref[ref], mid, ref))
+    for (sid, mid, ref, at, note, vkey) in c.execute(
+            "SELECT id, memo_id, user_id, created_at, note, vkey FROM signatures").fetchall():
+        ad = "dissent-signature/1 %d %d " % (mid, at)
+        c.execute("UPDATE signatures SET user_id = ?, who = NULL, note = ?, vkey = ? "
+                  "WHERE id = ?", (by_ref[ref], open_sealed_text(srv, ad + "note", note),
+                                   open_sealed_text(srv, ad + "vkey", vkey), sid))
+    for (mid, ref) in c.execute("SELECT memo_id, user_id FROM memo_keys WHERE user_id != 0"
+                                ).fetchall():
+        c.execute("UPDATE memo_keys SET user_id = ? WHERE memo_id = ? AND user_id = ?",
+                  (by_ref[ref], mid, ref))
+
+
+def test_the_database_names_nobody_who_drafted_was_invited_signed_or_holds_a_key(make_server):
+    """A stolen database (or its administrator) learns from the rows of a memo neither who
+    drafted it, nor who was invited, signed or holds its key: those columns hold pseudonyms
+    (keyed by the server), the ids beside them and the signatures' notes and vkeys are sealed."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    e = srv.login("eve", PASSWORD)
+    m = filed_memo(srv, d, "Filed " + marker(), "Body.\n", cosigners={"eve": e})
+    srv.stop()
+    with open_db(srv) as c:
+        ids = user_ids(c, ["admin", "anna", "dave", "eve"])
+        people = [v for (v,) in c.execute(
+            "SELECT drafter_id FROM memos UNION ALL SELECT user_id FROM memo_members"
+            " UNION ALL SELECT user_id FROM signatures UNION ALL SELECT user_id FROM memo_keys"
+            " WHERE user_id != 0").fetchall()]
+        texts = [t for row in c.execute("SELECT note, vkey FROM signatures").fetchall()
+                 for t in row]
+        names = c.execute("SELECT username FROM users").fetchall()
+        keys = [k for row in c.execute("SELECT sign_pk, box_pk FROM users").fetchall()
+                for k in row if k]
+    assert len(people) >= 6 and all(p >= 1 << 62 for p in people), people
+    assert not set(people) & set(ids.values())
+    assert user_ref(srv, ids["dave"]) in people and user_ref(srv, ids["eve"]) in people
+    assert len(texts) == 4 and all(t.startswith("sealed:") for t in texts), texts
+    for t in texts:
+        assert not any(n in t for (n,) in names)
+        assert not any(base64.b64encode(k).decode()[:20] in t for k in keys)
+    srv.restart()
+    d = srv.login("dave", PASSWORD)
+    got = call(d, "GET", memo_url(srv, m)).json()
+    assert got["drafter"]["username"] == "dave"
+    assert [s["username"] for s in got["signers"]] == ["dave", "eve"]
+
+
+def test_pseudonyms_come_once_to_a_database_converted_before(make_server):
+    """A database the previous version converted ("converted 1": actors sealed) still names
+    drafters, members, signers and key holders by id, and keeps its emails in clear: the first
+    start of this version converts those once ("converted 2"), and everything reads as before."""
+    import socket
+    with socket.socket() as s:  # a closed port: the email waits in the outbox
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = make_server(config={"mail": {
+        "enabled": "true", "host": "127.0.0.1", "port": str(port), "from": "d@example.org",
+        "base_url": "https://dissent.example/", "backoff_base": "3600", "poll_interval": "1"}})
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    call(admin, "PATCH", srv.url + "/api/v1/users/eve", {"email": "eve@example.org"})
+    e = srv.login("eve", PASSWORD)
+    m = filed_memo(srv, d, "Filed " + marker(), "Body.\n", cosigners={"eve": e})
+    srv.stop()
+    with open_db(srv) as c:
+        (sealed,) = c.execute("SELECT body FROM outbox WHERE kind = 'notification' ORDER BY id"
+                              " LIMIT 1").fetchone()
+        (oid, dedupe) = c.execute("SELECT id, dedupe FROM outbox WHERE body = ?",
+                                  (sealed,)).fetchone()
+    email = open_sealed_text(srv, "dissent-outbox/1 " + dedupe, sealed)
+    uid, rcpt, subject, body = email.split("\n", 3)
+    assert rcpt == "eve@example.org" and subject and body, email
+    pin = os.path.join(srv.data, "channel.pin")
+    text = open(pin).read()
+    with open_db(srv, readonly=False) as c:
+        as_an_earlier_version_named_people(srv, c, user_ids(c, ["anna", "dave", "eve"]))
+        c.execute("UPDATE outbox SET user_id = ?, rcpt = ?, subject = ?, body = ?, attempts = 0,"
+                  " next_at = 0, status = 0 WHERE id = ?", (int(uid), rcpt, subject, body, oid))
+        c.commit()
+    with open(pin, "w") as f:
+        f.write(text.replace("converted 2\n", "converted 1\n"))
+    srv.restart()
+    assert "to pseudonyms" in srv.log()
+    assert open(pin).read() == text
+    d = srv.login("dave", PASSWORD)
+    got = call(d, "GET", memo_url(srv, m)).json()
+    assert got["drafter"]["username"] == "dave"
+    assert [s["username"] for s in got["signers"]] == ["dave", "eve"]
+    srv.stop()
+    with open_db(srv) as c:
+        row = c.execute("SELECT user_id, rcpt, subject, body FROM outbox WHERE id = ?",
+                        (oid,)).fetchone()
+        assert c.execute("SELECT count(*) FROM memos WHERE drafter IS NULL OR drafter_id < ?",
+                         (1 << 62,)).fetchone()[0] == 0
+    assert row[:3] == (0, "", ""), row
+    assert open_sealed_text(srv, "dissent-outbox/1 " + dedupe, row[3]) == email
+    with open_db(srv, readonly=False) as c:  # due again, never tried since its conversion
+        c.execute("UPDATE outbox SET attempts = 0, next_at = 0, status = 0 WHERE id = ?", (oid,))
+        c.commit()
+    srv.restart()  # the sealed email still passes its MAC: it is tried, not marked failed
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        with open_db(srv) as c:
+            status, attempts = c.execute("SELECT status, attempts FROM outbox WHERE id = ?",
+                                         (oid,)).fetchone()
+        if status != 0 or attempts > 0:
+            break
+        time.sleep(0.1)
+    assert (status, attempts) == (0, 1), (status, attempts)
+    assert "outbox row" not in srv.log()
+
+
 def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_server):
     """What an earlier pinned version left: actors in clear (read audit, comments, timeline) and
     a few timeline details in clear (an invitation count). The first start seals the actors and
@@ -805,12 +947,15 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
     call(d, "POST", memo_url(srv, m, "invitations"), {"usernames": ["eve"]})
     call(d, "POST", memo_url(srv, m, "comments"), {"body": "A note to self."}, 201)
     before = [(r["by"], r["action"]) for r in audit_records(srv, d, m)]
+    e = srv.login("eve", PASSWORD)
+    filed = filed_memo(srv, d, "Filed " + marker(), "Body.\n", cosigners={"eve": e})
     srv.stop()
     pin = os.path.join(srv.data, "channel.pin")
     text = open(pin).read()
-    assert text.endswith("converted 1\n"), text
+    assert text.endswith("converted 2\n"), text
     with open_db(srv, readonly=False) as c:  # as the earlier version wrote them
         dave = user_ids(c, ["dave"])["dave"]
+        as_an_earlier_version_named_people(srv, c, user_ids(c, ["anna", "dave", "eve"]))
         c.execute("UPDATE memo_events SET actor = NULL, actor_id = ?", (dave,))
         c.execute("UPDATE memo_events SET detail = '1' WHERE kind = 'invited'", ())
         c.execute("UPDATE comments SET author = NULL, author_id = ?", (dave,))
@@ -825,9 +970,16 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
             c.execute("UPDATE audit SET hash = ? WHERE id = ?", (prev, rid))
         c.commit()
     with open(pin, "w") as f:
-        f.write(text[:-len("converted 1\n")])
+        f.write(text[:-len("converted 2\n")])
     srv.restart()
     d = srv.login("dave", PASSWORD)
+    got = call(d, "GET", memo_url(srv, filed)).json()
+    assert got["drafter"]["username"] == "dave"
+    assert [s["username"] for s in got["signers"]] == ["dave", "eve"]
+    e = srv.login("eve", PASSWORD)
+    assert m in [x["id"] for x in call(e, "GET", srv.url + "/api/v1/memos").json()["memos"]]
+    a = srv.login("anna", PASSWORD)
+    assert call(a, "GET", memo_url(srv, filed)).json()["title"].startswith("Filed ")
     got = call(d, "GET", memo_url(srv, m)).json()
     t = {e["event"]: e for e in got["timeline"]}
     assert t["invited"]["detail"] == "1" and t["invited"]["by"] == "dave", t
@@ -841,6 +993,12 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
         assert c.execute("SELECT count(*) FROM audit WHERE actor_id != 0 OR "
                          "actor IS NULL").fetchone()[0] == 0
         marked = c.execute("SELECT detail FROM memo_events WHERE kind = 'invited'").fetchone()[0]
+        assert c.execute("SELECT count(*) FROM memo_keys WHERE user_id != 0 AND user_id < ?",
+                         (1 << 62,)).fetchone()[0] == 0
+        assert c.execute("SELECT count(*) FROM memo_members WHERE who IS NULL OR user_id < ?",
+                         (1 << 62,)).fetchone()[0] == 0
+        assert c.execute("SELECT count(*) FROM signatures WHERE who IS NULL OR note NOT LIKE "
+                         "'sealed:%'").fetchone()[0] == 0
     assert marked.startswith("mac:") and marked.endswith(":1"), marked
     r = srv.cli("audit", "verify")
     assert r.returncode == 0, (r.stdout, r.stderr)

@@ -23,7 +23,7 @@ import pytest
 
 from loghelpers import caught_up
 from conftest import (BIN, PASSWORD, adopt_as_is, TIMEOUT, assert_error, login_raw, memo_url, sqlite_only)
-from keyhelpers import (assert_no_key, call, create_memo, data_files, filed_memo, get_memo,
+from keyhelpers import (assert_no_key, call, create_memo, data_files, filed_memo, get_memo, user_ref,
                         marker)
 
 ENROL = "/api/v1/enrol"
@@ -301,15 +301,16 @@ def test_offline_copy_before_the_rekey_opens_nothing_drafted_after(make_server):
         now = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
         uid = now.execute("SELECT id FROM users WHERE username = 'dora'").fetchone()[0]
         ids = dict(now.execute("SELECT public_id, id FROM memos").fetchall())
+        # memo keys are held by pseudonym (store.h, "Who")
         sealed = dict(now.execute("SELECT memo_id, sealed FROM memo_keys WHERE user_id = ?",
-                                  (uid,)).fetchall())
+                                  (user_ref(srv, uid),)).fetchall())
         flags = now.execute("SELECT flags FROM users WHERE id = ?", (uid,)).fetchone()[0]
         now.close()
         assert flags & 1 == 0, "the re-key is recorded"
         # the copy's old key opens the old memo key as it was sealed then...
         c = sqlite3.connect(os.path.join(copy, "dissent.db"))
         old_sealed = c.execute("SELECT sealed FROM memo_keys WHERE memo_id = ? AND user_id = ?",
-                               (ids[m1], uid)).fetchone()[0]
+                               (ids[m1], user_ref(srv, uid))).fetchone()[0]
         c.close()
         assert len(nacl.SealedBox(sk).decrypt(old_sealed[:80])) == 32
         # ...but nothing sealed to the account now: neither the new memo nor the re-sealed one
@@ -431,7 +432,8 @@ def test_old_wrapped_keys_leave_the_disk(server, admin):
 
 def test_outbox_names_nobody(make_server):
     """The admin's outbox view, and the outbox rows a database reader sees, carry no event kind,
-    no memo id and no name for the emails that go to a drafter, a co-signer or a principal."""
+    no memo id and no name for the emails that go to a drafter, a co-signer or a principal; the
+    rows do not say to which account or address either (the email is sealed by the server)."""
     import socket
     with socket.socket() as s:  # a closed port: the emails wait in the outbox
         s.bind(("127.0.0.1", 0))
@@ -453,12 +455,16 @@ def test_outbox_names_nobody(make_server):
         return
     srv.stop()
     conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
-    rows = conn.execute("SELECT kind, dedupe, subject, body FROM outbox").fetchall()
+    rows = conn.execute("SELECT kind, dedupe, subject, body, user_id, rcpt FROM outbox").fetchall()
+    cos = conn.execute("SELECT id FROM users WHERE username = 'cos'").fetchone()[0]
     conn.close()
     assert len(rows) == 1
-    kind, dedupe, subject, body = rows[0]
+    kind, dedupe, subject, body, user_id, rcpt = rows[0]
     assert kind == "notification", kind
     assert re.fullmatch(r"[0-9a-f]{64}", dedupe), dedupe
+    assert (user_id, rcpt, subject) == (0, "", ""), rows
+    assert body.startswith("sealed:") and "example.org" not in body and "Dissent" not in body
+    assert cos != 0
     for text in (subject, body):
         assert mid not in text and "invit" not in text.lower() and "co-sign" not in text, text
 

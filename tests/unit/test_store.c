@@ -443,8 +443,9 @@ static void outbox_rows(void **state)
     assert_int_equal(store_outbox_due(st, 100, 10, &items, &n), 0);
     assert_int_equal(n, 2);
     assert_string_equal(items[0].dedupe, "escalation/m1/ack/2025-07-08/escalation");
-    assert_string_equal(items[0].username, "");
-    assert_string_equal(items[1].username, "alice");
+    assert_int_equal(items[0].user_id, 0);
+    assert_int_equal(items[1].user_id, a.id); /* opened from the sealed email */
+    assert_string_equal(items[1].rcpt, "a@example.org");
     assert_string_equal(items[1].subject, "Dissent: memo x was filed");
     assert_string_equal(items[1].body, "body\r\n");
     assert_int_equal(items[1].status, STORE_OUTBOX_PENDING);
