@@ -189,7 +189,7 @@ static int reshare_needed(struct api_env *env, const struct memo *m, const struc
     *out = NULL;
     if (m->state > MEMO_OPEN)
         return 0;
-    if (is_drafter && (rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &mem, &n)) != 0)
+    if (is_drafter && (rc = store_member_list(env->st, m, STORE_REL_INVITED, &mem, &n)) != 0)
         return rc;
     rc = 0;
     for (size_t i = 0; i <= n && rc == 0; i++) {
@@ -229,8 +229,8 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     if (req->mkey != NULL &&
         (rc = workflow_shown_texts(req->mkey, m, &title, &tl, &body, &bl)) != 0)
         return rc;
-    if ((rc = store_signature_list(env->st, m->id, true, &all, &nall)) != 0 ||
-        (rc = store_signature_list(env->st, m->id, false, &sigs, &nsigs)) != 0 ||
+    if ((rc = store_signature_list(env->st, m, true, &all, &nall)) != 0 ||
+        (rc = store_signature_list(env->st, m, false, &sigs, &nsigs)) != 0 ||
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
         (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
         goto out;
@@ -260,7 +260,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     if (rel & (WF_DRAFTER | WF_INVITED)) {
         json_t *mine = json_pack("{s:s, s:n}", "status", "none", "reason");
         unsigned member = 0;
-        if ((rc = store_member_get(env->st, m->id, req->user.id, &member)) != 0) {
+        if ((rc = store_member_get(env->st, m, req->user.id, &member)) != 0) {
             json_decref(mine);
             goto out;
         }
@@ -286,7 +286,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         json_object_set_new(o, "reshare_needed", arr ? arr : json_array());
     }
     if (rel & (WF_DRAFTER | WF_OFFICER)) {
-        if ((rc = store_member_list(env->st, m->id, STORE_REL_INVITED, &inv, &ninv)) != 0)
+        if ((rc = store_member_list(env->st, m, STORE_REL_INVITED, &inv, &ninv)) != 0)
             goto out;
         arr = json_array();
         for (size_t i = 0; i < ninv; i++) {
@@ -301,7 +301,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         json_object_set_new(o, "invitations", arr);
     }
     if (rel & WF_OFFICER) {
-        if ((rc = store_member_list(env->st, m->id, STORE_REL_DISTRIBUTED, &dist, &ndist)) != 0)
+        if ((rc = store_member_list(env->st, m, STORE_REL_DISTRIBUTED, &dist, &ndist)) != 0)
             goto out;
         arr = json_array();
         for (size_t i = 0; i < ndist; i++)
@@ -1043,7 +1043,7 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
         unsigned member = 0;
         bool hide =
             !names && (cs[i].author_id == req->memo.drafter_id ||
-                       (store_member_get(env->st, req->memo.id, cs[i].author_id, &member) == 0 &&
+                       (store_member_get(env->st, &req->memo, cs[i].author_id, &member) == 0 &&
                         (member & STORE_REL_INVITED)));
         json_object_set_new(o, "author",
                             hide || !opened ? json_null() : json_string(cs[i].username));
@@ -1097,7 +1097,7 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
     }
     if ((rc = workflow_digest_check(req->mkey, m)) != 0 ||
         (rc = workflow_canonical(req->mkey, m, &canon, &len)) != 0 ||
-        (rc = store_signature_list(env->st, m->id, false, &sigs, &n)) != 0 ||
+        (rc = store_signature_list(env->st, m, false, &sigs, &n)) != 0 ||
         (rc = audit_read(env->st, m->id, req->user.id, "read_bundle", req->now)) != 0) {
         if (canon)
             wipe(canon, len);

@@ -294,7 +294,7 @@ static int reshare_allowed(struct store *st, const struct memo *m, const struct 
                 "account");
         return ERR_STATE;
     }
-    if (u->id != m->drafter_id && (rc = store_member_get(st, m->id, u->id, &rel)) != 0)
+    if (u->id != m->drafter_id && (rc = store_member_get(st, m, u->id, &rel)) != 0)
         return rc;
     /* one answer for "not part of it" and "reads it already": nobody learns who was invited */
     if (holds ||

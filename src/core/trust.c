@@ -27,10 +27,12 @@ struct pin {
     uint8_t current[32];
     bool has_pending;
     uint8_t pending[32];
-    int converted; /* 1: store_trust_seal_actors() ran ("converted 1"); 2: and
-                      store_trust_seal_people() ("converted 2") */
+    int64_t accounts; /* the highest account id issued ("accounts N"; 0: none recorded) */
+    int converted;    /* 1: store_trust_seal_actors() ran ("converted 1"); 2: and
+                         store_trust_seal_people() ("converted 2") */
 };
 
+#define PIN_ACCOUNTS "accounts "
 #define PIN_CONVERTED "converted "
 #define PIN_CONVERTED_NOW 2 /* what this version converts to */
 
@@ -101,6 +103,21 @@ static int seal_actors(struct store *st, struct pin *p, const char *dir, bool ke
     }
     st->actors_clear = false;
     return 0;
+}
+
+/* Raise the pin's record of the highest account id issued to the database's (under the pin's
+ * lock): a new account whose id is not above it would reuse a deleted one's
+ * (trust_account_least()). Never lowered: the newest accounts deleted outside Dissent leave it
+ * where it was. */
+static int accounts_raise(struct store *st, struct pin *p, const char *dir)
+{
+    int64_t last = 0;
+    int rc;
+
+    if ((rc = store_user_last_id(st, &last)) != 0 || last <= p->accounts)
+        return rc;
+    p->accounts = last;
+    return pin_write(dir, p);
 }
 
 static int lock_pin(const char *dir, int *fd)
@@ -191,6 +208,16 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
             goto bad;
         line = nl + 1;
     }
+    if (strncmp(line, PIN_ACCOUNTS, strlen(PIN_ACCOUNTS)) == 0) {
+        if ((nl = strchr(line, '\n')) == NULL || nl - line > 40)
+            goto bad;
+        char num[48];
+        memcpy(num, line + strlen(PIN_ACCOUNTS), (size_t)(nl - line) - strlen(PIN_ACCOUNTS));
+        num[(size_t)(nl - line) - strlen(PIN_ACCOUNTS)] = '\0';
+        if (str_parse_i64(num, 1, INT64_MAX, &p->accounts) != 0)
+            goto bad;
+        line = nl + 1;
+    }
     if (strncmp(line, PIN_CONVERTED, strlen(PIN_CONVERTED)) == 0 &&
         line[strlen(PIN_CONVERTED)] >= '1' && line[strlen(PIN_CONVERTED)] <= '2' &&
         line[strlen(PIN_CONVERTED) + 1] == '\n') {
@@ -217,17 +244,24 @@ static void key_line(char *out, size_t len, const char *name, bool has, const ui
 /* Replace the pin atomically: a temporary file, fsync, rename, fsync of the directory. */
 static int pin_write(const char *dir, const struct pin *p)
 {
-    char path[1200], tmp[1300], text[PIN_MAX], cur[80], pend[80] = "", conv[32] = "";
+    char path[1200], tmp[1300], cur[80], pend[80] = "", conv[32] = "", accts[48] = "";
+    char text[sizeof(PIN_HEAD) + sizeof(cur) + sizeof(pend) + sizeof(accts) + sizeof(conv)];
     size_t len;
     int fd, dfd, rc = 0;
 
     key_line(cur, sizeof(cur), "current", p->has_current, p->current);
     if (p->has_pending)
         key_line(pend, sizeof(pend), "pending", true, p->pending);
+    if (p->accounts > 0)
+        snprintf(accts, sizeof(accts), PIN_ACCOUNTS "%lld\n", (long long)p->accounts);
     if (p->converted > 0)
         snprintf(conv, sizeof(conv), PIN_CONVERTED "%d\n", p->converted);
-    snprintf(text, sizeof(text), "%s%s%s%s", PIN_HEAD, cur, pend, conv);
+    snprintf(text, sizeof(text), "%s%s%s%s%s", PIN_HEAD, cur, pend, accts, conv);
     len = strlen(text);
+    if (len > PIN_MAX) {
+        log_error("trust: the pin would be longer than %d bytes", PIN_MAX);
+        return ERR_INTERNAL;
+    }
     snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
     snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, TRUST_PIN_FILE, (long)getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -309,6 +343,8 @@ static int adopt(struct store *st, const struct note_skey *log_key, const char *
         store_rollback(st);
     if (rc == 0)
         rc = seal_actors(st, &p, dir, keyed); /* writes the pin */
+    if (rc == 0)
+        rc = accounts_raise(st, &p, dir);
     if (rc == 0 && rows > 0)
         log_warn("trust: adopted the database as it is (%lld rows now carry an integrity MAC; "
                  "every session ended) and pinned its channel key in %s/%s",
@@ -340,6 +376,10 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
             err_set(err, errlen, "cannot convert the database's rows (%s)", err_str(rc));
         /* decided again under the lock: another server may have converted meanwhile */
         st->actors_clear = p.converted < PIN_CONVERTED_NOW;
+        /* (an account committed just before a crash may not be recorded yet) */
+        if (rc == 0 && (rc = accounts_raise(st, &p, dir)) != 0)
+            err_set(err, errlen, "cannot record the accounts in %s/%s (%s)", dir, TRUST_PIN_FILE,
+                    err_str(rc));
         goto out;
     }
     /* no pin: a first start (of this version). A database whose rows carry MACs was written
@@ -485,6 +525,40 @@ int trust_channel_pending(struct store *st, const uint8_t pk[32])
 out:
     unlock_pin(fd);
     return rc;
+}
+
+int trust_account_least(struct store *st, int64_t *least)
+{
+    struct pin p;
+    bool exists = false;
+    int fd = -1, rc;
+
+    *least = 0;
+    if (st->trust_dir == NULL) {
+        log_error("trust: no data directory on this connection (a bug: trust_attach())");
+        return ERR_INTERNAL;
+    }
+    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
+        return rc;
+    if ((rc = pin_read(st->trust_dir, &p, &exists)) == 0 && exists && p.accounts > 0)
+        *least = p.accounts < INT64_MAX ? p.accounts + 1 : INT64_MAX;
+    unlock_pin(fd);
+    return rc;
+}
+
+void trust_account_settle(struct store *st, int64_t id)
+{
+    struct pin p;
+    bool exists = false;
+    int fd = -1;
+
+    if (st->trust_dir == NULL || lock_pin(st->trust_dir, &fd) != 0)
+        return;
+    if (pin_read(st->trust_dir, &p, &exists) == 0 && exists && id > p.accounts) {
+        p.accounts = id;
+        (void)pin_write(st->trust_dir, &p); /* logged; the next start records it */
+    }
+    unlock_pin(fd);
 }
 
 void trust_channel_settle(struct store *st)

@@ -13,6 +13,7 @@
  *      dissent-channel-pin/v1
  *      current <base64 public key, or "none" before the first officer signed in>
  *      pending <base64 public key>      only while a new key is being committed
+ *      accounts <id>                    the highest account id issued (trust_account_new())
  *      converted 2                      once the rows of an earlier version were converted
  *                                       (store.h, "Who" and "Integrity"): 1 after
  *                                       store_trust_seal_actors(), 2 after
@@ -106,6 +107,23 @@ int trust_channel_pending(struct store *st, const uint8_t pk[32]);
 
 /** trust_channel_settle() - after a commit (or a rollback): make the pin match what committed. */
 void trust_channel_settle(struct store *st);
+
+/**
+ * trust_account_least() - the least id a new account may be given: one above every id the pin
+ * records as issued (0 when none is recorded). store_user_create() gives at least that, so that
+ * no id is given twice, even when the database would give it again (SQLite gives the highest id
+ * again once its row is gone; a PostgreSQL sequence can be set back): the rows that still name
+ * a deleted account by its id (sealed actors, pseudonyms, TOTP rows, envelopes) never become
+ * a new account's. Call it before the transaction (the pin's lock is never taken under the
+ * database's), and trust_account_settle() after the commit.
+ */
+int trust_account_least(struct store *st, int64_t *least);
+
+/**
+ * trust_account_settle() - after account @id committed: record it in the pin (a failure is
+ * logged; the next trust_open() records the database's highest id).
+ */
+void trust_account_settle(struct store *st, int64_t id);
 
 struct note_vkey;
 struct user;

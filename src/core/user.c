@@ -290,16 +290,25 @@ int user_roles_log(struct store *st, const struct user *u, unsigned before, unsi
 
 int user_create_logged(struct store *st, struct user *u, int64_t now)
 {
-    int rc = store_begin(st);
+    int64_t least = 0;
+    int rc;
 
-    if (rc != 0)
+    /* never an id given before, even when the database would give it again (its newest
+     * accounts deleted outside Dissent): what rows still name by it would become the new
+     * account's (core/trust.h). Read before the transaction: the pin's lock is never taken
+     * under the database's */
+    if ((rc = trust_account_least(st, &least)) != 0 || (rc = store_begin(st)) != 0)
         return rc;
+    u->id = least;
     if ((!u->has_keys || (rc = trust_bind(st, u, now)) == 0) &&
         (rc = store_user_create(st, u)) == 0 && (rc = user_roles_log(st, u, 0, u->roles, now)) == 0)
-        rc = store_commit(st);
-    if (rc != 0)
+        rc = u->id >= least ? store_commit(st) : ERR_INTEGRITY;
+    if (rc != 0) {
         store_rollback(st);
-    return rc;
+        return rc;
+    }
+    trust_account_settle(st, u->id);
+    return 0;
 }
 
 int user_create_enrolled(struct store *st, const struct pw_params *pp, const char *username,

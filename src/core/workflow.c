@@ -31,7 +31,7 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
     *rel = 0;
     if (m->drafter_id == u->id)
         *rel |= WF_DRAFTER;
-    if ((rc = store_member_get(st, m->id, u->id, &member)) != 0)
+    if ((rc = store_member_get(st, m, u->id, &member)) != 0)
         return rc;
     /* declining (or withdrawing a signature) ends an invitee's access to the memo */
     if ((member & STORE_REL_INVITED) && !(member & STORE_REL_DECLINED) && (u->roles & ROLE_STAFF))
@@ -110,7 +110,7 @@ static int count_signers(struct wf_ctx *c, const struct memo *m, int *n)
 {
     struct signature *sigs = NULL;
     size_t count = 0;
-    int rc = store_signature_list(c->st, m->id, false, &sigs, &count);
+    int rc = store_signature_list(c->st, m, false, &sigs, &count);
 
     *n = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
@@ -641,7 +641,7 @@ static int add_members(struct wf_ctx *c, struct memo *m, const struct user *user
         if (rel == STORE_REL_INVITED)
             rc = store_member_drop(c->st, m->id, users[i].id, STORE_REL_DECLINED);
         if (rc == 0)
-            rc = store_member_add(c->st, m->id, users[i].id, rel, c->now);
+            rc = store_member_add(c->st, m, users[i].id, rel, c->now);
         if (rc == 0)
             rc = access_share(c->st, m, c->mkey, &users[i], c->now);
         if (rc == 0)
@@ -696,7 +696,7 @@ int workflow_decline_invitation(struct wf_ctx *c, struct memo *m)
     if (rc == ERR_NOT_FOUND)
         rc = 0;
     if (rc == 0)
-        rc = store_member_add(c->st, m->id, c->actor->id, STORE_REL_DECLINED, c->now);
+        rc = store_member_add(c->st, m, c->actor->id, STORE_REL_DECLINED, c->now);
     /* the decliner keeps nothing: not the key, so not the text, the reply or the names */
     if (rc == 0)
         rc = store_memo_key_delete(c->st, m->id, c->actor->id);
@@ -712,7 +712,7 @@ int workflow_decline_invitation(struct wf_ctx *c, struct memo *m)
 /* The drafter's valid signature exists. */
 static int drafter_signed(struct wf_ctx *c, const struct memo *m, bool *yes)
 {
-    return store_signature_has(c->st, m->id, m->drafter_id, yes);
+    return store_signature_has(c->st, m, m->drafter_id, yes);
 }
 
 /*
@@ -759,13 +759,13 @@ static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
     if (rc == 0 && (j->state != MEMO_OPEN || version != j->m->version))
         rc = ERR_STATE;
     /* read here, in the transaction, so that a decline at the same moment is never outrun */
-    if (rc == 0 && (rc = store_member_get(st, j->m->id, j->actor_id, &member)) == 0 &&
+    if (rc == 0 && (rc = store_member_get(st, j->m, j->actor_id, &member)) == 0 &&
         (member & STORE_REL_DECLINED)) {
         j->declined = true;
         rc = ERR_STATE;
     }
     if (rc == 0)
-        rc = store_signature_add(st, j->sig);
+        rc = store_signature_add(st, j->m, j->sig);
     if (rc == 0)
         rc = audit_append(st, j->m->id, j->actor_id, "signed", j->now);
     if (rc == 0 && (rc = store_savepoint_release(st)) == 0) {
@@ -930,7 +930,7 @@ int workflow_unsign(struct wf_ctx *c, struct memo *m)
     /* whoever withdraws leaves the memo, as a decliner does: their key is deleted, so they keep
      * neither the text nor the names, unless the drafter invites them again */
     if (rc == 0)
-        rc = store_member_add(c->st, m->id, c->actor->id, STORE_REL_DECLINED, c->now);
+        rc = store_member_add(c->st, m, c->actor->id, STORE_REL_DECLINED, c->now);
     if (rc == 0)
         rc = store_memo_key_delete(c->st, m->id, c->actor->id);
     if (rc == 0)
@@ -1006,7 +1006,7 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
          * officers' confirmation (core/reset.h) */
         if (rc == 0 && !p.has_keys && (p.flags & STORE_USER_RESET) && !p.disabled &&
             (p.roles & ROLE_PRINCIPAL) && !(p.roles & (ROLE_ADMIN | ROLE_AUDITOR))) {
-            if ((rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
+            if ((rc = store_member_add(c->st, m, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
                 return rc;
             added++;
             continue;
@@ -1018,8 +1018,7 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
                      ch->principals[i]);
             continue;
         }
-        if (rc != 0 ||
-            (rc = store_member_add(c->st, m->id, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
+        if (rc != 0 || (rc = store_member_add(c->st, m, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
             return rc;
         /* a principal re-enrolled after a reset gets the key when the officers confirm the
          * account and re-share (core/reset.h); the relation is recorded now */

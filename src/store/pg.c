@@ -280,6 +280,7 @@ enum stmt_id {
     ST_USER_COUNT,
     ST_USER_SEAL,
     ST_MEMO_LAST,
+    ST_USER_LAST,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_TOUCH,
@@ -385,9 +386,11 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
         " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
         " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
-        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac, key_binding)"
+        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac, key_binding, id)"
         " VALUES ($1,$2,$3,$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,"
-        "$21,$22,$23,$24)"
+        "$21,$22,$23,$24,"
+        /* $25: the least id to give (store_user_create()) */
+        " greatest(nextval(pg_get_serial_sequence('users', 'id')), $25::bigint))"
         " ON CONFLICT DO NOTHING RETURNING id",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
@@ -403,6 +406,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_USER_SEAL] = "UPDATE users SET mac = $1 WHERE id = $2",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
+    [ST_USER_LAST] = "SELECT coalesce(max(id), 0) FROM users",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
         " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
@@ -432,8 +436,10 @@ static const char *const stmt_sql[ST__COUNT] = {
         " log_index = $21, mac = $22 WHERE id = $17 AND version = $18",
     [ST_MEMO_SEAL] = "UPDATE memos SET mac = $1, drafter = coalesce($3, drafter) WHERE id = $2",
     [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > $1 ORDER BY m.id LIMIT $2",
+    /* with the sealed id of the caller's relation row, which store.c checks */
     [ST_MEMO_LIST] =
-        "SELECT " MEMO_COLS " FROM memos m WHERE ($1::bigint = 0 OR m.id < $1)"
+        "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
+        " AND mm.user_id = $4::bigint) FROM memos m WHERE ($1::bigint = 0 OR m.id < $1)"
         " AND ($2::bigint < 0 OR m.state = $2)"
         " AND (($3::bigint <> 0 AND m.drafter_id = $4::bigint AND m.id > $9::bigint)"
         "  OR ($5::bigint <> 0 AND m.id > $9::bigint AND EXISTS (SELECT 1"
@@ -443,10 +449,12 @@ static const char *const stmt_sql[ST__COUNT] = {
         " ORDER BY m.id DESC LIMIT $7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
                       " VALUES ($1,$2,$3,$4,$5) ON CONFLICT (memo_id, user_id)"
-                      " DO UPDATE SET relation = memo_members.relation | EXCLUDED.relation",
+                      " DO UPDATE SET relation = memo_members.relation | EXCLUDED.relation,"
+                      " who = EXCLUDED.who",
     [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~$3::bigint"
                        " WHERE memo_id = $1 AND user_id = $2",
-    [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = $1 AND user_id = $2",
+    [ST_MEMBER_GET] =
+        "SELECT relation, 0, who FROM memo_members WHERE memo_id = $1 AND user_id = $2",
     /* store.c opens who each member is, names them and sorts them */
     [ST_MEMBER_LIST] = "SELECT user_id, '', '', relation, at, who FROM memo_members"
                        " WHERE memo_id = $1 AND (relation & $2) <> 0",
@@ -455,7 +463,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " ON CONFLICT (memo_id, user_id) WHERE voided_at = 0 DO NOTHING",
     [ST_SIG_WITHDRAW] =
         "DELETE FROM signatures WHERE memo_id = $1 AND user_id = $2 AND voided_at = 0",
-    [ST_SIG_HAS] = "SELECT 1 FROM signatures WHERE memo_id = $1 AND user_id = $2 AND voided_at = 0",
+    [ST_SIG_HAS] = "SELECT 1, created_at, who FROM signatures WHERE memo_id = $1 AND user_id = $2"
+                   " AND voided_at = 0",
     [ST_SIG_VOID] = "UPDATE signatures SET voided_at = $1, void_reason = $2"
                     " WHERE memo_id = $3 AND voided_at = 0",
     [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s"
@@ -488,12 +497,15 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* an earlier version's rows naming accounts in clear (store.h, "Who"): every pseudonym is
      * at least 2^62 */
     [ST_LEGACY_PEOPLE] =
-        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL FROM memos WHERE drafter IS NULL"
-        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL FROM memo_members"
-        " WHERE who IS NULL"
-        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey FROM signatures"
-        " WHERE who IS NULL"
-        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL FROM memo_keys"
+        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL, public_id FROM memos WHERE drafter IS NULL"
+        " AND drafter_id < 4611686018427387904"
+        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL,"
+        " (SELECT public_id FROM memos m WHERE m.id = memo_id) FROM memo_members"
+        " WHERE who IS NULL AND user_id < 4611686018427387904"
+        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey,"
+        " (SELECT public_id FROM memos m WHERE m.id = memo_id) FROM signatures"
+        " WHERE who IS NULL AND user_id < 4611686018427387904"
+        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL, '' FROM memo_keys"
         " WHERE user_id > 0 AND user_id < 4611686018427387904",
     [ST_LEGACY_DRAFTER_SET] = "UPDATE memos SET drafter_id = $3, drafter = $4 WHERE id = $1"
                               " AND drafter_id = $2",
@@ -561,7 +573,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                       " AND o.next_at <= $1 ORDER BY o.next_at, o.id LIMIT $2",
     [ST_OUTBOX_LEGACY] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
                          ""
-                         " WHERE o.body NOT LIKE 'sealed:%' ORDER BY o.id",
+                         " WHERE substr(o.body, 1, 7) <> 'sealed:' ORDER BY o.id",
     [ST_OUTBOX_RESEAL] = "UPDATE outbox SET user_id = 0, rcpt = '', subject = '', body = $2"
                          " WHERE id = $1",
     [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = $3 WHERE id = $1 AND status = 0"
@@ -1016,6 +1028,7 @@ static int pg_user_create(struct store *st, struct user *u)
     arg_user_state(&a, u, 12);
     arg_bytes(&a, 23, u->mac, sizeof(u->mac));
     arg_text(&a, 24, u->key_binding);
+    arg_int(&a, 25, u->id);
     if ((rc = run(PG(st), ST_USER_INSERT, &a, "user insert", &r)) != 0)
         return rc;
     if (PQntuples(r) == 1) {
@@ -1169,6 +1182,11 @@ static int pg_user_count(struct store *st, int64_t *count)
 static int pg_memo_last_id(struct store *st, int64_t *id)
 {
     return get_int(PG(st), ST_MEMO_LAST, NULL, "memo last id", id);
+}
+
+static int pg_user_last_id(struct store *st, int64_t *id)
+{
+    return get_int(PG(st), ST_USER_LAST, NULL, "user last id", id);
 }
 
 static int pg_session_create(struct store *st, const struct session *se)
@@ -1464,6 +1482,8 @@ static int memo_from_row(const PGresult *r, int row, struct memo *m)
     m->log_index = col_int(r, row, 24);
     col_fixed(r, row, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
     m->has_drafter = col_who(r, row, 26, m->drafter);
+    if (PQnfields(r) > 27)
+        m->has_member = col_who(r, row, 27, m->member);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1598,8 +1618,12 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     for (i = 0; i < n && rc == 0; i++) {
         rc = memo_from_row(r, i, &arr[i]);
         /* checked before the body goes (store.c drops a row that fails) */
-        if (rc == 0)
-            arr[i].tampered = integ_memo_check(st, &arr[i]) != 0;
+        if (rc == 0) {
+            int chk = integ_memo_check(st, &arr[i]);
+            arr[i].tampered = chk == ERR_INTEGRITY;
+            if (chk != 0 && chk != ERR_INTEGRITY)
+                rc = chk;
+        }
         /* lists carry no body */
         mem_free(arr[i].body);
         arr[i].body = NULL;
@@ -1638,21 +1662,32 @@ static int pg_member_drop(struct store *st, int64_t memo_id, int64_t user_id, un
     return exec_stmt(PG(st), ST_MEMBER_DROP, &a, "member drop", NULL);
 }
 
-static int pg_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+/* One account's row of a memo (statement @id: value, time, sealed id), by its pseudonym. */
+static int related(struct store_pg *p, enum stmt_id id, int64_t memo_id, int64_t ref,
+                   const char *what, struct store_related *out)
 {
     struct pg_args a = {0};
     PGresult *r;
     int rc;
 
-    *relation = 0;
+    memset(out, 0, sizeof(*out));
     arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    if ((rc = run(PG(st), ST_MEMBER_GET, &a, "member get", &r)) != 0)
+    arg_int(&a, 2, ref);
+    if ((rc = run(p, id, &a, what, &r)) != 0)
         return rc;
-    if (PQntuples(r) > 0)
-        *relation = (unsigned)col_int(r, 0, 0);
+    if (PQntuples(r) > 0) {
+        out->found = true;
+        out->value = col_int(r, 0, 0);
+        out->at = col_int(r, 0, 1);
+        out->has_who = col_who(r, 0, 2, out->who);
+    }
     PQclear(r);
     return 0;
+}
+
+static int pg_member_get(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out)
+{
+    return related(PG(st), ST_MEMBER_GET, memo_id, ref, "member get", out);
 }
 
 /*
@@ -1745,20 +1780,10 @@ static int pg_signature_withdraw(struct store *st, int64_t memo_id, int64_t user
     return rc == 0 && changes == 0 ? ERR_NOT_FOUND : rc;
 }
 
-static int pg_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
+static int pg_signature_has(struct store *st, int64_t memo_id, int64_t ref,
+                            struct store_related *out)
 {
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    *yes = false;
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    if ((rc = run(PG(st), ST_SIG_HAS, &a, "signature has", &r)) != 0)
-        return rc;
-    *yes = PQntuples(r) > 0;
-    PQclear(r);
-    return 0;
+    return related(PG(st), ST_SIG_HAS, memo_id, ref, "signature has", out);
 }
 
 static int pg_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
@@ -1943,6 +1968,7 @@ static int fill_legacy_person(const PGresult *r, int row, void *item)
     p->at = col_int(r, row, 4);
     p->note = PQgetisnull(r, row, 5) ? NULL : col_str(r, row, 5, &ok);
     p->vkey = PQgetisnull(r, row, 6) ? NULL : col_str(r, row, 6, &ok);
+    col_text(r, row, 7, p->public_id, sizeof(p->public_id));
     return ok ? 0 : ERR_NOMEM;
 }
 
@@ -2818,6 +2844,7 @@ static const struct store_ops pg_ops = {
     .user_count = pg_user_count,
     .user_seal = pg_user_seal,
     .memo_last_id = pg_memo_last_id,
+    .user_last_id = pg_user_last_id,
     .session_create = pg_session_create,
     .session_get = pg_session_get,
     .session_touch = pg_session_touch,

@@ -339,6 +339,7 @@ enum stmt_id {
     ST_USER_COUNT,
     ST_USER_SEAL,
     ST_MEMO_LAST,
+    ST_USER_LAST,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_TOUCH,
@@ -445,11 +446,14 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PING] = "SELECT 1",
-    [ST_USER_INSERT] = "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
-                       " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
-                       " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
-                       " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac,"
-                       " key_binding) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    /* ?26: the least id to give (store_user_create()); NULL gives SQLite's next one */
+    [ST_USER_INSERT] =
+        "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
+        " created_at, updated_at, version, sign_pk, box_pk, key_salt,"
+        " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"
+        " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac,"
+        " key_binding, id) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        " CASE WHEN ?26 > (SELECT coalesce(max(id), 0) FROM users) THEN ?26 END)",
     [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?",
     [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE username > ? ORDER BY username LIMIT ?",
@@ -463,6 +467,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_USER_SEAL] = "UPDATE users SET mac = ?1 WHERE id = ?2",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
+    [ST_USER_LAST] = "SELECT coalesce(max(id), 0) FROM users",
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
         " VALUES (?,?,?,?,?,?)",
@@ -494,8 +499,11 @@ static const char *const stmt_sql[ST__COUNT] = {
         " WHERE id = ?17 AND version = ?18",
     [ST_MEMO_SEAL] = "UPDATE memos SET mac = ?1, drafter = coalesce(?3, drafter) WHERE id = ?2",
     [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > ? ORDER BY m.id LIMIT ?",
+    /* with the sealed id of the caller's relation row, which store.c checks */
     [ST_MEMO_LIST] =
-        "SELECT " MEMO_COLS " FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = ?2)"
+        "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
+        " AND mm.user_id = ?4) FROM memos m WHERE (?1 = 0 OR m.id < ?1) AND (?2 < 0 OR m.state = "
+        "?2)"
         " AND ((?3 AND m.drafter_id = ?4 AND m.id > ?9)"
         "  OR (?5 != 0 AND m.id > ?9 AND EXISTS (SELECT 1 FROM memo_members mm"
         "      WHERE mm.memo_id = m.id"
@@ -504,10 +512,11 @@ static const char *const stmt_sql[ST__COUNT] = {
         " ORDER BY m.id DESC LIMIT ?7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
                       " VALUES (?,?,?,?,?)"
-                      " ON CONFLICT (memo_id, user_id) DO UPDATE SET relation = relation | ?3",
+                      " ON CONFLICT (memo_id, user_id) DO UPDATE SET relation = relation | ?3,"
+                      " who = ?5",
     [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~?3"
                        " WHERE memo_id = ?1 AND user_id = ?2",
-    [ST_MEMBER_GET] = "SELECT relation FROM memo_members WHERE memo_id = ? AND user_id = ?",
+    [ST_MEMBER_GET] = "SELECT relation, 0, who FROM memo_members WHERE memo_id = ? AND user_id = ?",
     /* store.c opens who each member is, names them and sorts them */
     [ST_MEMBER_LIST] = "SELECT user_id, '', '', relation, at, who FROM memo_members"
                        " WHERE memo_id = ? AND (relation & ?) != 0",
@@ -515,7 +524,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " VALUES (?,?,?,?,?,?)",
     [ST_SIG_WITHDRAW] =
         "DELETE FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
-    [ST_SIG_HAS] = "SELECT 1 FROM signatures WHERE memo_id = ? AND user_id = ? AND voided_at = 0",
+    [ST_SIG_HAS] = "SELECT 1, created_at, who FROM signatures WHERE memo_id = ? AND user_id = ?"
+                   " AND voided_at = 0",
     [ST_SIG_VOID] = "UPDATE signatures SET voided_at = ?, void_reason = ?"
                     " WHERE memo_id = ? AND voided_at = 0",
     [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s"
@@ -546,12 +556,15 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* an earlier version's rows naming accounts in clear (store.h, "Who"): every pseudonym is
      * at least 2^62 */
     [ST_LEGACY_PEOPLE] =
-        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL FROM memos WHERE drafter IS NULL"
-        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL FROM memo_members"
-        " WHERE who IS NULL"
-        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey FROM signatures"
-        " WHERE who IS NULL"
-        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL FROM memo_keys"
+        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL, public_id FROM memos WHERE drafter IS NULL"
+        " AND drafter_id < 4611686018427387904"
+        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL,"
+        " (SELECT public_id FROM memos m WHERE m.id = memo_id) FROM memo_members"
+        " WHERE who IS NULL AND user_id < 4611686018427387904"
+        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey,"
+        " (SELECT public_id FROM memos m WHERE m.id = memo_id) FROM signatures"
+        " WHERE who IS NULL AND user_id < 4611686018427387904"
+        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL, '' FROM memo_keys"
         " WHERE user_id > 0 AND user_id < 4611686018427387904",
     [ST_LEGACY_DRAFTER_SET] = "UPDATE memos SET drafter_id = ?3, drafter = ?4 WHERE id = ?1"
                               " AND drafter_id = ?2",
@@ -615,7 +628,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                       " WHERE o.status = 0 AND o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?",
     [ST_OUTBOX_LEGACY] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
                          ""
-                         " WHERE o.body NOT LIKE 'sealed:%' ORDER BY o.id",
+                         " WHERE substr(o.body, 1, 7) != 'sealed:' ORDER BY o.id",
     [ST_OUTBOX_RESEAL] = "UPDATE outbox SET user_id = 0, rcpt = '', subject = '', body = ?2"
                          " WHERE id = ?1",
     [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = ?3 WHERE id = ?1 AND status = 0"
@@ -995,6 +1008,7 @@ static int sq_user_create(struct store *st, struct user *u)
     bind_user_state(q, u, 13);
     sqlite3_bind_blob(q, 24, u->mac, sizeof(u->mac), SQLITE_STATIC);
     sqlite3_bind_text(q, 25, u->key_binding, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 26, u->id);
     rc = exec_stmt(s, q, "user insert");
     if (rc == 0) {
         u->id = sqlite3_last_insert_rowid(s->db);
@@ -1147,16 +1161,25 @@ static int sq_user_count(struct store *st, int64_t *count)
     return rc == ERR_NOT_FOUND ? ERR_DB : rc;
 }
 
-static int sq_memo_last_id(struct store *st, int64_t *id)
+static int last_id(struct store_sqlite *s, enum stmt_id which, const char *what, int64_t *id)
 {
-    struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q = stmt(s, ST_MEMO_LAST);
+    sqlite3_stmt *q = stmt(s, which);
     int rc;
 
     if (q == NULL)
         return ERR_DB;
-    rc = row_int64(s, q, "memo last id", id);
+    rc = row_int64(s, q, what, id);
     return rc == ERR_NOT_FOUND ? ERR_DB : rc;
+}
+
+static int sq_memo_last_id(struct store *st, int64_t *id)
+{
+    return last_id(SQ(st), ST_MEMO_LAST, "memo last id", id);
+}
+
+static int sq_user_last_id(struct store *st, int64_t *id)
+{
+    return last_id(SQ(st), ST_USER_LAST, "user last id", id);
 }
 
 static int sq_session_create(struct store *st, const struct session *se)
@@ -1426,6 +1449,8 @@ static int memo_from_row(sqlite3_stmt *q, struct memo *m)
     m->log_index = sqlite3_column_int64(q, 24);
     col_fixed(q, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
     m->has_drafter = col_who(q, 26, m->drafter);
+    if (sqlite3_column_count(q) > 27)
+        m->has_member = col_who(q, 27, m->member);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1524,7 +1549,10 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
         rc = memo_from_row(q, &arr[n]);
         if (rc == 0) {
             /* checked before the body goes (store.c drops a row that fails) */
-            arr[n].tampered = integ_memo_check(st, &arr[n]) != 0;
+            int chk = integ_memo_check(st, &arr[n]);
+            arr[n].tampered = chk == ERR_INTEGRITY;
+            if (chk != 0 && chk != ERR_INTEGRITY)
+                rc = chk;
             /* lists carry no body */
             mem_free(arr[n].body);
             arr[n].body = NULL;
@@ -1616,27 +1644,34 @@ static int sq_member_drop(struct store *st, int64_t memo_id, int64_t user_id, un
     return exec_stmt(s, q, "member drop");
 }
 
-/* The integer row of statement @id keyed by (@a, @b), through row_int64(). */
-static int pair_int64(struct store_sqlite *s, enum stmt_id id, int64_t a, int64_t b,
-                      const char *what, int64_t *out)
+/* One account's row of a memo (statement @id: value, time, sealed id), by its pseudonym. */
+static int related(struct store_sqlite *s, enum stmt_id id, int64_t memo_id, int64_t ref,
+                   const char *what, struct store_related *out)
 {
     sqlite3_stmt *q = stmt(s, id);
+    int r, rc = 0;
 
-    *out = 0;
+    memset(out, 0, sizeof(*out));
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_int64(q, 1, a);
-    sqlite3_bind_int64(q, 2, b);
-    return row_int64(s, q, what, out);
+    sqlite3_bind_int64(q, 1, memo_id);
+    sqlite3_bind_int64(q, 2, ref);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        out->found = true;
+        out->value = sqlite3_column_int64(q, 0);
+        out->at = sqlite3_column_int64(q, 1);
+        out->has_who = col_who(q, 2, out->who);
+    } else if (r != SQLITE_DONE) {
+        rc = db_fail(s, what);
+    }
+    done(q);
+    return rc;
 }
 
-static int sq_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+static int sq_member_get(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out)
 {
-    int64_t v = 0;
-    int rc = pair_int64(SQ(st), ST_MEMBER_GET, memo_id, user_id, "member get", &v);
-
-    *relation = (unsigned)v;
-    return rc == ERR_NOT_FOUND ? 0 : rc;
+    return related(SQ(st), ST_MEMBER_GET, memo_id, ref, "member get", out);
 }
 
 /* Grow *@arr (of @size-byte items, *@cap of them) so that index @n fits. */
@@ -1756,13 +1791,10 @@ static int sq_signature_withdraw(struct store *st, int64_t memo_id, int64_t user
     return rc;
 }
 
-static int sq_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
+static int sq_signature_has(struct store *st, int64_t memo_id, int64_t ref,
+                            struct store_related *out)
 {
-    int64_t v = 0;
-    int rc = pair_int64(SQ(st), ST_SIG_HAS, memo_id, user_id, "signature has", &v);
-
-    *yes = rc == 0;
-    return rc == ERR_NOT_FOUND ? 0 : rc;
+    return related(SQ(st), ST_SIG_HAS, memo_id, ref, "signature has", out);
 }
 
 static int sq_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
@@ -1977,6 +2009,7 @@ static int fill_legacy_person(sqlite3_stmt *q, void *item)
     p->at = sqlite3_column_int64(q, 4);
     p->note = (char *)col_dup(q, 5, NULL, &ok);
     p->vkey = (char *)col_dup(q, 6, NULL, &ok);
+    col_text(q, 7, p->public_id, sizeof(p->public_id));
     return ok ? 0 : ERR_NOMEM;
 }
 
@@ -2939,6 +2972,7 @@ static const struct store_ops sqlite_ops = {
     .user_count = sq_user_count,
     .user_seal = sq_user_seal,
     .memo_last_id = sq_memo_last_id,
+    .user_last_id = sq_user_last_id,
     .session_create = sq_session_create,
     .session_get = sq_session_get,
     .session_touch = sq_session_touch,

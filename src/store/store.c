@@ -323,6 +323,14 @@ int store_memo_last_id(struct store *st, int64_t *id)
     return st->ops->memo_last_id(st, id);
 }
 
+int store_user_last_id(struct store *st, int64_t *id)
+{
+    *id = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    return st->ops->user_last_id(st, id);
+}
+
 int store_user_count(struct store *st, int64_t *count)
 {
     if (store_fault(st))
@@ -514,6 +522,33 @@ int store_memo_update(struct store *st, struct memo *m)
     return written(st, st->ops->memo_update(st, m));
 }
 
+/*
+ * Whether @m, listed for @f (the viewer by id), is theirs to list: a memo they drafted, or a
+ * filed one for officers, needs nothing more; one listed by their relation row needs that row's
+ * sealed id to be theirs (a row the database was given lists nothing: logged).
+ */
+static int listed_rightly(struct store *st, const struct memo_filter *f, const struct memo *m,
+                          bool *ok)
+{
+    int64_t id = 0;
+    int rc = ERR_INTEGRITY;
+
+    *ok = (f->drafted && m->drafter_id == f->user_id && m->id > f->since_id) ||
+          (f->all_filed && m->state >= 2); /* as the backends' query */
+    if (*ok)
+        return 0;
+    if (m->has_member &&
+        (rc = integ_who_open(st, STORE_WHO_MEMBER, m->id, 0, m->public_id, m->member, &id)) != 0 &&
+        rc != ERR_INTEGRITY)
+        return rc;
+    *ok = rc == 0 && id == f->user_id;
+    if (!*ok)
+        log_error("integrity: a member row of memo %lld does not name its account as Dissent "
+                  "wrote it: it was changed outside Dissent; the memo is not listed by it",
+                  (long long)m->id);
+    return 0;
+}
+
 int store_memo_list(struct store *st, const struct memo_filter *f, struct memo **out, size_t *count)
 {
     struct memo_filter next = *f;
@@ -542,10 +577,13 @@ int store_memo_list(struct store *st, const struct memo_filter *f, struct memo *
         if (n > 0)
             next.after = page[n - 1].id; /* newest first: the next page is below it */
         for (size_t i = 0; i < n; i++) {
-            if (page[i].tampered)
-                store_memo_release(&page[i]);
-            else
+            bool ok = false;
+            if (!page[i].tampered && rc == 0)
+                rc = listed_rightly(st, f, &page[i], &ok);
+            if (ok)
                 all[kept++] = page[i];
+            else
+                store_memo_release(&page[i]);
         }
         mem_free(page);
         page = NULL;
@@ -585,11 +623,18 @@ static int adopt_memos(struct store *st, int64_t *rows)
     return rc;
 }
 
-/* What a signature's sealed note or vkey (@field) is bound to (store.h, "Who"). */
-static void signature_ad(char *ad, size_t len, int64_t memo_id, int64_t at, const char *field)
+/* What a signature's sealed note or vkey (@field) is bound to (store.h, "Who"): the memo (its
+ * id and random public id, never given twice), the signer's pseudonym and the time. */
+static void signature_ad(char *ad, size_t len, int64_t memo_id, const char *public_id, int64_t ref,
+                         int64_t at, const char *field)
 {
-    snprintf(ad, len, "dissent-signature/1 %lld %lld %s", (long long)memo_id, (long long)at, field);
+    snprintf(ad, len, "dissent-signature/1 %lld %s %lld %lld %s", (long long)memo_id, public_id,
+             (long long)ref, (long long)at, field);
 }
+
+static int open_person(struct store *st, enum store_who table, int64_t memo_id,
+                       const char *public_id, int64_t row, int64_t ref, bool has,
+                       const uint8_t who[STORE_WHO_LEN], int64_t *id, bool *ok);
 
 int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
 {
@@ -603,7 +648,7 @@ int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsign
     return written(st, st->ops->member_drop(st, memo_id, ref, relation));
 }
 
-int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
+int store_member_add(struct store *st, const struct memo *m, int64_t user_id, unsigned relation,
                      int64_t at)
 {
     uint8_t who[STORE_WHO_LEN];
@@ -613,40 +658,50 @@ int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigne
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
-        (rc = integ_who_seal(st, STORE_WHO_MEMBER, memo_id, 0, NULL, user_id, who)) != 0)
+        (rc = integ_who_seal(st, STORE_WHO_MEMBER, m->id, 0, m->public_id, user_id, who)) != 0)
         return rc;
-    return written(st, st->ops->member_add(st, memo_id, ref, who, relation, at));
+    return written(st, st->ops->member_add(st, m->id, ref, who, relation, at));
 }
 
-int store_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation)
+int store_member_get(struct store *st, const struct memo *m, int64_t user_id, unsigned *relation)
 {
-    int64_t ref;
+    struct store_related r = {.found = false};
+    int64_t ref, id = 0;
+    bool ok = false;
     int rc;
 
     *relation = 0;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+    if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
+        (rc = st->ops->member_get(st, m->id, ref, &r)) != 0 || !r.found)
         return rc;
-    return st->ops->member_get(st, memo_id, ref, relation);
+    /* a row the database was given (a forged invitation, a recusal) relates nobody */
+    if ((rc = open_person(st, STORE_WHO_MEMBER, m->id, m->public_id, 0, ref, r.has_who, r.who, &id,
+                          &ok)) == 0 &&
+        ok && id == user_id)
+        *relation = (unsigned)r.value;
+    return rc;
 }
 
-int store_signature_add(struct store *st, const struct signature *sig)
+int store_signature_add(struct store *st, const struct memo *m, const struct signature *sig)
 {
     struct signature c = *sig;
-    char ad[96];
+    char ad[160];
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
+    if (sig->memo_id != m->id)
+        return ERR_INTERNAL;
     c.note = c.vkey = NULL;
     if ((rc = integ_ref(st, sig->user_id, &c.ref)) == 0 &&
-        (rc = integ_who_seal(st, STORE_WHO_SIGNER, sig->memo_id, sig->created_at, NULL,
+        (rc = integ_who_seal(st, STORE_WHO_SIGNER, m->id, sig->created_at, m->public_id,
                              sig->user_id, c.who)) == 0) {
         c.has_who = true;
-        signature_ad(ad, sizeof(ad), sig->memo_id, sig->created_at, "note");
+        signature_ad(ad, sizeof(ad), m->id, m->public_id, c.ref, sig->created_at, "note");
         if ((rc = integ_text_seal(st, ad, sig->note, &c.note)) == 0) {
-            signature_ad(ad, sizeof(ad), sig->memo_id, sig->created_at, "vkey");
+            signature_ad(ad, sizeof(ad), m->id, m->public_id, c.ref, sig->created_at, "vkey");
             rc = integ_text_seal(st, ad, sig->vkey, &c.vkey);
         }
     }
@@ -669,17 +724,23 @@ int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
     return written(st, st->ops->signature_withdraw(st, memo_id, ref));
 }
 
-int store_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes)
+int store_signature_has(struct store *st, const struct memo *m, int64_t user_id, bool *yes)
 {
-    int64_t ref;
+    struct store_related r = {.found = false};
+    int64_t ref, id = 0;
+    bool ok = false;
     int rc;
 
     *yes = false;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_ref(st, user_id, &ref)) != 0)
+    if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
+        (rc = st->ops->signature_has(st, m->id, ref, &r)) != 0 || !r.found)
         return rc;
-    return st->ops->signature_has(st, memo_id, ref, yes);
+    if ((rc = open_person(st, STORE_WHO_SIGNER, m->id, m->public_id, r.at, ref, r.has_who, r.who,
+                          &id, &ok)) == 0)
+        *yes = ok && id == user_id;
+    return rc;
 }
 
 int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
@@ -800,9 +861,9 @@ static int legacy_open(struct store *st, struct legacy_text *t, char *text, bool
  * "Who"). false, logged, when the sealed id does not open there or is not @ref's: the row is
  * then left out. Before the conversion, a row of an earlier version names it in clear (@ref).
  */
-static int open_person(struct store *st, enum store_who table, int64_t memo_id, int64_t row,
-                       int64_t ref, bool has, const uint8_t who[STORE_WHO_LEN], int64_t *id,
-                       bool *ok)
+static int open_person(struct store *st, enum store_who table, int64_t memo_id,
+                       const char *public_id, int64_t row, int64_t ref, bool has,
+                       const uint8_t who[STORE_WHO_LEN], int64_t *id, bool *ok)
 {
     static const char *const what[] = {
         [STORE_WHO_MEMBER] = "member", [STORE_WHO_SIGNER] = "signature"};
@@ -817,7 +878,7 @@ static int open_person(struct store *st, enum store_who table, int64_t memo_id, 
             *ok = true;
             return 0;
         }
-    } else if ((rc = integ_who_open(st, table, memo_id, row, NULL, who, id)) == 0 &&
+    } else if ((rc = integ_who_open(st, table, memo_id, row, public_id, who, id)) == 0 &&
                (rc = integ_ref(st, *id, &want)) == 0 && want == ref && *id > 0) {
         *ok = true;
         return 0;
@@ -839,7 +900,7 @@ static int member_cmp(const void *a, const void *b)
     return c != 0 ? c : (x->user_id > y->user_id) - (x->user_id < y->user_id);
 }
 
-int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
+int store_member_list(struct store *st, const struct memo *memo, unsigned relation,
                       struct memo_member **out, size_t *count)
 {
     struct names names = {.n = 0};
@@ -849,12 +910,12 @@ int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->member_list(st, memo_id, relation, out, count)) != 0)
+    if ((rc = st->ops->member_list(st, memo->id, relation, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_member m = (*out)[i];
-        if ((rc = open_person(st, STORE_WHO_MEMBER, memo_id, 0, m.ref, m.has_who, m.who, &m.user_id,
-                              &ok)) != 0 ||
+        if ((rc = open_person(st, STORE_WHO_MEMBER, memo->id, memo->public_id, 0, m.ref, m.has_who,
+                              m.who, &m.user_id, &ok)) != 0 ||
             !ok)
             continue;
         if ((rc = name_of(st, &names, m.user_id, m.username, sizeof(m.username), m.display_name,
@@ -873,26 +934,28 @@ int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
     return 0;
 }
 
-/* Open @g's sealed signer, note and vkey in place; *@ok false (logged) when any fails. */
-static int signature_open(struct store *st, struct names *names, struct signature *g, bool *ok)
+/* Open @g's sealed signer, note and vkey in place (@g a row of memo @m); *@ok false (logged)
+ * when any fails. */
+static int signature_open(struct store *st, const struct memo *m, struct names *names,
+                          struct signature *g, bool *ok)
 {
-    char ad[96], *note = NULL, *vkey = NULL;
+    char ad[160], *note = NULL, *vkey = NULL;
     int rc;
 
-    if ((rc = open_person(st, STORE_WHO_SIGNER, g->memo_id, g->created_at, g->ref, g->has_who,
-                          g->who, &g->user_id, ok)) != 0 ||
+    if ((rc = open_person(st, STORE_WHO_SIGNER, m->id, m->public_id, g->created_at, g->ref,
+                          g->has_who, g->who, &g->user_id, ok)) != 0 ||
         !*ok)
         return rc;
     if (g->has_who) {
-        signature_ad(ad, sizeof(ad), g->memo_id, g->created_at, "note");
+        signature_ad(ad, sizeof(ad), m->id, m->public_id, g->ref, g->created_at, "note");
         if ((rc = integ_text_open(st, ad, g->note, &note)) == 0) {
-            signature_ad(ad, sizeof(ad), g->memo_id, g->created_at, "vkey");
+            signature_ad(ad, sizeof(ad), m->id, m->public_id, g->ref, g->created_at, "vkey");
             rc = integ_text_open(st, ad, g->vkey, &vkey);
         }
         if (rc == ERR_INTEGRITY) {
             log_error("integrity: a signature of memo %lld does not open: it was changed outside "
                       "Dissent; it is left out",
-                      (long long)g->memo_id);
+                      (long long)m->id);
             *ok = false;
             rc = 0;
         }
@@ -910,7 +973,7 @@ static int signature_open(struct store *st, struct names *names, struct signatur
                    sizeof(g->display_name));
 }
 
-int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
+int store_signature_list(struct store *st, const struct memo *m, bool include_void,
                          struct signature **out, size_t *count)
 {
     struct names names = {.n = 0};
@@ -920,11 +983,11 @@ int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->signature_list(st, memo_id, include_void, out, count)) != 0)
+    if ((rc = st->ops->signature_list(st, m->id, include_void, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count; i++) {
         struct signature *g = &(*out)[i];
-        if (rc == 0 && (rc = signature_open(st, &names, g, &ok)) == 0 && ok) {
+        if (rc == 0 && (rc = signature_open(st, m, &names, g, &ok)) == 0 && ok) {
             (*out)[kept++] = *g;
             continue;
         }
@@ -1602,7 +1665,7 @@ static int seal_person(struct store *st, const struct legacy_person *p)
                                            [STORE_PERSON_MEMBER] = STORE_WHO_MEMBER,
                                            [STORE_PERSON_SIGNER] = STORE_WHO_SIGNER};
     uint8_t who[STORE_WHO_LEN];
-    char ad[96], *note = NULL, *vkey = NULL;
+    char ad[160], *note = NULL, *vkey = NULL;
     int64_t ref;
     int rc;
 
@@ -1610,14 +1673,15 @@ static int seal_person(struct store *st, const struct legacy_person *p)
         return rc;
     if (p->table == STORE_PERSON_KEY)
         return st->ops->legacy_person_set(st, p, ref, NULL, NULL, NULL);
-    if ((rc = integ_who_seal(st, table[p->table], p->memo_id,
-                             p->table == STORE_PERSON_SIGNER ? p->at : 0, NULL, p->user_id, who)) !=
-        0)
+    /* (a drafter's seal is bound to the memo's id; its row's MAC binds the public id) */
+    if ((rc = integ_who_seal(
+             st, table[p->table], p->memo_id, p->table == STORE_PERSON_SIGNER ? p->at : 0,
+             p->table == STORE_PERSON_DRAFTER ? NULL : p->public_id, p->user_id, who)) != 0)
         return rc;
     if (p->table == STORE_PERSON_SIGNER) {
-        signature_ad(ad, sizeof(ad), p->memo_id, p->at, "note");
+        signature_ad(ad, sizeof(ad), p->memo_id, p->public_id, ref, p->at, "note");
         if ((rc = integ_text_seal(st, ad, p->note != NULL ? p->note : "", &note)) == 0) {
-            signature_ad(ad, sizeof(ad), p->memo_id, p->at, "vkey");
+            signature_ad(ad, sizeof(ad), p->memo_id, p->public_id, ref, p->at, "vkey");
             rc = integ_text_seal(st, ad, p->vkey != NULL ? p->vkey : "", &vkey);
         }
     }

@@ -142,6 +142,8 @@ struct memo {
     int64_t drafter_ref;                   /* the drafter's pseudonym: the stored column */
     uint8_t drafter[STORE_WHO_LEN];        /* the drafter's id sealed by the server */
     bool has_drafter;
+    uint8_t member[STORE_WHO_LEN]; /* store_memo_list(): the caller's relation row's sealed id */
+    bool has_member;
     int state;      /* enum memo_state (core/memo.h) */
     uint8_t *title; /* title bytes */
     size_t title_len;
@@ -246,11 +248,13 @@ enum store_legacy { STORE_LEGACY_EVENT = 0 };
  * its key are not in clear either. The columns that are looked up by account (memos.drafter_id,
  * memo_members.user_id, signatures.user_id, memo_keys.user_id) hold the account's pseudonym
  * (integ_ref(): keyed BLAKE2b of its id, never below STORE_REF_MIN; 0, the channel, stays 0),
- * and the rows that are listed carry the id sealed as above beside it, which store.c opens and
- * checks against the pseudonym. A signature's note and vkey (which name the signer) are sealed
- * by the server as "sealed:" texts. The backends take and return pseudonyms only: the store_*()
- * calls take account ids and map them. What the pseudonyms still reveal (that one account
- * drafted, signed or holds the key of several memos) is in docs/security.md.
+ * and the rows carry the id sealed as above beside it (a member's and a signer's bound to the
+ * memo's public id too), which store.c opens and checks against the pseudonym on every read,
+ * lookups included: a row that fails relates nobody, and is logged. A signature's note and vkey
+ * (which name the signer) are sealed by the server as "sealed:" texts. The backends take and return
+ * pseudonyms only: the store_*() calls take account ids and map them. What the pseudonyms still
+ * reveal (that one account drafted, signed or holds the key of several memos) is in
+ * docs/security.md.
  */
 enum store_who {
     STORE_WHO_AUDIT,
@@ -277,10 +281,11 @@ enum store_person {
 struct legacy_person {
     enum store_person table;
     int64_t memo_id;
-    int64_t id;      /* a signature's row id; 0 otherwise */
-    int64_t user_id; /* the id in clear */
-    int64_t at;      /* a signature's time; 0 otherwise */
-    char *note;      /* a signature's note and vkey (owned); NULL otherwise */
+    int64_t id;                            /* a signature's row id; 0 otherwise */
+    int64_t user_id;                       /* the id in clear */
+    int64_t at;                            /* a signature's time; 0 otherwise */
+    char public_id[STORE_MEMO_ID_LEN + 1]; /* the memo's ("" for a memo key) */
+    char *note;                            /* a signature's note and vkey (owned); NULL otherwise */
     char *vkey;
 };
 struct legacy_text {
@@ -340,6 +345,15 @@ struct memo_key_row {
     uint8_t mac[STORE_MAC_LEN]; /* stored after the sealed key (store.c checks it) */
 };
 
+/* One account's row of a memo, looked up by its pseudonym (store.h, "Who"; backends). */
+struct store_related {
+    bool found;
+    int64_t value; /* a member's relation bits */
+    int64_t at;    /* a signature's time */
+    uint8_t who[STORE_WHO_LEN];
+    bool has_who;
+};
+
 /* Which memos a user may see (store_memo_list()). */
 struct memo_filter {
     int64_t user_id;    /* the viewer */
@@ -387,6 +401,7 @@ struct store_ops {
     int (*user_count)(struct store *st, int64_t *count);
     int (*user_seal)(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
     int (*memo_last_id)(struct store *st, int64_t *id);
+    int (*user_last_id)(struct store *st, int64_t *id);
     int (*session_create)(struct store *st, const struct session *s);
     int (*session_get)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);
     int (*session_touch)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now);
@@ -415,12 +430,13 @@ struct store_ops {
     int (*member_drop)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
     int (*member_add)(struct store *st, int64_t memo_id, int64_t ref,
                       const uint8_t who[STORE_WHO_LEN], unsigned relation, int64_t at);
-    int (*member_get)(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation);
+    int (*member_get)(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out);
     int (*member_list)(struct store *st, int64_t memo_id, unsigned relation,
                        struct memo_member **out, size_t *count);
     int (*signature_add)(struct store *st, const struct signature *sig);
     int (*signature_withdraw)(struct store *st, int64_t memo_id, int64_t user_id);
-    int (*signature_has)(struct store *st, int64_t memo_id, int64_t user_id, bool *yes);
+    /* a valid signature's row (value 1, at its time) */
+    int (*signature_has)(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out);
     int (*signature_void_all)(struct store *st, int64_t memo_id, const char *reason, int64_t at);
     int (*signature_list)(struct store *st, int64_t memo_id, bool include_void,
                           struct signature **out, size_t *count);
@@ -621,7 +637,11 @@ int store_ping(struct store *st);
  */
 void store_scrub(struct store *st);
 
-/** store_user_create() - insert @u (id, version, timestamps are set in @u). ERR_EXISTS if taken. */
+/**
+ * store_user_create() - insert @u (id, version, timestamps are set in @u). ERR_EXISTS if taken.
+ * @u->id on entry is the least id to give it (0: any): core/trust.h never lets an id be given
+ * twice, even when the database would.
+ */
 int store_user_create(struct store *st, struct user *u);
 
 /** store_user_get_by_name() - load the user called @username into @out. */
@@ -651,6 +671,9 @@ int store_user_count(struct store *st, int64_t *count);
 
 /** store_memo_last_id() - the newest memo's internal id, 0 when there is none. */
 int store_memo_last_id(struct store *st, int64_t *id);
+
+/** store_user_last_id() - the highest account id, 0 when there is none. */
+int store_user_last_id(struct store *st, int64_t *id);
 
 /** store_session_create() - insert a session; @s->user_tag must be its owner's log tag. */
 int store_session_create(struct store *st, const struct session *s);
@@ -736,34 +759,37 @@ int store_memo_list(struct store *st, const struct memo_filter *f, struct memo *
 /** store_member_drop() - clear @relation bits of @user_id on @memo_id (none is no error). */
 int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
 
-/** store_member_add() - add @relation bits for @user_id on @memo_id (merging with existing). */
-int store_member_add(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation,
+/** store_member_add() - add @relation bits for @user_id on memo @m (merging with existing). */
+int store_member_add(struct store *st, const struct memo *m, int64_t user_id, unsigned relation,
                      int64_t at);
 
-/** store_member_get() - the relation bits of @user_id on @memo_id (0 when none). */
-int store_member_get(struct store *st, int64_t memo_id, int64_t user_id, unsigned *relation);
+/** store_member_get() - the relation bits of @user_id on memo @m (0 when none, or when the row
+ *  does not name the account as Dissent wrote it: logged). */
+int store_member_get(struct store *st, const struct memo *m, int64_t user_id, unsigned *relation);
 
 /** store_member_list() - members having any of @relation bits, by username. free() *@out. */
-int store_member_list(struct store *st, int64_t memo_id, unsigned relation,
+int store_member_list(struct store *st, const struct memo *m, unsigned relation,
                       struct memo_member **out, size_t *count);
 
-/** store_signature_add() - record a valid signature. ERR_EXISTS if the user already has one. */
-int store_signature_add(struct store *st, const struct signature *sig);
+/** store_signature_add() - record a valid signature on memo @m (@sig->memo_id is @m's).
+ *  ERR_EXISTS if the user already has one. */
+int store_signature_add(struct store *st, const struct memo *m, const struct signature *sig);
 
 /** store_signature_withdraw() - delete @user_id's valid signature. ERR_NOT_FOUND if none. */
 int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id);
 
-/** store_signature_has() - whether @user_id has a valid signature on @memo_id. */
-int store_signature_has(struct store *st, int64_t memo_id, int64_t user_id, bool *yes);
+/** store_signature_has() - whether @user_id has a valid signature on memo @m (a row that does
+ *  not name the account as Dissent wrote it is none: logged). */
+int store_signature_has(struct store *st, const struct memo *m, int64_t user_id, bool *yes);
 
 /** store_signature_void_all() - mark every valid signature of @memo_id void, with @reason. */
 int store_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at);
 
 /**
- * store_signature_list() - signatures of @memo_id in signing order (void ones too when
+ * store_signature_list() - signatures of memo @m in signing order (void ones too when
  * @include_void). Free with store_signature_list_free().
  */
-int store_signature_list(struct store *st, int64_t memo_id, bool include_void,
+int store_signature_list(struct store *st, const struct memo *m, bool include_void,
                          struct signature **out, size_t *count);
 
 /** store_comment_add() - append a comment (id and names are set in @c). */

@@ -600,11 +600,12 @@ def test_a_memo_row_moved_onto_an_envelope_finds_none(make_server):
             bytes(title[24:]), (victim + "/title").encode(), bytes(title[:24]), bait_key)
 
 
-@sqlite_only
-def test_a_session_put_back_under_a_reused_id_signs_nobody_in(make_server):
-    """SQLite reuses the highest id once its row is gone: the attacker saves their session row,
-    deletes their account, waits for an administrator to create one (it gets the same id), and
-    puts the session back. A session's MAC binds its owner's random log tag, not only the id."""
+def test_an_account_id_is_never_given_twice(make_server):
+    """SQLite gives the highest id again once its row is gone (and a PostgreSQL sequence can be
+    set back): the attacker saves their session row, deletes their account, waits for an
+    administrator to create one, and puts the session back. The new account never gets the
+    deleted one's id (channel.pin records the highest id issued), so nothing the rows name by
+    that id becomes its own; and a session's MAC binds its owner's random log tag besides."""
     srv = make_server()
     admin = srv.admin()
     srv.add_user(admin, "zed", ["staff"])  # the newest account: the highest id
@@ -614,20 +615,29 @@ def test_a_session_put_back_under_a_reused_id_signs_nobody_in(make_server):
         zid = user_ids(c, ["zed"])["zed"]
         row = c.execute("SELECT hash, user_id, created_at, last_seen, keys_wrapped, mac"
                         " FROM sessions WHERE user_id = ?", (zid,)).fetchone()
-    tamper(srv, ("DELETE FROM sessions WHERE user_id = ?", (zid,)),
-           ("DELETE FROM users WHERE id = ?", (zid,)))
+    assert "accounts %d\n" % zid in open(os.path.join(srv.data, "channel.pin")).read()
+    back = ([("DELETE FROM sessions WHERE user_id = ?", (zid,)),
+             ("DELETE FROM users WHERE id = ?", (zid,))] +
+            ([("SELECT setval(pg_get_serial_sequence('users', 'id'), %d)" % (zid - 1), ())]
+             if srv.db else []))
+    tamper(srv, *back)
+    with open_db(srv) as c:
+        assert c.execute("SELECT coalesce(max(id), 0) FROM users").fetchone()[0] < zid
     admin = srv.admin()
     srv.add_user(admin, "root2", ["admin"])
+    srv.add_user(admin, "root3", ["staff"])
     with open_db(srv) as c:
-        assert user_ids(c, ["root2"])["root2"] == zid  # the id came back
+        got = user_ids(c, ["root2", "root3"])
+    assert got == {"root2": zid + 1, "root3": zid + 2}, (zid, got)  # never the deleted one's
+    if srv.db:
+        return  # (PostgreSQL's reference from sessions to users keeps the row out)
     tamper(srv, ("INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
                  " VALUES (?,?,?,?,?,?)", tuple(row)))
     s = srv.session()
     s.headers.update(with_cookie(token))
     r = s.get(srv.url + "/api/v1/me", timeout=TIMEOUT)
-    assert r.status_code in (401, 500), r.text
+    assert r.status_code == 401, r.text
     assert "root2" not in r.text
-    integrity_logged(srv, "session of account %d" % zid)
 
 
 def test_an_email_written_into_the_outbox_is_never_sent(make_server):
@@ -823,9 +833,10 @@ def as_an_earlier_version_named_people(srv, c, ids):
     for (mid, ref) in c.execute("SELECT memo_id, user_id FROM memo_members").fetchall():
         c.execute("UPDATE memo_members SET user_id = ?, who = NULL WHERE memo_id = ? AND "
                   "user_id = ?", (by_ref[ref], mid, ref))
-    for (sid, mid, ref, at, note, vkey) in c.execute(
-            "SELECT id, memo_id, user_id, created_at, note, vkey FROM signatures").fetchall():
-        ad = "dissent-signature/1 %d %d " % (mid, at)
+    for (sid, mid, pub, ref, at, note, vkey) in c.execute(
+            "SELECT s.id, s.memo_id, m.public_id, s.user_id, s.created_at, s.note, s.vkey"
+            " FROM signatures s JOIN memos m ON m.id = s.memo_id").fetchall():
+        ad = "dissent-signature/1 %d %s %d %d " % (mid, pub, ref, at)
         c.execute("UPDATE signatures SET user_id = ?, who = NULL, note = ?, vkey = ? "
                   "WHERE id = ?", (by_ref[ref], open_sealed_text(srv, ad + "note", note),
                                    open_sealed_text(srv, ad + "vkey", vkey), sid))
@@ -868,6 +879,53 @@ def test_the_database_names_nobody_who_drafted_was_invited_signed_or_holds_a_key
     got = call(d, "GET", memo_url(srv, m)).json()
     assert got["drafter"]["username"] == "dave"
     assert [s["username"] for s in got["signers"]] == ["dave", "eve"]
+
+
+def test_a_relation_row_written_into_the_database_relates_nobody(make_server):
+    """The database attacker reads an account's pseudonym from a memo it was invited to, and
+    writes a relation row under it into another memo: to list that memo to a co-signer who was
+    never invited, or to recuse an officer from a filed memo (an officer invited to sign a memo
+    does not answer it). The row's sealed id is not theirs (none, or one sealed to another
+    memo): it relates nobody, and is logged. A row planted before a genuine invitation does not
+    hide it either: the invitation seals the row anew."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "anna", ["officer", "staff"])
+    srv.add_user(admin, "dave", ["staff"])
+    srv.add_user(admin, "eve", ["staff"])
+    a = srv.login("anna", PASSWORD)
+    d = srv.login("dave", PASSWORD)
+    e = srv.login("eve", PASSWORD)
+    bait = create_memo(srv, d, "Bait", "Body.\n")
+    call(d, "POST", memo_url(srv, bait, "invitations"), {"usernames": ["anna", "eve"]})
+    target = filed_memo(srv, d, "Filed " + marker(), "Body.\n")
+    later = create_memo(srv, d, "Later", "Body.\n")
+    with open_db(srv) as c:
+        mids = dict(c.execute("SELECT public_id, id FROM memos").fetchall())
+        members = c.execute("SELECT user_id, who FROM memo_members WHERE memo_id = ?",
+                            (mids[bait],)).fetchall()
+    assert len(members) == 2
+    planted = [("INSERT INTO memo_members (memo_id, user_id, relation, at, who) VALUES "
+                "(?, ?, 1, 0, ?)", (mids[target], ref, who)) for ref, who in members]
+    planted.append(("INSERT INTO memo_members (memo_id, user_id, relation, at, who) VALUES "
+                    "(?, ?, 0, 0, ?)", (mids[later], user_ref(srv, user_ids(
+                        open_db(srv), ["eve"])["eve"]), None)))
+    tamper(srv, *planted)
+    a = srv.login("anna", PASSWORD)
+    e = srv.login("eve", PASSWORD)
+    d = srv.login("dave", PASSWORD)
+    # eve is not invited to the filed memo: not listed, not found
+    listed = {x["id"] for x in call(e, "GET", srv.url + "/api/v1/memos").json()["memos"]}
+    assert target not in listed and bait in listed, listed
+    assert_error(e.get(memo_url(srv, target), timeout=TIMEOUT), 404)
+    integrity_logged(srv, "member row of memo %d" % mids[target])
+    # anna is not recused: she acknowledges it
+    call(a, "POST", memo_url(srv, target, "acknowledge"))
+    # the row planted before a genuine invitation: the invitation is seen, and opens
+    call(d, "POST", memo_url(srv, later, "invitations"), {"usernames": ["eve"]})
+    got = call(d, "GET", memo_url(srv, later)).json()
+    assert [i["username"] for i in got["invitations"]] == ["eve"], got["invitations"]
+    assert call(e, "GET", memo_url(srv, later)).json()["title"] == "Later"
 
 
 def test_pseudonyms_come_once_to_a_database_converted_before(make_server):
@@ -917,7 +975,7 @@ def test_pseudonyms_come_once_to_a_database_converted_before(make_server):
                         (oid,)).fetchone()
         assert c.execute("SELECT count(*) FROM memos WHERE drafter IS NULL OR drafter_id < ?",
                          (1 << 62,)).fetchone()[0] == 0
-    assert row[:3] == (0, "", ""), row
+    assert row[0] == 0 and not row[1] and not row[2], row  # (psql gives "" as None)
     assert open_sealed_text(srv, "dissent-outbox/1 " + dedupe, row[3]) == email
     with open_db(srv, readonly=False) as c:  # due again, never tried since its conversion
         c.execute("UPDATE outbox SET attempts = 0, next_at = 0, status = 0 WHERE id = ?", (oid,))

@@ -145,10 +145,9 @@ static void accounts_and_channel(void **state)
     m.drafter_id = a.id;
     m.created_at = 1;
     assert_int_equal(store_memo_create(st, &m), 0);
-    assert_int_equal(store_member_add(st, m.id, a.id, STORE_REL_INVITED | STORE_REL_DECLINED, 1),
-                     0);
+    assert_int_equal(store_member_add(st, &m, a.id, STORE_REL_INVITED | STORE_REL_DECLINED, 1), 0);
     assert_int_equal(store_member_drop(st, m.id, a.id, STORE_REL_DECLINED), 0);
-    assert_int_equal(store_member_get(st, m.id, a.id, &rel), 0);
+    assert_int_equal(store_member_get(st, &m, a.id, &rel), 0);
     assert_int_equal(rel, STORE_REL_INVITED);
     assert_int_equal(store_member_drop(st, m.id + 1, a.id, STORE_REL_DECLINED), 0);
     store_memo_release(&m);
