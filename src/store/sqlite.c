@@ -769,15 +769,25 @@ static int migrate(struct store_sqlite *s, char *err, size_t errlen)
         goto rollback;
     }
     r = sqlite3_step(q);
-    sqlite3_finalize(q);
-    q = NULL;
     if (r != SQLITE_DONE) {
+        /* the first such row: its table, rowid and the table it names */
         err_set(err, errlen,
-                "the database has rows whose references do not hold (PRAGMA "
-                "foreign_key_check)");
+                "the database has rows whose references do not hold, the first in table %s "
+                "(rowid %lld, referencing %s): nothing was migrated (sqlite3 DB 'PRAGMA "
+                "foreign_key_check' lists them)",
+                r == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL
+                    ? (const char *)sqlite3_column_text(q, 0)
+                    : "?",
+                r == SQLITE_ROW ? (long long)sqlite3_column_int64(q, 1) : 0LL,
+                r == SQLITE_ROW && sqlite3_column_text(q, 2) != NULL
+                    ? (const char *)sqlite3_column_text(q, 2)
+                    : "?");
         rc = ERR_DB;
-        goto rollback;
     }
+    sqlite3_finalize(q); /* before ROLLBACK: no statement left running */
+    q = NULL;
+    if (rc != 0)
+        goto rollback;
 commit:
     rc = exec_sql(s, "COMMIT");
     goto out;

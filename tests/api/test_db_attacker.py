@@ -306,6 +306,29 @@ def test_a_data_directory_without_the_pin_is_refused(make_server):
     assert login_raw(srv.url, "anna", PASSWORD).status_code == 200
 
 
+@sqlite_only
+def test_a_dangling_reference_stops_a_migration_and_says_where(make_server):
+    """A migration that makes a table again turns foreign keys off meanwhile, so its DROP does
+    not cascade; every reference is checked before it commits. A row whose reference does not
+    hold (written with the sqlite3 shell, whose foreign keys are off) stops it, named, with
+    nothing changed (here migration 13 is run again over a database marked 12)."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    create_memo(srv, d, "A memo", "Body.\n")
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        c.execute("INSERT INTO comments (memo_id, body, at) VALUES (999999, x'00', 0)")
+        c.execute("PRAGMA user_version = 12")
+        c.commit()
+    srv.proc.stdout.close()
+    with pytest.raises(RuntimeError, match="references do not hold, the first in table comments"):
+        srv._start("ab")
+    with open_db(srv) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 12
+        assert c.execute("SELECT count(*) FROM memos WHERE drafter IS NOT NULL").fetchone()[0] == 1
+
+
 def test_every_key_pair_is_bound_and_logged(make_server):
     """Every account's public keys are bound to its log tag by a note the channel's binder key
     signs (published at /api/v1/channel/key), and every binding's hash is in the public log as a
