@@ -14,13 +14,19 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 PY=/usr/bin/python3   # Debian's python3 with python3-pytest, whatever else is on PATH
 
-# 1. formatting, as one test
+# 1. formatting, as one test; and the layers' one-way rule (docs/architecture.md), as another
 mapfile -t cfiles < <(find src tests bench fuzz -name '*.[ch]' -not -path 'tests/vectors/*' | sort)
 if clang-format --dry-run --Werror "${cfiles[@]}" >"$out/format.log" 2>&1; then
     echo "ok 1 - clang-format" >"$out/format.tap"
 else
     cat "$out/format.log"
     echo "not ok 1 - clang-format" >"$out/format.tap"
+fi
+if $PY tests/layers.py >>"$out/format.log" 2>&1; then
+    echo "ok 2 - include layers (tests/layers.py)" >>"$out/format.tap"
+else
+    cat "$out/format.log"
+    echo "not ok 2 - include layers (tests/layers.py)" >>"$out/format.tap"
 fi
 
 # 2. unit tests, plain and sanitized (cmocka prints TAP)

@@ -9,6 +9,7 @@
 #include "core/mailer.h"
 #include "core/user.h"
 #include "crypto/random.h"
+#include "api/serve.h"
 #include "http/server.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -136,7 +137,11 @@ int cmd_serve(int argc, char **argv)
         channel_release(&ch);
         return 1;
     }
-    rc = server_run(&cfg, uri, &ch);
+    struct api_serve as = {.cfg = &cfg, .store_uri = uri, .ch = &ch};
+    struct http_handler handler;
+
+    api_handler(&as, &handler);
+    rc = server_run(&cfg, &handler);
     mailer_stop(mailer);
     channel_release(&ch);
     return rc == 0 ? 0 : 1;

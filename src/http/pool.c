@@ -18,7 +18,7 @@ struct pool {
     int nthreads;  /* threads started */
     pthread_t *threads;
     int (*tls_init)(void *arg, void **tls);
-    void (*tls_free)(void *tls);
+    void (*tls_free)(void *tls, void *arg);
     void *arg;
     int init_failed; /* a thread's tls_init failed */
     int ready;       /* threads that finished tls_init */
@@ -66,12 +66,12 @@ static void *pool_main(void *arg)
         event_active(job->ev, EV_READ, 0);
     }
     if (p->tls_free)
-        p->tls_free(tls);
+        p->tls_free(tls, p->arg);
     return NULL;
 }
 
 struct pool *pool_new(int nthreads, int (*tls_init)(void *arg, void **tls),
-                      void (*tls_free)(void *tls), void *arg)
+                      void (*tls_free)(void *tls, void *arg), void *arg)
 {
     struct pool *p = mem_calloc(1, sizeof(*p));
 

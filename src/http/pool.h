@@ -23,10 +23,10 @@ struct pool_job {
 
 /**
  * pool_new() - start @nthreads threads; each calls @tls_init(@arg, &tls) first (non-zero fails
- * the whole start) and @tls_free(tls) when the pool stops. Returns NULL on failure.
+ * the whole start) and @tls_free(tls, @arg) when the pool stops. Returns NULL on failure.
  */
 struct pool *pool_new(int nthreads, int (*tls_init)(void *arg, void **tls),
-                      void (*tls_free)(void *tls), void *arg);
+                      void (*tls_free)(void *tls, void *arg), void *arg);
 
 /**
  * pool_submit() - queue @job; done() will run on @base. The job memory must stay valid until

@@ -1,10 +1,7 @@
 #include "http/server.h"
 
-#include "api/api.h"
-#include "core/trust.h"
 #include "http/conn.h"
 #include "http/pool.h"
-#include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -41,8 +38,7 @@ struct worker {
     struct evconnlistener *lev; /* its listening socket */
     struct conn *conns;         /* its open connections */
     struct conn_limits limits;  /* theirs */
-    struct store *st;           /* its database connection */
-    struct api_env env;         /* handler context */
+    void *ctx;                  /* the handler's context for this thread */
     int inflight;               /* requests received but not yet answered (loop thread) */
     bool stopping;              /* no longer accepting */
     struct event *purge;        /* periodic work (worker 0) */
@@ -50,9 +46,8 @@ struct worker {
 };
 
 struct server {
-    const struct config *cfg; /* settings */
-    const char *store_uri;    /* database */
-    const struct channel *ch; /* deadlines, calendar, channel key, clock */
+    const struct config *cfg;     /* settings */
+    const struct http_handler *h; /* what answers */
     int nworkers;
     struct worker *workers;
     struct pool *pool; /* slow work */
@@ -64,9 +59,10 @@ struct call {
     struct worker *w;    /* the loop it arrived on */
     struct conn *conn;   /* the connection to answer on */
     const struct h1 *h;  /* the request as read (valid until the answer) */
-    struct api_req req;
-    struct api_resp resp;
+    struct http_request rq;
+    struct http_response rs;
     struct timespec start; /* arrival, for the log line */
+    void *ex;              /* the handler's state for this request (allocated after the call) */
 };
 
 static int64_t micros_since(const struct timespec *t0)
@@ -107,8 +103,7 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 
 static void call_free(struct call *c)
 {
-    api_req_release(&c->req);
-    api_resp_release(&c->resp);
+    c->w->srv->h->release(c->ex, &c->rs);
     mem_free(c);
 }
 
@@ -130,22 +125,20 @@ static void call_finish(struct call *c, bool close)
     struct worker *w = c->w;
     struct conn_header h[HEADERS_MAX];
     size_t n = 0, len = 0;
+    const struct http_response *rs = &c->rs;
     const void *body = NULL;
-    char *text = NULL;
+    int status = rs->status;
     char retry[24];
 
     /* A matching If-None-Match on a cacheable answer (the web interface's files): 304, no body.
      * Our ETags are single strong tags, so a substring test covers lists and W/ prefixes. */
-    if (c->resp.status == 200 && c->resp.raw != NULL && c->resp.etag[0] != '\0') {
+    if (status == 200 && rs->conditional && rs->body != NULL && rs->etag[0] != '\0') {
         const char *inm = h1_header(c->h, "If-None-Match");
-        if (inm != NULL && strstr(inm, c->resp.etag) != NULL) {
-            c->resp.status = 304;
-            mem_free(c->resp.raw);
-            c->resp.raw = NULL;
-        }
+        if (inm != NULL && strstr(inm, rs->etag) != NULL)
+            status = 304;
     }
-    h[n++] = (struct conn_header){"Cache-Control",
-                                  c->resp.cache_control ? c->resp.cache_control : "no-store"};
+    h[n++] =
+        (struct conn_header){"Cache-Control", rs->cache_control ? rs->cache_control : "no-store"};
     h[n++] = (struct conn_header){"X-Content-Type-Options", "nosniff"};
     h[n++] = (struct conn_header){"Referrer-Policy", "no-referrer"};
     /* behind TLS, browsers are told never to come back over plain HTTP */
@@ -156,46 +149,30 @@ static void call_finish(struct call *c, bool close)
     h[n++] = (struct conn_header){
         "Content-Security-Policy",
         "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"};
-    h[n++] = (struct conn_header){"Set-Cookie", c->resp.set_cookie};
-    h[n++] = (struct conn_header){"Allow", c->resp.allow};
-    h[n++] = (struct conn_header){"Location", c->resp.location};
-    h[n++] = (struct conn_header){"ETag", c->resp.etag};
-    if (c->resp.retry_after > 0) {
-        snprintf(retry, sizeof(retry), "%lld", (long long)c->resp.retry_after);
+    h[n++] = (struct conn_header){"Set-Cookie", rs->set_cookie};
+    h[n++] = (struct conn_header){"Allow", rs->allow};
+    h[n++] = (struct conn_header){"Location", rs->location};
+    h[n++] = (struct conn_header){"ETag", rs->etag};
+    if (rs->retry_after > 0) {
+        snprintf(retry, sizeof(retry), "%lld", (long long)rs->retry_after);
         h[n++] = (struct conn_header){"Retry-After", retry};
     }
-    if (c->resp.raw != NULL) {
-        h[n++] = (struct conn_header){"Content-Type", c->resp.content_type};
-        body = c->resp.raw;
-        len = c->resp.raw_len;
-    } else if (c->resp.body != NULL) {
-        text = json_dumps(c->resp.body, JSON_COMPACT | JSON_REAL_PRECISION(10));
-        h[n++] = (struct conn_header){"Content-Type", "application/json; charset=utf-8"};
-        if (text != NULL) { /* the JSON and a newline */
-            size_t k = strlen(text);
-            char *t = mem_alloc(k + 1);
-            if (t != NULL) {
-                memcpy(t, text, k);
-                t[k] = '\n';
-                body = t;
-                len = k + 1;
-            }
-            mem_free(text);
-            text = t;
-        }
+    if (rs->content_type != NULL && status != 304)
+        h[n++] = (struct conn_header){"Content-Type", rs->content_type};
+    if (status != 304 && rs->body != NULL) {
+        body = rs->body;
+        len = rs->body_len;
     }
-    conn_reply(c->conn, c->resp.status, h, n, body, len, close);
-    mem_free(text);
-    log_request(c->req.method_name, c->resp.route, c->resp.status, micros_since(&c->start));
+    conn_reply(c->conn, status, h, n, body, len, close);
+    log_request(c->rq.method_name, rs->route ? rs->route : "-", status, micros_since(&c->start));
     call_free(c);
 }
 
 static void slow_run(struct pool_job *job, void *tls)
 {
     struct call *c = (struct call *)job;
-    struct api_env *env = tls;
 
-    api_run(env, &c->req, &c->resp);
+    c->w->srv->h->run(tls, &c->rq, c->ex, &c->rs);
 }
 
 static void slow_done(struct pool_job *job)
@@ -203,30 +180,30 @@ static void slow_done(struct pool_job *job)
     call_finish((struct call *)job, false);
 }
 
-static enum api_method method_of(enum h1_method m, const char **name)
+static enum http_req_method method_of(enum h1_method m, const char **name)
 {
     switch (m) {
     case H1_GET:
         *name = "GET";
-        return API_GET;
+        return HTTP_REQ_GET;
     case H1_POST:
         *name = "POST";
-        return API_POST;
+        return HTTP_REQ_POST;
     case H1_PUT:
         *name = "PUT";
-        return API_PUT;
+        return HTTP_REQ_PUT;
     case H1_PATCH:
         *name = "PATCH";
-        return API_PATCH;
+        return HTTP_REQ_PATCH;
     case H1_DELETE:
         *name = "DELETE";
-        return API_DELETE;
+        return HTTP_REQ_DELETE;
     case H1_HEAD_M:
         *name = "HEAD";
-        return API_HEAD;
+        return HTTP_REQ_HEAD;
     default:
         *name = "OPTIONS";
-        return API_OPTIONS;
+        return HTTP_REQ_OPTIONS;
     }
 }
 
@@ -278,9 +255,9 @@ static void peer_address(const struct config *cfg, const char *peer, const struc
 static void on_request(struct conn *conn, const struct h1 *h, void *arg)
 {
     struct worker *w = arg;
-    struct call *c = mem_calloc(1, sizeof(*c));
-    const char *host;
-    size_t body_len;
+    const struct http_handler *hd = w->srv->h;
+    size_t body_len, size = (sizeof(struct call) + 15) / 16 * 16;
+    struct call *c = mem_calloc(1, size + hd->exchange_size);
 
     w->inflight++;
     if (c == NULL) {
@@ -291,38 +268,37 @@ static void on_request(struct conn *conn, const struct h1 *h, void *arg)
     c->w = w;
     c->conn = conn;
     c->h = h;
+    c->ex = (char *)c + size;
     if (h1_status(h) != 0) {
         /* refused: answered, and nothing more on this connection (what follows may be a
          * smuggled request) */
-        c->req.method_name = "-";
-        c->resp.route = "-";
-        api_error(&c->resp, h1_status(h), h1_code(h), "%s", h1_why(h));
+        c->rq.method_name = "-";
+        hd->error(c->ex, &c->rs, h1_status(h), h1_code(h), h1_why(h));
         call_finish(c, true);
         return;
     }
-    c->req.method = method_of(h1_method(h), &c->req.method_name);
-    c->req.path = h1_path(h);
-    c->req.query = h1_query(h);
-    c->req.body = h1_body(h, &body_len);
-    c->req.body_len = body_len;
-    c->req.content_type = h1_header(h, "Content-Type");
-    c->req.cookie = h1_header(h, "Cookie");
-    c->req.requested_with = h1_header(h, "X-Requested-With");
-    c->req.origin = h1_header(h, "Origin");
-    host = h1_host(h);
-    c->req.host = host;
-    c->req.if_match = h1_header(h, "If-Match");
-    c->req.now = time(NULL);
-    peer_address(w->srv->cfg, conn_peer(conn), h, c->req.addr, sizeof(c->req.addr));
+    c->rq.method = method_of(h1_method(h), &c->rq.method_name);
+    c->rq.path = h1_path(h);
+    c->rq.query = h1_query(h);
+    c->rq.body = h1_body(h, &body_len);
+    c->rq.body_len = body_len;
+    c->rq.content_type = h1_header(h, "Content-Type");
+    c->rq.cookie = h1_header(h, "Cookie");
+    c->rq.requested_with = h1_header(h, "X-Requested-With");
+    c->rq.origin = h1_header(h, "Origin");
+    c->rq.host = h1_host(h);
+    c->rq.if_match = h1_header(h, "If-Match");
+    c->rq.now = time(NULL);
+    peer_address(w->srv->cfg, conn_peer(conn), h, c->rq.addr, sizeof(c->rq.addr));
 
-    if (api_prepare(&w->env, &c->req, &c->resp) == API_DONE) {
+    if (hd->prepare(w->ctx, &c->rq, c->ex, &c->rs)) {
         call_finish(c, false);
         return;
     }
     c->job.run = slow_run;
     c->job.done = slow_done;
     if (pool_submit(w->srv->pool, w->base, &c->job) != 0) {
-        api_error(&c->resp, 503, "busy", "the server is shutting down");
+        hd->error(c->ex, &c->rs, 503, "busy", "the server is shutting down");
         call_finish(c, true);
     }
 }
@@ -349,12 +325,13 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     conn_new(bev, peer, &w->limits, &conn_ops, w, &w->conns); /* frees bev on failure */
 }
 
-/* Once a second on worker 0: the API's periodic work (checkpoints, session sweeps). */
+/* Once a second on worker 0: the handler's periodic work. */
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
 
-    api_tick(&w->env, w->env.ch ? channel_now(w->env.ch) : (int64_t)time(NULL));
+    if (w->srv->h->tick != NULL)
+        w->srv->h->tick(w->ctx);
 }
 
 static void *worker_main(void *arg)
@@ -431,54 +408,28 @@ static int listen_on(const char *host, int port, int *bound)
 static int pool_tls_init(void *arg, void **tls)
 {
     struct server *srv = arg;
-    struct api_env *env = mem_calloc(1, sizeof(*env));
-    struct store *st = NULL;
-    char err[256] = "";
 
-    if (env == NULL)
-        return ERR_NOMEM;
-    if (store_open(srv->store_uri, &st, err, sizeof(err)) != 0) {
-        log_error("pool: %s", err);
-        mem_free(env);
-        return ERR_DB;
-    }
-    if (trust_attach(st, srv->ch->key, srv->ch->log_key, srv->cfg->data_dir) != 0) {
-        store_close(st);
-        mem_free(env);
-        return ERR_NOMEM;
-    }
-    api_env_init(env, st, srv->cfg, srv->ch);
-    *tls = env;
-    return 0;
+    return srv->h->thread_init(srv->h->arg, tls);
 }
 
-static void pool_tls_free(void *tls)
+static void pool_tls_free(void *tls, void *arg)
 {
-    struct api_env *env = tls;
+    struct server *srv = arg;
 
-    if (env == NULL)
-        return;
-    store_close(env->st);
-    mem_free(env);
+    srv->h->thread_free(tls);
 }
 
 static int worker_setup(struct server *srv, struct worker *w, int port, int *bound)
 {
     const struct config *cfg = srv->cfg;
-    char err[256] = "";
-    int fd;
+    int fd, rc;
 
     w->srv = srv;
     w->limits = (struct conn_limits){.max_head = (size_t)cfg->max_headers,
                                      .max_body = (size_t)cfg->max_body,
                                      .timeout = cfg->timeout};
-    if (store_open(srv->store_uri, &w->st, err, sizeof(err)) != 0) {
-        log_error("worker: %s", err);
-        return ERR_DB;
-    }
-    if (trust_attach(w->st, srv->ch->key, srv->ch->log_key, cfg->data_dir) != 0)
-        return ERR_NOMEM;
-    api_env_init(&w->env, w->st, cfg, srv->ch);
+    if ((rc = srv->h->thread_init(srv->h->arg, &w->ctx)) != 0)
+        return rc;
     if ((w->base = event_base_new()) == NULL)
         return ERR_NOMEM;
     if ((fd = listen_on(cfg->listen_host, port, bound)) < 0)
@@ -513,7 +464,9 @@ static void worker_release(struct worker *w)
         event_free(w->resume);
     if (w->base)
         event_base_free(w->base);
-    store_close(w->st);
+    if (w->ctx != NULL)
+        w->srv->h->thread_free(w->ctx);
+    w->ctx = NULL;
 }
 
 /*
@@ -548,9 +501,9 @@ static int ncores(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-int server_run(const struct config *cfg, const char *store_uri, const struct channel *ch)
+int server_run(const struct config *cfg, const struct http_handler *h)
 {
-    struct server srv = {.cfg = cfg, .store_uri = store_uri, .ch = ch};
+    struct server srv = {.cfg = cfg, .h = h};
     struct event_base *main_base = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int port = cfg->listen_port, rc = 0, started = 0;

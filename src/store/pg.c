@@ -1974,13 +1974,7 @@ static int fill_legacy_person(const PGresult *r, int row, void *item)
 
 static void release_legacy_people(void *arr, size_t n)
 {
-    struct legacy_person *p = arr;
-
-    for (size_t i = 0; p != NULL && i < n; i++) {
-        mem_free(p[i].note);
-        mem_free(p[i].vkey);
-    }
-    mem_free(p);
+    store_legacy_people_free(arr, n);
 }
 
 static int pg_legacy_people(struct store *st, struct legacy_person **out, size_t *count)

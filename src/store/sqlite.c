@@ -2025,13 +2025,7 @@ static int fill_legacy_person(sqlite3_stmt *q, void *item)
 
 static void release_legacy_people(void *arr, size_t n)
 {
-    struct legacy_person *p = arr;
-
-    for (size_t i = 0; p != NULL && i < n; i++) {
-        mem_free(p[i].note);
-        mem_free(p[i].vkey);
-    }
-    mem_free(p);
+    store_legacy_people_free(arr, n);
 }
 
 static int sq_legacy_people(struct store *st, struct legacy_person **out, size_t *count)

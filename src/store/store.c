@@ -1730,11 +1730,7 @@ int store_trust_seal_people(struct store *st, int64_t *rows)
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((rc = seal_person(st, &p[i])) == 0)
             ++*rows;
-    for (size_t i = 0; i < n; i++) {
-        mem_free(p[i].note);
-        mem_free(p[i].vkey);
-    }
-    mem_free(p);
+    store_legacy_people_free(p, n);
     if (rc == 0)
         rc = seal_outbox(st, rows);
     if (rc == 0)
@@ -1976,6 +1972,15 @@ void store_event_list_free(struct memo_event *arr, size_t count)
 {
     for (size_t i = 0; arr != NULL && i < count; i++)
         mem_free(arr[i].detail);
+    mem_free(arr);
+}
+
+void store_legacy_people_free(struct legacy_person *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++) {
+        mem_free(arr[i].note);
+        mem_free(arr[i].vkey);
+    }
     mem_free(arr);
 }
 

@@ -1040,6 +1040,7 @@ void store_signature_list_free(struct signature *arr, size_t count);
 void store_comment_list_free(struct memo_comment *arr, size_t count);
 void store_event_list_free(struct memo_event *arr, size_t count);
 void store_legacy_texts_free(struct legacy_text *arr, size_t count);
+void store_legacy_people_free(struct legacy_person *arr, size_t count);
 
 /* A memo's stored state as an int: -1 (no state, which fails the row's MAC) when out of range. */
 static inline int memo_state_col(int64_t v)

@@ -1,0 +1,187 @@
+#include "api/serve.h"
+
+#include "api/api.h"
+#include "core/trust.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/strutil.h"
+
+#include <string.h>
+#include <time.h>
+
+_Static_assert(HTTP_HEADER_MAX == API_HEADER_MAX, "header values fit both ways");
+
+/* One request: the API's view of it, and the rendered JSON answer. */
+struct exchange {
+    struct api_req req;
+    struct api_resp resp;
+    char *rendered; /* the JSON body and a newline, or NULL */
+};
+
+static int thread_init(void *arg, void **ctx)
+{
+    const struct api_serve *s = arg;
+    struct api_env *env = mem_calloc(1, sizeof(*env));
+    struct store *st = NULL;
+    char err[256] = "";
+
+    *ctx = NULL;
+    if (env == NULL)
+        return ERR_NOMEM;
+    if (store_open(s->store_uri, &st, err, sizeof(err)) != 0) {
+        log_error("thread: %s", err);
+        mem_free(env);
+        return ERR_DB;
+    }
+    if (trust_attach(st, s->ch->key, s->ch->log_key, s->cfg->data_dir) != 0) {
+        store_close(st);
+        mem_free(env);
+        return ERR_NOMEM;
+    }
+    api_env_init(env, st, s->cfg, s->ch);
+    *ctx = env;
+    return 0;
+}
+
+static void thread_free(void *ctx)
+{
+    struct api_env *env = ctx;
+
+    if (env == NULL)
+        return;
+    store_close(env->st);
+    mem_free(env);
+}
+
+static enum api_method method_of(enum http_req_method m)
+{
+    static const enum api_method map[] = {
+        [HTTP_REQ_GET] = API_GET,        [HTTP_REQ_POST] = API_POST,     [HTTP_REQ_PUT] = API_PUT,
+        [HTTP_REQ_PATCH] = API_PATCH,    [HTTP_REQ_DELETE] = API_DELETE, [HTTP_REQ_HEAD] = API_HEAD,
+        [HTTP_REQ_OPTIONS] = API_OPTIONS};
+
+    return (unsigned)m < sizeof(map) / sizeof(map[0]) ? map[m] : API_OPTIONS;
+}
+
+static void from_http(const struct http_request *rq, struct api_req *req)
+{
+    req->method = method_of(rq->method);
+    req->method_name = rq->method_name;
+    req->path = rq->path;
+    req->query = rq->query;
+    req->body = rq->body;
+    req->body_len = rq->body_len;
+    req->content_type = rq->content_type;
+    req->cookie = rq->cookie;
+    req->requested_with = rq->requested_with;
+    req->origin = rq->origin;
+    req->host = rq->host;
+    req->if_match = rq->if_match;
+    str_copy(req->addr, sizeof(req->addr), rq->addr);
+    req->now = rq->now;
+}
+
+/* @x's answer, rendered for the server: a file as it is, JSON as text and a newline. */
+static void to_http(struct exchange *x, struct http_response *rs)
+{
+    const struct api_resp *r = &x->resp;
+
+    rs->status = r->status;
+    rs->route = r->route != NULL ? r->route : "-";
+    rs->cache_control = r->cache_control;
+    str_copy(rs->set_cookie, sizeof(rs->set_cookie), r->set_cookie);
+    str_copy(rs->allow, sizeof(rs->allow), r->allow);
+    str_copy(rs->location, sizeof(rs->location), r->location);
+    str_copy(rs->etag, sizeof(rs->etag), r->etag);
+    rs->retry_after = r->retry_after;
+    rs->conditional = false;
+    rs->body = NULL;
+    rs->body_len = 0;
+    rs->content_type = NULL;
+    if (r->raw != NULL) {
+        rs->body = r->raw;
+        rs->body_len = r->raw_len;
+        rs->content_type = r->content_type;
+        rs->conditional = true; /* the web interface's files */
+    } else if (r->body != NULL) {
+        char *text = json_dumps(r->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        rs->content_type = "application/json; charset=utf-8";
+        if (text != NULL) {
+            size_t k = strlen(text);
+            if ((x->rendered = mem_alloc(k + 1)) != NULL) {
+                memcpy(x->rendered, text, k);
+                x->rendered[k] = '\n';
+                rs->body = (uint8_t *)x->rendered;
+                rs->body_len = k + 1;
+            }
+            mem_free(text);
+        }
+    }
+}
+
+static bool prepare(void *ctx, const struct http_request *rq, void *ex, struct http_response *rs)
+{
+    struct exchange *x = ex;
+
+    from_http(rq, &x->req);
+    if (api_prepare(ctx, &x->req, &x->resp) != API_DONE)
+        return false;
+    to_http(x, rs);
+    return true;
+}
+
+static void run(void *ctx, const struct http_request *rq, void *ex, struct http_response *rs)
+{
+    struct exchange *x = ex;
+
+    api_run(ctx, &x->req, &x->resp);
+    to_http(x, rs);
+}
+
+static void refuse(void *ex, struct http_response *rs, int status, const char *code,
+                   const char *why)
+{
+    struct exchange *x = ex;
+
+    json_decref(x->resp.body);
+    x->resp.body = NULL;
+    mem_free(x->rendered);
+    x->rendered = NULL;
+    api_error(&x->resp, status, code, "%s", why);
+    if (x->resp.route == NULL)
+        x->resp.route = "-";
+    to_http(x, rs);
+}
+
+static void release(void *ex, struct http_response *rs)
+{
+    struct exchange *x = ex;
+
+    api_req_release(&x->req);
+    api_resp_release(&x->resp);
+    mem_free(x->rendered);
+    x->rendered = NULL;
+    rs->body = NULL;
+}
+
+static void tick(void *ctx)
+{
+    struct api_env *env = ctx;
+
+    api_tick(env, env->ch != NULL ? channel_now(env->ch) : (int64_t)time(NULL));
+}
+
+void api_handler(const struct api_serve *s, struct http_handler *out)
+{
+    *out = (struct http_handler){.arg = (void *)s,
+                                 .exchange_size = sizeof(struct exchange),
+                                 .thread_init = thread_init,
+                                 .thread_free = thread_free,
+                                 .prepare = prepare,
+                                 .run = run,
+                                 .error = refuse,
+                                 .release = release,
+                                 .tick = tick};
+}
