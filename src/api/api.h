@@ -123,7 +123,7 @@ void api_req_release(struct api_req *req);
 /** api_resp_release() - free the body. */
 void api_resp_release(struct api_resp *resp);
 
-/* ---- used by handlers (api/reply.c) ---- */
+/* ---- used by handlers (api/helpers.c) ---- */
 
 /** api_error() - set an error response {"error":{"code","message"}}. */
 void api_error(struct api_resp *resp, int status, const char *code, const char *fmt, ...)

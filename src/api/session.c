@@ -23,11 +23,11 @@
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"username", "password", "totp", "recovery_code", NULL};
-    char token[SESSION_TOKEN_LEN + 1], recovery[USER_RECOVERY_TEXT_LEN + 1];
+    char recovery[USER_RECOVERY_TEXT_LEN + 1];
     const char *username, *password;
     struct session_factor f = {0};
-    struct user u;
-    int64_t retry = 0;
+    struct session_signin in = {.factor = &f, .recovery = recovery};
+    const struct user *u = &in.user;
     bool created = false;
     json_t *body;
     int rc;
@@ -38,10 +38,14 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         api_get_string(resp, req->json, "totp", false, 64, &f.totp) != 0 ||
         api_get_string(resp, req->json, "recovery_code", false, 64, &f.recovery_code) != 0)
         return;
-    rc = session_login_2fa(env->st, &env->policy, username, password, strlen(password), req->addr,
-                           req->now, token, &u, &retry, recovery, &f);
+    in.username = username;
+    in.pw = password;
+    in.pwlen = strlen(password);
+    in.addr = req->addr;
+    in.now = req->now;
+    rc = session_login(env->st, &env->policy, &in);
     if (rc == ERR_RATE) {
-        resp->retry_after = retry;
+        resp->retry_after = in.retry_after;
         api_error(resp, 429, "rate_limited", "too many failed sign-ins; try again later");
         return;
     }
@@ -63,14 +67,13 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         return;
     }
     /* The first officer to sign in creates the channel key. */
-    if (access_channel_setup(env->st, &u, req->now, &created) != 0)
+    if (access_channel_setup(env->st, u, req->now, &created) != 0)
         log_warn("could not set up the channel key");
     else if (created)
         log_info("the channel key was created at an officer's first sign-in");
-    http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), token,
+    http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), in.token,
                         env->cfg->session_lifetime, env->cfg->behind_tls);
-    wipe(token, sizeof(token));
-    body = json_pack("{s:o}", "user", api_user_json(&u));
+    body = json_pack("{s:o}", "user", api_user_json(u));
     if (recovery[0] != '\0') {
         json_object_set_new(body, "recovery_key", json_string(recovery));
         json_object_set_new(body, "recovery_notice",
@@ -86,6 +89,7 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
                                         "are left."));
     }
     wipe(recovery, sizeof(recovery));
+    wipe(&in, sizeof(in)); /* the token, the account's row */
     api_ok(resp, 200, body);
 }
 

@@ -203,17 +203,6 @@ int session_password_check(struct store *st, const struct session_policy *p, con
     return session_attempt_ok(st, u->username, addr, now);
 }
 
-int session_login(struct store *st, const struct session_policy *p, const char *username,
-                  const char *pw, size_t pwlen, const char *addr, int64_t now,
-                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
-                  char *recovery)
-{
-    struct session_factor f = {0};
-
-    return session_login_2fa(st, p, username, pw, pwlen, addr, now, token, user, retry_after,
-                             recovery, &f);
-}
-
 /*
  * Check the second factor @f against @t, the account's enabled factor: with @k NULL only whether
  * a code was sent at all (before the slow key unlock), else the code itself, recorded in @t.
@@ -238,11 +227,14 @@ static int session_factor_check(struct user_totp *t, const struct user_keys *k,
     return 0;
 }
 
-int session_login_2fa(struct store *st, const struct session_policy *p, const char *username,
-                      const char *pw, size_t pwlen, const char *addr, int64_t now,
-                      char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
-                      char *recovery, struct session_factor *f)
+int session_login(struct store *st, const struct session_policy *p, struct session_signin *in)
 {
+    struct session_factor none = {0}, *f = in->factor != NULL ? in->factor : &none;
+    const char *username = in->username, *pw = in->pw, *addr = in->addr;
+    size_t pwlen = in->pwlen;
+    int64_t now = in->now, *retry_after = &in->retry_after;
+    char *token = in->token, *recovery = in->recovery;
+    struct user *user = &in->user;
     struct user_keys *k = NULL;
     struct user_totp t;
     bool has_totp = false, resealed = false;
@@ -250,6 +242,7 @@ int session_login_2fa(struct store *st, const struct session_policy *p, const ch
     struct session s;
     int rc;
 
+    in->retry_after = 0;
     f->result = SESSION_FACTOR_NONE;
     f->used_recovery = false;
     f->recovery_left = 0;

@@ -78,24 +78,7 @@ int64_t session_touch_every(const struct session_policy *p);
  */
 int64_t session_expires_at(const struct session *s, const struct session_policy *p);
 
-/**
- * session_login() - check a password and open a session holding the user's private keys,
- * re-wrapped under a key only the new token gives. SLOW (two Argon2id runs).
- * @addr: the client's address, throttled like the username.
- * @token: receives the new bearer token (SESSION_TOKEN_LEN + 1 bytes).
- * @user: receives the account.
- * @retry_after: set when ERR_RATE is returned.
- * @recovery: NULL, or USER_RECOVERY_TEXT_LEN + 1 bytes that receive a newly issued recovery key
- *            (the account's first sign-in), to be shown once; "" when none was issued.
- * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all),
- * ERR_RATE (throttled; nothing was checked), or a store error.
- */
-int session_login(struct store *st, const struct session_policy *p, const char *username,
-                  const char *pw, size_t pwlen, const char *addr, int64_t now,
-                  char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
-                  char *recovery);
-
-/* A second factor for session_login_2fa(): what the client sent, and what became of it. */
+/* A second factor for session_login(): what the client sent, and what became of it. */
 enum session_factor_result {
     SESSION_FACTOR_NONE = 0, /* the account has no second factor (or the password was wrong) */
     SESSION_FACTOR_OK,       /* a code was needed and accepted */
@@ -108,21 +91,37 @@ struct session_factor {
     const char *recovery_code;         /* a recovery code (used when @totp is NULL), or NULL */
     enum session_factor_result result; /* out */
     bool used_recovery;                /* out: a recovery code was spent */
-    int recovery_left;                 /* out: unused recovery codes after this sign-in */
+    int recovery_left;                 /* out: recovery codes still unused after it */
+};
+
+/* One sign-in: what the client sent, and what came of it. */
+struct session_signin {
+    const char *username;          /* in */
+    const char *pw;                /* in: the password, @pwlen bytes */
+    size_t pwlen;                  /* in */
+    const char *addr;              /* in: the client's address, throttled like the username */
+    int64_t now;                   /* in */
+    struct session_factor *factor; /* in/out: the second factor sent, or NULL for none */
+    char *recovery; /* NULL, or USER_RECOVERY_TEXT_LEN + 1 bytes that receive a newly issued
+                       recovery key (the account's first sign-in), to be shown once; "" when
+                       none was issued */
+    char token[SESSION_TOKEN_LEN + 1]; /* out: the new bearer token */
+    struct user user;                  /* out: the account */
+    int64_t retry_after;               /* out, with ERR_RATE */
 };
 
 /**
- * session_login_2fa() - session_login() for accounts that may have TOTP on (core/totp.h): once
- * the password is right (never before, so whether the factor is on does not leak), an account
- * with the factor on also needs @f's code. A missing or wrong code is ERR_UNAUTH with
- * @f->result saying which, and counts as a failed sign-in for the throttle. The accepted code's
- * step (or the spent recovery code) is stored in the sign-in's transaction: the same code never
- * signs in twice.
+ * session_login() - check @in's password and open a session holding the user's private keys,
+ * re-wrapped under a key only the new token gives. SLOW (two Argon2id runs). Once the password
+ * is right (never before, so whether a second factor is on does not leak), an account with TOTP
+ * on (core/totp.h) also needs @in->factor's code: a missing or wrong one is ERR_UNAUTH with
+ * @in->factor->result saying which (no @in->factor: none was sent), and counts as a failed
+ * sign-in for the throttle. The accepted code's step (or the spent recovery code) is stored in
+ * the sign-in's transaction: the same code never signs in twice.
+ * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all; or the
+ * second factor), ERR_RATE (throttled; nothing was checked), or a store error.
  */
-int session_login_2fa(struct store *st, const struct session_policy *p, const char *username,
-                      const char *pw, size_t pwlen, const char *addr, int64_t now,
-                      char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
-                      char *recovery, struct session_factor *f);
+int session_login(struct store *st, const struct session_policy *p, struct session_signin *in);
 
 /**
  * session_lookup() - the live session for @token and its account.

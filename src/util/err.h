@@ -2,7 +2,7 @@
  * err.h - the one project-wide error enum.
  *
  * Every function that can fail returns int: 0 on success or one of these negative codes.
- * Only api/ maps them to HTTP statuses (api/reply.c holds that table).
+ * Only api/ maps them to HTTP statuses (api/helpers.c holds that table).
  */
 #ifndef DISSENT_UTIL_ERR_H
 #define DISSENT_UTIL_ERR_H

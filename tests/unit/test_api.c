@@ -50,15 +50,15 @@ static int teardown(void **state)
 /* A fresh session cookie for @username. */
 static void cookie_for(const char *username, char *cookie, size_t len)
 {
-    char token[SESSION_TOKEN_LEN + 1];
-    struct user u;
-    int64_t retry;
-
     /* the API runs on the channel's clock, which is the real one here */
-    assert_int_equal(session_login(st, &env.policy, username, "password-1", 10, "127.0.0.1",
-                                   channel_now(&ch), token, &u, &retry, NULL),
-                     0);
-    snprintf(cookie, len, "dissent_session=%s", token);
+    struct session_signin in = {.username = username,
+                                .pw = "password-1",
+                                .pwlen = 10,
+                                .addr = "127.0.0.1",
+                                .now = channel_now(&ch)};
+
+    assert_int_equal(session_login(st, &env.policy, &in), 0);
+    snprintf(cookie, len, "dissent_session=%s", in.token);
 }
 
 /* Run one request through prepare (and run, when slow); returns the status. */

@@ -7,6 +7,26 @@
 static const struct session_policy policy = {
     .idle = 100, .lifetime = 1000, .max_failures = 3, .window = 60, .pw = {1, 8192}};
 
+/* session_login() with its inputs and outputs spread out, as these tests read best. */
+static int login(struct store *st, const struct session_policy *p, const char *username,
+                 const char *pw, size_t pwlen, const char *addr, int64_t now,
+                 char token[SESSION_TOKEN_LEN + 1], struct user *user, int64_t *retry_after,
+                 char *recovery)
+{
+    struct session_signin in = {.username = username,
+                                .pw = pw,
+                                .pwlen = pwlen,
+                                .addr = addr,
+                                .now = now,
+                                .recovery = recovery};
+    int rc = session_login(st, p, &in);
+
+    memcpy(token, in.token, sizeof(in.token));
+    *user = in.user;
+    *retry_after = in.retry_after;
+    return rc;
+}
+
 static void expiry_is_pure(void **state)
 {
     struct session s = {.created_at = 0, .last_seen = 500};
@@ -76,14 +96,13 @@ static void login_lookup_logout(void **state)
     assert_int_equal(user_create_enrolled(st, &policy.pw, "carol", ROLE_OFFICER, "", "",
                                           "password-1", 10, 0, &u, NULL, 0),
                      0);
-    assert_int_equal(session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token,
-                                   &who, &retry, NULL),
-                     0);
+    assert_int_equal(
+        login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token, &who, &retry, NULL), 0);
     assert_int_equal(strlen(token), SESSION_TOKEN_LEN);
     assert_int_equal(who.id, u.id);
-    assert_int_equal(session_login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token2,
-                                   &who, &retry, NULL),
-                     0);
+    assert_int_equal(
+        login(st, &policy, "carol", "password-1", 10, "1.2.3.4", 10, token2, &who, &retry, NULL),
+        0);
     assert_string_not_equal(token, token2);
 
     assert_int_equal(session_lookup(st, &policy, token, 50, &s, &who), 0);
@@ -114,59 +133,57 @@ static void failures_throttle(void **state)
                                           10, 0, NULL, NULL, 0),
                      0);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "9.9.9.9", 100 + i,
-                                       token, &who, &retry, NULL),
+        assert_int_equal(login(st, &policy, "dan", "wrong-pass", 10, "9.9.9.9", 100 + i, token,
+                               &who, &retry, NULL),
                          ERR_UNAUTH);
     /* the next attempt waits 30 s after the newest failure, even with the right password */
-    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 110, token,
-                                   &who, &retry, NULL),
-                     ERR_RATE);
+    assert_int_equal(
+        login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 110, token, &who, &retry, NULL),
+        ERR_RATE);
     assert_int_equal(retry, 22);
     /* the address has four times the allowance: other accounts behind it are not held up */
-    assert_int_equal(session_login(st, &policy, "eve", "x-password", 10, "9.9.9.9", 110, token,
-                                   &who, &retry, NULL),
-                     ERR_UNAUTH);
+    assert_int_equal(
+        login(st, &policy, "eve", "x-password", 10, "9.9.9.9", 110, token, &who, &retry, NULL),
+        ERR_UNAUTH);
     /* once the wait is over, the right password gets in (no lock-out), and clears the count */
-    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 132, token,
-                                   &who, &retry, NULL),
-                     0);
-    assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 133, token,
-                                   &who, &retry, NULL),
-                     ERR_UNAUTH);
+    assert_int_equal(
+        login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 132, token, &who, &retry, NULL), 0);
+    assert_int_equal(
+        login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 133, token, &who, &retry, NULL),
+        ERR_UNAUTH);
     /* a wrong one after the wait doubles it */
     for (int i = 0; i < 2; i++)
-        assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 134 + i,
-                                       token, &who, &retry, NULL),
+        assert_int_equal(login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 134 + i, token,
+                               &who, &retry, NULL),
                          ERR_UNAUTH);
-    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 165, token,
-                                   &who, &retry, NULL),
-                     0);
+    assert_int_equal(
+        login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 165, token, &who, &retry, NULL), 0);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 170 + i,
-                                       token, &who, &retry, NULL),
+        assert_int_equal(login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 170 + i, token,
+                               &who, &retry, NULL),
                          ERR_UNAUTH);
-    assert_int_equal(session_login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 202, token,
-                                   &who, &retry, NULL),
-                     ERR_UNAUTH);
-    assert_int_equal(session_login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 203, token,
-                                   &who, &retry, NULL),
-                     ERR_RATE);
+    assert_int_equal(
+        login(st, &policy, "dan", "wrong-pass", 10, "8.8.8.8", 202, token, &who, &retry, NULL),
+        ERR_UNAUTH);
+    assert_int_equal(
+        login(st, &policy, "dan", "password-1", 10, "8.8.8.8", 203, token, &who, &retry, NULL),
+        ERR_RATE);
     assert_int_equal(retry, 59); /* 60 s after the failure at 202 (the window caps it) */
     /* the address: twelve failures free, then it waits too */
     for (int i = 0; i < 8; i++) {
         char name[16];
         snprintf(name, sizeof(name), "eve%d", i);
-        assert_int_equal(session_login(st, &policy, name, "x-password", 10, "9.9.9.9", 111 + i,
-                                       token, &who, &retry, NULL),
+        assert_int_equal(login(st, &policy, name, "x-password", 10, "9.9.9.9", 111 + i, token, &who,
+                               &retry, NULL),
                          ERR_UNAUTH);
     }
-    assert_int_equal(session_login(st, &policy, "fay", "x-password", 10, "9.9.9.9", 121, token,
-                                   &who, &retry, NULL),
-                     ERR_RATE);
+    assert_int_equal(
+        login(st, &policy, "fay", "x-password", 10, "9.9.9.9", 121, token, &who, &retry, NULL),
+        ERR_RATE);
     /* unknown users fail like wrong passwords */
-    assert_int_equal(session_login(st, &policy, "nobody", "password-1", 10, "7.7.7.7", 161, token,
-                                   &who, &retry, NULL),
-                     ERR_UNAUTH);
+    assert_int_equal(
+        login(st, &policy, "nobody", "password-1", 10, "7.7.7.7", 161, token, &who, &retry, NULL),
+        ERR_UNAUTH);
     store_close(st);
     testutil_rmdir(dir);
 }

@@ -1,6 +1,8 @@
 /*
- * reply.c - building responses: the one table from error codes to HTTP statuses, and the JSON
- * helpers every handler shares.
+ * helpers.c - what every handler shares to read a request and build its response: the one table
+ * from error codes to HTTP statuses, error and success answers, reading JSON fields, query
+ * parameters and If-Match, and the JSON of an account. (It was reply.c, a name the domain uses
+ * for the channel's answer to a memo.)
  */
 #include "api/api.h"
 
