@@ -105,7 +105,7 @@ static int build_message(const struct config *cfg, const struct outbox_item *it,
     int n;
 
     *out = NULL;
-    if (!header_safe(it->subject) || !config_email_valid(it->rcpt))
+    if (!header_safe(it->subject) || !str_email_valid(it->rcpt))
         return ERR_INVALID;
     hash_sha256(h, it->dedupe, strlen(it->dedupe));
     for (int i = 0; i < 8; i++)

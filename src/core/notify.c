@@ -215,7 +215,7 @@ static int to_user(struct store *st, const struct channel *ch, const struct noti
     unsigned off = 0;
     int rc;
 
-    if (u->id == n->actor_id || u->disabled || !config_email_valid(u->email))
+    if (u->id == n->actor_id || u->disabled || !str_email_valid(u->email))
         return 0;
     if ((n->kind & NOTIFY_OPTIONAL) != 0) {
         if ((rc = store_notify_prefs_get(st, u->id, &off)) != 0)
@@ -261,7 +261,7 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
     struct outbox_item it;
     int len;
 
-    if (!enabled(ch) || u->disabled || !config_email_valid(u->email))
+    if (!enabled(ch) || u->disabled || !str_email_valid(u->email))
         return 0;
     if (ch->key == NULL)
         return ERR_INTERNAL;

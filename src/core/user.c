@@ -84,18 +84,8 @@ bool user_display_name_valid(const char *s)
 
 bool user_email_valid(const char *s)
 {
-    size_t n = strlen(s);
-    const char *at;
-
-    if (n == 0)
-        return true;
-    if (n > EMAIL_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-            return false;
-    at = strchr(s, '@');
-    return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+    _Static_assert(EMAIL_MAX == 254, "str_email_valid()'s limit");
+    return *s == '\0' || str_email_valid(s);
 }
 
 bool user_password_valid(const char *pw, size_t len)

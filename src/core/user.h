@@ -58,7 +58,7 @@ bool user_username_valid(const char *name);
 /** user_display_name_valid() - valid UTF-8, at most 128 bytes, no control characters. */
 bool user_display_name_valid(const char *s);
 
-/** user_email_valid() - empty, or at most 254 bytes of printable ASCII with one '@' inside. */
+/** user_email_valid() - empty, or an address str_email_valid() accepts (the one rule). */
 bool user_email_valid(const char *s);
 
 /** user_password_valid() - 8 to 1024 bytes of valid UTF-8. */

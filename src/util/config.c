@@ -46,26 +46,6 @@ void config_defaults(struct config *cfg)
     cfg->mail_timeout = 30;
 }
 
-/*
- * Whether @v is a plain email address for an SMTP envelope and a header: local@domain, 3..254
- * printable ASCII characters without spaces, angle brackets, quotes, commas or line breaks (no
- * header injection).
- */
-bool config_email_valid(const char *v)
-{
-    size_t n = strlen(v);
-    const char *at = strchr(v, '@');
-
-    if (n < 3 || n > 254 || at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@'))
-        return false;
-    for (const char *p = v; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
-            return false;
-    }
-    return true;
-}
-
 /* Whether @v is a list of IP literals separated by commas and spaces (possibly empty). */
 static bool ip_list_valid(const char *v)
 {
@@ -163,10 +143,10 @@ static int set_mail(struct config *cfg, const char *key, const char *v, bool *un
     if (strcmp(key, "ca_file") == 0)
         return set_str(cfg->mail_ca_file, sizeof(cfg->mail_ca_file), v);
     if (strcmp(key, "from") == 0)
-        return config_email_valid(v) ? set_str(cfg->mail_from, sizeof(cfg->mail_from), v)
-                                     : ERR_INVALID;
+        return str_email_valid(v) ? set_str(cfg->mail_from, sizeof(cfg->mail_from), v)
+                                  : ERR_INVALID;
     if (strcmp(key, "escalation") == 0)
-        return (*v == '\0' || config_email_valid(v))
+        return (*v == '\0' || str_email_valid(v))
                    ? set_str(cfg->mail_escalation, sizeof(cfg->mail_escalation), v)
                    : ERR_INVALID;
     if (strcmp(key, "base_url") == 0)

@@ -105,10 +105,6 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
                        size_t errlen);
 
-/** config_email_valid() - whether @v is an address fit for an SMTP envelope and a header
- *  (local@domain, printable ASCII, no spaces, brackets, quotes, commas or line breaks). */
-bool config_email_valid(const char *v);
-
 /**
  * config_set() - apply one "section.key = value" setting (also used for flags).
  * Returns 0 or ERR_INVALID with a message in @err.

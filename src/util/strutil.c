@@ -161,3 +161,23 @@ bool str_hex_groups_parse(const char *text, uint8_t *raw, size_t n)
     }
     return digits == 2 * n;
 }
+
+/*
+ * Whether @v is a plain email address for an SMTP envelope and a header: local@domain, 3..254
+ * printable ASCII characters without spaces, angle brackets, quotes, commas or line breaks (no
+ * header injection).
+ */
+bool str_email_valid(const char *v)
+{
+    size_t n = strlen(v);
+    const char *at = strchr(v, '@');
+
+    if (n < 3 || n > 254 || at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@'))
+        return false;
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
+            return false;
+    }
+    return true;
+}

@@ -34,6 +34,13 @@ int str_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
 bool str_utf8_valid(const char *s, size_t len);
 
 /**
+ * str_email_valid() - whether @v is an address fit for an SMTP envelope and a header: the one
+ * email rule, for the configuration's addresses and accounts' alike (local@domain, 3 to 254
+ * bytes of printable ASCII, no spaces, brackets, quotes, commas, semicolons or line breaks).
+ */
+bool str_email_valid(const char *v);
+
+/**
  * str_hex_groups() - @n bytes of @raw as lower-case hex, groups of 4 bytes (8 digits) joined by
  * '-' ("0a1b2c3d-..."), into @out of 2n + n/4 bytes (NUL included). For secrets a person copies:
  * recovery keys, enrolment codes.

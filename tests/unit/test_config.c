@@ -2,6 +2,7 @@
 
 #include "util/config.h"
 #include "util/err.h"
+#include "util/strutil.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -114,11 +115,11 @@ static void mail_settings(void **state)
     assert_int_equal(c.mail_port, 587);
     assert_int_equal(c.mail_starttls, MAIL_TLS_AUTO);
     for (size_t i = 0; i < sizeof(bad_addresses) / sizeof(bad_addresses[0]); i++) {
-        assert_false(config_email_valid(bad_addresses[i]));
+        assert_false(str_email_valid(bad_addresses[i]));
         assert_int_equal(config_set(&c, "mail", "from", bad_addresses[i], err, sizeof(err)),
                          ERR_INVALID);
     }
-    assert_true(config_email_valid("dissent+alerts@mail.example.org"));
+    assert_true(str_email_valid("dissent+alerts@mail.example.org"));
     assert_int_equal(config_set(&c, "mail", "from", "dissent@example.org", err, sizeof(err)), 0);
     assert_int_equal(config_set(&c, "mail", "escalation", "", err, sizeof(err)), 0);
     assert_int_equal(config_set(&c, "mail", "starttls", "always", err, sizeof(err)), 0);

@@ -49,6 +49,10 @@ static void field_rules(void **state)
     assert_false(user_email_valid("@b"));
     assert_false(user_email_valid("a b@c"));
     assert_false(user_email_valid("a@b@c"));
+    /* the one rule (str_email_valid()): what cannot go in a header is no account's address */
+    assert_false(user_email_valid("a<b>@c.example"));
+    assert_false(user_email_valid("\"a\"@c.example"));
+    assert_false(user_email_valid("a@c.example,b@c.example"));
     assert_true(user_password_valid("12345678", 8));
     assert_false(user_password_valid("1234567", 7));
 }
