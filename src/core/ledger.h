@@ -146,7 +146,7 @@ int ledger_append(struct store *st, const char *entry, size_t len, uint64_t *ind
  * ledger_checkpoint() - the newest signed checkpoint. Checkpoints are signed on a schedule
  * ([tlog] checkpoint_interval, by the leading server: ledger_sign()), never on demand, so that
  * a checkpoint's time does not tell which request appended an entry. *@text is malloc'd
- * (free()); *@size its tree size. ERR_NOT_FOUND before the first one.
+ * (mem_free()); *@size its tree size. ERR_NOT_FOUND before the first one.
  */
 int ledger_checkpoint(struct store *st, char **text, uint64_t *size);
 
@@ -176,7 +176,7 @@ int ledger_check(struct store *st, bool nowait, char *why, size_t whylen);
 int ledger_adopt(struct store *st, const struct note_skey *key);
 
 /**
- * ledger_entry_get() - the bytes of entry @index: malloc'd in *@out (free()), *@len.
+ * ledger_entry_get() - the bytes of entry @index: malloc'd in *@out (mem_free()), *@len.
  * ERR_NOT_FOUND past the end.
  */
 int ledger_entry_get(struct store *st, uint64_t index, uint8_t **out, size_t *len);
@@ -203,7 +203,7 @@ int ledger_root(struct store *st, uint64_t *size, uint8_t root[32]);
 
 /**
  * ledger_entries_load() - every entry of the live log, parsed, in log order, each checked
- * against its MAC. *@out is malloc'd (free()). An entry that does not parse is ERR_CRYPTO; one
+ * against its MAC. *@out is malloc'd (mem_free()). An entry that does not parse is ERR_CRYPTO; one
  * whose MAC fails is ERR_INTEGRITY (logged): statistics are never made of forged entries.
  */
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count);

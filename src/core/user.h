@@ -163,7 +163,7 @@ int user_disable(struct store *st, const char *username, int64_t now);
  * user_search() - active accounts holding @role (0: any) whose username starts with @q or whose
  * display name contains it (ASCII case ignored), by username, at most @limit (<=
  * USER_SEARCH_MAX). For finding colleagues to invite: names only, no other field is meant to
- * leave. *@out is malloc'd (free()). Scans the accounts page by page.
+ * leave. *@out is malloc'd (mem_free()). Scans the accounts page by page.
  */
 int user_search(struct store *st, const char *q, unsigned role, int limit, struct user **out,
                 size_t *count);

@@ -223,7 +223,7 @@ int workdays_calendar_count(const struct workdays_calendar *cal, int64_t from, i
  *     allowed around each item; an empty or all-blank string is an empty list. Each item must be
  *     a strict "YYYY-MM-DD" date (see workdays_day_parse()); empty items ("a,,b", a trailing
  *     comma) are errors.
- * @days: out: a new array of the days in the order given, which the caller frees with free();
+ * @days: out: a new array of the days in the order given, which the caller frees with mem_free();
  *        NULL for an empty list.
  * @n: out: the number of days.
  * @err: optional buffer for a human message naming the bad item (its position and text).

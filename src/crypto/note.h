@@ -179,7 +179,7 @@ void note_skey_clear(struct note_skey *key);
 /**
  * note_sign() - sign @text[0..@len) (see note_text_check()) with @key.
  * @out: receives a malloc'd NUL-terminated signed note, text + "\n" + one signature line;
- *       the caller frees it with free(). NULL on failure.
+ *       the caller frees it with mem_free(). NULL on failure.
  * @outlen: receives strlen(*@out) (0 on failure).
  *
  * Returns 0, ERR_INVALID (text), ERR_TOO_LARGE (text, or the result over NOTE_MAX_SIZE),

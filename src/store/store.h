@@ -652,7 +652,7 @@ int store_user_get_by_id(struct store *st, int64_t id, struct user *out);
 
 /**
  * store_user_list() - up to @limit users ordered by username, starting after @after
- * (NULL or "" for the first page). *@out is a malloc'd array the caller frees with free().
+ * (NULL or "" for the first page). *@out is a malloc'd array the caller frees with mem_free().
  * An account whose row fails its integrity check is listed with STORE_USER_TAMPERED set, its
  * id and username only, disabled and without roles, so that nothing is decided on what it says.
  */
@@ -767,7 +767,7 @@ int store_member_add(struct store *st, const struct memo *m, int64_t user_id, un
  *  does not name the account as Dissent wrote it: logged). */
 int store_member_get(struct store *st, const struct memo *m, int64_t user_id, unsigned *relation);
 
-/** store_member_list() - members having any of @relation bits, by username. free() *@out. */
+/** store_member_list() - members having any of @relation bits, by username. mem_free() *@out. */
 int store_member_list(struct store *st, const struct memo *m, unsigned relation,
                       struct memo_member **out, size_t *count);
 
@@ -903,7 +903,7 @@ int store_tlog_set_size(struct store *st, uint64_t size);
 
 /**
  * store_tlog_tile_get() - the widest stored version of tile (@level, @index): level -1 is the
- * entry bundle, 64+L hint rows (tlog/tile.h). *@data is malloc'd (free()). ERR_NOT_FOUND.
+ * entry bundle, 64+L hint rows (tlog/tile.h). *@data is malloc'd (mem_free()). ERR_NOT_FOUND.
  */
 int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
                         unsigned *width);
@@ -943,7 +943,7 @@ int store_audit_insert(struct store *st, const struct audit_record *rec);
 
 /**
  * store_audit_list() - up to @limit records with id > @after, oldest first: of @memo_id, or of
- * every memo when @memo_id is 0. free() *@out.
+ * every memo when @memo_id is 0. mem_free() *@out.
  */
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
                      struct audit_record **out, size_t *count);

@@ -37,7 +37,7 @@ struct tlog_checkpoint {
 
 /**
  * tlog_checkpoint_format() - the note text of @c.
- * @out: receives a malloc'd NUL-terminated text (caller frees with free()); NULL on failure.
+ * @out: receives a malloc'd NUL-terminated text (caller frees with mem_free()); NULL on failure.
  * @outlen: receives strlen(*@out) (0 on failure).
  *
  * Returns 0, ERR_INVALID (an empty, too long or multi-line origin, a size over TLOG_SIZE_MAX,

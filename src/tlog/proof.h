@@ -45,7 +45,7 @@ struct tlog_proof {
 
 /**
  * tlog_proof_format() - the text of @p.
- * @out: receives a malloc'd NUL-terminated text (caller frees with free()); NULL on failure.
+ * @out: receives a malloc'd NUL-terminated text (caller frees with mem_free()); NULL on failure.
  * @outlen: receives strlen(*@out) (0 on failure).
  *
  * Returns 0, ERR_INVALID (too many hashes or extra bytes, an index over TLOG_SIZE_MAX, an empty

@@ -16,6 +16,11 @@
  * Memory that other libraries allocate with their own malloc (cmark's output, libpq's
  * PQunescapeBytea, ...) is still freed with their free function or plain free(), never with
  * mem_free(): mem_free() is only for what mem_*() (or jansson, after mem_install()) returned.
+ *
+ * The one ownership wording of every header in src/: "malloc'd" (or "the caller frees") means
+ * allocated by mem_alloc() and friends, released with mem_free() (which wipes it); memory that
+ * must be released otherwise names its function ("sodium_malloc'd": keys_secure_free(); a
+ * list: its *_list_free()).
  */
 #ifndef DISSENT_UTIL_MEM_H
 #define DISSENT_UTIL_MEM_H
