@@ -136,7 +136,9 @@ void api_error_field(struct api_resp *resp, const char *field, const char *fmt, 
 /** api_error_rc() - the response for a core/store error code, through the one mapping table. */
 void api_error_rc(struct api_resp *resp, int rc, const char *message);
 
-/** api_ok() - set @status with @body (reference stolen; may be NULL). */
+/** api_ok() - set @status with @body (reference stolen). NULL is no body for 204; for any
+ *  other status it is a body that could not be built: the out-of-memory answer (503
+ *  "out_of_memory", the one code for it). */
 void api_ok(struct api_resp *resp, int status, json_t *body);
 
 /** api_user_json() - the public JSON form of an account (no password hash). */

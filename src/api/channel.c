@@ -71,8 +71,7 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
         return;
     }
     if (rc == ERR_NO_KEYS || rc == ERR_HELD) {
-        api_error(resp, 409, rc == ERR_NO_KEYS ? "not_enrolled" : "confirmation_required", "%s",
-                  why);
+        api_error_rc(resp, rc, why); /* 409 not_enrolled, 409 confirmation_required */
         return;
     }
     if (rc != 0) {
@@ -151,9 +150,12 @@ void api_channel_reset_confirm(struct api_env *env, struct api_req *req, struct 
         api_error(resp, 409, "fingerprint_mismatch", "%s", why);
         return;
     }
-    if (rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
-        api_error(resp, rc == ERR_NOT_FOUND ? 404 : 409,
-                  rc == ERR_NOT_FOUND ? "not_found" : "nothing_to_confirm", "%s", why);
+    if (rc == ERR_NOT_FOUND) {
+        api_error(resp, 404, "not_found", "%s", why);
+        return;
+    }
+    if (rc == ERR_INVALID) {
+        api_error(resp, 409, "nothing_to_confirm", "%s", why);
         return;
     }
     if (rc == ERR_FORBIDDEN) {

@@ -84,6 +84,12 @@ void api_error_rc(struct api_resp *resp, int rc, const char *message)
 
 void api_ok(struct api_resp *resp, int status, json_t *body)
 {
+    /* a body that could not be built (json_pack() out of memory) is the one out-of-memory
+     * answer, never a success without its body */
+    if (body == NULL && status != 204) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
     json_decref(resp->body);
     resp->status = status;
     resp->body = body;

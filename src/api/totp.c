@@ -103,7 +103,7 @@ void api_totp_enrol(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     if (rc == ERR_NOT_FOUND) {
-        api_error(resp, 409, "no_key", "the account has no keys yet: sign in again first");
+        api_error_rc(resp, ERR_NO_KEYS, "the account has no keys yet: sign in again first");
         return;
     }
     if (rc == 0)

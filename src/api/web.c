@@ -7,6 +7,7 @@
 #include "api/api.h"
 
 #include "http/static.h"
+#include "util/err.h"
 #include "util/mem.h"
 
 #include <stdio.h>
@@ -20,7 +21,7 @@ static void serve(struct api_resp *resp, const struct http_static_asset *a,
                   const char *cache_control)
 {
     if ((resp->raw = mem_alloc(a->len > 0 ? a->len : 1)) == NULL) {
-        api_error(resp, 503, "busy", "out of memory");
+        api_error_rc(resp, ERR_NOMEM, NULL);
         return;
     }
     memcpy(resp->raw, a->data, a->len);
