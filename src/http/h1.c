@@ -36,7 +36,7 @@ __attribute__((format(printf, 4, 5))) static int refuse(struct h1 *h, int status
 
 static int nomem(struct h1 *h)
 {
-    return refuse(h, 503, "busy", "out of memory");
+    return refuse(h, 503, "out_of_memory", "out of memory");
 }
 
 static int too_large(struct h1 *h)

@@ -1,8 +1,9 @@
 """docs/api.md's table of error codes against the source (issue 17): every (status, code) the
 server can answer is in the table, and every row of the table is one the server can answer.
 Read from the source, not from a running server: the pairs are the literal ones in api_error(),
-the one mapping table (api/helpers.c err_map), the HTTP layer's refusals (http/h1.c refuse()) and
-the answers the API builds itself (set_error())."""
+the one mapping table (api/helpers.c err_map), the HTTP layer's refusals (http/h1.c refuse(),
+and the server's own through its handler's error()) and the answers the API builds itself
+(set_error()). Out of memory is one answer everywhere: 503 out_of_memory."""
 import glob
 import os
 import re
@@ -38,6 +39,7 @@ def answered():
         ([os.path.join(ROOT, "src/api/helpers.c")], r'\{ERR_[A-Z_]+,\s*(\d{3}),\s*"([a-z_]+)"\}'),
         ([os.path.join(ROOT, "src/api/helpers.c")], r'\bset_error\(\s*resp,\s*(\d{3}),\s*"([a-z_]+)"'),
         ([os.path.join(ROOT, "src/http/h1.c")], r'\brefuse\(\s*h,\s*(\d{3}),\s*"([a-z_]+)"'),
+        ([os.path.join(ROOT, "src/http/server.c")], r'->error\([^,]+,\s*[^,]+,\s*(\d{3}),\s*"([a-z_]+)"'),
     ]
     for files, pattern in patterns:
         for path in files:
