@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef uint8_t hash_t[TLOG_HASH_LEN];
+typedef uint8_t hash_t[HASH_SHA256_LEN];
 
 static double now(void)
 {
@@ -211,7 +211,7 @@ int main(int argc, char **argv)
         if (tlog_tile_reader_new(&bsrc, 8, &br) != 0)
             return 1;
         bhr = tlog_tile_reader_hashes(br);
-        if (tlog_tree_hash(total, &bhr, root2) != 0 || memcmp(root, root2, TLOG_HASH_LEN) != 0) {
+        if (tlog_tree_hash(total, &bhr, root2) != 0 || memcmp(root, root2, HASH_SHA256_LEN) != 0) {
             fprintf(stderr, "batch and one-by-one roots differ\n");
             return 1;
         }
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
         char *signed_cp = NULL;
         size_t len = 0;
 
-        memcpy(cp.root, root, TLOG_HASH_LEN);
+        memcpy(cp.root, root, HASH_SHA256_LEN);
         t0 = now();
         for (int i = 0; i < 100; i++) {
             free(signed_cp);

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((p = malloc(sizeof(*p))) == NULL)
         abort();
     if (tlog_proof_parse(text, size, p) == 0) {
-        uint8_t leaf[TLOG_HASH_LEN] = {0};
+        uint8_t leaf[HASH_SHA256_LEN] = {0};
         /* canonical form only: what parsed formats back to the input */
         if (tlog_proof_format(p, &out, &outlen) != 0 || outlen != size ||
             memcmp(out, text, size) != 0)

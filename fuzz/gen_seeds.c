@@ -179,7 +179,7 @@ static void bundles(void)
     struct bundle_str signers[3], sigs[3], vkeys[3];
     char vk[3][NOTE_VKEY_MAX], *note[3], *text = NULL, b64[MEMO_DIGEST_B64_LEN + 1], *doc = NULL;
     struct bundle b = {0};
-    uint8_t digest[MEMO_DIGEST_LEN];
+    uint8_t digest[HASH_SHA256_LEN];
     size_t tlen, len;
 
     CHECK(memo_canonical_text(MEMO_ID, "On the policy", 13, "We *dissent*.\n\n- one\n- two\n", 27,

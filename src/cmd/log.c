@@ -678,7 +678,7 @@ static int cache_get(struct tile_cache *c, int level, uint64_t index, unsigned w
     if (level < 0 || level > TLOG_TILE_LEVEL_MAX || width == 0 || width > TLOG_TILE_WIDTH)
         return ERR_INVALID;
     if (index < c->nslots[level] && c->slots[level][index].data != NULL &&
-        c->slots[level][index].len >= (size_t)width * TLOG_HASH_LEN) {
+        c->slots[level][index].len >= (size_t)width * HASH_SHA256_LEN) {
         *data = c->slots[level][index].data;
         *len = c->slots[level][index].len;
         return 0;
@@ -700,10 +700,10 @@ static int cache_get(struct tile_cache *c, int level, uint64_t index, unsigned w
         c->slots[level] = grown;
         c->cap[level] = want;
     }
-    rc = remote_get(c->remote, rel, (size_t)width * TLOG_HASH_LEN, &got, &n);
-    if (rc == 0 && n != (size_t)width * TLOG_HASH_LEN) {
+    rc = remote_get(c->remote, rel, (size_t)width * HASH_SHA256_LEN, &got, &n);
+    if (rc == 0 && n != (size_t)width * HASH_SHA256_LEN) {
         err_set(c->remote->err, VERIFY_ERR_MAX, "tile mismatch: %s has %zu bytes, not %u", rel, n,
-                width * TLOG_HASH_LEN);
+                width * HASH_SHA256_LEN);
         rc = ERR_INVALID;
     }
     if (rc != 0) {
@@ -793,16 +793,16 @@ out:
 }
 
 /* Make room for hash @i in the growable array *@arr of *@cap hashes. */
-static int hashes_reserve(uint8_t (**arr)[TLOG_HASH_LEN], size_t *cap, uint64_t i)
+static int hashes_reserve(uint8_t (**arr)[HASH_SHA256_LEN], size_t *cap, uint64_t i)
 {
-    uint8_t(*grown)[TLOG_HASH_LEN];
+    uint8_t(*grown)[HASH_SHA256_LEN];
     size_t want = *cap ? *cap : 64;
 
     if (i < *cap)
         return 0;
     while (want <= i)
         want *= 2;
-    grown = mem_realloc(*arr, want * TLOG_HASH_LEN);
+    grown = mem_realloc(*arr, want * HASH_SHA256_LEN);
     if (grown == NULL)
         return ERR_NOMEM;
     *arr = grown;
@@ -820,7 +820,7 @@ static int hashes_reserve(uint8_t (**arr)[TLOG_HASH_LEN], size_t *cap, uint64_t 
 static int tiles_audit(struct tile_cache *c, uint64_t size, uint64_t keep0, uint64_t *tiles,
                        uint64_t *bundles)
 {
-    uint8_t(*below)[TLOG_HASH_LEN] = NULL, (*here)[TLOG_HASH_LEN] = NULL;
+    uint8_t(*below)[HASH_SHA256_LEN] = NULL, (*here)[HASH_SHA256_LEN] = NULL;
     size_t here_cap = 0;
     int rc = 0;
 
@@ -858,7 +858,7 @@ static int tiles_audit(struct tile_cache *c, uint64_t size, uint64_t keep0, uint
             if (width == TLOG_TILE_WIDTH) {
                 rc = hashes_reserve(&here, &here_cap, i);
                 if (rc == 0)
-                    rc = tlog_leaves_hash((const uint8_t(*)[TLOG_HASH_LEN])data, TLOG_TILE_WIDTH,
+                    rc = tlog_leaves_hash((const uint8_t(*)[HASH_SHA256_LEN])data, TLOG_TILE_WIDTH,
                                           here[i]);
                 if (rc != 0)
                     goto out;
@@ -946,7 +946,7 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
     struct tlog_checkpoint cp = {0}, old = {0};
     struct tlog_tile_source src = {cache_source_read, &cache};
     struct tlog_hash_reader hr;
-    uint8_t *cptext = NULL, root[TLOG_HASH_LEN];
+    uint8_t *cptext = NULL, root[HASH_SHA256_LEN];
     char *oldtext = NULL, why[256] = "", b64[64];
     size_t cplen = 0, oldlen = 0;
     uint64_t tiles = 0, bundles = 0, keep0 = UINT64_MAX;
@@ -1017,8 +1017,8 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
     rc = tlog_tree_hash(cp.size, &hr, root);
     if (rc != 0)
         goto out;
-    if (!hash_equal(root, cp.root, TLOG_HASH_LEN)) {
-        b64_encode(b64, sizeof(b64), root, TLOG_HASH_LEN, false);
+    if (!hash_equal(root, cp.root, HASH_SHA256_LEN)) {
+        b64_encode(b64, sizeof(b64), root, HASH_SHA256_LEN, false);
         err_set(err, VERIFY_ERR_MAX,
                 "root mismatch: the tiles give root %s for %llu entries, not the checkpoint's", b64,
                 (unsigned long long)cp.size);
@@ -1029,7 +1029,7 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
         rc = tlog_tree_hash(old.size, &hr, root);
         if (rc != 0)
             goto out;
-        if (!hash_equal(root, old.root, TLOG_HASH_LEN)) {
+        if (!hash_equal(root, old.root, HASH_SHA256_LEN)) {
             err_set(err, VERIFY_ERR_MAX,
                     "inconsistent with the saved state: the first %llu entries of the log have "
                     "another root than the saved checkpoint",
@@ -1042,7 +1042,7 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
         err_set(err, VERIFY_ERR_MAX, "cannot save the state to %s: %s", o->state, err_str(rc));
         goto out;
     }
-    b64_encode(b64, sizeof(b64), cp.root, TLOG_HASH_LEN, false);
+    b64_encode(b64, sizeof(b64), cp.root, HASH_SHA256_LEN, false);
     printf("OK: log %.*s, %llu entries, root %s: signature, %llu tiles and %llu entry bundles "
            "verified\n",
            (int)cp.origin_len, cp.origin, (unsigned long long)cp.size, b64,

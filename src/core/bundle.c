@@ -316,11 +316,11 @@ static int counts_check(const struct bundle *b, enum bundle_fault *fault, char *
  * Whether the first co-signature names @digest: the diagnosis that tells an altered digest
  * member from an edited text. The note is not verified; this only chooses the message.
  */
-static bool first_note_names(const struct bundle *b, const uint8_t digest[MEMO_DIGEST_LEN])
+static bool first_note_names(const struct bundle *b, const uint8_t digest[HASH_SHA256_LEN])
 {
     struct note n = {0};
     char id[MEMO_ID_LEN + 1], signer[SIGNER_MAX + 1];
-    uint8_t named[MEMO_DIGEST_LEN];
+    uint8_t named[HASH_SHA256_LEN];
     bool yes = false;
 
     if (b->nsignatures == 0 ||
@@ -328,18 +328,18 @@ static bool first_note_names(const struct bundle *b, const uint8_t digest[MEMO_D
         goto out;
     if (memo_cosign_parse(n.text, n.text_len, id, named, signer) != 0)
         goto out;
-    yes = memcmp(named, digest, MEMO_DIGEST_LEN) == 0;
+    yes = memcmp(named, digest, HASH_SHA256_LEN) == 0;
 out:
     note_release(&n);
     return yes;
 }
 
 /* The memo id, digest syntax, canonical text and the digest of the text. */
-static int text_check(const struct bundle *b, uint8_t digest[MEMO_DIGEST_LEN],
+static int text_check(const struct bundle *b, uint8_t digest[HASH_SHA256_LEN],
                       enum bundle_fault *fault, char *err, size_t errlen)
 {
     char id[MEMO_ID_LEN + 1], b64[MEMO_DIGEST_B64_LEN + 1], text_id[MEMO_ID_LEN + 1];
-    uint8_t actual[MEMO_DIGEST_LEN];
+    uint8_t actual[HASH_SHA256_LEN];
     const char *title, *body;
     size_t title_len, body_len, n = 0;
 
@@ -355,12 +355,12 @@ static int text_check(const struct bundle *b, uint8_t digest[MEMO_DIGEST_LEN],
     }
     b64[0] = '\0';
     if (b->digest.len == MEMO_DIGEST_B64_LEN &&
-        b64_decode(digest, MEMO_DIGEST_LEN, &n, b->digest.s, b->digest.len, false) == 0 &&
-        n == MEMO_DIGEST_LEN)
+        b64_decode(digest, HASH_SHA256_LEN, &n, b->digest.s, b->digest.len, false) == 0 &&
+        n == HASH_SHA256_LEN)
         memo_digest_b64(digest, b64);
     if (b64[0] == '\0' || memcmp(b64, b->digest.s, MEMO_DIGEST_B64_LEN) != 0) {
         err_set(err, errlen, "malformed bundle: digest is not the padded base64 of %d bytes",
-                MEMO_DIGEST_LEN);
+                HASH_SHA256_LEN);
         return fail(fault, BUNDLE_MALFORMED, ERR_INVALID);
     }
     if (memo_canonical_split(b->text.s, b->text.len, text_id, &title, &title_len, &body,
@@ -374,7 +374,7 @@ static int text_check(const struct bundle *b, uint8_t digest[MEMO_DIGEST_LEN],
         return fail(fault, BUNDLE_ID_MISMATCH, ERR_INVALID);
     }
     memo_digest(b->text.s, b->text.len, actual);
-    if (!hash_equal(actual, digest, MEMO_DIGEST_LEN)) {
+    if (!hash_equal(actual, digest, HASH_SHA256_LEN)) {
         memo_digest_b64(actual, b64);
         if (first_note_names(b, actual)) {
             err_set(err, errlen,
@@ -391,14 +391,14 @@ static int text_check(const struct bundle *b, uint8_t digest[MEMO_DIGEST_LEN],
 }
 
 /* Signer @i: its vkey, its note's signature by that vkey, and what the note says. */
-static int signer_verify(const struct bundle *b, size_t i, const uint8_t digest[MEMO_DIGEST_LEN],
+static int signer_verify(const struct bundle *b, size_t i, const uint8_t digest[HASH_SHA256_LEN],
                          enum bundle_fault *fault, char *err, size_t errlen)
 {
     const struct bundle_str *who = &b->signers[i], *sig = &b->signatures[i], *vk = &b->vkeys[i];
     struct note_vkey key;
     struct note n = {0};
     char id[MEMO_ID_LEN + 1], signer[SIGNER_MAX + 1], b64[MEMO_DIGEST_B64_LEN + 1];
-    uint8_t named[MEMO_DIGEST_LEN];
+    uint8_t named[HASH_SHA256_LEN];
     int rc = 0;
 
     if (note_vkey_parse(vk->s, vk->len, &key) != 0) {
@@ -448,7 +448,7 @@ static int signer_verify(const struct bundle *b, size_t i, const uint8_t digest[
         rc = fail(fault, BUNDLE_COSIGN_MEMO, ERR_INVALID);
         goto out;
     }
-    if (memcmp(named, digest, MEMO_DIGEST_LEN) != 0) {
+    if (memcmp(named, digest, HASH_SHA256_LEN) != 0) {
         memo_digest_b64(named, b64);
         err_set(err, errlen,
                 "wrong signed text: signature %zu (%.*s) co-signs digest %s, another text", i + 1,
@@ -469,7 +469,7 @@ out:
 
 int bundle_check(const struct bundle *b, enum bundle_fault *fault, char *err, size_t errlen)
 {
-    uint8_t digest[MEMO_DIGEST_LEN];
+    uint8_t digest[HASH_SHA256_LEN];
     int rc;
 
     fail(fault, BUNDLE_OK, 0);

@@ -18,10 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
-_Static_assert(STORE_ENROL_HASH_LEN == 32, "an enrolment code's hash is a SHA-256");
 _Static_assert(SEAL_SEALED_KEY_LEN == STORE_SEALED_LEN, "sealed key sizes agree");
 
-static void code_hash(uint8_t out[STORE_ENROL_HASH_LEN], const uint8_t raw[ENROL_CODE_BYTES])
+static void code_hash(uint8_t out[HASH_SHA256_LEN], const uint8_t raw[ENROL_CODE_BYTES])
 {
     hash_sha256(out, raw, ENROL_CODE_BYTES);
 }
@@ -40,7 +39,7 @@ void enrol_code_issue(struct user *u, int64_t now, int64_t ttl, char code[ENROL_
 
 bool enrol_code_matches(const struct user *u, const char *code, int64_t now)
 {
-    uint8_t raw[ENROL_CODE_BYTES], h[STORE_ENROL_HASH_LEN];
+    uint8_t raw[ENROL_CODE_BYTES], h[HASH_SHA256_LEN];
     bool ok;
 
     if (!str_hex_groups_parse(code, raw, sizeof(raw))) {

@@ -146,7 +146,7 @@ out:
 }
 
 /* The root of the tree of @size entries. */
-static int root_at(struct store *st, uint64_t size, uint8_t root[TLOG_HASH_LEN])
+static int root_at(struct store *st, uint64_t size, uint8_t root[HASH_SHA256_LEN])
 {
     struct tlog_tile_source src = source(st);
     struct tlog_tile_reader *r = NULL;
@@ -181,15 +181,15 @@ int ledger_root(struct store *st, uint64_t *size, uint8_t root[32])
 
 struct log_state {
     uint64_t size;
-    uint8_t root[TLOG_HASH_LEN];
+    uint8_t root[HASH_SHA256_LEN];
     size_t nf; /* perfect subtrees, left to right */
-    uint8_t frontier[FRONTIER_MAX][TLOG_HASH_LEN];
+    uint8_t frontier[FRONTIER_MAX][HASH_SHA256_LEN];
 };
 
 /* Add a leaf hash to the tree @s describes. */
-static void frontier_push(struct log_state *s, const uint8_t leaf[TLOG_HASH_LEN])
+static void frontier_push(struct log_state *s, const uint8_t leaf[HASH_SHA256_LEN])
 {
-    uint8_t h[TLOG_HASH_LEN];
+    uint8_t h[HASH_SHA256_LEN];
     uint64_t n = s->size;
 
     memcpy(h, leaf, sizeof(h));
@@ -202,13 +202,13 @@ static void frontier_push(struct log_state *s, const uint8_t leaf[TLOG_HASH_LEN]
 }
 
 /* The Merkle tree hash of the tree @s describes (RFC 6962: the empty tree hashes "" ). */
-static void frontier_root(const struct log_state *s, uint8_t root[TLOG_HASH_LEN])
+static void frontier_root(const struct log_state *s, uint8_t root[HASH_SHA256_LEN])
 {
     if (s->nf == 0) {
         hash_sha256(root, "", 0);
         return;
     }
-    memcpy(root, s->frontier[s->nf - 1], TLOG_HASH_LEN);
+    memcpy(root, s->frontier[s->nf - 1], HASH_SHA256_LEN);
     for (size_t i = s->nf - 1; i-- > 0;)
         tlog_node_hash(root, s->frontier[i], root);
 }
@@ -240,14 +240,14 @@ static int state_lock(const struct store *st, bool nowait, int *fd)
     return 0;
 }
 
-static bool b64_line(const char *line, const char *key, uint8_t out[TLOG_HASH_LEN])
+static bool b64_line(const char *line, const char *key, uint8_t out[HASH_SHA256_LEN])
 {
     size_t klen = strlen(key), n = 0;
 
     return strncmp(line, key, klen) == 0 && line[klen] == ' ' &&
-           b64_decode(out, TLOG_HASH_LEN, &n, line + klen + 1, strlen(line + klen + 1), false) ==
+           b64_decode(out, HASH_SHA256_LEN, &n, line + klen + 1, strlen(line + klen + 1), false) ==
                0 &&
-           n == TLOG_HASH_LEN;
+           n == HASH_SHA256_LEN;
 }
 
 /* Read log.state; *@exists false when there is none. A file that does not parse, or whose
@@ -255,7 +255,7 @@ static bool b64_line(const char *line, const char *key, uint8_t out[TLOG_HASH_LE
 static int state_read(const struct store *st, struct log_state *s, bool *exists)
 {
     char path[1200], text[8192], *line, *save = NULL;
-    uint8_t root[TLOG_HASH_LEN];
+    uint8_t root[HASH_SHA256_LEN];
     struct log_state built;
     ssize_t n;
     int fd, field = 0;
@@ -295,7 +295,7 @@ static int state_read(const struct store *st, struct log_state *s, bool *exists)
         goto bad;
     built = *s;
     frontier_root(&built, root);
-    if (!hash_equal(root, s->root, TLOG_HASH_LEN))
+    if (!hash_equal(root, s->root, HASH_SHA256_LEN))
         goto bad;
     return 0;
 bad:
@@ -309,11 +309,11 @@ static int state_write(const struct store *st, const struct log_state *s)
     size_t o = 0, len;
     int fd, dfd, rc = 0;
 
-    b64_encode(b64, sizeof(b64), s->root, TLOG_HASH_LEN, false);
+    b64_encode(b64, sizeof(b64), s->root, HASH_SHA256_LEN, false);
     o += (size_t)snprintf(text + o, sizeof(text) - o, "dissent-log-state/v1\nsize %llu\nroot %s\n",
                           (unsigned long long)s->size, b64);
     for (size_t i = 0; i < s->nf; i++) {
-        b64_encode(b64, sizeof(b64), s->frontier[i], TLOG_HASH_LEN, false);
+        b64_encode(b64, sizeof(b64), s->frontier[i], HASH_SHA256_LEN, false);
         o += (size_t)snprintf(text + o, sizeof(text) - o, "frontier %s\n", b64);
     }
     len = strlen(text);
@@ -349,7 +349,7 @@ static int extend(struct store *st, struct log_state *s, uint64_t to, bool adopt
     while (s->size < to && rc == 0) {
         uint64_t tile = s->size / TLOG_TILE_WIDTH;
         struct tlog_view entries[TLOG_TILE_WIDTH];
-        uint8_t *bundle = NULL, *hashes = NULL, *macs = NULL, mac[32], leaf[TLOG_HASH_LEN];
+        uint8_t *bundle = NULL, *hashes = NULL, *macs = NULL, mac[32], leaf[HASH_SHA256_LEN];
         size_t blen = 0, hlen = 0, m = 0, nmacs = 0;
         unsigned width = 0;
 
@@ -387,8 +387,8 @@ static int extend(struct store *st, struct log_state *s, uint64_t to, bool adopt
                 break;
             }
             tlog_leaf_hash(leaf, entries[k].data, entries[k].len);
-            if (hlen < (k + 1) * TLOG_HASH_LEN ||
-                !hash_equal(leaf, hashes + k * TLOG_HASH_LEN, TLOG_HASH_LEN)) {
+            if (hlen < (k + 1) * HASH_SHA256_LEN ||
+                !hash_equal(leaf, hashes + k * HASH_SHA256_LEN, HASH_SHA256_LEN)) {
                 err_set(why, whylen, "the stored hash of entry %llu is not the hash of its bytes",
                         (unsigned long long)s->size);
                 rc = ERR_INTEGRITY;
@@ -420,7 +420,7 @@ static int extend(struct store *st, struct log_state *s, uint64_t to, bool adopt
 static int check(struct store *st, struct log_state *s, bool adopt, uint64_t *old, char *why,
                  size_t whylen)
 {
-    uint8_t root[TLOG_HASH_LEN], stored[TLOG_HASH_LEN];
+    uint8_t root[HASH_SHA256_LEN], stored[HASH_SHA256_LEN];
     uint64_t size = 0;
     bool exists = false;
     int rc;
@@ -446,12 +446,12 @@ static int check(struct store *st, struct log_state *s, bool adopt, uint64_t *ol
             store_rollback(st);
         if (rc == 0 && (rc = root_at(st, size, stored)) == 0) {
             frontier_root(s, root);
-            if (!hash_equal(root, stored, TLOG_HASH_LEN)) {
+            if (!hash_equal(root, stored, HASH_SHA256_LEN)) {
                 err_set(why, whylen, "the stored tiles do not hash to the entries' tree");
                 rc = ERR_INTEGRITY;
             }
         }
-        memcpy(s->root, root, TLOG_HASH_LEN);
+        memcpy(s->root, root, HASH_SHA256_LEN);
         if (rc == 0)
             log_warn("ledger: adopted the log as the database holds it (%llu entries now carry "
                      "a MAC); from now on it is checked before every checkpoint",
@@ -467,7 +467,7 @@ static int check(struct store *st, struct log_state *s, bool adopt, uint64_t *ol
     /* the history signed before is still the database's */
     if ((rc = root_at(st, s->size, stored)) != 0)
         return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
-    if (!hash_equal(stored, s->root, TLOG_HASH_LEN)) {
+    if (!hash_equal(stored, s->root, HASH_SHA256_LEN)) {
         err_set(why, whylen,
                 "the entries up to %llu no longer hash to the signed root: they were "
                 "rewritten",
@@ -479,11 +479,11 @@ static int check(struct store *st, struct log_state *s, bool adopt, uint64_t *ol
     frontier_root(s, root);
     if ((rc = root_at(st, size, stored)) != 0)
         return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
-    if (!hash_equal(root, stored, TLOG_HASH_LEN)) {
+    if (!hash_equal(root, stored, HASH_SHA256_LEN)) {
         err_set(why, whylen, "the stored tiles do not hash to the entries' tree");
         return ERR_INTEGRITY;
     }
-    memcpy(s->root, root, TLOG_HASH_LEN);
+    memcpy(s->root, root, HASH_SHA256_LEN);
     return 0;
 }
 
@@ -502,7 +502,7 @@ int ledger_check(struct store *st, bool nowait, char *why, size_t whylen)
 
 int ledger_adopt(struct store *st, const struct note_skey *key)
 {
-    uint8_t root[TLOG_HASH_LEN];
+    uint8_t root[HASH_SHA256_LEN];
     struct tlog_checkpoint cp;
     struct note_vkey vk;
     struct log_state s;
@@ -523,7 +523,7 @@ int ledger_adopt(struct store *st, const struct note_skey *key)
         note_skey_vkey(key, &vk);
         if (tlog_checkpoint_open(latest, strlen(latest), NULL, &vk, &cp, NULL, 0) != 0 ||
             cp.size != have || root_at(st, have, root) != 0 ||
-            !hash_equal(root, cp.root, TLOG_HASH_LEN)) {
+            !hash_equal(root, cp.root, HASH_SHA256_LEN)) {
             snprintf(why, sizeof(why),
                      "the newest checkpoint stored is not the log's own, or "
                      "the entries no longer hash to it");
@@ -585,7 +585,7 @@ int ledger_sign(struct store *st, const struct note_skey *key, const char *origi
     cp.origin = origin;
     cp.origin_len = strlen(origin);
     cp.size = s.size;
-    memcpy(cp.root, s.root, TLOG_HASH_LEN);
+    memcpy(cp.root, s.root, HASH_SHA256_LEN);
     if ((rc = tlog_checkpoint_sign(&cp, key, &text, &len)) != 0 ||
         (rc = store_tlog_checkpoint_put(st, s.size, text, now)) != 0)
         goto out;
@@ -718,7 +718,7 @@ int ledger_tile(struct store *st, const char *path, uint8_t **out, size_t *len, 
         }
         cut = (size_t)(entries[t.width - 1].data + entries[t.width - 1].len - data);
     } else {
-        cut = (size_t)t.width * TLOG_HASH_LEN;
+        cut = (size_t)t.width * HASH_SHA256_LEN;
         if (cut > dlen) {
             rc = ERR_CRYPTO;
             goto out;

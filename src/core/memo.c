@@ -374,14 +374,14 @@ out:
     return rc;
 }
 
-void memo_digest(const char *canon, size_t len, uint8_t out[MEMO_DIGEST_LEN])
+void memo_digest(const char *canon, size_t len, uint8_t out[HASH_SHA256_LEN])
 {
     hash_sha256(out, canon, len);
 }
 
-void memo_digest_b64(const uint8_t digest[MEMO_DIGEST_LEN], char out[MEMO_DIGEST_B64_LEN + 1])
+void memo_digest_b64(const uint8_t digest[HASH_SHA256_LEN], char out[MEMO_DIGEST_B64_LEN + 1])
 {
-    b64_encode(out, MEMO_DIGEST_B64_LEN + 1, digest, MEMO_DIGEST_LEN, false);
+    b64_encode(out, MEMO_DIGEST_B64_LEN + 1, digest, HASH_SHA256_LEN, false);
 }
 
 /* snprintf() into @out, mapping truncation to ERR_TOO_LARGE with @out emptied. */
@@ -395,7 +395,7 @@ static int text_finish(int n, char *out, size_t outlen)
     return 0;
 }
 
-int memo_cosign_text(const char *id, const uint8_t digest[MEMO_DIGEST_LEN], const char *signer,
+int memo_cosign_text(const char *id, const uint8_t digest[HASH_SHA256_LEN], const char *signer,
                      char *out, size_t outlen)
 {
     char b64[MEMO_DIGEST_B64_LEN + 1];
@@ -432,13 +432,13 @@ static int line_take(const char **p, size_t *rest, const char *key, const char *
 }
 
 /* Decode the canonical base64 of a digest (exactly what memo_digest_b64() writes). */
-static int digest_b64_parse(const char *s, size_t len, uint8_t out[MEMO_DIGEST_LEN])
+static int digest_b64_parse(const char *s, size_t len, uint8_t out[HASH_SHA256_LEN])
 {
     char again[MEMO_DIGEST_B64_LEN + 1];
     size_t n = 0;
 
-    if (len != MEMO_DIGEST_B64_LEN || b64_decode(out, MEMO_DIGEST_LEN, &n, s, len, false) != 0 ||
-        n != MEMO_DIGEST_LEN)
+    if (len != MEMO_DIGEST_B64_LEN || b64_decode(out, HASH_SHA256_LEN, &n, s, len, false) != 0 ||
+        n != HASH_SHA256_LEN)
         return ERR_INVALID;
     memo_digest_b64(out, again);
     if (memcmp(again, s, MEMO_DIGEST_B64_LEN) != 0)
@@ -447,17 +447,17 @@ static int digest_b64_parse(const char *s, size_t len, uint8_t out[MEMO_DIGEST_L
 }
 
 int memo_cosign_parse(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
-                      uint8_t digest[MEMO_DIGEST_LEN], char signer[65])
+                      uint8_t digest[HASH_SHA256_LEN], char signer[65])
 {
     const char *p = text, *v;
     size_t rest = len, vlen;
     char idbuf[MEMO_ID_LEN + 1], who[SIGNER_MAX + 1];
-    uint8_t d[MEMO_DIGEST_LEN];
+    uint8_t d[HASH_SHA256_LEN];
     int rc = ERR_INVALID;
 
     id[0] = '\0';
     signer[0] = '\0';
-    memset(digest, 0, MEMO_DIGEST_LEN);
+    memset(digest, 0, HASH_SHA256_LEN);
     if (text == NULL || !has_prefix(text, len, COSIGN_MAGIC))
         goto out;
     p += sizeof(COSIGN_MAGIC) - 1;
@@ -485,8 +485,8 @@ out:
     return rc;
 }
 
-int memo_reply_text(const char *id, const uint8_t memo_digest[MEMO_DIGEST_LEN],
-                    const uint8_t reply_digest[MEMO_DIGEST_LEN], char *out, size_t outlen)
+int memo_reply_text(const char *id, const uint8_t memo_digest[HASH_SHA256_LEN],
+                    const uint8_t reply_digest[HASH_SHA256_LEN], char *out, size_t outlen)
 {
     char md[MEMO_DIGEST_B64_LEN + 1], rd[MEMO_DIGEST_B64_LEN + 1];
 

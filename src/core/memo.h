@@ -8,6 +8,8 @@
 #ifndef DISSENT_CORE_MEMO_H
 #define DISSENT_CORE_MEMO_H
 
+#include "crypto/hash.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +21,6 @@
 #define MEMO_REASON_MAX 2000           /* bytes of a decline or extension reason */
 #define MEMO_COMMENT_MAX (20u * 1024u) /* bytes of a comment */
 #define MEMO_REPLY_MAX (200u * 1024u)  /* bytes of a reply */
-#define MEMO_DIGEST_LEN 32             /* SHA-256 */
 #define MEMO_DIGEST_B64_LEN 44         /* standard base64 of the digest, without NUL */
 /* Buffer sizes, NUL included, that always suffice for memo_cosign_text() / memo_reply_text(). */
 #define MEMO_COSIGN_TEXT_MAX (23 + 30 + 52 + 72 + 1)
@@ -120,10 +121,10 @@ int memo_canonical_split(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
                          size_t *title_len, const char **body, size_t *body_len);
 
 /** memo_digest() - SHA-256 of the canonical text. */
-void memo_digest(const char *canon, size_t len, uint8_t out[MEMO_DIGEST_LEN]);
+void memo_digest(const char *canon, size_t len, uint8_t out[HASH_SHA256_LEN]);
 
 /** memo_digest_b64() - standard padded base64 of a digest into @out (45 bytes). */
-void memo_digest_b64(const uint8_t digest[MEMO_DIGEST_LEN], char out[MEMO_DIGEST_B64_LEN + 1]);
+void memo_digest_b64(const uint8_t digest[HASH_SHA256_LEN], char out[MEMO_DIGEST_B64_LEN + 1]);
 
 /**
  * memo_cosign_text() - the text a co-signer's signed note covers:
@@ -132,7 +133,7 @@ void memo_digest_b64(const uint8_t digest[MEMO_DIGEST_LEN], char out[MEMO_DIGEST
  * memo_digest_b64() writes it and USERNAME per user_username_valid(). Returns 0, ERR_INVALID
  * (bad id or username) or ERR_TOO_LARGE; on failure @out holds "".
  */
-int memo_cosign_text(const char *id, const uint8_t digest[MEMO_DIGEST_LEN], const char *signer,
+int memo_cosign_text(const char *id, const uint8_t digest[HASH_SHA256_LEN], const char *signer,
                      char *out, size_t outlen);
 
 /**
@@ -142,7 +143,7 @@ int memo_cosign_text(const char *id, const uint8_t digest[MEMO_DIGEST_LEN], cons
  * @signer "" and @digest zeroed.
  */
 int memo_cosign_parse(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
-                      uint8_t digest[MEMO_DIGEST_LEN], char signer[65]);
+                      uint8_t digest[HASH_SHA256_LEN], char signer[65]);
 
 /**
  * memo_reply_text() - the text the channel signs to bind a reply to the memo:
@@ -152,7 +153,7 @@ int memo_cosign_parse(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
  * @reply_digest over the exact bytes of the reply as stored and served to readers.
  * Returns 0, ERR_INVALID (bad id) or ERR_TOO_LARGE; on failure @out holds "".
  */
-int memo_reply_text(const char *id, const uint8_t memo_digest[MEMO_DIGEST_LEN],
-                    const uint8_t reply_digest[MEMO_DIGEST_LEN], char *out, size_t outlen);
+int memo_reply_text(const char *id, const uint8_t memo_digest[HASH_SHA256_LEN],
+                    const uint8_t reply_digest[HASH_SHA256_LEN], char *out, size_t outlen);
 
 #endif

@@ -261,7 +261,7 @@ int receipt_check(const struct receipt *r, const struct note_vkey *key, const vo
     struct tlog_proof *p = NULL;
     struct tlog_checkpoint cp = {0};
     struct ledger_entry e;
-    uint8_t leaf[TLOG_HASH_LEN], want[32], got[RECEIPT_DIGEST_LEN];
+    uint8_t leaf[HASH_SHA256_LEN], want[32], got[RECEIPT_DIGEST_LEN];
     char why[256] = "";
     int rc;
 
@@ -330,7 +330,7 @@ int receipt_check(const struct receipt *r, const struct note_vkey *key, const vo
         out->entry = e;
         out->index = p->index;
         out->log_size = cp.size;
-        memcpy(out->root, cp.root, TLOG_HASH_LEN);
+        memcpy(out->root, cp.root, HASH_SHA256_LEN);
         memcpy(out->origin, cp.origin, cp.origin_len);
         out->origin[cp.origin_len] = '\0';
     }

@@ -72,7 +72,7 @@ struct receipt_result {
     struct ledger_entry entry;        /* the filed entry */
     uint64_t index;                   /* its index */
     uint64_t log_size;                /* size of the checkpoint it is proved against */
-    uint8_t root[TLOG_HASH_LEN];      /* that checkpoint's root */
+    uint8_t root[HASH_SHA256_LEN];    /* that checkpoint's root */
     char origin[TLOG_ORIGIN_MAX + 1]; /* that checkpoint's origin, NUL-terminated */
 };
 

@@ -32,7 +32,7 @@ int64_t session_expires_at(const struct session *s, const struct session_policy 
     return idle_end < hard_end ? idle_end : hard_end;
 }
 
-int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN])
+int session_token_hash(const char *token, uint8_t hash[HASH_SHA256_LEN])
 {
     if (strlen(token) != SESSION_TOKEN_LEN)
         return ERR_INVALID;
@@ -339,7 +339,7 @@ fail:
 int session_lookup(struct store *st, const struct session_policy *p, const char *token, int64_t now,
                    struct session *s, struct user *user)
 {
-    uint8_t hash[SESSION_HASH_LEN];
+    uint8_t hash[HASH_SHA256_LEN];
     int rc;
 
     memset(user, 0, sizeof(*user));
@@ -379,7 +379,7 @@ int session_lookup(struct store *st, const struct session_policy *p, const char 
 
 int session_logout(struct store *st, const char *token)
 {
-    uint8_t hash[SESSION_HASH_LEN];
+    uint8_t hash[HASH_SHA256_LEN];
 
     if (session_token_hash(token, hash) != 0)
         return 0;

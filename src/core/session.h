@@ -145,6 +145,6 @@ int session_keys_open(const struct session *s, const char *token, const struct u
 int session_logout(struct store *st, const char *token);
 
 /** session_token_hash() - SHA-256 of a token string. ERR_INVALID if not a well-formed token. */
-int session_token_hash(const char *token, uint8_t hash[SESSION_HASH_LEN]);
+int session_token_hash(const char *token, uint8_t hash[HASH_SHA256_LEN]);
 
 #endif

@@ -465,7 +465,7 @@ out:
 static int digest_matches(const struct memo *m, const char *title, size_t tl, const char *body,
                           size_t bl)
 {
-    uint8_t digest[MEMO_DIGEST_LEN];
+    uint8_t digest[HASH_SHA256_LEN];
     char *canon = NULL;
     size_t len = 0;
     int rc = memo_canonical_text(m->public_id, title, tl, body, bl, &canon, &len);

@@ -4,6 +4,14 @@
 
 #include <sodium.h>
 
+_Static_assert(HASH_SHA256_LEN == crypto_hash_sha256_BYTES, "the one SHA-256 size is libsodium's");
+_Static_assert(HASH_KEYED_LEN >= crypto_generichash_BYTES_MIN &&
+                   HASH_KEYED_LEN <= crypto_generichash_BYTES_MAX,
+               "a keyed hash BLAKE2b can make");
+_Static_assert(HASH_KEY_LEN >= crypto_generichash_KEYBYTES_MIN &&
+                   HASH_KEY_LEN <= crypto_generichash_KEYBYTES_MAX,
+               "a key BLAKE2b takes");
+
 void hash_keyed(uint8_t out[HASH_KEYED_LEN], const void *data, size_t len,
                 const uint8_t key[HASH_KEY_LEN])
 {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The one size of a SHA-256 hash, whatever it hashes: a tree node, a memo's digest, a session
+ * token's or an enrolment code's hash (every module names it so). */
 #define HASH_SHA256_LEN 32
 
 /** hash_sha256() - @out = SHA-256(@data[0..@len)). */

@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-void sha256_gather(uint8_t out[SHA256_LEN], const struct sha256_part *parts, size_t count)
+void sha256_gather(uint8_t out[HASH_SHA256_LEN], const struct sha256_part *parts, size_t count)
 {
     crypto_hash_sha256_state st;
 

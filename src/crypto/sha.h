@@ -8,10 +8,10 @@
 #ifndef DISSENT_CRYPTO_SHA_H
 #define DISSENT_CRYPTO_SHA_H
 
+#include "crypto/hash.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#define SHA256_LEN 32
 
 /* One piece of input: a non-owning view. */
 struct sha256_part {
@@ -23,6 +23,6 @@ struct sha256_part {
  * sha256_gather() - @out = SHA-256(@parts[0] || @parts[1] || ... || @parts[@count - 1]).
  * @count may be 0 (the hash of the empty string). No allocation; cannot fail.
  */
-void sha256_gather(uint8_t out[SHA256_LEN], const struct sha256_part *parts, size_t count);
+void sha256_gather(uint8_t out[HASH_SHA256_LEN], const struct sha256_part *parts, size_t count);
 
 #endif

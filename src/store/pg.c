@@ -1195,7 +1195,7 @@ static int pg_session_create(struct store *st, const struct session *se)
     int64_t changes = 0;
     int rc;
 
-    arg_bytes(&a, 1, se->hash, SESSION_HASH_LEN);
+    arg_bytes(&a, 1, se->hash, HASH_SHA256_LEN);
     arg_int(&a, 2, se->user_id);
     arg_int(&a, 3, se->created_at);
     arg_int(&a, 4, se->last_seen);
@@ -1205,7 +1205,7 @@ static int pg_session_create(struct store *st, const struct session *se)
     return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
 }
 
-static int pg_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN],
+static int pg_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN],
                           struct session *out)
 {
     struct pg_args a = {0};
@@ -1213,11 +1213,11 @@ static int pg_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
     int rc;
 
     memset(out, 0, sizeof(*out));
-    arg_bytes(&a, 1, hash, SESSION_HASH_LEN);
+    arg_bytes(&a, 1, hash, HASH_SHA256_LEN);
     if ((rc = run(PG(st), ST_SESSION_GET, &a, "session get", &r)) != 0)
         return rc;
     if (PQntuples(r) > 0) {
-        memcpy(out->hash, hash, SESSION_HASH_LEN);
+        memcpy(out->hash, hash, HASH_SHA256_LEN);
         out->user_id = col_int(r, 0, 0);
         out->created_at = col_int(r, 0, 1);
         out->last_seen = col_int(r, 0, 2);
@@ -1230,20 +1230,20 @@ static int pg_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
     return rc;
 }
 
-static int pg_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now)
+static int pg_session_touch(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now)
 {
     struct pg_args a = {0};
 
     arg_int(&a, 1, now);
-    arg_bytes(&a, 2, hash, SESSION_HASH_LEN);
+    arg_bytes(&a, 2, hash, HASH_SHA256_LEN);
     return exec_stmt(PG(st), ST_SESSION_TOUCH, &a, "session touch", NULL);
 }
 
-static int pg_session_delete(struct store *st, const uint8_t hash[SESSION_HASH_LEN])
+static int pg_session_delete(struct store *st, const uint8_t hash[HASH_SHA256_LEN])
 {
     struct pg_args a = {0};
 
-    arg_bytes(&a, 1, hash, SESSION_HASH_LEN);
+    arg_bytes(&a, 1, hash, HASH_SHA256_LEN);
     return exec_stmt(PG(st), ST_SESSION_DELETE, &a, "session delete", NULL);
 }
 
@@ -1419,7 +1419,7 @@ static int pg_session_set_keys(struct store *st, const struct session *se)
     struct pg_args a = {0};
 
     arg_bytes(&a, 1, se->keys_wrapped, sizeof(se->keys_wrapped));
-    arg_bytes(&a, 2, se->hash, SESSION_HASH_LEN);
+    arg_bytes(&a, 2, se->hash, HASH_SHA256_LEN);
     return exec_stmt(PG(st), ST_SESSION_SET_KEYS, &a, "session set keys", NULL);
 }
 

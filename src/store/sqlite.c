@@ -1199,7 +1199,7 @@ static int sq_session_create(struct store *st, const struct session *se)
 
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_blob(q, 1, se->hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 1, se->hash, HASH_SHA256_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, se->user_id);
     sqlite3_bind_int64(q, 3, se->created_at);
     sqlite3_bind_int64(q, 4, se->last_seen);
@@ -1209,7 +1209,7 @@ static int sq_session_create(struct store *st, const struct session *se)
     return exec_stmt(s, q, "session insert");
 }
 
-static int sq_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN],
+static int sq_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN],
                           struct session *out)
 {
     struct store_sqlite *s = SQ(st);
@@ -1219,10 +1219,10 @@ static int sq_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
     memset(out, 0, sizeof(*out));
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_blob(q, 1, hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 1, hash, HASH_SHA256_LEN, SQLITE_STATIC);
     r = sqlite3_step(q);
     if (r == SQLITE_ROW) {
-        memcpy(out->hash, hash, SESSION_HASH_LEN);
+        memcpy(out->hash, hash, HASH_SHA256_LEN);
         out->user_id = sqlite3_column_int64(q, 0);
         out->created_at = sqlite3_column_int64(q, 1);
         out->last_seen = sqlite3_column_int64(q, 2);
@@ -1237,7 +1237,7 @@ static int sq_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN]
     return rc;
 }
 
-static int sq_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now)
+static int sq_session_touch(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now)
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_SESSION_TOUCH);
@@ -1245,18 +1245,18 @@ static int sq_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LE
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_int64(q, 1, now);
-    sqlite3_bind_blob(q, 2, hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, hash, HASH_SHA256_LEN, SQLITE_STATIC);
     return exec_stmt(s, q, "session touch");
 }
 
-static int sq_session_delete(struct store *st, const uint8_t hash[SESSION_HASH_LEN])
+static int sq_session_delete(struct store *st, const uint8_t hash[HASH_SHA256_LEN])
 {
     struct store_sqlite *s = SQ(st);
     sqlite3_stmt *q = stmt(s, ST_SESSION_DELETE);
 
     if (q == NULL)
         return ERR_DB;
-    sqlite3_bind_blob(q, 1, hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 1, hash, HASH_SHA256_LEN, SQLITE_STATIC);
     return exec_stmt(s, q, "session delete");
 }
 
@@ -1388,7 +1388,7 @@ static int sq_session_set_keys(struct store *st, const struct session *se)
     if (q == NULL)
         return ERR_DB;
     sqlite3_bind_blob(q, 1, se->keys_wrapped, sizeof(se->keys_wrapped), SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, se->hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, se->hash, HASH_SHA256_LEN, SQLITE_STATIC);
     return exec_stmt(s, q, "session set keys");
 }
 

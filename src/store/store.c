@@ -351,7 +351,7 @@ int store_session_create(struct store *st, const struct session *s)
     return rc;
 }
 
-int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out)
+int store_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN], struct session *out)
 {
     if (store_fault(st))
         return ERR_DB;
@@ -377,14 +377,14 @@ int store_session_bound(struct store *st, const struct session *s, const struct 
     return rc;
 }
 
-int store_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now)
+int store_session_touch(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now)
 {
     if (store_fault(st))
         return ERR_DB;
     return written(st, st->ops->session_touch(st, hash, now));
 }
 
-int store_session_delete(struct store *st, const uint8_t hash[SESSION_HASH_LEN])
+int store_session_delete(struct store *st, const uint8_t hash[HASH_SHA256_LEN])
 {
     if (store_fault(st))
         return ERR_DB;

@@ -14,6 +14,8 @@
 #ifndef DISSENT_STORE_STORE_H
 #define DISSENT_STORE_STORE_H
 
+#include "crypto/hash.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,12 +24,10 @@
 #define DISPLAY_NAME_MAX 128
 #define EMAIL_MAX 254
 #define PWHASH_MAX 128
-#define SESSION_HASH_LEN 32
-#define STORE_PUB_LEN 32        /* a public key */
-#define STORE_SALT_LEN 16       /* the password KEK's Argon2id salt */
-#define STORE_ENROL_HASH_LEN 32 /* SHA-256 of an enrolment code */
-#define STORE_WRAPPED_LEN 136   /* wrapped private keys (crypto/keys.h KEYS_WRAPPED_LEN) */
-#define STORE_MEMO_ID_LEN 24    /* public memo id (core/memo.h MEMO_ID_LEN) */
+#define STORE_PUB_LEN 32      /* a public key */
+#define STORE_SALT_LEN 16     /* the password KEK's Argon2id salt */
+#define STORE_WRAPPED_LEN 136 /* wrapped private keys (crypto/keys.h KEYS_WRAPPED_LEN) */
+#define STORE_MEMO_ID_LEN 24  /* public memo id (core/memo.h MEMO_ID_LEN) */
 #define STORE_DAY_NONE (-1)
 #define STORE_SEALED_LEN 80 /* a 32-byte key sealed to an X25519 key (crypto/seal.h) */
 #define STORE_MAC_LEN 32    /* an integrity MAC (store_trust_set()) */
@@ -61,7 +61,7 @@ struct user {
     int64_t key_ops;                             /* Argon2id opslimit of key_salt's KEK; 0: */
     int64_t key_mem;                             /*  (older rows) the configured cost; memlimit */
     bool has_enrol;                              /* an enrolment code is outstanding */
-    uint8_t enrol_hash[STORE_ENROL_HASH_LEN];    /* SHA-256 of that code */
+    uint8_t enrol_hash[HASH_SHA256_LEN];         /* SHA-256 of that code */
     int64_t enrol_expires;                       /* unix second it stops working */
     int64_t recovery_at;                         /* when the recovery key was issued, 0 never */
     unsigned flags;                              /* STORE_USER_* */
@@ -101,7 +101,7 @@ struct user {
 
 /* A login session. Only the SHA-256 of the bearer token is stored. */
 struct session {
-    uint8_t hash[SESSION_HASH_LEN];          /* SHA-256 of the token in the cookie */
+    uint8_t hash[HASH_SHA256_LEN];           /* SHA-256 of the token in the cookie */
     int64_t user_id;                         /* owner */
     int64_t created_at;                      /* unix seconds */
     int64_t last_seen;                       /* unix seconds, updated at most once a minute */
@@ -403,9 +403,9 @@ struct store_ops {
     int (*memo_last_id)(struct store *st, int64_t *id);
     int (*user_last_id)(struct store *st, int64_t *id);
     int (*session_create)(struct store *st, const struct session *s);
-    int (*session_get)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);
-    int (*session_touch)(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now);
-    int (*session_delete)(struct store *st, const uint8_t hash[SESSION_HASH_LEN]);
+    int (*session_get)(struct store *st, const uint8_t hash[HASH_SHA256_LEN], struct session *out);
+    int (*session_touch)(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now);
+    int (*session_delete)(struct store *st, const uint8_t hash[HASH_SHA256_LEN]);
     int (*session_delete_user)(struct store *st, int64_t user_id);
     int (*session_purge)(struct store *st, int64_t idle_before, int64_t created_before);
     int (*login_failure_add)(struct store *st, const char *key, int64_t now);
@@ -683,7 +683,7 @@ int store_session_create(struct store *st, const struct session *s);
  * random log tag, which only the owner's row knows: check it with store_session_bound() once
  * that row is loaded, before anything else is done with the session.
  */
-int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], struct session *out);
+int store_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN], struct session *out);
 
 /**
  * store_session_bound() - 0 when @s's MAC holds for its owner @u (its id and log tag: a session
@@ -693,10 +693,10 @@ int store_session_get(struct store *st, const uint8_t hash[SESSION_HASH_LEN], st
 int store_session_bound(struct store *st, const struct session *s, const struct user *u);
 
 /** store_session_touch() - set last_seen to @now. */
-int store_session_touch(struct store *st, const uint8_t hash[SESSION_HASH_LEN], int64_t now);
+int store_session_touch(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now);
 
 /** store_session_delete() - remove one session (no error if absent). */
-int store_session_delete(struct store *st, const uint8_t hash[SESSION_HASH_LEN]);
+int store_session_delete(struct store *st, const uint8_t hash[HASH_SHA256_LEN]);
 
 /** store_session_delete_user() - remove every session of @user_id. */
 int store_session_delete_user(struct store *st, int64_t user_id);

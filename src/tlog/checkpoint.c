@@ -46,7 +46,7 @@ int tlog_checkpoint_format(const struct tlog_checkpoint *c, char **out, size_t *
         return ERR_INVALID;
     if (c->ext_len > TLOG_CHECKPOINT_TEXT_MAX)
         return ERR_TOO_LARGE;
-    b64_encode(b64, sizeof(b64), c->root, TLOG_HASH_LEN, false);
+    b64_encode(b64, sizeof(b64), c->root, HASH_SHA256_LEN, false);
     /* origin, 19 digits, the hash, three newlines, extensions, NUL */
     cap = c->origin_len + 20 + HASH_B64_LEN + 3 + c->ext_len + 1;
     text = mem_alloc(cap);
@@ -95,16 +95,16 @@ static int decimal_parse(const char *s, size_t len, uint64_t *v)
 }
 
 /* Decode a canonical standard-base64 32-byte hash @s[0..@len) into @out. */
-static int hash_b64_parse(const char *s, size_t len, uint8_t out[TLOG_HASH_LEN])
+static int hash_b64_parse(const char *s, size_t len, uint8_t out[HASH_SHA256_LEN])
 {
     char again[HASH_B64_LEN + 1];
     size_t n = 0;
 
-    if (len != HASH_B64_LEN || b64_decode(out, TLOG_HASH_LEN, &n, s, len, false) != 0 ||
-        n != TLOG_HASH_LEN)
+    if (len != HASH_B64_LEN || b64_decode(out, HASH_SHA256_LEN, &n, s, len, false) != 0 ||
+        n != HASH_SHA256_LEN)
         return ERR_INVALID;
     /* refuse non-zero padding bits: one encoding per hash */
-    b64_encode(again, sizeof(again), out, TLOG_HASH_LEN, false);
+    b64_encode(again, sizeof(again), out, HASH_SHA256_LEN, false);
     return memcmp(again, s, HASH_B64_LEN) == 0 ? 0 : ERR_INVALID;
 }
 

@@ -27,12 +27,12 @@
 
 /* A checkpoint's fields. */
 struct tlog_checkpoint {
-    const char *origin;          /* origin line without "\n" (view) */
-    size_t origin_len;           /* bytes of origin */
-    uint64_t size;               /* tree size */
-    uint8_t root[TLOG_HASH_LEN]; /* root hash at that size */
-    const char *ext;             /* extension lines, each ending in "\n" (view); NULL if none */
-    size_t ext_len;              /* bytes of ext, 0 if none */
+    const char *origin;            /* origin line without "\n" (view) */
+    size_t origin_len;             /* bytes of origin */
+    uint64_t size;                 /* tree size */
+    uint8_t root[HASH_SHA256_LEN]; /* root hash at that size */
+    const char *ext;               /* extension lines, each ending in "\n" (view); NULL if none */
+    size_t ext_len;                /* bytes of ext, 0 if none */
 };
 
 /**

@@ -21,7 +21,7 @@ struct range {
     uint64_t lo, hi;
 };
 
-void tlog_leaf_hash(uint8_t out[TLOG_HASH_LEN], const void *data, size_t len)
+void tlog_leaf_hash(uint8_t out[HASH_SHA256_LEN], const void *data, size_t len)
 {
     static const uint8_t prefix = 0x00;
     const struct sha256_part parts[2] = {{&prefix, 1}, {data, len}};
@@ -29,15 +29,15 @@ void tlog_leaf_hash(uint8_t out[TLOG_HASH_LEN], const void *data, size_t len)
     sha256_gather(out, parts, 2);
 }
 
-void tlog_node_hash(uint8_t out[TLOG_HASH_LEN], const uint8_t left[TLOG_HASH_LEN],
-                    const uint8_t right[TLOG_HASH_LEN])
+void tlog_node_hash(uint8_t out[HASH_SHA256_LEN], const uint8_t left[HASH_SHA256_LEN],
+                    const uint8_t right[HASH_SHA256_LEN])
 {
     /* One contiguous buffer: a single hash call is measurably faster than three updates. */
-    uint8_t buf[1 + 2 * TLOG_HASH_LEN];
+    uint8_t buf[1 + 2 * HASH_SHA256_LEN];
 
     buf[0] = 0x01;
-    memcpy(buf + 1, left, TLOG_HASH_LEN);
-    memcpy(buf + 1 + TLOG_HASH_LEN, right, TLOG_HASH_LEN);
+    memcpy(buf + 1, left, HASH_SHA256_LEN);
+    memcpy(buf + 1 + HASH_SHA256_LEN, right, HASH_SHA256_LEN);
     hash_sha256(out, buf, sizeof(buf));
 }
 
@@ -74,14 +74,15 @@ static size_t range_nodes(struct range rg, struct tlog_node *out)
 }
 
 /* @out = the right fold of @hashes[0..@n), @n >= 1: the hash of the range they cover. */
-static void fold_right(const uint8_t (*hashes)[TLOG_HASH_LEN], size_t n, uint8_t out[TLOG_HASH_LEN])
+static void fold_right(const uint8_t (*hashes)[HASH_SHA256_LEN], size_t n,
+                       uint8_t out[HASH_SHA256_LEN])
 {
-    uint8_t h[TLOG_HASH_LEN];
+    uint8_t h[HASH_SHA256_LEN];
 
-    memcpy(h, hashes[n - 1], TLOG_HASH_LEN);
+    memcpy(h, hashes[n - 1], HASH_SHA256_LEN);
     for (size_t i = n - 1; i-- > 0;)
         tlog_node_hash(h, hashes[i], h);
-    memcpy(out, h, TLOG_HASH_LEN);
+    memcpy(out, h, HASH_SHA256_LEN);
 }
 
 /*
@@ -89,10 +90,10 @@ static void fold_right(const uint8_t (*hashes)[TLOG_HASH_LEN], size_t n, uint8_t
  * At most one range of a proof is not a single node, so the batch stays within TLOG_READ_MAX.
  */
 static int ranges_hash(const struct range *ranges, size_t n, const struct tlog_hash_reader *r,
-                       uint8_t (*out)[TLOG_HASH_LEN])
+                       uint8_t (*out)[HASH_SHA256_LEN])
 {
     struct tlog_node nodes[TLOG_READ_MAX + 64];
-    uint8_t hashes[TLOG_READ_MAX + 64][TLOG_HASH_LEN];
+    uint8_t hashes[TLOG_READ_MAX + 64][HASH_SHA256_LEN];
     size_t start[TLOG_PROOF_MAX + 1], total = 0;
     int rc = 0;
 
@@ -116,15 +117,15 @@ out:
     return rc;
 }
 
-int tlog_leaves_hash(const uint8_t (*leaves)[TLOG_HASH_LEN], uint64_t count,
-                     uint8_t out[TLOG_HASH_LEN])
+int tlog_leaves_hash(const uint8_t (*leaves)[HASH_SHA256_LEN], uint64_t count,
+                     uint8_t out[HASH_SHA256_LEN])
 {
     /* stack[d] holds the root of a perfect subtree; sizes strictly decrease up the stack */
-    uint8_t stack[64][TLOG_HASH_LEN];
+    uint8_t stack[64][HASH_SHA256_LEN];
     size_t depth = 0;
 
     if (count > TLOG_SIZE_MAX) {
-        memset(out, 0, TLOG_HASH_LEN);
+        memset(out, 0, HASH_SHA256_LEN);
         return ERR_INVALID;
     }
     if (count == 0) {
@@ -132,18 +133,18 @@ int tlog_leaves_hash(const uint8_t (*leaves)[TLOG_HASH_LEN], uint64_t count,
         return 0;
     }
     for (uint64_t i = 0; i < count; i++) {
-        memcpy(stack[depth++], leaves[i], TLOG_HASH_LEN);
+        memcpy(stack[depth++], leaves[i], HASH_SHA256_LEN);
         /* each trailing 1 bit of i closes one perfect subtree */
         for (uint64_t j = i; j & 1; j >>= 1) {
             depth--;
             tlog_node_hash(stack[depth - 1], stack[depth - 1], stack[depth]);
         }
     }
-    fold_right((const uint8_t(*)[TLOG_HASH_LEN])stack, depth, out);
+    fold_right((const uint8_t(*)[HASH_SHA256_LEN])stack, depth, out);
     return 0;
 }
 
-int tlog_tree_hash(uint64_t size, const struct tlog_hash_reader *r, uint8_t out[TLOG_HASH_LEN])
+int tlog_tree_hash(uint64_t size, const struct tlog_hash_reader *r, uint8_t out[HASH_SHA256_LEN])
 {
     struct range all = {0, size};
     int rc = 0;
@@ -156,10 +157,10 @@ int tlog_tree_hash(uint64_t size, const struct tlog_hash_reader *r, uint8_t out[
         hash_sha256(out, "", 0);
         return 0;
     }
-    rc = ranges_hash(&all, 1, r, (uint8_t(*)[TLOG_HASH_LEN])out);
+    rc = ranges_hash(&all, 1, r, (uint8_t(*)[HASH_SHA256_LEN])out);
 out:
     if (rc != 0)
-        memset(out, 0, TLOG_HASH_LEN);
+        memset(out, 0, HASH_SHA256_LEN);
     return rc;
 }
 
@@ -175,7 +176,7 @@ static void ranges_reverse(struct range *ranges, size_t n)
 }
 
 int tlog_inclusion_prove(uint64_t size, uint64_t index, const struct tlog_hash_reader *r,
-                         uint8_t (*proof)[TLOG_HASH_LEN], size_t *len)
+                         uint8_t (*proof)[HASH_SHA256_LEN], size_t *len)
 {
     struct range plan[TLOG_PROOF_MAX];
     uint64_t lo = 0, hi = size;
@@ -205,7 +206,7 @@ int tlog_inclusion_prove(uint64_t size, uint64_t index, const struct tlog_hash_r
 }
 
 int tlog_consistency_prove(uint64_t old_size, uint64_t new_size, const struct tlog_hash_reader *r,
-                           uint8_t (*proof)[TLOG_HASH_LEN], size_t *len)
+                           uint8_t (*proof)[HASH_SHA256_LEN], size_t *len)
 {
     struct range plan[TLOG_PROOF_MAX];
     uint64_t lo = 0, hi = new_size;
@@ -242,11 +243,11 @@ int tlog_consistency_prove(uint64_t old_size, uint64_t new_size, const struct tl
     return rc;
 }
 
-int tlog_inclusion_verify(uint64_t size, uint64_t index, const uint8_t leaf[TLOG_HASH_LEN],
-                          const uint8_t (*proof)[TLOG_HASH_LEN], size_t len,
-                          const uint8_t root[TLOG_HASH_LEN])
+int tlog_inclusion_verify(uint64_t size, uint64_t index, const uint8_t leaf[HASH_SHA256_LEN],
+                          const uint8_t (*proof)[HASH_SHA256_LEN], size_t len,
+                          const uint8_t root[HASH_SHA256_LEN])
 {
-    uint8_t h[TLOG_HASH_LEN];
+    uint8_t h[HASH_SHA256_LEN];
     uint64_t fn = index, sn;
     unsigned inner;
 
@@ -258,7 +259,7 @@ int tlog_inclusion_verify(uint64_t size, uint64_t index, const uint8_t leaf[TLOG
     inner = bit_len(index ^ sn);
     if (len != inner + (unsigned)__builtin_popcountll(index >> inner))
         return ERR_INVALID;
-    memcpy(h, leaf, TLOG_HASH_LEN);
+    memcpy(h, leaf, HASH_SHA256_LEN);
     for (size_t i = 0; i < len; i++) {
         if (sn == 0)
             return ERR_INVALID;
@@ -276,15 +277,15 @@ int tlog_inclusion_verify(uint64_t size, uint64_t index, const uint8_t leaf[TLOG
     }
     if (sn != 0)
         return ERR_INVALID;
-    return hash_equal(h, root, TLOG_HASH_LEN) ? 0 : ERR_CRYPTO;
+    return hash_equal(h, root, HASH_SHA256_LEN) ? 0 : ERR_CRYPTO;
 }
 
 int tlog_consistency_verify(uint64_t old_size, uint64_t new_size,
-                            const uint8_t old_root[TLOG_HASH_LEN],
-                            const uint8_t new_root[TLOG_HASH_LEN],
-                            const uint8_t (*proof)[TLOG_HASH_LEN], size_t len)
+                            const uint8_t old_root[HASH_SHA256_LEN],
+                            const uint8_t new_root[HASH_SHA256_LEN],
+                            const uint8_t (*proof)[HASH_SHA256_LEN], size_t len)
 {
-    uint8_t fr[TLOG_HASH_LEN], sr[TLOG_HASH_LEN];
+    uint8_t fr[HASH_SHA256_LEN], sr[HASH_SHA256_LEN];
     uint64_t fn, sn;
     unsigned inner, border, shift;
     size_t i, want;
@@ -295,7 +296,7 @@ int tlog_consistency_verify(uint64_t old_size, uint64_t new_size,
     if (old_size == new_size) {
         if (len != 0)
             return ERR_INVALID;
-        return hash_equal(old_root, new_root, TLOG_HASH_LEN) ? 0 : ERR_CRYPTO;
+        return hash_equal(old_root, new_root, HASH_SHA256_LEN) ? 0 : ERR_CRYPTO;
     }
     /* expected length: the inclusion path of leaf old-1 in the new tree, minus the levels
        inside the old tree's last perfect subtree, plus that subtree's root unless it is the
@@ -315,8 +316,8 @@ int tlog_consistency_verify(uint64_t old_size, uint64_t new_size,
         fn >>= 1;
         sn >>= 1;
     }
-    memcpy(fr, seeded ? old_root : proof[0], TLOG_HASH_LEN);
-    memcpy(sr, fr, TLOG_HASH_LEN);
+    memcpy(fr, seeded ? old_root : proof[0], HASH_SHA256_LEN);
+    memcpy(sr, fr, HASH_SHA256_LEN);
     for (i = seeded ? 0 : 1; i < len; i++) {
         if (sn == 0)
             return ERR_INVALID;
@@ -335,7 +336,7 @@ int tlog_consistency_verify(uint64_t old_size, uint64_t new_size,
     }
     if (sn != 0)
         return ERR_INVALID;
-    if (!hash_equal(fr, old_root, TLOG_HASH_LEN) || !hash_equal(sr, new_root, TLOG_HASH_LEN))
+    if (!hash_equal(fr, old_root, HASH_SHA256_LEN) || !hash_equal(sr, new_root, HASH_SHA256_LEN))
         return ERR_CRYPTO;
     return 0;
 }

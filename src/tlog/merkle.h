@@ -29,10 +29,11 @@
 #ifndef DISSENT_TLOG_MERKLE_H
 #define DISSENT_TLOG_MERKLE_H
 
+#include "crypto/hash.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#define TLOG_HASH_LEN 32                    /* SHA-256 */
 #define TLOG_SIZE_MAX ((uint64_t)INT64_MAX) /* largest tree size accepted */
 #define TLOG_PROOF_MAX 64                   /* most hashes in a proof */
 #define TLOG_READ_MAX (2 * TLOG_PROOF_MAX)  /* most nodes in one hash reader batch */
@@ -55,16 +56,16 @@ struct tlog_node {
  */
 struct tlog_hash_reader {
     int (*read)(void *ctx, const struct tlog_node *nodes, size_t count,
-                uint8_t (*hashes)[TLOG_HASH_LEN]);
+                uint8_t (*hashes)[HASH_SHA256_LEN]);
     void *ctx;
 };
 
 /** tlog_leaf_hash() - @out = SHA-256(0x00 || @data[0..@len)), the RFC 6962 leaf hash. */
-void tlog_leaf_hash(uint8_t out[TLOG_HASH_LEN], const void *data, size_t len);
+void tlog_leaf_hash(uint8_t out[HASH_SHA256_LEN], const void *data, size_t len);
 
 /** tlog_node_hash() - @out = SHA-256(0x01 || @left || @right); @out may alias either input. */
-void tlog_node_hash(uint8_t out[TLOG_HASH_LEN], const uint8_t left[TLOG_HASH_LEN],
-                    const uint8_t right[TLOG_HASH_LEN]);
+void tlog_node_hash(uint8_t out[HASH_SHA256_LEN], const uint8_t left[HASH_SHA256_LEN],
+                    const uint8_t right[HASH_SHA256_LEN]);
 
 /**
  * tlog_leaves_hash() - the Merkle tree hash (root) of the tree whose leaf hashes are
@@ -73,8 +74,8 @@ void tlog_node_hash(uint8_t out[TLOG_HASH_LEN], const uint8_t left[TLOG_HASH_LEN
  *
  * Returns 0, or ERR_INVALID when @count exceeds TLOG_SIZE_MAX.
  */
-int tlog_leaves_hash(const uint8_t (*leaves)[TLOG_HASH_LEN], uint64_t count,
-                     uint8_t out[TLOG_HASH_LEN]);
+int tlog_leaves_hash(const uint8_t (*leaves)[HASH_SHA256_LEN], uint64_t count,
+                     uint8_t out[HASH_SHA256_LEN]);
 
 /**
  * tlog_tree_hash() - the root of the tree of @size leaves, from at most 63 stored nodes read
@@ -83,7 +84,7 @@ int tlog_leaves_hash(const uint8_t (*leaves)[TLOG_HASH_LEN], uint64_t count,
  *
  * Returns 0, ERR_INVALID (@size over TLOG_SIZE_MAX), or the reader's error.
  */
-int tlog_tree_hash(uint64_t size, const struct tlog_hash_reader *r, uint8_t out[TLOG_HASH_LEN]);
+int tlog_tree_hash(uint64_t size, const struct tlog_hash_reader *r, uint8_t out[HASH_SHA256_LEN]);
 
 /**
  * tlog_inclusion_prove() - the RFC 9162 inclusion proof (audit path) of leaf @index in the tree
@@ -94,7 +95,7 @@ int tlog_tree_hash(uint64_t size, const struct tlog_hash_reader *r, uint8_t out[
  * Returns 0, ERR_INVALID (@index >= @size, or @size over TLOG_SIZE_MAX), or the reader's error.
  */
 int tlog_inclusion_prove(uint64_t size, uint64_t index, const struct tlog_hash_reader *r,
-                         uint8_t (*proof)[TLOG_HASH_LEN], size_t *len);
+                         uint8_t (*proof)[HASH_SHA256_LEN], size_t *len);
 
 /**
  * tlog_inclusion_verify() - check that @proof[0..@len) proves that the leaf hash @leaf is at
@@ -104,11 +105,10 @@ int tlog_inclusion_prove(uint64_t size, uint64_t index, const struct tlog_hash_r
  * @size over TLOG_SIZE_MAX, @len over TLOG_PROOF_MAX or not the length the sizes imply);
  * ERR_CRYPTO when the proof does not lead to @root.
  */
-__attribute__((warn_unused_result)) int tlog_inclusion_verify(uint64_t size, uint64_t index,
-                                                              const uint8_t leaf[TLOG_HASH_LEN],
-                                                              const uint8_t (*proof)[TLOG_HASH_LEN],
-                                                              size_t len,
-                                                              const uint8_t root[TLOG_HASH_LEN]);
+__attribute__((warn_unused_result)) int
+tlog_inclusion_verify(uint64_t size, uint64_t index, const uint8_t leaf[HASH_SHA256_LEN],
+                      const uint8_t (*proof)[HASH_SHA256_LEN], size_t len,
+                      const uint8_t root[HASH_SHA256_LEN]);
 
 /**
  * tlog_consistency_prove() - the RFC 9162 consistency proof that the tree of @old_size leaves
@@ -119,7 +119,7 @@ __attribute__((warn_unused_result)) int tlog_inclusion_verify(uint64_t size, uin
  * the reader's error.
  */
 int tlog_consistency_prove(uint64_t old_size, uint64_t new_size, const struct tlog_hash_reader *r,
-                           uint8_t (*proof)[TLOG_HASH_LEN], size_t *len);
+                           uint8_t (*proof)[HASH_SHA256_LEN], size_t *len);
 
 /**
  * tlog_consistency_verify() - check that @proof[0..@len) proves that the tree of @old_size leaves
@@ -130,9 +130,8 @@ int tlog_consistency_prove(uint64_t old_size, uint64_t new_size, const struct tl
  * @old_size > @new_size, a size over TLOG_SIZE_MAX, a proof of the wrong length); ERR_CRYPTO when
  * the proof does not lead to both roots.
  */
-__attribute__((warn_unused_result)) int
-tlog_consistency_verify(uint64_t old_size, uint64_t new_size, const uint8_t old_root[TLOG_HASH_LEN],
-                        const uint8_t new_root[TLOG_HASH_LEN],
-                        const uint8_t (*proof)[TLOG_HASH_LEN], size_t len);
+__attribute__((warn_unused_result)) int tlog_consistency_verify(
+    uint64_t old_size, uint64_t new_size, const uint8_t old_root[HASH_SHA256_LEN],
+    const uint8_t new_root[HASH_SHA256_LEN], const uint8_t (*proof)[HASH_SHA256_LEN], size_t len);
 
 #endif

@@ -55,7 +55,7 @@ int tlog_proof_format(const struct tlog_proof *p, char **out, size_t *outlen)
     }
     w += n;
     for (size_t i = 0; i < p->nhashes; i++) {
-        b64_encode(w, HASH_B64_LEN + 1, p->hashes[i], TLOG_HASH_LEN, false);
+        b64_encode(w, HASH_B64_LEN + 1, p->hashes[i], HASH_SHA256_LEN, false);
         w += HASH_B64_LEN;
         *w++ = '\n';
     }
@@ -150,8 +150,8 @@ int tlog_proof_parse(const char *text, size_t len, struct tlog_proof *out)
         if (llen == 0)
             break;
         if (out->nhashes == TLOG_PROOF_MAX || llen != HASH_B64_LEN ||
-            b64_canonical(line, llen, out->hashes[out->nhashes], TLOG_HASH_LEN, &n) != 0 ||
-            n != TLOG_HASH_LEN)
+            b64_canonical(line, llen, out->hashes[out->nhashes], HASH_SHA256_LEN, &n) != 0 ||
+            n != HASH_SHA256_LEN)
             goto out;
         out->nhashes++;
     }
@@ -167,7 +167,7 @@ out:
     return rc;
 }
 
-int tlog_proof_verify(const struct tlog_proof *p, const uint8_t leaf[TLOG_HASH_LEN],
+int tlog_proof_verify(const struct tlog_proof *p, const uint8_t leaf[HASH_SHA256_LEN],
                       const char *origin, const struct note_vkey *key, struct tlog_checkpoint *cp,
                       char *err, size_t errlen)
 {
@@ -179,7 +179,7 @@ int tlog_proof_verify(const struct tlog_proof *p, const uint8_t leaf[TLOG_HASH_L
     rc = tlog_checkpoint_open(p->checkpoint, p->checkpoint_len, origin, key, &c, err, errlen);
     if (rc != 0)
         goto out;
-    rc = tlog_inclusion_verify(c.size, p->index, leaf, (const uint8_t(*)[TLOG_HASH_LEN])p->hashes,
+    rc = tlog_inclusion_verify(c.size, p->index, leaf, (const uint8_t(*)[HASH_SHA256_LEN])p->hashes,
                                p->nhashes, c.root);
     if (rc == ERR_INVALID)
         err_set(err, errlen,
@@ -203,7 +203,7 @@ int tlog_proof_create(const char *checkpoint, size_t cplen, uint64_t index,
     struct note n = {0};
     struct tlog_checkpoint c;
     struct tlog_node leaf_node = {0, index};
-    uint8_t leaf[1][TLOG_HASH_LEN];
+    uint8_t leaf[1][HASH_SHA256_LEN];
     int rc;
 
     *out = NULL;
@@ -231,7 +231,7 @@ int tlog_proof_create(const char *checkpoint, size_t cplen, uint64_t index,
     rc = r->read(r->ctx, &leaf_node, 1, leaf);
     if (rc != 0)
         goto out;
-    rc = tlog_inclusion_verify(c.size, index, leaf[0], (const uint8_t(*)[TLOG_HASH_LEN])p->hashes,
+    rc = tlog_inclusion_verify(c.size, index, leaf[0], (const uint8_t(*)[HASH_SHA256_LEN])p->hashes,
                                p->nhashes, c.root);
     if (rc != 0) {
         rc = ERR_CRYPTO;

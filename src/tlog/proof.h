@@ -33,14 +33,14 @@
 
 /* A tlog-proof's fields. */
 struct tlog_proof {
-    uint64_t index;                                /* the entry's index */
-    uint8_t hashes[TLOG_PROOF_MAX][TLOG_HASH_LEN]; /* the inclusion proof */
-    size_t nhashes;                                /* hashes used */
-    bool has_extra;                                /* whether an "extra" line is present */
-    uint8_t extra[TLOG_PROOF_EXTRA_MAX];           /* its decoded bytes */
-    size_t extra_len;                              /* bytes of extra (may be 0 with has_extra) */
-    const char *checkpoint;                        /* the signed checkpoint (view) */
-    size_t checkpoint_len;                         /* bytes of checkpoint */
+    uint64_t index;                                  /* the entry's index */
+    uint8_t hashes[TLOG_PROOF_MAX][HASH_SHA256_LEN]; /* the inclusion proof */
+    size_t nhashes;                                  /* hashes used */
+    bool has_extra;                                  /* whether an "extra" line is present */
+    uint8_t extra[TLOG_PROOF_EXTRA_MAX];             /* its decoded bytes */
+    size_t extra_len;                                /* bytes of extra (may be 0 with has_extra) */
+    const char *checkpoint;                          /* the signed checkpoint (view) */
+    size_t checkpoint_len;                           /* bytes of checkpoint */
 };
 
 /**
@@ -73,9 +73,9 @@ int tlog_proof_parse(const char *text, size_t len, struct tlog_proof *out);
  * size, or a proof of the wrong length); ERR_CRYPTO (the proof does not lead to the root).
  */
 __attribute__((warn_unused_result)) int
-tlog_proof_verify(const struct tlog_proof *p, const uint8_t leaf[TLOG_HASH_LEN], const char *origin,
-                  const struct note_vkey *key, struct tlog_checkpoint *cp, char *err,
-                  size_t errlen);
+tlog_proof_verify(const struct tlog_proof *p, const uint8_t leaf[HASH_SHA256_LEN],
+                  const char *origin, const struct note_vkey *key, struct tlog_checkpoint *cp,
+                  char *err, size_t errlen);
 
 /**
  * tlog_proof_create() - the server's side: the proof text for entry @index against the signed

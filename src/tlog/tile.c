@@ -206,7 +206,7 @@ int tlog_bundle_verify(const uint8_t *bundle, size_t blen, const uint8_t *tile, 
 {
     struct tlog_view *entries = NULL;
     size_t count = 0;
-    uint8_t h[TLOG_HASH_LEN];
+    uint8_t h[HASH_SHA256_LEN];
     int rc = 0;
 
     entries = mem_alloc(TLOG_TILE_WIDTH * sizeof(*entries));
@@ -215,13 +215,13 @@ int tlog_bundle_verify(const uint8_t *bundle, size_t blen, const uint8_t *tile, 
     rc = tlog_bundle_split(bundle, blen, entries, &count);
     if (rc != 0)
         goto out;
-    if (tlen != count * TLOG_HASH_LEN) {
+    if (tlen != count * HASH_SHA256_LEN) {
         rc = ERR_INVALID;
         goto out;
     }
     for (size_t i = 0; i < count; i++) {
         tlog_leaf_hash(h, entries[i].data, entries[i].len);
-        if (memcmp(h, tile + i * TLOG_HASH_LEN, TLOG_HASH_LEN) != 0) {
+        if (memcmp(h, tile + i * HASH_SHA256_LEN, HASH_SHA256_LEN) != 0) {
             rc = ERR_CRYPTO;
             goto out;
         }
@@ -289,8 +289,8 @@ static int edge_read(const struct tlog_tile_source *src, int level, uint64_t ind
     } else {
         size_t max = level >= TLOG_TILE_HINTS ? TLOG_HINT_BYTES : TLOG_TILE_BYTES;
 
-        plen = (size_t)width * TLOG_HASH_LEN;
-        rc = (dlen % TLOG_HASH_LEN != 0 || dlen < plen || dlen > max) ? ERR_INVALID : 0;
+        plen = (size_t)width * HASH_SHA256_LEN;
+        rc = (dlen % HASH_SHA256_LEN != 0 || dlen < plen || dlen > max) ? ERR_INVALID : 0;
         if (rc == 0 && dlen != plen)
             rc = ERR_CONFLICT;
     }
@@ -318,9 +318,9 @@ out:
  */
 static int hints_update(const struct tlog_tile_source *src, int level, uint64_t index,
                         const uint8_t *tile, unsigned old_width, unsigned width,
-                        struct tlog_update *up, size_t *cap, uint8_t (*hints)[TLOG_HASH_LEN])
+                        struct tlog_update *up, size_t *cap, uint8_t (*hints)[HASH_SHA256_LEN])
 {
-    const uint8_t(*h)[TLOG_HASH_LEN] = (const uint8_t(*)[TLOG_HASH_LEN])tile;
+    const uint8_t(*h)[HASH_SHA256_LEN] = (const uint8_t(*)[HASH_SHA256_LEN])tile;
     unsigned have = old_width / TLOG_HINT_SPAN, want = width / TLOG_HINT_SPAN, from = 0;
     uint8_t *row = NULL;
     size_t len = 0;
@@ -345,14 +345,14 @@ static int hints_update(const struct tlog_tile_source *src, int level, uint64_t 
         if (rc != 0)
             goto out;
     }
-    row = mem_alloc((size_t)want * TLOG_HASH_LEN);
+    row = mem_alloc((size_t)want * HASH_SHA256_LEN);
     if (row == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
-    memcpy(row, hints, (size_t)want * TLOG_HASH_LEN);
+    memcpy(row, hints, (size_t)want * HASH_SHA256_LEN);
     rc = update_add(up, cap, TLOG_TILE_HINTS + level, index, want, row,
-                    (size_t)want * TLOG_HASH_LEN);
+                    (size_t)want * HASH_SHA256_LEN);
     row = NULL;
 out:
     mem_free(row);
@@ -363,12 +363,12 @@ out:
  * Append the @n hashes @hashes to tile level @level, which holds @have hashes. Completed full
  * tiles are hashed into *@up_hashes (malloc'd, *@nup of them) for the level above.
  */
-static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_HASH_LEN],
+static int level_append(int level, uint64_t have, const uint8_t (*hashes)[HASH_SHA256_LEN],
                         uint64_t n, const struct tlog_tile_source *src, struct tlog_update *up,
-                        size_t *cap, uint8_t (**up_hashes)[TLOG_HASH_LEN], uint64_t *nup)
+                        size_t *cap, uint8_t (**up_hashes)[HASH_SHA256_LEN], uint64_t *nup)
 {
-    uint8_t hints[TLOG_TILE_WIDTH / TLOG_HINT_SPAN][TLOG_HASH_LEN];
-    uint8_t(*ups)[TLOG_HASH_LEN] = NULL;
+    uint8_t hints[TLOG_TILE_WIDTH / TLOG_HINT_SPAN][HASH_SHA256_LEN];
+    uint8_t(*ups)[HASH_SHA256_LEN] = NULL;
     uint8_t *tile = NULL;
     uint64_t done = 0, count = 0;
     int rc = 0;
@@ -376,7 +376,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
     *up_hashes = NULL;
     *nup = 0;
     /* each completed tile is one hash above: at most n / 256 + 1 of them */
-    ups = mem_alloc((size_t)(n / TLOG_TILE_WIDTH + 1) * TLOG_HASH_LEN);
+    ups = mem_alloc((size_t)(n / TLOG_TILE_WIDTH + 1) * HASH_SHA256_LEN);
     if (ups == NULL)
         return ERR_NOMEM;
     while (done < n) {
@@ -386,7 +386,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
 
         if (width > 0) {
             rc = edge_read(src, level, index, width,
-                           TLOG_TILE_BYTES - (size_t)width * TLOG_HASH_LEN, &tile, &len);
+                           TLOG_TILE_BYTES - (size_t)width * HASH_SHA256_LEN, &tile, &len);
             if (rc != 0)
                 goto out;
         } else {
@@ -399,7 +399,7 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
         take = TLOG_TILE_WIDTH - width;
         if (take > n - done)
             take = (unsigned)(n - done);
-        memcpy(tile + len, hashes[done], (size_t)take * TLOG_HASH_LEN);
+        memcpy(tile + len, hashes[done], (size_t)take * HASH_SHA256_LEN);
         done += take;
         width += take;
         rc = hints_update(src, level, index, tile, old_width, width, up, cap, hints);
@@ -407,13 +407,13 @@ static int level_append(int level, uint64_t have, const uint8_t (*hashes)[TLOG_H
             goto out;
         if (width == TLOG_TILE_WIDTH) {
             /* the tile's root from its 16 hints: 15 hashes */
-            rc = tlog_leaves_hash((const uint8_t(*)[TLOG_HASH_LEN])hints,
+            rc = tlog_leaves_hash((const uint8_t(*)[HASH_SHA256_LEN])hints,
                                   TLOG_TILE_WIDTH / TLOG_HINT_SPAN, ups[count]);
             if (rc != 0)
                 goto out;
             count++;
         }
-        rc = update_add(up, cap, level, index, width, tile, (size_t)width * TLOG_HASH_LEN);
+        rc = update_add(up, cap, level, index, width, tile, (size_t)width * HASH_SHA256_LEN);
         tile = NULL;
         if (rc != 0)
             goto out;
@@ -475,7 +475,7 @@ out:
 int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
                 const struct tlog_tile_source *src, struct tlog_update *out)
 {
-    uint8_t(*hashes)[TLOG_HASH_LEN] = NULL, (*next)[TLOG_HASH_LEN] = NULL;
+    uint8_t(*hashes)[HASH_SHA256_LEN] = NULL, (*next)[HASH_SHA256_LEN] = NULL;
     uint64_t n = count, have = size, nnext = 0;
     size_t cap = 0;
     int rc = 0;
@@ -494,7 +494,7 @@ int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
     rc = bundles_append(size, entries, count, src, out, &cap);
     if (rc != 0)
         goto out;
-    hashes = mem_alloc(count * TLOG_HASH_LEN);
+    hashes = mem_alloc(count * HASH_SHA256_LEN);
     if (hashes == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -503,7 +503,7 @@ int tlog_append(uint64_t size, const struct tlog_view *entries, size_t count,
         tlog_leaf_hash(hashes[i], entries[i].data, entries[i].len);
     /* level by level: the full tiles completed at one level are the new hashes of the next */
     for (int level = 0; n > 0; level++) {
-        rc = level_append(level, have, (const uint8_t(*)[TLOG_HASH_LEN])hashes, n, src, out, &cap,
+        rc = level_append(level, have, (const uint8_t(*)[HASH_SHA256_LEN])hashes, n, src, out, &cap,
                           &next, &nnext);
         if (rc != 0)
             goto out;
@@ -534,13 +534,13 @@ out:
 #define HINT_SUB 4 /* the sub-level hints hold: 16 = 2^4 hashes each */
 
 struct cached_tile {
-    int level;                       /* tile level, -1 for an empty slot */
-    uint64_t index;                  /* tile index */
-    unsigned width;                  /* hashes held */
-    uint32_t blocks;                 /* bit b: sub-levels 1..3 of block b computed */
-    unsigned upper;                  /* sub-levels 4..upper computed (upper < 4: none) */
-    uint64_t used;                   /* LRU stamp */
-    uint8_t (*nodes)[TLOG_HASH_LEN]; /* EXPANDED_NODES hashes; allocated on first use */
+    int level;                         /* tile level, -1 for an empty slot */
+    uint64_t index;                    /* tile index */
+    unsigned width;                    /* hashes held */
+    uint32_t blocks;                   /* bit b: sub-levels 1..3 of block b computed */
+    unsigned upper;                    /* sub-levels 4..upper computed (upper < 4: none) */
+    uint64_t used;                     /* LRU stamp */
+    uint8_t (*nodes)[HASH_SHA256_LEN]; /* EXPANDED_NODES hashes; allocated on first use */
 };
 
 struct tlog_tile_reader {
@@ -597,7 +597,8 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
     rc = r->src.read(r->src.ctx, &t, &data, &len);
     if (rc != 0)
         goto out;
-    if (len % TLOG_HASH_LEN != 0 || len < (size_t)width * TLOG_HASH_LEN || len > TLOG_TILE_BYTES) {
+    if (len % HASH_SHA256_LEN != 0 || len < (size_t)width * HASH_SHA256_LEN ||
+        len > TLOG_TILE_BYTES) {
         rc = ERR_INVALID;
         goto out;
     }
@@ -613,7 +614,7 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
             c = s;
     }
     if (c->nodes == NULL) {
-        c->nodes = mem_alloc(EXPANDED_NODES * TLOG_HASH_LEN);
+        c->nodes = mem_alloc(EXPANDED_NODES * HASH_SHA256_LEN);
         if (c->nodes == NULL) {
             rc = ERR_NOMEM;
             goto out;
@@ -621,7 +622,7 @@ static int reader_fetch(struct tlog_tile_reader *r, int level, uint64_t index, u
     }
     c->level = level;
     c->index = index;
-    c->width = (unsigned)(len / TLOG_HASH_LEN);
+    c->width = (unsigned)(len / HASH_SHA256_LEN);
     c->blocks = 0;
     c->upper = HINT_SUB - 1;
     memcpy(c->nodes, data, len);
@@ -637,8 +638,8 @@ static void block_expand(struct cached_tile *c, unsigned b)
     if (c->blocks & (1u << b))
         return;
     for (unsigned k = 1; k < HINT_SUB; k++) {
-        uint8_t(*below)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(k - 1);
-        uint8_t(*here)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(k);
+        uint8_t(*below)[HASH_SHA256_LEN] = c->nodes + SUB_OFFSET(k - 1);
+        uint8_t(*here)[HASH_SHA256_LEN] = c->nodes + SUB_OFFSET(k);
         unsigned first = b << (HINT_SUB - k), end = (b + 1) << (HINT_SUB - k);
 
         if (end > c->width >> k)
@@ -655,7 +656,7 @@ static void block_expand(struct cached_tile *c, unsigned b)
  */
 static int upper_expand(struct tlog_tile_reader *r, struct cached_tile *c, unsigned k)
 {
-    uint8_t(*sub4)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(HINT_SUB);
+    uint8_t(*sub4)[HASH_SHA256_LEN] = c->nodes + SUB_OFFSET(HINT_SUB);
     unsigned nh = c->width / TLOG_HINT_SPAN;
     int rc = 0;
 
@@ -666,11 +667,11 @@ static int upper_expand(struct tlog_tile_reader *r, struct cached_tile *c, unsig
 
         rc = r->src.read(r->src.ctx, &t, &data, &len);
         if (rc == 0) {
-            if (len % TLOG_HASH_LEN != 0 || len < (size_t)nh * TLOG_HASH_LEN ||
+            if (len % HASH_SHA256_LEN != 0 || len < (size_t)nh * HASH_SHA256_LEN ||
                 len > TLOG_HINT_BYTES)
                 rc = ERR_INVALID;
             else
-                memcpy(sub4, data, (size_t)nh * TLOG_HASH_LEN);
+                memcpy(sub4, data, (size_t)nh * HASH_SHA256_LEN);
         } else if (rc == ERR_NOT_FOUND) {
             /* a store without hints: every block, 15 hashes each */
             rc = 0;
@@ -687,8 +688,8 @@ static int upper_expand(struct tlog_tile_reader *r, struct cached_tile *c, unsig
     if (c->upper < HINT_SUB)
         c->upper = HINT_SUB;
     for (; c->upper < k; c->upper++) {
-        uint8_t(*below)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(c->upper);
-        uint8_t(*here)[TLOG_HASH_LEN] = c->nodes + SUB_OFFSET(c->upper + 1);
+        uint8_t(*below)[HASH_SHA256_LEN] = c->nodes + SUB_OFFSET(c->upper);
+        uint8_t(*here)[HASH_SHA256_LEN] = c->nodes + SUB_OFFSET(c->upper + 1);
 
         for (unsigned j = 0; j < (c->width >> (c->upper + 1)); j++)
             tlog_node_hash(here[j], below[2 * j], below[2 * j + 1]);
@@ -710,7 +711,7 @@ static struct cached_tile *reader_lookup(struct tlog_tile_reader *r, int level, 
 }
 
 static int reader_read(void *ctx, const struct tlog_node *nodes, size_t count,
-                       uint8_t (*hashes)[TLOG_HASH_LEN])
+                       uint8_t (*hashes)[HASH_SHA256_LEN])
 {
     struct tlog_tile_reader *r = ctx;
     int rc = 0;
@@ -742,7 +743,7 @@ static int reader_read(void *ctx, const struct tlog_node *nodes, size_t count,
         } else if (k > 0) {
             block_expand(c, (pos << k) / TLOG_HINT_SPAN);
         }
-        memcpy(hashes[i], c->nodes[SUB_OFFSET(k) + pos], TLOG_HASH_LEN);
+        memcpy(hashes[i], c->nodes[SUB_OFFSET(k) + pos], HASH_SHA256_LEN);
     }
 out:
     return rc;

@@ -43,7 +43,7 @@
 
 #define TLOG_TILE_HEIGHT 8                                       /* tree levels per tile level */
 #define TLOG_TILE_WIDTH 256                                      /* hashes in a full tile */
-#define TLOG_TILE_BYTES (TLOG_TILE_WIDTH * TLOG_HASH_LEN)        /* bytes of a full tile: 8,192 */
+#define TLOG_TILE_BYTES (TLOG_TILE_WIDTH * HASH_SHA256_LEN)      /* bytes of a full tile: 8,192 */
 #define TLOG_TILE_LEVEL_MAX 63                                   /* highest level a path may name */
 #define TLOG_TILE_ENTRIES (-1)                                   /* the "level" of entry bundles */
 #define TLOG_ENTRY_MAX 65535                                     /* longest entry (uint16 length) */
@@ -52,7 +52,7 @@
 #define TLOG_APPEND_MAX (1u << 24) /* most entries per tlog_append() */
 #define TLOG_TILE_HINTS 64         /* level of the hint rows of level 0 tiles */
 #define TLOG_HINT_SPAN 16          /* tile hashes under one hint */
-#define TLOG_HINT_BYTES (TLOG_TILE_WIDTH / TLOG_HINT_SPAN * TLOG_HASH_LEN) /* a full hint row */
+#define TLOG_HINT_BYTES (TLOG_TILE_WIDTH / TLOG_HINT_SPAN * HASH_SHA256_LEN) /* a full hint row */
 
 /* Which tile: a Merkle tile (level 0..63), an entry bundle (level TLOG_TILE_ENTRIES) or a hint
    row (TLOG_TILE_HINTS + the level of its tiles). */

@@ -23,7 +23,7 @@
 struct fixture {
     char *text;                          /* canonical text */
     size_t text_len;                     /* bytes of text */
-    uint8_t digest[MEMO_DIGEST_LEN];     /* its digest */
+    uint8_t digest[HASH_SHA256_LEN];     /* its digest */
     char b64[MEMO_DIGEST_B64_LEN + 1];   /* base64 of digest */
     struct note_skey sk[NSIG];           /* the signers' keys */
     char vkey[NSIG][NOTE_VKEY_MAX];      /* their vkeys */
@@ -55,7 +55,7 @@ static char *keep(struct fixture *f, char *s)
 }
 
 /* The co-signature note over (@id, @digest, @signer) by @key (malloc'd). */
-static char *cosign(const char *id, const uint8_t digest[MEMO_DIGEST_LEN], const char *signer,
+static char *cosign(const char *id, const uint8_t digest[HASH_SHA256_LEN], const char *signer,
                     const struct note_skey *key)
 {
     char text[MEMO_COSIGN_TEXT_MAX];
@@ -225,7 +225,7 @@ static void test_tamper_distinct(void **state)
     struct note_skey impostor;
     struct note_vkey vk;
     char vkey[NOTE_VKEY_MAX];
-    uint8_t other[MEMO_DIGEST_LEN];
+    uint8_t other[HASH_SHA256_LEN];
     char other_b64[MEMO_DIGEST_B64_LEN + 1];
     char *text;
     struct bundle_str tmp;
@@ -298,7 +298,7 @@ static void test_text_faults(void **state)
     struct fixture f;
     char *text = NULL, *edited = NULL;
     size_t len = 0;
-    uint8_t d[MEMO_DIGEST_LEN];
+    uint8_t d[HASH_SHA256_LEN];
     char b64[MEMO_DIGEST_B64_LEN + 1];
 
     (void)state;
@@ -597,7 +597,7 @@ static void test_max_signers(void **state)
     struct bundle b = {0};
     char *text = NULL;
     size_t text_len = 0;
-    uint8_t digest[MEMO_DIGEST_LEN];
+    uint8_t digest[HASH_SHA256_LEN];
     char b64[MEMO_DIGEST_B64_LEN + 1];
     enum bundle_fault fault;
 
@@ -742,7 +742,7 @@ static void test_formats_example(void **state)
     struct note_skey alice, bob;
     struct note_vkey vk;
     char vkey[NOTE_VKEY_MAX], skey[NOTE_SKEY_MAX], b64[MEMO_DIGEST_B64_LEN + 1];
-    uint8_t digest[MEMO_DIGEST_LEN];
+    uint8_t digest[HASH_SHA256_LEN];
     char *text = NULL, *note = NULL;
     size_t text_len = 0, note_len = 0;
     struct bundle b;

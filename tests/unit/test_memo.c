@@ -501,7 +501,7 @@ static void test_canonical_split_reject(void **state)
 static void test_digest_literal(void **state)
 {
     static const char body[] = "First line.\nSecond line.";
-    uint8_t want[MEMO_DIGEST_LEN], got[MEMO_DIGEST_LEN];
+    uint8_t want[HASH_SHA256_LEN], got[HASH_SHA256_LEN];
     char b64[MEMO_DIGEST_B64_LEN + 1];
     char *out = NULL;
     size_t outlen;
@@ -511,7 +511,7 @@ static void test_digest_literal(void **state)
     assert_int_equal(
         memo_canonical_text(ID, TITLE, strlen(TITLE), body, strlen(body), &out, &outlen), 0);
     memo_digest(out, outlen, got);
-    assert_memory_equal(got, want, MEMO_DIGEST_LEN);
+    assert_memory_equal(got, want, HASH_SHA256_LEN);
     memo_digest_b64(got, b64);
     assert_int_equal(strlen(b64), MEMO_DIGEST_B64_LEN);
     assert_string_equal(b64, EXAMPLE_B64);
@@ -527,7 +527,7 @@ static void test_cosign_text(void **state)
                                "digest " EXAMPLE_B64 "\n"
                                "signer alice\n";
     char out[MEMO_COSIGN_TEXT_MAX], id[MEMO_ID_LEN + 1], signer[65], longest[65];
-    uint8_t digest[MEMO_DIGEST_LEN], back[MEMO_DIGEST_LEN];
+    uint8_t digest[HASH_SHA256_LEN], back[HASH_SHA256_LEN];
 
     (void)state;
     hex_to_bin(EXAMPLE_HEX, digest, sizeof(digest));
@@ -535,7 +535,7 @@ static void test_cosign_text(void **state)
     assert_string_equal(out, want);
     assert_int_equal(memo_cosign_parse(out, strlen(out), id, back, signer), 0);
     assert_string_equal(id, ID);
-    assert_memory_equal(back, digest, MEMO_DIGEST_LEN);
+    assert_memory_equal(back, digest, HASH_SHA256_LEN);
     assert_string_equal(signer, "alice");
 
     /* the longest username fills MEMO_COSIGN_TEXT_MAX exactly */
@@ -604,7 +604,7 @@ static void test_cosign_parse_reject(void **state)
 #undef L3
 #undef L4
     char id[MEMO_ID_LEN + 1] = "x", signer[65] = "x";
-    uint8_t digest[MEMO_DIGEST_LEN], zero[MEMO_DIGEST_LEN] = {0};
+    uint8_t digest[HASH_SHA256_LEN], zero[HASH_SHA256_LEN] = {0};
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -613,7 +613,7 @@ static void test_cosign_parse_reject(void **state)
             fail_msg("cosign text %zu accepted", i);
         assert_string_equal(id, "");
         assert_string_equal(signer, "");
-        assert_memory_equal(digest, zero, MEMO_DIGEST_LEN);
+        assert_memory_equal(digest, zero, HASH_SHA256_LEN);
     }
 }
 
@@ -623,7 +623,7 @@ static void test_reply_text(void **state)
                                "memo 0123456789abcdef01234567\n"
                                "digest " EXAMPLE_B64 "\n"
                                "reply " REPLY_B64 "\n";
-    uint8_t md[MEMO_DIGEST_LEN], rd[MEMO_DIGEST_LEN];
+    uint8_t md[HASH_SHA256_LEN], rd[HASH_SHA256_LEN];
     char out[MEMO_REPLY_TEXT_MAX];
 
     (void)state;

@@ -18,10 +18,10 @@
 
 #define EM_DASH "\xe2\x80\x94"
 
-static void hex_hash(const char *hex, uint8_t out[TLOG_HASH_LEN])
+static void hex_hash(const char *hex, uint8_t out[HASH_SHA256_LEN])
 {
-    assert_int_equal(strlen(hex), 2 * TLOG_HASH_LEN);
-    for (size_t i = 0; i < TLOG_HASH_LEN; i++) {
+    assert_int_equal(strlen(hex), 2 * HASH_SHA256_LEN);
+    for (size_t i = 0; i < HASH_SHA256_LEN; i++) {
         unsigned v;
 
         assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
@@ -63,7 +63,7 @@ static void test_tessera_checkpoints(void **state)
     {
         const char *text = json_string_value(json_object_get(c, "text"));
         struct tlog_checkpoint cp;
-        uint8_t want[TLOG_HASH_LEN];
+        uint8_t want[HASH_SHA256_LEN];
         char *again = NULL, *body = NULL;
         size_t len = 0, blen = 0;
 
@@ -72,7 +72,7 @@ static void test_tessera_checkpoints(void **state)
             0);
         assert_true(cp.size == (uint64_t)json_integer_value(json_object_get(c, "tree_size")));
         hex_hash(json_string_value(json_object_get(c, "root_hex")), want);
-        assert_memory_equal(cp.root, want, TLOG_HASH_LEN);
+        assert_memory_equal(cp.root, want, HASH_SHA256_LEN);
         assert_int_equal(cp.ext_len, 0);
         assert_null(cp.ext);
         /* NULL origin: the key's name, which is the origin here */
@@ -198,7 +198,7 @@ static void test_format(void **state)
     struct tlog_checkpoint back;
 
     (void)state;
-    memset(cp.root, 0xab, TLOG_HASH_LEN);
+    memset(cp.root, 0xab, HASH_SHA256_LEN);
     assert_int_equal(tlog_checkpoint_format(&cp, &out, &len), 0);
     assert_string_equal(out, "example.com/log\n42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n");
     assert_int_equal(len, strlen(out));

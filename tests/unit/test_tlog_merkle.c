@@ -17,7 +17,7 @@
 #define INCL_PROBES SOURCE_ROOT "/tests/vectors/transparency-dev-merkle-inclusion-probes.json"
 #define CONS_PROBES SOURCE_ROOT "/tests/vectors/transparency-dev-merkle-consistency-probes.json"
 
-typedef uint8_t hash_t[TLOG_HASH_LEN];
+typedef uint8_t hash_t[HASH_SHA256_LEN];
 
 /* Decode hex @hex into @out (at most @cap bytes); returns the byte count. */
 static size_t hex_decode(const char *hex, uint8_t *out, size_t cap)
@@ -35,9 +35,9 @@ static size_t hex_decode(const char *hex, uint8_t *out, size_t cap)
     return n;
 }
 
-static void hex_hash(const char *hex, uint8_t out[TLOG_HASH_LEN])
+static void hex_hash(const char *hex, uint8_t out[HASH_SHA256_LEN])
 {
-    assert_int_equal(hex_decode(hex, out, TLOG_HASH_LEN), TLOG_HASH_LEN);
+    assert_int_equal(hex_decode(hex, out, HASH_SHA256_LEN), HASH_SHA256_LEN);
 }
 
 /* ---- an in-memory tree holding every complete node, as a hash reader ---- */
@@ -82,7 +82,7 @@ static int tree_read(void *ctx, const struct tlog_node *nodes, size_t count, has
     for (size_t i = 0; i < count; i++) {
         assert_true(nodes[i].level < t->nlevels);
         assert_true(nodes[i].index < t->count[nodes[i].level]);
-        memcpy(hashes[i], t->levels[nodes[i].level][nodes[i].index], TLOG_HASH_LEN);
+        memcpy(hashes[i], t->levels[nodes[i].level][nodes[i].index], HASH_SHA256_LEN);
     }
     return 0;
 }
@@ -110,7 +110,7 @@ static void reference_leaves(hash_t leaves[8])
             assert_true(idx < 8);
             hex_hash(hex, leaves[idx]);
             tlog_leaf_hash(h, data, n);
-            assert_memory_equal(h, leaves[idx], TLOG_HASH_LEN);
+            assert_memory_equal(h, leaves[idx], HASH_SHA256_LEN);
             seen++;
         }
     }
@@ -136,7 +136,7 @@ static void test_reference_tree(void **state)
             assert_int_equal(tlog_leaves_hash((const hash_t *)leaves + ((uint64_t)b << a),
                                               (uint64_t)1 << a, got),
                              0);
-            assert_memory_equal(got, want, TLOG_HASH_LEN);
+            assert_memory_equal(got, want, HASH_SHA256_LEN);
             nodes++;
         } else if (sscanf(line, "root %u %79s", &a, hex) == 2) {
             struct tree t;
@@ -144,12 +144,12 @@ static void test_reference_tree(void **state)
 
             hex_hash(hex, want);
             assert_int_equal(tlog_leaves_hash((const hash_t *)leaves, a, got), 0);
-            assert_memory_equal(got, want, TLOG_HASH_LEN);
+            assert_memory_equal(got, want, HASH_SHA256_LEN);
             /* the same root from stored nodes */
             tree_init(&t, (const hash_t *)leaves, a);
             r = tree_reader(&t);
             assert_int_equal(tlog_tree_hash(a, &r, got), 0);
-            assert_memory_equal(got, want, TLOG_HASH_LEN);
+            assert_memory_equal(got, want, HASH_SHA256_LEN);
             tree_release(&t);
             roots++;
         }
@@ -207,14 +207,14 @@ static void test_ctgo_vectors(void **state)
             r = tree_reader(&t);
             assert_int_equal(tlog_inclusion_prove(b, a, &r, made, &m), 0);
             assert_int_equal(m, n);
-            assert_memory_equal(made, proof, n * TLOG_HASH_LEN);
+            assert_memory_equal(made, proof, n * HASH_SHA256_LEN);
             tree_release(&t);
             /* and every single-bit change is caught */
             for (size_t i = 0; i < n; i++) {
-                proof[i][i % TLOG_HASH_LEN] ^= 0x01;
+                proof[i][i % HASH_SHA256_LEN] ^= 0x01;
                 assert_int_equal(tlog_inclusion_verify(b, a, leaf, (const hash_t *)proof, n, root),
                                  ERR_CRYPTO);
-                proof[i][i % TLOG_HASH_LEN] ^= 0x01;
+                proof[i][i % HASH_SHA256_LEN] ^= 0x01;
             }
             incl++;
         } else if (sscanf(line, "consistency %llu %llu %79s %79s %1023s", &a, &b, r1, r2, list) ==
@@ -228,7 +228,7 @@ static void test_ctgo_vectors(void **state)
             r = tree_reader(&t);
             assert_int_equal(tlog_consistency_prove(a, b, &r, made, &m), 0);
             assert_int_equal(m, n);
-            assert_memory_equal(made, proof, n * TLOG_HASH_LEN);
+            assert_memory_equal(made, proof, n * HASH_SHA256_LEN);
             tree_release(&t);
             cons++;
         }
@@ -247,7 +247,7 @@ static void test_ctgo_vectors(void **state)
  * none equals a real node hash), and a leaf hash that is not 32 bytes makes the probe fail.
  * Returns false for a leaf hash of the wrong length.
  */
-static bool probe_hash(json_t *v, uint8_t out[TLOG_HASH_LEN], bool is_leaf)
+static bool probe_hash(json_t *v, uint8_t out[HASH_SHA256_LEN], bool is_leaf)
 {
     uint8_t buf[64 + 16] = "not-a-sha256-hash";
     size_t n = 0, prefix = 17;
@@ -256,8 +256,8 @@ static bool probe_hash(json_t *v, uint8_t out[TLOG_HASH_LEN], bool is_leaf)
         assert_true(json_is_string(v));
         n = hex_decode(json_string_value(v), buf + prefix, sizeof(buf) - prefix);
     }
-    if (n == TLOG_HASH_LEN) {
-        memcpy(out, buf + prefix, TLOG_HASH_LEN);
+    if (n == HASH_SHA256_LEN) {
+        memcpy(out, buf + prefix, HASH_SHA256_LEN);
         return true;
     }
     if (is_leaf)
@@ -390,7 +390,7 @@ static void test_small_trees_exhaustive(void **state)
 
         assert_int_equal(tlog_leaves_hash((const hash_t *)leaves, s, roots[s]), 0);
         assert_int_equal(tlog_tree_hash(s, &r, via_nodes), 0);
-        assert_memory_equal(via_nodes, roots[s], TLOG_HASH_LEN);
+        assert_memory_equal(via_nodes, roots[s], HASH_SHA256_LEN);
     }
     for (uint64_t s = 1; s <= N; s++) {
         for (uint64_t i = 0; i < s; i++) {
@@ -471,7 +471,7 @@ static void test_edge_cases(void **state)
     hex_hash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", empty);
     t.reads = 0;
     assert_int_equal(tlog_tree_hash(0, &r, root), 0);
-    assert_memory_equal(root, empty, TLOG_HASH_LEN);
+    assert_memory_equal(root, empty, HASH_SHA256_LEN);
     assert_int_equal(t.reads, 0);
     assert_int_equal(tlog_inclusion_prove(0, 0, &r, proof, &n), ERR_INVALID);
     assert_int_equal(n, 0);
@@ -489,7 +489,7 @@ static void test_edge_cases(void **state)
     assert_int_equal(tlog_consistency_prove(4, 4, &r, proof, &n), 0);
     assert_int_equal(n, 0);
     assert_int_equal(tlog_consistency_verify(4, 4, root, root, (const hash_t *)proof, 0), 0);
-    memcpy(other, root, TLOG_HASH_LEN);
+    memcpy(other, root, HASH_SHA256_LEN);
     other[5] ^= 1;
     assert_int_equal(tlog_consistency_verify(4, 4, root, other, (const hash_t *)proof, 0),
                      ERR_CRYPTO);
@@ -511,7 +511,7 @@ static void test_edge_cases(void **state)
         ERR_INVALID);
     /* a tree of one leaf proves it with nothing */
     assert_int_equal(tlog_tree_hash(1, &r, root), 0);
-    assert_memory_equal(root, leaves[0], TLOG_HASH_LEN);
+    assert_memory_equal(root, leaves[0], HASH_SHA256_LEN);
     assert_int_equal(tlog_inclusion_prove(1, 0, &r, proof, &n), 0);
     assert_int_equal(n, 0);
     assert_int_equal(tlog_inclusion_verify(1, 0, leaves[0], (const hash_t *)proof, 0, root), 0);
@@ -553,7 +553,7 @@ static int uniform_read(void *ctx, const struct tlog_node *nodes, size_t count, 
     (void)ctx;
     for (size_t i = 0; i < count; i++) {
         assert_true(nodes[i].level < 63);
-        memcpy(hashes[i], uniform[nodes[i].level], TLOG_HASH_LEN);
+        memcpy(hashes[i], uniform[nodes[i].level], HASH_SHA256_LEN);
     }
     return 0;
 }

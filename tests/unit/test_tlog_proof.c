@@ -19,7 +19,7 @@
 #define TESSERA SOURCE_ROOT "/tests/vectors/tessera_testdata_log.json"
 #define ORIGIN "example.com/log/testdata"
 
-typedef uint8_t hash_t[TLOG_HASH_LEN];
+typedef uint8_t hash_t[HASH_SHA256_LEN];
 
 /* The Tessera log rebuilt in memory, its checkpoints and keys. */
 struct fixture {
@@ -135,7 +135,7 @@ static void test_text_shape(void **state)
     (void)state;
     assert_int_equal(tlog_proof_create(cp, strlen(cp), 0, &fx.hr, NULL, 0, &text, &len), 0);
     /* size 2: the proof of leaf 0 is leaf 1's hash */
-    b64_encode(leaf1, sizeof(leaf1), fx.leaves[1], TLOG_HASH_LEN, false);
+    b64_encode(leaf1, sizeof(leaf1), fx.leaves[1], HASH_SHA256_LEN, false);
     assert_memory_equal(text, want_head, strlen(want_head));
     assert_memory_equal(text + strlen(want_head), leaf1, 44);
     assert_memory_equal(text + strlen(want_head) + 44, "\n\n", 2);

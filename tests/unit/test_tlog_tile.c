@@ -18,7 +18,7 @@
 #define TESSERA SOURCE_ROOT "/tests/vectors/tessera_testdata_log.json"
 #define TESSERA_DIR SOURCE_ROOT "/tests/vectors/tessera-testdata-log"
 
-typedef uint8_t hash_t[TLOG_HASH_LEN];
+typedef uint8_t hash_t[HASH_SHA256_LEN];
 
 static uint8_t *file_slurp(const char *path, size_t *len)
 {
@@ -40,10 +40,10 @@ static uint8_t *file_slurp(const char *path, size_t *len)
     return buf;
 }
 
-static void hex_hash(const char *hex, uint8_t out[TLOG_HASH_LEN])
+static void hex_hash(const char *hex, uint8_t out[HASH_SHA256_LEN])
 {
-    assert_int_equal(strlen(hex), 2 * TLOG_HASH_LEN);
-    for (size_t i = 0; i < TLOG_HASH_LEN; i++) {
+    assert_int_equal(strlen(hex), 2 * HASH_SHA256_LEN);
+    for (size_t i = 0; i < HASH_SHA256_LEN; i++) {
         unsigned v;
 
         assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
@@ -261,7 +261,7 @@ static void test_bundles(void **state)
     tile[1][0] ^= 1;
     assert_int_equal(tlog_bundle_verify(b, sizeof(b), (uint8_t *)tile, sizeof(tile)), ERR_CRYPTO);
     tile[1][0] ^= 1;
-    assert_int_equal(tlog_bundle_verify(b, sizeof(b), (uint8_t *)tile, 2 * TLOG_HASH_LEN),
+    assert_int_equal(tlog_bundle_verify(b, sizeof(b), (uint8_t *)tile, 2 * HASH_SHA256_LEN),
                      ERR_INVALID);
     /* malformed: truncated, a dangling length byte, empty */
     assert_int_equal(tlog_bundle_split(b, sizeof(b) - 1, v, &n), ERR_INVALID);
@@ -328,7 +328,7 @@ static void test_tessera_tiles(void **state)
         assert_int_equal(tlog_tree_hash(i + 1, &hr, got_root), 0);
         hex_hash(json_string_value(json_object_get(json_array_get(cps, i + 1), "root_hex")),
                  want_root);
-        assert_memory_equal(got_root, want_root, TLOG_HASH_LEN);
+        assert_memory_equal(got_root, want_root, HASH_SHA256_LEN);
     }
     assert_int_equal(i, 15);
     tlog_tile_reader_free(reader);
@@ -416,7 +416,7 @@ static void test_big_shape(void **state)
     }
     assert_int_equal(tlog_memstore_get(big.ms, 0, 273, &data, &len, &width), 0);
     assert_int_equal(width, 112);
-    assert_memory_equal(data, big.leaves[273 * 256], 112 * TLOG_HASH_LEN);
+    assert_memory_equal(data, big.leaves[273 * 256], 112 * HASH_SHA256_LEN);
     assert_int_equal(tlog_memstore_get(big.ms, 0, 274, &data, &len, &width), ERR_NOT_FOUND);
     assert_int_equal(tlog_memstore_get(big.ms, 1, 0, &data, &len, &width), 0);
     assert_int_equal(width, 256);
@@ -425,7 +425,7 @@ static void test_big_shape(void **state)
         hash_t h;
 
         assert_int_equal(tlog_leaves_hash((const hash_t *)big.leaves + i * 256, 256, h), 0);
-        assert_memory_equal(data + i * TLOG_HASH_LEN, h, TLOG_HASH_LEN);
+        assert_memory_equal(data + i * HASH_SHA256_LEN, h, HASH_SHA256_LEN);
     }
     assert_int_equal(tlog_memstore_get(big.ms, 1, 1, &data, &len, &width), 0);
     assert_int_equal(width, 17);
@@ -435,7 +435,7 @@ static void test_big_shape(void **state)
         hash_t h;
 
         assert_int_equal(tlog_leaves_hash((const hash_t *)big.leaves, 65536, h), 0);
-        assert_memory_equal(data, h, TLOG_HASH_LEN);
+        assert_memory_equal(data, h, HASH_SHA256_LEN);
     }
     assert_int_equal(tlog_memstore_get(big.ms, 3, 0, &data, &len, &width), ERR_NOT_FOUND);
     /* hint rows: the roots of each tile's 16-hash blocks, complete blocks only */
@@ -455,14 +455,14 @@ static void test_big_shape(void **state)
             assert_int_equal(
                 tlog_memstore_get(big.ms, TLOG_TILE_HINTS + level, i, &hints, &hlen, &hw), 0);
             assert_int_equal(hw, tw / TLOG_HINT_SPAN);
-            assert_int_equal(hlen, hw * TLOG_HASH_LEN);
+            assert_int_equal(hlen, hw * HASH_SHA256_LEN);
             for (unsigned j = 0; j < hw; j++) {
                 hash_t h;
 
                 assert_int_equal(
                     tlog_leaves_hash((const hash_t *)tile + j * TLOG_HINT_SPAN, TLOG_HINT_SPAN, h),
                     0);
-                assert_memory_equal(hints + j * TLOG_HASH_LEN, h, TLOG_HASH_LEN);
+                assert_memory_equal(hints + j * HASH_SHA256_LEN, h, HASH_SHA256_LEN);
             }
         }
     }
@@ -572,7 +572,7 @@ static void test_big_roots_and_proofs(void **state)
 
         assert_int_equal(tlog_tree_hash(sizes[a], &hr, roots[a]), 0);
         assert_int_equal(tlog_leaves_hash((const hash_t *)big.leaves, sizes[a], want), 0);
-        assert_memory_equal(roots[a], want, TLOG_HASH_LEN);
+        assert_memory_equal(roots[a], want, HASH_SHA256_LEN);
     }
     /* inclusion: a sample of indexes in every size */
     for (size_t a = 0; a < ns; a++) {
@@ -616,7 +616,7 @@ static void test_big_roots_and_proofs(void **state)
             uint64_t s = sizes[a], i = (s * 7) / 9;
 
             assert_int_equal(tlog_tree_hash(s, &hr, r), 0);
-            assert_memory_equal(r, roots[a], TLOG_HASH_LEN);
+            assert_memory_equal(r, roots[a], HASH_SHA256_LEN);
             assert_int_equal(tlog_inclusion_prove(s, i, &hr, proof, &n), 0);
             assert_int_equal(
                 tlog_inclusion_verify(s, i, big.leaves[i], (const hash_t *)proof, n, roots[a]), 0);
@@ -659,7 +659,7 @@ static int tamper_read(void *ctx, const struct tlog_tile *t, uint8_t **data, siz
 }
 
 /* Prove leaf @i in the full log through a reader over @tp; 0 when it verifies. */
-static int tampered_proof(struct tamper *tp, uint64_t i, const uint8_t root[TLOG_HASH_LEN])
+static int tampered_proof(struct tamper *tp, uint64_t i, const uint8_t root[HASH_SHA256_LEN])
 {
     struct tlog_tile_source src = {tamper_read, tp};
     struct tlog_tile_reader *reader = NULL;
@@ -677,7 +677,7 @@ static int tampered_proof(struct tamper *tp, uint64_t i, const uint8_t root[TLOG
 }
 
 /* Read leaf @i's hash through a reader over @tp and verify it at @i; 0 when it verifies. */
-static int tampered_leaf(struct tamper *tp, uint64_t i, const uint8_t root[TLOG_HASH_LEN])
+static int tampered_leaf(struct tamper *tp, uint64_t i, const uint8_t root[HASH_SHA256_LEN])
 {
     struct tlog_tile_source src = {tamper_read, tp};
     struct tlog_tile_reader *reader = NULL;
@@ -702,7 +702,7 @@ static int short_hints_read(void *ctx, const struct tlog_tile *t, uint8_t **data
     int rc = tamper_read(ctx, t, data, len);
 
     if (rc == 0 && t->level >= TLOG_TILE_HINTS)
-        *len = TLOG_HASH_LEN;
+        *len = HASH_SHA256_LEN;
     return rc;
 }
 
@@ -724,7 +724,7 @@ static void test_big_tampering(void **state)
        that leaf; the proofs that use it fail (leaf 16, its sibling); the leaf's own proof does
        not contain it and holds; proofs from other blocks take block 1 from the hint row and
        hold too, unless the store has no hints and the block is computed from the tile */
-    tp = (struct tamper){0, 5, 17 * TLOG_HASH_LEN + 3, 0, false};
+    tp = (struct tamper){0, 5, 17 * HASH_SHA256_LEN + 3, 0, false};
     assert_int_equal(tampered_leaf(&tp, 5 * 256 + 17, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 16, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 17, root), 0);
@@ -734,7 +734,7 @@ static void test_big_tampering(void **state)
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 200, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 3, root), ERR_CRYPTO);
     /* a hint (block 1 of tile 5): proofs from the blocks that see it as a sibling fail */
-    tp = (struct tamper){TLOG_TILE_HINTS, 5, 1 * TLOG_HASH_LEN + 9, 0, false};
+    tp = (struct tamper){TLOG_TILE_HINTS, 5, 1 * HASH_SHA256_LEN + 9, 0, false};
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 3, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 200, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 5 * 256 + 17, root), 0);
@@ -752,7 +752,7 @@ static void test_big_tampering(void **state)
     }
     /* a level 1 hash (the root of level 0 tile 40): leaves in tiles 41 and 44 (same block of
        the level 1 tile) see it in a sibling; tile 200 takes that block from a hint */
-    tp = (struct tamper){1, 0, 40 * TLOG_HASH_LEN, 0, false};
+    tp = (struct tamper){1, 0, 40 * HASH_SHA256_LEN, 0, false};
     assert_int_equal(tampered_proof(&tp, 41 * 256 + 7, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 44 * 256 + 1, root), ERR_CRYPTO);
     assert_int_equal(tampered_proof(&tp, 200 * 256, root), 0);
@@ -765,11 +765,11 @@ static void test_big_tampering(void **state)
         assert_int_equal(tlog_tile_reader_new(&src, 8, &reader), 0);
         hr = tlog_tile_reader_hashes(reader);
         assert_int_equal(tlog_tree_hash(BIG, &hr, bad_root), 0);
-        assert_memory_not_equal(bad_root, root, TLOG_HASH_LEN);
+        assert_memory_not_equal(bad_root, root, HASH_SHA256_LEN);
         tlog_tile_reader_free(reader);
     }
     /* the partial level 0 tile at the right edge: the root changes too */
-    tp = (struct tamper){0, 273, 100 * TLOG_HASH_LEN + 31, 0, false};
+    tp = (struct tamper){0, 273, 100 * HASH_SHA256_LEN + 31, 0, false};
     assert_int_equal(tampered_proof(&tp, 69999, root), ERR_CRYPTO);
     /* a bundle byte: the bundle no longer matches its tile */
     {
@@ -820,7 +820,7 @@ static void test_reader_cache(void **state)
     assert_int_equal(tlog_inclusion_prove(BIG, 12345, &hr, b, &nb), 0);
     assert_int_equal(count.reads, first);
     assert_int_equal(na, nb);
-    assert_memory_equal(a, b, na * TLOG_HASH_LEN);
+    assert_memory_equal(a, b, na * HASH_SHA256_LEN);
     /* an older size reuses the wider cached tiles */
     assert_int_equal(tlog_inclusion_prove(BIG - 5, 12345, &hr, b, &nb), 0);
     assert_int_equal(count.reads, first);
