@@ -13,6 +13,7 @@
 
 #include "core/access.h"
 #include "core/channel.h"
+#include "core/housekeeping.h"
 #include "core/session.h"
 #include "core/user.h"
 #include "http/route.h"
@@ -41,6 +42,7 @@ struct api_env {
     struct session_policy policy; /* from cfg */
     struct pw_params pw;          /* from cfg */
     const struct channel *ch;     /* shared, read-only: deadlines, calendar, key, clock */
+    struct housekeeping hk;       /* the periodic work's state (api_tick()) */
 };
 
 struct api_route;
@@ -237,8 +239,8 @@ json_t *api_receipt_json(struct api_env *env, const struct memo *m, int64_t now,
 void api_receipt_pending(struct api_env *env, struct api_resp *resp);
 
 /**
- * api_tick() - periodic work of worker 0 (once a second): sign a checkpoint when the log grew,
- * and every ten minutes sweep expired sessions.
+ * api_tick() - the periodic work (core/housekeeping.h), on @env's connection, at @now; the HTTP
+ * server's tick (api/serve.c) calls it once a second on one thread.
  */
 void api_tick(struct api_env *env, int64_t now);
 void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp *resp);

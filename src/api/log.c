@@ -1,13 +1,12 @@
 /*
  * log.c - the transparency log over HTTP (c2sp.org/tlog-tiles): GET /log/checkpoint and
  * GET /log/tile/..., public unless [tlog] public = false (then auditors only); filing receipts
- * (GET /api/v1/memos/{id}/receipt); and the once-a-second tick that signs a checkpoint every
- * [tlog] checkpoint_interval seconds (never on demand: core/ledger.h).
+ * (GET /api/v1/memos/{id}/receipt). Checkpoints are signed on a schedule by the periodic work
+ * (core/housekeeping.h), never on demand.
  */
 #include "api/api.h"
 
 #include "core/ledger.h"
-#include "core/mailer.h"
 #include "core/receipt.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -15,8 +14,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-#define SWEEP_EVERY 600 /* seconds between sweeps of expired sessions */
 
 void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
@@ -123,32 +120,4 @@ void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp
         return;
     }
     api_ok(resp, 200, o);
-}
-
-void api_tick(struct api_env *env, int64_t now)
-{
-    static __thread int64_t last_sweep, last_sign;
-    uint64_t size = 0;
-    bool lead = false;
-    int rc;
-
-    /* one server at a time does the periodic work (another takes over if it dies) */
-    if (store_leader(env->st, &lead) != 0 || !lead)
-        return;
-    mailer_lead(); /* the email sender works on the leading server only */
-
-    /* a checkpoint of what was appended, every [tlog] checkpoint_interval seconds, checked
-     * against the last one signed first (ledger_sign(): a stopped log signs nothing) */
-    if (env->ch != NULL && now - last_sign >= env->cfg->log_interval) {
-        last_sign = now;
-        rc = ledger_sign(env->st, env->ch->log_key, env->ch->log_origin, now, &size);
-        if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
-            log_warn("could not sign a checkpoint (%s)", err_str(rc));
-    }
-    if (now - last_sweep >= SWEEP_EVERY) {
-        last_sweep = now;
-        if (store_session_purge(env->st, now - env->cfg->session_idle,
-                                now - env->cfg->session_lifetime) != 0)
-            log_warn("session sweep failed");
-    }
 }

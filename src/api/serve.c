@@ -166,6 +166,11 @@ static void release(void *ex, struct http_response *rs)
     rs->body = NULL;
 }
 
+void api_tick(struct api_env *env, int64_t now)
+{
+    housekeeping_tick(&env->hk, env->st, env->cfg, env->ch, now);
+}
+
 static void tick(void *ctx)
 {
     struct api_env *env = ctx;

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#define LEAD_SECONDS 3 /* a lead renewed by api_tick() (each second) holds this long */
+#define LEAD_SECONDS 3 /* a lead renewed by housekeeping_tick() (each second) holds this long */
 
 struct mailer {
     const struct config *cfg; /* [mail] */

@@ -3,7 +3,7 @@
  * ([mail] in docs/config.md), with libcurl.
  *
  * One thread per server with its own database connection. It works only while this server leads
- * the periodic work (api_tick() renews that with mailer_lead() each second it holds
+ * the periodic work (core/housekeeping.h renews that with mailer_lead() each second it holds
  * store_leader()), so across servers sharing a database one sends. Every look at the outbox
  * ([mail] poll_interval) it queues the due reminders and escalations (notify_deadlines(), at most
  * every [mail] scan_interval), then claims each due email (store_outbox_claim(), a lease of twice
@@ -44,7 +44,8 @@ int mailer_start(const struct config *cfg, const char *uri, const struct channel
 /** mailer_stop() - stop the thread (an SMTP conversation in progress ends first) and free. */
 void mailer_stop(struct mailer *m);
 
-/** mailer_lead() - this server leads the periodic work (called by api_tick()); thread safe. */
+/** mailer_lead() - this server leads the periodic work (called by housekeeping_tick());
+ *  thread safe. */
 void mailer_lead(void);
 
 /**

@@ -1,0 +1,33 @@
+#include "core/housekeeping.h"
+
+#include "core/ledger.h"
+#include "core/mailer.h"
+#include "util/err.h"
+#include "util/log.h"
+
+void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct config *cfg,
+                       const struct channel *ch, int64_t now)
+{
+    uint64_t size = 0;
+    bool lead = false;
+    int rc;
+
+    /* one server at a time does the periodic work (another takes over if it dies) */
+    if (store_leader(st, &lead) != 0 || !lead)
+        return;
+    mailer_lead(); /* the email sender works on the leading server only */
+
+    /* a checkpoint of what was appended, every [tlog] checkpoint_interval seconds, checked
+     * against the last one signed first (ledger_sign(): a stopped log signs nothing) */
+    if (ch != NULL && now - hk->last_sign >= cfg->log_interval) {
+        hk->last_sign = now;
+        rc = ledger_sign(st, ch->log_key, ch->log_origin, now, &size);
+        if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
+            log_warn("could not sign a checkpoint (%s)", err_str(rc));
+    }
+    if (now - hk->last_sweep >= HOUSEKEEPING_SWEEP_EVERY) {
+        hk->last_sweep = now;
+        if (store_session_purge(st, now - cfg->session_idle, now - cfg->session_lifetime) != 0)
+            log_warn("session sweep failed");
+    }
+}

@@ -1,0 +1,38 @@
+/*
+ * housekeeping.h - the server's periodic work, in one place. Once a second (the HTTP server's
+ * tick, on its first event-loop thread) housekeeping_tick():
+ *
+ *  - takes or keeps the lead among the servers sharing the database (store_leader()): only the
+ *    leading server does the rest, and another takes over within seconds if it dies;
+ *  - renews the email sender's lease (core/mailer.h: only the leader sends);
+ *  - signs a checkpoint of the transparency log every [tlog] checkpoint_interval seconds, never
+ *    on demand (core/ledger.h: what is signed is checked first; a stopped log signs nothing);
+ *  - every HOUSEKEEPING_SWEEP_EVERY seconds, deletes expired sessions.
+ *
+ * Failures are logged and retried at the next tick; nothing is returned.
+ */
+#ifndef DISSENT_CORE_HOUSEKEEPING_H
+#define DISSENT_CORE_HOUSEKEEPING_H
+
+#include "core/channel.h"
+#include "store/store.h"
+#include "util/config.h"
+
+#include <stdint.h>
+
+#define HOUSEKEEPING_SWEEP_EVERY 600 /* seconds between sweeps of expired sessions */
+
+/* The state of one thread's periodic work (each server has one ticking thread). */
+struct housekeeping {
+    int64_t last_sign;  /* when a checkpoint was last due */
+    int64_t last_sweep; /* when sessions were last swept */
+};
+
+/**
+ * housekeeping_tick() - the periodic work due at @now on @st (this thread's connection); @ch
+ * may be NULL (no log keys: nothing is signed).
+ */
+void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct config *cfg,
+                       const struct channel *ch, int64_t now);
+
+#endif
