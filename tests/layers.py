@@ -17,8 +17,9 @@ ALLOWED = {
     "store": {"util", "crypto"},
     "core": {"util", "crypto", "tlog", "store"},
     "http": {"util"},
+    "smtp": {"util"},
     "api": {"util", "crypto", "tlog", "store", "core", "http"},
-    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api"},
+    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 

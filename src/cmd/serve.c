@@ -11,6 +11,7 @@
 #include "crypto/random.h"
 #include "api/serve.h"
 #include "http/server.h"
+#include "smtp/smtp.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -132,7 +133,9 @@ int cmd_serve(int argc, char **argv)
         log_warn("[debug] clock_start is set: the server's clock is shifted by %lld s",
                  (long long)ch.clock_offset);
     cmd_store_uri(&cfg, uri, sizeof(uri));
-    if (mailer_start(&cfg, uri, &ch, &mailer) != 0) {
+    /* libcurl's global start is not thread safe: before any thread */
+    if (cfg.mail_enabled &&
+        (smtp_global_init() != 0 || mailer_start(&cfg, uri, &ch, smtp_send, &mailer) != 0)) {
         fprintf(stderr, "dissent: cannot start the mail sender\n");
         channel_release(&ch);
         return 1;
@@ -143,6 +146,8 @@ int cmd_serve(int argc, char **argv)
     api_handler(&as, &handler);
     rc = server_run(&cfg, &handler);
     mailer_stop(mailer);
+    if (cfg.mail_enabled)
+        smtp_global_cleanup();
     channel_release(&ch);
     return rc == 0 ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 /*
- * mailer.c - the outbox sender (core/mailer.h): a thread, libcurl's SMTP, retries with backoff.
+ * mailer.c - the outbox sender (core/mailer.h): a thread, each message composed here and handed
+ * to the transport it was given (smtp/smtp.h), retries with backoff.
  */
 #include "core/mailer.h"
 
@@ -12,7 +13,6 @@
 #include "util/mem.h"
 #include "util/strutil.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,6 +25,7 @@
 struct mailer {
     const struct config *cfg; /* [mail] */
     const struct channel *ch; /* the clock and the working-day calendar */
+    mailer_transport send;    /* one SMTP conversation (smtp_send()) */
     struct store *st;         /* the thread's own connection */
     pthread_t thread;         /* the sender */
     pthread_mutex_t mu;       /* guards stop */
@@ -62,24 +63,6 @@ int mailer_check(const struct config *cfg, char *err, size_t errlen)
         return ERR_INVALID;
     }
     return 0;
-}
-
-/* The message being uploaded by libcurl's read callback. */
-struct upload {
-    const char *p;
-    size_t len, off;
-};
-
-static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg)
-{
-    struct upload *u = arg;
-    size_t n = size * nitems, left = u->len - u->off;
-
-    if (n > left)
-        n = left;
-    memcpy(buf, u->p + u->off, n);
-    u->off += n;
-    return n;
 }
 
 /* Whether @s is safe in a header line: printable, no CR or LF. */
@@ -138,70 +121,19 @@ static int build_message(const struct config *cfg, const struct outbox_item *it,
     return 0;
 }
 
-int mailer_send(const struct config *cfg, const struct outbox_item *it, char *err, size_t errlen)
+/* One SMTP conversation delivering @it through @m's transport. 0, ERR_INVALID (a message that
+ * cannot be sent: never retried) or the transport's error, with a short reason in @err. */
+static int send_item(const struct mailer *m, const struct outbox_item *it, char *err, size_t errlen)
 {
-    struct curl_slist *rcpt = NULL;
-    struct upload up = {0};
-    char url[300], addr[EMAIL_MAX + 3], from[sizeof(cfg->mail_from) + 2];
     char *msg = NULL;
     size_t len = 0;
-    CURL *c = NULL;
-    CURLcode cc;
-    long code = 0;
     int rc;
 
-    if ((rc = build_message(cfg, it, &msg, &len)) != 0) {
+    if ((rc = build_message(m->cfg, it, &msg, &len)) != 0) {
         err_set(err, errlen, "cannot build the message");
         return rc == ERR_INVALID ? ERR_INVALID : ERR_IO;
     }
-    snprintf(url, sizeof(url), "%s://%s%s%s:%d",
-             cfg->mail_starttls == MAIL_TLS_IMPLICIT ? "smtps" : "smtp",
-             strchr(cfg->mail_host, ':') ? "[" : "", cfg->mail_host,
-             strchr(cfg->mail_host, ':') ? "]" : "", cfg->mail_port);
-    snprintf(addr, sizeof(addr), "<%s>", it->rcpt);
-    snprintf(from, sizeof(from), "<%s>", cfg->mail_from);
-    up.p = msg;
-    up.len = len;
-    rc = ERR_IO;
-    if ((c = curl_easy_init()) == NULL || (rcpt = curl_slist_append(NULL, addr)) == NULL) {
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->mail_timeout);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->mail_timeout);
-    /* auto: STARTTLS when offered, but never credentials in the clear: with a username, auto
-     * requires it (a server without STARTTLS, or one whose offer was stripped, gets nothing) */
-    curl_easy_setopt(c, CURLOPT_USE_SSL,
-                     cfg->mail_starttls == MAIL_TLS_NEVER ? (long)CURLUSESSL_NONE
-                     : cfg->mail_starttls == MAIL_TLS_AUTO && cfg->mail_username[0] == '\0'
-                         ? (long)CURLUSESSL_TRY
-                         : (long)CURLUSESSL_ALL);
-    if (cfg->mail_ca_file[0] != '\0')
-        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->mail_ca_file);
-    if (cfg->mail_username[0] != '\0') {
-        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->mail_username);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->mail_password);
-    }
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(c, CURLOPT_READDATA, &up);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE, (long)len);
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    if (cc == CURLE_OK) {
-        rc = 0;
-    } else {
-        err_set(err, errlen, "%s (SMTP %ld)", curl_easy_strerror(cc), code);
-    }
-out:
-    curl_slist_free_all(rcpt);
-    if (c != NULL)
-        curl_easy_cleanup(c);
+    rc = m->send(m->cfg, m->cfg->mail_from, it->rcpt, msg, len, err, errlen);
     wipe(msg, len);
     mem_free(msg);
     return rc;
@@ -227,7 +159,7 @@ static void deliver(struct mailer *m, const struct outbox_item *it)
 
     if (store_outbox_claim(m->st, it->id, now, now + 2 * (int64_t)cfg->mail_timeout + 5) != 0)
         return; /* taken by another sender, or the database failed: look again later */
-    rc = mailer_send(cfg, it, err, sizeof(err));
+    rc = send_item(m, it, err, sizeof(err));
     now = channel_now(m->ch);
     if (rc == 0) {
         if (store_outbox_finish(m->st, it->id, STORE_OUTBOX_SENT, it->attempts, 0, now) != 0)
@@ -302,7 +234,7 @@ static void *run(void *arg)
 }
 
 int mailer_start(const struct config *cfg, const char *uri, const struct channel *ch,
-                 struct mailer **out)
+                 mailer_transport send, struct mailer **out)
 {
     pthread_condattr_t ca;
     struct mailer *m;
@@ -311,13 +243,11 @@ int mailer_start(const struct config *cfg, const char *uri, const struct channel
     *out = NULL;
     if (!cfg->mail_enabled)
         return 0;
-    if (curl_global_init_mem(CURL_GLOBAL_ALL, mem_alloc, mem_free, mem_realloc, mem_strdup,
-                             mem_calloc) != CURLE_OK)
-        return ERR_INTERNAL;
     if ((m = mem_calloc(1, sizeof(*m))) == NULL)
         return ERR_NOMEM;
     m->cfg = cfg;
     m->ch = ch;
+    m->send = send;
     if (store_open(uri, &m->st, err, sizeof(err)) != 0) {
         log_error("mail: cannot open the database: %s", err);
         mem_free(m);
@@ -359,5 +289,4 @@ void mailer_stop(struct mailer *m)
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);
     mem_free(m);
-    curl_global_cleanup();
 }

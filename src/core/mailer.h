@@ -1,6 +1,7 @@
 /*
  * mailer.h - the sender of the email outbox (store.h, core/notify.h) through an SMTP server
- * ([mail] in docs/config.md), with libcurl.
+ * ([mail] in docs/config.md): the messages are composed here, and leave through the transport
+ * the caller gives (smtp/smtp.h, an adapter: core opens no socket).
  *
  * One thread per server with its own database connection. It works only while this server leads
  * the periodic work (core/housekeeping.h renews that with mailer_lead() each second it holds
@@ -26,6 +27,10 @@
 
 struct mailer;
 
+/* How a message leaves: smtp/smtp.h's smtp_send(), given by the caller (core knows no socket). */
+typedef int (*mailer_transport)(const struct config *cfg, const char *from, const char *rcpt,
+                                const char *msg, size_t len, char *err, size_t errlen);
+
 /**
  * mailer_check() - whether the [mail] settings of @cfg make sense together (enabled needs host,
  * from and base_url; backoff_base <= backoff_max). 0, or ERR_INVALID with the reason in @err.
@@ -33,13 +38,12 @@ struct mailer;
 int mailer_check(const struct config *cfg, char *err, size_t errlen);
 
 /**
- * mailer_start() - initialise libcurl and, when [mail] enabled, start the sender thread on a
- * connection of its own to @uri. @cfg and @ch must outlive the mailer. Call before other threads
- * start (libcurl's global initialisation is not thread safe). *@out is NULL when mail is off.
- * Returns 0 or ERR_NOMEM / ERR_INTERNAL.
+ * mailer_start() - when [mail] enabled, start the sender thread on a connection of its own to
+ * @uri, sending through @send. @cfg and @ch must outlive the mailer. *@out is NULL when mail is
+ * off. Returns 0 or ERR_NOMEM / ERR_INTERNAL.
  */
 int mailer_start(const struct config *cfg, const char *uri, const struct channel *ch,
-                 struct mailer **out);
+                 mailer_transport send, struct mailer **out);
 
 /** mailer_stop() - stop the thread (an SMTP conversation in progress ends first) and free. */
 void mailer_stop(struct mailer *m);
@@ -47,12 +51,5 @@ void mailer_stop(struct mailer *m);
 /** mailer_lead() - this server leads the periodic work (called by housekeeping_tick());
  *  thread safe. */
 void mailer_lead(void);
-
-/**
- * mailer_send() - one SMTP conversation delivering @it per the [mail] settings of @cfg.
- * Returns 0 when the server accepted it, else ERR_IO with a short reason in @err (never content
- * or credentials).
- */
-int mailer_send(const struct config *cfg, const struct outbox_item *it, char *err, size_t errlen);
 
 #endif
