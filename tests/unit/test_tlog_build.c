@@ -6,7 +6,10 @@
 #include "testutil.h"
 
 #include "cmd/cmd.h"
+#include "crypto/note.h"
+#include "tlog/monitor.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -408,12 +411,106 @@ static void test_log_key(void **state)
     assert_string_equal(out, "");
 }
 
+/* The audit's fetcher over a directory holding a static log (tlog/monitor.h). */
+static int dir_get(void *ctx, const char *rel, size_t cap, uint8_t **out, size_t *len, char *err)
+{
+    char path[256];
+    FILE *f;
+    long n;
+
+    *out = NULL;
+    *len = 0;
+    snprintf(path, sizeof(path), "%s/%s", (const char *)ctx, rel);
+    if ((f = fopen(path, "rb")) == NULL) {
+        snprintf(err, TLOG_MONITOR_ERR_MAX, "no %s", rel);
+        return ERR_IO;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n < 0 || (size_t)n > cap) {
+        fclose(f);
+        snprintf(err, TLOG_MONITOR_ERR_MAX, "%s over %zu bytes", rel, cap);
+        return ERR_TOO_LARGE;
+    }
+    *out = mem_alloc((size_t)n + 1);
+    assert_non_null(*out);
+    assert_int_equal(fread(*out, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return 0;
+}
+
+static int audit(const char *dir, const char *old, struct tlog_monitor_result *r, char *err)
+{
+    const char *vk = json_string_value(json_object_get(tessera, "log_vkey"));
+    struct tlog_fetcher f = {dir_get, (void *)dir};
+    struct note_vkey key;
+
+    assert_int_equal(note_vkey_parse(vk, strlen(vk), &key), 0);
+    return tlog_monitor_audit(&f, &key, old, old ? strlen(old) : 0, r, err);
+}
+
+/* The monitor's audit (tlog/monitor.h) over the Tessera log as published, over a prefix kept from
+ * before, over a damaged copy, and over another log signed by the same key. */
+static void test_monitor(void **state)
+{
+    json_t *cps = json_object_get(tessera, "checkpoints");
+    const char *at10 = json_string_value(json_object_get(json_array_get(cps, 10), "text"));
+    char out[128], other[128], path[192], err[TLOG_MONITOR_ERR_MAX];
+    struct tlog_monitor_result r;
+    uint8_t *bundle;
+    size_t blen;
+
+    (void)state;
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cps, 10), "tree_size")), 10);
+    assert_int_equal(audit(TESSERA_DIR, NULL, &r, err), 0);
+    assert_int_equal(r.cp.size, 15);
+    assert_int_equal(r.tiles, 1);
+    assert_int_equal(r.bundles, 1);
+    tlog_monitor_result_release(&r);
+    /* it extends what a monitor kept at 10 entries */
+    assert_int_equal(audit(TESSERA_DIR, at10, &r, err), 0);
+    tlog_monitor_result_release(&r);
+    /* one byte of an entry changed: its bundle no longer matches the tile */
+    FMT(out, "%s/damaged", tmp);
+    assert_int_equal(BUILD(entries_file, out, NULL), 0);
+    FMT(path, "%s/tile/entries/000.p/15", out);
+    bundle = file_slurp(path, &blen);
+    bundle[blen - 1] ^= 1;
+    file_put(path, bundle, blen);
+    free(bundle);
+    assert_int_equal(audit(out, NULL, &r, err), ERR_CRYPTO);
+    assert_non_null(strstr(err, "bundle mismatch"));
+    /* another log under the same key: consistent with itself, not with the kept checkpoint */
+    FMT(other, "%s/other", tmp);
+    FMT(path, "%s/other-entries", tmp);
+    file_put(path, "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n", 24);
+    assert_int_equal(BUILD(path, other, NULL), 0);
+    assert_int_equal(audit(other, NULL, &r, err), 0);
+    assert_int_equal(r.cp.size, 12);
+    tlog_monitor_result_release(&r);
+    assert_int_equal(audit(other, at10, &r, err), ERR_CRYPTO);
+    assert_non_null(strstr(err, "inconsistent with the saved state"));
+    /* a file over its limit is refused, not read */
+    FMT(path, "%s/tile/0/000.p/12", other);
+    file_put(path,
+             "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234"
+             "5678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+             "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234"
+             "5678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+             "012345678901234567890123456789012345678901234567890123456789",
+             400);
+    assert_int_equal(audit(other, NULL, &r, err), ERR_TOO_LARGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_batch),      cmocka_unit_test(test_build_each),
         cmocka_unit_test(test_build_every_size), cmocka_unit_test(test_build_each_equals_batch),
         cmocka_unit_test(test_build_errors),     cmocka_unit_test(test_log_key),
+        cmocka_unit_test(test_monitor),
     };
 
     if (random_init() != 0)
