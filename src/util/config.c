@@ -5,46 +5,11 @@
 #include "util/strutil.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-void config_defaults(struct config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    str_copy(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
-    cfg->listen_port = 8080;
-    str_copy(cfg->data_dir, sizeof(cfg->data_dir), "./var");
-    cfg->max_body = 1024 * 1024;
-    cfg->max_headers = 16 * 1024;
-    cfg->timeout = 30;
-    cfg->shutdown_grace = 10;
-    cfg->session_idle = 30 * 60;
-    cfg->session_lifetime = 12 * 60 * 60;
-    cfg->login_max_failures = 5;
-    cfg->login_window = 15 * 60;
-    cfg->argon2_ops = 2;                   /* libsodium's OPSLIMIT_INTERACTIVE */
-    cfg->argon2_mem = 64ull * 1024 * 1024; /* libsodium's MEMLIMIT_INTERACTIVE */
-    cfg->enrolment_ttl = 7 * 86400;
-    cfg->reset_confirmations = 2;
-    cfg->log_level = LOG_INFO;
-    str_copy(cfg->preset, sizeof(cfg->preset), "state-dept");
-    str_copy(cfg->timezone, sizeof(cfg->timezone), "UTC");
-    cfg->federal_holidays = true;
-    str_copy(cfg->log_origin, sizeof(cfg->log_origin), "dissent.invalid/log");
-    cfg->log_public = true;
-    cfg->log_interval = 60;
-    cfg->mail_port = 587;
-    cfg->mail_starttls = MAIL_TLS_AUTO;
-    cfg->mail_poll = 10;
-    cfg->mail_scan = 60;
-    cfg->mail_backoff_base = 60;
-    cfg->mail_backoff_max = 3600;
-    cfg->mail_max_attempts = 20;
-    cfg->mail_batch = 50;
-    cfg->mail_timeout = 30;
-}
 
 /* Whether @v is a list of IP literals separated by commas and spaces (possibly empty). */
 static bool ip_list_valid(const char *v)
@@ -76,16 +41,6 @@ static int set_str(char *dst, size_t len, const char *v)
     return str_copy(dst, len, v) == 0 ? 0 : ERR_INVALID;
 }
 
-static int set_int(int *dst, const char *v, int64_t min, int64_t max)
-{
-    int64_t x;
-
-    if (str_parse_i64(v, min, max, &x) != 0)
-        return ERR_INVALID;
-    *dst = (int)x;
-    return 0;
-}
-
 /* The password in the first line of the file at @path (trailing newline dropped). */
 static int read_password_file(const char *path, char *dst, size_t len)
 {
@@ -105,71 +60,6 @@ static int read_password_file(const char *path, char *dst, size_t len)
     explicit_bzero(line, sizeof(line));
     fclose(f);
     return rc;
-}
-
-/* One [mail] setting. */
-static int set_mail(struct config *cfg, const char *key, const char *v, bool *unknown)
-{
-    *unknown = false;
-    if (strcmp(key, "enabled") == 0)
-        return str_parse_bool(v, &cfg->mail_enabled);
-    if (strcmp(key, "host") == 0)
-        return (*v != '\0' && strpbrk(v, " /\r\n") == NULL)
-                   ? set_str(cfg->mail_host, sizeof(cfg->mail_host), v)
-                   : ERR_INVALID;
-    if (strcmp(key, "port") == 0)
-        return set_int(&cfg->mail_port, v, 1, 65535);
-    if (strcmp(key, "starttls") == 0) {
-        if (strcmp(v, "auto") == 0)
-            cfg->mail_starttls = MAIL_TLS_AUTO;
-        else if (strcmp(v, "always") == 0)
-            cfg->mail_starttls = MAIL_TLS_ALWAYS;
-        else if (strcmp(v, "never") == 0)
-            cfg->mail_starttls = MAIL_TLS_NEVER;
-        else if (strcmp(v, "implicit") == 0)
-            cfg->mail_starttls = MAIL_TLS_IMPLICIT;
-        else
-            return ERR_INVALID;
-        return 0;
-    }
-    if (strcmp(key, "username") == 0)
-        return strpbrk(v, "\r\n") == NULL
-                   ? set_str(cfg->mail_username, sizeof(cfg->mail_username), v)
-                   : ERR_INVALID;
-    if (strcmp(key, "password") == 0)
-        return set_str(cfg->mail_password, sizeof(cfg->mail_password), v);
-    if (strcmp(key, "password_file") == 0)
-        return read_password_file(v, cfg->mail_password, sizeof(cfg->mail_password));
-    if (strcmp(key, "ca_file") == 0)
-        return set_str(cfg->mail_ca_file, sizeof(cfg->mail_ca_file), v);
-    if (strcmp(key, "from") == 0)
-        return str_email_valid(v) ? set_str(cfg->mail_from, sizeof(cfg->mail_from), v)
-                                  : ERR_INVALID;
-    if (strcmp(key, "escalation") == 0)
-        return (*v == '\0' || str_email_valid(v))
-                   ? set_str(cfg->mail_escalation, sizeof(cfg->mail_escalation), v)
-                   : ERR_INVALID;
-    if (strcmp(key, "base_url") == 0)
-        return ((strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
-                strpbrk(v, " \r\n\"<>#?") == NULL)
-                   ? set_str(cfg->mail_base_url, sizeof(cfg->mail_base_url), v)
-                   : ERR_INVALID;
-    if (strcmp(key, "poll_interval") == 0)
-        return set_int(&cfg->mail_poll, v, 1, 3600);
-    if (strcmp(key, "scan_interval") == 0)
-        return set_int(&cfg->mail_scan, v, 1, 86400);
-    if (strcmp(key, "backoff_base") == 0)
-        return set_int(&cfg->mail_backoff_base, v, 1, 86400);
-    if (strcmp(key, "backoff_max") == 0)
-        return set_int(&cfg->mail_backoff_max, v, 1, 7 * 86400);
-    if (strcmp(key, "max_attempts") == 0)
-        return set_int(&cfg->mail_max_attempts, v, 1, 1000);
-    if (strcmp(key, "batch") == 0)
-        return set_int(&cfg->mail_batch, v, 1, 1000);
-    if (strcmp(key, "timeout") == 0)
-        return set_int(&cfg->mail_timeout, v, 1, 600);
-    *unknown = true;
-    return ERR_INVALID;
 }
 
 int config_origin_check(const struct config *cfg, char *err, size_t errlen)
@@ -192,143 +82,277 @@ int config_origin_check(const struct config *cfg, char *err, size_t errlen)
     return ERR_INVALID;
 }
 
+/* ---- the settings: one table (docs/config.md lists the same, checked by test_config.c) ---- */
+
+static bool is_url(const char *v)
+{
+    return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
+}
+
+static int s_listen(struct config *c, const char *v)
+{
+    return str_parse_hostport(v, c->listen_host, sizeof(c->listen_host), &c->listen_port);
+}
+
+static int s_data(struct config *c, const char *v)
+{
+    return *v != '\0' ? set_str(c->data_dir, sizeof(c->data_dir), v) : ERR_INVALID;
+}
+
+/* the keys stay in the data directory whatever the database */
+static int s_db(struct config *c, const char *v)
+{
+    return (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0 ||
+            (strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0'))
+               ? set_str(c->db, sizeof(c->db), v)
+               : ERR_INVALID;
+}
+
+static int s_trust_proxy(struct config *c, const char *v)
+{
+    return ip_list_valid(v) ? set_str(c->trust_proxy, sizeof(c->trust_proxy), v) : ERR_INVALID;
+}
+
+static int s_origin(struct config *c, const char *v)
+{
+    return is_url(v) ? set_str(c->origin, sizeof(c->origin), v) : ERR_INVALID;
+}
+
+static int s_argon2_mem(struct config *c, const char *v)
+{
+    int64_t x;
+
+    if (str_parse_i64(v, 8, 4 * 1024 * 1024, &x) != 0)
+        return ERR_INVALID;
+    c->argon2_mem = (uint64_t)x * 1024;
+    return 0;
+}
+
+static int s_argon2_ops(struct config *c, const char *v)
+{
+    int64_t x;
+
+    if (str_parse_i64(v, 1, 64, &x) != 0)
+        return ERR_INVALID;
+    c->argon2_ops = (uint64_t)x;
+    return 0;
+}
+
+static int s_log_level(struct config *c, const char *v)
+{
+    static const struct {
+        const char *name;
+        int level;
+    } levels[] = {
+        {"debug", LOG_DEBUG}, {"info", LOG_INFO}, {"warn", LOG_WARN}, {"error", LOG_ERROR}};
+
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (strcasecmp(v, levels[i].name) == 0) {
+            c->log_level = levels[i].level;
+            return 0;
+        }
+    return ERR_INVALID;
+}
+
+static int s_log_origin(struct config *c, const char *v)
+{
+    return (*v != '\0' && strchr(v, '+') == NULL && strchr(v, ' ') == NULL)
+               ? set_str(c->log_origin, sizeof(c->log_origin), v)
+               : ERR_INVALID;
+}
+
+static int s_mail_host(struct config *c, const char *v)
+{
+    return (*v != '\0' && strpbrk(v, " /\r\n") == NULL)
+               ? set_str(c->mail_host, sizeof(c->mail_host), v)
+               : ERR_INVALID;
+}
+
+static int s_starttls(struct config *c, const char *v)
+{
+    static const char *const names[] = {[MAIL_TLS_AUTO] = "auto",
+                                        [MAIL_TLS_ALWAYS] = "always",
+                                        [MAIL_TLS_NEVER] = "never",
+                                        [MAIL_TLS_IMPLICIT] = "implicit"};
+
+    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+        if (strcmp(v, names[i]) == 0) {
+            c->mail_starttls = i;
+            return 0;
+        }
+    return ERR_INVALID;
+}
+
+static int s_mail_username(struct config *c, const char *v)
+{
+    return strpbrk(v, "\r\n") == NULL ? set_str(c->mail_username, sizeof(c->mail_username), v)
+                                      : ERR_INVALID;
+}
+
+static int s_password_file(struct config *c, const char *v)
+{
+    return read_password_file(v, c->mail_password, sizeof(c->mail_password));
+}
+
+static int s_mail_from(struct config *c, const char *v)
+{
+    return str_email_valid(v) ? set_str(c->mail_from, sizeof(c->mail_from), v) : ERR_INVALID;
+}
+
+static int s_escalation(struct config *c, const char *v)
+{
+    return (*v == '\0' || str_email_valid(v))
+               ? set_str(c->mail_escalation, sizeof(c->mail_escalation), v)
+               : ERR_INVALID;
+}
+
+static int s_base_url(struct config *c, const char *v)
+{
+    return (is_url(v) && strpbrk(v, " \r\n\"<>#?") == NULL)
+               ? set_str(c->mail_base_url, sizeof(c->mail_base_url), v)
+               : ERR_INVALID;
+}
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define INT(sec, key, f, lo, hi, def)                                                              \
+    {                                                                                              \
+        sec, key, CONFIG_INT, FIELD(f), lo, hi, def, NULL                                          \
+    }
+#define I64(sec, key, f, lo, hi, def)                                                              \
+    {                                                                                              \
+        sec, key, CONFIG_I64, FIELD(f), lo, hi, def, NULL                                          \
+    }
+#define BOOL(sec, key, f, def)                                                                     \
+    {                                                                                              \
+        sec, key, CONFIG_BOOL, FIELD(f), 0, 0, def, NULL                                           \
+    }
+#define STR(sec, key, f, def)                                                                      \
+    {                                                                                              \
+        sec, key, CONFIG_STR, FIELD(f), 0, 0, def, NULL                                            \
+    }
+#define FN(sec, key, fn, def)                                                                      \
+    {                                                                                              \
+        sec, key, CONFIG_FN, 0, 0, 0, 0, def, fn                                                   \
+    }
+
+/* Every setting, in docs/config.md's order, with its default as the text a file would hold
+ * (config_defaults() applies them through the same checks). */
+static const struct config_setting settings[] = {
+    FN("server", "listen", s_listen, "127.0.0.1:8080"),
+    FN("server", "data", s_data, "./var"),
+    FN("server", "db", s_db, NULL),
+    INT("server", "workers", workers, 0, 256, "0"),
+    INT("server", "pool_threads", pool_threads, 0, 256, "0"),
+    I64("server", "max_body", max_body, 1024, 64ll * 1024 * 1024, "1048576"),
+    I64("server", "max_headers", max_headers, 1024, 1024 * 1024, "16384"),
+    INT("server", "timeout", timeout, 1, 3600, "30"),
+    INT("server", "shutdown_grace", shutdown_grace, 0, 600, "10"),
+    BOOL("server", "behind_tls", behind_tls, "false"),
+    FN("server", "trust_proxy", s_trust_proxy, NULL),
+    FN("server", "origin", s_origin, NULL),
+    INT("session", "idle_timeout", session_idle, 10, 30 * 86400, "1800"),
+    INT("session", "lifetime", session_lifetime, 10, 90 * 86400, "43200"),
+    INT("security", "login_max_failures", login_max_failures, 1, 1000, "5"),
+    INT("security", "login_window", login_window, 1, 86400, "900"),
+    FN("security", "argon2_ops", s_argon2_ops, "2"),         /* OPSLIMIT_INTERACTIVE */
+    FN("security", "argon2_mem_kib", s_argon2_mem, "65536"), /* MEMLIMIT_INTERACTIVE */
+    INT("security", "enrolment_ttl", enrolment_ttl, 600, 90 * 86400, "604800"),
+    INT("security", "reset_confirmations", reset_confirmations, 0, 2, "2"),
+    STR("security", "require_2fa", require_2fa, NULL),
+    FN("log", "level", s_log_level, "info"),
+    STR("channel", "preset", preset, "state-dept"),
+    STR("channel", "ack", ack, NULL),
+    STR("channel", "reply", reply, NULL),
+    STR("channel", "reply_max", reply_max, NULL),
+    STR("channel", "reply_from", reply_from, NULL),
+    STR("channel", "timezone", timezone, "UTC"),
+    BOOL("channel", "federal_holidays", federal_holidays, "true"),
+    STR("channel", "closures", closures, NULL),
+    STR("channel", "principals", principals, NULL),
+    FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
+    BOOL("tlog", "public", log_public, "true"),
+    INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),
+    BOOL("mail", "enabled", mail_enabled, "false"),
+    FN("mail", "host", s_mail_host, NULL),
+    INT("mail", "port", mail_port, 1, 65535, "587"),
+    FN("mail", "starttls", s_starttls, "auto"),
+    STR("mail", "ca_file", mail_ca_file, NULL),
+    FN("mail", "username", s_mail_username, NULL),
+    STR("mail", "password", mail_password, NULL),
+    FN("mail", "password_file", s_password_file, NULL),
+    FN("mail", "from", s_mail_from, NULL),
+    FN("mail", "escalation", s_escalation, NULL),
+    FN("mail", "base_url", s_base_url, NULL),
+    INT("mail", "poll_interval", mail_poll, 1, 3600, "10"),
+    INT("mail", "scan_interval", mail_scan, 1, 86400, "60"),
+    INT("mail", "backoff_base", mail_backoff_base, 1, 86400, "60"),
+    INT("mail", "backoff_max", mail_backoff_max, 1, 7 * 86400, "3600"),
+    INT("mail", "max_attempts", mail_max_attempts, 1, 1000, "20"),
+    INT("mail", "batch", mail_batch, 1, 1000, "50"),
+    INT("mail", "timeout", mail_timeout, 1, 600, "30"),
+    I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),
+};
+
+const struct config_setting *config_settings(size_t *count)
+{
+    *count = sizeof(settings) / sizeof(settings[0]);
+    return settings;
+}
+
+/* Apply @v to @s's field of @cfg through its checks. */
+static int setting_apply(struct config *cfg, const struct config_setting *s, const char *v)
+{
+    char *field = (char *)cfg + s->offset;
+    int64_t x;
+
+    switch (s->kind) {
+    case CONFIG_INT:
+        if (str_parse_i64(v, s->min, s->max, &x) != 0)
+            return ERR_INVALID;
+        *(int *)(void *)field = (int)x;
+        return 0;
+    case CONFIG_I64:
+        return str_parse_i64(v, s->min, s->max, (int64_t *)(void *)field);
+    case CONFIG_BOOL:
+        return str_parse_bool(v, (bool *)(void *)field);
+    case CONFIG_STR:
+        return set_str(field, s->size, v);
+    case CONFIG_FN:
+        return s->set(cfg, v);
+    }
+    return ERR_INVALID;
+}
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        if (settings[i].def != NULL && setting_apply(cfg, &settings[i], settings[i].def) != 0)
+            log_error("config: the default of %s.%s does not pass its own check (a bug)",
+                      settings[i].section, settings[i].key);
+}
+
 int config_set(struct config *cfg, const char *section, const char *key, const char *v, char *err,
                size_t errlen)
 {
-    int rc = ERR_INVALID;
-    int64_t x;
+    bool known_section = false;
 
-    if (strcmp(section, "server") == 0) {
-        if (strcmp(key, "listen") == 0) {
-            rc = str_parse_hostport(v, cfg->listen_host, sizeof(cfg->listen_host),
-                                    &cfg->listen_port);
-        } else if (strcmp(key, "data") == 0) {
-            rc = (*v != '\0') ? str_copy(cfg->data_dir, sizeof(cfg->data_dir), v) : ERR_INVALID;
-        } else if (strcmp(key, "db") == 0) {
-            /* the keys stay in the data directory whatever the database */
-            rc = (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0 ||
-                  (strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0'))
-                     ? str_copy(cfg->db, sizeof(cfg->db), v)
-                     : ERR_INVALID;
-        } else if (strcmp(key, "workers") == 0) {
-            rc = set_int(&cfg->workers, v, 0, 256);
-        } else if (strcmp(key, "pool_threads") == 0) {
-            rc = set_int(&cfg->pool_threads, v, 0, 256);
-        } else if (strcmp(key, "max_body") == 0) {
-            rc = str_parse_i64(v, 1024, 64ll * 1024 * 1024, &cfg->max_body);
-        } else if (strcmp(key, "max_headers") == 0) {
-            rc = str_parse_i64(v, 1024, 1024 * 1024, &cfg->max_headers);
-        } else if (strcmp(key, "timeout") == 0) {
-            rc = set_int(&cfg->timeout, v, 1, 3600);
-        } else if (strcmp(key, "shutdown_grace") == 0) {
-            rc = set_int(&cfg->shutdown_grace, v, 0, 600);
-        } else if (strcmp(key, "trust_proxy") == 0) {
-            rc = ip_list_valid(v) ? set_str(cfg->trust_proxy, sizeof(cfg->trust_proxy), v)
-                                  : ERR_INVALID;
-        } else if (strcmp(key, "behind_tls") == 0) {
-            rc = str_parse_bool(v, &cfg->behind_tls);
-        } else if (strcmp(key, "origin") == 0) {
-            rc = (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
-                     ? str_copy(cfg->origin, sizeof(cfg->origin), v)
-                     : ERR_INVALID;
-        } else {
-            goto unknown;
-        }
-    } else if (strcmp(section, "session") == 0) {
-        if (strcmp(key, "idle_timeout") == 0)
-            rc = set_int(&cfg->session_idle, v, 10, 30 * 86400);
-        else if (strcmp(key, "lifetime") == 0)
-            rc = set_int(&cfg->session_lifetime, v, 10, 90 * 86400);
-        else
-            goto unknown;
-    } else if (strcmp(section, "security") == 0) {
-        if (strcmp(key, "login_max_failures") == 0) {
-            rc = set_int(&cfg->login_max_failures, v, 1, 1000);
-        } else if (strcmp(key, "login_window") == 0) {
-            rc = set_int(&cfg->login_window, v, 1, 86400);
-        } else if (strcmp(key, "argon2_ops") == 0) {
-            rc = str_parse_i64(v, 1, 64, &x);
-            if (rc == 0)
-                cfg->argon2_ops = (uint64_t)x;
-        } else if (strcmp(key, "argon2_mem_kib") == 0) {
-            rc = str_parse_i64(v, 8, 4 * 1024 * 1024, &x);
-            if (rc == 0)
-                cfg->argon2_mem = (uint64_t)x * 1024;
-        } else if (strcmp(key, "enrolment_ttl") == 0) {
-            rc = set_int(&cfg->enrolment_ttl, v, 600, 90 * 86400);
-        } else if (strcmp(key, "reset_confirmations") == 0) {
-            rc = set_int(&cfg->reset_confirmations, v, 0, 2);
-        } else if (strcmp(key, "require_2fa") == 0) {
-            rc = set_str(cfg->require_2fa, sizeof(cfg->require_2fa), v);
-        } else {
-            goto unknown;
-        }
-    } else if (strcmp(section, "channel") == 0) {
-        if (strcmp(key, "preset") == 0)
-            rc = set_str(cfg->preset, sizeof(cfg->preset), v);
-        else if (strcmp(key, "ack") == 0)
-            rc = set_str(cfg->ack, sizeof(cfg->ack), v);
-        else if (strcmp(key, "reply") == 0)
-            rc = set_str(cfg->reply, sizeof(cfg->reply), v);
-        else if (strcmp(key, "reply_max") == 0)
-            rc = set_str(cfg->reply_max, sizeof(cfg->reply_max), v);
-        else if (strcmp(key, "reply_from") == 0)
-            rc = set_str(cfg->reply_from, sizeof(cfg->reply_from), v);
-        else if (strcmp(key, "timezone") == 0)
-            rc = set_str(cfg->timezone, sizeof(cfg->timezone), v);
-        else if (strcmp(key, "federal_holidays") == 0)
-            rc = str_parse_bool(v, &cfg->federal_holidays);
-        else if (strcmp(key, "closures") == 0)
-            rc = set_str(cfg->closures, sizeof(cfg->closures), v);
-        else if (strcmp(key, "principals") == 0)
-            rc = set_str(cfg->principals, sizeof(cfg->principals), v);
-        else
-            goto unknown;
-    } else if (strcmp(section, "tlog") == 0) {
-        if (strcmp(key, "origin") == 0)
-            rc = (*v != '\0' && strchr(v, '+') == NULL && strchr(v, ' ') == NULL)
-                     ? set_str(cfg->log_origin, sizeof(cfg->log_origin), v)
-                     : ERR_INVALID;
-        else if (strcmp(key, "public") == 0)
-            rc = str_parse_bool(v, &cfg->log_public);
-        else if (strcmp(key, "checkpoint_interval") == 0)
-            rc = set_int(&cfg->log_interval, v, 1, 3600);
-        else
-            goto unknown;
-    } else if (strcmp(section, "mail") == 0) {
-        bool unknown = false;
-        rc = set_mail(cfg, key, v, &unknown);
-        if (unknown)
-            goto unknown;
-    } else if (strcmp(section, "debug") == 0) {
-        if (strcmp(key, "clock_start") != 0)
-            goto unknown;
-        rc = str_parse_i64(v, 1, INT64_C(253402300799), &cfg->clock_start);
-    } else if (strcmp(section, "log") == 0) {
-        if (strcmp(key, "level") != 0)
-            goto unknown;
-        if (strcasecmp(v, "debug") == 0)
-            cfg->log_level = LOG_DEBUG;
-        else if (strcasecmp(v, "info") == 0)
-            cfg->log_level = LOG_INFO;
-        else if (strcasecmp(v, "warn") == 0)
-            cfg->log_level = LOG_WARN;
-        else if (strcasecmp(v, "error") == 0)
-            cfg->log_level = LOG_ERROR;
-        else
-            goto bad;
-        rc = 0;
-    } else {
-        err_set(err, errlen, "unknown section [%s]", section);
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+        const struct config_setting *s = &settings[i];
+        if (strcmp(s->section, section) != 0)
+            continue;
+        known_section = true;
+        if (strcmp(s->key, key) != 0)
+            continue;
+        if (setting_apply(cfg, s, v) == 0)
+            return 0;
+        err_set(err, errlen, "invalid value for %s.%s", section, key);
         return ERR_INVALID;
     }
-    if (rc == 0)
-        return 0;
-bad:
-    err_set(err, errlen, "invalid value for %s.%s", section, key);
-    return ERR_INVALID;
-unknown:
-    err_set(err, errlen, "unknown setting %s.%s", section, key);
+    if (!known_section)
+        err_set(err, errlen, "unknown section [%s]", section);
+    else
+        err_set(err, errlen, "unknown setting %s.%s", section, key);
     return ERR_INVALID;
 }
 

@@ -2,10 +2,10 @@
  * config.h - server settings: defaults, an INI file (--config FILE), then command-line flags.
  *
  * The INI file has sections [server], [session], [security], [log], [channel], [tlog], [mail]
- * and [debug];
- * docs/config.md lists every
- * key with its default and limits. Unknown sections or keys are errors, so a typo never silently
- * falls back to a default.
+ * and [debug]. Every key is one row of one table in config.c (config_settings(): its section,
+ * type, range and default, applied by config_defaults() through the same checks as a file's
+ * value); docs/config.md lists the same rows with their limits and meaning. Unknown sections or
+ * keys are errors, so a typo never silently falls back to a default.
  */
 #ifndef DISSENT_UTIL_CONFIG_H
 #define DISSENT_UTIL_CONFIG_H
@@ -79,6 +79,29 @@ struct config {
 
 /* [mail] starttls */
 enum { MAIL_TLS_AUTO, MAIL_TLS_ALWAYS, MAIL_TLS_NEVER, MAIL_TLS_IMPLICIT };
+
+/* One setting of the one table (config.c): where it goes in struct config, how it is read. */
+enum config_kind {
+    CONFIG_INT,  /* an int in [@min, @max] */
+    CONFIG_I64,  /* an int64_t in [@min, @max] */
+    CONFIG_BOOL, /* true/false, yes/no, on/off, 1/0 */
+    CONFIG_STR,  /* a string that fits the field */
+    CONFIG_FN,   /* checked and stored by @set (an address, a URL, a level, ...) */
+};
+struct config_setting {
+    const char *section, *key;
+    enum config_kind kind;
+    size_t offset, size; /* the field in struct config (not for CONFIG_FN) */
+    int64_t min, max;    /* CONFIG_INT, CONFIG_I64 */
+    const char *def;     /* the default as a file would write it; NULL: empty, zero or false */
+    int (*set)(struct config *cfg, const char *v); /* CONFIG_FN: 0 or ERR_INVALID */
+};
+
+/**
+ * config_settings() - every setting, in docs/config.md's order (a unit test holds the two
+ * together); *@count receives how many.
+ */
+const struct config_setting *config_settings(size_t *count);
 
 /**
  * config_origin_check() - 0 when the expected Origin of writes is safe to take from the

@@ -144,6 +144,98 @@ static void mail_settings(void **state)
     (void)state;
 }
 
+/* The default column of docs/config.md as the table would write it: the text before any " (",
+ * without backticks; "(none)", "(preset)", "empty (...)" and the like: no default. */
+static void doc_default(const char *cell, char *out, size_t len)
+{
+    const char *end;
+    size_t n = 0;
+
+    while (*cell == ' ')
+        cell++;
+    if (*cell == '(' || strncmp(cell, "empty", 5) == 0) {
+        out[0] = '\0';
+        return;
+    }
+    end = cell + strcspn(cell, "|"); /* the cell only */
+    for (const char *p = cell; p + 1 < end; p++)
+        if (p[0] == ' ' && p[1] == '(') {
+            end = p;
+            break;
+        }
+    while (end > cell && end[-1] == ' ')
+        end--;
+    for (const char *p = cell; p < end && n + 1 < len; p++)
+        if (*p != '`')
+            out[n++] = *p;
+    out[n] = '\0';
+}
+
+/* docs/config.md's table and the one table of settings (config_settings()) name the same keys,
+ * in the same order, with the same defaults: neither can change without the other. */
+static void docs_table_matches_settings(void **state)
+{
+    FILE *f = fopen(SOURCE_ROOT "/docs/config.md", "r");
+    const struct config_setting *s;
+    char line[4096], sec[64], key[64], def[128], want[128];
+    size_t count = 0, row = 0;
+    int in_table = 0;
+
+    (void)state;
+    assert_non_null(f);
+    s = config_settings(&count);
+    assert_true(count > 40);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *cells[4];
+        int ncells = 0;
+        if (strncmp(line, "| section | key | default |", 27) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (!in_table || strncmp(line, "|---", 4) == 0)
+            continue;
+        if (line[0] != '|')
+            break; /* the table's end */
+        for (char *p = line; *p != '\0' && ncells < 4; p++)
+            if (*p == '|')
+                cells[ncells++] = p + 1;
+        assert_int_equal(ncells, 4);
+        assert_int_equal(sscanf(cells[0], " %63[^ |]", sec), 1);
+        assert_int_equal(sscanf(cells[1], " %63[^ |]", key), 1);
+        doc_default(cells[2], def, sizeof(def));
+        if (row >= count)
+            fail_msg("docs/config.md lists %s.%s, which config.c does not have", sec, key);
+        if (strcmp(sec, s[row].section) != 0 || strcmp(key, s[row].key) != 0)
+            fail_msg("row %zu: docs/config.md says %s.%s, config.c %s.%s", row + 1, sec, key,
+                     s[row].section, s[row].key);
+        snprintf(want, sizeof(want), "%s", s[row].def != NULL ? s[row].def : "");
+        if (strcmp(def, want) != 0)
+            fail_msg("%s.%s: docs/config.md's default is \"%s\", config.c's \"%s\"", sec, key, def,
+                     want);
+        row++;
+    }
+    fclose(f);
+    if (row != count)
+        fail_msg("config.c has %zu settings, docs/config.md lists %zu (the first missing: %s.%s)",
+                 count, row, s[row].section, s[row].key);
+}
+
+/* And the comparison can fail: a default written otherwise is seen. */
+static void doc_default_reads_the_cell(void **state)
+{
+    char def[64];
+
+    (void)state;
+    doc_default(" `127.0.0.1:8080` ", def, sizeof(def));
+    assert_string_equal(def, "127.0.0.1:8080");
+    doc_default(" 0 (one per core) ", def, sizeof(def));
+    assert_string_equal(def, "0");
+    doc_default(" (none) ", def, sizeof(def));
+    assert_string_equal(def, "");
+    doc_default(" 604800 (7 days) ", def, sizeof(def));
+    assert_string_not_equal(def, "604801");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +244,8 @@ int main(void)
         cmocka_unit_test(rejects_unknown_and_out_of_range),
         cmocka_unit_test(set_validates),
         cmocka_unit_test(mail_settings),
+        cmocka_unit_test(docs_table_matches_settings),
+        cmocka_unit_test(doc_default_reads_the_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
