@@ -11,22 +11,39 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("dissent 0.1.0\n");
+    return 0;
+}
+
+/* The commands, git-style: `dissent NAME ARGS`; the usage below is made from this table. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"serve", cmd_serve, "run the HTTP server"},
+    {"user", cmd_user, "add, list or disable accounts"},
+    {"audit", cmd_audit, "verify the read audit's hash chain"},
+    {"trust", cmd_trust, "adopt the database as it is (after a deliberate change)"},
+    {"channel", cmd_channel, "grant an officer access to the channel key"},
+    {"verify", cmd_verify, "check a memo bundle offline (dissent verify BUNDLE.json)"},
+    {"log", cmd_log, "build a static transparency log, print the log key, audit a log"},
+    {"migrate", cmd_migrate, "copy a channel to another database (SQLite to PostgreSQL)"},
+    {"routes", cmd_routes, "print the API's route table (roles, flags, relations)"},
+    {"outbox", cmd_outbox, "list the email outbox (status only)"},
+    {"version", cmd_version, "print the version"},
+};
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: dissent COMMAND [ARGS]\n"
-               "commands:\n"
-               "  serve      run the HTTP server\n"
-               "  user       add, list or disable accounts\n"
-               "  audit      verify the read audit's hash chain\n"
-               "  trust      adopt the database as it is (after a deliberate change)\n"
-               "  channel    grant an officer access to the channel key\n"
-               "  verify     check a memo bundle offline (dissent verify BUNDLE.json)\n"
-               "  log        build a static transparency log, print the log key\n"
-               "  migrate    copy a channel to another database (SQLite to PostgreSQL)\n"
-               "  routes     print the API's route table (roles, flags, relations)\n"
-               "  outbox     list the email outbox (status only)\n"
-               "  version    print the version\n"
-               "Run 'dissent COMMAND --help' for a command's options.\n");
+    fprintf(f, "usage: dissent COMMAND [ARGS]\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "Run 'dissent COMMAND --help' for a command's options.\n");
 }
 
 /*
@@ -59,30 +76,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "serve") == 0)
-        return cmd_serve(argc - 1, argv + 1);
-    if (strcmp(argv[1], "user") == 0)
-        return cmd_user(argc - 1, argv + 1);
-    if (strcmp(argv[1], "audit") == 0)
-        return cmd_audit(argc - 1, argv + 1);
-    if (strcmp(argv[1], "trust") == 0)
-        return cmd_trust(argc - 1, argv + 1);
-    if (strcmp(argv[1], "channel") == 0)
-        return cmd_channel(argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
-        return cmd_verify(argc - 1, argv + 1);
-    if (strcmp(argv[1], "log") == 0)
-        return cmd_log(argc - 1, argv + 1);
-    if (strcmp(argv[1], "migrate") == 0)
-        return cmd_migrate(argc - 1, argv + 1);
-    if (strcmp(argv[1], "routes") == 0)
-        return cmd_routes(argc - 1, argv + 1);
-    if (strcmp(argv[1], "outbox") == 0)
-        return cmd_outbox(argc - 1, argv + 1);
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("dissent 0.1.0\n");
-        return 0;
-    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

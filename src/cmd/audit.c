@@ -7,50 +7,27 @@
 #include "core/audit.h"
 #include "util/err.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: dissent audit verify [--data DIR] [--db URI] [--config FILE]\n");
-}
-
 int cmd_audit(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"data", required_argument, NULL, 'd'},
-                                         {"db", required_argument, NULL, 'D'},
-                                         {NULL, 0, NULL, 0}};
-    const char *config = NULL, *data = NULL, *db = NULL;
-    char err[256] = "";
+    static const char synopsis[] = "dissent audit verify [--data DIR] [--db URI] [--config FILE]";
+    struct cmd_store_args sa = {0};
+    const struct cmd_opt opts[] = {CMD_STORE_OPTS(&sa), {NULL, NULL, NULL, NULL, NULL}};
+    char err[256] = "", **rest = NULL;
     struct config cfg;
     struct store *st = NULL;
     int64_t count = 0;
-    int c, rc;
+    int nrest = 0, rc;
 
-    if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-        usage();
+    if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return rc == 1 ? 0 : 2;
+    if (nrest != 1 || strcmp(rest[0], "verify") != 0) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'c')
-            config = optarg;
-        else if (c == 'd')
-            data = optarg;
-        else if (c == 'D')
-            db = optarg;
-        else {
-            usage();
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        usage();
-        return 2;
-    }
-    if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
+    if ((rc = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
         return rc;
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;

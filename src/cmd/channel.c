@@ -12,67 +12,40 @@
 #include "crypto/random.h"
 #include "util/err.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: dissent channel grant USERNAME --as OFFICER --password-stdin\n"
-                    "                             [--data DIR] [--db URI] [--config FILE]\n");
-}
-
 int cmd_channel(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
-        {"as", required_argument, NULL, 'a'},     {"password-stdin", no_argument, NULL, 'p'},
-        {"db", required_argument, NULL, 'D'},     {NULL, 0, NULL, 0}};
-    const char *config = NULL, *data = NULL, *as = NULL, *db = NULL;
-    char pw[PASSWORD_MAX_LEN + 2], why[256] = "";
+    static const char synopsis[] = "dissent channel grant USERNAME --as OFFICER --password-stdin "
+                                   "[--data DIR] [--db URI] [--config FILE]";
+    struct cmd_store_args sa = {0};
+    const char *as = NULL;
     bool pw_stdin = false;
+    const struct cmd_opt opts[] = {
+        CMD_STORE_OPTS(&sa),
+        {"as", "OFFICER", "the officer who holds the channel key and grants it", &as, NULL},
+        {"password-stdin", NULL, "read that officer's password from standard input", NULL,
+         &pw_stdin},
+        {NULL, NULL, NULL, NULL, NULL}};
+    char pw[PASSWORD_MAX_LEN + 2], why[256] = "", **rest = NULL;
     struct config cfg;
     struct store *st = NULL;
     struct user granter, to;
     struct user_keys *k = NULL;
     struct keyring kr;
     size_t n = 0;
-    int c, rc = 1;
+    int nrest = 0, c, rc = 1;
 
     memset(&kr, 0, sizeof(kr));
-    if (argc < 2 || strcmp(argv[1], "grant") != 0) {
-        usage();
+    if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return c == 1 ? 0 : 2;
+    if (nrest != 2 || strcmp(rest[0], "grant") != 0 || as == NULL || !pw_stdin) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'a':
-            as = optarg;
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'p':
-            pw_stdin = true;
-            break;
-        default:
-            usage();
-            return 2;
-        }
-    }
-    if (optind != argc - 1 || as == NULL || !pw_stdin) {
-        usage();
-        return 2;
-    }
-    if ((c = cmd_config_for_store(&cfg, config, data, db)) != 0)
+    if ((c = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
         return c; /* (rc stays 1, the failure, until the grant is done) */
     if (fgets(pw, sizeof(pw), stdin) == NULL)
         pw[0] = '\0';
@@ -81,7 +54,7 @@ int cmd_channel(int argc, char **argv)
     if (cmd_store_open(&cfg, &st) != 0)
         goto out;
     if (store_user_get_by_name(st, as, &granter) != 0 ||
-        store_user_get_by_name(st, argv[optind], &to) != 0) {
+        store_user_get_by_name(st, rest[1], &to) != 0) {
         fprintf(stderr, "dissent: no such user\n");
         goto out;
     }

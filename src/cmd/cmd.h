@@ -21,6 +21,40 @@ int cmd_migrate(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 
+/*
+ * The one option parser of the subcommands. A command declares its options in a table, ended by
+ * a row whose @name is NULL; cmd_parse() reads them (GNU long options: --name VALUE,
+ * --name=VALUE, --flag), and makes the --help text from the same table.
+ */
+struct cmd_opt {
+    const char *name;   /* the long option, without "--" */
+    const char *arg;    /* its argument's name in the usage ("DIR"), or NULL for a flag */
+    const char *help;   /* one line for --help */
+    const char **value; /* receives the argument (options with @arg) */
+    bool *flag;         /* set true when given (flags) */
+};
+
+/* The options of every command that opens the store: --config, --data, --db. */
+struct cmd_store_args {
+    const char *config, *data, *db;
+};
+#define CMD_STORE_OPTS(a)                                                                          \
+    {"config", "FILE", "the settings file (docs/config.md)", &(a)->config, NULL},                  \
+        {"data", "DIR", "the data directory (keys, pin, SQLite database)", &(a)->data, NULL},      \
+    {                                                                                              \
+        "db", "URI", "the database, when not SQLite in the data directory", &(a)->db, NULL         \
+    }
+
+/**
+ * cmd_parse() - read the options of @argv[@first..@argc) against @opts. What is left (the
+ * positional arguments, in order) goes to *@rest, *@nrest of them. --help prints "usage:
+ * @synopsis" and every option on standard output and returns 1 (the caller exits 0); an unknown
+ * option, a missing argument or a repeated one prints the same on standard error and returns 2
+ * (the caller exits 2). 0 otherwise.
+ */
+int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char **argv, int first,
+              char ***rest, int *nrest);
+
 /**
  * cmd_config_load() - defaults, then --config FILE if @path is not NULL. Prints errors.
  * Returns 0 or -1.

@@ -184,3 +184,74 @@ out:
         fclose(f);
     return rc;
 }
+
+static void cmd_usage(FILE *f, const char *synopsis, const struct cmd_opt *opts)
+{
+    fprintf(f, "usage: %s\n", synopsis);
+    for (const struct cmd_opt *o = opts; o->name != NULL; o++) {
+        char left[64];
+        snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-24s %s\n", left, o->help);
+    }
+}
+
+int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char **argv, int first,
+              char ***rest, int *nrest)
+{
+    int kept = first;
+
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i], *eq;
+        const struct cmd_opt *o;
+        size_t n;
+
+        if (strcmp(a, "--") == 0) {
+            while (++i < argc)
+                argv[kept++] = argv[i];
+            break;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            argv[kept++] = argv[i]; /* positional */
+            continue;
+        }
+        if (strcmp(a, "--help") == 0) {
+            cmd_usage(stdout, synopsis, opts);
+            return 1;
+        }
+        eq = strchr(a + 2, '=');
+        n = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+        for (o = opts; o->name != NULL; o++)
+            if (strlen(o->name) == n && strncmp(o->name, a + 2, n) == 0)
+                break;
+        if (o->name == NULL) {
+            fprintf(stderr, "dissent: unknown option %s\n", a);
+            goto usage;
+        }
+        if (o->arg == NULL) {
+            if (eq != NULL) {
+                fprintf(stderr, "dissent: --%s takes no value\n", o->name);
+                goto usage;
+            }
+            *o->flag = true;
+            continue;
+        }
+        if (*o->value != NULL) {
+            fprintf(stderr, "dissent: --%s given twice\n", o->name);
+            goto usage;
+        }
+        if (eq != NULL) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            fprintf(stderr, "dissent: --%s needs %s\n", o->name, o->arg);
+            goto usage;
+        }
+    }
+    *rest = argv + first;
+    *nrest = kept - first;
+    return 0;
+usage:
+    cmd_usage(stderr, synopsis, opts);
+    return 2;
+}

@@ -12,17 +12,11 @@
 #include "util/err.h"
 #include "util/strutil.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define OUTBOX_LIMIT_MAX 10000
-
-static void usage(void)
-{
-    fprintf(stderr, "usage: dissent outbox [--limit N] [--data DIR] [--db URI] [--config FILE]\n");
-}
 
 /* @t as "YYYY-MM-DDTHH:MM:SSZ", or "-" when 0. */
 static const char *when(int64_t t, char *buf, size_t len)
@@ -45,45 +39,33 @@ static const char *status_name(int status)
 
 int cmd_outbox(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
-        {"db", required_argument, NULL, 'D'},     {"limit", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *config = NULL, *data = NULL, *db = NULL;
-    char t1[24], t2[24], t3[24];
+    static const char synopsis[] =
+        "dissent outbox [--limit N] [--data DIR] [--db URI] [--config FILE]";
+    struct cmd_store_args sa = {0};
+    const char *limit_arg = NULL;
+    const struct cmd_opt opts[] = {
+        CMD_STORE_OPTS(&sa),
+        {"limit", "N", "the newest N rows (1 to 10000, default 100)", &limit_arg, NULL},
+        {NULL, NULL, NULL, NULL, NULL}};
+    char t1[24], t2[24], t3[24], **rest = NULL;
     struct outbox_item *items = NULL;
     struct config cfg;
     struct store *st = NULL;
     int64_t limit = 100;
     size_t n = 0;
-    int c, rc;
+    int nrest = 0, rc;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'c') {
-            config = optarg;
-        } else if (c == 'd') {
-            data = optarg;
-        } else if (c == 'D') {
-            db = optarg;
-        } else if (c == 'n') {
-            if (str_parse_i64(optarg, 1, OUTBOX_LIMIT_MAX, &limit) != 0) {
-                fprintf(stderr, "dissent: --limit must be 1 to %d\n", OUTBOX_LIMIT_MAX);
-                return 2;
-            }
-        } else if (c == 'h') {
-            usage();
-            return 0;
-        } else {
-            usage();
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        usage();
+    if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return rc == 1 ? 0 : 2;
+    if (nrest != 0) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
-    if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
+    if (limit_arg != NULL && str_parse_i64(limit_arg, 1, OUTBOX_LIMIT_MAX, &limit) != 0) {
+        fprintf(stderr, "dissent: --limit must be 1 to %d\n", OUTBOX_LIMIT_MAX);
+        return 2;
+    }
+    if ((rc = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
         return rc;
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;

@@ -9,53 +9,32 @@
  */
 #include "cmd/cmd.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: dissent trust adopt [--data DIR] [--db URI] [--config FILE] "
-                    "[--replace-pin]\n");
-}
-
 int cmd_trust(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"data", required_argument, NULL, 'd'},
-                                         {"db", required_argument, NULL, 'D'},
-                                         {"replace-pin", no_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
+    static const char synopsis[] =
+        "dissent trust adopt [--data DIR] [--db URI] [--config FILE] [--replace-pin]";
+    struct cmd_store_args sa = {0};
     bool replace_pin = false;
-    const char *config = NULL, *data = NULL, *db = NULL;
+    const struct cmd_opt opts[] = {CMD_STORE_OPTS(&sa),
+                                   {"replace-pin", NULL,
+                                    "pin the database's channel key even if another one is pinned",
+                                    NULL, &replace_pin},
+                                   {NULL, NULL, NULL, NULL, NULL}};
+    char **rest = NULL;
     struct config cfg;
     struct store *st = NULL;
-    int c, rc;
+    int nrest = 0, rc;
 
-    if (argc < 2 || strcmp(argv[1], "adopt") != 0) {
-        usage();
+    if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return rc == 1 ? 0 : 2;
+    if (nrest != 1 || strcmp(rest[0], "adopt") != 0) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'c')
-            config = optarg;
-        else if (c == 'd')
-            data = optarg;
-        else if (c == 'D')
-            db = optarg;
-        else if (c == 'r')
-            replace_pin = true;
-        else {
-            usage();
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        usage();
-        return 2;
-    }
-    if ((rc = cmd_config_for_store(&cfg, config, data, db)) != 0)
+    if ((rc = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
         return rc;
     if (cmd_store_adopt(&cfg, &st, replace_pin) != 0)
         return 1;

@@ -1,0 +1,73 @@
+/*
+ * test_cmd.c - the one option parser of the subcommands (cmd/cmd.h cmd_parse()).
+ */
+#include "testutil.h"
+
+#include "cmd/cmd.h"
+
+#include <stdio.h>
+
+struct parsed {
+    struct cmd_store_args sa;
+    const char *limit;
+    bool force;
+};
+
+static int parse(struct parsed *p, int argc, char **argv, char ***rest, int *nrest)
+{
+    const struct cmd_opt opts[] = {CMD_STORE_OPTS(&p->sa),
+                                   {"limit", "N", "how many", &p->limit, NULL},
+                                   {"force", NULL, "do it anyway", NULL, &p->force},
+                                   {NULL, NULL, NULL, NULL, NULL}};
+
+    memset(p, 0, sizeof(*p));
+    return cmd_parse("dissent thing [OPTIONS] NAME", opts, argc, argv, 1, rest, nrest);
+}
+
+static void options_and_positionals(void **state)
+{
+    char *argv[] = {"thing",   "--data", "/d", "first",           "--limit=5",
+                    "--force", "second", "--", "--not-an-option", NULL};
+    struct parsed p;
+    char **rest = NULL;
+    int nrest = 0;
+
+    (void)state;
+    assert_int_equal(parse(&p, 9, argv, &rest, &nrest), 0);
+    assert_string_equal(p.sa.data, "/d");
+    assert_null(p.sa.config);
+    assert_null(p.sa.db);
+    assert_string_equal(p.limit, "5");
+    assert_true(p.force);
+    assert_int_equal(nrest, 3);
+    assert_string_equal(rest[0], "first");
+    assert_string_equal(rest[1], "second");
+    assert_string_equal(rest[2], "--not-an-option");
+}
+
+static void refusals_and_help(void **state)
+{
+    char *unknown[] = {"thing", "--nope", NULL}, *missing[] = {"thing", "--data", NULL},
+         *twice[] = {"thing", "--db", "a", "--db=b", NULL},
+         *flag_value[] = {"thing", "--force=yes", NULL}, *help[] = {"thing", "x", "--help", NULL};
+    struct parsed p;
+    char **rest = NULL;
+    int nrest = 0;
+
+    (void)state;
+    assert_int_equal(parse(&p, 2, unknown, &rest, &nrest), 2);
+    assert_int_equal(parse(&p, 2, missing, &rest, &nrest), 2);
+    assert_int_equal(parse(&p, 4, twice, &rest, &nrest), 2);
+    assert_int_equal(parse(&p, 2, flag_value, &rest, &nrest), 2);
+    assert_int_equal(parse(&p, 3, help, &rest, &nrest), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(options_and_positionals),
+        cmocka_unit_test(refusals_and_help),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
