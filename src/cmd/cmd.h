@@ -47,7 +47,7 @@ struct cmd_store_args {
 
 /**
  * cmd_parse() - read the options of @argv[@first..@argc) against @opts. What is left (the
- * positional arguments, in order) goes to *@rest, *@nrest of them. --help prints "usage:
+ * positional arguments, in order) goes to *@rest, *@nrest of them. --help (or -h) prints "usage:
  * @synopsis" and every option on standard output and returns 1 (the caller exits 0); an unknown
  * option, a missing argument or a repeated one prints the same on standard error and returns 2
  * (the caller exits 2). 0 otherwise.

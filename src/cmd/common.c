@@ -210,11 +210,11 @@ int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char *
                 argv[kept++] = argv[i];
             break;
         }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-            argv[kept++] = argv[i]; /* positional */
+        if (strcmp(a, "-h") != 0 && (strncmp(a, "--", 2) != 0 || a[2] == '\0')) {
+            argv[kept++] = argv[i]; /* positional ("-" included: standard input) */
             continue;
         }
-        if (strcmp(a, "--help") == 0) {
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             cmd_usage(stdout, synopsis, opts);
             return 1;
         }

@@ -23,7 +23,6 @@
 #include "util/mem.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +31,16 @@
 
 #define TEXT_MAX (BUNDLE_MAX_SIZE) /* longest memo text accepted by --text, bytes */
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: dissent verify BUNDLE.json [--vkey VKEY]\n"
-               "       dissent verify RECEIPT.json --vkey VKEY [--text MEMO.txt]\n"
-               "Check offline a memo bundle (its canonical text, digest and every co-signature)\n"
-               "or a filing receipt (its inclusion in the transparency log whose verifier key is\n"
-               "VKEY, given as the key itself or a file holding it). --text checks that\n"
-               "MEMO.txt, the memo's canonical text exactly as in its bundle, is the text the\n"
-               "receipt commits to; with --vkey, a receipt inside a bundle is checked too.\n"
-               "The file may be '-' for standard input. Exit status: 0 valid, 1 not valid,\n"
-               "2 usage error.\n");
-}
+static const char synopsis[] =
+    "dissent verify BUNDLE.json [--vkey VKEY]\n"
+    "       dissent verify RECEIPT.json --vkey VKEY [--text MEMO.txt]\n"
+    "Check offline a memo bundle (its canonical text, digest and every co-signature)\n"
+    "or a filing receipt (its inclusion in the transparency log whose verifier key is\n"
+    "VKEY, given as the key itself or a file holding it). --text checks that\n"
+    "MEMO.txt, the memo's canonical text exactly as in its bundle, is the text the\n"
+    "receipt commits to; with --vkey, a receipt inside a bundle is checked too.\n"
+    "The file may be '-' for standard input. Exit status: 0 valid, 1 not valid,\n"
+    "2 usage error.";
 
 /* Read the file @path ("-": standard input) into *@out, printing why it failed. */
 static int path_read(const char *path, size_t cap, const char *what, char **out, size_t *len)
@@ -166,39 +163,24 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"vkey", required_argument, NULL, 'k'},
-                                         {"text", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *vkey_arg = NULL, *text_path = NULL, *path;
+    const struct cmd_opt opts[] = {
+        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &vkey_arg, NULL},
+        {"text", "MEMO.txt", "the memo's canonical text a receipt commits to", &text_path, NULL},
+        {NULL, NULL, NULL, NULL, NULL}};
     struct note_vkey key;
     struct receipt_result res;
-    char *doc = NULL, *text = NULL;
+    char *doc = NULL, *text = NULL, **rest = NULL;
     size_t len = 0, text_len = 0;
-    int c, status = 1;
+    int nrest = 0, c, status = 1;
 
-    optind = 0; /* glibc: a full reset, so the command can run twice in one process */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            vkey_arg = optarg;
-            break;
-        case 't':
-            text_path = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc - 1) {
-        usage(stderr);
+    if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return c == 1 ? 0 : 2;
+    if (nrest != 1) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
-    path = argv[optind];
+    path = rest[0];
     if (vkey_arg != NULL && cmd_vkey_load(vkey_arg, &key) != 0) {
         fprintf(stderr, "dissent verify: --vkey: not a verifier key, nor a file holding one\n");
         status = 2;
