@@ -16,15 +16,11 @@
 #include "core/ledger.h"
 #include "util/err.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: dissent migrate --from sqlite:PATH --to postgresql://...\n");
-}
+static const char synopsis[] = "dissent migrate --from sqlite:PATH --to postgresql://...";
 
 /* Where a dump's rows go: the target, and a count of rows written. */
 struct copy_ctx {
@@ -113,32 +109,20 @@ static int compare(struct store *from, struct store *to)
 
 int cmd_migrate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"from", required_argument, NULL, 'f'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *from_uri = NULL, *to_uri = NULL;
+    const struct cmd_opt opts[] = {
+        {"from", "URI", "the channel's database (sqlite:PATH)", &from_uri, NULL},
+        {"to", "URI", "an empty database to copy it into (postgresql://...)", &to_uri, NULL},
+        {NULL, NULL, NULL, NULL, NULL}};
     struct store *from = NULL, *to = NULL;
     bool from_tx = false, to_tx = false;
-    char err[512] = "";
-    int c, ret = 1;
+    char err[512] = "", **rest = NULL;
+    int nrest = 0, c, ret = 1;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'f')
-            from_uri = optarg;
-        else if (c == 't')
-            to_uri = optarg;
-        else if (c == 'h') {
-            usage();
-            return 0;
-        } else {
-            usage();
-            return 2;
-        }
-    }
-    if (optind != argc || from_uri == NULL || to_uri == NULL) {
-        usage();
+    if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return c == 1 ? 0 : 2;
+    if (nrest != 0 || from_uri == NULL || to_uri == NULL) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
     if (strcmp(from_uri, to_uri) == 0) {
