@@ -15,65 +15,40 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] "
-                    "[--db URI] [--workers N]\n");
-}
+static const char synopsis[] =
+    "dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--db URI] [--workers N]";
 
 int cmd_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"listen", required_argument, NULL, 'l'},
-                                         {"data", required_argument, NULL, 'd'},
-                                         {"workers", required_argument, NULL, 'w'},
-                                         {"db", required_argument, NULL, 'D'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *config_path = NULL, *listen = NULL, *data = NULL, *workers = NULL, *db = NULL;
+    struct cmd_store_args sa = {0};
+    const char *listen = NULL, *workers = NULL;
+    const struct cmd_opt opts[] = {
+        CMD_STORE_OPTS(&sa),
+        {"listen", "HOST:PORT", "where to listen ([server] listen)", &listen, NULL},
+        {"workers", "N", "event-loop threads ([server] workers)", &workers, NULL},
+        {NULL, NULL, NULL, NULL, NULL}};
+    const char *config_path, *data, *db;
     struct config cfg;
     struct store *st = NULL;
     struct pw_params pp;
     struct channel ch;
     struct mailer *mailer = NULL;
-    char admin_pw[32], err[256] = "", uri[1100];
+    char admin_pw[32], err[256] = "", uri[1100], **rest = NULL;
     bool created = false;
-    int c, rc;
+    int nrest = 0, rc;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case 'l':
-            listen = optarg;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'w':
-            workers = optarg;
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'h':
-            usage();
-            return 0;
-        default:
-            usage();
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        usage();
+    if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return rc == 1 ? 0 : 2;
+    if (nrest != 0) {
+        fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
+    config_path = sa.config;
+    data = sa.data;
+    db = sa.db;
     if (cmd_config_load(&cfg, config_path) != 0)
         return 1;
     if ((listen && config_set(&cfg, "server", "listen", listen, err, sizeof(err)) != 0) ||
