@@ -30,17 +30,19 @@
 #include <string.h>
 #include <time.h>
 
+static const char synopsis[] =
+    "dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME]\n"
+    "                        [--email E] [--data DIR] [--db URI] [--config FILE]\n"
+    "       dissent user list [--data DIR] [--db URI] [--config FILE]\n"
+    "       dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]\n"
+    "       dissent user reset USERNAME [--data DIR] [--db URI] [--config FILE]\n"
+    "       dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] [--config FILE]\n"
+    "roles: staff, officer, principal, auditor, admin (admin and auditor are not\n"
+    "combined with the others)";
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: dissent user add USERNAME --role ROLE[,ROLE...] [--display-name NAME]\n"
-                    "                        [--email E] [--data DIR] [--db URI] [--config FILE]\n"
-                    "       dissent user list [--data DIR] [--db URI] [--config FILE]\n"
-                    "       dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]\n"
-                    "       dissent user reset USERNAME [--data DIR] [--db URI] [--config FILE]\n"
-                    "       dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] "
-                    "[--config FILE]\n"
-                    "roles: staff, officer, principal, auditor, admin (admin and auditor are not\n"
-                    "combined with the others)\n");
+    fprintf(stderr, "usage: %s\n", synopsis);
 }
 
 /* The lines that hand an enrolment code over. */
@@ -78,57 +80,36 @@ static int read_password(char *buf, size_t cap, size_t *len)
 }
 
 struct user_opts {
-    const char *config, *data, *db, *roles, *display_name, *email;
+    struct cmd_store_args sa;
+    const char *roles, *display_name, *email;
     bool password_stdin;
+    char **rest; /* the positional arguments (the username), @nrest of them */
+    int nrest;
 };
 
+/* The options of every `dissent user` command, and the configuration they name. 0; 1 after
+ * --help (exit 0); -1 on a usage or configuration error (printed; exit 2). */
 static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"data", required_argument, NULL, 'd'},
-                                         {"role", required_argument, NULL, 'r'},
-                                         {"roles", required_argument, NULL, 'r'},
-                                         {"display-name", required_argument, NULL, 'n'},
-                                         {"email", required_argument, NULL, 'e'},
-                                         {"password-stdin", no_argument, NULL, 'p'},
-                                         {"db", required_argument, NULL, 'D'},
-                                         {NULL, 0, NULL, 0}};
+    const struct cmd_opt opts[] = {
+        CMD_STORE_OPTS(&o->sa),
+        {"role", "ROLE[,ROLE...]", "the account's roles", &o->roles, NULL},
+        {"roles", "ROLE[,ROLE...]", "the same", &o->roles, NULL},
+        {"display-name", "NAME", "the name shown for the account", &o->display_name, NULL},
+        {"email", "E", "the account's address (notifications)", &o->email, NULL},
+        {"password-stdin", NULL, "read a password from standard input (passwd)", NULL,
+         &o->password_stdin},
+        {NULL, NULL, NULL, NULL, NULL}};
     char err[256] = "";
-    int c;
+    int rc;
 
     memset(o, 0, sizeof(*o));
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'D':
-            o->db = optarg;
-            break;
-        case 'r':
-            o->roles = optarg;
-            break;
-        case 'n':
-            o->display_name = optarg;
-            break;
-        case 'e':
-            o->email = optarg;
-            break;
-        case 'p':
-            o->password_stdin = true;
-            break;
-        default:
-            return -1;
-        }
-    }
-    if (cmd_config_load(cfg, o->config) != 0)
+    if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &o->rest, &o->nrest)) != 0)
+        return rc == 1 ? 1 : -1;
+    if (cmd_config_load(cfg, o->sa.config) != 0)
         return -1;
-    if ((o->data && config_set(cfg, "server", "data", o->data, err, sizeof(err)) != 0) ||
-        (o->db && config_set(cfg, "server", "db", o->db, err, sizeof(err)) != 0)) {
+    if ((o->sa.data && config_set(cfg, "server", "data", o->sa.data, err, sizeof(err)) != 0) ||
+        (o->sa.db && config_set(cfg, "server", "db", o->sa.db, err, sizeof(err)) != 0)) {
         fprintf(stderr, "dissent: %s\n", err);
         return -1;
     }
@@ -138,6 +119,7 @@ static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 static int user_add(int argc, char **argv)
 {
     struct user_opts o;
+    int prc;
     struct config cfg;
     struct store *st = NULL;
     struct user u;
@@ -146,11 +128,12 @@ static int user_add(int argc, char **argv)
     const char *name;
     int rc = 1;
 
-    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
-        usage();
-        return 2;
+    if ((prc = parse(argc, argv, &o, &cfg)) != 0 || o.nrest != 1) {
+        if (prc != 1)
+            usage();
+        return prc == 1 ? 0 : 2;
     }
-    name = argv[optind];
+    name = o.rest[0];
     if (o.roles == NULL || user_roles_parse(o.roles, &roles) != 0) {
         fprintf(stderr, "dissent: --role needs a comma-separated list of staff, officer, "
                         "principal, auditor, admin\n");
@@ -177,29 +160,30 @@ out:
     return rc;
 }
 
-static void print_roles(unsigned roles)
+/* @roles as "staff,officer" into @out. */
+static void roles_text(unsigned roles, char *out, size_t len)
 {
-    bool first = true;
+    size_t n = 0;
 
-    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1) {
-        if (roles & bit) {
-            printf("%s%s", first ? "" : ",", user_role_name(bit));
-            first = false;
-        }
-    }
+    out[0] = '\0';
+    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+        if ((roles & bit) && n < len)
+            n += (size_t)snprintf(out + n, len - n, "%s%s", n > 0 ? "," : "", user_role_name(bit));
 }
 
 static int user_list(int argc, char **argv)
 {
     struct user_opts o;
+    int prc;
     struct config cfg;
     struct store *st = NULL;
     char after[USERNAME_MAX + 1] = "";
     int rc = 1;
 
-    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc) {
-        usage();
-        return 2;
+    if ((prc = parse(argc, argv, &o, &cfg)) != 0 || o.nrest != 0) {
+        if (prc != 1)
+            usage();
+        return prc == 1 ? 0 : 2;
     }
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
@@ -212,10 +196,10 @@ static int user_list(int argc, char **argv)
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
-            printf("%-24s ", users[i].username);
-            print_roles(users[i].roles);
-            printf("%*s %-10s %s\n", 0, "", users[i].disabled ? "disabled" : "active",
-                   users[i].display_name);
+            char roles[96];
+            roles_text(users[i].roles, roles, sizeof(roles));
+            printf("%-24s %-32s %-10s %s\n", users[i].username, roles,
+                   users[i].disabled ? "disabled" : "active", users[i].display_name);
         }
         if (n > 0)
             memcpy(after, users[n - 1].username, sizeof(after));
@@ -232,34 +216,36 @@ out:
 static int user_disable_cmd(int argc, char **argv)
 {
     struct user_opts o;
+    int prc;
     struct config cfg;
     struct store *st = NULL;
     int rc;
 
-    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
-        usage();
-        return 2;
+    if ((prc = parse(argc, argv, &o, &cfg)) != 0 || o.nrest != 1) {
+        if (prc != 1)
+            usage();
+        return prc == 1 ? 0 : 2;
     }
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
-    rc = user_disable(st, argv[optind], time(NULL));
+    rc = user_disable(st, o.rest[0], time(NULL));
     store_close(st);
     if (rc == ERR_NOT_FOUND) {
-        fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
+        fprintf(stderr, "dissent: no such user: %s\n", o.rest[0]);
         return 1;
     }
     if (rc == ERR_STATE) {
         fprintf(stderr,
                 "dissent: %s is the last active officer holding the channel key: grant "
                 "it to another officer first\n",
-                argv[optind]);
+                o.rest[0]);
         return 1;
     }
     if (rc != 0) {
-        fprintf(stderr, "dissent: cannot disable %s\n", argv[optind]);
+        fprintf(stderr, "dissent: cannot disable %s\n", o.rest[0]);
         return 1;
     }
-    printf("disabled %s\n", argv[optind]);
+    printf("disabled %s\n", o.rest[0]);
     return 0;
 }
 
@@ -267,6 +253,7 @@ static int user_disable_cmd(int argc, char **argv)
 static int user_reset_cmd(int argc, char **argv)
 {
     struct user_opts o;
+    int prc;
     struct config cfg;
     struct channel ch;
     struct store *st = NULL;
@@ -275,9 +262,10 @@ static int user_reset_cmd(int argc, char **argv)
     int rc;
 
     memset(&ch, 0, sizeof(ch));
-    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
-        usage();
-        return 2;
+    if ((prc = parse(argc, argv, &o, &cfg)) != 0 || o.nrest != 1) {
+        if (prc != 1)
+            usage();
+        return prc == 1 ? 0 : 2;
     }
     /* the channel: its time zone dates the log entry, its key MACs the email's dedupe key */
     if (channel_init(&ch, &cfg, cfg.data_dir, err, sizeof(err)) != 0) {
@@ -288,21 +276,21 @@ static int user_reset_cmd(int argc, char **argv)
         channel_release(&ch);
         return 1;
     }
-    rc = enrol_reset(st, &ch, argv[optind], channel_now(&ch), &u, code);
+    rc = enrol_reset(st, &ch, o.rest[0], channel_now(&ch), &u, code);
     store_close(st);
     channel_release(&ch);
     if (rc == ERR_NOT_FOUND)
-        fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
+        fprintf(stderr, "dissent: no such user: %s\n", o.rest[0]);
     else if (rc == ERR_FORBIDDEN)
         fprintf(stderr, "dissent: %s is an admin or auditor account: use `dissent user passwd`\n",
-                argv[optind]);
+                o.rest[0]);
     else if (rc == ERR_STATE)
         fprintf(stderr,
                 "dissent: %s is the last active officer holding the channel key: grant "
                 "it to another officer first\n",
-                argv[optind]);
+                o.rest[0]);
     else if (rc != 0)
-        fprintf(stderr, "dissent: cannot reset %s\n", argv[optind]);
+        fprintf(stderr, "dissent: cannot reset %s\n", o.rest[0]);
     if (rc != 0)
         return 1;
     printf("reset %s: its password, keys, recovery key, sessions and two-factor sign-in were "
@@ -318,6 +306,7 @@ static int user_reset_cmd(int argc, char **argv)
 static int user_passwd(int argc, char **argv)
 {
     struct user_opts o;
+    int prc;
     struct config cfg;
     struct store *st = NULL;
     struct pw_params pp;
@@ -328,9 +317,10 @@ static int user_passwd(int argc, char **argv)
     int rc = 1;
 
     memset(&u, 0, sizeof(u));
-    if (parse(argc, argv, &o, &cfg) != 0 || optind != argc - 1) {
-        usage();
-        return 2;
+    if ((prc = parse(argc, argv, &o, &cfg)) != 0 || o.nrest != 1) {
+        if (prc != 1)
+            usage();
+        return prc == 1 ? 0 : 2;
     }
     if (!o.password_stdin) {
         fprintf(stderr, "dissent: --password-stdin is required\n");
@@ -342,15 +332,15 @@ static int user_passwd(int argc, char **argv)
     }
     if (cmd_store_open(&cfg, &st) != 0)
         goto out;
-    if (store_user_get_by_name(st, argv[optind], &u) != 0) {
-        fprintf(stderr, "dissent: no such user: %s\n", argv[optind]);
+    if (store_user_get_by_name(st, o.rest[0], &u) != 0) {
+        fprintf(stderr, "dissent: no such user: %s\n", o.rest[0]);
         goto out;
     }
     if (!(u.roles & ROLE_OPERATOR) || (u.roles & ROLE_CONTENT)) {
         fprintf(stderr,
                 "dissent: %s may hold content: nobody but its user chooses its password; "
                 "use `dissent user reset` (the user enrols again)\n",
-                argv[optind]);
+                o.rest[0]);
         goto out;
     }
     pp.ops = cfg.argon2_ops;
@@ -364,14 +354,14 @@ static int user_passwd(int argc, char **argv)
     keys_generate(k);
     if (password_hash(u.pwhash, pw, pwlen, pp.ops, pp.mem) != 0 ||
         user_keys_seal(&u, k, &pp, pw, pwlen) != 0 || store_begin(st) != 0) {
-        fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
+        fprintf(stderr, "dissent: cannot change the password of %s\n", o.rest[0]);
         goto out;
     }
     if (trust_bind(st, &u, u.updated_at) != 0 || store_user_update(st, &u) != 0 ||
         store_session_delete_user(st, u.id) != 0 || store_totp_delete(st, u.id) != 0 ||
         store_commit(st) != 0) {
         store_rollback(st);
-        fprintf(stderr, "dissent: cannot change the password of %s\n", argv[optind]);
+        fprintf(stderr, "dissent: cannot change the password of %s\n", o.rest[0]);
         goto out;
     }
     store_scrub(st);
