@@ -41,7 +41,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,23 +59,26 @@
 #define ENTRIES_MAX (1ul << 26)      /* most entries in one build */
 #define LOG_KEY_FILE "log.skey"      /* the server's log key, in its data directory */
 
+static const char synopsis[] =
+    "dissent log build --origin ORIGIN --key KEYFILE --entries FILE --out DIR\n"
+    "                         [--each]\n"
+    "       dissent log key [--data DIR] [--config FILE]\n"
+    "       dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]\n"
+    "build: write a C2SP tlog-tiles log (checkpoint, tiles, entry bundles) to DIR\n"
+    "       from FILE (one entry per line, '-' for standard input) signed with KEYFILE\n"
+    "       (PRIVATE+KEY+... note signer key); --each appends one entry at a time and\n"
+    "       keeps every intermediate partial tile.\n"
+    "key:   print the verifier key of the server's log key (DIR/" LOG_KEY_FILE ").\n"
+    "verify: fetch the log at URL (http:// or https://: URL/checkpoint, URL/tile/...),\n"
+    "       check the checkpoint's signature by VKEY (the key, or a file holding it),\n"
+    "       every entry bundle against its tile, every tile against the level below,\n"
+    "       and the root; with --state, that the log extends the checkpoint saved in\n"
+    "       FILE by the last run, then save the new one there. Whole run limited to\n"
+    "       SECONDS (default 300).";
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: dissent log build --origin ORIGIN --key KEYFILE --entries FILE --out DIR\n"
-               "                         [--each]\n"
-               "       dissent log key [--data DIR] [--config FILE]\n"
-               "       dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]\n"
-               "build: write a C2SP tlog-tiles log (checkpoint, tiles, entry bundles) to DIR\n"
-               "       from FILE (one entry per line, '-' for standard input) signed with KEYFILE\n"
-               "       (PRIVATE+KEY+... note signer key); --each appends one entry at a time and\n"
-               "       keeps every intermediate partial tile.\n"
-               "key:   print the verifier key of the server's log key (DIR/" LOG_KEY_FILE ").\n"
-               "verify: fetch the log at URL (http:// or https://: URL/checkpoint, URL/tile/...),\n"
-               "       check the checkpoint's signature by VKEY (the key, or a file holding it),\n"
-               "       every entry bundle against its tile, every tile against the level below,\n"
-               "       and the root; with --state, that the log extends the checkpoint saved in\n"
-               "       FILE by the last run, then save the new one there. Whole run limited to\n"
-               "       SECONDS (default 300).\n");
+    fprintf(f, "usage: %s\n", synopsis);
 }
 
 /* Read and parse the signer key file @path (one line, a final newline allowed). */
@@ -371,43 +373,20 @@ out:
 
 static int log_build(int argc, char **argv)
 {
-    static const struct option opts[] = {{"origin", required_argument, NULL, 'o'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {"entries", required_argument, NULL, 'e'},
-                                         {"out", required_argument, NULL, 'd'},
-                                         {"each", no_argument, NULL, 'E'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct build_opts o = {0};
-    int c;
+    const struct cmd_opt opts[] = {
+        {"origin", "ORIGIN", "the log's origin line (the key's name)", &o.origin, NULL},
+        {"key", "KEYFILE", "the signer key (PRIVATE+KEY+...)", &o.key, NULL},
+        {"entries", "FILE", "one entry per line ('-': standard input)", &o.entries, NULL},
+        {"out", "DIR", "a missing or empty directory for the log", &o.out, NULL},
+        {"each", NULL, "append one entry at a time, keeping every partial tile", NULL, &o.each},
+        {NULL, NULL, NULL, NULL, NULL}};
+    char **rest = NULL;
+    int nrest = 0, c;
 
-    optind = 0; /* glibc: a full reset, so the command can run twice in one process */
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            o.origin = optarg;
-            break;
-        case 'k':
-            o.key = optarg;
-            break;
-        case 'e':
-            o.entries = optarg;
-            break;
-        case 'd':
-            o.out = optarg;
-            break;
-        case 'E':
-            o.each = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc || !o.origin || !o.key || !o.entries || !o.out) {
+    if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return c == 1 ? 0 : 2;
+    if (nrest != 0 || !o.origin || !o.key || !o.entries || !o.out) {
         usage(stderr);
         return 2;
     }
@@ -416,35 +395,20 @@ static int log_build(int argc, char **argv)
 
 static int log_key(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-                                         {"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *data = NULL, *config = NULL;
+    const struct cmd_opt opts[] = {
+        {"data", "DIR", "the data directory holding " LOG_KEY_FILE, &data, NULL},
+        {"config", "FILE", "the settings file (docs/config.md)", &config, NULL},
+        {NULL, NULL, NULL, NULL, NULL}};
     struct config cfg;
     struct note_skey key = {0};
     struct note_vkey vkey;
-    char path[PATH_MAX], vtext[NOTE_VKEY_MAX], err[256] = "";
-    int c, n, rc = 1;
+    char path[PATH_MAX], vtext[NOTE_VKEY_MAX], err[256] = "", **rest = NULL;
+    int nrest = 0, c, n, rc = 1;
 
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
+    if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return c == 1 ? 0 : 2;
+    if (nrest != 0) {
         usage(stderr);
         return 2;
     }
@@ -761,47 +725,33 @@ out:
 
 static int log_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"vkey", required_argument, NULL, 'k'},
-                                         {"state", required_argument, NULL, 's'},
-                                         {"timeout", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct verify_opts o = {.timeout = VERIFY_TIMEOUT_DEFAULT};
+    const char *timeout = NULL;
+    const struct cmd_opt opts[] = {
+        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &o.vkey, NULL},
+        {"state", "FILE", "the checkpoint of the last run: the log must extend it", &o.state, NULL},
+        {"timeout", "SECONDS", "the whole run's limit (default 300)", &timeout, NULL},
+        {NULL, NULL, NULL, NULL, NULL}};
     struct note_vkey key;
-    char err[VERIFY_ERR_MAX] = "";
+    char err[VERIFY_ERR_MAX] = "", **rest = NULL;
     int64_t t;
-    int c, rc;
+    int nrest = 0, c, rc;
 
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            o.vkey = optarg;
-            break;
-        case 's':
-            o.state = optarg;
-            break;
-        case 't':
-            if (str_parse_i64(optarg, 1, VERIFY_TIMEOUT_MAX, &t) != 0) {
-                fprintf(stderr, "dissent log verify: --timeout: 1 to %d seconds\n",
-                        VERIFY_TIMEOUT_MAX);
-                return 2;
-            }
-            o.timeout = (long)t;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
+    if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
+        return c == 1 ? 0 : 2;
+    if (timeout != NULL) {
+        if (str_parse_i64(timeout, 1, VERIFY_TIMEOUT_MAX, &t) != 0) {
+            fprintf(stderr, "dissent log verify: --timeout: 1 to %d seconds\n", VERIFY_TIMEOUT_MAX);
             return 2;
         }
+        o.timeout = (long)t;
     }
-    if (optind != argc - 1 || o.vkey == NULL) {
+    if (nrest != 1 || o.vkey == NULL) {
         usage(stderr);
         return 2;
     }
-    o.url = argv[optind];
+    o.url = rest[0];
+
     if (!url_acceptable(o.url)) {
         fprintf(stderr,
                 "dissent log verify: %s: only http:// and https:// URLs, without spaces, "

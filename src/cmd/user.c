@@ -24,7 +24,6 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
