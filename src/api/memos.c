@@ -549,7 +549,7 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
      * before it is not the account's (core/reset.h) */
     if (req->user.flags & STORE_USER_RESET)
         f.since_id = req->user.reset_memo;
-    f.all_filed = (req->user.roles & ROLE_OFFICER) != 0;
+    f.all_from = (req->user.roles & ROLE_OFFICER) ? MEMO_FILED : 0;
     if ((rc = api_query(req, resp, "state", state, sizeof(state))) < 0)
         return;
     if (rc > 0) {
@@ -566,9 +566,11 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     if (rc > 0) {
         /* narrow to one relation */
-        bool drafted = f.drafted, officer = f.all_filed;
+        bool drafted = f.drafted;
+        int officer = f.all_from;
         unsigned rels = f.relations;
-        f.drafted = f.all_filed = false;
+        f.drafted = false;
+        f.all_from = 0;
         f.relations = 0;
         if (strcmp(role, "drafter") == 0)
             f.drafted = drafted;
@@ -577,7 +579,7 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         else if (strcmp(role, "principal") == 0)
             f.relations = rels & STORE_REL_DISTRIBUTED;
         else if (strcmp(role, "officer") == 0)
-            f.all_filed = officer;
+            f.all_from = officer;
         else {
             api_error_field(resp, "role", "role must be drafter, invited, principal or officer");
             return;
@@ -1147,7 +1149,8 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
     int rc = 0;
 
     for (size_t s = 0; s < 2 && rc == 0; s++) {
-        struct memo_filter f = {.user_id = req->user.id, .all_filed = true, .state = states[s]};
+        struct memo_filter f = {
+            .user_id = req->user.id, .all_from = MEMO_FILED, .state = states[s]};
         for (;;) {
             struct memo *arr = NULL;
             size_t n = 0;

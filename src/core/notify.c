@@ -367,7 +367,7 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
 
 int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)
 {
-    struct memo_filter f = {.all_filed = true, .state = -1, .limit = MEMOS_PAGE};
+    struct memo_filter f = {.all_from = MEMO_FILED, .state = -1, .limit = MEMOS_PAGE};
     struct memo *ms = NULL;
     size_t count = 0;
     int rc;

@@ -292,7 +292,6 @@ enum stmt_id {
     ST_FAIL_COUNT,
     ST_FAIL_CLEAR,
     ST_FAIL_TAKE,
-    ST_SESSION_SET_KEYS,
     ST_MEMO_INSERT,
     ST_MEMO_GET,
     ST_MEMO_UPDATE,
@@ -423,7 +422,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = $1",
     [ST_FAIL_TAKE] = "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
                      " WHERE key = $1 AND at = $2 LIMIT 1)",
-    [ST_SESSION_SET_KEYS] = "UPDATE sessions SET keys_wrapped = $1 WHERE hash = $2",
     [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
                        " created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7)"
                        " ON CONFLICT DO NOTHING RETURNING id",
@@ -445,7 +443,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "  OR ($5::bigint <> 0 AND m.id > $9::bigint AND EXISTS (SELECT 1"
         "      FROM memo_members mm WHERE mm.memo_id = m.id"
         "      AND mm.user_id = $4 AND (mm.relation & $5) <> 0 AND (mm.relation & $8) = 0))"
-        "  OR ($6::bigint <> 0 AND m.state >= 2))"
+        "  OR ($6::bigint > 0 AND m.state >= $6::bigint))"
         " ORDER BY m.id DESC LIMIT $7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
                       " VALUES ($1,$2,$3,$4,$5) ON CONFLICT (memo_id, user_id)"
@@ -1414,15 +1412,6 @@ static int pg_savepoint_rollback(struct store *st)
     return exec_sql(PG(st), "ROLLBACK TO item; RELEASE item", "rollback to");
 }
 
-static int pg_session_set_keys(struct store *st, const struct session *se)
-{
-    struct pg_args a = {0};
-
-    arg_bytes(&a, 1, se->keys_wrapped, sizeof(se->keys_wrapped));
-    arg_bytes(&a, 2, se->hash, HASH_SHA256_LEN);
-    return exec_stmt(PG(st), ST_SESSION_SET_KEYS, &a, "session set keys", NULL);
-}
-
 static int pg_memo_create(struct store *st, struct memo *m)
 {
     struct pg_args a = {0};
@@ -1601,7 +1590,7 @@ static int pg_memo_list(struct store *st, const struct memo_filter *f, struct me
     arg_int(&a, 3, f->drafted);
     arg_int(&a, 4, f->user_id);
     arg_int(&a, 5, f->relations);
-    arg_int(&a, 6, f->all_filed);
+    arg_int(&a, 6, f->all_from);
     arg_int(&a, 7, f->limit);
     arg_int(&a, 8, f->excluded);
     arg_int(&a, 9, f->since_id);
@@ -2862,7 +2851,6 @@ static const struct store_ops pg_ops = {
     .notify_prefs_set = pg_notify_prefs_set,
     .commit = pg_commit,
     .rollback = pg_rollback,
-    .session_set_keys = pg_session_set_keys,
     .memo_create = pg_memo_create,
     .memo_get = pg_memo_get,
     .memo_update = pg_memo_update,

@@ -354,7 +354,6 @@ enum stmt_id {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
-    ST_SESSION_SET_KEYS,
     ST_MEMO_INSERT,
     ST_MEMO_GET,
     ST_MEMO_UPDATE,
@@ -487,7 +486,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SESSION_SET_KEYS] = "UPDATE sessions SET keys_wrapped = ? WHERE hash = ?",
     [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
                        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
     [ST_MEMO_GET] = "SELECT " MEMO_COLS " FROM memos m WHERE m.public_id = ?",
@@ -508,7 +506,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "  OR (?5 != 0 AND m.id > ?9 AND EXISTS (SELECT 1 FROM memo_members mm"
         "      WHERE mm.memo_id = m.id"
         "      AND mm.user_id = ?4 AND (mm.relation & ?5) != 0 AND (mm.relation & ?8) = 0))"
-        "  OR (?6 AND m.state >= 2))"
+        "  OR (?6 > 0 AND m.state >= ?6))"
         " ORDER BY m.id DESC LIMIT ?7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
                       " VALUES (?,?,?,?,?)"
@@ -1380,18 +1378,6 @@ static int sq_rollback(struct store *st)
     return run_simple(st, ST_ROLLBACK, "rollback");
 }
 
-static int sq_session_set_keys(struct store *st, const struct session *se)
-{
-    struct store_sqlite *s = SQ(st);
-    sqlite3_stmt *q = stmt(s, ST_SESSION_SET_KEYS);
-
-    if (q == NULL)
-        return ERR_DB;
-    sqlite3_bind_blob(q, 1, se->keys_wrapped, sizeof(se->keys_wrapped), SQLITE_STATIC);
-    sqlite3_bind_blob(q, 2, se->hash, HASH_SHA256_LEN, SQLITE_STATIC);
-    return exec_stmt(s, q, "session set keys");
-}
-
 /* Bind a byte buffer, or SQL NULL when @p is NULL. */
 static void bind_bytes(sqlite3_stmt *q, int col, const uint8_t *p, size_t len)
 {
@@ -1551,7 +1537,7 @@ static int sq_memo_list(struct store *st, const struct memo_filter *f, struct me
     sqlite3_bind_int(q, 3, f->drafted);
     sqlite3_bind_int64(q, 4, f->user_id);
     sqlite3_bind_int64(q, 5, f->relations);
-    sqlite3_bind_int(q, 6, f->all_filed);
+    sqlite3_bind_int(q, 6, f->all_from);
     sqlite3_bind_int(q, 7, f->limit);
     sqlite3_bind_int64(q, 8, f->excluded);
     sqlite3_bind_int64(q, 9, f->since_id);
@@ -2990,7 +2976,6 @@ static const struct store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .session_set_keys = sq_session_set_keys,
     .memo_create = sq_memo_create,
     .memo_get = sq_memo_get,
     .memo_update = sq_memo_update,

@@ -465,13 +465,6 @@ int store_rollback(struct store *st)
     return st->ops->rollback(st);
 }
 
-int store_session_set_keys(struct store *st, const struct session *s)
-{
-    if (store_fault(st))
-        return ERR_DB;
-    return written(st, st->ops->session_set_keys(st, s));
-}
-
 int store_memo_create(struct store *st, struct memo *m)
 {
     int rc;
@@ -534,7 +527,7 @@ static int listed_rightly(struct store *st, const struct memo_filter *f, const s
     int rc = ERR_INTEGRITY;
 
     *ok = (f->drafted && m->drafter_id == f->user_id && m->id > f->since_id) ||
-          (f->all_filed && m->state >= 2); /* as the backends' query */
+          (f->all_from > 0 && m->state >= f->all_from); /* as the backends' query */
     if (*ok)
         return 0;
     if (m->has_member &&

@@ -361,7 +361,8 @@ struct memo_filter {
     unsigned excluded;  /* STORE_REL_* relations that hide it all the same (a declined
                            invitation) */
     bool drafted;       /* memos they drafted are visible */
-    bool all_filed;     /* every memo past "open" is visible (officers) */
+    int all_from;       /* > 0: every memo in this state or a later one is visible (officers:
+                           core's MEMO_FILED); 0: none by its state alone */
     int64_t since_id;   /* the relations above count only for memos with an internal id above
                            this (after an account's reset: core/reset.h); 0: every memo */
     int state;          /* only this state, or -1 */
@@ -416,7 +417,6 @@ struct store_ops {
     int (*begin)(struct store *st);
     int (*commit)(struct store *st);
     int (*rollback)(struct store *st);
-    int (*session_set_keys)(struct store *st, const struct session *s);
     int (*memo_create)(struct store *st, struct memo *m);
     int (*memo_get)(struct store *st, const char *public_id, struct memo *out);
     int (*memo_update)(struct store *st, struct memo *m); /* writes m->mac too */
@@ -728,9 +728,6 @@ int store_commit(struct store *st);
 
 /** store_rollback() - abandon the transaction; safe to call when none is open. */
 int store_rollback(struct store *st);
-
-/** store_session_set_keys() - write the session's wrapped keys. */
-int store_session_set_keys(struct store *st, const struct session *s);
 
 /**
  * store_memo_create() - insert @m (id, version set in @m). ERR_EXISTS on a public id clash. The
