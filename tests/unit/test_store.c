@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -488,13 +489,223 @@ static void outbox_rows(void **state)
     (void)state;
 }
 
+/* A memo and every row that hangs off it, through the store's entry points, on either backend:
+ * what is written reads back as written (the names, pseudonyms and seals of store.h's "Who"
+ * included), and lookups answer for the right account only. */
+static void memos_and_what_hangs_off_them(void **state)
+{
+    struct store *st = open_store();
+    struct user d = mkuser("drafter"), c = mkuser("cosigner"), o = mkuser("outsider");
+    struct memo m, got, *list = NULL;
+    struct memo_filter f;
+    struct memo_member *mem = NULL;
+    struct signature sig, *sigs = NULL;
+    struct memo_comment cm, *cms = NULL;
+    struct memo_event *evs = NULL;
+    struct memo_key_row *keys = NULL;
+    struct audit_record rec, last, *recs = NULL;
+    uint8_t sealed[STORE_SEALED_LEN], back[STORE_SEALED_LEN];
+    unsigned rel = 0;
+    int64_t version = 0, last_id = 0;
+    int mstate = 0, signers = 0;
+    size_t n = 0;
+    bool yes = false;
+
+    (void)state;
+    assert_int_equal(store_user_create(st, &d), 0);
+    assert_int_equal(store_user_create(st, &c), 0);
+    assert_int_equal(store_user_create(st, &o), 0);
+    assert_int_equal(store_user_last_id(st, &last_id), 0);
+    assert_int_equal(last_id, o.id);
+
+    /* the memo: created, read, updated, listed for its drafter only */
+    memset(&m, 0, sizeof(m));
+    snprintf(m.public_id, sizeof(m.public_id), "aabbccddeeff001122334455");
+    m.drafter_id = d.id;
+    m.title = (uint8_t *)"enc:title";
+    m.title_len = 9;
+    m.body = (uint8_t *)"enc:body";
+    m.body_len = 8;
+    m.created_at = 100;
+    m.filed_day = m.ack_day = m.ack_due = m.reply_due = m.reply_max = m.replied_day = m.closed_day =
+        STORE_DAY_NONE;
+    m.log_index = -1;
+    assert_int_equal(store_memo_create(st, &m), 0);
+    assert_int_equal(store_memo_last_id(st, &last_id), 0);
+    assert_int_equal(last_id, m.id);
+    assert_int_equal(store_memo_get(st, m.public_id, &got), 0);
+    assert_int_equal(got.drafter_id, d.id);
+    assert_memory_equal(got.title, "enc:title", 9);
+    got.state = 1;
+    got.updated_at = 101;
+    assert_int_equal(store_memo_update(st, &got), 0);
+    assert_int_equal(store_memo_head(st, m.public_id, &mstate, &version, &signers), 0);
+    assert_int_equal(mstate, 1);
+    assert_int_equal(version, 2);
+    assert_int_equal(signers, 0);
+    store_memo_release(&got);
+    memset(&f, 0, sizeof(f));
+    f.user_id = d.id;
+    f.drafted = true;
+    f.state = -1;
+    f.limit = 10;
+    assert_int_equal(store_memo_list(st, &f, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].drafter_id, d.id);
+    store_memo_list_free(list, n);
+    f.user_id = o.id;
+    assert_int_equal(store_memo_list(st, &f, &list, &n), 0);
+    assert_int_equal(n, 0);
+    store_memo_list_free(list, n);
+    assert_int_equal(store_memo_get(st, m.public_id, &got), 0);
+
+    /* a member: listed by name, found for that account only, and its memo listed to it */
+    assert_int_equal(store_member_add(st, &got, c.id, STORE_REL_INVITED, 102), 0);
+    assert_int_equal(store_member_get(st, &got, c.id, &rel), 0);
+    assert_int_equal(rel, STORE_REL_INVITED);
+    assert_int_equal(store_member_get(st, &got, o.id, &rel), 0);
+    assert_int_equal(rel, 0);
+    assert_int_equal(store_member_list(st, &got, STORE_REL_INVITED, &mem, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(mem[0].user_id, c.id);
+    assert_string_equal(mem[0].username, "cosigner");
+    mem_free(mem);
+    memset(&f, 0, sizeof(f));
+    f.user_id = c.id;
+    f.relations = STORE_REL_INVITED;
+    f.state = -1;
+    f.limit = 10;
+    assert_int_equal(store_memo_list(st, &f, &list, &n), 0);
+    assert_int_equal(n, 1);
+    store_memo_list_free(list, n);
+
+    /* a signature: its note and vkey back in clear, its signer by name; withdrawn; voided */
+    memset(&sig, 0, sizeof(sig));
+    sig.memo_id = got.id;
+    sig.user_id = c.id;
+    sig.note = "a signed note\n";
+    sig.vkey = "cosigner+01234567+AAAA";
+    sig.created_at = 103;
+    assert_int_equal(store_signature_add(st, &got, &sig), 0);
+    assert_int_equal(store_signature_add(st, &got, &sig), ERR_EXISTS);
+    assert_int_equal(store_signature_has(st, &got, c.id, &yes), 0);
+    assert_true(yes);
+    assert_int_equal(store_signature_has(st, &got, o.id, &yes), 0);
+    assert_false(yes);
+    assert_int_equal(store_signature_list(st, &got, false, &sigs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(sigs[0].user_id, c.id);
+    assert_string_equal(sigs[0].username, "cosigner");
+    assert_string_equal(sigs[0].note, "a signed note\n");
+    assert_string_equal(sigs[0].vkey, "cosigner+01234567+AAAA");
+    store_signature_list_free(sigs, n);
+    assert_int_equal(store_signature_withdraw(st, got.id, c.id), 0);
+    assert_int_equal(store_signature_withdraw(st, got.id, c.id), ERR_NOT_FOUND);
+    sig.created_at = 104;
+    assert_int_equal(store_signature_add(st, &got, &sig), 0);
+    assert_int_equal(store_signature_void_all(st, got.id, "enc:reason", 105), 0);
+    assert_int_equal(store_signature_list(st, &got, false, &sigs, &n), 0);
+    assert_int_equal(n, 0);
+    store_signature_list_free(sigs, n);
+    assert_int_equal(store_signature_list(st, &got, true, &sigs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(sigs[0].voided_at, 105);
+    assert_string_equal(sigs[0].void_reason, "enc:reason");
+    store_signature_list_free(sigs, n);
+
+    /* memo keys: the account's and the channel's; revoked with the account's keys */
+    memset(sealed, 7, sizeof(sealed));
+    assert_int_equal(store_memo_key_put(st, got.id, got.public_id, c.id, sealed, 106), 0);
+    assert_int_equal(store_memo_key_put(st, got.id, got.public_id, STORE_CHANNEL, sealed, 106), 0);
+    assert_int_equal(store_memo_key_get(st, got.id, got.public_id, c.id, back), 0);
+    assert_memory_equal(back, sealed, sizeof(sealed));
+    assert_int_equal(store_memo_key_get(st, got.id, got.public_id, o.id, back), ERR_NOT_FOUND);
+    assert_int_equal(store_memo_keys_of(st, c.id, &keys, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(keys[0].public_id, got.public_id);
+    mem_free(keys);
+    assert_int_equal(store_user_revoke_keys(st, c.id, STORE_REVOKE_MEMO_KEYS), 0);
+    assert_int_equal(store_memo_key_get(st, got.id, got.public_id, c.id, back), ERR_NOT_FOUND);
+    assert_int_equal(store_memo_key_get(st, got.id, got.public_id, STORE_CHANNEL, back), 0);
+    assert_int_equal(store_memo_key_put(st, got.id, got.public_id, d.id, sealed, 107), 0);
+    assert_int_equal(store_memo_key_delete(st, got.id, d.id), 0);
+    assert_int_equal(store_memo_key_get(st, got.id, got.public_id, d.id, back), ERR_NOT_FOUND);
+
+    /* a channel grant */
+    assert_int_equal(store_channel_grant_get(st, o.id, back), ERR_NOT_FOUND);
+    assert_int_equal(store_channel_grant_put(st, o.id, sealed, d.id, 108), 0);
+    assert_int_equal(store_channel_grant_get(st, o.id, back), 0);
+    assert_memory_equal(back, sealed, sizeof(sealed));
+
+    /* a comment and an event, their authors by name */
+    memset(&cm, 0, sizeof(cm));
+    cm.author_id = c.id;
+    cm.body = (uint8_t *)"enc:comment";
+    cm.body_len = 11;
+    cm.at = 109;
+    assert_int_equal(store_comment_add(st, got.id, &cm), 0);
+    assert_int_equal(store_comment_list(st, got.id, &cms, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cms[0].author_id, c.id);
+    assert_string_equal(cms[0].username, "cosigner");
+    store_comment_list_free(cms, n);
+    assert_int_equal(store_event_add(st, got.id, "invited", d.id, "enc:1", 110), 0);
+    assert_int_equal(store_event_list(st, got.id, &evs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(evs[0].actor_id, d.id);
+    assert_string_equal(evs[0].kind, "invited");
+    store_event_list_free(evs, n);
+
+    /* the read audit: appended in a transaction, the last one, listed with its actor */
+    memset(&rec, 0, sizeof(rec));
+    rec.id = 1;
+    rec.memo_id = got.id;
+    rec.actor_id = c.id;
+    snprintf(rec.action, sizeof(rec.action), "read");
+    rec.at = 111;
+    memset(rec.hash, 3, sizeof(rec.hash));
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_audit_insert(st, &rec), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_audit_last(st, &last), 0);
+    assert_int_equal(last.id, 1);
+    assert_memory_equal(last.hash, rec.hash, sizeof(rec.hash));
+    assert_int_equal(store_audit_list(st, got.id, 0, 10, &recs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(recs[0].actor_id, c.id);
+    assert_string_equal(recs[0].username, "cosigner");
+    mem_free(recs);
+
+    /* savepoints: one kept, one undone */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_member_add(st, &got, o.id, STORE_REL_DISTRIBUTED, 112), 0);
+    assert_int_equal(store_savepoint_rollback(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_member_add(st, &got, d.id, STORE_REL_DISTRIBUTED, 112), 0);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_member_get(st, &got, o.id, &rel), 0);
+    assert_int_equal(rel, 0);
+    assert_int_equal(store_member_get(st, &got, d.id, &rel), 0);
+    assert_int_equal(rel, STORE_REL_DISTRIBUTED);
+
+    store_memo_release(&got);
+    close_store(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(users),          cmocka_unit_test(sessions),
-        cmocka_unit_test(login_failures), cmocka_unit_test(sqlite_files_private_and_reopen),
-        cmocka_unit_test(export_import),  cmocka_unit_test(totp_rows),
-        cmocka_unit_test(outbox_rows),    cmocka_unit_test(accounts_and_channel),
+        cmocka_unit_test(users),
+        cmocka_unit_test(sessions),
+        cmocka_unit_test(login_failures),
+        cmocka_unit_test(sqlite_files_private_and_reopen),
+        cmocka_unit_test(export_import),
+        cmocka_unit_test(totp_rows),
+        cmocka_unit_test(outbox_rows),
+        cmocka_unit_test(accounts_and_channel),
+        cmocka_unit_test(memos_and_what_hangs_off_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
