@@ -60,6 +60,15 @@ if [ ! -d tests/browser/node_modules/playwright-core ] ||
     (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
         echo "browser: npm ci failed (offline?); using whatever is installed" >&2
 fi
+# 3a. ESLint (npm, flat config tests/browser/eslint.config.mjs) over the web interface's modules,
+#     as a third line of format.tap
+if tests/browser/node_modules/.bin/eslint -c tests/browser/eslint.config.mjs web/js \
+    >>"$out/format.log" 2>&1; then
+    echo "ok 3 - eslint web/js" >>"$out/format.tap"
+else
+    cat "$out/format.log"
+    echo "not ok 3 - eslint web/js" >>"$out/format.tap"
+fi
 DISSENT_BIN="$PWD/build/dissent" node tests/browser/run.mjs --tap "$out/browser.tap" \
     --screenshots build/browser-screenshots >"$out/browser.log" 2>&1 &
 browser_pid=$!

@@ -68,7 +68,7 @@ export function failed(where, e, text = null) {
 export function signInAgain(after) {
   if (typeof appmod.reauth === 'function') {
     return h('button', { type: 'button', class: 'secondary', onclick: async () => {
-      try { if (await appmod.reauth() && after) await after(); } catch (e) { /* the caller shows the next error */ }
+      try { if (await appmod.reauth() && after) await after(); } catch { /* the caller shows the next error */ }
     } }, 'Sign in again');
   }
   return h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, 'Sign in again (opens a new tab)');

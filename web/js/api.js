@@ -30,7 +30,7 @@ export async function api(method, path, body, headers = {}) {
   let r;
   try {
     r = await fetch(path, opts);
-  } catch (e) {
+  } catch {
     throw new ApiError(0, { code: 'network', message: 'The server could not be reached. Check your connection and try again.' });
   }
   for (const fn of listeners) fn(r.status);

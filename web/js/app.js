@@ -147,7 +147,7 @@ export async function refreshCounts() {
       // the visible name stays the start of the accessible name (WCAG 2.5.3)
       c.replaceChildren(...(n ? [String(n), h('span', { class: 'visually-hidden' }, ' waiting for you')] : []));
     }
-  } catch (e) { /* counts are a convenience */ }
+  } catch { /* counts are a convenience */ }
 }
 
 function markCurrent() {
@@ -161,7 +161,7 @@ function markCurrent() {
 async function signOut() {
   if (!(await mayLeave())) return;
   leaveGuard = null;
-  try { await api('DELETE', '/api/v1/session'); } catch (e) { /* signed out either way */ }
+  try { await api('DELETE', '/api/v1/session'); } catch { /* signed out either way */ }
   returnTo = null;
   signedOut('You are signed out.');
 }
@@ -376,7 +376,7 @@ function enrol() {
       try {
         await afterSignIn((await api('POST', '/api/v1/session', { username, password: pw.value })).data);
         next = home();
-      } catch (e) { /* enrolled all the same: the key is shown, then the sign-in page */ }
+      } catch { /* enrolled all the same: the key is shown, then the sign-in page */ }
       showRecovery(d, next, username);
     } catch (e) {
       showError(form, e);
@@ -644,7 +644,7 @@ async function start() {
       app.me = (await api('GET', '/api/v1/me')).data;
       setZone(app.me.timezone);
       startSessionWatch();
-    } catch (e) {
+    } catch {
       localStorage.removeItem(HINT);
       if (location.hash && !['#/', '#/signin', '#/forgot'].includes(location.hash)) {
         returnTo = location.hash;

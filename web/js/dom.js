@@ -61,7 +61,7 @@ export function setZone(tz) {
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone: tz });
     zone = tz;
-  } catch (e) {
+  } catch {
     zone = 'UTC';
   }
 }
@@ -98,7 +98,7 @@ export function suggest(input, search) {
       for (const u of users) {
         list.append(h('option', { value: (head ? `${head}, ` : '') + u.username }, u.display_name || u.username));
       }
-    } catch (e) { /* suggestions are a convenience: typing the names still works */ }
+    } catch { /* suggestions are a convenience: typing the names still works */ }
   });
   return list;
 }

@@ -24,7 +24,7 @@ let guard = null;
 // finish), else the user chooses in a dialog.
 async function mayLeave(g) {
   if (!g.dirty() && g.busy()) {
-    try { await g.flush(); } catch (e) { /* asked below */ }
+    try { await g.flush(); } catch { /* asked below */ }
   }
   if (!g.dirty() && !g.busy()) { if (guard === g) guard = null; return true; }
   const leave = await confirmStep({
@@ -151,7 +151,7 @@ export async function editor(id) {
   }
 
   async function save({ explicit = false } = {}) {
-    if (saving) { try { await saving; } catch (e) { /* saved again below */ } }
+    if (saving) { try { await saving; } catch { /* saved again below */ } }
     clearTimeout(timer);
     if (!dirty) return;
     dirty = false;
@@ -204,7 +204,7 @@ export async function editor(id) {
     if (!ok) return;
     try {
       if (dirty || saving) await save({ explicit: true });
-    } catch (e) { return; }
+    } catch { return; }
     finBtn.disabled = true;
     try {
       await post(`${M(id)}/finalize`);

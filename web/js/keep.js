@@ -11,7 +11,7 @@ export function keepButtons(text, filename, what, fileText = null) {
     try {
       await navigator.clipboard.writeText(text());
       status.textContent = 'Copied. Paste it into your password manager now.';
-    } catch (e) {
+    } catch {
       status.textContent = 'Your browser did not allow copying: select the text and copy it, or download it.';
     }
   });

@@ -77,7 +77,7 @@ export async function lookUpNames(usernames) {
       const r = await get(`/api/v1/users/search?q=${encodeURIComponent(u)}`);
       const hit = (r.users || []).find((x) => x.username === u);
       known.set(u, hit ? hit.display_name || u : u);
-    } catch (e) { known.set(u, u); }
+    } catch { known.set(u, u); }
   }));
 }
 export const nameOf = (u) => (u ? known.get(u) || u : null);

@@ -25,7 +25,7 @@ export async function renderInto(target, source, empty = '(empty)') {
     const r = await post('/api/v1/preview', { body: source });
     target.innerHTML = r.html; // cmark safe mode: no raw HTML, no unsafe links
     return true;
-  } catch (e) {
+  } catch {
     clear(target).append(h('pre', {}, source));
     return false;
   }

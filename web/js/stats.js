@@ -116,7 +116,7 @@ let lastWidth = 0;
 export async function dashboard() {
   const st = await get('/api/v1/stats');
   let checkpoint = '';
-  try { checkpoint = (await api('GET', '/log/checkpoint')).data; } catch (e) { checkpoint = '(the checkpoint could not be loaded)'; }
+  try { checkpoint = (await api('GET', '/log/checkpoint')).data; } catch { checkpoint = '(the checkpoint could not be loaded)'; }
   const months = monthRows(st);
   const total = months.reduce((n, [, v]) => n + v, 0);
   const logUrl = `${location.origin}/log/`;

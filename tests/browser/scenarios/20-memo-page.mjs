@@ -81,6 +81,8 @@ export default async function (t) {
     await dialog(p).getByRole('button', { name: 'Stay on this page' }).click();
     await expectText(p.locator('h1'), /Edit draft/);
     expect((await body.inputValue()).includes('Unsaved line.'), 'text kept after Stay');
+    // the guard puts the editor's address back once Stay is chosen (a hashchange of its own)
+    await p.waitForURL(/\/edit$/, { timeout: 5000 }).catch(() => {});
     expect(/\/edit$/.test(p.url()), `address stays on the editor: ${p.url()}`);
     await expectText(p.locator('#save-status'), /Saved at/);
     await body.fill('## Costs\n\nThe policy **hides** costs.\n\nSecond unsaved line.\n');
