@@ -793,7 +793,7 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
     else
         rc = ERR_INTERNAL;
     after_action(env, req, resp, rc, err, 200);
-    if (rc == 0 && strcmp(a, "file") == 0 && json_is_object(resp->body)) {
+    if (rc == 0 && strcmp(a, "file") == 0 && resp->status == 200 && json_is_object(resp->body)) {
         /* the drafter's receipt, once the next scheduled checkpoint covers the filing: until
          * then null, and GET .../receipt says when to ask again */
         int r;
@@ -1126,7 +1126,7 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
            json_pack("{s:s, s:s, s:s%, s:s, s:o, s:o, s:o}", "format", "dissent-bundle/v1",
                      "memo_id", m->public_id, "canonical_text", canon, len, "digest", digest,
                      "signers", signers, "signatures", notes, "vkeys", vkeys));
-    if (m->has_log && resp->body != NULL) {
+    if (m->has_log && resp->status == 200 && resp->body != NULL) {
         /* a filed memo's bundle carries its filing receipt */
         json_t *receipt = api_receipt_json(env, m, req->now, &rc);
         if (receipt != NULL)

@@ -50,7 +50,11 @@ struct cmd_store_args {
  * positional arguments, in order) goes to *@rest, *@nrest of them. --help (or -h) prints "usage:
  * @synopsis" and every option on standard output and returns 1 (the caller exits 0); an unknown
  * option, a missing argument or a repeated one prints the same on standard error and returns 2
- * (the caller exits 2). 0 otherwise.
+ * (the caller exits 2). 0 otherwise. There are no short options but -h: any other word that
+ * begins with '-' (but "-", standard input) is refused, so a positional one comes after "--".
+ * A long option may not be abbreviated, nor given twice. @argv is reordered as getopt does
+ * (the positional arguments first, every slot kept); nothing is global, so a command may run
+ * several times in one process, each with its own argv.
  */
 int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char **argv, int first,
               char ***rest, int *nrest);

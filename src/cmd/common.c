@@ -206,12 +206,35 @@ int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char *
         size_t n;
 
         if (strcmp(a, "--") == 0) {
-            while (++i < argc)
-                argv[kept++] = argv[i];
+            /* the rest is positional: "--" and the options before it move after it */
+            int tail = argc - (i + 1);
+            char *dashes = argv[i];
+            if (tail > 0) {
+                char **moved = mem_alloc((size_t)(i - kept + 1) * sizeof(*argv));
+                if (moved == NULL) {
+                    fprintf(stderr, "dissent: out of memory\n");
+                    return 2;
+                }
+                memcpy(moved, &argv[kept], (size_t)(i - kept) * sizeof(*argv));
+                memmove(&argv[kept], &argv[i + 1], (size_t)tail * sizeof(*argv));
+                memcpy(&argv[kept + tail], moved, (size_t)(i - kept) * sizeof(*argv));
+                argv[kept + tail + (i - kept)] = dashes;
+                mem_free(moved);
+                kept += tail;
+            }
             break;
         }
+        if (a[0] == '-' && a[1] != '\0' && a[1] != '-' && strcmp(a, "-h") != 0) {
+            /* no short options: a name that begins with '-' comes after "--" */
+            fprintf(stderr, "dissent: unknown option %s\n", a);
+            goto usage;
+        }
         if (strcmp(a, "-h") != 0 && (strncmp(a, "--", 2) != 0 || a[2] == '\0')) {
-            argv[kept++] = argv[i]; /* positional ("-" included: standard input) */
+            /* positional ("-" included: standard input): moved before the options read so
+             * far, every slot kept (argv is reordered, as getopt does, never overwritten) */
+            char *p = argv[i];
+            memmove(&argv[kept + 1], &argv[kept], (size_t)(i - kept) * sizeof(*argv));
+            argv[kept++] = p;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -43,13 +43,24 @@ static void options_and_positionals(void **state)
     assert_string_equal(rest[0], "first");
     assert_string_equal(rest[1], "second");
     assert_string_equal(rest[2], "--not-an-option");
+    /* reordered, never overwritten: every word is still there */
+    const char *want[] = {"thing",   "--data", "/d", "first",          "--limit=5",
+                          "--force", "second", "--", "--not-an-option"};
+    for (size_t i = 0; i < 9; i++) {
+        bool found = false;
+        for (size_t j = 0; j < 9; j++)
+            found = found || strcmp(argv[j], want[i]) == 0;
+        assert_true(found);
+    }
 }
 
 static void refusals_and_help(void **state)
 {
     char *unknown[] = {"thing", "--nope", NULL}, *missing[] = {"thing", "--data", NULL},
          *twice[] = {"thing", "--db", "a", "--db=b", NULL},
-         *flag_value[] = {"thing", "--force=yes", NULL}, *help[] = {"thing", "x", "--help", NULL};
+         *flag_value[] = {"thing", "--force=yes", NULL}, *help[] = {"thing", "x", "--help", NULL},
+         *short_opt[] = {"thing", "-x", NULL}, *abbrev[] = {"thing", "--lim", "3", NULL},
+         *dash[] = {"thing", "-", NULL};
     struct parsed p;
     char **rest = NULL;
     int nrest = 0;
@@ -60,6 +71,11 @@ static void refusals_and_help(void **state)
     assert_int_equal(parse(&p, 4, twice, &rest, &nrest), 2);
     assert_int_equal(parse(&p, 2, flag_value, &rest, &nrest), 2);
     assert_int_equal(parse(&p, 3, help, &rest, &nrest), 1);
+    assert_int_equal(parse(&p, 2, short_opt, &rest, &nrest), 2); /* no short options */
+    assert_int_equal(parse(&p, 3, abbrev, &rest, &nrest), 2);    /* nor abbreviations */
+    assert_int_equal(parse(&p, 2, dash, &rest, &nrest), 0);      /* "-": standard input */
+    assert_int_equal(nrest, 1);
+    assert_string_equal(rest[0], "-");
 }
 
 int main(void)
