@@ -26,7 +26,7 @@
  * travel as text, blobs as binary parameters. A connection lost outside a transaction is reset on
  * the next call (its statements are prepared again); inside one, the transaction fails.
  */
-#include "store/store.h"
+#include "store/sql.h"
 
 #include "store/integrity.h"
 #include "store/tables.h"
@@ -270,389 +270,83 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-enum stmt_id {
-    ST_PING,
-    ST_USER_INSERT,
-    ST_USER_BY_NAME,
-    ST_USER_BY_ID,
-    ST_USER_LIST,
-    ST_USER_UPDATE,
-    ST_USER_COUNT,
-    ST_USER_SEAL,
-    ST_MEMO_LAST,
-    ST_USER_LAST,
-    ST_SESSION_INSERT,
-    ST_SESSION_GET,
-    ST_SESSION_TOUCH,
-    ST_SESSION_DELETE,
-    ST_SESSION_DELETE_USER,
-    ST_SESSION_PURGE,
-    ST_FAIL_INSERT,
-    ST_FAIL_PRUNE,
-    ST_FAIL_COUNT,
-    ST_FAIL_CLEAR,
-    ST_FAIL_TAKE,
-    ST_MEMO_INSERT,
-    ST_MEMO_GET,
-    ST_MEMO_UPDATE,
-    ST_MEMO_SEAL,
-    ST_MEMO_PAGE,
-    ST_MEMO_LIST,
-    ST_MEMBER_ADD,
-    ST_MEMBER_DROP,
-    ST_MEMBER_GET,
-    ST_MEMBER_LIST,
-    ST_SIG_ADD,
-    ST_SIG_WITHDRAW,
-    ST_SIG_HAS,
-    ST_SIG_VOID,
-    ST_SIG_LIST,
-    ST_COMMENT_ADD,
-    ST_COMMENT_LIST,
-    ST_EVENT_ADD,
-    ST_EVENT_LIST,
-    ST_LEGACY_TEXTS,
-    ST_LEGACY_ACTORS,
-    ST_LEGACY_AUDIT_SET,
-    ST_LEGACY_COMMENT_SET,
-    ST_LEGACY_EVENT_ACTOR_SET,
-    ST_LEGACY_EVENT_SET,
-    ST_LEGACY_PEOPLE,
-    ST_LEGACY_DRAFTER_SET,
-    ST_LEGACY_MEMBER_SET,
-    ST_LEGACY_SIGNER_SET,
-    ST_LEGACY_KEY_SET,
-    ST_MKEY_PUT,
-    ST_MKEY_GET,
-    ST_MKEY_OF,
-    ST_MKEY_DELETE,
-    ST_CKEY_GET,
-    ST_CKEY_CREATE,
-    ST_CKEY_ROTATE,
-    ST_GRANT_PUT,
-    ST_GRANT_GET,
-    ST_REVOKE_MKEYS,
-    ST_REVOKE_GRANT,
-    ST_TOTP_GET,
-    ST_TOTP_PUT,
-    ST_TOTP_UPDATE,
-    ST_TOTP_DELETE,
-    ST_MEMO_HEAD,
-    ST_TLOG_SIZE,
-    ST_TLOG_SET_SIZE,
-    ST_TILE_GET,
-    ST_TILE_PUT,
-    ST_CP_LATEST,
-    ST_CP_PUT,
-    ST_AUDIT_LAST,
-    ST_AUDIT_INSERT,
-    ST_AUDIT_SET_HASH,
-    ST_AUDIT_LIST,
-    ST_OUTBOX_ADD,
-    ST_OUTBOX_DUE,
-    ST_OUTBOX_LEGACY,
-    ST_OUTBOX_RESEAL,
-    ST_OUTBOX_CLAIM,
-    ST_OUTBOX_FINISH,
-    ST_OUTBOX_LIST,
-    ST_PREFS_GET,
-    ST_PREFS_SET,
-    ST__COUNT
-};
-
-#define USER_COLS                                                                                  \
-    "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
-    " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
-    " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac,"          \
-    " key_binding"
-#define MEMO_COLS                                                                                  \
-    "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
-    " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
-    " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
-    " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
-    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter"
-#define SIG_COLS                                                                                   \
-    "s.memo_id, s.user_id, '', '', s.note, s.vkey, s.created_at, s.voided_at, s.void_reason,"      \
-    " s.who"
-#define OUTBOX_COLS                                                                                \
-    "o.id, o.dedupe, o.kind, o.user_id, '', o.rcpt, o.status, o.attempts,"                         \
-    " o.next_at, o.created_at, o.sent_at"
-#define AUDIT_COLS "id, memo_id, actor_id, '', action, at, hash, actor"
-
-static const char *const stmt_sql[ST__COUNT] = {
-    [ST_PING] = "SELECT 1",
-    [ST_USER_INSERT] =
-        "INSERT INTO users (username, display_name, email, roles, pwhash, disabled,"
-        " created_at, updated_at, version, sign_pk, box_pk, key_salt, keys_wrapped,"
-        " key_ops, key_mem, enrol_hash, enrol_expires, recovery_at, flags,"
-        " recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac, key_binding, id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$7,1,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,"
-        "$21,$22,$23,$24,"
-        /* $25: the least id to give (store_user_create()) */
-        " greatest(nextval(pg_get_serial_sequence('users', 'id')), $25::bigint))"
-        " ON CONFLICT DO NOTHING RETURNING id",
-    [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = $1",
-    [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
-    [ST_USER_LIST] =
-        "SELECT " USER_COLS " FROM users WHERE username > $1 ORDER BY username LIMIT $2",
-    [ST_USER_UPDATE] = "UPDATE users SET display_name = $1, email = $2, roles = $3, pwhash = $4,"
-                       " disabled = $5, updated_at = $6, version = version + 1, sign_pk = $9,"
-                       " box_pk = $10, key_salt = $11, keys_wrapped = $12, recovery_wrapped = $13,"
-                       " key_ops = $14, key_mem = $15, enrol_hash = $16, enrol_expires = $17,"
-                       " recovery_at = $18, flags = $19, log_tag = $20, reset_at = $21,"
-                       " confirm_by = $22, reset_memo = $23, mac = $24, key_binding = $25"
-                       " WHERE id = $7 AND version = $8",
-    [ST_USER_COUNT] = "SELECT count(*) FROM users",
-    [ST_USER_SEAL] = "UPDATE users SET mac = $1 WHERE id = $2",
-    [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
-    [ST_USER_LAST] = "SELECT coalesce(max(id), 0) FROM users",
-    [ST_SESSION_INSERT] =
-        "INSERT INTO sessions (hash, user_id, created_at, last_seen, keys_wrapped, mac)"
-        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
-    [ST_SESSION_GET] =
-        "SELECT user_id, created_at, last_seen, keys_wrapped, mac FROM sessions WHERE hash = $1",
-    [ST_SESSION_TOUCH] = "UPDATE sessions SET last_seen = $1 WHERE hash = $2",
-    [ST_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = $1",
-    [ST_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = $1",
-    [ST_SESSION_PURGE] = "DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2",
-    [ST_FAIL_INSERT] = "INSERT INTO login_failures (key, at) VALUES ($1, $2)",
-    [ST_FAIL_PRUNE] = "DELETE FROM login_failures WHERE key = $1 AND at < $2",
-    [ST_FAIL_COUNT] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures"
-                      " WHERE key = $1 AND at >= $2",
-    [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = $1",
-    [ST_FAIL_TAKE] = "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
-                     " WHERE key = $1 AND at = $2 LIMIT 1)",
-    [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
-                       " created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7)"
-                       " ON CONFLICT DO NOTHING RETURNING id",
-    [ST_MEMO_GET] = "SELECT " MEMO_COLS " FROM memos m WHERE m.public_id = $1",
-    [ST_MEMO_UPDATE] =
-        "UPDATE memos SET state = $1, title = $2, body = $3, digest = $4, show_names = $5,"
-        " updated_at = $6, filed_day = $7, ack_day = $8, ack_due = $9, reply_due = $10,"
-        " reply_max = $11, replied_day = $12, closed_day = $13, reason = $14, reply = $15,"
-        " reply_note = $16, version = version + 1, log_tag = $19, log_salt = $20,"
-        " log_index = $21, mac = $22 WHERE id = $17 AND version = $18",
-    [ST_MEMO_SEAL] = "UPDATE memos SET mac = $1, drafter = coalesce($3, drafter) WHERE id = $2",
-    [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > $1 ORDER BY m.id LIMIT $2",
-    /* with the sealed id of the caller's relation row, which store.c checks */
-    [ST_MEMO_LIST] =
-        "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
-        " AND mm.user_id = $4::bigint) FROM memos m WHERE ($1::bigint = 0 OR m.id < $1)"
-        " AND ($2::bigint < 0 OR m.state = $2)"
-        " AND (($3::bigint <> 0 AND m.drafter_id = $4::bigint AND m.id > $9::bigint)"
-        "  OR ($5::bigint <> 0 AND m.id > $9::bigint AND EXISTS (SELECT 1"
-        "      FROM memo_members mm WHERE mm.memo_id = m.id"
-        "      AND mm.user_id = $4 AND (mm.relation & $5) <> 0 AND (mm.relation & $8) = 0))"
-        "  OR ($6::bigint > 0 AND m.state >= $6::bigint))"
-        " ORDER BY m.id DESC LIMIT $7",
-    [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
-                      " VALUES ($1,$2,$3,$4,$5) ON CONFLICT (memo_id, user_id)"
-                      " DO UPDATE SET relation = memo_members.relation | EXCLUDED.relation,"
-                      " who = EXCLUDED.who",
-    [ST_MEMBER_DROP] = "UPDATE memo_members SET relation = relation & ~$3::bigint"
-                       " WHERE memo_id = $1 AND user_id = $2",
-    [ST_MEMBER_GET] =
-        "SELECT relation, 0, who FROM memo_members WHERE memo_id = $1 AND user_id = $2",
-    /* store.c opens who each member is, names them and sorts them */
-    [ST_MEMBER_LIST] = "SELECT user_id, '', '', relation, at, who FROM memo_members"
-                       " WHERE memo_id = $1 AND (relation & $2) <> 0",
-    [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at, who)"
-                   " VALUES ($1,$2,$3,$4,$5,$6)"
-                   " ON CONFLICT (memo_id, user_id) WHERE voided_at = 0 DO NOTHING",
-    [ST_SIG_WITHDRAW] =
-        "DELETE FROM signatures WHERE memo_id = $1 AND user_id = $2 AND voided_at = 0",
-    [ST_SIG_HAS] = "SELECT 1, created_at, who FROM signatures WHERE memo_id = $1 AND user_id = $2"
-                   " AND voided_at = 0",
-    [ST_SIG_VOID] = "UPDATE signatures SET voided_at = $1, void_reason = $2"
-                    " WHERE memo_id = $3 AND voided_at = 0",
-    [ST_SIG_LIST] = "SELECT " SIG_COLS " FROM signatures s"
-                    " WHERE s.memo_id = $1 AND ($2::bigint <> 0 OR s.voided_at = 0)"
-                    " ORDER BY s.id",
-    /* who acted is sealed (store.h, "Who"): store.c opens it and fills in the names */
-    [ST_COMMENT_ADD] = "INSERT INTO comments (memo_id, author, body, at)"
-                       " VALUES ($1,$2,$3,$4) RETURNING id",
-    [ST_COMMENT_LIST] = "SELECT id, coalesce(author_id, 0), '', '', body, at, author"
-                        " FROM comments WHERE memo_id = $1 ORDER BY id",
-    [ST_EVENT_ADD] = "INSERT INTO memo_events (memo_id, kind, actor, detail, at)"
-                     " VALUES ($1,$2,$3,$4,$5)",
-    [ST_EVENT_LIST] = "SELECT id, kind, coalesce(actor_id, 0), '', detail, at, actor"
-                      " FROM memo_events WHERE memo_id = $1 ORDER BY id",
-    [ST_LEGACY_ACTORS] =
-        "SELECT 0, id, memo_id, id, actor_id, '' FROM audit WHERE actor IS NULL"
-        " UNION ALL SELECT 1, id, memo_id, at, coalesce(author_id, 0), '' FROM comments"
-        " WHERE author IS NULL"
-        " UNION ALL SELECT 2, id, memo_id, at, coalesce(actor_id, 0), kind FROM memo_events"
-        " WHERE actor IS NULL",
-    [ST_LEGACY_AUDIT_SET] = "UPDATE audit SET actor = $1, actor_id = 0 WHERE id = $2",
-    [ST_LEGACY_COMMENT_SET] = "UPDATE comments SET author = $1, author_id = NULL WHERE id = $2",
-    [ST_LEGACY_EVENT_ACTOR_SET] =
-        "UPDATE memo_events SET actor = $1, actor_id = NULL WHERE id = $2",
-    [ST_LEGACY_TEXTS] =
-        "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"
-        " WHERE actor IS NULL AND ((kind IN ('invited', 'distributed') AND detail ~ '^[0-9]+$')"
-        " OR (kind = 'distributed' AND detail = 'configured principals'))",
-    [ST_LEGACY_EVENT_SET] = "UPDATE memo_events SET detail = $1 WHERE id = $2",
-    /* an earlier version's rows naming accounts in clear (store.h, "Who"): every pseudonym is
-     * at least 2^62 */
-    [ST_LEGACY_PEOPLE] =
-        "SELECT 0, id, 0, drafter_id, 0, NULL, NULL, public_id FROM memos WHERE drafter IS NULL"
-        " AND drafter_id < 4611686018427387904"
-        " UNION ALL SELECT 1, memo_id, 0, user_id, 0, NULL, NULL,"
-        " (SELECT public_id FROM memos m WHERE m.id = memo_id) FROM memo_members"
-        " WHERE who IS NULL AND user_id < 4611686018427387904"
-        " UNION ALL SELECT 2, memo_id, id, user_id, created_at, note, vkey,"
-        " (SELECT public_id FROM memos m WHERE m.id = memo_id) FROM signatures"
-        " WHERE who IS NULL AND user_id < 4611686018427387904"
-        " UNION ALL SELECT 3, memo_id, 0, user_id, 0, NULL, NULL, '' FROM memo_keys"
-        " WHERE user_id > 0 AND user_id < 4611686018427387904",
-    [ST_LEGACY_DRAFTER_SET] = "UPDATE memos SET drafter_id = $3, drafter = $4 WHERE id = $1"
-                              " AND drafter_id = $2",
-    [ST_LEGACY_MEMBER_SET] = "UPDATE memo_members SET user_id = $3, who = $4 WHERE memo_id = $1"
-                             " AND user_id = $2",
-    [ST_LEGACY_SIGNER_SET] = "UPDATE signatures SET user_id = $3, who = $4, note = $5, vkey = $6"
-                             " WHERE id = $1 AND user_id = $2",
-    [ST_LEGACY_KEY_SET] = "UPDATE memo_keys SET user_id = $3 WHERE memo_id = $1"
-                          " AND user_id = $2",
-    [ST_MKEY_PUT] = "INSERT INTO memo_keys (memo_id, user_id, sealed, at) VALUES ($1,$2,$3,$4)"
-                    " ON CONFLICT (memo_id, user_id)"
-                    " DO UPDATE SET sealed = EXCLUDED.sealed, at = EXCLUDED.at",
-    [ST_MKEY_GET] = "SELECT sealed FROM memo_keys WHERE memo_id = $1 AND user_id = $2",
-    [ST_MKEY_OF] = "SELECT k.memo_id, k.sealed, coalesce(m.public_id, '') FROM memo_keys k"
-                   " LEFT JOIN memos m ON m.id = k.memo_id WHERE k.user_id = $1"
-                   " ORDER BY k.memo_id",
-    [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = $1 AND user_id = $2 AND user_id <> 0",
-    [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
-    [ST_CKEY_ROTATE] = "UPDATE channel_key SET pk = $1, created_by = $2, at = $3 WHERE id = 1",
-    [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,$1,$2,$3)"
-                       " ON CONFLICT DO NOTHING",
-    [ST_GRANT_PUT] = "INSERT INTO channel_grants (user_id, sealed, granted_by, at)"
-                     " VALUES ($1,$2,$3,$4) ON CONFLICT (user_id) DO UPDATE SET"
-                     " sealed = EXCLUDED.sealed, granted_by = EXCLUDED.granted_by,"
-                     " at = EXCLUDED.at",
-    [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = $1",
-    [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = $1 AND user_id <> 0",
-    [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = $1",
-    [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version,"
-                    " mac FROM user_totp WHERE user_id = $1",
-    [ST_TOTP_PUT] = "INSERT INTO user_totp (user_id, sealed, enabled, last_step, codes, created_at,"
-                    " updated_at, version, mac) VALUES ($1, $2, 0, 0, NULL, $3, $3, 1, $4)"
-                    " ON CONFLICT (user_id) DO UPDATE SET sealed = EXCLUDED.sealed,"
-                    " last_step = 0, codes = NULL, created_at = EXCLUDED.created_at,"
-                    " updated_at = EXCLUDED.updated_at, version = 1, mac = EXCLUDED.mac"
-                    " WHERE user_totp.enabled = 0",
-    [ST_TOTP_UPDATE] = "UPDATE user_totp SET enabled = $1, last_step = $2, codes = $3,"
-                       " updated_at = $4, version = version + 1, mac = $7 WHERE user_id = $5"
-                       " AND version = $6",
-    [ST_TOTP_DELETE] = "DELETE FROM user_totp WHERE user_id = $1",
-    [ST_MEMO_HEAD] = "SELECT m.state, m.version, (SELECT count(*) FROM signatures s"
-                     " WHERE s.memo_id = m.id AND s.voided_at = 0) FROM memos m"
-                     " WHERE m.public_id = $1",
-    [ST_TLOG_SIZE] = "SELECT size FROM tlog_state WHERE id = 1",
-    [ST_TLOG_SET_SIZE] = "UPDATE tlog_state SET size = $1 WHERE id = 1",
-    [ST_TILE_GET] = "SELECT data, width FROM tlog_tiles WHERE level = $1 AND idx = $2",
-    [ST_TILE_PUT] = "INSERT INTO tlog_tiles (level, idx, width, data) VALUES ($1,$2,$3,$4)"
-                    " ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width,"
-                    " data = EXCLUDED.data WHERE EXCLUDED.width >= tlog_tiles.width",
-    [ST_CP_LATEST] = "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
-    [ST_CP_PUT] = "INSERT INTO tlog_checkpoints (size, text, at) VALUES ($1,$2,$3)"
-                  " ON CONFLICT (size) DO NOTHING",
-    [ST_AUDIT_LAST] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT 1",
-    [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor)"
-                        " VALUES ($1,$2,0,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
-    [ST_AUDIT_SET_HASH] = "UPDATE audit SET hash = $1 WHERE id = $2",
-    [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit"
-                      " WHERE ($1::bigint = 0 OR memo_id = $1) AND id > $2"
-                      " ORDER BY id LIMIT $3",
-    [ST_OUTBOX_ADD] = "INSERT INTO outbox (dedupe, kind, user_id, rcpt, subject, body, next_at,"
-                      " created_at, mac) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
-                      " ON CONFLICT (dedupe) DO NOTHING",
-    [ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
-                      " WHERE o.status = 0"
-                      " AND o.next_at <= $1 ORDER BY o.next_at, o.id LIMIT $2",
-    [ST_OUTBOX_LEGACY] = "SELECT " OUTBOX_COLS ", o.subject, o.body, o.mac FROM outbox o"
-                         ""
-                         " WHERE substr(o.body, 1, 7) <> 'sealed:' ORDER BY o.id",
-    [ST_OUTBOX_RESEAL] = "UPDATE outbox SET user_id = 0, rcpt = '', subject = '', body = $2"
-                         " WHERE id = $1",
-    [ST_OUTBOX_CLAIM] = "UPDATE outbox SET next_at = $3 WHERE id = $1 AND status = 0"
-                        " AND next_at <= $2",
-    [ST_OUTBOX_FINISH] = "UPDATE outbox SET status = $1, attempts = $2, next_at = $3,"
-                         " sent_at = $4 WHERE id = $5",
-    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox o"
-                       " WHERE ($1::bigint = 0 OR o.id < $1) ORDER BY o.id DESC LIMIT $2",
-    [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = $1",
-    [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES ($1,$2)"
-                     " ON CONFLICT (user_id) DO UPDATE SET off = EXCLUDED.off",
-};
-
-struct store_pg {
-    struct store base;        /* must be first */
-    PGconn *conn;             /* the connection */
-    bool prepared[ST__COUNT]; /* statement i is prepared on this connection as "s<i>" */
-    bool in_tx;               /* between begin and commit/rollback */
-    bool leader;              /* holds the session-level leader lock (store_leader()) */
-};
-
 /* The parameters of one statement, by 1-based position as in SQL; unset ones are NULL. */
 #define PG_MAX_PARAMS 32
-struct pg_args {
-    int n;                          /* highest position set */
+
+/* A statement: the head sql.c sees, its parameters, and its result once run. */
+struct pg_stmt {
+    struct sql_stmt head;
+    int id;                         /* prepared on the connection as "s<id>" */
+    int nparams;                    /* the highest ?N of its text */
     const char *val[PG_MAX_PARAMS]; /* value (text or bytes), NULL for SQL NULL */
     int len[PG_MAX_PARAMS];         /* byte length of binary values */
     int fmt[PG_MAX_PARAMS];         /* 0 text, 1 binary */
     char num[PG_MAX_PARAMS][24];    /* storage for integers as text */
+    PGresult *res;                  /* the result, once stepped */
+    int state;                      /* 0 not run, 1 run, -1 failed (ERR_EXISTS or ERR_DB) */
+    int failed;                     /* the failure's code */
+    int row, nrows;                 /* the current row, and how many there are */
+    unsigned char *scratch;         /* the last bytea column read (PQfreemem()) */
 };
 
-static const struct store_ops pg_ops;
+struct store_pg {
+    struct store base;                /* must be first */
+    PGconn *conn;                     /* the connection */
+    struct pg_stmt *st[SQL_MAX_STMT]; /* allocated when first prepared */
+    bool prepared[SQL_MAX_STMT];      /* statement i is prepared on this connection */
+    bool in_tx;                       /* between begin and commit/rollback */
+    bool leader;                      /* holds the session-level leader lock */
+    int64_t changes;                  /* rows changed by the last statement run */
+    char err[256];                    /* the last failure's primary message */
+};
+
+static const struct sql_driver pg_driver;
 
 static struct store_pg *PG(struct store *st)
 {
     return (struct store_pg *)st;
 }
 
-static void arg_mark(struct pg_args *a, int pos)
+static struct pg_stmt *S(struct sql_stmt *q)
 {
-    if (pos > a->n)
-        a->n = pos;
+    return (struct pg_stmt *)q;
 }
 
-static void arg_int(struct pg_args *a, int pos, int64_t v)
-{
-    snprintf(a->num[pos - 1], sizeof(a->num[0]), "%lld", (long long)v);
-    a->val[pos - 1] = a->num[pos - 1];
-    a->fmt[pos - 1] = 0;
-    arg_mark(a, pos);
-}
-
-/* Text, or SQL NULL when @s is NULL. */
-static void arg_text(struct pg_args *a, int pos, const char *s)
-{
-    a->val[pos - 1] = s;
-    a->fmt[pos - 1] = 0;
-    arg_mark(a, pos);
-}
-
-/* Bytes (bytea), or SQL NULL when @p is NULL. */
-static void arg_bytes(struct pg_args *a, int pos, const void *p, size_t len)
-{
-    a->val[pos - 1] = p == NULL ? NULL : (len ? (const char *)p : "");
-    a->len[pos - 1] = (int)len;
-    a->fmt[pos - 1] = 1;
-    arg_mark(a, pos);
-}
-
-/* Record that the statement failed: ERR_EXISTS for integrity violations, else ERR_DB (logged). */
-static int db_fail(struct store_pg *p, const PGresult *r, const char *what)
+/*
+ * Record why @r (or the connection) failed: ERR_EXISTS for an integrity violation (SQLSTATE class
+ * 23), else ERR_DB. Only the primary message is kept: the detail of a violation quotes values.
+ */
+static int record_failure(struct store_pg *p, const PGresult *r)
 {
     const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = r != NULL ? PQresultErrorMessage(r) : "";
+    const char *msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
-    if (state != NULL && strncmp(state, "23", 2) == 0)
-        return ERR_EXISTS;
     if (msg == NULL || *msg == '\0')
         msg = PQerrorMessage(p->conn);
-    log_error("pg: %s: %s", what, msg);
-    return ERR_DB;
+    str_copy(p->err, sizeof(p->err), msg != NULL ? msg : "");
+    return state != NULL && strncmp(state, "23", 2) == 0 ? ERR_EXISTS : ERR_DB;
+}
+
+/* record_failure(), logged as @what's. */
+static int db_fail(struct store_pg *p, const PGresult *r, const char *what)
+{
+    int rc = record_failure(p, r);
+
+    log_error("pg: %s: %s", what, p->err);
+    return rc;
+}
+
+/* Run simple SQL (no parameters, several statements allowed); 0, ERR_EXISTS or ERR_DB (logged). */
+static int exec_sql(struct store_pg *p, const char *sql, const char *what)
+{
+    PGresult *r = PQexec(p->conn, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = 0;
+
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        rc = db_fail(p, r, what);
+    PQclear(r);
+    return rc;
 }
 
 /* A lost connection is reset when no transaction depends on it; its statements go with it. */
@@ -660,167 +354,20 @@ static int ensure_conn(struct store_pg *p)
 {
     if (PQstatus(p->conn) == CONNECTION_OK)
         return 0;
-    if (p->in_tx)
+    if (p->in_tx) {
+        str_copy(p->err, sizeof(p->err), "the connection was lost in a transaction");
         return ERR_DB;
+    }
     PQreset(p->conn);
     memset(p->prepared, 0, sizeof(p->prepared));
     p->leader = false; /* the lock went with the old session */
     if (PQstatus(p->conn) != CONNECTION_OK) {
-        log_error("pg: reconnect: %s", PQerrorMessage(p->conn));
+        record_failure(p, NULL);
+        log_error("pg: reconnect: %s", p->err);
         return ERR_DB;
     }
     log_warn("pg: connection reset");
     return 0;
-}
-
-/*
- * Run statement @id with @a (NULL: none). On success *@out is the result (PQclear() it) and 0 is
- * returned; otherwise ERR_EXISTS or ERR_DB and *@out is NULL.
- */
-static int run(struct store_pg *p, enum stmt_id id, const struct pg_args *a, const char *what,
-               PGresult **out)
-{
-    char name[16];
-    PGresult *r;
-    ExecStatusType s;
-    int rc;
-
-    *out = NULL;
-    if ((rc = ensure_conn(p)) != 0)
-        return rc;
-    snprintf(name, sizeof(name), "s%d", (int)id);
-    if (!p->prepared[id]) {
-        r = PQprepare(p->conn, name, stmt_sql[id], 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            db_fail(p, r, "prepare");
-            PQclear(r);
-            return ERR_DB;
-        }
-        PQclear(r);
-        p->prepared[id] = true;
-    }
-    r = PQexecPrepared(p->conn, name, a ? a->n : 0, a ? a->val : NULL, a ? a->len : NULL,
-                       a ? a->fmt : NULL, 0);
-    s = PQresultStatus(r);
-    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
-        *out = r;
-        return 0;
-    }
-    rc = db_fail(p, r, what);
-    PQclear(r);
-    return rc;
-}
-
-/* Run a statement that returns no rows; *@changes (if not NULL) gets the rows it touched. */
-static int exec_stmt(struct store_pg *p, enum stmt_id id, const struct pg_args *a, const char *what,
-                     int64_t *changes)
-{
-    PGresult *r;
-    int rc = run(p, id, a, what, &r);
-
-    if (changes != NULL)
-        *changes = rc == 0 ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
-    PQclear(r);
-    return rc;
-}
-
-/* Run simple SQL (no parameters, several statements allowed); 0 or ERR_DB (logged). */
-static int exec_sql(struct store_pg *p, const char *sql, const char *what)
-{
-    PGresult *r;
-    ExecStatusType s;
-    int rc = 0;
-
-    r = PQexec(p->conn, sql);
-    s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        rc = db_fail(p, r, what) == ERR_EXISTS ? ERR_EXISTS : ERR_DB;
-    PQclear(r);
-    return rc;
-}
-
-static int64_t col_int(const PGresult *r, int row, int col)
-{
-    return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static void col_text(const PGresult *r, int row, int col, char *dst, size_t len)
-{
-    str_copy(dst, len, PQgetvalue(r, row, col));
-}
-
-/* Copy a bytea column of exactly @len bytes into @dst; false (and @dst zeroed) otherwise. */
-static bool col_fixed(const PGresult *r, int row, int col, uint8_t *dst, size_t len);
-
-/* A sealed id column (store.h, "Who"): false for NULL (none); a value of another length reads
- * as zeros, which never open. */
-static bool col_who(const PGresult *r, int row, int col, uint8_t dst[STORE_WHO_LEN])
-{
-    col_fixed(r, row, col, dst, STORE_WHO_LEN);
-    return !PQgetisnull(r, row, col);
-}
-
-static bool col_fixed(const PGresult *r, int row, int col, uint8_t *dst, size_t len)
-{
-    unsigned char *b;
-    size_t n = 0;
-    bool ok = false;
-
-    memset(dst, 0, len);
-    if (PQgetisnull(r, row, col))
-        return false;
-    b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
-    if (b != NULL && n == len) {
-        memcpy(dst, b, len);
-        ok = true;
-    }
-    PQfreemem(b);
-    return ok;
-}
-
-/* A malloc'd copy of a bytea column (NUL-terminated for convenience), NULL for SQL NULL. *@ok is
- * cleared when an allocation fails. */
-static uint8_t *col_bytes(const PGresult *r, int row, int col, size_t *len, bool *ok)
-{
-    unsigned char *b;
-    uint8_t *out = NULL;
-    size_t n = 0;
-
-    if (len != NULL)
-        *len = 0;
-    if (PQgetisnull(r, row, col))
-        return NULL;
-    b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
-    if (b == NULL || (out = mem_alloc(n + 1)) == NULL) {
-        PQfreemem(b);
-        *ok = false;
-        return NULL;
-    }
-    if (n > 0)
-        memcpy(out, b, n);
-    out[n] = '\0';
-    PQfreemem(b);
-    if (len != NULL)
-        *len = n;
-    return out;
-}
-
-/* A malloc'd copy of a text column, NULL for SQL NULL. */
-static char *col_str(const PGresult *r, int row, int col, bool *ok)
-{
-    size_t n;
-    char *out;
-
-    if (PQgetisnull(r, row, col))
-        return NULL;
-    n = (size_t)PQgetlength(r, row, col);
-    if ((out = mem_alloc(n + 1)) == NULL) {
-        *ok = false;
-        return NULL;
-    }
-    memcpy(out, PQgetvalue(r, row, col), n);
-    out[n] = '\0';
-    return out;
 }
 
 static void quiet_notices(void *arg, const char *message)
@@ -842,7 +389,9 @@ static int schema_version(struct store_pg *p)
     if (v != -2)
         return v;
     r = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
-    v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? (int)col_int(r, 0, 0) : -1;
+    v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+            ? (int)strtol(PQgetvalue(r, 0, 0), NULL, 10)
+            : -1;
     PQclear(r);
     return v;
 }
@@ -866,16 +415,13 @@ static int migrate(struct store_pg *p, char *err, size_t errlen)
         goto rollback;
     r = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        rc = db_fail(p, r, "schema_version");
-        goto rollback;
-    }
-    version = (int)col_int(r, 0, 0);
-    if (version > N_MIGRATIONS) {
-        err_set(err, errlen, "database schema %d is newer than this binary (%d)", version,
-                N_MIGRATIONS);
+        db_fail(p, r, "schema_version");
         rc = ERR_DB;
         goto rollback;
     }
+    version = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    if ((rc = sql_schema_known(version, N_MIGRATIONS, err, errlen)) != 0)
+        goto rollback;
     for (; version < N_MIGRATIONS; version++) {
         if ((rc = exec_sql(p, migrations[version], "migration")) != 0)
             goto rollback;
@@ -896,51 +442,45 @@ out:
 
 int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen)
 {
-    struct store_pg *p = NULL;
-    int rc = 0;
+    return sql_open(&pg_driver, sizeof(struct store_pg), uri, out, err, errlen);
+}
 
-    *out = NULL;
-    p = mem_calloc(1, sizeof(*p));
-    if (p == NULL)
-        return ERR_NOMEM;
-    p->base.ops = &pg_ops;
+static int pg_connect(struct store *st, const char *uri, char *err, size_t errlen)
+{
+    struct store_pg *p = PG(st);
+    int rc;
+
     p->conn = PQconnectdb(uri);
     if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
         /* the URI may hold a password: never print it */
         err_set(err, errlen, "cannot connect to PostgreSQL: %s",
                 p->conn ? PQerrorMessage(p->conn) : "out of memory");
-        rc = ERR_DB;
-        goto fail;
+        return ERR_DB;
     }
     PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
     if ((rc = exec_sql(p, "SET client_encoding = 'UTF8'", "configure")) != 0) {
         err_set(err, errlen, "cannot configure the PostgreSQL connection");
-        goto fail;
+        return rc;
     }
-    if ((rc = migrate(p, err, errlen)) != 0) {
-        if (err != NULL && err[0] == '\0')
-            err_set(err, errlen, "cannot migrate the PostgreSQL database");
-        goto fail;
-    }
-    *out = &p->base;
-    return 0;
-fail:
-    pg_ops.close(&p->base);
+    if ((rc = migrate(p, err, errlen)) != 0 && err != NULL && err[0] == '\0')
+        err_set(err, errlen, "cannot migrate the PostgreSQL database");
     return rc;
 }
+
+static void pg_reset(struct sql_stmt *q);
 
 static void pg_close(struct store *st)
 {
     struct store_pg *p = PG(st);
 
+    for (int i = 0; i < SQL_MAX_STMT; i++) {
+        if (p->st[i] != NULL)
+            pg_reset(&p->st[i]->head);
+        mem_free(p->st[i]);
+    }
     if (p->conn != NULL)
         PQfinish(p->conn);
     mem_free(p);
-}
-
-static int pg_ping(struct store *st)
-{
-    return exec_stmt(PG(st), ST_PING, NULL, "ping", NULL);
 }
 
 static void pg_scrub(struct store *st)
@@ -948,369 +488,240 @@ static void pg_scrub(struct store *st)
     (void)st; /* the cluster's WAL and old row versions are the DBA's (docs/security.md) */
 }
 
-static void user_from_row(const PGresult *r, int row, struct user *u)
+/*
+ * @text with PostgreSQL's placeholders ($N for ?N) into @out, and the highest N in *@nparams;
+ * false for a bare "?", a number out of range, or text too long. Quoted literals are copied
+ * as they are.
+ */
+static bool placeholders(const char *text, char *out, size_t outlen, int *nparams)
 {
-    memset(u, 0, sizeof(*u));
-    u->id = col_int(r, row, 0);
-    col_text(r, row, 1, u->username, sizeof(u->username));
-    col_text(r, row, 2, u->display_name, sizeof(u->display_name));
-    col_text(r, row, 3, u->email, sizeof(u->email));
-    u->roles = (unsigned)col_int(r, row, 4);
-    col_text(r, row, 5, u->pwhash, sizeof(u->pwhash));
-    u->disabled = col_int(r, row, 6) != 0;
-    u->created_at = col_int(r, row, 7);
-    u->updated_at = col_int(r, row, 8);
-    u->version = col_int(r, row, 9);
-    u->has_keys = col_fixed(r, row, 10, u->sign_pk, sizeof(u->sign_pk)) &&
-                  col_fixed(r, row, 11, u->box_pk, sizeof(u->box_pk)) &&
-                  col_fixed(r, row, 12, u->key_salt, sizeof(u->key_salt)) &&
-                  col_fixed(r, row, 13, u->keys_wrapped, sizeof(u->keys_wrapped));
-    u->has_recovery = col_fixed(r, row, 14, u->recovery_wrapped, sizeof(u->recovery_wrapped));
-    u->key_ops = col_int(r, row, 15);
-    u->key_mem = col_int(r, row, 16);
-    u->has_enrol = col_fixed(r, row, 17, u->enrol_hash, sizeof(u->enrol_hash));
-    u->enrol_expires = col_int(r, row, 18);
-    u->recovery_at = col_int(r, row, 19);
-    u->flags = (unsigned)col_int(r, row, 20);
-    u->has_log_tag = col_fixed(r, row, 21, u->log_tag, sizeof(u->log_tag));
-    u->reset_at = col_int(r, row, 22);
-    u->confirm_by = col_int(r, row, 23);
-    u->reset_memo = col_int(r, row, 24);
-    col_fixed(r, row, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
-    col_text(r, row, 26, u->key_binding, sizeof(u->key_binding));
-}
+    size_t o = 0;
+    bool quoted = false;
 
-/* @u's key cost, enrolment code, recovery date and flags as parameters @first..@first+5, and
- * its recovery wrap as @first+6. */
-static void arg_user_state(struct pg_args *a, const struct user *u, int first)
-{
-    arg_int(a, first, u->key_ops);
-    arg_int(a, first + 1, u->key_mem);
-    arg_bytes(a, first + 2, u->has_enrol ? u->enrol_hash : NULL, sizeof(u->enrol_hash));
-    arg_int(a, first + 3, u->enrol_expires);
-    arg_int(a, first + 4, u->recovery_at);
-    arg_int(a, first + 5, u->flags);
-    arg_bytes(a, first + 6, u->has_recovery ? u->recovery_wrapped : NULL,
-              sizeof(u->recovery_wrapped));
-    arg_bytes(a, first + 7, u->has_log_tag ? u->log_tag : NULL, sizeof(u->log_tag));
-    arg_int(a, first + 8, u->reset_at);
-    arg_int(a, first + 9, u->confirm_by);
-    arg_int(a, first + 10, u->reset_memo);
-}
-
-/* @u's public keys, salt and wrapped keys as parameters @first..@first+3 (NULL without keys). */
-static void arg_user_keys(struct pg_args *a, const struct user *u, int first)
-{
-    bool k = u->has_keys;
-
-    arg_bytes(a, first, k ? u->sign_pk : NULL, sizeof(u->sign_pk));
-    arg_bytes(a, first + 1, k ? u->box_pk : NULL, sizeof(u->box_pk));
-    arg_bytes(a, first + 2, k ? u->key_salt : NULL, sizeof(u->key_salt));
-    arg_bytes(a, first + 3, k ? u->keys_wrapped : NULL, sizeof(u->keys_wrapped));
-}
-
-static int pg_user_create(struct store *st, struct user *u)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    arg_text(&a, 1, u->username);
-    arg_text(&a, 2, u->display_name);
-    arg_text(&a, 3, u->email);
-    arg_int(&a, 4, u->roles);
-    arg_text(&a, 5, u->pwhash);
-    arg_int(&a, 6, u->disabled);
-    arg_int(&a, 7, u->created_at);
-    arg_user_keys(&a, u, 8);
-    arg_user_state(&a, u, 12);
-    arg_bytes(&a, 23, u->mac, sizeof(u->mac));
-    arg_text(&a, 24, u->key_binding);
-    arg_int(&a, 25, u->id);
-    if ((rc = run(PG(st), ST_USER_INSERT, &a, "user insert", &r)) != 0)
-        return rc;
-    if (PQntuples(r) == 1) {
-        u->id = col_int(r, 0, 0);
-        u->version = 1;
-        u->updated_at = u->created_at;
-    } else {
-        rc = ERR_EXISTS;
+    *nparams = 0;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (o + 1 >= outlen)
+            return false;
+        if (*c == '\'')
+            quoted = !quoted;
+        if (*c != '?' || quoted) {
+            out[o++] = *c;
+            continue;
+        }
+        int n = 0;
+        if (c[1] < '0' || c[1] > '9')
+            return false;
+        out[o++] = '$';
+        while (c[1] >= '0' && c[1] <= '9' && o + 1 < outlen) {
+            n = n * 10 + (c[1] - '0');
+            out[o++] = *++c;
+        }
+        if (n < 1 || n > PG_MAX_PARAMS)
+            return false;
+        if (n > *nparams)
+            *nparams = n;
     }
-    PQclear(r);
-    return rc;
+    out[o] = '\0';
+    return true;
 }
 
-static int user_get(struct store_pg *p, enum stmt_id id, const struct pg_args *a, struct user *out)
+static struct sql_stmt *pg_prepare(struct store *st, int id, const char *text)
 {
+    struct store_pg *p = PG(st);
+    struct pg_stmt *q;
+    char name[16], sql[4096];
+    int nparams = 0;
     PGresult *r;
-    int rc;
 
-    memset(out, 0, sizeof(*out));
-    if ((rc = run(p, id, a, "user get", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0)
-        user_from_row(r, 0, out);
-    else
-        rc = ERR_NOT_FOUND;
-    PQclear(r);
-    return rc;
-}
-
-static int pg_user_get_by_name(struct store *st, const char *username, struct user *out)
-{
-    struct pg_args a = {0};
-
-    arg_text(&a, 1, username);
-    return user_get(PG(st), ST_USER_BY_NAME, &a, out);
-}
-
-static int pg_user_get_by_id(struct store *st, int64_t id, struct user *out)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, id);
-    return user_get(PG(st), ST_USER_BY_ID, &a, out);
-}
-
-static int pg_user_list(struct store *st, const char *after, int limit, struct user **out,
-                        size_t *count)
-{
-    struct pg_args a = {0};
-    struct user *arr = NULL;
-    PGresult *r;
-    int rc, n;
-
-    *out = NULL;
-    *count = 0;
-    if (limit <= 0)
-        return 0;
-    arg_text(&a, 1, after ? after : "");
-    arg_int(&a, 2, limit);
-    if ((rc = run(PG(st), ST_USER_LIST, &a, "user list", &r)) != 0)
-        return rc;
-    n = PQntuples(r);
-    if (n > limit)
-        n = limit;
-    arr = mem_calloc((size_t)(n > 0 ? n : 1), sizeof(*arr));
-    if (arr == NULL) {
+    if (id < 0 || id >= SQL_MAX_STMT || text == NULL) {
+        str_copy(p->err, sizeof(p->err), "no such statement");
+        return NULL;
+    }
+    if (ensure_conn(p) != 0)
+        return NULL;
+    if (p->st[id] == NULL) {
+        if ((p->st[id] = mem_calloc(1, sizeof(*p->st[id]))) == NULL) {
+            str_copy(p->err, sizeof(p->err), "out of memory");
+            return NULL;
+        }
+        p->st[id]->head.st = st;
+        p->st[id]->id = id;
+    }
+    q = p->st[id];
+    if (!p->prepared[id]) {
+        if (!placeholders(text, sql, sizeof(sql), &nparams)) {
+            str_copy(p->err, sizeof(p->err), "a statement's placeholders are not ?1..?32");
+            return NULL;
+        }
+        snprintf(name, sizeof(name), "s%d", id);
+        r = PQprepare(p->conn, name, sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            record_failure(p, r);
+            PQclear(r);
+            return NULL;
+        }
         PQclear(r);
-        return ERR_NOMEM;
+        p->prepared[id] = true;
+        q->nparams = nparams;
     }
-    for (int i = 0; i < n; i++)
-        user_from_row(r, i, &arr[i]);
-    PQclear(r);
-    *out = arr;
-    *count = (size_t)n;
-    return 0;
+    return &q->head;
 }
 
-static int pg_user_update(struct store *st, struct user *u)
+static void pg_bind_int(struct sql_stmt *q, int pos, int64_t v)
 {
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
+    struct pg_stmt *s = S(q);
 
-    arg_text(&a, 1, u->display_name);
-    arg_text(&a, 2, u->email);
-    arg_int(&a, 3, u->roles);
-    arg_text(&a, 4, u->pwhash);
-    arg_int(&a, 5, u->disabled);
-    arg_int(&a, 6, u->updated_at);
-    arg_int(&a, 7, u->id);
-    arg_int(&a, 8, u->version);
-    arg_user_keys(&a, u, 9);
-    arg_bytes(&a, 13, u->has_recovery ? u->recovery_wrapped : NULL, sizeof(u->recovery_wrapped));
-    arg_int(&a, 14, u->key_ops);
-    arg_int(&a, 15, u->key_mem);
-    arg_bytes(&a, 16, u->has_enrol ? u->enrol_hash : NULL, sizeof(u->enrol_hash));
-    arg_int(&a, 17, u->enrol_expires);
-    arg_int(&a, 18, u->recovery_at);
-    arg_int(&a, 19, u->flags);
-    arg_bytes(&a, 20, u->has_log_tag ? u->log_tag : NULL, sizeof(u->log_tag));
-    arg_int(&a, 21, u->reset_at);
-    arg_int(&a, 22, u->confirm_by);
-    arg_int(&a, 23, u->reset_memo);
-    arg_bytes(&a, 24, u->mac, sizeof(u->mac));
-    arg_text(&a, 25, u->key_binding);
-    rc = exec_stmt(PG(st), ST_USER_UPDATE, &a, "user update", &changes);
-    if (rc == 0) {
-        if (changes == 0)
-            return ERR_CONFLICT;
-        u->version++;
+    if (pos < 1 || pos > PG_MAX_PARAMS)
+        return;
+    snprintf(s->num[pos - 1], sizeof(s->num[0]), "%lld", (long long)v);
+    s->val[pos - 1] = s->num[pos - 1];
+    s->fmt[pos - 1] = 0;
+}
+
+static void pg_bind_text(struct sql_stmt *q, int pos, const char *text)
+{
+    struct pg_stmt *s = S(q);
+
+    if (pos < 1 || pos > PG_MAX_PARAMS)
+        return;
+    s->val[pos - 1] = text;
+    s->fmt[pos - 1] = 0;
+}
+
+/* Bytes travel as binary parameters, unescaped. */
+static void pg_bind_blob(struct sql_stmt *q, int pos, const void *b, size_t len)
+{
+    struct pg_stmt *s = S(q);
+
+    if (pos < 1 || pos > PG_MAX_PARAMS)
+        return;
+    s->val[pos - 1] = b == NULL ? NULL : (len ? (const char *)b : "");
+    s->len[pos - 1] = (int)len;
+    s->fmt[pos - 1] = 1;
+}
+
+/* The first step runs the statement and keeps its whole result; each step moves one row on. */
+static int pg_step(struct sql_stmt *q)
+{
+    struct pg_stmt *s = S(q);
+    struct store_pg *p = PG(q->st);
+    char name[16];
+
+    if (s->state == 0) {
+        ExecStatusType status;
+        s->state = 1;
+        if (ensure_conn(p) != 0 || !p->prepared[s->id]) {
+            s->state = -1;
+            s->failed = ERR_DB;
+            return ERR_DB;
+        }
+        snprintf(name, sizeof(name), "s%d", s->id);
+        s->res = PQexecPrepared(p->conn, name, s->nparams, s->val, s->len, s->fmt, 0);
+        status = PQresultStatus(s->res);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            s->failed = record_failure(p, s->res);
+            s->state = -1;
+            PQclear(s->res);
+            s->res = NULL;
+            p->changes = 0;
+            return s->failed;
+        }
+        p->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+        s->nrows = status == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+        s->row = -1;
     }
-    return rc;
-}
-
-/* Run @id expecting one row; its first column as an integer into *@v. */
-static int get_int(struct store_pg *p, enum stmt_id id, const struct pg_args *a, const char *what,
-                   int64_t *v)
-{
-    PGresult *r;
-    int rc;
-
-    *v = 0;
-    if ((rc = run(p, id, a, what, &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0)
-        *v = col_int(r, 0, 0);
-    else
-        rc = db_fail(p, r, what);
-    PQclear(r);
-    return rc;
-}
-
-/* The integrity MAC of a row just inserted: it covers the id the insert assigned. */
-static int pg_user_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_bytes(&a, 1, mac, STORE_MAC_LEN);
-    arg_int(&a, 2, id);
-    rc = exec_stmt(PG(st), ST_USER_SEAL, &a, "user seal", &changes);
-    return rc == 0 && changes != 1 ? ERR_DB : rc;
-}
-
-static int pg_user_count(struct store *st, int64_t *count)
-{
-    return get_int(PG(st), ST_USER_COUNT, NULL, "user count", count);
-}
-
-static int pg_memo_last_id(struct store *st, int64_t *id)
-{
-    return get_int(PG(st), ST_MEMO_LAST, NULL, "memo last id", id);
-}
-
-static int pg_user_last_id(struct store *st, int64_t *id)
-{
-    return get_int(PG(st), ST_USER_LAST, NULL, "user last id", id);
-}
-
-static int pg_session_create(struct store *st, const struct session *se)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_bytes(&a, 1, se->hash, HASH_SHA256_LEN);
-    arg_int(&a, 2, se->user_id);
-    arg_int(&a, 3, se->created_at);
-    arg_int(&a, 4, se->last_seen);
-    arg_bytes(&a, 5, se->has_keys ? se->keys_wrapped : NULL, sizeof(se->keys_wrapped));
-    arg_bytes(&a, 6, se->mac, sizeof(se->mac));
-    rc = exec_stmt(PG(st), ST_SESSION_INSERT, &a, "session insert", &changes);
-    return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
-}
-
-static int pg_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN],
-                          struct session *out)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    arg_bytes(&a, 1, hash, HASH_SHA256_LEN);
-    if ((rc = run(PG(st), ST_SESSION_GET, &a, "session get", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        memcpy(out->hash, hash, HASH_SHA256_LEN);
-        out->user_id = col_int(r, 0, 0);
-        out->created_at = col_int(r, 0, 1);
-        out->last_seen = col_int(r, 0, 2);
-        out->has_keys = col_fixed(r, 0, 3, out->keys_wrapped, sizeof(out->keys_wrapped));
-        col_fixed(r, 0, 4, out->mac, sizeof(out->mac));
-    } else {
-        rc = ERR_NOT_FOUND;
+    if (s->state < 0)
+        return s->failed;
+    if (s->row + 1 < s->nrows) {
+        s->row++;
+        return SQL_ROW;
     }
-    PQclear(r);
-    return rc;
+    s->row = s->nrows;
+    return SQL_DONE;
 }
 
-static int pg_session_touch(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now)
+static int pg_columns(struct sql_stmt *q)
 {
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, now);
-    arg_bytes(&a, 2, hash, HASH_SHA256_LEN);
-    return exec_stmt(PG(st), ST_SESSION_TOUCH, &a, "session touch", NULL);
+    return S(q)->res != NULL ? PQnfields(S(q)->res) : 0;
 }
 
-static int pg_session_delete(struct store *st, const uint8_t hash[HASH_SHA256_LEN])
+/* Whether there is a current row to read @col of. */
+static bool has_row(const struct pg_stmt *s, int col)
 {
-    struct pg_args a = {0};
-
-    arg_bytes(&a, 1, hash, HASH_SHA256_LEN);
-    return exec_stmt(PG(st), ST_SESSION_DELETE, &a, "session delete", NULL);
+    return s->res != NULL && s->row >= 0 && s->row < s->nrows && col >= 0 &&
+           col < PQnfields(s->res);
 }
 
-static int pg_session_delete_user(struct store *st, int64_t user_id)
+static bool pg_is_null(struct sql_stmt *q, int col)
 {
-    struct pg_args a = {0};
+    struct pg_stmt *s = S(q);
 
-    arg_int(&a, 1, user_id);
-    return exec_stmt(PG(st), ST_SESSION_DELETE_USER, &a, "session delete user", NULL);
+    return !has_row(s, col) || PQgetisnull(s->res, s->row, col);
 }
 
-static int pg_session_purge(struct store *st, int64_t idle_before, int64_t created_before)
+static int64_t pg_col_int(struct sql_stmt *q, int col)
 {
-    struct pg_args a = {0};
+    struct pg_stmt *s = S(q);
 
-    arg_int(&a, 1, idle_before);
-    arg_int(&a, 2, created_before);
-    return exec_stmt(PG(st), ST_SESSION_PURGE, &a, "session purge", NULL);
+    return has_row(s, col) ? strtoll(PQgetvalue(s->res, s->row, col), NULL, 10) : 0;
 }
 
-static int pg_login_failure_add(struct store *st, const char *key, int64_t now)
+/* Type OIDs of the schema's columns (server/catalog/pg_type.h, stable across versions). */
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8 20
+#define PG_OID_TEXT 25
+
+/* Text as it is; bytea (sent escaped in a text-format result) unescaped into @scratch. */
+static const uint8_t *pg_col_bytes(struct sql_stmt *q, int col, size_t *len)
 {
-    struct pg_args a = {0};
+    struct pg_stmt *s = S(q);
+    size_t n = 0;
 
-    arg_text(&a, 1, key);
-    arg_int(&a, 2, now);
-    return exec_stmt(PG(st), ST_FAIL_INSERT, &a, "login failure insert", NULL);
-}
-
-static int pg_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
-                                  int64_t *newest)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    *count = 0;
-    *newest = 0;
-    arg_text(&a, 1, key);
-    arg_int(&a, 2, since);
-    if ((rc = exec_stmt(PG(st), ST_FAIL_PRUNE, &a, "login failure prune", NULL)) != 0)
-        return rc;
-    if ((rc = run(PG(st), ST_FAIL_COUNT, &a, "login failure count", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        *count = (int)col_int(r, 0, 0);
-        *newest = col_int(r, 0, 1);
-    } else {
-        rc = db_fail(PG(st), r, "login failure count");
+    *len = 0;
+    if (pg_is_null(q, col))
+        return NULL;
+    if (PQftype(s->res, col) != PG_OID_BYTEA) {
+        *len = (size_t)PQgetlength(s->res, s->row, col);
+        return (const uint8_t *)PQgetvalue(s->res, s->row, col);
     }
-    PQclear(r);
-    return rc;
+    PQfreemem(s->scratch);
+    s->scratch = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), &n);
+    if (s->scratch == NULL)
+        return NULL;
+    *len = n;
+    return s->scratch;
 }
 
-static int pg_login_failure_take(struct store *st, const char *key, int64_t at)
+static void pg_reset(struct sql_stmt *q)
 {
-    struct pg_args a = {0};
+    struct pg_stmt *s = S(q);
 
-    arg_text(&a, 1, key);
-    arg_int(&a, 2, at);
-    return exec_stmt(PG(st), ST_FAIL_TAKE, &a, "login failure take", NULL);
+    PQclear(s->res);
+    s->res = NULL;
+    PQfreemem(s->scratch);
+    s->scratch = NULL;
+    s->state = 0;
+    s->row = s->nrows = 0;
+    memset(s->val, 0, sizeof(s->val));
+    memset(s->len, 0, sizeof(s->len));
+    memset(s->fmt, 0, sizeof(s->fmt));
 }
 
-static int pg_login_failure_clear(struct store *st, const char *key)
+static int64_t pg_changes(struct store *st)
 {
-    struct pg_args a = {0};
+    return PG(st)->changes;
+}
 
-    arg_text(&a, 1, key);
-    return exec_stmt(PG(st), ST_FAIL_CLEAR, &a, "login failure clear", NULL);
+static const char *pg_errmsg(struct store *st)
+{
+    return PG(st)->err;
+}
+
+static int pg_exec(struct store *st, const char *sql)
+{
+    int rc = ensure_conn(PG(st));
+
+    return rc != 0 ? rc : exec_sql(PG(st), sql, "exec");
 }
 
 /*
@@ -1396,1104 +807,6 @@ static int pg_rollback(struct store *st)
         return 0;
     return exec_sql(p, "ROLLBACK", "rollback");
 }
-
-static int pg_savepoint(struct store *st)
-{
-    return exec_sql(PG(st), "SAVEPOINT item", "savepoint");
-}
-
-static int pg_savepoint_release(struct store *st)
-{
-    return exec_sql(PG(st), "RELEASE item", "release");
-}
-
-static int pg_savepoint_rollback(struct store *st)
-{
-    return exec_sql(PG(st), "ROLLBACK TO item; RELEASE item", "rollback to");
-}
-
-static int pg_memo_create(struct store *st, struct memo *m)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    arg_text(&a, 1, m->public_id);
-    arg_int(&a, 2, m->drafter_ref);
-    arg_int(&a, 3, m->state);
-    arg_bytes(&a, 4, m->title ? m->title : (const uint8_t *)"", m->title_len);
-    arg_bytes(&a, 5, m->body ? m->body : (const uint8_t *)"", m->body_len);
-    arg_int(&a, 6, m->show_names);
-    arg_int(&a, 7, m->created_at);
-    if ((rc = run(PG(st), ST_MEMO_INSERT, &a, "memo insert", &r)) != 0)
-        return rc;
-    if (PQntuples(r) == 1) {
-        m->id = col_int(r, 0, 0);
-        m->version = 1;
-        m->updated_at = m->created_at;
-    } else {
-        rc = ERR_EXISTS;
-    }
-    PQclear(r);
-    return rc;
-}
-
-static int memo_from_row(const PGresult *r, int row, struct memo *m)
-{
-    bool ok = true;
-
-    memset(m, 0, sizeof(*m));
-    m->id = col_int(r, row, 0);
-    col_text(r, row, 1, m->public_id, sizeof(m->public_id));
-    m->drafter_ref = col_int(r, row, 2); /* store.c opens the drafter */
-    /* the whole stored value: one past int's range must fail the MAC, not pass as its low bits */
-    m->state = memo_state_col(col_int(r, row, 3));
-    m->title = col_bytes(r, row, 4, &m->title_len, &ok);
-    m->body = col_bytes(r, row, 5, &m->body_len, &ok);
-    m->has_digest = col_fixed(r, row, 6, m->digest, sizeof(m->digest));
-    m->show_names = col_int(r, row, 7) != 0;
-    m->version = col_int(r, row, 8);
-    m->created_at = col_int(r, row, 9);
-    m->updated_at = col_int(r, row, 10);
-    m->filed_day = col_int(r, row, 11);
-    m->ack_day = col_int(r, row, 12);
-    m->ack_due = col_int(r, row, 13);
-    m->reply_due = col_int(r, row, 14);
-    m->reply_max = col_int(r, row, 15);
-    m->replied_day = col_int(r, row, 16);
-    m->closed_day = col_int(r, row, 17);
-    m->reason = col_bytes(r, row, 18, &m->reason_len, &ok);
-    m->reply = col_bytes(r, row, 19, &m->reply_len, &ok);
-    m->reply_note = col_bytes(r, row, 20, &m->reply_note_len, &ok);
-    m->signer_count = (int)col_int(r, row, 21);
-    m->has_log = col_fixed(r, row, 22, m->log_tag, sizeof(m->log_tag)) &&
-                 col_fixed(r, row, 23, m->log_salt, sizeof(m->log_salt));
-    m->log_index = col_int(r, row, 24);
-    col_fixed(r, row, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
-    m->has_drafter = col_who(r, row, 26, m->drafter);
-    if (PQnfields(r) > 27)
-        m->has_member = col_who(r, row, 27, m->member);
-    if (!ok) {
-        store_memo_release(m);
-        return ERR_NOMEM;
-    }
-    return 0;
-}
-
-static int pg_memo_get(struct store *st, const char *public_id, struct memo *out)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    arg_text(&a, 1, public_id);
-    if ((rc = run(PG(st), ST_MEMO_GET, &a, "memo get", &r)) != 0)
-        return rc;
-    rc = PQntuples(r) > 0 ? memo_from_row(r, 0, out) : ERR_NOT_FOUND;
-    PQclear(r);
-    return rc;
-}
-
-static int pg_memo_update(struct store *st, struct memo *m)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, m->state);
-    arg_bytes(&a, 2, m->title ? m->title : (const uint8_t *)"", m->title_len);
-    arg_bytes(&a, 3, m->body ? m->body : (const uint8_t *)"", m->body_len);
-    arg_bytes(&a, 4, m->has_digest ? m->digest : NULL, sizeof(m->digest));
-    arg_int(&a, 5, m->show_names);
-    arg_int(&a, 6, m->updated_at);
-    arg_int(&a, 7, m->filed_day);
-    arg_int(&a, 8, m->ack_day);
-    arg_int(&a, 9, m->ack_due);
-    arg_int(&a, 10, m->reply_due);
-    arg_int(&a, 11, m->reply_max);
-    arg_int(&a, 12, m->replied_day);
-    arg_int(&a, 13, m->closed_day);
-    arg_bytes(&a, 14, m->reason, m->reason_len);
-    arg_bytes(&a, 15, m->reply, m->reply_len);
-    arg_bytes(&a, 16, m->reply_note, m->reply_note_len);
-    arg_int(&a, 17, m->id);
-    arg_int(&a, 18, m->version);
-    arg_bytes(&a, 19, m->has_log ? m->log_tag : NULL, sizeof(m->log_tag));
-    arg_bytes(&a, 20, m->has_log ? m->log_salt : NULL, sizeof(m->log_salt));
-    arg_int(&a, 21, m->log_index);
-    arg_bytes(&a, 22, m->mac, sizeof(m->mac));
-    rc = exec_stmt(PG(st), ST_MEMO_UPDATE, &a, "memo update", &changes);
-    if (rc == 0) {
-        if (changes == 0)
-            return ERR_CONFLICT;
-        m->version++;
-    }
-    return rc;
-}
-
-static int pg_memo_seal(struct store *st, int64_t id, const uint8_t *drafter,
-                        const uint8_t mac[STORE_MAC_LEN])
-{
-    struct pg_args a = {0};
-
-    arg_bytes(&a, 1, mac, STORE_MAC_LEN);
-    arg_int(&a, 2, id);
-    arg_bytes(&a, 3, drafter, drafter != NULL ? STORE_WHO_LEN : 0);
-    return exec_stmt(PG(st), ST_MEMO_SEAL, &a, "memo seal", NULL);
-}
-
-static int pg_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
-                        size_t *count)
-{
-    struct pg_args a = {0};
-    struct memo *arr = NULL;
-    PGresult *r;
-    int n, rc = 0;
-
-    *out = NULL;
-    *count = 0;
-    arg_int(&a, 1, after);
-    arg_int(&a, 2, limit);
-    if ((rc = run(PG(st), ST_MEMO_PAGE, &a, "memo page", &r)) != 0)
-        return rc;
-    n = PQntuples(r);
-    if (n > 0 && (arr = mem_calloc((size_t)n, sizeof(*arr))) == NULL)
-        rc = ERR_NOMEM;
-    for (int i = 0; i < n && rc == 0; i++)
-        if ((rc = memo_from_row(r, i, &arr[i])) == 0)
-            *count = (size_t)i + 1;
-    PQclear(r);
-    if (rc != 0) {
-        store_memo_list_free(arr, *count);
-        *count = 0;
-        return rc;
-    }
-    *out = arr;
-    return 0;
-}
-
-static int pg_memo_list(struct store *st, const struct memo_filter *f, struct memo **out,
-                        size_t *count)
-{
-    struct pg_args a = {0};
-    struct memo *arr = NULL;
-    PGresult *r;
-    int rc = 0, n, i;
-
-    *out = NULL;
-    *count = 0;
-    if (f->limit <= 0)
-        return 0;
-    arg_int(&a, 1, f->after);
-    arg_int(&a, 2, f->state);
-    arg_int(&a, 3, f->drafted);
-    arg_int(&a, 4, f->user_id);
-    arg_int(&a, 5, f->relations);
-    arg_int(&a, 6, f->all_from);
-    arg_int(&a, 7, f->limit);
-    arg_int(&a, 8, f->excluded);
-    arg_int(&a, 9, f->since_id);
-    if ((rc = run(PG(st), ST_MEMO_LIST, &a, "memo list", &r)) != 0)
-        return rc;
-    n = PQntuples(r);
-    if (n > f->limit)
-        n = f->limit;
-    arr = mem_calloc((size_t)(n > 0 ? n : 1), sizeof(*arr));
-    if (arr == NULL) {
-        PQclear(r);
-        return ERR_NOMEM;
-    }
-    for (i = 0; i < n && rc == 0; i++) {
-        rc = memo_from_row(r, i, &arr[i]);
-        /* checked before the body goes (store.c drops a row that fails) */
-        if (rc == 0) {
-            int chk = integ_memo_check(st, &arr[i]);
-            arr[i].tampered = chk == ERR_INTEGRITY;
-            if (chk != 0 && chk != ERR_INTEGRITY)
-                rc = chk;
-        }
-        /* lists carry no body */
-        mem_free(arr[i].body);
-        arr[i].body = NULL;
-        arr[i].body_len = 0;
-    }
-    PQclear(r);
-    if (rc != 0) {
-        store_memo_list_free(arr, (size_t)i);
-        return rc;
-    }
-    *out = arr;
-    *count = (size_t)n;
-    return 0;
-}
-
-static int pg_member_add(struct store *st, int64_t memo_id, int64_t ref,
-                         const uint8_t who[STORE_WHO_LEN], unsigned relation, int64_t at)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, ref);
-    arg_int(&a, 3, relation);
-    arg_int(&a, 4, at);
-    arg_bytes(&a, 5, who, STORE_WHO_LEN);
-    return exec_stmt(PG(st), ST_MEMBER_ADD, &a, "member add", NULL);
-}
-
-static int pg_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    arg_int(&a, 3, relation);
-    return exec_stmt(PG(st), ST_MEMBER_DROP, &a, "member drop", NULL);
-}
-
-/* One account's row of a memo (statement @id: value, time, sealed id), by its pseudonym. */
-static int related(struct store_pg *p, enum stmt_id id, int64_t memo_id, int64_t ref,
-                   const char *what, struct store_related *out)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, ref);
-    if ((rc = run(p, id, &a, what, &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        out->found = true;
-        out->value = col_int(r, 0, 0);
-        out->at = col_int(r, 0, 1);
-        out->has_who = col_who(r, 0, 2, out->who);
-    }
-    PQclear(r);
-    return 0;
-}
-
-static int pg_member_get(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out)
-{
-    return related(PG(st), ST_MEMBER_GET, memo_id, ref, "member get", out);
-}
-
-/*
- * Run @id and turn each row into one @size-byte item filled by @fill (0 or ERR_NOMEM). On
- * failure the items so far are released with @release. *@out is the array (NULL when empty).
- */
-static int collect(struct store_pg *p, enum stmt_id id, const struct pg_args *a, size_t size,
-                   int (*fill)(const PGresult *r, int row, void *item),
-                   void (*release)(void *arr, size_t n), const char *what, void **out,
-                   size_t *count)
-{
-    PGresult *r;
-    void *arr = NULL;
-    int rc, n, i;
-
-    *out = NULL;
-    *count = 0;
-    if ((rc = run(p, id, a, what, &r)) != 0)
-        return rc;
-    n = PQntuples(r);
-    if (n > 0 && (arr = mem_calloc((size_t)n, size)) == NULL) {
-        PQclear(r);
-        return ERR_NOMEM;
-    }
-    for (i = 0; i < n && rc == 0; i++)
-        rc = fill(r, i, (char *)arr + (size_t)i * size);
-    PQclear(r);
-    if (rc != 0) {
-        release(arr, (size_t)i);
-        return rc;
-    }
-    *out = arr;
-    *count = (size_t)n;
-    return 0;
-}
-
-static void release_plain(void *arr, size_t n)
-{
-    (void)n;
-    mem_free(arr);
-}
-
-static int fill_member(const PGresult *r, int row, void *item)
-{
-    struct memo_member *m = item;
-
-    m->ref = col_int(r, row, 0);
-    m->relation = (unsigned)col_int(r, row, 3);
-    m->at = col_int(r, row, 4);
-    m->has_who = col_who(r, row, 5, m->who);
-    return 0;
-}
-
-static int pg_member_list(struct store *st, int64_t memo_id, unsigned relation,
-                          struct memo_member **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, relation);
-    return collect(PG(st), ST_MEMBER_LIST, &a, sizeof(**out), fill_member, release_plain,
-                   "member list", (void **)out, count);
-}
-
-static int pg_signature_add(struct store *st, const struct signature *sig)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, sig->memo_id);
-    arg_int(&a, 2, sig->ref);
-    arg_text(&a, 3, sig->note);
-    arg_text(&a, 4, sig->vkey);
-    arg_int(&a, 5, sig->created_at);
-    arg_bytes(&a, 6, sig->who, STORE_WHO_LEN);
-    rc = exec_stmt(PG(st), ST_SIG_ADD, &a, "signature add", &changes);
-    return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
-}
-
-static int pg_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    rc = exec_stmt(PG(st), ST_SIG_WITHDRAW, &a, "signature withdraw", &changes);
-    return rc == 0 && changes == 0 ? ERR_NOT_FOUND : rc;
-}
-
-static int pg_signature_has(struct store *st, int64_t memo_id, int64_t ref,
-                            struct store_related *out)
-{
-    return related(PG(st), ST_SIG_HAS, memo_id, ref, "signature has", out);
-}
-
-static int pg_signature_void_all(struct store *st, int64_t memo_id, const char *reason, int64_t at)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, at);
-    arg_text(&a, 2, reason);
-    arg_int(&a, 3, memo_id);
-    return exec_stmt(PG(st), ST_SIG_VOID, &a, "signature void", NULL);
-}
-
-static int fill_signature(const PGresult *r, int row, void *item)
-{
-    struct signature *g = item;
-    bool ok = true;
-
-    g->memo_id = col_int(r, row, 0);
-    g->ref = col_int(r, row, 1); /* store.c opens the signer */
-    g->has_who = col_who(r, row, 9, g->who);
-    g->note = col_str(r, row, 4, &ok);
-    g->vkey = col_str(r, row, 5, &ok);
-    g->created_at = col_int(r, row, 6);
-    g->voided_at = col_int(r, row, 7);
-    g->void_reason = col_str(r, row, 8, &ok);
-    return ok ? 0 : ERR_NOMEM;
-}
-
-static void release_signatures(void *arr, size_t n)
-{
-    store_signature_list_free(arr, n);
-}
-
-static int pg_signature_list(struct store *st, int64_t memo_id, bool include_void,
-                             struct signature **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, include_void);
-    return collect(PG(st), ST_SIG_LIST, &a, sizeof(**out), fill_signature, release_signatures,
-                   "signature list", (void **)out, count);
-}
-
-static int pg_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    arg_int(&a, 1, memo_id);
-    arg_bytes(&a, 2, c->author, STORE_WHO_LEN);
-    arg_bytes(&a, 3, c->body ? c->body : (const uint8_t *)"", c->body_len);
-    arg_int(&a, 4, c->at);
-    if ((rc = run(PG(st), ST_COMMENT_ADD, &a, "comment add", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0)
-        c->id = col_int(r, 0, 0);
-    PQclear(r);
-    return 0;
-}
-
-static int fill_comment(const PGresult *r, int row, void *item)
-{
-    struct memo_comment *c = item;
-    bool ok = true;
-
-    c->id = col_int(r, row, 0);
-    c->author_id = col_int(r, row, 1);
-    col_text(r, row, 2, c->username, sizeof(c->username));
-    col_text(r, row, 3, c->display_name, sizeof(c->display_name));
-    c->body = col_bytes(r, row, 4, &c->body_len, &ok);
-    c->at = col_int(r, row, 5);
-    c->has_author = col_who(r, row, 6, c->author);
-    return ok ? 0 : ERR_NOMEM;
-}
-
-static void release_comments(void *arr, size_t n)
-{
-    store_comment_list_free(arr, n);
-}
-
-static int pg_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out,
-                           size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    return collect(PG(st), ST_COMMENT_LIST, &a, sizeof(**out), fill_comment, release_comments,
-                   "comment list", (void **)out, count);
-}
-
-static int pg_event_add(struct store *st, int64_t memo_id, const char *kind,
-                        const uint8_t actor[STORE_WHO_LEN], const char *detail, int64_t at)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_text(&a, 2, kind);
-    arg_bytes(&a, 3, actor, STORE_WHO_LEN);
-    arg_text(&a, 4, detail);
-    arg_int(&a, 5, at);
-    return exec_stmt(PG(st), ST_EVENT_ADD, &a, "event add", NULL);
-}
-
-static int fill_event(const PGresult *r, int row, void *item)
-{
-    struct memo_event *e = item;
-    bool ok = true;
-
-    e->id = col_int(r, row, 0);
-    col_text(r, row, 1, e->kind, sizeof(e->kind));
-    e->actor_id = col_int(r, row, 2);
-    col_text(r, row, 3, e->username, sizeof(e->username));
-    e->detail = col_str(r, row, 4, &ok);
-    e->at = col_int(r, row, 5);
-    e->has_actor = col_who(r, row, 6, e->actor);
-    return ok ? 0 : ERR_NOMEM;
-}
-
-static void release_events(void *arr, size_t n)
-{
-    store_event_list_free(arr, n);
-}
-
-static int pg_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    return collect(PG(st), ST_EVENT_LIST, &a, sizeof(**out), fill_event, release_events,
-                   "event list", (void **)out, count);
-}
-
-static int fill_legacy(const PGresult *r, int row, void *item)
-{
-    struct legacy_text *t = item;
-    bool ok = true;
-
-    t->table = STORE_LEGACY_EVENT;
-    t->id = col_int(r, row, 1);
-    t->memo_id = col_int(r, row, 2);
-    t->who = col_int(r, row, 3);
-    t->at = col_int(r, row, 4);
-    col_text(r, row, 5, t->kind, sizeof(t->kind));
-    t->text = col_str(r, row, 6, &ok);
-    return ok ? 0 : ERR_NOMEM;
-}
-
-static void release_legacy(void *arr, size_t n)
-{
-    store_legacy_texts_free(arr, n);
-}
-
-static int pg_legacy_texts(struct store *st, struct legacy_text **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    return collect(PG(st), ST_LEGACY_TEXTS, &a, sizeof(**out), fill_legacy, release_legacy,
-                   "legacy texts", (void **)out, count);
-}
-
-static int pg_legacy_text_set(struct store *st, enum store_legacy table, int64_t id,
-                              const char *text)
-{
-    struct pg_args a = {0};
-
-    arg_text(&a, 1, text);
-    arg_int(&a, 2, id);
-    return exec_stmt(PG(st), ST_LEGACY_EVENT_SET, &a, "legacy text", NULL);
-}
-
-static int fill_legacy_person(const PGresult *r, int row, void *item)
-{
-    struct legacy_person *p = item;
-    bool ok = true;
-
-    p->table = (enum store_person)col_int(r, row, 0);
-    p->memo_id = col_int(r, row, 1);
-    p->id = col_int(r, row, 2);
-    p->user_id = col_int(r, row, 3);
-    p->at = col_int(r, row, 4);
-    p->note = PQgetisnull(r, row, 5) ? NULL : col_str(r, row, 5, &ok);
-    p->vkey = PQgetisnull(r, row, 6) ? NULL : col_str(r, row, 6, &ok);
-    col_text(r, row, 7, p->public_id, sizeof(p->public_id));
-    return ok ? 0 : ERR_NOMEM;
-}
-
-static void release_legacy_people(void *arr, size_t n)
-{
-    store_legacy_people_free(arr, n);
-}
-
-static int pg_legacy_people(struct store *st, struct legacy_person **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    return collect(PG(st), ST_LEGACY_PEOPLE, &a, sizeof(**out), fill_legacy_person,
-                   release_legacy_people, "legacy people", (void **)out, count);
-}
-
-static int pg_legacy_person_set(struct store *st, const struct legacy_person *p, int64_t ref,
-                                const uint8_t who[STORE_WHO_LEN], const char *note,
-                                const char *vkey)
-{
-    static const enum stmt_id ids[] = {[STORE_PERSON_DRAFTER] = ST_LEGACY_DRAFTER_SET,
-                                       [STORE_PERSON_MEMBER] = ST_LEGACY_MEMBER_SET,
-                                       [STORE_PERSON_SIGNER] = ST_LEGACY_SIGNER_SET,
-                                       [STORE_PERSON_KEY] = ST_LEGACY_KEY_SET};
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, p->table == STORE_PERSON_SIGNER ? p->id : p->memo_id);
-    arg_int(&a, 2, p->user_id);
-    arg_int(&a, 3, ref);
-    if (p->table != STORE_PERSON_KEY)
-        arg_bytes(&a, 4, who, STORE_WHO_LEN);
-    if (p->table == STORE_PERSON_SIGNER) {
-        arg_text(&a, 5, note);
-        arg_text(&a, 6, vkey);
-    }
-    return exec_stmt(PG(st), ids[p->table], &a, "legacy person", NULL);
-}
-
-static int fill_legacy_actor(const PGresult *r, int row, void *item)
-{
-    struct legacy_actor *x = item;
-    int64_t t = col_int(r, row, 0);
-
-    x->table = t == 0 ? STORE_WHO_AUDIT : t == 1 ? STORE_WHO_COMMENT : STORE_WHO_EVENT;
-    x->id = col_int(r, row, 1);
-    x->memo_id = col_int(r, row, 2);
-    x->row = col_int(r, row, 3);
-    x->who = col_int(r, row, 4);
-    col_text(r, row, 5, x->kind, sizeof(x->kind));
-    return 0;
-}
-
-static int pg_legacy_actors(struct store *st, struct legacy_actor **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    return collect(PG(st), ST_LEGACY_ACTORS, &a, sizeof(**out), fill_legacy_actor, release_plain,
-                   "legacy actors", (void **)out, count);
-}
-
-static int pg_legacy_actor_set(struct store *st, enum store_who table, int64_t id,
-                               const uint8_t who[STORE_WHO_LEN])
-{
-    struct pg_args a = {0};
-
-    arg_bytes(&a, 1, who, STORE_WHO_LEN);
-    arg_int(&a, 2, id);
-    return exec_stmt(PG(st),
-                     table == STORE_WHO_AUDIT     ? ST_LEGACY_AUDIT_SET
-                     : table == STORE_WHO_COMMENT ? ST_LEGACY_COMMENT_SET
-                                                  : ST_LEGACY_EVENT_ACTOR_SET,
-                     &a, "legacy actor", NULL);
-}
-
-/* An envelope column: sealed || mac, or a sealed key alone as written before migration 10
- * (then the MAC reads as zero and fails its check). ERR_INTEGRITY for any other length. */
-static int col_envelope(const PGresult *r, int row, int col, uint8_t sealed[STORE_SEALED_LEN],
-                        uint8_t mac[STORE_MAC_LEN])
-{
-    unsigned char *b = NULL;
-    size_t n = 0;
-    int rc = ERR_INTEGRITY;
-
-    memset(sealed, 0, STORE_SEALED_LEN);
-    memset(mac, 0, STORE_MAC_LEN);
-    if (!PQgetisnull(r, row, col))
-        b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
-    if (b == NULL && !PQgetisnull(r, row, col))
-        return ERR_NOMEM;
-    if (b != NULL && (n == STORE_SEALED_LEN || n == STORE_SEALED_LEN + STORE_MAC_LEN)) {
-        memcpy(sealed, b, STORE_SEALED_LEN);
-        if (n > STORE_SEALED_LEN)
-            memcpy(mac, b + STORE_SEALED_LEN, STORE_MAC_LEN);
-        rc = 0;
-    }
-    PQfreemem(b);
-    return rc;
-}
-
-/* Run @id expecting at most one row whose first column is an envelope. */
-static int get_envelope(struct store_pg *p, enum stmt_id id, const struct pg_args *a,
-                        uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN],
-                        const char *what)
-{
-    PGresult *r;
-    int rc;
-
-    memset(sealed, 0, STORE_SEALED_LEN);
-    memset(mac, 0, STORE_MAC_LEN);
-    if ((rc = run(p, id, a, what, &r)) != 0)
-        return rc;
-    rc = PQntuples(r) == 0 ? ERR_NOT_FOUND : col_envelope(r, 0, 0, sealed, mac);
-    PQclear(r);
-    return rc;
-}
-
-static int pg_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
-                           const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
-                           int64_t at)
-{
-    uint8_t env[STORE_SEALED_LEN + STORE_MAC_LEN];
-    struct pg_args a = {0};
-
-    memcpy(env, sealed, STORE_SEALED_LEN);
-    memcpy(env + STORE_SEALED_LEN, mac, STORE_MAC_LEN);
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    arg_bytes(&a, 3, env, sizeof(env));
-    arg_int(&a, 4, at);
-    return exec_stmt(PG(st), ST_MKEY_PUT, &a, "memo key put", NULL);
-}
-
-/* Run @id expecting at most one row whose first column is a bytea of @len bytes. */
-static int get_fixed(struct store_pg *p, enum stmt_id id, const struct pg_args *a, uint8_t *out,
-                     size_t len, const char *what)
-{
-    PGresult *r;
-    int rc;
-
-    memset(out, 0, len);
-    if ((rc = run(p, id, a, what, &r)) != 0)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = ERR_NOT_FOUND;
-    else if (!col_fixed(r, 0, 0, out, len))
-        rc = ERR_DB;
-    PQclear(r);
-    return rc;
-}
-
-static int pg_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
-                           uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN])
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    return get_envelope(PG(st), ST_MKEY_GET, &a, sealed, mac, "memo key get");
-}
-
-static int pg_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, user_id);
-    return exec_stmt(PG(st), ST_MKEY_DELETE, &a, "memo key delete", NULL);
-}
-
-static int fill_key_row(const PGresult *r, int row, void *item)
-{
-    struct memo_key_row *k = item;
-
-    k->memo_id = col_int(r, row, 0);
-    col_text(r, row, 2, k->public_id, sizeof(k->public_id));
-    return col_envelope(r, row, 1, k->sealed, k->mac);
-}
-
-static int pg_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out,
-                           size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, user_id);
-    return collect(PG(st), ST_MKEY_OF, &a, sizeof(**out), fill_key_row, release_plain,
-                   "memo keys of", (void **)out, count);
-}
-
-static int pg_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
-{
-    return get_fixed(PG(st), ST_CKEY_GET, NULL, pk, STORE_PUB_LEN, "channel key get");
-}
-
-static int pg_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                                 int64_t at)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_bytes(&a, 1, pk, STORE_PUB_LEN);
-    arg_int(&a, 2, by);
-    arg_int(&a, 3, at);
-    rc = exec_stmt(PG(st), ST_CKEY_CREATE, &a, "channel key create", &changes);
-    return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
-}
-
-static int pg_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                                 int64_t at)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_bytes(&a, 1, pk, STORE_PUB_LEN);
-    arg_int(&a, 2, by);
-    arg_int(&a, 3, at);
-    rc = exec_stmt(PG(st), ST_CKEY_ROTATE, &a, "channel key rotate", &changes);
-    return rc == 0 && changes == 0 ? ERR_NOT_FOUND : rc;
-}
-
-static int pg_channel_grant_put(struct store *st, int64_t user_id,
-                                const uint8_t sealed[STORE_SEALED_LEN],
-                                const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at)
-{
-    uint8_t env[STORE_SEALED_LEN + STORE_MAC_LEN];
-    struct pg_args a = {0};
-
-    memcpy(env, sealed, STORE_SEALED_LEN);
-    memcpy(env + STORE_SEALED_LEN, mac, STORE_MAC_LEN);
-    arg_int(&a, 1, user_id);
-    arg_bytes(&a, 2, env, sizeof(env));
-    arg_int(&a, 3, by);
-    arg_int(&a, 4, at);
-    return exec_stmt(PG(st), ST_GRANT_PUT, &a, "channel grant put", NULL);
-}
-
-static int pg_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
-                                uint8_t mac[STORE_MAC_LEN])
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, user_id);
-    return get_envelope(PG(st), ST_GRANT_GET, &a, sealed, mac, "channel grant get");
-}
-
-static int pg_user_revoke_keys(struct store *st, int64_t user_id, int64_t ref, unsigned what)
-{
-    struct pg_args a = {0}, g = {0};
-    int rc = 0;
-
-    /* memo keys are held by pseudonym (store.h, "Who"), grants by account */
-    arg_int(&a, 1, ref);
-    arg_int(&g, 1, user_id);
-    if (what & STORE_REVOKE_MEMO_KEYS)
-        rc = exec_stmt(PG(st), ST_REVOKE_MKEYS, &a, "revoke keys", NULL);
-    if (rc == 0 && (what & STORE_REVOKE_GRANT))
-        rc = exec_stmt(PG(st), ST_REVOKE_GRANT, &g, "revoke keys", NULL);
-    return rc;
-}
-
-static int pg_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    arg_int(&a, 1, user_id);
-    if ((rc = run(PG(st), ST_TOTP_GET, &a, "totp get", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        out->user_id = user_id;
-        if (!col_fixed(r, 0, 0, out->sealed, sizeof(out->sealed)))
-            rc = ERR_DB;
-        out->enabled = col_int(r, 0, 1) != 0;
-        out->last_step = col_int(r, 0, 2);
-        /* NULL until confirmed: no codes yet */
-        if (!PQgetisnull(r, 0, 3) && !col_fixed(r, 0, 3, &out->codes[0][0], sizeof(out->codes)))
-            rc = ERR_DB;
-        out->created_at = col_int(r, 0, 4);
-        out->updated_at = col_int(r, 0, 5);
-        out->version = col_int(r, 0, 6);
-        col_fixed(r, 0, 7, out->mac, sizeof(out->mac));
-    } else {
-        rc = ERR_NOT_FOUND;
-    }
-    PQclear(r);
-    if (rc != 0)
-        memset(out, 0, sizeof(*out));
-    return rc;
-}
-
-static int pg_totp_put(struct store *st, struct user_totp *t)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, t->user_id);
-    arg_bytes(&a, 2, t->sealed, sizeof(t->sealed));
-    arg_int(&a, 3, t->created_at);
-    arg_bytes(&a, 4, t->mac, sizeof(t->mac));
-    rc = exec_stmt(PG(st), ST_TOTP_PUT, &a, "totp put", &changes);
-    if (rc == 0 && changes == 0)
-        return ERR_EXISTS;
-    if (rc == 0) {
-        t->enabled = false;
-        t->last_step = 0;
-        memset(t->codes, 0, sizeof(t->codes));
-        t->updated_at = t->created_at;
-        t->version = 1;
-    }
-    return rc;
-}
-
-static int pg_totp_update(struct store *st, struct user_totp *t)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, t->enabled);
-    arg_int(&a, 2, t->last_step);
-    arg_bytes(&a, 3, t->codes, sizeof(t->codes));
-    arg_int(&a, 4, t->updated_at);
-    arg_int(&a, 5, t->user_id);
-    arg_int(&a, 6, t->version);
-    arg_bytes(&a, 7, t->mac, sizeof(t->mac));
-    rc = exec_stmt(PG(st), ST_TOTP_UPDATE, &a, "totp update", &changes);
-    if (rc == 0) {
-        if (changes == 0)
-            return ERR_CONFLICT;
-        t->version++;
-    }
-    return rc;
-}
-
-static int pg_totp_delete(struct store *st, int64_t user_id)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, user_id);
-    return exec_stmt(PG(st), ST_TOTP_DELETE, &a, "totp delete", NULL);
-}
-
-static int fill_audit(const PGresult *r, int row, void *item)
-{
-    struct audit_record *x = item;
-
-    x->id = col_int(r, row, 0);
-    x->memo_id = col_int(r, row, 1);
-    x->actor_id = col_int(r, row, 2);
-    col_text(r, row, 3, x->username, sizeof(x->username));
-    col_text(r, row, 4, x->action, sizeof(x->action));
-    x->at = col_int(r, row, 5);
-    col_fixed(r, row, 6, x->hash, sizeof(x->hash));
-    x->has_actor = col_who(r, row, 7, x->actor);
-    return 0;
-}
-
-static int pg_audit_last(struct store *st, struct audit_record *out)
-{
-    PGresult *r;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    if ((rc = run(PG(st), ST_AUDIT_LAST, NULL, "audit last", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0)
-        fill_audit(r, 0, out);
-    else
-        rc = ERR_NOT_FOUND;
-    PQclear(r);
-    return rc;
-}
-
-static int pg_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32])
-{
-    struct pg_args a = {0};
-
-    arg_bytes(&a, 1, hash, 32);
-    arg_int(&a, 2, id);
-    return exec_stmt(PG(st), ST_AUDIT_SET_HASH, &a, "audit set hash", NULL);
-}
-
-static int pg_audit_insert(struct store *st, const struct audit_record *x)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, x->id);
-    arg_int(&a, 2, x->memo_id);
-    arg_text(&a, 3, x->action);
-    arg_int(&a, 4, x->at);
-    arg_bytes(&a, 5, x->hash, sizeof(x->hash));
-    arg_bytes(&a, 6, x->actor, STORE_WHO_LEN);
-    rc = exec_stmt(PG(st), ST_AUDIT_INSERT, &a, "audit insert", &changes);
-    return rc == 0 && changes == 0 ? ERR_EXISTS : rc;
-}
-
-static int pg_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
-                         struct audit_record **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, memo_id);
-    arg_int(&a, 2, after);
-    arg_int(&a, 3, limit);
-    return collect(PG(st), ST_AUDIT_LIST, &a, sizeof(**out), fill_audit, release_plain,
-                   "audit list", (void **)out, count);
-}
-
-static int pg_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
-                        int *signer_count)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    *state = 0;
-    *version = 0;
-    *signer_count = 0;
-    arg_text(&a, 1, public_id);
-    if ((rc = run(PG(st), ST_MEMO_HEAD, &a, "memo head", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        *state = (int)col_int(r, 0, 0);
-        *version = col_int(r, 0, 1);
-        *signer_count = (int)col_int(r, 0, 2);
-    } else {
-        rc = ERR_NOT_FOUND;
-    }
-    PQclear(r);
-    return rc;
-}
-
-static int pg_tlog_size(struct store *st, uint64_t *size)
-{
-    int64_t v = 0;
-    int rc = get_int(PG(st), ST_TLOG_SIZE, NULL, "tlog size", &v);
-
-    *size = rc == 0 ? (uint64_t)v : 0;
-    return rc;
-}
-
-static int pg_tlog_set_size(struct store *st, uint64_t size)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, (int64_t)size);
-    return exec_stmt(PG(st), ST_TLOG_SET_SIZE, &a, "tlog set size", NULL);
-}
-
-static int pg_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data,
-                            size_t *len, unsigned *width)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    bool ok = true;
-    int rc;
-
-    *data = NULL;
-    *len = 0;
-    *width = 0;
-    arg_int(&a, 1, level);
-    arg_int(&a, 2, (int64_t)index);
-    if ((rc = run(PG(st), ST_TILE_GET, &a, "tile get", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        *data = col_bytes(r, 0, 0, len, &ok);
-        *width = (unsigned)col_int(r, 0, 1);
-        if (!ok) {
-            *len = 0;
-            *width = 0;
-            rc = ERR_NOMEM;
-        }
-    } else {
-        rc = ERR_NOT_FOUND;
-    }
-    PQclear(r);
-    return rc;
-}
-
-static int pg_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
-                            const uint8_t *data, size_t len)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, level);
-    arg_int(&a, 2, (int64_t)index);
-    arg_int(&a, 3, width);
-    arg_bytes(&a, 4, data, len);
-    return exec_stmt(PG(st), ST_TILE_PUT, &a, "tile put", NULL);
-}
-
-static int pg_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
-{
-    PGresult *r;
-    bool ok = true;
-    int rc;
-
-    *size = 0;
-    *text = NULL;
-    if ((rc = run(PG(st), ST_CP_LATEST, NULL, "checkpoint latest", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0) {
-        *text = col_str(r, 0, 1, &ok);
-        if (ok)
-            *size = (uint64_t)col_int(r, 0, 0);
-        else
-            rc = ERR_NOMEM;
-    } else {
-        rc = ERR_NOT_FOUND;
-    }
-    PQclear(r);
-    return rc;
-}
-
-static int pg_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, (int64_t)size);
-    arg_text(&a, 2, text);
-    arg_int(&a, 3, at);
-    return exec_stmt(PG(st), ST_CP_PUT, &a, "checkpoint put", NULL);
-}
-
-/* ---- export and import (store_table_dump(), store_table_load()) ---- */
-
-/* Type OIDs of the schema's columns (server/catalog/pg_type.h, stable across versions). */
-#define PG_OID_BYTEA 17
-#define PG_OID_INT8 20
-#define PG_OID_TEXT 25
 
 /* Drain what is left of a query sent with PQsendQueryParams(). */
 static void drain(struct store_pg *p)
@@ -2628,171 +941,6 @@ static int pg_table_load(struct store *st, size_t table, const struct store_valu
     return rc;
 }
 
-static int pg_outbox_add(struct store *st, const struct outbox_item *it)
-{
-    struct pg_args a = {0};
-
-    arg_text(&a, 1, it->dedupe);
-    arg_text(&a, 2, it->kind);
-    arg_int(&a, 3, it->user_id);
-    arg_text(&a, 4, it->rcpt);
-    arg_text(&a, 5, it->subject ? it->subject : "");
-    arg_text(&a, 6, it->body ? it->body : "");
-    arg_int(&a, 7, it->next_at);
-    arg_int(&a, 8, it->created_at);
-    arg_bytes(&a, 9, it->mac, sizeof(it->mac));
-    return exec_stmt(PG(st), ST_OUTBOX_ADD, &a, "outbox add", NULL);
-}
-
-/* The status columns (OUTBOX_COLS) of a row into @o; with @content, subject and body too. */
-static int fill_outbox_row(const PGresult *r, int row, struct outbox_item *o, bool content)
-{
-    o->id = col_int(r, row, 0);
-    col_text(r, row, 1, o->dedupe, sizeof(o->dedupe));
-    col_text(r, row, 2, o->kind, sizeof(o->kind));
-    o->user_id = col_int(r, row, 3);
-    col_text(r, row, 5, o->rcpt, sizeof(o->rcpt));
-    o->status = (int)col_int(r, row, 6);
-    o->attempts = (int)col_int(r, row, 7);
-    o->next_at = col_int(r, row, 8);
-    o->created_at = col_int(r, row, 9);
-    o->sent_at = col_int(r, row, 10);
-    if (content) {
-        o->subject = mem_strdup(PQgetvalue(r, row, 11));
-        o->body = mem_strdup(PQgetvalue(r, row, 12));
-        if (o->subject == NULL || o->body == NULL)
-            return ERR_NOMEM;
-        col_fixed(r, row, 13, o->mac, sizeof(o->mac));
-    }
-    return 0;
-}
-
-static int fill_outbox(const PGresult *r, int row, void *item)
-{
-    return fill_outbox_row(r, row, item, false);
-}
-
-static int fill_outbox_content(const PGresult *r, int row, void *item)
-{
-    return fill_outbox_row(r, row, item, true);
-}
-
-static void release_outbox(void *arr, size_t n)
-{
-    store_outbox_list_free(arr, n);
-}
-
-static int pg_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item **out,
-                         size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, now);
-    arg_int(&a, 2, limit);
-    return collect(PG(st), ST_OUTBOX_DUE, &a, sizeof(**out), fill_outbox_content, release_outbox,
-                   "outbox due", (void **)out, count);
-}
-
-static int pg_outbox_legacy(struct store *st, struct outbox_item **out, size_t *count)
-{
-    struct pg_args a = {0};
-
-    return collect(PG(st), ST_OUTBOX_LEGACY, &a, sizeof(**out), fill_outbox_content, release_outbox,
-                   "outbox legacy", (void **)out, count);
-}
-
-static int pg_outbox_reseal(struct store *st, int64_t id, const char *sealed)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, id);
-    arg_text(&a, 2, sealed);
-    return exec_stmt(PG(st), ST_OUTBOX_RESEAL, &a, "outbox reseal", NULL);
-}
-
-static int pg_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)
-{
-    struct pg_args a = {0};
-    int64_t changes = 0;
-    int rc;
-
-    arg_int(&a, 1, id);
-    arg_int(&a, 2, now);
-    arg_int(&a, 3, until);
-    rc = exec_stmt(PG(st), ST_OUTBOX_CLAIM, &a, "outbox claim", &changes);
-    if (rc == 0 && changes == 0)
-        rc = ERR_CONFLICT;
-    return rc;
-}
-
-static int pg_outbox_finish(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
-                            int64_t sent_at)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, status);
-    arg_int(&a, 2, attempts);
-    arg_int(&a, 3, next_at);
-    arg_int(&a, 4, sent_at);
-    arg_int(&a, 5, id);
-    return exec_stmt(PG(st), ST_OUTBOX_FINISH, &a, "outbox finish", NULL);
-}
-
-static int pg_outbox_list(struct store *st, int64_t after, int limit, struct outbox_item **out,
-                          size_t *count)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, after);
-    arg_int(&a, 2, limit);
-    return collect(PG(st), ST_OUTBOX_LIST, &a, sizeof(**out), fill_outbox, release_outbox,
-                   "outbox list", (void **)out, count);
-}
-
-static int pg_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int rc;
-
-    *off = 0;
-    arg_int(&a, 1, user_id);
-    if ((rc = run(PG(st), ST_PREFS_GET, &a, "prefs get", &r)) != 0)
-        return rc;
-    if (PQntuples(r) > 0)
-        *off = (unsigned)col_int(r, 0, 0);
-    PQclear(r);
-    return 0;
-}
-
-static int pg_notify_prefs_set(struct store *st, int64_t user_id, unsigned off)
-{
-    struct pg_args a = {0};
-
-    arg_int(&a, 1, user_id);
-    arg_int(&a, 2, off);
-    return exec_stmt(PG(st), ST_PREFS_SET, &a, "prefs set", NULL);
-}
-
-static int pg_table_rows(struct store *st, size_t table, int64_t *count)
-{
-    struct store_pg *p = PG(st);
-    char sql[256];
-    PGresult *r;
-    int rc = 0;
-
-    if ((rc = ensure_conn(p)) != 0)
-        return rc;
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", store_tables[table].name);
-    r = PQexec(p->conn, sql);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        *count = col_int(r, 0, 0);
-    else
-        rc = db_fail(p, r, "count");
-    PQclear(r);
-    return rc;
-}
-
 /* Rows inserted with explicit ids leave the identity sequences behind: move each past its
  * table's largest id, or the next insert would clash with a copied row. */
 static int pg_load_finish(struct store *st)
@@ -2814,98 +962,4 @@ static int pg_load_finish(struct store *st)
     return rc;
 }
 
-static const struct store_ops pg_ops = {
-    .name = "postgresql",
-    .close = pg_close,
-    .ping = pg_ping,
-    .scrub = pg_scrub,
-    .user_create = pg_user_create,
-    .user_get_by_name = pg_user_get_by_name,
-    .user_get_by_id = pg_user_get_by_id,
-    .user_list = pg_user_list,
-    .user_update = pg_user_update,
-    .user_count = pg_user_count,
-    .user_seal = pg_user_seal,
-    .memo_last_id = pg_memo_last_id,
-    .user_last_id = pg_user_last_id,
-    .session_create = pg_session_create,
-    .session_get = pg_session_get,
-    .session_touch = pg_session_touch,
-    .session_delete = pg_session_delete,
-    .session_delete_user = pg_session_delete_user,
-    .session_purge = pg_session_purge,
-    .login_failure_add = pg_login_failure_add,
-    .login_failure_count = pg_login_failure_count,
-    .login_failure_take = pg_login_failure_take,
-    .login_failure_clear = pg_login_failure_clear,
-    .begin = pg_begin,
-    .leader = pg_leader,
-    .outbox_add = pg_outbox_add,
-    .outbox_due = pg_outbox_due,
-    .outbox_legacy = pg_outbox_legacy,
-    .outbox_reseal = pg_outbox_reseal,
-    .outbox_claim = pg_outbox_claim,
-    .outbox_finish = pg_outbox_finish,
-    .outbox_list = pg_outbox_list,
-    .notify_prefs_get = pg_notify_prefs_get,
-    .notify_prefs_set = pg_notify_prefs_set,
-    .commit = pg_commit,
-    .rollback = pg_rollback,
-    .memo_create = pg_memo_create,
-    .memo_get = pg_memo_get,
-    .memo_update = pg_memo_update,
-    .memo_seal = pg_memo_seal,
-    .memo_page = pg_memo_page,
-    .memo_list = pg_memo_list,
-    .member_add = pg_member_add,
-    .member_drop = pg_member_drop,
-    .member_get = pg_member_get,
-    .member_list = pg_member_list,
-    .signature_add = pg_signature_add,
-    .signature_withdraw = pg_signature_withdraw,
-    .signature_has = pg_signature_has,
-    .signature_void_all = pg_signature_void_all,
-    .signature_list = pg_signature_list,
-    .comment_add = pg_comment_add,
-    .comment_list = pg_comment_list,
-    .event_add = pg_event_add,
-    .event_list = pg_event_list,
-    .legacy_texts = pg_legacy_texts,
-    .legacy_actors = pg_legacy_actors,
-    .legacy_actor_set = pg_legacy_actor_set,
-    .legacy_people = pg_legacy_people,
-    .legacy_person_set = pg_legacy_person_set,
-    .legacy_text_set = pg_legacy_text_set,
-    .memo_key_put = pg_memo_key_put,
-    .memo_key_get = pg_memo_key_get,
-    .memo_keys_of = pg_memo_keys_of,
-    .memo_key_delete = pg_memo_key_delete,
-    .channel_key_get = pg_channel_key_get,
-    .channel_key_create = pg_channel_key_create,
-    .channel_key_rotate = pg_channel_key_rotate,
-    .channel_grant_put = pg_channel_grant_put,
-    .channel_grant_get = pg_channel_grant_get,
-    .user_revoke_keys = pg_user_revoke_keys,
-    .totp_get = pg_totp_get,
-    .totp_put = pg_totp_put,
-    .totp_update = pg_totp_update,
-    .totp_delete = pg_totp_delete,
-    .savepoint = pg_savepoint,
-    .savepoint_release = pg_savepoint_release,
-    .savepoint_rollback = pg_savepoint_rollback,
-    .memo_head = pg_memo_head,
-    .tlog_size = pg_tlog_size,
-    .tlog_set_size = pg_tlog_set_size,
-    .tlog_tile_get = pg_tlog_tile_get,
-    .tlog_tile_put = pg_tlog_tile_put,
-    .tlog_checkpoint_latest = pg_tlog_checkpoint_latest,
-    .tlog_checkpoint_put = pg_tlog_checkpoint_put,
-    .audit_last = pg_audit_last,
-    .audit_insert = pg_audit_insert,
-    .audit_set_hash = pg_audit_set_hash,
-    .audit_list = pg_audit_list,
-    .table_dump = pg_table_dump,
-    .table_load = pg_table_load,
-    .table_rows = pg_table_rows,
-    .load_finish = pg_load_finish,
-};
+static const struct sql_driver pg_driver = SQL_DRIVER("pg", SQL_PG, pg);

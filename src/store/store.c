@@ -4,6 +4,7 @@
 #include "store/store.h"
 
 #include "store/integrity.h"
+#include "store/sql.h"
 #include "store/tables.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
@@ -55,6 +56,8 @@ const struct store_table store_tables[] = {
      "user_id", "", NULL, false},
 };
 const size_t store_tables_count = sizeof(store_tables) / sizeof(store_tables[0]);
+_Static_assert(sizeof(store_tables) / sizeof(store_tables[0]) <= STORE_TABLES_MAX,
+               "STORE_TABLES_MAX is too small");
 
 /* Fault injection (store_fault_at()): true when this call is the armed one. */
 static bool store_fault(struct store *st)
@@ -96,11 +99,6 @@ bool store_fault_fired(const struct store *st)
     return st->fault_fired;
 }
 
-long store_fault_calls(const struct store *st)
-{
-    return st->fault_calls;
-}
-
 size_t store_table_count(void)
 {
     return store_tables_count;
@@ -109,11 +107,6 @@ size_t store_table_count(void)
 const char *store_table_name(size_t table)
 {
     return table < store_tables_count ? store_tables[table].name : NULL;
-}
-
-size_t store_table_columns(size_t table)
-{
-    return table < store_tables_count ? store_tables[table].ncols : 0;
 }
 
 bool store_table_seeded(size_t table)
@@ -125,14 +118,14 @@ int store_table_dump(struct store *st, size_t table, store_row_fn row, void *ctx
 {
     if (table >= store_tables_count)
         return ERR_INVALID;
-    return st->ops->table_dump(st, table, row, ctx);
+    return st->drv->table_dump(st, table, row, ctx);
 }
 
 int store_table_load(struct store *st, size_t table, const struct store_value *row, size_t n)
 {
     if (table >= store_tables_count || n != store_tables[table].ncols)
         return ERR_INVALID;
-    return st->ops->table_load(st, table, row, n);
+    return st->drv->table_load(st, table, row, n);
 }
 
 int store_table_rows(struct store *st, size_t table, int64_t *count)
@@ -140,12 +133,12 @@ int store_table_rows(struct store *st, size_t table, int64_t *count)
     *count = 0;
     if (table >= store_tables_count)
         return ERR_INVALID;
-    return st->ops->table_rows(st, table, count);
+    return sql_table_rows(st, table, count);
 }
 
 int store_load_finish(struct store *st)
 {
-    return st->ops->load_finish(st);
+    return st->drv->load_finish(st);
 }
 
 int store_open(const char *uri, struct store **out, char *err, size_t errlen)
@@ -177,7 +170,7 @@ void store_close(struct store *st)
         st->trust_key = NULL;
         st->log_mac_key = NULL;
         st->trust_dir = NULL;
-        st->ops->close(st);
+        st->drv->close(st);
     }
 }
 
@@ -204,12 +197,12 @@ int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN],
 
 int store_ping(struct store *st)
 {
-    return st->ops->ping(st);
+    return sql_ping(st);
 }
 
 void store_scrub(struct store *st)
 {
-    st->ops->scrub(st);
+    st->drv->scrub(st);
 }
 
 /* Check a loaded account; a failing one is wiped (no hash, no keys) before anything sees it. */
@@ -252,8 +245,8 @@ int store_user_create(struct store *st, struct user *u)
     memset(u->mac, 0, sizeof(u->mac));
     if (own && (rc = store_begin(st)) != 0)
         return rc;
-    if ((rc = st->ops->user_create(st, u)) == 0 && (rc = integ_user(st, u, u->mac)) == 0)
-        rc = st->ops->user_seal(st, u->id, u->mac);
+    if ((rc = sql_user_create(st, u)) == 0 && (rc = integ_user(st, u, u->mac)) == 0)
+        rc = sql_user_seal(st, u->id, u->mac);
     if (own)
         rc = rc == 0 ? store_commit(st) : (store_rollback(st), rc);
     return own ? rc : written(st, rc);
@@ -263,14 +256,14 @@ int store_user_get_by_name(struct store *st, const char *username, struct user *
 {
     if (store_fault(st))
         return ERR_DB;
-    return user_checked(st, out, st->ops->user_get_by_name(st, username, out));
+    return user_checked(st, out, sql_user_get_by_name(st, username, out));
 }
 
 int store_user_get_by_id(struct store *st, int64_t id, struct user *out)
 {
     if (store_fault(st))
         return ERR_DB;
-    return user_checked(st, out, st->ops->user_get_by_id(st, id, out));
+    return user_checked(st, out, sql_user_get_by_id(st, id, out));
 }
 
 int store_user_list(struct store *st, const char *after, int limit, struct user **out,
@@ -281,7 +274,7 @@ int store_user_list(struct store *st, const char *after, int limit, struct user 
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->user_list(st, after, limit, out, count)) != 0)
+    if ((rc = sql_user_list(st, after, limit, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count; i++) {
         struct user *u = &(*out)[i];
@@ -312,7 +305,7 @@ int store_user_update(struct store *st, struct user *u)
         return ERR_INTEGRITY; /* never re-MAC what failed its check */
     if ((rc = binding_kept(st, u)) != 0 || (rc = integ_user(st, u, u->mac)) != 0)
         return rc;
-    return written(st, st->ops->user_update(st, u));
+    return written(st, sql_user_update(st, u));
 }
 
 int store_memo_last_id(struct store *st, int64_t *id)
@@ -320,7 +313,7 @@ int store_memo_last_id(struct store *st, int64_t *id)
     *id = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_last_id(st, id);
+    return sql_memo_last_id(st, id);
 }
 
 int store_user_last_id(struct store *st, int64_t *id)
@@ -328,14 +321,14 @@ int store_user_last_id(struct store *st, int64_t *id)
     *id = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->user_last_id(st, id);
+    return sql_user_last_id(st, id);
 }
 
 int store_user_count(struct store *st, int64_t *count)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->user_count(st, count);
+    return sql_user_count(st, count);
 }
 
 int store_session_create(struct store *st, const struct session *s)
@@ -346,7 +339,7 @@ int store_session_create(struct store *st, const struct session *s)
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_session(st, &c, c.mac)) == 0)
-        rc = written(st, st->ops->session_create(st, &c));
+        rc = written(st, sql_session_create(st, &c));
     memset(&c, 0, sizeof(c));
     return rc;
 }
@@ -355,7 +348,7 @@ int store_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN], str
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->session_get(st, hash, out);
+    return sql_session_get(st, hash, out);
 }
 
 int store_session_bound(struct store *st, const struct session *s, const struct user *u)
@@ -381,35 +374,35 @@ int store_session_touch(struct store *st, const uint8_t hash[HASH_SHA256_LEN], i
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->session_touch(st, hash, now));
+    return written(st, sql_session_touch(st, hash, now));
 }
 
 int store_session_delete(struct store *st, const uint8_t hash[HASH_SHA256_LEN])
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->session_delete(st, hash));
+    return written(st, sql_session_delete(st, hash));
 }
 
 int store_session_delete_user(struct store *st, int64_t user_id)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->session_delete_user(st, user_id));
+    return written(st, sql_session_delete_user(st, user_id));
 }
 
 int store_session_purge(struct store *st, int64_t idle_before, int64_t created_before)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->session_purge(st, idle_before, created_before));
+    return written(st, sql_session_purge(st, idle_before, created_before));
 }
 
 int store_login_failure_add(struct store *st, const char *key, int64_t now)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->login_failure_add(st, key, now));
+    return written(st, sql_login_failure_add(st, key, now));
 }
 
 int store_login_failure_count(struct store *st, const char *key, int64_t since, int *count,
@@ -417,21 +410,21 @@ int store_login_failure_count(struct store *st, const char *key, int64_t since, 
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->login_failure_count(st, key, since, count, newest);
+    return sql_login_failure_count(st, key, since, count, newest);
 }
 
 int store_login_failure_take(struct store *st, const char *key, int64_t at)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->login_failure_take(st, key, at));
+    return written(st, sql_login_failure_take(st, key, at));
 }
 
 int store_login_failure_clear(struct store *st, const char *key)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->login_failure_clear(st, key));
+    return written(st, sql_login_failure_clear(st, key));
 }
 
 int store_begin(struct store *st)
@@ -440,7 +433,7 @@ int store_begin(struct store *st)
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->begin(st)) == 0)
+    if ((rc = st->drv->begin(st)) == 0)
         st->in_txn = true;
     return rc;
 }
@@ -451,10 +444,10 @@ int store_commit(struct store *st)
 
     st->in_txn = false;
     if (store_fault(st)) {
-        st->ops->rollback(st);
+        st->drv->rollback(st);
         return ERR_DB;
     }
-    if ((rc = st->ops->commit(st)) == 0)
+    if ((rc = st->drv->commit(st)) == 0)
         st->commits++;
     return rc;
 }
@@ -462,7 +455,7 @@ int store_commit(struct store *st)
 int store_rollback(struct store *st)
 {
     st->in_txn = false;
-    return st->ops->rollback(st);
+    return st->drv->rollback(st);
 }
 
 int store_memo_create(struct store *st, struct memo *m)
@@ -476,12 +469,12 @@ int store_memo_create(struct store *st, struct memo *m)
      * @m too: no digest, days STORE_DAY_NONE, no reason, reply or log fields), never of the row
      * read back: a trigger in the database would have it vouch for what it wrote */
     if ((rc = integ_ref(st, m->drafter_id, &m->drafter_ref)) == 0 &&
-        (rc = st->ops->memo_create(st, m)) == 0 &&
+        (rc = sql_memo_create(st, m)) == 0 &&
         (rc = integ_who_seal(st, STORE_WHO_DRAFTER, m->id, 0, NULL, m->drafter_id, m->drafter)) ==
             0 &&
         (rc = integ_memo(st, m, m->mac)) == 0) {
         m->has_drafter = true;
-        rc = st->ops->memo_seal(st, m->id, m->drafter, m->mac);
+        rc = sql_memo_seal(st, m->id, m->drafter, m->mac);
     }
     return written(st, rc);
 }
@@ -492,7 +485,7 @@ int store_memo_get(struct store *st, const char *public_id, struct memo *out)
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->memo_get(st, public_id, out)) != 0)
+    if ((rc = sql_memo_get(st, public_id, out)) != 0)
         return rc;
     if ((rc = integ_memo_check(st, out)) != 0)
         store_memo_release(out);
@@ -512,7 +505,7 @@ int store_memo_update(struct store *st, struct memo *m)
     m->version = version;
     if (rc != 0)
         return rc;
-    return written(st, st->ops->memo_update(st, m));
+    return written(st, sql_memo_update(st, m));
 }
 
 /*
@@ -565,7 +558,7 @@ int store_memo_list(struct store *st, const struct memo_filter *f, struct memo *
      * still see every memo after it (deadline reminders, the reshare walk, lists) */
     while (rc == 0 && kept < (size_t)f->limit) {
         next.limit = f->limit - (int)kept;
-        if ((rc = st->ops->memo_list(st, &next, &page, &n)) != 0)
+        if ((rc = sql_memo_list(st, &next, &page, &n)) != 0)
             break;
         if (n > 0)
             next.after = page[n - 1].id; /* newest first: the next page is below it */
@@ -601,12 +594,12 @@ static int adopt_memos(struct store *st, int64_t *rows)
     int rc;
 
     do {
-        if ((rc = st->ops->memo_page(st, after, 200, &page, &n)) != 0)
+        if ((rc = sql_memo_page(st, after, 200, &page, &n)) != 0)
             return rc;
         for (size_t i = 0; i < n && rc == 0; i++)
             if ((rc = integ_drafter_open(st, &page[i])) == 0 &&
                 (rc = integ_memo(st, &page[i], page[i].mac)) == 0 &&
-                (rc = st->ops->memo_seal(st, page[i].id, NULL, page[i].mac)) == 0)
+                (rc = sql_memo_seal(st, page[i].id, NULL, page[i].mac)) == 0)
                 ++*rows;
         if (n > 0)
             after = page[n - 1].id;
@@ -638,7 +631,7 @@ int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsign
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0)
         return rc;
-    return written(st, st->ops->member_drop(st, memo_id, ref, relation));
+    return written(st, sql_member_drop(st, memo_id, ref, relation));
 }
 
 int store_member_add(struct store *st, const struct memo *m, int64_t user_id, unsigned relation,
@@ -653,7 +646,7 @@ int store_member_add(struct store *st, const struct memo *m, int64_t user_id, un
     if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
         (rc = integ_who_seal(st, STORE_WHO_MEMBER, m->id, 0, m->public_id, user_id, who)) != 0)
         return rc;
-    return written(st, st->ops->member_add(st, m->id, ref, who, relation, at));
+    return written(st, sql_member_add(st, m->id, ref, who, relation, at));
 }
 
 int store_member_get(struct store *st, const struct memo *m, int64_t user_id, unsigned *relation)
@@ -667,7 +660,7 @@ int store_member_get(struct store *st, const struct memo *m, int64_t user_id, un
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
-        (rc = st->ops->member_get(st, m->id, ref, &r)) != 0 || !r.found)
+        (rc = sql_member_get(st, m->id, ref, &r)) != 0 || !r.found)
         return rc;
     /* a row the database was given (a forged invitation, a recusal) relates nobody */
     if ((rc = open_person(st, STORE_WHO_MEMBER, m->id, m->public_id, 0, ref, r.has_who, r.who, &id,
@@ -699,7 +692,7 @@ int store_signature_add(struct store *st, const struct memo *m, const struct sig
         }
     }
     if (rc == 0)
-        rc = written(st, st->ops->signature_add(st, &c));
+        rc = written(st, sql_signature_add(st, &c));
     mem_free(c.note);
     mem_free(c.vkey);
     return rc;
@@ -714,7 +707,7 @@ int store_signature_withdraw(struct store *st, int64_t memo_id, int64_t user_id)
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0)
         return rc;
-    return written(st, st->ops->signature_withdraw(st, memo_id, ref));
+    return written(st, sql_signature_withdraw(st, memo_id, ref));
 }
 
 int store_signature_has(struct store *st, const struct memo *m, int64_t user_id, bool *yes)
@@ -728,7 +721,7 @@ int store_signature_has(struct store *st, const struct memo *m, int64_t user_id,
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
-        (rc = st->ops->signature_has(st, m->id, ref, &r)) != 0 || !r.found)
+        (rc = sql_signature_has(st, m->id, ref, &r)) != 0 || !r.found)
         return rc;
     if ((rc = open_person(st, STORE_WHO_SIGNER, m->id, m->public_id, r.at, ref, r.has_who, r.who,
                           &id, &ok)) == 0)
@@ -740,7 +733,7 @@ int store_signature_void_all(struct store *st, int64_t memo_id, const char *reas
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->signature_void_all(st, memo_id, reason, at));
+    return written(st, sql_signature_void_all(st, memo_id, reason, at));
 }
 
 /* The names of accounts, looked up once per list (store.h, "Who": the rows name nobody). */
@@ -903,7 +896,7 @@ int store_member_list(struct store *st, const struct memo *memo, unsigned relati
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->member_list(st, memo->id, relation, out, count)) != 0)
+    if ((rc = sql_member_list(st, memo->id, relation, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_member m = (*out)[i];
@@ -976,7 +969,7 @@ int store_signature_list(struct store *st, const struct memo *m, bool include_vo
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->signature_list(st, m->id, include_void, out, count)) != 0)
+    if ((rc = sql_signature_list(st, m->id, include_void, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count; i++) {
         struct signature *g = &(*out)[i];
@@ -1008,7 +1001,7 @@ int store_comment_add(struct store *st, int64_t memo_id, struct memo_comment *c)
                              c->author)) != 0)
         return rc;
     c->has_author = true;
-    return written(st, st->ops->comment_add(st, memo_id, c));
+    return written(st, sql_comment_add(st, memo_id, c));
 }
 
 int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **out, size_t *count)
@@ -1018,7 +1011,7 @@ int store_comment_list(struct store *st, int64_t memo_id, struct memo_comment **
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->comment_list(st, memo_id, out, count)) != 0)
+    if ((rc = sql_comment_list(st, memo_id, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_comment *c = &(*out)[i];
@@ -1045,7 +1038,7 @@ int store_event_add(struct store *st, int64_t memo_id, const char *kind, int64_t
         return ERR_DB;
     if ((rc = integ_who_seal(st, STORE_WHO_EVENT, memo_id, at, kind, actor_id, who)) != 0)
         return rc;
-    return written(st, st->ops->event_add(st, memo_id, kind, who, detail, at));
+    return written(st, sql_event_add(st, memo_id, kind, who, detail, at));
 }
 
 int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count)
@@ -1055,7 +1048,7 @@ int store_event_list(struct store *st, int64_t memo_id, struct memo_event **out,
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->event_list(st, memo_id, out, count)) != 0)
+    if ((rc = sql_event_list(st, memo_id, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++) {
         struct memo_event *e = &(*out)[i];
@@ -1087,7 +1080,7 @@ static int adopt_legacy_texts(struct store *st, int64_t *rows)
     size_t n = 0;
     int rc;
 
-    if ((rc = st->ops->legacy_texts(st, &t, &n)) != 0)
+    if ((rc = sql_legacy_texts(st, &t, &n)) != 0)
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t len = strlen(t[i].text), b64 = b64_encoded_len(sizeof(mac), true);
@@ -1101,7 +1094,7 @@ static int adopt_legacy_texts(struct store *st, int64_t *rows)
             b64_encode(marked + sizeof(LEGACY_PREFIX) - 1, b64, mac, sizeof(mac), true);
             marked[sizeof(LEGACY_PREFIX) - 1 + LEGACY_MAC_B64] = ':';
             memcpy(marked + sizeof(LEGACY_PREFIX) + LEGACY_MAC_B64, t[i].text, len + 1);
-            if ((rc = st->ops->legacy_text_set(st, t[i].table, t[i].id, marked)) == 0)
+            if ((rc = sql_legacy_text_set(st, t[i].table, t[i].id, marked)) == 0)
                 ++*rows;
         }
         mem_free(marked);
@@ -1122,7 +1115,7 @@ int store_memo_key_put(struct store *st, int64_t memo_id, const char *public_id,
     if ((rc = integ_envelope(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac)) != 0 ||
         (rc = integ_ref(st, user_id, &ref)) != 0)
         return rc;
-    return written(st, st->ops->memo_key_put(st, memo_id, ref, sealed, mac, at));
+    return written(st, sql_memo_key_put(st, memo_id, ref, sealed, mac, at));
 }
 
 /* Check an envelope just read; a failing one is zeroed. */
@@ -1152,7 +1145,7 @@ int store_memo_key_get(struct store *st, int64_t memo_id, const char *public_id,
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
-        (rc = st->ops->memo_key_get(st, memo_id, ref, sealed, mac)) != 0)
+        (rc = sql_memo_key_get(st, memo_id, ref, sealed, mac)) != 0)
         return rc;
     return envelope_checked(st, INTEG_MEMO_KEY, memo_id, public_id, user_id, sealed, mac);
 }
@@ -1166,7 +1159,7 @@ int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0)
         return rc;
-    return written(st, st->ops->memo_key_delete(st, memo_id, ref));
+    return written(st, sql_memo_key_delete(st, memo_id, ref));
 }
 
 int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count)
@@ -1179,7 +1172,7 @@ int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0 ||
-        (rc = st->ops->memo_keys_of(st, ref, out, count)) != 0)
+        (rc = sql_memo_keys_of(st, ref, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++)
         rc = envelope_checked(st, INTEG_MEMO_KEY, (*out)[i].memo_id, (*out)[i].public_id, user_id,
@@ -1196,7 +1189,7 @@ int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->channel_key_get(st, pk);
+    return sql_channel_key_get(st, pk);
 }
 
 int store_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
@@ -1204,7 +1197,7 @@ int store_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], 
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->channel_key_rotate(st, pk, by, at));
+    return written(st, sql_channel_key_rotate(st, pk, by, at));
 }
 
 int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
@@ -1212,7 +1205,7 @@ int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], 
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->channel_key_create(st, pk, by, at));
+    return written(st, sql_channel_key_create(st, pk, by, at));
 }
 
 int store_channel_grant_put(struct store *st, int64_t user_id,
@@ -1225,7 +1218,7 @@ int store_channel_grant_put(struct store *st, int64_t user_id,
         return ERR_DB;
     if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, NULL, user_id, sealed, mac)) != 0)
         return rc;
-    return written(st, st->ops->channel_grant_put(st, user_id, sealed, mac, by, at));
+    return written(st, sql_channel_grant_put(st, user_id, sealed, mac, by, at));
 }
 
 int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
@@ -1235,7 +1228,7 @@ int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[ST
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->channel_grant_get(st, user_id, sealed, mac)) != 0)
+    if ((rc = sql_channel_grant_get(st, user_id, sealed, mac)) != 0)
         return rc;
     return envelope_checked(st, INTEG_CHANNEL_GRANT, 0, NULL, user_id, sealed, mac);
 }
@@ -1249,7 +1242,7 @@ int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
         return ERR_DB;
     if ((rc = integ_ref(st, user_id, &ref)) != 0)
         return rc;
-    return written(st, st->ops->user_revoke_keys(st, user_id, ref, what));
+    return written(st, sql_user_revoke_keys(st, user_id, ref, what));
 }
 
 /* Keep STORE_USER_TOTP in @user_id's row equal to @on (inside the caller's write). */
@@ -1276,7 +1269,7 @@ int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
 
     if (store_fault(st))
         return ERR_DB;
-    got = st->ops->totp_get(st, user_id, out);
+    got = sql_totp_get(st, user_id, out);
     if (got != 0 && got != ERR_NOT_FOUND)
         return got;
     if (got == 0 && (rc = integ_totp(st, out, want)) == 0)
@@ -1313,7 +1306,7 @@ int store_totp_put(struct store *st, struct user_totp *t)
     memset(t->codes, 0, sizeof(t->codes));
     if ((rc = integ_totp(st, t, t->mac)) != 0)
         return rc;
-    return written(st, st->ops->totp_put(st, t));
+    return written(st, sql_totp_put(st, t));
 }
 
 int store_totp_update(struct store *st, struct user_totp *t)
@@ -1328,7 +1321,7 @@ int store_totp_update(struct store *st, struct user_totp *t)
     /* the row and the account's flag change together */
     if (own && (rc = store_begin(st)) != 0)
         return rc;
-    if ((rc = st->ops->totp_update(st, t)) == 0)
+    if ((rc = sql_totp_update(st, t)) == 0)
         rc = totp_flag(st, t->user_id, t->enabled);
     if (own)
         return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
@@ -1345,12 +1338,12 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     size_t n = 0;
     int rc;
 
-    rc = st->ops->totp_get(st, u->id, &t);
+    rc = sql_totp_get(st, u->id, &t);
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
     u->flags = rc == 0 && t.enabled ? u->flags | STORE_USER_TOTP : u->flags & ~STORE_USER_TOTP;
     memset(&t, 0, sizeof(t));
-    if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = st->ops->user_update(st, u)) != 0)
+    if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = sql_user_update(st, u)) != 0)
         return rc;
     ++*rows;
     /* an earlier version's envelopes name the account in clear (store_trust_seal_people()
@@ -1359,29 +1352,27 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
         return rc;
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         int64_t col = pass == 0 ? u->id : ref;
-        if ((rc = st->ops->memo_keys_of(st, col, &keys, &n)) != 0)
+        if ((rc = sql_memo_keys_of(st, col, &keys, &n)) != 0)
             return rc;
         for (size_t i = 0; i < n && rc == 0; i++)
             if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, keys[i].public_id, u->id,
                                      keys[i].sealed, mac)) == 0 &&
-                (rc = st->ops->memo_key_put(st, keys[i].memo_id, col, keys[i].sealed, mac, now)) ==
-                    0)
+                (rc = sql_memo_key_put(st, keys[i].memo_id, col, keys[i].sealed, mac, now)) == 0)
                 ++*rows;
         mem_free(keys);
         keys = NULL;
     }
     if (rc != 0)
         return rc;
-    rc = st->ops->channel_grant_get(st, u->id, sealed, mac);
+    rc = sql_channel_grant_get(st, u->id, sealed, mac);
     if (rc == 0 &&
         (rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, NULL, u->id, sealed, mac)) == 0 &&
-        (rc = st->ops->channel_grant_put(st, u->id, sealed, mac, u->id, now)) == 0)
+        (rc = sql_channel_grant_put(st, u->id, sealed, mac, u->id, now)) == 0)
         ++*rows;
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
-    rc = st->ops->totp_get(st, u->id, &t);
-    if (rc == 0 && (rc = integ_totp(st, &t, t.mac)) == 0 &&
-        (rc = st->ops->totp_update(st, &t)) == 0)
+    rc = sql_totp_get(st, u->id, &t);
+    if (rc == 0 && (rc = integ_totp(st, &t, t.mac)) == 0 && (rc = sql_totp_update(st, &t)) == 0)
         ++*rows;
     memset(&t, 0, sizeof(t));
     return rc == ERR_NOT_FOUND ? 0 : rc;
@@ -1403,7 +1394,7 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
         return ERR_INTERNAL;
     st->adopting = true;
     do {
-        if ((rc = st->ops->user_list(st, after, 200, &page, &n)) != 0)
+        if ((rc = sql_user_list(st, after, 200, &page, &n)) != 0)
             break;
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = adopt_user(st, &page[i], now, rows);
@@ -1415,11 +1406,11 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
         page = NULL;
     } while (rc == 0 && n == 200);
     /* the memo keys sealed to the channel */
-    if (rc == 0 && (rc = st->ops->memo_keys_of(st, 0, &keys, &n)) == 0) {
+    if (rc == 0 && (rc = sql_memo_keys_of(st, 0, &keys, &n)) == 0) {
         for (size_t i = 0; i < n && rc == 0; i++)
             if ((rc = integ_envelope(st, INTEG_MEMO_KEY, keys[i].memo_id, keys[i].public_id, 0,
                                      keys[i].sealed, mac)) == 0 &&
-                (rc = st->ops->memo_key_put(st, keys[i].memo_id, 0, keys[i].sealed, mac, now)) == 0)
+                (rc = sql_memo_key_put(st, keys[i].memo_id, 0, keys[i].sealed, mac, now)) == 0)
                 ++*rows;
         mem_free(keys);
     }
@@ -1429,7 +1420,7 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
         rc = adopt_memos(st, rows);
     /* sessions carry no MAC yet: everyone signs in again */
     if (rc == 0)
-        rc = st->ops->session_purge(st, INT64_MAX, INT64_MAX);
+        rc = sql_session_purge(st, INT64_MAX, INT64_MAX);
     st->adopting = false;
     return written(st, rc);
 }
@@ -1444,7 +1435,7 @@ int store_trust_adopted(struct store *st, bool *yes)
     *yes = false;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->user_list(st, "", 200, &page, &n)) != 0)
+    if ((rc = sql_user_list(st, "", 200, &page, &n)) != 0)
         return rc;
     for (size_t i = 0; i < n && !*yes; i++)
         *yes = memcmp(page[i].mac, zero, sizeof(zero)) != 0;
@@ -1463,7 +1454,7 @@ int store_totp_delete(struct store *st, int64_t user_id)
         return ERR_DB;
     if (own && (rc = store_begin(st)) != 0)
         return rc;
-    if ((rc = st->ops->totp_delete(st, user_id)) == 0)
+    if ((rc = sql_totp_delete(st, user_id)) == 0)
         rc = totp_flag(st, user_id, false);
     if (own)
         return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
@@ -1474,19 +1465,19 @@ int store_savepoint(struct store *st)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->savepoint(st);
+    return sql_savepoint(st);
 }
 
 int store_savepoint_release(struct store *st)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->savepoint_release(st);
+    return sql_savepoint_release(st);
 }
 
 int store_savepoint_rollback(struct store *st)
 {
-    return st->ops->savepoint_rollback(st);
+    return sql_savepoint_rollback(st);
 }
 
 int store_memo_head(struct store *st, const char *public_id, int *state, int64_t *version,
@@ -1494,26 +1485,26 @@ int store_memo_head(struct store *st, const char *public_id, int *state, int64_t
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->memo_head(st, public_id, state, version, signer_count);
+    return sql_memo_head(st, public_id, state, version, signer_count);
 }
 
 int store_leader(struct store *st, bool *yes)
 {
-    return st->ops->leader(st, yes);
+    return st->drv->leader(st, yes);
 }
 
 int store_tlog_size(struct store *st, uint64_t *size)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->tlog_size(st, size);
+    return sql_tlog_size(st, size);
 }
 
 int store_tlog_set_size(struct store *st, uint64_t size)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->tlog_set_size(st, size));
+    return written(st, sql_tlog_set_size(st, size));
 }
 
 int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
@@ -1521,7 +1512,7 @@ int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **d
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->tlog_tile_get(st, level, index, data, len, width);
+    return sql_tlog_tile_get(st, level, index, data, len, width);
 }
 
 int store_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
@@ -1529,21 +1520,21 @@ int store_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned wi
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->tlog_tile_put(st, level, index, width, data, len));
+    return written(st, sql_tlog_tile_put(st, level, index, width, data, len));
 }
 
 int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->tlog_checkpoint_latest(st, size, text);
+    return sql_tlog_checkpoint_latest(st, size, text);
 }
 
 int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)
 {
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->tlog_checkpoint_put(st, size, text, at);
+    return sql_tlog_checkpoint_put(st, size, text, at);
 }
 
 static int audit_open(struct store *st, struct names *names, struct audit_record *a)
@@ -1562,7 +1553,7 @@ int store_audit_last(struct store *st, struct audit_record *out)
     if (store_fault(st))
         return ERR_DB;
     /* for chaining: the number and hash; the actor stays sealed (no lookup on every append) */
-    if ((rc = st->ops->audit_last(st, out)) == 0) {
+    if ((rc = sql_audit_last(st, out)) == 0) {
         out->actor_id = 0;
         out->username[0] = '\0';
     }
@@ -1587,7 +1578,7 @@ int store_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32])
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->audit_set_hash(st, id, hash));
+    return written(st, sql_audit_set_hash(st, id, hash));
 }
 
 int store_audit_insert(struct store *st, const struct audit_record *rec)
@@ -1600,7 +1591,7 @@ int store_audit_insert(struct store *st, const struct audit_record *rec)
     if ((rc = integ_who_seal(st, STORE_WHO_AUDIT, c.memo_id, c.id, NULL, c.actor_id, c.actor)) != 0)
         return rc;
     c.has_actor = true;
-    return written(st, st->ops->audit_insert(st, &c));
+    return written(st, sql_audit_insert(st, &c));
 }
 
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,
@@ -1611,7 +1602,7 @@ int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->audit_list(st, memo_id, after, limit, out, count)) != 0)
+    if ((rc = sql_audit_list(st, memo_id, after, limit, out, count)) != 0)
         return rc;
     for (size_t i = 0; i < *count && rc == 0; i++)
         rc = audit_open(st, &names, &(*out)[i]);
@@ -1637,11 +1628,11 @@ int store_trust_seal_actors(struct store *st, int64_t *rows)
         return rc;
     /* the clear texts older versions wrote are marked first: their MAC names the clear actor */
     if ((rc = adopt_legacy_texts(st, rows)) == 0 && (rc = adopt_memos(st, rows)) == 0)
-        rc = st->ops->legacy_actors(st, &a, &n);
+        rc = sql_legacy_actors(st, &a, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((rc = integ_who_seal(st, a[i].table, a[i].memo_id, a[i].row, a[i].kind, a[i].who,
                                  who)) == 0 &&
-            (rc = st->ops->legacy_actor_set(st, a[i].table, a[i].id, who)) == 0)
+            (rc = sql_legacy_actor_set(st, a[i].table, a[i].id, who)) == 0)
             ++*rows;
     mem_free(a);
     if (rc == 0)
@@ -1665,7 +1656,7 @@ static int seal_person(struct store *st, const struct legacy_person *p)
     if ((rc = integ_ref(st, p->user_id, &ref)) != 0)
         return rc;
     if (p->table == STORE_PERSON_KEY)
-        return st->ops->legacy_person_set(st, p, ref, NULL, NULL, NULL);
+        return sql_legacy_person_set(st, p, ref, NULL, NULL, NULL);
     /* (a drafter's seal is bound to the memo's id; its row's MAC binds the public id) */
     if ((rc = integ_who_seal(
              st, table[p->table], p->memo_id, p->table == STORE_PERSON_SIGNER ? p->at : 0,
@@ -1679,7 +1670,7 @@ static int seal_person(struct store *st, const struct legacy_person *p)
         }
     }
     if (rc == 0)
-        rc = st->ops->legacy_person_set(st, p, ref, who, note, vkey);
+        rc = sql_legacy_person_set(st, p, ref, who, note, vkey);
     mem_free(note);
     mem_free(vkey);
     return rc;
@@ -1695,11 +1686,11 @@ static int seal_outbox(struct store *st, int64_t *rows)
     size_t n = 0;
     int rc;
 
-    if ((rc = st->ops->outbox_legacy(st, &items, &n)) != 0)
+    if ((rc = sql_outbox_legacy(st, &items, &n)) != 0)
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if ((rc = outbox_seal(st, &items[i], &sealed)) == 0 &&
-            (rc = st->ops->outbox_reseal(st, items[i].id, sealed)) == 0)
+            (rc = sql_outbox_reseal(st, items[i].id, sealed)) == 0)
             ++*rows;
         mem_free(sealed);
         sealed = NULL;
@@ -1719,7 +1710,7 @@ int store_trust_seal_people(struct store *st, int64_t *rows)
         return ERR_DB;
     if ((rc = store_begin(st)) != 0)
         return rc;
-    rc = st->ops->legacy_people(st, &p, &n);
+    rc = sql_legacy_people(st, &p, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((rc = seal_person(st, &p[i])) == 0)
             ++*rows;
@@ -1826,7 +1817,7 @@ int store_outbox_add(struct store *st, const struct outbox_item *it)
     c.rcpt[0] = '\0';
     c.subject = NULL;
     c.body = sealed;
-    rc = written(st, st->ops->outbox_add(st, &c));
+    rc = written(st, sql_outbox_add(st, &c));
     mem_free(sealed);
     return rc;
 }
@@ -1842,7 +1833,7 @@ int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_ite
     *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = st->ops->outbox_due(st, now, limit, out, count)) != 0)
+    if ((rc = sql_outbox_due(st, now, limit, out, count)) != 0)
         return rc;
     /* an email the database was given (a recipient, a subject, a body) is never sent: it is
      * marked failed, and logged */
@@ -1857,7 +1848,7 @@ int store_outbox_due(struct store *st, int64_t now, int limit, struct outbox_ite
             return rc;
         }
         if (!ok || integ_check(st, want, it->mac, "outbox row", it->id) != 0) {
-            (void)st->ops->outbox_finish(st, it->id, STORE_OUTBOX_FAILED, it->attempts, 0, 0);
+            (void)sql_outbox_finish(st, it->id, STORE_OUTBOX_FAILED, it->attempts, 0, 0);
             mem_free(it->subject);
             mem_free(it->body);
             memset(it, 0, sizeof(*it));
@@ -1879,7 +1870,7 @@ int store_outbox_claim(struct store *st, int64_t id, int64_t now, int64_t until)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->outbox_claim(st, id, now, until));
+    return written(st, sql_outbox_claim(st, id, now, until));
 }
 
 int store_outbox_finish(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
@@ -1887,7 +1878,7 @@ int store_outbox_finish(struct store *st, int64_t id, int status, int attempts, 
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->outbox_finish(st, id, status, attempts, next_at, sent_at));
+    return written(st, sql_outbox_finish(st, id, status, attempts, next_at, sent_at));
 }
 
 int store_outbox_list(struct store *st, int64_t after, int limit, struct outbox_item **out,
@@ -1897,7 +1888,7 @@ int store_outbox_list(struct store *st, int64_t after, int limit, struct outbox_
     *count = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->outbox_list(st, after, limit, out, count);
+    return sql_outbox_list(st, after, limit, out, count);
 }
 
 void store_outbox_list_free(struct outbox_item *arr, size_t count)
@@ -1914,14 +1905,14 @@ int store_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off)
     *off = 0;
     if (store_fault(st))
         return ERR_DB;
-    return st->ops->notify_prefs_get(st, user_id, off);
+    return sql_notify_prefs_get(st, user_id, off);
 }
 
 int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, st->ops->notify_prefs_set(st, user_id, off));
+    return written(st, sql_notify_prefs_set(st, user_id, off));
 }
 
 void store_memo_release(struct memo *m)

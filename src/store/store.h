@@ -1,8 +1,8 @@
 /*
  * store.h - the one storage interface.
  *
- * A backend is a table of functions (struct store_ops), in the manner of SQLite's VFS; callers use
- * the thin store_*() wrappers below and never see SQL. Only src/store/ contains SQL.
+ * Callers use the store_*() functions below and never see SQL. Only src/store/ contains SQL: every
+ * statement once, in sql.c, over a thin driver for each database (sql.h: sqlite.c, pg.c).
  *
  * Threading: a struct store is one connection and must be used by one thread at a time. The server
  * opens one per worker thread and one per pool thread. Every call is atomic on its own (a single
@@ -381,164 +381,31 @@ struct store_value {
     size_t len;       /* their length */
 };
 
-/* Called by store_table_dump() once per row with its @n values, in store_table_columns() order;
- * the values are valid during the call only. A nonzero return stops the dump and is returned. */
+/* Called by store_table_dump() once per row with its @n values, in the order store_table_load()
+ * takes them; the values are valid during the call only. A nonzero return stops the dump and is
+ * returned. */
 typedef int (*store_row_fn)(void *ctx, const struct store_value *row, size_t n);
 
 struct store;
-
-/* The backend table. Every function gets the store it was opened as. */
-struct store_ops {
-    const char *name;
-    void (*close)(struct store *st);
-    int (*ping)(struct store *st);
-    void (*scrub)(struct store *st);
-    int (*user_create)(struct store *st, struct user *u);
-    int (*user_get_by_name)(struct store *st, const char *username, struct user *out);
-    int (*user_get_by_id)(struct store *st, int64_t id, struct user *out);
-    int (*user_list)(struct store *st, const char *after, int limit, struct user **out,
-                     size_t *count);
-    int (*user_update)(struct store *st, struct user *u);
-    int (*user_count)(struct store *st, int64_t *count);
-    int (*user_seal)(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
-    int (*memo_last_id)(struct store *st, int64_t *id);
-    int (*user_last_id)(struct store *st, int64_t *id);
-    int (*session_create)(struct store *st, const struct session *s);
-    int (*session_get)(struct store *st, const uint8_t hash[HASH_SHA256_LEN], struct session *out);
-    int (*session_touch)(struct store *st, const uint8_t hash[HASH_SHA256_LEN], int64_t now);
-    int (*session_delete)(struct store *st, const uint8_t hash[HASH_SHA256_LEN]);
-    int (*session_delete_user)(struct store *st, int64_t user_id);
-    int (*session_purge)(struct store *st, int64_t idle_before, int64_t created_before);
-    int (*login_failure_add)(struct store *st, const char *key, int64_t now);
-    int (*login_failure_count)(struct store *st, const char *key, int64_t since, int *count,
-                               int64_t *newest);
-    int (*login_failure_take)(struct store *st, const char *key, int64_t at);
-    int (*login_failure_clear)(struct store *st, const char *key);
-    int (*begin)(struct store *st);
-    int (*commit)(struct store *st);
-    int (*rollback)(struct store *st);
-    int (*memo_create)(struct store *st, struct memo *m);
-    int (*memo_get)(struct store *st, const char *public_id, struct memo *out);
-    int (*memo_update)(struct store *st, struct memo *m); /* writes m->mac too */
-    /* the MAC, and the sealed drafter when @drafter is not NULL */
-    int (*memo_seal)(struct store *st, int64_t id, const uint8_t *drafter,
-                     const uint8_t mac[STORE_MAC_LEN]);
-    /* every memo with an internal id above @after, by id, at most @limit (adoption) */
-    int (*memo_page)(struct store *st, int64_t after, int limit, struct memo **out, size_t *count);
-    int (*memo_list)(struct store *st, const struct memo_filter *f, struct memo **out,
-                     size_t *count);
-    int (*member_drop)(struct store *st, int64_t memo_id, int64_t user_id, unsigned relation);
-    int (*member_add)(struct store *st, int64_t memo_id, int64_t ref,
-                      const uint8_t who[STORE_WHO_LEN], unsigned relation, int64_t at);
-    int (*member_get)(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out);
-    int (*member_list)(struct store *st, int64_t memo_id, unsigned relation,
-                       struct memo_member **out, size_t *count);
-    int (*signature_add)(struct store *st, const struct signature *sig);
-    int (*signature_withdraw)(struct store *st, int64_t memo_id, int64_t user_id);
-    /* a valid signature's row (value 1, at its time) */
-    int (*signature_has)(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out);
-    int (*signature_void_all)(struct store *st, int64_t memo_id, const char *reason, int64_t at);
-    int (*signature_list)(struct store *st, int64_t memo_id, bool include_void,
-                          struct signature **out, size_t *count);
-    int (*comment_add)(struct store *st, int64_t memo_id, struct memo_comment *c);
-    int (*comment_list)(struct store *st, int64_t memo_id, struct memo_comment **out,
-                        size_t *count);
-    int (*event_add)(struct store *st, int64_t memo_id, const char *kind,
-                     const uint8_t actor[STORE_WHO_LEN], const char *detail, int64_t at);
-    int (*event_list)(struct store *st, int64_t memo_id, struct memo_event **out, size_t *count);
-    /* every actor id still in clear in the audit, comments and timeline (store.h, "Who") */
-    int (*legacy_actors)(struct store *st, struct legacy_actor **out, size_t *count);
-    int (*legacy_actor_set)(struct store *st, enum store_who table, int64_t id,
-                            const uint8_t who[STORE_WHO_LEN]);
-    /* every timeline detail of an older version's clear shapes, not yet MAC'd ("mac:") */
-    int (*legacy_texts)(struct store *st, struct legacy_text **out, size_t *count);
-    int (*legacy_text_set)(struct store *st, enum store_legacy table, int64_t id, const char *text);
-    /* every row naming an account in clear in memos, memo_members, signatures and memo_keys */
-    int (*legacy_people)(struct store *st, struct legacy_person **out, size_t *count);
-    /* replace @p's clear id with @ref (and @who, and a signature's sealed @note and @vkey) */
-    int (*legacy_person_set)(struct store *st, const struct legacy_person *p, int64_t ref,
-                             const uint8_t who[STORE_WHO_LEN], const char *note, const char *vkey);
-    /* a sealed key and its MAC are stored as one blob (sealed || mac); a row written before the
-     * MAC existed reads as a zero MAC */
-    int (*memo_key_put)(struct store *st, int64_t memo_id, int64_t user_id,
-                        const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
-                        int64_t at);
-    int (*memo_key_get)(struct store *st, int64_t memo_id, int64_t user_id,
-                        uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN]);
-    int (*memo_key_delete)(struct store *st, int64_t memo_id, int64_t user_id);
-    int (*memo_keys_of)(struct store *st, int64_t user_id, struct memo_key_row **out,
-                        size_t *count);
-    int (*channel_key_get)(struct store *st, uint8_t pk[STORE_PUB_LEN]);
-    int (*channel_key_rotate)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                              int64_t at);
-    int (*channel_key_create)(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                              int64_t at);
-    int (*channel_grant_put)(struct store *st, int64_t user_id,
-                             const uint8_t sealed[STORE_SEALED_LEN],
-                             const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at);
-    int (*channel_grant_get)(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
-                             uint8_t mac[STORE_MAC_LEN]);
-    int (*user_revoke_keys)(struct store *st, int64_t user_id, int64_t ref, unsigned what);
-    int (*totp_get)(struct store *st, int64_t user_id, struct user_totp *out);
-    int (*totp_put)(struct store *st, struct user_totp *t);
-    int (*totp_update)(struct store *st, struct user_totp *t);
-    int (*totp_delete)(struct store *st, int64_t user_id);
-    int (*savepoint)(struct store *st);
-    int (*savepoint_release)(struct store *st);
-    int (*savepoint_rollback)(struct store *st);
-    int (*memo_head)(struct store *st, const char *public_id, int *state, int64_t *version,
-                     int *signer_count);
-    int (*leader)(struct store *st, bool *yes);
-    int (*tlog_size)(struct store *st, uint64_t *size);
-    int (*tlog_set_size)(struct store *st, uint64_t size);
-    int (*tlog_tile_get)(struct store *st, int level, uint64_t index, uint8_t **data, size_t *len,
-                         unsigned *width);
-    int (*tlog_tile_put)(struct store *st, int level, uint64_t index, unsigned width,
-                         const uint8_t *data, size_t len);
-    int (*tlog_checkpoint_latest)(struct store *st, uint64_t *size, char **text);
-    int (*tlog_checkpoint_put)(struct store *st, uint64_t size, const char *text, int64_t at);
-    int (*audit_last)(struct store *st, struct audit_record *out);
-    int (*audit_insert)(struct store *st, const struct audit_record *rec);
-    int (*audit_set_hash)(struct store *st, int64_t id, const uint8_t hash[32]);
-    int (*audit_list)(struct store *st, int64_t memo_id, int64_t after, int limit,
-                      struct audit_record **out, size_t *count);
-    int (*outbox_add)(struct store *st, const struct outbox_item *it);
-    int (*outbox_due)(struct store *st, int64_t now, int limit, struct outbox_item **out,
-                      size_t *count);
-    int (*outbox_claim)(struct store *st, int64_t id, int64_t now, int64_t until);
-    int (*outbox_finish)(struct store *st, int64_t id, int status, int attempts, int64_t next_at,
-                         int64_t sent_at);
-    /* every row of an earlier version, in clear (with subject and body); and one row's email
-     * replaced by @sealed (store.c, "sealed:"), its account and address columns emptied */
-    int (*outbox_legacy)(struct store *st, struct outbox_item **out, size_t *count);
-    int (*outbox_reseal)(struct store *st, int64_t id, const char *sealed);
-    int (*outbox_list)(struct store *st, int64_t after, int limit, struct outbox_item **out,
-                       size_t *count);
-    int (*notify_prefs_get)(struct store *st, int64_t user_id, unsigned *off);
-    int (*notify_prefs_set)(struct store *st, int64_t user_id, unsigned off);
-    int (*table_dump)(struct store *st, size_t table, store_row_fn row, void *ctx);
-    int (*table_load)(struct store *st, size_t table, const struct store_value *row, size_t n);
-    int (*table_rows)(struct store *st, size_t table, int64_t *count);
-    int (*load_finish)(struct store *st);
-};
+struct sql_driver;
 
 /* The common head of every backend's connection object. */
 struct store {
-    const struct store_ops *ops; /* the backend */
-    long fault_at;               /* fault injection: the armed call number, 0 when none */
-    long fault_calls;            /* calls counted since store_fault_at() */
-    bool fault_fired;            /* the armed call has failed */
-    long fault_commits;          /* @commits when it did */
-    long commits;                /* changes committed on this connection: transactions, and
-                                    writes outside one */
-    bool in_txn;                 /* between store_begin() and store_commit()/_rollback() */
-    uint8_t *trust_key;          /* the integrity MAC key (store_trust_set()), owned, wiped */
-    uint8_t *log_mac_key;        /* the log entries' MAC key (core/ledger.h), owned, wiped */
-    char *trust_dir;             /* the data directory of the files the database cannot change
-                                    (core/trust.h reads them; the store never does), owned */
-    bool adopting;               /* store_trust_adopt() is re-MACing every row */
-    bool actors_clear;           /* actor ids in clear are still read (before the conversion:
-                                    store_trust_seal_actors(), core/trust.h) */
+    const struct sql_driver *drv; /* the database's driver (sql.h) */
+    long fault_at;                /* fault injection: the armed call number, 0 when none */
+    long fault_calls;             /* calls counted since store_fault_at() */
+    bool fault_fired;             /* the armed call has failed */
+    long fault_commits;           /* @commits when it did */
+    long commits;                 /* changes committed on this connection: transactions, and
+                                     writes outside one */
+    bool in_txn;                  /* between store_begin() and store_commit()/_rollback() */
+    uint8_t *trust_key;           /* the integrity MAC key (store_trust_set()), owned, wiped */
+    uint8_t *log_mac_key;         /* the log entries' MAC key (core/ledger.h), owned, wiped */
+    char *trust_dir;              /* the data directory of the files the database cannot change
+                                     (core/trust.h reads them; the store never does), owned */
+    bool adopting;                /* store_trust_adopt() is re-MACing every row */
+    bool actors_clear;            /* actor ids in clear are still read (before the conversion:
+                                     store_trust_seal_actors(), core/trust.h) */
 };
 
 /*
@@ -546,14 +413,12 @@ struct store {
  * store_*() functions below that can fail (all but store_close(), store_ping(), store_leader(),
  * the rollbacks and the table copy used by migrate) fail with ERR_DB without reaching the
  * database, once; store_commit() rolls back first, as a failed commit does. n = 0 disarms,
- * keeping store_fault_fired() and store_fault_calls() for inspection.
+ * keeping store_fault_fired() for inspection.
  * Per connection, like the connection itself.
  */
 void store_fault_at(struct store *st, long n);
 /** store_fault_fired() - true once the armed failure has happened. */
 bool store_fault_fired(const struct store *st);
-/** store_fault_calls() - store calls counted since store_fault_at() (only while armed). */
-long store_fault_calls(const struct store *st);
 
 /**
  * store_open() - open (creating and migrating if needed) the database described by @uri.
@@ -999,9 +864,6 @@ size_t store_table_count(void);
 
 /** store_table_name() - the name of table @table (for messages). */
 const char *store_table_name(size_t table);
-
-/** store_table_columns() - the columns of @table that a dump gives and a load takes. */
-size_t store_table_columns(size_t table);
 
 /** store_table_seeded() - whether the migrations themselves put a row in @table (the log's
  *  size, 0): a fresh database is not empty there, and a load replaces that row. */

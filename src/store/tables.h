@@ -20,6 +20,9 @@ struct store_table {
     bool seeded;          /* the migrations insert a row (store_table_seeded()) */
 };
 
+/* At least the number of tables (store.c checks it). */
+#define STORE_TABLES_MAX 24
+
 /* Every table, referenced tables first. */
 extern const struct store_table store_tables[];
 extern const size_t store_tables_count;

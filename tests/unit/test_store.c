@@ -694,6 +694,82 @@ static void memos_and_what_hangs_off_them(void **state)
     close_store(st);
 }
 
+/* The transparency log's rows, the read audit's chain, the leader and the scrub. */
+static void log_rows(void **state)
+{
+    struct store *st = open_store();
+    uint8_t narrow[64], wide[96], *data = NULL;
+    struct audit_record rec, last;
+    uint64_t size = 1;
+    size_t len = 0;
+    unsigned width = 0;
+    char *text = NULL;
+    bool lead = false;
+
+    assert_int_equal(store_tlog_size(st, &size), 0);
+    assert_int_equal(size, 0);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_tlog_set_size(st, 3), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_tlog_size(st, &size), 0);
+    assert_int_equal(size, 3);
+
+    /* a tile: the widest version is kept, a narrower one never replaces it */
+    memset(narrow, 1, sizeof(narrow));
+    memset(wide, 2, sizeof(wide));
+    assert_int_equal(store_tlog_tile_get(st, 0, 0, &data, &len, &width), ERR_NOT_FOUND);
+    assert_int_equal(store_tlog_tile_put(st, 0, 0, 2, narrow, sizeof(narrow)), 0);
+    assert_int_equal(store_tlog_tile_put(st, 0, 0, 3, wide, sizeof(wide)), 0);
+    assert_int_equal(store_tlog_tile_put(st, 0, 0, 2, narrow, sizeof(narrow)), 0);
+    assert_int_equal(store_tlog_tile_get(st, 0, 0, &data, &len, &width), 0);
+    assert_int_equal(width, 3);
+    assert_int_equal(len, sizeof(wide));
+    assert_memory_equal(data, wide, sizeof(wide));
+    mem_free(data);
+    /* the entry bundle (level -1) is a tile of its own */
+    assert_int_equal(store_tlog_tile_put(st, -1, 0, 2, narrow, sizeof(narrow)), 0);
+    assert_int_equal(store_tlog_tile_get(st, -1, 0, &data, &len, &width), 0);
+    assert_int_equal(width, 2);
+    assert_memory_equal(data, narrow, sizeof(narrow));
+    mem_free(data);
+
+    /* checkpoints: one per size, the newest is the largest */
+    assert_int_equal(store_tlog_checkpoint_latest(st, &size, &text), ERR_NOT_FOUND);
+    assert_null(text);
+    assert_int_equal(store_tlog_checkpoint_put(st, 2, "two\n", 10), 0);
+    assert_int_equal(store_tlog_checkpoint_put(st, 3, "three\n", 11), 0);
+    assert_int_equal(store_tlog_checkpoint_put(st, 3, "another three\n", 12), 0);
+    assert_int_equal(store_tlog_checkpoint_latest(st, &size, &text), 0);
+    assert_int_equal(size, 3);
+    assert_string_equal(text, "three\n");
+    mem_free(text);
+
+    /* the audit chain: a second record with the same number is refused, a hash re-made */
+    memset(&rec, 0, sizeof(rec));
+    rec.id = 1;
+    snprintf(rec.action, sizeof(rec.action), "read");
+    rec.at = 5;
+    memset(rec.hash, 7, sizeof(rec.hash));
+    assert_int_equal(store_audit_last(st, &last), ERR_NOT_FOUND);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_audit_insert(st, &rec), 0);
+    assert_int_equal(store_audit_insert(st, &rec), ERR_EXISTS);
+    assert_int_equal(store_commit(st), 0);
+    memset(rec.hash, 8, sizeof(rec.hash));
+    assert_int_equal(store_audit_set_hash(st, 1, rec.hash), 0);
+    assert_int_equal(store_audit_last(st, &last), 0);
+    assert_int_equal(last.id, 1);
+    assert_string_equal(last.action, "read");
+    assert_memory_equal(last.hash, rec.hash, sizeof(rec.hash));
+
+    /* one connection leads; a database of one process always has it */
+    assert_int_equal(store_leader(st, &lead), 0);
+    assert_true(lead);
+    store_scrub(st);
+    assert_int_equal(store_ping(st), 0);
+    close_store(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +782,7 @@ int main(void)
         cmocka_unit_test(outbox_rows),
         cmocka_unit_test(accounts_and_channel),
         cmocka_unit_test(memos_and_what_hangs_off_them),
+        cmocka_unit_test(log_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
