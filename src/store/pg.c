@@ -323,7 +323,11 @@ static int record_failure(struct store_pg *p, const PGresult *r)
 
     if (msg == NULL || *msg == '\0')
         msg = PQerrorMessage(p->conn);
-    str_copy(p->err, sizeof(p->err), msg != NULL ? msg : "");
+    /* a data exception (class 22: a bad byte sequence, a value out of range) may quote the value */
+    if (state != NULL && strncmp(state, "22", 2) == 0)
+        snprintf(p->err, sizeof(p->err), "data exception (SQLSTATE %s)", state);
+    else
+        str_copy(p->err, sizeof(p->err), msg != NULL ? msg : "");
     return state != NULL && strncmp(state, "23", 2) == 0 ? ERR_EXISTS : ERR_DB;
 }
 
@@ -610,7 +614,11 @@ static int pg_step(struct sql_stmt *q)
     if (s->state == 0) {
         ExecStatusType status;
         s->state = 1;
+        p->changes = 0;
         if (ensure_conn(p) != 0 || !p->prepared[s->id]) {
+            if (PQstatus(p->conn) == CONNECTION_OK)
+                str_copy(p->err, sizeof(p->err),
+                         "the statement is not prepared on this connection");
             s->state = -1;
             s->failed = ERR_DB;
             return ERR_DB;
@@ -623,10 +631,11 @@ static int pg_step(struct sql_stmt *q)
             s->state = -1;
             PQclear(s->res);
             s->res = NULL;
-            p->changes = 0;
             return s->failed;
         }
-        p->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+        /* rows written (PQcmdTuples() of a SELECT counts the rows read: not changes) */
+        if (strncmp(PQcmdStatus(s->res), "SELECT", 6) != 0)
+            p->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
         s->nrows = status == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
         s->row = -1;
     }

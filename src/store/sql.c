@@ -428,9 +428,11 @@ static int step(struct sql_stmt *q)
     return q->st->drv->step(q);
 }
 
+/* Reset @q after its last step (nothing for NULL, a statement that could not be prepared). */
 static void done(struct sql_stmt *q)
 {
-    q->st->drv->reset(q);
+    if (q != NULL)
+        q->st->drv->reset(q);
 }
 
 static int64_t col_int(struct sql_stmt *q, int col)
@@ -549,13 +551,7 @@ static int list_args(struct store *st, enum stmt_id id, const char *what, size_t
                      void (*release)(void *arr, size_t n), void **out, size_t *count,
                      const struct arg *a, size_t n)
 {
-    struct sql_stmt *q = prep_args(st, id, a, n);
-
-    *out = NULL;
-    *count = 0;
-    if (q == NULL)
-        return ERR_DB;
-    return collect(st, q, size, fill, release, what, out, count);
+    return collect(st, prep_args(st, id, a, n), size, fill, release, what, out, count);
 }
 
 static void col_text(struct sql_stmt *q, int col, char *dst, size_t len)
@@ -687,9 +683,10 @@ int sql_user_create(struct store *st, struct user *u)
     return rc;
 }
 
+/* The one row of @q (prepared and bound; NULL when that failed) as an account in @out. */
 static int user_get(struct store *st, struct sql_stmt *q, struct user *out)
 {
-    int rc = first_row(st, q, "user get");
+    int rc = q != NULL ? first_row(st, q, "user get") : ERR_DB;
 
     if (rc == 0)
         user_from_row(q, out);
@@ -701,20 +698,12 @@ static int user_get(struct store *st, struct sql_stmt *q, struct user *out)
 
 int sql_user_get_by_name(struct store *st, const char *username, struct user *out)
 {
-    struct sql_stmt *q = PREP(st, ST_USER_BY_NAME, TEXT(username));
-
-    if (q == NULL)
-        return ERR_DB;
-    return user_get(st, q, out);
+    return user_get(st, PREP(st, ST_USER_BY_NAME, TEXT(username)), out);
 }
 
 int sql_user_get_by_id(struct store *st, int64_t id, struct user *out)
 {
-    struct sql_stmt *q = PREP(st, ST_USER_BY_ID, INT(id));
-
-    if (q == NULL)
-        return ERR_DB;
-    return user_get(st, q, out);
+    return user_get(st, PREP(st, ST_USER_BY_ID, INT(id)), out);
 }
 
 int sql_user_list(struct store *st, const char *after, int limit, struct user **out, size_t *count)
@@ -1139,6 +1128,8 @@ static int collect(struct store *st, struct sql_stmt *q, size_t size,
 
     *out = NULL;
     *count = 0;
+    if (q == NULL) /* could not be prepared (logged) */
+        return ERR_DB;
     while ((r = step(q)) == SQL_ROW) {
         if ((rc = grow(&arr, &cap, n, size)) != 0)
             break;
@@ -1332,14 +1323,8 @@ static void release_legacy(void *arr, size_t n)
 
 int sql_legacy_texts(struct store *st, struct legacy_text **out, size_t *count)
 {
-    struct sql_stmt *q = prep(st, ST_LEGACY_TEXTS);
-
-    *out = NULL;
-    *count = 0;
-    if (q == NULL)
-        return ERR_DB;
-    return collect(st, q, sizeof(**out), fill_legacy, release_legacy, "legacy texts", (void **)out,
-                   count);
+    return collect(st, prep(st, ST_LEGACY_TEXTS), sizeof(**out), fill_legacy, release_legacy,
+                   "legacy texts", (void **)out, count);
 }
 
 int sql_legacy_text_set(struct store *st, enum store_legacy table, int64_t id, const char *text)
@@ -1370,14 +1355,8 @@ static void release_legacy_people(void *arr, size_t n)
 
 int sql_legacy_people(struct store *st, struct legacy_person **out, size_t *count)
 {
-    struct sql_stmt *q = prep(st, ST_LEGACY_PEOPLE);
-
-    *out = NULL;
-    *count = 0;
-    if (q == NULL)
-        return ERR_DB;
-    return collect(st, q, sizeof(**out), fill_legacy_person, release_legacy_people, "legacy people",
-                   (void **)out, count);
+    return collect(st, prep(st, ST_LEGACY_PEOPLE), sizeof(**out), fill_legacy_person,
+                   release_legacy_people, "legacy people", (void **)out, count);
 }
 
 int sql_legacy_person_set(struct store *st, const struct legacy_person *p, int64_t ref,
@@ -1410,14 +1389,8 @@ static int fill_legacy_actor(struct sql_stmt *q, void *item)
 
 int sql_legacy_actors(struct store *st, struct legacy_actor **out, size_t *count)
 {
-    struct sql_stmt *q = prep(st, ST_LEGACY_ACTORS);
-
-    *out = NULL;
-    *count = 0;
-    if (q == NULL)
-        return ERR_DB;
-    return collect(st, q, sizeof(**out), fill_legacy_actor, release_plain, "legacy actors",
-                   (void **)out, count);
+    return collect(st, prep(st, ST_LEGACY_ACTORS), sizeof(**out), fill_legacy_actor, release_plain,
+                   "legacy actors", (void **)out, count);
 }
 
 int sql_legacy_actor_set(struct store *st, enum store_who table, int64_t id,
@@ -1442,7 +1415,8 @@ static int col_envelope(struct sql_stmt *q, int col, uint8_t sealed[STORE_SEALED
     memset(mac, 0, STORE_MAC_LEN);
     if (b == NULL || (n != STORE_SEALED_LEN && n != STORE_SEALED_LEN + STORE_MAC_LEN)) {
         memset(sealed, 0, STORE_SEALED_LEN);
-        return ERR_INTEGRITY;
+        /* a value that could not be read for want of memory is not a forged one */
+        return b == NULL && !is_null(q, col) ? ERR_NOMEM : ERR_INTEGRITY;
     }
     memcpy(sealed, b, STORE_SEALED_LEN);
     if (n > STORE_SEALED_LEN)
@@ -1463,7 +1437,7 @@ static struct arg envelope(uint8_t buf[STORE_SEALED_LEN + STORE_MAC_LEN],
 static int get_envelope(struct store *st, struct sql_stmt *q, uint8_t sealed[STORE_SEALED_LEN],
                         uint8_t mac[STORE_MAC_LEN], const char *what)
 {
-    int rc = first_row(st, q, what);
+    int rc = q != NULL ? first_row(st, q, what) : ERR_DB;
 
     if (rc == 0)
         rc = col_envelope(q, 0, sealed, mac);
@@ -1489,7 +1463,7 @@ int sql_memo_key_put(struct store *st, int64_t memo_id, int64_t user_id,
 static int get_fixed(struct store *st, struct sql_stmt *q, uint8_t *out, size_t len,
                      const char *what)
 {
-    int rc = first_row(st, q, what);
+    int rc = q != NULL ? first_row(st, q, what) : ERR_DB;
 
     if (rc == 0 && !col_fixed(q, 0, out, len))
         rc = ERR_DB;
@@ -1502,11 +1476,8 @@ static int get_fixed(struct store *st, struct sql_stmt *q, uint8_t *out, size_t 
 int sql_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
                      uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN])
 {
-    struct sql_stmt *q = PREP(st, ST_MKEY_GET, INT(memo_id), INT(user_id));
-
-    if (q == NULL)
-        return ERR_DB;
-    return get_envelope(st, q, sealed, mac, "memo key get");
+    return get_envelope(st, PREP(st, ST_MKEY_GET, INT(memo_id), INT(user_id)), sealed, mac,
+                        "memo key get");
 }
 
 int sql_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id)
@@ -1531,11 +1502,7 @@ int sql_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **ou
 
 int sql_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
 {
-    struct sql_stmt *q = prep(st, ST_CKEY_GET);
-
-    if (q == NULL)
-        return ERR_DB;
-    return get_fixed(st, q, pk, STORE_PUB_LEN, "channel key get");
+    return get_fixed(st, prep(st, ST_CKEY_GET), pk, STORE_PUB_LEN, "channel key get");
 }
 
 int sql_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
@@ -1569,11 +1536,7 @@ int sql_channel_grant_put(struct store *st, int64_t user_id, const uint8_t seale
 int sql_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
                           uint8_t mac[STORE_MAC_LEN])
 {
-    struct sql_stmt *q = PREP(st, ST_GRANT_GET, INT(user_id));
-
-    if (q == NULL)
-        return ERR_DB;
-    return get_envelope(st, q, sealed, mac, "channel grant get");
+    return get_envelope(st, PREP(st, ST_GRANT_GET, INT(user_id)), sealed, mac, "channel grant get");
 }
 
 int sql_user_revoke_keys(struct store *st, int64_t user_id, int64_t ref, unsigned what)
@@ -1761,7 +1724,7 @@ int sql_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **dat
         return ERR_DB;
     if ((rc = first_row(st, q, "tile get")) == 0) {
         *data = col_dup(q, 0, len, &ok);
-        *width = (unsigned)(int)col_int(q, 1);
+        *width = ok ? (unsigned)(int)col_int(q, 1) : 0;
         if (!ok)
             rc = ERR_NOMEM;
     }
@@ -1787,8 +1750,8 @@ int sql_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
     if (q == NULL)
         return ERR_DB;
     if ((rc = first_row(st, q, "checkpoint latest")) == 0) {
-        *size = (uint64_t)col_int(q, 0);
         *text = (char *)col_dup(q, 1, NULL, &ok);
+        *size = ok ? (uint64_t)col_int(q, 0) : 0;
         if (!ok)
             rc = ERR_NOMEM;
     }
@@ -1857,12 +1820,8 @@ int sql_outbox_due(struct store *st, int64_t now, int limit, struct outbox_item 
 
 int sql_outbox_legacy(struct store *st, struct outbox_item **out, size_t *count)
 {
-    struct sql_stmt *q = prep(st, ST_OUTBOX_LEGACY);
-
-    if (q == NULL)
-        return ERR_DB;
-    return collect(st, q, sizeof(**out), fill_outbox_content, release_outbox, "outbox legacy",
-                   (void **)out, count);
+    return collect(st, prep(st, ST_OUTBOX_LEGACY), sizeof(**out), fill_outbox_content,
+                   release_outbox, "outbox legacy", (void **)out, count);
 }
 
 int sql_outbox_reseal(struct store *st, int64_t id, const char *sealed)
@@ -1903,6 +1862,7 @@ int sql_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off)
     int64_t v = 0;
     int rc;
 
+    *off = 0;
     if (q == NULL)
         return ERR_DB;
     rc = row_int64(st, q, "prefs get", &v);

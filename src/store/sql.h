@@ -54,7 +54,8 @@ struct sql_driver {
      * NULL on failure (logged). Parameters not bound before the step are NULL. */
     struct sql_stmt *(*prepare)(struct store *st, int id, const char *text);
     void (*bind_int)(struct sql_stmt *q, int pos, int64_t v);
-    /* text and bytes are not copied: they must outlive the step; NULL binds SQL NULL */
+    /* text and bytes are not copied: they must outlive the step; NULL binds SQL NULL; a position
+     * past the statement's last placeholder is ignored (sql.c relies on it) */
     void (*bind_text)(struct sql_stmt *q, int pos, const char *s);
     void (*bind_blob)(struct sql_stmt *q, int pos, const void *p, size_t len);
     /* SQL_ROW, SQL_DONE, ERR_EXISTS (an integrity constraint) or ERR_DB (see errmsg) */
@@ -67,7 +68,7 @@ struct sql_driver {
     const uint8_t *(*col_bytes)(struct sql_stmt *q, int col, size_t *len);
     /* reset after the last step, bindings cleared */
     void (*reset)(struct sql_stmt *q);
-    /* the rows changed by the connection's last finished statement */
+    /* the rows the connection's last INSERT, UPDATE or DELETE wrote: read right after it */
     int64_t (*changes)(struct store *st);
     /* the last failure's message, for the log (never a parameter's value) */
     const char *(*errmsg)(struct store *st);

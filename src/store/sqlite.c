@@ -368,7 +368,7 @@ static int exec_sql(struct store_sqlite *s, const char *sql)
     if (r != SQLITE_OK) {
         log_error("sqlite: %s", msg ? msg : "exec failed");
         sqlite3_free(msg);
-        return r == SQLITE_CONSTRAINT ? ERR_EXISTS : ERR_DB;
+        return ERR_DB;
     }
     return 0;
 }

@@ -689,7 +689,7 @@ int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id);
 int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count);
 
 /** store_channel_key_get() - the channel's public encryption key; ERR_NOT_FOUND before the
- *  first officer signs in. */
+ *  first officer enrols. */
 int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN]);
 
 /** store_channel_key_rotate() - replace the channel key's public half (core/enrol.h: a re-key
