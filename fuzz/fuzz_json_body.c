@@ -16,6 +16,7 @@
 #include "routes.h"
 
 #include "api/api.h"
+#include "core/access.h"
 #include "core/trust.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
@@ -151,7 +152,15 @@ static void world_up(void)
         if (user_create_enrolled(w.st, &w.env.pw, names[i], roles[i], "", "", PASSWORD,
                                  strlen(PASSWORD), channel_now(&w.ch), NULL, err, sizeof(err)) != 0)
             goto fail;
-    /* signing in through the API: the officer's first sign-in creates the channel key */
+    /* the channel key, for the officer (as `dissent channel init` makes it) */
+    {
+        struct user o;
+        bool made = false;
+        if (store_user_get_by_name(w.st, names[1], &o) != 0 ||
+            access_channel_setup(w.st, &o, channel_now(&w.ch), &made) != 0 || !made)
+            goto fail;
+    }
+    /* signing in through the API */
     for (int i = 0; i < NUSERS; i++) {
         snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"" PASSWORD "\"}",
                  names[i]);

@@ -29,7 +29,7 @@ static const struct {
     {"user", cmd_user, "add, list or disable accounts"},
     {"audit", cmd_audit, "verify the read audit's hash chain"},
     {"trust", cmd_trust, "adopt the database as it is (after a deliberate change)"},
-    {"channel", cmd_channel, "grant an officer access to the channel key"},
+    {"channel", cmd_channel, "make the channel key (init), or grant an officer access to it"},
     {"verify", cmd_verify, "check a memo bundle offline (dissent verify BUNDLE.json)"},
     {"log", cmd_log, "build a static transparency log, print the log key, audit a log"},
     {"migrate", cmd_migrate, "copy a channel to another database (SQLite to PostgreSQL)"},

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The one-way rule of docs/architecture.md, checked: every #include "dir/..." in src/ must name
-a layer its own layer may use. Prints one line per crossing the wrong way and exits 1 if any;
-otherwise prints how many includes were checked and exits 0.
+a layer its own layer may use; and the web interface's modules (web/js/) import one another
+without a circle, and each is embedded (web/meson.build). Prints one line per crossing the wrong way or circle and exits 1 if any;
+otherwise prints how many includes and imports were checked and exits 0.
 
-    tests/layers.py [SRC_DIR]
+    tests/layers.py [SRC_DIR [WEB_JS_DIR]]
 """
 import os
 import re
@@ -50,15 +51,52 @@ def crossings(src):
     return bad, checked
 
 
+IMPORT = re.compile(r"""^\s*(?:import|export)\b[^'"]*?\bfrom\s+['"]\./([\w.-]+\.js)['"]""", re.M)
+
+
+def circles(js):
+    """Every import cycle among the modules of @js, each once, as 'a.js -> b.js -> a.js'; and
+    every module web/meson.build does not embed (the server would answer 404 for it)."""
+    graph, checked = {}, 0
+    with open(os.path.join(js, "..", "meson.build"), encoding="utf-8") as f:
+        embedded = set(re.findall(r"'js/([\w.-]+\.js)'", f.read()))
+    for name in sorted(os.listdir(js)):
+        if name.endswith(".js"):
+            with open(os.path.join(js, name), encoding="utf-8") as f:
+                graph[name] = sorted(set(IMPORT.findall(f.read())))
+            checked += len(graph[name])
+    found, seen = [], set()
+
+    def walk(node, path):
+        for to in graph.get(node, []):
+            if to in path:
+                cyc = path[path.index(to):] + [to]
+                key = frozenset(cyc)
+                if key not in seen:
+                    seen.add(key)
+                    found.append("web/js: " + " -> ".join(cyc))
+            elif len(path) < len(graph):
+                walk(to, path + [to])
+
+    for start in sorted(graph):
+        walk(start, [start])
+    found += ["web/js/%s: not embedded (list it in web/meson.build)" % name
+              for name in sorted(set(graph) - embedded)]
+    return found, checked
+
+
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "src")
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "src")
+    js = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "web", "js")
     bad, checked = crossings(os.path.normpath(src))
-    for b in bad:
+    cyc, imports = circles(os.path.normpath(js))
+    for b in bad + cyc:
         print(b)
-    if bad:
+    if bad or cyc:
         return 1
-    print("%d includes checked, none crossing a layer the wrong way" % checked)
+    print("%d includes checked, none crossing a layer the wrong way; %d imports of the web "
+          "interface, no circle" % (checked, imports))
     return 0
 
 

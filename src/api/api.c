@@ -111,6 +111,18 @@ const struct api_route *api_routes(size_t *count)
     return routes;
 }
 
+bool api_route_allows(unsigned method, const char *pattern, unsigned roles, unsigned rel)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct api_route *r = &routes[i];
+        if (r->methods != method || strcmp(r->pattern, pattern) != 0)
+            continue;
+        /* as dispatch checks them: the roles, then the relation to the memo */
+        return (r->roles == ANY || (roles & r->roles) != 0) && (r->rel == 0 || (rel & r->rel) != 0);
+    }
+    return false;
+}
+
 void api_env_init(struct api_env *env, struct store *st, const struct config *cfg,
                   const struct channel *ch)
 {

@@ -164,16 +164,16 @@ int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool req
 
 /**
  * api_query() - the query parameter @key, percent-decoded, into @out (@outlen bytes with the
- * NUL). Returns 1 when present, 0 when absent, -1 after answering 422 naming @key (longer than
- * @outlen allows, a bad escape or a NUL): a malformed filter is never silently dropped.
+ * NUL). Returns 0 when present, ERR_NOT_FOUND when absent, ERR_INVALID after answering 422
+ * naming @key (longer than @outlen allows, a bad escape or a NUL): a malformed filter is never
+ * silently dropped.
  */
 int api_query(struct api_req *req, struct api_resp *resp, const char *key, char *out,
               size_t outlen);
 
 /**
  * api_body_user() - the account named by the body {"username"} (its only field) into @u.
- * Returns 0; 1 when an error was answered (422 for the body or an unknown username); or a store
- * error for the caller to answer.
+ * Returns 0, or the error it answered (422 for the body or an unknown username, or the store's).
  */
 int api_body_user(struct api_env *env, struct api_req *req, struct api_resp *resp, struct user *u);
 
@@ -187,7 +187,8 @@ void api_error_state(struct api_resp *resp, const char *msg, int state);
 /** api_error_wf() - the response for a workflow error @rc with its message @msg. */
 void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct memo *m);
 
-/** api_if_match() - If-Match "N" or N: 1 when absent, 0 with *@v, -1 when malformed. */
+/** api_if_match() - If-Match "N" or N: 0 with *@v, ERR_NOT_FOUND when absent, ERR_INVALID when
+ *  malformed. */
 int api_if_match(const char *h, int64_t *v);
 
 /* Handlers, one file per resource. */
@@ -312,5 +313,12 @@ struct api_route {
 
 /** api_routes() - the table and its length. */
 const struct api_route *api_routes(size_t *count);
+
+/**
+ * api_route_allows() - whether the route @method @pattern (exactly as in the table) lets a caller
+ * with @roles and relation @rel (WF_*) to its memo through, as dispatch decides; false for a
+ * route that is not in the table.
+ */
+bool api_route_allows(unsigned method, const char *pattern, unsigned roles, unsigned rel);
 
 #endif

@@ -24,15 +24,15 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
     json_t *arr;
     int rc;
 
-    if ((rc = api_query(req, resp, "after", after_s, sizeof(after_s))) < 0)
+    if ((rc = api_query(req, resp, "after", after_s, sizeof(after_s))) == ERR_INVALID)
         return;
-    if (rc > 0 && str_parse_i64(after_s, 0, INT64_MAX, &after) != 0) {
+    if (rc == 0 && str_parse_i64(after_s, 0, INT64_MAX, &after) != 0) {
         api_error_field(resp, "after", "after must be a record id");
         return;
     }
-    if ((rc = api_query(req, resp, "limit", lim, sizeof(lim))) < 0)
+    if ((rc = api_query(req, resp, "limit", lim, sizeof(lim))) == ERR_INVALID)
         return;
-    if (rc > 0 && str_parse_i64(lim, 1, AUDIT_PAGE_MAX, &limit) != 0) {
+    if (rc == 0 && str_parse_i64(lim, 1, AUDIT_PAGE_MAX, &limit) != 0) {
         api_error_field(resp, "limit", "limit must be 1 to %d", AUDIT_PAGE_MAX);
         return;
     }

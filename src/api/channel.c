@@ -58,10 +58,9 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
     struct user to;
     int rc = api_body_user(env, req, resp, &to);
 
-    if (rc > 0)
+    if (rc != 0)
         return;
-    if (rc == 0)
-        rc = access_channel_grant(&req->kr, &to, req->now, why, sizeof(why));
+    rc = access_channel_grant(&req->kr, &to, req->now, why, sizeof(why));
     if (rc == ERR_INVALID) {
         api_error_field(resp, "username", "%s", why);
         return;

@@ -174,13 +174,13 @@ int api_query(struct api_req *req, struct api_resp *resp, const char *key, char 
     int rc = http_query_get(req->query, key, out, outlen);
 
     if (rc == 0)
-        return 1;
+        return 0;
     out[0] = '\0';
     if (rc == ERR_NOT_FOUND)
-        return 0;
+        return ERR_NOT_FOUND;
     api_error_field(resp, key, "%s: at most %zu bytes, percent-encoded, without NUL", key,
                     outlen - 1);
-    return -1;
+    return ERR_INVALID;
 }
 
 int api_body_user(struct api_env *env, struct api_req *req, struct api_resp *resp, struct user *u)
@@ -192,12 +192,12 @@ int api_body_user(struct api_env *env, struct api_req *req, struct api_resp *res
     memset(u, 0, sizeof(*u));
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0)
-        return 1;
+        return ERR_INVALID;
     rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, u) : ERR_NOT_FOUND;
-    if (rc == ERR_NOT_FOUND) {
+    if (rc == ERR_NOT_FOUND)
         api_error_field(resp, "username", "no such user");
-        return 1;
-    }
+    else if (rc != 0)
+        api_error_rc(resp, rc, NULL);
     return rc;
 }
 
@@ -207,17 +207,17 @@ int api_if_match(const char *h, int64_t *v)
     size_t n;
 
     if (h == NULL)
-        return 1;
+        return ERR_NOT_FOUND;
     n = strlen(h);
     if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
         if (n - 2 >= sizeof(buf))
-            return -1;
+            return ERR_INVALID;
         memcpy(buf, h + 1, n - 2);
         buf[n - 2] = '\0';
     } else if (str_copy(buf, sizeof(buf), h) != 0) {
-        return -1;
+        return ERR_INVALID;
     }
-    return str_parse_i64(buf, 1, INT64_MAX, v) == 0 ? 0 : -1;
+    return str_parse_i64(buf, 1, INT64_MAX, v) == 0 ? 0 : ERR_INVALID;
 }
 
 void api_error_state(struct api_resp *resp, const char *msg, int state)

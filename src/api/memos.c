@@ -13,6 +13,7 @@
 #include "core/audit.h"
 #include "core/clocks.h"
 #include "core/content.h"
+#include "core/deadline.h"
 #include "core/reset.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
@@ -209,6 +210,81 @@ static int reshare_needed(struct api_env *env, const struct memo *m, const struc
     return rc;
 }
 
+/* What memo_actions() needs to know of the caller besides the route table's roles and relation. */
+struct memo_caller {
+    bool signed_;  /* holds a valid signature on it */
+    bool declined; /* declined the invitation, or withdrew (and so left the memo) */
+    bool reshare;  /* a participant needs the memo shared again (reshare_needed) */
+};
+
+/*
+ * The actions the caller may take on @m now, by name: what the route table lets their roles and
+ * relation do (the check every request meets), in a state where the memo's state machine allows
+ * it, and what the action itself needs (a signature to withdraw, a later day to extend to). The
+ * web interface draws its buttons from this list (docs/api.md, "actions").
+ */
+static json_t *memo_actions(struct api_env *env, const struct api_req *req, const struct memo *m,
+                            const struct memo_caller *me)
+{
+#define MEMO_ROUTE "/api/v1/memos/{id}"
+    static const struct {
+        const char *name;
+        unsigned method;
+        const char *pattern;
+        int action; /* enum memo_action, or -1 for none */
+    } acts[] = {
+        {"edit", API_PATCH, MEMO_ROUTE, MEMO_EDIT},
+        {"finalize", API_POST, MEMO_ROUTE "/finalize", MEMO_FINALIZE},
+        {"invite", API_POST, MEMO_ROUTE "/invitations", MEMO_INVITE},
+        {"sign", API_POST, MEMO_ROUTE "/signatures", MEMO_SIGN},
+        {"unsign", API_DELETE, MEMO_ROUTE "/signatures/me", MEMO_UNSIGN},
+        {"decline-invitation", API_DELETE, MEMO_ROUTE "/invitations/me", -1},
+        {"reshare", API_POST, MEMO_ROUTE "/reshare", -1},
+        {"file", API_POST, MEMO_ROUTE "/file", MEMO_FILE},
+        {"reopen", API_POST, MEMO_ROUTE "/reopen", MEMO_REOPEN},
+        {"withdraw", API_POST, MEMO_ROUTE "/withdraw", MEMO_WITHDRAW},
+        {"acknowledge", API_POST, MEMO_ROUTE "/acknowledge", MEMO_ACKNOWLEDGE},
+        {"decline", API_POST, MEMO_ROUTE "/decline", MEMO_DECLINE},
+        {"distribute", API_POST, MEMO_ROUTE "/distribution", MEMO_DISTRIBUTE},
+        {"extend", API_POST, MEMO_ROUTE "/extend", MEMO_EXTEND},
+        {"reply", API_POST, MEMO_ROUTE "/reply", MEMO_REPLY},
+        {"close", API_POST, MEMO_ROUTE "/close", MEMO_CLOSE},
+        {"comment", API_POST, MEMO_ROUTE "/comments", MEMO_COMMENT},
+        {"receipt", API_GET, MEMO_ROUTE "/receipt", -1},
+    };
+#undef MEMO_ROUTE
+    const struct channel *ch = env->ch;
+    json_t *arr = json_array();
+    enum memo_state to;
+
+    for (size_t i = 0; arr != NULL && i < sizeof(acts) / sizeof(acts[0]); i++) {
+        const char *name = acts[i].name;
+        bool ok = api_route_allows(acts[i].method, acts[i].pattern, req->user.roles, req->rel);
+        if (ok && acts[i].action >= 0)
+            ok = memo_transition((enum memo_state)m->state, (enum memo_action)acts[i].action,
+                                 &to) == 0;
+        if (strcmp(name, "sign") == 0)
+            ok = ok && !me->signed_ && !me->declined;
+        else if (strcmp(name, "unsign") == 0) /* the drafter's signature stays */
+            ok = ok && me->signed_ && !(req->rel & WF_DRAFTER);
+        else if (strcmp(name, "decline-invitation") == 0)
+            ok = ok && !me->declined && (m->state == MEMO_DRAFT || m->state == MEMO_OPEN);
+        else if (strcmp(name, "reshare") == 0)
+            ok = ok && me->reshare;
+        else if (strcmp(name, "receipt") == 0)
+            ok = ok && m->filed_day >= 0;
+        else if (strcmp(name, "extend") == 0) /* a later day is still within the maximum */
+            ok = ok && ch != NULL &&
+                 deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,
+                                          m->reply_due, m->reply_max, NULL, 0) == 0;
+        if (ok && json_array_append_new(arr, json_string(name)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}
+
 /* Everything the caller may see of one memo. */
 static int memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
 {
@@ -220,6 +296,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     struct memo_event *ev = NULL;
     size_t nsigs = 0, nall = 0, ninv = 0, ndist = 0, nev = 0, tl = 0, bl = 0;
     char *title = NULL, *body = NULL;
+    struct memo_caller me = {0};
     struct user drafter;
     json_t *o = NULL, *arr;
     int rc;
@@ -267,6 +344,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         for (size_t i = 0; i < nall; i++) {
             if (all[i].user_id != req->user.id)
                 continue;
+            me.signed_ = all[i].voided_at == 0;
             json_object_set_new(mine, "status",
                                 json_string(all[i].voided_at ? "voided" : "signed"));
             json_object_set_new(
@@ -277,12 +355,14 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         }
         /* declining is final (it withdrew any signature): the interface stops offering "Sign" */
         if (member & STORE_REL_DECLINED) {
+            me.declined = true;
             json_object_set_new(mine, "status", json_string("declined"));
             json_object_set_new(mine, "reason", json_null());
         }
         json_object_set_new(o, "my_signature", mine);
         if ((rc = reshare_needed(env, m, &drafter, (rel & WF_DRAFTER) != 0, &arr)) != 0)
             goto out;
+        me.reshare = arr != NULL && json_array_size(arr) > 0;
         json_object_set_new(o, "reshare_needed", arr ? arr : json_array());
     }
     if (rel & (WF_DRAFTER | WF_OFFICER)) {
@@ -334,6 +414,11 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         json_array_append_new(arr, e);
     }
     json_object_set_new(o, "timeline", arr);
+    if ((arr = memo_actions(env, req, m, &me)) == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    json_object_set_new(o, "actions", arr);
     *out = o;
     o = NULL;
 out:
@@ -550,9 +635,9 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     if (req->user.flags & STORE_USER_RESET)
         f.since_id = req->user.reset_memo;
     f.all_from = (req->user.roles & ROLE_OFFICER) ? MEMO_FILED : 0;
-    if ((rc = api_query(req, resp, "state", state, sizeof(state))) < 0)
+    if ((rc = api_query(req, resp, "state", state, sizeof(state))) == ERR_INVALID)
         return;
-    if (rc > 0) {
+    if (rc == 0) {
         enum memo_state s;
         if (memo_state_parse(state, &s) != 0) {
             api_error_field(resp, "state",
@@ -562,9 +647,9 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         }
         f.state = (int)s;
     }
-    if ((rc = api_query(req, resp, "role", role, sizeof(role))) < 0)
+    if ((rc = api_query(req, resp, "role", role, sizeof(role))) == ERR_INVALID)
         return;
-    if (rc > 0) {
+    if (rc == 0) {
         /* narrow to one relation */
         bool drafted = f.drafted;
         int officer = f.all_from;
@@ -597,9 +682,9 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         return;
     }
     f.limit = (int)limit;
-    if ((rc = api_query(req, resp, "after", after, sizeof(after))) < 0)
+    if ((rc = api_query(req, resp, "after", after, sizeof(after))) == ERR_INVALID)
         return;
-    if (rc > 0) {
+    if (rc == 0) {
         /* a memo the caller cannot see is no cursor either, with the answer of a missing one:
          * else the list would confirm that the id exists and order it among the caller's */
         struct memo cursor;
@@ -711,11 +796,11 @@ void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *
         text_fields(resp, req->json, false, &title, &text, &show) != 0)
         return;
     m = api_if_match(req->if_match, &want);
-    if (m < 0) {
+    if (m == ERR_INVALID) {
         api_error(resp, 400, "bad_if_match", "If-Match must be the memo's version number");
         return;
     }
-    if (m > 0) {
+    if (m == ERR_NOT_FOUND) {
         api_error(resp, 428, "precondition_required",
                   "send If-Match with the version you edited (current: %lld)",
                   (long long)req->memo.version);
@@ -891,10 +976,9 @@ void api_memos_reshare(struct api_env *env, struct api_req *req, struct api_resp
     struct user to;
     int rc = api_body_user(env, req, resp, &to);
 
-    if (rc > 0)
+    if (rc != 0)
         return;
-    if (rc == 0)
-        rc = reset_reshare_draft(&req->kr, &req->memo, &to, req->now, err, sizeof(err));
+    rc = reset_reshare_draft(&req->kr, &req->memo, &to, req->now, err, sizeof(err));
     wipe(to.pwhash, sizeof(to.pwhash));
     after_action(env, req, resp, rc, err, 200);
 }

@@ -28,7 +28,6 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
     struct session_factor f = {0};
     struct session_signin in = {.factor = &f, .recovery = recovery};
     const struct user *u = &in.user;
-    bool created = false;
     json_t *body;
     int rc;
 
@@ -66,11 +65,6 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         api_error_rc(resp, rc, NULL);
         return;
     }
-    /* The first officer to sign in creates the channel key. */
-    if (access_channel_setup(env->st, u, req->now, &created) != 0)
-        log_warn("could not set up the channel key");
-    else if (created)
-        log_info("the channel key was created at an officer's first sign-in");
     http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), in.token,
                         env->cfg->session_lifetime, env->cfg->behind_tls);
     body = json_pack("{s:o}", "user", api_user_json(u));

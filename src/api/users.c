@@ -208,7 +208,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         optional_texts(resp, req->json, &display, &email) != 0)
         return;
     m = api_if_match(req->if_match, &want);
-    if (m < 0) {
+    if (m == ERR_INVALID) {
         api_error(resp, 400, "bad_if_match", "If-Match must be the version number");
         return;
     }
@@ -396,9 +396,9 @@ void api_users_search(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_field(resp, "q", "q must be 2 to 64 characters of a name or username");
         return;
     }
-    if ((rc = api_query(req, resp, "role", role_s, sizeof(role_s))) < 0)
+    if ((rc = api_query(req, resp, "role", role_s, sizeof(role_s))) == ERR_INVALID)
         return;
-    if (rc > 0 && (user_roles_parse(role_s, &role) != 0 || (role & (role - 1)) != 0)) {
+    if (rc == 0 && (user_roles_parse(role_s, &role) != 0 || (role & (role - 1)) != 0)) {
         api_error_field(resp, "role", "role must be one role name");
         return;
     }

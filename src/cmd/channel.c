@@ -1,11 +1,18 @@
 /*
- * channel.c - `dissent channel grant USERNAME --as OFFICER --password-stdin [--data DIR]`: an
- * officer who holds the channel key grants it to another officer, with the granting officer's
- * password (read from standard input) to open their keys.
+ * channel.c - the channel key, on the server:
+ *   dissent channel init OFFICER [--data DIR] [--db URI] [--config FILE]
+ *     make the channel key and grant it to OFFICER, an enrolled officer: the explicit step for a
+ *     channel whose officers enrolled before it had a key (the first officer's enrolment makes
+ *     it otherwise, core/enrol.h). Its private half is sealed to the officer's public key, so
+ *     no password is needed, and nobody but that officer can open it.
+ *   dissent channel grant USERNAME --as OFFICER --password-stdin [--data DIR] ...
+ *     an officer who holds the channel key grants it to another officer, with the granting
+ *     officer's password (read from standard input) to open their keys.
  */
 #include "cmd/cmd.h"
 
 #include "core/access.h"
+#include "core/trust.h"
 #include "core/user.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -16,10 +23,51 @@
 #include <string.h>
 #include <time.h>
 
+/* `dissent channel init OFFICER`: 0, or 1 (printed). */
+static int channel_init(const struct config *cfg, const char *name)
+{
+    uint8_t pk[32];
+    struct store *st = NULL;
+    struct user u;
+    bool created = false;
+    int rc = 1, r;
+
+    memset(&u, 0, sizeof(u));
+    if (cmd_store_open(cfg, &st) != 0)
+        return 1;
+    if (!user_username_valid(name) || store_user_get_by_name(st, name, &u) != 0) {
+        fprintf(stderr, "dissent: no such user\n");
+        goto out;
+    }
+    if ((r = access_channel_setup(st, &u, time(NULL), &created)) != 0) {
+        fprintf(stderr, "dissent: cannot make the channel key: %s\n", err_str(r));
+        goto out;
+    }
+    if (created) {
+        printf("made the channel key and granted it to %s\n", u.username);
+        rc = 0;
+    } else if ((r = trust_channel_pk(st, pk)) == 0) {
+        printf("the channel already has its key: nothing to do (an officer who holds it grants "
+               "it with `dissent channel grant`)\n");
+        rc = 0;
+    } else if (r == ERR_NOT_FOUND) {
+        fprintf(stderr,
+                "dissent: %s cannot hold the channel key: it must be an officer (not also an "
+                "administrator or auditor) who has enrolled, and not held after a reset\n",
+                u.username);
+    } else {
+        fprintf(stderr, "dissent: cannot read the channel key: %s\n", err_str(r));
+    }
+out:
+    wipe(u.pwhash, sizeof(u.pwhash));
+    store_close(st);
+    return rc;
+}
+
 int cmd_channel(int argc, char **argv)
 {
-    static const char synopsis[] = "dissent channel grant USERNAME --as OFFICER --password-stdin "
-                                   "[--data DIR] [--db URI] [--config FILE]";
+    static const char synopsis[] = "dissent channel init OFFICER | grant USERNAME --as OFFICER "
+                                   "--password-stdin [--data DIR] [--db URI] [--config FILE]";
     struct cmd_store_args sa = {0};
     const char *as = NULL;
     bool pw_stdin = false;
@@ -41,6 +89,11 @@ int cmd_channel(int argc, char **argv)
     memset(&kr, 0, sizeof(kr));
     if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
         return c == 1 ? 0 : 2;
+    if (nrest == 2 && strcmp(rest[0], "init") == 0 && as == NULL && !pw_stdin) {
+        if ((c = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
+            return c;
+        return channel_init(&cfg, rest[1]);
+    }
     if (nrest != 2 || strcmp(rest[0], "grant") != 0 || as == NULL || !pw_stdin) {
         fprintf(stderr, "usage: %s\n", synopsis);
         return 2;

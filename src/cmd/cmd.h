@@ -61,7 +61,7 @@ int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char *
 
 /**
  * cmd_config_load() - defaults, then --config FILE if @path is not NULL. Prints errors.
- * Returns 0 or -1.
+ * Returns 0 or ERR_INVALID.
  */
 int cmd_config_load(struct config *cfg, const char *path);
 
@@ -77,7 +77,9 @@ int cmd_config_for_store(struct config *cfg, const char *config, const char *dat
  * created either way: the server's keys live there (servers sharing a PostgreSQL database share
  * one data directory for them). The process takes the organisation's time zone ([channel]
  * timezone), which dates what the command writes.
- * Prints errors. Returns 0 or -1; the caller closes *@st with store_close().
+ * Prints errors. Returns 0, ERR_INVALID (the time zone), ERR_IO (the data directory), ERR_DB
+ * (the database) or ERR_INTEGRITY (its keys or its pin); the caller closes *@st with
+ * store_close().
  */
 int cmd_store_open(const struct config *cfg, struct store **st);
 

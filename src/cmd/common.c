@@ -23,7 +23,7 @@ int cmd_config_load(struct config *cfg, const char *path)
     config_defaults(cfg);
     if (path != NULL && config_load_file(cfg, path, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: config: %s\n", err);
-        return -1;
+        return ERR_INVALID;
     }
     return 0;
 }
@@ -58,22 +58,22 @@ static int store_open_trusted(const struct config *cfg, struct store **st, bool 
     /* the organisation's time zone dates what a command writes (log entries: core/ledger.h) */
     if (workdays_tz_set(cfg->timezone, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: [channel] timezone: %s\n", err);
-        return -1;
+        return ERR_INVALID;
     }
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "dissent: cannot create data directory %s: %s\n", cfg->data_dir,
                 strerror(errno));
-        return -1;
+        return ERR_IO;
     }
     if (stat(cfg->data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         fprintf(stderr, "dissent: %s is not a directory\n", cfg->data_dir);
-        return -1;
+        return ERR_IO;
     }
     cmd_store_uri(cfg, uri, sizeof(uri));
     if (store_open(uri, st, err, sizeof(err)) != 0) {
         /* err never holds the URI: a PostgreSQL one may carry a password */
         fprintf(stderr, "dissent: %s\n", err[0] ? err : "cannot open the database");
-        return -1;
+        return ERR_DB;
     }
     /* what the database cannot change: its integrity keys and the channel pin (core/trust.h) */
     if (channel_signer_load(&key, cfg->data_dir, CHANNEL_KEY_FILE, CHANNEL_KEY_NAME, err,
@@ -90,7 +90,7 @@ static int store_open_trusted(const struct config *cfg, struct store **st, bool 
         keys_secure_free(lkey);
         store_close(*st);
         *st = NULL;
-        return -1;
+        return ERR_INTEGRITY;
     }
     keys_secure_free(key);
     keys_secure_free(lkey);

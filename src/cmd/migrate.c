@@ -39,7 +39,8 @@ static int copy_row(void *ctx, const struct store_value *row, size_t n)
     return rc;
 }
 
-/* 0 when @st holds no channel yet: no row in any table but the log's seeded size, which is 0. */
+/* 0 when @st holds no channel yet: no row in any table but the log's seeded size, which is 0;
+ * else ERR_EXISTS (or ERR_DB), printed. */
 static int check_empty(struct store *st)
 {
     uint64_t size = 0;
@@ -50,24 +51,25 @@ static int check_empty(struct store *st)
             continue;
         if (store_table_rows(st, t, &rows) != 0) {
             fprintf(stderr, "dissent migrate: cannot count the target's rows\n");
-            return -1;
+            return ERR_DB;
         }
         if (rows != 0) {
             fprintf(stderr,
                     "dissent migrate: refusing: the target database is not empty (%s has %" PRId64
                     " rows); migrate into a new, empty database\n",
                     store_table_name(t), rows);
-            return -1;
+            return ERR_EXISTS;
         }
     }
     if (store_tlog_size(st, &size) != 0 || size != 0) {
         fprintf(stderr, "dissent migrate: refusing: the target database already has a log\n");
-        return -1;
+        return ERR_EXISTS;
     }
     return 0;
 }
 
-/* Compare row counts and the log's root on both sides; print them; 0 or -1 (printed). */
+/* Compare row counts and the log's root on both sides; print them; 0, or ERR_INTEGRITY when they
+ * differ (printed), ERR_DB when they cannot be read. */
 static int compare(struct store *from, struct store *to)
 {
     uint8_t root_from[32], root_to[32];
@@ -78,7 +80,7 @@ static int compare(struct store *from, struct store *to)
     for (size_t t = 0; t < store_table_count(); t++) {
         if (store_table_rows(from, t, &a) != 0 || store_table_rows(to, t, &b) != 0) {
             fprintf(stderr, "dissent migrate: cannot count the rows of %s\n", store_table_name(t));
-            return -1;
+            return ERR_DB;
         }
         printf("  %-18s %8" PRId64 " rows%s\n", store_table_name(t), b, a == b ? "" : "  MISMATCH");
         if (a != b) {
@@ -90,7 +92,7 @@ static int compare(struct store *from, struct store *to)
     }
     if (ledger_root(from, &size_from, root_from) != 0 || ledger_root(to, &size_to, root_to) != 0) {
         fprintf(stderr, "FAILED: cannot compute the log's root from the tiles\n");
-        return -1;
+        return ERR_DB;
     }
     if (size_from != size_to || memcmp(root_from, root_to, 32) != 0) {
         fprintf(stderr,
@@ -104,7 +106,7 @@ static int compare(struct store *from, struct store *to)
             printf("%02x", root_to[i]);
         printf(" on both sides\n");
     }
-    return bad ? -1 : 0;
+    return bad ? ERR_INTEGRITY : 0;
 }
 
 int cmd_migrate(int argc, char **argv)

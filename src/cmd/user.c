@@ -86,8 +86,8 @@ struct user_opts {
     int nrest;
 };
 
-/* The options of every `dissent user` command, and the configuration they name. 0; 1 after
- * --help (exit 0); -1 on a usage or configuration error (printed; exit 2). */
+/* The options of every `dissent user` command, and the configuration they name. 0; as
+ * cmd_parse(), 1 after --help (exit 0) and 2 on a usage or configuration error (printed). */
 static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 {
     const struct cmd_opt opts[] = {
@@ -104,13 +104,13 @@ static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 
     memset(o, 0, sizeof(*o));
     if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &o->rest, &o->nrest)) != 0)
-        return rc == 1 ? 1 : -1;
+        return rc;
     if (cmd_config_load(cfg, o->sa.config) != 0)
-        return -1;
+        return 2;
     if ((o->sa.data && config_set(cfg, "server", "data", o->sa.data, err, sizeof(err)) != 0) ||
         (o->sa.db && config_set(cfg, "server", "db", o->sa.db, err, sizeof(err)) != 0)) {
         fprintf(stderr, "dissent: %s\n", err);
-        return -1;
+        return 2;
     }
     return 0;
 }

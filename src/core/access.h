@@ -5,9 +5,9 @@
  * bound to where they belong (core/content.h). The key is sealed to each reader's X25519
  * key: the drafter at creation, each invited co-signer when invited, each principal when the memo
  * is distributed to them, and the channel key at filing. The channel key is an X25519 pair whose
- * private half is sealed to every officer granted access: the first officer to sign in creates it;
- * an officer who holds it grants it to others. No key is ever sealed to an account holding the
- * admin or auditor role.
+ * private half is sealed to every officer granted access: the first officer's enrolment creates
+ * it (core/enrol.h), or `dissent channel init`; an officer who holds it grants it to others. No key
+ * is ever sealed to an account holding the admin or auditor role.
  *
  * A struct keyring opens what the signed-in user can open, lazily, into sodium_malloc'd memory,
  * and wipes it on release: use one per request.

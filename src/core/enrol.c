@@ -11,6 +11,7 @@
 #include "crypto/random.h"
 #include "crypto/seal.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
@@ -119,8 +120,16 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
         store_rollback(st);
     if (rc == ERR_CONFLICT)
         rc = ERR_UNAUTH;
-    if (rc == 0)
+    if (rc == 0) {
+        bool created = false;
         store_scrub(st);
+        /* the first officer's enrolment makes the channel key (access_channel_setup()); when it
+         * cannot, the enrolment stands and `dissent channel init` makes it later */
+        if (access_channel_setup(st, &u, now, &created) != 0)
+            log_warn("enrol: the channel key could not be made; `dissent channel init` makes it");
+        else if (created)
+            log_info("enrol: the first officer's enrolment made the channel key");
+    }
 out:
     keys_free(k);
     if (rc != 0)

@@ -58,6 +58,8 @@ int enrol_create(struct store *st, const char *username, unsigned roles, const c
  * password, and fresh key pairs sealed under it and a recovery key (into @recovery, shown once)
  * are stored in one transaction; the code is spent. Throttled like a sign-in (@addr, the
  * username), and a wrong code counts as a failed attempt. SLOW (two Argon2id runs).
+ * An officer's enrolment when the channel has no key yet makes it and grants it to them
+ * (access_channel_setup(): the first officer's enrolment is where the channel key is born).
  * Returns 0, ERR_INVALID (password rules), ERR_RATE (*@retry_after set), ERR_UNAUTH (unknown
  * account, disabled, no code outstanding, wrong or expired code: one answer for all), or a store
  * error.

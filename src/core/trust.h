@@ -11,7 +11,7 @@
  *    channel goes to the key the server made, whatever the database's channel_key row says:
  *
  *      dissent-channel-pin/v1
- *      current <base64 public key, or "none" before the first officer signed in>
+ *      current <base64 public key, or "none" before the first officer enrolled>
  *      pending <base64 public key>      only while a new key is being committed
  *      accounts <id>                    the highest account id issued (trust_account_new())
  *      converted 2                      once the rows of an earlier version were converted

@@ -958,8 +958,8 @@ static int share_channel(struct wf_ctx *c, struct memo *m, void *arg)
 
     if (rc == ERR_STATE)
         err_set(c->err, c->errlen,
-                "the channel has no key yet: an officer must sign in once "
-                "before memos can be filed");
+                "the channel has no key yet: the first officer's enrolment makes it "
+                "(or `dissent channel init OFFICER` on the server)");
     return rc;
 }
 

@@ -353,12 +353,12 @@ def log_vkey(srv):
 
 class Desk:
     """A server with a drafter `dan`, co-signers `bob`, `cat`, `eve`, an officer `off`, a principal
-    `pat` and an auditor `aud`, all signed in (the officer's sign-in creates the channel key)."""
+    `pat` and an auditor `aud`, all signed in (the officer's enrolment created the channel key)."""
 
     NAMES = (("dan", ["staff"]), ("bob", ["staff"]), ("cat", ["staff"]), ("eve", ["staff"]),
              ("off", ["officer"]), ("pat", ["principal"]), ("aud", ["auditor"]))
     # the log's entries before any memo: the accounts' (off: officer-added and channel-granted
-    # at the first sign-in; pat: principal-added; keys-bound for each of the seven and for the
+    # at its enrolment; pat: principal-added; keys-bound for each of the seven and for the
     # first admin, when their keys were born)
     BASE = 11
 

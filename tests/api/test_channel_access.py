@@ -1,7 +1,8 @@
 """Issue 4: the channel key (DESIGN.md, "Cryptography").
 
 Filed memos are sealed to the channel key, whose private half is sealed to every officer who
-holds it. The first officer to sign in creates it (before that, filing is 409); an officer who
+holds it. The first officer's enrolment creates it (before that, filing is 409; a channel whose
+officers enrolled before it had a key gets it from `dissent channel init OFFICER`); an officer who
 joins later reads filed memos only once an officer who holds it grants it, through
 POST /api/v1/channel/grants or `dissent channel grant USER --as OFFICER --password-stdin`.
 """
@@ -30,11 +31,10 @@ def cli_grant(srv, to, granter="anna", password=PASSWORD):
                    stdin=password + "\n")
 
 
-# ---- the channel key comes with the first officer's sign-in ----
+# ---- the channel key comes with the first officer's enrolment ----
 
 def test_filing_waits_for_the_first_officer(server, admin):
     server.add_user(admin, "dave", ["staff"])
-    server.add_user(admin, "anna", ["officer"])
     d = server.login("dave", PASSWORD)
     mid = create_memo(server, d, "Early", "Too early.\n")
     call(d, "POST", memo_url(server, mid, "finalize"))
@@ -44,10 +44,44 @@ def test_filing_waits_for_the_first_officer(server, admin):
     assert "officer" in err["message"], err
     assert get_memo(server, d, mid)["state"] == "open"
 
+    # the officer's enrolment makes the key: filing works before she ever signs in
+    server.add_user(admin, "anna", ["officer"])
+    assert call(d, "POST", memo_url(server, mid, "file")).json()["state"] == "filed"
     a = server.login("anna", PASSWORD)
     assert channel_status(server, a) == {"has_key": True, "granted": True}
-    assert call(d, "POST", memo_url(server, mid, "file")).json()["state"] == "filed"
     assert get_memo(server, a, mid)["title"] == "Early"
+
+
+def test_signing_in_makes_no_channel_key_and_channel_init_does(server, admin):
+    """An officer who enrolled as staff has keys but no channel key was made for her: signing in
+    does not make one (nothing happens quietly at sign-in); `dissent channel init` does, once."""
+    server.add_user(admin, "dave", ["staff"])
+    server.add_user(admin, "olga", ["staff"])
+    r = admin.patch(server.url + "/api/v1/users/olga", json={"roles": ["officer"]},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    o = server.login("olga", PASSWORD)
+    assert channel_status(server, o) == {"has_key": False, "granted": False}
+    d = server.login("dave", PASSWORD)
+    mid = create_memo(server, d, "Waiting", "For a key.\n")
+    call(d, "POST", memo_url(server, mid, "finalize"))
+    call(d, "POST", memo_url(server, mid, "signatures"), status=201)
+    assert_wrong_state(d.post(memo_url(server, mid, "file"), timeout=TIMEOUT), "open")
+
+    # not for a staff account, nor an unknown one
+    for who, why in (("dave", "cannot hold the channel key"), ("nobody", "no such user")):
+        res = server.cli("channel", "init", who)
+        assert res.returncode == 1 and why in res.stderr, (who, res.stderr)
+    res = server.cli("channel", "init", "olga")
+    assert res.returncode == 0 and "made the channel key and granted it to olga" in res.stdout, \
+        res.stdout + res.stderr
+    assert channel_status(server, o) == {"has_key": True, "granted": True}
+    assert call(d, "POST", memo_url(server, mid, "file")).json()["state"] == "filed"
+    assert get_memo(server, o, mid)["title"] == "Waiting"
+    # a second init changes nothing
+    res = server.cli("channel", "init", "olga")
+    assert res.returncode == 0 and "already has its key" in res.stdout, res.stdout
+    assert get_memo(server, o, mid)["title"] == "Waiting"
 
 
 # ---- grants ----

@@ -196,7 +196,7 @@ def test_sigkill_during_signing_and_filing_loses_no_acknowledged_write(server, a
         names += ["d%d" % k, "c%da" % k, "c%db" % k]
     add_users(srv, admin, names, ["staff"])
     srv.add_user(admin, "off", ["officer"])
-    srv.login("off", PASSWORD)  # the officer's first sign-in creates the channel key
+    srv.login("off", PASSWORD)  # (the officer's enrolment made the channel key)
     vkey = log_vkey(srv)
     rec = Record()
     delays = []

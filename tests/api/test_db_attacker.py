@@ -68,7 +68,7 @@ def officers_and_staff(srv, admin):
     srv.add_user(admin, "anna", ["officer"])
     srv.add_user(admin, "dave", ["staff"])
     srv.add_user(admin, "eve", ["staff"])
-    a = srv.login("anna", PASSWORD)  # makes the channel key, sealed to anna
+    a = srv.login("anna", PASSWORD)  # (her enrolment made the channel key, sealed to her)
     d = srv.login("dave", PASSWORD)
     return a, d
 
@@ -92,9 +92,11 @@ def test_a_swapped_channel_key_seals_nothing_to_it(make_server):
            ("UPDATE channel_grants SET sealed = ? WHERE user_id = ?", (forged, ids["anna"])))
     a = srv.login("anna", PASSWORD)
     d = srv.login("dave", PASSWORD)
+    # the channel key as the officers see it: not the pinned one, refused
+    refused(a.get(srv.url + "/api/v1/channel", timeout=TIMEOUT))
+    integrity_logged(srv, "channel key is not the pinned one")
     # filing would seal the memo key to the channel key: refused, nothing sealed
     refused(d.post(memo_url(srv, m2, "file"), timeout=TIMEOUT))
-    integrity_logged(srv, "channel key is not the pinned one")
     assert call(d, "GET", memo_url(srv, m2)).json()["state"] == "open"  # not filed
     # the officer's forged grant opens nothing either
     refused(a.get(memo_url(srv, m1), timeout=TIMEOUT))
@@ -115,10 +117,13 @@ def test_a_deleted_channel_key_is_not_made_again(make_server):
     m = create_memo(srv, d, "A memo", "Body.\n")
     call(d, "POST", memo_url(srv, m, "finalize"))
     call(d, "POST", memo_url(srv, m, "signatures"), status=201)
-    # with the row and the grants gone, the first officer to sign in would make a new key: the
-    # attacker would then wait for a key whose grant they could replace
+    # with the row and the grants gone, a new officer's enrolment, or `dissent channel init`,
+    # would make a new key: the attacker would then wait for a key whose grant they could replace
     tamper(srv, ("DELETE FROM channel_grants", ()), ("DELETE FROM channel_key", ()))
     a = srv.login("anna", PASSWORD)
+    srv.add_user(admin, "otto", ["officer"])
+    res = srv.cli("channel", "init", "anna")
+    assert res.returncode == 1, res.stdout + res.stderr
     assert rows(srv, "SELECT count(*) FROM channel_key")[0][0] == 0
     assert_wrong_state(d.post(memo_url(srv, m, "file"), timeout=TIMEOUT), "open")
     refused(a.get(srv.url + "/api/v1/channel", timeout=TIMEOUT))

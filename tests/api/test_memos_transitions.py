@@ -320,3 +320,105 @@ def test_decline_invitation_answers_nothing_of_the_memo(world):
     r = world.ok("cos", "DELETE", mid, "invitations/me", status=204)
     assert r.text == ""
     assert world.get("dan", mid)["signer_count"] == 1
+
+
+# Every action a memo's "actions" may name: (method, path suffix, JSON body), with a body the
+# server would take, so that only the state, the route table or the caller's standing refuses.
+NAMED = {
+    "edit": ("PATCH", "", {"title": "Edited title"}),
+    "finalize": ("POST", "finalize", None),
+    "invite": ("POST", "invitations", {"usernames": ["cos2"]}),
+    "sign": ("POST", "signatures", None),
+    "unsign": ("DELETE", "signatures/me", None),
+    "decline-invitation": ("DELETE", "invitations/me", None),
+    "reshare": ("POST", "reshare", {"username": "cos"}),
+    "file": ("POST", "file", None),
+    "reopen": ("POST", "reopen", None),
+    "withdraw": ("POST", "withdraw", None),
+    "acknowledge": ("POST", "acknowledge", None),
+    "decline": ("POST", "decline", {"reason": "out of scope"}),
+    "distribute": ("POST", "distribution", {"usernames": ["pat2"]}),
+    "extend": ("POST", "extend", {"until": "2099-01-01", "reason": "more time"}),
+    "reply": ("POST", "reply", {"body": "our reply"}),
+    "close": ("POST", "close", None),
+    "comment": ("POST", "comments", {"body": "a comment"}),
+    "receipt": ("GET", "receipt", None),
+}
+# the test's names (ACTIONS) as the server names them
+AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation":
+            "decline-invitation"}
+
+
+def try_named(w, who, name, mid):
+    method, suffix, body = NAMED[name]
+    headers = {}
+    if method == "PATCH":
+        headers["If-Match"] = '"%d"' % w.get("dan", mid)["version"]
+    return w.s[who].request(method, w.url(mid, suffix), json=body, headers=headers,
+                            timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_actions_list_what_the_state_allows_and_nothing_else_is_accepted(world, state):
+    """A memo's "actions" are the buttons the web interface draws: for the drafter and the
+    officer they are exactly what DESIGN.md's life cycle allows them in each state (a receipt once
+    filed); and every action a caller is not offered, they try and are refused, changing
+    nothing."""
+    w = world
+    mid = w.memos[state]
+    seen = {}
+    for who in ("dan", "cos", "off", "pat"):
+        r = w.s[who].get(w.url(mid), timeout=TIMEOUT)
+        if r.status_code == 404:
+            continue  # an officer before filing, a principal it was not distributed to
+        assert r.status_code == 200, r.text
+        seen[who] = set(r.json()["actions"])
+        assert seen[who] <= set(NAMED), seen[who]
+    filed = state not in ("draft", "open")
+    receipt = {"receipt"} if filed else set()
+    expect_dan = {AS_NAMED.get(a, a) for a in ALLOWED[state] if ACTIONS[a][0] == "dan"}
+    assert seen["dan"] == expect_dan | receipt, (state, seen["dan"])
+    if filed:
+        expect_off = {a for a in ALLOWED[state] if ACTIONS[a][0] == "off" or a == "comment"}
+        assert seen["off"] == expect_off | receipt, (state, seen["off"])
+    before = w.get("dan", mid)
+    for who, offered in seen.items():
+        for name in sorted(set(NAMED) - offered):
+            r = try_named(w, who, name, mid)
+            assert r.status_code >= 400, (state, who, name, r.status_code, r.text)
+    after = w.get("dan", mid)
+    assert (after["state"], after["version"], after["signer_count"]) == \
+        (before["state"], before["version"], before["signer_count"])
+
+
+def test_actions_follow_each_step_of_a_memo(world):
+    """Walking one memo through its life, each step is offered before it is taken, and the
+    co-signer's own standing shows: sign until signed, then withdraw the signature."""
+    w = world
+    r = w.s["dan"].post(w.url(None), json={"title": "Walked", "body": "Text.\n"}, timeout=TIMEOUT)
+    mid = r.json()["id"]
+
+    def offered(who):
+        return set(w.get(who, mid)["actions"])
+
+    assert {"edit", "finalize", "invite", "comment"} <= offered("dan")
+    w.ok("dan", "POST", mid, "invitations", {"usernames": ["cos"]})
+    assert offered("cos") == {"decline-invitation", "comment"}
+    w.ok("dan", "POST", mid, "finalize")
+    assert offered("dan") == {"invite", "sign", "file", "reopen", "comment"}
+    assert offered("cos") == {"sign", "decline-invitation", "comment"}
+    w.ok("dan", "POST", mid, "signatures", status=201)
+    assert "sign" not in offered("dan") and "unsign" not in offered("dan")
+    w.ok("cos", "POST", mid, "signatures", status=201)
+    assert offered("cos") == {"unsign", "decline-invitation", "comment"}
+    w.ok("dan", "POST", mid, "file")
+    assert offered("off") == {"acknowledge", "decline", "comment", "receipt"}
+    assert offered("dan") == {"withdraw", "comment", "receipt"}
+    assert offered("cos") == {"comment"}
+    w.ok("off", "POST", mid, "acknowledge")
+    assert offered("off") == {"distribute", "extend", "reply", "comment", "receipt"}
+    w.ok("off", "POST", mid, "reply", {"body": "r"})
+    assert offered("off") == {"distribute", "close", "comment", "receipt"}
+    w.ok("off", "POST", mid, "close")
+    assert offered("off") == {"receipt"} and offered("dan") == {"receipt"}
+    assert offered("cos") == set()

@@ -219,7 +219,7 @@ def test_a_role_taken_away_applies_to_live_sessions(make_server):
     admin = srv.admin()
     srv.add_user(admin, "vic", ["staff", "officer"])
     srv.add_user(admin, "olive", ["officer"])
-    token = token_for(srv, "vic")  # the first officer: vic holds the channel key
+    token = token_for(srv, "vic")  # the first officer to enrol: vic holds the channel key
     # another holder, so that vic's officer role may go (the channel key stays held)
     r = requests.post(srv.url + "/api/v1/channel/grants", headers=with_cookie(token),
                       json={"username": "olive"}, timeout=TIMEOUT)

@@ -220,8 +220,11 @@ def test_patch_updates_fields(server, admin):
     r = admin.patch(url, json={"display_name": "", "email": ""}, timeout=TIMEOUT)
     assert r.status_code == 200
     assert r.json()["display_name"] == "" and r.json()["email"] == ""
-    # frank, the first officer to sign in, holds the channel key alone: disabling him, or
-    # taking his officer role, would leave filed memos unreadable
+    # frank enrolled as staff: the channel key is made for him on the server, the explicit step
+    # (`dissent channel init`); he holds it alone: disabling him, or taking his officer role,
+    # would leave filed memos unreadable
+    res = server.cli("channel", "init", "frank")
+    assert res.returncode == 0, res.stdout + res.stderr
     assert_error(admin.patch(url, json={"disabled": True}, timeout=TIMEOUT), 409,
                  "last_channel_holder")
     assert_error(admin.patch(url, json={"roles": ["principal"]}, timeout=TIMEOUT), 409,

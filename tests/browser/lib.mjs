@@ -136,7 +136,7 @@ export async function adminApi(srv) {
 
 // Create accounts [[username, roles, display name], ...] through the admin API. With @enrol,
 // every account whose role requires two-factor sign-in signs in once and turns it on (the
-// first officer's sign-in also creates the channel key).
+// first officer's enrolment also creates the channel key).
 // Each account is enrolled at once with its code and PW, as its user would; the recovery key
 // its enrolment showed is kept in srv.recovery.
 export async function createUsers(srv, users, { enrol = true } = {}) {

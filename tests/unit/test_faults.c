@@ -27,6 +27,7 @@
 #include "testutil.h"
 
 #include "api/api.h"
+#include "core/access.h"
 #include "core/enrol.h"
 #include "core/ledger.h"
 #include "core/totp.h"
@@ -699,7 +700,15 @@ static int setup(void **state)
     }
     login("alice", c_alice);
     login("bob", c_bob);
-    login("olga", c_olga); /* the first officer: creates the channel key */
+    /* the channel key, for the first officer (as `dissent channel init` makes it) */
+    {
+        struct user o;
+        bool made = false;
+        if (store_user_get_by_name(st, "olga", &o) != 0 ||
+            access_channel_setup(st, &o, 0, &made) != 0 || !made)
+            return -1;
+    }
+    login("olga", c_olga);
     login("aud", c_aud);
     login("root", c_root);
     memo_in("replied", replied);

@@ -148,7 +148,7 @@ static void life_cycle(void **state)
     assert_int_equal(workflow_sign(&a, &m, ka, NULL), 0);
     assert_int_equal(workflow_sign(&b, &m, kb, NULL), 0);
 
-    /* filing needs the channel key, which the first officer's sign-in creates */
+    /* filing needs the channel key, which the first officer's enrolment creates */
     assert_int_equal(workflow_file(&a, &m), ERR_STATE);
     assert_int_equal(access_channel_setup(st, &olga, THU_2025_07_03, &created), 0);
     assert_true(created);

@@ -1,15 +1,34 @@
 // An administrator's edit form for one account: name, email, roles, disabled, and the two
 // resets. Each reset says what it does before it runs: resetting two-factor sign-in keeps the
 // account's keys; a reset of the account revokes its password and keys and gives a new
-// enrolment code (core/enrol.h): the administrator never learns a password.
+// enrolment code (core/enrol.h): the administrator never learns a password. The role boxes and
+// the enrolment code's panel are shared with the new-account form (admin.js).
 import { api } from './api.js';
-import { h, field, check } from './dom.js';
-import { fail, notice } from './app.js';
-import { roleBoxes, codePanel } from './admin.js';
+import { h, field, check, when } from './dom.js';
+import { fail, notice } from './shell.js';
+import { keepButtons } from './keep.js';
 import { showError, showDone } from './errors.js';
 import { confirmStep } from './dialog.js';
 
 const userPath = (u) => `/api/v1/users/${encodeURIComponent(u.username)}`;
+
+export const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin'];
+
+export function roleBoxes(prefix, current = []) {
+  const boxes = ROLES.map((r) => [r, h('input', { type: 'checkbox', name: `${prefix}-${r}`, checked: current.includes(r) })]);
+  const fs = h('fieldset', {}, h('legend', {}, 'Roles'), boxes.map(([r, b]) => check(r, b)));
+  return { fs, value: () => boxes.filter(([, b]) => b.checked).map(([r]) => r) };
+}
+
+// The one-time enrolment code of a new (or reset) account, for the administrator to hand over.
+export function codePanel(u, enrolment) {
+  return h('section', { class: 'warning', role: 'alert', 'aria-label': `Enrolment code for ${u.username}` },
+    h('h2', {}, `Enrolment code for ${u.username}`),
+    h('p', {}, h('strong', {}, 'Shown only once. '), `Give it to ${u.display_name || u.username} alone, by a safe route. With it they choose their own password at the “Enrol” link of the sign-in page; their keys are made then, and you never hold them. It works once, until ${when(enrolment.expires_at)}.`),
+    h('pre', { class: 'recovery-key', 'aria-label': 'Enrolment code' }, enrolment.code),
+    keepButtons(() => enrolment.code, `dissent-enrolment-${u.username}.txt`, 'code',
+      `Dissent enrolment code for ${u.username}\n${enrolment.code}\n`));
+}
 
 // @done(changed, panel): the caller redraws the list (changed, with @panel above it) or closes
 // the form.

@@ -7,7 +7,7 @@
 import { h, clear } from './dom.js';
 import { showError, showDone, clearError, sentence } from './errors.js';
 import { confirmStep } from './dialog.js';
-import * as appmod from './app.js';
+import { go, provided, reauth, refreshCounts } from './shell.js';
 
 let uid = 0;
 
@@ -66,9 +66,9 @@ export function failed(where, e, text = null) {
 // "Sign in again": the app's sign-in dialog when it offers one (the page stays), else the sign-in
 // page in a new tab (the session cookie is shared, so this page works again afterwards).
 export function signInAgain(after) {
-  if (typeof appmod.reauth === 'function') {
+  if (provided('reauth')) {
     return h('button', { type: 'button', class: 'secondary', onclick: async () => {
-      try { if (await appmod.reauth() && after) await after(); } catch { /* the caller shows the next error */ }
+      try { if (await reauth() && after) await after(); } catch { /* the caller shows the next error */ }
     } }, 'Sign in again');
   }
   return h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, 'Sign in again (opens a new tab)');
@@ -111,9 +111,9 @@ export function actionBar({ redraw, heading = 'What you can do' }) {
       failed(where, e);
       return false;
     }
-    if (leave) { appmod.go(leave, msg); return true; }
+    if (leave) { go(leave, msg); return true; }
     await redraw({ done: msg });
-    if (typeof appmod.refreshCounts === 'function') appmod.refreshCounts(); // the navigation's counts
+    if (provided('refreshCounts')) refreshCounts(); // the navigation's counts
     return true;
   }
 

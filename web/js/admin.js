@@ -1,20 +1,11 @@
 // Administrators: accounts and their roles. (Channel access grants are an officer's action: see
 // the officer inbox.) Admins never see memo content.
 import { get, post } from './api.js';
-import { h, field, check, clear, table, when, badge } from './dom.js';
-import { page, fail, notice, app } from './app.js';
+import { h, field, clear, table, when, badge } from './dom.js';
+import { page, fail, notice, app } from './shell.js';
 import { ArrayPages, pagedSection, walkAll } from './paging.js';
-import { editForm } from './account-edit.js';
+import { editForm, roleBoxes, codePanel, ROLES } from './account-edit.js';
 import { showError } from './errors.js';
-import { keepButtons } from './keep.js';
-
-const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin'];
-
-export function roleBoxes(prefix, current = []) {
-  const boxes = ROLES.map((r) => [r, h('input', { type: 'checkbox', name: `${prefix}-${r}`, checked: current.includes(r) })]);
-  const fs = h('fieldset', {}, h('legend', {}, 'Roles'), boxes.map(([r, b]) => check(r, b)));
-  return { fs, value: () => boxes.filter(([, b]) => b.checked).map(([r]) => r) };
-}
 
 // Every account, however many pages the API answers (GET /api/v1/users pages by username).
 function allUsers() {
@@ -34,16 +25,6 @@ function matches(u, v) {
     if (![u.username, u.display_name || '', u.email || ''].some((x) => x.toLowerCase().includes(q))) return false;
   }
   return true;
-}
-
-// The one-time enrolment code of a new (or reset) account, for the administrator to hand over.
-export function codePanel(u, enrolment) {
-  return h('section', { class: 'warning', role: 'alert', 'aria-label': `Enrolment code for ${u.username}` },
-    h('h2', {}, `Enrolment code for ${u.username}`),
-    h('p', {}, h('strong', {}, 'Shown only once. '), `Give it to ${u.display_name || u.username} alone, by a safe route. With it they choose their own password at the “Enrol” link of the sign-in page; their keys are made then, and you never hold them. It works once, until ${when(enrolment.expires_at)}.`),
-    h('pre', { class: 'recovery-key', 'aria-label': 'Enrolment code' }, enrolment.code),
-    keepButtons(() => enrolment.code, `dissent-enrolment-${u.username}.txt`, 'code',
-      `Dissent enrolment code for ${u.username}\n${enrolment.code}\n`));
 }
 
 // The status cell of an account: disabled, awaiting enrolment, or active.

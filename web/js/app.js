@@ -4,64 +4,18 @@ import { api, ApiError, onResponse } from './api.js';
 import { sentence, showError, clearError } from './errors.js';
 import { h, field, clear, setZone } from './dom.js';
 import { keepButtons } from './keep.js';
-import { editor, memoPage, newMemo } from './memos.js';
+import { app, flash, notice, fail, has, page, provide } from './shell.js';
+import { memoPage } from './memos.js';
+import { editor, newMemo } from './editor.js';
 import * as queue from './queue.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
 import { totpSection } from './totp.js';
 import { notificationsSection } from './notify.js';
 
-export const app = { me: null };
-const main = document.getElementById('main');
 // A non-secret hint that a session cookie (HttpOnly, unseen here) probably exists, so that a
 // visitor who never signed in is not greeted by a 401.
 const HINT = 'dissent.signed-in';
-
-// ---- notices ----
-// A notice is shown under the page's title, where the eye is after a navigation, and stays
-// there until the user moves to another page (one-time notices such as "a recovery code was
-// used" are not wiped by the navigation that follows them).
-let pending = null;
-
-function showNotice(n) {
-  let el = main.querySelector(':scope > .page-msg');
-  if (!n || !n.text) { if (el) el.remove(); return; }
-  if (!el) {
-    el = h('p', { class: 'page-msg', tabindex: '-1' });
-    const h1 = main.querySelector(':scope > h1');
-    if (h1) h1.after(el); else main.prepend(el);
-  }
-  el.className = `page-msg ${n.ok ? 'done-msg' : 'error-msg'}`;
-  el.setAttribute('role', n.ok ? 'status' : 'alert');
-  el.textContent = n.text;
-  if (!n.ok) el.focus();
-}
-
-// flash(text, ok): a notice on the current page (an error unless @ok). flash('') removes it.
-export function flash(msg, ok = false) {
-  showNotice(msg ? { text: msg, ok } : null);
-}
-
-// A notice for the next page drawn (after a navigation this code starts).
-export function notice(text, ok = true) { pending = { text, ok }; }
-
-// What to do with an error no form claimed: the session's end opens the sign-in dialog (the
-// page and anything typed in it stay), enrolment sends to the account page, the rest is a
-// notice in plain words.
-export function fail(e) {
-  if (e instanceof ApiError && e.status === 401 && e.code === 'unauthorized') {
-    reauth().then((ok) => { if (ok) flash('You are signed in again. Try once more.', true); });
-    return;
-  }
-  if (e instanceof ApiError && (e.code === 'totp_enrolment_required' || e.code === 'password_change_required')) {
-    // Only a move to the account page, never a redraw of it: the account page itself must not
-    // fetch what needs two-factor sign-in, or each redraw would fail and redraw again.
-    if (location.hash !== '#/account') { notice(sentence(e), false); go('#/account'); } else flash(sentence(e));
-    return;
-  }
-  flash(sentence(e));
-}
-export const has = (role) => !!app.me && app.me.roles.includes(role);
 
 // The page to come back to after signing in again (kept in memory only).
 let returnTo = null;
@@ -77,33 +31,6 @@ function signedOut(msg, { stay = false } = {}) {
   if (msg) notice(msg, true);
   if (location.hash !== '#/signin') location.hash = '#/signin';
   else route();
-}
-
-// Render a page: title (focused, so keyboard and screen reader users land on it) and content.
-// An administrator's reset is told to its user on every page until the officers have confirmed
-// the account and shared its memos again (docs/security.md).
-function resetNote() {
-  const r = app.me && app.me.reset;
-  if (!r || !r.pending) return null;
-  const need = r.confirmations_required === 1 ? 'an officer confirms' : 'two officers confirm';
-  return h('p', { class: 'note', role: 'note', id: 'reset-note' },
-    `An administrator reset your account on ${String(r.at).slice(0, 10)}. `,
-    r.held
-      ? `What was shared with you comes back once ${need} that this account is yours${r.confirmations ? ' (one has)' : ''}; until then nothing can be shared with you. `
-      : 'An officer shares your filed memos with you again, and drafts are shared again by their other readers. ',
-    'An officer will ask you, in person or by phone, to read them your account\'s fingerprint: ',
-    h('strong', { class: 'mono', id: 'reset-fingerprint' }, r.fingerprint || ''),
-    '. If you did not ask for this reset, tell an officer at once.');
-}
-
-export function page(title, ...content) {
-  clear(main);
-  const h1 = h('h1', { tabindex: '-1' }, title);
-  main.append(h1, ...[resetNote()].filter(Boolean), ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
-  document.title = `${title} – Dissent`;
-  h1.focus();
-  if (pending) { const n = pending; pending = null; showNotice(n); }
-  return main;
 }
 
 const NAV = [
@@ -133,7 +60,7 @@ function renderChrome() {
 
 // The number of items waiting for the user's action, next to each list in the navigation.
 let countsSeq = 0;
-export async function refreshCounts() {
+async function refreshCounts() {
   if (!app.me || mustEnrol() || typeof queue.navCounts !== 'function') return;
   const mine = ++countsSeq;
   try {
@@ -173,7 +100,7 @@ const mustRekey = () => !!app.me && !!app.me.rekey_required;
 // the account page is all there is until both are done
 const mustEnrol = () => mustSetUp2fa() || mustRekey();
 
-export function home() {
+function home() {
   if (mustEnrol()) return '#/account';
   if (has('staff')) return '#/memos';
   if (has('officer')) return '#/inbox';
@@ -277,7 +204,7 @@ function signIn() {
 // same account. Resolves true once signed in, false when the user gave up (then the sign-in page
 // is shown, and after it the page the user was on). Concurrent callers share one dialog.
 let reauthing = null;
-export function reauth() {
+function reauth() {
   if (reauthing) return reauthing;
   if (!app.me) return Promise.resolve(false);
   const opener = document.activeElement;
@@ -539,7 +466,7 @@ onResponse((status) => {
 // closing or reloading the tab gets the browser's own warning (beforeunload) while it is set.
 let leaveGuard = null;
 let dirtyCheck = null;
-export function guardLeave(mayGo, isDirty) { leaveGuard = mayGo; dirtyCheck = isDirty || null; }
+function guardLeave(mayGo, isDirty) { leaveGuard = mayGo; dirtyCheck = isDirty || null; }
 async function mayLeave() {
   if (!leaveGuard) return true;
   const ok = await leaveGuard();
@@ -583,7 +510,7 @@ function errorPage(e) {
     h('p', {}, h('a', { href: home() }, 'Go to your start page')));
 }
 
-export async function route() {
+async function route() {
   const seq = ++navSeq;
   const hash = location.hash || '#/';
   markCurrent();
@@ -633,10 +560,13 @@ window.addEventListener('hashchange', async () => {
 });
 
 // Navigate, with an optional success notice for the page it leads to.
-export function go(hash, msg) {
+function go(hash, msg) {
   if (msg) notice(msg, true);
   if (location.hash === hash) route(); else location.hash = hash;
 }
+
+// What the feature modules need of the router, through the shell (shell.js).
+provide({ go, reauth, refreshCounts, guardLeave });
 
 async function start() {
   if (localStorage.getItem(HINT)) {

@@ -5,11 +5,10 @@
 // The text lives only in the page and on the server: never in localStorage or sessionStorage.
 import { api, post } from './api.js';
 import { h, field, check } from './dom.js';
-import { page, go } from './app.js';
-import * as appmod from './app.js';
+import { page, go, guardLeave, provided, reauth } from './shell.js';
 import { sentence } from './errors.js';
 import { confirmStep } from './dialog.js';
-import { M, renderInto, showOnMemo } from './memos.js';
+import { M, renderInto, showOnMemo, can } from './memo-common.js';
 import { stateBadge } from './memo-status.js';
 import { failed, done, clearErrors } from './actionbar.js';
 
@@ -40,10 +39,10 @@ async function mayLeave(g) {
 
 // The app asks registered guards before a move inside it (app.js guardLeave); without that, a
 // capturing listener on the target runs before the app's own and holds the move back.
-const appGuards = () => typeof appmod.guardLeave === 'function';
+const appGuards = () => provided('guardLeave');
 function setGuard(g) {
   guard = g;
-  if (appGuards()) appmod.guardLeave(g ? () => mayLeave(g) : null, g ? () => g.dirty() || g.busy() : null);
+  if (appGuards()) guardLeave(g ? () => mayLeave(g) : null, g ? () => g.dirty() || g.busy() : null);
 }
 
 window.addEventListener('hashchange', async (ev) => {
@@ -97,7 +96,7 @@ const clock = () => new Date().toTimeString().slice(0, 5);
 export async function editor(id) {
   const r = await api('GET', M(id));
   const memo = r.data;
-  if (memo.state !== 'draft') { setGuard(null); go(`#/memo/${id}`); return; }
+  if (!can(memo, 'edit')) { setGuard(null); go(`#/memo/${id}`); return; }
   let version = memo.version;
   let timer = null;
   let ptimer = null;
@@ -128,8 +127,8 @@ export async function editor(id) {
       // already said: keep the buttons where they are (they may be under the pointer)
       if (status.querySelector('#save-error.session-ended')) return;
       const retry = h('button', { type: 'button', class: 'secondary', onclick: () => save({ explicit: true }).catch(() => {}) }, 'Try saving again');
-      const again = typeof appmod.reauth === 'function'
-        ? h('button', { type: 'button', onclick: async () => { if (await appmod.reauth()) save({ explicit: true }).catch(() => {}); } }, 'Sign in again')
+      const again = provided('reauth')
+        ? h('button', { type: 'button', onclick: async () => { if (await reauth()) save({ explicit: true }).catch(() => {}); } }, 'Sign in again')
         : h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, 'Sign in again (opens a new tab)');
       setStatus(h('p', { class: 'error-msg session-ended', id: 'save-error' }, 'Not saved: your session has ended. Your text is still here and is not lost; sign in again, then it is saved.'),
         h('div', { class: 'actions' }, again, retry));

@@ -2,7 +2,7 @@
 // who acts next and by when, its deadlines as facts, and its timeline as sentences.
 import { get } from './api.js';
 import { h, badge, when } from './dom.js';
-import { app, has } from './app.js';
+import { app, has } from './shell.js';
 
 export const STATE_TEXT = {
   draft: 'Draft', open: 'Open for signature', filed: 'Filed', acknowledged: 'Acknowledged',

@@ -3,41 +3,14 @@
 // the timeline, comments and who read it. The editor is in editor.js, the officer's actions in
 // officer.js.
 import { api, get, post } from './api.js';
-import { h, field, clear, when, badge, suggest } from './dom.js';
-import { app, page } from './app.js';
+import { h, field, clear, when, badge } from './dom.js';
+import { app, page } from './shell.js';
 import { sentence } from './errors.js';
 import { officerActions } from './officer.js';
 import { actionBar, done, failed } from './actionbar.js';
-import { stateBadge, deadline, statusHeader, timelineList, learnNames, lookUpNames, nameOf } from './memo-status.js';
+import { statusHeader, timelineList, learnNames, lookUpNames, nameOf } from './memo-status.js';
 import { loadReaders } from './readers.js';
-
-export { stateBadge, deadline };
-export { editor, newMemo } from './editor.js';
-
-export const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
-export const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
-
-// CommonMark rendered by the server (cmark, safe mode) into @target. Returns false when the
-// server could not render it (the source is shown instead).
-export async function renderInto(target, source, empty = '(empty)') {
-  if (!source) { clear(target).append(h('p', { class: 'muted' }, empty)); return true; }
-  try {
-    const r = await post('/api/v1/preview', { body: source });
-    target.innerHTML = r.html; // cmark safe mode: no raw HTML, no unsafe links
-    return true;
-  } catch {
-    clear(target).append(h('pre', {}, source));
-    return false;
-  }
-}
-
-// Colleagues holding @role whose username starts with, or name contains, @q.
-export const findColleagues = (q, role) =>
-  get(`/api/v1/users/search?role=${role}&q=${encodeURIComponent(q)}`).then((r) => r.users);
-
-// A message left for the next drawing of a memo page (after a move from the editor).
-let pending = null;
-export function showOnMemo(id, text) { pending = { id, text }; }
+import { M, renderInto, namesForm, shownFor, clearShown, can } from './memo-common.js';
 
 async function download(id) {
   const r = await get(`${M(id)}/receipt`);
@@ -48,20 +21,6 @@ async function download(id) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
-}
-
-// A usernames form under the bar: invite co-signers, distribute to principals.
-export function namesForm(bar, { heading, label, hint, submit, role, send, msg, id }) {
-  const input = h('input', { type: 'text', autocapitalize: 'none', id, 'data-field': 'usernames', autocomplete: 'off' });
-  const btn = h('button', { type: 'submit' }, submit);
-  const form = h('form', { 'aria-label': heading }, field(label, input, hint), suggest(input, (q) => findColleagues(q, role)), h('div', { class: 'actions' }, btn));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const list = names(input.value);
-    if (!list.length) { failed(form, { field: 'usernames' }, 'Enter at least one username, separated by commas or spaces.'); return; }
-    bar.submit(form, () => send(list), msg, btn);
-  });
-  return form;
 }
 
 function iDeclined(m) {
@@ -85,29 +44,25 @@ function signingPanel(m) {
 
 function staffActions(m, bar) {
   const id = m.id;
-  const rel = m.relation || {};
   const mine = (m.my_signature || {}).status;
-  const declined = iDeclined(m);
-  if (rel.drafter && m.state === 'draft') bar.add(h('a', { class: 'button', href: `#/memo/${id}/edit` }, 'Edit the draft'));
-  if (m.state === 'open' && (rel.drafter || rel.invited) && !declined) {
-    if (mine !== 'signed') bar.button('Sign this memo', { fn: () => post(`${M(id)}/signatures`), done: 'Signed. Your signature covers the frozen text shown below.' });
-    if (rel.invited && mine === 'signed') {
-      bar.button('Withdraw my signature', {
-        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/signatures/me`), done: 'Your signature is withdrawn, and the memo is no longer shared with you.', leave: '#/memos',
-        confirm: { title: 'Withdraw your signature?', confirm: 'Withdraw my signature', danger: true,
-          text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.',
-            'You also leave the memo: you will no longer be able to read it or see who signed it, unless the drafter invites you again.'] },
-      });
-    }
-    if (rel.invited) {
-      bar.button('Decline the invitation', {
-        cls: 'secondary', fn: () => api('DELETE', `${M(id)}/invitations/me`), done: 'You declined the invitation. The memo is no longer shared with you.', leave: '#/memos',
-        confirm: { title: 'Decline the invitation?', confirm: 'Decline the invitation', danger: true,
-          text: ['You will not be able to sign or read this memo afterwards, unless the drafter invites you again.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
-      });
-    }
+  if (can(m, 'edit')) bar.add(h('a', { class: 'button', href: `#/memo/${id}/edit` }, 'Edit the draft'));
+  if (can(m, 'sign')) bar.button('Sign this memo', { fn: () => post(`${M(id)}/signatures`), done: 'Signed. Your signature covers the frozen text shown below.' });
+  if (can(m, 'unsign')) {
+    bar.button('Withdraw my signature', {
+      cls: 'secondary', fn: () => api('DELETE', `${M(id)}/signatures/me`), done: 'Your signature is withdrawn, and the memo is no longer shared with you.', leave: '#/memos',
+      confirm: { title: 'Withdraw your signature?', confirm: 'Withdraw my signature', danger: true,
+        text: ['Your signature is removed from this memo: it will not count, and the drafter sees that you withdrew.',
+          'You also leave the memo: you will no longer be able to read it or see who signed it, unless the drafter invites you again.'] },
+    });
   }
-  if (rel.drafter && m.state === 'open') {
+  if (can(m, 'decline-invitation')) {
+    bar.button('Decline the invitation', {
+      cls: 'secondary', fn: () => api('DELETE', `${M(id)}/invitations/me`), done: 'You declined the invitation. The memo is no longer shared with you.', leave: '#/memos',
+      confirm: { title: 'Decline the invitation?', confirm: 'Decline the invitation', danger: true,
+        text: ['You will not be able to sign or read this memo afterwards, unless the drafter invites you again.', mine === 'signed' ? 'Your signature is withdrawn.' : null, 'The drafter sees that you declined.'] },
+    });
+  }
+  if (can(m, 'file')) {
     const waiting = (m.invitations || []).filter((x) => x.status === 'invited').length;
     bar.button('File with the channel', {
       fn: () => post(`${M(id)}/file`), done: 'Filed. The officers\' deadlines have started; download your filing receipt and keep it.',
@@ -116,6 +71,8 @@ function staffActions(m, bar) {
           waiting ? `${waiting} invited co-signer${waiting === 1 ? ' has' : 's have'} not signed yet and will not be able to sign afterwards.` : null,
           'The officers must then acknowledge it and reply within the channel\'s deadlines; the filing is recorded in the public log (without its text or names).'] },
     });
+  }
+  if (can(m, 'reopen')) {
     bar.button('Reopen for editing', {
       cls: 'secondary', fn: (reason) => post(`${M(id)}/reopen`, reason ? { reason } : undefined),
       done: 'Reopened as a draft. Every signature is void: everyone must sign again after you finalize.',
@@ -125,7 +82,7 @@ function staffActions(m, bar) {
         input: { label: 'Reason (shown to the co-signers)', hint: 'Optional, at most 2000 characters.', multiline: true } },
     });
   }
-  if (rel.drafter && (m.state === 'draft' || m.state === 'open')) {
+  if (can(m, 'invite')) {
     bar.expand('Invite co-signers', () => namesForm(bar, {
       heading: 'Invite co-signers', label: 'Usernames', submit: 'Send the invitations', role: 'staff', id: `invite-${id}`,
       hint: 'Your colleagues\' usernames, separated by commas or spaces; type two letters of a name for suggestions.',
@@ -133,7 +90,7 @@ function staffActions(m, bar) {
     }), { id: 'open-invite' });
   }
   // participants an administrator's reset cut off: a current reader shares the draft again
-  for (const name of m.reshare_needed || []) {
+  for (const name of can(m, 'reshare') ? m.reshare_needed || [] : []) {
     bar.button(`Share again with ${nameOf(name)}`, {
       cls: 'secondary', fn: () => post(`${M(id)}/reshare`, { username: name }),
       done: `${nameOf(name)} can read this memo again.`,
@@ -142,7 +99,7 @@ function staffActions(m, bar) {
           'Share it again only if you know the account is really theirs now: ask them in person or by phone. Whoever holds the account reads the memo.'] },
     });
   }
-  if (rel.drafter && (m.state === 'filed' || m.state === 'acknowledged')) {
+  if (can(m, 'withdraw')) {
     bar.button('Withdraw the memo', {
       cls: 'danger', fn: () => post(`${M(id)}/withdraw`), done: 'The memo is withdrawn.',
       confirm: { title: 'Withdraw the memo?', confirm: 'Withdraw the memo', danger: true,
@@ -150,7 +107,7 @@ function staffActions(m, bar) {
           'The withdrawal is recorded in the public log (without its text or names); the memo stays readable for those who could read it.'] },
     });
   }
-  if ((rel.drafter || rel.officer) && m.filed_on) {
+  if (can(m, 'receipt')) {
     const b = h('button', { type: 'button', class: 'secondary' }, 'Download the filing receipt');
     b.addEventListener('click', () => download(id).catch((e) => failed(bar.area, e)));
     bar.add(b);
@@ -208,7 +165,7 @@ export async function memoPage(id, note = {}) {
   if (rel.officer) officerActions(m, bar);
   if (rel.recused) bar.area.append(h('p', { class: 'note', id: 'recused-note' }, 'You drafted this memo or were invited to co-sign it, so as an officer you are recused from it: another officer acknowledges and answers it.'));
   if (bar.empty) bar.area.append(h('p', { class: 'muted' }, 'There is nothing for you to do on this memo now.'));
-  const showBar = !bar.empty || rel.recused || note.done || note.error || (pending && pending.id === id);
+  const showBar = !bar.empty || rel.recused || note.done || note.error || shownFor(id) !== null;
   const content = [
     statusHeader(m),
     (m.state === 'open' && (rel.drafter || rel.invited)) ? signingPanel(m) : null,
@@ -230,14 +187,12 @@ export async function memoPage(id, note = {}) {
   page(m.title === null ? 'Memo' : m.title, content);
   if (note.error) failed(bar.area, note.error);
   else if (note.done) done(bar.area, note.done);
-  else if (pending && pending.id === id) done(bar.area, pending.text);
-  pending = null;
+  else if (shownFor(id) !== null) done(bar.area, shownFor(id));
+  clearShown();
   renderInto(bodyEl, m.body);
   loadComments(m, comments);
   if (rel.drafter || rel.officer) loadReaders(id, auditEl);
 }
-
-const COMMENTS_OPEN = ['draft', 'open', 'filed', 'acknowledged', 'replied'];
 
 // Who reads a comment: everyone who can read the memo, now and later.
 function commentReaders(m) {
@@ -259,7 +214,7 @@ async function loadComments(m, el, msg = null) {
   const list = r.comments.length ? h('div', {}, r.comments.map((c) => h('div', { class: 'comment' },
     h('p', { class: 'muted' }, `${c.author ? nameOf(c.author) : 'A signer'} · ${when(c.at)}`), h('p', { class: 'comment-body' }, c.body))))
     : h('p', { class: 'muted' }, 'No comments yet.');
-  if (!COMMENTS_OPEN.includes(m.state)) {
+  if (!can(m, 'comment')) {
     clear(el).append(list, h('p', { class: 'muted', id: 'comments-closed' }, `No new comments: the memo is ${m.state === 'closed' ? 'closed' : m.state}.`));
     return;
   }

@@ -3,7 +3,7 @@
 // cannot be turned off.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { fail } from './app.js';
+import { fail } from './shell.js';
 import { showError, showDone } from './errors.js';
 
 const LABELS = {

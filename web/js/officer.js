@@ -4,10 +4,9 @@
 // reply (CommonMark with a live preview, confirmed before sending), close (confirmed).
 import { post } from './api.js';
 import { h, field } from './dom.js';
-import { M, namesForm, renderInto } from './memos.js';
+import { M, namesForm, renderInto, can } from './memo-common.js';
 import { failed } from './actionbar.js';
 import { confirmStep } from './dialog.js';
-import { extendable } from './memo-status.js';
 
 // YYYY-MM-DD of the day after @iso (UTC arithmetic on a calendar date).
 function nextDay(iso) {
@@ -68,8 +67,10 @@ function replyForm(m, bar) {
 // Add the officer's actions on @m to the action bar @bar.
 export function officerActions(m, bar) {
   const id = m.id;
-  if (m.state === 'filed') {
+  if (can(m, 'acknowledge')) {
     bar.button('Acknowledge', { id: 'do-acknowledge', fn: () => post(`${M(id)}/acknowledge`), done: 'Acknowledged; the memo is distributed to the channel\'s principals. The reply deadline is shown above.' });
+  }
+  if (can(m, 'decline')) {
     bar.button('Decline as out of scope', {
       cls: 'secondary', fn: (reason) => post(`${M(id)}/decline`, { reason: reason.trim() }), done: 'Declined. The drafter sees your reason.',
       confirm: { title: 'Decline this memo as out of scope?', confirm: 'Decline the memo', danger: true,
@@ -78,18 +79,16 @@ export function officerActions(m, bar) {
         input: { label: 'Reason (the drafter sees it)', hint: 'Why the memo is outside the channel\'s scope; at most 2000 characters.', multiline: true, required: true, requiredText: 'Give a reason: the drafter sees why the memo was declined.' } },
     });
   }
-  if (m.state === 'acknowledged' || m.state === 'replied') {
+  if (can(m, 'distribute')) {
     bar.expand('Distribute to principals', () => namesForm(bar, {
       heading: 'Distribute to principals', label: 'Principals\' usernames', submit: 'Send to these principals', role: 'principal', id: `distribute-${id}`,
       hint: 'Separated by commas or spaces; type two letters of a name for suggestions. They can then read the memo and its comments.',
       send: (list) => post(`${M(id)}/distribution`, { usernames: list }), msg: 'Distributed.',
     }), { id: 'open-distribute' });
   }
-  if (m.state === 'acknowledged') {
-    bar.expand('Reply', () => replyForm(m, bar), { id: 'open-reply' });
-    if (extendable(m)) bar.expand('Extend the reply deadline', () => extendForm(m, bar), { id: 'open-extend' });
-  }
-  if (m.state === 'replied') {
+  if (can(m, 'reply')) bar.expand('Reply', () => replyForm(m, bar), { id: 'open-reply' });
+  if (can(m, 'extend')) bar.expand('Extend the reply deadline', () => extendForm(m, bar), { id: 'open-extend' });
+  if (can(m, 'close')) {
     bar.button('Close', {
       id: 'do-close', fn: () => post(`${M(id)}/close`), done: 'Closed.',
       confirm: { title: 'Close this memo?', confirm: 'Close the memo',

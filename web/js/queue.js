@@ -5,8 +5,8 @@
 // address.
 import { get, post, ApiError } from './api.js';
 import { h, field, badge, table } from './dom.js';
-import { page, fail, has, app } from './app.js';
-import { stateBadge, deadline } from './memos.js';
+import { page, fail, has, app } from './shell.js';
+import { stateBadge, deadline } from './memo-status.js';
 import { sentence, showError, showDone } from './errors.js';
 import { CursorPages, ArrayPages, pagedSection, walkAll, hashParams } from './paging.js';
 

@@ -4,9 +4,9 @@ import { get } from './api.js';
 import { h, clear, when } from './dom.js';
 import { sentence } from './errors.js';
 import { eventSentence, lookUpNames, nameWithUser } from './memo-status.js';
+import { walkAll } from './paging.js';
 
 const PAGE = 200;
-const MAX_PAGES = 50;
 
 const ACTION = {
   read: 'read the memo', read_title: 'saw its title in a list', read_comments: 'read the comments', read_bundle: 'downloaded the signed bundle',
@@ -20,18 +20,13 @@ export function actionWords(a) {
   return s.replace(/^(The drafter|An officer|A co-signer|Someone):? /, '').replace(/^The memo was /, 'the memo was ');
 }
 
-// Every record, page after page (at most MAX_PAGES pages): {records, more}.
-export async function allRecords(id) {
+// Every record, however many pages (grouping by person and day needs them all).
+export function allRecords(id) {
   const base = `/api/v1/memos/${encodeURIComponent(id)}/audit?limit=${PAGE}`;
-  const out = [];
-  let after = null;
-  for (let i = 0; i < MAX_PAGES; i++) {
+  return walkAll(async (after) => {
     const r = await get(after === null ? base : `${base}&after=${encodeURIComponent(after)}`);
-    out.push(...(r.records || []));
-    if (r.next === null || r.next === undefined) return { records: out, more: false };
-    after = r.next;
-  }
-  return { records: out, more: true };
+    return { items: r.records || [], next: r.next };
+  });
 }
 
 // [{by, day, first, last, records}] in the order each person's day first appears.
@@ -52,20 +47,19 @@ export function group(records) {
 const hm = (t) => when(t).slice(11);
 
 export async function loadReaders(id, el) {
-  let res;
+  let records;
   try {
-    res = await allRecords(id);
+    records = await allRecords(id);
   } catch (e) {
     clear(el).append(h('p', { class: 'error-msg' }, sentence(e)));
     return;
   }
-  await lookUpNames(res.records.map((r) => r.by));
-  const groups = group(res.records);
+  await lookUpNames(records.map((r) => r.by));
+  const groups = group(records);
   if (!groups.length) { clear(el).append(h('p', { class: 'muted' }, 'Nobody has read it yet.')); return; }
   const people = new Set(groups.map((g) => g.by)).size;
   clear(el).append(...[
-    h('p', { class: 'muted' }, `${res.records.length} record${res.records.length === 1 ? '' : 's'} from ${people} ${people === 1 ? 'person' : 'people'}, by person and day. Open a line to see each record.`),
-    res.more ? h('p', { class: 'note' }, `Only the first ${PAGE * MAX_PAGES} records are shown.`) : null,
+    h('p', { class: 'muted' }, `${records.length} record${records.length === 1 ? '' : 's'} from ${people} ${people === 1 ? 'person' : 'people'}, by person and day. Open a line to see each record.`),
     h('ul', { class: 'readers' }, groups.map((g) => {
       const kinds = [...new Set(g.records.map((r) => actionWords(r.action)))];
       return h('li', {}, h('details', {},

@@ -4,7 +4,7 @@
 // every month from the first filing to today has its row, empty or not.
 import { get, api } from './api.js';
 import { h, s, badge } from './dom.js';
-import { page } from './app.js';
+import { page } from './shell.js';
 
 const fmt = (x, d = 2) => (x === null || x === undefined ? '—' : Number(x).toFixed(d).replace(/\.?0+$/, ''));
 const FONT = 13;
