@@ -115,7 +115,7 @@ bool api_route_allows(unsigned method, const char *pattern, unsigned roles, unsi
 {
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct api_route *r = &routes[i];
-        if (r->methods != method || strcmp(r->pattern, pattern) != 0)
+        if (!(r->methods & method) || strcmp(r->pattern, pattern) != 0)
             continue;
         /* as dispatch checks them: the roles, then the relation to the memo */
         return (r->roles == ANY || (roles & r->roles) != 0) && (r->rel == 0 || (rel & r->rel) != 0);

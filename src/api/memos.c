@@ -256,6 +256,7 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
     const struct channel *ch = env->ch;
     json_t *arr = json_array();
     enum memo_state to;
+    int64_t max = 0;
 
     for (size_t i = 0; arr != NULL && i < sizeof(acts) / sizeof(acts[0]); i++) {
         const char *name = acts[i].name;
@@ -273,10 +274,13 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
             ok = ok && me->reshare;
         else if (strcmp(name, "receipt") == 0)
             ok = ok && m->filed_day >= 0;
-        else if (strcmp(name, "extend") == 0) /* a later day is still within the maximum */
+        else if (strcmp(name, "extend") == 0) /* a later day is within the maximum, as the server
+                                                 computes it when asked (workflow_extend()) */
             ok = ok && ch != NULL &&
+                 deadline_reply_max(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &max) ==
+                     0 &&
                  deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,
-                                          m->reply_due, m->reply_max, NULL, 0) == 0;
+                                          m->reply_due, max, NULL, 0) == 0;
         if (ok && json_array_append_new(arr, json_string(name)) != 0) {
             json_decref(arr);
             arr = NULL;

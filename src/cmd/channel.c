@@ -52,8 +52,9 @@ static int channel_init(const struct config *cfg, const char *name)
         rc = 0;
     } else if (r == ERR_NOT_FOUND) {
         fprintf(stderr,
-                "dissent: %s cannot hold the channel key: it must be an officer (not also an "
-                "administrator or auditor) who has enrolled, and not held after a reset\n",
+                "dissent: %s cannot hold the channel key: it must be an active officer (not also "
+                "an administrator or auditor) who has enrolled with a password of their own: "
+                "not disabled, not held after a reset, not waiting to choose a new password\n",
                 u.username);
     } else {
         fprintf(stderr, "dissent: cannot read the channel key: %s\n", err_str(r));

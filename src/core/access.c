@@ -231,9 +231,13 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     int rc;
 
     *created = false;
-    /* nor for an account re-enrolled after a reset that officers have not confirmed */
+    /* nor for an account re-enrolled after a reset that officers have not confirmed, one whose
+     * keys an administrator's password still wraps (whoever knew it could open the grant), a
+     * disabled one (it would hold the key alone and answer nothing), or a row that failed its
+     * check */
     if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys ||
-        (officer->flags & STORE_USER_HELD))
+        (officer->flags & (STORE_USER_HELD | STORE_USER_REKEY | STORE_USER_TAMPERED)) ||
+        officer->disabled)
         return 0;
     if ((rc = trust_bound(st, officer)) != 0)
         return rc;
@@ -249,7 +253,7 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     keys_secure_free(sk);
     if ((rc = store_begin(st)) != 0)
         return rc;
-    /* under the write lock: another officer's first sign-in may have made it meanwhile */
+    /* under the write lock: another officer's enrolment may have made it meanwhile */
     {
         uint8_t other[SEAL_PUB_LEN];
         rc = store_channel_key_get(st, other);

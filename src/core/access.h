@@ -83,8 +83,10 @@ int access_share_channel(struct store *st, const struct memo *m, const uint8_t k
                          int64_t now);
 
 /**
- * access_channel_setup() - when @officer is an officer (and neither admin nor auditor) and the
- * channel has no key yet, create it and grant it to them. *@created tells whether it happened.
+ * access_channel_setup() - when @officer is an officer (neither admin nor auditor, enrolled with
+ * keys of their own choosing: not held after a reset, not waiting to re-key, not disabled) and
+ * the channel has no key yet, create it and grant it to them. *@created tells whether it
+ * happened; nothing happens for any other account, nor when a key exists or is pinned.
  */
 int access_channel_setup(struct store *st, const struct user *officer, int64_t now, bool *created);
 

@@ -122,11 +122,15 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
         rc = ERR_UNAUTH;
     if (rc == 0) {
         bool created = false;
+        int made;
         store_scrub(st);
         /* the first officer's enrolment makes the channel key (access_channel_setup()); when it
-         * cannot, the enrolment stands and `dissent channel init` makes it later */
-        if (access_channel_setup(st, &u, now, &created) != 0)
-            log_warn("enrol: the channel key could not be made; `dissent channel init` makes it");
+         * cannot, the enrolment stands (the account is the user's either way) and the reason is
+         * logged: a database that fails its checks gets no new key from anyone */
+        if ((made = access_channel_setup(st, &u, now, &created)) != 0)
+            log_warn("enrol: the channel key was not made (%s)%s", err_str(made),
+                     made == ERR_INTEGRITY ? ""
+                                           : "; `dissent channel init OFFICER` makes it later");
         else if (created)
             log_info("enrol: the first officer's enrolment made the channel key");
     }

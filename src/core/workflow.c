@@ -950,9 +950,15 @@ static int share_channel(struct wf_ctx *c, struct memo *m, void *arg)
     if ((rc = enrol_channel_holders(c->st, 0, &holders)) != 0)
         return rc;
     if (holders == 0) {
-        err_set(c->err, c->errlen,
-                "no active officer holds the channel key: filing waits until one does");
-        return ERR_STATE;
+        uint8_t pk[32];
+        if ((rc = trust_channel_pk(c->st, pk)) == ERR_NOT_FOUND)
+            err_set(c->err, c->errlen,
+                    "the channel has no key yet: the first officer's enrolment makes it "
+                    "(or `dissent channel init OFFICER` on the server); filing waits until then");
+        else if (rc == 0)
+            err_set(c->err, c->errlen,
+                    "no active officer holds the channel key: filing waits until one does");
+        return rc == 0 || rc == ERR_NOT_FOUND ? ERR_STATE : rc;
     }
     rc = access_share_channel(c->st, m, c->mkey, c->now);
 

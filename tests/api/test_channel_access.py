@@ -68,10 +68,17 @@ def test_signing_in_makes_no_channel_key_and_channel_init_does(server, admin):
     call(d, "POST", memo_url(server, mid, "signatures"), status=201)
     assert_wrong_state(d.post(memo_url(server, mid, "file"), timeout=TIMEOUT), "open")
 
-    # not for a staff account, nor an unknown one
+    # not for a staff account, nor an unknown one, nor a disabled officer (she would hold the
+    # key alone and answer nothing)
     for who, why in (("dave", "cannot hold the channel key"), ("nobody", "no such user")):
         res = server.cli("channel", "init", who)
         assert res.returncode == 1 and why in res.stderr, (who, res.stderr)
+    olga = server.url + "/api/v1/users/olga"
+    assert admin.patch(olga, json={"disabled": True}, timeout=TIMEOUT).status_code == 200
+    res = server.cli("channel", "init", "olga")
+    assert res.returncode == 1 and "cannot hold the channel key" in res.stderr, res.stderr
+    assert admin.patch(olga, json={"disabled": False}, timeout=TIMEOUT).status_code == 200
+    o = server.login("olga", PASSWORD)
     res = server.cli("channel", "init", "olga")
     assert res.returncode == 0 and "made the channel key and granted it to olga" in res.stdout, \
         res.stdout + res.stderr

@@ -72,11 +72,11 @@ export class ArrayPages {
 
 // Every item of a cursor-paged API list, however many: @get(after) resolves to {items, next}.
 export async function walkAll(getPage) {
-  let out = [];
+  const out = [];
   let after = null;
   for (;;) {
     const r = await getPage(after);
-    out = out.concat(r.items);
+    out.push(...r.items);
     if (!r.next || !r.items.length) return out;
     after = r.next;
   }

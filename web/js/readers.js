@@ -6,7 +6,7 @@ import { sentence } from './errors.js';
 import { eventSentence, lookUpNames, nameWithUser } from './memo-status.js';
 import { walkAll } from './paging.js';
 
-const PAGE = 200;
+const PAGE = 1000; // the largest page GET .../audit gives (AUDIT_PAGE_MAX)
 
 const ACTION = {
   read: 'read the memo', read_title: 'saw its title in a list', read_comments: 'read the comments', read_bundle: 'downloaded the signed bundle',
