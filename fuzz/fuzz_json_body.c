@@ -139,6 +139,7 @@ static void world_up(void)
     if (mkdtemp(w.dir) == NULL || store_open(w.dir, &w.st, err, sizeof(err)) != 0)
         goto fail;
     config_defaults(&w.cfg);
+    snprintf(w.cfg.timezone, sizeof(w.cfg.timezone), "UTC");
     w.cfg.argon2_ops = 1;
     w.cfg.argon2_mem = 8192;
     /* no role needs TOTP here (the state-dept preset would ask it of officers and admins) */

@@ -153,7 +153,7 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     }
     json_object_set_new(o, "totp", totp);
     /* the organisation's zone, for showing times as its dates are shown */
-    json_object_set_new(o, "timezone", json_string(env->cfg->timezone));
+    json_object_set_new(o, "timezone", json_string(channel_zone(env->cfg)));
     /* when this session ends unless used again, so that the interface can warn before */
     json_object_set_new(o, "session",
                         json_pack("{s:I, s:I, s:I}", "expires_at",

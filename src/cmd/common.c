@@ -56,7 +56,7 @@ static int store_open_trusted(const struct config *cfg, struct store **st, bool 
 
     *st = NULL;
     /* the organisation's time zone dates what a command writes (log entries: core/ledger.h) */
-    if (workdays_tz_set(cfg->timezone, err, sizeof(err)) != 0) {
+    if (workdays_tz_set(channel_zone(cfg), err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: [channel] timezone: %s\n", err);
         return ERR_INVALID;
     }

@@ -125,6 +125,45 @@ out:
     return rc;
 }
 
+/* What each preset implies where [channel] leaves it unset. */
+static const struct {
+    const char *preset;
+    const char *zone;  /* timezone */
+    bool federal;      /* federal_holidays */
+    bool inauguration; /* inauguration_day */
+} preset_calendars[] = {
+    /* the Department's own clock: Washington's zone, the federal holidays and Inauguration Day */
+    {"state-dept", "America/New_York", true, true},
+    /* a member state's channel: its zone and holidays are its own to configure */
+    {"eu-directive", "UTC", false, false},
+};
+
+/* The calendar defaults of @cfg's preset (the first, state-dept, for an unknown one: refused
+ * later by channel_init()). */
+static size_t preset_calendar(const struct config *cfg)
+{
+    for (size_t i = 0; i < sizeof(preset_calendars) / sizeof(preset_calendars[0]); i++)
+        if (strcmp(cfg->preset, preset_calendars[i].preset) == 0)
+            return i;
+    return 0;
+}
+
+const char *channel_zone(const struct config *cfg)
+{
+    return cfg->timezone[0] != '\0' ? cfg->timezone : preset_calendars[preset_calendar(cfg)].zone;
+}
+
+unsigned channel_holidays(const struct config *cfg)
+{
+    size_t p = preset_calendar(cfg);
+    bool federal =
+        cfg->federal_holidays < 0 ? preset_calendars[p].federal : cfg->federal_holidays != 0;
+    bool inauguration =
+        cfg->inauguration_day < 0 ? preset_calendars[p].inauguration : cfg->inauguration_day != 0;
+
+    return (federal ? WORKDAYS_FEDERAL : 0u) | (inauguration ? WORKDAYS_INAUGURATION : 0u);
+}
+
 int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
                  size_t errlen)
 {
@@ -158,12 +197,12 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
     }
     if ((rc = deadline_policy_check(&ch->policy, err, errlen)) != 0)
         return rc;
-    if ((rc = workdays_tz_set(cfg->timezone, err, errlen)) != 0)
+    if ((rc = workdays_tz_set(channel_zone(cfg), err, errlen)) != 0)
         return ERR_INVALID;
     if (cfg->closures[0] &&
         (rc = workdays_closures_parse(cfg->closures, &closures, &nclosures, err, errlen)) != 0)
         return rc;
-    rc = workdays_calendar_init(&ch->calendar, cfg->federal_holidays, closures, nclosures);
+    rc = workdays_calendar_init(&ch->calendar, channel_holidays(cfg), closures, nclosures);
     mem_free(closures);
     if (rc != 0)
         goto fail;

@@ -36,6 +36,19 @@ struct channel {
 };
 
 /**
+ * channel_zone() - the organisation's time zone: [channel] timezone, or the preset's
+ * (state-dept: America/New_York; eu-directive: UTC).
+ */
+const char *channel_zone(const struct config *cfg);
+
+/**
+ * channel_holidays() - the calendar's holidays (WORKDAYS_FEDERAL, WORKDAYS_INAUGURATION):
+ * [channel] federal_holidays and inauguration_day, each the preset's when unset (state-dept: both;
+ * eu-directive: neither).
+ */
+unsigned channel_holidays(const struct config *cfg);
+
+/**
  * channel_init() - parse the [channel] settings of @cfg, set the process time zone, and load the
  * channel key and the log key from @data_dir (creating each, 0600, on first start; the log key
  * is named after [tlog] origin, and a key made for another origin is refused). Call before threads

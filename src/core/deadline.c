@@ -25,7 +25,9 @@ static const struct deadline_preset deadline_presets[] = {
      {
          .ack = {DEADLINE_UNIT_CALENDAR_DAYS, 7},
          .reply = {DEADLINE_UNIT_MONTHS, 3},
-         .reply_max = {DEADLINE_UNIT_MONTHS, 6},
+         /* an internal channel answers within three months (Directive 2019/1937, Art. 9(1)(f));
+          * the six-month extension is the external channels' (Art. 11): none here */
+         .reply_max = {DEADLINE_UNIT_MONTHS, 3},
          .reply_from = DEADLINE_BASE_ACK,
      }},
 };

@@ -271,14 +271,49 @@ static int day_compare(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int workdays_calendar_init(struct workdays_calendar *cal, bool federal, const int64_t *closures,
-                           size_t nclosures)
+int workdays_inauguration_day(int year, int64_t *day)
+{
+    int64_t d;
+
+    if (year < WORKDAYS_YEAR_MIN || year > WORKDAYS_YEAR_MAX)
+        return ERR_INVALID;
+    if (year <= 1965 || (year - 1965) % 4 != 0)
+        return ERR_NOT_FOUND;
+    d = civil_to_days(year, 1, 20);
+    switch (workdays_day_weekday(d)) {
+    case WORKDAYS_SATURDAY: /* no day in lieu */
+        return ERR_NOT_FOUND;
+    case WORKDAYS_SUNDAY: /* the next day (5 U.S.C. 6103(c)) */
+        d++;
+        break;
+    default:
+        break;
+    }
+    *day = d;
+    return 0;
+}
+
+/* Whether @day is Inauguration Day and @cal closes it. */
+static bool is_inauguration(const struct workdays_calendar *cal, int64_t day)
+{
+    int64_t y, d = 0;
+    int m, md;
+
+    if (!cal->inauguration)
+        return false;
+    days_to_civil(day, &y, &m, &md);
+    return m == 1 && workdays_inauguration_day((int)y, &d) == 0 && d == day;
+}
+
+int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
+                           const int64_t *closures, size_t nclosures)
 {
     int64_t *copy = NULL;
     size_t i, n = 0;
     int rc = 0;
 
     cal->federal = false;
+    cal->inauguration = false;
     cal->closures = NULL;
     cal->nclosures = 0;
     if (nclosures > WORKDAYS_CLOSURES_MAX) {
@@ -304,7 +339,8 @@ int workdays_calendar_init(struct workdays_calendar *cal, bool federal, const in
                 copy[n++] = copy[i];
         }
     }
-    cal->federal = federal;
+    cal->federal = (holidays & WORKDAYS_FEDERAL) != 0;
+    cal->inauguration = (holidays & WORKDAYS_INAUGURATION) != 0;
     cal->closures = copy;
     cal->nclosures = n;
     copy = NULL;
@@ -321,6 +357,7 @@ void workdays_calendar_release(struct workdays_calendar *cal)
     cal->closures = NULL;
     cal->nclosures = 0;
     cal->federal = false;
+    cal->inauguration = false;
 }
 
 /* The index of the first closure strictly after @day (nclosures when none is). */
@@ -359,7 +396,7 @@ bool workdays_calendar_is_working(const struct workdays_calendar *cal, int64_t d
         return false;
     if (cal->federal && workdays_holiday_is_federal(day, NULL))
         return false;
-    return !is_closure(cal, day);
+    return !is_inauguration(cal, day) && !is_closure(cal, day);
 }
 
 int workdays_calendar_add(const struct workdays_calendar *cal, int64_t day, int64_t n, int64_t *out)
@@ -417,11 +454,23 @@ static int64_t count_forward(const struct workdays_calendar *cal, int64_t a, int
             }
         }
     }
+    /* Inauguration Day (a weekday) removes a day unless a federal holiday already did. */
+    if (cal->inauguration) {
+        int64_t day = 0;
+        days_to_civil(a + 1, &y, &m, &d);
+        days_to_civil(b, &y_end, &m, &d);
+        for (; y <= y_end; y++)
+            if (workdays_inauguration_day((int)y, &day) == 0 && day > a && day <= b &&
+                !(cal->federal && workdays_holiday_is_federal(day, NULL)))
+                count--;
+    }
     /* A closure removes a day only when it was still counted: a weekday, not a holiday. */
     for (i = closure_after(cal, a); i < cal->nclosures && cal->closures[i] <= b; i++) {
         if (is_weekend(cal->closures[i]))
             continue;
         if (cal->federal && workdays_holiday_is_federal(cal->closures[i], NULL))
+            continue;
+        if (is_inauguration(cal, cal->closures[i]))
             continue;
         count--;
     }

@@ -17,8 +17,11 @@
  * Juneteenth National Independence Day (June 19, from 2021 on), Independence Day (July 4),
  * Labor Day (1st Monday of September), Columbus Day (2nd Monday of October), Veterans Day
  * (November 11), Thanksgiving Day (4th Thursday of November) and Christmas Day (December 25).
- * Inauguration Day (January 20 every four years, a holiday only for employees in the Washington,
- * DC area) is deliberately NOT included: add it as a closure where it applies. The current rules
+ * Inauguration Day is a separate switch (WORKDAYS_INAUGURATION): January 20 of every fourth year
+ * after 1965 (2029, 2033, ...), a holiday for federal employees in the Washington, DC area
+ * (5 U.S.C. 6103(c)); on a Sunday it moves to Monday the 21st, on a Saturday there is none (no
+ * in-lieu day, as OPM applies it); when it is also Martin Luther King Jr. Day it is one day off,
+ * not two. The current rules
  * are applied to every year; the history before them (no MLK Day before 1986, Veterans Day in
  * October 1971-1977) is not modelled, since the calendar serves present and future deadlines.
  */
@@ -58,8 +61,13 @@ enum workdays_weekday {
  * back with workdays_calendar_release(); the fields are read-only for everyone else. Once set up
  * it is never modified, so any number of threads may read it at once.
  */
+/* What a calendar's holidays are (workdays_calendar_init()). */
+#define WORKDAYS_FEDERAL 1u      /* the observed US federal holidays */
+#define WORKDAYS_INAUGURATION 2u /* Inauguration Day (5 U.S.C. 6103(c)) */
+
 struct workdays_calendar {
     bool federal;      /* observed US federal holidays are not working days */
+    bool inauguration; /* nor is Inauguration Day */
     int64_t *closures; /* closure days, sorted ascending, no duplicates; owned (a copy) */
     size_t nclosures;  /* number of entries in @closures */
 };
@@ -159,7 +167,7 @@ int workdays_holiday_list(int year, int64_t days[WORKDAYS_HOLIDAYS_MAX], size_t 
 /**
  * workdays_calendar_init() - set up @cal.
  * @cal: the calendar to fill; its previous contents are ignored (not freed).
- * @federal: whether observed US federal holidays are closed.
+ * @holidays: WORKDAYS_FEDERAL and/or WORKDAYS_INAUGURATION (0: weekends and closures only).
  * @closures: the organisation's closure days in any order, duplicates allowed; may be NULL when
  *            @nclosures is 0. The array is copied (sorted, without duplicates): the caller keeps
  *            ownership of @closures and may free it at once.
@@ -169,8 +177,15 @@ int workdays_holiday_list(int year, int64_t days[WORKDAYS_HOLIDAYS_MAX], size_t 
  * WORKDAYS_CLOSURES_MAX closures; ERR_NOMEM. On failure @cal is left empty (no closures, no
  * federal holidays) and workdays_calendar_release() on it is harmless.
  */
-int workdays_calendar_init(struct workdays_calendar *cal, bool federal, const int64_t *closures,
-                           size_t nclosures);
+int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
+                           const int64_t *closures, size_t nclosures);
+
+/**
+ * workdays_inauguration_day() - the Inauguration Day holiday of @year (its day number in *@day),
+ * or ERR_NOT_FOUND when @year has none (not a fourth year after 1965, or January 20 is a
+ * Saturday); ERR_INVALID outside the valid years. Thread safe.
+ */
+int workdays_inauguration_day(int year, int64_t *day);
 
 /**
  * workdays_calendar_release() - free what @cal owns and leave it empty (weekends only).

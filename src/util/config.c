@@ -138,6 +138,31 @@ static int s_argon2_ops(struct config *c, const char *v)
     return 0;
 }
 
+/* A switch whose default is the preset's: "" (-1), or a bool (1, 0). */
+static int tristate(signed char *field, const char *v)
+{
+    bool b = false;
+
+    if (*v == '\0') {
+        *field = -1;
+        return 0;
+    }
+    if (str_parse_bool(v, &b) != 0)
+        return ERR_INVALID;
+    *field = b ? 1 : 0;
+    return 0;
+}
+
+static int s_federal(struct config *c, const char *v)
+{
+    return tristate(&c->federal_holidays, v);
+}
+
+static int s_inauguration(struct config *c, const char *v)
+{
+    return tristate(&c->inauguration_day, v);
+}
+
 static int s_log_level(struct config *c, const char *v)
 {
     static const struct {
@@ -265,8 +290,9 @@ static const struct config_setting settings[] = {
     STR("channel", "reply", reply, NULL),
     STR("channel", "reply_max", reply_max, NULL),
     STR("channel", "reply_from", reply_from, NULL),
-    STR("channel", "timezone", timezone, "UTC"),
-    BOOL("channel", "federal_holidays", federal_holidays, "true"),
+    STR("channel", "timezone", timezone, NULL),
+    FN("channel", "federal_holidays", s_federal, ""),
+    FN("channel", "inauguration_day", s_inauguration, ""),
     STR("channel", "closures", closures, NULL),
     STR("channel", "principals", principals, NULL),
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),

@@ -42,13 +42,16 @@ struct config {
                                 "" = the [channel] preset's default */
     int log_level;           /* enum log_level */
     /* [channel]: checked by channel_init() (core/channel.h) */
-    char preset[32];       /* deadline preset: "state-dept" or "eu-directive" */
-    char ack[32];          /* override: "N working-days", "N days" or "N months"; "" = preset */
-    char reply[32];        /* override, as ack */
-    char reply_max[32];    /* override, as ack */
-    char reply_from[32];   /* override: "filing" or "acknowledgement"; "" = preset */
-    char timezone[128];    /* IANA zone of the organisation, default UTC */
-    bool federal_holidays; /* US federal holidays are not working days (default true) */
+    char preset[32];     /* deadline preset: "state-dept" or "eu-directive" */
+    char ack[32];        /* override: "N working-days", "N days" or "N months"; "" = preset */
+    char reply[32];      /* override, as ack */
+    char reply_max[32];  /* override, as ack */
+    char reply_from[32]; /* override: "filing" or "acknowledgement"; "" = preset */
+    char timezone[128];  /* IANA zone of the organisation; "" the preset's (channel_zone()) */
+    /* observed US federal holidays, and Inauguration Day (5 U.S.C. 6103(c)), are not working
+     * days: 1 yes, 0 no, -1 the preset's (channel_calendar_init()) */
+    signed char federal_holidays;
+    signed char inauguration_day;
     char closures[8192];   /* comma-separated YYYY-MM-DD closure dates */
     char principals[8192]; /* comma-separated usernames every acknowledged memo goes to */
     /* [tlog] */

@@ -33,7 +33,10 @@ FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"},
 # Every test server: two-factor sign-in is not required of any role (the state-dept preset
 # requires it of officers, principals and admins; tests/api/test_totp.py turns that on).
 # Checkpoints are signed every second (the default is a minute): receipts wait for the next one.
-BASE = {"security": {"require_2fa": "none"}, "tlog": {"checkpoint_interval": "1"}}
+# the tests compute dates in UTC: the server's zone is pinned to it unless a test sets another
+# (state-dept's own default is America/New_York)
+BASE = {"security": {"require_2fa": "none"}, "tlog": {"checkpoint_interval": "1"},
+        "channel": {"timezone": "UTC"}}
 TIMEOUT = 10
 # Reports that the sanitizer build (scripts/build.sh asan) writes to stderr.
 PG_BASE = os.environ.get("DISSENT_TEST_PG_URI_BASE", "").rstrip("/")

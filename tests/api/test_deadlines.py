@@ -163,25 +163,72 @@ def test_overrides_of_the_preset(make_server):
 # ---- eu-directive preset ----
 
 def test_eu_directive_preset(make_server):
-    """Acknowledge within 7 calendar days; reply 3 months after the acknowledgement (counted
-    from the acknowledgement due date until it happens), at most 6."""
+    """An internal channel (Directive 2019/1937, Art. 9(1)(f)): acknowledge within 7 calendar
+    days; reply 3 months after the acknowledgement (counted from the acknowledgement due date
+    until it happens), with no extension; no US federal holiday is a holiday."""
     desk = Desk(make_server, {"preset": "eu-directive", "timezone": NY}, "2025-07-03T15:00:00")
     filed = DAY(2025, 7, 3)
     m = desk.filed()
-    ack, reply = check_clocks(m, filed, DAY(2025, 7, 10), DAY(2025, 10, 10), DAY(2026, 1, 10))
-    assert ack["working_days_left"] == count_working_days(filed, DAY(2025, 7, 10)) == 4
+    ack, reply = check_clocks(m, filed, DAY(2025, 7, 10), DAY(2025, 10, 10), DAY(2025, 10, 10))
+    # July 4 is a working day here: five of them to the 10th
+    assert ack["working_days_left"] == count_working_days(filed, DAY(2025, 7, 10),
+                                                          federal=False) == 5
     m = assert_memo_shape(desk.post("off", m["id"], "acknowledge"))
     reply = m["deadlines"]["reply"]
     assert m["deadlines"]["acknowledge"]["done_on"] == "2025-07-03"
     assert m["deadlines"]["acknowledge"]["on_time"] is True
-    assert reply["due"] == "2025-10-03" and reply["max"] == "2026-01-03"
-    assert reply["working_days_left"] == count_working_days(filed, DAY(2025, 10, 3))
-    # extensions up to 6 months after the acknowledgement, not beyond
+    assert reply["due"] == "2025-10-03" and reply["max"] == "2025-10-03"
+    assert reply["working_days_left"] == count_working_days(filed, DAY(2025, 10, 3),
+                                                            federal=False)
+    # no extension at all, and the memo offers none
+    assert "extend" not in desk.get("off", m["id"])["actions"]
     r = desk.s["off"].post(memo_url(desk.srv, m["id"], "extend"), timeout=TIMEOUT,
-                           json={"until": "2026-01-04", "reason": "complex case"})
+                           json={"until": "2025-10-04", "reason": "complex case"})
     assert_error(r, 422, "invalid_field", field="until")
+    # an external channel configures the six months of Art. 11
+    desk = Desk(make_server, {"preset": "eu-directive", "timezone": NY, "reply_max": "6 months"},
+                "2025-07-03T15:00:00")
+    m = desk.post("off", desk.filed()["id"], "acknowledge")
+    assert m["deadlines"]["reply"]["max"] == "2026-01-03"
+    assert "extend" in desk.get("off", m["id"])["actions"]
     m = desk.post("off", m["id"], "extend", {"until": "2026-01-03", "reason": "complex case"})
     assert m["deadlines"]["reply"]["due"] == "2026-01-03"
+
+
+# ---- the calendar the preset implies ----
+
+def test_inauguration_day_is_no_working_day(make_server):
+    """Wednesday 2033-01-19 under state-dept: Thursday is Inauguration Day (5 U.S.C. 6103(c)),
+    so the acknowledgement is due Monday 2033-01-24; switched off, Friday the 21st."""
+    inauguration = {DAY(2033, 1, 20)}
+    filed = DAY(2033, 1, 19)
+    desk = Desk(make_server, {"timezone": NY}, "2033-01-19T15:00:00")
+    check_clocks(desk.filed(), filed, DAY(2033, 1, 24),
+                 add_working_days(filed, 30, closures=inauguration),
+                 add_working_days(filed, 60, closures=inauguration))
+    desk = Desk(make_server, {"timezone": NY, "inauguration_day": "false"}, "2033-01-19T15:00:00")
+    check_clocks(desk.filed(), filed, DAY(2033, 1, 21), add_working_days(filed, 30),
+                 add_working_days(filed, 60))
+
+
+def test_inauguration_day_on_a_saturday_gives_no_day(make_server):
+    """2029-01-20 is a Saturday: no day in lieu, Friday the 19th is a working day."""
+    filed = DAY(2029, 1, 18)
+    desk = Desk(make_server, {"timezone": NY}, "2029-01-18T15:00:00")
+    # a Thursday filing: Friday the 19th, then Monday the 22nd
+    check_clocks(desk.filed(), filed, DAY(2029, 1, 22), add_working_days(filed, 30),
+                 add_working_days(filed, 60))
+
+
+def test_state_dept_counts_days_in_washington(make_server):
+    """With no timezone set, state-dept's is America/New_York: 2025-07-08 03:30 UTC is still
+    Monday the 7th in Washington, and the memo is filed on the Monday."""
+    desk = Desk(make_server, {"timezone": ""}, "2025-07-08T03:30:00")
+    m = desk.filed()
+    check_clocks(m, DAY(2025, 7, 7), DAY(2025, 7, 9), add_working_days(DAY(2025, 7, 7), 30),
+                 add_working_days(DAY(2025, 7, 7), 60))
+    me = desk.s["dan"].get(desk.srv.url + "/api/v1/me", timeout=TIMEOUT).json()
+    assert me["timezone"] == NY
 
 
 # ---- GET /api/v1/deadlines and overdue memos ----

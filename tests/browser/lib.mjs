@@ -27,7 +27,8 @@ export function expect(cond, msg) { if (!cond) throw new Error(msg); }
 export function startServer(ini = '', { dir = null, listen = '127.0.0.1:0' } = {}) {
   if (dir === null) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dissent-browser-'));
-    fs.writeFileSync(path.join(dir, 'dissent.ini'), `[tlog]\ncheckpoint_interval = 1\n[security]\nargon2_ops = 1\nargon2_mem_kib = 8\n${ini}`);
+    // the zone pinned to UTC, as the scenarios compute dates (a scenario's [channel] may set another)
+    fs.writeFileSync(path.join(dir, 'dissent.ini'), `[tlog]\ncheckpoint_interval = 1\n[security]\nargon2_ops = 1\nargon2_mem_kib = 8\n[channel]\ntimezone = UTC\n${ini}`);
   }
   const cfg = path.join(dir, 'dissent.ini');
   const proc = spawn(BIN, ['serve', '--config', cfg, '--data', path.join(dir, 'var'), '--listen', listen, '--workers', '2'],

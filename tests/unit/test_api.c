@@ -23,6 +23,7 @@ static int setup(void **state)
 {
     st = testutil_store(dir);
     config_defaults(&cfg);
+    snprintf(cfg.timezone, sizeof(cfg.timezone), "UTC"); /* the times below are UTC's */
     cfg.argon2_ops = 1;
     cfg.argon2_mem = 8192;
     /* no role needs TOTP here (the state-dept preset would ask it of officers and admins) */

@@ -52,6 +52,22 @@ static void init_and_key_file(void **state)
     snprintf(cfg.preset, sizeof(cfg.preset), "nope");
     assert_int_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), ERR_INVALID);
     assert_non_null(strstr(err, "preset"));
+    /* the calendar the preset implies, each setting overriding it */
+    config_defaults(&cfg);
+    assert_string_equal(channel_zone(&cfg), "America/New_York");
+    assert_int_equal(channel_holidays(&cfg), WORKDAYS_FEDERAL | WORKDAYS_INAUGURATION);
+    assert_int_equal(config_set(&cfg, "channel", "inauguration_day", "false", err, sizeof(err)), 0);
+    assert_int_equal(channel_holidays(&cfg), WORKDAYS_FEDERAL);
+    assert_int_equal(config_set(&cfg, "channel", "preset", "eu-directive", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&cfg, "channel", "inauguration_day", "", err, sizeof(err)), 0);
+    assert_string_equal(channel_zone(&cfg), "UTC");
+    assert_int_equal(channel_holidays(&cfg), 0);
+    assert_int_equal(config_set(&cfg, "channel", "federal_holidays", "yes", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&cfg, "channel", "timezone", "Europe/Dublin", err, sizeof(err)), 0);
+    assert_string_equal(channel_zone(&cfg), "Europe/Dublin");
+    assert_int_equal(channel_holidays(&cfg), WORKDAYS_FEDERAL);
+    assert_int_equal(config_set(&cfg, "channel", "federal_holidays", "maybe", err, sizeof(err)),
+                     ERR_INVALID);
     config_defaults(&cfg);
     snprintf(cfg.timezone, sizeof(cfg.timezone), "Not/AZone");
     assert_int_not_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), 0);

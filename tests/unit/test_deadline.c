@@ -63,8 +63,9 @@ static void test_presets(void **state)
     assert_int_equal(p.ack.count, 7);
     assert_int_equal(p.reply.unit, DEADLINE_UNIT_MONTHS);
     assert_int_equal(p.reply.count, 3);
+    /* an internal channel: three months, no extension (Directive 2019/1937, Art. 9(1)(f)) */
     assert_int_equal(p.reply_max.unit, DEADLINE_UNIT_MONTHS);
-    assert_int_equal(p.reply_max.count, 6);
+    assert_int_equal(p.reply_max.count, 3);
     assert_int_equal(p.reply_from, DEADLINE_BASE_ACK);
     assert_int_equal(deadline_policy_check(&p, NULL, 0), 0);
 }
@@ -153,6 +154,7 @@ static void test_eu_directive(void **state)
     int64_t due = -1;
 
     assert_int_equal(deadline_policy_from_preset("eu-directive", &p), 0);
+    p.reply_max = (struct deadline_span){DEADLINE_UNIT_MONTHS, 6}; /* an external channel's */
 
     /* Seven calendar days, weekends and holidays included, not moved off a weekend. */
     assert_int_equal(deadline_ack_due(&p, cal, filed, &due), 0);
@@ -265,6 +267,13 @@ static void test_extension_eu(void **state)
     char err[160] = "";
 
     assert_int_equal(deadline_policy_from_preset("eu-directive", &p), 0);
+    /* the preset allows none: the maximum is the due date itself */
+    assert_int_equal(deadline_extension_check(&p, cal, filed, acked, day_of("2025-05-03"),
+                                              day_of("2025-05-04"), err, sizeof(err)),
+                     ERR_INVALID);
+    assert_non_null(strstr(err, "2025-05-03"));
+    /* an external channel's six months (Art. 11), configured */
+    p.reply_max = (struct deadline_span){DEADLINE_UNIT_MONTHS, 6};
     assert_int_equal(deadline_extension_check(&p, cal, filed, acked, day_of("2025-05-03"),
                                               day_of("2025-08-03"), err, sizeof(err)),
                      0);

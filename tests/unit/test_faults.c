@@ -677,6 +677,7 @@ static int setup(void **state)
     if (mkdtemp(dir) == NULL || store_open(dir, &st, err, sizeof(err)) != 0)
         return -1;
     config_defaults(&cfg);
+    snprintf(cfg.timezone, sizeof(cfg.timezone), "UTC"); /* the times below are UTC's */
     cfg.argon2_ops = 1;
     cfg.argon2_mem = 8192;
     /* every walked sign-in that fails counts as a failed attempt (core/session.h): room for all

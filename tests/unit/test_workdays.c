@@ -395,6 +395,65 @@ static void test_add_months(void **state)
     assert_int_equal(out, 7);
 }
 
+/* Inauguration Day, 5 U.S.C. 6103(c): the 20th of January every fourth year after 1965, the
+ * 21st when the 20th is a Sunday, none on a Saturday; one day off when it is also MLK Day. */
+static void test_inauguration_day(void **state)
+{
+    struct workdays_calendar both, fed, inaug, none;
+    int64_t day = 0, n = -1, closure;
+
+    (void)state;
+    assert_int_equal(workdays_inauguration_day(2029, &day), ERR_NOT_FOUND); /* a Saturday */
+    assert_int_equal(workdays_inauguration_day(2033, &day), 0);
+    assert_int_equal(day, day_of("2033-01-20")); /* a Thursday */
+    assert_int_equal(workdays_inauguration_day(2037, &day), 0);
+    assert_int_equal(day, day_of("2037-01-20")); /* a Tuesday */
+    assert_int_equal(workdays_inauguration_day(2041, &day), 0);
+    assert_int_equal(day, day_of("2041-01-21")); /* the 20th is a Sunday */
+    assert_int_equal(workdays_inauguration_day(2030, &day), ERR_NOT_FOUND);
+    assert_int_equal(workdays_inauguration_day(1969 - 4, &day), ERR_INVALID);
+
+    closure = day_of("2033-01-20");
+    assert_int_equal(
+        workdays_calendar_init(&both, WORKDAYS_FEDERAL | WORKDAYS_INAUGURATION, &closure, 1), 0);
+    assert_int_equal(workdays_calendar_init(&fed, WORKDAYS_FEDERAL, NULL, 0), 0);
+    assert_int_equal(workdays_calendar_init(&inaug, WORKDAYS_INAUGURATION, NULL, 0), 0);
+    assert_int_equal(workdays_calendar_init(&none, 0, NULL, 0), 0);
+    assert_false(workdays_calendar_is_working(&inaug, day_of("2033-01-20")));
+    assert_true(workdays_calendar_is_working(&fed, day_of("2033-01-20")));
+    assert_true(workdays_calendar_is_working(&inaug, day_of("2029-01-19"))); /* no Friday off */
+    assert_false(workdays_calendar_is_working(&inaug, day_of("2041-01-21")));
+    /* a Wednesday filing, two working days: Friday, or Monday past Inauguration Day */
+    assert_int_equal(workdays_calendar_add(&fed, day_of("2033-01-19"), 2, &day), 0);
+    assert_int_equal(day, day_of("2033-01-21"));
+    assert_int_equal(workdays_calendar_add(&none, day_of("2033-01-19"), 2, &day), 0);
+    assert_int_equal(day, day_of("2033-01-21"));
+    assert_int_equal(workdays_calendar_add(&inaug, day_of("2033-01-19"), 2, &day), 0);
+    assert_int_equal(day, day_of("2033-01-24"));
+    /* counted once when a closure or MLK Day falls on it too */
+    assert_int_equal(workdays_calendar_count(&both, day_of("2033-01-19"), day_of("2033-01-21"), &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(workdays_calendar_count(&both, day_of("2025-01-17"), day_of("2025-01-21"), &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(
+        workdays_calendar_count(&inaug, day_of("2025-01-17"), day_of("2025-01-21"), &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(workdays_calendar_count(&none, day_of("2025-01-17"), day_of("2025-01-21"), &n),
+                     0);
+    assert_int_equal(n, 2);
+    /* and the count agrees with stepping, across four inaugurations */
+    assert_int_equal(workdays_calendar_count(&both, day_of("2028-12-01"), day_of("2041-02-01"), &n),
+                     0);
+    assert_int_equal(workdays_calendar_add(&both, day_of("2028-12-01"), n, &day), 0);
+    assert_true(day <= day_of("2041-02-01") && workdays_calendar_is_working(&both, day));
+    workdays_calendar_release(&both);
+    workdays_calendar_release(&fed);
+    workdays_calendar_release(&inaug);
+    workdays_calendar_release(&none);
+}
+
 static void test_federal_holidays_2020_2030(void **state)
 {
     size_t i, j, n;
@@ -856,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_add_days),
         cmocka_unit_test(test_add_months),
         cmocka_unit_test(test_federal_holidays_2020_2030),
+        cmocka_unit_test(test_inauguration_day),
         cmocka_unit_test(test_holiday_edges),
         cmocka_unit_test(test_calendar_is_working),
         cmocka_unit_test(test_calendar_init),
