@@ -30,7 +30,7 @@ static const struct {
     {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
     {ERR_DB, 503, "database_unavailable"}, {ERR_NOMEM, 503, "out_of_memory"},
     {ERR_NO_KEYS, 409, "not_enrolled"},    {ERR_HELD, 409, "confirmation_required"},
-    {ERR_INTEGRITY, 500, "integrity"},
+    {ERR_INTEGRITY, 500, "integrity"},     {ERR_PASSED, 409, "deadline_passed"},
 };
 
 static void set_error(struct api_resp *resp, int status, const char *code, const char *field,
@@ -246,6 +246,9 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
         api_error(resp, 409, "not_enrolled", "%s",
                   text ? text
                        : "this person has not enrolled yet: nothing can be shared with them");
+        break;
+    case ERR_PASSED:
+        api_error(resp, 409, "deadline_passed", "%s", text ? text : "the deadline has passed");
         break;
     case ERR_HELD:
         api_error(resp, 409, "confirmation_required", "%s",

@@ -274,9 +274,9 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
             ok = ok && me->reshare;
         else if (strcmp(name, "receipt") == 0)
             ok = ok && m->filed_day >= 0;
-        else if (strcmp(name, "extend") == 0) /* a later day is within the maximum, as the server
-                                                 computes it when asked (workflow_extend()) */
-            ok = ok && ch != NULL &&
+        else if (strcmp(name, "extend") == 0) /* the due date has not passed, and a later day is
+                                                 within the maximum, as workflow_extend() has it */
+            ok = ok && ch != NULL && channel_today(req->now) <= m->reply_due &&
                  deadline_reply_max(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &max) ==
                      0 &&
                  deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,

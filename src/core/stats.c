@@ -163,6 +163,12 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         }
         break;
     case LEDGER_EXTENDED:
+        /* an extension is granted until the due date in force, never after (core/workflow.h):
+         * a later one would launder a late reply, so it moves nothing and is an anomaly */
+        if (e->day > m->reply_due) {
+            *anomaly = true;
+            return 0;
+        }
         m->acknowledged = true;
         m->reply_due = e->reply_due;
         break;

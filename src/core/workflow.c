@@ -1099,6 +1099,16 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
 
     if ((rc = check(c, m, MEMO_EXTEND, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
+    /* an extension is granted before the due date passes, never after: a reply already late
+     * stays late (one granted afterwards would launder it into an on-time answer) */
+    if (channel_today(c->now) > m->reply_due) {
+        workdays_day_format(m->reply_due, day, sizeof(day));
+        err_set(c->err, c->errlen,
+                "the reply was due on %s: an extension is granted until its due date, never "
+                "after it has passed",
+                day);
+        return ERR_PASSED;
+    }
     if ((rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
     if (deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, m->reply_due,

@@ -42,6 +42,8 @@ const char *err_str(int rc)
         return "confirmation_required";
     case ERR_INTEGRITY:
         return "integrity";
+    case ERR_PASSED:
+        return "deadline_passed";
     default:
         return "internal";
     }

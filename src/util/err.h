@@ -30,6 +30,7 @@ enum err {
     ERR_HELD = -17, /* re-enrolled after a reset, not yet confirmed by officers (core/reset.h) */
     ERR_INTEGRITY = -18, /* the database returned a row that fails its integrity check (a MAC,
                             a pinned key, a binding): it was altered outside the server */
+    ERR_PASSED = -19,    /* too late: the deadline the request concerns has passed */
 };
 
 /**

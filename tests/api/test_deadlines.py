@@ -286,3 +286,35 @@ def test_deadlines_report_and_overdue(make_server):
     d = desk.deadlines()
     assert d["overdue"] == []
     assert {m["id"] for m in d["due"]} == {waiting, acked}
+
+
+# ---- deadlines that cannot be laundered ----
+
+def test_a_late_reply_cannot_be_extended_into_an_on_time_one(make_server):
+    """Issue 18's laundering: a reply already late, a retroactive extension, then the reply. An
+    extension is granted until the due date (on the day itself too), never after it: 409
+    deadline_passed, no "extend" offered, and the reply counts late."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-03T15:00:00")
+    late = desk.post("off", desk.filed("late")["id"], "acknowledge")
+    timely = desk.post("off", desk.filed("extended in time")["id"], "acknowledge")
+    due = late["deadlines"]["reply"]["due"]
+    assert due == add_working_days(DAY(2025, 7, 3), 30).isoformat() == "2025-08-15"
+
+    desk.set_clock("2025-08-15T15:00:00")  # the due day: still in time
+    assert "extend" in desk.get("off", timely["id"])["actions"]
+    m = desk.post("off", timely["id"], "extend", {"until": "2025-09-05", "reason": "in time"})
+    assert m["deadlines"]["reply"]["due"] == "2025-09-05"
+
+    desk.set_clock("2025-08-18T15:00:00")  # the Monday after: late
+    m = desk.get("off", late["id"])
+    assert m["deadlines"]["reply"]["overdue"] is True
+    assert "extend" not in m["actions"]
+    r = desk.s["off"].post(memo_url(desk.srv, late["id"], "extend"), timeout=TIMEOUT,
+                           json={"until": "2025-09-30", "reason": "retroactively"})
+    err = assert_error(r, 409, "deadline_passed")
+    assert "2025-08-15" in err["message"], err
+    m = desk.post("off", late["id"], "reply", {"body": "a late answer"})
+    assert m["deadlines"]["reply"]["due"] == "2025-08-15"
+    assert m["deadlines"]["reply"]["on_time"] is False
+    # the one extended in time is still in time
+    assert desk.get("off", timely["id"])["deadlines"]["reply"]["overdue"] is False

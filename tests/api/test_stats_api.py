@@ -91,6 +91,9 @@ def recompute(entries, today):
         if m is None or d < m["filed"]:
             anomalies += 1
             continue
+        if ev == "extended" and d > m["reply_due"]:  # granted after the due date: launders
+            anomalies += 1
+            continue
         if ev in ("acknowledged", "declined") and m["response"] is None:
             m["response"] = d
         if ev in ("acknowledged", "extended"):

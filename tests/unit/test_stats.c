@@ -324,6 +324,34 @@ static void test_edges(void **state)
         assert_int_equal(s.overdue, 0);
         stats_release(&s);
     }
+    /* an extension dated after the due date in force moves nothing: the reply stays late, and
+     * the entry is an anomaly (the server grants none; a log that holds one was not its) */
+    {
+        static const char *const text[] = {
+            FILED(TA, "2026-11-25", "3", "2026-12-02", "2027-01-12"),
+            ACKED(TA, "2026-11-30", "2027-01-12"),
+            EXTENDED(TA, "2027-01-13", "2027-02-26"),
+            HEAD("replied", TA, "2027-01-14"),
+        };
+        struct ledger_entry four[4];
+
+        for (size_t i = 0; i < 4; i++)
+            assert_int_equal(ledger_entry_parse(text[i], strlen(text[i]), &four[i]), 0);
+        assert_int_equal(stats_compute(four, 4, &cal, day("2027-03-01"), &s), 0);
+        assert_int_equal(s.anomalies, 1);
+        assert_int_equal(s.replied.on_time, 0);
+        assert_int_equal(s.replied.late, 1);
+        stats_release(&s);
+        /* on the due day itself it is granted, and the reply is on time */
+        assert_int_equal(ledger_entry_parse(EXTENDED(TA, "2027-01-12", "2027-02-26"),
+                                            strlen(EXTENDED(TA, "2027-01-12", "2027-02-26")),
+                                            &four[2]),
+                         0);
+        assert_int_equal(stats_compute(four, 4, &cal, day("2027-03-01"), &s), 0);
+        assert_int_equal(s.anomalies, 0);
+        assert_int_equal(s.replied.on_time, 1);
+        stats_release(&s);
+    }
     /* a day out of range, too many entries */
     s.open = 99;
     assert_int_equal(stats_compute(entries, NLOG, &cal, WORKDAYS_DAY_MAX + 1, &s), ERR_INVALID);
