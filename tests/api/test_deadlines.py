@@ -318,3 +318,20 @@ def test_a_late_reply_cannot_be_extended_into_an_on_time_one(make_server):
     assert m["deadlines"]["reply"]["on_time"] is False
     # the one extended in time is still in time
     assert desk.get("off", timely["id"])["deadlines"]["reply"]["overdue"] is False
+
+
+def test_a_late_decline_shows_late(make_server):
+    """A decline answers the memo on its own day: declined after the acknowledgement's due date,
+    the acknowledgement is met late (done on the decline's day, not its due date), and the reply
+    no longer applies."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-03T15:00:00")
+    mid = desk.filed()["id"]
+    desk.set_clock("2025-07-10T15:00:00")  # due Tuesday the 8th; declined Thursday the 10th
+    m = desk.post("off", mid, "decline", {"reason": "out of scope"})
+    ack = m["deadlines"]["acknowledge"]
+    assert ack["due"] == "2025-07-08" and ack["done_on"] == "2025-07-10", ack
+    assert ack["on_time"] is False
+    assert m["deadlines"]["reply"]["stopped"] == "declined"
+    # and so it stays, read later
+    desk.set_clock("2025-07-21T15:00:00")
+    assert desk.get("dan", mid)["deadlines"]["acknowledge"] == ack
