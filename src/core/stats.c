@@ -26,6 +26,8 @@ struct stats_memo {
     bool acknowledged;           /* an acknowledged or extended entry was seen */
     bool ended;                  /* closed, declined or withdrawn */
     int64_t stopped;             /* the day it was declined or withdrawn, -1 when not */
+    int64_t closed;              /* the day of its "closed" entry, -1 when none */
+    enum ledger_event end;       /* the entry that ended it (closed, declined, withdrawn) */
     int signers;                 /* co-signatures at filing */
 };
 
@@ -108,9 +110,12 @@ static int month_add(struct ledger_stats *s, size_t *cap, int year, int month)
     return 0;
 }
 
-/* Apply one entry to the table; *@anomaly is set when it is ignored. */
+/* Apply one entry to the table; *@anomaly is set when it is ignored. Each extension honoured
+ * adds its length, the working days from the due date it replaces to the new one, to
+ * @ext[(*@next)++] (room for one per entry). */
 static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mcap,
-                       const struct ledger_entry *e, bool *anomaly)
+                       const struct workdays_calendar *cal, const struct ledger_entry *e,
+                       int64_t *ext, size_t *next, bool *anomaly)
 {
     struct stats_memo **slot = table_slot(t, e->tag), *m = *slot;
     int year, month, mday, rc;
@@ -139,6 +144,7 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
                                  .response = -1,
                                  .reply = -1,
                                  .stopped = -1,
+                                 .closed = -1,
                                  .signers = e->signers};
         memcpy(m->tag, e->tag, LEDGER_TAG_LEN);
         *slot = m;
@@ -154,8 +160,10 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         if (m->response < 0)
             m->response = e->day;
         if (e->event == LEDGER_DECLINED) {
-            if (!m->ended)
+            if (!m->ended) {
                 m->stopped = e->day;
+                m->end = LEDGER_DECLINED;
+            }
             m->ended = true;
         } else {
             m->acknowledged = true;
@@ -169,6 +177,9 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
             *anomaly = true;
             return 0;
         }
+        if ((rc = workdays_calendar_count(cal, m->reply_due, e->reply_due, &ext[*next])) != 0)
+            return rc;
+        (*next)++;
         m->acknowledged = true;
         m->reply_due = e->reply_due;
         break;
@@ -179,11 +190,17 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         }
         break;
     case LEDGER_WITHDRAWN:
-        if (!m->ended)
+        if (!m->ended) {
             m->stopped = e->day;
+            m->end = LEDGER_WITHDRAWN;
+        }
         m->ended = true;
         break;
     case LEDGER_CLOSED:
+        if (!m->ended) {
+            m->closed = e->day;
+            m->end = LEDGER_CLOSED;
+        }
         m->ended = true;
         break;
     default: /* distributed: nothing to count */
@@ -196,8 +213,8 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
                   int64_t today, struct ledger_stats *out)
 {
     struct stats_table t = {0};
-    int64_t *sig = NULL, *ack = NULL, *rep = NULL;
-    size_t nsig = 0, nack = 0, nrep = 0, mcap = 0;
+    int64_t *sig = NULL, *ack = NULL, *rep = NULL, *ext = NULL, *clo = NULL;
+    size_t nsig = 0, nack = 0, nrep = 0, next = 0, nclo = 0, mcap = 0;
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
@@ -215,14 +232,15 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
         ;
     t.slots = mem_calloc(t.cap, sizeof(*t.slots));
     t.memos = mem_alloc((n ? n : 1) * sizeof(*t.memos));
-    if (t.slots == NULL || t.memos == NULL) {
+    ext = mem_alloc((n ? n : 1) * sizeof(*ext));
+    if (t.slots == NULL || t.memos == NULL || ext == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         bool anomaly;
 
-        rc = entry_apply(&t, out, &mcap, &entries[i], &anomaly);
+        rc = entry_apply(&t, out, &mcap, cal, &entries[i], ext, &next, &anomaly);
         if (rc != 0)
             goto out;
         out->anomalies += anomaly;
@@ -230,7 +248,8 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
     sig = mem_alloc((t.count ? t.count : 1) * sizeof(*sig));
     ack = mem_alloc((t.count ? t.count : 1) * sizeof(*ack));
     rep = mem_alloc((t.count ? t.count : 1) * sizeof(*rep));
-    if (sig == NULL || ack == NULL || rep == NULL) {
+    clo = mem_alloc((t.count ? t.count : 1) * sizeof(*clo));
+    if (sig == NULL || ack == NULL || rep == NULL || clo == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
@@ -256,6 +275,11 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             else
                 out->replied.late++;
         }
+        if (m->closed >= 0 &&
+            (rc = workdays_calendar_count(cal, m->filed, m->closed, &clo[nclo++])) != 0)
+            goto out;
+        out->declined += m->end == LEDGER_DECLINED;
+        out->withdrawn += m->end == LEDGER_WITHDRAWN;
         /* a deadline missed before a decline or withdrawal stopped it stays missed: late */
         if (m->stopped >= 0 && m->response < 0 && m->stopped > m->ack_due)
             out->acked.late++;
@@ -274,6 +298,8 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
     summarise(sig, nsig, &out->signers);
     summarise(ack, nack, &out->to_ack);
     summarise(rep, nrep, &out->to_reply);
+    summarise(clo, nclo, &out->to_close);
+    summarise(ext, next, &out->extensions);
 out:
     if (rc != 0)
         stats_release(out);
@@ -282,6 +308,8 @@ out:
     mem_free(sig);
     mem_free(ack);
     mem_free(rep);
+    mem_free(ext);
+    mem_free(clo);
     return rc;
 }
 

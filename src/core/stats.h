@@ -12,6 +12,11 @@
  *     = workdays_calendar_count(filed, response); on time when response <= ack-due;
  *   - the reply: the first "replied" entry; working days to reply = count(filed, reply); on time
  *     when reply <= the reply-due in force just before it;
+ *   - each "extended" entry dated on or before the reply-due in force moves it (one dated after
+ *     it is an anomaly: an extension is granted until the due date, never after); its length
+ *     is the working days from the due date it replaces to the new one;
+ *   - the end: the first "closed", "declined" or "withdrawn" entry; working days to close =
+ *     count(filed, closed) for a memo that ended by "closed";
  *   - open until a "closed", "declined" or "withdrawn" entry; overdue when open, not replied,
  *     and either not acknowledged (no "acknowledged" or "extended" entry) and today > ack-due,
  *     or acknowledged (or extended) and today > the reply-due in force.
@@ -61,20 +66,24 @@ struct stats_on_time {
 
 /* What stats_compute() found. Release with stats_release(). */
 struct ledger_stats {
-    int64_t today;                 /* the day "open" and "overdue" are judged on */
-    uint64_t log_size;             /* entries read */
-    struct stats_month *months;    /* filings per month, ascending, only months with filings;
-                                      malloc'd (owned) */
-    size_t nmonths;                /* entries of months */
-    struct stats_summary signers;  /* signers per filed memo */
-    struct stats_summary to_ack;   /* working days from filing to the first response */
-    struct stats_summary to_reply; /* working days from filing to the first reply */
-    struct stats_on_time acked;    /* first responses against ack-due; overdue responses */
-    struct stats_on_time replied;  /* first replies against the reply-due in force; overdue
-                                      replies */
-    uint64_t open;                 /* memos filed and not closed, declined or withdrawn */
-    uint64_t overdue;              /* open memos past the deadline they are waiting on */
-    uint64_t anomalies;            /* entries ignored (see above) */
+    int64_t today;                   /* the day "open" and "overdue" are judged on */
+    uint64_t log_size;               /* entries read */
+    struct stats_month *months;      /* filings per month, ascending, only months with filings;
+                                        malloc'd (owned) */
+    size_t nmonths;                  /* entries of months */
+    struct stats_summary signers;    /* signers per filed memo */
+    struct stats_summary to_ack;     /* working days from filing to the first response */
+    struct stats_summary to_reply;   /* working days from filing to the first reply */
+    struct stats_on_time acked;      /* first responses against ack-due; overdue responses */
+    struct stats_on_time replied;    /* first replies against the reply-due in force; overdue
+                                        replies */
+    struct stats_summary to_close;   /* working days from filing to "closed" */
+    struct stats_summary extensions; /* each extension's length in working days */
+    uint64_t declined;               /* memos ended by a decline */
+    uint64_t withdrawn;              /* memos ended by a withdrawal */
+    uint64_t open;                   /* memos filed and not closed, declined or withdrawn */
+    uint64_t overdue;                /* open memos past the deadline they are waiting on */
+    uint64_t anomalies;              /* entries ignored (see above) */
     uint64_t accounts[LEDGER_EVENT_COUNT - LEDGER_RESET]; /* account events, by event from
                                                              LEDGER_RESET on */
 };

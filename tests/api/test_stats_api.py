@@ -36,8 +36,9 @@ from loghelpers import (ACCOUNT_EVENTS, Desk, caught_up, checkpoint, fetch_entri
 NY = "America/New_York"
 DAY = datetime.date
 STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
-              "working_days_to_acknowledge", "working_days_to_reply", "on_time", "open",
-              "overdue", "anomalies", "accounts"]
+              "working_days_to_acknowledge", "working_days_to_reply", "working_days_to_close",
+              "extensions", "on_time", "declined", "withdrawn", "open", "overdue", "anomalies",
+              "accounts"]
 
 
 def stats(desk, who="aud"):
@@ -68,7 +69,7 @@ def share(on, late, overdue=0):
 def recompute(entries, today):
     """The statistics from the log's entries alone, per docs/formats.md (federal holidays on,
     no closures)."""
-    memos, anomalies = {}, 0
+    memos, anomalies, extensions = {}, 0, []
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
     for raw in entries:
         e = parse_entry(raw)
@@ -85,7 +86,7 @@ def recompute(entries, today):
                           "ack_due": DAY.fromisoformat(e["ack-due"]),
                           "reply_due": DAY.fromisoformat(e["reply-due"]), "response": None,
                           "reply": None, "reply_due_then": None, "acked": False,
-                          "ended": False, "stopped": None}
+                          "ended": False, "stopped": None, "end": None, "closed": None}
             continue
         m = memos.get(tag)
         if m is None or d < m["filed"]:
@@ -96,6 +97,9 @@ def recompute(entries, today):
             continue
         if ev in ("acknowledged", "declined") and m["response"] is None:
             m["response"] = d
+        if ev == "extended":  # its length: working days from the due date it replaces
+            extensions.append(count_working_days(m["reply_due"],
+                                                 DAY.fromisoformat(e["reply-due"])))
         if ev in ("acknowledged", "extended"):
             m["acked"] = True
             m["reply_due"] = DAY.fromisoformat(e["reply-due"])
@@ -104,6 +108,9 @@ def recompute(entries, today):
         if ev in ("declined", "withdrawn") and not m["ended"]:
             m["stopped"] = d
         if ev in ("closed", "declined", "withdrawn"):
+            if not m["ended"]:
+                m["end"] = ev
+                m["closed"] = d if ev == "closed" else None
             m["ended"] = True
     ms = list(memos.values())
     months = {}
@@ -125,6 +132,9 @@ def recompute(entries, today):
             [count_working_days(m["filed"], m["response"]) for m in acked]),
         "working_days_to_reply": summary(
             [count_working_days(m["filed"], m["reply"]) for m in replied]),
+        "working_days_to_close": summary(
+            [count_working_days(m["filed"], m["closed"]) for m in ms if m["closed"]]),
+        "extensions": summary(extensions),
         "on_time": {
             # a deadline missed before a decline or withdrawal ended the memo is late
             "acknowledged": share(sum(m["response"] <= m["ack_due"] for m in acked),
@@ -140,6 +150,8 @@ def recompute(entries, today):
                              sum(m["reply"] is None and today > m["reply_due"]
                                  for m in opened)),
         },
+        "declined": sum(m["end"] == "declined" for m in ms),
+        "withdrawn": sum(m["end"] == "withdrawn" for m in ms),
         "open": len(opened),
         "overdue": len(overdue),
         "anomalies": anomalies,
@@ -186,9 +198,11 @@ def test_stats_scenario(make_server, tmp_path):
                      "keys-bound": 8})
     assert s == {"today": "2026-07-02", "log_size": d.BASE, "filings_per_month": {},
                  "signers_per_memo": summary([]), "working_days_to_acknowledge": summary([]),
-                 "working_days_to_reply": summary([]),
+                 "working_days_to_reply": summary([]), "working_days_to_close": summary([]),
+                 "extensions": summary([]),
                  "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0)},
-                 "open": 0, "overdue": 0, "anomalies": 0, "accounts": accounts}
+                 "declined": 0, "withdrawn": 0, "open": 0, "overdue": 0, "anomalies": 0,
+                 "accounts": accounts}
 
     m1, f1 = d.file("M1", cosigners=("bob", "cat"))
     m2, _ = d.file("M2")
@@ -223,8 +237,12 @@ def test_stats_scenario(make_server, tmp_path):
         "signers_per_memo": {"count": 5, "mean": 1.6, "median": 1.0, "max": 3},
         "working_days_to_acknowledge": {"count": 3, "mean": 1.0, "median": 1.0, "max": 1},
         "working_days_to_reply": {"count": 0, "mean": None, "median": None, "max": None},
+        "working_days_to_close": summary([]),
+        # M1 by 10 working days (14 to 28 August), M6 by 15 (to 4 September)
+        "extensions": {"count": 2, "mean": 12.5, "median": 12.5, "max": 15},
         "on_time": {"acknowledged": {"on_time": 3, "late": 0, "overdue": 0, "share": 1.0},
                     "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None}},
+        "declined": 1, "withdrawn": 1,  # M2, M3
         "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts}
     audit(d, s, state)
 
@@ -275,9 +293,12 @@ def test_stats_scenario(make_server, tmp_path):
         "signers_per_memo": {"count": 6, "mean": 2.0, "median": 1.5, "max": 4},
         "working_days_to_acknowledge": {"count": 4, "mean": 1.5, "median": 1.0, "max": 3},
         "working_days_to_reply": {"count": 3, "mean": 29.0, "median": 42.0, "max": 42},
+        "working_days_to_close": {"count": 1, "mean": 42.0, "median": 42.0, "max": 42},  # M1
+        "extensions": {"count": 2, "mean": 12.5, "median": 12.5, "max": 15},
         # M4: neither acknowledged (due 8 July) nor answered (due 17 August)
         "on_time": {"acknowledged": {"on_time": 3, "late": 1, "overdue": 1, "share": 0.6},
                     "replied": {"on_time": 2, "late": 1, "overdue": 1, "share": 0.5}},
+        "declined": 1, "withdrawn": 1,
         "open": 3,  # M4, M5 (replied), M6 (replied)
         "overdue": 1,  # M4
         "anomalies": 0,

@@ -166,6 +166,12 @@ static void test_scenario(void **state)
     assert_int_equal(s.open, 4);
     assert_int_equal(s.overdue, 2);
     assert_int_equal(s.anomalies, 3);
+    /* B declined, C withdrawn; D extended once, by 29 working days (01-14 to 02-26, past MLK Day
+       and Washington's Birthday); closed: G after 24 working days, A after 29 */
+    assert_int_equal(s.declined, 1);
+    assert_int_equal(s.withdrawn, 1);
+    assert_summary(&s.extensions, 1, 29, 29, 29);
+    assert_summary(&s.to_close, 2, 26.5, 26.5, 29);
     stats_release(&s);
     assert_null(s.months);
     stats_release(&s);

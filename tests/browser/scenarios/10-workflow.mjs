@@ -35,6 +35,8 @@ export default async function (t) {
     await signIn(p, 'audrey');
     await expectText(p.locator('h1'), /Channel statistics/);
     await expectText(p.locator('#stat-filed'), /^0$/);
+    await expectText(p.locator('#stat-declined'), /^0$/);
+    await expectText(p.locator('#stat-extensions'), /^0$/);
     expect(await p.locator('svg.chart').count() >= 3, 'three SVG charts');
     clean(p);
   });
