@@ -85,6 +85,7 @@ export default async function (t) {
     await p.waitForURL(/\/edit$/, { timeout: 5000 }).catch(() => {});
     expect(/\/edit$/.test(p.url()), `address stays on the editor: ${p.url()}`);
     await expectText(p.locator('#save-status'), /Saved at/);
+    const savedBefore = await p.locator('#save-status').textContent();
     await body.fill('## Costs\n\nThe policy **hides** costs.\n\nSecond unsaved line.\n');
     await p.evaluate(() => { location.hash = '#/memos'; });
     await dialog(p).waitFor();
@@ -92,7 +93,11 @@ export default async function (t) {
     await dialog(p).waitFor({ state: 'detached' });
     await expectText(p.locator('h1'), /Edit draft/);
     expect((await body.inputValue()).includes('Second unsaved line.'), 'text kept after Escape');
-    await expectText(p.locator('#save-status'), /Saved at/);
+    // the second text saved: a new version (the old "Saved at" was still shown before it)
+    await p.waitForFunction((old) => {
+      const t = (document.getElementById('save-status') || {}).textContent || '';
+      return /Saved at/.test(t) && t !== old;
+    }, savedBefore, { timeout: 15000 });
     // saved: moving away asks nothing
     await p.evaluate(() => { location.hash = '#/memos'; });
     await expectText(p.locator('h1'), /My memos/);
