@@ -247,9 +247,6 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
                   text ? text
                        : "this person has not enrolled yet: nothing can be shared with them");
         break;
-    case ERR_PASSED:
-        api_error(resp, 409, "deadline_passed", "%s", text ? text : "the deadline has passed");
-        break;
     case ERR_HELD:
         api_error(resp, 409, "confirmation_required", "%s",
                   text ? text

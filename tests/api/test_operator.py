@@ -600,3 +600,27 @@ def test_filing_waits_while_no_active_officer_holds_the_channel_key(server, admi
     err = r.json()["error"]
     assert err["code"] == "wrong_state" and err["state"] == "open", err
     assert "no active officer holds the channel key" in err["message"], err
+
+
+@sqlite_only
+def test_channel_init_seals_nothing_to_keys_an_administrator_knew(make_server):
+    """`dissent channel init` seals the new channel key to an officer's public key with no
+    password: never to an account whose keys an administrator's password still wraps (a legacy
+    account waiting to re-key), whose grant that administrator could open."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "olga", ["staff"])
+    r = admin.patch(srv.url + "/api/v1/users/olga", json={"roles": ["officer"]}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    srv.stop()
+    conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+    conn.execute("UPDATE users SET flags = flags | 1 WHERE username = 'olga'")  # REKEY
+    conn.commit()
+    conn.close()
+    adopt_as_is(srv)
+    res = srv.cli("channel", "init", "olga")
+    assert res.returncode == 1 and "cannot hold the channel key" in res.stderr, res.stderr
+    conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
+    assert conn.execute("SELECT count(*) FROM channel_key").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM channel_grants").fetchone()[0] == 0
+    conn.close()
