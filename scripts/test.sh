@@ -106,6 +106,8 @@ DISSENT_BIN="$PWD/build-asan/dissent" $PY -m pytest -q -p no:cacheprovider tests
     --junitxml="$out/api-build-asan.xml" 2>&1 | tail -n 30
 
 wait "$browser_pid"
+# every failed step with its diagnostics first (the tail alone may not reach them), then the end
+awk '/^not ok/ { p = 1; print; next } /^  #/ { if (p) print; next } { p = 0 }' "$out/browser.log" | head -n 150
 tail -n 20 "$out/browser.log"
 wait "$pg_pid"
 cat "$out/pg-suite.log"

@@ -19,6 +19,14 @@ const focused = (p) => p.evaluate(() => {
   return { id: a.id, field: a.getAttribute('data-field'), cls: a.className, text: (a.textContent || '').trim(), tag: a.tagName };
 });
 const dialog = (p) => p.getByRole('dialog');
+// Types @text into the draft and moves away in one task of the page: the autosave (a second after
+// the last keystroke) cannot start in between, however slow the machine, so the guard must ask.
+const typeAndLeave = (p, text) => p.evaluate((s) => {
+  const b = document.getElementById('draft-body');
+  b.value = s;
+  b.dispatchEvent(new Event('input', { bubbles: true }));
+  location.hash = '#/memos';
+}, text);
 
 export default async function (t) {
   const { srv, ctx } = t;
@@ -74,8 +82,7 @@ export default async function (t) {
   t.step('editor: moving away with unsaved text asks first; Stay and Escape keep it', async () => {
     const p = ctx.alice;
     const body = p.locator('#draft-body');
-    await body.fill('## Costs\n\nThe policy **hides** costs.\n\nUnsaved line.\n');
-    await p.evaluate(() => { location.hash = '#/memos'; }); // before the autosave's delay
+    await typeAndLeave(p, '## Costs\n\nThe policy **hides** costs.\n\nUnsaved line.\n');
     await expectText(dialog(p), /Leave without saving\?[\s\S]*not saved yet/);
     await shot(p, '20-editor-leave-dialog');
     await dialog(p).getByRole('button', { name: 'Stay on this page' }).click();
@@ -86,8 +93,7 @@ export default async function (t) {
     expect(/\/edit$/.test(p.url()), `address stays on the editor: ${p.url()}`);
     await expectText(p.locator('#save-status'), /Saved at/);
     const savedBefore = await p.locator('#save-status').textContent();
-    await body.fill('## Costs\n\nThe policy **hides** costs.\n\nSecond unsaved line.\n');
-    await p.evaluate(() => { location.hash = '#/memos'; });
+    await typeAndLeave(p, '## Costs\n\nThe policy **hides** costs.\n\nSecond unsaved line.\n');
     await dialog(p).waitFor();
     await p.keyboard.press('Escape');
     await dialog(p).waitFor({ state: 'detached' });
