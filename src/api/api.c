@@ -59,6 +59,7 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/memos", api_memos_create, STAFF, API_R_JSON, 0, NULL},
     {API_GET, M, api_memos_get, READERS, 0, VISIBLE, NULL},
     {API_PATCH, M, api_memos_patch, STAFF, API_R_JSON, WF_DRAFTER, NULL},
+    {API_DELETE, M, api_memos_delete, STAFF, API_R_NOKEY, WF_DRAFTER, NULL},
     {API_POST, M "/finalize", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
     {API_POST, M "/reopen", api_memos_reopen, STAFF, API_R_JSON_OPT, WF_DRAFTER, NULL},
     {API_POST, M "/file", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},

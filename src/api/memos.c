@@ -234,6 +234,7 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         int action; /* enum memo_action, or -1 for none */
     } acts[] = {
         {"edit", API_PATCH, MEMO_ROUTE, MEMO_EDIT},
+        {"delete", API_DELETE, MEMO_ROUTE, MEMO_DELETE},
         {"finalize", API_POST, MEMO_ROUTE "/finalize", MEMO_FINALIZE},
         {"invite", API_POST, MEMO_ROUTE "/invitations", MEMO_INVITE},
         {"sign", API_POST, MEMO_ROUTE "/signatures", MEMO_SIGN},
@@ -787,34 +788,44 @@ void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *re
     reply_memo(env, req, resp, &req->memo, 200);
 }
 
+/* The If-Match a change of the whole memo needs: the version the caller @did something to, and
+ * the memo's now. 0, or ERR_INVALID with 400, 428 or 412 set. */
+static int version_seen(struct api_req *req, struct api_resp *resp, const char *did)
+{
+    int64_t want = 0;
+    int m = api_if_match(req->if_match, &want);
+
+    if (m == ERR_INVALID) {
+        api_error(resp, 400, "bad_if_match", "If-Match must be the memo's version number");
+        return ERR_INVALID;
+    }
+    if (m == ERR_NOT_FOUND) {
+        api_error(resp, 428, "precondition_required",
+                  "send If-Match with the version you %s (current: %lld)", did,
+                  (long long)req->memo.version);
+        return ERR_INVALID;
+    }
+    if (want != req->memo.version) {
+        api_error(resp, 412, "version_mismatch", "the memo changed: current version is %lld",
+                  (long long)req->memo.version);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
 void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"title", "body", "show_signer_names", NULL};
     const char *title, *text;
     char err[256];
     struct wf_ctx c;
-    int64_t want = 0;
-    int show, m, rc;
+    int show, rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         text_fields(resp, req->json, false, &title, &text, &show) != 0)
         return;
-    m = api_if_match(req->if_match, &want);
-    if (m == ERR_INVALID) {
-        api_error(resp, 400, "bad_if_match", "If-Match must be the memo's version number");
+    if (version_seen(req, resp, "edited") != 0)
         return;
-    }
-    if (m == ERR_NOT_FOUND) {
-        api_error(resp, 428, "precondition_required",
-                  "send If-Match with the version you edited (current: %lld)",
-                  (long long)req->memo.version);
-        return;
-    }
-    if (want != req->memo.version) {
-        api_error(resp, 412, "version_mismatch", "the memo changed: current version is %lld",
-                  (long long)req->memo.version);
-        return;
-    }
     wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_edit(&c, &req->memo, title, title ? strlen(title) : 0, text,
                        text ? strlen(text) : 0, show);
@@ -891,6 +902,27 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
         if (receipt == NULL && r == ERR_BUSY)
             json_object_set_new(resp->body, "receipt_after", json_integer(env->cfg->log_interval));
     }
+}
+
+void api_memos_delete(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char err[256];
+    struct wf_ctx c;
+    int rc;
+
+    if (version_seen(req, resp, "read") != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_delete(&c, &req->memo);
+    if (rc == ERR_CONFLICT) {
+        api_error(resp, 412, "version_mismatch", "the memo changed meanwhile; reload it");
+        return;
+    }
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    api_ok(resp, 204, NULL);
 }
 
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp)

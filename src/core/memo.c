@@ -37,7 +37,7 @@ static const char *const memo_action_names[MEMO_ACTION_COUNT] = {
     [MEMO_DECLINE] = "decline", [MEMO_DISTRIBUTE] = "distribute",
     [MEMO_EXTEND] = "extend",   [MEMO_REPLY] = "reply",
     [MEMO_CLOSE] = "close",     [MEMO_WITHDRAW] = "withdraw",
-    [MEMO_COMMENT] = "comment",
+    [MEMO_COMMENT] = "comment", [MEMO_DELETE] = "delete",
 };
 
 /*
@@ -52,6 +52,7 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_FINALIZE] = TO(MEMO_OPEN),
             [MEMO_INVITE] = TO(MEMO_DRAFT),
             [MEMO_COMMENT] = TO(MEMO_DRAFT),
+            [MEMO_DELETE] = TO(MEMO_DRAFT),
         },
     [MEMO_OPEN] =
         {
@@ -61,6 +62,7 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_UNSIGN] = TO(MEMO_OPEN),
             [MEMO_FILE] = TO(MEMO_FILED),
             [MEMO_COMMENT] = TO(MEMO_OPEN),
+            [MEMO_DELETE] = TO(MEMO_OPEN),
         },
     [MEMO_FILED] =
         {

@@ -54,6 +54,7 @@ enum memo_action {
     MEMO_CLOSE,       /* replied -> closed */
     MEMO_WITHDRAW,    /* filed or acknowledged -> withdrawn */
     MEMO_COMMENT,     /* any state but closed, declined, withdrawn */
+    MEMO_DELETE,      /* draft or open (never filed): the memo is gone */
     MEMO_ACTION_COUNT
 };
 

@@ -1182,6 +1182,24 @@ int workflow_withdraw(struct wf_ctx *c, struct memo *m)
     return simple(c, m, MEMO_WITHDRAW, "withdrawn", NULL);
 }
 
+int workflow_delete(struct wf_ctx *c, struct memo *m)
+{
+    enum memo_state to;
+    int rc;
+
+    if ((rc = check(c, m, MEMO_DELETE, &to)) != 0)
+        return rc;
+    if ((rc = store_begin(c->st)) != 0)
+        return rc;
+    if ((rc = store_memo_delete(c->st, m)) != 0 || (rc = store_commit(c->st)) != 0) {
+        store_rollback(c->st);
+        if (rc == ERR_CONFLICT)
+            err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
+        return rc;
+    }
+    return 0;
+}
+
 int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
                      struct memo_comment *out)
 {

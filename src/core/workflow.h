@@ -151,6 +151,15 @@ int workflow_close(struct wf_ctx *c, struct memo *m);
 /** workflow_withdraw() - filed or acknowledged -> withdrawn, by the drafter. */
 int workflow_withdraw(struct wf_ctx *c, struct memo *m);
 
+/**
+ * workflow_delete() - a draft or an open memo (never filed) is deleted by its drafter: every
+ * sealed copy of its key goes (the drafter's, each invitee's), and with them its signatures,
+ * comments and timeline; an invitee no longer finds it. The log never held it. What remains
+ * is the read audit's records under its internal id, which no later memo is given. @m is the
+ * memo as read (ERR_CONFLICT when it changed since); ERR_STATE once filed.
+ */
+int workflow_delete(struct wf_ctx *c, struct memo *m);
+
 /** workflow_comment() - add a comment; @out (may be NULL) receives it (free body). */
 int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
                      struct memo_comment *out);

@@ -266,6 +266,9 @@ static const char *const migrations[] = {
     "ALTER TABLE memo_members ADD COLUMN who bytea;"
     "ALTER TABLE signatures DROP CONSTRAINT signatures_user_id_fkey;"
     "ALTER TABLE signatures ADD COLUMN who bytea;",
+
+    /* 14: the internal ids of deleted memos (SQLite's migration 14) */
+    "CREATE TABLE memo_gone (id bigint PRIMARY KEY);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

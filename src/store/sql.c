@@ -46,6 +46,13 @@ enum stmt_id {
     ST_MEMO_GET,
     ST_MEMO_UPDATE,
     ST_MEMO_SEAL,
+    ST_MEMO_DELETE,
+    ST_MEMO_GONE,
+    ST_MEMO_DROP_KEYS,
+    ST_MEMO_DROP_MEMBERS,
+    ST_MEMO_DROP_SIGNATURES,
+    ST_MEMO_DROP_COMMENTS,
+    ST_MEMO_DROP_EVENTS,
     ST_MEMO_PAGE,
     ST_MEMO_LIST,
     ST_MEMBER_ADD,
@@ -160,10 +167,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAIL_COUNT] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures"
                       " WHERE key = ?1 AND at >= ?2",
     [ST_FAIL_CLEAR] = "DELETE FROM login_failures WHERE key = ?1",
-    [ST_FAIL_TAKE] = NULL, /* dialect[]: one row of several alike */
-    [ST_MEMO_INSERT] = "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names,"
-                       " created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
-                       " ON CONFLICT DO NOTHING RETURNING id",
+    [ST_FAIL_TAKE] = NULL,   /* dialect[]: one row of several alike */
+    [ST_MEMO_INSERT] = NULL, /* dialect[]: never the id of a deleted memo */
     [ST_MEMO_GET] = "SELECT " MEMO_COLS " FROM memos m WHERE m.public_id = ?1",
     [ST_MEMO_UPDATE] =
         "UPDATE memos SET state = ?1, title = ?2, body = ?3, digest = ?4, show_names = ?5,"
@@ -173,6 +178,14 @@ static const char *const stmt_sql[ST__COUNT] = {
         " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21, mac = ?22"
         " WHERE id = ?17 AND version = ?18",
     [ST_MEMO_SEAL] = "UPDATE memos SET mac = ?1, drafter = coalesce(?3, drafter) WHERE id = ?2",
+    /* a deletion: what hangs off the memo, then its row (at the version read), then its id kept */
+    [ST_MEMO_DROP_KEYS] = "DELETE FROM memo_keys WHERE memo_id = ?1",
+    [ST_MEMO_DROP_MEMBERS] = "DELETE FROM memo_members WHERE memo_id = ?1",
+    [ST_MEMO_DROP_SIGNATURES] = "DELETE FROM signatures WHERE memo_id = ?1",
+    [ST_MEMO_DROP_COMMENTS] = "DELETE FROM comments WHERE memo_id = ?1",
+    [ST_MEMO_DROP_EVENTS] = "DELETE FROM memo_events WHERE memo_id = ?1",
+    [ST_MEMO_DELETE] = "DELETE FROM memos WHERE id = ?1 AND version = ?2",
+    [ST_MEMO_GONE] = "INSERT INTO memo_gone (id) VALUES (?1) ON CONFLICT DO NOTHING",
     [ST_MEMO_PAGE] = "SELECT " MEMO_COLS " FROM memos m WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
     /* with the sealed id of the caller's relation row, which store.c checks */
     [ST_MEMO_LIST] =
@@ -326,6 +339,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac,"                    \
     " key_binding, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,1,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"  \
     "?19,?20,?21,?22,?23,?24,?25," ID ") ON CONFLICT DO NOTHING RETURNING id"
+#define MEMO_INSERT(ID)                                                                            \
+    "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names, created_at,"        \
+    " updated_at, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8," ID ") ON CONFLICT DO NOTHING RETURNING id"
 #define LEGACY_TEXTS(DIGITS)                                                                       \
     "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"              \
     " WHERE actor IS NULL AND ((kind IN ('invited', 'distributed') AND " DIGITS ")"                \
@@ -345,6 +361,15 @@ static const struct {
       " WHERE key = ?1 AND at = ?2 LIMIT 1)",
       "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
       " WHERE key = ?1 AND at = ?2 LIMIT 1)"}},
+    /* ?9: none; the id is above every memo's and every deleted one's (SQLite: NULL, its next
+     * rowid, unless a deleted memo had the highest id; PostgreSQL: its identity, unless an import
+     * set that below them) */
+    {ST_MEMO_INSERT,
+     {MEMO_INSERT("(SELECT max(id) + 1 FROM memo_gone"
+                  " WHERE id > (SELECT coalesce(max(id), 0) FROM memos))"),
+      MEMO_INSERT("greatest(nextval(pg_get_serial_sequence('memos', 'id')),"
+                  " (SELECT coalesce(max(id), 0) + 1 FROM memos),"
+                  " (SELECT coalesce(max(id), 0) + 1 FROM memo_gone))")}},
     /* a detail of digits only: GLOB against a regular expression */
     {ST_LEGACY_TEXTS,
      {LEGACY_TEXTS("detail NOT GLOB '*[^0-9]*' AND detail != ''"),
@@ -959,6 +984,27 @@ int sql_memo_get(struct store *st, const char *public_id, struct memo *out)
         rc = memo_from_row(q, out);
     done(q);
     return rc;
+}
+
+int sql_memo_delete(struct store *st, const struct memo *m)
+{
+    static const enum stmt_id parts[] = {ST_MEMO_DROP_KEYS, ST_MEMO_DROP_MEMBERS,
+                                         ST_MEMO_DROP_SIGNATURES, ST_MEMO_DROP_COMMENTS,
+                                         ST_MEMO_DROP_EVENTS};
+    struct sql_stmt *q;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(parts) / sizeof(parts[0]); i++)
+        rc = EXEC(st, parts[i], "memo delete", INT(m->id));
+    if (rc != 0)
+        return rc;
+    if ((q = PREP(st, ST_MEMO_DELETE, INT(m->id), INT(m->version))) == NULL)
+        return ERR_DB;
+    if ((rc = exec_stmt(st, q, "memo delete")) != 0)
+        return rc;
+    if (changes(st) == 0)
+        return ERR_CONFLICT;
+    return EXEC(st, ST_MEMO_GONE, "memo gone", INT(m->id));
 }
 
 int sql_memo_update(struct store *st, struct memo *m)

@@ -29,7 +29,7 @@
 enum sql_dialect { SQL_SQLITE, SQL_PG, SQL__DIALECTS };
 
 /* More than the number of statements in sql.c (a static assertion there checks it). */
-#define SQL_MAX_STMT 112
+#define SQL_MAX_STMT 128
 
 /* What a step gives: a row, the end, or a failure (ERR_EXISTS for a constraint, else ERR_DB). */
 #define SQL_ROW 1
@@ -133,6 +133,9 @@ int sql_login_failure_clear(struct store *st, const char *key);
 int sql_memo_create(struct store *st, struct memo *m);
 int sql_memo_get(struct store *st, const char *public_id, struct memo *out);
 int sql_memo_update(struct store *st, struct memo *m); /* writes m->mac too */
+/* the memo's keys, members, signatures, comments and events, then its row at m->version
+ * (ERR_CONFLICT when it changed), its id kept among the deleted */
+int sql_memo_delete(struct store *st, const struct memo *m);
 /* the MAC, and the sealed drafter when @drafter is not NULL */
 int sql_memo_seal(struct store *st, int64_t id, const uint8_t *drafter,
                   const uint8_t mac[STORE_MAC_LEN]);

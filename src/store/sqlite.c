@@ -326,6 +326,10 @@ static const char *const migrations[] = {
     "ALTER TABLE signatures_new RENAME TO signatures;"
     "CREATE UNIQUE INDEX signatures_valid ON signatures(memo_id, user_id) WHERE voided_at = 0;"
     "CREATE INDEX signatures_memo ON signatures(memo_id, voided_at);",
+
+    /* 14: the internal ids of deleted memos (store_memo_delete()): no new memo takes one, so
+     * nothing keyed by a memo's id (the read audit, an account's reset) passes to another */
+    "CREATE TABLE memo_gone (id INTEGER PRIMARY KEY) STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

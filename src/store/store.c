@@ -40,6 +40,7 @@ const struct store_table store_tables[] = {
     {"comments", "id, memo_id, author_id, body, at, author", 6, "id", "", "id", false},
     {"memo_events", "id, memo_id, kind, actor_id, detail, at, actor", 7, "id", "", "id", false},
     {"memo_keys", "memo_id, user_id, sealed, at", 4, "memo_id, user_id", "", NULL, false},
+    {"memo_gone", "id", 1, "id", "", NULL, false},
     {"channel_key", "id, pk, created_by, at", 4, "id", "", NULL, false},
     {"channel_grants", "user_id, sealed, granted_by, at", 4, "user_id", "", NULL, false},
     {"audit", "id, memo_id, actor_id, action, at, hash, actor", 7, "id", "", NULL, false},
@@ -506,6 +507,13 @@ int store_memo_update(struct store *st, struct memo *m)
     if (rc != 0)
         return rc;
     return written(st, sql_memo_update(st, m));
+}
+
+int store_memo_delete(struct store *st, const struct memo *m)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_memo_delete(st, m));
 }
 
 /*

@@ -612,6 +612,14 @@ int store_memo_get(struct store *st, const char *public_id, struct memo *out);
 int store_memo_update(struct store *st, struct memo *m);
 
 /**
+ * store_memo_delete() - remove @m when the stored version equals @m->version (ERR_CONFLICT on a
+ * mismatch): every copy of its key, its members, signatures, comments and timeline, then its
+ * row. Its internal id is kept among the deleted, so that no later memo is given it (the read
+ * audit keeps its records under that id). Run it inside a transaction: it is several statements.
+ */
+int store_memo_delete(struct store *st, const struct memo *m);
+
+/**
  * store_memo_list() - the memos @f allows, newest first, without their text fields (title is
  * included). *@out is an array the caller frees with store_memo_list_free().
  */

@@ -175,6 +175,7 @@ RECIPES = {
     ("GET", M): Recipe("acked"),
     ("PATCH", M): Recipe("draft", body={"title": "Edited " + MARK}, prepare=if_match,
                          consumes=False),
+    ("DELETE", M): Recipe("draft", prepare=if_match),
     ("POST", M + "/finalize"): Recipe("draft"),
     ("POST", M + "/reopen"): Recipe("open", body={"reason": "Rewording " + MARK}),
     ("POST", M + "/file"): Recipe("open"),

@@ -33,15 +33,16 @@ ACTIONS = {
     "reply": ("off", "POST", "reply", {"body": "our reply"}),
     "close": ("off", "POST", "close", None),
     "comment": ("dan", "POST", "comments", {"body": "a comment"}),
+    "delete": ("dan", "DELETE", "", None),
 }
 OFFICER_ACTIONS = {a for a, spec in ACTIONS.items() if spec[0] == "off"}
 
 # DESIGN.md's life cycle: what each state allows (a co-signer may decline an invitation until
 # the memo is filed; the thread stays open until the memo is final).
 ALLOWED = {
-    "draft": {"edit", "finalize", "invite", "decline_invitation", "comment"},
+    "draft": {"edit", "finalize", "invite", "decline_invitation", "comment", "delete"},
     "open": {"reopen", "invite", "decline_invitation", "sign_drafter", "sign_cosigner", "unsign",
-             "file", "comment"},
+             "file", "comment", "delete"},
     "filed": {"acknowledge", "decline", "withdraw", "comment"},
     "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment"},
     "replied": {"distribute", "close", "comment"},
@@ -75,7 +76,7 @@ class World:
         """Try `action` on memo `mid` as its usual actor; return the response."""
         who, method, suffix, body = ACTIONS[action]
         headers = {}
-        if method == "PATCH":
+        if method == "PATCH" or action == "delete":
             # the right version, so that only the state can refuse the edit
             headers["If-Match"] = '"%d"' % self.get("dan", mid)["version"]
         return self.s[who].request(method, self.url(mid, suffix), json=body, headers=headers,
@@ -343,6 +344,7 @@ NAMED = {
     "close": ("POST", "close", None),
     "comment": ("POST", "comments", {"body": "a comment"}),
     "receipt": ("GET", "receipt", None),
+    "delete": ("DELETE", "", None),
 }
 # the test's names (ACTIONS) as the server names them
 AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation":
@@ -352,7 +354,7 @@ AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation
 def try_named(w, who, name, mid):
     method, suffix, body = NAMED[name]
     headers = {}
-    if method == "PATCH":
+    if method == "PATCH" or name == "delete":
         headers["If-Match"] = '"%d"' % w.get("dan", mid)["version"]
     return w.s[who].request(method, w.url(mid, suffix), json=body, headers=headers,
                             timeout=TIMEOUT)
@@ -405,7 +407,7 @@ def test_actions_follow_each_step_of_a_memo(world):
     w.ok("dan", "POST", mid, "invitations", {"usernames": ["cos"]})
     assert offered("cos") == {"decline-invitation", "comment"}
     w.ok("dan", "POST", mid, "finalize")
-    assert offered("dan") == {"invite", "sign", "file", "reopen", "comment"}
+    assert offered("dan") == {"invite", "sign", "file", "reopen", "comment", "delete"}
     assert offered("cos") == {"sign", "decline-invitation", "comment"}
     w.ok("dan", "POST", mid, "signatures", status=201)
     assert "sign" not in offered("dan") and "unsign" not in offered("dan")
@@ -422,3 +424,64 @@ def test_actions_follow_each_step_of_a_memo(world):
     w.ok("off", "POST", mid, "close")
     assert offered("off") == {"receipt"} and offered("dan") == {"receipt"}
     assert offered("cos") == set()
+
+
+def test_delete_a_draft_needs_the_version_and_leaves_nothing_to_find(world):
+    """Issue 18, part 6: the drafter deletes a draft; If-Match is required (428 without, 412 on
+    another version); the invitee, the drafter and their lists find nothing afterwards, with the
+    answer of a memo that never existed."""
+    mid = world.memo("draft")
+    m = world.get("dan", mid)
+    assert "delete" in m["actions"]
+    assert "delete" not in world.get("cos", mid)["actions"]
+    r = world.s["dan"].delete(world.url(mid), timeout=TIMEOUT)
+    assert_error(r, 428, "precondition_required")
+    r = world.s["dan"].delete(world.url(mid), headers={"If-Match": '"%d"' % (m["version"] + 1)},
+                              timeout=TIMEOUT)
+    assert_error(r, 412, "version_mismatch")
+    r = world.s["cos"].delete(world.url(mid), headers={"If-Match": '"%d"' % m["version"]},
+                              timeout=TIMEOUT)
+    assert_error(r, 403, "forbidden")
+    assert world.get("dan", mid)["version"] == m["version"]
+    r = world.s["dan"].delete(world.url(mid), headers={"If-Match": '"%d"' % m["version"]},
+                              timeout=TIMEOUT)
+    assert r.status_code == 204 and r.content == b"", r.text
+    missing = world.s["dan"].get(world.url("0" * 24), timeout=TIMEOUT)
+    for who in ("dan", "cos"):
+        r = world.s[who].get(world.url(mid), timeout=TIMEOUT)
+        assert_error(r, 404, "not_found")
+        assert r.json() == missing.json()
+        listed = world.s[who].get(world.url(None), params={"limit": 100}, timeout=TIMEOUT).json()
+        assert mid not in [x["id"] for x in listed["memos"]]
+    r = world.s["dan"].delete(world.url(mid), headers={"If-Match": '"%d"' % m["version"]},
+                              timeout=TIMEOUT)
+    assert_error(r, 404, "not_found")
+
+
+def test_delete_an_open_memo_with_signatures(world):
+    """An open memo, signed by the drafter and a co-signer, is deleted: the co-signer loses it
+    (their signature goes with it); a new memo is not confused with it."""
+    mid = world.memo("open")
+    world.ok("dan", "POST", mid, "signatures", status=201)
+    world.ok("cos", "POST", mid, "signatures", status=201)
+    m = world.get("dan", mid)
+    assert m["signer_count"] == 2 and "delete" in m["actions"]
+    world.ok("dan", "DELETE", mid, headers={"If-Match": '"%d"' % m["version"]}, status=204)
+    assert_error(world.s["cos"].get(world.url(mid), timeout=TIMEOUT), 404, "not_found")
+    assert_error(world.s["cos"].get(world.url(mid, "comments"), timeout=TIMEOUT), 404,
+                 "not_found")
+    new = world.memo("draft")
+    assert new != mid
+    n = world.get("dan", new)
+    assert n["signer_count"] == 0 and n["title"] == "A memo in draft"
+
+
+@pytest.mark.parametrize("state", ["filed", "closed", "withdrawn"])
+def test_a_filed_memo_is_never_deleted(world, state):
+    mid = world.memos[state]
+    m = world.get("dan", mid)
+    assert "delete" not in m["actions"]
+    r = world.s["dan"].delete(world.url(mid), headers={"If-Match": '"%d"' % m["version"]},
+                              timeout=TIMEOUT)
+    assert_wrong_state(r, state)
+    assert world.get("dan", mid)["version"] == m["version"]

@@ -690,6 +690,54 @@ static void memos_and_what_hangs_off_them(void **state)
     assert_int_equal(store_member_get(st, &got, d.id, &rel), 0);
     assert_int_equal(rel, STORE_REL_DISTRIBUTED);
 
+    /* deleted: not at a version it no longer has; then everything hanging off it goes, but the
+     * read audit's record stays, and the next memo does not take its id (it was the highest) */
+    store_memo_release(&got);
+    assert_int_equal(store_memo_get(st, m.public_id, &got), 0);
+    got.version--;
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_memo_delete(st, &got), ERR_CONFLICT);
+    assert_int_equal(store_rollback(st), 0);
+    got.version++;
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_memo_delete(st, &got), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_memo_get(st, m.public_id, &m), ERR_NOT_FOUND);
+    assert_int_equal(store_memo_key_get(st, got.id, got.public_id, STORE_CHANNEL, back),
+                     ERR_NOT_FOUND);
+    assert_int_equal(store_comment_list(st, got.id, &cms, &n), 0);
+    assert_int_equal(n, 0);
+    store_comment_list_free(cms, n);
+    assert_int_equal(store_event_list(st, got.id, &evs, &n), 0);
+    assert_int_equal(n, 0);
+    store_event_list_free(evs, n);
+    assert_int_equal(store_member_get(st, &got, d.id, &rel), 0);
+    assert_int_equal(rel, 0);
+    assert_int_equal(store_memo_keys_of(st, c.id, &keys, &n), 0);
+    assert_int_equal(n, 0);
+    mem_free(keys);
+    assert_int_equal(store_audit_list(st, got.id, 0, 10, &recs, &n), 0);
+    assert_int_equal(n, 1);
+    mem_free(recs);
+    assert_int_equal(store_memo_last_id(st, &last_id), 0);
+    assert_int_equal(last_id, 0);
+    memset(&m, 0, sizeof(m));
+    snprintf(m.public_id, sizeof(m.public_id), "aabbccddeeff001122334466");
+    m.drafter_id = d.id;
+    m.title = (uint8_t *)"enc:title";
+    m.title_len = 9;
+    m.body = (uint8_t *)"enc:body";
+    m.body_len = 8;
+    m.created_at = 113;
+    m.filed_day = m.ack_day = m.ack_due = m.reply_due = m.reply_max = m.replied_day = m.closed_day =
+        STORE_DAY_NONE;
+    m.log_index = -1;
+    assert_int_equal(store_memo_create(st, &m), 0);
+    assert_true(m.id > got.id);
+    assert_int_equal(store_audit_list(st, m.id, 0, 10, &recs, &n), 0);
+    assert_int_equal(n, 0);
+    mem_free(recs);
+
     store_memo_release(&got);
     close_store(st);
 }

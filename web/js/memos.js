@@ -107,6 +107,17 @@ function staffActions(m, bar) {
           'The withdrawal is recorded in the public log (without its text or names); the memo stays readable for those who could read it.'] },
     });
   }
+  if (can(m, 'delete')) {
+    const others = (m.invitations || []).length;
+    bar.button(m.state === 'draft' ? 'Delete the draft' : 'Delete the memo', {
+      cls: 'danger', id: 'delete-memo', fn: () => api('DELETE', M(id), undefined, { 'If-Match': `"${m.version}"` }),
+      done: 'Deleted. Nobody can read it any more.', leave: '#/memos',
+      confirm: { title: 'Delete this memo for good?', confirm: 'Delete it for good', danger: true,
+        text: ['Its text, its signatures and its comments are deleted and its key is destroyed: nobody can read it again, you included. This cannot be undone.',
+          others ? `The ${others === 1 ? 'colleague' : `${others} colleagues`} you invited lose${others === 1 ? 's' : ''} it as well.` : null,
+          'It was never filed, so the channel\'s officers and the public log never knew of it.'] },
+    });
+  }
   if (can(m, 'receipt')) {
     const b = h('button', { type: 'button', class: 'secondary' }, 'Download the filing receipt');
     b.addEventListener('click', () => download(id).catch((e) => failed(bar.area, e)));

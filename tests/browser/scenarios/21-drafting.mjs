@@ -1,14 +1,15 @@
 // Drafting that cannot lose text, continued (20-memo-page has the live preview, the in-app
 // question and the session's end): closing the tab with unsaved text gets the browser's
 // warning, a saved draft closes without one, a field the server refuses is named next to it
-// with the focus there, and leaving the field saves at once.
+// with the focus there, and leaving the field saves at once. A draft is deleted for good after a
+// question that says so, on a phone: gone for its drafter and for the colleague invited to it.
 import { expect, expectText, shot, clean, signIn, createUsers, allowHttp, apiLogin } from '../lib.mjs';
 
 const RAW = /\(field:|bytes|\/api\/|_[a-z]+_|[a-z]+_[a-z]+/;
 
 export default async function (t) {
   const { srv, ctx } = t;
-  await createUsers(srv, [['dora', ['staff'], 'Dora Drafter']]);
+  await createUsers(srv, [['dora', ['staff'], 'Dora Drafter'], ['ivo', ['staff'], 'Ivo Invitee']]);
 
   async function draft(p, title) {
     const a = ctx.api || (ctx.api = await apiLogin(srv, 'dora'));
@@ -69,6 +70,36 @@ export default async function (t) {
     await p.waitForTimeout(300);   // well under the autosave's pause
     expect(patched >= 1, 'saved on blur');
     await expectText(p.locator('#save-status'), /Saved at/);
+    clean(p);
+  });
+
+  t.step('deleting a draft asks first, then it is gone for the drafter and the invitee (phone)', async () => {
+    const p = await t.person('dora-phone', { width: 390, height: 844 });
+    await signIn(p, 'dora');
+    const a = ctx.api || (ctx.api = await apiLogin(srv, 'dora'));
+    const m = await (await a('POST', '/api/v1/memos', { title: 'To be deleted', body: 'Gone soon.' })).json();
+    const r = await a('POST', `/api/v1/memos/${m.id}/invitations`, { usernames: ['ivo'] });
+    expect(r.status === 200, `invite: ${r.status}`);
+    await p.goto(`/#/memo/${m.id}`);
+    const del = p.getByRole('button', { name: 'Delete the draft' });
+    await del.click();
+    const dlg = p.getByRole('dialog');
+    await expectText(dlg, /nobody can read it again[\s\S]*colleague you invited loses it/);
+    await shot(p, '21-delete-question-phone');
+    await dlg.getByRole('button', { name: 'Cancel' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    expect(await p.evaluate(() => document.activeElement.id) === 'delete-memo', 'the focus is back on the button');
+    expect((await (await a('GET', `/api/v1/memos/${m.id}`)).status) === 200, 'kept after cancel');
+    await del.click();
+    await dlg.getByRole('button', { name: 'Delete it for good' }).click();
+    await expectText(p.locator('h1'), /My memos/);
+    await expectText(p.locator('main'), /Deleted\. Nobody can read it any more/);
+    expect(!(await p.locator('main').innerText()).includes('To be deleted'), 'not listed any more');
+    expect((await (await a('GET', `/api/v1/memos/${m.id}`)).status) === 404, 'gone for the drafter');
+    const ivo = await apiLogin(srv, 'ivo');
+    expect((await (await ivo('GET', `/api/v1/memos/${m.id}`)).status) === 404, 'gone for the invitee');
+    const scroll = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    expect(scroll, 'no sideways scrolling on a phone');
     clean(p);
   });
 }
