@@ -14,6 +14,7 @@
 #include "core/clocks.h"
 #include "core/content.h"
 #include "core/deadline.h"
+#include "core/workdays.h"
 #include "core/reset.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
@@ -30,6 +31,7 @@
 
 #define MEMOS_PAGE_DEFAULT 50
 #define MEMOS_PAGE_MAX 200
+#define MEMOS_QUERY_MAX 200 /* bytes of a title search (q=) */
 
 static void wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
                     size_t errlen)
@@ -548,10 +550,42 @@ static int mark_recused(struct api_env *env, struct api_req *req, const struct m
     return 0;
 }
 
+/* What a list asks of each memo beyond the store's filter: its deadlines, its day, its title. */
+struct list_want {
+    enum clocks_filter clocks;
+    int64_t from, to; /* the memo's day (filed, else created) within, both included */
+    char q[MEMOS_QUERY_MAX + 1];
+    size_t qlen; /* 0: any title; else q, folded (str_fold()), occurs in the folded title */
+};
+
+/*
+ * Whether @title (the caller's, opened) contains @w's words, as str_fold() compares them. A
+ * title the caller cannot open matches nothing. 0, or ERR_NOMEM.
+ */
+static int title_matches(const json_t *title, const struct list_want *w, bool *yes)
+{
+    size_t n;
+    char *t;
+
+    *yes = w->qlen == 0;
+    if (*yes || !json_is_string(title))
+        return 0;
+    n = json_string_length(title);
+    if ((t = mem_alloc(n + 1)) == NULL)
+        return ERR_NOMEM;
+    memcpy(t, json_string_value(title), n);
+    str_fold(t, n);
+    *yes = str_contains(t, n, w->q, w->qlen);
+    wipe(t, n);
+    mem_free(t);
+    return 0;
+}
+
 static int list_page(struct api_env *env, struct api_req *req, struct memo_filter *f,
-                     enum clocks_filter want, int64_t limit, json_t *list,
+                     const struct list_want *w, int64_t limit, json_t *list,
                      struct title_reads *reads, char next[STORE_MEMO_ID_LEN + 1])
 {
+    enum clocks_filter want = w->clocks;
     int64_t today = channel_today(req->now);
     size_t found = 0;
     int rc = 0;
@@ -572,9 +606,13 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
         for (i = 0; i < n && found < (size_t)limit; i++) {
             struct memo_clocks c;
             json_t *title;
-            bool read;
+            bool read, match = false;
+            int64_t day =
+                arr[i].filed_day >= 0 ? arr[i].filed_day : channel_today(arr[i].created_at);
 
             memcpy(next, arr[i].public_id, STORE_MEMO_ID_LEN + 1);
+            if (day < w->from || day > w->to)
+                continue;
             if (want != CLOCKS_ANY) {
                 if ((rc = clocks_of_memo(&env->ch->calendar, &arr[i], today, &c)) != 0)
                     break;
@@ -582,6 +620,11 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                     continue;
             }
             title = listed_title(req, &arr[i], &read, &rc);
+            /* a title opened only to be compared, and not shown, is no read */
+            if (rc == 0 && (rc = title_matches(title, w, &match)) == 0 && !match) {
+                json_decref(title);
+                continue;
+            }
             if (rc == 0 && read)
                 rc = title_read(reads, arr[i].id);
             if (rc != 0) {
@@ -615,9 +658,9 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
 
 void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    char state[16], after[MEMO_ID_LEN + 8], lim[16], role[16], due[16];
+    char state[16], after[MEMO_ID_LEN + 8], lim[16], role[16], due[16], day[16];
     char next[STORE_MEMO_ID_LEN + 1];
-    enum clocks_filter want = CLOCKS_ANY;
+    struct list_want want = {.clocks = CLOCKS_ANY, .from = INT64_MIN, .to = INT64_MAX};
     struct memo_filter f;
     int64_t limit = MEMOS_PAGE_DEFAULT;
     unsigned long refused = mem_failures();
@@ -676,8 +719,35 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         }
     }
     rc = http_query_get(req->query, "deadline", due, sizeof(due));
-    if ((rc == 0 && clocks_filter_parse(due, &want) != 0) || (rc != 0 && rc != ERR_NOT_FOUND)) {
+    if ((rc == 0 && clocks_filter_parse(due, &want.clocks) != 0) ||
+        (rc != 0 && rc != ERR_NOT_FOUND)) {
         api_error_field(resp, "deadline", "deadline must be overdue, soon or waiting");
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "from" : "to";
+        rc = http_query_get(req->query, name, day, sizeof(day));
+        if ((rc == 0 && workdays_day_parse(day, k == 0 ? &want.from : &want.to) != 0) ||
+            (rc != 0 && rc != ERR_NOT_FOUND)) {
+            api_error_field(resp, name, "%s must be a date, YYYY-MM-DD", name);
+            return;
+        }
+    }
+    if (want.from > want.to) {
+        api_error_field(resp, "to", "to must not be before from");
+        return;
+    }
+    rc = http_query_get(req->query, "q", want.q, sizeof(want.q));
+    if (rc == 0) {
+        /* empty: no search (a search box left empty); else words a title could hold */
+        want.qlen = strlen(want.q);
+        if (want.qlen > 0 && memo_title_check(want.q, want.qlen) != 0) {
+            api_error_field(resp, "q", "q must be one line of text, not only spaces");
+            return;
+        }
+        str_fold(want.q, want.qlen);
+    } else if (rc != ERR_NOT_FOUND) {
+        api_error_field(resp, "q", "q must be at most %d bytes", MEMOS_QUERY_MAX);
         return;
     }
     rc = http_query_get(req->query, "limit", lim, sizeof(lim));
@@ -711,7 +781,7 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
         }
     }
     list = json_array();
-    rc = list == NULL ? ERR_NOMEM : list_page(env, req, &f, want, limit, list, &reads, next);
+    rc = list == NULL ? ERR_NOMEM : list_page(env, req, &f, &want, limit, list, &reads, next);
     /* jansson drops what it cannot allocate without a word: check before the audit */
     if (rc == 0 && mem_failures() != refused)
         rc = ERR_NOMEM;

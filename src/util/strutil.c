@@ -127,6 +127,30 @@ bool str_utf8_valid(const char *str, size_t len)
     return true;
 }
 
+void str_fold(char *str, size_t len)
+{
+    unsigned char *s = (unsigned char *)str;
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= 'A' && s[i] <= 'Z')
+            s[i] = (unsigned char)(s[i] + 32);
+        else if (s[i] == 0xC3 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9E &&
+                 s[i + 1] != 0x97) /* U+00C0-U+00DE, not the multiplication sign */
+            s[++i] += 0x20;
+    }
+}
+
+bool str_contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return true;
+    for (size_t i = 0; i + nlen <= hlen; i++)
+        if (((unsigned char)hay[i] & 0xC0) != 0x80 && hay[i] == needle[0] &&
+            memcmp(hay + i, needle, nlen) == 0)
+            return true;
+    return false;
+}
+
 void str_hex_groups(char *out, const uint8_t *raw, size_t n)
 {
     size_t o = 0;

@@ -34,6 +34,19 @@ int str_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
 bool str_utf8_valid(const char *s, size_t len);
 
 /**
+ * str_fold() - fold the capital letters of UTF-8 @s[0..@len) to small ones in place, for a
+ * search that ignores case: A-Z and the capitals of Latin-1 (U+00C0-U+00DE but U+00D7, "É" to
+ * "é"), which keep their length. Other scripts are compared as written.
+ */
+void str_fold(char *s, size_t len);
+
+/**
+ * str_contains() - whether @needle[0..@nlen) occurs in @hay[0..@hlen) starting on a character
+ * of the UTF-8 @hay (never inside one). An empty needle occurs everywhere.
+ */
+bool str_contains(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+/**
  * str_email_valid() - whether @v is an address fit for an SMTP envelope and a header: the one
  * email rule, for the configuration's addresses and accounts' alike (local@domain, 3 to 254
  * bytes of printable ASCII, no spaces, brackets, quotes, commas, semicolons or line breaks).

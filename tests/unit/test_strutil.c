@@ -68,6 +68,28 @@ static void utf8(void **state)
     assert_false(str_utf8_valid("\xff", 1));
 }
 
+/* Folding for a search: ASCII and Latin-1 capitals, in place, lengths kept; matches start on a
+ * character, never inside one. */
+static void fold_and_contains(void **state)
+{
+    char s[] = "R\xC3\x89SUM\xC3\x89 \xC3\x97 \xC3\x9E Zz \xCE\x91"; /* RÉSUMÉ × Þ Zz Α */
+    const char *want = "r\xC3\xA9sum\xC3\xA9 \xC3\x97 \xC3\xBE zz \xCE\x91";
+    char tail[] = "A\xC3";
+
+    (void)state;
+    str_fold(s, strlen(s));
+    assert_string_equal(s, want);
+    str_fold(tail, strlen(tail)); /* a lead byte at the end is left alone */
+    assert_string_equal(tail, "a\xC3");
+    assert_true(str_contains(s, strlen(s), "sum\xC3\xA9", 5));
+    assert_true(str_contains(s, strlen(s), "", 0));
+    assert_false(str_contains(s, strlen(s), "SUM", 3));
+    assert_false(str_contains("ab", 2, "abc", 3));
+    /* the continuation byte 0xA9 of "é" is no start of a match */
+    assert_false(str_contains("\xC3\xA9", 2, "\xA9", 1));
+    assert_true(str_contains("x\xC3\xA9", 3, "\xC3\xA9", 2));
+}
+
 static void hex_groups_round_trip(void **state)
 {
     const uint8_t raw[8] = {0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0xff};
@@ -95,6 +117,7 @@ int main(void)
         cmocka_unit_test(copy_fits_and_truncates), cmocka_unit_test(hex_groups_round_trip),
         cmocka_unit_test(parse_i64_limits),        cmocka_unit_test(parse_bool),
         cmocka_unit_test(parse_hostport),          cmocka_unit_test(utf8),
+        cmocka_unit_test(fold_and_contains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,7 @@ function memosQuery(base, values = {}) {
   const q = new URLSearchParams(base);
   if (values.state) q.set('state', values.state);
   if (values.deadline) q.set('deadline', values.deadline);
+  if (values.q) q.set('q', values.q);
   return q;
 }
 
@@ -92,13 +93,15 @@ async function hasDeadlineFilter(base) {
 }
 
 function memoSection({ id, title, base, states, deadlines, empty, prefix = '' }) {
-  const filters = [{ key: `${prefix}state`, label: 'State', options: states }];
+  // the titles are searched on the server, for this reader only (never indexed)
+  const filters = [{ key: `${prefix}q`, label: 'Search titles', search: true },
+    { key: `${prefix}state`, label: 'State', options: states }];
   if (deadlines) filters.push({ key: `${prefix}deadline`, label: 'Deadline', options: DEADLINES });
   return pagedSection({
     id, title, filters, pageKey: `${prefix}page`, noun: ['memo', 'memos'], sentence,
-    source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`] }),
+    source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`], q: v[`${prefix}q`] }),
     render: (items) => memoTable(items, ''),
-    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] ? 'No memo matches these filters.' : empty),
+    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] || v[`${prefix}q`] ? 'No memo matches these filters.' : empty),
   });
 }
 

@@ -199,6 +199,19 @@ export default async function (t) {
     await expectText(p.locator('#all .pager-status'), /Showing 26–40 of 40 memos/);
     expect(await p.locator('#all').getByLabel('Deadline', { exact: true }).inputValue() === 'soon', 'the filter survives a reload');
     await shot(p, '30-all-filtered');
+    // the search box: titles searched on the server, in any case, kept in the address
+    await p.locator('#all').getByLabel('Deadline', { exact: true }).selectOption('');
+    const want = ctx.filed.map((m) => m.title).filter((x) => x.toLowerCase().includes('early memo 1'));
+    expect(want.length >= 2 && want.length < 20, `a search that narrows: ${want.length}`);
+    await p.locator('#all').getByLabel('Search titles', { exact: true }).fill('EARLY MEMO 1');
+    await expectText(p.locator('#all .pager-status'), new RegExp(`Showing 1–${want.length} of ${want.length} memos`));
+    const found = (await collectPages(p, 'all')).titles;
+    expect(JSON.stringify(found) === JSON.stringify(want), `search: ${found.join(', ')}`);
+    expect(/q=EARLY/.test(await p.evaluate(() => location.hash)), 'the search in the address');
+    await p.locator('#all').getByLabel('Search titles', { exact: true }).fill('no such words');
+    await expectText(p.locator('#all .empty'), /No memo matches these filters/);
+    await p.locator('#all').getByLabel('Search titles', { exact: true }).fill('');
+    await expectText(p.locator('#all .pager-status'), /Showing 1–25 memos/);
   });
 
   t.step('drafter: "Needs your action", counts, and a list of 43 memos in pages', async () => {
