@@ -1,5 +1,6 @@
 #include "core/channel.h"
 
+#include "core/holidays.h"
 #include "core/totp.h"
 #include "core/user.h"
 #include "crypto/keys.h"
@@ -128,14 +129,15 @@ out:
 /* What each preset implies where [channel] leaves it unset. */
 static const struct {
     const char *preset;
-    const char *zone;  /* timezone */
-    bool federal;      /* federal_holidays */
-    bool inauguration; /* inauguration_day */
+    const char *zone;     /* timezone */
+    const char *calendar; /* calendar */
+    bool inauguration;    /* inauguration_day */
 } preset_calendars[] = {
     /* the Department's own clock: Washington's zone, the federal holidays and Inauguration Day */
-    {"state-dept", "America/New_York", true, true},
-    /* a member state's channel: its zone and holidays are its own to configure */
-    {"eu-directive", "UTC", false, false},
+    {"state-dept", "America/New_York", "us-federal", true},
+    /* a member state's channel: its zone and its holidays (calendar = ie, de, fr, nl, ...) are
+     * its own to configure */
+    {"eu-directive", "UTC", "none", false},
 };
 
 /* The calendar defaults of @cfg's preset (the first, state-dept, for an unknown one: refused
@@ -153,22 +155,59 @@ const char *channel_zone(const struct config *cfg)
     return cfg->timezone[0] != '\0' ? cfg->timezone : preset_calendars[preset_calendar(cfg)].zone;
 }
 
-unsigned channel_holidays(const struct config *cfg)
+const char *channel_calendar(const struct config *cfg)
 {
-    size_t p = preset_calendar(cfg);
-    bool federal =
-        cfg->federal_holidays < 0 ? preset_calendars[p].federal : cfg->federal_holidays != 0;
-    bool inauguration =
-        cfg->inauguration_day < 0 ? preset_calendars[p].inauguration : cfg->inauguration_day != 0;
+    if (cfg->calendar[0] != '\0')
+        return cfg->calendar;
+    if (cfg->federal_holidays >= 0)
+        return cfg->federal_holidays ? "us-federal" : "none";
+    return preset_calendars[preset_calendar(cfg)].calendar;
+}
 
-    return (federal ? WORKDAYS_FEDERAL : 0u) | (inauguration ? WORKDAYS_INAUGURATION : 0u);
+bool channel_inauguration(const struct config *cfg)
+{
+    return cfg->inauguration_day < 0 ? preset_calendars[preset_calendar(cfg)].inauguration
+                                     : cfg->inauguration_day != 0;
+}
+
+/* The calendar of @cfg into @ch: its holidays, Inauguration Day, the closures. */
+static int calendar_init(struct channel *ch, const struct config *cfg, char *err, size_t errlen)
+{
+    const char *name = channel_calendar(cfg);
+    struct holidays *hol = NULL;
+    int64_t *closures = NULL;
+    size_t nclosures = 0;
+    char why[256] = "";
+    int rc;
+
+    if (cfg->calendar[0] != '\0' && cfg->federal_holidays >= 0) {
+        err_set(err, errlen, "channel.calendar replaces channel.federal_holidays: keep calendar");
+        return ERR_INVALID;
+    }
+    if (strcmp(name, "none") != 0) {
+        if ((hol = mem_alloc(sizeof(*hol))) == NULL)
+            return ERR_NOMEM;
+        if ((rc = holidays_load(name, hol, why, sizeof(why))) != 0) {
+            err_set(err, errlen, "channel.calendar: %s", why);
+            mem_free(hol);
+            return rc == ERR_NOMEM ? rc : ERR_INVALID;
+        }
+    }
+    if (cfg->closures[0] &&
+        (rc = workdays_closures_parse(cfg->closures, &closures, &nclosures, err, errlen)) != 0) {
+        mem_free(hol);
+        return rc;
+    }
+    rc = workdays_calendar_init_with(&ch->calendar, hol, channel_inauguration(cfg), closures,
+                                     nclosures);
+    mem_free(closures);
+    mem_free(hol);
+    return rc;
 }
 
 int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
                  size_t errlen)
 {
-    int64_t *closures = NULL;
-    size_t nclosures = 0;
     int rc;
 
     memset(ch, 0, sizeof(*ch));
@@ -199,12 +238,7 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         return rc;
     if ((rc = workdays_tz_set(channel_zone(cfg), err, errlen)) != 0)
         return ERR_INVALID;
-    if (cfg->closures[0] &&
-        (rc = workdays_closures_parse(cfg->closures, &closures, &nclosures, err, errlen)) != 0)
-        return rc;
-    rc = workdays_calendar_init(&ch->calendar, channel_holidays(cfg), closures, nclosures);
-    mem_free(closures);
-    if (rc != 0)
+    if ((rc = calendar_init(ch, cfg, err, errlen)) != 0)
         goto fail;
     if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
         goto fail;

@@ -42,11 +42,14 @@ struct channel {
 const char *channel_zone(const struct config *cfg);
 
 /**
- * channel_holidays() - the calendar's holidays (WORKDAYS_FEDERAL, WORKDAYS_INAUGURATION):
- * [channel] federal_holidays and inauguration_day, each the preset's when unset (state-dept: both;
- * eu-directive: neither).
+ * channel_calendar() - the holiday calendar's name: [channel] calendar (a shipped id, "none" or a
+ * file's path); else the older federal_holidays switch ("us-federal" or "none"); else the
+ * preset's (state-dept: us-federal; eu-directive: none, the member state's to choose).
  */
-unsigned channel_holidays(const struct config *cfg);
+const char *channel_calendar(const struct config *cfg);
+
+/** channel_inauguration() - [channel] inauguration_day, else the preset's (state-dept: on). */
+bool channel_inauguration(const struct config *cfg);
 
 /**
  * channel_init() - parse the [channel] settings of @cfg, set the process time zone, and load the

@@ -1,5 +1,5 @@
 /*
- * workdays.c - civil dates, US federal holidays and working-day arithmetic.
+ * workdays.c - civil dates, the calendar's holidays (core/holidays.h) and working-day arithmetic.
  *
  * Date conversions use Howard Hinnant's days_from_civil / civil_from_days algorithms, exact for
  * the proleptic Gregorian calendar; the internal helpers accept a year or two past the public
@@ -14,18 +14,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/holidays.h"
 #include "util/err.h"
 #include "util/mem.h"
+
+#include <pthread.h>
 
 #define WORKDAYS_YEAR_MIN 1970
 #define WORKDAYS_YEAR_MAX 9999
 #define WORKDAYS_ZONEINFO "/usr/share/zoneinfo/"
 
-/* One observed holiday: the day it is observed on and its official name. */
-struct holiday {
-    int64_t day;      /* observed day number */
-    const char *name; /* static official name */
-};
+/* The years whose closed weekdays a calendar works out once, at its set-up (workdays.h). */
+#define CACHE_FROM 1970
+#define CACHE_TO 2100
 
 static int64_t civil_to_days(int64_t y, int m, int d)
 {
@@ -169,77 +170,34 @@ int workdays_day_add_months(int64_t day, int n, int64_t *out)
     return 0;
 }
 
-/* A fixed-date holiday's observed day: Saturday moves to Friday, Sunday to Monday. */
-static int64_t observed(int64_t day)
+/* The shipped us-federal calendar, parsed once (workdays_holiday_is_federal()). */
+static struct holidays federal;
+static bool federal_ok;
+static pthread_once_t federal_once = PTHREAD_ONCE_INIT;
+
+static void federal_parse(void)
 {
-    switch (workdays_day_weekday(day)) {
-    case WORKDAYS_SATURDAY:
-        return day - 1;
-    case WORKDAYS_SUNDAY:
-        return day + 1;
-    default:
-        return day;
-    }
+    federal_ok = holidays_named("us-federal", &federal, NULL, 0) == 0;
 }
 
-/* The @nth (1-based) weekday @wday of month @m in year @y. */
-static int64_t nth_weekday(int64_t y, int m, int wday, int nth)
+static const struct holidays *us_federal(void)
 {
-    int64_t first = civil_to_days(y, m, 1);
-
-    return first + (wday - workdays_day_weekday(first) + 7) % 7 + 7 * (nth - 1);
-}
-
-/* The last weekday @wday of month @m in year @y. */
-static int64_t last_weekday(int64_t y, int m, int wday)
-{
-    int64_t last = civil_to_days(y, m, month_length(y, m));
-
-    return last - (workdays_day_weekday(last) - wday + 7) % 7;
-}
-
-/*
- * The observed holidays of calendar year @y in ascending order into @h (room for
- * WORKDAYS_HOLIDAYS_MAX); returns how many. This is the one place the rules live.
- */
-static size_t holidays_of_year(int64_t y, struct holiday h[WORKDAYS_HOLIDAYS_MAX])
-{
-    int64_t jan1 = civil_to_days(y, 1, 1);
-    int64_t next_jan1 = civil_to_days(y + 1, 1, 1);
-    size_t n = 0;
-
-    /* New Year's Day on a Saturday is observed on December 31 of the year before. */
-    if (observed(jan1) >= jan1)
-        h[n++] = (struct holiday){observed(jan1), "New Year's Day"};
-    h[n++] = (struct holiday){nth_weekday(y, 1, WORKDAYS_MONDAY, 3),
-                              "Birthday of Martin Luther King, Jr."};
-    h[n++] = (struct holiday){nth_weekday(y, 2, WORKDAYS_MONDAY, 3), "Washington's Birthday"};
-    h[n++] = (struct holiday){last_weekday(y, 5, WORKDAYS_MONDAY), "Memorial Day"};
-    if (y >= 2021)
-        h[n++] = (struct holiday){observed(civil_to_days(y, 6, 19)),
-                                  "Juneteenth National Independence Day"};
-    h[n++] = (struct holiday){observed(civil_to_days(y, 7, 4)), "Independence Day"};
-    h[n++] = (struct holiday){nth_weekday(y, 9, WORKDAYS_MONDAY, 1), "Labor Day"};
-    h[n++] = (struct holiday){nth_weekday(y, 10, WORKDAYS_MONDAY, 2), "Columbus Day"};
-    h[n++] = (struct holiday){observed(civil_to_days(y, 11, 11)), "Veterans Day"};
-    h[n++] = (struct holiday){nth_weekday(y, 11, WORKDAYS_THURSDAY, 4), "Thanksgiving Day"};
-    h[n++] = (struct holiday){observed(civil_to_days(y, 12, 25)), "Christmas Day"};
-    if (observed(next_jan1) < next_jan1)
-        h[n++] = (struct holiday){observed(next_jan1), "New Year's Day"};
-    return n;
+    pthread_once(&federal_once, federal_parse);
+    return federal_ok ? &federal : NULL;
 }
 
 bool workdays_holiday_is_federal(int64_t day, const char **name)
 {
-    struct holiday h[WORKDAYS_HOLIDAYS_MAX];
+    struct holidays_day h[HOLIDAYS_YEAR_MAX];
+    const struct holidays *fed = us_federal();
     int64_t y;
     int m, d;
     size_t i, n;
 
-    if (!day_valid(day))
+    if (!day_valid(day) || fed == NULL)
         return false;
     days_to_civil(day, &y, &m, &d);
-    n = holidays_of_year(y, h);
+    n = holidays_year(fed, (int)y, h);
     for (i = 0; i < n; i++) {
         if (h[i].day == day) {
             if (name != NULL)
@@ -252,15 +210,19 @@ bool workdays_holiday_is_federal(int64_t day, const char **name)
 
 int workdays_holiday_list(int year, int64_t days[WORKDAYS_HOLIDAYS_MAX], size_t *n)
 {
-    struct holiday h[WORKDAYS_HOLIDAYS_MAX];
-    size_t i;
+    struct holidays_day h[HOLIDAYS_YEAR_MAX];
+    const struct holidays *fed = us_federal();
+    size_t i, k;
 
     *n = 0;
     if (year < WORKDAYS_YEAR_MIN || year > WORKDAYS_YEAR_MAX)
         return ERR_INVALID;
-    *n = holidays_of_year(year, h);
-    for (i = 0; i < *n; i++)
+    if (fed == NULL)
+        return ERR_INTERNAL;
+    k = holidays_year(fed, year, h);
+    for (i = 0; i < k && i < WORKDAYS_HOLIDAYS_MAX; i++)
         days[i] = h[i].day;
+    *n = i;
     return 0;
 }
 
@@ -293,29 +255,73 @@ int workdays_inauguration_day(int year, int64_t *day)
     return 0;
 }
 
-/* Whether @day is Inauguration Day and @cal closes it. */
-static bool is_inauguration(const struct workdays_calendar *cal, int64_t day)
+static bool is_weekend(int64_t day)
 {
-    int64_t y, d = 0;
-    int m, md;
+    int wday = workdays_day_weekday(day);
 
-    if (!cal->inauguration)
-        return false;
-    days_to_civil(day, &y, &m, &md);
-    return m == 1 && workdays_inauguration_day((int)y, &d) == 0 && d == day;
+    return wday == WORKDAYS_SATURDAY || wday == WORKDAYS_SUNDAY;
 }
 
-int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
-                           const int64_t *closures, size_t nclosures)
+/*
+ * The weekdays @cal closes as holidays in calendar year @y (its rules' observed days, and
+ * Inauguration Day), ascending and unique, into @out; returns how many.
+ */
+static size_t closed_in_year(const struct workdays_calendar *cal, int64_t y,
+                             int64_t out[HOLIDAYS_YEAR_MAX + 1])
 {
-    int64_t *copy = NULL;
-    size_t i, n = 0;
+    struct holidays_day h[HOLIDAYS_YEAR_MAX];
+    size_t n = cal->hol ? holidays_year(cal->hol, (int)y, h) : 0, k = 0;
+    int64_t inaug = -1;
+
+    if (cal->inauguration && workdays_inauguration_day((int)y, &inaug) != 0)
+        inaug = -1;
+    for (size_t i = 0; i <= n; i++) {
+        /* Inauguration Day (a weekday) in order among the rules' days, once */
+        if (inaug >= 0 && (i == n || h[i].day >= inaug)) {
+            if (i == n || h[i].day != inaug)
+                out[k++] = inaug;
+            inaug = -1;
+        }
+        if (i < n && !is_weekend(h[i].day))
+            out[k++] = h[i].day;
+    }
+    return k;
+}
+
+/* Whether @day (valid) is a weekday @cal closes as a holiday. */
+static bool is_holiday(const struct workdays_calendar *cal, int64_t day)
+{
+    int64_t days[HOLIDAYS_YEAR_MAX + 1], y;
+    size_t lo = 0, hi = cal->nholidays, n;
+    int m, d;
+
+    days_to_civil(day, &y, &m, &d);
+    if (y >= CACHE_FROM && y <= CACHE_TO) {
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cal->holidays[mid] < day)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < cal->nholidays && cal->holidays[lo] == day;
+    }
+    n = closed_in_year(cal, y, days);
+    for (size_t i = 0; i < n; i++)
+        if (days[i] == day)
+            return true;
+    return false;
+}
+
+int workdays_calendar_init_with(struct workdays_calendar *cal, const struct holidays *hol,
+                                bool inauguration, const int64_t *closures, size_t nclosures)
+{
+    int64_t *copy = NULL, *hdays = NULL;
+    struct holidays *own = NULL;
+    size_t i, n = 0, nh = 0;
     int rc = 0;
 
-    cal->federal = false;
-    cal->inauguration = false;
-    cal->closures = NULL;
-    cal->nclosures = 0;
+    memset(cal, 0, sizeof(*cal));
     if (nclosures > WORKDAYS_CLOSURES_MAX) {
         rc = ERR_TOO_LARGE;
         goto out;
@@ -339,14 +345,49 @@ int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
                 copy[n++] = copy[i];
         }
     }
-    cal->federal = (holidays & WORKDAYS_FEDERAL) != 0;
-    cal->inauguration = (holidays & WORKDAYS_INAUGURATION) != 0;
+    if (hol != NULL) {
+        if ((own = mem_alloc(sizeof(*own))) == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        memcpy(own, hol, sizeof(*own));
+    }
+    cal->hol = own;
+    cal->inauguration = inauguration;
+    /* the closed weekdays of the years most deadlines fall in, worked out once */
+    if (own != NULL || inauguration) {
+        size_t cap = (size_t)(CACHE_TO - CACHE_FROM + 1) * (HOLIDAYS_YEAR_MAX + 1);
+        if ((hdays = mem_alloc(cap * sizeof(*hdays))) == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        for (int64_t y = CACHE_FROM; y <= CACHE_TO; y++)
+            nh += closed_in_year(cal, y, hdays + nh);
+    }
+    cal->holidays = hdays;
+    cal->nholidays = nh;
     cal->closures = copy;
     cal->nclosures = n;
-    copy = NULL;
+    return 0;
 out:
     mem_free(copy);
+    mem_free(hdays);
+    mem_free(own);
+    memset(cal, 0, sizeof(*cal));
     return rc;
+}
+
+int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
+                           const int64_t *closures, size_t nclosures)
+{
+    const struct holidays *fed = NULL;
+
+    if ((holidays & WORKDAYS_FEDERAL) && (fed = us_federal()) == NULL) {
+        memset(cal, 0, sizeof(*cal));
+        return ERR_INTERNAL;
+    }
+    return workdays_calendar_init_with(cal, fed, (holidays & WORKDAYS_INAUGURATION) != 0, closures,
+                                       nclosures);
 }
 
 void workdays_calendar_release(struct workdays_calendar *cal)
@@ -354,10 +395,9 @@ void workdays_calendar_release(struct workdays_calendar *cal)
     if (cal == NULL)
         return;
     mem_free(cal->closures);
-    cal->closures = NULL;
-    cal->nclosures = 0;
-    cal->federal = false;
-    cal->inauguration = false;
+    mem_free(cal->holidays);
+    mem_free(cal->hol);
+    memset(cal, 0, sizeof(*cal));
 }
 
 /* The index of the first closure strictly after @day (nclosures when none is). */
@@ -383,20 +423,11 @@ static bool is_closure(const struct workdays_calendar *cal, int64_t day)
     return i < cal->nclosures && cal->closures[i] == day;
 }
 
-static bool is_weekend(int64_t day)
-{
-    int wday = workdays_day_weekday(day);
-
-    return wday == WORKDAYS_SATURDAY || wday == WORKDAYS_SUNDAY;
-}
-
 bool workdays_calendar_is_working(const struct workdays_calendar *cal, int64_t day)
 {
     if (!day_valid(day) || is_weekend(day))
         return false;
-    if (cal->federal && workdays_holiday_is_federal(day, NULL))
-        return false;
-    return !is_inauguration(cal, day) && !is_closure(cal, day);
+    return !is_holiday(cal, day) && !is_closure(cal, day);
 }
 
 int workdays_calendar_add(const struct workdays_calendar *cal, int64_t day, int64_t n, int64_t *out)
@@ -431,46 +462,51 @@ static int64_t weekdays_through(int64_t day)
     return k / 7 * 5 + (rem == 0 ? 0 : rem - 1);
 }
 
+/* The index of the first cached holiday strictly after @day. */
+static size_t holiday_after(const struct workdays_calendar *cal, int64_t day)
+{
+    size_t lo = 0, hi = cal->nholidays;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cal->holidays[mid] <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Working days in (@a, @b] for valid days @a <= @b. */
 static int64_t count_forward(const struct workdays_calendar *cal, int64_t a, int64_t b)
 {
-    struct holiday h[WORKDAYS_HOLIDAYS_MAX];
     int64_t count = weekdays_through(b) - weekdays_through(a);
-    int64_t y, y_end;
+    int64_t y, y_end, days[HOLIDAYS_YEAR_MAX + 1];
     int m, d;
     size_t i, n;
 
     if (a == b)
         return 0;
-    /* Observed holidays always fall on weekdays, so each one in range removes exactly one. */
-    if (cal->federal) {
+    /* each closed weekday in range removes one: the cache's by two searches, the rest by year */
+    if (cal->hol != NULL || cal->inauguration) {
         days_to_civil(a + 1, &y, &m, &d);
         days_to_civil(b, &y_end, &m, &d);
         for (; y <= y_end; y++) {
-            n = holidays_of_year(y, h);
-            for (i = 0; i < n; i++) {
-                if (h[i].day > a && h[i].day <= b)
-                    count--;
+            if (y >= CACHE_FROM && y <= CACHE_TO) {
+                int64_t end = civil_to_days(CACHE_TO, 12, 31), last = b < end ? b : end;
+                count -= (int64_t)(holiday_after(cal, last) - holiday_after(cal, a));
+                y = y_end < CACHE_TO ? y_end : CACHE_TO;
+                continue;
             }
+            n = closed_in_year(cal, y, days);
+            for (i = 0; i < n; i++)
+                if (days[i] > a && days[i] <= b)
+                    count--;
         }
-    }
-    /* Inauguration Day (a weekday) removes a day unless a federal holiday already did. */
-    if (cal->inauguration) {
-        int64_t day = 0;
-        days_to_civil(a + 1, &y, &m, &d);
-        days_to_civil(b, &y_end, &m, &d);
-        for (; y <= y_end; y++)
-            if (workdays_inauguration_day((int)y, &day) == 0 && day > a && day <= b &&
-                !(cal->federal && workdays_holiday_is_federal(day, NULL)))
-                count--;
     }
     /* A closure removes a day only when it was still counted: a weekday, not a holiday. */
     for (i = closure_after(cal, a); i < cal->nclosures && cal->closures[i] <= b; i++) {
-        if (is_weekend(cal->closures[i]))
-            continue;
-        if (cal->federal && workdays_holiday_is_federal(cal->closures[i], NULL))
-            continue;
-        if (is_inauguration(cal, cal->closures[i]))
+        if (is_weekend(cal->closures[i]) || is_holiday(cal, cal->closures[i]))
             continue;
         count--;
     }

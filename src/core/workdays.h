@@ -1,13 +1,16 @@
 /*
- * workdays.h - civil dates, the US federal holiday calendar and working-day arithmetic (pure,
- * apart from the organisation's time zone).
+ * workdays.h - civil dates, the working-day calendar and its arithmetic (pure, apart from the
+ * organisation's time zone). A calendar's holidays come from a jurisdiction's rules
+ * (core/holidays.h, the files of calendars/); the US federal ones are also asked directly.
  *
  * A "day" is a day number: days since 1970-01-01 in the proleptic Gregorian calendar, as int64_t.
  * Only days from 1970-01-01 (WORKDAYS_DAY_MIN) to 9999-12-31 (WORKDAYS_DAY_MAX) are valid; every
  * function checks its days and results against that range and answers ERR_INVALID outside it.
  *
- * Working days: Saturday and Sunday never are; with @federal set in the calendar, neither are the
- * observed US federal holidays (5 U.S.C. 6103, with the observed-day shifts OPM publishes:
+ * Working days: Saturday and Sunday never are; neither are the calendar's holidays (its rules'
+ * observed days), nor any configured closure day. The US federal calendar (calendars/
+ * us-federal.cal, WORKDAYS_FEDERAL) holds the observed US federal holidays (5 U.S.C. 6103, with
+ * the observed-day shifts OPM publishes:
  * a holiday on a Saturday is observed on the Friday before, one on a Sunday on the Monday after;
  * New Year's Day on a Saturday is therefore observed on December 31 of the previous year); and
  * neither is any configured closure day.
@@ -62,12 +65,18 @@ enum workdays_weekday {
  * it is never modified, so any number of threads may read it at once.
  */
 /* What a calendar's holidays are (workdays_calendar_init()). */
-#define WORKDAYS_FEDERAL 1u      /* the observed US federal holidays */
+#define WORKDAYS_FEDERAL 1u      /* the observed US federal holidays (calendars/us-federal.cal) */
 #define WORKDAYS_INAUGURATION 2u /* Inauguration Day (5 U.S.C. 6103(c)) */
 
+struct holidays;
+
 struct workdays_calendar {
-    bool federal;      /* observed US federal holidays are not working days */
-    bool inauguration; /* nor is Inauguration Day */
+    struct holidays *hol; /* the holiday rules (core/holidays.h); owned (a copy); NULL: none */
+    bool inauguration;    /* Inauguration Day is not a working day either */
+    /* the weekdays the holidays close in the years 1970-2100, ascending, worked out at set-up
+     * (later years are worked out when asked); owned */
+    int64_t *holidays;
+    size_t nholidays;
     int64_t *closures; /* closure days, sorted ascending, no duplicates; owned (a copy) */
     size_t nclosures;  /* number of entries in @closures */
 };
@@ -181,6 +190,13 @@ int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
                            const int64_t *closures, size_t nclosures);
 
 /**
+ * workdays_calendar_init_with() - as workdays_calendar_init(), with the holidays of @hol (a
+ * parsed calendar, copied; NULL for none) and Inauguration Day when @inauguration.
+ */
+int workdays_calendar_init_with(struct workdays_calendar *cal, const struct holidays *hol,
+                                bool inauguration, const int64_t *closures, size_t nclosures);
+
+/**
  * workdays_inauguration_day() - the Inauguration Day holiday of @year (its day number in *@day),
  * or ERR_NOT_FOUND when @year has none (not a fourth year after 1965, or January 20 is a
  * Saturday); ERR_INVALID outside the valid years. Thread safe.
@@ -195,7 +211,7 @@ void workdays_calendar_release(struct workdays_calendar *cal);
 
 /**
  * workdays_calendar_is_working() - whether @day is a working day in @cal: Monday..Friday, not an
- * observed federal holiday (when @cal->federal), not a closure. Days outside the valid range
+ * holiday of @cal (its rules, Inauguration Day), not a closure. Days outside the valid range
  * are never working days. Thread safe for concurrent readers of @cal.
  */
 bool workdays_calendar_is_working(const struct workdays_calendar *cal, int64_t day);

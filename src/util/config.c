@@ -291,6 +291,7 @@ static const struct config_setting settings[] = {
     STR("channel", "reply_max", reply_max, NULL),
     STR("channel", "reply_from", reply_from, NULL),
     STR("channel", "timezone", timezone, NULL),
+    STR("channel", "calendar", calendar, NULL),
     FN("channel", "federal_holidays", s_federal, ""),
     FN("channel", "inauguration_day", s_inauguration, ""),
     STR("channel", "closures", closures, NULL),

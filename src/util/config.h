@@ -48,9 +48,12 @@ struct config {
     char reply_max[32];  /* override, as ack */
     char reply_from[32]; /* override: "filing" or "acknowledgement"; "" = preset */
     char timezone[128];  /* IANA zone of the organisation; "" the preset's (channel_zone()) */
-    /* observed US federal holidays, and Inauguration Day (5 U.S.C. 6103(c)), are not working
-     * days: 1 yes, 0 no, -1 the preset's (channel_calendar_init()) */
+    /* the holiday calendar: a shipped one ("us-federal", "ie", "de", "fr", "nl"), "none", or the
+     * path of a calendar file (core/holidays.h); "" the preset's (channel_calendar()) */
+    char calendar[256];
+    /* the older switch calendar replaces: 1 us-federal, 0 none, -1 unset */
     signed char federal_holidays;
+    /* Inauguration Day (5 U.S.C. 6103(c)) is not a working day: 1 yes, 0 no, -1 the preset's */
     signed char inauguration_day;
     char closures[8192];   /* comma-separated YYYY-MM-DD closure dates */
     char principals[8192]; /* comma-separated usernames every acknowledged memo goes to */

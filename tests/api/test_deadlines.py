@@ -211,6 +211,46 @@ def test_inauguration_day_is_no_working_day(make_server):
                  add_working_days(filed, 60))
 
 
+def easter(year):
+    """Easter Sunday by Gauss's algorithm (a formulation other than the server's)."""
+    a, b, c, k = year % 19, year % 4, year % 7, year // 100
+    p, q = (13 + 8 * k) // 25, k // 4
+    m, n = (15 - p + k - q) % 30, (4 + k - q) % 7
+    d = (19 * a + m) % 30
+    e = (2 * b + 4 * c + 6 * d + n) % 7
+    if d == 29 and e == 6:
+        return DAY(year, 4, 19)
+    if d == 28 and e == 6 and (11 * m + 11) % 30 < 19:
+        return DAY(year, 4, 18)
+    return DAY(year, 3, 22) + datetime.timedelta(days=d + e)
+
+
+def german_holidays(years):
+    out = set()
+    for y in years:
+        e = easter(y)
+        out |= {DAY(y, 1, 1), DAY(y, 5, 1), DAY(y, 10, 3), DAY(y, 12, 25), DAY(y, 12, 26)}
+        out |= {e + datetime.timedelta(days=k) for k in (-2, 1, 39, 50)}
+    return out
+
+
+def test_a_member_states_calendar(make_server):
+    """[channel] calendar = de under state-dept's working-day spans: filed Wednesday 2025-04-16,
+    Good Friday and Easter Monday are no working days, so the acknowledgement is due Tuesday the
+    22nd; the reply's 30 working days skip Ascension and Whit Monday too (the expected dates from
+    an independent reckoning of Easter)."""
+    assert [easter(y) for y in (2024, 2025, 2026, 2038)] == [
+        DAY(2024, 3, 31), DAY(2025, 4, 20), DAY(2026, 4, 5), DAY(2038, 4, 25)]
+    de = german_holidays([2025])
+    filed = DAY(2025, 4, 16)
+    desk = Desk(make_server, {"timezone": "Europe/Berlin", "calendar": "de",
+                              "inauguration_day": "false"}, "2025-04-16T10:00:00")
+    check_clocks(desk.filed(), filed, DAY(2025, 4, 22),
+                 add_working_days(filed, 30, closures=de, federal=False),
+                 add_working_days(filed, 60, closures=de, federal=False))
+    assert add_working_days(filed, 30, closures=de, federal=False) == DAY(2025, 6, 3)
+
+
 def test_inauguration_day_on_a_saturday_gives_no_day(make_server):
     """2029-01-20 is a Saturday: no day in lieu, Friday the 19th is a working day."""
     filed = DAY(2029, 1, 18)

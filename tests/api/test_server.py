@@ -264,6 +264,9 @@ def run_serve(tmp_path, ini, *extra, expect_exit=True):
     ("[server]\nmax_body = 10\n", ["max_body"]),
     ("[session]\nidle_timeout = 5\n", ["idle_timeout"]),
     ("[server]\nbehind_tls = maybe\n", ["behind_tls"]),
+    ("[channel]\ncalendar = atlantis\n", ["calendar", "atlantis", "de, fr, ie, nl, us-federal"]),
+    ("[channel]\ncalendar = /nonexistent/x.cal\n", ["calendar", "/nonexistent/x.cal"]),
+    ("[channel]\ncalendar = ie\nfederal_holidays = true\n", ["calendar replaces"]),
 ])
 def test_bad_config_is_fatal_and_named(tmp_path, ini, names):
     rc, out, err = run_serve(tmp_path, ini)

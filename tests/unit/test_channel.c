@@ -55,19 +55,36 @@ static void init_and_key_file(void **state)
     /* the calendar the preset implies, each setting overriding it */
     config_defaults(&cfg);
     assert_string_equal(channel_zone(&cfg), "America/New_York");
-    assert_int_equal(channel_holidays(&cfg), WORKDAYS_FEDERAL | WORKDAYS_INAUGURATION);
+    assert_string_equal(channel_calendar(&cfg), "us-federal");
+    assert_true(channel_inauguration(&cfg));
     assert_int_equal(config_set(&cfg, "channel", "inauguration_day", "false", err, sizeof(err)), 0);
-    assert_int_equal(channel_holidays(&cfg), WORKDAYS_FEDERAL);
+    assert_false(channel_inauguration(&cfg));
     assert_int_equal(config_set(&cfg, "channel", "preset", "eu-directive", err, sizeof(err)), 0);
     assert_int_equal(config_set(&cfg, "channel", "inauguration_day", "", err, sizeof(err)), 0);
     assert_string_equal(channel_zone(&cfg), "UTC");
-    assert_int_equal(channel_holidays(&cfg), 0);
+    assert_string_equal(channel_calendar(&cfg), "none");
+    assert_false(channel_inauguration(&cfg));
+    /* the older switch still names a calendar; calendar replaces it */
     assert_int_equal(config_set(&cfg, "channel", "federal_holidays", "yes", err, sizeof(err)), 0);
     assert_int_equal(config_set(&cfg, "channel", "timezone", "Europe/Dublin", err, sizeof(err)), 0);
     assert_string_equal(channel_zone(&cfg), "Europe/Dublin");
-    assert_int_equal(channel_holidays(&cfg), WORKDAYS_FEDERAL);
+    assert_string_equal(channel_calendar(&cfg), "us-federal");
     assert_int_equal(config_set(&cfg, "channel", "federal_holidays", "maybe", err, sizeof(err)),
                      ERR_INVALID);
+    assert_int_equal(config_set(&cfg, "channel", "calendar", "ie", err, sizeof(err)), 0);
+    assert_string_equal(channel_calendar(&cfg), "ie");
+    assert_int_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "replaces"));
+    assert_int_equal(config_set(&cfg, "channel", "federal_holidays", "", err, sizeof(err)), 0);
+    assert_int_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), 0);
+    assert_non_null(a.calendar.hol);
+    assert_false(workdays_calendar_is_working(&a.calendar, 20089)); /* 2025-01-01 */
+    assert_false(workdays_calendar_is_working(&a.calendar, 20164)); /* St Patrick's, Monday */
+    assert_true(workdays_calendar_is_working(&a.calendar, 20165));
+    channel_release(&a);
+    assert_int_equal(config_set(&cfg, "channel", "calendar", "xx", err, sizeof(err)), 0);
+    assert_int_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "us-federal"));
     config_defaults(&cfg);
     snprintf(cfg.timezone, sizeof(cfg.timezone), "Not/AZone");
     assert_int_not_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), 0);

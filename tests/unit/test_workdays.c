@@ -569,7 +569,7 @@ static void test_calendar_init(void **state)
     size_t i;
 
     assert_int_equal(workdays_calendar_init(&cal, true, messy, 5), 0);
-    assert_true(cal.federal);
+    assert_true(cal.hol != NULL);
     assert_int_equal(cal.nclosures, 3);
     assert_int_equal(cal.closures[0], day_of("2025-01-02"));
     assert_int_equal(cal.closures[1], day_of("2025-06-09"));
@@ -577,7 +577,7 @@ static void test_calendar_init(void **state)
     workdays_calendar_release(&cal);
 
     assert_int_equal(workdays_calendar_init(&cal, true, bad, 2), ERR_INVALID);
-    assert_false(cal.federal);
+    assert_true(cal.hol == NULL);
     assert_null(cal.closures);
     assert_int_equal(cal.nclosures, 0);
     workdays_calendar_release(&cal);
