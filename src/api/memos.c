@@ -292,6 +292,29 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
     return arr;
 }
 
+/* A decline's referral, {"to", "note"}, from its event's opened detail ("referral KIND" or
+ * "referral KIND: NOTE"); null for a decline made before referrals (no such detail). */
+static json_t *referral_json(const json_t *detail)
+{
+    const char *d = json_string_value(detail), *colon;
+    char kind[MEMO_REFERRAL_MAX];
+    size_t klen;
+
+    if (d == NULL || strncmp(d, "referral ", 9) != 0)
+        return json_null();
+    d += 9;
+    colon = strstr(d, ": ");
+    klen = colon ? (size_t)(colon - d) : strlen(d);
+    if (klen == 0 || klen >= sizeof(kind))
+        return json_null();
+    memcpy(kind, d, klen);
+    kind[klen] = '\0';
+    if (!memo_referral_valid(kind))
+        return json_null();
+    return json_pack("{s:s, s:o}", "to", kind, "note",
+                     colon ? json_string(colon + 2) : json_null());
+}
+
 /* Everything the caller may see of one memo. */
 static int memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
 {
@@ -418,8 +441,12 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
                                           ev[i].detail, ev[i].detail_clear));
         if (names && ev[i].username[0])
             json_object_set_new(e, "by", json_string(ev[i].username));
+        if (strcmp(ev[i].kind, "declined") == 0)
+            json_object_set_new(o, "referral", referral_json(json_object_get(e, "detail")));
         json_array_append_new(arr, e);
     }
+    if (json_object_get(o, "referral") == NULL)
+        json_object_set_new(o, "referral", json_null());
     json_object_set_new(o, "timeline", arr);
     if ((arr = memo_actions(env, req, m, &me)) == NULL) {
         rc = ERR_NOMEM;
@@ -1165,15 +1192,22 @@ static int reason_field(struct api_resp *resp, json_t *body, const char *const *
 
 void api_memos_decline(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"reason", NULL};
-    const char *reason;
+    static const char *const fields[] = {"reason", "referral", "referral_note", NULL};
+    const char *reason, *referral, *note = NULL;
     char err[256];
     struct wf_ctx c;
 
-    if (reason_field(resp, req->json, fields, &reason) != 0)
+    if (reason_field(resp, req->json, fields, &reason) != 0 ||
+        api_get_string(resp, req->json, "referral", true, MEMO_REFERRAL_MAX - 1, &referral) != 0 ||
+        api_get_string(resp, req->json, "referral_note", false, MEMO_REASON_MAX, &note) != 0)
         return;
+    if (!memo_referral_valid(referral)) {
+        api_error_field(resp, "referral", "referral must be one of " MEMO_REFERRALS);
+        return;
+    }
     wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_decline(&c, &req->memo, reason), err, 200);
+    after_action(env, req, resp, workflow_decline(&c, &req->memo, reason, referral, note), err,
+                 200);
 }
 
 void api_memos_extend(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -223,6 +223,16 @@ int memo_body_check(const char *body, size_t len)
     return body_chars_check(body, len, true);
 }
 
+bool memo_referral_valid(const char *name)
+{
+    static const char *const names[] = {"grievance", "eeo", "inspector-general", "other"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
 bool memo_id_valid(const char *id)
 {
     if (id == NULL)

@@ -93,6 +93,17 @@ int memo_title_check(const char *title, size_t len);
  */
 int memo_body_check(const char *body, size_t len);
 
+/*
+ * Where a declined memo is referred: the grievance procedure, the EEO office, the Inspector
+ * General, or elsewhere (said in a note). The channel declines what is not policy dissent, and
+ * says where it belongs.
+ */
+#define MEMO_REFERRALS "grievance, eeo, inspector-general, other"
+#define MEMO_REFERRAL_MAX 24 /* bytes of a referral's name, NUL included */
+
+/** memo_referral_valid() - @name is one of MEMO_REFERRALS. */
+bool memo_referral_valid(const char *name);
+
 /** memo_id_valid() - exactly MEMO_ID_LEN characters of [0-9a-f]. */
 bool memo_id_valid(const char *id);
 

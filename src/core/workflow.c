@@ -1059,8 +1059,10 @@ int workflow_acknowledge(struct wf_ctx *c, struct memo *m)
     return save_with(c, m, "acknowledged", NULL, distribute_configured, NULL);
 }
 
-int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason)
+int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason, const char *referral,
+                     const char *note)
 {
+    char detail[MEMO_REASON_MAX + MEMO_REFERRAL_MAX + 16];
     enum memo_state to;
     int rc;
 
@@ -1068,11 +1070,28 @@ int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason)
         return rc;
     if ((rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
+    if (referral == NULL || !memo_referral_valid(referral)) {
+        err_set(c->err, c->errlen, "referral: one of " MEMO_REFERRALS);
+        return ERR_INVALID;
+    }
+    if (note != NULL && note[0] == '\0')
+        note = NULL;
+    if (note == NULL && strcmp(referral, "other") == 0) {
+        err_set(c->err, c->errlen, "referral_note: say where the memo is referred");
+        return ERR_INVALID;
+    }
+    if (note != NULL &&
+        (rc = check_text(c, "referral_note", note, strlen(note), MEMO_REASON_MAX)) != 0)
+        return rc;
     if ((rc = set_field(c, m, "reason", 0, reason, strlen(reason), &m->reason, &m->reason_len)) !=
         0)
         return rc;
+    snprintf(detail, sizeof(detail), "referral %s%s%s", referral, note ? ": " : "",
+             note ? note : "");
     m->state = to;
-    return save(c, m, "declined", NULL);
+    rc = save(c, m, "declined", detail);
+    wipe(detail, sizeof(detail));
+    return rc;
 }
 
 int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n)

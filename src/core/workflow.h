@@ -131,8 +131,15 @@ int workflow_file(struct wf_ctx *c, struct memo *m);
 /** workflow_acknowledge() - filed -> acknowledged; distributes to the configured principals. */
 int workflow_acknowledge(struct wf_ctx *c, struct memo *m);
 
-/** workflow_decline() - filed -> declined as out of scope, with @reason. */
-int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason);
+/**
+ * workflow_decline() - filed -> declined as out of scope, with @reason, referred to @referral
+ * (memo_referral_valid()) with an optional @note (required for "other"). The referral is the
+ * declined event's detail, sealed like the reason: "referral KIND" or "referral KIND: NOTE".
+ * The day of the decline is the event's (and the log entry's); a decline after the
+ * acknowledgement's due date is a late one (core/clocks.h).
+ */
+int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason, const char *referral,
+                     const char *note);
 
 /** workflow_distribute() - distribute to more principals (users with the principal role). */
 int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n);

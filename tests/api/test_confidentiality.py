@@ -35,7 +35,7 @@ def content_routes(mid):
         ("GET", m + "/bundle", None),
         ("GET", m + "/audit", None),
         ("POST", m + "/acknowledge", None),
-        ("POST", m + "/decline", {"reason": "r"}),
+        ("POST", m + "/decline", {"reason": "r", "referral": "eeo"}),
         ("POST", m + "/extend", {"until": "2030-01-01", "reason": "r"}),
         ("POST", m + "/reply", {"body": "r"}),
         ("POST", m + "/distribution", {"usernames": ["priya"]}),
@@ -111,7 +111,8 @@ def build(srv):
     call(d, "POST", url2 + "/finalize")
     call(d, "POST", url2 + "/signatures", status=201)
     call(d, "POST", url2 + "/file")
-    call(o, "POST", url2 + "/decline", {"reason": "declined: " + m["decline_reason"]})
+    call(o, "POST", url2 + "/decline", {"reason": "declined: " + m["decline_reason"],
+                                          "referral": "other", "referral_note": "elsewhere"})
 
     # everyone reads (the content must come back decrypted)
     w.views = {n: get_memo(srv, w.s[n], mid) for n in ("dana", "colin", "olga", "priya")}

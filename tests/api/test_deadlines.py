@@ -367,7 +367,7 @@ def test_a_late_decline_shows_late(make_server):
     desk = Desk(make_server, {"timezone": NY}, "2025-07-03T15:00:00")
     mid = desk.filed()["id"]
     desk.set_clock("2025-07-10T15:00:00")  # due Tuesday the 8th; declined Thursday the 10th
-    m = desk.post("off", mid, "decline", {"reason": "out of scope"})
+    m = desk.post("off", mid, "decline", {"reason": "out of scope", "referral": "grievance"})
     ack = m["deadlines"]["acknowledge"]
     assert ack["due"] == "2025-07-08" and ack["done_on"] == "2025-07-10", ack
     assert ack["on_time"] is False

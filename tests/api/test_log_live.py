@@ -328,7 +328,7 @@ def test_one_entry_per_event(live):
 
     b = d.signed(title, body)
     fb = t.do([("filed", b)], d.post, "dan", b, "file")
-    t.do([("declined", b)], d.post, "off", b, "decline", {"reason": "out of scope"})
+    t.do([("declined", b)], d.post, "off", b, "decline", {"reason": "out of scope", "referral": "eeo"})
     c = d.signed(title, body, ("bob", "cat"))
     fc = t.do([("filed", c)], d.post, "dan", c, "file")
     t.do([("acknowledged", c), ("distributed", c)], d.post, "off", c, "acknowledge")
@@ -490,7 +490,7 @@ def test_silent_actions_and_illegal_transitions_append_nothing(live):
         t.do(nothing, wrong, who, suffix, "filed", body)
     t.do(nothing, d.call, "off", "POST", mid, "decline", {}, 422)  # no reason
     t.do([("acknowledged", mid), ("distributed", mid)], d.post, "off", mid, "acknowledge")
-    for who, suffix, body in (("off", "acknowledge", None), ("off", "decline", {"reason": "r"}),
+    for who, suffix, body in (("off", "acknowledge", None), ("off", "decline", {"reason": "r", "referral": "eeo"}),
                               ("off", "close", None), ("dan", "file", None)):
         t.do(nothing, wrong, who, suffix, "acknowledged", body)
     # an extension past the maximum is 422 and appends nothing either
@@ -580,7 +580,7 @@ def test_log_verify_after_each_event(make_server, tmp_path):
     until = (datetime.date.fromisoformat(due) + datetime.timedelta(days=3)).isoformat()
     d.post("off", a, "extend", {"until": until, "reason": "more time"})
     verify_now(d.BASE + 4)
-    d.post("off", b, "decline", {"reason": "out of scope"})
+    d.post("off", b, "decline", {"reason": "out of scope", "referral": "eeo"})
     verify_now(d.BASE + 5)
     d.post("off", a, "reply", {"body": "Our answer."})
     d.post("off", a, "close")

@@ -27,7 +27,7 @@ ACTIONS = {
     "sign_cosigner": ("cos", "POST", "signatures", None),
     "unsign": ("cos", "DELETE", "signatures/me", None),
     "acknowledge": ("off", "POST", "acknowledge", None),
-    "decline": ("off", "POST", "decline", {"reason": "out of scope"}),
+    "decline": ("off", "POST", "decline", {"reason": "out of scope", "referral": "grievance"}),
     "distribute": ("off", "POST", "distribution", {"usernames": ["pat2"]}),
     "extend": ("off", "POST", "extend", {"until": "2099-01-01", "reason": "more time"}),
     "reply": ("off", "POST", "reply", {"body": "our reply"}),
@@ -99,7 +99,8 @@ class World:
         for who in invite:
             self.ok(who, "POST", mid, "signatures", status=201)
         self.ok("dan", "POST", mid, "file")
-        path = {"filed": [], "declined": [("off", "decline", {"reason": "out of scope"})],
+        path = {"filed": [], "declined": [("off", "decline", {"reason": "out of scope",
+                                                         "referral": "grievance"})],
                 "withdrawn": [("dan", "withdraw", None)],
                 "acknowledged": [("off", "acknowledge", None)],
                 "replied": [("off", "acknowledge", None), ("off", "reply", {"body": "r"})],
@@ -337,7 +338,7 @@ NAMED = {
     "reopen": ("POST", "reopen", None),
     "withdraw": ("POST", "withdraw", None),
     "acknowledge": ("POST", "acknowledge", None),
-    "decline": ("POST", "decline", {"reason": "out of scope"}),
+    "decline": ("POST", "decline", {"reason": "out of scope", "referral": "grievance"}),
     "distribute": ("POST", "distribution", {"usernames": ["pat2"]}),
     "extend": ("POST", "extend", {"until": "2099-01-01", "reason": "more time"}),
     "reply": ("POST", "reply", {"body": "our reply"}),

@@ -208,8 +208,43 @@ def test_bad_distribution_stores_nothing(desk, names):
                          ids=["missing", "empty", "number", "too-long"])
 def test_decline_needs_a_reason(desk, body):
     mid = desk.memo("filed")
+    body = dict(body, referral="grievance")
     assert_error(desk.post("off", mid, "decline", body), 422, "invalid_field", field="reason")
     assert desk.get(mid)["state"] == "filed"
+
+
+@pytest.mark.parametrize("extra, field", [
+    ({}, "referral"), ({"referral": "ombudsman"}, "referral"), ({"referral": 3}, "referral"),
+    ({"referral": ""}, "referral"), ({"referral": "other"}, "referral_note"),
+    ({"referral": "other", "referral_note": ""}, "referral_note"),
+    ({"referral": "eeo", "referral_note": "x" * 2001}, "referral_note"),
+    ({"referral": "eeo", "referral_note": 5}, "referral_note"),
+    ({"referral": "eeo", "referred": "x"}, None),
+], ids=["missing", "unknown", "number", "empty", "other-without-note", "other-empty-note",
+        "note-too-long", "note-number", "unknown-field"])
+def test_decline_names_a_referral(desk, extra, field):
+    """Issue 18, part 3: a decline says where the memo belongs: the grievance procedure, the
+    EEO office, the Inspector General, or elsewhere in a note."""
+    mid = desk.memo("filed")
+    r = desk.post("off", mid, "decline", dict({"reason": "Not policy."}, **extra))
+    assert_error(r, 422, "invalid_field", field=field)
+    assert desk.get(mid)["state"] == "filed"
+
+
+def test_the_referral_is_shown_to_the_memos_readers(desk):
+    mid = desk.memo("filed")
+    r = desk.post("off", mid, "decline", {"reason": "A personnel matter.",
+                                           "referral": "inspector-general",
+                                           "referral_note": "Hotline: 1-800-000-0000"})
+    assert r.status_code == 200, r.text
+    for who in ("dan", "off"):
+        m = desk.get(mid, who)
+        assert m["state"] == "declined" and m["decline_reason"] == "A personnel matter."
+        assert m["referral"] == {"to": "inspector-general", "note": "Hotline: 1-800-000-0000"}, m
+    mid2 = desk.memo("filed")
+    assert desk.post("off", mid2, "decline", {"reason": "r", "referral": "eeo"}).status_code == 200
+    assert desk.get(mid2)["referral"] == {"to": "eeo", "note": None}
+    assert desk.get(desk.memo("filed"))["referral"] is None
 
 
 @pytest.mark.parametrize("until", ["2025-13-01", "2025-02-30", "next week", "", "2025-7-1",

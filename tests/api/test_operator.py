@@ -538,7 +538,7 @@ def test_an_officer_never_handles_a_memo_they_drafted_or_were_asked_to_sign(serv
     call(ivo, "POST", memo_url(server, mid, "signatures"), status=201)
     call(dex, "DELETE", memo_url(server, mid, "invitations/me"), status=204)
     call(sol, "POST", memo_url(server, mid, "file"))
-    actions = [("acknowledge", None), ("decline", {"reason": "mine"}),
+    actions = [("acknowledge", None), ("decline", {"reason": "mine", "referral": "grievance"}),
                ("distribution", {"usernames": ["anna"]}), ("reply", {"body": "ok"}),
                ("close", None), ("extend", {"until": "2099-01-01", "reason": "r"})]
     for who, s in (("sol", sol), ("ivo", ivo), ("dex", dex)):

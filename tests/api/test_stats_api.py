@@ -224,7 +224,7 @@ def test_stats_scenario(make_server, tmp_path):
     # Mon 6 July
     d.set_clock("2026-07-06T14:00:00")
     d.post("off", m1, "acknowledge")
-    d.post("off", m2, "decline", {"reason": "out of scope"})
+    d.post("off", m2, "decline", {"reason": "out of scope", "referral": "grievance"})
     d.post("dan", m3, "withdraw")
     d.post("off", m6, "acknowledge")
     m4, f4 = d.file("M4")

@@ -90,12 +90,12 @@ def test_deadlines_of_declined_withdrawn_and_replied_memos(make_server):
         assert f["deadlines"]["reply"]["due"] == "2026-08-17"
         assert f["deadlines"]["reply"]["stopped"] is None
     d.set_clock("2026-07-07T14:00:00")
-    d.post("off", ids["declined_on_time"], "decline", {"reason": "out of scope"})
+    d.post("off", ids["declined_on_time"], "decline", {"reason": "out of scope", "referral": "grievance"})
     d.post("off", ids["withdrawn_acked"], "acknowledge")
     d.post("off", ids["replied"], "acknowledge")
     # Fri 10 July: after the acknowledgement was due
     d.set_clock("2026-07-10T14:00:00")
-    d.post("off", ids["declined_late"], "decline", {"reason": "out of scope"})
+    d.post("off", ids["declined_late"], "decline", {"reason": "out of scope", "referral": "grievance"})
     d.post("dan", ids["withdrawn_unacked"], "withdraw")
     d.post("dan", ids["withdrawn_acked"], "withdraw")
     m = d.post("off", ids["replied"], "reply", {"body": "Our answer."})
@@ -179,7 +179,7 @@ def test_list_filtered_by_deadline_pages_and_audits_only_what_it_shows(make_serv
     m["W1"], _ = d.file("W1")
     d.post("off", m["W1"], "acknowledge")
     m["X2"], _ = d.file("X2")
-    d.post("off", m["X2"], "decline", {"reason": "out of scope"})
+    d.post("off", m["X2"], "decline", {"reason": "out of scope", "referral": "grievance"})
     m["O3"], _ = d.file("O3")
     # Thu 9 July: the three unacknowledged memos are overdue; two filed today are due Mon 13
     d.set_clock("2026-07-09T14:00:00")

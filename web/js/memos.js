@@ -6,7 +6,7 @@ import { api, get, post } from './api.js';
 import { h, field, clear, when, badge } from './dom.js';
 import { app, page } from './shell.js';
 import { sentence } from './errors.js';
-import { officerActions } from './officer.js';
+import { officerActions, REFERRALS } from './officer.js';
 import { actionBar, done, failed } from './actionbar.js';
 import { statusHeader, timelineList, learnNames, lookUpNames, nameOf } from './memo-status.js';
 import { loadReaders } from './readers.js';
@@ -185,7 +185,14 @@ export async function memoPage(id, note = {}) {
     h('details', {}, h('summary', {}, 'Show the CommonMark source'), h('pre', { id: 'memo-source' }, m.body || '')),
     signerSection(m),
   ];
-  if (m.decline_reason) content.push(h('section', { 'aria-labelledby': 'h-declined' }, h('h2', { id: 'h-declined' }, 'Why it was declined'), h('p', { id: 'decline-reason' }, m.decline_reason)));
+  if (m.decline_reason) {
+    const ref = m.referral && REFERRALS.find(([v]) => v === m.referral.to);
+    content.push(h('section', { 'aria-labelledby': 'h-declined' }, h('h2', { id: 'h-declined' }, 'Why it was declined'),
+      h('p', { id: 'decline-reason' }, m.decline_reason),
+      ref ? h('p', { id: 'decline-referral' }, h('strong', {}, 'Referred to: '),
+        m.referral.to === 'other' ? m.referral.note : ref[1],
+        m.referral.to !== 'other' && m.referral.note ? ` (${m.referral.note})` : '') : null));
+  }
   if (m.reply) {
     const rb = h('div', { class: 'memo-body', id: 'reply-text' });
     content.push(h('section', { 'aria-labelledby': 'h-reply' }, h('h2', { id: 'h-reply' }, 'The channel\'s reply'), rb,

@@ -36,6 +36,43 @@ function extendForm(m, bar) {
   return form;
 }
 
+// Where a declined memo belongs, as the drafter reads it (GET .../memos/{id} "referral").
+export const REFERRALS = [
+  ['grievance', 'The grievance procedure'],
+  ['eeo', 'The Equal Employment Opportunity office'],
+  ['inspector-general', 'The Office of Inspector General'],
+  ['other', 'Elsewhere (say where in the note)'],
+];
+
+function declineForm(m, bar) {
+  const reason = h('textarea', { rows: 3, 'data-field': 'reason', id: 'decline-reason-in' });
+  const to = h('select', { 'data-field': 'referral', id: 'decline-referral' },
+    h('option', { value: '' }, 'Choose where it belongs'), REFERRALS.map(([v, t]) => h('option', { value: v }, t)));
+  const note = h('input', { type: 'text', maxlength: 2000, 'data-field': 'referral_note', id: 'decline-note' });
+  const btn = h('button', { type: 'submit', class: 'danger' }, 'Decline the memo');
+  const form = h('form', { 'aria-label': 'Decline the memo as out of scope', novalidate: true },
+    field('Reason (the drafter sees it)', reason, 'Why the memo is outside the channel\'s scope; at most 2000 characters.'),
+    field('Refer the drafter to', to, 'Where a matter that is not policy dissent belongs.'),
+    field('Note for the drafter (optional, unless "elsewhere")', note, 'How to reach it, or where else to go; at most 2000 characters.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!reason.value.trim()) { failed(form, { field: 'reason' }, 'Give a reason: the drafter sees why the memo was declined.'); return; }
+    if (!to.value) { failed(form, { field: 'referral' }, 'Say where the memo belongs: the drafter is referred there.'); return; }
+    if (to.value === 'other' && !note.value.trim()) { failed(form, { field: 'referral_note' }, 'Say where the drafter should go instead.'); return; }
+    const ok = await confirmStep({
+      title: 'Decline this memo as out of scope?', confirm: 'Decline the memo', danger: true,
+      text: ['Declining ends the memo\'s handling: it will not be acknowledged or answered, and its deadlines stop. This is final.',
+        'The drafter sees your reason and where you refer them; the decline is recorded in the public log (without either).'],
+    });
+    if (!ok) return;
+    const body = { reason: reason.value.trim(), referral: to.value };
+    if (note.value.trim()) body.referral_note = note.value.trim();
+    bar.submit(form, () => post(`${M(m.id)}/decline`, body), 'Declined. The drafter sees your reason and where you referred them.', btn);
+  });
+  return form;
+}
+
 function replyForm(m, bar) {
   const body = h('textarea', { rows: 10, 'data-field': 'body', id: 'reply-body' });
   const preview = h('div', { class: 'memo-body', id: 'reply-preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The preview appears here as you type.'));
@@ -70,15 +107,7 @@ export function officerActions(m, bar) {
   if (can(m, 'acknowledge')) {
     bar.button('Acknowledge', { id: 'do-acknowledge', fn: () => post(`${M(id)}/acknowledge`), done: 'Acknowledged; the memo is distributed to the channel\'s principals. The reply deadline is shown above.' });
   }
-  if (can(m, 'decline')) {
-    bar.button('Decline as out of scope', {
-      cls: 'secondary', fn: (reason) => post(`${M(id)}/decline`, { reason: reason.trim() }), done: 'Declined. The drafter sees your reason.',
-      confirm: { title: 'Decline this memo as out of scope?', confirm: 'Decline the memo', danger: true,
-        text: ['Declining ends the memo\'s handling: it will not be acknowledged or answered, and its deadlines stop. This is final.',
-          'The drafter sees the reason you give; the decline is recorded in the public log (without the reason).'],
-        input: { label: 'Reason (the drafter sees it)', hint: 'Why the memo is outside the channel\'s scope; at most 2000 characters.', multiline: true, required: true, requiredText: 'Give a reason: the drafter sees why the memo was declined.' } },
-    });
-  }
+  if (can(m, 'decline')) bar.expand('Decline as out of scope', () => declineForm(m, bar), { id: 'open-decline' });
   if (can(m, 'distribute')) {
     bar.expand('Distribute to principals', () => namesForm(bar, {
       heading: 'Distribute to principals', label: 'Principals\' usernames', submit: 'Send to these principals', role: 'principal', id: `distribute-${id}`,

@@ -424,16 +424,29 @@ export default async function (t) {
     const id3 = await apiMemo('Out of scope memo');
     await p.goto(`/#/memo/${id3}`);
     await p.getByRole('button', { name: 'Decline as out of scope' }).click();
-    await expectText(dialog(p), /Declining ends the memo's handling/);
-    await dialog(p).getByRole('button', { name: 'Decline the memo' }).click();
-    // an empty reason is refused inside the dialog, which stays open
-    expect(await dialog(p).isVisible(), 'the dialog stays open without a reason');
-    expect(await dialog(p).getByLabel('Reason (the drafter sees it)').evaluate((el) => !el.validity.valid || el.getAttribute('aria-invalid') === 'true'), 'the reason is marked as missing');
+    const form = p.getByRole('form', { name: 'Decline the memo as out of scope' });
+    // an empty reason, then no referral, then "elsewhere" without a note: each refused next to
+    // its field, with the focus there, before any question
+    await form.getByRole('button', { name: 'Decline the memo' }).click();
+    await expectText(form.locator('.error-msg'), /Give a reason/);
+    expect(await p.evaluate(() => document.activeElement.id) === 'decline-reason-in', 'focus on the reason');
+    await form.getByLabel('Reason (the drafter sees it)').fill('Personnel matter, not policy.');
+    await form.getByRole('button', { name: 'Decline the memo' }).click();
+    await expectText(form.locator('.error-msg'), /Say where the memo belongs/);
+    await form.getByLabel('Refer the drafter to').selectOption('other');
+    await form.getByRole('button', { name: 'Decline the memo' }).click();
+    await expectText(form.locator('.error-msg'), /Say where the drafter should go/);
+    expect(await dialog(p).count() === 0, 'no question before the form is complete');
     await expectText(p.locator('.badge.state'), /^Filed$/);
-    await dialog(p).getByLabel('Reason (the drafter sees it)').fill('Personnel matter, not policy.');
+    await form.getByLabel('Refer the drafter to').selectOption('inspector-general');
+    await form.getByLabel(/Note for the drafter/).fill('Hotline 1-800-000-0000');
+    await shot(p, '20-decline-form');
+    await form.getByRole('button', { name: 'Decline the memo' }).click();
+    await expectText(dialog(p), /Declining ends the memo's handling/);
     await dialog(p).getByRole('button', { name: 'Decline the memo' }).click();
     await expectText(p.locator('#memo-actions .done-msg'), /Declined/);
     await expectText(p.locator('#decline-reason'), /Personnel matter/);
+    await expectText(p.locator('#decline-referral'), /Referred to: The Office of Inspector General \(Hotline 1-800-000-0000\)/);
     const meta = await p.locator('dl.meta').innerText();
     expect(/Reply[\s\S]*no longer applies \(declined\)/.test(meta), `reply stopped: ${meta}`);
     expect(!/may be extended/.test(meta), 'no extension on a declined memo');
