@@ -20,9 +20,10 @@
 #define USERS_PAGE 100
 #define MEMOS_PAGE 100
 
-static const char *const kind_names[] = {"filed",        "reminder", "escalation",
-                                         "acknowledged", "extended", "replied",
-                                         "closed",       "invited",  "distributed"};
+static const char *const kind_names[] = {"filed",       "reminder", "escalation", "acknowledged",
+                                         "extended",    "replied",  "closed",     "invited",
+                                         "distributed", "comment",  "signature",  "voided",
+                                         "progress",    "declined", "withdrawn"};
 
 /*
  * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
@@ -50,11 +51,21 @@ static const struct tmpl templates[] = {
     {"Dissent: you are invited to co-sign memo ", "",
      "You were invited to co-sign a dissent memo."},
     {"Dissent: memo ", " was distributed to you", "A dissent memo was distributed to you."},
+    {"", "", "A comment was posted."},
+    {"", "", "A co-signer signed, declined or withdrew."},
+    {"", "", "A signature of yours was voided."},
+    {"", "", "A memo you signed moved on."},
+    {"", "", "Your memo was declined."},
+    {"Dissent: memo ", " was withdrawn",
+     "A dissent memo was withdrawn by its drafter: nothing more is due on it."},
 };
+_Static_assert(sizeof(templates) / sizeof(templates[0]) ==
+                   sizeof(kind_names) / sizeof(kind_names[0]),
+               "a template for every kind");
 
 #define NEUTRAL_SUBJECT "Dissent: you have a new notification"
 #define NEUTRAL_KIND "notification" /* the outbox row's kind for a neutral email */
-#define NOTIFY_OFFICERS (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION)
+#define NOTIFY_OFFICERS (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN)
 
 /* The index of one NOTIFY_* bit, or -1. */
 static int kind_index(unsigned kind)
@@ -85,12 +96,13 @@ unsigned notify_kinds_for(unsigned roles)
     unsigned k = 0;
 
     if (roles & ROLE_OFFICER)
-        k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION;
+        k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_COMMENT;
     if (roles & ROLE_STAFF)
-        k |=
-            NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED | NOTIFY_INVITED;
+        k |= NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED |
+             NOTIFY_INVITED | NOTIFY_COMMENT | NOTIFY_SIGNATURE | NOTIFY_VOIDED | NOTIFY_PROGRESS |
+             NOTIFY_DECLINED;
     if (roles & ROLE_PRINCIPAL)
-        k |= NOTIFY_DISTRIBUTED;
+        k |= NOTIFY_DISTRIBUTED | NOTIFY_COMMENT;
     return k;
 }
 
@@ -287,6 +299,99 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
     return queue(st, &it, u->id, u->email, subject, body, now);
 }
 
+/* Queue @n for the account @id, when there is one. */
+static int to_id(struct store *st, const struct channel *ch, const struct notice *n, int64_t id,
+                 int64_t now)
+{
+    struct user u;
+    int rc;
+
+    memset(&u, 0, sizeof(u));
+    rc = store_user_get_by_id(st, id, &u);
+
+    if (rc == 0)
+        rc = to_user(st, ch, n, &u, now);
+    wipe(u.pwhash, sizeof(u.pwhash));
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* Queue a @kind notice of @m, about @event, for each co-signer holding a valid signature (the
+ * drafter aside). */
+static int to_cosigners(struct store *st, const struct channel *ch, const struct memo *m,
+                        unsigned kind, const char *event, int64_t actor_id, int64_t now)
+{
+    struct notice n = {
+        .kind = kind, .m = m, .which = event, .day = STORE_DAY_NONE, .actor_id = actor_id};
+    struct signature *sigs = NULL;
+    size_t count = 0;
+    int rc = store_signature_list(st, m, false, &sigs, &count);
+
+    for (size_t i = 0; i < count && rc == 0; i++)
+        if (sigs[i].user_id != m->drafter_id)
+            rc = to_id(st, ch, &n, sigs[i].user_id, now);
+    store_signature_list_free(sigs, count);
+    return rc;
+}
+
+/* "@event/@actor@now": a dedupe key's part for an event that may happen again on the same memo
+ * (a comment, a signature): one email per event, actor, second and recipient at most. */
+static void each_time(char *out, size_t size, const char *event, int64_t actor, int64_t now)
+{
+    snprintf(out, size, "%s/%lld@%lld", event, (long long)actor, (long long)now);
+}
+
+int notify_signature(struct store *st, const struct channel *ch, const struct memo *m,
+                     int64_t actor_id, int64_t now)
+{
+    char which[80];
+    struct notice n = {.kind = NOTIFY_SIGNATURE,
+                       .m = m,
+                       .which = which,
+                       .day = STORE_DAY_NONE,
+                       .actor_id = actor_id};
+
+    if (!enabled(ch))
+        return 0;
+    each_time(which, sizeof(which), "signature", actor_id, now);
+    return to_id(st, ch, &n, m->drafter_id, now);
+}
+
+int notify_comment(struct store *st, const struct channel *ch, const struct memo *m,
+                   int64_t actor_id, int64_t now)
+{
+    char which[80];
+    struct notice n = {.kind = NOTIFY_COMMENT,
+                       .m = m,
+                       .which = which,
+                       .day = STORE_DAY_NONE,
+                       .actor_id = actor_id};
+    struct memo_member *mem = NULL;
+    size_t count = 0;
+    int rc;
+
+    if (!enabled(ch))
+        return 0;
+    each_time(which, sizeof(which), "comment", actor_id, now);
+    if ((rc = to_id(st, ch, &n, m->drafter_id, now)) != 0)
+        return rc;
+    /* invited co-signers who have not declined, and principals it was distributed to */
+    if ((rc = store_member_list(st, m, STORE_REL_INVITED | STORE_REL_DISTRIBUTED, &mem, &count)) !=
+        0)
+        return rc;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        unsigned rel = mem[i].relation;
+        /* a co-signer who declined or withdrew left the memo */
+        if (mem[i].user_id == m->drafter_id ||
+            ((rel & STORE_REL_DECLINED) && !(rel & STORE_REL_DISTRIBUTED)))
+            continue;
+        rc = to_id(st, ch, &n, mem[i].user_id, now);
+    }
+    mem_free(mem);
+    if (rc == 0 && m->state >= MEMO_FILED)
+        rc = to_officers(st, ch, &n, now);
+    return rc;
+}
+
 int notify_event(struct store *st, const struct channel *ch, const struct memo *m,
                  const char *event, int64_t actor_id, int64_t now)
 {
@@ -300,7 +405,27 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
         n.kind = NOTIFY_FILED;
         n.label = "Acknowledge by";
         n.day = m->ack_due;
-        return to_officers(st, ch, &n, now);
+        if ((rc = to_officers(st, ch, &n, now)) != 0)
+            return rc;
+        return to_cosigners(st, ch, m, NOTIFY_PROGRESS, event, actor_id, now);
+    }
+    if (strcmp(event, "withdrawn") == 0) {
+        n.kind = NOTIFY_WITHDRAWN;
+        if ((rc = to_officers(st, ch, &n, now)) != 0)
+            return rc;
+        return to_cosigners(st, ch, m, NOTIFY_PROGRESS, event, actor_id, now);
+    }
+    if (strcmp(event, "reopened") == 0) {
+        char which[80];
+        each_time(which, sizeof(which), "voided", actor_id, now);
+        return to_cosigners(st, ch, m, NOTIFY_VOIDED, which, actor_id, now);
+    }
+    if (strcmp(event, "invitation_declined") == 0)
+        return notify_signature(st, ch, m, actor_id, now);
+    if (strcmp(event, "replied") == 0 || strcmp(event, "closed") == 0 ||
+        strcmp(event, "declined") == 0) {
+        if ((rc = to_cosigners(st, ch, m, NOTIFY_PROGRESS, event, actor_id, now)) != 0)
+            return rc;
     }
     if (strcmp(event, "acknowledged") == 0) {
         n.kind = NOTIFY_ACKNOWLEDGED;
@@ -314,6 +439,8 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
         n.kind = NOTIFY_REPLIED;
     } else if (strcmp(event, "closed") == 0) {
         n.kind = NOTIFY_CLOSED;
+    } else if (strcmp(event, "declined") == 0) {
+        n.kind = NOTIFY_DECLINED;
     } else {
         return 0;
     }

@@ -31,7 +31,15 @@
 #define NOTIFY_CLOSED (1u << 6)       /* to the drafter */
 #define NOTIFY_INVITED (1u << 7)      /* to an invited co-signer */
 #define NOTIFY_DISTRIBUTED (1u << 8)  /* to a principal */
-#define NOTIFY_ALL 0x1ffu
+#define NOTIFY_COMMENT (1u << 9)      /* to everyone who reads a memo's thread, but its author */
+#define NOTIFY_SIGNATURE (1u << 10)   /* to the drafter: a co-signer signed, declined or withdrew */
+#define NOTIFY_VOIDED (1u << 11)      /* to a co-signer: a reopening voided their signature */
+#define NOTIFY_PROGRESS                                                                            \
+    (1u << 12) /* to a co-signer: a memo they signed was filed, declined, withdrawn, answered or   \
+                  closed */
+#define NOTIFY_DECLINED (1u << 13)  /* to the drafter: the memo was declined */
+#define NOTIFY_WITHDRAWN (1u << 14) /* to officers: a memo was withdrawn, nothing more to do */
+#define NOTIFY_ALL 0x7fffu
 #define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
 #define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
 
@@ -45,8 +53,16 @@ unsigned notify_kind_parse(const char *name);
 unsigned notify_kinds_for(unsigned roles);
 
 /**
- * notify_event() - queue the emails that memo event @event ("filed", "acknowledged", "extended",
- * "replied", "closed"; others queue nothing) of @m sends, inside the caller's transaction.
+ * notify_event() - queue the emails that memo event @event of @m sends, inside the caller's
+ * transaction, before the change's own writes:
+ *   filed                officers (NOTIFY_FILED), co-signers (NOTIFY_PROGRESS)
+ *   acknowledged, extended  the drafter
+ *   replied, closed      the drafter, co-signers (NOTIFY_PROGRESS)
+ *   declined             the drafter (NOTIFY_DECLINED), co-signers (NOTIFY_PROGRESS)
+ *   withdrawn            officers (NOTIFY_WITHDRAWN), co-signers (NOTIFY_PROGRESS)
+ *   reopened             each co-signer whose signature it voids (NOTIFY_VOIDED)
+ *   invitation_declined  the drafter (NOTIFY_SIGNATURE)
+ * others queue nothing. Co-signers are those holding a valid signature, the drafter aside.
  * @actor_id: who made the change (not told of it). Returns 0 or a store error.
  */
 int notify_event(struct store *st, const struct channel *ch, const struct memo *m,
@@ -59,6 +75,22 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
  */
 int notify_member(struct store *st, const struct channel *ch, const struct memo *m,
                   const struct user *u, unsigned kind, int64_t now);
+
+/**
+ * notify_signature() - queue the email telling the drafter of @m that a co-signer (@actor_id)
+ * signed or withdrew their signature (NOTIFY_SIGNATURE), inside the caller's transaction.
+ */
+int notify_signature(struct store *st, const struct channel *ch, const struct memo *m,
+                     int64_t actor_id, int64_t now);
+
+/**
+ * notify_comment() - queue the emails telling everyone who reads @m's thread but its author
+ * (@actor_id) that a comment was posted (NOTIFY_COMMENT): the drafter, invited co-signers who
+ * have not declined, and once it is filed the officers and the principals it was distributed
+ * to. Inside the caller's transaction.
+ */
+int notify_comment(struct store *st, const struct channel *ch, const struct memo *m,
+                   int64_t actor_id, int64_t now);
 
 /**
  * notify_reset() - queue the email telling @u that an administrator reset their account at @now

@@ -726,6 +726,7 @@ static int drafter_signed(struct wf_ctx *c, const struct memo *m, bool *yes)
 struct sign_job {
     const struct memo *m;        /* the memo as the signer read it */
     const struct signature *sig; /* the verified signature to store */
+    const struct channel *ch;    /* for the drafter's email */
     int64_t actor_id, now;
     int rc;        /* the outcome */
     int count;     /* valid signatures after this one */
@@ -768,6 +769,8 @@ static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
         rc = store_signature_add(st, j->m, j->sig);
     if (rc == 0)
         rc = audit_append(st, j->m->id, j->actor_id, "signed", j->now);
+    if (rc == 0 && j->actor_id != j->m->drafter_id)
+        rc = notify_signature(st, j->ch, j->m, j->actor_id, j->now);
     if (rc == 0 && (rc = store_savepoint_release(st)) == 0) {
         j->count++;
         return 0;
@@ -801,7 +804,8 @@ static void sign_batch(struct store *st, struct sign_job *jobs)
 
 static int sign_commit(struct wf_ctx *c, struct memo *m, const struct signature *sig)
 {
-    struct sign_job job = {.m = m, .sig = sig, .actor_id = c->actor->id, .now = c->now};
+    struct sign_job job = {
+        .m = m, .sig = sig, .ch = c->ch, .actor_id = c->actor->id, .now = c->now};
 
     pthread_mutex_lock(&sign_mu);
     *sign_tail = &job;
@@ -935,6 +939,8 @@ int workflow_unsign(struct wf_ctx *c, struct memo *m)
         rc = store_memo_key_delete(c->st, m->id, c->actor->id);
     if (rc == 0)
         rc = audit_append(c->st, m->id, c->actor->id, "unsigned", c->now);
+    if (rc == 0)
+        rc = notify_signature(c->st, c->ch, m, c->actor->id, c->now);
     if (rc == 0)
         rc = store_commit(c->st);
     if (rc != 0)
@@ -1241,6 +1247,7 @@ int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t 
         goto out;
     if ((rc = store_comment_add(c->st, m->id, &cm)) != 0 ||
         (rc = audit_append(c->st, m->id, c->actor->id, "commented", c->now)) != 0 ||
+        (rc = notify_comment(c->st, c->ch, m, c->actor->id, c->now)) != 0 ||
         (rc = store_commit(c->st)) != 0) {
         store_rollback(c->st);
         goto out;

@@ -268,7 +268,7 @@ static const char *const migrations[] = {
     "ALTER TABLE signatures ADD COLUMN who bytea;",
 
     /* 14: the internal ids of deleted memos (SQLite's migration 14) */
-    "CREATE TABLE memo_gone (id bigint PRIMARY KEY);",
+    "CREATE TABLE IF NOT EXISTS memo_gone (id bigint PRIMARY KEY);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

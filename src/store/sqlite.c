@@ -329,7 +329,7 @@ static const char *const migrations[] = {
 
     /* 14: the internal ids of deleted memos (store_memo_delete()): no new memo takes one, so
      * nothing keyed by a memo's id (the read audit, an account's reset) passes to another */
-    "CREATE TABLE memo_gone (id INTEGER PRIMARY KEY) STRICT;",
+    "CREATE TABLE IF NOT EXISTS memo_gone (id INTEGER PRIMARY KEY) STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

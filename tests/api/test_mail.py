@@ -177,7 +177,7 @@ def summary(messages):
     (filed, reminder, escalation) say what happened; every other email is the same neutral
     "notification", which tells the mail system nothing of who drafted or co-signed what."""
     kinds = [("was filed", "filed"), ("reminder", "reminder"), ("overdue", "escalation"),
-             (NEUTRAL, "notification")]
+             ("was withdrawn", "withdrawn"), (NEUTRAL, "notification")]
     out = []
     for rcpts, msg in messages:
         assert len(rcpts) == 1, rcpts
@@ -228,10 +228,14 @@ def test_life_cycle_sends_exactly_the_expected_emails(make_server, sink):
     d.post("olga", mid, "reply", {"body": REPLY})
     d.post("olga", mid, "close")
 
-    msgs = sink.wait(8)
+    msgs = sink.wait(12)
     assert summary(msgs) == sorted([
         ("cos@example.org", "notification"),  # invited
+        ("dan@example.org", "notification"),  # cos signed
         ("olga@example.org", "filed"), ("otto@example.org", "filed"),
+        ("cos@example.org", "notification"),  # filed, to the co-signer
+        ("cos@example.org", "notification"),  # replied, to the co-signer
+        ("cos@example.org", "notification"),  # closed, to the co-signer
         ("dan@example.org", "notification"),  # acknowledged
         ("pia@example.org", "notification"),  # distributed
         ("dan@example.org", "notification"),  # extended
@@ -244,7 +248,7 @@ def test_life_cycle_sends_exactly_the_expected_emails(make_server, sink):
     assert until not in "".join(m.as_string() for _, m in msgs)
     # the admin view: status only, no kind, no recipient
     box = d.outbox()
-    assert len(box) == 8 and all(b["status"] == "sent" and b["attempts"] == 0 for b in box), box
+    assert len(box) == 12 and all(b["status"] == "sent" and b["attempts"] == 0 for b in box), box
     for b in box:
         assert set(b) == {"id", "status", "attempts", "next_attempt_at", "created_at",
                           "sent_at"}, b
@@ -256,7 +260,7 @@ def test_life_cycle_sends_exactly_the_expected_emails(make_server, sink):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split()[:2] == ["ID", "STATUS"], lines
-    assert len(lines) == 9 and all(line.split()[1] == "sent" for line in lines[1:]), lines
+    assert len(lines) == 13 and all(line.split()[1] == "sent" for line in lines[1:]), lines
     assert "@" not in r.stdout and mid not in r.stdout and "Dissent:" not in r.stdout
     for word in ("invited", "acknowledged", "distributed", "cos", "dan", "pia"):
         assert word not in r.stdout, word
@@ -321,27 +325,29 @@ def test_smtp_outage_and_restart_delay_but_lose_nothing(make_server):
     mid, _ = d.filed(invite=True)
     d.post("olga", mid, "acknowledge")
     d.post("olga", mid, "distribution", {"usernames": ["pia"]})
-    # 5 emails queued; let them fail a few times
+    # 7 emails queued; let them fail a few times
     deadline = time.time() + 20
     while time.time() < deadline:
         box = d.outbox()
-        if len(box) == 5 and all(b["attempts"] >= 2 for b in box):
+        if len(box) == 7 and all(b["attempts"] >= 2 for b in box):
             break
         time.sleep(0.5)
-    assert len(box) == 5 and all(b["status"] == "pending" and b["attempts"] >= 2
+    assert len(box) == 7 and all(b["status"] == "pending" and b["attempts"] >= 2
                                  and b["next_attempt_at"] for b in box), box
     # the server restarts while they wait; then the SMTP server comes back
     assert d.srv.restart() == 0
     d.login()
     sink.start()
     try:
-        msgs = sink.wait(5, settle=4)
+        msgs = sink.wait(7, settle=4)
     finally:
         sink.stop()
     assert summary(msgs) == sorted([
         ("cos@example.org", "notification"), ("olga@example.org", "filed"),
         ("otto@example.org", "filed"), ("dan@example.org", "notification"),
-        ("pia@example.org", "notification")])
+        ("pia@example.org", "notification"),
+        ("dan@example.org", "notification"),  # cos signed
+        ("cos@example.org", "notification")])  # filed, to the co-signer
     check_content(msgs, mid)
     assert all(b["status"] == "sent" for b in d.outbox())
     assert "SMTP" in d.srv.log() and "QXTITLE" not in d.srv.log()
@@ -367,11 +373,12 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     r = d.s["dan"].get(url, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
-    assert set(kinds) == {"acknowledged", "extended", "replied", "closed", "invited"}
+    assert set(kinds) == {"acknowledged", "extended", "replied", "closed", "invited", "comment",
+                          "signature", "voided", "progress", "declined"}
     assert all(n["on"] and not n["mandatory"] for n in kinds.values())
     r = d.s["olga"].get(url, timeout=TIMEOUT)
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
-    assert set(kinds) == {"filed", "reminder", "escalation"}
+    assert set(kinds) == {"filed", "reminder", "escalation", "withdrawn", "comment"}
     assert kinds["filed"]["mandatory"] and kinds["escalation"]["mandatory"]
     assert not kinds["reminder"]["mandatory"]
     assert_error(d.s["olga"].patch(url, json={"filed": False}, timeout=TIMEOUT), 422,
@@ -385,7 +392,8 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     assert r.status_code == 200, r.text
     on = {n["kind"]: n["on"] for n in r.json()["notifications"]}
     assert on == {"acknowledged": False, "extended": True, "replied": True, "closed": False,
-                  "invited": True}
+                  "invited": True, "comment": True, "signature": True, "voided": True,
+                  "progress": True, "declined": True}
     r = d.s["otto"].patch(url, json={"filed": True}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
 
@@ -397,6 +405,66 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     # dan turned acknowledged and closed off: the reply's notification alone reaches him
     assert summary(msgs) == [("dan@example.org", "notification"), ("olga@example.org", "filed"),
                              ("otto@example.org", "filed")]
+
+
+def test_every_event_is_told_to_whom_it_concerns(make_server, sink):
+    """Issue 18, part 4: comments to everyone who reads the thread but the author; signatures,
+    declined invitations and withdrawn signatures to the drafter; voided signatures to each
+    co-signer; filing, declining and withdrawing to the co-signers; a decline to the drafter; a
+    withdrawal to the officers. Neutral to everyone but the officers, and never a secret."""
+    d = Desk(make_server, sink.port)
+    d.srv.add_user(d.admin, "cara", ["staff"], display_name="Cara Cosigner",
+                   email="cara@example.org")
+    d.s["cara"] = d.srv.login("cara", PASSWORD)
+    r = d.s["dan"].post(memo_url(d.srv), json={"title": TITLE, "body": BODY}, timeout=TIMEOUT)
+    mid = r.json()["id"]
+    d.post("dan", mid, "invitations", {"usernames": ["cos", "cara"]})
+    d.post("dan", mid, "comments", {"body": "A note QXBODY"}, status=201)
+    d.post("dan", mid, "finalize")
+    d.post("dan", mid, "signatures", status=201)
+    d.post("cos", mid, "signatures", status=201)
+    r = d.s["cara"].delete(memo_url(d.srv, mid, "invitations/me"), timeout=TIMEOUT)
+    assert r.status_code == 204, r.text
+    msgs = sink.wait(6)
+    assert summary(msgs) == sorted([
+        ("cos@example.org", "notification"), ("cara@example.org", "notification"),  # invited
+        ("cos@example.org", "notification"), ("cara@example.org", "notification"),  # comment
+        ("dan@example.org", "notification"),  # cos signed
+        ("dan@example.org", "notification"),  # cara declined
+    ])
+    check_content(msgs, mid)
+    sink.take()
+    d.post("dan", mid, "reopen", {"reason": "rewording QXREASON"})
+    d.post("dan", mid, "finalize")
+    d.post("dan", mid, "signatures", status=201)
+    d.post("cos", mid, "signatures", status=201)
+    d.post("dan", mid, "file")
+    d.post("cos", mid, "comments", {"body": "Filed QXBODY"}, status=201)
+    d.post("olga", mid, "decline", {"reason": "Out of scope QXREASON", "referral": "grievance"})
+    msgs = sink.wait(10)
+    assert summary(msgs) == sorted([
+        ("cos@example.org", "notification"),  # voided by the reopening
+        ("dan@example.org", "notification"),  # cos signed again
+        ("olga@example.org", "filed"), ("otto@example.org", "filed"),
+        ("cos@example.org", "notification"),  # filed
+        ("dan@example.org", "notification"), ("olga@example.org", "notification"),
+        ("otto@example.org", "notification"),  # cos's comment (cara left)
+        ("dan@example.org", "notification"),  # declined
+        ("cos@example.org", "notification"),  # declined, to the co-signer
+    ])
+    check_content(msgs, mid)
+    sink.take()
+    mid2, _ = d.filed(invite=True)
+    sink.wait(5)  # cos invited, cos signed, two officers, cos filed
+    sink.take()
+    d.post("dan", mid2, "withdraw")
+    r = d.s["cos"].delete(memo_url(d.srv, mid2, "signatures/me"), timeout=TIMEOUT)
+    assert r.status_code == 409, r.text  # too late once filed: nothing told
+    msgs = sink.wait(3)
+    assert summary(msgs) == sorted([("olga@example.org", "withdrawn"),
+                                    ("otto@example.org", "withdrawn"),
+                                    ("cos@example.org", "notification")])
+    check_content(msgs, mid2)
 
 
 def test_outbox_is_for_admins_only(make_server, sink):
@@ -510,11 +578,13 @@ def test_two_servers_send_each_email_once(make_server, sink):
                                   ("olga", "distribution", {"usernames": ["pia"]})):
             r = d.s[who].post(memo_url(b, mid, suffix), json=body, timeout=TIMEOUT)
             assert r.status_code == 200, r.text
-        msgs = sink.wait(5)
+        msgs = sink.wait(7)
         assert summary(msgs) == sorted([
             ("cos@example.org", "notification"), ("olga@example.org", "filed"),
             ("otto@example.org", "filed"), ("dan@example.org", "notification"),
-            ("pia@example.org", "notification")])
+            ("pia@example.org", "notification"),
+            ("dan@example.org", "notification"),  # cos signed
+            ("cos@example.org", "notification")])  # filed, to the co-signer
         sink.take()
 
         port = sink.port
@@ -527,7 +597,9 @@ def test_two_servers_send_each_email_once(make_server, sink):
         a.stop(signal.SIGKILL)
         sink.port = port
         sink.start()
-        msgs = sink.wait(2, settle=5)
-        assert summary(msgs) == [("dan@example.org", "notification")] * 2
+        msgs = sink.wait(4, settle=5)
+        # the reply and the closing, each to the drafter and the co-signer
+        assert summary(msgs) == sorted([("dan@example.org", "notification")] * 2 +
+                                       [("cos@example.org", "notification")] * 2)
     finally:
         b.stop()

@@ -16,6 +16,12 @@ const LABELS = {
   closed: 'My memo is closed',
   invited: 'I am invited to co-sign a memo',
   distributed: 'A memo is distributed to me',
+  comment: 'A comment on a memo I read',
+  signature: 'A co-signer signs, declines or withdraws from my memo',
+  voided: 'A reopening voids my signature',
+  progress: 'A memo I signed is filed, declined, withdrawn, answered or closed',
+  declined: 'My memo is declined',
+  withdrawn: 'A memo is withdrawn by its drafter',
 };
 
 export function notificationsSection() {

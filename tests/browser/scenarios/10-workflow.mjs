@@ -73,7 +73,7 @@ export default async function (t) {
     await p.goto('/#/account');
     const form = p.locator('form[aria-label="Email notifications"]');
     await form.getByLabel('My memo is closed').waitFor();
-    expect(await form.locator('input[type=checkbox]').count() === 5, 'five kinds of email for staff');
+    expect(await form.locator('input[type=checkbox]').count() === 10, 'ten kinds of email for staff');
     await form.getByLabel('My memo is closed').uncheck();
     await expectText(form.locator('.done-msg'), /Notifications saved/);
     const r = await p.evaluate(async () => (await fetch('/api/v1/me/notifications')).json());
@@ -86,7 +86,7 @@ export default async function (t) {
   t.step('drafter writes a memo: autosave and server-rendered preview', async () => {
     const p = ctx.alice;
     await p.getByRole('link', { name: 'New memo', exact: true }).click();
-    await p.getByLabel('Title').fill('Policy X harms our users');
+    await p.getByLabel('Title', { exact: true }).fill('Policy X harms our users');
     await p.getByLabel('Text (CommonMark)').fill('First draft.');
     await p.getByRole('button', { name: 'Create draft' }).click();
     await expectText(p.locator('h1'), /Edit draft/);

@@ -53,7 +53,7 @@ export default async function (t) {
     await expectText(err, /Give the memo a title/);
     await plain(err);
     expect((await focused(p)).field === 'title', 'focus on the title');
-    await p.getByLabel('Title').fill('Travel policy hides costs');
+    await p.getByLabel('Title', { exact: true }).fill('Travel policy hides costs');
     await p.getByLabel('Text (CommonMark)').fill('Start.');
     await p.getByRole('button', { name: 'Create draft' }).click();
     await expectText(p.locator('h1'), /Edit draft/);

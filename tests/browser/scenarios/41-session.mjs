@@ -33,7 +33,7 @@ export default async function (t) {
     // a fresh load: the check above used the session behind the page's back
     await p.goto('/#/new');
     await p.reload();
-    await p.getByLabel('Title').fill('Typed before the end');
+    await p.getByLabel('Title', { exact: true }).fill('Typed before the end');
     await p.getByLabel(/^Text/).first().fill('Every word of this stays.');
     const dlg = p.locator('dialog#reauth[open]');
     await dlg.waitFor({ timeout: 25000 });
@@ -42,7 +42,7 @@ export default async function (t) {
     const st = await p.evaluate(async () => (await fetch('/api/v1/me', { headers: { Accept: 'application/json' } })).status);
     allowHttp(p, 401, 'GET', '/api/v1/me');
     expect(st === 401, `the server ended the session: ${st}`);
-    expect(await p.getByLabel('Title').inputValue() === 'Typed before the end', 'the title is still there');
+    expect(await p.getByLabel('Title', { exact: true }).inputValue() === 'Typed before the end', 'the title is still there');
     await shot(p, '41-session-reauth-dialog');
     await dlg.getByLabel('Password', { exact: true }).fill(PW);
     await dlg.getByRole('button', { name: 'Sign in' }).click();
