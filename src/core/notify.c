@@ -23,7 +23,7 @@
 static const char *const kind_names[] = {"filed",       "reminder", "escalation", "acknowledged",
                                          "extended",    "replied",  "closed",     "invited",
                                          "distributed", "comment",  "signature",  "voided",
-                                         "progress",    "declined", "withdrawn"};
+                                         "progress",    "declined", "withdrawn",  "late"};
 
 /*
  * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
@@ -58,6 +58,7 @@ static const struct tmpl templates[] = {
     {"", "", "Your memo was declined."},
     {"Dissent: memo ", " was withdrawn",
      "A dissent memo was withdrawn by its drafter: nothing more is due on it."},
+    {"", "", "The channel is late on your memo."},
 };
 _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
                    sizeof(kind_names) / sizeof(kind_names[0]),
@@ -100,9 +101,9 @@ unsigned notify_kinds_for(unsigned roles)
     if (roles & ROLE_STAFF)
         k |= NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED |
              NOTIFY_INVITED | NOTIFY_COMMENT | NOTIFY_SIGNATURE | NOTIFY_VOIDED | NOTIFY_PROGRESS |
-             NOTIFY_DECLINED;
+             NOTIFY_DECLINED | NOTIFY_LATE;
     if (roles & ROLE_PRINCIPAL)
-        k |= NOTIFY_DISTRIBUTED | NOTIFY_COMMENT;
+        k |= NOTIFY_DISTRIBUTED | NOTIFY_COMMENT | NOTIFY_ESCALATION;
     return k;
 }
 
@@ -464,26 +465,79 @@ int notify_member(struct store *st, const struct channel *ch, const struct memo 
     return to_user(st, ch, &n, u, now);
 }
 
+/* Queue @n for each of the [channel] principals. */
+static int to_principals(struct store *st, const struct channel *ch, const struct notice *n,
+                         int64_t now)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < ch->nprincipals && rc == 0; i++) {
+        struct user u;
+        memset(&u, 0, sizeof(u));
+        rc = store_user_get_by_name(st, ch->principals[i], &u);
+        if (rc == 0 && (u.roles & ROLE_PRINCIPAL))
+            rc = to_user(st, ch, n, &u, now);
+        wipe(u.pwhash, sizeof(u.pwhash));
+        if (rc == ERR_NOT_FOUND)
+            rc = 0;
+    }
+    return rc;
+}
+
+/* The round of a rung that started @since working days ago: 0, then one more every [mail]
+ * escalation_repeat working days (always 0 when that is 0). */
+static int64_t round_of(const struct config *cfg, int64_t since)
+{
+    return cfg->mail_escalation_repeat > 0 ? since / cfg->mail_escalation_repeat : 0;
+}
+
+/* Rungs 2 and 3 of the ladder (notify_deadlines()) for deadline @due of @m, @late working days
+ * after it (the days after a deadline up to the first working day count as 0). */
+static int escalate(struct store *st, const struct channel *ch, const struct memo *m, bool ack,
+                    int64_t due, int64_t late, int64_t now)
+{
+    const struct config *cfg = ch->cfg;
+    char which[48];
+    struct notice n = {.kind = NOTIFY_ESCALATION, .m = m, .which = which, .day = due};
+    int64_t since = late > 0 ? late - 1 : 0;
+    int rc;
+
+    n.label = ack ? "Acknowledgement was due" : "Reply was due";
+    snprintf(which, sizeof(which), "%s/r%lld", ack ? "ack" : "reply",
+             (long long)round_of(cfg, since));
+    if ((rc = to_officers(st, ch, &n, now)) != 0)
+        return rc;
+    if (cfg->mail_escalation[0] != '\0' &&
+        (rc = enqueue(st, ch, &n, 0, cfg->mail_escalation, now)) != 0)
+        return rc;
+    /* the drafter learns that the channel is late: neutral, like every email to them */
+    n.kind = NOTIFY_LATE;
+    n.label = NULL;
+    if ((rc = to_id(st, ch, &n, m->drafter_id, now)) != 0)
+        return rc;
+    if (cfg->mail_escalate_principals <= 0 || since < cfg->mail_escalate_principals)
+        return 0;
+    n.kind = NOTIFY_ESCALATION;
+    n.label = ack ? "Acknowledgement was due" : "Reply was due";
+    snprintf(which, sizeof(which), "%s/p%lld", ack ? "ack" : "reply",
+             (long long)round_of(cfg, since - cfg->mail_escalate_principals));
+    return to_principals(st, ch, &n, now);
+}
+
 /* The reminder or escalation that deadline @due (@which) of @m calls for today, if any. */
 static int check_deadline(struct store *st, const struct channel *ch, const struct memo *m,
                           const char *which, int64_t due, int64_t now)
 {
-    const struct config *cfg = ch->cfg;
     bool ack = strcmp(which, "ack") == 0;
     struct notice n = {.m = m, .which = which, .day = due};
-    int64_t today = channel_today(now), before = 0;
-    int rc;
+    int64_t today = channel_today(now), before = 0, late = 0;
 
     if (due == STORE_DAY_NONE)
         return 0;
     if (today > due) {
-        n.kind = NOTIFY_ESCALATION;
-        n.label = ack ? "Acknowledgement was due" : "Reply was due";
-        if ((rc = to_officers(st, ch, &n, now)) != 0)
-            return rc;
-        if (cfg->mail_escalation[0] != '\0')
-            rc = enqueue(st, ch, &n, 0, cfg->mail_escalation, now);
-        return rc;
+        if (workdays_calendar_count(&ch->calendar, due, today, &late) != 0)
+            return ERR_INVALID;
+        return escalate(st, ch, m, ack, due, late, now);
     }
     if (workdays_calendar_add(&ch->calendar, due, -1, &before) != 0 || today < before)
         return 0;

@@ -39,7 +39,8 @@
                   closed */
 #define NOTIFY_DECLINED (1u << 13)  /* to the drafter: the memo was declined */
 #define NOTIFY_WITHDRAWN (1u << 14) /* to officers: a memo was withdrawn, nothing more to do */
-#define NOTIFY_ALL 0x7fffu
+#define NOTIFY_LATE (1u << 15)      /* to the drafter: the channel is late on their memo */
+#define NOTIFY_ALL 0xffffu
 #define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
 #define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
 
@@ -100,11 +101,18 @@ int notify_comment(struct store *st, const struct channel *ch, const struct memo
 int notify_reset(struct store *st, const struct channel *ch, const struct user *u, int64_t now);
 
 /**
- * notify_deadlines() - queue the reminders (from one working day before a deadline to the
- * deadline itself) and escalations (after it) that memos awaiting acknowledgement or a reply
- * call for at @now. Each is queued once per memo, deadline, date and recipient whatever the
- * number of calls or servers (the outbox's dedupe key). Run by the leading server. Returns 0 or
- * a store error.
+ * notify_deadlines() - queue what memos awaiting acknowledgement or a reply call for at @now,
+ * the escalation ladder:
+ *   1. from one working day before a deadline to the deadline itself: a reminder to every
+ *      officer (NOTIFY_REMINDER);
+ *   2. from the day after it: an escalation to every officer and to [mail] escalation (the head
+ *      of the channel), and the drafter is told the channel is late (NOTIFY_LATE);
+ *   3. [mail] escalate_principals working days after the first escalation: an escalation to the
+ *      [channel] principals as well;
+ * each rung sent again every [mail] escalation_repeat working days until the memo moves on.
+ * Each email is queued once per memo, deadline, rung, round and recipient whatever the number of
+ * calls or servers (the outbox's dedupe key). Run by the leading server. Returns 0 or a store
+ * error.
  */
 int notify_deadlines(struct store *st, const struct channel *ch, int64_t now);
 

@@ -71,14 +71,16 @@ struct config {
     char mail_ca_file[1024];   /* CA bundle to verify the server with; "" = the system's */
     char mail_from[255];       /* envelope and From: address */
     char mail_escalation[255]; /* also receives every escalation; "" = officers only */
-    char mail_base_url[512];   /* the web interface, for links ("https://dissent.example") */
-    int mail_poll;             /* seconds between looks at the outbox */
-    int mail_scan;             /* seconds between scans for reminders and escalations */
-    int mail_backoff_base;     /* seconds before the first retry; doubles each time */
-    int mail_backoff_max;      /* longest wait between retries */
-    int mail_max_attempts;     /* failed attempts before an email is marked failed */
-    int mail_batch;            /* emails sent per look at the outbox */
-    int mail_timeout;          /* seconds one SMTP conversation may take */
+    int mail_escalate_principals; /* working days late before [channel] principals are told */
+    int mail_escalation_repeat;   /* working days between repeats of an escalation; 0: once */
+    char mail_base_url[512];      /* the web interface, for links ("https://dissent.example") */
+    int mail_poll;                /* seconds between looks at the outbox */
+    int mail_scan;                /* seconds between scans for reminders and escalations */
+    int mail_backoff_base;        /* seconds before the first retry; doubles each time */
+    int mail_backoff_max;         /* longest wait between retries */
+    int mail_max_attempts;        /* failed attempts before an email is marked failed */
+    int mail_batch;               /* emails sent per look at the outbox */
+    int mail_timeout;             /* seconds one SMTP conversation may take */
     /* [debug] */
     int64_t clock_start; /* when set (unix seconds), the server's clock starts there */
 };

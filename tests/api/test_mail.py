@@ -121,9 +121,11 @@ class Desk:
              ("onil", ["officer"], "No Mail Officer", ""),
              ("pia", ["principal"], "Pia Principal", "pia@example.org"))
 
-    def __init__(self, make_server, port, clock=MONDAY, **extra):
-        self.srv = make_server(config=mail_config(port, clock, **extra))
+    def __init__(self, make_server, port, clock=MONDAY, channel=None, **extra):
         self.config = mail_config(port, clock, **extra)
+        if channel:
+            self.config["channel"] = dict(channel)
+        self.srv = make_server(config=self.config)
         self.admin = self.srv.admin()
         for name, roles, display, addr in self.USERS:
             self.srv.add_user(self.admin, name, roles, display_name=display, email=addr)
@@ -298,8 +300,9 @@ def test_reminders_and_escalations_follow_the_clock(make_server, sink):
     # the day after: an escalation to the officers and to the escalation address, once
     after = datetime.date.fromisoformat(ack_due) + datetime.timedelta(days=1)
     d.set_clock("%sT09:00:00" % after.isoformat())
-    esc = sink.wait(3)
-    assert summary(esc) == [(ESCALATION, "escalation"), ("olga@example.org", "escalation"),
+    esc = sink.wait(4)
+    assert summary(esc) == [("dan@example.org", "notification"),  # the channel is late
+                            (ESCALATION, "escalation"), ("olga@example.org", "escalation"),
                             ("otto@example.org", "escalation")]
     check_content(esc, mid)
     sink.take()
@@ -316,6 +319,53 @@ def test_reminders_and_escalations_follow_the_clock(make_server, sink):
     rem = sink.wait(2)
     assert summary(rem) == [("olga@example.org", "reminder"), ("otto@example.org", "reminder")]
     assert "Reply by: %s" % reply_due in rem[0][1].get_content()
+
+
+def test_the_escalation_ladder(make_server, sink):
+    """Issue 18, part 4: a deadline passed climbs a ladder, each rung sent again every
+    escalation_repeat working days until the memo moves on: the officers, the head's address and
+    the drafter (told the channel is late) from the day after; the [channel] principals
+    escalate_principals working days after that. Filed Monday 2025-07-07, acknowledgement due
+    Wednesday the 9th."""
+    d = Desk(make_server, sink.port, channel={"principals": "pia", "timezone": "UTC"},
+             escalation_repeat="5", escalate_principals="3")
+    mid, m = d.filed()
+    assert m["deadlines"]["acknowledge"]["due"] == "2025-07-09"
+    sink.wait(2)
+    sink.take()
+    first = [("dan@example.org", "notification"), (ESCALATION, "escalation"),
+             ("olga@example.org", "escalation"), ("otto@example.org", "escalation")]
+    # 1 working day late (Thursday): rung 2, round 0
+    d.set_clock("2025-07-10T09:00:00")
+    esc = sink.wait(4)
+    assert summary(esc) == first
+    check_content(esc, mid)
+    sink.take()
+    # 3 working days late: nothing new (the principals wait for 3 after the first escalation)
+    d.set_clock("2025-07-14T09:00:00")
+    sink.wait(0, timeout=0, settle=3)
+    # 4 working days late (Tuesday 15th): the principals, once
+    d.set_clock("2025-07-15T09:00:00")
+    esc = sink.wait(1)
+    assert summary(esc) == [("pia@example.org", "escalation")]
+    check_content(esc, mid)
+    assert "Acknowledgement was due: 2025-07-09" in esc[0][1].get_content()
+    sink.take()
+    # 6 working days late (Thursday 17th): rung 2 again, round 1
+    d.set_clock("2025-07-17T09:00:00")
+    assert summary(sink.wait(4)) == first
+    sink.take()
+    # 9 working days late (Tuesday 22nd): the principals' second round
+    d.set_clock("2025-07-22T09:00:00")
+    assert summary(sink.wait(1)) == [("pia@example.org", "escalation")]
+    sink.take()
+    # acknowledged (and distributed to the configured principal): the ladder stops
+    d.post("olga", mid, "acknowledge")
+    assert summary(sink.wait(2)) == [("dan@example.org", "notification"),
+                                     ("pia@example.org", "notification")]
+    sink.take()
+    d.set_clock("2025-07-24T09:00:00")
+    sink.wait(0, timeout=0, settle=3)
 
 
 def test_smtp_outage_and_restart_delay_but_lose_nothing(make_server):
@@ -374,7 +424,7 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     assert r.status_code == 200, r.text
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
     assert set(kinds) == {"acknowledged", "extended", "replied", "closed", "invited", "comment",
-                          "signature", "voided", "progress", "declined"}
+                          "signature", "voided", "progress", "declined", "late"}
     assert all(n["on"] and not n["mandatory"] for n in kinds.values())
     r = d.s["olga"].get(url, timeout=TIMEOUT)
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
@@ -393,7 +443,7 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     on = {n["kind"]: n["on"] for n in r.json()["notifications"]}
     assert on == {"acknowledged": False, "extended": True, "replied": True, "closed": False,
                   "invited": True, "comment": True, "signature": True, "voided": True,
-                  "progress": True, "declined": True}
+                  "progress": True, "declined": True, "late": True}
     r = d.s["otto"].patch(url, json={"filed": True}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
 

@@ -22,6 +22,7 @@ const LABELS = {
   progress: 'A memo I signed is filed, declined, withdrawn, answered or closed',
   declined: 'My memo is declined',
   withdrawn: 'A memo is withdrawn by its drafter',
+  late: 'The channel is late on my memo',
 };
 
 export function notificationsSection() {
