@@ -550,8 +550,12 @@ window.addEventListener('hashchange', async () => {
     const target = location.hash;
     const ok = await mayLeave();
     if (!ok) {
-      reverting = true;
-      location.hash = shownHash;
+      // the revert's own hashchange is skipped; when the address is already back (another
+      // move meanwhile), there is no such event, and the flag would swallow the next real move
+      if (location.hash !== shownHash) {
+        reverting = true;
+        location.hash = shownHash;
+      }
       return;
     }
     if (location.hash !== target) return;

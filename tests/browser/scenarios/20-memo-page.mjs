@@ -98,6 +98,7 @@ export default async function (t) {
     await p.keyboard.press('Escape');
     await dialog(p).waitFor({ state: 'detached' });
     await expectText(p.locator('h1'), /Edit draft/);
+    await p.waitForURL(/\/edit$/, { timeout: 5000 }); // the guard put the editor's address back
     expect((await body.inputValue()).includes('Second unsaved line.'), 'text kept after Escape');
     // the second text saved: a new version (the old "Saved at" was still shown before it)
     await p.waitForFunction((old) => {
