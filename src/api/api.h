@@ -208,6 +208,7 @@ void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp 
 void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_assign(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_reshare(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -249,6 +249,7 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         {"acknowledge", API_POST, MEMO_ROUTE "/acknowledge", MEMO_ACKNOWLEDGE},
         {"decline", API_POST, MEMO_ROUTE "/decline", MEMO_DECLINE},
         {"distribute", API_POST, MEMO_ROUTE "/distribution", MEMO_DISTRIBUTE},
+        {"assign", API_POST, MEMO_ROUTE "/assignment", MEMO_ASSIGN},
         {"extend", API_POST, MEMO_ROUTE "/extend", MEMO_EXTEND},
         {"reply", API_POST, MEMO_ROUTE "/reply", MEMO_REPLY},
         {"close", API_POST, MEMO_ROUTE "/close", MEMO_CLOSE},
@@ -411,11 +412,19 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
         json_object_set_new(o, "invitations", arr);
     }
     if (rel & WF_OFFICER) {
-        if ((rc = store_member_list(env->st, m, STORE_REL_DISTRIBUTED, &dist, &ndist)) != 0)
+        if ((rc = store_member_list(env->st, m, STORE_REL_DISTRIBUTED | STORE_REL_ASSIGNED, &dist,
+                                    &ndist)) != 0)
             goto out;
         arr = json_array();
-        for (size_t i = 0; i < ndist; i++)
-            json_array_append_new(arr, json_string(dist[i].username));
+        json_object_set_new(o, "assigned_to", json_null());
+        for (size_t i = 0; i < ndist; i++) {
+            if (dist[i].relation & STORE_REL_DISTRIBUTED)
+                json_array_append_new(arr, json_string(dist[i].username));
+            if (dist[i].relation & STORE_REL_ASSIGNED)
+                json_object_set_new(o, "assigned_to",
+                                    json_pack("{s:s, s:s}", "username", dist[i].username,
+                                              "display_name", dist[i].display_name));
+        }
         json_object_set_new(o, "distributed_to", arr);
     }
     json_object_set_new(o, "decline_reason",
@@ -582,8 +591,21 @@ struct list_want {
     enum clocks_filter clocks;
     int64_t from, to; /* the memo's day (filed, else created) within, both included */
     char q[MEMOS_QUERY_MAX + 1];
-    size_t qlen; /* 0: any title; else q, folded (str_fold()), occurs in the folded title */
+    size_t qlen;     /* 0: any title; else q, folded (str_fold()), occurs in the folded title */
+    bool unassigned; /* only memos no officer is assigned to */
 };
+
+/* Whether an officer is assigned to @m. */
+static int has_assignee(struct api_env *env, const struct memo *m, bool *yes)
+{
+    struct memo_member *a = NULL;
+    size_t n = 0;
+    int rc = store_member_list(env->st, m, STORE_REL_ASSIGNED, &a, &n);
+
+    *yes = n > 0;
+    mem_free(a);
+    return rc;
+}
 
 /*
  * Whether @title (the caller's, opened) contains @w's words, as str_fold() compares them. A
@@ -640,6 +662,13 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
             memcpy(next, arr[i].public_id, STORE_MEMO_ID_LEN + 1);
             if (day < w->from || day > w->to)
                 continue;
+            if (w->unassigned) {
+                bool taken = false;
+                if ((rc = has_assignee(env, &arr[i], &taken)) != 0)
+                    break;
+                if (taken)
+                    continue;
+            }
             if (want != CLOCKS_ANY) {
                 if ((rc = clocks_of_memo(&env->ch->calendar, &arr[i], today, &c)) != 0)
                     break;
@@ -763,6 +792,26 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     if (want.from > want.to) {
         api_error_field(resp, "to", "to must not be before from");
         return;
+    }
+    if ((rc = api_query(req, resp, "assigned", due, sizeof(due))) == ERR_INVALID)
+        return;
+    if (rc == 0) {
+        /* an officer's own cases, or those nobody handles yet */
+        if (!(req->user.roles & ROLE_OFFICER) ||
+            (strcmp(due, "me") != 0 && strcmp(due, "none") != 0)) {
+            api_error_field(resp, "assigned", "assigned must be me or none, for officers");
+            return;
+        }
+        f.drafted = false;
+        if (strcmp(due, "me") == 0) {
+            f.relations = STORE_REL_ASSIGNED;
+            f.excluded = 0;
+            f.all_from = 0;
+        } else {
+            f.relations = 0;
+            f.all_from = MEMO_FILED;
+            want.unassigned = true;
+        }
     }
     rc = http_query_get(req->query, "q", want.q, sizeof(want.q));
     if (rc == 0) {
@@ -1020,6 +1069,21 @@ void api_memos_delete(struct api_env *env, struct api_req *req, struct api_resp 
         return;
     }
     api_ok(resp, 204, NULL);
+}
+
+void api_memos_assign(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"username", "reason", NULL};
+    const char *username, *reason = NULL;
+    char err[256];
+    struct wf_ctx c;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &username) != 0 ||
+        api_get_string(resp, req->json, "reason", false, MEMO_REASON_MAX, &reason) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_assign(&c, &req->memo, username, reason), err, 200);
 }
 
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp)

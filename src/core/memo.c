@@ -38,6 +38,7 @@ static const char *const memo_action_names[MEMO_ACTION_COUNT] = {
     [MEMO_EXTEND] = "extend",   [MEMO_REPLY] = "reply",
     [MEMO_CLOSE] = "close",     [MEMO_WITHDRAW] = "withdraw",
     [MEMO_COMMENT] = "comment", [MEMO_DELETE] = "delete",
+    [MEMO_ASSIGN] = "assign",
 };
 
 /*
@@ -70,6 +71,7 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_DECLINE] = TO(MEMO_DECLINED),
             [MEMO_WITHDRAW] = TO(MEMO_WITHDRAWN),
             [MEMO_COMMENT] = TO(MEMO_FILED),
+            [MEMO_ASSIGN] = TO(MEMO_FILED),
         },
     [MEMO_ACKNOWLEDGED] =
         {
@@ -78,12 +80,14 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_REPLY] = TO(MEMO_REPLIED),
             [MEMO_WITHDRAW] = TO(MEMO_WITHDRAWN),
             [MEMO_COMMENT] = TO(MEMO_ACKNOWLEDGED),
+            [MEMO_ASSIGN] = TO(MEMO_ACKNOWLEDGED),
         },
     [MEMO_REPLIED] =
         {
             [MEMO_DISTRIBUTE] = TO(MEMO_REPLIED),
             [MEMO_CLOSE] = TO(MEMO_CLOSED),
             [MEMO_COMMENT] = TO(MEMO_REPLIED),
+            [MEMO_ASSIGN] = TO(MEMO_REPLIED),
         },
     /* closed, declined and withdrawn are final: nothing is legal there */
 };

@@ -55,6 +55,7 @@ enum memo_action {
     MEMO_WITHDRAW,    /* filed or acknowledged -> withdrawn */
     MEMO_COMMENT,     /* any state but closed, declined, withdrawn */
     MEMO_DELETE,      /* draft or open (never filed): the memo is gone */
+    MEMO_ASSIGN,      /* filed, acknowledged or replied: a case officer handles it */
     MEMO_ACTION_COUNT
 };
 

@@ -20,10 +20,10 @@
 #define USERS_PAGE 100
 #define MEMOS_PAGE 100
 
-static const char *const kind_names[] = {"filed",       "reminder", "escalation", "acknowledged",
-                                         "extended",    "replied",  "closed",     "invited",
-                                         "distributed", "comment",  "signature",  "voided",
-                                         "progress",    "declined", "withdrawn",  "late"};
+static const char *const kind_names[] = {
+    "filed",    "reminder", "escalation",  "acknowledged", "extended",  "replied",
+    "closed",   "invited",  "distributed", "comment",      "signature", "voided",
+    "progress", "declined", "withdrawn",   "late",         "assigned"};
 
 /*
  * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
@@ -59,6 +59,7 @@ static const struct tmpl templates[] = {
     {"Dissent: memo ", " was withdrawn",
      "A dissent memo was withdrawn by its drafter: nothing more is due on it."},
     {"", "", "The channel is late on your memo."},
+    {"Dissent: memo ", " was assigned to you", "A dissent memo was assigned to you to handle."},
 };
 _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
                    sizeof(kind_names) / sizeof(kind_names[0]),
@@ -66,7 +67,8 @@ _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
 
 #define NEUTRAL_SUBJECT "Dissent: you have a new notification"
 #define NEUTRAL_KIND "notification" /* the outbox row's kind for a neutral email */
-#define NOTIFY_OFFICERS (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN)
+#define NOTIFY_OFFICERS                                                                            \
+    (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_ASSIGNED)
 
 /* The index of one NOTIFY_* bit, or -1. */
 static int kind_index(unsigned kind)
@@ -97,7 +99,8 @@ unsigned notify_kinds_for(unsigned roles)
     unsigned k = 0;
 
     if (roles & ROLE_OFFICER)
-        k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_COMMENT;
+        k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN |
+             NOTIFY_COMMENT | NOTIFY_ASSIGNED;
     if (roles & ROLE_STAFF)
         k |= NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED |
              NOTIFY_INVITED | NOTIFY_COMMENT | NOTIFY_SIGNATURE | NOTIFY_VOIDED | NOTIFY_PROGRESS |
@@ -357,6 +360,22 @@ int notify_signature(struct store *st, const struct channel *ch, const struct me
     return to_id(st, ch, &n, m->drafter_id, now);
 }
 
+int notify_assigned(struct store *st, const struct channel *ch, const struct memo *m,
+                    const struct user *u, int64_t actor_id, int64_t now)
+{
+    char which[80];
+    struct notice n = {.kind = NOTIFY_ASSIGNED,
+                       .m = m,
+                       .which = which,
+                       .day = STORE_DAY_NONE,
+                       .actor_id = actor_id};
+
+    if (!enabled(ch))
+        return 0;
+    each_time(which, sizeof(which), "assigned", actor_id, now);
+    return to_user(st, ch, &n, u, now);
+}
+
 int notify_comment(struct store *st, const struct channel *ch, const struct memo *m,
                    int64_t actor_id, int64_t now)
 {
@@ -543,7 +562,16 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
         return 0;
     n.kind = NOTIFY_REMINDER;
     n.label = ack ? "Acknowledge by" : "Reply by";
-    return to_officers(st, ch, &n, now);
+    /* the ladder's first rung: the officer assigned to the memo, else every officer */
+    {
+        struct memo_member *a = NULL;
+        size_t na = 0;
+        int rc = store_member_list(st, m, STORE_REL_ASSIGNED, &a, &na);
+        if (rc == 0)
+            rc = na > 0 ? to_id(st, ch, &n, a[0].user_id, now) : to_officers(st, ch, &n, now);
+        mem_free(a);
+        return rc;
+    }
 }
 
 int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)

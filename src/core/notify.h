@@ -40,7 +40,8 @@
 #define NOTIFY_DECLINED (1u << 13)  /* to the drafter: the memo was declined */
 #define NOTIFY_WITHDRAWN (1u << 14) /* to officers: a memo was withdrawn, nothing more to do */
 #define NOTIFY_LATE (1u << 15)      /* to the drafter: the channel is late on their memo */
-#define NOTIFY_ALL 0xffffu
+#define NOTIFY_ASSIGNED (1u << 16)  /* to an officer: a memo was assigned to them */
+#define NOTIFY_ALL 0x1ffffu
 #define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
 #define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
 
@@ -85,6 +86,13 @@ int notify_signature(struct store *st, const struct channel *ch, const struct me
                      int64_t actor_id, int64_t now);
 
 /**
+ * notify_assigned() - queue the email telling officer @u that @m was assigned to them
+ * (NOTIFY_ASSIGNED, the officers' template), unless they assigned it to themselves.
+ */
+int notify_assigned(struct store *st, const struct channel *ch, const struct memo *m,
+                    const struct user *u, int64_t actor_id, int64_t now);
+
+/**
  * notify_comment() - queue the emails telling everyone who reads @m's thread but its author
  * (@actor_id) that a comment was posted (NOTIFY_COMMENT): the drafter, invited co-signers who
  * have not declined, and once it is filed the officers and the principals it was distributed
@@ -103,8 +111,8 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
 /**
  * notify_deadlines() - queue what memos awaiting acknowledgement or a reply call for at @now,
  * the escalation ladder:
- *   1. from one working day before a deadline to the deadline itself: a reminder to every
- *      officer (NOTIFY_REMINDER);
+ *   1. from one working day before a deadline to the deadline itself: a reminder to the officer
+ *      assigned to the memo, or to every officer while none is (NOTIFY_REMINDER);
  *   2. from the day after it: an escalation to every officer and to [mail] escalation (the head
  *      of the channel), and the drafter is told the channel is late (NOTIFY_LATE);
  *   3. [mail] escalate_principals working days after the first escalation: an escalation to the

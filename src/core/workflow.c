@@ -1100,6 +1100,88 @@ int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason, const
     return rc;
 }
 
+int workflow_assign(struct wf_ctx *c, struct memo *m, const char *username, const char *reason)
+{
+    char detail[MEMO_REASON_MAX + USERNAME_MAX + 8];
+    uint8_t sealed[STORE_SEALED_LEN];
+    struct memo_member *cur = NULL;
+    size_t ncur = 0;
+    enum memo_state to;
+    unsigned rel = 0;
+    struct user u;
+    int rc;
+
+    memset(&u, 0, sizeof(u));
+    memset(detail, 0, sizeof(detail));
+    memset(sealed, 0, sizeof(sealed));
+    if ((rc = check(c, m, MEMO_ASSIGN, &to)) != 0 || (rc = need_key(c)) != 0)
+        return rc;
+    rc =
+        user_username_valid(username) ? store_user_get_by_name(c->st, username, &u) : ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND || (rc == 0 && (u.disabled || !(u.roles & ROLE_OFFICER)))) {
+        err_set(c->err, c->errlen, "username: \"%.64s\" is not an active officer", username);
+        rc = ERR_INVALID;
+        goto out;
+    }
+    if (rc != 0 || (rc = workflow_relation(c->st, m, &u, &rel)) != 0)
+        goto out;
+    if (!(rel & WF_OFFICER)) {
+        err_set(c->err, c->errlen,
+                "username: %.64s is recused from this memo (they drafted it, were asked to sign "
+                "it, or their account was reset since)",
+                username);
+        rc = ERR_INVALID;
+        goto out;
+    }
+    if ((rc = store_channel_grant_get(c->st, u.id, sealed)) != 0) {
+        if (rc == ERR_NOT_FOUND) {
+            err_set(c->err, c->errlen,
+                    "username: %.64s does not hold the channel key yet, so cannot read the memo",
+                    username);
+            rc = ERR_INVALID;
+        }
+        goto out;
+    }
+    if ((rc = store_member_list(c->st, m, STORE_REL_ASSIGNED, &cur, &ncur)) != 0)
+        goto out;
+    if (ncur > 0 && cur[0].user_id == u.id) {
+        err_set(c->err, c->errlen, "username: the memo is already assigned to %.64s", username);
+        rc = ERR_INVALID;
+        goto out;
+    }
+    if (reason != NULL && reason[0] == '\0')
+        reason = NULL;
+    if (ncur > 0 && reason == NULL) {
+        err_set(c->err, c->errlen, "reason: a reassignment says why");
+        rc = ERR_INVALID;
+        goto out;
+    }
+    if (reason && (rc = check_text(c, "reason", reason, strlen(reason), MEMO_REASON_MAX)) != 0)
+        goto out;
+    snprintf(detail, sizeof(detail), "%s%s%s", u.username, reason ? ": " : "",
+             reason ? reason : "");
+    if ((rc = store_begin(c->st)) != 0)
+        goto out;
+    for (size_t i = 0; i < ncur && rc == 0; i++)
+        rc = store_member_drop(c->st, m->id, cur[i].user_id, STORE_REL_ASSIGNED);
+    if (rc == 0)
+        rc = store_member_add(c->st, m, u.id, STORE_REL_ASSIGNED, c->now);
+    if (rc == 0)
+        rc = record(c, m, ncur > 0 ? "reassigned" : "assigned", detail);
+    if (rc == 0)
+        rc = notify_assigned(c->st, c->ch, m, &u, c->actor->id, c->now);
+    if (rc == 0)
+        rc = store_commit(c->st);
+    if (rc != 0)
+        store_rollback(c->st);
+out:
+    wipe(detail, sizeof(detail));
+    wipe(sealed, sizeof(sealed));
+    wipe(u.pwhash, sizeof(u.pwhash));
+    mem_free(cur);
+    return rc;
+}
+
 int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n)
 {
     enum memo_state to;

@@ -141,6 +141,15 @@ int workflow_acknowledge(struct wf_ctx *c, struct memo *m);
 int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason, const char *referral,
                      const char *note);
 
+/**
+ * workflow_assign() - filed, acknowledged or replied: @username, an officer who is not recused
+ * from @m and holds the channel key, handles it from now on (self-assignment too). Replacing
+ * another assignee needs a @reason (optional otherwise). The timeline says who assigned whom
+ * ("assigned" or "reassigned", the detail "USERNAME" or "USERNAME: REASON", sealed); the
+ * assignee is told (NOTIFY_ASSIGNED). Nothing of it is in the public log.
+ */
+int workflow_assign(struct wf_ctx *c, struct memo *m, const char *username, const char *reason);
+
 /** workflow_distribute() - distribute to more principals (users with the principal role). */
 int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n);
 

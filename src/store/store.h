@@ -132,6 +132,7 @@ struct user_totp {
 #define STORE_REL_INVITED 1u     /* invited to co-sign */
 #define STORE_REL_DISTRIBUTED 2u /* the memo was distributed to them */
 #define STORE_REL_DECLINED 4u    /* declined the invitation */
+#define STORE_REL_ASSIGNED 8u    /* the officer handling the memo (core/workflow.h) */
 
 /* A memo. Text fields are owned byte buffers (not necessarily NUL-terminated: use the lengths);
  * free them with store_memo_release(). */

@@ -189,6 +189,7 @@ RECIPES = {
     ("POST", M + "/decline"): Recipe("filed", body={"reason": "Out of scope " + MARK,
                                                       "referral": "grievance"}),
     ("POST", M + "/distribution"): Recipe("acked", body={"usernames": ["pia"]}),
+    ("POST", M + "/assignment"): Recipe("acked", body={"username": "olga"}),
     ("POST", M + "/extend"): Recipe("acked", body=extend_body),
     ("POST", M + "/reply"): Recipe("acked", body={"body": "Our answer " + MARK}),
     ("POST", M + "/close"): Recipe("replied"),

@@ -179,7 +179,8 @@ def summary(messages):
     (filed, reminder, escalation) say what happened; every other email is the same neutral
     "notification", which tells the mail system nothing of who drafted or co-signed what."""
     kinds = [("was filed", "filed"), ("reminder", "reminder"), ("overdue", "escalation"),
-             ("was withdrawn", "withdrawn"), (NEUTRAL, "notification")]
+             ("was withdrawn", "withdrawn"), ("was assigned to you", "assigned"),
+             (NEUTRAL, "notification")]
     out = []
     for rcpts, msg in messages:
         assert len(rcpts) == 1, rcpts
@@ -368,6 +369,29 @@ def test_the_escalation_ladder(make_server, sink):
     sink.wait(0, timeout=0, settle=3)
 
 
+def test_the_assigned_officer_is_told_and_reminded(make_server, sink):
+    """Issue 18, parts 1 and 4: the officer a memo is assigned to is told (the officers' email,
+    naming the memo), and the ladder's first rung, the reminder, goes to them alone."""
+    d = Desk(make_server, sink.port)
+    r = d.s["olga"].post(d.srv.url + "/api/v1/channel/grants", json={"username": "otto"},
+                         timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    mid, m = d.filed()
+    sink.wait(2)
+    sink.take()
+    d.post("olga", mid, "assignment", {"username": "otto"})
+    msgs = sink.wait(1)
+    assert summary(msgs) == [("otto@example.org", "assigned")]
+    check_content(msgs, mid)
+    sink.take()
+    d.post("otto", mid, "assignment", {"username": "olga", "reason": "QXREASON away"})
+    assert summary(sink.wait(1)) == [("olga@example.org", "assigned")]
+    sink.take()
+    d.set_clock("%sT09:00:00" % prev_working_day(m["deadlines"]["acknowledge"]["due"]).isoformat())
+    rem = sink.wait(1)
+    assert summary(rem) == [("olga@example.org", "reminder")]
+
+
 def test_smtp_outage_and_restart_delay_but_lose_nothing(make_server):
     port = free_port()
     sink = Sink(port)  # not started: the SMTP server is down
@@ -428,7 +452,7 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     assert all(n["on"] and not n["mandatory"] for n in kinds.values())
     r = d.s["olga"].get(url, timeout=TIMEOUT)
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
-    assert set(kinds) == {"filed", "reminder", "escalation", "withdrawn", "comment"}
+    assert set(kinds) == {"filed", "reminder", "escalation", "withdrawn", "comment", "assigned"}
     assert kinds["filed"]["mandatory"] and kinds["escalation"]["mandatory"]
     assert not kinds["reminder"]["mandatory"]
     assert_error(d.s["olga"].patch(url, json={"filed": False}, timeout=TIMEOUT), 422,

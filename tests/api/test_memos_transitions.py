@@ -34,6 +34,7 @@ ACTIONS = {
     "close": ("off", "POST", "close", None),
     "comment": ("dan", "POST", "comments", {"body": "a comment"}),
     "delete": ("dan", "DELETE", "", None),
+    "assign": ("off", "POST", "assignment", {"username": "off"}),
 }
 OFFICER_ACTIONS = {a for a, spec in ACTIONS.items() if spec[0] == "off"}
 
@@ -43,9 +44,9 @@ ALLOWED = {
     "draft": {"edit", "finalize", "invite", "decline_invitation", "comment", "delete"},
     "open": {"reopen", "invite", "decline_invitation", "sign_drafter", "sign_cosigner", "unsign",
              "file", "comment", "delete"},
-    "filed": {"acknowledge", "decline", "withdraw", "comment"},
-    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment"},
-    "replied": {"distribute", "close", "comment"},
+    "filed": {"acknowledge", "decline", "withdraw", "comment", "assign"},
+    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign"},
+    "replied": {"distribute", "close", "comment", "assign"},
     "closed": set(),
     "declined": set(),
     "withdrawn": set(),
@@ -346,6 +347,7 @@ NAMED = {
     "comment": ("POST", "comments", {"body": "a comment"}),
     "receipt": ("GET", "receipt", None),
     "delete": ("DELETE", "", None),
+    "assign": ("POST", "assignment", {"username": "off"}),
 }
 # the test's names (ACTIONS) as the server names them
 AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation":
@@ -415,13 +417,14 @@ def test_actions_follow_each_step_of_a_memo(world):
     w.ok("cos", "POST", mid, "signatures", status=201)
     assert offered("cos") == {"unsign", "decline-invitation", "comment"}
     w.ok("dan", "POST", mid, "file")
-    assert offered("off") == {"acknowledge", "decline", "comment", "receipt"}
+    assert offered("off") == {"acknowledge", "decline", "comment", "receipt", "assign"}
     assert offered("dan") == {"withdraw", "comment", "receipt"}
     assert offered("cos") == {"comment"}
     w.ok("off", "POST", mid, "acknowledge")
-    assert offered("off") == {"distribute", "extend", "reply", "comment", "receipt"}
+    assert offered("off") == {"distribute", "extend", "reply", "comment", "receipt",
+                              "assign"}
     w.ok("off", "POST", mid, "reply", {"body": "r"})
-    assert offered("off") == {"distribute", "close", "comment", "receipt"}
+    assert offered("off") == {"distribute", "close", "comment", "receipt", "assign"}
     w.ok("off", "POST", mid, "close")
     assert offered("off") == {"receipt"} and offered("dan") == {"receipt"}
     assert offered("cos") == set()

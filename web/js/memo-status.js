@@ -91,7 +91,8 @@ const WHO_BY_DEFAULT = {
   created: 'The drafter', edited: 'The drafter', finalized: 'The drafter', reopened: 'The drafter',
   invited: 'The drafter', filed: 'The drafter', withdrawn: 'The drafter', invitation_declined: 'A co-signer',
   acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
-  replied: 'An officer', closed: 'An officer', reshared: 'A reader',
+  replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
+  reassigned: 'An officer',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -118,6 +119,12 @@ export function eventSentence(e) {
     case 'replied': return `${who} replied for the channel`;
     case 'closed': return `${who} closed the memo`;
     case 'withdrawn': return `${who} withdrew the memo`;
+    case 'assigned':
+    case 'reassigned': {
+      const m = (d || '').match(/^([^:]+?)(?:: ([\s\S]*))?$/);
+      const to = m ? nameOf(m[1]) || m[1] : 'an officer';
+      return `${who} ${e.event === 'assigned' ? 'assigned' : 'reassigned'} the memo to ${to}${m && m[2] ? `: ${m[2]}` : ''}`;
+    }
     case 'reshared': return `${who} shared the memo again with a participant whose account an administrator had reset`;
     default: return `${who}: ${String(e.event).replace(/_/g, ' ')}`;
   }
@@ -236,6 +243,11 @@ export function statusHeader(m) {
     rows.push(h('dt', {}, 'Acknowledgement'), h('dd', {}, deadline(dl.acknowledge, m, 'acknowledge')));
     rows.push(h('dt', {}, 'Reply'), h('dd', {}, deadline(dl.reply, m, 'reply'),
       extendable(m) ? h('span', { class: 'muted' }, ` (may be extended to ${dl.reply.max} at most)`) : ''));
+  }
+  // officers see who handles the memo (GET .../memos/{id} "assigned_to", officers only)
+  if (m.assigned_to !== undefined && (m.relation || {}).officer) {
+    rows.push(h('dt', {}, 'Handled by'), h('dd', { id: 'assigned-to' }, m.assigned_to
+      ? `${m.assigned_to.display_name || m.assigned_to.username} (${m.assigned_to.username})` : 'Nobody yet: assign it'));
   }
   if (m.digest) rows.push(h('dt', {}, 'Digest'), h('dd', { class: 'mono digest' }, m.digest));
   return h('section', { class: 'status-header', id: 'memo-status', 'aria-labelledby': 'h-status' },

@@ -7,6 +7,7 @@ import { h, field } from './dom.js';
 import { M, namesForm, renderInto, can } from './memo-common.js';
 import { failed } from './actionbar.js';
 import { confirmStep } from './dialog.js';
+import { app } from './shell.js';
 
 // YYYY-MM-DD of the day after @iso (UTC arithmetic on a calendar date).
 function nextDay(iso) {
@@ -73,6 +74,29 @@ function declineForm(m, bar) {
   return form;
 }
 
+// Assign the memo to an officer (oneself too); a reassignment says why.
+function assignForm(m, bar) {
+  const me = (app.me || {}).username || '';
+  const again = !!m.assigned_to;
+  const who = h('input', { type: 'text', 'data-field': 'username', id: 'assign-username', value: again ? '' : me, autocapitalize: 'none', spellcheck: 'false' });
+  const reason = h('textarea', { rows: 2, 'data-field': 'reason', id: 'assign-reason' });
+  const btn = h('button', { type: 'submit' }, again ? 'Reassign' : 'Assign');
+  const form = h('form', { 'aria-label': 'Assign the memo', novalidate: true },
+    field('Officer\'s username', who, 'The officer who handles the memo from now on: yourself, or a colleague who holds the channel key and is not recused.'),
+    field(again ? 'Reason (required: the memo is handled by someone already)' : 'Reason (optional)', reason, 'Shown in the memo\'s timeline; at most 2000 characters.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const name = who.value.trim();
+    if (!name) { failed(form, { field: 'username' }, 'Give the username of the officer who handles the memo.'); return; }
+    if (again && !reason.value.trim()) { failed(form, { field: 'reason' }, 'Say why the memo changes hands.'); return; }
+    const body = { username: name };
+    if (reason.value.trim()) body.reason = reason.value.trim();
+    bar.submit(form, () => post(`${M(m.id)}/assignment`, body), `Assigned to ${name}.`, btn);
+  });
+  return form;
+}
+
 function replyForm(m, bar) {
   const body = h('textarea', { rows: 10, 'data-field': 'body', id: 'reply-body' });
   const preview = h('div', { class: 'memo-body', id: 'reply-preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The preview appears here as you type.'));
@@ -108,6 +132,7 @@ export function officerActions(m, bar) {
     bar.button('Acknowledge', { id: 'do-acknowledge', fn: () => post(`${M(id)}/acknowledge`), done: 'Acknowledged; the memo is distributed to the channel\'s principals. The reply deadline is shown above.' });
   }
   if (can(m, 'decline')) bar.expand('Decline as out of scope', () => declineForm(m, bar), { id: 'open-decline' });
+  if (can(m, 'assign')) bar.expand(m.assigned_to ? 'Reassign' : 'Assign', () => assignForm(m, bar), { id: 'open-assign' });
   if (can(m, 'distribute')) {
     bar.expand('Distribute to principals', () => namesForm(bar, {
       heading: 'Distribute to principals', label: 'Principals\' usernames', submit: 'Send to these principals', role: 'principal', id: `distribute-${id}`,

@@ -53,6 +53,7 @@ function memosQuery(base, values = {}) {
   if (values.state) q.set('state', values.state);
   if (values.deadline) q.set('deadline', values.deadline);
   if (values.q) q.set('q', values.q);
+  if (values.assigned) q.set('assigned', values.assigned);
   return q;
 }
 
@@ -92,16 +93,19 @@ async function hasDeadlineFilter(base) {
   return deadlineFilter;
 }
 
-function memoSection({ id, title, base, states, deadlines, empty, prefix = '' }) {
+const ASSIGNED = [['', 'Anyone or nobody'], ['me', 'Assigned to me'], ['none', 'Assigned to nobody yet']];
+
+function memoSection({ id, title, base, states, deadlines, assigned = false, empty, prefix = '' }) {
   // the titles are searched on the server, for this reader only (never indexed)
   const filters = [{ key: `${prefix}q`, label: 'Search titles', search: true },
     { key: `${prefix}state`, label: 'State', options: states }];
   if (deadlines) filters.push({ key: `${prefix}deadline`, label: 'Deadline', options: DEADLINES });
+  if (assigned) filters.push({ key: `${prefix}assigned`, label: 'Handled by', options: ASSIGNED });
   return pagedSection({
     id, title, filters, pageKey: `${prefix}page`, noun: ['memo', 'memos'], sentence,
-    source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`], q: v[`${prefix}q`] }),
+    source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`], q: v[`${prefix}q`], assigned: v[`${prefix}assigned`] }),
     render: (items) => memoTable(items, ''),
-    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] || v[`${prefix}q`] ? 'No memo matches these filters.' : empty),
+    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] || v[`${prefix}q`] || v[`${prefix}assigned`] ? 'No memo matches these filters.' : empty),
   });
 }
 
@@ -319,7 +323,7 @@ export async function inbox() {
   const needs = officerNeeds(d);
   remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
-  const all = memoSection({ id: 'all', title: 'All filed memos', base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), empty: 'No memo has been filed.' });
+  const all = memoSection({ id: 'all', title: 'All filed memos', base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), assigned: true, empty: 'No memo has been filed.' });
   await Promise.all([queue.load(), all.load()]);
   const grant = h('input', { type: 'text', autocapitalize: 'none', required: true, 'data-field': 'username' });
   const grantForm = h('form', { 'aria-label': 'Grant channel access', class: 'inline' },

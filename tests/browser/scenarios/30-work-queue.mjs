@@ -268,4 +268,34 @@ export default async function (t) {
     await expectText(p.locator('#stat-overdue'), new RegExp(`^${st.overdue}$`));
     await shot(p, '30-auditor');
   });
+
+  t.step('officer: assigns a memo to herself on a phone, and finds it under "Assigned to me"', async () => {
+    const p = await t.person('olga-phone', { width: 390, height: 844 });
+    await signIn(p, 'olga');
+    const id = ctx.filed[0].id;
+    await p.goto(`/#/memo/${id}`);
+    await expectText(p.locator('#assigned-to'), /Nobody yet/);
+    await p.getByRole('button', { name: 'Assign', exact: true }).click();
+    const form = p.getByRole('form', { name: 'Assign the memo' });
+    expect(await form.getByLabel('Officer\'s username').inputValue() === 'olga', 'herself by default');
+    await form.getByRole('button', { name: 'Assign' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Assigned to olga/);
+    await expectText(p.locator('#assigned-to'), /Olga Officer \(olga\)/);
+    await expectText(p.locator('.timeline'), /Olga Officer assigned the memo to Olga Officer/);
+    // a second assignment is a reassignment: it asks why
+    await p.getByRole('button', { name: 'Reassign' }).click();
+    const again = p.getByRole('form', { name: 'Assign the memo' });
+    await again.getByLabel('Officer\'s username').fill('olga');
+    await again.getByRole('button', { name: 'Reassign' }).click();
+    await expectText(again.locator('.error-msg'), /Say why/);
+    await shot(p, '30-assign-phone');
+    await p.goto('/#/inbox');
+    await p.locator('#all').getByLabel('Handled by', { exact: true }).selectOption('me');
+    await expectText(p.locator('#all .pager-status'), /Showing 1 of 1 memo/);
+    expect(await p.locator('#all a.title').first().textContent() === ctx.filed[0].title, 'the assigned memo');
+    await p.locator('#all').getByLabel('Handled by', { exact: true }).selectOption('none');
+    await expectText(p.locator('#all .pager-status'), /Showing 1–25 memos/);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+    clean(p);
+  });
 }
