@@ -32,6 +32,9 @@
 #define MEMOS_PAGE_DEFAULT 50
 #define MEMOS_PAGE_MAX 200
 #define MEMOS_QUERY_MAX 200 /* bytes of a title search (q=) */
+/* memos a search (q=, assigned=none) examines per request at most: it answers with fewer
+ * matches and the cursor of the last one examined, so that no request opens every title */
+#define MEMOS_SEARCH_MAX 1000
 
 static void wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
                     size_t errlen)
@@ -636,7 +639,8 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
 {
     enum clocks_filter want = w->clocks;
     int64_t today = channel_today(req->now);
-    size_t found = 0;
+    size_t found = 0, examined = 0;
+    size_t cap = w->qlen > 0 || w->unassigned ? MEMOS_SEARCH_MAX : SIZE_MAX;
     int rc = 0;
 
     next[0] = '\0';
@@ -652,7 +656,7 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
 
         if ((rc = store_memo_list(env->st, f, &arr, &n)) != 0)
             return rc;
-        for (i = 0; i < n && found < (size_t)limit; i++) {
+        for (i = 0; i < n && found < (size_t)limit && examined < cap; i++) {
             struct memo_clocks c;
             json_t *title;
             bool read, match = false;
@@ -660,6 +664,7 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                 arr[i].filed_day >= 0 ? arr[i].filed_day : channel_today(arr[i].created_at);
 
             memcpy(next, arr[i].public_id, STORE_MEMO_ID_LEN + 1);
+            examined++;
             if (day < w->from || day > w->to)
                 continue;
             if (w->unassigned) {
@@ -707,7 +712,7 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
             next[0] = '\0';
             return 0;
         }
-        if (found == (size_t)limit)
+        if (found == (size_t)limit || examined >= cap)
             return 0;
     }
 }

@@ -43,6 +43,9 @@ static bool number(const char *s, size_t len, int min, int max, int *out)
 
     if (len == 0 || len >= sizeof(buf))
         return false;
+    for (size_t i = 0; i < len; i++) /* digits only: no sign, no space */
+        if (s[i] < '0' || s[i] > '9')
+            return false;
     memcpy(buf, s, len);
     buf[len] = '\0';
     if (str_parse_i64(buf, min, max, &v) != 0)

@@ -6,11 +6,13 @@
 
 #include "core/memo.h"
 #include "core/user.h"
+#include "core/workflow.h"
 #include "core/workdays.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "util/config.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
@@ -176,7 +178,8 @@ static int queue(struct store *st, struct outbox_item *it, int64_t user_id, cons
         return 0;
     it->subject = subject;
     it->body = body;
-    it->next_at = now;
+    if (it->next_at < now)
+        it->next_at = now;
     it->created_at = now;
     return store_outbox_add(st, it);
 }
@@ -221,6 +224,13 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     }
     if (dedupe_key(ch, n, day, user_id, it.dedupe, sizeof(it.dedupe)) != 0)
         return ERR_INTERNAL;
+    /* a neutral email leaves at a random moment within [mail] neutral_delay: sent beside the
+     * officers' email that names the memo, its time would tie its reader to that memo */
+    if (!(n->kind & NOTIFY_OFFICERS) && cfg->mail_neutral_delay > 0) {
+        uint32_t r = 0;
+        random_bytes(&r, sizeof(r));
+        it.next_at = now + 1 + (int64_t)(r % (uint32_t)cfg->mail_neutral_delay);
+    }
     return queue(st, &it, user_id, rcpt, subject, body, now);
 }
 
@@ -232,6 +242,10 @@ static int to_user(struct store *st, const struct channel *ch, const struct noti
     int rc;
 
     if (u->id == n->actor_id || u->disabled || !str_email_valid(u->email))
+        return 0;
+    /* an account reset since the memo was made is no longer part of it (core/reset.h): whoever
+     * enrolled in its place hears nothing of it, as they see nothing of it */
+    if (n->m != NULL && (u->flags & STORE_USER_RESET) && n->m->id <= u->reset_memo)
         return 0;
     if ((n->kind & NOTIFY_OPTIONAL) != 0) {
         if ((rc = store_notify_prefs_get(st, u->id, &off)) != 0)
@@ -254,9 +268,29 @@ static int to_officers(struct store *st, const struct channel *ch, const struct 
     do {
         if ((rc = store_user_list(st, after, USERS_PAGE, &us, &count)) != 0)
             return rc;
-        for (size_t i = 0; i < count && rc == 0; i++)
-            if (us[i].roles & ROLE_OFFICER)
-                rc = to_user(st, ch, n, &us[i], now);
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            if (!(us[i].roles & ROLE_OFFICER))
+                continue;
+            /* a comment goes to the officers who can read the thread: not recused, holding the
+             * channel key */
+            if (n->kind == NOTIFY_COMMENT) {
+                uint8_t sealed[STORE_SEALED_LEN];
+                unsigned rel = 0;
+                if ((rc = workflow_relation(st, n->m, &us[i], &rel)) != 0)
+                    break;
+                if (!(rel & WF_OFFICER))
+                    continue;
+                rc = store_channel_grant_get(st, us[i].id, sealed);
+                wipe(sealed, sizeof(sealed));
+                if (rc == ERR_NOT_FOUND) {
+                    rc = 0;
+                    continue;
+                }
+                if (rc != 0)
+                    break;
+            }
+            rc = to_user(st, ch, n, &us[i], now);
+        }
         if (count > 0)
             str_copy(after, sizeof(after), us[count - 1].username);
         mem_free(us);
@@ -316,7 +350,12 @@ static int to_id(struct store *st, const struct channel *ch, const struct notice
     if (rc == 0)
         rc = to_user(st, ch, n, &u, now);
     wipe(u.pwhash, sizeof(u.pwhash));
-    return rc == ERR_NOT_FOUND ? 0 : rc;
+    /* one recipient's row that does not check out costs that email, not the change it tells
+     * of (store.c logged it) */
+    if (rc == ERR_INTEGRITY)
+        log_error("notify: account %lld is not written to: its row does not check out",
+                  (long long)id);
+    return rc == ERR_NOT_FOUND || rc == ERR_INTEGRITY ? 0 : rc;
 }
 
 /* Queue a @kind notice of @m, about @event, for each co-signer holding a valid signature (the
@@ -497,7 +536,7 @@ static int to_principals(struct store *st, const struct channel *ch, const struc
         if (rc == 0 && (u.roles & ROLE_PRINCIPAL))
             rc = to_user(st, ch, n, &u, now);
         wipe(u.pwhash, sizeof(u.pwhash));
-        if (rc == ERR_NOT_FOUND)
+        if (rc == ERR_NOT_FOUND || rc == ERR_INTEGRITY)
             rc = 0;
     }
     return rc;

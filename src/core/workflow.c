@@ -1080,7 +1080,7 @@ int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason, const
         err_set(c->err, c->errlen, "referral: one of " MEMO_REFERRALS);
         return ERR_INVALID;
     }
-    if (note != NULL && note[0] == '\0')
+    if (note != NULL && str_blank(note))
         note = NULL;
     if (note == NULL && strcmp(referral, "other") == 0) {
         err_set(c->err, c->errlen, "referral_note: say where the memo is referred");
@@ -1304,6 +1304,7 @@ int workflow_delete(struct wf_ctx *c, struct memo *m)
             err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
         return rc;
     }
+    store_scrub(c->st); /* the deleted rows and key envelopes leave the disk (SQLite's WAL) */
     return 0;
 }
 

@@ -311,6 +311,7 @@ static const struct config_setting settings[] = {
     FN("mail", "escalation", s_escalation, NULL),
     INT("mail", "escalate_principals", mail_escalate_principals, 0, 60, "5"),
     INT("mail", "escalation_repeat", mail_escalation_repeat, 0, 60, "5"),
+    INT("mail", "neutral_delay", mail_neutral_delay, 0, 86400, "900"),
     FN("mail", "base_url", s_base_url, NULL),
     INT("mail", "poll_interval", mail_poll, 1, 3600, "10"),
     INT("mail", "scan_interval", mail_scan, 1, 86400, "60"),

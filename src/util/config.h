@@ -73,6 +73,7 @@ struct config {
     char mail_escalation[255]; /* also receives every escalation; "" = officers only */
     int mail_escalate_principals; /* working days late before [channel] principals are told */
     int mail_escalation_repeat;   /* working days between repeats of an escalation; 0: once */
+    int mail_neutral_delay;       /* seconds within which a neutral email leaves, at random */
     char mail_base_url[512];      /* the web interface, for links ("https://dissent.example") */
     int mail_poll;                /* seconds between looks at the outbox */
     int mail_scan;                /* seconds between scans for reminders and escalations */

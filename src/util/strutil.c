@@ -127,6 +127,14 @@ bool str_utf8_valid(const char *str, size_t len)
     return true;
 }
 
+bool str_blank(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return false;
+    return true;
+}
+
 void str_fold(char *str, size_t len)
 {
     unsigned char *s = (unsigned char *)str;

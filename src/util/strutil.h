@@ -33,6 +33,9 @@ int str_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
 /** str_utf8_valid() - true when @s[0..@len) is well-formed UTF-8 with no NUL byte. */
 bool str_utf8_valid(const char *s, size_t len);
 
+/** str_blank() - true when the NUL-terminated @s holds nothing but spaces, tabs and line breaks. */
+bool str_blank(const char *s);
+
 /**
  * str_fold() - fold the capital letters of UTF-8 @s[0..@len) to small ones in place, for a
  * search that ignores case: A-Z and the capitals of Latin-1 (U+00C0-U+00DE but U+00D7, "É" to

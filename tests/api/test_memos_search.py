@@ -81,3 +81,18 @@ def test_search_refuses_what_is_no_search(make_server):
         assert_error(search(desk, status=422, **params), 422, "invalid_field", field)
     assert titles(desk, q="x" * 200) == []
     assert titles(desk, q="anything") == ["Anything"]
+
+
+def test_a_search_examines_at_most_1000_memos_per_request(make_server):
+    """No request opens every title: a search examines at most 1000 memos and then answers with
+    what it found and the cursor of the last one examined; asking on finds the rest."""
+    from conftest import parallel
+    desk = Desk(make_server, {"timezone": "UTC"}, "2025-03-03T15:00:00")
+    desk.draft("The needle")  # the oldest: examined last (lists are newest first)
+    parallel(lambda i: desk.draft("Hay %04d" % i), range(1001))
+    first = search(desk, q="needle", limit=50)
+    assert first["memos"] == [] and first["next"], first
+    second = search(desk, q="needle", limit=50, after=first["next"])
+    assert [m["title"] for m in second["memos"]] == ["The needle"], second
+    assert second["next"] is None
+    assert len(search(desk, q="hay", limit=200)["memos"]) == 200

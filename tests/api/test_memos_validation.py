@@ -217,10 +217,12 @@ def test_decline_needs_a_reason(desk, body):
     ({}, "referral"), ({"referral": "ombudsman"}, "referral"), ({"referral": 3}, "referral"),
     ({"referral": ""}, "referral"), ({"referral": "other"}, "referral_note"),
     ({"referral": "other", "referral_note": ""}, "referral_note"),
+    ({"referral": "other", "referral_note": "  \n "}, "referral_note"),
     ({"referral": "eeo", "referral_note": "x" * 2001}, "referral_note"),
     ({"referral": "eeo", "referral_note": 5}, "referral_note"),
     ({"referral": "eeo", "referred": "x"}, None),
 ], ids=["missing", "unknown", "number", "empty", "other-without-note", "other-empty-note",
+        "other-blank-note",
         "note-too-long", "note-number", "unknown-field"])
 def test_decline_names_a_referral(desk, extra, field):
     """Issue 18, part 3: a decline says where the memo belongs: the grievance procedure, the

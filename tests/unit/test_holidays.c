@@ -131,6 +131,9 @@ static void refusals(void **state)
         {"title: T\n01-01 | N |\nsource: late\n", "line 3: a header"},
         {"title:\n", "line 1: a header"},
         {"title: T\n\xff\n", "UTF-8"},
+        {"title: T\n+1-25 | Signed month |\n", "line 2: WHEN"},
+        {"title: T\neaster+ 1 | Spaced |\n", "line 2: WHEN"},
+        {"title: T\n01-01 | N | from=+2000\n", "line 2: OPTIONS"},
     };
     struct holidays h;
     char err[256];

@@ -88,6 +88,9 @@ static void fold_and_contains(void **state)
     /* the continuation byte 0xA9 of "é" is no start of a match */
     assert_false(str_contains("\xC3\xA9", 2, "\xA9", 1));
     assert_true(str_contains("x\xC3\xA9", 3, "\xC3\xA9", 2));
+    assert_true(str_blank(""));
+    assert_true(str_blank(" \t\r\n"));
+    assert_false(str_blank("  x "));
 }
 
 static void hex_groups_round_trip(void **state)

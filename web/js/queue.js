@@ -58,12 +58,20 @@ function memosQuery(base, values = {}) {
 }
 
 // Cursor pages of GET /api/v1/memos?@base with the filter @values.
+// A search answers with fewer memos than asked and a cursor when it examined its most: ask on.
 function memoPages(base, values) {
   return new CursorPages(async (after, limit) => {
-    const q = memosQuery(base, values);
-    q.set('limit', String(limit));
-    if (after) q.set('after', after);
-    return (await get(`/api/v1/memos?${q}`)).memos;
+    const out = [];
+    let cursor = after;
+    for (;;) {
+      const q = memosQuery(base, values);
+      q.set('limit', String(limit - out.length));
+      if (cursor) q.set('after', cursor);
+      const r = await get(`/api/v1/memos?${q}`);
+      out.push(...r.memos);
+      if (out.length >= limit || !r.next) return out;
+      cursor = r.next;
+    }
   });
 }
 
