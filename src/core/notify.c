@@ -383,36 +383,31 @@ static void each_time(char *out, size_t size, const char *event, int64_t actor, 
     snprintf(out, size, "%s/%lld@%lld", event, (long long)actor, (long long)now);
 }
 
-int notify_signature(struct store *st, const struct channel *ch, const struct memo *m,
-                     int64_t actor_id, int64_t now)
+/* Queue a @kind notice of @m about @event by @actor_id, for @u, or the account @id when @u is
+ * NULL. */
+static int tell(struct store *st, const struct channel *ch, const struct memo *m, unsigned kind,
+                const char *event, int64_t actor_id, const struct user *u, int64_t id, int64_t now)
 {
     char which[80];
-    struct notice n = {.kind = NOTIFY_SIGNATURE,
-                       .m = m,
-                       .which = which,
-                       .day = STORE_DAY_NONE,
-                       .actor_id = actor_id};
+    struct notice n = {
+        .kind = kind, .m = m, .which = which, .day = STORE_DAY_NONE, .actor_id = actor_id};
 
     if (!enabled(ch))
         return 0;
-    each_time(which, sizeof(which), "signature", actor_id, now);
-    return to_id(st, ch, &n, m->drafter_id, now);
+    each_time(which, sizeof(which), event, actor_id, now);
+    return u != NULL ? to_user(st, ch, &n, u, now) : to_id(st, ch, &n, id, now);
+}
+
+int notify_signature(struct store *st, const struct channel *ch, const struct memo *m,
+                     int64_t actor_id, int64_t now)
+{
+    return tell(st, ch, m, NOTIFY_SIGNATURE, "signature", actor_id, NULL, m->drafter_id, now);
 }
 
 int notify_assigned(struct store *st, const struct channel *ch, const struct memo *m,
                     const struct user *u, int64_t actor_id, int64_t now)
 {
-    char which[80];
-    struct notice n = {.kind = NOTIFY_ASSIGNED,
-                       .m = m,
-                       .which = which,
-                       .day = STORE_DAY_NONE,
-                       .actor_id = actor_id};
-
-    if (!enabled(ch))
-        return 0;
-    each_time(which, sizeof(which), "assigned", actor_id, now);
-    return to_user(st, ch, &n, u, now);
+    return tell(st, ch, m, NOTIFY_ASSIGNED, "assigned", actor_id, u, 0, now);
 }
 
 int notify_comment(struct store *st, const struct channel *ch, const struct memo *m,

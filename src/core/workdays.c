@@ -288,23 +288,33 @@ static size_t closed_in_year(const struct workdays_calendar *cal, int64_t y,
     return k;
 }
 
+/* The index of the first of the @n ascending days @a strictly after @day (@n when none is). */
+static size_t first_after(const int64_t *a, size_t n, int64_t day)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (a[mid] <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Whether @day (valid) is a weekday @cal closes as a holiday. */
 static bool is_holiday(const struct workdays_calendar *cal, int64_t day)
 {
     int64_t days[HOLIDAYS_YEAR_MAX + 1], y;
-    size_t lo = 0, hi = cal->nholidays, n;
+    size_t n;
     int m, d;
 
     days_to_civil(day, &y, &m, &d);
     if (y >= CACHE_FROM && y <= CACHE_TO) {
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cal->holidays[mid] < day)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return lo < cal->nholidays && cal->holidays[lo] == day;
+        size_t i = first_after(cal->holidays, cal->nholidays, day - 1);
+        return i < cal->nholidays && cal->holidays[i] == day;
     }
     n = closed_in_year(cal, y, days);
     for (size_t i = 0; i < n; i++)
@@ -400,20 +410,9 @@ void workdays_calendar_release(struct workdays_calendar *cal)
     memset(cal, 0, sizeof(*cal));
 }
 
-/* The index of the first closure strictly after @day (nclosures when none is). */
 static size_t closure_after(const struct workdays_calendar *cal, int64_t day)
 {
-    size_t lo = 0, hi = cal->nclosures;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (cal->closures[mid] <= day)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return first_after(cal->closures, cal->nclosures, day);
 }
 
 static bool is_closure(const struct workdays_calendar *cal, int64_t day)
@@ -462,19 +461,9 @@ static int64_t weekdays_through(int64_t day)
     return k / 7 * 5 + (rem == 0 ? 0 : rem - 1);
 }
 
-/* The index of the first cached holiday strictly after @day. */
 static size_t holiday_after(const struct workdays_calendar *cal, int64_t day)
 {
-    size_t lo = 0, hi = cal->nholidays;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cal->holidays[mid] <= day)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return first_after(cal->holidays, cal->nholidays, day);
 }
 
 /* Working days in (@a, @b] for valid days @a <= @b. */
