@@ -166,8 +166,11 @@ const char *channel_calendar(const struct config *cfg)
 
 bool channel_inauguration(const struct config *cfg)
 {
-    return cfg->inauguration_day < 0 ? preset_calendars[preset_calendar(cfg)].inauguration
-                                     : cfg->inauguration_day != 0;
+    /* the preset's Washington day goes with the US federal calendar, not with another one */
+    if (cfg->inauguration_day < 0)
+        return preset_calendars[preset_calendar(cfg)].inauguration &&
+               strcmp(channel_calendar(cfg), "us-federal") == 0;
+    return cfg->inauguration_day != 0;
 }
 
 /* The calendar of @cfg into @ch: its holidays, Inauguration Day, the closures. */

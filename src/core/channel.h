@@ -48,7 +48,8 @@ const char *channel_zone(const struct config *cfg);
  */
 const char *channel_calendar(const struct config *cfg);
 
-/** channel_inauguration() - [channel] inauguration_day, else the preset's (state-dept: on). */
+/** channel_inauguration() - [channel] inauguration_day, else the preset's (state-dept: on, with
+ *  the us-federal calendar only). */
 bool channel_inauguration(const struct config *cfg);
 
 /**

@@ -73,6 +73,13 @@ static void init_and_key_file(void **state)
                      ERR_INVALID);
     assert_int_equal(config_set(&cfg, "channel", "calendar", "ie", err, sizeof(err)), 0);
     assert_string_equal(channel_calendar(&cfg), "ie");
+    /* Inauguration Day goes with the US calendar: state-dept with Ireland's has none */
+    assert_int_equal(config_set(&cfg, "channel", "preset", "state-dept", err, sizeof(err)), 0);
+    assert_false(channel_inauguration(&cfg));
+    assert_int_equal(config_set(&cfg, "channel", "inauguration_day", "on", err, sizeof(err)), 0);
+    assert_true(channel_inauguration(&cfg));
+    assert_int_equal(config_set(&cfg, "channel", "inauguration_day", "", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&cfg, "channel", "preset", "eu-directive", err, sizeof(err)), 0);
     assert_int_equal(channel_init(&a, &cfg, dir, err, sizeof(err)), ERR_INVALID);
     assert_non_null(strstr(err, "replaces"));
     assert_int_equal(config_set(&cfg, "channel", "federal_holidays", "", err, sizeof(err)), 0);
