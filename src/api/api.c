@@ -77,6 +77,7 @@ static const struct api_route routes[] = {
     {API_POST, M "/assignment", api_memos_assign, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/extend", api_memos_extend, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/reply", api_memos_reply, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_POST, M "/interim", api_memos_interim, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/close", api_memos_action, OFFICER, 0, WF_OFFICER, NULL},
     {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},

@@ -255,6 +255,7 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         {"assign", API_POST, MEMO_ROUTE "/assignment", MEMO_ASSIGN},
         {"extend", API_POST, MEMO_ROUTE "/extend", MEMO_EXTEND},
         {"reply", API_POST, MEMO_ROUTE "/reply", MEMO_REPLY},
+        {"interim", API_POST, MEMO_ROUTE "/interim", MEMO_INTERIM},
         {"close", API_POST, MEMO_ROUTE "/close", MEMO_CLOSE},
         {"comment", API_POST, MEMO_ROUTE "/comments", MEMO_COMMENT},
         {"receipt", API_GET, MEMO_ROUTE "/receipt", -1},
@@ -1310,6 +1311,20 @@ void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     wf_init(&c, env, req, err, sizeof(err));
     after_action(env, req, resp, workflow_reply(&c, &req->memo, body, strlen(body)), err, 200);
+}
+
+void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"body", NULL};
+    const char *body;
+    char err[256];
+    struct wf_ctx c;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "body", true, MEMO_REASON_MAX, &body) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_interim(&c, &req->memo, body), err, 200);
 }
 
 void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp *resp)

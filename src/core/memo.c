@@ -38,7 +38,7 @@ static const char *const memo_action_names[MEMO_ACTION_COUNT] = {
     [MEMO_EXTEND] = "extend",   [MEMO_REPLY] = "reply",
     [MEMO_CLOSE] = "close",     [MEMO_WITHDRAW] = "withdraw",
     [MEMO_COMMENT] = "comment", [MEMO_DELETE] = "delete",
-    [MEMO_ASSIGN] = "assign",
+    [MEMO_ASSIGN] = "assign",   [MEMO_INTERIM] = "interim",
 };
 
 /*
@@ -81,6 +81,7 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_WITHDRAW] = TO(MEMO_WITHDRAWN),
             [MEMO_COMMENT] = TO(MEMO_ACKNOWLEDGED),
             [MEMO_ASSIGN] = TO(MEMO_ACKNOWLEDGED),
+            [MEMO_INTERIM] = TO(MEMO_ACKNOWLEDGED),
         },
     [MEMO_REPLIED] =
         {

@@ -56,6 +56,7 @@ enum memo_action {
     MEMO_COMMENT,     /* any state but closed, declined, withdrawn */
     MEMO_DELETE,      /* draft or open (never filed): the memo is gone */
     MEMO_ASSIGN,      /* filed, acknowledged or replied: a case officer handles it */
+    MEMO_INTERIM,     /* acknowledged: a holding answer, the reply's clock runs on */
     MEMO_ACTION_COUNT
 };
 

@@ -25,7 +25,7 @@
 static const char *const kind_names[] = {
     "filed",    "reminder", "escalation",  "acknowledged", "extended",  "replied",
     "closed",   "invited",  "distributed", "comment",      "signature", "voided",
-    "progress", "declined", "withdrawn",   "late",         "assigned"};
+    "progress", "declined", "withdrawn",   "late",         "assigned",  "interim"};
 
 /*
  * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
@@ -62,6 +62,7 @@ static const struct tmpl templates[] = {
      "A dissent memo was withdrawn by its drafter: nothing more is due on it."},
     {"", "", "The channel is late on your memo."},
     {"Dissent: memo ", " was assigned to you", "A dissent memo was assigned to you to handle."},
+    {"", "", "Your memo has an interim answer."},
 };
 _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
                    sizeof(kind_names) / sizeof(kind_names[0]),
@@ -106,7 +107,7 @@ unsigned notify_kinds_for(unsigned roles)
     if (roles & ROLE_STAFF)
         k |= NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED |
              NOTIFY_INVITED | NOTIFY_COMMENT | NOTIFY_SIGNATURE | NOTIFY_VOIDED | NOTIFY_PROGRESS |
-             NOTIFY_DECLINED | NOTIFY_LATE;
+             NOTIFY_DECLINED | NOTIFY_LATE | NOTIFY_INTERIM;
     if (roles & ROLE_PRINCIPAL)
         k |= NOTIFY_DISTRIBUTED | NOTIFY_COMMENT | NOTIFY_ESCALATION;
     return k;
@@ -495,6 +496,8 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
         n.kind = NOTIFY_CLOSED;
     } else if (strcmp(event, "declined") == 0) {
         n.kind = NOTIFY_DECLINED;
+    } else if (strcmp(event, "interim") == 0) {
+        n.kind = NOTIFY_INTERIM;
     } else {
         return 0;
     }

@@ -41,7 +41,8 @@
 #define NOTIFY_WITHDRAWN (1u << 14) /* to officers: a memo was withdrawn, nothing more to do */
 #define NOTIFY_LATE (1u << 15)      /* to the drafter: the channel is late on their memo */
 #define NOTIFY_ASSIGNED (1u << 16)  /* to an officer: a memo was assigned to them */
-#define NOTIFY_ALL 0x1ffffu
+#define NOTIFY_INTERIM (1u << 17)   /* to the drafter: an interim answer */
+#define NOTIFY_ALL 0x3ffffu
 #define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
 #define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
 
@@ -58,7 +59,7 @@ unsigned notify_kinds_for(unsigned roles);
  * notify_event() - queue the emails that memo event @event of @m sends, inside the caller's
  * transaction, before the change's own writes:
  *   filed                officers (NOTIFY_FILED), co-signers (NOTIFY_PROGRESS)
- *   acknowledged, extended  the drafter
+ *   acknowledged, extended, interim  the drafter
  *   replied, closed      the drafter, co-signers (NOTIFY_PROGRESS)
  *   declined             the drafter (NOTIFY_DECLINED), co-signers (NOTIFY_PROGRESS)
  *   withdrawn            officers (NOTIFY_WITHDRAWN), co-signers (NOTIFY_PROGRESS)

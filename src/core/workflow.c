@@ -1236,6 +1236,22 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
     return rc;
 }
 
+int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body)
+{
+    enum memo_state to;
+    int rc;
+
+    if ((rc = check(c, m, MEMO_INTERIM, &to)) != 0 || (rc = need_key(c)) != 0)
+        return rc;
+    if ((rc = check_text(c, "body", body, body ? strlen(body) : 0, MEMO_REASON_MAX)) != 0)
+        return rc;
+    if (str_blank(body)) {
+        err_set(c->err, c->errlen, "body: an interim answer says something");
+        return ERR_INVALID;
+    }
+    return save(c, m, "interim", body);
+}
+
 int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len)
 {
     char text[MEMO_REPLY_TEXT_MAX], *note = NULL;

@@ -157,6 +157,13 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
  *  policy's maximum. */
 int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason);
 
+/**
+ * workflow_interim() - acknowledged: a holding answer (@body, 1..MEMO_REASON_MAX bytes) to the
+ * memo's readers, in its timeline (the "interim" event, its text sealed as the detail). It is
+ * no reply: the reply's deadline runs on, and nothing of it is in the public log.
+ */
+int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body);
+
 /** workflow_reply() - acknowledged -> replied: store the reply and the channel's signed note
  *  binding it to the memo's digest. */
 int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len);

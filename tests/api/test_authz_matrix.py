@@ -192,6 +192,7 @@ RECIPES = {
     ("POST", M + "/assignment"): Recipe("acked", body={"username": "olga"}),
     ("POST", M + "/extend"): Recipe("acked", body=extend_body),
     ("POST", M + "/reply"): Recipe("acked", body={"body": "Our answer " + MARK}),
+    ("POST", M + "/interim"): Recipe("acked", body={"body": "Still looking " + MARK}),
     ("POST", M + "/close"): Recipe("replied"),
     ("GET", M + "/comments"): Recipe("acked"),
     ("POST", M + "/comments"): Recipe("acked", body={"body": "A comment " + MARK},

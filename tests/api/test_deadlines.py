@@ -10,7 +10,7 @@ import datetime
 import re
 
 from conftest import (PASSWORD, TIMEOUT, add_working_days, assert_error, assert_memo_shape,
-                      count_working_days, memo_url, unix)
+                      assert_wrong_state, count_working_days, memo_url, unix)
 
 NY = "America/New_York"
 DAY = datetime.date
@@ -209,6 +209,34 @@ def test_inauguration_day_is_no_working_day(make_server):
     desk = Desk(make_server, {"timezone": NY, "inauguration_day": "false"}, "2033-01-19T15:00:00")
     check_clocks(desk.filed(), filed, DAY(2033, 1, 21), add_working_days(filed, 30),
                  add_working_days(filed, 60))
+
+
+def test_an_interim_answer_does_not_stop_the_clock(make_server):
+    """Issue 18, part 1: an officer may send a holding answer to an acknowledged memo; the
+    drafter reads it in the timeline; the reply's deadline runs on, and the memo is still
+    acknowledged (not replied). Only once acknowledged, never empty, at most 2000 bytes."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-07T15:00:00")
+    m = desk.filed()
+    mid = m["id"]
+    r = desk.s["off"].post(memo_url(desk.srv, mid, "interim"), json={"body": "Soon."},
+                           timeout=TIMEOUT)
+    assert_wrong_state(r, "filed")
+    desk.post("off", mid, "acknowledge")
+    before = desk.get("dan", mid)["deadlines"]["reply"]
+    for body, field in (({"body": ""}, "body"), ({"body": "   "}, "body"),
+                        ({"body": "x" * 2001}, "body"), ({}, "body")):
+        r = desk.s["off"].post(memo_url(desk.srv, mid, "interim"), json=body, timeout=TIMEOUT)
+        assert_error(r, 422, "invalid_field", field=field)
+    after = desk.post("off", mid, "interim", {"body": "We are consulting the bureau."})
+    assert after["state"] == "acknowledged"
+    m = desk.get("dan", mid)
+    assert m["deadlines"]["reply"] == before, (before, m["deadlines"]["reply"])
+    assert m["deadlines"]["reply"]["done_on"] is None
+    assert m["timeline"][-1]["event"] == "interim"
+    assert m["timeline"][-1]["detail"] == "We are consulting the bureau."
+    assert "interim" in desk.get("off", mid)["actions"]
+    desk.post("off", mid, "reply", {"body": "Our answer."})
+    assert "interim" not in desk.get("off", mid)["actions"]
 
 
 def easter(year):

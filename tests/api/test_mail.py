@@ -490,7 +490,7 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     assert r.status_code == 200, r.text
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
     assert set(kinds) == {"acknowledged", "extended", "replied", "closed", "invited", "comment",
-                          "signature", "voided", "progress", "declined", "late"}
+                          "signature", "voided", "progress", "declined", "late", "interim"}
     assert all(n["on"] and not n["mandatory"] for n in kinds.values())
     r = d.s["olga"].get(url, timeout=TIMEOUT)
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
@@ -509,7 +509,7 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     on = {n["kind"]: n["on"] for n in r.json()["notifications"]}
     assert on == {"acknowledged": False, "extended": True, "replied": True, "closed": False,
                   "invited": True, "comment": True, "signature": True, "voided": True,
-                  "progress": True, "declined": True, "late": True}
+                  "progress": True, "declined": True, "late": True, "interim": True}
     r = d.s["otto"].patch(url, json={"filed": True}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
 

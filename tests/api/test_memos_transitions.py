@@ -35,6 +35,7 @@ ACTIONS = {
     "comment": ("dan", "POST", "comments", {"body": "a comment"}),
     "delete": ("dan", "DELETE", "", None),
     "assign": ("off", "POST", "assignment", {"username": "off"}),
+    "interim": ("off", "POST", "interim", {"body": "We are consulting."}),
 }
 OFFICER_ACTIONS = {a for a, spec in ACTIONS.items() if spec[0] == "off"}
 
@@ -45,7 +46,7 @@ ALLOWED = {
     "open": {"reopen", "invite", "decline_invitation", "sign_drafter", "sign_cosigner", "unsign",
              "file", "comment", "delete"},
     "filed": {"acknowledge", "decline", "withdraw", "comment", "assign"},
-    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign"},
+    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign", "interim"},
     "replied": {"distribute", "close", "comment", "assign"},
     "closed": set(),
     "declined": set(),
@@ -348,6 +349,7 @@ NAMED = {
     "receipt": ("GET", "receipt", None),
     "delete": ("DELETE", "", None),
     "assign": ("POST", "assignment", {"username": "off"}),
+    "interim": ("POST", "interim", {"body": "We are consulting."}),
 }
 # the test's names (ACTIONS) as the server names them
 AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation":
@@ -422,7 +424,7 @@ def test_actions_follow_each_step_of_a_memo(world):
     assert offered("cos") == {"comment"}
     w.ok("off", "POST", mid, "acknowledge")
     assert offered("off") == {"distribute", "extend", "reply", "comment", "receipt",
-                              "assign"}
+                              "assign", "interim"}
     w.ok("off", "POST", mid, "reply", {"body": "r"})
     assert offered("off") == {"distribute", "close", "comment", "receipt", "assign"}
     w.ok("off", "POST", mid, "close")

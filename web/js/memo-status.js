@@ -92,7 +92,7 @@ const WHO_BY_DEFAULT = {
   invited: 'The drafter', filed: 'The drafter', withdrawn: 'The drafter', invitation_declined: 'A co-signer',
   acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
   replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
-  reassigned: 'An officer',
+  reassigned: 'An officer', interim: 'An officer',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -119,6 +119,7 @@ export function eventSentence(e) {
     case 'replied': return `${who} replied for the channel`;
     case 'closed': return `${who} closed the memo`;
     case 'withdrawn': return `${who} withdrew the memo`;
+    case 'interim': return `${who} sent an interim answer${d ? `: ${d}` : ''}`;
     case 'assigned':
     case 'reassigned': {
       const m = (d || '').match(/^([^:]+?)(?:: ([\s\S]*))?$/);

@@ -23,6 +23,8 @@ const LABELS = {
   declined: 'My memo is declined',
   withdrawn: 'A memo is withdrawn by its drafter',
   late: 'The channel is late on my memo',
+  assigned: 'A memo is assigned to me',
+  interim: 'My memo has an interim answer',
 };
 
 export function notificationsSection() {

@@ -74,6 +74,21 @@ function declineForm(m, bar) {
   return form;
 }
 
+// A holding answer: the drafter reads it; the reply's deadline runs on.
+function interimForm(m, bar) {
+  const body = h('textarea', { rows: 3, maxlength: 2000, 'data-field': 'body', id: 'interim-body' });
+  const btn = h('button', { type: 'submit' }, 'Send the interim answer');
+  const form = h('form', { 'aria-label': 'Interim answer', novalidate: true },
+    field('Interim answer (the drafter reads it)', body, 'Where the channel stands, at most 2000 characters. It is not the reply: the reply\'s deadline does not stop.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!body.value.trim()) { failed(form, { field: 'body' }, 'Write the interim answer first: it is empty.'); return; }
+    bar.submit(form, () => post(`${M(m.id)}/interim`, { body: body.value.trim() }), 'Interim answer sent. The reply is still due as shown above.', btn);
+  });
+  return form;
+}
+
 // Assign the memo to an officer (oneself too); a reassignment says why.
 function assignForm(m, bar) {
   const me = (app.me || {}).username || '';
@@ -141,6 +156,7 @@ export function officerActions(m, bar) {
     }), { id: 'open-distribute' });
   }
   if (can(m, 'reply')) bar.expand('Reply', () => replyForm(m, bar), { id: 'open-reply' });
+  if (can(m, 'interim')) bar.expand('Interim answer', () => interimForm(m, bar), { id: 'open-interim' });
   if (can(m, 'extend')) bar.expand('Extend the reply deadline', () => extendForm(m, bar), { id: 'open-extend' });
   if (can(m, 'close')) {
     bar.button('Close', {

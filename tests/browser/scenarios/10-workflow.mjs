@@ -73,7 +73,7 @@ export default async function (t) {
     await p.goto('/#/account');
     const form = p.locator('form[aria-label="Email notifications"]');
     await form.getByLabel('My memo is closed').waitFor();
-    expect(await form.locator('input[type=checkbox]').count() === 11, 'eleven kinds of email for staff');
+    expect(await form.locator('input[type=checkbox]').count() === 12, 'twelve kinds of email for staff');
     await form.getByLabel('My memo is closed').uncheck();
     await expectText(form.locator('.done-msg'), /Notifications saved/);
     const r = await p.evaluate(async () => (await fetch('/api/v1/me/notifications')).json());

@@ -349,6 +349,16 @@ export default async function (t) {
     await expectText(p.locator('#memo-actions .done-msg'), new RegExp(`now ${until}`));
     await expectText(p.locator('.timeline'), new RegExp(`The reply deadline was extended to ${until}: Waiting for the budget office\\.`));
     ctx.until = until;
+    // an interim answer: in the timeline, and the reply is still due
+    await p.getByRole('button', { name: 'Interim answer' }).click();
+    const interim = p.getByRole('form', { name: 'Interim answer' });
+    await interim.getByRole('button', { name: 'Send the interim answer' }).click();
+    await expectText(interim.locator('.error-msg'), /Write the interim answer first/);
+    await interim.getByLabel(/Interim answer/).fill('We are consulting the bureau.');
+    await interim.getByRole('button', { name: 'Send the interim answer' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Interim answer sent/);
+    await expectText(p.locator('.timeline'), /Olga Officer sent an interim answer: We are consulting the bureau\./);
+    await expectText(p.locator('dl.meta'), new RegExp(`due ${until}`));
     clean(p);
   });
 
