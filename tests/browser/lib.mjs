@@ -283,6 +283,12 @@ export async function expectText(locator, re) {
 // Sign in through the sign-in page: the password, then a code when the server asks for one (the
 // user has a secret in srv.totp), and on a first sign-in the recovery key page (@recovery).
 // Returns the recovery key when one was shown.
+// Until the page being drawn is done (app.js marks <main aria-busy> meanwhile): a navigation
+// right after another would otherwise race the first one's drawing.
+export async function settled(page) {
+  await page.waitForFunction(() => { const m = document.getElementById('main'); return m && !m.hasAttribute('aria-busy'); });
+}
+
 export async function signIn(page, username, { recovery = false, password = PW } = {}) {
   const srv = page.srv;
   await page.goto('/#/signin');
@@ -300,6 +306,7 @@ export async function signIn(page, username, { recovery = false, password = PW }
   }
   const key = recovery ? await keepRecoveryKey(page) : null;
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await settled(page);
   clean(page);
   return key;
 }

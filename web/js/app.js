@@ -529,12 +529,16 @@ async function route() {
   for (const [re, fn] of ROUTES) {
     const m = hash.match(re);
     if (m) {
+      // the page is busy until its last drawing is done (assistive technology, and tests, wait)
+      const mainEl = document.getElementById('main');
+      if (mainEl) mainEl.setAttribute('aria-busy', 'true');
       try {
         await fn(m);
       } catch (e) {
         if (seq === navSeq) errorPage(e);
       }
       if (seq === navSeq) { doneSeq = seq; shownHash = hash; refreshCounts(); } else if (doneSeq === navSeq) route();
+      if (seq === navSeq && mainEl) mainEl.removeAttribute('aria-busy');
       return;
     }
   }
