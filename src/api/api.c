@@ -103,6 +103,17 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/enrol", api_enrol, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0, NULL},
     {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0, NULL},
     {API_GET, "/api/v1/outbox", api_outbox_list, ADMIN, 0, 0, "after limit"},
+    /* the calendar run at runtime (core/calendar.h): read by all, changed by administrators */
+    {API_GET, "/api/v1/calendar", api_calendar_get, ANY, 0, 0, NULL},
+    /* on the pool: a change may move the deadlines of every running memo */
+    {API_POST, "/api/v1/calendar/closures", api_calendar_closure_add, ADMIN,
+     API_R_SLOW | API_R_JSON, 0, NULL},
+    {API_DELETE, "/api/v1/calendar/closures/{id}", api_calendar_closure_remove, ADMIN, API_R_SLOW,
+     0, NULL},
+    {API_POST, "/api/v1/calendar/stops", api_calendar_stop_start, ADMIN, API_R_SLOW | API_R_JSON, 0,
+     NULL},
+    {API_POST, "/api/v1/calendar/stops/{id}/end", api_calendar_stop_end, ADMIN,
+     API_R_SLOW | API_R_JSON_OPT, 0, NULL},
     {API_GET, "/api/v1/me/notifications", api_me_notifications, ANY, 0, 0, NULL},
     {API_PATCH, "/api/v1/me/notifications", api_me_notifications_patch, ANY, API_R_JSON, 0, NULL},
     {API_GET, "/", api_web_index, ANY, API_R_PUBLIC, 0, "*"},

@@ -226,6 +226,11 @@ void api_comments_create(struct api_env *env, struct api_req *req, struct api_re
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_calendar_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_calendar_closure_add(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_calendar_closure_remove(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_calendar_stop_start(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_calendar_stop_end(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp);

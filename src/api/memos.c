@@ -68,7 +68,8 @@ static json_t *bytes_json(const uint8_t *p, size_t len)
 /*
  * One deadline (core/clocks.h): its due date, when it was met and whether on time, or while it
  * runs the working days left and whether it is overdue; `stopped` says why it no longer applies.
- * The reply carries its `max` only while it runs.
+ * The reply carries its `max` only while it runs; a running one says whether a clock stop pauses
+ * it (`paused`: then `working_days_left` is what it had left when the clock stopped).
  */
 static json_t *clock_json(const struct clock *k, bool reply)
 {
@@ -83,6 +84,8 @@ static json_t *clock_json(const struct clock *k, bool reply)
         json_object_set_new(o, "on_time", json_boolean(k->on_time));
     else
         json_object_set_new(o, "overdue", json_boolean(k->overdue));
+    if (k->status == CLOCK_RUNNING)
+        json_object_set_new(o, "paused", json_boolean(k->paused));
     if (stop)
         json_object_set_new(o, "missed", json_boolean(k->missed));
     if (reply && k->status == CLOCK_RUNNING)

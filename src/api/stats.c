@@ -51,7 +51,7 @@ static json_t *on_time_json(const struct stats_on_time *t)
 /* The whole document for @s, or NULL when out of memory. */
 static json_t *stats_json(const struct ledger_stats *s)
 {
-    char today[WORKDAYS_ISO_SIZE], ym[16];
+    char today[WORKDAYS_ISO_SIZE], ym[16], stop[WORKDAYS_ISO_SIZE];
     json_t *months = json_object(), *accounts;
 
     if (months == NULL || workdays_day_format(s->today, today, sizeof(today)) != 0) {
@@ -66,16 +66,18 @@ static json_t *stats_json(const struct ledger_stats *s)
         }
     }
     accounts = json_object();
-    for (int e = LEDGER_RESET; accounts != NULL && e < LEDGER_EVENT_COUNT; e++)
+    for (int e = LEDGER_RESET; accounts != NULL && e <= LEDGER_ACCOUNT_LAST; e++)
         json_object_set_new(accounts, ledger_event_name((enum ledger_event)e),
                             json_integer((json_int_t)s->accounts[e - LEDGER_RESET]));
     if (accounts == NULL) {
         json_decref(months);
         return NULL;
     }
+    if (s->stopped_from >= 0)
+        workdays_day_format(s->stopped_from, stop, sizeof(stop));
     return json_pack(
         "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:I, s:I, s:I, s:I, "
-        "s:I, s:o}",
+        "s:I, s:o, s:o, s:I}",
         "today", today, "log_size", (json_int_t)s->log_size, "filings_per_month", months,
         "signers_per_memo", summary_json(&s->signers), "working_days_to_acknowledge",
         summary_json(&s->to_ack), "working_days_to_reply", summary_json(&s->to_reply),
@@ -83,7 +85,8 @@ static json_t *stats_json(const struct ledger_stats *s)
         summary_json(&s->extensions), "on_time", "acknowledged", on_time_json(&s->acked), "replied",
         on_time_json(&s->replied), "declined", (json_int_t)s->declined, "withdrawn",
         (json_int_t)s->withdrawn, "open", (json_int_t)s->open, "overdue", (json_int_t)s->overdue,
-        "anomalies", (json_int_t)s->anomalies, "accounts", accounts);
+        "anomalies", (json_int_t)s->anomalies, "accounts", accounts, "clock_stopped_from",
+        s->stopped_from >= 0 ? json_string(stop) : json_null(), "paused", (json_int_t)s->paused);
 }
 
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)

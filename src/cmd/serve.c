@@ -4,6 +4,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "core/calendar.h"
 #include "core/channel.h"
 #include "core/ledger.h"
 #include "core/mailer.h"
@@ -79,6 +80,14 @@ int cmd_serve(int argc, char **argv)
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
     rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
+    /* the closures and clock stops set at runtime (core/calendar.h), before the first request
+     * computes a deadline; a table that fails its integrity check stops the start */
+    if (rc == 0 && (rc = calendar_reload(st, &ch)) != 0) {
+        fprintf(stderr, "dissent: cannot read the runtime calendar (%s)\n", err_str(rc));
+        store_close(st);
+        channel_release(&ch);
+        return 1;
+    }
     /* a checkpoint of the log as it is, before the first request: later ones follow the
      * schedule ([tlog] checkpoint_interval); a stopped log is logged and served as such */
     if (rc == 0) {

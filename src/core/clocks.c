@@ -31,16 +31,30 @@ static void stopped(struct clock *k, int64_t due, enum clock_status why, int64_t
     k->max = DEADLINE_DAY_NONE;
 }
 
-/* A deadline still to be met, read on @today. */
-static int running(struct clock *k, const struct workdays_calendar *cal, int64_t due, int64_t max,
-                   int64_t today)
+bool clocks_paused(const struct workdays_calendar *cal, int64_t due, int64_t today)
 {
+    int64_t from = workdays_calendar_stop_from(cal);
+
+    return from >= 0 && from <= today && due >= from;
+}
+
+/* A deadline still to be met, read on @today (@filed: the memo's filing day). */
+static int running(struct clock *k, const struct workdays_calendar *cal, int64_t due, int64_t max,
+                   int64_t filed, int64_t today)
+{
+    int64_t from = workdays_calendar_stop_from(cal);
+
     memset(k, 0, sizeof(*k));
     k->status = CLOCK_RUNNING;
     k->due = due;
     k->done = DEADLINE_DAY_NONE;
-    k->overdue = today > due;
     k->max = max;
+    if (clocks_paused(cal, due, today)) {
+        /* what it had left when the clock stopped (or when the memo was filed, during the stop) */
+        k->paused = true;
+        return workdays_calendar_count(cal, filed > from - 1 ? filed : from - 1, due, &k->left);
+    }
+    k->overdue = today > due;
     return workdays_calendar_count(cal, today, due, &k->left);
 }
 
@@ -49,7 +63,7 @@ static int running(struct clock *k, const struct workdays_calendar *cal, int64_t
  * without it, running otherwise.
  */
 static int one(struct clock *k, const struct workdays_calendar *cal, int state, int64_t end,
-               int64_t due, int64_t done, int64_t max, int64_t today)
+               int64_t due, int64_t done, int64_t max, int64_t filed, int64_t today)
 {
     if (done >= 0) {
         met(k, due, done);
@@ -60,7 +74,7 @@ static int one(struct clock *k, const struct workdays_calendar *cal, int state, 
                 end);
         return 0;
     }
-    return running(k, cal, due, max, today);
+    return running(k, cal, due, max, filed, today);
 }
 
 int clocks_of_memo(const struct workdays_calendar *cal, const struct memo *m, int64_t today,
@@ -78,10 +92,10 @@ int clocks_of_memo(const struct workdays_calendar *cal, const struct memo *m, in
     /* a decline answers the memo: it meets the acknowledgement on its own day (clocks.h) */
     if (m->state == MEMO_DECLINED && ack_done < 0)
         ack_done = end;
-    if ((rc = one(&out->ack, cal, m->state, end, m->ack_due, ack_done, DEADLINE_DAY_NONE, today)) !=
-            0 ||
+    if ((rc = one(&out->ack, cal, m->state, end, m->ack_due, ack_done, DEADLINE_DAY_NONE,
+                  m->filed_day, today)) != 0 ||
         (rc = one(&out->reply, cal, m->state, end, m->reply_due, m->replied_day, m->reply_max,
-                  today)) != 0) {
+                  m->filed_day, today)) != 0) {
         memset(out, 0, sizeof(*out));
         return rc;
     }
@@ -149,7 +163,7 @@ bool clocks_filter_match(const struct memo_clocks *c, enum clocks_filter f)
     case CLOCKS_OVERDUE:
         return w != NULL && w->overdue;
     case CLOCKS_DUE_SOON:
-        return w != NULL && !w->overdue && w->left <= CLOCKS_SOON_WORKING_DAYS;
+        return w != NULL && !w->overdue && !w->paused && w->left <= CLOCKS_SOON_WORKING_DAYS;
     }
     return false;
 }

@@ -60,7 +60,10 @@ struct clock {
     bool on_time;             /* CLOCK_MET and @done <= @due */
     int64_t left;             /* CLOCK_RUNNING: working days after today up to @due (negative
                                  when overdue; workdays_calendar_count()); else 0 */
-    bool overdue;             /* CLOCK_RUNNING and today > @due */
+    bool overdue;             /* CLOCK_RUNNING and today > @due, and not paused */
+    bool paused;              /* CLOCK_RUNNING and paused by a running clock stop
+                                 (clocks_paused()); @left is then what it had left when the
+                                 clock stopped */
     bool missed;              /* stopped, on a day after @due: it was missed before it stopped */
     int64_t max;              /* the reply while running: the latest day an extension may
                                  reach; else DEADLINE_DAY_NONE */
@@ -72,6 +75,14 @@ struct memo_clocks {
     struct clock ack, reply; /* the two deadlines */
     enum clock_which waits;  /* the deadline the memo waits on (running) */
 };
+
+/**
+ * clocks_paused() - whether a deadline due on @due is paused on @today by @cal's running clock
+ * stop (core/calendar.h): the stop has begun (its first day is @today or before) and @due is not
+ * before its first day. A paused deadline is neither overdue nor due soon, and is not reminded
+ * of; its due day moves when the stop ends.
+ */
+bool clocks_paused(const struct workdays_calendar *cal, int64_t due, int64_t today);
 
 /**
  * clocks_of_memo() - read @m's deadlines on day @today with the calendar @cal.

@@ -138,9 +138,8 @@ out:
     return rc;
 }
 
-/* The day the reply clock counts from (see the rule in deadline.h). */
-static int reply_base(const struct deadline_policy *policy, const struct workdays_calendar *cal,
-                      int64_t filed, int64_t acked, int64_t *base)
+int deadline_reply_base(const struct deadline_policy *policy, const struct workdays_calendar *cal,
+                        int64_t filed, int64_t acked, int64_t *base)
 {
     int64_t ack_due;
     int rc;
@@ -171,7 +170,7 @@ int deadline_reply_due(const struct deadline_policy *policy, const struct workda
     int64_t base;
     int rc;
 
-    rc = reply_base(policy, cal, filed, acked, &base);
+    rc = deadline_reply_base(policy, cal, filed, acked, &base);
     if (rc < 0)
         goto out;
     rc = deadline_span_apply(&policy->reply, cal, base, due);
@@ -185,7 +184,7 @@ int deadline_reply_max(const struct deadline_policy *policy, const struct workda
     int64_t base, due, limit;
     int rc;
 
-    rc = reply_base(policy, cal, filed, acked, &base);
+    rc = deadline_reply_base(policy, cal, filed, acked, &base);
     if (rc < 0)
         goto out;
     rc = deadline_span_apply(&policy->reply, cal, base, &due);

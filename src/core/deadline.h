@@ -116,6 +116,13 @@ int deadline_ack_due(const struct deadline_policy *policy, const struct workdays
                      int64_t filed, int64_t *due);
 
 /**
+ * deadline_reply_base() - the day the reply clock counts from (the rule in the file comment):
+ * @filed, or the acknowledgement day or its due day. Returns 0 or ERR_INVALID (*@base unchanged).
+ */
+int deadline_reply_base(const struct deadline_policy *policy, const struct workdays_calendar *cal,
+                        int64_t filed, int64_t acked, int64_t *base);
+
+/**
  * deadline_reply_due() - the last day for replying, before any extension.
  * @policy: the policy.
  * @cal: the calendar.

@@ -1,5 +1,7 @@
 #include "core/housekeeping.h"
 
+#include "core/calendar.h"
+
 #include "core/ledger.h"
 #include "core/mailer.h"
 #include "util/err.h"
@@ -12,6 +14,12 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
     bool lead = false;
     int rc;
 
+    /* the runtime calendar, as another server may have changed it (core/calendar.h) */
+    if (ch != NULL && now - hk->last_calendar >= CALENDAR_RELOAD_EVERY) {
+        hk->last_calendar = now;
+        if ((rc = calendar_reload(st, (struct channel *)ch)) != 0)
+            log_warn("could not read the runtime calendar again (%s)", err_str(rc));
+    }
     /* one server at a time does the periodic work (another takes over if it dies) */
     if (store_leader(st, &lead) != 0 || !lead)
         return;

@@ -8,6 +8,9 @@
  *  - signs a checkpoint of the transparency log every [tlog] checkpoint_interval seconds, never
  *    on demand (core/ledger.h: what is signed is checked first; a stopped log signs nothing);
  *  - every HOUSEKEEPING_SWEEP_EVERY seconds, deletes expired sessions.
+ * Every server, leading or not, also reads the runtime calendar again every
+ * CALENDAR_RELOAD_EVERY seconds (core/calendar.h), so that a change made on another server
+ * reaches its deadlines.
  *
  * Failures are logged and retried at the next tick; nothing is returned.
  */
@@ -24,8 +27,9 @@
 
 /* The state of one thread's periodic work (each server has one ticking thread). */
 struct housekeeping {
-    int64_t last_sign;  /* when a checkpoint was last due */
-    int64_t last_sweep; /* when sessions were last swept */
+    int64_t last_sign;     /* when a checkpoint was last due */
+    int64_t last_sweep;    /* when sessions were last swept */
+    int64_t last_calendar; /* when the runtime calendar was last read */
 };
 
 /**

@@ -13,12 +13,18 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "extended",        "replied",           "closed",          "withdrawn",
     "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
     "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-    "keys-bound",
+    "keys-bound",      "rescheduled",       "closure-added",   "closure-removed",
+    "clock-stopped",   "clock-resumed",
 };
 
 bool ledger_event_account(enum ledger_event e)
 {
-    return e >= LEDGER_RESET && e < LEDGER_EVENT_COUNT;
+    return e >= LEDGER_RESET && e <= LEDGER_ACCOUNT_LAST;
+}
+
+bool ledger_event_calendar(enum ledger_event e)
+{
+    return e >= LEDGER_CLOSURE_ADDED && e < LEDGER_EVENT_COUNT;
 }
 
 const char *ledger_event_name(enum ledger_event e)
@@ -39,7 +45,19 @@ int ledger_event_parse(const char *name, enum ledger_event *out)
 
 static bool has_reply_due(enum ledger_event e)
 {
-    return e == LEDGER_FILED || e == LEDGER_ACKNOWLEDGED || e == LEDGER_EXTENDED;
+    return e == LEDGER_FILED || e == LEDGER_ACKNOWLEDGED || e == LEDGER_EXTENDED ||
+           e == LEDGER_RESCHEDULED;
+}
+
+/* Append "KEY D" for the day @d. */
+static int put(char *out, size_t *o, const char *key, const char *value);
+static int put_day(char *out, size_t *o, const char *key, int64_t d)
+{
+    char day[WORKDAYS_ISO_SIZE];
+
+    if (workdays_day_format(d, day, sizeof(day)) != 0)
+        return ERR_INVALID;
+    return put(out, o, key, day);
 }
 
 /* Append "KEY VALUE\n" (or just "KEY\n" when @value is NULL); ERR_TOO_LARGE if it won't fit. */
@@ -67,8 +85,17 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         snprintf(tag + 2 * i, 3, "%02x", e->tag[i]);
     if ((rc = put(out, &o, "dissent-log/v1", NULL)) != 0 ||
         (rc = put(out, &o, "event", ledger_event_name(e->event))) != 0 ||
-        (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0 ||
+        (!ledger_event_calendar(e->event) &&
+         (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0) ||
         (rc = put(out, &o, "date", day)) != 0)
+        return rc;
+    if (e->event == LEDGER_CLOSURE_ADDED || e->event == LEDGER_CLOSURE_REMOVED)
+        rc = put_day(out, &o, "closed", e->first);
+    else if (e->event == LEDGER_CLOCK_STOPPED || e->event == LEDGER_CLOCK_RESUMED)
+        rc = put_day(out, &o, "from", e->first);
+    if (rc == 0 && e->event == LEDGER_CLOCK_RESUMED)
+        rc = e->last >= e->first ? put_day(out, &o, "until", e->last) : ERR_INVALID;
+    if (rc != 0)
         return rc;
     if (e->event == LEDGER_KEYS_BOUND) {
         b64_encode(b64, sizeof(b64), e->binding, 32, false);
@@ -76,14 +103,16 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
             return rc;
     }
     if (e->event == LEDGER_FILED) {
-        if (e->signers < 1 || workdays_day_format(e->ack_due, day, sizeof(day)) != 0)
+        if (e->signers < 1)
             return ERR_INVALID;
         snprintf(num, sizeof(num), "%d", e->signers);
         b64_encode(b64, sizeof(b64), e->commitment, 32, false);
-        if ((rc = put(out, &o, "signers", num)) != 0 ||
-            (rc = put(out, &o, "commitment", b64)) != 0 || (rc = put(out, &o, "ack-due", day)) != 0)
+        if ((rc = put(out, &o, "signers", num)) != 0 || (rc = put(out, &o, "commitment", b64)) != 0)
             return rc;
     }
+    if ((e->event == LEDGER_FILED || e->event == LEDGER_RESCHEDULED) &&
+        (rc = put_day(out, &o, "ack-due", e->ack_due)) != 0)
+        return rc;
     if (has_reply_due(e->event)) {
         if (workdays_day_format(e->reply_due, day, sizeof(day)) != 0)
             return ERR_INVALID;
@@ -103,7 +132,7 @@ int ledger_entry_parse(const char *text, size_t len, struct ledger_entry *out)
 
     if (rc != 0) {
         memset(out, 0, sizeof(*out));
-        out->day = out->ack_due = out->reply_due = -1;
+        out->day = out->ack_due = out->reply_due = out->first = out->last = -1;
     }
     return rc;
 }
@@ -115,7 +144,7 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
     int field = 0;
 
     memset(out, 0, sizeof(*out));
-    out->day = out->ack_due = out->reply_due = -1;
+    out->day = out->ack_due = out->reply_due = out->first = out->last = -1;
     if (len == 0 || len > LEDGER_ENTRY_MAX || text[len - 1] != '\n' || memchr(text, 0, len))
         return ERR_INVALID;
     memcpy(copy, text, len);
@@ -161,6 +190,12 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                     return ERR_INVALID;
             } else if (strcmp(line, "reply-due") == 0) {
                 if (workdays_day_parse(v, &out->reply_due) != 0)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "closed") == 0 || strcmp(line, "from") == 0) {
+                if (workdays_day_parse(v, &out->first) != 0)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "until") == 0) {
+                if (workdays_day_parse(v, &out->last) != 0)
                     return ERR_INVALID;
             } else {
                 return ERR_INVALID;

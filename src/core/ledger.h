@@ -6,20 +6,26 @@
  *
  *   dissent-log/v1
  *   event filed                      filed | acknowledged | declined | distributed | extended |
- *                                    replied | closed | withdrawn (memo events), or
+ *                                    replied | closed | withdrawn | rescheduled (memo events), or
  *                                    reset | reset-confirmed | officer-added | officer-removed |
  *                                    principal-added | principal-removed | channel-granted |
- *                                    channel-revoked | keys-bound (account events)
+ *                                    channel-revoked | keys-bound (account events), or
+ *                                    closure-added | closure-removed | clock-stopped |
+ *                                    clock-resumed (calendar events: no tag line)
  *   memo 8c1e...                     memo events: the memo's tag, 32 lowercase hex digits,
  *                                    random, never derived from the memo's id
  *   account 5f0a...                  account events instead: the account's tag, the same way
  *   date 2026-11-29                  the organisation's local date of the event
  *   signers 12                       filed only: valid co-signatures, the drafter's included
  *   commitment base64                filed only: base64(SHA-256(salt || digest)), 32-byte salt
- *   ack-due 2026-12-01               filed only: acknowledgement due date
- *   reply-due 2027-01-12             filed, acknowledged, extended: the reply due date from then on
+ *   ack-due 2026-12-01               filed, rescheduled: acknowledgement due date
+ *   reply-due 2027-01-12             filed, acknowledged, extended, rescheduled: the reply due
+ *                                    date from then on
  *   binding base64                   keys-bound only: base64(SHA-256(the key binding note)),
  *                                    core/trust.h
+ *   closed 2026-12-24                closure-added, closure-removed: the day closed (or open again)
+ *   from 2027-10-01                  clock-stopped, clock-resumed: the first day of the clock stop
+ *   until 2027-10-14                 clock-resumed only: its last day
  *
  * in exactly this order, with exactly the lines its event has. No names, titles, text or internal
  * ids ever appear. docs/formats.md specifies it for outside verifiers.
@@ -54,6 +60,13 @@ enum ledger_event {
     LEDGER_CHANNEL_GRANTED,   /* the channel key was sealed to the account (or created for it) */
     LEDGER_CHANNEL_REVOKED,   /* the account's channel grant was deleted */
     LEDGER_KEYS_BOUND,        /* the account's public keys were born or changed (core/trust.h) */
+    /* a memo event again: a calendar change moved its running deadlines (core/calendar.h) */
+    LEDGER_RESCHEDULED,
+    /* calendar events: no tag line (ledger_event_calendar(); core/calendar.h) */
+    LEDGER_CLOSURE_ADDED,   /* a day was closed at runtime */
+    LEDGER_CLOSURE_REMOVED, /* a runtime closure was taken back */
+    LEDGER_CLOCK_STOPPED,   /* every running deadline paused from a day on */
+    LEDGER_CLOCK_RESUMED,   /* the clock stop ended: its days are known */
     LEDGER_EVENT_COUNT
 };
 
@@ -67,7 +80,13 @@ struct ledger_entry {
     int64_t ack_due;        /* filed */
     int64_t reply_due;      /* filed, acknowledged, extended */
     uint8_t binding[32];    /* keys-bound: SHA-256 of the key binding note */
+    int64_t first;          /* closure-*: the day; clock-*: "from"; else -1 */
+    int64_t last;           /* clock-resumed: "until"; else -1 */
 };
+
+/* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */
+#define LEDGER_ACCOUNT_LAST LEDGER_KEYS_BOUND
+#define LEDGER_ACCOUNT_COUNT (LEDGER_ACCOUNT_LAST - LEDGER_RESET + 1)
 
 /** ledger_event_name() - "filed", ...; NULL when out of range. */
 const char *ledger_event_name(enum ledger_event e);
@@ -77,6 +96,9 @@ int ledger_event_parse(const char *name, enum ledger_event *out);
 
 /** ledger_event_account() - @e is about an account (its tag line is "account"), not a memo. */
 bool ledger_event_account(enum ledger_event e);
+
+/** ledger_event_calendar() - @e is about the calendar: it has no tag line at all. */
+bool ledger_event_calendar(enum ledger_event e);
 
 /**
  * ledger_entry_format() - the entry text of @e into @out (LEDGER_ENTRY_MAX bytes), *@len its

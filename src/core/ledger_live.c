@@ -805,7 +805,7 @@ int ledger_account_event(struct store *st, const struct user *u, enum ledger_eve
     }
     memcpy(le.tag, u->log_tag, sizeof(le.tag));
     le.day = channel_today(now);
-    le.ack_due = le.reply_due = -1;
+    le.ack_due = le.reply_due = le.first = le.last = -1;
     if ((rc = ledger_entry_format(&le, text, &len)) != 0)
         return rc;
     return ledger_append(st, text, len, &index);

@@ -4,6 +4,7 @@
  */
 #include "core/notify.h"
 
+#include "core/clocks.h"
 #include "core/memo.h"
 #include "core/user.h"
 #include "core/workflow.h"
@@ -588,7 +589,8 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
     struct notice n = {.m = m, .which = which, .day = due};
     int64_t today = channel_today(now), before = 0, late = 0;
 
-    if (due == STORE_DAY_NONE)
+    /* a deadline a running clock stop pauses is neither reminded of nor escalated */
+    if (due == STORE_DAY_NONE || clocks_paused(&ch->calendar, due, today))
         return 0;
     if (today > due) {
         if (workdays_calendar_count(&ch->calendar, due, today, &late) != 0)

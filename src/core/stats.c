@@ -37,7 +37,16 @@ struct stats_table {
     size_t count;             /* records used */
     struct stats_memo **slots;
     size_t cap;
+    int64_t stop_from;  /* the clock stop running, or the last one ended: its first day */
+    int64_t resumed_on; /* the date of the clock-resumed entry that ended it, or -1 */
+    bool stop_running;  /* a clock-stopped entry without a clock-resumed after it */
 };
+
+/* Whether a rescheduled entry dated @day may move a deadline due on @due (stats.h). */
+static bool may_move(const struct stats_table *t, int64_t day, int64_t due)
+{
+    return day <= due || (t->resumed_on == day && t->stop_from >= 0 && due >= t->stop_from);
+}
 
 static size_t tag_hash(const uint8_t tag[LEDGER_TAG_LEN])
 {
@@ -127,6 +136,18 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         s->accounts[e->event - LEDGER_RESET]++;
         return 0;
     }
+    if (ledger_event_calendar(e->event)) {
+        if (e->event == LEDGER_CLOCK_STOPPED) {
+            t->stop_from = e->first;
+            t->stop_running = true;
+            t->resumed_on = -1;
+        } else if (e->event == LEDGER_CLOCK_RESUMED) {
+            t->stop_from = e->first;
+            t->stop_running = false;
+            t->resumed_on = e->day;
+        }
+        return 0;
+    }
     if (e->event == LEDGER_FILED) {
         if (m != NULL) {
             *anomaly = true;
@@ -183,6 +204,16 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         m->acknowledged = true;
         m->reply_due = e->reply_due;
         break;
+    case LEDGER_RESCHEDULED: {
+        bool ack = m->response < 0 && may_move(t, e->day, m->ack_due);
+        bool reply = m->reply < 0 && may_move(t, e->day, m->reply_due);
+        if (ack)
+            m->ack_due = e->ack_due;
+        if (reply)
+            m->reply_due = e->reply_due;
+        *anomaly = !ack && !reply;
+        break;
+    }
     case LEDGER_REPLIED:
         if (m->reply < 0) {
             m->reply = e->day;
@@ -228,6 +259,8 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
     }
     out->today = today;
     out->log_size = n;
+    out->stopped_from = -1;
+    t.stop_from = t.resumed_on = -1;
     for (t.cap = 16; t.cap < 2 * n; t.cap *= 2)
         ;
     t.slots = mem_calloc(t.cap, sizeof(*t.slots));
@@ -286,15 +319,24 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
         if (m->stopped >= 0 && m->reply < 0 && m->stopped > m->reply_due)
             out->replied.late++;
         if (!m->ended) {
+            /* a running clock stop pauses what is due from its first day on */
+            bool stop = t.stop_running && t.stop_from <= today;
+            bool ack_over = today > m->ack_due && !(stop && m->ack_due >= t.stop_from);
+            bool reply_over = today > m->reply_due && !(stop && m->reply_due >= t.stop_from);
+            bool waits_ack = m->response < 0, waits_reply = m->reply < 0;
             out->open++;
-            if (m->reply < 0 && (m->acknowledged ? today > m->reply_due : today > m->ack_due))
+            if (waits_reply && (m->acknowledged ? reply_over : ack_over))
                 out->overdue++;
-            if (m->response < 0 && today > m->ack_due)
+            if (waits_ack && ack_over)
                 out->acked.overdue++;
-            if (m->reply < 0 && today > m->reply_due)
+            if (waits_reply && reply_over)
                 out->replied.overdue++;
+            if (stop && waits_reply && (m->acknowledged ? m->reply_due : m->ack_due) >= t.stop_from)
+                out->paused++;
         }
     }
+    if (t.stop_running)
+        out->stopped_from = t.stop_from;
     summarise(sig, nsig, &out->signers);
     summarise(ack, nack, &out->to_ack);
     summarise(rep, nrep, &out->to_reply);

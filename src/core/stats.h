@@ -24,8 +24,17 @@
  *     the acknowledgement when there is no response and today > ack-due; the reply when there
  *     is no reply and today > the reply-due in force (acknowledged or not). A deadline of a
  *     memo that ended (declined, withdrawn) without meeting it no longer counts.
+ *   - a "rescheduled" entry (a calendar change, core/calendar.h) replaces the ack-due when the
+ *     memo has no response yet, and the reply-due in force when it has no reply yet, each only
+ *     when the entry is dated on or before that due date, or when it follows a "clock-resumed"
+ *     entry of its date whose stop began on or before that due date (the deadline was paused,
+ *     not missed); an entry that moves neither is an anomaly;
+ *   - while a clock stop runs (a "clock-stopped" entry not followed by a "clock-resumed"), from
+ *     its first day on, a deadline due on or after that day is paused: not overdue.
  * Account events (reset, officer-added, ...: ledger_event_account()) concern no memo: they are
- * counted per event in "accounts" and are no anomaly.
+ * counted per event in "accounts" and are no anomaly; calendar events (closure-added, ...:
+ * ledger_event_calendar()) neither: they set the clock stop above, and their days are working
+ * days no more in @cal (the caller's calendar holds them: core/calendar.h).
  * Means and medians are of whole working days; the median of an even number of values is the
  * mean of the two middle ones.
  *
@@ -84,8 +93,9 @@ struct ledger_stats {
     uint64_t open;                   /* memos filed and not closed, declined or withdrawn */
     uint64_t overdue;                /* open memos past the deadline they are waiting on */
     uint64_t anomalies;              /* entries ignored (see above) */
-    uint64_t accounts[LEDGER_EVENT_COUNT - LEDGER_RESET]; /* account events, by event from
-                                                             LEDGER_RESET on */
+    uint64_t accounts[LEDGER_ACCOUNT_COUNT]; /* account events, by event from LEDGER_RESET on */
+    int64_t stopped_from;                    /* the running clock stop's first day, or -1 */
+    uint64_t paused;                         /* open memos whose deadline it pauses */
 };
 
 /**

@@ -19,6 +19,15 @@
 #include "util/mem.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+
+/* A snapshot of the runtime closed days: never changed once published. */
+struct workdays_runtime {
+    struct workdays_runtime *next; /* the older retired snapshot (workdays_calendar.retired) */
+    int64_t stop_from;             /* the open clock stop's first day, or -1 */
+    size_t n;                      /* days, sorted ascending, no duplicates */
+    int64_t days[];
+};
 
 #define WORKDAYS_YEAR_MIN 1970
 #define WORKDAYS_YEAR_MAX 9999
@@ -407,7 +416,58 @@ void workdays_calendar_release(struct workdays_calendar *cal)
     mem_free(cal->closures);
     mem_free(cal->holidays);
     mem_free(cal->hol);
+    mem_free((void *)atomic_load(&cal->runtime));
+    for (struct workdays_runtime *r = cal->retired, *next; r != NULL; r = next) {
+        next = r->next;
+        mem_free(r);
+    }
     memset(cal, 0, sizeof(*cal));
+}
+
+int workdays_calendar_set_runtime(struct workdays_calendar *cal, const int64_t *days, size_t n,
+                                  int64_t stop_from)
+{
+    struct workdays_runtime *r, *old;
+    size_t k = 0;
+
+    if (n > WORKDAYS_RUNTIME_MAX)
+        return ERR_TOO_LARGE;
+    if (stop_from != -1 && !day_valid(stop_from))
+        return ERR_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!day_valid(days[i]))
+            return ERR_INVALID;
+    if ((r = mem_alloc(sizeof(*r) + (n ? n : 1) * sizeof(int64_t))) == NULL)
+        return ERR_NOMEM;
+    r->next = NULL;
+    r->stop_from = stop_from;
+    if (n > 0) {
+        memcpy(r->days, days, n * sizeof(int64_t));
+        qsort(r->days, n, sizeof(int64_t), day_compare);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || r->days[k - 1] != r->days[i])
+            r->days[k++] = r->days[i];
+    r->n = k;
+    old = (struct workdays_runtime *)atomic_exchange(&cal->runtime, r);
+    if (old != NULL) {
+        old->next = cal->retired;
+        cal->retired = old;
+    }
+    return 0;
+}
+
+static const struct workdays_runtime *runtime_of(const struct workdays_calendar *cal)
+{
+    return atomic_load_explicit((const struct workdays_runtime *_Atomic *)&cal->runtime,
+                                memory_order_acquire);
+}
+
+int64_t workdays_calendar_stop_from(const struct workdays_calendar *cal)
+{
+    const struct workdays_runtime *r = runtime_of(cal);
+
+    return r != NULL ? r->stop_from : -1;
 }
 
 static size_t closure_after(const struct workdays_calendar *cal, int64_t day)
@@ -415,22 +475,43 @@ static size_t closure_after(const struct workdays_calendar *cal, int64_t day)
     return first_after(cal->closures, cal->nclosures, day);
 }
 
-static bool is_closure(const struct workdays_calendar *cal, int64_t day)
+static bool in_list(const int64_t *a, size_t n, int64_t day)
 {
-    size_t i = closure_after(cal, day - 1);
+    size_t i = first_after(a, n, day - 1);
 
-    return i < cal->nclosures && cal->closures[i] == day;
+    return i < n && a[i] == day;
+}
+
+static bool is_closure(const struct workdays_calendar *cal, const struct workdays_runtime *r,
+                       int64_t day)
+{
+    return in_list(cal->closures, cal->nclosures, day) ||
+           (r != NULL && in_list(r->days, r->n, day));
+}
+
+bool workdays_calendar_is_runtime_closed(const struct workdays_calendar *cal, int64_t day)
+{
+    const struct workdays_runtime *r = runtime_of(cal);
+
+    return r != NULL && in_list(r->days, r->n, day);
+}
+
+static bool is_working(const struct workdays_calendar *cal, const struct workdays_runtime *r,
+                       int64_t day)
+{
+    if (!day_valid(day) || is_weekend(day))
+        return false;
+    return !is_holiday(cal, day) && !is_closure(cal, r, day);
 }
 
 bool workdays_calendar_is_working(const struct workdays_calendar *cal, int64_t day)
 {
-    if (!day_valid(day) || is_weekend(day))
-        return false;
-    return !is_holiday(cal, day) && !is_closure(cal, day);
+    return is_working(cal, runtime_of(cal), day);
 }
 
 int workdays_calendar_add(const struct workdays_calendar *cal, int64_t day, int64_t n, int64_t *out)
 {
+    const struct workdays_runtime *r = runtime_of(cal);
     int64_t step = n < 0 ? -1 : 1;
     int64_t left = n < 0 ? -n : n;
     int64_t d = day;
@@ -442,7 +523,7 @@ int workdays_calendar_add(const struct workdays_calendar *cal, int64_t day, int6
         d += step;
         if (!day_valid(d))
             return ERR_INVALID;
-        if (workdays_calendar_is_working(cal, d))
+        if (is_working(cal, r, d))
             left--;
     }
     *out = d;
@@ -467,7 +548,8 @@ static size_t holiday_after(const struct workdays_calendar *cal, int64_t day)
 }
 
 /* Working days in (@a, @b] for valid days @a <= @b. */
-static int64_t count_forward(const struct workdays_calendar *cal, int64_t a, int64_t b)
+static int64_t count_forward(const struct workdays_calendar *cal, const struct workdays_runtime *r,
+                             int64_t a, int64_t b)
 {
     int64_t count = weekdays_through(b) - weekdays_through(a);
     int64_t y, y_end, days[HOLIDAYS_YEAR_MAX + 1];
@@ -499,6 +581,14 @@ static int64_t count_forward(const struct workdays_calendar *cal, int64_t a, int
             continue;
         count--;
     }
+    /* and a runtime one when no configured closure took it already */
+    for (i = r != NULL ? first_after(r->days, r->n, a) : 0;
+         r != NULL && i < r->n && r->days[i] <= b; i++) {
+        if (is_weekend(r->days[i]) || is_holiday(cal, r->days[i]) ||
+            in_list(cal->closures, cal->nclosures, r->days[i]))
+            continue;
+        count--;
+    }
     return count;
 }
 
@@ -507,7 +597,9 @@ int workdays_calendar_count(const struct workdays_calendar *cal, int64_t from, i
 {
     if (!day_valid(from) || !day_valid(to))
         return ERR_INVALID;
-    *out = from <= to ? count_forward(cal, from, to) : -count_forward(cal, to, from);
+    const struct workdays_runtime *r = runtime_of(cal);
+
+    *out = from <= to ? count_forward(cal, r, from, to) : -count_forward(cal, r, to, from);
     return 0;
 }
 

@@ -62,13 +62,18 @@ enum workdays_weekday {
 /*
  * An organisation's working-day calendar. Set it up with workdays_calendar_init() and give it
  * back with workdays_calendar_release(); the fields are read-only for everyone else. Once set up
- * it is never modified, so any number of threads may read it at once.
+ * only its runtime closures change (workdays_calendar_set_runtime(), one writer at a time): they
+ * are an immutable snapshot published atomically, so any number of threads may read the calendar
+ * at once, and each reading function sees one snapshot throughout.
  */
+/* Most runtime closed days a calendar may hold (closures and the days of ended clock stops). */
+#define WORKDAYS_RUNTIME_MAX 10000
 /* What a calendar's holidays are (workdays_calendar_init()). */
 #define WORKDAYS_FEDERAL 1u      /* the observed US federal holidays (calendars/us-federal.cal) */
 #define WORKDAYS_INAUGURATION 2u /* Inauguration Day (5 U.S.C. 6103(c)) */
 
 struct holidays;
+struct workdays_runtime; /* a snapshot of the runtime closures (workdays.c) */
 
 struct workdays_calendar {
     struct holidays *hol; /* the holiday rules (core/holidays.h); owned (a copy); NULL: none */
@@ -79,6 +84,10 @@ struct workdays_calendar {
     size_t nholidays;
     int64_t *closures; /* closure days, sorted ascending, no duplicates; owned (a copy) */
     size_t nclosures;  /* number of entries in @closures */
+    /* the closed days set at runtime (core/calendar.h); NULL: none. Read with an atomic load */
+    const struct workdays_runtime *_Atomic runtime;
+    struct workdays_runtime *retired; /* snapshots replaced since, freed at release (readers may
+                                         still hold one; they are few: one per calendar change) */
 };
 
 /**
@@ -195,6 +204,28 @@ int workdays_calendar_init(struct workdays_calendar *cal, unsigned holidays,
  */
 int workdays_calendar_init_with(struct workdays_calendar *cal, const struct holidays *hol,
                                 bool inauguration, const int64_t *closures, size_t nclosures);
+
+/**
+ * workdays_calendar_set_runtime() - replace @cal's runtime closed days by @days (any order,
+ * duplicates allowed, copied) and its open clock stop by @stop_from (the first day of a clock
+ * stop not ended yet, or -1). Readers see the old snapshot or the new one, never a mix. One
+ * writer at a time (the caller serialises). Returns 0, ERR_INVALID (a day out of range),
+ * ERR_TOO_LARGE (more than WORKDAYS_RUNTIME_MAX) or ERR_NOMEM; @cal is unchanged then.
+ */
+int workdays_calendar_set_runtime(struct workdays_calendar *cal, const int64_t *days, size_t n,
+                                  int64_t stop_from);
+
+/**
+ * workdays_calendar_stop_from() - the first day of the open clock stop, or -1 when there is none.
+ * The days of an open stop stay working days for the arithmetic: the deadlines they touch are
+ * moved when it ends, once its length is known (core/calendar.h).
+ */
+int64_t workdays_calendar_stop_from(const struct workdays_calendar *cal);
+
+/**
+ * workdays_calendar_is_runtime_closed() - whether @day is one of the runtime closed days.
+ */
+bool workdays_calendar_is_runtime_closed(const struct workdays_calendar *cal, int64_t day);
 
 /**
  * workdays_inauguration_day() - the Inauguration Day holiday of @year (its day number in *@day),

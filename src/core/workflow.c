@@ -146,14 +146,17 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
         return ERR_INTERNAL;
     memcpy(e.tag, m->log_tag, sizeof(e.tag));
     e.day = channel_today(c->now);
-    e.ack_due = e.reply_due = -1;
+    e.ack_due = e.reply_due = e.first = e.last = -1;
     if (e.event == LEDGER_FILED) {
         if ((rc = count_signers(c, m, &e.signers)) != 0)
             return rc;
         ledger_commitment(m->log_salt, m->digest, e.commitment);
         e.ack_due = m->ack_due;
     }
-    if (e.event == LEDGER_FILED || e.event == LEDGER_ACKNOWLEDGED || e.event == LEDGER_EXTENDED)
+    if (e.event == LEDGER_RESCHEDULED)
+        e.ack_due = m->ack_due;
+    if (e.event == LEDGER_FILED || e.event == LEDGER_ACKNOWLEDGED || e.event == LEDGER_EXTENDED ||
+        e.event == LEDGER_RESCHEDULED)
         e.reply_due = m->reply_due;
     if ((rc = ledger_entry_format(&e, text, &len)) != 0 ||
         (rc = ledger_append(c->st, text, len, &index)) != 0)
@@ -1234,6 +1237,17 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
     rc = save(c, m, "extended", detail);
     wipe(detail, sizeof(detail));
     return rc;
+}
+
+int workflow_rescheduled(struct wf_ctx *c, struct memo *m)
+{
+    int rc;
+
+    m->updated_at = c->now;
+    if ((rc = store_event_add(c->st, m->id, "rescheduled", 0, NULL, c->now)) != 0 ||
+        (rc = log_event(c, m, "rescheduled")) != 0)
+        return rc;
+    return store_memo_update(c->st, m);
 }
 
 int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body)

@@ -158,6 +158,13 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
 int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason);
 
 /**
+ * workflow_rescheduled() - inside the caller's transaction, store @m's deadlines (ack_due,
+ * reply_due, reply_max, already changed by core/calendar.c) with a "rescheduled" timeline event by
+ * the channel (actor 0) and its log entry (both due dates from then on).
+ */
+int workflow_rescheduled(struct wf_ctx *c, struct memo *m);
+
+/**
  * workflow_interim() - acknowledged: a holding answer (@body, 1..MEMO_REASON_MAX bytes) to the
  * memo's readers, in its timeline (the "interim" event, its text sealed as the detail). It is
  * no reply: the reply's deadline runs on, and nothing of it is in the public log.

@@ -129,6 +129,20 @@ int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[ST
     return finish(st, &m, mac);
 }
 
+int integ_calendar(const struct store *st, const struct calendar_row *r, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent calendar v1");
+    put_i64(&m, r->kind);
+    put_i64(&m, r->first);
+    put_i64(&m, r->last);
+    put_str(&m, r->reason);
+    put_i64(&m, r->created_at);
+    put_i64(&m, r->removed_at);
+    return finish(st, &m, mac);
+}
+
 int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};

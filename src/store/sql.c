@@ -114,6 +114,9 @@ enum stmt_id {
     ST_OUTBOX_LIST,
     ST_PREFS_GET,
     ST_PREFS_SET,
+    ST_CAL_ADD,
+    ST_CAL_UPDATE,
+    ST_CAL_LIST,
     ST__COUNT
 };
 
@@ -329,6 +332,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = ?1",
     [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES (?1,?2)"
                      " ON CONFLICT (user_id) DO UPDATE SET off = ?2",
+    [ST_CAL_ADD] = "INSERT INTO calendar (kind, first_day, last_day, reason, created_at,"
+                   " removed_at, mac) VALUES (?1,?2,?3,?4,?5,?6,?7) RETURNING id",
+    [ST_CAL_UPDATE] = "UPDATE calendar SET last_day = ?2, removed_at = ?3, mac = ?4 WHERE id = ?1",
+    [ST_CAL_LIST] = "SELECT id, kind, first_day, last_day, reason, created_at, removed_at, mac"
+                    " FROM calendar ORDER BY id",
 };
 
 /* The statements the two dialects cannot share. */
@@ -1986,4 +1994,48 @@ int sql_table_rows(struct store *st, size_t table, int64_t *count)
         return ERR_DB;
     rc = row_int64(st, q, "count", count);
     return rc == ERR_NOT_FOUND ? ERR_DB : rc;
+}
+
+int sql_calendar_add(struct store *st, struct calendar_row *r)
+{
+    struct sql_stmt *q =
+        PREP(st, ST_CAL_ADD, INT(r->kind), INT(r->first), INT(r->last), TEXT(r->reason),
+             INT(r->created_at), INT(r->removed_at), BLOB(r->mac, STORE_MAC_LEN));
+
+    if (q == NULL)
+        return ERR_DB;
+    return insert_id(st, q, "calendar add", &r->id);
+}
+
+int sql_calendar_update(struct store *st, const struct calendar_row *r)
+{
+    return EXEC(st, ST_CAL_UPDATE, "calendar update", INT(r->id), INT(r->last), INT(r->removed_at),
+                BLOB(r->mac, STORE_MAC_LEN));
+}
+
+static int fill_calendar(struct sql_stmt *q, void *item)
+{
+    struct calendar_row *r = item;
+
+    r->id = col_int(q, 0);
+    r->kind = (int)col_int(q, 1);
+    r->first = col_int(q, 2);
+    r->last = col_int(q, 3);
+    col_text(q, 4, r->reason, sizeof(r->reason));
+    r->created_at = col_int(q, 5);
+    r->removed_at = col_int(q, 6);
+    col_fixed(q, 7, r->mac, sizeof(r->mac));
+    return 0;
+}
+
+static void release_calendar(void *arr, size_t n)
+{
+    (void)n;
+    mem_free(arr);
+}
+
+int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count)
+{
+    return collect(st, prep(st, ST_CAL_LIST), sizeof(**out), fill_calendar, release_calendar,
+                   "calendar list", (void **)out, count);
 }

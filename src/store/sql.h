@@ -228,5 +228,8 @@ int sql_outbox_list(struct store *st, int64_t after, int limit, struct outbox_it
 int sql_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off);
 int sql_notify_prefs_set(struct store *st, int64_t user_id, unsigned off);
 int sql_table_rows(struct store *st, size_t table, int64_t *count);
+int sql_calendar_add(struct store *st, struct calendar_row *r);
+int sql_calendar_update(struct store *st, const struct calendar_row *r);
+int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count);
 
 #endif

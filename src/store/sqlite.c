@@ -330,6 +330,18 @@ static const char *const migrations[] = {
     /* 14: the internal ids of deleted memos (store_memo_delete()): no new memo takes one, so
      * nothing keyed by a memo's id (the read audit, an account's reset) passes to another */
     "CREATE TABLE IF NOT EXISTS memo_gone (id INTEGER PRIMARY KEY) STRICT;",
+
+    /* 15: the calendar run at runtime (store_calendar_add(), core/calendar.h) */
+    "CREATE TABLE IF NOT EXISTS calendar ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind INTEGER NOT NULL,"
+    "  first_day INTEGER NOT NULL,"
+    "  last_day INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  removed_at INTEGER NOT NULL DEFAULT 0,"
+    "  mac BLOB"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

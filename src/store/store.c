@@ -52,6 +52,8 @@ const struct store_table store_tables[] = {
      " sent_at, mac",
      13, "id", "", "id", false},
     {"notify_prefs", "user_id, off", 2, "user_id", "", NULL, false},
+    {"calendar", "id, kind, first_day, last_day, reason, created_at, removed_at, mac", 8, "id", "",
+     "id", false},
     {"user_totp",
      "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
      "user_id", "", NULL, false},
@@ -1981,4 +1983,47 @@ void store_legacy_texts_free(struct legacy_text *arr, size_t count)
     for (size_t i = 0; arr != NULL && i < count; i++)
         mem_free(arr[i].text);
     mem_free(arr);
+}
+
+int store_calendar_add(struct store *st, struct calendar_row *r)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_calendar(st, r, r->mac)) != 0)
+        return rc;
+    return written(st, sql_calendar_add(st, r));
+}
+
+int store_calendar_update(struct store *st, struct calendar_row *r)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_calendar(st, r, r->mac)) != 0)
+        return rc;
+    return written(st, sql_calendar_update(st, r));
+}
+
+int store_calendar_list(struct store *st, struct calendar_row **out, size_t *count)
+{
+    uint8_t want[STORE_MAC_LEN];
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = sql_calendar_list(st, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++) {
+        if ((rc = integ_calendar(st, &(*out)[i], want)) == 0)
+            rc = integ_check(st, want, (*out)[i].mac, "calendar row", (*out)[i].id);
+    }
+    if (rc != 0) {
+        mem_free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
 }

@@ -865,6 +865,37 @@ int store_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off);
 /** store_notify_prefs_set() - replace the notifications @user_id turned off. */
 int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off);
 
+/* ---- the calendar run at runtime (core/calendar.h) ---- */
+
+#define STORE_CAL_CLOSURE 1      /* a closed day: first == last */
+#define STORE_CAL_STOP 2         /* a clock stop from first to last (-1 while it runs) */
+#define STORE_CAL_REASON_MAX 200 /* bytes of a reason */
+
+/* One runtime calendar change. Its MAC covers every field but the id (a copied row is the same
+ * fact twice, which changes nothing). */
+struct calendar_row {
+    int64_t id;
+    int kind;      /* STORE_CAL_* */
+    int64_t first; /* the first closed day */
+    int64_t last;  /* the last one; -1 for a clock stop still running */
+    char reason[STORE_CAL_REASON_MAX + 1];
+    int64_t created_at; /* unix seconds */
+    int64_t removed_at; /* a closure taken back: when; else 0 */
+    uint8_t mac[STORE_MAC_LEN];
+};
+
+/** store_calendar_add() - insert @r (its MAC set here); *@r->id receives its id. */
+int store_calendar_add(struct store *st, struct calendar_row *r);
+
+/** store_calendar_update() - store @r's last day and removal (its MAC set here). */
+int store_calendar_update(struct store *st, struct calendar_row *r);
+
+/**
+ * store_calendar_list() - every row, oldest first, each MAC checked (ERR_INTEGRITY, logged, for
+ * one that fails). *@out is malloc'd (mem_free()).
+ */
+int store_calendar_list(struct store *st, struct calendar_row **out, size_t *count);
+
 /* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
 
 /** store_table_count() - the tables of the schema; tables are numbered 0 .. count-1 in an order

@@ -22,12 +22,14 @@ from conftest import BIN, PASSWORD, TIMEOUT, memo_url, unix
 
 EM_DASH = "\u2014"
 MEMO_EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "replied",
-               "closed", "withdrawn")
+               "closed", "withdrawn", "rescheduled")
 # events about an account (a reset, a role, the channel key), named by the account's tag
 ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed",
                   "principal-added", "principal-removed", "channel-granted", "channel-revoked",
                   "keys-bound")
-EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS
+# events about the calendar run at runtime: no tag line at all
+CALENDAR_EVENTS = ("closure-added", "closure-removed", "clock-stopped", "clock-resumed")
+EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS
 TAG = re.compile(r"^[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 B64_32 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
@@ -250,6 +252,11 @@ FIELDS = {
     "acknowledged": ["event", "memo", "date", "reply-due"],
     "extended": ["event", "memo", "date", "reply-due"],
     "keys-bound": ["event", "account", "date", "binding"],
+    "rescheduled": ["event", "memo", "date", "ack-due", "reply-due"],
+    "closure-added": ["event", "date", "closed"],
+    "closure-removed": ["event", "date", "closed"],
+    "clock-stopped": ["event", "date", "from"],
+    "clock-resumed": ["event", "date", "from", "until"],
 }
 
 
@@ -269,8 +276,9 @@ def parse_entry(raw):
     assert ev in EVENTS, repr(text)
     subject = "account" if ev in ACCOUNT_EVENTS else "memo"
     assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
-    assert TAG.match(fields[subject]), repr(text)
-    for k in ("date", "ack-due", "reply-due"):
+    if ev not in CALENDAR_EVENTS:
+        assert TAG.match(fields[subject]), repr(text)
+    for k in ("date", "ack-due", "reply-due", "closed", "from", "until"):
         if k in fields:
             assert DATE.match(fields[k]), repr(text)
             datetime.date.fromisoformat(fields[k])

@@ -155,6 +155,47 @@ def enrol_body(world, caller):
     return {"username": name, "code": code, "password": PASSWORD}
 
 
+def future_day(world, ahead=60):
+    """A working day some @ahead days ahead, another at each call (a closure of it moves
+    nothing already late); clock stops take days far later than closures, so that no closure
+    falls inside a running stop."""
+    import datetime
+    from conftest import is_working_day
+    d = datetime.date.today() + datetime.timedelta(days=ahead)
+    for _ in range(world.seq + 1):
+        d += datetime.timedelta(days=1)
+        while not is_working_day(d):
+            d += datetime.timedelta(days=1)
+    world.seq += 1
+    return d.isoformat()
+
+
+def closure_body(world, caller):
+    return {"day": future_day(world), "reason": "Closed " + MARK}
+
+
+def closure_path(world):
+    """A closure made by the administrator, to be taken back."""
+    r = world.ok("admin", "POST", "/api/v1/calendar/closures", closure_body(world, "admin"),
+                 status=201)
+    return "/api/v1/calendar/closures/%d" % r.json()["id"]
+
+
+def stop_path(world):
+    """A clock stop started by the administrator from a day ahead, to be ended."""
+    r = world.ok("admin", "GET", "/api/v1/calendar").json()
+    if r["clock_stopped"] is None:
+        body = {"from": future_day(world, 2000), "reason": "Lapse " + MARK}
+        r = {"clock_stopped": world.ok("admin", "POST", "/api/v1/calendar/stops", body,
+                                       status=201).json()}
+    return "/api/v1/calendar/stops/%d/end" % r["clock_stopped"]["id"]
+
+
+def stop_end_body(world, caller):
+    r = world.ok("admin", "GET", "/api/v1/calendar").json()
+    return {"until": r["clock_stopped"]["from"]}
+
+
 M = "/api/v1/memos/{id}"
 RECIPES = {
     ("GET", "/healthz"): Recipe(),
@@ -224,6 +265,13 @@ RECIPES = {
     ("POST", "/api/v1/enrol"): Recipe(body=enrol_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),
     ("GET", "/api/v1/outbox"): Recipe(),
+    ("GET", "/api/v1/calendar"): Recipe(),
+    ("POST", "/api/v1/calendar/closures"): Recipe(body=closure_body),
+    ("DELETE", "/api/v1/calendar/closures/{id}"): Recipe(path=closure_path),
+    # a stop may start only after every earlier one: the next one starts after the last's end
+    ("POST", "/api/v1/calendar/stops"): Recipe(
+        body=lambda w, c: {"from": future_day(w, 2000), "reason": "Lapse " + MARK}),
+    ("POST", "/api/v1/calendar/stops/{id}/end"): Recipe(path=stop_path, body=stop_end_body),
     ("GET", "/api/v1/me/notifications"): Recipe(),
     ("PATCH", "/api/v1/me/notifications"): Recipe(body={}),
     ("GET", "/"): Recipe(),

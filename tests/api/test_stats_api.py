@@ -30,6 +30,7 @@ import statistics
 import requests
 
 from conftest import (TIMEOUT, count_working_days, federal_holidays, is_working_day)
+from conftest import count_working_days as count_wd
 from loghelpers import (ACCOUNT_EVENTS, Desk, caught_up, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
                         parse_entry, run_cli, wait_size)
 
@@ -38,7 +39,7 @@ DAY = datetime.date
 STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
               "working_days_to_acknowledge", "working_days_to_reply", "working_days_to_close",
               "extensions", "on_time", "declined", "withdrawn", "open", "overdue", "anomalies",
-              "accounts"]
+              "accounts", "clock_stopped_from", "paused"]
 
 
 def stats(desk, who="aud"):
@@ -68,16 +69,53 @@ def share(on, late, overdue=0):
 
 def recompute(entries, today):
     """The statistics from the log's entries alone, per docs/formats.md (federal holidays on,
-    no closures)."""
+    no configured closures; the closures and clock stops of the log's calendar entries)."""
     memos, anomalies, extensions = {}, 0, []
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
+    closed, stop = set(), {"from": None, "running": False, "resumed_on": None}
+    # the working days of the calendar the log describes (its closures and ended stops)
+    for raw in entries:
+        e = parse_entry(raw)
+        if e["event"] == "closure-added":
+            closed.add(DAY.fromisoformat(e["closed"]))
+        elif e["event"] == "closure-removed":
+            closed.discard(DAY.fromisoformat(e["closed"]))
+        elif e["event"] == "clock-resumed":
+            a, b = DAY.fromisoformat(e["from"]), DAY.fromisoformat(e["until"])
+            closed.update(a + datetime.timedelta(days=i) for i in range((b - a).days + 1))
+
+    def count_working_days(a, b):
+        return count_wd(a, b, closures=closed)
+
+    def may_move(d, due):
+        return d <= due or (stop["resumed_on"] == d and stop["from"] is not None and
+                            due >= stop["from"])
+
     for raw in entries:
         e = parse_entry(raw)
         d = DAY.fromisoformat(e["date"])
         if "account" in e:  # an account's entry: counted by event, about no memo
             accounts[e["event"]] += 1
             continue
+        if "memo" not in e:  # a calendar entry: the clock stop's state
+            if e["event"] == "clock-stopped":
+                stop.update({"from": DAY.fromisoformat(e["from"]), "running": True,
+                             "resumed_on": None})
+            elif e["event"] == "clock-resumed":
+                stop.update({"from": DAY.fromisoformat(e["from"]), "running": False,
+                             "resumed_on": d})
+            continue
         tag, ev = e["memo"], e["event"]
+        if ev == "rescheduled" and tag in memos and d >= memos[tag]["filed"]:
+            m = memos[tag]
+            ack = m["response"] is None and may_move(d, m["ack_due"])
+            rep = m["reply"] is None and may_move(d, m["reply_due"])
+            if ack:
+                m["ack_due"] = DAY.fromisoformat(e["ack-due"])
+            if rep:
+                m["reply_due"] = DAY.fromisoformat(e["reply-due"])
+            anomalies += not ack and not rep
+            continue
         if ev == "filed":
             if tag in memos:
                 anomalies += 1
@@ -120,9 +158,16 @@ def recompute(entries, today):
     acked = [m for m in ms if m["response"] is not None]
     replied = [m for m in ms if m["reply"] is not None]
     opened = [m for m in ms if not m["ended"]]
+    running = stop["running"] and stop["from"] <= today
+
+    def over(due):  # past due, and not paused by a running clock stop
+        return today > due and not (running and due >= stop["from"])
+
     overdue = [m for m in opened if m["reply"] is None and
-               ((not m["acked"] and today > m["ack_due"]) or
-                (m["acked"] and today > m["reply_due"]))]
+               ((not m["acked"] and over(m["ack_due"])) or
+                (m["acked"] and over(m["reply_due"])))]
+    paused = [m for m in opened if running and m["reply"] is None and
+              (m["reply_due"] if m["acked"] else m["ack_due"]) >= stop["from"]]
     return {
         "today": today.isoformat(),
         "log_size": len(entries),
@@ -141,13 +186,13 @@ def recompute(entries, today):
                                   sum(m["response"] > m["ack_due"] for m in acked) +
                                   sum(m["response"] is None and m["stopped"] is not None and
                                       m["stopped"] > m["ack_due"] for m in ms),
-                                  sum(m["response"] is None and today > m["ack_due"]
+                                  sum(m["response"] is None and over(m["ack_due"])
                                       for m in opened)),
             "replied": share(sum(m["reply"] <= m["reply_due_then"] for m in replied),
                              sum(m["reply"] > m["reply_due_then"] for m in replied) +
                              sum(m["reply"] is None and m["stopped"] is not None and
                                  m["stopped"] > m["reply_due"] for m in ms),
-                             sum(m["reply"] is None and today > m["reply_due"]
+                             sum(m["reply"] is None and over(m["reply_due"])
                                  for m in opened)),
         },
         "declined": sum(m["end"] == "declined" for m in ms),
@@ -156,6 +201,8 @@ def recompute(entries, today):
         "overdue": len(overdue),
         "anomalies": anomalies,
         "accounts": accounts,
+        "clock_stopped_from": stop["from"].isoformat() if stop["running"] else None,
+        "paused": len(paused),
     }
 
 
@@ -202,7 +249,7 @@ def test_stats_scenario(make_server, tmp_path):
                  "extensions": summary([]),
                  "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0)},
                  "declined": 0, "withdrawn": 0, "open": 0, "overdue": 0, "anomalies": 0,
-                 "accounts": accounts}
+                 "accounts": accounts, "clock_stopped_from": None, "paused": 0}
 
     m1, f1 = d.file("M1", cosigners=("bob", "cat"))
     m2, _ = d.file("M2")
@@ -243,7 +290,8 @@ def test_stats_scenario(make_server, tmp_path):
         "on_time": {"acknowledged": {"on_time": 3, "late": 0, "overdue": 0, "share": 1.0},
                     "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None}},
         "declined": 1, "withdrawn": 1,  # M2, M3
-        "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts}
+        "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts,
+        "clock_stopped_from": None, "paused": 0}
     audit(d, s, state)
 
     # Thu 9 July: M4 is past its acknowledgement due date (Wed 8 July)
@@ -303,6 +351,7 @@ def test_stats_scenario(make_server, tmp_path):
         "overdue": 1,  # M4
         "anomalies": 0,
         "accounts": accounts,
+        "clock_stopped_from": None, "paused": 0,
     }
     assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
     audit(d, s, state)

@@ -27,7 +27,8 @@ static int64_t day(const char *iso)
 /* An entry of event @ev with every field its event has. */
 static struct ledger_entry entry_make(enum ledger_event ev)
 {
-    struct ledger_entry e = {.event = ev, .day = -1, .ack_due = -1, .reply_due = -1};
+    struct ledger_entry e = {
+        .event = ev, .day = -1, .ack_due = -1, .reply_due = -1, .first = -1, .last = -1};
     size_t n = 0;
 
     for (int i = 0; i < LEDGER_TAG_LEN; i++) {
@@ -42,24 +43,43 @@ static struct ledger_entry entry_make(enum ledger_event ev)
     if (ev == LEDGER_FILED) {
         e.signers = 12;
         assert_int_equal(b64_decode(e.commitment, 32, &n, COMMIT, strlen(COMMIT), false), 0);
-        e.ack_due = day("2026-12-01");
     }
-    if (ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED)
+    if (ev == LEDGER_FILED || ev == LEDGER_RESCHEDULED)
+        e.ack_due = day("2026-12-01");
+    if (ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED ||
+        ev == LEDGER_RESCHEDULED)
         e.reply_due = day("2027-01-12");
+    if (ledger_event_calendar(ev)) {
+        memset(e.tag, 0, sizeof(e.tag));
+        e.first = day("2026-12-24");
+    }
+    if (ev == LEDGER_CLOCK_RESUMED)
+        e.last = day("2027-01-05");
     return e;
 }
 
 /* The expected text of entry_make(@ev). */
 static void text_make(enum ledger_event ev, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "dissent-log/v1\nevent %s\n%s " TAG "\ndate 2026-11-27\n%s%s%s",
-                     ledger_event_name(ev), ledger_event_account(ev) ? "account" : "memo",
-                     ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
-                     ev == LEDGER_FILED ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
-                                        : "",
-                     ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED
-                         ? "reply-due 2027-01-12\n"
-                         : "");
+    bool cal = ledger_event_calendar(ev);
+    int n = snprintf(
+        out, cap, "dissent-log/v1\nevent %s\n%s%sdate 2026-11-27\n%s%s%s%s%s%s",
+        ledger_event_name(ev),
+        cal                        ? ""
+        : ledger_event_account(ev) ? "account "
+                                   : "memo ",
+        cal ? "" : TAG "\n",
+        ev == LEDGER_CLOSURE_ADDED || ev == LEDGER_CLOSURE_REMOVED ? "closed 2026-12-24\n" : "",
+        ev == LEDGER_CLOCK_STOPPED || ev == LEDGER_CLOCK_RESUMED ? "from 2026-12-24\n" : "",
+        ev == LEDGER_CLOCK_RESUMED ? "until 2027-01-05\n" : "",
+        ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
+        ev == LEDGER_FILED         ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
+        : ev == LEDGER_RESCHEDULED ? "ack-due 2026-12-01\n"
+                                   : "",
+        ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED ||
+                ev == LEDGER_RESCHEDULED
+            ? "reply-due 2027-01-12\n"
+            : "");
 
     assert_true(n > 0 && (size_t)n < cap);
 }
@@ -85,12 +105,13 @@ static void replace(const char *text, const char *from, const char *to, char *ou
 
 static void test_event_names(void **state)
 {
-    static const char *const names[] = {"filed",           "acknowledged",      "declined",
-                                        "distributed",     "extended",          "replied",
-                                        "closed",          "withdrawn",         "reset",
-                                        "reset-confirmed", "officer-added",     "officer-removed",
-                                        "principal-added", "principal-removed", "channel-granted",
-                                        "channel-revoked", "keys-bound"};
+    static const char *const names[] = {
+        "filed",           "acknowledged",      "declined",        "distributed",
+        "extended",        "replied",           "closed",          "withdrawn",
+        "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
+        "principal-added", "principal-removed", "channel-granted", "channel-revoked",
+        "keys-bound",      "rescheduled",       "closure-added",   "closure-removed",
+        "clock-stopped",   "clock-resumed"};
     enum ledger_event ev;
 
     (void)state;
@@ -105,8 +126,50 @@ static void test_event_names(void **state)
     assert_int_equal(ledger_event_parse("", &ev), ERR_INVALID);
     assert_int_equal(ledger_event_parse("filed ", &ev), ERR_INVALID);
     assert_int_equal(sizeof(names) / sizeof(names[0]), LEDGER_EVENT_COUNT);
-    for (int i = 0; i < LEDGER_EVENT_COUNT; i++)
-        assert_int_equal(ledger_event_account((enum ledger_event)i), i >= LEDGER_RESET);
+    for (int i = 0; i < LEDGER_EVENT_COUNT; i++) {
+        assert_int_equal(ledger_event_account((enum ledger_event)i),
+                         i >= LEDGER_RESET && i <= LEDGER_KEYS_BOUND);
+        assert_int_equal(ledger_event_calendar((enum ledger_event)i), i >= LEDGER_CLOSURE_ADDED);
+    }
+}
+
+/* A calendar event has no tag line, its own day lines only, and a stop ends on or after it
+ * began. */
+static void test_calendar_lines(void **state)
+{
+    char text[LEDGER_ENTRY_MAX], bad[LEDGER_ENTRY_MAX];
+    struct ledger_entry e = entry_make(LEDGER_CLOCK_RESUMED);
+    size_t len = 0;
+
+    (void)state;
+    text_make(LEDGER_CLOSURE_ADDED, text, sizeof(text));
+    replace(text, "date ", "memo " TAG "\ndate ", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "closed 2026-12-24\n", "", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "closed ", "from ", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "closed 2026-12-24\n", "closed 2026-12-24\nuntil 2026-12-25\n", bad, sizeof(bad));
+    expect_invalid(bad);
+    text_make(LEDGER_CLOCK_STOPPED, text, sizeof(text));
+    replace(text, "from 2026-12-24\n", "from 2026-12-24\nuntil 2026-12-25\n", bad, sizeof(bad));
+    expect_invalid(bad);
+    text_make(LEDGER_CLOCK_RESUMED, text, sizeof(text));
+    replace(text, "until 2027-01-05\n", "", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "until 2027-01-05", "until 2026-12-23", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "until 2027-01-05", "until 2026-12-24", bad, sizeof(bad));
+    assert_int_equal(ledger_entry_parse(bad, strlen(bad), &e), 0); /* a one-day stop */
+    assert_int_equal(e.first, e.last);
+    e.last = e.first - 1;
+    assert_int_equal(ledger_entry_format(&e, text, &len), ERR_INVALID);
+    /* a memo event carries no calendar line */
+    text_make(LEDGER_RESCHEDULED, text, sizeof(text));
+    replace(text, "date 2026-11-27\n", "date 2026-11-27\nclosed 2026-12-24\n", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "ack-due 2026-12-01\n", "", bad, sizeof(bad));
+    expect_invalid(bad);
 }
 
 /* A memo event names a memo and an account event an account: the other line is refused. */
@@ -154,6 +217,8 @@ static void test_round_trip(void **state)
         assert_int_equal(back.signers, e.signers);
         assert_int_equal(back.ack_due, e.ack_due);
         assert_int_equal(back.reply_due, e.reply_due);
+        assert_int_equal(back.first, e.first);
+        assert_int_equal(back.last, e.last);
         if (i == LEDGER_FILED)
             assert_memory_equal(back.commitment, e.commitment, 32);
         assert_int_equal(ledger_entry_format(&back, again, &len2), 0);
@@ -417,12 +482,12 @@ static void test_commitment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_event_names),       cmocka_unit_test(test_account_line),
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_round_trip_edges),
-        cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_reordered),
-        cmocka_unit_test(test_missing_extra),     cmocka_unit_test(test_bad_tag),
-        cmocka_unit_test(test_bad_dates_numbers), cmocka_unit_test(test_trailing_junk),
-        cmocka_unit_test(test_commitment),
+        cmocka_unit_test(test_event_names),      cmocka_unit_test(test_account_line),
+        cmocka_unit_test(test_calendar_lines),   cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip_edges), cmocka_unit_test(test_format_errors),
+        cmocka_unit_test(test_reordered),        cmocka_unit_test(test_missing_extra),
+        cmocka_unit_test(test_bad_tag),          cmocka_unit_test(test_bad_dates_numbers),
+        cmocka_unit_test(test_trailing_junk),    cmocka_unit_test(test_commitment),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,7 +221,7 @@ static void test_account_entries(void **state)
     assert_int_equal(s.accounts[LEDGER_OFFICER_ADDED - LEDGER_RESET], 1);
     assert_int_equal(s.accounts[LEDGER_CHANNEL_GRANTED - LEDGER_RESET], 1);
     assert_int_equal(s.accounts[LEDGER_CHANNEL_REVOKED - LEDGER_RESET], 0);
-    for (int e = LEDGER_RESET; e < LEDGER_EVENT_COUNT; e++)
+    for (int e = LEDGER_RESET; e <= LEDGER_ACCOUNT_LAST; e++)
         assert_int_equal(plain.accounts[e - LEDGER_RESET], 0);
     stats_release(&plain);
     stats_release(&s);

@@ -398,6 +398,54 @@ static void totp_rows(void **state)
     (void)state;
 }
 
+/* The runtime calendar's rows: ids in order, every field back, an update of the last day and
+ * the removal, each under a MAC the list checks. */
+static void calendar_rows(void **state)
+{
+    struct store *st = open_store();
+    struct calendar_row a = {0}, b = {0}, *rows = NULL;
+    size_t n = 9;
+
+    assert_int_equal(store_calendar_list(st, &rows, &n), 0);
+    assert_int_equal(n, 0);
+    mem_free(rows);
+    a.kind = STORE_CAL_CLOSURE;
+    a.first = a.last = 20725;
+    snprintf(a.reason, sizeof(a.reason), "Storm: offices shut");
+    a.created_at = 1000;
+    b.kind = STORE_CAL_STOP;
+    b.first = 20800;
+    b.last = -1;
+    snprintf(b.reason, sizeof(b.reason), "Funding lapse");
+    b.created_at = 1001;
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_calendar_add(st, &a), 0);
+    assert_int_equal(store_calendar_add(st, &b), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_true(a.id > 0 && b.id > a.id);
+    b.last = 20810;
+    a.removed_at = 1002;
+    assert_int_equal(store_calendar_update(st, &b), 0);
+    assert_int_equal(store_calendar_update(st, &a), 0);
+    assert_int_equal(store_calendar_list(st, &rows, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].id, a.id);
+    assert_int_equal(rows[0].kind, STORE_CAL_CLOSURE);
+    assert_int_equal(rows[0].first, 20725);
+    assert_int_equal(rows[0].last, 20725);
+    assert_int_equal(rows[0].removed_at, 1002);
+    assert_string_equal(rows[0].reason, "Storm: offices shut");
+    assert_int_equal(rows[1].kind, STORE_CAL_STOP);
+    assert_int_equal(rows[1].first, 20800);
+    assert_int_equal(rows[1].last, 20810);
+    assert_int_equal(rows[1].created_at, 1001);
+    assert_int_equal(rows[1].removed_at, 0);
+    assert_string_equal(rows[1].reason, "Funding lapse");
+    mem_free(rows);
+    close_store(st);
+    (void)state;
+}
+
 static struct outbox_item mkitem(const char *key, int64_t user_id, int64_t next_at)
 {
     struct outbox_item it;
@@ -827,6 +875,7 @@ int main(void)
         cmocka_unit_test(sqlite_files_private_and_reopen),
         cmocka_unit_test(export_import),
         cmocka_unit_test(totp_rows),
+        cmocka_unit_test(calendar_rows),
         cmocka_unit_test(outbox_rows),
         cmocka_unit_test(accounts_and_channel),
         cmocka_unit_test(memos_and_what_hangs_off_them),

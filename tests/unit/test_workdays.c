@@ -670,6 +670,57 @@ static void test_add_across_closure(void **state)
 
 /* Counts from @from to @to and checks the result is @n. */
 static void check_count(const struct workdays_calendar *cal, const char *from, const char *to,
+                        int64_t n);
+
+/* Runtime closed days join the configured ones; a new snapshot replaces the old one whole. */
+static void test_runtime_closures(void **state)
+{
+    const int64_t config[] = {day_of("2025-06-09")};
+    /* a duplicate of the configured closure, a Saturday, a Monday twice, a Wednesday */
+    const int64_t runtime[] = {day_of("2025-06-09"), day_of("2025-06-14"), day_of("2025-06-16"),
+                               day_of("2025-06-16"), day_of("2025-06-18")};
+    struct workdays_calendar cal;
+    int64_t big[WORKDAYS_RUNTIME_MAX + 1];
+
+    (void)state;
+    assert_int_equal(workdays_calendar_init(&cal, true, config, 1), 0);
+    assert_int_equal(workdays_calendar_stop_from(&cal), -1);
+    check_count(&cal, "2025-06-06", "2025-06-20", 8); /* Juneteenth on the 19th */
+    assert_int_equal(workdays_calendar_set_runtime(&cal, runtime, 5, day_of("2025-07-01")), 0);
+    assert_int_equal(workdays_calendar_stop_from(&cal), day_of("2025-07-01"));
+    assert_false(workdays_calendar_is_working(&cal, day_of("2025-06-16")));
+    assert_false(workdays_calendar_is_working(&cal, day_of("2025-06-18")));
+    assert_true(workdays_calendar_is_working(&cal, day_of("2025-06-17")));
+    assert_true(workdays_calendar_is_runtime_closed(&cal, day_of("2025-06-16")));
+    assert_false(workdays_calendar_is_runtime_closed(&cal, day_of("2025-06-17")));
+    /* the open stop's days stay working days for the arithmetic */
+    assert_true(workdays_calendar_is_working(&cal, day_of("2025-07-01")));
+    /* a day closed twice (configured and at runtime) is taken away once */
+    check_count(&cal, "2025-06-06", "2025-06-20", 6);
+    check_count(&cal, "2025-06-20", "2025-06-06", -6);
+    check_add(&cal, "2025-06-13", 2, "2025-06-20"); /* Fri; Mon and Wed closed: Tue, Fri */
+    check_add(&cal, "2025-06-20", -2, "2025-06-13");
+    /* a new snapshot replaces the whole set */
+    assert_int_equal(workdays_calendar_set_runtime(&cal, &runtime[4], 1, -1), 0);
+    assert_true(workdays_calendar_is_working(&cal, day_of("2025-06-16")));
+    assert_false(workdays_calendar_is_working(&cal, day_of("2025-06-18")));
+    assert_int_equal(workdays_calendar_stop_from(&cal), -1);
+    check_count(&cal, "2025-06-06", "2025-06-20", 7);
+    /* bad input changes nothing */
+    for (size_t i = 0; i < WORKDAYS_RUNTIME_MAX + 1; i++)
+        big[i] = day_of("2025-06-16");
+    assert_int_equal(workdays_calendar_set_runtime(&cal, big, WORKDAYS_RUNTIME_MAX + 1, -1),
+                     ERR_TOO_LARGE);
+    big[0] = WORKDAYS_DAY_MAX + 1;
+    assert_int_equal(workdays_calendar_set_runtime(&cal, big, 1, -1), ERR_INVALID);
+    assert_int_equal(workdays_calendar_set_runtime(&cal, NULL, 0, -5), ERR_INVALID);
+    check_count(&cal, "2025-06-06", "2025-06-20", 7);
+    assert_int_equal(workdays_calendar_set_runtime(&cal, NULL, 0, -1), 0);
+    check_count(&cal, "2025-06-06", "2025-06-20", 8);
+    workdays_calendar_release(&cal);
+}
+
+static void check_count(const struct workdays_calendar *cal, const char *from, const char *to,
                         int64_t n)
 {
     int64_t out = 12345;
@@ -927,6 +978,7 @@ int main(void)
         cmocka_unit_test(test_closures_parse),
         cmocka_unit_test(test_closures_parse_cap),
         cmocka_unit_test(test_tz_validate),
+        cmocka_unit_test(test_runtime_closures),
         cmocka_unit_test(test_tz_local_day),
     };
 

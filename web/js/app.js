@@ -10,6 +10,7 @@ import { editor, newMemo } from './editor.js';
 import * as queue from './queue.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
+import { calendarPage } from './calendar.js';
 import { totpSection } from './totp.js';
 import { notificationsSection } from './notify.js';
 
@@ -40,6 +41,8 @@ const NAV = [
   ['principal', '#/reading', 'For my reading'],
   ['auditor', '#/stats', 'Statistics'],
   ['admin', '#/admin', 'Accounts'],
+  ['officer', '#/calendar', 'Calendar'],
+  ['admin', '#/calendar', 'Calendar'],
 ];
 
 function renderChrome() {
@@ -486,6 +489,7 @@ const ROUTES = [
   [/^#\/reading(\?.*)?$/, () => queue.principalList()],
   [/^#\/stats$/, () => dashboard()],
   [/^#\/admin(\?.*)?$/, () => admin()],
+  [/^#\/calendar$/, () => calendarPage()],
   [/^#\/account$/, () => account()],
 ];
 

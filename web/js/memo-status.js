@@ -126,6 +126,7 @@ export function eventSentence(e) {
       const to = m ? nameOf(m[1]) || m[1] : 'an officer';
       return `${who} ${e.event === 'assigned' ? 'assigned' : 'reassigned'} the memo to ${to}${m && m[2] ? `: ${m[2]}` : ''}`;
     }
+    case 'rescheduled': return 'The deadlines moved with the channel\'s calendar (a closed day, or a clock stop)';
     case 'reshared': return `${who} shared the memo again with a participant whose account an administrator had reset`;
     default: return `${who}: ${String(e.event).replace(/_/g, ' ')}`;
   }
