@@ -132,10 +132,10 @@ def test_deadlines_of_declined_withdrawn_and_replied_memos(make_server):
         "waiting": {
             "acknowledge": {"due": "2026-07-08", "done_on": None, "overdue": True,
                             "working_days_left": count_working_days(today, DAY(2026, 7, 8)),
-                            "stopped": None},
+                            "stopped": None, "paused": False},
             "reply": {"due": "2026-08-17", "done_on": None, "overdue": True,
                       "working_days_left": count_working_days(today, DAY(2026, 8, 17)),
-                      "stopped": None,
+                      "stopped": None, "paused": False,
                       "max": add_working_days(DAY(2026, 7, 6), 60).isoformat()}},
     }
     summaries = {m["id"]: m for m in listing(d, "dan")["memos"]}

@@ -47,6 +47,8 @@ export function deadline(d, m = null, kind = null) {
     return h('span', {}, `was due ${d.due}; `, badge(`no longer applies (${what})`, 'state'));
   }
   const left = d.working_days_left;
+  // a running clock stop pauses it: it moves on by the stop's days when the stop ends
+  if (d.paused) return h('span', {}, `due ${d.due} `, badge(`paused: the clock is stopped${typeof left === 'number' ? `, ${days(left)} left` : ''}`, 'state'));
   const over = d.overdue === true || (typeof left === 'number' && left < 0);
   if (over) return h('span', {}, `due ${d.due} `, badge(typeof left === 'number' ? `overdue by ${days(Math.abs(left))}` : 'overdue', 'overdue'));
   if (typeof left === 'number' && left <= 2) return h('span', {}, `due ${d.due} `, badge(`due soon: ${days(left)} left`, 'soon'));
@@ -195,7 +197,7 @@ export function nextStep(m) {
   const mine = (m.my_signature || {}).status;
   const officers = rel.officer ? 'you and the other officers' : 'the channel\'s officers';
   const by = (d) => (d && d.due ? ` by ${d.due}` : '');
-  const overdue = (d) => (d && (d.overdue === true || (typeof d.working_days_left === 'number' && d.working_days_left < 0)) ? ' (overdue)' : '');
+  const overdue = (d) => (d && d.paused ? ' (paused while the clock is stopped)' : d && (d.overdue === true || (typeof d.working_days_left === 'number' && d.working_days_left < 0)) ? ' (overdue)' : '');
   switch (m.state) {
     case 'draft':
       return rel.drafter ? 'Next: you finish the text and finalize it; then you sign it and invite co-signers.'

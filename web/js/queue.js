@@ -247,7 +247,7 @@ export function queueOrder(items) {
 
 function dueRow(m) {
   const w = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
-  const soon = !m.overdue && w && typeof w.working_days_left === 'number' && w.working_days_left <= 2;
+  const soon = !m.overdue && w && !w.paused && typeof w.working_days_left === 'number' && w.working_days_left <= 2;
   return h('tr', { class: m.overdue ? 'overdue' : soon ? 'soon' : null, 'data-id': m.id },
     h('td', {}, titleCell(m, `#/memo/${m.id}`)),
     h('td', {}, stateBadge(m.state), m.recused ? [' ', recusedBadge()] : null),
@@ -271,7 +271,7 @@ function queueSection(needs) {
       if (v.due === 'overdue' && !m.overdue) return false;
       if (v.due === 'soon') {
         const w = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
-        if (m.overdue || !w || typeof w.working_days_left !== 'number' || w.working_days_left > 2) return false;
+        if (m.overdue || !w || w.paused || typeof w.working_days_left !== 'number' || w.working_days_left > 2) return false;
       }
       return true;
     }))),

@@ -61,29 +61,38 @@ export default async function (t) {
     expect(await ackDue() === '2036-09-24', 'back to Wednesday');
   });
 
-  t.step('the clock is stopped, then started again', async () => {
+  t.step('the clock is stopped from today: the drafter sees the deadline paused', async () => {
     const p = ctx.admin;
     await settled(p);
     const form = p.locator('form[aria-label="Stop the clock"]');
-    await form.getByLabel('From').fill('2036-09-23');
+    expect(await form.getByLabel('From').inputValue() === '2036-09-22', 'from today by default');
     await form.getByLabel('Reason').fill('Lapse in appropriations');
     await form.getByRole('button', { name: 'Stop the clock' }).click();
-    await expectText(p.locator('#clock-stopped'), /stopped from 2036-09-23: Lapse in appropriations/);
+    await expectText(p.locator('#clock-stopped'), /stopped from 2036-09-22: Lapse in appropriations/);
     await shot(p, '44-calendar-stopped');
+    const d = ctx.dora = await t.person('dora');
+    await signIn(d, 'dora');
+    await d.goto(`/#/memo/${ctx.memo}`);
+    await expectText(d.locator('main'), /paused while the clock is stopped/);
+    await shot(d, '44-calendar-paused-memo');
+  });
+
+  t.step('the clock is started again: the paused deadline keeps the days it had left', async () => {
+    const p = ctx.admin;
     const end = p.locator('form[aria-label="End the clock stop"]');
-    await end.getByLabel('Last stopped day').fill('2036-09-24');
+    await end.getByLabel('Last stopped day').fill('2036-09-23');
     await end.getByRole('button', { name: 'End the clock stop' }).click();
-    await expectText(p.locator('main'), /The clock stop ended on 2036-09-24: the deadlines of 1 memo moved/);
+    await expectText(p.locator('main'), /The clock stop ended on 2036-09-23: the deadlines of 1 memo moved/);
     expect(!(await p.locator('#clock-stopped').count()), 'no running stop any more');
-    // Tuesday and Wednesday were stopped: the two working days left run from Thursday
-    expect(await ackDue() === '2036-09-26', `moved to Friday, not ${await ackDue()}`);
+    // Monday and Tuesday were stopped: the two working days left run from Wednesday
+    expect(await ackDue() === '2036-09-25', `moved to Thursday, not ${await ackDue()}`);
   });
 
   t.step('an officer reads the calendar on a phone-width screen', async () => {
     const p = await t.person('olga', { width: 390, height: 844 });
     await signIn(p, 'olga');
     await p.goto('/#/calendar');
-    await expectText(p.locator('section[aria-labelledby="stops-h"]'), /2036-09-23[\s\S]*2036-09-24[\s\S]*Lapse in appropriations/);
+    await expectText(p.locator('section[aria-labelledby="stops-h"]'), /2036-09-22[\s\S]*2036-09-23[\s\S]*Lapse in appropriations/);
     expect(!(await p.locator('form[aria-label="Close a day"]').count()), 'an officer changes nothing');
     await checkScreen(p, 'calendar, officer, phone');
     await shot(p, '44-calendar-phone');
