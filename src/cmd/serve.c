@@ -79,15 +79,15 @@ int cmd_serve(int argc, char **argv)
     }
     pp.ops = cfg.argon2_ops;
     pp.mem = cfg.argon2_mem;
-    rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
     /* the closures and clock stops set at runtime (core/calendar.h), before the first request
      * computes a deadline; a table that fails its integrity check stops the start */
-    if (rc == 0 && (rc = calendar_reload(st, &ch)) != 0) {
+    if ((rc = calendar_reload(st, &ch)) != 0) {
         fprintf(stderr, "dissent: cannot read the runtime calendar (%s)\n", err_str(rc));
         store_close(st);
         channel_release(&ch);
         return 1;
     }
+    rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
     /* a checkpoint of the log as it is, before the first request: later ones follow the
      * schedule ([tlog] checkpoint_interval); a stopped log is logged and served as such */
     if (rc == 0) {

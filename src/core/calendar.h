@@ -21,9 +21,11 @@
  *    (today's and past ones stay: deadlines counted over them are history);
  *  - one clock stop at a time; it starts today or later, after every earlier stop's last day,
  *    and no closure may fall inside it while it runs. While it runs, a deadline due on or after
- *    its first day is paused (clocks.h): neither running down nor overdue. It ends on a day from
- *    its first day on and from yesterday on (CALENDAR_STOP_DAYS_MAX days at most); its days
- *    become closed days;
+ *    its first day is paused (clocks.h): neither running down nor overdue, and an answer made
+ *    meanwhile meets it on time (core/workflow.c sets its due day to the answer's). It ends on a
+ *    day from its first day on and from yesterday on, at most CALENDAR_STOP_DAYS_MAX days after
+ *    its start unless that is already past (then today at the latest); its days become closed
+ *    days;
  *  - a deadline due before the first changed day never moves, so a late one stays late.
  *
  * How a deadline moves (the acknowledgement's while the memo is filed, the reply's and its
@@ -33,16 +35,19 @@
  *  - a span counted in working days keeps the working days it had left after C: its new due day
  *    is the N-th working day after C in the new calendar, N the working days from C to the old
  *    due day in the old calendar. A closure adds one day, taking it back removes one, a stop adds
- *    its working days (those after C, for a memo filed during the stop);
+ *    its working days (those after C, for a memo filed during the stop). A due day that is no
+ *    working day (an extension to a Saturday) counts as the working day before it, and so lands
+ *    on a working day; one with no working day of its own after C does not move;
  *  - a span counted in calendar days or months is moved by a clock stop only: by the stop's days
  *    after C. A closure does not change a count of calendar days.
  * While a stop runs nothing moves: its length is not known. Memos filed during it get their
  * deadlines as usual, moved when it ends like every other.
  *
- * Errors: ERR_INVALID (a field; the message names it), ERR_PASSED (a day before today, or a
- * closure of today taken back: 409 deadline_passed), ERR_STATE (not a working day, a stop
- * already running or none running, a closure inside a running stop: 409), ERR_NOT_FOUND,
- * ERR_TOO_LARGE (too many closures), store errors. Messages go to @err.
+ * Errors: ERR_INVALID (a field, the message beginning with its name: a day before today, an end
+ * out of range), ERR_STATE (not a working day, a stop already running or ended, a closure
+ * inside a running stop, a closure of today or earlier taken back), ERR_NOT_FOUND,
+ * ERR_TOO_LARGE (more than CALENDAR_CLOSURES_MAX closures ahead), store errors. Messages go to
+ * @err.
  */
 #ifndef DISSENT_CORE_CALENDAR_H
 #define DISSENT_CORE_CALENDAR_H
@@ -54,7 +59,7 @@
 #include <stdint.h>
 
 #define CALENDAR_REASON_MAX STORE_CAL_REASON_MAX /* bytes of a reason */
-#define CALENDAR_CLOSURES_MAX 1000               /* runtime closures in force at once */
+#define CALENDAR_CLOSURES_MAX 1000               /* closures of today or later at once */
 #define CALENDAR_STOP_DAYS_MAX 366               /* days of one clock stop */
 #define CALENDAR_RELOAD_EVERY 30                 /* seconds between reloads of the table */
 

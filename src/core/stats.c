@@ -22,7 +22,10 @@ struct stats_memo {
     int64_t reply_due;           /* the reply-due in force */
     int64_t response;            /* first acknowledged-or-declined day, -1 when none */
     int64_t reply;               /* first replied day, -1 when none */
-    bool reply_on_time;          /* reply <= the reply-due in force before it */
+    bool reply_on_time;          /* reply <= the reply-due in force before it, or paused */
+    bool ack_paused;             /* the response came while a clock stop paused ack-due */
+    bool stop_paused_ack;        /* it ended (declined, withdrawn) while a stop paused ack-due */
+    bool stop_paused_reply;      /* ... or the reply-due in force */
     bool acknowledged;           /* an acknowledged or extended entry was seen */
     bool ended;                  /* closed, declined or withdrawn */
     int64_t stopped;             /* the day it was declined or withdrawn, -1 when not */
@@ -40,12 +43,48 @@ struct stats_table {
     int64_t stop_from;  /* the clock stop running, or the last one ended: its first day */
     int64_t resumed_on; /* the date of the clock-resumed entry that ended it, or -1 */
     bool stop_running;  /* a clock-stopped entry without a clock-resumed after it */
+    int64_t block_day;  /* the date of the calendar entry that the entries since (all of them
+                           rescheduled) follow; -1 when another entry came between */
 };
 
 /* Whether a rescheduled entry dated @day may move a deadline due on @due (stats.h). */
 static bool may_move(const struct stats_table *t, int64_t day, int64_t due)
 {
     return day <= due || (t->resumed_on == day && t->stop_from >= 0 && due >= t->stop_from);
+}
+
+/* Whether a deadline due on @due is paused on @day by the running clock stop (stats.h). */
+static bool paused_on(const struct stats_table *t, int64_t day, int64_t due)
+{
+    return t->stop_running && t->stop_from <= day && due >= t->stop_from;
+}
+
+/* A calendar entry: the clock stop's state; *@valid false when it breaks the rules (stats.h). */
+static void calendar_apply(struct stats_table *t, const struct ledger_entry *e, bool *valid)
+{
+    switch (e->event) {
+    case LEDGER_CLOCK_STOPPED:
+        *valid = !t->stop_running && e->first >= e->day;
+        if (*valid) {
+            t->stop_from = e->first;
+            t->stop_running = true;
+            t->resumed_on = -1;
+        }
+        break;
+    case LEDGER_CLOCK_RESUMED:
+        *valid = t->stop_running && e->first == t->stop_from && e->last >= e->day - 1;
+        if (*valid) {
+            t->stop_running = false;
+            t->resumed_on = e->day;
+        }
+        break;
+    case LEDGER_CLOSURE_ADDED:
+        *valid = e->first >= e->day;
+        break;
+    default: /* closure-removed */
+        *valid = e->first > e->day;
+        break;
+    }
 }
 
 static size_t tag_hash(const uint8_t tag[LEDGER_TAG_LEN])
@@ -132,20 +171,19 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     *anomaly = false;
     if (e->day < WORKDAYS_DAY_MIN || e->day > WORKDAYS_DAY_MAX)
         return ERR_INVALID;
+    /* rescheduled entries count only right after the calendar entry that made them */
+    if (e->event != LEDGER_RESCHEDULED)
+        t->block_day = -1;
     if (ledger_event_account(e->event)) {
         s->accounts[e->event - LEDGER_RESET]++;
         return 0;
     }
     if (ledger_event_calendar(e->event)) {
-        if (e->event == LEDGER_CLOCK_STOPPED) {
-            t->stop_from = e->first;
-            t->stop_running = true;
-            t->resumed_on = -1;
-        } else if (e->event == LEDGER_CLOCK_RESUMED) {
-            t->stop_from = e->first;
-            t->stop_running = false;
-            t->resumed_on = e->day;
-        }
+        bool valid = false;
+        calendar_apply(t, e, &valid);
+        *anomaly = !valid;
+        if (valid && e->event != LEDGER_CLOCK_STOPPED)
+            t->block_day = e->day;
         return 0;
     }
     if (e->event == LEDGER_FILED) {
@@ -178,12 +216,16 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     switch (e->event) {
     case LEDGER_ACKNOWLEDGED:
     case LEDGER_DECLINED:
-        if (m->response < 0)
+        if (m->response < 0) {
             m->response = e->day;
+            m->ack_paused = paused_on(t, e->day, m->ack_due);
+        }
         if (e->event == LEDGER_DECLINED) {
             if (!m->ended) {
                 m->stopped = e->day;
                 m->end = LEDGER_DECLINED;
+                m->stop_paused_ack = paused_on(t, e->day, m->ack_due);
+                m->stop_paused_reply = paused_on(t, e->day, m->reply_due);
             }
             m->ended = true;
         } else {
@@ -205,8 +247,9 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         m->reply_due = e->reply_due;
         break;
     case LEDGER_RESCHEDULED: {
-        bool ack = m->response < 0 && may_move(t, e->day, m->ack_due);
-        bool reply = m->reply < 0 && may_move(t, e->day, m->reply_due);
+        bool block = t->block_day == e->day;
+        bool ack = block && m->response < 0 && may_move(t, e->day, m->ack_due);
+        bool reply = block && m->reply < 0 && may_move(t, e->day, m->reply_due);
         if (ack)
             m->ack_due = e->ack_due;
         if (reply)
@@ -217,13 +260,15 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     case LEDGER_REPLIED:
         if (m->reply < 0) {
             m->reply = e->day;
-            m->reply_on_time = e->day <= m->reply_due;
+            m->reply_on_time = e->day <= m->reply_due || paused_on(t, e->day, m->reply_due);
         }
         break;
     case LEDGER_WITHDRAWN:
         if (!m->ended) {
             m->stopped = e->day;
             m->end = LEDGER_WITHDRAWN;
+            m->stop_paused_ack = paused_on(t, e->day, m->ack_due);
+            m->stop_paused_reply = paused_on(t, e->day, m->reply_due);
         }
         m->ended = true;
         break;
@@ -260,7 +305,7 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
     out->today = today;
     out->log_size = n;
     out->stopped_from = -1;
-    t.stop_from = t.resumed_on = -1;
+    t.stop_from = t.resumed_on = t.block_day = -1;
     for (t.cap = 16; t.cap < 2 * n; t.cap *= 2)
         ;
     t.slots = mem_calloc(t.cap, sizeof(*t.slots));
@@ -294,7 +339,7 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             rc = workdays_calendar_count(cal, m->filed, m->response, &ack[nack++]);
             if (rc != 0)
                 goto out;
-            if (m->response <= m->ack_due)
+            if (m->response <= m->ack_due || m->ack_paused)
                 out->acked.on_time++;
             else
                 out->acked.late++;
@@ -314,9 +359,9 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
         out->declined += m->end == LEDGER_DECLINED;
         out->withdrawn += m->end == LEDGER_WITHDRAWN;
         /* a deadline missed before a decline or withdrawal stopped it stays missed: late */
-        if (m->stopped >= 0 && m->response < 0 && m->stopped > m->ack_due)
+        if (m->stopped >= 0 && m->response < 0 && m->stopped > m->ack_due && !m->stop_paused_ack)
             out->acked.late++;
-        if (m->stopped >= 0 && m->reply < 0 && m->stopped > m->reply_due)
+        if (m->stopped >= 0 && m->reply < 0 && m->stopped > m->reply_due && !m->stop_paused_reply)
             out->replied.late++;
         if (!m->ended) {
             /* a running clock stop pauses what is due from its first day on */

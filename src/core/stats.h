@@ -24,13 +24,20 @@
  *     the acknowledgement when there is no response and today > ack-due; the reply when there
  *     is no reply and today > the reply-due in force (acknowledged or not). A deadline of a
  *     memo that ended (declined, withdrawn) without meeting it no longer counts.
- *   - a "rescheduled" entry (a calendar change, core/calendar.h) replaces the ack-due when the
- *     memo has no response yet, and the reply-due in force when it has no reply yet, each only
- *     when the entry is dated on or before that due date, or when it follows a "clock-resumed"
- *     entry of its date whose stop began on or before that due date (the deadline was paused,
- *     not missed); an entry that moves neither is an anomaly;
- *   - while a clock stop runs (a "clock-stopped" entry not followed by a "clock-resumed"), from
- *     its first day on, a deadline due on or after that day is paused: not overdue.
+ *   - calendar entries (core/calendar.h) must keep their rules, else they are anomalies and
+ *     ignored: "closure-added" closes its date or a later day, "closure-removed" a later day;
+ *     "clock-stopped" starts on its date or later, while no stop runs; "clock-resumed" ends the
+ *     running stop (the same "from"), with "until" no earlier than the day before its date;
+ *   - a "rescheduled" entry counts only in the unbroken run of rescheduled entries right after a
+ *     (valid) closure-added, closure-removed or clock-resumed entry of its date; it replaces the
+ *     ack-due when the memo has no response yet, and the reply-due in force when it has no reply
+ *     yet, each only when the entry is dated on or before that due date, or when it follows a
+ *     "clock-resumed" entry of its date whose stop began on or before that due date (the deadline
+ *     was paused, not missed); an entry that moves neither is an anomaly;
+ *   - while a clock stop runs (a valid "clock-stopped" entry not followed by a valid
+ *     "clock-resumed"), from its first day on, a deadline due on or after that day is paused: not
+ *     overdue; a response, reply, decline or withdrawal dated while it pauses a deadline meets
+ *     that deadline on time (or does not miss it).
  * Account events (reset, officer-added, ...: ledger_event_account()) concern no memo: they are
  * counted per event in "accounts" and are no anomaly; calendar events (closure-added, ...:
  * ledger_event_calendar()) neither: they set the clock stop above, and their days are working

@@ -449,6 +449,13 @@ int workdays_calendar_set_runtime(struct workdays_calendar *cal, const int64_t *
         if (k == 0 || r->days[k - 1] != r->days[i])
             r->days[k++] = r->days[i];
     r->n = k;
+    /* the same days again (a periodic reload): nothing to publish, nothing to retire */
+    old = (struct workdays_runtime *)atomic_load(&cal->runtime);
+    if (old != NULL && old->stop_from == r->stop_from && old->n == r->n &&
+        (r->n == 0 || memcmp(old->days, r->days, r->n * sizeof(int64_t)) == 0)) {
+        mem_free(r);
+        return 0;
+    }
     old = (struct workdays_runtime *)atomic_exchange(&cal->runtime, r);
     if (old != NULL) {
         old->next = cal->retired;

@@ -208,7 +208,8 @@ int workdays_calendar_init_with(struct workdays_calendar *cal, const struct holi
 /**
  * workdays_calendar_set_runtime() - replace @cal's runtime closed days by @days (any order,
  * duplicates allowed, copied) and its open clock stop by @stop_from (the first day of a clock
- * stop not ended yet, or -1). Readers see the old snapshot or the new one, never a mix. One
+ * stop not ended yet, or -1). Readers see the old snapshot or the new one, never a mix; the same
+ * days as the current snapshot publish nothing (so that only real changes are retired). One
  * writer at a time (the caller serialises). Returns 0, ERR_INVALID (a day out of range),
  * ERR_TOO_LARGE (more than WORKDAYS_RUNTIME_MAX) or ERR_NOMEM; @cal is unchanged then.
  */

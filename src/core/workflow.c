@@ -3,6 +3,7 @@
 #include "core/access.h"
 #include "core/enrol.h"
 #include "core/audit.h"
+#include "core/clocks.h"
 #include "core/content.h"
 #include "core/ledger.h"
 #include "core/notify.h"
@@ -1007,6 +1008,25 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
     return save_with(c, m, "filed", NULL, share_channel, NULL);
 }
 
+/*
+ * An answer (acknowledgement, reply, decline, withdrawal) while a running clock stop pauses a
+ * deadline of @m meets it on time: its due day becomes today when it had passed
+ * (core/calendar.h; the statistics read the log the same way: core/stats.h).
+ */
+static void settle_paused(struct wf_ctx *c, struct memo *m, bool ack, bool reply)
+{
+    const struct workdays_calendar *cal = &c->ch->calendar;
+    int64_t today = channel_today(c->now);
+
+    if (ack && m->ack_due < today && clocks_paused(cal, m->ack_due, today))
+        m->ack_due = today;
+    if (reply && m->reply_due < today && clocks_paused(cal, m->reply_due, today)) {
+        m->reply_due = today;
+        if (m->reply_max < today)
+            m->reply_max = today;
+    }
+}
+
 /* Distribute to the configured principals (inside the acknowledgement's transaction). */
 static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
 {
@@ -1052,18 +1072,23 @@ int workflow_acknowledge(struct wf_ctx *c, struct memo *m)
 {
     const struct channel *ch = c->ch;
     enum memo_state to;
-    int64_t due = 0, max = 0;
+    int64_t due = 0, max = 0, base;
     int rc;
 
     if ((rc = check(c, m, MEMO_ACKNOWLEDGE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
+    settle_paused(c, m, true, false);
     m->ack_day = channel_today(c->now);
-    if ((rc = deadline_reply_due(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &due)) !=
-            0 ||
-        (rc = deadline_reply_max(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &max)) != 0)
+    /* counted from the filing, or from the acknowledgement: its day when on time, else its due
+     * day in force (deadline.h's rule, with the due day a calendar change may have moved) */
+    base = m->filed_day;
+    if (ch->policy.reply_from == DEADLINE_BASE_ACK)
+        base = m->ack_day <= m->ack_due ? m->ack_day : m->ack_due;
+    if ((rc = deadline_span_apply(&ch->policy.reply, &ch->calendar, base, &due)) != 0 ||
+        (rc = deadline_span_apply(&ch->policy.reply_max, &ch->calendar, base, &max)) != 0)
         return rc;
     m->reply_due = due;
-    m->reply_max = max;
+    m->reply_max = max > due ? max : due;
     m->state = to;
     return save_with(c, m, "acknowledged", NULL, distribute_configured, NULL);
 }
@@ -1097,6 +1122,7 @@ int workflow_decline(struct wf_ctx *c, struct memo *m, const char *reason, const
         return rc;
     snprintf(detail, sizeof(detail), "referral %s%s%s", referral, note ? ": " : "",
              note ? note : "");
+    settle_paused(c, m, true, true);
     m->state = to;
     rc = save(c, m, "declined", detail);
     wipe(detail, sizeof(detail));
@@ -1289,6 +1315,7 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
     mem_free(m->reply_note);
     m->reply_note = (uint8_t *)note;
     m->reply_note_len = note_len;
+    settle_paused(c, m, false, true);
     m->replied_day = channel_today(c->now);
     m->state = to;
     return save(c, m, "replied", NULL);
@@ -1316,7 +1343,14 @@ int workflow_close(struct wf_ctx *c, struct memo *m)
 
 int workflow_withdraw(struct wf_ctx *c, struct memo *m)
 {
-    return simple(c, m, MEMO_WITHDRAW, "withdrawn", NULL);
+    enum memo_state to;
+    int rc;
+
+    if ((rc = check(c, m, MEMO_WITHDRAW, &to)) != 0)
+        return rc;
+    settle_paused(c, m, m->state == MEMO_FILED, true);
+    m->state = to;
+    return save(c, m, "withdrawn", NULL);
 }
 
 int workflow_delete(struct wf_ctx *c, struct memo *m)

@@ -134,6 +134,7 @@ int integ_calendar(const struct store *st, const struct calendar_row *r, uint8_t
     struct macin m = {.n = 0};
 
     put_str(&m, "dissent calendar v1");
+    put_i64(&m, r->id);
     put_i64(&m, r->kind);
     put_i64(&m, r->first);
     put_i64(&m, r->last);

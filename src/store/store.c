@@ -1991,9 +1991,13 @@ int store_calendar_add(struct store *st, struct calendar_row *r)
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_calendar(st, r, r->mac)) != 0)
+    /* the MAC covers the id, which the insert gives: a placeholder first, then the MAC (the
+     * caller's transaction holds both) */
+    memset(r->mac, 0, sizeof(r->mac));
+    if ((rc = written(st, sql_calendar_add(st, r))) != 0 ||
+        (rc = integ_calendar(st, r, r->mac)) != 0)
         return rc;
-    return written(st, sql_calendar_add(st, r));
+    return written(st, sql_calendar_update(st, r));
 }
 
 int store_calendar_update(struct store *st, struct calendar_row *r)

@@ -871,8 +871,10 @@ int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off);
 #define STORE_CAL_STOP 2         /* a clock stop from first to last (-1 while it runs) */
 #define STORE_CAL_REASON_MAX 200 /* bytes of a reason */
 
-/* One runtime calendar change. Its MAC covers every field but the id (a copied row is the same
- * fact twice, which changes nothing). */
+/* One runtime calendar change. Its MAC covers every field, the id included (a row copied under
+ * another id fails it). A deleted row, or one put back to an earlier version of itself (a stop
+ * that had ended, running again), is not caught: the transparency log's calendar entries keep
+ * what happened. */
 struct calendar_row {
     int64_t id;
     int kind;      /* STORE_CAL_* */
@@ -884,7 +886,8 @@ struct calendar_row {
     uint8_t mac[STORE_MAC_LEN];
 };
 
-/** store_calendar_add() - insert @r (its MAC set here); *@r->id receives its id. */
+/** store_calendar_add() - insert @r (its MAC set here, so inside a transaction); *@r->id receives
+ *  its id. */
 int store_calendar_add(struct store *st, struct calendar_row *r);
 
 /** store_calendar_update() - store @r's last day and removal (its MAC set here). */

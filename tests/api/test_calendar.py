@@ -272,3 +272,42 @@ def test_a_forged_calendar_row_stops_the_start(make_server):
     with pytest.raises(RuntimeError):
         d.srv.restart()
     assert "calendar row" in d.srv.log() and "integrity" in d.srv.log()
+
+
+def test_an_answer_while_the_clock_is_stopped_is_on_time(make_server):
+    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
+    m1, _ = d.file("Acknowledged during the lapse")
+    m2, _ = d.file("Withdrawn during the lapse")
+    stop = change(d, "POST", "/stops", {"from": "2026-09-29", "reason": "Lapse"}, status=201)
+    # Monday 5 October: both acknowledgements (due 30 September) are paused
+    d.set_clock("2026-10-05T15:00:00")
+    d.post("off", m1, "acknowledge")
+    k = memo(d, "off", m1)["deadlines"]["acknowledge"]
+    assert k["done_on"] == "2026-10-05" and k["on_time"] is True
+    d.post("dan", m2, "withdraw")
+    k = memo(d, "dan", m2)["deadlines"]["acknowledge"]
+    assert k["stopped"] == "withdrawn" and k["missed"] is False
+    s = audited(d)
+    assert s["on_time"]["acknowledged"] == {"on_time": 1, "late": 0, "overdue": 0, "share": 1.0}
+    assert s["paused"] == 1  # m1 now waits on its reply, paused too
+    change(d, "POST", "/stops/%d/end" % stop["id"], {"until": "2026-10-05"})
+    assert audited(d)["anomalies"] == 0
+
+
+def test_a_due_day_on_a_weekend_lands_on_a_working_day(make_server):
+    """An extension may end on any day: a Saturday due day counts as its Friday, moves one working
+    day on when the Friday is closed, and back to the Friday (never earlier) when it opens
+    again."""
+    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
+    mid, _ = d.file()
+    d.post("off", mid, "acknowledge")
+    d.post("off", mid, "extend", {"until": "2026-12-05", "reason": "A Saturday"})
+    assert dues(memo(d, "dan", mid))[1] == "2026-12-05"
+    fri = change(d, "POST", "/closures", {"day": "2026-12-04", "reason": "Storm"}, status=201)
+    assert fri["moved"] == 1
+    moved = dues(memo(d, "dan", mid))[1]
+    assert moved == "2026-12-07", moved
+    back = change(d, "DELETE", "/closures/%d" % fri["id"])
+    assert back["moved"] == 1
+    assert dues(memo(d, "dan", mid))[1] == "2026-12-04"
+    assert audited(d)["anomalies"] == 0

@@ -72,17 +72,20 @@ def recompute(entries, today):
     no configured closures; the closures and clock stops of the log's calendar entries)."""
     memos, anomalies, extensions = {}, 0, []
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
-    closed, stop = set(), {"from": None, "running": False, "resumed_on": None}
-    # the working days of the calendar the log describes (its closures and ended stops)
+    closures, stopped = set(), set()
+    # the working days of the calendar the log describes: its closures in force and the days of
+    # its ended stops (a closure taken back inside a stop leaves the stop's day closed)
     for raw in entries:
         e = parse_entry(raw)
         if e["event"] == "closure-added":
-            closed.add(DAY.fromisoformat(e["closed"]))
+            closures.add(DAY.fromisoformat(e["closed"]))
         elif e["event"] == "closure-removed":
-            closed.discard(DAY.fromisoformat(e["closed"]))
+            closures.discard(DAY.fromisoformat(e["closed"]))
         elif e["event"] == "clock-resumed":
             a, b = DAY.fromisoformat(e["from"]), DAY.fromisoformat(e["until"])
-            closed.update(a + datetime.timedelta(days=i) for i in range((b - a).days + 1))
+            stopped.update(a + datetime.timedelta(days=i) for i in range((b - a).days + 1))
+    closed = closures | stopped
+    stop = {"from": None, "running": False, "resumed_on": None, "block": None}
 
     def count_working_days(a, b):
         return count_wd(a, b, closures=closed)
@@ -91,25 +94,41 @@ def recompute(entries, today):
         return d <= due or (stop["resumed_on"] == d and stop["from"] is not None and
                             due >= stop["from"])
 
+    def paused(d, due):  # a running stop pauses a deadline due from its first day on
+        return stop["running"] and stop["from"] <= d and due >= stop["from"]
+
     for raw in entries:
         e = parse_entry(raw)
         d = DAY.fromisoformat(e["date"])
+        if e["event"] != "rescheduled":
+            stop["block"] = None
         if "account" in e:  # an account's entry: counted by event, about no memo
             accounts[e["event"]] += 1
             continue
-        if "memo" not in e:  # a calendar entry: the clock stop's state
-            if e["event"] == "clock-stopped":
-                stop.update({"from": DAY.fromisoformat(e["from"]), "running": True,
-                             "resumed_on": None})
-            elif e["event"] == "clock-resumed":
-                stop.update({"from": DAY.fromisoformat(e["from"]), "running": False,
-                             "resumed_on": d})
+        if "memo" not in e:  # a calendar entry: its rule, and the clock stop's state
+            ev = e["event"]
+            first = DAY.fromisoformat(e.get("closed") or e["from"])
+            if ev == "clock-stopped":
+                valid = not stop["running"] and first >= d
+                if valid:
+                    stop.update({"from": first, "running": True, "resumed_on": None})
+            elif ev == "clock-resumed":
+                valid = (stop["running"] and first == stop["from"] and
+                         DAY.fromisoformat(e["until"]) >= d - datetime.timedelta(days=1))
+                if valid:
+                    stop.update({"running": False, "resumed_on": d})
+            else:
+                valid = first >= d if ev == "closure-added" else first > d
+            anomalies += not valid
+            if valid and ev != "clock-stopped":
+                stop["block"] = d
             continue
         tag, ev = e["memo"], e["event"]
         if ev == "rescheduled" and tag in memos and d >= memos[tag]["filed"]:
             m = memos[tag]
-            ack = m["response"] is None and may_move(d, m["ack_due"])
-            rep = m["reply"] is None and may_move(d, m["reply_due"])
+            block = stop["block"] == d
+            ack = block and m["response"] is None and may_move(d, m["ack_due"])
+            rep = block and m["reply"] is None and may_move(d, m["reply_due"])
             if ack:
                 m["ack_due"] = DAY.fromisoformat(e["ack-due"])
             if rep:
@@ -124,7 +143,9 @@ def recompute(entries, today):
                           "ack_due": DAY.fromisoformat(e["ack-due"]),
                           "reply_due": DAY.fromisoformat(e["reply-due"]), "response": None,
                           "reply": None, "reply_due_then": None, "acked": False,
-                          "ended": False, "stopped": None, "end": None, "closed": None}
+                          "ended": False, "stopped": None, "end": None, "closed": None,
+                          "ack_paused": False, "reply_paused": False,
+                          "stop_paused_ack": False, "stop_paused_reply": False}
             continue
         m = memos.get(tag)
         if m is None or d < m["filed"]:
@@ -135,6 +156,7 @@ def recompute(entries, today):
             continue
         if ev in ("acknowledged", "declined") and m["response"] is None:
             m["response"] = d
+            m["ack_paused"] = paused(d, m["ack_due"])
         if ev == "extended":  # its length: working days from the due date it replaces
             extensions.append(count_working_days(m["reply_due"],
                                                  DAY.fromisoformat(e["reply-due"])))
@@ -143,8 +165,11 @@ def recompute(entries, today):
             m["reply_due"] = DAY.fromisoformat(e["reply-due"])
         if ev == "replied" and m["reply"] is None:
             m["reply"], m["reply_due_then"] = d, m["reply_due"]
+            m["reply_paused"] = paused(d, m["reply_due"])
         if ev in ("declined", "withdrawn") and not m["ended"]:
             m["stopped"] = d
+            m["stop_paused_ack"] = paused(d, m["ack_due"])
+            m["stop_paused_reply"] = paused(d, m["reply_due"])
         if ev in ("closed", "declined", "withdrawn"):
             if not m["ended"]:
                 m["end"] = ev
@@ -182,16 +207,22 @@ def recompute(entries, today):
         "extensions": summary(extensions),
         "on_time": {
             # a deadline missed before a decline or withdrawal ended the memo is late
-            "acknowledged": share(sum(m["response"] <= m["ack_due"] for m in acked),
-                                  sum(m["response"] > m["ack_due"] for m in acked) +
+            "acknowledged": share(sum(m["response"] <= m["ack_due"] or m["ack_paused"]
+                                      for m in acked),
+                                  sum(m["response"] > m["ack_due"] and not m["ack_paused"]
+                                      for m in acked) +
                                   sum(m["response"] is None and m["stopped"] is not None and
-                                      m["stopped"] > m["ack_due"] for m in ms),
+                                      m["stopped"] > m["ack_due"] and not m["stop_paused_ack"]
+                                      for m in ms),
                                   sum(m["response"] is None and over(m["ack_due"])
                                       for m in opened)),
-            "replied": share(sum(m["reply"] <= m["reply_due_then"] for m in replied),
-                             sum(m["reply"] > m["reply_due_then"] for m in replied) +
+            "replied": share(sum(m["reply"] <= m["reply_due_then"] or m["reply_paused"]
+                                 for m in replied),
+                             sum(m["reply"] > m["reply_due_then"] and not m["reply_paused"]
+                                 for m in replied) +
                              sum(m["reply"] is None and m["stopped"] is not None and
-                                 m["stopped"] > m["reply_due"] for m in ms),
+                                 m["stopped"] > m["reply_due"] and not m["stop_paused_reply"]
+                                 for m in ms),
                              sum(m["reply"] is None and over(m["reply_due"])
                                  for m in opened)),
         },

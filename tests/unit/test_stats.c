@@ -229,6 +229,97 @@ static void test_account_entries(void **state)
     free(mixed);
 }
 
+#define CAL(ev, date, line) "dissent-log/v1\nevent " ev "\ndate " date "\n" line
+#define RESCHEDULED(tag, date, ack, reply)                                                         \
+    HEAD("rescheduled", tag, date) "ack-due " ack "\nreply-due " reply "\n"
+
+/* Stats of the entries @text[0..@n) on a weekends-only calendar, judged on @today. */
+static void stats_of(const char *const *text, size_t n, const char *today, struct ledger_stats *s)
+{
+    struct workdays_calendar cal;
+    struct ledger_entry *e = calloc(n, sizeof(*e));
+
+    assert_non_null(e);
+    for (size_t i = 0; i < n; i++)
+        if (ledger_entry_parse(text[i], strlen(text[i]), &e[i]) != 0)
+            fail_msg("entry %zu does not parse:\n%s", i, text[i]);
+    assert_int_equal(workdays_calendar_init(&cal, 0, NULL, 0), 0);
+    assert_int_equal(stats_compute(e, n, &cal, day(today), s), 0);
+    workdays_calendar_release(&cal);
+    free(e);
+}
+
+/*
+ * Calendar entries (core/calendar.h): a dishonest log cannot launder a late answer with a stop
+ * that never started, a move outside a calendar change, or a stop begun in the past; an honest
+ * one pauses a deadline, and an answer made while it is paused is on time.
+ */
+static void test_calendar_entries(void **state)
+{
+    /* filed Tue 09-01, acknowledgement due Thu 09-03 */
+    static const char *const forged[] = {
+        FILED(TA, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        /* a resumption of a stop that never started, then a move after the due date */
+        CAL("clock-resumed", "2026-09-20", "from 2026-09-02\nuntil 2026-09-19\n"),
+        RESCHEDULED(TA, "2026-09-20", "2026-09-25", "2026-10-30"),
+        /* a move with no calendar change before it */
+        HEAD("distributed", TA, "2026-09-20"),
+        RESCHEDULED(TA, "2026-09-20", "2026-09-25", "2026-10-30"),
+        /* a stop that starts in the past, to hide the overdue reply */
+        CAL("clock-stopped", "2026-10-20", "from 2026-09-02\n"),
+        ACKED(TA, "2026-09-21", "2026-10-13"),
+    };
+    static const char *const honest[] = {
+        FILED(TA, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        FILED(TB, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        FILED(TC, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        CAL("clock-stopped", "2026-09-02", "from 2026-09-02\n"),
+        ACKED(TA, "2026-09-10", "2026-10-20"), /* paused: on time */
+        HEAD("withdrawn", TB, "2026-09-11"),   /* paused: not missed */
+        /* a second stop while one runs is no stop */
+        CAL("clock-stopped", "2026-09-12", "from 2026-09-12\n"),
+    };
+    static const char *const resumed[] = {
+        FILED(TA, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        CAL("clock-stopped", "2026-09-02", "from 2026-09-02\n"),
+        CAL("clock-resumed", "2026-09-14", "from 2026-09-02\nuntil 2026-09-13\n"),
+        RESCHEDULED(TA, "2026-09-14", "2026-09-16", "2026-10-23"),
+        ACKED(TA, "2026-09-16", "2026-10-23"), /* on the moved due day */
+        /* a closure of a past day, and one taken back for today, are no calendar change */
+        CAL("closure-added", "2026-09-17", "closed 2026-09-16\n"),
+        CAL("closure-removed", "2026-09-17", "closed 2026-09-17\n"),
+    };
+    struct ledger_stats s;
+
+    (void)state;
+    stats_of(forged, sizeof(forged) / sizeof(forged[0]), "2026-10-21", &s);
+    assert_int_equal(s.acked.on_time, 0);
+    assert_int_equal(s.acked.late, 1);
+    assert_int_equal(s.anomalies, 4);
+    assert_int_equal(s.stopped_from, -1);
+    assert_int_equal(s.replied.overdue, 1); /* due 10-13, not paused by the forged stop */
+    stats_release(&s);
+
+    stats_of(honest, sizeof(honest) / sizeof(honest[0]), "2026-09-14", &s);
+    assert_int_equal(s.acked.on_time, 1);
+    assert_int_equal(s.acked.late, 0);
+    assert_int_equal(s.acked.overdue, 0); /* C's acknowledgement is paused */
+    assert_int_equal(s.replied.late, 0);  /* B withdrew while paused */
+    assert_int_equal(s.withdrawn, 1);
+    assert_int_equal(s.anomalies, 1);
+    assert_int_equal(s.stopped_from, day("2026-09-02"));
+    assert_int_equal(s.paused, 2); /* A's reply and C's acknowledgement */
+    assert_int_equal(s.overdue, 0);
+    stats_release(&s);
+
+    stats_of(resumed, sizeof(resumed) / sizeof(resumed[0]), "2026-09-17", &s);
+    assert_int_equal(s.acked.on_time, 1);
+    assert_int_equal(s.acked.late, 0);
+    assert_int_equal(s.anomalies, 2);
+    assert_int_equal(s.stopped_from, -1);
+    stats_release(&s);
+}
+
 static void test_weekends_only(void **state)
 {
     struct workdays_calendar cal;
@@ -415,9 +506,13 @@ static void test_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenario),      cmocka_unit_test(test_account_entries),
-        cmocka_unit_test(test_weekends_only), cmocka_unit_test(test_overdue_boundaries),
-        cmocka_unit_test(test_edges),         cmocka_unit_test(test_many),
+        cmocka_unit_test(test_scenario),
+        cmocka_unit_test(test_account_entries),
+        cmocka_unit_test(test_weekends_only),
+        cmocka_unit_test(test_overdue_boundaries),
+        cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_calendar_entries),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

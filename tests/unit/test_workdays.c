@@ -700,6 +700,9 @@ static void test_runtime_closures(void **state)
     check_count(&cal, "2025-06-20", "2025-06-06", -6);
     check_add(&cal, "2025-06-13", 2, "2025-06-20"); /* Fri; Mon and Wed closed: Tue, Fri */
     check_add(&cal, "2025-06-20", -2, "2025-06-13");
+    /* the same days again publish nothing: nothing is retired */
+    assert_int_equal(workdays_calendar_set_runtime(&cal, runtime, 5, day_of("2025-07-01")), 0);
+    assert_null(cal.retired);
     /* a new snapshot replaces the whole set */
     assert_int_equal(workdays_calendar_set_runtime(&cal, &runtime[4], 1, -1), 0);
     assert_true(workdays_calendar_is_working(&cal, day_of("2025-06-16")));
