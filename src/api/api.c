@@ -79,6 +79,9 @@ static const struct api_route routes[] = {
     {API_POST, M "/reply", api_memos_reply, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/interim", api_memos_interim, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/close", api_memos_action, OFFICER, 0, WF_OFFICER, NULL},
+    /* the drafter's turn after the reply (core/workflow.h) */
+    {API_POST, M "/accept", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
+    {API_POST, M "/clarify", api_memos_clarify, STAFF, API_R_JSON, WF_DRAFTER, NULL},
     {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER, NULL},

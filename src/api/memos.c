@@ -118,14 +118,16 @@ static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t t
 
     if (m->has_digest)
         memo_digest_b64(m->digest, digest);
-    return json_pack("{s:s, s:s, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
+    /* accept_until: while replied, the last day of the drafter's window (null: none) */
+    return json_pack("{s:s, s:s, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
                      m->public_id, "state", memo_state_name((enum memo_state)m->state), "title",
                      title, "version", (json_int_t)m->version, "signer_count", m->signer_count,
                      "digest", m->has_digest ? json_string(digest) : json_null(), "filed_on",
                      day_json(m->filed_day), "acknowledged_on", day_json(m->ack_day), "replied_on",
-                     day_json(m->replied_day), "closed_on", day_json(m->closed_day), "deadlines",
-                     deadlines_json(env, m, today), "created_at", (json_int_t)m->created_at,
-                     "updated_at", (json_int_t)m->updated_at);
+                     day_json(m->replied_day), "closed_on", day_json(m->closed_day), "accept_until",
+                     day_json(m->state == MEMO_REPLIED ? workflow_accept_until(env->ch, m) : -1),
+                     "deadlines", deadlines_json(env, m, today), "created_at",
+                     (json_int_t)m->created_at, "updated_at", (json_int_t)m->updated_at);
 }
 
 /* A plaintext as a JSON string, wiped and freed; null for NULL. */
@@ -260,6 +262,8 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         {"reply", API_POST, MEMO_ROUTE "/reply", MEMO_REPLY},
         {"interim", API_POST, MEMO_ROUTE "/interim", MEMO_INTERIM},
         {"close", API_POST, MEMO_ROUTE "/close", MEMO_CLOSE},
+        {"accept", API_POST, MEMO_ROUTE "/accept", MEMO_ACCEPT},
+        {"clarify", API_POST, MEMO_ROUTE "/clarify", MEMO_CLARIFY},
         {"comment", API_POST, MEMO_ROUTE "/comments", MEMO_COMMENT},
         {"receipt", API_GET, MEMO_ROUTE "/receipt", -1},
     };
@@ -285,13 +289,20 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
             ok = ok && me->reshare;
         else if (strcmp(name, "receipt") == 0)
             ok = ok && m->filed_day >= 0;
-        else if (strcmp(name, "extend") == 0) /* the due date has not passed, and a later day is
+        else if (strcmp(name, "close") == 0 || strcmp(name, "clarify") == 0) {
+            /* the drafter's window: the officers close after it, the drafter asks within it */
+            int64_t until = workflow_accept_until(ch, m);
+            bool open = until >= 0 && channel_today(req->now) <= until;
+            ok = ok && (strcmp(name, "close") == 0 ? !open : until < 0 || open);
+        } else if (strcmp(name, "extend") == 0) /* the due date has not passed, and a later day is
                                                  within the maximum, as workflow_extend() has it */
             ok = ok && ch != NULL && channel_today(req->now) <= m->reply_due &&
+                 m->reply_max > m->reply_due &&
                  deadline_reply_max(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &max) ==
                      0 &&
                  deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,
-                                          m->reply_due, max, NULL, 0) == 0;
+                                          m->reply_due, max < m->reply_max ? max : m->reply_max,
+                                          NULL, 0) == 0;
         if (ok && json_array_append_new(arr, json_string(name)) != 0) {
             json_decref(arr);
             arr = NULL;
@@ -1045,6 +1056,8 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
         rc = workflow_acknowledge(&c, &req->memo);
     else if (strcmp(a, "close") == 0)
         rc = workflow_close(&c, &req->memo);
+    else if (strcmp(a, "accept") == 0)
+        rc = workflow_accept(&c, &req->memo);
     else
         rc = ERR_INTERNAL;
     after_action(env, req, resp, rc, err, 200);
@@ -1314,6 +1327,20 @@ void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     wf_init(&c, env, req, err, sizeof(err));
     after_action(env, req, resp, workflow_reply(&c, &req->memo, body, strlen(body)), err, 200);
+}
+
+void api_memos_clarify(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"question", NULL};
+    const char *question;
+    char err[256];
+    struct wf_ctx c;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "question", true, MEMO_REASON_MAX, &question) != 0)
+        return;
+    wf_init(&c, env, req, err, sizeof(err));
+    after_action(env, req, resp, workflow_clarify(&c, &req->memo, question), err, 200);
 }
 
 void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -1,6 +1,7 @@
 #include "core/housekeeping.h"
 
 #include "core/calendar.h"
+#include "core/workflow.h"
 
 #include "core/ledger.h"
 #include "core/mailer.h"
@@ -32,6 +33,14 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
         rc = ledger_sign(st, ch->log_key, ch->log_origin, now, &size);
         if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
             log_warn("could not sign a checkpoint (%s)", err_str(rc));
+    }
+    if (ch != NULL && now - hk->last_windows >= HOUSEKEEPING_WINDOWS_EVERY) {
+        size_t closed = 0;
+        hk->last_windows = now;
+        if ((rc = workflow_close_windows(st, ch, now, &closed)) != 0)
+            log_warn("could not close the memos whose drafter's window ended (%s)", err_str(rc));
+        else if (closed > 0)
+            log_info("closed %zu memos whose drafter's window ended", closed);
     }
     if (now - hk->last_sweep >= HOUSEKEEPING_SWEEP_EVERY) {
         hk->last_sweep = now;

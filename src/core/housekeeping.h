@@ -7,7 +7,9 @@
  *  - renews the email sender's lease (core/mailer.h: only the leader sends);
  *  - signs a checkpoint of the transparency log every [tlog] checkpoint_interval seconds, never
  *    on demand (core/ledger.h: what is signed is checked first; a stopped log signs nothing);
- *  - every HOUSEKEEPING_SWEEP_EVERY seconds, deletes expired sessions.
+ *  - every HOUSEKEEPING_SWEEP_EVERY seconds, deletes expired sessions;
+ *  - every HOUSEKEEPING_WINDOWS_EVERY seconds, closes the replied memos whose drafter's window
+ *    to accept or ask for clarification has ended (workflow_close_windows()).
  * Every server, leading or not, also reads the runtime calendar again every
  * CALENDAR_RELOAD_EVERY seconds (core/calendar.h), so that a change made on another server
  * reaches its deadlines.
@@ -23,13 +25,15 @@
 
 #include <stdint.h>
 
-#define HOUSEKEEPING_SWEEP_EVERY 600 /* seconds between sweeps of expired sessions */
+#define HOUSEKEEPING_SWEEP_EVERY 600  /* seconds between sweeps of expired sessions */
+#define HOUSEKEEPING_WINDOWS_EVERY 60 /* seconds between closings of ended windows */
 
 /* The state of one thread's periodic work (each server has one ticking thread). */
 struct housekeeping {
     int64_t last_sign;     /* when a checkpoint was last due */
     int64_t last_sweep;    /* when sessions were last swept */
     int64_t last_calendar; /* when the runtime calendar was last read */
+    int64_t last_windows;  /* when ended windows were last closed */
 };
 
 /**

@@ -13,8 +13,8 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "extended",        "replied",           "closed",          "withdrawn",
     "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
     "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-    "keys-bound",      "rescheduled",       "closure-added",   "closure-removed",
-    "clock-stopped",   "clock-resumed",
+    "keys-bound",      "rescheduled",       "clarification",   "closure-added",
+    "closure-removed", "clock-stopped",     "clock-resumed",
 };
 
 bool ledger_event_account(enum ledger_event e)
@@ -46,7 +46,7 @@ int ledger_event_parse(const char *name, enum ledger_event *out)
 static bool has_reply_due(enum ledger_event e)
 {
     return e == LEDGER_FILED || e == LEDGER_ACKNOWLEDGED || e == LEDGER_EXTENDED ||
-           e == LEDGER_RESCHEDULED;
+           e == LEDGER_RESCHEDULED || e == LEDGER_CLARIFICATION;
 }
 
 /* Append "KEY D" for the day @d. */

@@ -6,7 +6,8 @@
  *
  *   dissent-log/v1
  *   event filed                      filed | acknowledged | declined | distributed | extended |
- *                                    replied | closed | withdrawn | rescheduled (memo events), or
+ *                                    replied | closed | withdrawn | rescheduled | clarification
+ *                                    (memo events), or
  *                                    reset | reset-confirmed | officer-added | officer-removed |
  *                                    principal-added | principal-removed | channel-granted |
  *                                    channel-revoked | keys-bound (account events), or
@@ -19,8 +20,8 @@
  *   signers 12                       filed only: valid co-signatures, the drafter's included
  *   commitment base64                filed only: base64(SHA-256(salt || digest)), 32-byte salt
  *   ack-due 2026-12-01               filed, rescheduled: acknowledgement due date
- *   reply-due 2027-01-12             filed, acknowledged, extended, rescheduled: the reply due
- *                                    date from then on
+ *   reply-due 2027-01-12             filed, acknowledged, extended, rescheduled, clarification:
+ *                                    the reply due date from then on
  *   binding base64                   keys-bound only: base64(SHA-256(the key binding note)),
  *                                    core/trust.h
  *   closed 2026-12-24                closure-added, closure-removed: the day closed (or open again)
@@ -60,8 +61,9 @@ enum ledger_event {
     LEDGER_CHANNEL_GRANTED,   /* the channel key was sealed to the account (or created for it) */
     LEDGER_CHANNEL_REVOKED,   /* the account's channel grant was deleted */
     LEDGER_KEYS_BOUND,        /* the account's public keys were born or changed (core/trust.h) */
-    /* a memo event again: a calendar change moved its running deadlines (core/calendar.h) */
+    /* memo events again: a calendar change moved its running deadlines (core/calendar.h) */
     LEDGER_RESCHEDULED,
+    LEDGER_CLARIFICATION, /* the drafter asked for clarification: the reply step again */
     /* calendar events: no tag line (ledger_event_calendar(); core/calendar.h) */
     LEDGER_CLOSURE_ADDED,   /* a day was closed at runtime */
     LEDGER_CLOSURE_REMOVED, /* a runtime closure was taken back */

@@ -39,6 +39,7 @@ static const char *const memo_action_names[MEMO_ACTION_COUNT] = {
     [MEMO_CLOSE] = "close",     [MEMO_WITHDRAW] = "withdraw",
     [MEMO_COMMENT] = "comment", [MEMO_DELETE] = "delete",
     [MEMO_ASSIGN] = "assign",   [MEMO_INTERIM] = "interim",
+    [MEMO_ACCEPT] = "accept",   [MEMO_CLARIFY] = "clarify",
 };
 
 /*
@@ -89,6 +90,8 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_CLOSE] = TO(MEMO_CLOSED),
             [MEMO_COMMENT] = TO(MEMO_REPLIED),
             [MEMO_ASSIGN] = TO(MEMO_REPLIED),
+            [MEMO_ACCEPT] = TO(MEMO_CLOSED),
+            [MEMO_CLARIFY] = TO(MEMO_ACKNOWLEDGED),
         },
     /* closed, declined and withdrawn are final: nothing is legal there */
 };

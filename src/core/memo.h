@@ -57,6 +57,8 @@ enum memo_action {
     MEMO_DELETE,      /* draft or open (never filed): the memo is gone */
     MEMO_ASSIGN,      /* filed, acknowledged or replied: a case officer handles it */
     MEMO_INTERIM,     /* acknowledged: a holding answer, the reply's clock runs on */
+    MEMO_ACCEPT,      /* replied -> closed: the drafter accepts the reply */
+    MEMO_CLARIFY,     /* replied -> acknowledged: the drafter asks for clarification */
     MEMO_ACTION_COUNT
 };
 

@@ -24,9 +24,9 @@
 #define MEMOS_PAGE 100
 
 static const char *const kind_names[] = {
-    "filed",    "reminder", "escalation",  "acknowledged", "extended",  "replied",
-    "closed",   "invited",  "distributed", "comment",      "signature", "voided",
-    "progress", "declined", "withdrawn",   "late",         "assigned",  "interim"};
+    "filed",     "reminder",    "escalation", "acknowledged", "extended", "replied",  "closed",
+    "invited",   "distributed", "comment",    "signature",    "voided",   "progress", "declined",
+    "withdrawn", "late",        "assigned",   "interim",      "response"};
 
 /*
  * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
@@ -64,6 +64,8 @@ static const struct tmpl templates[] = {
     {"", "", "The channel is late on your memo."},
     {"Dissent: memo ", " was assigned to you", "A dissent memo was assigned to you to handle."},
     {"", "", "Your memo has an interim answer."},
+    {"Dissent: the drafter of memo ", " answered the reply",
+     "The drafter of a dissent memo accepted the reply, or asked for clarification."},
 };
 _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
                    sizeof(kind_names) / sizeof(kind_names[0]),
@@ -72,7 +74,8 @@ _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
 #define NEUTRAL_SUBJECT "Dissent: you have a new notification"
 #define NEUTRAL_KIND "notification" /* the outbox row's kind for a neutral email */
 #define NOTIFY_OFFICERS                                                                            \
-    (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_ASSIGNED)
+    (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_ASSIGNED |     \
+     NOTIFY_RESPONSE)
 
 /* The index of one NOTIFY_* bit, or -1. */
 static int kind_index(unsigned kind)
@@ -104,7 +107,7 @@ unsigned notify_kinds_for(unsigned roles)
 
     if (roles & ROLE_OFFICER)
         k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN |
-             NOTIFY_COMMENT | NOTIFY_ASSIGNED;
+             NOTIFY_COMMENT | NOTIFY_ASSIGNED | NOTIFY_RESPONSE;
     if (roles & ROLE_STAFF)
         k |= NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED |
              NOTIFY_INVITED | NOTIFY_COMMENT | NOTIFY_SIGNATURE | NOTIFY_VOIDED | NOTIFY_PROGRESS |
@@ -453,10 +456,17 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
 {
     struct notice n = {.m = m, .day = STORE_DAY_NONE, .actor_id = actor_id};
     struct user drafter;
+    char again[80];
     int rc;
 
     if (!enabled(ch))
         return 0;
+    /* a reply and a clarification may come again on the same memo (the drafter's turn): each
+     * is its own email */
+    if (strcmp(event, "replied") == 0 || strcmp(event, "clarification") == 0) {
+        each_time(again, sizeof(again), event, actor_id, now);
+        n.which = again;
+    }
     if (strcmp(event, "filed") == 0) {
         n.kind = NOTIFY_FILED;
         n.label = "Acknowledge by";
@@ -464,6 +474,16 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
         if ((rc = to_officers(st, ch, &n, now)) != 0)
             return rc;
         return to_cosigners(st, ch, m, NOTIFY_PROGRESS, event, actor_id, now);
+    }
+    if (strcmp(event, "accepted") == 0 || strcmp(event, "clarification") == 0) {
+        n.kind = NOTIFY_RESPONSE;
+        if (event[0] == 'c') {
+            n.label = "Reply due by";
+            n.day = m->reply_due;
+        }
+        if ((rc = to_officers(st, ch, &n, now)) != 0)
+            return rc;
+        return to_cosigners(st, ch, m, NOTIFY_PROGRESS, n.which ? n.which : event, actor_id, now);
     }
     if (strcmp(event, "withdrawn") == 0) {
         n.kind = NOTIFY_WITHDRAWN;
@@ -480,7 +500,8 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
         return notify_signature(st, ch, m, actor_id, now);
     if (strcmp(event, "replied") == 0 || strcmp(event, "closed") == 0 ||
         strcmp(event, "declined") == 0) {
-        if ((rc = to_cosigners(st, ch, m, NOTIFY_PROGRESS, event, actor_id, now)) != 0)
+        if ((rc = to_cosigners(st, ch, m, NOTIFY_PROGRESS, n.which ? n.which : event, actor_id,
+                               now)) != 0)
             return rc;
     }
     if (strcmp(event, "acknowledged") == 0) {

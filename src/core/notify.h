@@ -42,7 +42,10 @@
 #define NOTIFY_LATE (1u << 15)      /* to the drafter: the channel is late on their memo */
 #define NOTIFY_ASSIGNED (1u << 16)  /* to an officer: a memo was assigned to them */
 #define NOTIFY_INTERIM (1u << 17)   /* to the drafter: an interim answer */
-#define NOTIFY_ALL 0x3ffffu
+#define NOTIFY_RESPONSE                                                                            \
+    (1u << 18) /* to officers: the drafter accepted the reply or asked for                         \
+                  clarification */
+#define NOTIFY_ALL 0x7ffffu
 #define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
 #define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
 
@@ -63,6 +66,7 @@ unsigned notify_kinds_for(unsigned roles);
  *   replied, closed      the drafter, co-signers (NOTIFY_PROGRESS)
  *   declined             the drafter (NOTIFY_DECLINED), co-signers (NOTIFY_PROGRESS)
  *   withdrawn            officers (NOTIFY_WITHDRAWN), co-signers (NOTIFY_PROGRESS)
+ *   accepted, clarification  officers (NOTIFY_RESPONSE), co-signers (NOTIFY_PROGRESS)
  *   reopened             each co-signer whose signature it voids (NOTIFY_VOIDED)
  *   invitation_declined  the drafter (NOTIFY_SIGNATURE)
  * others queue nothing. Co-signers are those holding a valid signature, the drafter aside.

@@ -26,6 +26,7 @@ struct stats_memo {
     bool ack_paused;             /* the response came while a clock stop paused ack-due */
     bool stop_paused_ack;        /* it ended (declined, withdrawn) while a stop paused ack-due */
     bool stop_paused_reply;      /* ... or the reply-due in force */
+    bool clarifying;             /* a clarification was asked and not answered yet */
     bool acknowledged;           /* an acknowledged or extended entry was seen */
     bool ended;                  /* closed, declined or withdrawn */
     int64_t stopped;             /* the day it was declined or withdrawn, -1 when not */
@@ -257,7 +258,18 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         *anomaly = !ack && !reply;
         break;
     }
+    case LEDGER_CLARIFICATION:
+        /* the reply step again, due on its own date: the first reply's figures stay */
+        if (m->reply < 0 || m->ended) {
+            *anomaly = true;
+            return 0;
+        }
+        s->clarifications++;
+        m->clarifying = true;
+        m->reply_due = e->reply_due;
+        break;
     case LEDGER_REPLIED:
+        m->clarifying = false;
         if (m->reply < 0) {
             m->reply = e->day;
             m->reply_on_time = e->day <= m->reply_due || paused_on(t, e->day, m->reply_due);
@@ -370,13 +382,15 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             bool reply_over = today > m->reply_due && !(stop && m->reply_due >= t.stop_from);
             bool waits_ack = m->response < 0, waits_reply = m->reply < 0;
             out->open++;
-            if (waits_reply && (m->acknowledged ? reply_over : ack_over))
+            if ((waits_reply && (m->acknowledged ? reply_over : ack_over)) ||
+                (m->clarifying && reply_over))
                 out->overdue++;
             if (waits_ack && ack_over)
                 out->acked.overdue++;
             if (waits_reply && reply_over)
                 out->replied.overdue++;
-            if (stop && waits_reply && (m->acknowledged ? m->reply_due : m->ack_due) >= t.stop_from)
+            if (stop && (waits_reply || m->clarifying) &&
+                (m->acknowledged ? m->reply_due : m->ack_due) >= t.stop_from)
                 out->paused++;
         }
     }

@@ -15,6 +15,10 @@
  *   - each "extended" entry dated on or before the reply-due in force moves it (one dated after
  *     it is an anomaly: an extension is granted until the due date, never after); its length
  *     is the working days from the due date it replaces to the new one;
+ *   - a "clarification" entry (a memo replied to, not ended) counts in "clarifications" and
+ *     makes the memo wait on a reply again, due on its reply-due (the first reply's figures
+ *     stay); it is overdue, in "overdue" only, once today is past that date (and not paused)
+ *     until a "replied" entry; one before any reply, or after the end, is an anomaly;
  *   - the end: the first "closed", "declined" or "withdrawn" entry; working days to close =
  *     count(filed, closed) for a memo that ended by "closed";
  *   - open until a "closed", "declined" or "withdrawn" entry; overdue when open, not replied,
@@ -103,6 +107,7 @@ struct ledger_stats {
     uint64_t accounts[LEDGER_ACCOUNT_COUNT]; /* account events, by event from LEDGER_RESET on */
     int64_t stopped_from;                    /* the running clock stop's first day, or -1 */
     uint64_t paused;                         /* open memos whose deadline it pauses */
+    uint64_t clarifications;                 /* clarification requests by drafters */
 };
 
 /**

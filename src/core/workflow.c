@@ -141,6 +141,9 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
     int rc;
 
     memset(&e, 0, sizeof(e));
+    /* the drafter's acceptance and the end of their window close the memo */
+    if (strcmp(event, "accepted") == 0 || strcmp(event, "window_closed") == 0)
+        event = "closed";
     if (ledger_event_parse(event, &e.event) != 0)
         return 0; /* not a logged event */
     if (!m->has_log)
@@ -157,7 +160,7 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
     if (e.event == LEDGER_RESCHEDULED)
         e.ack_due = m->ack_due;
     if (e.event == LEDGER_FILED || e.event == LEDGER_ACKNOWLEDGED || e.event == LEDGER_EXTENDED ||
-        e.event == LEDGER_RESCHEDULED)
+        e.event == LEDGER_RESCHEDULED || e.event == LEDGER_CLARIFICATION)
         e.reply_due = m->reply_due;
     if ((rc = ledger_entry_format(&e, text, &len)) != 0 ||
         (rc = ledger_append(c->st, text, len, &index)) != 0)
@@ -1247,7 +1250,9 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
     }
     if ((rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
-    if (deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, m->reply_due,
+    /* within the policy's maximum and the memo's own (a clarification's reply has none) */
+    if (until > m->reply_max ||
+        deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, m->reply_due,
                                  until, NULL, 0) != 0) {
         char max[WORKDAYS_ISO_SIZE], cur[WORKDAYS_ISO_SIZE];
         workdays_day_format(m->reply_max, max, sizeof(max));
@@ -1336,9 +1341,86 @@ static int simple(struct wf_ctx *c, struct memo *m, enum memo_action action, con
     return save(c, m, event, NULL);
 }
 
+int64_t workflow_accept_until(const struct channel *ch, const struct memo *m)
+{
+    int64_t until = -1;
+
+    if (ch == NULL || ch->cfg == NULL || ch->cfg->accept_window <= 0 || m->replied_day < 0 ||
+        workdays_calendar_add(&ch->calendar, m->replied_day, ch->cfg->accept_window, &until) != 0)
+        return -1;
+    return until;
+}
+
 int workflow_close(struct wf_ctx *c, struct memo *m)
 {
+    int64_t until = workflow_accept_until(c->ch, m);
+    char day[WORKDAYS_ISO_SIZE];
+
+    /* the drafter's turn first: the memo closes when they accept, or when their window ends */
+    if (m->state == MEMO_REPLIED && until >= 0 && channel_today(c->now) <= until) {
+        workdays_day_format(until, day, sizeof(day));
+        err_set(c->err, c->errlen,
+                "the drafter may accept the reply or ask for clarification until %s: the memo "
+                "closes then",
+                day);
+        return ERR_STATE;
+    }
     return simple(c, m, MEMO_CLOSE, "closed", &m->closed_day);
+}
+
+int workflow_accept(struct wf_ctx *c, struct memo *m)
+{
+    return simple(c, m, MEMO_ACCEPT, "accepted", &m->closed_day);
+}
+
+/* Keep the reply a clarification request replaces, in the timeline (its event's detail). */
+static int keep_earlier_reply(struct wf_ctx *c, struct memo *m, void *arg)
+{
+    return record(c, m, "earlier_reply", arg);
+}
+
+int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question)
+{
+    struct content_place at = {.field = "reply"};
+    int64_t today = channel_today(c->now), until = workflow_accept_until(c->ch, m), due = 0;
+    char day[WORKDAYS_ISO_SIZE], *earlier = NULL;
+    enum memo_state to;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = check(c, m, MEMO_CLARIFY, &to)) != 0 || (rc = need_key(c)) != 0)
+        return rc;
+    if (until >= 0 && today > until) {
+        workdays_day_format(until, day, sizeof(day));
+        err_set(c->err, c->errlen, "the time to ask for clarification ended on %s", day);
+        return ERR_PASSED;
+    }
+    if ((rc = check_text(c, "question", question, question ? strlen(question) : 0,
+                         MEMO_REASON_MAX)) != 0)
+        return rc;
+    if (str_blank(question)) {
+        err_set(c->err, c->errlen, "question: say what needs clarifying");
+        return ERR_INVALID;
+    }
+    if ((rc = workdays_calendar_add(&c->ch->calendar, today, c->ch->cfg->clarify_days, &due)) != 0)
+        return rc;
+    /* the reply it replaces stays in the timeline */
+    if (m->reply != NULL && (rc = content_open(c->mkey, m->public_id, &at, m->reply, m->reply_len,
+                                               &earlier, &n, NULL)) != 0)
+        return rc;
+    mem_free(m->reply);
+    mem_free(m->reply_note);
+    m->reply = m->reply_note = NULL;
+    m->reply_len = m->reply_note_len = 0;
+    m->replied_day = STORE_DAY_NONE;
+    m->reply_due = m->reply_max = due;
+    m->state = to;
+    rc = save_with(c, m, "clarification", question, earlier ? keep_earlier_reply : NULL, earlier);
+    if (earlier != NULL) {
+        wipe(earlier, n);
+        mem_free(earlier);
+    }
+    return rc;
 }
 
 int workflow_withdraw(struct wf_ctx *c, struct memo *m)
@@ -1410,5 +1492,60 @@ int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t 
     }
 out:
     mem_free(cm.body);
+    return rc;
+}
+
+int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed)
+{
+    struct memo_filter f = {.all_from = MEMO_FILED, .state = MEMO_REPLIED, .limit = 100};
+    struct wf_ctx c = {.st = st, .ch = ch, .now = now};
+    int64_t today = channel_today(now);
+    struct memo *ms = NULL;
+    size_t got = 0, n = 0;
+    int rc = 0;
+
+    do {
+        if ((rc = store_memo_list(st, &f, &ms, &got)) != 0)
+            break;
+        for (size_t i = 0; i < got && rc == 0; i++) {
+            int64_t until = workflow_accept_until(ch, &ms[i]);
+            struct memo m;
+            if (ms[i].state != MEMO_REPLIED || until < 0 || today <= until)
+                continue;
+            /* the whole row (a list's rows are summaries), read again in the transaction */
+            if ((rc = store_begin(st)) != 0)
+                break;
+            if ((rc = store_memo_get(st, ms[i].public_id, &m)) != 0) {
+                store_rollback(st);
+                break;
+            }
+            if (m.state != MEMO_REPLIED) { /* the drafter answered meanwhile */
+                store_rollback(st);
+                store_memo_release(&m);
+                continue;
+            }
+            m.state = MEMO_CLOSED;
+            m.closed_day = today;
+            m.updated_at = now;
+            if ((rc = store_event_add(st, m.id, "window_closed", 0, NULL, now)) != 0 ||
+                (rc = log_event(&c, &m, "window_closed")) != 0 ||
+                (rc = store_memo_update(st, &m)) != 0 ||
+                (rc = notify_event(st, ch, &m, "closed", 0, now)) != 0 ||
+                (rc = store_commit(st)) != 0) {
+                store_rollback(st);
+                if (rc == ERR_CONFLICT) /* changed meanwhile: the next round sees it */
+                    rc = 0;
+            } else {
+                n++;
+            }
+            store_memo_release(&m);
+        }
+        if (got > 0)
+            f.after = ms[got - 1].id;
+        store_memo_list_free(ms, got);
+        ms = NULL;
+    } while (rc == 0 && got == 100);
+    if (closed != NULL)
+        *closed = n;
     return rc;
 }

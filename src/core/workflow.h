@@ -158,6 +158,34 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
 int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason);
 
 /**
+ * workflow_accept_until() - the last day of the drafter's window after @m's reply: [channel]
+ * accept_window working days after the reply day; -1 when there is no window (0 configured, or
+ * no reply yet).
+ */
+int64_t workflow_accept_until(const struct channel *ch, const struct memo *m);
+
+/**
+ * workflow_accept() - replied -> closed: the drafter accepts the reply (a "closed" log entry).
+ */
+int workflow_accept(struct wf_ctx *c, struct memo *m);
+
+/**
+ * workflow_clarify() - replied -> acknowledged: the drafter asks for clarification within their
+ * window (ERR_PASSED after it). The question (<= MEMO_REASON_MAX bytes) is sealed as the event's
+ * detail; the reply it replaces stays in the timeline (an "earlier_reply" event); the reply is
+ * due again [channel] clarify_days working days from today, with no extension beyond; a
+ * "clarification" log entry carries that date.
+ */
+int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question);
+
+/**
+ * workflow_close_windows() - close every replied memo whose drafter's window has ended: a
+ * "window_closed" timeline event by the channel and a "closed" log entry each (the leading
+ * server, from housekeeping). *@closed counts them (may be NULL).
+ */
+int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed);
+
+/**
  * workflow_rescheduled() - inside the caller's transaction, store @m's deadlines (ack_due,
  * reply_due, reply_max, already changed by core/calendar.c) with a "rescheduled" timeline event by
  * the channel (actor 0) and its log entry (both due dates from then on).
@@ -175,7 +203,8 @@ int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body);
  *  binding it to the memo's digest. */
 int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len);
 
-/** workflow_close() - replied -> closed. */
+/** workflow_close() - replied -> closed, by an officer: only once the drafter's window has ended
+ *  (ERR_STATE before; workflow_accept_until()). */
 int workflow_close(struct wf_ctx *c, struct memo *m);
 
 /** workflow_withdraw() - filed or acknowledged -> withdrawn, by the drafter. */

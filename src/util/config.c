@@ -296,6 +296,8 @@ static const struct config_setting settings[] = {
     FN("channel", "inauguration_day", s_inauguration, ""),
     STR("channel", "closures", closures, NULL),
     STR("channel", "principals", principals, NULL),
+    INT("channel", "accept_window", accept_window, 0, 260, "10"),
+    INT("channel", "clarify_days", clarify_days, 1, 260, "10"),
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),

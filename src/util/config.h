@@ -57,6 +57,8 @@ struct config {
     signed char inauguration_day;
     char closures[8192];   /* comma-separated YYYY-MM-DD closure dates */
     char principals[8192]; /* comma-separated usernames every acknowledged memo goes to */
+    int accept_window;     /* working days the drafter has after a reply (0: none) */
+    int clarify_days;      /* working days to answer a clarification request */
     /* [tlog] */
     char log_origin[256]; /* the transparency log's origin line (its key is named after it) */
     bool log_public;      /* /log/ and /api/v1/stats are public (default), else auditors only */

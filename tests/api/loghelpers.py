@@ -22,7 +22,7 @@ from conftest import BIN, PASSWORD, TIMEOUT, memo_url, unix
 
 EM_DASH = "\u2014"
 MEMO_EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "replied",
-               "closed", "withdrawn", "rescheduled")
+               "closed", "withdrawn", "rescheduled", "clarification")
 # events about an account (a reset, a role, the channel key), named by the account's tag
 ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed",
                   "principal-added", "principal-removed", "channel-granted", "channel-revoked",
@@ -253,6 +253,7 @@ FIELDS = {
     "extended": ["event", "memo", "date", "reply-due"],
     "keys-bound": ["event", "account", "date", "binding"],
     "rescheduled": ["event", "memo", "date", "ack-due", "reply-due"],
+    "clarification": ["event", "memo", "date", "reply-due"],
     "closure-added": ["event", "date", "closed"],
     "closure-removed": ["event", "date", "closed"],
     "clock-stopped": ["event", "date", "from"],

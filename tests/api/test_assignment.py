@@ -69,7 +69,7 @@ def test_assign_then_reassign_with_a_reason(desk):
     assign(desk, "olga", mid, {"username": "olga", "reason": "Back"})
     call(s["olga"], "POST", memo_url(srv, mid, "reply"), {"body": "Our answer."})
     assign(desk, "otto", mid, {"username": "otto", "reason": "Follow-up"})
-    call(s["otto"], "POST", memo_url(srv, mid, "close"))
+    call(s["dan"], "POST", memo_url(srv, mid, "accept"))
     assert_wrong_state(assign(desk, "olga", mid, {"username": "olga", "reason": "x"}, None),
                        "closed")
 

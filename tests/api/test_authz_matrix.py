@@ -235,6 +235,8 @@ RECIPES = {
     ("POST", M + "/reply"): Recipe("acked", body={"body": "Our answer " + MARK}),
     ("POST", M + "/interim"): Recipe("acked", body={"body": "Still looking " + MARK}),
     ("POST", M + "/close"): Recipe("replied"),
+    ("POST", M + "/accept"): Recipe("replied"),
+    ("POST", M + "/clarify"): Recipe("replied", body={"question": "What about X? " + MARK}),
     ("GET", M + "/comments"): Recipe("acked"),
     ("POST", M + "/comments"): Recipe("acked", body={"body": "A comment " + MARK},
                                       consumes=False),

@@ -102,7 +102,7 @@ def build(srv):
     call(o, "POST", url + "/comments", {"body": "officer: " + m["comment_officer"]}, 201)
     call(p, "POST", url + "/comments", {"body": "principal: " + m["comment_principal"]}, 201)
     call(o, "POST", url + "/reply", {"body": "Reply: %s\n" % m["reply"]})
-    call(o, "POST", url + "/close")
+    call(d, "POST", url + "/accept")
 
     # memo 2: declined with a reason
     r = call(d, "POST", memo_url(srv), {"title": m["title2"], "body": m["body2"] + "\n"}, 201)

@@ -323,7 +323,7 @@ def test_one_entry_per_event(live):
              datetime.timedelta(days=7)).isoformat()
     t.do([("extended", a)], d.post, "off", a, "extend", {"until": until, "reason": "busy"})
     t.do([("replied", a)], d.post, "off", a, "reply", {"body": "Reply %s" % BODY_MARK})
-    t.do([("closed", a)], d.post, "off", a, "close")
+    t.do([("closed", a)], d.post, "dan", a, "accept")
     ma = d.call("off", "GET", a).json()
 
     b = d.signed(title, body)
@@ -583,7 +583,7 @@ def test_log_verify_after_each_event(make_server, tmp_path):
     d.post("off", b, "decline", {"reason": "out of scope", "referral": "eeo"})
     verify_now(d.BASE + 5)
     d.post("off", a, "reply", {"body": "Our answer."})
-    d.post("off", a, "close")
+    d.post("dan", a, "accept")
     verify_now(d.BASE + 7)
     # the saved state against a stranger's key fails and keeps the state
     with open(state) as f:

@@ -123,8 +123,9 @@ class Desk:
 
     def __init__(self, make_server, port, clock=MONDAY, channel=None, **extra):
         self.config = mail_config(port, clock, **extra)
-        if channel:
-            self.config["channel"] = dict(channel)
+        # the officers close at once (no drafter's window): the life cycle's emails as before;
+        # test_reply_window.py has the drafter's turn
+        self.config["channel"] = {"accept_window": "0", **dict(channel or {})}
         self.srv = make_server(config=self.config)
         self.admin = self.srv.admin()
         for name, roles, display, addr in self.USERS:
@@ -180,6 +181,7 @@ def summary(messages):
     "notification", which tells the mail system nothing of who drafted or co-signed what."""
     kinds = [("was filed", "filed"), ("reminder", "reminder"), ("overdue", "escalation"),
              ("was withdrawn", "withdrawn"), ("was assigned to you", "assigned"),
+             ("answered the reply", "response"),
              (NEUTRAL, "notification")]
     out = []
     for rcpts, msg in messages:
@@ -494,7 +496,8 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     assert all(n["on"] and not n["mandatory"] for n in kinds.values())
     r = d.s["olga"].get(url, timeout=TIMEOUT)
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
-    assert set(kinds) == {"filed", "reminder", "escalation", "withdrawn", "comment", "assigned"}
+    assert set(kinds) == {"filed", "reminder", "escalation", "withdrawn", "comment", "assigned",
+                          "response"}
     assert kinds["filed"]["mandatory"] and kinds["escalation"]["mandatory"]
     assert not kinds["reminder"]["mandatory"]
     assert_error(d.s["olga"].patch(url, json={"filed": False}, timeout=TIMEOUT), 422,
@@ -521,6 +524,31 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     # dan turned acknowledged and closed off: the reply's notification alone reaches him
     assert summary(msgs) == [("dan@example.org", "notification"), ("olga@example.org", "filed"),
                              ("otto@example.org", "filed")]
+
+
+def test_the_drafters_answer_to_the_reply_is_told(make_server, sink):
+    """Issue 18, part 2: a clarification request and an acceptance go to the officers (naming
+    the memo, never the question) and, neutrally, to the co-signers; not to the drafter."""
+    d = Desk(make_server, sink.port, channel={"accept_window": "10"})
+    mid, _ = d.filed(invite=True)
+    d.post("olga", mid, "acknowledge")
+    d.post("olga", mid, "reply", {"body": REPLY})
+    sink.wait(8, settle=1.0)  # invited, signed, filed, acknowledged, replied
+    sink.take()
+    d.post("dan", mid, "clarify", {"question": "What of QXQUESTION?"})
+    msgs = sink.wait(3)
+    assert summary(msgs) == [("cos@example.org", "notification"), ("olga@example.org", "response"),
+                             ("otto@example.org", "response")]
+    for _, msg in msgs:
+        assert "QXQUESTION" not in msg.as_string()
+    sink.take()
+    d.post("olga", mid, "reply", {"body": REPLY})
+    sink.wait(2, settle=1.0)
+    sink.take()
+    d.post("dan", mid, "accept")
+    assert summary(sink.wait(3)) == [("cos@example.org", "notification"),
+                                     ("olga@example.org", "response"),
+                                     ("otto@example.org", "response")]
 
 
 def test_every_event_is_told_to_whom_it_concerns(make_server, sink):

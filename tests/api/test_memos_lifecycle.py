@@ -190,7 +190,8 @@ def run_flow(srv):
 
 @pytest.fixture(scope="module")
 def flow():
-    srv = Server(config={"channel": {"principals": "pat", "timezone": "America/New_York"},
+    srv = Server(config={"channel": {"principals": "pat", "timezone": "America/New_York",
+                                     "accept_window": "0"},
                          "debug": {"clock_start": str(CLOCK)}})
     try:
         yield run_flow(srv)

@@ -32,6 +32,8 @@ ACTIONS = {
     "extend": ("off", "POST", "extend", {"until": "2099-01-01", "reason": "more time"}),
     "reply": ("off", "POST", "reply", {"body": "our reply"}),
     "close": ("off", "POST", "close", None),
+    "accept": ("dan", "POST", "accept", None),
+    "clarify": ("dan", "POST", "clarify", {"question": "What about the budget?"}),
     "comment": ("dan", "POST", "comments", {"body": "a comment"}),
     "delete": ("dan", "DELETE", "", None),
     "assign": ("off", "POST", "assignment", {"username": "off"}),
@@ -47,7 +49,8 @@ ALLOWED = {
              "file", "comment", "delete"},
     "filed": {"acknowledge", "decline", "withdraw", "comment", "assign"},
     "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign", "interim"},
-    "replied": {"distribute", "close", "comment", "assign"},
+    # the officers close only once the drafter's window has ended (test_reply_window.py)
+    "replied": {"distribute", "accept", "clarify", "comment", "assign"},
     "closed": set(),
     "declined": set(),
     "withdrawn": set(),
@@ -107,7 +110,7 @@ class World:
                 "acknowledged": [("off", "acknowledge", None)],
                 "replied": [("off", "acknowledge", None), ("off", "reply", {"body": "r"})],
                 "closed": [("off", "acknowledge", None), ("off", "reply", {"body": "r"}),
-                           ("off", "close", None)]}[state]
+                           ("dan", "accept", None)]}[state]
         for who, suffix, body in path:
             self.ok(who, "POST", mid, suffix, body)
         assert self.get("dan", mid)["state"] == state
@@ -229,11 +232,12 @@ def test_withdrawing_a_signature_one_does_not_have(world):
 def test_legal_moves_still_work_after_refusals(world):
     """A memo refused many times moves on normally (the refusals left no trace)."""
     mid = world.memo("filed")
-    for action in ("file", "finalize", "close", "reply", "extend", "invite"):
+    for action in ("file", "finalize", "close", "reply", "extend", "invite", "accept", "clarify"):
         assert_wrong_state(world.act(action, mid), "filed")
     assert world.act("acknowledge", mid).json()["state"] == "acknowledged"
     assert world.act("reply", mid).json()["state"] == "replied"
-    assert world.act("close", mid).json()["state"] == "closed"
+    assert_wrong_state(world.act("close", mid), "replied")  # the drafter's window runs
+    assert world.act("accept", mid).json()["state"] == "closed"
 
 
 def test_reopen_voids_every_signature(world):
@@ -345,6 +349,8 @@ NAMED = {
     "extend": ("POST", "extend", {"until": "2099-01-01", "reason": "more time"}),
     "reply": ("POST", "reply", {"body": "our reply"}),
     "close": ("POST", "close", None),
+    "accept": ("POST", "accept", None),
+    "clarify": ("POST", "clarify", {"question": "What about the budget?"}),
     "comment": ("POST", "comments", {"body": "a comment"}),
     "receipt": ("GET", "receipt", None),
     "delete": ("DELETE", "", None),
@@ -426,8 +432,12 @@ def test_actions_follow_each_step_of_a_memo(world):
     assert offered("off") == {"distribute", "extend", "reply", "comment", "receipt",
                               "assign", "interim"}
     w.ok("off", "POST", mid, "reply", {"body": "r"})
-    assert offered("off") == {"distribute", "close", "comment", "receipt", "assign"}
-    w.ok("off", "POST", mid, "close")
+    assert offered("off") == {"distribute", "comment", "receipt", "assign"}
+    assert offered("dan") == {"accept", "clarify", "comment", "receipt"}
+    w.ok("dan", "POST", mid, "clarify", {"question": "And the budget?"})
+    assert offered("off") == {"distribute", "reply", "comment", "receipt", "assign", "interim"}
+    w.ok("off", "POST", mid, "reply", {"body": "r2"})
+    w.ok("dan", "POST", mid, "accept")
     assert offered("off") == {"receipt"} and offered("dan") == {"receipt"}
     assert offered("cos") == set()
 

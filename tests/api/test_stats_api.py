@@ -39,7 +39,7 @@ DAY = datetime.date
 STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
               "working_days_to_acknowledge", "working_days_to_reply", "working_days_to_close",
               "extensions", "on_time", "declined", "withdrawn", "open", "overdue", "anomalies",
-              "accounts", "clock_stopped_from", "paused"]
+              "accounts", "clock_stopped_from", "paused", "clarifications"]
 
 
 def stats(desk, who="aud"):
@@ -70,7 +70,7 @@ def share(on, late, overdue=0):
 def recompute(entries, today):
     """The statistics from the log's entries alone, per docs/formats.md (federal holidays on,
     no configured closures; the closures and clock stops of the log's calendar entries)."""
-    memos, anomalies, extensions = {}, 0, []
+    memos, anomalies, extensions, clarifications = {}, 0, [], 0
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
     closures, stopped = set(), set()
     # the working days of the calendar the log describes: its closures in force and the days of
@@ -124,6 +124,15 @@ def recompute(entries, today):
                 stop["block"] = d
             continue
         tag, ev = e["memo"], e["event"]
+        if ev == "clarification" and tag in memos and d >= memos[tag]["filed"]:
+            m = memos[tag]
+            if m["reply"] is None or m["ended"]:
+                anomalies += 1
+            else:
+                clarifications += 1
+                m["clarifying"] = True
+                m["reply_due"] = DAY.fromisoformat(e["reply-due"])
+            continue
         if ev == "rescheduled" and tag in memos and d >= memos[tag]["filed"]:
             m = memos[tag]
             block = stop["block"] == d
@@ -145,7 +154,8 @@ def recompute(entries, today):
                           "reply": None, "reply_due_then": None, "acked": False,
                           "ended": False, "stopped": None, "end": None, "closed": None,
                           "ack_paused": False, "reply_paused": False,
-                          "stop_paused_ack": False, "stop_paused_reply": False}
+                          "stop_paused_ack": False, "stop_paused_reply": False,
+                          "clarifying": False}
             continue
         m = memos.get(tag)
         if m is None or d < m["filed"]:
@@ -163,6 +173,8 @@ def recompute(entries, today):
         if ev in ("acknowledged", "extended"):
             m["acked"] = True
             m["reply_due"] = DAY.fromisoformat(e["reply-due"])
+        if ev == "replied":
+            m["clarifying"] = False
         if ev == "replied" and m["reply"] is None:
             m["reply"], m["reply_due_then"] = d, m["reply_due"]
             m["reply_paused"] = paused(d, m["reply_due"])
@@ -188,10 +200,11 @@ def recompute(entries, today):
     def over(due):  # past due, and not paused by a running clock stop
         return today > due and not (running and due >= stop["from"])
 
-    overdue = [m for m in opened if m["reply"] is None and
+    overdue = [m for m in opened if (m["reply"] is None and
                ((not m["acked"] and over(m["ack_due"])) or
-                (m["acked"] and over(m["reply_due"])))]
-    paused = [m for m in opened if running and m["reply"] is None and
+                (m["acked"] and over(m["reply_due"])))) or
+               (m["clarifying"] and over(m["reply_due"]))]
+    paused = [m for m in opened if running and (m["reply"] is None or m["clarifying"]) and
               (m["reply_due"] if m["acked"] else m["ack_due"]) >= stop["from"]]
     return {
         "today": today.isoformat(),
@@ -234,6 +247,7 @@ def recompute(entries, today):
         "accounts": accounts,
         "clock_stopped_from": stop["from"].isoformat() if stop["running"] else None,
         "paused": len(paused),
+        "clarifications": clarifications,
     }
 
 
@@ -267,7 +281,9 @@ def test_calendar_of_the_scenario():
 def test_stats_scenario(make_server, tmp_path):
     state = str(tmp_path / "state")
     # Thu 2 July, 22:00 in New York (already 3 July in UTC)
-    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-07-03T02:00:00")
+    # no drafter's window: the replied memos stay open across the clock's jumps, as counted below
+    d = Desk(make_server, config={"channel": {"timezone": NY, "accept_window": "0"}},
+             clock="2026-07-03T02:00:00")
     s = stats(d)
     # no memo yet: the log holds the accounts' entries only (the officer's role and channel key,
     # the principal's role)
@@ -280,7 +296,8 @@ def test_stats_scenario(make_server, tmp_path):
                  "extensions": summary([]),
                  "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0)},
                  "declined": 0, "withdrawn": 0, "open": 0, "overdue": 0, "anomalies": 0,
-                 "accounts": accounts, "clock_stopped_from": None, "paused": 0}
+                 "accounts": accounts, "clock_stopped_from": None, "paused": 0,
+                 "clarifications": 0}
 
     m1, f1 = d.file("M1", cosigners=("bob", "cat"))
     m2, _ = d.file("M2")
@@ -322,7 +339,8 @@ def test_stats_scenario(make_server, tmp_path):
                     "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None}},
         "declined": 1, "withdrawn": 1,  # M2, M3
         "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts,
-        "clock_stopped_from": None, "paused": 0}
+        "clock_stopped_from": None, "paused": 0,
+                 "clarifications": 0}
     audit(d, s, state)
 
     # Thu 9 July: M4 is past its acknowledgement due date (Wed 8 July)
@@ -362,7 +380,7 @@ def test_stats_scenario(make_server, tmp_path):
     s = stats(d)
     assert (s["today"], s["open"], s["overdue"]) == ("2026-09-01", 4, 2)
     d.post("off", m1, "reply", {"body": "Late, but here is our answer."})
-    d.post("off", m1, "close")
+    d.post("dan", m1, "accept")  # the drafter accepts: closed
     d.post("off", m6, "reply", {"body": "Within the extended time."})
     s = stats(d)
     assert s == {
@@ -382,7 +400,7 @@ def test_stats_scenario(make_server, tmp_path):
         "overdue": 1,  # M4
         "anomalies": 0,
         "accounts": accounts,
-        "clock_stopped_from": None, "paused": 0,
+        "clock_stopped_from": None, "paused": 0, "clarifications": 0,
     }
     assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
     audit(d, s, state)

@@ -22,7 +22,9 @@ from conftest import (TIMEOUT, add_working_days, assert_error, assert_memo_shape
                       assert_wrong_state, count_working_days, memo_url, unix)
 from loghelpers import Desk
 
-NY = {"channel": {"timezone": "America/New_York"}}
+# no drafter's window: a replied memo stays replied across the clock's jumps (its own tests:
+# test_reply_window.py)
+NY = {"channel": {"timezone": "America/New_York", "accept_window": "0"}}
 DAY = datetime.date
 
 

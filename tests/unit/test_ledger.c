@@ -47,7 +47,7 @@ static struct ledger_entry entry_make(enum ledger_event ev)
     if (ev == LEDGER_FILED || ev == LEDGER_RESCHEDULED)
         e.ack_due = day("2026-12-01");
     if (ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED ||
-        ev == LEDGER_RESCHEDULED)
+        ev == LEDGER_RESCHEDULED || ev == LEDGER_CLARIFICATION)
         e.reply_due = day("2027-01-12");
     if (ledger_event_calendar(ev)) {
         memset(e.tag, 0, sizeof(e.tag));
@@ -77,7 +77,7 @@ static void text_make(enum ledger_event ev, char *out, size_t cap)
         : ev == LEDGER_RESCHEDULED ? "ack-due 2026-12-01\n"
                                    : "",
         ev == LEDGER_FILED || ev == LEDGER_ACKNOWLEDGED || ev == LEDGER_EXTENDED ||
-                ev == LEDGER_RESCHEDULED
+                ev == LEDGER_RESCHEDULED || ev == LEDGER_CLARIFICATION
             ? "reply-due 2027-01-12\n"
             : "");
 
@@ -110,8 +110,8 @@ static void test_event_names(void **state)
         "extended",        "replied",           "closed",          "withdrawn",
         "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
         "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-        "keys-bound",      "rescheduled",       "closure-added",   "closure-removed",
-        "clock-stopped",   "clock-resumed"};
+        "keys-bound",      "rescheduled",       "clarification",   "closure-added",
+        "closure-removed", "clock-stopped",     "clock-resumed"};
     enum ledger_event ev;
 
     (void)state;

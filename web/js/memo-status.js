@@ -58,7 +58,7 @@ export function deadline(d, m = null, kind = null) {
 // Whether the reply deadline may still be extended: only while it runs.
 export function extendable(m) {
   const r = (m.deadlines || {}).reply;
-  return !!(r && r.max && !r.done_on && !stoppedWhy(r, m) && (m.state === 'filed' || m.state === 'acknowledged'));
+  return !!(r && r.max && r.max !== r.due && !r.done_on && !stoppedWhy(r, m) && (m.state === 'filed' || m.state === 'acknowledged'));
 }
 
 // ---- names ----
@@ -94,7 +94,7 @@ const WHO_BY_DEFAULT = {
   invited: 'The drafter', filed: 'The drafter', withdrawn: 'The drafter', invitation_declined: 'A co-signer',
   acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
   replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
-  reassigned: 'An officer', interim: 'An officer',
+  reassigned: 'An officer', interim: 'An officer', accepted: 'The drafter', clarification: 'The drafter',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -129,6 +129,10 @@ export function eventSentence(e) {
       return `${who} ${e.event === 'assigned' ? 'assigned' : 'reassigned'} the memo to ${to}${m && m[2] ? `: ${m[2]}` : ''}`;
     }
     case 'rescheduled': return 'The deadlines moved with the channel\'s calendar (a closed day, or a clock stop)';
+    case 'accepted': return `${who} accepted the reply: the memo is closed`;
+    case 'clarification': return `${who} asked for clarification${d ? `: ${d}` : ''}`;
+    case 'earlier_reply': return `The reply before the clarification${d ? `: ${d}` : ''}`;
+    case 'window_closed': return 'The memo closed: the drafter\'s time to accept the reply or ask for clarification ended';
     case 'reshared': return `${who} shared the memo again with a participant whose account an administrator had reset`;
     default: return `${who}: ${String(e.event).replace(/_/g, ' ')}`;
   }
@@ -218,6 +222,10 @@ export function nextStep(m) {
     case 'acknowledged':
       return `Waiting for ${officers} to reply${by(dl.reply)}${overdue(dl.reply)}.`;
     case 'replied':
+      if (m.accept_until) {
+        return rel.drafter ? `The channel replied on ${m.replied_on || 'the date shown'}. Next: you accept the reply or ask for clarification, until ${m.accept_until}; the memo then closes.`
+          : `The channel replied on ${m.replied_on || 'the date shown'}. Next: the drafter accepts the reply or asks for clarification, until ${m.accept_until}; the memo then closes.`;
+      }
       return `The channel replied on ${m.replied_on || 'the date shown'}. Next: ${officers} close the memo.`;
     case 'closed':
       return `Closed on ${m.closed_on || 'the date shown'}. Nothing more happens; the memo stays readable.`;

@@ -42,6 +42,21 @@ function signingPanel(m) {
       my.reason && status === 'voided' ? ` — voided because: ${my.reason}` : ''));
 }
 
+// The drafter's question after the reply: the reply step again, with its own deadline.
+function clarifyForm(m, bar) {
+  const q = h('textarea', { rows: 4, maxlength: 2000, 'data-field': 'question', id: 'clarify-question' });
+  const btn = h('button', { type: 'submit' }, 'Send the question');
+  const form = h('form', { 'aria-label': 'Ask for clarification', novalidate: true },
+    field('What needs clarifying (the officers read it)', q, `At most 2000 characters${m.accept_until ? `, until ${m.accept_until}` : ''}. The officers must answer within the channel's deadline; the current reply stays in the timeline.`),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!q.value.trim()) { failed(form, { field: 'question' }, 'Write your question first: it is empty.'); return; }
+    bar.submit(form, () => post(`${M(m.id)}/clarify`, { question: q.value.trim() }), 'Your question was sent. The reply step starts again, with a new deadline shown above.', btn);
+  });
+  return form;
+}
+
 function staffActions(m, bar) {
   const id = m.id;
   const mine = (m.my_signature || {}).status;
@@ -99,6 +114,15 @@ function staffActions(m, bar) {
           'Share it again only if you know the account is really theirs now: ask them in person or by phone. Whoever holds the account reads the memo.'] },
     });
   }
+  if (can(m, 'accept')) {
+    bar.button('Accept the reply', {
+      fn: () => post(`${M(id)}/accept`), done: 'You accepted the reply: the memo is closed.',
+      confirm: { title: 'Accept the reply?', confirm: 'Accept the reply',
+        text: ['The memo closes: the channel has answered it. This is final.',
+          m.accept_until ? `Otherwise it closes by itself after ${m.accept_until}, unless you ask for clarification first.` : null] },
+    });
+  }
+  if (can(m, 'clarify')) bar.expand('Ask for clarification', () => clarifyForm(m, bar), { id: 'open-clarify' });
   if (can(m, 'withdraw')) {
     bar.button('Withdraw the memo', {
       cls: 'danger', fn: () => post(`${M(id)}/withdraw`), done: 'The memo is withdrawn.',

@@ -25,6 +25,7 @@ const LABELS = {
   late: 'The channel is late on my memo',
   assigned: 'A memo is assigned to me',
   interim: 'My memo has an interim answer',
+  response: 'A drafter accepted a reply or asked for clarification',
 };
 
 export function notificationsSection() {

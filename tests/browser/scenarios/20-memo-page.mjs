@@ -5,7 +5,7 @@
 // timeline as sentences, a declined invitation that offers no signing, deadlines that stop on a
 // decline or withdrawal, "who read it" grouped by person and day, and an editor that cannot lose
 // text (live preview, the unsaved-changes question, a session that ends while typing).
-import { expect, expectText, shot, clean, signIn, createUsers, allowHttp, apiLogin, PW } from '../lib.mjs';
+import { expect, expectText, shot, clean, signIn, settled, createUsers, allowHttp, apiLogin, PW } from '../lib.mjs';
 
 // Nothing on screen may look like a code, a field name, a byte count or a route.
 const RAW = /\(field:|bytes|\/api\/|_[a-z]+_|[a-z]+_[a-z]+/;
@@ -386,26 +386,61 @@ export default async function (t) {
     clean(p);
   });
 
-  t.step('officer: close asks first; a closed memo takes no comments', async () => {
+  t.step('after the reply it is the drafter\'s turn: the officer cannot close; a question sends it back', async () => {
     const p = ctx.olga;
     await p.getByRole('button', { name: 'Distribute to principals' }).click();
     await p.getByLabel('Principals\' usernames').fill('pat');
     await p.getByRole('button', { name: 'Send to these principals' }).click();
     await expectText(p.locator('#memo-actions .done-msg'), /Distributed/);
     await expectText(p.locator('#comments .hint'), /drafter, the invited co-signers, the channel's officers and the principals/);
-    const close = p.getByRole('button', { name: 'Close', exact: true });
-    await close.click();
-    await expectText(dialog(p), /Close this memo\?/);
-    await p.keyboard.press('Escape');
-    await expectText(p.locator('.badge.state'), /Replied/);
-    await close.click();
-    await dialog(p).getByRole('button', { name: 'Close the memo' }).click();
-    await expectText(p.locator('#memo-actions .done-msg'), /Closed/);
-    await expectText(p.locator('#comments-closed'), /No new comments: the memo is closed/);
-    expect(await p.getByLabel('Your comment').count() === 0, 'no comment form on a closed memo');
-    await expectText(p.locator('ol.steps'), /Closed \d{4}-\d\d-\d\d\s*\(done\)/);
-    await shot(p, '20-memo-closed-officer');
+    expect(await p.getByRole('button', { name: 'Close', exact: true }).count() === 0, 'no Close while the drafter may answer');
+    await expectText(p.locator('.status-header'), /the drafter accepts the reply or asks for clarification, until \d{4}-\d\d-\d\d/);
+    const a = ctx.alice;
+    await a.goto(`/#/memo/${ctx.memo}`);
+    await a.reload();
+    await settled(a);
+    await expectText(a.locator('.status-header'), /you accept the reply or ask for clarification, until/);
+    await a.getByRole('button', { name: 'Ask for clarification' }).click();
+    const form = a.locator('form[aria-label="Ask for clarification"]');
+    await form.getByRole('button', { name: 'Send the question' }).click();
+    await expectText(form.locator('.error-msg'), /it is empty/);
+    await form.getByLabel(/What needs clarifying/).fill('Does this cover the regional offices?');
+    await form.getByRole('button', { name: 'Send the question' }).click();
+    await expectText(a.locator('#memo-actions .done-msg'), /question was sent/);
+    await expectText(a.locator('.badge.state'), /Acknowledged/);
+    await expectText(a.locator('.timeline'), /Alice [^\n]*asked for clarification: Does this cover the regional offices\?/);
+    await expectText(a.locator('.timeline'), /The reply before the clarification: /);
+    await shot(a, '20-memo-clarification');
+    clean(a);
+  });
+
+  t.step('the officer answers again; the drafter accepts; a closed memo takes no comments', async () => {
+    const p = ctx.olga;
+    await p.reload();
+    await settled(p);
+    await p.getByRole('button', { name: 'Reply', exact: true }).click();
+    const form = p.locator('form[aria-label="Reply for the channel"]');
+    await form.getByLabel('The channel\'s reply (CommonMark)').fill('Yes: every regional office.');
+    await form.getByRole('button', { name: 'Send the reply' }).click();
+    await dialog(p).getByRole('button', { name: 'Send the reply' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Reply sent/);
     clean(p);
+    const a = ctx.alice;
+    await a.reload();
+    await settled(a);
+    const accept = a.getByRole('button', { name: 'Accept the reply' });
+    await accept.click();
+    await expectText(dialog(a), /Accept the reply\?/);
+    await a.keyboard.press('Escape');
+    await expectText(a.locator('.badge.state'), /Replied/);
+    await accept.click();
+    await dialog(a).getByRole('button', { name: 'Accept the reply' }).click();
+    await expectText(a.locator('#memo-actions .done-msg'), /accepted the reply/);
+    await expectText(a.locator('#comments-closed'), /No new comments: the memo is closed/);
+    expect(await a.getByLabel('Your comment').count() === 0, 'no comment form on a closed memo');
+    await expectText(a.locator('ol.steps'), /Closed \d{4}-\d\d-\d\d\s*\(done\)/);
+    await shot(a, '20-memo-closed-drafter');
+    clean(a);
   });
 
   t.step('principal: names hidden is said plainly; an empty comment is refused by its field', async () => {
