@@ -82,6 +82,8 @@ static const struct api_route routes[] = {
     /* the drafter's turn after the reply (core/workflow.h) */
     {API_POST, M "/accept", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
     {API_POST, M "/clarify", api_memos_clarify, STAFF, API_R_JSON, WF_DRAFTER, NULL},
+    /* new facts after the answer: a new memo, linked (core/workflow.h) */
+    {API_POST, M "/addendum", api_memos_addendum, STAFF, API_R_JSON, WF_DRAFTER, NULL},
     {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER, NULL},

@@ -221,6 +221,7 @@ void api_memos_extend(struct api_env *env, struct api_req *req, struct api_resp 
 void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_clarify(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_addendum(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -265,6 +265,7 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         {"accept", API_POST, MEMO_ROUTE "/accept", MEMO_ACCEPT},
         {"clarify", API_POST, MEMO_ROUTE "/clarify", MEMO_CLARIFY},
         {"comment", API_POST, MEMO_ROUTE "/comments", MEMO_COMMENT},
+        {"addendum", API_POST, MEMO_ROUTE "/addendum", -1},
         {"receipt", API_GET, MEMO_ROUTE "/receipt", -1},
     };
 #undef MEMO_ROUTE
@@ -289,6 +290,8 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
             ok = ok && me->reshare;
         else if (strcmp(name, "receipt") == 0)
             ok = ok && m->filed_day >= 0;
+        else if (strcmp(name, "addendum") == 0)
+            ok = ok && m->state == MEMO_CLOSED;
         else if (strcmp(name, "close") == 0 || strcmp(name, "clarify") == 0) {
             /* the drafter's window: the officers close after it, the drafter asks within it */
             int64_t until = workflow_accept_until(ch, m);
@@ -347,7 +350,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     char *title = NULL, *body = NULL;
     struct memo_caller me = {0};
     struct user drafter;
-    json_t *o = NULL, *arr;
+    json_t *o = NULL, *arr, *addenda = NULL;
     int rc;
 
     *out = NULL;
@@ -455,6 +458,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
                                         m->reply, m->reply_len),
                              "note", bytes_json(m->reply_note, m->reply_note_len))
                  : json_null());
+    addenda = json_array();
     arr = json_array();
     for (size_t i = 0; i < nev; i++) {
         json_t *e = json_pack("{s:s, s:I}", "event", ev[i].kind, "at", (json_int_t)ev[i].at);
@@ -470,10 +474,19 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set_new(e, "by", json_string(ev[i].username));
         if (strcmp(ev[i].kind, "declined") == 0)
             json_object_set_new(o, "referral", referral_json(json_object_get(e, "detail")));
+        /* the addendum links, for those who open the events (core/workflow.h) */
+        if (strcmp(ev[i].kind, "addendum_of") == 0 && json_is_string(json_object_get(e, "detail")))
+            json_object_set(o, "addendum_of", json_object_get(e, "detail"));
+        if (strcmp(ev[i].kind, "addendum") == 0 && json_is_string(json_object_get(e, "detail")))
+            json_array_append(addenda, json_object_get(e, "detail"));
         json_array_append_new(arr, e);
     }
     if (json_object_get(o, "referral") == NULL)
         json_object_set_new(o, "referral", json_null());
+    if (json_object_get(o, "addendum_of") == NULL)
+        json_object_set_new(o, "addendum_of", json_null());
+    json_object_set_new(o, "addenda", addenda);
+    addenda = NULL;
     json_object_set_new(o, "timeline", arr);
     if ((arr = memo_actions(env, req, m, &me)) == NULL) {
         rc = ERR_NOMEM;
@@ -490,6 +503,7 @@ out:
     mem_free(title);
     mem_free(body);
     json_decref(o);
+    json_decref(addenda);
     store_signature_list_free(sigs, nsigs);
     store_signature_list_free(all, nall);
     store_event_list_free(ev, nev);
@@ -936,6 +950,42 @@ void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp 
     /* answer as a GET would, with the key the new memo was sealed with */
     req->memo = m;
     req->has_memo = true;
+    req->rel = WF_DRAFTER;
+    if (api_memo_key(env, req, resp) != 0)
+        return;
+    snprintf(resp->location, sizeof(resp->location), "/api/v1/memos/%s", m.public_id);
+    reply_memo(env, req, resp, &req->memo, 201);
+}
+
+void api_memos_addendum(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const fields[] = {"title", "body", NULL};
+    char err[256], dflt[64];
+    const char *title, *text;
+    struct wf_ctx c;
+    struct memo m;
+    int show, rc;
+
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        text_fields(resp, req->json, false, &title, &text, &show) != 0)
+        return;
+    if (text == NULL) {
+        api_error_field(resp, "body", "body is required");
+        return;
+    }
+    if (title == NULL) { /* the drafter may retitle the draft */
+        snprintf(dflt, sizeof(dflt), "Addendum to memo %s", req->memo.public_id);
+        title = dflt;
+    }
+    wf_init(&c, env, req, err, sizeof(err));
+    rc = workflow_addendum(&c, &req->memo, title, strlen(title), text, strlen(text), &m);
+    if (rc != 0) {
+        api_error_wf(resp, rc, err, &req->memo);
+        return;
+    }
+    /* answer as the new draft's GET would, with its own key */
+    store_memo_release(&req->memo);
+    req->memo = m;
     req->rel = WF_DRAFTER;
     if (api_memo_key(env, req, resp) != 0)
         return;

@@ -287,8 +287,47 @@ static int share_drafter(struct wf_ctx *c, struct memo *m, void *arg)
     return access_share_own(c->st, m, c->mkey, c->actor, c->now);
 }
 
+/* Record, in the new memo's transaction, that it is an addendum to @arg (the original, whose key
+ * is the caller's c->mkey): an event on each, each sealed under its own memo's key. */
+struct addendum_link {
+    struct wf_ctx *orig_ctx; /* the original's context (its key) */
+    struct memo *orig;
+};
+
+static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
+                       size_t body_len, bool show_names, struct memo *out,
+                       const struct addendum_link *link);
+
 int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
                     size_t body_len, bool show_names, struct memo *out)
+{
+    return create_memo(c, title, title_len, body, body_len, show_names, out, NULL);
+}
+
+int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, size_t title_len,
+                      const char *body, size_t body_len, struct memo *out)
+{
+    struct addendum_link link = {c, orig};
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    /* new facts after the channel's answer: a closed memo only */
+    if (orig->state != MEMO_CLOSED) {
+        err_set(c->err, c->errlen, "an addendum is written to a closed memo");
+        return ERR_STATE;
+    }
+    if ((rc = need_key(c)) != 0)
+        return rc;
+    if (body_len == 0 || str_blank(body)) {
+        err_set(c->err, c->errlen, "body: an addendum states the new facts");
+        return ERR_INVALID;
+    }
+    return create_memo(c, title, title_len, body, body_len, orig->show_names, out, &link);
+}
+
+static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
+                       size_t body_len, bool show_names, struct memo *out,
+                       const struct addendum_link *link)
 {
     struct wf_ctx kc = *c;
     uint8_t *key = NULL;
@@ -326,7 +365,12 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
         if (rc == 0)
             rc = share_drafter(&kc, out, NULL);
         if (rc == 0)
-            rc = record(c, out, "created", NULL);
+            rc = record(&kc, out, "created", NULL);
+        /* the link, both ways, each sealed under its own memo's key */
+        if (rc == 0 && link != NULL)
+            rc = record(&kc, out, "addendum_of", link->orig->public_id);
+        if (rc == 0 && link != NULL)
+            rc = record(link->orig_ctx, link->orig, "addendum", out->public_id);
         if (rc == 0)
             rc = store_commit(c->st);
         if (rc != 0)

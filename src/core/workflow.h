@@ -57,6 +57,16 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
 int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
                     size_t body_len, bool show_names, struct memo *out);
 
+/**
+ * workflow_addendum() - a new draft by @orig's drafter (the actor), an addendum to the closed memo
+ * @orig (new facts after the answer): its own memo, signed and filed as any other with its own
+ * clocks; the link is an event on each (addendum_of on the new memo, addendum on @orig), each
+ * detail sealed under its own memo's key, so only their readers see it. @c->mkey is @orig's key.
+ * ERR_STATE unless @orig is closed; ERR_INVALID for a blank body; as workflow_create().
+ */
+int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, size_t title_len,
+                      const char *body, size_t body_len, struct memo *out);
+
 /** workflow_edit() - change title, body and/or the names setting (NULL/negative: unchanged). */
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
                   const char *body, size_t body_len, int show_names);

@@ -237,6 +237,9 @@ RECIPES = {
     ("POST", M + "/close"): Recipe("replied"),
     ("POST", M + "/accept"): Recipe("replied"),
     ("POST", M + "/clarify"): Recipe("replied", body={"question": "What about X? " + MARK}),
+    # a new draft each time: the closed memo itself is not spent
+    ("POST", M + "/addendum"): Recipe("closed", body={"body": "New facts " + MARK},
+                                      consumes=False),
     ("GET", M + "/comments"): Recipe("acked"),
     ("POST", M + "/comments"): Recipe("acked", body={"body": "A comment " + MARK},
                                       consumes=False),
@@ -373,13 +376,15 @@ class World:
             self.ok("drafter", "POST", m + "/finalize")
             self.ok("drafter", "POST", m + "/signatures", status=201)
             self.ok("cosigner", "POST", m + "/signatures", status=201)
-        if kind in ("filed", "acked", "replied"):
+        if kind in ("filed", "acked", "replied", "closed"):
             self.ok("drafter", "POST", m + "/file")
-        if kind in ("acked", "replied"):
+        if kind in ("acked", "replied", "closed"):
             self.ok("officer", "POST", m + "/acknowledge")
             self.ok("officer", "POST", m + "/distribution", {"usernames": ["priya"]})
-        if kind == "replied":
+        if kind in ("replied", "closed"):
             self.ok("officer", "POST", m + "/reply", {"body": "Reply " + MARK})
+        if kind == "closed":
+            self.ok("drafter", "POST", m + "/accept")
         self.all_memos.add(mid)
         return mid
 

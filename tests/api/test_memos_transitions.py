@@ -34,6 +34,7 @@ ACTIONS = {
     "close": ("off", "POST", "close", None),
     "accept": ("dan", "POST", "accept", None),
     "clarify": ("dan", "POST", "clarify", {"question": "What about the budget?"}),
+    "addendum": ("dan", "POST", "addendum", {"body": "New facts."}),
     "comment": ("dan", "POST", "comments", {"body": "a comment"}),
     "delete": ("dan", "DELETE", "", None),
     "assign": ("off", "POST", "assignment", {"username": "off"}),
@@ -51,7 +52,7 @@ ALLOWED = {
     "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign", "interim"},
     # the officers close only once the drafter's window has ended (test_reply_window.py)
     "replied": {"distribute", "accept", "clarify", "comment", "assign"},
-    "closed": set(),
+    "closed": {"addendum"},  # a new memo: the closed one stays as it is
     "declined": set(),
     "withdrawn": set(),
 }
@@ -351,6 +352,7 @@ NAMED = {
     "close": ("POST", "close", None),
     "accept": ("POST", "accept", None),
     "clarify": ("POST", "clarify", {"question": "What about the budget?"}),
+    "addendum": ("POST", "addendum", {"body": "New facts."}),
     "comment": ("POST", "comments", {"body": "a comment"}),
     "receipt": ("GET", "receipt", None),
     "delete": ("DELETE", "", None),
@@ -438,7 +440,7 @@ def test_actions_follow_each_step_of_a_memo(world):
     assert offered("off") == {"distribute", "reply", "comment", "receipt", "assign", "interim"}
     w.ok("off", "POST", mid, "reply", {"body": "r2"})
     w.ok("dan", "POST", mid, "accept")
-    assert offered("off") == {"receipt"} and offered("dan") == {"receipt"}
+    assert offered("off") == {"receipt"} and offered("dan") == {"receipt", "addendum"}
     assert offered("cos") == set()
 
 

@@ -154,3 +154,39 @@ def test_without_a_window_the_officers_close_at_once(make_server):
     m = memo(d, "off", mid)
     assert m["accept_until"] is None and "close" in m["actions"]
     assert d.post("off", mid, "close")["state"] == "closed"
+
+
+def test_an_addendum_to_a_closed_memo_is_a_new_memo_linked_to_it(make_server):
+    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
+    mid = replied(d)
+    # not before the memo is closed
+    assert_wrong_state(d.call("dan", "POST", mid, "addendum", {"body": "New facts."},
+                              status=409), "replied")
+    d.post("dan", mid, "accept")
+    assert "addendum" in memo(d, "dan", mid)["actions"]
+    assert "addendum" not in memo(d, "off", mid)["actions"]
+    for who in ("off", "pat"):
+        r = d.s[who].post(memo_url(d.srv, mid, "addendum"), json={"body": "x"}, timeout=TIMEOUT)
+        assert r.status_code in (403, 404), (who, r.text)
+    for body, field in (({}, "body"), ({"body": "  \n"}, "body"), ({"body": "x", "extra": 1},
+                                                                   "extra")):
+        r = d.s["dan"].post(memo_url(d.srv, mid, "addendum"), json=body, timeout=TIMEOUT)
+        assert_error(r, 422, field=field)
+    r = d.s["dan"].post(memo_url(d.srv, mid, "addendum"),
+                        json={"body": "The costs doubled in October."}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    add = r.json()
+    assert add["state"] == "draft" and add["id"] != mid
+    assert add["title"] == "Addendum to memo %s" % mid
+    assert add["body"] == "The costs doubled in October."
+    assert add["addendum_of"] == mid and add["deadlines"] is None
+    assert memo(d, "dan", mid)["addenda"] == [add["id"]]
+    # its own life: signed, filed, its own clocks; the officers see the link once it is filed
+    d.post("dan", add["id"], "finalize")
+    d.post("dan", add["id"], "signatures", status=201)
+    f = d.post("dan", add["id"], "file")
+    assert f["deadlines"]["acknowledge"]["due"] == "2026-09-30"
+    assert memo(d, "off", add["id"])["addendum_of"] == mid
+    assert memo(d, "off", mid)["addenda"] == [add["id"]]
+    # nothing of the link in the public log: a filing like any other
+    assert [e["event"] for e in entries(d)[-1:]] == ["filed"]

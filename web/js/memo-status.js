@@ -95,6 +95,7 @@ const WHO_BY_DEFAULT = {
   acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
   replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
   reassigned: 'An officer', interim: 'An officer', accepted: 'The drafter', clarification: 'The drafter',
+  addendum_of: 'The drafter', addendum: 'The drafter',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -130,6 +131,8 @@ export function eventSentence(e) {
     }
     case 'rescheduled': return 'The deadlines moved with the channel\'s calendar (a closed day, or a clock stop)';
     case 'accepted': return `${who} accepted the reply: the memo is closed`;
+    case 'addendum_of': return `${who} started this memo as an addendum to memo ${d || 'an earlier memo'}`;
+    case 'addendum': return `${who} wrote an addendum: memo ${d || ''}`;
     case 'clarification': return `${who} asked for clarification${d ? `: ${d}` : ''}`;
     case 'earlier_reply': return `The reply before the clarification${d ? `: ${d}` : ''}`;
     case 'window_closed': return 'The memo closed: the drafter\'s time to accept the reply or ask for clarification ended';
@@ -260,6 +263,11 @@ export function statusHeader(m) {
   if (m.assigned_to !== undefined && (m.relation || {}).officer) {
     rows.push(h('dt', {}, 'Handled by'), h('dd', { id: 'assigned-to' }, m.assigned_to
       ? `${m.assigned_to.display_name || m.assigned_to.username} (${m.assigned_to.username})` : 'Nobody yet: assign it'));
+  }
+  // an addendum's link to the memo it adds to, and the addenda written since (for its readers)
+  if (m.addendum_of) rows.push(h('dt', {}, 'Addendum to'), h('dd', {}, h('a', { href: `#/memo/${m.addendum_of}` }, `memo ${m.addendum_of}`)));
+  if ((m.addenda || []).length) {
+    rows.push(h('dt', {}, 'Addenda'), h('dd', { id: 'addenda' }, m.addenda.map((a, i) => [i ? ', ' : '', h('a', { href: `#/memo/${a}` }, `memo ${a}`)])));
   }
   if (m.digest) rows.push(h('dt', {}, 'Digest'), h('dd', { class: 'mono digest' }, m.digest));
   return h('section', { class: 'status-header', id: 'memo-status', 'aria-labelledby': 'h-status' },

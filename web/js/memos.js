@@ -4,7 +4,7 @@
 // officer.js.
 import { api, get, post } from './api.js';
 import { h, field, clear, when, badge } from './dom.js';
-import { app, page } from './shell.js';
+import { app, page, go, fail } from './shell.js';
 import { sentence } from './errors.js';
 import { officerActions, REFERRALS } from './officer.js';
 import { actionBar, done, failed } from './actionbar.js';
@@ -53,6 +53,28 @@ function clarifyForm(m, bar) {
     ev.preventDefault();
     if (!q.value.trim()) { failed(form, { field: 'question' }, 'Write your question first: it is empty.'); return; }
     bar.submit(form, () => post(`${M(m.id)}/clarify`, { question: q.value.trim() }), 'Your question was sent. The reply step starts again, with a new deadline shown above.', btn);
+  });
+  return form;
+}
+
+// New facts after the answer: a new draft, linked to this closed memo; the editor opens on it.
+function addendumForm(m) {
+  const body = h('textarea', { rows: 6, 'data-field': 'body', id: 'addendum-body' });
+  const btn = h('button', { type: 'submit' }, 'Start the addendum');
+  const form = h('form', { 'aria-label': 'Write an addendum', novalidate: true },
+    field('The new facts', body, 'A new memo, linked to this one: you edit, sign and file it as any other, and the channel answers it with its own deadlines.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!body.value.trim()) { failed(form, { field: 'body' }, 'Write the new facts first: it is empty.'); return; }
+    btn.disabled = true;
+    try {
+      const a = await post(`${M(m.id)}/addendum`, { body: body.value });
+      go(`#/memo/${a.id}/edit`, 'The addendum is a draft: give it a title, then sign and file it.');
+    } catch (e) {
+      btn.disabled = false;
+      if (e.code === 'unauthorized') fail(e); else failed(form, e);
+    }
   });
   return form;
 }
@@ -123,6 +145,7 @@ function staffActions(m, bar) {
     });
   }
   if (can(m, 'clarify')) bar.expand('Ask for clarification', () => clarifyForm(m, bar), { id: 'open-clarify' });
+  if (can(m, 'addendum')) bar.expand('Write an addendum', () => addendumForm(m), { id: 'open-addendum' });
   if (can(m, 'withdraw')) {
     bar.button('Withdraw the memo', {
       cls: 'danger', fn: () => post(`${M(id)}/withdraw`), done: 'The memo is withdrawn.',
