@@ -9,30 +9,12 @@ import datetime
 import time
 
 from conftest import TIMEOUT, add_working_days, assert_error, assert_wrong_state, memo_url
-from loghelpers import Desk, caught_up, fetch_entries, parse_entry
-from test_stats_api import recompute
+from loghelpers import Desk
+from test_calendar import audited, memo
+from test_calendar import log_entries as entries
 
 DAY = datetime.date
 NY = "America/New_York"
-
-
-def memo(d, who, mid):
-    r = d.s[who].get(memo_url(d.srv, mid), timeout=TIMEOUT)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def entries(d):
-    _, _, size, _ = caught_up(d.srv, d.s["aud"])
-    return [parse_entry(e) for e in fetch_entries(d.url, size)]
-
-
-def audited(d):
-    caught_up(d.srv, d.s["aud"])
-    s = d.s["aud"].get(d.url + "/api/v1/stats", timeout=TIMEOUT).json()
-    _, _, size, _ = caught_up(d.srv, d.s["aud"])
-    assert s == recompute(fetch_entries(d.url, size), DAY.fromisoformat(s["today"]))
-    return s
 
 
 def replied(d, title="A memo"):

@@ -178,7 +178,11 @@ static void life_cycle(void **state)
         note_open((const char *)m.reply_note, m.reply_note_len, &cv, 1, &ok, &tl, NULL, 0), 0);
     assert_true(ok);
     assert_int_equal(workflow_withdraw(&a, &m), ERR_STATE);
-    assert_int_equal(workflow_close(&o, &m), 0);
+    /* the drafter's turn: the officers cannot close while the drafter's window runs */
+    assert_true(workflow_accept_until(&ch, &m) > m.replied_day);
+    assert_int_equal(workflow_close(&o, &m), ERR_STATE);
+    assert_int_equal(m.state, MEMO_REPLIED);
+    assert_int_equal(workflow_accept(&a, &m), 0);
     assert_int_equal(m.state, MEMO_CLOSED);
     assert_int_equal(workflow_comment(&a, &m, "late", 4, NULL), ERR_STATE);
     assert_int_equal(audit_verify(st, &audited, err, sizeof(err)), 0);
