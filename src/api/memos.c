@@ -314,6 +314,26 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
     return arr;
 }
 
+/* {"done_on", "due", "on_time"} from an earlier_reply_due event's opened detail ("done DAY due
+ * DAY", core/workflow.c); null for anything else. */
+static json_t *first_reply_json(json_t *detail)
+{
+    const char *s = json_string_value(detail);
+    char done[WORKDAYS_ISO_SIZE], due[WORKDAYS_ISO_SIZE];
+    int64_t a, b;
+
+    if (s == NULL || strlen(s) != 30 || strncmp(s, "done ", 5) != 0 ||
+        strncmp(s + 15, " due ", 5) != 0)
+        return json_null();
+    memcpy(done, s + 5, 10);
+    done[10] = '\0';
+    memcpy(due, s + 20, 10);
+    due[10] = '\0';
+    if (workdays_day_parse(done, &a) != 0 || workdays_day_parse(due, &b) != 0)
+        return json_null();
+    return json_pack("{s:s, s:s, s:b}", "done_on", done, "due", due, "on_time", a <= b);
+}
+
 /* A decline's referral, {"to", "note"}, from its event's opened detail ("referral KIND" or
  * "referral KIND: NOTE"); null for a decline made before referrals (no such detail). */
 static json_t *referral_json(const json_t *detail)
@@ -479,10 +499,16 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set(o, "addendum_of", json_object_get(e, "detail"));
         if (strcmp(ev[i].kind, "addendum") == 0 && json_is_string(json_object_get(e, "detail")))
             json_array_append(addenda, json_object_get(e, "detail"));
+        /* the first reply, when a clarification replaced it: when it came against its due day */
+        if (strcmp(ev[i].kind, "earlier_reply_due") == 0 &&
+            json_object_get(o, "first_reply") == NULL)
+            json_object_set_new(o, "first_reply", first_reply_json(json_object_get(e, "detail")));
         json_array_append_new(arr, e);
     }
     if (json_object_get(o, "referral") == NULL)
         json_object_set_new(o, "referral", json_null());
+    if (json_object_get(o, "first_reply") == NULL)
+        json_object_set_new(o, "first_reply", json_null());
     if (json_object_get(o, "addendum_of") == NULL)
         json_object_set_new(o, "addendum_of", json_null());
     json_object_set_new(o, "addenda", addenda);

@@ -76,18 +76,18 @@ static json_t *stats_json(const struct ledger_stats *s)
     if (s->stopped_from >= 0)
         workdays_day_format(s->stopped_from, stop, sizeof(stop));
     return json_pack(
-        "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:I, s:I, s:I, s:I, "
+        "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:I, s:I, s:I, s:I, "
         "s:I, s:o, s:o, s:I, s:I}",
         "today", today, "log_size", (json_int_t)s->log_size, "filings_per_month", months,
         "signers_per_memo", summary_json(&s->signers), "working_days_to_acknowledge",
         summary_json(&s->to_ack), "working_days_to_reply", summary_json(&s->to_reply),
         "working_days_to_close", summary_json(&s->to_close), "extensions",
         summary_json(&s->extensions), "on_time", "acknowledged", on_time_json(&s->acked), "replied",
-        on_time_json(&s->replied), "declined", (json_int_t)s->declined, "withdrawn",
-        (json_int_t)s->withdrawn, "open", (json_int_t)s->open, "overdue", (json_int_t)s->overdue,
-        "anomalies", (json_int_t)s->anomalies, "accounts", accounts, "clock_stopped_from",
-        s->stopped_from >= 0 ? json_string(stop) : json_null(), "paused", (json_int_t)s->paused,
-        "clarifications", (json_int_t)s->clarifications);
+        on_time_json(&s->replied), "clarified", on_time_json(&s->clarified), "declined",
+        (json_int_t)s->declined, "withdrawn", (json_int_t)s->withdrawn, "open", (json_int_t)s->open,
+        "overdue", (json_int_t)s->overdue, "anomalies", (json_int_t)s->anomalies, "accounts",
+        accounts, "clock_stopped_from", s->stopped_from >= 0 ? json_string(stop) : json_null(),
+        "paused", (json_int_t)s->paused, "clarifications", (json_int_t)s->clarifications);
 }
 
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)

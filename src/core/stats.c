@@ -237,7 +237,8 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     case LEDGER_EXTENDED:
         /* an extension is granted until the due date in force, never after (core/workflow.h):
          * a later one would launder a late reply, so it moves nothing and is an anomaly */
-        if (e->day > m->reply_due) {
+        /* ... and only before the reply (the reply to a clarification has none) */
+        if (e->day > m->reply_due || m->reply >= 0) {
             *anomaly = true;
             return 0;
         }
@@ -250,7 +251,7 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     case LEDGER_RESCHEDULED: {
         bool block = t->block_day == e->day;
         bool ack = block && m->response < 0 && may_move(t, e->day, m->ack_due);
-        bool reply = block && m->reply < 0 && may_move(t, e->day, m->reply_due);
+        bool reply = block && (m->reply < 0 || m->clarifying) && may_move(t, e->day, m->reply_due);
         if (ack)
             m->ack_due = e->ack_due;
         if (reply)
@@ -260,7 +261,7 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     }
     case LEDGER_CLARIFICATION:
         /* the reply step again, due on its own date: the first reply's figures stay */
-        if (m->reply < 0 || m->ended) {
+        if (m->reply < 0 || m->ended || m->clarifying || e->reply_due < e->day) {
             *anomaly = true;
             return 0;
         }
@@ -269,6 +270,13 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         m->reply_due = e->reply_due;
         break;
     case LEDGER_REPLIED:
+        /* the answer to a clarification, against its own due date */
+        if (m->clarifying) {
+            if (e->day <= m->reply_due || paused_on(t, e->day, m->reply_due))
+                s->clarified.on_time++;
+            else
+                s->clarified.late++;
+        }
         m->clarifying = false;
         if (m->reply < 0) {
             m->reply = e->day;
@@ -276,6 +284,9 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         }
         break;
     case LEDGER_WITHDRAWN:
+        if (!m->ended && m->clarifying && e->day > m->reply_due &&
+            !paused_on(t, e->day, m->reply_due))
+            s->clarified.late++; /* missed before the memo ended */
         if (!m->ended) {
             m->stopped = e->day;
             m->end = LEDGER_WITHDRAWN;
@@ -385,6 +396,8 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             if ((waits_reply && (m->acknowledged ? reply_over : ack_over)) ||
                 (m->clarifying && reply_over))
                 out->overdue++;
+            if (m->clarifying && reply_over)
+                out->clarified.overdue++;
             if (waits_ack && ack_over)
                 out->acked.overdue++;
             if (waits_reply && reply_over)

@@ -15,10 +15,14 @@
  *   - each "extended" entry dated on or before the reply-due in force moves it (one dated after
  *     it is an anomaly: an extension is granted until the due date, never after); its length
  *     is the working days from the due date it replaces to the new one;
- *   - a "clarification" entry (a memo replied to, not ended) counts in "clarifications" and
- *     makes the memo wait on a reply again, due on its reply-due (the first reply's figures
- *     stay); it is overdue, in "overdue" only, once today is past that date (and not paused)
- *     until a "replied" entry; one before any reply, or after the end, is an anomaly;
+ *   - a "clarification" entry (a memo replied to, not ended, not waiting on an earlier
+ *     clarification, its reply-due not before its date) counts in "clarifications" and makes
+ *     the memo wait on a reply again, due on its reply-due (the first reply's figures stay);
+ *     the next "replied" entry answers it, on time or late in "clarified" (a pause counts on
+ *     time); an open memo still waiting past that date is overdue (in "overdue" and
+ *     "clarified"), and one withdrawn after it is late; any other clarification entry is an
+ *     anomaly, and so is an "extended" entry after the first reply; a "rescheduled" entry moves
+ *     the reply-due of a memo waiting on a clarification as it does an unanswered reply's;
  *   - the end: the first "closed", "declined" or "withdrawn" entry; working days to close =
  *     count(filed, closed) for a memo that ended by "closed";
  *   - open until a "closed", "declined" or "withdrawn" entry; overdue when open, not replied,
@@ -108,6 +112,7 @@ struct ledger_stats {
     int64_t stopped_from;                    /* the running clock stop's first day, or -1 */
     uint64_t paused;                         /* open memos whose deadline it pauses */
     uint64_t clarifications;                 /* clarification requests by drafters */
+    struct stats_on_time clarified;          /* answers to them against their own due dates */
 };
 
 /**

@@ -1417,17 +1417,29 @@ int workflow_accept(struct wf_ctx *c, struct memo *m)
     return simple(c, m, MEMO_ACCEPT, "accepted", &m->closed_day);
 }
 
-/* Keep the reply a clarification request replaces, in the timeline (its event's detail). */
+/* What a clarification request replaces: the reply's text and when it came against its due day
+ * ("done DAY due DAY"), both kept in the timeline (event details). */
+struct earlier {
+    char *text;
+    char when[64];
+};
+
 static int keep_earlier_reply(struct wf_ctx *c, struct memo *m, void *arg)
 {
-    return record(c, m, "earlier_reply", arg);
+    struct earlier *e = arg;
+    int rc = 0;
+
+    if (e->text != NULL)
+        rc = record(c, m, "earlier_reply", e->text);
+    return rc != 0 ? rc : record(c, m, "earlier_reply_due", e->when);
 }
 
 int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question)
 {
     struct content_place at = {.field = "reply"};
     int64_t today = channel_today(c->now), until = workflow_accept_until(c->ch, m), due = 0;
-    char day[WORKDAYS_ISO_SIZE], *earlier = NULL;
+    char day[WORKDAYS_ISO_SIZE], done[WORKDAYS_ISO_SIZE];
+    struct earlier earlier = {NULL, ""};
     enum memo_state to;
     size_t n = 0;
     int rc;
@@ -1448,10 +1460,13 @@ int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question)
     }
     if ((rc = workdays_calendar_add(&c->ch->calendar, today, c->ch->cfg->clarify_days, &due)) != 0)
         return rc;
-    /* the reply it replaces stays in the timeline */
+    /* the reply it replaces stays in the timeline, and whether it came on time */
     if (m->reply != NULL && (rc = content_open(c->mkey, m->public_id, &at, m->reply, m->reply_len,
-                                               &earlier, &n, NULL)) != 0)
+                                               &earlier.text, &n, NULL)) != 0)
         return rc;
+    workdays_day_format(m->replied_day, done, sizeof(done));
+    workdays_day_format(m->reply_due, day, sizeof(day));
+    snprintf(earlier.when, sizeof(earlier.when), "done %s due %s", done, day);
     mem_free(m->reply);
     mem_free(m->reply_note);
     m->reply = m->reply_note = NULL;
@@ -1459,10 +1474,10 @@ int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question)
     m->replied_day = STORE_DAY_NONE;
     m->reply_due = m->reply_max = due;
     m->state = to;
-    rc = save_with(c, m, "clarification", question, earlier ? keep_earlier_reply : NULL, earlier);
-    if (earlier != NULL) {
-        wipe(earlier, n);
-        mem_free(earlier);
+    rc = save_with(c, m, "clarification", question, keep_earlier_reply, &earlier);
+    if (earlier.text != NULL) {
+        wipe(earlier.text, n);
+        mem_free(earlier.text);
     }
     return rc;
 }
@@ -1561,9 +1576,14 @@ int workflow_close_windows(struct store *st, const struct channel *ch, int64_t n
                 break;
             if ((rc = store_memo_get(st, ms[i].public_id, &m)) != 0) {
                 store_rollback(st);
-                break;
+                /* one memo that cannot be read (logged) stops no other; the database down does */
+                log_warn("memo %s: its window could not be closed (%s)", ms[i].public_id,
+                         err_str(rc));
+                rc = rc == ERR_DB || rc == ERR_NOMEM ? rc : 0;
+                continue;
             }
-            if (m.state != MEMO_REPLIED) { /* the drafter answered meanwhile */
+            until = workflow_accept_until(ch, &m);
+            if (m.state != MEMO_REPLIED || until < 0 || today <= until) { /* answered meanwhile */
                 store_rollback(st);
                 store_memo_release(&m);
                 continue;
@@ -1577,8 +1597,10 @@ int workflow_close_windows(struct store *st, const struct channel *ch, int64_t n
                 (rc = notify_event(st, ch, &m, "closed", 0, now)) != 0 ||
                 (rc = store_commit(st)) != 0) {
                 store_rollback(st);
-                if (rc == ERR_CONFLICT) /* changed meanwhile: the next round sees it */
-                    rc = 0;
+                if (rc != ERR_CONFLICT) /* changed meanwhile: the next round sees it */
+                    log_warn("memo %s: its window could not be closed (%s)", m.public_id,
+                             err_str(rc));
+                rc = rc == ERR_DB || rc == ERR_NOMEM ? rc : 0;
             } else {
                 n++;
             }

@@ -69,12 +69,17 @@ def test_a_clarification_reopens_the_reply_step(make_server):
     k = m["deadlines"]["reply"]
     assert k["due"] == due and k["max"] == due and k["done_on"] is None
     kinds = [e["event"] for e in m["timeline"]]
-    assert kinds[-2:] == ["clarification", "earlier_reply"], kinds
-    assert m["timeline"][-2]["detail"] == "Does this cover the regional offices?"
-    assert m["timeline"][-1]["detail"] == "Our first answer."
+    assert kinds[-3:] == ["clarification", "earlier_reply", "earlier_reply_due"], kinds
+    assert m["timeline"][-3]["detail"] == "Does this cover the regional offices?"
+    assert m["timeline"][-2]["detail"] == "Our first answer."
+    # the first reply stays as it was: on time (28 September, due on the 30th working day)
+    first = {"done_on": "2026-09-28", "due": add_working_days(DAY(2026, 9, 28), 30).isoformat(),
+             "on_time": True}
+    assert m["first_reply"] == first
     # the officers see the question and what they answered before; no extension of it
     o = memo(d, "off", mid)
-    assert o["timeline"][-2]["detail"] == "Does this cover the regional offices?"
+    assert o["timeline"][-3]["detail"] == "Does this cover the regional offices?"
+    assert o["first_reply"] == first
     assert "reply" in o["actions"] and "extend" not in o["actions"]
     r = d.s["off"].post(memo_url(d.srv, mid, "extend"),
                         json={"until": add_working_days(DAY(2026, 10, 1), 12).isoformat(),
@@ -95,6 +100,38 @@ def test_a_clarification_reopens_the_reply_step(make_server):
     assert s["working_days_to_reply"]["count"] == 1 and s["on_time"]["replied"]["on_time"] == 1
 
 
+def test_a_late_first_reply_stays_late_and_a_closure_moves_the_clarification(make_server):
+    """A clarification does not turn a late first reply into an on-time one (memo view and
+    statistics), and a calendar change moves the clarification's due date in both."""
+    d = Desk(make_server, config={"channel": {"timezone": NY, "reply": "2 working-days",
+                                              "reply_max": "2 working-days"}},
+             clock="2026-09-28T15:00:00")
+    mid, _ = d.file()
+    d.post("off", mid, "acknowledge")
+    # Thursday 1 October: the reply, due Wednesday 30 September, comes a day late
+    d.set_clock("2026-10-01T15:00:00")
+    d.post("off", mid, "reply", {"body": "Late."})
+    m = d.post("dan", mid, "clarify", {"question": "And?"})
+    assert m["first_reply"] == {"done_on": "2026-10-01", "due": "2026-09-30", "on_time": False}
+    due = add_working_days(DAY(2026, 10, 1), 10)
+    assert m["deadlines"]["reply"]["due"] == due.isoformat()
+    s = audited(d)
+    assert s["on_time"]["replied"]["late"] == 1 and s["clarifications"] == 1
+    # a closure inside it moves it by a working day, in the memo and in the statistics
+    r = d.s["admin"].post(d.url + "/api/v1/calendar/closures",
+                          json={"day": "2026-10-06", "reason": "Storm"}, timeout=TIMEOUT)
+    assert r.status_code == 201 and r.json()["moved"] == 1, r.text
+    moved = add_working_days(DAY(2026, 10, 1), 10, {DAY(2026, 10, 6)})
+    assert memo(d, "dan", mid)["deadlines"]["reply"]["due"] == moved.isoformat()
+    d.set_clock(moved.isoformat() + "T15:00:00")
+    assert memo(d, "off", mid)["deadlines"]["reply"]["overdue"] is False
+    s = audited(d)
+    assert s["anomalies"] == 0 and s["overdue"] == 0
+    d.post("off", mid, "reply", {"body": "On its moved due day."})
+    s = audited(d)
+    assert s["on_time"]["clarified"]["on_time"] == 1 and s["on_time"]["replied"]["late"] == 1
+
+
 def test_an_unanswered_clarification_is_overdue(make_server):
     d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
     mid = replied(d)
@@ -104,6 +141,7 @@ def test_an_unanswered_clarification_is_overdue(make_server):
     assert memo(d, "off", mid)["deadlines"]["reply"]["overdue"] is True
     s = audited(d)
     assert s["overdue"] == 1 and s["on_time"]["replied"]["overdue"] == 0
+    assert s["on_time"]["clarified"]["overdue"] == 1
 
 
 def test_the_window_ends_and_the_memo_closes_by_itself(make_server):

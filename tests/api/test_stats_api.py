@@ -71,6 +71,7 @@ def recompute(entries, today):
     """The statistics from the log's entries alone, per docs/formats.md (federal holidays on,
     no configured closures; the closures and clock stops of the log's calendar entries)."""
     memos, anomalies, extensions, clarifications = {}, 0, [], 0
+    clarified = {"on_time": 0, "late": 0}
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
     closures, stopped = set(), set()
     # the working days of the calendar the log describes: its closures in force and the days of
@@ -126,7 +127,8 @@ def recompute(entries, today):
         tag, ev = e["memo"], e["event"]
         if ev == "clarification" and tag in memos and d >= memos[tag]["filed"]:
             m = memos[tag]
-            if m["reply"] is None or m["ended"]:
+            if (m["reply"] is None or m["ended"] or m["clarifying"] or
+                    DAY.fromisoformat(e["reply-due"]) < d):
                 anomalies += 1
             else:
                 clarifications += 1
@@ -137,7 +139,8 @@ def recompute(entries, today):
             m = memos[tag]
             block = stop["block"] == d
             ack = block and m["response"] is None and may_move(d, m["ack_due"])
-            rep = block and m["reply"] is None and may_move(d, m["reply_due"])
+            rep = (block and (m["reply"] is None or m["clarifying"]) and
+                   may_move(d, m["reply_due"]))
             if ack:
                 m["ack_due"] = DAY.fromisoformat(e["ack-due"])
             if rep:
@@ -161,8 +164,8 @@ def recompute(entries, today):
         if m is None or d < m["filed"]:
             anomalies += 1
             continue
-        if ev == "extended" and d > m["reply_due"]:  # granted after the due date: launders
-            anomalies += 1
+        if ev == "extended" and (d > m["reply_due"] or m["reply"] is not None):
+            anomalies += 1  # granted after the due date (it launders), or after the reply
             continue
         if ev in ("acknowledged", "declined") and m["response"] is None:
             m["response"] = d
@@ -173,6 +176,12 @@ def recompute(entries, today):
         if ev in ("acknowledged", "extended"):
             m["acked"] = True
             m["reply_due"] = DAY.fromisoformat(e["reply-due"])
+        if ev == "replied" and m["clarifying"]:  # the answer to a clarification
+            late = d > m["reply_due"] and not paused(d, m["reply_due"])
+            clarified["late" if late else "on_time"] += 1
+        if ev == "withdrawn" and not m["ended"] and m["clarifying"] and \
+                d > m["reply_due"] and not paused(d, m["reply_due"]):
+            clarified["late"] += 1
         if ev == "replied":
             m["clarifying"] = False
         if ev == "replied" and m["reply"] is None:
@@ -238,6 +247,8 @@ def recompute(entries, today):
                                  for m in ms),
                              sum(m["reply"] is None and over(m["reply_due"])
                                  for m in opened)),
+            "clarified": share(clarified["on_time"], clarified["late"],
+                               sum(m["clarifying"] and over(m["reply_due"]) for m in opened)),
         },
         "declined": sum(m["end"] == "declined" for m in ms),
         "withdrawn": sum(m["end"] == "withdrawn" for m in ms),
@@ -294,7 +305,8 @@ def test_stats_scenario(make_server, tmp_path):
                  "signers_per_memo": summary([]), "working_days_to_acknowledge": summary([]),
                  "working_days_to_reply": summary([]), "working_days_to_close": summary([]),
                  "extensions": summary([]),
-                 "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0)},
+                 "on_time": {"acknowledged": share(0, 0), "replied": share(0, 0),
+                             "clarified": share(0, 0)},
                  "declined": 0, "withdrawn": 0, "open": 0, "overdue": 0, "anomalies": 0,
                  "accounts": accounts, "clock_stopped_from": None, "paused": 0,
                  "clarifications": 0}
@@ -336,7 +348,8 @@ def test_stats_scenario(make_server, tmp_path):
         # M1 by 10 working days (14 to 28 August), M6 by 15 (to 4 September)
         "extensions": {"count": 2, "mean": 12.5, "median": 12.5, "max": 15},
         "on_time": {"acknowledged": {"on_time": 3, "late": 0, "overdue": 0, "share": 1.0},
-                    "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None}},
+                    "replied": {"on_time": 0, "late": 0, "overdue": 0, "share": None},
+                    "clarified": share(0, 0)},
         "declined": 1, "withdrawn": 1,  # M2, M3
         "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts,
         "clock_stopped_from": None, "paused": 0,
@@ -349,7 +362,8 @@ def test_stats_scenario(make_server, tmp_path):
     assert (s["today"], s["open"], s["overdue"], s["log_size"]) == (
         "2026-07-09", 3, 1, d.BASE + 11)
     # the missed acknowledgement weighs on the share before it is made
-    assert s["on_time"] == {"acknowledged": share(3, 0, 1), "replied": share(0, 0, 0)}
+    assert s["on_time"] == {"acknowledged": share(3, 0, 1), "replied": share(0, 0, 0),
+                            "clarified": share(0, 0)}
     assert s["on_time"]["acknowledged"]["share"] == 0.75
     audit(d, s, state)
 
@@ -394,7 +408,8 @@ def test_stats_scenario(make_server, tmp_path):
         "extensions": {"count": 2, "mean": 12.5, "median": 12.5, "max": 15},
         # M4: neither acknowledged (due 8 July) nor answered (due 17 August)
         "on_time": {"acknowledged": {"on_time": 3, "late": 1, "overdue": 1, "share": 0.6},
-                    "replied": {"on_time": 2, "late": 1, "overdue": 1, "share": 0.5}},
+                    "replied": {"on_time": 2, "late": 1, "overdue": 1, "share": 0.5},
+                    "clarified": share(0, 0)},
         "declined": 1, "withdrawn": 1,
         "open": 3,  # M4, M5 (replied), M6 (replied)
         "overdue": 1,  # M4

@@ -320,6 +320,53 @@ static void test_calendar_entries(void **state)
     stats_release(&s);
 }
 
+#define CLARIFY(tag, date, reply) HEAD("clarification", tag, date) "reply-due " reply "\n"
+
+/*
+ * Clarifications (core/workflow.h): each answered on time or late against its own due date, an
+ * unanswered one overdue; the entries a dishonest log could use to launder are anomalies: a
+ * second clarification before an answer (a later due date), an extension after the reply, a
+ * clarification due before its own date.
+ */
+static void test_clarifications(void **state)
+{
+    static const char *const text[] = {
+        FILED(TA, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        FILED(TB, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        FILED(TC, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        ACKED(TA, "2026-09-02", "2026-10-13"),
+        ACKED(TB, "2026-09-02", "2026-10-13"),
+        ACKED(TC, "2026-09-02", "2026-10-13"),
+        HEAD("replied", TA, "2026-09-10"),
+        HEAD("replied", TB, "2026-09-10"),
+        HEAD("replied", TC, "2026-09-10"),
+        CLARIFY(TA, "2026-09-11", "2026-09-25"),
+        HEAD("replied", TA, "2026-09-24"), /* on time */
+        CLARIFY(TB, "2026-09-11", "2026-09-25"),
+        CLARIFY(TB, "2026-09-28", "2026-10-12"),  /* anomaly: B's is not answered yet */
+        EXTENDED(TB, "2026-09-20", "2026-09-30"), /* anomaly: after the reply */
+        HEAD("replied", TB, "2026-09-29"),        /* late against 09-25 */
+        CLARIFY(TC, "2026-09-11", "2026-09-10"),  /* anomaly: due before its date */
+        CLARIFY(TC, "2026-09-14", "2026-09-28"),  /* not answered: overdue on 10-01 */
+        CLARIFY(TZ, "2026-09-14", "2026-09-28"),  /* anomaly: unknown memo */
+        HEAD("closed", TA, "2026-09-30"),
+        CLARIFY(TA, "2026-09-30", "2026-10-14"), /* anomaly: ended */
+    };
+    struct ledger_stats s;
+
+    (void)state;
+    stats_of(text, sizeof(text) / sizeof(text[0]), "2026-10-01", &s);
+    assert_int_equal(s.clarifications, 3);
+    assert_int_equal(s.clarified.on_time, 1);
+    assert_int_equal(s.clarified.late, 1);
+    assert_int_equal(s.clarified.overdue, 1);
+    assert_int_equal(s.anomalies, 5);
+    assert_int_equal(s.replied.on_time, 3); /* the first replies */
+    assert_int_equal(s.extensions.count, 0);
+    assert_int_equal(s.overdue, 1); /* C */
+    stats_release(&s);
+}
+
 static void test_weekends_only(void **state)
 {
     struct workdays_calendar cal;
@@ -513,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_calendar_entries),
+        cmocka_unit_test(test_clarifications),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

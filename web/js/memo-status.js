@@ -135,6 +135,10 @@ export function eventSentence(e) {
     case 'addendum': return `${who} wrote an addendum: memo ${d || ''}`;
     case 'clarification': return `${who} asked for clarification${d ? `: ${d}` : ''}`;
     case 'earlier_reply': return `The reply before the clarification${d ? `: ${d}` : ''}`;
+    case 'earlier_reply_due': {
+      const w = (d || '').match(/^done (\S+) due (\S+)$/);
+      return w ? `That reply came on ${w[1]}; it was due ${w[2]}` : 'That reply\'s dates were kept';
+    }
     case 'window_closed': return 'The memo closed: the drafter\'s time to accept the reply or ask for clarification ended';
     case 'reshared': return `${who} shared the memo again with a participant whose account an administrator had reset`;
     default: return `${who}: ${String(e.event).replace(/_/g, ' ')}`;
@@ -263,6 +267,11 @@ export function statusHeader(m) {
   if (m.assigned_to !== undefined && (m.relation || {}).officer) {
     rows.push(h('dt', {}, 'Handled by'), h('dd', { id: 'assigned-to' }, m.assigned_to
       ? `${m.assigned_to.display_name || m.assigned_to.username} (${m.assigned_to.username})` : 'Nobody yet: assign it'));
+  }
+  // the first reply, when a clarification replaced it: it stays on time or late
+  if (m.first_reply) {
+    const f = m.first_reply;
+    rows.push(h('dt', {}, 'First reply'), h('dd', { id: 'first-reply' }, `done ${f.done_on} `, badge(f.on_time ? 'on time' : 'late', f.on_time ? 'ok' : 'overdue'), h('span', { class: 'muted' }, ` (due ${f.due})`)));
   }
   // an addendum's link to the memo it adds to, and the addenda written since (for its readers)
   if (m.addendum_of) rows.push(h('dt', {}, 'Addendum to'), h('dd', {}, h('a', { href: `#/memo/${m.addendum_of}` }, `memo ${m.addendum_of}`)));
