@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 
 #include "core/calendar.h"
+#include "core/workflow.h"
 #include "core/channel.h"
 #include "core/ledger.h"
 #include "core/mailer.h"
@@ -88,6 +89,15 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     rc = user_ensure_admin(st, &pp, time(NULL), admin_pw, sizeof(admin_pw), &created);
+    /* the periodic work on memos that fell due while no server ran, before the first request
+     * and the checkpoint below (housekeeping repeats it every minute): replied memos whose
+     * drafter's window ended close, and the escalation rungs reached are logged */
+    if (rc == 0) {
+        size_t n = 0;
+        if (workflow_close_windows(st, &ch, channel_now(&ch), &n) != 0 ||
+            workflow_escalations(st, &ch, channel_now(&ch), &n) != 0)
+            log_warn("the memos due at start could not all be handled; housekeeping retries");
+    }
     /* a checkpoint of the log as it is, before the first request: later ones follow the
      * schedule ([tlog] checkpoint_interval); a stopped log is logged and served as such */
     if (rc == 0) {

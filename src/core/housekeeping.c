@@ -41,6 +41,10 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
             log_warn("could not close the memos whose drafter's window ended (%s)", err_str(rc));
         else if (closed > 0)
             log_info("closed %zu memos whose drafter's window ended", closed);
+        if ((rc = workflow_escalations(st, ch, now, &closed)) != 0)
+            log_warn("could not record the escalations due (%s)", err_str(rc));
+        else if (closed > 0)
+            log_info("recorded %zu escalations in the log", closed);
     }
     if (now - hk->last_sweep >= HOUSEKEEPING_SWEEP_EVERY) {
         hk->last_sweep = now;

@@ -9,7 +9,8 @@
  *    on demand (core/ledger.h: what is signed is checked first; a stopped log signs nothing);
  *  - every HOUSEKEEPING_SWEEP_EVERY seconds, deletes expired sessions;
  *  - every HOUSEKEEPING_WINDOWS_EVERY seconds, closes the replied memos whose drafter's window
- *    to accept or ask for clarification has ended (workflow_close_windows()).
+ *    to accept or ask for clarification has ended (workflow_close_windows()), and records the
+ *    escalation rungs reached in the log (workflow_escalations()).
  * Every server, leading or not, also reads the runtime calendar again every
  * CALENDAR_RELOAD_EVERY seconds (core/calendar.h), so that a change made on another server
  * reaches its deadlines.

@@ -13,8 +13,8 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "extended",        "replied",           "closed",          "withdrawn",
     "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
     "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-    "keys-bound",      "rescheduled",       "clarification",   "closure-added",
-    "closure-removed", "clock-stopped",     "clock-resumed",
+    "keys-bound",      "rescheduled",       "clarification",   "escalated",
+    "closure-added",   "closure-removed",   "clock-stopped",   "clock-resumed",
 };
 
 bool ledger_event_account(enum ledger_event e)
@@ -89,7 +89,13 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
          (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0) ||
         (rc = put(out, &o, "date", day)) != 0)
         return rc;
-    if (e->event == LEDGER_CLOSURE_ADDED || e->event == LEDGER_CLOSURE_REMOVED)
+    if (e->event == LEDGER_ESCALATED) {
+        if (e->rung < 1 || e->rung > 2)
+            return ERR_INVALID;
+        snprintf(num, sizeof(num), "%d", e->rung);
+        if ((rc = put_day(out, &o, "missed", e->first)) == 0)
+            rc = put(out, &o, "rung", num);
+    } else if (e->event == LEDGER_CLOSURE_ADDED || e->event == LEDGER_CLOSURE_REMOVED)
         rc = put_day(out, &o, "closed", e->first);
     else if (e->event == LEDGER_CLOCK_STOPPED || e->event == LEDGER_CLOCK_RESUMED)
         rc = put_day(out, &o, "from", e->first);
@@ -191,7 +197,13 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
             } else if (strcmp(line, "reply-due") == 0) {
                 if (workdays_day_parse(v, &out->reply_due) != 0)
                     return ERR_INVALID;
-            } else if (strcmp(line, "closed") == 0 || strcmp(line, "from") == 0) {
+            } else if (strcmp(line, "rung") == 0) {
+                int64_t r;
+                if (str_parse_i64(v, 1, 2, &r) != 0)
+                    return ERR_INVALID;
+                out->rung = (int)r;
+            } else if (strcmp(line, "closed") == 0 || strcmp(line, "from") == 0 ||
+                       strcmp(line, "missed") == 0) {
                 if (workdays_day_parse(v, &out->first) != 0)
                     return ERR_INVALID;
             } else if (strcmp(line, "until") == 0) {

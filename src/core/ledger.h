@@ -6,8 +6,8 @@
  *
  *   dissent-log/v1
  *   event filed                      filed | acknowledged | declined | distributed | extended |
- *                                    replied | closed | withdrawn | rescheduled | clarification
- *                                    (memo events), or
+ *                                    replied | closed | withdrawn | rescheduled | clarification |
+ *                                    escalated (memo events), or
  *                                    reset | reset-confirmed | officer-added | officer-removed |
  *                                    principal-added | principal-removed | channel-granted |
  *                                    channel-revoked | keys-bound (account events), or
@@ -24,6 +24,9 @@
  *                                    the reply due date from then on
  *   binding base64                   keys-bound only: base64(SHA-256(the key binding note)),
  *                                    core/trust.h
+ *   missed 2026-12-01                escalated only: the due day that was missed
+ *   rung 1                           escalated only: 1 the officers and the channel's head, 2 the
+ *                                    configured principals too (core/workflow.h)
  *   closed 2026-12-24                closure-added, closure-removed: the day closed (or open again)
  *   from 2027-10-01                  clock-stopped, clock-resumed: the first day of the clock stop
  *   until 2027-10-14                 clock-resumed only: its last day
@@ -64,6 +67,7 @@ enum ledger_event {
     /* memo events again: a calendar change moved its running deadlines (core/calendar.h) */
     LEDGER_RESCHEDULED,
     LEDGER_CLARIFICATION, /* the drafter asked for clarification: the reply step again */
+    LEDGER_ESCALATED,     /* a deadline was missed and the escalation ladder reached a rung */
     /* calendar events: no tag line (ledger_event_calendar(); core/calendar.h) */
     LEDGER_CLOSURE_ADDED,   /* a day was closed at runtime */
     LEDGER_CLOSURE_REMOVED, /* a runtime closure was taken back */
@@ -82,7 +86,8 @@ struct ledger_entry {
     int64_t ack_due;        /* filed */
     int64_t reply_due;      /* filed, acknowledged, extended */
     uint8_t binding[32];    /* keys-bound: SHA-256 of the key binding note */
-    int64_t first;          /* closure-*: the day; clock-*: "from"; else -1 */
+    int64_t first;          /* closure-*: the day; clock-*: "from"; escalated: "missed"; else -1 */
+    int rung;               /* escalated: 1 or 2; else 0 */
     int64_t last;           /* clock-resumed: "until"; else -1 */
 };
 

@@ -259,6 +259,14 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         *anomaly = !ack && !reply;
         break;
     }
+    case LEDGER_ESCALATED:
+        /* the ladder's rung, reached after the missed day */
+        if (e->first < m->filed || e->day <= e->first) {
+            *anomaly = true;
+            return 0;
+        }
+        s->escalated[e->rung - 1]++;
+        break;
     case LEDGER_CLARIFICATION:
         /* the reply step again, due on its own date: the first reply's figures stay */
         if (m->reply < 0 || m->ended || m->clarifying || e->reply_due < e->day) {

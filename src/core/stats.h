@@ -23,6 +23,8 @@
  *     "clarified"), and one withdrawn after it is late; any other clarification entry is an
  *     anomaly, and so is an "extended" entry after the first reply; a "rescheduled" entry moves
  *     the reply-due of a memo waiting on a clarification as it does an unanswered reply's;
+ *   - an "escalated" entry counts by its rung in "escalations" (rung 1: officers and head, rung 2:
+ *     principals); one dated on or before its missed day, or before the filing, is an anomaly;
  *   - the end: the first "closed", "declined" or "withdrawn" entry; working days to close =
  *     count(filed, closed) for a memo that ended by "closed";
  *   - open until a "closed", "declined" or "withdrawn" entry; overdue when open, not replied,
@@ -113,6 +115,7 @@ struct ledger_stats {
     uint64_t paused;                         /* open memos whose deadline it pauses */
     uint64_t clarifications;                 /* clarification requests by drafters */
     struct stats_on_time clarified;          /* answers to them against their own due dates */
+    uint64_t escalated[2];                   /* escalation entries, rung 1 and rung 2 */
 };
 
 /**

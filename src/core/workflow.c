@@ -1615,3 +1615,101 @@ int workflow_close_windows(struct store *st, const struct channel *ch, int64_t n
         *closed = n;
     return rc;
 }
+
+/* Whether @m's timeline has an event of @kind already. */
+static int has_event(struct store *st, const struct memo *m, const char *kind, bool *yes)
+{
+    struct memo_event *ev = NULL;
+    size_t n = 0;
+    int rc = store_event_list(st, m->id, &ev, &n);
+
+    *yes = false;
+    for (size_t i = 0; rc == 0 && i < n && !*yes; i++)
+        *yes = strcmp(ev[i].kind, kind) == 0;
+    store_event_list_free(ev, n);
+    return rc;
+}
+
+/* Record rung @rung of @m's missed deadline due on @due (@which "ack" or "reply"), once. */
+static int escalation_fact(struct store *st, const struct channel *ch, struct memo *m,
+                           const char *which, int64_t due, int rung, int64_t now, bool *added)
+{
+    char kind[32], day[WORKDAYS_ISO_SIZE], text[LEDGER_ENTRY_MAX];
+    struct ledger_entry e;
+    uint64_t index;
+    size_t len = 0;
+    bool seen = false;
+    int rc;
+
+    *added = false;
+    workdays_day_format(due, day, sizeof(day));
+    snprintf(kind, sizeof(kind), "escalated:%s:%s:%d", which, day, rung);
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = has_event(st, m, kind, &seen)) != 0 || seen)
+        goto out;
+    memset(&e, 0, sizeof(e));
+    e.event = LEDGER_ESCALATED;
+    memcpy(e.tag, m->log_tag, sizeof(e.tag));
+    e.day = channel_today(now);
+    e.ack_due = e.reply_due = e.last = -1;
+    e.first = due;
+    e.rung = rung;
+    if (!m->has_log)
+        rc = ERR_INTERNAL;
+    if (rc == 0 && (rc = store_event_add(st, m->id, kind, 0, NULL, now)) == 0 &&
+        (rc = ledger_entry_format(&e, text, &len)) == 0 &&
+        (rc = ledger_append(st, text, len, &index)) == 0 && (rc = store_commit(st)) == 0) {
+        *added = true;
+        return 0;
+    }
+out:
+    store_rollback(st);
+    return rc;
+}
+
+int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count)
+{
+    struct memo_filter f = {.all_from = MEMO_FILED, .state = -1, .limit = 100};
+    int64_t today = channel_today(now), late = 0;
+    int principals = ch->cfg != NULL ? ch->cfg->mail_escalate_principals : 0;
+    struct memo *ms = NULL;
+    size_t got = 0, n = 0;
+    int rc = 0;
+
+    do {
+        if ((rc = store_memo_list(st, &f, &ms, &got)) != 0)
+            break;
+        for (size_t i = 0; i < got && rc == 0; i++) {
+            struct memo *m = &ms[i];
+            bool ack = m->state == MEMO_FILED, added = false;
+            int64_t due = ack ? m->ack_due : m->reply_due;
+            if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 ||
+                today <= due || clocks_paused(&ch->calendar, due, today))
+                continue;
+            /* the ladder as core/notify.c climbs it: the officers and the head the working day
+             * after the due day, the principals [mail] escalate_principals working days later */
+            if ((rc = workdays_calendar_count(&ch->calendar, due, today, &late)) != 0)
+                break;
+            for (int rung = 1; rung <= 2 && rc == 0; rung++) {
+                if (late < 1 || (rung == 2 && (principals <= 0 || late - 1 < principals)))
+                    break;
+                rc = escalation_fact(st, ch, m, ack ? "ack" : "reply", due, rung, now, &added);
+                n += added;
+            }
+            /* one memo that cannot be recorded (logged) stops no other; the database down does */
+            if (rc != 0 && rc != ERR_DB && rc != ERR_NOMEM) {
+                log_warn("memo %s: its escalation could not be recorded (%s)", m->public_id,
+                         err_str(rc));
+                rc = 0;
+            }
+        }
+        if (got > 0)
+            f.after = ms[got - 1].id;
+        store_memo_list_free(ms, got);
+        ms = NULL;
+    } while (rc == 0 && got == 100);
+    if (count != NULL)
+        *count = n;
+    return rc;
+}

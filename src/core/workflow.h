@@ -189,6 +189,17 @@ int workflow_accept(struct wf_ctx *c, struct memo *m);
 int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question);
 
 /**
+ * workflow_escalations() - the escalation ladder as public facts: for every memo whose deadline
+ * it waits on has passed (not paused by a clock stop), an "escalated" log entry (the missed due
+ * day, the rung) and a timeline event by the channel the first time each rung is reached: rung 1
+ * the working day after the due day (the officers and the channel's head are told), rung 2
+ * [mail] escalate_principals working days after that (the principals too; none when 0). Emails
+ * or not ([mail] enabled), the log says the channel was late. *@count counts the new entries.
+ * The leading server runs it from housekeeping.
+ */
+int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count);
+
+/**
  * workflow_close_windows() - close every replied memo whose drafter's window has ended: a
  * "window_closed" timeline event by the channel and a "closed" log entry each (the leading
  * server, from housekeeping). *@closed counts them (may be NULL).

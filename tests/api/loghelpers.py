@@ -22,7 +22,7 @@ from conftest import BIN, PASSWORD, TIMEOUT, memo_url, unix
 
 EM_DASH = "\u2014"
 MEMO_EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "replied",
-               "closed", "withdrawn", "rescheduled", "clarification")
+               "closed", "withdrawn", "rescheduled", "clarification", "escalated")
 # events about an account (a reset, a role, the channel key), named by the account's tag
 ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed",
                   "principal-added", "principal-removed", "channel-granted", "channel-revoked",
@@ -254,6 +254,7 @@ FIELDS = {
     "keys-bound": ["event", "account", "date", "binding"],
     "rescheduled": ["event", "memo", "date", "ack-due", "reply-due"],
     "clarification": ["event", "memo", "date", "reply-due"],
+    "escalated": ["event", "memo", "date", "missed", "rung"],
     "closure-added": ["event", "date", "closed"],
     "closure-removed": ["event", "date", "closed"],
     "clock-stopped": ["event", "date", "from"],
@@ -279,7 +280,9 @@ def parse_entry(raw):
     assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
     if ev not in CALENDAR_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
-    for k in ("date", "ack-due", "reply-due", "closed", "from", "until"):
+    if "rung" in fields:
+        assert fields["rung"] in ("1", "2"), repr(text)
+    for k in ("date", "ack-due", "reply-due", "closed", "from", "until", "missed"):
         if k in fields:
             assert DATE.match(fields[k]), repr(text)
             datetime.date.fromisoformat(fields[k])

@@ -39,7 +39,7 @@ DAY = datetime.date
 STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
               "working_days_to_acknowledge", "working_days_to_reply", "working_days_to_close",
               "extensions", "on_time", "declined", "withdrawn", "open", "overdue", "anomalies",
-              "accounts", "clock_stopped_from", "paused", "clarifications"]
+              "accounts", "clock_stopped_from", "paused", "clarifications", "escalations"]
 
 
 def stats(desk, who="aud"):
@@ -72,6 +72,7 @@ def recompute(entries, today):
     no configured closures; the closures and clock stops of the log's calendar entries)."""
     memos, anomalies, extensions, clarifications = {}, 0, [], 0
     clarified = {"on_time": 0, "late": 0}
+    escalations = {"officers": 0, "principals": 0}
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
     closures, stopped = set(), set()
     # the working days of the calendar the log describes: its closures in force and the days of
@@ -125,6 +126,13 @@ def recompute(entries, today):
                 stop["block"] = d
             continue
         tag, ev = e["memo"], e["event"]
+        if ev == "escalated" and tag in memos and d >= memos[tag]["filed"]:
+            missed = DAY.fromisoformat(e["missed"])
+            if missed < memos[tag]["filed"] or d <= missed:
+                anomalies += 1
+            else:
+                escalations["officers" if e["rung"] == "1" else "principals"] += 1
+            continue
         if ev == "clarification" and tag in memos and d >= memos[tag]["filed"]:
             m = memos[tag]
             if (m["reply"] is None or m["ended"] or m["clarifying"] or
@@ -259,6 +267,7 @@ def recompute(entries, today):
         "clock_stopped_from": stop["from"].isoformat() if stop["running"] else None,
         "paused": len(paused),
         "clarifications": clarifications,
+        "escalations": escalations,
     }
 
 
@@ -309,7 +318,8 @@ def test_stats_scenario(make_server, tmp_path):
                              "clarified": share(0, 0)},
                  "declined": 0, "withdrawn": 0, "open": 0, "overdue": 0, "anomalies": 0,
                  "accounts": accounts, "clock_stopped_from": None, "paused": 0,
-                 "clarifications": 0}
+                 "clarifications": 0,
+                 "escalations": {"officers": 0, "principals": 0}}
 
     m1, f1 = d.file("M1", cosigners=("bob", "cat"))
     m2, _ = d.file("M2")
@@ -353,14 +363,17 @@ def test_stats_scenario(make_server, tmp_path):
         "declined": 1, "withdrawn": 1,  # M2, M3
         "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts,
         "clock_stopped_from": None, "paused": 0,
-                 "clarifications": 0}
+                 "clarifications": 0,
+                 "escalations": {"officers": 0, "principals": 0}}
     audit(d, s, state)
 
     # Thu 9 July: M4 is past its acknowledgement due date (Wed 8 July)
     d.set_clock("2026-07-09T14:00:00")
     s = stats(d)
+    # and the server logged the first rung of its escalation (core/workflow.h)
     assert (s["today"], s["open"], s["overdue"], s["log_size"]) == (
-        "2026-07-09", 3, 1, d.BASE + 11)
+        "2026-07-09", 3, 1, d.BASE + 12)
+    assert s["escalations"] == {"officers": 1, "principals": 0}
     # the missed acknowledgement weighs on the share before it is made
     assert s["on_time"] == {"acknowledged": share(3, 0, 1), "replied": share(0, 0, 0),
                             "clarified": share(0, 0)}
@@ -377,7 +390,10 @@ def test_stats_scenario(make_server, tmp_path):
     d.post("off", m5, "acknowledge")
     d.post("off", m5, "reply", {"body": "We have considered your views."})
     s = stats(d)
-    assert s["today"] == "2026-08-11" and s["log_size"] == d.BASE + 14
+    # M4's principals' rung (5 working days after its first), M5's first rung before its
+    # late acknowledgement
+    assert s["today"] == "2026-08-11" and s["log_size"] == d.BASE + 17
+    assert s["escalations"] == {"officers": 2, "principals": 1}
     assert s["working_days_to_acknowledge"] == {"count": 4, "mean": 1.5, "median": 1.0,
                                                 "max": 3}
     # M4's acknowledgement is still missing: overdue
@@ -399,7 +415,7 @@ def test_stats_scenario(make_server, tmp_path):
     s = stats(d)
     assert s == {
         "today": "2026-09-01",
-        "log_size": d.BASE + 17,
+        "log_size": d.BASE + 21,  # and M1's first rung, its reply due 28 August
         "filings_per_month": {"2026-07": 5, "2026-08": 1},
         "signers_per_memo": {"count": 6, "mean": 2.0, "median": 1.5, "max": 4},
         "working_days_to_acknowledge": {"count": 4, "mean": 1.5, "median": 1.0, "max": 3},
@@ -416,6 +432,7 @@ def test_stats_scenario(make_server, tmp_path):
         "anomalies": 0,
         "accounts": accounts,
         "clock_stopped_from": None, "paused": 0, "clarifications": 0,
+        "escalations": {"officers": 3, "principals": 1},
     }
     assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
     audit(d, s, state)

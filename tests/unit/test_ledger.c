@@ -55,6 +55,10 @@ static struct ledger_entry entry_make(enum ledger_event ev)
     }
     if (ev == LEDGER_CLOCK_RESUMED)
         e.last = day("2027-01-05");
+    if (ev == LEDGER_ESCALATED) {
+        e.first = day("2026-11-20");
+        e.rung = 2;
+    }
     return e;
 }
 
@@ -69,7 +73,9 @@ static void text_make(enum ledger_event ev, char *out, size_t cap)
         : ledger_event_account(ev) ? "account "
                                    : "memo ",
         cal ? "" : TAG "\n",
-        ev == LEDGER_CLOSURE_ADDED || ev == LEDGER_CLOSURE_REMOVED ? "closed 2026-12-24\n" : "",
+        ev == LEDGER_CLOSURE_ADDED || ev == LEDGER_CLOSURE_REMOVED ? "closed 2026-12-24\n"
+        : ev == LEDGER_ESCALATED                                   ? "missed 2026-11-20\nrung 2\n"
+                                                                   : "",
         ev == LEDGER_CLOCK_STOPPED || ev == LEDGER_CLOCK_RESUMED ? "from 2026-12-24\n" : "",
         ev == LEDGER_CLOCK_RESUMED ? "until 2027-01-05\n" : "",
         ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
@@ -110,8 +116,8 @@ static void test_event_names(void **state)
         "extended",        "replied",           "closed",          "withdrawn",
         "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
         "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-        "keys-bound",      "rescheduled",       "clarification",   "closure-added",
-        "closure-removed", "clock-stopped",     "clock-resumed"};
+        "keys-bound",      "rescheduled",       "clarification",   "escalated",
+        "closure-added",   "closure-removed",   "clock-stopped",   "clock-resumed"};
     enum ledger_event ev;
 
     (void)state;
@@ -164,6 +170,17 @@ static void test_calendar_lines(void **state)
     assert_int_equal(e.first, e.last);
     e.last = e.first - 1;
     assert_int_equal(ledger_entry_format(&e, text, &len), ERR_INVALID);
+    /* an escalation has a missed day and a rung of 1 or 2, nothing else has them */
+    text_make(LEDGER_ESCALATED, text, sizeof(text));
+    replace(text, "rung 2", "rung 3", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "rung 2", "rung 02", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "rung 2\n", "", bad, sizeof(bad));
+    expect_invalid(bad);
+    text_make(LEDGER_CLOSED, text, sizeof(text));
+    replace(text, "date 2026-11-27\n", "date 2026-11-27\nrung 1\n", bad, sizeof(bad));
+    expect_invalid(bad);
     /* a memo event carries no calendar line */
     text_make(LEDGER_RESCHEDULED, text, sizeof(text));
     replace(text, "date 2026-11-27\n", "date 2026-11-27\nclosed 2026-12-24\n", bad, sizeof(bad));
@@ -219,6 +236,7 @@ static void test_round_trip(void **state)
         assert_int_equal(back.reply_due, e.reply_due);
         assert_int_equal(back.first, e.first);
         assert_int_equal(back.last, e.last);
+        assert_int_equal(back.rung, e.rung);
         if (i == LEDGER_FILED)
             assert_memory_equal(back.commitment, e.commitment, 32);
         assert_int_equal(ledger_entry_format(&back, again, &len2), 0);

@@ -102,6 +102,11 @@ const WHO_BY_DEFAULT = {
 export function eventSentence(e) {
   const who = nameOf(e.by) || WHO_BY_DEFAULT[e.event] || 'Someone';
   const d = e.detail;
+  // the escalation ladder's rungs (core/workflow.h), recorded by the channel
+  const esc = String(e.event).match(/^escalated:(ack|reply):(\d{4}-\d\d-\d\d):([12])$/);
+  if (esc) {
+    return `The ${esc[1] === 'ack' ? 'acknowledgement' : 'reply'} due ${esc[2]} was missed: ${esc[3] === '1' ? 'the officers and the channel\'s head were told' : 'the principals were told too'}`;
+  }
   switch (e.event) {
     case 'created': return `${who} created the draft`;
     case 'edited': return `${who} edited the draft${e.times > 1 ? ` (${e.times} saves)` : ''}`;
