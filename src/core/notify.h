@@ -67,6 +67,8 @@ unsigned notify_kinds_for(unsigned roles);
  *   declined             the drafter (NOTIFY_DECLINED), co-signers (NOTIFY_PROGRESS)
  *   withdrawn            officers (NOTIFY_WITHDRAWN), co-signers (NOTIFY_PROGRESS)
  *   accepted, clarification  officers (NOTIFY_RESPONSE), co-signers (NOTIFY_PROGRESS)
+ *   addendum             the original memo's co-signers (NOTIFY_PROGRESS); the officers hear of
+ *                        the addendum when it is filed, as of any memo
  *   reopened             each co-signer whose signature it voids (NOTIFY_VOIDED)
  *   invitation_declined  the drafter (NOTIFY_SIGNATURE)
  * others queue nothing. Co-signers are those holding a valid signature, the drafter aside.

@@ -549,6 +549,10 @@ def test_the_drafters_answer_to_the_reply_is_told(make_server, sink):
     assert summary(sink.wait(3)) == [("cos@example.org", "notification"),
                                      ("olga@example.org", "response"),
                                      ("otto@example.org", "response")]
+    sink.take()
+    # an addendum: the co-signer hears of it; the officers when it is filed
+    d.post("dan", mid, "addendum", {"body": "New facts."}, status=201)
+    assert summary(sink.wait(1)) == [("cos@example.org", "notification")]
 
 
 def test_every_event_is_told_to_whom_it_concerns(make_server, sink):

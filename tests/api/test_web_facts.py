@@ -162,7 +162,8 @@ def test_deadlines_of_declined_withdrawn_and_replied_memos(make_server):
     s = r.json()
     assert s["on_time"] == {
         "acknowledged": {"on_time": 3, "late": 2, "overdue": 1, "share": 0.5},
-        "replied": {"on_time": 1, "late": 0, "overdue": 1, "share": 0.5}}
+        "replied": {"on_time": 1, "late": 0, "overdue": 1, "share": 0.5},
+        "clarified": {"on_time": 0, "late": 0, "overdue": 0, "share": None}}
     assert (s["open"], s["overdue"]) == (2, 1)  # replied (not closed) and waiting; waiting
 
 

@@ -440,6 +440,17 @@ export default async function (t) {
     expect(await a.getByLabel('Your comment').count() === 0, 'no comment form on a closed memo');
     await expectText(a.locator('ol.steps'), /Closed \d{4}-\d\d-\d\d\s*\(done\)/);
     await shot(a, '20-memo-closed-drafter');
+    // new facts: an addendum, a new draft linked to this memo, opens in the editor
+    await a.getByRole('button', { name: 'Write an addendum' }).click();
+    const add = a.locator('form[aria-label="Write an addendum"]');
+    await add.getByLabel('The new facts').fill('The costs **doubled** in October.');
+    await add.getByRole('button', { name: 'Start the addendum' }).click();
+    await a.waitForURL(/#\/memo\/[0-9a-f]+\/edit$/);
+    await expectText(a.locator('main'), /The addendum is a draft/);
+    expect(!a.url().includes(ctx.memo), 'a new memo');
+    ctx.addendum = a.url().match(/#\/memo\/([0-9a-f]+)\/edit/)[1];
+    await a.goto(`/#/memo/${ctx.memo}`);
+    await expectText(a.locator('#addenda'), new RegExp(`memo ${ctx.addendum}`));
     clean(a);
   });
 
