@@ -295,7 +295,9 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         else if (strcmp(name, "close") == 0 || strcmp(name, "clarify") == 0) {
             /* the drafter's window: the officers close after it, the drafter asks within it */
             int64_t until = workflow_accept_until(ch, m);
-            bool open = until >= 0 && channel_today(req->now) <= until;
+            int64_t today = channel_today(req->now);
+            bool open = until >= 0 && (today <= until ||
+                                       (ch != NULL && clocks_paused(&ch->calendar, until, today)));
             ok = ok && (strcmp(name, "close") == 0 ? !open : until < 0 || open);
         } else if (strcmp(name, "extend") == 0) /* the due date has not passed, and a later day is
                                                  within the maximum, as workflow_extend() has it */

@@ -1401,7 +1401,9 @@ int workflow_close(struct wf_ctx *c, struct memo *m)
     char day[WORKDAYS_ISO_SIZE];
 
     /* the drafter's turn first: the memo closes when they accept, or when their window ends */
-    if (m->state == MEMO_REPLIED && until >= 0 && channel_today(c->now) <= until) {
+    if (m->state == MEMO_REPLIED && until >= 0 &&
+        (channel_today(c->now) <= until ||
+         clocks_paused(&c->ch->calendar, until, channel_today(c->now)))) {
         workdays_day_format(until, day, sizeof(day));
         err_set(c->err, c->errlen,
                 "the drafter may accept the reply or ask for clarification until %s: the memo "
@@ -1446,7 +1448,7 @@ int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question)
 
     if ((rc = check(c, m, MEMO_CLARIFY, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    if (until >= 0 && today > until) {
+    if (until >= 0 && today > until && !clocks_paused(&c->ch->calendar, until, today)) {
         workdays_day_format(until, day, sizeof(day));
         err_set(c->err, c->errlen, "the time to ask for clarification ended on %s", day);
         return ERR_PASSED;
@@ -1569,7 +1571,10 @@ int workflow_close_windows(struct store *st, const struct channel *ch, int64_t n
         for (size_t i = 0; i < got && rc == 0; i++) {
             int64_t until = workflow_accept_until(ch, &ms[i]);
             struct memo m;
-            if (ms[i].state != MEMO_REPLIED || until < 0 || today <= until)
+            /* a running clock stop holds the drafter's window too: its days extend it once
+             * the stop ends */
+            if (ms[i].state != MEMO_REPLIED || until < 0 || today <= until ||
+                clocks_paused(&ch->calendar, until, today))
                 continue;
             /* the whole row (a list's rows are summaries), read again in the transaction */
             if ((rc = store_begin(st)) != 0)

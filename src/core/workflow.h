@@ -202,7 +202,8 @@ int workflow_escalations(struct store *st, const struct channel *ch, int64_t now
 /**
  * workflow_close_windows() - close every replied memo whose drafter's window has ended: a
  * "window_closed" timeline event by the channel and a "closed" log entry each (the leading
- * server, from housekeeping). *@closed counts them (may be NULL).
+ * server, from housekeeping). A running clock stop holds a window whose last day is on or after
+ * its first day (core/clocks.h), as it holds a deadline. *@closed counts them (may be NULL).
  */
 int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed);
 

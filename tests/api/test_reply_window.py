@@ -167,6 +167,19 @@ def test_the_window_ends_and_the_memo_closes_by_itself(make_server):
     audited(d)
 
 
+def test_a_clock_stop_holds_the_window(make_server):
+    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
+    mid = replied(d)
+    until = add_working_days(DAY(2026, 9, 28), 10)
+    r = d.s["admin"].post(d.url + "/api/v1/calendar/stops",
+                          json={"from": until.isoformat(), "reason": "Lapse"}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    d.set_clock((until + datetime.timedelta(days=3)).isoformat() + "T15:00:00")
+    time.sleep(1.5)  # a housekeeping round or more
+    m = memo(d, "dan", mid)
+    assert m["state"] == "replied" and "clarify" in m["actions"]
+
+
 def test_without_a_window_the_officers_close_at_once(make_server):
     d = Desk(make_server, config={"channel": {"timezone": NY, "accept_window": "0"}},
              clock="2026-09-28T15:00:00")
