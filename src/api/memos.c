@@ -1139,6 +1139,13 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
     else
         rc = ERR_INTERNAL;
     after_action(env, req, resp, rc, err, 200);
+    /* an addendum filed: the original learns of it now (core/workflow.h) */
+    if (rc == 0 && strcmp(a, "file") == 0 && resp->status == 200) {
+        int lr = workflow_addendum_link(&c, &req->kr, &req->memo);
+        if (lr != 0 && lr != ERR_NOT_FOUND)
+            log_warn("memo %s: its link to the memo it adds to was not recorded (%s)",
+                     req->memo.public_id, err_str(lr));
+    }
     if (rc == 0 && strcmp(a, "file") == 0 && resp->status == 200 && json_is_object(resp->body)) {
         /* the drafter's receipt, once the next scheduled checkpoint covers the filing: until
          * then null, and GET .../receipt says when to ask again */

@@ -499,8 +499,10 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     if (strcmp(event, "invitation_declined") == 0)
         return notify_signature(st, ch, m, actor_id, now);
     /* an addendum to a memo they signed: its co-signers hear of it, neutrally */
-    if (strcmp(event, "addendum") == 0)
-        return to_cosigners(st, ch, m, NOTIFY_PROGRESS, "addendum", actor_id, now);
+    if (strcmp(event, "addendum") == 0) {
+        each_time(again, sizeof(again), event, actor_id, now);
+        return to_cosigners(st, ch, m, NOTIFY_PROGRESS, again, actor_id, now);
+    }
     if (strcmp(event, "replied") == 0 || strcmp(event, "closed") == 0 ||
         strcmp(event, "declined") == 0) {
         if ((rc = to_cosigners(st, ch, m, NOTIFY_PROGRESS, n.which ? n.which : event, actor_id,

@@ -27,6 +27,8 @@ struct stats_memo {
     bool stop_paused_ack;        /* it ended (declined, withdrawn) while a stop paused ack-due */
     bool stop_paused_reply;      /* ... or the reply-due in force */
     bool clarifying;             /* a clarification was asked and not answered yet */
+    int64_t esc_missed;          /* the missed due day the escalation entries so far name */
+    unsigned esc_rungs;          /* its rungs logged: bit 0 rung 1, bit 1 rung 2 */
     bool acknowledged;           /* an acknowledged or extended entry was seen */
     bool ended;                  /* closed, declined or withdrawn */
     int64_t stopped;             /* the day it was declined or withdrawn, -1 when not */
@@ -205,12 +207,19 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
                                  .reply = -1,
                                  .stopped = -1,
                                  .closed = -1,
+                                 .esc_missed = -1,
                                  .signers = e->signers};
         memcpy(m->tag, e->tag, LEDGER_TAG_LEN);
         *slot = m;
         return 0;
     }
     if (m == NULL || e->day < m->filed) {
+        *anomaly = true;
+        return 0;
+    }
+    /* nothing answers or declines a memo that ended, or one waiting on a clarification */
+    if ((e->event == LEDGER_REPLIED && m->ended) ||
+        (e->event == LEDGER_DECLINED && m->clarifying)) {
         *anomaly = true;
         return 0;
     }
@@ -259,14 +268,22 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         *anomaly = !ack && !reply;
         break;
     }
-    case LEDGER_ESCALATED:
-        /* the ladder's rung, reached after the missed day */
-        if (e->first < m->filed || e->day <= e->first) {
+    case LEDGER_ESCALATED: {
+        /* a rung of the deadline the memo waits on, reached after it was missed: each rung once,
+         * the second after the first */
+        int64_t waits = m->response < 0 ? m->ack_due : m->reply_due;
+        bool waiting = !m->ended && (m->reply < 0 || m->clarifying);
+        unsigned bits = m->esc_missed == e->first ? m->esc_rungs : 0;
+        if (!waiting || e->first != waits || e->day <= e->first || (bits & (1u << (e->rung - 1))) ||
+            (e->rung == 2 && !(bits & 1u))) {
             *anomaly = true;
             return 0;
         }
+        m->esc_missed = e->first;
+        m->esc_rungs = bits | (1u << (e->rung - 1));
         s->escalated[e->rung - 1]++;
         break;
+    }
     case LEDGER_CLARIFICATION:
         /* the reply step again, due on its own date: the first reply's figures stay */
         if (m->reply < 0 || m->ended || m->clarifying || e->reply_due < e->day) {
@@ -302,8 +319,15 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
             m->stop_paused_reply = paused_on(t, e->day, m->reply_due);
         }
         m->ended = true;
+        m->clarifying = false; /* counted late above when it was missed */
         break;
     case LEDGER_CLOSED:
+        /* a memo closes once replied (the server closes no other): closing one still waiting
+         * on a reply or a clarification would hide it, so it is an anomaly */
+        if (m->reply < 0 || m->clarifying) {
+            *anomaly = true;
+            return 0;
+        }
         if (!m->ended) {
             m->closed = e->day;
             m->end = LEDGER_CLOSED;

@@ -366,11 +366,10 @@ static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, co
             rc = share_drafter(&kc, out, NULL);
         if (rc == 0)
             rc = record(&kc, out, "created", NULL);
-        /* the link, both ways, each sealed under its own memo's key */
+        /* the link on the new memo, sealed under its key; the original learns of it when the
+         * addendum is filed (workflow_addendum_link()) */
         if (rc == 0 && link != NULL)
             rc = record(&kc, out, "addendum_of", link->orig->public_id);
-        if (rc == 0 && link != NULL)
-            rc = record(link->orig_ctx, link->orig, "addendum", out->public_id);
         if (rc == 0)
             rc = store_commit(c->st);
         if (rc != 0)
@@ -1635,12 +1634,16 @@ static int has_event(struct store *st, const struct memo *m, const char *kind, b
     return rc;
 }
 
-/* Record rung @rung of @m's missed deadline due on @due (@which "ack" or "reply"), once. */
-static int escalation_fact(struct store *st, const struct channel *ch, struct memo *m,
+/* Record rung @rung of @m's missed deadline due on @due (@which "ack" or "reply"), once: looked
+ * for first without the write lock, then again inside the transaction, on the memo as it is
+ * there (an answer may have come meanwhile). */
+static int escalation_fact(struct store *st, const struct channel *ch, const struct memo *listed,
                            const char *which, int64_t due, int rung, int64_t now, bool *added)
 {
     char kind[32], day[WORKDAYS_ISO_SIZE], text[LEDGER_ENTRY_MAX];
+    int64_t today = channel_today(now);
     struct ledger_entry e;
+    struct memo m;
     uint64_t index;
     size_t len = 0;
     bool seen = false;
@@ -1649,27 +1652,36 @@ static int escalation_fact(struct store *st, const struct channel *ch, struct me
     *added = false;
     workdays_day_format(due, day, sizeof(day));
     snprintf(kind, sizeof(kind), "escalated:%s:%s:%d", which, day, rung);
+    if ((rc = has_event(st, listed, kind, &seen)) != 0 || seen)
+        return rc;
     if ((rc = store_begin(st)) != 0)
         return rc;
-    if ((rc = has_event(st, m, kind, &seen)) != 0 || seen)
+    memset(&m, 0, sizeof(m));
+    if ((rc = store_memo_get(st, listed->public_id, &m)) != 0)
+        goto out;
+    /* still waiting on that deadline, still missed, not paused, not logged meanwhile */
+    if (m.state != (strcmp(which, "ack") == 0 ? MEMO_FILED : MEMO_ACKNOWLEDGED) ||
+        (strcmp(which, "ack") == 0 ? m.ack_due : m.reply_due) != due || today <= due ||
+        clocks_paused(&ch->calendar, due, today) || (rc = has_event(st, &m, kind, &seen)) != 0 ||
+        seen)
         goto out;
     memset(&e, 0, sizeof(e));
     e.event = LEDGER_ESCALATED;
-    memcpy(e.tag, m->log_tag, sizeof(e.tag));
-    e.day = channel_today(now);
+    memcpy(e.tag, m.log_tag, sizeof(e.tag));
+    e.day = today;
     e.ack_due = e.reply_due = e.last = -1;
     e.first = due;
     e.rung = rung;
-    if (!m->has_log)
-        rc = ERR_INTERNAL;
-    if (rc == 0 && (rc = store_event_add(st, m->id, kind, 0, NULL, now)) == 0 &&
+    if ((rc = store_event_add(st, m.id, kind, 0, NULL, now)) == 0 &&
         (rc = ledger_entry_format(&e, text, &len)) == 0 &&
         (rc = ledger_append(st, text, len, &index)) == 0 && (rc = store_commit(st)) == 0) {
         *added = true;
+        store_memo_release(&m);
         return 0;
     }
 out:
     store_rollback(st);
+    store_memo_release(&m);
     return rc;
 }
 
@@ -1689,15 +1701,18 @@ int workflow_escalations(struct store *st, const struct channel *ch, int64_t now
             struct memo *m = &ms[i];
             bool ack = m->state == MEMO_FILED, added = false;
             int64_t due = ack ? m->ack_due : m->reply_due;
+            /* a memo without a log tag (none filed without one) has nothing to log */
             if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 ||
-                today <= due || clocks_paused(&ch->calendar, due, today))
+                today <= due || !m->has_log || clocks_paused(&ch->calendar, due, today))
                 continue;
-            /* the ladder as core/notify.c climbs it: the officers and the head the working day
-             * after the due day, the principals [mail] escalate_principals working days later */
+            /* the ladder as core/notify.c climbs it: the officers and the head from the day
+             * after the due day, the principals [mail] escalate_principals working days later
+             * (when the channel has principals) */
             if ((rc = workdays_calendar_count(&ch->calendar, due, today, &late)) != 0)
                 break;
             for (int rung = 1; rung <= 2 && rc == 0; rung++) {
-                if (late < 1 || (rung == 2 && (principals <= 0 || late - 1 < principals)))
+                if (rung == 2 && (principals <= 0 || ch->nprincipals == 0 ||
+                                  (late > 0 ? late - 1 : 0) < principals))
                     break;
                 rc = escalation_fact(st, ch, m, ack ? "ack" : "reply", due, rung, now, &added);
                 n += added;
@@ -1716,5 +1731,50 @@ int workflow_escalations(struct store *st, const struct channel *ch, int64_t now
     } while (rc == 0 && got == 100);
     if (count != NULL)
         *count = n;
+    return rc;
+}
+
+int workflow_addendum_link(struct wf_ctx *c, struct keyring *kr, const struct memo *m)
+{
+    struct memo_event *ev = NULL;
+    char *orig_id = NULL, why[256];
+    uint8_t *key = NULL;
+    struct memo orig;
+    size_t n = 0;
+    int rc;
+
+    memset(&orig, 0, sizeof(orig));
+    if ((rc = store_event_list(c->st, m->id, &ev, &n)) != 0)
+        return rc;
+    rc = ERR_NOT_FOUND;
+    for (size_t i = 0; i < n && rc == ERR_NOT_FOUND; i++) {
+        struct content_place at = {
+            .field = "event", .kind = ev[i].kind, .who = ev[i].actor_id, .at = ev[i].at};
+        if (strcmp(ev[i].kind, "addendum_of") == 0 && ev[i].detail != NULL)
+            rc = content_open_text(c->mkey, m->public_id, &at, ev[i].detail, &orig_id);
+    }
+    store_event_list_free(ev, n);
+    if (rc != 0)
+        return rc;
+    if ((rc = store_memo_get(c->st, orig_id, &orig)) != 0)
+        goto out;
+    if ((key = keys_secure_alloc(ACCESS_KEY_LEN)) == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = access_memo_key(kr, &orig, key, why, sizeof(why))) == 0) {
+        struct wf_ctx oc = *c;
+        oc.mkey = key;
+        if ((rc = store_begin(c->st)) == 0) {
+            if ((rc = record(&oc, &orig, "addendum", m->public_id)) == 0)
+                rc = store_commit(c->st);
+            if (rc != 0)
+                store_rollback(c->st);
+        }
+    }
+out:
+    keys_secure_free(key);
+    store_memo_release(&orig);
+    mem_free(orig_id);
     return rc;
 }

@@ -60,12 +60,22 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
 /**
  * workflow_addendum() - a new draft by @orig's drafter (the actor), an addendum to the closed memo
  * @orig (new facts after the answer): its own memo, signed and filed as any other with its own
- * clocks; the link is an event on each (addendum_of on the new memo, addendum on @orig), each
- * detail sealed under its own memo's key, so only their readers see it. @c->mkey is @orig's key.
+ * clocks; the link is an addendum_of event on the new memo (its detail sealed under its key), and
+ * an addendum event on @orig once it is filed (workflow_addendum_link()), so only their readers
+ * see it, and officers only once it is filed. @c->mkey is @orig's key.
  * ERR_STATE unless @orig is closed; ERR_INVALID for a blank body; as workflow_create().
  */
 int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, size_t title_len,
                       const char *body, size_t body_len, struct memo *out);
+
+/**
+ * workflow_addendum_link() - once @m is filed, if it is an addendum (its addendum_of event, opened
+ * with @c->mkey), record the link on the original too (an "addendum" event sealed under the
+ * original's key, opened through @kr, the drafter's keyring), which tells its co-signers; before
+ * filing nobody but the drafter knows of it. ERR_NOT_FOUND when @m is no addendum.
+ */
+struct keyring;
+int workflow_addendum_link(struct wf_ctx *c, struct keyring *kr, const struct memo *m);
 
 /** workflow_edit() - change title, body and/or the names setting (NULL/negative: unchanged). */
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,

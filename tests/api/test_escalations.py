@@ -18,7 +18,8 @@ def escalations(d, tag=None):
 
 def test_each_rung_is_logged_once(make_server):
     # Monday 28 September 2026: the acknowledgement is due Wednesday 30 September
-    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
+    d = Desk(make_server, config={"channel": {"timezone": NY, "principals": "pat"}},
+             clock="2026-09-28T15:00:00")
     mid, f = d.file()
     tag = [e for e in log_entries(d) if e["event"] == "filed"][-1]["memo"]
     assert escalations(d) == []
@@ -41,6 +42,15 @@ def test_each_rung_is_logged_once(make_server):
     # acknowledged late, then the reply's own ladder when it is missed in turn
     d.post("off", mid, "acknowledge")
     assert len(escalations(d)) == 2
+
+
+def test_no_principals_no_second_rung(make_server):
+    """Without configured principals there is nobody to escalate to after the officers: the
+    log records the first rung only."""
+    d = Desk(make_server, config={"channel": {"timezone": NY}}, clock="2026-09-28T15:00:00")
+    d.file()
+    d.set_clock("2026-10-20T15:00:00")
+    assert [e["rung"] for e in escalations(d)] == ["1"]
 
 
 def test_a_paused_deadline_is_not_escalated(make_server):

@@ -550,9 +550,14 @@ def test_the_drafters_answer_to_the_reply_is_told(make_server, sink):
                                      ("olga@example.org", "response"),
                                      ("otto@example.org", "response")]
     sink.take()
-    # an addendum: the co-signer hears of it; the officers when it is filed
-    d.post("dan", mid, "addendum", {"body": "New facts."}, status=201)
-    assert summary(sink.wait(1)) == [("cos@example.org", "notification")]
+    # an addendum: nobody hears of the draft; once filed, the officers of the filing and the
+    # original's co-signer of the addendum
+    add = d.post("dan", mid, "addendum", {"body": "New facts."}, status=201)["id"]
+    d.post("dan", add, "finalize")
+    d.post("dan", add, "signatures", status=201)
+    d.post("dan", add, "file")
+    assert summary(sink.wait(3)) == [("cos@example.org", "notification"),
+                                     ("olga@example.org", "filed"), ("otto@example.org", "filed")]
 
 
 def test_every_event_is_told_to_whom_it_concerns(make_server, sink):

@@ -213,7 +213,8 @@ def test_an_addendum_to_a_closed_memo_is_a_new_memo_linked_to_it(make_server):
     assert add["title"] == "Addendum to memo %s" % mid
     assert add["body"] == "The costs doubled in October."
     assert add["addendum_of"] == mid and add["deadlines"] is None
-    assert memo(d, "dan", mid)["addenda"] == [add["id"]]
+    # nobody but the drafter knows of it before it is filed, the original included
+    assert memo(d, "dan", mid)["addenda"] == [] and memo(d, "off", mid)["addenda"] == []
     # its own life: signed, filed, its own clocks; the officers see the link once it is filed
     d.post("dan", add["id"], "finalize")
     d.post("dan", add["id"], "signatures", status=201)
@@ -221,5 +222,15 @@ def test_an_addendum_to_a_closed_memo_is_a_new_memo_linked_to_it(make_server):
     assert f["deadlines"]["acknowledge"]["due"] == "2026-09-30"
     assert memo(d, "off", add["id"])["addendum_of"] == mid
     assert memo(d, "off", mid)["addenda"] == [add["id"]]
+    assert memo(d, "dan", mid)["addenda"] == [add["id"]]
+    assert memo(d, "dan", mid)["timeline"][-1]["event"] == "addendum"
     # nothing of the link in the public log: a filing like any other
     assert [e["event"] for e in entries(d)[-1:]] == ["filed"]
+    # a draft deleted before filing leaves no trace on the original
+    r = d.s["dan"].post(memo_url(d.srv, mid, "addendum"), json={"body": "Second thoughts."},
+                        timeout=TIMEOUT)
+    second = r.json()
+    r = d.s["dan"].delete(memo_url(d.srv, second["id"]), timeout=TIMEOUT,
+                          headers={"If-Match": '"%d"' % second["version"]})
+    assert r.status_code == 204, r.text
+    assert memo(d, "dan", mid)["addenda"] == [add["id"]]

@@ -127,11 +127,18 @@ def recompute(entries, today):
             continue
         tag, ev = e["memo"], e["event"]
         if ev == "escalated" and tag in memos and d >= memos[tag]["filed"]:
-            missed = DAY.fromisoformat(e["missed"])
-            if missed < memos[tag]["filed"] or d <= missed:
+            # a rung of the deadline the memo waits on, after it was missed; each once, the
+            # principals' after the officers'
+            m, missed, rung = memos[tag], DAY.fromisoformat(e["missed"]), int(e["rung"])
+            waits = m["ack_due"] if m["response"] is None else m["reply_due"]
+            waiting = not m["ended"] and (m["reply"] is None or m["clarifying"])
+            bits = m["esc_rungs"] if m["esc_missed"] == missed else set()
+            if (not waiting or missed != waits or d <= missed or rung in bits or
+                    (rung == 2 and 1 not in bits)):
                 anomalies += 1
             else:
-                escalations["officers" if e["rung"] == "1" else "principals"] += 1
+                m["esc_missed"], m["esc_rungs"] = missed, bits | {rung}
+                escalations["officers" if rung == 1 else "principals"] += 1
             continue
         if ev == "clarification" and tag in memos and d >= memos[tag]["filed"]:
             m = memos[tag]
@@ -166,10 +173,16 @@ def recompute(entries, today):
                           "ended": False, "stopped": None, "end": None, "closed": None,
                           "ack_paused": False, "reply_paused": False,
                           "stop_paused_ack": False, "stop_paused_reply": False,
-                          "clarifying": False}
+                          "clarifying": False, "esc_missed": None, "esc_rungs": set()}
             continue
         m = memos.get(tag)
         if m is None or d < m["filed"]:
+            anomalies += 1
+            continue
+        # nothing answers or declines an ended memo, or one waiting on a clarification; only a
+        # replied one closes
+        if ((ev == "replied" and m["ended"]) or (ev == "declined" and m["clarifying"]) or
+                (ev == "closed" and (m["reply"] is None or m["clarifying"]))):
             anomalies += 1
             continue
         if ev == "extended" and (d > m["reply_due"] or m["reply"] is not None):
@@ -195,6 +208,8 @@ def recompute(entries, today):
         if ev == "replied" and m["reply"] is None:
             m["reply"], m["reply_due_then"] = d, m["reply_due"]
             m["reply_paused"] = paused(d, m["reply_due"])
+        if ev == "withdrawn":
+            m["clarifying"] = False
         if ev in ("declined", "withdrawn") and not m["ended"]:
             m["stopped"] = d
             m["stop_paused_ack"] = paused(d, m["ack_due"])
@@ -390,10 +405,10 @@ def test_stats_scenario(make_server, tmp_path):
     d.post("off", m5, "acknowledge")
     d.post("off", m5, "reply", {"body": "We have considered your views."})
     s = stats(d)
-    # M4's principals' rung (5 working days after its first), M5's first rung before its
-    # late acknowledgement
-    assert s["today"] == "2026-08-11" and s["log_size"] == d.BASE + 17
-    assert s["escalations"] == {"officers": 2, "principals": 1}
+    # M5's first rung before its late acknowledgement (no principals' rung: the channel has no
+    # configured principals)
+    assert s["today"] == "2026-08-11" and s["log_size"] == d.BASE + 16
+    assert s["escalations"] == {"officers": 2, "principals": 0}
     assert s["working_days_to_acknowledge"] == {"count": 4, "mean": 1.5, "median": 1.0,
                                                 "max": 3}
     # M4's acknowledgement is still missing: overdue
@@ -415,7 +430,7 @@ def test_stats_scenario(make_server, tmp_path):
     s = stats(d)
     assert s == {
         "today": "2026-09-01",
-        "log_size": d.BASE + 21,  # and M1's first rung, its reply due 28 August
+        "log_size": d.BASE + 20,  # and M1's first rung, its reply due 28 August
         "filings_per_month": {"2026-07": 5, "2026-08": 1},
         "signers_per_memo": {"count": 6, "mean": 2.0, "median": 1.5, "max": 4},
         "working_days_to_acknowledge": {"count": 4, "mean": 1.5, "median": 1.0, "max": 3},
@@ -432,7 +447,7 @@ def test_stats_scenario(make_server, tmp_path):
         "anomalies": 0,
         "accounts": accounts,
         "clock_stopped_from": None, "paused": 0, "clarifications": 0,
-        "escalations": {"officers": 3, "principals": 1},
+        "escalations": {"officers": 3, "principals": 0},
     }
     assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
     audit(d, s, state)

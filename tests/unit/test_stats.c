@@ -367,6 +367,45 @@ static void test_clarifications(void **state)
     stats_release(&s);
 }
 
+#define ESCALATED(tag, date, missed, rung)                                                         \
+    HEAD("escalated", tag, date) "missed " missed "\nrung " rung "\n"
+
+/* Escalation entries count only as the ladder climbs: a rung of the deadline the memo waits
+ * on, after it was missed, each once, the principals' after the officers'; and an ending entry
+ * cannot hide what is still owed. */
+static void test_escalation_entries(void **state)
+{
+    static const char *const text[] = {
+        FILED(TA, "2026-09-01", "1", "2026-09-03", "2026-10-13"),
+        ESCALATED(TA, "2026-09-04", "2026-09-03", "2"), /* anomaly: rung 2 first */
+        ESCALATED(TA, "2026-09-04", "2026-09-03", "1"),
+        ESCALATED(TA, "2026-09-05", "2026-09-03", "1"), /* anomaly: twice */
+        ESCALATED(TA, "2026-09-04", "2026-09-04", "1"), /* anomaly: not the due day */
+        ESCALATED(TA, "2026-09-11", "2026-09-03", "2"),
+        ACKED(TA, "2026-09-14", "2026-10-13"),
+        ESCALATED(TA, "2026-09-15", "2026-09-03", "1"), /* anomaly: answered already */
+        HEAD("replied", TA, "2026-09-16"),
+        CLARIFY(TA, "2026-09-17", "2026-10-01"),
+        HEAD("closed", TA, "2026-09-18"),   /* anomaly: it waits on a clarification */
+        HEAD("declined", TA, "2026-09-18"), /* anomaly: likewise */
+        ESCALATED(TA, "2026-10-02", "2026-10-01", "1"),
+        HEAD("withdrawn", TA, "2026-10-05"), /* the clarification was missed: late */
+        HEAD("replied", TA, "2026-10-06"),   /* anomaly: after the end */
+    };
+    struct ledger_stats s;
+
+    (void)state;
+    stats_of(text, sizeof(text) / sizeof(text[0]), "2026-10-07", &s);
+    assert_int_equal(s.escalated[0], 2);
+    assert_int_equal(s.escalated[1], 1);
+    assert_int_equal(s.anomalies, 7);
+    assert_int_equal(s.clarified.late, 1);
+    assert_int_equal(s.clarified.on_time, 0);
+    assert_int_equal(s.withdrawn, 1);
+    assert_int_equal(s.declined, 0);
+    stats_release(&s);
+}
+
 static void test_weekends_only(void **state)
 {
     struct workdays_calendar cal;
@@ -561,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_calendar_entries),
         cmocka_unit_test(test_clarifications),
+        cmocka_unit_test(test_escalation_entries),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -105,7 +105,7 @@ export function eventSentence(e) {
   // the escalation ladder's rungs (core/workflow.h), recorded by the channel
   const esc = String(e.event).match(/^escalated:(ack|reply):(\d{4}-\d\d-\d\d):([12])$/);
   if (esc) {
-    return `The ${esc[1] === 'ack' ? 'acknowledgement' : 'reply'} due ${esc[2]} was missed: ${esc[3] === '1' ? 'the officers and the channel\'s head were told' : 'the principals were told too'}`;
+    return `The ${esc[1] === 'ack' ? 'acknowledgement' : 'reply'} due ${esc[2]} was missed: the escalation reached ${esc[3] === '1' ? 'the officers and the channel\'s head' : 'the principals'}`;
   }
   switch (e.event) {
     case 'created': return `${who} created the draft`;
