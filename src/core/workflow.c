@@ -287,11 +287,10 @@ static int share_drafter(struct wf_ctx *c, struct memo *m, void *arg)
     return access_share_own(c->st, m, c->mkey, c->actor, c->now);
 }
 
-/* Record, in the new memo's transaction, that it is an addendum to @arg (the original, whose key
- * is the caller's c->mkey): an event on each, each sealed under its own memo's key. */
+/* What a new memo is an addendum to: recorded in its own transaction, an addendum_of event sealed
+ * under the new memo's key (the original learns of it at filing: workflow_addendum_link()). */
 struct addendum_link {
-    struct wf_ctx *orig_ctx; /* the original's context (its key) */
-    struct memo *orig;
+    const struct memo *orig;
 };
 
 static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
@@ -307,7 +306,7 @@ int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const
 int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, size_t title_len,
                       const char *body, size_t body_len, struct memo *out)
 {
-    struct addendum_link link = {c, orig};
+    struct addendum_link link = {orig};
     int rc;
 
     memset(out, 0, sizeof(*out));
