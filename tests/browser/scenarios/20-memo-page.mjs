@@ -449,8 +449,12 @@ export default async function (t) {
     await expectText(a.locator('main'), /The addendum is a draft/);
     expect(!a.url().includes(ctx.memo), 'a new memo');
     ctx.addendum = a.url().match(/#\/memo\/([0-9a-f]+)\/edit/)[1];
+    expect((await a.getByLabel('Text (CommonMark)').inputValue()).includes('doubled'), 'the new facts are the draft\'s text');
+    // a draft is the drafter's alone: the original links to it only once it is filed
     await a.goto(`/#/memo/${ctx.memo}`);
-    await expectText(a.locator('#addenda'), new RegExp(`memo ${ctx.addendum}`));
+    await settled(a);
+    await expectText(a.locator('.badge.state'), /Closed/);
+    expect(await a.locator('#addenda').count() === 0, 'no link to an unfiled addendum');
     clean(a);
   });
 
