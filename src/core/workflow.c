@@ -1554,68 +1554,90 @@ out:
     return rc;
 }
 
-int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed)
+/* One periodic pass: what it needs, and what it did. */
+struct pass {
+    struct store *st;
+    const struct channel *ch;
+    int64_t now, today;
+    size_t done;      /* memos closed, entries logged */
+    const char *what; /* for the server log: "its window could not be closed" */
+};
+
+/*
+ * Run @fn on every memo in @state (-1: every filed one), page by page (list rows: summaries).
+ * One memo that fails (logged) stops no other; the database down, or memory out, stops the pass.
+ */
+static int each_memo(struct pass *p, int state, int (*fn)(struct pass *p, const struct memo *m))
 {
-    struct memo_filter f = {.all_from = MEMO_FILED, .state = MEMO_REPLIED, .limit = 100};
-    struct wf_ctx c = {.st = st, .ch = ch, .now = now};
-    int64_t today = channel_today(now);
+    struct memo_filter f = {.all_from = MEMO_FILED, .state = state, .limit = 100};
     struct memo *ms = NULL;
-    size_t got = 0, n = 0;
+    size_t got = 0;
     int rc = 0;
 
     do {
-        if ((rc = store_memo_list(st, &f, &ms, &got)) != 0)
+        if ((rc = store_memo_list(p->st, &f, &ms, &got)) != 0)
             break;
         for (size_t i = 0; i < got && rc == 0; i++) {
-            int64_t until = workflow_accept_until(ch, &ms[i]);
-            struct memo m;
-            /* a running clock stop holds the drafter's window too: its days extend it once
-             * the stop ends */
-            if (ms[i].state != MEMO_REPLIED || until < 0 || today <= until ||
-                clocks_paused(&ch->calendar, until, today))
-                continue;
-            /* the whole row (a list's rows are summaries), read again in the transaction */
-            if ((rc = store_begin(st)) != 0)
-                break;
-            if ((rc = store_memo_get(st, ms[i].public_id, &m)) != 0) {
-                store_rollback(st);
-                /* one memo that cannot be read (logged) stops no other; the database down does */
-                log_warn("memo %s: its window could not be closed (%s)", ms[i].public_id,
-                         err_str(rc));
-                rc = rc == ERR_DB || rc == ERR_NOMEM ? rc : 0;
-                continue;
-            }
-            until = workflow_accept_until(ch, &m);
-            if (m.state != MEMO_REPLIED || until < 0 || today <= until) { /* answered meanwhile */
-                store_rollback(st);
-                store_memo_release(&m);
-                continue;
-            }
-            m.state = MEMO_CLOSED;
-            m.closed_day = today;
-            m.updated_at = now;
-            if ((rc = store_event_add(st, m.id, "window_closed", 0, NULL, now)) != 0 ||
-                (rc = log_event(&c, &m, "window_closed")) != 0 ||
-                (rc = store_memo_update(st, &m)) != 0 ||
-                (rc = notify_event(st, ch, &m, "closed", 0, now)) != 0 ||
-                (rc = store_commit(st)) != 0) {
-                store_rollback(st);
-                if (rc != ERR_CONFLICT) /* changed meanwhile: the next round sees it */
-                    log_warn("memo %s: its window could not be closed (%s)", m.public_id,
-                             err_str(rc));
-                rc = rc == ERR_DB || rc == ERR_NOMEM ? rc : 0;
-            } else {
-                n++;
-            }
-            store_memo_release(&m);
+            if ((rc = fn(p, &ms[i])) != 0 && rc != ERR_CONFLICT)
+                log_warn("memo %s: %s (%s)", ms[i].public_id, p->what, err_str(rc));
+            rc = rc == ERR_DB || rc == ERR_NOMEM ? rc : 0;
         }
         if (got > 0)
             f.after = ms[got - 1].id;
         store_memo_list_free(ms, got);
         ms = NULL;
     } while (rc == 0 && got == 100);
+    return rc;
+}
+
+/* Close @listed if its drafter's window has ended, on its whole row read in the transaction
+ * (ERR_CONFLICT: changed meanwhile, the next round sees it). */
+static int close_window(struct pass *p, const struct memo *listed)
+{
+    struct wf_ctx c = {.st = p->st, .ch = p->ch, .now = p->now};
+    int64_t until = workflow_accept_until(p->ch, listed);
+    struct memo m;
+    int rc;
+
+    /* a running clock stop holds the drafter's window too: its days extend it once the stop
+     * ends */
+    if (listed->state != MEMO_REPLIED || until < 0 || p->today <= until ||
+        clocks_paused(&p->ch->calendar, until, p->today))
+        return 0;
+    if ((rc = store_begin(p->st)) != 0)
+        return rc;
+    if ((rc = store_memo_get(p->st, listed->public_id, &m)) != 0) {
+        store_rollback(p->st);
+        return rc;
+    }
+    until = workflow_accept_until(p->ch, &m);
+    if (m.state != MEMO_REPLIED || until < 0 || p->today <= until) { /* answered meanwhile */
+        store_rollback(p->st);
+        store_memo_release(&m);
+        return 0;
+    }
+    m.state = MEMO_CLOSED;
+    m.closed_day = p->today;
+    m.updated_at = p->now;
+    if ((rc = store_event_add(p->st, m.id, "window_closed", 0, NULL, p->now)) != 0 ||
+        (rc = log_event(&c, &m, "window_closed")) != 0 ||
+        (rc = store_memo_update(p->st, &m)) != 0 ||
+        (rc = notify_event(p->st, p->ch, &m, "closed", 0, p->now)) != 0 ||
+        (rc = store_commit(p->st)) != 0)
+        store_rollback(p->st);
+    else
+        p->done++;
+    store_memo_release(&m);
+    return rc;
+}
+
+int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed)
+{
+    struct pass p = {st, ch, now, channel_today(now), 0, "its window could not be closed"};
+    int rc = each_memo(&p, MEMO_REPLIED, close_window);
+
     if (closed != NULL)
-        *closed = n;
+        *closed = p.done;
     return rc;
 }
 
@@ -1684,52 +1706,40 @@ out:
     return rc;
 }
 
+/* Log the escalation rungs @m's missed deadline has reached and not logged yet: the ladder as
+ * core/notify.c climbs it, the officers and the head from the day after the due day, the
+ * principals [mail] escalate_principals working days later (when the channel has principals). */
+static int escalate_memo(struct pass *p, const struct memo *m)
+{
+    const struct channel *ch = p->ch;
+    int principals = ch->cfg != NULL ? ch->cfg->mail_escalate_principals : 0;
+    bool ack = m->state == MEMO_FILED, added = false;
+    int64_t due = ack ? m->ack_due : m->reply_due, late = 0;
+    int rc;
+
+    /* a memo without a log tag (none filed without one) has nothing to log */
+    if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 || p->today <= due ||
+        !m->has_log || clocks_paused(&ch->calendar, due, p->today))
+        return 0;
+    if ((rc = workdays_calendar_count(&ch->calendar, due, p->today, &late)) != 0)
+        return rc;
+    for (int rung = 1; rung <= 2 && rc == 0; rung++) {
+        if (rung == 2 &&
+            (principals <= 0 || ch->nprincipals == 0 || (late > 0 ? late - 1 : 0) < principals))
+            break;
+        rc = escalation_fact(p->st, ch, m, ack ? "ack" : "reply", due, rung, p->now, &added);
+        p->done += added;
+    }
+    return rc;
+}
+
 int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count)
 {
-    struct memo_filter f = {.all_from = MEMO_FILED, .state = -1, .limit = 100};
-    int64_t today = channel_today(now), late = 0;
-    int principals = ch->cfg != NULL ? ch->cfg->mail_escalate_principals : 0;
-    struct memo *ms = NULL;
-    size_t got = 0, n = 0;
-    int rc = 0;
+    struct pass p = {st, ch, now, channel_today(now), 0, "its escalation could not be recorded"};
+    int rc = each_memo(&p, -1, escalate_memo);
 
-    do {
-        if ((rc = store_memo_list(st, &f, &ms, &got)) != 0)
-            break;
-        for (size_t i = 0; i < got && rc == 0; i++) {
-            struct memo *m = &ms[i];
-            bool ack = m->state == MEMO_FILED, added = false;
-            int64_t due = ack ? m->ack_due : m->reply_due;
-            /* a memo without a log tag (none filed without one) has nothing to log */
-            if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 ||
-                today <= due || !m->has_log || clocks_paused(&ch->calendar, due, today))
-                continue;
-            /* the ladder as core/notify.c climbs it: the officers and the head from the day
-             * after the due day, the principals [mail] escalate_principals working days later
-             * (when the channel has principals) */
-            if ((rc = workdays_calendar_count(&ch->calendar, due, today, &late)) != 0)
-                break;
-            for (int rung = 1; rung <= 2 && rc == 0; rung++) {
-                if (rung == 2 && (principals <= 0 || ch->nprincipals == 0 ||
-                                  (late > 0 ? late - 1 : 0) < principals))
-                    break;
-                rc = escalation_fact(st, ch, m, ack ? "ack" : "reply", due, rung, now, &added);
-                n += added;
-            }
-            /* one memo that cannot be recorded (logged) stops no other; the database down does */
-            if (rc != 0 && rc != ERR_DB && rc != ERR_NOMEM) {
-                log_warn("memo %s: its escalation could not be recorded (%s)", m->public_id,
-                         err_str(rc));
-                rc = 0;
-            }
-        }
-        if (got > 0)
-            f.after = ms[got - 1].id;
-        store_memo_list_free(ms, got);
-        ms = NULL;
-    } while (rc == 0 && got == 100);
     if (count != NULL)
-        *count = n;
+        *count = p.done;
     return rc;
 }
 
