@@ -22,6 +22,7 @@
 #define ADMIN ROLE_ADMIN
 #define STAFF ROLE_STAFF
 #define OFFICER ROLE_OFFICER
+#define HEAD ROLE_HEAD
 #define READERS (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL)
 #define VISIBLE (WF_DRAFTER | WF_INVITED | WF_PRINCIPAL | WF_OFFICER)
 #define SIGNERS (WF_DRAFTER | WF_INVITED)
@@ -56,7 +57,7 @@ static const struct api_route routes[] = {
     {API_GET, "/api/v1/users/search", api_users_search, STAFF | OFFICER, 0, 0, "q role"},
     {API_GET, "/api/v1/users/{username}/key", api_users_key, ANY, 0, 0, NULL},
     {API_GET, "/api/v1/memos", api_memos_list, READERS, 0, 0,
-     "state role deadline limit after q from to assigned"},
+     "state role deadline limit after q from to assigned approval"},
     {API_POST, "/api/v1/memos", api_memos_create, STAFF, API_R_JSON, 0, NULL},
     {API_GET, M, api_memos_get, READERS, 0, VISIBLE, NULL},
     {API_PATCH, M, api_memos_patch, STAFF, API_R_JSON, WF_DRAFTER, NULL},
@@ -79,6 +80,17 @@ static const struct api_route routes[] = {
     {API_POST, M "/reply", api_memos_reply, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/interim", api_memos_interim, OFFICER, API_R_JSON, WF_OFFICER, NULL},
     {API_POST, M "/close", api_memos_action, OFFICER, 0, WF_OFFICER, NULL},
+    /* the officers' side of the reply: notes, drafts, clearance, the head's approval
+     * (core/review.h) */
+    {API_POST, M "/notes", api_memos_note, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_PUT, M "/reply-draft", api_memos_review_save, OFFICER, API_R_JSON, WF_OFFICER, NULL},
+    {API_POST, M "/reply-draft/clearance", api_memos_review_ask, OFFICER, API_R_JSON, WF_OFFICER,
+     NULL},
+    {API_POST, M "/reply-draft/clear", api_memos_review_step, OFFICER, 0, WF_OFFICER, NULL},
+    {API_POST, M "/reply-draft/submit", api_memos_review_step, OFFICER, 0, WF_OFFICER, NULL},
+    {API_POST, M "/reply-draft/return", api_memos_review_return, HEAD, API_R_JSON, WF_OFFICER,
+     NULL},
+    {API_POST, M "/reply-draft/approve", api_memos_review_approve, HEAD, 0, WF_OFFICER, NULL},
     /* the drafter's turn after the reply (core/workflow.h) */
     {API_POST, M "/accept", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
     {API_POST, M "/clarify", api_memos_clarify, STAFF, API_R_JSON, WF_DRAFTER, NULL},

@@ -191,6 +191,33 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
  *  malformed. */
 int api_if_match(const char *h, int64_t *v);
 
+struct wf_ctx;
+
+/** api_wf_init() - a workflow context for the request's user, memo key and clock; messages go to
+ *  @err (@errlen bytes, emptied). */
+void api_wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
+                 size_t errlen);
+
+/** api_after_action() - answer a memo action: the error for @rc (with @err), else the memo as the
+ *  caller now sees it, with @status. */
+void api_after_action(struct api_env *env, struct api_req *req, struct api_resp *resp, int rc,
+                      const char *err, int status);
+
+/* What the caller may do in @m's review (core/review.h), for the memo's "actions". */
+struct api_review_flags {
+    bool edit;   /* save a version of the reply's draft: the case officer, a clearer, a head */
+    bool ask;    /* ask for clearance: the case officer, a head */
+    bool clear;  /* asked to clear, and the current version is not yet cleared by them */
+    bool submit; /* the case officer, with a version not yet submitted */
+    bool decide; /* a submission awaits a head's approval */
+    bool own;    /* ... and the caller made it */
+};
+
+/** api_review_json() - the officers' "internal" section of @m's view (core/review.h), opened
+ *  with the caller's keyring, and what the caller may do there in *@f; NULL on failure (*@rc). */
+json_t *api_review_json(struct api_env *env, struct api_req *req, const struct memo *m,
+                        struct api_review_flags *f, int *rc);
+
 /* Handlers, one file per resource. */
 void api_health(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -223,6 +250,12 @@ void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp
 void api_memos_clarify(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_addendum(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_note(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_review_save(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_review_ask(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_review_step(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_review_return(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_memos_review_approve(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -109,7 +109,7 @@ json_t *api_user_json(const struct user *u)
     char created[21];
     json_t *roles = json_array(), *o;
 
-    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+    for (unsigned bit = 1; bit & ROLE_ALL; bit <<= 1)
         if (u->roles & bit)
             json_array_append_new(roles, json_string(user_role_name(bit)));
     api_iso_time(created, u->created_at);

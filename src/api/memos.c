@@ -16,6 +16,7 @@
 #include "core/deadline.h"
 #include "core/workdays.h"
 #include "core/reset.h"
+#include "core/review.h"
 #include "core/workflow.h"
 #include "crypto/random.h"
 #include "crypto/keys.h"
@@ -36,8 +37,8 @@
  * matches and the cursor of the last one examined, so that no request opens every title */
 #define MEMOS_SEARCH_MAX 1000
 
-static void wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
-                    size_t errlen)
+void api_wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
+                 size_t errlen)
 {
     memset(c, 0, sizeof(*c));
     c->st = env->st;
@@ -225,6 +226,7 @@ struct memo_caller {
     bool signed_;  /* holds a valid signature on it */
     bool declined; /* declined the invitation, or withdrew (and so left the memo) */
     bool reshare;  /* a participant needs the memo shared again (reshare_needed) */
+    struct api_review_flags rv; /* an officer's part in the reply's review */
 };
 
 /*
@@ -260,6 +262,13 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         {"assign", API_POST, MEMO_ROUTE "/assignment", MEMO_ASSIGN},
         {"extend", API_POST, MEMO_ROUTE "/extend", MEMO_EXTEND},
         {"reply", API_POST, MEMO_ROUTE "/reply", MEMO_REPLY},
+        {"reply-draft", API_PUT, MEMO_ROUTE "/reply-draft", MEMO_REVIEW},
+        {"ask-clearance", API_POST, MEMO_ROUTE "/reply-draft/clearance", MEMO_REVIEW},
+        {"clear", API_POST, MEMO_ROUTE "/reply-draft/clear", MEMO_REVIEW},
+        {"submit", API_POST, MEMO_ROUTE "/reply-draft/submit", MEMO_REVIEW},
+        {"return", API_POST, MEMO_ROUTE "/reply-draft/return", MEMO_REVIEW},
+        {"approve", API_POST, MEMO_ROUTE "/reply-draft/approve", MEMO_APPROVE},
+        {"note", API_POST, MEMO_ROUTE "/notes", MEMO_NOTE},
         {"interim", API_POST, MEMO_ROUTE "/interim", MEMO_INTERIM},
         {"close", API_POST, MEMO_ROUTE "/close", MEMO_CLOSE},
         {"accept", API_POST, MEMO_ROUTE "/accept", MEMO_ACCEPT},
@@ -270,9 +279,10 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
     };
 #undef MEMO_ROUTE
     const struct channel *ch = env->ch;
+    bool approval = channel_reply_approval(env->cfg), head = (req->user.roles & ROLE_HEAD) != 0;
     json_t *arr = json_array();
     enum memo_state to;
-    int64_t max = 0;
+    int64_t max = 0, ordinary = 0;
 
     for (size_t i = 0; arr != NULL && i < sizeof(acts) / sizeof(acts[0]); i++) {
         const char *name = acts[i].name;
@@ -292,6 +302,20 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
             ok = ok && m->filed_day >= 0;
         else if (strcmp(name, "addendum") == 0)
             ok = ok && m->state == MEMO_CLOSED;
+        else if (strcmp(name, "reply") == 0) /* where the head approves, only through approval */
+            ok = ok && !approval;
+        else if (strcmp(name, "reply-draft") == 0)
+            ok = ok && me->rv.edit;
+        else if (strcmp(name, "ask-clearance") == 0)
+            ok = ok && me->rv.ask;
+        else if (strcmp(name, "clear") == 0)
+            ok = ok && me->rv.clear;
+        else if (strcmp(name, "submit") == 0)
+            ok = ok && approval && me->rv.submit;
+        else if (strcmp(name, "return") == 0)
+            ok = ok && approval && me->rv.decide;
+        else if (strcmp(name, "approve") == 0)
+            ok = ok && approval && me->rv.decide && !me->rv.own;
         else if (strcmp(name, "close") == 0 || strcmp(name, "clarify") == 0) {
             /* the drafter's window: the officers close after it, the drafter asks within it */
             int64_t until = workflow_accept_until(ch, m);
@@ -307,7 +331,12 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
                      0 &&
                  deadline_extension_check(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,
                                           m->reply_due, max < m->reply_max ? max : m->reply_max,
-                                          NULL, 0) == 0;
+                                          NULL, 0) == 0 &&
+                 /* past the ordinary period, the head's (workflow_extend()) */
+                 (!approval || head ||
+                  (deadline_reply_due(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,
+                                      &ordinary) == 0 &&
+                   ordinary > m->reply_due));
         if (ok && json_array_append_new(arr, json_string(name)) != 0) {
             json_decref(arr);
             arr = NULL;
@@ -359,6 +388,17 @@ static json_t *referral_json(const json_t *detail)
                      colon ? json_string(colon + 2) : json_null());
 }
 
+/* {"username", "vkey"} from an approved event's opened detail ("USERNAME VKEY",
+ * core/workflow.h); null for anything else. */
+static json_t *approval_json(const json_t *detail)
+{
+    const char *s = json_string_value(detail), *sp = s ? strchr(s, ' ') : NULL;
+
+    if (sp == NULL || sp == s || (size_t)(sp - s) > USERNAME_MAX || sp[1] == '\0')
+        return json_null();
+    return json_pack("{s:s%, s:s}", "username", s, (size_t)(sp - s), "vkey", sp + 1);
+}
+
 /* Everything the caller may see of one memo. */
 static int memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
 {
@@ -372,7 +412,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     char *title = NULL, *body = NULL;
     struct memo_caller me = {0};
     struct user drafter;
-    json_t *o = NULL, *arr, *addenda = NULL;
+    json_t *o = NULL, *arr, *addenda = NULL, *approved = NULL;
     int rc;
 
     *out = NULL;
@@ -483,7 +523,11 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     addenda = json_array();
     arr = json_array();
     for (size_t i = 0; i < nev; i++) {
-        json_t *e = json_pack("{s:s, s:I}", "event", ev[i].kind, "at", (json_int_t)ev[i].at);
+        json_t *e;
+        /* the officers' own events are in their "internal" section, opened with their key */
+        if (review_internal(ev[i].kind))
+            continue;
+        e = json_pack("{s:s, s:I}", "event", ev[i].kind, "at", (json_int_t)ev[i].at);
         if (ev[i].detail)
             json_object_set_new(e, "detail",
                                 text_json(req->mkey, m,
@@ -496,6 +540,10 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set_new(e, "by", json_string(ev[i].username));
         if (strcmp(ev[i].kind, "declined") == 0)
             json_object_set_new(o, "referral", referral_json(json_object_get(e, "detail")));
+        /* the head who approved the reply, and the key their signature on its note verifies
+         * under: the last approval is the reply's (a clarification asks for another) */
+        if (strcmp(ev[i].kind, "approved") == 0 && json_is_string(json_object_get(e, "detail")))
+            approved = json_object_get(e, "detail");
         /* the addendum links, for those who open the events (core/workflow.h) */
         if (strcmp(ev[i].kind, "addendum_of") == 0 && json_is_string(json_object_get(e, "detail")))
             json_object_set(o, "addendum_of", json_object_get(e, "detail"));
@@ -516,6 +564,14 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     json_object_set_new(o, "addenda", addenda);
     addenda = NULL;
     json_object_set_new(o, "timeline", arr);
+    if (json_is_object(json_object_get(o, "reply")))
+        json_object_set_new(json_object_get(o, "reply"), "approved_by", approval_json(approved));
+    if (rel & WF_OFFICER) {
+        json_t *internal = api_review_json(env, req, m, &me.rv, &rc);
+        if (internal == NULL)
+            goto out;
+        json_object_set_new(o, "internal", internal);
+    }
     if ((arr = memo_actions(env, req, m, &me)) == NULL) {
         rc = ERR_NOMEM;
         goto out;
@@ -653,6 +709,7 @@ struct list_want {
     char q[MEMOS_QUERY_MAX + 1];
     size_t qlen;     /* 0: any title; else q, folded (str_fold()), occurs in the folded title */
     bool unassigned; /* only memos no officer is assigned to */
+    bool approval;   /* only memos whose reply awaits the caller's approval (a head's) */
 };
 
 /* Whether an officer is assigned to @m. */
@@ -697,7 +754,7 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
     enum clocks_filter want = w->clocks;
     int64_t today = channel_today(req->now);
     size_t found = 0, examined = 0;
-    size_t cap = w->qlen > 0 || w->unassigned ? MEMOS_SEARCH_MAX : SIZE_MAX;
+    size_t cap = w->qlen > 0 || w->unassigned || w->approval ? MEMOS_SEARCH_MAX : SIZE_MAX;
     int rc = 0;
 
     next[0] = '\0';
@@ -729,6 +786,16 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                 if ((rc = has_assignee(env, &arr[i], &taken)) != 0)
                     break;
                 if (taken)
+                    continue;
+            }
+            if (w->approval) {
+                /* submitted by another officer, and the caller not recused from it */
+                bool waits = false;
+                unsigned rel = 0;
+                if ((rc = review_awaiting(env->st, &arr[i], req->user.id, &waits)) != 0 ||
+                    (waits && (rc = workflow_relation(env->st, &arr[i], &req->user, &rel)) != 0))
+                    break;
+                if (!waits || !(rel & WF_OFFICER))
                     continue;
             }
             if (want != CLOCKS_ANY) {
@@ -875,6 +942,21 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
             want.unassigned = true;
         }
     }
+    if ((rc = api_query(req, resp, "approval", due, sizeof(due))) == ERR_INVALID)
+        return;
+    if (rc == 0) {
+        /* the replies a head is asked to approve (core/review.h) */
+        if (!(req->user.roles & ROLE_HEAD) || strcmp(due, "me") != 0) {
+            api_error_field(resp, "approval", "approval must be me, for the channel's head");
+            return;
+        }
+        f.drafted = false;
+        f.relations = 0;
+        f.excluded = 0;
+        f.all_from = MEMO_FILED;
+        f.state = MEMO_ACKNOWLEDGED;
+        want.approval = true;
+    }
     rc = http_query_get(req->query, "q", want.q, sizeof(want.q));
     if (rc == 0) {
         /* empty: no search (a search box left empty); else words a title could hold */
@@ -968,7 +1050,7 @@ void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         text_fields(resp, req->json, true, &title, &text, &show) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     /* names stay hidden from principals unless the drafter shows them */
     rc = workflow_create(&c, title, strlen(title), text, strlen(text), show == 1, &m);
     if (rc != 0) {
@@ -1005,7 +1087,7 @@ void api_memos_addendum(struct api_env *env, struct api_req *req, struct api_res
         snprintf(dflt, sizeof(dflt), "Addendum to memo %s", req->memo.public_id);
         title = dflt;
     }
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_addendum(&c, &req->memo, title, strlen(title), text, strlen(text), &m);
     if (rc != 0) {
         api_error_wf(resp, rc, err, &req->memo);
@@ -1070,7 +1152,7 @@ void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     if (version_seen(req, resp, "edited") != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_edit(&c, &req->memo, title, title ? strlen(title) : 0, text,
                        text ? strlen(text) : 0, show);
     if (rc == ERR_CONFLICT) {
@@ -1092,8 +1174,8 @@ static const char *action_of(const struct api_req *req)
 }
 
 /* Finish an action: on success the memo as it is now (relations may have changed). */
-static void after_action(struct api_env *env, struct api_req *req, struct api_resp *resp, int rc,
-                         const char *err, int status)
+void api_after_action(struct api_env *env, struct api_req *req, struct api_resp *resp, int rc,
+                      const char *err, int status)
 {
     char id[STORE_MEMO_ID_LEN + 1];
 
@@ -1123,7 +1205,7 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
     struct wf_ctx c;
     int rc;
 
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     if (strcmp(a, "finalize") == 0)
         rc = workflow_finalize(&c, &req->memo);
     else if (strcmp(a, "file") == 0)
@@ -1138,7 +1220,7 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
         rc = workflow_accept(&c, &req->memo);
     else
         rc = ERR_INTERNAL;
-    after_action(env, req, resp, rc, err, 200);
+    api_after_action(env, req, resp, rc, err, 200);
     /* an addendum filed: the original learns of it now (core/workflow.h) */
     if (rc == 0 && strcmp(a, "file") == 0 && resp->status == 200) {
         int lr = workflow_addendum_link(&c, &req->kr, &req->memo);
@@ -1165,7 +1247,7 @@ void api_memos_delete(struct api_env *env, struct api_req *req, struct api_resp 
 
     if (version_seen(req, resp, "read") != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_delete(&c, &req->memo);
     if (rc == ERR_CONFLICT) {
         api_error(resp, 412, "version_mismatch", "the memo changed meanwhile; reload it");
@@ -1189,8 +1271,8 @@ void api_memos_assign(struct api_env *env, struct api_req *req, struct api_resp 
         api_get_string(resp, req->json, "username", true, USERNAME_MAX, &username) != 0 ||
         api_get_string(resp, req->json, "reason", false, MEMO_REASON_MAX, &reason) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_assign(&c, &req->memo, username, reason), err, 200);
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_assign(&c, &req->memo, username, reason), err, 200);
 }
 
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1204,8 +1286,8 @@ void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp 
         (api_fields_allowed(resp, req->json, fields) != 0 ||
          api_get_string(resp, req->json, "reason", false, MEMO_REASON_MAX, &reason) != 0))
         return;
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_reopen(&c, &req->memo, reason), err, 200);
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_reopen(&c, &req->memo, reason), err, 200);
 }
 
 /* {"usernames": [...]} into a NULL-free array of borrowed strings; 422 on anything else. */
@@ -1256,10 +1338,10 @@ static void members(struct api_env *env, struct api_req *req, struct api_resp *r
 
     if (usernames(resp, req->json, &names, &n) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = op(&c, &req->memo, names, n);
     mem_free(names);
-    after_action(env, req, resp, rc, err, 200);
+    api_after_action(env, req, resp, rc, err, 200);
 }
 
 void api_memos_invite(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1284,7 +1366,7 @@ void api_memos_reshare(struct api_env *env, struct api_req *req, struct api_resp
         return;
     rc = reset_reshare_draft(&req->kr, &req->memo, &to, req->now, err, sizeof(err));
     wipe(to.pwhash, sizeof(to.pwhash));
-    after_action(env, req, resp, rc, err, 200);
+    api_after_action(env, req, resp, rc, err, 200);
 }
 
 void api_memos_decline_invitation(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1294,7 +1376,7 @@ void api_memos_decline_invitation(struct api_env *env, struct api_req *req, stru
 
     int rc;
 
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_decline_invitation(&c, &req->memo);
     if (rc != 0) {
         api_error_wf(resp, rc, err, &req->memo);
@@ -1321,7 +1403,7 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
                   "this session holds no signing key; sign out and in again");
         return;
     }
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_sign(&c, &req->memo, k, &note);
     keys_free(k);
     if (rc != 0) {
@@ -1342,7 +1424,7 @@ void api_memos_unsign(struct api_env *env, struct api_req *req, struct api_resp 
     struct wf_ctx c;
     int rc;
 
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_unsign(&c, &req->memo);
     if (rc != 0) {
         api_error_wf(resp, rc, err, &req->memo);
@@ -1376,8 +1458,8 @@ void api_memos_decline(struct api_env *env, struct api_req *req, struct api_resp
         api_error_field(resp, "referral", "referral must be one of " MEMO_REFERRALS);
         return;
     }
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_decline(&c, &req->memo, reason, referral, note), err,
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_decline(&c, &req->memo, reason, referral, note), err,
                  200);
 }
 
@@ -1396,8 +1478,8 @@ void api_memos_extend(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_field(resp, "until", "until must be a date YYYY-MM-DD");
         return;
     }
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_extend(&c, &req->memo, day, reason), err, 200);
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_extend(&c, &req->memo, day, reason), err, 200);
 }
 
 void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1410,8 +1492,8 @@ void api_memos_reply(struct api_env *env, struct api_req *req, struct api_resp *
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "body", true, MEMO_REPLY_MAX, &body) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_reply(&c, &req->memo, body, strlen(body)), err, 200);
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_reply(&c, &req->memo, body, strlen(body)), err, 200);
 }
 
 void api_memos_clarify(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1424,8 +1506,8 @@ void api_memos_clarify(struct api_env *env, struct api_req *req, struct api_resp
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "question", true, MEMO_REASON_MAX, &question) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_clarify(&c, &req->memo, question), err, 200);
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_clarify(&c, &req->memo, question), err, 200);
 }
 
 void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1438,8 +1520,8 @@ void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "body", true, MEMO_REASON_MAX, &body) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
-    after_action(env, req, resp, workflow_interim(&c, &req->memo, body), err, 200);
+    api_wf_init(&c, env, req, err, sizeof(err));
+    api_after_action(env, req, resp, workflow_interim(&c, &req->memo, body), err, 200);
 }
 
 void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1495,7 +1577,7 @@ void api_comments_create(struct api_env *env, struct api_req *req, struct api_re
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         api_get_string(resp, req->json, "body", true, MEMO_COMMENT_MAX, &body) != 0)
         return;
-    wf_init(&c, env, req, err, sizeof(err));
+    api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_comment(&c, &req->memo, body, strlen(body), &cm);
     if (rc != 0) {
         api_error_wf(resp, rc, err, &req->memo);

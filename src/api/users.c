@@ -74,8 +74,24 @@ static int roles_from_json(struct api_resp *resp, json_t *v, unsigned *out)
 bad:
     api_error_field(resp, "roles",
                     "roles must be a non-empty array of distinct names among staff, officer, "
-                    "principal, auditor, admin");
+                    "principal, auditor, admin, head");
     return ERR_INVALID;
+}
+
+/* Whether @roles is a set no account may hold (answered: 422). */
+static bool roles_refused(struct api_resp *resp, unsigned roles)
+{
+    if ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) {
+        api_error_field(resp, "roles", "the head is an officer too: give both officer and head");
+        return true;
+    }
+    if (!user_roles_valid(roles)) {
+        api_error(resp, 422, "roles_combined",
+                  "admin and auditor cannot be combined with staff, officer, principal or head: "
+                  "those who run the system must not hold its content");
+        return true;
+    }
+    return false;
 }
 
 static int optional_texts(struct api_resp *resp, json_t *body, const char **display,
@@ -137,12 +153,8 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
     if (roles_from_json(resp, json_object_get(req->json, "roles"), &roles) != 0 ||
         optional_texts(resp, req->json, &display, &email) != 0)
         return;
-    if (!user_roles_valid(roles)) {
-        api_error(resp, 422, "roles_combined",
-                  "admin and auditor cannot be combined with staff, officer or principal: "
-                  "those who run the system must not hold its content");
+    if (roles_refused(resp, roles))
         return;
-    }
     rc = enrol_create(env->st, username, roles, display ? display : "", email ? email : "",
                       req->now, env->cfg->enrolment_ttl, &u, code, err, sizeof(err));
     if (rc == ERR_EXISTS) {
@@ -227,12 +239,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         unsigned roles;
         if (roles_from_json(resp, roles_v, &roles) != 0)
             return;
-        if (!user_roles_valid(roles)) {
-            api_error(resp, 422, "roles_combined",
-                      "admin and auditor cannot be combined with staff, officer or principal: "
-                      "those who run the system must not hold its content");
+        if (roles_refused(resp, roles))
             return;
-        }
         if ((u.roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&
             ((u.roles | roles) & ROLE_CONTENT)) {
             api_error(resp, 422, "roles_combined",

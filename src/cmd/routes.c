@@ -62,7 +62,7 @@ static json_t *names_json(unsigned bits, const struct bit_name *table, size_t n)
     if (table == NULL) {
         if (bits == 0)
             json_array_append_new(arr, json_string("any"));
-        for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+        for (unsigned bit = 1; bit & ROLE_ALL; bit <<= 1)
             if ((bits & bit) && user_role_name(bit) != NULL)
                 json_array_append_new(arr, json_string(user_role_name(bit)));
         return arr;

@@ -36,8 +36,8 @@ static const char synopsis[] =
     "       dissent user disable USERNAME [--data DIR] [--db URI] [--config FILE]\n"
     "       dissent user reset USERNAME [--data DIR] [--db URI] [--config FILE]\n"
     "       dissent user passwd USERNAME --password-stdin [--data DIR] [--db URI] [--config FILE]\n"
-    "roles: staff, officer, principal, auditor, admin (admin and auditor are not\n"
-    "combined with the others)";
+    "roles: staff, officer, principal, auditor, admin, head (head goes with officer;\n"
+    "admin and auditor are not combined with the others)";
 
 static void usage(void)
 {
@@ -135,7 +135,7 @@ static int user_add(int argc, char **argv)
     name = o.rest[0];
     if (o.roles == NULL || user_roles_parse(o.roles, &roles) != 0) {
         fprintf(stderr, "dissent: --role needs a comma-separated list of staff, officer, "
-                        "principal, auditor, admin\n");
+                        "principal, auditor, admin, head\n");
         return 2;
     }
     if (o.password_stdin) {
@@ -165,7 +165,7 @@ static void roles_text(unsigned roles, char *out, size_t len)
     size_t n = 0;
 
     out[0] = '\0';
-    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+    for (unsigned bit = 1; bit & ROLE_ALL; bit <<= 1)
         if ((roles & bit) && n < len)
             n += (size_t)snprintf(out + n, len - n, "%s%s", n > 0 ? "," : "", user_role_name(bit));
 }

@@ -171,6 +171,39 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
     return 0;
 }
 
+int access_notes_key(struct keyring *kr, const struct memo *m, bool create,
+                     uint8_t key[ACCESS_KEY_LEN], char *why, size_t whylen)
+{
+    uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
+    int rc;
+
+    memset(key, 0, ACCESS_KEY_LEN);
+    if (!(kr->user->roles & ROLE_OFFICER) || (kr->user->roles & NO_KEYS)) {
+        err_set(why, whylen, "only officers hold a memo's internal key");
+        return ERR_FORBIDDEN;
+    }
+    if ((rc = open_channel(kr, why, whylen)) != 0)
+        return rc;
+    if ((rc = trust_channel_pk(kr->st, pk)) != 0)
+        return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
+    rc = store_memo_key_get(kr->st, m->id, m->public_id, STORE_NOTES, sealed);
+    if (rc == ERR_NOT_FOUND && create) {
+        random_bytes(key, ACCESS_KEY_LEN);
+        seal_to(sealed, key, pk);
+        rc = store_memo_key_put(kr->st, m->id, m->public_id, STORE_NOTES, sealed, m->updated_at);
+        if (rc != 0)
+            memset(key, 0, ACCESS_KEY_LEN);
+        return rc;
+    }
+    if (rc != 0)
+        return rc;
+    if (seal_open(key, sealed, pk, kr->channel_sk) != 0) {
+        err_set(why, whylen, "the channel's copy of this memo's internal key does not open");
+        return ERR_FORBIDDEN;
+    }
+    return 0;
+}
+
 static int share(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
                  const struct user *to, bool own, int64_t now)
 {

@@ -78,6 +78,18 @@ int access_held(const struct user *u, char *why, size_t whylen);
 int access_share_own(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
                      const struct user *drafter, int64_t now);
 
+/**
+ * access_notes_key() - @m's officers' key into @key (ACCESS_KEY_LEN bytes, caller wipes): a
+ * second random key per memo, sealed only to the channel key (STORE_NOTES), under which the
+ * officers' internal notes, the reply's drafts and their review are encrypted (core/review.h).
+ * The drafter, co-signers and principals hold the memo key but never this one. The keyring's
+ * user must hold a channel grant. With @create and none yet, a new one is made and stored,
+ * inside the caller's transaction (which must also update the memo row, so that two officers
+ * creating it at once conflict: core/review.c); else ERR_NOT_FOUND. ERR_FORBIDDEN with @why.
+ */
+int access_notes_key(struct keyring *kr, const struct memo *m, bool create,
+                     uint8_t key[ACCESS_KEY_LEN], char *why, size_t whylen);
+
 /** access_share_channel() - seal @key to the channel key; ERR_STATE when there is none yet. */
 int access_share_channel(struct store *st, const struct memo *m, const uint8_t key[ACCESS_KEY_LEN],
                          int64_t now);

@@ -132,12 +132,14 @@ static const struct {
     const char *zone;     /* timezone */
     const char *calendar; /* calendar */
     bool inauguration;    /* inauguration_day */
+    bool approval;        /* reply_approval */
 } preset_calendars[] = {
-    /* the Department's own clock: Washington's zone, the federal holidays and Inauguration Day */
-    {"state-dept", "America/New_York", "us-federal", true},
+    /* the Department's own clock: Washington's zone, the federal holidays and Inauguration Day;
+     * the S/P Director approves every reply */
+    {"state-dept", "America/New_York", "us-federal", true, true},
     /* a member state's channel: its zone and its holidays (calendar = ie, de, fr, nl, ...) are
-     * its own to configure */
-    {"eu-directive", "UTC", "none", false},
+     * its own to configure; the Directive asks for feedback, not for an approval chain */
+    {"eu-directive", "UTC", "none", false, false},
 };
 
 /* The calendar defaults of @cfg's preset (the first, state-dept, for an unknown one: refused
@@ -171,6 +173,13 @@ bool channel_inauguration(const struct config *cfg)
         return preset_calendars[preset_calendar(cfg)].inauguration &&
                strcmp(channel_calendar(cfg), "us-federal") == 0;
     return cfg->inauguration_day != 0;
+}
+
+bool channel_reply_approval(const struct config *cfg)
+{
+    if (cfg->reply_approval < 0)
+        return preset_calendars[preset_calendar(cfg)].approval;
+    return cfg->reply_approval != 0;
 }
 
 /* The calendar of @cfg into @ch: its holidays, Inauguration Day, the closures. */

@@ -53,6 +53,13 @@ const char *channel_calendar(const struct config *cfg);
 bool channel_inauguration(const struct config *cfg);
 
 /**
+ * channel_reply_approval() - [channel] reply_approval, else the preset's (state-dept: on): a
+ * reply is sent only by the channel's head approving the case officer's submitted draft
+ * (core/review.h), and an extension beyond the ordinary reply period is the head's to grant.
+ */
+bool channel_reply_approval(const struct config *cfg);
+
+/**
  * channel_init() - parse the [channel] settings of @cfg, set the process time zone, and load the
  * channel key and the log key from @data_dir (creating each, 0600, on first start; the log key
  * is named after [tlog] origin, and a key made for another origin is refused). Call before threads

@@ -378,15 +378,20 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
         goto out;
     }
     seal_keypair_new(npk, nsk);
-    if ((rc = store_memo_keys_of(st, STORE_CHANNEL, &rows, &n)) != 0)
-        goto out;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (seal_open(mkey, rows[i].sealed, opk, osk) != 0) {
-            rc = ERR_CRYPTO;
-            break;
+    /* the memo keys shared with the channel, and the officers' keys (core/access.h) */
+    for (int holder = STORE_CHANNEL; holder >= STORE_NOTES && rc == 0; holder--) {
+        if ((rc = store_memo_keys_of(st, holder, &rows, &n)) != 0)
+            goto out;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if (seal_open(mkey, rows[i].sealed, opk, osk) != 0) {
+                rc = ERR_CRYPTO;
+                break;
+            }
+            seal_to(sealed, mkey, npk);
+            rc = store_memo_key_put(st, rows[i].memo_id, rows[i].public_id, holder, sealed, now);
         }
-        seal_to(sealed, mkey, npk);
-        rc = store_memo_key_put(st, rows[i].memo_id, rows[i].public_id, STORE_CHANNEL, sealed, now);
+        mem_free(rows);
+        rows = NULL;
     }
     wipe(mkey, sizeof(mkey));
     if (rc != 0 || (rc = trust_channel_pending(st, npk)) != 0 ||

@@ -40,6 +40,8 @@ static const char *const memo_action_names[MEMO_ACTION_COUNT] = {
     [MEMO_COMMENT] = "comment", [MEMO_DELETE] = "delete",
     [MEMO_ASSIGN] = "assign",   [MEMO_INTERIM] = "interim",
     [MEMO_ACCEPT] = "accept",   [MEMO_CLARIFY] = "clarify",
+    [MEMO_NOTE] = "note",       [MEMO_REVIEW] = "review",
+    [MEMO_APPROVE] = "approve",
 };
 
 /*
@@ -73,6 +75,7 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_WITHDRAW] = TO(MEMO_WITHDRAWN),
             [MEMO_COMMENT] = TO(MEMO_FILED),
             [MEMO_ASSIGN] = TO(MEMO_FILED),
+            [MEMO_NOTE] = TO(MEMO_FILED),
         },
     [MEMO_ACKNOWLEDGED] =
         {
@@ -83,6 +86,9 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_COMMENT] = TO(MEMO_ACKNOWLEDGED),
             [MEMO_ASSIGN] = TO(MEMO_ACKNOWLEDGED),
             [MEMO_INTERIM] = TO(MEMO_ACKNOWLEDGED),
+            [MEMO_NOTE] = TO(MEMO_ACKNOWLEDGED),
+            [MEMO_REVIEW] = TO(MEMO_ACKNOWLEDGED),
+            [MEMO_APPROVE] = TO(MEMO_REPLIED),
         },
     [MEMO_REPLIED] =
         {
@@ -92,6 +98,7 @@ static const unsigned char memo_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
             [MEMO_ASSIGN] = TO(MEMO_REPLIED),
             [MEMO_ACCEPT] = TO(MEMO_CLOSED),
             [MEMO_CLARIFY] = TO(MEMO_ACKNOWLEDGED),
+            [MEMO_NOTE] = TO(MEMO_REPLIED),
         },
     /* closed, declined and withdrawn are final: nothing is legal there */
 };

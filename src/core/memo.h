@@ -59,6 +59,9 @@ enum memo_action {
     MEMO_INTERIM,     /* acknowledged: a holding answer, the reply's clock runs on */
     MEMO_ACCEPT,      /* replied -> closed: the drafter accepts the reply */
     MEMO_CLARIFY,     /* replied -> acknowledged: the drafter asks for clarification */
+    MEMO_NOTE,        /* filed, acknowledged or replied: an officers' internal note */
+    MEMO_REVIEW,      /* acknowledged: the reply's draft, its clearance and submission */
+    MEMO_APPROVE,     /* acknowledged -> replied: the head approves and sends the reply */
     MEMO_ACTION_COUNT
 };
 

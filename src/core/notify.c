@@ -26,7 +26,7 @@
 static const char *const kind_names[] = {
     "filed",     "reminder",    "escalation", "acknowledged", "extended", "replied",  "closed",
     "invited",   "distributed", "comment",    "signature",    "voided",   "progress", "declined",
-    "withdrawn", "late",        "assigned",   "interim",      "response"};
+    "withdrawn", "late",        "assigned",   "interim",      "response", "review"};
 
 /*
  * The fixed text of each kind. Officers' kinds (filed, reminder, escalation) name the memo's
@@ -66,6 +66,8 @@ static const struct tmpl templates[] = {
     {"", "", "Your memo has an interim answer."},
     {"Dissent: the drafter of memo ", " answered the reply",
      "The drafter of a dissent memo accepted the reply, or asked for clarification."},
+    {"Dissent: the reply to memo ", " needs you",
+     "A reply to a dissent memo awaits your clearance or approval, or was returned to you."},
 };
 _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
                    sizeof(kind_names) / sizeof(kind_names[0]),
@@ -75,7 +77,7 @@ _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
 #define NEUTRAL_KIND "notification" /* the outbox row's kind for a neutral email */
 #define NOTIFY_OFFICERS                                                                            \
     (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_ASSIGNED |     \
-     NOTIFY_RESPONSE)
+     NOTIFY_RESPONSE | NOTIFY_REVIEW)
 
 /* The index of one NOTIFY_* bit, or -1. */
 static int kind_index(unsigned kind)
@@ -107,7 +109,7 @@ unsigned notify_kinds_for(unsigned roles)
 
     if (roles & ROLE_OFFICER)
         k |= NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN |
-             NOTIFY_COMMENT | NOTIFY_ASSIGNED | NOTIFY_RESPONSE;
+             NOTIFY_COMMENT | NOTIFY_ASSIGNED | NOTIFY_RESPONSE | NOTIFY_REVIEW;
     if (roles & ROLE_STAFF)
         k |= NOTIFY_ACKNOWLEDGED | NOTIFY_EXTENDED | NOTIFY_REPLIED | NOTIFY_CLOSED |
              NOTIFY_INVITED | NOTIFY_COMMENT | NOTIFY_SIGNATURE | NOTIFY_VOIDED | NOTIFY_PROGRESS |
@@ -413,6 +415,12 @@ int notify_assigned(struct store *st, const struct channel *ch, const struct mem
                     const struct user *u, int64_t actor_id, int64_t now)
 {
     return tell(st, ch, m, NOTIFY_ASSIGNED, "assigned", actor_id, u, 0, now);
+}
+
+int notify_review(struct store *st, const struct channel *ch, const struct memo *m,
+                  const struct user *u, int64_t actor_id, int64_t now)
+{
+    return tell(st, ch, m, NOTIFY_REVIEW, "review", actor_id, u, 0, now);
 }
 
 int notify_comment(struct store *st, const struct channel *ch, const struct memo *m,

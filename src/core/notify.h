@@ -45,7 +45,10 @@
 #define NOTIFY_RESPONSE                                                                            \
     (1u << 18) /* to officers: the drafter accepted the reply or asked for                         \
                   clarification */
-#define NOTIFY_ALL 0x7ffffu
+#define NOTIFY_REVIEW                                                                              \
+    (1u << 19) /* to an officer: asked to clear a reply's draft, a draft submitted to the head     \
+                  for approval, or returned by the head to the case officer */
+#define NOTIFY_ALL 0xfffffu
 #define NOTIFY_MANDATORY (NOTIFY_FILED | NOTIFY_ESCALATION)
 #define NOTIFY_OPTIONAL (NOTIFY_ALL & ~NOTIFY_MANDATORY)
 
@@ -98,6 +101,13 @@ int notify_signature(struct store *st, const struct channel *ch, const struct me
  */
 int notify_assigned(struct store *st, const struct channel *ch, const struct memo *m,
                     const struct user *u, int64_t actor_id, int64_t now);
+
+/**
+ * notify_review() - queue the email telling officer @u that a reply's draft of @m needs them
+ * (NOTIFY_REVIEW, the officers' template): to clear it, to approve it, or returned to them.
+ */
+int notify_review(struct store *st, const struct channel *ch, const struct memo *m,
+                  const struct user *u, int64_t actor_id, int64_t now);
 
 /**
  * notify_comment() - queue the emails telling everyone who reads @m's thread but its author

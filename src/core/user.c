@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const role_names[ROLE_COUNT] = {"staff", "officer", "principal", "auditor",
-                                                   "admin"};
+static const char *const role_names[ROLE_COUNT] = {"staff",   "officer", "principal",
+                                                   "auditor", "admin",   "head"};
 
 const char *user_role_name(unsigned bit)
 {
@@ -218,6 +218,9 @@ bool user_roles_valid(unsigned roles)
 {
     if (roles == 0 || (roles & ~ROLE_ALL) != 0)
         return false;
+    /* the head is an officer with more to answer for, never a role of its own */
+    if ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER))
+        return false;
     return !((roles & ROLE_OPERATOR) && (roles & ROLE_CONTENT));
 }
 
@@ -230,7 +233,12 @@ int user_prepare(struct user *u, const char *username, unsigned roles, const cha
         return ERR_INVALID;
     }
     if (roles == 0 || (roles & ~ROLE_ALL) != 0) {
-        err_set(err, errlen, "roles: at least one of staff, officer, principal, auditor, admin");
+        err_set(err, errlen,
+                "roles: at least one of staff, officer, principal, auditor, admin, head");
+        return ERR_INVALID;
+    }
+    if ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) {
+        err_set(err, errlen, "roles: the head is an officer too (roles officer and head)");
         return ERR_INVALID;
     }
     if (!user_roles_valid(roles)) {

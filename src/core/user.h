@@ -21,10 +21,13 @@ enum role {
     ROLE_PRINCIPAL = 1u << 2, /* senior recipient */
     ROLE_AUDITOR = 1u << 3,   /* statistics and the log, never content */
     ROLE_ADMIN = 1u << 4,     /* accounts and settings, never content */
+    ROLE_HEAD = 1u << 5,      /* the channel's head (the S/P Director): an officer who approves
+                                 replies and long extensions; only with the officer role */
 };
-#define ROLE_ALL 0x1fu
-#define ROLE_COUNT 5
-#define ROLE_CONTENT (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL) /* may hold memo keys */
+#define ROLE_ALL 0x3fu
+#define ROLE_COUNT 6
+#define ROLE_CONTENT                                                                               \
+    (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_HEAD) /* may hold memo keys */
 #define ROLE_OPERATOR (ROLE_ADMIN | ROLE_AUDITOR)                 /* run or watch the system */
 
 #define USER_KEY_OPS_MAX 64                         /* the largest [security] argon2_ops */

@@ -1304,6 +1304,21 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
                 cur, max);
         return ERR_INVALID;
     }
+    /* past the ordinary reply period, the head's to grant where the head approves replies */
+    if (ch->cfg != NULL && channel_reply_approval(ch->cfg) && !(c->actor->roles & ROLE_HEAD)) {
+        int64_t ordinary = -1;
+        if ((rc = deadline_reply_due(&ch->policy, &ch->calendar, m->filed_day, m->ack_day,
+                                     &ordinary)) != 0)
+            return rc;
+        if (until > ordinary) {
+            workdays_day_format(ordinary, day, sizeof(day));
+            err_set(c->err, c->errlen,
+                    "an extension beyond the ordinary reply period (due %s) is granted by the "
+                    "channel's head",
+                    day);
+            return ERR_FORBIDDEN;
+        }
+    }
     workdays_day_format(until, day, sizeof(day));
     snprintf(detail, sizeof(detail), "until %s: %s", day, reason);
     m->reply_due = until;
@@ -1339,33 +1354,100 @@ int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body)
     return save(c, m, "interim", body);
 }
 
-int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len)
+/* The head's approval of a reply, recorded with it: "USERNAME VKEY" (the key their signature on
+ * the reply's note verifies under), readable by the memo's readers. */
+static int record_approval(struct wf_ctx *c, struct memo *m, void *arg)
 {
-    char text[MEMO_REPLY_TEXT_MAX], *note = NULL;
+    return record(c, m, "approved", arg);
+}
+
+/*
+ * Send @body as @m's reply: the channel signs the note binding it to the memo's digest and, when
+ * the head @k approves it, the head signs the same note too (their key name is their username),
+ * verified against their registered key before anything is stored.
+ */
+static int send_reply(struct wf_ctx *c, struct memo *m, enum memo_action action, const char *body,
+                      size_t len, const struct user_keys *k)
+{
+    const struct user *u = c->actor;
+    char text[MEMO_REPLY_TEXT_MAX], *note = NULL, *signed2 = NULL, vkey_text[NOTE_VKEY_MAX];
+    char approval[USERNAME_MAX + NOTE_VKEY_MAX + 2];
+    struct note_skey *skey = NULL;
+    struct note_vkey vkey;
     uint8_t reply_digest[32];
     enum memo_state to;
-    size_t note_len = 0;
+    size_t note_len = 0, text_len = 0;
+    bool ok = false;
     int rc;
 
-    if ((rc = check(c, m, MEMO_REPLY, &to)) != 0 || (rc = need_key(c)) != 0)
+    if ((rc = check(c, m, action, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     if ((rc = check_text(c, "body", body, len, MEMO_REPLY_MAX)) != 0)
         return rc;
+    if (k != NULL && (!u->has_keys || memcmp(u->sign_pk, k->sign_pk, sizeof(u->sign_pk)) != 0)) {
+        err_set(c->err, c->errlen, "your signing key changed since you signed in; sign in again");
+        return ERR_STATE;
+    }
     hash_sha256(reply_digest, body, len);
     if ((rc = memo_reply_text(m->public_id, m->digest, reply_digest, text, sizeof(text))) != 0 ||
         (rc = note_sign(text, strlen(text), c->ch->key, &note, &note_len)) != 0)
         return rc;
-    if ((rc = set_field(c, m, "reply", 0, body, len, &m->reply, &m->reply_len)) != 0) {
+    if (k != NULL) {
+        if ((skey = keys_secure_alloc(sizeof(*skey))) == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        if ((rc = note_skey_from_secret(u->username, strlen(u->username), k->sign_sk, skey)) !=
+                0 ||
+            (rc = note_sign_add(note, note_len, skey, &signed2, &note_len)) != 0 ||
+            (rc = note_vkey_init(u->username, strlen(u->username), u->sign_pk, &vkey)) != 0 ||
+            (rc = note_vkey_format(&vkey, vkey_text, sizeof(vkey_text))) != 0)
+            goto out;
         mem_free(note);
-        return rc;
+        note = signed2;
+        signed2 = NULL;
+        if (note_open(note, note_len, &vkey, 1, &ok, &text_len, NULL, 0) != 0 || !ok ||
+            text_len != strlen(text)) {
+            rc = ERR_CRYPTO;
+            goto out;
+        }
+        snprintf(approval, sizeof(approval), "%s %s", u->username, vkey_text);
     }
+    if ((rc = set_field(c, m, "reply", 0, body, len, &m->reply, &m->reply_len)) != 0)
+        goto out;
     mem_free(m->reply_note);
     m->reply_note = (uint8_t *)note;
     m->reply_note_len = note_len;
+    note = NULL;
     settle_paused(c, m, false, true);
     m->replied_day = channel_today(c->now);
     m->state = to;
-    return save(c, m, "replied", NULL);
+    rc = save_with(c, m, "replied", NULL, k != NULL ? record_approval : NULL, approval);
+out:
+    mem_free(note);
+    mem_free(signed2);
+    if (skey) {
+        note_skey_clear(skey);
+        keys_secure_free(skey);
+    }
+    return rc;
+}
+
+int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len)
+{
+    if (c->ch->cfg != NULL && channel_reply_approval(c->ch->cfg)) {
+        err_set(c->err, c->errlen,
+                "on this channel the head approves every reply: save it as the reply's draft and "
+                "submit it for approval");
+        return ERR_STATE;
+    }
+    return send_reply(c, m, MEMO_REPLY, body, len, NULL);
+}
+
+int workflow_reply_approved(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
+                            const struct user_keys *k)
+{
+    return send_reply(c, m, MEMO_APPROVE, body, len, k);
 }
 
 /* A transition with nothing to record but its event (and, optionally, its day). */

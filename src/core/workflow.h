@@ -173,8 +173,12 @@ int workflow_assign(struct wf_ctx *c, struct memo *m, const char *username, cons
 /** workflow_distribute() - distribute to more principals (users with the principal role). */
 int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *usernames, size_t n);
 
-/** workflow_extend() - move the reply deadline to @until (a day) with @reason, within the
- *  policy's maximum. */
+/**
+ * workflow_extend() - move the reply deadline to @until (a day) with @reason, within the
+ * policy's maximum, before the current due date has passed (ERR_PASSED after). Where the head
+ * approves replies (channel_reply_approval()), a date beyond the ordinary reply period (the
+ * policy's reply due date) is the head's to grant: ERR_FORBIDDEN for another officer.
+ */
 int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char *reason);
 
 /**
@@ -231,9 +235,21 @@ int workflow_rescheduled(struct wf_ctx *c, struct memo *m);
  */
 int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body);
 
-/** workflow_reply() - acknowledged -> replied: store the reply and the channel's signed note
- *  binding it to the memo's digest. */
+/**
+ * workflow_reply() - acknowledged -> replied: store the reply and the channel's signed note
+ * binding it to the memo's digest. ERR_STATE where the head approves replies
+ * (channel_reply_approval(): core/review.h).
+ */
 int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t len);
+
+/**
+ * workflow_reply_approved() - acknowledged -> replied by the head's approval (core/review.h): as
+ * workflow_reply(), and the head (the actor) signs the same note with @k (key name: their
+ * username), checked against their registered key; an "approved" event, sealed under the memo
+ * key, says "USERNAME VKEY".
+ */
+int workflow_reply_approved(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
+                            const struct user_keys *k);
 
 /** workflow_close() - replied -> closed, by an officer: only once the drafter's window has ended
  *  (ERR_STATE before; workflow_accept_until()). */

@@ -38,6 +38,9 @@
 #define STORE_BINDING_MAX 512 /* a key binding note (core/trust.h), NUL included */
 #define STORE_CHANNEL                                                                              \
     0 /* memo_key_*(): the user id that means "the channel key" */ /* an unset day number */
+/* memo_key_*(): the user id that means "the memo's officers' key, sealed to the channel key"
+ * (core/access.h access_notes_key()) */
+#define STORE_NOTES (-1)
 
 /* An account. Strings are NUL-terminated and sized for their limits. */
 struct user {
@@ -133,6 +136,7 @@ struct user_totp {
 #define STORE_REL_DISTRIBUTED 2u /* the memo was distributed to them */
 #define STORE_REL_DECLINED 4u    /* declined the invitation */
 #define STORE_REL_ASSIGNED 8u    /* the officer handling the memo (core/workflow.h) */
+#define STORE_REL_CLEARER 16u    /* an officer asked to clear the reply (core/review.h) */
 
 /* A memo. Text fields are owned byte buffers (not necessarily NUL-terminated: use the lengths);
  * free them with store_memo_release(). */

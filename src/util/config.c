@@ -163,6 +163,11 @@ static int s_inauguration(struct config *c, const char *v)
     return tristate(&c->inauguration_day, v);
 }
 
+static int s_reply_approval(struct config *c, const char *v)
+{
+    return tristate(&c->reply_approval, v);
+}
+
 static int s_log_level(struct config *c, const char *v)
 {
     static const struct {
@@ -298,6 +303,7 @@ static const struct config_setting settings[] = {
     STR("channel", "principals", principals, NULL),
     INT("channel", "accept_window", accept_window, 0, 260, "10"),
     INT("channel", "clarify_days", clarify_days, 1, 260, "10"),
+    FN("channel", "reply_approval", s_reply_approval, ""),
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),

@@ -59,6 +59,9 @@ struct config {
     char principals[8192]; /* comma-separated usernames every acknowledged memo goes to */
     int accept_window;     /* working days the drafter has after a reply (0: none) */
     int clarify_days;      /* working days to answer a clarification request */
+    /* replies are sent only once the channel's head approves them: 1 yes, 0 no, -1 the
+     * preset's (channel_reply_approval()) */
+    signed char reply_approval;
     /* [tlog] */
     char log_origin[256]; /* the transparency log's origin line (its key is named after it) */
     bool log_public;      /* /log/ and /api/v1/stats are public (default), else auditors only */

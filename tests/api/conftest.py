@@ -34,9 +34,11 @@ FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"},
 # requires it of officers, principals and admins; tests/api/test_totp.py turns that on).
 # Checkpoints are signed every second (the default is a minute): receipts wait for the next one.
 # the tests compute dates in UTC: the server's zone is pinned to it unless a test sets another
-# (state-dept's own default is America/New_York)
+# (state-dept's own default is America/New_York).
+# Officers send replies themselves: the state-dept preset has the channel's head approve each
+# one (tests/api/test_reply_approval.py and the browser's 10-workflow run that default).
 BASE = {"security": {"require_2fa": "none"}, "tlog": {"checkpoint_interval": "1"},
-        "channel": {"timezone": "UTC"}}
+        "channel": {"timezone": "UTC", "reply_approval": "false"}}
 TIMEOUT = 10
 # Reports that the sanitizer build (scripts/build.sh asan) writes to stderr.
 PG_BASE = os.environ.get("DISSENT_TEST_PG_URI_BASE", "").rstrip("/")

@@ -63,25 +63,29 @@ static char *repeat(const char *unit, size_t n, size_t *len)
 /*
  * DESIGN.md's life cycle, written out by hand. Columns, in enum order:
  * edit finalize reopen invite sign unsign file acknowledge decline distribute extend reply
- * close withdraw comment delete assign interim accept clarify (a deletion leaves no state: the
- * memo's own is given back; an assignment and an interim answer keep it; the drafter's
- * clarification request sends a replied memo back to the reply step)
+ * close withdraw comment delete assign interim accept clarify note review approve (a deletion
+ * leaves no state: the memo's own is given back; an assignment, an interim answer, an internal
+ * note and the reply's review keep it; the drafter's clarification request sends a replied memo
+ * back to the reply step; the head's approval sends the reply)
  */
 static const int expected_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
-    /*      ed  fin reo inv sig uns fil ack dec dis ext rep clo wit com del asg int acc cla */
-    [MEMO_DRAFT] = {DR, OP, NO, DR, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, DR, DR, NO, NO, NO, NO},
-    [MEMO_OPEN] = {NO, NO, DR, OP, OP, OP, FI, NO, NO, NO, NO, NO, NO, NO, OP, OP, NO, NO, NO, NO},
-    [MEMO_FILED] = {NO, NO, NO, NO, NO, NO, NO, AK, DE, NO, NO, NO, NO, WD, FI, NO, FI, NO, NO, NO},
-    [MEMO_ACKNOWLEDGED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, AK,
-                           AK, RE, NO, WD, AK, NO, AK, AK, NO, NO},
-    [MEMO_REPLIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, RE,
-                      NO, NO, CL, NO, RE, NO, RE, NO, CL, AK},
-    [MEMO_CLOSED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
-                     NO, NO, NO, NO, NO, NO, NO, NO, NO, NO},
-    [MEMO_DECLINED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
-                       NO, NO, NO, NO, NO, NO, NO, NO, NO, NO},
-    [MEMO_WITHDRAWN] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
-                        NO, NO, NO, NO, NO, NO, NO, NO, NO, NO},
+    /* ed  fin reo inv sig uns fil ack dec dis ext rep clo wit com del asg int acc cla not rev app */
+    [MEMO_DRAFT] = {DR, OP, NO, DR, NO, NO, NO, NO, NO, NO, NO, NO,
+                    NO, NO, DR, DR, NO, NO, NO, NO, NO, NO, NO},
+    [MEMO_OPEN] = {NO, NO, DR, OP, OP, OP, FI, NO, NO, NO, NO, NO,
+                   NO, NO, OP, OP, NO, NO, NO, NO, NO, NO, NO},
+    [MEMO_FILED] = {NO, NO, NO, NO, NO, NO, NO, AK, DE, NO, NO, NO,
+                    NO, WD, FI, NO, FI, NO, NO, NO, FI, NO, NO},
+    [MEMO_ACKNOWLEDGED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, AK, AK, RE,
+                           NO, WD, AK, NO, AK, AK, NO, NO, AK, AK, RE},
+    [MEMO_REPLIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, RE, NO, NO,
+                      CL, NO, RE, NO, RE, NO, CL, AK, RE, NO, NO},
+    [MEMO_CLOSED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
+                     NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO},
+    [MEMO_DECLINED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
+                       NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO},
+    [MEMO_WITHDRAWN] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
+                        NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO},
 };
 
 static void test_transition_table(void **state)
@@ -109,8 +113,8 @@ static void test_transition_table(void **state)
         }
     }
     assert_int_equal(legal + illegal, MEMO_STATE_COUNT * MEMO_ACTION_COUNT);
-    assert_int_equal(legal, 30); /* delete in draft and open, assign once filed, interim, the
-                                    drafter's accept and clarify */
+    assert_int_equal(legal, 35); /* delete in draft and open, assign once filed, interim, the
+                                    drafter's accept and clarify, notes, review, approval */
 }
 
 static void test_transition_paths(void **state)
@@ -152,7 +156,8 @@ static void test_names(void **state)
     static const char *const actions[] = {
         "edit",        "finalize", "reopen",     "invite",  "sign",   "unsign", "file",
         "acknowledge", "decline",  "distribute", "extend",  "reply",  "close",  "withdraw",
-        "comment",     "delete",   "assign",     "interim", "accept", "clarify"};
+        "comment",     "delete",   "assign",     "interim", "accept", "clarify", "note",
+        "review",      "approve"};
     enum memo_state s;
 
     (void)state;
