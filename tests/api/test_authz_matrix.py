@@ -48,13 +48,14 @@ CALLERS = {
     "principal_other": ("pablo", ("principal",)),
     "officer": ("olga", ("officer",)),
     "officer_nokey": ("otto", ("officer",)),
+    "head": ("hana", ("officer", "head")),
     "auditor": ("audrey", ("auditor",)),
     "admin": ("admin", ("admin",)),
     "outsider": ("sam", ("staff",)),
 }
 # accounts the requests act on, never callers
 HELPERS = {"extra": ["staff"], "lola": ["staff"], "zed": ["staff"], "pia": ["principal"],
-           "ozzy": ["officer"]}
+           "ozzy": ["officer"], "kim": ["officer"]}
 
 KINDS = ("draft", "open", "filed", "acked", "replied")
 
@@ -71,6 +72,7 @@ def relations(caller, kind):
         "principal": {"principal"} if kind in ("acked", "replied") else set(),
         "officer": {"officer"} if filed else set(),
         "officer_nokey": {"officer"} if filed else set(),
+        "head": {"officer"} if filed else set(),
     }.get(caller, set())
 
 
@@ -196,6 +198,28 @@ def stop_end_body(world, caller):
     return {"until": r["clock_stopped"]["from"]}
 
 
+def assign_caller(world, caller, mid):
+    """The memo's case officer is the caller, when they can be (an officer holding the key)."""
+    if caller in ("officer", "head") and mid != MISSING:
+        world.raw("POST", "/api/v1/memos/%s/assignment" % mid, world.tokens["officer"],
+                  {"username": CALLERS[caller][0], "reason": "Matrix"})
+    return {}
+
+
+def clear_prepare(world, caller, mid):
+    """A draft by another case officer, whose clearance the caller is asked for (when the caller
+    can be: an officer holding the key)."""
+    if caller in ("officer", "head") and mid != MISSING:
+        case = "head" if caller == "officer" else "officer"
+        m = "/api/v1/memos/" + mid
+        world.raw("POST", m + "/assignment", world.tokens["officer"],
+                  {"username": CALLERS[case][0], "reason": "Matrix"})
+        world.raw("PUT", m + "/reply-draft", world.tokens[case], {"body": "Draft " + MARK})
+        world.raw("POST", m + "/reply-draft/clearance", world.tokens[case],
+                  {"usernames": [CALLERS[caller][0]]})
+    return {}
+
+
 M = "/api/v1/memos/{id}"
 RECIPES = {
     ("GET", "/healthz"): Recipe(),
@@ -235,6 +259,18 @@ RECIPES = {
     ("POST", M + "/reply"): Recipe("acked", body={"body": "Our answer " + MARK}),
     ("POST", M + "/interim"): Recipe("acked", body={"body": "Still looking " + MARK}),
     ("POST", M + "/close"): Recipe("replied"),
+    # the officers' side of the reply (core/review.h); the world's channel sends replies without
+    # the head's approval (tests/api/conftest.py), so submitting and deciding are refused after
+    # authorization (409): tests/api/test_reply_approval.py has them succeed
+    ("POST", M + "/notes"): Recipe("acked", body={"body": "A note " + MARK}, consumes=False),
+    ("PUT", M + "/reply-draft"): Recipe("acked", body={"body": "Draft " + MARK},
+                                        prepare=assign_caller, consumes=False),
+    ("POST", M + "/reply-draft/clearance"): Recipe("acked", body={"usernames": ["kim"]},
+                                                   prepare=assign_caller),
+    ("POST", M + "/reply-draft/clear"): Recipe("acked", prepare=clear_prepare),
+    ("POST", M + "/reply-draft/submit"): Recipe("acked", prepare=assign_caller),
+    ("POST", M + "/reply-draft/return"): Recipe("acked", body={"reason": "Redo " + MARK}),
+    ("POST", M + "/reply-draft/approve"): Recipe("acked"),
     ("POST", M + "/accept"): Recipe("replied"),
     ("POST", M + "/clarify"): Recipe("replied", body={"question": "What about X? " + MARK}),
     # a new draft each time: the closed memo itself is not spent
@@ -319,12 +355,15 @@ class World:
         for c, (u, roles) in CALLERS.items():
             if u and roles != ("staff",) and u != "admin":
                 srv.add_user(admin, u, list(roles), password=PASSWORD)
-        for u in ("pia", "ozzy"):
+        for u in ("pia", "ozzy", "kim"):
             srv.add_user(admin, u, HELPERS[u], password=PASSWORD)
         # olga signs in first: she creates, and so holds, the channel key; otto never gets it
         for c in ("officer",) + tuple(c for c in CALLERS if c not in ("officer", "admin",
                                                                        "anon")):
             self.tokens[c] = self.login(CALLERS[c][0])
+        # the head and kim (asked to clear replies) hold the channel key too
+        for u in ("hana", "kim"):
+            self.ok("officer", "POST", "/api/v1/channel/grants", {"username": u}, status=201)
         # the recovery key was shown once, at enrolment
         self.lola_recovery = next(u["recovery_key"] for u in created if u["username"] == "lola")
         self.asset = re.search(r'(/assets/[^"\']+)', self.raw("GET", "/", None).text).group(1)
@@ -405,7 +444,8 @@ class World:
     def spend(self, kind):
         self.pool.pop(kind, None)
 
-    def request(self, route, caller, mid=None, csrf=True, headers=None, malformed=False):
+    def request(self, route, caller, mid=None, csrf=True, headers=None, malformed=False,
+                prepare=True):
         """Send the route's request as `caller`; returns (response, memo id, recipe). With
         `malformed`, its query is spoiled (bad_query()) and nothing is expected to change."""
         rec = RECIPES[(route["method"], route["pattern"])]
@@ -422,7 +462,7 @@ class World:
             path = route["pattern"].replace("{id}", mid or "")
         body = rec.body(self, caller) if callable(rec.body) else rec.body
         h = dict(headers or {})
-        if rec.prepare and mid:
+        if rec.prepare and mid and prepare:
             h.update(rec.prepare(self, caller, mid))
         query = rec.query
         if malformed:
@@ -586,7 +626,7 @@ def snapshot(world, mid):
         m = world.ok(who, "GET", "/api/v1/memos/" + mid).json()
         out["memo"] = {k: m.get(k) for k in ("state", "version", "signer_count", "title",
                                               "body", "invitations", "distributed_to",
-                                              "signers", "reply", "deadlines")}
+                                              "signers", "reply", "deadlines", "internal")}
         out["comments"] = world.ok(who, "GET", "/api/v1/memos/%s/comments" % mid).json()
     users = world.ok("admin", "GET", "/api/v1/users").json()
     out["users"] = [(u["username"], u["version"], u["disabled"]) for u in users["users"]]
@@ -603,11 +643,14 @@ def test_csrf_on_every_write_route(world):
         caller = next(c for c in list(CALLERS)[1:] + ["anon"]
                       if predict(route, c, rec.kind) is None and c != "officer_nokey")
         mid = world.current(rec.kind) if rec.kind else None
+        if rec.prepare and mid:  # once, before: the refused requests below skip it
+            rec.prepare(world, caller, mid)
         before = snapshot(world, mid)
         token_before = world.tokens.get(caller)
         for kind, csrf, headers in (("no header", False, None), ("other origin", True, origin),
                                     ("both", False, origin)):
-            r, _, _ = world.request(route, caller, mid=mid, csrf=csrf, headers=headers)
+            r, _, _ = world.request(route, caller, mid=mid, csrf=csrf, headers=headers,
+                                    prepare=False)
             assert r.status_code == 403, (kind, route, caller, r.status_code, r.text)
             assert r.json()["error"]["code"] == "csrf", (kind, route, r.text)
             assert "Set-Cookie" not in r.headers, (kind, route)

@@ -685,6 +685,7 @@ static int setup(void **state)
     cfg.login_max_failures = 1000;
     /* no role needs TOTP here (the state-dept preset would ask it of officers and admins) */
     snprintf(cfg.require_2fa, sizeof(cfg.require_2fa), "none");
+    cfg.reply_approval = 0; /* the officer sends the reply (state-dept has the head approve it) */
     /* the outbox rows join the transactions of the changes they tell of */
     cfg.mail_enabled = true;
     str_copy(cfg.mail_base_url, sizeof(cfg.mail_base_url), "https://dissent.example");

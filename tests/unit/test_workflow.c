@@ -34,6 +34,7 @@ static int setup(void **state)
     config_defaults(&cfg);
     snprintf(cfg.principals, sizeof(cfg.principals), "pia");
     snprintf(cfg.timezone, sizeof(cfg.timezone), "America/New_York");
+    cfg.reply_approval = 0; /* the officer sends the reply (core/review.h has the head's path) */
     if (channel_init(&ch, &cfg, dir, err, sizeof(err)) != 0)
         return -1;
     mkuser("alice", ROLE_STAFF, &alice);
