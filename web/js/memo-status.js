@@ -95,7 +95,7 @@ const WHO_BY_DEFAULT = {
   acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
   replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
   reassigned: 'An officer', interim: 'An officer', accepted: 'The drafter', clarification: 'The drafter',
-  addendum_of: 'The drafter', addendum: 'The drafter',
+  addendum_of: 'The drafter', addendum: 'The drafter', approved: 'The channel\'s head',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -125,6 +125,10 @@ export function eventSentence(e) {
       return m ? `The reply deadline was extended to ${m[1]}: ${m[2]}` : 'The reply deadline was extended';
     }
     case 'replied': return `${who} replied for the channel`;
+    case 'approved': {
+      const u = (d || '').split(' ')[0];
+      return `${u ? nameOf(u) || u : who} approved the reply as the channel's head, and signed it`;
+    }
     case 'closed': return `${who} closed the memo`;
     case 'withdrawn': return `${who} withdrew the memo`;
     case 'interim': return `${who} sent an interim answer${d ? `: ${d}` : ''}`;

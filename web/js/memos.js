@@ -7,6 +7,7 @@ import { h, field, clear, when, badge } from './dom.js';
 import { app, page, go, fail } from './shell.js';
 import { sentence } from './errors.js';
 import { officerActions, REFERRALS } from './officer.js';
+import { reviewActions, internalSection } from './review.js';
 import { actionBar, done, failed } from './actionbar.js';
 import { statusHeader, timelineList, learnNames, lookUpNames, nameOf } from './memo-status.js';
 import { loadReaders } from './readers.js';
@@ -221,6 +222,7 @@ export async function memoPage(id, note = {}) {
   const bar = actionBar({ redraw });
   staffActions(m, bar);
   if (rel.officer) officerActions(m, bar);
+  if (rel.officer) reviewActions(m, bar);
   if (rel.recused) bar.area.append(h('p', { class: 'note', id: 'recused-note' }, 'You drafted this memo or were invited to co-sign it, so as an officer you are recused from it: another officer acknowledges and answers it.'));
   if (bar.empty) bar.area.append(h('p', { class: 'muted' }, 'There is nothing for you to do on this memo now.'));
   const showBar = !bar.empty || rel.recused || note.done || note.error || shownFor(id) !== null;
@@ -242,10 +244,13 @@ export async function memoPage(id, note = {}) {
   }
   if (m.reply) {
     const rb = h('div', { class: 'memo-body', id: 'reply-text' });
+    const ap = m.reply.approved_by;
     content.push(h('section', { 'aria-labelledby': 'h-reply' }, h('h2', { id: 'h-reply' }, 'The channel\'s reply'), rb,
+      ap ? h('p', { id: 'reply-approved' }, `Approved and signed by the channel's head, ${nameOf(ap.username) !== ap.username ? `${nameOf(ap.username)} (${ap.username})` : ap.username}.`) : null,
       h('details', {}, h('summary', {}, 'Signed note binding the reply to this memo'), h('pre', {}, m.reply.note || ''))));
     renderInto(rb, m.reply.body);
   }
+  if (m.internal) content.push(internalSection(m));
   content.push(h('section', { 'aria-labelledby': 'h-timeline' }, h('h2', { id: 'h-timeline' }, 'Timeline'), timelineList(m)));
   content.push(h('section', { 'aria-labelledby': 'h-comments' }, h('h2', { id: 'h-comments' }, 'Comments'), comments));
   if (rel.drafter || rel.officer) content.push(h('section', { 'aria-labelledby': 'h-audit' }, h('h2', { id: 'h-audit' }, 'Who read it'), auditEl));

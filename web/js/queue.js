@@ -53,7 +53,8 @@ function memosQuery(base, values = {}) {
   if (values.state) q.set('state', values.state);
   if (values.deadline) q.set('deadline', values.deadline);
   if (values.q) q.set('q', values.q);
-  if (values.assigned) q.set('assigned', values.assigned);
+  if (values.assigned === APPROVAL[0]) q.set('approval', 'me');
+  else if (values.assigned) q.set('assigned', values.assigned);
   return q;
 }
 
@@ -102,13 +103,16 @@ async function hasDeadlineFilter(base) {
 }
 
 const ASSIGNED = [['', 'Anyone or nobody'], ['me', 'Assigned to me'], ['none', 'Assigned to nobody yet']];
+// the channel's head also finds the replies awaiting their approval (GET /api/v1/memos?approval=me)
+const APPROVAL = ['approval', 'Awaiting my approval'];
+const isHead = () => !!(app.me && (app.me.roles || []).includes('head'));
 
 function memoSection({ id, title, base, states, deadlines, assigned = false, empty, prefix = '' }) {
   // the titles are searched on the server, for this reader only (never indexed)
   const filters = [{ key: `${prefix}q`, label: 'Search titles', search: true },
     { key: `${prefix}state`, label: 'State', options: states }];
   if (deadlines) filters.push({ key: `${prefix}deadline`, label: 'Deadline', options: DEADLINES });
-  if (assigned) filters.push({ key: `${prefix}assigned`, label: 'Handled by', options: ASSIGNED });
+  if (assigned) filters.push({ key: `${prefix}assigned`, label: 'Handled by', options: isHead() ? [...ASSIGNED, APPROVAL] : ASSIGNED });
   return pagedSection({
     id, title, filters, pageKey: `${prefix}page`, noun: ['memo', 'memos'], sentence,
     source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`], q: v[`${prefix}q`], assigned: v[`${prefix}assigned`] }),
@@ -333,6 +337,7 @@ export async function inbox() {
   const queue = queueSection(needs);
   const all = memoSection({ id: 'all', title: 'All filed memos', base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), assigned: true, empty: 'No memo has been filed.' });
   await Promise.all([queue.load(), all.load()]);
+  const approvals = isHead() ? (await get('/api/v1/memos?approval=me&limit=100')).memos.length : 0;
   const grant = h('input', { type: 'text', autocapitalize: 'none', required: true, 'data-field': 'username' });
   const grantForm = h('form', { 'aria-label': 'Grant channel access', class: 'inline' },
     field('Officer\'s username', grant, 'Gives another officer the channel key so they can read filed memos.'),
@@ -357,12 +362,13 @@ export async function inbox() {
       needLine(needs.ack, needs.ack === 1 ? 'memo to acknowledge' : 'memos to acknowledge', '#/inbox?next=acknowledge', over(needs.ackOverdue)),
       needLine(needs.reply, needs.reply === 1 ? 'reply due' : 'replies due', '#/inbox?next=reply', over(needs.replyOverdue)),
       needLine(needs.overdue, needs.overdue === 1 ? 'memo overdue: deal with it first' : 'memos overdue: deal with them first', '#/inbox?due=overdue'),
-    ], needs.all.length ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
+      isHead() ? needLine(approvals, approvals === 1 ? 'reply awaits your approval' : 'replies await your approval', '#/inbox?assigned=approval') : null,
+    ].filter(Boolean), needs.all.length ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
     queue.el, all.el, resetSection(rs.items, ch),
     h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
       h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),
       ch.granted ? grantForm : null));
-  scrollToList({ queue: ['next', 'due', 'qpage'], all: ['state', 'deadline', 'page'] });
+  scrollToList({ queue: ['next', 'due', 'qpage'], all: ['state', 'deadline', 'assigned', 'page'] });
 }
 
 // After a "Show" link of a panel or a reload (filters in the address), bring the list they are

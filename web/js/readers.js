@@ -12,6 +12,7 @@ const ACTION = {
   read: 'read the memo', read_title: 'saw its title in a list', read_comments: 'read the comments', read_bundle: 'downloaded the signed bundle',
   read_receipt: 'downloaded the filing receipt', commented: 'posted a comment', signed: 'signed',
   unsigned: 'withdrew their signature', extended: 'extended the reply deadline',
+  internal: 'worked on the officers\' side (notes, the reply\'s draft, its review)',
 };
 // One record's action as words (the memo's events read as on the timeline).
 export function actionWords(a) {

@@ -1,15 +1,19 @@
 // The story of issue 6 under the default settings: a drafter writes a memo, invites two
-// co-signers who sign, and files; an officer acknowledges, distributes and replies; the drafter
-// reads the reply and downloads the receipt; an auditor sees the statistics change; a principal
+// co-signers who sign, and files; an officer acknowledges, distributes, takes the case, drafts the
+// reply with an internal note and submits it; the channel's head finds it in the inbox and
+// approves it, which sends it (issue 18); the drafter reads the reply and downloads the receipt; an auditor sees the statistics change; a principal
 // reads; an admin manages an account and cannot open the memo. Officers, principals and admins
 // sign in with a code (their accounts turned two-factor sign-in on at set-up).
 import fs from 'node:fs';
-import { expect, expectText, shot, clean, signIn, createUsers, adminApi, allowHttp, Totp, PW } from '../lib.mjs';
+import { expect, expectText, shot, clean, signIn, createUsers, adminApi, apiLogin, allowHttp, Totp, PW } from '../lib.mjs';
 
 export default async function (t) {
   const { srv, ctx } = t;
   await createUsers(srv, [['bob', ['staff'], 'Bob Cosigner'], ['carol', ['staff'], 'Carol Cosigner'],
-    ['olga', ['officer'], 'Olga Officer'], ['pat', ['principal'], 'Pat Principal'], ['audrey', ['auditor'], 'Audrey Auditor'], ['adam', ['admin'], 'Adam Admin']]);
+    ['olga', ['officer'], 'Olga Officer'], ['hedda', ['officer', 'head'], 'Hedda Head'], ['pat', ['principal'], 'Pat Principal'], ['audrey', ['auditor'], 'Audrey Auditor'], ['adam', ['admin'], 'Adam Admin']]);
+  // olga enrolled first and holds the channel key: she grants it to the head
+  const g = await (await apiLogin(srv, 'olga'))('POST', '/api/v1/channel/grants', { username: 'hedda' });
+  expect(g.status === 201, `grant hedda: ${g.status}`);
   // alice enrols in the browser, with the code her administrator was shown
   const made = await (await adminApi(srv))('POST', '/api/v1/users', { username: 'alice', roles: ['staff'], display_name: 'Alice Drafter' });
   expect(made.status === 201, `create alice: ${made.status}`);
@@ -147,7 +151,7 @@ export default async function (t) {
     clean(p);
   });
 
-  t.step('officer inbox lists the memo by deadline; acknowledges, distributes and replies', async () => {
+  t.step('officer inbox lists the memo by deadline; acknowledges, distributes, drafts the reply and submits it', async () => {
     const p = ctx.olga = await t.person('olga');
     await signIn(p, 'olga');
     await expectText(p.locator('h1'), /Officer inbox/);
@@ -161,14 +165,45 @@ export default async function (t) {
     await p.getByLabel('Principals\' usernames').fill('pat');
     await p.getByRole('button', { name: 'Send to these principals' }).click();
     await expectText(p.locator('#memo-actions .done-msg'), /Distributed/);
-    await p.getByRole('button', { name: 'Reply', exact: true }).click();
-    await p.getByLabel('The channel\'s reply (CommonMark)').fill('Thank you. We **will revise** Policy X.');
-    await p.locator('form[aria-label="Reply for the channel"]').getByRole('button', { name: 'Send the reply' }).click();
-    await p.getByRole('dialog').getByRole('button', { name: 'Send the reply' }).click();
-    await expectText(p.locator('#memo-actions .done-msg'), /Reply sent/);
-    await expectText(p.locator('.badge.state'), /Replied/);
+    // the head approves replies here: no "Reply" of her own, the case first
+    expect(await p.getByRole('button', { name: 'Reply', exact: true }).count() === 0, 'no direct reply under the default');
+    await p.getByRole('button', { name: 'Assign', exact: true }).click();
+    await p.locator('form[aria-label="Assign the memo"]').getByRole('button', { name: 'Assign' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Assigned to olga/);
+    await p.getByRole('button', { name: 'Draft the reply' }).click();
+    await p.getByLabel('The reply\'s draft (CommonMark)').fill('Thank you. We **will revise** Policy X.');
+    await expectText(p.locator('#draft-preview strong'), /will revise/);
+    await p.getByRole('button', { name: 'Save this version' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Version saved/);
+    await expectText(p.locator('#internal #draft-text strong'), /will revise/);
+    await p.getByRole('textbox', { name: 'Internal note' }).fill('Legal cleared the wording by phone.');
+    await p.getByRole('button', { name: 'Add the note' }).click();
+    await expectText(p.locator('#internal #notes'), /Legal cleared the wording/);
+    await p.getByRole('button', { name: 'Submit for approval' }).click();
+    await p.getByRole('dialog').getByRole('button', { name: 'Submit for approval' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Submitted/);
+    await expectText(p.locator('#review-status'), /awaits the head's approval/);
+    await expectText(p.locator('.badge.state'), /Acknowledged/);
     await expectText(p.locator('#audit'), /alice/);
     await shot(p, '07-officer-memo');
+    clean(p);
+  });
+
+  t.step('the head finds the reply awaiting approval, reads the draft, and approves it', async () => {
+    const p = ctx.hedda = await t.person('hedda');
+    await signIn(p, 'hedda');
+    await expectText(p.locator('#needs-action'), /1 reply awaits your approval/);
+    await p.locator('#needs-action').getByRole('link', { name: 'Show' }).last().click();
+    await expectText(p.locator('#all .table-wrap'), /Policy X harms our users/);
+    await p.locator('#all .table-wrap').getByRole('link', { name: 'Policy X harms our users' }).click();
+    await expectText(p.locator('#internal #draft-text strong'), /will revise/);
+    await expectText(p.locator('#internal #notes'), /Legal cleared the wording/);
+    await shot(p, '07b-head-approval');
+    await p.getByRole('button', { name: 'Approve and send' }).click();
+    await p.getByRole('dialog').getByRole('button', { name: 'Approve and send' }).click();
+    await expectText(p.locator('#memo-actions .done-msg'), /Approved and sent/);
+    await expectText(p.locator('.badge.state'), /Replied/);
+    await expectText(p.locator('#reply-approved'), /Hedda Head/);
     clean(p);
   });
 
@@ -176,7 +211,11 @@ export default async function (t) {
     const p = ctx.alice;
     await p.reload();
     await expectText(p.locator('#reply-text strong'), /will revise/);
+    await expectText(p.locator('#reply-approved'), /approved and signed by the channel's head/i);
     await expectText(p.locator('#timeline, .timeline'), /replied/);
+    // the officers' notes and drafts are theirs alone
+    expect(await p.locator('#internal').count() === 0, 'no officers\' section for the drafter');
+    expect(!/Legal cleared/.test(await p.locator('main').innerText()), 'no internal note shown to the drafter');
     await expectText(p.locator('#audit'), /olga/);
     const [dl] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Download the filing receipt' }).click()]);
     expect(dl.suggestedFilename() === `dissent-receipt-${ctx.memo}.json`, `file name ${dl.suggestedFilename()}`);

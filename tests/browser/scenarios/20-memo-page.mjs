@@ -7,6 +7,10 @@
 // text (live preview, the unsaved-changes question, a session that ends while typing).
 import { expect, expectText, shot, clean, signIn, settled, createUsers, allowHttp, apiLogin, PW } from '../lib.mjs';
 
+// The officer here sends the reply and extends its deadline themselves: the default has the
+// channel's head approve replies and grant extensions, which 10-workflow walks through.
+export const ini = '[channel]\nreply_approval = false\n';
+
 // Nothing on screen may look like a code, a field name, a byte count or a route.
 const RAW = /\(field:|bytes|\/api\/|_[a-z]+_|[a-z]+_[a-z]+/;
 async function plain(locator) {
