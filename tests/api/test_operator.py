@@ -356,6 +356,8 @@ def test_a_legacy_holder_rekey_rotates_the_channel_key(make_server):
         call(a, "POST", srv.url + "/api/v1/channel/grants", {"username": n}, 201)
     d = srv.login("dave", PASSWORD)
     m1 = filed_memo(srv, d, "Before the re-key", "Body.\n")
+    # the officers' key of a memo is sealed to the channel key too: it is re-sealed with it
+    call(a, "POST", memo_url(srv, m1, "notes"), {"body": "Sealed to the old key"}, 201)
     srv.stop()
     conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
     conn.execute("UPDATE users SET flags = flags | 1 WHERE username IN ('anna', 'ora')")
@@ -390,6 +392,8 @@ def test_a_legacy_holder_rekey_rotates_the_channel_key(make_server):
     for who in (a, o):
         assert get_memo(srv, who, m1)["title"] == "Before the re-key"
         assert get_memo(srv, who, m2)["title"] == "After the re-key"
+        assert [n["body"] for n in get_memo(srv, who, m1)["internal"]["notes"]] == [
+            "Sealed to the old key"]
     conn = sqlite3.connect(os.path.join(srv.data, "dissent.db"))
     new_pk = conn.execute("SELECT pk FROM channel_key").fetchone()[0]
     ids = dict(conn.execute("SELECT public_id, id FROM memos").fetchall())
