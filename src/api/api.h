@@ -210,7 +210,7 @@ struct api_review_flags {
     bool clear;  /* asked to clear, and the current version is not yet cleared by them */
     bool submit; /* the case officer, with a version not yet submitted */
     bool decide; /* a submission awaits a head's approval */
-    bool own;    /* ... and the caller made it */
+    bool own;    /* ... and the caller made it, or wrote its version */
 };
 
 /** api_review_json() - the officers' "internal" section of @m's view (core/review.h), opened

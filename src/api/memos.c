@@ -223,9 +223,9 @@ static int reshare_needed(struct api_env *env, const struct memo *m, const struc
 
 /* What memo_actions() needs to know of the caller besides the route table's roles and relation. */
 struct memo_caller {
-    bool signed_;  /* holds a valid signature on it */
-    bool declined; /* declined the invitation, or withdrew (and so left the memo) */
-    bool reshare;  /* a participant needs the memo shared again (reshare_needed) */
+    bool signed_;               /* holds a valid signature on it */
+    bool declined;              /* declined the invitation, or withdrew (and so left the memo) */
+    bool reshare;               /* a participant needs the memo shared again (reshare_needed) */
     struct api_review_flags rv; /* an officer's part in the reply's review */
 };
 
@@ -542,6 +542,8 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
             json_object_set_new(o, "referral", referral_json(json_object_get(e, "detail")));
         /* the head who approved the reply, and the key their signature on its note verifies
          * under: the last approval is the reply's (a clarification asks for another) */
+        if (strcmp(ev[i].kind, "replied") == 0)
+            approved = NULL;
         if (strcmp(ev[i].kind, "approved") == 0 && json_is_string(json_object_get(e, "detail")))
             approved = json_object_get(e, "detail");
         /* the addendum links, for those who open the events (core/workflow.h) */
@@ -1460,7 +1462,7 @@ void api_memos_decline(struct api_env *env, struct api_req *req, struct api_resp
     }
     api_wf_init(&c, env, req, err, sizeof(err));
     api_after_action(env, req, resp, workflow_decline(&c, &req->memo, reason, referral, note), err,
-                 200);
+                     200);
 }
 
 void api_memos_extend(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -49,11 +49,13 @@ json_t *api_review_json(struct api_env *env, struct api_req *req, const struct m
     for (size_t i = 0; i < r.nclearers; i++)
         if (r.clearers[i].user_id == me->id) {
             f->edit = r.assignee != 0;
-            f->clear = r.draft != NULL && !r.clearers[i].cleared;
+            f->clear = r.draft != NULL && !r.sent && !r.clearers[i].cleared;
         }
-    f->submit = r.assignee == me->id && r.draft != NULL && r.submitted == NULL;
+    f->submit = r.assignee == me->id && r.draft != NULL && !r.sent && r.submitted == NULL;
     f->decide = r.submitted != NULL;
-    f->own = r.submitted != NULL && r.submitted->actor_id == me->id;
+    /* four eyes: a head approves neither what they submitted nor a version they wrote */
+    f->own = r.submitted != NULL &&
+             (r.submitted->actor_id == me->id || (r.draft != NULL && r.draft->actor_id == me->id));
     notes = json_array();
     hist = json_array();
     cl = json_array();
@@ -69,14 +71,18 @@ json_t *api_review_json(struct api_env *env, struct api_req *req, const struct m
     }
     for (size_t i = 0; i < r.nclearers; i++)
         json_array_append_new(cl, json_pack("{s:s, s:s, s:b}", "username", r.clearers[i].username,
-                                            "display_name", r.clearers[i].display_name,
-                                            "cleared", r.clearers[i].cleared));
+                                            "display_name", r.clearers[i].display_name, "cleared",
+                                            r.clearers[i].cleared));
     o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "notes", notes, "reply_draft",
                   r.draft ? entry_json(r.draft, "body") : json_null(), "clearers", cl, "submitted",
                   r.submitted ? entry_json(r.submitted, NULL) : json_null(), "returned",
                   r.returned ? entry_json(r.returned, "reason") : json_null(), "history", hist,
                   "approval_required", channel_reply_approval(env->cfg));
+    if (o != NULL && r.draft != NULL)
+        json_object_set_new(json_object_get(o, "reply_draft"), "sent", json_boolean(r.sent));
     review_release(&r);
+    if (o == NULL)
+        *rc = ERR_NOMEM;
     return o;
 }
 
@@ -105,8 +111,8 @@ void api_memos_review_save(struct api_env *env, struct api_req *req, struct api_
         api_get_string(resp, req->json, "body", true, MEMO_REPLY_MAX, &body) != 0)
         return;
     api_wf_init(&c, env, req, err, sizeof(err));
-    api_after_action(env, req, resp, review_save(&c, &req->kr, &req->memo, body, strlen(body)),
-                     err, 200);
+    api_after_action(env, req, resp, review_save(&c, &req->kr, &req->memo, body, strlen(body)), err,
+                     200);
 }
 
 void api_memos_review_ask(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -54,8 +54,7 @@ static bool after(const struct memo_event *ev, size_t n, size_t from, const char
  * submission (SIZE_MAX: none). A submission is pending when it came after the current version,
  * and neither a return nor a reply came after it.
  */
-static void standing(const struct memo_event *ev, size_t n, size_t *draft, size_t *sub,
-                     size_t *ret)
+static void standing(const struct memo_event *ev, size_t n, size_t *draft, size_t *sub, size_t *ret)
 {
     size_t last_sub = SIZE_MAX;
 
@@ -113,8 +112,10 @@ int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, str
                 log_error("integrity: an internal %s event of memo %s does not open at its place",
                           ev[i].kind, m->public_id);
         }
-        if (i == draft)
+        if (i == draft) {
             out->draft = e;
+            out->sent = after(ev, nev, i + 1, "replied");
+        }
         if (i == sub)
             out->submitted = e;
         if (i == ret)
@@ -188,8 +189,7 @@ static bool is_head(const struct user *u)
 static int check_text(struct wf_ctx *c, const char *field, const char *t, size_t len, size_t max)
 {
     if (t == NULL || len == 0 || len > max || !str_utf8_valid(t, len) || str_blank(t)) {
-        err_set(c->err, c->errlen, "%s: 1 to %zu bytes of UTF-8 text, not only spaces", field,
-                max);
+        err_set(c->err, c->errlen, "%s: 1 to %zu bytes of UTF-8 text, not only spaces", field, max);
         return ERR_INVALID;
     }
     return 0;
@@ -209,8 +209,8 @@ static void restore(struct wf_ctx *c, struct memo *m)
 /* One step's writes, in the caller's transaction: the event with @detail (may be NULL) sealed
  * under the officers' key, and a neutral read-audit record ("internal": the drafter, who sees
  * their memo's audit, learns that an officer worked on it, never how). */
-static int add_event(struct wf_ctx *c, const struct memo *m, const uint8_t *nkey,
-                     const char *kind, const char *detail)
+static int add_event(struct wf_ctx *c, const struct memo *m, const uint8_t *nkey, const char *kind,
+                     const char *detail)
 {
     struct content_place at = {.field = "event", .kind = kind, .who = c->actor->id, .at = c->now};
     char *ct = NULL;
@@ -224,14 +224,22 @@ static int add_event(struct wf_ctx *c, const struct memo *m, const uint8_t *nkey
 }
 
 /* Begin a step's transaction and open (or, the first time, make) @m's officers' key. */
-static int begin(struct wf_ctx *c, struct keyring *kr, struct memo *m,
-                 uint8_t nkey[ACCESS_KEY_LEN])
+static int begin(struct wf_ctx *c, struct keyring *kr, struct memo *m, uint8_t nkey[ACCESS_KEY_LEN])
 {
     int rc;
 
+    int state = -1, signers = 0;
+    int64_t version = 0;
+
     if ((rc = store_begin(c->st)) != 0)
         return rc;
-    rc = access_notes_key(kr, m, false, nkey, c->err, c->errlen);
+    /* the memo as it is now, writes being serialised: a step on a memo withdrawn, replied or
+     * declined a moment ago is refused, not recorded */
+    if ((rc = store_memo_head(c->st, m->public_id, &state, &version, &signers)) == 0 &&
+        state != m->state)
+        rc = ERR_CONFLICT;
+    if (rc == 0)
+        rc = access_notes_key(kr, m, false, nkey, c->err, c->errlen);
     if (rc == ERR_NOT_FOUND) {
         /* the memo row's version makes two officers making it at once conflict */
         m->updated_at = c->now;
@@ -243,6 +251,7 @@ static int begin(struct wf_ctx *c, struct keyring *kr, struct memo *m,
         if (rc == ERR_CONFLICT)
             err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
         restore(c, m);
+        wipe(nkey, ACCESS_KEY_LEN);
     }
     return rc;
 }
@@ -300,8 +309,7 @@ static int need_assignee(struct wf_ctx *c, const struct review *r)
     return 0;
 }
 
-int review_save(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char *body,
-                size_t len)
+int review_save(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char *body, size_t len)
 {
     uint8_t nkey[ACCESS_KEY_LEN];
     struct review r;
@@ -362,8 +370,7 @@ int review_ask(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char 
             rc = ERR_INVALID;
         } else if (rc == 0 && (rc = workflow_relation(c->st, m, &users[i], &rel)) == 0 &&
                    !(rel & WF_OFFICER)) {
-            err_set(c->err, c->errlen, "usernames: %.64s is recused from this memo",
-                    usernames[i]);
+            err_set(c->err, c->errlen, "usernames: %.64s is recused from this memo", usernames[i]);
             rc = ERR_INVALID;
         } else if (rc == 0 && store_channel_grant_get(c->st, users[i].id, sealed) != 0) {
             err_set(c->err, c->errlen,
@@ -377,8 +384,8 @@ int review_ask(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char 
                 rc = ERR_INVALID;
             }
         if (rc == 0)
-            used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s",
-                                     i ? ", " : "", users[i].username);
+            used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s", i ? ", " : "",
+                                     users[i].username);
     }
     if (rc != 0)
         goto out;
@@ -391,14 +398,12 @@ int review_ask(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char 
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (users[i].id == r.assignee) {
-            err_set(c->err, c->errlen, "usernames: %.64s is the case officer",
-                    users[i].username);
+            err_set(c->err, c->errlen, "usernames: %.64s is the case officer", users[i].username);
             rc = ERR_INVALID;
         }
         for (size_t j = 0; j < r.nclearers && rc == 0; j++)
             if (r.clearers[j].user_id == users[i].id) {
-                err_set(c->err, c->errlen, "usernames: %.64s was already asked",
-                        users[i].username);
+                err_set(c->err, c->errlen, "usernames: %.64s was already asked", users[i].username);
                 rc = ERR_INVALID;
             }
     }
@@ -440,8 +445,8 @@ int review_clear(struct wf_ctx *c, struct keyring *kr, struct memo *m)
     if (rc == 0 && !asked) {
         err_set(c->err, c->errlen, "you were not asked to clear this reply");
         rc = ERR_FORBIDDEN;
-    } else if (rc == 0 && r.draft == NULL) {
-        err_set(c->err, c->errlen, "the reply has no draft yet");
+    } else if (rc == 0 && (r.draft == NULL || r.sent)) {
+        err_set(c->err, c->errlen, "the reply has no new version to clear");
         rc = ERR_STATE;
     }
     if (rc == 0)
@@ -503,8 +508,8 @@ int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
     if (r.assignee != c->actor->id) {
         err_set(c->err, c->errlen, "the case officer submits the reply for approval");
         rc = ERR_FORBIDDEN;
-    } else if (r.draft == NULL) {
-        err_set(c->err, c->errlen, "the reply has no draft yet: save one first");
+    } else if (r.draft == NULL || r.sent) {
+        err_set(c->err, c->errlen, "the reply has no new version: save one first");
         rc = ERR_STATE;
     } else if (r.submitted != NULL) {
         err_set(c->err, c->errlen, "this version already awaits the head's approval");
@@ -515,8 +520,7 @@ int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
             used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
                                      used ? ", " : "", r.clearers[i].username);
     if (rc == 0 && used > 0) {
-        err_set(c->err, c->errlen, "not yet cleared by %s: they clear this version first",
-                missing);
+        err_set(c->err, c->errlen, "not yet cleared by %s: they clear this version first", missing);
         rc = ERR_STATE;
     }
     if (rc == 0 && (rc = add_event(c, m, nkey, "submitted", NULL)) == 0)
@@ -550,8 +554,7 @@ int review_return(struct wf_ctx *c, struct keyring *kr, struct memo *m, const ch
     memset(&r, 0, sizeof(r));
     memset(&u, 0, sizeof(u));
     if ((rc = check(c, m, MEMO_REVIEW)) != 0 ||
-        (rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) !=
-            0)
+        (rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
     if ((rc = begin(c, kr, m, nkey)) != 0)
         return rc;
@@ -564,8 +567,62 @@ int review_return(struct wf_ctx *c, struct keyring *kr, struct memo *m, const ch
     return end(c, m, nkey, rc);
 }
 
+/* ERR_STATE, naming them, while an officer asked has not cleared the current version. */
+static int all_cleared(struct wf_ctx *c, const struct review *r)
+{
+    char missing[256];
+    size_t used = 0;
+
+    missing[0] = '\0';
+    for (size_t i = 0; i < r->nclearers; i++)
+        if (!r->clearers[i].cleared && used < sizeof(missing))
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
+                                     used ? ", " : "", r->clearers[i].username);
+    if (used == 0)
+        return 0;
+    err_set(c->err, c->errlen, "not yet cleared by %s: they clear this version first", missing);
+    return ERR_STATE;
+}
+
+/* What the approval read, checked again in the reply's transaction (still_pending()). */
+struct approval_seen {
+    int64_t submitted; /* the pending submission's event id */
+};
+
+/* Inside the reply's transaction: the submission approved is still the pending one, every
+ * officer asked has cleared it, and nothing was returned or saved since (ERR_CONFLICT). */
+static int still_pending(struct wf_ctx *c, struct memo *m, void *arg)
+{
+    const struct approval_seen *seen = arg;
+    struct review r;
+    int rc = review_load(c->st, m, NULL, &r);
+
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < r.nclearers && rc == 0; i++)
+        if (!r.clearers[i].cleared)
+            rc = ERR_CONFLICT;
+    /* the reply was recorded just before, so the submission no longer counts as pending: it must
+     * still be the last step of the review (notes aside), its version the current one */
+    if (rc == 0) {
+        int64_t last = 0;
+        for (size_t i = 0; i < r.n; i++)
+            if (strcmp(r.entries[i].kind, "note") != 0)
+                last = r.entries[i].id;
+        if (r.draft == NULL || last != seen->submitted || r.draft->id > seen->submitted)
+            rc = ERR_CONFLICT;
+    }
+    if (rc == ERR_CONFLICT)
+        err_set(c->err, c->errlen,
+                "the reply's review changed meanwhile (returned, a new version, or a new "
+                "clearance request): reload it");
+    review_release(&r);
+    return rc;
+}
+
 int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const struct user_keys *k)
 {
+    struct approval_seen seen = {0};
     uint8_t nkey[ACCESS_KEY_LEN];
     struct review r;
     char *body = NULL;
@@ -589,12 +646,14 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
     }
     if ((rc = review_load(c->st, m, nkey, &r)) != 0 || (rc = pending(c, &r)) != 0)
         goto out;
-    if (r.submitted->actor_id == c->actor->id) {
-        err_set(c->err, c->errlen,
-                "you submitted this reply: another head approves it (four eyes)");
+    if (r.submitted->actor_id == c->actor->id || r.draft->actor_id == c->actor->id) {
+        err_set(c->err, c->errlen, "you %s this reply: another head approves it (four eyes)",
+                r.submitted->actor_id == c->actor->id ? "submitted" : "wrote this version of");
         rc = ERR_STATE;
         goto out;
     }
+    if ((rc = all_cleared(c, &r)) != 0)
+        goto out;
     if (r.draft->text == NULL) {
         rc = ERR_INTEGRITY;
         goto out;
@@ -606,9 +665,10 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
         goto out;
     }
     memcpy(body, r.draft->text, len + 1);
+    seen.submitted = r.submitted->id;
     review_release(&r);
     wipe(nkey, sizeof(nkey));
-    rc = workflow_reply_approved(c, m, body, len, k);
+    rc = workflow_reply_approved(c, m, body, len, k, still_pending, &seen);
 out:
     review_release(&r);
     wipe(nkey, sizeof(nkey));

@@ -70,6 +70,7 @@ struct review {
     struct review_entry *entries; /* the internal events, oldest first */
     size_t n;
     const struct review_entry *draft;     /* the current version, or NULL */
+    bool sent;                            /* ... already sent: a reply came after it */
     const struct review_entry *submitted; /* its pending submission to the head, or NULL */
     const struct review_entry *returned;  /* the head's return of the last submission, or NULL */
     struct review_clearer *clearers;
@@ -91,8 +92,7 @@ void review_release(struct review *r);
 int review_note(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char *body);
 
 /** review_save() - a new version of the reply's draft (1..MEMO_REPLY_MAX bytes, not blank). */
-int review_save(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char *body,
-                size_t len);
+int review_save(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char *body, size_t len);
 
 /**
  * review_ask() - ask @n officers (usernames) to clear the reply: active officers, not recused
@@ -114,7 +114,10 @@ int review_return(struct wf_ctx *c, struct keyring *kr, struct memo *m, const ch
 /**
  * review_approve() - a head approves the pending submission, which sends it as the reply signed
  * by the channel and by them with @k (their keys, as for a co-signature). ERR_STATE without a
- * pending submission, or when they submitted it themselves.
+ * pending submission, while an officer asked has not cleared it, or when they submitted it or
+ * wrote its version themselves (four eyes). The review is read again inside the reply's
+ * transaction: a return, a new version or a new clearance request committed meanwhile makes it
+ * ERR_CONFLICT, never a reply of what was withdrawn.
  */
 int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const struct user_keys *k);
 

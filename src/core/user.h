@@ -28,7 +28,7 @@ enum role {
 #define ROLE_COUNT 6
 #define ROLE_CONTENT                                                                               \
     (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_HEAD) /* may hold memo keys */
-#define ROLE_OPERATOR (ROLE_ADMIN | ROLE_AUDITOR)                 /* run or watch the system */
+#define ROLE_OPERATOR (ROLE_ADMIN | ROLE_AUDITOR)            /* run or watch the system */
 
 #define USER_KEY_OPS_MAX 64                         /* the largest [security] argon2_ops */
 #define USER_KEY_MEM_MAX (4ll * 1024 * 1024 * 1024) /* the largest argon2_mem_kib, in bytes */

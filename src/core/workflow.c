@@ -224,7 +224,8 @@ static int save_with(struct wf_ctx *c, struct memo *m, const char *event, const 
     return 0;
 fail:
     store_rollback(c->st);
-    if (rc == ERR_CONFLICT)
+    /* a step of @extra may have said what changed */
+    if (rc == ERR_CONFLICT && (c->err == NULL || c->err[0] == '\0'))
         err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
     restore(c, m);
     return rc;
@@ -1354,11 +1355,20 @@ int workflow_interim(struct wf_ctx *c, struct memo *m, const char *body)
     return save(c, m, "interim", body);
 }
 
-/* The head's approval of a reply, recorded with it: "USERNAME VKEY" (the key their signature on
- * the reply's note verifies under), readable by the memo's readers. */
+/* The head's approval of a reply, checked again and recorded in the reply's transaction. */
+struct approval {
+    int (*recheck)(struct wf_ctx *c, struct memo *m, void *arg); /* may be NULL */
+    void *arg;
+    char detail[USERNAME_MAX + NOTE_VKEY_MAX + 2]; /* "USERNAME VKEY": the key the head's
+                                                      signature on the note verifies under */
+};
+
 static int record_approval(struct wf_ctx *c, struct memo *m, void *arg)
 {
-    return record(c, m, "approved", arg);
+    struct approval *a = arg;
+    int rc = a->recheck ? a->recheck(c, m, a->arg) : 0;
+
+    return rc != 0 ? rc : record(c, m, "approved", a->detail);
 }
 
 /*
@@ -1367,11 +1377,10 @@ static int record_approval(struct wf_ctx *c, struct memo *m, void *arg)
  * verified against their registered key before anything is stored.
  */
 static int send_reply(struct wf_ctx *c, struct memo *m, enum memo_action action, const char *body,
-                      size_t len, const struct user_keys *k)
+                      size_t len, const struct user_keys *k, struct approval *approval)
 {
     const struct user *u = c->actor;
     char text[MEMO_REPLY_TEXT_MAX], *note = NULL, *signed2 = NULL, vkey_text[NOTE_VKEY_MAX];
-    char approval[USERNAME_MAX + NOTE_VKEY_MAX + 2];
     struct note_skey *skey = NULL;
     struct note_vkey vkey;
     uint8_t reply_digest[32];
@@ -1397,8 +1406,7 @@ static int send_reply(struct wf_ctx *c, struct memo *m, enum memo_action action,
             rc = ERR_NOMEM;
             goto out;
         }
-        if ((rc = note_skey_from_secret(u->username, strlen(u->username), k->sign_sk, skey)) !=
-                0 ||
+        if ((rc = note_skey_from_secret(u->username, strlen(u->username), k->sign_sk, skey)) != 0 ||
             (rc = note_sign_add(note, note_len, skey, &signed2, &note_len)) != 0 ||
             (rc = note_vkey_init(u->username, strlen(u->username), u->sign_pk, &vkey)) != 0 ||
             (rc = note_vkey_format(&vkey, vkey_text, sizeof(vkey_text))) != 0)
@@ -1411,7 +1419,7 @@ static int send_reply(struct wf_ctx *c, struct memo *m, enum memo_action action,
             rc = ERR_CRYPTO;
             goto out;
         }
-        snprintf(approval, sizeof(approval), "%s %s", u->username, vkey_text);
+        snprintf(approval->detail, sizeof(approval->detail), "%s %s", u->username, vkey_text);
     }
     if ((rc = set_field(c, m, "reply", 0, body, len, &m->reply, &m->reply_len)) != 0)
         goto out;
@@ -1441,13 +1449,18 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
                 "submit it for approval");
         return ERR_STATE;
     }
-    return send_reply(c, m, MEMO_REPLY, body, len, NULL);
+    return send_reply(c, m, MEMO_REPLY, body, len, NULL, NULL);
 }
 
 int workflow_reply_approved(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
-                            const struct user_keys *k)
+                            const struct user_keys *k,
+                            int (*recheck)(struct wf_ctx *c, struct memo *m, void *arg), void *arg)
 {
-    return send_reply(c, m, MEMO_APPROVE, body, len, k);
+    struct approval a = {.recheck = recheck, .arg = arg};
+
+    if (k == NULL)
+        return ERR_INVALID;
+    return send_reply(c, m, MEMO_APPROVE, body, len, k, &a);
 }
 
 /* A transition with nothing to record but its event (and, optionally, its day). */

@@ -246,10 +246,12 @@ int workflow_reply(struct wf_ctx *c, struct memo *m, const char *body, size_t le
  * workflow_reply_approved() - acknowledged -> replied by the head's approval (core/review.h): as
  * workflow_reply(), and the head (the actor) signs the same note with @k (key name: their
  * username), checked against their registered key; an "approved" event, sealed under the memo
- * key, says "USERNAME VKEY".
+ * key, says "USERNAME VKEY". @recheck (may be NULL) runs inside the reply's transaction, after
+ * the reply is recorded: a non-zero return rolls everything back and is returned.
  */
 int workflow_reply_approved(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
-                            const struct user_keys *k);
+                            const struct user_keys *k,
+                            int (*recheck)(struct wf_ctx *c, struct memo *m, void *arg), void *arg);
 
 /** workflow_close() - replied -> closed, by an officer: only once the drafter's window has ended
  *  (ERR_STATE before; workflow_accept_until()). */

@@ -181,7 +181,7 @@ def summary(messages):
     "notification", which tells the mail system nothing of who drafted or co-signed what."""
     kinds = [("was filed", "filed"), ("reminder", "reminder"), ("overdue", "escalation"),
              ("was withdrawn", "withdrawn"), ("was assigned to you", "assigned"),
-             ("answered the reply", "response"),
+             ("answered the reply", "response"), ("needs you", "review"),
              (NEUTRAL, "notification")]
     out = []
     for rcpts, msg in messages:
@@ -436,6 +436,52 @@ def test_the_assigned_officer_is_told_and_reminded(make_server, sink):
     assert summary(rem) == [("olga@example.org", "reminder")]
 
 
+def test_the_replys_review_tells_who_it_needs(make_server, sink):
+    """Issue 18, part 1, under the default where the head approves replies: an officer asked to
+    clear the draft is told, then every head when it is submitted (not the submitting head),
+    then the case officer when a head returns it; the drafter hears of the reply only when a
+    head approves it, and no email says a word of the draft, the note or the reason."""
+    class HeadDesk(Desk):
+        USERS = Desk.USERS + (("hedy", ["officer", "head"], "Hedy Head", "hedy@example.org"),)
+
+    d = HeadDesk(make_server, sink.port, channel={"reply_approval": ""})
+    for who in ("otto", "hedy"):
+        r = d.s["olga"].post(d.srv.url + "/api/v1/channel/grants", json={"username": who},
+                             timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+    mid, _ = d.filed()
+    d.post("olga", mid, "acknowledge")
+    d.post("olga", mid, "assignment", {"username": "olga"})
+    sink.wait(4)  # filed, to the three officers with an address; acknowledged, to the drafter
+    sink.take()
+    r = d.s["olga"].put(memo_url(d.srv, mid, "reply-draft"), json={"body": "QXDRAFT text"},
+                        timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    d.post("olga", mid, "notes", {"body": "QXNOTE internal"}, status=201)
+    d.post("olga", mid, "reply-draft/clearance", {"usernames": ["otto"]})
+    msgs = sink.wait(1)
+    assert summary(msgs) == [("otto@example.org", "review")]
+    check_content(msgs, mid)
+    sink.take()
+    d.post("otto", mid, "reply-draft/clear")
+    d.post("olga", mid, "reply-draft/submit")
+    msgs = sink.wait(1)
+    assert summary(msgs) == [("hedy@example.org", "review")]
+    sink.take()
+    d.post("hedy", mid, "reply-draft/return", {"reason": "QXREASON costs"})
+    assert summary(sink.wait(1)) == [("olga@example.org", "review")]
+    sink.take()
+    d.post("olga", mid, "reply-draft/submit")
+    sink.wait(1)
+    sink.take()
+    d.post("hedy", mid, "reply-draft/approve")
+    msgs = sink.wait(1)
+    assert summary(msgs) == [("dan@example.org", "notification")]
+    for _, msg in msgs:
+        text = msg.as_string()
+        assert "QXDRAFT" not in text and "QXNOTE" not in text and "QXREASON" not in text
+
+
 def test_smtp_outage_and_restart_delay_but_lose_nothing(make_server):
     port = free_port()
     sink = Sink(port)  # not started: the SMTP server is down
@@ -497,7 +543,7 @@ def test_optional_notifications_can_be_turned_off(make_server, sink):
     r = d.s["olga"].get(url, timeout=TIMEOUT)
     kinds = {n["kind"]: n for n in r.json()["notifications"]}
     assert set(kinds) == {"filed", "reminder", "escalation", "withdrawn", "comment", "assigned",
-                          "response"}
+                          "response", "review"}
     assert kinds["filed"]["mandatory"] and kinds["escalation"]["mandatory"]
     assert not kinds["reminder"]["mandatory"]
     assert_error(d.s["olga"].patch(url, json={"filed": False}, timeout=TIMEOUT), 422,

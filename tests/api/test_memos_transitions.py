@@ -39,6 +39,7 @@ ACTIONS = {
     "delete": ("dan", "DELETE", "", None),
     "assign": ("off", "POST", "assignment", {"username": "off"}),
     "interim": ("off", "POST", "interim", {"body": "We are consulting."}),
+    "note": ("off", "POST", "notes", {"body": "An internal note."}),
 }
 OFFICER_ACTIONS = {a for a, spec in ACTIONS.items() if spec[0] == "off"}
 
@@ -48,10 +49,11 @@ ALLOWED = {
     "draft": {"edit", "finalize", "invite", "decline_invitation", "comment", "delete"},
     "open": {"reopen", "invite", "decline_invitation", "sign_drafter", "sign_cosigner", "unsign",
              "file", "comment", "delete"},
-    "filed": {"acknowledge", "decline", "withdraw", "comment", "assign"},
-    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign", "interim"},
+    "filed": {"acknowledge", "decline", "withdraw", "comment", "assign", "note"},
+    "acknowledged": {"distribute", "extend", "reply", "withdraw", "comment", "assign", "interim",
+                     "note"},
     # the officers close only once the drafter's window has ended (test_reply_window.py)
-    "replied": {"distribute", "accept", "clarify", "comment", "assign"},
+    "replied": {"distribute", "accept", "clarify", "comment", "assign", "note"},
     "closed": {"addendum"},  # a new memo: the closed one stays as it is
     "declined": set(),
     "withdrawn": set(),
@@ -358,6 +360,15 @@ NAMED = {
     "delete": ("DELETE", "", None),
     "assign": ("POST", "assignment", {"username": "off"}),
     "interim": ("POST", "interim", {"body": "We are consulting."}),
+    "note": ("POST", "notes", {"body": "An internal note."}),
+    # the reply's review (test_reply_approval.py): offered only to a memo's case officer, the
+    # officers asked to clear it and the head, so never here (nobody is assigned)
+    "reply-draft": ("PUT", "reply-draft", {"body": "A draft."}),
+    "ask-clearance": ("POST", "reply-draft/clearance", {"usernames": ["off"]}),
+    "clear": ("POST", "reply-draft/clear", None),
+    "submit": ("POST", "reply-draft/submit", None),
+    "return": ("POST", "reply-draft/return", {"reason": "Redo it."}),
+    "approve": ("POST", "reply-draft/approve", None),
 }
 # the test's names (ACTIONS) as the server names them
 AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation":
@@ -427,17 +438,18 @@ def test_actions_follow_each_step_of_a_memo(world):
     w.ok("cos", "POST", mid, "signatures", status=201)
     assert offered("cos") == {"unsign", "decline-invitation", "comment"}
     w.ok("dan", "POST", mid, "file")
-    assert offered("off") == {"acknowledge", "decline", "comment", "receipt", "assign"}
+    assert offered("off") == {"acknowledge", "decline", "comment", "receipt", "assign", "note"}
     assert offered("dan") == {"withdraw", "comment", "receipt"}
     assert offered("cos") == {"comment"}
     w.ok("off", "POST", mid, "acknowledge")
     assert offered("off") == {"distribute", "extend", "reply", "comment", "receipt",
-                              "assign", "interim"}
+                              "assign", "interim", "note"}
     w.ok("off", "POST", mid, "reply", {"body": "r"})
-    assert offered("off") == {"distribute", "comment", "receipt", "assign"}
+    assert offered("off") == {"distribute", "comment", "receipt", "assign", "note"}
     assert offered("dan") == {"accept", "clarify", "comment", "receipt"}
     w.ok("dan", "POST", mid, "clarify", {"question": "And the budget?"})
-    assert offered("off") == {"distribute", "reply", "comment", "receipt", "assign", "interim"}
+    assert offered("off") == {"distribute", "reply", "comment", "receipt", "assign", "interim",
+                              "note"}
     w.ok("off", "POST", mid, "reply", {"body": "r2"})
     w.ok("dan", "POST", mid, "accept")
     assert offered("off") == {"receipt"} and offered("dan") == {"receipt", "addendum"}

@@ -163,7 +163,7 @@ def test_draft_clear_submit_return_approve(desk):
 def check_note(note, vkey, reply, mid):
     """The reply's signed note carries a valid signature by @vkey over the dissent-reply text."""
     text, sigs = note.split("\n\n", 1)
-    name, keyid, raw = vkey.split("+")
+    name, keyid, raw = vkey.split("+", 2)  # base64 may hold "+" too
     raw = base64.b64decode(raw)
     assert raw[0] == 1
     lines = [ln for ln in sigs.splitlines() if ln.startswith("\u2014 " + name + " ")]
@@ -173,6 +173,75 @@ def check_note(note, vkey, reply, mid):
     VerifyKey(raw[1:]).verify((text + "\n").encode(), blob[4:])
     assert ("memo " + mid) in text
     assert len(sigs.splitlines()) == 2, sigs  # the channel's and the head's
+
+
+def test_approval_needs_every_clearance_and_another_author(desk):
+    """A clearance asked for after the submission holds the approval until it is given; a head
+    approves neither a version they wrote nor one sent already (after a clarification, a new
+    version is submitted)."""
+    srv, s = desk
+    mid = acked(desk, "Late clearance memo")
+    save(desk, "otto", mid, "First words.")
+    post(desk, "otto", mid, "reply-draft/submit")
+    post(desk, "otto", mid, "reply-draft/clearance", {"usernames": ["cleo"]})
+    r = post(desk, "hedy", mid, "reply-draft/approve", None, None)
+    assert_wrong_state(r, "acknowledged")
+    assert "not yet cleared by cleo" in r.json()["error"]["message"]
+    assert "approve" in get_memo(srv, s["hedy"], mid)["actions"]  # it waits on cleo
+    # hugo, a head, writes the next version: he cannot approve it, hedy can
+    save(desk, "hugo", mid, "Hugo's words.")
+    post(desk, "cleo", mid, "reply-draft/clear")
+    post(desk, "otto", mid, "reply-draft/submit")
+    assert "approve" not in get_memo(srv, s["hugo"], mid)["actions"]
+    r = post(desk, "hugo", mid, "reply-draft/approve", None, None)
+    assert_wrong_state(r, "acknowledged")
+    assert "four eyes" in r.json()["error"]["message"]
+    m = post(desk, "hedy", mid, "reply-draft/approve").json()
+    assert m["reply"]["body"] == "Hugo's words." and m["reply"]["approved_by"]["username"] == "hedy"
+    # the drafter asks for clarification: the version sent is not submitted again
+    post(desk, "dan", mid, "clarify", {"question": "Which costs?"})
+    m = get_memo(srv, s["otto"], mid)
+    assert m["internal"]["reply_draft"]["sent"] is True and "submit" not in m["actions"]
+    assert_wrong_state(post(desk, "otto", mid, "reply-draft/submit", None, None), "acknowledged")
+    save(desk, "otto", mid, "The costs are $4m.")
+    post(desk, "cleo", mid, "reply-draft/clear")
+    post(desk, "otto", mid, "reply-draft/submit")
+    m = post(desk, "hugo", mid, "reply-draft/approve").json()
+    assert m["reply"]["body"] == "The costs are $4m."
+    assert m["reply"]["approved_by"]["username"] == "hugo"
+
+
+def test_a_return_racing_the_approval_never_sends_what_was_returned(desk):
+    """One head returns the submission while another approves it, at the same moment: never
+    both. The approval reads the review again inside the reply's transaction."""
+    import threading
+    srv, s = desk
+    both = []
+    for i in range(15):
+        mid = acked(desk, "Race memo %d" % i)
+        save(desk, "otto", mid, "Words %d." % i)
+        post(desk, "otto", mid, "reply-draft/submit")
+        out = {}
+        go = threading.Barrier(2)
+
+        def run(who, suffix, body):
+            go.wait()
+            out[who] = post(desk, who, mid, suffix, body, None).status_code
+
+        t = [threading.Thread(target=run, args=("hedy", "reply-draft/approve", None)),
+             threading.Thread(target=run, args=("hugo", "reply-draft/return", {"reason": "No."}))]
+        for x in t:
+            x.start()
+        for x in t:
+            x.join()
+        m = get_memo(srv, s["otto"], mid)
+        if out["hedy"] == 200 and out["hugo"] == 200:
+            both.append(mid)
+        # whatever won, the memo says so consistently
+        assert (m["state"] == "replied") == (out["hedy"] == 200), (out, m["state"])
+        assert (m["internal"]["returned"] is not None and m["state"] == "acknowledged") == \
+            (out["hugo"] == 200 and out["hedy"] != 200), (out, m["internal"]["returned"])
+    assert not both, both
 
 
 def test_four_eyes_and_the_others_never_see_it(desk):

@@ -69,7 +69,8 @@ static char *repeat(const char *unit, size_t n, size_t *len)
  * back to the reply step; the head's approval sends the reply)
  */
 static const int expected_moves[MEMO_STATE_COUNT][MEMO_ACTION_COUNT] = {
-    /* ed  fin reo inv sig uns fil ack dec dis ext rep clo wit com del asg int acc cla not rev app */
+    /* ed  fin reo inv sig uns fil ack dec dis ext rep clo wit com del asg int acc cla not rev app
+     */
     [MEMO_DRAFT] = {DR, OP, NO, DR, NO, NO, NO, NO, NO, NO, NO, NO,
                     NO, NO, DR, DR, NO, NO, NO, NO, NO, NO, NO},
     [MEMO_OPEN] = {NO, NO, DR, OP, OP, OP, FI, NO, NO, NO, NO, NO,
@@ -154,10 +155,9 @@ static void test_names(void **state)
     static const char *const states[] = {"draft",   "open",   "filed",    "acknowledged",
                                          "replied", "closed", "declined", "withdrawn"};
     static const char *const actions[] = {
-        "edit",        "finalize", "reopen",     "invite",  "sign",   "unsign", "file",
-        "acknowledge", "decline",  "distribute", "extend",  "reply",  "close",  "withdraw",
-        "comment",     "delete",   "assign",     "interim", "accept", "clarify", "note",
-        "review",      "approve"};
+        "edit",    "finalize",   "reopen", "invite",  "sign",  "unsign",   "file",    "acknowledge",
+        "decline", "distribute", "extend", "reply",   "close", "withdraw", "comment", "delete",
+        "assign",  "interim",    "accept", "clarify", "note",  "review",   "approve"};
     enum memo_state s;
 
     (void)state;
