@@ -195,17 +195,6 @@ static int check_text(struct wf_ctx *c, const char *field, const char *t, size_t
     return 0;
 }
 
-/* Make @m what the store holds again after a failed change. */
-static void restore(struct wf_ctx *c, struct memo *m)
-{
-    char id[STORE_MEMO_ID_LEN + 1];
-
-    memcpy(id, m->public_id, sizeof(id));
-    store_memo_release(m);
-    if (store_memo_get(c->st, id, m) != 0)
-        memcpy(m->public_id, id, sizeof(id));
-}
-
 /* One step's writes, in the caller's transaction: the event with @detail (may be NULL) sealed
  * under the officers' key, and a neutral read-audit record ("internal": the drafter, who sees
  * their memo's audit, learns that an officer worked on it, never how). */
@@ -250,7 +239,7 @@ static int begin(struct wf_ctx *c, struct keyring *kr, struct memo *m, uint8_t n
         store_rollback(c->st);
         if (rc == ERR_CONFLICT)
             err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
-        restore(c, m);
+        workflow_reload(c, m);
         wipe(nkey, ACCESS_KEY_LEN);
     }
     return rc;
@@ -263,7 +252,7 @@ static int end(struct wf_ctx *c, struct memo *m, uint8_t nkey[ACCESS_KEY_LEN], i
         rc = store_commit(c->st);
     if (rc != 0) {
         store_rollback(c->st);
-        restore(c, m);
+        workflow_reload(c, m);
     }
     wipe(nkey, ACCESS_KEY_LEN);
     return rc;

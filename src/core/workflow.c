@@ -194,8 +194,7 @@ static int record(struct wf_ctx *c, struct memo *m, const char *event, const cha
     return rc != 0 ? rc : notify_event(c->st, c->ch, m, event, c->actor->id, c->now);
 }
 
-/* After a failed change, make @m what the store holds again (the caller changed it first). */
-static void restore(struct wf_ctx *c, struct memo *m)
+void workflow_reload(struct wf_ctx *c, struct memo *m)
 {
     char id[STORE_MEMO_ID_LEN + 1];
 
@@ -227,7 +226,7 @@ fail:
     /* a step of @extra may have said what changed */
     if (rc == ERR_CONFLICT && (c->err == NULL || c->err[0] == '\0'))
         err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
-    restore(c, m);
+    workflow_reload(c, m);
     return rc;
 }
 
@@ -455,7 +454,7 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
             err_set(c->err, c->errlen,
                     "the stored text does not open: it was changed outside "
                     "Dissent");
-        restore(c, m);
+        workflow_reload(c, m);
         return rc == ERR_CRYPTO ? ERR_INTEGRITY : rc;
     }
     if (show_names >= 0)

@@ -269,6 +269,10 @@ int workflow_withdraw(struct wf_ctx *c, struct memo *m);
  */
 int workflow_delete(struct wf_ctx *c, struct memo *m);
 
+/** workflow_reload() - after a failed change, make @m what the store holds again (the caller
+ *  changed it first). */
+void workflow_reload(struct wf_ctx *c, struct memo *m);
+
 /** workflow_comment() - add a comment; @out (may be NULL) receives it (free body). */
 int workflow_comment(struct wf_ctx *c, struct memo *m, const char *body, size_t len,
                      struct memo_comment *out);
