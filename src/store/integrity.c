@@ -144,6 +144,38 @@ int integ_calendar(const struct store *st, const struct calendar_row *r, uint8_t
     return finish(st, &m, mac);
 }
 
+int integ_passkey(const struct store *st, const struct passkey_row *r, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent passkey v1");
+    put_i64(&m, r->user_id);
+    put(&m, r->cred_id, r->cred_id_len);
+    put_i64(&m, r->alg);
+    put(&m, r->pk, r->pk_len);
+    put_i64(&m, r->sign_count);
+    put_str(&m, r->name);
+    put_i64(&m, r->has_prf);
+    put(&m, r->prf_salt, r->has_prf ? sizeof(r->prf_salt) : 0);
+    put(&m, r->wrapped, r->has_prf ? sizeof(r->wrapped) : 0);
+    put_i64(&m, r->created_at);
+    put_i64(&m, r->last_used_at);
+    return finish(st, &m, mac);
+}
+
+int integ_challenge(const struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
+                    int64_t expires, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent webauthn challenge v1");
+    put(&m, hash, 32);
+    put_i64(&m, user_id);
+    put_i64(&m, purpose);
+    put_i64(&m, expires);
+    return finish(st, &m, mac);
+}
+
 int integ_outbox(const struct store *st, const struct outbox_item *it, uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};

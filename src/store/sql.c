@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 #include "util/mem.h"
+#include "crypto/random.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,15 @@ enum stmt_id {
     ST_CAL_ADD,
     ST_CAL_UPDATE,
     ST_CAL_LIST,
+    ST_PK_ADD,
+    ST_PK_LIST,
+    ST_PK_FIND,
+    ST_PK_USED,
+    ST_PK_DELETE,
+    ST_PK_DELETE_ALL,
+    ST_CH_SWEEP,
+    ST_CH_PUT,
+    ST_CH_TAKE,
     ST__COUNT
 };
 
@@ -337,6 +347,25 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CAL_UPDATE] = "UPDATE calendar SET last_day = ?2, removed_at = ?3, mac = ?4 WHERE id = ?1",
     [ST_CAL_LIST] = "SELECT id, kind, first_day, last_day, reason, created_at, removed_at, mac"
                     " FROM calendar ORDER BY id",
+#define PK_COLS                                                                                    \
+    "id, user_id, cred_id, alg, pk, sign_count, name, prf_salt, wrapped, created_at,"            \
+    " last_used_at, mac"
+    [ST_PK_ADD] = "INSERT INTO passkeys (user_id, cred_id, alg, pk, sign_count, name, prf_salt,"
+                  " wrapped, created_at, last_used_at, mac)"
+                  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
+                  " ON CONFLICT (cred_id) DO NOTHING RETURNING id",
+    [ST_PK_LIST] = "SELECT " PK_COLS " FROM passkeys WHERE user_id = ?1 ORDER BY id",
+    [ST_PK_FIND] = "SELECT " PK_COLS " FROM passkeys WHERE cred_id = ?1",
+    [ST_PK_USED] = "UPDATE passkeys SET sign_count = ?2, last_used_at = ?3, mac = ?4"
+                   " WHERE id = ?1 AND sign_count = ?5",
+    [ST_PK_DELETE] = "DELETE FROM passkeys WHERE id = ?1 AND user_id = ?2",
+    [ST_PK_DELETE_ALL] = "DELETE FROM passkeys WHERE user_id = ?1",
+    [ST_CH_SWEEP] = "DELETE FROM webauthn_challenges WHERE expires_at < ?1",
+    [ST_CH_PUT] = "INSERT INTO webauthn_challenges (hash, user_id, purpose, expires_at, mac)"
+                  " VALUES (?1,?2,?3,?4,?5)",
+    [ST_CH_TAKE] = "DELETE FROM webauthn_challenges WHERE hash = ?1"
+                   " RETURNING user_id, purpose, expires_at, mac",
+#undef PK_COLS
 };
 
 /* The statements the two dialects cannot share. */
@@ -2038,4 +2067,130 @@ int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count
 {
     return collect(st, prep(st, ST_CAL_LIST), sizeof(**out), fill_calendar, release_calendar,
                    "calendar list", (void **)out, count);
+}
+
+int sql_passkey_add(struct store *st, struct passkey_row *r)
+{
+    struct sql_stmt *q = PREP(st, ST_PK_ADD, INT(r->user_id), BLOB(r->cred_id, r->cred_id_len),
+                              INT(r->alg), BLOB(r->pk, r->pk_len), INT(r->sign_count),
+                              TEXT(r->name),
+                              r->has_prf ? BLOB(r->prf_salt, sizeof(r->prf_salt)) : BLOB(NULL, 0),
+                              r->has_prf ? BLOB(r->wrapped, sizeof(r->wrapped)) : BLOB(NULL, 0),
+                              INT(r->created_at), INT(r->last_used_at),
+                              BLOB(r->mac, STORE_MAC_LEN));
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    rc = row_int64(st, q, "passkey add", &r->id);
+    return rc == ERR_NOT_FOUND ? ERR_EXISTS : rc; /* no row: the credential id is taken */
+}
+
+static int fill_passkey(struct sql_stmt *q, void *item)
+{
+    struct passkey_row *r = item;
+    size_t n = 0;
+    const uint8_t *b;
+
+    r->id = col_int(q, 0);
+    r->user_id = col_int(q, 1);
+    b = q->st->drv->col_bytes(q, 2, &n);
+    if (b == NULL || n == 0 || n > sizeof(r->cred_id))
+        return ERR_DB;
+    memcpy(r->cred_id, b, n);
+    r->cred_id_len = n;
+    r->alg = (int)col_int(q, 3);
+    b = q->st->drv->col_bytes(q, 4, &n);
+    if (b == NULL || n == 0 || n > sizeof(r->pk))
+        return ERR_DB;
+    memcpy(r->pk, b, n);
+    r->pk_len = n;
+    r->sign_count = col_int(q, 5);
+    col_text(q, 6, r->name, sizeof(r->name));
+    r->has_prf = col_fixed(q, 7, r->prf_salt, sizeof(r->prf_salt));
+    if (r->has_prf && !col_fixed(q, 8, r->wrapped, sizeof(r->wrapped)))
+        return ERR_DB;
+    r->created_at = col_int(q, 9);
+    r->last_used_at = col_int(q, 10);
+    col_fixed(q, 11, r->mac, sizeof(r->mac));
+    return 0;
+}
+
+static void release_passkeys(void *arr, size_t n)
+{
+    if (arr != NULL)
+        wipe(arr, n * sizeof(struct passkey_row));
+    mem_free(arr);
+}
+
+int sql_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out, size_t *count)
+{
+    return collect(st, PREP(st, ST_PK_LIST, INT(user_id)), sizeof(**out), fill_passkey,
+                   release_passkeys, "passkey list", (void **)out, count);
+}
+
+int sql_passkey_find(struct store *st, const uint8_t *cred, size_t len, struct passkey_row *out)
+{
+    struct sql_stmt *q = PREP(st, ST_PK_FIND, BLOB(cred, len));
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "passkey find")) == 0)
+        rc = fill_passkey(q, out);
+    done(q);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int sql_passkey_used(struct store *st, const struct passkey_row *r, int64_t before)
+{
+    int rc = EXEC(st, ST_PK_USED, "passkey used", INT(r->id), INT(r->sign_count),
+                  INT(r->last_used_at), BLOB(r->mac, STORE_MAC_LEN), INT(before));
+
+    return rc == 0 && changes(st) != 1 ? ERR_CONFLICT : rc;
+}
+
+int sql_passkey_delete(struct store *st, int64_t user_id, int64_t id)
+{
+    int rc = EXEC(st, ST_PK_DELETE, "passkey delete", INT(id), INT(user_id));
+
+    return rc == 0 && changes(st) == 0 ? ERR_NOT_FOUND : rc;
+}
+
+int sql_passkey_delete_all(struct store *st, int64_t user_id)
+{
+    return EXEC(st, ST_PK_DELETE_ALL, "passkey delete all", INT(user_id));
+}
+
+int sql_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
+                      int64_t expires, const uint8_t mac[STORE_MAC_LEN], int64_t now)
+{
+    int rc = EXEC(st, ST_CH_SWEEP, "challenge sweep", INT(now));
+
+    if (rc == 0)
+        rc = EXEC(st, ST_CH_PUT, "challenge put", BLOB(hash, 32), INT(user_id), INT(purpose),
+                  INT(expires), BLOB(mac, STORE_MAC_LEN));
+    return rc;
+}
+
+int sql_challenge_take(struct store *st, const uint8_t hash[32], int64_t *user_id, int *purpose,
+                       int64_t *expires, uint8_t mac[STORE_MAC_LEN])
+{
+    struct sql_stmt *q = PREP(st, ST_CH_TAKE, BLOB(hash, 32));
+    int rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "challenge take")) == 0) {
+        *user_id = col_int(q, 0);
+        *purpose = (int)col_int(q, 1);
+        *expires = col_int(q, 2);
+        if (!col_fixed(q, 3, mac, STORE_MAC_LEN))
+            rc = ERR_INTEGRITY;
+    }
+    done(q);
+    return rc;
 }

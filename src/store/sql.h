@@ -29,7 +29,7 @@
 enum sql_dialect { SQL_SQLITE, SQL_PG, SQL__DIALECTS };
 
 /* More than the number of statements in sql.c (a static assertion there checks it). */
-#define SQL_MAX_STMT 128
+#define SQL_MAX_STMT 160
 
 /* What a step gives: a row, the end, or a failure (ERR_EXISTS for a constraint, else ERR_DB). */
 #define SQL_ROW 1
@@ -231,5 +231,15 @@ int sql_table_rows(struct store *st, size_t table, int64_t *count);
 int sql_calendar_add(struct store *st, struct calendar_row *r);
 int sql_calendar_update(struct store *st, const struct calendar_row *r);
 int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count);
+int sql_passkey_add(struct store *st, struct passkey_row *r);
+int sql_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out, size_t *count);
+int sql_passkey_find(struct store *st, const uint8_t *cred, size_t len, struct passkey_row *out);
+int sql_passkey_used(struct store *st, const struct passkey_row *r, int64_t before);
+int sql_passkey_delete(struct store *st, int64_t user_id, int64_t id);
+int sql_passkey_delete_all(struct store *st, int64_t user_id);
+int sql_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
+                      int64_t expires, const uint8_t mac[32], int64_t now);
+int sql_challenge_take(struct store *st, const uint8_t hash[32], int64_t *user_id, int *purpose,
+                       int64_t *expires, uint8_t mac[32]);
 
 #endif

@@ -342,6 +342,30 @@ static const char *const migrations[] = {
     "  removed_at INTEGER NOT NULL DEFAULT 0,"
     "  mac BLOB"
     ") STRICT;",
+
+    /* 16: passkeys and the WebAuthn challenges they answer (store_passkey_add(), core/passkey.h) */
+    "CREATE TABLE IF NOT EXISTS passkeys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  cred_id BLOB NOT NULL UNIQUE,"
+    "  alg INTEGER NOT NULL,"
+    "  pk BLOB NOT NULL,"
+    "  sign_count INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  prf_salt BLOB,"
+    "  wrapped BLOB,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_used_at INTEGER NOT NULL DEFAULT 0,"
+    "  mac BLOB"
+    ") STRICT;"
+    "CREATE INDEX IF NOT EXISTS passkeys_user ON passkeys(user_id);"
+    "CREATE TABLE IF NOT EXISTS webauthn_challenges ("
+    "  hash BLOB PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL,"
+    "  purpose INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  mac BLOB"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -54,6 +54,11 @@ const struct store_table store_tables[] = {
     {"notify_prefs", "user_id, off", 2, "user_id", "", NULL, false},
     {"calendar", "id, kind, first_day, last_day, reason, created_at, removed_at, mac", 8, "id", "",
      "id", false},
+    {"passkeys",
+     "id, user_id, cred_id, alg, pk, sign_count, name, prf_salt, wrapped, created_at,"
+     " last_used_at, mac",
+     12, "id", "", "id", false},
+    {"webauthn_challenges", "hash, user_id, purpose, expires_at, mac", 5, "hash", "", NULL, false},
     {"user_totp",
      "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
      "user_id", "", NULL, false},
@@ -2028,6 +2033,126 @@ int store_calendar_list(struct store *st, struct calendar_row **out, size_t *cou
         mem_free(*out);
         *out = NULL;
         *count = 0;
+    }
+    return rc;
+}
+
+/* ---- passkeys ---- */
+
+/* Check the MAC of a passkey row just read (ERR_INTEGRITY, logged). */
+static int passkey_checked(struct store *st, const struct passkey_row *r)
+{
+    uint8_t want[STORE_MAC_LEN];
+    int rc = integ_passkey(st, r, want);
+
+    return rc != 0 ? rc : integ_check(st, want, r->mac, "passkey row", r->id);
+}
+
+int store_passkey_add(struct store *st, struct passkey_row *r)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_passkey(st, r, r->mac)) != 0)
+        return rc;
+    return written(st, sql_passkey_add(st, r));
+}
+
+int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out,
+                       size_t *count)
+{
+    int rc;
+
+    *out = NULL;
+    *count = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = sql_passkey_list(st, user_id, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++)
+        if ((*out)[i].user_id != user_id)
+            rc = ERR_INTEGRITY;
+        else
+            rc = passkey_checked(st, &(*out)[i]);
+    if (rc != 0) {
+        wipe(*out, *count * sizeof(**out));
+        mem_free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+int store_passkey_find(struct store *st, const uint8_t *cred, size_t len, struct passkey_row *out)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = sql_passkey_find(st, cred, len, out)) == 0 &&
+        (rc = passkey_checked(st, out)) != 0)
+        wipe(out, sizeof(*out));
+    return rc;
+}
+
+int store_passkey_used(struct store *st, struct passkey_row *r, int64_t before)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_passkey(st, r, r->mac)) != 0)
+        return rc;
+    return written(st, sql_passkey_used(st, r, before));
+}
+
+int store_passkey_delete(struct store *st, int64_t user_id, int64_t id)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_passkey_delete(st, user_id, id));
+}
+
+int store_passkey_delete_all(struct store *st, int64_t user_id)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_passkey_delete_all(st, user_id));
+}
+
+int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
+                        int64_t expires, int64_t now)
+{
+    uint8_t mac[STORE_MAC_LEN];
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_challenge(st, hash, user_id, purpose, expires, mac)) != 0)
+        return rc;
+    return written(st, sql_challenge_put(st, hash, user_id, purpose, expires, mac, now));
+}
+
+int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
+                         int *purpose)
+{
+    uint8_t mac[STORE_MAC_LEN], want[STORE_MAC_LEN];
+    int64_t expires = 0;
+    int rc;
+
+    *user_id = 0;
+    *purpose = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    rc = written(st, sql_challenge_take(st, hash, user_id, purpose, &expires, mac));
+    if (rc == 0 && (rc = integ_challenge(st, hash, *user_id, *purpose, expires, want)) == 0)
+        rc = integ_check(st, want, mac, "WebAuthn challenge", *user_id);
+    if (rc == 0 && expires < now)
+        rc = ERR_NOT_FOUND;
+    if (rc != 0) {
+        *user_id = 0;
+        *purpose = 0;
     }
     return rc;
 }

@@ -903,6 +903,77 @@ int store_calendar_update(struct store *st, struct calendar_row *r);
  */
 int store_calendar_list(struct store *st, struct calendar_row **out, size_t *count);
 
+/* ---- passkeys (core/passkey.h) ---- */
+
+#define STORE_PASSKEY_ID_MAX 1023  /* bytes of a credential id (crypto/webauthn.h) */
+#define STORE_PASSKEY_PK_MAX 64    /* bytes of its public key */
+#define STORE_PASSKEY_NAME_MAX 64  /* bytes of the name its owner gives it */
+#define STORE_PASSKEY_SALT_LEN 32  /* the PRF extension's input */
+#define STORE_PASSKEYS_MAX 20      /* passkeys per account */
+
+/* A passkey. Its MAC covers every field but the row id, the account included: a row moved to
+ * another account, or a key swapped, fails it. A row deleted, or put back with a lower counter,
+ * is not caught (what a clone check then misses). */
+struct passkey_row {
+    int64_t id;
+    int64_t user_id;
+    uint8_t cred_id[STORE_PASSKEY_ID_MAX];
+    size_t cred_id_len;
+    int alg; /* COSE: -7 ES256, -8 EdDSA */
+    uint8_t pk[STORE_PASSKEY_PK_MAX];
+    size_t pk_len;
+    int64_t sign_count;
+    char name[STORE_PASSKEY_NAME_MAX + 1];
+    bool has_prf;                              /* the account's keys are wrapped under it */
+    uint8_t prf_salt[STORE_PASSKEY_SALT_LEN];  /* the PRF input that unwraps them */
+    uint8_t wrapped[STORE_WRAPPED_LEN];        /* the account's keys under the PRF's KEK */
+    int64_t created_at, last_used_at;          /* unix seconds (0: never used) */
+    uint8_t mac[STORE_MAC_LEN];
+};
+
+/** store_passkey_add() - insert @r (MAC set here); *@r->id receives its id. ERR_EXISTS for a
+ *  credential id registered already (to any account). */
+int store_passkey_add(struct store *st, struct passkey_row *r);
+
+/** store_passkey_list() - @user_id's passkeys, oldest first, each MAC checked. mem_free(). */
+int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out,
+                       size_t *count);
+
+/** store_passkey_find() - the passkey of credential id @cred (@len bytes), MAC checked;
+ *  ERR_NOT_FOUND. */
+int store_passkey_find(struct store *st, const uint8_t *cred, size_t len, struct passkey_row *out);
+
+/**
+ * store_passkey_used() - record a sign-in with @r: its new counter and time (MAC set here), only
+ * if the stored counter is still @before (ERR_CONFLICT otherwise: two sign-ins raced).
+ */
+int store_passkey_used(struct store *st, struct passkey_row *r, int64_t before);
+
+/** store_passkey_delete() - delete passkey @id of @user_id (ERR_NOT_FOUND when none). */
+int store_passkey_delete(struct store *st, int64_t user_id, int64_t id);
+
+/** store_passkey_delete_all() - delete every passkey of @user_id (an administrator's reset). */
+int store_passkey_delete_all(struct store *st, int64_t user_id);
+
+#define STORE_CHALLENGE_REGISTER 1 /* a passkey's registration by a signed-in account */
+#define STORE_CHALLENGE_SIGNIN 2   /* a sign-in */
+
+/**
+ * store_challenge_put() - remember a WebAuthn challenge by its SHA-256 @hash, for @user_id (0: a
+ * sign-in whose account the passkey will name) and @purpose, until @expires; expired ones are
+ * swept at the same time. MAC'd: a row written into the database is refused.
+ */
+int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
+                        int64_t expires, int64_t now);
+
+/**
+ * store_challenge_take() - consume the challenge @hash: it is deleted, and only the call that
+ * deleted it gets 0, with its account and purpose (ERR_NOT_FOUND for an unknown, used or
+ * expired one; ERR_INTEGRITY for a forged row).
+ */
+int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
+                         int *purpose);
+
 /* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
 
 /** store_table_count() - the tables of the schema; tables are numbered 0 .. count-1 in an order
