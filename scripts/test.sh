@@ -80,7 +80,7 @@ browser_pid=$!
 pg_suite() {
     local pg_base
     if pg_base=$(scripts/pg.sh start 2>"$out/pg.log"); then
-        for i in $(seq 1 14); do
+        for i in $(seq 1 20); do
             psql -X -q "$pg_base/postgres" -c "DROP DATABASE IF EXISTS dissent_store_$i" \
                 -c "CREATE DATABASE dissent_store_$i" >>"$out/pg.log" 2>&1
         done

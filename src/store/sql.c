@@ -348,7 +348,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CAL_LIST] = "SELECT id, kind, first_day, last_day, reason, created_at, removed_at, mac"
                     " FROM calendar ORDER BY id",
 #define PK_COLS                                                                                    \
-    "id, user_id, cred_id, alg, pk, sign_count, name, prf_salt, wrapped, created_at,"            \
+    "id, user_id, cred_id, alg, pk, sign_count, name, prf_salt, wrapped, created_at,"              \
     " last_used_at, mac"
     [ST_PK_ADD] = "INSERT INTO passkeys (user_id, cred_id, alg, pk, sign_count, name, prf_salt,"
                   " wrapped, created_at, last_used_at, mac)"
@@ -2071,13 +2071,12 @@ int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count
 
 int sql_passkey_add(struct store *st, struct passkey_row *r)
 {
-    struct sql_stmt *q = PREP(st, ST_PK_ADD, INT(r->user_id), BLOB(r->cred_id, r->cred_id_len),
-                              INT(r->alg), BLOB(r->pk, r->pk_len), INT(r->sign_count),
-                              TEXT(r->name),
-                              r->has_prf ? BLOB(r->prf_salt, sizeof(r->prf_salt)) : BLOB(NULL, 0),
-                              r->has_prf ? BLOB(r->wrapped, sizeof(r->wrapped)) : BLOB(NULL, 0),
-                              INT(r->created_at), INT(r->last_used_at),
-                              BLOB(r->mac, STORE_MAC_LEN));
+    struct sql_stmt *q =
+        PREP(st, ST_PK_ADD, INT(r->user_id), BLOB(r->cred_id, r->cred_id_len), INT(r->alg),
+             BLOB(r->pk, r->pk_len), INT(r->sign_count), TEXT(r->name),
+             r->has_prf ? BLOB(r->prf_salt, sizeof(r->prf_salt)) : BLOB(NULL, 0),
+             r->has_prf ? BLOB(r->wrapped, sizeof(r->wrapped)) : BLOB(NULL, 0), INT(r->created_at),
+             INT(r->last_used_at), BLOB(r->mac, STORE_MAC_LEN));
     int rc;
 
     if (q == NULL)

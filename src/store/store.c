@@ -2059,8 +2059,7 @@ int store_passkey_add(struct store *st, struct passkey_row *r)
     return written(st, sql_passkey_add(st, r));
 }
 
-int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out,
-                       size_t *count)
+int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out, size_t *count)
 {
     int rc;
 
@@ -2090,8 +2089,7 @@ int store_passkey_find(struct store *st, const uint8_t *cred, size_t len, struct
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = sql_passkey_find(st, cred, len, out)) == 0 &&
-        (rc = passkey_checked(st, out)) != 0)
+    if ((rc = sql_passkey_find(st, cred, len, out)) == 0 && (rc = passkey_checked(st, out)) != 0)
         wipe(out, sizeof(*out));
     return rc;
 }

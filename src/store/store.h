@@ -905,11 +905,11 @@ int store_calendar_list(struct store *st, struct calendar_row **out, size_t *cou
 
 /* ---- passkeys (core/passkey.h) ---- */
 
-#define STORE_PASSKEY_ID_MAX 1023  /* bytes of a credential id (crypto/webauthn.h) */
-#define STORE_PASSKEY_PK_MAX 64    /* bytes of its public key */
-#define STORE_PASSKEY_NAME_MAX 64  /* bytes of the name its owner gives it */
-#define STORE_PASSKEY_SALT_LEN 32  /* the PRF extension's input */
-#define STORE_PASSKEYS_MAX 20      /* passkeys per account */
+#define STORE_PASSKEY_ID_MAX 1023 /* bytes of a credential id (crypto/webauthn.h) */
+#define STORE_PASSKEY_PK_MAX 64   /* bytes of its public key */
+#define STORE_PASSKEY_NAME_MAX 64 /* bytes of the name its owner gives it */
+#define STORE_PASSKEY_SALT_LEN 32 /* the PRF extension's input */
+#define STORE_PASSKEYS_MAX 20     /* passkeys per account */
 
 /* A passkey. Its MAC covers every field but the row id, the account included: a row moved to
  * another account, or a key swapped, fails it. A row deleted, or put back with a lower counter,
@@ -924,10 +924,10 @@ struct passkey_row {
     size_t pk_len;
     int64_t sign_count;
     char name[STORE_PASSKEY_NAME_MAX + 1];
-    bool has_prf;                              /* the account's keys are wrapped under it */
-    uint8_t prf_salt[STORE_PASSKEY_SALT_LEN];  /* the PRF input that unwraps them */
-    uint8_t wrapped[STORE_WRAPPED_LEN];        /* the account's keys under the PRF's KEK */
-    int64_t created_at, last_used_at;          /* unix seconds (0: never used) */
+    bool has_prf;                             /* the account's keys are wrapped under it */
+    uint8_t prf_salt[STORE_PASSKEY_SALT_LEN]; /* the PRF input that unwraps them */
+    uint8_t wrapped[STORE_WRAPPED_LEN];       /* the account's keys under the PRF's KEK */
+    int64_t created_at, last_used_at;         /* unix seconds (0: never used) */
     uint8_t mac[STORE_MAC_LEN];
 };
 
@@ -936,8 +936,7 @@ struct passkey_row {
 int store_passkey_add(struct store *st, struct passkey_row *r);
 
 /** store_passkey_list() - @user_id's passkeys, oldest first, each MAC checked. mem_free(). */
-int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out,
-                       size_t *count);
+int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out, size_t *count);
 
 /** store_passkey_find() - the passkey of credential id @cred (@len bytes), MAC checked;
  *  ERR_NOT_FOUND. */

@@ -446,6 +446,90 @@ static void calendar_rows(void **state)
     (void)state;
 }
 
+/* Passkeys: every field back, credential ids unique across accounts, a counter update only from
+ * the value read, deletion by their owner only; challenges taken once, never after expiry. */
+static void passkey_rows(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("pka"), b = mkuser("pkb");
+    struct passkey_row p = {0}, q = {0}, got, *rows = NULL;
+    uint8_t h1[32], h2[32], h3[32];
+    int64_t uid = 0;
+    size_t n = 9;
+    int purpose = 0;
+
+    assert_int_equal(store_user_create(st, &a), 0);
+    assert_int_equal(store_user_create(st, &b), 0);
+    p.user_id = a.id;
+    memset(p.cred_id, 0xc1, 40);
+    p.cred_id_len = 40;
+    p.alg = -8;
+    memset(p.pk, 0x11, 32);
+    p.pk_len = 32;
+    p.sign_count = 3;
+    snprintf(p.name, sizeof(p.name), "Laptop");
+    p.has_prf = true;
+    memset(p.prf_salt, 0x22, sizeof(p.prf_salt));
+    memset(p.wrapped, 0x33, sizeof(p.wrapped));
+    p.created_at = 1000;
+    q = p;
+    q.user_id = b.id;
+    assert_int_equal(store_passkey_add(st, &p), 0);
+    assert_true(p.id > 0);
+    assert_int_equal(store_passkey_add(st, &q), ERR_EXISTS); /* the same credential id */
+    q.cred_id[0] = 0xc2;
+    q.alg = -7;
+    q.pk_len = 64;
+    q.has_prf = false;
+    assert_int_equal(store_passkey_add(st, &q), 0);
+    assert_int_equal(store_passkey_list(st, a.id, &rows, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, p.id);
+    assert_int_equal(rows[0].cred_id_len, 40);
+    assert_memory_equal(rows[0].pk, p.pk, 32);
+    assert_int_equal(rows[0].pk_len, 32);
+    assert_int_equal(rows[0].sign_count, 3);
+    assert_string_equal(rows[0].name, "Laptop");
+    assert_true(rows[0].has_prf);
+    assert_memory_equal(rows[0].wrapped, p.wrapped, sizeof(p.wrapped));
+    mem_free(rows);
+    assert_int_equal(store_passkey_find(st, q.cred_id, q.cred_id_len, &got), 0);
+    assert_int_equal(got.user_id, b.id);
+    assert_int_equal(got.alg, -7);
+    assert_false(got.has_prf);
+    /* the counter moves only from the value read */
+    got.sign_count = 5;
+    got.last_used_at = 2000;
+    assert_int_equal(store_passkey_used(st, &got, 3), 0);
+    got.sign_count = 6;
+    assert_int_equal(store_passkey_used(st, &got, 3), ERR_CONFLICT); /* it is 5 now */
+    assert_int_equal(store_passkey_find(st, q.cred_id, q.cred_id_len, &got), 0);
+    assert_int_equal(got.sign_count, 5);
+    assert_int_equal(got.last_used_at, 2000);
+    /* a row is its owner's to delete */
+    assert_int_equal(store_passkey_delete(st, a.id, q.id), ERR_NOT_FOUND);
+    assert_int_equal(store_passkey_delete(st, b.id, q.id), 0);
+    assert_int_equal(store_passkey_find(st, q.cred_id, q.cred_id_len, &got), ERR_NOT_FOUND);
+    assert_int_equal(store_passkey_delete_all(st, a.id), 0);
+    assert_int_equal(store_passkey_list(st, a.id, &rows, &n), 0);
+    assert_int_equal(n, 0);
+    mem_free(rows);
+    /* challenges */
+    memset(h1, 1, 32);
+    memset(h2, 2, 32);
+    memset(h3, 3, 32);
+    assert_int_equal(store_challenge_put(st, h1, a.id, STORE_CHALLENGE_REGISTER, 1300, 1000), 0);
+    assert_int_equal(store_challenge_put(st, h2, 0, STORE_CHALLENGE_SIGNIN, 1100, 1000), 0);
+    assert_int_equal(store_challenge_take(st, h1, 1200, &uid, &purpose), 0);
+    assert_int_equal(uid, a.id);
+    assert_int_equal(purpose, STORE_CHALLENGE_REGISTER);
+    assert_int_equal(store_challenge_take(st, h1, 1200, &uid, &purpose), ERR_NOT_FOUND);
+    assert_int_equal(store_challenge_take(st, h2, 1200, &uid, &purpose), ERR_NOT_FOUND);
+    assert_int_equal(store_challenge_take(st, h3, 1200, &uid, &purpose), ERR_NOT_FOUND);
+    close_store(st);
+    (void)state;
+}
+
 static struct outbox_item mkitem(const char *key, int64_t user_id, int64_t next_at)
 {
     struct outbox_item it;
@@ -876,6 +960,7 @@ int main(void)
         cmocka_unit_test(export_import),
         cmocka_unit_test(totp_rows),
         cmocka_unit_test(calendar_rows),
+        cmocka_unit_test(passkey_rows),
         cmocka_unit_test(outbox_rows),
         cmocka_unit_test(accounts_and_channel),
         cmocka_unit_test(memos_and_what_hangs_off_them),
