@@ -50,6 +50,14 @@ static const struct api_route routes[] = {
      NULL},
     {API_POST, "/api/v1/me/totp/recovery-codes", api_totp_recovery_codes, ANY, API_R_JSON, 0, NULL},
     {API_DELETE, "/api/v1/me/totp", api_totp_disable, ANY, API_R_JSON, 0, NULL},
+    /* passkeys (core/passkey.h): registered as a second factor, which a role may require */
+    {API_POST, "/api/v1/me/passkeys/options", api_passkey_options, ANY, API_R_2FA_SETUP, 0, NULL},
+    {API_POST, "/api/v1/me/passkeys", api_passkey_register, ANY,
+     API_R_SLOW | API_R_JSON | API_R_2FA_SETUP, 0, NULL},
+    {API_GET, "/api/v1/me/passkeys", api_passkey_list, ANY, API_R_2FA_SETUP, 0, NULL},
+    {API_DELETE, "/api/v1/me/passkeys/{id}", api_passkey_delete, ANY, API_R_SLOW | API_R_JSON, 0,
+     NULL},
+    {API_POST, "/api/v1/session/passkey", api_passkey_signin_options, ANY, API_R_PUBLIC, 0, NULL},
     {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0, "after limit"},
     {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_JSON, 0, NULL},
     {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_JSON, 0, NULL},
@@ -169,6 +177,8 @@ void api_env_init(struct api_env *env, struct store *st, const struct config *cf
     env->policy.max_failures = cfg->login_max_failures;
     env->policy.window = cfg->login_window;
     env->policy.pw = env->pw;
+    env->policy.passwordless = cfg->passwordless;
+    env->policy.require_passkey = ch != NULL ? ch->require_passkey : 0;
 }
 
 const char *api_method_name(unsigned m)
@@ -404,9 +414,15 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
             return API_DONE;
         }
         if (!(r->flags & (API_R_2FA_SETUP | API_R_REKEY)) && req->authed) {
-            bool needed = false;
-            if ((rc = api_totp_needed(env, req, &needed)) != 0) {
+            bool needed = false, passkey = false;
+            if ((rc = api_factor_needed(env, req, &needed, &passkey)) != 0) {
                 api_error_rc(resp, rc, NULL);
+                return API_DONE;
+            }
+            if (needed && passkey) {
+                api_error(resp, 403, "passkey_enrolment_required",
+                          "your role requires a passkey to sign in: register one first "
+                          "(POST /api/v1/me/passkeys)");
                 return API_DONE;
             }
             if (needed) {

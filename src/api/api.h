@@ -14,6 +14,7 @@
 #include "core/access.h"
 #include "core/channel.h"
 #include "core/housekeeping.h"
+#include "core/passkey.h"
 #include "core/session.h"
 #include "core/user.h"
 #include "http/route.h"
@@ -218,6 +219,28 @@ struct api_review_flags {
 json_t *api_review_json(struct api_env *env, struct api_req *req, const struct memo *m,
                         struct api_review_flags *f, int *rc);
 
+/** api_passkey_rp() - the Relying Party of passkeys: [server] origin, else the request's. */
+int api_passkey_rp(struct api_env *env, const struct api_req *req, struct passkey_rp *rp);
+
+/* A passkey's answer in a request, decoded (large: allocate it). */
+struct api_passkey_answer {
+    struct passkey_assertion a; /* views into the buffers below */
+    struct passkey_rp rp;
+    uint8_t cred_id[WEBAUTHN_CRED_ID_MAX];
+    char client_data[WEBAUTHN_CLIENT_DATA_MAX + 1];
+    uint8_t auth_data[WEBAUTHN_AUTHDATA_MAX];
+    uint8_t sig[WEBAUTHN_SIG_MAX];
+    uint8_t prf[PASSKEY_PRF_LEN];
+};
+
+/**
+ * api_passkey_assertion() - decode the "passkey" object @o of a sign-in ({"id",
+ * "client_data_json", "authenticator_data", "signature"[, "prf"]}, base64url) into *@out: 0, or
+ * the 422 is set.
+ */
+int api_passkey_assertion(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                          json_t *o, struct api_passkey_answer *out);
+
 /* Handlers, one file per resource. */
 void api_health(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -250,6 +273,11 @@ void api_memos_interim(struct api_env *env, struct api_req *req, struct api_resp
 void api_memos_clarify(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_addendum(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_reopen(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_passkey_options(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_passkey_register(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_passkey_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_passkey_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_passkey_signin_options(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_note(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_review_save(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_review_ask(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -315,6 +343,13 @@ void api_totp_disable(struct api_env *env, struct api_req *req, struct api_resp 
  * require_2fa) and has not turned it on; *@needed is set. Returns 0 or a store error.
  */
 int api_totp_needed(struct api_env *env, const struct api_req *req, bool *needed);
+
+/**
+ * api_factor_needed() - whether @req's user must still set up a second factor (*@needed): a
+ * role of [security] require_2fa with neither TOTP on nor a passkey; or one of its "role:passkey"
+ * roles without a passkey (*@passkey too).
+ */
+int api_factor_needed(struct api_env *env, const struct api_req *req, bool *needed, bool *passkey);
 void api_outbox_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_notifications(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me_notifications_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);

@@ -17,35 +17,81 @@
 #include "http/cookie.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 #include <string.h>
 
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", "password", "totp", "recovery_code", NULL};
+    static const char *const fields[] = {"username",      "password", "totp",
+                                         "recovery_code", "passkey",  NULL};
     char recovery[USER_RECOVERY_TEXT_LEN + 1];
-    const char *username, *password;
+    const char *username = NULL, *password = NULL;
     struct session_factor f = {0};
     struct session_signin in = {.factor = &f, .recovery = recovery};
+    struct api_passkey_answer *pk = NULL;
     const struct user *u = &in.user;
-    json_t *body;
+    json_t *body, *pkv = json_object_get(req->json, "passkey");
+    bool alone = pkv != NULL && json_object_get(req->json, "password") == NULL &&
+                 json_object_get(req->json, "username") == NULL;
     int rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &username) != 0 ||
-        api_get_string(resp, req->json, "password", true, 1024, &password) != 0 ||
+        api_get_string(resp, req->json, "username", !alone, USERNAME_MAX, &username) != 0 ||
+        api_get_string(resp, req->json, "password", !alone, 1024, &password) != 0 ||
         api_get_string(resp, req->json, "totp", false, 64, &f.totp) != 0 ||
         api_get_string(resp, req->json, "recovery_code", false, 64, &f.recovery_code) != 0)
         return;
+    if (alone && !env->cfg->passwordless) {
+        api_error_field(resp, "password",
+                        "a passkey alone does not sign in here: give your username and password "
+                        "too");
+        return;
+    }
+    if (pkv != NULL) {
+        if ((pk = mem_alloc(sizeof(*pk))) == NULL) {
+            api_error_rc(resp, ERR_NOMEM, NULL);
+            return;
+        }
+        if (api_passkey_assertion(env, req, resp, pkv, pk) != 0) {
+            wipe(pk, sizeof(*pk));
+            mem_free(pk);
+            return;
+        }
+        f.passkey = &pk->a;
+        f.rp = &pk->rp;
+    }
     in.username = username;
     in.pw = password;
-    in.pwlen = strlen(password);
+    in.pwlen = password ? strlen(password) : 0;
     in.addr = req->addr;
     in.now = req->now;
     rc = session_login(env->st, &env->policy, &in);
+    if (pk != NULL) {
+        wipe(pk, sizeof(*pk));
+        mem_free(pk);
+    }
     if (rc == ERR_RATE) {
         resp->retry_after = in.retry_after;
         api_error(resp, 429, "rate_limited", "too many failed sign-ins; try again later");
+        return;
+    }
+    if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_PASSKEY_REQUIRED) {
+        api_error(resp, 401, "passkey_required", "%s",
+                  f.has_totp ? "your role signs in with a passkey: use it (an authenticator "
+                               "app's code is not enough)"
+                             : "use your passkey to sign in");
+        return;
+    }
+    if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_PASSKEY_INVALID) {
+        api_error(resp, 401, "passkey_invalid", "the passkey was refused: %s",
+                  f.why[0] ? f.why : "it is not one of this account's");
+        return;
+    }
+    if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_PASSKEY_NO_KEYS) {
+        api_error(resp, 401, "passkey_cannot_unlock",
+                  "this passkey cannot unlock your keys: sign in with your password and the "
+                  "passkey");
         return;
     }
     if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_REQUIRED) {

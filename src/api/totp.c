@@ -29,16 +29,31 @@
 
 int api_totp_needed(struct api_env *env, const struct api_req *req, bool *needed)
 {
+    bool passkey = false;
+
+    return api_factor_needed(env, req, needed, &passkey);
+}
+
+int api_factor_needed(struct api_env *env, const struct api_req *req, bool *needed, bool *passkey)
+{
     struct user_totp t;
+    size_t npk = 0;
     int rc;
 
-    *needed = false;
+    *needed = *passkey = false;
     if (env->ch == NULL || (req->user.roles & env->ch->require_2fa) == 0)
         return 0;
+    if ((rc = passkey_count(env->st, req->user.id, &npk)) != 0)
+        return rc;
+    if (req->user.roles & env->ch->require_passkey) {
+        *needed = *passkey = npk == 0;
+        return 0;
+    }
     rc = store_totp_get(env->st, req->user.id, &t);
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
-    *needed = rc == ERR_NOT_FOUND || !t.enabled;
+    /* TOTP on, or a passkey: either is a second factor */
+    *needed = (rc == ERR_NOT_FOUND || !t.enabled) && npk == 0;
     wipe(&t, sizeof(t));
     return 0;
 }

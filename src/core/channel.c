@@ -254,10 +254,11 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         goto fail;
     if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
         goto fail;
-    if (totp_required_roles(cfg->require_2fa, cfg->preset, &ch->require_2fa) != 0) {
+    if (totp_required_roles(cfg->require_2fa, cfg->preset, &ch->require_2fa,
+                            &ch->require_passkey) != 0) {
         err_set(err, errlen,
-                "security.require_2fa: role names (staff, officer, principal, auditor, admin) "
-                "separated by commas, or none");
+                "security.require_2fa: role names (staff, officer, principal, auditor, admin, "
+                "head), each alone or as ROLE:passkey, separated by commas; or none");
         rc = ERR_INVALID;
         goto fail;
     }

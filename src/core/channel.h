@@ -31,7 +31,8 @@ struct channel {
     const char *log_origin;    /* = cfg->log_origin */
     bool log_public;           /* = cfg->log_public */
     int64_t clock_offset;      /* seconds added to the system clock ([debug]) */
-    unsigned require_2fa;      /* roles that must sign in with TOTP (core/totp.h) */
+    unsigned require_2fa;      /* roles that must sign in with a second factor (core/totp.h) */
+    unsigned require_passkey;  /* ... of which those that must use a passkey (core/passkey.h) */
     const struct config *cfg;  /* the settings it was made from ([mail] for core/notify.h) */
 };
 

@@ -217,7 +217,8 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
     u.flags &= ~STORE_USER_TOTP; /* its TOTP row goes below, in this transaction */
     enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
-        (rc = store_totp_delete(st, u.id)) != 0 || (rc = access_channel_revoke(st, &u, now)) != 0 ||
+        (rc = store_totp_delete(st, u.id)) != 0 || (rc = store_passkey_delete_all(st, u.id)) != 0 ||
+        (rc = access_channel_revoke(st, &u, now)) != 0 ||
         (rc = store_user_revoke_keys(st, u.id, STORE_REVOKE_MEMO_KEYS)) != 0 ||
         (rc = ledger_account_event(st, &u, LEDGER_RESET, now)) != 0 ||
         (rc = notify_reset(st, ch, &u, now)) != 0 || (rc = store_commit(st)) != 0)

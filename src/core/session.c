@@ -1,5 +1,6 @@
 #include "core/session.h"
 
+#include "core/passkey.h"
 #include "core/ratelimit.h"
 #include "core/totp.h"
 #include "crypto/hash.h"
@@ -8,6 +9,7 @@
 #include "crypto/random.h"
 #include "util/err.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -227,17 +229,102 @@ static int session_factor_check(struct user_totp *t, const struct user_keys *k,
     return 0;
 }
 
+/* The throttle's name for a passkey alone: its credential id, as hex (at most 32 bytes of it). */
+static void passkey_throttle_name(const struct passkey_assertion *a, char *out, size_t len)
+{
+    size_t n = a->cred_id_len < 32 ? a->cred_id_len : 32;
+
+    snprintf(out, len, "passkey:");
+    if (a->cred_id != NULL)
+        sodium_bin2hex(out + 8, len - 8, a->cred_id, n);
+}
+
+/* A passkey alone (@in->pw NULL): the account its answer belongs to, and its keys. */
+static int passkey_alone(struct store *st, const struct session_policy *p,
+                         struct session_signin *in, struct session_factor *f, struct user_keys **k)
+{
+    struct passkey_row row;
+    int rc;
+
+    rc = passkey_verify(st, f->rp, f->passkey, 0, in->now, &row, f->why, sizeof(f->why));
+    if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
+        f->result = SESSION_FACTOR_PASSKEY_INVALID;
+        return ERR_UNAUTH;
+    }
+    if (rc != 0)
+        return rc;
+    rc = store_user_get_by_id(st, row.user_id, &in->user);
+    if (rc == 0 && (in->user.disabled || !in->user.has_keys))
+        rc = ERR_UNAUTH;
+    if (rc == 0 && (rc = passkey_unwrap(&row, &in->user, f->passkey->prf, k)) != 0) {
+        f->result = SESSION_FACTOR_PASSKEY_NO_KEYS;
+        rc = ERR_UNAUTH;
+    }
+    if (rc == ERR_NOT_FOUND)
+        rc = ERR_UNAUTH;
+    if (rc == 0) {
+        f->result = SESSION_FACTOR_OK;
+        f->used_passkey = true;
+        f->has_passkeys = true;
+    }
+    wipe(&row, sizeof(row));
+    (void)p;
+    return rc;
+}
+
+/*
+ * After the right password: the second factor @f, for @user with TOTP row @t (*@has_totp on
+ * entry: it is enabled). A passkey's answer is checked here (its own transaction); a TOTP code
+ * only for its presence (the code itself once the keys are open). *@has_totp is false when a
+ * passkey was used instead.
+ */
+static int second_factor(struct store *st, const struct session_policy *p, struct user *user,
+                         struct user_totp *t, struct session_factor *f, bool *has_totp, int64_t now)
+{
+    struct passkey_row row;
+    size_t npk = 0;
+    int rc;
+
+    if ((rc = passkey_count(st, user->id, &npk)) != 0)
+        return rc;
+    f->has_totp = *has_totp;
+    f->has_passkeys = npk > 0;
+    if (f->passkey != NULL && npk > 0) {
+        rc = passkey_verify(st, f->rp, f->passkey, user->id, now, &row, f->why, sizeof(f->why));
+        wipe(&row, sizeof(row));
+        if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
+            f->result = SESSION_FACTOR_PASSKEY_INVALID;
+            return ERR_UNAUTH;
+        }
+        if (rc != 0)
+            return rc;
+        f->result = SESSION_FACTOR_OK;
+        f->used_passkey = true;
+        *has_totp = false; /* no code to record */
+        return 0;
+    }
+    /* a role that must use a passkey, or an account whose only factor is one */
+    if (npk > 0 && ((user->roles & p->require_passkey) || !*has_totp)) {
+        f->result =
+            f->passkey != NULL ? SESSION_FACTOR_PASSKEY_INVALID : SESSION_FACTOR_PASSKEY_REQUIRED;
+        return ERR_UNAUTH;
+    }
+    if (*has_totp)
+        return session_factor_check(t, NULL, f, now);
+    return 0;
+}
+
 int session_login(struct store *st, const struct session_policy *p, struct session_signin *in)
 {
     struct session_factor none = {0}, *f = in->factor != NULL ? in->factor : &none;
     const char *username = in->username, *pw = in->pw, *addr = in->addr;
     size_t pwlen = in->pwlen;
     int64_t now = in->now, *retry_after = &in->retry_after;
-    char *token = in->token, *recovery = in->recovery;
+    char *token = in->token, *recovery = in->recovery, throttle[8 + 2 * 32 + 1];
     struct user *user = &in->user;
     struct user_keys *k = NULL;
     struct user_totp t;
-    bool has_totp = false, resealed = false;
+    bool has_totp = false, resealed = false, alone = pw == NULL;
     uint8_t raw[32];
     struct session s;
     int rc;
@@ -246,41 +333,59 @@ int session_login(struct store *st, const struct session_policy *p, struct sessi
     f->result = SESSION_FACTOR_NONE;
     f->used_recovery = false;
     f->recovery_left = 0;
+    f->has_totp = f->has_passkeys = f->used_passkey = false;
+    f->why[0] = '\0';
     memset(&t, 0, sizeof(t));
     memset(user, 0, sizeof(*user));
     token[0] = '\0';
     if (recovery != NULL)
         recovery[0] = '\0';
+    if (alone) {
+        /* a passkey alone: where allowed, and throttled by its credential and the address */
+        if (!p->passwordless || f->passkey == NULL || f->rp == NULL)
+            return ERR_INVALID;
+        passkey_throttle_name(f->passkey, throttle, sizeof(throttle));
+        username = throttle;
+        recovery = NULL; /* the first sign-in's recovery key needs the password's keys */
+    }
     if ((rc = session_attempt(st, p, username, addr, now, retry_after)) != 0)
         return rc;
 
-    rc = store_user_get_by_name(st, username, user);
-    if (rc == ERR_NOT_FOUND) {
-        password_dummy_verify(p->pw.ops, p->pw.mem);
-        rc = ERR_UNAUTH;
-    } else if (rc == 0 && !user->has_keys) {
-        /* not enrolled yet (or reset): no password opens it, and it takes as long to say so */
-        password_dummy_verify(p->pw.ops, p->pw.mem);
-        rc = ERR_UNAUTH;
-    } else if (rc == 0) {
-        rc = password_verify(user->pwhash, pw, pwlen);
-        if (rc == 0 && user->disabled)
-            rc = ERR_UNAUTH;
-    }
-    if (rc == ERR_UNAUTH) {
-        memset(user, 0, sizeof(*user));
-        return ERR_UNAUTH; /* the reserved attempt stays counted */
-    }
-    if (rc != 0)
-        goto fail;
-    /* the password was right: only now may the answer depend on the second factor */
-    rc = store_totp_get(st, user->id, &t);
-    if (rc == 0 && t.enabled) {
-        has_totp = true;
-        if ((rc = session_factor_check(&t, NULL, f, now)) != 0)
+    if (alone) {
+        if ((rc = passkey_alone(st, p, in, f, &k)) == ERR_UNAUTH)
             goto refused;
-    } else if (rc != 0 && rc != ERR_NOT_FOUND) {
-        goto fail;
+        if (rc != 0)
+            goto fail;
+    } else {
+        rc = store_user_get_by_name(st, username, user);
+        if (rc == ERR_NOT_FOUND) {
+            password_dummy_verify(p->pw.ops, p->pw.mem);
+            rc = ERR_UNAUTH;
+        } else if (rc == 0 && !user->has_keys) {
+            /* not enrolled yet (or reset): no password opens it, and it takes as long to say so */
+            password_dummy_verify(p->pw.ops, p->pw.mem);
+            rc = ERR_UNAUTH;
+        } else if (rc == 0) {
+            rc = password_verify(user->pwhash, pw, pwlen);
+            if (rc == 0 && user->disabled)
+                rc = ERR_UNAUTH;
+        }
+        if (rc == ERR_UNAUTH) {
+            memset(user, 0, sizeof(*user));
+            return ERR_UNAUTH; /* the reserved attempt stays counted */
+        }
+        if (rc != 0)
+            goto fail;
+        /* the password was right: only now may the answer depend on the second factor */
+        rc = store_totp_get(st, user->id, &t);
+        if (rc == 0 && t.enabled)
+            has_totp = true;
+        else if (rc != 0 && rc != ERR_NOT_FOUND)
+            goto fail;
+        if ((rc = second_factor(st, p, user, &t, f, &has_totp, now)) == ERR_UNAUTH)
+            goto refused;
+        if (rc != 0)
+            goto fail;
     }
 
     random_bytes(raw, sizeof(raw));
@@ -292,7 +397,7 @@ int session_login(struct store *st, const struct session_policy *p, struct sessi
     memcpy(s.user_tag, user->log_tag, sizeof(s.user_tag));
     s.created_at = now;
     s.last_seen = now;
-    if ((rc = session_keys_unlock(p, user, pw, pwlen, &k, &resealed)) != 0)
+    if (!alone && (rc = session_keys_unlock(p, user, pw, pwlen, &k, &resealed)) != 0)
         goto fail;
     if (has_totp && (rc = session_factor_check(&t, k, f, now)) != 0)
         goto refused;

@@ -19,12 +19,16 @@
 
 /* Everything session_login() and session_lookup() need from the configuration. */
 struct session_policy {
-    int idle;            /* seconds */
-    int lifetime;        /* seconds */
-    int max_failures;    /* failed attempts per username within the window before each further
-                            one waits (an address gets SESSION_ADDRESS_FACTOR times as many) */
-    int window;          /* seconds */
-    struct pw_params pw; /* Argon2id cost, for the dummy verification */
+    int idle;                 /* seconds */
+    int lifetime;             /* seconds */
+    int max_failures;         /* failed attempts per username within the window before each further
+                                 one waits (an address gets SESSION_ADDRESS_FACTOR times as many) */
+    int window;               /* seconds */
+    struct pw_params pw;      /* Argon2id cost, for the dummy verification */
+    unsigned require_passkey; /* roles whose second factor must be a passkey ([security]
+                                 require_2fa "role:passkey") */
+    bool passwordless;        /* a passkey that unlocks the keys signs in alone ([security]
+                                 passwordless) */
 };
 
 #define SESSION_ADDRESS_FACTOR                                                                     \
@@ -84,20 +88,31 @@ enum session_factor_result {
     SESSION_FACTOR_OK,       /* a code was needed and accepted */
     SESSION_FACTOR_REQUIRED, /* a code was needed and none was sent */
     SESSION_FACTOR_INVALID,  /* the code was wrong, malformed or already used */
+    SESSION_FACTOR_PASSKEY_REQUIRED, /* a passkey was needed and none answered */
+    SESSION_FACTOR_PASSKEY_INVALID,  /* the passkey's answer failed (@why says which check) */
+    SESSION_FACTOR_PASSKEY_NO_KEYS,  /* alone, it signed in an account but cannot unlock its keys */
 };
 
+struct passkey_assertion;
+struct passkey_rp;
+
 struct session_factor {
-    const char *totp;                  /* a TOTP code, or NULL */
-    const char *recovery_code;         /* a recovery code (used when @totp is NULL), or NULL */
-    enum session_factor_result result; /* out */
-    bool used_recovery;                /* out: a recovery code was spent */
-    int recovery_left;                 /* out: recovery codes still unused after it */
+    const char *totp;          /* a TOTP code, or NULL */
+    const char *recovery_code; /* a recovery code (used when @totp is NULL), or NULL */
+    const struct passkey_assertion *passkey; /* a passkey's answer (core/passkey.h), or NULL */
+    const struct passkey_rp *rp;             /* where it was made, with @passkey */
+    enum session_factor_result result;       /* out */
+    bool used_recovery;                      /* out: a recovery code was spent */
+    int recovery_left;                       /* out: recovery codes still unused after it */
+    bool has_totp, has_passkeys; /* out: the account's factors (once the password was right) */
+    bool used_passkey;           /* out: a passkey signed in */
+    char why[200];               /* out: why a passkey's answer was refused */
 };
 
 /* One sign-in: what the client sent, and what came of it. */
 struct session_signin {
-    const char *username;          /* in */
-    const char *pw;                /* in: the password, @pwlen bytes */
+    const char *username;          /* in; NULL for a passkey alone (@pw NULL too) */
+    const char *pw;                /* in: the password, @pwlen bytes; NULL: a passkey alone */
     size_t pwlen;                  /* in */
     const char *addr;              /* in: the client's address, throttled like the username */
     int64_t now;                   /* in */
@@ -118,8 +133,15 @@ struct session_signin {
  * @in->factor->result saying which (no @in->factor: none was sent), and counts as a failed
  * sign-in for the throttle. The accepted code's step (or the spent recovery code) is stored in
  * the sign-in's transaction: the same code never signs in twice.
+ * Passkeys (core/passkey.h): an account with passkeys and no TOTP, or whose role must use one,
+ * needs a passkey's answer (SESSION_FACTOR_PASSKEY_REQUIRED); one with both may answer either;
+ * a passkey's answer is checked before TOTP is even asked for. With @in->pw NULL and
+ * @p->passwordless, a passkey alone signs in the account it belongs to, when its PRF output
+ * unlocks the keys (SESSION_FACTOR_PASSKEY_NO_KEYS otherwise); the throttle then counts the
+ * credential and the address.
  * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all; or the
- * second factor), ERR_RATE (throttled; nothing was checked), or a store error.
+ * second factor), ERR_RATE (throttled; nothing was checked), ERR_INVALID (a passkey alone where
+ * the configuration does not allow it), or a store error.
  */
 int session_login(struct store *st, const struct session_policy *p, struct session_signin *in);
 

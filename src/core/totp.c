@@ -302,12 +302,14 @@ int totp_verify(struct user_totp *t, const struct user_keys *k, const char *code
     return 0;
 }
 
-int totp_required_roles(const char *csv, const char *preset, unsigned *out)
+int totp_required_roles(const char *csv, const char *preset, unsigned *out, unsigned *passkey)
 {
-    char compact[128];
+    char compact[256], *tok, *save = NULL;
     size_t n = 0;
 
     *out = 0;
+    if (passkey != NULL)
+        *passkey = 0;
     if (csv == NULL || *csv == '\0') {
         if (strcmp(preset, "state-dept") == 0)
             *out = ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_ADMIN;
@@ -323,5 +325,22 @@ int totp_required_roles(const char *csv, const char *preset, unsigned *out)
     compact[n] = '\0';
     if (strcmp(compact, "none") == 0)
         return 0;
-    return user_roles_parse(compact, out);
+    if (n == 0 || compact[0] == ',' || compact[n - 1] == ',' || strstr(compact, ",,") != NULL)
+        return ERR_INVALID;
+    /* "role" (any second factor) or "role:passkey" (a passkey), separated by commas */
+    for (tok = strtok_r(compact, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        unsigned bit = 0;
+        if (colon != NULL) {
+            *colon = '\0';
+            if (strcmp(colon + 1, "passkey") != 0 || passkey == NULL)
+                return ERR_INVALID;
+        }
+        if (user_roles_parse(tok, &bit) != 0 || (*out & bit) != 0)
+            return ERR_INVALID;
+        *out |= bit;
+        if (colon != NULL)
+            *passkey |= bit;
+    }
+    return 0;
 }

@@ -113,8 +113,10 @@ __attribute__((warn_unused_result)) int totp_verify(struct user_totp *t, const s
 /**
  * totp_required_roles() - the roles that must use a second factor: @csv ("officer, principal",
  * "none"), or when it is empty the default of the deadline @preset (state-dept: officer,
- * principal, admin; others: none). Returns 0 or ERR_INVALID.
+ * principal, admin; others: none), into *@out. A role written "role:passkey" must use a
+ * passkey (phishing-resistant: core/passkey.h), not TOTP: those roles also go into *@passkey
+ * (may be NULL, then that form is refused). Returns 0 or ERR_INVALID.
  */
-int totp_required_roles(const char *csv, const char *preset, unsigned *out);
+int totp_required_roles(const char *csv, const char *preset, unsigned *out, unsigned *passkey);
 
 #endif

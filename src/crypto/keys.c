@@ -111,6 +111,13 @@ void keys_kek_token(uint8_t kek[KEYS_KEK_LEN], const char *token, size_t len)
     crypto_generichash(kek, KEYS_KEK_LEN, (const uint8_t *)token, len, context, sizeof(context));
 }
 
+void keys_kek_prf(uint8_t kek[KEYS_KEK_LEN], const uint8_t *prf, size_t len)
+{
+    static const uint8_t context[32] = "dissent passkey prf wrapping v1";
+
+    crypto_generichash(kek, KEYS_KEK_LEN, prf, len, context, sizeof(context));
+}
+
 void keys_wrap(const struct user_keys *k, const uint8_t kek[KEYS_KEK_LEN], const char *ad,
                uint8_t out[KEYS_WRAPPED_LEN])
 {

@@ -62,6 +62,9 @@ int keys_kek_password(uint8_t kek[KEYS_KEK_LEN], const char *pw, size_t pwlen,
 /** keys_kek_token() - KEK = keyed BLAKE2b of the session token (256 random bits: no stretching). */
 void keys_kek_token(uint8_t kek[KEYS_KEK_LEN], const char *token, size_t len);
 
+/** keys_kek_prf() - KEK = keyed BLAKE2b of a passkey's PRF output (core/passkey.h): 256 bits
+ *  from the authenticator, no stretching, another context than the token's. */
+void keys_kek_prf(uint8_t kek[KEYS_KEK_LEN], const uint8_t *prf, size_t len);
 /**
  * keys_wrap() - encrypt @k's private halves under @kek, binding @ad (the username) as
  * associated data, into @out.

@@ -289,6 +289,7 @@ static const struct config_setting settings[] = {
     INT("security", "enrolment_ttl", enrolment_ttl, 600, 90 * 86400, "604800"),
     INT("security", "reset_confirmations", reset_confirmations, 0, 2, "2"),
     STR("security", "require_2fa", require_2fa, NULL),
+    BOOL("security", "passwordless", passwordless, "false"),
     FN("log", "level", s_log_level, "info"),
     STR("channel", "preset", preset, "state-dept"),
     STR("channel", "ack", ack, NULL),

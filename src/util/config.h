@@ -38,9 +38,11 @@ struct config {
     int enrolment_ttl;       /* seconds an enrolment code works, default 7 days */
     int reset_confirmations; /* officers who confirm an account re-enrolled after a reset before
                                 anything is shared with it (core/reset.h): 0-2, default 2 */
-    char require_2fa[128];   /* roles that must sign in with TOTP ("officer, admin", "none");
-                                "" = the [channel] preset's default */
-    int log_level;           /* enum log_level */
+    char require_2fa[128];
+    bool passwordless; /* a passkey that unlocks the account's keys signs in alone */ /* roles that
+                              must sign in with TOTP ("officer, admin", "none");
+                              "" = the [channel] preset's default */
+    int log_level; /* enum log_level */
     /* [channel]: checked by channel_init() (core/channel.h) */
     char preset[32];     /* deadline preset: "state-dept" or "eu-directive" */
     char ack[32];        /* override: "N working-days", "N days" or "N months"; "" = preset */

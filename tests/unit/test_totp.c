@@ -122,16 +122,28 @@ static void required_roles(void **state)
 {
     unsigned r = 99;
 
-    assert_int_equal(totp_required_roles("", "state-dept", &r), 0);
+    assert_int_equal(totp_required_roles("", "state-dept", &r, NULL), 0);
     assert_int_equal(r, ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_ADMIN);
-    assert_int_equal(totp_required_roles("", "eu-directive", &r), 0);
+    assert_int_equal(totp_required_roles("", "eu-directive", &r, NULL), 0);
     assert_int_equal(r, 0);
-    assert_int_equal(totp_required_roles("none", "state-dept", &r), 0);
+    assert_int_equal(totp_required_roles("none", "state-dept", &r, NULL), 0);
     assert_int_equal(r, 0);
-    assert_int_equal(totp_required_roles("officer, admin", "eu-directive", &r), 0);
+    assert_int_equal(totp_required_roles("officer, admin", "eu-directive", &r, NULL), 0);
     assert_int_equal(r, ROLE_OFFICER | ROLE_ADMIN);
-    assert_int_equal(totp_required_roles("officer, boss", "state-dept", &r), ERR_INVALID);
-    assert_int_equal(totp_required_roles("officer,,admin", "state-dept", &r), ERR_INVALID);
+    assert_int_equal(totp_required_roles("officer, boss", "state-dept", &r, NULL), ERR_INVALID);
+    assert_int_equal(totp_required_roles("officer,,admin", "state-dept", &r, NULL), ERR_INVALID);
+    /* a passkey (phishing-resistant) for some roles, any factor for others */
+    unsigned pk = 99;
+    assert_int_equal(totp_required_roles("officer:passkey, principal", "state-dept", &r, &pk), 0);
+    assert_int_equal(r, ROLE_OFFICER | ROLE_PRINCIPAL);
+    assert_int_equal(pk, ROLE_OFFICER);
+    assert_int_equal(totp_required_roles("", "state-dept", &r, &pk), 0);
+    assert_int_equal(pk, 0);
+    assert_int_equal(totp_required_roles("officer:totp", "state-dept", &r, &pk), ERR_INVALID);
+    assert_int_equal(totp_required_roles("officer:passkey", "state-dept", &r, NULL), ERR_INVALID);
+    assert_int_equal(totp_required_roles("officer, officer:passkey", "x", &r, &pk), ERR_INVALID);
+    assert_int_equal(totp_required_roles(":passkey", "x", &r, &pk), ERR_INVALID);
+    assert_int_equal(totp_required_roles("officer,", "x", &r, &pk), ERR_INVALID);
     (void)state;
 }
 
