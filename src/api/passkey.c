@@ -256,14 +256,14 @@ void api_passkey_delete(struct api_env *env, struct api_req *req, struct api_res
     int rc;
 
     if (id_s == NULL || str_parse_i64(id_s, 1, INT64_MAX, &id) != 0) {
-        api_error(resp, 404, "not_found", "no such passkey");
+        api_error(resp, 404, "passkey_not_found", "you have no passkey of that id");
         return;
     }
     if (api_fields_allowed(resp, req->json, fields) != 0 || password_again(env, req, resp) != 0)
         return;
     rc = store_passkey_delete(env->st, req->user.id, id);
     if (rc == ERR_NOT_FOUND)
-        api_error(resp, 404, "not_found", "no such passkey");
+        api_error(resp, 404, "passkey_not_found", "you have no passkey of that id");
     else if (rc != 0)
         api_error_rc(resp, rc, NULL);
     else

@@ -302,6 +302,17 @@ RECIPES = {
     ("POST", "/api/v1/me/totp/confirm"): Recipe(body={"code": "000000"}),
     ("POST", "/api/v1/me/totp/recovery-codes"): Recipe(body={"code": "000000"}),
     ("DELETE", "/api/v1/me/totp"): Recipe(body={"code": "000000"}),
+    # passkeys: options for anyone signed in; a registration without a real authenticator's
+    # answer is refused by the handler (422), a deletion of a passkey one does not have is 404
+    ("POST", "/api/v1/me/passkeys/options"): Recipe(),
+    ("POST", "/api/v1/me/passkeys"): Recipe(body=lambda w, c: {
+        "name": "Key", "password": w.password(CALLERS[c][0] or ""),
+        "client_data_json": "e30", "attestation_object": "oA"}),
+    ("GET", "/api/v1/me/passkeys"): Recipe(),
+    ("DELETE", "/api/v1/me/passkeys/{id}"): Recipe(
+        path=lambda w: "/api/v1/me/passkeys/999999",
+        body=lambda w, c: {"password": w.password(CALLERS[c][0] or "")}),
+    ("POST", "/api/v1/session/passkey"): Recipe(),
     ("POST", "/api/v1/recovery"): Recipe(body=recovery_body),
     ("POST", "/api/v1/enrol"): Recipe(body=enrol_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),

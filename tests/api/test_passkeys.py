@@ -205,7 +205,7 @@ def test_registration_refusals(desk):
     assert_error(r, 422, field="password")
     r = sb.delete(srv.url + "/api/v1/me/passkeys/%d" % pid, json={"password": PASSWORD},
                   timeout=TIMEOUT)
-    assert_error(r, 404)
+    assert_error(r, 404, "passkey_not_found")
     r = s.delete(srv.url + "/api/v1/me/passkeys/%d" % pid, json={"password": PASSWORD},
                  timeout=TIMEOUT)
     assert r.status_code == 204, r.text
