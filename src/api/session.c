@@ -172,6 +172,21 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
         api_error_rc(resp, rc, NULL);
         return;
     }
+    {
+        /* the passkeys: how many, and whether the role must use one (core/passkey.h) */
+        size_t npk = 0;
+        if ((rc = passkey_count(env->st, req->user.id, &npk)) != 0) {
+            json_decref(o);
+            json_decref(totp);
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        json_object_set_new(o, "passkeys",
+                            json_pack("{s:I, s:b, s:b}", "count", (json_int_t)npk, "required",
+                                      env->ch != NULL &&
+                                          (req->user.roles & env->ch->require_passkey) != 0,
+                                      "passwordless", env->cfg->passwordless));
+    }
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
     /* keys an administrator's password wrapped: a new password (and new keys) first */
     json_object_set_new(o, "rekey_required",

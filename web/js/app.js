@@ -12,6 +12,7 @@ import { dashboard } from './stats.js';
 import { admin } from './admin.js';
 import { calendarPage } from './calendar.js';
 import { totpSection } from './totp.js';
+import { passkeySection, passkeyAnswer, passkeyProblem, passkeysSupported } from './passkey.js';
 import { notificationsSection } from './notify.js';
 
 // A non-secret hint that a session cookie (HttpOnly, unseen here) probably exists, so that a
@@ -96,8 +97,12 @@ async function signOut() {
   signedOut('You are signed out.');
 }
 
-// An account whose role requires two-factor sign-in starts on its account page until it is on.
-const mustSetUp2fa = () => !!app.me && !!app.me.totp && app.me.totp.required && !app.me.totp.enabled;
+// An account whose role requires two-factor sign-in starts on its account page until it is on:
+// TOTP or a passkey, or a passkey where the role must use one.
+const passkeyCount = () => (app.me && app.me.passkeys ? app.me.passkeys.count : 0);
+const mustSetUp2fa = () => !!app.me && !!app.me.totp &&
+  ((app.me.passkeys && app.me.passkeys.required && passkeyCount() === 0) ||
+   (app.me.totp.required && !app.me.totp.enabled && passkeyCount() === 0));
 // keys an administrator's password once wrapped: a new password (and so new keys) first
 const mustRekey = () => !!app.me && !!app.me.rekey_required;
 // the account page is all there is until both are done
@@ -125,7 +130,12 @@ function signInFields(where, { username = null } = {}) {
   const codeField = field('Code from your authenticator app', code, 'Six digits from the app, or one of your recovery codes.');
   codeField.hidden = true;
   const ask = h('p', { class: 'note', role: 'status', hidden: true }, 'Your password is right. Now enter the code from your authenticator app.');
-  const fields = [field('Username', user), field('Password', pass), ask, codeField];
+  // the passkey's step, when the server asks for one after the password
+  const usePasskey = h('button', { type: 'button', id: 'use-passkey' }, 'Use your passkey');
+  const askPasskey = h('div', { class: 'note', role: 'status', hidden: true, id: 'passkey-step' },
+    h('p', {}, 'Your password is right. Now use your passkey: your device asks for your PIN, fingerprint or face.'), usePasskey);
+  let passkey = null;
+  const fields = [field('Username', user), field('Password', pass), ask, codeField, askPasskey];
   async function submit() {
     clearError(where);
     const body = { username: user.value.trim(), password: pass.value };
@@ -134,9 +144,16 @@ function signInFields(where, { username = null } = {}) {
       if (/^[0-9 ]+$/.test(c)) body.totp = c.replace(/ /g, '');
       else body.recovery_code = c;
     }
+    if (passkey) body.passkey = passkey;
+    passkey = null;
     try {
       return (await api('POST', '/api/v1/session', body)).data;
     } catch (e) {
+      if (e.code === 'passkey_required') {
+        askPasskey.hidden = false;
+        usePasskey.focus();
+        return null;
+      }
       if (e.code === 'totp_required' || (e.code === 'totp_invalid' && codeField.hidden)) {
         codeField.hidden = false;
         ask.hidden = false;
@@ -154,6 +171,17 @@ function signInFields(where, { username = null } = {}) {
       return null;
     }
   }
+  // the passkey's answer, then the same sign-in again with it (through the form's submit)
+  usePasskey.addEventListener('click', async () => {
+    clearError(where);
+    try {
+      passkey = (await passkeyAnswer()).passkey;
+    } catch (e) {
+      showError(where, e, passkeyProblem(e));
+      return;
+    }
+    where.requestSubmit();
+  });
   return { fields, submit, user, pass };
 }
 
@@ -197,7 +225,31 @@ function signIn() {
     if (r.recovery_key) showRecovery(r, back);
     else go(back);
   });
+  // a passkey alone, where the server allows it (the options say so)
+  const alone = h('button', { type: 'button', class: 'secondary', id: 'passkey-signin' }, 'Sign in with a passkey');
+  alone.addEventListener('click', async () => {
+    clearError(form);
+    alone.disabled = true;
+    try {
+      const a = await passkeyAnswer();
+      if (!a.passwordless) {
+        showError(form, null, 'Here a passkey signs in after your username and password: enter them first.');
+        f.user.focus();
+        return;
+      }
+      const r = (await api('POST', '/api/v1/session', { passkey: a.passkey })).data;
+      await afterSignIn(r);
+      const back = returnTo && !mustEnrol() ? returnTo : home();
+      returnTo = null;
+      go(back);
+    } catch (e) {
+      showError(form, e, passkeyProblem(e));
+    } finally {
+      alone.disabled = false;
+    }
+  });
   page('Sign in', h('p', {}, 'Sign in with the account your administrator gave you.'), form,
+    passkeysSupported() ? h('p', {}, alone) : null,
     h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')),
     h('p', {}, h('a', { href: '#/enrol' }, 'New here, or reset by an administrator? Enrol with your code')));
   f.user.focus();
@@ -376,7 +428,9 @@ function account() {
   });
   page('Your account',
     mustRekey() ? h('p', { class: 'note', id: 'rekey-note' }, 'Your account\'s keys were made under a password an administrator chose. Choose a new password below: your account then gets new keys that only your password opens, and the rest of Dissent opens.') : null,
-    mustSetUp2fa() ? h('p', { class: 'note' }, 'Your role requires two-factor sign-in. Set it up below; the rest of Dissent opens once it is on.') : null,
+    mustSetUp2fa() ? h('p', { class: 'note', id: 'factor-note' }, me.passkeys && me.passkeys.required
+      ? 'Your role signs in with a passkey. Add one below; the rest of Dissent opens once you have one.'
+      : 'Your role requires two-factor sign-in: an authenticator app or a passkey. Set one up below; the rest of Dissent opens once it is on.') : null,
     h('dl', { class: 'meta' }, h('dt', {}, 'Username'), h('dd', {}, me.username),
       h('dt', {}, 'Name'), h('dd', {}, me.display_name || '—'),
       h('dt', {}, 'Roles'), h('dd', {}, me.roles.join(', '))),
@@ -387,6 +441,17 @@ function account() {
           app.me = (await api('GET', '/api/v1/me')).data;
           renderChrome();
           account();
+        } catch (e) { fail(e); }
+      },
+    }),
+    passkeySection(me, {
+      fail,
+      refresh: async (msg) => {
+        try {
+          app.me = (await api('GET', '/api/v1/me')).data;
+          renderChrome();
+          account();
+          if (msg) flash(msg);
         } catch (e) { fail(e); }
       },
     }),

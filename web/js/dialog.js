@@ -13,7 +13,7 @@ export function confirmStep({ title, text = [], confirm, cancel = 'Cancel', dang
   let ctl = null;
   let fieldEl = null;
   if (input) {
-    ctl = input.multiline ? h('textarea', { rows: 4, id: `${id}-in` }) : h('input', { type: 'text', id: `${id}-in` });
+    ctl = input.multiline ? h('textarea', { rows: 4, id: `${id}-in` }) : h('input', { type: input.type || 'text', id: `${id}-in`, autocomplete: input.autocomplete || 'off' });
     if (input.required) ctl.required = true;
     if (input.value) ctl.value = input.value;
     fieldEl = h('div', { class: 'field' }, h('label', { for: ctl.id }, input.label),

@@ -1,0 +1,147 @@
+// Passkeys (docs/api.md, "Passkeys"): the browser's navigator.credentials around the server's
+// options, the account page's list, and the passkey's part of signing in. Binary values travel as
+// unpadded base64url, as the server's options have them.
+import { api } from './api.js';
+import { h, field, when } from './dom.js';
+import { confirmStep } from './dialog.js';
+import { showError } from './errors.js';
+
+// An error next to @where, unless the session ended (the app handles that).
+const formError = (where, err, ui, text = null) => (err && err.code === 'unauthorized' ? ui.fail(err) : showError(where, err, text));
+
+export const passkeysSupported = () => !!(window.PublicKeyCredential && navigator.credentials);
+
+function fromB64u(s) {
+  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0)).buffer;
+}
+
+function toB64u(buf) {
+  let s = '';
+  for (const x of new Uint8Array(buf)) s += String.fromCharCode(x);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// The PRF extension's first result, when the authenticator gave one.
+function prfResult(cred) {
+  const ext = cred.getClientExtensionResults ? cred.getClientExtensionResults() : {};
+  const first = ext.prf && ext.prf.results && ext.prf.results.first;
+  return first ? toB64u(first) : null;
+}
+
+// The browser's refusal in plain words (the user cancelled, or no passkey here).
+export function passkeyProblem(e) {
+  if (e && e.name === 'NotAllowedError') return 'The passkey was not used: it was cancelled, it timed out, or this device has none for Dissent.';
+  if (e && e.name === 'InvalidStateError') return 'This passkey is registered already.';
+  if (e && e.name === 'SecurityError') return 'This page\'s address cannot use passkeys: reach Dissent at its own address.';
+  return null;
+}
+
+// Register a new passkey named @name, confirmed with @password; resolves to the server's answer.
+export async function registerPasskey(name, password) {
+  const o = (await api('POST', '/api/v1/me/passkeys/options')).data;
+  const pk = o.publicKey;
+  const publicKey = {
+    ...pk,
+    challenge: fromB64u(pk.challenge),
+    user: { ...pk.user, id: fromB64u(pk.user.id) },
+    excludeCredentials: pk.excludeCredentials.map((c) => ({ ...c, id: fromB64u(c.id) })),
+    extensions: { prf: { eval: { first: fromB64u(pk.extensions.prf.eval.first) } } },
+  };
+  const cred = await navigator.credentials.create({ publicKey });
+  const body = {
+    name, password,
+    client_data_json: toB64u(cred.response.clientDataJSON),
+    attestation_object: toB64u(cred.response.attestationObject),
+  };
+  const prf = prfResult(cred);
+  if (prf) { body.prf = prf; body.prf_salt = o.prf_salt; }
+  return (await api('POST', '/api/v1/me/passkeys', body)).data;
+}
+
+// A passkey's answer for a sign-in: {passkey: {...}, passwordless} (the server's options say
+// whether it may sign in alone).
+export async function passkeyAnswer() {
+  const o = (await api('POST', '/api/v1/session/passkey')).data;
+  const pk = o.publicKey;
+  const publicKey = {
+    ...pk,
+    challenge: fromB64u(pk.challenge),
+    allowCredentials: [],
+    extensions: { prf: { eval: { first: fromB64u(pk.extensions.prf.eval.first) } } },
+  };
+  const cred = await navigator.credentials.get({ publicKey });
+  const passkey = {
+    id: toB64u(cred.rawId),
+    client_data_json: toB64u(cred.response.clientDataJSON),
+    authenticator_data: toB64u(cred.response.authenticatorData),
+    signature: toB64u(cred.response.signature),
+  };
+  const prf = prfResult(cred);
+  if (prf) passkey.prf = prf;
+  return { passkey, passwordless: o.passwordless };
+}
+
+// The account page's section: the passkeys, adding one, deleting one (the list loads after).
+export function passkeySection(me, ui) {
+  const box = h('div', { id: 'passkeys-box' });
+  const section = h('section', { 'aria-labelledby': 'passkeys-h', id: 'passkeys' }, h('h2', { id: 'passkeys-h' }, 'Passkeys'), box);
+  fillPasskeys(box, me, ui);
+  return section;
+}
+
+async function fillPasskeys(box, me, ui) {
+  const p = me.passkeys || {};
+  const intro = p.required
+    ? 'Your role signs in with a passkey: a phishing-resistant key held by this device, a security key or your phone. Add one to use the rest of Dissent.'
+    : 'A passkey signs you in after your password, instead of a code from an app, and cannot be phished.';
+  box.append(h('p', {}, intro));
+  if (!passkeysSupported()) {
+    box.append(h('p', { class: 'note' }, 'This browser cannot use passkeys.'));
+    return;
+  }
+  let list = [];
+  try {
+    list = (await api('GET', '/api/v1/me/passkeys')).data.passkeys;
+  } catch (e) { ui.fail(e); }
+  if (list.length) {
+    box.append(h('ul', { id: 'passkey-list' }, list.map((k) => {
+      const del = h('button', { type: 'button', class: 'secondary' }, `Delete ${k.name}`);
+      del.addEventListener('click', async () => {
+        const pw = await confirmStep({
+          title: `Delete the passkey "${k.name}"?`, confirm: 'Delete', danger: true,
+          text: ['It will no longer sign you in. Your password confirms it.'],
+          input: { label: 'Current password', type: 'password', autocomplete: 'current-password' },
+        });
+        if (pw === false || pw === null) return;
+        try {
+          await api('DELETE', `/api/v1/me/passkeys/${k.id}`, { password: pw });
+          ui.refresh('Passkey deleted.');
+        } catch (e) { formError(box, e, ui); }
+      });
+      return h('li', {}, h('strong', {}, k.name), ` — ${k.unlocks_keys ? 'unlocks your memos on its own' : 'a second factor (it cannot unlock your memos on its own)'}; added ${when(k.created_at)}`,
+        k.last_used_at ? `, last used ${when(k.last_used_at)}` : ', never used', ' ', del);
+    })));
+  } else {
+    box.append(h('p', { class: 'muted', id: 'passkey-none' }, 'No passkey yet.'));
+  }
+  const name = h('input', { type: 'text', maxlength: 64, required: true, id: 'passkey-name', 'data-field': 'name', value: 'This device' });
+  const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'passkey-password', 'data-field': 'password' });
+  const btn = h('button', { type: 'submit' }, 'Add a passkey');
+  const form = h('form', { 'aria-label': 'Add a passkey' },
+    field('Name of the passkey', name, 'So that you recognise it in this list: "Work laptop", "Security key".'),
+    field('Current password', pw, 'A passkey is a way into your account: your password confirms that it is you adding it.'),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    btn.disabled = true;
+    try {
+      const r = await registerPasskey(name.value.trim(), pw.value);
+      ui.refresh(r.unlocks_keys ? `Passkey "${r.name}" added. It can also unlock your memos on its own.` : `Passkey "${r.name}" added.`);
+    } catch (e) {
+      btn.disabled = false;
+      formError(form, e, ui, passkeyProblem(e));
+    }
+  });
+  box.append(form);
+}
