@@ -451,7 +451,7 @@ function account() {
           app.me = (await api('GET', '/api/v1/me')).data;
           renderChrome();
           account();
-          if (msg) flash(msg);
+          if (msg) flash(msg, true);
         } catch (e) { fail(e); }
       },
     }),

@@ -117,6 +117,10 @@ export function sentence(e) {
   }
   if (e.code === 'invalid_field' && e.field && BY_FIELD[e.field]) return BY_FIELD[e.field];
   if (BY_CODE[e.code]) return BY_CODE[e.code];
+  // a passkey refused: the server says which check failed, in words written for the user
+  if ((e.code === 'passkey_invalid' || e.code === 'passkey_refused') && msg) {
+    return `${msg.charAt(0).toUpperCase()}${msg.slice(1)}${/[.!]$/.test(msg) ? '' : '.'}`;
+  }
   if (e.status === 422) return 'Please check what you entered.';
   if (e.status >= 500) return 'The server could not do this right now. Try again in a moment.';
   return 'That did not work. Reload the page and try again.';
