@@ -5,17 +5,23 @@
   - POST /api/v1/session with the password and a passkey (Argon2id at the default cost twice,
     as every password sign-in),
   - POST /api/v1/session/passkey (the sign-in options: a challenge stored).
-Against one `dissent serve` on SQLite started here (DISSENT_BIN, default build/dissent), with the
+Against one `dissent serve` on SQLite started here (DISSENT_BIN; without it, the release tree is
+installed and built first, as every bench script does, and build/dissent runs), with the
 software authenticator of tests/api/test_passkeys.py. Usage: bench/passkey.py [N] (default 200).
 Prints the median and the 90th percentile of each, in milliseconds.
 """
 import json
 import os
 import statistics
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+if "DISSENT_BIN" not in os.environ:
+    # as every bench script: what it needs installed, and the release tree built
+    subprocess.run([os.path.join(ROOT, "scripts", "setup.sh"), "bench"], check=True)
+    subprocess.run([os.path.join(ROOT, "scripts", "build.sh"), "release"], check=True, cwd=ROOT)
 
 from conftest import PASSWORD, Server  # noqa: E402
 from test_passkeys import Authenticator, register, signin_options, unb64u  # noqa: E402
