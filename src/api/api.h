@@ -345,6 +345,14 @@ void api_totp_disable(struct api_env *env, struct api_req *req, struct api_resp 
 int api_totp_needed(struct api_env *env, const struct api_req *req, bool *needed);
 
 /**
+ * api_totp_check_code() - check the TOTP "code" (or, when @allow_recovery, a "recovery_code") of
+ * the request's body against the caller's enabled TOTP, throttled like a sign-in: 0 with @t
+ * holding the row with the code used up (the caller stores it); otherwise the answer is set.
+ */
+int api_totp_check_code(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                        bool allow_recovery, struct user_totp *t);
+
+/**
  * api_factor_needed() - whether @req's user must still set up a second factor (*@needed): a
  * role of [security] require_2fa with neither TOTP on nor a passkey; or one of its "role:passkey"
  * roles without a passkey (*@passkey too).

@@ -18,10 +18,12 @@
 #include "util/mem.h"
 #include "util/strutil.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#define PASSKEY_TIMEOUT_MS 120000 /* what the browser is told to wait for the user */
+#define PASSKEY_TIMEOUT_MS 120000     /* what the browser is told to wait for the user */
+#define PASSKEY_OPTIONS_PER_MINUTE 30 /* sign-in options one address may ask for a minute */
 
 int api_passkey_rp(struct api_env *env, const struct api_req *req, struct passkey_rp *rp)
 {
@@ -107,6 +109,66 @@ static int password_again(struct api_env *env, struct api_req *req, struct api_r
     return rc;
 }
 
+/*
+ * Adding or deleting a passkey, once the account has a second factor (TOTP on, or a passkey),
+ * needs it too: an answer of one of its passkeys ("passkey", from the sign-in options) or a TOTP
+ * "code". Whoever holds a session and the password, and nothing more, cannot add or remove a
+ * way in. 0, or the answer is set.
+ */
+static int factor_again(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    json_t *pkv = json_object_get(req->json, "passkey");
+    struct api_passkey_answer *pk = NULL;
+    struct passkey_row row;
+    struct user_totp t;
+    char why[200] = "";
+    bool totp_on;
+    size_t npk = 0;
+    int rc;
+
+    if ((rc = passkey_count(env->st, req->user.id, &npk)) != 0 ||
+        ((rc = store_totp_get(env->st, req->user.id, &t)) != 0 && rc != ERR_NOT_FOUND)) {
+        api_error_rc(resp, rc, NULL);
+        return rc;
+    }
+    totp_on = rc == 0 && t.enabled;
+    wipe(&t, sizeof(t));
+    if (npk == 0 && !totp_on)
+        return 0;
+    if (pkv != NULL && npk > 0) {
+        if ((pk = mem_alloc(sizeof(*pk))) == NULL) {
+            api_error_rc(resp, ERR_NOMEM, NULL);
+            return ERR_NOMEM;
+        }
+        if ((rc = api_passkey_assertion(env, req, resp, pkv, pk)) == 0) {
+            rc = passkey_verify(env->st, &pk->rp, &pk->a, req->user.id, req->now, &row, why,
+                                sizeof(why));
+            if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID || rc == ERR_CONFLICT)
+                api_error(resp, 422, "passkey_refused", "%s", why[0] ? why : "the passkey failed");
+            else if (rc != 0)
+                api_error_rc(resp, rc, NULL);
+        }
+        wipe(&row, sizeof(row));
+        wipe(pk, sizeof(*pk));
+        mem_free(pk);
+        return rc;
+    }
+    if (totp_on && json_object_get(req->json, "code") != NULL) {
+        if ((rc = api_totp_check_code(env, req, resp, false, &t)) != 0)
+            return rc;
+        if ((rc = store_totp_update(env->st, &t)) != 0)
+            api_error_rc(resp, rc == ERR_CONFLICT ? ERR_BUSY : rc, NULL);
+        wipe(&t, sizeof(t));
+        return rc;
+    }
+    api_error(resp, 403, "second_factor_required",
+              "confirm with %s: your account has a second factor already",
+              npk > 0 && totp_on ? "one of your passkeys or the code from your authenticator app"
+              : npk > 0          ? "one of your passkeys"
+                                 : "the code from your authenticator app");
+    return ERR_FORBIDDEN;
+}
+
 void api_passkey_options(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     uint8_t challenge[WEBAUTHN_CHALLENGE_LEN], salt[STORE_PASSKEY_SALT_LEN];
@@ -159,8 +221,15 @@ static json_t *passkey_json(const struct passkey_row *r)
 
 void api_passkey_register(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {
-        "name", "client_data_json", "attestation_object", "prf", "prf_salt", "password", NULL};
+    static const char *const fields[] = {"name",
+                                         "client_data_json",
+                                         "attestation_object",
+                                         "prf",
+                                         "prf_salt",
+                                         "password",
+                                         "passkey",
+                                         "code",
+                                         NULL};
     uint8_t *att = NULL, prf[PASSKEY_PRF_LEN], salt[STORE_PASSKEY_SALT_LEN];
     char *cdj = NULL, why[256] = "";
     const struct user_keys *k = NULL;
@@ -190,8 +259,17 @@ void api_passkey_register(struct api_env *env, struct api_req *req, struct api_r
         api_error_field(resp, "prf", "prf and prf_salt are 32 bytes each");
         goto out;
     }
-    /* whoever holds a session alone does not add a way in: the password first */
-    if (password_again(env, req, resp) != 0)
+    if (has_prf) {
+        uint8_t want[STORE_PASSKEY_SALT_LEN];
+        prf_salt(want);
+        if (sodium_memcmp(want, salt, sizeof(want)) != 0) {
+            api_error_field(resp, "prf_salt", "prf_salt is not the one the options gave");
+            goto out;
+        }
+    }
+    /* whoever holds a session alone does not add a way in: the password first, and the second
+     * factor the account has already */
+    if (password_again(env, req, resp) != 0 || factor_again(env, req, resp) != 0)
         goto out;
     if (api_passkey_rp(env, req, &rp) != 0) {
         api_error(resp, 500, "no_origin", "the server has no origin to register passkeys for");
@@ -250,7 +328,7 @@ void api_passkey_list(struct api_env *env, struct api_req *req, struct api_resp 
 
 void api_passkey_delete(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"password", NULL};
+    static const char *const fields[] = {"password", "passkey", "code", NULL};
     const char *id_s = http_route_param(&req->params, "id");
     int64_t id = 0;
     int rc;
@@ -259,7 +337,8 @@ void api_passkey_delete(struct api_env *env, struct api_req *req, struct api_res
         api_error(resp, 404, "passkey_not_found", "you have no passkey of that id");
         return;
     }
-    if (api_fields_allowed(resp, req->json, fields) != 0 || password_again(env, req, resp) != 0)
+    if (api_fields_allowed(resp, req->json, fields) != 0 || password_again(env, req, resp) != 0 ||
+        factor_again(env, req, resp) != 0)
         return;
     rc = store_passkey_delete(env->st, req->user.id, id);
     if (rc == ERR_NOT_FOUND)
@@ -274,13 +353,25 @@ void api_passkey_signin_options(struct api_env *env, struct api_req *req, struct
 {
     uint8_t challenge[WEBAUTHN_CHALLENGE_LEN], salt[STORE_PASSKEY_SALT_LEN];
     struct passkey_rp rp;
-    int rc;
+    char key[80];
+    int64_t newest = 0;
+    int rc, count = 0;
 
     if (api_passkey_rp(env, req, &rp) != 0) {
         api_error(resp, 500, "no_origin", "the server has no origin for passkeys");
         return;
     }
-    if ((rc = passkey_challenge(env->st, STORE_CHALLENGE_SIGNIN, 0, req->now, challenge)) != 0) {
+    /* public, and each call stores a challenge: a few a minute per address is plenty for
+     * people signing in, and bounds what one address can fill the table with */
+    snprintf(key, sizeof(key), "c:%.64s", req->addr);
+    if ((rc = store_login_failure_count(env->st, key, req->now - 60, &count, &newest)) == 0 &&
+        count >= PASSKEY_OPTIONS_PER_MINUTE) {
+        resp->retry_after = newest + 60 - req->now > 0 ? newest + 60 - req->now : 1;
+        api_error(resp, 429, "rate_limited", "too many passkey sign-ins started; wait a minute");
+        return;
+    }
+    if (rc != 0 || (rc = store_login_failure_add(env->st, key, req->now)) != 0 ||
+        (rc = passkey_challenge(env->st, STORE_CHALLENGE_SIGNIN, 0, req->now, challenge)) != 0) {
         api_error_rc(resp, rc, NULL);
         return;
     }

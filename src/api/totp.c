@@ -254,8 +254,8 @@ void api_totp_confirm(struct api_env *env, struct api_req *req, struct api_resp 
  * caller's enabled factor, throttled like a sign-in. On success @t holds the row with the code
  * used up (not yet stored); otherwise the response is set.
  */
-static int check_code(struct api_env *env, struct api_req *req, struct api_resp *resp,
-                      bool allow_recovery, struct user_totp *t)
+int api_totp_check_code(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                        bool allow_recovery, struct user_totp *t)
 {
     const char *code = NULL, *recovery = NULL;
     const struct user_keys *k;
@@ -308,7 +308,8 @@ void api_totp_recovery_codes(struct api_env *env, struct api_req *req, struct ap
     struct user_totp t;
     int rc;
 
-    if (api_fields_allowed(resp, req->json, fields) != 0 || check_code(env, req, resp, false, &t))
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_totp_check_code(env, req, resp, false, &t))
         return;
     totp_recovery_issue(&t, codes);
     rc = store_totp_update(env->st, &t);
@@ -341,7 +342,7 @@ void api_totp_disable(struct api_env *env, struct api_req *req, struct api_resp 
         api_error(resp, 403, "totp_required", "your role requires two-factor sign-in");
         return;
     }
-    if (check_code(env, req, resp, true, &t) != 0)
+    if (api_totp_check_code(env, req, resp, true, &t) != 0)
         return;
     /* the code is used up first, so that it cannot also serve elsewhere meanwhile */
     rc = store_totp_update(env->st, &t);

@@ -276,6 +276,9 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
             rc = store_totp_update(st, &t);
         if (rc == 0)
             rc = trust_bind(st, u, now); /* new keys: a new binding, logged */
+        /* a passkey's wrap holds the old keys: registered again, it wraps the new ones */
+        if (rc == 0)
+            rc = store_passkey_delete_all(st, u->id);
     }
     if (rc != 0 || (rc = store_user_update(st, u)) != 0 ||
         (rc = store_session_delete_user(st, u->id)) != 0 || (rc = store_commit(st)) != 0)

@@ -247,7 +247,7 @@ static int passkey_alone(struct store *st, const struct session_policy *p,
     int rc;
 
     rc = passkey_verify(st, f->rp, f->passkey, 0, in->now, &row, f->why, sizeof(f->why));
-    if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
+    if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID || rc == ERR_CONFLICT) {
         f->result = SESSION_FACTOR_PASSKEY_INVALID;
         return ERR_UNAUTH;
     }
@@ -292,7 +292,7 @@ static int second_factor(struct store *st, const struct session_policy *p, struc
     if (f->passkey != NULL && npk > 0) {
         rc = passkey_verify(st, f->rp, f->passkey, user->id, now, &row, f->why, sizeof(f->why));
         wipe(&row, sizeof(row));
-        if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
+        if (rc == ERR_CRYPTO || rc == ERR_NOT_FOUND || rc == ERR_INVALID || rc == ERR_CONFLICT) {
             f->result = SESSION_FACTOR_PASSKEY_INVALID;
             return ERR_UNAUTH;
         }

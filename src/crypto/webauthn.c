@@ -188,6 +188,43 @@ out:
     return rc;
 }
 
+/*
+ * The extensions an assertion's authenticator data carries (its ED flag: a CBOR map after the
+ * 37 bytes of head), as libfido2's mask: it verifies only data whose extensions are the ones the
+ * assertion was told of. A security key answers the PRF request with "hmac-secret".
+ */
+static int assert_extensions(const uint8_t *ad, size_t len, int *mask)
+{
+    struct cbor_load_result res;
+    cbor_item_t *map;
+    struct cbor_pair *pairs;
+
+    *mask = 0;
+    if (!(ad[32] & WEBAUTHN_ED))
+        return len == 37 ? 0 : ERR_INVALID;
+    map = cbor_load(ad + 37, len - 37, &res);
+    if (map == NULL || res.error.code != CBOR_ERR_NONE || res.read != len - 37 ||
+        !cbor_isa_map(map) || !cbor_map_is_definite(map)) {
+        if (map != NULL)
+            cbor_decref(&map);
+        return ERR_INVALID;
+    }
+    pairs = cbor_map_handle(map);
+    for (size_t i = 0; i < cbor_map_size(map); i++) {
+        cbor_item_t *k = pairs[i].key;
+        size_t n;
+        if (!cbor_isa_string(k) || !cbor_string_is_definite(k))
+            continue;
+        n = cbor_string_length(k);
+        if (n == 11 && memcmp(cbor_string_handle(k), "hmac-secret", 11) == 0)
+            *mask |= FIDO_EXT_HMAC_SECRET;
+        else if (n == 8 && memcmp(cbor_string_handle(k), "credBlob", 8) == 0)
+            *mask |= FIDO_EXT_CRED_BLOB;
+    }
+    cbor_decref(&map);
+    return 0;
+}
+
 int webauthn_assert(const char *cdj, size_t cdj_len, const uint8_t *ad, size_t ad_len,
                     const uint8_t *sig, size_t sig_len, const struct webauthn_expect *e, int alg,
                     const uint8_t *pk, size_t pk_len, uint32_t *sign_count, uint8_t *flags,
@@ -195,6 +232,7 @@ int webauthn_assert(const char *cdj, size_t cdj_len, const uint8_t *ad, size_t a
 {
     uint8_t cdh[HASH_SHA256_LEN];
     fido_assert_t *as = NULL;
+    int ext = 0;
     es256_pk_t *es = NULL;
     eddsa_pk_t *ed = NULL;
     const void *key = NULL;
@@ -231,7 +269,9 @@ int webauthn_assert(const char *cdj, size_t cdj_len, const uint8_t *ad, size_t a
         fido_assert_set_authdata_raw(as, 0, ad, ad_len) != FIDO_OK ||
         fido_assert_set_sig(as, 0, sig, sig_len) != FIDO_OK ||
         fido_assert_set_up(as, FIDO_OPT_TRUE) != FIDO_OK ||
-        fido_assert_set_uv(as, e->require_uv ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK) {
+        fido_assert_set_uv(as, e->require_uv ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK ||
+        assert_extensions(ad, ad_len, &ext) != 0 ||
+        (ext != 0 && fido_assert_set_extensions(as, ext) != FIDO_OK)) {
         err_set(why, whylen, "authenticatorData: malformed");
         rc = ERR_INVALID;
         goto out;

@@ -41,6 +41,7 @@
 #define WEBAUTHN_BE 0x08 /* backup eligible (a synced passkey) */
 #define WEBAUTHN_BS 0x10 /* backed up */
 #define WEBAUTHN_AT 0x40 /* attested credential data included */
+#define WEBAUTHN_ED 0x80 /* extension data included */
 
 /* What a ceremony must match. */
 struct webauthn_expect {

@@ -304,7 +304,8 @@ static const char *const migrations[] = {
     "  purpose integer NOT NULL,"
     "  expires_at bigint NOT NULL,"
     "  mac bytea"
-    ");",
+    ");"
+    "CREATE INDEX IF NOT EXISTS webauthn_challenges_expiry ON webauthn_challenges(expires_at);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

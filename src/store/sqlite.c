@@ -365,7 +365,8 @@ static const char *const migrations[] = {
     "  purpose INTEGER NOT NULL,"
     "  expires_at INTEGER NOT NULL,"
     "  mac BLOB"
-    ") STRICT;",
+    ") STRICT;"
+    "CREATE INDEX IF NOT EXISTS webauthn_challenges_expiry ON webauthn_challenges(expires_at);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -61,12 +61,14 @@ class Authenticator:
                            "authData": self.authdata(rp_id or pk["rp"]["id"], flags, True)})
         return {"client_data_json": b64u(cdj), "attestation_object": b64u(att)}
 
-    def get(self, options, origin, flags=UP | UV, rp_id=None, salt=None, count=None):
+    def get(self, options, origin, flags=UP | UV, rp_id=None, salt=None, count=None, ext=None):
         self.count = self.count + 1 if count is None else count
         pk = options["publicKey"]
         cdj = json.dumps({"type": "webauthn.get", "challenge": pk["challenge"],
                           "origin": origin}).encode()
-        ad = self.authdata(rp_id or pk["rpId"], flags)
+        ad = self.authdata(rp_id or pk["rpId"], flags | (0x80 if ext else 0))
+        if ext:
+            ad += cbor2.dumps(ext)  # extension outputs, signed with the rest
         sig = self.sk.sign(ad + hashlib.sha256(cdj).digest()).signature
         out = {"id": b64u(self.cred), "client_data_json": b64u(cdj),
                "authenticator_data": b64u(ad), "signature": b64u(sig)}
@@ -75,9 +77,14 @@ class Authenticator:
         return out
 
 
-def register(srv, s, authn, name="Laptop", prf=True, password=PASSWORD, status=201, **kw):
+def register(srv, s, authn, name="Laptop", prf=True, password=PASSWORD, status=201, confirm=None,
+             **kw):
+    """Register @authn for the session @s; @confirm, a passkey the account has already, answers
+    for its second factor."""
     opts = call(s, "POST", srv.url + "/api/v1/me/passkeys/options").json()
     body = {"name": name, "password": password, **authn.create(opts, srv.url, **kw)}
+    if confirm is not None:
+        body["passkey"] = confirm.get(signin_options(srv), srv.url)
     if prf:
         salt = unb64u(opts["prf_salt"])
         body["prf"] = b64u(authn.prf(salt))
@@ -191,6 +198,14 @@ def test_registration_refusals(desk):
     opts = call(s, "POST", srv.url + "/api/v1/me/passkeys/options").json()
     body = {"name": "Key", "password": PASSWORD, **a.create(opts, srv.url)}
     assert s.post(srv.url + "/api/v1/me/passkeys", json=body, timeout=TIMEOUT).status_code == 201
+    # from now on the account has a second factor: another passkey needs it too
+    c = Authenticator()
+    r, _ = register(srv, s, c, status=403)
+    assert_error(r, 403, "second_factor_required")
+    r, _ = register(srv, s, c, confirm=c, status=422)  # not one of the account's passkeys
+    assert_error(r, 422, "passkey_refused")
+    # the same registration again: its challenge is spent
+    body["passkey"] = a.get(signin_options(srv), srv.url)
     r = s.post(srv.url + "/api/v1/me/passkeys", json=body, timeout=TIMEOUT)
     assert_error(r, 422, "passkey_refused")
     sb = srv.login("bob", PASSWORD)
@@ -208,6 +223,10 @@ def test_registration_refusals(desk):
     assert_error(r, 404, "passkey_not_found")
     r = s.delete(srv.url + "/api/v1/me/passkeys/%d" % pid, json={"password": PASSWORD},
                  timeout=TIMEOUT)
+    assert_error(r, 403, "second_factor_required")
+    r = s.delete(srv.url + "/api/v1/me/passkeys/%d" % pid,
+                 json={"password": PASSWORD, "passkey": a.get(signin_options(srv), srv.url)},
+                 timeout=TIMEOUT)
     assert r.status_code == 204, r.text
     assert call(s, "GET", srv.url + "/api/v1/me/passkeys").json()["passkeys"] == []
     signin(srv, {"username": "ann", "password": PASSWORD}, 200)
@@ -219,7 +238,7 @@ def test_a_passkey_alone_unlocks_the_keys(desk):
     mid = create_memo(srv, s, "Ann's own memo")
     a, plain = Authenticator(), Authenticator()
     register(srv, s, a, prf=True)
-    register(srv, s, plain, name="No PRF", prf=False)
+    register(srv, s, plain, name="No PRF", prf=False, confirm=a)
     # the PRF output over the salt the options carry opens the keys: the memo reads
     opts = signin_options(srv)
     salt = unb64u(opts["publicKey"]["extensions"]["prf"]["eval"]["first"])
@@ -269,3 +288,25 @@ def test_a_reset_deletes_the_passkeys(desk):
     srv.enrol("bob", r.json()["enrolment"]["code"])
     s = srv.login("bob", PASSWORD)  # no passkey asked for: there is none
     assert call(s, "GET", srv.url + "/api/v1/me/passkeys").json()["passkeys"] == []
+
+
+def test_a_security_keys_extension_output_is_signed_data_like_any(desk):
+    """A roaming security key answers the PRF request with an "hmac-secret" output inside the
+    signed authenticator data: it signs in all the same."""
+    srv, admin = desk
+    s = srv.login("ann", PASSWORD)
+    a = Authenticator()
+    register(srv, s, a)
+    for ext in ({"hmac-secret": os.urandom(32)}, {"credBlob": os.urandom(16)}):
+        signin(srv, {"username": "ann", "password": PASSWORD,
+                     "passkey": a.get(signin_options(srv), srv.url, ext=ext)}, 200)
+
+
+def test_sign_in_options_are_throttled_per_address(desk):
+    srv, admin = desk
+    s = srv.session()
+    for _ in range(30):
+        assert s.post(srv.url + "/api/v1/session/passkey", timeout=TIMEOUT).status_code == 200
+    r = s.post(srv.url + "/api/v1/session/passkey", timeout=TIMEOUT)
+    assert_error(r, 429, "rate_limited")
+    assert int(r.headers["Retry-After"]) > 0

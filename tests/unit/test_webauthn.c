@@ -346,6 +346,50 @@ static void test_assert(void **state)
     }
 }
 
+/* A security key answers the PRF request with an "hmac-secret" output in its signed data (the
+ * ED flag): verified all the same; extension data announced but absent is malformed. */
+static void test_assert_with_extensions(void **state)
+{
+    uint8_t ad[256], sig[128];
+    struct webauthn_cred c;
+    struct authn a;
+    char cdj[512], why[256];
+    uint32_t count = 0;
+    uint8_t flags = 0, out[32] = {7};
+    size_t ad_len, sig_len;
+
+    (void)state;
+    random_bytes(challenge, sizeof(challenge));
+    authn_init(&a, WEBAUTHN_ES256);
+    client_data(cdj, sizeof(cdj), "webauthn.create", challenge, ORIGIN, "");
+    assert_int_equal(do_register(&a, RP, WEBAUTHN_UP | WEBAUTHN_UV | WEBAUTHN_AT, cdj, &c), 0);
+    random_bytes(challenge, sizeof(challenge));
+    client_data(cdj, sizeof(cdj), "webauthn.get", challenge, ORIGIN, "");
+    a.count = 3;
+    for (int with = 0; with < 3; with++) {
+        ad_len = authdata(&a, RP, WEBAUTHN_UP | WEBAUTHN_UV | WEBAUTHN_ED, ad, sizeof(ad));
+        cbor_item_t *m = cbor_new_definite_map(2);
+        if (with == 0)
+            map_add(m, cbor_build_string("hmac-secret"), cbor_build_bytestring(out, 32));
+        if (with == 1)
+            map_add(m, cbor_build_string("credBlob"), cbor_build_bytestring(out, 16));
+        if (with == 2)
+            map_add(m, cbor_build_string("somethingNew"), cbor_build_uint8(1));
+        put_cbor(m, ad, sizeof(ad), &ad_len);
+        sig_len = sign(&a, ad, ad_len, cdj, sig, sizeof(sig));
+        assert_int_equal(webauthn_assert(cdj, strlen(cdj), ad, ad_len, sig, sig_len, &expect, c.alg,
+                                         c.pk, c.pk_len, &count, &flags, why, sizeof(why)),
+                         0);
+        assert_int_equal(count, 3);
+    }
+    ad_len = authdata(&a, RP, WEBAUTHN_UP | WEBAUTHN_UV | WEBAUTHN_ED, ad, sizeof(ad));
+    sig_len = sign(&a, ad, ad_len, cdj, sig, sizeof(sig));
+    assert_int_equal(webauthn_assert(cdj, strlen(cdj), ad, ad_len, sig, sig_len, &expect, c.alg,
+                                     c.pk, c.pk_len, &count, &flags, why, sizeof(why)),
+                     ERR_INVALID);
+    authn_free(&a);
+}
+
 static void test_counter(void **state)
 {
     (void)state;
@@ -364,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_client_data_checks),
         cmocka_unit_test(test_attestation_object_is_parsed_strictly),
         cmocka_unit_test(test_assert),
+        cmocka_unit_test(test_assert_with_extensions),
         cmocka_unit_test(test_counter),
     };
     if (random_init() != 0)

@@ -18,6 +18,7 @@ const BY_CODE = {
   passkey_enrolment_required: 'Your role signs in with a passkey. Add one on this page to use the rest of Dissent.',
   passkey_not_found: 'That passkey is not yours, or it was deleted already.',
   too_many: 'You have as many passkeys as an account may have. Delete one first.',
+  second_factor_required: 'Confirm with one of your passkeys, or the code from your authenticator app.',
   password_change_required: 'Choose a new password on this page first: your account then gets new keys that only you hold.',
   totp_enabled: 'Two-factor sign-in is already on.',
   totp_not_enabled: 'Two-factor sign-in is not on.',

@@ -37,8 +37,9 @@ export function passkeyProblem(e) {
   return null;
 }
 
-// Register a new passkey named @name, confirmed with @password; resolves to the server's answer.
-export async function registerPasskey(name, password) {
+// Register a new passkey named @name, confirmed with @password and, once the account has a
+// second factor, @factor ({passkey} or {code}); resolves to the server's answer.
+export async function registerPasskey(name, password, factor = {}) {
   const o = (await api('POST', '/api/v1/me/passkeys/options')).data;
   const pk = o.publicKey;
   const publicKey = {
@@ -50,7 +51,7 @@ export async function registerPasskey(name, password) {
   };
   const cred = await navigator.credentials.create({ publicKey });
   const body = {
-    name, password,
+    name, password, ...factor,
     client_data_json: toB64u(cred.response.clientDataJSON),
     attestation_object: toB64u(cred.response.attestationObject),
   };
@@ -115,9 +116,11 @@ async function fillPasskeys(box, me, ui) {
         });
         if (pw === false || pw === null) return;
         try {
-          await api('DELETE', `/api/v1/me/passkeys/${k.id}`, { password: pw });
+          // a passkey of the account confirms it too (the server asks for the second factor)
+          const { passkey } = await passkeyAnswer();
+          await api('DELETE', `/api/v1/me/passkeys/${k.id}`, { password: pw, passkey });
           ui.refresh('Passkey deleted.');
-        } catch (e) { formError(box, e, ui); }
+        } catch (e) { formError(box, e, ui, passkeyProblem(e)); }
       });
       return h('li', {}, h('strong', {}, k.name), ` — ${k.unlocks_keys ? 'unlocks your memos on its own' : 'a second factor (it cannot unlock your memos on its own)'}; added ${when(k.created_at)}`,
         k.last_used_at ? `, last used ${when(k.last_used_at)}` : ', never used', ' ', del);
@@ -128,15 +131,22 @@ async function fillPasskeys(box, me, ui) {
   const name = h('input', { type: 'text', maxlength: 64, required: true, id: 'passkey-name', 'data-field': 'name', value: 'This device' });
   const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'passkey-password', 'data-field': 'password' });
   const btn = h('button', { type: 'submit' }, 'Add a passkey');
+  // the second factor the account has already confirms a new way in: a passkey, else the code
+  const totpOn = !!(me.totp && me.totp.enabled);
+  const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, size: 8, id: 'passkey-code', 'data-field': 'code' });
   const form = h('form', { 'aria-label': 'Add a passkey' },
     field('Name of the passkey', name, 'So that you recognise it in this list: "Work laptop", "Security key".'),
     field('Current password', pw, 'A passkey is a way into your account: your password confirms that it is you adding it.'),
+    list.length ? h('p', { class: 'hint' }, 'Your device first asks for one of your passkeys, then makes the new one.')
+      : totpOn ? field('Code from your authenticator app', code, 'Two-factor sign-in is on: its code confirms the new passkey.') : null,
     h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     btn.disabled = true;
     try {
-      const r = await registerPasskey(name.value.trim(), pw.value);
+      const factor = list.length ? { passkey: (await passkeyAnswer()).passkey }
+        : totpOn ? { code: code.value.trim() } : {};
+      const r = await registerPasskey(name.value.trim(), pw.value, factor);
       ui.refresh(r.unlocks_keys ? `Passkey "${r.name}" added. It can also unlock your memos on its own.` : `Passkey "${r.name}" added.`);
     } catch (e) {
       btn.disabled = false;
