@@ -141,10 +141,14 @@ int jwks_parse(const char *text, size_t len, struct jwks **out, char *why, size_
         return ERR_INVALID;
     }
     arr = json_object_get(root, "keys");
-    if (!json_is_array(arr) || (k = mem_calloc(1, sizeof(*k))) == NULL) {
+    if (!json_is_array(arr)) {
         json_decref(root);
         err_set(why, whylen, "the key set has no \"keys\" array");
-        return json_is_array(arr) ? ERR_NOMEM : ERR_INVALID;
+        return ERR_INVALID;
+    }
+    if ((k = mem_calloc(1, sizeof(*k))) == NULL) {
+        json_decref(root);
+        return ERR_NOMEM;
     }
     json_array_foreach(arr, i, o)
     {
