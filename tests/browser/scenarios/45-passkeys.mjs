@@ -4,7 +4,7 @@
 // with the passkey alone (where [security] passwordless is on), which unlocks her memos; a
 // replayed answer, a cloned authenticator (its counter going back) and another origin are
 // refused. Pages are at http://localhost:PORT: passkeys need a domain, not an IP address.
-import { expect, expectText, shot, clean, createUsers, apiLogin, person, allowHttp, settled, PW } from '../lib.mjs';
+import { expect, expectText, shot, clean, createUsers, apiLogin, person, allowHttp, settled, checkScreen, PW } from '../lib.mjs';
 
 export const ini = '[security]\npasswordless = true\n';
 
@@ -50,10 +50,10 @@ export default async function (t) {
     ctx.unlocks = list[0].unlocks_keys;
     expect(ctx.unlocks === ctx.auth.prf, `unlocks keys exactly when the authenticator has PRF (${ctx.auth.prf}): ${ctx.unlocks}`);
     await shot(p, '45-passkey-added');
+    await checkScreen(p, 'the account page with a passkey');
     await p.setViewportSize({ width: 375, height: 800 });
     await p.waitForTimeout(200);
-    const w = await p.evaluate(() => document.documentElement.scrollWidth);
-    expect(w <= 375, `the account page is ${w} px wide at 375`);
+    await checkScreen(p, 'the account page with a passkey, at 375 px');
     await p.setViewportSize({ width: 1280, height: 900 });
     clean(p);
   });
@@ -69,6 +69,7 @@ export default async function (t) {
     await expectText(p.locator('#passkey-step'), /Now use your passkey/);
     // the keyboard reaches it: focus is on the button
     expect(await p.evaluate(() => document.activeElement.id) === 'use-passkey', 'focus on "Use your passkey"');
+    await checkScreen(p, 'the passkey step of signing in');
     await p.keyboard.press('Enter');
     await p.getByRole('button', { name: 'Sign out' }).waitFor();
     await expectText(p.locator('h1'), /My memos/);
