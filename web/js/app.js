@@ -226,7 +226,7 @@ function signIn() {
     else go(back);
   });
   // a passkey alone, where the server allows it (the options say so)
-  const alone = h('button', { type: 'button', class: 'secondary', id: 'passkey-signin' }, 'Sign in with a passkey');
+  const alone = h('button', { type: 'button', class: 'secondary', id: 'passkey-signin' }, 'Use a passkey, without a password');
   alone.addEventListener('click', async () => {
     clearError(form);
     alone.disabled = true;

@@ -84,7 +84,7 @@ export default async function (t) {
     let sent = null;
     p.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/v1/session')) sent = r.postData(); });
     if (!ctx.unlocks) allowHttp(p, 401, 'POST', '/api/v1/session');
-    await p.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await p.getByRole('button', { name: 'Use a passkey, without a password' }).click();
     if (ctx.unlocks) {
       await p.getByRole('button', { name: 'Sign out' }).waitFor();
       await p.goto(`/#/memo/${ctx.memo}`);
