@@ -3,6 +3,7 @@
 /* OpenSSL's type ERR_STATE would clash with util/err.h's code of that name: renamed, unused */
 #define ERR_STATE openssl_err_state
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -157,8 +158,9 @@ int jwks_parse(const char *text, size_t len, struct jwks **out, char *why, size_
         const char *use = json_string_value(json_object_get(o, "use"));
         const char *alg = json_string_value(json_object_get(o, "alg"));
         struct jwk *key;
-        if (k->n == JWKS_MAX_KEYS || kty == NULL || kid == NULL || strlen(kid) == 0 ||
-            strlen(kid) > KID_MAX || (use != NULL && strcmp(use, "sig") != 0))
+        /* a kid may be absent: an issuer of one key need not name it (OIDC Core 10.1) */
+        if (k->n == JWKS_MAX_KEYS || kty == NULL || (kid != NULL && strlen(kid) > KID_MAX) ||
+            (use != NULL && strcmp(use, "sig") != 0))
             continue;
         key = &k->keys[k->n];
         if (strcmp(kty, "RSA") == 0 && (alg == NULL || strcmp(alg, "RS256") == 0))
@@ -171,7 +173,7 @@ int jwks_parse(const char *text, size_t len, struct jwks **out, char *why, size_
             memset(key, 0, sizeof(*key));
             continue;
         }
-        str_copy(key->kid, sizeof(key->kid), kid);
+        str_copy(key->kid, sizeof(key->kid), kid ? kid : "");
         k->n++;
     }
     json_decref(root);
@@ -220,9 +222,12 @@ static int time_claim(json_t *c, const char *name, int64_t *out)
         return 0;
     if (json_is_integer(v))
         *out = json_integer_value(v);
-    else if (json_is_real(v))
+    else if (json_is_real(v) && json_real_value(v) > -1e15 && json_real_value(v) < 1e15)
         *out = (int64_t)json_real_value(v);
     else
+        return ERR_INVALID;
+    /* far outside any clock: refused, and the comparisons below cannot overflow */
+    if (*out < -((int64_t)1 << 50) || *out > ((int64_t)1 << 50))
         return ERR_INVALID;
     return 0;
 }
@@ -248,9 +253,12 @@ static int check_claims(json_t *c, const struct jwt_expect *e, char *why, size_t
         json_array_foreach(aud, i, v) if (json_is_string(v) &&
                                           strcmp(json_string_value(v), e->client_id) == 0) ours =
             true;
-        if (ours && json_array_size(aud) > 1 && (azp == NULL || strcmp(azp, e->client_id) != 0))
+        if (ours && json_array_size(aud) > 1 && azp == NULL)
             ours = false;
     }
+    /* an authorized party, when named, is this client (OIDC Core 3.1.3.7, 4 and 5) */
+    if (azp != NULL && strcmp(azp, e->client_id) != 0)
+        ours = false;
     if (!ours) {
         err_set(why, whylen, "the token was issued for another client");
         return ERR_CRYPTO;
@@ -260,11 +268,11 @@ static int check_claims(json_t *c, const struct jwt_expect *e, char *why, size_t
         err_set(why, whylen, "the token's times (exp, iat, nbf) are missing or not numbers");
         return ERR_CRYPTO;
     }
-    if (exp + JWT_SKEW <= e->now) {
+    if (exp <= e->now - JWT_SKEW) {
         err_set(why, whylen, "the token has expired");
         return ERR_CRYPTO;
     }
-    if (iat - JWT_SKEW > e->now || (nbf >= 0 && nbf - JWT_SKEW > e->now)) {
+    if (iat > e->now + JWT_SKEW || (nbf >= 0 && nbf > e->now + JWT_SKEW)) {
         err_set(why, whylen, "the token is not valid yet (the clocks differ?)");
         return ERR_CRYPTO;
     }
@@ -286,6 +294,7 @@ int jwt_verify(const char *token, size_t len, const struct jwks *keys, const str
     json_t *hdr = NULL, *payload = NULL;
     EVP_MD_CTX *md = NULL;
     const char *alg, *kid;
+    bool ec_alg, twice = false;
     json_error_t jerr;
     int rc = ERR_INVALID;
 
@@ -297,8 +306,10 @@ int jwt_verify(const char *token, size_t len, const struct jwks *keys, const str
         err_set(why, whylen, "not a signed JWT (three base64url parts)");
         return ERR_INVALID;
     }
-    if ((buf = mem_alloc(len)) == NULL)
+    if ((buf = mem_alloc(len)) == NULL) {
+        err_set(why, whylen, "out of memory");
         return ERR_NOMEM;
+    }
     if (b64_decode(buf, len, &hl, token, (size_t)(dot1 - token), true) != 0 ||
         (hdr = json_loadb((const char *)buf, hl, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
         !json_is_object(hdr)) {
@@ -312,16 +323,35 @@ int jwt_verify(const char *token, size_t len, const struct jwks *keys, const str
         err_set(why, whylen, "the token's algorithm is not RS256 or ES256");
         goto out;
     }
-    for (size_t i = 0; kid != NULL && i < keys->n && key == NULL; i++)
-        if (strcmp(keys->keys[i].kid, kid) == 0)
-            key = &keys->keys[i];
-    if (key == NULL) {
-        err_set(why, whylen, "the token's key (kid) is not in the issuer's key set");
-        rc = ERR_NOT_FOUND;
+    /* the key of that kid and of the algorithm's type; without a kid, the only such key */
+    ec_alg = strcmp(alg, "ES256") == 0;
+    for (size_t i = 0; i < keys->n; i++) {
+        const struct jwk *j = &keys->keys[i];
+        if (j->ec != ec_alg || (kid != NULL && strcmp(j->kid, kid) != 0))
+            continue;
+        if (key != NULL)
+            twice = true;
+        else
+            key = j;
+    }
+    if (twice) {
+        err_set(why, whylen, "the issuer's key set has several keys the token could name");
         goto out;
     }
-    if (key->ec != (strcmp(alg, "ES256") == 0)) {
-        err_set(why, whylen, "the token's algorithm does not fit its key");
+    if (kid == NULL && key == NULL) {
+        err_set(why, whylen, "the token names no key (kid) and the set has none for it");
+        goto out;
+    }
+    if (key == NULL) {
+        bool other = false;
+        for (size_t i = 0; i < keys->n; i++)
+            other = other || strcmp(keys->keys[i].kid, kid) == 0;
+        if (other) {
+            err_set(why, whylen, "the token's algorithm does not fit its key");
+            goto out;
+        }
+        err_set(why, whylen, "the token's key (kid) is not in the issuer's key set");
+        rc = ERR_NOT_FOUND;
         goto out;
     }
     if (b64_decode(sig, sizeof(sig), &sl, dot2 + 1, len - (size_t)(dot2 + 1 - token), true) != 0 ||
@@ -330,6 +360,7 @@ int jwt_verify(const char *token, size_t len, const struct jwks *keys, const str
         goto out;
     }
     if (key->ec && es256_der(sig, sl, &der, &der_len) != 0) {
+        rc = ERR_INVALID;
         err_set(why, whylen, "an ES256 signature is 64 bytes");
         goto out;
     }
@@ -356,6 +387,7 @@ int jwt_verify(const char *token, size_t len, const struct jwks *keys, const str
     *claims = payload;
     payload = NULL;
 out:
+    ERR_clear_error(); /* nothing of this token's failure stays in the thread's OpenSSL queue */
     EVP_MD_CTX_free(md);
     OPENSSL_free(der);
     json_decref(hdr);

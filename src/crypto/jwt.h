@@ -11,6 +11,10 @@
  * "nonce" is the one the sign-in sent. A token whose "kid" the set does not hold is
  * ERR_NOT_FOUND: the caller fetches the set again once (a key rotation) and retries.
  *
+ * ES256 signatures are malleable (s and n - s both verify, as JOSE allows): a token's text, or
+ * its hash, is never a key for replay checks; the nonce and the single-use state of the sign-in
+ * are.
+ *
  * Thread safe once made: a struct jwks is read-only after jwks_parse().
  */
 #ifndef DISSENT_CRYPTO_JWT_H

@@ -100,7 +100,10 @@ static void make(char *out, size_t cap, const char *alg, const char *kid, EVP_PK
     uint8_t sig[512];
     size_t sl = sizeof(sig);
 
-    snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"JWT\"}", alg, kid);
+    if (kid != NULL)
+        snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"JWT\"}", alg, kid);
+    else
+        snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
     b64u((const uint8_t *)hdr, strlen(hdr), h64, sizeof(h64));
     b64u((const uint8_t *)payload, strlen(payload), p64, sizeof(p64));
     snprintf(out, cap, "%s.%s", h64, p64);
@@ -225,10 +228,64 @@ static void test_refused_tokens(void **state)
     assert_int_equal(check(k, t, "n0nce"), ERR_INVALID);
     make(t, sizeof(t), "HS256", "h1", NULL, p);
     assert_int_equal(check(k, t, "n0nce"), ERR_INVALID);
+    /* an authorized party that is not us, even with us as the only audience */
+    snprintf(p, sizeof(p),
+             "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"azp\":\"evil\",\"exp\":%d,"
+             "\"iat\":%d,\"nonce\":\"n0nce\"}",
+             NOW + 60, NOW);
+    make(t, sizeof(t), "RS256", "r1", rsa, p);
+    assert_int_equal(check(k, t, "n0nce"), ERR_CRYPTO);
+    /* times far outside any clock */
+    snprintf(p, sizeof(p),
+             "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":9223372036854775807,"
+             "\"iat\":%d,\"nonce\":\"n0nce\"}",
+             NOW);
+    make(t, sizeof(t), "RS256", "r1", rsa, p);
+    assert_int_equal(check(k, t, "n0nce"), ERR_CRYPTO);
+    snprintf(p, sizeof(p),
+             "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1e300,\"iat\":%d,"
+             "\"nonce\":\"n0nce\"}",
+             NOW);
+    make(t, sizeof(t), "RS256", "r1", rsa, p);
+    assert_int_equal(check(k, t, "n0nce"), ERR_CRYPTO);
     /* malformed */
     assert_int_equal(check(k, "abc", "n0nce"), ERR_INVALID);
     assert_int_equal(check(k, "a.b.c.d", "n0nce"), ERR_INVALID);
     assert_int_equal(check(k, "!!.??.**", "n0nce"), ERR_INVALID);
+    jwks_free(k);
+}
+
+/* An issuer of one key need not name it; with several, a token without a kid is refused. */
+static void test_keys_without_kid(void **state)
+{
+    struct jwks *k = NULL;
+    char why[128], p[1024], t[4096], set[4096], *at;
+
+    (void)state;
+    /* the EC key alone, its kid taken out */
+    at = strstr(jwks_text, "{\"kty\":\"EC\"");
+    assert_non_null(at);
+    snprintf(set, sizeof(set), "{\"keys\":[%.*s]}", (int)(strchr(at, '}') - at + 1), at);
+    at = strstr(set, "\"kid\":\"e1\",");
+    memmove(at, at + 11, strlen(at + 11) + 1);
+    assert_int_equal(jwks_parse(set, strlen(set), &k, why, sizeof(why)), 0);
+    claims(p, sizeof(p), "\"" AUD "\"", NOW + 300, NOW, "n0nce");
+    make(t, sizeof(t), "ES256", NULL, ec, p);
+    assert_int_equal(check(k, t, "n0nce"), 0);
+    jwks_free(k);
+    /* the full set: one EC key among others serves a token without a kid; two do not */
+    assert_int_equal(jwks_parse(jwks_text, strlen(jwks_text), &k, why, sizeof(why)), 0);
+    assert_int_equal(check(k, t, "n0nce"), 0);
+    jwks_free(k);
+    snprintf(set, sizeof(set), "%s", jwks_text);
+    at = strstr(set, "{\"kty\":\"EC\"");
+    {
+        char ecjson[512];
+        snprintf(ecjson, sizeof(ecjson), "%.*s", (int)(strchr(at, '}') - at + 1), at);
+        snprintf(set + strlen(set) - 2, sizeof(set) - strlen(set) + 2, ",%s]}", ecjson);
+    }
+    assert_int_equal(jwks_parse(set, strlen(set), &k, why, sizeof(why)), 0);
+    assert_int_equal(check(k, t, "n0nce"), ERR_INVALID);
     jwks_free(k);
 }
 
@@ -262,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_tokens),
         cmocka_unit_test(test_refused_tokens),
+        cmocka_unit_test(test_keys_without_kid),
         cmocka_unit_test(test_key_sets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
