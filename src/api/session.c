@@ -181,11 +181,11 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
             api_error_rc(resp, rc, NULL);
             return;
         }
-        json_object_set_new(o, "passkeys",
-                            json_pack("{s:I, s:b, s:b}", "count", (json_int_t)npk, "required",
-                                      env->ch != NULL &&
-                                          (req->user.roles & env->ch->require_passkey) != 0,
-                                      "passwordless", env->cfg->passwordless));
+        json_object_set_new(
+            o, "passkeys",
+            json_pack("{s:I, s:b, s:b}", "count", (json_int_t)npk, "required",
+                      env->ch != NULL && (req->user.roles & env->ch->require_passkey) != 0,
+                      "passwordless", env->cfg->passwordless));
     }
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
     /* keys an administrator's password wrapped: a new password (and new keys) first */
