@@ -107,7 +107,9 @@ def test_me_returns_username_and_roles(server, admin):
     assert sorted(body["roles"]) == ["officer", "staff"]
     assert body["display_name"] == "Carol C"
     assert body["email"] == "carol@example.org"
-    assert not any("pass" in k or "hash" in k for k in body)
+    # nothing of the password (the passkeys' summary is a count and two switches)
+    assert not any(("pass" in k and k != "passkeys") or "hash" in k for k in body)
+    assert set(body["passkeys"]) == {"count", "required", "passwordless"}
     assert admin.get(server.url + "/api/v1/me", timeout=TIMEOUT).json()["username"] == "admin"
 
 
