@@ -243,6 +243,18 @@ static bool unsafe(enum api_method m)
  * CSRF: unsafe requests must carry "X-Requested-With: dissent" (a header no form or simple
  * cross-site request can set) and, when the browser sends Origin, come from our own origin.
  */
+int api_own_origin(const struct api_env *env, const struct api_req *req, char *out, size_t len)
+{
+    if (env->cfg->origin[0] != '\0')
+        return snprintf(out, len, "%s", env->cfg->origin) < (int)len ? 0 : ERR_INVALID;
+    if (req->host == NULL)
+        return ERR_INVALID;
+    return snprintf(out, len, "%s://%s", env->cfg->behind_tls ? "https" : "http", req->host) <
+                   (int)len
+               ? 0
+               : ERR_INVALID;
+}
+
 static bool csrf_ok(const struct api_env *env, const struct api_req *req)
 {
     char own[600];
@@ -251,12 +263,7 @@ static bool csrf_ok(const struct api_env *env, const struct api_req *req)
         return false;
     if (req->origin == NULL)
         return true;
-    if (env->cfg->origin[0] != '\0')
-        return strcmp(req->origin, env->cfg->origin) == 0;
-    if (req->host == NULL)
-        return false;
-    snprintf(own, sizeof(own), "%s://%s", env->cfg->behind_tls ? "https" : "http", req->host);
-    return strcmp(req->origin, own) == 0;
+    return api_own_origin(env, req, own, sizeof(own)) == 0 && strcmp(req->origin, own) == 0;
 }
 
 /* Look up the session from the cookie; leaves req->authed false when there is none. */

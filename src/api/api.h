@@ -219,7 +219,13 @@ struct api_review_flags {
 json_t *api_review_json(struct api_env *env, struct api_req *req, const struct memo *m,
                         struct api_review_flags *f, int *rc);
 
-/** api_passkey_rp() - the Relying Party of passkeys: [server] origin, else the request's. */
+/**
+ * api_own_origin() - the server's origin: [server] origin, else (a loopback server) the scheme
+ * and the request's Host. 0, or ERR_INVALID (no Host, or longer than @len).
+ */
+int api_own_origin(const struct api_env *env, const struct api_req *req, char *out, size_t len);
+
+/** api_passkey_rp() - the Relying Party of passkeys: the server's own origin. */
 int api_passkey_rp(struct api_env *env, const struct api_req *req, struct passkey_rp *rp);
 
 /* A passkey's answer in a request, decoded (large: allocate it). */

@@ -29,12 +29,7 @@ int api_passkey_rp(struct api_env *env, const struct api_req *req, struct passke
 {
     char own[600];
 
-    if (env->cfg->origin[0] != '\0')
-        return passkey_rp_init(rp, env->cfg->origin);
-    if (req->host == NULL)
-        return ERR_INVALID;
-    snprintf(own, sizeof(own), "%s://%s", env->cfg->behind_tls ? "https" : "http", req->host);
-    return passkey_rp_init(rp, own);
+    return api_own_origin(env, req, own, sizeof(own)) == 0 ? passkey_rp_init(rp, own) : ERR_INVALID;
 }
 
 /* @bin as an unpadded base64url JSON string. */

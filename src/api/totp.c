@@ -43,18 +43,21 @@ int api_factor_needed(struct api_env *env, const struct api_req *req, bool *need
     *needed = *passkey = false;
     if (env->ch == NULL || (req->user.roles & env->ch->require_2fa) == 0)
         return 0;
+    /* on every request of such a role: TOTP on settles it without reading the passkeys */
+    if (!(req->user.roles & env->ch->require_passkey)) {
+        bool on;
+        rc = store_totp_get(env->st, req->user.id, &t);
+        on = rc == 0 && t.enabled;
+        wipe(&t, sizeof(t));
+        if (on)
+            return 0;
+        if (rc != 0 && rc != ERR_NOT_FOUND)
+            return rc;
+    }
     if ((rc = passkey_count(env->st, req->user.id, &npk)) != 0)
         return rc;
-    if (req->user.roles & env->ch->require_passkey) {
-        *needed = *passkey = npk == 0;
-        return 0;
-    }
-    rc = store_totp_get(env->st, req->user.id, &t);
-    if (rc != 0 && rc != ERR_NOT_FOUND)
-        return rc;
-    /* TOTP on, or a passkey: either is a second factor */
-    *needed = (rc == ERR_NOT_FOUND || !t.enabled) && npk == 0;
-    wipe(&t, sizeof(t));
+    *needed = npk == 0;
+    *passkey = npk == 0 && (req->user.roles & env->ch->require_passkey) != 0;
     return 0;
 }
 

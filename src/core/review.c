@@ -162,19 +162,6 @@ int review_awaiting(struct store *st, const struct memo *m, int64_t user_id, boo
     return 0;
 }
 
-/* ERR_STATE with the standard message when @action is illegal now. */
-static int check(struct wf_ctx *c, const struct memo *m, enum memo_action action)
-{
-    enum memo_state to;
-
-    if (memo_transition((enum memo_state)m->state, action, &to) != 0) {
-        err_set(c->err, c->errlen, "cannot %s a memo that is %s", memo_action_name(action),
-                memo_state_name((enum memo_state)m->state));
-        return ERR_STATE;
-    }
-    return 0;
-}
-
 static bool approval_on(const struct wf_ctx *c)
 {
     return c->ch->cfg != NULL && channel_reply_approval(c->ch->cfg);
@@ -258,18 +245,12 @@ static int end(struct wf_ctx *c, struct memo *m, uint8_t nkey[ACCESS_KEY_LEN], i
     return rc;
 }
 
-/* Load the review inside a step's transaction, with @nkey. */
-static int load(struct wf_ctx *c, const struct memo *m, const uint8_t *nkey, struct review *r)
-{
-    return review_load(c->st, m, nkey, r);
-}
-
 int review_note(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char *body)
 {
     uint8_t nkey[ACCESS_KEY_LEN];
     int rc;
 
-    if ((rc = check(c, m, MEMO_NOTE)) != 0 ||
+    if ((rc = workflow_allowed(c, m, MEMO_NOTE)) != 0 ||
         (rc = check_text(c, "body", body, body ? strlen(body) : 0, REVIEW_NOTE_MAX)) != 0)
         return rc;
     if ((rc = begin(c, kr, m, nkey)) != 0)
@@ -305,7 +286,7 @@ int review_save(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char
     int rc;
 
     memset(&r, 0, sizeof(r));
-    if ((rc = check(c, m, MEMO_REVIEW)) != 0 ||
+    if ((rc = workflow_allowed(c, m, MEMO_REVIEW)) != 0 ||
         (rc = check_text(c, "body", body, len, MEMO_REPLY_MAX)) != 0)
         return rc;
     if (strlen(body) != len) {
@@ -314,7 +295,7 @@ int review_save(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char
     }
     if ((rc = begin(c, kr, m, nkey)) != 0)
         return rc;
-    if ((rc = load(c, m, nkey, &r)) == 0 && (rc = need_assignee(c, &r)) == 0 &&
+    if ((rc = review_load(c->st, m, nkey, &r)) == 0 && (rc = need_assignee(c, &r)) == 0 &&
         !may_edit(c, &r, true)) {
         err_set(c->err, c->errlen,
                 "the reply's draft is written by the case officer, the officers asked to clear "
@@ -339,7 +320,7 @@ int review_ask(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char 
 
     memset(&r, 0, sizeof(r));
     detail[0] = '\0';
-    if ((rc = check(c, m, MEMO_REVIEW)) != 0)
+    if ((rc = workflow_allowed(c, m, MEMO_REVIEW)) != 0)
         return rc;
     if (n == 0 || n > REVIEW_ASK_MAX) {
         err_set(c->err, c->errlen, "usernames: 1 to %d officers", REVIEW_ASK_MAX);
@@ -380,7 +361,7 @@ int review_ask(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char 
         goto out;
     if ((rc = begin(c, kr, m, nkey)) != 0)
         goto out;
-    if ((rc = load(c, m, nkey, &r)) == 0 && (rc = need_assignee(c, &r)) == 0 &&
+    if ((rc = review_load(c->st, m, nkey, &r)) == 0 && (rc = need_assignee(c, &r)) == 0 &&
         r.assignee != c->actor->id && !is_head(c->actor)) {
         err_set(c->err, c->errlen, "the case officer (or the head) asks for clearance");
         rc = ERR_FORBIDDEN;
@@ -419,9 +400,9 @@ int review_clear(struct wf_ctx *c, struct keyring *kr, struct memo *m)
     int rc;
 
     memset(&r, 0, sizeof(r));
-    if ((rc = check(c, m, MEMO_REVIEW)) != 0 || (rc = begin(c, kr, m, nkey)) != 0)
+    if ((rc = workflow_allowed(c, m, MEMO_REVIEW)) != 0 || (rc = begin(c, kr, m, nkey)) != 0)
         return rc;
-    if ((rc = load(c, m, nkey, &r)) != 0)
+    if ((rc = review_load(c->st, m, nkey, &r)) != 0)
         goto out;
     for (size_t i = 0; i < r.nclearers; i++)
         if (r.clearers[i].user_id == c->actor->id) {
@@ -473,17 +454,31 @@ static int tell_heads(struct wf_ctx *c, const struct memo *m)
     return rc;
 }
 
-int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
+/* ERR_STATE, naming them, while an officer asked has not cleared the current version. */
+static int all_cleared(struct wf_ctx *c, const struct review *r)
 {
     char missing[256];
+    size_t used = 0;
+
+    missing[0] = '\0';
+    for (size_t i = 0; i < r->nclearers; i++)
+        if (!r->clearers[i].cleared && used < sizeof(missing))
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
+                                     used ? ", " : "", r->clearers[i].username);
+    if (used == 0)
+        return 0;
+    err_set(c->err, c->errlen, "not yet cleared by %s: they clear this version first", missing);
+    return ERR_STATE;
+}
+
+int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
+{
     uint8_t nkey[ACCESS_KEY_LEN];
     struct review r;
-    size_t used = 0;
     int rc;
 
     memset(&r, 0, sizeof(r));
-    missing[0] = '\0';
-    if ((rc = check(c, m, MEMO_REVIEW)) != 0)
+    if ((rc = workflow_allowed(c, m, MEMO_REVIEW)) != 0)
         return rc;
     if (!approval_on(c)) {
         err_set(c->err, c->errlen,
@@ -492,7 +487,7 @@ int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
     }
     if ((rc = begin(c, kr, m, nkey)) != 0)
         return rc;
-    if ((rc = load(c, m, nkey, &r)) != 0 || (rc = need_assignee(c, &r)) != 0)
+    if ((rc = review_load(c->st, m, nkey, &r)) != 0 || (rc = need_assignee(c, &r)) != 0)
         goto out;
     if (r.assignee != c->actor->id) {
         err_set(c->err, c->errlen, "the case officer submits the reply for approval");
@@ -504,14 +499,8 @@ int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
         err_set(c->err, c->errlen, "this version already awaits the head's approval");
         rc = ERR_EXISTS;
     }
-    for (size_t i = 0; i < r.nclearers && rc == 0; i++)
-        if (!r.clearers[i].cleared && used < sizeof(missing))
-            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
-                                     used ? ", " : "", r.clearers[i].username);
-    if (rc == 0 && used > 0) {
-        err_set(c->err, c->errlen, "not yet cleared by %s: they clear this version first", missing);
-        rc = ERR_STATE;
-    }
+    if (rc == 0)
+        rc = all_cleared(c, &r);
     if (rc == 0 && (rc = add_event(c, m, nkey, "submitted", NULL)) == 0)
         rc = tell_heads(c, m);
 out:
@@ -542,35 +531,18 @@ int review_return(struct wf_ctx *c, struct keyring *kr, struct memo *m, const ch
 
     memset(&r, 0, sizeof(r));
     memset(&u, 0, sizeof(u));
-    if ((rc = check(c, m, MEMO_REVIEW)) != 0 ||
+    if ((rc = workflow_allowed(c, m, MEMO_REVIEW)) != 0 ||
         (rc = check_text(c, "reason", reason, reason ? strlen(reason) : 0, MEMO_REASON_MAX)) != 0)
         return rc;
     if ((rc = begin(c, kr, m, nkey)) != 0)
         return rc;
-    if ((rc = load(c, m, nkey, &r)) == 0 && (rc = pending(c, &r)) == 0 &&
+    if ((rc = review_load(c->st, m, nkey, &r)) == 0 && (rc = pending(c, &r)) == 0 &&
         (rc = add_event(c, m, nkey, "returned", reason)) == 0 && r.assignee != 0 &&
         (rc = store_user_get_by_id(c->st, r.assignee, &u)) == 0)
         rc = notify_review(c->st, c->ch, m, &u, c->actor->id, c->now);
     wipe(u.pwhash, sizeof(u.pwhash));
     review_release(&r);
     return end(c, m, nkey, rc);
-}
-
-/* ERR_STATE, naming them, while an officer asked has not cleared the current version. */
-static int all_cleared(struct wf_ctx *c, const struct review *r)
-{
-    char missing[256];
-    size_t used = 0;
-
-    missing[0] = '\0';
-    for (size_t i = 0; i < r->nclearers; i++)
-        if (!r->clearers[i].cleared && used < sizeof(missing))
-            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
-                                     used ? ", " : "", r->clearers[i].username);
-    if (used == 0)
-        return 0;
-    err_set(c->err, c->errlen, "not yet cleared by %s: they clear this version first", missing);
-    return ERR_STATE;
 }
 
 /* What the approval read, checked again in the reply's transaction (still_pending()). */
@@ -619,7 +591,7 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
     int rc;
 
     memset(&r, 0, sizeof(r));
-    if ((rc = check(c, m, MEMO_APPROVE)) != 0)
+    if ((rc = workflow_allowed(c, m, MEMO_APPROVE)) != 0)
         return rc;
     if (!approval_on(c)) {
         err_set(c->err, c->errlen,

@@ -68,6 +68,13 @@ static int check(struct wf_ctx *c, const struct memo *m, enum memo_action action
     return 0;
 }
 
+int workflow_allowed(struct wf_ctx *c, const struct memo *m, enum memo_action action)
+{
+    enum memo_state to;
+
+    return check(c, m, action, &to);
+}
+
 /* The memo key, which the API must have provided for this operation. */
 static int need_key(struct wf_ctx *c)
 {

@@ -269,6 +269,10 @@ int workflow_withdraw(struct wf_ctx *c, struct memo *m);
  */
 int workflow_delete(struct wf_ctx *c, struct memo *m);
 
+/** workflow_allowed() - 0 when @action is legal in @m's state, else ERR_STATE with the standard
+ *  message ("cannot ACTION a memo that is STATE") in @c->err. */
+int workflow_allowed(struct wf_ctx *c, const struct memo *m, enum memo_action action);
+
 /** workflow_reload() - after a failed change, make @m what the store holds again (the caller
  *  changed it first). */
 void workflow_reload(struct wf_ctx *c, struct memo *m);
