@@ -214,7 +214,7 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
     if ((rc = store_memo_last_id(st, &u.reset_memo)) != 0)
         goto fail;
     u.updated_at = now;
-    u.flags &= ~STORE_USER_TOTP; /* its TOTP row goes below, in this transaction */
+    u.flags &= ~(STORE_USER_TOTP | STORE_USER_PASSKEY); /* rows go below, in this transaction */
     enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
         (rc = store_totp_delete(st, u.id)) != 0 || (rc = store_passkey_delete_all(st, u.id)) != 0 ||
@@ -276,11 +276,12 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
             rc = store_totp_update(st, &t);
         if (rc == 0)
             rc = trust_bind(st, u, now); /* new keys: a new binding, logged */
-        /* a passkey's wrap holds the old keys: registered again, it wraps the new ones */
-        if (rc == 0)
-            rc = store_passkey_delete_all(st, u->id);
+        /* a passkey's wrap holds the old keys: registered again, it wraps the new ones (the
+         * rows go after the account's, which says it has none) */
+        u->flags &= ~STORE_USER_PASSKEY;
     }
     if (rc != 0 || (rc = store_user_update(st, u)) != 0 ||
+        (*rekeyed && (rc = store_passkey_delete_all(st, u->id)) != 0) ||
         (rc = store_session_delete_user(st, u->id)) != 0 || (rc = store_commit(st)) != 0)
         store_rollback(st);
     if (*rekeyed)

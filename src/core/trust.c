@@ -29,12 +29,14 @@ struct pin {
     uint8_t pending[32];
     int64_t accounts; /* the highest account id issued ("accounts N"; 0: none recorded) */
     int converted;    /* 1: store_trust_seal_actors() ran ("converted 1"); 2: and
-                         store_trust_seal_people() ("converted 2") */
+                         store_trust_seal_people() ("converted 2"); 3: and
+                         store_trust_flag_passkeys() ("converted 3") */
 };
 
 #define PIN_ACCOUNTS "accounts "
 #define PIN_CONVERTED "converted "
-#define PIN_CONVERTED_NOW 2 /* what this version converts to */
+#define PIN_CONVERTED_NOW 3    /* what this version converts to */
+#define PIN_CONVERTED_PEOPLE 2 /* from here on nothing names an actor or account in clear */
 
 static int pin_read(const char *dir, struct pin *p, bool *exists);
 static int pin_write(const char *dir, const struct pin *p);
@@ -64,14 +66,14 @@ int trust_attach(struct store *st, const struct note_skey *channel_key,
     /* actor ids in clear are read only until the conversion is recorded in the pin (a pin that
      * does not read is refused by trust_open(); meanwhile nothing in clear is read) */
     st->actors_clear =
-        pin_read(dir, &p, &exists) == 0 && !(exists && p.converted == PIN_CONVERTED_NOW);
+        pin_read(dir, &p, &exists) == 0 && !(exists && p.converted >= PIN_CONVERTED_PEOPLE);
     return rc;
 }
 
 /* Convert an earlier version's rows, once, each step recorded in the pin (under its lock): seal
  * every actor id still in clear (@keyed: the read audit's chain was already this version's, an
  * adoption of a converted database), then put every account named in clear under its
- * pseudonym (store.h, "Who"). */
+ * pseudonym (store.h, "Who"), then flag the accounts that have passkeys (STORE_USER_PASSKEY). */
 static int seal_actors(struct store *st, struct pin *p, const char *dir, bool keyed)
 {
     int64_t rows = 0, chained = 0, people = 0;
@@ -102,6 +104,16 @@ static int seal_actors(struct store *st, struct pin *p, const char *dir, bool ke
                      (long long)people);
     }
     st->actors_clear = false;
+    if (p->converted < 3) {
+        if ((rc = store_trust_flag_passkeys(st, &people)) != 0)
+            return rc;
+        p->converted = 3;
+        if ((rc = pin_write(dir, p)) != 0)
+            return rc;
+        if (people > 0)
+            log_info("trust: %lld accounts with passkeys now say so in their row",
+                     (long long)people);
+    }
     return 0;
 }
 
@@ -219,7 +231,7 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
         line = nl + 1;
     }
     if (strncmp(line, PIN_CONVERTED, strlen(PIN_CONVERTED)) == 0 &&
-        line[strlen(PIN_CONVERTED)] >= '1' && line[strlen(PIN_CONVERTED)] <= '2' &&
+        line[strlen(PIN_CONVERTED)] >= '1' && line[strlen(PIN_CONVERTED)] <= '3' &&
         line[strlen(PIN_CONVERTED) + 1] == '\n') {
         p->converted = line[strlen(PIN_CONVERTED)] - '0';
         line += strlen(PIN_CONVERTED) + 2;
@@ -375,7 +387,7 @@ int trust_open(struct store *st, const struct note_skey *channel_key,
         if (p.converted < PIN_CONVERTED_NOW && (rc = seal_actors(st, &p, dir, false)) != 0)
             err_set(err, errlen, "cannot convert the database's rows (%s)", err_str(rc));
         /* decided again under the lock: another server may have converted meanwhile */
-        st->actors_clear = p.converted < PIN_CONVERTED_NOW;
+        st->actors_clear = p.converted < PIN_CONVERTED_PEOPLE;
         /* (an account committed just before a crash may not be recorded yet) */
         if (rc == 0 && (rc = accounts_raise(st, &p, dir)) != 0)
             err_set(err, errlen, "cannot record the accounts in %s/%s (%s)", dir, TRUST_PIN_FILE,

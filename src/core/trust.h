@@ -14,10 +14,11 @@
  *      current <base64 public key, or "none" before the first officer enrolled>
  *      pending <base64 public key>      only while a new key is being committed
  *      accounts <id>                    the highest account id issued (trust_account_new())
- *      converted 2                      once the rows of an earlier version were converted
+ *      converted 3                      once the rows of an earlier version were converted
  *                                       (store.h, "Who" and "Integrity"): 1 after
  *                                       store_trust_seal_actors(), 2 after
- *                                       store_trust_seal_people() too
+ *                                       store_trust_seal_people() too, 3 after
+ *                                       store_trust_flag_passkeys() too
  *
  *    It is replaced atomically (write, fsync, rename, fsync the directory) under an advisory
  *    lock on channel.pin.lock, so several servers sharing the data directory agree. A new key

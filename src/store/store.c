@@ -1260,16 +1260,17 @@ int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
     return written(st, sql_user_revoke_keys(st, user_id, ref, what));
 }
 
-/* Keep STORE_USER_TOTP in @user_id's row equal to @on (inside the caller's write). */
-static int totp_flag(struct store *st, int64_t user_id, bool on)
+/* Keep @flag (STORE_USER_TOTP or STORE_USER_PASSKEY) in @user_id's row equal to @on (inside
+ * the caller's write). */
+static int user_flag(struct store *st, int64_t user_id, unsigned flag, bool on)
 {
     struct user u;
     int rc;
 
     if ((rc = store_user_get_by_id(st, user_id, &u)) != 0)
         return rc == ERR_NOT_FOUND ? 0 : rc;
-    if (((u.flags & STORE_USER_TOTP) != 0) != on) {
-        u.flags = on ? u.flags | STORE_USER_TOTP : u.flags & ~STORE_USER_TOTP;
+    if (((u.flags & flag) != 0) != on) {
+        u.flags = on ? u.flags | flag : u.flags & ~flag;
         rc = store_user_update(st, &u);
     }
     memset(&u, 0, sizeof(u));
@@ -1337,7 +1338,7 @@ int store_totp_update(struct store *st, struct user_totp *t)
     if (own && (rc = store_begin(st)) != 0)
         return rc;
     if ((rc = sql_totp_update(st, t)) == 0)
-        rc = totp_flag(st, t->user_id, t->enabled);
+        rc = user_flag(st, t->user_id, STORE_USER_TOTP, t->enabled);
     if (own)
         return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
     return written(st, rc);
@@ -1348,9 +1349,10 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
 {
     struct memo_key_row *keys = NULL;
     uint8_t sealed[STORE_SEALED_LEN], mac[STORE_MAC_LEN];
+    struct passkey_row *pks = NULL;
     struct user_totp t;
     int64_t ref = 0;
-    size_t n = 0;
+    size_t n = 0, npk = 0;
     int rc;
 
     rc = sql_totp_get(st, u->id, &t);
@@ -1358,6 +1360,18 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
         return rc;
     u->flags = rc == 0 && t.enabled ? u->flags | STORE_USER_TOTP : u->flags & ~STORE_USER_TOTP;
     memset(&t, 0, sizeof(t));
+    /* its passkeys, re-MAC'd, and the account's flag for them */
+    if ((rc = sql_passkey_list(st, u->id, &pks, &npk)) != 0)
+        return rc;
+    for (size_t i = 0; i < npk && rc == 0; i++)
+        if ((rc = integ_passkey(st, &pks[i], pks[i].mac)) == 0 &&
+            (rc = sql_passkey_used(st, &pks[i], pks[i].sign_count)) == 0)
+            ++*rows;
+    wipe(pks, npk * sizeof(*pks));
+    mem_free(pks);
+    if (rc != 0)
+        return rc;
+    u->flags = npk > 0 ? u->flags | STORE_USER_PASSKEY : u->flags & ~STORE_USER_PASSKEY;
     if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = sql_user_update(st, u)) != 0)
         return rc;
     ++*rows;
@@ -1470,7 +1484,7 @@ int store_totp_delete(struct store *st, int64_t user_id)
     if (own && (rc = store_begin(st)) != 0)
         return rc;
     if ((rc = sql_totp_delete(st, user_id)) == 0)
-        rc = totp_flag(st, user_id, false);
+        rc = user_flag(st, user_id, STORE_USER_TOTP, false);
     if (own)
         return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
     return written(st, rc);
@@ -2048,19 +2062,39 @@ static int passkey_checked(struct store *st, const struct passkey_row *r)
     return rc != 0 ? rc : integ_check(st, want, r->mac, "passkey row", r->id);
 }
 
+/* Run @rc's write and the account's flag in one transaction (the caller's, or one of ours). */
+static int passkey_write(struct store *st, bool own, int rc, int64_t user_id)
+{
+    struct passkey_row *rows = NULL;
+    size_t n = 0;
+
+    if (rc == 0 && (rc = sql_passkey_list(st, user_id, &rows, &n)) == 0)
+        rc = user_flag(st, user_id, STORE_USER_PASSKEY, n > 0);
+    if (rows != NULL)
+        wipe(rows, n * sizeof(*rows));
+    mem_free(rows);
+    if (own)
+        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return written(st, rc);
+}
+
 int store_passkey_add(struct store *st, struct passkey_row *r)
 {
+    bool own = !st->in_txn;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_passkey(st, r, r->mac)) != 0)
         return rc;
-    return written(st, sql_passkey_add(st, r));
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    return passkey_write(st, own, sql_passkey_add(st, r), r->user_id);
 }
 
 int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out, size_t *count)
 {
+    struct user u;
     int rc;
 
     *out = NULL;
@@ -2074,6 +2108,19 @@ int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **o
             rc = ERR_INTEGRITY;
         else
             rc = passkey_checked(st, &(*out)[i]);
+    /* the account says whether it has any: rows deleted outside Dissent are caught */
+    if (rc == 0 && (rc = store_user_get_by_id(st, user_id, &u)) == 0) {
+        bool on = (u.flags & STORE_USER_PASSKEY) != 0;
+        if (on != (*count > 0)) {
+            log_error("integrity: account %lld has %zu passkey rows while it says it has %s: "
+                      "the database was changed outside Dissent",
+                      (long long)user_id, *count, on ? "some" : "none");
+            rc = ERR_INTEGRITY;
+        }
+        memset(&u, 0, sizeof(u));
+    } else if (rc == ERR_NOT_FOUND) {
+        rc = 0; /* no account: nothing to compare with */
+    }
     if (rc != 0) {
         wipe(*out, *count * sizeof(**out));
         mem_free(*out);
@@ -2107,16 +2154,66 @@ int store_passkey_used(struct store *st, struct passkey_row *r, int64_t before)
 
 int store_passkey_delete(struct store *st, int64_t user_id, int64_t id)
 {
+    bool own = !st->in_txn;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, sql_passkey_delete(st, user_id, id));
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    return passkey_write(st, own, sql_passkey_delete(st, user_id, id), user_id);
 }
 
 int store_passkey_delete_all(struct store *st, int64_t user_id)
 {
+    bool own = !st->in_txn;
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return written(st, sql_passkey_delete_all(st, user_id));
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    return passkey_write(st, own, sql_passkey_delete_all(st, user_id), user_id);
+}
+
+int store_trust_flag_passkeys(struct store *st, int64_t *rows)
+{
+    char after[USERNAME_MAX + 1] = "";
+    struct user *page = NULL;
+    size_t n = 0;
+    int rc;
+
+    *rows = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    do {
+        if ((rc = sql_user_list(st, after, 200, &page, &n)) != 0)
+            break;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct passkey_row *pks = NULL;
+            size_t npk = 0;
+            if ((rc = sql_passkey_list(st, page[i].id, &pks, &npk)) == 0 && npk > 0 &&
+                (page[i].flags & STORE_USER_PASSKEY) == 0) {
+                rc = user_flag(st, page[i].id, STORE_USER_PASSKEY, true);
+                if (rc == ERR_INTEGRITY)
+                    rc = 0; /* a row that fails its MAC is refused wherever it is used (logged) */
+                else if (rc == 0)
+                    ++*rows;
+            }
+            if (pks != NULL)
+                wipe(pks, npk * sizeof(*pks));
+            mem_free(pks);
+        }
+        if (n > 0)
+            memcpy(after, page[n - 1].username, sizeof(after));
+        for (size_t i = 0; i < n; i++)
+            memset(&page[i], 0, sizeof(page[i]));
+        mem_free(page);
+        page = NULL;
+    } while (rc == 0 && n == 200);
+    return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
 }
 
 int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,

@@ -98,6 +98,9 @@ struct user {
 #define STORE_USER_TOTP                                                                            \
     16u /* two-factor sign-in is on: kept by store.c with the TOTP row, so that the account's      \
            MAC tells a deleted TOTP row from none (store_totp_get()) */
+#define STORE_USER_PASSKEY                                                                         \
+    32u /* the account has a passkey: kept by store.c with the passkey rows, so that the account's \
+           MAC tells passkey rows deleted outside Dissent from none (store_passkey_list()) */
 #define STORE_USER_TAMPERED                                                                        \
     (1u << 30) /* never stored: store_user_list() marks a row that fails its integrity check       \
                   (listed with its id and name only, disabled, no roles; it cannot be updated) */
@@ -493,6 +496,14 @@ int store_trust_seal_actors(struct store *st, int64_t *rows);
  * after store_trust_seal_actors(), and records it in the pin.
  */
 int store_trust_seal_people(struct store *st, int64_t *rows);
+
+/**
+ * store_trust_flag_passkeys() - set STORE_USER_PASSKEY on every account that has passkey rows
+ * (an earlier version's: the flag came after them), in one transaction of its own; *@rows counts
+ * the accounts. core/trust.h runs it once, after store_trust_seal_people(), and records it in
+ * the pin; from then on an account whose flag and rows disagree is an integrity error.
+ */
+int store_trust_flag_passkeys(struct store *st, int64_t *rows);
 
 /** store_ping() - 0 when the database answers a trivial query. */
 int store_ping(struct store *st);
@@ -931,11 +942,21 @@ struct passkey_row {
     uint8_t mac[STORE_MAC_LEN];
 };
 
+/*
+ * Whether an account has passkeys is also kept in its row (STORE_USER_PASSKEY, under its MAC),
+ * and changed with the rows in one transaction by add, delete and delete_all: passkey rows
+ * deleted outside Dissent, which would remove a factor, are an integrity error, not "no passkey"
+ * (store_passkey_list()). A caller that writes the account row in the same transaction, after
+ * one of them, sets the flag in its copy first, or re-reads the row.
+ */
+
 /** store_passkey_add() - insert @r (MAC set here); *@r->id receives its id. ERR_EXISTS for a
  *  credential id registered already (to any account). */
 int store_passkey_add(struct store *st, struct passkey_row *r);
 
-/** store_passkey_list() - @user_id's passkeys, oldest first, each MAC checked. mem_free(). */
+/** store_passkey_list() - @user_id's passkeys, oldest first, each MAC checked, and their
+ *  presence checked against the account's STORE_USER_PASSKEY (ERR_INTEGRITY, logged). mem_free().
+ */
 int store_passkey_list(struct store *st, int64_t user_id, struct passkey_row **out, size_t *count);
 
 /** store_passkey_find() - the passkey of credential id @cred (@len bytes), MAC checked;

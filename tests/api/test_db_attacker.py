@@ -961,7 +961,7 @@ def test_a_relation_row_written_into_the_database_relates_nobody(make_server):
 def test_pseudonyms_come_once_to_a_database_converted_before(make_server):
     """A database the previous version converted ("converted 1": actors sealed) still names
     drafters, members, signers and key holders by id, and keeps its emails in clear: the first
-    start of this version converts those once ("converted 2"), and everything reads as before."""
+    start of this version converts those once ("converted 3"), and everything reads as before."""
     import socket
     with socket.socket() as s:  # a closed port: the email waits in the outbox
         s.bind(("127.0.0.1", 0))
@@ -991,7 +991,7 @@ def test_pseudonyms_come_once_to_a_database_converted_before(make_server):
                   " next_at = 0, status = 0 WHERE id = ?", (int(uid), rcpt, subject, body, oid))
         c.commit()
     with open(pin, "w") as f:
-        f.write(text.replace("converted 2\n", "converted 1\n"))
+        f.write(text.replace("converted 3\n", "converted 1\n"))
     srv.restart()
     assert "to pseudonyms" in srv.log()
     assert open(pin).read() == text
@@ -1040,7 +1040,7 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
     srv.stop()
     pin = os.path.join(srv.data, "channel.pin")
     text = open(pin).read()
-    assert text.endswith("converted 2\n"), text
+    assert text.endswith("converted 3\n"), text
     with open_db(srv, readonly=False) as c:  # as the earlier version wrote them
         dave = user_ids(c, ["dave"])["dave"]
         as_an_earlier_version_named_people(srv, c, user_ids(c, ["anna", "dave", "eve"]))
@@ -1058,7 +1058,7 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
             c.execute("UPDATE audit SET hash = ? WHERE id = ?", (prev, rid))
         c.commit()
     with open(pin, "w") as f:
-        f.write(text[:-len("converted 2\n")])
+        f.write(text[:-len("converted 3\n")])
     srv.restart()
     d = srv.login("dave", PASSWORD)
     got = call(d, "GET", memo_url(srv, filed)).json()

@@ -20,8 +20,8 @@ import cbor2
 import pytest
 from nacl.signing import SigningKey
 
-from conftest import PASSWORD, TIMEOUT, assert_error, memo_url
-from keyhelpers import call, create_memo
+from conftest import PASSWORD, TIMEOUT, adopt_as_is, assert_error, memo_url
+from keyhelpers import call, create_memo, open_db, user_ids
 
 UP, UV, AT = 0x01, 0x04, 0x40
 
@@ -310,3 +310,56 @@ def test_sign_in_options_are_throttled_per_address(desk):
     r = s.post(srv.url + "/api/v1/session/passkey", timeout=TIMEOUT)
     assert_error(r, 429, "rate_limited")
     assert int(r.headers["Retry-After"]) > 0
+
+
+def test_deleted_passkey_rows_are_caught(desk):
+    """The account's row says whether it has passkeys (under its MAC): a database writer who
+    deletes its passkey rows, to take the factor away, is caught, and nobody signs in with the
+    password alone. Deleting one of two through the API keeps the other asked for; deleting the
+    last turns the factor off."""
+    srv, admin = desk
+    s = srv.login("bob", PASSWORD)
+    one, two = Authenticator(), Authenticator()
+    first = register(srv, s, one)[0].json()
+    register(srv, s, two, name="Key", confirm=one)
+    r = s.delete(srv.url + "/api/v1/me/passkeys/%d" % first["id"], timeout=TIMEOUT,
+                 json={"password": PASSWORD, "passkey": two.get(signin_options(srv), srv.url)})
+    assert r.status_code == 204, r.text
+    _, r = signin(srv, {"username": "bob", "password": PASSWORD}, 401)
+    assert_error(r, 401, "passkey_required")
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        bob = user_ids(c, ["bob"])["bob"]
+        c.execute("DELETE FROM passkeys WHERE user_id = ?", (bob,))
+        c.commit()
+    srv.restart()
+    _, r = signin(srv, {"username": "bob", "password": PASSWORD}, 500)
+    assert_error(r, 500, "integrity")
+    assert "passkey rows" in srv.log()
+
+
+def test_an_adoption_keeps_passkeys_and_a_rekey_deletes_them(desk):
+    """`dissent trust adopt` re-MACs an account's passkey rows and its flag for them: the
+    passkey still signs in. A re-key (keys an administrator's password wrapped) deletes them,
+    since their wraps hold the old keys; the account's flag goes with them."""
+    srv, admin = desk
+    s = srv.login("ann", PASSWORD)
+    a = Authenticator()
+    register(srv, s, a)
+    srv.stop()
+    with open_db(srv, readonly=False) as c:  # what a migration does to such an account
+        c.execute("UPDATE users SET flags = flags | 1 WHERE username = 'ann'")
+        c.commit()
+    adopt_as_is(srv)
+    srv.restart()
+    _, r = signin(srv, {"username": "ann", "password": PASSWORD}, 401)
+    assert_error(r, 401, "passkey_required")
+    s, r = signin(srv, {"username": "ann", "password": PASSWORD,
+                        "passkey": a.get(signin_options(srv), srv.url)}, 200)
+    assert call(s, "GET", srv.url + "/api/v1/me").json()["rekey_required"] is True
+    r = s.post(srv.url + "/api/v1/me/password", timeout=TIMEOUT,
+               json={"current_password": PASSWORD, "new_password": "ann's own passphrase"})
+    assert r.status_code == 200 and r.json()["keys_renewed"] is True, r.text
+    s = srv.login("ann", "ann's own passphrase")  # no passkey asked for: there is none
+    assert call(s, "GET", srv.url + "/api/v1/me/passkeys").json()["passkeys"] == []
+    assert call(s, "GET", srv.url + "/api/v1/me").json()["passkeys"]["count"] == 0

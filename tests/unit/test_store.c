@@ -454,7 +454,8 @@ static void passkey_rows(void **state)
     struct user a = mkuser("pka"), b = mkuser("pkb");
     struct passkey_row p = {0}, q = {0}, got, *rows = NULL;
     uint8_t h1[32], h2[32], h3[32];
-    int64_t uid = 0;
+    struct user u;
+    int64_t uid = 0, changed = -1;
     size_t n = 9;
     int purpose = 0;
 
@@ -510,10 +511,31 @@ static void passkey_rows(void **state)
     assert_int_equal(store_passkey_delete(st, a.id, q.id), ERR_NOT_FOUND);
     assert_int_equal(store_passkey_delete(st, b.id, q.id), 0);
     assert_int_equal(store_passkey_find(st, q.cred_id, q.cred_id_len, &got), ERR_NOT_FOUND);
+    /* the account's row says whether it has passkeys, and the rows must agree */
+    assert_int_equal(store_user_get_by_id(st, b.id, &u), 0);
+    assert_int_equal(u.flags & STORE_USER_PASSKEY, 0);
+    assert_int_equal(store_user_get_by_id(st, a.id, &u), 0);
+    assert_int_equal(u.flags & STORE_USER_PASSKEY, STORE_USER_PASSKEY);
+    u.flags &= ~STORE_USER_PASSKEY; /* as an earlier version left it */
+    assert_int_equal(store_user_update(st, &u), 0);
+    assert_int_equal(store_passkey_list(st, a.id, &rows, &n), ERR_INTEGRITY);
+    assert_null(rows);
+    assert_int_equal(store_trust_flag_passkeys(st, &changed), 0); /* the conversion */
+    assert_int_equal(changed, 1);
+    assert_int_equal(store_trust_flag_passkeys(st, &changed), 0);
+    assert_int_equal(changed, 0);
+    assert_int_equal(store_passkey_list(st, a.id, &rows, &n), 0);
+    assert_int_equal(n, 1);
+    mem_free(rows);
     assert_int_equal(store_passkey_delete_all(st, a.id), 0);
     assert_int_equal(store_passkey_list(st, a.id, &rows, &n), 0);
     assert_int_equal(n, 0);
     mem_free(rows);
+    assert_int_equal(store_user_get_by_id(st, a.id, &u), 0);
+    assert_int_equal(u.flags & STORE_USER_PASSKEY, 0);
+    u.flags |= STORE_USER_PASSKEY; /* rows deleted outside Dissent look like this */
+    assert_int_equal(store_user_update(st, &u), 0);
+    assert_int_equal(store_passkey_list(st, a.id, &rows, &n), ERR_INTEGRITY);
     /* challenges */
     memset(h1, 1, 32);
     memset(h2, 2, 32);
