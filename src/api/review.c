@@ -41,6 +41,8 @@ json_t *api_review_json(struct api_env *env, struct api_req *req, const struct m
         return NULL;
     *rc = review_load(env->st, m, has_key ? nkey : NULL, &r);
     wipe(nkey, sizeof(nkey));
+    if (*rc == 0 && !has_key && r.n > 0 && (*rc = review_keyless(env->st, m)) != 0)
+        review_release(&r);
     if (*rc != 0)
         return NULL;
     memset(f, 0, sizeof(*f));

@@ -74,6 +74,28 @@ static void standing(const struct memo_event *ev, size_t n, size_t *draft, size_
         *ret = SIZE_MAX; /* returned an earlier submission: not news */
 }
 
+int review_keyless(struct store *st, const struct memo *m)
+{
+    struct memo_event *ev = NULL;
+    size_t nev = 0;
+    int rc;
+
+    if ((rc = store_event_list(st, m->id, &ev, &nev)) != 0)
+        return rc;
+    /* every step made or opened the officers' key first: an internal event without that key
+     * means its row went outside Dissent (a new key would leave every note and draft unreadable,
+     * silently) */
+    for (size_t i = 0; i < nev && rc == 0; i++)
+        if (review_internal(ev[i].kind)) {
+            log_error("integrity: memo %s has internal events but no officers' key: the key's "
+                      "row was deleted outside Dissent",
+                      m->public_id);
+            rc = ERR_INTEGRITY;
+        }
+    store_event_list_free(ev, nev);
+    return rc;
+}
+
 int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, struct review *out)
 {
     struct memo_event *ev = NULL;
@@ -216,7 +238,7 @@ static int begin(struct wf_ctx *c, struct keyring *kr, struct memo *m, uint8_t n
         rc = ERR_CONFLICT;
     if (rc == 0)
         rc = access_notes_key(kr, m, false, nkey, c->err, c->errlen);
-    if (rc == ERR_NOT_FOUND) {
+    if (rc == ERR_NOT_FOUND && (rc = review_keyless(c->st, m)) == 0) {
         /* the memo row's version makes two officers making it at once conflict */
         m->updated_at = c->now;
         if ((rc = access_notes_key(kr, m, true, nkey, c->err, c->errlen)) == 0)
@@ -599,7 +621,7 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
         return ERR_STATE;
     }
     if ((rc = access_notes_key(kr, m, false, nkey, c->err, c->errlen)) != 0) {
-        if (rc == ERR_NOT_FOUND) {
+        if (rc == ERR_NOT_FOUND && (rc = review_keyless(c->st, m)) == 0) {
             err_set(c->err, c->errlen, "no reply awaits approval");
             rc = ERR_STATE;
         }

@@ -79,11 +79,18 @@ struct review {
 };
 
 /**
- * review_load() - @m's internal events opened with @nkey (NULL: none exists yet, so there are
- * none), the officers asked to clear, and what stands. A text that does not open at its place is
+ * review_load() - @m's internal events opened with @nkey (NULL: the texts are not opened; where
+ * no officers' key exists, review_keyless() says whether that is right), the officers asked to
+ * clear, and what stands. A text that does not open at its place is
  * an integrity error (logged; its entry has no text). Release with review_release().
  */
 int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, struct review *out);
+
+/**
+ * review_keyless() - 0 when @m has no internal event, else ERR_INTEGRITY (logged): for a memo
+ * whose officers' key is not found, which every step makes or opens before it writes.
+ */
+int review_keyless(struct store *st, const struct memo *m);
 
 /** review_release() - wipe and free. */
 void review_release(struct review *r);

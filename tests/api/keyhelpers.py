@@ -229,11 +229,12 @@ def _integrity_key(srv, label):
 
 def user_ref(srv, uid):
     """The pseudonym under which the database names account `uid` as a drafter, member, signer
-    or key holder (store.h, "Who"; integrity.c integ_ref()); 0 stays 0 (the channel)."""
+    or key holder (store.h, "Who"; integrity.c integ_ref()); 0 stays 0 (the channel), -1 is
+    the officers' key's holder (STORE_NOTES)."""
     if uid == 0:
         return 0
     key = _integrity_key(srv, "dissent-ref")
-    h = hashlib.blake2b(b"dissent-ref/1" + uid.to_bytes(8, "big"), key=key,
+    h = hashlib.blake2b(b"dissent-ref/1" + uid.to_bytes(8, "big", signed=True), key=key,
                         digest_size=32).digest()
     return (int.from_bytes(h[:8], "big") & ((1 << 62) - 1)) | (1 << 62)
 

@@ -16,7 +16,7 @@ from nacl.signing import VerifyKey
 
 from conftest import PASSWORD, TIMEOUT, Server, assert_error, assert_wrong_state, memo_url, \
     sqlite_only
-from keyhelpers import call, filed_memo, get_memo
+from keyhelpers import call, filed_memo, get_memo, user_ref
 
 # the preset's own setting: empty means "the preset's" (state-dept: on)
 DEFAULT = {"channel": {"reply_approval": ""}, "mail": {}}
@@ -301,6 +301,37 @@ def test_the_memo_key_opens_none_of_it(desk):
     assert secret not in blob and "91bc" not in blob
     # drafter, co-signer, principal, the channel, and the officers' key
     assert keys == 5
+
+
+def test_a_deleted_officers_key_is_an_integrity_error(desk):
+    """The officers' key's row deleted outside Dissent: every note and draft would be lost
+    under a new key made silently. The memo's internal events say a key existed, so the
+    officers' view and every step answer 500 integrity, and no new key is made."""
+    srv, s = desk
+    mid = acked(desk, "Keyless memo")
+    post(desk, "olga", mid, "notes", {"body": "Before the deletion."}, 201)
+    db = sqlite3.connect(srv.data + "/dissent.db")
+    try:
+        r = db.execute("DELETE FROM memo_keys WHERE user_id = ? AND memo_id ="
+                       " (SELECT id FROM memos WHERE public_id = ?)", (user_ref(srv, -1), mid))
+        assert r.rowcount == 1
+        db.commit()
+    finally:
+        db.close()
+    assert_error(s["olga"].get(memo_url(srv, mid), timeout=TIMEOUT), 500, "integrity")
+    assert_error(post(desk, "olga", mid, "notes", {"body": "After."}, None), 500, "integrity")
+    assert_error(save(desk, "otto", mid, "A draft", None), 500, "integrity")
+    db = sqlite3.connect(srv.data + "/dissent.db")
+    try:
+        n = db.execute("SELECT count(*) FROM memo_keys WHERE user_id = ? AND memo_id ="
+                       " (SELECT id FROM memos WHERE public_id = ?)",
+                       (user_ref(srv, -1), mid)).fetchone()[0]
+    finally:
+        db.close()
+    assert n == 0
+    assert "no officers' key" in srv.log()
+    # the drafter's view does not depend on it
+    assert get_memo(srv, s["dan"], mid)["title"] == "Keyless memo"
 
 
 def test_extensions_beyond_the_ordinary_period_are_the_heads(desk):
