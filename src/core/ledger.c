@@ -13,8 +13,9 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "extended",        "replied",           "closed",          "withdrawn",
     "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
     "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-    "keys-bound",      "rescheduled",       "clarification",   "escalated",
-    "closure-added",   "closure-removed",   "clock-stopped",   "clock-resumed",
+    "keys-bound",      "head-added",        "head-removed",    "rescheduled",
+    "clarification",   "escalated",         "closure-added",   "closure-removed",
+    "clock-stopped",   "clock-resumed",
 };
 
 bool ledger_event_account(enum ledger_event e)

@@ -64,6 +64,8 @@ enum ledger_event {
     LEDGER_CHANNEL_GRANTED,   /* the channel key was sealed to the account (or created for it) */
     LEDGER_CHANNEL_REVOKED,   /* the account's channel grant was deleted */
     LEDGER_KEYS_BOUND,        /* the account's public keys were born or changed (core/trust.h) */
+    LEDGER_HEAD_ADDED,        /* the account gained the head role (core/user.h) */
+    LEDGER_HEAD_REMOVED,      /* ... lost it */
     /* memo events again: a calendar change moved its running deadlines (core/calendar.h) */
     LEDGER_RESCHEDULED,
     LEDGER_CLARIFICATION, /* the drafter asked for clarification: the reply step again */
@@ -92,7 +94,7 @@ struct ledger_entry {
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */
-#define LEDGER_ACCOUNT_LAST LEDGER_KEYS_BOUND
+#define LEDGER_ACCOUNT_LAST LEDGER_HEAD_REMOVED
 #define LEDGER_ACCOUNT_COUNT (LEDGER_ACCOUNT_LAST - LEDGER_RESET + 1)
 
 /** ledger_event_name() - "filed", ...; NULL when out of range. */

@@ -274,6 +274,7 @@ int user_roles_log(struct store *st, const struct user *u, unsigned before, unsi
     } logged[] = {
         {ROLE_OFFICER, LEDGER_OFFICER_ADDED, LEDGER_OFFICER_REMOVED},
         {ROLE_PRINCIPAL, LEDGER_PRINCIPAL_ADDED, LEDGER_PRINCIPAL_REMOVED},
+        {ROLE_HEAD, LEDGER_HEAD_ADDED, LEDGER_HEAD_REMOVED},
     };
     int rc;
 

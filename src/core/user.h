@@ -77,7 +77,8 @@ int user_prepare(struct user *u, const char *username, unsigned roles, const cha
 
 /**
  * user_roles_log() - the transparency-log entries for @u's roles changing from @before to
- * @after: officer-added, officer-removed, principal-added, principal-removed (core/ledger.h).
+ * @after: officer-added, officer-removed, principal-added, principal-removed, head-added,
+ * head-removed (core/ledger.h).
  * Inside the caller's transaction, with the change itself.
  */
 int user_roles_log(struct store *st, const struct user *u, unsigned before, unsigned after,

@@ -26,7 +26,7 @@ MEMO_EVENTS = ("filed", "acknowledged", "declined", "distributed", "extended", "
 # events about an account (a reset, a role, the channel key), named by the account's tag
 ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed",
                   "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-                  "keys-bound")
+                  "keys-bound", "head-added", "head-removed")
 # events about the calendar run at runtime: no tag line at all
 CALENDAR_EVENTS = ("closure-added", "closure-removed", "clock-stopped", "clock-resumed")
 EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS

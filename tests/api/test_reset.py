@@ -81,11 +81,15 @@ def test_accounts_are_in_the_log_by_tag_never_by_name(server, admin):
     server.add_user(admin, "otto", ["officer"])
     server.add_user(admin, "pia", ["principal"])
     server.add_user(admin, "dave", ["staff"])
+    server.add_user(admin, "hana", ["officer", "head"])
     a = server.login("anna", PASSWORD)  # creates the channel key: granted to anna
     server.login("otto", PASSWORD)
     call(a, "POST", server.url + "/api/v1/channel/grants", {"username": "otto"}, 201)
     # a second grant to the same officer renews it and logs nothing new
     call(a, "POST", server.url + "/api/v1/channel/grants", {"username": "otto"}, 201)
+    r = admin.patch(server.url + "/api/v1/users/otto", json={"roles": ["officer", "head"]},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
     r = admin.patch(server.url + "/api/v1/users/otto", json={"roles": ["staff"]},
                     timeout=TIMEOUT)
     assert r.status_code == 200, r.text
@@ -100,23 +104,25 @@ def test_accounts_are_in_the_log_by_tag_never_by_name(server, admin):
     assert sorted(tags.values()) == sorted([
         ["keys-bound"],                                             # the first admin
         ["officer-added", "keys-bound", "channel-granted"],         # anna
-        ["officer-added", "keys-bound", "channel-granted", "officer-removed",
-         "channel-revoked"],                                        # otto
+        ["officer-added", "keys-bound", "channel-granted", "head-added", "officer-removed",
+         "head-removed", "channel-revoked"],                        # otto
+        ["officer-added", "head-added", "keys-bound"],               # hana
         ["principal-added", "keys-bound", "reset"],                 # pia
         ["keys-bound", "principal-added"],                          # dave
     ]), events
     # no name, no internal id: only the tags, which differ per account
     raw = b"".join(fetch_entries(server.url, checkpoint(server.url)[2]))
-    for name in (b"anna", b"otto", b"pia", b"dave"):
+    for name in (b"anna", b"otto", b"pia", b"dave", b"hana"):
         assert name not in raw
     # the public statistics count them, and find no anomaly in them
     st = call(requests_session(server), "GET", server.url + "/api/v1/stats").json()
-    assert st["accounts"]["officer-added"] == 2
+    assert st["accounts"]["officer-added"] == 3
+    assert st["accounts"]["head-added"] == 2 and st["accounts"]["head-removed"] == 1
     assert st["accounts"]["channel-granted"] == 2
     assert st["accounts"]["channel-revoked"] == 1
     assert st["accounts"]["reset"] == 1
     assert st["accounts"]["principal-added"] == 2
-    assert st["accounts"]["keys-bound"] == 5  # every key pair born, by an account's tag
+    assert st["accounts"]["keys-bound"] == 6  # every key pair born, by an account's tag
     assert st["anomalies"] == 0
 
 

@@ -116,8 +116,9 @@ static void test_event_names(void **state)
         "extended",        "replied",           "closed",          "withdrawn",
         "reset",           "reset-confirmed",   "officer-added",   "officer-removed",
         "principal-added", "principal-removed", "channel-granted", "channel-revoked",
-        "keys-bound",      "rescheduled",       "clarification",   "escalated",
-        "closure-added",   "closure-removed",   "clock-stopped",   "clock-resumed"};
+        "keys-bound",      "head-added",        "head-removed",    "rescheduled",
+        "clarification",   "escalated",         "closure-added",   "closure-removed",
+        "clock-stopped",   "clock-resumed"};
     enum ledger_event ev;
 
     (void)state;
@@ -134,7 +135,7 @@ static void test_event_names(void **state)
     assert_int_equal(sizeof(names) / sizeof(names[0]), LEDGER_EVENT_COUNT);
     for (int i = 0; i < LEDGER_EVENT_COUNT; i++) {
         assert_int_equal(ledger_event_account((enum ledger_event)i),
-                         i >= LEDGER_RESET && i <= LEDGER_KEYS_BOUND);
+                         i >= LEDGER_RESET && i <= LEDGER_HEAD_REMOVED);
         assert_int_equal(ledger_event_calendar((enum ledger_event)i), i >= LEDGER_CLOSURE_ADDED);
     }
 }
