@@ -98,7 +98,8 @@ static const struct api_route routes[] = {
     {API_POST, M "/reply-draft/submit", api_memos_review_step, OFFICER, 0, WF_OFFICER, NULL},
     {API_POST, M "/reply-draft/return", api_memos_review_return, HEAD, API_R_JSON, WF_OFFICER,
      NULL},
-    {API_POST, M "/reply-draft/approve", api_memos_review_approve, HEAD, 0, WF_OFFICER, NULL},
+    {API_POST, M "/reply-draft/approve", api_memos_review_approve, HEAD, API_R_JSON, WF_OFFICER,
+     NULL},
     /* the drafter's turn after the reply (core/workflow.h) */
     {API_POST, M "/accept", api_memos_action, STAFF, 0, WF_DRAFTER, NULL},
     {API_POST, M "/clarify", api_memos_clarify, STAFF, API_R_JSON, WF_DRAFTER, NULL},

@@ -390,12 +390,29 @@ static json_t *referral_json(const json_t *detail)
 
 /* {"username", "vkey"} from an approved event's opened detail ("USERNAME VKEY",
  * core/workflow.h); null for anything else. */
-static json_t *approval_json(const json_t *detail)
+static json_t *approval_json(const struct memo *m, const json_t *detail)
 {
     const char *s = json_string_value(detail), *sp = s ? strchr(s, ' ') : NULL;
+    struct note_vkey key;
+    struct note n;
+    bool signed_it = false;
 
     if (sp == NULL || sp == s || (size_t)(sp - s) > USERNAME_MAX || sp[1] == '\0')
         return json_null();
+    /* named only when that key's signature is on the reply's note, under the key name the
+     * event gives: an event moved or edited outside Dissent names nobody */
+    if (m->reply_note != NULL && note_vkey_parse(sp + 1, strlen(sp + 1), &key) == 0 &&
+        key.name_len == (size_t)(sp - s) && memcmp(key.name, s, key.name_len) == 0 &&
+        note_parse((const char *)m->reply_note, m->reply_note_len, &n, NULL, 0) == 0) {
+        bool ok[1] = {false};
+        signed_it = note_verify(&n, &key, 1, ok, NULL, 0) == 0 && ok[0];
+        note_release(&n);
+    }
+    if (!signed_it) {
+        log_error("integrity: memo %s's approval names a key that did not sign its reply",
+                  m->public_id);
+        return json_null();
+    }
     return json_pack("{s:s%, s:s}", "username", s, (size_t)(sp - s), "vkey", sp + 1);
 }
 
@@ -567,7 +584,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     addenda = NULL;
     json_object_set_new(o, "timeline", arr);
     if (json_is_object(json_object_get(o, "reply")))
-        json_object_set_new(json_object_get(o, "reply"), "approved_by", approval_json(approved));
+        json_object_set_new(json_object_get(o, "reply"), "approved_by", approval_json(m, approved));
     if (rel & WF_OFFICER) {
         json_t *internal = api_review_json(env, req, m, &me.rv, &rc);
         if (internal == NULL)

@@ -8,6 +8,7 @@
 #include "core/memo.h"
 #include "core/review.h"
 #include "core/workflow.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 #include "util/err.h"
 
@@ -67,7 +68,10 @@ json_t *api_review_json(struct api_env *env, struct api_req *req, const struct m
             json_array_append_new(notes, entry_json(e, "body"));
             continue;
         }
-        json_t *h = entry_json(e, strcmp(e->kind, "reply_draft") == 0 ? NULL : "detail");
+        /* a version's text is the draft's; a clearance's and a submission's, its stamp */
+        bool bare = strcmp(e->kind, "reply_draft") == 0 || strcmp(e->kind, "cleared") == 0 ||
+                    strcmp(e->kind, "submitted") == 0;
+        json_t *h = entry_json(e, bare ? NULL : "detail");
         json_object_set_new(h, "event", json_string(e->kind));
         json_array_append_new(hist, h);
     }
@@ -80,8 +84,15 @@ json_t *api_review_json(struct api_env *env, struct api_req *req, const struct m
                   r.submitted ? entry_json(r.submitted, NULL) : json_null(), "returned",
                   r.returned ? entry_json(r.returned, "reason") : json_null(), "history", hist,
                   "approval_required", channel_reply_approval(env->cfg));
-    if (o != NULL && r.draft != NULL)
-        json_object_set_new(json_object_get(o, "reply_draft"), "sent", json_boolean(r.sent));
+    if (o != NULL && r.draft != NULL) {
+        json_t *d = json_object_get(o, "reply_draft");
+        char b64[48];
+        json_object_set_new(d, "sent", json_boolean(r.sent));
+        /* what a head's approval names: the version they read (review_approve()) */
+        json_object_set_new(d, "version", json_integer((json_int_t)r.draft->id));
+        b64_encode(b64, sizeof(b64), r.digest, sizeof(r.digest), false);
+        json_object_set_new(d, "digest", r.stamp[0] ? json_string(b64) : json_null());
+    }
     review_release(&r);
     if (o == NULL)
         *rc = ERR_NOMEM;
@@ -178,13 +189,34 @@ void api_memos_review_return(struct api_env *env, struct api_req *req, struct ap
 
 void api_memos_review_approve(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
+    static const char *const fields[] = {"version", "digest", NULL};
     const struct user_keys *k = NULL;
+    json_t *v = json_object_get(req->json, "version");
+    const char *d64 = NULL;
+    uint8_t digest[32];
+    size_t dlen = 0;
     char err[256];
     struct wf_ctx c;
     int rc;
 
+    if (api_fields_allowed(resp, req->json, fields) != 0)
+        return;
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        api_error_field(resp, "version",
+                        "version: the reply draft's version you read (its \"version\" in the "
+                        "memo's internal section)");
+        return;
+    }
+    if (api_get_string(resp, req->json, "digest", true, 64, &d64) != 0)
+        return;
+    if (b64_decode(digest, sizeof(digest), &dlen, d64, strlen(d64), false) != 0 ||
+        dlen != sizeof(digest)) {
+        api_error_field(resp, "digest",
+                        "digest: the reply draft's digest you read (base64 of 32 bytes)");
+        return;
+    }
     api_wf_init(&c, env, req, err, sizeof(err));
     if ((rc = keyring_user_keys(&req->kr, &k, err, sizeof(err))) == 0)
-        rc = review_approve(&c, &req->kr, &req->memo, k);
+        rc = review_approve(&c, &req->kr, &req->memo, k, (int64_t)json_integer_value(v), digest);
     api_after_action(env, req, resp, rc, err, 200);
 }

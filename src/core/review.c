@@ -5,6 +5,7 @@
 #include "core/content.h"
 #include "core/memo.h"
 #include "core/notify.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -96,6 +97,13 @@ int review_keyless(struct store *st, const struct memo *m)
     return rc;
 }
 
+/* Whether @e (a clearance or a submission) names @r's current version. */
+static bool stamped(const struct review *r, const struct review_entry *e)
+{
+    return r->stamp[0] != '\0' && e->text != NULL && e->text_len == strlen(r->stamp) &&
+           memcmp(e->text, r->stamp, e->text_len) == 0;
+}
+
 int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, struct review *out)
 {
     struct memo_event *ev = NULL;
@@ -145,6 +153,12 @@ int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, str
         k++;
     }
     out->n = k;
+    if (out->draft != NULL && out->draft->text != NULL) {
+        char b64[48];
+        hash_sha256(out->digest, out->draft->text, out->draft->text_len);
+        b64_encode(b64, sizeof(b64), out->digest, sizeof(out->digest), false);
+        snprintf(out->stamp, sizeof(out->stamp), "%lld %s", (long long)out->draft->id, b64);
+    }
     for (size_t i = 0; i < nmem; i++) {
         struct review_clearer *cl;
         if (mem[i].relation & STORE_REL_ASSIGNED)
@@ -155,10 +169,16 @@ int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, str
         cl->user_id = mem[i].user_id;
         str_copy(cl->username, sizeof(cl->username), mem[i].username);
         str_copy(cl->display_name, sizeof(cl->display_name), mem[i].display_name);
-        for (size_t j = draft == SIZE_MAX ? nev : draft + 1; j < nev; j++)
-            if (strcmp(ev[j].kind, "cleared") == 0 && ev[j].actor_id == mem[i].user_id)
+        for (const struct review_entry *e = out->draft ? out->draft + 1 : out->entries + k;
+             e < out->entries + k; e++)
+            if (strcmp(e->kind, "cleared") == 0 && e->actor_id == mem[i].user_id && stamped(out, e))
                 cl->cleared = true;
     }
+    /* a submission is the case officer's, of the current version */
+    if (out->submitted != NULL &&
+        (out->assignee == 0 || out->submitted->actor_id != out->assignee ||
+         !stamped(out, out->submitted)))
+        out->submitted = NULL;
 out:
     if (rc != 0)
         review_release(out);
@@ -441,8 +461,10 @@ int review_clear(struct wf_ctx *c, struct keyring *kr, struct memo *m)
         err_set(c->err, c->errlen, "the reply has no new version to clear");
         rc = ERR_STATE;
     }
+    if (rc == 0 && r.stamp[0] == '\0')
+        rc = ERR_INTEGRITY; /* the version's text did not open (logged) */
     if (rc == 0)
-        rc = add_event(c, m, nkey, "cleared", NULL);
+        rc = add_event(c, m, nkey, "cleared", r.stamp);
 out:
     review_release(&r);
     return end(c, m, nkey, rc);
@@ -523,7 +545,9 @@ int review_submit(struct wf_ctx *c, struct keyring *kr, struct memo *m)
     }
     if (rc == 0)
         rc = all_cleared(c, &r);
-    if (rc == 0 && (rc = add_event(c, m, nkey, "submitted", NULL)) == 0)
+    if (rc == 0 && r.stamp[0] == '\0')
+        rc = ERR_INTEGRITY; /* the version's text did not open (logged) */
+    if (rc == 0 && (rc = add_event(c, m, nkey, "submitted", r.stamp)) == 0)
         rc = tell_heads(c, m);
 out:
     review_release(&r);
@@ -569,7 +593,8 @@ int review_return(struct wf_ctx *c, struct keyring *kr, struct memo *m, const ch
 
 /* What the approval read, checked again in the reply's transaction (still_pending()). */
 struct approval_seen {
-    int64_t submitted; /* the pending submission's event id */
+    int64_t submitted;            /* the pending submission's event id */
+    uint8_t nkey[ACCESS_KEY_LEN]; /* the officers' key (wiped by review_approve()) */
 };
 
 /* Inside the reply's transaction: the submission approved is still the pending one, every
@@ -578,7 +603,7 @@ static int still_pending(struct wf_ctx *c, struct memo *m, void *arg)
 {
     const struct approval_seen *seen = arg;
     struct review r;
-    int rc = review_load(c->st, m, NULL, &r);
+    int rc = review_load(c->st, m, seen->nkey, &r);
 
     if (rc != 0)
         return rc;
@@ -603,7 +628,8 @@ static int still_pending(struct wf_ctx *c, struct memo *m, void *arg)
     return rc;
 }
 
-int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const struct user_keys *k)
+int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const struct user_keys *k,
+                   int64_t version, const uint8_t digest[32])
 {
     struct approval_seen seen = {0};
     uint8_t nkey[ACCESS_KEY_LEN];
@@ -641,6 +667,13 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
         rc = ERR_INTEGRITY;
         goto out;
     }
+    if (r.draft->id != version || !hash_equal(r.digest, digest, sizeof(r.digest))) {
+        err_set(c->err, c->errlen,
+                "the reply's version is not the one you read (a new version, or a change "
+                "meanwhile): reload it and read it again");
+        rc = ERR_CONFLICT;
+        goto out;
+    }
     /* the text approved is the version submitted, copied before the review is released */
     len = r.draft->text_len;
     if ((body = mem_alloc(len + 1)) == NULL) {
@@ -649,9 +682,11 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
     }
     memcpy(body, r.draft->text, len + 1);
     seen.submitted = r.submitted->id;
+    memcpy(seen.nkey, nkey, sizeof(nkey));
     review_release(&r);
     wipe(nkey, sizeof(nkey));
     rc = workflow_reply_approved(c, m, body, len, k, still_pending, &seen);
+    wipe(seen.nkey, sizeof(seen.nkey));
 out:
     review_release(&r);
     wipe(nkey, sizeof(nkey));

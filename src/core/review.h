@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #define REVIEW_NOTE_MAX 8192 /* bytes of an internal note */
+#define REVIEW_STAMP_MAX 80  /* a version's stamp, NUL included (struct review) */
 
 /** review_internal() - whether timeline event @kind is an officers' one (never shown to others). */
 bool review_internal(const char *kind);
@@ -76,12 +77,20 @@ struct review {
     struct review_clearer *clearers;
     size_t nclearers;
     int64_t assignee; /* the case officer's account, 0 when none */
+    /* the current version's stamp, "ID DIGEST" (its event id, and the base64 SHA-256 of its
+     * text): a clearance or submission names the version it is for, and counts for that one
+     * alone; "" when there is no version or its text was not opened */
+    char stamp[REVIEW_STAMP_MAX];
+    uint8_t digest[32]; /* with a stamp: the SHA-256 of the current version's text */
 };
 
 /**
  * review_load() - @m's internal events opened with @nkey (NULL: the texts are not opened; where
  * no officers' key exists, review_keyless() says whether that is right), the officers asked to
- * clear, and what stands. A text that does not open at its place is
+ * clear, and what stands. A clearance or submission counts only when its opened text is the
+ * current version's stamp, and a submission only when the case officer made it: one copied
+ * forward, or left from an earlier version, by a database writer counts for nothing (nor does
+ * any without @nkey). A text that does not open at its place is
  * an integrity error (logged; its entry has no text). Release with review_release().
  */
 int review_load(struct store *st, const struct memo *m, const uint8_t *nkey, struct review *out);
@@ -120,13 +129,17 @@ int review_return(struct wf_ctx *c, struct keyring *kr, struct memo *m, const ch
 
 /**
  * review_approve() - a head approves the pending submission, which sends it as the reply signed
- * by the channel and by them with @k (their keys, as for a co-signature). ERR_STATE without a
+ * by the channel and by them with @k (their keys, as for a co-signature). @version and
+ * @digest are the version the head read (its event id and the SHA-256 of its text, as the
+ * memo view gave them): another one is ERR_CONFLICT, so that the head's signature goes on no
+ * text they did not see. ERR_STATE without a
  * pending submission, while an officer asked has not cleared it, or when they submitted it or
  * wrote its version themselves (four eyes). The review is read again inside the reply's
  * transaction: a return, a new version or a new clearance request committed meanwhile makes it
  * ERR_CONFLICT, never a reply of what was withdrawn.
  */
-int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const struct user_keys *k);
+int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const struct user_keys *k,
+                   int64_t version, const uint8_t digest[32]);
 
 /**
  * review_awaiting() - whether @m waits on a head's approval of a submission not made by

@@ -270,7 +270,8 @@ RECIPES = {
     ("POST", M + "/reply-draft/clear"): Recipe("acked", prepare=clear_prepare),
     ("POST", M + "/reply-draft/submit"): Recipe("acked", prepare=assign_caller),
     ("POST", M + "/reply-draft/return"): Recipe("acked", body={"reason": "Redo " + MARK}),
-    ("POST", M + "/reply-draft/approve"): Recipe("acked"),
+    ("POST", M + "/reply-draft/approve"): Recipe("acked", body={"version": 1,
+                                                                "digest": "A" * 43 + "="}),
     ("POST", M + "/accept"): Recipe("replied"),
     ("POST", M + "/clarify"): Recipe("replied", body={"question": "What about X? " + MARK}),
     # a new draft each time: the closed memo itself is not spent

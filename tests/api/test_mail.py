@@ -474,7 +474,10 @@ def test_the_replys_review_tells_who_it_needs(make_server, sink):
     d.post("olga", mid, "reply-draft/submit")
     sink.wait(1)
     sink.take()
-    d.post("hedy", mid, "reply-draft/approve")
+    draft = d.s["hedy"].get(memo_url(d.srv, mid), timeout=TIMEOUT).json()["internal"][
+        "reply_draft"]
+    d.post("hedy", mid, "reply-draft/approve",
+           {"version": draft["version"], "digest": draft["digest"]})
     msgs = sink.wait(1)
     assert summary(msgs) == [("dan@example.org", "notification")]
     for _, msg in msgs:

@@ -368,7 +368,7 @@ NAMED = {
     "clear": ("POST", "reply-draft/clear", None),
     "submit": ("POST", "reply-draft/submit", None),
     "return": ("POST", "reply-draft/return", {"reason": "Redo it."}),
-    "approve": ("POST", "reply-draft/approve", None),
+    "approve": ("POST", "reply-draft/approve", {"version": 1, "digest": "A" * 43 + "="}),
 }
 # the test's names (ACTIONS) as the server names them
 AS_NAMED = {"sign_drafter": "sign", "sign_cosigner": "sign", "decline_invitation":

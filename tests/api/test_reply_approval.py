@@ -58,6 +58,19 @@ def save(desk, who, mid, text, status=200):
     return r
 
 
+def read_version(desk, who, mid):
+    """The reply draft's version and digest as @who reads them in the memo's internal section."""
+    srv, s = desk
+    d = get_memo(srv, s[who], mid)["internal"]["reply_draft"] or {}
+    return {"version": d.get("version") or 1, "digest": d.get("digest") or "A" * 43 + "="}
+
+
+def approve(desk, who, mid, status=200, seen=None):
+    """@who approves the version they read (or @seen: {"version", "digest"})."""
+    return post(desk, who, mid, "reply-draft/approve", seen or read_version(desk, who, mid),
+                status)
+
+
 def acked(desk, title, assignee="otto"):
     srv, s = desk
     mid = filed_memo(srv, s["dan"], title, cosigners={"cos": s["cos"]})
@@ -131,7 +144,7 @@ def test_draft_clear_submit_return_approve(desk):
     assert_error(call(s["otto"], "GET", srv.url + "/api/v1/memos?approval=me", status=422), 422,
                  field="approval")
     # officers other than the head cannot decide
-    assert_error(post(desk, "otto", mid, "reply-draft/approve", None, None), 403)
+    assert_error(approve(desk, "otto", mid, None), 403)
     assert_error(post(desk, "otto", mid, "reply-draft/return", {"reason": "x"}, None), 403)
     # the head returns it with a reason: the case officer edits and submits again
     assert_error(post(desk, "hedy", mid, "reply-draft/return", {}, None), 422, field="reason")
@@ -141,12 +154,12 @@ def test_draft_clear_submit_return_approve(desk):
     assert m["internal"]["submitted"] is None
     assert mid not in [x["id"] for x in call(s["hedy"], "GET",
                                              srv.url + "/api/v1/memos?approval=me").json()["memos"]]
-    assert_wrong_state(post(desk, "hedy", mid, "reply-draft/approve", None, None), "acknowledged")
+    assert_wrong_state(approve(desk, "hedy", mid, None), "acknowledged")
     final = "We thank you. The costs are **$4m**; we will revise Policy X."
     save(desk, "otto", mid, final)
     post(desk, "cleo", mid, "reply-draft/clear")
     post(desk, "otto", mid, "reply-draft/submit")
-    m = post(desk, "hedy", mid, "reply-draft/approve").json()
+    m = approve(desk, "hedy", mid).json()
     assert m["state"] == "replied"
     assert m["reply"]["body"] == final
     assert m["reply"]["approved_by"]["username"] == "hedy"
@@ -184,7 +197,7 @@ def test_approval_needs_every_clearance_and_another_author(desk):
     save(desk, "otto", mid, "First words.")
     post(desk, "otto", mid, "reply-draft/submit")
     post(desk, "otto", mid, "reply-draft/clearance", {"usernames": ["cleo"]})
-    r = post(desk, "hedy", mid, "reply-draft/approve", None, None)
+    r = approve(desk, "hedy", mid, None)
     assert_wrong_state(r, "acknowledged")
     assert "not yet cleared by cleo" in r.json()["error"]["message"]
     assert "approve" in get_memo(srv, s["hedy"], mid)["actions"]  # it waits on cleo
@@ -193,10 +206,10 @@ def test_approval_needs_every_clearance_and_another_author(desk):
     post(desk, "cleo", mid, "reply-draft/clear")
     post(desk, "otto", mid, "reply-draft/submit")
     assert "approve" not in get_memo(srv, s["hugo"], mid)["actions"]
-    r = post(desk, "hugo", mid, "reply-draft/approve", None, None)
+    r = approve(desk, "hugo", mid, None)
     assert_wrong_state(r, "acknowledged")
     assert "four eyes" in r.json()["error"]["message"]
-    m = post(desk, "hedy", mid, "reply-draft/approve").json()
+    m = approve(desk, "hedy", mid).json()
     assert m["reply"]["body"] == "Hugo's words." and m["reply"]["approved_by"]["username"] == "hedy"
     # the drafter asks for clarification: the version sent is not submitted again
     post(desk, "dan", mid, "clarify", {"question": "Which costs?"})
@@ -206,7 +219,7 @@ def test_approval_needs_every_clearance_and_another_author(desk):
     save(desk, "otto", mid, "The costs are $4m.")
     post(desk, "cleo", mid, "reply-draft/clear")
     post(desk, "otto", mid, "reply-draft/submit")
-    m = post(desk, "hugo", mid, "reply-draft/approve").json()
+    m = approve(desk, "hugo", mid).json()
     assert m["reply"]["body"] == "The costs are $4m."
     assert m["reply"]["approved_by"]["username"] == "hugo"
 
@@ -221,6 +234,7 @@ def test_a_return_racing_the_approval_never_sends_what_was_returned(desk):
         mid = acked(desk, "Race memo %d" % i)
         save(desk, "otto", mid, "Words %d." % i)
         post(desk, "otto", mid, "reply-draft/submit")
+        seen = read_version(desk, "hedy", mid)
         out = {}
         go = threading.Barrier(2)
 
@@ -228,7 +242,7 @@ def test_a_return_racing_the_approval_never_sends_what_was_returned(desk):
             go.wait()
             out[who] = post(desk, who, mid, suffix, body, None).status_code
 
-        t = [threading.Thread(target=run, args=("hedy", "reply-draft/approve", None)),
+        t = [threading.Thread(target=run, args=("hedy", "reply-draft/approve", seen)),
              threading.Thread(target=run, args=("hugo", "reply-draft/return", {"reason": "No."}))]
         for x in t:
             x.start()
@@ -253,7 +267,7 @@ def test_four_eyes_and_the_others_never_see_it(desk):
     # she cannot approve her own submission; another head can
     m = get_memo(srv, s["hedy"], mid)
     assert "approve" not in m["actions"] and "return" in m["actions"]
-    r = post(desk, "hedy", mid, "reply-draft/approve", None, None)
+    r = approve(desk, "hedy", mid, None)
     assert_wrong_state(r, "acknowledged")
     assert "four eyes" in r.json()["error"]["message"]
     assert mid not in [x["id"] for x in call(s["hedy"], "GET",
@@ -273,9 +287,87 @@ def test_four_eyes_and_the_others_never_see_it(desk):
     # notes are officers' only, and not before filing nor after the end
     assert_error(post(desk, "dan", mid, "notes", {"body": "hi"}, None), 403)
     assert_error(post(desk, "olga", mid, "notes", {"body": "  "}, None), 422, field="body")
-    post(desk, "hugo", mid, "reply-draft/approve")
+    approve(desk, "hugo", mid)
     m = get_memo(srv, s["dan"], mid)
     assert m["reply"]["approved_by"]["username"] == "hugo"
+
+
+def event_rows(srv, mid, kind):
+    db = sqlite3.connect(srv.data + "/dissent.db")
+    try:
+        return [r[0] for r in db.execute(
+            "SELECT e.id FROM memo_events e JOIN memos m ON m.id = e.memo_id"
+            " WHERE m.public_id = ? AND e.kind = ? ORDER BY e.id", (mid, kind))]
+    finally:
+        db.close()
+
+
+def move_last(srv, event_id, copy=False):
+    """A database writer moves (or copies) event @event_id after every other event."""
+    db = sqlite3.connect(srv.data + "/dissent.db")
+    try:
+        top = db.execute("SELECT max(id) FROM memo_events").fetchone()[0]
+        if copy:
+            cols = [r[1] for r in db.execute("PRAGMA table_info(memo_events)") if r[1] != "id"]
+            db.execute("INSERT INTO memo_events (id, %s) SELECT ?, %s FROM memo_events"
+                       " WHERE id = ?" % (", ".join(cols), ", ".join(cols)), (top + 1, event_id))
+        else:
+            db.execute("UPDATE memo_events SET id = ? WHERE id = ?", (top + 1, event_id))
+        db.commit()
+    finally:
+        db.close()
+
+
+@sqlite_only
+def test_the_approval_holds_against_a_database_writer(desk):
+    """A clearance or a submission names the version it is for: one copied forward after a new
+    version counts for nothing. The head approves the version they read, or nothing. The
+    reply names the head who approved it only when that head's key signed its note."""
+    srv, s = desk
+    mid = acked(desk, "Writer memo")
+    save(desk, "otto", mid, "Version one.")
+    post(desk, "otto", mid, "reply-draft/clearance", {"usernames": ["cleo"]})
+    post(desk, "cleo", mid, "reply-draft/clear")
+    save(desk, "otto", mid, "Version two, not cleared.")
+    move_last(srv, event_rows(srv, mid, "cleared")[0], copy=True)
+    m = get_memo(srv, s["otto"], mid)
+    assert m["internal"]["clearers"][0]["cleared"] is False
+    r = post(desk, "otto", mid, "reply-draft/submit", None, None)
+    assert_wrong_state(r, "acknowledged")
+    assert "not yet cleared by cleo" in r.json()["error"]["message"]
+    # a submission of version one, copied after version two, is no submission
+    post(desk, "cleo", mid, "reply-draft/clear")
+    post(desk, "otto", mid, "reply-draft/submit")
+    seen = read_version(desk, "hedy", mid)
+    save(desk, "otto", mid, "Version three.")
+    move_last(srv, event_rows(srv, mid, "submitted")[-1], copy=True)
+    m = get_memo(srv, s["hedy"], mid)
+    assert m["internal"]["submitted"] is None and "approve" not in m["actions"]
+    assert_wrong_state(approve(desk, "hedy", mid, None), "acknowledged")
+    # the head approves what they read: a newer version, submitted since, is not it
+    post(desk, "cleo", mid, "reply-draft/clear")
+    post(desk, "otto", mid, "reply-draft/submit")
+    r = approve(desk, "hedy", mid, None, seen=seen)
+    assert_wrong_state(r, "acknowledged")
+    assert "not the one you read" in r.json()["error"]["message"]
+    bad = dict(read_version(desk, "hedy", mid), digest=seen["digest"])
+    assert_wrong_state(approve(desk, "hedy", mid, None, seen=bad), "acknowledged")
+    assert_error(approve(desk, "hedy", mid, None, seen={"version": "7", "digest": "x"}), 422,
+                 field="version")
+    assert_error(approve(desk, "hedy", mid, None, seen={"version": 7, "digest": "x"}), 422,
+                 field="digest")
+    m = approve(desk, "hedy", mid).json()
+    assert m["reply"]["body"] == "Version three." and m["reply"]["approved_by"]["username"] == "hedy"
+    # a clarification, and hugo approves the second reply: hedy's approval moved after it
+    # names nobody (her key did not sign this note)
+    post(desk, "dan", mid, "clarify", {"question": "Which costs?"})
+    save(desk, "otto", mid, "Version four.")
+    post(desk, "cleo", mid, "reply-draft/clear")
+    post(desk, "otto", mid, "reply-draft/submit")
+    assert approve(desk, "hugo", mid).json()["reply"]["approved_by"]["username"] == "hugo"
+    move_last(srv, event_rows(srv, mid, "approved")[0])
+    assert get_memo(srv, s["dan"], mid)["reply"]["approved_by"] is None
+    assert "did not sign its reply" in srv.log()
 
 
 @sqlite_only

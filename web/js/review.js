@@ -71,8 +71,10 @@ export function reviewActions(m, bar) {
     });
   }
   if (can(m, 'approve')) {
+    // the version on the screen: a newer one, saved meanwhile, is refused (the head reads it first)
+    const d = (m.internal && m.internal.reply_draft) || {};
     bar.button('Approve and send', {
-      id: 'do-approve', fn: () => post(`${M(id)}/reply-draft/approve`), done: 'Approved and sent. The reply carries your signature and the channel\'s.',
+      id: 'do-approve', fn: () => post(`${M(id)}/reply-draft/approve`, { version: d.version, digest: d.digest }), done: 'Approved and sent. The reply carries your signature and the channel\'s.',
       confirm: { title: 'Approve and send this reply?', confirm: 'Approve and send',
         text: ['The version submitted is sent to the drafter as the channel\'s reply, signed by the channel and by you. It cannot be changed or taken back.',
           'The reply is recorded in the public log (without its text).'] },
