@@ -16,11 +16,12 @@ ALLOWED = {
     "crypto": {"util"},
     "tlog": {"util", "crypto"},
     "store": {"util", "crypto"},
-    "core": {"util", "crypto", "tlog", "store"},
+    "core": {"util", "crypto", "tlog", "store", "net"},
     "http": {"util"},
     "smtp": {"util"},
-    "api": {"util", "crypto", "tlog", "store", "core", "http"},
-    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp"},
+    "net": {"util"},
+    "api": {"util", "crypto", "tlog", "store", "core", "http", "net"},
+    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp", "net"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 

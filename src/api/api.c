@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 
+#include "core/oidc.h"
 #include "core/workflow.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -58,6 +59,12 @@ static const struct api_route routes[] = {
     {API_DELETE, "/api/v1/me/passkeys/{id}", api_passkey_delete, ANY, API_R_SLOW | API_R_JSON, 0,
      NULL},
     {API_POST, "/api/v1/session/passkey", api_passkey_signin_options, ANY, API_R_PUBLIC, 0, NULL},
+    /* single sign-on through the OpenID provider (api/sso.c); the callback is the provider's
+     * redirect back, with what RFC 6749 and RFC 9207 put in its query */
+    {API_GET, "/api/v1/sso", api_sso_get, ANY, API_R_PUBLIC, 0, NULL},
+    {API_POST, "/api/v1/sso/start", api_sso_start, ANY, API_R_PUBLIC | API_R_SLOW, 0, NULL},
+    {API_GET, "/api/v1/sso/callback", api_sso_callback, ANY, API_R_PUBLIC | API_R_SLOW, 0,
+     "code state error error_description error_uri iss session_state scope"},
     {API_GET, "/api/v1/users", api_users_list, ADMIN, 0, 0, "after limit"},
     {API_POST, "/api/v1/users", api_users_create, ADMIN, API_R_JSON, 0, NULL},
     {API_PATCH, "/api/v1/users/{username}", api_users_patch, ADMIN, API_R_JSON, 0, NULL},
@@ -179,6 +186,8 @@ void api_env_init(struct api_env *env, struct store *st, const struct config *cf
     env->policy.window = cfg->login_window;
     env->policy.pw = env->pw;
     env->policy.passwordless = cfg->passwordless;
+    /* without [oidc], an account linked before signs in with its password */
+    env->policy.sso_passwords = !oidc_enabled(cfg) || cfg->oidc_passwords;
     env->policy.require_passkey = ch != NULL ? ch->require_passkey : 0;
 }
 

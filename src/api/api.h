@@ -172,6 +172,19 @@ int api_get_string(struct api_resp *resp, json_t *obj, const char *key, bool req
 int api_query(struct api_req *req, struct api_resp *resp, const char *key, char *out,
               size_t outlen);
 
+#define API_STARTS_PER_MINUTE 30 /* sign-ins started per client address a minute */
+
+/**
+ * api_start_throttle() - public routes that store something per call (a passkey's sign-in
+ * challenge, a single sign-on's state) answer at most API_STARTS_PER_MINUTE a minute per client
+ * address together: plenty for people signing in, and a bound on what one address can fill the
+ * database with. 0, or an error after answering it (429 with Retry-After).
+ */
+int api_start_throttle(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/** api_sso_ticket() - this browser's single sign-on ticket (core/oidc.h), or ERR_NOT_FOUND. */
+int api_sso_ticket(struct api_env *env, struct api_req *req, char ticket[44]);
+
 /**
  * api_body_user() - the account named by the body {"username"} (its only field) into @u.
  * Returns 0, or the error it answered (422 for the body or an unknown username, or the store's).
@@ -284,6 +297,9 @@ void api_passkey_register(struct api_env *env, struct api_req *req, struct api_r
 void api_passkey_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_passkey_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_passkey_signin_options(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_sso_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_sso_start(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_sso_callback(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_note(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_review_save(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_review_ask(struct api_env *env, struct api_req *req, struct api_resp *resp);

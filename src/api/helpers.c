@@ -268,3 +268,23 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
         api_error_rc(resp, rc, text);
     }
 }
+
+int api_start_throttle(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    char key[80];
+    int64_t newest = 0;
+    int rc, count = 0;
+
+    snprintf(key, sizeof(key), "c:%.64s", req->addr);
+    if ((rc = store_login_failure_count(env->st, key, req->now - 60, &count, &newest)) == 0 &&
+        count >= API_STARTS_PER_MINUTE) {
+        resp->retry_after = newest + 60 - req->now > 0 ? newest + 60 - req->now : 1;
+        api_error(resp, 429, "rate_limited", "too many sign-ins started; wait a minute");
+        return ERR_RATE;
+    }
+    if (rc == 0)
+        rc = store_login_failure_add(env->st, key, req->now);
+    if (rc != 0)
+        api_error_rc(resp, rc, NULL);
+    return rc;
+}

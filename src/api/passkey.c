@@ -22,8 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PASSKEY_TIMEOUT_MS 120000     /* what the browser is told to wait for the user */
-#define PASSKEY_OPTIONS_PER_MINUTE 30 /* sign-in options one address may ask for a minute */
+#define PASSKEY_TIMEOUT_MS 120000 /* what the browser is told to wait for the user */
 
 int api_passkey_rp(struct api_env *env, const struct api_req *req, struct passkey_rp *rp)
 {
@@ -348,25 +347,15 @@ void api_passkey_signin_options(struct api_env *env, struct api_req *req, struct
 {
     uint8_t challenge[WEBAUTHN_CHALLENGE_LEN], salt[STORE_PASSKEY_SALT_LEN];
     struct passkey_rp rp;
-    char key[80];
-    int64_t newest = 0;
-    int rc, count = 0;
+    int rc;
 
     if (api_passkey_rp(env, req, &rp) != 0) {
         api_error(resp, 500, "no_origin", "the server has no origin for passkeys");
         return;
     }
-    /* public, and each call stores a challenge: a few a minute per address is plenty for
-     * people signing in, and bounds what one address can fill the table with */
-    snprintf(key, sizeof(key), "c:%.64s", req->addr);
-    if ((rc = store_login_failure_count(env->st, key, req->now - 60, &count, &newest)) == 0 &&
-        count >= PASSKEY_OPTIONS_PER_MINUTE) {
-        resp->retry_after = newest + 60 - req->now > 0 ? newest + 60 - req->now : 1;
-        api_error(resp, 429, "rate_limited", "too many passkey sign-ins started; wait a minute");
+    if (api_start_throttle(env, req, resp) != 0)
         return;
-    }
-    if (rc != 0 || (rc = store_login_failure_add(env->st, key, req->now)) != 0 ||
-        (rc = passkey_challenge(env->st, STORE_CHALLENGE_SIGNIN, 0, req->now, challenge)) != 0) {
+    if ((rc = passkey_challenge(env->st, STORE_CHALLENGE_SIGNIN, 0, req->now, challenge)) != 0) {
         api_error_rc(resp, rc, NULL);
         return;
     }

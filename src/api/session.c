@@ -8,6 +8,7 @@
 
 #include "core/access.h"
 #include "core/enrol.h"
+#include "core/oidc.h"
 #include "core/reset.h"
 #include "core/totp.h"
 #include "core/user.h"
@@ -23,26 +24,64 @@
 
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username",      "password", "totp",
-                                         "recovery_code", "passkey",  NULL};
-    char recovery[USER_RECOVERY_TEXT_LEN + 1];
+    static const char *const fields[] = {"username", "password", "totp", "recovery_code",
+                                         "passkey",  "sso",      NULL};
+    char recovery[USER_RECOVERY_TEXT_LEN + 1], ticket[OIDC_TOKEN_LEN + 1] = "";
     const char *username = NULL, *password = NULL;
     struct session_factor f = {0};
     struct session_signin in = {.factor = &f, .recovery = recovery};
     struct api_passkey_answer *pk = NULL;
     const struct user *u = &in.user;
-    json_t *body, *pkv = json_object_get(req->json, "passkey");
+    json_t *body, *pkv = json_object_get(req->json, "passkey"),
+                  *ssov = json_object_get(req->json, "sso");
+    bool sso = json_is_true(ssov);
     bool alone = pkv != NULL && json_object_get(req->json, "password") == NULL &&
-                 json_object_get(req->json, "username") == NULL;
+                 (sso || json_object_get(req->json, "username") == NULL);
+    struct user su;
+    int64_t expires = 0;
     int rc;
 
-    if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        api_get_string(resp, req->json, "username", !alone, USERNAME_MAX, &username) != 0 ||
+    if (api_fields_allowed(resp, req->json, fields) != 0)
+        return;
+    if (ssov != NULL && !json_is_boolean(ssov)) {
+        api_error_field(resp, "sso", "sso must be true or false");
+        return;
+    }
+    if (api_get_string(resp, req->json, "username", !alone && !sso, USERNAME_MAX, &username) != 0 ||
         api_get_string(resp, req->json, "password", !alone, 1024, &password) != 0 ||
         api_get_string(resp, req->json, "totp", false, 64, &f.totp) != 0 ||
         api_get_string(resp, req->json, "recovery_code", false, 64, &f.recovery_code) != 0)
         return;
-    if (alone && !env->cfg->passwordless) {
+    if (sso && !oidc_enabled(env->cfg)) {
+        api_error(resp, 404, "sso_off", "single sign-on is not set up here");
+        return;
+    }
+    if (sso) {
+        /* the account the provider vouched for, from this browser's ticket (taken now, and
+         * put back below when what came with it is refused) */
+        memset(&su, 0, sizeof(su));
+        if (api_sso_ticket(env, req, ticket) != 0 ||
+            (rc = oidc_ticket_take(env->st, ticket, req->now, &in.sso_user, &expires)) ==
+                ERR_NOT_FOUND ||
+            (rc == 0 && (rc = store_user_get_by_id(env->st, in.sso_user, &su)) == ERR_NOT_FOUND)) {
+            api_error(resp, 401, "sso_expired",
+                      "the sign-in through your organisation expired or was used: sign in "
+                      "with your organisation again");
+            return;
+        }
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        if (username != NULL && strcmp(username, su.username) != 0) {
+            oidc_ticket_restore(env->st, ticket, in.sso_user, expires, req->now);
+            api_error_field(resp, "username", "your organisation signed you in as %s", su.username);
+            return;
+        }
+        username = alone ? NULL : su.username;
+        wipe(su.pwhash, sizeof(su.pwhash));
+    }
+    if (alone && !sso && !env->cfg->passwordless) {
         api_error_field(resp, "password",
                         "a passkey alone does not sign in here: give your username and password "
                         "too");
@@ -70,6 +109,14 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
     if (pk != NULL) {
         wipe(pk, sizeof(*pk));
         mem_free(pk);
+    }
+    if (rc != 0 && sso) /* another try with the passphrase, a code or a passkey */
+        oidc_ticket_restore(env->st, ticket, in.sso_user, expires, req->now);
+    if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_SSO_REQUIRED) {
+        api_error(resp, 401, "sso_required",
+                  "this account signs in through your organisation: use \"Sign in with your "
+                  "organisation\"");
+        return;
     }
     if (rc == ERR_RATE) {
         resp->retry_after = in.retry_after;
@@ -101,6 +148,10 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
     }
     if (rc == ERR_UNAUTH && f.result == SESSION_FACTOR_INVALID) {
         api_error(resp, 401, "totp_invalid", "that code is wrong or was already used");
+        return;
+    }
+    if (rc == ERR_UNAUTH && sso) {
+        api_error(resp, 401, "invalid_credentials", "wrong key passphrase");
         return;
     }
     if (rc == ERR_UNAUTH) {
@@ -137,12 +188,28 @@ void api_session_delete(struct api_env *env, struct api_req *req, struct api_res
 {
     int rc;
 
+    char logout[2048] = "", own[600];
+
     if (req->authed && (rc = session_logout(env->st, req->token)) != 0) {
         api_error_rc(resp, rc, NULL);
         return;
     }
     http_cookie_session(resp->set_cookie, sizeof(resp->set_cookie), NULL, 0, env->cfg->behind_tls);
-    api_ok(resp, 204, NULL);
+    /* an account linked to the provider: where the provider ends its own session too
+     * (RP-initiated logout), the interface goes there next */
+    if (req->authed && (req->user.flags & STORE_USER_SSO) && oidc_enabled(env->cfg) &&
+        api_own_origin(env, req, own, sizeof(own)) == 0) {
+        size_t n = strlen(own);
+        if (n + 2 < sizeof(own)) {
+            own[n] = '/';
+            own[n + 1] = '\0';
+        }
+        oidc_logout_url(env->cfg, own, logout, sizeof(logout));
+    }
+    if (logout[0] != '\0')
+        api_ok(resp, 200, json_pack("{s:s}", "logout_url", logout));
+    else
+        api_ok(resp, 204, NULL);
 }
 
 /* Whether @u's two-factor sign-in is on, pending confirmation, required of it: into *@out. */
@@ -188,6 +255,8 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
                       "passwordless", env->cfg->passwordless));
     }
     json_object_set_new(o, "has_recovery_key", json_boolean(req->user.has_recovery));
+    /* linked to the organisation's OpenID provider: it signs in there (core/oidc.h) */
+    json_object_set_new(o, "sso", json_boolean((req->user.flags & STORE_USER_SSO) != 0));
     /* keys an administrator's password wrapped: a new password (and new keys) first */
     json_object_set_new(o, "rekey_required",
                         json_boolean((req->user.flags & STORE_USER_REKEY) != 0));
@@ -372,20 +441,56 @@ void api_recovery(struct api_env *env, struct api_req *req, struct api_resp *res
 
 void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", "code", "password", NULL};
-    char recovery[USER_RECOVERY_TEXT_LEN + 1] = "";
+    static const char *const fields[] = {"username", "code", "password", "sso", NULL};
+    char recovery[USER_RECOVERY_TEXT_LEN + 1] = "", ticket[OIDC_TOKEN_LEN + 1];
     const char *name, *code, *pw;
-    struct user u;
-    int64_t retry = 0;
+    json_t *ssov = json_object_get(req->json, "sso");
+    bool sso = json_is_true(ssov);
+    struct user u, su;
+    int64_t retry = 0, uid = 0;
     int rc;
 
-    if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0 ||
-        api_get_string(resp, req->json, "code", true, 128, &code) != 0 ||
+    if (api_fields_allowed(resp, req->json, fields) != 0)
+        return;
+    if (ssov != NULL && !json_is_boolean(ssov)) {
+        api_error_field(resp, "sso", "sso must be true or false");
+        return;
+    }
+    if (api_get_string(resp, req->json, "username", !sso, USERNAME_MAX, &name) != 0 ||
+        api_get_string(resp, req->json, "code", !sso, 128, &code) != 0 ||
         api_get_string(resp, req->json, "password", true, 1024, &pw) != 0)
         return;
-    rc = enrol_account(env->st, &env->policy, name, code, pw, strlen(pw), req->addr, req->now,
-                       &retry, &u, recovery);
+    if (sso && code != NULL) {
+        api_error_field(resp, "code",
+                        "no enrolment code with single sign-on: your organisation "
+                        "vouched for you");
+        return;
+    }
+    if (sso) {
+        /* the account the provider vouched for (the ticket stays for the sign-in after) */
+        if (!oidc_enabled(env->cfg) || api_sso_ticket(env, req, ticket) != 0 ||
+            (rc = oidc_ticket_peek(env->st, ticket, req->now, &uid)) == ERR_NOT_FOUND ||
+            (rc == 0 && (rc = store_user_get_by_id(env->st, uid, &su)) == ERR_NOT_FOUND)) {
+            api_error(resp, 401, "sso_expired",
+                      "the sign-in through your organisation expired or was used: sign in "
+                      "with your organisation again");
+            return;
+        }
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        if (name != NULL && strcmp(name, su.username) != 0) {
+            api_error_field(resp, "username", "your organisation signed you in as %s", su.username);
+            return;
+        }
+        rc = enrol_account_sso(env->st, &env->policy, &su, pw, strlen(pw), req->addr, req->now,
+                               &retry, &u, recovery);
+        wipe(su.pwhash, sizeof(su.pwhash));
+    } else {
+        rc = enrol_account(env->st, &env->policy, name, code, pw, strlen(pw), req->addr, req->now,
+                           &retry, &u, recovery);
+    }
     if (rc == ERR_INVALID) {
         api_error_field(resp, "password", "password must be 8 to 1024 bytes");
         return;
@@ -393,6 +498,11 @@ void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp)
     if (rc == ERR_RATE) {
         resp->retry_after = retry;
         api_error(resp, 429, "rate_limited", "too many failed attempts; try again later");
+        return;
+    }
+    if (rc == ERR_UNAUTH && sso) {
+        api_error(resp, 409, "enrolled",
+                  "this account has its keys already: sign in with your key passphrase");
         return;
     }
     if (rc == ERR_UNAUTH) {

@@ -9,10 +9,12 @@
 #include "core/channel.h"
 #include "core/ledger.h"
 #include "core/mailer.h"
+#include "core/oidc.h"
 #include "core/user.h"
 #include "crypto/random.h"
 #include "api/serve.h"
 #include "http/server.h"
+#include "net/fetch.h"
 #include "smtp/smtp.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -68,8 +70,13 @@ int cmd_serve(int argc, char **argv)
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     /* Settings first: a bad [channel] must fail before the admin password is shown. */
-    if (mailer_check(&cfg, err, sizeof(err)) != 0) {
+    if (mailer_check(&cfg, err, sizeof(err)) != 0 || oidc_check(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: %s\n", err);
+        store_close(st);
+        return 1;
+    }
+    if (oidc_enabled(&cfg) && fetch_init() != 0) {
+        fprintf(stderr, "dissent: cannot initialise libcurl\n");
         store_close(st);
         return 1;
     }

@@ -76,9 +76,11 @@ int enrol_create(struct store *st, const char *username, unsigned roles, const c
     return 0;
 }
 
-int enrol_account(struct store *st, const struct session_policy *p, const char *username,
-                  const char *code, const char *pw, size_t pwlen, const char *addr, int64_t now,
-                  int64_t *retry_after, struct user *out, char recovery[USER_RECOVERY_TEXT_LEN + 1])
+/* An enrolment, proved by @code or (@code NULL) by the OpenID provider vouching for @sso_user. */
+static int enrol_proved(struct store *st, const struct session_policy *p, const char *username,
+                        const char *code, int64_t sso_user, const char *pw, size_t pwlen,
+                        const char *addr, int64_t now, int64_t *retry_after, struct user *out,
+                        char recovery[USER_RECOVERY_TEXT_LEN + 1])
 {
     struct user_keys *k = NULL;
     struct user u;
@@ -94,7 +96,8 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
     if (rc != 0 && rc != ERR_NOT_FOUND)
         return rc;
     /* an account with keys has nothing to enrol (an edited row would say otherwise) */
-    if (rc == ERR_NOT_FOUND || u.disabled || u.has_keys || !enrol_code_matches(&u, code, now)) {
+    if (rc == ERR_NOT_FOUND || u.disabled || u.has_keys ||
+        !(code != NULL ? enrol_code_matches(&u, code, now) : sso_user > 0 && u.id == sso_user)) {
         memset(&u, 0, sizeof(u));
         return ERR_UNAUTH; /* the reserved attempt stays counted */
     }
@@ -143,6 +146,27 @@ out:
     wipe(u.pwhash, sizeof(u.pwhash));
     wipe(out->pwhash, sizeof(out->pwhash)); /* the caller needs no hash */
     return rc;
+}
+
+int enrol_account(struct store *st, const struct session_policy *p, const char *username,
+                  const char *code, const char *pw, size_t pwlen, const char *addr, int64_t now,
+                  int64_t *retry_after, struct user *out, char recovery[USER_RECOVERY_TEXT_LEN + 1])
+{
+    if (code == NULL) {
+        recovery[0] = '\0';
+        memset(out, 0, sizeof(*out));
+        return ERR_UNAUTH;
+    }
+    return enrol_proved(st, p, username, code, 0, pw, pwlen, addr, now, retry_after, out, recovery);
+}
+
+int enrol_account_sso(struct store *st, const struct session_policy *p, const struct user *u,
+                      const char *pw, size_t pwlen, const char *addr, int64_t now,
+                      int64_t *retry_after, struct user *out,
+                      char recovery[USER_RECOVERY_TEXT_LEN + 1])
+{
+    return enrol_proved(st, p, u->username, NULL, u->id, pw, pwlen, addr, now, retry_after, out,
+                        recovery);
 }
 
 int enrol_channel_holders(struct store *st, int64_t except, int *count)
@@ -442,5 +466,45 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
         rc = 0;
     if (rc == 0 && t != NULL)
         rc = reseal(t->sealed, old, nk);
+    return rc;
+}
+
+int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool disabled, int64_t now)
+{
+    unsigned before = u->roles;
+    bool drop = false, holds = false, was = u->disabled;
+    int others = 0, rc;
+
+    if (!user_roles_valid(roles) || ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) ||
+        ((u->roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&
+         ((u->roles | roles) & ROLE_CONTENT)))
+        return ERR_INVALID;
+    if (roles == u->roles && disabled == u->disabled)
+        return 0;
+    drop = ((u->roles & ROLE_OFFICER) && !(roles & ROLE_OFFICER)) || (disabled && !u->disabled);
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    /* the last active holder of the channel key keeps it: refused, as an administrator is */
+    if (drop && (rc = access_channel_granted(st, u->id, &holds)) == 0 && holds &&
+        (rc = enrol_channel_holders(st, u->id, &others)) == 0 && others == 0)
+        rc = ERR_STATE;
+    if (rc == 0) {
+        bool ending = disabled && !u->disabled;
+        u->roles = roles;
+        u->disabled = disabled;
+        u->updated_at = now;
+        if ((rc = store_user_update(st, u)) == 0 &&
+            (rc = user_roles_log(st, u, before, roles, now)) == 0 && ending)
+            rc = store_session_delete_user(st, u->id);
+        if (rc == 0 && drop && holds)
+            rc = access_channel_revoke(st, u, now);
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        u->roles = before; /* the row is as it was */
+        u->disabled = was;
+    }
     return rc;
 }

@@ -70,6 +70,16 @@ int enrol_account(struct store *st, const struct session_policy *p, const char *
                   char recovery[USER_RECOVERY_TEXT_LEN + 1]);
 
 /**
+ * enrol_account_sso() - enrolment of @u, an account the OpenID provider vouched for (core/oidc.h):
+ * no code, @pw becomes its key passphrase (its local password, which the provider never sees),
+ * otherwise as enrol_account().
+ */
+int enrol_account_sso(struct store *st, const struct session_policy *p, const struct user *u,
+                      const char *pw, size_t pwlen, const char *addr, int64_t now,
+                      int64_t *retry_after, struct user *out,
+                      char recovery[USER_RECOVERY_TEXT_LEN + 1]);
+
+/**
  * enrol_reset() - an administrator's reset of @username: password, key pairs, recovery key,
  * memo keys, channel grant, sessions and second factor are revoked, a new code valid for
  * [security] enrolment_ttl goes into @code, and the account is marked STORE_USER_RESET (and
@@ -112,6 +122,17 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
 int enrol_change_password(struct store *st, const struct pw_params *pp, struct user *u,
                           const struct user_keys *old, const char *pw, size_t pwlen, int64_t now,
                           char recovery[USER_RECOVERY_TEXT_LEN + 1], bool *rekeyed);
+
+/**
+ * enrol_account_set() - set @u's roles to @roles and whether it is disabled (what an OpenID
+ * provider's groups or the directory say), in one transaction: the account (its version must be
+ * current), the log entries of its roles, its sessions ended when it is disabled, and its
+ * channel grant revoked when it stops being an officer or is disabled. ERR_STATE, with nothing
+ * changed, when that would leave no active account holding the channel key; ERR_INVALID for
+ * roles that are not valid together (user_roles_valid(), a head without officer) or that move
+ * the account between operator and content roles. Nothing to change is 0 with no write.
+ */
+int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool disabled, int64_t now);
 
 /**
  * enrol_channel_holders() - how many active accounts other than @except hold the channel key.

@@ -85,7 +85,7 @@ static int take_challenge(struct store *st, const char *cdj, size_t len, int pur
         return rc;
     }
     hash_sha256(hash, challenge, WEBAUTHN_CHALLENGE_LEN);
-    rc = store_challenge_take(st, hash, now, owner, &kind);
+    rc = store_challenge_take(st, hash, now, owner, &kind, NULL);
     if (rc == ERR_NOT_FOUND || (rc == 0 && kind != purpose) ||
         (rc == 0 && *owner != 0 && user_id != 0 && *owner != user_id)) {
         err_set(why, whylen,

@@ -8,6 +8,7 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "util/err.h"
+#include "util/strutil.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -341,8 +342,9 @@ int session_login(struct store *st, const struct session_policy *p, struct sessi
     if (recovery != NULL)
         recovery[0] = '\0';
     if (alone) {
-        /* a passkey alone: where allowed, and throttled by its credential and the address */
-        if (!p->passwordless || f->passkey == NULL || f->rp == NULL)
+        /* a passkey alone: where allowed (or after the provider vouched for the account), and
+         * throttled by its credential and the address */
+        if ((!p->passwordless && in->sso_user == 0) || f->passkey == NULL || f->rp == NULL)
             return ERR_INVALID;
         passkey_throttle_name(f->passkey, throttle, sizeof(throttle));
         username = throttle;
@@ -356,6 +358,11 @@ int session_login(struct store *st, const struct session_policy *p, struct sessi
             goto refused;
         if (rc != 0)
             goto fail;
+        if (in->sso_user != 0 && user->id != in->sso_user) {
+            f->result = SESSION_FACTOR_PASSKEY_INVALID;
+            str_copy(f->why, sizeof(f->why), "the passkey is another account's");
+            goto refused;
+        }
     } else {
         rc = store_user_get_by_name(st, username, user);
         if (rc == ERR_NOT_FOUND) {
@@ -376,7 +383,15 @@ int session_login(struct store *st, const struct session_policy *p, struct sessi
         }
         if (rc != 0)
             goto fail;
-        /* the password was right: only now may the answer depend on the second factor */
+        if (in->sso_user != 0 && user->id != in->sso_user) {
+            rc = ERR_INTERNAL; /* the caller names the account the ticket gave */
+            goto fail;
+        }
+        /* the password was right: only now may the answer depend on the account's ways in */
+        if (in->sso_user == 0 && (user->flags & STORE_USER_SSO) && !p->sso_passwords) {
+            f->result = SESSION_FACTOR_SSO_REQUIRED;
+            goto refused;
+        }
         rc = store_totp_get(st, user->id, &t);
         if (rc == 0 && t.enabled)
             has_totp = true;

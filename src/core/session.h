@@ -29,6 +29,8 @@ struct session_policy {
                                  require_2fa "role:passkey") */
     bool passwordless;        /* a passkey that unlocks the keys signs in alone ([security]
                                  passwordless) */
+    bool sso_passwords;       /* an account linked to the OpenID provider may sign in without
+                                 it, with its password ([oidc] passwords, or no [oidc]) */
 };
 
 #define SESSION_ADDRESS_FACTOR                                                                     \
@@ -91,6 +93,7 @@ enum session_factor_result {
     SESSION_FACTOR_PASSKEY_REQUIRED, /* a passkey was needed and none answered */
     SESSION_FACTOR_PASSKEY_INVALID,  /* the passkey's answer failed (@why says which check) */
     SESSION_FACTOR_PASSKEY_NO_KEYS,  /* alone, it signed in an account but cannot unlock its keys */
+    SESSION_FACTOR_SSO_REQUIRED,     /* the account signs in through the OpenID provider */
 };
 
 struct passkey_assertion;
@@ -116,6 +119,8 @@ struct session_signin {
     size_t pwlen;                  /* in */
     const char *addr;              /* in: the client's address, throttled like the username */
     int64_t now;                   /* in */
+    int64_t sso_user;              /* in: the account the OpenID provider vouched for (core/oidc.h:
+                                      @username must be its name), or 0 */
     struct session_factor *factor; /* in/out: the second factor sent, or NULL for none */
     char *recovery; /* NULL, or USER_RECOVERY_TEXT_LEN + 1 bytes that receive a newly issued
                        recovery key (the account's first sign-in), to be shown once; "" when
@@ -139,6 +144,11 @@ struct session_signin {
  * @p->passwordless, a passkey alone signs in the account it belongs to, when its PRF output
  * unlocks the keys (SESSION_FACTOR_PASSKEY_NO_KEYS otherwise); the throttle then counts the
  * credential and the address.
+ * Single sign-on (core/oidc.h): with @in->sso_user, the provider vouched for the account; the
+ * password (its key passphrase) or a passkey alone that unlocks its keys (whatever
+ * @p->passwordless says; it must be that account's) opens the session, with the second factor its
+ * role needs as above. Without it, an account linked to the provider is refused after the right
+ * password (SESSION_FACTOR_SSO_REQUIRED) unless @p->sso_passwords.
  * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all; or the
  * second factor), ERR_RATE (throttled; nothing was checked), ERR_INVALID (a passkey alone where
  * the configuration does not allow it), or a store error.

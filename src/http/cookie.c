@@ -44,3 +44,15 @@ void http_cookie_session(char *out, size_t outlen, const char *token, int max_ag
              http_session_cookie_name(secure), token ? token : "", token ? max_age : 0,
              secure ? "; Secure" : "");
 }
+
+const char *http_sso_cookie_name(bool secure)
+{
+    return secure ? HTTP_SSO_COOKIE_TLS : HTTP_SSO_COOKIE;
+}
+
+void http_cookie_sso(char *out, size_t outlen, const char *value, int max_age, bool secure)
+{
+    snprintf(out, outlen, "%s=%s; Path=/api/v1/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
+             http_sso_cookie_name(secure), value ? value : "", value ? max_age : 0,
+             secure ? "; Secure" : "");
+}

@@ -28,4 +28,18 @@ int http_cookie_get(const char *header, const char *name, char *out, size_t outl
  */
 void http_cookie_session(char *out, size_t outlen, const char *token, int max_age, bool secure);
 
+#define HTTP_SSO_COOKIE "dissent_sso"
+#define HTTP_SSO_COOKIE_TLS "__Secure-dissent_sso"
+
+/** http_sso_cookie_name() - the single sign-on cookie's name, behind TLS (@secure) or not. */
+const char *http_sso_cookie_name(bool secure);
+
+/**
+ * http_cookie_sso() - a Set-Cookie value for the single sign-on cookie (core/oidc.h): @value
+ * (a state, or a ticket, each with its prefix) for @max_age seconds, or an expired empty cookie
+ * when @value is NULL. HttpOnly, Path=/api/v1/, and SameSite=Lax: the provider's redirect back
+ * is a top-level navigation from its site, which a Strict cookie would not come with.
+ */
+void http_cookie_sso(char *out, size_t outlen, const char *value, int max_age, bool secure);
+
 #endif

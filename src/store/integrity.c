@@ -144,6 +144,18 @@ int integ_calendar(const struct store *st, const struct calendar_row *r, uint8_t
     return finish(st, &m, mac);
 }
 
+int integ_sso(const struct store *st, const struct sso_link *l, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent sso link v1");
+    put_i64(&m, l->user_id);
+    put_str(&m, l->issuer);
+    put_str(&m, l->subject);
+    put_i64(&m, l->linked_at);
+    return finish(st, &m, mac);
+}
+
 int integ_passkey(const struct store *st, const struct passkey_row *r, uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};

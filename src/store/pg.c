@@ -306,6 +306,16 @@ static const char *const migrations[] = {
     "  mac bytea"
     ");"
     "CREATE INDEX IF NOT EXISTS webauthn_challenges_expiry ON webauthn_challenges(expires_at);",
+
+    /* 17: single sign-on links (SQLite's migration 17) */
+    "CREATE TABLE IF NOT EXISTS sso_links ("
+    "  user_id bigint PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+    "  issuer text NOT NULL,"
+    "  subject text NOT NULL,"
+    "  linked_at bigint NOT NULL,"
+    "  mac bytea,"
+    "  UNIQUE (issuer, subject)"
+    ");",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

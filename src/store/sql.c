@@ -127,6 +127,10 @@ enum stmt_id {
     ST_CH_SWEEP,
     ST_CH_PUT,
     ST_CH_TAKE,
+    ST_SSO_ADD,
+    ST_SSO_GET,
+    ST_SSO_FIND,
+    ST_SSO_DELETE,
     ST__COUNT
 };
 
@@ -365,6 +369,13 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " VALUES (?1,?2,?3,?4,?5)",
     [ST_CH_TAKE] = "DELETE FROM webauthn_challenges WHERE hash = ?1"
                    " RETURNING user_id, purpose, expires_at, mac",
+    [ST_SSO_ADD] = "INSERT INTO sso_links (user_id, issuer, subject, linked_at, mac)"
+                   " VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
+    [ST_SSO_GET] = "SELECT user_id, issuer, subject, linked_at, mac FROM sso_links"
+                   " WHERE user_id = ?1",
+    [ST_SSO_FIND] = "SELECT user_id, issuer, subject, linked_at, mac FROM sso_links"
+                    " WHERE issuer = ?1 AND subject = ?2",
+    [ST_SSO_DELETE] = "DELETE FROM sso_links WHERE user_id = ?1",
 #undef PK_COLS
 };
 
@@ -2192,4 +2203,47 @@ int sql_challenge_take(struct store *st, const uint8_t hash[32], int64_t *user_i
     }
     done(q);
     return rc;
+}
+
+int sql_sso_add(struct store *st, const struct sso_link *l)
+{
+    int rc = EXEC(st, ST_SSO_ADD, "sso link add", INT(l->user_id), TEXT(l->issuer),
+                  TEXT(l->subject), INT(l->linked_at), BLOB(l->mac, STORE_MAC_LEN));
+
+    return rc == 0 && changes(st) != 1 ? ERR_EXISTS : rc;
+}
+
+static int sso_row(struct store *st, struct sql_stmt *q, struct sso_link *out)
+{
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "sso link")) == 0) {
+        out->user_id = col_int(q, 0);
+        col_text(q, 1, out->issuer, sizeof(out->issuer));
+        col_text(q, 2, out->subject, sizeof(out->subject));
+        out->linked_at = col_int(q, 3);
+        col_fixed(q, 4, out->mac, sizeof(out->mac));
+    }
+    done(q);
+    return rc;
+}
+
+int sql_sso_get(struct store *st, int64_t user_id, struct sso_link *out)
+{
+    return sso_row(st, PREP(st, ST_SSO_GET, INT(user_id)), out);
+}
+
+int sql_sso_find(struct store *st, const char *issuer, const char *subject, struct sso_link *out)
+{
+    return sso_row(st, PREP(st, ST_SSO_FIND, TEXT(issuer), TEXT(subject)), out);
+}
+
+int sql_sso_delete(struct store *st, int64_t user_id)
+{
+    int rc = EXEC(st, ST_SSO_DELETE, "sso link delete", INT(user_id));
+
+    return rc == 0 && changes(st) == 0 ? ERR_NOT_FOUND : rc;
 }

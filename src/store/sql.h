@@ -239,6 +239,10 @@ int sql_passkey_delete(struct store *st, int64_t user_id, int64_t id);
 int sql_passkey_delete_all(struct store *st, int64_t user_id);
 int sql_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
                       int64_t expires, const uint8_t mac[32], int64_t now);
+int sql_sso_add(struct store *st, const struct sso_link *l);
+int sql_sso_get(struct store *st, int64_t user_id, struct sso_link *out);
+int sql_sso_find(struct store *st, const char *issuer, const char *subject, struct sso_link *out);
+int sql_sso_delete(struct store *st, int64_t user_id);
 int sql_challenge_take(struct store *st, const uint8_t hash[32], int64_t *user_id, int *purpose,
                        int64_t *expires, uint8_t mac[32]);
 

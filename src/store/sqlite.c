@@ -367,6 +367,16 @@ static const char *const migrations[] = {
     "  mac BLOB"
     ") STRICT;"
     "CREATE INDEX IF NOT EXISTS webauthn_challenges_expiry ON webauthn_challenges(expires_at);",
+
+    /* 17: single sign-on links (store_sso_link(), core/oidc.h) */
+    "CREATE TABLE IF NOT EXISTS sso_links ("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+    "  issuer TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  linked_at INTEGER NOT NULL,"
+    "  mac BLOB,"
+    "  UNIQUE (issuer, subject)"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

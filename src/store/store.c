@@ -59,6 +59,7 @@ const struct store_table store_tables[] = {
      " last_used_at, mac",
      12, "id", "", "id", false},
     {"webauthn_challenges", "hash, user_id, purpose, expires_at, mac", 5, "hash", "", NULL, false},
+    {"sso_links", "user_id, issuer, subject, linked_at, mac", 5, "user_id", "", NULL, false},
     {"user_totp",
      "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
      "user_id", "", NULL, false},
@@ -1372,6 +1373,16 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     if (rc != 0)
         return rc;
     u->flags = npk > 0 ? u->flags | STORE_USER_PASSKEY : u->flags & ~STORE_USER_PASSKEY;
+    /* its single sign-on link, re-MAC'd (deleted and written again), and its flag */
+    struct sso_link l;
+    if ((rc = sql_sso_get(st, u->id, &l)) != 0 && rc != ERR_NOT_FOUND)
+        return rc;
+    u->flags = rc == 0 ? u->flags | STORE_USER_SSO : u->flags & ~STORE_USER_SSO;
+    if (rc == 0 && (rc = integ_sso(st, &l, l.mac)) == 0 && (rc = sql_sso_delete(st, u->id)) == 0 &&
+        (rc = sql_sso_add(st, &l)) == 0)
+        ++*rows;
+    if (rc != 0 && rc != ERR_NOT_FOUND)
+        return rc;
     if ((rc = integ_user(st, u, u->mac)) != 0 || (rc = sql_user_update(st, u)) != 0)
         return rc;
     ++*rows;
@@ -2230,7 +2241,7 @@ int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_i
 }
 
 int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
-                         int *purpose)
+                         int *purpose, int64_t *expires_out)
 {
     uint8_t mac[STORE_MAC_LEN], want[STORE_MAC_LEN];
     int64_t expires = 0;
@@ -2249,5 +2260,96 @@ int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, 
         *user_id = 0;
         *purpose = 0;
     }
+    if (expires_out != NULL)
+        *expires_out = rc == 0 ? expires : 0;
     return rc;
+}
+
+/* ---- single sign-on links ---- */
+
+int store_sso_link(struct store *st, struct sso_link *l)
+{
+    bool own = !st->in_txn;
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_sso(st, l, l->mac)) != 0)
+        return rc;
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = sql_sso_add(st, l)) == 0)
+        rc = user_flag(st, l->user_id, STORE_USER_SSO, true);
+    if (own)
+        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return written(st, rc);
+}
+
+static int sso_checked(struct store *st, int got, struct sso_link *out)
+{
+    uint8_t want[STORE_MAC_LEN];
+    int rc;
+
+    if (got != 0)
+        return got;
+    if ((rc = integ_sso(st, out, want)) == 0)
+        rc = integ_check(st, want, out->mac, "single sign-on link of account", out->user_id);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int store_sso_get(struct store *st, int64_t user_id, struct sso_link *out)
+{
+    struct user u;
+    int got, rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    got = sql_sso_get(st, user_id, out);
+    if (got != 0 && got != ERR_NOT_FOUND)
+        return got;
+    rc = got == 0 ? sso_checked(st, 0, out) : 0;
+    if (rc == 0 && out->user_id != 0 && out->user_id != user_id)
+        rc = ERR_INTEGRITY;
+    /* the account says whether it is linked: a deleted link is caught */
+    if (rc == 0 && (rc = store_user_get_by_id(st, user_id, &u)) == 0) {
+        bool on = (u.flags & STORE_USER_SSO) != 0;
+        if (on != (got == 0)) {
+            log_error("integrity: the single sign-on link of account %lld is %s while the "
+                      "account says it is %s: the database was changed outside Dissent",
+                      (long long)user_id, got == 0 ? "present" : "missing",
+                      on ? "linked" : "not linked");
+            rc = ERR_INTEGRITY;
+        }
+        memset(&u, 0, sizeof(u));
+    } else if (rc == ERR_NOT_FOUND) {
+        rc = 0;
+    }
+    if (rc != 0 || got != 0)
+        memset(out, 0, sizeof(*out));
+    return rc != 0 ? rc : got;
+}
+
+int store_sso_find(struct store *st, const char *issuer, const char *subject, struct sso_link *out)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return sso_checked(st, sql_sso_find(st, issuer, subject, out), out);
+}
+
+int store_sso_unlink(struct store *st, int64_t user_id)
+{
+    bool own = !st->in_txn;
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = sql_sso_delete(st, user_id)) == 0)
+        rc = user_flag(st, user_id, STORE_USER_SSO, false);
+    if (own)
+        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return written(st, rc);
 }

@@ -101,6 +101,9 @@ struct user {
 #define STORE_USER_PASSKEY                                                                         \
     32u /* the account has a passkey: kept by store.c with the passkey rows, so that the account's \
            MAC tells passkey rows deleted outside Dissent from none (store_passkey_list()) */
+#define STORE_USER_SSO                                                                             \
+    64u /* the account is linked to a person at the OpenID provider: kept by store.c with the      \
+           link row, so that the account's MAC tells a deleted link from none (store_sso_get()) */
 #define STORE_USER_TAMPERED                                                                        \
     (1u << 30) /* never stored: store_user_list() marks a row that fails its integrity check       \
                   (listed with its id and name only, disabled, no roles; it cannot be updated) */
@@ -977,6 +980,8 @@ int store_passkey_delete_all(struct store *st, int64_t user_id);
 
 #define STORE_CHALLENGE_REGISTER 1 /* a passkey's registration by a signed-in account */
 #define STORE_CHALLENGE_SIGNIN 2   /* a sign-in */
+#define STORE_CHALLENGE_OIDC 3     /* an OpenID Connect login's state, sent to the provider */
+#define STORE_CHALLENGE_SSO 4      /* the provider vouched for an account: its keys not yet open */
 
 /**
  * store_challenge_put() - remember a WebAuthn challenge by its SHA-256 @hash, for @user_id (0: a
@@ -988,11 +993,42 @@ int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_i
 
 /**
  * store_challenge_take() - consume the challenge @hash: it is deleted, and only the call that
- * deleted it gets 0, with its account and purpose (ERR_NOT_FOUND for an unknown, used or
- * expired one; ERR_INTEGRITY for a forged row).
+ * deleted it gets 0, with its account, purpose and (@expires, may be NULL) expiry
+ * (ERR_NOT_FOUND for an unknown, used or expired one; ERR_INTEGRITY for a forged row).
  */
 int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
-                         int *purpose);
+                         int *purpose, int64_t *expires);
+
+/* ---- single sign-on links (core/oidc.h) ---- */
+
+#define STORE_SSO_ISSUER_MAX 512  /* bytes of an issuer URL */
+#define STORE_SSO_SUBJECT_MAX 255 /* bytes of a subject ("sub", OpenID Connect Core 2: <= 255) */
+
+/* An account's link to a person at an OpenID provider: the issuer and the subject it names them
+ * by, which never changes (a username claim may). MAC'd over every field; whether the account
+ * has one is also in its row (STORE_USER_SSO). */
+struct sso_link {
+    int64_t user_id;
+    char issuer[STORE_SSO_ISSUER_MAX + 1];
+    char subject[STORE_SSO_SUBJECT_MAX + 1];
+    int64_t linked_at;
+    uint8_t mac[STORE_MAC_LEN];
+};
+
+/** store_sso_link() - link @l->user_id (MAC set here; its account's STORE_USER_SSO set in the
+ *  same transaction). ERR_EXISTS when the account, or the issuer's subject, is linked already. */
+int store_sso_link(struct store *st, struct sso_link *l);
+
+/** store_sso_get() - @user_id's link, MAC checked and checked against the account's
+ *  STORE_USER_SSO (ERR_INTEGRITY, logged); ERR_NOT_FOUND when it has none. */
+int store_sso_get(struct store *st, int64_t user_id, struct sso_link *out);
+
+/** store_sso_find() - the link of @issuer's @subject, MAC checked; ERR_NOT_FOUND when none. */
+int store_sso_find(struct store *st, const char *issuer, const char *subject, struct sso_link *out);
+
+/** store_sso_unlink() - delete @user_id's link and clear its account's flag (ERR_NOT_FOUND
+ *  when none). */
+int store_sso_unlink(struct store *st, int64_t user_id);
 
 /* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
 

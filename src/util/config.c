@@ -236,6 +236,11 @@ static int s_escalation(struct config *c, const char *v)
                : ERR_INVALID;
 }
 
+static int s_client_secret_file(struct config *c, const char *v)
+{
+    return read_password_file(v, c->oidc_client_secret, sizeof(c->oidc_client_secret));
+}
+
 static int s_base_url(struct config *c, const char *v)
 {
     return (is_url(v) && strpbrk(v, " \r\n\"<>#?") == NULL)
@@ -329,6 +334,22 @@ static const struct config_setting settings[] = {
     INT("mail", "max_attempts", mail_max_attempts, 1, 1000, "20"),
     INT("mail", "batch", mail_batch, 1, 1000, "50"),
     INT("mail", "timeout", mail_timeout, 1, 600, "30"),
+    STR("oidc", "issuer", oidc_issuer, NULL),
+    STR("oidc", "client_id", oidc_client_id, NULL),
+    FN("oidc", "client_secret_file", s_client_secret_file, NULL),
+    STR("oidc", "scopes", oidc_scopes, "openid profile email"),
+    STR("oidc", "username_claim", oidc_username_claim, "preferred_username"),
+    STR("oidc", "roles_claim", oidc_roles_claim, NULL),
+    STR("oidc", "role_staff", oidc_role_staff, "*"),
+    STR("oidc", "role_officer", oidc_role_officer, NULL),
+    STR("oidc", "role_head", oidc_role_head, NULL),
+    STR("oidc", "role_principal", oidc_role_principal, NULL),
+    STR("oidc", "role_auditor", oidc_role_auditor, NULL),
+    STR("oidc", "role_admin", oidc_role_admin, NULL),
+    BOOL("oidc", "allow_admin", oidc_allow_admin, "false"),
+    BOOL("oidc", "create_accounts", oidc_create_accounts, "false"),
+    BOOL("oidc", "passwords", oidc_passwords, "false"),
+    STR("oidc", "ca_file", oidc_ca_file, NULL),
     I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),
 };
 

@@ -89,6 +89,23 @@ struct config {
     int mail_max_attempts;        /* failed attempts before an email is marked failed */
     int mail_batch;               /* emails sent per look at the outbox */
     int mail_timeout;             /* seconds one SMTP conversation may take */
+    /* [oidc]: single sign-on through an OpenID provider (core/oidc.h); checked by oidc_check() */
+    char oidc_issuer[512];         /* the provider's issuer URL; "" = no single sign-on */
+    char oidc_client_id[256];      /* this server's client id there */
+    char oidc_client_secret[512];  /* read from client_secret_file; never logged */
+    char oidc_scopes[256];         /* asked for, "openid" among them */
+    char oidc_username_claim[64];  /* the ID token's claim that names the local username */
+    char oidc_roles_claim[64];     /* the claim listing the person's groups; "" = roles are local */
+    char oidc_role_staff[256];     /* the group whose members get the role ("*": everyone) */
+    char oidc_role_officer[256];   /* ... */
+    char oidc_role_head[256];      /* ... */
+    char oidc_role_principal[256]; /* ... */
+    char oidc_role_auditor[256];   /* ... (only with allow_admin) */
+    char oidc_role_admin[256];     /* ... (only with allow_admin) */
+    bool oidc_allow_admin;         /* the provider's groups may grant admin and auditor */
+    bool oidc_create_accounts;     /* a person the provider vouches for gets an account */
+    bool oidc_passwords;           /* linked accounts may still sign in with a password alone */
+    char oidc_ca_file[1024];       /* CA bundle for the provider; "" = the system's */
     /* [debug] */
     int64_t clock_start; /* when set (unix seconds), the server's clock starts there */
 };

@@ -314,6 +314,11 @@ RECIPES = {
         path=lambda w: "/api/v1/me/passkeys/999999",
         body=lambda w, c: {"password": w.password(CALLERS[c][0] or "")}),
     ("POST", "/api/v1/session/passkey"): Recipe(),
+    # single sign-on is off in this world: start answers 404 sso_off, the callback sends the
+    # browser back to the web interface (test_oidc.py runs them against a provider)
+    ("GET", "/api/v1/sso"): Recipe(),
+    ("POST", "/api/v1/sso/start"): Recipe(),
+    ("GET", "/api/v1/sso/callback"): Recipe(query={"state": "x", "code": "y"}),
     ("POST", "/api/v1/recovery"): Recipe(body=recovery_body),
     ("POST", "/api/v1/enrol"): Recipe(body=enrol_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),

@@ -448,6 +448,50 @@ static void calendar_rows(void **state)
 
 /* Passkeys: every field back, credential ids unique across accounts, a counter update only from
  * the value read, deletion by their owner only; challenges taken once, never after expiry. */
+static void sso_links(void **state)
+{
+    struct store *st = open_store();
+    struct user a = mkuser("ssoa"), b = mkuser("ssob"), u;
+    struct sso_link l = {0}, got;
+
+    assert_int_equal(store_user_create(st, &a), 0);
+    assert_int_equal(store_user_create(st, &b), 0);
+    assert_int_equal(store_sso_get(st, a.id, &got), ERR_NOT_FOUND);
+    l.user_id = a.id;
+    snprintf(l.issuer, sizeof(l.issuer), "https://idp.example");
+    snprintf(l.subject, sizeof(l.subject), "248289761001");
+    l.linked_at = 1000;
+    assert_int_equal(store_sso_link(st, &l), 0);
+    assert_int_equal(store_sso_get(st, a.id, &got), 0);
+    assert_string_equal(got.subject, "248289761001");
+    assert_int_equal(got.linked_at, 1000);
+    assert_int_equal(store_sso_find(st, "https://idp.example", "248289761001", &got), 0);
+    assert_int_equal(got.user_id, a.id);
+    assert_int_equal(store_sso_find(st, "https://idp.example", "other", &got), ERR_NOT_FOUND);
+    assert_int_equal(store_sso_find(st, "https://other.example", "248289761001", &got),
+                     ERR_NOT_FOUND);
+    /* one link per account, one account per subject */
+    l.user_id = b.id;
+    assert_int_equal(store_sso_link(st, &l), ERR_EXISTS);
+    assert_int_equal(store_sso_get(st, b.id, &got), ERR_NOT_FOUND);
+    l.user_id = a.id;
+    snprintf(l.subject, sizeof(l.subject), "another");
+    assert_int_equal(store_sso_link(st, &l), ERR_EXISTS);
+    /* the account's flag says it is linked: a link gone while it says so is caught */
+    assert_int_equal(store_user_get_by_id(st, a.id, &u), 0);
+    assert_int_equal(u.flags & STORE_USER_SSO, STORE_USER_SSO);
+    assert_int_equal(store_sso_unlink(st, a.id), 0);
+    assert_int_equal(store_sso_unlink(st, a.id), ERR_NOT_FOUND);
+    assert_int_equal(store_user_get_by_id(st, a.id, &u), 0);
+    assert_int_equal(u.flags & STORE_USER_SSO, 0);
+    assert_int_equal(store_sso_get(st, a.id, &got), ERR_NOT_FOUND);
+    u.flags |= STORE_USER_SSO;
+    assert_int_equal(store_user_update(st, &u), 0);
+    assert_int_equal(store_sso_get(st, a.id, &got), ERR_INTEGRITY);
+    close_store(st);
+    (void)state;
+}
+
 static void passkey_rows(void **state)
 {
     struct store *st = open_store();
@@ -542,12 +586,12 @@ static void passkey_rows(void **state)
     memset(h3, 3, 32);
     assert_int_equal(store_challenge_put(st, h1, a.id, STORE_CHALLENGE_REGISTER, 1300, 1000), 0);
     assert_int_equal(store_challenge_put(st, h2, 0, STORE_CHALLENGE_SIGNIN, 1100, 1000), 0);
-    assert_int_equal(store_challenge_take(st, h1, 1200, &uid, &purpose), 0);
+    assert_int_equal(store_challenge_take(st, h1, 1200, &uid, &purpose, NULL), 0);
     assert_int_equal(uid, a.id);
     assert_int_equal(purpose, STORE_CHALLENGE_REGISTER);
-    assert_int_equal(store_challenge_take(st, h1, 1200, &uid, &purpose), ERR_NOT_FOUND);
-    assert_int_equal(store_challenge_take(st, h2, 1200, &uid, &purpose), ERR_NOT_FOUND);
-    assert_int_equal(store_challenge_take(st, h3, 1200, &uid, &purpose), ERR_NOT_FOUND);
+    assert_int_equal(store_challenge_take(st, h1, 1200, &uid, &purpose, NULL), ERR_NOT_FOUND);
+    assert_int_equal(store_challenge_take(st, h2, 1200, &uid, &purpose, NULL), ERR_NOT_FOUND);
+    assert_int_equal(store_challenge_take(st, h3, 1200, &uid, &purpose, NULL), ERR_NOT_FOUND);
     close_store(st);
     (void)state;
 }
@@ -983,6 +1027,7 @@ int main(void)
         cmocka_unit_test(totp_rows),
         cmocka_unit_test(calendar_rows),
         cmocka_unit_test(passkey_rows),
+        cmocka_unit_test(sso_links),
         cmocka_unit_test(outbox_rows),
         cmocka_unit_test(accounts_and_channel),
         cmocka_unit_test(memos_and_what_hangs_off_them),

@@ -1,0 +1,319 @@
+"""Issue 19, part 2: single sign-on through OpenID Connect, against a real OpenID provider
+(npm's oidc-provider, run by tests/browser/oidc-provider.mjs on a free loopback port) driven
+as a browser would: this server's start, the provider's own sign-in page, the redirect back.
+
+Covered: a good sign-in (authorization code with PKCE, state and nonce; the ID token checked
+against the provider's key set, RS256 and ES256); enrolment with a key passphrase the provider
+never sees, then the passphrase (and only it) opening the keys; accounts made, linked, refused
+(another subject, an operator, no account, a bad username, a disabled one); roles from groups,
+logged; a linked account refused a password-only sign-in; sign-out with the provider's logout
+URL; and every refusal of a token: another audience, expired, a bad signature, a swapped nonce,
+an unknown key, then that key rotated in. Plus the state: another browser's, replayed, or the
+provider's error.
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import pytest
+
+from conftest import PASSWORD, TIMEOUT, assert_error
+from keyhelpers import call
+from loghelpers import caught_up, fetch_entries, parse_entry
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NODE_DIR = os.path.join(HERE, "..", "browser")
+SECRET = "client secret of the tests"
+PASSPHRASE = "my own key passphrase"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Provider:
+    """tests/browser/oidc-provider.mjs, started and stopped by the test."""
+
+    def __init__(self, port, redirect_uri, post_logout_uri, alg="RS256"):
+        self.proc = subprocess.Popen(
+            ["node", "oidc-provider.mjs", "--port", str(port), "--client-id", "dissent",
+             "--client-secret", SECRET, "--redirect-uri", redirect_uri, "--post-logout-uri",
+             post_logout_uri, "--alg", alg],
+            cwd=NODE_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.kill()
+            raise RuntimeError("the OpenID provider did not start")
+        self.issuer = json.loads(line)["issuer"]
+
+    def control(self, what, body):
+        import requests
+        r = requests.post(self.issuer + "/__test/" + what, json=body, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.proc.stdout.close()
+
+
+def desk_config(port, tmp_path, **oidc):
+    secret = tmp_path / "client-secret"
+    secret.write_text(SECRET + "\n")
+    conf = {"issuer": "http://127.0.0.1:%d" % port, "client_id": "dissent",
+            "client_secret_file": str(secret), "roles_claim": "groups",
+            "role_officer": "officers", "role_head": "heads", "role_principal": "principals",
+            "create_accounts": "true"}
+    conf.update(oidc)
+    return {"oidc": conf}
+
+
+@pytest.fixture
+def sso(make_server, tmp_path):
+    port = free_port()
+    srv = make_server(config=desk_config(port, tmp_path))
+    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/")
+    yield srv, op
+    op.stop()
+
+
+def provider_signin(srv, b, login, follow_web=False):
+    """Browser @b signs in at the provider as @login (its sign-in page, when it asks); returns
+    where this server's callback sends the browser ("/#/sso" or "/#/sso?error=CODE")."""
+    r = call(b, "POST", srv.url + "/api/v1/sso/start")
+    url = r.json()["url"]
+    q = parse_qs(urlparse(url).query)
+    assert q["response_type"] == ["code"] and q["code_challenge_method"] == ["S256"]
+    assert q["client_id"] == ["dissent"] and "openid" in q["scope"][0].split()
+    assert len(q["state"][0]) == 43 and len(q["nonce"][0]) == 43
+    for _ in range(12):
+        r = b.get(url, allow_redirects=False, timeout=TIMEOUT)
+        if r.status_code in (302, 303):
+            url = urljoin(url, r.headers["Location"])
+            if url.startswith(srv.url + "/api/v1/sso/callback"):
+                r = b.get(url, allow_redirects=False, timeout=TIMEOUT)
+                assert r.status_code == 303, r.text
+                return r.headers["Location"]
+            continue
+        assert r.status_code == 200, r.text
+        form = re.search(r'action="([^"]+)"', r.text)
+        assert form and 'name="login"' in r.text, r.text[:500]
+        r = b.post(urljoin(url, form.group(1)), allow_redirects=False, timeout=TIMEOUT,
+                   data={"prompt": "login", "login": login, "password": "anything"})
+        assert r.status_code in (302, 303), r.text
+        url = urljoin(url, r.headers["Location"])
+    raise AssertionError("the sign-in never came back")
+
+
+def pending(srv, b):
+    return call(b, "GET", srv.url + "/api/v1/sso").json()["pending"]
+
+
+def browser(srv):
+    return srv.session()
+
+
+def enrol_and_sign_in(srv, b, passphrase=PASSPHRASE):
+    r = call(b, "POST", srv.url + "/api/v1/enrol", {"sso": True, "password": passphrase})
+    assert r.json()["recovery_key"]
+    return call(b, "POST", srv.url + "/api/v1/session", {"sso": True, "password": passphrase})
+
+
+def test_sign_in_enrol_then_the_passphrase_opens_the_keys(sso):
+    srv, op = sso
+    op.control("accounts", {"alice": {"name": "Alice Example", "email": "alice@example.org"}})
+    b = browser(srv)
+    assert call(b, "GET", srv.url + "/api/v1/sso").json() == {
+        "enabled": True, "passwords": False, "pending": None}
+    assert provider_signin(srv, b, "alice") == "/#/sso"
+    assert pending(srv, b) == {"username": "alice", "display_name": "Alice Example",
+                               "enrol": True, "passkeys": False}
+    # the account was made pending enrolment: no session yet, no keys
+    assert_error(b.get(srv.url + "/api/v1/me", timeout=TIMEOUT), 401)
+    enrol_and_sign_in(srv, b)
+    me = call(b, "GET", srv.url + "/api/v1/me").json()
+    assert me["username"] == "alice" and me["roles"] == ["staff"] and me["sso"] is True
+    assert me["display_name"] == "Alice Example" and me["email"] == "alice@example.org"
+    # the ticket was spent
+    assert_error(b.post(srv.url + "/api/v1/session", json={"sso": True, "password": PASSPHRASE},
+                        timeout=TIMEOUT), 401, "sso_expired")
+    # a linked account never signs in with its password alone
+    assert_error(srv.session().post(srv.url + "/api/v1/session", timeout=TIMEOUT, json={
+        "username": "alice", "password": PASSPHRASE}), 401, "sso_required")
+    # sign-out, with the provider's own (RP-initiated logout)
+    r = b.delete(srv.url + "/api/v1/session", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    out = urlparse(r.json()["logout_url"])
+    assert out.scheme + "://" + out.netloc == op.issuer and out.path == "/session/end"
+    assert parse_qs(out.query) == {"client_id": ["dissent"],
+                                   "post_logout_redirect_uri": [srv.url + "/"]}
+    # again: the provider remembers the person; the passphrase opens the keys, a wrong one
+    # does not, and the ticket survives a wrong try
+    assert provider_signin(srv, b, "alice") == "/#/sso"
+    assert pending(srv, b)["enrol"] is False
+    assert_error(b.post(srv.url + "/api/v1/session", json={"sso": True, "password": "wrong one!"},
+                        timeout=TIMEOUT), 401, "invalid_credentials")
+    assert_error(b.post(srv.url + "/api/v1/enrol", json={"sso": True, "password": PASSPHRASE},
+                        timeout=TIMEOUT), 409, "enrolled")
+    r = call(b, "POST", srv.url + "/api/v1/session", {"sso": True, "password": PASSPHRASE})
+    assert r.json()["user"]["username"] == "alice"
+
+
+def test_groups_give_roles_and_the_log_says_so(sso):
+    srv, op = sso
+    op.control("accounts", {"olga": {"groups": ["officers"]},
+                            "hana": {"groups": ["heads"]}})
+    b = browser(srv)
+    assert provider_signin(srv, b, "olga") == "/#/sso"
+    enrol_and_sign_in(srv, b)
+    assert sorted(call(b, "GET", srv.url + "/api/v1/me").json()["roles"]) == ["officer", "staff"]
+    # a head without the officers' group cannot be made: refused, clearly
+    h = browser(srv)
+    assert provider_signin(srv, h, "hana") == "/#/sso?error=sso_roles"
+    # groups change at the provider: the next sign-in follows them, and the log says so
+    op.control("accounts", {"olga": {"groups": ["officers", "heads"]}})
+    b2 = browser(srv)
+    assert provider_signin(srv, b2, "olga") == "/#/sso"
+    call(b2, "POST", srv.url + "/api/v1/session", {"sso": True, "password": PASSPHRASE})
+    assert sorted(call(b2, "GET", srv.url + "/api/v1/me").json()["roles"]) == [
+        "head", "officer", "staff"]
+    _, _, size, _ = caught_up(srv)
+    events = [parse_entry(e)["event"] for e in fetch_entries(srv.url, size)]
+    assert events.count("officer-added") == 1 and events.count("head-added") == 1
+
+
+def test_account_mapping_refusals(make_server, tmp_path):
+    port = free_port()
+    srv = make_server(config=desk_config(port, tmp_path, create_accounts="false"))
+    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/")
+    try:
+        admin = srv.admin()
+        srv.add_user(admin, "carol", ["staff"])
+        srv.add_user(admin, "dora", ["staff"])
+        op.control("accounts", {"carol": {}, "mallory": {"preferred_username": "carol"},
+                                "nobody": {}, "root": {"preferred_username": "admin"},
+                                "bad": {"preferred_username": "Not a name!"}, "dora": {}})
+        # an existing account is linked at its first sign-in, and keeps its keys
+        b = browser(srv)
+        assert provider_signin(srv, b, "carol") == "/#/sso"
+        assert pending(srv, b)["enrol"] is False
+        call(b, "POST", srv.url + "/api/v1/session", {"sso": True, "password": PASSWORD})
+        assert_error(srv.session().post(srv.url + "/api/v1/session", timeout=TIMEOUT, json={
+            "username": "carol", "password": PASSWORD}), 401, "sso_required")
+        # another person whose username claim says carol: refused
+        assert provider_signin(srv, browser(srv), "mallory") == "/#/sso?error=sso_conflict"
+        # an operator's account is never linked without allow_admin
+        assert provider_signin(srv, browser(srv), "root") == "/#/sso?error=sso_conflict"
+        # nobody here, and no accounts made
+        assert provider_signin(srv, browser(srv), "nobody") == "/#/sso?error=sso_no_account"
+        assert provider_signin(srv, browser(srv), "bad") == "/#/sso?error=sso_username"
+        # a disabled account
+        call(admin, "PATCH", srv.url + "/api/v1/users/dora", {"disabled": True})
+        assert provider_signin(srv, browser(srv), "dora") == "/#/sso?error=sso_disabled"
+        # the admin still signs in with a password (never linked)
+        assert srv.login("admin", srv.admin_password)
+        log = srv.log()
+        assert "linked to another person" in log and "no account nobody" in log
+        assert SECRET not in log
+    finally:
+        op.stop()
+
+
+def test_every_bad_token_is_refused_then_a_rotation_is_followed(sso):
+    srv, op = sso
+    for mode in ("aud", "expired", "badsig", "nonce", "newkey"):
+        op.control("mode", {"mode": mode})
+        assert provider_signin(srv, browser(srv), "eve") == "/#/sso?error=sso_token", mode
+    log = srv.log()
+    for why in ("issued for another client", "has expired", "signature does not verify",
+                "nonce is not this sign-in's"):
+        assert why in log, why
+    assert "does not hold, even fetched again" in log
+    # the provider rotates its key: the unknown key is fetched once, and signs in
+    op.control("mode", {"mode": "rotate"})
+    b = browser(srv)
+    assert provider_signin(srv, b, "eve") == "/#/sso"
+    assert pending(srv, b)["username"] == "eve"
+
+
+def test_the_state_is_this_browsers_and_single_use(sso):
+    srv, op = sso
+    b = browser(srv)
+    r = call(b, "POST", srv.url + "/api/v1/sso/start")
+    state = parse_qs(urlparse(r.json()["url"]).query)["state"][0]
+    # another browser (no cookie) brings the callback: refused before the provider is asked
+    r = browser(srv).get(srv.url + "/api/v1/sso/callback?code=x&state=" + state,
+                         allow_redirects=False, timeout=TIMEOUT)
+    assert r.status_code == 303 and r.headers["Location"] == "/#/sso?error=sso_state"
+    # a callback naming another issuer (RFC 9207)
+    r = b.get(srv.url + "/api/v1/sso/callback?code=x&iss=https://evil.example&state=" + state,
+              allow_redirects=False, timeout=TIMEOUT)
+    assert r.headers["Location"] == "/#/sso?error=sso_state"
+    # the provider's error (the person cancelled) is told as such
+    r = b.get(srv.url + "/api/v1/sso/callback?error=access_denied&state=" + state,
+              allow_redirects=False, timeout=TIMEOUT)
+    assert r.headers["Location"] == "/#/sso?error=sso_denied"
+    # that state is spent: a replay is refused
+    r = b.get(srv.url + "/api/v1/sso/callback?code=x&state=" + state, allow_redirects=False,
+              timeout=TIMEOUT)
+    assert r.headers["Location"] == "/#/sso?error=sso_state"
+    # sso in a sign-in without a ticket
+    assert_error(browser(srv).post(srv.url + "/api/v1/session", timeout=TIMEOUT, json={
+        "sso": True, "password": "x" * 8}), 401, "sso_expired")
+    assert_error(b.post(srv.url + "/api/v1/session", timeout=TIMEOUT, json={
+        "sso": "yes", "password": "x" * 8}), 422, field="sso")
+
+
+def test_es256_tokens(make_server, tmp_path):
+    port = free_port()
+    srv = make_server(config=desk_config(port, tmp_path))
+    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/", alg="ES256")
+    try:
+        b = browser(srv)
+        assert provider_signin(srv, b, "frank") == "/#/sso"
+        enrol_and_sign_in(srv, b)
+        assert call(b, "GET", srv.url + "/api/v1/me").json()["username"] == "frank"
+    finally:
+        op.stop()
+
+
+def test_an_unreachable_provider_and_sso_off(make_server, tmp_path):
+    port = free_port()  # nobody listens there
+    srv = make_server(config=desk_config(port, tmp_path))
+    assert_error(srv.session().post(srv.url + "/api/v1/sso/start", timeout=TIMEOUT), 502,
+                 "sso_provider")
+    plain = make_server()
+    assert call(plain.session(), "GET", plain.url + "/api/v1/sso").json() == {
+        "enabled": False, "passwords": True, "pending": None}
+    assert_error(plain.session().post(plain.url + "/api/v1/sso/start", timeout=TIMEOUT), 404,
+                 "sso_off")
+
+
+def test_bad_settings_refuse_to_start(tmp_path):
+    from conftest import BIN
+    secret = tmp_path / "s"
+    secret.write_text("x\n")
+    for oidc, words in (
+            ({"issuer": "http://idp.example", "client_id": "a",
+              "client_secret_file": str(secret)}, "https"),
+            ({"issuer": "https://idp.example", "client_secret_file": str(secret)}, "client_id"),
+            ({"issuer": "https://idp.example", "client_id": "a"}, "client_secret_file"),
+            ({"issuer": "https://idp.example", "client_id": "a", "client_secret_file": str(secret),
+              "role_admin": "admins"}, "allow_admin"),
+            ({"issuer": "https://idp.example", "client_id": "a", "client_secret_file": str(secret),
+              "scopes": "profile"}, "openid")):
+        ini = tmp_path / "d.ini"
+        ini.write_text("[oidc]\n" + "".join("%s = %s\n" % kv for kv in oidc.items()))
+        r = subprocess.run([BIN, "serve", "--config", str(ini), "--data", str(tmp_path / "v"),
+                            "--listen", "127.0.0.1:0"], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode != 0 and words in r.stderr, (oidc, r.stderr)
