@@ -8,7 +8,9 @@
 // A scenario module exports `default async function (t)` that registers steps with
 // t.step(name, fn); t.srv is its server, t.browser the shared browser, t.ctx a scratch object.
 // It may export `ini`, lines appended to the server's config (only where the story is about a
-// setting: the default must be what users meet).
+// setting: the default must be what users meet), or an async function that makes them (and may
+// start what the server is to reach, such as an OpenID provider), and `teardown`, an async
+// function run after its steps, whatever became of them (to stop what `ini` started).
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -41,7 +43,7 @@ async function runScenario(file, browser) {
   const label = file.replace(/\.mjs$/, '');
   let srv;
   try {
-    srv = await startServer(mod.ini || '');
+    srv = await startServer(typeof mod.ini === 'function' ? await mod.ini() : mod.ini || '');
   } catch (e) {
     report(false, `${label}: server started`, e);
     return;
@@ -68,6 +70,7 @@ async function runScenario(file, browser) {
     }
   }
   for (const p of t.pages) await p.context().close().catch(() => {});
+  if (typeof mod.teardown === 'function') await mod.teardown().catch((e) => report(false, `${label}: tear-down`, e));
   const log = await stopServer(srv);
   report(!/AddressSanitizer|runtime error:/.test(log), `${label}: server log has no sanitizer report`, log.slice(-2000));
 }

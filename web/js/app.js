@@ -92,9 +92,13 @@ function markCurrent() {
 async function signOut() {
   if (!(await mayLeave())) return;
   leaveGuard = null;
-  try { await api('DELETE', '/api/v1/session'); } catch { /* signed out either way */ }
+  let logout = null;
+  try { logout = (await api('DELETE', '/api/v1/session')).data; } catch { /* signed out either way */ }
   returnTo = null;
   signedOut('You are signed out.');
+  // an account of the organisation's sign-in service: it ends its own session too, then sends
+  // the browser back here
+  if (logout && logout.logout_url) location.assign(logout.logout_url);
 }
 
 // An account whose role requires two-factor sign-in starts on its account page until it is on:
@@ -122,7 +126,7 @@ function home() {
 // The fields of a sign-in (page or dialog): password, and a code field that appears only when
 // the server asks for one. submit() resolves to the session answer, or null after showing why
 // not inside @where.
-function signInFields(where, { username = null } = {}) {
+function signInFields(where, { username = null, sso = false } = {}) {
   const user = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', 'data-field': 'username' });
   if (username) { user.value = username; user.readOnly = true; }
   const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'data-field': 'password' });
@@ -135,10 +139,11 @@ function signInFields(where, { username = null } = {}) {
   const askPasskey = h('div', { class: 'note', role: 'status', hidden: true, id: 'passkey-step' },
     h('p', {}, 'Your password is right. Now use your passkey: your device asks for your PIN, fingerprint or face.'), usePasskey);
   let passkey = null;
-  const fields = [field('Username', user), field('Password', pass), ask, codeField, askPasskey];
+  const fields = [field('Username', user), sso ? field('Key passphrase', pass, 'The passphrase you chose for your keys here. Your organisation never sees it.') : field('Password', pass), ask, codeField, askPasskey];
   async function submit() {
     clearError(where);
-    const body = { username: user.value.trim(), password: pass.value };
+    // after the organisation's sign-in, its ticket (a cookie) names the account
+    const body = sso ? { sso: true, password: pass.value } : { username: user.value.trim(), password: pass.value };
     const c = code.value.trim();
     if (!codeField.hidden && c) {
       if (/^[0-9 ]+$/.test(c)) body.totp = c.replace(/ /g, '');
@@ -166,7 +171,7 @@ function signInFields(where, { username = null } = {}) {
         code.select();
         return null;
       }
-      showError(where, e);
+      showError(where, e, sso && e.code === 'invalid_credentials' ? 'That key passphrase is wrong.' : null);
       if (e.code === 'invalid_credentials') { pass.select(); pass.focus(); }
       return null;
     }
@@ -248,11 +253,125 @@ function signIn() {
       alone.disabled = false;
     }
   });
-  page('Sign in', h('p', {}, 'Sign in with the account your administrator gave you.'), form,
+  // the organisation's sign-in service, where [oidc] is set: first, as most people use it
+  const org = h('div', { id: 'sso-box', hidden: true });
+  page('Sign in', org, h('p', {}, 'Sign in with the account your administrator gave you.'), form,
     passkeysSupported() ? h('p', {}, alone) : null,
     h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')),
     h('p', {}, h('a', { href: '#/enrol' }, 'New here, or reset by an administrator? Enrol with your code')));
   f.user.focus();
+  ssoState().then((s) => {
+    if (!s.enabled || !org.isConnected) return;
+    const orgBtn = h('button', { type: 'button', id: 'sso-signin' }, 'Sign in with your organisation');
+    orgBtn.addEventListener('click', () => ssoStart(org, orgBtn));
+    org.append(h('p', {}, orgBtn),
+      h('p', { class: 'note' }, s.passwords ? 'Or, with an account of this server alone:' : 'Accounts of your organisation sign in there. The form below is for this server\'s own accounts, such as its administrators.'));
+    org.hidden = false;
+    if (!f.user.value) orgBtn.focus();
+  });
+}
+
+// ---- single sign-on: the organisation's sign-in service ([oidc], core/oidc.h) ----
+
+async function ssoState() {
+  try {
+    return (await api('GET', '/api/v1/sso')).data;
+  } catch {
+    return { enabled: false, pending: null };
+  }
+}
+
+// To the organisation's sign-in page (it sends the browser back to #/sso).
+async function ssoStart(where, btn) {
+  clearError(where);
+  btn.disabled = true;
+  try {
+    location.assign((await api('POST', '/api/v1/sso/start')).data.url);
+  } catch (e) {
+    showError(where, e);
+    btn.disabled = false;
+  }
+}
+
+// Back from the organisation's sign-in: its refusal in words, or the step that opens the keys,
+// which the organisation never holds (a key passphrase, or a passkey that unlocks them).
+async function ssoPage() {
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const again = h('button', { type: 'button', id: 'sso-again' }, 'Sign in with your organisation');
+  const box = h('div', {});
+  again.addEventListener('click', () => ssoStart(box, again));
+  const back = h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in'));
+  const s = await ssoState();
+  if (q.get('error') || !s.pending) {
+    const e = new ApiError(401, { code: q.get('error') || 'sso_expired' });
+    page('Sign-in through your organisation', box,
+      h('p', { class: 'error-msg', role: 'alert', id: 'sso-error' }, sentence(e)),
+      h('div', { class: 'actions' }, again), back);
+    again.focus();
+    return;
+  }
+  const p = s.pending;
+  if (p.enrol) { ssoEnrol(p); return; }
+  const btn = h('button', { type: 'submit' }, 'Open my memos');
+  const form = h('form', { 'aria-label': 'Unlock your memos' });
+  const f = signInFields(form, { username: p.username, sso: true });
+  form.append(...f.fields, h('div', { class: 'actions' }, btn));
+  onSignIn(form, btn, f, () => {
+    const to = returnTo && !mustEnrol() ? returnTo : home();
+    returnTo = null;
+    go(to);
+  });
+  // a passkey that unlocks the keys does it alone here (the organisation vouched for the person)
+  const withKey = h('button', { type: 'button', class: 'secondary', id: 'sso-passkey' }, 'Use your passkey instead');
+  withKey.addEventListener('click', async () => {
+    clearError(form);
+    withKey.disabled = true;
+    try {
+      const a = await passkeyAnswer();
+      await afterSignIn((await api('POST', '/api/v1/session', { sso: true, passkey: a.passkey })).data);
+      go(home());
+    } catch (e) {
+      showError(form, e, passkeyProblem(e));
+    } finally {
+      withKey.disabled = false;
+    }
+  });
+  page('Open your memos',
+    h('p', { role: 'status' }, `Your organisation signed you in as ${p.display_name || p.username}. Your memos are encrypted with keys only you hold: open them with your key passphrase.`),
+    form, p.passkeys && passkeysSupported() ? h('p', {}, withKey) : null, back);
+  f.pass.focus();
+}
+
+// The first time: the key passphrase is chosen, the keys and the recovery key are made.
+function ssoEnrol(p) {
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password', id: 'sso-pass' });
+  const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password2', id: 'sso-pass2' });
+  const btn = h('button', { type: 'submit' }, 'Make my keys');
+  const form = h('form', { 'aria-label': 'Choose your key passphrase' },
+    field('Choose a key passphrase', pw, 'At least 8 characters. It opens your memos; your organisation never sees it, and nobody can read your memos without it or your recovery key.'),
+    field('The passphrase again', pw2),
+    h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (pw.value !== pw2.value) {
+      showError(form, new ApiError(422, { code: 'invalid_field', field: 'password2' }), 'The two passphrases differ. Type the same one twice.');
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const d = (await api('POST', '/api/v1/enrol', { sso: true, password: pw.value })).data;
+      await afterSignIn((await api('POST', '/api/v1/session', { sso: true, password: pw.value })).data);
+      showRecovery(d, home(), p.username);
+    } catch (e) {
+      showError(form, e);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  page('Choose your key passphrase',
+    h('p', { role: 'status' }, `Your organisation signed you in as ${p.display_name || p.username}. This is your first time here: choose the passphrase that will open your memos.`),
+    form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+  pw.focus();
 }
 
 // Sign in again without leaving the page, when the session has ended: a modal dialog for the
@@ -586,6 +705,7 @@ async function route() {
   if (!app.me) {
     if (hash === '#/forgot') { forgot(); return; }
     if (hash === '#/enrol') { enrol(); return; }
+    if (hash === '#/sso' || hash.startsWith('#/sso?')) { await ssoPage(); return; }
     if (hash !== '#/signin') {
       if (hash !== '#/' && hash !== '#/signout') returnTo = hash;
       location.hash = '#/signin';
@@ -594,7 +714,7 @@ async function route() {
     signIn();
     return;
   }
-  if (hash === '#/' || hash === '#/signin' || hash === '#/forgot' || hash === '#/enrol') { location.hash = home(); return; }
+  if (hash === '#/' || hash === '#/signin' || hash === '#/forgot' || hash === '#/enrol' || hash.startsWith('#/sso')) { location.hash = home(); return; }
   for (const [re, fn] of ROUTES) {
     const m = hash.match(re);
     if (m) {
@@ -653,7 +773,7 @@ async function start() {
       startSessionWatch();
     } catch {
       localStorage.removeItem(HINT);
-      if (location.hash && !['#/', '#/signin', '#/forgot'].includes(location.hash)) {
+      if (location.hash && !['#/', '#/signin', '#/forgot'].includes(location.hash) && !location.hash.startsWith('#/sso')) {
         returnTo = location.hash;
         notice('Your session has ended. Sign in again to go back to the page you were on.', true);
       }
