@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define DISCOVERY_MAX 65536 /* bytes of a discovery document */
 #define TOKEN_RESP_MAX 65536
@@ -441,12 +442,18 @@ static int exchange(const struct config *cfg, const struct provider *p, const ch
     return rc;
 }
 
-/* The local username the claim @v names: ASCII letters lowered; user_username_valid(). */
-static bool username_of(json_t *v, char out[USERNAME_MAX + 1])
+/* The local username the claim @v names: ASCII letters lowered, [oidc] username_domain's
+ * "@DOMAIN" dropped (a value with another domain is none); user_username_valid(). */
+static bool username_of(const struct config *cfg, json_t *v, char out[USERNAME_MAX + 1])
 {
-    const char *s = json_string_value(v);
+    const char *s = json_string_value(v), *at = s ? strrchr(s, '@') : NULL;
     size_t n = s ? strlen(s) : 0;
 
+    if (cfg->oidc_username_domain[0] != '\0' && at != NULL) {
+        if (strcasecmp(at + 1, cfg->oidc_username_domain) != 0)
+            return false;
+        n = (size_t)(at - s);
+    }
     if (n == 0 || n > USERNAME_MAX)
         return false;
     for (size_t i = 0; i < n; i++)
@@ -529,7 +536,7 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
         out->failure = OIDC_TOKEN;
         return ERR_CRYPTO;
     }
-    if (!username_of(json_object_get(claims, cfg->oidc_username_claim), username)) {
+    if (!username_of(cfg, json_object_get(claims, cfg->oidc_username_claim), username)) {
         err_set(why, whylen,
                 "the ID token's %s claim is not a username here ([a-z0-9._-], at "
                 "most %d)",

@@ -339,6 +339,7 @@ static const struct config_setting settings[] = {
     FN("oidc", "client_secret_file", s_client_secret_file, NULL),
     STR("oidc", "scopes", oidc_scopes, "openid profile email"),
     STR("oidc", "username_claim", oidc_username_claim, "preferred_username"),
+    STR("oidc", "username_domain", oidc_username_domain, NULL),
     STR("oidc", "roles_claim", oidc_roles_claim, NULL),
     STR("oidc", "role_staff", oidc_role_staff, "*"),
     STR("oidc", "role_officer", oidc_role_officer, NULL),

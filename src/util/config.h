@@ -90,11 +90,12 @@ struct config {
     int mail_batch;               /* emails sent per look at the outbox */
     int mail_timeout;             /* seconds one SMTP conversation may take */
     /* [oidc]: single sign-on through an OpenID provider (core/oidc.h); checked by oidc_check() */
-    char oidc_issuer[512];         /* the provider's issuer URL; "" = no single sign-on */
-    char oidc_client_id[256];      /* this server's client id there */
-    char oidc_client_secret[512];  /* read from client_secret_file; never logged */
-    char oidc_scopes[256];         /* asked for, "openid" among them */
-    char oidc_username_claim[64];  /* the ID token's claim that names the local username */
+    char oidc_issuer[512];          /* the provider's issuer URL; "" = no single sign-on */
+    char oidc_client_id[256];       /* this server's client id there */
+    char oidc_client_secret[512];   /* read from client_secret_file; never logged */
+    char oidc_scopes[256];          /* asked for, "openid" among them */
+    char oidc_username_claim[64];   /* the ID token's claim that names the local username */
+    char oidc_username_domain[256]; /* "@DOMAIN" dropped from that claim's value; "" keeps it */
     char oidc_roles_claim[64];     /* the claim listing the person's groups; "" = roles are local */
     char oidc_role_staff[256];     /* the group whose members get the role ("*": everyone) */
     char oidc_role_officer[256];   /* ... */

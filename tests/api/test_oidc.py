@@ -72,7 +72,7 @@ def desk_config(port, tmp_path, **oidc):
     conf = {"issuer": "http://127.0.0.1:%d" % port, "client_id": "dissent",
             "client_secret_file": str(secret), "roles_claim": "groups",
             "role_officer": "officers", "role_head": "heads", "role_principal": "principals",
-            "create_accounts": "true"}
+            "create_accounts": "true", "username_domain": "example.org"}
     conf.update(oidc)
     return {"oidc": conf}
 
@@ -171,7 +171,14 @@ def test_sign_in_enrol_then_the_passphrase_opens_the_keys(sso):
 def test_groups_give_roles_and_the_log_says_so(sso):
     srv, op = sso
     op.control("accounts", {"olga": {"groups": ["officers"]},
-                            "hana": {"groups": ["heads"]}})
+                            "hana": {"groups": ["heads"]},
+                            "gina": {"preferred_username": "Gina.B@Example.ORG"},
+                            "otto": {"preferred_username": "otto@other.example"}})
+    # an organisation's principal names: its domain dropped, another domain refused
+    g = browser(srv)
+    assert provider_signin(srv, g, "gina") == "/#/sso"
+    assert pending(srv, g)["username"] == "gina.b"
+    assert provider_signin(srv, browser(srv), "otto") == "/#/sso?error=sso_username"
     b = browser(srv)
     assert provider_signin(srv, b, "olga") == "/#/sso"
     enrol_and_sign_in(srv, b)
