@@ -395,6 +395,7 @@ def test_the_memo_key_opens_none_of_it(desk):
     assert keys == 5
 
 
+@sqlite_only
 def test_a_deleted_officers_key_is_an_integrity_error(desk):
     """The officers' key's row deleted outside Dissent: every note and draft would be lost
     under a new key made silently. The memo's internal events say a key existed, so the
