@@ -35,6 +35,7 @@ static const struct {
     {"migrate", cmd_migrate, "copy a channel to another database (SQLite to PostgreSQL)"},
     {"routes", cmd_routes, "print the API's route table (roles, flags, relations)"},
     {"outbox", cmd_outbox, "list the email outbox (status only)"},
+    {"directory", cmd_directory, "keep the accounts in step with the LDAP directory (sync)"},
     {"version", cmd_version, "print the version"},
 };
 

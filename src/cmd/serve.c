@@ -8,6 +8,7 @@
 #include "core/workflow.h"
 #include "core/channel.h"
 #include "core/ledger.h"
+#include "core/directory.h"
 #include "core/mailer.h"
 #include "core/oidc.h"
 #include "core/user.h"
@@ -40,6 +41,7 @@ int cmd_serve(int argc, char **argv)
     struct pw_params pp;
     struct channel ch;
     struct mailer *mailer = NULL;
+    struct directory_runner *directory = NULL;
     char admin_pw[32], err[256] = "", uri[1100], **rest = NULL;
     bool created = false;
     int nrest = 0, rc;
@@ -70,7 +72,8 @@ int cmd_serve(int argc, char **argv)
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     /* Settings first: a bad [channel] must fail before the admin password is shown. */
-    if (mailer_check(&cfg, err, sizeof(err)) != 0 || oidc_check(&cfg, err, sizeof(err)) != 0) {
+    if (mailer_check(&cfg, err, sizeof(err)) != 0 || oidc_check(&cfg, err, sizeof(err)) != 0 ||
+        directory_check(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: %s\n", err);
         store_close(st);
         return 1;
@@ -141,11 +144,18 @@ int cmd_serve(int argc, char **argv)
         channel_release(&ch);
         return 1;
     }
+    if (directory_start(&cfg, uri, &ch, &directory) != 0) {
+        fprintf(stderr, "dissent: cannot start the directory's sync\n");
+        mailer_stop(mailer);
+        channel_release(&ch);
+        return 1;
+    }
     struct api_serve as = {.cfg = &cfg, .store_uri = uri, .ch = &ch};
     struct http_handler handler;
 
     api_handler(&as, &handler);
     rc = server_run(&cfg, &handler);
+    directory_stop(directory);
     mailer_stop(mailer);
     if (cfg.mail_enabled)
         smtp_global_cleanup();

@@ -104,6 +104,9 @@ struct user {
 #define STORE_USER_SSO                                                                             \
     64u /* the account is linked to a person at the OpenID provider: kept by store.c with the      \
            link row, so that the account's MAC tells a deleted link from none (store_sso_get()) */
+#define STORE_USER_DIRECTORY                                                                       \
+    128u /* the account is kept in step with the LDAP directory (core/directory.h): disabled when  \
+            the directory no longer lists it */
 #define STORE_USER_TAMPERED                                                                        \
     (1u << 30) /* never stored: store_user_list() marks a row that fails its integrity check       \
                   (listed with its id and name only, disabled, no roles; it cannot be updated) */

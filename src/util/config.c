@@ -241,6 +241,11 @@ static int s_client_secret_file(struct config *c, const char *v)
     return read_password_file(v, c->oidc_client_secret, sizeof(c->oidc_client_secret));
 }
 
+static int s_bind_password_file(struct config *c, const char *v)
+{
+    return read_password_file(v, c->dir_bind_password, sizeof(c->dir_bind_password));
+}
+
 static int s_base_url(struct config *c, const char *v)
 {
     return (is_url(v) && strpbrk(v, " \r\n\"<>#?") == NULL)
@@ -351,6 +356,25 @@ static const struct config_setting settings[] = {
     BOOL("oidc", "create_accounts", oidc_create_accounts, "false"),
     BOOL("oidc", "passwords", oidc_passwords, "false"),
     STR("oidc", "ca_file", oidc_ca_file, NULL),
+    STR("directory", "url", dir_url, NULL),
+    BOOL("directory", "starttls", dir_starttls, "true"),
+    STR("directory", "ca_file", dir_ca_file, NULL),
+    STR("directory", "bind_dn", dir_bind_dn, NULL),
+    FN("directory", "bind_password_file", s_bind_password_file, NULL),
+    STR("directory", "base_dn", dir_base_dn, NULL),
+    STR("directory", "filter", dir_filter, "(objectClass=inetOrgPerson)"),
+    STR("directory", "username_attribute", dir_username_attr, "uid"),
+    STR("directory", "name_attribute", dir_name_attr, "cn"),
+    STR("directory", "email_attribute", dir_email_attr, "mail"),
+    STR("directory", "group_base_dn", dir_group_base_dn, NULL),
+    STR("directory", "group_filter", dir_group_filter, "(objectClass=groupOfNames)"),
+    STR("directory", "member_attribute", dir_member_attr, "member"),
+    STR("directory", "role_staff", dir_role_staff, "*"),
+    STR("directory", "role_officer", dir_role_officer, NULL),
+    STR("directory", "role_head", dir_role_head, NULL),
+    STR("directory", "role_principal", dir_role_principal, NULL),
+    INT("directory", "interval", dir_interval, 0, 7 * 86400, "3600"),
+    INT("directory", "max_disable", dir_max_disable, 0, 100, "10"),
     I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),
 };
 

@@ -107,6 +107,27 @@ struct config {
     bool oidc_create_accounts;     /* a person the provider vouches for gets an account */
     bool oidc_passwords;           /* linked accounts may still sign in with a password alone */
     char oidc_ca_file[1024];       /* CA bundle for the provider; "" = the system's */
+    /* [directory]: accounts kept in step with an LDAP directory (core/directory.h); checked by
+     * directory_check() */
+    char dir_url[512];            /* ldaps://... or ldap://... ; "" = no directory */
+    bool dir_starttls;            /* with ldap://: StartTLS first (plain only to this machine) */
+    char dir_ca_file[1024];       /* CA bundle for the directory; "" = the system's */
+    char dir_bind_dn[512];        /* the DN Dissent binds as */
+    char dir_bind_password[256];  /* read from bind_password_file; never logged */
+    char dir_base_dn[512];        /* where people are */
+    char dir_filter[512];         /* which entries are people */
+    char dir_username_attr[64];   /* the attribute that is the local username */
+    char dir_name_attr[64];       /* ... the display name */
+    char dir_email_attr[64];      /* ... the email address */
+    char dir_group_base_dn[512];  /* where groups are; "" = base_dn */
+    char dir_group_filter[512];   /* which entries are groups */
+    char dir_member_attr[64];     /* a group's attribute listing its members' DNs */
+    char dir_role_staff[512];     /* the group (cn or DN) whose members get the role; "*" all */
+    char dir_role_officer[512];   /* ... */
+    char dir_role_head[512];      /* ... */
+    char dir_role_principal[512]; /* ... */
+    int dir_interval;             /* seconds between the server's own syncs; 0 = never */
+    int dir_max_disable;          /* percent of managed accounts one sync may disable */
     /* [debug] */
     int64_t clock_start; /* when set (unix seconds), the server's clock starts there */
 };

@@ -1,0 +1,593 @@
+#include "core/directory.h"
+
+#include "core/channel.h"
+#include "core/enrol.h"
+#include "core/trust.h"
+#include "core/user.h"
+#include "net/ldap.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/strutil.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define USERS_PAGE 200
+#define DN_MAX 1024
+
+/* A person, as the directory lists them. */
+struct person {
+    char dn[DN_MAX];
+    char username[USERNAME_MAX + 1];
+    char display[DISPLAY_NAME_MAX + 1];
+    char email[EMAIL_MAX + 1];
+    unsigned roles;
+    bool matched; /* an account of theirs was found */
+};
+
+struct people {
+    struct person *p;
+    size_t n, cap;
+    struct directory_report *rep;
+};
+
+bool directory_enabled(const struct config *cfg)
+{
+    return cfg->dir_url[0] != '\0';
+}
+
+int directory_check(const struct config *cfg, char *err, size_t errlen)
+{
+    if (!directory_enabled(cfg))
+        return 0;
+    if (!netldap_url_allowed(cfg->dir_url, cfg->dir_starttls)) {
+        err_set(err, errlen,
+                "[directory] url must be ldaps://HOST or ldap://HOST (with "
+                "starttls; without it only to this machine)");
+        return ERR_INVALID;
+    }
+    if (cfg->dir_base_dn[0] == '\0') {
+        err_set(err, errlen, "[directory] base_dn is needed with url");
+        return ERR_INVALID;
+    }
+    if (cfg->dir_username_attr[0] == '\0' || cfg->dir_member_attr[0] == '\0' ||
+        cfg->dir_filter[0] == '\0' || cfg->dir_group_filter[0] == '\0') {
+        err_set(err, errlen, "[directory] the attributes and filters must not be empty");
+        return ERR_INVALID;
+    }
+    if (cfg->dir_role_head[0] != '\0' && cfg->dir_role_officer[0] == '\0') {
+        err_set(err, errlen, "[directory] role_head needs role_officer: the head is an officer");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static void say(struct directory_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(struct directory_report *rep, const char *fmt, ...)
+{
+    char line[600];
+    va_list ap;
+
+    if (rep->line == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    rep->line(rep->arg, line);
+}
+
+/* "officer, staff" for @roles. */
+static void role_list(unsigned roles, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (unsigned bit = 1; bit != 0 && used < len; bit <<= 1) {
+        const char *name = (roles & bit) ? user_role_name(bit) : NULL;
+        if (name != NULL)
+            used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", name);
+    }
+    if (out[0] == '\0')
+        snprintf(out, len, "no role");
+}
+
+static const char *first(char *const *v)
+{
+    return v != NULL && v[0] != NULL ? v[0] : "";
+}
+
+/* One person entry: attributes username, display name, email. */
+static int on_person(void *arg, const char *dn, char *const *const *values)
+{
+    struct people *pp = arg;
+    const char *uid = first(values[0]);
+    struct person *p;
+    size_t n = strlen(uid);
+
+    if (n == 0 || n > USERNAME_MAX || strlen(dn) >= DN_MAX) {
+        pp->rep->skipped++;
+        say(pp->rep, "skip %.200s: no usable username", dn);
+        return 0;
+    }
+    if (pp->n == pp->cap) {
+        size_t cap = pp->cap ? pp->cap * 2 : 64;
+        struct person *q = mem_realloc(pp->p, cap * sizeof(*q));
+        if (q == NULL)
+            return ERR_NOMEM;
+        pp->p = q;
+        pp->cap = cap;
+    }
+    p = &pp->p[pp->n];
+    memset(p, 0, sizeof(*p));
+    for (size_t i = 0; i <= n; i++)
+        p->username[i] = (char)tolower((unsigned char)uid[i]);
+    if (!user_username_valid(p->username)) {
+        pp->rep->skipped++;
+        say(pp->rep, "skip %.200s: \"%.64s\" is not a username here", dn, uid);
+        return 0;
+    }
+    for (size_t i = 0; i < pp->n; i++)
+        if (strcmp(pp->p[i].username, p->username) == 0) {
+            pp->rep->skipped++;
+            say(pp->rep, "skip %.200s: the username %s is listed twice", dn, p->username);
+            return 0;
+        }
+    str_copy(p->dn, sizeof(p->dn), dn);
+    if (str_copy(p->display, sizeof(p->display), first(values[1])) != 0 ||
+        !user_display_name_valid(p->display))
+        p->display[0] = '\0';
+    if (str_copy(p->email, sizeof(p->email), first(values[2])) != 0 || !user_email_valid(p->email))
+        p->email[0] = '\0';
+    pp->n++;
+    return 0;
+}
+
+/* The role a group gives, by [directory] role_*: matched by cn or by DN, in any case. */
+struct groups {
+    const struct config *cfg;
+    struct people *pp;
+};
+
+static bool names(const char *want, const char *dn, char *const *cn)
+{
+    if (want[0] == '\0' || strcmp(want, "*") == 0)
+        return false;
+    if (strcasecmp(want, dn) == 0)
+        return true;
+    for (size_t i = 0; cn != NULL && cn[i] != NULL; i++)
+        if (strcasecmp(want, cn[i]) == 0)
+            return true;
+    return false;
+}
+
+static int on_group(void *arg, const char *dn, char *const *const *values)
+{
+    struct groups *g = arg;
+    const struct config *c = g->cfg;
+    unsigned role = 0;
+
+    if (names(c->dir_role_staff, dn, values[0]))
+        role |= ROLE_STAFF;
+    if (names(c->dir_role_officer, dn, values[0]))
+        role |= ROLE_OFFICER;
+    if (names(c->dir_role_head, dn, values[0]))
+        role |= ROLE_HEAD;
+    if (names(c->dir_role_principal, dn, values[0]))
+        role |= ROLE_PRINCIPAL;
+    for (size_t i = 0; role != 0 && values[1] != NULL && values[1][i] != NULL; i++)
+        for (size_t k = 0; k < g->pp->n; k++)
+            if (strcasecmp(g->pp->p[k].dn, values[1][i]) == 0)
+                g->pp->p[k].roles |= role;
+    return 0;
+}
+
+/* Whether roles come from groups: a role other than staff-for-all is mapped. */
+static bool roles_managed(const struct config *c)
+{
+    return (c->dir_role_staff[0] != '\0' && strcmp(c->dir_role_staff, "*") != 0) ||
+           c->dir_role_officer[0] != '\0' || c->dir_role_head[0] != '\0' ||
+           c->dir_role_principal[0] != '\0';
+}
+
+/* Read the people and their groups' roles into @pp. */
+static int read_directory(const struct config *cfg, struct people *pp, char *err, size_t errlen)
+{
+    const char *pattrs[] = {cfg->dir_username_attr, cfg->dir_name_attr, cfg->dir_email_attr, NULL};
+    const char *gattrs[] = {"cn", cfg->dir_member_attr, NULL};
+    struct netldap_params np = {.url = cfg->dir_url,
+                                .starttls = cfg->dir_starttls,
+                                .ca_file = cfg->dir_ca_file,
+                                .bind_dn = cfg->dir_bind_dn,
+                                .password = cfg->dir_bind_password};
+    struct groups g = {.cfg = cfg, .pp = pp};
+    struct netldap *c = NULL;
+    char e[400];
+    int rc;
+
+    if ((rc = netldap_open(&np, &c, e, sizeof(e))) != 0) {
+        err_set(err, errlen, "the directory %s: %s", cfg->dir_url, e);
+        return rc == ERR_NOMEM ? rc : ERR_IO;
+    }
+    rc = netldap_search(c, cfg->dir_base_dn, cfg->dir_filter, pattrs, on_person, pp, e, sizeof(e));
+    if (rc == 0 && roles_managed(cfg))
+        rc =
+            netldap_search(c, cfg->dir_group_base_dn[0] ? cfg->dir_group_base_dn : cfg->dir_base_dn,
+                           cfg->dir_group_filter, gattrs, on_group, &g, e, sizeof(e));
+    netldap_close(c);
+    if (rc != 0) {
+        err_set(err, errlen, "the directory %s: %s", cfg->dir_url, e);
+        return rc == ERR_NOMEM ? rc : ERR_IO;
+    }
+    if (strcmp(cfg->dir_role_staff, "*") == 0)
+        for (size_t i = 0; i < pp->n; i++)
+            pp->p[i].roles |= ROLE_STAFF;
+    return 0;
+}
+
+/* Every account, all pages, into *@out (mem_free()). */
+static int all_accounts(struct store *st, struct user **out, size_t *count)
+{
+    char after[USERNAME_MAX + 1] = "";
+    struct user *all = NULL;
+    size_t n = 0;
+    int rc;
+
+    *out = NULL;
+    *count = 0;
+    for (;;) {
+        struct user *page = NULL, *q;
+        size_t got = 0;
+        if ((rc = store_user_list(st, after, USERS_PAGE, &page, &got)) != 0)
+            break;
+        if (got > 0 && (q = mem_realloc(all, (n + got) * sizeof(*all))) == NULL) {
+            mem_free(page);
+            rc = ERR_NOMEM;
+            break;
+        }
+        if (got > 0) {
+            all = q;
+            memcpy(all + n, page, got * sizeof(*page));
+            n += got;
+            str_copy(after, sizeof(after), page[got - 1].username);
+        }
+        for (size_t i = 0; i < got; i++)
+            memset(page[i].pwhash, 0, sizeof(page[i].pwhash));
+        mem_free(page);
+        if (got < USERS_PAGE)
+            break;
+    }
+    if (rc != 0) {
+        mem_free(all);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        memset(all[i].pwhash, 0, sizeof(all[i].pwhash));
+    *out = all;
+    *count = n;
+    return 0;
+}
+
+static struct person *person_of(struct people *pp, const char *username)
+{
+    for (size_t i = 0; i < pp->n; i++)
+        if (strcmp(pp->p[i].username, username) == 0)
+            return &pp->p[i];
+    return NULL;
+}
+
+static bool roles_ok(unsigned roles)
+{
+    return roles != 0 && user_roles_valid(roles) &&
+           !((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER));
+}
+
+/* A new account for @p, pending enrolment, kept from now on. */
+static int create(struct store *st, const struct person *p, int64_t now,
+                  struct directory_report *rep, bool dry)
+{
+    char rl[80], e[160];
+    struct user u;
+    int rc;
+
+    role_list(p->roles, rl, sizeof(rl));
+    if (!roles_ok(p->roles)) {
+        rep->kept++;
+        say(rep, "skip %s: the groups give %s", p->username,
+            p->roles ? "roles that cannot be held together" : "no role");
+        return 0;
+    }
+    if (!dry) {
+        if ((rc = user_prepare(&u, p->username, p->roles, p->display, p->email, now, e,
+                               sizeof(e))) != 0) {
+            rep->kept++;
+            say(rep, "skip %s: %s", p->username, e);
+            return 0;
+        }
+        u.flags |= STORE_USER_DIRECTORY;
+        if ((rc = user_create_logged(st, &u, now)) == ERR_EXISTS)
+            return 0; /* made meanwhile (another server's sync): the next one keeps it */
+        if (rc != 0)
+            return rc;
+    }
+    rep->created++;
+    say(rep, "create %s (%s), pending enrolment", p->username, rl);
+    return 0;
+}
+
+/* Bring the account @u in step with @p. */
+static int follow(struct store *st, const struct config *cfg, struct user *u,
+                  const struct person *p, int64_t now, struct directory_report *rep, bool dry)
+{
+    char what[80] = "", before[80], after[80];
+    bool adopt = !(u->flags & STORE_USER_DIRECTORY),
+         name = strcmp(u->display_name, p->display) != 0, mail = strcmp(u->email, p->email) != 0;
+    int rc;
+
+    if (adopt || name || mail) {
+        snprintf(what, sizeof(what), "%s%s%s%s%s", adopt ? "kept from now on" : "",
+                 adopt && (name || mail) ? "; " : "", name ? "display name" : "",
+                 name && mail ? ", " : "", mail ? "email" : "");
+        if (!dry) {
+            u->flags |= STORE_USER_DIRECTORY;
+            str_copy(u->display_name, sizeof(u->display_name), p->display);
+            str_copy(u->email, sizeof(u->email), p->email);
+            u->updated_at = now;
+            if ((rc = store_user_update(st, u)) == ERR_CONFLICT) {
+                say(rep, "skip %s: changed meanwhile (the next sync sees it)", u->username);
+                return 0;
+            }
+            if (rc != 0)
+                return rc;
+        }
+        rep->updated++;
+        say(rep, "update %s: %s", u->username, what);
+    }
+    if (!roles_managed(cfg) || p->roles == u->roles)
+        return 0;
+    role_list(u->roles, before, sizeof(before));
+    role_list(p->roles, after, sizeof(after));
+    if (!roles_ok(p->roles)) {
+        rep->kept++;
+        say(rep, "keep %s (%s): the groups give %s", u->username, before,
+            p->roles ? "roles that cannot be held together" : "no role");
+        return 0;
+    }
+    rc = dry ? 0 : enrol_account_set(st, u, p->roles, u->disabled, now);
+    if (rc == ERR_STATE) {
+        rep->kept++;
+        say(rep, "keep %s (%s): the last officer holding the channel key", u->username, before);
+        return 0;
+    }
+    if (rc == ERR_CONFLICT) {
+        say(rep, "skip %s: changed meanwhile (the next sync sees it)", u->username);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    rep->roles++;
+    say(rep, "roles %s: %s -> %s", u->username, before, after);
+    return 0;
+}
+
+int directory_sync(struct store *st, const struct config *cfg, bool dry_run, bool force,
+                   int64_t now, struct directory_report *rep, char *err, size_t errlen)
+{
+    struct people pp = {.rep = rep};
+    struct user *accts = NULL;
+    size_t nacct = 0, managed = 0, gone = 0;
+    int rc;
+
+    rep->people = rep->created = rep->updated = rep->roles = rep->disabled = rep->kept =
+        rep->skipped = 0;
+    if ((rc = read_directory(cfg, &pp, err, errlen)) != 0)
+        goto out;
+    rep->people = (int)pp.n;
+    if ((rc = all_accounts(st, &accts, &nacct)) != 0)
+        goto out;
+    /* what would go: accounts kept, active, that the directory no longer lists */
+    for (size_t i = 0; i < nacct; i++) {
+        const struct user *u = &accts[i];
+        if (!(u->flags & STORE_USER_DIRECTORY) || (u->flags & STORE_USER_TAMPERED) ||
+            (u->roles & ROLE_OPERATOR) || u->disabled)
+            continue;
+        managed++;
+        if (person_of(&pp, u->username) == NULL)
+            gone++;
+    }
+    if (gone > 0 && !force && gone * 100 > (size_t)cfg->dir_max_disable * managed) {
+        err_set(err, errlen,
+                "the directory lists %zu people, and %zu of the %zu accounts it keeps would be "
+                "disabled: over [directory] max_disable (%d%%); nothing changed. Check the "
+                "directory (its base DN, filter and bind), or run `dissent directory sync "
+                "--force`",
+                pp.n, gone, managed, cfg->dir_max_disable);
+        rc = ERR_STATE;
+        goto out;
+    }
+    for (size_t i = 0; i < nacct && rc == 0; i++) {
+        struct user *u = &accts[i];
+        struct person *p = person_of(&pp, u->username);
+        if (u->flags & STORE_USER_TAMPERED)
+            continue;
+        if (p != NULL) {
+            p->matched = true;
+            if (u->roles & ROLE_OPERATOR) {
+                rep->kept++;
+                say(rep, "skip %s: an operator's account is never the directory's", u->username);
+            } else if (!u->disabled) {
+                rc = follow(st, cfg, u, p, now, rep, dry_run);
+            }
+            continue;
+        }
+        if (!(u->flags & STORE_USER_DIRECTORY) || (u->roles & ROLE_OPERATOR) || u->disabled)
+            continue;
+        rc = dry_run ? 0 : enrol_account_set(st, u, u->roles, true, now);
+        if (rc == ERR_STATE) {
+            rep->kept++;
+            say(rep,
+                "keep %s: no longer in the directory, but the last officer holding the "
+                "channel key (grant it to another officer)",
+                u->username);
+            rc = 0;
+        } else if (rc == ERR_CONFLICT) {
+            say(rep, "skip %s: changed meanwhile (the next sync sees it)", u->username);
+            rc = 0;
+        } else if (rc == 0) {
+            rep->disabled++;
+            say(rep, "disable %s: no longer in the directory", u->username);
+        }
+    }
+    for (size_t i = 0; i < pp.n && rc == 0; i++)
+        if (!pp.p[i].matched)
+            rc = create(st, &pp.p[i], now, rep, dry_run);
+out:
+    if (accts != NULL)
+        memset(accts, 0, nacct * sizeof(*accts));
+    mem_free(accts);
+    mem_free(pp.p);
+    return rc;
+}
+
+/* ---- the server's own sync ---- */
+
+#define LEAD_SECONDS 3 /* a lead renewed by housekeeping_tick() (each second) holds this long */
+
+struct directory_runner {
+    const struct config *cfg;
+    const struct channel *ch;
+    struct store *st;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+static _Atomic int64_t lead_until;
+
+static int64_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+void directory_lead(void)
+{
+    atomic_store(&lead_until, mono_now() + LEAD_SECONDS);
+}
+
+static void log_line(void *arg, const char *text)
+{
+    (void)arg;
+    log_info("directory: %s", text);
+}
+
+static void sync_once(struct directory_runner *r)
+{
+    struct directory_report rep = {.line = log_line};
+    char err[700] = "";
+    int rc =
+        directory_sync(r->st, r->cfg, false, false, channel_now(r->ch), &rep, err, sizeof(err));
+
+    if (rc == ERR_STATE)
+        log_error("directory: sync refused: %s", err);
+    else if (rc != 0)
+        log_warn("directory: sync failed, nothing changed by it: %s", err[0] ? err : err_str(rc));
+    else
+        log_info("directory: %d people; %d created, %d updated, %d role changes, %d disabled, "
+                 "%d kept, %d skipped",
+                 rep.people, rep.created, rep.updated, rep.roles, rep.disabled, rep.kept,
+                 rep.skipped);
+}
+
+static void *run(void *arg)
+{
+    struct directory_runner *r = arg;
+    struct timespec ts;
+    bool first = true;
+
+    pthread_mutex_lock(&r->mu);
+    while (!r->stop) {
+        /* the first sync soon after the start (once this server leads), then every interval */
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += first ? LEAD_SECONDS + 1 : r->cfg->dir_interval;
+        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+            ;
+        if (r->stop)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        if (atomic_load(&lead_until) >= mono_now()) {
+            sync_once(r);
+            first = false;
+        }
+        pthread_mutex_lock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+int directory_start(const struct config *cfg, const char *uri, const struct channel *ch,
+                    struct directory_runner **out)
+{
+    pthread_condattr_t ca;
+    struct directory_runner *r;
+    char err[256] = "";
+
+    *out = NULL;
+    if (!directory_enabled(cfg) || cfg->dir_interval == 0)
+        return 0;
+    if ((r = mem_calloc(1, sizeof(*r))) == NULL)
+        return ERR_NOMEM;
+    r->cfg = cfg;
+    r->ch = ch;
+    if (store_open(uri, &r->st, err, sizeof(err)) != 0) {
+        log_error("directory: cannot open the database: %s", err);
+        mem_free(r);
+        return ERR_INTERNAL;
+    }
+    if (trust_attach(r->st, ch->key, ch->log_key, cfg->data_dir) != 0) {
+        store_close(r->st);
+        mem_free(r);
+        return ERR_NOMEM;
+    }
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&r->thread, NULL, run, r) != 0) {
+        store_close(r->st);
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        mem_free(r);
+        return ERR_INTERNAL;
+    }
+    log_info("directory: kept in step with %s every %d s", cfg->dir_url, cfg->dir_interval);
+    *out = r;
+    return 0;
+}
+
+void directory_stop(struct directory_runner *r)
+{
+    if (r == NULL)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stop = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    store_close(r->st);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    mem_free(r);
+}
