@@ -217,6 +217,17 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
         rc = ERR_STATE;
     if (rc != 0)
         goto fail;
+    /* an account that never enrolled (made by an administrator or the directory): nothing was
+     * ever sealed to it, so there is nothing to revoke or confirm: a new code, as at its making */
+    if (!u.has_keys && u.reset_at == 0 && u.recovery_at == 0 && u.key_binding[0] == '\0') {
+        u.updated_at = now;
+        enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
+        if ((rc = store_user_update(st, &u)) != 0 || (rc = store_commit(st)) != 0)
+            goto fail;
+        if (out != NULL)
+            *out = u;
+        return 0;
+    }
     memset(u.pwhash, 0, sizeof(u.pwhash));
     u.has_keys = false;
     memset(u.sign_pk, 0, sizeof(u.sign_pk));

@@ -113,6 +113,13 @@ def test_a_removed_persons_session_ends(make_server, directory, tmp_path):
     assert_error(s.get(srv.url + "/api/v1/me", timeout=TIMEOUT), 401)
     assert_error(srv.session().post(srv.url + "/api/v1/session", timeout=TIMEOUT, json={
         "username": "carl", "password": PASSWORD}), 401, "invalid_credentials")
+    # dora's account was made by the directory, without a code: an administrator gives her one,
+    # and as nothing was ever shared with her account, she is not held for confirmation
+    r = admin.post(srv.url + "/api/v1/users/dora/reset", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    srv.enrol("dora", r.json()["enrolment"]["code"])
+    me = call(srv.login("dora", PASSWORD), "GET", srv.url + "/api/v1/me").json()
+    assert me["reset"] is None and me["display_name"] == "Dora Staff"
 
 
 def test_a_directory_that_suddenly_returns_no_one_is_refused(make_server, directory, tmp_path):
