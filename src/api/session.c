@@ -22,6 +22,43 @@
 
 #include <string.h>
 
+/*
+ * The account this browser's single sign-on ticket names (core/oidc.h) into @su: the ticket
+ * taken (*@expires set, to put it back with oidc_ticket_restore() when what came with it is
+ * refused) or, with @expires NULL, only looked at; @username, when given, must be its name.
+ * 0, or the error it answered (401 sso_expired when there is no live ticket).
+ */
+static int sso_account(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                       const char *username, char ticket[OIDC_TOKEN_LEN + 1], int64_t *expires,
+                       struct user *su)
+{
+    int64_t uid = 0;
+    int rc = ERR_NOT_FOUND;
+
+    memset(su, 0, sizeof(*su));
+    if (oidc_enabled(env->cfg) && api_sso_ticket(env, req, ticket) == 0)
+        rc = expires != NULL ? oidc_ticket_take(env->st, ticket, req->now, &uid, expires)
+                             : oidc_ticket_peek(env->st, ticket, req->now, &uid);
+    if (rc == 0)
+        rc = store_user_get_by_id(env->st, uid, su);
+    if (rc == ERR_NOT_FOUND) {
+        api_error(resp, 401, "sso_expired",
+                  "the sign-in through your organisation expired or was used: sign in with "
+                  "your organisation again");
+        return rc;
+    }
+    if (rc == 0 && username != NULL && strcmp(username, su->username) != 0) {
+        if (expires != NULL)
+            oidc_ticket_restore(env->st, ticket, uid, *expires, req->now);
+        api_error_field(resp, "username", "your organisation signed you in as %s", su->username);
+        rc = ERR_INVALID;
+    } else if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+    }
+    wipe(su->pwhash, sizeof(su->pwhash));
+    return rc;
+}
+
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"username", "password", "totp", "recovery_code",
@@ -59,27 +96,10 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
     if (sso) {
         /* the account the provider vouched for, from this browser's ticket (taken now, and
          * put back below when what came with it is refused) */
-        memset(&su, 0, sizeof(su));
-        if (api_sso_ticket(env, req, ticket) != 0 ||
-            (rc = oidc_ticket_take(env->st, ticket, req->now, &in.sso_user, &expires)) ==
-                ERR_NOT_FOUND ||
-            (rc == 0 && (rc = store_user_get_by_id(env->st, in.sso_user, &su)) == ERR_NOT_FOUND)) {
-            api_error(resp, 401, "sso_expired",
-                      "the sign-in through your organisation expired or was used: sign in "
-                      "with your organisation again");
+        if (sso_account(env, req, resp, username, ticket, &expires, &su) != 0)
             return;
-        }
-        if (rc != 0) {
-            api_error_rc(resp, rc, NULL);
-            return;
-        }
-        if (username != NULL && strcmp(username, su.username) != 0) {
-            oidc_ticket_restore(env->st, ticket, in.sso_user, expires, req->now);
-            api_error_field(resp, "username", "your organisation signed you in as %s", su.username);
-            return;
-        }
+        in.sso_user = su.id;
         username = alone ? NULL : su.username;
-        wipe(su.pwhash, sizeof(su.pwhash));
     }
     if (alone && !sso && !env->cfg->passwordless) {
         api_error_field(resp, "password",
@@ -447,7 +467,7 @@ void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp)
     json_t *ssov = json_object_get(req->json, "sso");
     bool sso = json_is_true(ssov);
     struct user u, su;
-    int64_t retry = 0, uid = 0;
+    int64_t retry = 0;
     int rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0)
@@ -468,25 +488,10 @@ void api_enrol(struct api_env *env, struct api_req *req, struct api_resp *resp)
     }
     if (sso) {
         /* the account the provider vouched for (the ticket stays for the sign-in after) */
-        if (!oidc_enabled(env->cfg) || api_sso_ticket(env, req, ticket) != 0 ||
-            (rc = oidc_ticket_peek(env->st, ticket, req->now, &uid)) == ERR_NOT_FOUND ||
-            (rc == 0 && (rc = store_user_get_by_id(env->st, uid, &su)) == ERR_NOT_FOUND)) {
-            api_error(resp, 401, "sso_expired",
-                      "the sign-in through your organisation expired or was used: sign in "
-                      "with your organisation again");
+        if (sso_account(env, req, resp, name, ticket, NULL, &su) != 0)
             return;
-        }
-        if (rc != 0) {
-            api_error_rc(resp, rc, NULL);
-            return;
-        }
-        if (name != NULL && strcmp(name, su.username) != 0) {
-            api_error_field(resp, "username", "your organisation signed you in as %s", su.username);
-            return;
-        }
         rc = enrol_account_sso(env->st, &env->policy, &su, pw, strlen(pw), req->addr, req->now,
                                &retry, &u, recovery);
-        wipe(su.pwhash, sizeof(su.pwhash));
     } else {
         rc = enrol_account(env->st, &env->policy, name, code, pw, strlen(pw), req->addr, req->now,
                            &retry, &u, recovery);

@@ -1278,6 +1278,21 @@ static int user_flag(struct store *st, int64_t user_id, unsigned flag, bool on)
     return rc;
 }
 
+/* A write that keeps a flag of the account's row with it: in the caller's transaction, or one
+ * of its own (*@own), which own_end() commits, or rolls back on @rc. */
+static int own_begin(struct store *st, bool *own)
+{
+    *own = !st->in_txn;
+    return *own ? store_begin(st) : 0;
+}
+
+static int own_end(struct store *st, bool own, int rc)
+{
+    if (own)
+        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    return written(st, rc);
+}
+
 int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
 {
     uint8_t want[STORE_MAC_LEN];
@@ -1328,7 +1343,7 @@ int store_totp_put(struct store *st, struct user_totp *t)
 
 int store_totp_update(struct store *st, struct user_totp *t)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
@@ -1336,13 +1351,11 @@ int store_totp_update(struct store *st, struct user_totp *t)
     if ((rc = integ_totp(st, t, t->mac)) != 0)
         return rc;
     /* the row and the account's flag change together */
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     if ((rc = sql_totp_update(st, t)) == 0)
         rc = user_flag(st, t->user_id, STORE_USER_TOTP, t->enabled);
-    if (own)
-        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
-    return written(st, rc);
+    return own_end(st, own, rc);
 }
 
 /* Adopt one account's row, envelopes, grant and TOTP row (store_trust_adopt()). */
@@ -1487,18 +1500,16 @@ int store_trust_adopted(struct store *st, bool *yes)
 
 int store_totp_delete(struct store *st, int64_t user_id)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     if ((rc = sql_totp_delete(st, user_id)) == 0)
         rc = user_flag(st, user_id, STORE_USER_TOTP, false);
-    if (own)
-        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
-    return written(st, rc);
+    return own_end(st, own, rc);
 }
 
 int store_savepoint(struct store *st)
@@ -2084,21 +2095,19 @@ static int passkey_write(struct store *st, bool own, int rc, int64_t user_id)
     if (rows != NULL)
         wipe(rows, n * sizeof(*rows));
     mem_free(rows);
-    if (own)
-        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
-    return written(st, rc);
+    return own_end(st, own, rc);
 }
 
 int store_passkey_add(struct store *st, struct passkey_row *r)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_passkey(st, r, r->mac)) != 0)
         return rc;
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     return passkey_write(st, own, sql_passkey_add(st, r), r->user_id);
 }
@@ -2165,24 +2174,24 @@ int store_passkey_used(struct store *st, struct passkey_row *r, int64_t before)
 
 int store_passkey_delete(struct store *st, int64_t user_id, int64_t id)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     return passkey_write(st, own, sql_passkey_delete(st, user_id, id), user_id);
 }
 
 int store_passkey_delete_all(struct store *st, int64_t user_id)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     return passkey_write(st, own, sql_passkey_delete_all(st, user_id), user_id);
 }
@@ -2269,20 +2278,18 @@ int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, 
 
 int store_sso_link(struct store *st, struct sso_link *l)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
     if ((rc = integ_sso(st, l, l->mac)) != 0)
         return rc;
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     if ((rc = sql_sso_add(st, l)) == 0)
         rc = user_flag(st, l->user_id, STORE_USER_SSO, true);
-    if (own)
-        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
-    return written(st, rc);
+    return own_end(st, own, rc);
 }
 
 static int sso_checked(struct store *st, int got, struct sso_link *out)
@@ -2340,16 +2347,14 @@ int store_sso_find(struct store *st, const char *issuer, const char *subject, st
 
 int store_sso_unlink(struct store *st, int64_t user_id)
 {
-    bool own = !st->in_txn;
+    bool own;
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if (own && (rc = store_begin(st)) != 0)
+    if ((rc = own_begin(st, &own)) != 0)
         return rc;
     if ((rc = sql_sso_delete(st, user_id)) == 0)
         rc = user_flag(st, user_id, STORE_USER_SSO, false);
-    if (own)
-        return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
-    return written(st, rc);
+    return own_end(st, own, rc);
 }
