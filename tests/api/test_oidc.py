@@ -324,3 +324,38 @@ def test_bad_settings_refuse_to_start(tmp_path):
                             "--listen", "127.0.0.1:0"], capture_output=True, text=True,
                            timeout=30)
         assert r.returncode != 0 and words in r.stderr, (oidc, r.stderr)
+
+
+def test_a_passkey_with_prf_opens_the_memos_after_the_provider(sso):
+    """After the provider vouched for the person, a passkey of theirs that unlocks the keys
+    opens the session alone (whatever [security] passwordless says); another account's passkey
+    does not, and the ticket survives that try."""
+    from test_passkeys import Authenticator, register, signin_options, unb64u
+    srv, op = sso
+    b = browser(srv)
+    assert provider_signin(srv, b, "pat") == "/#/sso"
+    enrol_and_sign_in(srv, b)
+    a = Authenticator()
+    register(srv, b, a, password=PASSPHRASE)
+    # someone else's passkey, registered on a local account
+    admin = srv.admin()
+    srv.add_user(admin, "quinn", ["staff"])
+    other = Authenticator()
+    register(srv, srv.login("quinn", PASSWORD), other)
+    b2 = browser(srv)
+    assert provider_signin(srv, b2, "pat") == "/#/sso"
+    assert pending(srv, b2)["passkeys"] is True
+    opts = signin_options(srv, b2)
+    salt = unb64u(opts["publicKey"]["extensions"]["prf"]["eval"]["first"])
+    r = b2.post(srv.url + "/api/v1/session", timeout=TIMEOUT, json={
+        "sso": True, "passkey": other.get(opts, srv.url, salt=salt)})
+    assert_error(r, 401, "passkey_invalid")
+    opts = signin_options(srv, b2)
+    r = call(b2, "POST", srv.url + "/api/v1/session",
+             {"sso": True, "passkey": a.get(opts, srv.url, salt=salt)})
+    assert r.json()["user"]["username"] == "pat"
+    # with its keys: a memo made now opens
+    from keyhelpers import create_memo
+    from conftest import memo_url
+    mid = create_memo(srv, b2, "Made after a passkey")
+    assert call(b2, "GET", memo_url(srv, mid)).json()["title"] == "Made after a passkey"
