@@ -3,6 +3,7 @@
 #include "core/channel.h"
 #include "core/enrol.h"
 #include "core/trust.h"
+#include "crypto/random.h"
 #include "core/user.h"
 #include "net/ldap.h"
 #include "util/err.h"
@@ -30,6 +31,7 @@ struct person {
     char email[EMAIL_MAX + 1];
     unsigned roles;
     bool matched; /* an account of theirs was found */
+    bool dup;     /* another entry has the same username: neither is used */
 };
 
 struct people {
@@ -55,6 +57,13 @@ int directory_check(const struct config *cfg, char *err, size_t errlen)
     }
     if (cfg->dir_base_dn[0] == '\0') {
         err_set(err, errlen, "[directory] base_dn is needed with url");
+        return ERR_INVALID;
+    }
+    /* a DN with an empty password is an unauthenticated bind (RFC 4513, 5.1.2), which some
+     * servers take for an anonymous one */
+    if (cfg->dir_bind_dn[0] != '\0' && cfg->dir_bind_password[0] == '\0') {
+        err_set(err, errlen, "[directory] bind_dn needs bind_password_file (a file whose first "
+                             "line is the password)");
         return ERR_INVALID;
     }
     if (cfg->dir_username_attr[0] == '\0' || cfg->dir_member_attr[0] == '\0' ||
@@ -137,8 +146,13 @@ static int on_person(void *arg, const char *dn, char *const *const *values)
     }
     for (size_t i = 0; i < pp->n; i++)
         if (strcmp(pp->p[i].username, p->username) == 0) {
+            /* which one is the person? neither is used: the directory must say */
             pp->rep->skipped++;
-            say(pp->rep, "skip %.200s: the username %s is listed twice", dn, p->username);
+            if (!pp->p[i].dup)
+                pp->rep->skipped++;
+            pp->p[i].dup = true;
+            say(pp->rep, "skip %.200s and %.200s: the username %s is listed twice", dn,
+                pp->p[i].dn, p->username);
             return 0;
         }
     str_copy(p->dn, sizeof(p->dn), dn);
@@ -155,6 +169,7 @@ static int on_person(void *arg, const char *dn, char *const *const *values)
 struct groups {
     const struct config *cfg;
     struct people *pp;
+    unsigned found; /* the roles whose group was found */
 };
 
 static bool names(const char *want, const char *dn, char *const *cn)
@@ -183,6 +198,7 @@ static int on_group(void *arg, const char *dn, char *const *const *values)
         role |= ROLE_HEAD;
     if (names(c->dir_role_principal, dn, values[0]))
         role |= ROLE_PRINCIPAL;
+    g->found |= role;
     for (size_t i = 0; role != 0 && values[1] != NULL && values[1][i] != NULL; i++)
         for (size_t k = 0; k < g->pp->n; k++)
             if (strcasecmp(g->pp->p[k].dn, values[1][i]) == 0)
@@ -226,6 +242,26 @@ static int read_directory(const struct config *cfg, struct people *pp, char *err
     if (rc != 0) {
         err_set(err, errlen, "the directory %s: %s", cfg->dir_url, e);
         return rc == ERR_NOMEM ? rc : ERR_IO;
+    }
+    /* a mapped group that is not there (a typo, or groups the bind cannot see) would take its
+     * role from everyone: nothing is decided on that */
+    {
+        const struct {
+            unsigned role;
+            const char *group;
+        } mapped[] = {{ROLE_STAFF, cfg->dir_role_staff},
+                      {ROLE_OFFICER, cfg->dir_role_officer},
+                      {ROLE_HEAD, cfg->dir_role_head},
+                      {ROLE_PRINCIPAL, cfg->dir_role_principal}};
+        for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++)
+            if (mapped[i].group[0] != '\0' && strcmp(mapped[i].group, "*") != 0 &&
+                !(g.found & mapped[i].role)) {
+                err_set(err, errlen, "the directory %s: no group %.200s under %.200s (with %.200s)",
+                        cfg->dir_url, mapped[i].group,
+                        cfg->dir_group_base_dn[0] ? cfg->dir_group_base_dn : cfg->dir_base_dn,
+                        cfg->dir_group_filter);
+                return ERR_IO;
+            }
     }
     if (strcmp(cfg->dir_role_staff, "*") == 0)
         for (size_t i = 0; i < pp->n; i++)
@@ -323,7 +359,18 @@ static int create(struct store *st, const struct person *p, int64_t now,
     return 0;
 }
 
-/* Bring the account @u in step with @p. */
+/* @listed's row as it is now, into @u (with its password hash: what is written back is the
+ * whole row): ERR_CONFLICT when it changed since it was listed. */
+static int reread(struct store *st, const struct user *listed, struct user *u)
+{
+    int rc = store_user_get_by_id(st, listed->id, u);
+
+    if (rc == 0 && u->version != listed->version)
+        rc = ERR_CONFLICT;
+    return rc;
+}
+
+/* Bring the account @u (as it is now: reread()) in step with @p. */
 static int follow(struct store *st, const struct config *cfg, struct user *u,
                   const struct person *p, int64_t now, struct directory_report *rep, bool dry)
 {
@@ -383,7 +430,7 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
 {
     struct people pp = {.rep = rep};
     struct user *accts = NULL;
-    size_t nacct = 0, managed = 0, gone = 0;
+    size_t nacct = 0, managed = 0, gone = 0, demoted = 0;
     int rc;
 
     rep->people = rep->created = rep->updated = rep->roles = rep->disabled = rep->kept =
@@ -393,44 +440,68 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
     rep->people = (int)pp.n;
     if ((rc = all_accounts(st, &accts, &nacct)) != 0)
         goto out;
-    /* what would go: accounts kept, active, that the directory no longer lists */
+    /* what would be taken away: accounts kept, active, that the directory no longer lists, or
+     * whose groups no longer give a role they hold */
     for (size_t i = 0; i < nacct; i++) {
         const struct user *u = &accts[i];
+        const struct person *p;
         if (!(u->flags & STORE_USER_DIRECTORY) || (u->flags & STORE_USER_TAMPERED) ||
             (u->roles & ROLE_OPERATOR) || u->disabled)
             continue;
         managed++;
-        if (person_of(&pp, u->username) == NULL)
+        if ((p = person_of(&pp, u->username)) == NULL)
             gone++;
+        else if (!p->dup && roles_managed(cfg) && (u->roles & ~p->roles) != 0)
+            demoted++;
     }
-    if (gone > 0 && !force && gone * 100 > (size_t)cfg->dir_max_disable * managed) {
+    /* one at a time is always allowed (a small deployment's departures) */
+    if (gone + demoted > 1 && !force &&
+        (gone + demoted) * 100 > (size_t)cfg->dir_max_disable * managed) {
         err_set(err, errlen,
-                "the directory lists %zu people, and %zu of the %zu accounts it keeps would be "
-                "disabled: over [directory] max_disable (%d%%); nothing changed. Check the "
-                "directory (its base DN, filter and bind), or run `dissent directory sync "
-                "--force`",
-                pp.n, gone, managed, cfg->dir_max_disable);
+                "the directory lists %zu people: of the %zu accounts it keeps, %zu would be "
+                "disabled and %zu lose a role, over [directory] max_disable (%d%%); nothing "
+                "changed. Check the directory (its base DN, filters, groups and bind), or run "
+                "`dissent directory sync --force`",
+                pp.n, managed, gone, demoted, cfg->dir_max_disable);
         rc = ERR_STATE;
         goto out;
     }
     for (size_t i = 0; i < nacct && rc == 0; i++) {
-        struct user *u = &accts[i];
-        struct person *p = person_of(&pp, u->username);
-        if (u->flags & STORE_USER_TAMPERED)
+        struct user *listed = &accts[i], cur;
+        struct person *p = person_of(&pp, listed->username);
+        if (listed->flags & STORE_USER_TAMPERED)
             continue;
         if (p != NULL) {
             p->matched = true;
-            if (u->roles & ROLE_OPERATOR) {
+            if (p->dup)
+                continue; /* said when read: nothing decided on it */
+            if (listed->roles & ROLE_OPERATOR) {
                 rep->kept++;
-                say(rep, "skip %s: an operator's account is never the directory's", u->username);
-            } else if (!u->disabled) {
-                rc = follow(st, cfg, u, p, now, rep, dry_run);
+                say(rep, "skip %s: an operator's account is never the directory's",
+                    listed->username);
+            } else if (!listed->disabled) {
+                /* the row as it is now: the listed one holds no password hash to write back */
+                if ((rc = reread(st, listed, &cur)) == 0)
+                    rc = follow(st, cfg, &cur, p, now, rep, dry_run);
+                if (rc == ERR_CONFLICT || rc == ERR_NOT_FOUND) {
+                    say(rep, "skip %s: changed meanwhile (the next sync sees it)",
+                        listed->username);
+                    rc = 0;
+                }
+                wipe(&cur, sizeof(cur));
             }
             continue;
         }
-        if (!(u->flags & STORE_USER_DIRECTORY) || (u->roles & ROLE_OPERATOR) || u->disabled)
+        if (!(listed->flags & STORE_USER_DIRECTORY) || (listed->roles & ROLE_OPERATOR) ||
+            listed->disabled)
             continue;
-        rc = dry_run ? 0 : enrol_account_set(st, u, u->roles, true, now);
+        struct user *u = &cur;
+        if ((rc = reread(st, listed, &cur)) == 0)
+            rc = dry_run ? 0 : enrol_account_set(st, u, u->roles, true, now);
+        else
+            u = listed;
+        if (rc == ERR_NOT_FOUND)
+            rc = ERR_CONFLICT;
         if (rc == ERR_STATE) {
             rep->kept++;
             say(rep,
@@ -445,9 +516,10 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
             rep->disabled++;
             say(rep, "disable %s: no longer in the directory", u->username);
         }
+        wipe(&cur, sizeof(cur));
     }
     for (size_t i = 0; i < pp.n && rc == 0; i++)
-        if (!pp.p[i].matched)
+        if (!pp.p[i].matched && !pp.p[i].dup)
             rc = create(st, &pp.p[i], now, rep, dry_run);
 out:
     if (accts != NULL)

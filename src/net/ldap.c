@@ -137,7 +137,7 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
 {
     struct berval cookie = {0, NULL};
     struct timeval tv = {.tv_sec = NETLDAP_TIMEOUT, .tv_usec = 0};
-    size_t nattrs = 0, seen = 0;
+    size_t nattrs = 0, seen = 0, pages = 0;
     int rc = 0;
 
     while (attrs[nattrs] != NULL)
@@ -149,7 +149,13 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
         LDAPMessage *res = NULL;
         int lr, code = 0;
 
-        if ((lr = ldap_create_page_control(c->ld, NETLDAP_PAGE, cookie.bv_val ? &cookie : NULL, 0,
+        /* critical: a server that cannot page refuses, rather than answering a part */
+        if (++pages > NETLDAP_ENTRIES_MAX / NETLDAP_PAGE + 2) {
+            err_set(err, errlen, "too many pages under %.200s", base);
+            rc = ERR_TOO_LARGE;
+            break;
+        }
+        if ((lr = ldap_create_page_control(c->ld, NETLDAP_PAGE, cookie.bv_val ? &cookie : NULL, 1,
                                            &page)) != LDAP_SUCCESS) {
             err_set(err, errlen, "paged search: %s", ldap_err2string(lr));
             rc = ERR_IO;
@@ -164,8 +170,12 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
             cookie.bv_val = NULL;
             cookie.bv_len = 0;
         }
-        if (lr != LDAP_SUCCESS && lr != LDAP_SIZELIMIT_EXCEEDED) {
-            err_set(err, errlen, "search under %.200s: %s", base, ldap_err2string(lr));
+        /* a part of the answer (a size or time limit) is not the directory: refused whole */
+        if (lr != LDAP_SUCCESS) {
+            err_set(err, errlen, "search under %.200s: %s%s", base, ldap_err2string(lr),
+                    lr == LDAP_SIZELIMIT_EXCEEDED || lr == LDAP_TIMELIMIT_EXCEEDED
+                        ? " (a partial answer is not used)"
+                        : "");
             ldap_msgfree(res);
             rc = ERR_IO;
             break;
@@ -187,10 +197,18 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
                 values_free(vals[i]);
             ldap_memfree(dn);
         }
-        /* the next page, when the server says there is one */
-        if (rc == 0 &&
-            ldap_parse_result(c->ld, res, &code, NULL, NULL, NULL, &got, 0) == LDAP_SUCCESS &&
-            (resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, got, NULL)) != NULL) {
+        /* the next page, when the server says there is one; the page's own result code must be
+         * success too (a limit met part way is a partial answer) */
+        if (rc == 0 && ldap_parse_result(c->ld, res, &code, NULL, NULL, NULL, &got, 0) !=
+                           LDAP_SUCCESS) {
+            err_set(err, errlen, "search under %.200s: an answer that does not parse", base);
+            rc = ERR_IO;
+        } else if (rc == 0 && code != LDAP_SUCCESS) {
+            err_set(err, errlen, "search under %.200s: %s (a partial answer is not used)", base,
+                    ldap_err2string(code));
+            rc = ERR_IO;
+        } else if (rc == 0 &&
+                   (resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, got, NULL)) != NULL) {
             ber_int_t count = 0;
             if (ldap_parse_pageresponse_control(c->ld, resp, &count, &cookie) != LDAP_SUCCESS) {
                 cookie.bv_val = NULL;

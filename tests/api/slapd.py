@@ -14,6 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SUFFIX = "dc=example,dc=org"
 ROOTDN = "cn=admin," + SUFFIX
 ROOTPW = "directory-admin-secret"
+READER = "cn=reader," + SUFFIX  # a plain account that may read (slapd's default access)
+READERPW = "reader-secret"
 SCHEMA = "/etc/ldap/schema"
 
 
@@ -31,7 +33,8 @@ def run(args, **kw):
 
 
 class Slapd:
-    def __init__(self):
+    def __init__(self, sizelimit=None):
+        """@sizelimit: the most entries a search by anyone but the administrator returns."""
         base = os.path.join(ROOT, "build")
         os.makedirs(base, exist_ok=True)
         self.dir = tempfile.mkdtemp(prefix="slapd-", dir=base)
@@ -46,6 +49,7 @@ class Slapd:
                 "modulepath /usr/lib/ldap",
                 "moduleload back_mdb",
                 "pidfile %s/slapd.pid" % self.dir,
+                "sizelimit %s" % (sizelimit or "unlimited"),
                 "TLSCACertificateFile %s/ca.pem" % self.dir,
                 "TLSCertificateFile %s/server.pem" % self.dir,
                 "TLSCertificateKeyFile %s/server.key" % self.dir,
@@ -75,8 +79,10 @@ class Slapd:
         self.ldif("dn: %s\nobjectClass: dcObject\nobjectClass: organization\no: Example\n"
                   "dc: example\n\n"
                   "dn: ou=people,%s\nobjectClass: organizationalUnit\nou: people\n\n"
-                  "dn: ou=groups,%s\nobjectClass: organizationalUnit\nou: groups\n"
-                  % (SUFFIX, SUFFIX, SUFFIX))
+                  "dn: ou=groups,%s\nobjectClass: organizationalUnit\nou: groups\n\n"
+                  "dn: cn=reader,%s\nobjectClass: person\ncn: reader\nsn: reader\n"
+                  "userPassword: %s\n"
+                  % (SUFFIX, SUFFIX, SUFFIX, SUFFIX, READERPW))
 
     def _certs(self):
         d = self.dir
@@ -137,8 +143,7 @@ class Slapd:
             f.write(ROOTPW + "\n")
         conf = {"url": self.url, "ca_file": self.ca, "bind_dn": ROOTDN,
                 "bind_password_file": password_file, "base_dn": "ou=people," + SUFFIX,
-                "group_base_dn": "ou=groups," + SUFFIX, "interval": "0",
-                "role_officer": "officers", "role_head": "heads"}
+                "group_base_dn": "ou=groups," + SUFFIX, "interval": "0"}
         conf.update(extra)
         return {"directory": conf}
 

@@ -39,7 +39,8 @@ def test_people_added_changed_moved_and_removed(make_server, directory, tmp_path
     d.person("olga", "Olga Officer")
     d.group("officers", ["bob", "olga"])
     d.group("heads", [])
-    srv = make_server(config=d.config(str(tmp_path / "bind-pw")))
+    srv = make_server(config=d.config(str(tmp_path / "bind-pw"), role_officer="officers",
+                                      role_head="heads"))
     admin = srv.admin()
     # olga was an officer here before the directory: the first officer, she holds the key
     srv.add_user(admin, "olga", ["officer"])
@@ -62,6 +63,10 @@ def test_people_added_changed_moved_and_removed(make_server, directory, tmp_path
         "alice@example.org" and u["alice"]["roles"] == ["staff"] and not u["alice"]["enrolled"]
     assert sorted(u["bob"]["roles"]) == ["officer", "staff"]
     assert u["olga"]["display_name"] == "Olga Officer"
+    # the accounts it kept still sign in with their own passwords (their rows were written
+    # back whole)
+    assert call(srv.login("olga", PASSWORD), "GET", srv.url + "/api/v1/me").json()[
+        "display_name"] == "Olga Officer"
     # nothing more to do: a second sync changes nothing
     r = sync(srv)
     assert "0 created, 0 updated, 0 role changes, 0 disabled" in r.stdout, r.stdout
@@ -87,7 +92,9 @@ def test_people_added_changed_moved_and_removed(make_server, directory, tmp_path
     d.delete(d.dn("bob"))
     d.set_members("officers", ["alice"])
     d.delete(d.dn("olga"))
-    r = sync(srv, "--force")  # (two of four accounts: over the default 10%)
+    r = sync(srv)  # two of three accounts: over the default 10%
+    assert r.returncode == 3 and "2 would be disabled and 0 lose a role" in r.stderr, r.stderr
+    r = sync(srv, "--force")
     assert r.returncode == 0, r.stderr
     assert "disable bob: no longer in the directory" in r.stdout
     assert "keep olga: no longer in the directory, but the last officer holding the channel " \
@@ -134,7 +141,7 @@ def test_a_directory_that_suddenly_returns_no_one_is_refused(make_server, direct
         d.delete(d.dn(uid))
     r = sync(srv)
     assert r.returncode == 3, r.stdout + r.stderr
-    assert "3 of the 3 accounts it keeps would be disabled" in r.stderr
+    assert "of the 3 accounts it keeps, 3 would be disabled" in r.stderr
     assert "nothing changed" in r.stderr
     assert not any(u["disabled"] for u in users(srv, admin).values())
     r = sync(srv, "--force")
@@ -206,10 +213,57 @@ def test_bad_settings_refuse_to_start(tmp_path):
             ({"url": "ldap://ldap.example", "starttls": "false", "base_dn": "dc=x"}, "url"),
             ({"url": "http://ldap.example", "base_dn": "dc=x"}, "url"),
             ({"url": "ldaps://ldap.example"}, "base_dn"),
-            ({"url": "ldaps://ldap.example", "base_dn": "dc=x", "role_head": "h"}, "role_head")):
+            ({"url": "ldaps://ldap.example", "base_dn": "dc=x", "role_head": "h"}, "role_head"),
+            ({"url": "ldaps://ldap.example", "base_dn": "dc=x", "bind_dn": "cn=r"},
+             "bind_password_file")):
         ini = tmp_path / "d.ini"
         ini.write_text("[directory]\n" + "".join("%s = %s\n" % kv for kv in conf.items()))
         r = subprocess.run([BIN, "serve", "--config", str(ini), "--data", str(tmp_path / "v"),
                             "--listen", "127.0.0.1:0"], capture_output=True, text=True,
                            timeout=30)
         assert r.returncode != 0 and words in r.stderr, (conf, r.stderr)
+
+
+def test_groups_that_vanish_or_empty_take_no_roles(make_server, directory, tmp_path):
+    """A mapped group the sync cannot find (a typo, or groups the bind cannot see) changes
+    nothing; an emptied group taking its role from many at once is refused like departures."""
+    d = directory
+    for uid in ("o1", "o2", "o3"):
+        d.person(uid, "Officer " + uid)
+    d.group("officers", ["o1", "o2", "o3"])
+    srv = make_server(config=d.config(str(tmp_path / "bind-pw"), role_officer="officers"))
+    admin = srv.admin()
+    assert sync(srv).returncode == 0
+    assert all("officer" in users(srv, admin)[u]["roles"] for u in ("o1", "o2", "o3"))
+    d.delete("cn=officers,ou=groups,dc=example,dc=org")
+    r = sync(srv)
+    assert r.returncode == 1 and "no group officers under ou=groups" in r.stderr, r.stderr
+    d.group("officers", [])
+    r = sync(srv)
+    assert r.returncode == 3 and "0 would be disabled and 3 lose a role" in r.stderr, r.stderr
+    assert all("officer" in users(srv, admin)[u]["roles"] for u in ("o1", "o2", "o3"))
+    # one at a time is always allowed
+    d.set_members("officers", ["o1", "o2"])
+    r = sync(srv)
+    assert r.returncode == 0 and "roles o3: staff, officer -> staff" in r.stdout, r.stdout
+
+
+def test_a_partial_answer_is_not_the_directory(make_server, tmp_path):
+    """A directory that returns only part of its people (a size limit) is not read as if the
+    rest had left: the sync fails, nothing changed."""
+    from slapd import READER, READERPW
+    d = Slapd(sizelimit=3)
+    try:
+        for uid in ("a1", "a2", "a3", "a4", "a5"):
+            d.person(uid, "Person " + uid)
+        pw = str(tmp_path / "bind-pw")
+        conf = d.config(pw, bind_dn=READER)
+        with open(pw, "w") as f:
+            f.write(READERPW + "\n")
+        srv = make_server(config=conf)
+        r = sync(srv)
+        assert r.returncode == 1 and "a partial answer is not used" in r.stderr, \
+            r.stdout + r.stderr
+        assert not {"a1", "a2", "a3"} & set(users(srv, srv.admin()))
+    finally:
+        d.stop()
