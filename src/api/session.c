@@ -93,14 +93,6 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         api_error(resp, 404, "sso_off", "single sign-on is not set up here");
         return;
     }
-    if (sso) {
-        /* the account the provider vouched for, from this browser's ticket (taken now, and
-         * put back below when what came with it is refused) */
-        if (sso_account(env, req, resp, username, ticket, &expires, &su) != 0)
-            return;
-        in.sso_user = su.id;
-        username = alone ? NULL : su.username;
-    }
     if (alone && !sso && !env->cfg->passwordless) {
         api_error_field(resp, "password",
                         "a passkey alone does not sign in here: give your username and password "
@@ -119,6 +111,20 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
         }
         f.passkey = &pk->a;
         f.rp = &pk->rp;
+    }
+    /* the account the provider vouched for, from this browser's ticket: taken only now that
+     * the request is known to be well formed, and put back below when what came with it is
+     * refused */
+    if (sso && sso_account(env, req, resp, username, ticket, &expires, &su) != 0) {
+        if (pk != NULL) {
+            wipe(pk, sizeof(*pk));
+            mem_free(pk);
+        }
+        return;
+    }
+    if (sso) {
+        in.sso_user = su.id;
+        username = alone ? NULL : su.username;
     }
     in.username = username;
     in.pw = password;

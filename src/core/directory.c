@@ -62,8 +62,9 @@ int directory_check(const struct config *cfg, char *err, size_t errlen)
     /* a DN with an empty password is an unauthenticated bind (RFC 4513, 5.1.2), which some
      * servers take for an anonymous one */
     if (cfg->dir_bind_dn[0] != '\0' && cfg->dir_bind_password[0] == '\0') {
-        err_set(err, errlen, "[directory] bind_dn needs bind_password_file (a file whose first "
-                             "line is the password)");
+        err_set(err, errlen,
+                "[directory] bind_dn needs bind_password_file (a file whose first "
+                "line is the password)");
         return ERR_INVALID;
     }
     if (cfg->dir_username_attr[0] == '\0' || cfg->dir_member_attr[0] == '\0' ||
@@ -151,8 +152,8 @@ static int on_person(void *arg, const char *dn, char *const *const *values)
             if (!pp->p[i].dup)
                 pp->rep->skipped++;
             pp->p[i].dup = true;
-            say(pp->rep, "skip %.200s and %.200s: the username %s is listed twice", dn,
-                pp->p[i].dn, p->username);
+            say(pp->rep, "skip %.200s and %.200s: the username %s is listed twice", dn, pp->p[i].dn,
+                p->username);
             return 0;
         }
     str_copy(p->dn, sizeof(p->dn), dn);

@@ -483,7 +483,7 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
 int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool disabled, int64_t now)
 {
     unsigned before = u->roles;
-    bool drop = false, holds = false, was = u->disabled;
+    bool drop = false, holds = false, was = u->disabled, own = !st->in_txn;
     int others = 0, rc;
 
     if (!user_roles_valid(roles) || ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) ||
@@ -493,7 +493,7 @@ int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool dis
     if (roles == u->roles && disabled == u->disabled)
         return 0;
     drop = ((u->roles & ROLE_OFFICER) && !(roles & ROLE_OFFICER)) || (disabled && !u->disabled);
-    if ((rc = store_begin(st)) != 0)
+    if (own && (rc = store_begin(st)) != 0)
         return rc;
     /* the last active holder of the channel key keeps it: refused, as an administrator is */
     if (drop && (rc = access_channel_granted(st, u->id, &holds)) == 0 && holds &&
@@ -510,11 +510,12 @@ int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool dis
         if (rc == 0 && drop && holds)
             rc = access_channel_revoke(st, u, now);
     }
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = store_commit(st);
     if (rc != 0) {
-        store_rollback(st);
-        u->roles = before; /* the row is as it was */
+        if (own)
+            store_rollback(st);
+        u->roles = before; /* the row is as it was (the caller's transaction rolls back) */
         u->disabled = was;
     }
     return rc;

@@ -127,7 +127,8 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
 
 /**
  * enrol_account_set() - set @u's roles to @roles and whether it is disabled (what an OpenID
- * provider's groups or the directory say), in one transaction: the account (its version must be
+ * provider's groups or the directory say), in one transaction (the caller's, when one is open;
+ * it then rolls back on failure): the account (its version must be
  * current), the log entries of its roles, its sessions ended when it is disabled, and its
  * channel grant revoked when it stops being an officer or is disabled. ERR_STATE, with nothing
  * changed, when that would leave no active account holding the channel key; ERR_INVALID for

@@ -413,8 +413,10 @@ static int exchange(const struct config *cfg, const struct provider *p, const ch
         !param(form, sizeof(form), "redirect_uri", redirect_uri) ||
         !param(form, sizeof(form), "code_verifier", verifier) ||
         !param(form, sizeof(form), "client_id", cfg->oidc_client_id) ||
-        (p->secret_post && !param(form, sizeof(form), "client_secret", cfg->oidc_client_secret)))
+        (p->secret_post && !param(form, sizeof(form), "client_secret", cfg->oidc_client_secret))) {
+        explicit_bzero(form, sizeof(form));
         return ERR_TOO_LARGE;
+    }
     rc = fetch_post_form(
         p->token, cfg->oidc_ca_file, form, p->secret_post ? NULL : cfg->oidc_client_id,
         p->secret_post ? NULL : cfg->oidc_client_secret, TOKEN_RESP_MAX, &r, e, sizeof(e));
@@ -508,28 +510,112 @@ static unsigned roles_of(const struct config *cfg, json_t *claims)
     return roles;
 }
 
-/* A string claim copied into @out, or "" when absent or unfit (@valid checks it). */
+/* A string claim copied into @out, or "" when absent, too long or unfit (@valid checks it). */
 static void text_claim(json_t *claims, const char *name, char *out, size_t len,
                        bool (*valid)(const char *))
 {
     const char *s = json_string_value(json_object_get(claims, name));
 
     out[0] = '\0';
-    if (s != NULL && str_copy(out, len, s) == 0 && !valid(out))
+    if (s == NULL || str_copy(out, len, s) != 0 || !valid(out))
         out[0] = '\0';
 }
 
-/* The account @claims name: linked, linked now, or made now (step 3 of oidc.h). */
+static bool roles_ok(unsigned roles)
+{
+    return roles != 0 && user_roles_valid(roles) &&
+           !((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER));
+}
+
+/* The account the subject is linked to (*@found), or the one the username claim names, which it
+ * may link (*@need_link: not linked to anyone, not an operator's unless allow_admin), or one
+ * made now (*@created). */
+static int find_account(struct store *st, const struct config *cfg, const char *sub,
+                        const char *username, unsigned roles, json_t *claims, int64_t now,
+                        struct oidc_result *out, bool *need_link, char *why, size_t whylen)
+{
+    char display[DISPLAY_NAME_MAX + 1], email[EMAIL_MAX + 1], e[160];
+    struct user *u = &out->user;
+    struct sso_link l;
+    int rc;
+
+    *need_link = false;
+    if ((rc = store_sso_find(st, cfg->oidc_issuer, sub, &l)) == 0) {
+        if ((rc = store_user_get_by_id(st, l.user_id, u)) == 0 &&
+            strcmp(u->username, username) != 0)
+            log_info("oidc: %s signs in as %s, the account the provider's subject is linked to "
+                     "(its username claim now says %s)",
+                     u->username, u->username, username);
+        return rc;
+    }
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    /* not linked yet: the account of that name, if it is free to link */
+    if ((rc = store_user_get_by_name(st, username, u)) == 0) {
+        if (u->flags & STORE_USER_SSO) {
+            err_set(why, whylen, "the account %s is linked to another person at the provider",
+                    username);
+            out->failure = OIDC_CONFLICT;
+            return ERR_FORBIDDEN;
+        }
+        if ((u->roles & ROLE_OPERATOR) && !cfg->oidc_allow_admin) {
+            err_set(why, whylen,
+                    "the account %s is an operator's: the provider does not sign in operators "
+                    "unless [oidc] allow_admin",
+                    username);
+            out->failure = OIDC_CONFLICT;
+            return ERR_FORBIDDEN;
+        }
+        *need_link = true;
+        return 0;
+    }
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    if (!cfg->oidc_create_accounts) {
+        err_set(why, whylen, "no account %s here, and [oidc] create_accounts is off", username);
+        out->failure = OIDC_NO_ACCOUNT;
+        return ERR_NOT_FOUND;
+    }
+    if (!roles_ok(roles)) {
+        err_set(why, whylen,
+                "the provider's groups give %s no role here, or roles that cannot be held "
+                "together",
+                username);
+        out->failure = OIDC_ROLES;
+        return ERR_FORBIDDEN;
+    }
+    text_claim(claims, "name", display, sizeof(display), user_display_name_valid);
+    text_claim(claims, "email", email, sizeof(email), user_email_valid);
+    if ((rc = user_prepare(u, username, roles, display, email, now, e, sizeof(e))) != 0) {
+        err_set(why, whylen, "cannot make the account %s: %s", username, e);
+        out->failure = OIDC_USERNAME;
+        return rc;
+    }
+    /* (its own transaction: the id it gets is checked against the pin first, core/trust.h;
+     * the link follows. Made and not linked, when that fails, it links at the next sign-in) */
+    if ((rc = user_create_logged(st, u, now)) == 0) {
+        out->created = true;
+        *need_link = true;
+    }
+    return rc;
+}
+
+/*
+ * The account @claims name (step 3 of oidc.h). Every check comes before anything is written
+ * for it: a refused sign-in links nothing and changes no role. The link and the roles the
+ * groups give are then written in one transaction.
+ */
 static int map_account(struct store *st, const struct config *cfg, json_t *claims, int64_t now,
                        struct oidc_result *out, char *why, size_t whylen)
 {
     const char *sub = json_string_value(json_object_get(claims, "sub"));
+    json_t *groups =
+        cfg->oidc_roles_claim[0] ? json_object_get(claims, cfg->oidc_roles_claim) : NULL;
     char username[USERNAME_MAX + 1];
-    bool managed = cfg->oidc_roles_claim[0] != '\0';
+    bool managed = cfg->oidc_roles_claim[0] != '\0', need_link = false;
     unsigned roles = managed ? roles_of(cfg, claims) : ROLE_STAFF;
-    struct sso_link l;
     struct user *u = &out->user;
-    int rc;
+    int rc = ERR_EXISTS;
 
     if (sub == NULL || sub[0] == '\0' || strlen(sub) > STORE_SSO_SUBJECT_MAX) {
         err_set(why, whylen, "the ID token has no usable subject");
@@ -538,129 +624,87 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
     }
     if (!username_of(cfg, json_object_get(claims, cfg->oidc_username_claim), username)) {
         err_set(why, whylen,
-                "the ID token's %s claim is not a username here ([a-z0-9._-], at "
-                "most %d)",
+                "the ID token's %s claim is not a username here ([a-z0-9._-], at most %d)",
                 cfg->oidc_username_claim, USERNAME_MAX);
         out->failure = OIDC_USERNAME;
         return ERR_INVALID;
     }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        rc = store_sso_find(st, cfg->oidc_issuer, sub, &l);
-        if (rc == 0) {
-            rc = store_user_get_by_id(st, l.user_id, u);
-            if (rc == 0 && strcmp(u->username, username) != 0)
-                log_info("oidc: %s signs in as %s, the account the provider's subject is "
-                         "linked to (its username claim now says %s)",
-                         u->username, u->username, username);
-            break;
-        }
-        if (rc != ERR_NOT_FOUND)
-            return rc;
-        /* not linked yet: the account of that name, if it is free to link */
-        rc = store_user_get_by_name(st, username, u);
-        if (rc == 0) {
-            if (u->flags & STORE_USER_SSO) {
-                err_set(why, whylen,
-                        "the account %s is linked to another person at the "
-                        "provider",
-                        username);
-                out->failure = OIDC_CONFLICT;
-                return ERR_FORBIDDEN;
-            }
-            if ((u->roles & ROLE_OPERATOR) && !cfg->oidc_allow_admin) {
-                err_set(why, whylen,
-                        "the account %s is an operator's: the provider does not "
-                        "sign in operators unless [oidc] allow_admin",
-                        username);
-                out->failure = OIDC_CONFLICT;
-                return ERR_FORBIDDEN;
-            }
-        } else if (rc == ERR_NOT_FOUND) {
-            char display[DISPLAY_NAME_MAX + 1], email[EMAIL_MAX + 1], e[160];
-            if (!cfg->oidc_create_accounts) {
-                err_set(why, whylen, "no account %s here, and [oidc] create_accounts is off",
-                        username);
-                out->failure = OIDC_NO_ACCOUNT;
-                return ERR_NOT_FOUND;
-            }
-            if (roles == 0 || !user_roles_valid(roles) ||
-                ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER))) {
-                err_set(why, whylen,
-                        "the provider's groups give %s no role here, or roles that "
-                        "cannot be held together",
-                        username);
-                out->failure = OIDC_ROLES;
-                return ERR_FORBIDDEN;
-            }
-            text_claim(claims, "name", display, sizeof(display), user_display_name_valid);
-            text_claim(claims, "email", email, sizeof(email), user_email_valid);
-            if ((rc = user_prepare(u, username, roles, display, email, now, e, sizeof(e))) != 0) {
-                err_set(why, whylen, "cannot make the account %s: %s", username, e);
-                out->failure = OIDC_USERNAME;
-                return rc;
-            }
-            rc = user_create_logged(st, u, now);
-            if (rc == ERR_EXISTS)
-                continue; /* made at this moment by a simultaneous sign-in: look again */
-            if (rc != 0)
-                return rc;
-            out->created = true;
-        } else {
-            return rc;
-        }
-        memset(&l, 0, sizeof(l));
-        l.user_id = u->id;
-        str_copy(l.issuer, sizeof(l.issuer), cfg->oidc_issuer);
-        str_copy(l.subject, sizeof(l.subject), sub);
-        l.linked_at = now;
-        rc = store_sso_link(st, &l);
-        if (rc == ERR_EXISTS)
-            continue; /* linked at this moment: look again */
-        if (rc != 0)
-            return rc;
-        out->linked = true;
-        if ((rc = store_user_get_by_id(st, u->id, u)) != 0) /* (its flag, its version) */
-            return rc;
-        log_info("oidc: account %s linked to the provider's subject", u->username);
-        break;
-    }
-    if (rc != 0) {
-        if (rc == ERR_EXISTS) {
-            err_set(why, whylen, "the account %s was linked meanwhile", username);
-            out->failure = OIDC_CONFLICT;
-        }
-        return rc;
-    }
-    if (u->disabled) {
-        err_set(why, whylen, "the account %s is disabled", u->username);
-        out->failure = OIDC_DISABLED;
+    /* no groups claim at all is not "no groups" (a provider that leaves it out, as Entra ID
+     * does past 200 groups, or a mapper not put in the ID token): nothing is decided on it */
+    if (managed && !json_is_string(groups) && !json_is_array(groups)) {
+        err_set(why, whylen,
+                "the ID token has no %s claim: the roles cannot be known (is the claim put in "
+                "the ID token?)",
+                cfg->oidc_roles_claim);
+        out->failure = OIDC_ROLES;
         return ERR_FORBIDDEN;
     }
-    /* the provider's groups decide the roles of content accounts (operators' only with
-     * allow_admin) */
-    if (managed && !out->created && (!(u->roles & ROLE_OPERATOR) || cfg->oidc_allow_admin) &&
-        roles != u->roles) {
-        if (roles == 0 || (rc = enrol_account_set(st, u, roles, false, now)) == ERR_INVALID) {
+    for (int attempt = 0; attempt < 2 && rc == ERR_EXISTS; attempt++) {
+        bool change;
+        if ((rc = find_account(st, cfg, sub, username, roles, claims, now, out, &need_link, why,
+                               whylen)) == ERR_EXISTS)
+            continue; /* made at this moment by a simultaneous sign-in: look again */
+        if (rc != 0)
+            return rc;
+        if (u->disabled) {
+            err_set(why, whylen, "the account %s is disabled", u->username);
+            out->failure = OIDC_DISABLED;
+            return ERR_FORBIDDEN;
+        }
+        /* the provider's groups decide the roles of content accounts (operators' only with
+         * allow_admin) */
+        change = managed && !out->created &&
+                 (!(u->roles & ROLE_OPERATOR) || cfg->oidc_allow_admin) && roles != u->roles;
+        if (change && (!roles_ok(roles) || ((u->roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&
+                                            ((u->roles | roles) & ROLE_CONTENT)))) {
             err_set(why, whylen,
-                    "the provider's groups give %s no role here, or roles that "
-                    "cannot be held together (or that move it between operator "
-                    "and content roles)",
+                    "the provider's groups give %s no role here, or roles that cannot be held "
+                    "together (or that move it between operator and content roles)",
                     u->username);
             out->failure = OIDC_ROLES;
             return ERR_FORBIDDEN;
         }
-        if (rc == ERR_STATE) {
-            err_set(why, whylen,
-                    "%s is the last officer holding the channel key: the role "
-                    "stays until another officer holds it",
-                    u->username);
-            out->failure = OIDC_LAST_HOLDER;
-            return ERR_STATE;
-        }
-        if (rc != 0)
+        if (!need_link && !change)
+            return 0;
+        if ((rc = store_begin(st)) != 0)
             return rc;
+        if (need_link) {
+            struct sso_link l = {.user_id = u->id, .linked_at = now};
+            str_copy(l.issuer, sizeof(l.issuer), cfg->oidc_issuer);
+            str_copy(l.subject, sizeof(l.subject), sub);
+            rc = store_sso_link(st, &l);
+        }
+        if (rc == 0 && change)
+            rc = enrol_account_set(st, u, roles, false, now);
+        if (rc == 0)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
+        if (rc == ERR_EXISTS)
+            continue; /* linked at this moment (the subject, or the account): look again */
     }
-    return 0;
+    if (rc == ERR_STATE) {
+        err_set(why, whylen,
+                "%s is the last officer holding the channel key: the role stays until another "
+                "officer holds it",
+                u->username);
+        out->failure = OIDC_LAST_HOLDER;
+        return rc;
+    }
+    if (rc == ERR_EXISTS || rc == ERR_CONFLICT) {
+        err_set(why, whylen, "the account %s changed, or was linked, meanwhile: sign in again",
+                username);
+        out->failure = OIDC_STATE;
+        return ERR_CONFLICT;
+    }
+    if (rc != 0)
+        return rc;
+    if (need_link) {
+        out->linked = true;
+        log_info("oidc: account %s linked to the provider's subject", u->username);
+        rc = store_user_get_by_id(st, u->id, u); /* (its flag, its version) */
+    }
+    return rc;
 }
 
 int oidc_callback(struct store *st, const struct config *cfg, const uint8_t key[OIDC_KEY_LEN],
@@ -771,11 +815,18 @@ int oidc_ticket_restore(struct store *st, const char *ticket, int64_t user_id, i
 
 int oidc_ticket_peek(struct store *st, const char *ticket, int64_t now, int64_t *user_id)
 {
-    int64_t expires = 0;
-    int rc = oidc_ticket_take(st, ticket, now, user_id, &expires);
+    uint8_t h[32];
+    int purpose = 0, rc;
 
-    if (rc == 0 && (rc = oidc_ticket_restore(st, ticket, *user_id, expires, now)) != 0)
+    *user_id = 0;
+    if (ticket == NULL || strlen(ticket) != OIDC_TOKEN_LEN)
+        return ERR_NOT_FOUND;
+    token_hash(ticket, h);
+    rc = store_challenge_peek(st, h, now, user_id, &purpose);
+    if (rc == 0 && (purpose != STORE_CHALLENGE_SSO || *user_id <= 0)) {
         *user_id = 0;
+        rc = ERR_NOT_FOUND;
+    }
     return rc;
 }
 

@@ -363,6 +363,11 @@ int session_login(struct store *st, const struct session_policy *p, struct sessi
             str_copy(f->why, sizeof(f->why), "the passkey is another account's");
             goto refused;
         }
+        /* an account linked to the provider goes through it, a passkey alone included */
+        if (in->sso_user == 0 && (user->flags & STORE_USER_SSO) && !p->sso_passwords) {
+            f->result = SESSION_FACTOR_SSO_REQUIRED;
+            goto refused;
+        }
     } else {
         rc = store_user_get_by_name(st, username, user);
         if (rc == ERR_NOT_FOUND) {

@@ -148,7 +148,8 @@ struct session_signin {
  * password (its key passphrase) or a passkey alone that unlocks its keys (whatever
  * @p->passwordless says; it must be that account's) opens the session, with the second factor its
  * role needs as above. Without it, an account linked to the provider is refused after the right
- * password (SESSION_FACTOR_SSO_REQUIRED) unless @p->sso_passwords.
+ * password, or a passkey alone that unlocks its keys (SESSION_FACTOR_SSO_REQUIRED), unless
+ * @p->sso_passwords.
  * Returns 0, ERR_UNAUTH (unknown user, wrong password or disabled: one answer for all; or the
  * second factor), ERR_RATE (throttled; nothing was checked), ERR_INVALID (a passkey alone where
  * the configuration does not allow it), or a store error.

@@ -199,8 +199,8 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
         }
         /* the next page, when the server says there is one; the page's own result code must be
          * success too (a limit met part way is a partial answer) */
-        if (rc == 0 && ldap_parse_result(c->ld, res, &code, NULL, NULL, NULL, &got, 0) !=
-                           LDAP_SUCCESS) {
+        if (rc == 0 &&
+            ldap_parse_result(c->ld, res, &code, NULL, NULL, NULL, &got, 0) != LDAP_SUCCESS) {
             err_set(err, errlen, "search under %.200s: an answer that does not parse", base);
             rc = ERR_IO;
         } else if (rc == 0 && code != LDAP_SUCCESS) {

@@ -127,6 +127,7 @@ enum stmt_id {
     ST_CH_SWEEP,
     ST_CH_PUT,
     ST_CH_TAKE,
+    ST_CH_PEEK,
     ST_SSO_ADD,
     ST_SSO_GET,
     ST_SSO_FIND,
@@ -369,6 +370,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " VALUES (?1,?2,?3,?4,?5)",
     [ST_CH_TAKE] = "DELETE FROM webauthn_challenges WHERE hash = ?1"
                    " RETURNING user_id, purpose, expires_at, mac",
+    [ST_CH_PEEK] = "SELECT user_id, purpose, expires_at, mac FROM webauthn_challenges"
+                   " WHERE hash = ?1",
     [ST_SSO_ADD] = "INSERT INTO sso_links (user_id, issuer, subject, linked_at, mac)"
                    " VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
     [ST_SSO_GET] = "SELECT user_id, issuer, subject, linked_at, mac FROM sso_links"
@@ -2186,10 +2189,10 @@ int sql_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id,
     return rc;
 }
 
-int sql_challenge_take(struct store *st, const uint8_t hash[32], int64_t *user_id, int *purpose,
-                       int64_t *expires, uint8_t mac[STORE_MAC_LEN])
+int sql_challenge_take(struct store *st, const uint8_t hash[32], bool take, int64_t *user_id,
+                       int *purpose, int64_t *expires, uint8_t mac[STORE_MAC_LEN])
 {
-    struct sql_stmt *q = PREP(st, ST_CH_TAKE, BLOB(hash, 32));
+    struct sql_stmt *q = PREP(st, take ? ST_CH_TAKE : ST_CH_PEEK, BLOB(hash, 32));
     int rc;
 
     if (q == NULL)

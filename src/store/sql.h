@@ -243,7 +243,7 @@ int sql_sso_add(struct store *st, const struct sso_link *l);
 int sql_sso_get(struct store *st, int64_t user_id, struct sso_link *out);
 int sql_sso_find(struct store *st, const char *issuer, const char *subject, struct sso_link *out);
 int sql_sso_delete(struct store *st, int64_t user_id);
-int sql_challenge_take(struct store *st, const uint8_t hash[32], int64_t *user_id, int *purpose,
-                       int64_t *expires, uint8_t mac[32]);
+int sql_challenge_take(struct store *st, const uint8_t hash[32], bool take, int64_t *user_id,
+                       int *purpose, int64_t *expires, uint8_t mac[32]);
 
 #endif

@@ -2249,8 +2249,9 @@ int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_i
     return written(st, sql_challenge_put(st, hash, user_id, purpose, expires, mac, now));
 }
 
-int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
-                         int *purpose, int64_t *expires_out)
+/* A challenge's row, MAC checked, deleted when @take. */
+static int challenge_read(struct store *st, const uint8_t hash[32], bool take, int64_t now,
+                          int64_t *user_id, int *purpose, int64_t *expires_out)
 {
     uint8_t mac[STORE_MAC_LEN], want[STORE_MAC_LEN];
     int64_t expires = 0;
@@ -2260,7 +2261,9 @@ int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, 
     *purpose = 0;
     if (store_fault(st))
         return ERR_DB;
-    rc = written(st, sql_challenge_take(st, hash, user_id, purpose, &expires, mac));
+    rc = sql_challenge_take(st, hash, take, user_id, purpose, &expires, mac);
+    if (take)
+        rc = written(st, rc);
     if (rc == 0 && (rc = integ_challenge(st, hash, *user_id, *purpose, expires, want)) == 0)
         rc = integ_check(st, want, mac, "WebAuthn challenge", *user_id);
     if (rc == 0 && expires < now)
@@ -2272,6 +2275,18 @@ int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, 
     if (expires_out != NULL)
         *expires_out = rc == 0 ? expires : 0;
     return rc;
+}
+
+int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
+                         int *purpose, int64_t *expires)
+{
+    return challenge_read(st, hash, true, now, user_id, purpose, expires);
+}
+
+int store_challenge_peek(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
+                         int *purpose)
+{
+    return challenge_read(st, hash, false, now, user_id, purpose, NULL);
 }
 
 /* ---- single sign-on links ---- */

@@ -1002,6 +1002,10 @@ int store_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_i
 int store_challenge_take(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
                          int *purpose, int64_t *expires);
 
+/** store_challenge_peek() - as store_challenge_take(), but the challenge stays. */
+int store_challenge_peek(struct store *st, const uint8_t hash[32], int64_t now, int64_t *user_id,
+                         int *purpose);
+
 /* ---- single sign-on links (core/oidc.h) ---- */
 
 #define STORE_SSO_ISSUER_MAX 512  /* bytes of an issuer URL */

@@ -359,3 +359,58 @@ def test_a_passkey_with_prf_opens_the_memos_after_the_provider(sso):
     from conftest import memo_url
     mid = create_memo(srv, b2, "Made after a passkey")
     assert call(b2, "GET", memo_url(srv, mid)).json()["title"] == "Made after a passkey"
+
+
+def test_a_refused_sign_in_links_nothing_and_a_missing_groups_claim_decides_nothing(sso):
+    """Every check comes before the link: another person whose username claim names a disabled
+    account is refused and leaves no link behind, so the account's own person signs in once it
+    is enabled again. A token without the groups claim changes no role (it is not "no
+    groups")."""
+    srv, op = sso
+    admin = srv.admin()
+    srv.add_user(admin, "dan", ["staff"])
+    call(admin, "PATCH", srv.url + "/api/v1/users/dan", {"disabled": True})
+    op.control("accounts", {"mallory": {"preferred_username": "dan"},
+                            "oscar": {"groups": ["officers"]},
+                            "nog": {"groups": None}})
+    assert provider_signin(srv, browser(srv), "mallory") == "/#/sso?error=sso_disabled"
+    call(admin, "PATCH", srv.url + "/api/v1/users/dan", {"disabled": False})
+    b = browser(srv)
+    assert provider_signin(srv, b, "dan") == "/#/sso"
+    assert pending(srv, b)["username"] == "dan"
+    assert provider_signin(srv, browser(srv), "mallory") == "/#/sso?error=sso_conflict"
+    # an officer whose next token carries no groups claim stays an officer, and is refused
+    o = browser(srv)
+    assert provider_signin(srv, o, "oscar") == "/#/sso"
+    enrol_and_sign_in(srv, o)
+    op.control("accounts", {"oscar": {"groups": None}})
+    assert provider_signin(srv, browser(srv), "oscar") == "/#/sso?error=sso_roles"
+    roles = {u["username"]: u["roles"]
+             for u in call(admin, "GET", srv.url + "/api/v1/users").json()["users"]}
+    assert "officer" in roles["oscar"]
+    assert provider_signin(srv, browser(srv), "nog") == "/#/sso?error=sso_roles"
+    assert "the ID token has no groups claim" in srv.log()
+
+
+def test_a_linked_account_goes_through_the_provider_even_with_a_passkey(make_server, tmp_path):
+    """Where [security] passwordless lets a passkey alone sign in, an account linked to the
+    provider still goes through it: the passkey alone, without the provider, is refused."""
+    from test_passkeys import Authenticator, register, signin_options, unb64u
+    port = free_port()
+    conf = desk_config(port, tmp_path)
+    conf["security"] = {"passwordless": "true"}
+    srv = make_server(config=conf)
+    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/")
+    try:
+        b = browser(srv)
+        assert provider_signin(srv, b, "lena") == "/#/sso"
+        enrol_and_sign_in(srv, b)
+        a = Authenticator()
+        register(srv, b, a, password=PASSPHRASE)
+        opts = signin_options(srv)
+        salt = unb64u(opts["publicKey"]["extensions"]["prf"]["eval"]["first"])
+        r = srv.session().post(srv.url + "/api/v1/session", timeout=TIMEOUT,
+                               json={"passkey": a.get(opts, srv.url, salt=salt)})
+        assert_error(r, 401, "sso_required")
+    finally:
+        op.stop()

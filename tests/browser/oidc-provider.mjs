@@ -88,7 +88,8 @@ const provider = new Provider(issuer, {
           preferred_username: a.preferred_username || id,
           name: a.name || id,
           email: a.email || `${id}@example.org`,
-          groups: a.groups || [],
+          // null: no groups claim at all (as Entra ID past 200 groups)
+          groups: a.groups === null ? undefined : (a.groups || []),
         };
       },
     };
