@@ -86,8 +86,8 @@ int enrol_account_sso(struct store *st, const struct session_policy *p, const st
  * STORE_USER_HELD while [security] reset_confirmations is not 0: core/reset.h), with reset_at
  * @now. An account that never enrolled (no keys, never reset) only gets a new code: nothing was
  * ever sealed to it, so nothing is revoked, held or logged (the directory's new accounts get
- * their first code this way). In the same transaction: the transparency-log entries (reset, and channel-revoked for a
- * holder of the channel key) and the email telling the user (core/notify.h).
+ * their first code this way). In the same transaction: the transparency-log entries (reset, and
+ * channel-revoked for a holder of the channel key) and the email telling the user (core/notify.h).
  * Returns 0, ERR_NOT_FOUND, ERR_FORBIDDEN (an operator account: it holds no content and is reset
  * with `dissent user passwd` on the server), ERR_STATE (it is the last active holder of the
  * channel key, whose loss would leave filed memos unreadable), or a store error.
