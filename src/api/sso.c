@@ -155,6 +155,8 @@ void api_sso_callback(struct api_env *env, struct api_req *req, struct api_resp 
     has_error = error[0] != '\0';
     /* RFC 9207: a provider that names itself must be ours (a mix-up is refused) */
     int named = api_query(req, resp, "iss", iss, sizeof(iss));
+    json_decref(resp->body); /* (a malformed one answered 422: this answer is the redirect) */
+    resp->body = NULL;
     if (named == ERR_INVALID || (named == 0 && strcmp(iss, env->cfg->oidc_issuer) != 0)) {
         log_warn("oidc: a callback from another issuer than [oidc] issuer");
         back_to_web(resp, "sso_state");

@@ -1,5 +1,6 @@
 #include "core/directory.h"
 
+#include "core/access.h"
 #include "core/channel.h"
 #include "core/enrol.h"
 #include "core/trust.h"
@@ -327,6 +328,21 @@ static bool roles_ok(unsigned roles)
            !((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER));
 }
 
+/* Whether @u holds the channel key and no other active account does (it keeps its officer role
+ * and stays enabled: enrol_account_set()). */
+static int sole_holder(struct store *st, const struct user *u, bool *sole)
+{
+    bool holds = false;
+    int others = 0, rc;
+
+    *sole = false;
+    if ((rc = access_channel_granted(st, u->id, &holds)) != 0 || !holds)
+        return rc;
+    if ((rc = enrol_channel_holders(st, u->id, &others)) == 0)
+        *sole = others == 0;
+    return rc;
+}
+
 /* A new account for @p, pending enrolment, kept from now on. */
 static int create(struct store *st, const struct person *p, int64_t now,
                   struct directory_report *rep, bool dry)
@@ -438,23 +454,40 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
         rep->skipped = 0;
     if ((rc = read_directory(cfg, &pp, err, errlen)) != 0)
         goto out;
-    rep->people = (int)pp.n;
+    rep->people = 0;
+    for (size_t i = 0; i < pp.n; i++)
+        rep->people += !pp.p[i].dup;
     if ((rc = all_accounts(st, &accts, &nacct)) != 0)
         goto out;
-    /* what would be taken away: accounts kept, active, that the directory no longer lists, or
-     * whose groups no longer give a role they hold */
-    for (size_t i = 0; i < nacct; i++) {
+    /* what would be taken away, of the active accounts it keeps or is about to keep: those the
+     * directory no longer lists, and those whose groups no longer give a role they hold (what
+     * will not happen is not counted: roles that cannot be held, the channel key's last holder) */
+    for (size_t i = 0; i < nacct && rc == 0; i++) {
         const struct user *u = &accts[i];
-        const struct person *p;
-        if (!(u->flags & STORE_USER_DIRECTORY) || (u->flags & STORE_USER_TAMPERED) ||
-            (u->roles & ROLE_OPERATOR) || u->disabled)
+        const struct person *p = person_of(&pp, u->username);
+        bool sole = false;
+        if ((u->flags & STORE_USER_TAMPERED) || (u->roles & ROLE_OPERATOR) || u->disabled ||
+            (!(u->flags & STORE_USER_DIRECTORY) && p == NULL))
             continue;
         managed++;
-        if ((p = person_of(&pp, u->username)) == NULL)
+        if (p != NULL && p->dup)
+            continue;
+        bool losing =
+            p == NULL || (roles_managed(cfg) && roles_ok(p->roles) && (u->roles & ~p->roles) != 0);
+        if (!losing)
+            continue;
+        if ((u->roles & ROLE_OFFICER) && (p == NULL || !(p->roles & ROLE_OFFICER)) &&
+            (rc = sole_holder(st, u, &sole)) != 0)
+            break;
+        if (sole)
+            continue;
+        if (p == NULL)
             gone++;
-        else if (!p->dup && roles_managed(cfg) && (u->roles & ~p->roles) != 0)
+        else
             demoted++;
     }
+    if (rc != 0)
+        goto out;
     /* one at a time is always allowed (a small deployment's departures) */
     if (gone + demoted > 1 && !force &&
         (gone + demoted) * 100 > (size_t)cfg->dir_max_disable * managed) {

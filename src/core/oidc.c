@@ -630,15 +630,9 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
         return ERR_INVALID;
     }
     /* no groups claim at all is not "no groups" (a provider that leaves it out, as Entra ID
-     * does past 200 groups, or a mapper not put in the ID token): nothing is decided on it */
-    if (managed && !json_is_string(groups) && !json_is_array(groups)) {
-        err_set(why, whylen,
-                "the ID token has no %s claim: the roles cannot be known (is the claim put in "
-                "the ID token?)",
-                cfg->oidc_roles_claim);
-        out->failure = OIDC_ROLES;
-        return ERR_FORBIDDEN;
-    }
+     * does past 200 groups, or a mapper not put in the ID token): it takes no role away from
+     * anyone (below); a new account gets what everyone gets ("*") */
+    bool no_groups = managed && !json_is_string(groups) && !json_is_array(groups);
     for (int attempt = 0; attempt < 2 && rc == ERR_EXISTS; attempt++) {
         bool change;
         if ((rc = find_account(st, cfg, sub, username, roles, claims, now, out, &need_link, why,
@@ -655,6 +649,14 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
          * allow_admin) */
         change = managed && !out->created &&
                  (!(u->roles & ROLE_OPERATOR) || cfg->oidc_allow_admin) && roles != u->roles;
+        if (change && no_groups && (u->roles & ~roles) != 0) {
+            err_set(why, whylen,
+                    "the ID token has no %s claim: %s's roles cannot be known (is the claim put "
+                    "in the ID token?)",
+                    cfg->oidc_roles_claim, u->username);
+            out->failure = OIDC_ROLES;
+            return ERR_FORBIDDEN;
+        }
         if (change && (!roles_ok(roles) || ((u->roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&
                                             ((u->roles | roles) & ROLE_CONTENT)))) {
             err_set(why, whylen,
@@ -668,14 +670,21 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
             return 0;
         if ((rc = store_begin(st)) != 0)
             return rc;
-        if (need_link) {
+        /* the roles first: their write is checked against the version read (the row is the
+         * one checked above); the link then reads the row afresh for its flag */
+        if (change)
+            rc = enrol_account_set(st, u, roles, false, now);
+        if (rc == 0 && need_link) {
             struct sso_link l = {.user_id = u->id, .linked_at = now};
+            int64_t v = u->version;
             str_copy(l.issuer, sizeof(l.issuer), cfg->oidc_issuer);
             str_copy(l.subject, sizeof(l.subject), sub);
-            rc = store_sso_link(st, &l);
+            /* nobody changed the account since it was checked (disabled it, say): the flag's
+             * write is then its next version */
+            if ((rc = store_sso_link(st, &l)) == 0 &&
+                (rc = store_user_get_by_id(st, u->id, u)) == 0 && u->version != v + 1)
+                rc = ERR_CONFLICT;
         }
-        if (rc == 0 && change)
-            rc = enrol_account_set(st, u, roles, false, now);
         if (rc == 0)
             rc = store_commit(st);
         else

@@ -150,7 +150,7 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
         int lr, code = 0;
 
         /* critical: a server that cannot page refuses, rather than answering a part */
-        if (++pages > NETLDAP_ENTRIES_MAX / NETLDAP_PAGE + 2) {
+        if (++pages > NETLDAP_ENTRIES_MAX / 10) { /* (a server may give smaller pages) */
             err_set(err, errlen, "too many pages under %.200s", base);
             rc = ERR_TOO_LARGE;
             break;
@@ -211,8 +211,12 @@ int netldap_search(struct netldap *c, const char *base, const char *filter,
                    (resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, got, NULL)) != NULL) {
             ber_int_t count = 0;
             if (ldap_parse_pageresponse_control(c->ld, resp, &count, &cookie) != LDAP_SUCCESS) {
+                /* where the next page is cannot be known: not the whole answer */
                 cookie.bv_val = NULL;
                 cookie.bv_len = 0;
+                err_set(err, errlen, "search under %.200s: a paging answer that does not parse",
+                        base);
+                rc = ERR_IO;
             }
         }
         ldap_controls_free(got);

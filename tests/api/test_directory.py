@@ -92,9 +92,8 @@ def test_people_added_changed_moved_and_removed(make_server, directory, tmp_path
     d.delete(d.dn("bob"))
     d.set_members("officers", ["alice"])
     d.delete(d.dn("olga"))
-    r = sync(srv)  # two of three accounts: over the default 10%
-    assert r.returncode == 3 and "2 would be disabled and 0 lose a role" in r.stderr, r.stderr
-    r = sync(srv, "--force")
+    # (olga will be kept, so only bob's departure counts against max_disable: one is allowed)
+    r = sync(srv)
     assert r.returncode == 0, r.stderr
     assert "disable bob: no longer in the directory" in r.stdout
     assert "keep olga: no longer in the directory, but the last officer holding the channel " \
@@ -267,3 +266,19 @@ def test_a_partial_answer_is_not_the_directory(make_server, tmp_path):
         assert not {"a1", "a2", "a3"} & set(users(srv, srv.admin()))
     finally:
         d.stop()
+
+
+def test_roles_taken_at_adoption_count_too(make_server, directory, tmp_path):
+    """The first sync over existing accounts counts the roles it would take at adoption: a
+    member attribute that matches no one would otherwise strip every officer at once."""
+    d = directory
+    for uid in ("o1", "o2", "o3"):
+        d.person(uid, "Officer " + uid)
+    d.group("officers", [])  # found, but no member matches
+    srv = make_server(config=d.config(str(tmp_path / "bind-pw"), role_officer="officers"))
+    admin = srv.admin()
+    for uid in ("o1", "o2", "o3"):  # o1, the first officer, holds the channel key
+        srv.add_user(admin, uid, ["officer"])
+    r = sync(srv)
+    assert r.returncode == 3 and "0 would be disabled and 2 lose a role" in r.stderr, r.stderr
+    assert all(users(srv, admin)[u]["roles"] == ["officer"] for u in ("o1", "o2", "o3"))

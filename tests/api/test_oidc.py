@@ -193,9 +193,19 @@ def test_groups_give_roles_and_the_log_says_so(sso):
     call(b2, "POST", srv.url + "/api/v1/session", {"sso": True, "password": PASSPHRASE})
     assert sorted(call(b2, "GET", srv.url + "/api/v1/me").json()["roles"]) == [
         "head", "officer", "staff"]
+    # an account an administrator made, not linked yet, whose groups give it more: linked and
+    # given the roles at its first sign-in through the provider, in one transaction
+    admin = srv.admin()
+    srv.add_user(admin, "erin", ["staff"])
+    op.control("accounts", {"erin": {"groups": ["officers"]}})
+    e = browser(srv)
+    assert provider_signin(srv, e, "erin") == "/#/sso"
+    call(e, "POST", srv.url + "/api/v1/session", {"sso": True, "password": PASSWORD})
+    me = call(e, "GET", srv.url + "/api/v1/me").json()
+    assert sorted(me["roles"]) == ["officer", "staff"] and me["sso"] is True
     _, _, size, _ = caught_up(srv)
     events = [parse_entry(e)["event"] for e in fetch_entries(srv.url, size)]
-    assert events.count("officer-added") == 1 and events.count("head-added") == 1
+    assert events.count("officer-added") == 2 and events.count("head-added") == 1
 
 
 def test_account_mapping_refusals(make_server, tmp_path):
@@ -388,8 +398,12 @@ def test_a_refused_sign_in_links_nothing_and_a_missing_groups_claim_decides_noth
     roles = {u["username"]: u["roles"]
              for u in call(admin, "GET", srv.url + "/api/v1/users").json()["users"]}
     assert "officer" in roles["oscar"]
-    assert provider_signin(srv, browser(srv), "nog") == "/#/sso?error=sso_roles"
-    assert "the ID token has no groups claim" in srv.log()
+    assert "the ID token has no groups claim: oscar's roles cannot be known" in srv.log()
+    # a new person without the claim gets what everyone gets, and no more
+    n = browser(srv)
+    assert provider_signin(srv, n, "nog") == "/#/sso"
+    enrol_and_sign_in(srv, n)
+    assert call(n, "GET", srv.url + "/api/v1/me").json()["roles"] == ["staff"]
 
 
 def test_a_linked_account_goes_through_the_provider_even_with_a_passkey(make_server, tmp_path):
