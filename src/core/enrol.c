@@ -484,7 +484,7 @@ int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool dis
 {
     unsigned before = u->roles;
     bool drop = false, holds = false, was = u->disabled, own = !st->in_txn;
-    int others = 0, rc;
+    int others = 0, rc = 0;
 
     if (!user_roles_valid(roles) || ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) ||
         ((u->roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&

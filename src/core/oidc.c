@@ -34,6 +34,7 @@ static const char *const failure_codes[] = {
     [OIDC_DISABLED] = "sso_disabled",
     [OIDC_ROLES] = "sso_roles",
     [OIDC_LAST_HOLDER] = "sso_last_holder",
+    [OIDC_SERVER] = "sso_server",
 };
 
 const char *oidc_failure_code(enum oidc_failure f)
@@ -774,8 +775,14 @@ int oidc_callback(struct store *st, const struct config *cfg, const uint8_t key[
             out->failure = OIDC_PROVIDER;
         goto out;
     }
-    if ((rc = map_account(st, cfg, claims, now, out, why, whylen)) != 0)
+    why[0] = '\0';
+    if ((rc = map_account(st, cfg, claims, now, out, why, whylen)) != 0) {
+        if (why[0] == '\0') { /* (a store error: its reason is in the log before this) */
+            err_set(why, whylen, "the sign-in could not be recorded (%s)", err_str(rc));
+            out->failure = OIDC_SERVER;
+        }
         goto out;
+    }
     new_token(out->ticket);
     token_hash(out->ticket, h);
     rc = store_challenge_put(st, h, out->user.id, STORE_CHALLENGE_SSO, now + OIDC_TICKET_TTL, now);

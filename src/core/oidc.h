@@ -58,6 +58,7 @@ enum oidc_failure {
     OIDC_DISABLED,    /* "sso_disabled": the account is disabled */
     OIDC_ROLES,       /* "sso_roles": the groups give no role, or roles that cannot be held */
     OIDC_LAST_HOLDER, /* "sso_last_holder": the new roles would leave the channel key unheld */
+    OIDC_SERVER,      /* "sso_server": the server could not record it (a database error) */
 };
 
 /** oidc_failure_code() - the API error code of @f ("sso_state", ...). */

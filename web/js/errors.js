@@ -25,6 +25,7 @@ const BY_CODE = {
   sso_roles: 'Your organisation gives you no role here, or roles that cannot go together. Tell your administrator.',
   sso_last_holder: 'Your roles could not change: you are the last officer holding the channel key. Have it granted to another officer first.',
   sso_off: 'Sign-in through your organisation is not set up here.',
+  sso_server: 'The server could not finish your sign-in. Try again in a moment.',
   sso_expired: 'The sign-in through your organisation expired or was already used. Sign in with your organisation again.',
   sso_required: 'This account signs in through your organisation: use "Sign in with your organisation".',
   enrolled: 'Your keys are made already: open your memos with your key passphrase.',
