@@ -95,10 +95,14 @@ async function signOut() {
   let logout = null;
   try { logout = (await api('DELETE', '/api/v1/session')).data; } catch { /* signed out either way */ }
   returnTo = null;
-  signedOut('You are signed out.');
   // an account of the organisation's sign-in service: it ends its own session too, then sends
-  // the browser back here
-  if (logout && logout.logout_url) location.assign(logout.logout_url);
+  // the browser back here (nothing is drawn meanwhile: the page is left at once)
+  if (logout && logout.logout_url) {
+    signedOut(null, { stay: true });
+    location.assign(logout.logout_url);
+    return;
+  }
+  signedOut('You are signed out.');
 }
 
 // An account whose role requires two-factor sign-in starts on its account page until it is on:
