@@ -132,7 +132,7 @@ static void back_to_web(struct api_resp *resp, const char *failure)
 void api_sso_callback(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     char state[OIDC_TOKEN_LEN + 1] = "", cookie[OIDC_TOKEN_LEN + 1], code[2100] = "",
-                                error[80] = "", cb[700], why[400], v[OIDC_TOKEN_LEN + 3],
+                                error[80] = "", cb[700], why[400] = "", v[OIDC_TOKEN_LEN + 3],
                                 iss[sizeof(env->cfg->oidc_issuer)] = "";
     struct oidc_result r;
     uint8_t key[OIDC_KEY_LEN];
@@ -162,8 +162,6 @@ void api_sso_callback(struct api_env *env, struct api_req *req, struct api_resp 
         back_to_web(resp, "sso_state");
         return;
     }
-    json_decref(resp->body);
-    resp->body = NULL;
     if (!sso_cookie(env, req, "s.", cookie) || redirect_uri(env, req, cb, sizeof(cb)) != 0) {
         log_warn("oidc: a callback without this browser's sign-in state (no cookie)");
         back_to_web(resp, "sso_state");

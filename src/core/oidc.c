@@ -732,6 +732,7 @@ int oidc_callback(struct store *st, const struct config *cfg, const uint8_t key[
 
     memset(out, 0, sizeof(*out));
     out->failure = OIDC_STATE;
+    err_set(why, whylen, "the sign-in could not be checked (a database error, logged)");
     /* the state first: it is this browser's, unused and not expired; else nothing is asked */
     if (state == NULL || cookie_state == NULL || strlen(state) != OIDC_TOKEN_LEN ||
         strlen(cookie_state) != OIDC_TOKEN_LEN ||
@@ -786,8 +787,12 @@ int oidc_callback(struct store *st, const struct config *cfg, const uint8_t key[
     new_token(out->ticket);
     token_hash(out->ticket, h);
     rc = store_challenge_put(st, h, out->user.id, STORE_CHALLENGE_SSO, now + OIDC_TICKET_TTL, now);
-    if (rc == 0)
+    if (rc == 0) {
         out->failure = OIDC_OK;
+    } else {
+        err_set(why, whylen, "the sign-in's ticket could not be stored (%s)", err_str(rc));
+        out->failure = OIDC_SERVER;
+    }
 out:
     if (rc != 0)
         out->ticket[0] = '\0';
