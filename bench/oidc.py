@@ -58,22 +58,9 @@ def main():
         srv.stop()
     log = srv.stderr_path
     show("POST /api/v1/sso/start", timings(log, "/api/v1/sso/start", 1))
-    show("GET /api/v1/sso/callback (303)", [x for x in callback_timings(log)][1:])
+    show("GET /api/v1/sso/callback (303)", timings(log, "/api/v1/sso/callback", 1, status=303))
     show("POST /api/v1/session, sso and passphrase", timings(log, "/api/v1/session", 0))
     srv.cleanup()
-
-
-def callback_timings(path):
-    import json
-    with open(path) as f:
-        for line in f:
-            try:
-                d = json.loads(line)
-            except ValueError:
-                continue
-            if d.get("event") == "request" and d.get("route") == "/api/v1/sso/callback" and \
-                    d.get("status") == 303:
-                yield d["us"] / 1000.0
 
 
 if __name__ == "__main__":

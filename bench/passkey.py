@@ -27,8 +27,8 @@ from conftest import PASSWORD, Server  # noqa: E402
 from test_passkeys import Authenticator, register, signin_options, unb64u  # noqa: E402
 
 
-def timings(path, route, skip):
-    """The "us" of each logged request to @route, after the first @skip."""
+def timings(path, route, skip, status=200):
+    """The "us" of each logged request to @route that answered @status, after the first @skip."""
     out = []
     with open(path) as f:
         for line in f:
@@ -36,7 +36,8 @@ def timings(path, route, skip):
                 d = json.loads(line)
             except ValueError:
                 continue
-            if d.get("event") == "request" and d.get("route") == route and d.get("status") == 200:
+            if d.get("event") == "request" and d.get("route") == route and \
+                    d.get("status") == status:
                 out.append(d["us"] / 1000.0)
     return out[skip:]
 
