@@ -112,6 +112,13 @@ static const struct api_route routes[] = {
     {API_POST, M "/clarify", api_memos_clarify, STAFF, API_R_JSON, WF_DRAFTER, NULL},
     /* new facts after the answer: a new memo, linked (core/workflow.h) */
     {API_POST, M "/addendum", api_memos_addendum, STAFF, API_R_JSON, WF_DRAFTER, NULL},
+    /* a draft's files (api/attach.c): added and sent in parts by the drafter, read by all */
+    {API_POST, M "/attachments", api_att_create, STAFF, API_R_JSON, WF_DRAFTER, NULL},
+    {API_GET, M "/attachments/{att}", api_att_get, READERS, 0, VISIBLE, NULL},
+    {API_PUT, M "/attachments/{att}", api_att_part, STAFF, API_R_RAW | API_R_SLOW, WF_DRAFTER,
+     "offset"},
+    {API_DELETE, M "/attachments/{att}", api_att_delete, STAFF, 0, WF_DRAFTER, NULL},
+    {API_GET, M "/attachments/{att}/content", api_att_download, READERS, 0, VISIBLE, NULL},
     {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER, NULL},
@@ -454,7 +461,15 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
         return API_DONE;
     if ((r->flags & API_R_JSON_OPT) && req->body_len > 0 && parse_body(req, resp) != 0)
         return API_DONE;
-    if (!(r->flags & (API_R_JSON | API_R_JSON_OPT)) && req->body_len > 0) {
+    if ((r->flags & API_R_RAW) &&
+        (req->content_type == NULL ||
+         strncasecmp(req->content_type, "application/octet-stream", 24) != 0 ||
+         (req->content_type[24] != '\0' && req->content_type[24] != ';'))) {
+        api_error(resp, 415, "unsupported_media_type",
+                  "Content-Type must be application/octet-stream");
+        return API_DONE;
+    }
+    if (!(r->flags & (API_R_JSON | API_R_JSON_OPT | API_R_RAW)) && req->body_len > 0) {
         api_error(resp, 400, "unexpected_body", "this request takes no body");
         return API_DONE;
     }
@@ -506,6 +521,12 @@ void api_req_release(struct api_req *req)
 
 void api_resp_release(struct api_resp *resp)
 {
+    if (resp->stream_free != NULL)
+        resp->stream_free(resp->stream_arg);
+    resp->stream_free = NULL;
+    resp->stream_arg = NULL;
+    mem_free(resp->disposition);
+    resp->disposition = NULL;
     json_decref(resp->body);
     resp->body = NULL;
     mem_free(resp->raw);

@@ -97,6 +97,14 @@ struct api_resp {
     size_t raw_len;                  /* bytes of @raw */
     const char *content_type;        /* Content-Type of @raw */
     const char *cache_control;       /* Cache-Control, or NULL for no-store */
+    char *disposition;               /* Content-Disposition of a download (malloc'd), or NULL */
+    /* a body streamed from the pool (a file): @stream_len bytes, each piece from
+     * @more(env, @stream_arg, ...) on whichever pool thread; @stream_free(@stream_arg) after */
+    bool stream;
+    uint64_t stream_len;
+    int (*more)(struct api_env *env, void *arg, uint8_t *buf, size_t cap, size_t *n);
+    void *stream_arg;
+    void (*stream_free)(void *arg);
 };
 
 enum api_next {
@@ -393,6 +401,16 @@ void api_me_notifications_patch(struct api_env *env, struct api_req *req, struct
 char *api_markdown_html(const char *src, size_t len);
 /* The embedded web interface (api/web.c): GET / and GET /assets/{*path}. */
 void api_web_index(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/* A memo's files (api/attach.c). */
+void api_att_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_att_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_att_part(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_att_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_att_download(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/** api_attachments_json() - @m's files as the memo's JSON lists them ([] without its key);
+ *  NULL with *@rc on failure. */
+json_t *api_attachments_json(struct api_env *env, struct api_req *req, const struct memo *m,
+                             int *rc);
 void api_web_asset(struct api_env *env, struct api_req *req, struct api_resp *resp);
 
 /* The route table, exposed for the authorization tests. */
@@ -414,6 +432,7 @@ struct api_route {
 #define API_R_JSON_OPT 8u   /* takes an optional JSON object body */
 #define API_R_NOKEY 16u     /* a memo route that needs no content key (signatures, audit) */
 #define API_R_LOG 32u       /* public when [tlog] public is set, else for auditors */
+#define API_R_RAW 256u      /* takes raw bytes (application/octet-stream): a file's part */
 #define API_R_2FA_SETUP 64u /* open to a session whose role needs TOTP before it is enrolled */
 #define API_R_REKEY                                                                                \
     128u /* open to a session whose account must choose a new password                             \

@@ -435,7 +435,7 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     *out = NULL;
     /* the text shown is the text its digest covers, or nothing is shown (opened once) */
     if (req->mkey != NULL &&
-        (rc = workflow_shown_texts(req->mkey, m, &title, &tl, &body, &bl)) != 0)
+        (rc = workflow_shown_texts(env->st, req->mkey, m, &title, &tl, &body, &bl)) != 0)
         return rc;
     if ((rc = store_signature_list(env->st, m, true, &all, &nall)) != 0 ||
         (rc = store_signature_list(env->st, m, false, &sigs, &nsigs)) != 0 ||
@@ -445,6 +445,9 @@ static int memo_view(struct api_env *env, struct api_req *req, const struct memo
     o = memo_summary(env, m, today, plain_json(title, tl));
     json_object_set_new(o, "body", plain_json(body, bl));
     title = body = NULL;
+    if ((arr = api_attachments_json(env, req, m, &rc)) == NULL)
+        goto out;
+    json_object_set_new(o, "attachments", arr);
     json_object_set_new(o, "show_signer_names", json_boolean(m->show_names));
     json_object_set_new(o, "relation",
                         json_pack("{s:b, s:b, s:b, s:b, s:b}", "drafter", (rel & WF_DRAFTER) != 0,
@@ -1621,8 +1624,8 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_state(resp, "the memo has no frozen text yet: finalize it first", m->state);
         return;
     }
-    if ((rc = workflow_digest_check(req->mkey, m)) != 0 ||
-        (rc = workflow_canonical(req->mkey, m, &canon, &len)) != 0 ||
+    if ((rc = workflow_digest_check(env->st, req->mkey, m)) != 0 ||
+        (rc = workflow_canonical(env->st, req->mkey, m, &canon, &len, NULL)) != 0 ||
         (rc = store_signature_list(env->st, m, false, &sigs, &n)) != 0 ||
         (rc = audit_read(env->st, m->id, req->user.id, "read_bundle", req->now)) != 0) {
         if (canon)

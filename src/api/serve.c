@@ -100,7 +100,12 @@ static void to_http(struct exchange *x, struct http_response *rs)
     rs->body = NULL;
     rs->body_len = 0;
     rs->content_type = NULL;
-    if (r->raw != NULL) {
+    rs->disposition = r->disposition;
+    rs->stream = r->stream && r->more != NULL && r->status == 200;
+    rs->stream_len = r->stream_len;
+    if (rs->stream) {
+        rs->content_type = r->content_type;
+    } else if (r->raw != NULL) {
         rs->body = r->raw;
         rs->body_len = r->raw_len;
         rs->content_type = r->content_type;
@@ -166,6 +171,13 @@ static void release(void *ex, struct http_response *rs)
     rs->body = NULL;
 }
 
+static int more(void *ctx, void *ex, uint8_t *buf, size_t cap, size_t *n)
+{
+    struct exchange *x = ex;
+
+    return x->resp.more(ctx, x->resp.stream_arg, buf, cap, n);
+}
+
 void api_tick(struct api_env *env, int64_t now)
 {
     housekeeping_tick(&env->hk, env->st, env->cfg, env->ch, now);
@@ -188,5 +200,6 @@ void api_handler(const struct api_serve *s, struct http_handler *out)
                                  .run = run,
                                  .error = refuse,
                                  .release = release,
+                                 .more = more,
                                  .tick = tick};
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #define CANON_MAGIC "dissent-memo/v1\n"
+#define CANON_MAGIC2 "dissent-memo/v2\n"
+#define CANON_FILE "file "
 #define CANON_ID "id "
 #define CANON_TITLE "title "
 #define COSIGN_MAGIC "dissent-cosignature/v1\n"
@@ -295,8 +297,95 @@ static size_t body_normalise(char *dst, const char *body, size_t len)
     return n;
 }
 
+int memo_file_name_check(const char *name, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    size_t i = 0;
+    uint32_t cp = 0;
+
+    if (name == NULL || len == 0 || len > MEMO_FILE_NAME_MAX || !str_utf8_valid(name, len) ||
+        (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+        return ERR_INVALID;
+    while (i < len) {
+        size_t at = i;
+        cp = utf8_decode(s, &i);
+        if (is_control(cp) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+            (cp >= 0x2066 && cp <= 0x2069) || cp == '/' || cp == '\\' || (at == 0 && is_space(cp)))
+            return ERR_INVALID;
+    }
+    return is_space(cp) ? ERR_INVALID : 0; /* the last code point */
+}
+
+/* One part of a media type: 1..63 restricted-name characters, the first a letter or digit. */
+static bool type_part(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              strchr("!#$&^_.+-", s[i]) != NULL) ||
+            s[i] == '\0')
+            return false;
+    return true;
+}
+
+int memo_file_type_check(const char *type)
+{
+    const char *slash;
+
+    if (type == NULL || strlen(type) > MEMO_FILE_TYPE_MAX || (slash = strchr(type, '/')) == NULL)
+        return ERR_INVALID;
+    return type_part(type, (size_t)(slash - type)) && type_part(slash + 1, strlen(slash + 1))
+               ? 0
+               : ERR_INVALID;
+}
+
+/* Whether @files are acceptable as one memo's. */
+static bool files_valid(const struct memo_file *files, size_t n)
+{
+    if (n > MEMO_FILES_MAX || (n > 0 && files == NULL))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (memo_file_name_check(files[i].name, strnlen(files[i].name, sizeof(files[i].name))) !=
+                0 ||
+            memo_file_type_check(files[i].type) != 0 || files[i].size > MEMO_FILE_SIZE_MAX)
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(files[i].name, files[j].name) == 0)
+                return false;
+    }
+    return true;
+}
+
+/* The longest line file_line() writes. */
+#define FILE_LINE_MAX                                                                              \
+    (sizeof(CANON_FILE) + MEMO_DIGEST_B64_LEN + 1 + 20 + 1 + MEMO_FILE_TYPE_MAX + 1 +              \
+     MEMO_FILE_NAME_MAX + 1)
+
+/* One file's line into @buf (enough room: memo_canonical_files() counted), its length. */
+static size_t file_line(char *buf, const struct memo_file *f)
+{
+    char b64[MEMO_DIGEST_B64_LEN + 1];
+    size_t n;
+
+    b64_encode(b64, sizeof(b64), f->sha256, HASH_SHA256_LEN, false);
+    n = (size_t)snprintf(buf, FILE_LINE_MAX, CANON_FILE "%s %llu %s ", b64,
+                         (unsigned long long)f->size, f->type);
+    memcpy(buf + n, f->name, strlen(f->name));
+    n += strlen(f->name);
+    buf[n++] = '\n';
+    return n;
+}
+
 int memo_canonical_text(const char *id, const char *title, size_t title_len, const char *body,
                         size_t body_len, char **out, size_t *outlen)
+{
+    return memo_canonical_files(id, title, title_len, body, body_len, NULL, 0, out, outlen);
+}
+
+int memo_canonical_files(const char *id, const char *title, size_t title_len, const char *body,
+                         size_t body_len, const struct memo_file *files, size_t nfiles, char **out,
+                         size_t *outlen)
 {
     const size_t magic_len = sizeof(CANON_MAGIC) - 1, id_len = sizeof(CANON_ID) - 1,
                  title_kw_len = sizeof(CANON_TITLE) - 1;
@@ -307,17 +396,18 @@ int memo_canonical_text(const char *id, const char *title, size_t title_len, con
     *out = NULL;
     *outlen = 0;
     if (!memo_id_valid(id) || memo_title_check(title, title_len) != 0 ||
-        memo_body_check(body, body_len) != 0) {
+        memo_body_check(body, body_len) != 0 || !files_valid(files, nfiles)) {
         rc = ERR_INVALID;
         goto out;
     }
-    cap = magic_len + id_len + MEMO_ID_LEN + 1 + title_kw_len + title_len + 2 + body_len + 1;
+    cap = magic_len + id_len + MEMO_ID_LEN + 1 + title_kw_len + title_len + 2 + body_len + 1 +
+          nfiles * FILE_LINE_MAX;
     buf = mem_alloc(cap + 1);
     if (buf == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
-    memcpy(buf + n, CANON_MAGIC, magic_len);
+    memcpy(buf + n, nfiles > 0 ? CANON_MAGIC2 : CANON_MAGIC, magic_len);
     n += magic_len;
     memcpy(buf + n, CANON_ID, id_len);
     n += id_len;
@@ -329,6 +419,8 @@ int memo_canonical_text(const char *id, const char *title, size_t title_len, con
     memcpy(buf + n, title, title_len);
     n += title_len;
     buf[n++] = '\n';
+    for (size_t i = 0; i < nfiles; i++)
+        n += file_line(buf + n, &files[i]);
     buf[n++] = '\n';
     n += body_normalise(buf + n, body, body_len);
     buf[n] = '\0';
@@ -348,9 +440,98 @@ static bool has_prefix(const char *s, size_t len, const char *prefix)
     return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/*
+ * Parse one file line @s (@n bytes, without its LF) into @f: "file " B64 " " SIZE " " TYPE " "
+ * NAME, each part as file_line() writes it. 0 or ERR_INVALID.
+ */
+static int parse_file_line(const char *s, size_t n, struct memo_file *f)
+{
+    const size_t kw = sizeof(CANON_FILE) - 1;
+    const char *p, *sp, *end = s + n;
+    char b64[MEMO_DIGEST_B64_LEN + 1], again[MEMO_DIGEST_B64_LEN + 1];
+    size_t got = 0;
+    unsigned long long size = 0;
+
+    memset(f, 0, sizeof(*f));
+    if (n < kw + MEMO_DIGEST_B64_LEN + 1 || memcmp(s, CANON_FILE, kw) != 0 ||
+        s[kw + MEMO_DIGEST_B64_LEN] != ' ')
+        return ERR_INVALID;
+    memcpy(b64, s + kw, MEMO_DIGEST_B64_LEN);
+    b64[MEMO_DIGEST_B64_LEN] = '\0';
+    if (b64_decode(f->sha256, sizeof(f->sha256), &got, b64, MEMO_DIGEST_B64_LEN, false) != 0 ||
+        got != HASH_SHA256_LEN)
+        return ERR_INVALID;
+    b64_encode(again, sizeof(again), f->sha256, HASH_SHA256_LEN, false);
+    if (strcmp(again, b64) != 0)
+        return ERR_INVALID; /* one encoding only */
+    p = s + kw + MEMO_DIGEST_B64_LEN + 1;
+    /* the size: decimal, no sign, no leading zero */
+    sp = memchr(p, ' ', (size_t)(end - p));
+    if (sp == NULL || sp == p || (size_t)(sp - p) > 16 || (p[0] == '0' && sp - p > 1))
+        return ERR_INVALID;
+    for (const char *q = p; q < sp; q++) {
+        if (*q < '0' || *q > '9')
+            return ERR_INVALID;
+        size = size * 10 + (unsigned long long)(*q - '0');
+    }
+    if (size > MEMO_FILE_SIZE_MAX)
+        return ERR_INVALID;
+    f->size = size;
+    p = sp + 1;
+    /* the type, then the name: the rest of the line */
+    sp = memchr(p, ' ', (size_t)(end - p));
+    if (sp == NULL || (size_t)(sp - p) > MEMO_FILE_TYPE_MAX)
+        return ERR_INVALID;
+    memcpy(f->type, p, (size_t)(sp - p));
+    f->type[sp - p] = '\0';
+    p = sp + 1;
+    if (memo_file_type_check(f->type) != 0 || memo_file_name_check(p, (size_t)(end - p)) != 0)
+        return ERR_INVALID;
+    memcpy(f->name, p, (size_t)(end - p));
+    f->name[end - p] = '\0';
+    return 0;
+}
+
+/*
+ * The file lines of a v2 text from @s (@len bytes left after the title line): each parsed into
+ * @files (when not NULL, room for MEMO_FILES_MAX), their count in *@n, and the bytes they take
+ * in *@used (the empty line after them not included). ERR_INVALID for a bad line, no line at
+ * all, too many, or a name twice.
+ */
+static int file_lines(const char *s, size_t len, struct memo_file *files, size_t *n, size_t *used)
+{
+    struct memo_file one;
+    size_t at = 0, k = 0;
+
+    *n = 0;
+    *used = 0;
+    while (at < len && s[at] != '\n') {
+        const char *nl = memchr(s + at, '\n', len - at);
+        struct memo_file *f = files ? &files[k] : &one;
+
+        if (nl == NULL || k == MEMO_FILES_MAX ||
+            parse_file_line(s + at, (size_t)(nl - (s + at)), f) != 0)
+            return ERR_INVALID;
+        if (files != NULL)
+            for (size_t j = 0; j < k; j++)
+                if (strcmp(files[j].name, f->name) == 0)
+                    return ERR_INVALID;
+        k++;
+        at = (size_t)(nl - s) + 1;
+    }
+    if (k == 0)
+        return ERR_INVALID;
+    *n = k;
+    *used = at;
+    return 0;
+}
+
 int memo_canonical_split(const char *text, size_t len, char id[MEMO_ID_LEN + 1], const char **title,
                          size_t *title_len, const char **body, size_t *body_len)
 {
+    struct memo_file *files = NULL;
+    size_t nfiles = 0, used = 0;
+    bool v2;
     const size_t head = sizeof(CANON_MAGIC) - 1 + sizeof(CANON_ID) - 1 + MEMO_ID_LEN + 1;
     const char *t, *nl, *b;
     size_t rest, tlen, blen;
@@ -362,9 +543,12 @@ int memo_canonical_split(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
     *title_len = 0;
     *body = NULL;
     *body_len = 0;
-    if (text == NULL || !has_prefix(text, len, CANON_MAGIC CANON_ID) || len < head ||
-        text[head - 1] != '\n')
+    if (text == NULL ||
+        !(has_prefix(text, len, CANON_MAGIC CANON_ID) ||
+          has_prefix(text, len, CANON_MAGIC2 CANON_ID)) ||
+        len < head || text[head - 1] != '\n')
         goto out;
+    v2 = text[sizeof(CANON_MAGIC) - 3] == '2';
     memcpy(idbuf, text + head - 1 - MEMO_ID_LEN, MEMO_ID_LEN);
     idbuf[MEMO_ID_LEN] = '\0';
     if (!memo_id_valid(idbuf))
@@ -379,10 +563,21 @@ int memo_canonical_split(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
     if (nl == NULL)
         goto out;
     tlen = (size_t)(nl - t);
-    if (memo_title_check(t, tlen) != 0 || rest < tlen + 2 || nl[1] != '\n')
+    if (memo_title_check(t, tlen) != 0 || rest < tlen + 2)
         goto out;
-    b = nl + 2;
-    blen = rest - tlen - 2;
+    if (v2) {
+        /* names must be told apart: parse into a scratch array */
+        if ((files = mem_calloc(MEMO_FILES_MAX, sizeof(*files))) == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        if (file_lines(nl + 1, rest - tlen - 1, files, &nfiles, &used) != 0)
+            goto out;
+    }
+    if (rest < tlen + 2 + used || nl[1 + used] != '\n')
+        goto out;
+    b = nl + 2 + used;
+    blen = rest - tlen - 2 - used;
     /*
      * A canonical body: what body_normalise() makes of an acceptable body. That is one final
      * LF and no other trailing LF (the empty body is "\n"), no CR, and at most MEMO_BODY_MAX
@@ -398,7 +593,35 @@ int memo_canonical_split(const char *text, size_t len, char id[MEMO_ID_LEN + 1],
     *body_len = blen;
     rc = 0;
 out:
+    mem_free(files);
     return rc;
+}
+
+int memo_canonical_list(const char *text, size_t len, struct memo_file **files, size_t *n)
+{
+    char id[MEMO_ID_LEN + 1];
+    const char *t, *b, *nl;
+    size_t tl, bl, used = 0;
+    struct memo_file *all = NULL;
+    int rc;
+
+    *files = NULL;
+    *n = 0;
+    if ((rc = memo_canonical_split(text, len, id, &t, &tl, &b, &bl)) != 0)
+        return rc;
+    if (text[sizeof(CANON_MAGIC) - 3] != '2')
+        return 0;
+    if ((all = mem_calloc(MEMO_FILES_MAX, sizeof(*all))) == NULL)
+        return ERR_NOMEM;
+    nl = t + tl;
+    rc = file_lines(nl + 1, (size_t)(b - nl - 1), all, n, &used);
+    if (rc != 0) {
+        mem_free(all);
+        *n = 0;
+        return rc;
+    }
+    *files = all;
+    return 0;
 }
 
 void memo_digest(const char *canon, size_t len, uint8_t out[HASH_SHA256_LEN])

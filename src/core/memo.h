@@ -117,6 +117,48 @@ bool memo_id_valid(const char *id);
 /** memo_id_new() - a fresh random id into @out (MEMO_ID_LEN + 1 bytes); needs random_init(). */
 void memo_id_new(char out[MEMO_ID_LEN + 1]);
 
+/*
+ * A memo's attached file as its canonical text lists it (dissent-memo/v2, docs/formats.md):
+ *   "file " B64(SHA-256 of the file) " " SIZE " " TYPE " " NAME "\n"
+ * in the order the drafter added them.
+ */
+#define MEMO_FILES_MAX 100     /* files of one memo */
+#define MEMO_FILE_NAME_MAX 255 /* bytes of a file's name */
+#define MEMO_FILE_TYPE_MAX 127 /* bytes of a media type */
+#define MEMO_FILE_SIZE_MAX ((1ull << 53) - 1)
+struct memo_file {
+    uint8_t sha256[HASH_SHA256_LEN];
+    uint64_t size;
+    char type[MEMO_FILE_TYPE_MAX + 1];
+    char name[MEMO_FILE_NAME_MAX + 1];
+};
+
+/**
+ * memo_file_name_check() - 1..MEMO_FILE_NAME_MAX bytes of UTF-8; no control character, no
+ * U+2028/U+2029, no bidirectional override or isolate (U+202A..U+202E, U+2066..U+2069: they
+ * disguise an extension), no '/' or '\\'; not "." or ".."; no white space first or last.
+ * 0 or ERR_INVALID.
+ */
+int memo_file_name_check(const char *name, size_t len);
+
+/**
+ * memo_file_type_check() - a media type without parameters, lowercase: TYPE "/" SUBTYPE, each
+ * 1..63 characters of [a-z0-9!#$&^_.+-] starting with a letter or digit (RFC 6838's
+ * restricted names). 0 or ERR_INVALID.
+ */
+int memo_file_type_check(const char *type);
+
+/**
+ * memo_canonical_files() - the canonical text with files: with @nfiles 0 exactly
+ * memo_canonical_text()'s "dissent-memo/v1" text; else the "dissent-memo/v2" text, whose
+ * file lines (in @files' order) come between the title line and the empty line. ERR_INVALID
+ * also for more than MEMO_FILES_MAX files, a bad name or type, a size over MEMO_FILE_SIZE_MAX,
+ * or two files of the same name.
+ */
+int memo_canonical_files(const char *id, const char *title, size_t title_len, const char *body,
+                         size_t body_len, const struct memo_file *files, size_t nfiles, char **out,
+                         size_t *outlen);
+
 /**
  * memo_canonical_text() - the canonical text the digest covers:
  *   "dissent-memo/v1\n" "id " ID "\n" "title " TITLE "\n" "\n" BODY
@@ -138,6 +180,13 @@ int memo_canonical_text(const char *id, const char *title, size_t title_len, con
  */
 int memo_canonical_split(const char *text, size_t len, char id[MEMO_ID_LEN + 1], const char **title,
                          size_t *title_len, const char **body, size_t *body_len);
+
+/**
+ * memo_canonical_list() - the files a canonical text lists (memo_canonical_split() accepts it
+ * first): a malloc'd array in *@files (caller frees; NULL for none) of *@n entries. A v1 text
+ * lists none. 0, ERR_INVALID or ERR_NOMEM.
+ */
+int memo_canonical_list(const char *text, size_t len, struct memo_file **files, size_t *n);
 
 /** memo_digest() - SHA-256 of the canonical text. */
 void memo_digest(const char *canon, size_t len, uint8_t out[HASH_SHA256_LEN]);

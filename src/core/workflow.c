@@ -1,6 +1,7 @@
 #include "core/workflow.h"
 
 #include "core/access.h"
+#include "core/attach.h"
 #include "core/enrol.h"
 #include "core/audit.h"
 #include "core/clocks.h"
@@ -235,6 +236,12 @@ fail:
         err_set(c->err, c->errlen, "the memo changed meanwhile; reload it");
     workflow_reload(c, m);
     return rc;
+}
+
+int workflow_save_with(struct wf_ctx *c, struct memo *m, const char *event, const char *detail,
+                       int (*extra)(struct wf_ctx *c, struct memo *m, void *arg), void *arg)
+{
+    return save_with(c, m, event, detail, extra, arg);
 }
 
 static int save(struct wf_ctx *c, struct memo *m, const char *event, const char *detail)
@@ -495,7 +502,24 @@ int workflow_texts(const uint8_t *mkey, const struct memo *m, char **title, size
     return 0;
 }
 
-int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, size_t *len)
+/* The canonical text of @m's opened @title and @body with its files (and how many of those are
+ * still incomplete, in *@incomplete, may be NULL). */
+static int canonical_of(struct store *st, const uint8_t *mkey, const struct memo *m,
+                        const char *title, size_t tl, const char *body, size_t bl, char **out,
+                        size_t *len, size_t *incomplete)
+{
+    struct memo_file *files = NULL;
+    size_t n = 0;
+    int rc = attach_files(st, mkey, m, &files, &n, incomplete);
+
+    if (rc == 0)
+        rc = memo_canonical_files(m->public_id, title, tl, body, bl, files, n, out, len);
+    mem_free(files);
+    return rc;
+}
+
+int workflow_canonical(struct store *st, const uint8_t *mkey, const struct memo *m, char **out,
+                       size_t *len, size_t *incomplete)
 {
     char *title = NULL, *body = NULL;
     size_t tl = 0, bl = 0;
@@ -505,7 +529,8 @@ int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, si
     *len = 0;
     if ((rc = workflow_texts(mkey, m, &title, &tl, &body, &bl, NULL)) != 0)
         goto out;
-    rc = memo_canonical_text(m->public_id, title ? title : "", tl, body ? body : "", bl, out, len);
+    rc = canonical_of(st, mkey, m, title ? title : "", tl, body ? body : "", bl, out, len,
+                      incomplete);
 out:
     if (title)
         wipe(title, tl);
@@ -518,19 +543,19 @@ out:
 
 /* Whether the opened @title and @body are the text @m's digest covers: 0, ERR_INTEGRITY (a
  * text that is no memo text, or another text) or ERR_NOMEM. */
-static int digest_matches(const struct memo *m, const char *title, size_t tl, const char *body,
-                          size_t bl)
+static int digest_matches(struct store *st, const uint8_t *mkey, const struct memo *m,
+                          const char *title, size_t tl, const char *body, size_t bl)
 {
     uint8_t digest[HASH_SHA256_LEN];
     char *canon = NULL;
-    size_t len = 0;
-    int rc = memo_canonical_text(m->public_id, title, tl, body, bl, &canon, &len);
+    size_t len = 0, incomplete = 0;
+    int rc = canonical_of(st, mkey, m, title, tl, body, bl, &canon, &len, &incomplete);
 
     if (rc == ERR_INVALID)
         rc = ERR_INTEGRITY;
     if (rc == 0) {
         memo_digest(canon, len, digest);
-        if (!hash_equal(digest, m->digest, sizeof(digest)))
+        if (!hash_equal(digest, m->digest, sizeof(digest)) || incomplete > 0)
             rc = ERR_INTEGRITY;
     }
     if (canon != NULL) {
@@ -540,8 +565,8 @@ static int digest_matches(const struct memo *m, const char *title, size_t tl, co
     return rc;
 }
 
-int workflow_shown_texts(const uint8_t *mkey, const struct memo *m, char **title, size_t *tl,
-                         char **body, size_t *bl)
+int workflow_shown_texts(struct store *st, const uint8_t *mkey, const struct memo *m, char **title,
+                         size_t *tl, char **body, size_t *bl)
 {
     int rc;
 
@@ -565,7 +590,7 @@ int workflow_shown_texts(const uint8_t *mkey, const struct memo *m, char **title
     if (rc == ERR_CRYPTO)
         rc = ERR_INTEGRITY; /* a field the key does not open */
     if (rc == 0)
-        rc = digest_matches(m, *title, *tl, *body, *bl);
+        rc = digest_matches(st, mkey, m, *title, *tl, *body, *bl);
     if (rc == ERR_INTEGRITY)
         log_error("integrity: the text of memo %s is not the text its digest covers: it was "
                   "changed outside Dissent; it is neither shown nor signed",
@@ -575,7 +600,7 @@ int workflow_shown_texts(const uint8_t *mkey, const struct memo *m, char **title
     return rc;
 }
 
-int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
+int workflow_digest_check(struct store *st, const uint8_t *mkey, const struct memo *m)
 {
     char *title = NULL, *body = NULL;
     size_t tl = 0, bl = 0;
@@ -585,7 +610,7 @@ int workflow_digest_check(const uint8_t *mkey, const struct memo *m)
         return 0; /* a draft's text is still being written (a reopened one keeps its old digest) */
     if (mkey == NULL && m->has_digest)
         return ERR_FORBIDDEN;
-    rc = workflow_shown_texts(mkey, m, &title, &tl, &body, &bl);
+    rc = workflow_shown_texts(st, mkey, m, &title, &tl, &body, &bl);
     texts_free(&title, &tl, &body, &bl);
     return rc;
 }
@@ -594,14 +619,23 @@ int workflow_finalize(struct wf_ctx *c, struct memo *m)
 {
     enum memo_state to;
     char *canon = NULL;
-    size_t len = 0;
+    size_t len = 0, incomplete = 0;
     int rc;
 
     if ((rc = check(c, m, MEMO_FINALIZE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    if ((rc = workflow_canonical(c->mkey, m, &canon, &len)) != 0) {
+    if ((rc = workflow_canonical(c->st, c->mkey, m, &canon, &len, &incomplete)) != 0) {
         err_set(c->err, c->errlen, "the text cannot be made canonical");
         return rc;
+    }
+    if (incomplete > 0) {
+        wipe(canon, len);
+        mem_free(canon);
+        err_set(c->err, c->errlen,
+                "%zu file%s still being uploaded: finish %s or remove %s before finalizing",
+                incomplete, incomplete == 1 ? " is" : "s are", incomplete == 1 ? "it" : "them",
+                incomplete == 1 ? "it" : "them");
+        return ERR_STATE;
     }
     memo_digest(canon, len, m->digest);
     wipe(canon, len);
@@ -915,7 +949,7 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
         return rc;
     /* a signer signs what they can read: the digest is recomputed from the text they were
      * shown, so a text swapped in the database is never signed under the real one's digest */
-    if ((rc = workflow_digest_check(c->mkey, m)) != 0) {
+    if ((rc = workflow_digest_check(c->st, c->mkey, m)) != 0) {
         err_set(c->err, c->errlen, "the memo's text is not the text its digest covers");
         return rc;
     }

@@ -97,21 +97,31 @@ int workflow_texts(const uint8_t *mkey, const struct memo *m, char **title, size
  * not open counts as another text); for a draft, NULL texts (logged) when they do not open.
  * Other errors as workflow_texts(). Both NULL on failure.
  */
-int workflow_shown_texts(const uint8_t *mkey, const struct memo *m, char **title, size_t *tl,
-                         char **body, size_t *bl);
+int workflow_shown_texts(struct store *st, const uint8_t *mkey, const struct memo *m, char **title,
+                         size_t *tl, char **body, size_t *bl);
 
 /**
- * workflow_canonical() - decrypt @m's title and body with @mkey and build the canonical text:
- * malloc'd in *@out (caller wipes and frees), *@len bytes.
+ * workflow_canonical() - decrypt @m's title, body and files (core/attach.h) with @mkey and build
+ * the canonical text: malloc'd in *@out (caller wipes and frees), *@len bytes; how many files
+ * are still being uploaded in *@incomplete (may be NULL).
  */
-int workflow_canonical(const uint8_t *mkey, const struct memo *m, char **out, size_t *len);
+int workflow_canonical(struct store *st, const uint8_t *mkey, const struct memo *m, char **out,
+                       size_t *len, size_t *incomplete);
 
 /**
  * workflow_digest_check() - for a memo with a frozen text: 0 when the text decrypted with @mkey
  * is the text its stored digest covers; ERR_INTEGRITY (logged) when not, ERR_FORBIDDEN without
  * a key. Every read that shows the text and every signature calls it first.
  */
-int workflow_digest_check(const uint8_t *mkey, const struct memo *m);
+int workflow_digest_check(struct store *st, const uint8_t *mkey, const struct memo *m);
+
+/**
+ * workflow_save_with() - write @m, run @extra(@c, @m, @arg) (may be NULL) and record @event
+ * with @detail (sealed; may be NULL) in one transaction; the memo's version moves on, so a
+ * change that raced it fails with ERR_CONFLICT. For the draft's other parts (core/attach.h).
+ */
+int workflow_save_with(struct wf_ctx *c, struct memo *m, const char *event, const char *detail,
+                       int (*extra)(struct wf_ctx *c, struct memo *m, void *arg), void *arg);
 
 /** workflow_finalize() - draft -> open: freeze the text and compute its digest. */
 int workflow_finalize(struct wf_ctx *c, struct memo *m);

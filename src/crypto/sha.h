@@ -25,4 +25,14 @@ struct sha256_part {
  */
 void sha256_gather(uint8_t out[HASH_SHA256_LEN], const struct sha256_part *parts, size_t count);
 
+/* SHA-256 of input given piece by piece (a file read chunk by chunk). */
+struct sha256_ctx {
+    _Alignas(8) uint8_t state[104]; /* libsodium's crypto_hash_sha256_state */
+};
+
+void sha256_init(struct sha256_ctx *c);
+void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
+/** sha256_final() - the digest of everything given; @c is wiped. */
+void sha256_final(struct sha256_ctx *c, uint8_t out[HASH_SHA256_LEN]);
+
 #endif

@@ -24,17 +24,26 @@ struct conn {
     const struct conn_ops *ops;
     void *arg;
     char peer[64];
-    int unfinished;  /* answers queued whose finished() is still owed */
-    bool reading;    /* a request's first byte arrived; the deadline runs */
-    bool busy;       /* a request was handed out and not answered yet */
-    bool closing;    /* close once the output is written */
-    bool eof;        /* the peer will send nothing more */
-    bool dead;       /* failed while busy: freed by conn_reply() */
-    bool processing; /* inside process() */
-    bool lingering;  /* closed for writing, draining what the client still sends */
-    size_t drained;  /* bytes drained so, while lingering */
+    int unfinished;       /* answers queued whose finished() is still owed */
+    bool reading;         /* a request's first byte arrived; the deadline runs */
+    bool busy;            /* a request was handed out and not answered yet */
+    bool closing;         /* close once the output is written */
+    bool eof;             /* the peer will send nothing more */
+    bool dead;            /* failed while busy: freed by conn_reply() */
+    bool processing;      /* inside process() */
+    bool lingering;       /* closed for writing, draining what the client still sends */
+    size_t drained;       /* bytes drained so, while lingering */
+    bool streaming;       /* an answer's body is being written by conn_stream_write() */
+    bool keep;            /* that answer keeps the connection open */
+    uint64_t left;        /* bytes of its body still owed */
+    void (*room)(void *); /* called once when the output drains, or the connection fails */
+    void *room_arg;
     struct conn **list, *next, *prev;
 };
+
+static void answered(struct conn *c, bool keep);
+static bool put_head(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
+                     uint64_t len, bool bodiless, bool *keep);
 
 static void destroy(struct conn *c)
 {
@@ -177,6 +186,12 @@ static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
 
+    if (c->streaming && c->room != NULL) {
+        void (*room)(void *) = c->room;
+        c->room = NULL;
+        room(c->room_arg); /* (may end the answer, or the connection: nothing after this) */
+        return;
+    }
     for (; c->unfinished > 0; c->unfinished--)
         c->ops->finished(c->arg);
     if (!close_if_done(c) && !c->busy && !c->closing)
@@ -200,6 +215,11 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
     if (c->busy) {
         c->dead = true;
         bufferevent_disable(bev, EV_READ | EV_WRITE);
+        if (c->streaming && c->room != NULL) {
+            void (*room)(void *) = c->room;
+            c->room = NULL;
+            room(c->room_arg); /* its next write fails, and frees the connection */
+        }
         return;
     }
     destroy(c);
@@ -325,50 +345,10 @@ const char *conn_reason(int status)
     }
 }
 
-void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
-                const void *body, size_t len, bool close)
+/* The answer to the request handed out is queued whole: keep the connection for the next one,
+ * or close it once written. */
+static void answered(struct conn *c, bool keep)
 {
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    bool refused = h1_status(&c->h) != 0;
-    /* (a client that closed its side after pipelining gets every answer: process() closes once
-     * no whole request is left) */
-    bool keep = !close && !refused && h1_keep_alive(&c->h);
-    bool bodiless = status == 204 || status == 304 || (status >= 100 && status < 200);
-    /* (a head refused before it was read was not a HEAD request of ours) */
-    bool head = c->h.head_done && h1_method(&c->h) == H1_HEAD_M;
-    int bad = 0;
-    char date[64];
-    struct tm tm;
-    time_t now = time(NULL);
-
-    if (!c->busy)
-        return;
-    if (c->dead) {
-        c->busy = false;
-        c->ops->finished(c->arg);
-        destroy(c);
-        return;
-    }
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    bad |= evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, conn_reason(status),
-                               date) < 0;
-    for (size_t i = 0; i < nhdrs; i++) /* never a line break of a value's own */
-        if (hdrs[i].value != NULL && hdrs[i].value[0] != '\0' && !strpbrk(hdrs[i].value, "\r\n"))
-            bad |= evbuffer_add_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value) < 0;
-    if (!bodiless)
-        bad |= evbuffer_add_printf(out, "Content-Length: %zu\r\n", len) < 0;
-    if (!keep)
-        bad |= evbuffer_add(out, "Connection: close\r\n", 19);
-    else if (h1_minor(&c->h) == 0)
-        bad |= evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-    bad |= evbuffer_add(out, "\r\n", 2);
-    if (!bodiless && len > 0 && !head)
-        bad |= evbuffer_add(out, body, len);
-    /* an answer not written whole (out of memory) ends the connection: whatever follows could
-     * be read as the rest of it */
-    if (bad)
-        keep = false;
     c->busy = false;
     c->unfinished++;
     if (!keep) {
@@ -382,6 +362,134 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
     bufferevent_enable(c->bev, EV_WRITE);
     if (!c->processing)
         process(c);
+}
+
+void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
+                const void *body, size_t len, bool close)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool refused = h1_status(&c->h) != 0;
+    /* (a client that closed its side after pipelining gets every answer: process() closes once
+     * no whole request is left) */
+    bool keep = !close && !refused && h1_keep_alive(&c->h);
+    bool bodiless = status == 204 || status == 304 || (status >= 100 && status < 200);
+    /* (a head refused before it was read was not a HEAD request of ours) */
+    bool head = c->h.head_done && h1_method(&c->h) == H1_HEAD_M;
+    int bad = 0;
+
+    if (!c->busy || c->streaming)
+        return;
+    if (c->dead) {
+        c->busy = false;
+        c->ops->finished(c->arg);
+        destroy(c);
+        return;
+    }
+    bad |= !put_head(c, status, hdrs, nhdrs, len, bodiless, &keep);
+    if (!bodiless && len > 0 && !head)
+        bad |= evbuffer_add(out, body, len);
+    /* an answer not written whole (out of memory) ends the connection: whatever follows could
+     * be read as the rest of it */
+    if (bad)
+        keep = false;
+    answered(c, keep);
+}
+
+/*
+ * The head of an answer (status line, @hdrs, Content-Length @len unless bodiless, Connection);
+ * *@keep is updated. false when it could not be queued whole.
+ */
+static bool put_head(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
+                     uint64_t len, bool bodiless, bool *keep)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    int bad = 0;
+    char date[64];
+    struct tm tm;
+    time_t now = time(NULL);
+
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    bad |= evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, conn_reason(status),
+                               date) < 0;
+    for (size_t i = 0; i < nhdrs; i++) /* never a line break of a value's own */
+        if (hdrs[i].value != NULL && hdrs[i].value[0] != '\0' && !strpbrk(hdrs[i].value, "\r\n"))
+            bad |= evbuffer_add_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value) < 0;
+    if (!bodiless)
+        bad |= evbuffer_add_printf(out, "Content-Length: %llu\r\n", (unsigned long long)len) < 0;
+    if (!*keep)
+        bad |= evbuffer_add(out, "Connection: close\r\n", 19);
+    else if (h1_minor(&c->h) == 0)
+        bad |= evbuffer_add(out, "Connection: keep-alive\r\n", 24);
+    bad |= evbuffer_add(out, "\r\n", 2);
+    if (bad)
+        *keep = false;
+    return !bad;
+}
+
+bool conn_reply_stream(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
+                       uint64_t len, bool close)
+{
+    bool keep = !close && h1_status(&c->h) == 0 && h1_keep_alive(&c->h);
+    bool head = c->h.head_done && h1_method(&c->h) == H1_HEAD_M;
+
+    if (!c->busy || c->streaming)
+        return false;
+    if (c->dead) {
+        c->busy = false;
+        c->ops->finished(c->arg);
+        destroy(c);
+        return false;
+    }
+    if (!put_head(c, status, hdrs, nhdrs, len, false, &keep) || head || len == 0) {
+        answered(c, keep);
+        return false;
+    }
+    c->streaming = true;
+    c->keep = keep;
+    c->left = len;
+    bufferevent_enable(c->bev, EV_WRITE);
+    return true;
+}
+
+int conn_stream_write(struct conn *c, const void *data, size_t n, void (*room)(void *), void *arg)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+
+    if (c->dead || !c->streaming) {
+        conn_stream_abort(c);
+        return CONN_STREAM_FAILED;
+    }
+    if (n > c->left || (n > 0 && evbuffer_add(out, data, n) != 0)) {
+        conn_stream_abort(c);
+        return CONN_STREAM_FAILED;
+    }
+    c->left -= n;
+    if (c->left == 0) {
+        c->streaming = false;
+        answered(c, c->keep);
+        return CONN_STREAM_DONE;
+    }
+    if (evbuffer_get_length(out) < CONN_STREAM_AHEAD)
+        return CONN_STREAM_MORE;
+    c->room = room;
+    c->room_arg = arg;
+    return CONN_STREAM_WAIT;
+}
+
+void conn_stream_abort(struct conn *c)
+{
+    c->streaming = false;
+    c->room = NULL;
+    if (c->dead) {
+        c->busy = false;
+        c->ops->finished(c->arg);
+        destroy(c);
+        return;
+    }
+    /* the body falls short of its Content-Length: the client sees the answer cut off, and
+     * nothing after it is read on this connection */
+    answered(c, false);
 }
 
 const char *conn_peer(const struct conn *c)

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bufferevent;
 struct conn;
@@ -66,6 +67,38 @@ struct conn *conn_new(struct bufferevent *bev, const char *peer, const struct co
  */
 void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
                 const void *body, size_t len, bool close);
+
+/*
+ * A body made piece by piece (a file read from the database): conn_reply_stream() sends the head
+ * with Content-Length @len, then conn_stream_write() queues the body's bytes in order. The
+ * connection stays with this answer until all @len bytes are queued, or conn_stream_abort().
+ */
+#define CONN_STREAM_AHEAD (256 * 1024) /* queued bytes beyond which a writer waits for room */
+enum { CONN_STREAM_FAILED = -1, CONN_STREAM_DONE = 0, CONN_STREAM_MORE = 1, CONN_STREAM_WAIT = 2 };
+
+/**
+ * conn_reply_stream() - answer the request last handed out with @status, @hdrs and a body of
+ * @len bytes to follow. true: write it with conn_stream_write(). false: the answer is complete
+ * already (a HEAD request, @len 0, an answer that could not be queued) or the connection failed
+ * meanwhile (it is freed); write nothing more.
+ */
+bool conn_reply_stream(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
+                       uint64_t len, bool close);
+
+/**
+ * conn_stream_write() - queue the body's next @n bytes (copied). Returns CONN_STREAM_DONE (that
+ * was the last byte: the answer is complete), CONN_STREAM_MORE (write the next bytes now),
+ * CONN_STREAM_WAIT (the client is behind: @room(@arg) is called once, from the loop, when the
+ * output has drained or the connection failed; write then), or CONN_STREAM_FAILED (the
+ * connection failed, or more than @len bytes: it is closed and must not be used again).
+ */
+int conn_stream_write(struct conn *c, const void *data, size_t n, void (*room)(void *), void *arg);
+
+/**
+ * conn_stream_abort() - the rest of the body cannot be made: the connection closes after what
+ * is queued (the client sees the body cut short of its Content-Length). Do not use it again.
+ */
+void conn_stream_abort(struct conn *c);
 
 /** conn_peer() - the peer address given to conn_new(). */
 const char *conn_peer(const struct conn *c);

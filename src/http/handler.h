@@ -64,6 +64,14 @@ struct http_response {
     char location[HTTP_HEADER_MAX];
     char etag[32];
     int64_t retry_after; /* seconds for Retry-After, 0 for none */
+    /* A file to download: said as an attachment (Content-Disposition, a value the handler owns
+     * until @release), and sandboxed should a browser open it all the same (its own
+     * Content-Security-Policy: nothing runs, nothing loads). */
+    const char *disposition;
+    /* A body made piece by piece on the pool (a large file): @stream_len bytes in all, each
+     * piece from the handler's @more; @body is then unused. Only for a 200. */
+    bool stream;
+    uint64_t stream_len;
 };
 
 struct http_handler {
@@ -81,6 +89,10 @@ struct http_handler {
     void (*error)(void *ex, struct http_response *rs, int status, const char *code,
                   const char *why);
     void (*release)(void *ex, struct http_response *rs);
+    /* the next piece of a streamed body (http_response.stream), on a pool thread with that
+     * thread's context: up to @cap bytes into @buf, their count in *@n (more than 0 until the
+     * body is complete); non-zero fails it (the connection closes with the body cut short) */
+    int (*more)(void *ctx, void *ex, uint8_t *buf, size_t cap, size_t *n);
     void (*tick)(void *ctx);
 };
 

@@ -63,7 +63,12 @@ struct call {
     struct http_response rs;
     struct timespec start; /* arrival, for the log line */
     void *ex;              /* the handler's state for this request (allocated after the call) */
+    uint8_t *buf;          /* a streamed body's piece (STREAM_PIECE bytes), or NULL */
+    size_t n;              /* its bytes */
+    int more_rc;           /* what the handler's more() said */
 };
+
+#define STREAM_PIECE (64 * 1024) /* bytes a streamed body is asked for at a time */
 
 static int64_t micros_since(const struct timespec *t0)
 {
@@ -104,7 +109,60 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 static void call_free(struct call *c)
 {
     c->w->srv->h->release(c->ex, &c->rs);
+    if (c->buf != NULL) {
+        explicit_bzero(c->buf, STREAM_PIECE); /* a file's plaintext */
+        mem_free(c->buf);
+    }
     mem_free(c);
+}
+
+static void stream_done(struct pool_job *job);
+
+static void stream_run(struct pool_job *job, void *tls)
+{
+    struct call *c = (struct call *)job;
+
+    c->n = 0;
+    c->more_rc = c->w->srv->h->more(tls, c->ex, c->buf, STREAM_PIECE, &c->n);
+}
+
+/* Ask the handler for a streamed body's next piece, on the pool. Loop thread. */
+static void stream_pump(struct call *c)
+{
+    c->job.run = stream_run;
+    c->job.done = stream_done;
+    if (pool_submit(c->w->srv->pool, c->w->base, &c->job) != 0) {
+        conn_stream_abort(c->conn);
+        call_free(c);
+    }
+}
+
+static void stream_room(void *arg)
+{
+    stream_pump(arg);
+}
+
+/* A piece made: send it, then ask for the next, or wait for the client, or finish. */
+static void stream_done(struct pool_job *job)
+{
+    struct call *c = (struct call *)job;
+
+    if (c->more_rc != 0 || c->n == 0 || c->n > STREAM_PIECE) {
+        log_warn("%s %s: the body could not be made whole; the connection is closed",
+                 c->rq.method_name, c->rs.route ? c->rs.route : "-");
+        conn_stream_abort(c->conn);
+        call_free(c);
+        return;
+    }
+    switch (conn_stream_write(c->conn, c->buf, c->n, stream_room, c)) {
+    case CONN_STREAM_MORE:
+        stream_pump(c);
+        return;
+    case CONN_STREAM_WAIT:
+        return; /* stream_room() goes on */
+    default:
+        call_free(c); /* complete, or the connection failed */
+    }
 }
 
 /* One request fewer in flight; a stopping worker exits when none is left. */
@@ -117,7 +175,7 @@ static void request_done(void *arg)
         event_base_loopexit(w->base, NULL);
 }
 
-#define HEADERS_MAX 12 /* fields of an answer, besides Date, Content-Length and Connection */
+#define HEADERS_MAX 14 /* fields of an answer, besides Date, Content-Length and Connection */
 
 /* Render @c's response, send it, log it, free the call. Loop thread. */
 static void call_finish(struct call *c, bool close)
@@ -146,9 +204,16 @@ static void call_finish(struct call *c, bool close)
         h[n++] = (struct conn_header){"Strict-Transport-Security", "max-age=63072000"};
     /* Every answer, the web interface's included: scripts and styles from our own origin only
      * (no inline ones), never framed, no <base>, forms post only to us. */
-    h[n++] = (struct conn_header){
-        "Content-Security-Policy",
-        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"};
+    if (rs->disposition != NULL) {
+        /* a file to download, never a page of ours: nothing in it may run or load */
+        h[n++] = (struct conn_header){"Content-Disposition", rs->disposition};
+        h[n++] = (struct conn_header){"Content-Security-Policy",
+                                      "default-src 'none'; sandbox; frame-ancestors 'none'"};
+    } else {
+        h[n++] = (struct conn_header){
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"};
+    }
     h[n++] = (struct conn_header){"Set-Cookie", rs->set_cookie};
     h[n++] = (struct conn_header){"Allow", rs->allow};
     h[n++] = (struct conn_header){"Location", rs->location};
@@ -159,6 +224,21 @@ static void call_finish(struct call *c, bool close)
     }
     if (rs->content_type != NULL && status != 304)
         h[n++] = (struct conn_header){"Content-Type", rs->content_type};
+    if (rs->stream && status == 200 && w->srv->h->more != NULL) {
+        log_request(c->rq.method_name, rs->route ? rs->route : "-", status,
+                    micros_since(&c->start));
+        if (!conn_reply_stream(c->conn, status, h, n, rs->stream_len, close)) {
+            call_free(c);
+            return;
+        }
+        if ((c->buf = mem_alloc(STREAM_PIECE)) == NULL) {
+            conn_stream_abort(c->conn);
+            call_free(c);
+            return;
+        }
+        stream_pump(c);
+        return;
+    }
     if (status != 304 && rs->body != NULL) {
         body = rs->body;
         len = rs->body_len;

@@ -132,6 +132,14 @@ enum stmt_id {
     ST_SSO_GET,
     ST_SSO_FIND,
     ST_SSO_DELETE,
+    ST_ATT_ADD,
+    ST_ATT_GET,
+    ST_ATT_LIST,
+    ST_ATT_UPDATE,
+    ST_ATT_DELETE,
+    ST_CHUNK_PUT,
+    ST_CHUNK_GET,
+    ST_CHUNK_DROP,
     ST__COUNT
 };
 
@@ -140,6 +148,8 @@ enum stmt_id {
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
     " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac,"          \
     " key_binding"
+#define ATT_COLS                                                                                   \
+    "id, memo_id, public_id, position, size, received, chunks, complete, meta, stream, created_at"
 #define MEMO_COLS                                                                                  \
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
@@ -379,6 +389,20 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SSO_FIND] = "SELECT user_id, issuer, subject, linked_at, mac FROM sso_links"
                     " WHERE issuer = ?1 AND subject = ?2",
     [ST_SSO_DELETE] = "DELETE FROM sso_links WHERE user_id = ?1",
+    [ST_ATT_ADD] = "INSERT INTO attachments (memo_id, public_id, position, size, meta, stream,"
+                   " created_at, received, chunks, complete) VALUES (?1, ?2, (SELECT"
+                   " coalesce(max(position), 0) + 1 FROM attachments WHERE memo_id = ?1), ?3,"
+                   " ?4, ?5, ?6, ?7, ?8, ?9)"
+                   " ON CONFLICT DO NOTHING RETURNING id",
+    [ST_ATT_GET] = "SELECT " ATT_COLS " FROM attachments WHERE memo_id = ?1 AND public_id = ?2",
+    [ST_ATT_LIST] = "SELECT " ATT_COLS " FROM attachments WHERE memo_id = ?1 ORDER BY position",
+    [ST_ATT_UPDATE] = "UPDATE attachments SET received = ?3, chunks = ?4, complete = ?5,"
+                      " stream = ?6 WHERE id = ?1 AND received = ?2 AND complete = 0",
+    [ST_ATT_DELETE] = "DELETE FROM attachments WHERE id = ?1",
+    [ST_CHUNK_PUT] = "INSERT INTO attachment_chunks (att_id, seq, data) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT DO NOTHING",
+    [ST_CHUNK_GET] = "SELECT data FROM attachment_chunks WHERE att_id = ?1 AND seq = ?2",
+    [ST_CHUNK_DROP] = "DELETE FROM attachment_chunks WHERE att_id = ?1",
 #undef PK_COLS
 };
 
@@ -2249,4 +2273,105 @@ int sql_sso_delete(struct store *st, int64_t user_id)
     int rc = EXEC(st, ST_SSO_DELETE, "sso link delete", INT(user_id));
 
     return rc == 0 && changes(st) == 0 ? ERR_NOT_FOUND : rc;
+}
+
+int sql_att_add(struct store *st, struct store_attachment *a)
+{
+    struct sql_stmt *q =
+        PREP(st, ST_ATT_ADD, INT(a->memo_id), TEXT(a->public_id), INT(a->size),
+             BLOB(a->meta, a->meta_len), BLOB(a->stream, a->stream_len), INT(a->created_at),
+             INT(a->received), INT(a->chunks), INT(a->complete ? 1 : 0));
+
+    if (q == NULL)
+        return ERR_DB;
+    return insert_id(st, q, "attachment add", &a->id);
+}
+
+static int fill_att(struct sql_stmt *q, void *item)
+{
+    struct store_attachment *a = item;
+    bool ok = true;
+
+    a->id = col_int(q, 0);
+    a->memo_id = col_int(q, 1);
+    col_text(q, 2, a->public_id, sizeof(a->public_id));
+    a->position = col_int(q, 3);
+    a->size = col_int(q, 4);
+    a->received = col_int(q, 5);
+    a->chunks = col_int(q, 6);
+    a->complete = col_int(q, 7) != 0;
+    a->meta = col_dup(q, 8, &a->meta_len, &ok);
+    a->stream = col_dup(q, 9, &a->stream_len, &ok);
+    a->created_at = col_int(q, 10);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_atts(void *arr, size_t n)
+{
+    store_att_list_free(arr, n);
+}
+
+int sql_att_get(struct store *st, int64_t memo_id, const char *public_id,
+                struct store_attachment *out)
+{
+    struct sql_stmt *q = PREP(st, ST_ATT_GET, INT(memo_id), TEXT(public_id));
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "attachment get")) == 0 && (rc = fill_att(q, out)) != 0)
+        store_att_release(out);
+    done(q);
+    return rc;
+}
+
+int sql_att_list(struct store *st, int64_t memo_id, struct store_attachment **out, size_t *count)
+{
+    return LIST(st, ST_ATT_LIST, "attachment list", fill_att, release_atts, out, count,
+                INT(memo_id));
+}
+
+int sql_att_update(struct store *st, const struct store_attachment *a, int64_t was_received)
+{
+    int rc = EXEC(st, ST_ATT_UPDATE, "attachment update", INT(a->id), INT(was_received),
+                  INT(a->received), INT(a->chunks), INT(a->complete ? 1 : 0),
+                  BLOB(a->stream, a->stream_len));
+
+    return rc == 0 && changes(st) != 1 ? ERR_CONFLICT : rc;
+}
+
+int sql_att_delete(struct store *st, int64_t id)
+{
+    int rc = EXEC(st, ST_CHUNK_DROP, "attachment chunks drop", INT(id));
+
+    if (rc == 0)
+        rc = EXEC(st, ST_ATT_DELETE, "attachment delete", INT(id));
+    return rc == 0 && changes(st) == 0 ? ERR_NOT_FOUND : rc;
+}
+
+int sql_chunk_put(struct store *st, int64_t att_id, int64_t seq, const uint8_t *data, size_t len)
+{
+    int rc = EXEC(st, ST_CHUNK_PUT, "chunk put", INT(att_id), INT(seq), BLOB(data, len));
+
+    return rc == 0 && changes(st) != 1 ? ERR_EXISTS : rc;
+}
+
+int sql_chunk_get(struct store *st, int64_t att_id, int64_t seq, uint8_t **data, size_t *len)
+{
+    struct sql_stmt *q = PREP(st, ST_CHUNK_GET, INT(att_id), INT(seq));
+    bool ok = true;
+    int rc;
+
+    *data = NULL;
+    *len = 0;
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "chunk get")) == 0) {
+        *data = col_dup(q, 0, len, &ok);
+        if (!ok)
+            rc = ERR_NOMEM;
+    }
+    done(q);
+    return rc;
 }

@@ -239,6 +239,14 @@ int sql_passkey_delete(struct store *st, int64_t user_id, int64_t id);
 int sql_passkey_delete_all(struct store *st, int64_t user_id);
 int sql_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
                       int64_t expires, const uint8_t mac[32], int64_t now);
+int sql_att_add(struct store *st, struct store_attachment *a);
+int sql_att_get(struct store *st, int64_t memo_id, const char *public_id,
+                struct store_attachment *out);
+int sql_att_list(struct store *st, int64_t memo_id, struct store_attachment **out, size_t *count);
+int sql_att_update(struct store *st, const struct store_attachment *a, int64_t was_received);
+int sql_att_delete(struct store *st, int64_t id);
+int sql_chunk_put(struct store *st, int64_t att_id, int64_t seq, const uint8_t *data, size_t len);
+int sql_chunk_get(struct store *st, int64_t att_id, int64_t seq, uint8_t **data, size_t *len);
 int sql_sso_add(struct store *st, const struct sso_link *l);
 int sql_sso_get(struct store *st, int64_t user_id, struct sso_link *out);
 int sql_sso_find(struct store *st, const char *issuer, const char *subject, struct sso_link *out);

@@ -377,6 +377,28 @@ static const char *const migrations[] = {
     "  mac BLOB,"
     "  UNIQUE (issuer, subject)"
     ") STRICT;",
+
+    /* 18: files attached to memos (store_att_add(), core/attach.h) */
+    "CREATE TABLE IF NOT EXISTS attachments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo_id INTEGER NOT NULL REFERENCES memos(id) ON DELETE CASCADE,"
+    "  public_id TEXT NOT NULL UNIQUE,"
+    "  position INTEGER NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL DEFAULT 0,"
+    "  chunks INTEGER NOT NULL DEFAULT 0,"
+    "  complete INTEGER NOT NULL DEFAULT 0,"
+    "  meta BLOB NOT NULL,"
+    "  stream BLOB,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (memo_id, position)"
+    ") STRICT;"
+    "CREATE TABLE IF NOT EXISTS attachment_chunks ("
+    "  att_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (att_id, seq)"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -60,6 +60,11 @@ const struct store_table store_tables[] = {
      12, "id", "", "id", false},
     {"webauthn_challenges", "hash, user_id, purpose, expires_at, mac", 5, "hash", "", NULL, false},
     {"sso_links", "user_id, issuer, subject, linked_at, mac", 5, "user_id", "", NULL, false},
+    {"attachments",
+     "id, memo_id, public_id, position, size, received, chunks, complete, meta, stream,"
+     " created_at",
+     11, "id", "", "id", false},
+    {"attachment_chunks", "att_id, seq, data", 3, "att_id, seq", "", NULL, false},
     {"user_totp",
      "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
      "user_id", "", NULL, false},
@@ -2001,6 +2006,67 @@ void store_comment_list_free(struct memo_comment *arr, size_t count)
     for (size_t i = 0; arr != NULL && i < count; i++)
         mem_free(arr[i].body);
     mem_free(arr);
+}
+
+void store_att_release(struct store_attachment *a)
+{
+    if (a == NULL)
+        return;
+    mem_free(a->meta);
+    mem_free(a->stream);
+    a->meta = a->stream = NULL;
+    a->meta_len = a->stream_len = 0;
+}
+
+void store_att_list_free(struct store_attachment *arr, size_t count)
+{
+    for (size_t i = 0; arr != NULL && i < count; i++)
+        store_att_release(&arr[i]);
+    mem_free(arr);
+}
+
+int store_att_add(struct store *st, struct store_attachment *a)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_att_add(st, a));
+}
+
+int store_att_get(struct store *st, int64_t memo_id, const char *public_id,
+                  struct store_attachment *out)
+{
+    return sql_att_get(st, memo_id, public_id, out);
+}
+
+int store_att_list(struct store *st, int64_t memo_id, struct store_attachment **out, size_t *count)
+{
+    return sql_att_list(st, memo_id, out, count);
+}
+
+int store_att_update(struct store *st, const struct store_attachment *a, int64_t was_received)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_att_update(st, a, was_received));
+}
+
+int store_att_delete(struct store *st, int64_t id)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_att_delete(st, id));
+}
+
+int store_chunk_put(struct store *st, int64_t att_id, int64_t seq, const uint8_t *data, size_t len)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_chunk_put(st, att_id, seq, data, len));
+}
+
+int store_chunk_get(struct store *st, int64_t att_id, int64_t seq, uint8_t **data, size_t *len)
+{
+    return sql_chunk_get(st, att_id, seq, data, len);
 }
 
 void store_event_list_free(struct memo_event *arr, size_t count)

@@ -1037,6 +1037,61 @@ int store_sso_find(struct store *st, const char *issuer, const char *subject, st
  *  when none). */
 int store_sso_unlink(struct store *st, int64_t user_id);
 
+/*
+ * A file attached to a memo (core/attach.h). Its name, media type and SHA-256 are sealed
+ * under the memo's key in @meta; its bytes are a crypto_secretstream under the memo's key,
+ * in chunks (attachment_chunks, seq 0, 1, ...). While it is being uploaded, @stream holds the
+ * sealed state of that stream, so that any server takes the next part. What the database shows
+ * in clear: which memo, the order, the declared size and how much has arrived (the chunks' sizes
+ * tell that anyway).
+ */
+#define STORE_ATT_ID_LEN 16 /* hex characters of an attachment's public id */
+struct store_attachment {
+    int64_t id;
+    int64_t memo_id;
+    char public_id[STORE_ATT_ID_LEN + 1];
+    int64_t position; /* 1, 2, ... in the order added */
+    int64_t size;     /* declared bytes */
+    int64_t received; /* bytes stored */
+    int64_t chunks;   /* chunks stored */
+    bool complete;    /* every byte stored, and checked against the declared SHA-256 */
+    uint8_t *meta;    /* owned */
+    size_t meta_len;
+    uint8_t *stream; /* owned; NULL once complete */
+    size_t stream_len;
+    int64_t created_at;
+};
+
+/** store_att_add() - a new attachment of @a->memo_id, placed after the others (@a->id set).
+ *  ERR_EXISTS when its public id is taken. */
+int store_att_add(struct store *st, struct store_attachment *a);
+
+/** store_att_get() - @memo_id's attachment @public_id (release with store_att_release()), or
+ *  ERR_NOT_FOUND. */
+int store_att_get(struct store *st, int64_t memo_id, const char *public_id,
+                  struct store_attachment *out);
+
+/** store_att_list() - @memo_id's attachments in order (store_att_list_free()). */
+int store_att_list(struct store *st, int64_t memo_id, struct store_attachment **out, size_t *count);
+
+/** store_att_update() - write @a's progress (received, chunks, complete, stream) if its row
+ *  still says @was_received bytes and is not complete: ERR_CONFLICT otherwise (another part
+ *  arrived meanwhile). */
+int store_att_update(struct store *st, const struct store_attachment *a, int64_t was_received);
+
+/** store_att_delete() - the attachment row @id and its chunks (ERR_NOT_FOUND when none). */
+int store_att_delete(struct store *st, int64_t id);
+
+/** store_chunk_put() - chunk @seq of attachment @att_id; ERR_EXISTS when it is there already. */
+int store_chunk_put(struct store *st, int64_t att_id, int64_t seq, const uint8_t *data, size_t len);
+
+/** store_chunk_get() - chunk @seq of attachment @att_id, malloc'd (caller frees), or
+ *  ERR_NOT_FOUND. */
+int store_chunk_get(struct store *st, int64_t att_id, int64_t seq, uint8_t **data, size_t *len);
+
+void store_att_release(struct store_attachment *a);
+void store_att_list_free(struct store_attachment *arr, size_t count);
+
 /* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
 
 /** store_table_count() - the tables of the schema; tables are numbered 0 .. count-1 in an order

@@ -21,7 +21,7 @@ struct store_table {
 };
 
 /* At least the number of tables (store.c checks it). */
-#define STORE_TABLES_MAX 24
+#define STORE_TABLES_MAX 28
 
 /* Every table, referenced tables first. */
 extern const struct store_table store_tables[];

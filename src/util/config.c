@@ -375,6 +375,8 @@ static const struct config_setting settings[] = {
     STR("directory", "role_principal", dir_role_principal, NULL),
     INT("directory", "interval", dir_interval, 0, 7 * 86400, "3600"),
     INT("directory", "max_disable", dir_max_disable, 0, 100, "10"),
+    I64("records", "file_max", records_file_max, 0, INT64_C(1) << 40, "26214400"),
+    I64("records", "memo_files_max", records_memo_max, 0, INT64_C(1) << 42, "104857600"),
     I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),
 };
 

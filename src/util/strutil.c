@@ -172,6 +172,16 @@ void str_hex_groups(char *out, const uint8_t *raw, size_t n)
     out[o] = '\0';
 }
 
+void str_hex(char *out, size_t outlen, const uint8_t *raw, size_t n)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o + 3 <= outlen; i++, o += 2)
+        snprintf(out + o, 3, "%02x", raw[i]);
+    if (outlen > 0)
+        out[o < outlen ? o : outlen - 1] = '\0';
+}
+
 bool str_hex_groups_parse(const char *text, uint8_t *raw, size_t n)
 {
     size_t digits = 0;

@@ -63,6 +63,10 @@ bool str_email_valid(const char *v);
  */
 void str_hex_groups(char *out, const uint8_t *raw, size_t n);
 
+/** str_hex() - @n bytes of @raw as lower-case hex into @out (@outlen bytes, NUL included;
+ *  cut short when too small). */
+void str_hex(char *out, size_t outlen, const uint8_t *raw, size_t n);
+
 /**
  * str_hex_groups_parse() - exactly @n bytes from hex @text, dashes and spaces ignored, either
  * case; false (and @raw partly written: wipe it) for anything else.

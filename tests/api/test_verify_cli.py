@@ -29,11 +29,15 @@ def b64(data):
     return base64.b64encode(data).decode("ascii")
 
 
-def canonical_text(memo_id, title, body):
-    """The canonical text, as UTF-8 bytes."""
+def canonical_text(memo_id, title, body, files=()):
+    """The canonical text, as UTF-8 bytes; `files` lists (name, media type, bytes) in order:
+    with any, the text is dissent-memo/v2."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     body = body.rstrip("\n") + "\n"
-    text = "dissent-memo/v1\n" + "id " + memo_id + "\n" + "title " + title + "\n" + "\n" + body
+    lines = "".join("file %s %d %s %s\n" % (b64(hashlib.sha256(data).digest()), len(data), kind,
+                                             name) for name, kind, data in files)
+    text = ("dissent-memo/%s\n" % ("v2" if files else "v1") + "id " + memo_id + "\n" + "title "
+            + title + "\n" + lines + "\n" + body)
     return text.encode("utf-8")
 
 
