@@ -6,6 +6,7 @@ conftest).
 """
 import base64
 import csv
+csv.field_size_limit(1 << 30)  # a file chunk as hex is longer than the default 128 KiB
 import hashlib
 import io
 import os
@@ -180,8 +181,10 @@ class PgConn:
         parts = sql.split("?")
         assert len(parts) == len(params) + 1, sql
         text = parts[0] + "".join(self._literal(p) + rest for p, rest in zip(params, parts[1:]))
+        # (on standard input: a file chunk's literal is longer than one argument may be)
         r = subprocess.run(["psql", "-X", "-q", "--csv", "-t", "-v", "ON_ERROR_STOP=1",
-                            self.uri, "-c", text], capture_output=True, text=True, timeout=60)
+                            self.uri], input=text + ";\n", capture_output=True, text=True,
+                           timeout=60)
         assert r.returncode == 0, r.stderr
         return _Rows([tuple(self._value(v) for v in row)
                       for row in csv.reader(io.StringIO(r.stdout)) if row])

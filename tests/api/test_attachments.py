@@ -9,14 +9,14 @@ files against a bundle.
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import tempfile
 
 import pytest
 import requests
 
-from conftest import BIN, PG_BASE, TIMEOUT, assert_error, assert_wrong_state, memo_url, psql
+from conftest import BIN, TIMEOUT, assert_error, assert_wrong_state, memo_url
+from keyhelpers import open_db
 from test_verify_cli import canonical_text, digest_b64
 
 CHUNK = 64 * 1024
@@ -268,14 +268,12 @@ def test_reopen_thaws_the_files_and_a_new_finalize_covers_the_change(server, peo
 
 
 def sql(srv, statement, args=()):
-    """Run one statement on the server's database, as a database writer would."""
-    if PG_BASE:
-        q = statement
-        for a in args:
-            q = q.replace("?", ("'\\x%s'" % a.hex()) if isinstance(a, bytes) else repr(a), 1)
-        return psql(q, db=srv.db.rsplit("/", 1)[1])
-    with sqlite3.connect(os.path.join(srv.data, "dissent.db")) as db:
-        return db.execute(statement, args).fetchall()
+    """Run one statement on the server's database, as a database writer would (SQLite's WAL
+    lets the running server see it; PostgreSQL through psql)."""
+    with open_db(srv, readonly=False) as db:
+        rows = db.execute(statement, args).fetchall()
+        db.commit()
+        return rows
 
 
 def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
@@ -288,9 +286,7 @@ def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     # a flipped byte in a stored chunk: the download stops short, never gives altered bytes
     rows = sql(server, "SELECT c.att_id, c.seq, c.data FROM attachment_chunks c JOIN attachments"
                        " a ON a.id = c.att_id WHERE a.public_id = ? ORDER BY c.seq", (a["id"],))
-    att_id, seq, blob = rows[1][0], rows[1][1], bytes(rows[1][2]) if not PG_BASE else None
-    if PG_BASE:
-        blob = bytes.fromhex(rows[1][2][2:])
+    att_id, seq, blob = rows[1][0], rows[1][1], bytes(rows[1][2])
     bad = blob[:100] + bytes([blob[100] ^ 1]) + blob[101:]
     sql(server, "UPDATE attachment_chunks SET data = ? WHERE att_id = ? AND seq = ?",
         (bad, att_id, seq))

@@ -21,6 +21,7 @@ denial carries memo content. CSRF: every write route of the table refuses a requ
 `X-Requested-With` or from another Origin, with no change of state.
 """
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -220,6 +221,33 @@ def clear_prepare(world, caller, mid):
     return {}
 
 
+def att_path(kind, name, suffix=""):
+    """The path of the world memo of `kind`'s file `name` (World.build() adds them)."""
+    def path(world):
+        mid = world.current(kind)
+        aid = next(a["id"] for a in world.get_memo(mid)["attachments"] if a["name"] == name)
+        return "/api/v1/memos/%s/attachments/%s%s" % (mid, aid, suffix)
+    return path
+
+
+def finish_files(world, caller, mid):
+    """The draft's part.bin sent whole, so that it may be finalized (once; later calls are
+    refused and change nothing)."""
+    if mid != MISSING:
+        m = "/api/v1/memos/" + mid
+        for a in world.get_memo(mid)["attachments"]:
+            if not a["complete"]:
+                world.raw("PUT", m + "/attachments/%s?offset=%d" % (a["id"], a["received"]),
+                          world.tokens["drafter"], b"\0" * (a["size"] - a["received"]))
+    return {}
+
+
+def att_body(world, caller):
+    world.seq += 1
+    return {"name": "n%d.txt" % world.seq, "type": "text/plain", "size": 1,
+            "sha256": hashlib.sha256(b"x").hexdigest()}
+
+
 M = "/api/v1/memos/{id}"
 RECIPES = {
     ("GET", "/healthz"): Recipe(),
@@ -241,7 +269,7 @@ RECIPES = {
     ("PATCH", M): Recipe("draft", body={"title": "Edited " + MARK}, prepare=if_match,
                          consumes=False),
     ("DELETE", M): Recipe("draft", prepare=if_match),
-    ("POST", M + "/finalize"): Recipe("draft"),
+    ("POST", M + "/finalize"): Recipe("draft", prepare=finish_files),
     ("POST", M + "/reopen"): Recipe("open", body={"reason": "Rewording " + MARK}),
     ("POST", M + "/file"): Recipe("open"),
     ("POST", M + "/withdraw"): Recipe("filed"),
@@ -277,6 +305,15 @@ RECIPES = {
     # a new draft each time: the closed memo itself is not spent
     ("POST", M + "/addendum"): Recipe("closed", body={"body": "New facts " + MARK},
                                       consumes=False),
+    # a draft's files (api/attach.c): each world memo carries annex.txt, a draft also part.bin,
+    # whose first part only the drafter may send
+    ("POST", M + "/attachments"): Recipe("draft", body=att_body, consumes=False),
+    ("GET", M + "/attachments/{att}"): Recipe("acked", path=att_path("acked", "annex.txt")),
+    ("PUT", M + "/attachments/{att}"): Recipe("draft", path=att_path("draft", "part.bin"),
+                                              body=b"\0" * 65536, query={"offset": "0"}),
+    ("DELETE", M + "/attachments/{att}"): Recipe("draft", path=att_path("draft", "annex.txt")),
+    ("GET", M + "/attachments/{att}/content"): Recipe(
+        "acked", path=att_path("acked", "annex.txt", "/content")),
     ("GET", M + "/comments"): Recipe("acked"),
     ("POST", M + "/comments"): Recipe("acked", body={"body": "A comment " + MARK},
                                       consumes=False),
@@ -404,8 +441,13 @@ class World:
         if token:
             h["Cookie"] = "%s=%s" % (COOKIE, token)
         h.update(headers or {})
-        r = self.http.request(method, self.srv.url + path, json=body, headers=h, params=query,
-                              timeout=TIMEOUT)
+        if isinstance(body, bytes):  # a file's part
+            h.setdefault("Content-Type", "application/octet-stream")
+            r = self.http.request(method, self.srv.url + path, data=body, headers=h,
+                                  params=query, timeout=TIMEOUT)
+        else:
+            r = self.http.request(method, self.srv.url + path, json=body, headers=h,
+                                  params=query, timeout=TIMEOUT)
         self.http.cookies.clear()
         return r
 
@@ -428,6 +470,16 @@ class World:
         self.ok("drafter", "POST", m + "/invitations", {"usernames": ["colin", "ivy", "dex"]})
         self.ok("declined", "DELETE", m + "/invitations/me", status=204)
         self.ok("drafter", "POST", m + "/comments", {"body": "Drafter " + MARK}, 201)
+        # a file (complete: "x"), and on a draft one still to be sent (two chunks and a byte)
+        for name, size in (("annex.txt", 1),) + ((("part.bin", 131073),) if kind == "draft"
+                                                  else ()):
+            digest = hashlib.sha256(b"x" if size == 1 else b"\0" * size).hexdigest()
+            a = self.ok("drafter", "POST", m + "/attachments", {
+                "name": name, "type": "text/plain", "size": size, "sha256": digest}, 201).json()
+            if size == 1:
+                r = self.raw("PUT", m + "/attachments/%s?offset=0" % a["id"],
+                             self.tokens["drafter"], b"x")
+                assert r.status_code == 200, r.text
         if kind != "draft":
             self.ok("drafter", "POST", m + "/finalize")
             self.ok("drafter", "POST", m + "/signatures", status=201)
