@@ -166,6 +166,54 @@ def test_formats_md_example():
     assert r.returncode == 0, r.stderr
 
 
+V2_FILES = [("annex A.txt", "text/plain", b"Annex A.\n"),
+            ("donn\u00e9es.csv", "text/csv", b"a,b\n1,2\n")]
+
+
+def test_formats_md_v2_example(tmp_path):
+    """The version-2 example (a memo with files) of docs/formats.md, byte for byte; a bundle of
+    it verifies, with its files and without them, and refuses a file that is not the one
+    listed."""
+    doc = formats_md()
+    canon = canonical_text(MEMO_ID, TITLE, BODY, V2_FILES)
+    assert len(canon) == 248
+    assert canon.decode() in doc
+    assert hashlib.sha256(canon).hexdigest() in doc
+    assert digest_b64(canon) == "ueS5jbVFoEx0kmqW4KvN0sLbJy8oPrzI/uCIMJ5uPKE=" and \
+        digest_b64(canon) in doc
+    for _, _, data in V2_FILES:
+        assert hashlib.sha256(data).hexdigest() in doc
+    alice = Key("alice", ALICE_SEED)
+    bundle = make_bundle(MEMO_ID, TITLE, BODY, [alice])
+    bundle["canonical_text"] = canon.decode("utf-8")
+    bundle["digest"] = digest_b64(canon)
+    bundle["signatures"] = [alice.sign(cosign_text(MEMO_ID, bundle["digest"], "alice"))]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle))
+    r = run("verify", str(path))
+    assert r.returncode == 0 and b"2 attached files, not checked" in r.stdout, r
+    for name, _, data in V2_FILES:
+        (tmp_path / name).write_bytes(data)
+    r = run("verify", str(path), "--attachments", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "OK: 2 attached files match the memo's list: \"annex A.txt\", \"donn\u00e9es.csv\"" \
+        in r.stdout.decode(), r.stdout
+    (tmp_path / "annex A.txt").write_bytes(b"Annex B.\n")
+    r = run("verify", str(path), "--attachments", str(tmp_path))
+    assert r.returncode == 1 and r.stdout == b"" and b"attachment differs" in r.stderr, r
+    # a v2 text without a file line, a name twice, or a file line in a v1 text: not canonical
+    text = canon.decode()
+    lines = text.split("\n")
+    for bad in ("\n".join(lines[:3] + lines[5:]),
+                "\n".join(lines[:4] + [lines[3]] + lines[4:]),
+                text.replace("dissent-memo/v2", "dissent-memo/v1"),
+                text.replace(" 9 text/plain", " 09 text/plain"),
+                text.replace("text/plain", "Text/Plain"),
+                text.replace("annex A.txt", "annex\u202eA.txt")):
+            b = dict(bundle, canonical_text=bad, digest=digest_b64(bad.encode()))
+            expect_failure(b, "not canonical")
+
+
 # ---- success -----------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 #include "crypto/hash.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
+#include "crypto/stream.h"
 #include "util/err.h"
 
 static void sha256_known_answer(void **state)
@@ -63,10 +64,51 @@ static void random_password_alphabet(void **state)
         assert_null(strchr("0O1lI", a[i]));
 }
 
+/* crypto/stream.h: a stream round trip through stored state; what its reader refuses. */
+static void stream_round_trip_and_refusals(void **state)
+{
+    uint8_t key[STREAM_KEY_LEN], header[STREAM_HEADER_LEN], push[STREAM_STATE_LEN],
+        saved[STREAM_STATE_LEN], pull[STREAM_STATE_LEN];
+    uint8_t ct[3][16 + STREAM_ABYTES], pt[16];
+    const char *msg[3] = {"first message..", "second message.", "the last one..."};
+    bool final = false;
+
+    (void)state;
+    random_bytes(key, sizeof(key));
+    stream_push_init(key, header, push);
+    for (int i = 0; i < 3; i++) {
+        /* the state as stored between parts carries the stream on */
+        memcpy(saved, push, sizeof(saved));
+        memset(push, 0xAA, sizeof(push));
+        memcpy(push, saved, sizeof(saved));
+        assert_int_equal(stream_push(push, (const uint8_t *)msg[i], 16, "ad", 2, i == 2, ct[i]), 0);
+    }
+    assert_int_equal(stream_pull_init(key, header, pull), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(stream_pull(pull, ct[i], sizeof(ct[i]), "ad", 2, pt, &final), 0);
+        assert_memory_equal(pt, msg[i], 16);
+        assert_int_equal(final, i == 2);
+    }
+    /* out of order, other associated data, a flipped bit, another key: refused */
+    assert_int_equal(stream_pull_init(key, header, pull), 0);
+    assert_int_equal(stream_pull(pull, ct[1], sizeof(ct[1]), "ad", 2, pt, &final), ERR_CRYPTO);
+    assert_int_equal(stream_pull_init(key, header, pull), 0);
+    assert_int_equal(stream_pull(pull, ct[0], sizeof(ct[0]), "ax", 2, pt, &final), ERR_CRYPTO);
+    ct[0][5] ^= 1;
+    assert_int_equal(stream_pull_init(key, header, pull), 0);
+    assert_int_equal(stream_pull(pull, ct[0], sizeof(ct[0]), "ad", 2, pt, &final), ERR_CRYPTO);
+    ct[0][5] ^= 1;
+    key[0] ^= 1;
+    assert_int_equal(stream_pull_init(key, header, pull), 0);
+    assert_int_equal(stream_pull(pull, ct[0], sizeof(ct[0]), "ad", 2, pt, &final), ERR_CRYPTO);
+    assert_int_equal(stream_pull(pull, ct[0], STREAM_ABYTES - 1, "ad", 2, pt, &final), ERR_CRYPTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_known_answer),
+        cmocka_unit_test(stream_round_trip_and_refusals),
         cmocka_unit_test(base64_round_trip),
         cmocka_unit_test(password_hash_and_verify),
         cmocka_unit_test(random_password_alphabet),

@@ -652,9 +652,171 @@ static void test_reply_text(void **state)
     assert_int_equal(memo_reply_text(NULL, md, rd, out, sizeof(out)), ERR_INVALID);
 }
 
+/* docs/formats.md, "Attached files: dissent-memo/v2": the example, byte for byte. */
+#define V2_TEXT                                                                                    \
+    "dissent-memo/v2\nid " ID "\ntitle " TITLE "\n"                                                \
+    "file zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= 9 text/plain annex A.txt\n"                 \
+    "file SS1epJYFbxpqZZIkEDL6t2TDIVljF5MLT6Dh6Lw7dHA= 8 text/csv donn\xc3\xa9"                    \
+    "es.csv\n"                                                                                     \
+    "\nFirst line.\nSecond line.\n"
+
+static void v2_files(struct memo_file f[2])
+{
+    memset(f, 0, 2 * sizeof(*f));
+    memo_digest("Annex A.\n", 9, f[0].sha256);
+    f[0].size = 9;
+    snprintf(f[0].type, sizeof(f[0].type), "text/plain");
+    snprintf(f[0].name, sizeof(f[0].name), "annex A.txt");
+    memo_digest("a,b\n1,2\n", 8, f[1].sha256);
+    f[1].size = 8;
+    snprintf(f[1].type, sizeof(f[1].type), "text/csv");
+    snprintf(f[1].name, sizeof(f[1].name),
+             "donn\xc3\xa9"
+             "es.csv");
+}
+
+static void test_canonical_v2_literal(void **state)
+{
+    const char *body = "First line.\r\nSecond line.\r\n\r\n";
+    struct memo_file f[2], *got = NULL;
+    uint8_t digest[HASH_SHA256_LEN];
+    char b64[MEMO_DIGEST_B64_LEN + 1], id[MEMO_ID_LEN + 1], *out = NULL;
+    const char *t, *b;
+    size_t outlen = 0, n = 0, tl, bl;
+
+    (void)state;
+    v2_files(f);
+    assert_int_equal(
+        memo_canonical_files(ID, TITLE, strlen(TITLE), body, strlen(body), f, 2, &out, &outlen), 0);
+    assert_int_equal(outlen, 248);
+    assert_string_equal(out, V2_TEXT);
+    memo_digest(out, outlen, digest);
+    memo_digest_b64(digest, b64);
+    assert_string_equal(b64, "ueS5jbVFoEx0kmqW4KvN0sLbJy8oPrzI/uCIMJ5uPKE=");
+    /* split and list give the parts back */
+    assert_int_equal(memo_canonical_split(out, outlen, id, &t, &tl, &b, &bl), 0);
+    assert_string_equal(id, ID);
+    assert_int_equal(tl, strlen(TITLE));
+    assert_memory_equal(b, "First line.\nSecond line.\n", bl);
+    assert_int_equal(memo_canonical_list(out, outlen, &got, &n), 0);
+    assert_int_equal(n, 2);
+    assert_memory_equal(got, f, sizeof(f));
+    free(got);
+    free(out);
+    /* no file: version 1, as ever; and a v1 text lists none */
+    assert_int_equal(
+        memo_canonical_files(ID, TITLE, strlen(TITLE), body, strlen(body), f, 0, &out, &outlen), 0);
+    assert_true(strncmp(out, "dissent-memo/v1\n", 16) == 0);
+    assert_int_equal(memo_canonical_list(out, outlen, &got, &n), 0);
+    assert_int_equal(n, 0);
+    assert_null(got);
+    free(out);
+}
+
+static void test_canonical_v2_reject(void **state)
+{
+    static const char *const bad[] = {
+        /* no file line in v2; a file line in v1 */
+        "dissent-memo/v2\nid " ID "\ntitle t\n\nb\n",
+        "dissent-memo/v1\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain a\n\nb\n",
+        /* a size with a leading zero, a sign, too large; a bad digest */
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "09 text/plain a\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "+9 text/plain a\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9007199254740992 text/plain a\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQR "
+        "9 text/plain a\n\nb\n",
+        /* a type in capitals or with parameters; a name with a slash, an override, a space
+         * last, none at all */
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 Text/plain a\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain;x=y a\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain a/b\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain a\xe2\x80\xaetxt.exe\n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain a \n\nb\n",
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain \n\nb\n",
+        /* the same name twice */
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain a\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= 9 text/plain a\n\nb\n",
+        /* a file line without its empty line after */
+        "dissent-memo/v2\nid " ID "\ntitle t\nfile zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= "
+        "9 text/plain a\nb\n",
+    };
+    struct memo_file f[2], *got = NULL;
+    char id[MEMO_ID_LEN + 1], *out = NULL;
+    const char *t, *b;
+    size_t tl, bl, n = 0, outlen = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (memo_canonical_split(bad[i], strlen(bad[i]), id, &t, &tl, &b, &bl) != ERR_INVALID)
+            fail_msg("accepted bad[%zu]", i);
+        assert_int_equal(memo_canonical_list(bad[i], strlen(bad[i]), &got, &n), ERR_INVALID);
+        assert_null(got);
+    }
+    /* what cannot be written: two of one name, a bad type, more than MEMO_FILES_MAX */
+    v2_files(f);
+    snprintf(f[1].name, sizeof(f[1].name), "annex A.txt");
+    assert_int_equal(memo_canonical_files(ID, "t", 1, "b", 1, f, 2, &out, &outlen), ERR_INVALID);
+    v2_files(f);
+    snprintf(f[1].type, sizeof(f[1].type), "csv");
+    assert_int_equal(memo_canonical_files(ID, "t", 1, "b", 1, f, 2, &out, &outlen), ERR_INVALID);
+    assert_null(out);
+}
+
+static void test_file_rules(void **state)
+{
+    static const char *const names_ok[] = {"a",   "annex A.pdf", "r\xc3\xa9sum\xc3\xa9.txt",
+                                           "...", ".hidden",     "\xd8\xaa\xd9\x82.txt"};
+    static const char *const names_bad[] = {"",
+                                            ".",
+                                            "..",
+                                            "a/b",
+                                            "a\\b",
+                                            " a",
+                                            "a ",
+                                            "a\tb",
+                                            "a\x7f",
+                                            "a\xe2\x81\xa6"
+                                            "b",
+                                            "\xe2\x80\xa8",
+                                            "\xc3"};
+    static const char *const types_ok[] = {"application/pdf", "text/plain", "image/svg+xml",
+                                           "application/vnd.ms-excel", "x/y"};
+    static const char *const types_bad[] = {
+        "", "pdf", "Text/plain", "text/", "/x", "text/plain;", "a/b/c", "-a/b", "a/b c"};
+    char long_name[MEMO_FILE_NAME_MAX + 2];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(names_ok) / sizeof(names_ok[0]); i++)
+        assert_int_equal(memo_file_name_check(names_ok[i], strlen(names_ok[i])), 0);
+    for (size_t i = 0; i < sizeof(names_bad) / sizeof(names_bad[0]); i++)
+        if (memo_file_name_check(names_bad[i], strlen(names_bad[i])) != ERR_INVALID)
+            fail_msg("name accepted: bad[%zu]", i);
+    memset(long_name, 'n', sizeof(long_name));
+    assert_int_equal(memo_file_name_check(long_name, MEMO_FILE_NAME_MAX), 0);
+    assert_int_equal(memo_file_name_check(long_name, MEMO_FILE_NAME_MAX + 1), ERR_INVALID);
+    for (size_t i = 0; i < sizeof(types_ok) / sizeof(types_ok[0]); i++)
+        assert_int_equal(memo_file_type_check(types_ok[i]), 0);
+    for (size_t i = 0; i < sizeof(types_bad) / sizeof(types_bad[0]); i++)
+        if (memo_file_type_check(types_bad[i]) != ERR_INVALID)
+            fail_msg("type accepted: bad[%zu]", i);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_canonical_v2_literal),
+        cmocka_unit_test(test_canonical_v2_reject),
+        cmocka_unit_test(test_file_rules),
         cmocka_unit_test(test_transition_table),
         cmocka_unit_test(test_transition_paths),
         cmocka_unit_test(test_transition_range),
