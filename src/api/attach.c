@@ -185,7 +185,7 @@ void api_att_part(struct api_env *env, struct api_req *req, struct api_resp *res
         return;
     }
     if (req->body_len == 0) {
-        api_error(resp, 400, "malformed_body", "the part's bytes are the request's body");
+        api_error_field(resp, "body", "body: the part's bytes are the request's body");
         return;
     }
     api_wf_init(&c, env, req, err, sizeof(err));

@@ -473,8 +473,8 @@ int attach_part(struct wf_ctx *c, struct memo *m, const char *id, int64_t offset
     if (len == 0 || (int64_t)len > a.size - a.received ||
         (a.received + (int64_t)len < a.size && len % ATTACH_CHUNK != 0)) {
         err_set(c->err, c->errlen,
-                "a part is 1 to %lld bytes, and a whole number of %d-byte chunks unless it is "
-                "the last",
+                "body: a part is 1 to %lld bytes, and a whole number of %d-byte chunks unless "
+                "it is the last",
                 (long long)(a.size - a.received), ATTACH_CHUNK);
         rc = ERR_INVALID;
         goto fail;
@@ -504,8 +504,8 @@ int attach_part(struct wf_ctx *c, struct memo *m, const char *id, int64_t offset
                 log_warn("a file of memo %s that failed its check could not be removed",
                          m->public_id);
             err_set(c->err, c->errlen,
-                    "the file's bytes do not have the SHA-256 declared: it was removed; add it "
-                    "again");
+                    "sha256: the file's bytes do not have the SHA-256 declared: it was removed; "
+                    "add it again");
             rc = ERR_INVALID;
             goto out;
         }
