@@ -8,6 +8,7 @@ export class ApiError extends Error {
     this.code = err.code || `http_${status}`;
     this.field = err.field || null;
     this.state = err.state || null;
+    this.received = typeof err.received === 'number' ? err.received : null;
   }
 }
 
@@ -23,7 +24,11 @@ export async function api(method, path, body, headers = {}) {
     credentials: 'same-origin',
     headers: { 'X-Requested-With': 'dissent', Accept: 'application/json', ...headers },
   };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // a file's part (docs/api.md, "Attachments"): its bytes as they are
+    opts.headers['Content-Type'] = 'application/octet-stream';
+    opts.body = body;
+  } else if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }

@@ -11,6 +11,7 @@ import { confirmStep } from './dialog.js';
 import { M, renderInto, showOnMemo, can } from './memo-common.js';
 import { stateBadge } from './memo-status.js';
 import { failed, done, clearErrors } from './actionbar.js';
+import { filesEditor } from './files.js';
 
 const SAVE_DELAY = 1000;
 const PREVIEW_DELAY = 400;
@@ -225,9 +226,15 @@ export async function editor(id) {
     check('Show the signers\' names to the principals who receive the memo', names), namesHint,
     status,
     h('div', { class: 'actions' }, saveBtn, finBtn));
+  // a file added or removed moves the memo's version: save what is typed first, then learn it
+  const files = filesEditor(memo, async (m) => {
+    if (dirty || saving) { try { await save(); } catch { /* said in the status */ } }
+    version = m.version;
+    if (!dirty && !saving && !ended()) setStatus(`Version ${version}, saved.`);
+  });
   page('Edit draft',
     h('p', {}, stateBadge('draft'), ' Only you can read this draft. Changes are saved automatically. Finalizing freezes the text so that co-signers sign exactly what you wrote.'),
-    form);
+    form, files);
   setGuard({
     hash: location.hash,
     dirty: () => dirty,

@@ -54,6 +54,9 @@ const BY_CODE = {
   version_mismatch: 'This was changed elsewhere meanwhile. Reload the page to see the newest version.',
   precondition_required: 'This was changed elsewhere meanwhile. Reload the page to see the newest version.',
   too_large: 'That is too long to send.',
+  offset_mismatch: 'Part of the file was sent twice. It continues from where the server stands.',
+  incomplete: 'This file has not been sent whole yet: its drafter must finish sending it.',
+  attachments_off: 'This server does not take attached files.',
   rate_limited: 'Too many attempts. Wait a few minutes before trying again.',
   database_unavailable: 'The server cannot save right now. Try again in a moment.',
   busy: 'The server is busy. Try again in a moment.',
@@ -82,6 +85,9 @@ const BY_FIELD = {
   code: 'That code is wrong or was already used.',
   totp: 'That code is wrong or was already used.',
   disabled: 'You cannot disable your own account.',
+  name: 'The file\'s name cannot be used: it may be too long, start or end with a space, contain a slash or a direction mark, or be the name of another file of this memo. Rename the file and add it again.',
+  type: 'The file\'s type was not understood.',
+  sha256: 'The file changed while it was being sent, or arrived damaged. It was removed: add it again.',
 };
 
 // Messages of the memo workflow that name something the user can fix: [pattern, sentence].

@@ -96,6 +96,7 @@ const WHO_BY_DEFAULT = {
   replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
   reassigned: 'An officer', interim: 'An officer', accepted: 'The drafter', clarification: 'The drafter',
   addendum_of: 'The drafter', addendum: 'The drafter', approved: 'The channel\'s head',
+  attached: 'The drafter', detached: 'The drafter',
 };
 
 // One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
@@ -111,6 +112,8 @@ export function eventSentence(e) {
     case 'created': return `${who} created the draft`;
     case 'edited': return `${who} edited the draft${e.times > 1 ? ` (${e.times} saves)` : ''}`;
     case 'finalized': return `${who} finalized the text: it is frozen for signing`;
+    case 'attached': return `${who} attached a file${d ? `: ${d}` : ''}`;
+    case 'detached': return `${who} removed an attached file${d ? `: ${d}` : ''}`;
     case 'reopened': return `${who} reopened the memo for editing, which voided every signature${d ? `: ${d}` : ''}`;
     case 'invited': return /^\d+$/.test(d || '') ? `${who} invited ${plural(Number(d), 'co-signer', 'co-signers')}` : `${who} invited co-signers`;
     case 'invitation_declined': return `${who} declined the invitation`;

@@ -11,6 +11,7 @@ import { reviewActions, internalSection } from './review.js';
 import { actionBar, done, failed } from './actionbar.js';
 import { statusHeader, timelineList, learnNames, lookUpNames, nameOf } from './memo-status.js';
 import { loadReaders } from './readers.js';
+import { filesSection } from './files.js';
 import { M, renderInto, namesForm, shownFor, clearShown, can } from './memo-common.js';
 
 async function download(id) {
@@ -232,6 +233,7 @@ export async function memoPage(id, note = {}) {
     showBar ? bar.el : null,
     h('h2', {}, m.state !== 'draft' ? 'Frozen text' : 'Text (draft)'), bodyEl,
     h('details', {}, h('summary', {}, 'Show the CommonMark source'), h('pre', { id: 'memo-source' }, m.body || '')),
+    filesSection(m),
     signerSection(m),
   ];
   if (m.decline_reason) {
