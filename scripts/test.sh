@@ -12,6 +12,7 @@ rm -rf "$out"
 mkdir -p "$out"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 PY=/usr/bin/python3   # Debian's python3 with python3-pytest, whatever else is on PATH
 
 # 1. formatting, as one test; and the layers' one-way rule (docs/architecture.md), as another

@@ -20,8 +20,9 @@ ALLOWED = {
     "http": {"util"},
     "smtp": {"util"},
     "net": {"util"},
-    "api": {"util", "crypto", "tlog", "store", "core", "http", "net"},
-    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp", "net"},
+    "doc": {"util"},
+    "api": {"util", "crypto", "tlog", "store", "core", "http", "net", "doc"},
+    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp", "net", "doc"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 

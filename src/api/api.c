@@ -119,6 +119,8 @@ static const struct api_route routes[] = {
      "offset"},
     {API_DELETE, M "/attachments/{att}", api_att_delete, STAFF, 0, WF_DRAFTER, NULL},
     {API_GET, M "/attachments/{att}/content", api_att_download, READERS, 0, VISIBLE, NULL},
+    /* the record copy, as PDF (api/record.c): laid out on the pool */
+    {API_GET, M "/record.pdf", api_memos_record, READERS, API_R_SLOW, VISIBLE, NULL},
     {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER, NULL},

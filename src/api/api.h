@@ -407,6 +407,11 @@ void api_att_get(struct api_env *env, struct api_req *req, struct api_resp *resp
 void api_att_part(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_att_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_att_download(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/** api_memo_view() - everything @req's caller may see of @m, as GET /api/v1/memos/{id} answers
+ *  (*@out; a store or integrity error otherwise). */
+int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out);
+/* GET /api/v1/memos/{id}/record.pdf (api/record.c). */
+void api_memos_record(struct api_env *env, struct api_req *req, struct api_resp *resp);
 /** api_attachments_json() - @m's files as the memo's JSON lists them ([] without its key);
  *  NULL with *@rc on failure. */
 json_t *api_attachments_json(struct api_env *env, struct api_req *req, const struct memo *m,

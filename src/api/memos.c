@@ -417,7 +417,7 @@ static json_t *approval_json(const struct memo *m, const json_t *detail)
 }
 
 /* Everything the caller may see of one memo. */
-static int memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
+int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out)
 {
     unsigned rel = req->rel;
     bool names = names_visible(m, rel);
@@ -623,7 +623,7 @@ static void reply_memo(struct api_env *env, struct api_req *req, struct api_resp
                        const struct memo *m, int status)
 {
     json_t *o = NULL;
-    int rc = memo_view(env, req, m, &o);
+    int rc = api_memo_view(env, req, m, &o);
 
     if (rc != 0) {
         api_error_rc(resp, rc, NULL);

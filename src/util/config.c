@@ -118,6 +118,17 @@ static int s_origin(struct config *c, const char *v)
     return is_url(v) ? set_str(c->origin, sizeof(c->origin), v) : ERR_INVALID;
 }
 
+/* A record copy's banner: one line of text, no control character, at most 127 bytes. */
+static int s_marking(struct config *c, const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return ERR_INVALID;
+    if (!str_utf8_valid(v, strlen(v)))
+        return ERR_INVALID;
+    return set_str(c->records_marking, sizeof(c->records_marking), v);
+}
+
 static int s_argon2_mem(struct config *c, const char *v)
 {
     int64_t x;
@@ -375,6 +386,7 @@ static const struct config_setting settings[] = {
     STR("directory", "role_principal", dir_role_principal, NULL),
     INT("directory", "interval", dir_interval, 0, 7 * 86400, "3600"),
     INT("directory", "max_disable", dir_max_disable, 0, 100, "10"),
+    FN("records", "marking", s_marking, NULL),
     I64("records", "file_max", records_file_max, 0, INT64_C(1) << 40, "26214400"),
     I64("records", "memo_files_max", records_memo_max, 0, INT64_C(1) << 42, "104857600"),
     I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),

@@ -128,6 +128,7 @@ struct config {
     char dir_role_principal[512]; /* ... */
     int dir_interval;             /* seconds between the server's own syncs; 0 = never */
     int dir_max_disable;          /* percent of managed accounts one sync may disable */
+    char records_marking[128];    /* the banner of a record copy, or "" */
     int64_t records_file_max;     /* bytes of one attached file */
     int64_t records_memo_max;     /* bytes of one memo's attached files together */
     /* [debug] */

@@ -25,6 +25,9 @@ import requests.adapters
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("DISSENT_BIN", os.path.join(ROOT, "build", "dissent"))
+# the sanitized build's leak check knows what a library keeps for the process's life
+# (tests/lsan.supp: fontconfig's caches, which the record copy's typesetting fills)
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
 # Argon2id at its minimum cost keeps the suite fast; one test runs with the defaults.
 FAST = {"security": {"argon2_ops": "1", "argon2_mem_kib": "8"},
         # few pool threads: each holds a database connection, and PostgreSQL test databases

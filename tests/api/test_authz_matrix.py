@@ -314,6 +314,7 @@ RECIPES = {
     ("DELETE", M + "/attachments/{att}"): Recipe("draft", path=att_path("draft", "annex.txt")),
     ("GET", M + "/attachments/{att}/content"): Recipe(
         "acked", path=att_path("acked", "annex.txt", "/content")),
+    ("GET", M + "/record.pdf"): Recipe("acked"),
     ("GET", M + "/comments"): Recipe("acked"),
     ("POST", M + "/comments"): Recipe("acked", body={"body": "A comment " + MARK},
                                       consumes=False),

@@ -234,6 +234,10 @@ export async function memoPage(id, note = {}) {
     h('h2', {}, m.state !== 'draft' ? 'Frozen text' : 'Text (draft)'), bodyEl,
     h('details', {}, h('summary', {}, 'Show the CommonMark source'), h('pre', { id: 'memo-source' }, m.body || '')),
     filesSection(m),
+    h('p', { class: 'record-copy no-print', id: 'record-copy' },
+      h('a', { href: `${M(id)}/record.pdf`, download: `dissent-memo-${id}.pdf`, id: 'record-pdf' }, 'Record copy (PDF)'),
+      ' — the memo as the records keep it: text, files, signers, deadlines, reply, and its digest. ',
+      h('button', { type: 'button', class: 'secondary', id: 'print-memo', onclick: () => window.print() }, 'Print this page')),
     signerSection(m),
   ];
   if (m.decline_reason) {

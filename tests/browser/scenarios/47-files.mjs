@@ -1,7 +1,8 @@
 // A memo's attached files, on a phone-width screen: the drafter adds two files to a draft (each
 // sent in parts: the server's body limit is set low here so that they take several), one upload
 // is cut off by the network and resumed, one file is removed, the text is finalized, and a
-// co-signer downloads a file from the memo page and gets its exact bytes.
+// co-signer downloads a file from the memo page and gets its exact bytes, then the record copy;
+// the page prints without the interface around the memo.
 import crypto from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
@@ -84,5 +85,14 @@ export default async function (t) {
     const got = fs.readFileSync(await dl.path());
     expect(got.equals(annex), `the download has ${got.length} bytes, not the ${annex.length} sent`);
     await checkScreen(p, 'files, a co-signer');
+    // the record copy, and the page as it prints
+    const [pdf] = await Promise.all([p.waitForEvent('download'), p.getByRole('link', { name: 'Record copy (PDF)' }).click()]);
+    expect(pdf.suggestedFilename() === `dissent-memo-${m.id}.pdf`, `named ${pdf.suggestedFilename()}`);
+    expect(fs.readFileSync(await pdf.path()).subarray(0, 5).toString() === '%PDF-', 'a PDF');
+    await p.emulateMedia({ media: 'print' });
+    expect(!(await p.locator('#record-copy').isVisible()) && !(await p.locator('header.top').isVisible()), 'the print view shows the memo alone');
+    await expectText(p.locator('#files'), /Annex A — cables\.pdf/);
+    await shot(p, '47-files-print-view');
+    await p.emulateMedia({ media: 'screen' });
   });
 }
