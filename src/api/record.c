@@ -72,7 +72,7 @@ static int build(struct api_env *env, struct api_req *req, const struct memo *m,
 
     when(req->now, at);
     if ((rc = pdf_title(d, json_is_string(json_object_get(v, "title")) ? str(v, "title")
-                                                                          : "(title not shown)")) ||
+                                                                       : "(title not shown)")) ||
         (rc = pdf_field(d, "Memo", m->public_id)) || (rc = pdf_field(d, "State", str(v, "state"))))
         return rc;
     if (json_is_object(drafter)) {
@@ -217,8 +217,7 @@ void api_memos_record(struct api_env *env, struct api_req *req, struct api_resp 
         return;
     }
     snprintf(footer, sizeof(footer), "Dissent memo %s, record copy", m->public_id);
-    if ((rc = pdf_new(marking, footer, json_string_value(json_object_get(v, "title")), &d)) ==
-            0 &&
+    if ((rc = pdf_new(marking, footer, json_string_value(json_object_get(v, "title")), &d)) == 0 &&
         (rc = build(env, req, m, v, d)) == 0 && (rc = pdf_render(d, &pdf, &len)) == 0)
         rc = audit_read(env->st, m->id, req->user.id, "read_record", req->now);
     pdf_free(d);

@@ -6,6 +6,8 @@
  */
 #include "api/api.h"
 
+#include "core/channel.h"
+
 #include "core/access.h"
 #include "core/enrol.h"
 #include "core/oidc.h"
@@ -255,6 +257,25 @@ static int me_totp(struct api_env *env, const struct user *u, json_t **out)
     return 0;
 }
 
+/* The markings finalize refuses (core/channel.h), for the editor's warning as one types. */
+static json_t *markings_json(const struct config *cfg)
+{
+    json_t *arr = json_array();
+
+    for (const char *p = channel_refuse_markings(cfg); *p;) {
+        size_t k = strcspn(p, ",");
+        const char *s = p, *e = p + k;
+        while (s < e && *s == ' ')
+            s++;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (e > s)
+            json_array_append_new(arr, json_stringn(s, (size_t)(e - s)));
+        p += k + (p[k] == ',');
+    }
+    return arr;
+}
+
 void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     json_t *o = api_user_json(&req->user), *totp;
@@ -310,6 +331,7 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     json_object_set_new(o, "totp", totp);
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(channel_zone(env->cfg)));
+    json_object_set_new(o, "refuse_markings", markings_json(env->cfg));
     /* when this session ends unless used again, so that the interface can warn before */
     json_object_set_new(o, "session",
                         json_pack("{s:I, s:I, s:I}", "expires_at",

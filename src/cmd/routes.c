@@ -36,8 +36,7 @@ struct bit_name {
 static const struct bit_name flag_names[] = {
     {API_R_PUBLIC, "public"},          {API_R_SLOW, "slow"},   {API_R_JSON, "json"},
     {API_R_JSON_OPT, "json_optional"}, {API_R_NOKEY, "nokey"}, {API_R_LOG, "log"},
-    {API_R_2FA_SETUP, "2fa_setup"},    {API_R_REKEY, "rekey"},
-    {API_R_RAW, "raw"},
+    {API_R_2FA_SETUP, "2fa_setup"},    {API_R_REKEY, "rekey"}, {API_R_RAW, "raw"},
 };
 
 static const struct bit_name rel_names[] = {

@@ -175,6 +175,35 @@ bool channel_inauguration(const struct config *cfg)
     return cfg->inauguration_day != 0;
 }
 
+const char *channel_refuse_markings(const struct config *cfg)
+{
+    if (cfg->records_refuse_set)
+        return cfg->records_refuse;
+    return strcmp(cfg->preset, "state-dept") == 0 ? CHANNEL_STATE_DEPT_MARKINGS : "";
+}
+
+bool channel_marking_found(const struct config *cfg, const char *text, size_t len, char *found,
+                           size_t flen)
+{
+    for (const char *p = channel_refuse_markings(cfg); *p;) {
+        size_t k = strcspn(p, ",");
+        const char *s = p, *e = p + k;
+
+        while (s < e && *s == ' ')
+            s++;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (e > s && text != NULL && memmem(text, len, s, (size_t)(e - s)) != NULL) {
+            snprintf(found, flen, "%.*s", (int)(e - s), s);
+            return true;
+        }
+        p += k + (p[k] == ',');
+    }
+    if (flen > 0)
+        found[0] = '\0';
+    return false;
+}
+
 bool channel_reply_approval(const struct config *cfg)
 {
     if (cfg->reply_approval < 0)

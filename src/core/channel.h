@@ -60,6 +60,24 @@ bool channel_inauguration(const struct config *cfg);
  */
 bool channel_reply_approval(const struct config *cfg);
 
+/*
+ * The spillage guard: classification banners and portion markings the channel refuses in a
+ * memo it finalizes ([records] refuse_markings, else the preset's: state-dept's list below,
+ * none for eu-directive). A marking matches as it is written, capitals included.
+ */
+#define CHANNEL_STATE_DEPT_MARKINGS                                                                \
+    "TOP SECRET, SECRET//, CONFIDENTIAL//, (TS), (S), (TS//, (S//, (C//, //NOFORN, //ORCON"
+
+/** channel_refuse_markings() - the comma-separated markings refused ("" for none). */
+const char *channel_refuse_markings(const struct config *cfg);
+
+/**
+ * channel_marking_found() - whether @text[0..@len) carries a refused marking; the first one
+ * found (in the list's order) is copied into @found (@flen bytes).
+ */
+bool channel_marking_found(const struct config *cfg, const char *text, size_t len, char *found,
+                           size_t flen);
+
 /**
  * channel_init() - parse the [channel] settings of @cfg, set the process time zone, and load the
  * channel key and the log key from @data_dir (creating each, 0600, on first start; the log key

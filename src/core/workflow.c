@@ -615,6 +615,48 @@ int workflow_digest_check(struct store *st, const uint8_t *mkey, const struct me
     return rc;
 }
 
+/*
+ * The spillage guard ([records] refuse_markings, core/channel.h): 0, or ERR_INVALID naming the
+ * part of the canonical text @canon that carries a refused marking.
+ */
+static int spillage_check(struct wf_ctx *c, const char *canon, size_t len)
+{
+    struct memo_file *files = NULL;
+    char id[MEMO_ID_LEN + 1], found[64];
+    const char *t, *b;
+    size_t tl, bl, n = 0;
+    int rc;
+
+    if (c->ch == NULL || c->ch->cfg == NULL || channel_refuse_markings(c->ch->cfg)[0] == '\0')
+        return 0;
+    if ((rc = memo_canonical_split(canon, len, id, &t, &tl, &b, &bl)) != 0 ||
+        (rc = memo_canonical_list(canon, len, &files, &n)) != 0)
+        return rc;
+    if (channel_marking_found(c->ch->cfg, t, tl, found, sizeof(found)))
+        err_set(c->err, c->errlen,
+                "title: the title carries \"%s\", a classification marking this channel does not "
+                "take: classified information has no place here; remove it, then finalize",
+                found);
+    else if (channel_marking_found(c->ch->cfg, b, bl, found, sizeof(found)))
+        err_set(c->err, c->errlen,
+                "body: the text carries \"%s\", a classification marking this channel does not "
+                "take: classified information has no place here; remove it, then finalize",
+                found);
+    else
+        for (size_t i = 0; i < n; i++)
+            if (channel_marking_found(c->ch->cfg, files[i].name, strlen(files[i].name), found,
+                                      sizeof(found))) {
+                err_set(c->err, c->errlen,
+                        "attachments: the file \"%s\" is named with \"%s\", a classification "
+                        "marking this channel does not take: remove the file, then finalize",
+                        files[i].name, found);
+                break;
+            }
+    rc = found[0] != '\0' ? ERR_INVALID : 0;
+    mem_free(files);
+    return rc;
+}
+
 int workflow_finalize(struct wf_ctx *c, struct memo *m)
 {
     enum memo_state to;
@@ -626,6 +668,11 @@ int workflow_finalize(struct wf_ctx *c, struct memo *m)
         return rc;
     if ((rc = workflow_canonical(c->st, c->mkey, m, &canon, &len, &incomplete)) != 0) {
         err_set(c->err, c->errlen, "the text cannot be made canonical");
+        return rc;
+    }
+    if (incomplete == 0 && (rc = spillage_check(c, canon, len)) != 0) {
+        wipe(canon, len);
+        mem_free(canon);
         return rc;
     }
     if (incomplete > 0) {

@@ -25,7 +25,7 @@
 
 enum font { F_BODY, F_MONO, F_TITLE, F_H1, F_H2, F_H3, F_SMALL, F__COUNT };
 static const char *const fonts[F__COUNT] = {
-    "DejaVu Sans 10", "DejaVu Sans Mono 8.5", "DejaVu Sans Bold 17", "DejaVu Sans Bold 13.5",
+    "DejaVu Sans 10",      "DejaVu Sans Mono 8.5",  "DejaVu Sans Bold 17", "DejaVu Sans Bold 13.5",
     "DejaVu Sans Bold 12", "DejaVu Sans Bold 10.5", "DejaVu Sans 8"};
 
 struct block {
@@ -130,9 +130,8 @@ static int add(struct pdf_doc *d, char *markup, enum font f, double indent, doub
         d->blocks = nb;
         d->cap = cap;
     }
-    d->blocks[d->n++] =
-        (struct block){.markup = markup, .font = f, .indent = indent, .before = before,
-                       .anywhere = anywhere};
+    d->blocks[d->n++] = (struct block){
+        .markup = markup, .font = f, .indent = indent, .before = before, .anywhere = anywhere};
     d->text += len;
     return 0;
 }
@@ -268,8 +267,8 @@ static int blocks_of(struct pdf_doc *d, cmark_node *n, double indent, const char
                      int depth);
 
 /* A paragraph or heading @n, with @prefix (a list item's marker) first. */
-static int para_of(struct pdf_doc *d, cmark_node *n, enum font f, double indent,
-                   const char *prefix, double before, int depth)
+static int para_of(struct pdf_doc *d, cmark_node *n, enum font f, double indent, const char *prefix,
+                   double before, int depth)
 {
     struct sb b = {0};
 
@@ -304,8 +303,7 @@ static int literal_of(struct pdf_doc *d, cmark_node *n, double indent, const cha
     return add(d, b.p, F_MONO, indent + 8, 4, true);
 }
 
-static int blocks_of(struct pdf_doc *d, cmark_node *n, double indent, const char *prefix,
-                     int depth)
+static int blocks_of(struct pdf_doc *d, cmark_node *n, double indent, const char *prefix, int depth)
 {
     char marker[32];
     int rc = 0, k;
@@ -345,7 +343,8 @@ static int blocks_of(struct pdf_doc *d, cmark_node *n, double indent, const char
     default:
         for (cmark_node *c = cmark_node_first_child(n); c != NULL && rc == 0;
              c = cmark_node_next(c))
-            rc = blocks_of(d, c, indent + (cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE ? 18 : 0),
+            rc = blocks_of(d, c,
+                           indent + (cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE ? 18 : 0),
                            c == cmark_node_first_child(n) ? prefix : NULL, depth + 1);
         return rc;
     }
@@ -505,8 +504,8 @@ int pdf_render(struct pdf_doc *d, uint8_t **out, size_t *len)
             y += 8;
             continue;
         }
-        layouts[i] = layout_for(ctx, b->markup, b->font, WIDTH - b->indent, b->anywhere,
-                                PANGO_ALIGN_LEFT);
+        layouts[i] =
+            layout_for(ctx, b->markup, b->font, WIDTH - b->indent, b->anywhere, PANGO_ALIGN_LEFT);
         it = pango_layout_get_iter(layouts[i]);
         do {
             PangoRectangle logical;

@@ -129,6 +129,35 @@ static int s_marking(struct config *c, const char *v)
     return set_str(c->records_marking, sizeof(c->records_marking), v);
 }
 
+/* Markings to refuse: comma-separated, each 1..63 bytes of UTF-8 without control characters;
+ * at most 32. Set (even empty: none) overrides the preset's list. */
+static int s_refuse(struct config *c, const char *v)
+{
+    size_t n = 0;
+
+    if (!str_utf8_valid(v, strlen(v)))
+        return ERR_INVALID;
+    for (const char *p = v; *p;) {
+        size_t k = strcspn(p, ",");
+        const char *s = p, *e = p + k;
+        while (s < e && *s == ' ')
+            s++;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (e - s > 63)
+            return ERR_INVALID;
+        for (const char *q = s; q < e; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7F)
+                return ERR_INVALID;
+        n += e > s;
+        p += k + (p[k] == ',');
+    }
+    if (n > 32)
+        return ERR_INVALID;
+    c->records_refuse_set = true;
+    return set_str(c->records_refuse, sizeof(c->records_refuse), v);
+}
+
 static int s_argon2_mem(struct config *c, const char *v)
 {
     int64_t x;
@@ -387,6 +416,7 @@ static const struct config_setting settings[] = {
     INT("directory", "interval", dir_interval, 0, 7 * 86400, "3600"),
     INT("directory", "max_disable", dir_max_disable, 0, 100, "10"),
     FN("records", "marking", s_marking, NULL),
+    FN("records", "refuse_markings", s_refuse, NULL),
     I64("records", "file_max", records_file_max, 0, INT64_C(1) << 40, "26214400"),
     I64("records", "memo_files_max", records_memo_max, 0, INT64_C(1) << 42, "104857600"),
     I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),

@@ -129,6 +129,8 @@ struct config {
     int dir_interval;             /* seconds between the server's own syncs; 0 = never */
     int dir_max_disable;          /* percent of managed accounts one sync may disable */
     char records_marking[128];    /* the banner of a record copy, or "" */
+    char records_refuse[2560];    /* markings finalize refuses, comma-separated (core/channel.h) */
+    bool records_refuse_set;      /* ... given in the file (else the preset's) */
     int64_t records_file_max;     /* bytes of one attached file */
     int64_t records_memo_max;     /* bytes of one memo's attached files together */
     /* [debug] */

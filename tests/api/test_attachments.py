@@ -309,3 +309,49 @@ def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     sql(server, "UPDATE attachments SET position = 3 - (0 - position) WHERE position < 0")
     assert_error(d.get(url, timeout=TIMEOUT), 500, "integrity")
     assert_error(download(server, d, mid, a["id"]), 500, "integrity")
+
+
+def test_the_spillage_guard_refuses_classification_markings_at_finalize(make_server):
+    """[records] refuse_markings: on in the state-dept preset (the tests' default), off in
+    eu-directive, and a list of one's own; the title, the text and the files' names."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "dana", ["staff"])
+    d = srv.login("dana", "correct horse battery")
+    me = d.get(srv.url + "/api/v1/me", timeout=TIMEOUT).json()
+    assert "SECRET//" in me["refuse_markings"] and "(S)" in me["refuse_markings"], me
+    cases = [("title", "Cable SECRET//NOFORN summary", "Text.\n", None),
+             ("body", "On the cable", "Para one.\n\n(S) The ambassador said.\n", None),
+             ("attachments", "On the cable", "Text.\n", "TOP SECRET cable.pdf")]
+    for field, title, body, fname in cases:
+        mid = d.post(memo_url(srv), json={"title": title, "body": body},
+                     timeout=TIMEOUT).json()["id"]
+        if fname:
+            upload(srv, d, mid, fname, b"x")
+        r = d.post(memo_url(srv, mid, "finalize"), timeout=TIMEOUT)
+        assert_error(r, 422, field=field)
+        assert "classification marking" in r.json()["error"]["message"], r.text
+        assert d.get(memo_url(srv, mid), timeout=TIMEOUT).json()["state"] == "draft"
+    # lower case is prose, not a marking
+    mid = d.post(memo_url(srv), json={"title": "Applicant(s)", "body": "not secret// at all\n"},
+                 timeout=TIMEOUT).json()["id"]
+    assert d.post(memo_url(srv, mid, "finalize"), timeout=TIMEOUT).status_code == 200
+
+
+@pytest.mark.parametrize("records,preset,refused", [
+    ({"refuse_markings": ""}, "state-dept", False),
+    ({}, "eu-directive", False),
+    ({"refuse_markings": "EYES ONLY, [RESTRICTED]"}, "eu-directive", True)])
+def test_the_spillage_guard_follows_the_settings(make_server, records, preset, refused):
+    srv = make_server(config={"records": records, "channel": {"preset": preset}})
+    admin = srv.admin()
+    srv.add_user(admin, "dana", ["staff"])
+    d = srv.login("dana", "correct horse battery")
+    body = "SECRET// [RESTRICTED] (S)\n"
+    mid = d.post(memo_url(srv), json={"title": "T", "body": body}, timeout=TIMEOUT).json()["id"]
+    r = d.post(memo_url(srv, mid, "finalize"), timeout=TIMEOUT)
+    if refused:
+        assert_error(r, 422, field="body")
+        assert '"[RESTRICTED]"' in r.json()["error"]["message"]
+    else:
+        assert r.status_code == 200, r.text

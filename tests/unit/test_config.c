@@ -82,9 +82,26 @@ static void rejects_unknown_and_out_of_range(void **state)
 static void set_validates(void **state)
 {
     struct config c;
-    char err[128];
+    char err[128], many[400] = "";
 
     config_defaults(&c);
+    /* [records]: the banner is one line; markings are at most 32, each at most 63 bytes */
+    assert_int_equal(config_set(&c, "records", "marking", "SBU\nX", err, sizeof(err)), ERR_INVALID);
+    assert_int_equal(
+        config_set(&c, "records", "marking", "SENSITIVE BUT UNCLASSIFIED", err, sizeof(err)), 0);
+    assert_false(c.records_refuse_set);
+    assert_int_equal(config_set(&c, "records", "refuse_markings", "A\tB", err, sizeof(err)),
+                     ERR_INVALID);
+    for (int i = 0; i < 33; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "M%d,", i);
+    assert_int_equal(config_set(&c, "records", "refuse_markings", many, err, sizeof(err)),
+                     ERR_INVALID);
+    assert_int_equal(config_set(&c, "records", "refuse_markings",
+                                "0123456789012345678901234567890123456789012345678901234567890123",
+                                err, sizeof(err)),
+                     ERR_INVALID);
+    assert_int_equal(config_set(&c, "records", "refuse_markings", "", err, sizeof(err)), 0);
+    assert_true(c.records_refuse_set);
     assert_int_equal(config_set(&c, "server", "origin", "ftp://x", err, sizeof(err)), ERR_INVALID);
     assert_int_equal(config_set(&c, "server", "origin", "https://d.example", err, sizeof(err)), 0);
     assert_string_equal(c.origin, "https://d.example");

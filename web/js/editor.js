@@ -4,8 +4,8 @@
 // session ended, the text kept on the page with a way to sign in again without leaving it.
 // The text lives only in the page and on the server: never in localStorage or sessionStorage.
 import { api, post } from './api.js';
-import { h, field, check } from './dom.js';
-import { page, go, guardLeave, provided, reauth } from './shell.js';
+import { h, field, check, clear } from './dom.js';
+import { app, page, go, guardLeave, provided, reauth } from './shell.js';
 import { sentence } from './errors.js';
 import { confirmStep } from './dialog.js';
 import { M, renderInto, showOnMemo, can } from './memo-common.js';
@@ -116,6 +116,24 @@ export async function editor(id) {
   };
   showNames();
   const status = h('div', { class: 'status save-status', role: 'status', 'aria-live': 'polite', id: 'save-status' }, `Version ${version}, saved.`);
+  // the spillage guard (docs/api.md, "Finalize"): a classification marking is said as it is
+  // typed; finalizing refuses the memo while one is there
+  const warning = h('div', { role: 'status', 'aria-live': 'polite', id: 'marking-warning' });
+  let fileNames = (memo.attachments || []).map((a) => a.name);
+  const checkMarkings = () => {
+    const markings = (app.me && app.me.refuse_markings) || [];
+    const where = [['the title', title.value], ['the text', body.value], ...fileNames.map((n) => [`the file name "${n}"`, n])];
+    let hit = null;
+    for (const mk of markings) {
+      const w = where.find(([, text]) => text.includes(mk));
+      if (w) { hit = [mk, w[0]]; break; }
+    }
+    clear(warning);
+    if (hit) {
+      warning.append(h('p', { class: 'warning-msg' }, h('strong', {}, 'Classification marking: '),
+        `${hit[1]} carries "${hit[0]}". This channel is not for classified information: remove the marking and anything it marks. Finalizing refuses the memo while it is there.`));
+    }
+  };
   const preview = h('div', { class: 'memo-body preview', id: 'preview', 'aria-live': 'polite' });
   const form = h('form', { 'aria-label': 'Draft', novalidate: true, onsubmit: (ev) => ev.preventDefault() });
 
@@ -189,6 +207,8 @@ export async function editor(id) {
     timer = setTimeout(() => save().catch(() => {}), SAVE_DELAY);
   };
   title.addEventListener('input', changed);
+  title.addEventListener('input', checkMarkings);
+  body.addEventListener('input', checkMarkings);
   body.addEventListener('input', () => { changed(); schedulePreview(); });
   names.addEventListener('change', () => { showNames(); changed(); });
   for (const el of [title, body]) el.addEventListener('blur', () => { if (dirty) save().catch(() => {}); });
@@ -221,7 +241,7 @@ export async function editor(id) {
   form.append(
     field('Title', title),
     h('div', { class: 'side-by-side editor-grid' },
-      h('div', { class: 'text-col' }, field('Text (CommonMark)', body, 'Headings with #, emphasis with *stars*, lists with - or 1. The preview follows as you type.')),
+      h('div', { class: 'text-col' }, field('Text (CommonMark)', body, 'Headings with #, emphasis with *stars*, lists with - or 1. The preview follows as you type.'), warning),
       h('section', { class: 'preview-col', 'aria-labelledby': 'h-preview' }, h('h2', { id: 'h-preview' }, 'Preview'), preview)),
     check('Show the signers\' names to the principals who receive the memo', names), namesHint,
     status,
@@ -231,6 +251,8 @@ export async function editor(id) {
     if (dirty || saving) { try { await save(); } catch { /* said in the status */ } }
     version = m.version;
     if (!dirty && !saving && !ended()) setStatus(`Version ${version}, saved.`);
+    fileNames = (m.attachments || []).map((a) => a.name);
+    checkMarkings();
   });
   page('Edit draft',
     h('p', {}, stateBadge('draft'), ' Only you can read this draft. Changes are saved automatically. Finalizing freezes the text so that co-signers sign exactly what you wrote.'),
@@ -245,4 +267,5 @@ export async function editor(id) {
   if (note && note.id === id) done(form, note.text);
   note = null;
   renderInto(preview, body.value, 'The preview appears here as you type.');
+  checkMarkings();
 }

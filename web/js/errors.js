@@ -92,6 +92,8 @@ const BY_FIELD = {
 
 // Messages of the memo workflow that name something the user can fix: [pattern, sentence].
 const BY_MESSAGE = [
+  [/the file "([^"]+)" is named with "([^"]+)", a classification marking/, (m) => `The file "${m[1]}" is named with "${m[2]}", a classification marking. This channel is not for classified information: remove the file, then finalize.`],
+  [/^(title|body): the \w+ carries "([^"]+)", a classification marking/, (m) => `The ${m[1] === 'title' ? 'title' : 'text'} carries "${m[2]}", a classification marking. This channel is not for classified information: remove it, and anything it marks, then finalize.`],
   [/"([^"]+)" is not an active staff/, (m) => `There is no colleague "${m[1]}" who can co-sign. Check the spelling; you can type two letters of a name for suggestions.`],
   [/"([^"]+)" is not an active principal/, (m) => `"${m[1]}" is not a principal who can receive memos. Check the spelling.`],
   [/the drafter cannot be invited/, () => 'You cannot invite yourself: you sign as the drafter.'],

@@ -56,6 +56,19 @@ export default async function (t) {
     expect(got.length === 2 && got.every((x) => x.complete), JSON.stringify(got));
   });
 
+  t.step('a classification marking is said as it is typed, and finalizing refuses it', async () => {
+    const p = ctx.dora;
+    await p.locator('#draft-body').fill('See the files. (S) The cable says more.');
+    await expectText(p.locator('#marking-warning'), /the text carries "\(S\)"\. This channel is not for classified information/);
+    await checkScreen(p, 'files, a marking warned');
+    await expectText(p.locator('#save-status'), /Saved at/);
+    p.allow.push(/status of 422/, /HTTP 422 POST .*finalize/);
+    await p.getByRole('button', { name: 'Finalize' }).click();
+    await p.getByRole('dialog').getByRole('button', { name: 'Finalize the text' }).click();
+    await expectText(p.locator('form .error-msg'), /classification marking/);
+    await shot(p, '47-files-marking-refused');
+  });
+
   t.step('a file is removed, and the text is finalized with the other', async () => {
     const p = ctx.dora;
     await p.getByRole('button', { name: 'Remove data.csv' }).click();
