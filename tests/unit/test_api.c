@@ -131,6 +131,11 @@ static void every_route_enforces_its_roles(void **state)
                 req.body_len = 2;
                 req.content_type = "application/json";
             }
+            if (r[i].flags & API_R_RAW) { /* a file's part */
+                req.body = "x";
+                req.body_len = 1;
+                req.content_type = "application/octet-stream";
+            }
             if (k >= 0) {
                 cookie_for(role_users[k], cookie, sizeof(cookie));
                 req.cookie = cookie;
