@@ -52,7 +52,7 @@ static json_t *on_time_json(const struct stats_on_time *t)
 static json_t *stats_json(const struct ledger_stats *s)
 {
     char today[WORKDAYS_ISO_SIZE], ym[16], stop[WORKDAYS_ISO_SIZE];
-    json_t *months = json_object(), *accounts, *escalations;
+    json_t *months = json_object(), *accounts, *escalations, *records;
 
     if (months == NULL || workdays_day_format(s->today, today, sizeof(today)) != 0) {
         json_decref(months);
@@ -77,9 +77,13 @@ static json_t *stats_json(const struct ledger_stats *s)
         workdays_day_format(s->stopped_from, stop, sizeof(stop));
     escalations = json_pack("{s:I, s:I}", "officers", (json_int_t)s->escalated[0], "principals",
                             (json_int_t)s->escalated[1]);
+    records = json_object();
+    for (int e = LEDGER_EXPORTED; records != NULL && e < LEDGER_EVENT_COUNT; e++)
+        json_object_set_new(records, ledger_event_name((enum ledger_event)e),
+                            json_integer((json_int_t)s->records[e - LEDGER_EXPORTED]));
     return json_pack(
         "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:I, s:I, s:I, s:I, "
-        "s:I, s:o, s:o, s:I, s:I, s:o}",
+        "s:I, s:o, s:o, s:I, s:I, s:o, s:o}",
         "today", today, "log_size", (json_int_t)s->log_size, "filings_per_month", months,
         "signers_per_memo", summary_json(&s->signers), "working_days_to_acknowledge",
         summary_json(&s->to_ack), "working_days_to_reply", summary_json(&s->to_reply),
@@ -90,7 +94,7 @@ static json_t *stats_json(const struct ledger_stats *s)
         "overdue", (json_int_t)s->overdue, "anomalies", (json_int_t)s->anomalies, "accounts",
         accounts, "clock_stopped_from", s->stopped_from >= 0 ? json_string(stop) : json_null(),
         "paused", (json_int_t)s->paused, "clarifications", (json_int_t)s->clarifications,
-        "escalations", escalations);
+        "escalations", escalations, "records", records);
 }
 
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -15,7 +15,8 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "principal-added", "principal-removed", "channel-granted", "channel-revoked",
     "keys-bound",      "head-added",        "head-removed",    "rescheduled",
     "clarification",   "escalated",         "closure-added",   "closure-removed",
-    "clock-stopped",   "clock-resumed",
+    "clock-stopped",   "clock-resumed",     "exported",        "held",
+    "released",        "shredded",
 };
 
 bool ledger_event_account(enum ledger_event e)
@@ -25,7 +26,12 @@ bool ledger_event_account(enum ledger_event e)
 
 bool ledger_event_calendar(enum ledger_event e)
 {
-    return e >= LEDGER_CLOSURE_ADDED && e < LEDGER_EVENT_COUNT;
+    return e >= LEDGER_CLOSURE_ADDED && e <= LEDGER_CLOCK_RESUMED;
+}
+
+bool ledger_event_records(enum ledger_event e)
+{
+    return e >= LEDGER_EXPORTED && e < LEDGER_EVENT_COUNT;
 }
 
 const char *ledger_event_name(enum ledger_event e)
@@ -86,7 +92,7 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         snprintf(tag + 2 * i, 3, "%02x", e->tag[i]);
     if ((rc = put(out, &o, "dissent-log/v1", NULL)) != 0 ||
         (rc = put(out, &o, "event", ledger_event_name(e->event))) != 0 ||
-        (!ledger_event_calendar(e->event) &&
+        (!ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
          (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0) ||
         (rc = put(out, &o, "date", day)) != 0)
         return rc;
@@ -102,6 +108,12 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         rc = put_day(out, &o, "from", e->first);
     if (rc == 0 && e->event == LEDGER_CLOCK_RESUMED)
         rc = e->last >= e->first ? put_day(out, &o, "until", e->last) : ERR_INVALID;
+    if (rc == 0 && ledger_event_records(e->event)) {
+        if (e->count < 1 || e->count > 1000000)
+            return ERR_INVALID;
+        snprintf(num, sizeof(num), "%lld", (long long)e->count);
+        rc = put(out, &o, "count", num);
+    }
     if (rc != 0)
         return rc;
     if (e->event == LEDGER_KEYS_BOUND) {
@@ -197,6 +209,9 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                     return ERR_INVALID;
             } else if (strcmp(line, "reply-due") == 0) {
                 if (workdays_day_parse(v, &out->reply_due) != 0)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "count") == 0) {
+                if (str_parse_i64(v, 1, 1000000, &out->count) != 0)
                     return ERR_INVALID;
             } else if (strcmp(line, "rung") == 0) {
                 int64_t r;

@@ -75,6 +75,11 @@ enum ledger_event {
     LEDGER_CLOSURE_REMOVED, /* a runtime closure was taken back */
     LEDGER_CLOCK_STOPPED,   /* every running deadline paused from a day on */
     LEDGER_CLOCK_RESUMED,   /* the clock stop ended: its days are known */
+    /* records events: no tag line, a count (ledger_event_records(); core/records.h) */
+    LEDGER_EXPORTED, /* memos were exported for production (dissent export) */
+    LEDGER_HELD,     /* memos were placed under a legal hold */
+    LEDGER_RELEASED, /* ... released from one */
+    LEDGER_SHREDDED, /* memos reached the end of their retention and were crypto-shredded */
     LEDGER_EVENT_COUNT
 };
 
@@ -91,6 +96,7 @@ struct ledger_entry {
     int64_t first;          /* closure-*: the day; clock-*: "from"; escalated: "missed"; else -1 */
     int rung;               /* escalated: 1 or 2; else 0 */
     int64_t last;           /* clock-resumed: "until"; else -1 */
+    int64_t count;          /* records events: how many memos (>= 1); else 0 */
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */
@@ -108,6 +114,9 @@ bool ledger_event_account(enum ledger_event e);
 
 /** ledger_event_calendar() - @e is about the calendar: it has no tag line at all. */
 bool ledger_event_calendar(enum ledger_event e);
+
+/** ledger_event_records() - @e is a records event: no tag line, a "count" line. */
+bool ledger_event_records(enum ledger_event e);
 
 /**
  * ledger_entry_format() - the entry text of @e into @out (LEDGER_ENTRY_MAX bytes), *@len its

@@ -181,6 +181,10 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         s->accounts[e->event - LEDGER_RESET]++;
         return 0;
     }
+    if (ledger_event_records(e->event)) {
+        s->records[e->event - LEDGER_EXPORTED] += e->count;
+        return 0;
+    }
     if (ledger_event_calendar(e->event)) {
         bool valid = false;
         calendar_apply(t, e, &valid);

@@ -111,11 +111,13 @@ struct ledger_stats {
     uint64_t overdue;                /* open memos past the deadline they are waiting on */
     uint64_t anomalies;              /* entries ignored (see above) */
     uint64_t accounts[LEDGER_ACCOUNT_COUNT]; /* account events, by event from LEDGER_RESET on */
-    int64_t stopped_from;                    /* the running clock stop's first day, or -1 */
-    uint64_t paused;                         /* open memos whose deadline it pauses */
-    uint64_t clarifications;                 /* clarification requests by drafters */
-    struct stats_on_time clarified;          /* answers to them against their own due dates */
-    uint64_t escalated[2];                   /* escalation entries, rung 1 and rung 2 */
+    uint64_t records[LEDGER_EVENT_COUNT - LEDGER_EXPORTED]; /* memos exported, held, released
+                                                               and shredded (their counts) */
+    int64_t stopped_from;           /* the running clock stop's first day, or -1 */
+    uint64_t paused;                /* open memos whose deadline it pauses */
+    uint64_t clarifications;        /* clarification requests by drafters */
+    struct stats_on_time clarified; /* answers to them against their own due dates */
+    uint64_t escalated[2];          /* escalation entries, rung 1 and rung 2 */
 };
 
 /**

@@ -29,7 +29,9 @@ ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed"
                   "keys-bound", "head-added", "head-removed")
 # events about the calendar run at runtime: no tag line at all
 CALENDAR_EVENTS = ("closure-added", "closure-removed", "clock-stopped", "clock-resumed")
-EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS
+# records events (exports, legal holds, crypto-shredding): no tag line, how many memos
+RECORDS_EVENTS = ("exported", "held", "released", "shredded")
+EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS + RECORDS_EVENTS
 TAG = re.compile(r"^[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 B64_32 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
@@ -259,6 +261,10 @@ FIELDS = {
     "closure-removed": ["event", "date", "closed"],
     "clock-stopped": ["event", "date", "from"],
     "clock-resumed": ["event", "date", "from", "until"],
+    "exported": ["event", "date", "count"],
+    "held": ["event", "date", "count"],
+    "released": ["event", "date", "count"],
+    "shredded": ["event", "date", "count"],
 }
 
 
@@ -278,8 +284,11 @@ def parse_entry(raw):
     assert ev in EVENTS, repr(text)
     subject = "account" if ev in ACCOUNT_EVENTS else "memo"
     assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
-    if ev not in CALENDAR_EVENTS:
+    if ev not in CALENDAR_EVENTS + RECORDS_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
+    if "count" in fields:
+        assert re.match(r"^[1-9][0-9]*$", fields["count"]), repr(text)
+        assert 1 <= int(fields["count"]) <= 1000000
     if "rung" in fields:
         assert fields["rung"] in ("1", "2"), repr(text)
     for k in ("date", "ack-due", "reply-due", "closed", "from", "until", "missed"):

@@ -31,7 +31,7 @@ import requests
 
 from conftest import (TIMEOUT, count_working_days, federal_holidays, is_working_day)
 from conftest import count_working_days as count_wd
-from loghelpers import (ACCOUNT_EVENTS, Desk, caught_up, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
+from loghelpers import (ACCOUNT_EVENTS, RECORDS_EVENTS, Desk, caught_up, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
                         parse_entry, run_cli, wait_size)
 
 NY = "America/New_York"
@@ -39,7 +39,8 @@ DAY = datetime.date
 STATS_KEYS = ["today", "log_size", "filings_per_month", "signers_per_memo",
               "working_days_to_acknowledge", "working_days_to_reply", "working_days_to_close",
               "extensions", "on_time", "declined", "withdrawn", "open", "overdue", "anomalies",
-              "accounts", "clock_stopped_from", "paused", "clarifications", "escalations"]
+              "accounts", "clock_stopped_from", "paused", "clarifications", "escalations",
+              "records"]
 
 
 def stats(desk, who="aud"):
@@ -74,6 +75,7 @@ def recompute(entries, today):
     clarified = {"on_time": 0, "late": 0}
     escalations = {"officers": 0, "principals": 0}
     accounts = {ev: 0 for ev in ACCOUNT_EVENTS}
+    records = {ev: 0 for ev in RECORDS_EVENTS}
     closures, stopped = set(), set()
     # the working days of the calendar the log describes: its closures in force and the days of
     # its ended stops (a closure taken back inside a stop leaves the stop's day closed)
@@ -106,6 +108,9 @@ def recompute(entries, today):
             stop["block"] = None
         if "account" in e:  # an account's entry: counted by event, about no memo
             accounts[e["event"]] += 1
+            continue
+        if "count" in e:  # a records entry: how many memos it concerns, by event
+            records[e["event"]] += int(e["count"])
             continue
         if "memo" not in e:  # a calendar entry: its rule, and the clock stop's state
             ev = e["event"]
@@ -283,6 +288,7 @@ def recompute(entries, today):
         "paused": len(paused),
         "clarifications": clarifications,
         "escalations": escalations,
+        "records": records,
     }
 
 
@@ -334,7 +340,8 @@ def test_stats_scenario(make_server, tmp_path):
                  "declined": 0, "withdrawn": 0, "open": 0, "overdue": 0, "anomalies": 0,
                  "accounts": accounts, "clock_stopped_from": None, "paused": 0,
                  "clarifications": 0,
-                 "escalations": {"officers": 0, "principals": 0}}
+                 "escalations": {"officers": 0, "principals": 0},
+                 "records": {"exported": 0, "held": 0, "released": 0, "shredded": 0}}
 
     m1, f1 = d.file("M1", cosigners=("bob", "cat"))
     m2, _ = d.file("M2")
@@ -379,7 +386,8 @@ def test_stats_scenario(make_server, tmp_path):
         "open": 3, "overdue": 0, "anomalies": 0, "accounts": accounts,
         "clock_stopped_from": None, "paused": 0,
                  "clarifications": 0,
-                 "escalations": {"officers": 0, "principals": 0}}
+                 "escalations": {"officers": 0, "principals": 0},
+                 "records": {"exported": 0, "held": 0, "released": 0, "shredded": 0}}
     audit(d, s, state)
 
     # Thu 9 July: M4 is past its acknowledgement due date (Wed 8 July)
@@ -448,6 +456,7 @@ def test_stats_scenario(make_server, tmp_path):
         "accounts": accounts,
         "clock_stopped_from": None, "paused": 0, "clarifications": 0,
         "escalations": {"officers": 3, "principals": 0},
+        "records": {"exported": 0, "held": 0, "released": 0, "shredded": 0},
     }
     assert list(s["filings_per_month"]) == ["2026-07", "2026-08"]
     audit(d, s, state)

@@ -53,6 +53,10 @@ static struct ledger_entry entry_make(enum ledger_event ev)
         memset(e.tag, 0, sizeof(e.tag));
         e.first = day("2026-12-24");
     }
+    if (ledger_event_records(ev)) {
+        memset(e.tag, 0, sizeof(e.tag));
+        e.count = 3;
+    }
     if (ev == LEDGER_CLOCK_RESUMED)
         e.last = day("2027-01-05");
     if (ev == LEDGER_ESCALATED) {
@@ -65,7 +69,7 @@ static struct ledger_entry entry_make(enum ledger_event ev)
 /* The expected text of entry_make(@ev). */
 static void text_make(enum ledger_event ev, char *out, size_t cap)
 {
-    bool cal = ledger_event_calendar(ev);
+    bool cal = ledger_event_calendar(ev) || ledger_event_records(ev);
     int n = snprintf(
         out, cap, "dissent-log/v1\nevent %s\n%s%sdate 2026-11-27\n%s%s%s%s%s%s",
         ledger_event_name(ev),
@@ -77,7 +81,9 @@ static void text_make(enum ledger_event ev, char *out, size_t cap)
         : ev == LEDGER_ESCALATED                                   ? "missed 2026-11-20\nrung 2\n"
                                                                    : "",
         ev == LEDGER_CLOCK_STOPPED || ev == LEDGER_CLOCK_RESUMED ? "from 2026-12-24\n" : "",
-        ev == LEDGER_CLOCK_RESUMED ? "until 2027-01-05\n" : "",
+        ev == LEDGER_CLOCK_RESUMED ? "until 2027-01-05\n"
+        : ledger_event_records(ev) ? "count 3\n"
+                                   : "",
         ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
         ev == LEDGER_FILED         ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
         : ev == LEDGER_RESCHEDULED ? "ack-due 2026-12-01\n"
@@ -118,7 +124,8 @@ static void test_event_names(void **state)
         "principal-added", "principal-removed", "channel-granted", "channel-revoked",
         "keys-bound",      "head-added",        "head-removed",    "rescheduled",
         "clarification",   "escalated",         "closure-added",   "closure-removed",
-        "clock-stopped",   "clock-resumed"};
+        "clock-stopped",   "clock-resumed",     "exported",        "held",
+        "released",        "shredded"};
     enum ledger_event ev;
 
     (void)state;
@@ -136,7 +143,9 @@ static void test_event_names(void **state)
     for (int i = 0; i < LEDGER_EVENT_COUNT; i++) {
         assert_int_equal(ledger_event_account((enum ledger_event)i),
                          i >= LEDGER_RESET && i <= LEDGER_HEAD_REMOVED);
-        assert_int_equal(ledger_event_calendar((enum ledger_event)i), i >= LEDGER_CLOSURE_ADDED);
+        assert_int_equal(ledger_event_calendar((enum ledger_event)i),
+                         i >= LEDGER_CLOSURE_ADDED && i <= LEDGER_CLOCK_RESUMED);
+        assert_int_equal(ledger_event_records((enum ledger_event)i), i >= LEDGER_EXPORTED);
     }
 }
 
