@@ -36,6 +36,7 @@ static const struct {
     {"routes", cmd_routes, "print the API's route table (roles, flags, relations)"},
     {"outbox", cmd_outbox, "list the email outbox (status only)"},
     {"directory", cmd_directory, "keep the accounts in step with the LDAP directory (sync)"},
+    {"export", cmd_export, "export filed memos for production, signed (tar)"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -4,6 +4,7 @@
  *
  *   dissent verify BUNDLE.json [--vkey VKEY] [--attachments DIR]
  *   dissent verify RECEIPT.json --vkey VKEY [--text MEMO.txt]
+ *   dissent verify EXPORT.tar --vkey VKEY
  *
  * FILE may be "-" (standard input). Which of the two it is comes from its "format" member. VKEY
  * is the log's verifier key, or the path of a file holding it. A bundle prints "OK: memo ID,
@@ -11,7 +12,10 @@
  * checked against the bundle's text too. A receipt prints "OK: receipt for memo tag T, filed on
  * DATE, entry N of a log of size S (origin O)"; --text checks that the memo's canonical text is
  * the one committed to. --attachments checks the files a memo's text lists (dissent-memo/v2)
- * against the files of those names in DIR: their sizes and SHA-256s. Failures print "FAILED:
+ * against the files of those names in DIR: their sizes and SHA-256s. An export (cmd/export.c, a
+ * tar archive) is checked whole: its manifest's signature by the log key, every file against the
+ * manifest, every bundle, every receipt against its bundle's text, every attached file against
+ * its bundle's list. Failures print "FAILED:
  * reason" on stderr and exit 1; usage errors exit
  * 2. Needs no server, no database and no configuration.
  */
@@ -26,6 +30,7 @@
 #include "crypto/note.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,12 +40,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <jansson.h>
 
 #define TEXT_MAX (BUNDLE_MAX_SIZE) /* longest memo text accepted by --text, bytes */
 
 static const char synopsis[] =
     "dissent verify BUNDLE.json [--vkey VKEY] [--attachments DIR]\n"
+    "       dissent verify EXPORT.tar --vkey VKEY\n"
     "       dissent verify RECEIPT.json --vkey VKEY [--text MEMO.txt]\n"
     "Check offline a memo bundle (its canonical text, digest and every co-signature)\n"
     "or a filing receipt (its inclusion in the transparency log whose verifier key is\n"
@@ -276,6 +284,351 @@ out:
     return status;
 }
 
+/* ---- an export (cmd/export.c) ---- */
+
+#define EXPORT_TOP "dissent-export/"
+#define EXPORT_FILES_MAX 2000000
+#define EXPORT_DOC_MAX BUNDLE_MAX_SIZE
+
+/* One file of the archive: its path under EXPORT_TOP, size, SHA-256, and the text of a bundle,
+ * receipt or manifest. */
+struct xfile {
+    char *path;
+    uint64_t size;
+    uint8_t sha[HASH_SHA256_LEN];
+    char *doc;
+    size_t doclen;
+    bool listed;
+};
+
+static int xfile_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct xfile *)a)->path, ((const struct xfile *)b)->path);
+}
+
+static struct xfile *xfind(struct xfile *v, size_t n, const char *path)
+{
+    struct xfile key = {.path = (char *)path};
+
+    return bsearch(&key, v, n, sizeof(*v), xfile_cmp);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Whether @path is a file an export holds as a document (kept whole, not only hashed). */
+static bool is_doc(const char *path)
+{
+    return strcmp(path, "MANIFEST") == 0 || ends_with(path, "/bundle.json") ||
+           ends_with(path, "/receipt.json");
+}
+
+/* Read every regular file of the tar at @path into @v (sorted by path). Prints why it fails. */
+static int archive_load(const char *path, struct xfile **out, size_t *nout)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    struct xfile *v = NULL;
+    size_t n = 0, cap = 0;
+    static uint8_t buf[1 << 16];
+    int rc = 1, r;
+
+    *out = NULL;
+    *nout = 0;
+    if (a == NULL || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+        archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+        fprintf(stderr, "FAILED: cannot read %s: %s\n", path, a ? archive_error_string(a) : "");
+        goto out;
+    }
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+        const char *name = archive_entry_pathname_utf8(e);
+        struct sha256_ctx sha;
+        struct xfile *f;
+        la_ssize_t k;
+
+        if (archive_entry_filetype(e) == AE_IFDIR)
+            continue;
+        if (name == NULL || archive_entry_filetype(e) != AE_IFREG ||
+            strncmp(name, EXPORT_TOP, strlen(EXPORT_TOP)) != 0 ||
+            name[strlen(EXPORT_TOP)] == '\0') {
+            fprintf(stderr, "FAILED: not an export of Dissent's: the archive holds \"%s\"\n",
+                    name ? name : "(a name that is not UTF-8)");
+            goto out;
+        }
+        if (n == EXPORT_FILES_MAX) {
+            fprintf(stderr, "FAILED: more than %d files\n", EXPORT_FILES_MAX);
+            goto out;
+        }
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 256;
+            void *p = mem_realloc(v, nc * sizeof(*v));
+            if (p == NULL)
+                goto nomem;
+            v = p;
+            cap = nc;
+        }
+        f = &v[n++];
+        memset(f, 0, sizeof(*f));
+        if ((f->path = mem_strdup(name + strlen(EXPORT_TOP))) == NULL)
+            goto nomem;
+        sha256_init(&sha);
+        while ((k = archive_read_data(a, buf, sizeof(buf))) > 0) {
+            sha256_update(&sha, buf, (size_t)k);
+            if (is_doc(f->path)) {
+                char *p;
+                if (f->doclen + (size_t)k > EXPORT_DOC_MAX) {
+                    fprintf(stderr, "FAILED: %s is larger than %d bytes\n", f->path,
+                            EXPORT_DOC_MAX);
+                    goto out;
+                }
+                if ((p = mem_realloc(f->doc, f->doclen + (size_t)k + 1)) == NULL)
+                    goto nomem;
+                f->doc = p;
+                memcpy(f->doc + f->doclen, buf, (size_t)k);
+                f->doclen += (size_t)k;
+                f->doc[f->doclen] = '\0';
+            }
+            f->size += (uint64_t)k;
+        }
+        sha256_final(&sha, f->sha);
+        if (k < 0) {
+            fprintf(stderr, "FAILED: cannot read %s: %s\n", name, archive_error_string(a));
+            goto out;
+        }
+    }
+    if (r != ARCHIVE_EOF) {
+        fprintf(stderr, "FAILED: cannot read %s: %s\n", path, archive_error_string(a));
+        goto out;
+    }
+    qsort(v, n, sizeof(*v), xfile_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i].path, v[i - 1].path) == 0) {
+            fprintf(stderr, "FAILED: the archive holds %s twice\n", v[i].path);
+            goto out;
+        }
+    *out = v;
+    *nout = n;
+    v = NULL;
+    n = 0;
+    rc = 0;
+    goto out;
+nomem:
+    fprintf(stderr, "FAILED: out of memory\n");
+out:
+    for (size_t i = 0; i < n; i++) {
+        mem_free(v[i].path);
+        mem_free(v[i].doc);
+    }
+    mem_free(v);
+    if (a != NULL)
+        archive_read_free(a);
+    return rc;
+}
+
+/* The manifest's lines checked against the files, each file found listed once. */
+static int manifest_check(const char *text, size_t len, struct xfile *v, size_t n, char origin[256],
+                          char when[64], size_t *memos)
+{
+    const char *p = text, *end = text + len;
+    int64_t count = 0;
+    char line[1024];
+    int field = 0;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t k = (size_t)(nl - p);
+        if (nl == NULL || k >= sizeof(line))
+            return 1;
+        memcpy(line, p, k);
+        line[k] = '\0';
+        p = nl + 1;
+        if (field == 0 && strcmp(line, "dissent-export/v1") != 0)
+            return 1;
+        if (field == 1 &&
+            (strncmp(line, "origin ", 7) != 0 || snprintf(origin, 256, "%s", line + 7) >= 256))
+            return 1;
+        if (field == 2 &&
+            (strncmp(line, "exported ", 9) != 0 || snprintf(when, 64, "%s", line + 9) >= 64))
+            return 1;
+        if (field == 3 &&
+            (strncmp(line, "memos ", 6) != 0 || str_parse_i64(line + 6, 1, 1000000, &count) != 0))
+            return 1;
+        if (field >= 4) {
+            char b64[48], *sp, *sp2;
+            uint8_t sha[HASH_SHA256_LEN];
+            size_t got = 0;
+            int64_t size;
+            struct xfile *f;
+
+            if (strncmp(line, "file ", 5) != 0 || (sp = strchr(line + 5, ' ')) == NULL ||
+                (sp2 = strchr(sp + 1, ' ')) == NULL || sp - (line + 5) != MEMO_DIGEST_B64_LEN)
+                return 1;
+            memcpy(b64, line + 5, MEMO_DIGEST_B64_LEN);
+            b64[MEMO_DIGEST_B64_LEN] = '\0';
+            *sp2 = '\0';
+            if (b64_decode(sha, sizeof(sha), &got, b64, MEMO_DIGEST_B64_LEN, false) != 0 ||
+                got != HASH_SHA256_LEN || str_parse_i64(sp + 1, 0, INT64_MAX, &size) != 0)
+                return 1;
+            if ((f = xfind(v, n, sp2 + 1)) == NULL) {
+                fprintf(stderr, "FAILED: file missing: the manifest lists %s\n", sp2 + 1);
+                return 2;
+            }
+            if (f->listed || strcmp(f->path, "MANIFEST") == 0)
+                return 1;
+            if ((uint64_t)size != f->size || !hash_equal(sha, f->sha, sizeof(sha))) {
+                fprintf(stderr, "FAILED: file altered: %s is not the file the manifest lists\n",
+                        f->path);
+                return 2;
+            }
+            f->listed = true;
+        }
+        field++;
+    }
+    if (field < 4)
+        return 1;
+    *memos = (size_t)count;
+    return 0;
+}
+
+/* Check the export at @path with the log's @key. Returns the exit status. */
+static int export_run(const char *path, const struct note_vkey *key)
+{
+    struct xfile *v = NULL, *mf;
+    size_t n = 0, memos = 0, bundles = 0, receipts = 0, files = 0, text_len = 0;
+    char origin[256] = "", when[64] = "", err[1024] = "";
+    int status = 1, rc;
+
+    if (archive_load(path, &v, &n) != 0)
+        return 1;
+    if ((mf = xfind(v, n, "MANIFEST")) == NULL || mf->doc == NULL) {
+        fprintf(stderr, "FAILED: the archive has no MANIFEST\n");
+        goto out;
+    }
+    if (note_open(mf->doc, mf->doclen, key, 1, NULL, &text_len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "FAILED: the manifest is not signed by the log key given: %s\n",
+                err[0] ? err : "no valid signature");
+        goto out;
+    }
+    rc = manifest_check(mf->doc, text_len, v, n, origin, when, &memos);
+    if (rc == 1)
+        fprintf(stderr, "FAILED: the manifest is malformed\n");
+    if (rc != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].listed && strcmp(v[i].path, "MANIFEST") != 0) {
+            fprintf(stderr, "FAILED: file not in the manifest: %s\n", v[i].path);
+            goto out;
+        }
+    /* each memo: its bundle, its receipt against the bundle's text, its files against it */
+    for (size_t i = 0; i < n; i++) {
+        struct bundle b = {0};
+        struct memo_file *listed = NULL;
+        struct receipt_result res;
+        char id[MEMO_ID_LEN + 1], want[600];
+        size_t nl = 0, nfiles = 0;
+        struct xfile *r;
+
+        if (!ends_with(v[i].path, "/bundle.json"))
+            continue;
+        snprintf(id, sizeof(id), "%.*s", MEMO_ID_LEN, v[i].path);
+        if (strlen(v[i].path) != MEMO_ID_LEN + strlen("/bundle.json") || !memo_id_valid(id)) {
+            fprintf(stderr, "FAILED: %s: not where a memo's bundle goes\n", v[i].path);
+            goto out;
+        }
+        err[0] = '\0';
+        if (bundle_parse(v[i].doc, v[i].doclen, &b, NULL, err, sizeof(err)) != 0 ||
+            bundle_check(&b, NULL, err, sizeof(err)) != 0 ||
+            memcmp(b.memo_id.s, id, MEMO_ID_LEN) != 0) {
+            fprintf(stderr, "FAILED: memo %s: %s\n", id, err[0] ? err : "another memo's bundle");
+            bundle_release(&b);
+            goto out;
+        }
+        bundles++;
+        snprintf(want, sizeof(want), "%s/receipt.json", id);
+        if ((r = xfind(v, n, want)) != NULL) {
+            char prefix[64];
+            snprintf(prefix, sizeof(prefix), "memo %s: receipt: ", id);
+            if (receipt_run(r->doc, r->doclen, key, b.text.s, b.text.len, prefix, &res) != 0) {
+                bundle_release(&b);
+                goto out;
+            }
+            receipts++;
+        }
+        snprintf(want, sizeof(want), "%s/record.pdf", id);
+        if (xfind(v, n, want) == NULL) {
+            fprintf(stderr, "FAILED: memo %s: its record copy is missing\n", id);
+            bundle_release(&b);
+            goto out;
+        }
+        if (memo_canonical_list(b.text.s, b.text.len, &listed, &nl) != 0) {
+            fprintf(stderr, "FAILED: memo %s: its list of files does not parse\n", id);
+            bundle_release(&b);
+            goto out;
+        }
+        for (size_t j = 0; j < nl; j++) {
+            snprintf(want, sizeof(want), "%s/files/%s", id, listed[j].name);
+            if ((r = xfind(v, n, want)) == NULL || r->size != listed[j].size ||
+                !hash_equal(r->sha, listed[j].sha256, HASH_SHA256_LEN)) {
+                fprintf(stderr, "FAILED: memo %s: attachment %s: \"%s\"\n", id,
+                        r ? "differs" : "missing", listed[j].name);
+                mem_free(listed);
+                bundle_release(&b);
+                goto out;
+            }
+        }
+        /* and nothing in its files/ that its text does not list */
+        snprintf(want, sizeof(want), "%s/files/", id);
+        for (size_t j = 0; j < n; j++)
+            nfiles += strncmp(v[j].path, want, strlen(want)) == 0;
+        mem_free(listed);
+        bundle_release(&b);
+        if (nfiles != nl) {
+            fprintf(stderr, "FAILED: memo %s: files its text does not list\n", id);
+            goto out;
+        }
+        files += nl;
+    }
+    if (bundles != memos) {
+        fprintf(stderr, "FAILED: the manifest says %zu memos, the archive holds %zu bundles\n",
+                memos, bundles);
+        goto out;
+    }
+    printf("OK: export of %zu memo%s from %s, made %s: every file as the log key signed it; "
+           "%zu bundle%s, %zu receipt%s and %zu attached file%s check out\n",
+           memos, memos == 1 ? "" : "s", origin, when, bundles, bundles == 1 ? "" : "s", receipts,
+           receipts == 1 ? "" : "s", files, files == 1 ? "" : "s");
+    if (receipts < bundles)
+        printf("note: %zu memo%s had no receipt yet when exported\n", bundles - receipts,
+               bundles - receipts == 1 ? "" : "s");
+    status = 0;
+out:
+    for (size_t i = 0; i < n; i++) {
+        mem_free(v[i].path);
+        mem_free(v[i].doc);
+    }
+    mem_free(v);
+    return status;
+}
+
+/* Whether the file at @path is a tar archive (POSIX "ustar" magic). */
+static bool is_tar(const char *path)
+{
+    char block[512];
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
+    bool yes = false;
+
+    if (f == NULL)
+        return false;
+    yes =
+        fread(block, 1, sizeof(block), f) == sizeof(block) && memcmp(block + 257, "ustar", 5) == 0;
+    fclose(f);
+    return yes;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     const char *vkey_arg = NULL, *text_path = NULL, *dir = NULL, *path;
@@ -300,6 +653,16 @@ int cmd_verify(int argc, char **argv)
     if (vkey_arg != NULL && cmd_vkey_load(vkey_arg, &key) != 0) {
         fprintf(stderr, "dissent verify: --vkey: not a verifier key, nor a file holding one\n");
         status = 2;
+        goto out;
+    }
+    if (is_tar(path)) {
+        if (vkey_arg == NULL || text_path != NULL || dir != NULL) {
+            fprintf(stderr, "dissent verify: an export needs --vkey, the log's verifier key, "
+                            "and nothing else\n");
+            status = 2;
+            goto out;
+        }
+        status = export_run(path, &key);
         goto out;
     }
     if (path_read(path, BUNDLE_MAX_SIZE, "file", &doc, &len) != 0)

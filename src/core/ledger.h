@@ -176,6 +176,12 @@ struct user;
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now);
 
 /**
+ * ledger_records_event() - append the records event @e (exported, held, released, shredded)
+ * of @count memos, dated by @now, inside the caller's transaction: no memo, no person named.
+ */
+int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, int64_t now);
+
+/**
  * ledger_append() - append @len bytes of @entry to the live log; *@index receives its index.
  * Call inside the write transaction of the change it records, so neither exists without the
  * other.

@@ -784,6 +784,26 @@ int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *cou
     return 0;
 }
 
+int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, int64_t now)
+{
+    char text[LEDGER_ENTRY_MAX];
+    struct ledger_entry le;
+    uint64_t index;
+    size_t len = 0;
+    int rc;
+
+    if (!ledger_event_records(e))
+        return ERR_INVALID;
+    memset(&le, 0, sizeof(le));
+    le.event = e;
+    le.count = count;
+    le.day = channel_today(now);
+    le.ack_due = le.reply_due = le.first = le.last = -1;
+    if ((rc = ledger_entry_format(&le, text, &len)) != 0)
+        return rc;
+    return ledger_append(st, text, len, &index);
+}
+
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now)
 {
     char text[LEDGER_ENTRY_MAX];
