@@ -74,7 +74,7 @@ static int roles_from_json(struct api_resp *resp, json_t *v, unsigned *out)
 bad:
     api_error_field(resp, "roles",
                     "roles must be a non-empty array of distinct names among staff, officer, "
-                    "principal, auditor, admin, head");
+                    "principal, auditor, admin, head, records");
     return ERR_INVALID;
 }
 

@@ -21,7 +21,7 @@ _Static_assert(STORE_SEALED_LEN == SEAL_SEALED_KEY_LEN, "sealed key sizes agree"
 _Static_assert(ACCESS_KEY_LEN == SEAL_KEY_LEN, "key sizes agree");
 
 /* Accounts that must never hold a content key. */
-#define NO_KEYS (ROLE_ADMIN | ROLE_AUDITOR)
+#define NO_KEYS ROLE_OPERATOR
 
 void keyring_init(struct keyring *kr, struct store *st, const struct user *u,
                   const struct session *session, const char *token)

@@ -287,7 +287,7 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
                             &ch->require_passkey) != 0) {
         err_set(err, errlen,
                 "security.require_2fa: role names (staff, officer, principal, auditor, admin, "
-                "head), each alone or as ROLE:passkey, separated by commas; or none");
+                "head, records), each alone or as ROLE:passkey, separated by commas; or none");
         rc = ERR_INVALID;
         goto fail;
     }

@@ -6,6 +6,7 @@
 #include "core/ledger.h"
 #include "core/directory.h"
 #include "core/mailer.h"
+#include "core/records.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -47,6 +48,13 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
             log_warn("could not record the escalations due (%s)", err_str(rc));
         else if (closed > 0)
             log_info("recorded %zu escalations in the log", closed);
+    }
+    /* the retention schedule (core/records.h): what is due is shredded, held memos kept */
+    if (ch != NULL && now - hk->last_records >= HOUSEKEEPING_RECORDS_EVERY) {
+        size_t shredded = 0;
+        hk->last_records = now;
+        if ((rc = records_sweep(st, cfg, now, &shredded)) != 0 && rc != ERR_INTEGRITY)
+            log_warn("could not run the retention schedule (%s)", err_str(rc));
     }
     if (now - hk->last_sweep >= HOUSEKEEPING_SWEEP_EVERY) {
         hk->last_sweep = now;

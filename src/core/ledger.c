@@ -109,7 +109,7 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
     if (rc == 0 && e->event == LEDGER_CLOCK_RESUMED)
         rc = e->last >= e->first ? put_day(out, &o, "until", e->last) : ERR_INVALID;
     if (rc == 0 && ledger_event_records(e->event)) {
-        if (e->count < 1 || e->count > 1000000)
+        if (e->count < 0 || e->count > 1000000)
             return ERR_INVALID;
         snprintf(num, sizeof(num), "%lld", (long long)e->count);
         rc = put(out, &o, "count", num);
@@ -211,7 +211,7 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                 if (workdays_day_parse(v, &out->reply_due) != 0)
                     return ERR_INVALID;
             } else if (strcmp(line, "count") == 0) {
-                if (str_parse_i64(v, 1, 1000000, &out->count) != 0)
+                if (str_parse_i64(v, 0, 1000000, &out->count) != 0)
                     return ERR_INVALID;
             } else if (strcmp(line, "rung") == 0) {
                 int64_t r;

@@ -96,7 +96,7 @@ struct ledger_entry {
     int64_t first;          /* closure-*: the day; clock-*: "from"; escalated: "missed"; else -1 */
     int rung;               /* escalated: 1 or 2; else 0 */
     int64_t last;           /* clock-resumed: "until"; else -1 */
-    int64_t count;          /* records events: how many memos (>= 1); else 0 */
+    int64_t count;          /* records events: how many memos (>= 0); else 0 */
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */

@@ -312,7 +312,7 @@ int totp_required_roles(const char *csv, const char *preset, unsigned *out, unsi
         *passkey = 0;
     if (csv == NULL || *csv == '\0') {
         if (strcmp(preset, "state-dept") == 0)
-            *out = ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_ADMIN;
+            *out = ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_ADMIN | ROLE_RECORDS;
         return 0;
     }
     for (; *csv != '\0'; csv++) {

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const role_names[ROLE_COUNT] = {"staff",   "officer", "principal",
-                                                   "auditor", "admin",   "head"};
+static const char *const role_names[ROLE_COUNT] = {"staff", "officer", "principal", "auditor",
+                                                   "admin", "head",    "records"};
 
 const char *user_role_name(unsigned bit)
 {
@@ -234,7 +234,7 @@ int user_prepare(struct user *u, const char *username, unsigned roles, const cha
     }
     if (roles == 0 || (roles & ~ROLE_ALL) != 0) {
         err_set(err, errlen,
-                "roles: at least one of staff, officer, principal, auditor, admin, head");
+                "roles: at least one of staff, officer, principal, auditor, admin, head, records");
         return ERR_INVALID;
     }
     if ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) {

@@ -23,12 +23,14 @@ enum role {
     ROLE_ADMIN = 1u << 4,     /* accounts and settings, never content */
     ROLE_HEAD = 1u << 5,      /* the channel's head (the S/P Director): an officer who approves
                                  replies and long extensions; only with the officer role */
+    ROLE_RECORDS = 1u << 6,   /* the records officer: legal holds and the retention schedule,
+                                 never content nor names (core/records.h) */
 };
-#define ROLE_ALL 0x3fu
-#define ROLE_COUNT 6
+#define ROLE_ALL 0x7fu
+#define ROLE_COUNT 7
 #define ROLE_CONTENT                                                                               \
-    (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_HEAD) /* may hold memo keys */
-#define ROLE_OPERATOR (ROLE_ADMIN | ROLE_AUDITOR)            /* run or watch the system */
+    (ROLE_STAFF | ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_HEAD)     /* may hold memo keys */
+#define ROLE_OPERATOR (ROLE_ADMIN | ROLE_AUDITOR | ROLE_RECORDS) /* run or watch the system */
 
 #define USER_KEY_OPS_MAX 64                         /* the largest [security] argon2_ops */
 #define USER_KEY_MEM_MAX (4ll * 1024 * 1024 * 1024) /* the largest argon2_mem_kib, in bytes */

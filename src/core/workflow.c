@@ -349,7 +349,7 @@ static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, co
     memset(out, 0, sizeof(*out));
     if ((rc = check_title(c, title, title_len)) != 0 || (rc = check_body(c, body, body_len)) != 0)
         return rc;
-    if ((c->actor->roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !c->actor->has_keys) {
+    if ((c->actor->roles & ROLE_OPERATOR) || !c->actor->has_keys) {
         err_set(c->err, c->errlen,
                 "accounts with the admin or auditor role hold no memo keys "
                 "and so cannot draft");
@@ -740,7 +740,7 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
         if (rc == ERR_NOT_FOUND || (rc == 0 && (u[i].disabled || !(u[i].roles & role)))) {
             err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active %s", names[i], what);
             rc = ERR_INVALID;
-        } else if (rc == 0 && (u[i].roles & (ROLE_ADMIN | ROLE_AUDITOR))) {
+        } else if (rc == 0 && (u[i].roles & ROLE_OPERATOR)) {
             err_set(c->err, c->errlen,
                     "usernames: \"%.64s\" holds the admin or auditor role and may not receive "
                     "memo keys",
@@ -1173,7 +1173,7 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
         /* a principal reset and not enrolled again yet: recorded now, the key comes with the
          * officers' confirmation (core/reset.h) */
         if (rc == 0 && !p.has_keys && (p.flags & STORE_USER_RESET) && !p.disabled &&
-            (p.roles & ROLE_PRINCIPAL) && !(p.roles & (ROLE_ADMIN | ROLE_AUDITOR))) {
+            (p.roles & ROLE_PRINCIPAL) && !(p.roles & ROLE_OPERATOR)) {
             if ((rc = store_member_add(c->st, m, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
                 return rc;
             added++;
@@ -1181,7 +1181,7 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
         }
         if (rc == ERR_NOT_FOUND ||
             (rc == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL) ||
-                         (p.roles & (ROLE_ADMIN | ROLE_AUDITOR)) || !p.has_keys))) {
+                         (p.roles & ROLE_OPERATOR) || !p.has_keys))) {
             log_warn("channel.principals: %s is not an active principal; skipped",
                      ch->principals[i]);
             continue;

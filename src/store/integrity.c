@@ -156,6 +156,24 @@ int integ_sso(const struct store *st, const struct sso_link *l, uint8_t mac[STOR
     return finish(st, &m, mac);
 }
 
+int integ_hold(const struct store *st, const struct store_hold *h, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+
+    put_str(&m, "dissent hold v1");
+    put_i64(&m, h->id);
+    put_str(&m, h->memo);
+    put_i64(&m, h->from_day);
+    put_i64(&m, h->to_day);
+    put_str(&m, h->reason);
+    put_i64(&m, h->placed_by);
+    put_i64(&m, h->placed_at);
+    put_i64(&m, h->lifted_by);
+    put_i64(&m, h->lifted_at);
+    put_str(&m, h->lift_reason);
+    return finish(st, &m, mac);
+}
+
 int integ_passkey(const struct store *st, const struct passkey_row *r, uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};

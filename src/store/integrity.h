@@ -27,6 +27,7 @@ int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[ST
 int integ_calendar(const struct store *st, const struct calendar_row *r,
                    uint8_t mac[STORE_MAC_LEN]);
 int integ_sso(const struct store *st, const struct sso_link *l, uint8_t mac[STORE_MAC_LEN]);
+int integ_hold(const struct store *st, const struct store_hold *h, uint8_t mac[STORE_MAC_LEN]);
 int integ_passkey(const struct store *st, const struct passkey_row *r, uint8_t mac[STORE_MAC_LEN]);
 int integ_challenge(const struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
                     int64_t expires, uint8_t mac[STORE_MAC_LEN]);

@@ -140,6 +140,14 @@ enum stmt_id {
     ST_CHUNK_PUT,
     ST_CHUNK_GET,
     ST_CHUNK_DROP,
+    ST_MEMO_DROP_CHUNKS,
+    ST_MEMO_DROP_ATTS,
+    ST_HOLD_ADD,
+    ST_HOLD_LIST,
+    ST_HOLD_LIFT,
+    ST_HOLD_SEAL,
+    ST_TOMB_ADD,
+    ST_TOMB_LIST,
     ST__COUNT
 };
 
@@ -403,6 +411,20 @@ static const char *const stmt_sql[ST__COUNT] = {
                      " ON CONFLICT DO NOTHING",
     [ST_CHUNK_GET] = "SELECT data FROM attachment_chunks WHERE att_id = ?1 AND seq = ?2",
     [ST_CHUNK_DROP] = "DELETE FROM attachment_chunks WHERE att_id = ?1",
+    [ST_MEMO_DROP_CHUNKS] = "DELETE FROM attachment_chunks WHERE att_id IN (SELECT id FROM"
+                            " attachments WHERE memo_id = ?1)",
+    [ST_MEMO_DROP_ATTS] = "DELETE FROM attachments WHERE memo_id = ?1",
+    [ST_HOLD_ADD] = "INSERT INTO holds (memo, from_day, to_day, reason, placed_by, placed_at, mac)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    [ST_HOLD_LIST] = "SELECT id, memo, from_day, to_day, reason, placed_by, placed_at, lifted_by,"
+                     " lifted_at, lift_reason, mac FROM holds ORDER BY id",
+    [ST_HOLD_LIFT] = "UPDATE holds SET lifted_by = ?2, lifted_at = ?3, lift_reason = ?4, mac = ?5"
+                     " WHERE id = ?1 AND lifted_at = 0",
+    [ST_HOLD_SEAL] = "UPDATE holds SET mac = ?2 WHERE id = ?1",
+    [ST_TOMB_ADD] = "INSERT INTO tombstones (public_id, state, final_at, shredded_at)"
+                    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    [ST_TOMB_LIST] = "SELECT public_id, state, final_at, shredded_at FROM tombstones"
+                     " ORDER BY shredded_at DESC, public_id LIMIT ?1",
 #undef PK_COLS
 };
 
@@ -1063,9 +1085,10 @@ int sql_memo_get(struct store *st, const char *public_id, struct memo *out)
 
 int sql_memo_delete(struct store *st, const struct memo *m)
 {
-    static const enum stmt_id parts[] = {ST_MEMO_DROP_KEYS, ST_MEMO_DROP_MEMBERS,
+    static const enum stmt_id parts[] = {ST_MEMO_DROP_KEYS,     ST_MEMO_DROP_MEMBERS,
                                          ST_MEMO_DROP_SIGNATURES, ST_MEMO_DROP_COMMENTS,
-                                         ST_MEMO_DROP_EVENTS};
+                                         ST_MEMO_DROP_EVENTS,   ST_MEMO_DROP_CHUNKS,
+                                         ST_MEMO_DROP_ATTS};
     struct sql_stmt *q;
     int rc = 0;
 
@@ -2373,5 +2396,105 @@ int sql_chunk_get(struct store *st, int64_t att_id, int64_t seq, uint8_t **data,
             rc = ERR_NOMEM;
     }
     done(q);
+    return rc;
+}
+
+int sql_hold_add(struct store *st, struct store_hold *h)
+{
+    struct sql_stmt *q =
+        PREP(st, ST_HOLD_ADD, TEXT(h->memo), INT(h->from_day), INT(h->to_day), TEXT(h->reason),
+             INT(h->placed_by), INT(h->placed_at), BLOB(h->mac, STORE_MAC_LEN));
+
+    if (q == NULL)
+        return ERR_DB;
+    return insert_id(st, q, "hold add", &h->id);
+}
+
+static int fill_hold(struct sql_stmt *q, void *item)
+{
+    struct store_hold *h = item;
+
+    h->id = col_int(q, 0);
+    col_text(q, 1, h->memo, sizeof(h->memo));
+    h->from_day = col_int(q, 2);
+    h->to_day = col_int(q, 3);
+    col_text(q, 4, h->reason, sizeof(h->reason));
+    h->placed_by = col_int(q, 5);
+    h->placed_at = col_int(q, 6);
+    h->lifted_by = col_int(q, 7);
+    h->lifted_at = col_int(q, 8);
+    col_text(q, 9, h->lift_reason, sizeof(h->lift_reason));
+    col_fixed(q, 10, h->mac, sizeof(h->mac));
+    return 0;
+}
+
+static void release_holds(void *arr, size_t n)
+{
+    mem_free(arr);
+}
+
+int sql_hold_list(struct store *st, struct store_hold **out, size_t *count)
+{
+    return LIST(st, ST_HOLD_LIST, "hold list", fill_hold, release_holds, out, count, INT(0));
+}
+
+int sql_hold_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN])
+{
+    int rc = EXEC(st, ST_HOLD_SEAL, "hold seal", INT(id), BLOB(mac, STORE_MAC_LEN));
+
+    return rc == 0 && changes(st) != 1 ? ERR_NOT_FOUND : rc;
+}
+
+int sql_hold_lift(struct store *st, const struct store_hold *h)
+{
+    int rc = EXEC(st, ST_HOLD_LIFT, "hold lift", INT(h->id), INT(h->lifted_by), INT(h->lifted_at),
+                  TEXT(h->lift_reason), BLOB(h->mac, STORE_MAC_LEN));
+
+    return rc == 0 && changes(st) != 1 ? ERR_CONFLICT : rc;
+}
+
+int sql_tombstone_add(struct store *st, const struct store_tombstone *t)
+{
+    return EXEC(st, ST_TOMB_ADD, "tombstone add", TEXT(t->public_id), INT(t->state),
+                INT(t->final_at), INT(t->shredded_at));
+}
+
+static int fill_tomb(struct sql_stmt *q, void *item)
+{
+    struct store_tombstone *t = item;
+
+    col_text(q, 0, t->public_id, sizeof(t->public_id));
+    t->state = (int)col_int(q, 1);
+    t->final_at = col_int(q, 2);
+    t->shredded_at = col_int(q, 3);
+    return 0;
+}
+
+int sql_tombstone_list(struct store *st, int limit, struct store_tombstone **out, size_t *count)
+{
+    return LIST(st, ST_TOMB_LIST, "tombstone list", fill_tomb, release_holds, out, count,
+                INT(limit));
+}
+
+int sql_compact(struct store *st)
+{
+    /* what deleted rows leave behind: SQLite zeroes them in the file (secure_delete) and the
+     * WAL is emptied; PostgreSQL rewrites the small tables that held key copies and texts, and
+     * frees the rest for reuse (VACUUM runs outside any transaction) */
+    static const char *const pg[] = {"VACUUM FULL memo_keys", "VACUUM FULL memos",
+                                     "VACUUM attachment_chunks, attachments, memo_events,"
+                                     " comments, signatures, memo_members",
+                                     "CHECKPOINT"};
+    int rc = 0;
+
+    if (st->drv->dialect == SQL_SQLITE)
+        return st->drv->exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    for (size_t i = 0; i < sizeof(pg) / sizeof(pg[0]); i++) {
+        int r = st->drv->exec(st, pg[i]);
+        /* CHECKPOINT needs pg_checkpoint (or a superuser): without it, PostgreSQL's own
+         * checkpoints follow within checkpoint_timeout */
+        if (r != 0 && i + 1 < sizeof(pg) / sizeof(pg[0]))
+            rc = r;
+    }
     return rc;
 }

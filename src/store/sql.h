@@ -239,6 +239,13 @@ int sql_passkey_delete(struct store *st, int64_t user_id, int64_t id);
 int sql_passkey_delete_all(struct store *st, int64_t user_id);
 int sql_challenge_put(struct store *st, const uint8_t hash[32], int64_t user_id, int purpose,
                       int64_t expires, const uint8_t mac[32], int64_t now);
+int sql_hold_add(struct store *st, struct store_hold *h);
+int sql_hold_list(struct store *st, struct store_hold **out, size_t *count);
+int sql_hold_lift(struct store *st, const struct store_hold *h);
+int sql_hold_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
+int sql_tombstone_add(struct store *st, const struct store_tombstone *t);
+int sql_tombstone_list(struct store *st, int limit, struct store_tombstone **out, size_t *count);
+int sql_compact(struct store *st);
 int sql_att_add(struct store *st, struct store_attachment *a);
 int sql_att_get(struct store *st, int64_t memo_id, const char *public_id,
                 struct store_attachment *out);

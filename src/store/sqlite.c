@@ -399,6 +399,27 @@ static const char *const migrations[] = {
     "  data BLOB NOT NULL,"
     "  PRIMARY KEY (att_id, seq)"
     ") STRICT;",
+
+    /* 19: legal holds and the tombstones of shredded memos (core/records.h) */
+    "CREATE TABLE IF NOT EXISTS holds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  memo TEXT NOT NULL,"
+    "  from_day INTEGER NOT NULL,"
+    "  to_day INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  placed_by INTEGER NOT NULL,"
+    "  placed_at INTEGER NOT NULL,"
+    "  lifted_by INTEGER NOT NULL DEFAULT 0,"
+    "  lifted_at INTEGER NOT NULL DEFAULT 0,"
+    "  lift_reason TEXT NOT NULL DEFAULT '',"
+    "  mac BLOB"
+    ") STRICT;"
+    "CREATE TABLE IF NOT EXISTS tombstones ("
+    "  public_id TEXT PRIMARY KEY,"
+    "  state INTEGER NOT NULL,"
+    "  final_at INTEGER NOT NULL,"
+    "  shredded_at INTEGER NOT NULL"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -65,6 +65,11 @@ const struct store_table store_tables[] = {
      " created_at",
      11, "id", "", "id", false},
     {"attachment_chunks", "att_id, seq, data", 3, "att_id, seq", "", NULL, false},
+    {"holds",
+     "id, memo, from_day, to_day, reason, placed_by, placed_at, lifted_by, lifted_at,"
+     " lift_reason, mac",
+     11, "id", "", "id", false},
+    {"tombstones", "public_id, state, final_at, shredded_at", 4, "public_id", "", NULL, false},
     {"user_totp",
      "user_id, sealed, enabled, last_step, codes, created_at, updated_at, version, mac", 9,
      "user_id", "", NULL, false},
@@ -2006,6 +2011,89 @@ void store_comment_list_free(struct memo_comment *arr, size_t count)
     for (size_t i = 0; arr != NULL && i < count; i++)
         mem_free(arr[i].body);
     mem_free(arr);
+}
+
+int store_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
+                    size_t *count)
+{
+    int rc = sql_memo_page(st, after, limit, out, count);
+
+    for (size_t i = 0; rc == 0 && i < *count; i++) {
+        int chk = integ_memo_check(st, &(*out)[i]);
+        if (chk == ERR_INTEGRITY) {
+            (*out)[i].tampered = true;
+            log_error("integrity: memo %s was changed outside Dissent", (*out)[i].public_id);
+        } else if (chk != 0) {
+            rc = chk;
+        }
+    }
+    if (rc != 0) {
+        store_memo_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+int store_hold_add(struct store *st, struct store_hold *h)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    /* the MAC binds the row's id: written once the insert gave it (the caller's transaction) */
+    memset(h->mac, 0, sizeof(h->mac));
+    if ((rc = sql_hold_add(st, h)) != 0 || (rc = integ_hold(st, h, h->mac)) != 0)
+        return written(st, rc);
+    return written(st, sql_hold_seal(st, h->id, h->mac));
+}
+
+int store_hold_list(struct store *st, struct store_hold **out, size_t *count)
+{
+    uint8_t want[STORE_MAC_LEN];
+    int rc = sql_hold_list(st, out, count);
+
+    for (size_t i = 0; rc == 0 && i < *count; i++) {
+        struct store_hold *h = &(*out)[i];
+        if ((rc = integ_hold(st, h, want)) != 0)
+            break;
+        if (!hash_equal(want, h->mac, STORE_MAC_LEN)) {
+            h->tampered = true;
+            log_error("integrity: legal hold %lld was changed outside Dissent: it is taken as "
+                      "holding every memo",
+                      (long long)h->id);
+        }
+    }
+    return rc;
+}
+
+int store_hold_lift(struct store *st, struct store_hold *h)
+{
+    int rc;
+
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_hold(st, h, h->mac)) != 0)
+        return rc;
+    return written(st, sql_hold_lift(st, h));
+}
+
+int store_tombstone_add(struct store *st, const struct store_tombstone *t)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_tombstone_add(st, t));
+}
+
+int store_tombstone_list(struct store *st, int limit, struct store_tombstone **out,
+                         size_t *count)
+{
+    return sql_tombstone_list(st, limit, out, count);
+}
+
+int store_compact(struct store *st)
+{
+    return sql_compact(st);
 }
 
 void store_att_release(struct store_attachment *a)

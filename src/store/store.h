@@ -1092,6 +1092,62 @@ int store_chunk_get(struct store *st, int64_t att_id, int64_t seq, uint8_t **dat
 void store_att_release(struct store_attachment *a);
 void store_att_list_free(struct store_attachment *arr, size_t count);
 
+/*
+ * A legal hold (core/records.h): on one memo (@memo, its public id) or on the memos of a range
+ * of days (@from_day..@to_day, day numbers; -1 for a memo's hold). Never deleted: lifting it
+ * records who, when and why. MAC'd over every field: a row changed outside Dissent reads as
+ * @tampered (and is taken as holding everything it might).
+ */
+#define STORE_HOLD_REASON_MAX 2000
+struct store_hold {
+    int64_t id;
+    char memo[STORE_MEMO_ID_LEN + 1];
+    int64_t from_day, to_day;
+    char reason[STORE_HOLD_REASON_MAX + 1];
+    int64_t placed_by, placed_at;
+    int64_t lifted_by, lifted_at; /* 0 while it holds */
+    char lift_reason[STORE_HOLD_REASON_MAX + 1];
+    uint8_t mac[STORE_MAC_LEN];
+    bool tampered;
+};
+
+/** store_memo_page() - every memo row after internal id @after, oldest first, at most @limit,
+ *  text fields included; a row failing its MAC is kept, marked @tampered (logged). */
+int store_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
+                    size_t *count);
+
+/** store_hold_add() - a new hold (MAC set here, @h->id set); inside a transaction (two
+ *  statements). */
+int store_hold_add(struct store *st, struct store_hold *h);
+
+/** store_hold_list() - every hold, oldest first, each MAC checked (a failed one: @tampered,
+ *  logged). Free with mem_free(). */
+int store_hold_list(struct store *st, struct store_hold **out, size_t *count);
+
+/** store_hold_lift() - record @h's lifting (lifted_* set by the caller; MAC set here);
+ *  ERR_CONFLICT when it was lifted already. */
+int store_hold_lift(struct store *st, struct store_hold *h);
+
+/* What is left of a shredded memo: its id, final state and dates; nothing else. */
+struct store_tombstone {
+    char public_id[STORE_MEMO_ID_LEN + 1];
+    int state;
+    int64_t final_at, shredded_at;
+};
+
+int store_tombstone_add(struct store *st, const struct store_tombstone *t);
+/** store_tombstone_list() - the newest @limit tombstones (mem_free()). */
+int store_tombstone_list(struct store *st, int limit, struct store_tombstone **out,
+                         size_t *count);
+
+/**
+ * store_compact() - after a crypto-shred, outside any transaction: leave nothing of the deleted
+ * rows in the database's files that can be: SQLite zeroes them as it deletes (secure_delete)
+ * and its WAL is checkpointed and truncated here; PostgreSQL's tables of key copies and texts
+ * are rewritten (VACUUM FULL), the others vacuumed, and a checkpoint asked for.
+ */
+int store_compact(struct store *st);
+
 /* ---- export and import: a whole database copied table by table (dissent migrate) ---- */
 
 /** store_table_count() - the tables of the schema; tables are numbered 0 .. count-1 in an order

@@ -419,6 +419,10 @@ static const struct config_setting settings[] = {
     FN("records", "refuse_markings", s_refuse, NULL),
     I64("records", "file_max", records_file_max, 0, INT64_C(1) << 40, "26214400"),
     I64("records", "memo_files_max", records_memo_max, 0, INT64_C(1) << 42, "104857600"),
+    I64("records", "retain_closed", retain_closed, 0, 100 * 366, "0"),
+    I64("records", "retain_declined", retain_declined, 0, 100 * 366, "0"),
+    I64("records", "retain_withdrawn", retain_withdrawn, 0, 100 * 366, "0"),
+    I64("records", "retain_drafts", retain_drafts, 0, 100 * 366, "0"),
     I64("debug", "clock_start", clock_start, 1, INT64_C(253402300799), NULL),
 };
 

@@ -132,6 +132,10 @@ struct config {
     char records_refuse[2560];    /* markings finalize refuses, comma-separated (core/channel.h) */
     bool records_refuse_set;      /* ... given in the file (else the preset's) */
     int64_t records_file_max;     /* bytes of one attached file */
+    int64_t retain_closed;        /* days a closed memo is kept (0: for ever; core/records.h) */
+    int64_t retain_declined;      /* ... a declined one */
+    int64_t retain_withdrawn;     /* ... a withdrawn one */
+    int64_t retain_drafts;        /* ... a draft (or unfiled memo) left untouched */
     int64_t records_memo_max;     /* bytes of one memo's attached files together */
     /* [debug] */
     int64_t clock_start; /* when set (unix seconds), the server's clock starts there */

@@ -287,8 +287,8 @@ def parse_entry(raw):
     if ev not in CALENDAR_EVENTS + RECORDS_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
     if "count" in fields:
-        assert re.match(r"^[1-9][0-9]*$", fields["count"]), repr(text)
-        assert 1 <= int(fields["count"]) <= 1000000
+        assert re.match(r"^(0|[1-9][0-9]*)$", fields["count"]), repr(text)
+        assert 0 <= int(fields["count"]) <= 1000000
     if "rung" in fields:
         assert fields["rung"] in ("1", "2"), repr(text)
     for k in ("date", "ack-due", "reply-due", "closed", "from", "until", "missed"):

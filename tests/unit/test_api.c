@@ -17,10 +17,11 @@ static struct channel ch;
 static struct api_env env;
 
 /* one account per role, named after it; the head is an officer too */
-static const unsigned role_bits[ROLE_COUNT] = {
-    ROLE_STAFF, ROLE_OFFICER, ROLE_PRINCIPAL, ROLE_AUDITOR, ROLE_ADMIN, ROLE_OFFICER | ROLE_HEAD};
-static const char *const role_users[ROLE_COUNT] = {"staff",   "officer", "principal",
-                                                   "auditor", "admin",   "head"};
+static const unsigned role_bits[ROLE_COUNT] = {ROLE_STAFF,   ROLE_OFFICER, ROLE_PRINCIPAL,
+                                               ROLE_AUDITOR, ROLE_ADMIN,   ROLE_OFFICER | ROLE_HEAD,
+                                               ROLE_RECORDS};
+static const char *const role_users[ROLE_COUNT] = {"staff", "officer", "principal", "auditor",
+                                                   "admin", "head",    "records"};
 
 static int setup(void **state)
 {

@@ -123,7 +123,7 @@ static void required_roles(void **state)
     unsigned r = 99;
 
     assert_int_equal(totp_required_roles("", "state-dept", &r, NULL), 0);
-    assert_int_equal(r, ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_ADMIN);
+    assert_int_equal(r, ROLE_OFFICER | ROLE_PRINCIPAL | ROLE_ADMIN | ROLE_RECORDS);
     assert_int_equal(totp_required_roles("", "eu-directive", &r, NULL), 0);
     assert_int_equal(r, 0);
     assert_int_equal(totp_required_roles("none", "state-dept", &r, NULL), 0);

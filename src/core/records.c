@@ -1,0 +1,412 @@
+/*
+ * records.c - retention, legal holds and crypto-shredding (records.h).
+ */
+#include "core/records.h"
+
+#include "core/audit.h"
+#include "core/channel.h"
+#include "core/ledger.h"
+#include "core/memo.h"
+#include "core/user.h"
+#include "core/workdays.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/strutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The days @state is kept, 0 for ever: -1 when it is no state the schedule keeps. */
+static int64_t retention(const struct config *cfg, int state)
+{
+    switch (state) {
+    case MEMO_CLOSED:
+        return cfg->retain_closed;
+    case MEMO_DECLINED:
+        return cfg->retain_declined;
+    case MEMO_WITHDRAWN:
+        return cfg->retain_withdrawn;
+    case MEMO_DRAFT:
+    case MEMO_OPEN:
+        return cfg->retain_drafts;
+    default:
+        return -1;
+    }
+}
+
+bool records_hold_covers(const struct store_hold *h, const char *id, int64_t day)
+{
+    if (h->tampered)
+        return true; /* a row changed outside Dissent holds everything it might */
+    if (h->lifted_at != 0)
+        return false;
+    if (h->memo[0] != '\0')
+        return strcmp(h->memo, id) == 0;
+    return day >= h->from_day && day <= h->to_day;
+}
+
+static void item_of(const struct config *cfg, const struct memo *m, const struct store_hold *holds,
+                    size_t nholds, struct records_item *it)
+{
+    int64_t keep = retention(cfg, m->state);
+
+    memset(it, 0, sizeof(*it));
+    memcpy(it->id, m->public_id, sizeof(it->id));
+    it->internal = m->id;
+    it->state = m->state;
+    it->tampered = m->tampered;
+    it->day = m->state >= MEMO_FILED && m->filed_day != STORE_DAY_NONE ? m->filed_day
+                                                                       : channel_today(m->created_at);
+    it->final = it->due = -1;
+    if (keep >= 0) {
+        it->final = m->state == MEMO_CLOSED && m->closed_day != STORE_DAY_NONE
+                        ? m->closed_day
+                        : channel_today(m->updated_at);
+        if (keep > 0)
+            it->due = it->final + keep;
+    }
+    for (size_t i = 0; i < nholds; i++)
+        if (records_hold_covers(&holds[i], it->id, it->day))
+            it->held = true;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const struct records_item *x = a, *y = b;
+    int64_t dx = x->due < 0 ? INT64_MAX : x->due, dy = y->due < 0 ? INT64_MAX : y->due;
+
+    if (dx != dy)
+        return dx < dy ? -1 : 1;
+    return x->internal < y->internal ? -1 : x->internal > y->internal;
+}
+
+/* Every memo as an item, with @holds applied. */
+static int items_load(struct store *st, const struct config *cfg, const struct store_hold *holds,
+                      size_t nholds, struct records_item **out, size_t *count)
+{
+    struct records_item *all = NULL;
+    struct memo *page = NULL;
+    size_t n = 0, cap = 0, k = 0;
+    int64_t after = 0;
+    int rc;
+
+    *out = NULL;
+    *count = 0;
+    do {
+        if ((rc = store_memo_page(st, after, 200, &page, &k)) != 0)
+            break;
+        for (size_t i = 0; i < k && rc == 0; i++) {
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 256;
+                void *p = mem_realloc(all, nc * sizeof(*all));
+                if (p == NULL) {
+                    rc = ERR_NOMEM;
+                    break;
+                }
+                all = p;
+                cap = nc;
+            }
+            item_of(cfg, &page[i], holds, nholds, &all[n++]);
+        }
+        if (k > 0)
+            after = page[k - 1].id;
+        store_memo_list_free(page, k);
+        page = NULL;
+    } while (rc == 0 && k == 200);
+    if (rc != 0) {
+        mem_free(all);
+        return rc;
+    }
+    if (n > 1)
+        qsort(all, n, sizeof(*all), item_cmp);
+    *out = all;
+    *count = n;
+    return 0;
+}
+
+int records_schedule(struct store *st, const struct config *cfg, int64_t now,
+                     struct records_item **out, size_t *count)
+{
+    struct store_hold *holds = NULL;
+    size_t nholds = 0;
+    int rc;
+
+    (void)now;
+    if ((rc = store_hold_list(st, &holds, &nholds)) != 0)
+        return rc;
+    rc = items_load(st, cfg, holds, nholds, out, count);
+    mem_free(holds);
+    return rc;
+}
+
+/* A reason: 1..STORE_HOLD_REASON_MAX bytes of UTF-8 without control characters but none. */
+static bool reason_ok(const char *r)
+{
+    size_t n = r ? strlen(r) : 0;
+
+    if (n == 0 || n > STORE_HOLD_REASON_MAX || !str_utf8_valid(r, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)r[i] < 0x20 || r[i] == 0x7F)
+            return false;
+    return true;
+}
+
+/* Audit @action on every memo @h covers, by @actor, inside the caller's transaction. */
+static int audit_covered(struct store *st, const struct store_hold *h, int64_t actor,
+                         const char *action, int64_t now, size_t *covered)
+{
+    struct memo *page = NULL;
+    size_t k = 0;
+    int64_t after = 0;
+    int rc = 0;
+
+    *covered = 0;
+    do {
+        if ((rc = store_memo_page(st, after, 200, &page, &k)) != 0)
+            return rc;
+        for (size_t i = 0; i < k && rc == 0; i++) {
+            int64_t day = page[i].state >= MEMO_FILED && page[i].filed_day != STORE_DAY_NONE
+                              ? page[i].filed_day
+                              : channel_today(page[i].created_at);
+            struct store_hold live = *h;
+            live.lifted_at = 0; /* as it held: a lift is counted on what it released */
+            live.tampered = false;
+            if (records_hold_covers(&live, page[i].public_id, day)) {
+                ++*covered;
+                rc = audit_append(st, page[i].id, actor, action, now);
+            }
+        }
+        if (k > 0)
+            after = page[k - 1].id;
+        store_memo_list_free(page, k);
+        page = NULL;
+    } while (rc == 0 && k == 200);
+    return rc;
+}
+
+int records_hold(struct store *st, const struct user *actor, const char *memo, int64_t from,
+                 int64_t to, const char *reason, int64_t now, struct store_hold *out,
+                 size_t *covered, char *err, size_t errlen)
+{
+    struct memo m;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    *covered = 0;
+    if (!(actor->roles & ROLE_RECORDS))
+        return ERR_FORBIDDEN;
+    if (!reason_ok(reason)) {
+        err_set(err, errlen, "reason: 1 to %d bytes of text, on one line", STORE_HOLD_REASON_MAX);
+        return ERR_INVALID;
+    }
+    if (memo != NULL) {
+        if (!memo_id_valid(memo)) {
+            err_set(err, errlen, "memo: a memo id, 24 hexadecimal digits");
+            return ERR_INVALID;
+        }
+        if ((rc = store_memo_get(st, memo, &m)) != 0)
+            return rc;
+        store_memo_release(&m);
+        str_copy(out->memo, sizeof(out->memo), memo);
+        out->from_day = out->to_day = -1;
+    } else {
+        if (from < WORKDAYS_DAY_MIN || to > WORKDAYS_DAY_MAX || to < from) {
+            err_set(err, errlen, "to: a day on or after from");
+            return ERR_INVALID;
+        }
+        out->from_day = from;
+        out->to_day = to;
+    }
+    str_copy(out->reason, sizeof(out->reason), reason);
+    out->placed_by = actor->id;
+    out->placed_at = now;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = store_hold_add(st, out)) != 0 ||
+        (rc = audit_covered(st, out, actor->id, "held", now, covered)) != 0 ||
+        (rc = ledger_records_event(st, LEDGER_HELD, (int64_t)*covered, now)) != 0 ||
+        (rc = store_commit(st)) != 0) {
+        store_rollback(st);
+        return rc;
+    }
+    log_info("records: hold %lld placed by %s on %zu memo%s", (long long)out->id,
+             actor->username, *covered, *covered == 1 ? "" : "s");
+    return 0;
+}
+
+int records_lift(struct store *st, const struct user *actor, int64_t id, const char *reason,
+                 int64_t now, struct store_hold *out, size_t *covered, char *err, size_t errlen)
+{
+    struct store_hold *holds = NULL;
+    size_t n = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    *covered = 0;
+    if (!(actor->roles & ROLE_RECORDS))
+        return ERR_FORBIDDEN;
+    if (!reason_ok(reason)) {
+        err_set(err, errlen, "reason: 1 to %d bytes of text, on one line", STORE_HOLD_REASON_MAX);
+        return ERR_INVALID;
+    }
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = store_hold_list(st, &holds, &n)) != 0)
+        goto fail;
+    rc = ERR_NOT_FOUND;
+    for (size_t i = 0; i < n; i++)
+        if (holds[i].id == id) {
+            *out = holds[i];
+            rc = 0;
+        }
+    if (rc != 0)
+        goto fail;
+    if (out->tampered) {
+        err_set(err, errlen, "this hold was changed outside Dissent: it stays, as it is");
+        rc = ERR_INTEGRITY;
+        goto fail;
+    }
+    if (out->lifted_at != 0) {
+        err_set(err, errlen, "this hold was lifted already");
+        rc = ERR_STATE;
+        goto fail;
+    }
+    out->lifted_by = actor->id;
+    out->lifted_at = now;
+    str_copy(out->lift_reason, sizeof(out->lift_reason), reason);
+    if ((rc = store_hold_lift(st, out)) != 0 ||
+        (rc = audit_covered(st, out, actor->id, "released", now, covered)) != 0 ||
+        (rc = ledger_records_event(st, LEDGER_RELEASED, (int64_t)*covered, now)) != 0 ||
+        (rc = store_commit(st)) != 0)
+        goto fail;
+    mem_free(holds);
+    log_info("records: hold %lld lifted by %s (%zu memo%s)", (long long)id, actor->username,
+             *covered, *covered == 1 ? "" : "s");
+    return 0;
+fail:
+    store_rollback(st);
+    mem_free(holds);
+    if (rc == ERR_CONFLICT) {
+        err_set(err, errlen, "this hold was lifted meanwhile");
+        rc = ERR_STATE;
+    }
+    return rc;
+}
+
+/* Whether the holds agree with the log: as many holds placed and lifted as its entries say. */
+static int holds_agree(struct store *st, const struct store_hold *holds, size_t n)
+{
+    struct ledger_entry *e = NULL;
+    size_t ne = 0, placed = 0, lifted = 0, held = 0, released = 0;
+    int rc = ledger_entries_load(st, &e, &ne);
+
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < ne; i++) {
+        held += e[i].event == LEDGER_HELD;
+        released += e[i].event == LEDGER_RELEASED;
+    }
+    mem_free(e);
+    for (size_t i = 0; i < n; i++) {
+        placed++;
+        lifted += holds[i].lifted_at != 0;
+        if (holds[i].tampered)
+            return ERR_INTEGRITY;
+    }
+    if (placed != held || lifted != released) {
+        log_error("integrity: the database holds %zu legal holds (%zu lifted), the log records "
+                  "%zu placed and %zu lifted: holds were changed outside Dissent; nothing is "
+                  "shredded until this is resolved",
+                  placed, lifted, held, released);
+        return ERR_INTEGRITY;
+    }
+    return 0;
+}
+
+/* Shred @items[0..@n) in one transaction: tombstones, deletions, audit, one log entry. */
+static int shred_batch(struct store *st, const struct records_item *items, size_t n, int64_t now,
+                       size_t *done)
+{
+    size_t k = 0;
+    int rc;
+
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct memo m;
+        struct store_tombstone t = {.state = items[i].state,
+                                    .final_at = items[i].final,
+                                    .shredded_at = now};
+        if ((rc = store_memo_get(st, items[i].id, &m)) == ERR_NOT_FOUND) {
+            rc = 0; /* deleted meanwhile */
+            continue;
+        }
+        if (rc != 0)
+            break;
+        /* as it stands in this transaction: still the state that was due */
+        if (m.state == items[i].state) {
+            memcpy(t.public_id, m.public_id, sizeof(t.public_id));
+            if ((rc = store_tombstone_add(st, &t)) == 0 && (rc = store_memo_delete(st, &m)) == 0 &&
+                (rc = audit_append(st, m.id, 0, "shredded", now)) == 0)
+                k++;
+        }
+        store_memo_release(&m);
+    }
+    if (rc == 0 && k > 0)
+        rc = ledger_records_event(st, LEDGER_SHREDDED, (int64_t)k, now);
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        return rc;
+    }
+    *done += k;
+    return 0;
+}
+
+int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_t *shredded)
+{
+    struct store_hold *holds = NULL;
+    struct records_item *items = NULL, *due = NULL;
+    size_t nholds = 0, n = 0, ndue = 0;
+    int64_t today = channel_today(now);
+    int rc;
+
+    *shredded = 0;
+    if (cfg->retain_closed == 0 && cfg->retain_declined == 0 && cfg->retain_withdrawn == 0 &&
+        cfg->retain_drafts == 0)
+        return 0; /* everything is kept for ever */
+    if ((rc = store_hold_list(st, &holds, &nholds)) != 0)
+        return rc;
+    if ((rc = holds_agree(st, holds, nholds)) != 0 ||
+        (rc = items_load(st, cfg, holds, nholds, &items, &n)) != 0)
+        goto out;
+    if ((due = mem_calloc(n ? n : 1, sizeof(*due))) == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].due >= 0 && items[i].due <= today && !items[i].held && !items[i].tampered)
+            due[ndue++] = items[i];
+    for (size_t at = 0; at < ndue && rc == 0; at += RECORDS_BATCH)
+        rc = shred_batch(st, due + at, ndue - at < RECORDS_BATCH ? ndue - at : RECORDS_BATCH, now,
+                         shredded);
+    if (*shredded > 0) {
+        int c = store_compact(st);
+        if (c != 0)
+            log_warn("records: the database could not be compacted after the shred (%s): "
+                     "deleted rows may linger in its files until it is",
+                     err_str(c));
+        log_info("records: %zu memo%s reached the end of their retention and were "
+                 "crypto-shredded",
+                 *shredded, *shredded == 1 ? "" : "s");
+    }
+out:
+    mem_free(due);
+    mem_free(items);
+    mem_free(holds);
+    return rc;
+}
