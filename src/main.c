@@ -37,6 +37,7 @@ static const struct {
     {"outbox", cmd_outbox, "list the email outbox (status only)"},
     {"directory", cmd_directory, "keep the accounts in step with the LDAP directory (sync)"},
     {"export", cmd_export, "export filed memos for production, signed (tar)"},
+    {"records", cmd_records, "run the retention schedule now (sweep [--dry-run])"},
     {"version", cmd_version, "print the version"},
 };
 

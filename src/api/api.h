@@ -410,6 +410,11 @@ void api_att_download(struct api_env *env, struct api_req *req, struct api_resp 
 /** api_memo_view() - everything @req's caller may see of @m, as GET /api/v1/memos/{id} answers
  *  (*@out; a store or integrity error otherwise). */
 int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m, json_t **out);
+/* The records officer's routes (api/records.c). */
+void api_records_holds(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_records_hold(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_records_lift(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_records_schedule(struct api_env *env, struct api_req *req, struct api_resp *resp);
 /* GET /api/v1/memos/{id}/record.pdf (api/record.c). */
 void api_memos_record(struct api_env *env, struct api_req *req, struct api_resp *resp);
 /** api_attachments_json() - @m's files as the memo's JSON lists them ([] without its key);

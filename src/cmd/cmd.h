@@ -22,6 +22,7 @@ int cmd_routes(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_records(int argc, char **argv);
 
 /*
  * The one option parser of the subcommands. A command declares its options in a table, ended by

@@ -28,8 +28,8 @@
 
 #include <stdint.h>
 
-#define HOUSEKEEPING_SWEEP_EVERY 600  /* seconds between sweeps of expired sessions */
-#define HOUSEKEEPING_WINDOWS_EVERY 60 /* seconds between closings of ended windows */
+#define HOUSEKEEPING_SWEEP_EVERY 600    /* seconds between sweeps of expired sessions */
+#define HOUSEKEEPING_WINDOWS_EVERY 60   /* seconds between closings of ended windows */
 #define HOUSEKEEPING_RECORDS_EVERY 3600 /* seconds between runs of the retention schedule */
 
 /* The state of one thread's periodic work (each server has one ticking thread). */

@@ -254,4 +254,8 @@ int ledger_root(struct store *st, uint64_t *size, uint8_t root[32]);
  */
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count);
 
+/** ledger_entries_live() - as ledger_entries_load(), but every entry of the live log, those not
+ *  yet in a signed checkpoint included (what the database's writers must agree with). */
+int ledger_entries_live(struct store *st, struct ledger_entry **out, size_t *count);
+
 #endif

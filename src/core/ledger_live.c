@@ -733,17 +733,15 @@ out:
     return rc;
 }
 
-int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count)
+/* The first @size entries, parsed and MAC-checked (ledger_entries_load()). */
+static int entries_load(struct store *st, uint64_t size, struct ledger_entry **out, size_t *count)
 {
     struct ledger_entry *arr = NULL;
-    uint64_t size = 0;
     size_t n = 0;
-    int rc;
+    int rc = 0;
 
     *out = NULL;
     *count = 0;
-    if ((rc = signed_size(st, &size)) != 0)
-        return rc;
     if (size == 0)
         return 0;
     if (size > SIZE_MAX / sizeof(*arr) || (arr = mem_calloc((size_t)size, sizeof(*arr))) == NULL)
@@ -782,6 +780,26 @@ int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *cou
     *out = arr;
     *count = n;
     return 0;
+}
+
+int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count)
+{
+    uint64_t size = 0;
+    int rc = signed_size(st, &size);
+
+    *out = NULL;
+    *count = 0;
+    return rc != 0 ? rc : entries_load(st, size, out, count);
+}
+
+int ledger_entries_live(struct store *st, struct ledger_entry **out, size_t *count)
+{
+    uint64_t size = 0;
+    int rc = store_tlog_size(st, &size);
+
+    *out = NULL;
+    *count = 0;
+    return rc != 0 ? rc : entries_load(st, size, out, count);
 }
 
 int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, int64_t now)

@@ -57,8 +57,9 @@ static void item_of(const struct config *cfg, const struct memo *m, const struct
     it->internal = m->id;
     it->state = m->state;
     it->tampered = m->tampered;
-    it->day = m->state >= MEMO_FILED && m->filed_day != STORE_DAY_NONE ? m->filed_day
-                                                                       : channel_today(m->created_at);
+    it->day = m->state >= MEMO_FILED && m->filed_day != STORE_DAY_NONE
+                  ? m->filed_day
+                  : channel_today(m->created_at);
     it->final = it->due = -1;
     if (keep >= 0) {
         it->final = m->state == MEMO_CLOSED && m->closed_day != STORE_DAY_NONE
@@ -232,8 +233,8 @@ int records_hold(struct store *st, const struct user *actor, const char *memo, i
         store_rollback(st);
         return rc;
     }
-    log_info("records: hold %lld placed by %s on %zu memo%s", (long long)out->id,
-             actor->username, *covered, *covered == 1 ? "" : "s");
+    log_info("records: hold %lld placed by %s on %zu memo%s", (long long)out->id, actor->username,
+             *covered, *covered == 1 ? "" : "s");
     return 0;
 }
 
@@ -301,7 +302,7 @@ static int holds_agree(struct store *st, const struct store_hold *holds, size_t 
 {
     struct ledger_entry *e = NULL;
     size_t ne = 0, placed = 0, lifted = 0, held = 0, released = 0;
-    int rc = ledger_entries_load(st, &e, &ne);
+    int rc = ledger_entries_live(st, &e, &ne);
 
     if (rc != 0)
         return rc;
@@ -337,9 +338,8 @@ static int shred_batch(struct store *st, const struct records_item *items, size_
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct memo m;
-        struct store_tombstone t = {.state = items[i].state,
-                                    .final_at = items[i].final,
-                                    .shredded_at = now};
+        struct store_tombstone t = {
+            .state = items[i].state, .final_at = items[i].final, .shredded_at = now};
         if ((rc = store_memo_get(st, items[i].id, &m)) == ERR_NOT_FOUND) {
             rc = 0; /* deleted meanwhile */
             continue;

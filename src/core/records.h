@@ -36,12 +36,12 @@
 struct records_item {
     char id[STORE_MEMO_ID_LEN + 1];
     int64_t internal;
-    int state;       /* enum memo_state */
-    int64_t day;     /* the day holds by range look at: filed, else created */
-    int64_t final;   /* the day its retention counts from, or -1 (not in a final state) */
-    int64_t due;     /* the day it is shredded on, or -1 (kept for ever, or not final) */
-    bool held;       /* a hold covers it */
-    bool tampered;   /* its row fails its MAC: never shredded */
+    int state;     /* enum memo_state */
+    int64_t day;   /* the day holds by range look at: filed, else created */
+    int64_t final; /* the day its retention counts from, or -1 (not in a final state) */
+    int64_t due;   /* the day it is shredded on, or -1 (kept for ever, or not final) */
+    bool held;     /* a hold covers it */
+    bool tampered; /* its row fails its MAC: never shredded */
 };
 
 /**

@@ -1179,9 +1179,8 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
             added++;
             continue;
         }
-        if (rc == ERR_NOT_FOUND ||
-            (rc == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL) ||
-                         (p.roles & ROLE_OPERATOR) || !p.has_keys))) {
+        if (rc == ERR_NOT_FOUND || (rc == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL) ||
+                                                (p.roles & ROLE_OPERATOR) || !p.has_keys))) {
             log_warn("channel.principals: %s is not an active principal; skipped",
                      ch->principals[i]);
             continue;

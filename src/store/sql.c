@@ -1085,10 +1085,9 @@ int sql_memo_get(struct store *st, const char *public_id, struct memo *out)
 
 int sql_memo_delete(struct store *st, const struct memo *m)
 {
-    static const enum stmt_id parts[] = {ST_MEMO_DROP_KEYS,     ST_MEMO_DROP_MEMBERS,
-                                         ST_MEMO_DROP_SIGNATURES, ST_MEMO_DROP_COMMENTS,
-                                         ST_MEMO_DROP_EVENTS,   ST_MEMO_DROP_CHUNKS,
-                                         ST_MEMO_DROP_ATTS};
+    static const enum stmt_id parts[] = {
+        ST_MEMO_DROP_KEYS,   ST_MEMO_DROP_MEMBERS, ST_MEMO_DROP_SIGNATURES, ST_MEMO_DROP_COMMENTS,
+        ST_MEMO_DROP_EVENTS, ST_MEMO_DROP_CHUNKS,  ST_MEMO_DROP_ATTS};
     struct sql_stmt *q;
     int rc = 0;
 

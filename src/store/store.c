@@ -2013,8 +2013,7 @@ void store_comment_list_free(struct memo_comment *arr, size_t count)
     mem_free(arr);
 }
 
-int store_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
-                    size_t *count)
+int store_memo_page(struct store *st, int64_t after, int limit, struct memo **out, size_t *count)
 {
     int rc = sql_memo_page(st, after, limit, out, count);
 
@@ -2085,8 +2084,7 @@ int store_tombstone_add(struct store *st, const struct store_tombstone *t)
     return written(st, sql_tombstone_add(st, t));
 }
 
-int store_tombstone_list(struct store *st, int limit, struct store_tombstone **out,
-                         size_t *count)
+int store_tombstone_list(struct store *st, int limit, struct store_tombstone **out, size_t *count)
 {
     return sql_tombstone_list(st, limit, out, count);
 }

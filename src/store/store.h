@@ -1113,8 +1113,7 @@ struct store_hold {
 
 /** store_memo_page() - every memo row after internal id @after, oldest first, at most @limit,
  *  text fields included; a row failing its MAC is kept, marked @tampered (logged). */
-int store_memo_page(struct store *st, int64_t after, int limit, struct memo **out,
-                    size_t *count);
+int store_memo_page(struct store *st, int64_t after, int limit, struct memo **out, size_t *count);
 
 /** store_hold_add() - a new hold (MAC set here, @h->id set); inside a transaction (two
  *  statements). */
@@ -1137,8 +1136,7 @@ struct store_tombstone {
 
 int store_tombstone_add(struct store *st, const struct store_tombstone *t);
 /** store_tombstone_list() - the newest @limit tombstones (mem_free()). */
-int store_tombstone_list(struct store *st, int limit, struct store_tombstone **out,
-                         size_t *count);
+int store_tombstone_list(struct store *st, int limit, struct store_tombstone **out, size_t *count);
 
 /**
  * store_compact() - after a crypto-shred, outside any transaction: leave nothing of the deleted
