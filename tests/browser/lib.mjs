@@ -153,7 +153,7 @@ export async function createUsers(srv, users, { enrol = true } = {}) {
   }
   if (!enrol) return;
   for (const [u, roles] of users) {
-    if (!roles.some((x) => ['officer', 'principal', 'admin'].includes(x))) continue;
+    if (!roles.some((x) => ['officer', 'principal', 'admin', 'records'].includes(x))) continue;
     const call = await apiLogin(srv, u);
     await apiEnrol(srv, call, u);
   }

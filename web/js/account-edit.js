@@ -12,7 +12,7 @@ import { confirmStep } from './dialog.js';
 
 const userPath = (u) => `/api/v1/users/${encodeURIComponent(u.username)}`;
 
-export const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin'];
+export const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin', 'records'];
 
 export function roleBoxes(prefix, current = []) {
   const boxes = ROLES.map((r) => [r, h('input', { type: 'checkbox', name: `${prefix}-${r}`, checked: current.includes(r) })]);
@@ -58,7 +58,7 @@ export function editForm(u, done) {
 
   const resetTotp = h('button', { type: 'button', class: 'secondary' }, 'Reset two-factor sign-in');
   const resetAll = h('button', { type: 'button', class: 'secondary' }, 'Reset the account');
-  const operator = u.roles.includes('admin') || u.roles.includes('auditor');
+  const operator = u.roles.includes('admin') || u.roles.includes('auditor') || u.roles.includes('records');
   const resets = h('section', { class: 'panel', 'aria-label': `Resets for ${u.username}` },
     h('h3', {}, 'Lost phone'),
     h('p', {}, 'Turns two-factor sign-in off and keeps the password and keys: the person keeps access to their memos, and sets up two-factor sign-in again at their next sign-in when their role requires it.'),

@@ -11,6 +11,7 @@ import * as queue from './queue.js';
 import { dashboard } from './stats.js';
 import { admin } from './admin.js';
 import { calendarPage } from './calendar.js';
+import { recordsPage } from './records.js';
 import { totpSection } from './totp.js';
 import { passkeySection, passkeyAnswer, passkeyProblem, passkeysSupported } from './passkey.js';
 import { notificationsSection } from './notify.js';
@@ -44,6 +45,7 @@ const NAV = [
   ['admin', '#/admin', 'Accounts'],
   ['officer', '#/calendar', 'Calendar'],
   ['admin', '#/calendar', 'Calendar'],
+  ['records', '#/records', 'Records'],
 ];
 
 function renderChrome() {
@@ -123,6 +125,7 @@ function home() {
   if (has('principal')) return '#/reading';
   if (has('auditor')) return '#/stats';
   if (has('admin')) return '#/admin';
+  if (has('records')) return '#/records';
   return '#/account';
 }
 
@@ -678,6 +681,7 @@ const ROUTES = [
   [/^#\/stats$/, () => dashboard()],
   [/^#\/admin(\?.*)?$/, () => admin()],
   [/^#\/calendar$/, () => calendarPage()],
+  [/^#\/records$/, () => recordsPage()],
   [/^#\/account$/, () => account()],
 ];
 
