@@ -181,6 +181,19 @@ def test_the_schedule_shreds_what_is_due_and_keeps_what_is_held(make_server, tmp
     stats = requests.get(srv.url + "/api/v1/stats", timeout=TIMEOUT).json()["records"]
     assert stats == {"exported": 0, "held": 1, "released": 0, "shredded": 2}, stats
 
+    # a hold changed behind its MAC is marked, and holds everything (nothing is shredded)
+    with contextlib.closing(open_db(srv, readonly=False)) as db:
+        db.execute("UPDATE holds SET reason = 'Changed' WHERE id = ?", (h2.json()["hold"]["id"],))
+        db.commit()
+    holds = s["rita"].get(srv.url + "/api/v1/records/holds", timeout=TIMEOUT).json()["holds"]
+    assert [x["tampered"] for x in holds] == [True, False], holds
+    out = sweep(srv, at_clock(srv, T0 + 70 * DAY, tmp_path))
+    assert out.returncode == 1 and "do not agree with the log" in out.stderr, out.stderr
+    with contextlib.closing(open_db(srv, readonly=False)) as db:
+        db.execute("UPDATE holds SET reason = 'Audit of 2031' WHERE id = ?",
+                   (h2.json()["hold"]["id"],))
+        db.commit()
+
     # a hold deleted behind Dissent's back stops every shred
     with contextlib.closing(open_db(srv)) as db:
         row = db.execute("SELECT id, memo, from_day, to_day, reason, placed_by, placed_at, mac"

@@ -941,6 +941,133 @@ static void memos_and_what_hangs_off_them(void **state)
 }
 
 /* The transparency log's rows, the read audit's chain, the leader and the scrub. */
+/* Attached files and their chunks, legal holds, tombstones, a memo deleted with its files. */
+static void records_rows(void **state)
+{
+    struct store *st = open_store();
+    struct user d = mkuser("drafter");
+    struct memo m, got, *page = NULL;
+    struct store_attachment a, b, back, *atts = NULL;
+    struct store_hold h, h2, *holds = NULL;
+    struct store_tombstone t = {.state = 5, .final_at = 20000, .shredded_at = 999}, *tombs = NULL;
+    uint8_t *data = NULL, meta[3] = {1, 2, 3};
+    size_t n = 0, len = 0;
+
+    (void)state;
+    assert_int_equal(store_user_create(st, &d), 0);
+    memset(&m, 0, sizeof(m));
+    snprintf(m.public_id, sizeof(m.public_id), "aabbccddeeff001122334455");
+    m.drafter_id = d.id;
+    m.title = (uint8_t *)"enc:title";
+    m.title_len = 9;
+    m.body = (uint8_t *)"enc:body";
+    m.body_len = 8;
+    m.created_at = 100;
+    m.filed_day = m.ack_day = m.ack_due = m.reply_due = m.reply_max = m.replied_day = m.closed_day =
+        STORE_DAY_NONE;
+    m.log_index = -1;
+    assert_int_equal(store_memo_create(st, &m), 0);
+
+    /* two files, placed in the order added; a public id is taken once */
+    memset(&a, 0, sizeof(a));
+    a.memo_id = m.id;
+    snprintf(a.public_id, sizeof(a.public_id), "0011223344556677");
+    a.size = 70000;
+    a.meta = meta;
+    a.meta_len = sizeof(meta);
+    a.stream = meta;
+    a.stream_len = 2;
+    a.created_at = 5;
+    b = a;
+    snprintf(b.public_id, sizeof(b.public_id), "8899aabbccddeeff");
+    assert_int_equal(store_att_add(st, &a), 0);
+    assert_int_equal(store_att_add(st, &b), 0);
+    assert_int_equal(store_att_add(st, &b), ERR_EXISTS);
+    assert_int_equal(store_att_list(st, m.id, &atts, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(atts[0].public_id, "0011223344556677");
+    assert_true(atts[0].position < atts[1].position);
+    assert_int_equal(atts[0].stream_len, 2);
+    store_att_list_free(atts, n);
+    /* chunks: once each; progress written only from where the row stands */
+    assert_int_equal(store_chunk_put(st, a.id, 0, (const uint8_t *)"chunk-0", 7), 0);
+    assert_int_equal(store_chunk_put(st, a.id, 0, (const uint8_t *)"again", 5), ERR_EXISTS);
+    assert_int_equal(store_chunk_get(st, a.id, 0, &data, &len), 0);
+    assert_memory_equal(data, "chunk-0", 7);
+    mem_free(data);
+    assert_int_equal(store_chunk_get(st, a.id, 1, &data, &len), ERR_NOT_FOUND);
+    a.received = 65536;
+    a.chunks = 1;
+    assert_int_equal(store_att_update(st, &a, 0), 0);
+    assert_int_equal(store_att_update(st, &a, 0), ERR_CONFLICT);
+    a.received = 70000;
+    a.chunks = 2;
+    a.complete = true;
+    a.stream = NULL;
+    a.stream_len = 0;
+    assert_int_equal(store_att_update(st, &a, 65536), 0);
+    assert_int_equal(store_att_get(st, m.id, a.public_id, &back), 0);
+    assert_true(back.complete && back.received == 70000 && back.stream == NULL);
+    store_att_release(&back);
+    assert_int_equal(store_att_update(st, &a, 70000), ERR_CONFLICT); /* complete: no more */
+    assert_int_equal(store_att_delete(st, b.id), 0);
+    assert_int_equal(store_att_delete(st, b.id), ERR_NOT_FOUND);
+
+    /* holds: MAC'd, lifted once */
+    memset(&h, 0, sizeof(h));
+    snprintf(h.memo, sizeof(h.memo), "%s", m.public_id);
+    h.from_day = h.to_day = -1;
+    snprintf(h.reason, sizeof(h.reason), "case 1");
+    h.placed_by = d.id;
+    h.placed_at = 10;
+    memset(&h2, 0, sizeof(h2));
+    h2.from_day = 20000;
+    h2.to_day = 20010;
+    snprintf(h2.reason, sizeof(h2.reason), "range");
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_hold_add(st, &h), 0);
+    assert_int_equal(store_hold_add(st, &h2), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_hold_list(st, &holds, &n), 0);
+    assert_int_equal(n, 2);
+    assert_false(holds[0].tampered || holds[1].tampered);
+    assert_int_equal(holds[1].from_day, 20000);
+    mem_free(holds);
+    h.lifted_by = d.id;
+    h.lifted_at = 11;
+    snprintf(h.lift_reason, sizeof(h.lift_reason), "done");
+    assert_int_equal(store_hold_lift(st, &h), 0);
+    assert_int_equal(store_hold_lift(st, &h), ERR_CONFLICT);
+    assert_int_equal(store_hold_list(st, &holds, &n), 0);
+    assert_false(holds[0].tampered); /* (a row changed behind its MAC: tests/api/test_records.py) */
+    assert_int_equal(holds[0].lifted_at, 11);
+    assert_string_equal(holds[0].lift_reason, "done");
+    mem_free(holds);
+
+    /* the memo deleted: its files and chunks go with it; a tombstone stays */
+    assert_int_equal(store_memo_get(st, m.public_id, &got), 0);
+    snprintf(t.public_id, sizeof(t.public_id), "%s", m.public_id);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_tombstone_add(st, &t), 0);
+    assert_int_equal(store_memo_delete(st, &got), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_memo_release(&got);
+    assert_int_equal(store_att_list(st, m.id, &atts, &n), 0);
+    assert_int_equal(n, 0);
+    store_att_list_free(atts, n);
+    assert_int_equal(store_chunk_get(st, a.id, 0, &data, &len), ERR_NOT_FOUND);
+    assert_int_equal(store_memo_page(st, 0, 10, &page, &n), 0);
+    assert_int_equal(n, 0);
+    store_memo_list_free(page, n);
+    assert_int_equal(store_tombstone_list(st, 10, &tombs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(tombs[0].public_id, m.public_id);
+    assert_int_equal(tombs[0].final_at, 20000);
+    mem_free(tombs);
+    assert_int_equal(store_compact(st), 0);
+    close_store(st);
+}
+
 static void log_rows(void **state)
 {
     struct store *st = open_store();
@@ -1032,6 +1159,7 @@ int main(void)
         cmocka_unit_test(accounts_and_channel),
         cmocka_unit_test(memos_and_what_hangs_off_them),
         cmocka_unit_test(log_rows),
+        cmocka_unit_test(records_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

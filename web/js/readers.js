@@ -10,6 +10,7 @@ const PAGE = 1000; // the largest page GET .../audit gives (AUDIT_PAGE_MAX)
 
 const ACTION = {
   read: 'read the memo', read_title: 'saw its title in a list', read_comments: 'read the comments', read_bundle: 'downloaded the signed bundle', read_file: 'downloaded an attached file',
+  read_record: 'made a record copy (PDF)', exported: 'exported it for production', held: 'placed a legal hold on it', released: 'lifted a legal hold on it',
   read_receipt: 'downloaded the filing receipt', commented: 'posted a comment', signed: 'signed',
   unsigned: 'withdrew their signature', extended: 'extended the reply deadline',
   internal: 'worked on the officers\' side (notes, the reply\'s draft, its review)',
