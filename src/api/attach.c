@@ -311,6 +311,8 @@ void api_att_download(struct api_env *env, struct api_req *req, struct api_resp 
         rc = audit_read(env->st, m->id, req->user.id, "read_file", req->now);
     if (rc != 0) {
         download_free(d);
+        mem_free(resp->disposition); /* an error is no download */
+        resp->disposition = NULL;
         if (rc == ERR_NOT_FOUND)
             api_error(resp, 404, "not_found", "no such file");
         else if (rc == ERR_STATE)

@@ -245,6 +245,7 @@ export default async function (t) {
     await expectText(p.locator('figure'), /Filings per month/);
     expect(/\d{4}-\d\d: 1/.test(await p.locator('svg.chart desc').first().textContent()), 'month bar described');
     await expectText(p.locator('#checkpoint'), /\n\d+\n/);
+    await expectText(p.locator('#records-figures'), /^0\s*memos exported for production/);
     await expectText(p.locator('main'), /dissent log verify http/);
     await shot(p, '10-auditor-dashboard');
     clean(p);
