@@ -158,9 +158,10 @@ static const struct api_route routes[] = {
      API_R_SLOW | API_R_JSON_OPT, 0, NULL},
     /* the records officer's (api/records.c): legal holds and the retention schedule */
     {API_GET, "/api/v1/records/holds", api_records_holds, ROLE_RECORDS, 0, 0, NULL},
-    {API_POST, "/api/v1/records/holds", api_records_hold, ROLE_RECORDS, API_R_JSON, 0, NULL},
-    {API_POST, "/api/v1/records/holds/{id}/lift", api_records_lift, ROLE_RECORDS, API_R_JSON, 0,
+    {API_POST, "/api/v1/records/holds", api_records_hold, ROLE_RECORDS, API_R_SLOW | API_R_JSON, 0,
      NULL},
+    {API_POST, "/api/v1/records/holds/{id}/lift", api_records_lift, ROLE_RECORDS,
+     API_R_SLOW | API_R_JSON, 0, NULL},
     {API_GET, "/api/v1/records/schedule", api_records_schedule, ROLE_RECORDS, API_R_SLOW, 0, NULL},
     {API_GET, "/api/v1/me/notifications", api_me_notifications, ANY, 0, 0, NULL},
     {API_PATCH, "/api/v1/me/notifications", api_me_notifications_patch, ANY, API_R_JSON, 0, NULL},

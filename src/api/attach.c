@@ -307,7 +307,7 @@ void api_att_download(struct api_env *env, struct api_req *req, struct api_resp 
     rc = attach_reader_open(env->st, req->mkey, m, id, &d->r, &info);
     if (rc == 0 && (resp->disposition = disposition(info.file.name)) == NULL)
         rc = ERR_NOMEM;
-    if (rc == 0)
+    if (rc == 0 && req->method != API_HEAD) /* a HEAD request reads nothing */
         rc = audit_read(env->st, m->id, req->user.id, "read_file", req->now);
     if (rc != 0) {
         download_free(d);

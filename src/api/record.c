@@ -218,7 +218,8 @@ void api_memos_record(struct api_env *env, struct api_req *req, struct api_resp 
     }
     snprintf(footer, sizeof(footer), "Dissent memo %s, record copy", m->public_id);
     if ((rc = pdf_new(marking, footer, json_string_value(json_object_get(v, "title")), &d)) == 0 &&
-        (rc = build(env, req, m, v, d)) == 0 && (rc = pdf_render(d, &pdf, &len)) == 0)
+        (rc = build(env, req, m, v, d)) == 0 && (rc = pdf_render(d, &pdf, &len)) == 0 &&
+        req->method != API_HEAD) /* a HEAD request reads nothing */
         rc = audit_read(env->st, m->id, req->user.id, "read_record", req->now);
     pdf_free(d);
     json_decref(v);

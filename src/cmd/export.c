@@ -250,6 +250,10 @@ static int export_memo(struct exp *x, struct api_env *env, const struct user *u,
                 "no receipt yet (export it again in a minute for one)\n",
                 id);
     } else {
+        fprintf(stderr, "dissent export: memo %s: its receipt: %s\n", id,
+                rc == ERR_NOT_FOUND ? "the memo has no entry in the log (changed outside "
+                                      "Dissent?)"
+                                    : err_str(rc));
         goto out;
     }
     /* the record copy */
@@ -280,9 +284,10 @@ out:
     return status == 0 ? 0 : (rc ? rc : status);
 }
 
-/* The filed memos an officer sees, filed from @from to @to (day numbers), into @ids. */
+/* The filed memos an officer may export, filed from @from to @to (day numbers), into @ids;
+ * those they are recused from counted in *@skipped. */
 static int filed_between(struct store *st, const struct user *u, int64_t from, int64_t to,
-                         char (**ids)[STORE_MEMO_ID_LEN + 1], size_t *n)
+                         char (**ids)[STORE_MEMO_ID_LEN + 1], size_t *n, size_t *skipped)
 {
     struct memo_filter f = {.user_id = u->id, .all_from = MEMO_FILED, .state = -1, .limit = 200};
     struct memo *page = NULL;
@@ -295,8 +300,17 @@ static int filed_between(struct store *st, const struct user *u, int64_t from, i
         if ((rc = store_memo_list(st, &f, &page, &k)) != 0)
             return rc;
         for (size_t i = 0; i < k; i++) {
+            unsigned rel = 0;
             if (page[i].filed_day < from || page[i].filed_day > to)
                 continue;
+            if ((rc = workflow_relation(st, &page[i], u, &rel)) != 0) {
+                store_memo_list_free(page, k);
+                return rc;
+            }
+            if (!(rel & WF_OFFICER)) { /* recused: another officer exports it */
+                ++*skipped;
+                continue;
+            }
             if (*n == EXPORT_MAX) {
                 store_memo_list_free(page, k);
                 return ERR_TOO_LARGE;
@@ -336,7 +350,8 @@ int cmd_export(int argc, char **argv)
         {"filed-between", NULL, "export the memos filed between the two days that follow", NULL,
          &between},
         {NULL, NULL, NULL, NULL, NULL}};
-    char pw[PASSWORD_MAX_LEN + 2], tmp[4200], **rest = NULL, *signed_manifest = NULL, head[256];
+    char pw[PASSWORD_MAX_LEN + 2], tmp[4200] = "", **rest = NULL, *signed_manifest = NULL,
+                                   head[256];
     char(*ids)[STORE_MEMO_ID_LEN + 1] = NULL;
     struct config cfg;
     struct channel ch;
@@ -345,7 +360,7 @@ int cmd_export(int argc, char **argv)
     struct user_keys *k = NULL;
     struct api_env env;
     struct exp x = {0};
-    size_t n = 0, slen = 0, pwlen;
+    size_t n = 0, slen = 0, pwlen, skipped = 0;
     int64_t from = 0, to = 0;
     int nrest = 0, c, rc = 1;
     time_t now;
@@ -365,11 +380,17 @@ int cmd_export(int argc, char **argv)
             fprintf(stderr, "dissent export: at most %d memos at once\n", EXPORT_MAX);
             return 2;
         }
-        for (int i = 0; i < nrest; i++)
+        for (int i = 0; i < nrest; i++) {
             if (!memo_id_valid(rest[i])) {
                 fprintf(stderr, "dissent export: not a memo id: %s\n", rest[i]);
                 return 2;
             }
+            for (int j = 0; j < i; j++)
+                if (strcmp(rest[i], rest[j]) == 0) {
+                    fprintf(stderr, "dissent export: memo %s is named twice\n", rest[i]);
+                    return 2;
+                }
+        }
     }
     if (strlen(out) > sizeof(tmp) - 64) {
         fprintf(stderr, "dissent export: --out: the path is too long\n");
@@ -405,14 +426,21 @@ int cmd_export(int argc, char **argv)
         }
     }
     if (between) {
-        if ((c = filed_between(st, &officer, from, to, &ids, &n)) != 0) {
+        if ((c = filed_between(st, &officer, from, to, &ids, &n, &skipped)) != 0) {
             fprintf(stderr, "dissent export: %s\n",
                     c == ERR_TOO_LARGE ? "more than 10000 memos: export a shorter period"
                                        : err_str(c));
             goto out;
         }
+        if (skipped > 0)
+            fprintf(stderr,
+                    "dissent export: note: %zu memo%s filed then %s left out: you are recused "
+                    "from %s (another officer exports %s)\n",
+                    skipped, skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are",
+                    skipped == 1 ? "it" : "them", skipped == 1 ? "it" : "them");
         if (n == 0) {
-            fprintf(stderr, "dissent export: no memo was filed from %s to %s\n", rest[0], rest[1]);
+            fprintf(stderr, "dissent export: no memo you may export was filed from %s to %s\n",
+                    rest[0], rest[1]);
             goto out;
         }
     } else {

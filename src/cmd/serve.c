@@ -9,6 +9,7 @@
 #include "core/channel.h"
 #include "core/ledger.h"
 #include "core/directory.h"
+#include "core/records.h"
 #include "core/mailer.h"
 #include "core/oidc.h"
 #include "core/user.h"
@@ -42,6 +43,7 @@ int cmd_serve(int argc, char **argv)
     struct channel ch;
     struct mailer *mailer = NULL;
     struct directory_runner *directory = NULL;
+    struct records_runner *records = NULL;
     char admin_pw[32], err[256] = "", uri[1100], **rest = NULL;
     bool created = false;
     int nrest = 0, rc;
@@ -150,11 +152,19 @@ int cmd_serve(int argc, char **argv)
         channel_release(&ch);
         return 1;
     }
+    if (records_start(&cfg, uri, &ch, &records) != 0) {
+        fprintf(stderr, "dissent: cannot start the retention schedule\n");
+        directory_stop(directory);
+        mailer_stop(mailer);
+        channel_release(&ch);
+        return 1;
+    }
     struct api_serve as = {.cfg = &cfg, .store_uri = uri, .ch = &ch};
     struct http_handler handler;
 
     api_handler(&as, &handler);
     rc = server_run(&cfg, &handler);
+    records_stop(records);
     directory_stop(directory);
     mailer_stop(mailer);
     if (cfg.mail_enabled)

@@ -289,6 +289,7 @@ out:
 #define EXPORT_TOP "dissent-export/"
 #define EXPORT_FILES_MAX 2000000
 #define EXPORT_DOC_MAX BUNDLE_MAX_SIZE
+#define EXPORT_MANIFEST_MAX ((size_t)512 * 1024 * 1024)
 
 /* One file of the archive: its path under EXPORT_TOP, size, SHA-256, and the text of a bundle,
  * receipt or manifest. */
@@ -313,18 +314,24 @@ static struct xfile *xfind(struct xfile *v, size_t n, const char *path)
     return bsearch(&key, v, n, sizeof(*v), xfile_cmp);
 }
 
-static bool ends_with(const char *s, const char *suffix)
+/* Whether @path is a memo's document ID "/" @name (not a file under ID/files/). */
+static bool memo_doc(const char *path, const char *name)
 {
-    size_t a = strlen(s), b = strlen(suffix);
+    char id[MEMO_ID_LEN + 1];
 
-    return a >= b && strcmp(s + a - b, suffix) == 0;
+    if (strlen(path) != MEMO_ID_LEN + 1 + strlen(name) || path[MEMO_ID_LEN] != '/' ||
+        strcmp(path + MEMO_ID_LEN + 1, name) != 0)
+        return false;
+    memcpy(id, path, MEMO_ID_LEN);
+    id[MEMO_ID_LEN] = '\0';
+    return memo_id_valid(id);
 }
 
 /* Whether @path is a file an export holds as a document (kept whole, not only hashed). */
 static bool is_doc(const char *path)
 {
-    return strcmp(path, "MANIFEST") == 0 || ends_with(path, "/bundle.json") ||
-           ends_with(path, "/receipt.json");
+    return strcmp(path, "MANIFEST") == 0 || memo_doc(path, "bundle.json") ||
+           memo_doc(path, "receipt.json");
 }
 
 /* Read every regular file of the tar at @path into @v (sorted by path). Prints why it fails. */
@@ -379,10 +386,12 @@ static int archive_load(const char *path, struct xfile **out, size_t *nout)
         while ((k = archive_read_data(a, buf, sizeof(buf))) > 0) {
             sha256_update(&sha, buf, (size_t)k);
             if (is_doc(f->path)) {
+                /* the manifest of a large export is larger than any memo's document */
+                size_t limit =
+                    strcmp(f->path, "MANIFEST") == 0 ? EXPORT_MANIFEST_MAX : (size_t)EXPORT_DOC_MAX;
                 char *p;
-                if (f->doclen + (size_t)k > EXPORT_DOC_MAX) {
-                    fprintf(stderr, "FAILED: %s is larger than %d bytes\n", f->path,
-                            EXPORT_DOC_MAX);
+                if (f->doclen + (size_t)k > limit) {
+                    fprintf(stderr, "FAILED: %s is larger than %zu bytes\n", f->path, limit);
                     goto out;
                 }
                 if ((p = mem_realloc(f->doc, f->doclen + (size_t)k + 1)) == NULL)
@@ -532,13 +541,9 @@ static int export_run(const char *path, const struct note_vkey *key)
         size_t nl = 0, nfiles = 0;
         struct xfile *r;
 
-        if (!ends_with(v[i].path, "/bundle.json"))
+        if (!memo_doc(v[i].path, "bundle.json"))
             continue;
         snprintf(id, sizeof(id), "%.*s", MEMO_ID_LEN, v[i].path);
-        if (strlen(v[i].path) != MEMO_ID_LEN + strlen("/bundle.json") || !memo_id_valid(id)) {
-            fprintf(stderr, "FAILED: %s: not where a memo's bundle goes\n", v[i].path);
-            goto out;
-        }
         err[0] = '\0';
         if (bundle_parse(v[i].doc, v[i].doclen, &b, NULL, err, sizeof(err)) != 0 ||
             bundle_check(&b, NULL, err, sizeof(err)) != 0 ||

@@ -31,6 +31,19 @@ static struct content_place state_place(const char *id, int64_t received)
     return (struct content_place){.field = "upload", .kind = id, .at = received};
 }
 
+/*
+ * The key of file @id's stream: keyed BLAKE2b-256 under the memo key of
+ * "dissent-file-key/1 " MEMO " " ID, so that each file has a key of its own (wipe it after use).
+ */
+static void file_key(const uint8_t *mkey, const char *memo, const char *id,
+                     uint8_t out[STREAM_KEY_LEN])
+{
+    char label[80];
+    int n = snprintf(label, sizeof(label), "dissent-file-key/1 %s %s", memo, id);
+
+    hash_keyed(out, label, n > 0 ? (size_t)n : 0, mkey);
+}
+
 /* The associated data of each message of file @id of memo @memo. */
 static size_t chunk_ad(char *out, size_t len, const char *memo, const char *id)
 {
@@ -103,6 +116,69 @@ bad:
     return ERR_INTEGRITY;
 }
 
+/*
+ * The digest the memo row keeps of its file list (under its MAC): SHA-256 over each file's
+ * public id and the SHA-256 of its sealed details, in order; @rows[@skip] left out (-1: none),
+ * @extra (may be NULL) added last. *@any tells whether the list has a file at all.
+ */
+static void list_digest(const struct store_attachment *rows, size_t n, ptrdiff_t skip,
+                        const struct store_attachment *extra, uint8_t out[HASH_SHA256_LEN],
+                        bool *any)
+{
+    struct sha256_ctx sha;
+    uint8_t h[HASH_SHA256_LEN];
+
+    *any = false;
+    sha256_init(&sha);
+    sha256_update(&sha, "dissent-files/1", 15);
+    for (size_t i = 0; i <= n; i++) {
+        const struct store_attachment *a = i < n ? &rows[i] : extra;
+        if (a == NULL || (i < n && (ptrdiff_t)i == skip))
+            continue;
+        hash_sha256(h, a->meta, a->meta_len);
+        sha256_update(&sha, a->public_id, STORE_ATT_ID_LEN);
+        sha256_update(&sha, h, sizeof(h));
+        *any = true;
+    }
+    sha256_final(&sha, out);
+}
+
+/* Whether @rows are the list @m's row vouches for: ERR_INTEGRITY (logged) when not. */
+static int list_check(const struct memo *m, const struct store_attachment *rows, size_t n)
+{
+    uint8_t d[HASH_SHA256_LEN];
+    bool any = false;
+
+    list_digest(rows, n, -1, NULL, d, &any);
+    if (any == m->has_files && (!any || hash_equal(d, m->files, sizeof(d))))
+        return 0;
+    log_error("integrity: the files of memo %s are not the list its row vouches for: they were "
+              "changed outside Dissent",
+              m->public_id);
+    return ERR_INTEGRITY;
+}
+
+/* Set @m's list digest for its rows as they will be: without @rows[@skip], with @extra. */
+static int list_set(struct store *st, struct memo *m, ptrdiff_t skip_id,
+                    const struct store_attachment *extra)
+{
+    struct store_attachment *rows = NULL;
+    ptrdiff_t skip = -1;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = store_att_list(st, m->id, &rows, &n)) != 0)
+        return rc;
+    if ((rc = list_check(m, rows, n)) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (rows[i].id == skip_id)
+                skip = (ptrdiff_t)i;
+        list_digest(rows, n, skip, extra, m->files, &m->has_files);
+    }
+    store_att_list_free(rows, n);
+    return rc;
+}
+
 int attach_list(struct store *st, const uint8_t *mkey, const struct memo *m,
                 struct attach_info **out, size_t *n)
 {
@@ -115,6 +191,10 @@ int attach_list(struct store *st, const uint8_t *mkey, const struct memo *m,
     *n = 0;
     if ((rc = store_att_list(st, m->id, &rows, &k)) != 0)
         return rc;
+    if ((rc = list_check(m, rows, k)) != 0) {
+        store_att_list_free(rows, k);
+        return rc;
+    }
     if (k > 0 && (all = mem_calloc(k, sizeof(*all))) == NULL)
         rc = ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < k; i++)
@@ -247,6 +327,7 @@ int attach_begin(struct wf_ctx *c, struct memo *m, const struct attach_limits *l
     struct content_place at;
     uint8_t raw[STORE_ATT_ID_LEN / 2], header[STREAM_HEADER_LEN], state[STREAM_STATE_LEN];
     uint8_t meta[META_MAX], empty_ct[STREAM_ABYTES], empty_sha[HASH_SHA256_LEN];
+    uint8_t fkey[STREAM_KEY_LEN];
     size_t k = 0, mlen, tl, nl;
     int64_t total = 0;
     int rc;
@@ -301,7 +382,9 @@ int attach_begin(struct wf_ctx *c, struct memo *m, const struct attach_limits *l
     a.memo_id = m->id;
     a.size = size;
     a.created_at = c->now;
-    stream_push_init(c->mkey, header, state);
+    file_key(c->mkey, m->public_id, a.public_id, fkey);
+    stream_push_init(fkey, header, state);
+    wipe(fkey, sizeof(fkey));
     tl = strlen(type);
     memcpy(meta, header, STREAM_HEADER_LEN);
     memcpy(meta + STREAM_HEADER_LEN, sha256, HASH_SHA256_LEN);
@@ -332,7 +415,8 @@ int attach_begin(struct wf_ctx *c, struct memo *m, const struct attach_limits *l
     } else if ((rc = seal_state(c, m, &a, state)) != 0) {
         goto out;
     }
-    if ((rc = workflow_save_with(c, m, "attached", name, add_row, &ad)) != 0)
+    if ((rc = list_set(c->st, m, -1, &a)) != 0 ||
+        (rc = workflow_save_with(c, m, "attached", name, add_row, &ad)) != 0)
         goto out;
     rc = open_meta(c->mkey, m, &a, out, NULL);
 out:
@@ -361,8 +445,13 @@ static int check_whole(struct store *st, const uint8_t *mkey, const struct memo 
     if ((pt = mem_alloc(ATTACH_CHUNK)) == NULL)
         return ERR_NOMEM;
     sha256_init(&sha);
-    if ((rc = stream_pull_init(mkey, header, state)) != 0)
-        rc = ERR_INTEGRITY;
+    {
+        uint8_t fkey[STREAM_KEY_LEN];
+        file_key(mkey, m->public_id, a->public_id, fkey);
+        if ((rc = stream_pull_init(fkey, header, state)) != 0)
+            rc = ERR_INTEGRITY;
+        wipe(fkey, sizeof(fkey));
+    }
     for (int64_t seq = 0; rc == 0 && seq < a->chunks; seq++) {
         if ((rc = store_chunk_get(st, a->id, seq, &ct, &len)) != 0) {
             if (rc == ERR_NOT_FOUND)
@@ -498,14 +587,20 @@ int attach_part(struct wf_ctx *c, struct memo *m, const char *id, int64_t offset
     if (a.complete) {
         rc = check_whole(c->st, c->mkey, m, &a, header, out->file.sha256);
         if (rc == ERR_INVALID) {
-            /* the bytes are not the file declared: none of them is kept */
+            /* the bytes are not the file declared: none of them is kept, and the file goes as
+             * any removed one does (the timeline says so, the memo's version moves on) */
             store_rollback(c->st);
-            if (store_att_delete(c->st, a.id) != 0)
+            if (attach_delete(c, m, id) != 0) {
                 log_warn("a file of memo %s that failed its check could not be removed",
                          m->public_id);
-            err_set(c->err, c->errlen,
-                    "sha256: the file's bytes do not have the SHA-256 declared: it was removed; "
-                    "add it again");
+                err_set(c->err, c->errlen,
+                        "sha256: the file's bytes do not have the SHA-256 declared; remove it "
+                        "and add it again");
+            } else {
+                err_set(c->err, c->errlen,
+                        "sha256: the file's bytes do not have the SHA-256 declared: it was "
+                        "removed; add it again");
+            }
             rc = ERR_INVALID;
             goto out;
         }
@@ -548,7 +643,8 @@ int attach_delete(struct wf_ctx *c, struct memo *m, const char *id)
         return ERR_NOT_FOUND;
     if ((rc = store_att_get(c->st, m->id, id, &a)) != 0)
         return rc;
-    if ((rc = open_meta(c->mkey, m, &a, &info, NULL)) == 0)
+    if ((rc = open_meta(c->mkey, m, &a, &info, NULL)) == 0 &&
+        (rc = list_set(c->st, m, (ptrdiff_t)a.id, NULL)) == 0)
         rc = workflow_save_with(c, m, "detached", info.file.name, drop_row, &a.id);
     store_att_release(&a);
     return rc;
@@ -569,6 +665,16 @@ int attach_reader_open(struct store *st, const uint8_t *mkey, const struct memo 
         return ERR_NOT_FOUND;
     if ((rc = store_att_get(st, m->id, id, &a)) != 0)
         return rc;
+    {
+        /* a file is read only when its memo's list vouches for it */
+        struct store_attachment *rows = NULL;
+        size_t n = 0;
+        if ((rc = store_att_list(st, m->id, &rows, &n)) == 0)
+            rc = list_check(m, rows, n);
+        store_att_list_free(rows, n);
+        if (rc != 0)
+            goto out;
+    }
     if ((rc = open_meta(mkey, m, &a, info, header)) != 0)
         goto out;
     if (!a.complete) {
@@ -581,8 +687,13 @@ int attach_reader_open(struct store *st, const uint8_t *mkey, const struct memo 
     memcpy(r->want, info->file.sha256, sizeof(r->want));
     r->adlen = chunk_ad(r->ad, sizeof(r->ad), m->public_id, a.public_id);
     sha256_init(&r->sha);
-    if (stream_pull_init(mkey, header, r->state) != 0)
-        rc = ERR_INTEGRITY;
+    {
+        uint8_t fkey[STREAM_KEY_LEN];
+        file_key(mkey, m->public_id, a.public_id, fkey);
+        if (stream_pull_init(fkey, header, r->state) != 0)
+            rc = ERR_INTEGRITY;
+        wipe(fkey, sizeof(fkey));
+    }
 out:
     store_att_release(&a);
     if (rc != 0)
@@ -603,8 +714,14 @@ int attach_reader_next(struct store *st, struct attach_reader *r, uint8_t *buf, 
         return 0;
     if (cap < ATTACH_CHUNK || r->seq >= r->chunks)
         return ERR_INTEGRITY;
-    if ((rc = store_chunk_get(st, r->att_id, r->seq, &ct, &len)) != 0)
-        return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
+    if ((rc = store_chunk_get(st, r->att_id, r->seq, &ct, &len)) == ERR_NOT_FOUND) {
+        /* the draft's file removed, or the memo shredded, while it was read (or a chunk deleted
+         * outside Dissent): the download stops short */
+        log_warn("a file's chunk is gone while it was read: the download stops short");
+        return ERR_NOT_FOUND;
+    }
+    if (rc != 0)
+        return rc;
     if (len < STREAM_ABYTES || len - STREAM_ABYTES > ATTACH_CHUNK ||
         stream_pull(r->state, ct, len, r->ad, r->adlen, buf, &final) != 0)
         rc = ERR_INTEGRITY;

@@ -28,6 +28,7 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
         return;
     mailer_lead();    /* the email sender works on the leading server only */
     directory_lead(); /* and the directory's sync */
+    records_lead();   /* and the retention schedule (core/records.h, on its own thread) */
 
     /* a checkpoint of what was appended, every [tlog] checkpoint_interval seconds, checked
      * against the last one signed first (ledger_sign(): a stopped log signs nothing) */
@@ -48,13 +49,6 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
             log_warn("could not record the escalations due (%s)", err_str(rc));
         else if (closed > 0)
             log_info("recorded %zu escalations in the log", closed);
-    }
-    /* the retention schedule (core/records.h): what is due is shredded, held memos kept */
-    if (ch != NULL && now - hk->last_records >= HOUSEKEEPING_RECORDS_EVERY) {
-        size_t shredded = 0;
-        hk->last_records = now;
-        if ((rc = records_sweep(st, cfg, now, &shredded)) != 0 && rc != ERR_INTEGRITY)
-            log_warn("could not run the retention schedule (%s)", err_str(rc));
     }
     if (now - hk->last_sweep >= HOUSEKEEPING_SWEEP_EVERY) {
         hk->last_sweep = now;

@@ -11,8 +11,7 @@
  *  - every HOUSEKEEPING_WINDOWS_EVERY seconds, closes the replied memos whose drafter's window
  *    to accept or ask for clarification has ended (workflow_close_windows()), and records the
  *    escalation rungs reached in the log (workflow_escalations());
- *  - every HOUSEKEEPING_RECORDS_EVERY seconds, and at the first tick, runs the retention
- *    schedule (core/records.h): what is due and not held is crypto-shredded.
+ *  - renews the lead of the retention schedule's thread (core/records.h: records_lead()).
  * Every server, leading or not, also reads the runtime calendar again every
  * CALENDAR_RELOAD_EVERY seconds (core/calendar.h), so that a change made on another server
  * reaches its deadlines.
@@ -28,9 +27,8 @@
 
 #include <stdint.h>
 
-#define HOUSEKEEPING_SWEEP_EVERY 600    /* seconds between sweeps of expired sessions */
-#define HOUSEKEEPING_WINDOWS_EVERY 60   /* seconds between closings of ended windows */
-#define HOUSEKEEPING_RECORDS_EVERY 3600 /* seconds between runs of the retention schedule */
+#define HOUSEKEEPING_SWEEP_EVERY 600  /* seconds between sweeps of expired sessions */
+#define HOUSEKEEPING_WINDOWS_EVERY 60 /* seconds between closings of ended windows */
 
 /* The state of one thread's periodic work (each server has one ticking thread). */
 struct housekeeping {
@@ -38,7 +36,6 @@ struct housekeeping {
     int64_t last_sweep;    /* when sessions were last swept */
     int64_t last_calendar; /* when the runtime calendar was last read */
     int64_t last_windows;  /* when ended windows were last closed */
-    int64_t last_records;  /* when the retention schedule last ran */
 };
 
 /**

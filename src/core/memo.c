@@ -453,8 +453,8 @@ static int parse_file_line(const char *s, size_t n, struct memo_file *f)
     unsigned long long size = 0;
 
     memset(f, 0, sizeof(*f));
-    if (n < kw + MEMO_DIGEST_B64_LEN + 1 || memcmp(s, CANON_FILE, kw) != 0 ||
-        s[kw + MEMO_DIGEST_B64_LEN] != ' ')
+    if (n < kw + MEMO_DIGEST_B64_LEN + 1 || memchr(s, '\0', n) != NULL ||
+        memcmp(s, CANON_FILE, kw) != 0 || s[kw + MEMO_DIGEST_B64_LEN] != ' ')
         return ERR_INVALID;
     memcpy(b64, s + kw, MEMO_DIGEST_B64_LEN);
     b64[MEMO_DIGEST_B64_LEN] = '\0';

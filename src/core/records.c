@@ -8,15 +8,19 @@
 #include "core/ledger.h"
 #include "core/memo.h"
 #include "core/user.h"
+#include "core/trust.h"
 #include "core/workdays.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The days @state is kept, 0 for ever: -1 when it is no state the schedule keeps. */
 static int64_t retention(const struct config *cfg, int state)
@@ -36,7 +40,7 @@ static int64_t retention(const struct config *cfg, int state)
     }
 }
 
-bool records_hold_covers(const struct store_hold *h, const char *id, int64_t day)
+bool records_hold_covers(const struct store_hold *h, const char *id, int64_t created, int64_t filed)
 {
     if (h->tampered)
         return true; /* a row changed outside Dissent holds everything it might */
@@ -44,7 +48,16 @@ bool records_hold_covers(const struct store_hold *h, const char *id, int64_t day
         return false;
     if (h->memo[0] != '\0')
         return strcmp(h->memo, id) == 0;
-    return day >= h->from_day && day <= h->to_day;
+    /* a memo created in the range stays held once filed later, and one filed in it too */
+    return (created >= h->from_day && created <= h->to_day) ||
+           (filed >= 0 && filed >= h->from_day && filed <= h->to_day);
+}
+
+/* The days a hold by range looks at, for @m. */
+static void memo_days(const struct memo *m, int64_t *created, int64_t *filed)
+{
+    *created = channel_today(m->created_at);
+    *filed = m->state >= MEMO_FILED && m->filed_day != STORE_DAY_NONE ? m->filed_day : -1;
 }
 
 static void item_of(const struct config *cfg, const struct memo *m, const struct store_hold *holds,
@@ -57,9 +70,8 @@ static void item_of(const struct config *cfg, const struct memo *m, const struct
     it->internal = m->id;
     it->state = m->state;
     it->tampered = m->tampered;
-    it->day = m->state >= MEMO_FILED && m->filed_day != STORE_DAY_NONE
-                  ? m->filed_day
-                  : channel_today(m->created_at);
+    memo_days(m, &it->created, &it->filed);
+    it->day = it->filed >= 0 ? it->filed : it->created;
     it->final = it->due = -1;
     if (keep >= 0) {
         it->final = m->state == MEMO_CLOSED && m->closed_day != STORE_DAY_NONE
@@ -68,8 +80,11 @@ static void item_of(const struct config *cfg, const struct memo *m, const struct
         if (keep > 0)
             it->due = it->final + keep;
     }
+    /* a memo the log saw filed, whose row says draft (a row rolled back): never abandoned */
+    if ((m->state == MEMO_DRAFT || m->state == MEMO_OPEN) && (m->has_log || m->log_index >= 0))
+        it->due = -1;
     for (size_t i = 0; i < nholds; i++)
-        if (records_hold_covers(&holds[i], it->id, it->day))
+        if (records_hold_covers(&holds[i], it->id, it->created, it->filed))
             it->held = true;
 }
 
@@ -169,13 +184,12 @@ static int audit_covered(struct store *st, const struct store_hold *h, int64_t a
         if ((rc = store_memo_page(st, after, 200, &page, &k)) != 0)
             return rc;
         for (size_t i = 0; i < k && rc == 0; i++) {
-            int64_t day = page[i].state >= MEMO_FILED && page[i].filed_day != STORE_DAY_NONE
-                              ? page[i].filed_day
-                              : channel_today(page[i].created_at);
+            int64_t created, filed;
             struct store_hold live = *h;
+            memo_days(&page[i], &created, &filed);
             live.lifted_at = 0; /* as it held: a lift is counted on what it released */
             live.tampered = false;
-            if (records_hold_covers(&live, page[i].public_id, day)) {
+            if (records_hold_covers(&live, page[i].public_id, created, filed)) {
                 ++*covered;
                 rc = audit_append(st, page[i].id, actor, action, now);
             }
@@ -327,17 +341,26 @@ static int holds_agree(struct store *st, const struct store_hold *holds, size_t 
     return 0;
 }
 
-/* Shred @items[0..@n) in one transaction: tombstones, deletions, audit, one log entry. */
-static int shred_batch(struct store *st, const struct records_item *items, size_t n, int64_t now,
-                       size_t *done)
+/*
+ * Shred @items[0..@n) in one transaction: tombstones, deletions, audit, one log entry. The
+ * holds and each memo are read again in the transaction (which the write lock serialises with
+ * records_hold()): a memo held, changed or no longer due meanwhile is kept.
+ */
+static int shred_batch(struct store *st, const struct config *cfg, const struct records_item *items,
+                       size_t n, int64_t now, size_t *done)
 {
-    size_t k = 0;
+    struct store_hold *holds = NULL;
+    size_t k = 0, nholds = 0;
+    int64_t today = channel_today(now);
     int rc;
 
     if ((rc = store_begin(st)) != 0)
         return rc;
+    if ((rc = store_hold_list(st, &holds, &nholds)) == 0)
+        rc = holds_agree(st, holds, nholds);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct memo m;
+        struct records_item fresh;
         struct store_tombstone t = {
             .state = items[i].state, .final_at = items[i].final, .shredded_at = now};
         if ((rc = store_memo_get(st, items[i].id, &m)) == ERR_NOT_FOUND) {
@@ -346,8 +369,9 @@ static int shred_batch(struct store *st, const struct records_item *items, size_
         }
         if (rc != 0)
             break;
-        /* as it stands in this transaction: still the state that was due */
-        if (m.state == items[i].state) {
+        item_of(cfg, &m, holds, nholds, &fresh);
+        /* as it stands in this transaction: the same state, still due, not held */
+        if (m.state == items[i].state && fresh.due >= 0 && fresh.due <= today && !fresh.held) {
             memcpy(t.public_id, m.public_id, sizeof(t.public_id));
             if ((rc = store_tombstone_add(st, &t)) == 0 && (rc = store_memo_delete(st, &m)) == 0 &&
                 (rc = audit_append(st, m.id, 0, "shredded", now)) == 0)
@@ -359,6 +383,7 @@ static int shred_batch(struct store *st, const struct records_item *items, size_
         rc = ledger_records_event(st, LEDGER_SHREDDED, (int64_t)k, now);
     if (rc == 0)
         rc = store_commit(st);
+    mem_free(holds);
     if (rc != 0) {
         store_rollback(st);
         return rc;
@@ -379,6 +404,15 @@ int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_
     if (cfg->retain_closed == 0 && cfg->retain_declined == 0 && cfg->retain_withdrawn == 0 &&
         cfg->retain_drafts == 0)
         return 0; /* everything is kept for ever */
+    /* the log first: entries cut from it (a hold's among them) stop everything */
+    {
+        char why[256] = "";
+        if ((rc = ledger_check(st, false, why, sizeof(why))) != 0) {
+            log_error("records: the transparency log fails its checks (%s): nothing is shredded",
+                      why[0] ? why : err_str(rc));
+            return rc;
+        }
+    }
     if ((rc = store_hold_list(st, &holds, &nholds)) != 0)
         return rc;
     if ((rc = holds_agree(st, holds, nholds)) != 0 ||
@@ -392,8 +426,8 @@ int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_
         if (items[i].due >= 0 && items[i].due <= today && !items[i].held && !items[i].tampered)
             due[ndue++] = items[i];
     for (size_t at = 0; at < ndue && rc == 0; at += RECORDS_BATCH)
-        rc = shred_batch(st, due + at, ndue - at < RECORDS_BATCH ? ndue - at : RECORDS_BATCH, now,
-                         shredded);
+        rc = shred_batch(st, cfg, due + at, ndue - at < RECORDS_BATCH ? ndue - at : RECORDS_BATCH,
+                         now, shredded);
     if (*shredded > 0) {
         int c = store_compact(st);
         if (c != 0)
@@ -409,4 +443,117 @@ out:
     mem_free(items);
     mem_free(holds);
     return rc;
+}
+
+/* ---- the server's own schedule ---- */
+
+#define LEAD_SECONDS 3 /* a lead renewed by housekeeping_tick() (each second) holds this long */
+
+struct records_runner {
+    const struct config *cfg;
+    const struct channel *ch;
+    struct store *st;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+static _Atomic int64_t lead_until;
+
+static int64_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+void records_lead(void)
+{
+    atomic_store(&lead_until, mono_now() + LEAD_SECONDS);
+}
+
+static void *run(void *arg)
+{
+    struct records_runner *r = arg;
+    struct timespec ts;
+    bool first = true;
+
+    pthread_mutex_lock(&r->mu);
+    while (!r->stop) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += first ? LEAD_SECONDS + 1 : RECORDS_EVERY;
+        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+            ;
+        if (r->stop)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        if (atomic_load(&lead_until) >= mono_now()) {
+            size_t shredded = 0;
+            int rc = records_sweep(r->st, r->cfg, channel_now(r->ch), &shredded);
+            if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
+                log_warn("records: could not run the retention schedule (%s)", err_str(rc));
+            first = false;
+        }
+        pthread_mutex_lock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+int records_start(const struct config *cfg, const char *uri, const struct channel *ch,
+                  struct records_runner **out)
+{
+    pthread_condattr_t ca;
+    struct records_runner *r;
+    char err[256] = "";
+
+    *out = NULL;
+    if (cfg->retain_closed == 0 && cfg->retain_declined == 0 && cfg->retain_withdrawn == 0 &&
+        cfg->retain_drafts == 0)
+        return 0;
+    if ((r = mem_calloc(1, sizeof(*r))) == NULL)
+        return ERR_NOMEM;
+    r->cfg = cfg;
+    r->ch = ch;
+    if (store_open(uri, &r->st, err, sizeof(err)) != 0) {
+        log_error("records: cannot open the database: %s", err);
+        mem_free(r);
+        return ERR_INTERNAL;
+    }
+    if (trust_attach(r->st, ch->key, ch->log_key, cfg->data_dir) != 0) {
+        store_close(r->st);
+        mem_free(r);
+        return ERR_NOMEM;
+    }
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&r->thread, NULL, run, r) != 0) {
+        store_close(r->st);
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        mem_free(r);
+        return ERR_INTERNAL;
+    }
+    *out = r;
+    return 0;
+}
+
+void records_stop(struct records_runner *r)
+{
+    if (r == NULL)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stop = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    store_close(r->st);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    mem_free(r);
 }

@@ -17,8 +17,14 @@
  * `released`). A held memo is never shredded.
  *
  * Against a database writer: hold rows are MAC'd (a changed one holds everything), and before
- * shredding the holds are counted against the log's `held` and `released` entries, which the
- * writer cannot forge or remove: a hold deleted outside Dissent stops every shred (logged).
+ * shredding the log is checked against its signed state (ledger_check(): entries cut from it
+ * stop everything) and the holds are counted against its `held` and `released` entries, which
+ * the writer cannot forge or remove: a hold deleted outside Dissent stops every shred (logged).
+ * A hold or a lift has a checkpoint signed at once (api/records.c), so that no window is left in
+ * which its entry could be cut unsigned. Each batch re-reads the holds and the memos in its
+ * write transaction: a hold placed while a sweep runs keeps what it covers. A draft or unfiled
+ * memo is shredded as abandoned only if the log never saw it filed (a row rolled back to its
+ * draft is not mistaken for an abandoned one).
  */
 #ifndef DISSENT_CORE_RECORDS_H
 #define DISSENT_CORE_RECORDS_H
@@ -36,12 +42,14 @@
 struct records_item {
     char id[STORE_MEMO_ID_LEN + 1];
     int64_t internal;
-    int state;     /* enum memo_state */
-    int64_t day;   /* the day holds by range look at: filed, else created */
-    int64_t final; /* the day its retention counts from, or -1 (not in a final state) */
-    int64_t due;   /* the day it is shredded on, or -1 (kept for ever, or not final) */
-    bool held;     /* a hold covers it */
-    bool tampered; /* its row fails its MAC: never shredded */
+    int state;       /* enum memo_state */
+    int64_t day;     /* the day shown: filed, else created */
+    int64_t created; /* the days a hold by range looks at: created ... */
+    int64_t filed;   /* ... and filed (-1 before filing): either in range holds it */
+    int64_t final;   /* the day its retention counts from, or -1 (not in a final state) */
+    int64_t due;     /* the day it is shredded on, or -1 (kept for ever, or not final) */
+    bool held;       /* a hold covers it */
+    bool tampered;   /* its row fails its MAC: never shredded */
 };
 
 /**
@@ -71,7 +79,26 @@ int records_lift(struct store *st, const struct user *actor, int64_t id, const c
  */
 int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_t *shredded);
 
-/** records_hold_covers() - whether @h covers a memo of public id @id and day @day. */
-bool records_hold_covers(const struct store_hold *h, const char *id, int64_t day);
+/*
+ * The server's own schedule: a thread of its own (so that neither the sweep nor the compaction
+ * after it holds an event loop), which runs records_sweep() soon after the start and then every
+ * RECORDS_EVERY seconds, while this server leads (records_lead(), from housekeeping_tick()).
+ */
+#define RECORDS_EVERY 3600
+struct records_runner;
+struct channel;
+
+/** records_start() - start it when a retention is set (else *@out NULL, 0). */
+int records_start(const struct config *cfg, const char *uri, const struct channel *ch,
+                  struct records_runner **out);
+/** records_lead() - this server leads for the next few seconds. */
+void records_lead(void);
+/** records_stop() - stop the thread (a sweep in progress ends first) and free; NULL no-op. */
+void records_stop(struct records_runner *r);
+
+/** records_hold_covers() - whether @h covers a memo of public id @id created on day @created
+ *  and filed on day @filed (-1: not filed). */
+bool records_hold_covers(const struct store_hold *h, const char *id, int64_t created,
+                         int64_t filed);
 
 #endif

@@ -283,6 +283,11 @@ int integ_memo(const struct store *st, const struct memo *m, uint8_t mac[STORE_M
     put_opt(&in, m->has_log, m->log_tag, sizeof(m->log_tag));
     put_opt(&in, m->has_log, m->log_salt, sizeof(m->log_salt));
     put_i64(&in, m->log_index);
+    /* only when present, so that the MAC of a row without files is what it always was */
+    if (m->has_files) {
+        put_str(&in, "files");
+        put(&in, m->files, sizeof(m->files));
+    }
     return finish(st, &in, mac);
 }
 

@@ -359,6 +359,9 @@ static const char *const migrations[] = {
     "  final_at bigint NOT NULL,"
     "  shredded_at bigint NOT NULL"
     ");",
+
+    /* 20: a memo's file list (SQLite's migration 20) */
+    "ALTER TABLE memos ADD COLUMN IF NOT EXISTS files bytea;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -163,7 +163,7 @@ enum stmt_id {
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
-    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter"
+    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter, m.files"
 #define OUTBOX_COLS                                                                                \
     "o.id, o.dedupe, o.kind, o.user_id, '', o.rcpt, o.status, o.attempts,"                         \
     " o.next_at, o.created_at, o.sent_at"
@@ -211,8 +211,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         " updated_at = ?6, filed_day = ?7, ack_day = ?8, ack_due = ?9, reply_due = ?10, reply_max "
         "= ?11,"
         " replied_day = ?12, closed_day = ?13, reason = ?14, reply = ?15, reply_note = ?16,"
-        " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21, mac = ?22"
-        " WHERE id = ?17 AND version = ?18",
+        " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21, mac = ?22,"
+        " files = ?23 WHERE id = ?17 AND version = ?18",
     [ST_MEMO_SEAL] = "UPDATE memos SET mac = ?1, drafter = coalesce(?3, drafter) WHERE id = ?2",
     /* a deletion: what hangs off the memo, then its row (at the version read), then its id kept */
     [ST_MEMO_DROP_KEYS] = "DELETE FROM memo_keys WHERE memo_id = ?1",
@@ -1060,8 +1060,9 @@ static int memo_from_row(struct sql_stmt *q, struct memo *m)
     m->log_index = col_int(q, 24);
     col_fixed(q, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
     m->has_drafter = col_who(q, 26, m->drafter);
-    if (columns(q) > 27)
-        m->has_member = col_who(q, 27, m->member);
+    m->has_files = col_fixed(q, 27, m->files, sizeof(m->files));
+    if (columns(q) > 28)
+        m->has_member = col_who(q, 28, m->member);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1116,7 +1117,7 @@ int sql_memo_update(struct store *st, struct memo *m)
         BLOB(m->reply, m->reply_len), BLOB(m->reply_note, m->reply_note_len), INT(m->id),
         INT(m->version), BLOB(m->has_log ? m->log_tag : NULL, sizeof(m->log_tag)),
         BLOB(m->has_log ? m->log_salt : NULL, sizeof(m->log_salt)), INT(m->log_index),
-        BLOB(m->mac, sizeof(m->mac)));
+        BLOB(m->mac, sizeof(m->mac)), BLOB(m->has_files ? m->files : NULL, sizeof(m->files)));
     int rc;
 
     if (q == NULL)
@@ -2478,10 +2479,11 @@ int sql_tombstone_list(struct store *st, int limit, struct store_tombstone **out
 int sql_compact(struct store *st)
 {
     /* what deleted rows leave behind: SQLite zeroes them in the file (secure_delete) and the
-     * WAL is emptied; PostgreSQL rewrites the small tables that held key copies and texts, and
-     * frees the rest for reuse (VACUUM runs outside any transaction) */
-    static const char *const pg[] = {"VACUUM FULL memo_keys", "VACUUM FULL memos",
-                                     "VACUUM attachment_chunks, attachments, memo_events,"
+     * WAL is emptied; PostgreSQL rewrites the small table of key copies (its lock is brief),
+     * and frees the rest for reuse without locking it: ciphertext whose key is gone (VACUUM
+     * runs outside any transaction) */
+    static const char *const pg[] = {"VACUUM FULL memo_keys",
+                                     "VACUUM memos, attachment_chunks, attachments, memo_events,"
                                      " comments, signatures, memo_members",
                                      "CHECKPOINT"};
     int rc = 0;

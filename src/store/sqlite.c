@@ -420,6 +420,9 @@ static const char *const migrations[] = {
     "  final_at INTEGER NOT NULL,"
     "  shredded_at INTEGER NOT NULL"
     ") STRICT;",
+
+    /* 20: a memo's file list, bound into its row's MAC (core/attach.h) */
+    "ALTER TABLE memos ADD COLUMN files BLOB;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

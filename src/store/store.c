@@ -32,8 +32,8 @@ const struct store_table store_tables[] = {
     {"memos",
      "id, public_id, drafter_id, state, title, body, digest, show_names, version, created_at,"
      " updated_at, filed_day, ack_day, ack_due, reply_due, reply_max, replied_day, closed_day,"
-     " reason, reply, reply_note, log_tag, log_salt, log_index, mac, drafter",
-     26, "id", "", "id", false},
+     " reason, reply, reply_note, log_tag, log_salt, log_index, mac, drafter, files",
+     27, "id", "", "id", false},
     {"memo_members", "memo_id, user_id, relation, at, who", 5, "memo_id, user_id", "", NULL, false},
     {"signatures", "id, memo_id, user_id, note, vkey, created_at, voided_at, void_reason, who", 9,
      "id", "", "id", false},

@@ -183,6 +183,8 @@ struct memo {
     int64_t log_index;          /* index of its filed entry, or -1 */
     uint8_t mac[STORE_MAC_LEN]; /* the row's integrity MAC (set and checked by store.c) */
     bool tampered;              /* a list's row failed its MAC (backends; store.c drops it) */
+    bool has_files;             /* it has attached files: @files is set (core/attach.h) */
+    uint8_t files[32];          /* the digest of its file list, under the row's MAC */
 };
 
 /* A co-signature, with its signer's names. */
@@ -1141,8 +1143,10 @@ int store_tombstone_list(struct store *st, int limit, struct store_tombstone **o
 /**
  * store_compact() - after a crypto-shred, outside any transaction: leave nothing of the deleted
  * rows in the database's files that can be: SQLite zeroes them as it deletes (secure_delete)
- * and its WAL is checkpointed and truncated here; PostgreSQL's tables of key copies and texts
- * are rewritten (VACUUM FULL), the others vacuumed, and a checkpoint asked for.
+ * and its WAL is checkpointed and truncated here; PostgreSQL's table of key copies is rewritten
+ * (VACUUM FULL memo_keys: small, its lock brief), the others vacuumed (their space freed for
+ * reuse, the ciphertext whose key is gone left until it is overwritten), and a checkpoint asked
+ * for.
  */
 int store_compact(struct store *st);
 

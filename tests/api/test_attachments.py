@@ -302,6 +302,26 @@ def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     sql(server, "UPDATE attachment_chunks SET data = ? WHERE att_id = ? AND seq = ?",
         (blob, att_id, seq))
     assert download(server, d, mid, a["id"]).content == data
+    # a draft's file removed through the API, and its rows put back by the writer: the memo's
+    # row vouches for the list it has (under its MAC), so the draft's view and its finalize fail
+    c = upload(server, d, mid, "c.bin", b"planted")
+    att = sql(server, "SELECT id, memo_id, public_id, position, size, received, chunks, complete,"
+                      " meta, created_at FROM attachments WHERE public_id = ?", (c["id"],))[0]
+    chunks = sql(server, "SELECT att_id, seq, data FROM attachment_chunks WHERE att_id = ?",
+                 (att[0],))
+    assert d.delete(url + "/attachments/" + c["id"], timeout=TIMEOUT).status_code == 204
+    sql(server, "INSERT INTO attachments (id, memo_id, public_id, position, size, received,"
+                " chunks, complete, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tuple(bytes(x) if isinstance(x, (bytes, memoryview)) else x for x in att))
+    for row in chunks:
+        sql(server, "INSERT INTO attachment_chunks (att_id, seq, data) VALUES (?, ?, ?)",
+            (row[0], row[1], bytes(row[2])))
+    assert_error(d.get(url, timeout=TIMEOUT), 500, "integrity")
+    assert_error(d.post(url + "/finalize", timeout=TIMEOUT), 500, "integrity")
+    assert_error(download(server, d, mid, c["id"]), 500, "integrity")
+    sql(server, "DELETE FROM attachment_chunks WHERE att_id = ?", (att[0],))
+    sql(server, "DELETE FROM attachments WHERE id = ?", (att[0],))
+    assert d.get(url, timeout=TIMEOUT).status_code == 200
     # finalized, then the rows of the two files swapped places: the memo's text is another one
     assert d.post(url + "/finalize", timeout=TIMEOUT).status_code == 200
     sql(server, "UPDATE attachments SET position = -position WHERE public_id IN (?, ?)",

@@ -29,7 +29,8 @@ def desk(make_server, tmp_path):
         mid = s["dana"].post(memo_url(srv), json={"title": "Memo %d" % i, "body": "Text %d.\n" % i},
                              timeout=TIMEOUT).json()["id"]
         data = os.urandom(CHUNK + 100 * i)
-        upload(srv, s["dana"], mid, "annex %d.bin" % i, data)
+        # (the second file is named as a memo's bundle is: only its place tells them apart)
+        upload(srv, s["dana"], mid, "annex %d.bin" % i if i == 0 else "bundle.json", data)
         files[mid] = data
         for step in ("finalize", "signatures", "file"):
             assert s["dana"].post(memo_url(srv, mid, step), timeout=TIMEOUT).status_code < 300
@@ -76,8 +77,9 @@ def test_an_export_holds_every_memo_whole_and_verifies_offline(desk):
         for mid in memos:
             for part in ("bundle.json", "receipt.json", "record.pdf"):
                 assert "dissent-export/%s/%s" % (mid, part) in names, names
-            got = t.extractfile("dissent-export/%s/files/annex %d.bin"
-                                % (mid, memos.index(mid))).read()
+            got = t.extractfile("dissent-export/%s/files/%s"
+                                % (mid, "annex 0.bin" if mid == memos[0] else "bundle.json"))
+            got = got.read()
             assert got == files[mid]
         manifest = t.extractfile("dissent-export/MANIFEST").read().decode()
     # the manifest: a signed note over each file's SHA-256, size and path
@@ -118,7 +120,7 @@ def test_a_tampered_export_fails_its_check(desk):
     vkey = log_vkey(srv)
     cases = {
         "file altered": lambda n, d: d[:-1] + bytes([d[-1] ^ 1]) if n.endswith("record.pdf") else d,
-        "file missing": lambda n, d: None if n.endswith(".bin") else d,
+        "file missing": lambda n, d: None if n.endswith("annex 0.bin") else d,
         "not signed by the log key given": lambda n, d: d.replace(b"memos 2", b"memos 3")
         if n.endswith("MANIFEST") else d,
         "file not in the manifest": lambda n, d: d,
@@ -160,3 +162,28 @@ def test_only_an_officer_with_the_key_exports_filed_memos(desk):
     r = export(srv, out, "--filed-between", "2026-02-30", "2026-03-01")
     assert r.returncode == 2
     assert not out.exists() and not [p for p in os.listdir(tmp) if ".part-" in p]
+
+
+def test_a_period_leaves_out_the_memos_the_officer_is_recused_from(desk):
+    srv, s, memos, files, draft, tmp = desk
+    admin = srv.admin()
+    srv.add_user(admin, "omar", ["staff", "officer"], password=PASSWORD)
+    omar = srv.login("omar", PASSWORD)
+    assert s["olga"].post(srv.url + "/api/v1/channel/grants", json={"username": "omar"},
+                          timeout=TIMEOUT).status_code == 201
+    own = omar.post(memo_url(srv), json={"title": "Mine", "body": "x\n"},
+                    timeout=TIMEOUT).json()["id"]
+    for step in ("finalize", "signatures", "file"):
+        assert omar.post(memo_url(srv, own, step), timeout=TIMEOUT).status_code < 300
+    receipt_of(srv, omar, own)
+    day = s["dana"].get(memo_url(srv, memos[0]), timeout=TIMEOUT).json()["filed_on"]
+    r = export(srv, tmp / "omar.tar", "--filed-between", day, day, who="omar")
+    assert r.returncode == 0, r.stderr
+    assert "exported 2 memos" in r.stdout and "1 memo filed then is left out" in r.stderr, r
+    with tarfile.open(tmp / "omar.tar") as t:
+        assert not [n for n in t.getnames() if own in n]
+    r = export(srv, tmp / "olga.tar", "--filed-between", day, day)
+    assert r.returncode == 0 and "exported 3 memos" in r.stdout, r
+    assert verify(tmp / "olga.tar", log_vkey(srv)).returncode == 0
+    r = export(srv, tmp / "x.tar", "--memo", memos[0], memos[0])
+    assert r.returncode == 2 and "named twice" in r.stderr

@@ -110,3 +110,22 @@ def test_who_may_not_read_the_memo_gets_no_copy(filed, make_server):
     srv.add_user(admin, "eve", ["staff"])
     eve = srv.login("eve", "correct horse battery")
     assert_error(eve.get(memo_url(srv, mid, "record.pdf"), timeout=TIMEOUT), 404, "not_found")
+
+
+def test_a_deeply_nested_text_is_laid_out_flat_not_recursively(make_server):
+    """100,000 nested list markers (200 KB, under the body limit) would nest the layout's calls
+    as deep: past a fixed depth the text is laid out flat, and the server stays up."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "dana", ["staff"])
+    d = srv.login("dana", "correct horse battery")
+    for body, word in (("- " * 100000 + "deepest\n", "deepest"), ("> " * 100000 + "quoted\n",
+                                                                     "quoted"),
+                       ("*" * 50000 + "x" + "*" * 50000 + "\n", "x")):
+        mid = d.post(memo_url(srv), json={"title": "Deep", "body": body},
+                     timeout=TIMEOUT).json()["id"]
+        r = d.get(memo_url(srv, mid, "record.pdf"), timeout=60)
+        assert r.status_code == 200, r.text
+        assert r.content.startswith(b"%PDF-")
+        assert word in pdftext(r.content)
+    assert srv.proc.poll() is None

@@ -762,6 +762,14 @@ static void test_canonical_v2_reject(void **state)
         assert_int_equal(memo_canonical_list(bad[i], strlen(bad[i]), &got, &n), ERR_INVALID);
         assert_null(got);
     }
+    {
+        /* a NUL inside a file line (the type "text/plain\0zz" read as "text/plain") */
+        static const char nul[] =
+            "dissent-memo/v2\nid " ID "\ntitle t\nfile "
+            "zT6O1hk02ub33dnIMLVZAYgyvMTFcDZsfANrmiRwlQQ= 9 text/plain\0zz a\n\nb\n";
+        assert_int_equal(memo_canonical_split(nul, sizeof(nul) - 1, id, &t, &tl, &b, &bl),
+                         ERR_INVALID);
+    }
     /* what cannot be written: two of one name, a bad type, more than MEMO_FILES_MAX */
     v2_files(f);
     snprintf(f[1].name, sizeof(f[1].name), "annex A.txt");
