@@ -12,12 +12,10 @@
 #include "api/api.h"
 
 #include "core/channel.h"
-#include "core/ledger.h"
 #include "core/memo.h"
 #include "core/records.h"
 #include "core/workdays.h"
 #include "util/err.h"
-#include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
@@ -61,25 +59,6 @@ static json_t *hold_json(struct api_env *env, const struct store_hold *h)
     else
         json_object_set_new(o, "lifted", json_null());
     return o;
-}
-
-/*
- * A checkpoint signed at once over a hold's (or a lift's) entry: from then on the entry cannot be
- * cut from the log unseen (core/records.h), where otherwise it could until the next scheduled
- * checkpoint. (The scheduled signing keeps a memo event's time from showing; a records event
- * names no memo.) A failure is logged; the schedule signs it soon after anyway.
- */
-static void signed_now(struct api_env *env, struct api_req *req)
-{
-    uint64_t size = 0;
-    int rc;
-
-    if (env->ch == NULL)
-        return;
-    if ((rc = ledger_sign(env->st, env->ch->log_key, env->ch->log_origin, req->now, &size)) != 0)
-        log_warn("records: no checkpoint could be signed over the hold's entry now (%s); the "
-                 "next scheduled one covers it",
-                 err_str(rc));
 }
 
 void api_records_holds(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -157,7 +136,6 @@ void api_records_hold(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_rc(resp, rc, err[0] ? err : NULL);
         return;
     }
-    signed_now(env, req);
     api_ok(resp, 201,
            json_pack("{s:o, s:I}", "hold", hold_json(env, &h), "covered", (json_int_t)covered));
 }
@@ -200,7 +178,6 @@ void api_records_lift(struct api_env *env, struct api_req *req, struct api_resp 
         api_error_rc(resp, rc, err[0] ? err : NULL);
         return;
     }
-    signed_now(env, req);
     api_ok(resp, 200,
            json_pack("{s:o, s:I}", "hold", hold_json(env, &h), "released", (json_int_t)released));
 }

@@ -58,8 +58,9 @@ int cmd_records(int argc, char **argv)
     if (!dry) {
         if ((c = records_sweep(st, &cfg, now, &shredded)) != 0) {
             fprintf(stderr, "dissent records: %s\n",
-                    c == ERR_INTEGRITY ? "the legal holds do not agree with the log (changed "
-                                         "outside Dissent): nothing was shredded"
+                    c == ERR_INTEGRITY ? "the legal holds, the log or a memo fail their checks "
+                                         "(changed outside Dissent; the reason is logged above): "
+                                         "nothing was shredded"
                                        : err_str(c));
             goto out;
         }

@@ -41,7 +41,8 @@ static void file_key(const uint8_t *mkey, const char *memo, const char *id,
     char label[80];
     int n = snprintf(label, sizeof(label), "dissent-file-key/1 %s %s", memo, id);
 
-    hash_keyed(out, label, n > 0 ? (size_t)n : 0, mkey);
+    /* (a memo id and a file id always fit: 19 + 24 + 1 + 16 bytes) */
+    hash_keyed(out, label, n > 0 && (size_t)n < sizeof(label) ? (size_t)n : 0, mkey);
 }
 
 /* The associated data of each message of file @id of memo @memo. */
@@ -143,19 +144,62 @@ static void list_digest(const struct store_attachment *rows, size_t n, ptrdiff_t
     sha256_final(&sha, out);
 }
 
-/* Whether @rows are the list @m's row vouches for: ERR_INTEGRITY (logged) when not. */
-static int list_check(const struct memo *m, const struct store_attachment *rows, size_t n)
+/* Whether @rows are the list the digest @files (@has) vouches for. */
+static bool list_matches(bool has, const uint8_t files[HASH_SHA256_LEN],
+                         const struct store_attachment *rows, size_t n)
 {
     uint8_t d[HASH_SHA256_LEN];
     bool any = false;
 
     list_digest(rows, n, -1, NULL, d, &any);
-    if (any == m->has_files && (!any || hash_equal(d, m->files, sizeof(d))))
-        return 0;
-    log_error("integrity: the files of memo %s are not the list its row vouches for: they were "
-              "changed outside Dissent",
-              m->public_id);
-    return ERR_INTEGRITY;
+    return any == has && (!any || hash_equal(d, files, sizeof(d)));
+}
+
+#define LIST_TRIES 4 /* reads of a list that another request keeps changing */
+
+/*
+ * @m's file rows, as its row vouches for them. The memo row and the rows are read by separate
+ * statements: when they disagree, the memo is read again, and a memo that changed meanwhile (a
+ * file added or removed by another request) is tried again against its new digest. Only a
+ * disagreement at one and the same version is ERR_INTEGRITY (logged). For a @writer, whose
+ * change rests on @m as it read it, a memo that changed meanwhile is ERR_CONFLICT.
+ */
+static int rows_of(struct store *st, const struct memo *m, bool writer,
+                   struct store_attachment **rows, size_t *n)
+{
+    struct memo cur;
+    bool has = m->has_files, reread = false;
+    uint8_t files[HASH_SHA256_LEN];
+    int64_t version = m->version;
+    int rc;
+
+    memcpy(files, m->files, sizeof(files));
+    for (int i = 0; i < LIST_TRIES; i++) {
+        if ((rc = store_att_list(st, m->id, rows, n)) != 0)
+            return rc;
+        if (list_matches(has, files, *rows, *n) && !(reread && writer))
+            return 0;
+        store_att_list_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+        if (reread && writer)
+            return ERR_CONFLICT;
+        if ((rc = store_memo_get(st, m->public_id, &cur)) != 0)
+            return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
+        reread = reread || cur.version != m->version;
+        if (cur.version == version) { /* the same version, and still another list */
+            store_memo_release(&cur);
+            log_error("integrity: the files of memo %s are not the list its row vouches for: "
+                      "they were changed outside Dissent",
+                      m->public_id);
+            return ERR_INTEGRITY;
+        }
+        version = cur.version;
+        has = cur.has_files;
+        memcpy(files, cur.files, sizeof(files));
+        store_memo_release(&cur);
+    }
+    return ERR_CONFLICT; /* changing faster than it can be read */
 }
 
 /* Set @m's list digest for its rows as they will be: without @rows[@skip], with @extra. */
@@ -167,16 +211,14 @@ static int list_set(struct store *st, struct memo *m, ptrdiff_t skip_id,
     size_t n = 0;
     int rc;
 
-    if ((rc = store_att_list(st, m->id, &rows, &n)) != 0)
+    if ((rc = rows_of(st, m, true, &rows, &n)) != 0)
         return rc;
-    if ((rc = list_check(m, rows, n)) == 0) {
-        for (size_t i = 0; i < n; i++)
-            if (rows[i].id == skip_id)
-                skip = (ptrdiff_t)i;
-        list_digest(rows, n, skip, extra, m->files, &m->has_files);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].id == skip_id)
+            skip = (ptrdiff_t)i;
+    list_digest(rows, n, skip, extra, m->files, &m->has_files);
     store_att_list_free(rows, n);
-    return rc;
+    return 0;
 }
 
 int attach_list(struct store *st, const uint8_t *mkey, const struct memo *m,
@@ -189,12 +231,8 @@ int attach_list(struct store *st, const uint8_t *mkey, const struct memo *m,
 
     *out = NULL;
     *n = 0;
-    if ((rc = store_att_list(st, m->id, &rows, &k)) != 0)
+    if ((rc = rows_of(st, m, false, &rows, &k)) != 0)
         return rc;
-    if ((rc = list_check(m, rows, k)) != 0) {
-        store_att_list_free(rows, k);
-        return rc;
-    }
     if (k > 0 && (all = mem_calloc(k, sizeof(*all))) == NULL)
         rc = ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < k; i++)
@@ -669,8 +707,7 @@ int attach_reader_open(struct store *st, const uint8_t *mkey, const struct memo 
         /* a file is read only when its memo's list vouches for it */
         struct store_attachment *rows = NULL;
         size_t n = 0;
-        if ((rc = store_att_list(st, m->id, &rows, &n)) == 0)
-            rc = list_check(m, rows, n);
+        rc = rows_of(st, m, false, &rows, &n);
         store_att_list_free(rows, n);
         if (rc != 0)
             goto out;

@@ -15,12 +15,18 @@
 #include "util/mem.h"
 #include "util/strutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
+
+static _Atomic bool stopping; /* records_stop(): a sweep in progress ends after its batch */
 
 /* The days @state is kept, 0 for ever: -1 when it is no state the schedule keeps. */
 static int64_t retention(const struct config *cfg, int state)
@@ -157,6 +163,89 @@ int records_schedule(struct store *st, const struct config *cfg, int64_t now,
     return rc;
 }
 
+/*
+ * records.state, beside the key files: how many holds were ever placed, which the database
+ * cannot lower (a hold row deleted, with the log's entry cut before a checkpoint signed it, is
+ * caught against it). Raised after each hold commits, under records.state.lock (several servers
+ * share the data directory); a server that dies between the commit and the raise leaves it
+ * lower, which is safe (the database holds more).
+ */
+#define RECORDS_STATE "records.state"
+#define STATE_HEAD "dissent-records/v1\nholds "
+
+/* The number recorded (0 when none, or no data directory). */
+static int state_read(const struct store *st, int64_t *placed)
+{
+    char path[1200], text[128];
+    ssize_t n;
+    int fd;
+
+    *placed = 0;
+    if (st->trust_dir == NULL)
+        return 0;
+    snprintf(path, sizeof(path), "%s/" RECORDS_STATE, st->trust_dir);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return errno == ENOENT ? 0 : ERR_IO;
+    n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n < 0)
+        return ERR_IO;
+    text[n] = '\0';
+    if (n < (ssize_t)strlen(STATE_HEAD) + 2 || strncmp(text, STATE_HEAD, strlen(STATE_HEAD)) != 0 ||
+        text[n - 1] != '\n')
+        goto bad;
+    text[n - 1] = '\0';
+    if (str_parse_i64(text + strlen(STATE_HEAD), 0, INT64_MAX, placed) != 0)
+        goto bad;
+    return 0;
+bad:
+    log_error("integrity: %s is not a records state: nothing is shredded", path);
+    return ERR_INTEGRITY;
+}
+
+/* Record that at least @placed holds were placed. */
+static int state_raise(const struct store *st, int64_t placed)
+{
+    char path[1200], tmp[1300], lock[1300], text[128];
+    int64_t was = 0;
+    int fd = -1, lfd, dfd, rc;
+    size_t len;
+
+    if (st->trust_dir == NULL)
+        return 0;
+    snprintf(path, sizeof(path), "%s/" RECORDS_STATE, st->trust_dir);
+    snprintf(lock, sizeof(lock), "%s.lock", path);
+    if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+        return ERR_IO;
+    while (flock(lfd, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            close(lfd);
+            return ERR_IO;
+        }
+    if ((rc = state_read(st, &was)) != 0 || was >= placed)
+        goto out;
+    len = (size_t)snprintf(text, sizeof(text), STATE_HEAD "%lld\n", (long long)placed);
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 || rename(tmp, path) != 0)
+        rc = ERR_IO;
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0) {
+        unlink(tmp);
+        goto out;
+    }
+    if ((dfd = open(st->trust_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+out:
+    close(lfd);
+    if (rc == ERR_IO)
+        log_error("records: cannot write %s: %s", path, strerror(errno));
+    return rc;
+}
+
 /* A reason: 1..STORE_HOLD_REASON_MAX bytes of UTF-8 without control characters but none. */
 static bool reason_ok(const char *r)
 {
@@ -247,6 +336,14 @@ int records_hold(struct store *st, const struct user *actor, const char *memo, i
         store_rollback(st);
         return rc;
     }
+    {
+        /* the number of holds placed, where the database cannot lower it */
+        struct store_hold *all = NULL;
+        size_t n = 0;
+        if (store_hold_list(st, &all, &n) == 0 && state_raise(st, (int64_t)n) != 0)
+            log_warn("records: the count of holds could not be recorded beside the keys");
+        mem_free(all);
+    }
     log_info("records: hold %lld placed by %s on %zu memo%s", (long long)out->id, actor->username,
              *covered, *covered == 1 ? "" : "s");
     return 0;
@@ -312,25 +409,42 @@ fail:
 }
 
 /* Whether the holds agree with the log: as many holds placed and lifted as its entries say. */
-static int holds_agree(struct store *st, const struct store_hold *holds, size_t n)
+/*
+ * Whether the holds @holds[0..@n) are all Dissent's: none changed (MAC), no fewer than
+ * records.state says were ever placed, and, with @with_log (once per sweep: it reads the whole
+ * log), as many placed and lifted as the log's entries say.
+ */
+static int holds_agree(struct store *st, const struct store_hold *holds, size_t n, bool with_log)
 {
     struct ledger_entry *e = NULL;
     size_t ne = 0, placed = 0, lifted = 0, held = 0, released = 0;
-    int rc = ledger_entries_live(st, &e, &ne);
+    int64_t recorded = 0;
+    int rc;
 
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; i < ne; i++) {
-        held += e[i].event == LEDGER_HELD;
-        released += e[i].event == LEDGER_RELEASED;
-    }
-    mem_free(e);
     for (size_t i = 0; i < n; i++) {
         placed++;
         lifted += holds[i].lifted_at != 0;
         if (holds[i].tampered)
             return ERR_INTEGRITY;
     }
+    if ((rc = state_read(st, &recorded)) != 0)
+        return rc;
+    if ((int64_t)placed < recorded) {
+        log_error("integrity: the database holds %zu legal holds, %lld were placed (" RECORDS_STATE
+                  "): holds were deleted outside Dissent; nothing is shredded until this is "
+                  "resolved",
+                  placed, (long long)recorded);
+        return ERR_INTEGRITY;
+    }
+    if (!with_log)
+        return 0;
+    if ((rc = ledger_entries_live(st, &e, &ne)) != 0)
+        return rc;
+    for (size_t i = 0; i < ne; i++) {
+        held += e[i].event == LEDGER_HELD;
+        released += e[i].event == LEDGER_RELEASED;
+    }
+    mem_free(e);
     if (placed != held || lifted != released) {
         log_error("integrity: the database holds %zu legal holds (%zu lifted), the log records "
                   "%zu placed and %zu lifted: holds were changed outside Dissent; nothing is "
@@ -338,6 +452,32 @@ static int holds_agree(struct store *st, const struct store_hold *holds, size_t 
                   placed, lifted, held, released);
         return ERR_INTEGRITY;
     }
+    return 0;
+}
+
+/*
+ * Whether the read audit shows memo @id filed: a draft or unfiled row of a memo that was filed
+ * is a row rolled back from a copy (its MAC still valid), never an abandoned draft. The audit's
+ * records are chained under a key the database does not hold (dissent audit verify).
+ */
+static int audit_says_filed(struct store *st, int64_t id, bool *filed)
+{
+    struct audit_record *recs = NULL;
+    int64_t after = 0;
+    size_t n = 0;
+    int rc;
+
+    *filed = false;
+    do {
+        if ((rc = store_audit_list(st, id, after, 500, &recs, &n)) != 0)
+            return rc;
+        for (size_t i = 0; i < n && !*filed; i++)
+            *filed = strcmp(recs[i].action, "filed") == 0;
+        if (n > 0)
+            after = recs[n - 1].id;
+        mem_free(recs);
+        recs = NULL;
+    } while (!*filed && n == 500);
     return 0;
 }
 
@@ -357,7 +497,7 @@ static int shred_batch(struct store *st, const struct config *cfg, const struct 
     if ((rc = store_begin(st)) != 0)
         return rc;
     if ((rc = store_hold_list(st, &holds, &nholds)) == 0)
-        rc = holds_agree(st, holds, nholds);
+        rc = holds_agree(st, holds, nholds, false);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct memo m;
         struct records_item fresh;
@@ -370,6 +510,19 @@ static int shred_batch(struct store *st, const struct config *cfg, const struct 
         if (rc != 0)
             break;
         item_of(cfg, &m, holds, nholds, &fresh);
+        if ((m.state == MEMO_DRAFT || m.state == MEMO_OPEN) && fresh.due >= 0) {
+            bool filed = false;
+            if ((rc = audit_says_filed(st, m.id, &filed)) != 0) {
+                store_memo_release(&m);
+                break;
+            }
+            if (filed) {
+                log_error("integrity: memo %s reads as %s, and its audit shows it filed: its row "
+                          "was put back from a copy; it is not shredded",
+                          m.public_id, memo_state_name((enum memo_state)m.state));
+                fresh.due = -1;
+            }
+        }
         /* as it stands in this transaction: the same state, still due, not held */
         if (m.state == items[i].state && fresh.due >= 0 && fresh.due <= today && !fresh.held) {
             memcpy(t.public_id, m.public_id, sizeof(t.public_id));
@@ -415,7 +568,7 @@ int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_
     }
     if ((rc = store_hold_list(st, &holds, &nholds)) != 0)
         return rc;
-    if ((rc = holds_agree(st, holds, nholds)) != 0 ||
+    if ((rc = holds_agree(st, holds, nholds, true)) != 0 ||
         (rc = items_load(st, cfg, holds, nholds, &items, &n)) != 0)
         goto out;
     if ((due = mem_calloc(n ? n : 1, sizeof(*due))) == NULL) {
@@ -425,7 +578,7 @@ int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_
     for (size_t i = 0; i < n; i++)
         if (items[i].due >= 0 && items[i].due <= today && !items[i].held && !items[i].tampered)
             due[ndue++] = items[i];
-    for (size_t at = 0; at < ndue && rc == 0; at += RECORDS_BATCH)
+    for (size_t at = 0; at < ndue && rc == 0 && !atomic_load(&stopping); at += RECORDS_BATCH)
         rc = shred_batch(st, cfg, due + at, ndue - at < RECORDS_BATCH ? ndue - at : RECORDS_BATCH,
                          now, shredded);
     if (*shredded > 0) {
@@ -478,12 +631,12 @@ static void *run(void *arg)
 {
     struct records_runner *r = arg;
     struct timespec ts;
-    bool first = true;
+    bool soon = true; /* at the start, and after a wake-up that found another server leading */
 
     pthread_mutex_lock(&r->mu);
     while (!r->stop) {
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += first ? LEAD_SECONDS + 1 : RECORDS_EVERY;
+        ts.tv_sec += soon ? LEAD_SECONDS + 1 : RECORDS_EVERY;
         while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
             ;
         if (r->stop)
@@ -494,7 +647,9 @@ static void *run(void *arg)
             int rc = records_sweep(r->st, r->cfg, channel_now(r->ch), &shredded);
             if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
                 log_warn("records: could not run the retention schedule (%s)", err_str(rc));
-            first = false;
+            soon = false;
+        } else {
+            soon = true; /* not leading now: look again in a moment, not in an hour */
         }
         pthread_mutex_lock(&r->mu);
     }
@@ -547,6 +702,7 @@ void records_stop(struct records_runner *r)
 {
     if (r == NULL)
         return;
+    atomic_store(&stopping, true);
     pthread_mutex_lock(&r->mu);
     r->stop = true;
     pthread_cond_signal(&r->cv);

@@ -20,8 +20,9 @@
  * shredding the log is checked against its signed state (ledger_check(): entries cut from it
  * stop everything) and the holds are counted against its `held` and `released` entries, which
  * the writer cannot forge or remove: a hold deleted outside Dissent stops every shred (logged).
- * A hold or a lift has a checkpoint signed at once (api/records.c), so that no window is left in
- * which its entry could be cut unsigned. Each batch re-reads the holds and the memos in its
+ * How many holds were ever placed is also kept beside the key files (records.state), which the
+ * database writer cannot lower: a hold deleted together with its log entry, cut before a
+ * checkpoint signed it, is caught there. Each batch re-reads the holds and the memos in its
  * write transaction: a hold placed while a sweep runs keeps what it covers. A draft or unfiled
  * memo is shredded as abandoned only if the log never saw it filed (a row rolled back to its
  * draft is not mistaken for an abandoned one).

@@ -252,7 +252,15 @@ static void inline_one(struct sb *b, cmark_node *n, int depth)
  * deeper than NEST_MAX is laid out this way, so that no input nests the layout's own calls
  * (a body of 100,000 nested list markers is 200 KB).
  */
+static void flat_text_as(struct sb *b, cmark_node *n, bool escape);
+
 static void flat_text(struct sb *b, cmark_node *n)
+{
+    flat_text_as(b, n, true);
+}
+
+/* flat_text(), the text left as it is (@escape false) or escaped as markup. */
+static void flat_text_as(struct sb *b, cmark_node *n, bool escape)
 {
     cmark_iter *it = cmark_iter_new(n);
     cmark_event_type ev;
@@ -278,11 +286,66 @@ static void flat_text(struct sb *b, cmark_node *n)
                 sb_str(b, "\n");
             break;
         default:
-            if ((lit = cmark_node_get_literal(c)) != NULL)
+            if ((lit = cmark_node_get_literal(c)) == NULL)
+                break;
+            if (escape)
                 sb_esc(b, lit, strlen(lit));
+            else
+                sb_str(b, lit);
         }
     }
     cmark_iter_free(it);
+}
+
+/*
+ * Add the plain text @s[0..@len) as blocks of at most PIECE_MAX bytes each, cut at a line break,
+ * else a space, else anywhere between two code points: pango lays a block out in time that grows
+ * faster than its length (long runs, many lines), so no block is allowed to be large. @prefix
+ * (markup, may be NULL) goes before the first.
+ */
+#define PIECE_MAX 4096
+#define PIECE_LINES 60
+#define BLOCK_MARKUP_MAX 8192 /* a paragraph's markup beyond which it is laid out as plain text */
+static int add_pieces(struct pdf_doc *d, const char *prefix, const char *s, size_t len, enum font f,
+                      double indent, double before, bool anywhere)
+{
+    size_t at = 0;
+    int rc = 0;
+
+    while (rc == 0 && (at < len || at == 0)) {
+        size_t n = len - at, cut = n, lines = 0;
+        struct sb b = {0};
+        /* at most PIECE_LINES lines in one block too */
+        for (size_t i = 0; i < n && i < PIECE_MAX; i++)
+            if (s[at + i] == '\n' && ++lines == PIECE_LINES) {
+                cut = i + 1;
+                break;
+            }
+        if (cut == n && n > PIECE_MAX) {
+            const char *nl = NULL, *sp = NULL;
+            for (size_t i = PIECE_MAX; i > PIECE_MAX / 2 && !nl; i--) {
+                if (s[at + i] == '\n')
+                    nl = s + at + i;
+                else if (!sp && s[at + i] == ' ')
+                    sp = s + at + i;
+            }
+            cut = nl ? (size_t)(nl - (s + at)) + 1 : sp ? (size_t)(sp - (s + at)) + 1 : PIECE_MAX;
+            while (cut > 1 && ((unsigned char)s[at + cut] & 0xC0) == 0x80)
+                cut--; /* never inside a code point */
+        }
+        if (at == 0 && prefix != NULL)
+            sb_str(&b, prefix);
+        sb_esc(&b, s + at, cut);
+        if (b.oom) {
+            mem_free(b.p);
+            return ERR_NOMEM;
+        }
+        rc = add(d, b.p ? b.p : mem_strdup(""), f, indent, at == 0 ? before : 0, anywhere);
+        at += cut;
+        if (cut == 0)
+            break;
+    }
+    return rc;
 }
 
 /* The inline children of @n as markup (deeper than NEST_MAX: their text only). */
@@ -312,6 +375,20 @@ static int para_of(struct pdf_doc *d, cmark_node *n, enum font f, double indent,
         mem_free(b.p);
         return ERR_NOMEM;
     }
+    if (b.n > BLOCK_MARKUP_MAX) {
+        /* too large to lay out as one block: its text, plain, in pieces */
+        struct sb plain = {0};
+        int rc;
+        mem_free(b.p);
+        flat_text_as(&plain, n, false);
+        if (plain.oom) {
+            mem_free(plain.p);
+            return ERR_NOMEM;
+        }
+        rc = add_pieces(d, prefix, plain.p ? plain.p : "", plain.n, f, indent, before, false);
+        mem_free(plain.p);
+        return rc;
+    }
     if (b.p == NULL && (b.p = mem_strdup("")) == NULL)
         return ERR_NOMEM;
     return add(d, b.p, f, indent, before, false);
@@ -322,18 +399,10 @@ static int literal_of(struct pdf_doc *d, cmark_node *n, double indent, const cha
 {
     const char *lit = cmark_node_get_literal(n);
     size_t len = lit ? strlen(lit) : 0;
-    struct sb b = {0};
 
     while (len > 0 && lit[len - 1] == '\n')
         len--;
-    if (prefix != NULL)
-        sb_str(&b, prefix);
-    sb_esc(&b, lit ? lit : "", len);
-    if (b.oom || b.p == NULL) {
-        mem_free(b.p);
-        return b.oom ? ERR_NOMEM : add_text(d, "", "", "", F_MONO, indent + 8, 4, true);
-    }
-    return add(d, b.p, F_MONO, indent + 8, 4, true);
+    return add_pieces(d, prefix, lit ? lit : "", len, F_MONO, indent + 8, 4, true);
 }
 
 static int blocks_of(struct pdf_doc *d, cmark_node *n, double indent, const char *prefix, int depth)

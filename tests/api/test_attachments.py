@@ -375,3 +375,40 @@ def test_the_spillage_guard_follows_the_settings(make_server, records, preset, r
         assert '"[RESTRICTED]"' in r.json()["error"]["message"]
     else:
         assert r.status_code == 200, r.text
+
+
+def test_files_changing_while_the_memo_is_read_are_no_integrity_error(server, people):
+    """The memo row and its file rows are read by two statements: a file added or removed by
+    another request in between is a change to read again, never an integrity error."""
+    import threading
+    d = people["dana"]
+    mid = new_memo(server, d)
+    url = memo_url(server, mid)
+    stop, bad = threading.Event(), []
+
+    def churn():
+        s = server.login("dana", "correct horse battery")
+        i = 0
+        while not stop.is_set():
+            r = add(server, s, mid, "f%d.txt" % i, b"")
+            if r.status_code == 201:
+                s.delete(url + "/attachments/" + r.json()["id"], timeout=TIMEOUT)
+            i += 1
+
+    def read():
+        s = server.login("dana", "correct horse battery")
+        while not stop.is_set():
+            r = s.get(url, timeout=TIMEOUT)
+            if r.status_code >= 500:
+                bad.append(r.text)
+
+    threads = [threading.Thread(target=churn)] + [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    import time
+    time.sleep(3)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not bad, bad[:3]
+    assert "integrity" not in server.log()

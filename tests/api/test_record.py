@@ -119,12 +119,17 @@ def test_a_deeply_nested_text_is_laid_out_flat_not_recursively(make_server):
     admin = srv.admin()
     srv.add_user(admin, "dana", ["staff"])
     d = srv.login("dana", "correct horse battery")
+    # and inputs pango lays out in time that grows faster than their length, cut in pieces:
+    # a code block of 100,000 lines, one 200 KB word, 100,000 entities, 50,000 hard breaks
     for body, word in (("- " * 100000 + "deepest\n", "deepest"), ("> " * 100000 + "quoted\n",
                                                                      "quoted"),
-                       ("*" * 50000 + "x" + "*" * 50000 + "\n", "x")):
+                       ("*" * 50000 + "x" + "*" * 50000 + "\n", "x"),
+                       ("```\n" + "line\n" * 40000 + "last\n```\n", "last"),
+                       ("y" * 200000 + "\n", "yyyy"), ("&#" * 100000 + "z\n", "z"),
+                       ("a  \n" * 50000 + "end\n", "end")):
         mid = d.post(memo_url(srv), json={"title": "Deep", "body": body},
                      timeout=TIMEOUT).json()["id"]
-        r = d.get(memo_url(srv, mid, "record.pdf"), timeout=60)
+        r = d.get(memo_url(srv, mid, "record.pdf"), timeout=20)
         assert r.status_code == 200, r.text
         assert r.content.startswith(b"%PDF-")
         assert word in pdftext(r.content)
