@@ -10,6 +10,7 @@
 #include "core/ledger.h"
 #include "core/directory.h"
 #include "core/records.h"
+#include "core/runner.h"
 #include "core/mailer.h"
 #include "core/oidc.h"
 #include "core/user.h"
@@ -42,8 +43,7 @@ int cmd_serve(int argc, char **argv)
     struct pw_params pp;
     struct channel ch;
     struct mailer *mailer = NULL;
-    struct directory_runner *directory = NULL;
-    struct records_runner *records = NULL;
+    struct runner *directory = NULL, *records = NULL;
     char admin_pw[32], err[256] = "", uri[1100], **rest = NULL;
     bool created = false;
     int nrest = 0, rc;
@@ -154,7 +154,7 @@ int cmd_serve(int argc, char **argv)
     }
     if (records_start(&cfg, uri, &ch, &records) != 0) {
         fprintf(stderr, "dissent: cannot start the retention schedule\n");
-        directory_stop(directory);
+        runner_stop(directory);
         mailer_stop(mailer);
         channel_release(&ch);
         return 1;
@@ -165,7 +165,7 @@ int cmd_serve(int argc, char **argv)
     api_handler(&as, &handler);
     rc = server_run(&cfg, &handler);
     records_stop(records);
-    directory_stop(directory);
+    runner_stop(directory);
     mailer_stop(mailer);
     if (cfg.mail_enabled)
         smtp_global_cleanup();

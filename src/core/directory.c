@@ -3,6 +3,7 @@
 #include "core/access.h"
 #include "core/channel.h"
 #include "core/enrol.h"
+#include "core/runner.h"
 #include "core/trust.h"
 #include "crypto/random.h"
 #include "core/user.h"
@@ -13,8 +14,6 @@
 #include "util/strutil.h"
 
 #include <ctype.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -565,45 +564,24 @@ out:
 
 /* ---- the server's own sync ---- */
 
-#define LEAD_SECONDS 3 /* a lead renewed by housekeeping_tick() (each second) holds this long */
-
-struct directory_runner {
-    const struct config *cfg;
-    const struct channel *ch;
-    struct store *st;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stop;
-};
-
-static _Atomic int64_t lead_until;
-
-static int64_t mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec;
-}
-
-void directory_lead(void)
-{
-    atomic_store(&lead_until, mono_now() + LEAD_SECONDS);
-}
-
 static void log_line(void *arg, const char *text)
 {
     (void)arg;
     log_info("directory: %s", text);
 }
 
-static void sync_once(struct directory_runner *r)
+/* The leading server's sync (runner.h), on the runner's connection. */
+struct dir_job {
+    const struct config *cfg;
+    const struct channel *ch;
+};
+
+static void sync_once(struct store *st, void *arg)
 {
+    struct dir_job *r = arg;
     struct directory_report rep = {.line = log_line};
     char err[700] = "";
-    int rc =
-        directory_sync(r->st, r->cfg, false, false, channel_now(r->ch), &rep, err, sizeof(err));
+    int rc = directory_sync(st, r->cfg, false, false, channel_now(r->ch), &rep, err, sizeof(err));
 
     if (rc == ERR_STATE)
         log_error("directory: sync refused: %s", err);
@@ -616,84 +594,20 @@ static void sync_once(struct directory_runner *r)
                  rep.skipped);
 }
 
-static void *run(void *arg)
-{
-    struct directory_runner *r = arg;
-    struct timespec ts;
-    bool first = true;
-
-    pthread_mutex_lock(&r->mu);
-    while (!r->stop) {
-        /* the first sync soon after the start (once this server leads), then every interval */
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += first ? LEAD_SECONDS + 1 : r->cfg->dir_interval;
-        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
-            ;
-        if (r->stop)
-            break;
-        pthread_mutex_unlock(&r->mu);
-        if (atomic_load(&lead_until) >= mono_now()) {
-            sync_once(r);
-            first = false;
-        }
-        pthread_mutex_lock(&r->mu);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
-}
-
 int directory_start(const struct config *cfg, const char *uri, const struct channel *ch,
-                    struct directory_runner **out)
+                    struct runner **out)
 {
-    pthread_condattr_t ca;
-    struct directory_runner *r;
-    char err[256] = "";
+    static struct dir_job job; /* one per process: the server's */
+    int rc;
 
     *out = NULL;
     if (!directory_enabled(cfg) || cfg->dir_interval == 0)
         return 0;
-    if ((r = mem_calloc(1, sizeof(*r))) == NULL)
-        return ERR_NOMEM;
-    r->cfg = cfg;
-    r->ch = ch;
-    if (store_open(uri, &r->st, err, sizeof(err)) != 0) {
-        log_error("directory: cannot open the database: %s", err);
-        mem_free(r);
-        return ERR_INTERNAL;
-    }
-    if (trust_attach(r->st, ch->key, ch->log_key, cfg->data_dir) != 0) {
-        store_close(r->st);
-        mem_free(r);
-        return ERR_NOMEM;
-    }
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&r->thread, NULL, run, r) != 0) {
-        store_close(r->st);
-        pthread_cond_destroy(&r->cv);
-        pthread_mutex_destroy(&r->mu);
-        mem_free(r);
-        return ERR_INTERNAL;
-    }
+    job.cfg = cfg;
+    job.ch = ch;
+    if ((rc = runner_start(uri, ch, cfg->data_dir, cfg->dir_interval, sync_once, &job, "directory",
+                           out)) != 0)
+        return rc;
     log_info("directory: kept in step with %s every %d s", cfg->dir_url, cfg->dir_interval);
-    *out = r;
     return 0;
-}
-
-void directory_stop(struct directory_runner *r)
-{
-    if (r == NULL)
-        return;
-    pthread_mutex_lock(&r->mu);
-    r->stop = true;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
-    store_close(r->st);
-    pthread_cond_destroy(&r->cv);
-    pthread_mutex_destroy(&r->mu);
-    mem_free(r);
 }

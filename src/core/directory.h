@@ -63,22 +63,16 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
                    int64_t now, struct directory_report *rep, char *err, size_t errlen);
 
 struct channel;
-struct directory_runner;
+struct runner;
 
 /**
  * directory_start() - where [directory] url and interval are set, the server's own sync: a
- * thread on a connection of its own to @uri that, every interval, on the leading server only
- * (directory_lead()), runs directory_sync() and logs its lines (never forced: a sync over
- * max_disable is logged as refused). *@out is NULL when there is none. @cfg and @ch must outlive
- * it.
+ * thread (core/runner.h) on a connection of its own to @uri that, every interval, on the leading
+ * server only, runs directory_sync() and logs its lines (never forced: a sync over max_disable
+ * is logged as refused). *@out is NULL when there is none (runner_stop() it). @cfg and @ch must
+ * outlive it.
  */
 int directory_start(const struct config *cfg, const char *uri, const struct channel *ch,
-                    struct directory_runner **out);
-
-/** directory_stop() - stop the thread (a sync in progress ends first) and free; NULL no-op. */
-void directory_stop(struct directory_runner *r);
-
-/** directory_lead() - this server leads the periodic work (housekeeping_tick()); thread safe. */
-void directory_lead(void);
+                    struct runner **out);
 
 #endif

@@ -6,7 +6,7 @@
 #include "core/ledger.h"
 #include "core/directory.h"
 #include "core/mailer.h"
-#include "core/records.h"
+#include "core/runner.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -26,9 +26,8 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
     /* one server at a time does the periodic work (another takes over if it dies) */
     if (store_leader(st, &lead) != 0 || !lead)
         return;
-    mailer_lead();    /* the email sender works on the leading server only */
-    directory_lead(); /* and the directory's sync */
-    records_lead();   /* and the retention schedule (core/records.h, on its own thread) */
+    mailer_lead(); /* the email sender works on the leading server only */
+    runner_lead(); /* and the threads of the directory's sync and the retention schedule */
 
     /* a checkpoint of what was appended, every [tlog] checkpoint_interval seconds, checked
      * against the last one signed first (ledger_sign(): a stopped log signs nothing) */

@@ -11,7 +11,8 @@
  *  - every HOUSEKEEPING_WINDOWS_EVERY seconds, closes the replied memos whose drafter's window
  *    to accept or ask for clarification has ended (workflow_close_windows()), and records the
  *    escalation rungs reached in the log (workflow_escalations());
- *  - renews the lead of the retention schedule's thread (core/records.h: records_lead()).
+ *  - renews the lead of the threads of the directory's sync and the retention schedule
+ *    (core/runner.h: runner_lead()).
  * Every server, leading or not, also reads the runtime calendar again every
  * CALENDAR_RELOAD_EVERY seconds (core/calendar.h), so that a change made on another server
  * reaches its deadlines.

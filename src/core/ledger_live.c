@@ -16,6 +16,7 @@
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
@@ -305,9 +306,8 @@ bad:
 
 static int state_write(const struct store *st, const struct log_state *s)
 {
-    char path[1200], tmp[1300], text[8192], b64[48];
+    char text[8192], b64[48];
     size_t o = 0, len;
-    int fd, dfd, rc = 0;
 
     b64_encode(b64, sizeof(b64), s->root, HASH_SHA256_LEN, false);
     o += (size_t)snprintf(text + o, sizeof(text) - o, "dissent-log-state/v1\nsize %llu\nroot %s\n",
@@ -317,23 +317,7 @@ static int state_write(const struct store *st, const struct log_state *s)
         o += (size_t)snprintf(text + o, sizeof(text) - o, "frontier %s\n", b64);
     }
     len = strlen(text);
-    state_path(st, "", path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 || rename(tmp, path) != 0)
-        rc = ERR_IO;
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0) {
-        log_error("ledger: cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return rc;
-    }
-    if ((dfd = open(st->trust_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0)
-        rc = ERR_IO;
-    if (dfd >= 0)
-        close(dfd);
-    return rc;
+    return file_replace(st->trust_dir, LEDGER_STATE_FILE, text, len, "ledger");
 }
 
 /*

@@ -6,18 +6,19 @@
 #include "core/audit.h"
 #include "core/channel.h"
 #include "core/ledger.h"
+#include "core/runner.h"
 #include "core/memo.h"
 #include "core/user.h"
 #include "core/trust.h"
 #include "core/workdays.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,9 +207,9 @@ bad:
 /* Record that at least @placed holds were placed. */
 static int state_raise(const struct store *st, int64_t placed)
 {
-    char path[1200], tmp[1300], lock[1300], text[128];
+    char path[1200], lock[1300], text[128];
     int64_t was = 0;
-    int fd = -1, lfd, dfd, rc;
+    int lfd, rc;
     size_t len;
 
     if (st->trust_dir == NULL)
@@ -225,24 +226,9 @@ static int state_raise(const struct store *st, int64_t placed)
     if ((rc = state_read(st, &was)) != 0 || was >= placed)
         goto out;
     len = (size_t)snprintf(text, sizeof(text), STATE_HEAD "%lld\n", (long long)placed);
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 || rename(tmp, path) != 0)
-        rc = ERR_IO;
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0) {
-        unlink(tmp);
-        goto out;
-    }
-    if ((dfd = open(st->trust_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    rc = file_replace(st->trust_dir, RECORDS_STATE, text, len, "records");
 out:
     close(lfd);
-    if (rc == ERR_IO)
-        log_error("records: cannot write %s: %s", path, strerror(errno));
     return rc;
 }
 
@@ -598,118 +584,42 @@ out:
     return rc;
 }
 
-/* ---- the server's own schedule ---- */
+/* ---- the server's own schedule (core/runner.h) ---- */
 
-#define LEAD_SECONDS 3 /* a lead renewed by housekeeping_tick() (each second) holds this long */
-
-struct records_runner {
+struct records_job {
     const struct config *cfg;
     const struct channel *ch;
-    struct store *st;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stop;
 };
 
-static _Atomic int64_t lead_until;
-
-static int64_t mono_now(void)
+static void sweep_once(struct store *st, void *arg)
 {
-    struct timespec ts;
+    const struct records_job *job = arg;
+    size_t shredded = 0;
+    int rc = records_sweep(st, job->cfg, channel_now(job->ch), &shredded);
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec;
-}
-
-void records_lead(void)
-{
-    atomic_store(&lead_until, mono_now() + LEAD_SECONDS);
-}
-
-static void *run(void *arg)
-{
-    struct records_runner *r = arg;
-    struct timespec ts;
-    bool soon = true; /* at the start, and after a wake-up that found another server leading */
-
-    pthread_mutex_lock(&r->mu);
-    while (!r->stop) {
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += soon ? LEAD_SECONDS + 1 : RECORDS_EVERY;
-        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
-            ;
-        if (r->stop)
-            break;
-        pthread_mutex_unlock(&r->mu);
-        if (atomic_load(&lead_until) >= mono_now()) {
-            size_t shredded = 0;
-            int rc = records_sweep(r->st, r->cfg, channel_now(r->ch), &shredded);
-            if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
-                log_warn("records: could not run the retention schedule (%s)", err_str(rc));
-            soon = false;
-        } else {
-            soon = true; /* not leading now: look again in a moment, not in an hour */
-        }
-        pthread_mutex_lock(&r->mu);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
+    if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
+        log_warn("records: could not run the retention schedule (%s)", err_str(rc));
 }
 
 int records_start(const struct config *cfg, const char *uri, const struct channel *ch,
-                  struct records_runner **out)
+                  struct runner **out)
 {
-    pthread_condattr_t ca;
-    struct records_runner *r;
-    char err[256] = "";
+    static struct records_job job; /* one per process: the server's */
 
     *out = NULL;
     if (cfg->retain_closed == 0 && cfg->retain_declined == 0 && cfg->retain_withdrawn == 0 &&
         cfg->retain_drafts == 0)
         return 0;
-    if ((r = mem_calloc(1, sizeof(*r))) == NULL)
-        return ERR_NOMEM;
-    r->cfg = cfg;
-    r->ch = ch;
-    if (store_open(uri, &r->st, err, sizeof(err)) != 0) {
-        log_error("records: cannot open the database: %s", err);
-        mem_free(r);
-        return ERR_INTERNAL;
-    }
-    if (trust_attach(r->st, ch->key, ch->log_key, cfg->data_dir) != 0) {
-        store_close(r->st);
-        mem_free(r);
-        return ERR_NOMEM;
-    }
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&r->thread, NULL, run, r) != 0) {
-        store_close(r->st);
-        pthread_cond_destroy(&r->cv);
-        pthread_mutex_destroy(&r->mu);
-        mem_free(r);
-        return ERR_INTERNAL;
-    }
-    *out = r;
-    return 0;
+    job.cfg = cfg;
+    job.ch = ch;
+    atomic_store(&stopping, false);
+    return runner_start(uri, ch, cfg->data_dir, RECORDS_EVERY, sweep_once, &job, "records", out);
 }
 
-void records_stop(struct records_runner *r)
+void records_stop(struct runner *r)
 {
     if (r == NULL)
         return;
-    atomic_store(&stopping, true);
-    pthread_mutex_lock(&r->mu);
-    r->stop = true;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
-    store_close(r->st);
-    pthread_cond_destroy(&r->cv);
-    pthread_mutex_destroy(&r->mu);
-    mem_free(r);
+    atomic_store(&stopping, true); /* a sweep in progress ends after its batch */
+    runner_stop(r);
 }

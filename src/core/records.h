@@ -81,21 +81,20 @@ int records_lift(struct store *st, const struct user *actor, int64_t id, const c
 int records_sweep(struct store *st, const struct config *cfg, int64_t now, size_t *shredded);
 
 /*
- * The server's own schedule: a thread of its own (so that neither the sweep nor the compaction
- * after it holds an event loop), which runs records_sweep() soon after the start and then every
- * RECORDS_EVERY seconds, while this server leads (records_lead(), from housekeeping_tick()).
+ * The server's own schedule: a runner (core/runner.h, a thread of its own, so that neither the
+ * sweep nor the compaction after it holds an event loop) that runs records_sweep() soon after
+ * the start and then every RECORDS_EVERY seconds, while this server leads.
  */
 #define RECORDS_EVERY 3600
-struct records_runner;
+struct runner;
 struct channel;
 
-/** records_start() - start it when a retention is set (else *@out NULL, 0). */
+/** records_start() - start it when a retention is set (else *@out NULL, 0). @cfg and @ch must
+ *  outlive it. */
 int records_start(const struct config *cfg, const char *uri, const struct channel *ch,
-                  struct records_runner **out);
-/** records_lead() - this server leads for the next few seconds. */
-void records_lead(void);
-/** records_stop() - stop the thread (a sweep in progress ends first) and free; NULL no-op. */
-void records_stop(struct records_runner *r);
+                  struct runner **out);
+/** records_stop() - stop it (a sweep in progress ends after its batch); NULL no-op. */
+void records_stop(struct runner *r);
 
 /** records_hold_covers() - whether @h covers a memo of public id @id created on day @created
  *  and filed on day @filed (-1: not filed). */

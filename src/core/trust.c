@@ -7,6 +7,7 @@
 #include "crypto/random.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
@@ -256,10 +257,9 @@ static void key_line(char *out, size_t len, const char *name, bool has, const ui
 /* Replace the pin atomically: a temporary file, fsync, rename, fsync of the directory. */
 static int pin_write(const char *dir, const struct pin *p)
 {
-    char path[1200], tmp[1300], cur[80], pend[80] = "", conv[32] = "", accts[48] = "";
+    char cur[80], pend[80] = "", conv[32] = "", accts[48] = "";
     char text[sizeof(PIN_HEAD) + sizeof(cur) + sizeof(pend) + sizeof(accts) + sizeof(conv)];
     size_t len;
-    int fd, dfd, rc = 0;
 
     key_line(cur, sizeof(cur), "current", p->has_current, p->current);
     if (p->has_pending)
@@ -274,28 +274,7 @@ static int pin_write(const char *dir, const struct pin *p)
         log_error("trust: the pin would be longer than %d bytes", PIN_MAX);
         return ERR_INTERNAL;
     }
-    snprintf(path, sizeof(path), "%s/%s", dir, TRUST_PIN_FILE);
-    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, TRUST_PIN_FILE, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 ||
-        rename(tmp, path) != 0) {
-        log_error("trust: cannot write %s: %s", path, strerror(errno));
-        rc = ERR_IO;
-    }
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0) {
-        unlink(tmp);
-        return rc;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        log_error("trust: cannot sync %s: %s", dir, strerror(errno));
-        rc = ERR_IO;
-    }
-    if (dfd >= 0)
-        close(dfd);
-    return rc;
+    return file_replace(dir, TRUST_PIN_FILE, text, len, "trust");
 }
 
 /* Bind the keys of every account that has keys and no binding (adoption), logged. */
