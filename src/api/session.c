@@ -260,19 +260,12 @@ static int me_totp(struct api_env *env, const struct user *u, json_t **out)
 /* The markings finalize refuses (core/channel.h), for the editor's warning as one types. */
 static json_t *markings_json(const struct config *cfg)
 {
+    char list[CHANNEL_MARKINGS_MAX][64];
+    size_t n = channel_markings(cfg, list);
     json_t *arr = json_array();
 
-    for (const char *p = channel_refuse_markings(cfg); *p;) {
-        size_t k = strcspn(p, ",");
-        const char *s = p, *e = p + k;
-        while (s < e && *s == ' ')
-            s++;
-        while (e > s && e[-1] == ' ')
-            e--;
-        if (e > s)
-            json_array_append_new(arr, json_stringn(s, (size_t)(e - s)));
-        p += k + (p[k] == ',');
-    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(list[i]));
     return arr;
 }
 

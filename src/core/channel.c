@@ -182,10 +182,11 @@ const char *channel_refuse_markings(const struct config *cfg)
     return strcmp(cfg->preset, "state-dept") == 0 ? CHANNEL_STATE_DEPT_MARKINGS : "";
 }
 
-bool channel_marking_found(const struct config *cfg, const char *text, size_t len, char *found,
-                           size_t flen)
+size_t channel_markings(const struct config *cfg, char out[CHANNEL_MARKINGS_MAX][64])
 {
-    for (const char *p = channel_refuse_markings(cfg); *p;) {
+    size_t n = 0;
+
+    for (const char *p = channel_refuse_markings(cfg); *p && n < CHANNEL_MARKINGS_MAX;) {
         size_t k = strcspn(p, ",");
         const char *s = p, *e = p + k;
 
@@ -193,12 +194,24 @@ bool channel_marking_found(const struct config *cfg, const char *text, size_t le
             s++;
         while (e > s && e[-1] == ' ')
             e--;
-        if (e > s && text != NULL && memmem(text, len, s, (size_t)(e - s)) != NULL) {
-            snprintf(found, flen, "%.*s", (int)(e - s), s);
-            return true;
-        }
+        if (e > s)
+            snprintf(out[n++], 64, "%.*s", (int)(e - s), s);
         p += k + (p[k] == ',');
     }
+    return n;
+}
+
+bool channel_marking_found(const struct config *cfg, const char *text, size_t len, char *found,
+                           size_t flen)
+{
+    char list[CHANNEL_MARKINGS_MAX][64];
+    size_t n = channel_markings(cfg, list);
+
+    for (size_t i = 0; i < n; i++)
+        if (text != NULL && memmem(text, len, list[i], strlen(list[i])) != NULL) {
+            snprintf(found, flen, "%s", list[i]);
+            return true;
+        }
     if (flen > 0)
         found[0] = '\0';
     return false;

@@ -71,6 +71,10 @@ bool channel_reply_approval(const struct config *cfg);
 /** channel_refuse_markings() - the comma-separated markings refused ("" for none). */
 const char *channel_refuse_markings(const struct config *cfg);
 
+#define CHANNEL_MARKINGS_MAX 32 /* markings in the list */
+/** channel_markings() - the markings refused, one per entry of @out (trimmed); their count. */
+size_t channel_markings(const struct config *cfg, char out[CHANNEL_MARKINGS_MAX][64]);
+
 /**
  * channel_marking_found() - whether @text[0..@len) carries a refused marking; the first one
  * found (in the list's order) is copied into @found (@flen bytes).
