@@ -38,6 +38,7 @@ static const struct {
     {"directory", cmd_directory, "keep the accounts in step with the LDAP directory (sync)"},
     {"export", cmd_export, "export filed memos for production, signed (tar)"},
     {"records", cmd_records, "run the retention schedule now (sweep [--dry-run])"},
+    {"witness", cmd_witness, "run a transparency log witness (key, serve)"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -21,8 +21,10 @@ ALLOWED = {
     "smtp": {"util"},
     "net": {"util"},
     "doc": {"util"},
+    "witness": {"util", "crypto", "tlog", "http"},
     "api": {"util", "crypto", "tlog", "store", "core", "http", "net", "doc"},
-    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp", "net", "doc"},
+    "cmd": {"util", "crypto", "tlog", "store", "core", "http", "api", "smtp", "net", "doc",
+            "witness"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 

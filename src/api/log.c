@@ -19,7 +19,8 @@ void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_res
 {
     char *text = NULL;
     uint64_t size = 0;
-    int rc = ledger_checkpoint(env->st, &text, &size);
+    int rc =
+        ledger_checkpoint_public(env->st, env->ch != NULL ? env->ch->log_quorum : 0, &text, &size);
 
     if (rc != 0) {
         api_error_rc(resp, rc, NULL);

@@ -14,7 +14,7 @@ int cmd_audit(int argc, char **argv)
 {
     static const char synopsis[] = "dissent audit verify [--data DIR] [--db URI] [--config FILE]";
     struct cmd_store_args sa = {0};
-    const struct cmd_opt opts[] = {CMD_STORE_OPTS(&sa), {NULL, NULL, NULL, NULL, NULL}};
+    const struct cmd_opt opts[] = {CMD_STORE_OPTS(&sa), {NULL, NULL, NULL, NULL, NULL, NULL}};
     char err[256] = "", **rest = NULL;
     struct config cfg;
     struct store *st = NULL;

@@ -74,10 +74,10 @@ int cmd_channel(int argc, char **argv)
     bool pw_stdin = false;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
-        {"as", "OFFICER", "the officer who holds the channel key and grants it", &as, NULL},
+        {"as", "OFFICER", "the officer who holds the channel key and grants it", &as, NULL, NULL},
         {"password-stdin", NULL, "read that officer's password from standard input", NULL,
-         &pw_stdin},
-        {NULL, NULL, NULL, NULL, NULL}};
+         &pw_stdin, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     char pw[PASSWORD_MAX_LEN + 2], why[256] = "", **rest = NULL;
     struct config cfg;
     struct store *st = NULL;

@@ -23,29 +23,39 @@ int cmd_outbox(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_records(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 
 /*
  * The one option parser of the subcommands. A command declares its options in a table, ended by
  * a row whose @name is NULL; cmd_parse() reads them (GNU long options: --name VALUE,
  * --name=VALUE, --flag), and makes the --help text from the same table.
  */
+#define CMD_LIST_MAX 64 /* most values of an option that may be repeated */
+
+/* The values of an option that may be given several times, in order. */
+struct cmd_list {
+    const char *v[CMD_LIST_MAX];
+    int n;
+};
+
 struct cmd_opt {
-    const char *name;   /* the long option, without "--" */
-    const char *arg;    /* its argument's name in the usage ("DIR"), or NULL for a flag */
-    const char *help;   /* one line for --help */
-    const char **value; /* receives the argument (options with @arg) */
-    bool *flag;         /* set true when given (flags) */
+    const char *name;      /* the long option, without "--" */
+    const char *arg;       /* its argument's name in the usage ("DIR"), or NULL for a flag */
+    const char *help;      /* one line for --help */
+    const char **value;    /* receives the argument (options with @arg) */
+    bool *flag;            /* set true when given (flags) */
+    struct cmd_list *list; /* instead of @value: the option may be repeated (CMD_LIST_MAX) */
 };
 
 /* The options of every command that opens the store: --config, --data, --db. */
 struct cmd_store_args {
     const char *config, *data, *db;
 };
-#define CMD_STORE_OPTS(a)                                                                          \
-    {"config", "FILE", "the settings file (docs/config.md)", &(a)->config, NULL},                  \
-        {"data", "DIR", "the data directory (keys, pin, SQLite database)", &(a)->data, NULL},      \
-    {                                                                                              \
-        "db", "URI", "the database, when not SQLite in the data directory", &(a)->db, NULL         \
+#define CMD_STORE_OPTS(a)                                                                           \
+    {"config", "FILE", "the settings file (docs/config.md)", &(a)->config, NULL, NULL},             \
+        {"data", "DIR", "the data directory (keys, pin, SQLite database)", &(a)->data, NULL, NULL}, \
+    {                                                                                               \
+        "db", "URI", "the database, when not SQLite in the data directory", &(a)->db, NULL, NULL    \
     }
 
 /**
@@ -55,9 +65,9 @@ struct cmd_store_args {
  * option, a missing argument or a repeated one prints the same on standard error and returns 2
  * (the caller exits 2). 0 otherwise. There are no short options but -h: any other word that
  * begins with '-' (but "-", standard input) is refused, so a positional one comes after "--".
- * A long option may not be abbreviated, nor given twice. @argv is reordered as getopt does
- * (the positional arguments first, every slot kept); nothing is global, so a command may run
- * several times in one process, each with its own argv.
+ * A long option may not be abbreviated, nor given twice (but one with a @list). @argv is reordered
+ * as getopt does (the positional arguments first, every slot kept); nothing is global, so a command
+ * may run several times in one process, each with its own argv.
  */
 int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char **argv, int first,
               char ***rest, int *nrest);
@@ -109,5 +119,9 @@ struct note_vkey;
  * Returns 0 or ERR_INVALID.
  */
 int cmd_vkey_load(const char *arg, struct note_vkey *key);
+
+/** cmd_vkey_load_type() - as cmd_vkey_load() for a key of signature type @type (0x04: a
+ *  witness's). */
+int cmd_vkey_load_type(const char *arg, uint8_t type, struct note_vkey *key);
 
 #endif

@@ -7,6 +7,7 @@
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -109,11 +110,16 @@ int cmd_store_adopt(const struct config *cfg, struct store **st, bool replace_pi
 
 int cmd_vkey_load(const char *arg, struct note_vkey *key)
 {
+    return cmd_vkey_load_type(arg, NOTE_TYPE_ED25519, key);
+}
+
+int cmd_vkey_load_type(const char *arg, uint8_t type, struct note_vkey *key)
+{
     char text[NOTE_VKEY_MAX + 8];
     size_t len;
     FILE *f;
 
-    if (note_vkey_parse(arg, strlen(arg), key) == 0)
+    if (note_vkey_parse_type(arg, strlen(arg), type, key) == 0)
         return 0;
     if ((f = fopen(arg, "rb")) == NULL)
         return ERR_INVALID;
@@ -123,66 +129,12 @@ int cmd_vkey_load(const char *arg, struct note_vkey *key)
         return ERR_INVALID;
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
-    return note_vkey_parse(text, len, key) == 0 ? 0 : ERR_INVALID;
+    return note_vkey_parse_type(text, len, type, key) == 0 ? 0 : ERR_INVALID;
 }
 
 int cmd_file_read(const char *path, size_t cap, char **out, size_t *outlen)
 {
-    FILE *f = NULL;
-    char *buf = NULL, *grown;
-    size_t len = 0, size = 0, n;
-    int rc = 0;
-
-    *out = NULL;
-    *outlen = 0;
-    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        rc = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
-        goto out;
-    }
-    for (;;) {
-        if (len == size) {
-            /* one byte past the cap tells "exactly cap" from "more than cap" */
-            size_t want = size == 0 ? 4096 : size * 2;
-
-            if (size > cap) {
-                rc = ERR_TOO_LARGE;
-                goto out;
-            }
-            if (want > cap + 1)
-                want = cap + 1;
-            grown = mem_realloc(buf, want);
-            if (grown == NULL) {
-                rc = ERR_NOMEM;
-                goto out;
-            }
-            buf = grown;
-            size = want;
-        }
-        n = fread(buf + len, 1, size - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = ERR_IO;
-        goto out;
-    }
-    if (len > cap) {
-        rc = ERR_TOO_LARGE;
-        goto out;
-    }
-    *out = buf;
-    *outlen = len;
-    buf = NULL;
-out:
-    if (buf != NULL) {
-        wipe(buf, size);
-        mem_free(buf);
-    }
-    if (f != NULL && f != stdin)
-        fclose(f);
-    return rc;
+    return file_read(path, cap, out, outlen);
 }
 
 static void cmd_usage(FILE *f, const char *synopsis, const struct cmd_opt *opts)
@@ -257,6 +209,22 @@ int cmd_parse(const char *synopsis, const struct cmd_opt *opts, int argc, char *
             }
             *o->flag = true;
             continue;
+        }
+        if (o->list != NULL) {
+            if (o->list->n == CMD_LIST_MAX) {
+                fprintf(stderr, "dissent: --%s given more than %d times\n", o->name, CMD_LIST_MAX);
+                goto usage;
+            }
+            if (eq != NULL) {
+                o->list->v[o->list->n++] = eq + 1;
+                continue;
+            }
+            if (i + 1 < argc) {
+                o->list->v[o->list->n++] = argv[++i];
+                continue;
+            }
+            fprintf(stderr, "dissent: --%s needs %s\n", o->name, o->arg);
+            goto usage;
         }
         if (*o->value != NULL) {
             fprintf(stderr, "dissent: --%s given twice\n", o->name);

@@ -35,9 +35,9 @@ int cmd_directory(int argc, char **argv)
     bool dry = false, force = false;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
-        {"dry-run", NULL, "print what would change, and change nothing", NULL, &dry},
-        {"force", NULL, "disable accounts even over [directory] max_disable", NULL, &force},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"dry-run", NULL, "print what would change, and change nothing", NULL, &dry, NULL},
+        {"force", NULL, "disable accounts even over [directory] max_disable", NULL, &force, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     struct directory_report rep = {.line = print_line, .arg = stdout};
     char err[700], **rest = NULL;
     struct config cfg;

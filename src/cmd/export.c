@@ -342,14 +342,14 @@ int cmd_export(int argc, char **argv)
     bool pw_stdin = false, by_id = false, between = false;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
-        {"as", "OFFICER", "the officer who holds the channel key", &as, NULL},
+        {"as", "OFFICER", "the officer who holds the channel key", &as, NULL, NULL},
         {"password-stdin", NULL, "read that officer's password from standard input", NULL,
-         &pw_stdin},
-        {"out", "FILE", "the archive to write (a tar file)", &out, NULL},
-        {"memo", NULL, "export the memos whose ids follow", NULL, &by_id},
+         &pw_stdin, NULL},
+        {"out", "FILE", "the archive to write (a tar file)", &out, NULL, NULL},
+        {"memo", NULL, "export the memos whose ids follow", NULL, &by_id, NULL},
         {"filed-between", NULL, "export the memos filed between the two days that follow", NULL,
-         &between},
-        {NULL, NULL, NULL, NULL, NULL}};
+         &between, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     char pw[PASSWORD_MAX_LEN + 2], tmp[4200] = "", **rest = NULL, *signed_manifest = NULL,
                                    head[256];
     char(*ids)[STORE_MEMO_ID_LEN + 1] = NULL;

@@ -15,6 +15,7 @@
  * key prints the verifier key of the server's log key, DATA/log.skey. It never creates one.
  *
  *   dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]
+ *                      [--witness WVKEY ... [--quorum K]]
  *
  * verify audits a tlog-tiles log over HTTP(S) with libcurl, as a monitor would (the audit itself,
  * what it fetches and checks, is tlog/monitor.h; this command fetches, keeps the state and
@@ -30,6 +31,7 @@
 #include "crypto/note.h"
 #include "crypto/random.h"
 #include "tlog/checkpoint.h"
+#include "tlog/cosig.h"
 #include "tlog/memstore.h"
 #include "tlog/merkle.h"
 #include "tlog/monitor.h"
@@ -64,6 +66,7 @@ static const char synopsis[] =
     "                         [--each]\n"
     "       dissent log key [--data DIR] [--config FILE]\n"
     "       dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]\n"
+    "                          [--witness VKEY ... [--quorum K]]\n"
     "build: write a C2SP tlog-tiles log (checkpoint, tiles, entry bundles) to DIR\n"
     "       from FILE (one entry per line, '-' for standard input) signed with KEYFILE\n"
     "       (PRIVATE+KEY+... note signer key); --each appends one entry at a time and\n"
@@ -73,7 +76,9 @@ static const char synopsis[] =
     "       check the checkpoint's signature by VKEY (the key, or a file holding it),\n"
     "       every entry bundle against its tile, every tile against the level below,\n"
     "       and the root; with --state, that the log extends the checkpoint saved in\n"
-    "       FILE by the last run, then save the new one there. Whole run limited to\n"
+    "       FILE by the last run, then save the new one there. With --witness, the\n"
+    "       checkpoint must carry valid cosignatures (c2sp.org/tlog-cosignature) of K\n"
+    "       of the witnesses given (default: all of them). Whole run limited to\n"
     "       SECONDS (default 300).";
 
 static void usage(FILE *f)
@@ -375,12 +380,13 @@ static int log_build(int argc, char **argv)
 {
     struct build_opts o = {0};
     const struct cmd_opt opts[] = {
-        {"origin", "ORIGIN", "the log's origin line (the key's name)", &o.origin, NULL},
-        {"key", "KEYFILE", "the signer key (PRIVATE+KEY+...)", &o.key, NULL},
-        {"entries", "FILE", "one entry per line ('-': standard input)", &o.entries, NULL},
-        {"out", "DIR", "a missing or empty directory for the log", &o.out, NULL},
-        {"each", NULL, "append one entry at a time, keeping every partial tile", NULL, &o.each},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"origin", "ORIGIN", "the log's origin line (the key's name)", &o.origin, NULL, NULL},
+        {"key", "KEYFILE", "the signer key (PRIVATE+KEY+...)", &o.key, NULL, NULL},
+        {"entries", "FILE", "one entry per line ('-': standard input)", &o.entries, NULL, NULL},
+        {"out", "DIR", "a missing or empty directory for the log", &o.out, NULL, NULL},
+        {"each", NULL, "append one entry at a time, keeping every partial tile", NULL, &o.each,
+         NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     char **rest = NULL;
     int nrest = 0, c;
 
@@ -397,9 +403,9 @@ static int log_key(int argc, char **argv)
 {
     const char *data = NULL, *config = NULL;
     const struct cmd_opt opts[] = {
-        {"data", "DIR", "the data directory holding " LOG_KEY_FILE, &data, NULL},
-        {"config", "FILE", "the settings file (docs/config.md)", &config, NULL},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"data", "DIR", "the data directory holding " LOG_KEY_FILE, &data, NULL, NULL},
+        {"config", "FILE", "the settings file (docs/config.md)", &config, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     struct config cfg;
     struct note_skey key = {0};
     struct note_vkey vkey;
@@ -642,6 +648,9 @@ static int state_save(const char *path, const char *text, size_t len)
 struct verify_opts {
     const char *url, *vkey, *state;
     long timeout;
+    struct note_vkey witnesses[CMD_LIST_MAX]; /* --witness: cosigner keys (type 0x04) */
+    size_t nwitnesses;
+    size_t quorum; /* cosignatures required of them */
 };
 
 /* Whether @url is an http:// or https:// URL without white space or control characters. */
@@ -674,6 +683,7 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
     struct tlog_monitor_result res = {0};
     struct tlog_checkpoint old = {0};
     char *oldtext = NULL, why[256] = "", b64[64];
+    uint64_t times[CMD_LIST_MAX] = {0};
     size_t oldlen = 0;
     bool have_old = false;
     int rc;
@@ -702,6 +712,25 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
     rc = tlog_monitor_audit(&f, key, have_old ? oldtext : NULL, oldlen, &res, err);
     if (rc != 0)
         goto out;
+    if (o->nwitnesses > 0) {
+        size_t count = 0;
+
+        rc = tlog_cosig_verify(res.text, res.len, o->witnesses, o->nwitnesses, times, &count, why,
+                               sizeof(why));
+        if (rc != 0) {
+            err_set(err, VERIFY_ERR_MAX, "the checkpoint's cosignatures: %s", why);
+            goto out;
+        }
+        if (count < o->quorum) {
+            err_set(err, VERIFY_ERR_MAX,
+                    "the checkpoint of %llu entries carries %zu valid cosignature%s of the %zu "
+                    "witnesses given, fewer than the %zu required (--quorum)",
+                    (unsigned long long)res.cp.size, count, count == 1 ? "" : "s", o->nwitnesses,
+                    o->quorum);
+            rc = ERR_CRYPTO;
+            goto out;
+        }
+    }
     if (o->state != NULL && (rc = state_save(o->state, res.text, res.len)) != 0) {
         err_set(err, VERIFY_ERR_MAX, "cannot save the state to %s: %s", o->state, err_str(rc));
         goto out;
@@ -711,6 +740,12 @@ static int verify_run(const struct verify_opts *o, const struct note_vkey *key, 
            "verified\n",
            (int)res.cp.origin_len, res.cp.origin, (unsigned long long)res.cp.size, b64,
            (unsigned long long)res.tiles, (unsigned long long)res.bundles);
+    for (size_t i = 0; i < o->nwitnesses; i++) {
+        if (times[i] != 0)
+            printf("cosigned by %s at %llu\n", o->witnesses[i].name, (unsigned long long)times[i]);
+    }
+    if (o->nwitnesses > 0)
+        printf("quorum: %zu of %zu witnesses required\n", o->quorum, o->nwitnesses);
     if (have_old)
         printf("consistent with the saved checkpoint of %llu entries; %s updated\n",
                (unsigned long long)old.size, o->state);
@@ -725,20 +760,47 @@ out:
 
 static int log_verify(int argc, char **argv)
 {
-    struct verify_opts o = {.timeout = VERIFY_TIMEOUT_DEFAULT};
-    const char *timeout = NULL;
+    static struct verify_opts o;
+    const char *timeout = NULL, *quorum = NULL;
+    struct cmd_list witnesses = {0};
     const struct cmd_opt opts[] = {
-        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &o.vkey, NULL},
-        {"state", "FILE", "the checkpoint of the last run: the log must extend it", &o.state, NULL},
-        {"timeout", "SECONDS", "the whole run's limit (default 300)", &timeout, NULL},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &o.vkey, NULL, NULL},
+        {"witness", "VKEY", "a witness's key (repeat): its cosignature counts", NULL, NULL,
+         &witnesses},
+        {"quorum", "K", "cosignatures required of the witnesses (default: all)", &quorum, NULL,
+         NULL},
+        {"state", "FILE", "the checkpoint of the last run: the log must extend it", &o.state, NULL,
+         NULL},
+        {"timeout", "SECONDS", "the whole run's limit (default 300)", &timeout, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     struct note_vkey key;
     char err[VERIFY_ERR_MAX] = "", **rest = NULL;
     int64_t t;
     int nrest = 0, c, rc;
 
+    memset(&o, 0, sizeof(o));
+    o.timeout = VERIFY_TIMEOUT_DEFAULT;
     if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
         return c == 1 ? 0 : 2;
+    for (int i = 0; i < witnesses.n; i++) {
+        if (cmd_vkey_load_type(witnesses.v[i], NOTE_TYPE_COSIGNATURE, &o.witnesses[i]) != 0) {
+            fprintf(stderr,
+                    "dissent log verify: --witness %s: not a witness's verifier key (type 0x04), "
+                    "nor a file holding one\n",
+                    witnesses.v[i]);
+            return 2;
+        }
+    }
+    o.nwitnesses = (size_t)witnesses.n;
+    o.quorum = o.nwitnesses;
+    if (quorum != NULL) {
+        if (str_parse_i64(quorum, 0, (int64_t)o.nwitnesses, &t) != 0) {
+            fprintf(stderr, "dissent log verify: --quorum: 0 to %zu (the witnesses given)\n",
+                    o.nwitnesses);
+            return 2;
+        }
+        o.quorum = (size_t)t;
+    }
     if (timeout != NULL) {
         if (str_parse_i64(timeout, 1, VERIFY_TIMEOUT_MAX, &t) != 0) {
             fprintf(stderr, "dissent log verify: --timeout: 1 to %d seconds\n", VERIFY_TIMEOUT_MAX);

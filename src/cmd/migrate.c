@@ -113,9 +113,9 @@ int cmd_migrate(int argc, char **argv)
 {
     const char *from_uri = NULL, *to_uri = NULL;
     const struct cmd_opt opts[] = {
-        {"from", "URI", "the channel's database (sqlite:PATH)", &from_uri, NULL},
-        {"to", "URI", "an empty database to copy it into (postgresql://...)", &to_uri, NULL},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"from", "URI", "the channel's database (sqlite:PATH)", &from_uri, NULL, NULL},
+        {"to", "URI", "an empty database to copy it into (postgresql://...)", &to_uri, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     struct store *from = NULL, *to = NULL;
     bool from_tx = false, to_tx = false;
     char err[512] = "", **rest = NULL;

@@ -45,8 +45,8 @@ int cmd_outbox(int argc, char **argv)
     const char *limit_arg = NULL;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
-        {"limit", "N", "the newest N rows (1 to 10000, default 100)", &limit_arg, NULL},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"limit", "N", "the newest N rows (1 to 10000, default 100)", &limit_arg, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     char t1[24], t2[24], t3[24], **rest = NULL;
     struct outbox_item *items = NULL;
     struct config cfg;

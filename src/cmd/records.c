@@ -27,8 +27,8 @@ int cmd_records(int argc, char **argv)
     bool dry = false;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
-        {"dry-run", NULL, "list what would be shredded and when; change nothing", NULL, &dry},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"dry-run", NULL, "list what would be shredded and when; change nothing", NULL, &dry, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     struct config cfg;
     struct channel ch;
     struct store *st = NULL;

@@ -7,6 +7,7 @@
 #include "core/calendar.h"
 #include "core/workflow.h"
 #include "core/channel.h"
+#include "core/cosigning.h"
 #include "core/ledger.h"
 #include "core/directory.h"
 #include "core/records.h"
@@ -34,16 +35,16 @@ int cmd_serve(int argc, char **argv)
     const char *listen = NULL, *workers = NULL;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
-        {"listen", "HOST:PORT", "where to listen ([server] listen)", &listen, NULL},
-        {"workers", "N", "event-loop threads ([server] workers)", &workers, NULL},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"listen", "HOST:PORT", "where to listen ([server] listen)", &listen, NULL, NULL},
+        {"workers", "N", "event-loop threads ([server] workers)", &workers, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     const char *config_path, *data, *db;
     struct config cfg;
     struct store *st = NULL;
     struct pw_params pp;
     struct channel ch;
     struct mailer *mailer = NULL;
-    struct runner *directory = NULL, *records = NULL;
+    struct runner *directory = NULL, *records = NULL, *witnesses = NULL;
     char admin_pw[32], err[256] = "", uri[1100], **rest = NULL;
     bool created = false;
     int nrest = 0, rc;
@@ -75,12 +76,13 @@ int cmd_serve(int argc, char **argv)
         return 1;
     /* Settings first: a bad [channel] must fail before the admin password is shown. */
     if (mailer_check(&cfg, err, sizeof(err)) != 0 || oidc_check(&cfg, err, sizeof(err)) != 0 ||
-        directory_check(&cfg, err, sizeof(err)) != 0) {
+        directory_check(&cfg, err, sizeof(err)) != 0 ||
+        cosigning_check(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: %s\n", err);
         store_close(st);
         return 1;
     }
-    if (oidc_enabled(&cfg) && fetch_init() != 0) {
+    if ((oidc_enabled(&cfg) || cosigning_quorum(&cfg) > 0) && fetch_init() != 0) {
         fprintf(stderr, "dissent: cannot initialise libcurl\n");
         store_close(st);
         return 1;
@@ -159,11 +161,20 @@ int cmd_serve(int argc, char **argv)
         channel_release(&ch);
         return 1;
     }
+    if (cosigning_start(&cfg, uri, &ch, &witnesses) != 0) {
+        fprintf(stderr, "dissent: cannot start the witnesses' submissions\n");
+        records_stop(records);
+        runner_stop(directory);
+        mailer_stop(mailer);
+        channel_release(&ch);
+        return 1;
+    }
     struct api_serve as = {.cfg = &cfg, .store_uri = uri, .ch = &ch};
     struct http_handler handler;
 
     api_handler(&as, &handler);
     rc = server_run(&cfg, &handler);
+    cosigning_stop(witnesses);
     records_stop(records);
     runner_stop(directory);
     mailer_stop(mailer);

@@ -21,8 +21,8 @@ int cmd_trust(int argc, char **argv)
     const struct cmd_opt opts[] = {CMD_STORE_OPTS(&sa),
                                    {"replace-pin", NULL,
                                     "pin the database's channel key even if another one is pinned",
-                                    NULL, &replace_pin},
-                                   {NULL, NULL, NULL, NULL, NULL}};
+                                    NULL, &replace_pin, NULL},
+                                   {NULL, NULL, NULL, NULL, NULL, NULL}};
     char **rest = NULL;
     struct config cfg;
     struct store *st = NULL;

@@ -92,13 +92,13 @@ static int parse(int argc, char **argv, struct user_opts *o, struct config *cfg)
 {
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&o->sa),
-        {"role", "ROLE[,ROLE...]", "the account's roles", &o->roles, NULL},
-        {"roles", "ROLE[,ROLE...]", "the same", &o->roles, NULL},
-        {"display-name", "NAME", "the name shown for the account", &o->display_name, NULL},
-        {"email", "E", "the account's address (notifications)", &o->email, NULL},
+        {"role", "ROLE[,ROLE...]", "the account's roles", &o->roles, NULL, NULL},
+        {"roles", "ROLE[,ROLE...]", "the same", &o->roles, NULL, NULL},
+        {"display-name", "NAME", "the name shown for the account", &o->display_name, NULL, NULL},
+        {"email", "E", "the account's address (notifications)", &o->email, NULL, NULL},
         {"password-stdin", NULL, "read a password from standard input (passwd)", NULL,
-         &o->password_stdin},
-        {NULL, NULL, NULL, NULL, NULL}};
+         &o->password_stdin, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     char err[256] = "";
     int rc;
 

@@ -638,10 +638,11 @@ int cmd_verify(int argc, char **argv)
 {
     const char *vkey_arg = NULL, *text_path = NULL, *dir = NULL, *path;
     const struct cmd_opt opts[] = {
-        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &vkey_arg, NULL},
-        {"text", "MEMO.txt", "the memo's canonical text a receipt commits to", &text_path, NULL},
-        {"attachments", "DIR", "a directory holding the memo's attached files", &dir, NULL},
-        {NULL, NULL, NULL, NULL, NULL}};
+        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &vkey_arg, NULL, NULL},
+        {"text", "MEMO.txt", "the memo's canonical text a receipt commits to", &text_path, NULL,
+         NULL},
+        {"attachments", "DIR", "a directory holding the memo's attached files", &dir, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
     struct note_vkey key;
     struct receipt_result res;
     char *doc = NULL, *text = NULL, **rest = NULL;

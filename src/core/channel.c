@@ -1,5 +1,7 @@
 #include "core/channel.h"
 
+#include "core/cosigning.h"
+
 #include "core/holidays.h"
 #include "core/totp.h"
 #include "core/user.h"
@@ -311,6 +313,7 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         goto fail;
     ch->log_origin = cfg->log_origin;
     ch->log_public = cfg->log_public;
+    ch->log_quorum = cosigning_quorum(cfg);
     ch->cfg = cfg;
     if (cfg->clock_start > 0)
         ch->clock_offset = cfg->clock_start - (int64_t)time(NULL);

@@ -30,6 +30,7 @@ struct channel {
     struct note_skey *log_key; /* the log's signing key, named after its origin */
     const char *log_origin;    /* = cfg->log_origin */
     bool log_public;           /* = cfg->log_public */
+    int log_quorum;            /* cosignatures a published checkpoint needs (core/cosigning.h) */
     int64_t clock_offset;      /* seconds added to the system clock ([debug]) */
     unsigned require_2fa;      /* roles that must sign in with a second factor (core/totp.h) */
     unsigned require_passkey;  /* ... of which those that must use a passkey (core/passkey.h) */

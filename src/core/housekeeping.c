@@ -1,6 +1,7 @@
 #include "core/housekeeping.h"
 
 #include "core/calendar.h"
+#include "core/cosigning.h"
 #include "core/workflow.h"
 
 #include "core/ledger.h"
@@ -36,6 +37,10 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
         rc = ledger_sign(st, ch->log_key, ch->log_origin, now, &size);
         if (rc != 0 && rc != ERR_INTEGRITY) /* an integrity stop was logged with its reason */
             log_warn("could not sign a checkpoint (%s)", err_str(rc));
+        if (rc == 0 && size != hk->last_size) {
+            hk->last_size = size;
+            cosigning_wake(); /* the witnesses are asked for it now */
+        }
     }
     if (ch != NULL && now - hk->last_windows >= HOUSEKEEPING_WINDOWS_EVERY) {
         size_t closed = 0;

@@ -34,6 +34,7 @@
 /* The state of one thread's periodic work (each server has one ticking thread). */
 struct housekeeping {
     int64_t last_sign;     /* when a checkpoint was last due */
+    uint64_t last_size;    /* the size it had (a new one wakes the witnesses: core/cosigning.h) */
     int64_t last_sweep;    /* when sessions were last swept */
     int64_t last_calendar; /* when the runtime calendar was last read */
     int64_t last_windows;  /* when ended windows were last closed */

@@ -197,6 +197,13 @@ int ledger_append(struct store *st, const char *entry, size_t len, uint64_t *ind
 int ledger_checkpoint(struct store *st, char **text, uint64_t *size);
 
 /**
+ * ledger_checkpoint_public() - the checkpoint /log/checkpoint serves: with witnesses (@quorum > 0,
+ * core/cosigning.h), the newest whose stored text carries @quorum cosignatures, or the newest of
+ * all while none has; else the newest. As ledger_checkpoint() otherwise.
+ */
+int ledger_checkpoint_public(struct store *st, int quorum, char **text, uint64_t *size);
+
+/**
  * ledger_sign() - check the log against log.state in @st's data directory (above), write the
  * new state and store a checkpoint of it signed with @key. *@size is the signed size. Several
  * servers may call it at once (a lock on log.state.lock serialises them). Returns 0,
@@ -233,6 +240,14 @@ int ledger_entry_get(struct store *st, uint64_t index, uint8_t **out, size_t *le
  */
 int ledger_proof(struct store *st, const char *checkpoint, uint64_t index, char **out,
                  size_t *outlen);
+
+/**
+ * ledger_consistency() - the RFC 9162 consistency proof from the tree of @old_size entries to the
+ * tree of @new_size (0 < @old_size <= @new_size, both within the stored log) into @proof
+ * (TLOG_PROOF_MAX hashes of 32 bytes), *@len hashes. Returns 0, ERR_INVALID or a store error.
+ */
+int ledger_consistency(struct store *st, uint64_t old_size, uint64_t new_size, uint8_t (*proof)[32],
+                       size_t *len);
 
 /**
  * ledger_tile() - the bytes to serve for a tlog-tiles @path ("tile/0/000.p/5", ...): the stored

@@ -618,6 +618,20 @@ int ledger_checkpoint(struct store *st, char **text, uint64_t *size)
     return store_tlog_checkpoint_latest(st, size, text);
 }
 
+int ledger_checkpoint_public(struct store *st, int quorum, char **text, uint64_t *size)
+{
+    int rc;
+
+    *text = NULL;
+    *size = 0;
+    if (quorum <= 0)
+        return store_tlog_checkpoint_latest(st, size, text);
+    rc = store_tlog_checkpoint_witnessed(st, quorum, size, text);
+    if (rc == ERR_NOT_FOUND) /* none witnessed yet: the log is not dark for it */
+        rc = store_tlog_checkpoint_latest(st, size, text);
+    return rc;
+}
+
 int ledger_entry_get(struct store *st, uint64_t index, uint8_t **out, size_t *len)
 {
     struct tlog_view entries[TLOG_TILE_WIDTH];
@@ -665,6 +679,23 @@ int ledger_proof(struct store *st, const char *checkpoint, uint64_t index, char 
         return rc;
     hr = tlog_tile_reader_hashes(r);
     rc = tlog_proof_create(checkpoint, strlen(checkpoint), index, &hr, NULL, 0, out, outlen);
+    tlog_tile_reader_free(r);
+    return rc;
+}
+
+int ledger_consistency(struct store *st, uint64_t old_size, uint64_t new_size,
+                       uint8_t (*proof)[HASH_SHA256_LEN], size_t *len)
+{
+    struct tlog_tile_source src = source(st);
+    struct tlog_tile_reader *r = NULL;
+    struct tlog_hash_reader hr;
+    int rc;
+
+    *len = 0;
+    if ((rc = tlog_tile_reader_new(&src, LEDGER_READER_CACHE, &r)) != 0)
+        return rc;
+    hr = tlog_tile_reader_hashes(r);
+    rc = tlog_consistency_prove(old_size, new_size, &hr, proof, len);
     tlog_tile_reader_free(r);
     return rc;
 }

@@ -23,6 +23,7 @@ struct runner {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
+    bool wake; /* runner_wake(): do not wait for the interval */
 };
 
 static _Atomic int64_t lead_until;
@@ -50,10 +51,11 @@ static void *run(void *arg)
     while (!r->stop) {
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += soon ? RUNNER_LEAD_SECONDS + 1 : r->interval;
-        while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+        while (!r->stop && !r->wake && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
             ;
         if (r->stop)
             break;
+        r->wake = false;
         pthread_mutex_unlock(&r->mu);
         soon = atomic_load(&lead_until) < mono_now();
         if (!soon)
@@ -102,6 +104,21 @@ int runner_start(const char *uri, const struct channel *ch, const char *data_dir
     }
     *out = r;
     return 0;
+}
+
+void *runner_arg(const struct runner *r)
+{
+    return r->arg;
+}
+
+void runner_wake(struct runner *r)
+{
+    if (r == NULL)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->wake = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
 }
 
 void runner_stop(struct runner *r)

@@ -33,6 +33,12 @@ int runner_start(const char *uri, const struct channel *ch, const char *data_dir
 /** runner_stop() - stop the thread (work in progress ends first) and free; NULL no-op. */
 void runner_stop(struct runner *r);
 
+/** runner_arg() - the @arg given to runner_start(). */
+void *runner_arg(const struct runner *r);
+
+/** runner_wake() - run the work now rather than at the next interval (if this server leads). */
+void runner_wake(struct runner *r);
+
 /** runner_lead() - this server leads the periodic work for the next few seconds; thread safe. */
 void runner_lead(void);
 

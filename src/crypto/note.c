@@ -134,8 +134,14 @@ static void be32_put(uint8_t *p, uint32_t v)
 
 uint32_t note_key_id(const char *name, size_t name_len, const uint8_t pub[NOTE_PUBKEY_LEN])
 {
+    return note_key_id_type(name, name_len, NOTE_TYPE_ED25519, pub);
+}
+
+uint32_t note_key_id_type(const char *name, size_t name_len, uint8_t type,
+                          const uint8_t pub[NOTE_PUBKEY_LEN])
+{
     crypto_hash_sha256_state st;
-    const uint8_t sep[2] = {'\n', NOTE_TYPE_ED25519};
+    const uint8_t sep[2] = {'\n', type};
     uint8_t digest[HASH_SHA256_LEN];
 
     crypto_hash_sha256_init(&st);
@@ -180,8 +186,8 @@ static int hex_id_parse(const char *s, size_t len, uint32_t *id)
  * key ID and the 33 decoded bytes, checking the name, the lengths and the type byte. The key ID
  * is not checked against the key here. @blob may hold a secret: the caller wipes it.
  */
-static int key_split(const char *s, size_t len, const char **name, size_t *name_len, uint32_t *id,
-                     uint8_t blob[KEY_BLOB_LEN])
+static int key_split(const char *s, size_t len, uint8_t type, const char **name, size_t *name_len,
+                     uint32_t *id, uint8_t blob[KEY_BLOB_LEN])
 {
     const char *p1, *p2;
     size_t n;
@@ -198,7 +204,7 @@ static int key_split(const char *s, size_t len, const char **name, size_t *name_
         return ERR_INVALID;
     if (b64_decode(blob, KEY_BLOB_LEN, &n, p2 + 1, len - (size_t)(p2 + 1 - s), false) != 0)
         return ERR_INVALID;
-    if (n != KEY_BLOB_LEN || blob[0] != NOTE_TYPE_ED25519)
+    if (n != KEY_BLOB_LEN || blob[0] != type)
         return ERR_INVALID;
     *name = s;
     *name_len = (size_t)(p1 - s);
@@ -206,11 +212,11 @@ static int key_split(const char *s, size_t len, const char **name, size_t *name_
 }
 
 /*
- * Write "name+hexid+base64(0x01||key32)" at out (outlen bytes, NUL-terminated). The blob
+ * Write "name+hexid+base64(type||key32)" at out (outlen bytes, NUL-terminated). The blob
  * holding the key is wiped since the key may be a seed.
  */
-static int key_write(const char *name, size_t name_len, uint32_t id, const uint8_t *key32,
-                     char *out, size_t outlen)
+static int key_write(const char *name, size_t name_len, uint8_t type, uint32_t id,
+                     const uint8_t *key32, char *out, size_t outlen)
 {
     uint8_t blob[KEY_BLOB_LEN];
     size_t need;
@@ -222,11 +228,17 @@ static int key_write(const char *name, size_t name_len, uint32_t id, const uint8
         return ERR_TOO_LARGE;
     memcpy(out, name, name_len);
     snprintf(out + name_len, outlen - name_len, "+%08" PRIx32 "+", id);
-    blob[0] = NOTE_TYPE_ED25519;
+    blob[0] = type;
     memcpy(blob + 1, key32, 32);
     b64_encode(out + name_len + 10, outlen - name_len - 10, blob, sizeof(blob), false);
     sodium_memzero(blob, sizeof(blob));
     return 0;
+}
+
+/* The signature type of a key struct (0, a struct filled by hand, is Ed25519). */
+static uint8_t type_of(uint8_t type)
+{
+    return type == 0 ? NOTE_TYPE_ED25519 : type;
 }
 
 /* Copy a checked name into a fixed name field. */
@@ -240,12 +252,19 @@ static void name_set(char dst[NOTE_NAME_MAX + 1], size_t *dst_len, const char *n
 int note_vkey_init(const char *name, size_t name_len, const uint8_t pub[NOTE_PUBKEY_LEN],
                    struct note_vkey *out)
 {
+    return note_vkey_init_type(name, name_len, NOTE_TYPE_ED25519, pub, out);
+}
+
+int note_vkey_init_type(const char *name, size_t name_len, uint8_t type,
+                        const uint8_t pub[NOTE_PUBKEY_LEN], struct note_vkey *out)
+{
     memset(out, 0, sizeof(*out));
     if (note_name_check(name, name_len) != 0)
         return ERR_INVALID;
     name_set(out->name, &out->name_len, name, name_len);
     memcpy(out->pub, pub, NOTE_PUBKEY_LEN);
-    out->id = note_key_id(name, name_len, pub);
+    out->type = type;
+    out->id = note_key_id_type(name, name_len, type, pub);
     return 0;
 }
 
@@ -255,13 +274,18 @@ int note_vkey_format(const struct note_vkey *key, char *out, size_t outlen)
 
     if (outlen > 0)
         out[0] = '\0';
-    rc = key_write(key->name, key->name_len, key->id, key->pub, out, outlen);
+    rc = key_write(key->name, key->name_len, type_of(key->type), key->id, key->pub, out, outlen);
     if (rc != 0 && outlen > 0)
         out[0] = '\0';
     return rc;
 }
 
 int note_vkey_parse(const char *s, size_t len, struct note_vkey *out)
+{
+    return note_vkey_parse_type(s, len, NOTE_TYPE_ED25519, out);
+}
+
+int note_vkey_parse_type(const char *s, size_t len, uint8_t type, struct note_vkey *out)
 {
     uint8_t blob[KEY_BLOB_LEN];
     const char *name = NULL;
@@ -270,14 +294,15 @@ int note_vkey_parse(const char *s, size_t len, struct note_vkey *out)
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = key_split(s, len, &name, &name_len, &id, blob);
+    rc = key_split(s, len, type, &name, &name_len, &id, blob);
     if (rc != 0)
         goto out;
-    if (note_key_id(name, name_len, blob + 1) != id) {
+    if (note_key_id_type(name, name_len, type, blob + 1) != id) {
         rc = ERR_INVALID;
         goto out;
     }
     name_set(out->name, &out->name_len, name, name_len);
+    out->type = type;
     out->id = id;
     memcpy(out->pub, blob + 1, NOTE_PUBKEY_LEN);
 out:
@@ -286,6 +311,12 @@ out:
 
 int note_skey_from_seed(const char *name, size_t name_len, const uint8_t seed[NOTE_SEED_LEN],
                         struct note_skey *out)
+{
+    return note_skey_from_seed_type(name, name_len, NOTE_TYPE_ED25519, seed, out);
+}
+
+int note_skey_from_seed_type(const char *name, size_t name_len, uint8_t type,
+                             const uint8_t seed[NOTE_SEED_LEN], struct note_skey *out)
 {
     uint8_t pk[NOTE_PUBKEY_LEN];
     int rc = 0;
@@ -300,7 +331,8 @@ int note_skey_from_seed(const char *name, size_t name_len, const uint8_t seed[NO
         goto out;
     }
     name_set(out->name, &out->name_len, name, name_len);
-    out->id = note_key_id(name, name_len, pk);
+    out->type = type;
+    out->id = note_key_id_type(name, name_len, type, pk);
 out:
     if (rc != 0)
         sodium_memzero(out, sizeof(*out));
@@ -309,11 +341,16 @@ out:
 
 int note_skey_generate(const char *name, size_t name_len, struct note_skey *out)
 {
+    return note_skey_generate_type(name, name_len, NOTE_TYPE_ED25519, out);
+}
+
+int note_skey_generate_type(const char *name, size_t name_len, uint8_t type, struct note_skey *out)
+{
     uint8_t seed[NOTE_SEED_LEN];
     int rc;
 
     randombytes_buf(seed, sizeof(seed));
-    rc = note_skey_from_seed(name, name_len, seed, out);
+    rc = note_skey_from_seed_type(name, name_len, type, seed, out);
     sodium_memzero(seed, sizeof(seed));
     return rc;
 }
@@ -344,14 +381,19 @@ int note_skey_format(const struct note_skey *key, char *out, size_t outlen)
     if (outlen < SKEY_PREFIX_LEN)
         return ERR_TOO_LARGE;
     memcpy(out, SKEY_PREFIX, SKEY_PREFIX_LEN);
-    rc = key_write(key->name, key->name_len, key->id, key->sk, out + SKEY_PREFIX_LEN,
-                   outlen - SKEY_PREFIX_LEN);
+    rc = key_write(key->name, key->name_len, type_of(key->type), key->id, key->sk,
+                   out + SKEY_PREFIX_LEN, outlen - SKEY_PREFIX_LEN);
     if (rc != 0)
         sodium_memzero(out, outlen);
     return rc;
 }
 
 int note_skey_parse(const char *s, size_t len, struct note_skey *out)
+{
+    return note_skey_parse_type(s, len, NOTE_TYPE_ED25519, out);
+}
+
+int note_skey_parse_type(const char *s, size_t len, uint8_t type, struct note_skey *out)
 {
     uint8_t blob[KEY_BLOB_LEN];
     uint8_t pk[NOTE_PUBKEY_LEN];
@@ -365,7 +407,7 @@ int note_skey_parse(const char *s, size_t len, struct note_skey *out)
         rc = ERR_INVALID;
         goto out;
     }
-    rc = key_split(s + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN, &name, &name_len, &id, blob);
+    rc = key_split(s + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN, type, &name, &name_len, &id, blob);
     if (rc != 0)
         goto out;
     if (crypto_sign_seed_keypair(pk, out->sk, blob + 1) != 0) {
@@ -373,11 +415,12 @@ int note_skey_parse(const char *s, size_t len, struct note_skey *out)
         goto out;
     }
     /* The key ID names the public key, so it can only be checked after deriving it. */
-    if (note_key_id(name, name_len, pk) != id) {
+    if (note_key_id_type(name, name_len, type, pk) != id) {
         rc = ERR_INVALID;
         goto out;
     }
     name_set(out->name, &out->name_len, name, name_len);
+    out->type = type;
     out->id = id;
 out:
     sodium_memzero(blob, sizeof(blob));
@@ -391,6 +434,7 @@ void note_skey_vkey(const struct note_skey *key, struct note_vkey *out)
     memset(out, 0, sizeof(*out));
     memcpy(out->name, key->name, sizeof(out->name));
     out->name_len = key->name_len;
+    out->type = key->type;
     out->id = key->id;
     memcpy(out->pub, key->sk + NOTE_SEED_LEN, NOTE_PUBKEY_LEN);
 }
@@ -440,8 +484,8 @@ int note_sign(const char *text, size_t len, const struct note_skey *key, char **
     rc = note_text_check(text, len);
     if (rc != 0)
         goto out;
-    if (note_name_check(key->name, key->name_len) != 0) {
-        rc = ERR_INVALID;
+    if (note_name_check(key->name, key->name_len) != 0 || type_of(key->type) != NOTE_TYPE_ED25519) {
+        rc = ERR_INVALID; /* a cosigner key signs only cosignatures (tlog/cosig.h) */
         goto out;
     }
     total = len + 1 + sig_line_len(key->name_len);
@@ -487,8 +531,8 @@ int note_sign_add(const char *msg, size_t len, const struct note_skey *key, char
     rc = note_parse(msg, len, &n, NULL, 0);
     if (rc != 0)
         goto out;
-    if (note_name_check(key->name, key->name_len) != 0) {
-        rc = ERR_INVALID;
+    if (note_name_check(key->name, key->name_len) != 0 || type_of(key->type) != NOTE_TYPE_ED25519) {
+        rc = ERR_INVALID; /* a cosigner key signs only cosignatures (tlog/cosig.h) */
         goto out;
     }
     total = n.text_len + 1 + sig_line_len(key->name_len);
@@ -556,8 +600,14 @@ static int sig_line_parse(const char *line, size_t line_len, uint8_t *scratch, s
     sig->line = line;
     sig->line_len = line_len;
     sig->sig_len = n - 4;
-    if (sig->sig_len == NOTE_SIG_LEN)
+    if (sig->sig_len == NOTE_SIG_LEN) {
         memcpy(sig->sig, scratch + 4, NOTE_SIG_LEN);
+    } else if (sig->sig_len == NOTE_TIMESTAMP_LEN + NOTE_SIG_LEN) {
+        sig->timestamped = true;
+        for (size_t k = 0; k < NOTE_TIMESTAMP_LEN; k++)
+            sig->timestamp = sig->timestamp << 8 | scratch[4 + k];
+        memcpy(sig->sig, scratch + 4 + NOTE_TIMESTAMP_LEN, NOTE_SIG_LEN);
+    }
     return 0;
 }
 

@@ -9,6 +9,9 @@
  *   vkey (public):   <name>+<8 hex key ID>+base64(0x01 || 32-byte public key)
  *   skey (private):  PRIVATE+KEY+<name>+<8 hex key ID>+base64(0x01 || 32-byte seed)
  * Key ID = first 4 bytes (big-endian) of SHA-256(name || 0x0A || 0x01 || public key).
+ * The *_type() functions make and read the same encodings for another signature type byte (0x04,
+ * the Ed25519 cosigner keys of c2sp.org/tlog-cosignature: tlog/cosig.h signs and verifies those);
+ * the type is part of the key ID, so a key of one type never matches a line of another.
  *
  * Key names: 1..NOTE_NAME_MAX bytes of valid UTF-8 with no Unicode white space (the Unicode
  * White_Space property, as Go's unicode.IsSpace), no '+' and no ASCII control character.
@@ -24,14 +27,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTE_NAME_MAX 256        /* longest key name accepted, bytes */
-#define NOTE_MAX_SIZE (1u << 20) /* longest signed note accepted or produced, bytes */
-#define NOTE_MAX_SIGS 100        /* most signature lines accepted in one note */
-#define NOTE_PUBKEY_LEN 32       /* Ed25519 public key */
-#define NOTE_SEED_LEN 32         /* Ed25519 private seed */
-#define NOTE_SECRETKEY_LEN 64    /* Ed25519 secret key as libsodium keeps it: seed || public */
-#define NOTE_SIG_LEN 64          /* Ed25519 signature */
-#define NOTE_TYPE_ED25519 0x01   /* signature type identifier byte */
+#define NOTE_NAME_MAX 256          /* longest key name accepted, bytes */
+#define NOTE_MAX_SIZE (1u << 20)   /* longest signed note accepted or produced, bytes */
+#define NOTE_MAX_SIGS 100          /* most signature lines accepted in one note */
+#define NOTE_PUBKEY_LEN 32         /* Ed25519 public key */
+#define NOTE_SEED_LEN 32           /* Ed25519 private seed */
+#define NOTE_SECRETKEY_LEN 64      /* Ed25519 secret key as libsodium keeps it: seed || public */
+#define NOTE_SIG_LEN 64            /* Ed25519 signature */
+#define NOTE_TYPE_ED25519 0x01     /* signature type identifier byte */
+#define NOTE_TYPE_COSIGNATURE 0x04 /* an Ed25519 tlog cosignature key (c2sp.org/tlog-cosignature)  \
+                                    */
+#define NOTE_TIMESTAMP_LEN 8       /* bytes of a timestamped signature's big-endian time */
 /* Buffer sizes for note_vkey_format() / note_skey_format(), NUL included. */
 #define NOTE_VKEY_MAX (NOTE_NAME_MAX + 1 + 8 + 1 + 44 + 1)
 #define NOTE_SKEY_MAX (12 + NOTE_VKEY_MAX)
@@ -41,6 +47,7 @@ struct note_vkey {
     char name[NOTE_NAME_MAX + 1]; /* key name, NUL-terminated (names hold no NUL) */
     size_t name_len;              /* strlen(name) */
     uint32_t id;                  /* key ID */
+    uint8_t type;                 /* signature type byte (0 is read as NOTE_TYPE_ED25519) */
     uint8_t pub[NOTE_PUBKEY_LEN]; /* Ed25519 public key */
 };
 
@@ -49,6 +56,7 @@ struct note_skey {
     char name[NOTE_NAME_MAX + 1];   /* key name, NUL-terminated */
     size_t name_len;                /* strlen(name) */
     uint32_t id;                    /* key ID of the matching public key */
+    uint8_t type;                   /* signature type byte (0 is read as NOTE_TYPE_ED25519) */
     uint8_t sk[NOTE_SECRETKEY_LEN]; /* seed || public key */
 };
 
@@ -60,7 +68,11 @@ struct note_sig {
     const char *line;          /* the whole line, em dash included, "\n" excluded (view) */
     size_t line_len;           /* bytes of line */
     size_t sig_len;            /* bytes after the key ID (64 for an Ed25519 signature) */
-    uint8_t sig[NOTE_SIG_LEN]; /* those bytes when sig_len == NOTE_SIG_LEN, else zeros */
+    uint8_t sig[NOTE_SIG_LEN]; /* those bytes when sig_len == NOTE_SIG_LEN, the last 64 when
+                                  timestamped, else zeros */
+    bool timestamped;          /* sig_len == NOTE_TIMESTAMP_LEN + NOTE_SIG_LEN: a timestamped
+                                  signature (c2sp.org/tlog-cosignature), whose ... */
+    uint64_t timestamp;        /* ... first 8 bytes, big-endian; else 0 */
 };
 
 /* A parsed, not yet verified, signed note. */
@@ -93,6 +105,10 @@ int note_text_check(const char *text, size_t len);
  */
 uint32_t note_key_id(const char *name, size_t name_len, const uint8_t pub[NOTE_PUBKEY_LEN]);
 
+/** note_key_id_type() - as note_key_id() with the signature type byte @type. */
+uint32_t note_key_id_type(const char *name, size_t name_len, uint8_t type,
+                          const uint8_t pub[NOTE_PUBKEY_LEN]);
+
 /**
  * note_vkey_init() - build the verifier key named @name[0..@name_len) for public key @pub.
  * @out: receives the key (zeroed on failure).
@@ -101,6 +117,8 @@ uint32_t note_key_id(const char *name, size_t name_len, const uint8_t pub[NOTE_P
  */
 int note_vkey_init(const char *name, size_t name_len, const uint8_t pub[NOTE_PUBKEY_LEN],
                    struct note_vkey *out);
+int note_vkey_init_type(const char *name, size_t name_len, uint8_t type,
+                        const uint8_t pub[NOTE_PUBKEY_LEN], struct note_vkey *out);
 
 /**
  * note_vkey_format() - encode @key as "name+hexid+base64(0x01||pub)" (lowercase hex) into
@@ -121,6 +139,8 @@ int note_vkey_format(const struct note_vkey *key, char *out, size_t outlen);
  * Returns 0, or ERR_INVALID.
  */
 int note_vkey_parse(const char *s, size_t len, struct note_vkey *out);
+/** note_vkey_parse_type() - as note_vkey_parse() for a key of signature type @type only. */
+int note_vkey_parse_type(const char *s, size_t len, uint8_t type, struct note_vkey *out);
 
 /**
  * note_skey_generate() - a fresh random Ed25519 signer key named @name[0..@name_len).
@@ -129,6 +149,7 @@ int note_vkey_parse(const char *s, size_t len, struct note_vkey *out);
  * Returns 0, or ERR_INVALID for a bad name.
  */
 int note_skey_generate(const char *name, size_t name_len, struct note_skey *out);
+int note_skey_generate_type(const char *name, size_t name_len, uint8_t type, struct note_skey *out);
 
 /**
  * note_skey_from_seed() - the signer key named @name[0..@name_len) for the Ed25519 @seed.
@@ -138,6 +159,8 @@ int note_skey_generate(const char *name, size_t name_len, struct note_skey *out)
  */
 int note_skey_from_seed(const char *name, size_t name_len, const uint8_t seed[NOTE_SEED_LEN],
                         struct note_skey *out);
+int note_skey_from_seed_type(const char *name, size_t name_len, uint8_t type,
+                             const uint8_t seed[NOTE_SEED_LEN], struct note_skey *out);
 
 /**
  * note_skey_from_secret() - the signer key named @name[0..@name_len) for a 64-byte Ed25519
@@ -169,6 +192,8 @@ int note_skey_format(const struct note_skey *key, char *out, size_t outlen);
  * Returns 0, or ERR_INVALID.
  */
 int note_skey_parse(const char *s, size_t len, struct note_skey *out);
+/** note_skey_parse_type() - as note_skey_parse() for a key of signature type @type only. */
+int note_skey_parse_type(const char *s, size_t len, uint8_t type, struct note_skey *out);
 
 /** note_skey_vkey() - the verifier key matching the signer key @key, into @out. */
 void note_skey_vkey(const struct note_skey *key, struct note_vkey *out);

@@ -113,12 +113,15 @@ char *fetch_escape(const char *s)
     return out;
 }
 
-/* One request: a GET, or a POST of @form (with Basic @user:@pass when @user is set). */
-static int request(const char *url, const char *ca_file, const char *form, const char *user,
-                   const char *pass, size_t max, struct fetch_resp *out, char *err, size_t errlen)
+/* One request: a GET, or a POST of @body[0..@blen) (of type @ctype; a form when NULL), with
+ * Basic @user:@pass when @user is set. */
+static int request(const char *url, const char *ca_file, const char *body, size_t blen,
+                   const char *ctype, const char *user, const char *pass, size_t max,
+                   struct fetch_resp *out, char *err, size_t errlen)
 {
     struct sink s = {.max = max};
-    struct curl_slist *hdr = NULL;
+    struct curl_slist *hdr = NULL, *more;
+    char ctline[128];
     char *eu = NULL, *ep = NULL, *ct = NULL;
     CURL *c = NULL;
     CURLcode cc;
@@ -130,9 +133,18 @@ static int request(const char *url, const char *ca_file, const char *form, const
         return ERR_INVALID;
     }
     if ((c = curl_easy_init()) == NULL ||
-        (hdr = curl_slist_append(NULL, "Accept: application/json")) == NULL) {
+        (hdr = curl_slist_append(NULL, ctype != NULL ? "Accept: */*"
+                                                     : "Accept: application/json")) == NULL) {
         rc = ERR_NOMEM;
         goto out;
+    }
+    if (ctype != NULL) {
+        snprintf(ctline, sizeof(ctline), "Content-Type: %s", ctype);
+        if ((more = curl_slist_append(hdr, ctline)) == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        hdr = more;
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -147,9 +159,9 @@ static int request(const char *url, const char *ca_file, const char *form, const
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     if (ca_file != NULL && ca_file[0] != '\0')
         curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-    if (form != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
     }
     if (user != NULL) {
         if ((eu = fetch_escape(user)) == NULL || (ep = fetch_escape(pass ? pass : "")) == NULL) {
@@ -204,13 +216,19 @@ out:
 int fetch_get(const char *url, const char *ca_file, size_t max, struct fetch_resp *out, char *err,
               size_t errlen)
 {
-    return request(url, ca_file, NULL, NULL, NULL, max, out, err, errlen);
+    return request(url, ca_file, NULL, 0, NULL, NULL, NULL, max, out, err, errlen);
 }
 
 int fetch_post_form(const char *url, const char *ca_file, const char *form, const char *user,
                     const char *pass, size_t max, struct fetch_resp *out, char *err, size_t errlen)
 {
-    return request(url, ca_file, form, user, pass, max, out, err, errlen);
+    return request(url, ca_file, form, strlen(form), NULL, user, pass, max, out, err, errlen);
+}
+
+int fetch_post(const char *url, const char *ca_file, const char *ctype, const char *body,
+               size_t len, size_t max, struct fetch_resp *out, char *err, size_t errlen)
+{
+    return request(url, ca_file, body, len, ctype, NULL, NULL, max, out, err, errlen);
 }
 
 void fetch_release(struct fetch_resp *r)

@@ -1,6 +1,7 @@
 /*
  * fetch.h - the server's own HTTP requests (libcurl): an OpenID provider's discovery document,
- * its key set and its token endpoint (core/oidc.h).
+ * its key set and its token endpoint (core/oidc.h), and the witnesses' add-checkpoint
+ * (core/cosigning.h).
  *
  * Only https URLs, or http to a loopback address (127.0.0.0/8, ::1, localhost: a provider on the
  * same machine, and the tests'); redirects are never followed; the peer's certificate is
@@ -51,6 +52,12 @@ int fetch_get(const char *url, const char *ca_file, size_t max, struct fetch_res
  */
 int fetch_post_form(const char *url, const char *ca_file, const char *form, const char *user,
                     const char *pass, size_t max, struct fetch_resp *out, char *err, size_t errlen);
+
+/**
+ * fetch_post() - POST @body[0..@len) of media type @ctype to @url. As fetch_get() otherwise.
+ */
+int fetch_post(const char *url, const char *ca_file, const char *ctype, const char *body,
+               size_t len, size_t max, struct fetch_resp *out, char *err, size_t errlen);
 
 /** fetch_release() - wipe and free @r's body. */
 void fetch_release(struct fetch_resp *r);

@@ -362,6 +362,9 @@ static const char *const migrations[] = {
 
     /* 20: a memo's file list (SQLite's migration 20) */
     "ALTER TABLE memos ADD COLUMN IF NOT EXISTS files bytea;",
+
+    /* 21: witness cosignatures on a checkpoint (SQLite's migration 21) */
+    "ALTER TABLE tlog_checkpoints ADD COLUMN IF NOT EXISTS cosigs integer NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -102,6 +102,9 @@ enum stmt_id {
     ST_TILE_PUT,
     ST_CP_LATEST,
     ST_CP_PUT,
+    ST_CP_GET,
+    ST_CP_WITNESSED,
+    ST_CP_COSIGN,
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
     ST_AUDIT_SET_HASH,
@@ -339,6 +342,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CP_LATEST] = "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
     [ST_CP_PUT] = "INSERT INTO tlog_checkpoints (size, text, at) VALUES (?1,?2,?3)"
                   " ON CONFLICT (size) DO NOTHING",
+    [ST_CP_GET] = "SELECT size, text, cosigs FROM tlog_checkpoints WHERE size = ?1",
+    [ST_CP_WITNESSED] = "SELECT size, text FROM tlog_checkpoints WHERE cosigs >= ?1"
+                        " ORDER BY size DESC LIMIT 1",
+    [ST_CP_COSIGN] = "UPDATE tlog_checkpoints SET text = ?2, cosigs = ?3 WHERE size = ?1",
     [ST_AUDIT_LAST] = "SELECT id, memo_id, actor_id, '', action, at, hash, actor FROM audit"
                       " ORDER BY id DESC LIMIT 1",
     [ST_AUDIT_INSERT] = "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor)"
@@ -1906,6 +1913,51 @@ int sql_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
 int sql_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)
 {
     return EXEC(st, ST_CP_PUT, "checkpoint put", INT((int64_t)size), TEXT(text), INT(at));
+}
+
+int sql_tlog_checkpoint_witnessed(struct store *st, int cosigs, uint64_t *size, char **text)
+{
+    struct sql_stmt *q = PREP(st, ST_CP_WITNESSED, INT(cosigs));
+    bool ok = true;
+    int rc;
+
+    *size = 0;
+    *text = NULL;
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "checkpoint witnessed")) == 0) {
+        *text = (char *)col_dup(q, 1, NULL, &ok);
+        *size = ok ? (uint64_t)col_int(q, 0) : 0;
+        if (!ok)
+            rc = ERR_NOMEM;
+    }
+    done(q);
+    return rc;
+}
+
+int sql_tlog_checkpoint_get(struct store *st, uint64_t size, char **text, int *cosigs)
+{
+    struct sql_stmt *q = PREP(st, ST_CP_GET, INT((int64_t)size));
+    bool ok = true;
+    int rc;
+
+    *text = NULL;
+    *cosigs = 0;
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "checkpoint get")) == 0) {
+        *text = (char *)col_dup(q, 1, NULL, &ok);
+        *cosigs = ok ? (int)col_int(q, 2) : 0;
+        if (!ok)
+            rc = ERR_NOMEM;
+    }
+    done(q);
+    return rc;
+}
+
+int sql_tlog_checkpoint_cosign(struct store *st, uint64_t size, const char *text, int cosigs)
+{
+    return EXEC(st, ST_CP_COSIGN, "checkpoint cosign", INT((int64_t)size), TEXT(text), INT(cosigs));
 }
 
 int sql_outbox_add(struct store *st, const struct outbox_item *it)

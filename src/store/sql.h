@@ -208,6 +208,9 @@ int sql_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned widt
                       const uint8_t *data, size_t len);
 int sql_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text);
 int sql_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at);
+int sql_tlog_checkpoint_get(struct store *st, uint64_t size, char **text, int *cosigs);
+int sql_tlog_checkpoint_witnessed(struct store *st, int cosigs, uint64_t *size, char **text);
+int sql_tlog_checkpoint_cosign(struct store *st, uint64_t size, const char *text, int cosigs);
 int sql_audit_last(struct store *st, struct audit_record *out);
 int sql_audit_insert(struct store *st, const struct audit_record *rec);
 int sql_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32]);

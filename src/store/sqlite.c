@@ -423,6 +423,10 @@ static const char *const migrations[] = {
 
     /* 20: a memo's file list, bound into its row's MAC (core/attach.h) */
     "ALTER TABLE memos ADD COLUMN files BLOB;",
+
+    /* 21: witness cosignatures collected on a checkpoint (core/witness.h): how many of the
+     * configured witnesses' cosignatures its text carries */
+    "ALTER TABLE tlog_checkpoints ADD COLUMN cosigs INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

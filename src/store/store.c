@@ -46,7 +46,7 @@ const struct store_table store_tables[] = {
     {"audit", "id, memo_id, actor_id, action, at, hash, actor", 7, "id", "", NULL, false},
     {"tlog_state", "id, size", 2, "id", SEED_UPSERT, NULL, true},
     {"tlog_tiles", "level, idx, width, data", 4, "level, idx", "", NULL, false},
-    {"tlog_checkpoints", "size, text, at", 3, "size", "", NULL, false},
+    {"tlog_checkpoints", "size, text, at, cosigs", 4, "size", "", NULL, false},
     {"outbox",
      "id, dedupe, kind, user_id, rcpt, subject, body, status, attempts, next_at, created_at,"
      " sent_at, mac",
@@ -1589,6 +1589,27 @@ int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text)
     if (store_fault(st))
         return ERR_DB;
     return sql_tlog_checkpoint_latest(st, size, text);
+}
+
+int store_tlog_checkpoint_get(struct store *st, uint64_t size, char **text, int *cosigs)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return sql_tlog_checkpoint_get(st, size, text, cosigs);
+}
+
+int store_tlog_checkpoint_witnessed(struct store *st, int cosigs, uint64_t *size, char **text)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return sql_tlog_checkpoint_witnessed(st, cosigs, size, text);
+}
+
+int store_tlog_checkpoint_cosign(struct store *st, uint64_t size, const char *text, int cosigs)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return sql_tlog_checkpoint_cosign(st, size, text, cosigs);
 }
 
 int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at)

@@ -812,6 +812,17 @@ int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text);
 /** store_tlog_checkpoint_put() - keep a signed checkpoint (one per size; a second is ignored). */
 int store_tlog_checkpoint_put(struct store *st, uint64_t size, const char *text, int64_t at);
 
+/** store_tlog_checkpoint_get() - the checkpoint of @size and its witness count; ERR_NOT_FOUND. */
+int store_tlog_checkpoint_get(struct store *st, uint64_t size, char **text, int *cosigs);
+
+/** store_tlog_checkpoint_witnessed() - the newest checkpoint whose text carries at least @cosigs
+ *  witness cosignatures (as counted by store_tlog_checkpoint_cosign()); ERR_NOT_FOUND. */
+int store_tlog_checkpoint_witnessed(struct store *st, int cosigs, uint64_t *size, char **text);
+
+/** store_tlog_checkpoint_cosign() - replace the text of the checkpoint of @size by @text, the
+ *  same checkpoint with @cosigs witness cosignatures verified (core/witness.h). */
+int store_tlog_checkpoint_cosign(struct store *st, uint64_t size, const char *text, int cosigs);
+
 /**
  * store_keyed() - keyed BLAKE2b-256 of @len bytes of @data under a key derived from the
  * connection's integrity key and @label (core/audit.c chains the read audit with it, so that

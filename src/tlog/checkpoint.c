@@ -13,7 +13,6 @@
 #include <string.h>
 
 /* Base64 length of a hash: 44 characters, one '=' of padding. */
-#define HASH_B64_LEN 44
 
 /* Whether @ext[0..@len) is a run of non-empty lines each ending in "\n". */
 static bool ext_ok(const char *ext, size_t len)
@@ -79,8 +78,7 @@ out:
     return rc;
 }
 
-/* Parse a canonical decimal uint64 at most TLOG_SIZE_MAX: "0" or no leading zero. */
-static int decimal_parse(const char *s, size_t len, uint64_t *v)
+int tlog_decimal_parse(const char *s, size_t len, uint64_t *v)
 {
     *v = 0;
     if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
@@ -94,8 +92,7 @@ static int decimal_parse(const char *s, size_t len, uint64_t *v)
     return *v > TLOG_SIZE_MAX ? ERR_INVALID : 0;
 }
 
-/* Decode a canonical standard-base64 32-byte hash @s[0..@len) into @out. */
-static int hash_b64_parse(const char *s, size_t len, uint8_t out[HASH_SHA256_LEN])
+int tlog_hash_b64_parse(const char *s, size_t len, uint8_t out[HASH_SHA256_LEN])
 {
     char again[HASH_B64_LEN + 1];
     size_t n = 0;
@@ -128,12 +125,12 @@ int tlog_checkpoint_parse(const char *text, size_t len, struct tlog_checkpoint *
     p = nl + 1;
     /* size */
     nl = memchr(p, '\n', (size_t)(end - p));
-    if (nl == NULL || decimal_parse(p, (size_t)(nl - p), &c.size) != 0)
+    if (nl == NULL || tlog_decimal_parse(p, (size_t)(nl - p), &c.size) != 0)
         goto out;
     p = nl + 1;
     /* root */
     nl = memchr(p, '\n', (size_t)(end - p));
-    if (nl == NULL || hash_b64_parse(p, (size_t)(nl - p), c.root) != 0)
+    if (nl == NULL || tlog_hash_b64_parse(p, (size_t)(nl - p), c.root) != 0)
         goto out;
     p = nl + 1;
     /* extension lines: note_text_check() made the text end in "\n" */

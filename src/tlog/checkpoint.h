@@ -24,6 +24,7 @@
 #define TLOG_ORIGIN_MAX 256           /* longest origin line, bytes */
 #define TLOG_CHECKPOINT_TEXT_MAX 4096 /* longest checkpoint text (unsigned), bytes */
 #define TLOG_CHECKPOINT_MAX 16384     /* longest signed checkpoint accepted, bytes */
+#define HASH_B64_LEN 44               /* padded base64 of a 32-byte hash, no NUL */
 
 /* A checkpoint's fields. */
 struct tlog_checkpoint {
@@ -78,5 +79,17 @@ int tlog_checkpoint_sign(const struct tlog_checkpoint *c, const struct note_skey
 __attribute__((warn_unused_result)) int
 tlog_checkpoint_open(const char *msg, size_t len, const char *origin, const struct note_vkey *key,
                      struct tlog_checkpoint *out, char *err, size_t errlen);
+
+/**
+ * tlog_decimal_parse() - the canonical decimal @s[0..@len) ("0", or digits without a leading
+ * zero) into *@v, at most TLOG_SIZE_MAX. 0 or ERR_INVALID.
+ */
+int tlog_decimal_parse(const char *s, size_t len, uint64_t *v);
+
+/**
+ * tlog_hash_b64_parse() - the canonical padded standard base64 of a 32-byte hash @s[0..@len)
+ * (zero padding bits) into @out. 0 or ERR_INVALID.
+ */
+int tlog_hash_b64_parse(const char *s, size_t len, uint8_t out[HASH_SHA256_LEN]);
 
 #endif

@@ -14,7 +14,6 @@
 
 #define HEADER "c2sp.org/tlog-proof@v1\n"
 #define HEADER_LEN (sizeof(HEADER) - 1)
-#define HASH_B64_LEN 44 /* base64 of 32 bytes, padded */
 
 int tlog_proof_format(const struct tlog_proof *p, char **out, size_t *outlen)
 {

@@ -131,6 +131,43 @@ static int s_marking(struct config *c, const char *v)
 
 /* Markings to refuse: comma-separated, each 1..63 bytes of UTF-8 without control characters;
  * at most 32. Set (even empty: none) overrides the preset's list. */
+/* "URL VKEY" pairs, comma-separated: their form only (core/cosigning.h reads the keys). A
+ * line holds at most 200 bytes (inih), so the setting may be given again, or continued on indented
+ * lines: each adds its witnesses to those before. */
+static int s_witnesses(struct config *c, const char *v)
+{
+    size_t have = strlen(c->log_witnesses), n = strlen(v);
+
+    for (const char *p = v; *p;) {
+        size_t k = strcspn(p, ",");
+        const char *s = p, *e = p + k, *sp;
+
+        while (s < e && *s == ' ')
+            s++;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (s == e)
+            return ERR_INVALID;
+        sp = memchr(s, ' ', (size_t)(e - s));
+        if (sp == NULL || (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
+            return ERR_INVALID;
+        for (const char *q = s; q < e; q++)
+            if ((unsigned char)*q <= 0x20 && q != sp && !(q > sp && *q == ' '))
+                return ERR_INVALID;
+        p += k + (p[k] == ',');
+    }
+    if (n == 0)
+        return 0;
+    if (have + 2 + n >= sizeof(c->log_witnesses))
+        return ERR_INVALID;
+    if (have > 0) {
+        memcpy(c->log_witnesses + have, ", ", 2);
+        have += 2;
+    }
+    memcpy(c->log_witnesses + have, v, n + 1);
+    return 0;
+}
+
 static int s_refuse(struct config *c, const char *v)
 {
     size_t n = 0;
@@ -358,6 +395,8 @@ static const struct config_setting settings[] = {
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),
+    FN("tlog", "witnesses", s_witnesses, NULL),
+    INT("tlog", "witness_quorum", log_quorum, 0, 16, "0"),
     BOOL("mail", "enabled", mail_enabled, "false"),
     FN("mail", "host", s_mail_host, NULL),
     INT("mail", "port", mail_port, 1, 65535, "587"),

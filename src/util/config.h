@@ -65,9 +65,11 @@ struct config {
      * preset's (channel_reply_approval()) */
     signed char reply_approval;
     /* [tlog] */
-    char log_origin[256]; /* the transparency log's origin line (its key is named after it) */
-    bool log_public;      /* /log/ and /api/v1/stats are public (default), else auditors only */
-    int log_interval;     /* seconds between scheduled checkpoints (core/ledger.h) */
+    char log_origin[256];     /* the transparency log's origin line (its key is named after it) */
+    bool log_public;          /* /log/ and /api/v1/stats are public (default), else auditors only */
+    int log_interval;         /* seconds between scheduled checkpoints (core/ledger.h) */
+    char log_witnesses[4096]; /* "URL VKEY, URL VKEY": the witnesses (core/cosigning.h) */
+    int log_quorum;           /* cosignatures a checkpoint needs to be published; 0: a majority */
     /* [mail]: email notifications (core/notify.h, core/mailer.h); checked by mailer_check() */
     bool mail_enabled;         /* queue and send notifications (default false) */
     char mail_host[256];       /* SMTP server */

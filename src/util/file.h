@@ -15,4 +15,11 @@
  */
 int file_replace(const char *dir, const char *name, const void *data, size_t len, const char *what);
 
+/**
+ * file_read() - the whole file @path ("-": standard input), at most @cap bytes, into a malloc'd
+ * buffer *@out (no NUL added; mem_free(), wiped first if it held a secret) of *@outlen bytes. 0,
+ * ERR_NOT_FOUND (no such file), ERR_TOO_LARGE, ERR_IO or ERR_NOMEM.
+ */
+int file_read(const char *path, size_t cap, char **out, size_t *outlen);
+
 #endif
