@@ -318,6 +318,19 @@ void api_comments_list(struct api_env *env, struct api_req *req, struct api_resp
 void api_comments_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/**
+ * api_stats_json() - the document GET /api/v1/stats answers for @s (docs/api.md, "Statistics"),
+ * or NULL when out of memory: the server's, and what `dissent log monitor` recomputes to compare.
+ */
+struct ledger_stats;
+json_t *api_stats_json(const struct ledger_stats *s);
+
+/**
+ * api_stats_compute() - the statistics of the published log (the entries of the checkpoint
+ * /log/checkpoint serves), judged on the organisation's day at @now, into @s (stats_release()).
+ * 0 or an error.
+ */
+int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s);
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_calendar_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_calendar_closure_add(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -327,6 +340,8 @@ void api_calendar_stop_end(struct api_env *env, struct api_req *req, struct api_
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/* GET /public: the statistics the log proves, as a page (api/public.c) */
+void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_log_tile(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_memos_receipt(struct api_env *env, struct api_req *req, struct api_resp *resp);
 

@@ -8,12 +8,39 @@
 
 #include "core/ledger.h"
 #include "core/receipt.h"
+#include "crypto/note.h"
+#include "tlog/checkpoint.h"
 #include "util/err.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * A test's server that lies about its checkpoint (util/fault.h; compiled out of release builds):
+ * "checkpoint-fork" serves a checkpoint of the same size but another root, validly signed with
+ * the log's key (a split view); "checkpoint-strip-cosigs" serves it without its witnesses'
+ * cosignatures. @text is replaced (and freed); on any failure it is served as it is.
+ */
+static char *lie(struct api_env *env, char *text)
+{
+    struct tlog_checkpoint cp;
+    struct note_vkey vk;
+    char *out = NULL;
+    size_t len = 0;
+
+    note_skey_vkey(env->ch->log_key, &vk);
+    if (tlog_checkpoint_open(text, strlen(text), NULL, &vk, &cp, NULL, 0) != 0)
+        return text;
+    if (fault_on("checkpoint-fork"))
+        cp.root[0] ^= 1;
+    if (tlog_checkpoint_sign(&cp, env->ch->log_key, &out, &len) != 0)
+        return text;
+    mem_free(text);
+    return out;
+}
 
 void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
@@ -26,6 +53,8 @@ void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_res
         api_error_rc(resp, rc, NULL);
         return;
     }
+    if (env->ch != NULL && (fault_on("checkpoint-fork") || fault_on("checkpoint-strip-cosigs")))
+        text = lie(env, text);
     resp->status = 200;
     resp->raw = (uint8_t *)text;
     resp->raw_len = strlen(text);

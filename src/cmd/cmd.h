@@ -7,7 +7,9 @@
 #ifndef DISSENT_CMD_CMD_H
 #define DISSENT_CMD_CMD_H
 
+#include "crypto/note.h"
 #include "store/store.h"
+#include "tlog/monitor.h"
 #include "util/config.h"
 
 int cmd_serve(int argc, char **argv);
@@ -24,6 +26,7 @@ int cmd_directory(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+int cmd_log_monitor(int argc, char **argv); /* `dissent log monitor` (cmd/monitor.c) */
 
 /*
  * The one option parser of the subcommands. A command declares its options in a table, ended by
@@ -104,6 +107,67 @@ int cmd_store_adopt(const struct config *cfg, struct store **st, bool replace_pi
 
 /** cmd_store_uri() - the store URI for @cfg into @out: [server] db, else the data directory. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);
+
+/* ---- a transparency log checked over HTTP (cmd/remote.c) ---- */
+
+#define VERIFY_URL_MAX 2048                 /* longest log URL accepted, bytes */
+#define VERIFY_TIMEOUT_DEFAULT 300          /* seconds for a whole run, by default */
+#define VERIFY_TIMEOUT_MAX 86400            /* longest --timeout accepted, seconds */
+#define VERIFY_ERR_MAX TLOG_MONITOR_ERR_MAX /* bytes of a failure message */
+
+/* What to check: the log at @url under @key, extending the checkpoint saved in @state (NULL:
+ * none; the new one is saved there), cosigned by @quorum of the @witnesses. */
+struct cmd_log_check {
+    const char *url;
+    struct note_vkey key;
+    const char *state;
+    struct note_vkey witnesses[CMD_LIST_MAX];
+    size_t nwitnesses;
+    size_t quorum;
+    long timeout; /* seconds for the whole run */
+    /* optional: each entry, in order (tlog/monitor.h's entry callback), with @ctx */
+    int (*entry)(void *ctx, uint64_t index, const uint8_t *data, size_t len);
+    void *ctx;
+};
+
+/* What a check that passed found. */
+struct cmd_log_result {
+    struct tlog_monitor_result audit; /* the checkpoint (text, parsed), tiles and bundles */
+    bool had_old;                     /* a saved checkpoint was there ... */
+    uint64_t old_size;                /* ... of this size */
+    uint64_t times[CMD_LIST_MAX];     /* each witness's cosignature time, 0 when none */
+    size_t cosigned;                  /* witnesses that cosigned */
+};
+
+/** cmd_log_url_acceptable() - an http:// or https:// URL without white space, not too long. */
+bool cmd_log_url_acceptable(const char *url);
+
+/**
+ * cmd_log_check() - audit the log as @c says (libcurl must be initialised). 0 and *@out
+ * (release it with cmd_log_result_release()), or an error with the reason in @err
+ * (VERIFY_ERR_MAX bytes).
+ */
+int cmd_log_check(const struct cmd_log_check *c, struct cmd_log_result *out, char *err);
+
+/**
+ * cmd_http_get() - GET @url (http or https), a 200 of at most @cap bytes within @timeout_s
+ * seconds, into *@out (malloc'd, NUL-terminated) and *@len. 0, or ERR_IO / ERR_TOO_LARGE /
+ * ERR_NOMEM with the reason in @err (VERIFY_ERR_MAX bytes).
+ */
+int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len, char *err);
+
+/** cmd_log_result_release() - free what cmd_log_check() gave. */
+void cmd_log_result_release(struct cmd_log_result *r);
+
+/**
+ * cmd_log_check_setup() - @o from a command's arguments: the log's @url, its @vkey (the key or a
+ * file), the --witness keys @witnesses (NULL: none), --quorum @quorum (default: all of them) and
+ * --timeout @timeout (seconds; default VERIFY_TIMEOUT_DEFAULT), any of them NULL. 0, or 2 with
+ * the problem said on standard error under @what (the command's name).
+ */
+int cmd_log_check_setup(struct cmd_log_check *o, const char *what, const char *url,
+                        const char *vkey, const struct cmd_list *witnesses, const char *quorum,
+                        const char *timeout);
 
 /**
  * cmd_file_read() - the whole file @path ("-": standard input), at most @cap bytes, into a

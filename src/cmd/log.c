@@ -67,6 +67,7 @@ static const char synopsis[] =
     "       dissent log key [--data DIR] [--config FILE]\n"
     "       dissent log verify URL --vkey VKEY [--state FILE] [--timeout SECONDS]\n"
     "                          [--witness VKEY ... [--quorum K]]\n"
+    "       dissent log monitor URL --vkey VKEY --state FILE [--witness VKEY ...] ...\n"
     "build: write a C2SP tlog-tiles log (checkpoint, tiles, entry bundles) to DIR\n"
     "       from FILE (one entry per line, '-' for standard input) signed with KEYFILE\n"
     "       (PRIVATE+KEY+... note signer key); --each appends one entry at a time and\n"
@@ -79,7 +80,9 @@ static const char synopsis[] =
     "       FILE by the last run, then save the new one there. With --witness, the\n"
     "       checkpoint must carry valid cosignatures (c2sp.org/tlog-cosignature) of K\n"
     "       of the witnesses given (default: all of them). Whole run limited to\n"
-    "       SECONDS (default 300).";
+    "       SECONDS (default 300).\n"
+    "monitor: verify the channel at URL every round, recompute its statistics from\n"
+    "       the entries and compare them with what it claims (dissent log monitor --help).";
 
 static void usage(FILE *f)
 {
@@ -443,393 +446,71 @@ out:
     return rc;
 }
 
-/* ---- verify: audit a log over HTTP ------------------------------------------------------- */
+/* ---- verify: audit a log over HTTP (cmd/remote.c) ----------------------------------------- */
 
-#define VERIFY_URL_MAX 2048                 /* longest log URL accepted, bytes */
-#define VERIFY_TIMEOUT_DEFAULT 300          /* seconds for the whole run, by default */
-#define VERIFY_TIMEOUT_MAX 86400            /* longest --timeout accepted, seconds */
-#define VERIFY_CONNECT_TIMEOUT_MS 10000     /* to open one connection */
-#define VERIFY_REDIRECTS_MAX 5              /* redirects followed per request */
-#define VERIFY_ERR_MAX TLOG_MONITOR_ERR_MAX /* bytes of a failure message */
-
-/* The HTTP side: one libcurl handle (connections are reused) and the run's deadline. */
-struct remote {
-    CURL *curl;                /* the handle */
-    char base[VERIFY_URL_MAX]; /* the log's URL, ending in "/" */
-    int64_t deadline_ms;       /* CLOCK_MONOTONIC milliseconds when the run must end */
-    uint64_t requests;         /* requests made */
-    char *err;                 /* where failures are described (VERIFY_ERR_MAX bytes) */
-};
-
-/* A response body being received, refused past @cap bytes. */
-struct body {
-    uint8_t *data; /* malloc'd */
-    size_t len;    /* bytes received */
-    size_t alloc;  /* bytes allocated */
-    size_t cap;    /* most bytes accepted */
-    bool over;     /* the server sent more than @cap */
-};
-
-static int64_t clock_ms(void)
+/* Audit the log as @o says and print what was found. */
+static int verify_run(const struct cmd_log_check *o, char *err)
 {
-    struct timespec ts;
+    struct cmd_log_result res;
+    char b64[64];
+    int rc = cmd_log_check(o, &res, err);
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* libcurl's write callback: append to the struct body, refusing more than its cap. */
-static size_t body_write(char *ptr, size_t size, size_t nmemb, void *ctx)
-{
-    struct body *b = ctx;
-    size_t n = size * nmemb;
-
-    if (n > b->cap - b->len) {
-        b->over = true;
-        return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
-    }
-    if (b->len + n > b->alloc) {
-        size_t want = b->alloc ? b->alloc : 16384;
-        uint8_t *grown;
-
-        while (want < b->len + n)
-            want *= 2;
-        if (want > b->cap)
-            want = b->cap;
-        grown = mem_realloc(b->data, want ? want : 1);
-        if (grown == NULL)
-            return 0;
-        b->data = grown;
-        b->alloc = want;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    return n;
-}
-
-/*
- * Set up @r for the log at @url (http:// or https:// only, checked by the caller), with a
- * deadline @timeout_s seconds from now. Returns 0, ERR_TOO_LARGE (URL) or ERR_NOMEM.
- */
-static int remote_init(struct remote *r, const char *url, long timeout_s, char *err)
-{
-    size_t len = strlen(url);
-    int n;
-
-    memset(r, 0, sizeof(*r));
-    r->err = err;
-    n = snprintf(r->base, sizeof(r->base), "%s%s", url, len > 0 && url[len - 1] == '/' ? "" : "/");
-    if (n < 0 || (size_t)n >= sizeof(r->base) - TLOG_TILE_PATH_MAX)
-        return ERR_TOO_LARGE;
-    r->deadline_ms = clock_ms() + (int64_t)timeout_s * 1000;
-    r->curl = curl_easy_init();
-    if (r->curl == NULL)
-        return ERR_NOMEM;
-    if (curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_MAXREDIRS, (long)VERIFY_REDIRECTS_MAX) != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)VERIFY_CONNECT_TIMEOUT_MS) !=
-            CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "dissent-log-verify") != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK)
-        return ERR_NOMEM;
-    return 0;
-}
-
-static void remote_release(struct remote *r)
-{
-    if (r->curl != NULL)
-        curl_easy_cleanup(r->curl);
-    r->curl = NULL;
-}
-
-/*
- * GET @rel (relative to the log's URL): a 200 response of at most @cap bytes into *@out
- * (malloc'd, caller frees) and *@outlen. Anything else is described in r->err.
- * Returns 0, ERR_IO (transport error, timeout, another status) or ERR_TOO_LARGE.
- */
-static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **out, size_t *outlen)
-{
-    char url[VERIFY_URL_MAX + TLOG_TILE_PATH_MAX];
-    struct body b = {.cap = cap};
-    int64_t left = r->deadline_ms - clock_ms();
-    long status = 0;
-    CURLcode cc;
-    int rc = 0;
-
-    *out = NULL;
-    *outlen = 0;
-    snprintf(url, sizeof(url), "%s%s", r->base, rel);
-    if (left <= 0) {
-        err_set(r->err, VERIFY_ERR_MAX, "timed out before GET %s", url);
-        return ERR_IO;
-    }
-    r->requests++;
-    if (curl_easy_setopt(r->curl, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &b) != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, (long)left) != CURLE_OK ||
-        curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK) {
-        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: cannot set up the request", url);
-        rc = ERR_IO;
-        goto out;
-    }
-    cc = curl_easy_perform(r->curl);
-    if (b.over || cc == CURLE_FILESIZE_EXCEEDED) {
-        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: response over %zu bytes", url, cap);
-        rc = ERR_TOO_LARGE;
-        goto out;
-    }
-    if (cc != CURLE_OK) {
-        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: %s", url,
-                cc == CURLE_OPERATION_TIMEDOUT ? "timed out" : curl_easy_strerror(cc));
-        rc = ERR_IO;
-        goto out;
-    }
-    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) {
-        err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: status %ld", url, status);
-        rc = ERR_IO;
-        goto out;
-    }
-    if (b.data == NULL && (b.data = mem_alloc(1)) == NULL) {
-        rc = ERR_NOMEM;
-        goto out;
-    }
-    *out = b.data;
-    *outlen = b.len;
-    b.data = NULL;
-out:
-    mem_free(b.data);
-    return rc;
-}
-
-/* Write @text[0..@len) to @path atomically: a temporary file (0600) beside it, then rename. */
-static int state_save(const char *path, const char *text, size_t len)
-{
-    char tmp[PATH_MAX];
-    int fd = -1, n, rc = 0;
-
-    n = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        return ERR_TOO_LARGE;
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return ERR_IO;
-    if (fchmod(fd, 0600) != 0)
-        rc = ERR_IO;
-    for (size_t off = 0; rc == 0 && off < len;) {
-        ssize_t w = write(fd, text + off, len - off);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            rc = ERR_IO;
-        else
-            off += (size_t)w;
-    }
-    if (rc == 0 && fsync(fd) != 0)
-        rc = ERR_IO;
-    if (close(fd) != 0 && rc == 0)
-        rc = ERR_IO;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = ERR_IO;
     if (rc != 0)
-        unlink(tmp);
-    return rc;
-}
-
-/*
- * The verifier key @arg: the vkey itself, or else the path of a file holding it (one line, a
- * final newline allowed). Returns 0 or ERR_INVALID.
- */
-
-struct verify_opts {
-    const char *url, *vkey, *state;
-    long timeout;
-    struct note_vkey witnesses[CMD_LIST_MAX]; /* --witness: cosigner keys (type 0x04) */
-    size_t nwitnesses;
-    size_t quorum; /* cosignatures required of them */
-};
-
-/* Whether @url is an http:// or https:// URL without white space or control characters. */
-static bool url_acceptable(const char *url)
-{
-    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-        return false;
-    for (const char *p = url; *p; p++) {
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            return false;
-    }
-    return strlen(url) < VERIFY_URL_MAX - TLOG_TILE_PATH_MAX;
-}
-
-/* The fetcher of the audit (tlog/monitor.h) over @ctx, a struct remote. */
-static int remote_fetch(void *ctx, const char *rel, size_t cap, uint8_t **out, size_t *len,
-                        char *err)
-{
-    struct remote *r = ctx;
-
-    r->err = err;
-    return remote_get(r, rel, cap, out, len);
-}
-
-/* The verification itself (tlog/monitor.h over HTTP); the reason for a failure goes to @err. */
-static int verify_run(const struct verify_opts *o, const struct note_vkey *key, char *err)
-{
-    struct remote r = {0};
-    struct tlog_fetcher f = {remote_fetch, &r};
-    struct tlog_monitor_result res = {0};
-    struct tlog_checkpoint old = {0};
-    char *oldtext = NULL, why[256] = "", b64[64];
-    uint64_t times[CMD_LIST_MAX] = {0};
-    size_t oldlen = 0;
-    bool have_old = false;
-    int rc;
-
-    if (o->state != NULL) {
-        rc = cmd_file_read(o->state, TLOG_CHECKPOINT_MAX, &oldtext, &oldlen);
-        if (rc == 0) {
-            rc = tlog_checkpoint_open(oldtext, oldlen, NULL, key, &old, why, sizeof(why));
-            if (rc != 0) {
-                err_set(err, VERIFY_ERR_MAX,
-                        "bad state: %s is not a checkpoint signed by the log key (%s)", o->state,
-                        why[0] ? why : err_str(rc));
-                goto out;
-            }
-            have_old = true;
-        } else if (rc != ERR_NOT_FOUND) {
-            err_set(err, VERIFY_ERR_MAX, "bad state: cannot read %s: %s", o->state, err_str(rc));
-            goto out;
-        }
-    }
-    rc = remote_init(&r, o->url, o->timeout, err);
-    if (rc != 0) {
-        err_set(err, VERIFY_ERR_MAX, "cannot set up the HTTP client: %s", err_str(rc));
-        goto out;
-    }
-    rc = tlog_monitor_audit(&f, key, have_old ? oldtext : NULL, oldlen, &res, err);
-    if (rc != 0)
-        goto out;
-    if (o->nwitnesses > 0) {
-        size_t count = 0;
-
-        rc = tlog_cosig_verify(res.text, res.len, o->witnesses, o->nwitnesses, times, &count, why,
-                               sizeof(why));
-        if (rc != 0) {
-            err_set(err, VERIFY_ERR_MAX, "the checkpoint's cosignatures: %s", why);
-            goto out;
-        }
-        if (count < o->quorum) {
-            err_set(err, VERIFY_ERR_MAX,
-                    "the checkpoint of %llu entries carries %zu valid cosignature%s of the %zu "
-                    "witnesses given, fewer than the %zu required (--quorum)",
-                    (unsigned long long)res.cp.size, count, count == 1 ? "" : "s", o->nwitnesses,
-                    o->quorum);
-            rc = ERR_CRYPTO;
-            goto out;
-        }
-    }
-    if (o->state != NULL && (rc = state_save(o->state, res.text, res.len)) != 0) {
-        err_set(err, VERIFY_ERR_MAX, "cannot save the state to %s: %s", o->state, err_str(rc));
-        goto out;
-    }
-    b64_encode(b64, sizeof(b64), res.cp.root, HASH_SHA256_LEN, false);
+        return rc;
+    b64_encode(b64, sizeof(b64), res.audit.cp.root, HASH_SHA256_LEN, false);
     printf("OK: log %.*s, %llu entries, root %s: signature, %llu tiles and %llu entry bundles "
            "verified\n",
-           (int)res.cp.origin_len, res.cp.origin, (unsigned long long)res.cp.size, b64,
-           (unsigned long long)res.tiles, (unsigned long long)res.bundles);
+           (int)res.audit.cp.origin_len, res.audit.cp.origin, (unsigned long long)res.audit.cp.size,
+           b64, (unsigned long long)res.audit.tiles, (unsigned long long)res.audit.bundles);
     for (size_t i = 0; i < o->nwitnesses; i++) {
-        if (times[i] != 0)
-            printf("cosigned by %s at %llu\n", o->witnesses[i].name, (unsigned long long)times[i]);
+        if (res.times[i] != 0)
+            printf("cosigned by %s at %llu\n", o->witnesses[i].name,
+                   (unsigned long long)res.times[i]);
     }
     if (o->nwitnesses > 0)
         printf("quorum: %zu of %zu witnesses required\n", o->quorum, o->nwitnesses);
-    if (have_old)
+    if (res.had_old)
         printf("consistent with the saved checkpoint of %llu entries; %s updated\n",
-               (unsigned long long)old.size, o->state);
+               (unsigned long long)res.old_size, o->state);
     else if (o->state != NULL)
         printf("no saved state: %s created\n", o->state);
-out:
-    tlog_monitor_result_release(&res);
-    remote_release(&r);
-    mem_free(oldtext);
-    return rc;
+    cmd_log_result_release(&res);
+    return 0;
 }
 
 static int log_verify(int argc, char **argv)
 {
-    static struct verify_opts o;
-    const char *timeout = NULL, *quorum = NULL;
+    static struct cmd_log_check o;
+    const char *timeout = NULL, *quorum = NULL, *vkey = NULL, *state = NULL;
     struct cmd_list witnesses = {0};
     const struct cmd_opt opts[] = {
-        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &o.vkey, NULL, NULL},
+        {"vkey", "VKEY", "the log's verifier key, or a file holding it", &vkey, NULL, NULL},
         {"witness", "VKEY", "a witness's key (repeat): its cosignature counts", NULL, NULL,
          &witnesses},
         {"quorum", "K", "cosignatures required of the witnesses (default: all)", &quorum, NULL,
          NULL},
-        {"state", "FILE", "the checkpoint of the last run: the log must extend it", &o.state, NULL,
+        {"state", "FILE", "the checkpoint of the last run: the log must extend it", &state, NULL,
          NULL},
         {"timeout", "SECONDS", "the whole run's limit (default 300)", &timeout, NULL, NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL}};
-    struct note_vkey key;
     char err[VERIFY_ERR_MAX] = "", **rest = NULL;
-    int64_t t;
     int nrest = 0, c, rc;
 
-    memset(&o, 0, sizeof(o));
-    o.timeout = VERIFY_TIMEOUT_DEFAULT;
     if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
         return c == 1 ? 0 : 2;
-    for (int i = 0; i < witnesses.n; i++) {
-        if (cmd_vkey_load_type(witnesses.v[i], NOTE_TYPE_COSIGNATURE, &o.witnesses[i]) != 0) {
-            fprintf(stderr,
-                    "dissent log verify: --witness %s: not a witness's verifier key (type 0x04), "
-                    "nor a file holding one\n",
-                    witnesses.v[i]);
-            return 2;
-        }
-    }
-    o.nwitnesses = (size_t)witnesses.n;
-    o.quorum = o.nwitnesses;
-    if (quorum != NULL) {
-        if (str_parse_i64(quorum, 0, (int64_t)o.nwitnesses, &t) != 0) {
-            fprintf(stderr, "dissent log verify: --quorum: 0 to %zu (the witnesses given)\n",
-                    o.nwitnesses);
-            return 2;
-        }
-        o.quorum = (size_t)t;
-    }
-    if (timeout != NULL) {
-        if (str_parse_i64(timeout, 1, VERIFY_TIMEOUT_MAX, &t) != 0) {
-            fprintf(stderr, "dissent log verify: --timeout: 1 to %d seconds\n", VERIFY_TIMEOUT_MAX);
-            return 2;
-        }
-        o.timeout = (long)t;
-    }
-    if (nrest != 1 || o.vkey == NULL) {
+    if (nrest != 1 || vkey == NULL) {
         usage(stderr);
         return 2;
     }
-    o.url = rest[0];
-
-    if (!url_acceptable(o.url)) {
-        fprintf(stderr,
-                "dissent log verify: %s: only http:// and https:// URLs, without spaces, "
-                "shorter than %d bytes\n",
-                o.url, VERIFY_URL_MAX - TLOG_TILE_PATH_MAX);
+    if (cmd_log_check_setup(&o, "dissent log verify", rest[0], vkey, &witnesses, quorum, timeout) !=
+        0)
         return 2;
-    }
-    if (cmd_vkey_load(o.vkey, &key) != 0) {
-        fprintf(stderr, "dissent log verify: --vkey: not a verifier key, nor a file holding one\n");
-        return 2;
-    }
+    o.state = state;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "FAILED: cannot initialise libcurl\n");
         return 1;
     }
-    rc = verify_run(&o, &key, err);
+    rc = verify_run(&o, err);
     curl_global_cleanup();
     if (rc != 0) {
         fprintf(stderr, "FAILED: %s\n", err[0] ? err : err_str(rc));
@@ -850,6 +531,8 @@ int cmd_log(int argc, char **argv)
         return log_key(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)
         return log_verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "monitor") == 0)
+        return cmd_log_monitor(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;

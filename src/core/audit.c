@@ -69,41 +69,79 @@ int audit_read(struct store *st, int64_t memo_id, int64_t actor_id, const char *
 
 int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
 {
+    return audit_verify_anchored(st, NULL, 0, count, err, errlen);
+}
+
+static int anchor_cmp(const void *x, const void *y)
+{
+    const struct audit_anchor *a = x, *b = y;
+
+    return a->records < b->records ? -1 : a->records > b->records;
+}
+
+int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, size_t n,
+                          int64_t *count, char *err, size_t errlen)
+{
+    struct audit_anchor *a = NULL;
     uint8_t prev[32] = {0}, want[32];
     int64_t after = 0;
+    size_t next = 0;
     int rc = 0;
 
     *count = 0;
+    if (n > 0) {
+        if ((a = mem_alloc(n * sizeof(*a))) == NULL)
+            return ERR_NOMEM;
+        memcpy(a, anchors, n * sizeof(*a));
+        qsort(a, n, sizeof(*a), anchor_cmp);
+    }
     for (;;) {
         struct audit_record *recs = NULL;
-        size_t n = 0;
-        if ((rc = store_audit_list(st, 0, after, AUDIT_PAGE, &recs, &n)) != 0)
-            return rc;
-        for (size_t i = 0; i < n; i++) {
+        size_t got = 0;
+        if ((rc = store_audit_list(st, 0, after, AUDIT_PAGE, &recs, &got)) != 0)
+            goto out;
+        for (size_t i = 0; i < got; i++) {
             if (recs[i].id != after + 1) {
                 err_set(err, errlen, "record %lld is missing (found %lld next)",
                         (long long)(after + 1), (long long)recs[i].id);
-                mem_free(recs);
-                return ERR_CRYPTO;
-            }
-            if ((rc = audit_hash(st, prev, &recs[i], want)) != 0) {
-                mem_free(recs);
-                return rc;
-            }
-            if (!hash_equal(want, recs[i].hash, 32)) {
+                rc = ERR_CRYPTO;
+            } else if ((rc = audit_hash(st, prev, &recs[i], want)) == 0 &&
+                       !hash_equal(want, recs[i].hash, 32)) {
                 err_set(err, errlen, "record %lld was altered (its hash does not chain)",
                         (long long)recs[i].id);
+                rc = ERR_CRYPTO;
+            }
+            for (; rc == 0 && next < n && a[next].records <= recs[i].id; next++) {
+                if (a[next].records == recs[i].id && !hash_equal(a[next].head, recs[i].hash, 32)) {
+                    err_set(err, errlen,
+                            "record %lld is not the one the log anchored: records up to it were "
+                            "deleted or altered, and the chain made again, after the anchor",
+                            (long long)recs[i].id);
+                    rc = ERR_CRYPTO;
+                }
+            }
+            if (rc != 0) {
                 mem_free(recs);
-                return ERR_CRYPTO;
+                goto out;
             }
             memcpy(prev, recs[i].hash, 32);
             after = recs[i].id;
             (*count)++;
         }
         mem_free(recs);
-        if (n < AUDIT_PAGE)
-            return 0;
+        if (got < AUDIT_PAGE)
+            break;
     }
+    if (next < n) {
+        err_set(err, errlen,
+                "the log anchored %lld records, but the audit holds %lld: records were deleted "
+                "after the anchor",
+                (long long)a[n - 1].records, (long long)*count);
+        rc = ERR_CRYPTO;
+    }
+out:
+    mem_free(a);
+    return rc;
 }
 
 int audit_rechain(struct store *st, bool keyed, int64_t *count)

@@ -48,4 +48,24 @@ int audit_read(struct store *st, int64_t memo_id, int64_t actor_id, const char *
  */
 int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen);
 
+/*
+ * An anchor: the audit's head as the transparency log recorded it (an audit-head entry,
+ * core/ledger.h), at every filing and every [tlog] audit_anchor_interval. Whoever holds the
+ * database and the keys can delete records and make the chain again; but not the anchors, which
+ * the public log (and its monitors and witnesses) keeps.
+ */
+struct audit_anchor {
+    int64_t records;  /* the record count then: the number of the last record */
+    uint8_t head[32]; /* that record's chained hash */
+};
+
+/**
+ * audit_verify_anchored() - audit_verify(), and every anchor of @a[0..@n) (any order) checked:
+ * record @records exists and its hash is @head. ERR_CRYPTO with the first failure in @err (a
+ * chain that breaks, an anchor whose record has another hash, or an anchor past the last record:
+ * records were deleted, or altered and the chain made again, after they were anchored).
+ */
+int audit_verify_anchored(struct store *st, const struct audit_anchor *a, size_t n, int64_t *count,
+                          char *err, size_t errlen);
+
 #endif

@@ -226,8 +226,8 @@ bool channel_reply_approval(const struct config *cfg)
     return cfg->reply_approval != 0;
 }
 
-/* The calendar of @cfg into @ch: its holidays, Inauguration Day, the closures. */
-static int calendar_init(struct channel *ch, const struct config *cfg, char *err, size_t errlen)
+int channel_calendar_init(struct workdays_calendar *cal, const struct config *cfg, char *err,
+                          size_t errlen)
 {
     const char *name = channel_calendar(cfg);
     struct holidays *hol = NULL;
@@ -254,8 +254,7 @@ static int calendar_init(struct channel *ch, const struct config *cfg, char *err
         mem_free(hol);
         return rc;
     }
-    rc = workdays_calendar_init_with(&ch->calendar, hol, channel_inauguration(cfg), closures,
-                                     nclosures);
+    rc = workdays_calendar_init_with(cal, hol, channel_inauguration(cfg), closures, nclosures);
     mem_free(closures);
     mem_free(hol);
     return rc;
@@ -294,7 +293,7 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
         return rc;
     if ((rc = workdays_tz_set(channel_zone(cfg), err, errlen)) != 0)
         return ERR_INVALID;
-    if ((rc = calendar_init(ch, cfg, err, errlen)) != 0)
+    if ((rc = channel_calendar_init(&ch->calendar, cfg, err, errlen)) != 0)
         goto fail;
     if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
         goto fail;

@@ -38,6 +38,15 @@ struct channel {
 };
 
 /**
+ * channel_calendar_init() - the working-day calendar of @cfg into @cal (release it with
+ * workdays_calendar_release()): its holidays ([channel] calendar), Inauguration Day, the
+ * configured closures; not the closures made at runtime (core/calendar.h, or for a reader of
+ * the log, stats_log_closures()). 0, or ERR_INVALID / ERR_NOMEM with @err.
+ */
+int channel_calendar_init(struct workdays_calendar *cal, const struct config *cfg, char *err,
+                          size_t errlen);
+
+/**
  * channel_zone() - the organisation's time zone: [channel] timezone, or the preset's
  * (state-dept: America/New_York; eu-directive: UTC).
  */

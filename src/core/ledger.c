@@ -16,7 +16,7 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "keys-bound",      "head-added",        "head-removed",    "rescheduled",
     "clarification",   "escalated",         "closure-added",   "closure-removed",
     "clock-stopped",   "clock-resumed",     "exported",        "held",
-    "released",        "shredded",
+    "released",        "shredded",          "audit-head",
 };
 
 bool ledger_event_account(enum ledger_event e)
@@ -31,7 +31,7 @@ bool ledger_event_calendar(enum ledger_event e)
 
 bool ledger_event_records(enum ledger_event e)
 {
-    return e >= LEDGER_EXPORTED && e < LEDGER_EVENT_COUNT;
+    return e >= LEDGER_EXPORTED && e <= LEDGER_SHREDDED;
 }
 
 const char *ledger_event_name(enum ledger_event e)
@@ -93,6 +93,7 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
     if ((rc = put(out, &o, "dissent-log/v1", NULL)) != 0 ||
         (rc = put(out, &o, "event", ledger_event_name(e->event))) != 0 ||
         (!ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
+         e->event != LEDGER_AUDIT_HEAD &&
          (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0) ||
         (rc = put(out, &o, "date", day)) != 0)
         return rc;
@@ -113,6 +114,14 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
             return ERR_INVALID;
         snprintf(num, sizeof(num), "%lld", (long long)e->count);
         rc = put(out, &o, "count", num);
+    }
+    if (rc == 0 && e->event == LEDGER_AUDIT_HEAD) {
+        if (e->records < 1 || e->records > INT64_MAX / 2)
+            return ERR_INVALID;
+        snprintf(num, sizeof(num), "%lld", (long long)e->records);
+        b64_encode(b64, sizeof(b64), e->head, 32, false);
+        if ((rc = put(out, &o, "records", num)) == 0)
+            rc = put(out, &o, "head", b64);
     }
     if (rc != 0)
         return rc;
@@ -212,6 +221,12 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                     return ERR_INVALID;
             } else if (strcmp(line, "count") == 0) {
                 if (str_parse_i64(v, 0, 1000000, &out->count) != 0)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "records") == 0) {
+                if (str_parse_i64(v, 1, INT64_MAX / 2, &out->records) != 0)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "head") == 0) {
+                if (b64_decode(out->head, 32, &n, v, strlen(v), false) != 0 || n != 32)
                     return ERR_INVALID;
             } else if (strcmp(line, "rung") == 0) {
                 int64_t r;

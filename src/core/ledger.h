@@ -12,7 +12,10 @@
  *                                    principal-added | principal-removed | channel-granted |
  *                                    channel-revoked | keys-bound (account events), or
  *                                    closure-added | closure-removed | clock-stopped |
- *                                    clock-resumed (calendar events: no tag line)
+ *                                    clock-resumed (calendar events: no tag line), or
+ *                                    exported | held | released | shredded (records events:
+ *                                    no tag line, a count), or
+ *                                    audit-head (no tag line: the read audit's head)
  *   memo 8c1e...                     memo events: the memo's tag, 32 lowercase hex digits,
  *                                    random, never derived from the memo's id
  *   account 5f0a...                  account events instead: the account's tag, the same way
@@ -30,6 +33,9 @@
  *   closed 2026-12-24                closure-added, closure-removed: the day closed (or open again)
  *   from 2027-10-01                  clock-stopped, clock-resumed: the first day of the clock stop
  *   until 2027-10-14                 clock-resumed only: its last day
+ *   count 3                          records events only: how many memos
+ *   records 1234                     audit-head only: the read audit's records at that moment
+ *   head base64                      audit-head only: the chained hash of the last of them
  *
  * in exactly this order, with exactly the lines its event has. No names, titles, text or internal
  * ids ever appear. docs/formats.md specifies it for outside verifiers.
@@ -80,6 +86,8 @@ enum ledger_event {
     LEDGER_HELD,     /* memos were placed under a legal hold */
     LEDGER_RELEASED, /* ... released from one */
     LEDGER_SHREDDED, /* memos reached the end of their retention and were crypto-shredded */
+    /* the read audit's head (core/audit.h): no tag, its record count and hash */
+    LEDGER_AUDIT_HEAD,
     LEDGER_EVENT_COUNT
 };
 
@@ -97,6 +105,8 @@ struct ledger_entry {
     int rung;               /* escalated: 1 or 2; else 0 */
     int64_t last;           /* clock-resumed: "until"; else -1 */
     int64_t count;          /* records events: how many memos (>= 0); else 0 */
+    int64_t records;        /* audit-head: the audit's record count (>= 1); else 0 */
+    uint8_t head[32];       /* audit-head: the chained hash of record @records */
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */
@@ -116,6 +126,7 @@ bool ledger_event_account(enum ledger_event e);
 bool ledger_event_calendar(enum ledger_event e);
 
 /** ledger_event_records() - @e is a records event: no tag line, a "count" line. */
+#define LEDGER_RECORDS_COUNT (LEDGER_SHREDDED - LEDGER_EXPORTED + 1)
 bool ledger_event_records(enum ledger_event e);
 
 /**
@@ -180,6 +191,13 @@ int ledger_account_event(struct store *st, const struct user *u, enum ledger_eve
  * of @count memos, dated by @now, inside the caller's transaction: no memo, no person named.
  */
 int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, int64_t now);
+
+/**
+ * ledger_audit_head() - append an audit-head entry for the read audit as it stands (its last
+ * record's number and chained hash), dated by @now, inside the caller's transaction; nothing
+ * when the audit is empty. *@records (optional) receives the count anchored (0: none).
+ */
+int ledger_audit_head(struct store *st, int64_t now, int64_t *records);
 
 /**
  * ledger_append() - append @len bytes of @entry to the live log; *@index receives its index.

@@ -837,6 +837,35 @@ int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, i
     return ledger_append(st, text, len, &index);
 }
 
+int ledger_audit_head(struct store *st, int64_t now, int64_t *records)
+{
+    char text[LEDGER_ENTRY_MAX];
+    struct audit_record last;
+    struct ledger_entry le;
+    uint64_t index;
+    size_t len = 0;
+    int rc;
+
+    if (records != NULL)
+        *records = 0;
+    if ((rc = store_audit_last(st, &last)) == ERR_NOT_FOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    memset(&le, 0, sizeof(le));
+    le.event = LEDGER_AUDIT_HEAD;
+    le.records = last.id;
+    memcpy(le.head, last.hash, sizeof(le.head));
+    le.day = channel_today(now);
+    le.ack_due = le.reply_due = le.first = le.last = -1;
+    if ((rc = ledger_entry_format(&le, text, &len)) != 0 ||
+        (rc = ledger_append(st, text, len, &index)) != 0)
+        return rc;
+    if (records != NULL)
+        *records = last.id;
+    return 0;
+}
+
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now)
 {
     char text[LEDGER_ENTRY_MAX];

@@ -174,6 +174,12 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     *anomaly = false;
     if (e->day < WORKDAYS_DAY_MIN || e->day > WORKDAYS_DAY_MAX)
         return ERR_INVALID;
+    /* the read audit's anchors concern no memo (and never part a calendar entry from the
+     * rescheduled entries it made) */
+    if (e->event == LEDGER_AUDIT_HEAD) {
+        s->audit_heads++;
+        return 0;
+    }
     /* rescheduled entries count only right after the calendar entry that made them */
     if (e->event != LEDGER_RESCHEDULED)
         t->block_day = -1;
@@ -469,4 +475,72 @@ void stats_release(struct ledger_stats *s)
         return;
     mem_free(s->months);
     memset(s, 0, sizeof(*s));
+}
+
+/* A growable set of days. */
+struct dayset {
+    int64_t *d;
+    size_t n, cap;
+};
+
+static bool dayset_has(const struct dayset *s, int64_t day)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->d[i] == day)
+            return true;
+    return false;
+}
+
+static int dayset_add(struct dayset *s, int64_t day)
+{
+    if (dayset_has(s, day))
+        return 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        int64_t *grown;
+
+        if (cap > 2 * (size_t)WORKDAYS_RUNTIME_MAX)
+            return ERR_TOO_LARGE;
+        if ((grown = mem_realloc(s->d, cap * sizeof(*grown))) == NULL)
+            return ERR_NOMEM;
+        s->d = grown;
+        s->cap = cap;
+    }
+    s->d[s->n++] = day;
+    return 0;
+}
+
+int stats_log_closures(const struct ledger_entry *entries, size_t n, struct workdays_calendar *cal)
+{
+    struct dayset closed = {0}, stopped = {0};
+    int rc = 0;
+
+    /* the closures in force, and the days of the stops that ended (a closure taken back inside
+     * a stop leaves that day closed) */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct ledger_entry *e = &entries[i];
+
+        if (e->event == LEDGER_CLOSURE_ADDED) {
+            rc = dayset_add(&closed, e->first);
+        } else if (e->event == LEDGER_CLOSURE_REMOVED) {
+            for (size_t j = 0; j < closed.n; j++) {
+                if (closed.d[j] == e->first) {
+                    closed.d[j] = closed.d[--closed.n];
+                    break;
+                }
+            }
+        } else if (e->event == LEDGER_CLOCK_RESUMED) {
+            if (e->first < 0 || e->last < e->first || e->last - e->first > WORKDAYS_RUNTIME_MAX)
+                rc = ERR_INVALID;
+            for (int64_t d = e->first; rc == 0 && d <= e->last; d++)
+                rc = dayset_add(&stopped, d);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < closed.n; i++)
+        rc = dayset_add(&stopped, closed.d[i]);
+    if (rc == 0)
+        rc = workdays_calendar_set_runtime(cal, stopped.d, stopped.n, -1);
+    mem_free(closed.d);
+    mem_free(stopped.d);
+    return rc;
 }

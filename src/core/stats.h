@@ -111,8 +111,9 @@ struct ledger_stats {
     uint64_t overdue;                /* open memos past the deadline they are waiting on */
     uint64_t anomalies;              /* entries ignored (see above) */
     uint64_t accounts[LEDGER_ACCOUNT_COUNT]; /* account events, by event from LEDGER_RESET on */
-    uint64_t records[LEDGER_EVENT_COUNT - LEDGER_EXPORTED]; /* memos exported, held, released
-                                                               and shredded (their counts) */
+    uint64_t records[LEDGER_RECORDS_COUNT];  /* memos exported, held, released
+                                                                and shredded (their counts) */
+    uint64_t audit_heads;           /* audit-head entries: the read audit anchored (core/audit.h) */
     int64_t stopped_from;           /* the running clock stop's first day, or -1 */
     uint64_t paused;                /* open memos whose deadline it pauses */
     uint64_t clarifications;        /* clarification requests by drafters */
@@ -130,6 +131,15 @@ struct ledger_stats {
  */
 int stats_compute(const struct ledger_entry *entries, size_t n, const struct workdays_calendar *cal,
                   int64_t today, struct ledger_stats *out);
+
+/**
+ * stats_log_closures() - the closed days the log's calendar entries @entries[0..@n) leave in
+ * force (each closure-added day not taken back by a later closure-removed, and the days of each
+ * clock-resumed entry), set on @cal as its runtime closures (workdays_calendar_set_runtime(), with
+ * no open stop: stats_compute() follows the stop itself): the calendar a reader of the log holds
+ * beside the channel's settings. 0, ERR_INVALID, ERR_TOO_LARGE or ERR_NOMEM.
+ */
+int stats_log_closures(const struct ledger_entry *entries, size_t n, struct workdays_calendar *cal);
 
 /** stats_release() - free what stats_compute() put into @s and zero it (NULL is a no-op). */
 void stats_release(struct ledger_stats *s);

@@ -173,8 +173,11 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
     if ((rc = ledger_entry_format(&e, text, &len)) != 0 ||
         (rc = ledger_append(c->st, text, len, &index)) != 0)
         return rc;
-    if (e.event == LEDGER_FILED)
+    if (e.event == LEDGER_FILED) {
         m->log_index = (int64_t)index;
+        /* every filing anchors the read audit as it stands, its own record included */
+        return ledger_audit_head(c->st, c->now, NULL);
+    }
     return 0;
 }
 

@@ -424,9 +424,18 @@ static const char *const migrations[] = {
     /* 20: a memo's file list, bound into its row's MAC (core/attach.h) */
     "ALTER TABLE memos ADD COLUMN files BLOB;",
 
-    /* 21: witness cosignatures collected on a checkpoint (core/witness.h): how many of the
-     * configured witnesses' cosignatures its text carries */
-    "ALTER TABLE tlog_checkpoints ADD COLUMN cosigs INTEGER NOT NULL DEFAULT 0;",
+    /* 21: witness cosignatures collected on a checkpoint (core/cosigning.h): how many of the
+     * configured witnesses' cosignatures its text carries. The table is made again rather than
+     * altered, so that the migration also runs over a table that has the column already */
+    "CREATE TABLE tlog_checkpoints_21 ("
+    "  size INTEGER PRIMARY KEY,"
+    "  text TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  cosigs INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "INSERT INTO tlog_checkpoints_21 (size, text, at) SELECT size, text, at FROM tlog_checkpoints;"
+    "DROP TABLE tlog_checkpoints;"
+    "ALTER TABLE tlog_checkpoints_21 RENAME TO tlog_checkpoints;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -161,6 +161,21 @@ static int bundle_audit(struct tile_cache *c, uint64_t index, unsigned width, co
         rc = ERR_CRYPTO;
         goto out;
     }
+    if (c->f->entry != NULL) {
+        struct tlog_view *v = mem_calloc(TLOG_TILE_WIDTH, sizeof(*v));
+        size_t n = 0;
+
+        if (v == NULL) {
+            rc = ERR_NOMEM;
+            goto out;
+        }
+        rc = tlog_bundle_split(bundle, blen, v, &n);
+        for (size_t k = 0; rc == 0 && k < n; k++)
+            rc = c->f->entry(c->f->ctx, index * TLOG_TILE_WIDTH + k, v[k].data, v[k].len);
+        mem_free(v);
+        if (rc != 0)
+            goto out;
+    }
     (*bundles)++;
 out:
     mem_free(bundle);

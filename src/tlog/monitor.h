@@ -36,6 +36,10 @@
 struct tlog_fetcher {
     int (*get)(void *ctx, const char *rel, size_t cap, uint8_t **out, size_t *len, char *err);
     void *ctx;
+    /* Optional: each entry of the log, in order, once its bundle matched its tile (@index from
+     * 0; a view valid during the call). The audit's verdict comes after the last one: use what
+     * was delivered only when tlog_monitor_audit() returns 0. Non-zero stops the audit with it. */
+    int (*entry)(void *ctx, uint64_t index, const uint8_t *data, size_t len);
 };
 
 /* What an audit that passed found. */

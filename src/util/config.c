@@ -396,6 +396,7 @@ static const struct config_setting settings[] = {
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),
     FN("tlog", "witnesses", s_witnesses, NULL),
+    INT("tlog", "audit_anchor_interval", log_audit_anchor, 1, 86400, "3600"),
     INT("tlog", "witness_quorum", log_quorum, 0, 16, "0"),
     BOOL("mail", "enabled", mail_enabled, "false"),
     FN("mail", "host", s_mail_host, NULL),

@@ -70,6 +70,7 @@ struct config {
     int log_interval;         /* seconds between scheduled checkpoints (core/ledger.h) */
     char log_witnesses[4096]; /* "URL VKEY, URL VKEY": the witnesses (core/cosigning.h) */
     int log_quorum;           /* cosignatures a checkpoint needs to be published; 0: a majority */
+    int log_audit_anchor;     /* seconds between anchors of the read audit in the log */
     /* [mail]: email notifications (core/notify.h, core/mailer.h); checked by mailer_check() */
     bool mail_enabled;         /* queue and send notifications (default false) */
     char mail_host[256];       /* SMTP server */

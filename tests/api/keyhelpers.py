@@ -230,6 +230,17 @@ def _integrity_key(srv, label):
     return hashlib.blake2b(trust, key=ctx, digest_size=32).digest()
 
 
+def audit_actor(srv, memo, rid, sealed):
+    """The account id a read-audit record's sealed actor holds (integrity.c integ_who_open(): an
+    XChaCha20-Poly1305 seal under the "dissent-who" key, bound to the row). What an operator
+    holding the keys can read; the tests use it to play one."""
+    import nacl.bindings
+    ad = ("dissent-who/1 audit %d %d -" % (memo, rid)).encode()
+    pt = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        bytes(sealed[24:]), ad, bytes(sealed[:24]), _integrity_key(srv, "dissent-who"))
+    return int.from_bytes(pt, "big", signed=True)
+
+
 def user_ref(srv, uid):
     """The pseudonym under which the database names account `uid` as a drafter, member, signer
     or key holder (store.h, "Who"; integrity.c integ_ref()); 0 stays 0 (the channel), -1 is

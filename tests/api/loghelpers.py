@@ -31,7 +31,9 @@ ACCOUNT_EVENTS = ("reset", "reset-confirmed", "officer-added", "officer-removed"
 CALENDAR_EVENTS = ("closure-added", "closure-removed", "clock-stopped", "clock-resumed")
 # records events (exports, legal holds, crypto-shredding): no tag line, how many memos
 RECORDS_EVENTS = ("exported", "held", "released", "shredded")
-EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS + RECORDS_EVENTS
+# the read audit's head, anchored at every filing and on a schedule: no tag, no memo
+AUDIT_EVENTS = ("audit-head",)
+EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS
 TAG = re.compile(r"^[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 B64_32 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
@@ -265,6 +267,7 @@ FIELDS = {
     "held": ["event", "date", "count"],
     "released": ["event", "date", "count"],
     "shredded": ["event", "date", "count"],
+    "audit-head": ["event", "date", "records", "head"],
 }
 
 
@@ -284,8 +287,10 @@ def parse_entry(raw):
     assert ev in EVENTS, repr(text)
     subject = "account" if ev in ACCOUNT_EVENTS else "memo"
     assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
-    if ev not in CALENDAR_EVENTS + RECORDS_EVENTS:
+    if ev not in CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
+    if "records" in fields:
+        assert re.match(r"^[1-9][0-9]*$", fields["records"]), repr(text)
     if "count" in fields:
         assert re.match(r"^(0|[1-9][0-9]*)$", fields["count"]), repr(text)
         assert 0 <= int(fields["count"]) <= 1000000
@@ -298,7 +303,7 @@ def parse_entry(raw):
     if "signers" in fields:
         assert re.match(r"^[1-9][0-9]*$", fields["signers"]), repr(text)
         assert 1 <= int(fields["signers"]) <= 1000000
-    for k in ("commitment", "binding"):
+    for k in ("commitment", "binding", "head"):
         if k in fields:
             c = fields[k]
             assert B64_32.match(c) and base64.b64encode(base64.b64decode(c)).decode() == c, \

@@ -6,6 +6,12 @@
   co-signers, admins and auditors get 403, unrelated staff 404;
 - `dissent audit verify` checks the chain: intact passes, an altered or deleted row fails.
 """
+import base64
+import hashlib
+import os
+import time
+
+import nacl.bindings
 import pytest
 
 from conftest import PASSWORD, TIMEOUT, Server, assert_error, login_all, memo_url
@@ -316,3 +322,106 @@ def test_the_chain_is_keyed_so_neither_forged_nor_guessed(server, admin):
         write(srv, "UPDATE audit SET action = ?, hash = ? WHERE id = ?", action, h, r_id)
         prev = h
     assert_verify_fails(srv, "a chain re-made without the key")
+
+
+# ---- the chain anchored in the transparency log (issue 21) ----
+
+def _anchors(srv):
+    """The (records, head) of the audit-head entries the public log holds."""
+    from loghelpers import caught_up, fetch_entries
+    _, _, size, _ = caught_up(srv)  # the next checkpoint covers what the database holds
+    out = []
+    for raw in fetch_entries(srv.url, size):
+        lines = raw.decode().split("\n")
+        if "event audit-head" in lines:
+            kv = dict(line.split(" ", 1) for line in lines[1:] if " " in line)
+            assert set(kv) == {"event", "date", "records", "head"}, lines
+            out.append((int(kv["records"]), base64.b64decode(kv["head"])))
+    return out
+
+
+def _audit_keys(srv):
+    from keyhelpers import _integrity_key
+    return _integrity_key(srv, "dissent-who"), _integrity_key(srv, "dissent-audit")
+
+
+def _open_actor(kwho, memo, row, action, sealed):
+    ad = ("dissent-who/1 audit %d %d -" % (memo, row)).encode()  # no kind for an audit row
+    pt = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(bytes(sealed[24:]), ad,
+                                                                 bytes(sealed[:24]), kwho)
+    return int.from_bytes(pt, "big", signed=True)
+
+
+def _seal_actor(kwho, memo, row, action, uid):
+    ad = ("dissent-who/1 audit %d %d -" % (memo, row)).encode()  # no kind for an audit row
+    nonce = os.urandom(24)
+    return nonce + nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        uid.to_bytes(8, "big", signed=True), ad, nonce, kwho)
+
+
+def _chain(kaudit, prev, rid, memo, actor, action, at):
+    text = "dissent-audit/v2\n%s\n%d\n%d\n%d\n%s\n%d\n" % (prev.hex(), rid, memo, actor, action, at)
+    return hashlib.blake2b(text.encode(), key=kaudit, digest_size=32).digest()
+
+
+def test_anchors_catch_a_chain_made_again(make_server):
+    """The operator holds the database and the keys: they delete one officer's reads, renumber
+    the rest, seal their actors again and make the whole keyed chain again, which the chain alone
+    cannot tell. The heads the log anchored can."""
+    from keyhelpers import user_ids
+    from loghelpers import log_vkey
+    srv = make_server(config={"tlog": {"audit_anchor_interval": "1"}})
+    admin = srv.admin()
+    for name, roles in (("olga", ["officer"]), ("otto", ["officer"]), ("dana", ["staff"])):
+        srv.add_user(admin, name, roles)
+    o, t, d = (srv.login(n, PASSWORD) for n in ("olga", "otto", "dana"))
+    call(o, "POST", srv.url + "/api/v1/channel/grants", {"username": "otto"}, 201)
+    mid = filed_memo(srv, d, "Anchored", "Body.\n")
+    at_filing = _anchors(srv)
+    assert at_filing, "the filing anchors the audit"
+    for _ in range(3):
+        call(t, "GET", memo_url(srv, mid))
+    call(o, "GET", memo_url(srv, mid))
+    with open_db(srv) as conn:
+        total = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+    # the periodic anchor covers the reads (every second here; an hour by default)
+    deadline = time.time() + 20
+    while not any(n >= total for n, _ in _anchors(srv)):
+        assert time.time() < deadline, "no anchor of the %d records" % total
+        time.sleep(0.3)
+    vkey = log_vkey(srv)
+    r = srv.cli("audit", "verify", "--log", srv.url + "/log", "--vkey", vkey)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "anchors in the public log checked" in r.stdout or "anchor in the public" in r.stdout
+    assert srv.stop() == 0
+    r = assert_verify_ok(srv)
+    assert "in the server's log checked" in r.stdout, r.stdout
+
+    # the attack: otto's reads out, the chain made again with the keys
+    kwho, kaudit = _audit_keys(srv)
+    with open_db(srv) as conn:
+        otto = user_ids(conn, ["otto"])["otto"]
+        rows = conn.execute("SELECT id, memo_id, action, at, actor FROM audit ORDER BY id").fetchall()
+    recs = [(rid, memo, action, at, _open_actor(kwho, memo, rid, action, sealed))
+            for rid, memo, action, at, sealed in rows]
+    kept = [x for x in recs if not (x[4] == otto and x[2] == "read")]
+    assert len(recs) - len(kept) == 3
+    write(srv, "DELETE FROM audit")
+    prev = bytes(32)
+    for n, (_rid, memo, action, at, actor) in enumerate(kept, start=1):
+        h = _chain(kaudit, prev, n, memo, actor, action, at)
+        write(srv, "INSERT INTO audit (id, memo_id, actor_id, action, at, hash, actor) "
+              "VALUES (?, ?, 0, ?, ?, ?, ?)", n, memo, action, at, h,
+              _seal_actor(kwho, memo, n, action, actor))
+        prev = h
+    r = assert_verify_fails(srv, "a chain made again after deleting reads")
+    # the chain itself is intact (what `dissent audit verify` checked before anchors): only an
+    # anchor tells
+    assert "anchored" in r.stderr and "does not chain" not in r.stderr, r.stderr
+    # the public log says the same, with the server up again
+    srv.restart()
+    r = srv.cli("audit", "verify", "--log", srv.url + "/log", "--vkey", vkey)
+    assert r.returncode == 1 and "anchored" in r.stderr, (r.stdout, r.stderr)
+    # usage: --vkey without --log, --log without --vkey
+    assert srv.cli("audit", "verify", "--vkey", vkey).returncode == 2
+    assert srv.cli("audit", "verify", "--log", srv.url + "/log").returncode == 2

@@ -332,6 +332,7 @@ RECIPES = {
     ("GET", M + "/receipt"): Recipe("acked"),
     ("GET", "/api/v1/stats"): Recipe(),
     ("GET", "/log/checkpoint"): Recipe(),
+    ("GET", "/public"): Recipe(),
     ("GET", "/log/{*path}"): Recipe(path=lambda w: "/log/tile/0/000.p/1"),
     ("GET", "/api/v1/channel/key"): Recipe(),
     ("GET", "/api/v1/channel"): Recipe(),

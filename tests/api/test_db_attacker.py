@@ -17,7 +17,7 @@ import pytest
 
 from conftest import (PASSWORD, TIMEOUT, adopt_as_is, assert_error, login_raw,
                       memo_url, sqlite_only, with_cookie)
-from keyhelpers import (audit_records, call, create_memo, filed_memo, marker, open_db, user_ids,
+from keyhelpers import (audit_actor, audit_records, call, create_memo, filed_memo, marker, open_db, user_ids,
                         user_ref, user_refs)
 
 nacl = pytest.importorskip("nacl.public")
@@ -1047,15 +1047,18 @@ def test_a_database_of_an_earlier_version_is_converted_once_then_checked(make_se
         c.execute("UPDATE memo_events SET actor = NULL, actor_id = ?", (dave,))
         c.execute("UPDATE memo_events SET detail = '1' WHERE kind = 'invited'", ())
         c.execute("UPDATE comments SET author = NULL, author_id = ?", (dave,))
-        c.execute("UPDATE audit SET actor = NULL, actor_id = ?", (dave,))
-        # the earlier version's chain: plain SHA-256 (core/audit.c, dissent-audit/v1)
+        # the earlier version's read audit: each actor in clear, and a plain SHA-256 chain
+        # (core/audit.c, dissent-audit/v1); the conversion makes this version's keyed chain of
+        # the same records again, which is what the log anchored at the filing
         prev = bytes(32)
-        for rid, memo, action, at in c.execute(
-                "SELECT id, memo_id, action, at FROM audit ORDER BY id").fetchall():
+        for rid, memo, action, at, sealed in c.execute(
+                "SELECT id, memo_id, action, at, actor FROM audit ORDER BY id").fetchall():
+            actor = audit_actor(srv, memo, rid, sealed)
             chained = "dissent-audit/v1\n%s\n%d\n%d\n%d\n%s\n%d\n" % (
-                prev.hex(), rid, memo, dave, action, at)
+                prev.hex(), rid, memo, actor, action, at)
             prev = hashlib.sha256(chained.encode()).digest()
-            c.execute("UPDATE audit SET hash = ? WHERE id = ?", (prev, rid))
+            c.execute("UPDATE audit SET hash = ?, actor = NULL, actor_id = ? WHERE id = ?",
+                      (prev, actor, rid))
         c.commit()
     with open(pin, "w") as f:
         f.write(text[:-len("converted 3\n")])

@@ -57,6 +57,11 @@ static struct ledger_entry entry_make(enum ledger_event ev)
         memset(e.tag, 0, sizeof(e.tag));
         e.count = 3;
     }
+    if (ev == LEDGER_AUDIT_HEAD) {
+        memset(e.tag, 0, sizeof(e.tag));
+        e.records = 1234;
+        assert_int_equal(b64_decode(e.head, 32, &n, COMMIT, strlen(COMMIT), false), 0);
+    }
     if (ev == LEDGER_CLOCK_RESUMED)
         e.last = day("2027-01-05");
     if (ev == LEDGER_ESCALATED) {
@@ -69,9 +74,9 @@ static struct ledger_entry entry_make(enum ledger_event ev)
 /* The expected text of entry_make(@ev). */
 static void text_make(enum ledger_event ev, char *out, size_t cap)
 {
-    bool cal = ledger_event_calendar(ev) || ledger_event_records(ev);
+    bool cal = ledger_event_calendar(ev) || ledger_event_records(ev) || ev == LEDGER_AUDIT_HEAD;
     int n = snprintf(
-        out, cap, "dissent-log/v1\nevent %s\n%s%sdate 2026-11-27\n%s%s%s%s%s%s",
+        out, cap, "dissent-log/v1\nevent %s\n%s%sdate 2026-11-27\n%s%s%s%s%s%s%s",
         ledger_event_name(ev),
         cal                        ? ""
         : ledger_event_account(ev) ? "account "
@@ -84,6 +89,7 @@ static void text_make(enum ledger_event ev, char *out, size_t cap)
         ev == LEDGER_CLOCK_RESUMED ? "until 2027-01-05\n"
         : ledger_event_records(ev) ? "count 3\n"
                                    : "",
+        ev == LEDGER_AUDIT_HEAD ? "records 1234\nhead " COMMIT "\n" : "",
         ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
         ev == LEDGER_FILED         ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
         : ev == LEDGER_RESCHEDULED ? "ack-due 2026-12-01\n"
@@ -125,7 +131,7 @@ static void test_event_names(void **state)
         "keys-bound",      "head-added",        "head-removed",    "rescheduled",
         "clarification",   "escalated",         "closure-added",   "closure-removed",
         "clock-stopped",   "clock-resumed",     "exported",        "held",
-        "released",        "shredded"};
+        "released",        "shredded",          "audit-head"};
     enum ledger_event ev;
 
     (void)state;
@@ -145,7 +151,8 @@ static void test_event_names(void **state)
                          i >= LEDGER_RESET && i <= LEDGER_HEAD_REMOVED);
         assert_int_equal(ledger_event_calendar((enum ledger_event)i),
                          i >= LEDGER_CLOSURE_ADDED && i <= LEDGER_CLOCK_RESUMED);
-        assert_int_equal(ledger_event_records((enum ledger_event)i), i >= LEDGER_EXPORTED);
+        assert_int_equal(ledger_event_records((enum ledger_event)i),
+                         i >= LEDGER_EXPORTED && i <= LEDGER_SHREDDED);
     }
 }
 
@@ -199,6 +206,30 @@ static void test_calendar_lines(void **state)
     expect_invalid(bad);
 }
 
+/* An audit-head entry has no tag, a record count of at least 1 and a 32-byte head. */
+static void test_audit_head_lines(void **state)
+{
+    char text[LEDGER_ENTRY_MAX], bad[LEDGER_ENTRY_MAX];
+    struct ledger_entry e = entry_make(LEDGER_AUDIT_HEAD);
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(ledger_entry_format(&e, text, &len), 0);
+    text[len] = '\0';
+    replace(text, "records 1234", "records 0", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "records 1234", "records 01234", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "head ", "head AAAA", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "date", "memo " TAG "\ndate", bad, sizeof(bad));
+    expect_invalid(bad);
+    replace(text, "records 1234\n", "", bad, sizeof(bad));
+    expect_invalid(bad);
+    e.records = 0;
+    assert_int_equal(ledger_entry_format(&e, text, &len), ERR_INVALID);
+}
+
 /* A memo event names a memo and an account event an account: the other line is refused. */
 static void test_account_line(void **state)
 {
@@ -249,6 +280,8 @@ static void test_round_trip(void **state)
         assert_int_equal(back.rung, e.rung);
         if (i == LEDGER_FILED)
             assert_memory_equal(back.commitment, e.commitment, 32);
+        assert_int_equal(back.records, e.records);
+        assert_memory_equal(back.head, e.head, 32);
         assert_int_equal(ledger_entry_format(&back, again, &len2), 0);
         assert_int_equal(len2, len);
         assert_memory_equal(again, text, len);
@@ -510,12 +543,13 @@ static void test_commitment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_event_names),      cmocka_unit_test(test_account_line),
-        cmocka_unit_test(test_calendar_lines),   cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_round_trip_edges), cmocka_unit_test(test_format_errors),
-        cmocka_unit_test(test_reordered),        cmocka_unit_test(test_missing_extra),
-        cmocka_unit_test(test_bad_tag),          cmocka_unit_test(test_bad_dates_numbers),
-        cmocka_unit_test(test_trailing_junk),    cmocka_unit_test(test_commitment),
+        cmocka_unit_test(test_event_names),       cmocka_unit_test(test_account_line),
+        cmocka_unit_test(test_audit_head_lines),  cmocka_unit_test(test_calendar_lines),
+        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_round_trip_edges),
+        cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_reordered),
+        cmocka_unit_test(test_missing_extra),     cmocka_unit_test(test_bad_tag),
+        cmocka_unit_test(test_bad_dates_numbers), cmocka_unit_test(test_trailing_junk),
+        cmocka_unit_test(test_commitment),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

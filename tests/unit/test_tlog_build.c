@@ -444,7 +444,7 @@ static int dir_get(void *ctx, const char *rel, size_t cap, uint8_t **out, size_t
 static int audit(const char *dir, const char *old, struct tlog_monitor_result *r, char *err)
 {
     const char *vk = json_string_value(json_object_get(tessera, "log_vkey"));
-    struct tlog_fetcher f = {dir_get, (void *)dir};
+    struct tlog_fetcher f = {dir_get, (void *)dir, NULL};
     struct note_vkey key;
 
     assert_int_equal(note_vkey_parse(vk, strlen(vk), &key), 0);
