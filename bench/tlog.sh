@@ -5,7 +5,10 @@
 #      recent entries, cold reader and 64-tile cache), receipts, consistency proofs.
 #   2. `dissent log build` end to end: a 1,000,000-line entries file to checkpoint, tiles and
 #      bundles on disk.
+#   3. the live server's log over HTTP (wrk): a full tile, a partial bundle, the checkpoint, and
+#      the public page of figures (GET /public).
 # Usage: bench/tlog.sh [ENTRIES] [PROOFS]   (defaults 1000000 and 2000)
+#        TLOG_HTTP_ONLY=1 bench/tlog.sh     (part 3 alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 entries="${1:-1000000}"
@@ -18,6 +21,7 @@ work=$(mktemp -d /tmp/dissent-bench-tlog-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"; echo "work: $work"' EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+if [ -z "${TLOG_HTTP_ONLY:-}" ]; then
 echo "== library (tiles in memory) =="
 build/bench/tlog_bench "$entries" "$proofs"
 
@@ -38,6 +42,7 @@ awk -v n="$entries" -v s="$start" -v e="$end" -v f="$files" -v b="$bytes" 'BEGIN
     printf "log build: %d entries in %.2f s, %.0f entries/s, %d files, %.1f MB\n",
         n, e - s, n / (e - s), f, b / 1e6 }'
 head -2 "$work/log/checkpoint" | tail -1 | sed 's/^/checkpoint size: /'
+fi
 
 echo "== tiles over HTTP (dissent serve, SQLite) =="
 # A live log of 256 entries (one full tile at level 0), filled through the API, then wrk on a
@@ -49,6 +54,10 @@ cat >"$work/dissent.ini" <<CONF
 argon2_ops = 1
 argon2_mem_kib = 8
 require_2fa = none
+[channel]
+reply_approval = false
+[tlog]
+checkpoint_interval = 1
 CONF
 build/dissent serve --config "$work/dissent.ini" --data "$work/var" --listen 127.0.0.1:0 \
     >"$work/out" 2>"$work/log.txt" &
@@ -59,8 +68,9 @@ port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/
 pw=$(sed -n 's/^ *password: //p' "$work/out")
 size=$(/usr/bin/python3 bench/tlog_http.py "http://127.0.0.1:$port" "$pw" 64)
 echo "live log size: $size"
-for path in tile/0/000 "tile/entries/000.p/100" checkpoint; do
-    rate=$(wrk -t2 -c64 -d"${secs}s" "http://127.0.0.1:$port/log/$path" |
+for path in log/tile/0/000 "log/tile/entries/000" "log/tile/entries/000.p/100" \
+    log/checkpoint public; do
+    rate=$(wrk -t2 -c64 -d"${secs}s" "http://127.0.0.1:$port/$path" |
         awk '/Requests\/sec/ {print $2}')
-    printf "GET /log/%-24s %10.0f requests/s\n" "$path" "$rate"
+    printf "GET /%-28s %10.0f requests/s\n" "$path" "$rate"
 done

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Fill a running server's transparency log through the API (bench/tlog.sh, untimed):
-MEMOS memos each go filed -> acknowledged -> replied -> closed, four log entries apiece.
+MEMOS memos each go filed -> acknowledged -> replied -> closed (the drafter accepts), five log entries apiece (the
+filing anchors the read audit too). The server must send replies without the head's approval
+([channel] reply_approval = false).
 Usage: tlog_http.py URL ADMIN_PASSWORD MEMOS"""
 import sys
+import time
 
 import requests
 
@@ -34,7 +37,13 @@ for i in range(count):
     m = url + "/api/v1/memos/" + r.json()["id"]
     for s, action, body in ((drafter, "/finalize", None), (drafter, "/signatures", None),
                             (drafter, "/file", None), (officer, "/acknowledge", None),
-                            (officer, "/reply", {"body": "answer"}), (officer, "/close", None)):
+                            (officer, "/reply", {"body": "answer"}), (drafter, "/accept", None)):
         r = s.post(m + action, json=body) if body else s.post(m + action)
         r.raise_for_status()
-print(requests.get(url + "/log/checkpoint", timeout=30).text.split("\n")[1])
+# the next scheduled checkpoint covers it all (one a second here)
+for _ in range(100):
+    size = int(requests.get(url + "/log/checkpoint", timeout=30).text.split("\n")[1])
+    if size >= 5 * count:
+        break
+    time.sleep(0.1)
+print(size)

@@ -10,11 +10,14 @@
 #include "core/receipt.h"
 #include "crypto/note.h"
 #include "tlog/checkpoint.h"
+#include "tlog/tile.h"
 #include "util/err.h"
 #include "util/fault.h"
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,13 +65,91 @@ void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_res
     resp->cache_control = "no-cache";
 }
 
+/*
+ * Full tiles and bundles never change once served (they are within a signed tree), so the
+ * process keeps the most recently asked TILE_CACHE_SLOTS of them (at most 64 KiB + 512 B per
+ * slot for a bundle, 8 KiB for a hash tile) and answers those without the database. A tile the
+ * database would now give otherwise was changed outside Dissent: the one kept is the right one.
+ */
+#define TILE_CACHE_SLOTS 32
+
+static struct tile_slot {
+    char path[TLOG_TILE_PATH_MAX];
+    uint8_t *data;
+    size_t len;
+    uint64_t used; /* the clock at the last hit: the least recent goes first */
+} tile_cache[TILE_CACHE_SLOTS];
+static uint64_t tile_clock;
+static pthread_mutex_t tile_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A copy of the kept tile @path into *@out, or false. */
+static bool tile_cached(const char *path, uint8_t **out, size_t *len)
+{
+    bool hit = false;
+
+    pthread_mutex_lock(&tile_mu);
+    for (int i = 0; i < TILE_CACHE_SLOTS && !hit; i++) {
+        struct tile_slot *s = &tile_cache[i];
+
+        if (s->data == NULL || strcmp(s->path, path) != 0)
+            continue;
+        hit = true;
+        if ((*out = mem_alloc(s->len)) == NULL) {
+            hit = false;
+            break;
+        }
+        memcpy(*out, s->data, s->len);
+        *len = s->len;
+        s->used = ++tile_clock;
+    }
+    pthread_mutex_unlock(&tile_mu);
+    return hit;
+}
+
+/* Keep a copy of the full tile @path (best effort: out of memory keeps nothing). */
+static void tile_keep(const char *path, const uint8_t *data, size_t len)
+{
+    struct tile_slot *old = &tile_cache[0];
+    uint8_t *copy;
+
+    if (strlen(path) >= sizeof(old->path) || (copy = mem_alloc(len)) == NULL)
+        return;
+    memcpy(copy, data, len);
+    pthread_mutex_lock(&tile_mu);
+    for (int i = 0; i < TILE_CACHE_SLOTS; i++) {
+        if (tile_cache[i].data != NULL && strcmp(tile_cache[i].path, path) == 0) {
+            old = NULL; /* another thread kept it meanwhile */
+            break;
+        }
+        if (tile_cache[i].used < old->used)
+            old = &tile_cache[i];
+    }
+    if (old != NULL) {
+        mem_free(old->data);
+        snprintf(old->path, sizeof(old->path), "%s", path);
+        old->data = copy;
+        old->len = len;
+        old->used = ++tile_clock;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&tile_mu);
+    mem_free(copy);
+}
+
 void api_log_tile(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     const char *path = http_route_param(&req->params, "path");
     uint8_t *data = NULL;
     size_t len = 0;
     bool full = false;
-    int rc = ledger_tile(env->st, path, &data, &len, &full);
+    int rc;
+
+    if (tile_cached(path, &data, &len)) {
+        full = true;
+        rc = 0;
+    } else if ((rc = ledger_tile(env->st, path, &data, &len, &full)) == 0 && full) {
+        tile_keep(path, data, len);
+    }
 
     if (rc == ERR_INVALID || rc == ERR_NOT_FOUND) {
         api_error(resp, 404, "not_found", "no such tile");

@@ -14,6 +14,7 @@
 #include <event2/thread.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -392,7 +393,13 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     struct worker *w = arg;
     struct bufferevent *bev;
     char peer[INET6_ADDRSTRLEN] = "unknown";
+    int one = 1;
 
+    /* an answer leaves in pieces of 16 KiB (libevent's single write): without this, Nagle's
+     * algorithm holds the last piece of a larger one until the client's delayed ACK, 40 ms
+     * later on Linux (a 30 KB entry bundle answered 1,460 times a second instead of 30,000) */
+    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (sa->sa_family == AF_INET)
         inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, peer, sizeof(peer));
     else if (sa->sa_family == AF_INET6)
