@@ -6,6 +6,7 @@
 
 #include "core/oidc.h"
 #include "core/workflow.h"
+#include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
 #include "http/cookie.h"
@@ -38,6 +39,8 @@
 static const struct api_route routes[] = {
     {API_GET, "/healthz", api_health, ANY, API_R_PUBLIC, 0, NULL},
     {API_GET, "/readyz", api_ready, ANY, API_R_PUBLIC, 0, NULL},
+    /* Prometheus text for the operator's monitoring: a bearer token, no session */
+    {API_GET, "/metrics", api_metrics, ANY, API_R_PUBLIC | API_R_METRICS, 0, NULL},
     {API_POST, "/api/v1/session", api_session_create, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON,
      0, NULL},
     {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0, NULL},
@@ -283,6 +286,34 @@ int api_own_origin(const struct api_env *env, const struct api_req *req, char *o
                : ERR_INVALID;
 }
 
+/*
+ * An API_R_METRICS route: 404 while no [metrics] token is set (nothing to scrape), 401 unless the
+ * request says "Authorization: Bearer TOKEN" with it. The two are compared as SHA-256 digests in
+ * constant time, so neither the token nor its length leaks through timing.
+ */
+static bool metrics_allowed(const struct api_env *env, const struct api_req *req,
+                            struct api_resp *resp)
+{
+    const char *t = env->cfg->metrics_token, *h = req->authorization;
+    uint8_t want[HASH_SHA256_LEN], got[HASH_SHA256_LEN];
+    bool ok;
+
+    if (t[0] == '\0') {
+        api_error(resp, 404, "not_found", "no such route");
+        return false;
+    }
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        api_error(resp, 401, "unauthorized", "send the [metrics] token: Authorization: Bearer");
+        return false;
+    }
+    hash_sha256(want, t, strlen(t));
+    hash_sha256(got, h + 7, strlen(h + 7));
+    ok = hash_equal(want, got, sizeof(want));
+    if (!ok)
+        api_error(resp, 401, "unauthorized", "the [metrics] token is wrong");
+    return ok;
+}
+
 static bool csrf_ok(const struct api_env *env, const struct api_req *req)
 {
     char own[600];
@@ -431,6 +462,8 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
         api_error_rc(resp, rc, "the session store is unavailable");
         return API_DONE;
     }
+    if ((r->flags & API_R_METRICS) && !metrics_allowed(env, req, resp))
+        return API_DONE;
     if (!(r->flags & API_R_PUBLIC) && !((r->flags & API_R_LOG) && env->ch && env->ch->log_public)) {
         if (!req->authed) {
             api_error(resp, 401, "unauthorized", "sign in first");

@@ -63,6 +63,7 @@ struct api_req {
     const char *origin;
     const char *host;
     const char *if_match;
+    const char *authorization; /* the Authorization header: only API_R_METRICS routes read it */
     char addr[64]; /* the peer address */
     int64_t now;   /* unix seconds at arrival */
 
@@ -340,6 +341,8 @@ void api_calendar_stop_end(struct api_env *env, struct api_req *req, struct api_
 void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_log_checkpoint(struct api_env *env, struct api_req *req, struct api_resp *resp);
+/* GET /metrics: Prometheus text for the operator's monitoring (api/metrics.c) */
+void api_metrics(struct api_env *env, struct api_req *req, struct api_resp *resp);
 /* GET /public: the statistics the log proves, as a page (api/public.c) */
 void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_log_tile(struct api_env *env, struct api_req *req, struct api_resp *resp);
@@ -458,6 +461,7 @@ struct api_route {
 #define API_R_NOKEY 16u     /* a memo route that needs no content key (signatures, audit) */
 #define API_R_LOG 32u       /* public when [tlog] public is set, else for auditors */
 #define API_R_RAW 256u      /* takes raw bytes (application/octet-stream): a file's part */
+#define API_R_METRICS 512u  /* no session: the [metrics] token as a bearer; 404 without one set */
 #define API_R_2FA_SETUP 64u /* open to a session whose role needs TOTP before it is enrolled */
 #define API_R_REKEY                                                                                \
     128u /* open to a session whose account must choose a new password                             \

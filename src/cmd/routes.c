@@ -12,7 +12,7 @@
  * nokey (a memo route that opens no content key), log (public when [tlog] public is set, else
  * auditors only), 2fa_setup (open to a session whose role requires TOTP before it is on), rekey
  * (open to a session whose account must choose a new password first), raw (takes bytes: a file's
- * part).
+ * part), metrics (no session: the [metrics] token as a bearer).
  * relations: the caller's relations to the route's {id} memo that are allowed (drafter, invited,
  * principal, officer); empty for routes without a memo.
  * query: the query parameters the route reads (any other is refused with 422), or "*" for the
@@ -37,6 +37,7 @@ static const struct bit_name flag_names[] = {
     {API_R_PUBLIC, "public"},          {API_R_SLOW, "slow"},   {API_R_JSON, "json"},
     {API_R_JSON_OPT, "json_optional"}, {API_R_NOKEY, "nokey"}, {API_R_LOG, "log"},
     {API_R_2FA_SETUP, "2fa_setup"},    {API_R_REKEY, "rekey"}, {API_R_RAW, "raw"},
+    {API_R_METRICS, "metrics"},
 };
 
 static const struct bit_name rel_names[] = {

@@ -131,6 +131,19 @@ static int s_marking(struct config *c, const char *v)
 
 /* Markings to refuse: comma-separated, each 1..63 bytes of UTF-8 without control characters;
  * at most 32. Set (even empty: none) overrides the preset's list. */
+/* 32 to 256 printable ASCII characters, no space: a secret a scraper sends as a bearer token */
+static int s_metrics_token(struct config *c, const char *v)
+{
+    size_t n = strlen(v);
+
+    if (n < 32 || n > 256)
+        return ERR_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] <= ' ' || v[i] > '~')
+            return ERR_INVALID;
+    return set_str(c->metrics_token, sizeof(c->metrics_token), v);
+}
+
 /* "URL VKEY" pairs, comma-separated: their form only (core/cosigning.h reads the keys). A
  * line holds at most 200 bytes (inih), so the setting may be given again, or continued on indented
  * lines: each adds its witnesses to those before. */
@@ -398,6 +411,7 @@ static const struct config_setting settings[] = {
     FN("tlog", "witnesses", s_witnesses, NULL),
     INT("tlog", "audit_anchor_interval", log_audit_anchor, 1, 86400, "3600"),
     INT("tlog", "witness_quorum", log_quorum, 0, 16, "0"),
+    FN("metrics", "token", s_metrics_token, NULL),
     BOOL("mail", "enabled", mail_enabled, "false"),
     FN("mail", "host", s_mail_host, NULL),
     INT("mail", "port", mail_port, 1, 65535, "587"),

@@ -71,6 +71,8 @@ struct config {
     char log_witnesses[4096]; /* "URL VKEY, URL VKEY": the witnesses (core/cosigning.h) */
     int log_quorum;           /* cosignatures a checkpoint needs to be published; 0: a majority */
     int log_audit_anchor;     /* seconds between anchors of the read audit in the log */
+    /* [metrics] */
+    char metrics_token[257]; /* the bearer token of GET /metrics; "": no /metrics */
     /* [mail]: email notifications (core/notify.h, core/mailer.h); checked by mailer_check() */
     bool mail_enabled;         /* queue and send notifications (default false) */
     char mail_host[256];       /* SMTP server */

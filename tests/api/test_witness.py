@@ -368,16 +368,38 @@ def wait_for(cond, what, timeout=30.0):
         time.sleep(0.2)
 
 
+METRICS_TOKEN = "metrics-token-for-the-tests-0123456789"
+
+
 def configure(srv, witnesses_line, quorum):
-    """Give the server witnesses and restart it: the first on the setting's line, the others on
-    indented lines that continue it (an INI line holds at most 200 bytes)."""
+    """Give the server witnesses (and a [metrics] token) and restart it: the first witness on
+    the setting's line, the others on indented lines that continue it (an INI line holds at
+    most 200 bytes)."""
     first, *rest = [w.strip() for w in witnesses_line.split(",")]
     with open(srv.config, "a") as f:
         f.write("[tlog]\nwitnesses = %s\n" % first)
         for w in rest:
             f.write("  %s\n" % w)
-        f.write("witness_quorum = %d\n" % quorum)
+        f.write("witness_quorum = %d\n[metrics]\ntoken = %s\n" % (quorum, METRICS_TOKEN))
     srv.restart()
+
+
+def metrics(srv, token=METRICS_TOKEN):
+    """GET /metrics with the bearer token: {(name, labels): value} of the Prometheus text."""
+    r = requests.get(srv.url + "/metrics", timeout=TIMEOUT,
+                     headers={"Authorization": "Bearer " + token} if token else {})
+    if r.status_code != 200:
+        return r.status_code
+    assert r.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    out = {}
+    for line in r.text.splitlines():
+        if line.startswith("#"):
+            assert re.match(r"^# (HELP|TYPE) dissent_\w+ ", line), line
+            continue
+        m = re.match(r'^(dissent_\w+)(\{[^}]*\})? (\d+)$', line)
+        assert m, line
+        out[(m.group(1), m.group(2) or "")] = int(m.group(3))
+    return out
 
 
 def verify_cli(srv, vkey, wkeys, quorum):
@@ -490,9 +512,35 @@ def test_publication_waits_for_the_quorum(server, admin, witnesses):
     assert log["lag"] == log["checkpoint"] - published > 0
     assert ws["witness.test/w2"]["state"] == "unreachable"
     assert ws["witness.test/w1"]["state"] == "ok"
+    # and in the metrics, behind their token
+    assert metrics(server, None) == 401 and metrics(server, "wrong" * 8) == 401
+    m = metrics(server)
+    assert m[("dissent_log_published_size", "")] == published
+    assert m[("dissent_log_witness_lag", "")] >= log["lag"] > 0
+    assert m[("dissent_log_witness_quorum", "")] == 2
+    assert m[("dissent_witness_state", '{witness="witness.test/w2",state="unreachable"}')] == 1
+    assert m[("dissent_witness_state", '{witness="witness.test/w2",state="ok"}')] == 0
+    assert m[("dissent_witness_state", '{witness="witness.test/w1",state="ok"}')] == 1
+    assert m[("dissent_witness_failures_total", '{witness="witness.test/w2"}')] >= 1
+    assert m[("dissent_witness_last_cosigned_seconds", '{witness="witness.test/w1"}')] > 0
     # receipts do not wait for witnesses: filing goes on (account events here)
     grow(server, admin, "officer2")
     assert ready_witnesses(server)[0]["published"] == published
+
+
+def test_metrics_need_their_token(server):
+    """No [metrics] token: no /metrics at all. The log's gauges without witnesses."""
+    assert metrics(server) == 404
+    with open(server.config, "a") as f:
+        f.write("[metrics]\ntoken = %s\n" % METRICS_TOKEN)
+    server.restart()
+    m = metrics(server)
+    assert m[("dissent_log_witness_quorum", "")] == 0 and m[("dissent_log_witness_lag", "")] == 0
+    assert not any(k[0].startswith("dissent_witness_") for k in m)
+    with open(server.config, "a") as f:
+        f.write("[metrics]\ntoken = short\n")
+    with pytest.raises(RuntimeError, match="metrics.token"):
+        server.restart()
 
 
 def test_witness_settings_are_checked(make_server):
