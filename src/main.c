@@ -16,6 +16,9 @@ static int cmd_version(int argc, char **argv)
     (void)argc;
     (void)argv;
     printf("dissent 0.1.0\n");
+#ifdef DISSENT_FAULTS
+    printf("fault switches: compiled in (a test build: never serve a channel with it)\n");
+#endif
     return 0;
 }
 

@@ -211,7 +211,7 @@ static void checkpoint_section(struct page *g, struct api_env *env, const char *
     if (cp != NULL)
         put_esc(g, cp, strlen(cp));
     else
-        put(g, "(no checkpoint signed yet)");
+        put(g, "(no checkpoint published yet)");
     put(g, "</pre>");
     if (w != NULL && cosigning_parse(env->cfg->log_witnesses, w, &n, NULL, 0) == 0 && n > 0) {
         for (size_t i = 0; i < n; i++)
@@ -261,13 +261,11 @@ static void verify_section(struct page *g, struct api_env *env, const struct api
            "implementation of the public specifications), fetch the log and recompute every "
            "figure: docs/formats.md gives the exact rule for each.</p><pre class=\"cmd\">"
            "dissent log verify ");
-    if (origin[0] != '\0') {
+    /* the configured origin only: a Host header would be written into a page caches keep */
+    if (origin[0] != '\0')
         put_esc(g, origin, strlen(origin));
-    } else {
-        put(g, env->cfg->behind_tls ? "https://" : "http://");
-        put_esc(g, req->host != NULL ? req->host : "THIS-SERVER",
-                req->host != NULL ? strlen(req->host) : 11);
-    }
+    else
+        put(g, "https://THIS-CHANNEL");
     put(g, "/log --vkey ");
     put_esc(g, vkey, strlen(vkey));
     if (w != NULL && cosigning_parse(env->cfg->log_witnesses, w, &n, NULL, 0) == 0) {
@@ -404,7 +402,8 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
     resp->raw_len = g.len;
     g.p = NULL;
     resp->content_type = "text/html; charset=utf-8";
-    resp->cache_control = "public, max-age=60";
+    /* shared caches may keep the page when the log is public; else it is an auditor's */
+    resp->cache_control = env->ch->log_public ? "public, max-age=60" : "private, max-age=60";
 out:
     mem_free(g.p);
     mem_free(cp);

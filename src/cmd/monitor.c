@@ -13,18 +13,19 @@
  *      tile and entry bundle, and --quorum valid cosignatures of the --witness keys;
  *   2. every entry is read (a non-canonical one is an alarm), and the statistics are recomputed
  *      from the entries alone (core/stats.h, the rules of docs/formats.md);
- *   3. they are compared with what URL/api/v1/stats claims, figure by figure, at the log size it
- *      claims (a prefix of the log just verified, no older than the last round's), on the day it
- *      claims (within a day of this machine's);
+ *   3. they are compared with what URL/api/v1/stats claims, figure by figure: of the checkpoint
+ *      just verified (its size exactly), on the organisation's day;
  *   4. and with the figures URL/public embeds (its <script id="dissent-figures"> document), when
  *      the channel publishes that page.
  * The figures in working days need the channel's calendar: they are compared only with --config
  * (the channel's settings file: its [channel] calendar, closures and preset), and the log's own
  * closures. Anything that does not agree is an alarm: a line "ALARM: ..." on standard error, an
  * email to --mail through --config's [mail] settings, and exit status 1. A round that cannot
- * reach the channel is said ("unreachable") and tried again at the next round (with --once it
- * exits 1: a log that could not be checked was not checked). Exit status 0 (--once and all
- * agreed, or stopped by SIGTERM or SIGINT), 1 (an alarm, or --once unreachable), 2 (usage).
+ * reach the channel (no answer, 429 or 5xx) is said ("unreachable") and tried again at the next
+ * round; --unreachable rounds in a row (3 by default) are an alarm, since a channel that only
+ * stalls its monitors must not keep them quiet (with --once it exits 1: a log that could not be
+ * checked was not checked). Exit status 0 (--once and all agreed, or stopped by SIGTERM or
+ * SIGINT), 1 (an alarm, or --once unreachable), 2 (usage).
  */
 #include "cmd/cmd.h"
 
@@ -56,6 +57,7 @@
 static const char synopsis[] =
     "dissent log monitor URL --vkey VKEY --state FILE [--witness WVKEY ... [--quorum K]]\n"
     "                        [--config FILE] [--mail ADDRESS] [--interval SECONDS] [--once]\n"
+    "                        [--unreachable N] [--timeout SECONDS]\n"
     "Audit the channel's log at URL/log/ every round, recompute its statistics from the\n"
     "entries and compare them with URL/api/v1/stats and URL/public; any disagreement is an\n"
     "alarm (a line, an email with --mail, exit status 1).";
@@ -113,6 +115,8 @@ struct monitor {
     bool have_config;                 /* --config given: the calendar figures are compared */
     struct config cfg;                /* its settings (the defaults without it) */
     uint64_t verified;                /* the size verified by the last round */
+    int away;                         /* rounds in a row that could not reach the channel */
+    int away_max;                     /* --unreachable: that many rounds are an alarm */
 };
 
 /* Say the alarm, email it, and return 1. */
@@ -222,19 +226,47 @@ static json_t *recompute(const struct monitor *m, const struct entries *x, size_
     return doc;
 }
 
-/* The figures /public embeds, or NULL with @why ("" when the page is not published). */
-static json_t *public_figures(const struct monitor *m, char *why, size_t whylen)
+/* Whether an answer @status (0: none came) says the channel is away rather than lying. */
+static bool away(int rc, long status)
+{
+    return rc == ERR_IO && (status == 0 || status == 429 || status >= 500);
+}
+
+/*
+ * Whether @day is the organisation's day now: with --config (its time zone) the day at this
+ * moment, or ten minutes either side (clocks differ); without, a day either side, since the zone
+ * is not known.
+ */
+static bool is_today(const struct monitor *m, int64_t day)
+{
+    int64_t now = (int64_t)time(NULL), d;
+    int slack = m->have_config ? 600 : 86400 + 600;
+
+    for (int64_t t = now - slack; t <= now + slack; t += 300)
+        if (workdays_day_from_unix(t, &d) == 0 && d == day)
+            return true;
+    return false;
+}
+
+/* The figures /public embeds, or NULL with @why ("" when the page is not published); *@away
+ * when the channel did not answer. */
+static json_t *public_figures(const struct monitor *m, bool *gone, char *why, size_t whylen)
 {
     char url[VERIFY_URL_MAX + 16], err[VERIFY_ERR_MAX] = "", *page = NULL;
     const char *a, *b;
     json_error_t je;
     json_t *doc = NULL;
     size_t len = 0;
+    long status = 0;
+    int rc;
 
     why[0] = '\0';
+    *gone = false;
     snprintf(url, sizeof(url), "%s/public", m->base);
-    if (cmd_http_get(url, MONITOR_PUBLIC_MAX, m->lc.timeout, &page, &len, err) != 0) {
-        if (strstr(err, "status 404") == NULL)
+    if ((rc = cmd_http_get(url, MONITOR_PUBLIC_MAX, m->lc.timeout, &page, &len, &status, err)) !=
+        0) {
+        *gone = away(rc, status);
+        if (status != 404)
             err_set(why, whylen, "%s", err);
         return NULL;
     }
@@ -258,8 +290,11 @@ static int round_run(struct monitor *m)
     char err[VERIFY_ERR_MAX] = "", why[1024] = "", url[VERIFY_URL_MAX + 32], *body = NULL;
     json_t *claim = NULL, *ours = NULL, *pub = NULL;
     json_error_t je;
-    int64_t today = 0, here = 0, claimed = 0;
+    int64_t today = 0, claimed = 0;
+    uint64_t floor;
     size_t len = 0, size;
+    long status = 0;
+    bool gone = false;
     int rc, out = 1;
 
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -273,8 +308,7 @@ static int round_run(struct monitor *m)
         m->lc.entry = on_entry;
         m->lc.ctx = &x;
         if ((rc = cmd_log_check(&m->lc, &res, err)) != 0) {
-            if (rc == ERR_IO && strncmp(err, "HTTP error", 10) == 0 &&
-                strstr(err, "status") == NULL) {
+            if (away(rc, res.http_status)) {
                 fprintf(stderr, "dissent log monitor: unreachable: %s\n", err);
                 out = -1;
                 goto done;
@@ -288,7 +322,13 @@ static int round_run(struct monitor *m)
             goto alarm;
         }
         snprintf(url, sizeof(url), "%s/api/v1/stats", m->base);
-        if ((rc = cmd_http_get(url, MONITOR_STATS_MAX, m->lc.timeout, &body, &len, err)) != 0) {
+        if ((rc = cmd_http_get(url, MONITOR_STATS_MAX, m->lc.timeout, &body, &len, &status, err)) !=
+            0) {
+            if (away(rc, status)) {
+                fprintf(stderr, "dissent log monitor: unreachable: %s\n", err);
+                out = -1;
+                goto done;
+            }
             err_set(why, sizeof(why), "the statistics: %s", err);
             goto alarm;
         }
@@ -300,26 +340,25 @@ static int round_run(struct monitor *m)
             goto alarm;
         }
         claimed = json_integer_value(json_object_get(claim, "log_size"));
-        if (claimed >= 0 && (uint64_t)claimed <= res.audit.cp.size)
+        if (claimed >= 0 && (uint64_t)claimed == res.audit.cp.size)
             break;
+        if (claimed < 0 || (uint64_t)claimed < res.audit.cp.size)
+            break; /* older than the checkpoint just verified: said below */
         /* a checkpoint published between the two: audit again, once */
     }
-    if (claimed < 0 || (uint64_t)claimed > res.audit.cp.size) {
+    /* the statistics are of the checkpoint just audited, never of an older one: they are made of
+     * the published checkpoint's entries, fetched after it */
+    if (claimed < 0 || (uint64_t)claimed != res.audit.cp.size) {
         err_set(why, sizeof(why),
-                "the statistics are of %lld entries, but the log's checkpoint has %llu",
-                (long long)claimed, (unsigned long long)res.audit.cp.size);
+                "the statistics are of %lld entries, but the published checkpoint has %llu%s",
+                (long long)claimed, (unsigned long long)res.audit.cp.size,
+                claimed >= 0 && (uint64_t)claimed < res.audit.cp.size
+                    ? ": recent entries are left out"
+                    : "");
         goto alarm;
     }
-    if ((uint64_t)claimed < m->verified) {
-        err_set(why, sizeof(why),
-                "the statistics are of %lld entries, fewer than the %llu verified before: "
-                "recent entries are left out",
-                (long long)claimed, (unsigned long long)m->verified);
-        goto alarm;
-    }
-    if (workdays_day_from_unix((int64_t)time(NULL), &here) != 0 || today < here - 1 ||
-        today > here + 1) {
-        err_set(why, sizeof(why), "the statistics are judged on %s, not about today",
+    if (!is_today(m, today)) {
+        err_set(why, sizeof(why), "the statistics are judged on %s, not on today",
                 json_string_value(json_object_get(claim, "today")));
         goto alarm;
     }
@@ -328,19 +367,30 @@ static int round_run(struct monitor *m)
         goto alarm;
     if (!figures_agree(m, ours, claim, "/api/v1/stats", why, sizeof(why)))
         goto alarm;
-    pub = public_figures(m, why, sizeof(why));
+    pub = public_figures(m, &gone, why, sizeof(why));
+    if (gone) {
+        fprintf(stderr, "dissent log monitor: unreachable: %s\n", why);
+        out = -1;
+        goto done;
+    }
     if (pub == NULL && why[0] != '\0')
         goto alarm;
+    /* the page may come from a cache (max-age=60): no older than what the last round, or the
+     * state saved before, verified */
+    floor = m->verified > res.old_size ? m->verified : res.old_size;
     if (pub != NULL) {
         json_t *pt = json_object_get(pub, "today"), *ps = json_object_get(pub, "log_size");
         int64_t pday = 0;
 
-        /* the page's own log size and day: recompute at those when they differ */
         if (!json_is_integer(ps) || !json_is_string(pt) ||
             workdays_day_parse(json_string_value(pt), &pday) != 0 || json_integer_value(ps) < 0 ||
             (uint64_t)json_integer_value(ps) > res.audit.cp.size ||
-            (uint64_t)json_integer_value(ps) < m->verified || pday < here - 1 || pday > here + 1) {
-            err_set(why, sizeof(why), "/public's figures are not of this log, or not of today");
+            (uint64_t)json_integer_value(ps) < floor || !is_today(m, pday)) {
+            err_set(why, sizeof(why),
+                    "/public's figures are not of this log (%lld entries; %llu to %llu "
+                    "verified), or not of today",
+                    json_is_integer(ps) ? (long long)json_integer_value(ps) : -1LL,
+                    (unsigned long long)floor, (unsigned long long)res.audit.cp.size);
             goto alarm;
         }
         if ((size_t)json_integer_value(ps) != size || pday != today) {
@@ -353,6 +403,7 @@ static int round_run(struct monitor *m)
             goto alarm;
     }
     m->verified = res.audit.cp.size;
+    m->away = 0;
     printf("OK: %s: %llu entries verified; the statistics of %lld entries agree%s%s\n", m->base,
            (unsigned long long)res.audit.cp.size, (long long)claimed,
            pub != NULL ? ", and /public's" : "",
@@ -379,7 +430,7 @@ int cmd_log_monitor(int argc, char **argv)
 {
     static struct monitor m;
     const char *vkey = NULL, *state = NULL, *quorum = NULL, *timeout = NULL, *config = NULL,
-               *interval = NULL;
+               *interval = NULL, *unreachable = NULL;
     struct cmd_list witnesses = {0};
     bool once = false;
     const struct cmd_opt opts[] = {
@@ -395,6 +446,8 @@ int cmd_log_monitor(int argc, char **argv)
         {"mail", "ADDRESS", "email each alarm there (needs --config's [mail])", &m.mail, NULL,
          NULL},
         {"interval", "SECONDS", "between rounds (default 300)", &interval, NULL, NULL},
+        {"unreachable", "N", "rounds in a row without an answer before an alarm (default 3)",
+         &unreachable, NULL, NULL},
         {"once", NULL, "one round, then exit", NULL, &once, NULL},
         {"timeout", "SECONDS", "each round's limit (default 300)", &timeout, NULL, NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL}};
@@ -427,6 +480,16 @@ int cmd_log_monitor(int argc, char **argv)
         fprintf(stderr, "dissent log monitor: --interval: 1 to 86400 seconds\n");
         return 2;
     }
+    m.away_max = 3;
+    if (unreachable != NULL) {
+        int64_t v;
+
+        if (str_parse_i64(unreachable, 1, 1000, &v) != 0) {
+            fprintf(stderr, "dissent log monitor: --unreachable: 1 to 1000 rounds\n");
+            return 2;
+        }
+        m.away_max = (int)v;
+    }
     config_defaults(&m.cfg);
     if (config != NULL) {
         if (config_load_file(&m.cfg, config, err, sizeof(err)) != 0) {
@@ -454,6 +517,15 @@ int cmd_log_monitor(int argc, char **argv)
     for (;;) {
         int r = round_run(&m);
 
+        if (r == -1 && !once && ++m.away >= m.away_max) {
+            char what[160];
+
+            /* a server that only stalls must not keep the monitor quiet for ever */
+            snprintf(what, sizeof(what),
+                     "the channel could not be reached for %d rounds in a row (%lld s apart)",
+                     m.away, (long long)every);
+            r = alarm_raise(&m, what);
+        }
         if (r == 1) {
             rc = 1;
             break;

@@ -36,6 +36,7 @@ struct remote {
     int64_t deadline_ms;       /* CLOCK_MONOTONIC milliseconds when the run must end */
     uint64_t requests;         /* requests made */
     char *err;                 /* where failures are described (VERIFY_ERR_MAX bytes) */
+    long status;               /* the last answer's HTTP status, 0 when none came */
     /* the caller's entry callback (cmd_log_check.entry) and its context */
     int (*entry_fn)(void *ctx, uint64_t index, const uint8_t *data, size_t len);
     void *entry_ctx;
@@ -141,6 +142,7 @@ static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **o
 
     *out = NULL;
     *outlen = 0;
+    r->status = 0;
     snprintf(url, sizeof(url), "%s%s", r->base, rel);
     if (left <= 0) {
         err_set(r->err, VERIFY_ERR_MAX, "timed out before GET %s", url);
@@ -168,6 +170,7 @@ static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **o
         goto out;
     }
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+    r->status = status;
     if (status != 200) {
         err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: status %ld", url, status);
         rc = ERR_IO;
@@ -240,7 +243,8 @@ static int remote_entry(void *ctx, uint64_t index, const uint8_t *data, size_t l
     return r->entry_fn(r->entry_ctx, index, data, len);
 }
 
-int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len, char *err)
+int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len, long *status,
+                 char *err)
 {
     struct remote r;
     uint8_t *data = NULL;
@@ -248,6 +252,7 @@ int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t
 
     *out = NULL;
     *len = 0;
+    *status = 0;
     if ((rc = remote_init(&r, "", timeout_s, err)) != 0) {
         err_set(err, VERIFY_ERR_MAX, "cannot set up the HTTP client: %s", err_str(rc));
         remote_release(&r);
@@ -255,6 +260,7 @@ int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t
     }
     r.base[0] = '\0'; /* @url whole */
     rc = remote_get(&r, url, cap, &data, len);
+    *status = r.status;
     remote_release(&r);
     if (rc != 0)
         return rc;
@@ -338,8 +344,10 @@ int cmd_log_check(const struct cmd_log_check *o, struct cmd_log_result *out, cha
         goto out;
     }
 out:
-    if (rc != 0)
+    if (rc != 0) {
         cmd_log_result_release(out);
+        out->http_status = r.status; /* what the failing request was answered, 0: nothing */
+    }
     remote_release(&r);
     mem_free(oldtext);
     return rc;

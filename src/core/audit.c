@@ -74,9 +74,8 @@ int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen)
 
 static int anchor_cmp(const void *x, const void *y)
 {
-    const struct audit_anchor *a = x, *b = y;
-
-    return a->records < b->records ? -1 : a->records > b->records;
+    return memcmp(((const struct audit_anchor *)x)->head, ((const struct audit_anchor *)y)->head,
+                  32);
 }
 
 int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, size_t n,
@@ -84,14 +83,17 @@ int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, 
 {
     struct audit_anchor *a = NULL;
     uint8_t prev[32] = {0}, want[32];
+    bool *found = NULL;
     int64_t after = 0;
-    size_t next = 0;
     int rc = 0;
 
     *count = 0;
     if (n > 0) {
-        if ((a = mem_alloc(n * sizeof(*a))) == NULL)
+        if ((a = mem_alloc(n * sizeof(*a))) == NULL ||
+            (found = mem_calloc(n, sizeof(*found))) == NULL) {
+            mem_free(a);
             return ERR_NOMEM;
+        }
         memcpy(a, anchors, n * sizeof(*a));
         qsort(a, n, sizeof(*a), anchor_cmp);
     }
@@ -101,6 +103,8 @@ int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, 
         if ((rc = store_audit_list(st, 0, after, AUDIT_PAGE, &recs, &got)) != 0)
             goto out;
         for (size_t i = 0; i < got; i++) {
+            struct audit_anchor key, *hit;
+
             if (recs[i].id != after + 1) {
                 err_set(err, errlen, "record %lld is missing (found %lld next)",
                         (long long)(after + 1), (long long)recs[i].id);
@@ -111,18 +115,17 @@ int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, 
                         (long long)recs[i].id);
                 rc = ERR_CRYPTO;
             }
-            for (; rc == 0 && next < n && a[next].records <= recs[i].id; next++) {
-                if (a[next].records == recs[i].id && !hash_equal(a[next].head, recs[i].hash, 32)) {
-                    err_set(err, errlen,
-                            "record %lld is not the one the log anchored: records up to it were "
-                            "deleted or altered, and the chain made again, after the anchor",
-                            (long long)recs[i].id);
-                    rc = ERR_CRYPTO;
-                }
-            }
             if (rc != 0) {
                 mem_free(recs);
                 goto out;
+            }
+            memcpy(key.head, recs[i].hash, 32);
+            if (n > 0 && (hit = bsearch(&key, a, n, sizeof(*a), anchor_cmp)) != NULL) {
+                /* equal heads sort together: mark them all */
+                for (struct audit_anchor *p = hit; p >= a && !memcmp(p->head, key.head, 32); p--)
+                    found[p - a] = true;
+                for (struct audit_anchor *p = hit; p < a + n && !memcmp(p->head, key.head, 32); p++)
+                    found[p - a] = true;
             }
             memcpy(prev, recs[i].hash, 32);
             after = recs[i].id;
@@ -132,15 +135,18 @@ int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, 
         if (got < AUDIT_PAGE)
             break;
     }
-    if (next < n) {
-        err_set(err, errlen,
-                "the log anchored %lld records, but the audit holds %lld: records were deleted "
-                "after the anchor",
-                (long long)a[n - 1].records, (long long)*count);
-        rc = ERR_CRYPTO;
+    for (size_t i = 0; i < n; i++) {
+        if (!found[i]) {
+            err_set(err, errlen,
+                    "the log anchored a head that no record of the audit has: records before "
+                    "it were deleted or altered, and the chain made again, after the anchor");
+            rc = ERR_CRYPTO;
+            break;
+        }
     }
 out:
     mem_free(a);
+    mem_free(found);
     return rc;
 }
 

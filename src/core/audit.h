@@ -55,15 +55,14 @@ int audit_verify(struct store *st, int64_t *count, char *err, size_t errlen);
  * the public log (and its monitors and witnesses) keeps.
  */
 struct audit_anchor {
-    int64_t records;  /* the record count then: the number of the last record */
-    uint8_t head[32]; /* that record's chained hash */
+    uint8_t head[32]; /* the chained hash of the audit's last record then */
 };
 
 /**
  * audit_verify_anchored() - audit_verify(), and every anchor of @a[0..@n) (any order) checked:
- * record @records exists and its hash is @head. ERR_CRYPTO with the first failure in @err (a
- * chain that breaks, an anchor whose record has another hash, or an anchor past the last record:
- * records were deleted, or altered and the chain made again, after they were anchored).
+ * some record of the chain has its hash. Each record's hash chains all those before it, so a
+ * record deleted, inserted or altered before an anchor, the chain made again with the key,
+ * leaves no record with the anchored hash. ERR_CRYPTO with the first failure in @err.
  */
 int audit_verify_anchored(struct store *st, const struct audit_anchor *a, size_t n, int64_t *count,
                           char *err, size_t errlen);

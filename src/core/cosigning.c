@@ -209,8 +209,10 @@ static void failed(struct wit *w, enum cosigner_state state, int64_t now, const 
 
 /*
  * @text (the stored checkpoint) rebuilt from what verifies only: its note text, the log's own
- * signature lines, and the cosignature lines of the configured witnesses that verify. A line
- * a database writer added that does not verify would make every verifier refuse the note.
+ * signature line (once), and the cosignature lines of the configured witnesses that verify. A
+ * line a database writer (or a witness) added that does not verify would make every verifier
+ * refuse the note; a line of an unknown key would only weigh it down. ERR_CRYPTO when the log's
+ * own signature is not there.
  */
 static int clean(struct cosigning *cs, const char *text, char **out, size_t *outlen, size_t *count)
 {
@@ -218,6 +220,7 @@ static int clean(struct cosigning *cs, const char *text, char **out, size_t *out
     struct note_vkey keys[COSIGNING_MAX];
     char *buf = NULL, *merged = NULL;
     size_t off, total, c = 0;
+    bool log_line = false;
     int rc;
 
     *out = NULL;
@@ -237,14 +240,24 @@ static int clean(struct cosigning *cs, const char *text, char **out, size_t *out
     for (size_t i = 0; i < n.nsigs; i++) {
         const struct note_sig *s = &n.sigs[i];
 
-        if (s->id == cs->log_key.id && s->name_len == cs->log_key.name_len &&
+        if (!log_line && s->id == cs->log_key.id && s->name_len == cs->log_key.name_len &&
             memcmp(s->name, cs->log_key.name, s->name_len) == 0) {
+            /* the log's own line, once, when it verifies */
             memcpy(buf + off, s->line, s->line_len);
-            off += s->line_len;
-            buf[off++] = '\n';
+            buf[off + s->line_len] = '\n';
+            buf[off + s->line_len + 1] = '\0';
+            if (note_open(buf, off + s->line_len + 1, &cs->log_key, 1, NULL, NULL, NULL, 0) == 0) {
+                off += s->line_len + 1;
+                log_line = true;
+            }
         }
     }
     buf[off] = '\0';
+    if (!log_line) {
+        note_release(&n);
+        mem_free(buf);
+        return ERR_CRYPTO; /* not a checkpoint the log signed: nothing to submit or keep */
+    }
     /* then each witness line alone, kept when it verifies */
     for (size_t k = 0; k < cs->n; k++)
         keys[k] = cs->w[k].c.key;
@@ -274,6 +287,66 @@ static int clean(struct cosigning *cs, const char *text, char **out, size_t *out
     *outlen = off;
     *count = c;
     return 0;
+}
+
+/*
+ * @text with the first line of the witness's answer @body[0..@blen) that is a cosignature by @key
+ * and verifies; every other line (another key's, a forged one naming another witness, junk) is
+ * left out, as c2sp.org/tlog-witness wants of a client. 0 and *@out, or ERR_NOT_FOUND.
+ */
+static int own_line(const char *text, size_t len, const char *body, size_t blen,
+                    const struct note_vkey *key, char **out, size_t *outlen)
+{
+    const char *p = body, *end = body + blen;
+
+    *out = NULL;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl != NULL ? (size_t)(nl - p) + 1 : 0, got = 0;
+        char *merged = NULL, line[TLOG_COSIG_LINE_MAX];
+
+        if (nl == NULL)
+            break;
+        if (l < sizeof(line)) {
+            memcpy(line, p, l);
+            if (tlog_cosig_merge(text, len, line, l, &merged, outlen) == 0 &&
+                tlog_cosig_verify(merged, *outlen, key, 1, NULL, &got, NULL, 0) == 0 && got == 1) {
+                *out = merged;
+                return 0;
+            }
+            mem_free(merged);
+        }
+        p = nl + 1;
+    }
+    *outlen = 0;
+    return ERR_NOT_FOUND;
+}
+
+/*
+ * Keep @text's cosignatures on the checkpoint of @size: merged with the row as it is now (a
+ * server that led before may have added some meanwhile), then rebuilt from what verifies.
+ */
+static int keep(struct cosigning *cs, struct store *st, uint64_t size, const char *text,
+                const struct note_vkey *keys)
+{
+    char *now = NULL, *merged = NULL, *clean_text = NULL;
+    const char *sigs = strstr(text, "\n\n");
+    size_t mlen = 0, clen = 0, count = 0;
+    int cosigs = 0, rc;
+
+    if (sigs == NULL)
+        return ERR_INVALID;
+    sigs += 2;
+    if ((rc = store_tlog_checkpoint_get(st, size, &now, &cosigs)) != 0)
+        return rc;
+    if ((rc = tlog_cosig_merge(now, strlen(now), sigs, strlen(sigs), &merged, &mlen)) == 0 &&
+        (rc = clean(cs, merged, &clean_text, &clen, &count)) == 0 &&
+        (rc = tlog_cosig_verify(clean_text, clen, keys, cs->n, NULL, &count, NULL, 0)) == 0)
+        rc = store_tlog_checkpoint_cosign(st, size, clean_text, (int)count);
+    mem_free(now);
+    mem_free(merged);
+    mem_free(clean_text);
+    return rc;
 }
 
 /* One round: the newest checkpoint to every witness that has not cosigned it. */
@@ -376,7 +449,7 @@ static void round_run(struct store *st, void *arg)
             if (w->rc != 0) {
                 failed(w, COSIGNER_UNREACHABLE, now, "no answer: %s", w->err);
             } else if (r->status == 200) {
-                if (tlog_cosig_merge(text, len, r->body, r->len, &merged, &mlen) == 0 &&
+                if (own_line(text, len, r->body, r->len, &w->c.key, &merged, &mlen) == 0 &&
                     tlog_cosig_verify(merged, mlen, &w->c.key, 1, t, &got, NULL, 0) == 0 &&
                     got == 1) {
                     mem_free(text);
@@ -426,12 +499,8 @@ static void round_run(struct store *st, void *arg)
         if (!any)
             break;
     }
-    if (changed) {
-        if (tlog_cosig_verify(text, len, keys, cs->n, NULL, &count, NULL, 0) != 0)
-            count = 0;
-        if ((rc = store_tlog_checkpoint_cosign(st, size, text, (int)count)) != 0)
-            log_warn("witnesses: cannot keep the cosignatures (%s)", err_str(rc));
-    }
+    if (changed && (rc = keep(cs, st, size, text, keys)) != 0)
+        log_warn("witnesses: cannot keep the cosignatures (%s)", err_str(rc));
 out:
     pthread_mutex_lock(&mu);
     for (size_t k = 0; k < cs->n; k++)

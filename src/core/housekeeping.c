@@ -42,28 +42,22 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
             cosigning_wake(); /* the witnesses are asked for it now */
         }
     }
-    /* the read audit's head into the log, every [tlog] audit_anchor_interval seconds when it
-     * grew (and at every filing: core/workflow.c), so that records before it cannot be taken
-     * out and the chain made again unnoticed (core/audit.h) */
+    /* the read audit's head into the log, every [tlog] audit_anchor_interval seconds (and at
+     * every filing: core/workflow.c), so that records before it cannot be taken out and the
+     * chain made again unnoticed (core/audit.h). Whether or not it grew: an anchor made only
+     * when there were reads would say which hours had some */
     if (hk->last_anchor_at == 0)
         hk->last_anchor_at = now; /* not at the start: an interval after it */
     if (ch != NULL && now - hk->last_anchor_at >= cfg->log_audit_anchor) {
-        struct audit_record last;
-        int64_t anchored = 0;
-
         hk->last_anchor_at = now;
-        rc = store_audit_last(st, &last);
-        if (rc == 0 && last.id != hk->last_anchor) {
-            if ((rc = store_begin(st)) == 0) {
-                if ((rc = ledger_audit_head(st, now, &anchored)) == 0 &&
-                    (rc = store_commit(st)) == 0)
-                    hk->last_anchor = anchored;
-                else
-                    store_rollback(st);
-            }
-            if (rc != 0)
-                log_warn("could not anchor the read audit in the log (%s)", err_str(rc));
+        if ((rc = store_begin(st)) == 0) {
+            if ((rc = ledger_audit_head(st, now)) == 0)
+                rc = store_commit(st);
+            else
+                store_rollback(st);
         }
+        if (rc != 0)
+            log_warn("could not anchor the read audit in the log (%s)", err_str(rc));
     }
     if (ch != NULL && now - hk->last_windows >= HOUSEKEEPING_WINDOWS_EVERY) {
         size_t closed = 0;

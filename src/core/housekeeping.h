@@ -35,7 +35,6 @@
 struct housekeeping {
     int64_t last_sign;      /* when a checkpoint was last due */
     int64_t last_anchor_at; /* when the read audit was last anchored in the log (0: not yet) */
-    int64_t last_anchor;    /* the record count anchored then */
     uint64_t last_size;     /* the size it had (a new one wakes the witnesses: core/cosigning.h) */
     int64_t last_sweep;     /* when sessions were last swept */
     int64_t last_calendar;  /* when the runtime calendar was last read */

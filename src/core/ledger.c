@@ -116,12 +116,8 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         rc = put(out, &o, "count", num);
     }
     if (rc == 0 && e->event == LEDGER_AUDIT_HEAD) {
-        if (e->records < 1 || e->records > INT64_MAX / 2)
-            return ERR_INVALID;
-        snprintf(num, sizeof(num), "%lld", (long long)e->records);
         b64_encode(b64, sizeof(b64), e->head, 32, false);
-        if ((rc = put(out, &o, "records", num)) == 0)
-            rc = put(out, &o, "head", b64);
+        rc = put(out, &o, "head", b64);
     }
     if (rc != 0)
         return rc;
@@ -221,9 +217,6 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                     return ERR_INVALID;
             } else if (strcmp(line, "count") == 0) {
                 if (str_parse_i64(v, 0, 1000000, &out->count) != 0)
-                    return ERR_INVALID;
-            } else if (strcmp(line, "records") == 0) {
-                if (str_parse_i64(v, 1, INT64_MAX / 2, &out->records) != 0)
                     return ERR_INVALID;
             } else if (strcmp(line, "head") == 0) {
                 if (b64_decode(out->head, 32, &n, v, strlen(v), false) != 0 || n != 32)

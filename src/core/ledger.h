@@ -34,8 +34,8 @@
  *   from 2027-10-01                  clock-stopped, clock-resumed: the first day of the clock stop
  *   until 2027-10-14                 clock-resumed only: its last day
  *   count 3                          records events only: how many memos
- *   records 1234                     audit-head only: the read audit's records at that moment
- *   head base64                      audit-head only: the chained hash of the last of them
+ *   head base64                      audit-head only: the chained hash of the read audit's
+ *                                    last record at that moment (not its number)
  *
  * in exactly this order, with exactly the lines its event has. No names, titles, text or internal
  * ids ever appear. docs/formats.md specifies it for outside verifiers.
@@ -105,8 +105,7 @@ struct ledger_entry {
     int rung;               /* escalated: 1 or 2; else 0 */
     int64_t last;           /* clock-resumed: "until"; else -1 */
     int64_t count;          /* records events: how many memos (>= 0); else 0 */
-    int64_t records;        /* audit-head: the audit's record count (>= 1); else 0 */
-    uint8_t head[32];       /* audit-head: the chained hash of record @records */
+    uint8_t head[32];       /* audit-head: the chained hash of the audit's last record */
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */
@@ -194,10 +193,10 @@ int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, i
 
 /**
  * ledger_audit_head() - append an audit-head entry for the read audit as it stands (its last
- * record's number and chained hash), dated by @now, inside the caller's transaction; nothing
- * when the audit is empty. *@records (optional) receives the count anchored (0: none).
+ * record's chained hash: not its number, which would say how many reads there were), dated by
+ * @now, inside the caller's transaction; nothing when the audit is empty.
  */
-int ledger_audit_head(struct store *st, int64_t now, int64_t *records);
+int ledger_audit_head(struct store *st, int64_t now);
 
 /**
  * ledger_append() - append @len bytes of @entry to the live log; *@index receives its index.
@@ -216,8 +215,8 @@ int ledger_checkpoint(struct store *st, char **text, uint64_t *size);
 
 /**
  * ledger_checkpoint_public() - the checkpoint /log/checkpoint serves: with witnesses (@quorum > 0,
- * core/cosigning.h), the newest whose stored text carries @quorum cosignatures, or the newest of
- * all while none has; else the newest. As ledger_checkpoint() otherwise.
+ * core/cosigning.h), the newest whose stored text carries @quorum cosignatures (ERR_NOT_FOUND
+ * while none has); else the newest. As ledger_checkpoint() otherwise.
  */
 int ledger_checkpoint_public(struct store *st, int quorum, char **text, uint64_t *size);
 

@@ -626,9 +626,10 @@ int ledger_checkpoint_public(struct store *st, int quorum, char **text, uint64_t
     *size = 0;
     if (quorum <= 0)
         return store_tlog_checkpoint_latest(st, size, text);
+    /* nothing unwitnessed is published, not even before the first quorum: the published
+     * checkpoint then only ever grows (a newest one served meanwhile could be followed by an
+     * older one reaching the quorum, and monitors would see the log roll back) */
     rc = store_tlog_checkpoint_witnessed(st, quorum, size, text);
-    if (rc == ERR_NOT_FOUND) /* none witnessed yet: the log is not dark for it */
-        rc = store_tlog_checkpoint_latest(st, size, text);
     return rc;
 }
 
@@ -837,7 +838,7 @@ int ledger_records_event(struct store *st, enum ledger_event e, int64_t count, i
     return ledger_append(st, text, len, &index);
 }
 
-int ledger_audit_head(struct store *st, int64_t now, int64_t *records)
+int ledger_audit_head(struct store *st, int64_t now)
 {
     char text[LEDGER_ENTRY_MAX];
     struct audit_record last;
@@ -846,24 +847,18 @@ int ledger_audit_head(struct store *st, int64_t now, int64_t *records)
     size_t len = 0;
     int rc;
 
-    if (records != NULL)
-        *records = 0;
     if ((rc = store_audit_last(st, &last)) == ERR_NOT_FOUND)
         return 0;
     if (rc != 0)
         return rc;
     memset(&le, 0, sizeof(le));
     le.event = LEDGER_AUDIT_HEAD;
-    le.records = last.id;
     memcpy(le.head, last.hash, sizeof(le.head));
     le.day = channel_today(now);
     le.ack_due = le.reply_due = le.first = le.last = -1;
-    if ((rc = ledger_entry_format(&le, text, &len)) != 0 ||
-        (rc = ledger_append(st, text, len, &index)) != 0)
+    if ((rc = ledger_entry_format(&le, text, &len)) != 0)
         return rc;
-    if (records != NULL)
-        *records = last.id;
-    return 0;
+    return ledger_append(st, text, len, &index);
 }
 
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now)

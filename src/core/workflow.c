@@ -176,7 +176,7 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
     if (e.event == LEDGER_FILED) {
         m->log_index = (int64_t)index;
         /* every filing anchors the read audit as it stands, its own record included */
-        return ledger_audit_head(c->st, c->now, NULL);
+        return ledger_audit_head(c->st, c->now);
     }
     return 0;
 }

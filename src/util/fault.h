@@ -3,11 +3,16 @@
  * witness killed in the middle of a write, a server that lies to its monitors) so that a test
  * can show the misbehaviour is caught.
  *
- * DISSENT_FAULTS in the environment lists the switches on, comma-separated. Only development
- * builds (meson buildtype debug or debugoptimized: scripts/build.sh's trees) compile them in;
- * every other build type compiles fault_on() to false, so a packaged server has no switch to
- * throw. The switches, and where they are thrown:
+ * DISSENT_FAULTS in the environment lists the switches on, comma-separated. Only a build
+ * configured with -Dfaults=true compiles them in (scripts/build.sh's sanitizer tree, build-asan,
+ * where the tests that need them run; `dissent version` says so); every other build compiles
+ * fault_on() to false, so a server built to serve has no switch to throw. The switches, and where
+ * they are thrown:
  *   witness-kill-mid-write   witness/witness.c: SIGKILL with half of a state file written
+ *   stats-lie                api/stats.c: one more decline than the log has
+ *   public-lie               api/public.c: /public's figures say one more withdrawal
+ *   checkpoint-fork          api/log.c: a checkpoint of another root, signed with the log's key
+ *   checkpoint-strip-cosigs  api/log.c: the checkpoint without its witnesses' cosignatures
  */
 #ifndef DISSENT_UTIL_FAULT_H
 #define DISSENT_UTIL_FAULT_H

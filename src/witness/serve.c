@@ -6,7 +6,8 @@
  *   GET  /<origin hash>/checkpoint     the latest checkpoint cosigned for that log
  *   GET  /                             the witness's verifier key, one line
  *
- * Cosigning writes a file durably, so POST runs on a pool thread; the rest answers at once.
+ * Cosigning writes a file durably, so POST runs on a pool thread, and so does the monitoring GET
+ * (it waits for a write in progress); the rest answers at once.
  */
 #include "witness/serve.h"
 
@@ -100,12 +101,8 @@ static bool prepare(void *ctx, const struct http_request *rq, void *ex, struct h
         to_http(x, "/", rs);
         return true;
     }
-    if (checkpoint_path(rq->path, hash) && get) {
-        if (witness_checkpoint(s->w, hash, &x->a) != 0)
-            text(x, 500, "out of memory\n");
-        to_http(x, "/{origin}/checkpoint", rs);
-        return true;
-    }
+    if (checkpoint_path(rq->path, hash) && get)
+        return false; /* run(): it waits for a write in progress, never on the event loop */
     text(x, 404, "not found\n");
     to_http(x, "-", rs);
     return true;
@@ -115,7 +112,16 @@ static void run(void *ctx, const struct http_request *rq, void *ex, struct http_
 {
     struct witness_serve *s = ctx;
     struct exchange *x = ex;
+    char hash[HASH_HEX + 1];
 
+    if (rq->method != HTTP_REQ_POST && checkpoint_path(rq->path, hash)) {
+        if (witness_checkpoint(s->w, hash, &x->a) != 0) {
+            witness_answer_release(&x->a);
+            text(x, 500, "out of memory\n");
+        }
+        to_http(x, "/{origin}/checkpoint", rs);
+        return;
+    }
     if (witness_add(s->w, rq->body != NULL ? rq->body : "", rq->body_len, (int64_t)time(NULL),
                     &x->a) != 0) {
         witness_answer_release(&x->a);

@@ -130,6 +130,28 @@ int witness_key_create(const char *dir, const char *name, char *vkey, size_t vke
     return note_vkey_format(&vk, vkey, vkeylen);
 }
 
+/* Remove the temporary files a crash in the middle of a write left in @dir ("." names ending in
+ * ".tmp"): the state files themselves are whole, old or new. Under the directory's lock. */
+static void tmp_sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[1400];
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+
+        if (e->d_name[0] != '.' || n < 5 || strcmp(e->d_name + n - 4, ".tmp") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (unlink(path) == 0)
+            log_info("witness: removed %s, left by a write that did not finish", path);
+    }
+    closedir(d);
+}
+
 /* Read and check the state file of @l: the log's signature and the witness's cosignature. */
 static int state_load(struct witness *w, struct wlog *l, char *err, size_t errlen)
 {
@@ -202,6 +224,7 @@ int witness_open(const char *dir, const struct note_vkey *logs, size_t nlogs, st
         rc = ERR_IO;
         goto out;
     }
+    tmp_sweep(w->state_dir);
     for (size_t i = 0; i < nlogs; i++) {
         struct wlog *l = &w->logs[i];
 
@@ -287,6 +310,8 @@ static int keep_note(const struct note *n, const struct wlog *l, const char *lin
     memcpy(buf, n->text, n->text_len);
     off = n->text_len;
     buf[off++] = '\n';
+    /* the log's signature once (note_verify() checked every line of its key), then ours: a
+     * request repeating the log's line cannot make the state file grow */
     for (size_t i = 0; i < n->nsigs; i++) {
         const struct note_sig *s = &n->sigs[i];
 
@@ -296,6 +321,7 @@ static int keep_note(const struct note *n, const struct wlog *l, const char *lin
         memcpy(buf + off, s->line, s->line_len);
         off += s->line_len;
         buf[off++] = '\n';
+        break;
     }
     memcpy(buf + off, line, strlen(line));
     off += strlen(line);
@@ -341,7 +367,7 @@ int witness_add(struct witness *w, const char *body, size_t len, int64_t now,
     int rc;
 
     memset(a, 0, sizeof(*a));
-    if (tlog_add_request_parse(body, len, &rq) != 0 ||
+    if (tlog_add_request_parse(body, len, &rq) != 0 || rq.checkpoint_len > TLOG_CHECKPOINT_MAX ||
         note_parse(rq.checkpoint, rq.checkpoint_len, &n, NULL, 0) != 0 ||
         tlog_checkpoint_parse(n.text, n.text_len, &cp) != 0) {
         note_release(&n);
@@ -390,8 +416,14 @@ int witness_add(struct witness *w, const char *body, size_t len, int64_t now,
     }
     if (now <= 0 ||
         tlog_cosign(n.text, n.text_len, &w->key, (uint64_t)now, line, sizeof(line)) != 0 ||
-        (rc = keep_note(&n, l, line, &keep, &keep_len)) != 0) {
+        keep_note(&n, l, line, &keep, &keep_len) != 0 || keep_len > TLOG_CHECKPOINT_MAX) {
         rc = answer(a, 500, TEXT_TYPE, "cannot cosign\n");
+        goto out;
+    }
+    if (l->note != NULL && rq.old_size == cp.size) {
+        /* the checkpoint it holds, again: a new cosignature, nothing new to keep (and no durable
+         * write that a replay could make for free) */
+        rc = answer(a, 200, TEXT_TYPE, "%s", line);
         goto out;
     }
     if (state_write(w, l, keep, keep_len) != 0) {

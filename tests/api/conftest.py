@@ -47,6 +47,12 @@ TIMEOUT = 10
 PG_BASE = os.environ.get("DISSENT_TEST_PG_URI_BASE", "").rstrip("/")
 # Tests that open the SQLite file itself (dissent.db) do not apply to PostgreSQL.
 sqlite_only = pytest.mark.skipif(bool(PG_BASE), reason="looks inside the SQLite database file")
+# Tests that make the server lie or crash on purpose need the fault switches (util/fault.h), which
+# only the sanitizer tree compiles in (scripts/build.sh asan): `dissent version` says so.
+FAULTS = "fault switches" in subprocess.run([BIN, "version"], capture_output=True, text=True,
+                                            timeout=60).stdout
+needs_faults = pytest.mark.skipif(not FAULTS, reason="the fault switches are not compiled in "
+                                                     "(scripts/build.sh asan has them)")
 
 
 def psql(sql, db="postgres"):

@@ -267,7 +267,7 @@ FIELDS = {
     "held": ["event", "date", "count"],
     "released": ["event", "date", "count"],
     "shredded": ["event", "date", "count"],
-    "audit-head": ["event", "date", "records", "head"],
+    "audit-head": ["event", "date", "head"],
 }
 
 
@@ -289,8 +289,6 @@ def parse_entry(raw):
     assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
     if ev not in CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
-    if "records" in fields:
-        assert re.match(r"^[1-9][0-9]*$", fields["records"]), repr(text)
     if "count" in fields:
         assert re.match(r"^(0|[1-9][0-9]*)$", fields["count"]), repr(text)
         assert 0 <= int(fields["count"]) <= 1000000

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import requests
 
-from conftest import BIN, TIMEOUT
+from conftest import BIN, TIMEOUT, needs_faults
 from loghelpers import Desk, caught_up, log_vkey
 from test_mail import Sink
 from test_witness import Witness, configure, cosignatures, witnessed_note
@@ -81,6 +81,7 @@ def test_the_monitor_agrees_with_an_honest_channel(make_server, tmp_path):
     assert os.path.exists(state)
 
 
+@needs_faults
 @pytest.mark.parametrize("fault, said", [
     ("stats-lie", "/api/v1/stats claims declined = 2, the log's entries give 1"),
     ("public-lie", "/public claims withdrawn = 2, the log's entries give 1"),
@@ -99,6 +100,7 @@ def test_the_monitor_catches_each_lie(make_server, tmp_path, monkeypatch, fault,
     assert not out.startswith("OK"), out
 
 
+@needs_faults
 def test_a_checkpoint_without_its_cosignatures_is_an_alarm(make_server, tmp_path, monkeypatch):
     d = Desk(make_server)
     w = Witness([d.vkey], name="witness.test/m1")
@@ -120,6 +122,7 @@ def test_a_checkpoint_without_its_cosignatures_is_an_alarm(make_server, tmp_path
         w.cleanup()
 
 
+@needs_faults
 def test_an_alarm_is_emailed(make_server, tmp_path, monkeypatch):
     sink = Sink()
     sink.start()

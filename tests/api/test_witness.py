@@ -21,7 +21,7 @@ import nacl.signing
 import pytest
 import requests
 
-from conftest import BIN, TIMEOUT
+from conftest import BIN, TIMEOUT, needs_faults
 from loghelpers import (EM_DASH, leaf_hash, log_vkey, mth, node_hash, parse_checkpoint,
                         parse_vkey, split_note)
 
@@ -148,7 +148,8 @@ class Witness:
         self.url = "http://127.0.0.1:%d" % self.port
 
     def log(self):
-        self.stderr.flush()
+        if not self.stderr.closed:
+            self.stderr.flush()
         with open(os.path.join(self.dir, "stderr.log"), "rb") as f:
             return f.read().decode(errors="replace")
 
@@ -171,7 +172,10 @@ class Witness:
 
     def cleanup(self):
         self.stop()
+        log = self.log() if os.path.exists(os.path.join(self.dir, "stderr.log")) else ""
         shutil.rmtree(self.dir, ignore_errors=True)
+        # the sanitizer build's reports (a leak, a bad access) fail the test that ran it
+        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
 
 
 @pytest.fixture
@@ -261,6 +265,16 @@ def test_add_checkpoint_as_the_spec_says(witnesses):
     assert requests.get(w.url + "/" + "0" * 64 + "/checkpoint", timeout=TIMEOUT).status_code == 404
     assert requests.get(w.url + "/add-checkpoint", timeout=TIMEOUT).status_code == 405
 
+    # the checkpoint it holds, replayed with the log's line repeated: cosigned again, and the state
+    # keeps the log's line once (a replay cannot grow the file past what a start reads back)
+    held = log.checkpoint(9, mth(d))
+    text, sigs = split_note(held)
+    line = "%s %s %s\n" % (EM_DASH, log.name, base64.b64encode(sigs[0][1]).decode())
+    r = w.add(9, [], text + "\n" + line * 100)
+    assert r.status_code == 200, r.text
+    state_file = os.path.join(w.data, "state", hashlib.sha256(log.name.encode()).hexdigest())
+    assert open(state_file).read().count(EM_DASH + " " + log.name + " ") == 1
+    assert w.add(9, [], text + "\n" + line * 400).status_code == 400  # over a checkpoint's size
     # the state survives a restart: the next submission must start from 9
     w.stop()
     w.start()
@@ -273,14 +287,14 @@ def test_add_checkpoint_as_the_spec_says(witnesses):
     assert r.returncode == 1 and "another witness" in r.stderr
 
 
-def test_a_crash_never_forgets_a_cosignature(witnesses):
-    """SIGKILL at any moment: every cosignature answered was kept first, so after a restart the
-    witness never accepts a tree inconsistent with one it answered for."""
+@needs_faults
+def test_a_crash_mid_write_keeps_the_old_state(witnesses):
+    """Killed in the middle of writing its state (the fault switch: half a temporary file, then
+    SIGKILL): the state is the old one, the submission got no cosignature, and the next start
+    clears the half-written file away."""
     log = LogKey("example.test/log", b"\x07" * 32)
     w = witnesses([log.vkey])
-    d = leaves("entry", 400)
-    # killed in the middle of writing its state (the fault switch: half a temporary file, then
-    # SIGKILL): the state is the old one, and the submission got no cosignature
+    d = leaves("entry", 8)
     assert w.add(0, [], log.checkpoint(3, mth(d[:3]))).status_code == 200
     w.stop()
     w.start(env={"DISSENT_FAULTS": "witness-kill-mid-write"})
@@ -291,8 +305,21 @@ def test_a_crash_never_forgets_a_cosignature(witnesses):
     w.stderr.close()
     assert any(n.endswith(".tmp") for n in os.listdir(os.path.join(w.data, "state")))
     w.start()
+    assert not any(n.endswith(".tmp") for n in os.listdir(os.path.join(w.data, "state")))
     r = w.add(0, [], log.checkpoint(3, mth(d[:3])))
     assert r.status_code == 409 and r.text == "3\n"
+    # and what it never answered for, it may still cosign: another tree of 7 extending 3
+    other = d[:3] + leaves("other", 4)
+    assert w.add(3, consistency_proof(3, other), log.checkpoint(7, mth(other))).status_code == 200
+
+
+def test_a_crash_never_forgets_a_cosignature(witnesses):
+    """SIGKILL at any moment: every cosignature answered was kept first, so after a restart the
+    witness never accepts a tree inconsistent with one it answered for."""
+    log = LogKey("example.test/log", b"\x07" * 32)
+    w = witnesses([log.vkey])
+    d = leaves("entry", 400)
+    assert w.add(0, [], log.checkpoint(3, mth(d[:3]))).status_code == 200
 
     # real kills at random moments, while checkpoints arrive one after another
     answered = []  # sizes a cosignature was answered for
@@ -346,8 +373,8 @@ def witnessed_note(srv, vkeys, want, timeout=30.0):
     end = time.time() + timeout
     while True:
         r = requests.get(srv.url + "/log/checkpoint", timeout=TIMEOUT)
-        assert r.status_code == 200
-        got = {v for v in vkeys if cosignatures(r.text, v)}
+        assert r.status_code in (200, 404), r.text  # 404: none published yet
+        got = {v for v in vkeys if r.status_code == 200 and cosignatures(r.text, v)}
         if set(want) <= got:
             return r.text
         assert time.time() < end, "cosigned by %d of %d wanted: %s" % (
@@ -555,3 +582,70 @@ def test_witness_settings_are_checked(make_server):
     with pytest.raises(RuntimeError) as e:
         make_server(config={"tlog": {"witnesses": w, "witness_quorum": "2"}})
     assert "witness_quorum" in str(e.value)
+
+
+class FakeWitness:
+    """A witness written here from the spec, that answers its own valid cosignature and, after
+    it, lines it has no business adding: a forged one naming another witness, one of a key the
+    log does not know, and junk."""
+
+    def __init__(self, name, forge_as):
+        import http.server
+        self.name = name
+        self.sk = nacl.signing.SigningKey(hashlib.sha256(name.encode()).digest())
+        pub = self.sk.verify_key.encode()
+        self.kid = hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+        self.vkey = "%s+%s+%s" % (name, self.kid.hex(), base64.b64encode(b"\x04" + pub).decode())
+        fname, fkid, _ = cosigner_key(forge_as)
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                cp = body.split("\n\n", 1)[1]
+                text = cp[:cp.index("\n\n") + 1]
+                ts = int(time.time())
+                sig = outer.sk.sign(b"cosignature/v1\ntime %d\n" % ts + text.encode()).signature
+                own = base64.b64encode(outer.kid + ts.to_bytes(8, "big") + sig).decode()
+                forged = base64.b64encode(fkid + ts.to_bytes(8, "big") + bytes(64)).decode()
+                stranger = base64.b64encode(b"\x01\x02\x03\x04" + ts.to_bytes(8, "big") +
+                                            bytes(64)).decode()
+                out = ("%s %s %s\n%s %s %s\n%s junk.example %s\n%s %s AAAA\n" % (
+                    EM_DASH, outer.name, own, EM_DASH, fname, forged, EM_DASH, stranger,
+                    EM_DASH, "junk.example")).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_witness_adds_nothing_but_its_own_cosignature(server, admin, witnesses):
+    vkey = log_vkey(server)
+    w1 = witnesses([vkey], name="witness.test/w1")
+    fake = FakeWitness("witness.test/fake", w1.vkey)
+    try:
+        configure(server, "%s %s, %s %s" % (w1.url, w1.vkey, fake.url, fake.vkey), 2)
+        note = witnessed_note(server, [w1.vkey, fake.vkey], [w1.vkey, fake.vkey])
+        # the forged line naming w1, the stranger's and the junk were all left out: every line
+        # is the log's, w1's or the fake's own, once each
+        _, sigs = split_note(note)
+        assert sorted(n for n, _ in sigs) == sorted([parse_checkpoint(note)[0], w1.name,
+                                                     fake.name]), sigs
+        assert len(cosignatures(note, w1.vkey)) == 1 and len(cosignatures(note, fake.vkey)) == 1
+        rc, out, err = verify_cli(server, vkey, [w1.vkey, fake.vkey], 2)
+        assert rc == 0, err
+    finally:
+        fake.stop()
