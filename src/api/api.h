@@ -64,8 +64,8 @@ struct api_req {
     const char *host;
     const char *if_match;
     const char *authorization; /* the Authorization header: only API_R_METRICS routes read it */
-    char addr[64]; /* the peer address */
-    int64_t now;   /* unix seconds at arrival */
+    char addr[64];             /* the peer address */
+    int64_t now;               /* unix seconds at arrival */
 
     /* Filled by api_prepare(). */
     const struct api_route *route;     /* matched route */

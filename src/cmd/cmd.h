@@ -156,8 +156,8 @@ int cmd_log_check(const struct cmd_log_check *c, struct cmd_log_result *out, cha
  * when none came). 0, or ERR_IO / ERR_TOO_LARGE / ERR_NOMEM with the reason in @err
  * (VERIFY_ERR_MAX bytes).
  */
-int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len,
-                 long *status, char *err);
+int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len, long *status,
+                 char *err);
 
 /** cmd_log_result_release() - free what cmd_log_check() gave. */
 void cmd_log_result_release(struct cmd_log_result *r);

@@ -27,17 +27,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTE_NAME_MAX 256          /* longest key name accepted, bytes */
-#define NOTE_MAX_SIZE (1u << 20)   /* longest signed note accepted or produced, bytes */
-#define NOTE_MAX_SIGS 100          /* most signature lines accepted in one note */
-#define NOTE_PUBKEY_LEN 32         /* Ed25519 public key */
-#define NOTE_SEED_LEN 32           /* Ed25519 private seed */
-#define NOTE_SECRETKEY_LEN 64      /* Ed25519 secret key as libsodium keeps it: seed || public */
-#define NOTE_SIG_LEN 64            /* Ed25519 signature */
-#define NOTE_TYPE_ED25519 0x01     /* signature type identifier byte */
-#define NOTE_TYPE_COSIGNATURE 0x04 /* an Ed25519 tlog cosignature key (c2sp.org/tlog-cosignature)  \
-                                    */
-#define NOTE_TIMESTAMP_LEN 8       /* bytes of a timestamped signature's big-endian time */
+#define NOTE_NAME_MAX 256        /* longest key name accepted, bytes */
+#define NOTE_MAX_SIZE (1u << 20) /* longest signed note accepted or produced, bytes */
+#define NOTE_MAX_SIGS 100        /* most signature lines accepted in one note */
+#define NOTE_PUBKEY_LEN 32       /* Ed25519 public key */
+#define NOTE_SEED_LEN 32         /* Ed25519 private seed */
+#define NOTE_SECRETKEY_LEN 64    /* Ed25519 secret key as libsodium keeps it: seed || public */
+#define NOTE_SIG_LEN 64          /* Ed25519 signature */
+#define NOTE_TYPE_ED25519 0x01   /* signature type identifier byte */
+#define NOTE_TYPE_COSIGNATURE                                                                      \
+    0x04                     /* an Ed25519 tlog cosignature key (c2sp.org/tlog-cosignature)        \
+                              */
+#define NOTE_TIMESTAMP_LEN 8 /* bytes of a timestamped signature's big-endian time */
 /* Buffer sizes for note_vkey_format() / note_skey_format(), NUL included. */
 #define NOTE_VKEY_MAX (NOTE_NAME_MAX + 1 + 8 + 1 + 44 + 1)
 #define NOTE_SKEY_MAX (12 + NOTE_VKEY_MAX)

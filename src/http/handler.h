@@ -47,8 +47,8 @@ struct http_request {
     const char *host;
     const char *if_match;
     const char *authorization; /* only /metrics reads it (a bearer token) */
-    char addr[64]; /* the client's address ([server] trust_proxy applied) */
-    int64_t now;   /* unix seconds at arrival */
+    char addr[64];             /* the client's address ([server] trust_proxy applied) */
+    int64_t now;               /* unix seconds at arrival */
 };
 
 /* One answer. The server adds Date, Content-Length, Connection and its security headers. */
