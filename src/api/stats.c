@@ -107,20 +107,21 @@ int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
     int rc;
 
     memset(s, 0, sizeof(*s));
-    rc = ledger_entries_load(env->st, &entries, &n);
     /* the entries of the checkpoint /log/checkpoint serves (with witnesses, the newest one they
-     * cosigned): what a monitor holding that checkpoint recomputes */
-    if (rc == 0) {
-        int c = ledger_checkpoint_public(env->st, env->ch->log_quorum, &cp, &published);
-
-        if (c == ERR_NOT_FOUND)
-            published = 0;
-        else if (c != 0)
-            rc = c;
-        if (rc == 0 && (uint64_t)n > published)
-            n = (size_t)published;
-        mem_free(cp);
+     * cosigned): what a monitor holding that checkpoint recomputes. Its size first: the entries
+     * loaded afterwards cover it (they go up to the newest signed size) */
+    rc = ledger_checkpoint_public(env->st, env->ch->log_quorum, &cp, &published);
+    mem_free(cp);
+    if (rc == ERR_NOT_FOUND) {
+        published = 0;
+        rc = 0;
     }
+    if (rc == 0)
+        rc = ledger_entries_load(env->st, &entries, &n);
+    if (rc == 0 && (uint64_t)n < published)
+        rc = ERR_INTEGRITY; /* a published checkpoint past the entries the log holds */
+    if (rc == 0)
+        n = (size_t)published;
     if (rc == 0)
         rc = stats_compute(entries, n, &env->ch->calendar, channel_today(now), s);
     if (rc == 0 && fault_on("stats-lie"))

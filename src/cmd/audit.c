@@ -135,6 +135,7 @@ int cmd_audit(int argc, char **argv)
         return 2;
     }
     lc.state = state;
+    lc.state_given = state != NULL; /* a monitor's: it must be there, and is not moved */
     if ((rc = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
         return rc;
     if (log != NULL) {

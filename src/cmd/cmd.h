@@ -124,7 +124,8 @@ struct cmd_log_check {
     struct note_vkey witnesses[CMD_LIST_MAX];
     size_t nwitnesses;
     size_t quorum;
-    long timeout; /* seconds for the whole run */
+    long timeout;     /* seconds for the whole run */
+    bool state_given; /* @state is another's (a monitor's): it must exist, and is not saved */
     /* optional: each entry, in order (tlog/monitor.h's entry callback), with @ctx */
     int (*entry)(void *ctx, uint64_t index, const uint8_t *data, size_t len);
     void *ctx;
@@ -138,6 +139,7 @@ struct cmd_log_result {
     uint64_t times[CMD_LIST_MAX];     /* each witness's cosignature time, 0 when none */
     size_t cosigned;                  /* witnesses that cosigned */
     long http_status; /* after a failure: the last request's HTTP status, 0 when none came */
+    bool unanswered;  /* ... and whether it got no answer at all (connection, timeout) */
 };
 
 /** cmd_log_url_acceptable() - an http:// or https:// URL without white space, not too long. */
@@ -153,11 +155,11 @@ int cmd_log_check(const struct cmd_log_check *c, struct cmd_log_result *out, cha
 /**
  * cmd_http_get() - GET @url (http or https), a 200 of at most @cap bytes within @timeout_s
  * seconds, into *@out (malloc'd, NUL-terminated) and *@len; *@status the HTTP status answered (0
- * when none came). 0, or ERR_IO / ERR_TOO_LARGE / ERR_NOMEM with the reason in @err
- * (VERIFY_ERR_MAX bytes).
+ * when none came), *@unanswered whether none came. 0, or ERR_IO / ERR_TOO_LARGE / ERR_NOMEM with
+ * the reason in @err (VERIFY_ERR_MAX bytes).
  */
 int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len, long *status,
-                 char *err);
+                 bool *unanswered, char *err);
 
 /** cmd_log_result_release() - free what cmd_log_check() gave. */
 void cmd_log_result_release(struct cmd_log_result *r);

@@ -226,10 +226,11 @@ static json_t *recompute(const struct monitor *m, const struct entries *x, size_
     return doc;
 }
 
-/* Whether an answer @status (0: none came) says the channel is away rather than lying. */
-static bool away(int rc, long status)
+/* Whether a failed request (@unanswered: no answer came; else its @status) says the channel is
+ * away rather than lying. */
+static bool away(int rc, bool unanswered, long status)
 {
-    return rc == ERR_IO && (status == 0 || status == 429 || status >= 500);
+    return rc == ERR_IO && (unanswered || status == 429 || status >= 500);
 }
 
 /*
@@ -258,14 +259,15 @@ static json_t *public_figures(const struct monitor *m, bool *gone, char *why, si
     json_t *doc = NULL;
     size_t len = 0;
     long status = 0;
+    bool unanswered = false;
     int rc;
 
     why[0] = '\0';
     *gone = false;
     snprintf(url, sizeof(url), "%s/public", m->base);
-    if ((rc = cmd_http_get(url, MONITOR_PUBLIC_MAX, m->lc.timeout, &page, &len, &status, err)) !=
-        0) {
-        *gone = away(rc, status);
+    if ((rc = cmd_http_get(url, MONITOR_PUBLIC_MAX, m->lc.timeout, &page, &len, &status,
+                           &unanswered, err)) != 0) {
+        *gone = away(rc, unanswered, status);
         if (status != 404)
             err_set(why, whylen, "%s", err);
         return NULL;
@@ -282,33 +284,38 @@ static json_t *public_figures(const struct monitor *m, bool *gone, char *why, si
     return doc;
 }
 
+#define ATTEMPTS 3 /* audits a round makes when checkpoints are published meanwhile */
+
 /* One round: 0 (all agrees), 1 (alarm raised), or -1 (unreachable, said). */
 static int round_run(struct monitor *m)
 {
     struct entries x = {0};
     struct cmd_log_result res = {0};
     char err[VERIFY_ERR_MAX] = "", why[1024] = "", url[VERIFY_URL_MAX + 32], *body = NULL;
-    json_t *claim = NULL, *ours = NULL, *pub = NULL;
+    json_t *claim = NULL, *ours = NULL, *pub = NULL, *ps = NULL, *pt = NULL;
     json_error_t je;
-    int64_t today = 0, claimed = 0;
-    uint64_t floor;
+    int64_t today = 0, claimed = 0, pday = 0;
+    uint64_t floor = m->verified;
     size_t len = 0, size;
     long status = 0;
-    bool gone = false;
+    bool gone = false, unanswered = false, first = true;
     int rc, out = 1;
 
-    for (int attempt = 0; attempt < 2; attempt++) {
+    /* audit, then the statistics, then the page: a checkpoint published while that goes on
+     * makes them newer than the audit, and the round audits again (a few times at most) */
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         cmd_log_result_release(&res);
         mem_free(x.e);
         memset(&x, 0, sizeof(x));
         json_decref(claim);
-        claim = NULL;
+        json_decref(pub);
+        claim = pub = NULL;
         mem_free(body);
         body = NULL;
         m->lc.entry = on_entry;
         m->lc.ctx = &x;
         if ((rc = cmd_log_check(&m->lc, &res, err)) != 0) {
-            if (away(rc, res.http_status)) {
+            if (away(rc, res.unanswered, res.http_status)) {
                 fprintf(stderr, "dissent log monitor: unreachable: %s\n", err);
                 out = -1;
                 goto done;
@@ -316,15 +323,20 @@ static int round_run(struct monitor *m)
             err_set(why, sizeof(why), "the log: %s", err);
             goto alarm;
         }
+        /* the page may come from a cache: no older than what was verified before this round
+         * (the last round's, or the state file's as it was) */
+        if (first && res.old_size > floor)
+            floor = res.old_size;
+        first = false;
         if (x.bad != 0) {
             err_set(why, sizeof(why), "the log: entry %llu is not a valid entry",
                     (unsigned long long)(x.bad - 1));
             goto alarm;
         }
         snprintf(url, sizeof(url), "%s/api/v1/stats", m->base);
-        if ((rc = cmd_http_get(url, MONITOR_STATS_MAX, m->lc.timeout, &body, &len, &status, err)) !=
-            0) {
-            if (away(rc, status)) {
+        if ((rc = cmd_http_get(url, MONITOR_STATS_MAX, m->lc.timeout, &body, &len, &status,
+                               &unanswered, err)) != 0) {
+            if (away(rc, unanswered, status)) {
                 fprintf(stderr, "dissent log monitor: unreachable: %s\n", err);
                 out = -1;
                 goto done;
@@ -340,11 +352,21 @@ static int round_run(struct monitor *m)
             goto alarm;
         }
         claimed = json_integer_value(json_object_get(claim, "log_size"));
-        if (claimed >= 0 && (uint64_t)claimed == res.audit.cp.size)
-            break;
-        if (claimed < 0 || (uint64_t)claimed < res.audit.cp.size)
-            break; /* older than the checkpoint just verified: said below */
-        /* a checkpoint published between the two: audit again, once */
+        if (claimed >= 0 && (uint64_t)claimed > res.audit.cp.size)
+            continue; /* newer than the audit: again */
+        pub = public_figures(m, &gone, why, sizeof(why));
+        if (gone) {
+            fprintf(stderr, "dissent log monitor: unreachable: %s\n", why);
+            out = -1;
+            goto done;
+        }
+        if (pub == NULL && why[0] != '\0')
+            goto alarm;
+        ps = pub != NULL ? json_object_get(pub, "log_size") : NULL;
+        if (ps != NULL && json_is_integer(ps) && json_integer_value(ps) >= 0 &&
+            (uint64_t)json_integer_value(ps) > res.audit.cp.size)
+            continue; /* the page is newer than the audit: again */
+        break;
     }
     /* the statistics are of the checkpoint just audited, never of an older one: they are made of
      * the published checkpoint's entries, fetched after it */
@@ -367,21 +389,8 @@ static int round_run(struct monitor *m)
         goto alarm;
     if (!figures_agree(m, ours, claim, "/api/v1/stats", why, sizeof(why)))
         goto alarm;
-    pub = public_figures(m, &gone, why, sizeof(why));
-    if (gone) {
-        fprintf(stderr, "dissent log monitor: unreachable: %s\n", why);
-        out = -1;
-        goto done;
-    }
-    if (pub == NULL && why[0] != '\0')
-        goto alarm;
-    /* the page may come from a cache (max-age=60): no older than what the last round, or the
-     * state saved before, verified */
-    floor = m->verified > res.old_size ? m->verified : res.old_size;
     if (pub != NULL) {
-        json_t *pt = json_object_get(pub, "today"), *ps = json_object_get(pub, "log_size");
-        int64_t pday = 0;
-
+        pt = json_object_get(pub, "today");
         if (!json_is_integer(ps) || !json_is_string(pt) ||
             workdays_day_parse(json_string_value(pt), &pday) != 0 || json_integer_value(ps) < 0 ||
             (uint64_t)json_integer_value(ps) > res.audit.cp.size ||

@@ -37,6 +37,7 @@ struct remote {
     uint64_t requests;         /* requests made */
     char *err;                 /* where failures are described (VERIFY_ERR_MAX bytes) */
     long status;               /* the last answer's HTTP status, 0 when none came */
+    bool unanswered;           /* the last request got no answer (connection, timeout) */
     /* the caller's entry callback (cmd_log_check.entry) and its context */
     int (*entry_fn)(void *ctx, uint64_t index, const uint8_t *data, size_t len);
     void *entry_ctx;
@@ -143,9 +144,11 @@ static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **o
     *out = NULL;
     *outlen = 0;
     r->status = 0;
+    r->unanswered = false;
     snprintf(url, sizeof(url), "%s%s", r->base, rel);
     if (left <= 0) {
         err_set(r->err, VERIFY_ERR_MAX, "timed out before GET %s", url);
+        r->unanswered = true;
         return ERR_IO;
     }
     r->requests++;
@@ -166,6 +169,7 @@ static int remote_get(struct remote *r, const char *rel, size_t cap, uint8_t **o
     if (cc != CURLE_OK) {
         err_set(r->err, VERIFY_ERR_MAX, "HTTP error: GET %s: %s", url,
                 cc == CURLE_OPERATION_TIMEDOUT ? "timed out" : curl_easy_strerror(cc));
+        r->unanswered = true;
         rc = ERR_IO;
         goto out;
     }
@@ -244,7 +248,7 @@ static int remote_entry(void *ctx, uint64_t index, const uint8_t *data, size_t l
 }
 
 int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t *len, long *status,
-                 char *err)
+                 bool *unanswered, char *err)
 {
     struct remote r;
     uint8_t *data = NULL;
@@ -253,6 +257,7 @@ int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t
     *out = NULL;
     *len = 0;
     *status = 0;
+    *unanswered = false;
     if ((rc = remote_init(&r, "", timeout_s, err)) != 0) {
         err_set(err, VERIFY_ERR_MAX, "cannot set up the HTTP client: %s", err_str(rc));
         remote_release(&r);
@@ -261,6 +266,7 @@ int cmd_http_get(const char *url, size_t cap, long timeout_s, char **out, size_t
     r.base[0] = '\0'; /* @url whole */
     rc = remote_get(&r, url, cap, &data, len);
     *status = r.status;
+    *unanswered = r.unanswered;
     remote_release(&r);
     if (rc != 0)
         return rc;
@@ -310,6 +316,11 @@ int cmd_log_check(const struct cmd_log_check *o, struct cmd_log_result *out, cha
         } else if (rc != ERR_NOT_FOUND) {
             err_set(err, VERIFY_ERR_MAX, "bad state: cannot read %s: %s", o->state, err_str(rc));
             goto out;
+        } else if (o->state_given) {
+            err_set(err, VERIFY_ERR_MAX,
+                    "bad state: %s does not exist (a checkpoint a monitor saved is needed)",
+                    o->state);
+            goto out;
         }
     }
     rc = remote_init(&r, o->url, o->timeout, err);
@@ -339,7 +350,8 @@ int cmd_log_check(const struct cmd_log_check *o, struct cmd_log_result *out, cha
             goto out;
         }
     }
-    if (o->state != NULL && (rc = state_save(o->state, out->audit.text, out->audit.len)) != 0) {
+    if (o->state != NULL && !o->state_given &&
+        (rc = state_save(o->state, out->audit.text, out->audit.len)) != 0) {
         err_set(err, VERIFY_ERR_MAX, "cannot save the state to %s: %s", o->state, err_str(rc));
         goto out;
     }
@@ -347,6 +359,7 @@ out:
     if (rc != 0) {
         cmd_log_result_release(out);
         out->http_status = r.status; /* what the failing request was answered, 0: nothing */
+        out->unanswered = r.unanswered;
     }
     remote_release(&r);
     mem_free(oldtext);

@@ -122,10 +122,12 @@ int audit_verify_anchored(struct store *st, const struct audit_anchor *anchors, 
             memcpy(key.head, recs[i].hash, 32);
             if (n > 0 && (hit = bsearch(&key, a, n, sizeof(*a), anchor_cmp)) != NULL) {
                 /* equal heads sort together: mark them all */
-                for (struct audit_anchor *p = hit; p >= a && !memcmp(p->head, key.head, 32); p--)
-                    found[p - a] = true;
-                for (struct audit_anchor *p = hit; p < a + n && !memcmp(p->head, key.head, 32); p++)
-                    found[p - a] = true;
+                size_t h = (size_t)(hit - a), j;
+
+                for (j = h + 1; j-- > 0 && !memcmp(a[j].head, key.head, 32);)
+                    found[j] = true;
+                for (j = h; j < n && !memcmp(a[j].head, key.head, 32); j++)
+                    found[j] = true;
             }
             memcpy(prev, recs[i].hash, 32);
             after = recs[i].id;

@@ -329,9 +329,9 @@ static int own_line(const char *text, size_t len, const char *body, size_t blen,
 static int keep(struct cosigning *cs, struct store *st, uint64_t size, const char *text,
                 const struct note_vkey *keys)
 {
-    char *now = NULL, *merged = NULL, *clean_text = NULL;
+    char *now = NULL, *row = NULL, *merged = NULL, *clean_text = NULL;
     const char *sigs = strstr(text, "\n\n");
-    size_t mlen = 0, clen = 0, count = 0;
+    size_t rlen = 0, mlen = 0, clen = 0, count = 0;
     int cosigs = 0, rc;
 
     if (sigs == NULL)
@@ -339,11 +339,14 @@ static int keep(struct cosigning *cs, struct store *st, uint64_t size, const cha
     sigs += 2;
     if ((rc = store_tlog_checkpoint_get(st, size, &now, &cosigs)) != 0)
         return rc;
-    if ((rc = tlog_cosig_merge(now, strlen(now), sigs, strlen(sigs), &merged, &mlen)) == 0 &&
+    /* the row cleaned first: junk a database writer put there cannot make the merge too large */
+    if ((rc = clean(cs, now, &row, &rlen, &count)) == 0 &&
+        (rc = tlog_cosig_merge(row, rlen, sigs, strlen(sigs), &merged, &mlen)) == 0 &&
         (rc = clean(cs, merged, &clean_text, &clen, &count)) == 0 &&
         (rc = tlog_cosig_verify(clean_text, clen, keys, cs->n, NULL, &count, NULL, 0)) == 0)
         rc = store_tlog_checkpoint_cosign(st, size, clean_text, (int)count);
     mem_free(now);
+    mem_free(row);
     mem_free(merged);
     mem_free(clean_text);
     return rc;

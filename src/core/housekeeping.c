@@ -1,5 +1,6 @@
 #include "core/housekeeping.h"
 
+#include "core/audit.h"
 #include "core/calendar.h"
 #include "core/cosigning.h"
 #include "core/workflow.h"
@@ -50,8 +51,11 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
         hk->last_anchor_at = now; /* not at the start: an interval after it */
     if (ch != NULL && now - hk->last_anchor_at >= cfg->log_audit_anchor) {
         hk->last_anchor_at = now;
+        /* a record of the anchoring itself first (no memo, no one), so that every anchor's head
+         * is a new hash: two equal heads in a row would say there was no read in between */
         if ((rc = store_begin(st)) == 0) {
-            if ((rc = ledger_audit_head(st, now)) == 0)
+            if ((rc = audit_append(st, 0, 0, "anchored", now)) == 0 &&
+                (rc = ledger_audit_head(st, now)) == 0)
                 rc = store_commit(st);
             else
                 store_rollback(st);

@@ -14,7 +14,9 @@ import time
 import nacl.bindings
 import pytest
 
-from conftest import PASSWORD, TIMEOUT, Server, assert_error, login_all, memo_url
+import subprocess
+
+from conftest import BIN, PASSWORD, TIMEOUT, Server, assert_error, login_all, memo_url
 from keyhelpers import audit_records, call, filed_memo, open_db
 
 MISSING = "0123456789abcdef01234567"
@@ -383,20 +385,37 @@ def test_anchors_catch_a_chain_made_again(make_server):
         call(t, "GET", memo_url(srv, mid))
     call(o, "GET", memo_url(srv, mid))
     with open_db(srv) as conn:
-        head = bytes(conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0])
-    # the periodic anchor covers the reads (every second here; an hour by default)
+        last = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+
+    def later_heads():
+        with open_db(srv) as conn:
+            return {bytes(h) for (h,) in conn.execute("SELECT hash FROM audit WHERE id >= ?",
+                                                      (last,)).fetchall()}
+    # a periodic anchor covers the reads (every second here; an hour by default): its head is
+    # a record's after them (each periodic anchor records itself first, so no head repeats)
     deadline = time.time() + 20
-    while head not in _anchors(srv):
-        assert time.time() < deadline, "no anchor of the last record"
+    while not later_heads() & set(_anchors(srv)):
+        assert time.time() < deadline, "no anchor after the reads"
         time.sleep(0.3)
+    heads = _anchors(srv)
+    assert len(heads) == len(set(heads)), "an anchor's head repeats another's"
     vkey = log_vkey(srv)
     # a log checked against its own key alone is one the key's holder can make again: a saved
     # checkpoint (or witnesses) is needed
     r = srv.cli("audit", "verify", "--log", srv.url + "/log", "--vkey", vkey)
     assert r.returncode == 2 and "--state" in r.stderr, r.stderr
     state = os.path.join(srv.dir, "log.state.monitor")
+    # a state that is not there is no trust at all: refused
+    r = srv.cli("audit", "verify", "--log", srv.url + "/log", "--vkey", vkey, "--state", state)
+    assert r.returncode == 1 and "does not exist" in r.stderr, r.stderr
+    # a monitor's saved checkpoint (here one run of dissent log verify --state)
+    r = subprocess.run([BIN, "log", "verify", srv.url + "/log", "--vkey", vkey, "--state", state],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    saved = open(state).read()
     r = srv.cli("audit", "verify", "--log", srv.url + "/log", "--vkey", vkey, "--state", state)
     assert r.returncode == 0, (r.stdout, r.stderr)
+    assert open(state).read() == saved  # the monitor's file is not moved
     assert "anchors in the public log checked" in r.stdout or "anchor in the public" in r.stdout
     assert srv.stop() == 0
     r = assert_verify_ok(srv)

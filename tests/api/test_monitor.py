@@ -161,3 +161,11 @@ def test_monitor_usage(make_server, tmp_path):
                         state, "--once", "--timeout", "5"], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 1 and "unreachable" in r.stderr, r.stderr
+    assert "ALARM" not in r.stderr
+    # ... and running, a channel that does not answer round after round is an alarm
+    r = subprocess.run([BIN, "log", "monitor", "http://127.0.0.1:1", "--vkey", d.vkey, "--state",
+                        state, "--interval", "1", "--unreachable", "2", "--timeout", "5"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.count("unreachable") == 2 and "could not be reached for 2 rounds" in r.stderr
+

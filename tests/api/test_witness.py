@@ -610,9 +610,10 @@ class FakeWitness:
                 forged = base64.b64encode(fkid + ts.to_bytes(8, "big") + bytes(64)).decode()
                 stranger = base64.b64encode(b"\x01\x02\x03\x04" + ts.to_bytes(8, "big") +
                                             bytes(64)).decode()
-                out = ("%s %s %s\n%s %s %s\n%s junk.example %s\n%s %s AAAA\n" % (
-                    EM_DASH, outer.name, own, EM_DASH, fname, forged, EM_DASH, stranger,
-                    EM_DASH, "junk.example")).encode()
+                # its own line last: what comes before it must not stop it being taken
+                out = ("%s %s %s\n%s junk.example %s\n%s %s AAAA\n%s %s %s\n" % (
+                    EM_DASH, fname, forged, EM_DASH, stranger, EM_DASH, "junk.example",
+                    EM_DASH, outer.name, own)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
                 self.send_header("Content-Length", str(len(out)))
