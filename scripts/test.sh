@@ -51,6 +51,12 @@ done <"$out/fuzz.log" >"$out/fuzz.tap"
 [ "$n" -gt 0 ] || { cat "$out/fuzz.log"; echo "not ok 1 - fuzz: fuzz/run.sh ran nothing" >"$out/fuzz.tap"; }
 cat "$out/fuzz.tap"
 
+# 2c. the Debian package: built from a copy of the tree, lintian, its man pages, its sandboxed
+#     unit (systemd-analyze), and an install, a start, a removal and a purge in a throwaway root
+#     (tests/package/check.sh; the .deb and the logs in build/package)
+tests/package/check.sh build/package >"$out/package.tap" 2>"$out/package.log"
+grep -E "^(not )?ok " "$out/package.tap" | sed 's/^/package: /'
+
 # 3. browser tests of the web interface, in the background while the API suites run (they
 #    mostly wait: for codes, timeouts, pages): playwright-core (npm, tests/browser/package.json)
 #    driving Debian's Chromium against the plain build; screenshots in build/browser-screenshots/.

@@ -1,6 +1,12 @@
 /*
  * serve.c - `dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--db URI]
  *            [--workers N]`.
+ *
+ * SIGHUP (http/server.h) comes back here (reload()): the settings file is read again and, when
+ * it is valid as a whole, what can change while serving is applied (reloadable[] below: the
+ * TLS files, the log's level and file, the mail transport); every other key whose value differs
+ * from the file read at start is named in a warning ("restart to apply it"). The log file is
+ * opened again whatever the file says (logrotate). A file with an error changes nothing.
  */
 #include "cmd/cmd.h"
 
@@ -22,12 +28,151 @@
 #include "smtp/smtp.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static const char synopsis[] =
     "dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--db URI] [--workers N]";
+
+/*
+ * The settings SIGHUP applies. Not here, and why:
+ *  - [channel] closures and the calendar: a changed closure moves deadlines, which must be
+ *    logged and audited: the administrators' calendar (POST /api/v1/calendar/closures) does
+ *    that without a restart;
+ *  - [mail] enabled, base_url and the escalation settings: read by the request threads and the
+ *    sender at start;
+ *  - the rest (addresses, database, keys, the log's origin, sign-in) need the server started
+ *    again: every thread reads them unguarded.
+ */
+static const char *const reloadable[] = {
+    "tls.cert",           "tls.key",
+    "log.level",          "log.file",
+    "mail.host",          "mail.port",
+    "mail.starttls",      "mail.ca_file",
+    "mail.username",      "mail.password",
+    "mail.password_file", "mail.from",
+    "mail.timeout",       "mail.poll_interval",
+    "mail.scan_interval", "mail.backoff_base",
+    "mail.backoff_max",   "mail.max_attempts",
+    "mail.batch",
+};
+
+static bool is_reloadable(const char *section, const char *key)
+{
+    char name[128];
+
+    snprintf(name, sizeof(name), "%s.%s", section, key);
+    for (size_t i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+        if (strcmp(reloadable[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* What reload() needs: the file, its keys at start, the overrides, the mail sender. */
+struct reload_state {
+    const char *path;         /* --config, or NULL (then only the log file is opened again) */
+    struct config_file start; /* its keys when the server started */
+    const char *listen, *data, *db, *workers; /* the command line's overrides */
+    const struct config *cfg;                 /* the settings the server started with */
+    char log_file[1024]; /* the file the log goes to now, "" for standard error */
+    struct mailer *mailer;
+};
+
+/* Settings as a restart would read them: the defaults, the file, the command line. */
+static int reload_read(struct reload_state *r, struct config *next, char *err, size_t errlen)
+{
+    int rc;
+
+    config_defaults(next);
+    if ((rc = config_load_file(next, r->path, err, errlen)) != 0)
+        return rc;
+    if ((r->listen && config_set(next, "server", "listen", r->listen, err, errlen) != 0) ||
+        (r->data && config_set(next, "server", "data", r->data, err, errlen) != 0) ||
+        (r->db && config_set(next, "server", "db", r->db, err, errlen) != 0) ||
+        (r->workers && config_set(next, "server", "workers", r->workers, err, errlen) != 0))
+        return ERR_INVALID;
+    if ((next->tls_cert[0] == '\0') != (next->tls_key[0] == '\0')) {
+        err_set(err, errlen, "tls.cert and tls.key go together");
+        return ERR_INVALID;
+    }
+    return mailer_check(next, err, errlen);
+}
+
+/* The log to the file it names now (again, after logrotate moved it). */
+static void reopen_log(struct reload_state *r)
+{
+    char err[1200];
+
+    if (r->log_file[0] != '\0' && log_open_file(r->log_file, err, sizeof(err)) != 0)
+        log_error("reload: cannot open the log file %s; the log goes on where it went", err);
+}
+
+static void reload(void *arg, char *cert, size_t certlen, char *key, size_t keylen)
+{
+    struct reload_state *r = arg;
+    struct config_file now = {0};
+    struct config *next = NULL;
+    char err[512] = "";
+    size_t n = 0, restart = 0;
+    const struct config_setting *set = config_settings(&n);
+
+    if (r->path == NULL) {
+        reopen_log(r);
+        log_info("reload: no settings file (--config): the log file was opened again");
+        return;
+    }
+    if ((next = mem_alloc(sizeof(*next))) == NULL) {
+        log_error("reload: out of memory; nothing changed");
+        reopen_log(r);
+        return;
+    }
+    if (config_file_read(r->path, &now, err, sizeof(err)) != 0 ||
+        reload_read(r, next, err, sizeof(err)) != 0) {
+        log_error("reload: %s; nothing of the file was applied", err);
+        reopen_log(r);
+        goto out;
+    }
+    /* the log first, so that what follows lands where it now goes: its file (opened again even
+     * when unchanged: logrotate), and its level */
+    bool kept = strcmp(next->log_file, r->log_file) != 0 && next->log_file[0] == '\0';
+    if (!kept)
+        snprintf(r->log_file, sizeof(r->log_file), "%s", next->log_file);
+    reopen_log(r);
+    log_set_level((enum log_level)next->log_level);
+    if (kept)
+        log_warn("reload: [log] file removed: the log stays in %s until a restart", r->log_file);
+    for (size_t i = 0; i < n; i++) {
+        if (!config_file_changed(&r->start, &now, set[i].section, set[i].key) ||
+            is_reloadable(set[i].section, set[i].key))
+            continue;
+        log_warn("reload: [%s] %s changed in %s: restart to apply it", set[i].section, set[i].key,
+                 r->path);
+        restart++;
+    }
+    /* TLS: other files, or the same files renewed (read by the server after this) */
+    if ((next->tls_cert[0] != '\0') != (r->cfg->tls_cert[0] != '\0')) {
+        log_warn("reload: HTTPS turned %s in %s: restart to apply it",
+                 next->tls_cert[0] != '\0' ? "on" : "off", r->path);
+        restart++;
+    } else if (next->tls_cert[0] != '\0') {
+        snprintf(cert, certlen, "%s", next->tls_cert);
+        snprintf(key, keylen, "%s", next->tls_key);
+    }
+    /* mail: the transport, from the next batch on */
+    if (r->mailer != NULL && !next->mail_enabled) {
+        log_warn("reload: [mail] enabled changed: restart to apply it");
+        restart++;
+    } else if (r->mailer != NULL && mailer_reload(r->mailer, next) != 0)
+        log_error("reload: out of memory: the mail settings were not applied");
+    log_msg(restart > 0 ? LOG_WARN : LOG_INFO, "reload: done (%zu setting%s a restart)", restart,
+            restart == 1 ? " needs" : "s need");
+out:
+    config_file_free(&now);
+    mem_free(next);
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -68,6 +213,16 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)cfg.log_level);
+    if ((cfg.tls_cert[0] == '\0') != (cfg.tls_key[0] == '\0')) {
+        fprintf(stderr, "dissent: tls.cert and tls.key go together: set both or neither\n");
+        return 1;
+    }
+    if (cfg.tls_cert[0] != '\0')
+        cfg.behind_tls = true; /* HTTPS here: __Host- cookies, HSTS, an https origin */
+    if (cfg.log_file[0] != '\0' && log_open_file(cfg.log_file, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: log.file: %s\n", err);
+        return 1;
+    }
     if (config_origin_check(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "dissent: %s\n", err);
         return 1;
@@ -171,9 +326,21 @@ int cmd_serve(int argc, char **argv)
     }
     struct api_serve as = {.cfg = &cfg, .store_uri = uri, .ch = &ch};
     struct http_handler handler;
+    struct reload_state rs = {.path = config_path,
+                              .listen = listen,
+                              .data = data,
+                              .db = db,
+                              .workers = workers,
+                              .cfg = &cfg,
+                              .mailer = mailer};
+    struct server_hooks hooks = {.reload = reload, .arg = &rs};
 
+    snprintf(rs.log_file, sizeof(rs.log_file), "%s", cfg.log_file);
+    if (config_path != NULL && config_file_read(config_path, &rs.start, err, sizeof(err)) != 0)
+        log_warn("%s: SIGHUP will name no setting as needing a restart", err);
     api_handler(&as, &handler);
-    rc = server_run(&cfg, &handler);
+    rc = server_run(&cfg, &handler, &hooks);
+    config_file_free(&rs.start);
     cosigning_stop(witnesses);
     records_stop(records);
     runner_stop(directory);

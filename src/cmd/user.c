@@ -392,6 +392,10 @@ int cmd_user(int argc, char **argv)
         return user_reset_cmd(argc - 1, argv + 1);
     if (strcmp(argv[1], "passwd") == 0)
         return user_passwd(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("usage: %s\n", synopsis);
+        return 0;
+    }
     usage();
     return 2;
 }

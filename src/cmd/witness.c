@@ -89,7 +89,7 @@ int cmd_witness(int argc, char **argv)
     fprintf(stderr, "dissent witness: %s, witnessing %d log%s\n", vkey, logs.n,
             logs.n == 1 ? "" : "s");
     witness_handler(&ws, &h);
-    if (server_run(&cfg, &h) == 0)
+    if (server_run(&cfg, &h, NULL) == 0)
         rc = 0;
     witness_close(ws.w);
     return rc;

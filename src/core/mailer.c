@@ -23,12 +23,14 @@
 #define LEAD_SECONDS 3 /* a lead renewed by housekeeping_tick() (each second) holds this long */
 
 struct mailer {
-    const struct config *cfg; /* [mail] */
+    const struct config *cfg; /* [mail] (the thread's own reading: the caller's, or @own) */
+    struct config *own;       /* settings given by mailer_reload() and taken up; owned */
+    struct config *pending;   /* settings given by mailer_reload(), not yet taken up; owned */
     const struct channel *ch; /* the clock and the working-day calendar */
     mailer_transport send;    /* one SMTP conversation (smtp_send()) */
     struct store *st;         /* the thread's own connection */
     pthread_t thread;         /* the sender */
-    pthread_mutex_t mu;       /* guards stop */
+    pthread_mutex_t mu;       /* guards stop and pending */
     pthread_cond_t cv;        /* signalled by mailer_stop() */
     bool stop;                /* the thread must end */
     int64_t last_scan;        /* channel time of the last notify_deadlines() */
@@ -224,6 +226,12 @@ static void *run(void *arg)
             ;
         if (m->stop)
             break;
+        if (m->pending != NULL) { /* SIGHUP's settings, between two batches */
+            mem_free(m->own);
+            m->own = m->pending;
+            m->pending = NULL;
+            m->cfg = m->own;
+        }
         pthread_mutex_unlock(&m->mu);
         if (atomic_load(&lead_until) >= mono_now())
             work(m);
@@ -276,6 +284,22 @@ int mailer_start(const struct config *cfg, const char *uri, const struct channel
     return 0;
 }
 
+int mailer_reload(struct mailer *m, const struct config *cfg)
+{
+    struct config *copy;
+
+    if (m == NULL)
+        return 0;
+    if ((copy = mem_alloc(sizeof(*copy))) == NULL)
+        return ERR_NOMEM;
+    memcpy(copy, cfg, sizeof(*copy));
+    pthread_mutex_lock(&m->mu);
+    mem_free(m->pending);
+    m->pending = copy;
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
 void mailer_stop(struct mailer *m)
 {
     if (m == NULL)
@@ -285,6 +309,8 @@ void mailer_stop(struct mailer *m)
     pthread_cond_signal(&m->cv);
     pthread_mutex_unlock(&m->mu);
     pthread_join(m->thread, NULL);
+    mem_free(m->pending);
+    mem_free(m->own);
     store_close(m->st);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);

@@ -45,6 +45,14 @@ int mailer_check(const struct config *cfg, char *err, size_t errlen);
 int mailer_start(const struct config *cfg, const char *uri, const struct channel *ch,
                  mailer_transport send, struct mailer **out);
 
+/**
+ * mailer_reload() - send with @cfg's [mail] transport settings (server, port, STARTTLS, CA,
+ * credentials, sender, timeout, poll, scan, backoff, attempts, batch) from the next batch on
+ * (SIGHUP). @cfg is copied; it must have passed mailer_check(). A NULL @m (no mail) does nothing.
+ * 0 or ERR_NOMEM.
+ */
+int mailer_reload(struct mailer *m, const struct config *cfg);
+
 /** mailer_stop() - stop the thread (an SMTP conversation in progress ends first) and free. */
 void mailer_stop(struct mailer *m);
 

@@ -1,5 +1,7 @@
 #include "http/conn.h"
 
+#include "http/tls.h"
+
 #include "util/mem.h"
 
 #include <event2/buffer.h>
@@ -105,6 +107,10 @@ static bool close_if_done(struct conn *c)
     if (!c->closing || c->busy || evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
         return false;
     fd = (int)bufferevent_getfd(c->bev);
+    /* over TLS, its close_notify goes before the TCP FIN (the output is empty: nothing of the
+     * answer is behind it) */
+    if (!c->eof)
+        tls_close_notify(c->bev);
     if (c->eof || fd < 0 || shutdown(fd, SHUT_WR) != 0) {
         destroy(c);
         return true;
@@ -202,6 +208,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
 
+    if (what == BEV_EVENT_CONNECTED) /* a TLS handshake done: the request follows */
+        return;
     if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))) {
         /* the peer closed its side: answer what it sent, then close */
         c->eof = true;

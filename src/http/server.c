@@ -2,6 +2,7 @@
 
 #include "http/conn.h"
 #include "http/pool.h"
+#include "http/tls.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,11 +49,16 @@ struct worker {
 };
 
 struct server {
-    const struct config *cfg;     /* settings */
-    const struct http_handler *h; /* what answers */
+    const struct config *cfg;         /* settings */
+    const struct http_handler *h;     /* what answers */
+    const struct server_hooks *hooks; /* SIGHUP's part beyond ours, or NULL */
     int nworkers;
     struct worker *workers;
-    struct pool *pool; /* slow work */
+    struct pool *pool;   /* slow work */
+    struct tls *tls;     /* HTTPS ([tls]), or NULL */
+    char tls_cert[1024]; /* the files it was read from, read again on SIGHUP */
+    char tls_key[1024];
+    struct event_base *main; /* the signals' loop */
 };
 
 /* One request in flight. */
@@ -405,10 +412,16 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, peer, sizeof(peer));
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof(peer));
-    bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL) {
-        evutil_closesocket(fd);
-        return;
+    if (w->srv->tls != NULL) {
+        /* the handshake runs on the loop like any read; the connection's timeouts bound it */
+        if ((bev = tls_bufferevent(w->srv->tls, w->base, fd)) == NULL)
+            return;
+    } else {
+        bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+        if (bev == NULL) {
+            evutil_closesocket(fd);
+            return;
+        }
     }
     conn_new(bev, peer, &w->limits, &conn_ops, w, &w->conns); /* frees bev on failure */
 }
@@ -454,9 +467,39 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     struct server *srv = arg;
 
     log_info("signal %d: shutting down", (int)sig);
+    sd_notify(0, "STOPPING=1");
     for (int i = 0; i < srv->nworkers; i++)
         event_base_once(srv->workers[i].base, -1, EV_TIMEOUT, worker_stop_cb, &srv->workers[i],
                         NULL);
+    if (srv->main != NULL)
+        event_base_loopbreak(srv->main);
+}
+
+/*
+ * SIGHUP: the owner's part (hooks: the settings file read again, what may change applied, the
+ * log file opened again), then the certificate and its key read again. Requests keep being
+ * served throughout: a connection already open keeps its TLS session.
+ */
+static void reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *srv = arg;
+    char err[512] = "", about[512];
+
+    sd_notify(0, "RELOADING=1");
+    log_info("SIGHUP: reloading");
+    if (srv->hooks != NULL && srv->hooks->reload != NULL)
+        srv->hooks->reload(srv->hooks->arg, srv->tls_cert, sizeof(srv->tls_cert), srv->tls_key,
+                           sizeof(srv->tls_key));
+    if (srv->tls != NULL) {
+        if (tls_reload(srv->tls, srv->tls_cert, srv->tls_key, err, sizeof(err)) == 0) {
+            tls_describe(srv->tls, about, sizeof(about));
+            log_info("reload: TLS certificate %s", about);
+        } else {
+            tls_describe(srv->tls, about, sizeof(about));
+            log_error("reload: %s; still serving the certificate %s", err, about);
+        }
+    }
+    sd_notify(0, "READY=1");
 }
 
 /* A listening socket on @host:@port with SO_REUSEPORT; *@bound receives the real port. */
@@ -589,21 +632,36 @@ static int ncores(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-int server_run(const struct config *cfg, const struct http_handler *h)
+int server_run(const struct config *cfg, const struct http_handler *h,
+               const struct server_hooks *hooks)
 {
-    struct server srv = {.cfg = cfg, .h = h};
+    struct server srv = {.cfg = cfg, .h = h, .hooks = hooks};
     struct event_base *main_base = NULL;
-    struct event *sigterm = NULL, *sigint = NULL;
+    struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
     int port = cfg->listen_port, rc = 0, started = 0;
+    char err[512] = "", about[512];
 
     if (evthread_use_pthreads() != 0)
         return ERR_INTERNAL;
     signal(SIGPIPE, SIG_IGN);
+    if (cfg->tls_cert[0] != '\0') {
+        snprintf(srv.tls_cert, sizeof(srv.tls_cert), "%s", cfg->tls_cert);
+        snprintf(srv.tls_key, sizeof(srv.tls_key), "%s", cfg->tls_key);
+        if ((rc = tls_new(srv.tls_cert, srv.tls_key, &srv.tls, err, sizeof(err))) != 0) {
+            log_error("%s", err);
+            fprintf(stderr, "dissent: %s\n", err);
+            return rc;
+        }
+        tls_describe(srv.tls, about, sizeof(about));
+        log_info("TLS: certificate %s", about);
+    }
     raise_nofile();
     srv.nworkers = cfg->workers > 0 ? cfg->workers : ncores();
     srv.workers = mem_calloc((size_t)srv.nworkers, sizeof(*srv.workers));
-    if (srv.workers == NULL)
+    if (srv.workers == NULL) {
+        tls_free(srv.tls);
         return ERR_NOMEM;
+    }
     srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : 4 * ncores(), pool_tls_init,
                         pool_tls_free, &srv);
     if (srv.pool == NULL) {
@@ -624,7 +682,9 @@ int server_run(const struct config *cfg, const struct http_handler *h)
     }
     sigterm = evsignal_new(main_base, SIGTERM, signal_cb, &srv);
     sigint = evsignal_new(main_base, SIGINT, signal_cb, &srv);
-    if (!sigterm || !sigint || event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0) {
+    sighup = evsignal_new(main_base, SIGHUP, reload_cb, &srv);
+    if (!sigterm || !sigint || !sighup || event_add(sigterm, NULL) != 0 ||
+        event_add(sigint, NULL) != 0 || event_add(sighup, NULL) != 0) {
         rc = ERR_INTERNAL;
         goto out;
     }
@@ -637,10 +697,14 @@ int server_run(const struct config *cfg, const struct http_handler *h)
     }
     if (rc == 0) {
         log_info("serving with %d workers", srv.nworkers);
-        printf("listening on http://%s:%d\n", cfg->listen_host, port);
+        printf("listening on %s://%s:%d\n", srv.tls != NULL ? "https" : "http", cfg->listen_host,
+               port);
         fflush(stdout);
-        /* Blocks until a signal arrives and its callback has told every worker to stop. */
-        event_base_loop(main_base, EVLOOP_ONCE);
+        sd_notifyf(0, "READY=1\nSTATUS=serving on port %d%s\nMAINPID=%lu", port,
+                   srv.tls != NULL ? " (HTTPS)" : "", (unsigned long)getpid());
+        /* Blocks until SIGTERM or SIGINT has told every worker to stop; SIGHUP reloads. */
+        srv.main = main_base;
+        event_base_dispatch(main_base);
     } else {
         signal_cb(SIGTERM, 0, &srv);
     }
@@ -654,9 +718,12 @@ out:
         event_free(sigterm);
     if (sigint)
         event_free(sigint);
+    if (sighup)
+        event_free(sighup);
     if (main_base)
         event_base_free(main_base);
     mem_free(srv.workers);
+    tls_free(srv.tls);
     if (rc == 0)
         log_info("stopped cleanly");
     return rc;

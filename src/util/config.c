@@ -2,6 +2,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/strutil.h"
 
 #include <arpa/inet.h>
@@ -258,6 +259,30 @@ static int s_reply_approval(struct config *c, const char *v)
     return tristate(&c->reply_approval, v);
 }
 
+/* An absolute path, one line: a file named in the settings is never taken relative to wherever
+ * the server happened to start. */
+static int set_abs_path(char *dst, size_t size, const char *v)
+{
+    if (v[0] != '/' || strpbrk(v, "\r\n") != NULL)
+        return ERR_INVALID;
+    return set_str(dst, size, v);
+}
+
+static int s_log_file(struct config *c, const char *v)
+{
+    return set_abs_path(c->log_file, sizeof(c->log_file), v);
+}
+
+static int s_tls_cert(struct config *c, const char *v)
+{
+    return set_abs_path(c->tls_cert, sizeof(c->tls_cert), v);
+}
+
+static int s_tls_key(struct config *c, const char *v)
+{
+    return set_abs_path(c->tls_key, sizeof(c->tls_key), v);
+}
+
 static int s_log_level(struct config *c, const char *v)
 {
     static const struct {
@@ -380,6 +405,8 @@ static const struct config_setting settings[] = {
     BOOL("server", "behind_tls", behind_tls, "false"),
     FN("server", "trust_proxy", s_trust_proxy, NULL),
     FN("server", "origin", s_origin, NULL),
+    FN("tls", "cert", s_tls_cert, NULL),
+    FN("tls", "key", s_tls_key, NULL),
     INT("session", "idle_timeout", session_idle, 10, 30 * 86400, "1800"),
     INT("session", "lifetime", session_lifetime, 10, 90 * 86400, "43200"),
     INT("security", "login_max_failures", login_max_failures, 1, 1000, "5"),
@@ -391,6 +418,7 @@ static const struct config_setting settings[] = {
     STR("security", "require_2fa", require_2fa, NULL),
     BOOL("security", "passwordless", passwordless, "false"),
     FN("log", "level", s_log_level, "info"),
+    FN("log", "file", s_log_file, NULL),
     STR("channel", "preset", preset, "state-dept"),
     STR("channel", "ack", ack, NULL),
     STR("channel", "reply", reply, NULL),
@@ -592,4 +620,103 @@ int config_load_string(struct config *cfg, const char *text, const char *name, c
     struct ini_ctx ctx = {.cfg = cfg};
 
     return ini_result(ini_parse_string(text, ini_cb, &ctx), &ctx, name, err, errlen);
+}
+
+struct file_ctx {
+    struct config_file *f;
+    int rc;
+};
+
+/* One line of the file: a new entry, or the next line of a key met before (joined by '\n'). */
+static int file_cb(void *user, const char *section, const char *name, const char *value)
+{
+    struct file_ctx *ctx = user;
+    struct config_file *f = ctx->f;
+    struct config_entry *e = NULL;
+    size_t vlen = strlen(value);
+
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->e[i].section, section) == 0 && strcmp(f->e[i].key, name) == 0)
+            e = &f->e[i];
+    if (e == NULL) {
+        if (f->n == CONFIG_FILE_ENTRIES_MAX || strlen(section) >= sizeof(e->section) ||
+            strlen(name) >= sizeof(e->key)) {
+            ctx->rc = ERR_TOO_LARGE;
+            return 0;
+        }
+        e = &f->e[f->n];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->section, sizeof(e->section), "%s", section);
+        snprintf(e->key, sizeof(e->key), "%s", name);
+        if ((e->value = mem_alloc(vlen + 1)) == NULL) {
+            ctx->rc = ERR_NOMEM;
+            return 0;
+        }
+        memcpy(e->value, value, vlen + 1);
+        f->n++;
+        return 1;
+    }
+    size_t had = strlen(e->value);
+    char *grown = mem_alloc(had + 1 + vlen + 1);
+    if (grown == NULL || had + 1 + vlen > CONFIG_FILE_VALUE_MAX) {
+        mem_free(grown);
+        ctx->rc = grown == NULL ? ERR_NOMEM : ERR_TOO_LARGE;
+        return 0;
+    }
+    memcpy(grown, e->value, had);
+    grown[had] = '\n';
+    memcpy(grown + had + 1, value, vlen + 1);
+    mem_free(e->value);
+    e->value = grown;
+    return 1;
+}
+
+int config_file_read(const char *path, struct config_file *out, char *err, size_t errlen)
+{
+    struct file_ctx ctx = {.f = out};
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    if ((out->e = mem_calloc(CONFIG_FILE_ENTRIES_MAX, sizeof(*out->e))) == NULL)
+        return ERR_NOMEM;
+    r = ini_parse(path, file_cb, &ctx);
+    if (r == 0 && ctx.rc == 0)
+        return 0;
+    if (r == -1)
+        err_set(err, errlen, "%s: cannot open", path);
+    else if (ctx.rc != 0)
+        err_set(err, errlen, "%s: %s", path,
+                ctx.rc == ERR_NOMEM ? "out of memory"
+                                    : "more keys or longer values than a "
+                                      "settings file may have");
+    else
+        err_set(err, errlen, "%s:%d: syntax error", path, r);
+    config_file_free(out);
+    return r == -1 ? ERR_IO : ctx.rc != 0 ? ctx.rc : ERR_INVALID;
+}
+
+void config_file_free(struct config_file *f)
+{
+    for (size_t i = 0; f->e != NULL && i < f->n; i++)
+        mem_free(f->e[i].value);
+    mem_free(f->e);
+    memset(f, 0, sizeof(*f));
+}
+
+const char *config_file_value(const struct config_file *f, const char *section, const char *key)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->e[i].section, section) == 0 && strcmp(f->e[i].key, key) == 0)
+            return f->e[i].value;
+    return NULL;
+}
+
+bool config_file_changed(const struct config_file *a, const struct config_file *b,
+                         const char *section, const char *key)
+{
+    const char *va = config_file_value(a, section, key), *vb = config_file_value(b, section, key);
+
+    if (va == NULL || vb == NULL)
+        return va != vb;
+    return strcmp(va, vb) != 0;
 }

@@ -1,11 +1,11 @@
 /*
  * config.h - server settings: defaults, an INI file (--config FILE), then command-line flags.
  *
- * The INI file has sections [server], [session], [security], [log], [channel], [tlog], [mail]
- * and [debug]. Every key is one row of one table in config.c (config_settings(): its section,
- * type, range and default, applied by config_defaults() through the same checks as a file's
- * value); docs/config.md lists the same rows with their limits and meaning. Unknown sections or
- * keys are errors, so a typo never silently falls back to a default.
+ * The INI file has sections [server], [tls], [session], [security], [log], [channel], [tlog],
+ * [mail] and [debug]. Every key is one row of one table in config.c (config_settings(): its
+ * section, type, range and default, applied by config_defaults() through the same checks as a
+ * file's value); docs/config.md lists the same rows with their limits and meaning. Unknown sections
+ * or keys are errors, so a typo never silently falls back to a default.
  */
 #ifndef DISSENT_UTIL_CONFIG_H
 #define DISSENT_UTIL_CONFIG_H
@@ -42,7 +42,13 @@ struct config {
     bool passwordless; /* a passkey that unlocks the account's keys signs in alone */ /* roles that
                               must sign in with TOTP ("officer, admin", "none");
                               "" = the [channel] preset's default */
-    int log_level; /* enum log_level */
+    int log_level;       /* enum log_level */
+    char log_file[1024]; /* [log] file: lines go there (appended) instead of standard error, the
+                            file opened again on SIGHUP (logrotate); "": standard error */
+    /* [tls] HTTPS in the server itself (http/tls.h): the certificate chain and its key, PEM
+     * files read again on SIGHUP; both or neither. Set, they imply behind_tls */
+    char tls_cert[1024];
+    char tls_key[1024];
     /* [channel]: checked by channel_init() (core/channel.h) */
     char preset[32];     /* deadline preset: "state-dept" or "eu-directive" */
     char ack[32];        /* override: "N working-days", "N days" or "N months"; "" = preset */
@@ -196,6 +202,43 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
  */
 int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
                        size_t errlen);
+
+/*
+ * The keys a settings file sets, as text: what SIGHUP compares with the file read at start, to
+ * apply what changed and name what needs a restart (cmd/serve.c). Only the file's form is read
+ * here (its values are checked by config_load_file()).
+ */
+#define CONFIG_FILE_ENTRIES_MAX 512       /* keys of one file */
+#define CONFIG_FILE_VALUE_MAX (64 * 1024) /* bytes of one key's value, its lines joined */
+
+struct config_entry {
+    char section[32];
+    char key[64];
+    char *value; /* the lines of a key given on several lines, joined by '\n' */
+};
+
+struct config_file {
+    struct config_entry *e;
+    size_t n;
+};
+
+/**
+ * config_file_read() - the keys of the INI file at @path into *@out (free it with
+ * config_file_free()). ERR_IO (cannot open), ERR_INVALID (its syntax), ERR_TOO_LARGE (over the
+ * limits above), ERR_NOMEM; a message in @err.
+ */
+int config_file_read(const char *path, struct config_file *out, char *err, size_t errlen);
+
+/** config_file_free() - release what config_file_read() filled (also after it failed). */
+void config_file_free(struct config_file *f);
+
+/** config_file_value() - @section's @key as @f gives it, or NULL when @f has no such key. */
+const char *config_file_value(const struct config_file *f, const char *section, const char *key);
+
+/** config_file_changed() - whether @key of @section differs between @a and @b (set in one only
+ * counts as a change). */
+bool config_file_changed(const struct config_file *a, const struct config_file *b,
+                         const char *section, const char *key);
 
 /**
  * config_set() - apply one "section.key = value" setting (also used for flags).

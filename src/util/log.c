@@ -1,15 +1,40 @@
 #include "util/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/time.h>
 #include <time.h>
 
-static enum log_level min_level = LOG_INFO;
+static _Atomic int min_level = LOG_INFO;
 
 void log_set_level(enum log_level level)
 {
-    min_level = level;
+    atomic_store(&min_level, (int)level);
+}
+
+int log_open_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fflush(stderr);
+    /* one atomic step: a line written meanwhile goes to the old file or the new one, whole */
+    if (fd != STDERR_FILENO && dup2(fd, STDERR_FILENO) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (fd != STDERR_FILENO)
+        close(fd);
+    return 0;
 }
 
 static const char *level_name(enum log_level level)
@@ -62,7 +87,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     char raw[1024], esc[2048], ts[64];
     va_list ap;
 
-    if (level < min_level)
+    if ((int)level < atomic_load(&min_level))
         return;
     va_start(ap, fmt);
     vsnprintf(raw, sizeof(raw), fmt, ap);
@@ -77,7 +102,7 @@ void log_request(const char *method, const char *route, int status, int64_t micr
 {
     char ts[64], r[512];
 
-    if (LOG_INFO < min_level)
+    if (LOG_INFO < atomic_load(&min_level))
         return;
     timestamp(ts, sizeof(ts));
     json_escape(r, sizeof(r), route);

@@ -1,5 +1,5 @@
 /*
- * log.h - structured log lines (one JSON object per line) on stderr.
+ * log.h - structured log lines (one JSON object per line) on stderr, or in a file.
  *
  * Nothing passed here may contain a password, a token or memo content: the request line carries
  * only the method, the route *pattern* (never the concrete path), the status and the duration.
@@ -12,8 +12,18 @@
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
 
-/** log_set_level() - drop lines below @level (default LOG_INFO). Call before threads start. */
+#include <stddef.h>
+
+/** log_set_level() - drop lines below @level (default LOG_INFO); any thread, any time. */
 void log_set_level(enum log_level level);
+
+/**
+ * log_open_file() - from now on append the lines to the file at @path (created 0600) instead of
+ * whatever standard error was: the file is opened and put in standard error's place (dup2), so
+ * whatever else writes there follows. Called again (SIGHUP) it opens the file anew, which is
+ * what logrotate expects after moving it. 0, or -1 with the reason in @err (nothing changed).
+ */
+int log_open_file(const char *path, char *err, size_t errlen);
 
 /** log_msg() - one line {"ts","level","msg"}; @fmt's expansion is JSON-escaped. */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

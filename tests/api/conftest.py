@@ -83,11 +83,14 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 
 class Server:
-    def __init__(self, config=None, fast=True, workers=2, data=None, db=None, preexec_fn=None):
+    def __init__(self, config=None, fast=True, workers=2, data=None, db=None, preexec_fn=None,
+                 env=None):
         """@data: another data directory to use (shared keys); @db: a database URI to use
         instead of a fresh one (several servers on one PostgreSQL database); @preexec_fn: run in
-        the child before `dissent serve` starts (to set its resource limits, say)."""
+        the child before `dissent serve` starts (to set its resource limits, say); @env: more
+        environment variables for it."""
         self.preexec_fn = preexec_fn
+        self.env = dict(os.environ, **env) if env else None
         self.dir = tempfile.mkdtemp(prefix="dissent-api-")
         self.data = data or os.path.join(self.dir, "var")
         self.db = db
@@ -132,7 +135,8 @@ class Server:
         self.proc = subprocess.Popen(
             [BIN, "serve", "--config", self.config, "--data", self.data, *self.db_args(),
              "--listen", "127.0.0.1:0", "--workers", str(self.workers)],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True, preexec_fn=self.preexec_fn)
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True, preexec_fn=self.preexec_fn,
+            env=self.env)
         self.port = None
         self.printed_password = None  # the admin password this start printed, if any
         self.stdout_text = ""         # what this start printed before "listening on"
@@ -147,14 +151,14 @@ class Server:
                 self.printed_password = m.group(1)
                 if self.admin_password is None:
                     self.admin_password = m.group(1)
-            m = re.match(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            m = re.match(r"listening on (https?)://127\.0\.0\.1:(\d+)", line)
             if m:
-                self.port = int(m.group(1))
+                self.scheme, self.port = m.group(1), int(m.group(2))
                 break
         if self.port is None:
             self.stop()
             raise RuntimeError("server did not start: " + self.log())
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
     def restart(self):
         """Stop the server (SIGTERM) and start it again on the same data dir and config.

@@ -805,3 +805,32 @@ def test_two_servers_send_each_email_once(make_server, sink):
                                        [("cos@example.org", "notification")] * 2)
     finally:
         b.stop()
+
+
+def test_sighup_moves_the_mail_to_another_server(make_server, sink):
+    """The mail transport is reloaded on SIGHUP (dissent.ini(5)): the next emails go to the
+    server the file names now, none to the old one; the server goes on serving meanwhile."""
+    d = Desk(make_server, sink.port)
+    d.filed()
+    first = sink.wait(2, settle=0.5)  # the two officers with an address hear of the filing
+    assert sorted(r[0] for r, _ in first) == ["olga@example.org", "otto@example.org"]
+    other = Sink()
+    other.start()
+    try:
+        with open(d.srv.config) as f:
+            text = f.read()
+        text, n = re.subn(r"(?m)^port = %d$" % sink.port, "port = %d" % other.port, text)
+        assert n == 1, text
+        with open(d.srv.config, "w") as f:
+            f.write(text)
+        d.srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "reload: done (0 settings need a restart)" not in d.srv.log():
+            assert time.time() < deadline, d.srv.log()[-2000:]
+            time.sleep(0.05)
+        d.filed()
+        got = other.wait(2, settle=1.0)
+        assert sorted(r[0] for r, _ in got) == ["olga@example.org", "otto@example.org"]
+        assert sink.count() == 2  # nothing more to the old one
+    finally:
+        other.stop()

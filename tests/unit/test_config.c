@@ -5,6 +5,7 @@
 #include "util/strutil.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static void write_file(const char *path, const char *text)
@@ -51,6 +52,49 @@ static void file_overrides_defaults(void **state)
     assert_int_equal(c.argon2_mem, 16 * 1024);
     assert_int_equal(c.log_level, 2);
     unlink(path);
+}
+
+/* The keys of a file as text, for SIGHUP's comparison: continuation lines joined, a change,
+ * an addition and a removal each seen, the values' checks left to config_load_file(). */
+static void file_entries_and_changes(void **state)
+{
+    char a[] = "/tmp/dissent-cfg-XXXXXX", b[] = "/tmp/dissent-cfg-XXXXXX";
+    char err[256] = "";
+    struct config_file fa, fb;
+    struct config c;
+    int fd;
+
+    assert_true((fd = mkstemp(a)) >= 0);
+    close(fd);
+    assert_true((fd = mkstemp(b)) >= 0);
+    close(fd);
+    write_file(a, "[server]\nlisten = 127.0.0.1:1\n[tlog]\nwitnesses = u1 k1\n  u2 k2\n"
+                  "[log]\nlevel = info\n");
+    write_file(b, "[server]\nlisten = 127.0.0.1:2\n[tlog]\nwitnesses = u1 k1\n  u2 k2\n"
+                  "[tls]\ncert = /c\nkey = relative\n");
+    assert_int_equal(config_file_read(a, &fa, err, sizeof(err)), 0);
+    assert_int_equal(config_file_read(b, &fb, err, sizeof(err)), 0);
+    assert_string_equal(config_file_value(&fa, "tlog", "witnesses"), "u1 k1\nu2 k2");
+    assert_null(config_file_value(&fa, "tls", "cert"));
+    assert_true(config_file_changed(&fa, &fb, "server", "listen"));
+    assert_false(config_file_changed(&fa, &fb, "tlog", "witnesses"));
+    assert_true(config_file_changed(&fa, &fb, "log", "level"));  /* removed */
+    assert_true(config_file_changed(&fa, &fb, "tls", "cert"));   /* added */
+    assert_false(config_file_changed(&fa, &fb, "mail", "host")); /* in neither */
+    config_file_free(&fa);
+    config_file_free(&fb);
+    /* the values themselves are checked by the loader: a relative key path is refused */
+    write_file(b, "[tls]\ncert = /c\nkey = relative\n");
+    config_defaults(&c);
+    assert_int_equal(config_load_file(&c, b, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "tls.key"));
+    /* errors: no file, a syntax error */
+    assert_int_equal(config_file_read("/nonexistent/dissent.ini", &fa, err, sizeof(err)), ERR_IO);
+    write_file(a, "[server\nlisten = x\n");
+    assert_int_equal(config_file_read(a, &fa, err, sizeof(err)), ERR_INVALID);
+    assert_non_null(strstr(err, "syntax error"));
+    unlink(a);
+    unlink(b);
 }
 
 static void rejects_unknown_and_out_of_range(void **state)
@@ -259,6 +303,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(file_overrides_defaults),
         cmocka_unit_test(rejects_unknown_and_out_of_range),
+        cmocka_unit_test(file_entries_and_changes),
         cmocka_unit_test(set_validates),
         cmocka_unit_test(mail_settings),
         cmocka_unit_test(docs_table_matches_settings),

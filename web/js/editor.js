@@ -102,6 +102,7 @@ export async function editor(id) {
   let timer = null;
   let ptimer = null;
   let saving = null;
+  let fileOp = null; // a file being added or removed (the memo's version moves): saves wait
   let dirty = false;
   let lastError = null;
   const title = h('input', { type: 'text', required: true, maxlength: 300, value: memo.title || '', 'data-field': 'title', id: 'draft-title' });
@@ -169,7 +170,11 @@ export async function editor(id) {
   }
 
   async function save({ explicit = false } = {}) {
-    if (saving) { try { await saving; } catch { /* saved again below */ } }
+    for (;;) {
+      while (fileOp) { try { await fileOp; } catch { /* said by the files' part */ } }
+      if (saving) { try { await saving; } catch { /* saved again below */ } }
+      if (!fileOp && !saving) break;
+    }
     clearTimeout(timer);
     if (!dirty) return;
     dirty = false;
@@ -246,13 +251,22 @@ export async function editor(id) {
     check('Show the signers\' names to the principals who receive the memo', names), namesHint,
     status,
     h('div', { class: 'actions' }, saveBtn, finBtn));
-  // a file added or removed moves the memo's version: save what is typed first, then learn it
+  // a file added or removed moves the memo's version: what is typed is saved first, with the
+  // version it knows; no save goes out while the file changes; the new version is learnt after
   const files = filesEditor(memo, async (m) => {
-    if (dirty || saving) { try { await save(); } catch { /* said in the status */ } }
     version = m.version;
     if (!dirty && !saving && !ended()) setStatus(`Version ${version}, saved.`);
     fileNames = (m.attachments || []).map((a) => a.name);
     checkMarkings();
+  }, async (fn) => {
+    for (;;) {
+      while (fileOp) { try { await fileOp; } catch { /* its own message */ } }
+      if (dirty || saving) { try { await save(); } catch { /* said in the status */ } }
+      if (!fileOp && !saving) break;
+    }
+    const op = fn(); // runs to its first request before anything else can start
+    fileOp = op;
+    try { return await op; } finally { if (fileOp === op) fileOp = null; }
   });
   page('Edit draft',
     h('p', {}, stateBadge('draft'), ' Only you can read this draft. Changes are saved automatically. Finalizing freezes the text so that co-signers sign exactly what you wrote.'),

@@ -41,8 +41,10 @@ export function filesSection(m) {
 }
 
 // The drafter's files in the editor. @changed(): called after a file was added or removed (the
-// memo's version moved on: the editor learns the new one before its next save).
-export function filesEditor(memo, changed) {
+// memo's version moved on: the editor learns the new one before its next save). @exclusive(fn):
+// runs fn, a change of the memo's version, with no save of the text under way meanwhile (the
+// editor's saves wait for it, so that none goes out with the version from before).
+export function filesEditor(memo, changed, exclusive = (fn) => fn()) {
   const id = memo.id;
   let files = memo.attachments || [];
   const chosen = new Map(); // file id -> the File chosen in this page (to resume with)
@@ -93,8 +95,11 @@ export function filesEditor(memo, changed) {
         return;
       }
       if (!a) {
-        a = await post(`${M(id)}/attachments`, { name: file.name, type: mediaType(file), size: file.size, sha256: digest });
-        await refresh();
+        a = await exclusive(async () => {
+          const made = await post(`${M(id)}/attachments`, { name: file.name, type: mediaType(file), size: file.size, sha256: digest });
+          await refresh();
+          return made;
+        });
       }
       chosen.set(a.id, file);
       say(`Sending ${file.name} (${sizeText(file.size)})…`);
@@ -105,18 +110,23 @@ export function filesEditor(memo, changed) {
     } catch (e) {
       say(a ? `${file.name} stopped before it was sent whole: ${sentence(e)} Use "Resume" to send the rest.` : `${file.name} was not added: ${sentence(e)}`, true);
     }
-    await refresh().catch(() => {});
+    // (a file whose bytes failed their check was removed by the server: the version moved)
+    await exclusive(() => refresh()).catch(() => {});
   }
 
   async function remove(a) {
-    try {
-      await api('DELETE', `${M(id)}/attachments/${encodeURIComponent(a.id)}`);
-      chosen.delete(a.id);
-      say(`${a.name} was removed.`);
-    } catch (e) {
-      say(`${a.name} was not removed: ${sentence(e)}`, true);
-    }
-    await refresh().catch(() => {});
+    await exclusive(async () => {
+      let done = false;
+      try {
+        await api('DELETE', `${M(id)}/attachments/${encodeURIComponent(a.id)}`);
+        chosen.delete(a.id);
+        done = true;
+      } catch (e) {
+        say(`${a.name} was not removed: ${sentence(e)}`, true);
+      }
+      await refresh().catch(() => {});
+      if (done) say(`${a.name} was removed.`);
+    });
   }
 
   function resumeControl(a) {
