@@ -41,7 +41,7 @@ export function startServer(ini = '', { dir = null, listen = '127.0.0.1:0' } = {
       out += d;
       const pw = out.match(/^\s*password: (\S+)/m);
       if (pw) password = pw[1];
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const m = out.match(/listening on (https?:\/\/127\.0\.0\.1:\d+)/);
       if (m) { clearTimeout(timer); resolve({ proc, dir, url: m[1], password, totp: new Totp() }); }
     });
     proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
@@ -365,6 +365,6 @@ export async function enrolInBrowser(page, username, { password = PW } = {}) {
   return { secret, codes };
 }
 
-export async function launch(chromium) {
-  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH });
+export async function launch(chromium, args = []) {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...LAUNCH, ...args] });
 }
