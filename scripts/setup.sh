@@ -12,7 +12,7 @@ build=(build-essential meson ninja-build pkg-config scdoc libsystemd-dev libeven
        fonts-dejavu-core tzdata ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl python3-cbor2 clang-format sqlite3 oathtool
       python3-aiosmtpd postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev
-      nginx-light openssl curl slapd ldap-utils poppler-utils python3-cryptography
+      nginx-light openssl curl slapd ldap-utils poppler-utils python3-cryptography python3-prometheus-client
       debhelper lintian man-db adduser systemd)
 bench=(wrk curl bc)
 

@@ -1,9 +1,13 @@
 /*
  * metrics.c - GET /metrics: the Prometheus text format (version 0.0.4) for the operator's
- * monitoring, behind the [metrics] token (API_R_METRICS). For now the transparency log and its
- * witnesses: the newest checkpoint, the one published with the witness quorum and the lag between
- * them, and each witness as this server last found it (core/cosigning.h). No name of a person, no
- * memo id: a witness is named by its public key name.
+ * monitoring, behind the [metrics] token (API_R_METRICS):
+ *  - this process's requests by method, route pattern and status, with their latency
+ *    (a histogram), sign-ins by outcome, signatures committed and the group commits' sizes,
+ *    failed database statements, and its memory (util/metrics.h);
+ *  - the channel's as the database holds it: the outbox by status, the log's size and the age of
+ *    its newest checkpoint, the one published with the witness quorum and the lag between them;
+ *  - each witness as this server last found it (core/cosigning.h).
+ * No name of a person, no memo id, no path: a route is its pattern, a witness its key's name.
  */
 #include "api/api.h"
 
@@ -11,12 +15,13 @@
 #include "core/ledger.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/metrics.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define METRICS_MAX (256u << 10)
+#define METRICS_MAX (4u << 20) /* bytes of the answer: every series at its largest fits */
 
 struct text {
     char *p;
@@ -75,6 +80,111 @@ static void label(char *out, size_t cap, const char *v)
         }
     }
     out[o] = '\0';
+}
+
+/* "0.0025" for a bucket's bound: the shortest text that reads back the same */
+static void bound(char *out, size_t cap, double v)
+{
+    snprintf(out, cap, "%g", v);
+}
+
+/* The requests' histogram, series by series (only those seen). */
+static void request_metrics(struct text *t)
+{
+    struct metrics_series *ss = mem_calloc(METRICS_SERIES_MAX + 1, sizeof(*ss));
+    char route[2 * METRICS_ROUTE_MAX + 1], method[17], le[32];
+    size_t n;
+
+    if (ss == NULL) {
+        t->failed = true;
+        return;
+    }
+    n = metrics_requests(ss, METRICS_SERIES_MAX + 1);
+    addf(t, "# HELP dissent_http_request_duration_seconds Requests answered, by method, route "
+            "pattern and status, and the time from their arrival to the answer.\n"
+            "# TYPE dissent_http_request_duration_seconds histogram\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct metrics_series *x = &ss[i];
+        label(route, sizeof(route), x->route);
+        label(method, sizeof(method), x->method);
+        for (size_t b = 0; b < METRICS_BUCKETS; b++) {
+            bound(le, sizeof(le), metrics_latency_bounds[b]);
+            addf(t,
+                 "dissent_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+                 "status=\"%d\",le=\"%s\"} %llu\n",
+                 method, route, x->status, le, (unsigned long long)x->buckets[b]);
+        }
+        addf(t,
+             "dissent_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+             "status=\"%d\",le=\"+Inf\"} %llu\n"
+             "dissent_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\","
+             "status=\"%d\"} %.6f\n"
+             "dissent_http_request_duration_seconds_count{method=\"%s\",route=\"%s\","
+             "status=\"%d\"} %llu\n",
+             method, route, x->status, (unsigned long long)x->count, method, route, x->status,
+             (double)x->sum_us / 1e6, method, route, x->status, (unsigned long long)x->count);
+    }
+    mem_free(ss);
+}
+
+/* This process's counters and memory, and the database's counts. */
+static int process_metrics(struct text *t, struct api_env *env, int64_t now)
+{
+    static const char *const outcome[] = {"ok", "failed", "throttled"};
+    static const char *const status[] = {"pending", "sent", "failed"};
+    struct metrics_counters mc;
+    struct store_ops_figures of;
+    int rc;
+
+    request_metrics(t);
+    metrics_counters(&mc);
+    addf(t, "# HELP dissent_signins_total Sign-in attempts by outcome (refused: a wrong password, "
+            "code or passkey; throttled: too many failures).\n"
+            "# TYPE dissent_signins_total counter\n");
+    for (size_t i = 0; i < 3; i++)
+        addf(t, "dissent_signins_total{result=\"%s\"} %llu\n", outcome[i],
+             (unsigned long long)mc.signins[i]);
+    addf(t,
+         "# HELP dissent_signatures_committed_total Signatures committed (group commits).\n"
+         "# TYPE dissent_signatures_committed_total counter\n"
+         "dissent_signatures_committed_total %llu\n"
+         "# HELP dissent_signatures_failed_total Signatures whose commit failed.\n"
+         "# TYPE dissent_signatures_failed_total counter\n"
+         "dissent_signatures_failed_total %llu\n"
+         "# HELP dissent_sign_batch_size Signatures per group commit.\n"
+         "# TYPE dissent_sign_batch_size histogram\n",
+         (unsigned long long)mc.signatures, (unsigned long long)mc.sign_failures);
+    for (size_t b = 0; b < METRICS_BATCH_BUCKETS; b++)
+        addf(t, "dissent_sign_batch_size_bucket{le=\"%u\"} %llu\n", 1u << b,
+             (unsigned long long)mc.batch_buckets[b]);
+    addf(t,
+         "dissent_sign_batch_size_bucket{le=\"+Inf\"} %llu\n"
+         "dissent_sign_batch_size_sum %llu\ndissent_sign_batch_size_count %llu\n",
+         (unsigned long long)mc.batches, (unsigned long long)mc.batch_sum,
+         (unsigned long long)mc.batches);
+    addf(t,
+         "# HELP dissent_db_errors_total Database statements that failed in this process.\n"
+         "# TYPE dissent_db_errors_total counter\ndissent_db_errors_total %llu\n",
+         (unsigned long long)mc.db_errors);
+    addf(t,
+         "# HELP dissent_process_resident_memory_bytes Resident memory of this process.\n"
+         "# TYPE dissent_process_resident_memory_bytes gauge\n"
+         "dissent_process_resident_memory_bytes %llu\n"
+         "# HELP dissent_heap_blocks Heap blocks this process's code holds now.\n"
+         "# TYPE dissent_heap_blocks gauge\ndissent_heap_blocks %ld\n",
+         (unsigned long long)metrics_rss(), mem_live());
+    if ((rc = store_ops_figures(env->st, &of)) != 0)
+        return rc;
+    addf(t, "# HELP dissent_outbox_emails Emails in the outbox by status.\n"
+            "# TYPE dissent_outbox_emails gauge\n");
+    for (size_t i = 0; i < 3; i++)
+        addf(t, "dissent_outbox_emails{status=\"%s\"} %lld\n", status[i], (long long)of.outbox[i]);
+    addf(t,
+         "# HELP dissent_log_checkpoint_age_seconds Time since the newest checkpoint was "
+         "signed (-1: none yet).\n# TYPE dissent_log_checkpoint_age_seconds gauge\n"
+         "dissent_log_checkpoint_age_seconds %lld\n",
+         of.checkpoint_at > 0 ? (long long)(now - of.checkpoint_at) : -1LL);
+    return 0;
 }
 
 void api_metrics(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -161,6 +271,11 @@ void api_metrics(struct api_env *env, struct api_req *req, struct api_resp *resp
             addf(&t, "dissent_witness_failures_total{witness=\"%s\"} %llu\n", name,
                  (unsigned long long)ws[i].failures);
         }
+    }
+    if (process_metrics(&t, env, req->now) != 0) {
+        mem_free(t.p);
+        api_error_rc(resp, ERR_DB, NULL);
+        return;
     }
     if (t.failed || t.p == NULL) {
         mem_free(t.p);

@@ -21,6 +21,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/metrics.h"
 
 #include <string.h>
 
@@ -146,6 +147,10 @@ void api_session_create(struct api_env *env, struct api_req *req, struct api_res
                   "organisation\"");
         return;
     }
+    /* counted for /metrics: how many, never whose */
+    metrics_signin(rc == 0          ? METRICS_SIGNIN_OK
+                   : rc == ERR_RATE ? METRICS_SIGNIN_THROTTLED
+                                    : METRICS_SIGNIN_FAILED);
     if (rc == ERR_RATE) {
         resp->retry_after = in.retry_after;
         api_error(resp, 429, "rate_limited", "too many failed sign-ins; try again later");

@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 #include "util/mem.h"
+#include "util/metrics.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -927,8 +928,13 @@ static void sign_batch(struct store *st, struct sign_job *jobs)
 
     for (struct sign_job *j = jobs; j != NULL; j = j->next)
         j->rc = rc != 0 ? rc : poisoned ? ERR_DB : sign_one(st, j, &poisoned);
-    if (rc != 0)
+    if (rc != 0) {
+        size_t n = 0;
+        for (struct sign_job *j = jobs; j != NULL; j = j->next)
+            n++;
+        metrics_sign_batch(n, 0);
         return;
+    }
     if (poisoned) {
         store_rollback(st);
         rc = ERR_DB;
@@ -940,6 +946,10 @@ static void sign_batch(struct store *st, struct sign_job *jobs)
             if (j->rc == 0)
                 j->rc = rc;
     }
+    size_t n = 0, ok = 0;
+    for (struct sign_job *j = jobs; j != NULL; j = j->next, n++)
+        ok += j->rc == 0;
+    metrics_sign_batch(n, ok);
 }
 
 static int sign_commit(struct wf_ctx *c, struct memo *m, const struct signature *sig)

@@ -6,6 +6,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,6 +85,16 @@ static int64_t micros_since(const struct timespec *t0)
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* An answer given: its log line and its count (util/metrics.h), by route pattern only. */
+static void answered(const struct call *c, int status)
+{
+    const char *route = c->rs.route ? c->rs.route : "-";
+    int64_t us = micros_since(&c->start);
+
+    log_request(c->rq.method_name, route, status, us);
+    metrics_request(c->rq.method_name, route, status, us);
 }
 
 static void resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -233,8 +244,7 @@ static void call_finish(struct call *c, bool close)
     if (rs->content_type != NULL && status != 304)
         h[n++] = (struct conn_header){"Content-Type", rs->content_type};
     if (rs->stream && status == 200 && w->srv->h->more != NULL) {
-        log_request(c->rq.method_name, rs->route ? rs->route : "-", status,
-                    micros_since(&c->start));
+        answered(c, status);
         if (!conn_reply_stream(c->conn, status, h, n, rs->stream_len, close)) {
             call_free(c);
             return;
@@ -252,7 +262,7 @@ static void call_finish(struct call *c, bool close)
         len = rs->body_len;
     }
     conn_reply(c->conn, status, h, n, body, len, close);
-    log_request(c->rq.method_name, rs->route ? rs->route : "-", status, micros_since(&c->start));
+    answered(c, status);
     call_free(c);
 }
 

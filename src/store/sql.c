@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 #include "util/mem.h"
+#include "util/metrics.h"
 #include "crypto/random.h"
 
 #include <stdio.h>
@@ -101,6 +102,8 @@ enum stmt_id {
     ST_TILE_GET,
     ST_TILE_PUT,
     ST_CP_LATEST,
+    ST_CP_AT,
+    ST_OUTBOX_COUNTS,
     ST_CP_PUT,
     ST_CP_GET,
     ST_CP_WITNESSED,
@@ -340,6 +343,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width,"
                     " data = excluded.data WHERE excluded.width >= tlog_tiles.width",
     [ST_CP_LATEST] = "SELECT size, text FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
+    [ST_CP_AT] = "SELECT at FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
+    [ST_OUTBOX_COUNTS] = "SELECT status, count(*) FROM outbox GROUP BY status",
     [ST_CP_PUT] = "INSERT INTO tlog_checkpoints (size, text, at) VALUES (?1,?2,?3)"
                   " ON CONFLICT (size) DO NOTHING",
     [ST_CP_GET] = "SELECT size, text, cosigs FROM tlog_checkpoints WHERE size = ?1",
@@ -486,6 +491,7 @@ _Static_assert(ST__COUNT + STORE_TABLES_MAX <= SQL_MAX_STMT, "SQL_MAX_STMT is to
 
 static int db_fail(struct store *st, const char *what)
 {
+    metrics_db_error();
     log_error("%s: %s: %s", st->drv->name, what, st->drv->errmsg(st));
     return ERR_DB;
 }
@@ -907,6 +913,27 @@ int sql_user_count(struct store *st, int64_t *count)
     /* count(*) always gives a row */
     rc = row_int64(st, q, "user count", count);
     return rc == ERR_NOT_FOUND ? ERR_DB : rc;
+}
+
+int sql_ops_figures(struct store *st, struct store_ops_figures *out)
+{
+    struct sql_stmt *q = prep(st, ST_OUTBOX_COUNTS);
+    int r, rc;
+
+    if (q == NULL)
+        return ERR_DB;
+    while ((r = step(q)) == SQL_ROW) {
+        int64_t status = col_int(q, 0);
+        if (status >= 0 && status < 3)
+            out->outbox[status] = col_int(q, 1);
+    }
+    done(q);
+    if (r != SQL_DONE)
+        return db_fail(st, "outbox counts");
+    if ((q = prep(st, ST_CP_AT)) == NULL)
+        return ERR_DB;
+    rc = row_int64(st, q, "checkpoint time", &out->checkpoint_at);
+    return rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
 static int last_id(struct store *st, enum stmt_id which, const char *what, int64_t *id)

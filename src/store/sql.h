@@ -116,6 +116,7 @@ int sql_user_get_by_id(struct store *st, int64_t id, struct user *out);
 int sql_user_list(struct store *st, const char *after, int limit, struct user **out, size_t *count);
 int sql_user_update(struct store *st, struct user *u);
 int sql_user_count(struct store *st, int64_t *count);
+int sql_ops_figures(struct store *st, struct store_ops_figures *out);
 int sql_user_seal(struct store *st, int64_t id, const uint8_t mac[STORE_MAC_LEN]);
 int sql_memo_last_id(struct store *st, int64_t *id);
 int sql_user_last_id(struct store *st, int64_t *id);

@@ -1963,6 +1963,14 @@ int store_outbox_finish(struct store *st, int64_t id, int status, int attempts, 
     return written(st, sql_outbox_finish(st, id, status, attempts, next_at, sent_at));
 }
 
+int store_ops_figures(struct store *st, struct store_ops_figures *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_fault(st))
+        return ERR_DB;
+    return sql_ops_figures(st, out);
+}
+
 int store_outbox_list(struct store *st, int64_t after, int limit, struct outbox_item **out,
                       size_t *count)
 {

@@ -806,6 +806,15 @@ int store_tlog_tile_get(struct store *st, int level, uint64_t index, uint8_t **d
 int store_tlog_tile_put(struct store *st, int level, uint64_t index, unsigned width,
                         const uint8_t *data, size_t len);
 
+/* What GET /metrics reads of the database (api/metrics.c): counts and a time, nothing else. */
+struct store_ops_figures {
+    int64_t outbox[3];     /* emails by STORE_OUTBOX_* status */
+    int64_t checkpoint_at; /* when the newest checkpoint was signed (unix seconds); 0: none */
+};
+
+/** store_ops_figures() - the outbox by status and the newest checkpoint's time, in *@out. */
+int store_ops_figures(struct store *st, struct store_ops_figures *out);
+
 /** store_tlog_checkpoint_latest() - the newest signed checkpoint and its size; ERR_NOT_FOUND. */
 int store_tlog_checkpoint_latest(struct store *st, uint64_t *size, char **text);
 

@@ -423,9 +423,9 @@ def metrics(srv, token=METRICS_TOKEN):
         if line.startswith("#"):
             assert re.match(r"^# (HELP|TYPE) dissent_\w+ ", line), line
             continue
-        m = re.match(r'^(dissent_\w+)(\{[^}]*\})? (\d+)$', line)
+        m = re.match(r'^(dissent_\w+)(\{[^}]*\})? (-?[0-9]+(?:\.[0-9]+)?)$', line)
         assert m, line
-        out[(m.group(1), m.group(2) or "")] = int(m.group(3))
+        out[(m.group(1), m.group(2) or "")] = float(m.group(3))
     return out
 
 
