@@ -42,6 +42,8 @@ static const struct {
     {"export", cmd_export, "export filed memos for production, signed (tar)"},
     {"records", cmd_records, "run the retention schedule now (sweep [--dry-run])"},
     {"witness", cmd_witness, "run a transparency log witness (key, serve)"},
+    {"backup", cmd_backup, "back up the data directory and the database while the server runs"},
+    {"restore", cmd_restore, "restore a backup into a new data directory (and database)"},
     {"version", cmd_version, "print the version"},
 };
 

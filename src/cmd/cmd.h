@@ -26,6 +26,8 @@ int cmd_directory(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+int cmd_backup(int argc, char **argv);      /* cmd/backup.c */
+int cmd_restore(int argc, char **argv);     /* cmd/backup.c */
 int cmd_log_monitor(int argc, char **argv); /* `dissent log monitor` (cmd/monitor.c) */
 
 /*

@@ -554,6 +554,50 @@ out:
     return rc;
 }
 
+int store_sqlite_snapshot(const char *path, const char *out, char *err, size_t errlen)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    sqlite3_backup *b = NULL;
+    int rc = SQLITE_OK;
+
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        err_set(err, errlen, "cannot open the database %s: %s", path,
+                src ? sqlite3_errmsg(src) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(src, 10000);
+    if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot create %s: %s", out,
+                dst ? sqlite3_errmsg(dst) : "out of memory");
+        goto out;
+    }
+    if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+        err_set(err, errlen, "cannot start the backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    /* every page in one step: one read transaction, so one consistent state of the database
+     * (the writers of the servers wait for nothing); busy only while a writer checkpoints */
+    for (int tries = 0; tries < 200; tries++) {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        sqlite3_sleep(50);
+    }
+    if (rc != SQLITE_DONE)
+        err_set(err, errlen, "the backup failed: %s", sqlite3_errstr(rc));
+out:
+    if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK && rc == SQLITE_DONE) {
+        err_set(err, errlen, "the backup failed: %s", sqlite3_errmsg(dst));
+        rc = SQLITE_ERROR;
+    }
+    if (dst != NULL && sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_DONE)
+        rc = SQLITE_ERROR;
+    sqlite3_close(src);
+    return rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 {
     return sql_open(&sqlite_driver, sizeof(struct store_sqlite), path, out, err, errlen);

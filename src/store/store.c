@@ -160,6 +160,21 @@ int store_load_finish(struct store *st)
     return st->drv->load_finish(st);
 }
 
+int store_sqlite_path(const char *uri, char *out, size_t len)
+{
+    int n;
+
+    if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
+        return ERR_INVALID;
+    if (strncmp(uri, "sqlite:", 7) == 0)
+        n = snprintf(out, len, "%s", uri + 7);
+    else if (strstr(uri, "://") != NULL)
+        return ERR_INVALID;
+    else
+        n = snprintf(out, len, "%s/dissent.db", uri);
+    return n < 0 || (size_t)n >= len ? ERR_INVALID : 0;
+}
+
 int store_open(const char *uri, struct store **out, char *err, size_t errlen)
 {
     char path[2048];

@@ -1226,4 +1226,18 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 /* @uri is a libpq connection URI; it never appears in messages (it may hold a password). */
 int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen);
 
+/**
+ * store_sqlite_path() - the SQLite file the URI @uri names (as store_open() reads it: a data
+ * directory, or "sqlite:PATH") into @out; ERR_INVALID for a PostgreSQL URI or one too long.
+ */
+int store_sqlite_path(const char *uri, char *out, size_t len);
+
+/**
+ * store_sqlite_snapshot() - a consistent copy of the SQLite database at @path in the new file
+ * @out (0600), taken with SQLite's online backup API in one step, while servers go on reading
+ * and writing (a WAL reader blocks no writer). Nothing is migrated or changed in @path.
+ * ERR_DB with the reason in @err.
+ */
+int store_sqlite_snapshot(const char *path, const char *out, char *err, size_t errlen);
+
 #endif
