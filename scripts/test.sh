@@ -124,4 +124,11 @@ tail -n 20 "$out/browser.log"
 wait "$pg_pid"
 cat "$out/pg-suite.log"
 
+# 5. PostgreSQL failover under signing load (tests/failover/): a primary and a synchronous
+#    standby of their own, two servers on a multi-host URI, the primary SIGKILLed and the standby
+#    promoted (once, on the plain build; after the PostgreSQL suite, whose clusters' owner it
+#    shares)
+DISSENT_BIN="$PWD/build/dissent" $PY -m pytest -q -p no:cacheprovider tests/failover \
+    --junitxml="$out/failover.xml" 2>&1 | tail -n 5
+
 $PY tests/summarize.py "$out"
