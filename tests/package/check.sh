@@ -26,7 +26,12 @@ check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
 }
 
 # 1. the build, from the files git knows (committed or not, never build outputs)
-git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$out/src" 2>>"$out/check.log"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$out/src" 2>>"$out/check.log"
+else # a copy without git (scripts/fresh-debian12.sh): the tree but the build outputs
+    tar -c --exclude=./build --exclude='./build-*' --exclude=./var --exclude=node_modules \
+        --exclude=__pycache__ -f - . | tar -x -C "$out/src"
+fi
 if (cd "$out/src" && DEB_BUILD_OPTIONS="parallel=$(nproc) nocheck" dpkg-buildpackage -us -uc -b) \
     >"$out/build.log" 2>&1; then
     ok "dpkg-buildpackage -us -uc -b"
