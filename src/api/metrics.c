@@ -128,7 +128,7 @@ static void request_metrics(struct text *t)
 }
 
 /* This process's counters and memory, and the database's counts. */
-static int process_metrics(struct text *t, struct api_env *env, int64_t now)
+static int process_metrics(struct text *t, struct api_env *env, int64_t now, bool db)
 {
     static const char *const outcome[] = {"ok", "failed", "throttled"};
     static const char *const status[] = {"pending", "sent", "failed"};
@@ -173,7 +173,12 @@ static int process_metrics(struct text *t, struct api_env *env, int64_t now)
          "# HELP dissent_heap_blocks Heap blocks this process's code holds now.\n"
          "# TYPE dissent_heap_blocks gauge\ndissent_heap_blocks %ld\n",
          (unsigned long long)metrics_rss(), mem_live());
-    if ((rc = store_ops_figures(env->st, &of)) != 0)
+    rc = db ? store_ops_figures(env->st, &of) : ERR_DB;
+    addf(t,
+         "# HELP dissent_db_up Whether the database answered this scrape (1) or not (0).\n"
+         "# TYPE dissent_db_up gauge\ndissent_db_up %d\n",
+         rc == 0);
+    if (rc != 0)
         return rc;
     addf(t, "# HELP dissent_outbox_emails Emails in the outbox by status.\n"
             "# TYPE dissent_outbox_emails gauge\n");
@@ -199,35 +204,39 @@ void api_metrics(struct api_env *env, struct api_req *req, struct api_resp *resp
     int quorum = env->ch != NULL ? env->ch->log_quorum : 0, rc;
     size_t n = cosigning_status(ws, COSIGNING_MAX);
 
+    bool db = true;
+
     (void)req;
-    if ((rc = store_tlog_checkpoint_latest(env->st, &newest, &cp)) != 0 && rc != ERR_NOT_FOUND) {
-        api_error_rc(resp, rc, NULL);
-        return;
-    }
+    /* the database's part: left out when it does not answer (dissent_db_up says so); the
+     * process's figures are what matter most then */
+    if ((rc = store_tlog_checkpoint_latest(env->st, &newest, &cp)) != 0 && rc != ERR_NOT_FOUND)
+        db = false;
     mem_free(cp);
     cp = NULL;
-    rc = quorum > 0 ? store_tlog_checkpoint_witnessed(env->st, quorum, &published, &cp)
-                    : ledger_checkpoint_public(env->st, 0, &cp, &published);
-    mem_free(cp);
-    if (rc == ERR_NOT_FOUND)
-        published = 0;
-    else if (rc != 0) {
-        api_error_rc(resp, rc, NULL);
-        return;
+    if (db) {
+        rc = quorum > 0 ? store_tlog_checkpoint_witnessed(env->st, quorum, &published, &cp)
+                        : ledger_checkpoint_public(env->st, 0, &cp, &published);
+        mem_free(cp);
+        if (rc == ERR_NOT_FOUND)
+            published = 0;
+        else if (rc != 0)
+            db = false;
     }
-    addf(&t,
-         "# HELP dissent_log_size Entries of the newest signed checkpoint.\n"
-         "# TYPE dissent_log_size gauge\ndissent_log_size %llu\n",
-         (unsigned long long)newest);
-    addf(&t,
-         "# HELP dissent_log_published_size Entries of the newest checkpoint published with the "
-         "witness quorum (the newest signed one without witnesses).\n"
-         "# TYPE dissent_log_published_size gauge\ndissent_log_published_size %llu\n",
-         (unsigned long long)published);
-    addf(&t,
-         "# HELP dissent_log_witness_lag Entries signed but not yet published for want of "
-         "cosignatures.\n# TYPE dissent_log_witness_lag gauge\ndissent_log_witness_lag %llu\n",
-         (unsigned long long)(newest - published));
+    if (db) {
+        addf(&t,
+             "# HELP dissent_log_size Entries of the newest signed checkpoint.\n"
+             "# TYPE dissent_log_size gauge\ndissent_log_size %llu\n",
+             (unsigned long long)newest);
+        addf(&t,
+             "# HELP dissent_log_published_size Entries of the newest checkpoint published with "
+             "the witness quorum (the newest signed one without witnesses).\n"
+             "# TYPE dissent_log_published_size gauge\ndissent_log_published_size %llu\n",
+             (unsigned long long)published);
+        addf(&t,
+             "# HELP dissent_log_witness_lag Entries signed but not yet published for want of "
+             "cosignatures.\n# TYPE dissent_log_witness_lag gauge\ndissent_log_witness_lag %llu\n",
+             (unsigned long long)(newest - published));
+    }
     addf(&t,
          "# HELP dissent_log_witness_quorum Cosignatures a checkpoint needs to be published.\n"
          "# TYPE dissent_log_witness_quorum gauge\ndissent_log_witness_quorum %d\n",
@@ -272,11 +281,7 @@ void api_metrics(struct api_env *env, struct api_req *req, struct api_resp *resp
                  (unsigned long long)ws[i].failures);
         }
     }
-    if (process_metrics(&t, env, req->now) != 0) {
-        mem_free(t.p);
-        api_error_rc(resp, ERR_DB, NULL);
-        return;
-    }
+    process_metrics(&t, env, req->now, db); /* (the database's figures when it answers) */
     if (t.failed || t.p == NULL) {
         mem_free(t.p);
         api_error_rc(resp, ERR_NOMEM, NULL);

@@ -75,8 +75,8 @@ static bool backed_up(const char *name)
     if (n == 0 || n >= BACKUP_NAME_MAX || name[0] == '.' ||
         strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
         return false;
-    if (strncmp(name, "dissent.db", 10) == 0)
-        return false;
+    if (strncmp(name, "dissent.db", 10) == 0 || strcmp(name, "first-admin-password") == 0)
+        return false; /* the database goes apart; a password is never backed up */
     if (n > 5 && strcmp(name + n - 5, ".lock") == 0)
         return false;
     return strstr(name, ".tmp") == NULL;
@@ -152,7 +152,7 @@ static int read_files(const char *dir, struct bfile **out, size_t *count)
 
         if (rc == 0 && backed_up(names[i]->d_name)) {
             snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-            if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) { /* a symlinked key too */
                 if (n == BACKUP_FILES_MAX) {
                     fprintf(stderr, "dissent backup: more than %d files in %s\n", BACKUP_FILES_MAX,
                             dir);
@@ -181,44 +181,8 @@ static int read_files(const char *dir, struct bfile **out, size_t *count)
     return 0;
 }
 
-/*
- * A PostgreSQL URI's password moved out of the command line (where other users of the machine
- * would see it) into PGPASSWORD: @uri without it into @out, the password percent-decoded into
- * @pw ("" when none).
- */
-static int split_password(const char *uri, char *out, size_t outlen, char *pw, size_t pwlen)
-{
-    const char *p = strstr(uri, "://"), *at, *colon, *slash;
-    size_t o = 0;
-
-    pw[0] = '\0';
-    if (p == NULL || strlen(uri) >= outlen)
-        return ERR_INVALID;
-    p += 3;
-    slash = strchr(p, '/');
-    at = strchr(p, '@');
-    if (at == NULL || (slash != NULL && at > slash) ||
-        (colon = memchr(p, ':', (size_t)(at - p))) == NULL) {
-        snprintf(out, outlen, "%s", uri);
-        return 0;
-    }
-    for (const char *c = colon + 1; c < at; c++) {
-        unsigned v;
-        if (o + 1 >= pwlen)
-            return ERR_INVALID;
-        if (*c == '%' && c + 2 < at && sscanf(c + 1, "%2x", &v) == 1) {
-            pw[o++] = (char)v;
-            c += 2;
-        } else {
-            pw[o++] = *c;
-        }
-    }
-    pw[o] = '\0';
-    snprintf(out, outlen, "%.*s%s", (int)(colon - uri), uri, at);
-    return 0;
-}
-
-/* Run @argv (a PostgreSQL client program) with PGPASSWORD=@pw when set; 0 when it exits 0. */
+/* Run @argv (a PostgreSQL client program), with PGPASSWORD=@pw when the URI had a password
+ * (else the environment as it is, PGPASSWORD or ~/.pgpass included); 0 when it exits 0. */
 static int run_pg(char *const argv[], const char *pw)
 {
     size_t n = 0;
@@ -232,7 +196,7 @@ static int run_pg(char *const argv[], const char *pw)
         return ERR_NOMEM;
     n = 0;
     for (char **e = environ; *e != NULL; e++)
-        if (strncmp(*e, "PGPASSWORD=", 11) != 0)
+        if (pw[0] == '\0' || strncmp(*e, "PGPASSWORD=", 11) != 0)
             env[n++] = *e;
     if (pw[0] != '\0') {
         size_t len = strlen(pw) + 12;
@@ -346,7 +310,7 @@ int cmd_backup(int argc, char **argv)
     struct bfile *fs = NULL;
     size_t nfs = 0;
     char uri[1100], dbpath[2048], tmpdir[2048], tmpdb[2100], tmpout[2100], err[512] = "";
-    char dbsha[65], noauth[1100], pw[256];
+    char dbsha[65], conninfo[2048], pw[256];
     uint64_t dbsize = 0;
     bool pg;
     json_t *man = NULL, *list;
@@ -386,10 +350,19 @@ int cmd_backup(int argc, char **argv)
     /* 1. the files beside the keys, before the database (see the top of this file) */
     if (read_files(cfg.data_dir, &fs, &nfs) != 0)
         return 1;
-    if (nfs == 0 || (access(cfg.data_dir, F_OK) != 0)) {
-        fprintf(stderr, "dissent backup: no key files in %s: is it the data directory?\n",
-                cfg.data_dir);
-        goto out;
+    {
+        bool skey = false, lkey = false;
+        for (size_t i = 0; i < nfs; i++) {
+            skey = skey || strcmp(fs[i].name, "channel.skey") == 0;
+            lkey = lkey || strcmp(fs[i].name, "log.skey") == 0;
+        }
+        if (!skey || !lkey) {
+            fprintf(stderr,
+                    "dissent backup: %s has no %s: is it the data directory (started "
+                    "once)?\n",
+                    cfg.data_dir, skey ? "log.skey" : "channel.skey");
+            goto out;
+        }
     }
     /* 2. the database, into a directory of our own beside the archive */
     snprintf(tmpdir, sizeof(tmpdir), "%s.tmp-XXXXXX", out);
@@ -400,13 +373,13 @@ int cmd_backup(int argc, char **argv)
     }
     snprintf(tmpdb, sizeof(tmpdb), "%s/%s", tmpdir, pg ? "dissent.pgdump" : "dissent.db");
     if (pg) {
-        char file_arg[2200], db_arg[1200];
-        if (split_password(uri, noauth, sizeof(noauth), pw, sizeof(pw)) != 0) {
+        char file_arg[2200], db_arg[2100];
+        if (store_pg_client_conninfo(uri, conninfo, sizeof(conninfo), pw, sizeof(pw)) != 0) {
             fprintf(stderr, "dissent backup: the database URI cannot be read\n");
             goto out;
         }
         snprintf(file_arg, sizeof(file_arg), "--file=%s", tmpdb);
-        snprintf(db_arg, sizeof(db_arg), "--dbname=%s", noauth);
+        snprintf(db_arg, sizeof(db_arg), "--dbname=%s", conninfo);
         char *args[] = {
             "pg_dump", "--format=custom", "--no-owner", "--no-privileges", file_arg, db_arg, NULL};
         int pr = run_pg(args, pw);
@@ -427,18 +400,19 @@ int cmd_backup(int argc, char **argv)
     man = json_pack("{s:s,s:s,s:s,s:[]}", "format", BACKUP_FORMAT, "created", created, "database",
                     pg ? "postgresql" : "sqlite", "files");
     list = man ? json_object_get(man, "files") : NULL;
-    for (size_t i = 0; list != NULL && i < nfs; i++) {
+    bool listed = list != NULL;
+    for (size_t i = 0; listed && i < nfs; i++) {
         char path[BACKUP_NAME_MAX + 8];
         snprintf(path, sizeof(path), "files/%s", fs[i].name);
-        json_array_append_new(list, json_pack("{s:s,s:I,s:s}", "path", path, "size",
-                                              (json_int_t)fs[i].len, "sha256", fs[i].sha));
+        listed =
+            json_array_append_new(list, json_pack("{s:s,s:I,s:s}", "path", path, "size",
+                                                  (json_int_t)fs[i].len, "sha256", fs[i].sha)) == 0;
     }
-    if (list != NULL)
-        json_array_append_new(list,
-                              json_pack("{s:s,s:I,s:s}", "path",
-                                        pg ? "database/dissent.pgdump" : "database/dissent.db",
-                                        "size", (json_int_t)dbsize, "sha256", dbsha));
-    if (list == NULL || (mtext = json_dumps(man, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
+    listed = listed && json_array_append_new(
+                           list, json_pack("{s:s,s:I,s:s}", "path",
+                                           pg ? "database/dissent.pgdump" : "database/dissent.db",
+                                           "size", (json_int_t)dbsize, "sha256", dbsha)) == 0;
+    if (!listed || (mtext = json_dumps(man, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
         fprintf(stderr, "dissent backup: out of memory\n");
         goto out;
     }
@@ -589,7 +563,8 @@ int cmd_restore(int argc, char **argv)
     struct archive_entry *e;
     json_t *man = NULL, *list;
     json_error_t jerr;
-    char tmp[2048] = "", dump[2400] = "", *mtext = NULL, **rest = NULL;
+    char tmp[2048] = "", dump[2400] = "", target[1800], *mtext = NULL, **rest = NULL;
+    char parent[1800], base[1800];
     const char *database;
     bool *seen = NULL;
     size_t nlist = 0, done = 0;
@@ -606,6 +581,17 @@ int cmd_restore(int argc, char **argv)
         fprintf(stderr, "dissent restore: --db takes a PostgreSQL URI (SQLite goes in --data)\n");
         return 2;
     }
+    /* DIR without trailing slashes: its temporary sibling must be beside it, not inside */
+    size_t dl = strlen(data);
+    while (dl > 1 && data[dl - 1] == '/')
+        dl--;
+    if (dl >= sizeof(target) || (dl == 1 && data[0] == '/')) {
+        fprintf(stderr, "dissent restore: --data %s cannot be restored into\n", data);
+        return 2;
+    }
+    memcpy(target, data, dl);
+    target[dl] = '\0';
+    data = target;
     if ((rc = target_ok(data)) != 0) {
         fprintf(stderr, "dissent restore: %s %s\n", data,
                 rc == ERR_EXISTS ? "is not empty: a restore goes into a new directory"
@@ -656,6 +642,18 @@ int cmd_restore(int argc, char **argv)
             goto out;
         }
     }
+    {
+        size_t ndb = 0, nkeys = 0;
+        for (size_t i = 0; i < nlist; i++) {
+            const char *p = json_string_value(json_object_get(json_array_get(list, i), "path"));
+            ndb += strncmp(p, "database/", 9) == 0;
+            nkeys += strcmp(p, "files/channel.skey") == 0 || strcmp(p, "files/log.skey") == 0;
+        }
+        if (ndb != 1 || nkeys != 2) {
+            fprintf(stderr, "dissent restore: the manifest lacks the database or the keys\n");
+            goto out;
+        }
+    }
     if (strcmp(database, "postgresql") == 0 && db == NULL) {
         fprintf(stderr, "dissent restore: this backup holds a PostgreSQL database: give the "
                         "empty database to restore it into with --db URI\n");
@@ -667,7 +665,9 @@ int cmd_restore(int argc, char **argv)
         goto out;
     }
     /* everything into a directory of our own beside DIR */
-    snprintf(tmp, sizeof(tmp), "%s.restore-XXXXXX", data);
+    snprintf(parent, sizeof(parent), "%s", data);
+    snprintf(base, sizeof(base), "%s", data);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.restore-XXXXXX", dirname(parent), basename(base));
     if (mkdtemp(tmp) == NULL) {
         fprintf(stderr, "dissent restore: cannot create %s: %s\n", tmp, strerror(errno));
         tmp[0] = '\0';
@@ -722,13 +722,17 @@ int cmd_restore(int argc, char **argv)
                 r != ARCHIVE_EOF ? "is damaged" : "lacks files its manifest lists");
         goto out;
     }
+    if (target_ok(data) != 0) { /* made meanwhile: before the database is written */
+        fprintf(stderr, "dissent restore: %s is no longer empty; nothing was restored\n", data);
+        goto out;
+    }
     if (dump[0] != '\0') {
-        char noauth[1100], pw[256], db_arg[1200];
-        if (split_password(db, noauth, sizeof(noauth), pw, sizeof(pw)) != 0) {
+        char conninfo[2048], pw[256], db_arg[2100];
+        if (store_pg_client_conninfo(db, conninfo, sizeof(conninfo), pw, sizeof(pw)) != 0) {
             fprintf(stderr, "dissent restore: the database URI cannot be read\n");
             goto out;
         }
-        snprintf(db_arg, sizeof(db_arg), "--dbname=%s", noauth);
+        snprintf(db_arg, sizeof(db_arg), "--dbname=%s", conninfo);
         char *args[] = {"pg_restore",
                         "--exit-on-error",
                         "--single-transaction",
@@ -751,6 +755,13 @@ int cmd_restore(int argc, char **argv)
         fsync_dir_of(data) != 0) {
         fprintf(stderr, "dissent restore: cannot move the restored files to %s: %s\n", data,
                 strerror(errno));
+        if (dump[0] != '\0') { /* the database is restored already: its files must not go */
+            fprintf(stderr,
+                    "dissent restore: the database was restored; its data directory's "
+                    "files are in %s: move that directory to %s\n",
+                    tmp, data);
+            tmp[0] = '\0';
+        }
         goto out;
     }
     tmp[0] = '\0';

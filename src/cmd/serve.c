@@ -27,12 +27,17 @@
 #include "net/fetch.h"
 #include "smtp/smtp.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define FIRST_ADMIN_FILE "first-admin-password" /* under systemd (below) */
 
 static const char synopsis[] =
     "dissent serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--db URI] [--workers N]";
@@ -75,6 +80,7 @@ static bool is_reloadable(const char *section, const char *key)
 struct reload_state {
     const char *path;         /* --config, or NULL (then only the log file is opened again) */
     struct config_file start; /* its keys when the server started */
+    bool started;             /* @start was read (else no key is named as needing a restart) */
     const char *listen, *data, *db, *workers; /* the command line's overrides */
     const struct config *cfg;                 /* the settings the server started with */
     char log_file[1024]; /* the file the log goes to now, "" for standard error */
@@ -144,7 +150,7 @@ static void reload(void *arg, char *cert, size_t certlen, char *key, size_t keyl
     log_set_level((enum log_level)next->log_level);
     if (kept)
         log_warn("reload: [log] file removed: the log stays in %s until a restart", r->log_file);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; r->started && i < n; i++) {
         if (!config_file_changed(&r->start, &now, set[i].section, set[i].key) ||
             is_reloadable(set[i].section, set[i].key))
             continue;
@@ -194,6 +200,9 @@ int cmd_serve(int argc, char **argv)
     bool created = false;
     int nrest = 0, rc;
 
+    /* a SIGHUP (logrotate) while starting or stopping must not end the process: ignored until
+     * the server's loop handles it (libevent puts this back when it lets go of it) */
+    signal(SIGHUP, SIG_IGN);
     if ((rc = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
         return rc == 1 ? 0 : 2;
     if (nrest != 0) {
@@ -281,7 +290,24 @@ int cmd_serve(int argc, char **argv)
         channel_release(&ch);
         return 1;
     }
-    if (created) {
+    if (created && getenv("NOTIFY_SOCKET") != NULL) {
+        /* under systemd standard output is the journal, kept and read by more than the
+         * administrator: the password goes in a file only the service's user reads */
+        char line[64];
+        int n = snprintf(line, sizeof(line), "%s\n", admin_pw);
+        if (file_replace(cfg.data_dir, FIRST_ADMIN_FILE, line, (size_t)n, "first admin") != 0) {
+            wipe(line, sizeof(line));
+            wipe(admin_pw, sizeof(admin_pw));
+            fprintf(stderr, "dissent: cannot write %s/%s\n", cfg.data_dir, FIRST_ADMIN_FILE);
+            channel_release(&ch);
+            return 1;
+        }
+        wipe(line, sizeof(line));
+        printf("First start: created the account \"admin\"; its password is in %s/%s (read "
+               "it, sign in, set another, then delete the file).\n",
+               cfg.data_dir, FIRST_ADMIN_FILE);
+        fflush(stdout);
+    } else if (created) {
         printf("First start: created the account \"admin\".\n"
                "  username: admin\n"
                "  password: %s\n"
@@ -338,6 +364,8 @@ int cmd_serve(int argc, char **argv)
     snprintf(rs.log_file, sizeof(rs.log_file), "%s", cfg.log_file);
     if (config_path != NULL && config_file_read(config_path, &rs.start, err, sizeof(err)) != 0)
         log_warn("%s: SIGHUP will name no setting as needing a restart", err);
+    else
+        rs.started = config_path != NULL;
     api_handler(&as, &handler);
     rc = server_run(&cfg, &handler, &hooks);
     config_file_free(&rs.start);

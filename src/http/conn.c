@@ -28,6 +28,7 @@ struct conn {
     char peer[64];
     int unfinished;       /* answers queued whose finished() is still owed */
     bool reading;         /* a request's first byte arrived; the deadline runs */
+    bool handshaking;     /* a TLS handshake under way: the deadline runs (conn_new) */
     bool busy;            /* a request was handed out and not answered yet */
     bool closing;         /* close once the output is written */
     bool eof;             /* the peer will send nothing more */
@@ -208,8 +209,12 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
 
-    if (what == BEV_EVENT_CONNECTED) /* a TLS handshake done: the request follows */
+    if (what == BEV_EVENT_CONNECTED) { /* a TLS handshake done: the request follows */
+        c->handshaking = false;
+        if (!c->reading)
+            event_del(c->deadline);
         return;
+    }
     if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))) {
         /* the peer closed its side: answer what it sent, then close */
         c->eof = true;
@@ -239,6 +244,10 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 
     if (c->lingering) {
         destroy(c); /* the client had its moment to stop sending */
+        return;
+    }
+    if (c->handshaking) {
+        destroy(c); /* a TLS handshake is bound like a request: slow ones hold nothing */
         return;
     }
     if (c->busy || !c->reading)
@@ -272,6 +281,10 @@ struct conn *conn_new(struct bufferevent *bev, const char *peer, const struct co
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
     bufferevent_set_timeouts(bev, &tv, &tv);
     bufferevent_enable(bev, EV_READ);
+    if (tls_is(bev)) { /* the handshake, from its first byte to its last, within the timeout */
+        c->handshaking = true;
+        evtimer_add(c->deadline, &tv);
+    }
     return c;
 }
 

@@ -81,7 +81,9 @@ static int make_ctx(const char *cert, const char *key, SSL_CTX **out, char *err,
         return ERR_NOMEM;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    /* no session tickets: their key would live as long as the context (until a reload), and
+     * whoever later held it could read every recorded TLS 1.2 session it resumed */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
     if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1) {
         ssl_error(err, errlen, "tls: the cipher list");
@@ -191,14 +193,17 @@ struct bufferevent *tls_bufferevent(struct tls *t, struct event_base *base, int 
     }
     bev = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                          BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL) {
-        SSL_free(ssl);
-        evutil_closesocket(fd);
+    if (bev == NULL) /* libevent freed the session (and, through its socket BIO, may have closed
+                        @fd): neither is touched again here (out of memory only) */
         return NULL;
-    }
     /* a client that closes without TLS's close_notify ends its connection like any other */
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     return bev;
+}
+
+bool tls_is(struct bufferevent *bev)
+{
+    return bufferevent_openssl_get_ssl(bev) != NULL;
 }
 
 void tls_close_notify(struct bufferevent *bev)

@@ -5,9 +5,11 @@
  *
  * The context speaks TLS 1.2 and 1.3 only, with the forward-secret AEAD suites of TLS 1.2
  * (ECDHE with AES-GCM or ChaCha20-Poly1305) and OpenSSL's TLS 1.3 suites; no compression, no
- * renegotiation; ALPN answers "http/1.1" (the only protocol here). A certificate is refused when
- * its key does not match it, when it has expired, or when it is not valid yet: at start the
- * server then does not start; on a reload the context in use is kept and the reason logged.
+ * renegotiation, no session tickets; ALPN answers "http/1.1" (the only protocol here). A
+ * handshake must end within [server] timeout (http/conn.c), however slowly it trickles in. A
+ * certificate is refused when its key does not match it, when it has expired, or when it is not
+ * valid yet: at start the server then does not start; on a reload the context in use is kept and
+ * the reason logged.
  *
  * Connections hold a reference to the context they were accepted with: a reload changes what
  * new connections get, never a handshake or a keep-alive connection already under way. The
@@ -16,6 +18,7 @@
 #ifndef DISSENT_HTTP_TLS_H
 #define DISSENT_HTTP_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct tls;
@@ -43,10 +46,14 @@ void tls_describe(struct tls *t, char *out, size_t len);
 
 /**
  * tls_bufferevent() - the accepted socket @fd as a TLS server connection on @base (its
- * handshake runs on the loop like any read), closed with it; NULL when out of memory (@fd is
- * then closed too).
+ * handshake runs on the loop like any read), closed with it; NULL when out of memory (libevent
+ * then owns what is left of @fd: it is not used again).
  */
+
 struct bufferevent *tls_bufferevent(struct tls *t, struct event_base *base, int fd);
+
+/** tls_is() - whether @bev is a TLS connection. */
+bool tls_is(struct bufferevent *bev);
 
 /**
  * tls_close_notify() - before a connection's write side is shut: TLS's close_notify, when @bev

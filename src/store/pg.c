@@ -30,6 +30,7 @@
 
 #include "store/integrity.h"
 #include "store/tables.h"
+#include "crypto/random.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -365,6 +366,20 @@ static const char *const migrations[] = {
 
     /* 21: witness cosignatures on a checkpoint (SQLite's migration 21) */
     "ALTER TABLE tlog_checkpoints ADD COLUMN IF NOT EXISTS cosigs integer NOT NULL DEFAULT 0;",
+
+    /* 22: every committed change of accounts, sessions and two-factor rows notifies the
+     * servers' connections (LISTEN dissent_changed), which empty their read cache (store.c) */
+    "CREATE OR REPLACE FUNCTION dissent_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN PERFORM pg_notify('dissent_changed', ''); RETURN NULL; END $$;"
+    "DROP TRIGGER IF EXISTS users_changed ON users;"
+    "CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users"
+    " FOR EACH STATEMENT EXECUTE FUNCTION dissent_changed();"
+    "DROP TRIGGER IF EXISTS sessions_changed ON sessions;"
+    "CREATE TRIGGER sessions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions"
+    " FOR EACH STATEMENT EXECUTE FUNCTION dissent_changed();"
+    "DROP TRIGGER IF EXISTS user_totp_changed ON user_totp;"
+    "CREATE TRIGGER user_totp_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_totp"
+    " FOR EACH STATEMENT EXECUTE FUNCTION dissent_changed();",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -395,6 +410,8 @@ struct store_pg {
     bool prepared[SQL_MAX_STMT];      /* statement i is prepared on this connection */
     bool in_tx;                       /* between begin and commit/rollback */
     bool leader;                      /* holds the session-level leader lock */
+    bool listening;                   /* LISTEN dissent_changed ran on this session */
+    uint64_t notified;                /* notifications heard (pg_generation()) */
     int64_t changes;                  /* rows changed by the last statement run */
     char err[256];                    /* the last failure's primary message */
 };
@@ -463,13 +480,40 @@ static int ensure_conn(struct store_pg *p)
     }
     PQreset(p->conn);
     memset(p->prepared, 0, sizeof(p->prepared));
-    p->leader = false; /* the lock went with the old session */
+    p->leader = false;    /* the lock went with the old session */
+    p->listening = false; /* and its LISTEN: what changed meanwhile was not heard */
     if (PQstatus(p->conn) != CONNECTION_OK) {
         record_failure(p, NULL);
         log_error("pg: reconnect: %s", p->err);
         return ERR_DB;
     }
     log_warn("pg: connection reset");
+    return 0;
+}
+
+/*
+ * The read cache's generation (store.c): the notifications of migration 22's triggers heard on
+ * this session, each a committed change of accounts, sessions or two-factor rows by any
+ * connection. Reading them costs no round trip: what has arrived on the socket is taken.
+ */
+static int pg_generation(struct store *st, uint64_t *gen)
+{
+    struct store_pg *p = PG(st);
+    PGnotify *n;
+
+    if (!p->listening) {
+        if (ensure_conn(p) != 0 || exec_sql(p, "LISTEN dissent_changed", "listen") != 0)
+            return ERR_DB;
+        p->listening = true;
+        p->notified++; /* whatever changed before it was not heard */
+    }
+    if (PQconsumeInput(p->conn) == 0)
+        return ERR_DB;
+    while ((n = PQnotifies(p->conn)) != NULL) {
+        PQfreemem(n);
+        p->notified++;
+    }
+    *gen = p->notified;
     return 0;
 }
 
@@ -541,6 +585,56 @@ rollback:
 out:
     PQclear(r);
     return rc == 0 ? 0 : ERR_DB;
+}
+
+int store_pg_client_conninfo(const char *uri, char *out, size_t outlen, char *pw, size_t pwlen)
+{
+    PQconninfoOption *opts = PQconninfoParse(uri, NULL);
+    size_t o = 0;
+    int rc = 0;
+
+    if (outlen == 0 || pwlen == 0)
+        return ERR_INVALID;
+    out[0] = pw[0] = '\0';
+    if (opts == NULL)
+        return ERR_INVALID;
+    for (PQconninfoOption *k = opts; k->keyword != NULL && rc == 0; k++) {
+        if (k->val == NULL || k->val[0] == '\0')
+            continue;
+        if (strcmp(k->keyword, "password") == 0) {
+            if (strlen(k->val) >= pwlen)
+                rc = ERR_INVALID;
+            else
+                memcpy(pw, k->val, strlen(k->val) + 1);
+            continue;
+        }
+        /* keyword='value', quotes and backslashes escaped (libpq's conninfo syntax) */
+        int n = snprintf(out + o, outlen - o, "%s%s='", o ? " " : "", k->keyword);
+        if (n < 0 || (size_t)n >= outlen - o) {
+            rc = ERR_INVALID;
+            break;
+        }
+        o += (size_t)n;
+        for (const char *c = k->val; *c && rc == 0; c++) {
+            if (o + 3 >= outlen)
+                rc = ERR_INVALID;
+            else {
+                if (*c == '\'' || *c == '\\')
+                    out[o++] = '\\';
+                out[o++] = *c;
+            }
+        }
+        if (rc == 0 && o + 2 < outlen) {
+            out[o++] = '\'';
+            out[o] = '\0';
+        } else {
+            rc = ERR_INVALID;
+        }
+    }
+    PQconninfoFree(opts); /* libpq's own: its memory, which held the password, is libpq's */
+    if (rc != 0)
+        wipe(pw, pwlen);
+    return rc;
 }
 
 int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen)

@@ -502,10 +502,12 @@ static struct sql_stmt *prep_text(struct store *st, int id, const char *text)
 {
     struct sql_stmt *q = st->drv->prepare(st, id, text);
 
-    if (q == NULL)
+    if (q == NULL) {
         db_fail(st, "prepare");
-    else
+    } else {
         st->drv->reset(q);
+        q->write = strncmp(text, "SELECT", 6) != 0;
+    }
     return q;
 }
 
@@ -560,6 +562,8 @@ static void bind_blob(struct sql_stmt *q, int pos, const void *p, size_t len)
 /* SQL_ROW, SQL_DONE, ERR_EXISTS or ERR_DB (not yet logged: db_fail()). */
 static int step(struct sql_stmt *q)
 {
+    if (q->write) /* before it runs: a failed write may have written (the read cache) */
+        q->st->writes++;
     return q->st->drv->step(q);
 }
 

@@ -39,6 +39,7 @@ enum sql_dialect { SQL_SQLITE, SQL_PG, SQL__DIALECTS };
  * parameters and result). */
 struct sql_stmt {
     struct store *st; /* the connection it belongs to */
+    bool write;       /* not a SELECT: each step counts in st->writes (the read cache) */
 };
 
 /* A driver: every function gets the store it was opened as, or one of its statements. */
@@ -83,6 +84,10 @@ struct sql_driver {
     int (*table_dump)(struct store *st, size_t table, store_row_fn row, void *ctx);
     int (*table_load)(struct store *st, size_t table, const struct store_value *row, size_t n);
     int (*load_finish)(struct store *st);
+    /* a number that changes whenever another connection (of this process or another) may have
+     * changed the accounts, sessions or two-factor rows since it was last read: SQLite's
+     * data_version, PostgreSQL's notifications (store.c's read cache); non-zero: unknown now */
+    int (*generation)(struct store *st, uint64_t *gen);
 };
 
 /* A new connection of @drv in *@out: an object of @size bytes (the driver's, struct store first)
@@ -104,7 +109,7 @@ int sql_schema_known(int version, int latest, char *err, size_t errlen);
         .col_bytes = P##_col_bytes, .reset = P##_reset, .changes = P##_changes,                    \
         .errmsg = P##_errmsg, .exec = P##_exec, .begin = P##_begin, .commit = P##_commit,          \
         .rollback = P##_rollback, .leader = P##_leader, .table_dump = P##_table_dump,              \
-        .table_load = P##_table_load, .load_finish = P##_load_finish                               \
+        .table_load = P##_table_load, .load_finish = P##_load_finish, .generation = P##_generation \
     }
 
 /* ---- the operations, one per store_*() entry point (store.h documents each) ---- */

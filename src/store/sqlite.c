@@ -424,6 +424,8 @@ static const char *const migrations[] = {
     /* 20: a memo's file list, bound into its row's MAC (core/attach.h) */
     "ALTER TABLE memos ADD COLUMN files BLOB;",
 
+    /* (22, below: PostgreSQL's notifications of changed accounts; SQLite's data_version does
+     * that here) */
     /* 21: witness cosignatures collected on a checkpoint (core/cosigning.h): how many of the
      * configured witnesses' cosignatures its text carries. The table is made again rather than
      * altered, so that the migration also runs over a table that has the column already */
@@ -436,6 +438,10 @@ static const char *const migrations[] = {
     "INSERT INTO tlog_checkpoints_21 (size, text, at) SELECT size, text, at FROM tlog_checkpoints;"
     "DROP TABLE tlog_checkpoints;"
     "ALTER TABLE tlog_checkpoints_21 RENAME TO tlog_checkpoints;",
+
+    /* 22: nothing (PostgreSQL's 22 makes the notifications of the read cache, store.c, which
+     * SQLite's data_version gives without a schema change): the versions stay in step */
+    "SELECT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -450,6 +456,7 @@ struct store_sqlite {
     struct store base;               /* must be first */
     sqlite3 *db;                     /* the connection */
     struct sq_stmt st[SQL_MAX_STMT]; /* prepared lazily, reused, reset after each use */
+    sqlite3_stmt *data_version;      /* PRAGMA data_version (sq_generation()), or NULL */
 };
 
 static const struct sql_driver sqlite_driver;
@@ -629,10 +636,28 @@ static int sq_connect(struct store *st, const char *path, char *err, size_t errl
     return rc;
 }
 
+/* SQLite's data_version: it moves when another connection commits anything (this one's own
+ * writes are counted by sql.c); reading it costs no I/O beyond the WAL's index in memory. */
+static int sq_generation(struct store *st, uint64_t *gen)
+{
+    struct store_sqlite *s = SQ(st);
+    int rc;
+
+    if (s->data_version == NULL &&
+        sqlite3_prepare_v3(s->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->data_version, NULL) != SQLITE_OK)
+        return ERR_DB;
+    rc = sqlite3_step(s->data_version);
+    *gen = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s->data_version, 0) : 0;
+    sqlite3_reset(s->data_version);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
 static void sq_close(struct store *st)
 {
     struct store_sqlite *s = SQ(st);
 
+    sqlite3_finalize(s->data_version);
     for (int i = 0; i < SQL_MAX_STMT; i++)
         sqlite3_finalize(s->st[i].q);
     if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)

@@ -195,9 +195,12 @@ int store_open(const char *uri, struct store **out, char *err, size_t errlen)
     return store_sqlite_open(path, out, err, errlen);
 }
 
+static void store_cache_free(struct store *st);
+
 void store_close(struct store *st)
 {
     if (st != NULL) {
+        store_cache_free(st);
         mem_free(st->trust_key); /* wiped */
         mem_free(st->log_mac_key);
         mem_free(st->trust_dir);
@@ -286,6 +289,87 @@ int store_user_create(struct store *st, struct user *u)
     return own ? rc : written(st, rc);
 }
 
+/*
+ * The read cache of one connection: the rows every request reads again (its session, its
+ * account, the account's two-factor row), kept while nothing may have changed them. It is
+ * emptied (wiped) the moment anything may have: a write statement run on this connection
+ * (st->writes, counted by sql.c before each runs), or the driver's generation moving, which
+ * another connection's commit does (SQLite: data_version, any table; PostgreSQL: a notification
+ * from the triggers on users, sessions and user_totp, migration 22). Never used inside a
+ * transaction, whose reads may see its own uncommitted writes. An account or two-factor row is
+ * kept once it passed its integrity checks (a copy in this process's memory cannot be changed
+ * by whoever writes the database); a session as read, checked by store_session_bound() at
+ * each use.
+ */
+#define CACHE_SLOTS 32 /* per kind of row, direct-mapped by key */
+
+struct store_cache {
+    bool valid;
+    uint64_t gen;
+    long writes;
+    struct {
+        bool used;
+        struct session s;
+    } sess[CACHE_SLOTS];
+    struct {
+        bool used;
+        struct user u;
+    } users[CACHE_SLOTS];
+    struct {
+        bool used;
+        int64_t id;
+        int rc; /* 0 or ERR_NOT_FOUND: an account without a row is as common */
+        struct user_totp t;
+    } totp[CACHE_SLOTS];
+};
+
+static void cache_clear(struct store_cache *c)
+{
+    wipe(c, sizeof(*c)); /* wrapped keys, sealed secrets: gone, not merely forgotten */
+}
+
+/* The cache, fresh, or NULL when it cannot be used now. */
+static struct store_cache *cache_get(struct store *st)
+{
+    struct store_cache *c = st->cache;
+    uint64_t gen;
+
+    if (st->in_txn || st->drv->generation == NULL)
+        return NULL;
+    if (c == NULL && (c = st->cache = mem_calloc(1, sizeof(*c))) == NULL)
+        return NULL;
+    if (st->drv->generation(st, &gen) != 0) {
+        cache_clear(c);
+        return NULL;
+    }
+    if (!c->valid || c->gen != gen || c->writes != st->writes) {
+        cache_clear(c);
+        c->valid = true;
+        c->gen = gen;
+        c->writes = st->writes;
+    }
+    return c;
+}
+
+static size_t slot_of(const void *key, size_t len)
+{
+    const uint8_t *p = key;
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return (size_t)(h % CACHE_SLOTS);
+}
+
+static void store_cache_free(struct store *st)
+{
+    if (st->cache != NULL) {
+        cache_clear(st->cache);
+        mem_free(st->cache);
+        st->cache = NULL;
+    }
+}
+
 int store_user_get_by_name(struct store *st, const char *username, struct user *out)
 {
     if (store_fault(st))
@@ -295,9 +379,22 @@ int store_user_get_by_name(struct store *st, const char *username, struct user *
 
 int store_user_get_by_id(struct store *st, int64_t id, struct user *out)
 {
+    struct store_cache *c;
+    size_t k = slot_of(&id, sizeof(id));
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return user_checked(st, out, sql_user_get_by_id(st, id, out));
+    if ((c = cache_get(st)) != NULL && c->users[k].used && c->users[k].u.id == id) {
+        *out = c->users[k].u; /* checked against its MAC when it was read */
+        return 0;
+    }
+    rc = user_checked(st, out, sql_user_get_by_id(st, id, out));
+    if (rc == 0 && c != NULL && st->writes == c->writes) {
+        c->users[k].used = true;
+        c->users[k].u = *out;
+    }
+    return rc;
 }
 
 int store_user_list(struct store *st, const char *after, int limit, struct user **out,
@@ -380,9 +477,23 @@ int store_session_create(struct store *st, const struct session *s)
 
 int store_session_get(struct store *st, const uint8_t hash[HASH_SHA256_LEN], struct session *out)
 {
+    struct store_cache *c;
+    size_t k = slot_of(hash, HASH_SHA256_LEN);
+    int rc;
+
     if (store_fault(st))
         return ERR_DB;
-    return sql_session_get(st, hash, out);
+    if ((c = cache_get(st)) != NULL && c->sess[k].used &&
+        hash_equal(c->sess[k].s.hash, hash, HASH_SHA256_LEN)) {
+        *out = c->sess[k].s;
+        return 0;
+    }
+    rc = sql_session_get(st, hash, out);
+    if (rc == 0 && c != NULL && st->writes == c->writes) {
+        c->sess[k].used = true;
+        c->sess[k].s = *out;
+    }
+    return rc;
 }
 
 int store_session_bound(struct store *st, const struct session *s, const struct user *u)
@@ -489,6 +600,7 @@ int store_commit(struct store *st)
 int store_rollback(struct store *st)
 {
     st->in_txn = false;
+    st->writes++; /* what the transaction read or wrote is not the cache's */
     return st->drv->rollback(st);
 }
 
@@ -1326,6 +1438,14 @@ int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
 
     if (store_fault(st))
         return ERR_DB;
+    struct store_cache *c = cache_get(st);
+    size_t k = slot_of(&user_id, sizeof(user_id));
+    long writes = st->writes;
+    uint64_t gen = c != NULL ? c->gen : 0;
+    if (c != NULL && c->totp[k].used && c->totp[k].id == user_id) {
+        *out = c->totp[k].t; /* it passed the checks below when it was read */
+        return c->totp[k].rc;
+    }
     got = sql_totp_get(st, user_id, out);
     if (got != 0 && got != ERR_NOT_FOUND)
         return got;
@@ -1348,6 +1468,14 @@ int store_totp_get(struct store *st, int64_t user_id, struct user_totp *out)
     }
     if (rc != 0 || got != 0)
         memset(out, 0, sizeof(*out));
+    /* kept only if nothing moved meanwhile (the account's read above may have found a change) */
+    if (rc == 0 && c != NULL && c->valid && c->gen == gen && c->writes == writes &&
+        st->writes == writes) {
+        c->totp[k].used = true;
+        c->totp[k].id = user_id;
+        c->totp[k].rc = got;
+        c->totp[k].t = *out;
+    }
     return rc != 0 ? rc : got;
 }
 

@@ -415,6 +415,9 @@ struct store {
     long commits;                 /* changes committed on this connection: transactions, and
                                      writes outside one */
     bool in_txn;                  /* between store_begin() and store_commit()/_rollback() */
+    long writes;                  /* write statements run on this connection (sql.c) */
+    struct store_cache *cache;    /* recent reads of accounts, sessions and two-factor rows,
+                                     while nothing changed them (store.c), or NULL; wiped */
     uint8_t *trust_key;           /* the integrity MAC key (store_trust_set()), owned, wiped */
     uint8_t *log_mac_key;         /* the log entries' MAC key (core/ledger.h), owned, wiped */
     char *trust_dir;              /* the data directory of the files the database cannot change
@@ -1225,6 +1228,16 @@ static inline int memo_state_col(int64_t v)
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
 /* @uri is a libpq connection URI; it never appears in messages (it may hold a password). */
 int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen);
+
+/**
+ * store_pg_client_conninfo() - the PostgreSQL URI @uri as a libpq keyword=value string without
+ * its password (in @out), and the password apart (in @pw, "" when the URI has none), for a
+ * PostgreSQL client program (pg_dump): the password goes in its environment (PGPASSWORD), never
+ * on its command line where other users of the machine read it. libpq's own parser reads the
+ * URI (every form it takes: several hosts, ?password=, percent-encoding). ERR_INVALID when it
+ * cannot be read or does not fit.
+ */
+int store_pg_client_conninfo(const char *uri, char *out, size_t outlen, char *pw, size_t pwlen);
 
 /**
  * store_sqlite_path() - the SQLite file the URI @uri names (as store_open() reads it: a data

@@ -21,7 +21,15 @@
 static atomic_long armed;    /* the attempt number that fails, 0 when none */
 static atomic_long attempts; /* attempts since the last mem_fault_at() */
 static atomic_bool fired;
-static atomic_long live;
+/* blocks live, counted in shards so that threads allocating at once do not fight over one cache
+ * line (a block freed by another thread moves the count between shards: the sum is exact) */
+#define LIVE_SHARDS 16
+static struct {
+    atomic_long n;
+    char pad[64 - sizeof(atomic_long)];
+} live[LIVE_SHARDS] __attribute__((aligned(64)));
+static atomic_uint next_shard;
+static _Thread_local int my_shard = -1;
 static void (*_Atomic on_fault)(void);       /* test hook, called as the fault fires */
 static _Thread_local unsigned long failures; /* allocations this thread was refused */
 
@@ -55,7 +63,10 @@ json_t *mem_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *
 
 void mem_track(long delta)
 {
-    atomic_fetch_add_explicit(&live, delta, memory_order_relaxed);
+    if (my_shard < 0)
+        my_shard =
+            (int)(atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % LIVE_SHARDS);
+    atomic_fetch_add_explicit(&live[my_shard].n, delta, memory_order_relaxed);
 }
 
 void *mem_alloc(size_t n)
@@ -216,6 +227,9 @@ void mem_install(void)
 
     json_set_alloc_funcs(json_alloc, mem_free);
     sqlite3_config(SQLITE_CONFIG_MALLOC, &methods);
+    /* no memory statistics: SQLite would take one process-wide mutex around every allocation
+     * of every connection to keep them (the workers queued on it) */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 void mem_fault_at(long n)
@@ -246,5 +260,9 @@ long mem_attempts(void)
 
 long mem_live(void)
 {
-    return atomic_load(&live);
+    long n = 0;
+
+    for (int i = 0; i < LIVE_SHARDS; i++)
+        n += atomic_load(&live[i].n);
+    return n;
 }

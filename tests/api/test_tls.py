@@ -330,6 +330,15 @@ def test_systemd_notifications(tmp_path):
     try:
         first = sock.recv(4096).decode()
         assert "READY=1" in first and "MAINPID=%d" % srv.proc.pid in first, first
+        # under systemd the first admin password goes in a file, not in the journal
+        assert "password:" not in srv.stdout_text and srv.admin_password is None
+        path = os.path.join(srv.data, "first-admin-password")
+        assert "is in %s" % path in srv.stdout_text, srv.stdout_text
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        pw = open(path).read().strip()
+        r = requests.post(srv.url + "/api/v1/session", json={"username": "admin", "password": pw},
+                          headers={"X-Requested-With": "dissent"}, timeout=30)
+        assert r.status_code == 200, r.text
         srv.proc.send_signal(signal.SIGHUP)
         got = [sock.recv(4096).decode() for _ in range(2)]
         assert got == ["RELOADING=1", "READY=1"], got
@@ -338,4 +347,45 @@ def test_systemd_notifications(tmp_path):
         assert srv.proc.wait(timeout=30) == 0
     finally:
         sock.close()
+        assert srv.cleanup() == []
+
+
+def test_a_slow_handshake_is_cut_at_the_timeout(ca):
+    """A TLS handshake trickled in a byte at a time holds the connection no longer than
+    [server] timeout, as a slow request does (slowloris)."""
+    crt, key, _ = ca.issue("slow")
+    srv = Server(config={"tls": {"cert": crt, "key": key}, "server": {"timeout": "2"}})
+    try:
+        ctx = ssl.create_default_context(cafile=ca.path)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = ctx.wrap_bio(inc, out, server_hostname="127.0.0.1")
+        with pytest.raises(ssl.SSLWantReadError):
+            obj.do_handshake()
+        hello = out.read()
+        assert len(hello) > 100
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        start, closed = time.time(), None
+        for b in hello:
+            try:
+                s.sendall(bytes([b]))
+            except OSError:
+                closed = time.time() - start
+                break
+            s.settimeout(0.4)
+            try:
+                if s.recv(1) == b"":
+                    closed = time.time() - start
+                    break
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = time.time() - start
+                break
+            if time.time() - start > 8:
+                break
+        s.close()
+        assert closed is not None and closed < 5, closed
+        # the server goes on serving
+        assert requests.get(srv.url + "/healthz", verify=ca.path, timeout=5).status_code == 200
+    finally:
         assert srv.cleanup() == []

@@ -14,8 +14,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$(realpath -m "${1:-build/package}")
+# the directory is made anew: only one this script made before is removed (never a build tree)
+if [ -e "$out" ] && [ ! -e "$out/.dissent-package-check" ]; then
+    echo "check.sh: $out exists and is not an earlier check's: give a new directory" >&2
+    exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out/src"
+touch "$out/.dissent-package-check"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 bad() { n=$((n + 1)); echo "not ok $n - $*"; }

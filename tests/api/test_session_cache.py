@@ -1,0 +1,85 @@
+"""The read cache of sessions, accounts and two-factor rows (store.c) never outlives a change:
+a sign-out, a disabled account, new roles, another process's change (the CLI), on SQLite at once
+and, across two servers on PostgreSQL, as soon as the notification arrives (milliseconds; the test allows three seconds on a loaded machine).
+Each check hits the cache first (the same request repeated on every worker), then changes the
+row elsewhere."""
+import subprocess
+import time
+
+import requests
+
+from conftest import BIN, PASSWORD, PG_BASE, Server, TIMEOUT
+
+WARM = 8  # requests that fill every worker's cache (2 workers, keep-alive off)
+
+
+def me(srv, cookies):
+    """GET /api/v1/me on a new connection each time (so each worker answers some)."""
+    r = requests.get(srv.url + "/api/v1/me", cookies=cookies, timeout=TIMEOUT,
+                     headers={"Connection": "close"})
+    return r.status_code, (r.json() if r.status_code == 200 else None)
+
+
+def warm(srv, cookies):
+    for _ in range(WARM):
+        code, _ = me(srv, cookies)
+        assert code == 200
+
+
+def gone(srv, cookies, within=0.0):
+    """Every one of WARM requests refused, the first within @within seconds."""
+    deadline = time.time() + within
+    while True:
+        codes = [me(srv, cookies)[0] for _ in range(WARM)]
+        if all(c == 401 for c in codes) or time.time() >= deadline:
+            return codes
+        time.sleep(0.02)
+
+
+def test_a_change_empties_every_workers_cache(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "cora", ["staff"])
+    s = srv.login("cora", PASSWORD)
+    cookies = s.cookies.get_dict()
+    warm(srv, cookies)
+    # new roles, by the administrator on another connection: seen at once
+    r = admin.patch(srv.url + "/api/v1/users/cora", json={"display_name": "Cora Changed"},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    for _ in range(WARM):
+        code, body = me(srv, cookies)
+        assert code == 200 and body["display_name"] == "Cora Changed", body
+    # signed out on one connection: refused on every other at once
+    warm(srv, cookies)
+    other = requests.Session()
+    other.cookies.update(cookies)
+    other.headers["X-Requested-With"] = "dissent"
+    assert other.delete(srv.url + "/api/v1/session", timeout=TIMEOUT).status_code in (200, 204)
+    assert gone(srv, cookies) == [401] * WARM
+    # another process (the CLI) disables the account: refused at once
+    s = srv.login("cora", PASSWORD)
+    cookies = s.cookies.get_dict()
+    warm(srv, cookies)
+    r = subprocess.run([BIN, "user", "disable", "cora", "--config", srv.config, "--data",
+                        srv.data, *srv.db_args()], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert gone(srv, cookies, within=3.0 if PG_BASE else 0.0) == [401] * WARM
+
+
+def test_two_servers_forget_a_signed_out_session(make_server):
+    """On PostgreSQL, two servers on one database: a sign-out on one is refused by the other as
+    soon as its notification arrives (LISTEN dissent_changed)."""
+    if not PG_BASE:
+        return  # one database of several servers: PostgreSQL only (test_two_servers.py)
+    a = make_server()
+    b = make_server(data=a.data, db=a.db)
+    admin = a.admin()
+    a.add_user(admin, "dana", ["staff"])
+    s = a.login("dana", PASSWORD)
+    cookies = s.cookies.get_dict()
+    warm(a, cookies)
+    warm(b, cookies)
+    assert s.delete(a.url + "/api/v1/session", timeout=TIMEOUT).status_code in (200, 204)
+    assert gone(a, cookies) == [401] * WARM
+    assert gone(b, cookies, within=3.0) == [401] * WARM
