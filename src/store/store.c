@@ -229,6 +229,7 @@ int store_trust_set(struct store *st, const uint8_t key[STORE_TRUST_KEY_LEN],
         memcpy(st->log_mac_key, log_key, STORE_TRUST_KEY_LEN);
     mem_free(st->trust_dir);
     st->trust_dir = d;
+    st->writes++; /* rows checked under another key are not the read cache's any more */
     return 0;
 }
 
@@ -1599,6 +1600,7 @@ int store_trust_adopt(struct store *st, int64_t now, int64_t *rows)
     if (!st->in_txn || st->trust_key == NULL)
         return ERR_INTERNAL;
     st->adopting = true;
+    st->writes++; /* the read cache holds nothing across an adoption */
     do {
         if ((rc = sql_user_list(st, after, 200, &page, &n)) != 0)
             break;
