@@ -36,6 +36,9 @@ mounts=()
 bind() { mkdir -p "$root$1"; mount --bind "$1" "$root$1"; mounts=("$root$1" "${mounts[@]}"); }
 cleanup() { for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done; }
 trap cleanup EXIT
+# the root a mount point of its own, as a machine's / is (a mount namespace made inside, as
+# tests/package/check.sh makes one, needs it)
+mount --bind "$root" "$root"; mounts=("$root" "${mounts[@]}")
 mkdir -p "$root/proc" "$root/sys"
 mount -t proc proc "$root/proc"; mounts=("$root/proc" "${mounts[@]}")
 mount -t sysfs sys "$root/sys"; mounts=("$root/sys" "${mounts[@]}")

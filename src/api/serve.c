@@ -131,8 +131,14 @@ static bool prepare(void *ctx, const struct http_request *rq, void *ex, struct h
 {
     struct exchange *x = ex;
 
+    struct api_env *env = ctx;
+    enum api_next next;
+
     from_http(rq, &x->req);
-    if (api_prepare(ctx, &x->req, &x->resp) != API_DONE)
+    store_cache_request(env->st, true); /* one look at what changed, for the whole request */
+    next = api_prepare(ctx, &x->req, &x->resp);
+    store_cache_request(env->st, false);
+    if (next != API_DONE)
         return false;
     to_http(x, rs);
     return true;

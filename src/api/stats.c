@@ -12,6 +12,8 @@
 #include "util/fault.h"
 #include "util/mem.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,35 +100,96 @@ json_t *api_stats_json(const struct ledger_stats *s)
         "escalations", escalations, "records", records);
 }
 
+/*
+ * The statistics are kept up as the log grows (core/stats.h): one state per process, fed each
+ * entry once, as checkpoints publish them, a tile at a time; the figures made of it are kept for
+ * the checkpoint, the day and the calendar they were made for. A request costs the entries
+ * published since the last one, and the figures once per checkpoint and day, never the whole
+ * log again: /api/v1/stats and /public stay cheap however long the channel's history.
+ */
+static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct stats_state *stats_kept;  /* fed the log's first stats_fed() entries */
+static struct ledger_stats stats_made;  /* the figures of ... */
+static bool stats_made_valid;           /* ... (when valid) */
+static uint64_t stats_made_size;        /* this many entries, */
+static int64_t stats_made_today;        /* judged on this day, */
+static const void *stats_made_calendar; /* in this calendar (its runtime snapshot) */
+
+static int feed(void *ctx, const struct ledger_entry *e)
+{
+    return stats_feed(ctx, e);
+}
+
+/* A copy of @s for the caller (its months apart). */
+static int stats_copy(const struct ledger_stats *s, struct ledger_stats *out)
+{
+    *out = *s;
+    out->months = NULL;
+    if (s->nmonths > 0) {
+        if ((out->months = mem_alloc(s->nmonths * sizeof(*out->months))) == NULL) {
+            memset(out, 0, sizeof(*out));
+            return ERR_NOMEM;
+        }
+        memcpy(out->months, s->months, s->nmonths * sizeof(*out->months));
+    }
+    return 0;
+}
+
 int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
 {
-    struct ledger_entry *entries = NULL;
-    uint64_t published = 0;
+    uint64_t published = 0, size = 0;
+    const void *calendar = atomic_load(&env->ch->calendar.runtime);
+    int64_t today = channel_today(now);
     char *cp = NULL;
-    size_t n = 0;
     int rc;
 
     memset(s, 0, sizeof(*s));
     /* the entries of the checkpoint /log/checkpoint serves (with witnesses, the newest one they
-     * cosigned): what a monitor holding that checkpoint recomputes. Its size first: the entries
-     * loaded afterwards cover it (they go up to the newest signed size) */
+     * cosigned): what a monitor holding that checkpoint recomputes */
     rc = ledger_checkpoint_public(env->st, env->ch->log_quorum, &cp, &published);
     mem_free(cp);
     if (rc == ERR_NOT_FOUND) {
         published = 0;
         rc = 0;
     }
-    if (rc == 0)
-        rc = ledger_entries_load(env->st, &entries, &n);
-    if (rc == 0 && (uint64_t)n < published)
+    if (rc == 0 && (rc = store_tlog_size(env->st, &size)) == 0 && size < published)
         rc = ERR_INTEGRITY; /* a published checkpoint past the entries the log holds */
+    if (rc != 0)
+        return rc;
+    pthread_mutex_lock(&stats_mu);
+    /* another request fed a checkpoint published since this one read its size: the published
+     * checkpoint never goes back, so that newer one is what /log/checkpoint serves now */
+    if (stats_kept != NULL && stats_fed(stats_kept) > published)
+        published = stats_fed(stats_kept);
+    if (stats_kept == NULL) {
+        stats_made_valid = false;
+        if ((stats_kept = stats_new()) == NULL)
+            rc = ERR_NOMEM;
+    }
+    if (rc == 0 && stats_fed(stats_kept) < published) {
+        rc = ledger_entries_walk(env->st, stats_fed(stats_kept), published, feed, stats_kept);
+        if (rc != 0) { /* fed partly: start again next time rather than trust it */
+            stats_free(stats_kept);
+            stats_kept = NULL;
+            stats_made_valid = false;
+        }
+    }
+    if (rc == 0 && !(stats_made_valid && stats_made_size == published &&
+                     stats_made_today == today && stats_made_calendar == calendar)) {
+        stats_release(&stats_made);
+        stats_made_valid = false;
+        if ((rc = stats_finish(stats_kept, &env->ch->calendar, today, &stats_made)) == 0) {
+            stats_made_valid = true;
+            stats_made_size = published;
+            stats_made_today = today;
+            stats_made_calendar = calendar;
+        }
+    }
     if (rc == 0)
-        n = (size_t)published;
-    if (rc == 0)
-        rc = stats_compute(entries, n, &env->ch->calendar, channel_today(now), s);
+        rc = stats_copy(&stats_made, s);
+    pthread_mutex_unlock(&stats_mu);
     if (rc == 0 && fault_on("stats-lie"))
         s->declined++; /* a test's server that lies about a figure (util/fault.h) */
-    mem_free(entries);
     return rc;
 }
 

@@ -286,6 +286,14 @@ int ledger_root(struct store *st, uint64_t *size, uint8_t root[32]);
  */
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count);
 
+/**
+ * ledger_entries_walk() - the entries [@from, @to) of the live log, parsed and checked as
+ * ledger_entries_load() does, handed to @fn one at a time (a tile of them in memory at once,
+ * never the whole log); @fn's non-zero return stops the walk and is returned.
+ */
+int ledger_entries_walk(struct store *st, uint64_t from, uint64_t to,
+                        int (*fn)(void *ctx, const struct ledger_entry *e), void *ctx);
+
 /** ledger_entries_live() - as ledger_entries_load(), but every entry of the live log, those not
  *  yet in a signed checkpoint included (what the database's writers must agree with). */
 int ledger_entries_live(struct store *st, struct ledger_entry **out, size_t *count);

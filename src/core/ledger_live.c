@@ -798,6 +798,50 @@ static int entries_load(struct store *st, uint64_t size, struct ledger_entry **o
     return 0;
 }
 
+int ledger_entries_walk(struct store *st, uint64_t from, uint64_t to,
+                        int (*fn)(void *ctx, const struct ledger_entry *e), void *ctx)
+{
+    int rc = 0;
+
+    for (uint64_t tile = from / TLOG_TILE_WIDTH, n = tile * TLOG_TILE_WIDTH; n < to && rc == 0;
+         tile++) {
+        struct tlog_view entries[TLOG_TILE_WIDTH];
+        uint8_t *bundle = NULL, *macs = NULL, mac[32];
+        size_t blen = 0, m = 0, nmacs = 0;
+        unsigned width = 0;
+        struct ledger_entry e;
+
+        if ((rc = store_tlog_tile_get(st, TLOG_TILE_ENTRIES, tile, &bundle, &blen, &width)) != 0)
+            break;
+        if ((rc = macs_get(st, tile, &macs, &nmacs)) == 0 &&
+            (rc = tlog_bundle_split(bundle, blen, entries, &m)) == 0) {
+            for (size_t k = 0; k < m && n < to && rc == 0; k++, n++) {
+                if (n < from)
+                    continue;
+                /* only entries Dissent wrote: a forged one is never counted */
+                if (k >= nmacs ||
+                    (rc = entry_mac(st, n, entries[k].data, entries[k].len, mac)) != 0 ||
+                    !hash_equal(mac, macs + 32 * k, 32)) {
+                    log_error("integrity: log entry %llu has no valid MAC: no statistics are "
+                              "made of this log",
+                              (unsigned long long)n);
+                    rc = rc != 0 ? rc : ERR_INTEGRITY;
+                } else if (ledger_entry_parse((const char *)entries[k].data, entries[k].len, &e) !=
+                           0) {
+                    rc = ERR_CRYPTO;
+                } else {
+                    rc = fn(ctx, &e);
+                }
+            }
+            if (rc == 0 && m < TLOG_TILE_WIDTH && n < to)
+                rc = ERR_INTEGRITY; /* a partial bundle short of the size asked */
+        }
+        mem_free(bundle);
+        mem_free(macs);
+    }
+    return rc;
+}
+
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count)
 {
     uint64_t size = 0;

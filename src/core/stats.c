@@ -41,13 +41,14 @@ struct stats_memo {
 struct stats_table {
     struct stats_memo *memos; /* records, in filing order */
     size_t count;             /* records used */
-    struct stats_memo **slots;
-    size_t cap;
-    int64_t stop_from;  /* the clock stop running, or the last one ended: its first day */
-    int64_t resumed_on; /* the date of the clock-resumed entry that ended it, or -1 */
-    bool stop_running;  /* a clock-stopped entry without a clock-resumed after it */
-    int64_t block_day;  /* the date of the calendar entry that the entries since (all of them
-                           rescheduled) follow; -1 when another entry came between */
+    size_t room;              /* records allocated (grown as memos are filed) */
+    size_t *slots;            /* open addressing by tag: a record's index + 1, 0 for none */
+    size_t cap;               /* slots (a power of two, at least twice @count) */
+    int64_t stop_from;        /* the clock stop running, or the last one ended: its first day */
+    int64_t resumed_on;       /* the date of the clock-resumed entry that ended it, or -1 */
+    bool stop_running;        /* a clock-stopped entry without a clock-resumed after it */
+    int64_t block_day;        /* the date of the calendar entry that the entries since (all of them
+                                 rescheduled) follow; -1 when another entry came between */
 };
 
 /* Whether a rescheduled entry dated @day may move a deadline due on @due (stats.h). */
@@ -100,14 +101,43 @@ static size_t tag_hash(const uint8_t tag[LEDGER_TAG_LEN])
 }
 
 /* The slot of @tag: the record's, or the empty one where it would go. */
-static struct stats_memo **table_slot(const struct stats_table *t,
-                                      const uint8_t tag[LEDGER_TAG_LEN])
+static size_t *table_slot(const struct stats_table *t, const uint8_t tag[LEDGER_TAG_LEN])
 {
-    size_t i = tag_hash(tag) & (t->cap - 1);
+    size_t i;
 
-    while (t->slots[i] != NULL && memcmp(t->slots[i]->tag, tag, LEDGER_TAG_LEN) != 0)
+    if (t->cap == 0) /* no memo yet */
+        return NULL;
+    i = tag_hash(tag) & (t->cap - 1);
+
+    while (t->slots[i] != 0 && memcmp(t->memos[t->slots[i] - 1].tag, tag, LEDGER_TAG_LEN) != 0)
         i = (i + 1) & (t->cap - 1);
     return &t->slots[i];
+}
+
+/* Room for one more record, and slots at least twice the records (rehashed when grown). */
+static int table_grow(struct stats_table *t)
+{
+    if (t->count == t->room) {
+        size_t want = t->room ? t->room * 2 : 64;
+        struct stats_memo *m = mem_realloc(t->memos, want * sizeof(*m));
+        if (m == NULL)
+            return ERR_NOMEM;
+        t->memos = m;
+        t->room = want;
+    }
+    if (2 * (t->count + 1) > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 128, *old = t->slots, oldcap = t->cap;
+        if ((t->slots = mem_calloc(cap, sizeof(*t->slots))) == NULL) {
+            t->slots = old;
+            return ERR_NOMEM;
+        }
+        t->cap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i] != 0)
+                *table_slot(t, t->memos[old[i] - 1].tag) = old[i];
+        mem_free(old);
+    }
+    return 0;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -161,14 +191,34 @@ static int month_add(struct ledger_stats *s, size_t *cap, int year, int month)
     return 0;
 }
 
-/* Apply one entry to the table; *@anomaly is set when it is ignored. Each extension honoured
- * adds its length, the working days from the due date it replaces to the new one, to
- * @ext[(*@next)++] (room for one per entry). */
-static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mcap,
-                       const struct workdays_calendar *cal, const struct ledger_entry *e,
-                       int64_t *ext, size_t *next, bool *anomaly)
+/* An extension honoured: from the due date it replaced to the new one (its length in working
+ * days is counted when the figures are made, in the calendar of that moment). */
+struct stats_ext {
+    int64_t from, to;
+};
+
+/*
+ * What the entries fed so far leave: the table of memos, the figures that need no "today"
+ * (struct ledger_stats's phase one), and the extensions. Fed one entry at a time
+ * (stats_feed()), in log order; stats_finish() makes the figures of a day from it, as often as
+ * asked, without changing it.
+ */
+struct stats_state {
+    struct stats_table t;
+    struct ledger_stats acc; /* months (owned), accounts, records, escalations, anomalies, ... */
+    size_t mcap;             /* months allocated */
+    struct stats_ext *ext;
+    size_t next, extcap;
+    uint64_t fed; /* entries fed */
+};
+
+/* Apply one entry to the table; *@anomaly is set when it is ignored. */
+static int entry_apply(struct stats_state *st, const struct ledger_entry *e, bool *anomaly)
 {
-    struct stats_memo **slot = table_slot(t, e->tag), *m = *slot;
+    struct stats_table *t = &st->t;
+    struct ledger_stats *s = &st->acc;
+    size_t *slot = table_slot(t, e->tag);
+    struct stats_memo *m = slot != NULL && *slot ? &t->memos[*slot - 1] : NULL;
     int year, month, mday, rc;
 
     *anomaly = false;
@@ -206,9 +256,12 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
         }
         rc = workdays_day_to_date(e->day, &year, &month, &mday);
         if (rc == 0)
-            rc = month_add(s, mcap, year, month);
+            rc = table_grow(t);
+        if (rc == 0)
+            rc = month_add(s, &st->mcap, year, month);
         if (rc != 0)
             return rc;
+        slot = table_slot(t, e->tag); /* the slots may have been made again */
         m = &t->memos[t->count++];
         *m = (struct stats_memo){.filed = e->day,
                                  .ack_due = e->ack_due,
@@ -220,7 +273,7 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
                                  .esc_missed = -1,
                                  .signers = e->signers};
         memcpy(m->tag, e->tag, LEDGER_TAG_LEN);
-        *slot = m;
+        *slot = t->count; /* its index + 1 */
         return 0;
     }
     if (m == NULL || e->day < m->filed) {
@@ -261,9 +314,15 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
             *anomaly = true;
             return 0;
         }
-        if ((rc = workdays_calendar_count(cal, m->reply_due, e->reply_due, &ext[*next])) != 0)
-            return rc;
-        (*next)++;
+        if (st->next == st->extcap) {
+            size_t want = st->extcap ? st->extcap * 2 : 64;
+            struct stats_ext *x = mem_realloc(st->ext, want * sizeof(*x));
+            if (x == NULL)
+                return ERR_NOMEM;
+            st->ext = x;
+            st->extcap = want;
+        }
+        st->ext[st->next++] = (struct stats_ext){m->reply_due, e->reply_due};
         m->acknowledged = true;
         m->reply_due = e->reply_due;
         break;
@@ -350,55 +409,85 @@ static int entry_apply(struct stats_table *t, struct ledger_stats *s, size_t *mc
     return 0;
 }
 
-int stats_compute(const struct ledger_entry *entries, size_t n, const struct workdays_calendar *cal,
-                  int64_t today, struct ledger_stats *out)
+struct stats_state *stats_new(void)
 {
-    struct stats_table t = {0};
+    struct stats_state *st = mem_calloc(1, sizeof(*st));
+
+    if (st != NULL) {
+        st->t.stop_from = st->t.resumed_on = st->t.block_day = -1;
+        st->acc.stopped_from = -1;
+    }
+    return st;
+}
+
+void stats_free(struct stats_state *st)
+{
+    if (st == NULL)
+        return;
+    mem_free(st->t.memos);
+    mem_free(st->t.slots);
+    mem_free(st->ext);
+    stats_release(&st->acc);
+    mem_free(st);
+}
+
+uint64_t stats_fed(const struct stats_state *st)
+{
+    return st->fed;
+}
+
+int stats_feed(struct stats_state *st, const struct ledger_entry *e)
+{
+    bool anomaly;
+    int rc;
+
+    if (st->fed >= STATS_ENTRIES_MAX)
+        return ERR_TOO_LARGE;
+    if ((rc = entry_apply(st, e, &anomaly)) != 0)
+        return rc;
+    st->acc.anomalies += anomaly;
+    st->fed++;
+    return 0;
+}
+
+int stats_finish(const struct stats_state *st, const struct workdays_calendar *cal, int64_t today,
+                 struct ledger_stats *out)
+{
+    const struct stats_table *t = &st->t;
     int64_t *sig = NULL, *ack = NULL, *rep = NULL, *ext = NULL, *clo = NULL;
-    size_t nsig = 0, nack = 0, nrep = 0, next = 0, nclo = 0, mcap = 0;
+    size_t nsig = 0, nack = 0, nrep = 0, next = 0, nclo = 0;
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
-    if (today < WORKDAYS_DAY_MIN || today > WORKDAYS_DAY_MAX) {
-        rc = ERR_INVALID;
-        goto out;
-    }
-    if (n > STATS_ENTRIES_MAX) {
-        rc = ERR_TOO_LARGE;
-        goto out;
+    if (today < WORKDAYS_DAY_MIN || today > WORKDAYS_DAY_MAX)
+        return ERR_INVALID;
+    /* the figures of the entries themselves, then those of the day */
+    *out = st->acc;
+    out->months = NULL;
+    if (st->acc.nmonths > 0) {
+        if ((out->months = mem_alloc(st->acc.nmonths * sizeof(*out->months))) == NULL) {
+            memset(out, 0, sizeof(*out));
+            return ERR_NOMEM;
+        }
+        memcpy(out->months, st->acc.months, st->acc.nmonths * sizeof(*out->months));
     }
     out->today = today;
-    out->log_size = n;
+    out->log_size = st->fed;
     out->stopped_from = -1;
-    t.stop_from = t.resumed_on = t.block_day = -1;
-    for (t.cap = 16; t.cap < 2 * n; t.cap *= 2)
-        ;
-    t.slots = mem_calloc(t.cap, sizeof(*t.slots));
-    t.memos = mem_alloc((n ? n : 1) * sizeof(*t.memos));
-    ext = mem_alloc((n ? n : 1) * sizeof(*ext));
-    if (t.slots == NULL || t.memos == NULL || ext == NULL) {
+    sig = mem_alloc((t->count ? t->count : 1) * sizeof(*sig));
+    ack = mem_alloc((t->count ? t->count : 1) * sizeof(*ack));
+    rep = mem_alloc((t->count ? t->count : 1) * sizeof(*rep));
+    clo = mem_alloc((t->count ? t->count : 1) * sizeof(*clo));
+    ext = mem_alloc((st->next ? st->next : 1) * sizeof(*ext));
+    if (sig == NULL || ack == NULL || rep == NULL || clo == NULL || ext == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        bool anomaly;
-
-        rc = entry_apply(&t, out, &mcap, cal, &entries[i], ext, &next, &anomaly);
-        if (rc != 0)
+    for (size_t i = 0; i < st->next; i++)
+        if ((rc = workdays_calendar_count(cal, st->ext[i].from, st->ext[i].to, &ext[next++])) != 0)
             goto out;
-        out->anomalies += anomaly;
-    }
-    sig = mem_alloc((t.count ? t.count : 1) * sizeof(*sig));
-    ack = mem_alloc((t.count ? t.count : 1) * sizeof(*ack));
-    rep = mem_alloc((t.count ? t.count : 1) * sizeof(*rep));
-    clo = mem_alloc((t.count ? t.count : 1) * sizeof(*clo));
-    if (sig == NULL || ack == NULL || rep == NULL || clo == NULL) {
-        rc = ERR_NOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < t.count; i++) {
-        const struct stats_memo *m = &t.memos[i];
-
+    for (size_t i = 0; i < t->count; i++) {
+        const struct stats_memo *m = &t->memos[i];
         sig[nsig++] = m->signers;
         if (m->response >= 0) {
             rc = workdays_calendar_count(cal, m->filed, m->response, &ack[nack++]);
@@ -430,9 +519,9 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             out->replied.late++;
         if (!m->ended) {
             /* a running clock stop pauses what is due from its first day on */
-            bool stop = t.stop_running && t.stop_from <= today;
-            bool ack_over = today > m->ack_due && !(stop && m->ack_due >= t.stop_from);
-            bool reply_over = today > m->reply_due && !(stop && m->reply_due >= t.stop_from);
+            bool stop = t->stop_running && t->stop_from <= today;
+            bool ack_over = today > m->ack_due && !(stop && m->ack_due >= t->stop_from);
+            bool reply_over = today > m->reply_due && !(stop && m->reply_due >= t->stop_from);
             bool waits_ack = m->response < 0, waits_reply = m->reply < 0;
             out->open++;
             if ((waits_reply && (m->acknowledged ? reply_over : ack_over)) ||
@@ -445,12 +534,12 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
             if (waits_reply && reply_over)
                 out->replied.overdue++;
             if (stop && (waits_reply || m->clarifying) &&
-                (m->acknowledged ? m->reply_due : m->ack_due) >= t.stop_from)
+                (m->acknowledged ? m->reply_due : m->ack_due) >= t->stop_from)
                 out->paused++;
         }
     }
-    if (t.stop_running)
-        out->stopped_from = t.stop_from;
+    if (t->stop_running)
+        out->stopped_from = t->stop_from;
     summarise(sig, nsig, &out->signers);
     summarise(ack, nack, &out->to_ack);
     summarise(rep, nrep, &out->to_reply);
@@ -459,13 +548,32 @@ int stats_compute(const struct ledger_entry *entries, size_t n, const struct wor
 out:
     if (rc != 0)
         stats_release(out);
-    mem_free(t.slots);
-    mem_free(t.memos);
     mem_free(sig);
     mem_free(ack);
     mem_free(rep);
     mem_free(ext);
     mem_free(clo);
+    return rc;
+}
+
+int stats_compute(const struct ledger_entry *entries, size_t n, const struct workdays_calendar *cal,
+                  int64_t today, struct ledger_stats *out)
+{
+    struct stats_state *st;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (today < WORKDAYS_DAY_MIN || today > WORKDAYS_DAY_MAX)
+        return ERR_INVALID;
+    if (n > STATS_ENTRIES_MAX)
+        return ERR_TOO_LARGE;
+    if ((st = stats_new()) == NULL)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = stats_feed(st, &entries[i]);
+    if (rc == 0)
+        rc = stats_finish(st, cal, today, out);
+    stats_free(st);
     return rc;
 }
 

@@ -132,6 +132,33 @@ struct ledger_stats {
 int stats_compute(const struct ledger_entry *entries, size_t n, const struct workdays_calendar *cal,
                   int64_t today, struct ledger_stats *out);
 
+/*
+ * The same figures, kept up as the log grows: a state fed the entries in log order, once each
+ * (stats_feed()), from which stats_finish() makes the figures of any day, as often as asked. A
+ * server keeps one and feeds it what each new checkpoint adds (api/stats.c), so that no request
+ * reads the whole log again; the figures are those stats_compute() makes of the same entries
+ * (the extensions' lengths are counted in the calendar given to stats_finish()).
+ */
+struct stats_state;
+
+/** stats_new() - an empty state (no entry fed), or NULL when out of memory. */
+struct stats_state *stats_new(void);
+
+/** stats_feed() - the next entry of the log. 0, ERR_INVALID (its day out of range: the state
+ *  must not be fed further), ERR_TOO_LARGE (STATS_ENTRIES_MAX fed) or ERR_NOMEM. */
+int stats_feed(struct stats_state *st, const struct ledger_entry *e);
+
+/** stats_fed() - how many entries @st was fed. */
+uint64_t stats_fed(const struct stats_state *st);
+
+/** stats_finish() - the figures of what @st was fed, working days counted in @cal, judged on
+ *  day @today, into @out (release with stats_release()). @st is not changed. */
+int stats_finish(const struct stats_state *st, const struct workdays_calendar *cal, int64_t today,
+                 struct ledger_stats *out);
+
+/** stats_free() - release @st (NULL is a no-op). */
+void stats_free(struct stats_state *st);
+
 /**
  * stats_log_closures() - the closed days the log's calendar entries @entries[0..@n) leave in
  * force (each closure-added day not taken back by a later closure-removed, and the days of each

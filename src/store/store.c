@@ -339,7 +339,12 @@ static struct store_cache *cache_get(struct store *st)
         return NULL;
     if (c == NULL && (c = st->cache = mem_calloc(1, sizeof(*c))) == NULL)
         return NULL;
+    /* within one request, once (store_cache_request()), unless it wrote meanwhile */
+    if (st->cache_hold && st->cache_checked && c->valid && c->writes == st->writes)
+        return c;
+    st->cache_checked = st->cache_hold;
     if (st->drv->generation(st, &gen) != 0) {
+        st->cache_checked = false;
         cache_clear(c);
         return NULL;
     }
@@ -360,6 +365,12 @@ static size_t slot_of(const void *key, size_t len)
     for (size_t i = 0; i < len; i++)
         h = (h ^ p[i]) * 1099511628211ull;
     return (size_t)(h % CACHE_SLOTS);
+}
+
+void store_cache_request(struct store *st, bool on)
+{
+    st->cache_hold = on;
+    st->cache_checked = false;
 }
 
 static void store_cache_free(struct store *st)

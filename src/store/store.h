@@ -418,6 +418,8 @@ struct store {
     long writes;                  /* write statements run on this connection (sql.c) */
     struct store_cache *cache;    /* recent reads of accounts, sessions and two-factor rows,
                                      while nothing changed them (store.c), or NULL; wiped */
+    bool cache_hold;              /* store_cache_request(): one request under way ... */
+    bool cache_checked;           /* ... whose first cached read checked the generation */
     uint8_t *trust_key;           /* the integrity MAC key (store_trust_set()), owned, wiped */
     uint8_t *log_mac_key;         /* the log entries' MAC key (core/ledger.h), owned, wiped */
     char *trust_dir;              /* the data directory of the files the database cannot change
@@ -1238,6 +1240,14 @@ int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen)
  * cannot be read or does not fit.
  */
 int store_pg_client_conninfo(const char *uri, char *out, size_t outlen, char *pw, size_t pwlen);
+
+/**
+ * store_cache_request() - @on: one request begins on this connection (its thread), @off: it
+ * ended. In between, the read cache asks the database whether anything changed once, at the
+ * request's first cached read, rather than at each (a request sees the accounts and sessions as
+ * they were then, or as its own writes made them).
+ */
+void store_cache_request(struct store *st, bool on);
 
 /**
  * store_sqlite_path() - the SQLite file the URI @uri names (as store_open() reads it: a data

@@ -553,6 +553,45 @@ static void test_edges(void **state)
 }
 
 /* Many memos: every one found again by its tag (the table's probing). */
+/* Fed one entry at a time (core/stats.h's state, as a server keeps it), the figures after every
+ * prefix are those stats_compute() makes of that prefix, and finishing twice changes nothing. */
+static void test_incremental(void **state)
+{
+    struct workdays_calendar cal;
+    struct stats_state *st = stats_new();
+
+    (void)state;
+    assert_non_null(st);
+    calendar_make(&cal, true);
+    for (size_t n = 0; n <= NLOG; n++) {
+        struct ledger_stats a, b, c;
+        if (n > 0)
+            assert_int_equal(stats_feed(st, &entries[n - 1]), 0);
+        assert_int_equal(stats_fed(st), n);
+        assert_int_equal(stats_compute(entries, n, &cal, day("2027-03-01"), &a), 0);
+        assert_int_equal(stats_finish(st, &cal, day("2027-03-01"), &b), 0);
+        assert_int_equal(stats_finish(st, &cal, day("2027-03-01"), &c), 0);
+        assert_int_equal(a.nmonths, b.nmonths);
+        assert_int_equal(c.nmonths, b.nmonths);
+        if (a.nmonths > 0) {
+            assert_memory_equal(a.months, b.months, a.nmonths * sizeof(*a.months));
+            assert_memory_equal(c.months, b.months, c.nmonths * sizeof(*c.months));
+        }
+        struct stats_month *am = a.months, *bm = b.months, *cm = c.months;
+        a.months = b.months = c.months = NULL;
+        assert_memory_equal(&a, &b, sizeof(a));
+        assert_memory_equal(&c, &b, sizeof(c));
+        a.months = am;
+        b.months = bm;
+        c.months = cm;
+        stats_release(&a);
+        stats_release(&b);
+        stats_release(&c);
+    }
+    stats_free(st);
+    workdays_calendar_release(&cal);
+}
+
 static void test_many(void **state)
 {
     enum { N = 3000 };
@@ -592,15 +631,11 @@ static void test_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenario),
-        cmocka_unit_test(test_account_entries),
-        cmocka_unit_test(test_weekends_only),
-        cmocka_unit_test(test_overdue_boundaries),
-        cmocka_unit_test(test_edges),
-        cmocka_unit_test(test_many),
-        cmocka_unit_test(test_calendar_entries),
-        cmocka_unit_test(test_clarifications),
-        cmocka_unit_test(test_escalation_entries),
+        cmocka_unit_test(test_scenario),       cmocka_unit_test(test_account_entries),
+        cmocka_unit_test(test_weekends_only),  cmocka_unit_test(test_overdue_boundaries),
+        cmocka_unit_test(test_edges),          cmocka_unit_test(test_many),
+        cmocka_unit_test(test_incremental),    cmocka_unit_test(test_calendar_entries),
+        cmocka_unit_test(test_clarifications), cmocka_unit_test(test_escalation_entries),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
