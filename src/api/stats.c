@@ -108,12 +108,13 @@ json_t *api_stats_json(const struct ledger_stats *s)
  * log again: /api/v1/stats and /public stay cheap however long the channel's history.
  */
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct stats_state *stats_kept;  /* fed the log's first stats_fed() entries */
-static struct ledger_stats stats_made;  /* the figures of ... */
-static bool stats_made_valid;           /* ... (when valid) */
-static uint64_t stats_made_size;        /* this many entries, */
-static int64_t stats_made_today;        /* judged on this day, */
-static const void *stats_made_calendar; /* in this calendar (its runtime snapshot) */
+static struct stats_state *stats_kept;      /* fed the log's first stats_fed() entries */
+static struct ledger_stats stats_made;      /* the figures of ... */
+static bool stats_made_valid;               /* ... (when valid) */
+static uint64_t stats_made_size;            /* this many entries, */
+static int64_t stats_made_today;            /* judged on this day, */
+static const void *stats_made_calendar;     /* in this calendar (its runtime snapshot) */
+static const struct channel *stats_channel; /* the channel stats_kept is of */
 
 static int feed(void *ctx, const struct ledger_entry *e)
 {
@@ -157,12 +158,33 @@ int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
     if (rc != 0)
         return rc;
     pthread_mutex_lock(&stats_mu);
-    /* another request fed a checkpoint published since this one read its size: the published
-     * checkpoint never goes back, so that newer one is what /log/checkpoint serves now */
-    if (stats_kept != NULL && stats_fed(stats_kept) > published)
-        published = stats_fed(stats_kept);
-    if (stats_kept == NULL) {
+    /* the state is this channel's (a process may make another: the tests' fault injector) */
+    if (stats_kept != NULL && stats_channel != env->ch) {
+        stats_free(stats_kept);
+        stats_kept = NULL;
+    }
+    /* fed past the size this request read: another request saw a newer checkpoint, or the log
+     * went back (a database restored under the running server). The published size now says
+     * which: newer, it is what /log/checkpoint serves; smaller, the figures start again */
+    if (stats_kept != NULL && stats_fed(stats_kept) > published) {
+        uint64_t now_size = 0;
+        cp = NULL;
+        rc = ledger_checkpoint_public(env->st, env->ch->log_quorum, &cp, &now_size);
+        mem_free(cp);
+        if (rc == ERR_NOT_FOUND) {
+            now_size = 0;
+            rc = 0;
+        }
+        if (rc == 0 && now_size >= stats_fed(stats_kept) && now_size <= size) {
+            published = now_size;
+        } else if (rc == 0) {
+            stats_free(stats_kept);
+            stats_kept = NULL;
+        }
+    }
+    if (rc == 0 && stats_kept == NULL) {
         stats_made_valid = false;
+        stats_channel = env->ch;
         if ((stats_kept = stats_new()) == NULL)
             rc = ERR_NOMEM;
     }

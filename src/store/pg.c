@@ -367,19 +367,8 @@ static const char *const migrations[] = {
     /* 21: witness cosignatures on a checkpoint (SQLite's migration 21) */
     "ALTER TABLE tlog_checkpoints ADD COLUMN IF NOT EXISTS cosigs integer NOT NULL DEFAULT 0;",
 
-    /* 22: every committed change of accounts, sessions and two-factor rows notifies the
-     * servers' connections (LISTEN dissent_changed), which empty their read cache (store.c) */
-    "CREATE OR REPLACE FUNCTION dissent_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
-    " BEGIN PERFORM pg_notify('dissent_changed', ''); RETURN NULL; END $$;"
-    "DROP TRIGGER IF EXISTS users_changed ON users;"
-    "CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users"
-    " FOR EACH STATEMENT EXECUTE FUNCTION dissent_changed();"
-    "DROP TRIGGER IF EXISTS sessions_changed ON sessions;"
-    "CREATE TRIGGER sessions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions"
-    " FOR EACH STATEMENT EXECUTE FUNCTION dissent_changed();"
-    "DROP TRIGGER IF EXISTS user_totp_changed ON user_totp;"
-    "CREATE TRIGGER user_totp_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_totp"
-    " FOR EACH STATEMENT EXECUTE FUNCTION dissent_changed();",
+    /* 22: nothing (kept in step with SQLite's 22) */
+    "SELECT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -410,8 +399,6 @@ struct store_pg {
     bool prepared[SQL_MAX_STMT];      /* statement i is prepared on this connection */
     bool in_tx;                       /* between begin and commit/rollback */
     bool leader;                      /* holds the session-level leader lock */
-    bool listening;                   /* LISTEN dissent_changed ran on this session */
-    uint64_t notified;                /* notifications heard (pg_generation()) */
     int64_t changes;                  /* rows changed by the last statement run */
     char err[256];                    /* the last failure's primary message */
 };
@@ -480,8 +467,7 @@ static int ensure_conn(struct store_pg *p)
     }
     PQreset(p->conn);
     memset(p->prepared, 0, sizeof(p->prepared));
-    p->leader = false;    /* the lock went with the old session */
-    p->listening = false; /* and its LISTEN: what changed meanwhile was not heard */
+    p->leader = false; /* the lock went with the old session */
     if (PQstatus(p->conn) != CONNECTION_OK) {
         record_failure(p, NULL);
         log_error("pg: reconnect: %s", p->err);
@@ -492,29 +478,18 @@ static int ensure_conn(struct store_pg *p)
 }
 
 /*
- * The read cache's generation (store.c): the notifications of migration 22's triggers heard on
- * this session, each a committed change of accounts, sessions or two-factor rows by any
- * connection. Reading them costs no round trip: what has arrived on the socket is taken.
+ * The read cache's generation (store.c): none on PostgreSQL for now, so the cache is not used.
+ * Notifications on each connection (LISTEN) were tried and set aside: another connection of
+ * the same process could answer before the notification of a commit reached it (a session
+ * signed out honoured for a moment on the same server), and a connection that listens and then
+ * idles lets PostgreSQL's notification queue grow without end. The way there is one listener
+ * per process, whose thread reads every notification as it comes.
  */
 static int pg_generation(struct store *st, uint64_t *gen)
 {
-    struct store_pg *p = PG(st);
-    PGnotify *n;
-
-    if (!p->listening) {
-        if (ensure_conn(p) != 0 || exec_sql(p, "LISTEN dissent_changed", "listen") != 0)
-            return ERR_DB;
-        p->listening = true;
-        p->notified++; /* whatever changed before it was not heard */
-    }
-    if (PQconsumeInput(p->conn) == 0)
-        return ERR_DB;
-    while ((n = PQnotifies(p->conn)) != NULL) {
-        PQfreemem(n);
-        p->notified++;
-    }
-    *gen = p->notified;
-    return 0;
+    (void)st;
+    *gen = 0;
+    return ERR_INVALID;
 }
 
 static void quiet_notices(void *arg, const char *message)

@@ -86,7 +86,7 @@ struct sql_driver {
     int (*load_finish)(struct store *st);
     /* a number that changes whenever another connection (of this process or another) may have
      * changed the accounts, sessions or two-factor rows since it was last read: SQLite's
-     * data_version, PostgreSQL's notifications (store.c's read cache); non-zero: unknown now */
+     * data_version (store.c's read cache); non-zero: none now (PostgreSQL: no cache) */
     int (*generation)(struct store *st, uint64_t *gen);
 };
 

@@ -424,8 +424,6 @@ static const char *const migrations[] = {
     /* 20: a memo's file list, bound into its row's MAC (core/attach.h) */
     "ALTER TABLE memos ADD COLUMN files BLOB;",
 
-    /* (22, below: PostgreSQL's notifications of changed accounts; SQLite's data_version does
-     * that here) */
     /* 21: witness cosignatures collected on a checkpoint (core/cosigning.h): how many of the
      * configured witnesses' cosignatures its text carries. The table is made again rather than
      * altered, so that the migration also runs over a table that has the column already */
@@ -439,8 +437,8 @@ static const char *const migrations[] = {
     "DROP TABLE tlog_checkpoints;"
     "ALTER TABLE tlog_checkpoints_21 RENAME TO tlog_checkpoints;",
 
-    /* 22: nothing (PostgreSQL's 22 makes the notifications of the read cache, store.c, which
-     * SQLite's data_version gives without a schema change): the versions stay in step */
+    /* 22: nothing (a version reserved for the read cache's change notifications on
+     * PostgreSQL, store.c; SQLite's data_version needs no schema): the versions stay in step */
     "SELECT 1;",
 };
 

@@ -295,8 +295,8 @@ int store_user_create(struct store *st, struct user *u)
  * account, the account's two-factor row), kept while nothing may have changed them. It is
  * emptied (wiped) the moment anything may have: a write statement run on this connection
  * (st->writes, counted by sql.c before each runs), or the driver's generation moving, which
- * another connection's commit does (SQLite: data_version, any table; PostgreSQL: a notification
- * from the triggers on users, sessions and user_totp, migration 22). Never used inside a
+ * another connection's commit does (SQLite: data_version, any table, exact; PostgreSQL gives no
+ * generation yet, pg.c says why, so there the cache is not used). Never used inside a
  * transaction, whose reads may see its own uncommitted writes. An account or two-factor row is
  * kept once it passed its integrity checks (a copy in this process's memory cannot be changed
  * by whoever writes the database); a session as read, checked by store_session_bound() at
@@ -337,17 +337,18 @@ static struct store_cache *cache_get(struct store *st)
 
     if (st->in_txn || st->drv->generation == NULL)
         return NULL;
-    if (c == NULL && (c = st->cache = mem_calloc(1, sizeof(*c))) == NULL)
-        return NULL;
     /* within one request, once (store_cache_request()), unless it wrote meanwhile */
-    if (st->cache_hold && st->cache_checked && c->valid && c->writes == st->writes)
+    if (st->cache_hold && st->cache_checked && c != NULL && c->valid && c->writes == st->writes)
         return c;
-    st->cache_checked = st->cache_hold;
-    if (st->drv->generation(st, &gen) != 0) {
+    if (st->drv->generation(st, &gen) != 0) { /* none now (PostgreSQL): no cache at all */
         st->cache_checked = false;
-        cache_clear(c);
+        if (c != NULL && c->valid)
+            cache_clear(c);
         return NULL;
     }
+    if (c == NULL && (c = st->cache = mem_calloc(1, sizeof(*c))) == NULL)
+        return NULL;
+    st->cache_checked = st->cache_hold;
     if (!c->valid || c->gen != gen || c->writes != st->writes) {
         cache_clear(c);
         c->valid = true;
