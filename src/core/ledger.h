@@ -286,6 +286,10 @@ int ledger_root(struct store *st, uint64_t *size, uint8_t root[32]);
  */
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count);
 
+/** ledger_signed_size() - the size of the last tree signed (log.state; else the newest
+ *  checkpoint; 0 before any). */
+int ledger_signed_size(struct store *st, uint64_t *size);
+
 /**
  * ledger_entries_walk() - the entries [@from, @to) of the live log, parsed and checked as
  * ledger_entries_load() does, handed to @fn one at a time (a tile of them in memory at once,

@@ -842,6 +842,11 @@ int ledger_entries_walk(struct store *st, uint64_t from, uint64_t to,
     return rc;
 }
 
+int ledger_signed_size(struct store *st, uint64_t *size)
+{
+    return signed_size(st, size);
+}
+
 int ledger_entries_load(struct store *st, struct ledger_entry **out, size_t *count)
 {
     uint64_t size = 0;
