@@ -240,24 +240,7 @@ static int fsync_dir_of(const char *path)
 
 static int add_entry(struct archive *a, const char *path, uint64_t size)
 {
-    struct archive_entry *e = archive_entry_new();
-    char full[512];
-    int rc = 0;
-
-    if (e == NULL)
-        return ERR_NOMEM;
-    snprintf(full, sizeof(full), BACKUP_TOP "%s", path);
-    archive_entry_set_pathname_utf8(e, full);
-    archive_entry_set_size(e, (la_int64_t)size);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0600);
-    archive_entry_set_mtime(e, time(NULL), 0);
-    if (archive_write_header(a, e) != ARCHIVE_OK) {
-        fprintf(stderr, "dissent backup: %s\n", archive_error_string(a));
-        rc = ERR_IO;
-    }
-    archive_entry_free(e);
-    return rc;
+    return cmd_tar_file(a, BACKUP_TOP, path, size, 0600, time(NULL), "backup");
 }
 
 static int add_bytes(struct archive *a, const char *path, const void *p, size_t n)

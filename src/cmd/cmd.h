@@ -107,6 +107,17 @@ int cmd_store_open(const struct config *cfg, struct store **st);
  */
 int cmd_store_adopt(const struct config *cfg, struct store **st, bool replace_pin);
 
+struct archive;
+
+/**
+ * cmd_tar_file() - begin a regular file of @size bytes in the tar @a (libarchive), named @top
+ * followed by @path, with mode @perm and time @mtime (unix seconds); its bytes follow with
+ * archive_write_data(). 0, ERR_NOMEM, or ERR_IO with libarchive's reason printed after
+ * "dissent @who: ".
+ */
+int cmd_tar_file(struct archive *a, const char *top, const char *path, uint64_t size, int perm,
+                 int64_t mtime, const char *who);
+
 /** cmd_store_uri() - the store URI for @cfg into @out: [server] db, else the data directory. */
 void cmd_store_uri(const struct config *cfg, char *out, size_t len);
 

@@ -11,6 +11,8 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,29 @@ int cmd_config_for_store(struct config *cfg, const char *config, const char *dat
         return 2;
     }
     return 0;
+}
+
+int cmd_tar_file(struct archive *a, const char *top, const char *path, uint64_t size, int perm,
+                 int64_t mtime, const char *who)
+{
+    struct archive_entry *e = archive_entry_new();
+    char full[1024];
+    int rc = 0;
+
+    if (e == NULL)
+        return ERR_NOMEM;
+    snprintf(full, sizeof(full), "%s%s", top, path);
+    archive_entry_set_pathname_utf8(e, full);
+    archive_entry_set_size(e, (la_int64_t)size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, (mode_t)perm);
+    archive_entry_set_mtime(e, (time_t)mtime, 0);
+    if (archive_write_header(a, e) != ARCHIVE_OK) {
+        fprintf(stderr, "dissent %s: %s\n", who, archive_error_string(a));
+        rc = ERR_IO;
+    }
+    archive_entry_free(e);
+    return rc;
 }
 
 void cmd_store_uri(const struct config *cfg, char *out, size_t len)

@@ -100,24 +100,7 @@ static int manifest_add(struct exp *x, const char *path, uint64_t size,
 /* Start entry @path (under TOP) of @size bytes. */
 static int entry_begin(struct exp *x, const char *path, uint64_t size)
 {
-    char full[600];
-    struct archive_entry *e = archive_entry_new();
-    int rc = 0;
-
-    if (e == NULL)
-        return ERR_NOMEM;
-    snprintf(full, sizeof(full), TOP "%s", path);
-    archive_entry_set_pathname_utf8(e, full);
-    archive_entry_set_size(e, (la_int64_t)size);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_mtime(e, (time_t)x->now, 0);
-    if (archive_write_header(x->a, e) != ARCHIVE_OK) {
-        fprintf(stderr, "dissent export: %s\n", archive_error_string(x->a));
-        rc = ERR_IO;
-    }
-    archive_entry_free(e);
-    return rc;
+    return cmd_tar_file(x->a, TOP, path, size, 0644, x->now, "export");
 }
 
 static int entry_data(struct exp *x, const void *p, size_t n)

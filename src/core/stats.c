@@ -117,14 +117,11 @@ static size_t *table_slot(const struct stats_table *t, const uint8_t tag[LEDGER_
 /* Room for one more record, and slots at least twice the records (rehashed when grown). */
 static int table_grow(struct stats_table *t)
 {
-    if (t->count == t->room) {
-        size_t want = t->room ? t->room * 2 : 64;
-        struct stats_memo *m = mem_realloc(t->memos, want * sizeof(*m));
-        if (m == NULL)
-            return ERR_NOMEM;
-        t->memos = m;
-        t->room = want;
-    }
+    struct stats_memo *m = mem_grow(t->memos, &t->room, t->count, sizeof(*m), 64);
+
+    if (m == NULL)
+        return ERR_NOMEM;
+    t->memos = m;
     if (2 * (t->count + 1) > t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 128, *old = t->slots, oldcap = t->cap;
         if ((t->slots = mem_calloc(cap, sizeof(*t->slots))) == NULL) {
@@ -314,14 +311,10 @@ static int entry_apply(struct stats_state *st, const struct ledger_entry *e, boo
             *anomaly = true;
             return 0;
         }
-        if (st->next == st->extcap) {
-            size_t want = st->extcap ? st->extcap * 2 : 64;
-            struct stats_ext *x = mem_realloc(st->ext, want * sizeof(*x));
-            if (x == NULL)
-                return ERR_NOMEM;
-            st->ext = x;
-            st->extcap = want;
-        }
+        struct stats_ext *x = mem_grow(st->ext, &st->extcap, st->next, sizeof(*x), 64);
+        if (x == NULL)
+            return ERR_NOMEM;
+        st->ext = x;
         st->ext[st->next++] = (struct stats_ext){m->reply_due, e->reply_due};
         m->acknowledged = true;
         m->reply_due = e->reply_due;

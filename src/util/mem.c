@@ -103,6 +103,21 @@ void *mem_calloc(size_t count, size_t size)
     return p;
 }
 
+void *mem_grow(void *p, size_t *cap, size_t n, size_t size, size_t first)
+{
+    size_t want;
+    void *q;
+
+    if (n < *cap && p != NULL)
+        return p;
+    want = *cap ? *cap * 2 : (first ? first : 1);
+    if (want < *cap || size == 0 || want > SIZE_MAX / size ||
+        (q = mem_realloc(p, want * size)) == NULL)
+        return NULL;
+    *cap = want;
+    return q;
+}
+
 void *mem_realloc(void *p, size_t n)
 {
     void *q;

@@ -41,6 +41,14 @@ void *mem_calloc(size_t count, size_t size);
  */
 void *mem_realloc(void *p, size_t n);
 
+/**
+ * mem_grow() - room for one more element in the array @p of *@cap elements of @size bytes, @n
+ * of them used: @p itself while there is room, else a block twice as large (@first elements the
+ * first time) holding the same elements, *@cap updated. NULL when out of memory (or the size
+ * overflows): @p and *@cap as they were.
+ */
+void *mem_grow(void *p, size_t *cap, size_t n, size_t size, size_t first);
+
 /** mem_strdup() - a copy of @s; NULL on failure. */
 char *mem_strdup(const char *s);
 
