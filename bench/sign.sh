@@ -7,7 +7,9 @@
 # Each round is a fresh memo signed by the same 1,000 signers, over keep-alive connections opened
 # beforehand (64 shared, or 1,000: one per signer); each figure is the median round.
 # DISSENT_BIN=path benchmarks another binary (default build/dissent); DISSENT_WORKERS=N sets
-# `serve --workers` (default: the config's, one per core).
+# `serve --workers` (default: the config's, one per core). Each round also prints the servers'
+# CPU time per signature (user + system, from /proc). PERF=FILE records `perf record -g` of the
+# servers during the timed part of every round only (for profiling, not for the figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
@@ -36,6 +38,7 @@ argon2_ops = 1
 argon2_mem_kib = 8
 login_max_failures = 1000
 require_2fa = none
+${BENCH_CONF:-}
 CONF
 serve=("${DISSENT_BIN:-build/dissent}" serve --config "$work/dissent.ini" --data "$work/var"
     --listen 127.0.0.1:0)
@@ -73,6 +76,16 @@ $PY bench/sign_load.py users "$base" "$pw" "$signers" "$work"
 build/bench/sign_raw 20000 | tee "$work/raw.txt"
 raw=$(sed -n 's/.* \([0-9]*\) pairs\/s$/\1/p' "$work/raw.txt")
 
+# The servers' CPU time so far, in clock ticks (utime + stime of /proc/PID/stat).
+cpu_ticks() {
+    local t=0 p f
+    for p in "${pids[@]}"; do
+        f=$(sed 's/.*) //' "/proc/$p/stat")
+        t=$((t + $(echo "$f" | cut -d' ' -f12) + $(echo "$f" | cut -d' ' -f13)))
+    done
+    echo "$t"
+}
+
 # One set of rounds per connection count; each round is a fresh memo and all 1,000 signers.
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 rows=()
@@ -83,6 +96,13 @@ for c in $conns; do
         memo=$($PY bench/sign_load.py memo "$base" "$work" "$signers")
         echo "round $r: memo $memo, drafter signed; $signers signers over $c connections"
         status=0
+        cpu0=$(cpu_ticks)
+        perf_pid=
+        if [ -n "${PERF:-}" ]; then
+            perf record -q ${PERF_ARGS:--g} -o "$PERF.$c.$r" -p "$(IFS=,; echo "${pids[*]}")" &
+            perf_pid=$!
+            sleep 0.5
+        fi
         if [ "$servers" -eq 1 ]; then
             build/bench/sign_load 127.0.0.1 "$port" "$memo" "$work/cookies" "$c" \
                 >"$work/load-$c-$r.txt" || status=$?
@@ -103,6 +123,11 @@ for c in $conns; do
                 printf "both servers: %d signatures in %.3f s, %d requests/s\n", n, e - s,
                     n / (e - s) }' >>"$work/load-$c-$r.txt"
         fi
+        [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+        cpu1=$(cpu_ticks)
+        awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" -v n="$signers" 'BEGIN {
+            printf "server CPU: %.0f us per signature (user + system, all servers)\n",
+                (b - a) / hz * 1e6 / n }' >>"$work/load-$c-$r.txt"
         cat "$work/load-$c-$r.txt"
         if [ "$status" -ne 0 ]; then
             echo "FAIL: round $r: not every signature was answered 201" >&2

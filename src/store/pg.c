@@ -369,6 +369,24 @@ static const char *const migrations[] = {
 
     /* 22: nothing (kept in step with SQLite's 22) */
     "SELECT 1;",
+
+    /* 23: each memo's count of valid signatures, kept by a trigger (SQLite's migration 23) */
+    "ALTER TABLE memos ADD COLUMN IF NOT EXISTS signers bigint NOT NULL DEFAULT 0;"
+    "UPDATE memos SET signers = (SELECT count(*) FROM signatures s"
+    "  WHERE s.memo_id = memos.id AND s.voided_at = 0);"
+    "CREATE OR REPLACE FUNCTION signatures_count() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  IF TG_OP <> 'INSERT' AND OLD.voided_at = 0 THEN"
+    "   UPDATE memos SET signers = signers - 1 WHERE id = OLD.memo_id;"
+    "  END IF;"
+    "  IF TG_OP <> 'DELETE' AND NEW.voided_at = 0 THEN"
+    "   UPDATE memos SET signers = signers + 1 WHERE id = NEW.memo_id;"
+    "  END IF;"
+    "  RETURN NULL;"
+    " END $$;"
+    "DROP TRIGGER IF EXISTS signatures_count ON signatures;"
+    "CREATE TRIGGER signatures_count AFTER INSERT OR DELETE OR UPDATE OF memo_id, voided_at"
+    "  ON signatures FOR EACH ROW EXECUTE FUNCTION signatures_count();",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -168,7 +168,7 @@ enum stmt_id {
     "m.id, m.public_id, m.drafter_id, m.state, m.title, m.body, m.digest, m.show_names,"           \
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
-    " (SELECT count(*) FROM signatures s WHERE s.memo_id = m.id AND s.voided_at = 0),"             \
+    " m.signers,"                                                                                  \
     " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter, m.files"
 #define OUTBOX_COLS                                                                                \
     "o.id, o.dedupe, o.kind, o.user_id, '', o.rcpt, o.status, o.attempts,"                         \
@@ -333,9 +333,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " updated_at = ?4, version = version + 1, mac = ?7 WHERE user_id = ?5"
                        " AND version = ?6",
     [ST_TOTP_DELETE] = "DELETE FROM user_totp WHERE user_id = ?1",
-    [ST_MEMO_HEAD] = "SELECT m.state, m.version, (SELECT count(*) FROM signatures s"
-                     " WHERE s.memo_id = m.id AND s.voided_at = 0) FROM memos m"
-                     " WHERE m.public_id = ?1",
+    [ST_MEMO_HEAD] = "SELECT m.state, m.version, m.signers FROM memos m WHERE m.public_id = ?1",
     [ST_TLOG_SIZE] = "SELECT size FROM tlog_state WHERE id = 1",
     [ST_TLOG_SET_SIZE] = "UPDATE tlog_state SET size = ?1 WHERE id = 1",
     [ST_TILE_GET] = "SELECT data, width FROM tlog_tiles WHERE level = ?1 AND idx = ?2",

@@ -440,6 +440,23 @@ static const char *const migrations[] = {
     /* 22: nothing (a version reserved for the read cache's change notifications on
      * PostgreSQL, store.c; SQLite's data_version needs no schema): the versions stay in step */
     "SELECT 1;",
+
+    /* 23: each memo's count of valid signatures, kept by triggers on every insert, deletion
+     * and voiding, so that reading a memo costs the same with one signer or thousands */
+    "ALTER TABLE memos ADD COLUMN signers INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE memos SET signers = (SELECT count(*) FROM signatures s"
+    "  WHERE s.memo_id = memos.id AND s.voided_at = 0);"
+    "CREATE TRIGGER signatures_count_insert AFTER INSERT ON signatures"
+    "  WHEN new.voided_at = 0 BEGIN"
+    "  UPDATE memos SET signers = signers + 1 WHERE id = new.memo_id; END;"
+    "CREATE TRIGGER signatures_count_delete AFTER DELETE ON signatures"
+    "  WHEN old.voided_at = 0 BEGIN"
+    "  UPDATE memos SET signers = signers - 1 WHERE id = old.memo_id; END;"
+    "CREATE TRIGGER signatures_count_update AFTER UPDATE OF memo_id, voided_at ON signatures"
+    "  BEGIN"
+    "  UPDATE memos SET signers = signers - 1 WHERE id = old.memo_id AND old.voided_at = 0;"
+    "  UPDATE memos SET signers = signers + 1 WHERE id = new.memo_id AND new.voided_at = 0;"
+    "  END;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

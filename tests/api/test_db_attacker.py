@@ -326,6 +326,9 @@ def test_a_dangling_reference_stops_a_migration_and_says_where(make_server):
     srv.stop()
     with open_db(srv, readonly=False) as c:
         c.execute("INSERT INTO comments (memo_id, body, at) VALUES (999999, x'00', 0)")
+        # as migration 12 left it: no signature-count triggers yet (migration 23)
+        for t in ("insert", "delete", "update"):
+            c.execute(f"DROP TRIGGER signatures_count_{t}")
         c.execute("PRAGMA user_version = 12")
         c.commit()
     srv.proc.stdout.close()
@@ -334,6 +337,39 @@ def test_a_dangling_reference_stops_a_migration_and_says_where(make_server):
     with open_db(srv) as c:
         assert c.execute("PRAGMA user_version").fetchone()[0] == 12
         assert c.execute("SELECT count(*) FROM memos WHERE drafter IS NOT NULL").fetchone()[0] == 1
+
+
+@sqlite_only
+def test_migration_23_counts_the_signatures_already_there(make_server):
+    """Migration 23 keeps each memo's count of valid signatures in its row: over a database of
+    version 22 (no column, no triggers) it fills the counts from the signatures there, and the
+    triggers keep them from then on."""
+    srv = make_server()
+    admin = srv.admin()
+    a, d = officers_and_staff(srv, admin)
+    e = srv.login("eve", PASSWORD)
+    two = filed_memo(srv, d, "Two signers", "Body.\n", cosigners={"eve": e})
+    one = create_memo(srv, d, "One signer", "Body.\n")
+    call(d, "POST", memo_url(srv, one, "finalize"))
+    call(d, "POST", memo_url(srv, one, "signatures"), status=201)
+    srv.stop()
+    with open_db(srv, readonly=False) as c:
+        for t in ("insert", "delete", "update"):
+            c.execute(f"DROP TRIGGER signatures_count_{t}")
+        c.execute("ALTER TABLE memos DROP COLUMN signers")
+        c.execute("PRAGMA user_version = 22")
+        c.commit()
+    srv.proc.stdout.close()
+    srv._start("ab")
+    with open_db(srv) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 23
+        kept = dict(c.execute("SELECT public_id, signers FROM memos").fetchall())
+    assert kept == {two: 2, one: 1}, kept
+    d = srv.login("dave", PASSWORD)
+    assert call(d, "GET", memo_url(srv, two)).json()["signer_count"] == 2
+    call(d, "POST", memo_url(srv, one, "reopen"))  # voids: the trigger counts it
+    with open_db(srv) as c:
+        assert dict(c.execute("SELECT public_id, signers FROM memos").fetchall())[one] == 0
 
 
 def test_every_key_pair_is_bound_and_logged(make_server):

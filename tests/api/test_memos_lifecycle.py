@@ -287,6 +287,19 @@ def test_withdraw_and_sign_again(flow):
     assert who in {s["username"] for s in flow.r["get_after_resign"].json()["signers"]}
 
 
+def test_the_stored_signer_count_is_the_count_of_valid_signatures(flow):
+    """Each memo's count of valid signatures is kept in its row by triggers (migration 23), so
+    that reading a memo does not count its signatures: after 100 signatures at once, a withdrawal
+    and a second signature it equals the count, and what the API answers."""
+    from keyhelpers import open_db
+    with open_db(flow.srv) as db:
+        rows = db.execute("SELECT m.public_id, m.signers, (SELECT count(*) FROM signatures s"
+                          " WHERE s.memo_id = m.id AND s.voided_at = 0) FROM memos m").fetchall()
+    assert rows and all(int(kept) == int(counted) for _, kept, counted in rows), rows
+    mid = flow.r["create"].json()["id"]
+    assert {r[0]: int(r[1]) for r in rows}[mid] == 101 == flow.r["close"].json()["signer_count"]
+
+
 def test_filing_starts_the_clocks(flow):
     m = flow.r["file"].json()
     assert m["filed_on"] == FILED.isoformat()
