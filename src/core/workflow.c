@@ -1030,10 +1030,14 @@ int workflow_sign(struct wf_ctx *c, struct memo *m, const struct user_keys *k, c
     skey = keys_secure_alloc(sizeof(*skey));
     if (skey == NULL)
         return ERR_NOMEM;
-    if ((rc = note_skey_from_secret(u->username, strlen(u->username), k->sign_sk, skey)) != 0 ||
+    /* the key pair as unwrapped, not re-derived: the note is verified under the registered
+     * key below, which a seed not matching it would fail */
+    if ((rc = note_skey_from_keypair(u->username, strlen(u->username), k->sign_sk, u->sign_pk,
+                                     skey)) != 0 ||
         (rc = note_sign(text, strlen(text), skey, &note, &note_len)) != 0)
         goto out;
-    /* Verify against the registered key, so a bad signature is never stored. */
+    /* Verify against the registered key, so a bad signature is never stored (nor one a fault
+     * made, which could give the key away). */
     if ((rc = note_vkey_init(u->username, strlen(u->username), u->sign_pk, &vkey)) != 0 ||
         (rc = note_vkey_format(&vkey, vkey_text, sizeof(vkey_text))) != 0)
         goto out;
@@ -1505,7 +1509,9 @@ static int send_reply(struct wf_ctx *c, struct memo *m, enum memo_action action,
             rc = ERR_NOMEM;
             goto out;
         }
-        if ((rc = note_skey_from_secret(u->username, strlen(u->username), k->sign_sk, skey)) != 0 ||
+        /* verified under the registered key below, as in workflow_sign() */
+        if ((rc = note_skey_from_keypair(u->username, strlen(u->username), k->sign_sk, u->sign_pk,
+                                         skey)) != 0 ||
             (rc = note_sign_add(note, note_len, skey, &signed2, &note_len)) != 0 ||
             (rc = note_vkey_init(u->username, strlen(u->username), u->sign_pk, &vkey)) != 0 ||
             (rc = note_vkey_format(&vkey, vkey_text, sizeof(vkey_text))) != 0)

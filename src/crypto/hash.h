@@ -1,5 +1,6 @@
 /*
- * hash.h - SHA-256, constant-time comparison and base64, over libsodium.
+ * hash.h - SHA-256 (OpenSSL's, libsodium's as the fallback), constant-time comparison and
+ * base64, over libsodium.
  * All functions are thread safe once random_init() has run.
  */
 #ifndef DISSENT_CRYPTO_HASH_H

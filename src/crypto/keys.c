@@ -22,50 +22,65 @@ void keys_free(struct user_keys *k)
 /*
  * Secret buffers come from sodium_malloc (guard pages, mlock, MADV_DONTDUMP). Mapping and
  * unmapping those pages on every request costs far more than the cryptography (and cross-CPU
- * TLB shootdowns on a VM), so small blocks are kept, wiped, in a per-thread cache for reuse.
- * Each block starts with a header naming its class, so a free knows whether to cache it.
+ * TLB shootdowns on a VM), so small blocks are kept, wiped, for reuse. The cache is the
+ * process's, not a thread's: a request's key is often made on one thread and released on
+ * another, and a burst holds more than a few at once (each of 64 signers waiting on a group
+ * commit holds two), so a small per-thread cache was empty when asked and full when given back.
+ * Each block keeps its own guard pages; each starts with a header naming its class, so a free
+ * knows whether to cache it. At most POOL_MAX blocks are kept: about 4 KiB locked each.
  */
 #define POOL_BLOCK 512 /* usable bytes of a cached block */
-#define POOL_MAX 8     /* cached blocks per thread */
+#define POOL_MAX 256   /* cached blocks, for the whole process */
 #define POOL_HEAD 16   /* header before the usable bytes: keeps them 16-byte aligned */
 #define POOL_MAGIC UINT64_C(0x6b657973706f6f6c)
 
-static __thread uint8_t *pool[POOL_MAX];
-static __thread int pool_count;
-static pthread_key_t pool_key;
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *pool[POOL_MAX];
+static int pool_count;
 
-static void pool_drain(void *unused)
+/* A cached block, wiped when it was freed, or NULL. */
+static uint8_t *pool_take(void)
 {
-    while (pool_count > 0)
-        sodium_free(pool[--pool_count]);
+    uint8_t *base = NULL;
+
+    pthread_mutex_lock(&pool_mu);
+    if (pool_count > 0)
+        base = pool[--pool_count];
+    pthread_mutex_unlock(&pool_mu);
+    return base;
 }
 
-static void pool_init(void)
+/* Keeps @base for reuse; false when the cache is full. */
+static bool pool_give(uint8_t *base)
 {
-    pthread_key_create(&pool_key, pool_drain);
+    bool kept = false;
+
+    pthread_mutex_lock(&pool_mu);
+    if (pool_count < POOL_MAX) {
+        pool[pool_count++] = base;
+        kept = true;
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return kept;
 }
 
 void *keys_secure_alloc(size_t len)
 {
     size_t size = len <= POOL_BLOCK ? POOL_BLOCK : len;
     uint64_t head[2];
-    uint8_t *base;
+    uint8_t *base = NULL;
 
     if (size > SIZE_MAX - POOL_HEAD || mem_fail_now())
         return NULL;
-    pthread_once(&pool_once, pool_init);
-    if (size == POOL_BLOCK && pool_count > 0) {
-        base = pool[--pool_count];
-    } else {
+    if (size == POOL_BLOCK)
+        base = pool_take();
+    if (base == NULL) {
         base = sodium_malloc(POOL_HEAD + size);
         if (base == NULL)
             return NULL;
         head[0] = POOL_MAGIC;
         head[1] = size;
         memcpy(base, head, sizeof(head));
-        if (size == POOL_BLOCK)
-            pthread_setspecific(pool_key, base); /* any non-NULL value runs pool_drain */
     }
     sodium_memzero(base + POOL_HEAD, size);
     mem_track(1);
@@ -83,9 +98,7 @@ void keys_secure_free(void *p)
     base = (uint8_t *)p - POOL_HEAD;
     memcpy(head, base, sizeof(head));
     sodium_memzero(p, head[1]);
-    if (head[0] == POOL_MAGIC && head[1] == POOL_BLOCK && pool_count < POOL_MAX)
-        pool[pool_count++] = base;
-    else
+    if (head[0] != POOL_MAGIC || head[1] != POOL_BLOCK || !pool_give(base))
         sodium_free(base);
 }
 

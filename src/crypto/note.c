@@ -372,6 +372,21 @@ out:
     return rc;
 }
 
+int note_skey_from_keypair(const char *name, size_t name_len, const uint8_t sk[NOTE_SECRETKEY_LEN],
+                           const uint8_t pk[NOTE_PUBKEY_LEN], struct note_skey *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (note_name_check(name, name_len) != 0 ||
+        sodium_memcmp(sk + NOTE_SEED_LEN, pk, NOTE_PUBKEY_LEN) != 0)
+        return ERR_INVALID;
+    _Static_assert(sizeof(out->sk) == NOTE_SECRETKEY_LEN, "a 64-byte secret key");
+    memcpy(out->sk, sk, NOTE_SECRETKEY_LEN);
+    name_set(out->name, &out->name_len, name, name_len);
+    out->type = NOTE_TYPE_ED25519;
+    out->id = note_key_id_type(name, name_len, NOTE_TYPE_ED25519, pk);
+    return 0;
+}
+
 int note_skey_format(const struct note_skey *key, char *out, size_t outlen)
 {
     int rc;

@@ -175,6 +175,18 @@ int note_skey_from_secret(const char *name, size_t name_len, const uint8_t sk[NO
                           struct note_skey *out);
 
 /**
+ * note_skey_from_keypair() - as note_skey_from_secret(), for a 64-byte secret key @sk whose
+ * public half must equal @pk, without re-deriving the public key from the seed (a scalar
+ * multiplication). A seed that does not match @pk then makes signatures that do not verify
+ * under @pk, so use it only where every signature is verified under @pk before it is used
+ * (workflow.c signs, then opens the note with the registered key).
+ *
+ * Returns 0, or ERR_INVALID (bad name, a public half other than @pk).
+ */
+int note_skey_from_keypair(const char *name, size_t name_len, const uint8_t sk[NOTE_SECRETKEY_LEN],
+                           const uint8_t pk[NOTE_PUBKEY_LEN], struct note_skey *out);
+
+/**
  * note_skey_format() - encode @key as "PRIVATE+KEY+name+hexid+base64(0x01||seed)" into @out,
  * NUL-terminated. @outlen of NOTE_SKEY_MAX always suffices. @out then holds the secret: the
  * caller wipes it (wipe()) when done.

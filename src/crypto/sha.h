@@ -1,5 +1,6 @@
 /*
- * sha.h - SHA-256 over several non-contiguous pieces, over libsodium.
+ * sha.h - SHA-256 over several non-contiguous pieces (OpenSSL's, libsodium's as the fallback;
+ * a file read piece by piece: libsodium's).
  *
  * The transparency log hashes a one-byte domain prefix followed by data (RFC 6962 leaves
  * and nodes); hashing the pieces in place avoids copying entries of up to 64 KiB into a
