@@ -1,5 +1,7 @@
 #include "crypto/keys.h"
 
+#include "crypto/password.h"
+
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -111,10 +113,13 @@ void keys_generate(struct user_keys *k)
 int keys_kek_password(uint8_t kek[KEYS_KEK_LEN], const char *pw, size_t pwlen,
                       const uint8_t salt[KEYS_SALT_LEN], uint64_t ops, uint64_t mem)
 {
-    if (crypto_pwhash(kek, KEYS_KEK_LEN, pw, pwlen, salt, ops, (size_t)mem,
-                      crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return ERR_NOMEM;
-    return 0;
+    int rc;
+
+    password_gate_enter(); /* no more Argon2id at once than the gate lets through */
+    rc = crypto_pwhash(kek, KEYS_KEK_LEN, pw, pwlen, salt, ops, (size_t)mem,
+                       crypto_pwhash_ALG_ARGON2ID13);
+    password_gate_leave();
+    return rc != 0 ? ERR_NOMEM : 0;
 }
 
 void keys_kek_token(uint8_t kek[KEYS_KEK_LEN], const char *token, size_t len)

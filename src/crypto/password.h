@@ -2,7 +2,10 @@
  * password.h - Argon2id password hashing (libsodium's crypto_pwhash_str).
  *
  * Both calls are slow on purpose (tens of milliseconds, tens of MiB): never call them on an
- * event-loop thread; the HTTP layer runs routes flagged slow on its worker pool.
+ * event-loop thread; the HTTP layer runs routes flagged slow on its worker pool. That pool is
+ * larger than the cores (its threads mostly wait, on a group commit or the database), so a
+ * gate lets only so many Argon2id computations run at once (one per core unless set): more
+ * would gain no speed and multiply the memory (64 MiB each by default).
  */
 #ifndef DISSENT_CRYPTO_PASSWORD_H
 #define DISSENT_CRYPTO_PASSWORD_H
@@ -34,5 +37,15 @@ __attribute__((warn_unused_result)) int password_verify(const char *stored, cons
  * so that a login for an unknown user takes as long as one for a known user.
  */
 void password_dummy_verify(uint64_t ops, uint64_t mem);
+
+/** password_gate_set() - at most @n Argon2id computations at once (0: one per core). */
+void password_gate_set(int n);
+
+/**
+ * password_gate_enter(), password_gate_leave() - around any Argon2id computation (the calls
+ * above take it themselves; keys_kek_password() too): enter waits for a free place.
+ */
+void password_gate_enter(void);
+void password_gate_leave(void);
 
 #endif

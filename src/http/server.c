@@ -672,8 +672,13 @@ int server_run(const struct config *cfg, const struct http_handler *h,
         tls_free(srv.tls);
         return ERR_NOMEM;
     }
-    srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads : 4 * ncores(), pool_tls_init,
-                        pool_tls_free, &srv);
+    /* Four per core, at least 16: most of the pool's threads wait (on a group commit, which
+     * commits as many signatures as there are waiting, or on the database), and Argon2id has a
+     * gate of its own (crypto/password.h), so a small machine needs more than its cores. */
+    srv.pool = pool_new(cfg->pool_threads > 0 ? cfg->pool_threads
+                        : 4 * ncores() > 16   ? 4 * ncores()
+                                              : 16,
+                        pool_tls_init, pool_tls_free, &srv);
     if (srv.pool == NULL) {
         rc = ERR_INTERNAL;
         goto out;

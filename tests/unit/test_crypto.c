@@ -3,8 +3,14 @@
 #include "crypto/hash.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
+#include "crypto/sha.h"
 #include "crypto/stream.h"
 #include "util/err.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <time.h>
 
 static void sha256_known_answer(void **state)
 {
@@ -19,6 +25,64 @@ static void sha256_known_answer(void **state)
     assert_true(hash_equal(out, abc, 32));
     out[31] ^= 1;
     assert_false(hash_equal(out, abc, 32));
+}
+
+/* OpenSSL's SHA-256 (hash_sha256(), sha256_gather()) gives libsodium's digest at every length
+ * around the block size and for a memo-sized input, whole or in pieces. */
+static void sha256_matches_libsodium(void **state)
+{
+    static uint8_t data[4200];
+    uint8_t a[32], b[32], c[32];
+    const size_t lens[] = {0, 1, 55, 56, 63, 64, 65, 127, 128, 1000, 4096, sizeof(data)};
+
+    randombytes_buf(data, sizeof(data));
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        size_t n = lens[i], half = n / 3;
+        struct sha256_part parts[2] = {{data, half}, {data + half, n - half}};
+        hash_sha256(a, data, n);
+        crypto_hash_sha256(b, data, n);
+        sha256_gather(c, parts, 2);
+        assert_memory_equal(a, b, 32);
+        assert_memory_equal(c, b, 32);
+    }
+}
+
+static atomic_int gate_passed;
+
+static void *gate_thread(void *arg)
+{
+    (void)arg;
+    password_gate_enter();
+    atomic_store(&gate_passed, 1);
+    password_gate_leave();
+    return NULL;
+}
+
+/* The Argon2id gate lets @n through at once: a second caller waits while one holds a gate of
+ * one, and passes once it leaves. */
+static void password_gate_admits_n(void **state)
+{
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    pthread_t t;
+
+    password_gate_set(1);
+    password_gate_enter();
+    atomic_store(&gate_passed, 0);
+    assert_int_equal(pthread_create(&t, NULL, gate_thread, NULL), 0);
+    nanosleep(&pause, NULL); /* time enough to pass, were it let through */
+    assert_int_equal(atomic_load(&gate_passed), 0);
+    password_gate_leave();
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(atomic_load(&gate_passed), 1);
+    /* a gate of two lets the second through while the first holds it */
+    password_gate_set(2);
+    password_gate_enter();
+    atomic_store(&gate_passed, 0);
+    assert_int_equal(pthread_create(&t, NULL, gate_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(atomic_load(&gate_passed), 1);
+    password_gate_leave();
+    password_gate_set(0);
 }
 
 static void base64_round_trip(void **state)
@@ -108,6 +172,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_known_answer),
+        cmocka_unit_test(sha256_matches_libsodium),
+        cmocka_unit_test(password_gate_admits_n),
         cmocka_unit_test(stream_round_trip_and_refusals),
         cmocka_unit_test(base64_round_trip),
         cmocka_unit_test(password_hash_and_verify),
