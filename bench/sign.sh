@@ -97,6 +97,7 @@ for c in $conns; do
         echo "round $r: memo $memo, drafter signed; $signers signers over $c connections"
         status=0
         cpu0=$(cpu_ticks)
+        read -r _ u0 n0 s0 i0 w0 q0 sq0 _ </proc/stat
         perf_pid=
         if [ -n "${PERF:-}" ]; then
             perf record -q ${PERF_ARGS:--g} -o "$PERF.$c.$r" -p "$(IFS=,; echo "${pids[*]}")" &
@@ -125,9 +126,14 @@ for c in $conns; do
         fi
         [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
         cpu1=$(cpu_ticks)
-        awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" -v n="$signers" 'BEGIN {
-            printf "server CPU: %.0f us per signature (user + system, all servers)\n",
-                (b - a) / hz * 1e6 / n }' >>"$work/load-$c-$r.txt"
+        read -r _ u1 n1 s1 i1 w1 q1 sq1 _ </proc/stat
+        awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" -v n="$signers" \
+            -v busy=$(((u1 + n1 + s1 + q1 + sq1) - (u0 + n0 + s0 + q0 + sq0))) \
+            -v idle=$(((i1 + w1) - (i0 + w0))) 'BEGIN {
+            printf "server CPU: %.0f us per signature (user + system, all servers);", \
+                (b - a) / hz * 1e6 / n
+            printf " the machine %.0f%% busy\n", 100 * busy / (busy + idle + 1e-9) }' \
+            >>"$work/load-$c-$r.txt"
         cat "$work/load-$c-$r.txt"
         if [ "$status" -ne 0 ]; then
             echo "FAIL: round $r: not every signature was answered 201" >&2

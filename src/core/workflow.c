@@ -882,23 +882,40 @@ static pthread_cond_t sign_cv = PTHREAD_COND_INITIALIZER;
 static struct sign_job *sign_head, **sign_tail = &sign_head;
 static bool sign_leading;
 
-/*
- * One job inside the batch's transaction. Its savepoint is released on success and rolled back
- * otherwise; when even that fails, *@poisoned is set: the transaction may hold part of the job
- * and must not be committed.
- */
-static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
-{
-    int64_t version = 0;
-    unsigned member = 0;
-    int rc;
+/* The head of the memo the batch's last job signed: read once, then kept as its jobs sign
+ * (nothing else writes while the batch holds the write lock). */
+struct batch_head {
+    const char *public_id; /* NULL: none read */
+    int state, count;
+    int64_t version;
+};
 
-    if ((rc = store_savepoint(st)) != 0) {
+/*
+ * One job inside the batch's transaction. With @savepoints, in a savepoint of its own, released
+ * on success and rolled back otherwise (when even that fails, *@poisoned is set: the transaction
+ * may hold part of the job and must not be committed). Without, as the first try of a batch:
+ * a refusal decided before any statement failed (the memo's state, a declined invitation)
+ * leaves the transaction as it was; any other failure sets *@poisoned, and the batch is done
+ * again with savepoints.
+ */
+static int sign_one(struct store *st, struct sign_job *j, struct batch_head *h, bool savepoints,
+                    bool *poisoned)
+{
+    unsigned member = 0;
+    int rc = 0;
+
+    if (savepoints && (rc = store_savepoint(st)) != 0) {
         *poisoned = true;
         return rc;
     }
-    rc = store_memo_head(st, j->m->public_id, &j->state, &version, &j->count);
-    if (rc == 0 && (j->state != MEMO_OPEN || version != j->m->version))
+    if (h->public_id == NULL || strcmp(h->public_id, j->m->public_id) != 0) {
+        h->public_id = NULL;
+        if ((rc = store_memo_head(st, j->m->public_id, &h->state, &h->version, &h->count)) == 0)
+            h->public_id = j->m->public_id;
+    }
+    j->state = h->state;
+    j->count = h->count;
+    if (rc == 0 && (h->state != MEMO_OPEN || h->version != j->m->version))
         rc = ERR_STATE;
     /* read here, in the transaction, so that a decline at the same moment is never outrun */
     if (rc == 0 && (rc = store_member_get(st, j->m, j->actor_id, &member)) == 0 &&
@@ -906,14 +923,22 @@ static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
         j->declined = true;
         rc = ERR_STATE;
     }
+    bool refused = rc == ERR_STATE; /* no statement failed */
     if (rc == 0)
         rc = store_signature_add(st, j->m, j->sig);
     if (rc == 0)
         rc = audit_append(st, j->m->id, j->actor_id, "signed", j->now);
     if (rc == 0 && j->actor_id != j->m->drafter_id)
         rc = notify_signature(st, j->ch, j->m, j->actor_id, j->now);
+    if (!savepoints) {
+        if (rc == 0)
+            j->count = ++h->count;
+        else if (!refused)
+            *poisoned = true;
+        return rc;
+    }
     if (rc == 0 && (rc = store_savepoint_release(st)) == 0) {
-        j->count++;
+        j->count = ++h->count;
         return 0;
     }
     if (store_savepoint_rollback(st) != 0)
@@ -921,17 +946,40 @@ static int sign_one(struct store *st, struct sign_job *j, bool *poisoned)
     return rc;
 }
 
+/*
+ * The batch in one transaction. First without savepoints (on PostgreSQL each is a round trip,
+ * and a batch holds the write lock of every server): when a job fails otherwise than by a
+ * refusal, everything is rolled back and the others are done again with a savepoint each, so
+ * that the failure is that job's alone (and stays a failure: it is not tried again).
+ */
 static void sign_batch(struct store *st, struct sign_job *jobs)
 {
+    struct batch_head h = {.public_id = NULL};
+    struct sign_job *failed = NULL;
     bool poisoned = false;
     int rc = store_begin(st);
 
-    for (struct sign_job *j = jobs; j != NULL; j = j->next)
-        j->rc = rc != 0 ? rc : poisoned ? ERR_DB : sign_one(st, j, &poisoned);
+    for (struct sign_job *j = jobs; j != NULL && rc == 0 && failed == NULL; j = j->next) {
+        j->rc = sign_one(st, j, &h, false, &poisoned);
+        if (poisoned)
+            failed = j;
+    }
+    if (rc == 0 && failed != NULL) {
+        store_rollback(st);
+        h.public_id = NULL;
+        poisoned = false;
+        rc = store_begin(st);
+        for (struct sign_job *j = jobs; j != NULL; j = j->next) {
+            if (j == failed)
+                continue;
+            j->declined = false;
+            j->rc = rc != 0 ? rc : poisoned ? ERR_DB : sign_one(st, j, &h, true, &poisoned);
+        }
+    }
     if (rc != 0) {
         size_t n = 0;
-        for (struct sign_job *j = jobs; j != NULL; j = j->next)
-            n++;
+        for (struct sign_job *j = jobs; j != NULL; j = j->next, n++)
+            j->rc = rc;
         metrics_sign_batch(n, 0);
         return;
     }

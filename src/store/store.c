@@ -591,6 +591,7 @@ int store_begin(struct store *st)
 
     if (store_fault(st))
         return ERR_DB;
+    st->audit_known = false;
     if ((rc = st->drv->begin(st)) == 0)
         st->in_txn = true;
     return rc;
@@ -601,6 +602,7 @@ int store_commit(struct store *st)
     int rc;
 
     st->in_txn = false;
+    st->audit_known = false;
     if (store_fault(st)) {
         st->drv->rollback(st);
         return ERR_DB;
@@ -613,6 +615,7 @@ int store_commit(struct store *st)
 int store_rollback(struct store *st)
 {
     st->in_txn = false;
+    st->audit_known = false;
     st->writes++; /* what the transaction read or wrote is not the cache's */
     return st->drv->rollback(st);
 }
@@ -1695,6 +1698,7 @@ int store_savepoint_release(struct store *st)
 
 int store_savepoint_rollback(struct store *st)
 {
+    st->audit_known = false; /* the append it undid may have been the last */
     return sql_savepoint_rollback(st);
 }
 
@@ -1791,6 +1795,14 @@ int store_audit_last(struct store *st, struct audit_record *out)
 
     if (store_fault(st))
         return ERR_DB;
+    /* within a transaction that appended (holding the write lock, so no one else did), the
+     * record it appended: a group commit's appends chain without a query each */
+    if (st->in_txn && st->audit_known) {
+        memset(out, 0, sizeof(*out));
+        out->id = st->audit_id;
+        memcpy(out->hash, st->audit_hash, sizeof(out->hash));
+        return 0;
+    }
     /* for chaining: the number and hash; the actor stays sealed (no lookup on every append) */
     if ((rc = sql_audit_last(st, out)) == 0) {
         out->actor_id = 0;
@@ -1815,6 +1827,7 @@ int store_keyed(const struct store *st, const char *label, const void *data, siz
 
 int store_audit_set_hash(struct store *st, int64_t id, const uint8_t hash[32])
 {
+    st->audit_known = false;
     if (store_fault(st))
         return ERR_DB;
     return written(st, sql_audit_set_hash(st, id, hash));
@@ -1830,7 +1843,13 @@ int store_audit_insert(struct store *st, const struct audit_record *rec)
     if ((rc = integ_who_seal(st, STORE_WHO_AUDIT, c.memo_id, c.id, NULL, c.actor_id, c.actor)) != 0)
         return rc;
     c.has_actor = true;
-    return written(st, sql_audit_insert(st, &c));
+    st->audit_known = false;
+    if ((rc = written(st, sql_audit_insert(st, &c))) == 0 && st->in_txn) {
+        st->audit_known = true;
+        st->audit_id = c.id;
+        memcpy(st->audit_hash, c.hash, sizeof(st->audit_hash));
+    }
+    return rc;
 }
 
 int store_audit_list(struct store *st, int64_t memo_id, int64_t after, int limit,

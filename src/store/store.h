@@ -415,6 +415,9 @@ struct store {
     long commits;                 /* changes committed on this connection: transactions, and
                                      writes outside one */
     bool in_txn;                  /* between store_begin() and store_commit()/_rollback() */
+    bool audit_known;             /* this transaction appended the read audit's last record: */
+    int64_t audit_id;             /* its number */
+    uint8_t audit_hash[32];       /* and hash (store_audit_last() without a query) */
     long writes;                  /* write statements run on this connection (sql.c) */
     struct store_cache *cache;    /* recent reads of accounts, sessions and two-factor rows,
                                      while nothing changed them (store.c), or NULL; wiped */
