@@ -869,10 +869,12 @@ struct sign_job {
     const struct signature *sig; /* the verified signature to store */
     const struct channel *ch;    /* for the drafter's email */
     int64_t actor_id, now;
-    int rc;        /* the outcome */
-    int count;     /* valid signatures after this one */
-    int state;     /* the memo's state when refused */
-    bool declined; /* refused: the signer declined the invitation */
+    int rc;            /* the outcome */
+    int count;         /* valid signatures after this one */
+    int state;         /* the memo's state when refused */
+    bool declined;     /* refused: the signer declined the invitation */
+    bool member_known; /* @member was read for the batch (sign_members()) */
+    unsigned member;   /* the signer's relation to the memo, STORE_REL_* */
     bool done;
     struct sign_job *next;
 };
@@ -918,8 +920,11 @@ static int sign_one(struct store *st, struct sign_job *j, struct batch_head *h, 
     if (rc == 0 && (h->state != MEMO_OPEN || h->version != j->m->version))
         rc = ERR_STATE;
     /* read here, in the transaction, so that a decline at the same moment is never outrun */
-    if (rc == 0 && (rc = store_member_get(st, j->m, j->actor_id, &member)) == 0 &&
-        (member & STORE_REL_DECLINED)) {
+    if (rc == 0 && j->member_known)
+        member = j->member;
+    else if (rc == 0)
+        rc = store_member_get(st, j->m, j->actor_id, &member);
+    if (rc == 0 && (member & STORE_REL_DECLINED)) {
         j->declined = true;
         rc = ERR_STATE;
     }
@@ -947,56 +952,106 @@ static int sign_one(struct store *st, struct sign_job *j, struct batch_head *h, 
 }
 
 /*
- * The batch in one transaction. First without savepoints (on PostgreSQL each is a round trip,
- * and a batch holds the write lock of every server): when a job fails otherwise than by a
- * refusal, everything is rolled back and the others are done again with a savepoint each, so
- * that the failure is that job's alone (and stays a failure: it is not tried again).
+ * The signers' relations to their memos, read in the batch's transaction before its jobs: one
+ * query for up to STORE_MEMBERS_MANY jobs in a row on one memo (on PostgreSQL each query is a
+ * round trip under the write lock). A job alone is left to sign_one().
  */
-static void sign_batch(struct store *st, struct sign_job *jobs)
+static int sign_members(struct store *st, struct sign_job *jobs)
+{
+    struct sign_job *run[STORE_MEMBERS_MANY];
+    int64_t ids[STORE_MEMBERS_MANY];
+    unsigned rel[STORE_MEMBERS_MANY];
+    int rc = 0;
+
+    for (struct sign_job *j = jobs; j != NULL; j = j->next)
+        j->member_known = false;
+    for (struct sign_job *j = jobs; j != NULL && rc == 0;) {
+        const struct memo *m = j->m;
+        size_t n = 0;
+        for (; j != NULL && n < STORE_MEMBERS_MANY && j->m->id == m->id; j = j->next) {
+            run[n] = j;
+            ids[n++] = j->actor_id;
+        }
+        if (n > 1 && (rc = store_member_get_many(st, m, ids, n, rel)) == 0)
+            for (size_t i = 0; i < n; i++) {
+                run[i]->member = rel[i];
+                run[i]->member_known = true;
+            }
+    }
+    return rc;
+}
+
+/*
+ * One try of the batch in one transaction. The first (@careful false) runs the jobs without a
+ * savepoint each and defers their inserts (store_defer(): on PostgreSQL every insert of the
+ * batch goes in one round trip, under the write lock of every server). It returns SIGN_AGAIN
+ * when the batch must be tried again, rolled back: a job failed otherwise than by a refusal
+ * (*@failed is that job, which is not tried again: its failure stays its own), or a deferred insert
+ * failed, whose job is not known (*@failed NULL). The careful try gives each job a savepoint,
+ * so that a failure is that job's alone. Otherwise 0, or the error of the transaction itself
+ * (each job's outcome in its rc).
+ */
+#define SIGN_AGAIN 1 /* sign_try(): not an ERR_* code, all of which are negative */
+
+static int sign_try(struct store *st, struct sign_job *jobs, bool careful, struct sign_job **failed)
 {
     struct batch_head h = {.public_id = NULL};
-    struct sign_job *failed = NULL;
+    struct sign_job *skip = *failed;
     bool poisoned = false;
     int rc = store_begin(st);
 
-    for (struct sign_job *j = jobs; j != NULL && rc == 0 && failed == NULL; j = j->next) {
-        j->rc = sign_one(st, j, &h, false, &poisoned);
-        if (poisoned)
-            failed = j;
-    }
-    if (rc == 0 && failed != NULL) {
+    *failed = NULL;
+    if (rc != 0)
+        return rc;
+    if ((rc = sign_members(st, jobs)) != 0) {
         store_rollback(st);
-        h.public_id = NULL;
-        poisoned = false;
-        rc = store_begin(st);
-        for (struct sign_job *j = jobs; j != NULL; j = j->next) {
-            if (j == failed)
-                continue;
-            j->declined = false;
-            j->rc = rc != 0 ? rc : poisoned ? ERR_DB : sign_one(st, j, &h, true, &poisoned);
-        }
+        return rc;
     }
-    if (rc != 0) {
-        size_t n = 0;
-        for (struct sign_job *j = jobs; j != NULL; j = j->next, n++)
-            j->rc = rc;
-        metrics_sign_batch(n, 0);
-        return;
+    if (!careful)
+        store_defer(st);
+    for (struct sign_job *j = jobs; j != NULL; j = j->next) {
+        if (j == skip)
+            continue;
+        j->declined = false;
+        if (poisoned) {
+            j->rc = ERR_DB;
+            continue;
+        }
+        j->rc = sign_one(st, j, &h, careful, &poisoned);
+        if (poisoned && !careful) {
+            store_rollback(st);
+            *failed = store_defer_failed(st) ? NULL : j;
+            return SIGN_AGAIN;
+        }
     }
     if (poisoned) {
         store_rollback(st);
-        rc = ERR_DB;
-    } else {
-        rc = store_commit(st);
+        return ERR_DB;
     }
-    if (rc != 0) {
-        for (struct sign_job *j = jobs; j != NULL; j = j->next)
-            if (j->rc == 0)
-                j->rc = rc;
-    }
+    rc = store_commit(st);
+    if (rc != 0 && !careful && store_defer_failed(st))
+        return SIGN_AGAIN;
+    return rc;
+}
+
+/*
+ * The batch: tried once, and once more with care when the first try says so (sign_try()).
+ * Each job's rc is its outcome; the commit's failure is every job's.
+ */
+static void sign_batch(struct store *st, struct sign_job *jobs)
+{
+    struct sign_job *failed = NULL;
     size_t n = 0, ok = 0;
-    for (struct sign_job *j = jobs; j != NULL; j = j->next, n++)
+    int rc = sign_try(st, jobs, false, &failed);
+
+    /* what the first try read may have changed since it let go of the write lock: all again */
+    if (rc == SIGN_AGAIN)
+        rc = sign_try(st, jobs, true, &failed);
+    for (struct sign_job *j = jobs; j != NULL; j = j->next, n++) {
+        if (rc != 0 && j->rc == 0)
+            j->rc = rc;
         ok += j->rc == 0;
+    }
     metrics_sign_batch(n, ok);
 }
 

@@ -417,6 +417,9 @@ struct store_pg {
     bool prepared[SQL_MAX_STMT];      /* statement i is prepared on this connection */
     bool in_tx;                       /* between begin and commit/rollback */
     bool leader;                      /* holds the session-level leader lock */
+    bool pipeline;                    /* in libpq's pipeline mode: deferred inserts sent */
+    int pending;                      /* deferred inserts sent, their answers not yet read */
+    bool clash;                       /* the last settle() failed only by a clash */
     int64_t changes;                  /* rows changed by the last statement run */
     char err[256];                    /* the last failure's primary message */
 };
@@ -452,6 +455,23 @@ static int record_failure(struct store_pg *p, const PGresult *r)
     return state != NULL && strncmp(state, "23", 2) == 0 ? ERR_EXISTS : ERR_DB;
 }
 
+/* Read and drop whatever results a broken pipeline still holds (bounded: a connection that
+ * answers nothing more gives NULL twice in a row). */
+static void drain_results(struct store_pg *p)
+{
+    int nulls = 0;
+
+    for (int i = 0; i < 100000 && nulls < 2; i++) {
+        PGresult *r = PQgetResult(p->conn);
+        if (r == NULL) {
+            nulls++;
+            continue;
+        }
+        nulls = PQresultStatus(r) == PGRES_PIPELINE_SYNC ? 2 : 0;
+        PQclear(r);
+    }
+}
+
 /* record_failure(), logged as @what's. */
 static int db_fail(struct store_pg *p, const PGresult *r, const char *what)
 {
@@ -461,9 +481,75 @@ static int db_fail(struct store_pg *p, const PGresult *r, const char *what)
     return rc;
 }
 
+/*
+ * Read the answers of the deferred inserts (pg_send()) and leave pipeline mode: 0 when each
+ * wrote its one row; else ERR_EXISTS (one wrote nothing: a clash) or ERR_DB, logged, with
+ * st->defer_failed set (the transaction is then failed: PostgreSQL skips what follows an error
+ * in a pipeline). Everything that runs a statement settles first.
+ */
+static int settle(struct store_pg *p)
+{
+    int rc = 0, nulls = 0;
+    bool synced = false;
+
+    if (!p->pipeline)
+        return 0;
+    if (PQpipelineSync(p->conn) != 1) {
+        record_failure(p, NULL);
+        rc = ERR_DB;
+    }
+    /* each insert's result, then NULL; then the sync's own result */
+    while (rc == 0 && !synced) {
+        PGresult *r = PQgetResult(p->conn);
+        if (r == NULL) {
+            if (PQstatus(p->conn) != CONNECTION_OK || ++nulls > p->pending) {
+                record_failure(p, NULL);
+                rc = ERR_DB;
+            }
+            continue;
+        }
+        switch (PQresultStatus(r)) {
+        case PGRES_PIPELINE_SYNC:
+            synced = true;
+            break;
+        case PGRES_COMMAND_OK:
+            if (strcmp(PQcmdTuples(r), "1") != 0 && rc == 0) {
+                str_copy(p->err, sizeof(p->err), "a deferred insert wrote nothing (a clash)");
+                rc = ERR_EXISTS;
+            }
+            break;
+        case PGRES_PIPELINE_ABORTED: /* after the failure that aborted it, already counted */
+            break;
+        default:
+            if (rc == 0)
+                rc = record_failure(p, r);
+            break;
+        }
+        PQclear(r);
+    }
+    /* results may remain when the connection broke: pipeline mode ends only once they are read */
+    if (rc != 0 && !synced)
+        drain_results(p);
+    if (PQexitPipelineMode(p->conn) != 1 && rc == 0) {
+        record_failure(p, NULL);
+        rc = ERR_DB;
+    }
+    p->pipeline = false;
+    p->pending = 0;
+    p->clash = rc == ERR_EXISTS;
+    if (rc != 0) {
+        p->base.defer_failed = true;
+        /* a clash is the caller's to handle (a signature sent twice at once), not a fault */
+        log_msg(rc == ERR_EXISTS ? LOG_DEBUG : LOG_ERROR, "pg: deferred inserts: %s", p->err);
+    }
+    return rc;
+}
+
 /* Run simple SQL (no parameters, several statements allowed); 0, ERR_EXISTS or ERR_DB (logged). */
 static int exec_sql(struct store_pg *p, const char *sql, const char *what)
 {
+    if (settle(p) != 0)
+        return ERR_DB;
     PGresult *r = PQexec(p->conn, sql);
     ExecStatusType s = PQresultStatus(r);
     int rc = 0;
@@ -484,6 +570,11 @@ static int ensure_conn(struct store_pg *p)
         return ERR_DB;
     }
     PQreset(p->conn);
+    /* a connection lost in a pipeline (deferred inserts) starts the new one outside it */
+    if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(p->conn);
+    p->pipeline = false;
+    p->pending = 0;
     memset(p->prepared, 0, sizeof(p->prepared));
     p->leader = false; /* the lock went with the old session */
     if (PQstatus(p->conn) != CONNECTION_OK) {
@@ -739,6 +830,8 @@ static struct sql_stmt *pg_prepare(struct store *st, int id, const char *text)
     }
     q = p->st[id];
     if (!p->prepared[id]) {
+        if (settle(p) != 0)
+            return NULL;
         if (!placeholders(text, sql, sizeof(sql), &nparams)) {
             str_copy(p->err, sizeof(p->err), "a statement's placeholders are not ?1..?32");
             return NULL;
@@ -809,6 +902,11 @@ static int pg_step(struct sql_stmt *q)
             s->failed = ERR_DB;
             return ERR_DB;
         }
+        if (settle(p) != 0) {
+            s->state = -1;
+            s->failed = ERR_DB;
+            return ERR_DB;
+        }
         snprintf(name, sizeof(name), "s%d", s->id);
         s->res = PQexecPrepared(p->conn, name, s->nparams, s->val, s->len, s->fmt, 0);
         status = PQresultStatus(s->res);
@@ -833,6 +931,37 @@ static int pg_step(struct sql_stmt *q)
     }
     s->row = s->nrows;
     return SQL_DONE;
+}
+
+/* A deferred insert (sql.h, send): into libpq's pipeline, its answer read by settle(). */
+static int pg_send(struct sql_stmt *q)
+{
+    struct pg_stmt *s = S(q);
+    struct store_pg *p = PG(q->st);
+    char name[16];
+
+    p->changes = 1; /* as it will have, or settle() fails */
+    if (!p->in_tx || ensure_conn(p) != 0 || !p->prepared[s->id]) {
+        if (PQstatus(p->conn) == CONNECTION_OK)
+            str_copy(p->err, sizeof(p->err), "a deferred insert outside a transaction");
+        return ERR_DB;
+    }
+    if (!p->pipeline) {
+        if (PQenterPipelineMode(p->conn) != 1) {
+            record_failure(p, NULL);
+            return ERR_DB;
+        }
+        p->pipeline = true;
+    }
+    snprintf(name, sizeof(name), "s%d", s->id);
+    /* the parameters are copied into the connection's buffer here */
+    if (PQsendQueryPrepared(p->conn, name, s->nparams, s->val, s->len, s->fmt, 0) != 1) {
+        record_failure(p, NULL);
+        p->base.defer_failed = true;
+        return ERR_DB;
+    }
+    p->pending++;
+    return 0;
 }
 
 static int pg_columns(struct sql_stmt *q)
@@ -937,6 +1066,8 @@ static int pg_leader(struct store *st, bool *yes)
         *yes = true;
         return 0;
     }
+    if (settle(p) != 0)
+        return ERR_DB;
     r = PQexec(p->conn, "SELECT " PG_LOCK_LEADER);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         log_error("pg: leader: %s", PQerrorMessage(p->conn));
@@ -957,6 +1088,7 @@ static int pg_begin(struct store *st)
 
     if ((rc = ensure_conn(p)) != 0)
         return rc;
+    p->clash = false;
     rc = exec_sql(p, "BEGIN; SELECT " PG_LOCK_WRITE, "begin");
     if (rc != 0) {
         if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
@@ -973,10 +1105,14 @@ static int pg_commit(struct store *st)
     PGresult *r;
     int rc = 0;
 
-    /* COMMIT of a failed transaction "succeeds" as ROLLBACK: tell the caller it did not commit */
-    if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
-        log_error("pg: commit: the transaction had failed; rolled back");
-        exec_sql(p, "ROLLBACK", "rollback");
+    /* COMMIT of a failed transaction "succeeds" as ROLLBACK: tell the caller it did not commit.
+     * The deferred inserts' answers are read first: one that failed, or wrote nothing (which
+     * leaves the transaction open), fails the whole transaction */
+    if (settle(p) != 0 || p->base.defer_failed || PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+        if (!p->clash)
+            log_error("pg: commit: the transaction had failed; rolled back");
+        if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+            exec_sql(p, "ROLLBACK", "rollback");
         p->in_tx = false;
         return ERR_DB;
     }
@@ -995,7 +1131,10 @@ static int pg_commit(struct store *st)
 static int pg_rollback(struct store *st)
 {
     struct store_pg *p = PG(st);
-    PGTransactionStatusType ts = PQtransactionStatus(p->conn);
+    PGTransactionStatusType ts;
+
+    settle(p); /* their answers no longer matter, but must be read */
+    ts = PQtransactionStatus(p->conn);
 
     p->in_tx = false;
     if (ts == PQTRANS_IDLE || ts == PQTRANS_UNKNOWN)

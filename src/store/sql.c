@@ -61,6 +61,7 @@ enum stmt_id {
     ST_MEMBER_DROP,
     ST_MEMBER_GET,
     ST_MEMBER_LIST,
+    ST_MEMBER_GET_MANY,
     ST_SIG_ADD,
     ST_SIG_WITHDRAW,
     ST_SIG_HAS,
@@ -252,6 +253,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* store.c opens who each member is, names them and sorts them */
     [ST_MEMBER_LIST] = "SELECT user_id, '', '', relation, at, who FROM memo_members"
                        " WHERE memo_id = ?1 AND (relation & ?2) <> 0",
+    /* STORE_MEMBERS_MANY placeholders after the memo's: ?2 .. ?17 */
+    [ST_MEMBER_GET_MANY] =
+        "SELECT user_id, '', '', relation, at, who FROM memo_members"
+        " WHERE memo_id = ?1 AND user_id IN"
+        " (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     [ST_SIG_ADD] = "INSERT INTO signatures (memo_id, user_id, note, vkey, created_at, who)"
                    " VALUES (?1,?2,?3,?4,?5,?6)"
                    " ON CONFLICT (memo_id, user_id) WHERE voided_at = 0 DO NOTHING",
@@ -489,6 +495,12 @@ _Static_assert(ST__COUNT + STORE_TABLES_MAX <= SQL_MAX_STMT, "SQL_MAX_STMT is to
 
 static int db_fail(struct store *st, const char *what)
 {
+    /* a statement that failed because a deferred insert before it did: the driver logged that
+     * one (store_defer(): the caller tries again without deferring) */
+    if (st->defer_failed) {
+        log_msg(LOG_DEBUG, "%s: %s: %s", st->drv->name, what, st->drv->errmsg(st));
+        return ERR_DB;
+    }
     metrics_db_error();
     log_error("%s: %s: %s", st->drv->name, what, st->drv->errmsg(st));
     return ERR_DB;
@@ -631,9 +643,18 @@ static int exec_stmt(struct store *st, struct sql_stmt *q, const char *what)
     return rc;
 }
 
-/* Run an insert that writes nothing on a clash (ON CONFLICT DO NOTHING): ERR_EXISTS then. */
+/* Run an insert that writes nothing on a clash (ON CONFLICT DO NOTHING): ERR_EXISTS then. In a
+ * transaction that defers its inserts (store_defer()), sent without waiting where the driver
+ * can: a clash then fails the next statement, or the commit (sql.h, send). */
 static int insert_stmt(struct store *st, struct sql_stmt *q, const char *what)
 {
+    if (st->defer && st->in_txn && st->drv->send != NULL) {
+        int rc;
+        st->writes++; /* as step() counts it */
+        rc = st->drv->send(q) == 0 ? 0 : db_fail(st, what);
+        done(q);
+        return rc;
+    }
     int rc = exec_stmt(st, q, what);
 
     return rc == 0 && changes(st) == 0 ? ERR_EXISTS : rc;
@@ -1351,6 +1372,24 @@ int sql_member_list(struct store *st, int64_t memo_id, unsigned relation, struct
 {
     return LIST(st, ST_MEMBER_LIST, "member list", fill_member, release_plain, out, count,
                 INT(memo_id), INT(relation));
+}
+
+_Static_assert(STORE_MEMBERS_MANY == 16, "ST_MEMBER_GET_MANY has 16 placeholders for accounts");
+
+int sql_member_get_many(struct store *st, int64_t memo_id, const int64_t *refs, size_t n,
+                        struct memo_member **out, size_t *count)
+{
+    struct arg a[1 + STORE_MEMBERS_MANY];
+
+    *out = NULL;
+    *count = 0;
+    if (n == 0 || n > STORE_MEMBERS_MANY)
+        return ERR_INVALID;
+    a[0] = INT(memo_id);
+    for (size_t i = 0; i < STORE_MEMBERS_MANY; i++) /* the unused ones NULL: IN never matches */
+        a[1 + i] = i < n ? INT(refs[i]) : TEXT(NULL);
+    return list_args(st, ST_MEMBER_GET_MANY, "member get many", sizeof(**out), fill_member,
+                     release_plain, (void **)out, count, a, 1 + STORE_MEMBERS_MANY);
 }
 
 int sql_signature_add(struct store *st, const struct signature *sig)

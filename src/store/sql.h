@@ -84,6 +84,12 @@ struct sql_driver {
     int (*table_dump)(struct store *st, size_t table, store_row_fn row, void *ctx);
     int (*table_load)(struct store *st, size_t table, const struct store_value *row, size_t n);
     int (*load_finish)(struct store *st);
+    /* Deferred inserts (store_defer()): send the insert @q (of one row) without waiting for
+     * its answer, 0 or ERR_DB; the driver checks the answers of all it sent (each must have
+     * written its row) before it runs anything else on the connection, and when one did not
+     * it sets st->defer_failed and fails what it was about to run. NULL: not supported (the
+     * insert runs at once, as without deferral). */
+    int (*send)(struct sql_stmt *q);
     /* a number that changes whenever another connection (of this process or another) may have
      * changed the accounts, sessions or two-factor rows since it was last read: SQLite's
      * data_version (store.c's read cache); non-zero: none now (PostgreSQL: no cache) */
@@ -109,7 +115,8 @@ int sql_schema_known(int version, int latest, char *err, size_t errlen);
         .col_bytes = P##_col_bytes, .reset = P##_reset, .changes = P##_changes,                    \
         .errmsg = P##_errmsg, .exec = P##_exec, .begin = P##_begin, .commit = P##_commit,          \
         .rollback = P##_rollback, .leader = P##_leader, .table_dump = P##_table_dump,              \
-        .table_load = P##_table_load, .load_finish = P##_load_finish, .generation = P##_generation \
+        .table_load = P##_table_load, .load_finish = P##_load_finish,                              \
+        .generation = P##_generation, .send = P##_send                                             \
     }
 
 /* ---- the operations, one per store_*() entry point (store.h documents each) ---- */
@@ -152,6 +159,10 @@ int sql_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsigned
 int sql_member_add(struct store *st, int64_t memo_id, int64_t ref, const uint8_t who[STORE_WHO_LEN],
                    unsigned relation, int64_t at);
 int sql_member_get(struct store *st, int64_t memo_id, int64_t ref, struct store_related *out);
+/* the member rows of @refs[0..@n) (n <= STORE_MEMBERS_MANY) on memo @memo_id, each as
+ * sql_member_list() gives it */
+int sql_member_get_many(struct store *st, int64_t memo_id, const int64_t *refs, size_t n,
+                        struct memo_member **out, size_t *count);
 int sql_member_list(struct store *st, int64_t memo_id, unsigned relation, struct memo_member **out,
                     size_t *count);
 int sql_signature_add(struct store *st, const struct signature *sig);

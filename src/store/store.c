@@ -592,9 +592,21 @@ int store_begin(struct store *st)
     if (store_fault(st))
         return ERR_DB;
     st->audit_known = false;
+    st->defer = st->defer_failed = false;
     if ((rc = st->drv->begin(st)) == 0)
         st->in_txn = true;
     return rc;
+}
+
+void store_defer(struct store *st)
+{
+    if (st->in_txn)
+        st->defer = true;
+}
+
+bool store_defer_failed(const struct store *st)
+{
+    return st->defer_failed;
 }
 
 int store_commit(struct store *st)
@@ -603,6 +615,7 @@ int store_commit(struct store *st)
 
     st->in_txn = false;
     st->audit_known = false;
+    st->defer = false;
     if (store_fault(st)) {
         st->drv->rollback(st);
         return ERR_DB;
@@ -616,6 +629,7 @@ int store_rollback(struct store *st)
 {
     st->in_txn = false;
     st->audit_known = false;
+    st->defer = false;
     st->writes++; /* what the transaction read or wrote is not the cache's */
     return st->drv->rollback(st);
 }
@@ -836,6 +850,42 @@ int store_member_get(struct store *st, const struct memo *m, int64_t user_id, un
                           &ok)) == 0 &&
         ok && id == user_id)
         *relation = (unsigned)r.value;
+    return rc;
+}
+
+int store_member_get_many(struct store *st, const struct memo *m, const int64_t *user_ids, size_t n,
+                          unsigned *relations)
+{
+    int64_t refs[STORE_MEMBERS_MANY];
+    struct memo_member *rows = NULL;
+    size_t count = 0;
+    int rc;
+
+    if (n == 0 || n > STORE_MEMBERS_MANY)
+        return ERR_INVALID;
+    memset(relations, 0, n * sizeof(*relations));
+    if (store_fault(st))
+        return ERR_DB;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = integ_ref(st, user_ids[i], &refs[i])) != 0)
+            return rc;
+    if ((rc = sql_member_get_many(st, m->id, refs, n, &rows, &count)) != 0)
+        return rc;
+    /* as store_member_get(): a row the database was given relates nobody */
+    for (size_t r = 0; r < count && rc == 0; r++) {
+        int64_t id = 0;
+        bool ok = false;
+        if ((rc = open_person(st, STORE_WHO_MEMBER, m->id, m->public_id, 0, rows[r].ref,
+                              rows[r].has_who, rows[r].who, &id, &ok)) != 0 ||
+            !ok)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            if (refs[i] == rows[r].ref && user_ids[i] == id)
+                relations[i] = rows[r].relation;
+    }
+    mem_free(rows);
+    if (rc != 0)
+        memset(relations, 0, n * sizeof(*relations));
     return rc;
 }
 

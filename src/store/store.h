@@ -415,6 +415,8 @@ struct store {
     long commits;                 /* changes committed on this connection: transactions, and
                                      writes outside one */
     bool in_txn;                  /* between store_begin() and store_commit()/_rollback() */
+    bool defer;                   /* store_defer(): this transaction's inserts are deferred */
+    bool defer_failed;            /* a deferred insert failed (store_defer_failed()) */
     bool audit_known;             /* this transaction appended the read audit's last record: */
     int64_t audit_id;             /* its number */
     uint8_t audit_hash[32];       /* and hash (store_audit_last() without a query) */
@@ -665,9 +667,33 @@ int store_member_drop(struct store *st, int64_t memo_id, int64_t user_id, unsign
 int store_member_add(struct store *st, const struct memo *m, int64_t user_id, unsigned relation,
                      int64_t at);
 
+/**
+ * store_defer() - until this transaction ends, its inserts of one row (a signature, an audit
+ * record, a notice) are sent without waiting for the answer where the database allows it
+ * (PostgreSQL's pipeline: one round trip for many inserts, under the write lock of every
+ * server); SQLite runs them as always. Such an insert answers 0 at once: a clash (a row that
+ * exists already) or another failure fails the next statement or the commit instead, and then
+ * store_defer_failed() is true. Use it only where a failure anywhere in the transaction is
+ * handled as a failure of the whole of it.
+ */
+void store_defer(struct store *st);
+
+/** store_defer_failed() - a deferred insert of the current (or last) transaction failed. */
+bool store_defer_failed(const struct store *st);
+
 /** store_member_get() - the relation bits of @user_id on memo @m (0 when none, or when the row
  *  does not name the account as Dissent wrote it: logged). */
 int store_member_get(struct store *st, const struct memo *m, int64_t user_id, unsigned *relation);
+
+#define STORE_MEMBERS_MANY 16 /* accounts store_member_get_many() reads at once */
+
+/**
+ * store_member_get_many() - store_member_get() of each of @user_ids[0..@n) on memo @m in one
+ * query (1 <= @n <= STORE_MEMBERS_MANY; an account may be given twice): @relations[i] is that of
+ * @user_ids[i]. Returns 0, ERR_INVALID for a bad @n, or the database's error.
+ */
+int store_member_get_many(struct store *st, const struct memo *m, const int64_t *user_ids, size_t n,
+                          unsigned *relations);
 
 /** store_member_list() - members having any of @relation bits, by username. mem_free() *@out. */
 int store_member_list(struct store *st, const struct memo *m, unsigned relation,

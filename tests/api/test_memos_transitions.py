@@ -311,6 +311,40 @@ def test_reopen_response_counts_no_signer(world):
         m["signer_count"], world.get("dan", mid)["signer_count"])
 
 
+def test_signing_many_times_at_once_signs_once(world):
+    """One co-signer's signature sent six times at once, with two others': the group commit
+    (whose first try on PostgreSQL sends every insert of a batch without waiting, core/workflow.c)
+    keeps one, answers the other five 409, and the others sign as if alone."""
+    import concurrent.futures
+    import threading
+    import requests
+    w = world
+    for _ in range(3):
+        mid = w.memo("open", invite=("cos", "cos2", "cos3"))
+        w.ok("dan", "POST", mid, "signatures", status=201)
+        who = ["cos"] * 6 + ["cos2", "cos3"]
+        start = threading.Barrier(len(who))
+
+        def sign(name):
+            s = requests.Session()
+            s.cookies.update(w.s[name].cookies)
+            s.headers.update(w.s[name].headers)
+            start.wait(timeout=TIMEOUT)
+            return name, s.post(w.url(mid, "signatures"), timeout=TIMEOUT)
+
+        with concurrent.futures.ThreadPoolExecutor(len(who)) as pool:
+            answers = list(pool.map(sign, who))
+        mine = sorted(r.status_code for n, r in answers if n == "cos")
+        assert mine == [201] + [409] * 5, [(n, r.status_code, r.text) for n, r in answers]
+        for n, r in answers:
+            if r.status_code == 409:
+                assert "already signed" in r.json()["error"]["message"], r.text
+        assert all(r.status_code == 201 for n, r in answers if n != "cos"), answers
+        m = w.get("dan", mid)
+        assert m["signer_count"] == 4
+        assert sorted(x["username"] for x in m["signers"]) == ["cos", "cos2", "cos3", "dan"]
+
+
 def test_decline_invitation_removes_the_signature(world):
     mid = world.memo("open", invite=("cos", "cos2"))
     world.ok("dan", "POST", mid, "signatures", status=201)
