@@ -127,7 +127,7 @@ static const struct api_route routes[] = {
     {API_GET, M "/comments", api_comments_list, READERS, 0, VISIBLE, NULL},
     {API_POST, M "/comments", api_comments_create, READERS, API_R_JSON, VISIBLE, NULL},
     {API_GET, M "/bundle", api_memos_bundle, STAFF | OFFICER, 0, SIGNERS | WF_OFFICER, NULL},
-    {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0, NULL},
+    {API_GET, "/api/v1/deadlines", api_deadlines, OFFICER, 0, 0, "limit after next deadline"},
     {API_GET, M "/audit", api_memos_audit, STAFF | OFFICER, API_R_NOKEY, WF_DRAFTER | WF_OFFICER,
      "after limit"},
     {API_GET, M "/receipt", api_memos_receipt, STAFF | OFFICER, API_R_NOKEY,

@@ -1666,60 +1666,248 @@ void api_memos_bundle(struct api_env *env, struct api_req *req, struct api_resp 
     store_signature_list_free(sigs, n);
 }
 
+/*
+ * The officers' queue, GET /api/v1/deadlines: the memos waiting on the channel in the order
+ * web/js/queue.js shows them (the due day they wait on, then the day filed, then when made,
+ * then the id), a page at a time. The walk over what waits reads rows only (their clocks and
+ * the caller's relation) and keeps the page's keys in a bounded heap, so memory does not grow
+ * with the queue; only the page's memos are read again, their titles opened and audited.
+ */
+#define QUEUE_PAGE_DEFAULT 100
+
+struct queue_key {
+    int64_t due, filed, created, id;
+    char public_id[MEMO_ID_LEN + 1];
+};
+
+static int queue_cmp(const struct queue_key *a, const struct queue_key *b)
+{
+    if (a->due != b->due)
+        return a->due < b->due ? -1 : 1;
+    if (a->filed != b->filed)
+        return a->filed < b->filed ? -1 : 1;
+    if (a->created != b->created)
+        return a->created < b->created ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id ? 1 : 0;
+}
+
+static int queue_cmp_q(const void *a, const void *b)
+{
+    return queue_cmp(a, b);
+}
+
+/* The smallest @cap keys seen: a max-heap in @h[0..*@n). */
+static void queue_offer(struct queue_key *h, size_t *n, size_t cap, const struct queue_key *k)
+{
+    size_t i;
+
+    if (*n < cap) {
+        for (i = (*n)++; i > 0 && queue_cmp(&h[(i - 1) / 2], k) < 0; i = (i - 1) / 2)
+            h[i] = h[(i - 1) / 2];
+        h[i] = *k;
+        return;
+    }
+    if (cap == 0 || queue_cmp(k, &h[0]) >= 0)
+        return;
+    for (i = 0;;) { /* the top replaced: sift down */
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && queue_cmp(&h[c + 1], &h[c]) > 0)
+            c++;
+        if (queue_cmp(&h[c], k) <= 0)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = *k;
+}
+
+/* @m's place in the queue (@w the deadline it waits on, or NULL: the reply's, else the
+ * acknowledgement's, for a cursor that stopped waiting). */
+static void queue_key_of(const struct memo *m, const struct memo_clocks *c, const struct clock *w,
+                         struct queue_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->due = w != NULL ? w->due : c->started ? c->reply.due : INT64_MIN;
+    k->filed = m->filed_day;
+    k->created = m->created_at;
+    k->id = m->id;
+    str_copy(k->public_id, sizeof(k->public_id), m->public_id);
+}
+
+/* What the queue counts, over every memo waiting whatever the filters. */
+struct queue_counts {
+    int64_t waiting, overdue, ack, ack_overdue, reply, reply_overdue, recused;
+};
+
+/* The page's memo @k, read again, into @due or @overdue. */
+static int queue_item(struct api_env *env, struct api_req *req, const struct queue_key *k,
+                      int64_t today, struct title_reads *reads, json_t *due, json_t *overdue)
+{
+    struct memo m;
+    struct memo_clocks c;
+    const struct clock *w;
+    bool read = false;
+    json_t *o, *title;
+    int rc = store_memo_get(env->st, k->public_id, &m);
+
+    if (rc == ERR_NOT_FOUND) /* deleted since the walk (records): no longer waiting */
+        return 0;
+    if (rc != 0)
+        return rc;
+    if ((rc = clocks_of_memo(&env->ch->calendar, &m, today, &c)) != 0 ||
+        (w = clocks_waiting(&c)) == NULL) { /* answered since the walk */
+        store_memo_release(&m);
+        return rc;
+    }
+    title = listed_title(req, &m, &read, &rc);
+    if (rc == 0 && read)
+        rc = title_read(reads, m.id);
+    if (rc != 0) {
+        json_decref(title);
+        store_memo_release(&m);
+        return rc;
+    }
+    o = memo_summary(env, &m, today, title);
+    json_object_set_new(o, "next_action",
+                        json_string(c.waits == CLOCK_ACK ? "acknowledge" : "reply"));
+    json_object_set_new(o, "due", day_json(w->due));
+    if ((rc = mark_recused(env, req, &m, o)) != 0)
+        json_decref(o);
+    else
+        json_array_append_new(w->overdue ? overdue : due, o);
+    store_memo_release(&m);
+    return rc;
+}
+
 void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const int states[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
-    int64_t today = channel_today(req->now);
+    int64_t today = channel_today(req->now), limit = QUEUE_PAGE_DEFAULT;
     unsigned long refused = mem_failures();
     struct title_reads reads = {0};
-    json_t *due = json_array(), *overdue = json_array();
-    int rc = 0;
+    struct queue_counts n = {0};
+    struct queue_key cursor, *heap = NULL;
+    enum clocks_filter filter = CLOCKS_ANY;
+    char lim[24], next[16], after[MEMO_ID_LEN + 2], deadline[16];
+    size_t held = 0;
+    int64_t matching = 0; /* memos the filters keep, on every page */
+    bool has_cursor = false;
+    int want_next = -1; /* -1 any, else CLOCK_ACK or CLOCK_REPLY */
+    json_t *due = NULL, *overdue = NULL;
+    int rc;
 
+    rc = http_query_get(req->query, "limit", lim, sizeof(lim));
+    if ((rc == 0 && str_parse_i64(lim, 1, MEMOS_PAGE_MAX, &limit) != 0) ||
+        (rc != 0 && rc != ERR_NOT_FOUND)) {
+        api_error_field(resp, "limit", "limit must be 1 to %d", MEMOS_PAGE_MAX);
+        return;
+    }
+    rc = http_query_get(req->query, "next", next, sizeof(next));
+    if (rc == 0 && strcmp(next, "acknowledge") == 0)
+        want_next = CLOCK_ACK;
+    else if (rc == 0 && strcmp(next, "reply") == 0)
+        want_next = CLOCK_REPLY;
+    else if (rc != ERR_NOT_FOUND) {
+        api_error_field(resp, "next", "next must be acknowledge or reply");
+        return;
+    }
+    rc = http_query_get(req->query, "deadline", deadline, sizeof(deadline));
+    if ((rc == 0 && clocks_filter_parse(deadline, &filter) != 0) ||
+        (rc != 0 && rc != ERR_NOT_FOUND)) {
+        api_error_field(resp, "deadline", "deadline must be overdue, soon or waiting");
+        return;
+    }
+    rc = http_query_get(req->query, "after", after, sizeof(after));
+    if (rc == 0) {
+        /* as for the memo lists: a memo the caller cannot see is no cursor either */
+        struct memo m;
+        struct memo_clocks c;
+        unsigned rel = 0;
+        if (!memo_id_valid(after) || store_memo_get(env->st, after, &m) != 0) {
+            api_error_field(resp, "after", "after must be a memo id from the previous page");
+            return;
+        }
+        if ((rc = workflow_relation(env->st, &m, &req->user, &rel)) == 0 &&
+            (rc = clocks_of_memo(&env->ch->calendar, &m, today, &c)) == 0)
+            queue_key_of(&m, &c, clocks_waiting(&c), &cursor);
+        store_memo_release(&m);
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        if (rel == 0) {
+            api_error_field(resp, "after", "after must be a memo id from the previous page");
+            return;
+        }
+        has_cursor = true;
+    } else if (rc != ERR_NOT_FOUND) {
+        api_error_field(resp, "after", "after must be a memo id from the previous page");
+        return;
+    }
+    /* one more than the page: whether another follows */
+    if ((heap = mem_calloc((size_t)limit + 1, sizeof(*heap))) == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
+    rc = 0;
     for (size_t s = 0; s < 2 && rc == 0; s++) {
         struct memo_filter f = {
             .user_id = req->user.id, .all_from = MEMO_FILED, .state = states[s]};
         for (;;) {
             struct memo *arr = NULL;
-            size_t n = 0;
+            size_t got = 0;
             f.limit = MEMOS_PAGE_MAX;
-            if ((rc = store_memo_list(env->st, &f, &arr, &n)) != 0)
+            if ((rc = store_memo_list(env->st, &f, &arr, &got)) != 0)
                 break;
-            for (size_t i = 0; i < n && rc == 0; i++) {
+            for (size_t i = 0; i < got && rc == 0; i++) {
                 const struct memo *m = &arr[i];
                 const struct clock *w;
                 struct memo_clocks c;
-                bool read;
-                json_t *o, *title;
+                struct queue_key k;
+                unsigned rel = 0;
 
                 if ((rc = clocks_of_memo(&env->ch->calendar, m, today, &c)) != 0)
                     break;
                 if ((w = clocks_waiting(&c)) == NULL)
                     continue;
-                title = listed_title(req, m, &read, &rc);
-                if (rc == 0 && read)
-                    rc = title_read(&reads, m->id);
-                if (rc != 0) {
-                    json_decref(title);
+                if ((rc = workflow_relation(env->st, m, &req->user, &rel)) != 0)
                     break;
+                if (rel & WF_RECUSED) {
+                    n.recused++;
+                } else {
+                    bool ack = c.waits == CLOCK_ACK;
+                    n.waiting++;
+                    n.overdue += w->overdue;
+                    n.ack += ack;
+                    n.ack_overdue += ack && w->overdue;
+                    n.reply += !ack;
+                    n.reply_overdue += !ack && w->overdue;
                 }
-                o = memo_summary(env, m, today, title);
-                json_object_set_new(o, "next_action",
-                                    json_string(c.waits == CLOCK_ACK ? "acknowledge" : "reply"));
-                json_object_set_new(o, "due", day_json(w->due));
-                if ((rc = mark_recused(env, req, m, o)) != 0) {
-                    json_decref(o);
-                    break;
-                }
-                json_array_append_new(w->overdue ? overdue : due, o);
+                if ((want_next >= 0 && (int)c.waits != want_next) ||
+                    !clocks_filter_match(&c, filter))
+                    continue;
+                matching++;
+                queue_key_of(m, &c, w, &k);
+                if (!has_cursor || queue_cmp(&k, &cursor) > 0)
+                    queue_offer(heap, &held, (size_t)limit + 1, &k);
             }
-            if (n > 0)
-                f.after = arr[n - 1].id;
-            store_memo_list_free(arr, n);
+            if (got > 0)
+                f.after = arr[got - 1].id;
+            store_memo_list_free(arr, got);
             /* an error ends the walk: the next batch's read would clear it and answer 200 with
              * the rest of this batch missing */
-            if (rc != 0 || n < (size_t)f.limit)
+            if (rc != 0 || got < (size_t)f.limit)
                 break;
         }
+    }
+    if (rc == 0) {
+        due = json_array();
+        overdue = json_array();
+        qsort(heap, held, sizeof(*heap), queue_cmp_q);
+        for (size_t i = 0; i < held && i < (size_t)limit && rc == 0; i++)
+            rc = queue_item(env, req, &heap[i], today, &reads, due, overdue);
     }
     if (rc == 0 && (due == NULL || overdue == NULL || mem_failures() != refused))
         rc = ERR_NOMEM;
@@ -1727,11 +1915,20 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
         rc = audit_titles(env, req, &reads);
     mem_free(reads.ids);
     if (rc != 0) {
+        mem_free(heap);
         json_decref(due);
         json_decref(overdue);
         api_error_rc(resp, rc, NULL);
         return;
     }
     api_ok(resp, 200,
-           json_pack("{s:o, s:o, s:o}", "today", day_json(today), "due", due, "overdue", overdue));
+           json_pack("{s:o, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "today",
+                     day_json(today), "due", due, "overdue", overdue, "next",
+                     held > (size_t)limit ? json_string(heap[limit - 1].public_id) : json_null(),
+                     "total", (json_int_t)matching, "counts", "waiting", (json_int_t)n.waiting,
+                     "overdue", (json_int_t)n.overdue, "acknowledge", (json_int_t)n.ack,
+                     "acknowledge_overdue", (json_int_t)n.ack_overdue, "reply", (json_int_t)n.reply,
+                     "reply_overdue", (json_int_t)n.reply_overdue, "recused",
+                     (json_int_t)n.recused));
+    mem_free(heap);
 }

@@ -403,3 +403,67 @@ def test_a_late_decline_shows_late(make_server):
     # and so it stays, read later
     desk.set_clock("2025-07-21T15:00:00")
     assert desk.get("dan", mid)["deadlines"]["acknowledge"] == ack
+
+
+def test_deadlines_come_in_pages_in_queue_order_with_counts(make_server):
+    """GET /api/v1/deadlines pages the queue (limit, after = the last id of a page, next) in the
+    order the web shows it: the due date waited on, then the filing day, then the oldest. Its
+    counts cover every memo waiting, whatever the page and the filters."""
+    desk = Desk(make_server, {"timezone": NY}, "2025-07-03T15:00:00")
+    early = [desk.filed("early %d" % i)["id"] for i in range(3)]
+    acked = desk.filed("acknowledged")["id"]
+    desk.post("off", acked, "acknowledge")
+    desk.set_clock("2025-07-07T15:00:00")
+    late = [desk.filed("late %d" % i)["id"] for i in range(2)]
+    desk.post("off", early[0], "acknowledge")
+    draft = desk.draft("a draft")
+    desk.set_clock("2025-07-09T15:00:00")
+
+    whole = desk.deadlines()
+    order = [m["id"] for m in whole["overdue"] + whole["due"]]
+    assert sorted(order) == sorted(early + late + [acked]) and whole["next"] is None
+    keys = [(m["due"], m["filed_on"]) for m in whole["overdue"] + whole["due"]]
+    assert keys == sorted(keys), keys
+    assert [m["id"] for m in whole["overdue"]] == early[1:], "filed on the 3rd, due the 8th"
+    assert all(m["due"] > "2025-07-08" for m in whole["due"])
+    items = whole["overdue"] + whole["due"]
+    ack = [m for m in items if m["next_action"] == "acknowledge"]
+    assert whole["counts"] == {
+        "waiting": 6, "overdue": 2, "acknowledge": len(ack), "acknowledge_overdue": 2,
+        "reply": 6 - len(ack), "reply_overdue": 0, "recused": 0}
+
+    # two at a time, each page after the last id of the one before: the same order, whole
+    seen, after, pages = [], None, 0
+    while True:
+        url = desk.srv.url + "/api/v1/deadlines?limit=2" + ("&after=" + after if after else "")
+        r = desk.s["off"].get(url, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        ids = [m["id"] for m in page["overdue"] + page["due"]]
+        assert len(ids) <= 2 and page["counts"] == whole["counts"] and page["total"] == 6
+        seen += ids
+        pages += 1
+        if page["next"] is None:
+            break
+        assert page["next"] == ids[-1]
+        after = page["next"]
+    assert seen == order and pages == 3
+
+    # the filters narrow the page, never the counts
+    for query, keep in (("next=acknowledge", lambda m: m["next_action"] == "acknowledge"),
+                        ("next=reply", lambda m: m["next_action"] == "reply"),
+                        ("deadline=overdue", lambda m: m["id"] in early[1:])):
+        r = desk.s["off"].get(desk.srv.url + "/api/v1/deadlines?" + query, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert [m["id"] for m in got["overdue"] + got["due"]] == \
+            [m["id"] for m in items if keep(m)], query
+        assert got["counts"] == whole["counts"]
+        assert got["total"] == len([m for m in items if keep(m)])
+
+    for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=x", "limit"),
+                         ("next=close", "next"), ("deadline=never", "deadline"),
+                         ("after=nothing", "after"), ("after=%s" % ("0" * 24), "after"),
+                         ("after=%s" % draft, "after")):
+        r = desk.s["off"].get(desk.srv.url + "/api/v1/deadlines?" + query, timeout=TIMEOUT)
+        assert_error(r, 422, field=field)

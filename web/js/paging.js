@@ -32,9 +32,10 @@ export function pageParam(p, key = 'page') {
 }
 
 // Pages of a list the API pages with a cursor. @fetchPage(after, limit) resolves to the items
-// (each with an `id`). One extra item is asked for, to know whether another page follows; the
-// cursor of page n+1 is the id of page n's last item. Unknown cursors (a page opened from the
-// address) are found by walking from the last page known.
+// (each with an `id`; the array may carry `total`, when the API counts the whole list). One
+// extra item is asked for, to know whether another page follows; the cursor of page n+1 is the
+// id of page n's last item. Unknown cursors (a page opened from the address) are found by
+// walking from the last page known.
 export class CursorPages {
   constructor(fetchPage) {
     this.fetchPage = fetchPage;
@@ -54,8 +55,9 @@ export class CursorPages {
     const hasNext = got.length > PAGE;
     if (hasNext) this.cursors[n] = items[PAGE - 1].id;
     if (!items.length && n > 1) return this.page(1);
-    // on the last page the total is known
-    return { n, items, hasNext, total: hasNext ? null : (n - 1) * PAGE + items.length };
+    // on the last page the total is known, else when the API counted it
+    const total = hasNext ? (Number.isInteger(got.total) ? got.total : null) : (n - 1) * PAGE + items.length;
+    return { n, items, hasNext, total };
   }
 }
 

@@ -8,7 +8,7 @@ import { h, field, badge, table } from './dom.js';
 import { page, fail, has, app } from './shell.js';
 import { stateBadge, deadline } from './memo-status.js';
 import { sentence, showError, showDone } from './errors.js';
-import { CursorPages, ArrayPages, pagedSection, walkAll, hashParams } from './paging.js';
+import { CursorPages, pagedSection, walkAll, hashParams } from './paging.js';
 
 const STATES = [['', 'Any state'], ['draft', 'Draft'], ['open', 'Open for signature'], ['filed', 'Filed'],
   ['acknowledged', 'Acknowledged'], ['replied', 'Replied'], ['closed', 'Closed'], ['declined', 'Declined'],
@@ -145,20 +145,20 @@ async function staffNeeds() {
   return { drafts: drafts.length, open: open.length, invitations: waiting.length };
 }
 
-// Officers: what waits on the channel (GET /api/v1/deadlines), by next step, overdue counted.
-// A memo the officer is recused from is listed (marked) but is not theirs to act on: it counts
-// nowhere.
+// Officers: what waits on the channel, counted by the server over the whole queue (the counts of
+// GET /api/v1/deadlines, whatever page it answers). A memo the officer is recused from is listed
+// (marked) but is not theirs to act on: it counts nowhere but in `recused`.
 function officerNeeds(d) {
-  const all = [...d.overdue.map((m) => ({ ...m, overdue: true })), ...d.due.map((m) => ({ ...m, overdue: false }))];
-  const mine = all.filter((m) => !m.recused);
-  const ack = mine.filter((m) => m.next_action === 'acknowledge');
-  const rep = mine.filter((m) => m.next_action !== 'acknowledge');
+  const c = d.counts;
   return {
-    all, actionable: mine.length, ack: ack.length, ackOverdue: ack.filter((m) => m.overdue).length,
-    reply: rep.length, replyOverdue: rep.filter((m) => m.overdue).length,
-    overdue: mine.filter((m) => m.overdue).length,
+    actionable: c.waiting, ack: c.acknowledge, ackOverdue: c.acknowledge_overdue,
+    reply: c.reply, replyOverdue: c.reply_overdue, overdue: c.overdue,
+    recused: c.recused, total: c.waiting + c.recused,
   };
 }
+
+// The counts alone: a page of one (every title listed is a read in the audit, so no more).
+const queueCounts = async () => officerNeeds(await get('/api/v1/deadlines?limit=1'));
 
 // Principals: memos distributed to them. Lists do not say what the principal has read (yet): a
 // summary's `read` flag is used when there is one, else the memos still awaiting the channel's
@@ -192,7 +192,7 @@ export async function navCounts() {
     jobs.push(fetch().then((v) => { remember(href, v); out[href] = v; }));
   };
   if (has('staff')) count('#/memos', async () => { const c = await staffNeeds(); return c.invitations + c.open + c.drafts; });
-  if (has('officer')) count('#/inbox', async () => officerNeeds(await get('/api/v1/deadlines')).actionable);
+  if (has('officer')) count('#/inbox', async () => (await queueCounts()).actionable);
   if (has('principal')) count('#/reading', async () => principalNeeds(await listAll('role=principal')).toRead.length);
   await Promise.all(jobs);
   return out;
@@ -238,17 +238,6 @@ export async function principalList() {
   scrollToList({ reading: ['state', 'page'] });
 }
 
-// The officer's work queue in the order to work it: by due date, and within a due date the
-// oldest memo first (filed first, then created first; the API lists newest first, so among
-// equals the later one in its answer is the older).
-export function queueOrder(items) {
-  const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-  return items.map((m, i) => [m, i])
-    .sort(([a, i], [b, j]) => cmp(a.due || '', b.due || '') || cmp(a.filed_on || '', b.filed_on || '')
-      || ((a.created_at || 0) - (b.created_at || 0)) || (j - i))
-    .map(([m]) => m);
-}
-
 function dueRow(m) {
   const w = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
   const soon = !m.overdue && w && !w.paused && typeof w.working_days_left === 'number' && w.working_days_left <= 2;
@@ -269,16 +258,17 @@ function queueSection(needs) {
       { key: 'next', label: 'Next step', options: [['', 'Any step'], ['acknowledge', 'Acknowledge'], ['reply', 'Reply']] },
       { key: 'due', label: 'Deadline', options: [['', 'Any deadline'], ['overdue', 'Overdue'], ['soon', 'Due soon']] },
     ],
-    source: (v) => new ArrayPages(queueOrder(needs.all.filter((m) => {
-      if (v.next === 'acknowledge' && m.next_action !== 'acknowledge') return false;
-      if (v.next === 'reply' && m.next_action === 'acknowledge') return false;
-      if (v.due === 'overdue' && !m.overdue) return false;
-      if (v.due === 'soon') {
-        const w = m.deadlines && m.deadlines[m.next_action === 'acknowledge' ? 'acknowledge' : 'reply'];
-        if (m.overdue || !w || w.paused || typeof w.working_days_left !== 'number' || w.working_days_left > 2) return false;
-      }
-      return true;
-    }))),
+    // the server pages the queue in this order, its filters applied (GET /api/v1/deadlines)
+    source: (v) => new CursorPages(async (after, limit) => {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (after) q.set('after', after);
+      if (v.next) q.set('next', v.next);
+      if (v.due) q.set('deadline', v.due);
+      const d = await get(`/api/v1/deadlines?${q}`);
+      const items = [...d.overdue.map((m) => ({ ...m, overdue: true })), ...d.due.map((m) => ({ ...m, overdue: false }))];
+      items.total = d.total;
+      return items;
+    }),
     render: (items) => table(['Memo', 'State', 'Next step', 'Due', 'Filed', 'Deadline'], items.map(dueRow)),
     empty: (v) => (v.next || v.due ? 'Nothing waiting matches these filters.' : 'Nothing is waiting on the channel.'),
   });
@@ -331,7 +321,7 @@ function resetSection(resets, ch) {
 }
 
 export async function inbox() {
-  const [d, ch, rs] = await Promise.all([get('/api/v1/deadlines'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
+  const [d, ch, rs] = await Promise.all([get('/api/v1/deadlines?limit=1'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
   const needs = officerNeeds(d);
   remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
@@ -355,15 +345,15 @@ export async function inbox() {
   });
   const over = (n) => (n ? badge(`${n} overdue`, 'overdue') : null);
   page('Officer inbox',
-    h('p', {}, `Today is ${d.today} (the organisation's date). ${d.overdue.length} overdue, ${needs.all.length} waiting on the channel in all`,
-      needs.all.length > needs.actionable ? `, ${recusedCount(needs.all.length - needs.actionable)}` : '', '.'),
+    h('p', {}, `Today is ${d.today} (the organisation's date). ${needs.overdue} overdue, ${needs.total} waiting on the channel in all`,
+      needs.recused ? `, ${recusedCount(needs.recused)}` : '', '.'),
     !ch.granted ? h('p', { class: 'warning', role: 'note' }, 'You do not hold the channel key yet: you see filed memos listed, but an officer who holds it must grant you access before you can read them.') : null,
     needsPanel([
       needLine(needs.ack, needs.ack === 1 ? 'memo to acknowledge' : 'memos to acknowledge', '#/inbox?next=acknowledge', over(needs.ackOverdue)),
       needLine(needs.reply, needs.reply === 1 ? 'reply due' : 'replies due', '#/inbox?next=reply', over(needs.replyOverdue)),
       needLine(needs.overdue, needs.overdue === 1 ? 'memo overdue: deal with it first' : 'memos overdue: deal with them first', '#/inbox?due=overdue'),
       isHead() ? needLine(approvals, approvals === 1 ? 'reply awaits your approval' : 'replies await your approval', '#/inbox?assigned=approval') : null,
-    ].filter(Boolean), needs.all.length ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
+    ].filter(Boolean), needs.total ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
     queue.el, all.el, resetSection(rs.items, ch),
     h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
       h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),
