@@ -162,9 +162,9 @@ static bool list_matches(bool has, const uint8_t files[HASH_SHA256_LEN],
  * statements: when they disagree, the memo is read again, and a memo that changed meanwhile (a
  * file added or removed by another request) is tried again against its new digest. Only a
  * disagreement at one and the same version is ERR_INTEGRITY (logged). For a @writer, whose
- * change rests on @m as it read it, a memo that changed meanwhile is ERR_CONFLICT. A reader of
- * a row that vouches for no file reads none (no query: every view and signature of a memo
- * without files).
+ * change rests on @m as it read it, a memo that changed meanwhile is ERR_CONFLICT. A memo
+ * without files is read too: a row put there outside Dissent is then found (a download by id
+ * relies on it, attach_reader_open()).
  */
 static int rows_of(struct store *st, const struct memo *m, bool writer,
                    struct store_attachment **rows, size_t *n)
@@ -175,12 +175,6 @@ static int rows_of(struct store *st, const struct memo *m, bool writer,
     int64_t version = m->version;
     int rc;
 
-    /* a reader of a row that vouches for no file has none to read (a row put there outside
-     * Dissent would not be shown in any case) */
-    *rows = NULL;
-    *n = 0;
-    if (!writer && !has)
-        return 0;
     memcpy(files, m->files, sizeof(files));
     for (int i = 0; i < LIST_TRIES; i++) {
         if ((rc = store_att_list(st, m->id, rows, n)) != 0)

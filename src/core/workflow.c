@@ -963,8 +963,6 @@ static int sign_members(struct store *st, struct sign_job *jobs)
     unsigned rel[STORE_MEMBERS_MANY];
     int rc = 0;
 
-    for (struct sign_job *j = jobs; j != NULL; j = j->next)
-        j->member_known = false;
     for (struct sign_job *j = jobs; j != NULL && rc == 0;) {
         const struct memo *m = j->m;
         size_t n = 0;
@@ -1003,9 +1001,13 @@ static int sign_try(struct store *st, struct sign_job *jobs, bool careful, struc
     *failed = NULL;
     if (rc != 0)
         return rc;
-    if ((rc = sign_members(st, jobs)) != 0) {
+    /* the first try reads the signers' relations together; should that fail, the careful try
+     * reads each with its job (a failure then that job's alone) */
+    for (struct sign_job *j = jobs; j != NULL; j = j->next)
+        j->member_known = false;
+    if (!careful && sign_members(st, jobs) != 0) {
         store_rollback(st);
-        return rc;
+        return SIGN_AGAIN;
     }
     if (!careful)
         store_defer(st);

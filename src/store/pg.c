@@ -490,13 +490,14 @@ static int db_fail(struct store_pg *p, const PGresult *r, const char *what)
 static int settle(struct store_pg *p)
 {
     int rc = 0, nulls = 0;
-    bool synced = false;
+    bool synced = false, sent = true;
 
     if (!p->pipeline)
         return 0;
     if (PQpipelineSync(p->conn) != 1) {
         record_failure(p, NULL);
         rc = ERR_DB;
+        sent = false;
     }
     /* each insert's result, then NULL; then the sync's own result */
     while (rc == 0 && !synced) {
@@ -527,12 +528,25 @@ static int settle(struct store_pg *p)
         }
         PQclear(r);
     }
-    /* results may remain when the connection broke: pipeline mode ends only once they are read */
-    if (rc != 0 && !synced)
+    /* results left after a failure: pipeline mode ends only once they are read (without a
+     * sync sent the server would not answer: they are not waited for) */
+    if (rc != 0 && !synced && sent)
         drain_results(p);
     if (PQexitPipelineMode(p->conn) != 1 && rc == 0) {
         record_failure(p, NULL);
         rc = ERR_DB;
+    }
+    if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF) {
+        /* still in it: no statement could run on the connection again. The session is dropped,
+         * which ends its transaction and releases its locks on the server */
+        log_error("pg: deferred inserts: the connection is reset");
+        PQreset(p->conn);
+        if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF)
+            PQexitPipelineMode(p->conn);
+        memset(p->prepared, 0, sizeof(p->prepared));
+        p->leader = false;
+        if (rc == 0)
+            rc = ERR_DB;
     }
     p->pipeline = false;
     p->pending = 0;
@@ -1203,6 +1217,9 @@ static int pg_table_dump(struct store *st, size_t table, store_row_fn row, void 
     PGresult *r;
     int rc = 0;
 
+    if (settle(PG(st)) != 0)
+        return ERR_DB;
+
     if (t->ncols > sizeof(vals) / sizeof(vals[0]))
         return ERR_INTERNAL;
     if ((rc = ensure_conn(p)) != 0)
@@ -1241,6 +1258,9 @@ static int pg_table_load(struct store *st, size_t table, const struct store_valu
     size_t m = 0;
     PGresult *r;
     int rc = 0;
+
+    if (settle(PG(st)) != 0)
+        return ERR_DB;
 
     if (n > sizeof(val) / sizeof(val[0]))
         return ERR_INVALID;

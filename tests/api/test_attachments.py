@@ -322,6 +322,24 @@ def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     sql(server, "DELETE FROM attachment_chunks WHERE att_id = ?", (att[0],))
     sql(server, "DELETE FROM attachments WHERE id = ?", (att[0],))
     assert d.get(url, timeout=TIMEOUT).status_code == 200
+    # the same on a memo whose row vouches for no file at all: its only file put back
+    lone = new_memo(server, d)
+    lone_url = memo_url(server, lone)
+    f = upload(server, d, lone, "f.bin", b"planted")
+    att = sql(server, "SELECT id, memo_id, public_id, position, size, received, chunks, complete,"
+                      " meta, created_at FROM attachments WHERE public_id = ?", (f["id"],))[0]
+    chunks = sql(server, "SELECT att_id, seq, data FROM attachment_chunks WHERE att_id = ?",
+                 (att[0],))
+    assert d.delete(lone_url + "/attachments/" + f["id"], timeout=TIMEOUT).status_code == 204
+    sql(server, "INSERT INTO attachments (id, memo_id, public_id, position, size, received,"
+                " chunks, complete, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tuple(bytes(x) if isinstance(x, (bytes, memoryview)) else x for x in att))
+    for row in chunks:
+        sql(server, "INSERT INTO attachment_chunks (att_id, seq, data) VALUES (?, ?, ?)",
+            (row[0], row[1], bytes(row[2])))
+    assert_error(download(server, d, lone, f["id"]), 500, "integrity")
+    assert_error(d.get(lone_url, timeout=TIMEOUT), 500, "integrity")
+    assert_error(d.post(lone_url + "/finalize", timeout=TIMEOUT), 500, "integrity")
     # finalized, then the rows of the two files swapped places: the memo's text is another one
     assert d.post(url + "/finalize", timeout=TIMEOUT).status_code == 200
     sql(server, "UPDATE attachments SET position = -position WHERE public_id IN (?, ?)",
