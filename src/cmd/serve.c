@@ -10,6 +10,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "core/housekeeping.h"
 #include "core/calendar.h"
 #include "core/workflow.h"
 #include "core/channel.h"
@@ -262,6 +263,14 @@ int cmd_serve(int argc, char **argv)
      * computes a deadline; a table that fails its integrity check stops the start */
     if ((rc = calendar_reload(st, &ch)) != 0) {
         fprintf(stderr, "dissent: cannot read the runtime calendar (%s)\n", err_str(rc));
+        store_close(st);
+        channel_release(&ch);
+        return 1;
+    }
+    /* a deployment that needs a synchronous standby does not start without one: writes it
+     * acknowledged would be lost with the primary (core/housekeeping.h) */
+    if (cfg.require_sync_standby && housekeeping_standby_check(st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dissent: [server] require_sync_standby: %s\n", err);
         store_close(st);
         channel_release(&ch);
         return 1;

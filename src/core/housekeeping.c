@@ -12,6 +12,51 @@
 #include "util/err.h"
 #include "util/log.h"
 
+#include <string.h>
+
+int housekeeping_standby_check(struct store *st, char *err, size_t errlen)
+{
+    struct store_standbys s;
+    int rc = store_pg_standbys(st, &s);
+
+    if (rc == ERR_INVALID) {
+        err_set(err, errlen, "require_sync_standby needs PostgreSQL ([server] db)");
+        return rc;
+    }
+    if (rc != 0) {
+        err_set(err, errlen, "cannot ask the database about its standbys");
+        return rc;
+    }
+    if (s.recovery)
+        err_set(err, errlen,
+                "the database is a standby itself (in recovery): name the hosts with "
+                "target_session_attrs=read-write so that libpq finds the primary");
+    else if (strcmp(s.commit, "on") != 0 && strcmp(s.commit, "remote_apply") != 0 &&
+             strcmp(s.commit, "remote_write") != 0)
+        err_set(err, errlen,
+                "synchronous_commit is %s on the primary: a commit is answered before a standby "
+                "has it; set it to on (docs/deploy.md, PostgreSQL failover)",
+                s.commit);
+    else if (s.names[0] == '\0')
+        err_set(err, errlen,
+                "synchronous_standby_names is empty on the primary: no standby is synchronous "
+                "(%lld streaming asynchronously), and writes acknowledged would be lost with the "
+                "primary; name the standby there (docs/deploy.md, PostgreSQL failover)",
+                (long long)s.streaming);
+    else if (s.sync == 0 && s.hidden > 0)
+        err_set(err, errlen,
+                "cannot see whether a standby is synchronous: the database user may not read "
+                "pg_stat_replication's sync_state (GRANT pg_monitor TO it)");
+    else if (s.sync == 0)
+        err_set(err, errlen,
+                "no synchronous standby is attached (synchronous_standby_names '%s', %lld "
+                "streaming asynchronously): every commit waits until one is",
+                s.names, (long long)s.streaming);
+    else
+        return 0;
+    return ERR_STATE;
+}
+
 void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct config *cfg,
                        const struct channel *ch, int64_t now)
 {
@@ -24,6 +69,14 @@ void housekeeping_tick(struct housekeeping *hk, struct store *st, const struct c
         hk->last_calendar = now;
         if ((rc = calendar_reload(st, (struct channel *)ch)) != 0)
             log_warn("could not read the runtime calendar again (%s)", err_str(rc));
+    }
+    /* a synchronous standby, when the deployment requires one (every server checks its own
+     * connection: a standby lost is an error in every server's log) */
+    if (cfg->require_sync_standby && now - hk->last_standby >= HOUSEKEEPING_STANDBY_EVERY) {
+        char why[400];
+        hk->last_standby = now;
+        if (housekeeping_standby_check(st, why, sizeof(why)) != 0)
+            log_error("database: %s", why);
     }
     /* one server at a time does the periodic work (another takes over if it dies) */
     if (store_leader(st, &lead) != 0 || !lead)

@@ -15,7 +15,9 @@
  *    (core/runner.h: runner_lead()).
  * Every server, leading or not, also reads the runtime calendar again every
  * CALENDAR_RELOAD_EVERY seconds (core/calendar.h), so that a change made on another server
- * reaches its deadlines.
+ * reaches its deadlines; and with [server] require_sync_standby, checks every
+ * HOUSEKEEPING_STANDBY_EVERY seconds that its database still has a synchronous standby
+ * (housekeeping_standby_check(): an error in the log while not).
  *
  * Failures are logged and retried at the next tick; nothing is returned.
  */
@@ -39,7 +41,19 @@ struct housekeeping {
     int64_t last_sweep;     /* when sessions were last swept */
     int64_t last_calendar;  /* when the runtime calendar was last read */
     int64_t last_windows;   /* when ended windows were last closed */
+    int64_t last_standby;   /* when the synchronous standby was last checked */
 };
+
+/**
+ * housekeeping_standby_check() - with [server] require_sync_standby, whether the PostgreSQL
+ * server @st writes to keeps every commit on a synchronous standby before it answers: it is a
+ * primary, synchronous_commit is on (or remote_write, remote_apply), synchronous_standby_names
+ * names one, and one streams as sync or quorum. 0 when so; else ERR_STATE and @err says what to
+ * change (ERR_INVALID: not PostgreSQL; ERR_DB: the query failed).
+ */
+int housekeeping_standby_check(struct store *st, char *err, size_t errlen);
+
+#define HOUSEKEEPING_STANDBY_EVERY 60 /* seconds between checks of the standby, when required */
 
 /**
  * housekeeping_tick() - the periodic work due at @now on @st (this thread's connection); @ch

@@ -685,6 +685,41 @@ out:
     return rc == 0 ? 0 : ERR_DB;
 }
 
+int store_pg_standbys(struct store *st, struct store_standbys *out)
+{
+    static const char *const q =
+        "SELECT current_setting('synchronous_commit'),"
+        " current_setting('synchronous_standby_names'),"
+        " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')),"
+        " (SELECT count(*) FROM pg_stat_replication),"
+        " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IS NULL),"
+        " pg_is_in_recovery()";
+    struct store_pg *p;
+    PGresult *r;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (st == NULL || st->drv != &pg_driver)
+        return ERR_INVALID;
+    p = PG(st);
+    if ((rc = ensure_conn(p)) != 0 || (rc = settle(p)) != 0)
+        return ERR_DB;
+    r = PQexec(p->conn, q);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 6) {
+        db_fail(p, r, "standbys");
+        PQclear(r);
+        return ERR_DB;
+    }
+    str_copy(out->commit, sizeof(out->commit), PQgetvalue(r, 0, 0));
+    str_copy(out->names, sizeof(out->names), PQgetvalue(r, 0, 1));
+    out->sync = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    out->streaming = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    out->hidden = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+    out->recovery = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
+    PQclear(r);
+    return 0;
+}
+
 int store_pg_client_conninfo(const char *uri, char *out, size_t outlen, char *pw, size_t pwlen)
 {
     PQconninfoOption *opts = PQconninfoParse(uri, NULL);

@@ -1270,6 +1270,22 @@ int store_pg_open(const char *uri, struct store **out, char *err, size_t errlen)
  */
 int store_pg_client_conninfo(const char *uri, char *out, size_t outlen, char *pw, size_t pwlen);
 
+/* What a PostgreSQL primary says of its standbys (store_pg_standbys()). */
+struct store_standbys {
+    char commit[32];   /* synchronous_commit */
+    char names[256];   /* synchronous_standby_names (cut short) */
+    int64_t sync;      /* standbys streaming with sync_state sync or quorum */
+    int64_t streaming; /* standbys streaming at all */
+    int64_t hidden;    /* of those, whose state the database user may not see (no pg_monitor) */
+    bool recovery;     /* the server connected to is itself a standby */
+};
+
+/**
+ * store_pg_standbys() - the standbys of the PostgreSQL server @st is connected to, in one query
+ * (its settings and pg_stat_replication). ERR_INVALID for a store that is not PostgreSQL.
+ */
+int store_pg_standbys(struct store *st, struct store_standbys *out);
+
 /**
  * store_cache_request() - @on: one request begins on this connection (its thread), @off: it
  * ended. In between, the read cache asks the database whether anything changed once, at the

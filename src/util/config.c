@@ -403,6 +403,7 @@ static const struct config_setting settings[] = {
     INT("server", "timeout", timeout, 1, 3600, "30"),
     INT("server", "shutdown_grace", shutdown_grace, 0, 600, "10"),
     BOOL("server", "behind_tls", behind_tls, "false"),
+    BOOL("server", "require_sync_standby", require_sync_standby, "false"),
     FN("server", "trust_proxy", s_trust_proxy, NULL),
     FN("server", "origin", s_origin, NULL),
     FN("tls", "cert", s_tls_cert, NULL),

@@ -15,29 +15,31 @@
 #include <stdint.h>
 
 struct config {
-    char listen_host[256];   /* address to bind, default 127.0.0.1 */
-    int listen_port;         /* port, default 8080; 0 picks a free port */
-    char data_dir[1024];     /* SQLite database and key files, default ./var */
-    char db[1024];           /* database URI ("postgresql://..."); empty: SQLite in data_dir */
-    int workers;             /* event-loop threads; 0 means one per core */
-    int pool_threads;        /* threads for slow work (hashing, signing); 0: four per core */
-    int64_t max_body;        /* request body limit in bytes, default 1 MiB */
-    int64_t max_headers;     /* request header block limit in bytes, default 16 KiB */
-    int timeout;             /* seconds a connection may take to send a request or idle */
-    int shutdown_grace;      /* seconds in-flight requests get after SIGTERM */
-    bool behind_tls;         /* a TLS proxy fronts us: cookies get Secure, origin is https */
-    char trust_proxy[512];   /* peers (IP literals, comma-separated) whose X-Forwarded-For names
-                                the client; "" trusts none */
-    char origin[512];        /* public origin ("https://dissent.example"); empty: from Host */
-    int session_idle;        /* seconds of inactivity before a session expires */
-    int session_lifetime;    /* absolute session lifetime in seconds */
-    int login_max_failures;  /* failed logins per username or address within the window */
-    int login_window;        /* seconds of the failed-login window */
-    uint64_t argon2_ops;     /* Argon2id opslimit */
-    uint64_t argon2_mem;     /* Argon2id memlimit in bytes */
-    int enrolment_ttl;       /* seconds an enrolment code works, default 7 days */
-    int reset_confirmations; /* officers who confirm an account re-enrolled after a reset before
-                                anything is shared with it (core/reset.h): 0-2, default 2 */
+    char listen_host[256];     /* address to bind, default 127.0.0.1 */
+    int listen_port;           /* port, default 8080; 0 picks a free port */
+    char data_dir[1024];       /* SQLite database and key files, default ./var */
+    char db[1024];             /* database URI ("postgresql://..."); empty: SQLite in data_dir */
+    int workers;               /* event-loop threads; 0 means one per core */
+    int pool_threads;          /* threads for slow work (hashing, signing); 0: four per core */
+    int64_t max_body;          /* request body limit in bytes, default 1 MiB */
+    int64_t max_headers;       /* request header block limit in bytes, default 16 KiB */
+    int timeout;               /* seconds a connection may take to send a request or idle */
+    int shutdown_grace;        /* seconds in-flight requests get after SIGTERM */
+    bool behind_tls;           /* a TLS proxy fronts us: cookies get Secure, origin is https */
+    bool require_sync_standby; /* PostgreSQL: refuse to start, and log an error every minute,
+                                  unless a synchronous standby is attached (core/housekeeping.h) */
+    char trust_proxy[512];     /* peers (IP literals, comma-separated) whose X-Forwarded-For names
+                                  the client; "" trusts none */
+    char origin[512];          /* public origin ("https://dissent.example"); empty: from Host */
+    int session_idle;          /* seconds of inactivity before a session expires */
+    int session_lifetime;      /* absolute session lifetime in seconds */
+    int login_max_failures;    /* failed logins per username or address within the window */
+    int login_window;          /* seconds of the failed-login window */
+    uint64_t argon2_ops;       /* Argon2id opslimit */
+    uint64_t argon2_mem;       /* Argon2id memlimit in bytes */
+    int enrolment_ttl;         /* seconds an enrolment code works, default 7 days */
+    int reset_confirmations;   /* officers who confirm an account re-enrolled after a reset before
+                                  anything is shared with it (core/reset.h): 0-2, default 2 */
     char require_2fa[128];
     bool passwordless; /* a passkey that unlocks the account's keys signs in alone */ /* roles that
                               must sign in with TOTP ("officer, admin", "none");

@@ -138,7 +138,8 @@ def test_failover_under_signing_loses_no_acknowledged_write(clusters, tmp_path):
     primary, standby = clusters
     uri = ("postgresql://dissent@127.0.0.1:%d,127.0.0.1:%d/dissent"
            "?target_session_attrs=read-write&connect_timeout=3" % (primary.port, standby.port))
-    cfg = {"tlog": {"checkpoint_interval": "1"}}
+    # the deployment requires the synchronous standby (core/housekeeping.h): it has one
+    cfg = {"tlog": {"checkpoint_interval": "1"}, "server": {"require_sync_standby": "true"}}
     a = Server(config=cfg, db=uri)
     b = None
     try:
@@ -258,6 +259,17 @@ def test_failover_under_signing_loses_no_acknowledged_write(clusters, tmp_path):
                 time.sleep(0.2)
             assert r.returncode == 0, (r.stdout, r.stderr)
         assert "pg: connection reset" in a.log() + b.log()
+        # the promoted standby commits alone: a server that requires a synchronous standby
+        # does not start on it, and says why
+        with pytest.raises(RuntimeError, match="synchronous_standby_names is empty"):
+            Server(config=cfg, db=uri, data=a.data)
+        # a primary whose standby is named but not attached: every commit would wait
+        standby.sql("ALTER SYSTEM SET synchronous_standby_names = 'standby9'")
+        standby.sql("SELECT pg_reload_conf()")
+        with pytest.raises(RuntimeError, match="no synchronous standby is attached"):
+            Server(config=cfg, db=uri, data=a.data)
+        standby.sql("ALTER SYSTEM SET synchronous_standby_names = ''")
+        standby.sql("SELECT pg_reload_conf()")
     finally:
         problems = (b.cleanup() if b else []) + a.cleanup()
     assert not problems, problems
