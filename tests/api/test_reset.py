@@ -112,8 +112,11 @@ def test_accounts_are_in_the_log_by_tag_never_by_name(server, admin):
     ]), events
     # no name, no internal id: only the tags, which differ per account
     raw = b"".join(fetch_entries(server.url, checkpoint(server.url)[2]))
-    for name in (b"anna", b"otto", b"pia", b"dave", b"hana"):
-        assert name not in raw
+    for line in raw.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        for name in (b"anna", b"otto", b"pia", b"dave", b"hana"):
+            # a binding is base64, where three letters may come up by chance: as a whole
+            assert (value == name if key == b"binding" else name in line) is False, line
     # the public statistics count them, and find no anomaly in them
     st = call(requests_session(server), "GET", server.url + "/api/v1/stats").json()
     assert st["accounts"]["officer-added"] == 3
