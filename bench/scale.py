@@ -84,12 +84,16 @@ def main():
     newest = r.json()["memos"][0]["id"]
     r = figure(pid, "GET /api/v1/memos?role=drafter&limit=25 (a drafter's)", dan,
                base + "/api/v1/memos?role=drafter&limit=25", rounds)
-    oldest = None
-    walk = dan.get(base + "/api/v1/memos?role=drafter&limit=200", timeout=TIMEOUT).json()
-    while walk["next"]:
-        walk = dan.get(base + "/api/v1/memos?role=drafter&limit=200&after=" + walk["next"],
+    # the drafter's oldest memo: their list walked to its end
+    oldest, after = None, ""
+    while True:
+        walk = dan.get(base + "/api/v1/memos?role=drafter&limit=200" + after,
                        timeout=TIMEOUT).json()
-    oldest = walk["memos"][-1]["id"] if walk["memos"] else None
+        if walk["memos"]:
+            oldest = walk["memos"][-1]["id"]
+        if not walk["next"]:
+            break
+        after = "&after=" + walk["next"]
 
     # the statistics: the first request after a start reads the log once, then kept
     figure(pid, "GET /api/v1/stats", aud, base + "/api/v1/stats", rounds, first=True)

@@ -205,9 +205,11 @@ static int plan_memo(const struct change *chg, const struct channel *ch, const s
 static int plan_all(struct calendar_ctx *c, const struct change *chg, struct pending **out,
                     size_t *count)
 {
-    struct memo_filter f = {.all_from = MEMO_FILED, .state = -1, .limit = PAGE};
+    /* the memos running, by state (an index): filed, then acknowledged */
+    static const int running[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
+    struct memo_filter f = {.all_from = MEMO_FILED, .state = running[0], .limit = PAGE};
     struct pending *arr = NULL;
-    size_t n = 0, cap = 0, got = 0;
+    size_t n = 0, cap = 0, got = 0, s = 0;
     struct memo *ms = NULL;
     int rc = 0;
 
@@ -237,6 +239,11 @@ static int plan_all(struct calendar_ctx *c, const struct change *chg, struct pen
             f.after = ms[got - 1].id;
         store_memo_list_free(ms, got);
         ms = NULL;
+        if (rc == 0 && got < PAGE && ++s < sizeof(running) / sizeof(running[0])) {
+            f.state = running[s];
+            f.after = 0;
+            got = PAGE; /* the next state's first page */
+        }
     } while (rc == 0 && got == PAGE);
     if (rc != 0) {
         mem_free(arr);

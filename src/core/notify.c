@@ -649,9 +649,11 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
 
 int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)
 {
-    struct memo_filter f = {.all_from = MEMO_FILED, .state = -1, .limit = MEMOS_PAGE};
+    /* the memos running, by state (an index), never every memo filed */
+    static const int running[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
+    struct memo_filter f = {.all_from = MEMO_FILED, .state = running[0], .limit = MEMOS_PAGE};
     struct memo *ms = NULL;
-    size_t count = 0;
+    size_t count = 0, s = 0;
     int rc;
 
     if (!enabled(ch))
@@ -670,6 +672,11 @@ int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)
             f.after = ms[count - 1].id;
         store_memo_list_free(ms, count);
         ms = NULL;
+        if (rc == 0 && count < MEMOS_PAGE && ++s < sizeof(running) / sizeof(running[0])) {
+            f.state = running[s];
+            f.after = 0;
+            count = MEMOS_PAGE; /* the next state's first page */
+        }
     } while (rc == 0 && count == MEMOS_PAGE);
     return rc;
 }

@@ -2041,7 +2041,12 @@ static int escalate_memo(struct pass *p, const struct memo *m)
 int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count)
 {
     struct pass p = {st, ch, now, channel_today(now), 0, "its escalation could not be recorded"};
-    int rc = each_memo(&p, -1, escalate_memo);
+    /* only the memos waiting on the channel, by state (an index): not every memo ever filed,
+     * which this pass, every minute, once read whole */
+    int rc = each_memo(&p, MEMO_FILED, escalate_memo);
+
+    if (rc == 0)
+        rc = each_memo(&p, MEMO_ACKNOWLEDGED, escalate_memo);
 
     if (count != NULL)
         *count = p.done;

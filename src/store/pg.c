@@ -387,6 +387,10 @@ static const char *const migrations[] = {
     "DROP TRIGGER IF EXISTS signatures_count ON signatures;"
     "CREATE TRIGGER signatures_count AFTER INSERT OR DELETE OR UPDATE OF memo_id, voided_at"
     "  ON signatures FOR EACH ROW EXECUTE FUNCTION signatures_count();",
+
+    /* 24: memos by state, newest first (sql.c's ST_MEMO_BY_STATE); SQLite's index on state
+     * holds the rowid already */
+    "CREATE INDEX IF NOT EXISTS memos_state_id ON memos(state, id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

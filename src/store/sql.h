@@ -29,7 +29,7 @@
 enum sql_dialect { SQL_SQLITE, SQL_PG, SQL__DIALECTS };
 
 /* More than the number of statements in sql.c (a static assertion there checks it). */
-#define SQL_MAX_STMT 160
+#define SQL_MAX_STMT 192
 
 /* What a step gives: a row, the end, or a failure (ERR_EXISTS for a constraint, else ERR_DB). */
 #define SQL_ROW 1

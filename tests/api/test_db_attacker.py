@@ -362,7 +362,7 @@ def test_migration_23_counts_the_signatures_already_there(make_server):
     srv.proc.stdout.close()
     srv._start("ab")
     with open_db(srv) as c:
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 23
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 24
         kept = dict(c.execute("SELECT public_id, signers FROM memos").fetchall())
     assert kept == {two: 2, one: 1}, kept
     d = srv.login("dave", PASSWORD)
