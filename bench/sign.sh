@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 rounds="${1:-3}"
 conns="${2:-64 1000}"
 signers=1000
-target=2000
+target=5000 # issue 22: one server on SQLite; two on PostgreSQL, 2,000 (below)
 PY=/usr/bin/python3 # Debian's python3 with python3-requests, whatever else is on PATH
 
 scripts/setup.sh bench
@@ -55,6 +55,7 @@ if [ -n "${DISSENT_PG:-}" ]; then
         -c "CREATE DATABASE dissent_bench" >/dev/null
     serve+=(--db "$pgbase/dissent_bench")
     servers=2
+    target=2000
 fi
 ports=()
 for i in $(seq "$servers"); do
