@@ -58,6 +58,7 @@ enum stmt_id {
     ST_MEMO_PAGE,
     ST_MEMO_LIST,
     ST_MEMO_BY_STATE,
+    ST_MEMO_LIST_MINE,
     ST_MEMBER_ADD,
     ST_MEMBER_DROP,
     ST_MEMBER_GET,
@@ -248,6 +249,19 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
         " AND mm.user_id = CAST(?4 AS bigint)) FROM memos m"
         " WHERE m.state = ?2 AND m.id < ?1 ORDER BY m.id DESC LIMIT ?3",
+    /* ST_MEMO_LIST without the officers' "every memo from a state on": the memos drafted and
+     * those related, each from its index (a staff member's list finds their few memos without
+     * walking every other), newest first; ?1 is never 0 here, ?6 always 0 */
+    [ST_MEMO_LIST_MINE] =
+        "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
+        " AND mm.user_id = CAST(?4 AS bigint)) FROM memos m"
+        " WHERE m.id IN (SELECT d.id FROM memos d WHERE CAST(?3 AS bigint) <> 0"
+        "  AND d.drafter_id = ?4 AND d.id > CAST(?9 AS bigint) AND d.id < ?1"
+        " UNION ALL SELECT r.memo_id FROM memo_members r WHERE CAST(?5 AS bigint) <> 0"
+        "  AND r.user_id = ?4 AND (r.relation & ?5) <> 0 AND (r.relation & ?8) = 0"
+        "  AND r.memo_id > ?9 AND r.memo_id < ?1)"
+        " AND (CAST(?2 AS bigint) < 0 OR m.state = ?2) AND CAST(?6 AS bigint) = 0"
+        " ORDER BY m.id DESC LIMIT ?7",
     [ST_MEMBER_ADD] = "INSERT INTO memo_members (memo_id, user_id, relation, at, who)"
                       " VALUES (?1,?2,?3,?4,?5)"
                       " ON CONFLICT (memo_id, user_id)"
@@ -1212,6 +1226,10 @@ int sql_memo_list(struct store *st, const struct memo_filter *f, struct memo **o
         f->relations == 0)
         q = PREP(st, ST_MEMO_BY_STATE, INT(f->after > 0 ? f->after : INT64_MAX), INT(f->state),
                  INT(f->limit), INT(f->user_id));
+    else if (f->all_from <= 0)
+        q = PREP(st, ST_MEMO_LIST_MINE, INT(f->after > 0 ? f->after : INT64_MAX), INT(f->state),
+                 INT(f->drafted), INT(f->user_id), INT(f->relations), INT(0), INT(f->limit),
+                 INT(f->excluded), INT(f->since_id));
     else
         q = PREP(st, ST_MEMO_LIST, INT(f->after), INT(f->state), INT(f->drafted), INT(f->user_id),
                  INT(f->relations), INT(f->all_from), INT(f->limit), INT(f->excluded),
