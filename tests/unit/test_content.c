@@ -144,11 +144,13 @@ static void text_columns(void **state)
     char *enc = NULL, *dec = NULL;
 
     seal_key_new(key);
-    assert_int_equal(content_seal_text(key, ID, &ext, "until 2026-01-01: why", &enc), 0);
+    assert_int_equal(
+        content_seal_text(key, ID, &ext, "until 2026-01-01: because ReasonMarker", &enc), 0);
     assert_int_equal(strncmp(enc, "enc:", 4), 0);
-    assert_null(strstr(enc, "why"));
+    /* a word long enough that base64 never spells it by chance ("why" once did) */
+    assert_null(strstr(enc, "ReasonMarker"));
     assert_int_equal(content_open_text(key, ID, &ext, enc, &dec), 0);
-    assert_string_equal(dec, "until 2026-01-01: why");
+    assert_string_equal(dec, "until 2026-01-01: because ReasonMarker");
     free(dec);
     ext.at = 100;
     assert_int_equal(content_open_text(key, ID, &ext, enc, &dec), ERR_CRYPTO);
