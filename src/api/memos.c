@@ -1691,6 +1691,52 @@ static int queue_cmp(const struct queue_key *a, const struct queue_key *b)
     return a->id < b->id ? -1 : a->id > b->id ? 1 : 0;
 }
 
+/*
+ * The cursor of the next page: the last key of this one, "DUE.FILED.CREATED.ID" (day numbers,
+ * unix seconds, the memo's public id), every part of it shown on the page already. It is the
+ * place in the queue itself, not the memo's place now: a memo acknowledged meanwhile moves, the
+ * places between do not (the next page starts where this one ended). The memo is looked up only
+ * for its internal id, the last tie-break (the order of creation), and must be one the caller
+ * sees, as for the memo lists' cursors.
+ */
+#define QUEUE_CURSOR_MAX (3 * 21 + MEMO_ID_LEN + 1)
+
+static void queue_cursor(const struct queue_key *k, char out[QUEUE_CURSOR_MAX + 1])
+{
+    snprintf(out, QUEUE_CURSOR_MAX + 1, "%lld.%lld.%lld.%s", (long long)k->due, (long long)k->filed,
+             (long long)k->created, k->public_id);
+}
+
+/* @s as a cursor queue_cursor() made: 0, or ERR_INVALID. */
+static int queue_cursor_parse(const char *s, struct queue_key *k)
+{
+    char copy[QUEUE_CURSOR_MAX + 1], *parts[4], *p;
+    int64_t v[3];
+    size_t n = 0;
+
+    memset(k, 0, sizeof(*k));
+    if (str_copy(copy, sizeof(copy), s) != 0)
+        return ERR_INVALID;
+    for (p = copy; n < 4; n++) {
+        parts[n] = p;
+        if (n < 3) {
+            if ((p = strchr(p, '.')) == NULL)
+                return ERR_INVALID;
+            *p++ = '\0';
+        }
+    }
+    for (size_t i = 0; i < 3; i++)
+        if (str_parse_i64(parts[i], i == 0 ? INT64_MIN : 0, INT64_MAX, &v[i]) != 0)
+            return ERR_INVALID;
+    if (!memo_id_valid(parts[3]))
+        return ERR_INVALID;
+    k->due = v[0];
+    k->filed = v[1];
+    k->created = v[2];
+    str_copy(k->public_id, sizeof(k->public_id), parts[3]);
+    return 0;
+}
+
 static int queue_cmp_q(const void *a, const void *b)
 {
     return queue_cmp(a, b);
@@ -1723,13 +1769,11 @@ static void queue_offer(struct queue_key *h, size_t *n, size_t cap, const struct
     h[i] = *k;
 }
 
-/* @m's place in the queue (@w the deadline it waits on, or NULL: the reply's, else the
- * acknowledgement's, for a cursor that stopped waiting). */
-static void queue_key_of(const struct memo *m, const struct memo_clocks *c, const struct clock *w,
-                         struct queue_key *k)
+/* @m's place in the queue, @w the deadline it waits on. */
+static void queue_key_of(const struct memo *m, const struct clock *w, struct queue_key *k)
 {
     memset(k, 0, sizeof(*k));
-    k->due = w != NULL ? w->due : c->started ? c->reply.due : INT64_MIN;
+    k->due = w->due;
     k->filed = m->filed_day;
     k->created = m->created_at;
     k->id = m->id;
@@ -1790,7 +1834,7 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
     struct queue_counts n = {0};
     struct queue_key cursor, *heap = NULL;
     enum clocks_filter filter = CLOCKS_ANY;
-    char lim[24], next[16], after[MEMO_ID_LEN + 2], deadline[16];
+    char lim[24], next[16], after[QUEUE_CURSOR_MAX + 2], deadline[16], cur[QUEUE_CURSOR_MAX + 1];
     size_t held = 0;
     int64_t matching = 0; /* memos the filters keep, on every page */
     bool has_cursor = false;
@@ -1799,9 +1843,10 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
     int rc;
 
     rc = http_query_get(req->query, "limit", lim, sizeof(lim));
-    if ((rc == 0 && str_parse_i64(lim, 1, MEMOS_PAGE_MAX, &limit) != 0) ||
+    /* 0: the counts alone, no memo (no title opened, none in the read audit) */
+    if ((rc == 0 && str_parse_i64(lim, 0, MEMOS_PAGE_MAX, &limit) != 0) ||
         (rc != 0 && rc != ERR_NOT_FOUND)) {
-        api_error_field(resp, "limit", "limit must be 1 to %d", MEMOS_PAGE_MAX);
+        api_error_field(resp, "limit", "limit must be 0 to %d", MEMOS_PAGE_MAX);
         return;
     }
     rc = http_query_get(req->query, "next", next, sizeof(next));
@@ -1820,30 +1865,26 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
         return;
     }
     rc = http_query_get(req->query, "after", after, sizeof(after));
-    if (rc == 0) {
-        /* as for the memo lists: a memo the caller cannot see is no cursor either */
+    if (rc == 0 && queue_cursor_parse(after, &cursor) == 0) {
+        /* its memo for the tie-break: one the caller sees, else no cursor (as missing) */
         struct memo m;
-        struct memo_clocks c;
         unsigned rel = 0;
-        if (!memo_id_valid(after) || store_memo_get(env->st, after, &m) != 0) {
-            api_error_field(resp, "after", "after must be a memo id from the previous page");
-            return;
-        }
-        if ((rc = workflow_relation(env->st, &m, &req->user, &rel)) == 0 &&
-            (rc = clocks_of_memo(&env->ch->calendar, &m, today, &c)) == 0)
-            queue_key_of(&m, &c, clocks_waiting(&c), &cursor);
-        store_memo_release(&m);
-        if (rc != 0) {
-            api_error_rc(resp, rc, NULL);
-            return;
+        if (store_memo_get(env->st, cursor.public_id, &m) == 0) {
+            rc = workflow_relation(env->st, &m, &req->user, &rel);
+            cursor.id = m.id;
+            store_memo_release(&m);
+            if (rc != 0) {
+                api_error_rc(resp, rc, NULL);
+                return;
+            }
         }
         if (rel == 0) {
-            api_error_field(resp, "after", "after must be a memo id from the previous page");
+            api_error_field(resp, "after", "after must be the next of the previous page");
             return;
         }
         has_cursor = true;
     } else if (rc != ERR_NOT_FOUND) {
-        api_error_field(resp, "after", "after must be a memo id from the previous page");
+        api_error_field(resp, "after", "after must be the next of the previous page");
         return;
     }
     /* one more than the page: whether another follows */
@@ -1889,7 +1930,7 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
                     !clocks_filter_match(&c, filter))
                     continue;
                 matching++;
-                queue_key_of(m, &c, w, &k);
+                queue_key_of(m, w, &k);
                 if (!has_cursor || queue_cmp(&k, &cursor) > 0)
                     queue_offer(heap, &held, (size_t)limit + 1, &k);
             }
@@ -1906,6 +1947,8 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
         due = json_array();
         overdue = json_array();
         qsort(heap, held, sizeof(*heap), queue_cmp_q);
+        if (limit > 0 && held > (size_t)limit)
+            queue_cursor(&heap[limit - 1], cur);
         for (size_t i = 0; i < held && i < (size_t)limit && rc == 0; i++)
             rc = queue_item(env, req, &heap[i], today, &reads, due, overdue);
     }
@@ -1924,11 +1967,10 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
     api_ok(resp, 200,
            json_pack("{s:o, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "today",
                      day_json(today), "due", due, "overdue", overdue, "next",
-                     held > (size_t)limit ? json_string(heap[limit - 1].public_id) : json_null(),
-                     "total", (json_int_t)matching, "counts", "waiting", (json_int_t)n.waiting,
-                     "overdue", (json_int_t)n.overdue, "acknowledge", (json_int_t)n.ack,
-                     "acknowledge_overdue", (json_int_t)n.ack_overdue, "reply", (json_int_t)n.reply,
-                     "reply_overdue", (json_int_t)n.reply_overdue, "recused",
-                     (json_int_t)n.recused));
+                     limit > 0 && held > (size_t)limit ? json_string(cur) : json_null(), "total",
+                     (json_int_t)matching, "counts", "waiting", (json_int_t)n.waiting, "overdue",
+                     (json_int_t)n.overdue, "acknowledge", (json_int_t)n.ack, "acknowledge_overdue",
+                     (json_int_t)n.ack_overdue, "reply", (json_int_t)n.reply, "reply_overdue",
+                     (json_int_t)n.reply_overdue, "recused", (json_int_t)n.recused));
     mem_free(heap);
 }

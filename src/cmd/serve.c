@@ -237,6 +237,19 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "dissent: %s\n", err);
         return 1;
     }
+    /* a deployment that needs a synchronous standby does not start without one: writes it
+     * acknowledged would be lost with the primary (core/housekeeping.h). Asked before the
+     * store opens: a migration's commit would wait for the missing standby without a word */
+    if (cfg.require_sync_standby) {
+        struct store_standbys sb;
+        int sr = store_pg_standbys_at(cfg.db, &sb, err, sizeof(err));
+        if (sr == ERR_INVALID)
+            err_set(err, sizeof(err), "it needs PostgreSQL ([server] db)");
+        if (sr != 0 || housekeeping_standbys_judge(&sb, err, sizeof(err)) != 0) {
+            fprintf(stderr, "dissent: [server] require_sync_standby: %s\n", err);
+            return 1;
+        }
+    }
     if (cmd_store_open(&cfg, &st) != 0)
         return 1;
     /* Settings first: a bad [channel] must fail before the admin password is shown. */
@@ -263,14 +276,6 @@ int cmd_serve(int argc, char **argv)
      * computes a deadline; a table that fails its integrity check stops the start */
     if ((rc = calendar_reload(st, &ch)) != 0) {
         fprintf(stderr, "dissent: cannot read the runtime calendar (%s)\n", err_str(rc));
-        store_close(st);
-        channel_release(&ch);
-        return 1;
-    }
-    /* a deployment that needs a synchronous standby does not start without one: writes it
-     * acknowledged would be lost with the primary (core/housekeeping.h) */
-    if (cfg.require_sync_standby && housekeeping_standby_check(st, err, sizeof(err)) != 0) {
-        fprintf(stderr, "dissent: [server] require_sync_standby: %s\n", err);
         store_close(st);
         channel_release(&ch);
         return 1;

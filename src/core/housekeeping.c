@@ -27,6 +27,13 @@ int housekeeping_standby_check(struct store *st, char *err, size_t errlen)
         err_set(err, errlen, "cannot ask the database about its standbys");
         return rc;
     }
+    return housekeeping_standbys_judge(&s, err, errlen);
+}
+
+int housekeeping_standbys_judge(const struct store_standbys *sb, char *err, size_t errlen)
+{
+    const struct store_standbys s = *sb;
+
     if (s.recovery)
         err_set(err, errlen,
                 "the database is a standby itself (in recovery): name the hosts with "

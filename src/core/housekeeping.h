@@ -53,6 +53,14 @@ struct housekeeping {
  */
 int housekeeping_standby_check(struct store *st, char *err, size_t errlen);
 
+/**
+ * housekeeping_standbys_judge() - the judgment of housekeeping_standby_check() on what the
+ * database said (@s, from store_pg_standbys() or store_pg_standbys_at()): 0, or ERR_STATE with
+ * @err. It sees whether one standby is synchronous: a primary that waits for more than one
+ * (FIRST 2 (...), ANY 2 (...)) is not counted.
+ */
+int housekeeping_standbys_judge(const struct store_standbys *s, char *err, size_t errlen);
+
 #define HOUSEKEEPING_STANDBY_EVERY 60 /* seconds between checks of the standby, when required */
 
 /**

@@ -689,15 +689,57 @@ out:
     return rc == 0 ? 0 : ERR_DB;
 }
 
+/* One query for what store_standbys holds. */
+static const char *const standbys_sql =
+    "SELECT current_setting('synchronous_commit'),"
+    " current_setting('synchronous_standby_names'),"
+    " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')),"
+    " (SELECT count(*) FROM pg_stat_replication),"
+    " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IS NULL),"
+    " pg_is_in_recovery()";
+
+/* @r's one row (standbys_sql) into @out: 0, or ERR_DB for another shape. */
+static int standbys_of(const PGresult *r, struct store_standbys *out)
+{
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 6)
+        return ERR_DB;
+    str_copy(out->commit, sizeof(out->commit), PQgetvalue(r, 0, 0));
+    str_copy(out->names, sizeof(out->names), PQgetvalue(r, 0, 1));
+    out->sync = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    out->streaming = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    out->hidden = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+    out->recovery = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
+    return 0;
+}
+
+int store_pg_standbys_at(const char *uri, struct store_standbys *out, char *err, size_t errlen)
+{
+    PGconn *c;
+    PGresult *r;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (uri == NULL ||
+        (strncmp(uri, "postgresql://", 13) != 0 && strncmp(uri, "postgres://", 11) != 0))
+        return ERR_INVALID;
+    c = PQconnectdb(uri);
+    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+        err_set(err, errlen, "cannot connect to the database: %s",
+                c != NULL ? PQerrorMessage(c) : "out of memory");
+        PQfinish(c);
+        return ERR_DB;
+    }
+    r = PQexec(c, standbys_sql);
+    if ((rc = standbys_of(r, out)) != 0)
+        err_set(err, errlen, "cannot ask the database about its standbys: %s",
+                PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
+
 int store_pg_standbys(struct store *st, struct store_standbys *out)
 {
-    static const char *const q =
-        "SELECT current_setting('synchronous_commit'),"
-        " current_setting('synchronous_standby_names'),"
-        " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')),"
-        " (SELECT count(*) FROM pg_stat_replication),"
-        " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IS NULL),"
-        " pg_is_in_recovery()";
     struct store_pg *p;
     PGresult *r;
     int rc;
@@ -708,18 +750,12 @@ int store_pg_standbys(struct store *st, struct store_standbys *out)
     p = PG(st);
     if ((rc = ensure_conn(p)) != 0 || (rc = settle(p)) != 0)
         return ERR_DB;
-    r = PQexec(p->conn, q);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 6) {
+    r = PQexec(p->conn, standbys_sql);
+    if (standbys_of(r, out) != 0) {
         db_fail(p, r, "standbys");
         PQclear(r);
         return ERR_DB;
     }
-    str_copy(out->commit, sizeof(out->commit), PQgetvalue(r, 0, 0));
-    str_copy(out->names, sizeof(out->names), PQgetvalue(r, 0, 1));
-    out->sync = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-    out->streaming = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
-    out->hidden = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
-    out->recovery = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
     PQclear(r);
     return 0;
 }

@@ -1287,6 +1287,14 @@ struct store_standbys {
 int store_pg_standbys(struct store *st, struct store_standbys *out);
 
 /**
+ * store_pg_standbys_at() - as store_pg_standbys(), on a connection of its own to the
+ * PostgreSQL URI @uri, opened and closed here (before anything migrates: a migration's commit
+ * would wait for a synchronous standby that is not there). ERR_INVALID for a URI that is not
+ * PostgreSQL's; ERR_DB (with @err) when it cannot connect or ask.
+ */
+int store_pg_standbys_at(const char *uri, struct store_standbys *out, char *err, size_t errlen);
+
+/**
  * store_cache_request() - @on: one request begins on this connection (its thread), @off: it
  * ended. In between, the read cache asks the database whether anything changed once, at the
  * request's first cached read, rather than at each (a request sees the accounts and sessions as

@@ -445,9 +445,16 @@ def test_deadlines_come_in_pages_in_queue_order_with_counts(make_server):
         pages += 1
         if page["next"] is None:
             break
-        assert page["next"] == ids[-1]
+        # the cursor is the page's last place in the queue: its due date and the memo's id
+        assert page["next"].endswith("." + ids[-1]), page["next"]
         after = page["next"]
     assert seen == order and pages == 3
+
+    # limit=0: the counts alone, no memo listed (no title opened or audited)
+    r = desk.s["off"].get(desk.srv.url + "/api/v1/deadlines?limit=0", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["due"] == [] and r.json()["overdue"] == [] and r.json()["next"] is None
+    assert r.json()["counts"] == whole["counts"] and r.json()["total"] == 6
 
     # the filters narrow the page, never the counts
     for query, keep in (("next=acknowledge", lambda m: m["next_action"] == "acknowledge"),
@@ -461,9 +468,23 @@ def test_deadlines_come_in_pages_in_queue_order_with_counts(make_server):
         assert got["counts"] == whole["counts"]
         assert got["total"] == len([m for m in items if keep(m)])
 
-    for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=x", "limit"),
+    # the last memo of a page answered before the next page is asked for: the next page starts
+    # where the first ended, nothing skipped (the cursor is a place, not the memo)
+    r = desk.s["off"].get(desk.srv.url + "/api/v1/deadlines?limit=2&next=acknowledge",
+                          timeout=TIMEOUT)
+    first = r.json()
+    acks = [m["id"] for m in items if m["next_action"] == "acknowledge"]
+    assert [m["id"] for m in first["overdue"] + first["due"]] == acks[:2]
+    desk.post("off", acks[1], "acknowledge")
+    r = desk.s["off"].get(desk.srv.url + "/api/v1/deadlines?limit=2&next=acknowledge&after=" +
+                          first["next"], timeout=TIMEOUT)
+    assert [m["id"] for m in r.json()["overdue"] + r.json()["due"]] == acks[2:4], r.text
+
+    for query, field in (("limit=-1", "limit"), ("limit=201", "limit"), ("limit=x", "limit"),
                          ("next=close", "next"), ("deadline=never", "deadline"),
                          ("after=nothing", "after"), ("after=%s" % ("0" * 24), "after"),
-                         ("after=%s" % draft, "after")):
+                         ("after=%s" % draft, "after"), ("after=1.2.3", "after"),
+                         ("after=1.2.3.%s" % draft[:-1], "after"),
+                         ("after=x.2.3.%s" % draft, "after")):
         r = desk.s["off"].get(desk.srv.url + "/api/v1/deadlines?" + query, timeout=TIMEOUT)
         assert_error(r, 422, field=field)

@@ -32,31 +32,41 @@ export function pageParam(p, key = 'page') {
 }
 
 // Pages of a list the API pages with a cursor. @fetchPage(after, limit) resolves to the items
-// (each with an `id`; the array may carry `total`, when the API counts the whole list). One
-// extra item is asked for, to know whether another page follows; the cursor of page n+1 is the
-// id of page n's last item. Unknown cursors (a page opened from the address) are found by
-// walking from the last page known.
+// (each with an `id`; the array may carry the list's `total`). By default one extra item is
+// asked for, to know whether another page follows, and the cursor of page n+1 is the id of page
+// n's last item. With {exact: true} the API's own cursor is used instead: the array carries it
+// as `next` (null on the last page), and a page is asked for exactly (the officers' queue,
+// whose cursor is a place in it, not a memo). Unknown cursors (a page opened from the address)
+// are found by walking from the last page known.
 export class CursorPages {
-  constructor(fetchPage) {
+  constructor(fetchPage, opts = {}) {
     this.fetchPage = fetchPage;
+    this.exact = Boolean(opts.exact);
     this.cursors = [null];
+  }
+
+  // One page from @after: {items, next, total} (next null on the last page).
+  async fetchOne(after) {
+    const got = await this.fetchPage(after, this.exact ? PAGE : PAGE + 1);
+    if (this.exact) return { items: got.slice(0, PAGE), next: got.next ?? null, total: got.total };
+    const items = got.slice(0, PAGE);
+    return { items, next: got.length > PAGE ? items[PAGE - 1].id : null, total: got.total };
   }
 
   async page(n) {
     let known = this.cursors.length;
     while (known < n) {
-      const items = await this.fetchPage(this.cursors[known - 1], PAGE + 1);
-      if (items.length <= PAGE) { n = known; break; } // the list ends on an earlier page
-      this.cursors[known] = items[PAGE - 1].id;
+      const r = await this.fetchOne(this.cursors[known - 1]);
+      if (r.next === null) { n = known; break; } // the list ends on an earlier page
+      this.cursors[known] = r.next;
       known += 1;
     }
-    const got = await this.fetchPage(this.cursors[n - 1], PAGE + 1);
-    const items = got.slice(0, PAGE);
-    const hasNext = got.length > PAGE;
-    if (hasNext) this.cursors[n] = items[PAGE - 1].id;
+    const { items, next, total: counted } = await this.fetchOne(this.cursors[n - 1]);
+    const hasNext = next !== null;
+    if (hasNext) this.cursors[n] = next;
     if (!items.length && n > 1) return this.page(1);
-    // on the last page the total is known, else when the API counted it
-    const total = hasNext ? (Number.isInteger(got.total) ? got.total : null) : (n - 1) * PAGE + items.length;
+    // the API's count when it gives one, else known on the last page
+    const total = Number.isInteger(counted) ? counted : hasNext ? null : (n - 1) * PAGE + items.length;
     return { n, items, hasNext, total };
   }
 }

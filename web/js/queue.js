@@ -157,8 +157,8 @@ function officerNeeds(d) {
   };
 }
 
-// The counts alone: a page of one (every title listed is a read in the audit, so no more).
-const queueCounts = async () => officerNeeds(await get('/api/v1/deadlines?limit=1'));
+// The counts alone: limit=0 lists no memo (every title listed is a read in the audit).
+const queueCounts = async () => officerNeeds(await get('/api/v1/deadlines?limit=0'));
 
 // Principals: memos distributed to them. Lists do not say what the principal has read (yet): a
 // summary's `read` flag is used when there is one, else the memos still awaiting the channel's
@@ -267,8 +267,9 @@ function queueSection(needs) {
       const d = await get(`/api/v1/deadlines?${q}`);
       const items = [...d.overdue.map((m) => ({ ...m, overdue: true })), ...d.due.map((m) => ({ ...m, overdue: false }))];
       items.total = d.total;
+      items.next = d.next;
       return items;
-    }),
+    }, { exact: true }),
     render: (items) => table(['Memo', 'State', 'Next step', 'Due', 'Filed', 'Deadline'], items.map(dueRow)),
     empty: (v) => (v.next || v.due ? 'Nothing waiting matches these filters.' : 'Nothing is waiting on the channel.'),
   });
@@ -321,7 +322,7 @@ function resetSection(resets, ch) {
 }
 
 export async function inbox() {
-  const [d, ch, rs] = await Promise.all([get('/api/v1/deadlines?limit=1'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
+  const [d, ch, rs] = await Promise.all([get('/api/v1/deadlines?limit=0'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
   const needs = officerNeeds(d);
   remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
