@@ -70,8 +70,8 @@ def main():
     off, aud, dan = signed_in(base, "olga"), signed_in(base, "aud"), signed_in(base, "drafter00")
 
     # the officer's inbox: the queue's counts, its first and second pages, all filed memos
-    r = figure(pid, "GET /api/v1/deadlines?limit=1 (the counts)", off,
-               base + "/api/v1/deadlines?limit=1", rounds)
+    r = figure(pid, "GET /api/v1/deadlines?limit=0 (the counts)", off,
+               base + "/api/v1/deadlines?limit=0", rounds)
     counts = r.json()["counts"]
     r = figure(pid, "GET /api/v1/deadlines?limit=25 (queue, page 1)", off,
                base + "/api/v1/deadlines?limit=25", rounds)
