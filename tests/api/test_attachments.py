@@ -276,6 +276,25 @@ def sql(srv, statement, args=()):
         return rows
 
 
+def removed_and_put_back(server, d, mid, name):
+    """A file uploaded to draft `mid`, removed through the API, and its rows put back by a
+    database writer: (the file as uploaded, its attachments row)."""
+    f = upload(server, d, mid, name, b"planted")
+    att = sql(server, "SELECT id, memo_id, public_id, position, size, received, chunks, complete,"
+                      " meta, created_at FROM attachments WHERE public_id = ?", (f["id"],))[0]
+    chunks = sql(server, "SELECT att_id, seq, data FROM attachment_chunks WHERE att_id = ?",
+                 (att[0],))
+    url = memo_url(server, mid)
+    assert d.delete(url + "/attachments/" + f["id"], timeout=TIMEOUT).status_code == 204
+    sql(server, "INSERT INTO attachments (id, memo_id, public_id, position, size, received,"
+                " chunks, complete, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tuple(bytes(x) if isinstance(x, (bytes, memoryview)) else x for x in att))
+    for row in chunks:
+        sql(server, "INSERT INTO attachment_chunks (att_id, seq, data) VALUES (?, ?, ?)",
+            (row[0], row[1], bytes(row[2])))
+    return f, att
+
+
 def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     d = people["dana"]
     mid = new_memo(server, d)
@@ -304,18 +323,7 @@ def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     assert download(server, d, mid, a["id"]).content == data
     # a draft's file removed through the API, and its rows put back by the writer: the memo's
     # row vouches for the list it has (under its MAC), so the draft's view and its finalize fail
-    c = upload(server, d, mid, "c.bin", b"planted")
-    att = sql(server, "SELECT id, memo_id, public_id, position, size, received, chunks, complete,"
-                      " meta, created_at FROM attachments WHERE public_id = ?", (c["id"],))[0]
-    chunks = sql(server, "SELECT att_id, seq, data FROM attachment_chunks WHERE att_id = ?",
-                 (att[0],))
-    assert d.delete(url + "/attachments/" + c["id"], timeout=TIMEOUT).status_code == 204
-    sql(server, "INSERT INTO attachments (id, memo_id, public_id, position, size, received,"
-                " chunks, complete, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        tuple(bytes(x) if isinstance(x, (bytes, memoryview)) else x for x in att))
-    for row in chunks:
-        sql(server, "INSERT INTO attachment_chunks (att_id, seq, data) VALUES (?, ?, ?)",
-            (row[0], row[1], bytes(row[2])))
+    c, att = removed_and_put_back(server, d, mid, "c.bin")
     assert_error(d.get(url, timeout=TIMEOUT), 500, "integrity")
     assert_error(d.post(url + "/finalize", timeout=TIMEOUT), 500, "integrity")
     assert_error(download(server, d, mid, c["id"]), 500, "integrity")
@@ -325,18 +333,7 @@ def test_a_database_writer_cannot_swap_or_alter_a_file(server, people):
     # the same on a memo whose row vouches for no file at all: its only file put back
     lone = new_memo(server, d)
     lone_url = memo_url(server, lone)
-    f = upload(server, d, lone, "f.bin", b"planted")
-    att = sql(server, "SELECT id, memo_id, public_id, position, size, received, chunks, complete,"
-                      " meta, created_at FROM attachments WHERE public_id = ?", (f["id"],))[0]
-    chunks = sql(server, "SELECT att_id, seq, data FROM attachment_chunks WHERE att_id = ?",
-                 (att[0],))
-    assert d.delete(lone_url + "/attachments/" + f["id"], timeout=TIMEOUT).status_code == 204
-    sql(server, "INSERT INTO attachments (id, memo_id, public_id, position, size, received,"
-                " chunks, complete, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        tuple(bytes(x) if isinstance(x, (bytes, memoryview)) else x for x in att))
-    for row in chunks:
-        sql(server, "INSERT INTO attachment_chunks (att_id, seq, data) VALUES (?, ?, ?)",
-            (row[0], row[1], bytes(row[2])))
+    f, _ = removed_and_put_back(server, d, lone, "f.bin")
     assert_error(download(server, d, lone, f["id"]), 500, "integrity")
     assert_error(d.get(lone_url, timeout=TIMEOUT), 500, "integrity")
     assert_error(d.post(lone_url + "/finalize", timeout=TIMEOUT), 500, "integrity")
