@@ -26,8 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAGE 100 /* memos read at once */
-
 /* One writer of the runtime snapshot at a time in this process. */
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
@@ -201,56 +199,48 @@ static int plan_memo(const struct change *chg, const struct channel *ch, const s
     return 0;
 }
 
+/* The first pass's state: the running memos the change touches so far. */
+struct plan_pass {
+    const struct change *chg;
+    const struct channel *ch;
+    struct pending *arr;
+    size_t n, cap;
+};
+
+static int plan_one(void *arg, const struct memo *m)
+{
+    struct plan_pass *p = arg;
+    bool touched = false;
+    int rc;
+
+    if (p->n == p->cap) {
+        size_t want = p->cap ? 2 * p->cap : 16;
+        struct pending *grown = mem_realloc(p->arr, want * sizeof(*p->arr));
+        if (grown == NULL)
+            return ERR_NOMEM;
+        p->arr = grown;
+        p->cap = want;
+    }
+    if ((rc = plan_memo(p->chg, p->ch, m, &p->arr[p->n], &touched)) == 0 && touched)
+        p->n++;
+    return rc;
+}
+
 /* The first pass: every running memo the change touches, into *@out. */
 static int plan_all(struct calendar_ctx *c, const struct change *chg, struct pending **out,
                     size_t *count)
 {
-    /* the memos running, by state (an index): filed, then acknowledged */
-    static const int running[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
-    struct memo_filter f = {.all_from = MEMO_FILED, .state = running[0], .limit = PAGE};
-    struct pending *arr = NULL;
-    size_t n = 0, cap = 0, got = 0, s = 0;
-    struct memo *ms = NULL;
-    int rc = 0;
+    struct plan_pass p = {.chg = chg, .ch = c->ch};
+    int rc = workflow_each_waiting(c->st, plan_one, &p);
 
     *out = NULL;
     *count = 0;
-    do {
-        if ((rc = store_memo_list(c->st, &f, &ms, &got)) != 0)
-            break;
-        for (size_t i = 0; i < got && rc == 0; i++) {
-            bool touched = false;
-            if (ms[i].state != MEMO_FILED && ms[i].state != MEMO_ACKNOWLEDGED)
-                continue;
-            if (n == cap) {
-                size_t want = cap ? 2 * cap : 16;
-                struct pending *grown = mem_realloc(arr, want * sizeof(*arr));
-                if (grown == NULL) {
-                    rc = ERR_NOMEM;
-                    break;
-                }
-                arr = grown;
-                cap = want;
-            }
-            if ((rc = plan_memo(chg, c->ch, &ms[i], &arr[n], &touched)) == 0 && touched)
-                n++;
-        }
-        if (got > 0)
-            f.after = ms[got - 1].id;
-        store_memo_list_free(ms, got);
-        ms = NULL;
-        if (rc == 0 && got < PAGE && ++s < sizeof(running) / sizeof(running[0])) {
-            f.state = running[s];
-            f.after = 0;
-            got = PAGE; /* the next state's first page */
-        }
-    } while (rc == 0 && got == PAGE);
     if (rc != 0) {
-        mem_free(arr);
+        mem_free(p.arr);
         return rc;
     }
-    *out = arr;
-    *count = n;
+    *out = p.arr;
+    *count = p.n;
     return 0;
 }
 

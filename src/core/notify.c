@@ -21,7 +21,6 @@
 #include <string.h>
 
 #define USERS_PAGE 100
-#define MEMOS_PAGE 100
 
 static const char *const kind_names[] = {
     "filed",     "reminder",    "escalation", "acknowledged", "extended", "replied",  "closed",
@@ -647,36 +646,26 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
     }
 }
 
+/* notify_deadlines()'s work on one waiting memo. */
+struct deadline_pass {
+    struct store *st;
+    const struct channel *ch;
+    int64_t now;
+};
+
+static int deadline_one(void *arg, const struct memo *m)
+{
+    const struct deadline_pass *p = arg;
+
+    return m->state == MEMO_FILED ? check_deadline(p->st, p->ch, m, "ack", m->ack_due, p->now)
+                                  : check_deadline(p->st, p->ch, m, "reply", m->reply_due, p->now);
+}
+
 int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)
 {
-    /* the memos running, by state (an index), never every memo filed */
-    static const int running[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
-    struct memo_filter f = {.all_from = MEMO_FILED, .state = running[0], .limit = MEMOS_PAGE};
-    struct memo *ms = NULL;
-    size_t count = 0, s = 0;
-    int rc;
+    struct deadline_pass p = {st, ch, now};
 
     if (!enabled(ch))
         return 0;
-    do {
-        if ((rc = store_memo_list(st, &f, &ms, &count)) != 0)
-            return rc;
-        for (size_t i = 0; i < count && rc == 0; i++) {
-            const struct memo *m = &ms[i];
-            if (m->state == MEMO_FILED)
-                rc = check_deadline(st, ch, m, "ack", m->ack_due, now);
-            else if (m->state == MEMO_ACKNOWLEDGED)
-                rc = check_deadline(st, ch, m, "reply", m->reply_due, now);
-        }
-        if (count > 0)
-            f.after = ms[count - 1].id;
-        store_memo_list_free(ms, count);
-        ms = NULL;
-        if (rc == 0 && count < MEMOS_PAGE && ++s < sizeof(running) / sizeof(running[0])) {
-            f.state = running[s];
-            f.after = 0;
-            count = MEMOS_PAGE; /* the next state's first page */
-        }
-    } while (rc == 0 && count == MEMOS_PAGE);
-    return rc;
+    return workflow_each_waiting(st, deadline_one, &p);
 }

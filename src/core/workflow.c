@@ -1895,6 +1895,28 @@ static int each_memo(struct pass *p, int state, int (*fn)(struct pass *p, const 
     return rc;
 }
 
+int workflow_each_waiting(struct store *st, int (*fn)(void *arg, const struct memo *m), void *arg)
+{
+    static const int waiting[] = {MEMO_FILED, MEMO_ACKNOWLEDGED};
+    int rc = 0;
+
+    for (size_t s = 0; s < sizeof(waiting) / sizeof(waiting[0]) && rc == 0; s++) {
+        struct memo_filter f = {.all_from = MEMO_FILED, .state = waiting[s], .limit = 100};
+        size_t got = 0;
+        do {
+            struct memo *ms = NULL;
+            if ((rc = store_memo_list(st, &f, &ms, &got)) != 0)
+                break;
+            for (size_t i = 0; i < got && rc == 0; i++)
+                rc = fn(arg, &ms[i]);
+            if (got > 0)
+                f.after = ms[got - 1].id;
+            store_memo_list_free(ms, got);
+        } while (rc == 0 && got == (size_t)f.limit);
+    }
+    return rc;
+}
+
 /* Close @listed if its drafter's window has ended, on its whole row read in the transaction
  * (ERR_CONFLICT: changed meanwhile, the next round sees it). */
 static int close_window(struct pass *p, const struct memo *listed)

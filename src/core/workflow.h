@@ -224,6 +224,14 @@ int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question);
 int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count);
 
 /**
+ * workflow_each_waiting() - @fn(@arg, m) for every memo waiting on the channel: the filed ones,
+ * then the acknowledged, each newest first, a page at a time from the index on state (never a
+ * walk of every memo filed). Stops at @fn's first non-zero return, which it returns; else 0 or
+ * the store's error.
+ */
+int workflow_each_waiting(struct store *st, int (*fn)(void *arg, const struct memo *m), void *arg);
+
+/**
  * workflow_close_windows() - close every replied memo whose drafter's window has ended: a
  * "window_closed" timeline event by the channel and a "closed" log entry each (the leading
  * server, from housekeeping). A running clock stop holds a window whose last day is on or after
