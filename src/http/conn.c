@@ -133,43 +133,76 @@ static void stop_deadline(struct conn *c)
     event_del(c->deadline);
 }
 
-/* Read requests out of what has arrived, until one is handed out or the bytes run out. */
+/*
+ * Write what is queued now, on this turn of the loop, instead of asking epoll whether the
+ * socket may be written (two epoll_ctl(2) per answer, the second turn's wait, and write_cb()):
+ * true when the output is then empty and its answers are delivered. What the socket does not
+ * take at once, a TLS connection's output, and a body being streamed are left to the loop
+ * (EV_WRITE, write_cb()); so is a failed write, whose error the loop's own attempt reports.
+ */
+static bool send_now(struct conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    int fd;
+
+    if (c->streaming)
+        return false;
+    if (evbuffer_get_length(out) > 0 && !tls_is(c->bev) &&
+        (fd = (int)bufferevent_getfd(c->bev)) >= 0)
+        (void)evbuffer_write(out, fd);
+    if (evbuffer_get_length(out) > 0) {
+        bufferevent_enable(c->bev, EV_WRITE);
+        return false;
+    }
+    for (; c->unfinished > 0; c->unfinished--)
+        c->ops->finished(c->arg);
+    return true;
+}
+
+/* Read requests out of what has arrived, until one is handed out or the bytes run out; then
+ * write the answers (send_now()). */
 static void process(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool full;
 
     if (c->processing)
         return;
     c->processing = true;
-    while (!c->busy && !c->closing && evbuffer_get_length(in) > 0 &&
-           evbuffer_get_length(bufferevent_get_output(c->bev)) <= OUT_MAX) {
-        struct evbuffer_iovec v;
-        size_t used = 0;
-        enum h1_event ev;
+    do {
+        while (!c->busy && !c->closing && evbuffer_get_length(in) > 0 &&
+               evbuffer_get_length(out) <= OUT_MAX) {
+            struct evbuffer_iovec v;
+            size_t used = 0;
+            enum h1_event ev;
 
-        if (!c->reading) {
-            struct timeval tv = {c->lim->timeout, 0};
-            c->reading = true;
-            event_add(c->deadline, &tv);
+            if (!c->reading) {
+                struct timeval tv = {c->lim->timeout, 0};
+                c->reading = true;
+                event_add(c->deadline, &tv);
+            }
+            if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+                break;
+            ev = h1_feed(&c->h, v.iov_base, v.iov_len, &used);
+            evbuffer_drain(in, used);
+            if (ev == H1_MORE)
+                continue;
+            if (ev == H1_HEAD) {
+                bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+                continue;
+            }
+            /* a request, or a refusal: nothing more is read until it is answered */
+            stop_deadline(c);
+            c->busy = true;
+            bufferevent_disable(c->bev, EV_READ);
+            if (ev == H1_REFUSED)
+                drop_input(c);
+            c->ops->request(c, &c->h, c->arg);
         }
-        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-            break;
-        ev = h1_feed(&c->h, v.iov_base, v.iov_len, &used);
-        evbuffer_drain(in, used);
-        if (ev == H1_MORE)
-            continue;
-        if (ev == H1_HEAD) {
-            bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-            continue;
-        }
-        /* a request, or a refusal: nothing more is read until it is answered */
-        stop_deadline(c);
-        c->busy = true;
-        bufferevent_disable(c->bev, EV_READ);
-        if (ev == H1_REFUSED)
-            drop_input(c);
-        c->ops->request(c, &c->h, c->arg);
-    }
+        /* pipelined requests stopped for room (OUT_MAX) go on once the socket took it all */
+        full = evbuffer_get_length(out) > OUT_MAX;
+    } while (send_now(c) && full && !c->busy && !c->closing && evbuffer_get_length(in) > 0);
     c->processing = false;
     if (c->busy)
         return;
@@ -177,7 +210,7 @@ static void process(struct conn *c)
         c->closing = true; /* half a request, or none, and nothing more will come */
     if (close_if_done(c) || c->closing)
         return;
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_MAX)
+    if (evbuffer_get_length(out) > OUT_MAX)
         bufferevent_disable(c->bev, EV_READ); /* until the client takes its answers (write_cb) */
     else
         bufferevent_enable(c->bev, EV_READ);
@@ -201,6 +234,9 @@ static void write_cb(struct bufferevent *bev, void *arg)
     }
     for (; c->unfinished > 0; c->unfinished--)
         c->ops->finished(c->arg);
+    /* the next answers are written by send_now() first (a TLS connection's by the loop) */
+    if (!tls_is(bev) && !c->streaming)
+        bufferevent_disable(bev, EV_WRITE);
     if (!close_if_done(c) && !c->busy && !c->closing)
         process(c); /* pipelined requests waiting for room (OUT_MAX) */
 }
@@ -379,8 +415,7 @@ static void answered(struct conn *c, bool keep)
     } else {
         h1_next(&c->h);
     }
-    /* written by the loop; write_cb then delivers finished() and closes if asked */
-    bufferevent_enable(c->bev, EV_WRITE);
+    /* written at the end of process(), now or when the one under way ends (send_now()) */
     if (!c->processing)
         process(c);
 }
@@ -407,7 +442,7 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
         return;
     }
     bad |= !put_head(c, status, hdrs, nhdrs, len, bodiless, &keep);
-    if (!bodiless && len > 0 && !head)
+    if (!bad && !bodiless && len > 0 && !head)
         bad |= evbuffer_add(out, body, len);
     /* an answer not written whole (out of memory) ends the connection: whatever follows could
      * be read as the rest of it */
@@ -416,36 +451,98 @@ void conn_reply(struct conn *c, int status, const struct conn_header *hdrs, size
     answered(c, keep);
 }
 
+/* The Date field's value, made again only when the second changes (per thread). */
+static const char *http_date(void)
+{
+    static _Thread_local time_t made = -1;
+    static _Thread_local char date[40];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (now != made) {
+        gmtime_r(&now, &tm);
+        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        made = now;
+    }
+    return date;
+}
+
+/* A head's bytes, as snprintf() counts them: what does not fit in @cap is counted, not written. */
+struct head {
+    char *buf;
+    size_t cap, len;
+};
+
+static void put(struct head *h, const char *s, size_t n)
+{
+    if (h->len < h->cap)
+        memcpy(h->buf + h->len, s, n < h->cap - h->len ? n : h->cap - h->len);
+    h->len += n;
+}
+
+static void puts0(struct head *h, const char *s)
+{
+    put(h, s, strlen(s));
+}
+
+static void make_head(struct head *h, const struct conn *c, int status,
+                      const struct conn_header *hdrs, size_t nhdrs, uint64_t len, bool bodiless,
+                      bool keep)
+{
+    char num[48];
+
+    snprintf(num, sizeof(num), "HTTP/1.1 %03d ", status % 1000);
+    puts0(h, num);
+    puts0(h, conn_reason(status));
+    puts0(h, "\r\nDate: ");
+    puts0(h, http_date());
+    put(h, "\r\n", 2);
+    for (size_t i = 0; i < nhdrs; i++) /* never a line break of a value's own */
+        if (hdrs[i].value != NULL && hdrs[i].value[0] != '\0' && !strpbrk(hdrs[i].value, "\r\n")) {
+            puts0(h, hdrs[i].name);
+            put(h, ": ", 2);
+            puts0(h, hdrs[i].value);
+            put(h, "\r\n", 2);
+        }
+    if (!bodiless) {
+        snprintf(num, sizeof(num), "Content-Length: %llu\r\n", (unsigned long long)len);
+        puts0(h, num);
+    }
+    if (!keep)
+        puts0(h, "Connection: close\r\n");
+    else if (h1_minor(&c->h) == 0)
+        puts0(h, "Connection: keep-alive\r\n");
+    put(h, "\r\n", 2);
+}
+
 /*
- * The head of an answer (status line, @hdrs, Content-Length @len unless bodiless, Connection);
+ * The head of an answer (status line, @hdrs, Content-Length @len unless bodiless, Connection),
+ * made in one buffer (on the stack when it fits, as nearly all do) and queued with one copy;
  * *@keep is updated. false when it could not be queued whole.
  */
 static bool put_head(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,
                      uint64_t len, bool bodiless, bool *keep)
 {
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    int bad = 0;
-    char date[64];
-    struct tm tm;
-    time_t now = time(NULL);
+    char stack[2048];
+    struct head h = {stack, sizeof(stack), 0};
+    bool ok;
 
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    bad |= evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, conn_reason(status),
-                               date) < 0;
-    for (size_t i = 0; i < nhdrs; i++) /* never a line break of a value's own */
-        if (hdrs[i].value != NULL && hdrs[i].value[0] != '\0' && !strpbrk(hdrs[i].value, "\r\n"))
-            bad |= evbuffer_add_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value) < 0;
-    if (!bodiless)
-        bad |= evbuffer_add_printf(out, "Content-Length: %llu\r\n", (unsigned long long)len) < 0;
-    if (!*keep)
-        bad |= evbuffer_add(out, "Connection: close\r\n", 19);
-    else if (h1_minor(&c->h) == 0)
-        bad |= evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-    bad |= evbuffer_add(out, "\r\n", 2);
-    if (bad)
+    make_head(&h, c, status, hdrs, nhdrs, len, bodiless, *keep);
+    if (h.len > h.cap) { /* a long Content-Disposition, say */
+        size_t need = h.len;
+        if ((h.buf = mem_alloc(need)) == NULL) {
+            *keep = false;
+            return false;
+        }
+        h = (struct head){h.buf, need, 0};
+        make_head(&h, c, status, hdrs, nhdrs, len, bodiless, *keep);
+    }
+    ok = evbuffer_add(bufferevent_get_output(c->bev), h.buf, h.len) == 0;
+    if (h.buf != stack)
+        mem_free(h.buf);
+    if (!ok)
         *keep = false;
-    return !bad;
+    return ok;
 }
 
 bool conn_reply_stream(struct conn *c, int status, const struct conn_header *hdrs, size_t nhdrs,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,20 +83,11 @@ static void json_escape(char *out, size_t len, const char *in)
     out[o] = '\0';
 }
 
-/*
- * One whole line to standard error in one write(2): no stdio lock for the workers to queue on
- * (stderr's FILE is locked around every fprintf), and a line is never interleaved with another
- * thread's. @n is what snprintf() said: a line cut short still ends with its newline.
- */
-static void line_out(char *buf, size_t cap, int n)
+/* Write @len bytes to standard error whole (a short write is resumed). */
+static void write_all(const char *buf, size_t len)
 {
-    size_t len, off = 0;
+    size_t off = 0;
 
-    if (n < 0)
-        return;
-    len = (size_t)n < cap ? (size_t)n : cap - 1;
-    if ((size_t)n >= cap)
-        buf[len - 1] = '\n';
     while (off < len) {
         ssize_t w = write(STDERR_FILENO, buf + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -104,6 +96,48 @@ static void line_out(char *buf, size_t cap, int n)
             return;
         off += (size_t)w;
     }
+}
+
+/*
+ * The request lines of a thread that batches them (log_batch()): kept here and written together
+ * by log_flush(), which its event loop calls each time it has run what was ready, so a line is
+ * out before the loop waits again. Written whole lines only, and before any other line of the
+ * same thread, so the order of one thread's lines is kept.
+ */
+#define BATCH_MAX 16384
+static _Thread_local bool batching;
+static _Thread_local size_t batch_len;
+static _Thread_local char batch[BATCH_MAX];
+
+void log_batch(bool on)
+{
+    log_flush();
+    batching = on;
+}
+
+void log_flush(void)
+{
+    if (batch_len > 0)
+        write_all(batch, batch_len);
+    batch_len = 0;
+}
+
+/*
+ * One whole line to standard error in one write(2): no stdio lock for the workers to queue on
+ * (stderr's FILE is locked around every fprintf), and a line is never interleaved with another
+ * thread's. @n is what snprintf() said: a line cut short still ends with its newline.
+ */
+static void line_out(char *buf, size_t cap, int n)
+{
+    size_t len;
+
+    if (n < 0)
+        return;
+    len = (size_t)n < cap ? (size_t)n : cap - 1;
+    if ((size_t)n >= cap)
+        buf[len - 1] = '\n';
+    log_flush(); /* this thread's batched lines first */
+    write_all(buf, len);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -126,14 +160,22 @@ void log_msg(enum log_level level, const char *fmt, ...)
 void log_request(const char *method, const char *route, int status, int64_t micros)
 {
     char ts[64], r[512], buf[800];
+    int n;
 
     if (LOG_INFO < atomic_load(&min_level))
         return;
     timestamp(ts, sizeof(ts));
     json_escape(r, sizeof(r), route);
-    line_out(buf, sizeof(buf),
-             snprintf(buf, sizeof(buf),
-                      "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"method\":"
-                      "\"%s\",\"route\":\"%s\",\"status\":%d,\"us\":%lld}\n",
-                      ts, method, r, status, (long long)micros));
+    n = snprintf(buf, sizeof(buf),
+                 "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"method\":"
+                 "\"%s\",\"route\":\"%s\",\"status\":%d,\"us\":%lld}\n",
+                 ts, method, r, status, (long long)micros);
+    if (!batching || n < 0 || (size_t)n >= sizeof(buf)) {
+        line_out(buf, sizeof(buf), n);
+        return;
+    }
+    if (batch_len + (size_t)n > sizeof(batch))
+        log_flush();
+    memcpy(batch + batch_len, buf, (size_t)n);
+    batch_len += (size_t)n;
 }

@@ -3,11 +3,12 @@
  *
  * Nothing passed here may contain a password, a token or memo content: the request line carries
  * only the method, the route *pattern* (never the concrete path), the status and the duration.
- * All functions are thread safe (each line is written with one stdio call).
+ * All functions are thread safe (each line is written whole with one write(2)).
  */
 #ifndef DISSENT_UTIL_LOG_H
 #define DISSENT_UTIL_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
@@ -40,5 +41,15 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  * @micros: time from the request's arrival to the reply, in microseconds.
  */
 void log_request(const char *method, const char *route, int status, int64_t micros);
+
+/**
+ * log_batch() - from now on (@on), this thread's request lines are kept (up to 16 KiB) and
+ * written together by log_flush(), or before any other line of this thread: an event loop
+ * turns each request's write(2) into one per turn of the loop. Off writes what is kept.
+ */
+void log_batch(bool on);
+
+/** log_flush() - write this thread's kept request lines now (log_batch()). */
+void log_flush(void);
 
 #endif
