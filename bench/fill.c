@@ -268,6 +268,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("filled %ld memos, %llu log entries\n", memos, (unsigned long long)size);
+    api_env_release(&env);
     channel_release(&ch);
     store_close(st);
     return 0;

@@ -74,6 +74,7 @@ static void world_down(void)
 {
     if (!w.up)
         return;
+    api_env_release(&w.env);
     channel_release(&w.ch);
     store_close(w.st);
     remove_dir(w.dir);

@@ -213,6 +213,13 @@ void api_env_init(struct api_env *env, struct store *st, const struct config *cf
     env->policy.require_passkey = ch != NULL ? ch->require_passkey : 0;
 }
 
+void api_env_release(struct api_env *env)
+{
+    for (size_t i = 0; i < API_ME_SLOTS; i++)
+        mem_free(env->me[i].text); /* (wiped as it is freed: util/mem.h) */
+    memset(env->me, 0, sizeof(env->me));
+}
+
 const char *api_method_name(unsigned m)
 {
     switch (m) {

@@ -37,13 +37,29 @@ enum api_method {
 };
 
 /* Per-thread context: every event-loop and pool thread has its own. */
+/*
+ * The answers to GET /api/v1/me this thread made last (every page of the web interface asks
+ * it first), each kept under its session (the SHA-256 of the token) and the store's stamp
+ * (store_cache_stamp()): served again only while nothing it was made from may have changed.
+ * Only on SQLite, whose read cache gives the stamp.
+ */
+#define API_ME_SLOTS 8
+
+struct api_me_cache {
+    uint8_t session[HASH_SHA256_LEN];
+    uint64_t stamp;
+    char *text; /* the JSON answer, newline included (owned; NULL: an empty slot) */
+    size_t len;
+};
+
 struct api_env {
-    struct store *st;             /* this thread's database connection */
-    const struct config *cfg;     /* shared, read-only */
-    struct session_policy policy; /* from cfg */
-    struct pw_params pw;          /* from cfg */
-    const struct channel *ch;     /* shared, read-only: deadlines, calendar, key, clock */
-    struct housekeeping hk;       /* the periodic work's state (api_tick()) */
+    struct store *st;                     /* this thread's database connection */
+    const struct config *cfg;             /* shared, read-only */
+    struct session_policy policy;         /* from cfg */
+    struct pw_params pw;                  /* from cfg */
+    const struct channel *ch;             /* shared, read-only: deadlines, calendar, key, clock */
+    struct housekeeping hk;               /* the periodic work's state (api_tick()) */
+    struct api_me_cache me[API_ME_SLOTS]; /* api/session.c */
 };
 
 struct api_route;
@@ -94,7 +110,8 @@ struct api_resp {
     char location[API_HEADER_MAX];   /* Location value or "" */
     char etag[32];                   /* ETag value or "" */
     int64_t retry_after;             /* seconds for Retry-After, 0 for none */
-    uint8_t *raw;                    /* a non-JSON body (malloc'd, owned), or NULL */
+    uint8_t *raw;                    /* a body made already (malloc'd, owned): a file, or JSON
+                                        text (api_ok_text()); or NULL */
     size_t raw_len;                  /* bytes of @raw */
     const char *content_type;        /* Content-Type of @raw */
     const char *cache_control;       /* Cache-Control, or NULL for no-store */
@@ -115,6 +132,9 @@ enum api_next {
 
 /** api_method_name() - "GET", "POST", ... for one API_* method bit; "" for anything else. */
 const char *api_method_name(unsigned method);
+
+/** api_env_release() - what api_env_init() and the requests left in @env (not the store). */
+void api_env_release(struct api_env *env);
 
 /** api_env_init() - fill @env for a thread owning @st; @ch may be NULL (no memo routes). */
 void api_env_init(struct api_env *env, struct store *st, const struct config *cfg,
@@ -152,6 +172,14 @@ void api_error_rc(struct api_resp *resp, int rc, const char *message);
  *  other status it is a body that could not be built: the out-of-memory answer (503
  *  "out_of_memory", the one code for it). */
 void api_ok(struct api_resp *resp, int status, json_t *body);
+
+/** api_json_text() - @body as the API sends it: compact, then a newline; *@len bytes, owned
+ *  (mem_alloc'd, NUL-terminated), or NULL when out of memory. */
+char *api_json_text(const json_t *body, size_t *len);
+
+/** api_ok_text() - set @status with the JSON @text (@len bytes, copied; api_json_text()); out
+ *  of memory, the out-of-memory answer as api_ok(). */
+void api_ok_text(struct api_resp *resp, int status, const char *text, size_t len);
 
 /** api_user_json() - the public JSON form of an account (no password hash). */
 json_t *api_user_json(const struct user *u);

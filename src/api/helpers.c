@@ -10,6 +10,7 @@
 #include "core/user.h"
 
 #include "util/err.h"
+#include "util/mem.h"
 #include "util/strutil.h"
 
 #include <stdarg.h>
@@ -93,6 +94,42 @@ void api_ok(struct api_resp *resp, int status, json_t *body)
     json_decref(resp->body);
     resp->status = status;
     resp->body = body;
+}
+
+char *api_json_text(const json_t *body, size_t *len)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)), *out = NULL;
+
+    *len = 0;
+    if (text == NULL)
+        return NULL;
+    size_t k = strlen(text);
+    if ((out = mem_alloc(k + 2)) != NULL) {
+        memcpy(out, text, k);
+        out[k] = '\n';
+        out[k + 1] = '\0';
+        *len = k + 1;
+    }
+    mem_free(text);
+    return out;
+}
+
+void api_ok_text(struct api_resp *resp, int status, const char *text, size_t len)
+{
+    uint8_t *copy = mem_alloc(len > 0 ? len : 1);
+
+    if (copy == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
+    memcpy(copy, text, len);
+    json_decref(resp->body);
+    resp->body = NULL;
+    mem_free(resp->raw);
+    resp->status = status;
+    resp->raw = copy;
+    resp->raw_len = len;
+    resp->content_type = "application/json; charset=utf-8";
 }
 
 void api_iso_time(char out[21], int64_t t)

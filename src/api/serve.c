@@ -51,6 +51,7 @@ static void thread_free(void *ctx)
 
     if (env == NULL)
         return;
+    api_env_release(env);
     store_close(env->st);
     mem_free(env);
 }
@@ -112,17 +113,11 @@ static void to_http(struct exchange *x, struct http_response *rs)
         rs->content_type = r->content_type;
         rs->conditional = true; /* the web interface's files */
     } else if (r->body != NULL) {
-        char *text = json_dumps(r->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        size_t k;
         rs->content_type = "application/json; charset=utf-8";
-        if (text != NULL) {
-            size_t k = strlen(text);
-            if ((x->rendered = mem_alloc(k + 1)) != NULL) {
-                memcpy(x->rendered, text, k);
-                x->rendered[k] = '\n';
-                rs->body = (uint8_t *)x->rendered;
-                rs->body_len = k + 1;
-            }
-            mem_free(text);
+        if ((x->rendered = api_json_text(r->body, &k)) != NULL) {
+            rs->body = (uint8_t *)x->rendered;
+            rs->body_len = k;
         }
     }
 }

@@ -14,6 +14,7 @@
 #include "core/reset.h"
 #include "core/totp.h"
 #include "core/user.h"
+#include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
@@ -274,7 +275,50 @@ static json_t *markings_json(const struct config *cfg)
     return arr;
 }
 
+static json_t *me_json(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+/*
+ * GET /api/v1/me: made from the session, the account, its two-factor row, its passkeys and the
+ * settings, all of which the store's read cache covers (or which do not change while serving).
+ * So the answer is kept under the store's stamp and served again as long as the stamp holds
+ * (struct api_me_cache): any write of this process, or another process's commit seen, moves it.
+ */
 void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    struct api_me_cache *slot = &env->me[req->session.hash[0] % API_ME_SLOTS];
+    uint64_t stamp = 0;
+    bool keep = store_cache_stamp(env->st, &stamp);
+    size_t len;
+    char *text;
+    json_t *o;
+
+    if (keep && slot->text != NULL && slot->stamp == stamp &&
+        hash_equal(slot->session, req->session.hash, sizeof(slot->session))) {
+        api_ok_text(resp, 200, slot->text, slot->len);
+        return;
+    }
+    if ((o = me_json(env, req, resp)) == NULL)
+        return;
+    if (!keep) {
+        api_ok(resp, 200, o);
+        return;
+    }
+    text = api_json_text(o, &len);
+    json_decref(o);
+    if (text == NULL) {
+        api_error_rc(resp, ERR_NOMEM, NULL);
+        return;
+    }
+    api_ok_text(resp, 200, text, len);
+    mem_free(slot->text);
+    memcpy(slot->session, req->session.hash, sizeof(slot->session));
+    slot->stamp = stamp;
+    slot->text = text;
+    slot->len = len;
+}
+
+/* The answer as JSON, or NULL with the error in @resp. */
+static json_t *me_json(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     json_t *o = api_user_json(&req->user), *totp;
     int rc;
@@ -282,7 +326,7 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     if ((rc = me_totp(env, &req->user, &totp)) != 0) {
         json_decref(o);
         api_error_rc(resp, rc, NULL);
-        return;
+        return NULL;
     }
     {
         /* the passkeys: how many, and whether the role must use one (core/passkey.h) */
@@ -291,7 +335,7 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
             json_decref(o);
             json_decref(totp);
             api_error_rc(resp, rc, NULL);
-            return;
+            return NULL;
         }
         json_object_set_new(
             o, "passkeys",
@@ -336,7 +380,9 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
                                   (json_int_t)session_expires_at(&req->session, &env->policy),
                                   "idle_timeout", (json_int_t)env->policy.idle, "lifetime_ends_at",
                                   (json_int_t)(req->session.created_at + env->policy.lifetime)));
-    api_ok(resp, 200, o);
+    if (o == NULL) /* a part that could not be made (out of memory) */
+        api_error_rc(resp, ERR_NOMEM, NULL);
+    return o;
 }
 
 /* End every session of @u and clear the caller's cookie. */

@@ -341,7 +341,7 @@ int cmd_export(int argc, char **argv)
     struct store *st = NULL;
     struct user officer;
     struct user_keys *k = NULL;
-    struct api_env env;
+    struct api_env env = {0};
     struct exp x = {0};
     size_t n = 0, slen = 0, pwlen, skipped = 0;
     int64_t from = 0, to = 0;
@@ -498,6 +498,7 @@ out:
     mem_free(ids);
     keys_free(k);
     wipe(pw, sizeof(pw));
+    api_env_release(&env);
     store_close(st);
     channel_release(&ch);
     return rc;

@@ -593,9 +593,14 @@ static void bind_blob(struct sql_stmt *q, int pos, const void *p, size_t len)
 /* SQL_ROW, SQL_DONE, ERR_EXISTS or ERR_DB (not yet logged: db_fail()). */
 static int step(struct sql_stmt *q)
 {
+    int rc;
+
     if (q->write) /* before it runs: a failed write may have written (the read cache) */
         q->st->writes++;
-    return q->st->drv->step(q);
+    rc = q->st->drv->step(q);
+    if (q->write && !q->st->in_txn) /* a commit of its own: every connection's cache too */
+        store_changed();
+    return rc;
 }
 
 /* Reset @q after its last step (nothing for NULL, a statement that could not be prepared). */

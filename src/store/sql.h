@@ -96,6 +96,11 @@ struct sql_driver {
     int (*generation)(struct store *st, uint64_t *gen);
 };
 
+/* After a change this process's connection made and committed (a write statement outside a
+ * transaction, a commit, a rollback): every connection's read cache asks its driver again
+ * (store.c). */
+void store_changed(void);
+
 /* A new connection of @drv in *@out: an object of @size bytes (the driver's, struct store first)
  * connected to @target by drv->connect(). ERR_NOMEM, or its error (with @err) and *@out NULL. */
 int sql_open(const struct sql_driver *drv, size_t size, const char *target, struct store **out,

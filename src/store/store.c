@@ -13,9 +13,11 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SEED_UPSERT " ON CONFLICT (id) DO UPDATE SET size = excluded.size"
 
@@ -301,12 +303,36 @@ int store_user_create(struct store *st, struct user *u)
  * kept once it passed its integrity checks (a copy in this process's memory cannot be changed
  * by whoever writes the database); a session as read, checked by store_session_bound() at
  * each use.
+ *
+ * Asking the driver costs a read transaction (SQLite takes its WAL locks), a large part of a
+ * request that reads nothing else. So it is asked only when this process's connections changed
+ * something (process_changes, bumped after every write statement, commit and rollback of any of
+ * them: exact within the process) or when the last answer is older than CACHE_FRESH_NS: a
+ * commit by another process (the command line on the same SQLite file) is seen within that.
  */
-#define CACHE_SLOTS 32 /* per kind of row, direct-mapped by key */
+#define CACHE_SLOTS 32          /* per kind of row, direct-mapped by key */
+#define CACHE_FRESH_NS 1000000L /* 1 ms */
+
+static _Atomic uint64_t process_changes;
+
+void store_changed(void)
+{
+    atomic_fetch_add(&process_changes, 1);
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 struct store_cache {
     bool valid;
     uint64_t gen;
+    uint64_t changes; /* process_changes when the generation was last asked */
+    int64_t asked_ns; /* and when (mono_ns()) */
     long writes;
     struct {
         bool used;
@@ -324,38 +350,58 @@ struct store_cache {
     } totp[CACHE_SLOTS];
 };
 
-static void cache_clear(struct store_cache *c)
+static void cache_clear(struct store *st, struct store_cache *c)
 {
     wipe(c, sizeof(*c)); /* wrapped keys, sealed secrets: gone, not merely forgotten */
+    st->cache_epoch++;
 }
 
 /* The cache, fresh, or NULL when it cannot be used now. */
 static struct store_cache *cache_get(struct store *st)
 {
     struct store_cache *c = st->cache;
-    uint64_t gen;
+    uint64_t gen, changes;
+    int64_t now;
 
     if (st->in_txn || st->drv->generation == NULL)
         return NULL;
     /* within one request, once (store_cache_request()), unless it wrote meanwhile */
     if (st->cache_hold && st->cache_checked && c != NULL && c->valid && c->writes == st->writes)
         return c;
+    /* read before anything the cache then keeps: a change after this moves it */
+    changes = atomic_load(&process_changes);
+    now = mono_ns();
+    if (c != NULL && c->valid && c->writes == st->writes && c->changes == changes &&
+        now >= c->asked_ns && now - c->asked_ns < CACHE_FRESH_NS) {
+        st->cache_checked = st->cache_hold;
+        return c;
+    }
     if (st->drv->generation(st, &gen) != 0) { /* none now (PostgreSQL): no cache at all */
         st->cache_checked = false;
         if (c != NULL && c->valid)
-            cache_clear(c);
+            cache_clear(st, c);
         return NULL;
     }
     if (c == NULL && (c = st->cache = mem_calloc(1, sizeof(*c))) == NULL)
         return NULL;
     st->cache_checked = st->cache_hold;
     if (!c->valid || c->gen != gen || c->writes != st->writes) {
-        cache_clear(c);
+        cache_clear(st, c);
         c->valid = true;
         c->gen = gen;
         c->writes = st->writes;
     }
+    c->changes = changes;
+    c->asked_ns = now;
     return c;
+}
+
+bool store_cache_stamp(struct store *st, uint64_t *stamp)
+{
+    if (store_fault(st) || cache_get(st) == NULL)
+        return false;
+    *stamp = st->cache_epoch;
+    return true;
 }
 
 static size_t slot_of(const void *key, size_t len)
@@ -377,7 +423,7 @@ void store_cache_request(struct store *st, bool on)
 static void store_cache_free(struct store *st)
 {
     if (st->cache != NULL) {
-        cache_clear(st->cache);
+        cache_clear(st, st->cache);
         mem_free(st->cache);
         st->cache = NULL;
     }
@@ -622,16 +668,21 @@ int store_commit(struct store *st)
     }
     if ((rc = st->drv->commit(st)) == 0)
         st->commits++;
+    store_changed(); /* committed or not, the read caches look again */
     return rc;
 }
 
 int store_rollback(struct store *st)
 {
+    int rc;
+
     st->in_txn = false;
     st->audit_known = false;
     st->defer = false;
     st->writes++; /* what the transaction read or wrote is not the cache's */
-    return st->drv->rollback(st);
+    rc = st->drv->rollback(st);
+    store_changed();
+    return rc;
 }
 
 int store_memo_create(struct store *st, struct memo *m)

@@ -425,6 +425,7 @@ struct store {
                                      while nothing changed them (store.c), or NULL; wiped */
     bool cache_hold;              /* store_cache_request(): one request under way ... */
     bool cache_checked;           /* ... whose first cached read checked the generation */
+    uint64_t cache_epoch;         /* moves each time the read cache is emptied */
     uint8_t *trust_key;           /* the integrity MAC key (store_trust_set()), owned, wiped */
     uint8_t *log_mac_key;         /* the log entries' MAC key (core/ledger.h), owned, wiped */
     char *trust_dir;              /* the data directory of the files the database cannot change
@@ -1301,6 +1302,15 @@ int store_pg_standbys_at(const char *uri, struct store_standbys *out, char *err,
  * they were then, or as its own writes made them).
  */
 void store_cache_request(struct store *st, bool on);
+
+/**
+ * store_cache_stamp() - a number that stays the same for as long as nothing this connection's
+ * read cache covers may have changed (in fact: no write of this process, no commit of another
+ * connection's seen since): a caller keeps what it made from cached reads (api/session.c's
+ * answer to GET /api/v1/me) under it. false when the cache is not in use (PostgreSQL, inside a
+ * transaction): keep nothing then.
+ */
+bool store_cache_stamp(struct store *st, uint64_t *stamp);
 
 /**
  * store_sqlite_path() - the SQLite file the URI @uri names (as store_open() reads it: a data

@@ -82,3 +82,51 @@ def test_two_servers_forget_a_signed_out_session(make_server):
     assert s.delete(a.url + "/api/v1/session", timeout=TIMEOUT).status_code in (200, 204)
     assert gone(a, cookies) == [401] * WARM
     assert gone(b, cookies) == [401] * WARM
+
+
+def test_the_kept_answer_to_me_follows_what_it_shows(make_server):
+    """GET /api/v1/me is answered from what the worker kept (api/session.c) only while nothing
+    changed: a two-factor enrolment begun is in the very next answer of every worker, and so is
+    an account's new name changed by another session."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "elsa", ["staff"])
+    s = srv.login("elsa", PASSWORD)
+    cookies = s.cookies.get_dict()
+    warm(srv, cookies)
+    before = [me(srv, cookies)[1] for _ in range(WARM)]
+    assert all(b["totp"] == {"enabled": False, "pending": False, "required": False,
+                             "recovery_codes_left": 0} for b in before), before
+    assert all(b == before[0] for b in before)  # the kept answer is the one made
+    r = s.post(srv.url + "/api/v1/me/totp", json={"password": PASSWORD}, timeout=TIMEOUT)
+    assert r.status_code in (200, 201), r.text
+    for _ in range(WARM):
+        code, body = me(srv, cookies)
+        assert code == 200 and body["totp"]["pending"] is True, body
+    r = admin.patch(srv.url + "/api/v1/users/elsa", json={"display_name": "Elsa Renamed"},
+                    timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    for _ in range(WARM):
+        code, body = me(srv, cookies)
+        assert code == 200 and body["display_name"] == "Elsa Renamed", body
+
+
+def test_kept_answers_to_me_are_never_another_sessions(make_server):
+    """Sessions of two accounts, several each, share the worker's eight slots: each answer is
+    its own session's account, whichever slot held what before."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "fay", ["staff"])
+    srv.add_user(admin, "gil", ["staff"])
+    jars = [(name, srv.login(name, PASSWORD).cookies.get_dict())
+            for name in ("fay", "gil") for _ in range(6)]
+    keep = requests.Session()  # one connection: one worker's slots, again and again
+    seen = {}
+    for _ in range(4):
+        for name, cookies in jars:
+            r = keep.get(srv.url + "/api/v1/me", cookies=cookies, timeout=TIMEOUT)
+            assert r.status_code == 200 and r.json()["username"] == name, (name, r.text)
+            seen.setdefault(cookies["dissent_session"], set()).add(
+                r.json()["session"]["lifetime_ends_at"])
+    # each session's own expiry, one value for each: no answer came from another slot's session
+    assert len(seen) == 12 and all(len(v) == 1 for v in seen.values()), seen

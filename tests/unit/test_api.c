@@ -46,6 +46,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    api_env_release(&env);
     channel_release(&ch);
     store_close(st);
     testutil_rmdir(dir);
