@@ -2,17 +2,35 @@
  * stats.c - statistics from the log's entries (see stats.h for the rules).
  *
  * One pass over the entries keeps one record per filed memo, found by tag in an open-addressing
- * table (tags are random, so their first bytes hash well); a second pass over the records
- * gathers the samples, which are sorted for the medians.
+ * table (tags are random, so their first bytes hash well). The figures are made from the records
+ * (stats_finish()): what each memo adds to the samples and counts that need no "today" is kept
+ * (struct stats_part) in histograms of the values (struct hist, whose medians need no sort of
+ * every sample), and only the records changed since the last figures are counted again, so
+ * that making them again after a few new entries costs those entries and the open memos, not
+ * the history. A different calendar counts every record again (its working days are others).
  */
 #include "core/stats.h"
 
 #include "util/err.h"
 #include "util/mem.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * What one memo adds to the figures that need no "today" (as stats_finish() counted it, in the
+ * calendar of that moment): subtracted and added again when the memo changes.
+ */
+struct stats_part {
+    bool counted;                             /* in the histograms and counts now */
+    bool ack, reply, closed;                  /* samples it has: a response, a reply, a close */
+    int64_t ack_days, reply_days, close_days; /* working days from the filing to each */
+    bool ack_on_time, reply_on_time;          /* against the due dates */
+    bool ack_missed, reply_missed;            /* missed before a decline or withdrawal stopped it */
+    bool declined, withdrawn;                 /* how it ended, if so */
+};
 
 /* What the log says about one memo so far. */
 struct stats_memo {
@@ -35,6 +53,9 @@ struct stats_memo {
     int64_t closed;              /* the day of its "closed" entry, -1 when none */
     enum ledger_event end;       /* the entry that ended it (closed, declined, withdrawn) */
     int signers;                 /* co-signatures at filing */
+    struct stats_part part;      /* what it adds to the figures (stats_finish()) */
+    bool dirty;                  /* changed since: counted again at the next figures */
+    bool listed;                 /* in the list of open memos (struct stats_fold) */
 };
 
 /* The memo table: @cap slots (a power of two), each NULL or a record of @memos. */
@@ -137,30 +158,6 @@ static int table_grow(struct stats_table *t)
     return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
-/* Summarise @v[0..@n) (sorted in place). */
-static void summarise(int64_t *v, size_t n, struct stats_summary *out)
-{
-    double sum = 0;
-
-    memset(out, 0, sizeof(*out));
-    if (n == 0)
-        return;
-    qsort(v, n, sizeof(*v), cmp_i64);
-    for (size_t i = 0; i < n; i++)
-        sum += (double)v[i];
-    out->count = n;
-    out->mean = sum / (double)n;
-    out->median = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
-    out->max = v[n - 1];
-}
-
 /* Count a filing in @year-@month: the months are kept sorted. */
 static int month_add(struct ledger_stats *s, size_t *cap, int year, int month)
 {
@@ -195,6 +192,148 @@ struct stats_ext {
 };
 
 /*
+ * A multiset of whole numbers: how many samples have each value, in an open-addressing table
+ * (a value's slot, or the empty one where it would go). Values stay once seen (their count may
+ * drop to 0): the distinct values of working days and signers are few.
+ */
+#define HIST_EMPTY INT64_MIN
+
+struct hist {
+    int64_t *val;  /* HIST_EMPTY for an empty slot */
+    uint64_t *cnt; /* samples of that value */
+    size_t cap;    /* slots, a power of two, 0 before the first value */
+    size_t used;   /* values */
+};
+
+static size_t hist_slot(const struct hist *h, int64_t v)
+{
+    uint64_t x = (uint64_t)v * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(x >> 32) & (h->cap - 1);
+
+    while (h->val[i] != HIST_EMPTY && h->val[i] != v)
+        i = (i + 1) & (h->cap - 1);
+    return i;
+}
+
+/* @v's count moved by @delta (+1 or -1). 0 or ERR_NOMEM (@h unchanged). */
+static int hist_add(struct hist *h, int64_t v, int delta)
+{
+    size_t i = h->cap > 0 ? hist_slot(h, v) : 0;
+
+    if (h->cap == 0 || (h->val[i] == HIST_EMPTY && 2 * (h->used + 1) > h->cap)) {
+        size_t cap = h->cap ? h->cap * 2 : 32;
+        int64_t *val = mem_alloc(cap * sizeof(*val));
+        uint64_t *cnt = mem_calloc(cap, sizeof(*cnt));
+        struct hist g = {val, cnt, cap, h->used};
+        if (val == NULL || cnt == NULL) {
+            mem_free(val);
+            mem_free(cnt);
+            return ERR_NOMEM;
+        }
+        for (size_t k = 0; k < cap; k++)
+            val[k] = HIST_EMPTY;
+        for (size_t k = 0; k < h->cap; k++)
+            if (h->val[k] != HIST_EMPTY) {
+                size_t j = hist_slot(&g, h->val[k]);
+                val[j] = h->val[k];
+                cnt[j] = h->cnt[k];
+            }
+        mem_free(h->val);
+        mem_free(h->cnt);
+        *h = g;
+    }
+    i = hist_slot(h, v);
+    if (h->val[i] == HIST_EMPTY) {
+        h->val[i] = v;
+        h->used++;
+    }
+    h->cnt[i] = delta > 0 ? h->cnt[i] + 1 : h->cnt[i] - 1;
+    return 0;
+}
+
+static void hist_clear(struct hist *h)
+{
+    mem_free(h->val);
+    mem_free(h->cnt);
+    memset(h, 0, sizeof(*h));
+}
+
+struct hist_pair {
+    int64_t v;
+    uint64_t n;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+    int64_t x = ((const struct hist_pair *)a)->v, y = ((const struct hist_pair *)b)->v;
+
+    return (x > y) - (x < y);
+}
+
+/* The @k-th smallest sample (from 0) of the sorted @p[0..@n). */
+static int64_t kth(const struct hist_pair *p, size_t n, uint64_t k)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (k < p[i].n)
+            return p[i].v;
+        k -= p[i].n;
+    }
+    return 0;
+}
+
+/* Summarise @h's samples, as summarise() does a list of them. 0 or ERR_NOMEM. */
+static int hist_summarise(const struct hist *h, struct stats_summary *out)
+{
+    struct hist_pair *p;
+    size_t n = 0;
+    uint64_t count = 0;
+    double sum = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (h->used == 0)
+        return 0;
+    if ((p = mem_alloc(h->used * sizeof(*p))) == NULL)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < h->cap; i++)
+        if (h->val[i] != HIST_EMPTY && h->cnt[i] > 0)
+            p[n++] = (struct hist_pair){h->val[i], h->cnt[i]};
+    qsort(p, n, sizeof(*p), cmp_pair);
+    for (size_t i = 0; i < n; i++) {
+        count += p[i].n;
+        sum += (double)p[i].v * (double)p[i].n; /* whole numbers far below 2^53: exact */
+    }
+    if (count > 0) {
+        out->count = count;
+        out->mean = sum / (double)count;
+        out->median = count % 2
+                          ? (double)kth(p, n, count / 2)
+                          : ((double)kth(p, n, count / 2 - 1) + (double)kth(p, n, count / 2)) / 2;
+        out->max = p[n - 1].v;
+    }
+    mem_free(p);
+    return 0;
+}
+
+/*
+ * What stats_finish() keeps between two calls: the parts of every memo counted (the samples in
+ * histograms, the counts in @done), the extensions counted, the memos changed since (@dirty) and
+ * those still open (@open, whose figures depend on the day), all in the calendar @cal with the
+ * runtime snapshot @runtime. Another calendar counts everything again.
+ */
+struct stats_fold {
+    bool valid;
+    const struct workdays_calendar *cal;
+    const void *runtime;
+    struct hist sig, ack, rep, clo, ext;
+    struct ledger_stats done; /* only acked/replied on_time and late, declined, withdrawn */
+    size_t ext_done;          /* extensions counted */
+    size_t *dirty;            /* memos (indexes) changed since the last figures */
+    size_t ndirty, dirtycap;
+    size_t *open; /* memos open at the last figures, and those filed since */
+    size_t nopen, opencap;
+};
+
+/*
  * What the entries fed so far leave: the table of memos, the figures that need no "today"
  * (struct ledger_stats's phase one), and the extensions. Fed one entry at a time
  * (stats_feed()), in log order; stats_finish() makes the figures of a day from it, as often as
@@ -206,8 +345,13 @@ struct stats_state {
     size_t mcap;             /* months allocated */
     struct stats_ext *ext;
     size_t next, extcap;
-    uint64_t fed; /* entries fed */
+    uint64_t fed;           /* entries fed */
+    struct stats_fold fold; /* stats_finish()'s counts, kept */
+    bool fold_failed;       /* a memo could not be listed as changed: count everything again */
 };
+
+static int list_add(size_t **list, size_t *n, size_t *cap, size_t i);
+static void fold_reset(struct stats_state *st);
 
 /* Apply one entry to the table; *@anomaly is set when it is ignored. */
 static int entry_apply(struct stats_state *st, const struct ledger_entry *e, bool *anomaly)
@@ -417,10 +561,13 @@ void stats_free(struct stats_state *st)
 {
     if (st == NULL)
         return;
+    fold_reset(st); /* (its histograms) */
     mem_free(st->t.memos);
     mem_free(st->t.slots);
     mem_free(st->ext);
     stats_release(&st->acc);
+    mem_free(st->fold.dirty);
+    mem_free(st->fold.open);
     mem_free(st);
 }
 
@@ -440,20 +587,175 @@ int stats_feed(struct stats_state *st, const struct ledger_entry *e)
         return rc;
     st->acc.anomalies += anomaly;
     st->fed++;
+    /* the memo it is about (if any) is counted again at the next figures; none are kept yet
+     * before the first (they count every memo) */
+    if (st->fold.valid && !st->fold_failed) {
+        size_t *slot = table_slot(&st->t, e->tag);
+        struct stats_memo *m = slot != NULL && *slot ? &st->t.memos[*slot - 1] : NULL;
+        if (m != NULL && !m->dirty) {
+            if (list_add(&st->fold.dirty, &st->fold.ndirty, &st->fold.dirtycap, *slot - 1) != 0)
+                st->fold_failed = true; /* (the next figures count every memo) */
+            m->dirty = true;
+        }
+    }
     return 0;
 }
 
-int stats_finish(const struct stats_state *st, const struct workdays_calendar *cal, int64_t today,
+/* Append memo @i to the list @*list (@*n used, @*cap allocated). 0 or ERR_NOMEM. */
+static int list_add(size_t **list, size_t *n, size_t *cap, size_t i)
+{
+    size_t *grown = mem_grow(*list, cap, *n, sizeof(**list), 64);
+
+    if (grown == NULL)
+        return ERR_NOMEM;
+    *list = grown;
+    (*list)[(*n)++] = i;
+    return 0;
+}
+
+/* Add (@sign 1) or take away (-1) what @p of a memo with @signers adds to @f. */
+static int part_apply(struct stats_fold *f, const struct stats_part *p, int signers, int sign)
+{
+    struct ledger_stats *d = &f->done;
+    uint64_t one = sign > 0 ? 1 : (uint64_t)-1; /* (unsigned: a count taken back wraps back) */
+    int rc = hist_add(&f->sig, signers, sign);
+
+    if (rc == 0 && p->ack)
+        rc = hist_add(&f->ack, p->ack_days, sign);
+    if (rc == 0 && p->reply)
+        rc = hist_add(&f->rep, p->reply_days, sign);
+    if (rc == 0 && p->closed)
+        rc = hist_add(&f->clo, p->close_days, sign);
+    if (rc != 0)
+        return rc;
+    if (p->ack)
+        *(p->ack_on_time ? &d->acked.on_time : &d->acked.late) += one;
+    if (p->reply)
+        *(p->reply_on_time ? &d->replied.on_time : &d->replied.late) += one;
+    /* a deadline missed before a decline or withdrawal stopped it stays missed: late */
+    if (p->ack_missed)
+        d->acked.late += one;
+    if (p->reply_missed)
+        d->replied.late += one;
+    d->declined += p->declined ? one : 0;
+    d->withdrawn += p->withdrawn ? one : 0;
+    return 0;
+}
+
+/* Count memo @i again in @cal: its old part taken away, its part now added; listed as open
+ * when it is. 0, ERR_INVALID (a day out of range) or ERR_NOMEM (@st's counts are then not to be
+ * trusted: the caller counts everything again next time). */
+static int recount(struct stats_state *st, const struct workdays_calendar *cal, size_t i)
+{
+    struct stats_fold *f = &st->fold;
+    struct stats_memo *m = &st->t.memos[i];
+    struct stats_part p = {.counted = true};
+    int rc = 0;
+
+    if (m->response >= 0) {
+        p.ack = true;
+        p.ack_on_time = m->response <= m->ack_due || m->ack_paused;
+        rc = workdays_calendar_count(cal, m->filed, m->response, &p.ack_days);
+    }
+    if (rc == 0 && m->reply >= 0) {
+        p.reply = true;
+        p.reply_on_time = m->reply_on_time;
+        rc = workdays_calendar_count(cal, m->filed, m->reply, &p.reply_days);
+    }
+    if (rc == 0 && m->closed >= 0) {
+        p.closed = true;
+        rc = workdays_calendar_count(cal, m->filed, m->closed, &p.close_days);
+    }
+    if (rc != 0)
+        return rc;
+    p.declined = m->end == LEDGER_DECLINED;
+    p.withdrawn = m->end == LEDGER_WITHDRAWN;
+    p.ack_missed =
+        m->stopped >= 0 && m->response < 0 && m->stopped > m->ack_due && !m->stop_paused_ack;
+    p.reply_missed =
+        m->stopped >= 0 && m->reply < 0 && m->stopped > m->reply_due && !m->stop_paused_reply;
+    if (m->part.counted && (rc = part_apply(f, &m->part, m->signers, -1)) != 0)
+        return rc;
+    m->part.counted = false;
+    if ((rc = part_apply(f, &p, m->signers, 1)) != 0)
+        return rc;
+    m->part = p;
+    m->dirty = false;
+    if (!m->ended && !m->listed) {
+        if ((rc = list_add(&f->open, &f->nopen, &f->opencap, i)) != 0)
+            return rc;
+        m->listed = true;
+    }
+    return 0;
+}
+
+/* Forget every count: the next figures count every memo again. */
+static void fold_reset(struct stats_state *st)
+{
+    struct stats_fold *f = &st->fold;
+
+    hist_clear(&f->sig);
+    hist_clear(&f->ack);
+    hist_clear(&f->rep);
+    hist_clear(&f->clo);
+    hist_clear(&f->ext);
+    memset(&f->done, 0, sizeof(f->done));
+    f->ext_done = 0;
+    f->ndirty = 0;
+    f->nopen = 0;
+    f->valid = false;
+    st->fold_failed = false;
+    for (size_t i = 0; i < st->t.count; i++) {
+        st->t.memos[i].part.counted = false;
+        st->t.memos[i].dirty = false;
+        st->t.memos[i].listed = false;
+    }
+}
+
+/* Bring @st's counts up to date in @cal: every memo counted again when the calendar is another
+ * (or the counts were left unsure), else only the memos changed since; then the extensions. */
+static int fold_update(struct stats_state *st, const struct workdays_calendar *cal)
+{
+    struct stats_fold *f = &st->fold;
+    const void *runtime = atomic_load(&cal->runtime);
+    int rc = 0;
+
+    if (!f->valid || f->cal != cal || f->runtime != runtime || st->fold_failed) {
+        fold_reset(st);
+        f->cal = cal;
+        f->runtime = runtime;
+        for (size_t i = 0; i < st->t.count && rc == 0; i++)
+            rc = recount(st, cal, i);
+    } else {
+        for (size_t k = 0; k < f->ndirty && rc == 0; k++)
+            rc = recount(st, cal, f->dirty[k]);
+    }
+    f->ndirty = 0;
+    for (; rc == 0 && f->ext_done < st->next; f->ext_done++) {
+        int64_t days;
+        const struct stats_ext *x = &st->ext[f->ext_done];
+        if ((rc = workdays_calendar_count(cal, x->from, x->to, &days)) == 0)
+            rc = hist_add(&f->ext, days, 1);
+    }
+    f->valid = rc == 0;
+    return rc;
+}
+
+int stats_finish(struct stats_state *st, const struct workdays_calendar *cal, int64_t today,
                  struct ledger_stats *out)
 {
-    const struct stats_table *t = &st->t;
-    int64_t *sig = NULL, *ack = NULL, *rep = NULL, *ext = NULL, *clo = NULL;
-    size_t nsig = 0, nack = 0, nrep = 0, next = 0, nclo = 0;
-    int rc = 0;
+    struct stats_table *t = &st->t;
+    struct stats_fold *f = &st->fold;
+    const struct ledger_stats *d = &f->done;
+    bool stop = t->stop_running && t->stop_from <= today;
+    size_t kept = 0;
+    int rc;
 
     memset(out, 0, sizeof(*out));
     if (today < WORKDAYS_DAY_MIN || today > WORKDAYS_DAY_MAX)
         return ERR_INVALID;
+    if ((rc = fold_update(st, cal)) != 0)
+        return rc;
     /* the figures of the entries themselves, then those of the day */
     *out = st->acc;
     out->months = NULL;
@@ -467,85 +769,48 @@ int stats_finish(const struct stats_state *st, const struct workdays_calendar *c
     out->today = today;
     out->log_size = st->fed;
     out->stopped_from = -1;
-    sig = mem_alloc((t->count ? t->count : 1) * sizeof(*sig));
-    ack = mem_alloc((t->count ? t->count : 1) * sizeof(*ack));
-    rep = mem_alloc((t->count ? t->count : 1) * sizeof(*rep));
-    clo = mem_alloc((t->count ? t->count : 1) * sizeof(*clo));
-    ext = mem_alloc((st->next ? st->next : 1) * sizeof(*ext));
-    if (sig == NULL || ack == NULL || rep == NULL || clo == NULL || ext == NULL) {
-        rc = ERR_NOMEM;
-        goto out;
+    out->acked.on_time = d->acked.on_time;
+    out->acked.late = d->acked.late;
+    out->replied.on_time = d->replied.on_time;
+    out->replied.late = d->replied.late;
+    out->declined = d->declined;
+    out->withdrawn = d->withdrawn;
+    /* the open memos (those that ended since leave the list) */
+    for (size_t k = 0; k < f->nopen; k++) {
+        struct stats_memo *m = &t->memos[f->open[k]];
+        if (m->ended) {
+            m->listed = false;
+            continue;
+        }
+        f->open[kept++] = f->open[k];
+        /* a running clock stop pauses what is due from its first day on */
+        bool ack_over = today > m->ack_due && !(stop && m->ack_due >= t->stop_from);
+        bool reply_over = today > m->reply_due && !(stop && m->reply_due >= t->stop_from);
+        bool waits_ack = m->response < 0, waits_reply = m->reply < 0;
+        out->open++;
+        if ((waits_reply && (m->acknowledged ? reply_over : ack_over)) ||
+            (m->clarifying && reply_over))
+            out->overdue++;
+        if (m->clarifying && reply_over)
+            out->clarified.overdue++;
+        if (waits_ack && ack_over)
+            out->acked.overdue++;
+        if (waits_reply && reply_over)
+            out->replied.overdue++;
+        if (stop && (waits_reply || m->clarifying) &&
+            (m->acknowledged ? m->reply_due : m->ack_due) >= t->stop_from)
+            out->paused++;
     }
-    for (size_t i = 0; i < st->next; i++)
-        if ((rc = workdays_calendar_count(cal, st->ext[i].from, st->ext[i].to, &ext[next++])) != 0)
-            goto out;
-    for (size_t i = 0; i < t->count; i++) {
-        const struct stats_memo *m = &t->memos[i];
-        sig[nsig++] = m->signers;
-        if (m->response >= 0) {
-            rc = workdays_calendar_count(cal, m->filed, m->response, &ack[nack++]);
-            if (rc != 0)
-                goto out;
-            if (m->response <= m->ack_due || m->ack_paused)
-                out->acked.on_time++;
-            else
-                out->acked.late++;
-        }
-        if (m->reply >= 0) {
-            rc = workdays_calendar_count(cal, m->filed, m->reply, &rep[nrep++]);
-            if (rc != 0)
-                goto out;
-            if (m->reply_on_time)
-                out->replied.on_time++;
-            else
-                out->replied.late++;
-        }
-        if (m->closed >= 0 &&
-            (rc = workdays_calendar_count(cal, m->filed, m->closed, &clo[nclo++])) != 0)
-            goto out;
-        out->declined += m->end == LEDGER_DECLINED;
-        out->withdrawn += m->end == LEDGER_WITHDRAWN;
-        /* a deadline missed before a decline or withdrawal stopped it stays missed: late */
-        if (m->stopped >= 0 && m->response < 0 && m->stopped > m->ack_due && !m->stop_paused_ack)
-            out->acked.late++;
-        if (m->stopped >= 0 && m->reply < 0 && m->stopped > m->reply_due && !m->stop_paused_reply)
-            out->replied.late++;
-        if (!m->ended) {
-            /* a running clock stop pauses what is due from its first day on */
-            bool stop = t->stop_running && t->stop_from <= today;
-            bool ack_over = today > m->ack_due && !(stop && m->ack_due >= t->stop_from);
-            bool reply_over = today > m->reply_due && !(stop && m->reply_due >= t->stop_from);
-            bool waits_ack = m->response < 0, waits_reply = m->reply < 0;
-            out->open++;
-            if ((waits_reply && (m->acknowledged ? reply_over : ack_over)) ||
-                (m->clarifying && reply_over))
-                out->overdue++;
-            if (m->clarifying && reply_over)
-                out->clarified.overdue++;
-            if (waits_ack && ack_over)
-                out->acked.overdue++;
-            if (waits_reply && reply_over)
-                out->replied.overdue++;
-            if (stop && (waits_reply || m->clarifying) &&
-                (m->acknowledged ? m->reply_due : m->ack_due) >= t->stop_from)
-                out->paused++;
-        }
-    }
+    f->nopen = kept;
     if (t->stop_running)
         out->stopped_from = t->stop_from;
-    summarise(sig, nsig, &out->signers);
-    summarise(ack, nack, &out->to_ack);
-    summarise(rep, nrep, &out->to_reply);
-    summarise(clo, nclo, &out->to_close);
-    summarise(ext, next, &out->extensions);
-out:
+    if ((rc = hist_summarise(&f->sig, &out->signers)) == 0 &&
+        (rc = hist_summarise(&f->ack, &out->to_ack)) == 0 &&
+        (rc = hist_summarise(&f->rep, &out->to_reply)) == 0 &&
+        (rc = hist_summarise(&f->clo, &out->to_close)) == 0)
+        rc = hist_summarise(&f->ext, &out->extensions);
     if (rc != 0)
         stats_release(out);
-    mem_free(sig);
-    mem_free(ack);
-    mem_free(rep);
-    mem_free(ext);
-    mem_free(clo);
     return rc;
 }
 

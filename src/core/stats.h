@@ -151,9 +151,15 @@ int stats_feed(struct stats_state *st, const struct ledger_entry *e);
 /** stats_fed() - how many entries @st was fed. */
 uint64_t stats_fed(const struct stats_state *st);
 
-/** stats_finish() - the figures of what @st was fed, working days counted in @cal, judged on
- *  day @today, into @out (release with stats_release()). @st is not changed. */
-int stats_finish(const struct stats_state *st, const struct workdays_calendar *cal, int64_t today,
+/**
+ * stats_finish() - the figures of what @st was fed, working days counted in @cal, judged on day
+ * @today, into @out (release with stats_release()). What each memo adds is kept in @st, so the
+ * next call in the same calendar (the same object, its runtime closures unchanged) counts only
+ * the memos changed since, the new extensions and the memos still open: its cost grows with
+ * those and with the distinct values of the samples, not with the history. Another calendar
+ * counts every memo again. The figures are the same either way. Not thread safe on one @st.
+ */
+int stats_finish(struct stats_state *st, const struct workdays_calendar *cal, int64_t today,
                  struct ledger_stats *out);
 
 /** stats_free() - release @st (NULL is a no-op). */

@@ -114,6 +114,19 @@ static void calendar_make(struct workdays_calendar *cal, bool federal)
     assert_int_equal(workdays_calendar_init(cal, federal, &closure, federal ? 1 : 0), 0);
 }
 
+/* @a and @b are the same figures (their months compared by content). */
+static void assert_same_stats(struct ledger_stats *a, struct ledger_stats *b)
+{
+    assert_int_equal(a->nmonths, b->nmonths);
+    if (a->nmonths > 0)
+        assert_memory_equal(a->months, b->months, a->nmonths * sizeof(*a->months));
+    struct stats_month *am = a->months, *bm = b->months;
+    a->months = b->months = NULL;
+    assert_memory_equal(a, b, sizeof(*a));
+    a->months = am;
+    b->months = bm;
+}
+
 static void assert_summary(const struct stats_summary *s, uint64_t count, double mean,
                            double median, int64_t max)
 {
@@ -552,6 +565,75 @@ static void test_edges(void **state)
     workdays_calendar_release(&cal);
 }
 
+/* A long random log of a few hundred memos, fed in runs of random length: after each run the
+ * figures kept up (only the memos changed counted again) are those of a fresh count of the same
+ * prefix, whichever day they are judged on and however the calendar changed meanwhile. */
+static void test_incremental_random(void **state)
+{
+    enum { MEMOS = 300, MAX = 4000 };
+    static const enum ledger_event events[] = {
+        LEDGER_ACKNOWLEDGED, LEDGER_DECLINED,  LEDGER_EXTENDED,      LEDGER_REPLIED,
+        LEDGER_CLOSED,       LEDGER_WITHDRAWN, LEDGER_CLARIFICATION, LEDGER_FILED};
+    struct ledger_entry *log = calloc(MAX, sizeof(*log));
+    struct workdays_calendar cal;
+    struct stats_state *st = stats_new();
+    uint64_t seed = 0x5eed;
+    int64_t base = day("2026-10-01");
+    size_t n = 0, fed = 0;
+
+    (void)state;
+    assert_non_null(log);
+    assert_non_null(st);
+    calendar_make(&cal, true);
+#define RND() (seed = seed * 6364136223846793005ull + 1442695040888963407ull, (seed >> 33))
+    while (n < MAX) {
+        struct ledger_entry *e = &log[n];
+        uint64_t memo = RND() % MEMOS;
+        int64_t d = base + (int64_t)(n / 20); /* days go on as the log grows */
+        *e = entries[0];
+        memset(e->tag, 0, LEDGER_TAG_LEN);
+        memcpy(e->tag, &memo, sizeof(memo));
+        e->tag[15] = (uint8_t)(memo * 37);
+        e->day = d;
+        e->signers = 0;
+        e->first = e->last = -1;
+        e->event = n < MEMOS || RND() % 10 == 0 ? LEDGER_FILED : events[RND() % 8];
+        if (e->event == LEDGER_FILED) {
+            uint64_t m = n < MEMOS ? n : memo;
+            memset(e->tag, 0, LEDGER_TAG_LEN);
+            memcpy(e->tag, &m, sizeof(m));
+            e->tag[15] = (uint8_t)(m * 37);
+            e->signers = 1 + (int)(RND() % 30);
+            e->ack_due = d + (int64_t)(RND() % 12);
+            e->reply_due = d + 10 + (int64_t)(RND() % 60);
+        } else {
+            e->reply_due = d + (int64_t)(RND() % 50) - 5;
+        }
+        n++;
+    }
+    while (fed < MAX) {
+        size_t run = 1 + RND() % 200;
+        struct ledger_stats a, b;
+        for (; run > 0 && fed < MAX; run--)
+            assert_int_equal(stats_feed(st, &log[fed++]), 0);
+        if (RND() % 5 == 0) {
+            int64_t closed[] = {base + (int64_t)(RND() % 200), base + (int64_t)(RND() % 200)};
+            assert_int_equal(workdays_calendar_set_runtime(&cal, closed, 2, -1), 0);
+        }
+        int64_t today = base + (int64_t)(fed / 20) + (int64_t)(RND() % 40);
+        assert_int_equal(stats_compute(log, fed, &cal, today, &a), 0);
+        assert_int_equal(stats_finish(st, &cal, today, &b), 0);
+        assert_true(b.signers.count > 0);
+        assert_same_stats(&a, &b);
+        stats_release(&a);
+        stats_release(&b);
+    }
+#undef RND
+    stats_free(st);
+    workdays_calendar_release(&cal);
+    free(log);
+}
+
 /* Many memos: every one found again by its tag (the table's probing). */
 /* Fed one entry at a time (core/stats.h's state, as a server keeps it), the figures after every
  * prefix are those stats_compute() makes of that prefix, and finishing twice changes nothing. */
@@ -565,6 +647,12 @@ static void test_incremental(void **state)
     calendar_make(&cal, true);
     for (size_t n = 0; n <= NLOG; n++) {
         struct ledger_stats a, b, c;
+        if (n == NLOG / 2) {
+            /* the calendar changes on the way (closed days set at runtime: a clock stop's, say):
+             * the kept counts are counted again, in the new calendar */
+            int64_t closed[] = {day("2026-11-10"), day("2026-11-11"), day("2027-01-05")};
+            assert_int_equal(workdays_calendar_set_runtime(&cal, closed, 3, -1), 0);
+        }
         if (n > 0)
             assert_int_equal(stats_feed(st, &entries[n - 1]), 0);
         assert_int_equal(stats_fed(st), n);
@@ -631,11 +719,17 @@ static void test_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scenario),       cmocka_unit_test(test_account_entries),
-        cmocka_unit_test(test_weekends_only),  cmocka_unit_test(test_overdue_boundaries),
-        cmocka_unit_test(test_edges),          cmocka_unit_test(test_many),
-        cmocka_unit_test(test_incremental),    cmocka_unit_test(test_calendar_entries),
-        cmocka_unit_test(test_clarifications), cmocka_unit_test(test_escalation_entries),
+        cmocka_unit_test(test_scenario),
+        cmocka_unit_test(test_account_entries),
+        cmocka_unit_test(test_weekends_only),
+        cmocka_unit_test(test_overdue_boundaries),
+        cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_incremental),
+        cmocka_unit_test(test_incremental_random),
+        cmocka_unit_test(test_calendar_entries),
+        cmocka_unit_test(test_clarifications),
+        cmocka_unit_test(test_escalation_entries),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
