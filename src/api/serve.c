@@ -1,6 +1,7 @@
 #include "api/serve.h"
 
 #include "api/api.h"
+#include "core/stats.h"
 #include "core/trust.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -185,6 +186,31 @@ void api_tick(struct api_env *env, int64_t now)
     housekeeping_tick(&env->hk, env->st, env->cfg, env->ch, now);
 }
 
+/* Once after the start, on the pool: the statistics' state is built from the whole log here
+ * (api/stats.c), not by the first request that asks for them. */
+static void warm(void *ctx)
+{
+    struct api_env *env = ctx;
+    struct ledger_stats s;
+    struct timespec t0, t1;
+    int rc;
+
+    if (env == NULL || env->ch == NULL)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((rc = api_stats_compute(env, channel_now(env->ch), &s)) != 0) {
+        log_warn("statistics: cannot compute them at the start (%s): the first request tries "
+                 "again",
+                 err_str(rc));
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_info("statistics: the %llu published log entries counted at the start in %lld ms",
+             (unsigned long long)s.log_size,
+             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+    stats_release(&s);
+}
+
 static void tick(void *ctx)
 {
     struct api_env *env = ctx;
@@ -203,5 +229,6 @@ void api_handler(const struct api_serve *s, struct http_handler *out)
                                  .error = refuse,
                                  .release = release,
                                  .more = more,
-                                 .tick = tick};
+                                 .tick = tick,
+                                 .warm = warm};
 }

@@ -95,6 +95,9 @@ struct http_handler {
      * body is complete); non-zero fails it (the connection closes with the body cut short) */
     int (*more)(void *ctx, void *ex, uint8_t *buf, size_t cap, size_t *n);
     void (*tick)(void *ctx);
+    /* once, after the server starts serving, on a pool thread with that thread's context: work
+     * the first request would otherwise pay (api/serve.c: the statistics' state); or NULL */
+    void (*warm)(void *ctx);
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -60,6 +61,8 @@ struct server {
     char tls_cert[1024]; /* the files it was read from, read again on SIGHUP */
     char tls_key[1024];
     struct event_base *main; /* the signals' loop */
+    struct pool_job warm;    /* the handler's warm(), once at the start */
+    bool warm_done;          /* its done() ran (and freed its event) */
 };
 
 /* One request in flight. */
@@ -449,6 +452,21 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
  * A worker's loop, one turn at a time: after each turn (what epoll said was ready, run), the
  * turn's request lines are written together (log_batch()), not one write(2) per request.
  */
+/* The handler's warm() (http/handler.h), once on the pool. */
+static void warm_run(struct pool_job *job, void *tls)
+{
+    struct server *srv = (struct server *)((char *)job - offsetof(struct server, warm));
+
+    srv->h->warm(tls);
+}
+
+static void warm_done(struct pool_job *job)
+{
+    struct server *srv = (struct server *)((char *)job - offsetof(struct server, warm));
+
+    srv->warm_done = true;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -740,6 +758,10 @@ int server_run(const struct config *cfg, const struct http_handler *h,
             break;
         }
     }
+    if (rc == 0 && srv.h->warm != NULL) {
+        srv.warm = (struct pool_job){.run = warm_run, .done = warm_done};
+        (void)pool_submit(srv.pool, main_base, &srv.warm); /* (nothing lost if it cannot) */
+    }
     if (rc == 0) {
         log_info("serving with %d workers", srv.nworkers);
         printf("listening on %s://%s:%d\n", srv.tls != NULL ? "https" : "http", cfg->listen_host,
@@ -757,6 +779,9 @@ int server_run(const struct config *cfg, const struct http_handler *h,
         pthread_join(srv.workers[i].thread, NULL);
 out:
     pool_free(srv.pool);
+    /* warm() not done when the loop stopped (a stop soon after the start): its event is ours */
+    if (srv.warm.ev != NULL && !srv.warm_done)
+        event_free(srv.warm.ev);
     for (int i = 0; i < srv.nworkers; i++)
         worker_release(&srv.workers[i]);
     if (sigterm)

@@ -29,7 +29,7 @@ import statistics
 
 import requests
 
-from conftest import (TIMEOUT, count_working_days, federal_holidays, is_working_day)
+from conftest import (PASSWORD, TIMEOUT, count_working_days, federal_holidays, is_working_day)
 from conftest import count_working_days as count_wd
 from loghelpers import (ACCOUNT_EVENTS, RECORDS_EVENTS, Desk, caught_up, checkpoint, fetch_entries, leaf_hash, mth, note_verified_by,
                         parse_entry, run_cli, wait_size)
@@ -475,3 +475,27 @@ def test_stats_scenario(make_server, tmp_path):
         assert mid not in text
     for word in ("dan", "bob", "cat", "eve", "off", "M1", "M5"):
         assert not re.search(r"\b%s\b" % word, text), word
+
+
+def test_the_statistics_are_counted_at_the_start(make_server):
+    """A server counts the published log for its statistics once it serves, on its own: no
+    request pays for the whole history (api/serve.c's warm()). Its log says how many entries
+    it counted, which is the log size the first answer then gives."""
+    import time
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "aud", ["auditor"])
+    srv.restart()
+    line = None
+    deadline = time.time() + 20
+    while line is None and time.time() < deadline:
+        line = re.findall(r"statistics: the (\d+) published log entries counted at the start",
+                          srv.log().split("signal 15")[-1])
+        line = line[-1] if line else None
+        if line is None:
+            time.sleep(0.05)
+    assert line is not None, srv.log()[-2000:]
+    s = srv.login("aud", PASSWORD)
+    r = s.get(srv.url + "/api/v1/stats", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["log_size"] == int(line) > 0
