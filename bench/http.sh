@@ -2,6 +2,7 @@
 # HTTP throughput: wrk against `dissent serve` (GET /healthz, and an authenticated
 # GET /api/v1/me) and, with the same wrk settings, against nginx answering `return 200` on loopback.
 # Prints each throughput and its ratio to nginx. Usage: bench/http.sh [SECONDS] [CONNECTIONS]
+# DISSENT_BIN=PATH measures another build of the server (an older commit's, for a comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -25,7 +26,7 @@ free_port() {
 }
 
 # --- dissent ---
-build/dissent serve --data "$work/var" --listen 127.0.0.1:0 >"$work/out" 2>"$work/log" &
+"${DISSENT_BIN:-build/dissent}" serve --data "$work/var" --listen 127.0.0.1:0 >"$work/out" 2>"$work/log" &
 pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/out")

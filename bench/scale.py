@@ -95,7 +95,7 @@ def main():
             break
         after = "&after=" + walk["next"]
 
-    # the statistics: the first request after a start reads the log once, then kept
+    # the statistics: counted once after the start (on the pool), then kept per checkpoint
     figure(pid, "GET /api/v1/stats", aud, base + "/api/v1/stats", rounds, first=True)
     figure(pid, "GET /public", aud, base + "/public", rounds, first=True)
 

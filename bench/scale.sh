@@ -4,7 +4,8 @@
 # about 6 + 2 x CYCLES log entries each), then one server on it: the time from start to
 # /readyz, its resident memory idle and after each request, and the time of the officer's
 # inbox (the queue's counts and pages, the list of filed memos), a drafter's list, the
-# statistics and /public (the first request after a start, then the kept figures), inclusion
+# statistics (counted once after the start, on the pool) and /public (the first request, then the
+# kept figures), inclusion
 # proofs (filing receipts of the newest and the oldest memo) and /me.
 # Usage: bench/scale.sh [MEMOS] [RUNNING] [CYCLES] [ROUNDS]   (defaults 100000 1000 2 20)
 # The data directory goes under /dev/shm when it can (the fill's million transactions do not
@@ -72,5 +73,12 @@ done
 t1=$(date +%s.%N)
 [ -n "$port" ] || { echo "server did not start:" >&2; cat "$work/log" >&2; exit 1; }
 awk -v s="$t0" -v e="$t1" 'BEGIN { printf "start to /readyz: %.0f ms (polled every 50 ms)\n", (e - s) * 1000 }'
+# the statistics are counted on the pool once the server serves (api/serve.c's warm()): its line
+for _ in $(seq 2400); do
+    grep -q 'statistics: ' "$work/log" && break
+    sleep 0.05
+done
+sed -n 's/.*"msg":"\(statistics: [^"]*\)".*/\1/p' "$work/log" | head -n 1
+awk '/VmRSS|VmHWM/ {printf "%s %.1f MiB  ", $1, $2 / 1024} END {print "(after it)"}' "/proc/$pid/status"
 $PY bench/scale.py "http://127.0.0.1:$port" "$pid" "$rounds"
 grep '"level":"error"' "$work/log" | head -n 5 >&2 || true
