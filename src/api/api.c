@@ -45,6 +45,8 @@ static const struct api_route routes[] = {
      0, NULL},
     {API_DELETE, "/api/v1/session", api_session_delete, ANY, API_R_PUBLIC, 0, NULL},
     {API_GET, "/api/v1/me", api_me, ANY, API_R_2FA_SETUP | API_R_REKEY, 0, NULL},
+    {API_PATCH, "/api/v1/me", api_me_patch, ANY, API_R_JSON | API_R_2FA_SETUP | API_R_REKEY, 0,
+     NULL},
     /* TOTP: enrolment stays open to an account whose role requires it (API_R_2FA_SETUP) */
     {API_POST, "/api/v1/me/totp", api_totp_enrol, ANY,
      API_R_SLOW | API_R_JSON_OPT | API_R_2FA_SETUP, 0, NULL},

@@ -303,6 +303,7 @@ void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_session_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_me_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_users_reset(struct api_env *env, struct api_req *req, struct api_resp *resp);

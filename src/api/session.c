@@ -10,6 +10,7 @@
 
 #include "core/access.h"
 #include "core/enrol.h"
+#include "core/lang.h"
 #include "core/oidc.h"
 #include "core/reset.h"
 #include "core/totp.h"
@@ -24,6 +25,7 @@
 #include "util/mem.h"
 #include "util/metrics.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -317,6 +319,45 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     slot->len = len;
 }
 
+/* PATCH /api/v1/me: the account's own settings; for now its language ({"language": "fr"}, or
+ * null for none: the browser's). */
+void api_me_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    static const char *const allowed[] = {"language", NULL};
+    json_t *v = json_object_get(req->json, "language");
+    const char *code = "";
+    int rc;
+
+    if (!json_is_object(req->json)) {
+        api_error(resp, 400, "malformed_json", "the body must be a JSON object");
+        return;
+    }
+    if (api_fields_allowed(resp, req->json, allowed) != 0)
+        return;
+    if (v == NULL) {
+        api_error_field(resp, "language", "language is required (a code, or null)");
+        return;
+    }
+    if (!json_is_null(v)) {
+        if (!json_is_string(v) || lang_find(json_string_value(v)) == NULL) {
+            char codes[128] = "";
+            size_t n;
+            const struct lang *l = lang_list(&n);
+            for (size_t i = 0, k = 0; i < n && k < sizeof(codes); i++)
+                k += (size_t)snprintf(codes + k, sizeof(codes) - k, "%s%s", i ? ", " : "",
+                                      l[i].code);
+            api_error_field(resp, "language", "language must be one of %s, or null", codes);
+            return;
+        }
+        code = json_string_value(v);
+    }
+    if ((rc = store_language_set(env->st, req->user.id, code)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    api_me(env, req, resp);
+}
+
 /* The answer as JSON, or NULL with the error in @resp. */
 static json_t *me_json(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
@@ -371,6 +412,16 @@ static json_t *me_json(struct api_env *env, struct api_req *req, struct api_resp
         json_object_set_new(o, "reset", json_null());
     }
     json_object_set_new(o, "totp", totp);
+    {
+        /* the language chosen for the interface and emails (core/lang.h), null for none */
+        char code[LANG_CODE_MAX];
+        if ((rc = store_language_get(env->st, req->user.id, code, sizeof(code))) != 0) {
+            json_decref(o);
+            api_error_rc(resp, rc, NULL);
+            return NULL;
+        }
+        json_object_set_new(o, "language", lang_find(code) ? json_string(code) : json_null());
+    }
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(channel_zone(env->cfg)));
     json_object_set_new(o, "refuse_markings", markings_json(env->cfg));

@@ -391,6 +391,9 @@ static const char *const migrations[] = {
     /* 24: memos by state, newest first (sql.c's ST_MEMO_BY_STATE); SQLite's index on state
      * holds the rowid already */
     "CREATE INDEX IF NOT EXISTS memos_state_id ON memos(state, id);",
+
+    /* 25: the language an account chose (SQLite's migration 25) */
+    "ALTER TABLE notify_prefs ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -124,6 +124,8 @@ enum stmt_id {
     ST_OUTBOX_LIST,
     ST_PREFS_GET,
     ST_PREFS_SET,
+    ST_LANG_GET,
+    ST_LANG_SET,
     ST_CAL_ADD,
     ST_CAL_UPDATE,
     ST_CAL_LIST,
@@ -402,6 +404,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = ?1",
     [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES (?1,?2)"
                      " ON CONFLICT (user_id) DO UPDATE SET off = ?2",
+    [ST_LANG_GET] = "SELECT language FROM notify_prefs WHERE user_id = ?1",
+    [ST_LANG_SET] = "INSERT INTO notify_prefs (user_id, off, language) VALUES (?1,0,?2)"
+                    " ON CONFLICT (user_id) DO UPDATE SET language = ?2",
     [ST_CAL_ADD] = "INSERT INTO calendar (kind, first_day, last_day, reason, created_at,"
                    " removed_at, mac) VALUES (?1,?2,?3,?4,?5,?6,?7) RETURNING id",
     [ST_CAL_UPDATE] = "UPDATE calendar SET last_day = ?2, removed_at = ?3, mac = ?4 WHERE id = ?1",
@@ -2172,6 +2177,25 @@ int sql_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off)
 int sql_notify_prefs_set(struct store *st, int64_t user_id, unsigned off)
 {
     return EXEC(st, ST_PREFS_SET, "prefs set", INT(user_id), INT(off));
+}
+
+int sql_language_get(struct store *st, int64_t user_id, char *out, size_t len)
+{
+    struct sql_stmt *q = PREP(st, ST_LANG_GET, INT(user_id));
+    int rc;
+
+    out[0] = '\0';
+    if (q == NULL)
+        return ERR_DB;
+    if ((rc = first_row(st, q, "language get")) == 0)
+        col_text(q, 0, out, len);
+    done(q);
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+int sql_language_set(struct store *st, int64_t user_id, const char *code)
+{
+    return EXEC(st, ST_LANG_SET, "language set", INT(user_id), TEXT(code));
 }
 
 int sql_open(const struct sql_driver *drv, size_t size, const char *target, struct store **out,

@@ -252,6 +252,8 @@ int sql_outbox_list(struct store *st, int64_t after, int limit, struct outbox_it
                     size_t *count);
 int sql_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off);
 int sql_notify_prefs_set(struct store *st, int64_t user_id, unsigned off);
+int sql_language_get(struct store *st, int64_t user_id, char *out, size_t len);
+int sql_language_set(struct store *st, int64_t user_id, const char *code);
 int sql_table_rows(struct store *st, size_t table, int64_t *count);
 int sql_calendar_add(struct store *st, struct calendar_row *r);
 int sql_calendar_update(struct store *st, const struct calendar_row *r);

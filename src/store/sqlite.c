@@ -461,6 +461,10 @@ static const char *const migrations[] = {
     /* 24: nothing (PostgreSQL's 24 adds an index on memos(state, id); SQLite's memos_state
      * holds the rowid already): the versions stay in step */
     "SELECT 1;",
+
+    /* 25: the language an account chose for its interface and emails ('' for none: the
+     * browser's), beside its other preferences (core/lang.h) */
+    "ALTER TABLE notify_prefs ADD COLUMN language TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -2282,6 +2282,22 @@ int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off)
     return written(st, sql_notify_prefs_set(st, user_id, off));
 }
 
+int store_language_get(struct store *st, int64_t user_id, char *out, size_t len)
+{
+    if (len > 0)
+        out[0] = '\0';
+    if (store_fault(st))
+        return ERR_DB;
+    return sql_language_get(st, user_id, out, len);
+}
+
+int store_language_set(struct store *st, int64_t user_id, const char *code)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    return written(st, sql_language_set(st, user_id, code));
+}
+
 void store_memo_release(struct memo *m)
 {
     if (m == NULL)

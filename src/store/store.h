@@ -943,6 +943,16 @@ int store_notify_prefs_get(struct store *st, int64_t user_id, unsigned *off);
 /** store_notify_prefs_set() - replace the notifications @user_id turned off. */
 int store_notify_prefs_set(struct store *st, int64_t user_id, unsigned off);
 
+/**
+ * store_language_get() - the language @user_id chose (core/lang.h's code) into @out (@len
+ * bytes), "" when none (its browser's then). Not covered by a MAC: a database writer can change
+ * the language of someone's interface and emails, which tells and changes no content.
+ */
+int store_language_get(struct store *st, int64_t user_id, char *out, size_t len);
+
+/** store_language_set() - @user_id's language: a code (the caller checks it), or "" for none. */
+int store_language_set(struct store *st, int64_t user_id, const char *code);
+
 /* ---- the calendar run at runtime (core/calendar.h) ---- */
 
 #define STORE_CAL_CLOSURE 1      /* a closed day: first == last */

@@ -267,6 +267,7 @@ RECIPES = {
     ("POST", "/api/v1/session"): Recipe(body={"username": "lola", "password": PASSWORD}),
     ("DELETE", "/api/v1/session"): Recipe(fresh_session=True),
     ("GET", "/api/v1/me"): Recipe(),
+    ("PATCH", "/api/v1/me"): Recipe(body={"language": "fr"}),
     ("GET", "/api/v1/users"): Recipe(),
     ("POST", "/api/v1/users"): Recipe(body=users_create_body),
     ("PATCH", "/api/v1/users/{username}"): Recipe(

@@ -357,12 +357,13 @@ def test_migration_23_counts_the_signatures_already_there(make_server):
         for t in ("insert", "delete", "update"):
             c.execute(f"DROP TRIGGER signatures_count_{t}")
         c.execute("ALTER TABLE memos DROP COLUMN signers")
+        c.execute("ALTER TABLE notify_prefs DROP COLUMN language")  # migration 25's
         c.execute("PRAGMA user_version = 22")
         c.commit()
     srv.proc.stdout.close()
     srv._start("ab")
     with open_db(srv) as c:
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 24
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 25
         kept = dict(c.execute("SELECT public_id, signers FROM memos").fetchall())
     assert kept == {two: 2, one: 1}, kept
     d = srv.login("dave", PASSWORD)

@@ -163,9 +163,10 @@ export async function createUsers(srv, users, { enrol = true } = {}) {
 export const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-// A page for one person, with its console errors and failed requests collected.
-export async function person(browser, srv, name, { width = 1280, height = 900, permissions = [] } = {}) {
-  const ctx = await browser.newContext({ baseURL: srv.url, acceptDownloads: true, viewport: { width, height }, permissions });
+// A page for one person, with its console errors and failed requests collected; @locale is the
+// browser's language (navigator.languages and Accept-Language).
+export async function person(browser, srv, name, { width = 1280, height = 900, permissions = [], locale = 'en-US' } = {}) {
+  const ctx = await browser.newContext({ baseURL: srv.url, acceptDownloads: true, viewport: { width, height }, permissions, locale });
   const page = await ctx.newPage();
   page.setDefaultTimeout(TIMEOUT);
   page.problems = [];

@@ -15,6 +15,8 @@ import { recordsPage } from './records.js';
 import { totpSection } from './totp.js';
 import { passkeySection, passkeyAnswer, passkeyProblem, passkeysSupported } from './passkey.js';
 import { notificationsSection } from './notify.js';
+import { pick, t, useLanguage } from './i18n.js';
+import { languageSection } from './language.js';
 
 // A non-secret hint that a session cookie (HttpOnly, unseen here) probably exists, so that a
 // visitor who never signed in is not greeted by a 401.
@@ -36,30 +38,32 @@ function signedOut(msg, { stay = false } = {}) {
   else route();
 }
 
+// the menu: who sees each entry, where it leads, and its name's message (i18n.js)
 const NAV = [
-  ['staff', '#/memos', 'My memos'],
-  ['staff', '#/new', 'New memo'],
-  ['officer', '#/inbox', 'Officer inbox'],
-  ['principal', '#/reading', 'For my reading'],
-  ['auditor', '#/stats', 'Statistics'],
-  ['admin', '#/admin', 'Accounts'],
-  ['officer', '#/calendar', 'Calendar'],
-  ['admin', '#/calendar', 'Calendar'],
-  ['records', '#/records', 'Records'],
+  ['staff', '#/memos', 'nav.memos'],
+  ['staff', '#/new', 'nav.new'],
+  ['officer', '#/inbox', 'nav.inbox'],
+  ['principal', '#/reading', 'nav.reading'],
+  ['auditor', '#/stats', 'nav.stats'],
+  ['admin', '#/admin', 'nav.accounts'],
+  ['officer', '#/calendar', 'nav.calendar'],
+  ['admin', '#/calendar', 'nav.calendar'],
+  ['records', '#/records', 'nav.records'],
 ];
 
 function renderChrome() {
   const nav = clear(document.getElementById('nav'));
   const who = clear(document.getElementById('who'));
+  nav.setAttribute('aria-label', t('nav.label'));
   if (!app.me) return;
   if (!mustEnrol()) {
-    for (const [role, href, text] of NAV) {
-      if (has(role)) nav.append(h('a', { href, 'data-nav': href }, h('span', {}, text), h('span', { class: 'count', hidden: true })));
+    for (const [role, href, key] of NAV) {
+      if (has(role)) nav.append(h('a', { href, 'data-nav': href }, h('span', {}, t(key)), h('span', { class: 'count', hidden: true })));
     }
   }
   who.append(
-    h('a', { href: '#/account', title: 'Your account' }, app.me.display_name || app.me.username),
-    h('button', { class: 'secondary', type: 'button', onclick: signOut }, 'Sign out'));
+    h('a', { href: '#/account', title: t('chrome.account') }, app.me.display_name || app.me.username),
+    h('button', { class: 'secondary', type: 'button', onclick: signOut }, t('chrome.signOut')));
   markCurrent();
   refreshCounts();
 }
@@ -78,7 +82,8 @@ async function refreshCounts() {
       if (!c) continue;
       c.hidden = !n;
       // the visible name stays the start of the accessible name (WCAG 2.5.3)
-      c.replaceChildren(...(n ? [String(n), h('span', { class: 'visually-hidden' }, ' waiting for you')] : []));
+      c.replaceChildren(...(n ? [new Intl.NumberFormat(document.documentElement.lang || 'en').format(n),
+        h('span', { class: 'visually-hidden' }, ` ${t('nav.waiting', { count: n })}`)] : []));
     }
   } catch { /* counts are a convenience */ }
 }
@@ -104,7 +109,7 @@ async function signOut() {
     location.assign(logout.logout_url);
     return;
   }
-  signedOut('You are signed out.');
+  signedOut(t('chrome.signedOut'));
 }
 
 // An account whose role requires two-factor sign-in starts on its account page until it is on:
@@ -199,6 +204,7 @@ function signInFields(where, { username = null, sso = false } = {}) {
 
 async function afterSignIn(r) {
   app.me = (await api('GET', '/api/v1/me')).data;
+  await useLanguage(pick(app.me.language));
   setZone(app.me.timezone);
   localStorage.setItem(HINT, '1');
   renderChrome();
@@ -581,7 +587,15 @@ function account() {
         } catch (e) { fail(e); }
       },
     }),
-    mustEnrol() && !mustRekey() ? null : form, mustEnrol() ? null : notificationsSection());
+    mustEnrol() && !mustRekey() ? null : form, mustEnrol() ? null : notificationsSection(),
+    languageSection(me, {
+      fail,
+      redraw: (next) => {
+        app.me = next;
+        renderChrome();
+        account();
+      },
+    }));
 }
 
 // ---- the session's end ----
@@ -777,6 +791,7 @@ async function start() {
   if (localStorage.getItem(HINT)) {
     try {
       app.me = (await api('GET', '/api/v1/me')).data;
+      await useLanguage(pick(app.me.language));
       setZone(app.me.timezone);
       startSessionWatch();
     } catch {
@@ -787,6 +802,7 @@ async function start() {
       }
     }
   }
+  if (!app.me) await useLanguage(pick(null));
   renderChrome();
   route();
 }
