@@ -143,15 +143,15 @@ function signInFields(where, { username = null, sso = false } = {}) {
   if (username) { user.value = username; user.readOnly = true; }
   const pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'data-field': 'password' });
   const code = h('input', { type: 'text', name: 'code', autocomplete: 'one-time-code', autocapitalize: 'none', maxlength: 64, size: 20, 'data-field': 'totp' });
-  const codeField = field('Code from your authenticator app', code, 'Six digits from the app, or one of your recovery codes.');
+  const codeField = field(t('signin.code'), code, t('signin.codeHint'));
   codeField.hidden = true;
-  const ask = h('p', { class: 'note', role: 'status', hidden: true }, 'Your password is right. Now enter the code from your authenticator app.');
+  const ask = h('p', { class: 'note', role: 'status', hidden: true }, t('signin.askCode'));
   // the passkey's step, when the server asks for one after the password
-  const usePasskey = h('button', { type: 'button', id: 'use-passkey' }, 'Use your passkey');
+  const usePasskey = h('button', { type: 'button', id: 'use-passkey' }, t('signin.usePasskey'));
   const askPasskey = h('div', { class: 'note', role: 'status', hidden: true, id: 'passkey-step' },
-    h('p', {}, 'Your password is right. Now use your passkey: your device asks for your PIN, fingerprint or face.'), usePasskey);
+    h('p', {}, t('signin.askPasskey')), usePasskey);
   let passkey = null;
-  const fields = [field('Username', user), sso ? field('Key passphrase', pass, 'The passphrase you chose for your keys here. Your organisation never sees it.') : field('Password', pass), ask, codeField, askPasskey];
+  const fields = [field(t('signin.username'), user), sso ? field(t('signin.passphrase'), pass, t('signin.passphraseHint')) : field(t('signin.password'), pass), ask, codeField, askPasskey];
   async function submit() {
     clearError(where);
     // after the organisation's sign-in, its ticket (a cookie) names the account
@@ -183,7 +183,7 @@ function signInFields(where, { username = null, sso = false } = {}) {
         code.select();
         return null;
       }
-      showError(where, e, sso && e.code === 'invalid_credentials' ? 'That key passphrase is wrong.' : null);
+      showError(where, e, sso && e.code === 'invalid_credentials' ? t('signin.wrongPassphrase') : null);
       if (e.code === 'invalid_credentials') { pass.select(); pass.focus(); }
       return null;
     }
@@ -210,7 +210,7 @@ async function afterSignIn(r) {
   renderChrome();
   startSessionWatch();
   if (r.recovery_codes_left !== undefined) {
-    notice(`You signed in with a recovery code: ${r.recovery_codes_left} left. Make new ones on your account page if you are running out.`, true);
+    notice(t('signin.recoveryCodeUsed', { count: r.recovery_codes_left }), true);
   }
 }
 
@@ -233,8 +233,8 @@ function onSignIn(form, btn, f, then) {
 }
 
 function signIn() {
-  const btn = h('button', { type: 'submit' }, 'Sign in');
-  const form = h('form', { 'aria-label': 'Sign in' });
+  const btn = h('button', { type: 'submit' }, t('signin.title'));
+  const form = h('form', { 'aria-label': t('signin.title') });
   const f = signInFields(form);
   form.append(...f.fields, h('div', { class: 'actions' }, btn));
   onSignIn(form, btn, f, (r) => {
@@ -244,14 +244,14 @@ function signIn() {
     else go(back);
   });
   // a passkey alone, where the server allows it (the options say so)
-  const alone = h('button', { type: 'button', class: 'secondary', id: 'passkey-signin' }, 'Use a passkey, without a password');
+  const alone = h('button', { type: 'button', class: 'secondary', id: 'passkey-signin' }, t('signin.passkeyAlone'));
   alone.addEventListener('click', async () => {
     clearError(form);
     alone.disabled = true;
     try {
       const a = await passkeyAnswer();
       if (!a.passwordless) {
-        showError(form, null, 'Here a passkey signs in after your username and password: enter them first.');
+        showError(form, null, t('signin.passkeyAfterPassword'));
         f.user.focus();
         return;
       }
@@ -268,17 +268,17 @@ function signIn() {
   });
   // the organisation's sign-in service, where [oidc] is set: first, as most people use it
   const org = h('div', { id: 'sso-box', hidden: true });
-  page('Sign in', org, h('p', {}, 'Sign in with the account your administrator gave you.'), form,
+  page(t('signin.title'), org, h('p', {}, t('signin.intro')), form,
     passkeysSupported() ? h('p', {}, alone) : null,
-    h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password? Use your recovery key')),
-    h('p', {}, h('a', { href: '#/enrol' }, 'New here, or reset by an administrator? Enrol with your code')));
+    h('p', {}, h('a', { href: '#/forgot' }, t('signin.forgot'))),
+    h('p', {}, h('a', { href: '#/enrol' }, t('signin.enrol'))));
   f.user.focus();
   ssoState().then((s) => {
     if (!s.enabled || !org.isConnected) return;
-    const orgBtn = h('button', { type: 'button', id: 'sso-signin' }, 'Sign in with your organisation');
+    const orgBtn = h('button', { type: 'button', id: 'sso-signin' }, t('signin.sso'));
     orgBtn.addEventListener('click', () => ssoStart(org, orgBtn));
     org.append(h('p', {}, orgBtn),
-      h('p', { class: 'note' }, s.passwords ? 'Or, with an account of this server alone:' : 'Accounts of your organisation sign in there. The form below is for this server\'s own accounts, such as its administrators.'));
+      h('p', { class: 'note' }, s.passwords ? t('signin.ssoOr') : t('signin.ssoOnly')));
     org.hidden = false;
     if (!f.user.value) orgBtn.focus();
   });
