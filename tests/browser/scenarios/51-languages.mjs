@@ -4,7 +4,7 @@
 // browser's language gives French again, and a browser that asks for Arabic signs in right to
 // left. Nothing overflows at 375 px in either direction. (The rest of the interface is translated
 // in the next steps of the issue: only what is translated is checked.)
-import { expect, expectText, shot, createUsers, settled, clean, PW } from '../lib.mjs';
+import { expect, expectText, shot, createUsers, settled, clean, allowHttp, PW } from '../lib.mjs';
 
 const PHONE = { width: 375, height: 800 };
 
@@ -47,6 +47,12 @@ export default async function (t) {
     await p.getByLabel('Nom d’utilisateur').waitFor();
     expect(await p.evaluate(() => document.documentElement.lang) === 'fr', 'lang fr before signing in');
     await expectText(p.locator('main'), /Connectez-vous avec le compte que votre administrateur vous a donné/);
+    // a wrong password: the reason in French, in the form
+    await p.getByLabel('Nom d’utilisateur').fill('lena');
+    await p.getByLabel('Mot de passe', { exact: true }).fill('pas le bon mot de passe');
+    allowHttp(p, 401, 'POST', '/api/v1/session');
+    await p.getByRole('button', { name: 'Se connecter', exact: true }).click();
+    await expectText(p.locator('main .error-msg'), /^Ce nom d’utilisateur et ce mot de passe ne correspondent à aucun compte actif\.$/);
     await shot(p, '51-french-sign-in-phone');
     await signInAs(p, 'lena', 'fr');
     const c = await chrome(p);
@@ -101,6 +107,11 @@ export default async function (t) {
     await p.getByLabel('اسم المستخدم').waitFor();
     const before = await chrome(p);
     expect(before.lang === 'ar' && before.dir === 'rtl' && before.dirOf === 'rtl', `sign-in: ${JSON.stringify(before)}`);
+    await p.getByLabel('اسم المستخدم').fill('lena');
+    await p.getByLabel('كلمة المرور', { exact: true }).fill('wrong password');
+    allowHttp(p, 401, 'POST', '/api/v1/session');
+    await p.getByRole('button', { name: 'تسجيل الدخول', exact: true }).click();
+    await expectText(p.locator('main .error-msg'), /^اسم المستخدم وكلمة المرور هذان لا يطابقان أي حساب نشط\.$/);
     await shot(p, '51-arabic-sign-in-phone');
     await signInAs(p, 'lena', 'ar');
     // her own choice (the browser's, set above) follows the browser: Arabic here
