@@ -44,6 +44,9 @@ static void set_error(struct api_resp *resp, int status, const char *code, const
     json_decref(resp->body);
     resp->body = e ? json_pack("{s:o}", "error", e) : NULL;
     resp->status = status;
+    mem_free(resp->raw); /* an answer made already (api_ok_text()) is no error's body */
+    resp->raw = NULL;
+    resp->raw_len = 0;
 }
 
 void api_error(struct api_resp *resp, int status, const char *code, const char *fmt, ...)

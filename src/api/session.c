@@ -290,6 +290,7 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     struct api_me_cache *slot = &env->me[req->session.hash[0] % API_ME_SLOTS];
     uint64_t stamp = 0;
     bool keep = store_cache_stamp(env->st, &stamp);
+    unsigned long refused = mem_failures();
     size_t len;
     char *text;
     json_t *o;
@@ -307,7 +308,10 @@ void api_me(struct api_env *env, struct api_req *req, struct api_resp *resp)
     }
     text = api_json_text(o, &len);
     json_decref(o);
-    if (text == NULL) {
+    /* a part jansson could not make is left out silently: such an answer is never kept (and
+     * the request answers out of memory: api.c's refuse_partial()) */
+    if (text == NULL || mem_failures() != refused) {
+        mem_free(text);
         api_error_rc(resp, ERR_NOMEM, NULL);
         return;
     }

@@ -148,8 +148,13 @@ static bool send_now(struct conn *c)
     if (c->streaming)
         return false;
     if (evbuffer_get_length(out) > 0 && !tls_is(c->bev) &&
-        (fd = (int)bufferevent_getfd(c->bev)) >= 0)
+        (fd = (int)bufferevent_getfd(c->bev)) >= 0) {
+        /* the socket bufferevent keeps its output's front frozen (only its own write callback
+         * takes from it): thawed for this write, as that callback does */
+        evbuffer_unfreeze(out, 1);
         (void)evbuffer_write(out, fd);
+        evbuffer_freeze(out, 1);
+    }
     if (evbuffer_get_length(out) > 0) {
         bufferevent_enable(c->bev, EV_WRITE);
         return false;
@@ -192,13 +197,16 @@ static void process(struct conn *c)
                 bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
                 continue;
             }
-            /* a request, or a refusal: nothing more is read until it is answered */
+            /* a request, or a refusal: nothing more is read until it is answered (an answer
+             * made at once leaves the reading on: turning it off and on again would cost an
+             * epoll_ctl(2) per request, even through the change list) */
             stop_deadline(c);
             c->busy = true;
-            bufferevent_disable(c->bev, EV_READ);
             if (ev == H1_REFUSED)
                 drop_input(c);
             c->ops->request(c, &c->h, c->arg);
+            if (c->busy)
+                bufferevent_disable(c->bev, EV_READ);
         }
         /* pipelined requests stopped for room (OUT_MAX) go on once the socket took it all */
         full = evbuffer_get_length(out) > OUT_MAX;

@@ -608,11 +608,16 @@ static int step(struct sql_stmt *q)
     return rc;
 }
 
-/* Reset @q after its last step (nothing for NULL, a statement that could not be prepared). */
+/* Reset @q after its last step (nothing for NULL, a statement that could not be prepared). A
+ * write outside a transaction with RETURNING commits only here, in SQLite: the caches look again
+ * after it too (step() told them before, for the writes that commit at their step). */
 static void done(struct sql_stmt *q)
 {
-    if (q != NULL)
+    if (q != NULL) {
         q->st->drv->reset(q);
+        if (q->write && !q->st->in_txn)
+            store_changed();
+    }
 }
 
 static int64_t col_int(struct sql_stmt *q, int col)

@@ -104,7 +104,7 @@ static void write_all(const char *buf, size_t len)
  * out before the loop waits again. Written whole lines only, and before any other line of the
  * same thread, so the order of one thread's lines is kept.
  */
-#define BATCH_MAX 16384
+#define BATCH_MAX 4096 /* PIPE_BUF: one write(2) to a pipe (a container's log) stays whole */
 static _Thread_local bool batching;
 static _Thread_local size_t batch_len;
 static _Thread_local char batch[BATCH_MAX];

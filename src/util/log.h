@@ -43,7 +43,7 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_request(const char *method, const char *route, int status, int64_t micros);
 
 /**
- * log_batch() - from now on (@on), this thread's request lines are kept (up to 16 KiB) and
+ * log_batch() - from now on (@on), this thread's request lines are kept (up to 4 KiB, PIPE_BUF) and
  * written together by log_flush(), or before any other line of this thread: an event loop
  * turns each request's write(2) into one per turn of the loop. Off writes what is kept.
  */

@@ -41,7 +41,7 @@ def test_wrong_method_is_405_with_allow(server, admin):
         ("PATCH", "/api/v1/session", {"POST", "DELETE"}),
         ("POST", "/healthz", {"GET", "HEAD"}),
         ("DELETE", "/readyz", {"GET", "HEAD"}),
-        ("POST", "/api/v1/me", {"GET", "HEAD"}),
+        ("POST", "/api/v1/me", {"GET", "HEAD", "PATCH"}),
         ("GET", "/api/v1/users/alice", {"PATCH"}),
         ("DELETE", "/api/v1/users/alice", {"PATCH"}),
     ]
