@@ -543,9 +543,9 @@ function account() {
   const me = app.me;
   const cur = h('input', { type: 'password', autocomplete: 'current-password', required: true, 'data-field': 'current_password' });
   const nw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password' });
-  const form = h('form', { 'aria-label': 'Change password' }, h('h2', {}, 'Change your password'),
-    field('Current password', cur), field('New password', nw, 'At least 8 characters. You keep access to your memos; every session ends, and you get a new recovery key.'),
-    h('button', { type: 'submit' }, 'Change password'));
+  const form = h('form', { 'aria-label': t('account.passwordForm') }, h('h2', {}, t('account.passwordTitle')),
+    field(t('account.current'), cur), field(t('account.new'), nw, t('account.newHint')),
+    h('button', { type: 'submit' }, t('account.passwordSubmit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
@@ -558,14 +558,13 @@ function account() {
       else showError(form, e);
     }
   });
-  page('Your account',
-    mustRekey() ? h('p', { class: 'note', id: 'rekey-note' }, 'Your account\'s keys were made under a password an administrator chose. Choose a new password below: your account then gets new keys that only your password opens, and the rest of Dissent opens.') : null,
+  page(t('account.title'),
+    mustRekey() ? h('p', { class: 'note', id: 'rekey-note' }, t('account.rekeyNote')) : null,
     mustSetUp2fa() ? h('p', { class: 'note', id: 'factor-note' }, me.passkeys && me.passkeys.required
-      ? 'Your role signs in with a passkey. Add one below; the rest of Dissent opens once you have one.'
-      : 'Your role requires two-factor sign-in: an authenticator app or a passkey. Set one up below; the rest of Dissent opens once it is on.') : null,
-    h('dl', { class: 'meta' }, h('dt', {}, 'Username'), h('dd', {}, me.username),
-      h('dt', {}, 'Name'), h('dd', {}, me.display_name || '—'),
-      h('dt', {}, 'Roles'), h('dd', {}, me.roles.join(', '))),
+      ? t('account.passkeyNote') : t('account.factorNote')) : null,
+    h('dl', { class: 'meta' }, h('dt', {}, t('account.username')), h('dd', {}, me.username),
+      h('dt', {}, t('account.name')), h('dd', {}, me.display_name || '—'),
+      h('dt', {}, t('account.roles')), h('dd', {}, me.roles.map((r) => t(`role.${r}`)).join(', '))),
     totpSection(me, {
       flash, fail,
       refresh: async () => {

@@ -73,6 +73,11 @@ export default async function (t) {
     await p.getByRole('button', { name: 'تسجيل الخروج' }).waitFor();
     await expectText(p.locator('#language-form h2'), /^اللغة$/);
     await expectText(p.locator('#language-form'), /تم حفظ اللغة/);
+    // the account page itself: its title, the account's facts, the password form, the emails
+    await expectText(p.locator('h1'), /^حسابك$/);
+    await expectText(p.locator('dl.meta'), /اسم المستخدم[\s\S]*الأدوار[\s\S]*موظف/);
+    await expectText(p.locator('form[aria-label="تغيير كلمة المرور"] h2'), /^غيّر كلمة المرور$/);
+    await expectText(p.locator('form[aria-label="إشعارات البريد الإلكتروني"]'), /دعوتي إلى المشاركة في توقيع مذكرة/);
     let c = await chrome(p);
     expect(c.lang === 'ar' && c.dir === 'rtl' && c.dirOf === 'rtl', `ar, rtl: ${JSON.stringify(c)}`);
     expect(JSON.stringify(c.nav) === JSON.stringify(['مذكراتي', 'مذكرة جديدة']), `menu: ${c.nav}`);
