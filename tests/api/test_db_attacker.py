@@ -329,6 +329,7 @@ def test_a_dangling_reference_stops_a_migration_and_says_where(make_server):
         # as migration 12 left it: no signature-count triggers yet (migration 23)
         for t in ("insert", "delete", "update"):
             c.execute(f"DROP TRIGGER signatures_count_{t}")
+        c.execute("ALTER TABLE notify_prefs DROP COLUMN language")  # nor migration 25's column
         c.execute("PRAGMA user_version = 12")
         c.commit()
     srv.proc.stdout.close()

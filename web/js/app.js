@@ -433,32 +433,31 @@ function reauth() {
 // The recovery key, shown once; with ways to keep it that do not involve retyping it.
 function showRecovery(d, next, username = null) {
   const ack = h('input', { type: 'checkbox', id: 'recovery-ack' });
-  const cont = h('button', { type: 'button', disabled: true, onclick: () => go(next || home()) }, 'Continue');
+  const cont = h('button', { type: 'button', disabled: true, onclick: () => go(next || home()) }, t('common.continue'));
   ack.addEventListener('change', () => { cont.disabled = !ack.checked; });
   const who = username || (app.me && app.me.username) || 'account';
-  page('Your recovery key',
+  page(t('recovery.title'),
     h('div', { class: 'warning', role: 'alert' },
-      h('p', {}, h('strong', {}, 'Shown only once. '), d.recovery_notice ||
-        'Write this recovery key down now and keep it somewhere safe.'),
-      h('p', {}, 'If you forget your password, this key is the only way to reset it without losing access to your memos. Nobody, not even an administrator, can show it to you again.')),
-    h('pre', { class: 'recovery-key', 'aria-label': 'Recovery key', id: 'recovery-key' }, d.recovery_key),
-    keepButtons(() => d.recovery_key, `dissent-recovery-key-${who}.txt`, 'recovery key',
-      `Dissent recovery key for ${who}\n${d.recovery_key}\n`),
-    h('div', { class: 'field' }, h('label', { class: 'check', for: 'recovery-ack' }, ack, 'I have written down my recovery key')),
+      h('p', {}, h('strong', {}, `${t('common.once')} `), d.recovery_notice || t('recovery.writeDown')),
+      h('p', {}, t('recovery.only'))),
+    h('pre', { class: 'recovery-key', 'aria-label': t('recovery.label'), id: 'recovery-key' }, d.recovery_key),
+    keepButtons(() => d.recovery_key, `dissent-recovery-key-${who}.txt`, 'key',
+      `${t('recovery.file', { user: who })}\n${d.recovery_key}\n`),
+    h('div', { class: 'field' }, h('label', { class: 'check', for: 'recovery-ack' }, ack, t('recovery.ack'))),
     h('div', { class: 'actions' }, cont));
 }
 
 // After a password change (one's own, or with the recovery key): the new recovery key, shown
 // once, and the way back to the sign-in page. The old key no longer works.
 function newKeyPage(username, key) {
-  page('Your new recovery key',
-    h('p', { class: 'done-msg', role: 'status' }, 'Your password is changed, and you keep access to your memos. Your old recovery key no longer works.'),
+  page(t('recovery.newTitle'),
+    h('p', { class: 'done-msg', role: 'status' }, t('recovery.changed')),
     h('div', { class: 'warning', role: 'alert' },
-      h('p', {}, h('strong', {}, 'Shown only once. '), 'This is your new recovery key: keep it as you kept the old one.')),
-    h('pre', { class: 'recovery-key', 'aria-label': 'Recovery key', id: 'recovery-key' }, key),
-    keepButtons(() => key, `dissent-recovery-key-${username}.txt`, 'recovery key',
-      `Dissent recovery key for ${username}\n${key}\n`),
-    h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/signin' }, 'Sign in with the new password')));
+      h('p', {}, h('strong', {}, `${t('common.once')} `), t('recovery.newKeep'))),
+    h('pre', { class: 'recovery-key', 'aria-label': t('recovery.label'), id: 'recovery-key' }, key),
+    keepButtons(() => key, `dissent-recovery-key-${username}.txt`, 'key',
+      `${t('recovery.file', { user: username })}\n${key}\n`),
+    h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/signin' }, t('recovery.signInNew'))));
 }
 
 // Enrolment: the code an administrator gave proves who the person is; they choose their own
@@ -469,17 +468,17 @@ function enrol() {
   const code = h('input', { type: 'text', autocomplete: 'off', required: true, autocapitalize: 'none', spellcheck: 'false', 'data-field': 'code' });
   const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password' });
   const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password2' });
-  const btn = h('button', { type: 'submit' }, 'Enrol');
-  const form = h('form', { 'aria-label': 'Enrol with your code' },
-    field('Username', user),
-    field('Enrolment code', code, 'The code your administrator gave you, with its dashes. It works once.'),
-    field('Choose a password', pw, 'At least 8 characters. Only you know it: nobody can read your memos without it or your recovery key.'),
-    field('The password again', pw2),
+  const btn = h('button', { type: 'submit' }, t('enrol.title'));
+  const form = h('form', { 'aria-label': t('enrol.form') },
+    field(t('signin.username'), user),
+    field(t('enrol.code'), code, t('enrol.codeHint')),
+    field(t('enrol.password'), pw, t('enrol.passwordHint')),
+    field(t('enrol.again'), pw2),
     h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (pw.value !== pw2.value) {
-      showError(form, new ApiError(422, { code: 'invalid_field', field: 'password2' }), 'The two passwords differ. Type the same one twice.');
+      showError(form, new ApiError(422, { code: 'invalid_field', field: 'password2' }), t('enrol.differ'));
       return;
     }
     btn.disabled = true;
@@ -498,9 +497,9 @@ function enrol() {
       btn.disabled = false;
     }
   });
-  page('Enrol',
-    h('p', {}, 'Your administrator created your account and gave you a one-time enrolment code. With it you choose your own password; your keys are made now, in this step, and only you hold them.'),
-    form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+  page(t('enrol.title'),
+    h('p', {}, t('enrol.intro')),
+    form, h('p', {}, h('a', { href: '#/signin' }, t('common.backToSignIn'))));
   user.focus();
 }
 
@@ -510,17 +509,17 @@ function forgot() {
   const key = h('input', { type: 'text', autocomplete: 'off', required: true, autocapitalize: 'none', spellcheck: 'false', 'data-field': 'recovery_key' });
   const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password' });
   const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'new_password2' });
-  const btn = h('button', { type: 'submit' }, 'Set the new password');
-  const form = h('form', { 'aria-label': 'Reset your password with your recovery key' },
-    field('Username', user),
-    field('Recovery key', key, 'The key you were shown when you enrolled (or at your last password change), with its dashes.'),
-    field('New password', pw, 'At least 8 characters.'),
-    field('New password again', pw2),
+  const btn = h('button', { type: 'submit' }, t('forgot.submit'));
+  const form = h('form', { 'aria-label': t('forgot.form') },
+    field(t('signin.username'), user),
+    field(t('recovery.label'), key, t('forgot.keyHint')),
+    field(t('forgot.new'), pw, t('forgot.newHint')),
+    field(t('forgot.again'), pw2),
     h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (pw.value !== pw2.value) {
-      showError(form, new ApiError(422, { code: 'invalid_field', field: 'new_password2' }), 'The two new passwords differ. Type the same one twice.');
+      showError(form, new ApiError(422, { code: 'invalid_field', field: 'new_password2' }), t('forgot.differ'));
       return;
     }
     btn.disabled = true;
@@ -533,9 +532,9 @@ function forgot() {
       btn.disabled = false;
     }
   });
-  page('Forgot your password?',
-    h('p', {}, 'With the recovery key you were given when you enrolled (or at your last password change) you can choose a new password yourself, and keep access to your memos. Without it, ask an administrator: a reset by an administrator revokes your keys and gives you a new enrolment code, and memos shared with you before must be shared again.'),
-    form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+  page(t('forgot.title'),
+    h('p', {}, t('forgot.intro')),
+    form, h('p', {}, h('a', { href: '#/signin' }, t('common.backToSignIn'))));
   user.focus();
 }
 

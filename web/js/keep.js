@@ -1,21 +1,23 @@
 // Ways to keep a secret shown once (the recovery key, the recovery codes) without retyping it:
 // copy it to the clipboard, or download it as a text file. Nothing is stored by the page.
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
-// A bar with "Copy the @what" and "Download the @what" buttons; @text() gives what is copied,
-// @fileText what the downloaded file @filename holds.
-export function keepButtons(text, filename, what, fileText = null) {
+// A bar with "Copy the ..." and "Download the ..." buttons for the secret @kind ('key': a
+// recovery key, 'codes': recovery codes, 'code': an enrolment code); @text() gives what is
+// copied, @fileText what the downloaded file @filename holds.
+export function keepButtons(text, filename, kind, fileText = null) {
   const status = h('span', { class: 'muted', role: 'status' });
-  const copy = h('button', { type: 'button', class: 'secondary' }, `Copy the ${what}`);
+  const copy = h('button', { type: 'button', class: 'secondary' }, t(`keep.copy.${kind}`));
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(text());
-      status.textContent = 'Copied. Paste it into your password manager now.';
+      status.textContent = t('keep.copied');
     } catch {
-      status.textContent = 'Your browser did not allow copying: select the text and copy it, or download it.';
+      status.textContent = t('keep.noCopy');
     }
   });
-  const save = h('button', { type: 'button', class: 'secondary' }, `Download the ${what}`);
+  const save = h('button', { type: 'button', class: 'secondary' }, t(`keep.download.${kind}`));
   save.addEventListener('click', () => {
     const url = URL.createObjectURL(new Blob([fileText || `${text()}\n`], { type: 'text/plain;charset=utf-8' }));
     const a = h('a', { href: url, download: filename, hidden: true }, 'download');
@@ -23,7 +25,7 @@ export function keepButtons(text, filename, what, fileText = null) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60000);
-    status.textContent = `Downloaded as ${filename}. Keep the file somewhere safe, away from this computer if you can.`;
+    status.textContent = t('keep.downloaded', { file: filename });
   });
   return h('div', { class: 'actions keep' }, copy, save, status);
 }

@@ -2,6 +2,7 @@
 // options, the account page's list, and the passkey's part of signing in. Binary values travel as
 // unpadded base64url, as the server's options have them.
 import { api } from './api.js';
+import { t } from './i18n.js';
 import { h, field, when } from './dom.js';
 import { confirmStep } from './dialog.js';
 import { showError } from './errors.js';
@@ -31,9 +32,9 @@ function prfResult(cred) {
 
 // The browser's refusal in plain words (the user cancelled, or no passkey here).
 export function passkeyProblem(e) {
-  if (e && e.name === 'NotAllowedError') return 'The passkey was not used: it was cancelled, it timed out, or this device has none for Dissent.';
-  if (e && e.name === 'InvalidStateError') return 'This passkey is registered already.';
-  if (e && e.name === 'SecurityError') return 'This page\'s address cannot use passkeys: reach Dissent at its own address.';
+  if (e && e.name === 'NotAllowedError') return t('passkey.problem.cancelled');
+  if (e && e.name === 'InvalidStateError') return t('passkey.problem.exists');
+  if (e && e.name === 'SecurityError') return t('passkey.problem.address');
   return null;
 }
 
@@ -86,19 +87,17 @@ export async function passkeyAnswer() {
 // The account page's section: the passkeys, adding one, deleting one (the list loads after).
 export function passkeySection(me, ui) {
   const box = h('div', { id: 'passkeys-box' });
-  const section = h('section', { 'aria-labelledby': 'passkeys-h', id: 'passkeys' }, h('h2', { id: 'passkeys-h' }, 'Passkeys'), box);
+  const section = h('section', { 'aria-labelledby': 'passkeys-h', id: 'passkeys' }, h('h2', { id: 'passkeys-h' }, t('passkey.title')), box);
   fillPasskeys(box, me, ui);
   return section;
 }
 
 async function fillPasskeys(box, me, ui) {
   const p = me.passkeys || {};
-  const intro = p.required
-    ? 'Your role signs in with a passkey: a phishing-resistant key held by this device, a security key or your phone. Add one to use the rest of Dissent.'
-    : 'A passkey signs you in after your password, instead of a code from an app, and cannot be phished.';
+  const intro = p.required ? t('passkey.introRequired') : t('passkey.intro');
   box.append(h('p', {}, intro));
   if (!passkeysSupported()) {
-    box.append(h('p', { class: 'note' }, 'This browser cannot use passkeys.'));
+    box.append(h('p', { class: 'note' }, t('passkey.unsupported')));
     return;
   }
   let list = [];
@@ -107,38 +106,39 @@ async function fillPasskeys(box, me, ui) {
   } catch (e) { ui.fail(e); }
   if (list.length) {
     box.append(h('ul', { id: 'passkey-list' }, list.map((k) => {
-      const del = h('button', { type: 'button', class: 'secondary' }, `Delete ${k.name}`);
+      const del = h('button', { type: 'button', class: 'secondary' }, t('passkey.delete', { name: k.name }));
       del.addEventListener('click', async () => {
         const pw = await confirmStep({
-          title: `Delete the passkey "${k.name}"?`, confirm: 'Delete', danger: true,
-          text: ['It will no longer sign you in. Your password confirms it.'],
-          input: { label: 'Current password', type: 'password', autocomplete: 'current-password' },
+          title: t('passkey.deleteTitle', { name: k.name }), confirm: t('passkey.deleteConfirm'), danger: true,
+          text: [t('passkey.deleteText')],
+          input: { label: t('passkey.password'), type: 'password', autocomplete: 'current-password' },
         });
         if (pw === false || pw === null) return;
         try {
           // a passkey of the account confirms it too (the server asks for the second factor)
           const { passkey } = await passkeyAnswer();
           await api('DELETE', `/api/v1/me/passkeys/${k.id}`, { password: pw, passkey });
-          ui.refresh('Passkey deleted.');
+          ui.refresh(t('passkey.deleted'));
         } catch (e) { formError(box, e, ui, passkeyProblem(e)); }
       });
-      return h('li', {}, h('strong', {}, k.name), ` — ${k.unlocks_keys ? 'unlocks your memos on its own' : 'a second factor (it cannot unlock your memos on its own)'}; added ${when(k.created_at)}`,
-        k.last_used_at ? `, last used ${when(k.last_used_at)}` : ', never used', ' ', del);
+      const what = `passkey.item.${k.unlocks_keys ? 'unlocks' : 'factor'}.${k.last_used_at ? 'used' : 'never'}`;
+      return h('li', {}, h('strong', {}, k.name),
+        ` — ${t(what, { added: when(k.created_at), used: k.last_used_at ? when(k.last_used_at) : '' })}`, ' ', del);
     })));
   } else {
-    box.append(h('p', { class: 'muted', id: 'passkey-none' }, 'No passkey yet.'));
+    box.append(h('p', { class: 'muted', id: 'passkey-none' }, t('passkey.none')));
   }
-  const name = h('input', { type: 'text', maxlength: 64, required: true, id: 'passkey-name', 'data-field': 'name', value: 'This device' });
+  const name = h('input', { type: 'text', maxlength: 64, required: true, id: 'passkey-name', 'data-field': 'name', value: t('passkey.defaultName') });
   const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'passkey-password', 'data-field': 'password' });
-  const btn = h('button', { type: 'submit' }, 'Add a passkey');
+  const btn = h('button', { type: 'submit' }, t('passkey.add'));
   // the second factor the account has already confirms a new way in: a passkey, else the code
   const totpOn = !!(me.totp && me.totp.enabled);
   const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, size: 8, id: 'passkey-code', 'data-field': 'code' });
-  const form = h('form', { 'aria-label': 'Add a passkey' },
-    field('Name of the passkey', name, 'So that you recognise it in this list: "Work laptop", "Security key".'),
-    field('Current password', pw, 'A passkey is a way into your account: your password confirms that it is you adding it.'),
-    list.length ? h('p', { class: 'hint' }, 'Your device first asks for one of your passkeys, then makes the new one.')
-      : totpOn ? field('Code from your authenticator app', code, 'Two-factor sign-in is on: its code confirms the new passkey.') : null,
+  const form = h('form', { 'aria-label': t('passkey.add') },
+    field(t('passkey.name'), name, t('passkey.nameHint')),
+    field(t('passkey.password'), pw, t('passkey.passwordHint')),
+    list.length ? h('p', { class: 'hint' }, t('passkey.deviceFirst'))
+      : totpOn ? field(t('passkey.code'), code, t('passkey.codeHint')) : null,
     h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -147,7 +147,7 @@ async function fillPasskeys(box, me, ui) {
       const factor = list.length ? { passkey: (await passkeyAnswer()).passkey }
         : totpOn ? { code: code.value.trim() } : {};
       const r = await registerPasskey(name.value.trim(), pw.value, factor);
-      ui.refresh(r.unlocks_keys ? `Passkey "${r.name}" added. It can also unlock your memos on its own.` : `Passkey "${r.name}" added.`);
+      ui.refresh(t(r.unlocks_keys ? 'passkey.addedUnlocks' : 'passkey.added', { name: r.name }));
     } catch (e) {
       btn.disabled = false;
       formError(form, e, ui, passkeyProblem(e));

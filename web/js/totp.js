@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { h, field, clear } from './dom.js';
 import { showError } from './errors.js';
 import { keepButtons } from './keep.js';
+import { t } from './i18n.js';
 
 // An error from a TOTP form: next to the form, unless the session ended (the app handles that).
 const formError = (form, err, ui) => (err && err.code === 'unauthorized' ? ui.fail(err) : showError(form, err));
@@ -18,17 +19,17 @@ const codeInput = (name) => h('input', {
 // The recovery codes, with an acknowledgement before moving on.
 function showCodes(box, codes, notice, done) {
   const ack = h('input', { type: 'checkbox', id: 'totp-codes-ack' });
-  const go = h('button', { type: 'button', disabled: true, onclick: done }, 'Continue');
+  const go = h('button', { type: 'button', disabled: true, onclick: done }, t('totp.continue'));
   ack.addEventListener('change', () => { go.disabled = !ack.checked; });
   clear(box).append(
     h('div', { class: 'warning', role: 'alert' },
-      h('p', {}, h('strong', {}, 'Shown only once. '), notice)),
-    h('pre', { class: 'recovery-key', id: 'totp-recovery-codes', 'aria-label': 'Recovery codes' },
+      h('p', {}, h('strong', {}, `${t('totp.once')} `), notice)),
+    h('pre', { class: 'recovery-key', id: 'totp-recovery-codes', 'aria-label': t('totp.codesLabel') },
       codes.join('\n')),
-    keepButtons(() => codes.join('\n'), 'dissent-recovery-codes.txt', 'recovery codes',
-      `Dissent two-factor recovery codes (each works once)\n${codes.join('\n')}\n`),
+    keepButtons(() => codes.join('\n'), 'dissent-recovery-codes.txt', 'codes',
+      `${t('totp.codesFile')}\n${codes.join('\n')}\n`),
     h('div', { class: 'field' }, h('label', { class: 'check', for: 'totp-codes-ack' }, ack,
-      'I have written down my recovery codes')),
+      t('totp.codesAck'))),
     h('div', { class: 'actions' }, go));
   ack.focus();
 }
@@ -37,20 +38,20 @@ function showCodes(box, codes, notice, done) {
 function confirmStep(box, e, ui) {
   const code = codeInput('code');
   code.id = 'totp-confirm-code';
-  const form = h('form', { 'aria-label': 'Confirm two-factor sign-in' },
-    h('p', {}, 'Scan this code with your authenticator app, or enter the key by hand.'),
-    h('img', { src: `${e.qr}?t=${Date.now()}`, alt: 'QR code of the key for your authenticator app', width: 200, height: 200, class: 'qr', id: 'totp-qr' }),
+  const form = h('form', { 'aria-label': t('totp.confirmForm') },
+    h('p', {}, t('totp.scan')),
+    h('img', { src: `${e.qr}?t=${Date.now()}`, alt: t('totp.qr'), width: 200, height: 200, class: 'qr', id: 'totp-qr' }),
     h('dl', { class: 'meta' },
-      h('dt', {}, 'Key'), h('dd', {}, h('code', { id: 'totp-secret' }, e.secret)),
-      h('dt', {}, 'Type'), h('dd', {}, `time-based, ${e.digits} digits, every ${e.period} seconds (${e.algorithm})`),
-      h('dt', {}, 'Link'), h('dd', {}, h('code', { id: 'totp-uri', class: 'wrap' }, e.uri))),
-    field('Code from the app', code, 'Six digits; they change every 30 seconds.'),
-    h('button', { type: 'submit' }, 'Turn on'));
+      h('dt', {}, t('totp.key')), h('dd', {}, h('code', { id: 'totp-secret' }, e.secret)),
+      h('dt', {}, t('totp.type')), h('dd', {}, t('totp.typeValue', { digits: e.digits, period: e.period, algorithm: e.algorithm })),
+      h('dt', {}, t('totp.link')), h('dd', {}, h('code', { id: 'totp-uri', class: 'wrap' }, e.uri))),
+    field(t('totp.code'), code, t('totp.codeHint')),
+    h('button', { type: 'submit' }, t('totp.turnOn')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
       const r = await api('POST', '/api/v1/me/totp/confirm', { code: code.value.trim() });
-      ui.flash('Two-factor sign-in is on.', true);
+      ui.flash(t('totp.on'), true);
       showCodes(box, r.data.recovery_codes, r.data.recovery_notice, ui.refresh);
     } catch (err) { formError(form, err, ui); code.select(); }
   });
@@ -60,18 +61,16 @@ function confirmStep(box, e, ui) {
 
 // The account page's section: its state and what can be done from it.
 export function totpSection(me, ui) {
-  const t = me.totp || {};
+  const st = me.totp || {};
   const box = h('div', { id: 'totp-box' });
   const section = h('section', { 'aria-labelledby': 'totp-h' },
-    h('h2', { id: 'totp-h' }, 'Two-factor sign-in'), box);
-  if (!t.enabled) {
+    h('h2', { id: 'totp-h' }, t('totp.title')), box);
+  if (!st.enabled) {
     const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'totp-password', 'data-field': 'password' });
-    const form = h('form', { 'aria-label': 'Set up two-factor sign-in' },
-      h('p', {}, t.required
-        ? 'Your role requires two-factor sign-in: set it up to use the rest of Dissent.'
-        : 'Sign in with a code from an authenticator app as well as your password.'),
-      field('Current password', pw),
-      h('button', { type: 'submit' }, 'Set up'));
+    const form = h('form', { 'aria-label': t('totp.setUpForm') },
+      h('p', {}, st.required ? t('totp.required') : t('totp.offer')),
+      field(t('totp.password'), pw),
+      h('button', { type: 'submit' }, t('totp.setUp')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try {
@@ -83,8 +82,8 @@ export function totpSection(me, ui) {
     return section;
   }
   const code = codeInput('code');
-  const renew = h('button', { type: 'button', class: 'secondary' }, 'New recovery codes');
-  const off = t.required ? null : h('button', { type: 'button', class: 'secondary' }, 'Turn off');
+  const renew = h('button', { type: 'button', class: 'secondary' }, t('totp.renew'));
+  const off = st.required ? null : h('button', { type: 'button', class: 'secondary' }, t('totp.turnOff'));
   renew.addEventListener('click', async () => {
     try {
       const r = await api('POST', '/api/v1/me/totp/recovery-codes', { code: code.value.trim() });
@@ -100,8 +99,8 @@ export function totpSection(me, ui) {
     });
   }
   box.append(
-    h('p', { id: 'totp-state' }, `On. ${t.recovery_codes_left} unused recovery codes left.`),
-    field('Code from the app', code, 'Needed to make new recovery codes or to turn it off.'),
+    h('p', { id: 'totp-state' }, t('totp.state', { count: st.recovery_codes_left })),
+    field(t('totp.code'), code, t('totp.renewHint')),
     h('div', { class: 'actions' }, renew, off));
   return section;
 }
