@@ -533,7 +533,9 @@ static bool put_head(struct conn *c, int status, const struct conn_header *hdrs,
         h = (struct head){h.buf, need, 0};
         make_head(&h, c, status, hdrs, nhdrs, len, bodiless, *keep);
     }
-    ok = evbuffer_add(bufferevent_get_output(c->bev), h.buf, h.len) == 0;
+    /* (the second pass is as long as the first: the Date is always 29 bytes; were it not, the
+     * head would be cut short and refused rather than overrun) */
+    ok = h.len <= h.cap && evbuffer_add(bufferevent_get_output(c->bev), h.buf, h.len) == 0;
     if (h.buf != stack)
         mem_free(h.buf);
     if (!ok)
