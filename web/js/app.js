@@ -15,7 +15,7 @@ import { recordsPage } from './records.js';
 import { totpSection } from './totp.js';
 import { passkeySection, passkeyAnswer, passkeyProblem, passkeysSupported } from './passkey.js';
 import { notificationsSection } from './notify.js';
-import { pick, t, useLanguage } from './i18n.js';
+import { language, pick, t, useLanguage } from './i18n.js';
 import { languageSection } from './language.js';
 
 // A non-secret hint that a session cookie (HttpOnly, unseen here) probably exists, so that a
@@ -310,14 +310,14 @@ async function ssoStart(where, btn) {
 // which the organisation never holds (a key passphrase, or a passkey that unlocks them).
 async function ssoPage() {
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
-  const again = h('button', { type: 'button', id: 'sso-again' }, 'Sign in with your organisation');
+  const again = h('button', { type: 'button', id: 'sso-again' }, t('signin.sso'));
   const box = h('div', {});
   again.addEventListener('click', () => ssoStart(box, again));
-  const back = h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in'));
+  const back = h('p', {}, h('a', { href: '#/signin' }, t('common.backToSignIn')));
   const s = await ssoState();
   if (q.get('error') || !s.pending) {
     const e = new ApiError(401, { code: q.get('error') || 'sso_expired' });
-    page('Sign-in through your organisation', box,
+    page(t('sso.title'), box,
       h('p', { class: 'error-msg', role: 'alert', id: 'sso-error' }, sentence(e)),
       h('div', { class: 'actions' }, again), back);
     again.focus();
@@ -325,8 +325,8 @@ async function ssoPage() {
   }
   const p = s.pending;
   if (p.enrol) { ssoEnrol(p); return; }
-  const btn = h('button', { type: 'submit' }, 'Open my memos');
-  const form = h('form', { 'aria-label': 'Unlock your memos' });
+  const btn = h('button', { type: 'submit' }, t('sso.open'));
+  const form = h('form', { 'aria-label': t('sso.unlockForm') });
   const f = signInFields(form, { username: p.username, sso: true });
   form.append(...f.fields, h('div', { class: 'actions' }, btn));
   onSignIn(form, btn, f, () => {
@@ -335,7 +335,7 @@ async function ssoPage() {
     go(to);
   });
   // a passkey that unlocks the keys does it alone here (the organisation vouched for the person)
-  const withKey = h('button', { type: 'button', class: 'secondary', id: 'sso-passkey' }, 'Use your passkey instead');
+  const withKey = h('button', { type: 'button', class: 'secondary', id: 'sso-passkey' }, t('sso.passkeyInstead'));
   withKey.addEventListener('click', async () => {
     clearError(form);
     withKey.disabled = true;
@@ -349,8 +349,8 @@ async function ssoPage() {
       withKey.disabled = false;
     }
   });
-  page('Open your memos',
-    h('p', { role: 'status' }, `Your organisation signed you in as ${p.display_name || p.username}. Your memos are encrypted with keys only you hold: open them with your key passphrase.`),
+  page(t('sso.openTitle'),
+    h('p', { role: 'status' }, t('sso.signedInAs', { name: p.display_name || p.username })),
     form, p.passkeys && passkeysSupported() ? h('p', {}, withKey) : null, back);
   f.pass.focus();
 }
@@ -359,15 +359,15 @@ async function ssoPage() {
 function ssoEnrol(p) {
   const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password', id: 'sso-pass' });
   const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'data-field': 'password2', id: 'sso-pass2' });
-  const btn = h('button', { type: 'submit' }, 'Make my keys');
-  const form = h('form', { 'aria-label': 'Choose your key passphrase' },
-    field('Choose a key passphrase', pw, 'At least 8 characters. It opens your memos; your organisation never sees it, and nobody can read your memos without it or your recovery key.'),
-    field('The passphrase again', pw2),
+  const btn = h('button', { type: 'submit' }, t('sso.makeKeys'));
+  const form = h('form', { 'aria-label': t('sso.chooseTitle') },
+    field(t('sso.choose'), pw, t('sso.chooseHint')),
+    field(t('sso.again'), pw2),
     h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (pw.value !== pw2.value) {
-      showError(form, new ApiError(422, { code: 'invalid_field', field: 'password2' }), 'The two passphrases differ. Type the same one twice.');
+      showError(form, new ApiError(422, { code: 'invalid_field', field: 'password2' }), t('sso.differ'));
       return;
     }
     btn.disabled = true;
@@ -381,9 +381,9 @@ function ssoEnrol(p) {
       btn.disabled = false;
     }
   });
-  page('Choose your key passphrase',
-    h('p', { role: 'status' }, `Your organisation signed you in as ${p.display_name || p.username}. This is your first time here: choose the passphrase that will open your memos.`),
-    form, h('p', {}, h('a', { href: '#/signin' }, 'Back to sign-in')));
+  page(t('sso.chooseTitle'),
+    h('p', { role: 'status' }, t('sso.firstTime', { name: p.display_name || p.username })),
+    form, h('p', {}, h('a', { href: '#/signin' }, t('common.backToSignIn'))));
   pw.focus();
 }
 
@@ -397,12 +397,12 @@ function reauth() {
   const opener = document.activeElement;
   const username = app.me.username;
   reauthing = new Promise((resolve) => {
-    const btn = h('button', { type: 'submit' }, 'Sign in');
-    const quit = h('button', { type: 'button', class: 'secondary' }, 'Go to the sign-in page');
-    const form = h('form', { method: 'dialog', 'aria-label': 'Sign in again' });
+    const btn = h('button', { type: 'submit' }, t('signin.title'));
+    const quit = h('button', { type: 'button', class: 'secondary' }, t('reauth.quit'));
+    const form = h('form', { method: 'dialog', 'aria-label': t('reauth.form') });
     const f = signInFields(form, { username });
-    form.append(h('h2', { id: 'reauth-t' }, 'Your session has ended'),
-      h('p', { id: 'reauth-d' }, 'Sign in again to go on. This page and anything you typed in it stay as they are.'),
+    form.append(h('h2', { id: 'reauth-t' }, t('reauth.title')),
+      h('p', { id: 'reauth-d' }, t('reauth.text')),
       ...f.fields, h('div', { class: 'actions' }, btn, quit));
     const dlg = h('dialog', { class: 'confirm', id: 'reauth', 'aria-labelledby': 'reauth-t', 'aria-describedby': 'reauth-d' }, form);
     let ok = false;
@@ -420,7 +420,7 @@ function reauth() {
       }
       returnTo = location.hash;
       leaveGuard = null;
-      signedOut('Your session has ended. Sign in again to go back to the page you were on.');
+      signedOut(t('session.ended'));
       resolve(false);
     });
     document.body.append(dlg);
@@ -633,13 +633,11 @@ function tick() {
   }
   if (now < e.early - margin) { hideWarning(); return; }
   const left = Math.max(0, Math.round(e.early - now));
-  const text = e.capped
-    ? `Your session reaches its time limit in ${left} seconds. Save your work; you will be asked to sign in again, and this page stays as it is.`
-    : left > 0 ? `Your session ends in ${left} seconds unless you stay signed in.`
-      : 'Your session is ending. Stay signed in to keep it.';
+  const text = e.capped ? t('session.capped', { count: left })
+    : left > 0 ? t('session.ends', { count: left }) : t('session.ending');
   if (warnEl.hidden) {
     clear(warnEl).append(h('p', { id: 'session-left' }, text),
-      e.capped ? null : h('button', { type: 'button', onclick: staySignedIn }, 'Stay signed in'));
+      e.capped ? null : h('button', { type: 'button', onclick: staySignedIn }, t('session.stay')));
     warnEl.hidden = false;
   } else {
     const p = warnEl.querySelector('#session-left');
@@ -651,7 +649,7 @@ async function staySignedIn() {
   try {
     app.me = (await api('GET', '/api/v1/me')).data;
     hideWarning();
-    flash('You are still signed in.', true);
+    flash(t('session.still'), true);
   } catch (e) { fail(e); }
 }
 
@@ -712,10 +710,10 @@ function errorPage(e) {
     return;
   }
   if (e instanceof ApiError && (e.code === 'totp_enrolment_required' || e.code === 'password_change_required')) { fail(e); return; }
-  const title = e instanceof ApiError && (e.status === 404 || e.code === 'not_found') ? 'Not found'
-    : e instanceof ApiError && e.status === 403 ? 'Not available to you' : 'This page could not be shown';
+  const title = e instanceof ApiError && (e.status === 404 || e.code === 'not_found') ? t('page.notFound')
+    : e instanceof ApiError && e.status === 403 ? t('page.notYours') : t('page.failed');
   page(title, h('p', { class: 'error-msg', role: 'alert' }, sentence(e)),
-    h('p', {}, h('a', { href: home() }, 'Go to your start page')));
+    h('p', {}, h('a', { href: home() }, t('page.home'))));
 }
 
 async function route() {
@@ -751,7 +749,7 @@ async function route() {
       return;
     }
   }
-  page('Not found', h('p', {}, 'There is no such page. '), h('a', { href: home() }, 'Go to your start page'));
+  page(t('page.notFound'), h('p', {}, `${t('page.noSuch')} `), h('a', { href: home() }, t('page.home')));
 }
 
 // A hash change asks the page being left first (unsaved work); when the user stays, the
@@ -786,21 +784,22 @@ function go(hash, msg) {
 provide({ go, reauth, refreshCounts, guardLeave });
 
 async function start() {
+  // the browser's language first (every word below needs a catalog), then the account's
+  await useLanguage(pick(null));
   if (localStorage.getItem(HINT)) {
     try {
       app.me = (await api('GET', '/api/v1/me')).data;
-      await useLanguage(pick(app.me.language));
+      if (pick(app.me.language) !== language()) await useLanguage(pick(app.me.language));
       setZone(app.me.timezone);
       startSessionWatch();
     } catch {
       localStorage.removeItem(HINT);
       if (location.hash && !['#/', '#/signin', '#/forgot'].includes(location.hash) && !location.hash.startsWith('#/sso')) {
         returnTo = location.hash;
-        notice('Your session has ended. Sign in again to go back to the page you were on.', true);
+        notice(t('session.ended'), true);
       }
     }
   }
-  if (!app.me) await useLanguage(pick(null));
   renderChrome();
   route();
 }
