@@ -57,12 +57,12 @@ export default async function (t) {
     // the pages next to it: enrolment and the forgotten password, and back
     await p.getByRole('link', { name: /Inscrivez-vous avec votre code/ }).click();
     await expectText(p.locator('h1'), /^S’inscrire$/);
-    await p.getByLabel('Code d’inscription').waitFor();
+    await p.getByLabel('Code d’inscription', { exact: true }).waitFor();
     await shot(p, '51-french-enrol-phone');
     await p.getByRole('link', { name: 'Retour à la connexion' }).click();
     await p.getByRole('link', { name: /Mot de passe oublié/ }).click();
     await expectText(p.locator('h1'), /^Mot de passe oublié \?$/);
-    await p.getByLabel('Clé de récupération').waitFor();
+    await p.getByLabel('Clé de récupération', { exact: true }).waitFor();
     await signInAs(p, 'lena', 'fr');
     const c = await chrome(p);
     expect(c.lang === 'fr' && c.dir === 'ltr' && c.dirOf === 'ltr', `fr, ltr: ${JSON.stringify(c)}`);
