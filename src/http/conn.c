@@ -138,22 +138,19 @@ static void stop_deadline(struct conn *c)
  * next turn, with the other connections' answers of this turn: measured against writing each one
  * at once with evbuffer_write() (which needs the output's frozen front thawed), this is about a
  * tenth faster under load on two cores (docs/benchmarks.md). With nothing left to write (an answer
- * that could not be queued), its answers are delivered now: true then, and the connection may
- * close. A body being streamed is the stream's own (write_cb()'s room).
+ * that could not be queued), its answers are delivered now, and the connection may close. A body
+ * being streamed is the stream's own (write_cb()'s room).
  */
-static bool write_out(struct conn *c)
+static void write_out(struct conn *c)
 {
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-
     if (c->streaming)
-        return false;
-    if (evbuffer_get_length(out) > 0) {
+        return;
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
         bufferevent_enable(c->bev, EV_WRITE);
-        return false;
+        return;
     }
     for (; c->unfinished > 0; c->unfinished--)
         c->ops->finished(c->arg);
-    return true;
 }
 
 /* Read requests out of what has arrived, until one is handed out or the bytes run out; then
@@ -198,7 +195,7 @@ static void process(struct conn *c)
         if (c->busy)
             bufferevent_disable(c->bev, EV_READ);
     }
-    (void)write_out(c);
+    write_out(c);
     c->processing = false;
     if (c->busy)
         return;

@@ -15,7 +15,7 @@ import { recordsPage } from './records.js';
 import { totpSection } from './totp.js';
 import { passkeySection, passkeyAnswer, passkeyProblem, passkeysSupported } from './passkey.js';
 import { notificationsSection } from './notify.js';
-import { language, pick, t, useLanguage } from './i18n.js';
+import { language, number, pick, t, useLanguage } from './i18n.js';
 import { languageSection } from './language.js';
 
 // A non-secret hint that a session cookie (HttpOnly, unseen here) probably exists, so that a
@@ -82,7 +82,7 @@ async function refreshCounts() {
       if (!c) continue;
       c.hidden = !n;
       // the visible name stays the start of the accessible name (WCAG 2.5.3)
-      c.replaceChildren(...(n ? [new Intl.NumberFormat(document.documentElement.lang || 'en').format(n),
+      c.replaceChildren(...(n ? [number(n),
         h('span', { class: 'visually-hidden' }, ` ${t('nav.waiting', { count: n })}`)] : []));
     }
   } catch { /* counts are a convenience */ }

@@ -60,8 +60,13 @@ export async function useLanguage(code) {
   document.documentElement.dir = lang.dir || 'ltr';
 }
 
+// @n written as the language in use writes numbers.
+export function number(n) {
+  return new Intl.NumberFormat(current).format(n);
+}
+
 function put(v) {
-  return typeof v === 'number' ? new Intl.NumberFormat(current).format(v) : String(v);
+  return typeof v === 'number' ? number(v) : String(v);
 }
 
 // The message @key in the language in use, its {placeholders} filled from @vars.
