@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 
+#include "core/lang.h"
 #include "core/oidc.h"
 #include "core/workflow.h"
 #include "crypto/hash.h"
@@ -14,6 +15,7 @@
 #include "util/err.h"
 #include "util/strutil.h"
 #include "util/mem.h"
+#include "util/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,7 +450,49 @@ static void refuse_partial(struct api_resp *resp, unsigned long refused)
         api_error_rc(resp, ERR_NOMEM, NULL);
 }
 
+static enum api_next prepare(struct api_env *env, struct api_req *req, struct api_resp *resp);
+
+static bool lang_known(const char *code)
+{
+    return lang_find(code) != NULL;
+}
+
+/*
+ * The language of the request's messages (util/msg.h), chosen at its first one: the
+ * Accept-Language the request sends (the web interface sends its own language), else its
+ * account's choice (PATCH /api/v1/me), else English. Before the session is known the choice is
+ * provisional: a message written then (a refused session) is in the header's language or
+ * English, and the account's is asked for at the next one.
+ */
+static int choose_language(void *arg, char *out, size_t len, bool *final)
+{
+    struct api_req *req = arg;
+
+    if (msg_accept_language(req->accept_language, lang_known, out, len) == 0) {
+        *final = true;
+        return 0;
+    }
+    out[0] = '\0';
+    if (!req->authed)
+        return 0;
+    *final = true;
+    if (store_language_get(req->lang_st, req->user.id, out, len) != 0 || !lang_known(out))
+        out[0] = '\0';
+    return 0;
+}
+
 enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_resp *resp)
+{
+    enum api_next next;
+
+    req->lang_st = env->st;
+    msg_thread_chooser(choose_language, req);
+    next = prepare(env, req, resp);
+    msg_thread_chooser(NULL, NULL);
+    return next;
+}
+
+static enum api_next prepare(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     unsigned long refused = mem_failures();
     const struct api_route *r;
@@ -556,8 +600,11 @@ void api_run(struct api_env *env, struct api_req *req, struct api_resp *resp)
 
     /* the keyring was made on the event loop's connection: this thread has its own */
     req->kr.st = env->st;
+    req->lang_st = env->st;
+    msg_thread_chooser(choose_language, req);
     req->route->handler(env, req, resp);
     refuse_partial(resp, refused);
+    msg_thread_chooser(NULL, NULL);
 }
 
 void api_req_release(struct api_req *req)

@@ -79,9 +79,10 @@ struct api_req {
     const char *origin;
     const char *host;
     const char *if_match;
-    const char *authorization; /* the Authorization header: only API_R_METRICS routes read it */
-    char addr[64];             /* the peer address */
-    int64_t now;               /* unix seconds at arrival */
+    const char *authorization;   /* the Authorization header: only API_R_METRICS routes read it */
+    const char *accept_language; /* the Accept-Language header: the messages' language */
+    char addr[64];               /* the peer address */
+    int64_t now;                 /* unix seconds at arrival */
 
     /* Filled by api_prepare(). */
     const struct api_route *route;     /* matched route */
@@ -94,8 +95,9 @@ struct api_req {
     bool has_memo;                     /* the route's {id} memo was loaded into @memo */
     struct memo memo;                  /* that memo */
     unsigned rel;                      /* the caller's WF_* relation bits to it */
-    struct keyring kr; /* what the caller can decrypt (opened lazily, wiped at release) */
-    uint8_t *mkey;     /* the memo's content key (secure memory), for content routes */
+    struct keyring kr;     /* what the caller can decrypt (opened lazily, wiped at release) */
+    uint8_t *mkey;         /* the memo's content key (secure memory), for content routes */
+    struct store *lang_st; /* this thread's store, for the account's language (util/msg.h) */
 };
 
 #define API_HEADER_MAX 320

@@ -10,6 +10,7 @@
 #include "core/user.h"
 
 #include "util/err.h"
+#include "util/msg.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
@@ -51,39 +52,39 @@ static void set_error(struct api_resp *resp, int status, const char *code, const
 
 void api_error(struct api_resp *resp, int status, const char *code, const char *fmt, ...)
 {
-    char msg[512];
+    char text[512];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(text, sizeof(text), tr(fmt), ap);
     va_end(ap);
-    set_error(resp, status, code, NULL, msg);
+    set_error(resp, status, code, NULL, text);
 }
 
 void api_error_field(struct api_resp *resp, const char *field, const char *fmt, ...)
 {
-    char msg[512];
+    char text[512];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(text, sizeof(text), tr(fmt), ap);
     va_end(ap);
-    set_error(resp, 422, "invalid_field", field, msg);
+    set_error(resp, 422, "invalid_field", field, text);
 }
 
 void api_error_rc(struct api_resp *resp, int rc, const char *message)
 {
     if (rc == ERR_INTEGRITY && message == NULL)
-        message = "the database holds a record that fails its integrity check: it was changed "
-                  "outside Dissent, and nothing was done with it (the server's log says which)";
+        message = M_("the database holds a record that fails its integrity check: it was changed "
+                     "outside Dissent, and nothing was done with it (the server's log says which)");
     for (size_t i = 0; i < sizeof(err_map) / sizeof(err_map[0]); i++) {
         if (err_map[i].rc == rc) {
             set_error(resp, err_map[i].status, err_map[i].code, NULL,
-                      message ? message : err_str(rc));
+                      message ? tr(message) : err_str(rc));
             return;
         }
     }
-    set_error(resp, 500, "internal", NULL, "internal error");
+    set_error(resp, 500, "internal", NULL, tr("internal error"));
 }
 
 void api_ok(struct api_resp *resp, int status, json_t *body)
@@ -277,21 +278,22 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
     switch (rc) {
     case ERR_STATE:
     case ERR_CONFLICT:
-        api_error_state(resp, text ? text : "not allowed in this state", m->state);
+        api_error_state(resp, text ? text : tr("not allowed in this state"), m->state);
         break;
     case ERR_EXISTS:
-        api_error(resp, 409, "exists", "%s", text ? text : "already done");
+        api_error(resp, 409, "exists", "%s", text ? text : tr("already done"));
         break;
     case ERR_NO_KEYS:
         api_error(resp, 409, "not_enrolled", "%s",
                   text ? text
-                       : "this person has not enrolled yet: nothing can be shared with them");
+                       : tr("this person has not enrolled yet: nothing can be shared with "
+                            "them"));
         break;
     case ERR_HELD:
         api_error(resp, 409, "confirmation_required", "%s",
                   text ? text
-                       : "this account was reset by an administrator: nothing is shared with it "
-                         "until officers confirm it");
+                       : tr("this account was reset by an administrator: nothing is shared "
+                            "with it until officers confirm it"));
         break;
     case ERR_INVALID: {
         /* messages are "field: what" */
@@ -301,7 +303,7 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
             memcpy(field, text, (size_t)(colon - text));
             field[colon - text] = '\0';
         }
-        api_error_field(resp, field, "%s", text ? text : "invalid");
+        api_error_field(resp, field, "%s", text ? text : tr("invalid"));
         break;
     }
     default:

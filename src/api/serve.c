@@ -82,6 +82,7 @@ static void from_http(const struct http_request *rq, struct api_req *req)
     req->host = rq->host;
     req->if_match = rq->if_match;
     req->authorization = rq->authorization;
+    req->accept_language = rq->accept_language;
     str_copy(req->addr, sizeof(req->addr), rq->addr);
     req->now = rq->now;
 }

@@ -291,8 +291,8 @@ out:
 static int counts_check(const struct bundle *b, enum bundle_fault *fault, char *err, size_t errlen)
 {
     if (b->nsignatures < b->nsigners) {
-        err_set(err, errlen, "signature missing: %zu signers but only %zu signature%s", b->nsigners,
-                b->nsignatures, b->nsignatures == 1 ? "" : "s");
+        err_set(err, errlen, "signature missing: %zu signers, %zu signatures", b->nsigners,
+                b->nsignatures);
         return fail(fault, BUNDLE_SIGNATURE_MISSING, ERR_INVALID);
     }
     if (b->nsignatures > b->nsigners) {
@@ -301,8 +301,7 @@ static int counts_check(const struct bundle *b, enum bundle_fault *fault, char *
         return fail(fault, BUNDLE_EXTRA_SIGNATURE, ERR_INVALID);
     }
     if (b->nvkeys < b->nsigners) {
-        err_set(err, errlen, "key missing: %zu signers but only %zu vkey%s", b->nsigners, b->nvkeys,
-                b->nvkeys == 1 ? "" : "s");
+        err_set(err, errlen, "key missing: %zu signers, %zu vkeys", b->nsigners, b->nvkeys);
         return fail(fault, BUNDLE_KEY_MISSING, ERR_INVALID);
     }
     if (b->nvkeys > b->nsigners) {

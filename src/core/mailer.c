@@ -76,6 +76,38 @@ static bool header_safe(const char *s)
     return true;
 }
 
+/*
+ * @subject as a header's value: as it is when it is ASCII, else RFC 2047 encoded words
+ * ("=?UTF-8?B?...?=", each at most 75 characters, folded onto lines of their own), cut between
+ * UTF-8 characters, never inside one. @out holds at least 4 * strlen(@subject) + 64 bytes.
+ */
+static void subject_header(const char *subject, char *out, size_t cap)
+{
+    size_t n = strlen(subject), k = 0;
+    bool ascii = true;
+
+    for (size_t i = 0; i < n; i++)
+        ascii = ascii && (unsigned char)subject[i] < 0x80;
+    if (ascii) {
+        str_copy(out, cap, subject);
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < n;) {
+        /* 45 bytes make 60 of base64: with "=?UTF-8?B?" and "?=", 72 characters */
+        size_t take = n - i < 45 ? n - i : 45;
+        while (take > 0 && i + take < n && ((unsigned char)subject[i + take] & 0xC0) == 0x80)
+            take--;
+        char b64[64];
+        b64_encode(b64, sizeof(b64), (const uint8_t *)subject + i, take, false);
+        int w = snprintf(out + k, cap - k, "%s=?UTF-8?B?%s?=", k ? "\r\n " : "", b64);
+        if (w < 0 || (size_t)w >= cap - k)
+            return;
+        k += (size_t)w;
+        i += take;
+    }
+}
+
 /* The whole message (headers and body, CRLF lines) into a new buffer *@out. */
 static int build_message(const struct config *cfg, const struct outbox_item *it, char **out,
                          size_t *len)
@@ -98,9 +130,16 @@ static int build_message(const struct config *cfg, const struct outbox_item *it,
     snprintf(msgid, sizeof(msgid), "<dissent.%lld.%s@%s>", (long long)it->id, hex, domain);
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    cap = strlen(it->body) + strlen(it->subject) + 1024;
-    if ((buf = mem_alloc(cap)) == NULL)
+    size_t slen = 4 * strlen(it->subject) + 64;
+    char *subject = mem_alloc(slen);
+    if (subject == NULL)
         return ERR_NOMEM;
+    subject_header(it->subject, subject, slen);
+    cap = strlen(it->body) + slen + 1024;
+    if ((buf = mem_alloc(cap)) == NULL) {
+        mem_free(subject);
+        return ERR_NOMEM;
+    }
     n = snprintf(buf, cap,
                  "Date: %s\r\n"
                  "From: Dissent <%s>\r\n"
@@ -113,7 +152,8 @@ static int build_message(const struct config *cfg, const struct outbox_item *it,
                  "Auto-Submitted: auto-generated\r\n"
                  "\r\n"
                  "%s",
-                 date, cfg->mail_from, it->rcpt, it->subject, msgid, it->body);
+                 date, cfg->mail_from, it->rcpt, subject, msgid, it->body);
+    mem_free(subject);
     if (n < 0 || (size_t)n >= cap) {
         mem_free(buf);
         return ERR_INTERNAL;

@@ -15,6 +15,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/msg.h"
 #include "util/strutil.h"
 
 #include <stdio.h>
@@ -35,44 +36,46 @@ static const char *const kind_names[] = {
  * and without the memo's id, so that the mail system learns nothing but "a notification".
  */
 struct tmpl {
-    const char *pre;  /* the subject before the memo id */
-    const char *post; /* and after it */
-    const char *what; /* the first paragraph */
+    const char *subject; /* a format naming the memo's public id (%s), or NULL for neutral ones */
+    const char *what;    /* the first paragraph */
 };
 
+/* Each message is written in its recipient's language (util/msg.h: M_() marks it for the
+ * catalogs); the memo's id, the days and the links are the same in every language. */
 static const struct tmpl templates[] = {
-    {"Dissent: memo ", " was filed", "A dissent memo was filed and awaits acknowledgement."},
-    {"Dissent: reminder, memo ", " is due soon",
-     "A deadline on a dissent memo is one working day away or today."},
-    {"Dissent: memo ", " is overdue", "A deadline on a dissent memo has passed."},
-    {"Dissent: your memo ", " was acknowledged", "Your dissent memo was acknowledged."},
-    {"Dissent: the reply to your memo ", " was extended",
-     "The deadline for the reply to your dissent memo was extended."},
-    {"Dissent: your memo ", " has a reply", "Your dissent memo was answered."},
-    {"Dissent: your memo ", " was closed", "Your dissent memo was closed."},
-    {"Dissent: you are invited to co-sign memo ", "",
-     "You were invited to co-sign a dissent memo."},
-    {"Dissent: memo ", " was distributed to you", "A dissent memo was distributed to you."},
-    {"", "", "A comment was posted."},
-    {"", "", "A co-signer signed, declined or withdrew."},
-    {"", "", "A signature of yours was voided."},
-    {"", "", "A memo you signed moved on."},
-    {"", "", "Your memo was declined."},
-    {"Dissent: memo ", " was withdrawn",
-     "A dissent memo was withdrawn by its drafter: nothing more is due on it."},
-    {"", "", "The channel is late on your memo."},
-    {"Dissent: memo ", " was assigned to you", "A dissent memo was assigned to you to handle."},
-    {"", "", "Your memo has an interim answer."},
-    {"Dissent: the drafter of memo ", " answered the reply",
-     "The drafter of a dissent memo accepted the reply, or asked for clarification."},
-    {"Dissent: the reply to memo ", " needs you",
-     "A reply to a dissent memo awaits your clearance or approval, or was returned to you."},
+    {M_("Dissent: memo %s was filed"), M_("A dissent memo was filed and awaits acknowledgement.")},
+    {M_("Dissent: reminder, memo %s is due soon"),
+     M_("A deadline on a dissent memo is one working day away or today.")},
+    {M_("Dissent: memo %s is overdue"), M_("A deadline on a dissent memo has passed.")},
+    {M_("Dissent: your memo %s was acknowledged"), M_("Your dissent memo was acknowledged.")},
+    {M_("Dissent: the reply to your memo %s was extended"),
+     M_("The deadline for the reply to your dissent memo was extended.")},
+    {M_("Dissent: your memo %s has a reply"), M_("Your dissent memo was answered.")},
+    {M_("Dissent: your memo %s was closed"), M_("Your dissent memo was closed.")},
+    {M_("Dissent: you are invited to co-sign memo %s"),
+     M_("You were invited to co-sign a dissent memo.")},
+    {M_("Dissent: memo %s was distributed to you"), M_("A dissent memo was distributed to you.")},
+    {NULL, "A comment was posted."},
+    {NULL, "A co-signer signed, declined or withdrew."},
+    {NULL, "A signature of yours was voided."},
+    {NULL, "A memo you signed moved on."},
+    {NULL, "Your memo was declined."},
+    {M_("Dissent: memo %s was withdrawn"),
+     M_("A dissent memo was withdrawn by its drafter: nothing more is due on it.")},
+    {NULL, "The channel is late on your memo."},
+    {M_("Dissent: memo %s was assigned to you"),
+     M_("A dissent memo was assigned to you to handle.")},
+    {NULL, "Your memo has an interim answer."},
+    {M_("Dissent: the drafter of memo %s answered the reply"),
+     M_("The drafter of a dissent memo accepted the reply, or asked for clarification.")},
+    {M_("Dissent: the reply to memo %s needs you"),
+     M_("A reply to a dissent memo awaits your clearance or approval, or was returned to you.")},
 };
 _Static_assert(sizeof(templates) / sizeof(templates[0]) ==
                    sizeof(kind_names) / sizeof(kind_names[0]),
                "a template for every kind");
 
-#define NEUTRAL_SUBJECT "Dissent: you have a new notification"
+#define NEUTRAL_SUBJECT M_("Dissent: you have a new notification")
 #define NEUTRAL_KIND "notification" /* the outbox row's kind for a neutral email */
 #define NOTIFY_OFFICERS                                                                            \
     (NOTIFY_FILED | NOTIFY_REMINDER | NOTIFY_ESCALATION | NOTIFY_WITHDRAWN | NOTIFY_ASSIGNED |     \
@@ -190,6 +193,44 @@ static int queue(struct store *st, struct outbox_item *it, int64_t user_id, cons
     return store_outbox_add(st, it);
 }
 
+/* The language of emails to @user_id (0: the escalation address): the account's choice, else
+ * [mail] language. */
+static void language_of(struct store *st, const struct config *cfg, int64_t user_id, char *out,
+                        size_t len)
+{
+    if (user_id <= 0 || store_language_get(st, user_id, out, len) != 0 || !msg_known(out))
+        str_copy(out, len, cfg->mail_language);
+}
+
+/* @fmt (a table's message: one "%s", or "%1$s", and "%%") with @arg in its place, into @out. */
+static void fill(char *out, size_t len, const char *fmt, const char *arg)
+{
+    size_t k = 0;
+
+    for (const char *p = fmt; *p != '\0' && k + 1 < len; p++) {
+        const char *put = NULL;
+        if (p[0] == '%' && p[1] == '%') {
+            put = "%";
+            p += 1;
+        } else if (p[0] == '%' && p[1] == 's') {
+            put = arg;
+            p += 1;
+        } else if (strncmp(p, "%1$s", 4) == 0) {
+            put = arg;
+            p += 3;
+        }
+        if (put == NULL) {
+            out[k++] = *p;
+            continue;
+        }
+        for (; *put != '\0' && k + 1 < len; put++)
+            out[k++] = *put;
+    }
+    out[k] = '\0';
+}
+
+#define OPTIONAL_LINE M_("Optional notifications can be turned off in the web interface (Account).")
+
 /* Queue @n for @rcpt (@user_id, or 0 for the configured escalation address). */
 static int enqueue(struct store *st, const struct channel *ch, const struct notice *n,
                    int64_t user_id, const char *rcpt, int64_t now)
@@ -197,35 +238,35 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     const struct config *cfg = ch->cfg;
     const struct tmpl *t = &templates[kind_index(n->kind)];
     char subject[STORE_OUTBOX_SUBJECT_MAX + 1], body[STORE_OUTBOX_BODY_MAX], day[32] = "";
-    char deadline[96] = "", base[sizeof(cfg->mail_base_url)];
+    char deadline[160] = "", memo[96], open[sizeof(cfg->mail_base_url) + 96], lang[8];
+    char base[sizeof(cfg->mail_base_url)];
     struct outbox_item it;
 
     memset(&it, 0, sizeof(it));
     base_url(ch, base, sizeof(base));
+    language_of(st, cfg, user_id, lang, sizeof(lang));
     if (n->day != STORE_DAY_NONE && workdays_day_format(n->day, day, sizeof(day)) != 0)
         return ERR_INVALID;
     if (n->label != NULL && day[0] != '\0')
-        snprintf(deadline, sizeof(deadline), "%s: %s\r\n", n->label, day);
-    if (n->kind & NOTIFY_OFFICERS) {
-        snprintf(subject, sizeof(subject), "%s%s%s", t->pre, n->m->public_id, t->post);
-        snprintf(body, sizeof(body),
-                 "%s\r\n\r\n"
-                 "Memo: %s\r\n"
-                 "%s"
-                 "Open it: %s/#/memo/%s\r\n\r\n"
-                 "This message never carries a memo's title, text or names: sign in to read "
-                 "them.\r\n"
-                 "Optional notifications can be turned off in the web interface (Account).\r\n",
-                 t->what, n->m->public_id, deadline, base, n->m->public_id);
+        snprintf(deadline, sizeof(deadline), "%s: %s", msg_in(lang, n->label), day);
+    if ((n->kind & NOTIFY_OFFICERS) && t->subject != NULL) {
+        fill(subject, sizeof(subject), msg_in(lang, t->subject), n->m->public_id);
+        snprintf(memo, sizeof(memo), msg_in(lang, "Memo: %s"), n->m->public_id);
+        snprintf(open, sizeof(open), msg_in(lang, "Open it: %s/#/memo/%s"), base, n->m->public_id);
+        snprintf(body, sizeof(body), "%s\r\n\r\n%s\r\n%s%s%s\r\n\r\n%s\r\n%s\r\n",
+                 msg_in(lang, t->what), memo, deadline, deadline[0] ? "\r\n" : "", open,
+                 msg_in(lang, "This message never carries a memo's title, text or names: sign in "
+                              "to read them."),
+                 msg_in(lang, OPTIONAL_LINE));
         str_copy(it.kind, sizeof(it.kind), notify_kind_name(n->kind));
     } else {
-        snprintf(subject, sizeof(subject), NEUTRAL_SUBJECT);
-        snprintf(body, sizeof(body),
-                 "Something in Dissent concerns you. Sign in to see what: %s/\r\n\r\n"
-                 "This message says nothing more on purpose: who is written to, and why, is "
-                 "confidential.\r\n"
-                 "Optional notifications can be turned off in the web interface (Account).\r\n",
-                 base);
+        snprintf(subject, sizeof(subject), "%s", msg_in(lang, NEUTRAL_SUBJECT));
+        snprintf(open, sizeof(open),
+                 msg_in(lang, "Something in Dissent concerns you. Sign in to see what: %s/"), base);
+        snprintf(body, sizeof(body), "%s\r\n\r\n%s\r\n%s\r\n", open,
+                 msg_in(lang, "This message says nothing more on purpose: who is written to, and "
+                              "why, is confidential."),
+                 msg_in(lang, OPTIONAL_LINE));
         str_copy(it.kind, sizeof(it.kind), NEUTRAL_KIND);
     }
     if (dedupe_key(ch, n, day, user_id, it.dedupe, sizeof(it.dedupe)) != 0)
@@ -313,7 +354,8 @@ static bool enabled(const struct channel *ch)
 int notify_reset(struct store *st, const struct channel *ch, const struct user *u, int64_t now)
 {
     char subject[STORE_OUTBOX_SUBJECT_MAX + 1], body[STORE_OUTBOX_BODY_MAX];
-    char plain[96], base[sizeof(ch->cfg->mail_base_url)];
+    char plain[96], base[sizeof(ch->cfg->mail_base_url)], lang[8];
+    char enrol[sizeof(ch->cfg->mail_base_url) + 160];
     struct outbox_item it;
     int len;
 
@@ -323,17 +365,20 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
         return ERR_INTERNAL;
     memset(&it, 0, sizeof(it));
     base_url(ch, base, sizeof(base));
-    snprintf(subject, sizeof(subject), "Dissent: your account was reset");
-    snprintf(body, sizeof(body),
-             "An administrator reset your Dissent account. Your password, your keys and your "
-             "sessions no longer work.\r\n\r\n"
-             "To get in again, ask the administrator for a new enrolment code and enrol with "
-             "it: %s/#/enrol\r\n"
-             "What was shared with you is shared again once officers of the channel have "
-             "confirmed that the account is yours.\r\n\r\n"
-             "If you did not ask for this, tell an officer of the channel at once: someone may "
-             "be trying to enrol in your place.\r\n",
+    language_of(st, ch->cfg, u->id, lang, sizeof(lang));
+    snprintf(enrol, sizeof(enrol),
+             msg_in(lang, "To get in again, ask the administrator for a new enrolment code and "
+                          "enrol with it: %s/#/enrol"),
              base);
+    snprintf(subject, sizeof(subject), "%s", msg_in(lang, "Dissent: your account was reset"));
+    snprintf(body, sizeof(body), "%s\r\n\r\n%s\r\n%s\r\n\r\n%s\r\n",
+             msg_in(lang, "An administrator reset your Dissent account. Your password, your keys "
+                          "and your sessions no longer work."),
+             enrol,
+             msg_in(lang, "What was shared with you is shared again once officers of the channel "
+                          "have confirmed that the account is yours."),
+             msg_in(lang, "If you did not ask for this, tell an officer of the channel at once: "
+                          "someone may be trying to enrol in your place."));
     len = snprintf(plain, sizeof(plain), "dissent outbox v1/reset/u%lld/%lld", (long long)u->id,
                    (long long)now);
     if (len < 0 || (size_t)len >= sizeof(plain))
@@ -476,7 +521,7 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     }
     if (strcmp(event, "filed") == 0) {
         n.kind = NOTIFY_FILED;
-        n.label = "Acknowledge by";
+        n.label = M_("Acknowledge by");
         n.day = m->ack_due;
         if ((rc = to_officers(st, ch, &n, now)) != 0)
             return rc;
@@ -485,7 +530,7 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     if (strcmp(event, "accepted") == 0 || strcmp(event, "clarification") == 0) {
         n.kind = NOTIFY_RESPONSE;
         if (event[0] == 'c') {
-            n.label = "Reply due by";
+            n.label = M_("Reply due by");
             n.day = m->reply_due;
         }
         if ((rc = to_officers(st, ch, &n, now)) != 0)
@@ -518,11 +563,11 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     }
     if (strcmp(event, "acknowledged") == 0) {
         n.kind = NOTIFY_ACKNOWLEDGED;
-        n.label = "Reply due by";
+        n.label = M_("Reply due by");
         n.day = m->reply_due;
     } else if (strcmp(event, "extended") == 0) {
         n.kind = NOTIFY_EXTENDED;
-        n.label = "New reply date";
+        n.label = M_("New reply date");
         n.day = m->reply_due;
     } else if (strcmp(event, "replied") == 0) {
         n.kind = NOTIFY_REPLIED;
@@ -549,7 +594,7 @@ int notify_member(struct store *st, const struct channel *ch, const struct memo 
         return 0;
     if (kind == NOTIFY_DISTRIBUTED && m->reply_due != STORE_DAY_NONE &&
         m->state == MEMO_ACKNOWLEDGED) {
-        n.label = "Reply due by";
+        n.label = M_("Reply due by");
         n.day = m->reply_due;
     }
     return to_user(st, ch, &n, u, now);
@@ -592,7 +637,7 @@ static int escalate(struct store *st, const struct channel *ch, const struct mem
     int64_t since = late > 0 ? late - 1 : 0;
     int rc;
 
-    n.label = ack ? "Acknowledgement was due" : "Reply was due";
+    n.label = ack ? M_("Acknowledgement was due") : M_("Reply was due");
     snprintf(which, sizeof(which), "%s/r%lld", ack ? "ack" : "reply",
              (long long)round_of(cfg, since));
     if ((rc = to_officers(st, ch, &n, now)) != 0)
@@ -608,7 +653,7 @@ static int escalate(struct store *st, const struct channel *ch, const struct mem
     if (cfg->mail_escalate_principals <= 0 || since < cfg->mail_escalate_principals)
         return 0;
     n.kind = NOTIFY_ESCALATION;
-    n.label = ack ? "Acknowledgement was due" : "Reply was due";
+    n.label = ack ? M_("Acknowledgement was due") : M_("Reply was due");
     snprintf(which, sizeof(which), "%s/p%lld", ack ? "ack" : "reply",
              (long long)round_of(cfg, since - cfg->mail_escalate_principals));
     return to_principals(st, ch, &n, now);
@@ -633,7 +678,7 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
     if (workdays_calendar_add(&ch->calendar, due, -1, &before) != 0 || today < before)
         return 0;
     n.kind = NOTIFY_REMINDER;
-    n.label = ack ? "Acknowledge by" : "Reply by";
+    n.label = ack ? M_("Acknowledge by") : M_("Reply by");
     /* the ladder's first rung: the officer assigned to the memo, else every officer */
     {
         struct memo_member *a = NULL;

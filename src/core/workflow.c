@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 #include "util/mem.h"
+#include "util/msg.h"
 #include "util/metrics.h"
 
 #include <inttypes.h>
@@ -683,9 +684,11 @@ int workflow_finalize(struct wf_ctx *c, struct memo *m)
         wipe(canon, len);
         mem_free(canon);
         err_set(c->err, c->errlen,
-                "%zu file%s still being uploaded: finish %s or remove %s before finalizing",
-                incomplete, incomplete == 1 ? " is" : "s are", incomplete == 1 ? "it" : "them",
-                incomplete == 1 ? "it" : "them");
+                trn(incomplete,
+                    "%zu file is still being uploaded: finish it or remove it before finalizing",
+                    "%zu files are still being uploaded: finish them or remove them before "
+                    "finalizing"),
+                incomplete);
         return ERR_STATE;
     }
     memo_digest(canon, len, m->digest);

@@ -46,9 +46,10 @@ struct http_request {
     const char *origin;
     const char *host;
     const char *if_match;
-    const char *authorization; /* only /metrics reads it (a bearer token) */
-    char addr[64];             /* the client's address ([server] trust_proxy applied) */
-    int64_t now;               /* unix seconds at arrival */
+    const char *authorization;   /* only /metrics reads it (a bearer token) */
+    const char *accept_language; /* the language of the API's messages (util/msg.h) */
+    char addr[64];               /* the client's address ([server] trust_proxy applied) */
+    int64_t now;                 /* unix seconds at arrival */
 };
 
 /* One answer. The server adds Date, Content-Length, Connection and its security headers. */

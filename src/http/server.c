@@ -390,6 +390,7 @@ static void on_request(struct conn *conn, const struct h1 *h, void *arg)
     c->rq.host = h1_host(h);
     c->rq.if_match = h1_header(h, "If-Match");
     c->rq.authorization = h1_header(h, "Authorization");
+    c->rq.accept_language = h1_header(h, "Accept-Language");
     c->rq.now = time(NULL);
     peer_address(w->srv->cfg, conn_peer(conn), h, c->rq.addr, sizeof(c->rq.addr));
 

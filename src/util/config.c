@@ -1,6 +1,7 @@
 #include "util/config.h"
 
 #include "util/err.h"
+#include "util/msg.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strutil.h"
@@ -328,6 +329,11 @@ static int s_starttls(struct config *c, const char *v)
     return ERR_INVALID;
 }
 
+static int s_mail_language(struct config *c, const char *v)
+{
+    return msg_known(v) ? set_str(c->mail_language, sizeof(c->mail_language), v) : ERR_INVALID;
+}
+
 static int s_mail_username(struct config *c, const char *v)
 {
     return strpbrk(v, "\r\n") == NULL ? set_str(c->mail_username, sizeof(c->mail_username), v)
@@ -454,6 +460,7 @@ static const struct config_setting settings[] = {
     INT("mail", "escalate_principals", mail_escalate_principals, 0, 60, "5"),
     INT("mail", "escalation_repeat", mail_escalation_repeat, 0, 60, "5"),
     INT("mail", "neutral_delay", mail_neutral_delay, 0, 86400, "900"),
+    FN("mail", "language", s_mail_language, "en"),
     FN("mail", "base_url", s_base_url, NULL),
     INT("mail", "poll_interval", mail_poll, 1, 3600, "10"),
     INT("mail", "scan_interval", mail_scan, 1, 86400, "60"),

@@ -94,6 +94,7 @@ struct config {
     int mail_escalate_principals; /* working days late before [channel] principals are told */
     int mail_escalation_repeat;   /* working days between repeats of an escalation; 0: once */
     int mail_neutral_delay;       /* seconds within which a neutral email leaves, at random */
+    char mail_language[8];        /* emails' language for accounts that chose none ("en") */
     char mail_base_url[512];      /* the web interface, for links ("https://dissent.example") */
     int mail_poll;                /* seconds between looks at the outbox */
     int mail_scan;                /* seconds between scans for reminders and escalations */

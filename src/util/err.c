@@ -1,5 +1,7 @@
 #include "util/err.h"
 
+#include "util/msg.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -56,6 +58,6 @@ void err_set(char *buf, size_t len, const char *fmt, ...)
     if (buf == NULL || len == 0)
         return;
     va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
+    vsnprintf(buf, len, tr(fmt), ap);
     va_end(ap);
 }

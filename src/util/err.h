@@ -47,7 +47,8 @@ const char *err_str(int rc);
  * @len: size of @buf in bytes.
  * @fmt: printf format.
  *
- * Messages never contain secrets or memo content; callers keep that rule.
+ * Messages never contain secrets or memo content; callers keep that rule. @fmt is written in
+ * the language of the thread's request (util/msg.h): English outside one.
  */
 void err_set(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,8 +1,11 @@
 """Issue 23: an account's language (core/lang.h), kept with the account and given back by
 GET /api/v1/me, changed with PATCH /api/v1/me; the web interface's list of languages is the
 server's."""
+import json
 import os
 import re
+import subprocess
+import sys
 
 import requests
 
@@ -92,3 +95,64 @@ def test_the_web_lists_the_servers_languages():
     assert server == LANGUAGES and web == server, (server, web)
     for code in server:
         assert os.path.isfile(os.path.join(ROOT, "web", "i18n", code + ".json")), code
+
+
+def catalog(code):
+    """The server's catalog of @code (messages/CODE.json): English format -> translation."""
+    with open(os.path.join(ROOT, "messages", code + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_api_messages_follow_accept_language_then_the_account(make_server):
+    """An error's message is in the language the request asks for (Accept-Language), else the
+    account's, else English; its code and field never change."""
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "hana", ["staff"])
+    english = "email is not a valid address"
+
+    # the field's check answers the same way for everyone: use one an admin can provoke
+    def bad_email(session, headers=None):
+        r = session.patch(srv.url + "/api/v1/users/hana", json={"email": "not an address"},
+                          headers=headers or {}, timeout=TIMEOUT)
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["code"] == "invalid_field" and err["field"] == "email", err
+        return err["message"]
+
+    assert bad_email(admin) == english
+    for code in ("fr", "de", "es", "ar"):
+        assert bad_email(admin, {"Accept-Language": code}) == catalog(code)[english]
+    # regional tags, qualities, languages Dissent does not speak
+    assert bad_email(admin, {"Accept-Language": "de-AT, en;q=0.5"}) == catalog("de")[english]
+    assert bad_email(admin, {"Accept-Language": "ja, es;q=0.4, fr;q=0.6"}) == catalog("fr")[english]
+    assert bad_email(admin, {"Accept-Language": "ja, zh"}) == english
+    # the account's language, when the request names none
+    patch(admin, srv, {"language": "ar"})
+    assert bad_email(admin) == catalog("ar")[english]
+    # ... and the request's wins over it: the web interface asks for English (api.js)
+    assert bad_email(admin, {"Accept-Language": "en"}) == english
+    assert bad_email(admin, {"Accept-Language": "es"}) == catalog("es")[english]
+    # before any session: the header's language
+    anon = requests.Session()
+    anon.headers["X-Requested-With"] = "dissent"
+    r = anon.post(srv.url + "/api/v1/session", json={"username": "hana", "password": "wrong"},
+                  headers={"Accept-Language": "fr"}, timeout=TIMEOUT)
+    assert r.status_code == 401, r.text
+    err = r.json()["error"]
+    assert err["code"] == "invalid_credentials", err
+    r2 = anon.post(srv.url + "/api/v1/session", json={"username": "hana", "password": "wrong"},
+                   timeout=TIMEOUT)
+    assert r2.json()["error"]["code"] == "invalid_credentials"
+    assert err["message"] == catalog("fr")[r2.json()["error"]["message"]], (err, r2.text)
+    # a plural's form follows the count in each language's rule (CLDR): see test_msg.c
+
+
+def test_every_server_message_has_every_translation():
+    """scripts/messages.py: each catalog of messages has a translation of every message of the
+    source, none other, each converting the same arguments (a test that fails when a message is
+    added without its translations)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "messages.py"), "check"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.match(r"ok: \d{3,} messages, 4 catalogs", r.stdout), r.stdout

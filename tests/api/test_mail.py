@@ -834,3 +834,53 @@ def test_sighup_moves_the_mail_to_another_server(make_server, sink):
         assert sink.count() == 2  # nothing more to the old one
     finally:
         other.stop()
+
+
+def test_emails_are_in_their_recipients_language(make_server, sink):
+    """Each email is written in its recipient's language: the account's choice, else [mail]
+    language; a subject that is not ASCII travels as RFC 2047 encoded words. The memo's id and
+    links are the same in every language, and a neutral email stays neutral in each."""
+    d = Desk(make_server, sink.port, language="es")
+    for who, code in (("olga", "de"), ("dan", "ar"), ("cos", "fr")):
+        r = d.s[who].patch(d.srv.url + "/api/v1/me", json={"language": code}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+    cat = {}
+    for code in ("fr", "de", "es", "ar"):
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "messages",
+                               code + ".json"), encoding="utf-8") as f:
+            cat[code] = json.load(f)
+    mid, m = d.filed(invite=True)
+    # neutral: cos invited, dan told cos signed, cos told of the filing; olga and otto: filed
+    msgs = sink.wait(5)
+    got = {rcpts[0]: msg for rcpts, msg in msgs}
+    assert sorted(r[0] for r, _ in msgs) == sorted(["cos@example.org"] * 2 + [
+        "dan@example.org", "olga@example.org", "otto@example.org"])
+    filed = "Dissent: memo %s was filed"
+    assert got["olga@example.org"]["Subject"] == cat["de"][filed].replace("%s", mid)
+    assert got["otto@example.org"]["Subject"] == cat["es"][filed].replace("%s", mid)
+    neutral = "Dissent: you have a new notification"
+    assert got["cos@example.org"]["Subject"] == cat["fr"][neutral]
+    assert got["dan@example.org"]["Subject"] == cat["ar"][neutral]
+    for rcpt, msg in got.items():
+        raw = msg.as_string()
+        subject_line = [ln for ln in raw.split("\n") if ln.startswith("Subject:")][0]
+        assert "=?UTF-8?B?" in subject_line or subject_line.isascii(), subject_line
+        assert all(line.isascii() for line in raw.split("\n\n", 1)[0].split("\n")), raw
+    body = got["olga@example.org"].get_content()
+    assert cat["de"]["Memo: %s"].replace("%s", mid) in body, body
+    assert "https://dissent.example/#/memo/%s" % mid in body
+    ack = m["deadlines"]["acknowledge"]["due"]
+    assert "%s: %s" % (cat["de"]["Acknowledge by"], ack) in body, body
+    assert cat["es"]["Acknowledge by"] in got["otto@example.org"].get_content()
+    # neutral in every language: no memo id, no event
+    for rcpt in ("cos@example.org", "dan@example.org"):
+        text = got[rcpt].as_string() + got[rcpt].get_content()
+        assert mid not in text and TITLE not in text
+    assert cat["ar"]["This message says nothing more on purpose: who is written to, and why, "
+                      "is confidential."] in got["dan@example.org"].get_content()
+
+
+def test_the_mail_language_is_checked(make_server):
+    for bad in ("xx", "FR", "fr-CA", ""):
+        with pytest.raises(RuntimeError):
+            make_server(config=mail_config(free_port(), language=bad))

@@ -9,6 +9,7 @@ import { fail, notice } from './shell.js';
 import { keepButtons } from './keep.js';
 import { showError, showDone } from './errors.js';
 import { confirmStep } from './dialog.js';
+import { t } from './i18n.js';
 
 const userPath = (u) => `/api/v1/users/${encodeURIComponent(u.username)}`;
 
@@ -16,18 +17,18 @@ export const ROLES = ['staff', 'officer', 'principal', 'auditor', 'admin', 'reco
 
 export function roleBoxes(prefix, current = []) {
   const boxes = ROLES.map((r) => [r, h('input', { type: 'checkbox', name: `${prefix}-${r}`, checked: current.includes(r) })]);
-  const fs = h('fieldset', {}, h('legend', {}, 'Roles'), boxes.map(([r, b]) => check(r, b)));
+  const fs = h('fieldset', {}, h('legend', {}, t('accountEdit.roles')), boxes.map(([r, b]) => check(t(`role.${r}`), b)));
   return { fs, value: () => boxes.filter(([, b]) => b.checked).map(([r]) => r) };
 }
 
 // The one-time enrolment code of a new (or reset) account, for the administrator to hand over.
 export function codePanel(u, enrolment) {
-  return h('section', { class: 'warning', role: 'alert', 'aria-label': `Enrolment code for ${u.username}` },
-    h('h2', {}, `Enrolment code for ${u.username}`),
-    h('p', {}, h('strong', {}, 'Shown only once. '), `Give it to ${u.display_name || u.username} alone, by a safe route. With it they choose their own password at the “Enrol” link of the sign-in page; their keys are made then, and you never hold them. It works once, until ${when(enrolment.expires_at)}.`),
-    h('pre', { class: 'recovery-key', 'aria-label': 'Enrolment code' }, enrolment.code),
+  return h('section', { class: 'warning', role: 'alert', 'aria-label': t('accountEdit.code.title', { username: u.username }) },
+    h('h2', {}, t('accountEdit.code.title', { username: u.username })),
+    h('p', {}, h('strong', {}, `${t('common.once')} `), t('accountEdit.code.give', { name: u.display_name || u.username, until: when(enrolment.expires_at) })),
+    h('pre', { class: 'recovery-key', 'aria-label': t('accountEdit.code.label') }, enrolment.code),
     keepButtons(() => enrolment.code, `dissent-enrolment-${u.username}.txt`, 'code',
-      `Dissent enrolment code for ${u.username}\n${enrolment.code}\n`));
+      `${t('accountEdit.code.file', { username: u.username })}\n${enrolment.code}\n`));
 }
 
 // @done(changed, panel): the caller redraws the list (changed, with @panel above it) or closes
@@ -39,9 +40,9 @@ export function editForm(u, done) {
   roles.fs.setAttribute('data-field', 'roles');
   roles.fs.tabIndex = -1;
   const disabled = h('input', { type: 'checkbox', checked: u.disabled, 'data-field': 'disabled' });
-  const form = h('form', { 'aria-label': `Edit ${u.username}` }, h('h3', {}, `Edit ${u.username}`),
-    field('Display name', name), field('Email', email), roles.fs, check('Account disabled (ends its sessions)', disabled),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save account'), h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, 'Cancel')));
+  const form = h('form', { 'aria-label': t('accountEdit.title', { username: u.username }) }, h('h3', {}, t('accountEdit.title', { username: u.username })),
+    field(t('accountEdit.displayName'), name), field(t('accountEdit.email'), email), roles.fs, check(t('accountEdit.disabled'), disabled),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('accountEdit.save')), h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, t('accountEdit.cancel'))));
   let version = u.version;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -49,56 +50,56 @@ export function editForm(u, done) {
     try {
       const r = await api('PATCH', userPath(u), body, { 'If-Match': `"${version}"` });
       version = r.data.version;
-      notice(`Saved ${u.username}.`);
+      notice(t('accountEdit.saved', { username: u.username }));
       done(true);
     } catch (e) {
       if (e.code === 'unauthorized') fail(e); else showError(form, e);
     }
   });
 
-  const resetTotp = h('button', { type: 'button', class: 'secondary' }, 'Reset two-factor sign-in');
-  const resetAll = h('button', { type: 'button', class: 'secondary' }, 'Reset the account');
+  const resetTotp = h('button', { type: 'button', class: 'secondary' }, t('accountEdit.totp.button'));
+  const resetAll = h('button', { type: 'button', class: 'secondary' }, t('accountEdit.reset.button'));
   const operator = u.roles.includes('admin') || u.roles.includes('auditor') || u.roles.includes('records');
-  const resets = h('section', { class: 'panel', 'aria-label': `Resets for ${u.username}` },
-    h('h3', {}, 'Lost phone'),
-    h('p', {}, 'Turns two-factor sign-in off and keeps the password and keys: the person keeps access to their memos, and sets up two-factor sign-in again at their next sign-in when their role requires it.'),
+  const resets = h('section', { class: 'panel', 'aria-label': t('accountEdit.resets', { username: u.username }) },
+    h('h3', {}, t('accountEdit.totp.heading')),
+    h('p', {}, t('accountEdit.totp.explain')),
     h('div', { class: 'actions' }, resetTotp),
     operator ? null : [
-      h('h3', {}, 'Lost password and recovery key'),
-      h('p', {}, 'Revokes the password, the keys, the recovery key and every session, and gives a new enrolment code: the person enrols again and chooses a new password. Memos shared with them before must be shared again. If they still have their recovery key, they can reset the password themselves and keep their access: prefer that.'),
+      h('h3', {}, t('accountEdit.reset.heading')),
+      h('p', {}, t('accountEdit.reset.explain')),
       h('div', { class: 'actions' }, resetAll)]);
   resetTotp.addEventListener('click', async () => {
     const ok = await confirmStep({
-      title: `Reset ${u.username}'s two-factor sign-in?`,
+      title: t('accountEdit.totp.confirmTitle', { username: u.username }),
       text: [
-        `${u.display_name || u.username} will sign in with their password alone, and must set up a new authenticator at once if their role requires it. Their keys and access to memos stay.`,
-        'Do this only for the person themselves, after checking who is asking.',
+        t('accountEdit.totp.confirmText', { name: u.display_name || u.username }),
+        t('accountEdit.totp.confirmCheck'),
       ],
-      confirm: 'Reset two-factor sign-in',
+      confirm: t('accountEdit.totp.button'),
     });
     if (!ok) return;
     try {
       const r = await api('PATCH', userPath(u), { totp: false });
       version = r.data.version;
-      showDone(resets, `Two-factor sign-in of ${u.username} is off. They set it up again at their next sign-in.`).focus();
+      showDone(resets, t('accountEdit.totp.done', { username: u.username })).focus();
     } catch (e) {
       if (e.code === 'unauthorized') fail(e); else showError(resets, e);
     }
   });
   resetAll.addEventListener('click', async () => {
     const ok = await confirmStep({
-      title: `Reset ${u.username}'s account?`,
+      title: t('accountEdit.reset.confirmTitle', { username: u.username }),
       text: [
-        `${u.display_name || u.username} loses their password, keys, recovery key and sessions, and access to every memo shared with them before, until someone who can read each memo shares it again; their signatures stay valid.`,
-        'You get a one-time enrolment code to give them; with it they choose a new password. Do this only for the person themselves, after checking who is asking.',
+        t('accountEdit.reset.confirmText', { name: u.display_name || u.username }),
+        t('accountEdit.reset.confirmCode'),
       ],
-      confirm: 'Reset the account',
+      confirm: t('accountEdit.reset.button'),
       danger: true,
     });
     if (!ok) return;
     try {
       const r = await api('POST', `${userPath(u)}/reset`);
-      notice(`${u.username} was reset. Give them the enrolment code below.`);
+      notice(t('accountEdit.reset.done', { username: u.username }));
       done(true, codePanel(r.data, r.data.enrolment));
     } catch (e) {
       if (e.code === 'unauthorized') fail(e); else showError(resets, e);

@@ -8,6 +8,7 @@ import { h, clear } from './dom.js';
 import { showError, showDone, clearError, sentence } from './errors.js';
 import { confirmStep } from './dialog.js';
 import { go, provided, reauth, refreshCounts } from './shell.js';
+import { t } from './i18n.js';
 
 let uid = 0;
 
@@ -19,17 +20,22 @@ function clearDone(where) {
 
 // The memo workflow's refusals that errors.js does not word: [pattern of the API's message, sentence].
 const MEMO_WORDS = [
-  [/you declined the invitation/, 'You declined the invitation to co-sign this memo, so you cannot sign it.'],
-  [/you have no signature/, 'You have no signature on this memo to withdraw.'],
-  [/the drafter's signature stays/, 'As the drafter you cannot withdraw your signature: reopen the memo instead (that voids every signature).'],
+  [/you declined the invitation/, () => t('actions.refusal.declined')],
+  [/you have no signature/, () => t('actions.refusal.noSignature')],
+  [/the drafter's signature stays/, () => t('actions.refusal.drafter')],
 ];
+// The states whose refusal (error.state.STATE) has a sentence here without the advice to reload
+// (actions.state.STATE).
+const STATES = new Set(['draft', 'open', 'filed', 'acknowledged', 'replied', 'closed', 'declined', 'withdrawn']);
 // One sentence for a failed memo action (the page has just been drawn again when the memo's
 // state refused it, so "reload" would be the wrong advice).
 export function memoSentence(e) {
   const msg = (e && e.message) || '';
-  for (const [re, text] of MEMO_WORDS) if (re.test(msg)) return text;
+  for (const [re, text] of MEMO_WORDS) if (re.test(msg)) return text();
   const s = sentence(e);
-  return e && e.code === 'wrong_state' ? s.replace('Reload the page to see what can be done.', 'The page now shows what can be done.') : s;
+  if (!e || e.code !== 'wrong_state') return s;
+  if (STATES.has(e.state) && s === t(`error.state.${e.state}`)) return t(`actions.state.${e.state}`);
+  return s === t('error.wrongStage') ? t('actions.wrongStage') : s;
 }
 
 // Every message showError() put in @where, also one it moved next to a nested field (which
@@ -69,9 +75,9 @@ export function signInAgain(after) {
   if (provided('reauth')) {
     return h('button', { type: 'button', class: 'secondary', onclick: async () => {
       try { if (await reauth() && after) await after(); } catch { /* the caller shows the next error */ }
-    } }, 'Sign in again');
+    } }, t('actions.signInAgain'));
   }
-  return h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, 'Sign in again (opens a new tab)');
+  return h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, t('actions.signInNewTab'));
 }
 
 // Whether a failed action may have met a memo that changed meanwhile: draw it again first.
@@ -79,7 +85,7 @@ const stale = (e) => e && (e.status === 409 || e.status === 403 || e.status === 
 
 // bar = actionBar({redraw}) where redraw({done, error}) draws the memo again and shows the
 // message by the new bar. bar.el is the section to put on the page.
-export function actionBar({ redraw, heading = 'What you can do' }) {
+export function actionBar({ redraw, heading = t('actions.heading') }) {
   const hid = `h-actions-${++uid}`;
   const row = h('div', { class: 'actions', id: 'action-bar', role: 'group', 'aria-labelledby': hid });
   const panels = h('div', { class: 'action-panels' });

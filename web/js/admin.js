@@ -6,6 +6,7 @@ import { page, fail, notice, app } from './shell.js';
 import { ArrayPages, pagedSection, walkAll } from './paging.js';
 import { editForm, roleBoxes, codePanel, ROLES } from './account-edit.js';
 import { showError } from './errors.js';
+import { t } from './i18n.js';
 
 // Every account, however many pages the API answers (GET /api/v1/users pages by username).
 function allUsers() {
@@ -29,9 +30,9 @@ function matches(u, v) {
 
 // The status cell of an account: disabled, awaiting enrolment, or active.
 function status(u) {
-  if (u.disabled) return badge('disabled', 'overdue');
-  if (!u.enrolled) return badge('not enrolled', 'soon');
-  return badge('active', 'ok');
+  if (u.disabled) return badge(t('admin.status.disabled'), 'overdue');
+  if (!u.enrolled) return badge(t('admin.status.notEnrolled'), 'soon');
+  return badge(t('admin.status.active'), 'ok');
 }
 
 // @shown: a panel drawn above the list (a new account's enrolment code).
@@ -39,23 +40,23 @@ export async function admin(shown = null) {
   const users = await allUsers();
   const editArea = h('div', { id: 'edit-area' });
   const userRow = (u) => h('tr', {},
-    h('td', {}, u.username), h('td', {}, u.display_name || '—'), h('td', {}, u.roles.join(', ')),
+    h('td', {}, u.username), h('td', {}, u.display_name || '—'), h('td', {}, u.roles.map((r) => t(`role.${r}`)).join(', ')),
     h('td', {}, status(u)), h('td', {}, when(u.created_at)),
-    h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${u.username}`, onclick: () => {
+    h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'secondary', 'aria-label': t('admin.editLabel', { username: u.username }), onclick: () => {
       clear(editArea).append(editForm(u, (changed, panel) => { if (changed) admin(panel).catch(fail); else clear(editArea); }));
       editArea.scrollIntoView({ block: 'start' });
       editArea.querySelector('input').focus();
-    } }, 'Edit')));
+    } }, t('admin.edit'))));
   const list = pagedSection({
-    id: 'accounts', title: `Accounts (${users.length})`, pageKey: 'page', noun: ['account', 'accounts'],
+    id: 'accounts', title: t('admin.listTitle', { count: users.length }), pageKey: 'page', noun: ['account', 'accounts'],
     filters: [
-      { key: 'q', label: 'Search', search: true, placeholder: 'username, name or email' },
-      { key: 'role', label: 'Role', options: [['', 'Any role'], ...ROLES.map((r) => [r, r])] },
-      { key: 'status', label: 'Status', options: [['', 'Active or disabled'], ['active', 'Active'], ['disabled', 'Disabled']] },
+      { key: 'q', label: t('admin.filter.search'), search: true, placeholder: t('admin.filter.searchPlaceholder') },
+      { key: 'role', label: t('admin.filter.role'), options: [['', t('admin.filter.anyRole')], ...ROLES.map((r) => [r, t(`role.${r}`)])] },
+      { key: 'status', label: t('admin.filter.status'), options: [['', t('admin.filter.anyStatus')], ['active', t('admin.filter.active')], ['disabled', t('admin.filter.disabled')]] },
     ],
     source: (v) => new ArrayPages(users.filter((u) => matches(u, v))),
-    render: (items) => table(['Username', 'Name', 'Roles', 'Status', 'Created', ''], items.map(userRow)),
-    empty: (v) => (v.q || v.role || v.status ? 'No account matches these filters.' : 'There are no accounts.'),
+    render: (items) => table([t('admin.col.username'), t('admin.col.name'), t('admin.col.roles'), t('admin.col.status'), t('admin.col.created'), ''], items.map(userRow)),
+    empty: (v) => (v.q || v.role || v.status ? t('admin.emptyFiltered') : t('admin.empty')),
   });
   await list.load();
   const uname = h('input', { type: 'text', required: true, autocapitalize: 'none', pattern: '[a-z0-9._\\-]{1,64}', 'data-field': 'username' });
@@ -64,24 +65,24 @@ export async function admin(shown = null) {
   const roles = roleBoxes('new', ['staff']);
   roles.fs.setAttribute('data-field', 'roles');
   roles.fs.tabIndex = -1;
-  const form = h('form', { 'aria-label': 'Create an account' }, h('h2', {}, 'Create an account'),
-    field('Username', uname, 'a–z, 0–9, dot, underscore, hyphen.'), field('Display name', dname), field('Email', email), roles.fs,
-    h('p', { class: 'note' }, 'The account gets a one-time enrolment code, shown once: the person chooses their own password with it. Admin and auditor are not combined with the other roles.'),
-    h('button', { type: 'submit' }, 'Create account'));
+  const form = h('form', { 'aria-label': t('admin.create.title') }, h('h2', {}, t('admin.create.title')),
+    field(t('admin.create.username'), uname, t('admin.create.usernameHint')), field(t('admin.create.displayName'), dname), field(t('admin.create.email'), email), roles.fs,
+    h('p', { class: 'note' }, t('admin.create.note')),
+    h('button', { type: 'submit' }, t('admin.create.submit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
       const u = await post('/api/v1/users', { username: uname.value.trim(), display_name: dname.value, email: email.value, roles: roles.value() });
-      notice(`Account ${u.username} created. It cannot sign in until the person enrols with the code below.`, true);
+      notice(t('admin.created', { username: u.username }), true);
       await admin(codePanel(u, u.enrolment));
     } catch (e) {
       if (e.code === 'unauthorized') fail(e);
-      else if (e.code === 'exists') showError(form, e, `The username ${uname.value.trim()} is taken: choose another.`);
+      else if (e.code === 'exists') showError(form, e, t('admin.taken', { username: uname.value.trim() }));
       else showError(form, e);
     }
   });
-  page('Accounts and roles',
-    h('p', {}, `Signed in as ${app.me.username}. Administrators manage accounts but never see memo content, and never choose anyone's password. Channel access is granted by officers, from their inbox.`),
+  page(t('admin.title'),
+    h('p', {}, t('admin.intro', { username: app.me.username })),
     shown, list.el, editArea, form);
   if (shown) shown.scrollIntoView({ block: 'start' });
 }

@@ -1,9 +1,11 @@
 // The JSON API (docs/api.md): every request sends X-Requested-With: dissent (the CSRF rule) and
-// JSON; every error answer becomes an ApiError carrying the API's own code and message.
+// JSON; every error answer becomes an ApiError carrying the API's own code and message. The
+// messages are asked for in English (Accept-Language: en): errors.js reads them to choose its
+// own sentence, in the reader's language, from the catalogs.
 
 export class ApiError extends Error {
   constructor(status, err) {
-    super(err.message || `request failed (HTTP ${status})`);
+    super(err.message || `HTTP ${status}`);
     this.status = status;
     this.code = err.code || `http_${status}`;
     this.field = err.field || null;
@@ -22,7 +24,7 @@ export async function api(method, path, body, headers = {}) {
   const opts = {
     method,
     credentials: 'same-origin',
-    headers: { 'X-Requested-With': 'dissent', Accept: 'application/json', ...headers },
+    headers: { 'X-Requested-With': 'dissent', Accept: 'application/json', 'Accept-Language': 'en', ...headers },
   };
   if (body instanceof Blob) {
     // a file's part (docs/api.md, "Attachments"): its bytes as they are
@@ -36,7 +38,7 @@ export async function api(method, path, body, headers = {}) {
   try {
     r = await fetch(path, opts);
   } catch {
-    throw new ApiError(0, { code: 'network', message: 'The server could not be reached. Check your connection and try again.' });
+    throw new ApiError(0, { code: 'network', message: 'network' });
   }
   for (const fn of listeners) fn(r.status);
   const type = r.headers.get('Content-Type') || '';

@@ -801,6 +801,8 @@ async function start() {
     }
   }
   renderChrome();
+  // index.html's <main> is busy until now (its "…" has no words: no language is known there)
+  document.getElementById('main').removeAttribute('aria-busy');
   route();
 }
 start();

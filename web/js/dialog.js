@@ -2,12 +2,13 @@
 // the focus stays inside it), with the consequence spelt out, focus on the safe choice, Escape
 // to cancel, and the focus given back to what opened it.
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 // confirmStep({title, text: [sentence, ...], confirm: 'File the memo', danger, input})
 // resolves true when the user confirms, false when they cancel. With @input ({label, hint,
 // required, multiline}) the dialog also asks for a text, and resolves to that text (or null on
 // cancel) instead of true.
-export function confirmStep({ title, text = [], confirm, cancel = 'Cancel', danger = false, input = null }) {
+export function confirmStep({ title, text = [], confirm, cancel = t('dialog.cancel'), danger = false, input = null }) {
   const opener = document.activeElement;
   const id = `dlg-${Math.random().toString(36).slice(2, 8)}`;
   let ctl = null;
@@ -25,7 +26,7 @@ export function confirmStep({ title, text = [], confirm, cancel = 'Cancel', dang
   const err = h('p', { class: 'error-msg', role: 'alert', hidden: true });
   const form = h('form', { method: 'dialog', novalidate: true },
     h('h2', { id: `${id}-t` }, title),
-    h('div', { id: `${id}-d` }, text.filter(Boolean).map((t) => h('p', {}, t))),
+    h('div', { id: `${id}-d` }, text.filter(Boolean).map((line) => h('p', {}, line))),
     err, fieldEl,
     h('div', { class: 'actions' }, yes, no));
   const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': `${id}-t`, 'aria-describedby': `${id}-d` }, form);
@@ -37,7 +38,7 @@ export function confirmStep({ title, text = [], confirm, cancel = 'Cancel', dang
       if (ctl && input.required && !ctl.value.trim()) {
         ev.preventDefault();
         err.hidden = false;
-        err.textContent = input.requiredText || 'This cannot be empty.';
+        err.textContent = input.requiredText || t('dialog.empty');
         ctl.setAttribute('aria-invalid', 'true');
         ctl.focus();
         return;

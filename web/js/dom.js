@@ -1,3 +1,5 @@
+import { language } from './i18n.js';
+
 // Tiny DOM helpers: everything the API returns is put in as text, never as markup, except the
 // HTML that the server's cmark renders in safe mode (POST /api/v1/preview).
 
@@ -66,17 +68,41 @@ export function setZone(tz) {
   }
 }
 
-// Unix seconds or an ISO time -> "YYYY-MM-DD HH:MM ZONE"; "YYYY-MM-DD" dates are shown as given.
+// A time (Unix seconds or an ISO time) as the language in use writes it, in the organisation's
+// zone: English keeps ISO 8601's order, "2026-12-06 14:05 CET" (one form for every English
+// reader, British or American); the other languages their own ("6 déc. 2026, 14:05 UTC+1",
+// with Arabic's digits in Arabic). A day alone ("YYYY-MM-DD", the API's dates) is a date: day().
 export function when(t) {
   if (t === null || t === undefined) return '—';
-  if (typeof t === 'string' && /^\d{4}-\d\d-\d\d$/.test(t)) return t;
+  if (typeof t === 'string' && /^\d{4}-\d\d-\d\d$/.test(t)) return day(t);
   const d = typeof t === 'string' ? new Date(t) : new Date(t * 1000);
   if (Number.isNaN(d.getTime())) return String(t);
+  if (language() !== 'en') {
+    return new Intl.DateTimeFormat(language(), {
+      timeZone: zone, year: 'numeric', month: 'short', day: 'numeric',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    }).format(d);
+  }
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
     timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
     hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
   }).formatToParts(d).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
+// A day: "YYYY-MM-DD" as given, or the day of a time (Unix seconds, an ISO time) in the
+// organisation's zone; written "2026-12-06" in English, "6 déc. 2026" in French and so on.
+export function day(t) {
+  if (t === null || t === undefined) return '—';
+  let iso = typeof t === 'string' && /^\d{4}-\d\d-\d\d$/.test(t) ? t : null;
+  if (!iso) {
+    const d = typeof t === 'string' ? new Date(t) : new Date(t * 1000);
+    if (Number.isNaN(d.getTime())) return String(t);
+    iso = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  }
+  if (language() === 'en') return iso;
+  return new Intl.DateTimeFormat(language(), { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' })
+    .format(new Date(`${iso}T00:00:00Z`));
 }
 
 // Suggestions for a usernames field: a <datalist> filled from /api/v1/users/search as the last

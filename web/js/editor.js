@@ -12,6 +12,7 @@ import { M, renderInto, showOnMemo, can } from './memo-common.js';
 import { stateBadge } from './memo-status.js';
 import { failed, done, clearErrors } from './actionbar.js';
 import { filesEditor } from './files.js';
+import { t, language } from './i18n.js';
 
 const SAVE_DELAY = 1000;
 const PREVIEW_DELAY = 400;
@@ -28,9 +29,9 @@ async function mayLeave(g) {
   }
   if (!g.dirty() && !g.busy()) { if (guard === g) guard = null; return true; }
   const leave = await confirmStep({
-    title: 'Leave without saving?',
-    text: ['Your latest changes to this draft are not saved yet.', 'If you leave now they are lost. Stay to save them (the editor tells you when they are saved).'],
-    confirm: 'Leave and lose the changes', cancel: 'Stay on this page', danger: true,
+    title: t('editor.leave.title'),
+    text: [t('editor.leave.unsaved'), t('editor.leave.lost')],
+    confirm: t('editor.leave.confirm'), cancel: t('editor.leave.stay'), danger: true,
   });
   if (leave) { if (guard === g) guard = null; return true; }
   g.focus();
@@ -71,28 +72,31 @@ export function newMemo() {
   setGuard(null);
   const title = h('input', { type: 'text', required: true, maxlength: 300, 'data-field': 'title', id: 'new-title' });
   const body = h('textarea', { rows: 14, 'data-field': 'body', id: 'new-body' });
-  const btn = h('button', { type: 'submit' }, 'Create draft');
-  const form = h('form', { 'aria-label': 'New memo', novalidate: true },
-    field('Title', title, 'One line, up to 300 characters.'),
-    field('Text (CommonMark)', body, 'You can keep editing after creating the draft; it is saved as you type.'),
+  const btn = h('button', { type: 'submit' }, t('editor.new.create'));
+  const form = h('form', { 'aria-label': t('editor.new.title'), novalidate: true },
+    field(t('editor.title'), title, t('editor.new.titleHint')),
+    field(t('editor.text'), body, t('editor.new.textHint')),
     h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!title.value.trim()) { failed(form, { field: 'title' }, 'Give the memo a title: one line, at most 300 characters.'); return; }
+    if (!title.value.trim()) { failed(form, { field: 'title' }, t('editor.new.noTitle')); return; }
     btn.disabled = true;
     try {
       const m = await post('/api/v1/memos', { title: title.value, body: body.value });
-      note = { id: m.id, text: 'Draft created. Only you can read it until you file it.' };
+      note = { id: m.id, text: t('editor.new.created') };
       go(`#/memo/${m.id}/edit`);
     } catch (e) {
       btn.disabled = false;
       failed(form, e);
     }
   });
-  page('New memo', h('p', {}, 'Only you can read a draft. Officers see it only once you file it.'), form);
+  page(t('editor.new.title'), h('p', {}, t('editor.new.intro')), form);
 }
 
-const clock = () => new Date().toTimeString().slice(0, 5);
+// a version number as the language writes numbers, without a thousands separator ("version 1234")
+const vers = (n) => new Intl.NumberFormat(language(), { useGrouping: false }).format(n);
+// the browser's own time of day, hours and minutes, as the language in use writes them
+const clock = () => new Intl.DateTimeFormat(language(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
 
 export async function editor(id) {
   const r = await api('GET', M(id));
@@ -112,31 +116,32 @@ export async function editor(id) {
   names.setAttribute('aria-describedby', namesHint.id);
   const showNames = () => {
     namesHint.textContent = names.checked
-      ? 'On: principals who receive the memo will see who signed it. Officers always see the names.'
-      : 'Off (the default): principals who receive the memo will see only how many signed it, not who. Officers always see the names.';
+      ? t('editor.names.on')
+      : t('editor.names.off');
   };
   showNames();
-  const status = h('div', { class: 'status save-status', role: 'status', 'aria-live': 'polite', id: 'save-status' }, `Version ${version}, saved.`);
+  const status = h('div', { class: 'status save-status', role: 'status', 'aria-live': 'polite', id: 'save-status' }, t('editor.status.version', { version: vers(version) }));
   // the spillage guard (docs/api.md, "Finalize"): a classification marking is said as it is
   // typed; finalizing refuses the memo while one is there
   const warning = h('div', { role: 'status', 'aria-live': 'polite', id: 'marking-warning' });
   let fileNames = (memo.attachments || []).map((a) => a.name);
   const checkMarkings = () => {
     const markings = (app.me && app.me.refuse_markings) || [];
-    const where = [['the title', title.value], ['the text', body.value], ...fileNames.map((n) => [`the file name "${n}"`, n])];
+    // [where (editor.marking.in.WHERE), its text, the message's other placeholders]
+    const where = [['title', title.value, {}], ['body', body.value, {}], ...fileNames.map((n) => ['file', n, { name: n }])];
     let hit = null;
     for (const mk of markings) {
       const w = where.find(([, text]) => text.includes(mk));
-      if (w) { hit = [mk, w[0]]; break; }
+      if (w) { hit = [mk, w[0], w[2]]; break; }
     }
     clear(warning);
     if (hit) {
-      warning.append(h('p', { class: 'warning-msg' }, h('strong', {}, 'Classification marking: '),
-        `${hit[1]} carries "${hit[0]}". This channel is not for classified information: remove the marking and anything it marks. Finalizing refuses the memo while it is there.`));
+      warning.append(h('p', { class: 'warning-msg' }, h('strong', {}, t('editor.marking.label'), ' '),
+        `${t(`editor.marking.in.${hit[1]}`, { ...hit[2], marking: hit[0] })} ${t('editor.marking.advice')}`));
     }
   };
   const preview = h('div', { class: 'memo-body preview', id: 'preview', 'aria-live': 'polite' });
-  const form = h('form', { 'aria-label': 'Draft', novalidate: true, onsubmit: (ev) => ev.preventDefault() });
+  const form = h('form', { 'aria-label': t('editor.form'), novalidate: true, onsubmit: (ev) => ev.preventDefault() });
 
   const ended = () => !!lastError && lastError.code === 'unauthorized';
   function setStatus(...parts) { status.replaceChildren(...parts.flat().filter(Boolean).map((p) => (typeof p === 'string' ? document.createTextNode(p) : p))); }
@@ -146,11 +151,11 @@ export async function editor(id) {
     if (e && e.code === 'unauthorized') {
       // already said: keep the buttons where they are (they may be under the pointer)
       if (status.querySelector('#save-error.session-ended')) return;
-      const retry = h('button', { type: 'button', class: 'secondary', onclick: () => save({ explicit: true }).catch(() => {}) }, 'Try saving again');
+      const retry = h('button', { type: 'button', class: 'secondary', onclick: () => save({ explicit: true }).catch(() => {}) }, t('editor.retry'));
       const again = provided('reauth')
-        ? h('button', { type: 'button', onclick: async () => { if (await reauth()) save({ explicit: true }).catch(() => {}); } }, 'Sign in again')
-        : h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, 'Sign in again (opens a new tab)');
-      setStatus(h('p', { class: 'error-msg session-ended', id: 'save-error' }, 'Not saved: your session has ended. Your text is still here and is not lost; sign in again, then it is saved.'),
+        ? h('button', { type: 'button', onclick: async () => { if (await reauth()) save({ explicit: true }).catch(() => {}); } }, t('editor.signIn'))
+        : h('a', { href: '#/signin', target: '_blank', rel: 'noopener' }, t('editor.signInTab'));
+      setStatus(h('p', { class: 'error-msg session-ended', id: 'save-error' }, t('editor.notSaved.ended')),
         h('div', { class: 'actions' }, again, retry));
       if (explicit) status.querySelector('.error-msg').setAttribute('tabindex', '-1');
       if (explicit) status.querySelector('.error-msg').focus();
@@ -158,14 +163,14 @@ export async function editor(id) {
     }
     if (e && e.field && (e.field === 'title' || e.field === 'body')) {
       if (explicit) {
-        setStatus(h('p', { class: 'error-msg', id: 'save-error' }, `Not saved: see the message above the ${e.field === 'title' ? 'title' : 'text'}.`));
+        setStatus(h('p', { class: 'error-msg', id: 'save-error' }, t(e.field === 'title' ? 'editor.notSaved.title' : 'editor.notSaved.body')));
         failed(form, e);
       } else {
-        setStatus(h('p', { class: 'error-msg', id: 'save-error' }, `Not saved: ${sentence(e)}`));
+        setStatus(h('p', { class: 'error-msg', id: 'save-error' }, t('editor.notSaved.error', { reason: sentence(e) })));
       }
       return;
     }
-    setStatus(h('p', { class: 'error-msg', id: 'save-error' }, `Not saved: ${sentence(e)}`, e && e.code === 'version_mismatch' ? ' Copy your text before reloading.' : ''));
+    setStatus(h('p', { class: 'error-msg', id: 'save-error' }, t(e && e.code === 'version_mismatch' ? 'editor.notSaved.reload' : 'editor.notSaved.error', { reason: sentence(e) })));
     if (explicit) { const m = status.querySelector('.error-msg'); m.setAttribute('tabindex', '-1'); m.focus(); }
   }
 
@@ -179,14 +184,14 @@ export async function editor(id) {
     if (!dirty) return;
     dirty = false;
     const snap = { title: title.value, body: body.value, show_signer_names: names.checked };
-    if (!ended()) setStatus('Saving…'); // after the session ended, the way back stays in view
+    if (!ended()) setStatus(t('editor.saving')); // after the session ended, the way back stays in view
     saving = (async () => {
       try {
         const res = await api('PATCH', M(id), snap, { 'If-Match': `"${version}"` });
         version = res.data.version;
         lastError = null;
         clearErrors(form);
-        setStatus(`Saved at ${clock()} (version ${version}).`);
+        setStatus(t('editor.saved', { time: clock(), version: vers(version) }));
       } catch (e) {
         dirty = true;
         lastError = e;
@@ -201,14 +206,14 @@ export async function editor(id) {
 
   const schedulePreview = () => {
     clearTimeout(ptimer);
-    ptimer = setTimeout(() => renderInto(preview, body.value, 'The preview appears here as you type.'), PREVIEW_DELAY);
+    ptimer = setTimeout(() => renderInto(preview, body.value, t('editor.preview.empty')), PREVIEW_DELAY);
   };
   // While the session is over, the message with its way back stays in view (saving goes on
   // trying, so that a sign-in made elsewhere, such as the app's own dialog, is used at once).
   const changed = () => {
     dirty = true;
     clearTimeout(timer);
-    if (!ended()) setStatus('Unsaved changes…');
+    if (!ended()) setStatus(t('editor.unsaved'));
     timer = setTimeout(() => save().catch(() => {}), SAVE_DELAY);
   };
   title.addEventListener('input', changed);
@@ -218,13 +223,12 @@ export async function editor(id) {
   names.addEventListener('change', () => { showNames(); changed(); });
   for (const el of [title, body]) el.addEventListener('blur', () => { if (dirty) save().catch(() => {}); });
 
-  const saveBtn = h('button', { type: 'button', class: 'secondary', onclick: () => { dirty = true; save({ explicit: true }).catch(() => {}); } }, 'Save now');
-  const finBtn = h('button', { type: 'button' }, 'Finalize');
+  const saveBtn = h('button', { type: 'button', class: 'secondary', onclick: () => { dirty = true; save({ explicit: true }).catch(() => {}); } }, t('editor.saveNow'));
+  const finBtn = h('button', { type: 'button' }, t('editor.finalize.button'));
   finBtn.addEventListener('click', async () => {
     const ok = await confirmStep({
-      title: 'Finalize the text?', confirm: 'Finalize the text',
-      text: ['The text is frozen: you and your co-signers sign exactly this version, identified by its digest.',
-        'To change it afterwards you must reopen the memo, which voids every signature collected by then.'],
+      title: t('editor.finalize.title'), confirm: t('editor.finalize.confirm'),
+      text: [t('editor.finalize.frozen'), t('editor.finalize.reopen')],
     });
     if (!ok) return;
     try {
@@ -239,23 +243,23 @@ export async function editor(id) {
       return;
     }
     setGuard(null);
-    showOnMemo(id, 'Finalized: the text is frozen. Sign it, then invite co-signers.');
+    showOnMemo(id, t('editor.finalized'));
     go(`#/memo/${id}`);
   });
 
   form.append(
-    field('Title', title),
+    field(t('editor.title'), title),
     h('div', { class: 'side-by-side editor-grid' },
-      h('div', { class: 'text-col' }, field('Text (CommonMark)', body, 'Headings with #, emphasis with *stars*, lists with - or 1. The preview follows as you type.'), warning),
-      h('section', { class: 'preview-col', 'aria-labelledby': 'h-preview' }, h('h2', { id: 'h-preview' }, 'Preview'), preview)),
-    check('Show the signers\' names to the principals who receive the memo', names), namesHint,
+      h('div', { class: 'text-col' }, field(t('editor.text'), body, t('editor.textHint')), warning),
+      h('section', { class: 'preview-col', 'aria-labelledby': 'h-preview' }, h('h2', { id: 'h-preview' }, t('editor.preview')), preview)),
+    check(t('editor.names.label'), names), namesHint,
     status,
     h('div', { class: 'actions' }, saveBtn, finBtn));
   // a file added or removed moves the memo's version: what is typed is saved first, with the
   // version it knows; no save goes out while the file changes; the new version is learnt after
   const files = filesEditor(memo, async (m) => {
     version = m.version;
-    if (!dirty && !saving && !ended()) setStatus(`Version ${version}, saved.`);
+    if (!dirty && !saving && !ended()) setStatus(t('editor.status.version', { version: vers(version) }));
     fileNames = (m.attachments || []).map((a) => a.name);
     checkMarkings();
   }, async (fn) => {
@@ -268,8 +272,8 @@ export async function editor(id) {
     fileOp = op;
     try { return await op; } finally { if (fileOp === op) fileOp = null; }
   });
-  page('Edit draft',
-    h('p', {}, stateBadge('draft'), ' Only you can read this draft. Changes are saved automatically. Finalizing freezes the text so that co-signers sign exactly what you wrote.'),
+  page(t('editor.edit.title'),
+    h('p', {}, stateBadge('draft'), ' ', t('editor.edit.intro')),
     form, files);
   setGuard({
     hash: location.hash,
@@ -280,6 +284,6 @@ export async function editor(id) {
   });
   if (note && note.id === id) done(form, note.text);
   note = null;
-  renderInto(preview, body.value, 'The preview appears here as you type.');
+  renderInto(preview, body.value, t('editor.preview.empty'));
   checkMarkings();
 }

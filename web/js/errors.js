@@ -1,10 +1,10 @@
 // Errors in plain words, where the user looked. The API's answers carry a code, sometimes a
-// field, and an English message written for developers ("usernames: 1 to 1000 names"); none of
+// field, and a message written for developers ("usernames: 1 to 1000 names"); none of
 // that reaches the screen as such. sentence(e) maps it to one sentence for a person, and
 // showError(where, e) puts that sentence next to what failed and moves the focus there.
 import { ApiError } from './api.js';
-import { h } from './dom.js';
-import { t } from './i18n.js';
+import { h, day } from './dom.js';
+import { t, language } from './i18n.js';
 
 // By the API's code, when the code alone says what happened: the codes with a sentence of their
 // own in the catalogs (error.code.CODE, i18n.js).
@@ -30,36 +30,39 @@ const BY_FIELD = new Set([
   'type', 'sha256',
 ]);
 
-// Messages of the memo workflow that name something the user can fix: [pattern, sentence].
+// Messages of the memo workflow that name something the user can fix: [pattern, sentence]. The
+// web interface asks for the API's messages in English (api.js), so that these match whatever
+// the reader's language; each sentence is the catalogs' error.message.KEY.
+const says = (key) => () => t(`error.message.${key}`);
 const BY_MESSAGE = [
-  [/the file "([^"]+)" is named with "([^"]+)", a classification marking/, (m) => `The file "${m[1]}" is named with "${m[2]}", a classification marking. This channel is not for classified information: remove the file, then finalize.`],
-  [/^(title|body): the \w+ carries "([^"]+)", a classification marking/, (m) => `The ${m[1] === 'title' ? 'title' : 'text'} carries "${m[2]}", a classification marking. This channel is not for classified information: remove it, and anything it marks, then finalize.`],
-  [/"([^"]+)" is not an active staff/, (m) => `There is no colleague "${m[1]}" who can co-sign. Check the spelling; you can type two letters of a name for suggestions.`],
-  [/"([^"]+)" is not an active principal/, (m) => `"${m[1]}" is not a principal who can receive memos. Check the spelling.`],
-  [/the drafter cannot be invited/, () => 'You cannot invite yourself: you sign as the drafter.'],
-  [/sign the memo before filing/, () => 'Sign the memo first: filing needs your own signature.'],
-  [/the drafter signs first/, () => 'The drafter has not signed yet: co-signers sign after the drafter.'],
-  [/already signed/, () => 'You have already signed this memo.'],
-  [/too late to decline/, () => 'It is too late to decline: the memo has been filed.'],
+  [/the file "([^"]+)" is named with "([^"]+)", a classification marking/, (m) => t('error.message.markedFile', { name: m[1], marking: m[2] })],
+  [/^(title|body): the \w+ carries "([^"]+)", a classification marking/, (m) => t(m[1] === 'title' ? 'error.message.markedTitle' : 'error.message.markedBody', { marking: m[2] })],
+  [/"([^"]+)" is not an active staff/, (m) => t('error.message.noColleague', { name: m[1] })],
+  [/"([^"]+)" is not an active principal/, (m) => t('error.message.noPrincipal', { name: m[1] })],
+  [/the drafter cannot be invited/, says('inviteSelf')],
+  [/sign the memo before filing/, says('signFirst')],
+  [/the drafter signs first/, says('drafterFirst')],
+  [/already signed/, says('alreadySigned')],
+  [/too late to decline/, says('tooLateToDecline')],
   [/until: must be after the current due date (\S+) and no later than the maximum (\S+)/,
-    (m) => `Choose a date after ${m[1]} and no later than ${m[2]}.`],
-  [/until must be a date/, () => 'Choose a date.'],
-  [/reason.*(1 to|required|missing)/i, () => 'Give a reason.'],
-  [/body.*(1 to|required|missing)/i, () => 'Write something first: the text is empty.'],
-  [/^([a-z0-9._-]+) has not enrolled yet/, (m) => `${m[1]} has not enrolled yet: nothing can be shared with them until they do. Try again once they have.`],
-  [/channel access not yet granted/, () => 'You cannot read filed memos yet: an officer who holds the channel key must grant you access (from their inbox).'],
-  [/^([a-z0-9._-]+) was reset by an administrator/, (m) => `${m[1]}'s account was reset by an administrator: nothing can be shared with them until officers confirm that the account is theirs.`],
-  [/reset/, () => 'You cannot read this memo: your keys were reset. Officers share your filed memos with you again once they have confirmed that the account is yours; a draft is shared again by one of its readers.'],
-  [/is not a working day already/, () => 'That day is not a working day already: a weekend, a holiday or a day closed before.'],
-  [/falls inside the running clock stop/, () => 'The clock is stopped from an earlier day: the days of a running stop need no closure.'],
-  [/^(day|from): today or a later day/, () => 'Choose today or a later day: a past day cannot be changed.'],
-  [/closure of (\S+) stands/, (m) => `The closure of ${m[1]} stands: only a closure of a later day than today can be taken back.`],
-  [/the clock is stopped already/, () => 'The clock is stopped already: end that stop first.'],
-  [/the last day of an earlier clock stop/, () => 'Choose a day after the last day of the earlier clock stop.'],
-  [/until: the stop's last day/, () => 'Choose the last stopped day: from the stop\'s first day on, not before yesterday, and within a year.'],
-  [/changed meanwhile/, () => 'The memo changed meanwhile. Reload the page to see its current state.'],
-  [/your signing key changed/, () => 'Your keys changed since you signed in. Sign out and sign in again.'],
-  [/only .* can be invited|not staff/, () => 'Only colleagues who can draft memos can be invited to co-sign.'],
+    (m) => t('error.message.extendRange', { after: day(m[1]), max: day(m[2]) })],
+  [/until must be a date/, says('chooseDate')],
+  [/reason.*(1 to|required|missing)/i, says('giveReason')],
+  [/body.*(1 to|required|missing)/i, says('emptyBody')],
+  [/^([a-z0-9._-]+) has not enrolled yet/, (m) => t('error.message.notEnrolled', { name: m[1] })],
+  [/channel access not yet granted/, says('noChannelAccess')],
+  [/^([a-z0-9._-]+) was reset by an administrator/, (m) => t('error.message.otherReset', { name: m[1] })],
+  [/reset/, says('youWereReset')],
+  [/is not a working day already/, says('notWorkingDay')],
+  [/falls inside the running clock stop/, says('insideStop')],
+  [/^(day|from): today or a later day/, says('pastDay')],
+  [/closure of (\S+) stands/, (m) => t('error.message.closureStands', { date: day(m[1]) })],
+  [/the clock is stopped already/, says('stoppedAlready')],
+  [/the last day of an earlier clock stop/, says('afterEarlierStop')],
+  [/until: the stop's last day/, says('stopLastDay')],
+  [/changed meanwhile/, says('changedMeanwhile')],
+  [/your signing key changed/, says('keysChanged')],
+  [/only .* can be invited|not staff/, says('onlyStaff')],
 ];
 
 // The states a memo's refusal may name, each with its sentence (error.state.STATE).
@@ -76,9 +79,11 @@ export function sentence(e) {
   if (e.code === 'wrong_state') return STATES.has(e.state) ? t(`error.state.${e.state}`) : t('error.wrongStage');
   if (e.code === 'invalid_field' && e.field && BY_FIELD.has(e.field)) return t(`error.field.${e.field}`);
   if (BY_CODE.has(e.code)) return t(`error.code.${e.code}`);
-  // a passkey refused: the server says which check failed, in words written for the user
-  if ((e.code === 'passkey_invalid' || e.code === 'passkey_refused') && msg) {
-    return `${msg.charAt(0).toUpperCase()}${msg.slice(1)}${/[.!]$/.test(msg) ? '' : '.'}`;
+  // a passkey refused: the server says which check failed, in words written for the user (in
+  // English: api.js asks for English messages; another language has the code's sentence)
+  if (e.code === 'passkey_invalid' || e.code === 'passkey_refused') {
+    if (msg && language() === 'en') return `${msg.charAt(0).toUpperCase()}${msg.slice(1)}${/[.!]$/.test(msg) ? '' : '.'}`;
+    return t(`error.code.${e.code}`);
   }
   if (e.status === 422) return t('error.check');
   if (e.status >= 500) return t('error.server');

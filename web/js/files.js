@@ -5,11 +5,17 @@ import { api, post } from './api.js';
 import { h, clear } from './dom.js';
 import { sentence } from './errors.js';
 import { M } from './memo-common.js';
+import { t, language } from './i18n.js';
+
+// Numbers of a size as the language writes them, without a thousands separator ("1023 bytes",
+// "1023.9 KiB"); KiB and MiB always with one decimal.
+const whole = (x) => new Intl.NumberFormat(language(), { useGrouping: false }).format(x);
+const tenths = (x) => new Intl.NumberFormat(language(), { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }).format(x);
 
 export function sizeText(n) {
-  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1024) return t('files.size.bytes', { count: n, size: whole(n) });
+  if (n < 1024 * 1024) return t('files.size.kib', { size: tenths(n / 1024) });
+  return t('files.size.mib', { size: tenths(n / 1024 / 1024) });
 }
 
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -27,17 +33,17 @@ export function filesSection(m) {
   const files = m.attachments || [];
   if (!files.length) return null;
   return h('section', { 'aria-labelledby': 'h-files', id: 'files' },
-    h('h2', { id: 'h-files' }, `Attached files (${files.length})`),
+    h('h2', { id: 'h-files' }, t('files.section.title', { count: files.length })),
     h('p', { class: 'hint' }, m.state === 'draft'
-      ? 'The drafter may still add or remove files until the text is finalized.'
-      : 'The signatures cover each file\'s name, size and SHA-256 digest, listed with the text.'),
+      ? t('files.section.draft')
+      : t('files.section.signed')),
     h('ul', { class: 'file-list' }, files.map((a) => h('li', {},
       a.complete
         ? h('a', { href: contentUrl(m.id, a), download: a.name, class: 'file-name' }, a.name)
         : h('span', { class: 'file-name' }, a.name),
-      ` — ${sizeText(a.size)}, ${a.type}`,
-      a.complete ? null : ` (being sent: ${sizeText(a.received)} so far)`,
-      h('br'), h('span', { class: 'mono digest small', title: 'SHA-256' }, `SHA-256 ${a.sha256}`)))));
+      ` ${t('files.meta', { size: sizeText(a.size), type: a.type })}`,
+      a.complete ? null : ` ${t('files.partial', { size: sizeText(a.received) })}`,
+      h('br'), h('span', { class: 'mono digest small', title: 'SHA-256' }, `SHA-256 ${a.sha256}`))))); // eslint-disable-line dissent/no-literal-text
 }
 
 // The drafter's files in the editor. @changed(): called after a file was added or removed (the
@@ -50,8 +56,8 @@ export function filesEditor(memo, changed, exclusive = (fn) => fn()) {
   const chosen = new Map(); // file id -> the File chosen in this page (to resume with)
   const list = h('ul', { class: 'file-list', id: 'draft-files' });
   const status = h('div', { role: 'status', 'aria-live': 'polite', id: 'files-status' });
-  const input = h('input', { type: 'file', multiple: true, id: 'file-input', class: 'visually-hidden', tabindex: '-1', 'aria-label': 'Choose files to attach' });
-  const addBtn = h('button', { type: 'button', class: 'secondary', id: 'add-files' }, 'Add files…');
+  const input = h('input', { type: 'file', multiple: true, id: 'file-input', class: 'visually-hidden', tabindex: '-1', 'aria-label': t('files.choose') });
+  const addBtn = h('button', { type: 'button', class: 'secondary', id: 'add-files' }, t('files.add'));
   addBtn.addEventListener('click', () => input.click());
 
   const say = (text, error = false) => {
@@ -79,19 +85,19 @@ export function filesEditor(memo, changed, exclusive = (fn) => fn()) {
         throw e;
       }
       progress.value = at;
-      progress.textContent = `${Math.round((100 * at) / a.size)}%`;
+      progress.textContent = t('files.percent', { percent: Math.round((100 * at) / a.size) });
     }
   }
 
   async function upload(file, existing = null) {
-    const progress = h('progress', { max: String(file.size || 1), value: '0', 'aria-label': `Sending ${file.name}` });
-    say(`Reading ${file.name}…`);
+    const progress = h('progress', { max: String(file.size || 1), value: '0', 'aria-label': t('files.sendingLabel', { name: file.name }) });
+    say(t('files.reading', { name: file.name }));
     status.append(progress);
     let a = existing;
     try {
       const digest = hex(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
       if (a && digest !== a.sha256) {
-        say(`${file.name} is not the file that was being sent (its content differs). Choose the same file, or remove the incomplete one and add this one.`, true);
+        say(t('files.differs', { name: file.name }), true);
         return;
       }
       if (!a) {
@@ -102,13 +108,13 @@ export function filesEditor(memo, changed, exclusive = (fn) => fn()) {
         });
       }
       chosen.set(a.id, file);
-      say(`Sending ${file.name} (${sizeText(file.size)})…`);
+      say(t('files.sending', { name: file.name, size: sizeText(file.size) }));
       status.append(progress);
       await send(a, file, progress);
       chosen.delete(a.id);
-      say(`${file.name} is attached.`);
+      say(t('files.attached', { name: file.name }));
     } catch (e) {
-      say(a ? `${file.name} stopped before it was sent whole: ${sentence(e)} Use "Resume" to send the rest.` : `${file.name} was not added: ${sentence(e)}`, true);
+      say(t(a ? 'files.stopped' : 'files.notAdded', { name: file.name, reason: sentence(e) }), true);
     }
     // (a file whose bytes failed their check was removed by the server: the version moved)
     await exclusive(() => refresh()).catch(() => {});
@@ -122,31 +128,31 @@ export function filesEditor(memo, changed, exclusive = (fn) => fn()) {
         chosen.delete(a.id);
         done = true;
       } catch (e) {
-        say(`${a.name} was not removed: ${sentence(e)}`, true);
+        say(t('files.notRemoved', { name: a.name, reason: sentence(e) }), true);
       }
       await refresh().catch(() => {});
-      if (done) say(`${a.name} was removed.`);
+      if (done) say(t('files.removed', { name: a.name }));
     });
   }
 
   function resumeControl(a) {
     const file = chosen.get(a.id);
-    if (file) return h('button', { type: 'button', class: 'secondary', onclick: () => upload(file, a) }, `Resume ${a.name}`);
+    if (file) return h('button', { type: 'button', class: 'secondary', onclick: () => upload(file, a) }, t('files.resume', { name: a.name }));
     // after a reload the browser no longer holds the file: choose it again
-    const again = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': `Choose ${a.name} again to resume` });
+    const again = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': t('files.chooseAgain', { name: a.name }) });
     again.addEventListener('change', () => { if (again.files[0]) upload(again.files[0], a); });
-    return h('button', { type: 'button', class: 'secondary', onclick: () => again.click() }, `Resume ${a.name}…`, again);
+    return h('button', { type: 'button', class: 'secondary', onclick: () => again.click() }, t('files.resumeChoose', { name: a.name }), again);
   }
 
   function draw() {
     clear(list).append(...(files.length ? files.map((a) => h('li', {},
       a.complete ? h('a', { href: contentUrl(id, a), download: a.name, class: 'file-name' }, a.name) : h('span', { class: 'file-name' }, a.name),
-      ` — ${sizeText(a.size)}, ${a.type}`,
-      a.complete ? null : h('span', { class: 'badge state' }, ` incomplete: ${sizeText(a.received)} of ${sizeText(a.size)}`),
+      ` ${t('files.meta', { size: sizeText(a.size), type: a.type })}`,
+      a.complete ? null : h('span', { class: 'badge state' }, ` ${t('files.incomplete', { received: sizeText(a.received), size: sizeText(a.size) })}`),
       h('span', { class: 'file-actions' },
         a.complete ? null : resumeControl(a),
-        h('button', { type: 'button', class: 'secondary', onclick: () => remove(a) }, `Remove ${a.name}`))))
-      : [h('li', { class: 'muted' }, 'No files attached.')]));
+        h('button', { type: 'button', class: 'secondary', onclick: () => remove(a) }, t('files.remove', { name: a.name })))))
+      : [h('li', { class: 'muted' }, t('files.none'))]));
   }
 
   input.addEventListener('change', async () => {
@@ -156,7 +162,7 @@ export function filesEditor(memo, changed, exclusive = (fn) => fn()) {
   });
   draw();
   return h('section', { 'aria-labelledby': 'h-draft-files', class: 'draft-files' },
-    h('h2', { id: 'h-draft-files' }, 'Attached files'),
-    h('p', { class: 'hint', id: 'files-hint' }, 'Annexes such as cables or data. Each file is encrypted for the memo\'s readers as it is sent; its name, size and digest become part of the text everyone signs. Up to 25 MiB a file unless your organisation set another limit.'),
+    h('h2', { id: 'h-draft-files' }, t('files.title')),
+    h('p', { class: 'hint', id: 'files-hint' }, t('files.hint')),
     list, h('div', { class: 'actions' }, addBtn, input), status);
 }

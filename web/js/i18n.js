@@ -69,13 +69,39 @@ function put(v) {
   return typeof v === 'number' ? number(v) : String(v);
 }
 
-// The message @key in the language in use, its {placeholders} filled from @vars.
-export function t(key, vars = {}) {
+// The message @key in the language in use, as written in the catalog (a plural's form for
+// @vars.count), its placeholders not yet filled.
+function raw(key, vars) {
   let m = Object.hasOwn(messages, key) ? messages[key] : english[key];
   if (m === undefined) return key;
   if (typeof m === 'object') {
     const n = Number(vars.count);
     m = m[new Intl.PluralRules(current).select(n)] ?? m.other;
   }
-  return m.replace(/\{(\w+)\}/g, (all, k) => (Object.hasOwn(vars, k) ? put(vars[k]) : all));
+  return m;
+}
+
+// The message @key in the language in use, its {placeholders} filled from @vars.
+export function t(key, vars = {}) {
+  return raw(key, vars).replace(/\{(\w+)\}/g, (all, k) => (Object.hasOwn(vars, k) ? put(vars[k]) : all));
+}
+
+// The message @key as a list of pieces to put into an element, h('p', {}, parts(...)): its
+// text, with each {placeholder} whose value in @vars is a node (a link, a <strong>) put in as
+// that node, so that a sentence with a link inside stays one message a translator can reorder.
+// The message is cut at its own placeholders before any is filled: a value that holds braces
+// (a name someone typed) is text, never a placeholder.
+export function parts(key, vars = {}) {
+  const out = [];
+  for (const [i, piece] of raw(key, vars).split(/\{(\w+)\}/).entries()) {
+    if (i % 2 === 0) {
+      if (piece) out.push(piece);
+    } else if (!Object.hasOwn(vars, piece)) {
+      out.push(`{${piece}}`);
+    } else {
+      const v = vars[piece];
+      out.push(v && typeof v === 'object' && 'nodeType' in v ? v : put(v));
+    }
+  }
+  return out;
 }

@@ -20,7 +20,7 @@ export function keepButtons(text, filename, kind, fileText = null) {
   const save = h('button', { type: 'button', class: 'secondary' }, t(`keep.download.${kind}`));
   save.addEventListener('click', () => {
     const url = URL.createObjectURL(new Blob([fileText || `${text()}\n`], { type: 'text/plain;charset=utf-8' }));
-    const a = h('a', { href: url, download: filename, hidden: true }, 'download');
+    const a = h('a', { href: url, download: filename, hidden: true });
     document.body.append(a);
     a.click();
     a.remove();

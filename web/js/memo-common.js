@@ -4,13 +4,14 @@
 import { get, post } from './api.js';
 import { h, field, clear, suggest } from './dom.js';
 import { failed } from './actionbar.js';
+import { t } from './i18n.js';
 
 export const M = (id) => `/api/v1/memos/${encodeURIComponent(id)}`;
 export const names = (s) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
 
 // CommonMark rendered by the server (cmark, safe mode) into @target. Returns false when the
 // server could not render it (the source is shown instead).
-export async function renderInto(target, source, empty = '(empty)') {
+export async function renderInto(target, source, empty = t('memo.empty')) {
   if (!source) { clear(target).append(h('p', { class: 'muted' }, empty)); return true; }
   try {
     const r = await post('/api/v1/preview', { body: source });
@@ -45,7 +46,7 @@ export function namesForm(bar, { heading, label, hint, submit, role, send, msg, 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const list = names(input.value);
-    if (!list.length) { failed(form, { field: 'usernames' }, 'Enter at least one username, separated by commas or spaces.'); return; }
+    if (!list.length) { failed(form, { field: 'usernames' }, t('memo.usernames.empty')); return; }
     bar.submit(form, () => send(list), msg, btn);
   });
   return form;

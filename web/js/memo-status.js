@@ -1,20 +1,14 @@
 // What a memo's page says about where it stands: the steps done and to come with their dates,
 // who acts next and by when, its deadlines as facts, and its timeline as sentences.
 import { get } from './api.js';
-import { h, badge, when } from './dom.js';
+import { h, badge, when, day } from './dom.js';
+import { t } from './i18n.js';
 import { app, has } from './shell.js';
 
-export const STATE_TEXT = {
-  draft: 'Draft', open: 'Open for signature', filed: 'Filed', acknowledged: 'Acknowledged',
-  replied: 'Replied', closed: 'Closed', declined: 'Declined', withdrawn: 'Withdrawn',
-};
-export const stateBadge = (s) => badge(STATE_TEXT[s] || s, 'state');
-
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-const days = (n) => plural(n, 'working day', 'working days');
-
-// The local date of a timeline time (unix seconds), as the API's dates are.
-const dayOf = (t) => (t === null || t === undefined ? null : when(t).slice(0, 10));
+// A state's name (status.state.STATE in the catalogs); an unknown state shows as its code.
+const STATES = new Set(['draft', 'open', 'filed', 'acknowledged', 'replied', 'closed', 'declined', 'withdrawn']);
+export const stateText = (s) => (STATES.has(s) ? t(`status.state.${s}`) : s);
+export const stateBadge = (s) => badge(stateText(s), 'state');
 
 // Why a deadline no longer applies: the API's `stopped`, or (older answers without it) the
 // memo's final state when the deadline was not met before it.
@@ -39,20 +33,21 @@ export function deadline(d, m = null, kind = null) {
   }
   if (doneOn) {
     const late = d.on_time === false;
-    return h('span', {}, `done ${doneOn} `, badge(late ? 'late' : 'on time', late ? 'overdue' : 'ok'));
+    return h('span', {}, t('status.deadline.done', { date: day(doneOn) }), ' ', badge(late ? t('status.deadline.late') : t('status.deadline.onTime'), late ? 'overdue' : 'ok'));
   }
   if (why) {
     const what = why === 'withdrawn' ? 'withdrawn' : 'declined';
-    if (d.missed) return h('span', {}, `was due ${d.due}; `, badge(`missed before the memo was ${what}`, 'overdue'));
-    return h('span', {}, `was due ${d.due}; `, badge(`no longer applies (${what})`, 'state'));
+    if (d.missed) return h('span', {}, t('status.deadline.wasDue', { date: day(d.due) }), ' ', badge(t(`status.deadline.missed.${what}`), 'overdue'));
+    return h('span', {}, t('status.deadline.wasDue', { date: day(d.due) }), ' ', badge(t(`status.deadline.stopped.${what}`), 'state'));
   }
   const left = d.working_days_left;
+  const due = t('status.deadline.due', { date: day(d.due) });
   // a running clock stop pauses it: it moves on by the stop's days when the stop ends
-  if (d.paused) return h('span', {}, `due ${d.due} `, badge(`paused: the clock is stopped${typeof left === 'number' ? `, ${days(left)} left` : ''}`, 'state'));
+  if (d.paused) return h('span', {}, due, ' ', badge(typeof left === 'number' ? t('status.deadline.pausedLeft', { count: left }) : t('status.deadline.paused'), 'state'));
   const over = d.overdue === true || (typeof left === 'number' && left < 0);
-  if (over) return h('span', {}, `due ${d.due} `, badge(typeof left === 'number' ? `overdue by ${days(Math.abs(left))}` : 'overdue', 'overdue'));
-  if (typeof left === 'number' && left <= 2) return h('span', {}, `due ${d.due} `, badge(`due soon: ${days(left)} left`, 'soon'));
-  return h('span', {}, `due ${d.due}`, typeof left === 'number' ? h('span', { class: 'muted' }, ` (${days(left)} left)`) : '');
+  if (over) return h('span', {}, due, ' ', badge(typeof left === 'number' ? t('status.deadline.overdueBy', { count: Math.abs(left) }) : t('status.deadline.overdue'), 'overdue'));
+  if (typeof left === 'number' && left <= 2) return h('span', {}, due, ' ', badge(t('status.deadline.soon', { count: left }), 'soon'));
+  return h('span', {}, due, typeof left === 'number' ? h('span', { class: 'muted' }, ` ${t('status.deadline.left', { count: left })}`) : '');
 }
 
 // Whether the reply deadline may still be extended: only while it runs.
@@ -89,71 +84,76 @@ export const nameWithUser = (u) => {
 };
 
 // ---- the timeline as sentences ----
+// Who did an event when the timeline does not name them: status.who.ROLE in the catalogs.
 const WHO_BY_DEFAULT = {
-  created: 'The drafter', edited: 'The drafter', finalized: 'The drafter', reopened: 'The drafter',
-  invited: 'The drafter', filed: 'The drafter', withdrawn: 'The drafter', invitation_declined: 'A co-signer',
-  acknowledged: 'An officer', distributed: 'An officer', declined: 'An officer', extended: 'An officer',
-  replied: 'An officer', closed: 'An officer', reshared: 'A reader', assigned: 'An officer',
-  reassigned: 'An officer', interim: 'An officer', accepted: 'The drafter', clarification: 'The drafter',
-  addendum_of: 'The drafter', addendum: 'The drafter', approved: 'The channel\'s head',
-  attached: 'The drafter', detached: 'The drafter',
+  created: 'drafter', edited: 'drafter', finalized: 'drafter', reopened: 'drafter',
+  invited: 'drafter', filed: 'drafter', withdrawn: 'drafter', invitation_declined: 'cosigner',
+  acknowledged: 'officer', distributed: 'officer', declined: 'officer', extended: 'officer',
+  replied: 'officer', closed: 'officer', reshared: 'reader', assigned: 'officer',
+  reassigned: 'officer', interim: 'officer', accepted: 'drafter', clarification: 'drafter',
+  addendum_of: 'drafter', addendum: 'drafter', approved: 'head',
+  attached: 'drafter', detached: 'drafter',
 };
 
-// One event ({event, at, by, detail}, with `times` for merged edits) as a sentence.
+// One event ({event, at, by, detail}, with `times` for merged edits) as a sentence: the
+// catalog's status.event.EVENT, with {who} the person (or the role that does it) and {detail}
+// the event's own words, when it has some (the key's "Detail" form).
 export function eventSentence(e) {
-  const who = nameOf(e.by) || WHO_BY_DEFAULT[e.event] || 'Someone';
+  const role = Object.hasOwn(WHO_BY_DEFAULT, e.event) ? WHO_BY_DEFAULT[e.event] : 'someone';
+  const who = nameOf(e.by) || t(`status.who.${role}`);
   const d = e.detail;
+  const withDetail = (key) => (d ? t(`${key}Detail`, { who, detail: d }) : t(key, { who }));
   // the escalation ladder's rungs (core/workflow.h), recorded by the channel
   const esc = String(e.event).match(/^escalated:(ack|reply):(\d{4}-\d\d-\d\d):([12])$/);
-  if (esc) {
-    return `The ${esc[1] === 'ack' ? 'acknowledgement' : 'reply'} due ${esc[2]} was missed: the escalation reached ${esc[3] === '1' ? 'the officers and the channel\'s head' : 'the principals'}`;
-  }
+  if (esc) return t(`status.event.escalated.${esc[1]}${esc[3]}`, { date: day(esc[2]) });
   switch (e.event) {
-    case 'created': return `${who} created the draft`;
-    case 'edited': return `${who} edited the draft${e.times > 1 ? ` (${e.times} saves)` : ''}`;
-    case 'finalized': return `${who} finalized the text: it is frozen for signing`;
-    case 'attached': return `${who} attached a file${d ? `: ${d}` : ''}`;
-    case 'detached': return `${who} removed an attached file${d ? `: ${d}` : ''}`;
-    case 'reopened': return `${who} reopened the memo for editing, which voided every signature${d ? `: ${d}` : ''}`;
-    case 'invited': return /^\d+$/.test(d || '') ? `${who} invited ${plural(Number(d), 'co-signer', 'co-signers')}` : `${who} invited co-signers`;
-    case 'invitation_declined': return `${who} declined the invitation`;
-    case 'filed': return `${who} filed the memo with the channel`;
-    case 'acknowledged': return `${who} acknowledged the memo`;
+    case 'created': return t('status.event.created', { who });
+    case 'edited': return e.times > 1 ? t('status.event.editedTimes', { who, count: e.times }) : t('status.event.edited', { who });
+    case 'finalized': return t('status.event.finalized', { who });
+    case 'attached': return withDetail('status.event.attached');
+    case 'detached': return withDetail('status.event.detached');
+    case 'reopened': return withDetail('status.event.reopened');
+    case 'invited': return /^\d+$/.test(d || '') ? t('status.event.invitedCount', { who, count: Number(d) }) : t('status.event.invited', { who });
+    case 'invitation_declined': return t('status.event.invitation_declined', { who });
+    case 'filed': return t('status.event.filed', { who });
+    case 'acknowledged': return t('status.event.acknowledged', { who });
     case 'distributed':
-      if (d === 'configured principals') return 'The memo was distributed to the channel\'s principals';
-      return /^\d+$/.test(d || '') ? `${who} distributed the memo to ${plural(Number(d), 'principal', 'principals')}` : `${who} distributed the memo to principals`;
-    case 'declined': return `${who} declined the memo as out of scope`;
+      if (d === 'configured principals') return t('status.event.distributedConfigured');
+      return /^\d+$/.test(d || '') ? t('status.event.distributedCount', { who, count: Number(d) }) : t('status.event.distributed', { who });
+    case 'declined': return t('status.event.declined', { who });
     case 'extended': {
       const m = (d || '').match(/^until (\d{4}-\d\d-\d\d): ([\s\S]*)$/);
-      return m ? `The reply deadline was extended to ${m[1]}: ${m[2]}` : 'The reply deadline was extended';
+      return m ? t('status.event.extendedDetail', { date: day(m[1]), detail: m[2] }) : t('status.event.extended');
     }
-    case 'replied': return `${who} replied for the channel`;
+    case 'replied': return t('status.event.replied', { who });
     case 'approved': {
       const u = (d || '').split(' ')[0];
-      return `${u ? nameOf(u) || u : who} approved the reply as the channel's head, and signed it`;
+      return t('status.event.approved', { who: u ? nameOf(u) || u : who });
     }
-    case 'closed': return `${who} closed the memo`;
-    case 'withdrawn': return `${who} withdrew the memo`;
-    case 'interim': return `${who} sent an interim answer${d ? `: ${d}` : ''}`;
+    case 'closed': return t('status.event.closed', { who });
+    case 'withdrawn': return t('status.event.withdrawn', { who });
+    case 'interim': return withDetail('status.event.interim');
     case 'assigned':
     case 'reassigned': {
       const m = (d || '').match(/^([^:]+?)(?:: ([\s\S]*))?$/);
-      const to = m ? nameOf(m[1]) || m[1] : 'an officer';
-      return `${who} ${e.event === 'assigned' ? 'assigned' : 'reassigned'} the memo to ${to}${m && m[2] ? `: ${m[2]}` : ''}`;
+      const key = `status.event.${e.event === 'assigned' ? 'assigned' : 'reassigned'}`;
+      if (!m) return t(`${key}Nobody`, { who });
+      const to = nameOf(m[1]) || m[1];
+      return m[2] ? t(`${key}Detail`, { who, to, detail: m[2] }) : t(key, { who, to });
     }
-    case 'rescheduled': return 'The deadlines moved with the channel\'s calendar (a closed day, or a clock stop)';
-    case 'accepted': return `${who} accepted the reply: the memo is closed`;
-    case 'addendum_of': return `${who} started this memo as an addendum to memo ${d || 'an earlier memo'}`;
-    case 'addendum': return `${who} wrote an addendum: memo ${d || ''}`;
-    case 'clarification': return `${who} asked for clarification${d ? `: ${d}` : ''}`;
-    case 'earlier_reply': return `The reply before the clarification${d ? `: ${d}` : ''}`;
+    case 'rescheduled': return t('status.event.rescheduled');
+    case 'accepted': return t('status.event.accepted', { who });
+    case 'addendum_of': return d ? t('status.event.addendum_of', { who, memo: d }) : t('status.event.addendum_ofEarlier', { who });
+    case 'addendum': return d ? t('status.event.addendum', { who, memo: d }) : t('status.event.addendumNone', { who });
+    case 'clarification': return withDetail('status.event.clarification');
+    case 'earlier_reply': return d ? t('status.event.earlier_replyDetail', { detail: d }) : t('status.event.earlier_reply');
     case 'earlier_reply_due': {
       const w = (d || '').match(/^done (\S+) due (\S+)$/);
-      return w ? `That reply came on ${w[1]}; it was due ${w[2]}` : 'That reply\'s dates were kept';
+      return w ? t('status.event.earlier_reply_dueDetail', { done: day(w[1]), due: day(w[2]) }) : t('status.event.earlier_reply_due');
     }
-    case 'window_closed': return 'The memo closed: the drafter\'s time to accept the reply or ask for clarification ended';
-    case 'reshared': return `${who} shared the memo again with a participant whose account an administrator had reset`;
-    default: return `${who}: ${String(e.event).replace(/_/g, ' ')}`;
+    case 'window_closed': return t('status.event.window_closed');
+    case 'reshared': return t('status.event.reshared', { who });
+    default: return t('status.event.other', { who, event: String(e.event).replace(/_/g, ' ') });
   }
 }
 
@@ -172,8 +172,8 @@ export function mergeEdits(events) {
 
 export function timelineList(m) {
   return h('ol', { class: 'timeline', id: 'timeline' }, mergeEdits(m.timeline).map((e) => {
-    const extra = e.event === 'extended' && e.by ? ` (by ${nameOf(e.by)})` : '';
-    return h('li', {}, h('span', { class: 'event' }, `${eventSentence(e)}${extra}.`), ' ', h('span', { class: 'muted' }, when(e.at)));
+    const text = e.event === 'extended' && e.by ? t('status.event.by', { event: eventSentence(e), name: nameOf(e.by) }) : eventSentence(e);
+    return h('li', {}, h('span', { class: 'event' }, `${text}.`), ' ', h('span', { class: 'muted' }, when(e.at)));
   }));
 }
 
@@ -183,75 +183,76 @@ function lastEvent(m, name) {
   return ev.length ? ev[ev.length - 1] : null;
 }
 
-// The steps of the memo's life, each done, current or to come, with its date.
+// The steps of the memo's life, each done, current or to come, with its date: a day of the API
+// ("YYYY-MM-DD") or a timeline time (unix seconds), written by day() in the organisation's zone.
 function steps(m) {
-  const at = (name) => dayOf((lastEvent(m, name) || {}).at);
-  const created = typeof m.created_at === 'number' ? dayOf(m.created_at) : null;
+  const at = (name) => (lastEvent(m, name) || {}).at ?? null;
+  const created = typeof m.created_at === 'number' ? m.created_at : null;
   const all = [
-    ['draft', 'Drafted', created],
-    ['open', 'Open for signature', m.state === 'draft' ? null : at('finalized')],
-    ['filed', 'Filed with the channel', m.filed_on],
-    ['acknowledged', 'Acknowledged by the officers', m.acknowledged_on],
-    ['replied', 'Replied to', m.replied_on],
-    ['closed', 'Closed', m.closed_on],
+    ['draft', t('status.step.draft'), created],
+    ['open', t('status.step.open'), m.state === 'draft' ? null : at('finalized')],
+    ['filed', t('status.step.filed'), m.filed_on],
+    ['acknowledged', t('status.step.acknowledged'), m.acknowledged_on],
+    ['replied', t('status.step.replied'), m.replied_on],
+    ['closed', t('status.step.closed'), m.closed_on],
   ];
   const order = all.map((x) => x[0]);
   let list = all;
   let cur = order.indexOf(m.state);
   if (m.state === 'declined') {
-    list = [...all.slice(0, 3), ['declined', 'Declined as out of scope', at('declined')]];
+    list = [...all.slice(0, 3), ['declined', t('status.step.declined'), at('declined')]];
     cur = 3;
   } else if (m.state === 'withdrawn') {
     const reached = m.acknowledged_on ? 4 : 3;
-    list = [...all.slice(0, reached), ['withdrawn', 'Withdrawn by the drafter', at('withdrawn')]];
+    list = [...all.slice(0, reached), ['withdrawn', t('status.step.withdrawn'), at('withdrawn')]];
     cur = reached;
   }
   const final = ['closed', 'declined', 'withdrawn'].includes(m.state);
   return list.map(([key, text, date], i) => {
-    const status = i <= cur ? 'done' : i === cur + 1 && !final ? 'next' : 'to come';
+    const status = i <= cur ? 'done' : i === cur + 1 && !final ? 'next' : 'to-come';
     return { key, text, date: status === 'done' ? date : null, status, current: i === cur };
   });
 }
 
-// Who acts next, and by when, in one sentence (for the reader @m.relation).
+// Who acts next, and by when, in one sentence (for the reader @m.relation). The officers are
+// "you and the other officers" for an officer (the key's "officer" form), else "the channel's
+// officers" ("channel"); a sentence whose date is missing says "the date shown" ("NoDate").
 export function nextStep(m) {
   const rel = m.relation || {};
   const dl = m.deadlines || {};
   const mine = (m.my_signature || {}).status;
-  const officers = rel.officer ? 'you and the other officers' : 'the channel\'s officers';
-  const by = (d) => (d && d.due ? ` by ${d.due}` : '');
-  const overdue = (d) => (d && d.paused ? ' (paused while the clock is stopped)' : d && (d.overdue === true || (typeof d.working_days_left === 'number' && d.working_days_left < 0)) ? ' (overdue)' : '');
+  const officers = rel.officer ? 'officer' : 'channel';
+  const note = (d) => (d && d.paused ? ` ${t('status.next.paused')}` : d && (d.overdue === true || (typeof d.working_days_left === 'number' && d.working_days_left < 0)) ? ` ${t('status.next.overdue')}` : '');
+  const waiting = (step, d) => (d && d.due ? t(`status.next.${step}.${officers}`, { date: day(d.due), note: note(d) })
+    : t(`status.next.${step}.${officers}NoDate`, { note: note(d) }));
+  const dated = (key, date, vars = {}) => (date ? t(key, { ...vars, date: day(date) }) : t(`${key}NoDate`, vars));
   switch (m.state) {
     case 'draft':
-      return rel.drafter ? 'Next: you finish the text and finalize it; then you sign it and invite co-signers.'
-        : 'Waiting for the drafter to finish and finalize the text.';
+      return rel.drafter ? t('status.next.draft.drafter') : t('status.next.draft.other');
     case 'open':
       if (rel.drafter) {
-        return mine === 'signed' ? 'Next: co-signers you invited read and sign; you file the memo with the channel when you are ready.'
-          : 'Next: you sign the memo (your signature comes first), invite co-signers, then file it with the channel.';
+        return mine === 'signed' ? t('status.next.open.drafterSigned') : t('status.next.open.drafter');
       }
       if (rel.invited) {
-        if (mine === 'declined') return 'You declined the invitation. The drafter decides when to file the memo.';
-        return mine === 'signed' ? 'You signed. The drafter decides when to file the memo with the channel.'
-          : 'You are invited to co-sign: read the frozen text, then sign or decline. The drafter then files the memo.';
+        if (mine === 'declined') return t('status.next.open.invitedDeclined');
+        return mine === 'signed' ? t('status.next.open.invitedSigned') : t('status.next.open.invited');
       }
-      return 'Waiting for the signatures; the drafter then files the memo.';
+      return t('status.next.open.other');
     case 'filed':
-      return `Waiting for ${officers} to acknowledge${by(dl.acknowledge)}${overdue(dl.acknowledge)}; they may instead decline it as out of scope.`;
+      return waiting('filed', dl.acknowledge);
     case 'acknowledged':
-      return `Waiting for ${officers} to reply${by(dl.reply)}${overdue(dl.reply)}.`;
+      return waiting('acknowledged', dl.reply);
     case 'replied':
       if (m.accept_until) {
-        return rel.drafter ? `The channel replied on ${m.replied_on || 'the date shown'}. Next: you accept the reply or ask for clarification, until ${m.accept_until}; the memo then closes.`
-          : `The channel replied on ${m.replied_on || 'the date shown'}. Next: the drafter accepts the reply or asks for clarification, until ${m.accept_until}; the memo then closes.`;
+        return dated(`status.next.replied.${rel.drafter ? 'drafter' : 'reader'}`, m.replied_on, { until: day(m.accept_until) });
       }
-      return `The channel replied on ${m.replied_on || 'the date shown'}. Next: ${officers} close the memo.`;
+      return dated(`status.next.replied.${officers}`, m.replied_on);
     case 'closed':
-      return `Closed on ${m.closed_on || 'the date shown'}. Nothing more happens; the memo stays readable.`;
+      return dated('status.next.closed', m.closed_on);
     case 'declined':
-      return 'The channel\'s officers declined the memo as out of scope (the reason is below). Nothing more happens; its deadlines no longer apply.';
+      return t('status.next.declined');
     case 'withdrawn':
-      return 'The drafter withdrew the memo. Nothing more happens; its deadlines no longer apply.';
+      return t('status.next.withdrawn');
     default:
       return '';
   }
@@ -261,38 +262,39 @@ export function nextStep(m) {
 export function statusHeader(m) {
   const rel = m.relation || {};
   const dl = m.deadlines || null;
-  const part = rel.drafter ? 'You drafted this memo.' : rel.invited ? 'You were invited to co-sign it.'
-    : rel.officer ? 'You handle this memo as one of the channel\'s officers.' : rel.principal ? 'It was distributed to you for reading.' : '';
-  const list = h('ol', { class: 'steps', 'aria-label': 'Steps of this memo' }, steps(m).map((s) => h('li', {
-    class: `step ${s.status.replace(' ', '-')}`, 'aria-current': s.current ? 'step' : null,
-  }, h('span', { class: 'step-name' }, s.text), s.date ? h('span', { class: 'step-date' }, ` ${s.date}`) : '',
-  h('span', { class: 'step-status' }, ` (${s.status})`))));
+  const part = rel.drafter ? t('status.part.drafter') : rel.invited ? t('status.part.invited')
+    : rel.officer ? t('status.part.officer') : rel.principal ? t('status.part.principal') : '';
+  const list = h('ol', { class: 'steps', 'aria-label': t('status.steps') }, steps(m).map((s) => h('li', {
+    class: `step ${s.status}`, 'aria-current': s.current ? 'step' : null,
+  }, h('span', { class: 'step-name' }, s.text), s.date ? h('span', { class: 'step-date' }, ` ${day(s.date)}`) : '',
+  h('span', { class: 'step-status' }, ` (${t(`status.progress.${s.status === 'to-come' ? 'toCome' : s.status}`)})`))));
   const rows = [];
-  if (m.drafter) rows.push(h('dt', {}, 'Drafter'), h('dd', {}, `${m.drafter.display_name || m.drafter.username} (${m.drafter.username})`));
-  rows.push(h('dt', {}, 'Filed'), h('dd', {}, m.filed_on || 'not yet'));
+  if (m.drafter) rows.push(h('dt', {}, t('status.label.drafter')), h('dd', {}, `${m.drafter.display_name || m.drafter.username} (${m.drafter.username})`));
+  rows.push(h('dt', {}, t('status.label.filed')), h('dd', {}, m.filed_on ? day(m.filed_on) : t('status.notYet')));
   if (dl) {
-    rows.push(h('dt', {}, 'Acknowledgement'), h('dd', {}, deadline(dl.acknowledge, m, 'acknowledge')));
-    rows.push(h('dt', {}, 'Reply'), h('dd', {}, deadline(dl.reply, m, 'reply'),
-      extendable(m) ? h('span', { class: 'muted' }, ` (may be extended to ${dl.reply.max} at most)`) : ''));
+    rows.push(h('dt', {}, t('status.label.acknowledge')), h('dd', {}, deadline(dl.acknowledge, m, 'acknowledge')));
+    rows.push(h('dt', {}, t('status.label.reply')), h('dd', {}, deadline(dl.reply, m, 'reply'),
+      extendable(m) ? h('span', { class: 'muted' }, ` ${t('status.extendable', { date: day(dl.reply.max) })}`) : ''));
   }
   // officers see who handles the memo (GET .../memos/{id} "assigned_to", officers only)
   if (m.assigned_to !== undefined && (m.relation || {}).officer) {
-    rows.push(h('dt', {}, 'Handled by'), h('dd', { id: 'assigned-to' }, m.assigned_to
-      ? `${m.assigned_to.display_name || m.assigned_to.username} (${m.assigned_to.username})` : 'Nobody yet: assign it'));
+    rows.push(h('dt', {}, t('status.label.handledBy')), h('dd', { id: 'assigned-to' }, m.assigned_to
+      ? `${m.assigned_to.display_name || m.assigned_to.username} (${m.assigned_to.username})` : t('status.nobodyYet')));
   }
   // the first reply, when a clarification replaced it: it stays on time or late
   if (m.first_reply) {
     const f = m.first_reply;
-    rows.push(h('dt', {}, 'First reply'), h('dd', { id: 'first-reply' }, `done ${f.done_on} `, badge(f.on_time ? 'on time' : 'late', f.on_time ? 'ok' : 'overdue'), h('span', { class: 'muted' }, ` (due ${f.due})`)));
+    rows.push(h('dt', {}, t('status.label.firstReply')), h('dd', { id: 'first-reply' }, t('status.deadline.done', { date: day(f.done_on) }), ' ',
+      badge(f.on_time ? t('status.deadline.onTime') : t('status.deadline.late'), f.on_time ? 'ok' : 'overdue'), h('span', { class: 'muted' }, ` ${t('status.dueWas', { date: day(f.due) })}`)));
   }
   // an addendum's link to the memo it adds to, and the addenda written since (for its readers)
-  if (m.addendum_of) rows.push(h('dt', {}, 'Addendum to'), h('dd', {}, h('a', { href: `#/memo/${m.addendum_of}` }, `memo ${m.addendum_of}`)));
+  if (m.addendum_of) rows.push(h('dt', {}, t('status.label.addendumTo')), h('dd', {}, h('a', { href: `#/memo/${m.addendum_of}` }, t('status.memo', { id: m.addendum_of }))));
   if ((m.addenda || []).length) {
-    rows.push(h('dt', {}, 'Addenda'), h('dd', { id: 'addenda' }, m.addenda.map((a, i) => [i ? ', ' : '', h('a', { href: `#/memo/${a}` }, `memo ${a}`)])));
+    rows.push(h('dt', {}, t('status.label.addenda')), h('dd', { id: 'addenda' }, m.addenda.map((a, i) => [i ? ', ' : '', h('a', { href: `#/memo/${a}` }, t('status.memo', { id: a }))])));
   }
-  if (m.digest) rows.push(h('dt', {}, 'Digest'), h('dd', { class: 'mono digest' }, m.digest));
+  if (m.digest) rows.push(h('dt', {}, t('status.label.digest')), h('dd', { class: 'mono digest' }, m.digest));
   return h('section', { class: 'status-header', id: 'memo-status', 'aria-labelledby': 'h-status' },
-    h('h2', { id: 'h-status', class: 'visually-hidden' }, 'Where this memo stands'),
+    h('h2', { id: 'h-status', class: 'visually-hidden' }, t('status.title')),
     h('p', {}, stateBadge(m.state), ' ', part),
     list,
     h('p', { class: 'next', id: 'next-step' }, nextStep(m)),

@@ -3,8 +3,12 @@
 // shows the same rows. Two sources: the API's cursor paging (limit, after, next) and an array
 // the page already holds in full (the officer's deadlines, the accounts).
 import { h, field } from './dom.js';
+import { t, language } from './i18n.js';
 
 export const PAGE = 25;
+
+// What a list's pager can count (pagedSection's noun): paging.showing.NOUN.* in the catalogs.
+const NOUNS = ['items', 'memos', 'accounts'];
 
 // The parameters after "?" in the address's hash.
 export function hashParams() {
@@ -122,7 +126,9 @@ export function searchField(label, value, oninput, attrs = {}) {
 //   source(values)     -> CursorPages | ArrayPages for the filter values {key: value}
 //   render(items)      -> the table
 //   empty(values)      -> the sentence shown when there is nothing (with or without filters)
-//   noun               ['memo', 'memos']: "Showing 1–25 of 60 memos", "Showing 1 of 1 memo"
+//   noun               what the list counts, 'memos' or 'accounts' (or ['memo', 'memos'], its
+//                      last word counting): "Showing 1–25 of 60 memos", "Showing 1 of 1 memo";
+//                      each is a set of messages paging.showing.NOUN.*, else 'items'
 // Returns {el, load()}: load() fetches the page in the address and draws it (await it before
 // showing the page, so that a failure becomes the page's error).
 export function pagedSection(opts) {
@@ -132,11 +138,16 @@ export function pagedSection(opts) {
   let n = pageParam(params, opts.pageKey);
   let source = null;
   const hid = `h-${opts.id}`;
+  const counted = [opts.noun || 'items'].flat().pop();
+  const noun = NOUNS.includes(counted) ? counted : 'items';
   const body = h('div', { class: 'list-body' });
   const status = h('p', { class: 'pager-status', tabindex: '-1', 'aria-live': 'polite' });
-  const prev = h('button', { type: 'button', class: 'secondary', 'aria-label': `Previous page of ${opts.title.toLowerCase()}` }, '← Previous');
-  const next = h('button', { type: 'button', class: 'secondary', 'aria-label': `Next page of ${opts.title.toLowerCase()}` }, 'Next →');
-  const pager = h('nav', { class: 'pager', 'aria-label': `Pages of ${opts.title.toLowerCase()}` }, prev, status, next);
+  // the list's name inside a sentence ("Previous page of work queue"): English writes the title
+  // in lower case there, the other languages as it is (their messages quote it)
+  const list = language() === 'en' ? opts.title.toLowerCase() : opts.title;
+  const prev = h('button', { type: 'button', class: 'secondary', 'aria-label': t('paging.previousOf', { list }) }, t('paging.previous'));
+  const next = h('button', { type: 'button', class: 'secondary', 'aria-label': t('paging.nextOf', { list }) }, t('paging.next'));
+  const pager = h('nav', { class: 'pager', 'aria-label': t('paging.pagesOf', { list }) }, prev, status, next);
   const apply = (f, v) => {
     values[f.key] = v;
     source = null;
@@ -147,11 +158,11 @@ export function pagedSection(opts) {
   const filterEls = (opts.filters || []).filter((f) => !f.hidden).map((f) => (f.search
     ? searchField(f.label, values[f.key], (v) => apply(f, v), { 'data-filter': f.key, placeholder: f.placeholder || null })
     : selectField(f.label, f.options, values[f.key], (v) => apply(f, v), { 'data-filter': f.key })));
-  const filters = filterEls.length ? h('div', { class: 'filters', role: 'group', 'aria-label': `Filter ${opts.title.toLowerCase()}` }, filterEls) : null;
+  const filters = filterEls.length ? h('div', { class: 'filters', role: 'group', 'aria-label': t('paging.filterOf', { list }) }, filterEls) : null;
   const el = h('section', { id: opts.id, class: 'list', 'aria-labelledby': hid },
     h('h2', { id: hid }, opts.title), opts.intro || null, filters, body, pager);
   const failIn = (e) => {
-    body.replaceChildren(h('p', { class: 'error-msg', role: 'alert' }, opts.sentence ? opts.sentence(e) : 'This list could not be loaded. Try again in a moment.'));
+    body.replaceChildren(h('p', { class: 'error-msg', role: 'alert' }, opts.sentence ? opts.sentence(e) : t('paging.failed')));
   };
 
   async function draw(focus = null) {
@@ -165,10 +176,10 @@ export function pagedSection(opts) {
     }
     const from = (r.n - 1) * PAGE + 1;
     const to = from + r.items.length - 1;
-    const [one, many] = opts.noun || ['item', 'items'];
-    status.textContent = r.items.length
-      ? `Showing ${from === to ? from : `${from}–${to}`}${r.total !== null ? ` of ${r.total}` : ''} ${r.total === 1 ? one : many}`
-      : '';
+    // "Showing 26–50 of 60 memos": one message by whether one row or several are shown and the
+    // total is known, a plural by the total (its {count})
+    const form = r.total === null ? (from === to ? 'single' : 'range') : (from === to ? 'singleOf' : 'rangeOf');
+    status.textContent = r.items.length ? t(`paging.showing.${noun}.${form}`, { from, to, count: r.total }) : '';
     prev.disabled = r.n <= 1;
     next.disabled = !r.hasNext;
     const single = r.n <= 1 && !r.hasNext;

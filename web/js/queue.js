@@ -4,29 +4,28 @@
 // Every list pages through all its rows (paging.js), 25 at a time, with its filters in the
 // address.
 import { get, post, ApiError } from './api.js';
-import { h, field, badge, table } from './dom.js';
+import { h, field, badge, table, day } from './dom.js';
 import { page, fail, has, app } from './shell.js';
 import { stateBadge, deadline } from './memo-status.js';
 import { sentence, showError, showDone } from './errors.js';
 import { CursorPages, pagedSection, walkAll, hashParams } from './paging.js';
+import { t, number } from './i18n.js';
 
-const STATES = [['', 'Any state'], ['draft', 'Draft'], ['open', 'Open for signature'], ['filed', 'Filed'],
-  ['acknowledged', 'Acknowledged'], ['replied', 'Replied'], ['closed', 'Closed'], ['declined', 'Declined'],
-  ['withdrawn', 'Withdrawn']];
-const FILED_STATES = STATES.filter(([v]) => v !== 'draft' && v !== 'open');
-const DEADLINES = [['', 'Any deadline'], ['overdue', 'Overdue'], ['soon', 'Due soon'], ['waiting', 'Waiting on the channel']];
+// The filters' choices, [value, text], in the reader's language (made when a list is drawn).
+const STATES = () => [['', t('queue.state.any')],
+  ...['draft', 'open', 'filed', 'acknowledged', 'replied', 'closed', 'declined', 'withdrawn'].map((v) => [v, t(`queue.state.${v}`)])];
+const FILED_STATES = () => STATES().filter(([v]) => v !== 'draft' && v !== 'open');
+const DEADLINES = () => [['', t('queue.deadline.any')], ...['overdue', 'soon', 'waiting'].map((v) => [v, t(`queue.deadline.${v}`)])];
 
 // ---- rows ----
 
 function titleCell(m, href) {
-  return h('a', { href, class: 'title' }, m.title === null || m.title === undefined ? h('em', {}, 'title not readable by you') : m.title);
+  return h('a', { href, class: 'title' }, m.title === null || m.title === undefined ? h('em', {}, t('queue.titleUnreadable')) : m.title);
 }
-
-const recusedCount = (n) => (n === 1 ? '1 of them a memo you are recused from' : `${n} of them memos you are recused from`);
 
 // An officer's memo they drafted or were invited to co-sign: another officer handles it.
 function recusedBadge() {
-  return h('span', { class: 'badge state', title: 'You drafted this memo or were invited to co-sign it: another officer handles it.' }, 'recused');
+  return h('span', { class: 'badge state', title: t('queue.recusedTitle') }, t('queue.recused'));
 }
 
 function memoRow(m) {
@@ -35,15 +34,16 @@ function memoRow(m) {
   return h('tr', {},
     h('td', {}, titleCell(m, href)),
     h('td', {}, stateBadge(m.state), m.recused ? [' ', recusedBadge()] : null),
-    h('td', {}, String(m.signer_count ?? '—')),
-    h('td', {}, h('span', { class: 'nowrap' }, m.filed_on || '—')),
+    h('td', {}, typeof m.signer_count === 'number' ? number(m.signer_count) : String(m.signer_count ?? '—')),
+    h('td', {}, h('span', { class: 'nowrap' }, m.filed_on ? day(m.filed_on) : '—')),
     h('td', {}, deadline(dl.acknowledge)),
     h('td', {}, deadline(dl.reply)));
 }
 
 export function memoTable(memos, empty) {
   if (!memos.length) return h('p', { class: 'muted empty' }, empty);
-  return table(['Title', 'State', 'Signers', 'Filed', 'Acknowledgement', 'Reply'], memos.map(memoRow));
+  return table([t('queue.col.title'), t('queue.col.state'), t('queue.col.signers'), t('queue.col.filed'),
+    t('queue.col.acknowledgement'), t('queue.col.reply')], memos.map(memoRow));
 }
 
 // ---- the API's memo lists ----
@@ -53,7 +53,7 @@ function memosQuery(base, values = {}) {
   if (values.state) q.set('state', values.state);
   if (values.deadline) q.set('deadline', values.deadline);
   if (values.q) q.set('q', values.q);
-  if (values.assigned === APPROVAL[0]) q.set('approval', 'me');
+  if (values.assigned === APPROVAL) q.set('approval', 'me');
   else if (values.assigned) q.set('assigned', values.assigned);
   return q;
 }
@@ -102,22 +102,25 @@ async function hasDeadlineFilter(base) {
   return deadlineFilter;
 }
 
-const ASSIGNED = [['', 'Anyone or nobody'], ['me', 'Assigned to me'], ['none', 'Assigned to nobody yet']];
+const ASSIGNED = () => [['', t('queue.assigned.any')], ['me', t('queue.assigned.me')], ['none', t('queue.assigned.none')]];
 // the channel's head also finds the replies awaiting their approval (GET /api/v1/memos?approval=me)
-const APPROVAL = ['approval', 'Awaiting my approval'];
+const APPROVAL = 'approval';
 const isHead = () => !!(app.me && (app.me.roles || []).includes('head'));
 
 function memoSection({ id, title, base, states, deadlines, assigned = false, empty, prefix = '' }) {
   // the titles are searched on the server, for this reader only (never indexed)
-  const filters = [{ key: `${prefix}q`, label: 'Search titles', search: true },
-    { key: `${prefix}state`, label: 'State', options: states }];
-  if (deadlines) filters.push({ key: `${prefix}deadline`, label: 'Deadline', options: DEADLINES });
-  if (assigned) filters.push({ key: `${prefix}assigned`, label: 'Handled by', options: isHead() ? [...ASSIGNED, APPROVAL] : ASSIGNED });
+  const filters = [{ key: `${prefix}q`, label: t('queue.filter.search'), search: true },
+    { key: `${prefix}state`, label: t('queue.filter.state'), options: states() }];
+  if (deadlines) filters.push({ key: `${prefix}deadline`, label: t('queue.filter.deadline'), options: DEADLINES() });
+  if (assigned) {
+    filters.push({ key: `${prefix}assigned`, label: t('queue.filter.assigned'),
+      options: isHead() ? [...ASSIGNED(), [APPROVAL, t('queue.assigned.approval')]] : ASSIGNED() });
+  }
   return pagedSection({
-    id, title, filters, pageKey: `${prefix}page`, noun: ['memo', 'memos'], sentence,
+    id, title, filters, pageKey: `${prefix}page`, noun: 'memos', sentence,
     source: (v) => memoPages(base, { state: v[`${prefix}state`], deadline: v[`${prefix}deadline`], q: v[`${prefix}q`], assigned: v[`${prefix}assigned`] }),
     render: (items) => memoTable(items, ''),
-    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] || v[`${prefix}q`] || v[`${prefix}assigned`] ? 'No memo matches these filters.' : empty),
+    empty: (v) => (v[`${prefix}state`] || v[`${prefix}deadline`] || v[`${prefix}q`] || v[`${prefix}assigned`] ? t('queue.noMatch') : empty),
   });
 }
 
@@ -126,14 +129,14 @@ function memoSection({ id, title, base, states, deadlines, assigned = false, emp
 // One line of the panel: a count, what it is, and a link to the rows.
 function needLine(n, text, href, extra = null) {
   return h('li', { class: n ? 'need' : 'need none' },
-    h('strong', { class: 'need-count' }, String(n)), ' ', text, extra ? [' ', extra] : null,
-    n && href ? [' ', h('a', { href }, 'Show')] : null);
+    h('strong', { class: 'need-count' }, number(n)), ' ', text, extra ? [' ', extra] : null,
+    n && href ? [' ', h('a', { href }, t('queue.show'))] : null);
 }
 
 function needsPanel(lines, nothing) {
   const any = lines.some((l) => !l.classList.contains('none'));
   return h('section', { id: 'needs-action', class: 'panel needs', 'aria-labelledby': 'h-needs' },
-    h('h2', { id: 'h-needs' }, 'Needs your action'),
+    h('h2', { id: 'h-needs' }, t('queue.needs')),
     any ? h('ul', { class: 'needs-list' }, lines) : h('p', { class: 'muted empty' }, nothing));
 }
 
@@ -201,17 +204,17 @@ export async function navCounts() {
 // ---- pages ----
 
 export async function myMemos() {
-  const mine = memoSection({ id: 'mine', title: 'Memos I drafted', base: 'role=drafter', states: STATES, deadlines: true, empty: 'You have not written a memo yet.' });
-  const inv = memoSection({ id: 'invitations', title: 'Invitations to co-sign', base: 'role=invited', states: STATES, empty: 'No invitations.', prefix: 'inv-' });
+  const mine = memoSection({ id: 'mine', title: t('queue.mine.title'), base: 'role=drafter', states: STATES, deadlines: true, empty: t('queue.mine.empty') });
+  const inv = memoSection({ id: 'invitations', title: t('queue.invitations.title'), base: 'role=invited', states: STATES, empty: t('queue.invitations.empty'), prefix: 'inv-' });
   const [needs] = await Promise.all([staffNeeds(), mine.load(), inv.load()]);
   remember('#/memos', needs.invitations + needs.open + needs.drafts);
-  page('My memos',
+  page(t('queue.page.mine'),
     needsPanel([
-      needLine(needs.invitations, needs.invitations === 1 ? 'invitation waiting for your signature' : 'invitations waiting for your signature', '#/memos?inv-state=open'),
-      needLine(needs.open, needs.open === 1 ? 'memo open for signature: sign it and file it when ready' : 'memos open for signature: sign them and file when ready', '#/memos?state=open'),
-      needLine(needs.drafts, needs.drafts === 1 ? 'draft to finish' : 'drafts to finish', '#/memos?state=draft'),
-    ], 'Nothing needs your action.'),
-    h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/new' }, 'Write a new memo')),
+      needLine(needs.invitations, t('queue.need.invitations', { count: needs.invitations }), '#/memos?inv-state=open'),
+      needLine(needs.open, t('queue.need.open', { count: needs.open }), '#/memos?state=open'),
+      needLine(needs.drafts, t('queue.need.drafts', { count: needs.drafts }), '#/memos?state=draft'),
+    ], t('queue.need.nothing')),
+    h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/new' }, t('queue.write'))),
     mine.el, inv.el);
   scrollToList({ mine: ['state', 'deadline', 'page'], invitations: ['inv-state', 'inv-page'] });
 }
@@ -220,20 +223,21 @@ export async function principalList() {
   const all = await listAll('role=principal');
   const needs = principalNeeds(all);
   remember('#/reading', needs.toRead.length);
-  const list = memoSection({ id: 'reading', title: 'Distributed to you', base: 'role=principal', states: FILED_STATES, empty: 'Nothing has been distributed to you.' });
+  const list = memoSection({ id: 'reading', title: t('queue.reading.title'), base: 'role=principal', states: FILED_STATES, empty: t('queue.reading.empty') });
   await list.load();
   const newest = needs.toRead.slice(0, 5);
-  const lines = [needLine(needs.toRead.length, needs.knowsRead
-    ? (needs.toRead.length === 1 ? 'memo distributed to you and not read yet' : 'memos distributed to you and not read yet')
-    : (needs.toRead.length === 1 ? 'memo distributed to you is awaiting the channel\'s reply' : 'memos distributed to you are awaiting the channel\'s reply'),
-  needs.knowsRead ? null : '#/reading?state=acknowledged')];
-  const panel = needsPanel(lines, all.length ? 'Nothing is waiting for you: every memo distributed to you has been answered.' : 'Nothing has been distributed to you yet.');
+  const lines = [needLine(needs.toRead.length,
+    t(needs.knowsRead ? 'queue.need.unread' : 'queue.need.awaiting', { count: needs.toRead.length }),
+    needs.knowsRead ? null : '#/reading?state=acknowledged')];
+  const panel = needsPanel(lines, all.length ? t('queue.reading.nothingLeft') : t('queue.reading.nothingYet'));
   if (newest.length) {
-    panel.append(h('p', { class: 'needs-sub' }, 'Newest:'), h('ul', { class: 'needs-items' },
-      newest.map((m) => h('li', {}, titleCell(m, `#/memo/${m.id}`), ' ', h('span', { class: 'muted' }, m.acknowledged_on ? `acknowledged ${m.acknowledged_on}` : m.filed_on ? `filed ${m.filed_on}` : '')))));
+    panel.append(h('p', { class: 'needs-sub' }, t('queue.reading.newest')), h('ul', { class: 'needs-items' },
+      newest.map((m) => h('li', {}, titleCell(m, `#/memo/${m.id}`), ' ', h('span', { class: 'muted' }, m.acknowledged_on
+        ? t('queue.reading.acknowledged', { date: day(m.acknowledged_on) })
+        : m.filed_on ? t('queue.reading.filed', { date: day(m.filed_on) }) : '')))));
   }
-  page('For my reading',
-    h('p', {}, 'Memos the channel\'s officers distributed to you. Reading one is recorded in the memo\'s audit.'),
+  page(t('queue.page.reading'),
+    h('p', {}, t('queue.reading.intro')),
     panel, list.el);
   scrollToList({ reading: ['state', 'page'] });
 }
@@ -244,19 +248,19 @@ function dueRow(m) {
   return h('tr', { class: m.overdue ? 'overdue' : soon ? 'soon' : null, 'data-id': m.id },
     h('td', {}, titleCell(m, `#/memo/${m.id}`)),
     h('td', {}, stateBadge(m.state), m.recused ? [' ', recusedBadge()] : null),
-    h('td', {}, m.next_action === 'acknowledge' ? 'Acknowledge' : 'Reply'),
-    h('td', {}, h('span', { class: 'due' }, m.due || '—'), ' ', m.overdue ? badge('overdue', 'overdue') : soon ? badge('due soon', 'soon') : null),
-    h('td', {}, h('span', { class: 'nowrap' }, m.filed_on || '—')),
+    h('td', {}, m.next_action === 'acknowledge' ? t('queue.step.acknowledge') : t('queue.step.reply')),
+    h('td', {}, h('span', { class: 'due' }, m.due ? day(m.due) : '—'), ' ', m.overdue ? badge(t('queue.badge.overdue'), 'overdue') : soon ? badge(t('queue.badge.soon'), 'soon') : null),
+    h('td', {}, h('span', { class: 'nowrap' }, m.filed_on ? day(m.filed_on) : '—')),
     h('td', {}, deadline(w)));
 }
 
 function queueSection(needs) {
   return pagedSection({
-    id: 'queue', title: 'Work queue', pageKey: 'qpage', noun: ['memo', 'memos'], sentence,
-    intro: h('p', { class: 'muted' }, 'What waits on the channel: the earliest due date first, and within a due date the oldest memo first.'),
+    id: 'queue', title: t('queue.work.title'), pageKey: 'qpage', noun: 'memos', sentence,
+    intro: h('p', { class: 'muted' }, t('queue.work.intro')),
     filters: [
-      { key: 'next', label: 'Next step', options: [['', 'Any step'], ['acknowledge', 'Acknowledge'], ['reply', 'Reply']] },
-      { key: 'due', label: 'Deadline', options: [['', 'Any deadline'], ['overdue', 'Overdue'], ['soon', 'Due soon']] },
+      { key: 'next', label: t('queue.filter.next'), options: [['', t('queue.step.any')], ['acknowledge', t('queue.step.acknowledge')], ['reply', t('queue.step.reply')]] },
+      { key: 'due', label: t('queue.filter.deadline'), options: DEADLINES().filter(([v]) => v !== 'waiting') },
     ],
     // the server pages the queue in this order, its filters applied (GET /api/v1/deadlines)
     source: (v) => new CursorPages(async (after, limit) => {
@@ -270,8 +274,9 @@ function queueSection(needs) {
       items.next = d.next;
       return items;
     }, { exact: true }),
-    render: (items) => table(['Memo', 'State', 'Next step', 'Due', 'Filed', 'Deadline'], items.map(dueRow)),
-    empty: (v) => (v.next || v.due ? 'Nothing waiting matches these filters.' : 'Nothing is waiting on the channel.'),
+    render: (items) => table([t('queue.col.memo'), t('queue.col.state'), t('queue.col.next'), t('queue.col.due'), t('queue.col.filed'),
+      t('queue.col.deadline')], items.map(dueRow)),
+    empty: (v) => (v.next || v.due ? t('queue.work.noMatch') : t('queue.nothingWaiting')),
   });
 }
 
@@ -282,20 +287,21 @@ function resetSection(resets, ch) {
   if (!resets.length) return null;
   const me = app.me.username;
   const row = (a) => {
-    const who = a.display_name ? `${a.display_name} (${a.username})` : a.username;
+    const who = a.display_name ? t('queue.reset.who', { name: a.display_name, username: a.username }) : a.username;
+    const date = a.reset_at ? day(a.reset_at) : '';
     const need = a.confirmations_required;
-    let where;
-    if (!a.enrolled) where = 'has not enrolled again yet';
-    else if (!a.held) where = `enrolled again; ${a.to_reshare === 1 ? '1 filed memo' : `${a.to_reshare} filed memos`} to share again`;
-    else if (a.confirmed_by) where = `enrolled again; confirmed by ${a.confirmed_by}, one more officer must confirm`;
-    else where = `enrolled again; ${need === 1 ? 'an officer' : `${need} officers`} must confirm it is them`;
+    let line;
+    if (!a.enrolled) line = t('queue.reset.notEnrolled', { who, date });
+    else if (!a.held) line = t('queue.reset.toShare', { who, date, count: a.to_reshare });
+    else if (a.confirmed_by) line = t('queue.reset.oneMore', { who, date, officer: a.confirmed_by });
+    else line = t('queue.reset.toConfirm', { who, date, count: need });
     const canConfirm = ch.granted && a.enrolled && a.username !== me && a.confirmed_by !== me;
-    const li = h('li', { 'data-reset': a.username }, `${who}, reset on ${String(a.reset_at ? new Date(a.reset_at * 1000).toISOString().slice(0, 10) : '')}: ${where}.`);
+    const li = h('li', { 'data-reset': a.username }, line);
     if (canConfirm) {
       const fp = h('input', { type: 'text', autocapitalize: 'none', autocomplete: 'off', spellcheck: 'false', required: true, 'data-field': 'fingerprint', class: 'mono' });
-      const label = a.held && a.confirmed_by === null && need > 1 ? 'Confirm it is them' : 'Confirm and share again';
-      const form = h('form', { 'aria-label': `Confirm ${a.username}`, class: 'inline' },
-        field('Fingerprint they read to you', fp, 'Ask them to sign in and read the fingerprint shown at the top of their page: 16 letters and digits.'),
+      const label = a.held && a.confirmed_by === null && need > 1 ? t('queue.reset.confirmThem') : t('queue.reset.confirmShare');
+      const form = h('form', { 'aria-label': t('queue.reset.form', { username: a.username }), class: 'inline' },
+        field(t('queue.reset.fingerprint'), fp, t('queue.reset.fingerprintHint')),
         h('button', { type: 'submit', class: 'secondary' }, label));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
@@ -304,20 +310,20 @@ function resetSection(resets, ch) {
         try {
           const r = await post(`/api/v1/channel/resets/${encodeURIComponent(a.username)}/confirm`, { fingerprint: fp.value.trim() });
           form.remove();
-          showDone(li, r.held ? `Your confirmation is recorded. Another officer must confirm ${a.username} too.` : `${a.username} is confirmed: ${r.reshared === 1 ? '1 filed memo was' : `${r.reshared} filed memos were`} shared with them again.`).focus();
+          showDone(li, r.held ? t('queue.reset.recorded', { username: a.username }) : t('queue.reset.confirmed', { username: a.username, count: r.reshared })).focus();
         } catch (e) {
           btn.disabled = false;
           if (e instanceof ApiError && e.code === 'unauthorized') fail(e);
-          else showError(form, e, e instanceof ApiError && e.code === 'fingerprint_mismatch' ? `That is not the fingerprint of ${a.username}'s account. Do not confirm: the person you spoke to may not be the one who enrolled it. Tell the other officers.` : null);
+          else showError(form, e, e instanceof ApiError && e.code === 'fingerprint_mismatch' ? t('queue.reset.mismatch', { username: a.username }) : null);
         }
       });
       li.append(form);
     }
     return li;
   };
-  return h('section', { 'aria-labelledby': 'h-resets', id: 'resets' }, h('h2', { id: 'h-resets' }, 'Accounts reset by an administrator'),
-    h('p', {}, 'An administrator\'s reset revokes an account\'s keys, and whoever got the new enrolment code can enrol: maybe not the person. Before anything is shared with the account again, confirm with the person themselves (in person or by phone, not by email) that they enrolled it. The last confirmation shares their filed memos with them again.'),
-    ch.granted ? null : h('p', { class: 'muted' }, 'Only officers who hold the channel key confirm.'),
+  return h('section', { 'aria-labelledby': 'h-resets', id: 'resets' }, h('h2', { id: 'h-resets' }, t('queue.reset.title')),
+    h('p', {}, t('queue.reset.intro')),
+    ch.granted ? null : h('p', { class: 'muted' }, t('queue.reset.onlyHolders')),
     h('ul', {}, resets.map(row)));
 }
 
@@ -326,38 +332,39 @@ export async function inbox() {
   const needs = officerNeeds(d);
   remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
-  const all = memoSection({ id: 'all', title: 'All filed memos', base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), assigned: true, empty: 'No memo has been filed.' });
+  const all = memoSection({ id: 'all', title: t('queue.all.title'), base: 'role=officer', states: FILED_STATES, deadlines: await hasDeadlineFilter('role=officer'), assigned: true, empty: t('queue.all.empty') });
   await Promise.all([queue.load(), all.load()]);
   const approvals = isHead() ? (await get('/api/v1/memos?approval=me&limit=100')).memos.length : 0;
   const grant = h('input', { type: 'text', autocapitalize: 'none', required: true, 'data-field': 'username' });
-  const grantForm = h('form', { 'aria-label': 'Grant channel access', class: 'inline' },
-    field('Officer\'s username', grant, 'Gives another officer the channel key so they can read filed memos.'),
-    h('button', { type: 'submit' }, 'Grant access'));
+  const grantForm = h('form', { 'aria-label': t('queue.grant.form'), class: 'inline' },
+    field(t('queue.grant.username'), grant, t('queue.grant.hint')),
+    h('button', { type: 'submit' }, t('queue.grant.submit')));
   grantForm.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
       await post('/api/v1/channel/grants', { username: grant.value.trim() });
-      showDone(grantForm, `Channel access granted to ${grant.value.trim()}.`).focus();
+      showDone(grantForm, t('queue.grant.done', { username: grant.value.trim() })).focus();
       grant.value = '';
     } catch (e) {
       if (e instanceof ApiError && e.code === 'unauthorized') fail(e);
-      else showError(grantForm, e, e instanceof ApiError && e.status === 422 ? `${grant.value.trim() || 'That name'} is not an officer's username. Check the spelling.` : null);
+      else showError(grantForm, e, e instanceof ApiError && e.status === 422
+        ? (grant.value.trim() ? t('queue.grant.notOfficer', { username: grant.value.trim() }) : t('queue.grant.notOfficerEmpty')) : null);
     }
   });
-  const over = (n) => (n ? badge(`${n} overdue`, 'overdue') : null);
-  page('Officer inbox',
-    h('p', {}, `Today is ${d.today} (the organisation's date). ${needs.overdue} overdue, ${needs.total} waiting on the channel in all`,
-      needs.recused ? `, ${recusedCount(needs.recused)}` : '', '.'),
-    !ch.granted ? h('p', { class: 'warning', role: 'note' }, 'You do not hold the channel key yet: you see filed memos listed, but an officer who holds it must grant you access before you can read them.') : null,
+  const over = (n) => (n ? badge(t('queue.badge.overdueCount', { count: n }), 'overdue') : null);
+  const counts = { overdue: needs.overdue, total: needs.total, count: needs.recused };
+  page(t('queue.page.inbox'),
+    h('p', {}, t('queue.today', { date: day(d.today) }), ' ', needs.recused ? t('queue.waitingRecused', counts) : t('queue.waiting', counts)),
+    !ch.granted ? h('p', { class: 'warning', role: 'note' }, t('queue.access.notYet')) : null,
     needsPanel([
-      needLine(needs.ack, needs.ack === 1 ? 'memo to acknowledge' : 'memos to acknowledge', '#/inbox?next=acknowledge', over(needs.ackOverdue)),
-      needLine(needs.reply, needs.reply === 1 ? 'reply due' : 'replies due', '#/inbox?next=reply', over(needs.replyOverdue)),
-      needLine(needs.overdue, needs.overdue === 1 ? 'memo overdue: deal with it first' : 'memos overdue: deal with them first', '#/inbox?due=overdue'),
-      isHead() ? needLine(approvals, approvals === 1 ? 'reply awaits your approval' : 'replies await your approval', '#/inbox?assigned=approval') : null,
-    ].filter(Boolean), needs.total ? 'Nothing waits on you: the memos waiting are ones you are recused from.' : 'Nothing is waiting on the channel.'),
+      needLine(needs.ack, t('queue.need.acknowledge', { count: needs.ack }), '#/inbox?next=acknowledge', over(needs.ackOverdue)),
+      needLine(needs.reply, t('queue.need.reply', { count: needs.reply }), '#/inbox?next=reply', over(needs.replyOverdue)),
+      needLine(needs.overdue, t('queue.need.overdue', { count: needs.overdue }), '#/inbox?due=overdue'),
+      isHead() ? needLine(approvals, t('queue.need.approval', { count: approvals }), '#/inbox?assigned=approval') : null,
+    ].filter(Boolean), needs.total ? t('queue.need.recusedOnly') : t('queue.nothingWaiting')),
     queue.el, all.el, resetSection(rs.items, ch),
-    h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, 'Channel access'),
-      h('p', {}, ch.granted ? 'You hold the channel key.' : ch.has_key ? 'The channel key exists; you have not been granted it.' : 'The channel key does not exist yet.'),
+    h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, t('queue.access.title')),
+      h('p', {}, ch.granted ? t('queue.access.held') : ch.has_key ? t('queue.access.notGranted') : t('queue.access.none')),
       ch.granted ? grantForm : null));
   scrollToList({ queue: ['next', 'due', 'qpage'], all: ['state', 'deadline', 'assigned', 'page'] });
 }

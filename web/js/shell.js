@@ -4,7 +4,8 @@
 // provides here when it starts, so that no module imports another in a circle.
 import { ApiError } from './api.js';
 import { sentence } from './errors.js';
-import { h, clear } from './dom.js';
+import { h, clear, day } from './dom.js';
+import { t, parts } from './i18n.js';
 
 export const app = { me: null };
 const main = document.getElementById('main');
@@ -52,7 +53,7 @@ export function notice(text, ok = true) { pending = { text, ok }; }
 // notice in plain words.
 export function fail(e) {
   if (e instanceof ApiError && e.status === 401 && e.code === 'unauthorized') {
-    reauth().then((ok) => { if (ok) flash('You are signed in again. Try once more.', true); });
+    reauth().then((ok) => { if (ok) flash(t('shell.signedInAgain'), true); });
     return;
   }
   if (e instanceof ApiError && (e.code === 'totp_enrolment_required' || e.code === 'password_change_required')) {
@@ -71,22 +72,18 @@ export const has = (role) => !!app.me && app.me.roles.includes(role);
 function resetNote() {
   const r = app.me && app.me.reset;
   if (!r || !r.pending) return null;
-  const need = r.confirmations_required === 1 ? 'an officer confirms' : 'two officers confirm';
+  let back = 'shell.reset.shareAgain';
+  if (r.held) back = r.confirmations_required === 1 ? 'shell.reset.heldOne' : (r.confirmations ? 'shell.reset.heldTwoOneHas' : 'shell.reset.heldTwo');
   return h('p', { class: 'note', role: 'note', id: 'reset-note' },
-    `An administrator reset your account on ${String(r.at).slice(0, 10)}. `,
-    r.held
-      ? `What was shared with you comes back once ${need} that this account is yours${r.confirmations ? ' (one has)' : ''}; until then nothing can be shared with you. `
-      : 'An officer shares your filed memos with you again, and drafts are shared again by their other readers. ',
-    'An officer will ask you, in person or by phone, to read them your account\'s fingerprint: ',
-    h('strong', { class: 'mono', id: 'reset-fingerprint' }, r.fingerprint || ''),
-    '. If you did not ask for this reset, tell an officer at once.');
+    t('shell.reset.when', { date: day(String(r.at).slice(0, 10)) }), ' ', t(back), ' ',
+    parts('shell.reset.fingerprint', { fingerprint: h('strong', { class: 'mono', id: 'reset-fingerprint' }, r.fingerprint || '') }));
 }
 
 export function page(title, ...content) {
   clear(main);
   const h1 = h('h1', { tabindex: '-1' }, title);
   main.append(h1, ...[resetNote()].filter(Boolean), ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
-  document.title = `${title} – Dissent`;
+  document.title = t('shell.title', { title });
   h1.focus();
   if (pending) { const n = pending; pending = null; showNotice(n); }
   return main;
