@@ -1138,7 +1138,7 @@ void api_memos_get(struct api_env *env, struct api_req *req, struct api_resp *re
 
 /* The If-Match a change of the whole memo needs: the version the caller @did something to, and
  * the memo's now. 0, or ERR_INVALID with 400, 428 or 412 set. */
-static int version_seen(struct api_req *req, struct api_resp *resp, const char *did)
+static int version_seen(struct api_req *req, struct api_resp *resp, bool edited)
 {
     int64_t want = 0;
     int m = api_if_match(req->if_match, &want);
@@ -1148,9 +1148,14 @@ static int version_seen(struct api_req *req, struct api_resp *resp, const char *
         return ERR_INVALID;
     }
     if (m == ERR_NOT_FOUND) {
-        api_error(resp, 428, "precondition_required",
-                  "send If-Match with the version you %s (current: %lld)", did,
-                  (long long)req->memo.version);
+        if (edited)
+            api_error(resp, 428, "precondition_required",
+                      "send If-Match with the version you edited (current: %lld)",
+                      (long long)req->memo.version);
+        else
+            api_error(resp, 428, "precondition_required",
+                      "send If-Match with the version you read (current: %lld)",
+                      (long long)req->memo.version);
         return ERR_INVALID;
     }
     if (want != req->memo.version) {
@@ -1172,7 +1177,7 @@ void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         text_fields(resp, req->json, false, &title, &text, &show) != 0)
         return;
-    if (version_seen(req, resp, "edited") != 0)
+    if (version_seen(req, resp, true) != 0)
         return;
     api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_edit(&c, &req->memo, title, title ? strlen(title) : 0, text,
@@ -1267,7 +1272,7 @@ void api_memos_delete(struct api_env *env, struct api_req *req, struct api_resp 
     struct wf_ctx c;
     int rc;
 
-    if (version_seen(req, resp, "read") != 0)
+    if (version_seen(req, resp, false) != 0)
         return;
     api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_delete(&c, &req->memo);

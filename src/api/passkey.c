@@ -155,11 +155,17 @@ static int factor_again(struct api_env *env, struct api_req *req, struct api_res
         wipe(&t, sizeof(t));
         return rc;
     }
-    api_error(resp, 403, "second_factor_required",
-              "confirm with %s: your account has a second factor already",
-              npk > 0 && totp_on ? "one of your passkeys or the code from your authenticator app"
-              : npk > 0          ? "one of your passkeys"
-                                 : "the code from your authenticator app");
+    if (npk > 0 && totp_on)
+        api_error(resp, 403, "second_factor_required",
+                  "confirm with one of your passkeys or the code from your authenticator app: "
+                  "your account has a second factor already");
+    else if (npk > 0)
+        api_error(resp, 403, "second_factor_required",
+                  "confirm with one of your passkeys: your account has a second factor already");
+    else
+        api_error(resp, 403, "second_factor_required",
+                  "confirm with the code from your authenticator app: your account has a second "
+                  "factor already");
     return ERR_FORBIDDEN;
 }
 

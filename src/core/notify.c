@@ -126,7 +126,7 @@ struct notice {
     unsigned kind;
     const struct memo *m;
     const char *which; /* "ack" or "reply" for deadlines; part of the dedupe key */
-    const char *label; /* "Acknowledge by", ...; NULL: no deadline line */
+    const char *label; /* "Acknowledge by: %s" (the day), ...; NULL: no deadline line */
     int64_t day;       /* the deadline, or STORE_DAY_NONE */
     int64_t actor_id;  /* not told of their own action */
 };
@@ -248,7 +248,7 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     if (n->day != STORE_DAY_NONE && workdays_day_format(n->day, day, sizeof(day)) != 0)
         return ERR_INVALID;
     if (n->label != NULL && day[0] != '\0')
-        snprintf(deadline, sizeof(deadline), "%s: %s", msg_in(lang, n->label), day);
+        fill(deadline, sizeof(deadline), msg_in(lang, n->label), day);
     if ((n->kind & NOTIFY_OFFICERS) && t->subject != NULL) {
         fill(subject, sizeof(subject), msg_in(lang, t->subject), n->m->public_id);
         snprintf(memo, sizeof(memo), msg_in(lang, "Memo: %s"), n->m->public_id);
@@ -521,7 +521,7 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     }
     if (strcmp(event, "filed") == 0) {
         n.kind = NOTIFY_FILED;
-        n.label = M_("Acknowledge by");
+        n.label = M_("Acknowledge by: %s");
         n.day = m->ack_due;
         if ((rc = to_officers(st, ch, &n, now)) != 0)
             return rc;
@@ -530,7 +530,7 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     if (strcmp(event, "accepted") == 0 || strcmp(event, "clarification") == 0) {
         n.kind = NOTIFY_RESPONSE;
         if (event[0] == 'c') {
-            n.label = M_("Reply due by");
+            n.label = M_("Reply due by: %s");
             n.day = m->reply_due;
         }
         if ((rc = to_officers(st, ch, &n, now)) != 0)
@@ -563,11 +563,11 @@ int notify_event(struct store *st, const struct channel *ch, const struct memo *
     }
     if (strcmp(event, "acknowledged") == 0) {
         n.kind = NOTIFY_ACKNOWLEDGED;
-        n.label = M_("Reply due by");
+        n.label = M_("Reply due by: %s");
         n.day = m->reply_due;
     } else if (strcmp(event, "extended") == 0) {
         n.kind = NOTIFY_EXTENDED;
-        n.label = M_("New reply date");
+        n.label = M_("New reply date: %s");
         n.day = m->reply_due;
     } else if (strcmp(event, "replied") == 0) {
         n.kind = NOTIFY_REPLIED;
@@ -594,7 +594,7 @@ int notify_member(struct store *st, const struct channel *ch, const struct memo 
         return 0;
     if (kind == NOTIFY_DISTRIBUTED && m->reply_due != STORE_DAY_NONE &&
         m->state == MEMO_ACKNOWLEDGED) {
-        n.label = M_("Reply due by");
+        n.label = M_("Reply due by: %s");
         n.day = m->reply_due;
     }
     return to_user(st, ch, &n, u, now);
@@ -637,7 +637,7 @@ static int escalate(struct store *st, const struct channel *ch, const struct mem
     int64_t since = late > 0 ? late - 1 : 0;
     int rc;
 
-    n.label = ack ? M_("Acknowledgement was due") : M_("Reply was due");
+    n.label = ack ? M_("Acknowledgement was due: %s") : M_("Reply was due: %s");
     snprintf(which, sizeof(which), "%s/r%lld", ack ? "ack" : "reply",
              (long long)round_of(cfg, since));
     if ((rc = to_officers(st, ch, &n, now)) != 0)
@@ -653,7 +653,7 @@ static int escalate(struct store *st, const struct channel *ch, const struct mem
     if (cfg->mail_escalate_principals <= 0 || since < cfg->mail_escalate_principals)
         return 0;
     n.kind = NOTIFY_ESCALATION;
-    n.label = ack ? M_("Acknowledgement was due") : M_("Reply was due");
+    n.label = ack ? M_("Acknowledgement was due: %s") : M_("Reply was due: %s");
     snprintf(which, sizeof(which), "%s/p%lld", ack ? "ack" : "reply",
              (long long)round_of(cfg, since - cfg->mail_escalate_principals));
     return to_principals(st, ch, &n, now);
@@ -678,7 +678,7 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
     if (workdays_calendar_add(&ch->calendar, due, -1, &before) != 0 || today < before)
         return 0;
     n.kind = NOTIFY_REMINDER;
-    n.label = ack ? M_("Acknowledge by") : M_("Reply by");
+    n.label = ack ? M_("Acknowledge by: %s") : M_("Reply by: %s");
     /* the ladder's first rung: the officer assigned to the memo, else every officer */
     {
         struct memo_member *a = NULL;

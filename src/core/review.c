@@ -656,8 +656,12 @@ int review_approve(struct wf_ctx *c, struct keyring *kr, struct memo *m, const s
     if ((rc = review_load(c->st, m, nkey, &r)) != 0 || (rc = pending(c, &r)) != 0)
         goto out;
     if (r.submitted->actor_id == c->actor->id || r.draft->actor_id == c->actor->id) {
-        err_set(c->err, c->errlen, "you %s this reply: another head approves it (four eyes)",
-                r.submitted->actor_id == c->actor->id ? "submitted" : "wrote this version of");
+        if (r.submitted->actor_id == c->actor->id)
+            err_set(c->err, c->errlen,
+                    "you submitted this reply: another head approves it (four eyes)");
+        else
+            err_set(c->err, c->errlen,
+                    "you wrote this version of the reply: another head approves it (four eyes)");
         rc = ERR_STATE;
         goto out;
     }

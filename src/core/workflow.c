@@ -729,7 +729,7 @@ out:
 
 /* Resolve @n usernames to users having @role; ERR_INVALID names the first bad one. */
 static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigned role,
-                   const char *what, struct user **out)
+                   struct user **out)
 {
     struct user *u;
 
@@ -745,7 +745,12 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
         int rc = user_username_valid(names[i]) ? store_user_get_by_name(c->st, names[i], &u[i])
                                                : ERR_NOT_FOUND;
         if (rc == ERR_NOT_FOUND || (rc == 0 && (u[i].disabled || !(u[i].roles & role)))) {
-            err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active %s", names[i], what);
+            if (role == ROLE_PRINCIPAL)
+                err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active principal",
+                        names[i]);
+            else
+                err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active staff member",
+                        names[i]);
             rc = ERR_INVALID;
         } else if (rc == 0 && (u[i].roles & ROLE_OPERATOR)) {
             err_set(c->err, c->errlen,
@@ -811,7 +816,7 @@ int workflow_invite(struct wf_ctx *c, struct memo *m, const char *const *usernam
 
     if ((rc = check(c, m, MEMO_INVITE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    if ((rc = resolve(c, usernames, n, ROLE_STAFF, "staff member", &users)) != 0)
+    if ((rc = resolve(c, usernames, n, ROLE_STAFF, &users)) != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
         if (users[i].id == m->drafter_id) {
@@ -1476,7 +1481,7 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
 
     if ((rc = check(c, m, MEMO_DISTRIBUTE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    if ((rc = resolve(c, usernames, n, ROLE_PRINCIPAL, "principal", &users)) != 0)
+    if ((rc = resolve(c, usernames, n, ROLE_PRINCIPAL, &users)) != 0)
         return rc;
     rc = add_members(c, m, users, n, STORE_REL_DISTRIBUTED, "distributed");
     mem_free(users);
