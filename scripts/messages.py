@@ -27,7 +27,9 @@ LANGUAGES = ["fr", "de", "es", "ar"]  # English is the source: no catalog
 # The calls whose format (after how many arguments) is a message: err_set(buf, len, FMT, ...).
 CALLS = {"err_set": 2, "api_error": 3, "api_error_field": 2, "api_error_rc": 2,
          "api_error_state": 1, "api_error_wf": 2, "M_": 0, "tr": 0, "msg_in": 1,
-         "trn": 1}
+         "trn": 1, "msg_in_n": 2, "pub_tr": 1}
+# the plural calls: (count[, ...], ONE, OTHER), after how many arguments ONE comes
+PLURAL = {"trn", "msg_in_n"}
 CALL = re.compile(r"\b(" + "|".join(CALLS) + r")\s*\(")
 STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 CONV = re.compile(r"%(?:(\d+)\$)?[-+ #0']*(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|z|j|t|L)?([diouxXeEfgGcsp%])")
@@ -101,7 +103,7 @@ def formats_in(src):
         fmt, i = literal_at(src, i)
         if fmt is None:
             continue
-        if m.group(1) == "trn":  # trn(n, ONE, OTHER): the catalog's key is OTHER
+        if m.group(1) in PLURAL:  # trn(n, ONE, OTHER): the catalog's key is OTHER
             if i >= len(src) or src[i] != ",":
                 continue
             other, i = literal_at(src, i + 1)
@@ -155,6 +157,9 @@ def conversions(fmt):
     return seq
 
 
+# markup in a message (the public page's <code>, <strong>): kept as it is by a translation
+TAG = re.compile(r"</?[a-z]+[^<>]*>")
+
 # "title: ..." names the request's field (api_error_wf() reads it): a translation keeps it.
 FIELD = re.compile(r"^(%s|[a-z_\[\]]+): " )
 
@@ -170,7 +175,14 @@ PLURALS = {"fr": ["one", "many", "other"], "de": ["one", "other"], "es": ["one",
 CATEGORIES = ["zero", "one", "two", "few", "many", "other"]
 
 
-def problems(code, cat, english):
+def html_messages():
+    """The messages the public page writes into its HTML as they are (src/api/public.c)."""
+    with open(os.path.join(ROOT, "src", "api", "public.c"), encoding="utf-8") as fh:
+        return {fmt for fmt, _ in formats_in(fh.read())}
+
+
+def problems(code, cat, english, html=None):
+    html = html_messages() if html is None else html
     bad = []
     want = set(english)
     for k in sorted(want - set(cat)):
@@ -194,6 +206,11 @@ def problems(code, cat, english):
             field = FIELD.match(k)
             if field and not form.startswith(field.group(0)):
                 bad.append(f"{code}: {k!r}: the translation must begin with {field.group(0)!r} (the field's name)")
+            if k in html and re.search(r'[<>&"]', TAG.sub("", form)):
+                bad.append(f"{code}: {k!r}: the page writes it into HTML as it is: no <, >, & or \" "
+                           "besides the English's own markup")
+            if sorted(TAG.findall(form)) != sorted(TAG.findall(k)):
+                bad.append(f"{code}: {k!r}: the translation must keep the markup {TAG.findall(k)}")
             try:
                 if conversions(form) != conversions(k):
                     bad.append(f"{code}: {k!r}: the translation converts {conversions(form)}, English {conversions(k)}")

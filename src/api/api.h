@@ -117,6 +117,7 @@ struct api_resp {
     size_t raw_len;                  /* bytes of @raw */
     const char *content_type;        /* Content-Type of @raw */
     const char *cache_control;       /* Cache-Control, or NULL for no-store */
+    const char *vary;                /* Vary, or NULL */
     char *disposition;               /* Content-Disposition of a download (malloc'd), or NULL */
     /* a body streamed from the pool (a file): @stream_len bytes, each piece from
      * @more(env, @stream_arg, ...) on whichever pool thread; @stream_free(@stream_arg) after */

@@ -14,6 +14,7 @@
 #include "api/api.h"
 
 #include "core/cosigning.h"
+#include "core/lang.h"
 #include "core/ledger.h"
 #include "core/stats.h"
 #include "core/workdays.h"
@@ -24,6 +25,7 @@
 #include "util/err.h"
 #include "util/fault.h"
 #include "util/mem.h"
+#include "util/msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,12 +38,27 @@
 #define CHART_LABEL 110
 #define CHART_VALUE 56
 
-/* A page being written; @failed once anything did not fit. */
+/* A page being written, in the language @lang; @failed once anything did not fit. */
 struct page {
     char *p;
     size_t len, cap;
     bool failed;
+    const char *lang; /* core/lang.h's code */
+    bool rtl;         /* written right to left: the charts are mirrored */
 };
+
+/* @english in the page's language (util/msg.h; scripts/messages.py collects these). */
+static const char *pub_tr(const struct page *g, const char *english) __attribute__((format_arg(2)));
+static const char *pub_tr(const struct page *g, const char *english)
+{
+    return msg_in(g->lang, english);
+}
+
+/* x measured from the chart's start: from its left, or its right in a right-to-left page. */
+static int cx(const struct page *g, int x)
+{
+    return g->rtl ? CHART_W - x : x;
+}
 
 static void put_raw(struct page *g, const char *s, size_t n)
 {
@@ -126,8 +143,8 @@ static void bar_chart(struct page *g, const char *id, const char *title, const c
     putf(g,
          "<figure class=\"chart-fig\"><figcaption>%s</figcaption>"
          "<svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
-         "aria-labelledby=\"%st %sd\"><title id=\"%st\">",
-         title, CHART_W, h, CHART_W, h, id, id, id);
+         "direction=\"%s\" aria-labelledby=\"%st %sd\"><title id=\"%st\">",
+         title, CHART_W, h, CHART_W, h, g->rtl ? "rtl" : "ltr", id, id, id);
     put_esc(g, title, strlen(title));
     putf(g, "</title><desc id=\"%sd\">", id);
     put_esc(g, desc, strlen(desc));
@@ -135,22 +152,25 @@ static void bar_chart(struct page *g, const char *id, const char *title, const c
     for (size_t i = 0; i < n; i++) {
         int y = 8 + (int)i * CHART_ROW, w = (int)((uint64_t)bar_max * values[i] / max);
 
+        int bw = w ? w : (values[i] ? 2 : 0);
+        /* text-anchor start and end follow the text's direction (the svg's): mirrored x only */
         putf(g, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"13\" fill=\"#1a1a1a\">",
-             CHART_LABEL - 6, y + CHART_ROW / 2 + 4);
+             cx(g, CHART_LABEL - 6), y + CHART_ROW / 2 + 4);
         put_esc(g, labels[i], strlen(labels[i]));
         putf(g,
              "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#1d3f8f\"/>"
              "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#1a1a1a\">%llu</text>",
-             CHART_LABEL, y + 4, w ? w : (values[i] ? 2 : 0), CHART_ROW - 8,
-             CHART_LABEL + (w ? w : 0) + 6, y + CHART_ROW / 2 + 4, (unsigned long long)values[i]);
+             g->rtl ? CHART_W - CHART_LABEL - bw : CHART_LABEL, y + 4, bw, CHART_ROW - 8,
+             cx(g, CHART_LABEL + (w ? w : 0) + 6), y + CHART_ROW / 2 + 4,
+             (unsigned long long)values[i]);
     }
     if (n == 0)
         putf(g,
              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\" "
-             "fill=\"#4a4a4a\">No filing yet</text>",
-             CHART_W / 2, h / 2 + 4);
+             "fill=\"#4a4a4a\">%s</text>",
+             CHART_W / 2, h / 2 + 4, pub_tr(g, "No filing yet"));
     putf(g, "<line x1=\"%d\" y1=\"8\" x2=\"%d\" y2=\"%d\" stroke=\"#1a1a1a\"/></svg></figure>",
-         CHART_LABEL, CHART_LABEL, h - 8);
+         cx(g, CHART_LABEL), cx(g, CHART_LABEL), h - 8);
 }
 
 /* One deadline's figures, as a sentence and a row of the table. */
@@ -205,24 +225,30 @@ static void checkpoint_section(struct page *g, struct api_env *env, const char *
     uint64_t times[COSIGNING_MAX] = {0};
     size_t n = 0, count = 0;
 
-    put(g, "<section aria-labelledby=\"cp\"><h2 id=\"cp\">The checkpoint these figures are of</h2>"
-           "<p>A checkpoint is the log's signed statement of its size and root hash. Every "
-           "figure above is computed from the entries it covers.</p><pre class=\"note\">");
+    putf(g,
+         "<section aria-labelledby=\"cp\"><h2 id=\"cp\">%s</h2><p>%s</p><pre class=\"note\" "
+         "dir=\"ltr\">",
+         pub_tr(g, "The checkpoint these figures are of"),
+         pub_tr(g, "A checkpoint is the log's signed statement of its size and root hash. Every "
+                   "figure above is computed from the entries it covers."));
     if (cp != NULL)
         put_esc(g, cp, strlen(cp));
     else
-        put(g, "(no checkpoint published yet)");
+        put(g, pub_tr(g, "(no checkpoint published yet)"));
     put(g, "</pre>");
     if (w != NULL && cosigning_parse(env->cfg->log_witnesses, w, &n, NULL, 0) == 0 && n > 0) {
         for (size_t i = 0; i < n; i++)
             keys[i] = w[i].key;
         if (cp == NULL || tlog_cosig_verify(cp, strlen(cp), keys, n, times, &count, NULL, 0) != 0)
             count = 0;
+        put(g, "<p>");
         putf(g,
-             "<p>Independent witnesses cosign each checkpoint once they have checked that it "
-             "extends every one they saw before. This one carries %zu of the %zu witnesses' "
-             "cosignatures; %d are required before a checkpoint is published.</p><ul>",
+             pub_tr(g, "Independent witnesses cosign each checkpoint once they have checked that "
+                       "it extends every one they saw before. This one carries %zu of the %zu "
+                       "witnesses' cosignatures; %d are required before a checkpoint is "
+                       "published."),
              count, n, env->ch->log_quorum);
+        put(g, "</p><ul>");
         for (size_t i = 0; i < n; i++) {
             put(g, "<li>");
             put_esc(g, keys[i].name, keys[i].name_len);
@@ -233,9 +259,9 @@ static void checkpoint_section(struct page *g, struct api_env *env, const char *
 
                 gmtime_r(&t, &tm);
                 strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-                putf(g, ": cosigned at %s", when);
+                putf(g, pub_tr(g, ": cosigned at %s"), when);
             } else {
-                put(g, ": no cosignature on this checkpoint");
+                put(g, pub_tr(g, ": no cosignature on this checkpoint"));
             }
             put(g, "</li>");
         }
@@ -256,11 +282,13 @@ static void verify_section(struct page *g, struct api_env *env, const struct api
 
     note_skey_vkey(env->ch->log_key, &vk);
     note_vkey_format(&vk, vkey, sizeof(vkey));
-    put(g, "<section aria-labelledby=\"check\"><h2 id=\"check\">Check it yourself</h2>"
-           "<p>You need not trust this page. With <code>dissent</code> installed (or any "
-           "implementation of the public specifications), fetch the log and recompute every "
-           "figure: docs/formats.md gives the exact rule for each.</p><pre class=\"cmd\">"
-           "dissent log verify ");
+    putf(g, "<section aria-labelledby=\"check\"><h2 id=\"check\">%s</h2><p>",
+         pub_tr(g, "Check it yourself"));
+    /* the sentences name the command in <code>: their markup is the page's, in the catalogs */
+    put(g, pub_tr(g, "You need not trust this page. With <code>dissent</code> installed (or any "
+                     "implementation of the public specifications), fetch the log and recompute "
+                     "every figure: docs/formats.md gives the exact rule for each."));
+    put(g, "</p><pre class=\"cmd\" dir=\"ltr\">dissent log verify ");
     /* the configured origin only: a Host header would be written into a page caches keep */
     if (origin[0] != '\0')
         put_esc(g, origin, strlen(origin));
@@ -277,19 +305,60 @@ static void verify_section(struct page *g, struct api_env *env, const struct api
         if (n > 0)
             putf(g, " --quorum %d", env->ch->log_quorum);
     }
-    put(g, "</pre><p><code>dissent log monitor</code> does the same every few minutes, and "
-           "compares the figures this page and <code>/api/v1/stats</code> show with what the "
-           "log's entries give: it raises an alarm at the first difference.</p>"
-           "<p>The log's key is <code>");
-    put_esc(g, vkey, strlen(vkey));
-    put(g, "</code>: compare it with the one the channel publishes elsewhere.</p></section>");
+    put(g, "</pre><p>");
+    put(g, pub_tr(g, "<code>dissent log monitor</code> does the same every few minutes, and "
+                     "compares the figures this page and <code>/api/v1/stats</code> show with "
+                     "what the log's entries give: it raises an alarm at the first difference."));
+    put(g, "</p><p>");
+    /* the key is written by the page, escaped; the sentence around it is the catalog's */
+    {
+        const char *sentence = pub_tr(g, "The log's key is %s: compare it with the one the "
+                                         "channel publishes elsewhere.");
+        const char *at = strstr(sentence, "%s"), *at1 = strstr(sentence, "%1$s");
+        size_t skip = 2;
+        if (at == NULL && at1 != NULL) {
+            at = at1;
+            skip = 4;
+        }
+        put_raw(g, sentence, at ? (size_t)(at - sentence) : strlen(sentence));
+        if (at != NULL) {
+            put(g, "<code dir=\"ltr\">");
+            put_esc(g, vkey, strlen(vkey));
+            put(g, "</code>");
+            put(g, at + skip);
+        }
+    }
+    put(g, "</p></section>");
     mem_free(w);
+}
+
+static bool known(const char *code)
+{
+    return lang_find(code) != NULL;
+}
+
+/* The page in each language: links to ?lang=CODE, each name in its own language. */
+static void languages_nav(struct page *g)
+{
+    size_t n = 0;
+    const struct lang *all = lang_list(&n);
+
+    putf(g, "<nav class=\"languages\" aria-label=\"%s\"><ul>", pub_tr(g, "Languages"));
+    for (size_t i = 0; i < n; i++) {
+        bool here = strcmp(all[i].code, g->lang) == 0;
+        putf(g, "<li><a href=\"?lang=%s\" lang=\"%s\" hreflang=\"%s\"%s>", all[i].code, all[i].code,
+             all[i].code, here ? " aria-current=\"page\"" : "");
+        put_esc(g, all[i].name, strlen(all[i].name));
+        put(g, "</a></li>");
+    }
+    put(g, "</ul></nav>");
 }
 
 void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     struct ledger_stats s = {0};
     struct page g = {0};
+    const struct lang *lang = NULL;
     char(*labels)[8] = NULL, today[WORKDAYS_ISO_SIZE], *cp = NULL, *figures = NULL;
     const char **lp = NULL;
     uint64_t *values = NULL, published = 0;
@@ -297,6 +366,22 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
     json_t *doc = NULL;
     int rc;
 
+    /* the language: ?lang=, else the browser's (Accept-Language, so caches keep one answer
+     * per language: Vary), else English */
+    char code[LANG_CODE_MAX] = "";
+    if ((rc = api_query(req, resp, "lang", code, sizeof(code))) == ERR_INVALID)
+        return;
+    if (rc == 0 && (lang = lang_find(code)) == NULL) {
+        api_error_field(resp, "lang", "lang: one of en, fr, de, es, ar");
+        return;
+    }
+    if (rc == ERR_NOT_FOUND) {
+        resp->vary = "Accept-Language";
+        if (msg_accept_language(req->accept_language, known, code, sizeof(code)) == 0)
+            lang = lang_find(code);
+    }
+    if (lang == NULL)
+        lang = lang_find("en");
     if ((rc = api_stats_compute(env, req->now, &s)) != 0) {
         api_error_rc(resp, rc, "cannot compute the statistics");
         return;
@@ -324,62 +409,88 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
     for (size_t i = 0; i < nm; i++)
         lp[i] = labels[i];
     workdays_day_format(s.today, today, sizeof(today));
-    put(&g, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<title>The dissent channel in figures</title>");
+    g.lang = lang->code;
+    g.rtl = lang->rtl;
+    putf(&g,
+         "<!doctype html><html lang=\"%s\" dir=\"%s\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>%s</title>",
+         lang->code, lang->rtl ? "rtl" : "ltr", pub_tr(&g, "The dissent channel in figures"));
     putf(&g,
          "<link rel=\"icon\" href=\"/assets/%s/icon.svg\" type=\"image/svg+xml\">"
          "<link rel=\"stylesheet\" href=\"/assets/%s/app.css\"></head>",
          http_static_version(), http_static_version());
-    put(&g, "<body class=\"public\"><main id=\"main\"><h1>The dissent channel in figures</h1>");
+    put(&g, "<body class=\"public\">");
+    languages_nav(&g);
+    putf(&g, "<main id=\"main\"><h1>%s</h1>", pub_tr(&g, "The dissent channel in figures"));
+    put(&g, "<p class=\"lead\">");
     putf(&g,
-         "<p class=\"lead\">Computed on %s from the channel's public transparency log: %llu "
-         "entr%s, covered by the checkpoint below. The log records every filing, "
-         "acknowledgement, reply and decision by date, never a name, a title or a word of a "
-         "memo.</p>",
-         today, (unsigned long long)s.log_size, s.log_size == 1 ? "y" : "ies");
-    put(&g, "<section aria-labelledby=\"filings\"><h2 id=\"filings\">Memos filed</h2>");
-    putf(&g, "<p><strong>%llu</strong> memo%s filed in all.</p>",
-         (unsigned long long)s.signers.count, s.signers.count == 1 ? "" : "s");
-    bar_chart(&g, "fm", "Filings per month",
-              "Memos filed in each month, from the first filing to this month.", lp, values, nm);
-    put(&g, "<details><summary>The same as a table</summary><table><thead><tr><th "
-            "scope=\"col\">Month</th><th scope=\"col\">Filed</th></tr></thead><tbody>");
+         msg_in_n(g.lang, s.log_size,
+                  "Computed on %s from the channel's public transparency log: %llu entry, covered "
+                  "by the checkpoint below. The log records every filing, acknowledgement, reply "
+                  "and decision by date, never a name, a title or a word of a memo.",
+                  "Computed on %s from the channel's public transparency log: %llu entries, "
+                  "covered by the checkpoint below. The log records every filing, "
+                  "acknowledgement, reply and decision by date, never a name, a title or a word "
+                  "of a memo."),
+         today, (unsigned long long)s.log_size);
+    put(&g, "</p>");
+    putf(&g, "<section aria-labelledby=\"filings\"><h2 id=\"filings\">%s</h2><p>",
+         pub_tr(&g, "Memos filed"));
+    putf(&g,
+         msg_in_n(g.lang, s.signers.count, "<strong>%llu</strong> memo filed in all.",
+                  "<strong>%llu</strong> memos filed in all."),
+         (unsigned long long)s.signers.count);
+    put(&g, "</p>");
+    bar_chart(&g, "fm", pub_tr(&g, "Filings per month"),
+              pub_tr(&g, "Memos filed in each month, from the first filing to this month."), lp,
+              values, nm);
+    putf(&g,
+         "<details><summary>%s</summary><table><thead><tr><th scope=\"col\">%s</th><th "
+         "scope=\"col\">%s</th></tr></thead><tbody>",
+         pub_tr(&g, "The same as a table"), pub_tr(&g, "Month"), pub_tr(&g, "Filed"));
     for (size_t i = 0; i < nm; i++)
         putf(&g, "<tr><td>%s</td><td>%llu</td></tr>", labels[i], (unsigned long long)values[i]);
     put(&g, "</tbody></table></details></section>");
-    put(&g, "<section aria-labelledby=\"signers\"><h2 id=\"signers\">Signers per memo</h2>");
+    putf(&g, "<section aria-labelledby=\"signers\"><h2 id=\"signers\">%s</h2>",
+         pub_tr(&g, "Signers per memo"));
     if (s.signers.count == 0)
-        put(&g, "<p>No memo filed yet.</p>");
+        putf(&g, "<p>%s</p>", pub_tr(&g, "No memo filed yet."));
     else
         putf(&g,
-             "<dl class=\"figures\"><dt>Mean</dt><dd>%.2f</dd><dt>Median</dt><dd>%.2f</dd>"
-             "<dt>Most</dt><dd>%llu</dd></dl>",
-             s.signers.mean, s.signers.median, (unsigned long long)s.signers.max);
+             "<dl class=\"figures\"><dt>%s</dt><dd>%.2f</dd><dt>%s</dt><dd>%.2f</dd>"
+             "<dt>%s</dt><dd>%llu</dd></dl>",
+             pub_tr(&g, "Mean"), s.signers.mean, pub_tr(&g, "Median"), s.signers.median,
+             pub_tr(&g, "Most"), (unsigned long long)s.signers.max);
     put(&g, "</section>");
     putf(&g,
-         "<section aria-labelledby=\"ends\"><h2 id=\"ends\">Declined and withdrawn</h2>"
-         "<dl class=\"figures\"><dt>Declined by the channel</dt><dd>%llu</dd>"
-         "<dt>Withdrawn by their drafters</dt><dd>%llu</dd><dt>Still open</dt><dd>%llu</dd>"
-         "<dt>Overdue now</dt><dd>%llu</dd></dl></section>",
-         (unsigned long long)s.declined, (unsigned long long)s.withdrawn,
-         (unsigned long long)s.open, (unsigned long long)s.overdue);
-    put(&g, "<section aria-labelledby=\"deadlines\"><h2 id=\"deadlines\">Deadlines met</h2>"
-            "<p>Each memo must be acknowledged, then answered, within deadlines counted in "
-            "working days. Overdue deadlines count as missed.</p><div class=\"scroll-x\" "
-            "tabindex=\"0\" role=\"region\" aria-label=\"Deadlines met, as a table\">"
-            "<table><thead><tr><th scope=\"col\">Deadline</th><th scope=\"col\">On time</th>"
-            "<th scope=\"col\">Late</th><th scope=\"col\">Overdue</th><th "
-            "scope=\"col\">Share</th></tr></thead><tbody>");
-    on_time_row(&g, "Acknowledged", &s.acked);
-    on_time_row(&g, "Replied", &s.replied);
+         "<section aria-labelledby=\"ends\"><h2 id=\"ends\">%s</h2>"
+         "<dl class=\"figures\"><dt>%s</dt><dd>%llu</dd><dt>%s</dt><dd>%llu</dd><dt>%s</dt>"
+         "<dd>%llu</dd><dt>%s</dt><dd>%llu</dd></dl></section>",
+         pub_tr(&g, "Declined and withdrawn"), pub_tr(&g, "Declined by the channel"),
+         (unsigned long long)s.declined, pub_tr(&g, "Withdrawn by their drafters"),
+         (unsigned long long)s.withdrawn, pub_tr(&g, "Still open"), (unsigned long long)s.open,
+         pub_tr(&g, "Overdue now"), (unsigned long long)s.overdue);
+    putf(&g,
+         "<section aria-labelledby=\"deadlines\"><h2 id=\"deadlines\">%s</h2><p>%s</p>"
+         "<div class=\"scroll-x\" tabindex=\"0\" role=\"region\" aria-label=\"%s\">"
+         "<table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+         "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
+         "</thead><tbody>",
+         pub_tr(&g, "Deadlines met"),
+         pub_tr(&g, "Each memo must be acknowledged, then answered, within deadlines counted in "
+                    "working days. Overdue deadlines count as missed."),
+         pub_tr(&g, "Deadlines met, as a table"), pub_tr(&g, "Deadline"), pub_tr(&g, "On time"),
+         pub_tr(&g, "Late"), pub_tr(&g, "Overdue"), pub_tr(&g, "Share"));
+    on_time_row(&g, pub_tr(&g, "Acknowledged"), &s.acked);
+    on_time_row(&g, pub_tr(&g, "Replied"), &s.replied);
     put(&g, "</tbody></table></div>");
     {
-        const char *const l2[] = {"Acknowledged", "Replied"};
+        const char *const l2[] = {pub_tr(&g, "Acknowledged"), pub_tr(&g, "Replied")};
         uint64_t v2[] = {s.acked.on_time, s.replied.on_time};
 
-        bar_chart(&g, "ot", "Deadlines met on time",
-                  "How many acknowledgements and replies came on time.", l2, v2, 2);
+        bar_chart(&g, "ot", pub_tr(&g, "Deadlines met on time"),
+                  pub_tr(&g, "How many acknowledgements and replies came on time."), l2, v2, 2);
     }
     put(&g, "</section>");
     checkpoint_section(&g, env, cp);

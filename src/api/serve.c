@@ -95,6 +95,7 @@ static void to_http(struct exchange *x, struct http_response *rs)
     rs->status = r->status;
     rs->route = r->route != NULL ? r->route : "-";
     rs->cache_control = r->cache_control;
+    rs->vary = r->vary;
     str_copy(rs->set_cookie, sizeof(rs->set_cookie), r->set_cookie);
     str_copy(rs->allow, sizeof(rs->allow), r->allow);
     str_copy(rs->location, sizeof(rs->location), r->location);

@@ -60,6 +60,7 @@ struct http_response {
     size_t body_len;                  /* bytes of @body */
     const char *content_type;         /* of @body */
     const char *cache_control;        /* NULL: "no-store" */
+    const char *vary;                 /* Vary (what a cache must key the answer by), or NULL */
     bool conditional;                 /* a matching If-None-Match answers 304 (cached files) */
     char set_cookie[HTTP_HEADER_MAX]; /* header values, "" for none */
     char allow[64];

@@ -219,6 +219,8 @@ static void call_finish(struct call *c, bool close)
     }
     h[n++] =
         (struct conn_header){"Cache-Control", rs->cache_control ? rs->cache_control : "no-store"};
+    if (rs->vary != NULL)
+        h[n++] = (struct conn_header){"Vary", rs->vary};
     h[n++] = (struct conn_header){"X-Content-Type-Options", "nosniff"};
     h[n++] = (struct conn_header){"Referrer-Policy", "no-referrer"};
     /* behind TLS, browsers are told never to come back over plain HTTP */

@@ -3,6 +3,7 @@ raises the alarm when the channel lies in each way a test's fault switch makes i
 (util/fault.h, compiled out of release builds): a statistic the entries do not support, a public
 page that says otherwise, a forked checkpoint, a checkpoint without its witnesses' cosignatures.
 The public page itself (GET /public) is checked here too."""
+import html
 import json
 import os
 import re
@@ -61,6 +62,30 @@ def test_the_public_page(make_server):
     assert 'role="img"' in page and "<title id=" in page and "<desc id=" in page
     assert "dissent log verify" in page and d.vkey in page
     assert "Dana" not in page and ">A<" not in page
+    assert '<html lang="en" dir="ltr">' in page and r.headers["Vary"] == "Accept-Language"
+    # in every language: ?lang= (one answer per address), else the browser's (Vary), the same
+    # figures in each; Arabic right to left, its charts mirrored
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for code in ("fr", "de", "es", "ar"):
+        with open(os.path.join(root, "messages", code + ".json"), encoding="utf-8") as f:
+            title = html.escape(json.load(f)["The dissent channel in figures"], quote=False)
+        for r in (requests.get(d.url + "/public", params={"lang": code}, timeout=TIMEOUT),
+                  requests.get(d.url + "/public", headers={"Accept-Language": code + "-XX, en;q=0.5"},
+                               timeout=TIMEOUT)):
+            assert r.status_code == 200, r.text
+            t = r.text
+            assert '<html lang="%s" dir="%s">' % (code, "rtl" if code == "ar" else "ltr") in t
+            assert "<h1>%s</h1>" % title in t, code
+            assert "The dissent channel in figures" not in t, code
+            assert json.loads(re.search(r'id="dissent-figures">(.*?)</script>', t, re.S).group(1)) == figures
+            assert 'aria-current="page">%s<' % {"fr": "Français", "de": "Deutsch", "es": "Español",
+                                                "ar": "العربية"}[code] in t
+            assert ('direction="rtl"' in t) == (code == "ar")
+        assert "Vary" not in requests.get(d.url + "/public", params={"lang": code},
+                                          timeout=TIMEOUT).headers
+    for bad in ("xx", "FR", "fr-CA", "", "e" * 40):
+        r = requests.get(d.url + "/public", params={"lang": bad}, timeout=TIMEOUT)
+        assert r.status_code == 422 and r.json()["error"]["field"] == "lang", (bad, r.text)
     # no sign-in needed; with [tlog] public = false, auditors only, as for /log/
     d2 = Desk(make_server, config={"tlog": {"public": "false"}})
     assert requests.get(d2.url + "/public", timeout=TIMEOUT).status_code == 401

@@ -1,10 +1,14 @@
 // Anyone, signed in or not, on a phone-width screen: the public page of what the transparency
 // log proves (GET /public). The figures, the charts as accessible SVG, the checkpoint and the
 // commands to check it all; axe-core finds nothing, nothing overflows the screen.
+import fs from 'node:fs';
 import { expect, expectText, shot, checkScreen, createUsers, apiLogin } from '../lib.mjs';
 
 // a checkpoint every second (a minute by default), so that the page covers the filings soon
 export const ini = '[tlog]\ncheckpoint_interval = 1\n';
+
+// A server message's translation (messages/CODE.json).
+const serverMessage = (code, english) => JSON.parse(fs.readFileSync(new URL(`../../../messages/${code}.json`, import.meta.url), 'utf8'))[english];
 
 export default async function (t) {
   const { srv, ctx } = t;
@@ -45,5 +49,27 @@ export default async function (t) {
     expect(!/First memo|Secret text|Dora|dora/.test(text), 'no title, text or name on the public page');
     await checkScreen(p, 'public figures');
     await shot(p, '49-public-phone');
+  });
+
+  t.step('the page in Arabic, right to left, from its list of languages; in French from the browser', async () => {
+    const p = await t.person(null, { width: 375, height: 800 });
+    await p.goto('/public');
+    await p.getByRole('link', { name: 'العربية' }).click();
+    await p.waitForURL(/\?lang=ar$/);
+    expect(await p.evaluate(() => document.documentElement.dir) === 'rtl', 'right to left');
+    await expectText(p.locator('h1'), new RegExp(`^${serverMessage('ar', 'The dissent channel in figures')}$`));
+    // the month chart's bars grow from the right: the bar's right edge is the axis
+    const [bar, axis] = await p.evaluate(() => {
+      const svg = document.querySelector('svg[role="img"]');
+      const r = svg.querySelector('rect').getBoundingClientRect();
+      const l = svg.querySelector('line').getBoundingClientRect();
+      return [r.right, l.left];
+    });
+    expect(Math.abs(bar - axis) < 2, `bar ends at the axis: bar ${bar}, axis ${axis}`);
+    await shot(p, '49-public-arabic-phone');
+    const f = await t.person(null, { width: 375, height: 800, locale: 'fr-FR' });
+    await f.goto('/public');
+    await expectText(f.locator('h1'), new RegExp(`^${serverMessage('fr', 'The dissent channel in figures')}$`));
+    await shot(f, '49-public-french-phone');
   });
 }
