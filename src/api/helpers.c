@@ -19,20 +19,31 @@
 #include <string.h>
 #include <time.h>
 
-/* The one mapping from project error codes to HTTP. */
+/* The one mapping from project error codes to HTTP, with the message an answer carries when the
+ * code alone is known (in the request's language: util/msg.h). */
 static const struct {
     int rc;
     int status;
     const char *code;
+    const char *message;
 } err_map[] = {
-    {ERR_INVALID, 422, "invalid_field"},   {ERR_NOT_FOUND, 404, "not_found"},
-    {ERR_EXISTS, 409, "exists"},           {ERR_CONFLICT, 412, "version_mismatch"},
-    {ERR_FORBIDDEN, 403, "forbidden"},     {ERR_UNAUTH, 401, "unauthorized"},
-    {ERR_TOO_LARGE, 413, "too_large"},     {ERR_STATE, 409, "wrong_state"},
-    {ERR_RATE, 429, "rate_limited"},       {ERR_BUSY, 503, "busy"},
-    {ERR_DB, 503, "database_unavailable"}, {ERR_NOMEM, 503, "out_of_memory"},
-    {ERR_NO_KEYS, 409, "not_enrolled"},    {ERR_HELD, 409, "confirmation_required"},
-    {ERR_INTEGRITY, 500, "integrity"},     {ERR_PASSED, 409, "deadline_passed"},
+    {ERR_INVALID, 422, "invalid_field", M_("the request is not valid")},
+    {ERR_NOT_FOUND, 404, "not_found", M_("not found")},
+    {ERR_EXISTS, 409, "exists", M_("it exists already")},
+    {ERR_CONFLICT, 412, "version_mismatch", M_("it changed meanwhile: read it again")},
+    {ERR_FORBIDDEN, 403, "forbidden", M_("not allowed")},
+    {ERR_UNAUTH, 401, "unauthorized", M_("sign in first")},
+    {ERR_TOO_LARGE, 413, "too_large", M_("too large")},
+    {ERR_STATE, 409, "wrong_state", M_("not allowed in this state")},
+    {ERR_RATE, 429, "rate_limited", M_("too many requests: try again later")},
+    {ERR_BUSY, 503, "busy", M_("the server is busy: try again in a moment")},
+    {ERR_DB, 503, "database_unavailable", M_("the database is unavailable: try again later")},
+    {ERR_NOMEM, 503, "out_of_memory", M_("the server is out of memory: try again later")},
+    {ERR_NO_KEYS, 409, "not_enrolled", M_("this account has not enrolled yet")},
+    {ERR_HELD, 409, "confirmation_required",
+     M_("this account awaits the officers' confirmation after a reset")},
+    {ERR_INTEGRITY, 500, "integrity", M_("a record failed its integrity check")},
+    {ERR_PASSED, 409, "deadline_passed", M_("too late: the deadline has passed")},
 };
 
 static void set_error(struct api_resp *resp, int status, const char *code, const char *field,
@@ -80,7 +91,7 @@ void api_error_rc(struct api_resp *resp, int rc, const char *message)
     for (size_t i = 0; i < sizeof(err_map) / sizeof(err_map[0]); i++) {
         if (err_map[i].rc == rc) {
             set_error(resp, err_map[i].status, err_map[i].code, NULL,
-                      message ? tr(message) : err_str(rc));
+                      tr(message ? message : err_map[i].message));
             return;
         }
     }

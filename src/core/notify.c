@@ -194,12 +194,19 @@ static int queue(struct store *st, struct outbox_item *it, int64_t user_id, cons
 }
 
 /* The language of emails to @user_id (0: the escalation address): the account's choice, else
- * [mail] language. */
-static void language_of(struct store *st, const struct config *cfg, int64_t user_id, char *out,
-                        size_t len)
+ * [mail] language. 0, or the store's error (the email is not queued without its language: a
+ * failure here fails the change it is part of, as any other step of it). */
+static int language_of(struct store *st, const struct config *cfg, int64_t user_id, char *out,
+                       size_t len)
 {
-    if (user_id <= 0 || store_language_get(st, user_id, out, len) != 0 || !msg_known(out))
+    int rc;
+
+    out[0] = '\0';
+    if (user_id > 0 && (rc = store_language_get(st, user_id, out, len)) != 0)
+        return rc;
+    if (!msg_known(out))
         str_copy(out, len, cfg->mail_language);
+    return 0;
 }
 
 /* @fmt (a table's message: one "%s", or "%1$s", and "%%") with @arg in its place, into @out. */
@@ -241,10 +248,12 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     char deadline[160] = "", memo[96], open[sizeof(cfg->mail_base_url) + 96], lang[8];
     char base[sizeof(cfg->mail_base_url)];
     struct outbox_item it;
+    int rc;
 
     memset(&it, 0, sizeof(it));
     base_url(ch, base, sizeof(base));
-    language_of(st, cfg, user_id, lang, sizeof(lang));
+    if ((rc = language_of(st, cfg, user_id, lang, sizeof(lang))) != 0)
+        return rc;
     if (n->day != STORE_DAY_NONE && workdays_day_format(n->day, day, sizeof(day)) != 0)
         return ERR_INVALID;
     if (n->label != NULL && day[0] != '\0')
@@ -365,7 +374,8 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
         return ERR_INTERNAL;
     memset(&it, 0, sizeof(it));
     base_url(ch, base, sizeof(base));
-    language_of(st, ch->cfg, u->id, lang, sizeof(lang));
+    if ((len = language_of(st, ch->cfg, u->id, lang, sizeof(lang))) != 0)
+        return len;
     snprintf(enrol, sizeof(enrol),
              msg_in(lang, "To get in again, ask the administrator for a new enrolment code and "
                           "enrol with it: %s/#/enrol"),
