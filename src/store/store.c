@@ -53,7 +53,7 @@ const struct store_table store_tables[] = {
      "id, dedupe, kind, user_id, rcpt, subject, body, status, attempts, next_at, created_at,"
      " sent_at, mac",
      13, "id", "", "id", false},
-    {"notify_prefs", "user_id, off", 2, "user_id", "", NULL, false},
+    {"notify_prefs", "user_id, off, language", 3, "user_id", "", NULL, false},
     {"calendar", "id, kind, first_day, last_day, reason, created_at, removed_at, mac", 8, "id", "",
      "id", false},
     {"passkeys",

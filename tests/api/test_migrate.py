@@ -38,6 +38,8 @@ def test_migrate_sqlite_to_postgresql(make_server, target, tmp_path):
     old.add_user(admin, "off", ["officer"])
     old.add_user(admin, "aud", ["auditor"])
     s = {n: old.login(n, PASSWORD) for n in ("dan", "bob", "cat", "off", "aud")}
+    r = s["dan"].patch(old.url + "/api/v1/me", json={"language": "ar"}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
     texts = {}
     receipts = {}
     for i in range(5):
@@ -75,6 +77,9 @@ def test_migrate_sqlite_to_postgresql(make_server, target, tmp_path):
             assert m["title"] == title and m["body"] == body, m
             assert m["signer_count"] == 3, m
     assert call(t["dan"], "GET", memo_url(new, first)).json()["state"] == "acknowledged"
+    # every column came across, the account's language (migration 25) included
+    assert call(t["dan"], "GET", new.url + "/api/v1/me").json()["language"] == "ar"
+    assert call(t["bob"], "GET", new.url + "/api/v1/me").json()["language"] is None
 
     # the log: same size and root, every receipt still verifies (in Python and with the CLI)
     _, _, size, root = checkpoint(new.url)
