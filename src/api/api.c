@@ -155,6 +155,11 @@ static const struct api_route routes[] = {
     {API_POST, "/api/v1/enrol", api_enrol, ANY, API_R_PUBLIC | API_R_SLOW | API_R_JSON, 0, NULL},
     {API_POST, "/api/v1/preview", api_preview, READERS, API_R_JSON, 0, NULL},
     {API_GET, "/api/v1/outbox", api_outbox_list, ADMIN, 0, 0, "after limit"},
+    /* the deployment's channels (core/channels.h): listed to all, managed by administrators */
+    {API_GET, "/api/v1/channels", api_channels_list, ANY, 0, 0, NULL},
+    {API_POST, "/api/v1/channels", api_channels_create, ADMIN, API_R_SLOW | API_R_JSON, 0, NULL},
+    {API_PATCH, "/api/v1/channels/{slug}", api_channels_patch, ADMIN, API_R_SLOW | API_R_JSON, 0,
+     NULL},
     /* the calendar run at runtime (core/calendar.h): read by all, changed by administrators */
     {API_GET, "/api/v1/calendar", api_calendar_get, ANY, 0, 0, NULL},
     /* on the pool: a change may move the deadlines of every running memo */

@@ -302,6 +302,9 @@ int api_passkey_assertion(struct api_env *env, struct api_req *req, struct api_r
 
 /* Handlers, one file per resource. */
 void api_health(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channels_list(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channels_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
+void api_channels_patch(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_ready(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_session_create(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_session_delete(struct api_env *env, struct api_req *req, struct api_resp *resp);

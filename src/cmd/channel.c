@@ -8,10 +8,18 @@
  *   dissent channel grant USERNAME --as OFFICER --password-stdin [--data DIR] ...
  *     an officer who holds the channel key grants it to another officer, with the granting
  *     officer's password (read from standard input) to open their keys.
+ * and the deployment's channels (core/channels.h, docs/channels.md):
+ *   dissent channel list
+ *     every channel: its number, slug, name, and the settings it has of its own
+ *   dissent channel add SLUG [--name NAME] [--set KEY=VALUE ...]
+ *   dissent channel set SLUG [--name NAME] [--set KEY=VALUE ...]
+ *     a new channel, or a change of one: KEY a [channel] setting, an empty VALUE the
+ *     deployment's again; every value is checked as the settings file's are.
  */
 #include "cmd/cmd.h"
 
 #include "core/access.h"
+#include "core/channels.h"
 #include "core/trust.h"
 #include "core/user.h"
 #include "crypto/keys.h"
@@ -65,15 +73,85 @@ out:
     return rc;
 }
 
+/* `dissent channel list`: 0, or 1 (printed). */
+static int channels_list(const struct config *cfg)
+{
+    struct store *st = NULL;
+    struct channel_row *rows = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (cmd_store_open(cfg, &st) != 0)
+        return 1;
+    if ((rc = store_channel_list(st, &rows, &n)) != 0) {
+        fprintf(stderr, "dissent: cannot list the channels: %s\n", err_str(rc));
+        store_close(st);
+        return 1;
+    }
+    printf("%-6s %-32s %-32s %s\n", "NUMBER", "SLUG", "NAME", "SETTINGS");
+    for (size_t i = 0; i < n; i++)
+        printf("%-6lld %-32s %-32s %s\n", (long long)rows[i].id, rows[i].slug,
+               rows[i].name[0] ? rows[i].name : "-", rows[i].settings);
+    store_channel_list_free(rows, n);
+    store_close(st);
+    return 0;
+}
+
+/* `dissent channel add|set SLUG`: 0, 1 (printed) or 2 (usage). */
+static int channels_change(const struct config *cfg, bool add, const char *slug, const char *name,
+                           const struct cmd_list *sets)
+{
+    const char *keys[CMD_LIST_MAX], *values[CMD_LIST_MAX];
+    char kbuf[CMD_LIST_MAX][64], err[512] = "";
+    struct store *st = NULL;
+    int64_t id = 0;
+    int rc;
+
+    for (int i = 0; i < sets->n; i++) {
+        const char *eq = strchr(sets->v[i], '=');
+        size_t k = eq ? (size_t)(eq - sets->v[i]) : 0;
+        if (eq == NULL || k == 0 || k >= sizeof(kbuf[i])) {
+            fprintf(stderr, "dissent: --set takes KEY=VALUE, not \"%s\"\n", sets->v[i]);
+            return 2;
+        }
+        memcpy(kbuf[i], sets->v[i], k);
+        kbuf[i][k] = '\0';
+        keys[i] = kbuf[i];
+        values[i] = eq + 1;
+    }
+    if (cmd_store_open(cfg, &st) != 0)
+        return 1;
+    rc = add ? channels_add(st, cfg, slug, name ? name : "", keys, values, (size_t)sets->n,
+                            (int64_t)time(NULL), &id, err, sizeof(err))
+             : channels_set(st, cfg, slug, name, keys, values, (size_t)sets->n, err, sizeof(err));
+    store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "dissent: %s\n", err[0] ? err : err_str(rc));
+        return 1;
+    }
+    if (add)
+        printf("added channel %lld, %s\n", (long long)id, slug);
+    else
+        printf("changed channel %s\n", slug);
+    return 0;
+}
+
 int cmd_channel(int argc, char **argv)
 {
-    static const char synopsis[] = "dissent channel init OFFICER | grant USERNAME --as OFFICER "
-                                   "--password-stdin [--data DIR] [--db URI] [--config FILE]";
+    static const char synopsis[] =
+        "dissent channel init OFFICER | grant USERNAME --as OFFICER --password-stdin | list | "
+        "add SLUG [--name NAME] [--set KEY=VALUE ...] | set SLUG [--name NAME] "
+        "[--set KEY=VALUE ...]  [--data DIR] [--db URI] [--config FILE]";
     struct cmd_store_args sa = {0};
-    const char *as = NULL;
+    const char *as = NULL, *name = NULL;
+    struct cmd_list sets = {.n = 0};
     bool pw_stdin = false;
     const struct cmd_opt opts[] = {
         CMD_STORE_OPTS(&sa),
+        {"name", "NAME", "a channel's name, as staff and the public page see it", &name, NULL,
+         NULL},
+        {"set", "KEY=VALUE", "one of a channel's settings (a [channel] setting; repeat it)", NULL,
+         NULL, &sets},
         {"as", "OFFICER", "the officer who holds the channel key and grants it", &as, NULL, NULL},
         {"password-stdin", NULL, "read that officer's password from standard input", NULL,
          &pw_stdin, NULL},
@@ -90,6 +168,23 @@ int cmd_channel(int argc, char **argv)
     memset(&kr, 0, sizeof(kr));
     if ((c = cmd_parse(synopsis, opts, argc, argv, 1, &rest, &nrest)) != 0)
         return c == 1 ? 0 : 2;
+    if (nrest >= 1 && (strcmp(rest[0], "list") == 0 || strcmp(rest[0], "add") == 0 ||
+                       strcmp(rest[0], "set") == 0)) {
+        bool list = strcmp(rest[0], "list") == 0, add = strcmp(rest[0], "add") == 0;
+        if (as != NULL || pw_stdin || nrest != (list ? 1 : 2) ||
+            (list && (name != NULL || sets.n > 0)) ||
+            (!list && !add && name == NULL && sets.n == 0)) {
+            fprintf(stderr, "usage: %s\n", synopsis);
+            return 2;
+        }
+        if ((c = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
+            return c;
+        return list ? channels_list(&cfg) : channels_change(&cfg, add, rest[1], name, &sets);
+    }
+    if (name != NULL || sets.n > 0) {
+        fprintf(stderr, "usage: %s\n", synopsis);
+        return 2;
+    }
     if (nrest == 2 && strcmp(rest[0], "init") == 0 && as == NULL && !pw_stdin) {
         if ((c = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
             return c;

@@ -260,12 +260,11 @@ int channel_calendar_init(struct workdays_calendar *cal, const struct config *cf
     return rc;
 }
 
-int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
-                 size_t errlen)
+/* The settings part of channel_init(): the policy, the calendar, the principals. */
+static int settings(struct channel *ch, const struct config *cfg, char *err, size_t errlen)
 {
     int rc;
 
-    memset(ch, 0, sizeof(*ch));
     if (deadline_policy_from_preset(cfg->preset, &ch->policy) != 0) {
         err_set(err, errlen, "channel.preset: \"%s\" is not state-dept or eu-directive",
                 cfg->preset);
@@ -291,11 +290,33 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
     }
     if ((rc = deadline_policy_check(&ch->policy, err, errlen)) != 0)
         return rc;
+    if ((rc = channel_calendar_init(&ch->calendar, cfg, err, errlen)) != 0)
+        return rc;
+    return parse_principals(ch, cfg->principals, err, errlen);
+}
+
+int channel_settings_check(const struct config *cfg, char *err, size_t errlen)
+{
+    struct channel ch;
+    int rc;
+
+    memset(&ch, 0, sizeof(ch));
+    if ((rc = workdays_tz_validate(channel_zone(cfg), err, errlen)) < 0)
+        return ERR_INVALID;
+    rc = settings(&ch, cfg, err, errlen);
+    channel_release(&ch);
+    return rc;
+}
+
+int channel_init(struct channel *ch, const struct config *cfg, const char *data_dir, char *err,
+                 size_t errlen)
+{
+    int rc;
+
+    memset(ch, 0, sizeof(*ch));
     if ((rc = workdays_tz_set(channel_zone(cfg), err, errlen)) != 0)
         return ERR_INVALID;
-    if ((rc = channel_calendar_init(&ch->calendar, cfg, err, errlen)) != 0)
-        goto fail;
-    if ((rc = parse_principals(ch, cfg->principals, err, errlen)) != 0)
+    if ((rc = settings(ch, cfg, err, errlen)) != 0)
         goto fail;
     if (totp_required_roles(cfg->require_2fa, cfg->preset, &ch->require_2fa,
                             &ch->require_passkey) != 0) {

@@ -110,6 +110,13 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
 int channel_signer_load(struct note_skey **out, const char *dir, const char *file, const char *name,
                         char *err, size_t errlen);
 
+/**
+ * channel_settings_check() - whether @cfg's [channel] settings make a channel (the preset, the
+ * deadlines, the zone, the calendar, the principals), as channel_init() reads them, without
+ * setting the process's zone or loading a key. 0, or ERR_INVALID / ERR_NOMEM with @err.
+ */
+int channel_settings_check(const struct config *cfg, char *err, size_t errlen);
+
 /** channel_release() - free and wipe; safe on a zeroed struct. */
 void channel_release(struct channel *ch);
 

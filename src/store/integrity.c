@@ -129,6 +129,21 @@ int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[ST
     return finish(st, &m, mac);
 }
 
+int integ_channel(const struct store *st, const struct channel_row *r, uint8_t mac[STORE_MAC_LEN])
+{
+    struct macin m = {.n = 0};
+    uint8_t h[HASH_SHA256_LEN];
+
+    hash_sha256(h, r->settings ? r->settings : "", r->settings ? strlen(r->settings) : 0);
+    put_str(&m, "dissent channel v1");
+    put_i64(&m, r->id);
+    put_str(&m, r->slug);
+    put_str(&m, r->name);
+    put(&m, h, sizeof(h));
+    put_i64(&m, r->created_at);
+    return finish(st, &m, mac);
+}
+
 int integ_calendar(const struct store *st, const struct calendar_row *r, uint8_t mac[STORE_MAC_LEN])
 {
     struct macin m = {.n = 0};

@@ -24,6 +24,7 @@ enum integ_envelope {
 int integ_user(const struct store *st, const struct user *u, uint8_t mac[STORE_MAC_LEN]);
 int integ_session(const struct store *st, const struct session *s, uint8_t mac[STORE_MAC_LEN]);
 int integ_totp(const struct store *st, const struct user_totp *t, uint8_t mac[STORE_MAC_LEN]);
+int integ_channel(const struct store *st, const struct channel_row *r, uint8_t mac[STORE_MAC_LEN]);
 int integ_calendar(const struct store *st, const struct calendar_row *r,
                    uint8_t mac[STORE_MAC_LEN]);
 int integ_sso(const struct store *st, const struct sso_link *l, uint8_t mac[STORE_MAC_LEN]);

@@ -394,6 +394,17 @@ static const char *const migrations[] = {
 
     /* 25: the language an account chose (SQLite's migration 25) */
     "ALTER TABLE notify_prefs ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';",
+
+    /* 26: several channels in one deployment (SQLite's migration 26) */
+    "CREATE TABLE IF NOT EXISTS channels ("
+    " id bigint PRIMARY KEY,"
+    " slug text NOT NULL UNIQUE,"
+    " name text NOT NULL DEFAULT '',"
+    " settings text NOT NULL DEFAULT '{}',"
+    " created_at bigint NOT NULL DEFAULT 0,"
+    " mac bytea);"
+    "INSERT INTO channels (id, slug) VALUES (1, 'main') ON CONFLICT DO NOTHING;"
+    "ALTER TABLE memos ADD COLUMN IF NOT EXISTS channel_id bigint NOT NULL DEFAULT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

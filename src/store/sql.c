@@ -129,6 +129,9 @@ enum stmt_id {
     ST_CAL_ADD,
     ST_CAL_UPDATE,
     ST_CAL_LIST,
+    ST_CHAN_ADD,
+    ST_CHAN_UPDATE,
+    ST_CHAN_LIST,
     ST_PK_ADD,
     ST_PK_LIST,
     ST_PK_FIND,
@@ -412,6 +415,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CAL_UPDATE] = "UPDATE calendar SET last_day = ?2, removed_at = ?3, mac = ?4 WHERE id = ?1",
     [ST_CAL_LIST] = "SELECT id, kind, first_day, last_day, reason, created_at, removed_at, mac"
                     " FROM calendar ORDER BY id",
+    /* a channel's number is the next one: numbers are public (the log's channel line) and
+     * dense, never a database's sequence */
+    [ST_CHAN_ADD] = "INSERT INTO channels (id, slug, name, settings, created_at, mac)"
+                    " SELECT coalesce(max(id), 0) + 1, ?1, ?2, ?3, ?4, ?5 FROM channels"
+                    " RETURNING id",
+    [ST_CHAN_UPDATE] = "UPDATE channels SET name = ?2, settings = ?3, mac = ?4 WHERE id = ?1",
+    [ST_CHAN_LIST] = "SELECT id, slug, name, settings, created_at, mac FROM channels ORDER BY id",
 #define PK_COLS                                                                                    \
     "id, user_id, cred_id, alg, pk, sign_count, name, prf_salt, wrapped, created_at,"              \
     " last_used_at, mac"
@@ -2312,6 +2322,47 @@ int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count
 {
     return collect(st, prep(st, ST_CAL_LIST), sizeof(**out), fill_calendar, release_calendar,
                    "calendar list", (void **)out, count);
+}
+
+int sql_channel_add(struct store *st, struct channel_row *r)
+{
+    struct sql_stmt *q = PREP(st, ST_CHAN_ADD, TEXT(r->slug), TEXT(r->name), TEXT(r->settings),
+                              INT(r->created_at), BLOB(r->mac, STORE_MAC_LEN));
+
+    if (q == NULL)
+        return ERR_DB;
+    return insert_id(st, q, "channel add", &r->id);
+}
+
+int sql_channel_update(struct store *st, const struct channel_row *r)
+{
+    return EXEC(st, ST_CHAN_UPDATE, "channel update", INT(r->id), TEXT(r->name), TEXT(r->settings),
+                BLOB(r->mac, STORE_MAC_LEN));
+}
+
+static int fill_channel(struct sql_stmt *q, void *item)
+{
+    struct channel_row *r = item;
+    bool ok = true;
+
+    r->id = col_int(q, 0);
+    col_text(q, 1, r->slug, sizeof(r->slug));
+    col_text(q, 2, r->name, sizeof(r->name));
+    r->settings = (char *)col_dup(q, 3, NULL, &ok);
+    r->created_at = col_int(q, 4);
+    col_fixed(q, 5, r->mac, sizeof(r->mac));
+    return ok ? 0 : ERR_NOMEM;
+}
+
+static void release_channels(void *arr, size_t n)
+{
+    store_channel_list_free(arr, n);
+}
+
+int sql_channel_list(struct store *st, struct channel_row **out, size_t *count)
+{
+    return collect(st, prep(st, ST_CHAN_LIST), sizeof(**out), fill_channel, release_channels,
+                   "channel list", (void **)out, count);
 }
 
 int sql_passkey_add(struct store *st, struct passkey_row *r)

@@ -465,6 +465,19 @@ static const char *const migrations[] = {
     /* 25: the language an account chose for its interface and emails ('' for none: the
      * browser's), beside its other preferences (core/lang.h) */
     "ALTER TABLE notify_prefs ADD COLUMN language TEXT NOT NULL DEFAULT '';",
+
+    /* 26: several channels in one deployment (docs/channels.md): the channels, channel 1 the
+     * deployment's own (its settings [channel]'s), and each memo's channel (1 for every memo
+     * made before) */
+    "CREATE TABLE channels ("
+    " id INTEGER PRIMARY KEY,"
+    " slug TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " settings TEXT NOT NULL DEFAULT '{}',"
+    " created_at INTEGER NOT NULL DEFAULT 0,"
+    " mac BLOB);"
+    "INSERT INTO channels (id, slug) VALUES (1, 'main');"
+    "ALTER TABLE memos ADD COLUMN channel_id INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -987,6 +987,38 @@ int store_calendar_update(struct store *st, struct calendar_row *r);
  */
 int store_calendar_list(struct store *st, struct calendar_row **out, size_t *count);
 
+/* ---- channels (core/channels.h; docs/channels.md) ---- */
+
+#define STORE_CHANNEL_SLUG_MAX 32        /* bytes of a channel's short name */
+#define STORE_CHANNEL_NAME_MAX 128       /* bytes of its display name */
+#define STORE_CHANNEL_SETTINGS_MAX 16384 /* bytes of its settings (a JSON object) */
+
+/* One channel. Its MAC covers every field, the id included, the settings by their SHA-256. The
+ * migrations' row 1 (slug "main", no name, "{}", created 0) carries none: it is accepted without
+ * one only while it is exactly that. */
+struct channel_row {
+    int64_t id;
+    char slug[STORE_CHANNEL_SLUG_MAX + 1];
+    char name[STORE_CHANNEL_NAME_MAX + 1];
+    char *settings; /* malloc'd: its own settings over [channel]'s, a JSON object of strings */
+    int64_t created_at;
+    uint8_t mac[STORE_MAC_LEN];
+};
+
+/** store_channel_add() - insert @r as the next channel (its MAC set here, so inside a
+ *  transaction); *@r->id receives its number. ERR_EXISTS for a slug taken. */
+int store_channel_add(struct store *st, struct channel_row *r);
+
+/** store_channel_update() - store @r's name and settings (its MAC set here). */
+int store_channel_update(struct store *st, struct channel_row *r);
+
+/**
+ * store_channel_list() - every channel by number, each MAC checked (ERR_INTEGRITY, logged, for
+ * one that fails). Free with store_channel_list_free().
+ */
+int store_channel_list(struct store *st, struct channel_row **out, size_t *count);
+void store_channel_list_free(struct channel_row *arr, size_t count);
+
 /* ---- passkeys (core/passkey.h) ---- */
 
 #define STORE_PASSKEY_ID_MAX 1023 /* bytes of a credential id (crypto/webauthn.h) */

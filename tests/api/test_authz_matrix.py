@@ -204,6 +204,11 @@ def stop_end_body(world, caller):
     return {"until": r["clock_stopped"]["from"]}
 
 
+def channel_body(world, caller):
+    world.seq += 1
+    return {"slug": "c%d" % world.seq, "name": "Channel " + MARK}
+
+
 def assign_caller(world, caller, mid):
     """The memo's case officer is the caller, when they can be (an officer holding the key)."""
     if caller in ("officer", "head") and mid != MISSING:
@@ -376,6 +381,10 @@ RECIPES = {
     ("POST", "/api/v1/enrol"): Recipe(body=enrol_body),
     ("POST", "/api/v1/preview"): Recipe(body={"body": "*preview*"}),
     ("GET", "/api/v1/outbox"): Recipe(),
+    ("GET", "/api/v1/channels"): Recipe(),
+    ("POST", "/api/v1/channels"): Recipe(body=channel_body),
+    ("PATCH", "/api/v1/channels/{slug}"): Recipe(path=lambda world: "/api/v1/channels/main",
+                                                  body={"name": "Main " + MARK}),
     ("GET", "/api/v1/calendar"): Recipe(),
     ("POST", "/api/v1/calendar/closures"): Recipe(body=closure_body),
     ("DELETE", "/api/v1/calendar/closures/{id}"): Recipe(path=closure_path),

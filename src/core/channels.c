@@ -1,0 +1,244 @@
+/*
+ * channels.c - the channels of a deployment (see channels.h).
+ */
+#include "core/channels.h"
+
+#include "core/channel.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/strutil.h"
+
+#include <jansson.h>
+#include <string.h>
+
+/* The [channel] settings a channel may set for itself: not closures (the calendar run at
+ * runtime is per channel, core/calendar.h) nor federal_holidays (calendar replaces it). */
+static const char *const keys[] = {
+    "preset",     "ack",           "reply",        "reply_max",
+    "reply_from", "timezone",      "calendar",     "inauguration_day",
+    "principals", "accept_window", "clarify_days", "reply_approval",
+    NULL,
+};
+
+bool channels_slug_valid(const char *slug)
+{
+    size_t n = slug ? strlen(slug) : 0;
+
+    if (n == 0 || n > STORE_CHANNEL_SLUG_MAX || slug[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((slug[i] >= 'a' && slug[i] <= 'z') || (slug[i] >= '0' && slug[i] <= '9') ||
+              slug[i] == '-'))
+            return false;
+    return true;
+}
+
+bool channels_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (name == NULL || n > STORE_CHANNEL_NAME_MAX || !str_utf8_valid(name, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return false;
+    return n == 0 || (name[0] != ' ' && name[n - 1] != ' ');
+}
+
+bool channels_setting_known(const char *key)
+{
+    for (size_t i = 0; key != NULL && keys[i] != NULL; i++)
+        if (strcmp(keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+const char *const *channels_settings_keys(void)
+{
+    return keys;
+}
+
+/* @settings parsed: a JSON object of strings, each a known setting. */
+static json_t *parse(const char *settings, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *o = json_loads(settings ? settings : "{}", JSON_REJECT_DUPLICATES, &je);
+    const char *k;
+    json_t *v;
+
+    if (o == NULL || !json_is_object(o)) {
+        json_decref(o);
+        err_set(err, errlen, "settings: not a JSON object");
+        return NULL;
+    }
+    json_object_foreach(o, k, v)
+    {
+        if (!channels_setting_known(k) || !json_is_string(v)) {
+            err_set(err, errlen, "settings: %.64s is not a channel setting with a text value", k);
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+int channels_config(const struct config *base, const char *settings, struct config *out, char *err,
+                    size_t errlen)
+{
+    json_t *o = parse(settings, err, errlen), *v;
+    const char *k;
+    int rc = 0;
+
+    if (o == NULL)
+        return ERR_INVALID;
+    *out = *base;
+    json_object_foreach(o, k, v)
+    {
+        if (config_set(out, "channel", k, json_string_value(v), err, errlen) != 0) {
+            rc = ERR_INVALID;
+            break;
+        }
+    }
+    json_decref(o);
+    return rc != 0 ? rc : channel_settings_check(out, err, errlen);
+}
+
+int channels_settings_set(const char *settings, const char *key, const char *value, char **out,
+                          char *err, size_t errlen)
+{
+    json_t *o;
+    char *text;
+
+    *out = NULL;
+    if (!channels_setting_known(key)) {
+        err_set(err, errlen, "%.64s is not a channel setting", key ? key : "");
+        return ERR_INVALID;
+    }
+    if ((o = parse(settings, err, errlen)) == NULL)
+        return ERR_INVALID;
+    if (value == NULL || value[0] == '\0')
+        json_object_del(o, key);
+    else if (json_object_set_new(o, key, json_string(value)) != 0) {
+        json_decref(o);
+        err_set(err, errlen, "%.64s: the value is not UTF-8 text", key);
+        return ERR_INVALID;
+    }
+    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (text == NULL)
+        return ERR_NOMEM;
+    if (strlen(text) > STORE_CHANNEL_SETTINGS_MAX) {
+        mem_free(text); /* jansson allocates through util/mem.h */
+        err_set(err, errlen, "settings: over %d bytes", STORE_CHANNEL_SETTINGS_MAX);
+        return ERR_INVALID;
+    }
+    *out = text;
+    return 0;
+}
+
+const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug)
+{
+    for (size_t i = 0; slug != NULL && i < n; i++)
+        if (strcmp(rows[i].slug, slug) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+/* @r's settings with the @n @keys = @values applied, checked with @base: 0 or ERR_*. */
+static int apply(struct channel_row *r, const struct config *base, const char *const *k,
+                 const char *const *v, size_t n, char *err, size_t errlen)
+{
+    struct config *cfg;
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *next = NULL;
+        if ((rc = channels_settings_set(r->settings, k[i], v[i], &next, err, errlen)) == 0) {
+            mem_free(r->settings);
+            r->settings = next;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if ((cfg = mem_alloc(sizeof(*cfg))) == NULL)
+        return ERR_NOMEM;
+    rc = channels_config(base, r->settings, cfg, err, errlen);
+    mem_free(cfg);
+    return rc;
+}
+
+int channels_add(struct store *st, const struct config *base, const char *slug, const char *name,
+                 const char *const *k, const char *const *v, size_t n, int64_t now, int64_t *id,
+                 char *err, size_t errlen)
+{
+    struct channel_row r, *rows = NULL;
+    size_t count = 0;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    if (!channels_slug_valid(slug)) {
+        err_set(err, errlen, "slug: 1 to %d of a-z, 0-9 and -, not beginning with -",
+                STORE_CHANNEL_SLUG_MAX);
+        return ERR_INVALID;
+    }
+    if (!channels_name_valid(name)) {
+        err_set(err, errlen, "name: at most %d bytes of text on one line", STORE_CHANNEL_NAME_MAX);
+        return ERR_INVALID;
+    }
+    str_copy(r.slug, sizeof(r.slug), slug);
+    str_copy(r.name, sizeof(r.name), name);
+    r.created_at = now;
+    if ((r.settings = mem_strdup("{}")) == NULL)
+        return ERR_NOMEM;
+    if ((rc = apply(&r, base, k, v, n, err, errlen)) != 0)
+        goto out;
+    if ((rc = store_begin(st)) != 0)
+        goto out;
+    if ((rc = store_channel_list(st, &rows, &count)) == 0) {
+        if (channels_find(rows, count, slug) != NULL) {
+            err_set(err, errlen, "slug: channel %s exists already", slug);
+            rc = ERR_EXISTS;
+        } else if (count >= CHANNELS_MAX) {
+            err_set(err, errlen, "a deployment has at most %d channels", CHANNELS_MAX);
+            rc = ERR_TOO_LARGE;
+        } else {
+            rc = store_channel_add(st, &r);
+        }
+    }
+    store_channel_list_free(rows, count);
+    rc = rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    if (rc == 0)
+        *id = r.id;
+out:
+    mem_free(r.settings);
+    return rc;
+}
+
+int channels_set(struct store *st, const struct config *base, const char *slug, const char *name,
+                 const char *const *k, const char *const *v, size_t n, char *err, size_t errlen)
+{
+    struct channel_row *rows = NULL, *r;
+    size_t count = 0;
+    int rc;
+
+    if (name != NULL && !channels_name_valid(name)) {
+        err_set(err, errlen, "name: at most %d bytes of text on one line", STORE_CHANNEL_NAME_MAX);
+        return ERR_INVALID;
+    }
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    if ((rc = store_channel_list(st, &rows, &count)) != 0)
+        goto out;
+    if ((r = (struct channel_row *)channels_find(rows, count, slug)) == NULL) {
+        err_set(err, errlen, "no channel %.64s", slug ? slug : "");
+        rc = ERR_NOT_FOUND;
+        goto out;
+    }
+    if (name != NULL)
+        str_copy(r->name, sizeof(r->name), name);
+    if ((rc = apply(r, base, k, v, n, err, errlen)) == 0)
+        rc = store_channel_update(st, r);
+out:
+    store_channel_list_free(rows, count);
+    return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+}

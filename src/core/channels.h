@@ -1,0 +1,71 @@
+/*
+ * channels.h - the channels of a deployment (docs/channels.md): each a number, a short name
+ * (its slug), a display name, and its own settings over the deployment's [channel] ones. Channel
+ * 1 is the deployment's own, made by the migrations. A channel's settings are those of the
+ * [channel] section (channel_settings_check() judges them), kept as a JSON object of strings;
+ * a channel is never deleted.
+ */
+#ifndef DISSENT_CORE_CHANNELS_H
+#define DISSENT_CORE_CHANNELS_H
+
+#include "store/store.h"
+#include "util/config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHANNELS_MAX 64 /* channels in one deployment */
+
+/** channels_slug_valid() - 1 to 32 of [a-z0-9-], beginning with a letter or digit. */
+bool channels_slug_valid(const char *slug);
+
+/** channels_name_valid() - 0 to 128 bytes of UTF-8 text on one line, no control characters. */
+bool channels_name_valid(const char *name);
+
+/** channels_setting_known() - whether @key is a setting a channel may have of its own. */
+bool channels_setting_known(const char *key);
+
+/** channels_settings_keys() - those settings, NULL-terminated. */
+const char *const *channels_settings_keys(void);
+
+/**
+ * channels_config() - the settings of a channel: @base (the deployment's) with each of
+ * @settings (a JSON object of strings, as stored) over its [channel] section, into @out, and
+ * checked (channel_settings_check()). 0, or ERR_INVALID / ERR_NOMEM with @err naming the
+ * setting.
+ */
+int channels_config(const struct config *base, const char *settings, struct config *out, char *err,
+                    size_t errlen);
+
+/**
+ * channels_settings_set() - @settings with @key set to @value (an empty @value removes it: the
+ * deployment's again), as a new JSON text *@out (malloc'd). ERR_INVALID for a key that is no
+ * channel setting, or a text over STORE_CHANNEL_SETTINGS_MAX.
+ */
+int channels_settings_set(const char *settings, const char *key, const char *value, char **out,
+                          char *err, size_t errlen);
+
+/**
+ * channels_add() - a new channel @slug named @name, with the @n settings @keys = @values, after
+ * every check (the slug free and valid, the name, each setting and the channel they make), in
+ * one transaction. Its number into *@id. 0, ERR_EXISTS (the slug is taken), ERR_INVALID (with
+ * @err), ERR_TOO_LARGE (CHANNELS_MAX reached) or the store's error.
+ */
+int channels_add(struct store *st, const struct config *base, const char *slug, const char *name,
+                 const char *const *keys, const char *const *values, size_t n, int64_t now,
+                 int64_t *id, char *err, size_t errlen);
+
+/**
+ * channels_set() - change channel @slug: its name (NULL: kept) and the @n settings @keys to
+ * @values ("" for the deployment's), checked as channels_add() checks them. 0, ERR_NOT_FOUND,
+ * ERR_INVALID (with @err) or the store's error.
+ */
+int channels_set(struct store *st, const struct config *base, const char *slug, const char *name,
+                 const char *const *keys, const char *const *values, size_t n, char *err,
+                 size_t errlen);
+
+/** channels_find() - the channel @slug among @rows (store_channel_list()), or NULL. */
+const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug);
+
+#endif

@@ -1,0 +1,170 @@
+"""Issue 23, several channels in one deployment (docs/channels.md), its first part: the channels
+themselves. Channel 1 is the deployment's own, made by the migrations; more are added and
+changed with `dissent channel add|list|set` and the administrators' API, every setting checked as
+the settings file's are; each row carries an integrity MAC, so a database writer can neither
+change a channel's settings nor make one."""
+import requests
+
+from conftest import PASSWORD, TIMEOUT, assert_error
+from keyhelpers import open_db
+
+
+def channels(s, srv, status=200):
+    r = s.get(srv.url + "/api/v1/channels", timeout=TIMEOUT)
+    assert r.status_code == status, r.text
+    return r.json()["channels"] if status == 200 else r
+
+
+def test_an_existing_deployment_is_channel_1(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    got = channels(admin, srv)
+    assert got == [{"number": 1, "slug": "main", "name": "", "settings": {},
+                    "created_at": None}], got
+    # every memo is channel 1's
+    srv.add_user(admin, "dana", ["staff"])
+    s = srv.login("dana", PASSWORD)
+    r = s.post(srv.url + "/api/v1/memos", json={"title": "T", "body": "B"}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    assert srv.stop() == 0
+    with open_db(srv) as db:
+        assert [tuple(x) for x in db.execute("SELECT channel_id FROM memos").fetchall()] == [(1,)]
+
+
+def test_the_command_line_adds_lists_and_changes_channels(make_server):
+    srv = make_server()
+    assert srv.stop() == 0
+    p = srv.cli("channel", "add", "agency-x", "--name", "Agency X",
+                "--set", "timezone=Europe/Paris", "--set", "ack=3 working-days")
+    assert p.returncode == 0 and p.stdout.strip() == "added channel 2, agency-x", p.stdout + p.stderr
+    for args, says in (
+            (("add", "agency-x"), "exists already"),
+            (("add", "Agency"), "slug:"),
+            (("add", "-x"), "unknown option"),
+            (("add", "x-y_z"), "slug:"),
+            (("add", "x" * 33), "slug:"),
+            (("add", "y", "--set", "timezone=Mars/Base"), "Mars/Base"),
+            (("add", "y", "--set", "colour=blue"), "colour is not a channel setting"),
+            (("add", "y", "--set", "ack=soon"), "working-days"),
+            (("add", "y", "--set", "preset=nato"), "preset"),
+            (("add", "y", "--set", "calendar=atlantis"), "calendar"),
+            (("add", "y", "--set", "timezone"), "KEY=VALUE"),
+            (("add", "y", "--name", "two\nlines"), "name:"),
+            (("set", "nope", "--name", "N"), "no channel nope")):
+        p = srv.cli("channel", *args)
+        assert p.returncode in (1, 2) and says in p.stderr, (args, p.returncode, p.stderr)
+    # usage
+    for args in (("list", "extra"), ("set", "agency-x"), ("add",), ("list", "--name", "x")):
+        assert srv.cli("channel", *args).returncode == 2, args
+    # a change: a setting back to the deployment's, another set, the name
+    p = srv.cli("channel", "set", "agency-x", "--set", "ack=", "--set", "calendar=fr",
+                "--name", "Agency X (Paris)")
+    assert p.returncode == 0, p.stderr
+    p = srv.cli("channel", "list")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ["NUMBER", "SLUG", "NAME", "SETTINGS"]
+    assert lines[1].split() == ["1", "main", "-", "{}"], lines
+    assert lines[2].startswith("2") and "agency-x" in lines[2] and "Agency X (Paris)" in lines[2]
+    assert lines[2].endswith('{"calendar":"fr","timezone":"Europe/Paris"}'), lines[2]
+    # channel 1's own settings too (over [channel]'s)
+    assert srv.cli("channel", "set", "main", "--set", "calendar=de").returncode == 0
+    srv._start("ab")
+    got = channels(srv.admin(), srv)
+    assert [(c["number"], c["slug"], c["settings"]) for c in got] == [
+        (1, "main", {"calendar": "de"}),
+        (2, "agency-x", {"calendar": "fr", "timezone": "Europe/Paris"})], got
+
+
+def test_administrators_manage_channels_and_everyone_sees_them(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "sam", ["staff"])
+    sam = srv.login("sam", PASSWORD)
+    r = admin.post(srv.url + "/api/v1/channels", json={
+        "slug": "sub-a", "name": "Sub-agency A",
+        "settings": {"preset": "eu-directive", "timezone": "Europe/Dublin", "calendar": "ie"}},
+        timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert c["number"] == 2 and c["slug"] == "sub-a" and c["name"] == "Sub-agency A"
+    assert c["settings"] == {"preset": "eu-directive", "timezone": "Europe/Dublin",
+                             "calendar": "ie"}
+    assert c["created_at"].endswith("Z")
+    # staff see the channels, not their settings; they cannot change them
+    assert channels(sam, srv) == [{"number": 1, "slug": "main", "name": ""},
+                                  {"number": 2, "slug": "sub-a", "name": "Sub-agency A"}]
+    r = sam.post(srv.url + "/api/v1/channels", json={"slug": "mine"}, timeout=TIMEOUT)
+    assert_error(r, 403, "forbidden")
+    r = sam.patch(srv.url + "/api/v1/channels/sub-a", json={"name": "x"}, timeout=TIMEOUT)
+    assert_error(r, 403, "forbidden")
+    anon = requests.Session()
+    anon.headers["X-Requested-With"] = "dissent"
+    assert anon.get(srv.url + "/api/v1/channels", timeout=TIMEOUT).status_code == 401
+    # a change
+    r = admin.patch(srv.url + "/api/v1/channels/sub-a", json={
+        "name": "Sub-agency A (Dublin)", "settings": {"calendar": "", "ack": "5 working-days"}},
+        timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert r.json()["settings"] == {"preset": "eu-directive", "timezone": "Europe/Dublin",
+                                    "ack": "5 working-days"}
+    assert r.json()["name"] == "Sub-agency A (Dublin)"
+    # refusals, each naming what is wrong, and changing nothing
+    before = channels(admin, srv)
+    for body, status, code, field in (
+            ({"slug": "sub-a"}, 409, "exists", None),
+            ({"slug": "Sub B"}, 422, "invalid_field", "slug"),
+            ({"slug": ""}, 422, "invalid_field", "slug"),
+            ({"name": "no slug"}, 422, "invalid_field", "slug"),
+            ({"slug": "b", "name": "a\tb"}, 422, "invalid_field", "name"),
+            ({"slug": "b", "name": "x" * 129}, 422, "invalid_field", "name"),
+            ({"slug": "b", "settings": {"timezone": "Nowhere/Land"}}, 422, "invalid_field",
+             "settings"),
+            ({"slug": "b", "settings": {"ack": 3}}, 422, "invalid_field", "settings"),
+            ({"slug": "b", "settings": {"log_origin": "x"}}, 422, "invalid_field", "settings"),
+            ({"slug": "b", "settings": ["ack"]}, 422, "invalid_field", "settings"),
+            ({"slug": "b", "settings": {"reply_from": "lunch"}}, 422, "invalid_field",
+             "settings"),
+            ({"slug": "b", "settings": {"principals": "not a name!"}}, 422, "invalid_field",
+             "settings"),
+            ({"slug": "b", "colour": "blue"}, 422, "invalid_field", None)):
+        r = admin.post(srv.url + "/api/v1/channels", json=body, timeout=TIMEOUT)
+        assert_error(r, status, code, field=field)
+    for slug, body, status, field in (
+            ("nope", {"name": "N"}, 404, None),
+            ("NOPE", {"name": "N"}, 404, None),
+            ("sub-a", {}, 422, "name"),
+            ("sub-a", {"slug": "other"}, 422, None),
+            ("sub-a", {"settings": {"preset": "nato"}}, 422, "settings")):
+        r = admin.patch(srv.url + "/api/v1/channels/" + slug, json=body, timeout=TIMEOUT)
+        assert r.status_code == status, (slug, body, r.text)
+        if field:
+            assert r.json()["error"]["field"] == field, r.text
+    assert channels(admin, srv) == before
+
+
+def test_a_database_writer_cannot_change_or_make_a_channel(make_server):
+    srv = make_server()
+    admin = srv.admin()
+    r = admin.post(srv.url + "/api/v1/channels", json={"slug": "two", "settings": {
+        "ack": "5 working-days"}}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    assert srv.stop() == 0
+    for sql in ("UPDATE channels SET settings = '{\"ack\":\"60 working-days\"}' WHERE id = 2",
+                "UPDATE channels SET settings = '{\"ack\":\"60 working-days\"}' WHERE id = 1",
+                "INSERT INTO channels (id, slug, name, settings, created_at) VALUES "
+                "(3, 'fake', '', '{}', 0)"):
+        with open_db(srv, readonly=False) as db:
+            db.execute(sql)
+            db.commit()
+        srv._start("ab")
+        r = srv.admin().get(srv.url + "/api/v1/channels", timeout=TIMEOUT)
+        assert_error(r, 500, "integrity")
+        assert srv.stop() == 0
+        p = srv.cli("channel", "list")
+        assert p.returncode == 1 and "integrity" in p.stderr, p.stdout + p.stderr
+        with open_db(srv, readonly=False) as db:  # put it back for the next
+            db.execute("DELETE FROM channels WHERE id = 3")
+            db.execute("UPDATE channels SET settings = '{}' WHERE id = 1")
+            db.execute("UPDATE channels SET settings = '{\"ack\":\"5 working-days\"}' WHERE id = 2")
+            db.commit()
