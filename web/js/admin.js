@@ -1,4 +1,4 @@
-// Administrators: accounts and their roles. (Channel access grants are an officer's action: see
+// Administrators: accounts and their roles, and the deployment's channels (channels-admin.js). (Channel access grants are an officer's action: see
 // the officer inbox.) Admins never see memo content.
 import { get, post } from './api.js';
 import { h, field, clear, table, when, badge } from './dom.js';
@@ -7,6 +7,7 @@ import { ArrayPages, pagedSection, walkAll } from './paging.js';
 import { editForm, roleBoxes, codePanel, ROLES } from './account-edit.js';
 import { showError } from './errors.js';
 import { t } from './i18n.js';
+import { channelsSection } from './channels-admin.js';
 
 // Every account, however many pages the API answers (GET /api/v1/users pages by username).
 function allUsers() {
@@ -81,8 +82,9 @@ export async function admin(shown = null) {
       else showError(form, e);
     }
   });
+  const channels = await channelsSection();
   page(t('admin.title'),
     h('p', {}, t('admin.intro', { username: app.me.username })),
-    shown, list.el, editArea, form);
+    shown, list.el, editArea, form, channels);
   if (shown) shown.scrollIntoView({ block: 'start' });
 }
