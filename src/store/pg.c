@@ -405,6 +405,9 @@ static const char *const migrations[] = {
     " mac bytea);"
     "INSERT INTO channels (id, slug) VALUES (1, 'main') ON CONFLICT DO NOTHING;"
     "ALTER TABLE memos ADD COLUMN IF NOT EXISTS channel_id bigint NOT NULL DEFAULT 1;",
+
+    /* 27: the channels of an account's roles (SQLite's migration 27) */
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS channels bigint NOT NULL DEFAULT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -169,7 +169,7 @@ enum stmt_id {
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
     " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac,"          \
-    " key_binding"
+    " key_binding, channels"
 #define ATT_COLS                                                                                   \
     "id, memo_id, public_id, position, size, received, chunks, complete, meta, stream, created_at"
 #define MEMO_COLS                                                                                  \
@@ -197,8 +197,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " box_pk = ?10, key_salt = ?11, keys_wrapped = ?12, recovery_wrapped = ?13,"
                        " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
                        " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
-                       " confirm_by = ?22, reset_memo = ?23, mac = ?24, key_binding = ?25"
-                       " WHERE id = ?7 AND version = ?8",
+                       " confirm_by = ?22, reset_memo = ?23, mac = ?24, key_binding = ?25,"
+                       " channels = ?26 WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_USER_SEAL] = "UPDATE users SET mac = ?1 WHERE id = ?2",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
@@ -486,8 +486,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     " created_at, updated_at, version, sign_pk, box_pk, key_salt,"                                 \
     " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"                     \
     " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac,"                    \
-    " key_binding, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,1,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"  \
-    "?19,?20,?21,?22,?23,?24,?25," ID ") ON CONFLICT DO NOTHING RETURNING id"
+    " key_binding, channels, id) VALUES "                                                          \
+    "(?1,?2,?3,?4,?5,?6,?7,?8,1,?9,?10,?11,?12,?13,?14,?15,?16,"                                   \
+    "?17,?18,?19,?20,?21,?22,?23,?24,?25,?27," ID ") ON CONFLICT DO NOTHING RETURNING id"
 #define MEMO_INSERT(ID)                                                                            \
     "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names, created_at,"        \
     " updated_at, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8," ID ") ON CONFLICT DO NOTHING RETURNING id"
@@ -855,6 +856,7 @@ static void user_from_row(struct sql_stmt *q, struct user *u)
     u->reset_memo = col_int(q, 24);
     col_fixed(q, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
     col_text(q, 26, u->key_binding, sizeof(u->key_binding));
+    u->channels = (uint64_t)col_int(q, 27);
 }
 
 /* @u's public keys, salt and wrapped keys (NULL without keys), four parameters; and a byte field
@@ -874,7 +876,7 @@ int sql_user_create(struct store *st, struct user *u)
         INT(u->key_ops), INT(u->key_mem), MAYBE(u->has_enrol, u->enrol_hash), INT(u->enrol_expires),
         INT(u->recovery_at), INT(u->flags), MAYBE(u->has_recovery, u->recovery_wrapped),
         MAYBE(u->has_log_tag, u->log_tag), INT(u->reset_at), INT(u->confirm_by), INT(u->reset_memo),
-        BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding), INT(u->id));
+        BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding), INT(u->id), INT((int64_t)u->channels));
     int rc;
 
     if (q == NULL)
@@ -949,7 +951,8 @@ int sql_user_update(struct store *st, struct user *u)
                   INT(u->key_ops), INT(u->key_mem), MAYBE(u->has_enrol, u->enrol_hash),
                   INT(u->enrol_expires), INT(u->recovery_at), INT(u->flags),
                   MAYBE(u->has_log_tag, u->log_tag), INT(u->reset_at), INT(u->confirm_by),
-                  INT(u->reset_memo), BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding));
+                  INT(u->reset_memo), BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding),
+                  INT((int64_t)u->channels));
 
     if (rc == 0) {
         if (changes(st) == 0)

@@ -478,6 +478,10 @@ static const char *const migrations[] = {
     " mac BLOB);"
     "INSERT INTO channels (id, slug) VALUES (1, 'main');"
     "ALTER TABLE memos ADD COLUMN channel_id INTEGER NOT NULL DEFAULT 1;",
+
+    /* 27: the channels an account's officer, head and principal roles are of (bit N-1 for
+     * channel N; channel 1 for every account before) */
+    "ALTER TABLE users ADD COLUMN channels INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -77,6 +77,9 @@ struct user {
                                                  /*  confirmed the re-enrolled account, 0 none */
     char key_binding[STORE_BINDING_MAX];         /* with keys: the signed note binding them to */
                                                  /*  the account (core/trust.h); else empty */
+    uint64_t channels;                           /* the channels its officer, head and principal */
+                                                 /*  roles are of: bit N-1 for channel N */
+                                                 /*  (core/channels.h); 0 at creation: channel 1 */
     uint8_t mac[STORE_MAC_LEN];                  /* the row's integrity MAC (store.c sets and */
                                                  /*  checks it; callers never touch it) */
 };
