@@ -478,7 +478,9 @@ static int choose_language(void *arg, char *out, size_t len, bool *final)
         return 0;
     }
     out[0] = '\0';
-    if (!req->authed)
+    /* no session yet, or a message written inside a transaction (a query now could fail with
+     * it, or after a failed statement): the header's language or English, and ask again later */
+    if (!req->authed || req->lang_st == NULL || req->lang_st->in_txn)
         return 0;
     *final = true;
     if (store_language_get(req->lang_st, req->user.id, out, len) != 0 || !lang_known(out))

@@ -96,23 +96,13 @@ static int body_settings(struct api_resp *resp, json_t *body, const char **keys,
     return 0;
 }
 
-/* The answer to a change: the channel as it now is. */
-static void answer(struct api_env *env, struct api_resp *resp, int status, const char *slug)
+/* The answer to a change: the channel as stored (made before the commit: nothing is read again
+ * after it), its settings freed. */
+static void answer(struct api_resp *resp, int status, struct channel_row *r)
 {
-    struct channel_row *rows = NULL;
-    const struct channel_row *r;
-    size_t n = 0;
-    int rc;
-
-    if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
-        api_error_rc(resp, rc, NULL);
-        return;
-    }
-    if ((r = channels_find(rows, n, slug)) == NULL)
-        api_error_rc(resp, ERR_INTERNAL, NULL);
-    else
-        api_ok(resp, status, row_json(r, true));
-    store_channel_list_free(rows, n);
+    api_ok(resp, status, row_json(r, true));
+    mem_free(r->settings);
+    r->settings = NULL;
 }
 
 /* A core failure: the field its message names (slug, name, settings), else the code's. */
@@ -143,8 +133,8 @@ void api_channels_create(struct api_env *env, struct api_req *req, struct api_re
 {
     static const char *const fields[] = {"slug", "name", "settings", NULL};
     const char *slug, *name, *keys[32], *values[32];
+    struct channel_row made = {0};
     char err[512] = "";
-    int64_t id = 0;
     size_t n = 0;
     int rc;
 
@@ -154,17 +144,18 @@ void api_channels_create(struct api_env *env, struct api_req *req, struct api_re
         body_settings(resp, req->json, keys, values, 32, &n) != 0)
         return;
     if ((rc = channels_add(env->st, env->cfg, slug, name ? name : "", keys, values, n, req->now,
-                           &id, err, sizeof(err))) != 0) {
+                           &made, err, sizeof(err))) != 0) {
         failed(resp, rc, err);
         return;
     }
-    answer(env, resp, 201, slug);
+    answer(resp, 201, &made);
 }
 
 void api_channels_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     static const char *const fields[] = {"name", "settings", NULL};
     const char *slug = http_route_param(&req->params, "slug"), *name, *keys[32], *values[32];
+    struct channel_row changed = {0};
     char err[512] = "";
     size_t n = 0;
     int rc;
@@ -181,13 +172,13 @@ void api_channels_patch(struct api_env *env, struct api_req *req, struct api_res
         api_error_field(resp, "name", "name or settings: give at least one");
         return;
     }
-    if ((rc = channels_set(env->st, env->cfg, slug, name, keys, values, n, err, sizeof(err))) !=
-        0) {
+    if ((rc = channels_set(env->st, env->cfg, slug, name, keys, values, n, &changed, err,
+                           sizeof(err))) != 0) {
         if (rc == ERR_NOT_FOUND)
             api_error(resp, 404, "not_found", "no such channel");
         else
             failed(resp, rc, err);
         return;
     }
-    answer(env, resp, 200, slug);
+    answer(resp, 200, &changed);
 }

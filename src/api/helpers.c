@@ -6,6 +6,7 @@
  */
 #include "api/api.h"
 
+#include "core/channels.h"
 #include "core/memo.h"
 #include "core/user.h"
 
@@ -170,6 +171,12 @@ json_t *api_user_json(const struct user *u)
                   "version", (json_int_t)u->version, "created_at", created);
     /* an account enrols with a code before it can sign in (core/enrol.h) */
     json_object_set_new(o, "enrolled", json_boolean(u->has_keys));
+    /* the channels its officer, head and principal roles are of, by number (core/channels.h) */
+    json_t *chans = json_array();
+    for (int64_t ch = 1; ch <= CHANNELS_MAX; ch++)
+        if (channels_has(u->channels ? u->channels : 1, ch))
+            json_array_append_new(chans, json_integer((json_int_t)ch));
+    json_object_set_new(o, "channels", chans);
     if (u->has_enrol) {
         char expires[21];
         api_iso_time(expires, u->enrol_expires);

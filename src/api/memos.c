@@ -11,6 +11,7 @@
 
 #include "core/access.h"
 #include "core/audit.h"
+#include "core/channels.h"
 #include "core/clocks.h"
 #include "core/content.h"
 #include "core/deadline.h"
@@ -120,10 +121,11 @@ static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t t
     if (m->has_digest)
         memo_digest_b64(m->digest, digest);
     /* accept_until: while replied, the last day of the drafter's window (null: none) */
-    return json_pack("{s:s, s:s, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "id",
-                     m->public_id, "state", memo_state_name((enum memo_state)m->state), "title",
-                     title, "version", (json_int_t)m->version, "signer_count", m->signer_count,
-                     "digest", m->has_digest ? json_string(digest) : json_null(), "filed_on",
+    return json_pack("{s:s, s:I, s:s, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
+                     "id", m->public_id, "channel", (json_int_t)m->channel_id, "state",
+                     memo_state_name((enum memo_state)m->state), "title", title, "version",
+                     (json_int_t)m->version, "signer_count", m->signer_count, "digest",
+                     m->has_digest ? json_string(digest) : json_null(), "filed_on",
                      day_json(m->filed_day), "acknowledged_on", day_json(m->ack_day), "replied_on",
                      day_json(m->replied_day), "closed_on", day_json(m->closed_day), "accept_until",
                      day_json(m->state == MEMO_REPLIED ? workflow_accept_until(env->ch, m) : -1),
@@ -890,6 +892,8 @@ void api_memos_list(struct api_env *env, struct api_req *req, struct api_resp *r
     if (req->user.flags & STORE_USER_RESET)
         f.since_id = req->user.reset_memo;
     f.all_from = (req->user.roles & ROLE_OFFICER) ? MEMO_FILED : 0;
+    /* an officer's "every filed memo" is of their own channels (core/channels.h) */
+    f.channels = req->user.channels ? req->user.channels : 1;
     if ((rc = api_query(req, resp, "state", state, sizeof(state))) == ERR_INVALID)
         return;
     if (rc == 0) {
@@ -1060,21 +1064,49 @@ static int text_fields(struct api_resp *resp, json_t *body, bool required, const
     return 0;
 }
 
+/* The number of the channel @slug names into *@number; 0, or ERR_INVALID answered (422 naming
+ * "channel"). Staff may file to any channel (docs/channels.md says what comes: each channel's
+ * filers). */
+static int channel_number(struct api_env *env, struct api_resp *resp, const char *slug,
+                          int64_t *number)
+{
+    struct channel_row *rows = NULL;
+    const struct channel_row *r;
+    size_t n = 0;
+    int rc = store_channel_list(env->st, &rows, &n);
+
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return ERR_INVALID;
+    }
+    if ((r = channels_find(rows, n, slug)) == NULL) {
+        api_error_field(resp, "channel", "channel: no channel %.32s", slug);
+        rc = ERR_INVALID;
+    } else {
+        *number = r->id;
+    }
+    store_channel_list_free(rows, n);
+    return rc;
+}
+
 void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"title", "body", "show_signer_names", NULL};
-    const char *title, *text;
+    static const char *const fields[] = {"title", "body", "show_signer_names", "channel", NULL};
+    const char *title, *text, *slug;
     char err[256];
     struct wf_ctx c;
     struct memo m;
+    int64_t channel = 1;
     int show, rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        text_fields(resp, req->json, true, &title, &text, &show) != 0)
+        text_fields(resp, req->json, true, &title, &text, &show) != 0 ||
+        api_get_string(resp, req->json, "channel", false, STORE_CHANNEL_SLUG_MAX, &slug) != 0 ||
+        (slug != NULL && channel_number(env, resp, slug, &channel) != 0))
         return;
     api_wf_init(&c, env, req, err, sizeof(err));
     /* names stay hidden from principals unless the drafter shows them */
-    rc = workflow_create(&c, title, strlen(title), text, strlen(text), show == 1, &m);
+    rc = workflow_create(&c, channel, title, strlen(title), text, strlen(text), show == 1, &m);
     if (rc != 0) {
         api_error_wf(resp, rc, err, &m);
         return;
@@ -1899,8 +1931,10 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
     }
     rc = 0;
     for (size_t s = 0; s < 2 && rc == 0; s++) {
-        struct memo_filter f = {
-            .user_id = req->user.id, .all_from = MEMO_FILED, .state = states[s]};
+        struct memo_filter f = {.user_id = req->user.id,
+                                .all_from = MEMO_FILED,
+                                .state = states[s],
+                                .channels = req->user.channels ? req->user.channels : 1};
         for (;;) {
             struct memo *arr = NULL;
             size_t got = 0;

@@ -5,6 +5,7 @@
 #include "api/api.h"
 
 #include "core/access.h"
+#include "core/channels.h"
 #include "core/enrol.h"
 #include "crypto/note.h"
 #include "crypto/random.h"
@@ -196,10 +197,47 @@ static int is_last_holder(struct api_env *env, const struct user *u, bool *last)
     return 0;
 }
 
+/* The "channels" array (1 to 64 slugs of channels: where the account's officer, head and
+ * principal roles apply) into a set; 422 naming "channels" on anything else. */
+static int channels_from_json(struct api_env *env, struct api_resp *resp, json_t *v, uint64_t *out)
+{
+    struct channel_row *rows = NULL;
+    size_t n = 0, i;
+    json_t *item;
+    uint64_t set = 0;
+    int rc;
+
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > CHANNELS_MAX) {
+        api_error_field(resp, "channels", "channels: an array of 1 to %d channels' short names",
+                        CHANNELS_MAX);
+        return ERR_INVALID;
+    }
+    if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return rc;
+    }
+    json_array_foreach(v, i, item)
+    {
+        const struct channel_row *r =
+            json_is_string(item) ? channels_find(rows, n, json_string_value(item)) : NULL;
+        if (r == NULL || r->id < 1 || r->id > CHANNELS_MAX) {
+            api_error_field(resp, "channels", "channels: no channel %.32s",
+                            json_is_string(item) ? json_string_value(item) : "(not a name)");
+            rc = ERR_INVALID;
+            break;
+        }
+        set |= (uint64_t)1 << (r->id - 1);
+    }
+    store_channel_list_free(rows, n);
+    if (rc == 0)
+        *out = set;
+    return rc;
+}
+
 void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"roles",    "display_name", "email",
-                                         "disabled", "totp",         NULL};
+    static const char *const fields[] = {"roles", "display_name", "email", "disabled",
+                                         "totp",  "channels",     NULL};
     const char *name = http_route_param(&req->params, "username");
     const char *display, *email;
     json_t *roles_v, *disabled_v, *totp_v, *body;
@@ -256,6 +294,9 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             drop_grant = true;
         u.roles = roles;
     }
+    if (json_object_get(req->json, "channels") != NULL &&
+        channels_from_json(env, resp, json_object_get(req->json, "channels"), &u.channels) != 0)
+        return;
     if ((disabled_v = json_object_get(req->json, "disabled")) != NULL) {
         if (!json_is_boolean(disabled_v)) {
             api_error_field(resp, "disabled", "disabled must be true or false");

@@ -26,6 +26,7 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +105,7 @@ static int channels_change(const struct config *cfg, bool add, const char *slug,
     const char *keys[CMD_LIST_MAX], *values[CMD_LIST_MAX];
     char kbuf[CMD_LIST_MAX][64], err[512] = "";
     struct store *st = NULL;
-    int64_t id = 0;
+    struct channel_row r = {0};
     int rc;
 
     for (int i = 0; i < sets->n; i++) {
@@ -122,15 +123,17 @@ static int channels_change(const struct config *cfg, bool add, const char *slug,
     if (cmd_store_open(cfg, &st) != 0)
         return 1;
     rc = add ? channels_add(st, cfg, slug, name ? name : "", keys, values, (size_t)sets->n,
-                            (int64_t)time(NULL), &id, err, sizeof(err))
-             : channels_set(st, cfg, slug, name, keys, values, (size_t)sets->n, err, sizeof(err));
+                            (int64_t)time(NULL), &r, err, sizeof(err))
+             : channels_set(st, cfg, slug, name, keys, values, (size_t)sets->n, &r, err,
+                            sizeof(err));
+    mem_free(r.settings);
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "dissent: %s\n", err[0] ? err : err_str(rc));
         return 1;
     }
     if (add)
-        printf("added channel %lld, %s\n", (long long)id, slug);
+        printf("added channel %lld, %s\n", (long long)r.id, slug);
     else
         printf("changed channel %s\n", slug);
     return 0;

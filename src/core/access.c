@@ -1,5 +1,7 @@
 #include "core/access.h"
 
+#include "core/channels.h"
+
 #include "core/ledger.h"
 #include "core/memo.h"
 #include "core/session.h"
@@ -118,7 +120,8 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
 {
     uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
     const struct user_keys *k;
-    bool officer = (kr->user->roles & ROLE_OFFICER) && m->state >= MEMO_FILED;
+    bool officer = (kr->user->roles & ROLE_OFFICER) && m->state >= MEMO_FILED &&
+                   channels_has(kr->user->channels, m->channel_id);
     int rc;
 
     memset(key, 0, ACCESS_KEY_LEN);
@@ -178,7 +181,8 @@ int access_notes_key(struct keyring *kr, const struct memo *m, bool create,
     int rc;
 
     memset(key, 0, ACCESS_KEY_LEN);
-    if (!(kr->user->roles & ROLE_OFFICER) || (kr->user->roles & NO_KEYS)) {
+    if (!(kr->user->roles & ROLE_OFFICER) || (kr->user->roles & NO_KEYS) ||
+        !channels_has(kr->user->channels, m->channel_id)) {
         err_set(why, whylen, "only officers hold a memo's internal key");
         return ERR_FORBIDDEN;
     }

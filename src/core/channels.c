@@ -114,6 +114,14 @@ int channels_settings_set(const char *settings, const char *key, const char *val
         err_set(err, errlen, "%.64s is not a channel setting", key ? key : "");
         return ERR_INVALID;
     }
+    /* a calendar file is the settings file's to name: through here, a shipped calendar only (an
+     * administrator does not open the server's files by a path) */
+    if (strcmp(key, "calendar") == 0 && value != NULL && strchr(value, '/') != NULL) {
+        err_set(err, errlen,
+                "calendar: a shipped calendar (us-federal, ie, de, fr, nl) or none; a calendar "
+                "file is named in the settings file");
+        return ERR_INVALID;
+    }
     if ((o = parse(settings, err, errlen)) == NULL)
         return ERR_INVALID;
     if (value == NULL || value[0] == '\0')
@@ -167,9 +175,20 @@ static int apply(struct channel_row *r, const struct config *base, const char *c
     return rc;
 }
 
+/* A copy of @r into @out (its settings duplicated), for an answer made without reading again. */
+static int copy_row(const struct channel_row *r, struct channel_row *out)
+{
+    if (out == NULL)
+        return 0;
+    *out = *r;
+    if ((out->settings = mem_strdup(r->settings ? r->settings : "{}")) == NULL)
+        return ERR_NOMEM;
+    return 0;
+}
+
 int channels_add(struct store *st, const struct config *base, const char *slug, const char *name,
-                 const char *const *k, const char *const *v, size_t n, int64_t now, int64_t *id,
-                 char *err, size_t errlen)
+                 const char *const *k, const char *const *v, size_t n, int64_t now,
+                 struct channel_row *out, char *err, size_t errlen)
 {
     struct channel_row r, *rows = NULL;
     size_t count = 0;
@@ -206,16 +225,23 @@ int channels_add(struct store *st, const struct config *base, const char *slug, 
         }
     }
     store_channel_list_free(rows, count);
-    rc = rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    /* the answer's copy before the commit: nothing may fail after it */
     if (rc == 0)
-        *id = r.id;
+        rc = copy_row(&r, out);
+    if (rc == 0 && (rc = store_commit(st)) != 0 && out != NULL) {
+        mem_free(out->settings);
+        out->settings = NULL;
+    }
+    if (rc != 0)
+        store_rollback(st);
 out:
     mem_free(r.settings);
     return rc;
 }
 
 int channels_set(struct store *st, const struct config *base, const char *slug, const char *name,
-                 const char *const *k, const char *const *v, size_t n, char *err, size_t errlen)
+                 const char *const *k, const char *const *v, size_t n, struct channel_row *out,
+                 char *err, size_t errlen)
 {
     struct channel_row *rows = NULL, *r;
     size_t count = 0;
@@ -236,9 +262,15 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
     }
     if (name != NULL)
         str_copy(r->name, sizeof(r->name), name);
-    if ((rc = apply(r, base, k, v, n, err, errlen)) == 0)
-        rc = store_channel_update(st, r);
+    if ((rc = apply(r, base, k, v, n, err, errlen)) == 0 && (rc = store_channel_update(st, r)) == 0)
+        rc = copy_row(r, out);
 out:
     store_channel_list_free(rows, count);
-    return rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    if (rc == 0 && (rc = store_commit(st)) != 0 && out != NULL) {
+        mem_free(out->settings);
+        out->settings = NULL;
+    }
+    if (rc != 0)
+        store_rollback(st);
+    return rc;
 }

@@ -17,6 +17,12 @@
 
 #define CHANNELS_MAX 64 /* channels in one deployment */
 
+/** channels_has() - whether the set @mask (bit N-1 for channel N) holds channel @channel. */
+static inline bool channels_has(uint64_t mask, int64_t channel)
+{
+    return channel >= 1 && channel <= CHANNELS_MAX && ((mask >> (channel - 1)) & 1u) != 0;
+}
+
 /** channels_slug_valid() - 1 to 32 of [a-z0-9-], beginning with a letter or digit. */
 bool channels_slug_valid(const char *slug);
 
@@ -49,21 +55,24 @@ int channels_settings_set(const char *settings, const char *key, const char *val
 /**
  * channels_add() - a new channel @slug named @name, with the @n settings @keys = @values, after
  * every check (the slug free and valid, the name, each setting and the channel they make), in
- * one transaction. Its number into *@id. 0, ERR_EXISTS (the slug is taken), ERR_INVALID (with
- * @err), ERR_TOO_LARGE (CHANNELS_MAX reached) or the store's error.
+ * one transaction. The channel as stored, its number included, into @out when not NULL (its
+ * settings malloc'd: free them). 0, ERR_EXISTS (the slug is taken), ERR_INVALID (with @err),
+ * ERR_TOO_LARGE (CHANNELS_MAX reached) or the store's error. A calendar is a shipped one's id or
+ * "none" here: a file is the settings file's to name.
  */
 int channels_add(struct store *st, const struct config *base, const char *slug, const char *name,
                  const char *const *keys, const char *const *values, size_t n, int64_t now,
-                 int64_t *id, char *err, size_t errlen);
+                 struct channel_row *out, char *err, size_t errlen);
 
 /**
  * channels_set() - change channel @slug: its name (NULL: kept) and the @n settings @keys to
  * @values ("" for the deployment's), checked as channels_add() checks them. 0, ERR_NOT_FOUND,
- * ERR_INVALID (with @err) or the store's error.
+ * ERR_INVALID (with @err) or the store's error; the channel as stored into @out, as
+ * channels_add() says.
  */
 int channels_set(struct store *st, const struct config *base, const char *slug, const char *name,
-                 const char *const *keys, const char *const *values, size_t n, char *err,
-                 size_t errlen);
+                 const char *const *keys, const char *const *values, size_t n,
+                 struct channel_row *out, char *err, size_t errlen);
 
 /** channels_find() - the channel @slug among @rows (store_channel_list()), or NULL. */
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug);

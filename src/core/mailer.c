@@ -78,34 +78,38 @@ static bool header_safe(const char *s)
 
 /*
  * @subject as a header's value: as it is when it is ASCII, else RFC 2047 encoded words
- * ("=?UTF-8?B?...?=", each at most 75 characters, folded onto lines of their own), cut between
- * UTF-8 characters, never inside one. @out holds at least 4 * strlen(@subject) + 64 bytes.
+ * ("=?UTF-8?B?...?="), folded so that no line is over 76 characters ("Subject: " and the first
+ * word on the first line), each cut between UTF-8 characters when it can be (bytes that are not
+ * UTF-8 are encoded all the same: never an empty word). @out holds 4 * strlen(@subject) + 64
+ * bytes; 0, or ERR_TOO_LARGE when it does not (no half-written header is used).
  */
-static void subject_header(const char *subject, char *out, size_t cap)
+static int subject_header(const char *subject, char *out, size_t cap)
 {
     size_t n = strlen(subject), k = 0;
     bool ascii = true;
 
     for (size_t i = 0; i < n; i++)
         ascii = ascii && (unsigned char)subject[i] < 0x80;
-    if (ascii) {
-        str_copy(out, cap, subject);
-        return;
-    }
+    if (ascii)
+        return str_copy(out, cap, subject) == 0 ? 0 : ERR_TOO_LARGE;
     out[0] = '\0';
     for (size_t i = 0; i < n;) {
-        /* 45 bytes make 60 of base64: with "=?UTF-8?B?" and "?=", 72 characters */
-        size_t take = n - i < 45 ? n - i : 45;
-        while (take > 0 && i + take < n && ((unsigned char)subject[i + take] & 0xC0) == 0x80)
-            take--;
+        /* 39 bytes make 52 of base64 after "Subject: =?UTF-8?B?" (73 in all), 45 make 60 after
+         * a folding space (73) */
+        size_t most = k == 0 ? 39 : 45, take = n - i < most ? n - i : most, cut = take;
+        while (cut > 0 && i + cut < n && ((unsigned char)subject[i + cut] & 0xC0) == 0x80)
+            cut--;
+        if (cut > 0)
+            take = cut;
         char b64[64];
         b64_encode(b64, sizeof(b64), (const uint8_t *)subject + i, take, false);
         int w = snprintf(out + k, cap - k, "%s=?UTF-8?B?%s?=", k ? "\r\n " : "", b64);
         if (w < 0 || (size_t)w >= cap - k)
-            return;
+            return ERR_TOO_LARGE;
         k += (size_t)w;
         i += take;
     }
+    return 0;
 }
 
 /* The whole message (headers and body, CRLF lines) into a new buffer *@out. */
@@ -134,7 +138,10 @@ static int build_message(const struct config *cfg, const struct outbox_item *it,
     char *subject = mem_alloc(slen);
     if (subject == NULL)
         return ERR_NOMEM;
-    subject_header(it->subject, subject, slen);
+    if (subject_header(it->subject, subject, slen) != 0) {
+        mem_free(subject);
+        return ERR_INVALID;
+    }
     cap = strlen(it->body) + slen + 1024;
     if ((buf = mem_alloc(cap)) == NULL) {
         mem_free(subject);

@@ -4,6 +4,7 @@
  */
 #include "core/notify.h"
 
+#include "core/channels.h"
 #include "core/clocks.h"
 #include "core/memo.h"
 #include "core/user.h"
@@ -325,7 +326,9 @@ static int to_officers(struct store *st, const struct channel *ch, const struct 
         if ((rc = store_user_list(st, after, USERS_PAGE, &us, &count)) != 0)
             return rc;
         for (size_t i = 0; i < count && rc == 0; i++) {
-            if (!(us[i].roles & ROLE_OFFICER))
+            /* the officers of the memo's channel (core/channels.h) */
+            if (!(us[i].roles & ROLE_OFFICER) ||
+                (n->m != NULL && !channels_has(us[i].channels, n->m->channel_id)))
                 continue;
             /* a comment goes to the officers who can read the thread: not recused, holding the
              * channel key */
@@ -620,7 +623,8 @@ static int to_principals(struct store *st, const struct channel *ch, const struc
         struct user u;
         memset(&u, 0, sizeof(u));
         rc = store_user_get_by_name(st, ch->principals[i], &u);
-        if (rc == 0 && (u.roles & ROLE_PRINCIPAL))
+        if (rc == 0 && (u.roles & ROLE_PRINCIPAL) &&
+            (n->m == NULL || channels_has(u.channels, n->m->channel_id)))
             rc = to_user(st, ch, n, &u, now);
         wipe(u.pwhash, sizeof(u.pwhash));
         if (rc == ERR_NOT_FOUND || rc == ERR_INTEGRITY)

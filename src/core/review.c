@@ -1,5 +1,7 @@
 #include "core/review.h"
 
+#include "core/channels.h"
+
 #include "core/audit.h"
 #include "core/channel.h"
 #include "core/content.h"
@@ -483,7 +485,8 @@ static int tell_heads(struct wf_ctx *c, const struct memo *m)
             return rc;
         for (size_t i = 0; i < n && rc == 0; i++) {
             unsigned rel = 0;
-            if (!is_head(&users[i]) || users[i].disabled || users[i].id == c->actor->id)
+            if (!is_head(&users[i]) || !channels_has(users[i].channels, m->channel_id) ||
+                users[i].disabled || users[i].id == c->actor->id)
                 continue;
             if ((rc = workflow_relation(c->st, m, &users[i], &rel)) == 0 && (rel & WF_OFFICER))
                 rc = notify_review(c->st, c->ch, m, &users[i], c->actor->id, c->now);

@@ -4,6 +4,7 @@
 #include "core/attach.h"
 #include "core/enrol.h"
 #include "core/audit.h"
+#include "core/channels.h"
 #include "core/clocks.h"
 #include "core/content.h"
 #include "core/ledger.h"
@@ -42,17 +43,20 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
         *rel |= WF_INVITED;
     if ((member & STORE_REL_DISTRIBUTED) && (u->roles & ROLE_PRINCIPAL))
         *rel |= WF_PRINCIPAL;
+    /* an officer's role is of their channels (core/channels.h): another channel's officer is a
+     * stranger to this memo, neither its officer nor recused from it */
+    bool officer = (u->roles & ROLE_OFFICER) && channels_has(u->channels, m->channel_id);
     /* an account reset by an administrator, whoever enrolled it again, is not the one that was
      * part of the memos made before: until the officers have confirmed it (core/reset.h) it
      * neither sees nor acts on them, key or no key (signing, withdrawing, the read audit) */
     if ((u->flags & STORE_USER_RESET) && m->id <= u->reset_memo) {
         /* as an officer, recused from every one of them alike: marking only those the user
          * drafted or was asked to sign would tell who dissented */
-        *rel = ((u->roles & ROLE_OFFICER) && m->state >= MEMO_FILED) ? WF_RECUSED : 0;
+        *rel = (officer && m->state >= MEMO_FILED) ? WF_RECUSED : 0;
         return 0;
     }
     /* nobody answers their own dissent, nor one they were asked to sign */
-    if ((u->roles & ROLE_OFFICER) && m->state >= MEMO_FILED)
+    if (officer && m->state >= MEMO_FILED)
         *rel |= (m->drafter_id == u->id || (member & (STORE_REL_INVITED | STORE_REL_DECLINED)))
                     ? WF_RECUSED
                     : WF_OFFICER;
@@ -312,14 +316,14 @@ struct addendum_link {
     const struct memo *orig;
 };
 
-static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
-                       size_t body_len, bool show_names, struct memo *out,
+static int create_memo(struct wf_ctx *c, int64_t channel, const char *title, size_t title_len,
+                       const char *body, size_t body_len, bool show_names, struct memo *out,
                        const struct addendum_link *link);
 
-int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
-                    size_t body_len, bool show_names, struct memo *out)
+int workflow_create(struct wf_ctx *c, int64_t channel, const char *title, size_t title_len,
+                    const char *body, size_t body_len, bool show_names, struct memo *out)
 {
-    return create_memo(c, title, title_len, body, body_len, show_names, out, NULL);
+    return create_memo(c, channel, title, title_len, body, body_len, show_names, out, NULL);
 }
 
 int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, size_t title_len,
@@ -340,11 +344,13 @@ int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, si
         err_set(c->err, c->errlen, "body: an addendum states the new facts");
         return ERR_INVALID;
     }
-    return create_memo(c, title, title_len, body, body_len, orig->show_names, out, &link);
+    /* to the same channel as the memo it adds to */
+    return create_memo(c, orig->channel_id, title, title_len, body, body_len, orig->show_names, out,
+                       &link);
 }
 
-static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
-                       size_t body_len, bool show_names, struct memo *out,
+static int create_memo(struct wf_ctx *c, int64_t channel, const char *title, size_t title_len,
+                       const char *body, size_t body_len, bool show_names, struct memo *out,
                        const struct addendum_link *link)
 {
     struct wf_ctx kc = *c;
@@ -365,6 +371,7 @@ static int create_memo(struct wf_ctx *c, const char *title, size_t title_len, co
     random_bytes(key, ACCESS_KEY_LEN);
     kc.mkey = key;
     out->drafter_id = c->actor->id;
+    out->channel_id = channel > 0 ? channel : 1;
     out->state = MEMO_DRAFT;
     out->show_names = show_names;
     out->created_at = c->now;
@@ -727,9 +734,10 @@ out:
     return rc;
 }
 
-/* Resolve @n usernames to users having @role; ERR_INVALID names the first bad one. */
-static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigned role,
-                   struct user **out)
+/* Resolve @n usernames to users having @role (a principal: of the memo @m's channel); ERR_INVALID
+ * names the first bad one. */
+static int resolve(struct wf_ctx *c, const struct memo *m, const char *const *names, size_t n,
+                   unsigned role, struct user **out)
 {
     struct user *u;
 
@@ -744,7 +752,9 @@ static int resolve(struct wf_ctx *c, const char *const *names, size_t n, unsigne
     for (size_t i = 0; i < n; i++) {
         int rc = user_username_valid(names[i]) ? store_user_get_by_name(c->st, names[i], &u[i])
                                                : ERR_NOT_FOUND;
-        if (rc == ERR_NOT_FOUND || (rc == 0 && (u[i].disabled || !(u[i].roles & role)))) {
+        if (rc == ERR_NOT_FOUND || (rc == 0 && (u[i].disabled || !(u[i].roles & role) ||
+                                                (role == ROLE_PRINCIPAL &&
+                                                 !channels_has(u[i].channels, m->channel_id))))) {
             if (role == ROLE_PRINCIPAL)
                 err_set(c->err, c->errlen, "usernames: \"%.64s\" is not an active principal",
                         names[i]);
@@ -816,7 +826,7 @@ int workflow_invite(struct wf_ctx *c, struct memo *m, const char *const *usernam
 
     if ((rc = check(c, m, MEMO_INVITE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    if ((rc = resolve(c, usernames, n, ROLE_STAFF, &users)) != 0)
+    if ((rc = resolve(c, m, usernames, n, ROLE_STAFF, &users)) != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
         if (users[i].id == m->drafter_id) {
@@ -1302,6 +1312,12 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
         rc = store_user_get_by_name(c->st, ch->principals[i], &p);
         /* a principal reset and not enrolled again yet: recorded now, the key comes with the
          * officers' confirmation (core/reset.h) */
+        /* a principal of another channel is none of this memo's (core/channels.h) */
+        if (rc == 0 && !channels_has(p.channels, m->channel_id)) {
+            log_warn("channel.principals: %s is not a principal of channel %lld; skipped",
+                     ch->principals[i], (long long)m->channel_id);
+            continue;
+        }
         if (rc == 0 && !p.has_keys && (p.flags & STORE_USER_RESET) && !p.disabled &&
             (p.roles & ROLE_PRINCIPAL) && !(p.roles & ROLE_OPERATOR)) {
             if ((rc = store_member_add(c->st, m, p.id, STORE_REL_DISTRIBUTED, c->now)) != 0)
@@ -1481,7 +1497,7 @@ int workflow_distribute(struct wf_ctx *c, struct memo *m, const char *const *use
 
     if ((rc = check(c, m, MEMO_DISTRIBUTE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
-    if ((rc = resolve(c, usernames, n, ROLE_PRINCIPAL, &users)) != 0)
+    if ((rc = resolve(c, m, usernames, n, ROLE_PRINCIPAL, &users)) != 0)
         return rc;
     rc = add_members(c, m, users, n, STORE_REL_DISTRIBUTED, "distributed");
     mem_free(users);

@@ -53,9 +53,12 @@ struct user_keys;
 /** workflow_relation() - @u's relation bits to @m (0: not visible). */
 int workflow_relation(struct store *st, const struct memo *m, const struct user *u, unsigned *rel);
 
-/** workflow_create() - a new draft by the actor; *@out receives it (store_memo_release()). */
-int workflow_create(struct wf_ctx *c, const char *title, size_t title_len, const char *body,
-                    size_t body_len, bool show_names, struct memo *out);
+/**
+ * workflow_create() - a new draft by the actor in channel @channel (core/channels.h; the caller
+ * checked that it exists); *@out receives it (store_memo_release()).
+ */
+int workflow_create(struct wf_ctx *c, int64_t channel, const char *title, size_t title_len,
+                    const char *body, size_t body_len, bool show_names, struct memo *out);
 
 /**
  * workflow_addendum() - a new draft by @orig's drafter (the actor), an addendum to the closed memo

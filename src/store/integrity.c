@@ -302,6 +302,10 @@ int integ_memo(const struct store *st, const struct memo *m, uint8_t mac[STORE_M
     put_opt(&in, m->has_log, m->log_tag, sizeof(m->log_tag));
     put_opt(&in, m->has_log, m->log_salt, sizeof(m->log_salt));
     put_i64(&in, m->log_index);
+    /* its channel (migration 26): channel 1, every memo's before, adds nothing, so that the
+     * rows sealed before still verify; any other is covered */
+    if (m->channel_id != 1)
+        put_i64(&in, m->channel_id);
     /* only when present, so that the MAC of a row without files is what it always was */
     if (m->has_files) {
         put_str(&in, "files");

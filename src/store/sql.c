@@ -177,7 +177,7 @@ enum stmt_id {
     " m.version, m.created_at, m.updated_at, m.filed_day, m.ack_day, m.ack_due, m.reply_due,"      \
     " m.reply_max, m.replied_day, m.closed_day, m.reason, m.reply, m.reply_note,"                  \
     " m.signers,"                                                                                  \
-    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter, m.files"
+    " m.log_tag, m.log_salt, m.log_index, m.mac, m.drafter, m.files, m.channel_id"
 #define OUTBOX_COLS                                                                                \
     "o.id, o.dedupe, o.kind, o.user_id, '', o.rcpt, o.status, o.attempts,"                         \
     " o.next_at, o.created_at, o.sent_at"
@@ -226,7 +226,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "= ?11,"
         " replied_day = ?12, closed_day = ?13, reason = ?14, reply = ?15, reply_note = ?16,"
         " version = version + 1, log_tag = ?19, log_salt = ?20, log_index = ?21, mac = ?22,"
-        " files = ?23 WHERE id = ?17 AND version = ?18",
+        " files = ?23, channel_id = ?24 WHERE id = ?17 AND version = ?18",
     [ST_MEMO_SEAL] = "UPDATE memos SET mac = ?1, drafter = coalesce(?3, drafter) WHERE id = ?2",
     /* a deletion: what hangs off the memo, then its row (at the version read), then its id kept */
     [ST_MEMO_DROP_KEYS] = "DELETE FROM memo_keys WHERE memo_id = ?1",
@@ -246,14 +246,17 @@ static const char *const stmt_sql[ST__COUNT] = {
         "  OR (CAST(?5 AS bigint) <> 0 AND m.id > ?9 AND EXISTS (SELECT 1 FROM memo_members mm"
         "      WHERE mm.memo_id = m.id"
         "      AND mm.user_id = ?4 AND (mm.relation & ?5) <> 0 AND (mm.relation & ?8) = 0))"
-        "  OR (CAST(?6 AS bigint) > 0 AND m.state >= ?6))"
+        "  OR (CAST(?6 AS bigint) > 0 AND m.state >= ?6 AND (CAST(?10 AS bigint) = 0"
+        "      OR ((CAST(?10 AS bigint) >> (m.channel_id - 1)) & 1) = 1)))"
         " ORDER BY m.id DESC LIMIT ?7",
     /* ST_MEMO_LIST when only the state filters (an officer's, the periodic work's): on the
      * index by state, from the newest down, never a scan of every memo */
     [ST_MEMO_BY_STATE] =
         "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
         " AND mm.user_id = CAST(?4 AS bigint)) FROM memos m"
-        " WHERE m.state = ?2 AND m.id < ?1 ORDER BY m.id DESC LIMIT ?3",
+        " WHERE m.state = ?2 AND m.id < ?1 AND (CAST(?5 AS bigint) = 0"
+        " OR ((CAST(?5 AS bigint) >> (m.channel_id - 1)) & 1) = 1)"
+        " ORDER BY m.id DESC LIMIT ?3",
     /* ST_MEMO_LIST without the officers' "every memo from a state on": the memos drafted and
      * those related, each from its index (a staff member's list finds their few memos without
      * walking every other), newest first; ?1 is never 0 here, ?6 always 0 */
@@ -491,7 +494,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     "?17,?18,?19,?20,?21,?22,?23,?24,?25,?27," ID ") ON CONFLICT DO NOTHING RETURNING id"
 #define MEMO_INSERT(ID)                                                                            \
     "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names, created_at,"        \
-    " updated_at, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8," ID ") ON CONFLICT DO NOTHING RETURNING id"
+    " updated_at, channel_id, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9," ID ")"                      \
+    " ON CONFLICT DO NOTHING RETURNING id"
 #define LEGACY_TEXTS(DIGITS)                                                                       \
     "SELECT 0, id, memo_id, coalesce(actor_id, 0), at, kind, detail FROM memo_events"              \
     " WHERE actor IS NULL AND ((kind IN ('invited', 'distributed') AND " DIGITS ")"                \
@@ -511,7 +515,7 @@ static const struct {
       " WHERE key = ?1 AND at = ?2 LIMIT 1)",
       "DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures"
       " WHERE key = ?1 AND at = ?2 LIMIT 1)"}},
-    /* ?9: none; the id is above every memo's and every deleted one's (SQLite: NULL, its next
+    /* the id: none; it is above every memo's and every deleted one's (SQLite: NULL, its next
      * rowid, unless a deleted memo had the highest id; PostgreSQL: its identity, unless an import
      * set that below them) */
     {ST_MEMO_INSERT,
@@ -1120,7 +1124,7 @@ int sql_memo_create(struct store *st, struct memo *m)
         PREP(st, ST_MEMO_INSERT, TEXT(m->public_id), INT(m->drafter_ref), INT(m->state),
              BLOB(m->title ? m->title : (const uint8_t *)"", m->title_len),
              BLOB(m->body ? m->body : (const uint8_t *)"", m->body_len), INT(m->show_names),
-             INT(m->created_at), INT(m->created_at));
+             INT(m->created_at), INT(m->created_at), INT(m->channel_id));
     int rc;
 
     if (q == NULL)
@@ -1167,8 +1171,9 @@ static int memo_from_row(struct sql_stmt *q, struct memo *m)
     col_fixed(q, 25, m->mac, sizeof(m->mac)); /* NULL before adoption: zero */
     m->has_drafter = col_who(q, 26, m->drafter);
     m->has_files = col_fixed(q, 27, m->files, sizeof(m->files));
-    if (columns(q) > 28)
-        m->has_member = col_who(q, 28, m->member);
+    m->channel_id = col_int(q, 28);
+    if (columns(q) > 29)
+        m->has_member = col_who(q, 29, m->member);
     if (!ok) {
         store_memo_release(m);
         return ERR_NOMEM;
@@ -1223,7 +1228,8 @@ int sql_memo_update(struct store *st, struct memo *m)
         BLOB(m->reply, m->reply_len), BLOB(m->reply_note, m->reply_note_len), INT(m->id),
         INT(m->version), BLOB(m->has_log ? m->log_tag : NULL, sizeof(m->log_tag)),
         BLOB(m->has_log ? m->log_salt : NULL, sizeof(m->log_salt)), INT(m->log_index),
-        BLOB(m->mac, sizeof(m->mac)), BLOB(m->has_files ? m->files : NULL, sizeof(m->files)));
+        BLOB(m->mac, sizeof(m->mac)), BLOB(m->has_files ? m->files : NULL, sizeof(m->files)),
+        INT(m->channel_id));
     int rc;
 
     if (q == NULL)
@@ -1253,7 +1259,7 @@ int sql_memo_list(struct store *st, const struct memo_filter *f, struct memo **o
     if (f->state >= 0 && f->all_from > 0 && f->state >= f->all_from && !f->drafted &&
         f->relations == 0)
         q = PREP(st, ST_MEMO_BY_STATE, INT(f->after > 0 ? f->after : INT64_MAX), INT(f->state),
-                 INT(f->limit), INT(f->user_id));
+                 INT(f->limit), INT(f->user_id), INT((int64_t)f->channels));
     else if (f->all_from <= 0)
         q = PREP(st, ST_MEMO_LIST_MINE, INT(f->after > 0 ? f->after : INT64_MAX), INT(f->state),
                  INT(f->drafted), INT(f->user_id), INT(f->relations), INT(0), INT(f->limit),
@@ -1261,7 +1267,7 @@ int sql_memo_list(struct store *st, const struct memo_filter *f, struct memo **o
     else
         q = PREP(st, ST_MEMO_LIST, INT(f->after), INT(f->state), INT(f->drafted), INT(f->user_id),
                  INT(f->relations), INT(f->all_from), INT(f->limit), INT(f->excluded),
-                 INT(f->since_id));
+                 INT(f->since_id), INT((int64_t)f->channels));
     if (q == NULL) {
         mem_free(arr);
         return ERR_DB;

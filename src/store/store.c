@@ -697,6 +697,8 @@ int store_memo_create(struct store *st, struct memo *m)
 
     if (store_fault(st))
         return ERR_DB;
+    if (m->channel_id == 0)
+        m->channel_id = 1; /* the deployment's own channel (core/channels.h) */
     /* the id is the database's: the row is inserted, then sealed, in the caller's transaction.
      * The MAC is of @m as written (the columns it leaves to their defaults are the defaults in
      * @m too: no digest, days STORE_DAY_NONE, no reason, reply or log fields), never of the row
@@ -760,7 +762,9 @@ static int listed_rightly(struct store *st, const struct memo_filter *f, const s
     int rc = ERR_INTEGRITY;
 
     *ok = (f->drafted && m->drafter_id == f->user_id && m->id > f->since_id) ||
-          (f->all_from > 0 && m->state >= f->all_from); /* as the backends' query */
+          (f->all_from > 0 && m->state >= f->all_from &&
+           (f->channels == 0 || (m->channel_id >= 1 && m->channel_id <= 64 &&
+                                 ((f->channels >> (m->channel_id - 1)) & 1)))); /* as the query */
     if (*ok)
         return 0;
     if (m->has_member &&

@@ -154,6 +154,7 @@ struct user_totp {
  * free them with store_memo_release(). */
 struct memo {
     int64_t id;                            /* internal, never shown */
+    int64_t channel_id;                    /* its channel (core/channels.h); 0 at creation: 1 */
     char public_id[STORE_MEMO_ID_LEN + 1]; /* random id used in URLs and the canonical text */
     int64_t drafter_id;                    /* users.id (store.c opens it from @drafter) */
     int64_t drafter_ref;                   /* the drafter's pseudonym: the stored column */
@@ -384,6 +385,8 @@ struct memo_filter {
                            core's MEMO_FILED); 0: none by its state alone */
     int64_t since_id;   /* the relations above count only for memos with an internal id above
                            this (after an account's reset: core/reset.h); 0: every memo */
+    uint64_t channels;  /* with all_from: only the memos of these channels (bit N-1 for channel
+                           N: an officer's own); 0: of every channel */
     int state;          /* only this state, or -1 */
     int64_t after;      /* paginate: internal ids below this (0 = from the newest) */
     int limit;          /* at most this many */

@@ -168,3 +168,70 @@ def test_a_database_writer_cannot_change_or_make_a_channel(make_server):
             db.execute("UPDATE channels SET settings = '{}' WHERE id = 1")
             db.execute("UPDATE channels SET settings = '{\"ack\":\"5 working-days\"}' WHERE id = 2")
             db.commit()
+
+
+def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):
+    """A memo is filed to a channel; the officers and principals of another channel are
+    strangers to it: not found, not in their lists, not distributable to them."""
+    from keyhelpers import call, create_memo, memo_url
+    srv = make_server()
+    admin = srv.admin()
+    r = admin.post(srv.url + "/api/v1/channels", json={"slug": "agency-x"}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    for name, roles in (("dan", ["staff"]), ("ann", ["officer"]), ("bea", ["officer"]),
+                        ("pam", ["principal"]), ("pia", ["principal"])):
+        srv.add_user(admin, name, roles)
+    for name in ("bea", "pia"):  # of agency-x alone
+        r = admin.patch(srv.url + "/api/v1/users/" + name, json={"channels": ["agency-x"]},
+                        timeout=TIMEOUT)
+        assert r.status_code == 200 and r.json()["channels"] == [2], r.text
+    r = admin.patch(srv.url + "/api/v1/users/pam", json={"channels": ["nope"]}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="channels")
+    r = admin.patch(srv.url + "/api/v1/users/pam", json={"channels": []}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="channels")
+    s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "bea", "pam", "pia")}
+    # the channel key (one for the deployment yet, docs/channels.md): ann grants it to bea
+    call(s["ann"], "POST", srv.url + "/api/v1/channel/grants", {"username": "bea"}, 201)
+
+    def filed(channel):
+        body = {"title": "To " + channel, "body": "Body.\n"}
+        if channel != "main":
+            body["channel"] = channel
+        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
+        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
+            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
+        return mid
+
+    m1, m2 = filed("main"), filed("agency-x")
+    r = s["dan"].post(memo_url(srv), json={"title": "T", "body": "B", "channel": "nope"},
+                      timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="channel")
+    assert call(s["dan"], "GET", memo_url(srv, m1)).json()["channel"] == 1
+    assert call(s["dan"], "GET", memo_url(srv, m2)).json()["channel"] == 2
+
+    def inbox(who):
+        r = call(s[who], "GET", srv.url + "/api/v1/memos?role=officer")
+        return {m["id"] for m in r.json()["memos"]}
+
+    assert inbox("ann") == {m1} and inbox("bea") == {m2}
+    for who, mine, other in (("ann", m1, m2), ("bea", m2, m1)):
+        assert call(s[who], "GET", memo_url(srv, mine)).json()["relation"]["officer"] is True
+        assert_error(s[who].get(memo_url(srv, other), timeout=TIMEOUT), 404, "not_found")
+        r = s[who].post(memo_url(srv, other, "acknowledge"), timeout=TIMEOUT)
+        assert_error(r, 404, "not_found")
+    call(s["bea"], "POST", memo_url(srv, m2, "acknowledge"))
+    # a principal of another channel is none of this memo's
+    r = s["bea"].post(memo_url(srv, m2, "distribution"), json={"usernames": ["pam"]},
+                      timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="usernames")
+    call(s["bea"], "POST", memo_url(srv, m2, "distribution"), {"usernames": ["pia"]})
+    assert call(s["pia"], "GET", memo_url(srv, m2)).json()["relation"]["principal"] is True
+    assert_error(s["pam"].get(memo_url(srv, m2), timeout=TIMEOUT), 404, "not_found")
+    # a database writer cannot move a memo to another channel: the memo's MAC covers it
+    assert srv.stop() == 0
+    with open_db(srv, readonly=False) as db:
+        db.execute("UPDATE memos SET channel_id = 1 WHERE public_id = '%s'" % m2)
+        db.commit()
+    srv._start("ab")
+    ann = srv.login("ann", PASSWORD)
+    assert_error(ann.get(memo_url(srv, m2), timeout=TIMEOUT), 500, "integrity")

@@ -100,7 +100,7 @@ static void life_cycle(void **state)
     keyring_init(&kr, st, &alice, NULL, NULL);
     keyring_init(&kb_ring, st, &bob, NULL, NULL);
     keyring_init(&ko_ring, st, &olga, NULL, NULL);
-    assert_int_equal(workflow_create(&a, "A title", 7, "Body\r\n", 6, false, &m), 0);
+    assert_int_equal(workflow_create(&a, 1, "A title", 7, "Body\r\n", 6, false, &m), 0);
     assert_int_equal(m.state, MEMO_DRAFT);
     /* the drafter opens the memo key sealed to them; content is stored encrypted */
     kr.keys = ka;
