@@ -247,7 +247,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "      WHERE mm.memo_id = m.id"
         "      AND mm.user_id = ?4 AND (mm.relation & ?5) <> 0 AND (mm.relation & ?8) = 0))"
         "  OR (CAST(?6 AS bigint) > 0 AND m.state >= ?6 AND (CAST(?10 AS bigint) = 0"
-        "      OR ((CAST(?10 AS bigint) >> (m.channel_id - 1)) & 1) = 1)))"
+        "      OR ((CAST(?10 AS bigint) >> CAST(m.channel_id - 1 AS integer)) & 1) = 1)))"
         " ORDER BY m.id DESC LIMIT ?7",
     /* ST_MEMO_LIST when only the state filters (an officer's, the periodic work's): on the
      * index by state, from the newest down, never a scan of every memo */
@@ -255,7 +255,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT " MEMO_COLS ", (SELECT mm.who FROM memo_members mm WHERE mm.memo_id = m.id"
         " AND mm.user_id = CAST(?4 AS bigint)) FROM memos m"
         " WHERE m.state = ?2 AND m.id < ?1 AND (CAST(?5 AS bigint) = 0"
-        " OR ((CAST(?5 AS bigint) >> (m.channel_id - 1)) & 1) = 1)"
+        " OR ((CAST(?5 AS bigint) >> CAST(m.channel_id - 1 AS integer)) & 1) = 1)"
         " ORDER BY m.id DESC LIMIT ?3",
     /* ST_MEMO_LIST without the officers' "every memo from a state on": the memos drafted and
      * those related, each from its index (a staff member's list finds their few memos without
