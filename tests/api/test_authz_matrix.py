@@ -54,7 +54,13 @@ CALLERS = {
     "records": ("rhea", ("records",)),
     "admin": ("admin", ("admin",)),
     "outsider": ("sam", ("staff",)),
+    # the officers, head and principal of a second channel (docs/channels.md): every memo of
+    # the world is channel 1's, so to them each is another channel's, as to a stranger
+    "officer_x": ("xena", ("officer",)),
+    "head_x": ("xavi", ("officer", "head")),
+    "principal_x": ("xiu", ("principal",)),
 }
+SECOND_CHANNEL = ("officer_x", "head_x", "principal_x")
 # accounts the requests act on, never callers
 HELPERS = {"extra": ["staff"], "lola": ["staff"], "zed": ["staff"], "pia": ["principal"],
            "ozzy": ["officer"], "kim": ["officer"]}
@@ -443,12 +449,22 @@ class World:
                 srv.add_user(admin, u, list(roles), password=PASSWORD)
         for u in ("pia", "ozzy", "kim"):
             srv.add_user(admin, u, HELPERS[u], password=PASSWORD)
+        # the second channel, and its people's roles there alone
+        r = admin.post(srv.url + "/api/v1/channels", json={"slug": "x", "name": "Second"},
+                       timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        for c in SECOND_CHANNEL:
+            r = admin.patch(srv.url + "/api/v1/users/" + CALLERS[c][0], json={"channels": ["x"]},
+                            timeout=TIMEOUT)
+            assert r.status_code == 200 and r.json()["channels"] == [2], r.text
         # olga signs in first: she creates, and so holds, the channel key; otto never gets it
         for c in ("officer",) + tuple(c for c in CALLERS if c not in ("officer", "admin",
                                                                        "anon")):
             self.tokens[c] = self.login(CALLERS[c][0])
-        # the head and kim (asked to clear replies) hold the channel key too
-        for u in ("hana", "kim"):
+        # the head and kim (asked to clear replies) hold the channel key too, and the second
+        # channel's officers (one key for the deployment yet: their channel, not a missing key,
+        # is what keeps them out)
+        for u in ("hana", "kim", "xena", "xavi"):
             self.ok("officer", "POST", "/api/v1/channel/grants", {"username": u}, status=201)
         # the recovery key was shown once, at enrolment
         self.lola_recovery = next(u["recovery_key"] for u in created if u["username"] == "lola")
