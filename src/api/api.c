@@ -464,10 +464,11 @@ static bool lang_known(const char *code)
 
 /*
  * The language of the request's messages (util/msg.h), chosen at its first one: the
- * Accept-Language the request sends (the web interface sends its own language), else its
- * account's choice (PATCH /api/v1/me), else English. Before the session is known the choice is
- * provisional: a message written then (a refused session) is in the header's language or
- * English, and the account's is asked for at the next one.
+ * Accept-Language the request sends (the web interface sends English: errors.js reads the
+ * message to choose its own sentence), else its account's choice (PATCH /api/v1/me, kept in the
+ * account's row), else English. Before the session is known the choice is provisional: a message
+ * written then (a refused session) is in the header's language or English, and the account's is
+ * taken at the next one.
  */
 static int choose_language(void *arg, char *out, size_t len, bool *final)
 {
@@ -478,13 +479,13 @@ static int choose_language(void *arg, char *out, size_t len, bool *final)
         return 0;
     }
     out[0] = '\0';
-    /* no session yet, or a message written inside a transaction (a query now could fail with
-     * it, or after a failed statement): the header's language or English, and ask again later */
-    if (!req->authed || req->lang_st == NULL || req->lang_st->in_txn)
-        return 0;
+    if (!req->authed)
+        return 0; /* no session yet: English, and the account's once it is known */
+    /* the account's, read with it (no query of its own: the first message may be written
+     * anywhere, a transaction included) */
     *final = true;
-    if (store_language_get(req->lang_st, req->user.id, out, len) != 0 || !lang_known(out))
-        out[0] = '\0';
+    if (lang_known(req->user.language))
+        str_copy(out, len, req->user.language);
     return 0;
 }
 
@@ -492,7 +493,6 @@ enum api_next api_prepare(struct api_env *env, struct api_req *req, struct api_r
 {
     enum api_next next;
 
-    req->lang_st = env->st;
     msg_thread_chooser(choose_language, req);
     next = prepare(env, req, resp);
     msg_thread_chooser(NULL, NULL);
@@ -607,7 +607,6 @@ void api_run(struct api_env *env, struct api_req *req, struct api_resp *resp)
 
     /* the keyring was made on the event loop's connection: this thread has its own */
     req->kr.st = env->st;
-    req->lang_st = env->st;
     msg_thread_chooser(choose_language, req);
     req->route->handler(env, req, resp);
     refuse_partial(resp, refused);

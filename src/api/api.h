@@ -95,9 +95,8 @@ struct api_req {
     bool has_memo;                     /* the route's {id} memo was loaded into @memo */
     struct memo memo;                  /* that memo */
     unsigned rel;                      /* the caller's WF_* relation bits to it */
-    struct keyring kr;     /* what the caller can decrypt (opened lazily, wiped at release) */
-    uint8_t *mkey;         /* the memo's content key (secure memory), for content routes */
-    struct store *lang_st; /* this thread's store, for the account's language (util/msg.h) */
+    struct keyring kr; /* what the caller can decrypt (opened lazily, wiped at release) */
+    uint8_t *mkey;     /* the memo's content key (secure memory), for content routes */
 };
 
 #define API_HEADER_MAX 320

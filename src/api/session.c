@@ -21,6 +21,7 @@
 #include "crypto/random.h"
 #include "http/cookie.h"
 #include "util/err.h"
+#include "util/strutil.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/metrics.h"
@@ -359,6 +360,9 @@ void api_me_patch(struct api_env *env, struct api_req *req, struct api_resp *res
         api_error_rc(resp, rc, NULL);
         return;
     }
+    /* the answer is the account as it now is (the language is in its row) */
+    str_copy(req->user.language, sizeof(req->user.language), code);
+    req->user.version++;
     api_me(env, req, resp);
 }
 
@@ -416,16 +420,10 @@ static json_t *me_json(struct api_env *env, struct api_req *req, struct api_resp
         json_object_set_new(o, "reset", json_null());
     }
     json_object_set_new(o, "totp", totp);
-    {
-        /* the language chosen for the interface and emails (core/lang.h), null for none */
-        char code[LANG_CODE_MAX];
-        if ((rc = store_language_get(env->st, req->user.id, code, sizeof(code))) != 0) {
-            json_decref(o);
-            api_error_rc(resp, rc, NULL);
-            return NULL;
-        }
-        json_object_set_new(o, "language", lang_find(code) ? json_string(code) : json_null());
-    }
+    /* the language chosen for the interface and emails (core/lang.h), null for none */
+    json_object_set_new(o, "language",
+                        lang_find(req->user.language) ? json_string(req->user.language)
+                                                      : json_null());
     /* the organisation's zone, for showing times as its dates are shown */
     json_object_set_new(o, "timezone", json_string(channel_zone(env->cfg)));
     json_object_set_new(o, "refuse_markings", markings_json(env->cfg));

@@ -194,20 +194,14 @@ static int queue(struct store *st, struct outbox_item *it, int64_t user_id, cons
     return store_outbox_add(st, it);
 }
 
-/* The language of emails to @user_id (0: the escalation address): the account's choice, else
- * [mail] language. 0, or the store's error (the email is not queued without its language: a
- * failure here fails the change it is part of, as any other step of it). */
-static int language_of(struct store *st, const struct config *cfg, int64_t user_id, char *out,
-                       size_t len)
+/* The language of emails to @u (NULL: the escalation address): the account's choice (read with
+ * it), else [mail] language. */
+static void language_of(const struct config *cfg, const struct user *u, char *out, size_t len)
 {
-    int rc;
-
-    out[0] = '\0';
-    if (user_id > 0 && (rc = store_language_get(st, user_id, out, len)) != 0)
-        return rc;
-    if (!msg_known(out))
+    if (u != NULL && msg_known(u->language))
+        str_copy(out, len, u->language);
+    else
         str_copy(out, len, cfg->mail_language);
-    return 0;
 }
 
 /* @fmt (a table's message: one "%s", or "%1$s", and "%%") with @arg in its place, into @out. */
@@ -239,9 +233,9 @@ static void fill(char *out, size_t len, const char *fmt, const char *arg)
 
 #define OPTIONAL_LINE M_("Optional notifications can be turned off in the web interface (Account).")
 
-/* Queue @n for @rcpt (@user_id, or 0 for the configured escalation address). */
+/* Queue @n for @u (NULL: the configured escalation address @rcpt). */
 static int enqueue(struct store *st, const struct channel *ch, const struct notice *n,
-                   int64_t user_id, const char *rcpt, int64_t now)
+                   const struct user *u, const char *rcpt, int64_t now)
 {
     const struct config *cfg = ch->cfg;
     const struct tmpl *t = &templates[kind_index(n->kind)];
@@ -249,12 +243,11 @@ static int enqueue(struct store *st, const struct channel *ch, const struct noti
     char deadline[160] = "", memo[96], open[sizeof(cfg->mail_base_url) + 96], lang[8];
     char base[sizeof(cfg->mail_base_url)];
     struct outbox_item it;
-    int rc;
+    int64_t user_id = u != NULL ? u->id : 0;
 
     memset(&it, 0, sizeof(it));
     base_url(ch, base, sizeof(base));
-    if ((rc = language_of(st, cfg, user_id, lang, sizeof(lang))) != 0)
-        return rc;
+    language_of(cfg, u, lang, sizeof(lang));
     if (n->day != STORE_DAY_NONE && workdays_day_format(n->day, day, sizeof(day)) != 0)
         return ERR_INVALID;
     if (n->label != NULL && day[0] != '\0')
@@ -310,7 +303,7 @@ static int to_user(struct store *st, const struct channel *ch, const struct noti
         if (off & n->kind)
             return 0;
     }
-    return enqueue(st, ch, n, u->id, u->email, now);
+    return enqueue(st, ch, n, u, u->email, now);
 }
 
 /* Queue @n for every active officer. */
@@ -377,8 +370,7 @@ int notify_reset(struct store *st, const struct channel *ch, const struct user *
         return ERR_INTERNAL;
     memset(&it, 0, sizeof(it));
     base_url(ch, base, sizeof(base));
-    if ((len = language_of(st, ch->cfg, u->id, lang, sizeof(lang))) != 0)
-        return len;
+    language_of(ch->cfg, u, lang, sizeof(lang));
     snprintf(enrol, sizeof(enrol),
              msg_in(lang, "To get in again, ask the administrator for a new enrolment code and "
                           "enrol with it: %s/#/enrol"),
@@ -657,7 +649,7 @@ static int escalate(struct store *st, const struct channel *ch, const struct mem
     if ((rc = to_officers(st, ch, &n, now)) != 0)
         return rc;
     if (cfg->mail_escalation[0] != '\0' &&
-        (rc = enqueue(st, ch, &n, 0, cfg->mail_escalation, now)) != 0)
+        (rc = enqueue(st, ch, &n, NULL, cfg->mail_escalation, now)) != 0)
         return rc;
     /* the drafter learns that the channel is late: neutral, like every email to them */
     n.kind = NOTIFY_LATE;

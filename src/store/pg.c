@@ -408,6 +408,11 @@ static const char *const migrations[] = {
 
     /* 27: the channels of an account's roles (SQLite's migration 27) */
     "ALTER TABLE users ADD COLUMN IF NOT EXISTS channels bigint NOT NULL DEFAULT 1;",
+
+    /* 28: the account's language in its own row (SQLite's migration 28) */
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';"
+    "UPDATE users SET language = coalesce((SELECT p.language FROM notify_prefs p"
+    " WHERE p.user_id = users.id), '');",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

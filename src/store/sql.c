@@ -169,7 +169,7 @@ enum stmt_id {
     "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at, version," \
     " sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem, enrol_hash,"    \
     " enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo, mac,"          \
-    " key_binding, channels"
+    " key_binding, channels, language"
 #define ATT_COLS                                                                                   \
     "id, memo_id, public_id, position, size, received, chunks, complete, meta, stream, created_at"
 #define MEMO_COLS                                                                                  \
@@ -198,7 +198,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                        " key_ops = ?14, key_mem = ?15, enrol_hash = ?16, enrol_expires = ?17,"
                        " recovery_at = ?18, flags = ?19, log_tag = ?20, reset_at = ?21,"
                        " confirm_by = ?22, reset_memo = ?23, mac = ?24, key_binding = ?25,"
-                       " channels = ?26 WHERE id = ?7 AND version = ?8",
+                       " channels = ?26, language = ?27 WHERE id = ?7 AND version = ?8",
     [ST_USER_COUNT] = "SELECT count(*) FROM users",
     [ST_USER_SEAL] = "UPDATE users SET mac = ?1 WHERE id = ?2",
     [ST_MEMO_LAST] = "SELECT coalesce(max(id), 0) FROM memos",
@@ -410,9 +410,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PREFS_GET] = "SELECT off FROM notify_prefs WHERE user_id = ?1",
     [ST_PREFS_SET] = "INSERT INTO notify_prefs (user_id, off) VALUES (?1,?2)"
                      " ON CONFLICT (user_id) DO UPDATE SET off = ?2",
-    [ST_LANG_GET] = "SELECT language FROM notify_prefs WHERE user_id = ?1",
-    [ST_LANG_SET] = "INSERT INTO notify_prefs (user_id, off, language) VALUES (?1,0,?2)"
-                    " ON CONFLICT (user_id) DO UPDATE SET language = ?2",
+    /* the account's language, in its row (migration 28; notify_prefs.language before) */
+    [ST_LANG_GET] = "SELECT language FROM users WHERE id = ?1",
+    [ST_LANG_SET] = "UPDATE users SET language = ?2, version = version + 1 WHERE id = ?1",
     [ST_CAL_ADD] = "INSERT INTO calendar (kind, first_day, last_day, reason, created_at,"
                    " removed_at, mac) VALUES (?1,?2,?3,?4,?5,?6,?7) RETURNING id",
     [ST_CAL_UPDATE] = "UPDATE calendar SET last_day = ?2, removed_at = ?3, mac = ?4 WHERE id = ?1",
@@ -489,9 +489,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     " created_at, updated_at, version, sign_pk, box_pk, key_salt,"                                 \
     " keys_wrapped, key_ops, key_mem, enrol_hash, enrol_expires, recovery_at,"                     \
     " flags, recovery_wrapped, log_tag, reset_at, confirm_by, reset_memo, mac,"                    \
-    " key_binding, channels, id) VALUES "                                                          \
+    " key_binding, channels, language, id) VALUES "                                                \
     "(?1,?2,?3,?4,?5,?6,?7,?8,1,?9,?10,?11,?12,?13,?14,?15,?16,"                                   \
-    "?17,?18,?19,?20,?21,?22,?23,?24,?25,?27," ID ") ON CONFLICT DO NOTHING RETURNING id"
+    "?17,?18,?19,?20,?21,?22,?23,?24,?25,?27,?28," ID ") ON CONFLICT DO NOTHING RETURNING id"
 #define MEMO_INSERT(ID)                                                                            \
     "INSERT INTO memos (public_id, drafter_id, state, title, body, show_names, created_at,"        \
     " updated_at, channel_id, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9," ID ")"                      \
@@ -861,6 +861,7 @@ static void user_from_row(struct sql_stmt *q, struct user *u)
     col_fixed(q, 25, u->mac, sizeof(u->mac)); /* NULL before migration 10's adoption */
     col_text(q, 26, u->key_binding, sizeof(u->key_binding));
     u->channels = (uint64_t)col_int(q, 27);
+    col_text(q, 28, u->language, sizeof(u->language));
 }
 
 /* @u's public keys, salt and wrapped keys (NULL without keys), four parameters; and a byte field
@@ -880,7 +881,8 @@ int sql_user_create(struct store *st, struct user *u)
         INT(u->key_ops), INT(u->key_mem), MAYBE(u->has_enrol, u->enrol_hash), INT(u->enrol_expires),
         INT(u->recovery_at), INT(u->flags), MAYBE(u->has_recovery, u->recovery_wrapped),
         MAYBE(u->has_log_tag, u->log_tag), INT(u->reset_at), INT(u->confirm_by), INT(u->reset_memo),
-        BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding), INT(u->id), INT((int64_t)u->channels));
+        BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding), INT(u->id), INT((int64_t)u->channels),
+        TEXT(u->language));
     int rc;
 
     if (q == NULL)
@@ -956,7 +958,7 @@ int sql_user_update(struct store *st, struct user *u)
                   INT(u->enrol_expires), INT(u->recovery_at), INT(u->flags),
                   MAYBE(u->has_log_tag, u->log_tag), INT(u->reset_at), INT(u->confirm_by),
                   INT(u->reset_memo), BLOB(u->mac, sizeof(u->mac)), TEXT(u->key_binding),
-                  INT((int64_t)u->channels));
+                  INT((int64_t)u->channels), TEXT(u->language));
 
     if (rc == 0) {
         if (changes(st) == 0)

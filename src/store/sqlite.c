@@ -482,6 +482,13 @@ static const char *const migrations[] = {
     /* 27: the channels an account's officer, head and principal roles are of (bit N-1 for
      * channel N; channel 1 for every account before) */
     "ALTER TABLE users ADD COLUMN channels INTEGER NOT NULL DEFAULT 1;",
+
+    /* 28: the account's language in its own row (the request's and the emails' language is
+     * known with the account, no query more: util/msg.h); notify_prefs.language (25) stays,
+     * unused */
+    "ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT '';"
+    "UPDATE users SET language = coalesce((SELECT p.language FROM notify_prefs p"
+    " WHERE p.user_id = users.id), '');",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -26,8 +26,8 @@ const struct store_table store_tables[] = {
      "id, username, display_name, email, roles, pwhash, disabled, created_at, updated_at,"
      " version, sign_pk, box_pk, key_salt, keys_wrapped, recovery_wrapped, key_ops, key_mem,"
      " enrol_hash, enrol_expires, recovery_at, flags, log_tag, reset_at, confirm_by, reset_memo,"
-     " mac, key_binding, channels",
-     28, "id", "", "id", false},
+     " mac, key_binding, channels, language",
+     29, "id", "", "id", false},
     {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped, mac", 6, "hash", "", NULL,
      false},
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},

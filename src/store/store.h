@@ -43,6 +43,8 @@
 #define STORE_NOTES (-1)
 
 /* An account. Strings are NUL-terminated and sized for their limits. */
+#define STORE_LANG_MAX 8 /* bytes of a language code, its NUL included (core/lang.h) */
+
 struct user {
     int64_t id;                                  /* assigned by the store */
     char username[USERNAME_MAX + 1];             /* [a-z0-9._-]{1,64}, unique */
@@ -77,6 +79,8 @@ struct user {
                                                  /*  confirmed the re-enrolled account, 0 none */
     char key_binding[STORE_BINDING_MAX];         /* with keys: the signed note binding them to */
                                                  /*  the account (core/trust.h); else empty */
+    char language[STORE_LANG_MAX];               /* the language it chose (core/lang.h), "" none; */
+                                                 /*  not under the MAC: it shows no content */
     uint64_t channels;                           /* the channels its officer, head and principal */
                                                  /*  roles are of: bit N-1 for channel N */
                                                  /*  (core/channels.h); 0 at creation: channel 1 */

@@ -314,10 +314,12 @@ def test_a_data_directory_without_the_pin_is_refused(make_server):
 
 
 def undo_channels(c):
-    """A database as it was before the channels (migrations 26 and 27)."""
+    """A database as it was before the channels (migrations 26 and 27) and the account's
+    language in its row (28)."""
     c.execute("DROP TABLE channels")
     c.execute("ALTER TABLE memos DROP COLUMN channel_id")
     c.execute("ALTER TABLE users DROP COLUMN channels")
+    c.execute("ALTER TABLE users DROP COLUMN language")
 
 
 @sqlite_only
@@ -373,7 +375,7 @@ def test_migration_23_counts_the_signatures_already_there(make_server):
     srv.proc.stdout.close()
     srv._start("ab")
     with open_db(srv) as c:
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 27  # the newest migration
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 28  # the newest migration
         kept = dict(c.execute("SELECT public_id, signers FROM memos").fetchall())
     assert kept == {two: 2, one: 1}, kept
     d = srv.login("dave", PASSWORD)

@@ -9,7 +9,7 @@ import sys
 
 import requests
 
-from conftest import PASSWORD, ROOT, TIMEOUT
+from conftest import PASSWORD, ROOT, TIMEOUT, sqlite_only
 
 LANGUAGES = ["en", "fr", "de", "es", "ar"]
 
@@ -156,3 +156,32 @@ def test_every_server_message_has_every_translation():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.match(r"ok: \d{3,} messages, 4 catalogs", r.stdout), r.stdout
+
+
+@sqlite_only
+def test_migration_28_keeps_the_language_chosen_before(make_server):
+    """The account's language moved from notify_prefs to its own row (migration 28): a choice
+    made before is kept."""
+    from keyhelpers import open_db
+    srv = make_server()
+    admin = srv.admin()
+    srv.add_user(admin, "ines", ["staff"])
+    s = srv.login("ines", PASSWORD)
+    patch(s, srv, {"language": "es"})
+    assert srv.stop() == 0
+    with open_db(srv, readonly=False) as c:  # as version 27 kept it
+        c.execute("INSERT INTO notify_prefs (user_id, off, language) SELECT id, 0, language"
+                  " FROM users WHERE username = 'ines'"
+                  " ON CONFLICT (user_id) DO UPDATE SET language = excluded.language")
+        c.execute("ALTER TABLE users DROP COLUMN language")
+        c.execute("PRAGMA user_version = 27")
+        c.commit()
+    srv.proc.stdout.close()
+    srv._start("ab")
+    s = srv.login("ines", PASSWORD)
+    assert s.get(srv.url + "/api/v1/me", timeout=TIMEOUT).json()["language"] == "es"
+    # and the messages follow it, with no header naming another
+    r = s.patch(srv.url + "/api/v1/me", json={"language": "xx"}, timeout=TIMEOUT)
+    assert r.json()["error"]["message"] != s.patch(
+        srv.url + "/api/v1/me", json={"language": "xx"}, headers={"Accept-Language": "en"},
+        timeout=TIMEOUT).json()["error"]["message"]
