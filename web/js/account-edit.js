@@ -32,21 +32,31 @@ export function codePanel(u, enrolment) {
 }
 
 // @done(changed, panel): the caller redraws the list (changed, with @panel above it) or closes
-// the form.
-export function editForm(u, done) {
+// the form. @channels: the deployment's (GET /api/v1/channels); with more than one, the form
+// also says which the account's officer, head and principal roles are of.
+export function editForm(u, done, channels = []) {
   const name = h('input', { type: 'text', value: u.display_name || '', 'data-field': 'display_name' });
   const email = h('input', { type: 'email', value: u.email || '', 'data-field': 'email' });
   const roles = roleBoxes(`edit-${u.username}`, u.roles);
   roles.fs.setAttribute('data-field', 'roles');
   roles.fs.tabIndex = -1;
   const disabled = h('input', { type: 'checkbox', checked: u.disabled, 'data-field': 'disabled' });
+  const chanBoxes = channels.length > 1
+    ? channels.map((c) => [c.slug, h('input', { type: 'checkbox', name: `edit-${u.username}-ch-${c.slug}`, checked: (u.channels || [1]).includes(c.number) })])
+    : [];
+  const chanSet = chanBoxes.length
+    ? h('fieldset', { 'data-field': 'channels', tabindex: '-1' }, h('legend', {}, t('accountEdit.channels')),
+      h('p', { class: 'note' }, t('accountEdit.channelsNote')),
+      chanBoxes.map(([slug, b]) => check(channels.find((c) => c.slug === slug).name || slug, b)))
+    : null;
   const form = h('form', { 'aria-label': t('accountEdit.title', { username: u.username }) }, h('h3', {}, t('accountEdit.title', { username: u.username })),
-    field(t('accountEdit.displayName'), name), field(t('accountEdit.email'), email), roles.fs, check(t('accountEdit.disabled'), disabled),
+    field(t('accountEdit.displayName'), name), field(t('accountEdit.email'), email), roles.fs, chanSet, check(t('accountEdit.disabled'), disabled),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('accountEdit.save')), h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, t('accountEdit.cancel'))));
   let version = u.version;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { display_name: name.value, email: email.value, roles: roles.value(), disabled: disabled.checked };
+    if (chanBoxes.length) body.channels = chanBoxes.filter(([, b]) => b.checked).map(([slug]) => slug);
     try {
       const r = await api('PATCH', userPath(u), body, { 'If-Match': `"${version}"` });
       version = r.data.version;

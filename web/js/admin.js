@@ -39,12 +39,13 @@ function status(u) {
 // @shown: a panel drawn above the list (a new account's enrolment code).
 export async function admin(shown = null) {
   const users = await allUsers();
+  const { channels: chans } = await get('/api/v1/channels');
   const editArea = h('div', { id: 'edit-area' });
   const userRow = (u) => h('tr', {},
     h('td', {}, u.username), h('td', {}, u.display_name || '—'), h('td', {}, u.roles.map((r) => t(`role.${r}`)).join(', ')),
     h('td', {}, status(u)), h('td', {}, when(u.created_at)),
     h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'secondary', 'aria-label': t('admin.editLabel', { username: u.username }), onclick: () => {
-      clear(editArea).append(editForm(u, (changed, panel) => { if (changed) admin(panel).catch(fail); else clear(editArea); }));
+      clear(editArea).append(editForm(u, (changed, panel) => { if (changed) admin(panel).catch(fail); else clear(editArea); }, chans));
       editArea.scrollIntoView({ block: 'start' });
       editArea.querySelector('input').focus();
     } }, t('admin.edit'))));

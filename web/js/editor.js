@@ -3,7 +3,7 @@
 // leaving with unsaved changes (closing the tab, or moving elsewhere in the app), and, when the
 // session ended, the text kept on the page with a way to sign in again without leaving it.
 // The text lives only in the page and on the server: never in localStorage or sessionStorage.
-import { api, post } from './api.js';
+import { api, get, post } from './api.js';
 import { h, field, check, clear } from './dom.js';
 import { app, page, go, guardLeave, provided, reauth } from './shell.js';
 import { sentence } from './errors.js';
@@ -68,12 +68,19 @@ window.addEventListener('beforeunload', (ev) => {
 // A message for the editor's next drawing (after creating the draft).
 let note = null;
 
-export function newMemo() {
+export async function newMemo() {
   setGuard(null);
+  // the channel it is filed to, when the deployment runs more than one (docs/channels.md)
+  const { channels } = await get('/api/v1/channels');
+  const channel = channels.length > 1
+    ? h('select', { 'data-field': 'channel', id: 'new-channel' },
+      channels.map((c) => h('option', { value: c.slug }, c.name || c.slug)))
+    : null;
   const title = h('input', { type: 'text', required: true, maxlength: 300, 'data-field': 'title', id: 'new-title' });
   const body = h('textarea', { rows: 14, 'data-field': 'body', id: 'new-body' });
   const btn = h('button', { type: 'submit' }, t('editor.new.create'));
   const form = h('form', { 'aria-label': t('editor.new.title'), novalidate: true },
+    channel ? field(t('editor.new.channel'), channel, t('editor.new.channelHint')) : null,
     field(t('editor.title'), title, t('editor.new.titleHint')),
     field(t('editor.text'), body, t('editor.new.textHint')),
     h('div', { class: 'actions' }, btn));
@@ -82,7 +89,7 @@ export function newMemo() {
     if (!title.value.trim()) { failed(form, { field: 'title' }, t('editor.new.noTitle')); return; }
     btn.disabled = true;
     try {
-      const m = await post('/api/v1/memos', { title: title.value, body: body.value });
+      const m = await post('/api/v1/memos', { title: title.value, body: body.value, ...(channel ? { channel: channel.value } : {}) });
       note = { id: m.id, text: t('editor.new.created') };
       go(`#/memo/${m.id}/edit`);
     } catch (e) {

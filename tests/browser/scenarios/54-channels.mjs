@@ -1,11 +1,15 @@
 // Channels (issue 23; docs/channels.md), as an administrator manages them on the administration
 // page, on a phone: the deployment's own channel 1, a new channel added by its short name, a
-// setting refused with the server's reason, then set; the page in Arabic as well.
-import { expect, expectText, shot, signIn, settled, tr, allowHttp, clean, adminApi } from '../lib.mjs';
+// setting refused with the server's reason, then set; the page in Arabic as well. Then an
+// officer's account is given to the new channel alone, a drafter files a memo to it from the
+// new memo form, and only that channel's officer finds it in the inbox.
+import { expect, expectText, shot, signIn, settled, tr, allowHttp, clean, adminApi, createUsers, apiLogin } from '../lib.mjs';
 
 export default async function (t) {
   const { srv } = t;
   await adminApi(srv); // the default settings: an administrator signs in with a second factor
+  await createUsers(srv, [['dora', ['staff'], 'Dora Drafter'], ['olga', ['officer'], 'Olga Officer'],
+    ['xena', ['officer'], 'Xena Officer']]);
 
   t.step('an administrator adds a channel and sets its time zone', async () => {
     const p = await t.person('admin-channels', { width: 375, height: 800 });
@@ -52,5 +56,59 @@ export default async function (t) {
     await settled(p);
     await expectText(p.locator('#channels h2'), new RegExp(`^${tr('ar', 'admin.channels.title')}$`));
     await shot(p, '54-channels-arabic-phone');
+  });
+
+  t.step('an officer of the new channel alone; a memo filed to it reaches her, not the others', async () => {
+    const p = await t.person('admin-channels-2');
+    await signIn(p, 'admin', { password: srv.password });
+    await p.goto('/#/admin');
+    await settled(p);
+    await p.getByRole('button', { name: 'Edit xena' }).click();
+    const edit = p.locator('#edit-area form');
+    await edit.getByLabel('main', { exact: true }).uncheck();
+    await edit.getByLabel('Agency X', { exact: true }).check();
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await settled(p);
+    const admin = await apiLogin(srv, 'admin', srv.password);
+    const x = (await (await admin('GET', '/api/v1/users?limit=200')).json()).users.find((u) => u.username === 'xena');
+    expect(JSON.stringify(x.channels) === '[2]', `xena's channels: ${JSON.stringify(x.channels)}`);
+    // the channel key (one for the deployment yet): olga grants it to xena
+    const olga = await apiLogin(srv, 'olga');
+    const g = await olga('POST', '/api/v1/channel/grants', { username: 'xena' });
+    expect(g.status === 201, `grant: ${g.status}`);
+    // dora files to Agency X from the new memo form
+    const d = await t.person('dora-channels', { width: 375, height: 800 });
+    await signIn(d, 'dora');
+    await d.getByRole('link', { name: 'New memo', exact: true }).click();
+    await d.getByLabel('Channel').selectOption({ label: 'Agency X' });
+    await d.getByLabel('Title', { exact: true }).fill('Objection filed to Agency X');
+    await d.getByLabel('Text (CommonMark)').fill('Agency X must hear this.');
+    await shot(d, '54-new-memo-channel-phone');
+    await d.getByRole('button', { name: 'Create draft' }).click();
+    await d.locator('#draft-body').waitFor();
+    const id = d.url().match(/#\/memo\/([0-9a-f]+)\/edit/)[1];
+    const dora = await apiLogin(srv, 'dora');
+    for (const step of ['finalize', 'signatures', 'file']) {
+      const r = await dora('POST', `/api/v1/memos/${id}/${step}`);
+      expect(r.status < 300, `${step}: ${r.status}`);
+    }
+    const m = await (await dora('GET', `/api/v1/memos/${id}`)).json();
+    expect(m.channel === 2, `filed to channel ${m.channel}`);
+    // xena finds it in the inbox; olga, of channel 1, does not
+    const xp = await t.person('xena-inbox');
+    await signIn(xp, 'xena');
+    await xp.goto('/#/inbox');
+    await settled(xp);
+    await expectText(xp.locator('main'), /Objection filed to Agency X/);
+    const op = await t.person('olga-inbox');
+    await signIn(op, 'olga');
+    await op.goto('/#/inbox');
+    await settled(op);
+    expect(!(await op.locator('main').innerText()).includes('Objection filed to Agency X'), 'not in the other channel\'s inbox');
+    allowHttp(op, 404, 'GET', `/api/v1/memos/${id}`);
+    await op.goto(`/#/memo/${id}`);
+    await settled(op);
+    await expectText(op.locator('h1'), /^Page not found$|not found/i);
+    clean(op);
   });
 }
