@@ -137,10 +137,10 @@ static const struct api_route routes[] = {
     {API_GET, M "/receipt", api_memos_receipt, STAFF | OFFICER, API_R_NOKEY,
      WF_DRAFTER | WF_OFFICER, NULL},
     /* on the pool: the first request after a start reads the log (api/stats.c) */
-    {API_GET, "/api/v1/stats", api_stats, ROLE_AUDITOR, API_R_LOG | API_R_SLOW, 0, NULL},
+    {API_GET, "/api/v1/stats", api_stats, ROLE_AUDITOR, API_R_LOG | API_R_SLOW, 0, "channel"},
     {API_GET, "/log/checkpoint", api_log_checkpoint, ROLE_AUDITOR, API_R_LOG, 0, NULL},
     /* what the log proves, as a page for anyone (api/public.c) */
-    {API_GET, "/public", api_public, ROLE_AUDITOR, API_R_LOG | API_R_SLOW, 0, "lang"},
+    {API_GET, "/public", api_public, ROLE_AUDITOR, API_R_LOG | API_R_SLOW, 0, "lang channel"},
     {API_GET, "/log/{*path}", api_log_tile, ROLE_AUDITOR, API_R_LOG, 0, NULL},
     {API_GET, "/api/v1/channel/key", api_channel_key, ANY, 0, 0, NULL},
     {API_GET, "/api/v1/channel", api_channel_status, OFFICER, 0, 0, NULL},

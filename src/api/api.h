@@ -362,10 +362,17 @@ json_t *api_stats_json(const struct ledger_stats *s);
 
 /**
  * api_stats_compute() - the statistics of the published log (the entries of the checkpoint
- * /log/checkpoint serves), judged on the organisation's day at @now, into @s (stats_release()).
- * 0 or an error.
+ * /log/checkpoint serves), judged on the organisation's day at @now, into @s (stats_release()):
+ * the deployment's (@channel 0), or channel @channel's memos (docs/channels.md). 0 or an error.
  */
-int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s);
+int api_stats_compute(struct api_env *env, int64_t now, int64_t channel, struct ledger_stats *s);
+
+/**
+ * api_stats_channel() - the channel a request's ?channel=SLUG names into *@channel (0: none
+ * named, the deployment's figures). 0, or an error answered (422 naming "channel").
+ */
+int api_stats_channel(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                      int64_t *channel);
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_calendar_get(struct api_env *env, struct api_req *req, struct api_resp *resp);
 void api_calendar_closure_add(struct api_env *env, struct api_req *req, struct api_resp *resp);

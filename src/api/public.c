@@ -45,6 +45,7 @@ struct page {
     bool failed;
     const char *lang; /* core/lang.h's code */
     bool rtl;         /* written right to left: the charts are mirrored */
+    const char *slug; /* the channel the figures are of (?channel=), or NULL for every one */
 };
 
 /* @english in the page's language (util/msg.h; scripts/messages.py collects these). */
@@ -346,9 +347,33 @@ static void languages_nav(struct page *g)
     putf(g, "<nav class=\"languages\" aria-label=\"%s\"><ul>", pub_tr(g, "Languages"));
     for (size_t i = 0; i < n; i++) {
         bool here = strcmp(all[i].code, g->lang) == 0;
-        putf(g, "<li><a href=\"?lang=%s\" lang=\"%s\" hreflang=\"%s\"%s>", all[i].code, all[i].code,
-             all[i].code, here ? " aria-current=\"page\"" : "");
+        /* the same figures (the same channel's) in another language; a slug is [a-z0-9-] */
+        putf(g, "<li><a href=\"?lang=%s%s%s\" lang=\"%s\" hreflang=\"%s\"%s>", all[i].code,
+             g->slug ? "&amp;channel=" : "", g->slug ? g->slug : "", all[i].code, all[i].code,
+             here ? " aria-current=\"page\"" : "");
         put_esc(g, all[i].name, strlen(all[i].name));
+        put(g, "</a></li>");
+    }
+    put(g, "</ul></nav>");
+}
+
+/* With several channels, the figures of each and of all: links to ?channel=SLUG (in the page's
+ * language), each channel by its name (escaped) or its slug. */
+static void channels_nav(struct page *g, const struct channel_row *rows, size_t n)
+{
+    if (n < 2)
+        return;
+    putf(g, "<nav class=\"channels\" aria-label=\"%s\"><ul><li><a href=\"?lang=%s\"%s>%s</a></li>",
+         pub_tr(g, "Channels"), g->lang, g->slug ? "" : " aria-current=\"page\"",
+         pub_tr(g, "All channels"));
+    for (size_t i = 0; i < n; i++) {
+        bool here = g->slug != NULL && strcmp(g->slug, rows[i].slug) == 0;
+        putf(g, "<li><a href=\"?lang=%s&amp;channel=%s\"%s>", g->lang, rows[i].slug,
+             here ? " aria-current=\"page\"" : "");
+        if (rows[i].name[0] != '\0')
+            put_esc(g, rows[i].name, strlen(rows[i].name));
+        else
+            put(g, rows[i].slug);
         put(g, "</a></li>");
     }
     put(g, "</ul></nav>");
@@ -359,6 +384,9 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
     struct ledger_stats s = {0};
     struct page g = {0};
     const struct lang *lang = NULL;
+    struct channel_row *chans = NULL;
+    const struct channel_row *chan = NULL;
+    size_t nchans = 0;
     char(*labels)[8] = NULL, today[WORKDAYS_ISO_SIZE], *cp = NULL, *figures = NULL;
     const char **lp = NULL;
     uint64_t *values = NULL, published = 0;
@@ -382,9 +410,21 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
     }
     if (lang == NULL)
         lang = lang_find("en");
-    if ((rc = api_stats_compute(env, req->now, &s)) != 0) {
-        api_error_rc(resp, rc, "cannot compute the statistics");
+    /* the figures of one channel (?channel=SLUG), or of all */
+    int64_t channel = 0;
+    if (api_stats_channel(env, req, resp, &channel) != 0)
         return;
+    if ((rc = store_channel_list(env->st, &chans, &nchans)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    for (size_t i = 0; i < nchans; i++)
+        if (chans[i].id == channel)
+            chan = &chans[i];
+    g.slug = chan ? chan->slug : NULL;
+    if ((rc = api_stats_compute(env, req->now, channel, &s)) != 0) {
+        api_error_rc(resp, rc, "cannot compute the statistics");
+        goto out;
     }
     if ((rc = ledger_checkpoint_public(env->st, env->ch->log_quorum, &cp, &published)) != 0 &&
         rc != ERR_NOT_FOUND) {
@@ -422,7 +462,16 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
          http_static_version(), http_static_version());
     put(&g, "<body class=\"public\">");
     languages_nav(&g);
+    channels_nav(&g, chans, nchans);
     putf(&g, "<main id=\"main\"><h1>%s</h1>", pub_tr(&g, "The dissent channel in figures"));
+    if (chan != NULL) {
+        putf(&g, "<p class=\"lead\"><strong>%s</strong> ", pub_tr(&g, "Channel:"));
+        if (chan->name[0] != '\0')
+            put_esc(&g, chan->name, strlen(chan->name));
+        else
+            put(&g, chan->slug);
+        put(&g, "</p>");
+    }
     put(&g, "<p class=\"lead\">");
     putf(&g,
          msg_in_n(g.lang, s.log_size,
@@ -524,4 +573,5 @@ out:
     mem_free(lp);
     json_decref(doc);
     stats_release(&s);
+    store_channel_list_free(chans, nchans);
 }

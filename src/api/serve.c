@@ -200,7 +200,7 @@ static void warm(void *ctx)
     if (env == NULL || env->ch == NULL)
         return;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((rc = api_stats_compute(env, channel_now(env->ch), &s)) != 0) {
+    if ((rc = api_stats_compute(env, channel_now(env->ch), 0, &s)) != 0) {
         log_warn("statistics: cannot compute them at the start (%s): the first request tries "
                  "again",
                  err_str(rc));

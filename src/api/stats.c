@@ -5,6 +5,8 @@
  */
 #include "api/api.h"
 
+#include "core/channels.h"
+
 #include "core/ledger.h"
 #include "core/stats.h"
 #include "core/workdays.h"
@@ -108,13 +110,16 @@ json_t *api_stats_json(const struct ledger_stats *s)
  * log again: /api/v1/stats and /public stay cheap however long the channel's history.
  */
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct stats_state *stats_kept;      /* fed the log's first stats_fed() entries */
-static struct ledger_stats stats_made;      /* the figures of ... */
-static bool stats_made_valid;               /* ... (when valid) */
-static uint64_t stats_made_size;            /* this many entries, */
-static int64_t stats_made_today;            /* judged on this day, */
-static const void *stats_made_calendar;     /* in this calendar (its runtime snapshot) */
-static const struct channel *stats_channel; /* the channel stats_kept is of */
+/* The deployment's figures ([0]) and each channel's ([N], made when first asked for) */
+static struct kept {
+    struct stats_state *state;     /* fed the log's first stats_fed() entries */
+    struct ledger_stats made;      /* the figures of ... */
+    bool made_valid;               /* ... (when valid) */
+    uint64_t made_size;            /* this many entries, */
+    int64_t made_today;            /* judged on this day, */
+    const void *made_calendar;     /* in this calendar (its runtime snapshot) */
+    const struct channel *channel; /* the channel the state is of */
+} kept[CHANNELS_MAX + 1];
 
 static int feed(void *ctx, const struct ledger_entry *e)
 {
@@ -144,8 +149,10 @@ static int stats_copy(const struct ledger_stats *s, struct ledger_stats *out)
     return 0;
 }
 
-int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
+int api_stats_compute(struct api_env *env, int64_t now, int64_t channel, struct ledger_stats *s)
 {
+    struct kept *k;
+
     uint64_t published = 0, size = 0;
     const void *calendar = atomic_load(&env->ch->calendar.runtime);
     int64_t today = channel_today(now);
@@ -165,16 +172,19 @@ int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
         rc = ERR_INTEGRITY; /* a published checkpoint past the entries the log holds */
     if (rc != 0)
         return rc;
+    if (channel < 0 || channel > CHANNELS_MAX)
+        return ERR_INVALID;
+    k = &kept[channel];
     pthread_mutex_lock(&stats_mu);
     /* the state is this channel's (a process may make another: the tests' fault injector) */
-    if (stats_kept != NULL && stats_channel != env->ch) {
-        stats_free(stats_kept);
-        stats_kept = NULL;
+    if (k->state != NULL && k->channel != env->ch) {
+        stats_free(k->state);
+        k->state = NULL;
     }
     /* fed past the size this request read: another request saw a newer checkpoint, or the log
      * went back (a database restored under the running server). The published size now says
      * which: newer, it is what /log/checkpoint serves; smaller, the figures start again */
-    if (stats_kept != NULL && stats_fed(stats_kept) > published) {
+    if (k->state != NULL && stats_fed(k->state) > published) {
         uint64_t now_size = 0;
         cp = NULL;
         rc = ledger_checkpoint_public(env->st, env->ch->log_quorum, &cp, &now_size);
@@ -183,36 +193,36 @@ int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
             now_size = 0;
             rc = 0;
         }
-        if (rc == 0 && now_size >= stats_fed(stats_kept) && now_size <= size) {
+        if (rc == 0 && now_size >= stats_fed(k->state) && now_size <= size) {
             published = now_size;
         } else if (rc == 0) {
-            stats_free(stats_kept);
-            stats_kept = NULL;
+            stats_free(k->state);
+            k->state = NULL;
         }
     }
-    if (rc == 0 && stats_kept == NULL) {
-        stats_made_valid = false;
-        stats_channel = env->ch;
-        if ((stats_kept = stats_new()) == NULL)
+    if (rc == 0 && k->state == NULL) {
+        k->made_valid = false;
+        k->channel = env->ch;
+        if ((k->state = stats_new_channel(channel)) == NULL)
             rc = ERR_NOMEM;
     }
-    if (rc == 0 && stats_fed(stats_kept) < published) {
-        rc = ledger_entries_walk(env->st, stats_fed(stats_kept), published, feed, stats_kept);
+    if (rc == 0 && stats_fed(k->state) < published) {
+        rc = ledger_entries_walk(env->st, stats_fed(k->state), published, feed, k->state);
         if (rc != 0) { /* fed partly: start again next time rather than trust it */
-            stats_free(stats_kept);
-            stats_kept = NULL;
-            stats_made_valid = false;
+            stats_free(k->state);
+            k->state = NULL;
+            k->made_valid = false;
         }
     }
-    if (rc == 0 && !(stats_made_valid && stats_made_size == published &&
-                     stats_made_today == today && stats_made_calendar == calendar)) {
-        stats_release(&stats_made);
-        stats_made_valid = false;
-        if ((rc = stats_finish(stats_kept, &env->ch->calendar, today, &stats_made)) == 0) {
-            stats_made_valid = true;
-            stats_made_size = published;
-            stats_made_today = today;
-            stats_made_calendar = calendar;
+    if (rc == 0 && !(k->made_valid && k->made_size == published && k->made_today == today &&
+                     k->made_calendar == calendar)) {
+        stats_release(&k->made);
+        k->made_valid = false;
+        if ((rc = stats_finish(k->state, &env->ch->calendar, today, &k->made)) == 0) {
+            k->made_valid = true;
+            k->made_size = published;
+            k->made_today = today;
+            k->made_calendar = calendar;
         }
     }
     /* the entries signed past the published ones (waiting for witnesses) are not counted, but
@@ -225,10 +235,38 @@ int api_stats_compute(struct api_env *env, int64_t now, struct ledger_stats *s)
             rc = ledger_entries_walk(env->st, published, signed_size, check_only, NULL);
     }
     if (rc == 0)
-        rc = stats_copy(&stats_made, s);
+        rc = stats_copy(&k->made, s);
     pthread_mutex_unlock(&stats_mu);
     if (rc == 0 && fault_on("stats-lie"))
         s->declined++; /* a test's server that lies about a figure (util/fault.h) */
+    return rc;
+}
+
+int api_stats_channel(struct api_env *env, struct api_req *req, struct api_resp *resp,
+                      int64_t *channel)
+{
+    char slug[STORE_CHANNEL_SLUG_MAX + 1];
+    struct channel_row *rows = NULL;
+    const struct channel_row *r;
+    size_t n = 0;
+    int rc;
+
+    *channel = 0;
+    if ((rc = api_query(req, resp, "channel", slug, sizeof(slug))) == ERR_NOT_FOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return rc;
+    }
+    if ((r = channels_find(rows, n, slug)) == NULL || r->id < 1 || r->id > CHANNELS_MAX) {
+        api_error_field(resp, "channel", "channel: no channel %.32s", slug);
+        rc = ERR_INVALID;
+    } else {
+        *channel = r->id;
+    }
+    store_channel_list_free(rows, n);
     return rc;
 }
 
@@ -236,7 +274,12 @@ void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
     struct ledger_stats s = {0};
     json_t *body;
-    int rc = api_stats_compute(env, req->now, &s);
+    int64_t channel = 0;
+    int rc;
+
+    if (api_stats_channel(env, req, resp, &channel) != 0)
+        return;
+    rc = api_stats_compute(env, req->now, channel, &s);
 
     if (rc != 0) {
         api_error_rc(resp, rc, "cannot compute the statistics");

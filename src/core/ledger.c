@@ -90,8 +90,16 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         return ERR_INVALID;
     for (int i = 0; i < LEDGER_TAG_LEN; i++)
         snprintf(tag + 2 * i, 3, "%02x", e->tag[i]);
+    /* a memo event of channel 2 and later names its channel; channel 1's, and every other
+     * event, do not (an existing deployment's log is unchanged) */
+    bool memo_event = !ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
+                      !ledger_event_account(e->event) && e->event != LEDGER_AUDIT_HEAD;
+    if (e->channel < 0 || e->channel > 64 || (e->channel >= 2 && !memo_event))
+        return ERR_INVALID;
+    snprintf(num, sizeof(num), "%lld", (long long)e->channel);
     if ((rc = put(out, &o, "dissent-log/v1", NULL)) != 0 ||
         (rc = put(out, &o, "event", ledger_event_name(e->event))) != 0 ||
+        (e->channel >= 2 && (rc = put(out, &o, "channel", num)) != 0) ||
         (!ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
          e->event != LEDGER_AUDIT_HEAD &&
          (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0) ||
@@ -185,6 +193,9 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
             *sp = '\0';
             if (strcmp(line, "event") == 0) {
                 if (ledger_event_parse(v, &out->event) != 0)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "channel") == 0) {
+                if (str_parse_i64(v, 2, 64, &out->channel) != 0)
                     return ERR_INVALID;
             } else if (strcmp(line, "memo") == 0 || strcmp(line, "account") == 0) {
                 if (strlen(v) != 2 * LEDGER_TAG_LEN)

@@ -106,6 +106,8 @@ struct ledger_entry {
     int64_t last;           /* clock-resumed: "until"; else -1 */
     int64_t count;          /* records events: how many memos (>= 0); else 0 */
     uint8_t head[32];       /* audit-head: the chained hash of the audit's last record */
+    int64_t channel;        /* memo events: the memo's channel, 2..64 written as a "channel N"
+                               line after "event"; 0 or 1: channel 1, no line (docs/channels.md) */
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */

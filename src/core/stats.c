@@ -346,6 +346,7 @@ struct stats_state {
     struct stats_ext *ext;
     size_t next, extcap;
     uint64_t fed;           /* entries fed */
+    int64_t channel;        /* only this channel's memo events (0: every channel's) */
     struct stats_fold fold; /* stats_finish()'s counts, kept */
     bool fold_failed;       /* a memo could not be listed as changed: count everything again */
 };
@@ -546,6 +547,15 @@ static int entry_apply(struct stats_state *st, const struct ledger_entry *e, boo
     return 0;
 }
 
+struct stats_state *stats_new_channel(int64_t channel)
+{
+    struct stats_state *st = stats_new();
+
+    if (st != NULL)
+        st->channel = channel;
+    return st;
+}
+
 struct stats_state *stats_new(void)
 {
     struct stats_state *st = mem_calloc(1, sizeof(*st));
@@ -583,6 +593,13 @@ int stats_feed(struct stats_state *st, const struct ledger_entry *e)
 
     if (st->fed >= STATS_ENTRIES_MAX)
         return ERR_TOO_LARGE;
+    /* another channel's memo event: not this state's to count, but fed (the log's position) */
+    if (st->channel > 0 && !ledger_event_account(e->event) && !ledger_event_calendar(e->event) &&
+        !ledger_event_records(e->event) && e->event != LEDGER_AUDIT_HEAD &&
+        (e->channel > 1 ? e->channel : 1) != st->channel) {
+        st->fed++;
+        return 0;
+    }
     if ((rc = entry_apply(st, e, &anomaly)) != 0)
         return rc;
     st->acc.anomalies += anomaly;

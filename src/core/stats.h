@@ -144,6 +144,14 @@ struct stats_state;
 /** stats_new() - an empty state (no entry fed), or NULL when out of memory. */
 struct stats_state *stats_new(void);
 
+/**
+ * stats_new_channel() - an empty state of channel @channel's figures (docs/channels.md): it
+ * counts the memo events of that channel only (an entry without a channel line is channel
+ * 1's), and every other event (accounts, calendar, records, the read audit's anchors) as the
+ * deployment's. @channel 0: every channel, as stats_new(). NULL when out of memory.
+ */
+struct stats_state *stats_new_channel(int64_t channel);
+
 /** stats_feed() - the next entry of the log. 0, ERR_INVALID (its day out of range: the state
  *  must not be fed further), ERR_TOO_LARGE (STATS_ENTRIES_MAX fed) or ERR_NOMEM. */
 int stats_feed(struct stats_state *st, const struct ledger_entry *e);

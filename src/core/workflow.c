@@ -163,6 +163,7 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
     if (!m->has_log)
         return ERR_INTERNAL;
     memcpy(e.tag, m->log_tag, sizeof(e.tag));
+    e.channel = m->channel_id;
     e.day = channel_today(c->now);
     e.ack_due = e.reply_due = e.first = e.last = -1;
     if (e.event == LEDGER_FILED) {
@@ -2040,6 +2041,7 @@ static int escalation_fact(struct store *st, const struct channel *ch, const str
     memset(&e, 0, sizeof(e));
     e.event = LEDGER_ESCALATED;
     memcpy(e.tag, m.log_tag, sizeof(e.tag));
+    e.channel = m.channel_id;
     e.day = today;
     e.ack_due = e.reply_due = e.last = -1;
     e.first = due;

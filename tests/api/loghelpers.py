@@ -286,7 +286,16 @@ def parse_entry(raw):
     ev = fields.get("event")
     assert ev in EVENTS, repr(text)
     subject = "account" if ev in ACCOUNT_EVENTS else "memo"
-    assert list(fields) == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
+    order = list(fields)
+    # a memo event of channel 2..64 names it right after the event (docs/channels.md); channel
+    # 1's never does, nor any other event
+    if "channel" in fields:
+        assert order[1] == "channel" and ev not in (ACCOUNT_EVENTS + CALENDAR_EVENTS +
+                                                    RECORDS_EVENTS + AUDIT_EVENTS), repr(text)
+        assert re.match(r"^[1-9][0-9]?$", fields["channel"]), repr(text)
+        assert 2 <= int(fields["channel"]) <= 64, repr(text)
+        order.remove("channel")
+    assert order == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
     if ev not in CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
     if "count" in fields:

@@ -515,6 +515,56 @@ static void test_trailing_junk(void **state)
 }
 
 /* ledger_commitment() is SHA-256(salt || digest). */
+/* A memo event of channel 2 and later names its channel right after the event (docs/channels.md);
+ * channel 1's never does, nor any other event. */
+static void test_channel_line(void **state)
+{
+    char text[LEDGER_ENTRY_MAX + 1], with[LEDGER_ENTRY_MAX + 1], out[LEDGER_ENTRY_MAX];
+    struct ledger_entry e;
+    size_t len = 0;
+
+    text_make(LEDGER_FILED, text, sizeof(text));
+    replace(text, "event filed\n", "event filed\nchannel 7\n", with, sizeof(with));
+    assert_int_equal(ledger_entry_parse(with, strlen(with), &e), 0);
+    assert_int_equal(e.channel, 7);
+    assert_int_equal(ledger_entry_format(&e, out, &len), 0);
+    assert_int_equal(len, strlen(with));
+    assert_memory_equal(out, with, len);
+    /* without the line: channel 1's, as every entry written before */
+    assert_int_equal(ledger_entry_parse(text, strlen(text), &e), 0);
+    assert_int_equal(e.channel, 0);
+    e.channel = 1; /* channel 1 written: no line */
+    assert_int_equal(ledger_entry_format(&e, out, &len), 0);
+    assert_memory_equal(out, text, len);
+    /* only the canonical form: channel 1 named, 65, 0, a leading zero, the line elsewhere */
+    const char *bad[] = {"channel 1\n",  "channel 65\n", "channel 0\n",
+                         "channel 07\n", "channel x\n",  "channel \n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "event filed\n%s", bad[i]);
+        replace(text, "event filed\n", line, with, sizeof(with));
+        expect_invalid(with);
+    }
+    replace(text, "date 2026-11-27\n", "date 2026-11-27\nchannel 7\n", with, sizeof(with));
+    expect_invalid(with);
+    /* never on an account, calendar or records event, nor the read audit's anchor */
+    const enum ledger_event none[] = {LEDGER_RESET,         LEDGER_OFFICER_ADDED,
+                                      LEDGER_CLOSURE_ADDED, LEDGER_CLOCK_RESUMED,
+                                      LEDGER_EXPORTED,      LEDGER_AUDIT_HEAD};
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        char ev[64];
+        text_make(none[i], text, sizeof(text));
+        snprintf(ev, sizeof(ev), "event %s\n", ledger_event_name(none[i]));
+        char line[96];
+        snprintf(line, sizeof(line), "%schannel 3\n", ev);
+        replace(text, ev, line, with, sizeof(with));
+        expect_invalid(with);
+        assert_int_equal(ledger_entry_parse(text, strlen(text), &e), 0);
+        e.channel = 3;
+        assert_int_equal(ledger_entry_format(&e, out, &len), ERR_INVALID);
+    }
+}
+
 static void test_commitment(void **state)
 {
     uint8_t salt[LEDGER_SALT_LEN], digest[32], buf[64], want[32], got[32];
@@ -537,13 +587,13 @@ static void test_commitment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_event_names),       cmocka_unit_test(test_account_line),
-        cmocka_unit_test(test_audit_head_lines),  cmocka_unit_test(test_calendar_lines),
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_round_trip_edges),
-        cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_reordered),
-        cmocka_unit_test(test_missing_extra),     cmocka_unit_test(test_bad_tag),
-        cmocka_unit_test(test_bad_dates_numbers), cmocka_unit_test(test_trailing_junk),
-        cmocka_unit_test(test_commitment),
+        cmocka_unit_test(test_event_names),      cmocka_unit_test(test_account_line),
+        cmocka_unit_test(test_channel_line),     cmocka_unit_test(test_audit_head_lines),
+        cmocka_unit_test(test_calendar_lines),   cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip_edges), cmocka_unit_test(test_format_errors),
+        cmocka_unit_test(test_reordered),        cmocka_unit_test(test_missing_extra),
+        cmocka_unit_test(test_bad_tag),          cmocka_unit_test(test_bad_dates_numbers),
+        cmocka_unit_test(test_trailing_junk),    cmocka_unit_test(test_commitment),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
