@@ -51,12 +51,18 @@ void api_channels_list(struct api_env *env, struct api_req *req, struct api_resp
         return;
     }
     if ((arr = json_array()) != NULL) {
-        for (size_t i = 0; i < n; i++)
-            if (json_array_append_new(arr, row_json(&rows[i], admin)) != 0) {
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = row_json(&rows[i], admin);
+            /* for staff: whether they may file to it (the new memo form offers those) */
+            if (o != NULL && (req->user.roles & ROLE_STAFF))
+                json_object_set_new(
+                    o, "may_file", json_boolean(channels_may_file(env->cfg, &rows[i], &req->user)));
+            if (o == NULL || json_array_append_new(arr, o) != 0) {
                 json_decref(arr);
                 arr = NULL;
                 break;
             }
+        }
     }
     store_channel_list_free(rows, n);
     api_ok(resp, 200, arr ? json_pack("{s:o}", "channels", arr) : NULL);

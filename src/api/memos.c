@@ -1064,11 +1064,11 @@ static int text_fields(struct api_resp *resp, json_t *body, bool required, const
     return 0;
 }
 
-/* The number of the channel @slug names into *@number; 0, or ERR_INVALID answered (422 naming
- * "channel"). Staff may file to any channel (docs/channels.md says what comes: each channel's
- * filers). */
-static int channel_number(struct api_env *env, struct api_resp *resp, const char *slug,
-                          int64_t *number)
+/* The number of the channel @slug names (NULL: channel 1) into *@number, one @u may file to;
+ * 0, or ERR_INVALID answered (422 naming "channel" for none such, 403 for one whose filers are
+ * its members and @u is not one: docs/channels.md). */
+static int channel_number(struct api_env *env, struct api_resp *resp, const struct user *u,
+                          const char *slug, int64_t *number)
 {
     struct channel_row *rows = NULL;
     const struct channel_row *r;
@@ -1079,8 +1079,14 @@ static int channel_number(struct api_env *env, struct api_resp *resp, const char
         api_error_rc(resp, rc, NULL);
         return ERR_INVALID;
     }
+    for (size_t i = 0; slug == NULL && i < n; i++)
+        if (rows[i].id == 1)
+            slug = rows[i].slug;
     if ((r = channels_find(rows, n, slug)) == NULL) {
-        api_error_field(resp, "channel", "channel: no channel %.32s", slug);
+        api_error_field(resp, "channel", "channel: no channel %.32s", slug ? slug : "");
+        rc = ERR_INVALID;
+    } else if (!channels_may_file(env->cfg, r, u)) {
+        api_error(resp, 403, "forbidden", "channel: you may not file to channel %.32s", slug);
         rc = ERR_INVALID;
     } else {
         *number = r->id;
@@ -1102,7 +1108,7 @@ void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
         text_fields(resp, req->json, true, &title, &text, &show) != 0 ||
         api_get_string(resp, req->json, "channel", false, STORE_CHANNEL_SLUG_MAX, &slug) != 0 ||
-        (slug != NULL && channel_number(env, resp, slug, &channel) != 0))
+        channel_number(env, resp, &req->user, slug, &channel) != 0)
         return;
     api_wf_init(&c, env, req, err, sizeof(err));
     /* names stay hidden from principals unless the drafter shows them */

@@ -14,10 +14,11 @@
 /* The [channel] settings a channel may set for itself: not closures (the calendar run at
  * runtime is per channel, core/calendar.h) nor federal_holidays (calendar replaces it). */
 static const char *const keys[] = {
-    "preset",     "ack",           "reply",        "reply_max",
-    "reply_from", "timezone",      "calendar",     "inauguration_day",
-    "principals", "accept_window", "clarify_days", "reply_approval",
-    NULL,
+    "preset",        "ack",          "reply",
+    "reply_max",     "reply_from",   "timezone",
+    "calendar",      "principals",   "inauguration_day",
+    "accept_window", "clarify_days", "reply_approval",
+    "filers",        NULL,
 };
 
 bool channels_slug_valid(const char *slug)
@@ -142,6 +143,18 @@ int channels_settings_set(const char *settings, const char *key, const char *val
     }
     *out = text;
     return 0;
+}
+
+bool channels_may_file(const struct config *base, const struct channel_row *r, const struct user *u)
+{
+    bool members = base->filers_members;
+    json_t *o = json_loads(r->settings ? r->settings : "{}", 0, NULL);
+    const char *v = json_string_value(json_object_get(o, "filers"));
+
+    if (v != NULL)
+        members = strcmp(v, "members") == 0;
+    json_decref(o);
+    return !members || channels_has(u->channels ? u->channels : 1, r->id);
 }
 
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug)

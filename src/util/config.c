@@ -255,6 +255,14 @@ static int s_inauguration(struct config *c, const char *v)
     return tristate(&c->inauguration_day, v);
 }
 
+static int s_filers(struct config *c, const char *v)
+{
+    if (strcmp(v, "all") != 0 && strcmp(v, "members") != 0)
+        return ERR_INVALID;
+    c->filers_members = strcmp(v, "members") == 0;
+    return 0;
+}
+
 static int s_reply_approval(struct config *c, const char *v)
 {
     return tristate(&c->reply_approval, v);
@@ -440,6 +448,7 @@ static const struct config_setting settings[] = {
     INT("channel", "accept_window", accept_window, 0, 260, "10"),
     INT("channel", "clarify_days", clarify_days, 1, 260, "10"),
     FN("channel", "reply_approval", s_reply_approval, ""),
+    FN("channel", "filers", s_filers, "all"),
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),

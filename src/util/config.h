@@ -72,6 +72,7 @@ struct config {
     /* replies are sent only once the channel's head approves them: 1 yes, 0 no, -1 the
      * preset's (channel_reply_approval()) */
     signed char reply_approval;
+    bool filers_members; /* [channel] filers: only the staff of the channel may file to it */
     /* [tlog] */
     char log_origin[256];     /* the transparency log's origin line (its key is named after it) */
     bool log_public;          /* /log/ and /api/v1/stats are public (default), else auditors only */

@@ -94,8 +94,9 @@ def test_administrators_manage_channels_and_everyone_sees_them(make_server):
                              "calendar": "ie"}
     assert c["created_at"].endswith("Z")
     # staff see the channels, not their settings; they cannot change them
-    assert channels(sam, srv) == [{"number": 1, "slug": "main", "name": ""},
-                                  {"number": 2, "slug": "sub-a", "name": "Sub-agency A"}]
+    assert channels(sam, srv) == [
+        {"number": 1, "slug": "main", "name": "", "may_file": True},
+        {"number": 2, "slug": "sub-a", "name": "Sub-agency A", "may_file": True}]
     r = sam.post(srv.url + "/api/v1/channels", json={"slug": "mine"}, timeout=TIMEOUT)
     assert_error(r, 403, "forbidden")
     r = sam.patch(srv.url + "/api/v1/channels/sub-a", json={"name": "x"}, timeout=TIMEOUT)
@@ -309,3 +310,35 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
     assert 'href="?lang=en" aria-current="page">All channels<' in r.text
     assert requests.get(srv.url + "/public", params={"channel": "x" * 40},
                         timeout=TIMEOUT).status_code == 422
+
+
+def test_a_channel_may_take_memos_from_its_members_only(make_server):
+    """filers = members: only the staff whose account is of the channel file to it (the others
+    are told no, and the list of channels says which they may file to)."""
+    from keyhelpers import call, memo_url
+    srv = make_server()
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "closed", "settings": {"filers": "members"}}, 201)
+    r = admin.post(srv.url + "/api/v1/channels", json={"slug": "bad", "settings": {
+        "filers": "everyone"}}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="settings")
+    for name in ("dan", "mia"):
+        srv.add_user(admin, name, ["staff"])
+    call(admin, "PATCH", srv.url + "/api/v1/users/mia", {"channels": ["main", "closed"]})
+    dan, mia = srv.login("dan", PASSWORD), srv.login("mia", PASSWORD)
+    body = {"title": "T", "body": "B", "channel": "closed"}
+    r = dan.post(memo_url(srv), json=body, timeout=TIMEOUT)
+    assert_error(r, 403, "forbidden")
+    assert call(mia, "POST", memo_url(srv), body, 201).json()["channel"] == 2
+    assert [(c["slug"], c["may_file"]) for c in channels(dan, srv)] == [("main", True),
+                                                                       ("closed", False)]
+    assert [(c["slug"], c["may_file"]) for c in channels(mia, srv)] == [("main", True),
+                                                                       ("closed", True)]
+    # channel 1 too: as the settings file says, or as its own setting says
+    call(admin, "PATCH", srv.url + "/api/v1/channels/main", {"settings": {"filers": "members"}})
+    call(admin, "PATCH", srv.url + "/api/v1/users/dan", {"channels": ["closed"]})
+    r = dan.post(memo_url(srv), json={"title": "T", "body": "B"}, timeout=TIMEOUT)
+    assert_error(r, 403, "forbidden")
+    dan = srv.login("dan", PASSWORD)
+    assert call(dan, "POST", memo_url(srv), body, 201).json()["channel"] == 2

@@ -70,11 +70,13 @@ let note = null;
 
 export async function newMemo() {
   setGuard(null);
-  // the channel it is filed to, when the deployment runs more than one (docs/channels.md)
-  const { channels } = await get('/api/v1/channels');
-  const channel = channels.length > 1
+  // the channel it is filed to, among those the drafter may file to, when the deployment runs
+  // more than one (docs/channels.md)
+  const mine = (await get('/api/v1/channels')).channels.filter((c) => c.may_file !== false);
+  if (!mine.length) { page(t('editor.new.title'), h('p', { class: 'note' }, t('editor.new.noChannel'))); return; }
+  const channel = mine.length > 1
     ? h('select', { 'data-field': 'channel', id: 'new-channel' },
-      channels.map((c) => h('option', { value: c.slug }, c.name || c.slug)))
+      mine.map((c) => h('option', { value: c.slug }, c.name || c.slug)))
     : null;
   const title = h('input', { type: 'text', required: true, maxlength: 300, 'data-field': 'title', id: 'new-title' });
   const body = h('textarea', { rows: 14, 'data-field': 'body', id: 'new-body' });
@@ -89,7 +91,7 @@ export async function newMemo() {
     if (!title.value.trim()) { failed(form, { field: 'title' }, t('editor.new.noTitle')); return; }
     btn.disabled = true;
     try {
-      const m = await post('/api/v1/memos', { title: title.value, body: body.value, ...(channel ? { channel: channel.value } : {}) });
+      const m = await post('/api/v1/memos', { title: title.value, body: body.value, channel: channel ? channel.value : mine[0].slug });
       note = { id: m.id, text: t('editor.new.created') };
       go(`#/memo/${m.id}/edit`);
     } catch (e) {
