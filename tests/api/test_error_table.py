@@ -36,7 +36,7 @@ def answered():
     patterns = [
         (sorted(glob.glob(os.path.join(ROOT, "src/api/*.c"))),
          r'\bapi_error\(\s*[^,;]+,\s*(\d{3}),\s*"([a-z_]+)"'),
-        ([os.path.join(ROOT, "src/api/helpers.c")], r'\{ERR_[A-Z_]+,\s*(\d{3}),\s*"([a-z_]+)"\}'),
+        ([os.path.join(ROOT, "src/api/helpers.c")], r'\{ERR_[A-Z_]+,\s*(\d{3}),\s*"([a-z_]+)"[,}]'),
         ([os.path.join(ROOT, "src/api/helpers.c")], r'\bset_error\(\s*resp,\s*(\d{3}),\s*"([a-z_]+)"'),
         ([os.path.join(ROOT, "src/http/h1.c")], r'\brefuse\(\s*h,\s*(\d{3}),\s*"([a-z_]+)"'),
         ([os.path.join(ROOT, "src/http/server.c")], r'->error\([^,]+,\s*[^,]+,\s*(\d{3}),\s*"([a-z_]+)"'),

@@ -39,6 +39,10 @@ export default async function (t) {
     await p.getByLabel('Password', { exact: true }).fill(PW);
     await p.getByRole('button', { name: 'Sign in', exact: true }).click();
     await p.getByRole('button', { name: 'Sign out' }).waitFor();
+    // the sign-in goes on to the start page: let it be drawn, or its drawing would come after
+    // (and draw again over) the account page this step fills in
+    await p.waitForFunction(() => location.hash && location.hash !== '#/signin');
+    await settled(p);
     await p.goto('/#/account');
     await expectText(p.locator('#passkeys'), /No passkey yet/);
     await p.getByLabel('Name of the passkey').fill('Work laptop');
