@@ -113,7 +113,7 @@ void api_channel_resets(struct api_env *env, struct api_req *req, struct api_res
     int rc = access_channel_granted(env->st, req->user.id, &granted);
 
     if (rc == 0)
-        rc = reset_list(env->st, &as, &n);
+        rc = reset_list(env->st, req->user.channels ? req->user.channels : 1, &as, &n);
     if (rc != 0) {
         api_error_rc(resp, rc, NULL);
         return;

@@ -805,6 +805,11 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
             examined++;
             if (day < w->from || day > w->to)
                 continue;
+            /* a case assigned before its officer's account left the memo's channel is theirs
+             * no longer (docs/channels.md): the list shows what the memo page would */
+            if ((f->relations & STORE_REL_ASSIGNED) &&
+                !channels_has(req->user.channels ? req->user.channels : 1, arr[i].channel_id))
+                continue;
             if (w->unassigned) {
                 bool taken = false;
                 if ((rc = has_assignee(env, &arr[i], &taken)) != 0)
@@ -1271,6 +1276,25 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
     int rc;
 
     api_wf_init(&c, env, req, err, sizeof(err));
+    /* filing is to the memo's channel: the drafter must still be one who may file to it (its
+     * filers changed, or the drafter's channels, since the draft was made; an addendum too) */
+    if (strcmp(a, "file") == 0) {
+        struct channel_row *rows = NULL;
+        size_t n = 0;
+        bool may = false;
+        if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (rows[i].id == req->memo.channel_id)
+                may = channels_may_file(env->cfg, &rows[i], &req->user);
+        store_channel_list_free(rows, n);
+        if (!may) {
+            api_error(resp, 403, "forbidden", "channel: you may not file to this memo's channel");
+            return;
+        }
+    }
     if (strcmp(a, "finalize") == 0)
         rc = workflow_finalize(&c, &req->memo);
     else if (strcmp(a, "file") == 0)

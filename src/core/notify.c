@@ -293,6 +293,10 @@ static int to_user(struct store *st, const struct channel *ch, const struct noti
 
     if (u->id == n->actor_id || u->disabled || !str_email_valid(u->email))
         return 0;
+    /* the officers' emails go to the officers of the memo's channel (an assignee who has left
+     * it included: core/channels.h) */
+    if ((n->kind & NOTIFY_OFFICERS) && n->m != NULL && !channels_has(u->channels, n->m->channel_id))
+        return 0;
     /* an account reset since the memo was made is no longer part of it (core/reset.h): whoever
      * enrolled in its place hears nothing of it, as they see nothing of it */
     if (n->m != NULL && (u->flags & STORE_USER_RESET) && n->m->id <= u->reset_memo)

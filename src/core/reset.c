@@ -1,5 +1,7 @@
 #include "core/reset.h"
 
+#include "core/channels.h"
+
 #include "core/audit.h"
 #include "core/ledger.h"
 #include "core/user.h"
@@ -42,9 +44,11 @@ static int keys_of(struct store *st, const struct memo *m, int64_t user_id, bool
 
 /*
  * Call @fn for each filed memo @u is part of (drafted; invited to and not declined; distributed
- * to) and holds no key for. Newest first, page by page.
+ * to) and holds no key for, of the channels @channels (bit N-1 for channel N; 0: every channel:
+ * an officer sees and re-shares only their channels' memos, docs/channels.md). Newest first,
+ * page by page.
  */
-static int each_to_reshare(struct store *st, const struct user *u,
+static int each_to_reshare(struct store *st, const struct user *u, uint64_t channels,
                            int (*fn)(void *arg, struct memo *m), void *arg)
 {
     struct memo_filter f = {.user_id = u->id,
@@ -62,6 +66,8 @@ static int each_to_reshare(struct store *st, const struct user *u,
             return rc;
         for (size_t i = 0; i < count && rc == 0; i++) {
             bool filed = false, holds = false;
+            if (channels != 0 && !channels_has(channels, ms[i].channel_id))
+                continue;
             if ((rc = keys_of(st, &ms[i], u->id, &filed, &holds)) == 0 && filed && !holds)
                 rc = fn(arg, &ms[i]);
         }
@@ -80,7 +86,7 @@ static int count_one(void *arg, struct memo *m)
     return 0;
 }
 
-int reset_list(struct store *st, struct reset_account **out, size_t *count)
+int reset_list(struct store *st, uint64_t channels, struct reset_account **out, size_t *count)
 {
     char after[USERNAME_MAX + 1] = "";
     struct reset_account *arr = NULL;
@@ -115,7 +121,7 @@ int reset_list(struct store *st, struct reset_account **out, size_t *count)
             a->held = (us[i].flags & STORE_USER_HELD) != 0;
             a->required = reset_required(&us[i]);
             a->first_officer = a->held ? us[i].confirm_by : 0;
-            rc = each_to_reshare(st, &us[i], count_one, &a->to_reshare);
+            rc = each_to_reshare(st, &us[i], channels, count_one, &a->to_reshare);
         }
         if (got > 0)
             str_copy(after, sizeof(after), us[got - 1].username);
@@ -259,11 +265,21 @@ int reset_confirm(struct keyring *kr, const char *username,
     u.flags &= ~(STORE_USER_HELD | STORE_USER_HELD2);
     u.confirm_by = 0;
     r.to = &u;
-    if ((rc = each_to_reshare(kr->st, &u, reshare_one, &r)) != 0)
+    /* the confirming officer's channels' memos; another channel's officers share theirs when
+     * they confirm in turn (a fingerprint check each), and the reset ends with the last */
+    if ((rc = each_to_reshare(kr->st, &u, kr->user->channels ? kr->user->channels : 1, reshare_one,
+                              &r)) != 0)
         goto fail;
-    u.flags &= ~STORE_USER_RESET;
+    {
+        size_t left = 0;
+        if ((rc = each_to_reshare(kr->st, &u, 0, count_one, &left)) != 0)
+            goto fail;
+        if (left == 0)
+            u.flags &= ~STORE_USER_RESET;
+    }
     if ((rc = store_user_update(kr->st, &u)) != 0 ||
-        (rc = ledger_account_event(kr->st, &u, LEDGER_RESET_CONFIRMED, now)) != 0 ||
+        (!(u.flags & STORE_USER_RESET) &&
+         (rc = ledger_account_event(kr->st, &u, LEDGER_RESET_CONFIRMED, now)) != 0) ||
         (rc = store_commit(kr->st)) != 0)
         goto fail;
     *shared = r.done;

@@ -50,10 +50,11 @@ struct reset_account {
 };
 
 /**
- * reset_list() - the accounts flagged STORE_USER_RESET, by username, at most RESET_LIST_MAX.
- * *@out is mem_free()d by the caller.
+ * reset_list() - the accounts flagged STORE_USER_RESET, by username, at most RESET_LIST_MAX, each
+ * with the memos to share again counted among the channels @channels (the viewing officer's;
+ * 0: every channel). *@out is mem_free()d by the caller.
  */
-int reset_list(struct store *st, struct reset_account **out, size_t *count);
+int reset_list(struct store *st, uint64_t channels, struct reset_account **out, size_t *count);
 
 /** reset_required() - the confirmations @u still needs in all (0, 1 or 2), from its flags. */
 int reset_required(const struct user *u);

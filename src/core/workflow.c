@@ -41,7 +41,10 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
     /* declining (or withdrawing a signature) ends an invitee's access to the memo */
     if ((member & STORE_REL_INVITED) && !(member & STORE_REL_DECLINED) && (u->roles & ROLE_STAFF))
         *rel |= WF_INVITED;
-    if ((member & STORE_REL_DISTRIBUTED) && (u->roles & ROLE_PRINCIPAL))
+    /* a principal's role is of their channels too: one moved off the memo's channel no longer
+     * reads it (core/channels.h) */
+    if ((member & STORE_REL_DISTRIBUTED) && (u->roles & ROLE_PRINCIPAL) &&
+        channels_has(u->channels, m->channel_id))
         *rel |= WF_PRINCIPAL;
     /* an officer's role is of their channels (core/channels.h): another channel's officer is a
      * stranger to this memo, neither its officer nor recused from it */

@@ -230,6 +230,15 @@ def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):
     call(s["bea"], "POST", memo_url(srv, m2, "distribution"), {"usernames": ["pia"]})
     assert call(s["pia"], "GET", memo_url(srv, m2)).json()["relation"]["principal"] is True
     assert_error(s["pam"].get(memo_url(srv, m2), timeout=TIMEOUT), 404, "not_found")
+    # a principal, or an officer assigned the case, moved off the channel reads it no longer
+    call(s["bea"], "POST", memo_url(srv, m2, "assignment"), {"username": "bea",
+                                                             "reason": "Mine."})
+    mine = call(s["bea"], "GET", srv.url + "/api/v1/memos?assigned=me").json()["memos"]
+    assert [m["id"] for m in mine] == [m2]
+    for name in ("pia", "bea"):
+        call(admin, "PATCH", srv.url + "/api/v1/users/" + name, {"channels": ["main"]})
+        assert_error(s[name].get(memo_url(srv, m2), timeout=TIMEOUT), 404, "not_found")
+    assert call(s["bea"], "GET", srv.url + "/api/v1/memos?assigned=me").json()["memos"] == []
     # a database writer cannot move a memo to another channel: the memo's MAC covers it
     assert srv.stop() == 0
     with open_db(srv, readonly=False) as db:
@@ -342,3 +351,9 @@ def test_a_channel_may_take_memos_from_its_members_only(make_server):
     assert_error(r, 403, "forbidden")
     dan = srv.login("dan", PASSWORD)
     assert call(dan, "POST", memo_url(srv), body, 201).json()["channel"] == 2
+    # checked again at filing: a drafter who left the channel meanwhile does not file to it
+    mid = call(dan, "POST", memo_url(srv), body, 201).json()["id"]
+    call(dan, "POST", memo_url(srv, mid, "finalize"))
+    call(dan, "POST", memo_url(srv, mid, "signatures"), status=201)
+    call(admin, "PATCH", srv.url + "/api/v1/users/dan", {"channels": ["main"]})
+    assert_error(dan.post(memo_url(srv, mid, "file"), timeout=TIMEOUT), 403, "forbidden")

@@ -385,3 +385,37 @@ def test_a_reset_officer_learns_nothing_from_recusals(server, admin):
     assert marks[own] == marks[other] is True, marks
     for mid in (own, other):
         assert_error(fake.get(memo_url(server, mid), timeout=TIMEOUT), 403, "recused")
+
+
+def test_a_reset_across_channels_is_shared_again_by_each_channels_officers(make_server):
+    """An account part of memos in two channels: each channel's officers see only their
+    channel's memos to share again, share only those when they confirm (a fingerprint check
+    each), and the reset ends with the last channel's."""
+    srv = make_server(config={"security": {"reset_confirmations": "1"}})
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels", {"slug": "sub"}, 201)
+    s = desk(srv, admin)  # anna, otto, olaf: officers of channel 1
+    call(admin, "PATCH", srv.url + "/api/v1/users/otto", {"channels": ["sub"]})
+    one = filed_memo(srv, s["dave"], "In main", "Body.\n")
+    r = s["dave"].post(memo_url(srv), json={"title": "In sub", "body": "Body.\n",
+                                            "channel": "sub"}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    two = r.json()["id"]
+    for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
+        call(s["dave"], "POST", memo_url(srv, two, step), status=status)
+    code = reset(srv, admin, "dave")
+    srv.enrol("dave", code, "dave's new passphrase")
+    d = srv.login("dave", "dave's new passphrase")
+    fp = fingerprint(srv, d)
+    # each channel's officers count their own channel's memos alone
+    assert waiting(srv, s["anna"])["dave"]["to_reshare"] == 1
+    assert waiting(srv, s["otto"])["dave"]["to_reshare"] == 1
+    assert confirm(srv, s["anna"], "dave", fp).json()["reshared"] == 1
+    # channel 1's done, the sub channel's waits: still listed for its officers, and for
+    # channel 1's with nothing left of theirs
+    assert waiting(srv, s["otto"])["dave"]["to_reshare"] == 1
+    assert waiting(srv, s["anna"])["dave"]["to_reshare"] == 0
+    assert confirm(srv, s["otto"], "dave", fp).json()["reshared"] == 1
+    assert "dave" not in waiting(srv, s["anna"])
+    assert get_memo(srv, d, one)["title"] == "In main"
+    assert get_memo(srv, d, two)["title"] == "In sub"
