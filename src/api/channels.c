@@ -53,10 +53,14 @@ void api_channels_list(struct api_env *env, struct api_req *req, struct api_resp
     if ((arr = json_array()) != NULL) {
         for (size_t i = 0; i < n; i++) {
             json_t *o = row_json(&rows[i], admin);
+            bool may = false;
             /* for staff: whether they may file to it (the new memo form offers those) */
-            if (o != NULL && (req->user.roles & ROLE_STAFF))
-                json_object_set_new(
-                    o, "may_file", json_boolean(channels_may_file(env->cfg, &rows[i], &req->user)));
+            if (o != NULL && (req->user.roles & ROLE_STAFF) &&
+                (channels_may_file(env->cfg, &rows[i], &req->user, &may) != 0 ||
+                 json_object_set_new(o, "may_file", json_boolean(may)) != 0)) {
+                json_decref(o);
+                o = NULL;
+            }
             if (o == NULL || json_array_append_new(arr, o) != 0) {
                 json_decref(arr);
                 arr = NULL;

@@ -1090,11 +1090,17 @@ static int channel_number(struct api_env *env, struct api_resp *resp, const stru
     if ((r = channels_find(rows, n, slug)) == NULL) {
         api_error_field(resp, "channel", "channel: no channel %.32s", slug ? slug : "");
         rc = ERR_INVALID;
-    } else if (!channels_may_file(env->cfg, r, u)) {
-        api_error(resp, 403, "forbidden", "channel: you may not file to channel %.32s", slug);
-        rc = ERR_INVALID;
     } else {
-        *number = r->id;
+        bool may = false;
+        if ((rc = channels_may_file(env->cfg, r, u, &may)) != 0) {
+            api_error_rc(resp, rc, NULL);
+            rc = ERR_INVALID;
+        } else if (!may) {
+            api_error(resp, 403, "forbidden", "channel: you may not file to channel %.32s", slug);
+            rc = ERR_INVALID;
+        } else {
+            *number = r->id;
+        }
     }
     store_channel_list_free(rows, n);
     return rc;
@@ -1286,10 +1292,14 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
             api_error_rc(resp, rc, NULL);
             return;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && rc == 0; i++)
             if (rows[i].id == req->memo.channel_id)
-                may = channels_may_file(env->cfg, &rows[i], &req->user);
+                rc = channels_may_file(env->cfg, &rows[i], &req->user, &may);
         store_channel_list_free(rows, n);
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
         if (!may) {
             api_error(resp, 403, "forbidden", "channel: you may not file to this memo's channel");
             return;

@@ -145,16 +145,21 @@ int channels_settings_set(const char *settings, const char *key, const char *val
     return 0;
 }
 
-bool channels_may_file(const struct config *base, const struct channel_row *r, const struct user *u)
+int channels_may_file(const struct config *base, const struct channel_row *r, const struct user *u,
+                      bool *may)
 {
     bool members = base->filers_members;
     json_t *o = json_loads(r->settings ? r->settings : "{}", 0, NULL);
-    const char *v = json_string_value(json_object_get(o, "filers"));
+    const char *v;
 
-    if (v != NULL)
+    *may = false;
+    if (o == NULL)
+        return ERR_NOMEM;
+    if ((v = json_string_value(json_object_get(o, "filers"))) != NULL)
         members = strcmp(v, "members") == 0;
     json_decref(o);
-    return !members || channels_has(u->channels ? u->channels : 1, r->id);
+    *may = !members || channels_has(u->channels ? u->channels : 1, r->id);
+    return 0;
 }
 
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug)

@@ -75,12 +75,13 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
                  struct channel_row *out, char *err, size_t errlen);
 
 /**
- * channels_may_file() - whether @u may file to the channel @r: every staff member, or with
- * filers = members (its own setting, else [channel]'s in @base) only those of the channel
- * (@u->channels). Staff alone file: the caller checked the role.
+ * channels_may_file() - whether @u may file to the channel @r, into *@may: every staff member,
+ * or with filers = members (its own setting, else [channel]'s in @base) only those of the
+ * channel (@u->channels). Staff alone file: the caller checked the role. 0, or ERR_NOMEM (the
+ * settings, MAC-checked, could not be read: nothing may be decided from them).
  */
-bool channels_may_file(const struct config *base, const struct channel_row *r,
-                       const struct user *u);
+int channels_may_file(const struct config *base, const struct channel_row *r, const struct user *u,
+                      bool *may);
 
 /** channels_find() - the channel @slug among @rows (store_channel_list()), or NULL. */
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug);
