@@ -124,11 +124,15 @@ static json_t *enrolment_json(const struct user *u, const char *code)
                      "else ever holds them.");
 }
 
+static int channels_from_json(struct api_env *env, struct api_resp *resp, json_t *v, uint64_t *out);
+
 void api_users_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"username", "roles", "display_name", "email", NULL};
+    static const char *const fields[] = {"username", "roles",    "display_name",
+                                         "email",    "channels", NULL};
     char code[ENROL_CODE_TEXT_LEN + 1], err[160] = "";
     const char *username, *display, *email;
+    uint64_t channels = 0;
     unsigned roles;
     struct user u;
     json_t *body;
@@ -156,8 +160,12 @@ void api_users_create(struct api_env *env, struct api_req *req, struct api_resp 
         return;
     if (roles_refused(resp, roles))
         return;
-    rc = enrol_create(env->st, username, roles, display ? display : "", email ? email : "",
-                      req->now, env->cfg->enrolment_ttl, &u, code, err, sizeof(err));
+    if (json_object_get(req->json, "channels") != NULL &&
+        channels_from_json(env, resp, json_object_get(req->json, "channels"), &channels) != 0)
+        return;
+    rc =
+        enrol_create(env->st, username, roles, channels, display ? display : "", email ? email : "",
+                     req->now, env->cfg->enrolment_ttl, &u, code, err, sizeof(err));
     if (rc == ERR_EXISTS) {
         api_error(resp, 409, "exists", "that username is taken");
         return;

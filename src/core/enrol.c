@@ -53,9 +53,9 @@ bool enrol_code_matches(const struct user *u, const char *code, int64_t now)
     return ok && u->has_enrol && now < u->enrol_expires;
 }
 
-int enrol_create(struct store *st, const char *username, unsigned roles, const char *display_name,
-                 const char *email, int64_t now, int64_t ttl, struct user *out,
-                 char code[ENROL_CODE_TEXT_LEN + 1], char *err, size_t errlen)
+int enrol_create(struct store *st, const char *username, unsigned roles, uint64_t channels,
+                 const char *display_name, const char *email, int64_t now, int64_t ttl,
+                 struct user *out, char code[ENROL_CODE_TEXT_LEN + 1], char *err, size_t errlen)
 {
     struct user u;
     int rc;
@@ -63,6 +63,7 @@ int enrol_create(struct store *st, const char *username, unsigned roles, const c
     code[0] = '\0';
     if ((rc = user_prepare(&u, username, roles, display_name, email, now, err, errlen)) != 0)
         return rc;
+    u.channels = channels; /* 0: channel 1 (store_user_create()) */
     enrol_code_issue(&u, now, ttl, code);
     rc = user_create_logged(st, &u, now);
     if (rc == ERR_EXISTS)

@@ -46,12 +46,13 @@ bool enrol_code_matches(const struct user *u, const char *code, int64_t now);
 
 /**
  * enrol_create() - an administrator's new account: validated like user_prepare(), no password,
- * no keys, and an enrolment code valid for @ttl seconds into @code. Stored.
+ * no keys, and an enrolment code valid for @ttl seconds into @code; its officer, head and
+ * principal roles of the @channels (core/channels.h; 0: channel 1). Stored.
  * Returns 0, ERR_INVALID or ERR_FORBIDDEN (field named in @err), ERR_EXISTS, or a store error.
  */
-int enrol_create(struct store *st, const char *username, unsigned roles, const char *display_name,
-                 const char *email, int64_t now, int64_t ttl, struct user *out,
-                 char code[ENROL_CODE_TEXT_LEN + 1], char *err, size_t errlen);
+int enrol_create(struct store *st, const char *username, unsigned roles, uint64_t channels,
+                 const char *display_name, const char *email, int64_t now, int64_t ttl,
+                 struct user *out, char code[ENROL_CODE_TEXT_LEN + 1], char *err, size_t errlen);
 
 /**
  * enrol_account() - the user's enrolment: @code proves who they are, @pw becomes their

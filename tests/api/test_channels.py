@@ -188,6 +188,13 @@ def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):
         r = admin.patch(srv.url + "/api/v1/users/" + name, json={"channels": ["agency-x"]},
                         timeout=TIMEOUT)
         assert r.status_code == 200 and r.json()["channels"] == [2], r.text
+    # made of a channel at once, too
+    r = admin.post(srv.url + "/api/v1/users", json={"username": "xo", "roles": ["officer"],
+                                                    "channels": ["agency-x"]}, timeout=TIMEOUT)
+    assert r.status_code == 201 and r.json()["channels"] == [2], r.text
+    r = admin.post(srv.url + "/api/v1/users", json={"username": "xp", "roles": ["officer"],
+                                                    "channels": ["nope"]}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="channels")
     r = admin.patch(srv.url + "/api/v1/users/pam", json={"channels": ["nope"]}, timeout=TIMEOUT)
     assert_error(r, 422, "invalid_field", field="channels")
     r = admin.patch(srv.url + "/api/v1/users/pam", json={"channels": []}, timeout=TIMEOUT)

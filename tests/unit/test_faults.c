@@ -475,7 +475,7 @@ static void p_enrol(char *path, size_t len, const char **cookie, const char **bo
     char code[ENROL_CODE_TEXT_LEN + 1], name[32];
 
     snprintf(name, sizeof(name), "enr%d", ++user_seq);
-    if (enrol_create(st, name, ROLE_STAFF, "", "", 1, 4000000000LL, NULL, code, NULL, 0) != 0)
+    if (enrol_create(st, name, ROLE_STAFF, 0, "", "", 1, 4000000000LL, NULL, code, NULL, 0) != 0)
         fail_msg("enrol_create %s", name);
     snprintf(path, len, "/api/v1/enrol");
     snprintf(user_body, sizeof(user_body),
