@@ -145,8 +145,17 @@ function daysChart(st, W) {
 }
 
 let lastWidth = 0;
-export async function dashboard() {
-  const st = await get('/api/v1/stats');
+// @query: "?channel=SLUG" for one channel's figures (docs/channels.md), else every channel's.
+export async function dashboard(query = '') {
+  const slug = new URLSearchParams((query || '').slice(1)).get('channel');
+  const { channels } = await get('/api/v1/channels');
+  const st = await get(`/api/v1/stats${slug ? `?channel=${encodeURIComponent(slug)}` : ''}`);
+  // with several channels, the figures of all or of one: links, the one shown marked
+  const chooser = channels.length > 1
+    ? h('nav', { class: 'channels-nav', 'aria-label': t('stats.channels') }, h('ul', {},
+      h('li', {}, h('a', { href: '#/stats', 'aria-current': slug ? null : 'page' }, t('stats.allChannels'))),
+      channels.map((c) => h('li', {}, h('a', { href: `#/stats?channel=${encodeURIComponent(c.slug)}`, 'aria-current': slug === c.slug ? 'page' : null }, c.name || c.slug)))))
+    : null;
   let checkpoint = '';
   let loaded = true;
   try { checkpoint = (await api('GET', '/log/checkpoint')).data; } catch { checkpoint = t('stats.log.unavailable'); loaded = false; }
@@ -157,7 +166,7 @@ export async function dashboard() {
   lastWidth = window.innerWidth;
   // the checkpoint and the command are left to right whatever the page's direction
   const ltr = rtl() ? 'ltr' : null;
-  page(t('stats.title'),
+  page(t('stats.title'), chooser,
     h('p', {}, t('stats.intro', { today: day(st.today) })),
     h('ul', { class: 'figures', id: 'figures' },
       h('li', {}, h('strong', { id: 'stat-filed' }, number(total)), t('stats.fig.filed')),

@@ -111,4 +111,19 @@ export default async function (t) {
     await expectText(op.locator('h1'), /^Page not found$|not found/i);
     clean(op);
   });
+
+  t.step('the statistics of every channel and of one, on a phone', async () => {
+    await createUsers(srv, [['aude', ['auditor'], 'Aude Auditor']]);
+    const p = await t.person('aude-stats', { width: 375, height: 800 });
+    await signIn(p, 'aude');
+    await p.goto('/#/stats');
+    await settled(p);
+    const nav = p.getByRole('navigation', { name: 'Channels' });
+    await expectText(nav.locator('[aria-current="page"]'), /^All channels$/);
+    await nav.getByRole('link', { name: 'Agency X' }).click();
+    await p.waitForURL(/#\/stats\?channel=agency-x$/);
+    await settled(p);
+    await expectText(nav.locator('[aria-current="page"]'), /^Agency X$/);
+    await shot(p, '54-stats-channel-phone');
+  });
 }
