@@ -145,8 +145,9 @@ static int user_add(int argc, char **argv)
     }
     if (cmd_store_open(&cfg, &st) != 0)
         goto out;
-    if (enrol_create(st, name, roles, 0, o.display_name ? o.display_name : "", o.email ? o.email : "",
-                     time(NULL), cfg.enrolment_ttl, &u, code, err, sizeof(err)) != 0) {
+    if (enrol_create(st, name, roles, 0, o.display_name ? o.display_name : "",
+                     o.email ? o.email : "", time(NULL), cfg.enrolment_ttl, &u, code, err,
+                     sizeof(err)) != 0) {
         fprintf(stderr, "dissent: cannot add user: %s\n", err[0] ? err : "database error");
         goto out;
     }
