@@ -1075,35 +1075,20 @@ static int text_fields(struct api_resp *resp, json_t *body, bool required, const
 static int channel_number(struct api_env *env, struct api_resp *resp, const struct user *u,
                           const char *slug, int64_t *number)
 {
-    struct channel_row *rows = NULL;
-    const struct channel_row *r;
-    size_t n = 0;
-    int rc = store_channel_list(env->st, &rows, &n);
+    struct channel_row r;
+    bool may = false;
+    int rc = channels_get(env->st, slug, 1, &r);
 
-    if (rc != 0) {
-        api_error_rc(resp, rc, NULL);
-        return ERR_INVALID;
-    }
-    for (size_t i = 0; slug == NULL && i < n; i++)
-        if (rows[i].id == 1)
-            slug = rows[i].slug;
-    if ((r = channels_find(rows, n, slug)) == NULL) {
+    if (rc == ERR_NOT_FOUND)
         api_error_field(resp, "channel", "channel: no channel %.32s", slug ? slug : "");
-        rc = ERR_INVALID;
-    } else {
-        bool may = false;
-        if ((rc = channels_may_file(env->cfg, r, u, &may)) != 0) {
-            api_error_rc(resp, rc, NULL);
-            rc = ERR_INVALID;
-        } else if (!may) {
-            api_error(resp, 403, "forbidden", "channel: you may not file to channel %.32s", slug);
-            rc = ERR_INVALID;
-        } else {
-            *number = r->id;
-        }
-    }
-    store_channel_list_free(rows, n);
-    return rc;
+    else if (rc != 0 || (rc = channels_may_file(env->cfg, &r, u, &may)) != 0)
+        api_error_rc(resp, rc, NULL);
+    else if (!may)
+        api_error(resp, 403, "forbidden", "channel: you may not file to channel %.32s", r.slug);
+    else
+        *number = r.id;
+    mem_free(r.settings);
+    return rc == 0 && may ? 0 : ERR_INVALID;
 }
 
 void api_memos_create(struct api_env *env, struct api_req *req, struct api_resp *resp)
@@ -1285,18 +1270,12 @@ void api_memos_action(struct api_env *env, struct api_req *req, struct api_resp 
     /* filing is to the memo's channel: the drafter must still be one who may file to it (its
      * filers changed, or the drafter's channels, since the draft was made; an addendum too) */
     if (strcmp(a, "file") == 0) {
-        struct channel_row *rows = NULL;
-        size_t n = 0;
+        struct channel_row r;
         bool may = false;
-        if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
-            api_error_rc(resp, rc, NULL);
-            return;
-        }
-        for (size_t i = 0; i < n && rc == 0; i++)
-            if (rows[i].id == req->memo.channel_id)
-                rc = channels_may_file(env->cfg, &rows[i], &req->user, &may);
-        store_channel_list_free(rows, n);
-        if (rc != 0) {
+        if ((rc = channels_get(env->st, NULL, req->memo.channel_id, &r)) == 0)
+            rc = channels_may_file(env->cfg, &r, &req->user, &may);
+        mem_free(r.settings);
+        if (rc != 0 && rc != ERR_NOT_FOUND) {
             api_error_rc(resp, rc, NULL);
             return;
         }

@@ -246,9 +246,7 @@ int api_stats_channel(struct api_env *env, struct api_req *req, struct api_resp 
                       int64_t *channel)
 {
     char slug[STORE_CHANNEL_SLUG_MAX + 1];
-    struct channel_row *rows = NULL;
-    const struct channel_row *r;
-    size_t n = 0;
+    struct channel_row r;
     int rc;
 
     *channel = 0;
@@ -256,18 +254,17 @@ int api_stats_channel(struct api_env *env, struct api_req *req, struct api_resp 
         return 0;
     if (rc != 0)
         return rc;
-    if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
-        api_error_rc(resp, rc, NULL);
-        return rc;
-    }
-    if ((r = channels_find(rows, n, slug)) == NULL || r->id < 1 || r->id > CHANNELS_MAX) {
+    rc = channels_get(env->st, slug, 0, &r);
+    mem_free(r.settings);
+    if (rc == 0 && (r.id < 1 || r.id > CHANNELS_MAX))
+        rc = ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND)
         api_error_field(resp, "channel", "channel: no channel %.32s", slug);
-        rc = ERR_INVALID;
-    } else {
-        *channel = r->id;
-    }
-    store_channel_list_free(rows, n);
-    return rc;
+    else if (rc != 0)
+        api_error_rc(resp, rc, NULL);
+    else
+        *channel = r.id;
+    return rc == ERR_NOT_FOUND ? ERR_INVALID : rc;
 }
 
 void api_stats(struct api_env *env, struct api_req *req, struct api_resp *resp)

@@ -162,6 +162,34 @@ int channels_may_file(const struct config *base, const struct channel_row *r, co
     return 0;
 }
 
+/* A copy of @r into @out (its settings duplicated), for an answer made without reading again. */
+static int copy_row(const struct channel_row *r, struct channel_row *out)
+{
+    if (out == NULL)
+        return 0;
+    *out = *r;
+    if ((out->settings = mem_strdup(r->settings ? r->settings : "{}")) == NULL)
+        return ERR_NOMEM;
+    return 0;
+}
+
+int channels_get(struct store *st, const char *slug, int64_t id, struct channel_row *out)
+{
+    struct channel_row *rows = NULL;
+    size_t n = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = store_channel_list(st, &rows, &n)) != 0)
+        return rc;
+    rc = ERR_NOT_FOUND;
+    for (size_t i = 0; i < n && rc == ERR_NOT_FOUND; i++)
+        if (slug != NULL ? strcmp(rows[i].slug, slug) == 0 : rows[i].id == id)
+            rc = copy_row(&rows[i], out);
+    store_channel_list_free(rows, n);
+    return rc;
+}
+
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug)
 {
     for (size_t i = 0; slug != NULL && i < n; i++)
@@ -191,17 +219,6 @@ static int apply(struct channel_row *r, const struct config *base, const char *c
     rc = channels_config(base, r->settings, cfg, err, errlen);
     mem_free(cfg);
     return rc;
-}
-
-/* A copy of @r into @out (its settings duplicated), for an answer made without reading again. */
-static int copy_row(const struct channel_row *r, struct channel_row *out)
-{
-    if (out == NULL)
-        return 0;
-    *out = *r;
-    if ((out->settings = mem_strdup(r->settings ? r->settings : "{}")) == NULL)
-        return ERR_NOMEM;
-    return 0;
 }
 
 int channels_add(struct store *st, const struct config *base, const char *slug, const char *name,

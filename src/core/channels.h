@@ -83,6 +83,12 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
 int channels_may_file(const struct config *base, const struct channel_row *r, const struct user *u,
                       bool *may);
 
+/**
+ * channels_get() - the channel named @slug (NULL: the one numbered @id) into @out (its settings
+ * malloc'd: free them), each row's MAC checked. 0, ERR_NOT_FOUND or the store's error.
+ */
+int channels_get(struct store *st, const char *slug, int64_t id, struct channel_row *out);
+
 /** channels_find() - the channel @slug among @rows (store_channel_list()), or NULL. */
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug);
 
