@@ -196,7 +196,7 @@ int main(int argc, char **argv)
     }
     {
         struct user o;
-        bool made = false;
+        uint64_t made = 0;
         if (store_user_get_by_name(st, "olga", &o) != 0 ||
             access_channel_setup(st, &o, 0, &made) != 0 || !made) {
             fprintf(stderr, "fill: cannot make the channel key\n");

@@ -157,7 +157,7 @@ static void world_up(void)
     /* the channel key, for the officer (as `dissent channel init` makes it) */
     {
         struct user o;
-        bool made = false;
+        uint64_t made = 0;
         if (store_user_get_by_name(w.st, names[1], &o) != 0 ||
             access_channel_setup(w.st, &o, channel_now(&w.ch), &made) != 0 || !made)
             goto fail;

@@ -40,7 +40,8 @@ void api_memos_audit(struct api_env *env, struct api_req *req, struct api_resp *
      * the memo itself (the drafter always sees who read their memo) */
     if (!(req->rel & WF_DRAFTER)) {
         bool granted = false;
-        if ((rc = access_channel_granted(env->st, req->user.id, &granted)) != 0) {
+        if ((rc = access_channel_granted(env->st, req->memo.channel_id, req->user.id, &granted)) !=
+            0) {
             api_error_rc(resp, rc, NULL);
             return;
         }

@@ -10,6 +10,7 @@
 #include "api/api.h"
 
 #include "core/access.h"
+#include "core/channels.h"
 #include "core/reset.h"
 #include "core/trust.h"
 #include "core/user.h"
@@ -35,32 +36,125 @@ void api_channel_key(struct api_env *env, struct api_req *req, struct api_resp *
            json_pack("{s:s, s:s, s:s}", "name", k.name, "vkey", vkey, "binding_vkey", bvkey));
 }
 
+/* The channels an account's officer role is of (an account of no channel: channel 1's). */
+static uint64_t officer_channels(const struct user *u)
+{
+    return u->channels != 0 ? u->channels : 1;
+}
+
 void api_channel_status(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    uint8_t pk[STORE_PUB_LEN];
-    bool granted = false;
-    int rc = trust_channel_pk(env->st, pk);
+    struct channel_row *rows = NULL;
+    uint64_t mine = officer_channels(&req->user), granted = 0, keyed = 0, listed = 0;
+    size_t n = 0;
+    json_t *items;
+    int rc = store_channel_list(env->st, &rows, &n);
 
-    if (rc != 0 && rc != ERR_NOT_FOUND) {
+    /* each of the officer's channels: whether it has a key (the pinned one), then whether they
+     * hold it */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        uint8_t pk[STORE_PUB_LEN];
+        if (!channels_has(mine, rows[i].id))
+            continue;
+        int k = trust_channel_pk(env->st, rows[i].id, pk);
+        if (k != 0 && k != ERR_NOT_FOUND)
+            rc = k;
+        listed |= UINT64_C(1) << (rows[i].id - 1);
+        if (k == 0)
+            keyed |= UINT64_C(1) << (rows[i].id - 1);
+    }
+    if (rc == 0)
+        rc = access_channel_grants(env->st, req->user.id, &granted);
+    items = rc == 0 ? json_array() : NULL;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (channels_has(listed, rows[i].id))
+            json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:b, s:b}", "channel",
+                                                   (json_int_t)rows[i].id, "slug", rows[i].slug,
+                                                   "name", rows[i].name, "has_key",
+                                                   channels_has(keyed, rows[i].id), "granted",
+                                                   channels_has(keyed & granted, rows[i].id)));
+    store_channel_list_free(rows, n);
+    if (rc != 0) {
+        json_decref(items);
         api_error_rc(resp, rc, NULL);
         return;
     }
-    if (rc == 0 && (rc = access_channel_granted(env->st, req->user.id, &granted)) != 0) {
-        api_error_rc(resp, rc, NULL);
-        return;
-    }
-    api_ok(resp, 200, json_pack("{s:b, s:b}", "has_key", rc == 0, "granted", granted));
+    /* the whole: every one of the officer's channels has a key, and they hold each */
+    api_ok(resp, 200,
+           json_pack("{s:b, s:b, s:o}", "has_key", listed != 0 && keyed == listed, "granted",
+                     listed != 0 && (granted & keyed) == listed, "channels", items));
 }
 
 void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
+    static const char *const fields[] = {"username", "channel", NULL};
+    struct channel_row ch;
+    const char *name, *slug = NULL;
     char why[256] = "";
+    uint64_t mine = 0, want, done = 0;
     struct user to;
-    int rc = api_body_user(env, req, resp, &to);
+    json_t *slugs;
+    int rc;
 
-    if (rc != 0)
+    memset(&ch, 0, sizeof(ch));
+    if (api_fields_allowed(resp, req->json, fields) != 0 ||
+        api_get_string(resp, req->json, "username", true, USERNAME_MAX, &name) != 0 ||
+        api_get_string(resp, req->json, "channel", false, STORE_CHANNEL_SLUG_MAX, &slug) != 0)
         return;
-    rc = access_channel_grant(&req->kr, &to, req->now, why, sizeof(why));
+    rc = user_username_valid(name) ? store_user_get_by_name(env->st, name, &to) : ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND) {
+        api_error_field(resp, "username", "no such user");
+        return;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
+    }
+    wipe(to.pwhash, sizeof(to.pwhash));
+    /* one channel when named (the granter's own), else each channel the granter holds the key
+     * of and the account is an officer of */
+    if (slug != NULL) {
+        rc = channels_slug_valid(slug) ? channels_get(env->st, slug, 0, &ch) : ERR_NOT_FOUND;
+        mem_free(ch.settings);
+        if (rc == 0 && !channels_has(officer_channels(&req->user), ch.id))
+            rc = ERR_NOT_FOUND; /* another channel's: as if there were none */
+        if (rc == ERR_NOT_FOUND) {
+            api_error_field(resp, "channel", "channel: no channel %.32s", slug);
+            return;
+        }
+        if (rc != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        want = UINT64_C(1) << (ch.id - 1);
+    } else {
+        if ((rc = access_channel_grants(env->st, req->user.id, &mine)) != 0) {
+            api_error_rc(resp, rc, NULL);
+            return;
+        }
+        want = mine & officer_channels(&req->user) & officer_channels(&to);
+        if (want == 0) {
+            /* nothing in common: one channel's grant gives the reason (not an officer of it,
+             * or no key held) */
+            want = officer_channels(&req->user) & ~(officer_channels(&req->user) - 1);
+        }
+    }
+    slugs = json_array();
+    for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++) {
+        if (!channels_has(want, c))
+            continue;
+        rc = access_channel_grant(&req->kr, &to, c, req->now, why, sizeof(why));
+        if (rc == 0) {
+            struct channel_row r;
+            done |= UINT64_C(1) << (c - 1);
+            memset(&r, 0, sizeof(r));
+            if (channels_get(env->st, NULL, c, &r) == 0)
+                json_array_append_new(slugs, json_string(r.slug));
+            mem_free(r.settings);
+        }
+    }
+    if (rc != 0)
+        json_decref(slugs);
     if (rc == ERR_INVALID) {
         api_error_field(resp, "username", "%s", why);
         return;
@@ -77,7 +171,8 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
         api_error_rc(resp, rc, NULL);
         return;
     }
-    api_ok(resp, 201, json_pack("{s:s, s:b}", "username", to.username, "granted", 1));
+    api_ok(resp, 201,
+           json_pack("{s:s, s:b, s:o}", "username", to.username, "granted", 1, "channels", slugs));
 }
 
 /*
@@ -110,7 +205,7 @@ void api_channel_resets(struct api_env *env, struct api_req *req, struct api_res
     bool granted = false;
     size_t n = 0;
     json_t *items;
-    int rc = access_channel_granted(env->st, req->user.id, &granted);
+    int rc = access_channel_granted(env->st, 0, req->user.id, &granted);
 
     if (rc == 0)
         rc = reset_list(env->st, req->user.channels ? req->user.channels : 1, &as, &n);

@@ -189,22 +189,6 @@ static void last_holder_error(struct api_resp *resp)
               "officer first, or filed memos would become unreadable");
 }
 
-/* Whether @u is the last active holder of the channel key (read in the caller's transaction,
- * where writers are serialised: two such changes at once cannot both pass). */
-static int is_last_holder(struct api_env *env, const struct user *u, bool *last)
-{
-    bool holds = false;
-    int others = 0, rc;
-
-    *last = false;
-    if ((rc = access_channel_granted(env->st, u->id, &holds)) != 0 || !holds)
-        return rc;
-    if ((rc = enrol_channel_holders(env->st, u->id, &others)) != 0)
-        return rc;
-    *last = others == 0;
-    return 0;
-}
-
 /* The "channels" array (1 to 64 slugs of channels: where the account's officer, head and
  * principal roles apply) into a set; 422 naming "channels" on anything else. */
 static int channels_from_json(struct api_env *env, struct api_resp *resp, json_t *v, uint64_t *out)
@@ -251,6 +235,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     json_t *roles_v, *disabled_v, *totp_v, *body;
     bool end_sessions = false, totp_reset = false, drop_grant = false;
     int64_t want = 0;
+    uint64_t channels_before, sole = 0;
     unsigned roles_before;
     struct user u;
     int m, rc;
@@ -281,6 +266,7 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         return;
     }
     roles_before = u.roles;
+    channels_before = u.channels;
     if ((roles_v = json_object_get(req->json, "roles")) != NULL) {
         unsigned roles;
         if (roles_from_json(resp, roles_v, &roles) != 0)
@@ -333,12 +319,18 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
     if (email)
         str_copy(u.email, sizeof(u.email), email);
     u.updated_at = req->now;
-    /* One transaction: the account, its sessions, (when it stops being an officer) its channel
-     * grant, and the log entries of its officer and principal roles and of the grant. */
+    /* the channels whose grant goes: every one when the account stops being an officer, those
+     * it is no longer an officer of otherwise */
+    uint64_t leaving = drop_grant ? UINT64_MAX : channels_before & ~u.channels;
+    /* One transaction: the account, its sessions, the grants it loses, and the log entries of
+     * its officer and principal roles and of the grants. */
     if ((rc = store_begin(env->st)) == 0) {
-        bool last = false;
-        /* taking the officer role away, or disabling, must leave an active holder of the key */
-        if ((drop_grant || end_sessions) && (rc = is_last_holder(env, &u, &last)) == 0 && last)
+        /* taking the officer role or a channel away, or disabling, must leave an active holder
+         * of each channel's key */
+        if ((leaving != 0 || end_sessions) &&
+            (rc = enrol_sole_holder(env->st, &u, end_sessions ? UINT64_MAX : leaving, &sole)) ==
+                0 &&
+            sole != 0)
             rc = ERR_STATE;
         if (rc == 0)
             rc = store_user_update(env->st, &u);
@@ -348,13 +340,15 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
             rc = store_session_delete_user(env->st, u.id);
         if (rc == 0 && totp_reset)
             rc = store_totp_delete(env->st, u.id);
-        if (rc == 0 && drop_grant)
-            rc = access_channel_revoke(env->st, &u, req->now);
+        for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++)
+            if (channels_has(leaving, c))
+                rc = access_channel_revoke(env->st, &u, c, req->now);
         if (rc == 0)
             rc = store_commit(env->st);
         if (rc != 0)
             store_rollback(env->st);
     }
+
     wipe(u.pwhash, sizeof(u.pwhash));
     if (rc == ERR_STATE) {
         last_holder_error(resp);

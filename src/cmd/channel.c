@@ -1,13 +1,15 @@
 /*
  * channel.c - the channel key, on the server:
  *   dissent channel init OFFICER [--data DIR] [--db URI] [--config FILE]
- *     make the channel key and grant it to OFFICER, an enrolled officer: the explicit step for a
- *     channel whose officers enrolled before it had a key (the first officer's enrolment makes
- *     it otherwise, core/enrol.h). Its private half is sealed to the officer's public key, so
- *     no password is needed, and nobody but that officer can open it.
- *   dissent channel grant USERNAME --as OFFICER --password-stdin [--data DIR] ...
- *     an officer who holds the channel key grants it to another officer, with the granting
- *     officer's password (read from standard input) to open their keys.
+ *     make the key of each of OFFICER's channels that has none and grant it to OFFICER, an
+ *     enrolled officer: the explicit step for a channel whose officers enrolled before it had a
+ *     key (the first officer's enrolment, or an officer's being given the channel, makes it
+ *     otherwise, core/enrol.h). Its private half is sealed to the officer's public key, so no
+ *     password is needed, and nobody but that officer can open it.
+ *   dissent channel grant USERNAME --as OFFICER --password-stdin [--channel SLUG] ...
+ *     an officer who holds a channel's key grants it to another officer of the channel, with
+ *     the granting officer's password (read from standard input) to open their keys: the
+ *     channel named, else each channel whose key OFFICER holds and USERNAME is an officer of.
  * and the deployment's channels (core/channels.h, docs/channels.md):
  *   dissent channel list
  *     every channel: its number, slug, name, and the settings it has of its own
@@ -35,10 +37,9 @@
 /* `dissent channel init OFFICER`: 0, or 1 (printed). */
 static int channel_init(const struct config *cfg, const char *name)
 {
-    uint8_t pk[32];
     struct store *st = NULL;
     struct user u;
-    bool created = false;
+    uint64_t created = 0;
     int rc = 1, r;
 
     memset(&u, 0, sizeof(u));
@@ -49,24 +50,35 @@ static int channel_init(const struct config *cfg, const char *name)
         goto out;
     }
     if ((r = access_channel_setup(st, &u, time(NULL), &created)) != 0) {
-        fprintf(stderr, "dissent: cannot make the channel key: %s\n", err_str(r));
+        fprintf(stderr, "dissent: cannot make a channel key: %s\n", err_str(r));
         goto out;
     }
-    if (created) {
-        printf("made the channel key and granted it to %s\n", u.username);
-        rc = 0;
-    } else if ((r = trust_channel_pk(st, pk)) == 0) {
-        printf("the channel already has its key: nothing to do (an officer who holds it grants "
-               "it with `dissent channel grant`)\n");
-        rc = 0;
-    } else if (r == ERR_NOT_FOUND) {
+    if (!(u.roles & ROLE_OFFICER) || (u.roles & ROLE_OPERATOR) || !u.has_keys || u.disabled ||
+        (u.flags & (STORE_USER_HELD | STORE_USER_REKEY | STORE_USER_TAMPERED))) {
         fprintf(stderr,
                 "dissent: %s cannot hold the channel key: it must be an active officer (not also "
                 "an administrator or auditor) who has enrolled with a password of their own: "
                 "not disabled, not held after a reset, not waiting to choose a new password\n",
                 u.username);
-    } else {
-        fprintf(stderr, "dissent: cannot read the channel key: %s\n", err_str(r));
+        goto out;
+    }
+    rc = 0;
+    for (int64_t c = 1; c <= CHANNELS_MAX; c++) {
+        uint8_t pk[32];
+        if (!channels_has(u.channels, c))
+            continue;
+        if (channels_has(created, c))
+            printf("channel %lld: made the channel key and granted it to %s\n", (long long)c,
+                   u.username);
+        else if ((r = trust_channel_pk(st, c, pk)) == 0)
+            printf("channel %lld: the channel already has its key: nothing to do (an officer "
+                   "who holds it grants it with `dissent channel grant`)\n",
+                   (long long)c);
+        else {
+            fprintf(stderr, "dissent: channel %lld: cannot read its key: %s\n", (long long)c,
+                    err_str(r));
+            rc = 1;
+        }
     }
 out:
     wipe(u.pwhash, sizeof(u.pwhash));
@@ -142,11 +154,12 @@ static int channels_change(const struct config *cfg, bool add, const char *slug,
 int cmd_channel(int argc, char **argv)
 {
     static const char synopsis[] =
-        "dissent channel init OFFICER | grant USERNAME --as OFFICER --password-stdin | list | "
+        "dissent channel init OFFICER | grant USERNAME --as OFFICER --password-stdin "
+        "[--channel SLUG] | list | "
         "add SLUG [--name NAME] [--set KEY=VALUE ...] | set SLUG [--name NAME] "
         "[--set KEY=VALUE ...]  [--data DIR] [--db URI] [--config FILE]";
     struct cmd_store_args sa = {0};
-    const char *as = NULL, *name = NULL;
+    const char *as = NULL, *name = NULL, *slug = NULL;
     struct cmd_list sets = {.n = 0};
     bool pw_stdin = false;
     const struct cmd_opt opts[] = {
@@ -156,6 +169,8 @@ int cmd_channel(int argc, char **argv)
         {"set", "KEY=VALUE", "one of a channel's settings (a [channel] setting; repeat it)", NULL,
          NULL, &sets},
         {"as", "OFFICER", "the officer who holds the channel key and grants it", &as, NULL, NULL},
+        {"channel", "SLUG", "the channel whose key is granted (default: each one in common)", &slug,
+         NULL, NULL},
         {"password-stdin", NULL, "read that officer's password from standard input", NULL,
          &pw_stdin, NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL}};
@@ -174,7 +189,7 @@ int cmd_channel(int argc, char **argv)
     if (nrest >= 1 && (strcmp(rest[0], "list") == 0 || strcmp(rest[0], "add") == 0 ||
                        strcmp(rest[0], "set") == 0)) {
         bool list = strcmp(rest[0], "list") == 0, add = strcmp(rest[0], "add") == 0;
-        if (as != NULL || pw_stdin || nrest != (list ? 1 : 2) ||
+        if (as != NULL || pw_stdin || slug != NULL || nrest != (list ? 1 : 2) ||
             (list && (name != NULL || sets.n > 0)) ||
             (!list && !add && name == NULL && sets.n == 0)) {
             fprintf(stderr, "usage: %s\n", synopsis);
@@ -188,7 +203,7 @@ int cmd_channel(int argc, char **argv)
         fprintf(stderr, "usage: %s\n", synopsis);
         return 2;
     }
-    if (nrest == 2 && strcmp(rest[0], "init") == 0 && as == NULL && !pw_stdin) {
+    if (nrest == 2 && strcmp(rest[0], "init") == 0 && as == NULL && !pw_stdin && slug == NULL) {
         if ((c = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
             return c;
         return channel_init(&cfg, rest[1]);
@@ -223,11 +238,34 @@ int cmd_channel(int argc, char **argv)
     }
     keyring_init(&kr, st, &granter, NULL, NULL);
     kr.keys = k;
-    if (access_channel_grant(&kr, &to, time(NULL), why, sizeof(why)) != 0) {
-        fprintf(stderr, "dissent: cannot grant: %s\n", why[0] ? why : "database error");
+    uint64_t want = 0;
+    if (slug != NULL) {
+        struct channel_row r;
+        memset(&r, 0, sizeof(r));
+        if (!channels_slug_valid(slug) || channels_get(st, slug, 0, &r) != 0) {
+            fprintf(stderr, "dissent: no channel %s\n", slug);
+            goto out;
+        }
+        mem_free(r.settings);
+        want = UINT64_C(1) << (r.id - 1);
+    } else if (access_channel_grants(st, granter.id, &want) != 0) {
+        fprintf(stderr, "dissent: cannot read the grants of %s\n", granter.username);
         goto out;
+    } else if ((want &= granter.channels & to.channels) == 0) {
+        /* nothing in common: the granter's first channel's grant gives the reason (no key
+         * held, or the account not an officer of it) */
+        want = granter.channels != 0 ? granter.channels & ~(granter.channels - 1) : 1;
     }
-    printf("granted channel access to %s\n", to.username);
+    for (int64_t ch = 1; ch <= CHANNELS_MAX; ch++) {
+        if (!channels_has(want, ch))
+            continue;
+        if (access_channel_grant(&kr, &to, ch, time(NULL), why, sizeof(why)) != 0) {
+            fprintf(stderr, "dissent: cannot grant the key of channel %lld: %s\n", (long long)ch,
+                    why[0] ? why : "database error");
+            goto out;
+        }
+        printf("granted access to channel %lld to %s\n", (long long)ch, to.username);
+    }
     rc = 0;
 out:
     keyring_release(&kr);

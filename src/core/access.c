@@ -39,8 +39,15 @@ void keyring_release(struct keyring *kr)
 {
     if (kr->own_keys)
         keys_free(kr->keys);
-    keys_secure_free(kr->channel_sk);
+    for (int c = 0; c <= CHANNELS_MAX; c++)
+        keys_secure_free(kr->channel_sk[c]);
     memset(kr, 0, sizeof(*kr));
+}
+
+/* A memo's channel: its row's (1 for a row made before channels, whose column says 1 too). */
+static int64_t memo_channel(const struct memo *m)
+{
+    return m->channel_id >= 1 && m->channel_id <= CHANNELS_MAX ? m->channel_id : 1;
 }
 
 int keyring_user_keys(struct keyring *kr, const struct user_keys **out, char *why, size_t whylen)
@@ -65,16 +72,18 @@ none:
     return ERR_FORBIDDEN;
 }
 
-/* Open the channel's private key through the user's grant. */
-static int open_channel(struct keyring *kr, char *why, size_t whylen)
+/* Open @channel's private key through the user's grant, into kr->channel_sk[@channel]. */
+static int open_channel(struct keyring *kr, int64_t channel, char *why, size_t whylen)
 {
     uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
     const struct user_keys *k;
     int rc;
 
-    if (kr->channel_sk != NULL)
+    if (channel < 1 || channel > CHANNELS_MAX)
+        return ERR_INTERNAL;
+    if (kr->channel_sk[channel] != NULL)
         return 0;
-    rc = store_channel_grant_get(kr->st, kr->user->id, sealed);
+    rc = store_channel_grant_get(kr->st, channel, kr->user->id, sealed);
     if (rc == ERR_NOT_FOUND) {
         if (kr->user->flags & STORE_USER_RESET)
             err_set(why, whylen,
@@ -90,28 +99,28 @@ static int open_channel(struct keyring *kr, char *why, size_t whylen)
         return rc;
     if ((rc = keyring_user_keys(kr, &k, why, whylen)) != 0)
         return rc;
-    if ((rc = trust_channel_pk(kr->st, pk)) != 0)
+    if ((rc = trust_channel_pk(kr->st, channel, pk)) != 0)
         return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc; /* a grant without a key */
-    kr->channel_sk = keys_secure_alloc(SEAL_SEC_LEN);
-    if (kr->channel_sk == NULL)
+    uint8_t *sk = keys_secure_alloc(SEAL_SEC_LEN);
+    if (sk == NULL)
         return ERR_NOMEM;
-    if (seal_open(kr->channel_sk, sealed, k->box_pk, k->box_sk) != 0) {
-        keys_secure_free(kr->channel_sk);
-        kr->channel_sk = NULL;
+    if (seal_open(sk, sealed, k->box_pk, k->box_sk) != 0) {
+        keys_secure_free(sk);
         err_set(why, whylen,
                 "your channel access was granted to keys you no longer hold "
                 "(an administrator's reset): ask an officer to grant it again");
         return ERR_FORBIDDEN;
     }
-    /* a grant restored from before a rotation opens the old key: never use or pass it on */
-    if (!seal_keypair_matches(pk, kr->channel_sk)) {
-        keys_secure_free(kr->channel_sk);
-        kr->channel_sk = NULL;
-        log_error("integrity: the channel grant of account %lld opens a key other than the "
-                  "pinned one: it is not used",
-                  (long long)kr->user->id);
+    /* a grant restored from before a rotation, or another channel's, opens another key: never
+     * use or pass it on */
+    if (!seal_keypair_matches(pk, sk)) {
+        keys_secure_free(sk);
+        log_error("integrity: the grant of channel %lld to account %lld opens a key other than "
+                  "the pinned one: it is not used",
+                  (long long)channel, (long long)kr->user->id);
         return ERR_INTEGRITY;
     }
+    kr->channel_sk[channel] = sk;
     return 0;
 }
 
@@ -120,8 +129,9 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
 {
     uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
     const struct user_keys *k;
+    int64_t channel = memo_channel(m);
     bool officer = (kr->user->roles & ROLE_OFFICER) && m->state >= MEMO_FILED &&
-                   channels_has(kr->user->channels, m->channel_id);
+                   channels_has(kr->user->channels, channel);
     int rc;
 
     memset(key, 0, ACCESS_KEY_LEN);
@@ -156,7 +166,7 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
             err_set(why, whylen, "no key for this memo was shared with you");
         return ERR_FORBIDDEN;
     }
-    if ((rc = open_channel(kr, why, whylen)) != 0)
+    if ((rc = open_channel(kr, channel, why, whylen)) != 0)
         return rc;
     if ((rc = store_memo_key_get(kr->st, m->id, m->public_id, STORE_CHANNEL, sealed)) != 0) {
         if (rc == ERR_NOT_FOUND) {
@@ -165,9 +175,9 @@ int access_memo_key(struct keyring *kr, const struct memo *m, uint8_t key[ACCESS
         }
         return rc;
     }
-    if ((rc = trust_channel_pk(kr->st, pk)) != 0)
+    if ((rc = trust_channel_pk(kr->st, channel, pk)) != 0)
         return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
-    if (seal_open(key, sealed, pk, kr->channel_sk) != 0) {
+    if (seal_open(key, sealed, pk, kr->channel_sk[channel]) != 0) {
         err_set(why, whylen, "the channel's copy of this memo's key does not open");
         return ERR_FORBIDDEN;
     }
@@ -178,17 +188,18 @@ int access_notes_key(struct keyring *kr, const struct memo *m, bool create,
                      uint8_t key[ACCESS_KEY_LEN], char *why, size_t whylen)
 {
     uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
+    int64_t channel = memo_channel(m);
     int rc;
 
     memset(key, 0, ACCESS_KEY_LEN);
     if (!(kr->user->roles & ROLE_OFFICER) || (kr->user->roles & NO_KEYS) ||
-        !channels_has(kr->user->channels, m->channel_id)) {
+        !channels_has(kr->user->channels, channel)) {
         err_set(why, whylen, "only officers hold a memo's internal key");
         return ERR_FORBIDDEN;
     }
-    if ((rc = open_channel(kr, why, whylen)) != 0)
+    if ((rc = open_channel(kr, channel, why, whylen)) != 0)
         return rc;
-    if ((rc = trust_channel_pk(kr->st, pk)) != 0)
+    if ((rc = trust_channel_pk(kr->st, channel, pk)) != 0)
         return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc;
     rc = store_memo_key_get(kr->st, m->id, m->public_id, STORE_NOTES, sealed);
     if (rc == ERR_NOT_FOUND && create) {
@@ -201,7 +212,7 @@ int access_notes_key(struct keyring *kr, const struct memo *m, bool create,
     }
     if (rc != 0)
         return rc;
-    if (seal_open(key, sealed, pk, kr->channel_sk) != 0) {
+    if (seal_open(key, sealed, pk, kr->channel_sk[channel]) != 0) {
         err_set(why, whylen, "the channel's copy of this memo's internal key does not open");
         return ERR_FORBIDDEN;
     }
@@ -251,7 +262,7 @@ int access_share_channel(struct store *st, const struct memo *m, const uint8_t k
                          int64_t now)
 {
     uint8_t sealed[STORE_SEALED_LEN], pk[STORE_PUB_LEN];
-    int rc = trust_channel_pk(st, pk); /* never a key the database swapped in */
+    int rc = trust_channel_pk(st, memo_channel(m), pk); /* never a key the database swapped in */
 
     if (rc == ERR_NOT_FOUND)
         return ERR_STATE;
@@ -261,26 +272,18 @@ int access_share_channel(struct store *st, const struct memo *m, const uint8_t k
     return store_memo_key_put(st, m->id, m->public_id, STORE_CHANNEL, sealed, now);
 }
 
-int access_channel_setup(struct store *st, const struct user *officer, int64_t now, bool *created)
+/* Make @channel's key and grant it to @officer, unless it has one (0, *@created false). */
+static int setup_one(struct store *st, const struct user *officer, int64_t channel, int64_t now,
+                     bool *created)
 {
     uint8_t pk[SEAL_PUB_LEN], sealed[STORE_SEALED_LEN];
     uint8_t *sk = NULL;
     int rc;
 
     *created = false;
-    /* nor for an account re-enrolled after a reset that officers have not confirmed, one whose
-     * keys an administrator's password still wraps (whoever knew it could open the grant), a
-     * disabled one (it would hold the key alone and answer nothing), or a row that failed its
-     * check */
-    if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys ||
-        (officer->flags & (STORE_USER_HELD | STORE_USER_REKEY | STORE_USER_TAMPERED)) ||
-        officer->disabled)
-        return 0;
-    if ((rc = trust_bound(st, officer)) != 0)
-        return rc;
     /* none in the database, and none pinned (a pinned key the database lost is ERR_INTEGRITY,
      * never a reason to make another) */
-    rc = trust_channel_pk(st, pk);
+    rc = trust_channel_pk(st, channel, pk);
     if (rc != ERR_NOT_FOUND)
         return rc;
     if ((sk = keys_secure_alloc(SEAL_SEC_LEN)) == NULL)
@@ -293,17 +296,17 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     /* under the write lock: another officer's enrolment may have made it meanwhile */
     {
         uint8_t other[SEAL_PUB_LEN];
-        rc = store_channel_key_get(st, other);
+        rc = store_channel_key_get(st, channel, other);
         rc = rc == 0 ? ERR_EXISTS : rc == ERR_NOT_FOUND ? 0 : rc;
     }
     if (rc == 0)
-        rc = trust_channel_pending(st, pk);
+        rc = trust_channel_pending(st, channel, pk);
     if (rc == 0)
-        rc = store_channel_key_create(st, pk, officer->id, now);
+        rc = store_channel_key_create(st, channel, pk, officer->id, now);
     if (rc == 0)
-        rc = store_channel_grant_put(st, officer->id, sealed, officer->id, now);
+        rc = store_channel_grant_put(st, channel, officer->id, sealed, officer->id, now);
     if (rc == 0)
-        rc = ledger_account_event(st, officer, LEDGER_CHANNEL_GRANTED, now);
+        rc = ledger_channel_event(st, officer, LEDGER_CHANNEL_GRANTED, channel, now);
     if (rc == 0)
         rc = store_commit(st);
     if (rc != 0)
@@ -315,12 +318,43 @@ int access_channel_setup(struct store *st, const struct user *officer, int64_t n
     return 0;
 }
 
-/* Whether @to may receive the channel key: 0, or an error with @why. */
-static int grantable(const struct user *to, char *why, size_t whylen)
+int access_channel_setup(struct store *st, const struct user *officer, int64_t now,
+                         uint64_t *created)
+{
+    int rc = 0;
+
+    *created = 0;
+    /* nor for an account re-enrolled after a reset that officers have not confirmed, one whose
+     * keys an administrator's password still wraps (whoever knew it could open the grant), a
+     * disabled one (it would hold the key alone and answer nothing), or a row that failed its
+     * check */
+    if (!(officer->roles & ROLE_OFFICER) || (officer->roles & NO_KEYS) || !officer->has_keys ||
+        (officer->flags & (STORE_USER_HELD | STORE_USER_REKEY | STORE_USER_TAMPERED)) ||
+        officer->disabled)
+        return 0;
+    if ((rc = trust_bound(st, officer)) != 0)
+        return rc;
+    /* each of the officer's channels that has no key yet: this officer is its first */
+    for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++) {
+        bool made = false;
+        if (!channels_has(officer->channels, c))
+            continue;
+        if ((rc = setup_one(st, officer, c, now, &made)) == 0 && made)
+            *created |= UINT64_C(1) << (c - 1);
+    }
+    return rc;
+}
+
+/* Whether @to may receive @channel's key: 0, or an error with @why. */
+static int grantable(const struct user *to, int64_t channel, char *why, size_t whylen)
 {
     if (!(to->roles & ROLE_OFFICER) || (to->roles & NO_KEYS) || to->disabled) {
         err_set(why, whylen, "%s is not an active officer without the admin or auditor role",
                 to->username);
+        return ERR_INVALID;
+    }
+    if (!channels_has(to->channels, channel)) {
+        err_set(why, whylen, "%s is not an officer of this channel", to->username);
         return ERR_INVALID;
     }
     if (!to->has_keys) {
@@ -333,8 +367,8 @@ static int grantable(const struct user *to, char *why, size_t whylen)
     return access_held(to, why, whylen);
 }
 
-int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now, char *why,
-                         size_t whylen)
+int access_channel_grant(struct keyring *kr, const struct user *to, int64_t channel, int64_t now,
+                         char *why, size_t whylen)
 {
     uint8_t sealed[STORE_SEALED_LEN];
     bool had = false;
@@ -342,42 +376,59 @@ int access_channel_grant(struct keyring *kr, const struct user *to, int64_t now,
     int rc;
 
     memset(&u, 0, sizeof(u));
+    if (channel < 1 || channel > CHANNELS_MAX)
+        return ERR_INTERNAL;
     /* the account is read again, and the channel key opened, inside the transaction: a reset
      * or a rotation (core/enrol.h) committed meanwhile cannot make this grant seal the key to
      * revoked keys, or hand out the key it replaced */
     if ((rc = store_begin(kr->st)) != 0)
         return rc;
     if ((rc = store_user_get_by_id(kr->st, to->id, &u)) == 0 &&
-        (rc = grantable(&u, why, whylen)) == 0 && (rc = trust_bound(kr->st, &u)) == 0 &&
-        (rc = open_channel(kr, why, whylen)) == 0)
-        seal_to(sealed, kr->channel_sk, u.box_pk);
-    if (rc == 0 && (rc = access_channel_granted(kr->st, u.id, &had)) == 0 &&
-        (rc = store_channel_grant_put(kr->st, u.id, sealed, kr->user->id, now)) == 0 &&
-        (had || (rc = ledger_account_event(kr->st, &u, LEDGER_CHANNEL_GRANTED, now)) == 0))
+        (rc = grantable(&u, channel, why, whylen)) == 0 && (rc = trust_bound(kr->st, &u)) == 0 &&
+        (rc = open_channel(kr, channel, why, whylen)) == 0)
+        seal_to(sealed, kr->channel_sk[channel], u.box_pk);
+    if (rc == 0 && (rc = access_channel_granted(kr->st, channel, u.id, &had)) == 0 &&
+        (rc = store_channel_grant_put(kr->st, channel, u.id, sealed, kr->user->id, now)) == 0 &&
+        (had || (rc = ledger_channel_event(kr->st, &u, LEDGER_CHANNEL_GRANTED, channel, now)) == 0))
         rc = store_commit(kr->st);
     if (rc != 0)
         store_rollback(kr->st);
     wipe(u.pwhash, sizeof(u.pwhash));
+    wipe(sealed, sizeof(sealed));
     return rc;
 }
 
-int access_channel_revoke(struct store *st, const struct user *u, int64_t now)
+int access_channel_revoke(struct store *st, const struct user *u, int64_t channel, int64_t now)
 {
-    bool had = false;
-    int rc = access_channel_granted(st, u->id, &had);
+    uint64_t held = 0;
+    int rc = access_channel_grants(st, u->id, &held);
 
-    if (rc != 0 || !had)
+    if (rc != 0)
         return rc;
-    if ((rc = store_user_revoke_keys(st, u->id, STORE_REVOKE_GRANT)) != 0)
-        return rc;
-    return ledger_account_event(st, u, LEDGER_CHANNEL_REVOKED, now);
+    if (channel != 0)
+        held &= channels_has(held, channel) ? UINT64_C(1) << (channel - 1) : 0;
+    if (held == 0)
+        return 0;
+    if (channel == 0)
+        rc = store_user_revoke_keys(st, u->id, STORE_REVOKE_GRANT);
+    else
+        rc = store_channel_grant_delete(st, channel, u->id);
+    for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++)
+        if (channels_has(held, c))
+            rc = ledger_channel_event(st, u, LEDGER_CHANNEL_REVOKED, c, now);
+    return rc;
 }
 
-int access_channel_granted(struct store *st, int64_t user_id, bool *yes)
+int access_channel_granted(struct store *st, int64_t channel, int64_t user_id, bool *yes)
 {
-    uint8_t sealed[STORE_SEALED_LEN];
-    int rc = store_channel_grant_get(st, user_id, sealed);
+    uint64_t held = 0;
+    int rc = access_channel_grants(st, user_id, &held);
 
-    *yes = rc == 0;
-    return rc == ERR_NOT_FOUND ? 0 : rc;
+    *yes = channel == 0 ? held != 0 : channels_has(held, channel);
+    return rc;
+}
+
+int access_channel_grants(struct store *st, int64_t user_id, uint64_t *channels)
+{
+    return store_channel_grants_of(st, user_id, channels);
 }

@@ -327,18 +327,14 @@ static bool roles_ok(unsigned roles)
            !((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER));
 }
 
-/* Whether @u holds the channel key and no other active account does (it keeps its officer role
- * and stays enabled: enrol_account_set()). */
+/* Whether @u holds a channel's key that no other active officer of it holds (it keeps its
+ * officer role and stays enabled: enrol_account_set()). */
 static int sole_holder(struct store *st, const struct user *u, bool *sole)
 {
-    bool holds = false;
-    int others = 0, rc;
+    uint64_t channels = 0;
+    int rc = enrol_sole_holder(st, u, UINT64_MAX, &channels);
 
-    *sole = false;
-    if ((rc = access_channel_granted(st, u->id, &holds)) != 0 || !holds)
-        return rc;
-    if ((rc = enrol_channel_holders(st, u->id, &others)) == 0)
-        *sole = others == 0;
+    *sole = rc == 0 && channels != 0;
     return rc;
 }
 

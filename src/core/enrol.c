@@ -125,18 +125,19 @@ static int enrol_proved(struct store *st, const struct session_policy *p, const 
     if (rc == ERR_CONFLICT)
         rc = ERR_UNAUTH;
     if (rc == 0) {
-        bool created = false;
+        uint64_t created = 0;
         int made;
         store_scrub(st);
-        /* the first officer's enrolment makes the channel key (access_channel_setup()); when it
-         * cannot, the enrolment stands (the account is the user's either way) and the reason is
-         * logged: a database that fails its checks gets no new key from anyone */
+        /* the first officer's enrolment makes its channels' keys (access_channel_setup()); when
+         * it cannot, the enrolment stands (the account is the user's either way) and the reason
+         * is logged: a database that fails its checks gets no new key from anyone */
         if ((made = access_channel_setup(st, &u, now, &created)) != 0)
-            log_warn("enrol: the channel key was not made (%s)%s", err_str(made),
+            log_warn("enrol: a channel key was not made (%s)%s", err_str(made),
                      made == ERR_INTEGRITY ? ""
                                            : "; `dissent channel init OFFICER` makes it later");
-        else if (created)
-            log_info("enrol: the first officer's enrolment made the channel key");
+        else if (created != 0)
+            log_info("enrol: the first officer's enrolment made the key of channels %#llx",
+                     (unsigned long long)created);
     }
 out:
     keys_free(k);
@@ -170,24 +171,25 @@ int enrol_account_sso(struct store *st, const struct session_policy *p, const st
                         recovery);
 }
 
-int enrol_channel_holders(struct store *st, int64_t except, int *count)
+int enrol_channel_holders(struct store *st, int64_t except, uint64_t *held)
 {
     char after[USERNAME_MAX + 1] = "";
     int rc = 0;
 
-    *count = 0;
+    *held = 0;
     for (;;) {
         struct user *page = NULL;
         size_t got = 0;
         if ((rc = store_user_list(st, after, 200, &page, &got)) != 0)
             return rc;
         for (size_t i = 0; i < got && rc == 0; i++) {
-            bool yes = false;
+            uint64_t grants = 0;
             if (page[i].id == except || page[i].disabled || !page[i].has_keys ||
                 !(page[i].roles & ROLE_OFFICER))
                 continue;
-            if ((rc = access_channel_granted(st, page[i].id, &yes)) == 0 && yes)
-                (*count)++;
+            /* a grant of a channel the account is no longer an officer of does not count */
+            if ((rc = access_channel_grants(st, page[i].id, &grants)) == 0)
+                *held |= grants & page[i].channels;
         }
         if (got > 0)
             memcpy(after, page[got - 1].username, sizeof(after));
@@ -199,13 +201,27 @@ int enrol_channel_holders(struct store *st, int64_t except, int *count)
     }
 }
 
+int enrol_sole_holder(struct store *st, const struct user *u, uint64_t dropping, uint64_t *sole)
+{
+    uint64_t mine = 0, others = 0;
+    int rc;
+
+    *sole = 0;
+    if ((rc = access_channel_grants(st, u->id, &mine)) != 0 || (mine & dropping) == 0)
+        return rc;
+    if ((rc = enrol_channel_holders(st, u->id, &others)) != 0)
+        return rc;
+    *sole = mine & dropping & ~others;
+    return 0;
+}
+
 int enrol_reset(struct store *st, const struct channel *ch, const char *username, int64_t now,
                 struct user *out, char code[ENROL_CODE_TEXT_LEN + 1])
 {
     const struct config *cfg = ch->cfg;
     struct user u;
-    bool holds = false;
-    int rc, others = 0;
+    uint64_t sole = 0;
+    int rc;
 
     code[0] = '\0';
     if ((rc = store_begin(st)) != 0)
@@ -213,8 +229,9 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
     rc = user_username_valid(username) ? store_user_get_by_name(st, username, &u) : ERR_NOT_FOUND;
     if (rc == 0 && (u.roles & ROLE_OPERATOR))
         rc = ERR_FORBIDDEN;
-    if (rc == 0 && (rc = access_channel_granted(st, u.id, &holds)) == 0 && holds && !u.disabled &&
-        (rc = enrol_channel_holders(st, u.id, &others)) == 0 && others == 0)
+    /* the last active holder of any channel's key keeps it */
+    if (rc == 0 && !u.disabled && (rc = enrol_sole_holder(st, &u, UINT64_MAX, &sole)) == 0 &&
+        sole != 0)
         rc = ERR_STATE;
     if (rc != 0)
         goto fail;
@@ -254,7 +271,7 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
     enrol_code_issue(&u, now, cfg->enrolment_ttl, code);
     if ((rc = store_user_update(st, &u)) != 0 || (rc = store_session_delete_user(st, u.id)) != 0 ||
         (rc = store_totp_delete(st, u.id)) != 0 || (rc = store_passkey_delete_all(st, u.id)) != 0 ||
-        (rc = access_channel_revoke(st, &u, now)) != 0 ||
+        (rc = access_channel_revoke(st, &u, 0, now)) != 0 ||
         (rc = store_user_revoke_keys(st, u.id, STORE_REVOKE_MEMO_KEYS)) != 0 ||
         (rc = ledger_account_event(st, &u, LEDGER_RESET, now)) != 0 ||
         (rc = notify_reset(st, ch, &u, now)) != 0 || (rc = store_commit(st)) != 0)
@@ -345,11 +362,11 @@ static int reseal(uint8_t sealed[STORE_SEALED_LEN], const struct user_keys *old,
     return 0;
 }
 
-/* Every holder of a channel grant but @u: the new channel key @nsk sealed to those whose keys
+/* Every holder of a grant of @channel but @u: the new key @nsk sealed to those whose keys
  * their user chose (counted in *@kept), the grant revoked (and logged) for accounts still
  * waiting to re-key. */
-static int regrant_holders(struct store *st, const struct user *u, const uint8_t *nsk, int64_t now,
-                           int *kept)
+static int regrant_holders(struct store *st, const struct user *u, int64_t channel,
+                           const uint8_t *nsk, int64_t now, int *kept)
 {
     char after[USERNAME_MAX + 1] = "";
     uint8_t sealed[STORE_SEALED_LEN];
@@ -364,17 +381,18 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
             struct user *w = &us[i];
             if (w->flags & STORE_USER_TAMPERED)
                 continue; /* logged; its grant, if any, stays sealed to the old key */
-            if (w->id == u->id || (rc = store_channel_grant_get(st, w->id, sealed)) != 0) {
+            if (w->id == u->id || (rc = store_channel_grant_get(st, channel, w->id, sealed)) != 0) {
                 rc = rc == ERR_NOT_FOUND ? 0 : rc;
                 continue;
             }
             if ((w->flags & STORE_USER_REKEY) || !w->has_keys) {
-                rc = access_channel_revoke(st, w, now);
+                rc = access_channel_revoke(st, w, channel, now);
             } else if ((rc = trust_bound(st, w)) == 0) {
                 seal_to(sealed, nsk, w->box_pk);
-                /* only an active officer keeps the channel open to the others */
-                if ((rc = store_channel_grant_put(st, w->id, sealed, u->id, now)) == 0 &&
+                /* only an active officer of the channel keeps it open to the others */
+                if ((rc = store_channel_grant_put(st, channel, w->id, sealed, u->id, now)) == 0 &&
                     !w->disabled && (w->roles & ROLE_OFFICER) &&
+                    channels_has(w->channels, channel) &&
                     !(w->flags & (STORE_USER_HELD | STORE_USER_RESET)))
                     (*kept)++;
             }
@@ -386,21 +404,23 @@ static int regrant_holders(struct store *st, const struct user *u, const uint8_t
         mem_free(us);
         us = NULL;
     } while (rc == 0 && count == 100);
+    wipe(sealed, sizeof(sealed));
     return rc;
 }
 
 /*
- * A holder of the channel key re-keys from keys an administrator's password wrapped: whoever
- * knew that password could open @grant and keep the channel's private key. So a new channel key
- * pair replaces it (inside the caller's transaction): every memo key sealed to the channel is
- * re-sealed to the new public key, and the new private key is sealed to the other holders; the
- * old one opens nothing filed from now on. Whoever re-keys may be that administrator (the
- * password was theirs to use first): so the re-keyed account's own grant is revoked (logged)
- * and an officer grants it again after checking with its user. Only when no other holder is
- * left is the new key sealed to @nk, for it would otherwise be lost.
+ * A holder of @channel's key re-keys from keys an administrator's password wrapped: whoever
+ * knew that password could open @grant and keep the channel's private key. So a new key pair
+ * replaces it (inside the caller's transaction): every key of the channel's memos sealed to the
+ * channel is re-sealed to the new public key, and the new private key is sealed to the other
+ * holders; the old one opens nothing filed from now on. Whoever re-keys may be that
+ * administrator (the password was theirs to use first): so the re-keyed account's own grant is
+ * revoked (logged) and an officer grants it again after checking with its user. Only when no
+ * other holder is left is the new key sealed to @nk, for it would otherwise be lost.
  */
-static int rotate_channel(struct store *st, const struct user *u, const uint8_t *grant,
-                          const struct user_keys *old, const struct user_keys *nk, int64_t now)
+static int rotate_channel(struct store *st, const struct user *u, int64_t channel,
+                          const uint8_t *grant, const struct user_keys *old,
+                          const struct user_keys *nk, int64_t now)
 {
     uint8_t opk[SEAL_PUB_LEN], npk[SEAL_PUB_LEN], sealed[STORE_SEALED_LEN], mkey[SEAL_KEY_LEN];
     uint8_t *osk = keys_secure_alloc(SEAL_SEC_LEN), *nsk = keys_secure_alloc(SEAL_SEC_LEN);
@@ -412,7 +432,7 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
         rc = ERR_NOMEM;
         goto out;
     }
-    if ((rc = trust_channel_pk(st, opk)) != 0)
+    if ((rc = trust_channel_pk(st, channel, opk)) != 0)
         goto out;
     if (seal_open(osk, grant, old->box_pk, old->box_sk) != 0) {
         rc = ERR_CRYPTO;
@@ -421,7 +441,7 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
     seal_keypair_new(npk, nsk);
     /* the memo keys shared with the channel, and the officers' keys (core/access.h) */
     for (int holder = STORE_CHANNEL; holder >= STORE_NOTES && rc == 0; holder--) {
-        if ((rc = store_memo_keys_of(st, holder, &rows, &n)) != 0)
+        if ((rc = store_memo_keys_of_channel(st, holder, channel, &rows, &n)) != 0)
             goto out;
         for (size_t i = 0; i < n && rc == 0; i++) {
             if (seal_open(mkey, rows[i].sealed, opk, osk) != 0) {
@@ -435,16 +455,16 @@ static int rotate_channel(struct store *st, const struct user *u, const uint8_t 
         rows = NULL;
     }
     wipe(mkey, sizeof(mkey));
-    if (rc != 0 || (rc = trust_channel_pending(st, npk)) != 0 ||
-        (rc = store_channel_key_rotate(st, npk, u->id, now)) != 0)
+    if (rc != 0 || (rc = trust_channel_pending(st, channel, npk)) != 0 ||
+        (rc = store_channel_key_rotate(st, channel, npk, u->id, now)) != 0)
         goto out;
-    if ((rc = regrant_holders(st, u, nsk, now, &kept)) != 0)
+    if ((rc = regrant_holders(st, u, channel, nsk, now, &kept)) != 0)
         goto out;
     if (kept > 0) {
-        rc = access_channel_revoke(st, u, now);
+        rc = access_channel_revoke(st, u, channel, now);
     } else {
         seal_to(sealed, nsk, nk->box_pk);
-        rc = store_channel_grant_put(st, u->id, sealed, u->id, now);
+        rc = store_channel_grant_put(st, channel, u->id, sealed, u->id, now);
     }
 out:
     mem_free(rows);
@@ -458,6 +478,7 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
 {
     struct memo_key_row *rows = NULL;
     uint8_t grant[STORE_SEALED_LEN];
+    uint64_t held = 0;
     size_t n = 0;
     int rc;
 
@@ -471,11 +492,13 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
     mem_free(rows);
     if (rc != 0)
         return rc;
-    rc = store_channel_grant_get(st, u->id, grant);
-    if (rc == 0)
-        rc = rotate_channel(st, u, grant, old, nk, now);
-    else if (rc == ERR_NOT_FOUND)
-        rc = 0;
+    /* each channel whose key the account holds gets a new one */
+    if ((rc = access_channel_grants(st, u->id, &held)) != 0)
+        return rc;
+    for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++)
+        if (channels_has(held, c) && (rc = store_channel_grant_get(st, c, u->id, grant)) == 0)
+            rc = rotate_channel(st, u, c, grant, old, nk, now);
+    wipe(grant, sizeof(grant));
     if (rc == 0 && t != NULL)
         rc = reseal(t->sealed, old, nk);
     return rc;
@@ -484,8 +507,9 @@ int enrol_rekey(struct store *st, const struct user *u, const struct user_keys *
 int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool disabled, int64_t now)
 {
     unsigned before = u->roles;
-    bool drop = false, holds = false, was = u->disabled, own = !st->in_txn;
-    int others = 0, rc = 0;
+    bool drop = false, was = u->disabled, own = !st->in_txn;
+    uint64_t sole = 0;
+    int rc = 0;
 
     if (!user_roles_valid(roles) || ((roles & ROLE_HEAD) && !(roles & ROLE_OFFICER)) ||
         ((u->roles & ROLE_OPERATOR) != (roles & ROLE_OPERATOR) &&
@@ -496,9 +520,8 @@ int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool dis
     drop = ((u->roles & ROLE_OFFICER) && !(roles & ROLE_OFFICER)) || (disabled && !u->disabled);
     if (own && (rc = store_begin(st)) != 0)
         return rc;
-    /* the last active holder of the channel key keeps it: refused, as an administrator is */
-    if (drop && (rc = access_channel_granted(st, u->id, &holds)) == 0 && holds &&
-        (rc = enrol_channel_holders(st, u->id, &others)) == 0 && others == 0)
+    /* the last active holder of a channel's key keeps it: refused, as an administrator is */
+    if (drop && (rc = enrol_sole_holder(st, u, UINT64_MAX, &sole)) == 0 && sole != 0)
         rc = ERR_STATE;
     if (rc == 0) {
         bool ending = disabled && !u->disabled;
@@ -508,8 +531,8 @@ int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool dis
         if ((rc = store_user_update(st, u)) == 0 &&
             (rc = user_roles_log(st, u, before, roles, now)) == 0 && ending)
             rc = store_session_delete_user(st, u->id);
-        if (rc == 0 && drop && holds)
-            rc = access_channel_revoke(st, u, now);
+        if (rc == 0 && drop)
+            rc = access_channel_revoke(st, u, 0, now);
     }
     if (rc == 0 && own)
         rc = store_commit(st);

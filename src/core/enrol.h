@@ -139,8 +139,16 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
 int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool disabled, int64_t now);
 
 /**
- * enrol_channel_holders() - how many active accounts other than @except hold the channel key.
+ * enrol_channel_holders() - the set of channels (bit N-1 for channel N) whose key an active
+ * officer of the channel other than @except holds.
  */
-int enrol_channel_holders(struct store *st, int64_t except, int *count);
+int enrol_channel_holders(struct store *st, int64_t except, uint64_t *held);
+
+/**
+ * enrol_sole_holder() - *@sole: the channels among @dropping whose key @u holds and no other
+ * active officer of the channel does (0: none). Read in the caller's transaction, where writers
+ * are serialised, so that two such changes at once cannot both pass.
+ */
+int enrol_sole_holder(struct store *st, const struct user *u, uint64_t dropping, uint64_t *sole);
 
 #endif

@@ -106,8 +106,9 @@ struct ledger_entry {
     int64_t last;           /* clock-resumed: "until"; else -1 */
     int64_t count;          /* records events: how many memos (>= 0); else 0 */
     uint8_t head[32];       /* audit-head: the chained hash of the audit's last record */
-    int64_t channel;        /* memo events: the memo's channel, 2..64 written as a "channel N"
-                               line after "event"; 0 or 1: channel 1, no line (docs/channels.md) */
+    int64_t channel;        /* memo events, channel-granted and channel-revoked: the channel,
+                               2..64 written as a "channel N" line after "event"; 0 or 1:
+                               channel 1, no line (docs/channels.md) */
 };
 
 /* The account events are LEDGER_RESET .. LEDGER_ACCOUNT_LAST. */
@@ -186,6 +187,14 @@ struct store;
  */
 struct user;
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now);
+
+/**
+ * ledger_channel_event() - ledger_account_event() for channel-granted or channel-revoked of
+ * @channel's key: a "channel N" line for channels 2..64 (channel 1's entries have none).
+ * ERR_INVALID for another event with a channel above 1.
+ */
+int ledger_channel_event(struct store *st, const struct user *u, enum ledger_event e,
+                         int64_t channel, int64_t now);
 
 /**
  * ledger_records_event() - append the records event @e (exported, held, released, shredded)

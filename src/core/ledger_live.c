@@ -912,6 +912,12 @@ int ledger_audit_head(struct store *st, int64_t now)
 
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now)
 {
+    return ledger_channel_event(st, u, e, 1, now);
+}
+
+int ledger_channel_event(struct store *st, const struct user *u, enum ledger_event e,
+                         int64_t channel, int64_t now)
+{
     char text[LEDGER_ENTRY_MAX];
     struct ledger_entry le;
     uint64_t index;
@@ -930,6 +936,7 @@ int ledger_account_event(struct store *st, const struct user *u, enum ledger_eve
         hash_sha256(le.binding, u->key_binding, strlen(u->key_binding));
     }
     memcpy(le.tag, u->log_tag, sizeof(le.tag));
+    le.channel = channel;
     le.day = channel_today(now);
     le.ack_due = le.reply_due = le.first = le.last = -1;
     if ((rc = ledger_entry_format(&le, text, &len)) != 0)

@@ -336,7 +336,7 @@ static int to_officers(struct store *st, const struct channel *ch, const struct 
                     break;
                 if (!(rel & WF_OFFICER))
                     continue;
-                rc = store_channel_grant_get(st, us[i].id, sealed);
+                rc = store_channel_grant_get(st, n->m->channel_id, us[i].id, sealed);
                 wipe(sealed, sizeof(sealed));
                 if (rc == ERR_NOT_FOUND) {
                     rc = 0;

@@ -205,7 +205,7 @@ int reset_confirm(struct keyring *kr, const char *username,
 {
     struct reshare r = {.kr = kr, .now = now, .why = why, .whylen = whylen};
     uint8_t current[RESET_FINGERPRINT_BYTES];
-    bool granted = false;
+    uint64_t held = 0;
     struct user u;
     int rc, needed;
 
@@ -224,9 +224,10 @@ int reset_confirm(struct keyring *kr, const char *username,
         err_set(why, whylen, "%s has nothing to confirm: no administrator's reset is pending",
                 u.username);
         rc = ERR_INVALID;
-    } else if ((rc = access_channel_granted(kr->st, kr->user->id, &granted)) != 0) {
+    } else if ((rc = access_channel_grants(kr->st, kr->user->id, &held)) != 0) {
         goto fail;
-    } else if (!granted || !(kr->user->roles & ROLE_OFFICER) ||
+    } else if ((held &= kr->user->channels ? kr->user->channels : 1) == 0 ||
+               !(kr->user->roles & ROLE_OFFICER) ||
                (kr->user->flags & (STORE_USER_RESET | STORE_USER_HELD))) {
         err_set(why, whylen,
                 "only an officer who holds the channel key confirms a re-enrolled account");
@@ -265,10 +266,10 @@ int reset_confirm(struct keyring *kr, const char *username,
     u.flags &= ~(STORE_USER_HELD | STORE_USER_HELD2);
     u.confirm_by = 0;
     r.to = &u;
-    /* the confirming officer's channels' memos; another channel's officers share theirs when
-     * they confirm in turn (a fingerprint check each), and the reset ends with the last */
-    if ((rc = each_to_reshare(kr->st, &u, kr->user->channels ? kr->user->channels : 1, reshare_one,
-                              &r)) != 0)
+    /* the memos of the confirming officer's channels whose key they hold; another channel's
+     * officers share theirs when they confirm in turn (a fingerprint check each), and the reset
+     * ends with the last */
+    if ((rc = each_to_reshare(kr->st, &u, held, reshare_one, &r)) != 0)
         goto fail;
     {
         size_t left = 0;

@@ -386,7 +386,8 @@ int review_ask(struct wf_ctx *c, struct keyring *kr, struct memo *m, const char 
                    !(rel & WF_OFFICER)) {
             err_set(c->err, c->errlen, "usernames: %.64s is recused from this memo", usernames[i]);
             rc = ERR_INVALID;
-        } else if (rc == 0 && store_channel_grant_get(c->st, users[i].id, sealed) != 0) {
+        } else if (rc == 0 &&
+                   store_channel_grant_get(c->st, m->channel_id, users[i].id, sealed) != 0) {
             err_set(c->err, c->errlen,
                     "usernames: %.64s does not hold the channel key yet, so cannot read the memo",
                     usernames[i]);

@@ -21,13 +21,19 @@
 #include <unistd.h>
 
 #define PIN_HEAD "dissent-channel-pin/v1\n"
-#define PIN_MAX 256
+#define PIN_MAX 16384
+#define PIN_CHANNELS 64 /* CHANNELS_MAX (core/channels.h) */
 
-struct pin {
+/* One channel's pinned key, and the one about to replace it. */
+struct pin_key {
     bool has_current;
     uint8_t current[32];
     bool has_pending;
     uint8_t pending[32];
+};
+
+struct pin {
+    struct pin_key keys[PIN_CHANNELS + 1]; /* by channel number; [0] unused */
     int64_t accounts; /* the highest account id issued ("accounts N"; 0: none recorded) */
     int converted;    /* 1: store_trust_seal_actors() ran ("converted 1"); 2: and
                          store_trust_seal_people() ("converted 2"); 3: and
@@ -36,6 +42,7 @@ struct pin {
 
 #define PIN_ACCOUNTS "accounts "
 #define PIN_CONVERTED "converted "
+#define PIN_CHANNEL "channel "
 #define PIN_CONVERTED_NOW 3    /* what this version converts to */
 #define PIN_CONVERTED_PEOPLE 2 /* from here on nothing names an actor or account in clear */
 
@@ -211,14 +218,43 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
         goto bad;
     line = text + strlen(PIN_HEAD);
     if ((nl = strchr(line, '\n')) == NULL ||
-        !parse_key_line(line, (size_t)(nl - line), "current", &p->has_current, p->current))
+        !parse_key_line(line, (size_t)(nl - line), "current", &p->keys[1].has_current,
+                        p->keys[1].current))
         goto bad;
     line = nl + 1;
     if (strncmp(line, "pending ", 8) == 0) {
         if ((nl = strchr(line, '\n')) == NULL ||
-            !parse_key_line(line, (size_t)(nl - line), "pending", &p->has_pending, p->pending) ||
-            !p->has_pending)
+            !parse_key_line(line, (size_t)(nl - line), "pending", &p->keys[1].has_pending,
+                            p->keys[1].pending) ||
+            !p->keys[1].has_pending)
             goto bad;
+        line = nl + 1;
+    }
+    /* the other channels' keys, by ascending number: "channel N current KEY|none", then
+     * "channel N pending KEY" while one is being committed */
+    for (int last = 1; strncmp(line, PIN_CHANNEL, strlen(PIN_CHANNEL)) == 0;) {
+        char name[32];
+        int64_t c = 0;
+        const char *num = line + strlen(PIN_CHANNEL), *sp = strchr(num, ' ');
+        if ((nl = strchr(line, '\n')) == NULL || sp == NULL || sp > nl || sp - num > 2)
+            goto bad;
+        memcpy(name, num, (size_t)(sp - num));
+        name[sp - num] = '\0';
+        if (str_parse_i64(name, 2, PIN_CHANNELS, &c) != 0 || c < last ||
+            (size_t)snprintf(name, sizeof(name), "%lld", (long long)c) != (size_t)(sp - num))
+            goto bad;
+        struct pin_key *k = &p->keys[c];
+        if (c > last &&
+            parse_key_line(sp + 1, (size_t)(nl - sp - 1), "current", &k->has_current, k->current)) {
+            last = (int)c;
+        } else if (c == last && !k->has_pending &&
+                   parse_key_line(sp + 1, (size_t)(nl - sp - 1), "pending", &k->has_pending,
+                                  k->pending) &&
+                   k->has_pending) {
+            ;
+        } else {
+            goto bad;
+        }
         line = nl + 1;
     }
     if (strncmp(line, PIN_ACCOUNTS, strlen(PIN_ACCOUNTS)) == 0) {
@@ -257,24 +293,49 @@ static void key_line(char *out, size_t len, const char *name, bool has, const ui
 /* Replace the pin atomically: a temporary file, fsync, rename, fsync of the directory. */
 static int pin_write(const char *dir, const struct pin *p)
 {
-    char cur[80], pend[80] = "", conv[32] = "", accts[48] = "";
-    char text[sizeof(PIN_HEAD) + sizeof(cur) + sizeof(pend) + sizeof(accts) + sizeof(conv)];
-    size_t len;
+    char line[128], *text = mem_alloc(PIN_MAX + 1);
+    size_t len = 0;
+    int rc;
 
-    key_line(cur, sizeof(cur), "current", p->has_current, p->current);
-    if (p->has_pending)
-        key_line(pend, sizeof(pend), "pending", true, p->pending);
-    if (p->accounts > 0)
-        snprintf(accts, sizeof(accts), PIN_ACCOUNTS "%lld\n", (long long)p->accounts);
-    if (p->converted > 0)
-        snprintf(conv, sizeof(conv), PIN_CONVERTED "%d\n", p->converted);
-    snprintf(text, sizeof(text), "%s%s%s%s%s", PIN_HEAD, cur, pend, accts, conv);
-    len = strlen(text);
-    if (len > PIN_MAX) {
-        log_error("trust: the pin would be longer than %d bytes", PIN_MAX);
-        return ERR_INTERNAL;
+    if (text == NULL)
+        return ERR_NOMEM;
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int n_ = snprintf(text + len, PIN_MAX + 1 - len, __VA_ARGS__);                             \
+        len = n_ < 0 ? PIN_MAX + 1 : len + (size_t)n_;                                             \
+        if (len > PIN_MAX)                                                                         \
+            goto long_;                                                                            \
+    } while (0)
+    ADD("%s", PIN_HEAD);
+    key_line(line, sizeof(line), "current", p->keys[1].has_current, p->keys[1].current);
+    ADD("%s", line);
+    if (p->keys[1].has_pending) {
+        key_line(line, sizeof(line), "pending", true, p->keys[1].pending);
+        ADD("%s", line);
     }
-    return file_replace(dir, TRUST_PIN_FILE, text, len, "trust");
+    for (int c = 2; c <= PIN_CHANNELS; c++) {
+        const struct pin_key *k = &p->keys[c];
+        if (!k->has_current && !k->has_pending)
+            continue;
+        key_line(line, sizeof(line), "current", k->has_current, k->current);
+        ADD(PIN_CHANNEL "%d %s", c, line);
+        if (k->has_pending) {
+            key_line(line, sizeof(line), "pending", true, k->pending);
+            ADD(PIN_CHANNEL "%d %s", c, line);
+        }
+    }
+    if (p->accounts > 0)
+        ADD(PIN_ACCOUNTS "%lld\n", (long long)p->accounts);
+    if (p->converted > 0)
+        ADD(PIN_CONVERTED "%d\n", p->converted);
+#undef ADD
+    rc = file_replace(dir, TRUST_PIN_FILE, text, len, "trust");
+    mem_free(text);
+    return rc;
+long_:
+    log_error("trust: the pin would be longer than %d bytes", PIN_MAX);
+    mem_free(text);
+    return ERR_INTERNAL;
 }
 
 /* Bind the keys of every account that has keys and no binding (adoption), logged. */
@@ -321,12 +382,14 @@ static int adopt(struct store *st, const struct note_skey *log_key, const char *
     if ((rc = store_begin(st)) != 0)
         return rc;
     if ((rc = store_trust_adopt(st, now, &rows)) == 0 && (rc = bind_all(st, now)) == 0) {
-        rc = store_channel_key_get(st, pk);
-        p.has_current = rc == 0;
-        if (rc == 0)
-            memcpy(p.current, pk, sizeof(pk));
-        if (rc == ERR_NOT_FOUND)
-            rc = 0;
+        for (int c = 1; c <= PIN_CHANNELS && rc == 0; c++) {
+            rc = store_channel_key_get(st, c, pk);
+            p.keys[c].has_current = rc == 0;
+            if (rc == 0)
+                memcpy(p.keys[c].current, pk, sizeof(pk));
+            if (rc == ERR_NOT_FOUND)
+                rc = 0;
+        }
     }
     if (rc == 0)
         rc = store_commit(st);
@@ -338,7 +401,7 @@ static int adopt(struct store *st, const struct note_skey *log_key, const char *
         rc = accounts_raise(st, &p, dir);
     if (rc == 0 && rows > 0)
         log_warn("trust: adopted the database as it is (%lld rows now carry an integrity MAC; "
-                 "every session ended) and pinned its channel key in %s/%s",
+                 "every session ended) and pinned its channels' keys in %s/%s",
                  (long long)rows, dir, TRUST_PIN_FILE);
     return rc;
 }
@@ -410,14 +473,17 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
     /* a pinned channel key the database no longer holds is what a swap looks like: never
      * re-pin it without being told to */
     bool read = pin_read(dir, &p, &exists) == 0 && exists;
-    if (!replace_pin && read && p.has_current &&
-        (store_channel_key_get(st, db) != 0 || !hash_equal(db, p.current, 32))) {
-        err_set(err, errlen,
-                "the database's channel key is not the one pinned in %s/%s (replaced outside "
-                "Dissent?): nothing adopted; --replace-pin pins the database's key anyway",
-                dir, TRUST_PIN_FILE);
-        unlock_pin(fd);
-        return ERR_INTEGRITY;
+    for (int c = 1; !replace_pin && read && c <= PIN_CHANNELS; c++) {
+        if (p.keys[c].has_current &&
+            (store_channel_key_get(st, c, db) != 0 || !hash_equal(db, p.keys[c].current, 32))) {
+            err_set(err, errlen,
+                    "the database's key of channel %d is not the one pinned in %s/%s (replaced "
+                    "outside Dissent?): nothing adopted; --replace-pin pins the database's keys "
+                    "anyway",
+                    c, dir, TRUST_PIN_FILE);
+            unlock_pin(fd);
+            return ERR_INTEGRITY;
+        }
     }
     if ((rc = adopt(st, log_key, dir, now, read && p.converted >= 1)) != 0)
         err_set(err, errlen, "cannot adopt the database (%s)", err_str(rc));
@@ -426,18 +492,18 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
 }
 
 /*
- * The database's channel key into @db (*@got: 0 or ERR_NOT_FOUND) and the pin, read under its
- * lock (*@fd: close it with unlock_pin() whatever the result, once it is not -1).
+ * The database's key of @channel into @db (*@got: 0 or ERR_NOT_FOUND) and the pin, read under
+ * its lock (*@fd: close it with unlock_pin() whatever the result, once it is not -1).
  */
-static int pin_with_db(struct store *st, uint8_t db[32], int *got, struct pin *p, bool *exists,
-                       int *fd)
+static int pin_with_db(struct store *st, int64_t channel, uint8_t db[32], int *got, struct pin *p,
+                       bool *exists, int *fd)
 {
     int rc;
 
     *fd = -1;
-    if (st->trust_dir == NULL)
+    if (st->trust_dir == NULL || channel < 1 || channel > PIN_CHANNELS)
         return ERR_INTERNAL;
-    *got = store_channel_key_get(st, db);
+    *got = store_channel_key_get(st, channel, db);
     if (*got != 0 && *got != ERR_NOT_FOUND)
         return *got;
     if ((rc = lock_pin(st->trust_dir, fd)) != 0)
@@ -445,7 +511,7 @@ static int pin_with_db(struct store *st, uint8_t db[32], int *got, struct pin *p
     return pin_read(st->trust_dir, p, exists);
 }
 
-int trust_channel_pk(struct store *st, uint8_t pk[32])
+int trust_channel_pk(struct store *st, int64_t channel, uint8_t pk[32])
 {
     uint8_t db[32];
     struct pin p;
@@ -453,32 +519,34 @@ int trust_channel_pk(struct store *st, uint8_t pk[32])
     int fd = -1, rc, got = 0;
 
     memset(pk, 0, 32);
-    if ((rc = pin_with_db(st, db, &got, &p, &exists, &fd)) != 0)
+    if ((rc = pin_with_db(st, channel, db, &got, &p, &exists, &fd)) != 0)
         goto out;
+    struct pin_key *k = &p.keys[channel];
     if (!exists) {
         log_error("trust: %s/%s is missing: the channel key cannot be checked", st->trust_dir,
                   TRUST_PIN_FILE);
         rc = ERR_INTEGRITY;
     } else if (got == ERR_NOT_FOUND) {
         rc = ERR_NOT_FOUND;
-        if (p.has_current) {
-            log_error("integrity: the channel key is pinned but the database holds none: it "
-                      "was deleted outside Dissent");
+        if (k->has_current) {
+            log_error("integrity: channel %lld: the channel key is pinned but the database "
+                      "holds none: it was deleted outside Dissent",
+                      (long long)channel);
             rc = ERR_INTEGRITY;
         }
-    } else if (p.has_current && hash_equal(db, p.current, 32)) {
+    } else if (k->has_current && hash_equal(db, k->current, 32)) {
         memcpy(pk, db, 32);
-    } else if (p.has_pending && hash_equal(db, p.pending, 32)) {
+    } else if (k->has_pending && hash_equal(db, k->pending, 32)) {
         /* the pending key committed: make it current */
-        memcpy(p.current, p.pending, 32);
-        p.has_current = true;
-        p.has_pending = false;
+        memcpy(k->current, k->pending, 32);
+        k->has_current = true;
+        k->has_pending = false;
         if ((rc = pin_write(st->trust_dir, &p)) == 0)
             memcpy(pk, db, 32);
     } else {
-        log_error("integrity: the database's channel key is not the pinned one (%s/%s): it was "
-                  "replaced outside Dissent; nothing is sealed to it",
-                  st->trust_dir, TRUST_PIN_FILE);
+        log_error("integrity: channel %lld: the database's channel key is not the pinned one "
+                  "(%s/%s): it was replaced outside Dissent; nothing is sealed to it",
+                  (long long)channel, st->trust_dir, TRUST_PIN_FILE);
         rc = ERR_INTEGRITY;
     }
 out:
@@ -487,7 +555,7 @@ out:
     return rc;
 }
 
-int trust_channel_pending(struct store *st, const uint8_t pk[32])
+int trust_channel_pending(struct store *st, int64_t channel, const uint8_t pk[32])
 {
     uint8_t db[32];
     struct pin p;
@@ -495,23 +563,25 @@ int trust_channel_pending(struct store *st, const uint8_t pk[32])
     int fd = -1, rc, got = 0;
 
     /* what the transaction is replacing must be the pinned key */
-    if ((rc = pin_with_db(st, db, &got, &p, &exists, &fd)) != 0)
+    if ((rc = pin_with_db(st, channel, db, &got, &p, &exists, &fd)) != 0)
         goto out;
+    struct pin_key *k = &p.keys[channel];
     /* (called under the database's write lock: a pending key the database holds committed) */
-    if (exists && got == 0 && p.has_pending && hash_equal(db, p.pending, 32)) {
-        memcpy(p.current, p.pending, 32);
-        p.has_current = true;
-        p.has_pending = false;
+    if (exists && got == 0 && k->has_pending && hash_equal(db, k->pending, 32)) {
+        memcpy(k->current, k->pending, 32);
+        k->has_current = true;
+        k->has_pending = false;
     }
-    if (!exists || (got == 0 && !(p.has_current && hash_equal(db, p.current, 32))) ||
-        (got == ERR_NOT_FOUND && p.has_current)) {
-        log_error("integrity: the database's channel key is not the pinned one: no new key is "
-                  "made from it");
+    if (!exists || (got == 0 && !(k->has_current && hash_equal(db, k->current, 32))) ||
+        (got == ERR_NOT_FOUND && k->has_current)) {
+        log_error("integrity: channel %lld: the database's channel key is not the pinned one: "
+                  "no new key is made from it",
+                  (long long)channel);
         rc = ERR_INTEGRITY;
         goto out;
     }
-    memcpy(p.pending, pk, 32);
-    p.has_pending = true;
+    memcpy(k->pending, pk, 32);
+    k->has_pending = true;
     rc = pin_write(st->trust_dir, &p);
 out:
     unlock_pin(fd);
@@ -554,23 +624,35 @@ void trust_account_settle(struct store *st, int64_t id)
 
 void trust_channel_settle(struct store *st)
 {
-    uint8_t pk[32];
+    uint64_t pending = 0;
+    struct pin p;
+    bool exists = false;
+    int fd = -1;
 
-    /* a reader that finds the pending key in the database makes it current */
-    if (trust_channel_pk(st, pk) == 0) {
-        struct pin p;
-        bool exists = false;
-        int fd = -1;
-
+    if (st->trust_dir == NULL || lock_pin(st->trust_dir, &fd) != 0)
+        return;
+    if (pin_read(st->trust_dir, &p, &exists) == 0 && exists)
+        for (int c = 1; c <= PIN_CHANNELS; c++)
+            if (p.keys[c].has_pending)
+                pending |= UINT64_C(1) << (c - 1);
+    unlock_pin(fd);
+    /* a reader that finds the pending key in the database makes it current; one that finds
+     * the current key still there drops the pending one (it did not commit) */
+    for (int c = 1; c <= PIN_CHANNELS; c++) {
+        uint8_t pk[32];
+        if (!(pending & (UINT64_C(1) << (c - 1))) || trust_channel_pk(st, c, pk) != 0)
+            continue;
         if (lock_pin(st->trust_dir, &fd) != 0)
             return;
-        if (pin_read(st->trust_dir, &p, &exists) == 0 && exists && p.has_pending && p.has_current &&
-            hash_equal(pk, p.current, 32)) {
-            p.has_pending = false; /* the new key did not commit */
+        struct pin_key *k = &p.keys[c];
+        if (pin_read(st->trust_dir, &p, &exists) == 0 && exists && k->has_pending &&
+            k->has_current && hash_equal(pk, k->current, 32)) {
+            k->has_pending = false;
             (void)pin_write(st->trust_dir, &p);
         }
         unlock_pin(fd);
     }
+    wipe(&p, sizeof(p));
 }
 
 /* The binder: an Ed25519 key whose seed is derived from the integrity key. */

@@ -7,12 +7,15 @@
  *  - channel.skey (core/channel.h) signs reply bindings and user key bindings; the database
  *    integrity key is derived from it (keyed BLAKE2b, its own label), and store.c MACs accounts,
  *    sessions, TOTP rows, memo key envelopes and channel grants under it (store.h, "Integrity");
- *  - channel.pin holds the channel's X25519 public key, so that every memo key sealed to the
- *    channel goes to the key the server made, whatever the database's channel_key row says:
+ *  - channel.pin holds each channel's X25519 public key (docs/channels.md: one per channel),
+ *    so that every memo key sealed to a channel goes to the key the server made, whatever the
+ *    database's channel_key rows say:
  *
  *      dissent-channel-pin/v1
- *      current <base64 public key, or "none" before the first officer enrolled>
- *      pending <base64 public key>      only while a new key is being committed
+ *      current <base64 public key, or "none" before the first officer enrolled>  (channel 1)
+ *      pending <base64 public key>      only while a new key is being committed (channel 1)
+ *      channel N current <key|none>     channel N (2..64), ascending, when it has or is about
+ *      channel N pending <key>          to have a key (the same two lines as channel 1's)
  *      accounts <id>                    the highest account id issued (trust_account_new())
  *      converted 3                      once the rows of an earlier version were converted
  *                                       (store.h, "Who" and "Integrity"): 1 after
@@ -43,7 +46,7 @@
  *
  * The first time a version that checks opens a database (no channel.pin yet, and no row carrying
  * a MAC: a database whose rows carry MACs was written with a pin, and is refused without it), it
- * adopts the database as it is then: every row gets its MAC, and the pin records the channel key
+ * adopts the database as it is then: every row gets its MAC, and the pin records the channel keys
  * the database holds (store_trust_adopt(); every session ends), and binds every account's keys
  * (logged). That moment is trusted, as a first start is.
  */
@@ -93,20 +96,21 @@ int trust_adopt(struct store *st, const struct note_skey *log_key, const char *d
                 bool replace_pin, char *err, size_t errlen);
 
 /**
- * trust_channel_pk() - the channel's public key: the database's, when it is the pinned one.
- * Returns 0, ERR_NOT_FOUND (no channel key yet, and none pinned), ERR_INTEGRITY (the database
- * holds another key, or lost the pinned one: logged), ERR_IO or a store error.
+ * trust_channel_pk() - @channel's public key: the database's, when it is the pinned one.
+ * Returns 0, ERR_NOT_FOUND (no key for the channel yet, and none pinned), ERR_INTEGRITY (the
+ * database holds another key, or lost the pinned one: logged), ERR_IO or a store error.
  */
-int trust_channel_pk(struct store *st, uint8_t pk[32]);
+int trust_channel_pk(struct store *st, int64_t channel, uint8_t pk[32]);
 
 /**
- * trust_channel_pending() - record @pk as the key about to be committed, inside the transaction
- * that creates or rotates it. ERR_INTEGRITY when the database's current key is not the pinned
- * one. Call trust_channel_settle() after the commit.
+ * trust_channel_pending() - record @pk as @channel's key about to be committed, inside the
+ * transaction that creates or rotates it. ERR_INTEGRITY when the database's current key of the
+ * channel is not the pinned one. Call trust_channel_settle() after the commit.
  */
-int trust_channel_pending(struct store *st, const uint8_t pk[32]);
+int trust_channel_pending(struct store *st, int64_t channel, const uint8_t pk[32]);
 
-/** trust_channel_settle() - after a commit (or a rollback): make the pin match what committed. */
+/** trust_channel_settle() - after a commit (or a rollback): make the pin match what committed,
+ *  for every channel with a pending key. */
 void trust_channel_settle(struct store *st);
 
 /**

@@ -341,8 +341,8 @@ out:
 int user_disable(struct store *st, const char *username, int64_t now)
 {
     struct user u;
-    bool holds = false;
-    int others = 0, rc;
+    uint64_t sole = 0;
+    int rc;
 
     /* one transaction (writers are serialised): two disables at once cannot both pass the
      * last-holder check */
@@ -351,11 +351,10 @@ int user_disable(struct store *st, const char *username, int64_t now)
     if ((rc = store_user_get_by_name(st, username, &u)) != 0)
         goto fail;
     if (!u.disabled) {
-        /* the last active holder of the channel key stays: filed memos need one */
-        if ((rc = access_channel_granted(st, u.id, &holds)) != 0 ||
-            (holds && (rc = enrol_channel_holders(st, u.id, &others)) != 0))
+        /* the last active holder of a channel's key stays: filed memos need one */
+        if ((rc = enrol_sole_holder(st, &u, UINT64_MAX, &sole)) != 0)
             goto fail;
-        if (holds && others == 0) {
+        if (sole != 0) {
             rc = ERR_STATE;
             goto fail;
         }

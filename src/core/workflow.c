@@ -1231,14 +1231,15 @@ int workflow_unsign(struct wf_ctx *c, struct memo *m)
 
 static int share_channel(struct wf_ctx *c, struct memo *m, void *arg)
 {
-    int holders = 0, rc;
+    uint64_t held = 0;
+    int rc;
 
-    /* a memo sealed to a key no active officer holds could never be answered */
-    if ((rc = enrol_channel_holders(c->st, 0, &holders)) != 0)
+    /* a memo sealed to a key no active officer of its channel holds could never be answered */
+    if ((rc = enrol_channel_holders(c->st, 0, &held)) != 0)
         return rc;
-    if (holders == 0) {
+    if (!channels_has(held, m->channel_id)) {
         uint8_t pk[32];
-        if ((rc = trust_channel_pk(c->st, pk)) == ERR_NOT_FOUND)
+        if ((rc = trust_channel_pk(c->st, m->channel_id, pk)) == ERR_NOT_FOUND)
             err_set(c->err, c->errlen,
                     "the channel has no key yet: the first officer's enrolment makes it "
                     "(or `dissent channel init OFFICER` on the server); filing waits until then");
@@ -1444,7 +1445,7 @@ int workflow_assign(struct wf_ctx *c, struct memo *m, const char *username, cons
         rc = ERR_INVALID;
         goto out;
     }
-    if ((rc = store_channel_grant_get(c->st, u.id, sealed)) != 0) {
+    if ((rc = store_channel_grant_get(c->st, m->channel_id, u.id, sealed)) != 0) {
         if (rc == ERR_NOT_FOUND) {
             err_set(c->err, c->errlen,
                     "username: %.64s does not hold the channel key yet, so cannot read the memo",

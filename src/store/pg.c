@@ -413,6 +413,14 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';"
     "UPDATE users SET language = coalesce((SELECT p.language FROM notify_prefs p"
     " WHERE p.user_id = users.id), '');",
+
+    /* 29: a key per channel (SQLite's migration 29) */
+    "ALTER TABLE channel_key DROP CONSTRAINT IF EXISTS channel_key_id_check;"
+    "ALTER TABLE channel_key ADD CONSTRAINT channel_key_id_check CHECK (id BETWEEN 1 AND 64);"
+    "ALTER TABLE channel_grants ADD COLUMN IF NOT EXISTS channel_id bigint NOT NULL DEFAULT 1"
+    "  CHECK (channel_id BETWEEN 1 AND 64);"
+    "ALTER TABLE channel_grants DROP CONSTRAINT IF EXISTS channel_grants_pkey;"
+    "ALTER TABLE channel_grants ADD PRIMARY KEY (user_id, channel_id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

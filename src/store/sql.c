@@ -87,12 +87,15 @@ enum stmt_id {
     ST_MKEY_PUT,
     ST_MKEY_GET,
     ST_MKEY_OF,
+    ST_MKEY_OF_CHANNEL,
     ST_MKEY_DELETE,
     ST_CKEY_GET,
     ST_CKEY_CREATE,
     ST_CKEY_ROTATE,
     ST_GRANT_PUT,
     ST_GRANT_GET,
+    ST_GRANT_DELETE,
+    ST_GRANTS_OF,
     ST_REVOKE_MKEYS,
     ST_REVOKE_GRANT,
     ST_TOTP_GET,
@@ -347,14 +350,21 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " LEFT JOIN memos m ON m.id = k.memo_id WHERE k.user_id = ?1"
                    " ORDER BY k.memo_id",
     [ST_MKEY_DELETE] = "DELETE FROM memo_keys WHERE memo_id = ?1 AND user_id = ?2 AND user_id != 0",
-    [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = 1",
-    [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (1,?1,?2,?3)"
+    [ST_MKEY_OF_CHANNEL] = "SELECT k.memo_id, k.sealed, m.public_id FROM memo_keys k"
+                           " JOIN memos m ON m.id = k.memo_id WHERE k.user_id = ?1"
+                           " AND m.channel_id = ?2 ORDER BY k.memo_id",
+    [ST_CKEY_GET] = "SELECT pk FROM channel_key WHERE id = ?1",
+    [ST_CKEY_CREATE] = "INSERT INTO channel_key (id, pk, created_by, at) VALUES (?4,?1,?2,?3)"
                        " ON CONFLICT DO NOTHING",
-    [ST_CKEY_ROTATE] = "UPDATE channel_key SET pk = ?1, created_by = ?2, at = ?3 WHERE id = 1",
+    [ST_CKEY_ROTATE] = "UPDATE channel_key SET pk = ?1, created_by = ?2, at = ?3 WHERE id = ?4",
     [ST_GRANT_PUT] =
-        "INSERT INTO channel_grants (user_id, sealed, granted_by, at) VALUES (?1,?2,?3,?4)"
-        " ON CONFLICT (user_id) DO UPDATE SET sealed = ?2, granted_by = ?3, at = ?4",
-    [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?1",
+        "INSERT INTO channel_grants (user_id, sealed, granted_by, at, channel_id)"
+        " VALUES (?1,?2,?3,?4,?5) ON CONFLICT (user_id, channel_id) DO UPDATE SET sealed = ?2,"
+        " granted_by = ?3, at = ?4",
+    [ST_GRANT_GET] = "SELECT sealed FROM channel_grants WHERE user_id = ?1 AND channel_id = ?2",
+    [ST_GRANT_DELETE] = "DELETE FROM channel_grants WHERE user_id = ?1 AND channel_id = ?2",
+    [ST_GRANTS_OF] = "SELECT channel_id, sealed, '' FROM channel_grants WHERE user_id = ?1"
+                     " ORDER BY channel_id",
     [ST_REVOKE_MKEYS] = "DELETE FROM memo_keys WHERE user_id = ?1 AND user_id != 0",
     [ST_REVOKE_GRANT] = "DELETE FROM channel_grants WHERE user_id = ?1",
     [ST_TOTP_GET] = "SELECT sealed, enabled, last_step, codes, created_at, updated_at, version,"
@@ -1785,22 +1795,30 @@ int sql_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **ou
                 INT(user_id));
 }
 
-int sql_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
+int sql_memo_keys_of_channel(struct store *st, int64_t user_id, int64_t channel,
+                             struct memo_key_row **out, size_t *count)
 {
-    return get_fixed(st, prep(st, ST_CKEY_GET), pk, STORE_PUB_LEN, "channel key get");
+    return LIST(st, ST_MKEY_OF_CHANNEL, "memo keys of channel", fill_key_row, release_plain, out,
+                count, INT(user_id), INT(channel));
 }
 
-int sql_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                           int64_t at)
+int sql_channel_key_get(struct store *st, int64_t channel, uint8_t pk[STORE_PUB_LEN])
+{
+    return get_fixed(st, PREP(st, ST_CKEY_GET, INT(channel)), pk, STORE_PUB_LEN, "channel key get");
+}
+
+int sql_channel_key_create(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                           int64_t by, int64_t at)
 {
     return INSERT(st, ST_CKEY_CREATE, "channel key create", BLOB(pk, STORE_PUB_LEN), INT(by),
-                  INT(at));
+                  INT(at), INT(channel));
 }
 
-int sql_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                           int64_t at)
+int sql_channel_key_rotate(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                           int64_t by, int64_t at)
 {
-    struct sql_stmt *q = PREP(st, ST_CKEY_ROTATE, BLOB(pk, STORE_PUB_LEN), INT(by), INT(at));
+    struct sql_stmt *q =
+        PREP(st, ST_CKEY_ROTATE, BLOB(pk, STORE_PUB_LEN), INT(by), INT(at), INT(channel));
     int rc;
 
     if (q == NULL)
@@ -1809,19 +1827,33 @@ int sql_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], in
     return rc == 0 && changes(st) == 0 ? ERR_NOT_FOUND : rc;
 }
 
-int sql_channel_grant_put(struct store *st, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
-                          const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at)
+int sql_channel_grant_put(struct store *st, int64_t channel, int64_t user_id,
+                          const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
+                          int64_t by, int64_t at)
 {
     uint8_t buf[STORE_SEALED_LEN + STORE_MAC_LEN];
 
     return EXEC(st, ST_GRANT_PUT, "channel grant put", INT(user_id), envelope(buf, sealed, mac),
-                INT(by), INT(at));
+                INT(by), INT(at), INT(channel));
 }
 
-int sql_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
-                          uint8_t mac[STORE_MAC_LEN])
+int sql_channel_grant_get(struct store *st, int64_t channel, int64_t user_id,
+                          uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN])
 {
-    return get_envelope(st, PREP(st, ST_GRANT_GET, INT(user_id)), sealed, mac, "channel grant get");
+    return get_envelope(st, PREP(st, ST_GRANT_GET, INT(user_id), INT(channel)), sealed, mac,
+                        "channel grant get");
+}
+
+int sql_channel_grant_delete(struct store *st, int64_t channel, int64_t user_id)
+{
+    return EXEC(st, ST_GRANT_DELETE, "channel grant delete", INT(user_id), INT(channel));
+}
+
+int sql_channel_grants_of(struct store *st, int64_t user_id, struct memo_key_row **out,
+                          size_t *count)
+{
+    return LIST(st, ST_GRANTS_OF, "channel grants of", fill_key_row, release_plain, out, count,
+                INT(user_id));
 }
 
 int sql_user_revoke_keys(struct store *st, int64_t user_id, int64_t ref, unsigned what)

@@ -203,15 +203,22 @@ int sql_memo_key_get(struct store *st, int64_t memo_id, int64_t user_id,
                      uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN]);
 int sql_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id);
 int sql_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count);
-int sql_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN]);
-int sql_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                           int64_t at);
-int sql_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                           int64_t at);
-int sql_channel_grant_put(struct store *st, int64_t user_id, const uint8_t sealed[STORE_SEALED_LEN],
-                          const uint8_t mac[STORE_MAC_LEN], int64_t by, int64_t at);
-int sql_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN],
-                          uint8_t mac[STORE_MAC_LEN]);
+int sql_memo_keys_of_channel(struct store *st, int64_t user_id, int64_t channel,
+                             struct memo_key_row **out, size_t *count);
+int sql_channel_key_get(struct store *st, int64_t channel, uint8_t pk[STORE_PUB_LEN]);
+int sql_channel_key_rotate(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                           int64_t by, int64_t at);
+int sql_channel_key_create(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                           int64_t by, int64_t at);
+int sql_channel_grant_put(struct store *st, int64_t channel, int64_t user_id,
+                          const uint8_t sealed[STORE_SEALED_LEN], const uint8_t mac[STORE_MAC_LEN],
+                          int64_t by, int64_t at);
+int sql_channel_grant_get(struct store *st, int64_t channel, int64_t user_id,
+                          uint8_t sealed[STORE_SEALED_LEN], uint8_t mac[STORE_MAC_LEN]);
+int sql_channel_grant_delete(struct store *st, int64_t channel, int64_t user_id);
+/* (channel_id, sealed and MAC) of each grant of @user_id, in memo_key_row's memo_id/sealed/mac */
+int sql_channel_grants_of(struct store *st, int64_t user_id, struct memo_key_row **out,
+                          size_t *count);
 int sql_user_revoke_keys(struct store *st, int64_t user_id, int64_t ref, unsigned what);
 int sql_totp_get(struct store *st, int64_t user_id, struct user_totp *out);
 int sql_totp_put(struct store *st, struct user_totp *t);

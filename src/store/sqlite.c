@@ -489,6 +489,30 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT '';"
     "UPDATE users SET language = coalesce((SELECT p.language FROM notify_prefs p"
     " WHERE p.user_id = users.id), '');",
+
+    /* 29: a key per channel (docs/channels.md): channel_key's id is the channel's number, and
+     * an officer's grant is of one channel (channel 1 for every grant before) */
+    "CREATE TABLE channel_key_29 ("
+    "  id INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 64),"
+    "  pk BLOB NOT NULL,"
+    "  created_by INTEGER NOT NULL REFERENCES users(id),"
+    "  at INTEGER NOT NULL"
+    ") STRICT;"
+    "INSERT INTO channel_key_29 SELECT id, pk, created_by, at FROM channel_key;"
+    "DROP TABLE channel_key;"
+    "ALTER TABLE channel_key_29 RENAME TO channel_key;"
+    "CREATE TABLE channel_grants_29 ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  channel_id INTEGER NOT NULL DEFAULT 1 CHECK (channel_id BETWEEN 1 AND 64),"
+    "  sealed BLOB NOT NULL,"
+    "  granted_by INTEGER NOT NULL REFERENCES users(id),"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, channel_id)"
+    ") STRICT;"
+    "INSERT INTO channel_grants_29 (user_id, channel_id, sealed, granted_by, at)"
+    " SELECT user_id, 1, sealed, granted_by, at FROM channel_grants;"
+    "DROP TABLE channel_grants;"
+    "ALTER TABLE channel_grants_29 RENAME TO channel_grants;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

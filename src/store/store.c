@@ -48,7 +48,8 @@ const struct store_table store_tables[] = {
     {"memo_keys", "memo_id, user_id, sealed, at", 4, "memo_id, user_id", "", NULL, false},
     {"memo_gone", "id", 1, "id", "", NULL, false},
     {"channel_key", "id, pk, created_by, at", 4, "id", "", NULL, false},
-    {"channel_grants", "user_id, sealed, granted_by, at", 4, "user_id", "", NULL, false},
+    {"channel_grants", "user_id, sealed, granted_by, at, channel_id", 5, "user_id, channel_id", "",
+     NULL, false},
     {"audit", "id, memo_id, actor_id, action, at, hash, actor", 7, "id", "", NULL, false},
     {"tlog_state", "id, size", 2, "id", SEED_UPSERT, NULL, true},
     {"tlog_tiles", "level, idx, width, data", 4, "level, idx", "", NULL, false},
@@ -1465,30 +1466,73 @@ int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **
     return rc;
 }
 
-int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN])
+int store_memo_keys_of_channel(struct store *st, int64_t holder, int64_t channel,
+                               struct memo_key_row **out, size_t *count)
+{
+    int64_t ref;
+    int rc;
+
+    *out = NULL;
+    *count = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = integ_ref(st, holder, &ref)) != 0 ||
+        (rc = sql_memo_keys_of_channel(st, ref, channel, out, count)) != 0)
+        return rc;
+    for (size_t i = 0; i < *count && rc == 0; i++)
+        rc = envelope_checked(st, INTEG_MEMO_KEY, (*out)[i].memo_id, (*out)[i].public_id, holder,
+                              (*out)[i].sealed, (*out)[i].mac);
+    if (rc != 0) {
+        mem_free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+/* A channel key's number: 1 to 64 (core/channels.h). */
+static bool channel_ok(int64_t channel)
+{
+    return channel >= 1 && channel <= 64;
+}
+
+int store_channel_key_get(struct store *st, int64_t channel, uint8_t pk[STORE_PUB_LEN])
 {
     if (store_fault(st))
         return ERR_DB;
-    return sql_channel_key_get(st, pk);
+    if (!channel_ok(channel))
+        return ERR_INVALID;
+    return sql_channel_key_get(st, channel, pk);
 }
 
-int store_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                             int64_t at)
+int store_channel_key_rotate(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                             int64_t by, int64_t at)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, sql_channel_key_rotate(st, pk, by, at));
+    if (!channel_ok(channel))
+        return ERR_INVALID;
+    return written(st, sql_channel_key_rotate(st, channel, pk, by, at));
 }
 
-int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                             int64_t at)
+int store_channel_key_create(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                             int64_t by, int64_t at)
 {
     if (store_fault(st))
         return ERR_DB;
-    return written(st, sql_channel_key_create(st, pk, by, at));
+    if (!channel_ok(channel))
+        return ERR_INVALID;
+    return written(st, sql_channel_key_create(st, channel, pk, by, at));
 }
 
-int store_channel_grant_put(struct store *st, int64_t user_id,
+/* A grant's MAC names its channel by the envelope's memo id: 0 for channel 1 (as every grant
+ * sealed before channels were), the channel's number for the others. */
+static int64_t grant_slot(int64_t channel)
+{
+    return channel == 1 ? 0 : channel;
+}
+
+int store_channel_grant_put(struct store *st, int64_t channel, int64_t user_id,
                             const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at)
 {
     uint8_t mac[STORE_MAC_LEN];
@@ -1496,21 +1540,65 @@ int store_channel_grant_put(struct store *st, int64_t user_id,
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, NULL, user_id, sealed, mac)) != 0)
+    if (!channel_ok(channel))
+        return ERR_INVALID;
+    if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, grant_slot(channel), NULL, user_id, sealed,
+                             mac)) != 0)
         return rc;
-    return written(st, sql_channel_grant_put(st, user_id, sealed, mac, by, at));
+    return written(st, sql_channel_grant_put(st, channel, user_id, sealed, mac, by, at));
 }
 
-int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN])
+int store_channel_grant_get(struct store *st, int64_t channel, int64_t user_id,
+                            uint8_t sealed[STORE_SEALED_LEN])
 {
     uint8_t mac[STORE_MAC_LEN];
     int rc;
 
     if (store_fault(st))
         return ERR_DB;
-    if ((rc = sql_channel_grant_get(st, user_id, sealed, mac)) != 0)
+    if (!channel_ok(channel))
+        return ERR_INVALID;
+    if ((rc = sql_channel_grant_get(st, channel, user_id, sealed, mac)) != 0)
         return rc;
-    return envelope_checked(st, INTEG_CHANNEL_GRANT, 0, NULL, user_id, sealed, mac);
+    return envelope_checked(st, INTEG_CHANNEL_GRANT, grant_slot(channel), NULL, user_id, sealed,
+                            mac);
+}
+
+int store_channel_grant_delete(struct store *st, int64_t channel, int64_t user_id)
+{
+    if (store_fault(st))
+        return ERR_DB;
+    if (!channel_ok(channel))
+        return ERR_INVALID;
+    return written(st, sql_channel_grant_delete(st, channel, user_id));
+}
+
+int store_channel_grants_of(struct store *st, int64_t user_id, uint64_t *channels)
+{
+    struct memo_key_row *rows = NULL;
+    size_t n = 0;
+    int rc;
+
+    *channels = 0;
+    if (store_fault(st))
+        return ERR_DB;
+    if ((rc = sql_channel_grants_of(st, user_id, &rows, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!channel_ok(rows[i].memo_id)) {
+            rc = ERR_INTEGRITY;
+            break;
+        }
+        rc = envelope_checked(st, INTEG_CHANNEL_GRANT, grant_slot(rows[i].memo_id), NULL, user_id,
+                              rows[i].sealed, rows[i].mac);
+        if (rc == 0)
+            *channels |= UINT64_C(1) << (rows[i].memo_id - 1);
+    }
+    wipe(rows, n * sizeof(*rows));
+    mem_free(rows);
+    if (rc != 0)
+        *channels = 0;
+    return rc;
 }
 
 int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what)
@@ -1642,7 +1730,7 @@ int store_totp_update(struct store *st, struct user_totp *t)
 static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *rows)
 {
     struct memo_key_row *keys = NULL;
-    uint8_t sealed[STORE_SEALED_LEN], mac[STORE_MAC_LEN];
+    uint8_t mac[STORE_MAC_LEN];
     struct passkey_row *pks = NULL;
     struct user_totp t;
     int64_t ref = 0;
@@ -1697,12 +1785,22 @@ static int adopt_user(struct store *st, struct user *u, int64_t now, int64_t *ro
     }
     if (rc != 0)
         return rc;
-    rc = sql_channel_grant_get(st, u->id, sealed, mac);
-    if (rc == 0 &&
-        (rc = integ_envelope(st, INTEG_CHANNEL_GRANT, 0, NULL, u->id, sealed, mac)) == 0 &&
-        (rc = sql_channel_grant_put(st, u->id, sealed, mac, u->id, now)) == 0)
-        ++*rows;
-    if (rc != 0 && rc != ERR_NOT_FOUND)
+    /* its channel grants, one per channel (the MAC names the channel: grant_slot()) */
+    if ((rc = sql_channel_grants_of(st, u->id, &keys, &n)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int64_t c = keys[i].memo_id;
+        if (!channel_ok(c))
+            rc = ERR_INTEGRITY;
+        else if ((rc = integ_envelope(st, INTEG_CHANNEL_GRANT, grant_slot(c), NULL, u->id,
+                                      keys[i].sealed, mac)) == 0 &&
+                 (rc = sql_channel_grant_put(st, c, u->id, keys[i].sealed, mac, u->id, now)) == 0)
+            ++*rows;
+    }
+    wipe(keys, n * sizeof(*keys));
+    mem_free(keys);
+    keys = NULL;
+    if (rc != 0)
         return rc;
     rc = sql_totp_get(st, u->id, &t);
     if (rc == 0 && (rc = integ_totp(st, &t, t.mac)) == 0 && (rc = sql_totp_update(st, &t)) == 0)

@@ -765,28 +765,50 @@ int store_memo_key_delete(struct store *st, int64_t memo_id, int64_t user_id);
  */
 int store_memo_keys_of(struct store *st, int64_t user_id, struct memo_key_row **out, size_t *count);
 
-/** store_channel_key_get() - the channel's public encryption key; ERR_NOT_FOUND before the
- *  first officer enrols. */
-int store_channel_key_get(struct store *st, uint8_t pk[STORE_PUB_LEN]);
+/**
+ * store_memo_keys_of_channel() - the memo keys sealed to @holder (STORE_CHANNEL or STORE_NOTES)
+ * of the memos of @channel, by memo id (a rotation of that channel's key, core/enrol.h).
+ */
+int store_memo_keys_of_channel(struct store *st, int64_t holder, int64_t channel,
+                               struct memo_key_row **out, size_t *count);
 
-/** store_channel_key_rotate() - replace the channel key's public half (core/enrol.h: a re-key
- *  of a holder whose keys an administrator could open); ERR_NOT_FOUND when there is none. */
-int store_channel_key_rotate(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                             int64_t at);
+/*
+ * Each channel (1 to 64, core/channels.h) has its own encryption key pair: the public half in
+ * channel_key (its id the channel's number), the private half sealed to each officer granted it
+ * in channel_grants (one row per account and channel, under a MAC that names the channel).
+ */
 
-/** store_channel_key_create() - record the channel key; ERR_EXISTS when one exists already. */
-int store_channel_key_create(struct store *st, const uint8_t pk[STORE_PUB_LEN], int64_t by,
-                             int64_t at);
+/** store_channel_key_get() - @channel's public encryption key; ERR_NOT_FOUND before one of its
+ *  officers enrolled. */
+int store_channel_key_get(struct store *st, int64_t channel, uint8_t pk[STORE_PUB_LEN]);
 
-/** store_channel_grant_put() - the channel's private key sealed to officer @user_id. */
-int store_channel_grant_put(struct store *st, int64_t user_id,
+/** store_channel_key_rotate() - replace @channel's key's public half (core/enrol.h: a re-key of
+ *  a holder whose keys an administrator could open); ERR_NOT_FOUND when there is none. */
+int store_channel_key_rotate(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                             int64_t by, int64_t at);
+
+/** store_channel_key_create() - record @channel's key; ERR_EXISTS when it has one already. */
+int store_channel_key_create(struct store *st, int64_t channel, const uint8_t pk[STORE_PUB_LEN],
+                             int64_t by, int64_t at);
+
+/** store_channel_grant_put() - @channel's private key sealed to officer @user_id. */
+int store_channel_grant_put(struct store *st, int64_t channel, int64_t user_id,
                             const uint8_t sealed[STORE_SEALED_LEN], int64_t by, int64_t at);
 
-/** store_channel_grant_get() - @user_id's sealed channel key; ERR_NOT_FOUND when not granted. */
-int store_channel_grant_get(struct store *st, int64_t user_id, uint8_t sealed[STORE_SEALED_LEN]);
+/** store_channel_grant_get() - @user_id's sealed key of @channel; ERR_NOT_FOUND when not
+ *  granted, ERR_INTEGRITY when its MAC fails (for that account and that channel). */
+int store_channel_grant_get(struct store *st, int64_t channel, int64_t user_id,
+                            uint8_t sealed[STORE_SEALED_LEN]);
+
+/** store_channel_grant_delete() - forget @user_id's grant of @channel (none is no error). */
+int store_channel_grant_delete(struct store *st, int64_t channel, int64_t user_id);
+
+/** store_channel_grants_of() - the set of channels (bit N-1 for channel N) whose key @user_id
+ *  was granted, each grant's MAC checked (ERR_INTEGRITY when one fails). */
+int store_channel_grants_of(struct store *st, int64_t user_id, uint64_t *channels);
 
 #define STORE_REVOKE_MEMO_KEYS 1u /* every memo key sealed to the account */
-#define STORE_REVOKE_GRANT 2u     /* its channel grant */
+#define STORE_REVOKE_GRANT 2u     /* its channel grants, every channel's */
 
 /** store_user_revoke_keys() - delete what @what names (STORE_REVOKE_*) sealed to @user_id. */
 int store_user_revoke_keys(struct store *st, int64_t user_id, unsigned what);

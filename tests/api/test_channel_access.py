@@ -18,8 +18,12 @@ GRANTS = "/api/v1/channel/grants"
 def channel_status(srv, s):
     r = call(s, "GET", srv.url + CHANNEL)
     body = r.json()
-    assert set(body) == {"has_key", "granted"}, body
-    return body
+    assert set(body) == {"has_key", "granted", "channels"}, body
+    # one channel here: the whole is its own
+    assert [(c["channel"], c["slug"]) for c in body["channels"]] == [(1, "main")], body
+    assert body["channels"][0]["has_key"] == body["has_key"], body
+    assert body["channels"][0]["granted"] == body["granted"], body
+    return {k: body[k] for k in ("has_key", "granted")}
 
 
 def grant(srv, s, username):
@@ -141,7 +145,7 @@ def test_new_officer_reads_only_after_a_grant(cast):
 
     r = grant(srv, cast.s["anna"], "bert")
     assert r.status_code == 201, r.text
-    assert r.json() == {"username": "bert", "granted": True}
+    assert r.json() == {"username": "bert", "granted": True, "channels": ["main"]}
     assert channel_status(srv, b) == {"has_key": True, "granted": True}
     assert get_memo(srv, b, cast.mid)["title"] == cast.title
     listed = {m["id"]: m["title"] for m in call(b, "GET", memo_url(srv)).json()["memos"]}

@@ -181,17 +181,18 @@ def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):
     admin = srv.admin()
     r = admin.post(srv.url + "/api/v1/channels", json={"slug": "agency-x"}, timeout=TIMEOUT)
     assert r.status_code == 201, r.text
-    for name, roles in (("dan", ["staff"]), ("ann", ["officer"]), ("bea", ["officer"]),
-                        ("pam", ["principal"]), ("pia", ["principal"])):
+    for name, roles in (("dan", ["staff"]), ("ann", ["officer"]), ("pam", ["principal"]),
+                        ("pia", ["principal"])):
         srv.add_user(admin, name, roles)
-    for name in ("bea", "pia"):  # of agency-x alone
-        r = admin.patch(srv.url + "/api/v1/users/" + name, json={"channels": ["agency-x"]},
-                        timeout=TIMEOUT)
-        assert r.status_code == 200 and r.json()["channels"] == [2], r.text
-    # made of a channel at once, too
+    r = admin.patch(srv.url + "/api/v1/users/pia", json={"channels": ["agency-x"]},
+                    timeout=TIMEOUT)  # of agency-x alone
+    assert r.status_code == 200 and r.json()["channels"] == [2], r.text
+    # made of a channel at once, too: bea's enrolment makes agency-x's own key, sealed to her
+    assert srv.add_user(admin, "bea", ["officer"], channels=["agency-x"])["channels"] == [2]
     r = admin.post(srv.url + "/api/v1/users", json={"username": "xo", "roles": ["officer"],
                                                     "channels": ["agency-x"]}, timeout=TIMEOUT)
     assert r.status_code == 201 and r.json()["channels"] == [2], r.text
+    srv.enrol_created(r.json(), PASSWORD)
     r = admin.post(srv.url + "/api/v1/users", json={"username": "xp", "roles": ["officer"],
                                                     "channels": ["nope"]}, timeout=TIMEOUT)
     assert_error(r, 422, "invalid_field", field="channels")
@@ -199,9 +200,28 @@ def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):
     assert_error(r, 422, "invalid_field", field="channels")
     r = admin.patch(srv.url + "/api/v1/users/pam", json={"channels": []}, timeout=TIMEOUT)
     assert_error(r, 422, "invalid_field", field="channels")
-    s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "bea", "pam", "pia")}
-    # the channel key (one for the deployment yet, docs/channels.md): ann grants it to bea
-    call(s["ann"], "POST", srv.url + "/api/v1/channel/grants", {"username": "bea"}, 201)
+    s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "bea", "pam", "pia", "xo")}
+    # a key per channel: each officer holds their own channel's, never the other's
+    for who, slug in (("ann", "main"), ("bea", "agency-x")):
+        st = call(s[who], "GET", srv.url + "/api/v1/channel").json()
+        assert st["granted"] and [c["slug"] for c in st["channels"]] == [slug], st
+    r = s["ann"].post(srv.url + "/api/v1/channel/grants", json={"username": "bea"},
+                      timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="username")  # not an officer of main
+    r = s["ann"].post(srv.url + "/api/v1/channel/grants",
+                      json={"username": "xo", "channel": "agency-x"}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="channel")  # not ann's channel: none such
+    # xo enrolled after agency-x had its key: bea grants it
+    st = call(s["xo"], "GET", srv.url + "/api/v1/channel").json()
+    assert st["has_key"] and not st["granted"], st
+    r = call(s["bea"], "POST", srv.url + "/api/v1/channel/grants", {"username": "xo"}, 201)
+    assert r.json()["channels"] == ["agency-x"], r.text
+    with open_db(srv) as db:
+        keys = db.execute("SELECT id, pk FROM channel_key ORDER BY id").fetchall()
+        grants = sorted(db.execute("SELECT u.username, g.channel_id FROM channel_grants g"
+                                   " JOIN users u ON u.id = g.user_id").fetchall())
+    assert [k[0] for k in keys] == [1, 2] and keys[0][1] != keys[1][1], keys
+    assert grants == [("ann", 1), ("bea", 2), ("xo", 2)], grants
 
     def filed(channel):
         body = {"title": "To " + channel, "body": "Body.\n"}
@@ -267,8 +287,8 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
     admin = srv.admin()
     call(admin, "POST", srv.url + "/api/v1/channels", {"slug": "sub", "name": "Sub & Co"}, 201)
     for name, roles in (("dan", ["staff"]), ("ann", ["officer"]), ("aud", ["auditor"])):
-        srv.add_user(admin, name, roles)
-    call(admin, "PATCH", srv.url + "/api/v1/users/ann", {"channels": ["main", "sub"]})
+        srv.add_user(admin, name, roles,
+                 **({"channels": ["main", "sub"]} if name == "ann" else {}))
     s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "aud")}
 
     def filed(channel, title):
@@ -294,7 +314,11 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
         by_channel.setdefault(e.get("channel", "1"), []).append(e["event"])
     assert by_channel == {"1": ["filed"], "2": ["filed", "filed", "acknowledged", "declined"]}, \
         by_channel
-    assert all("channel" not in e for e in entries if "memo" not in e)
+    # of the other entries, only the grant of sub's key to ann (her enrolment made it) names
+    # its channel
+    named = [(e["event"], e["channel"]) for e in entries if "memo" not in e and "channel" in e]
+    assert named == [("channel-granted", "2")], named
+    assert [e for e in entries if e["event"] == "channel-granted"][0].get("channel") is None
 
     def stats(q=""):
         r = s["aud"].get(srv.url + "/api/v1/stats" + q, timeout=TIMEOUT)
@@ -326,6 +350,21 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
     assert 'href="?lang=en" aria-current="page">All channels<' in r.text
     assert requests.get(srv.url + "/public", params={"channel": "x" * 40},
                         timeout=TIMEOUT).status_code == 422
+    # ann holds both channels' keys, each its own grant: a database writer who puts her grant of
+    # main in sub's place gets nothing opened (the grant's MAC names its channel)
+    assert srv.stop() == 0
+    with open_db(srv, readonly=False) as db:
+        (uid,) = db.execute("SELECT id FROM users WHERE username = 'ann'").fetchone()
+        assert db.execute("SELECT channel_id FROM channel_grants WHERE user_id = ?"
+                          " ORDER BY channel_id", (uid,)).fetchall() == [(1,), (2,)]
+        db.execute("DELETE FROM channel_grants WHERE user_id = ? AND channel_id = 2", (uid,))
+        db.execute("INSERT INTO channel_grants (user_id, channel_id, sealed, granted_by, at)"
+                   " SELECT user_id, 2, sealed, granted_by, at FROM channel_grants"
+                   " WHERE user_id = ? AND channel_id = 1", (uid,))
+        db.commit()
+    srv._start("ab")
+    ann = srv.login("ann", PASSWORD)
+    assert_error(ann.get(memo_url(srv, b), timeout=TIMEOUT), 500, "integrity")
 
 
 def test_a_channel_may_take_memos_from_its_members_only(make_server):

@@ -314,8 +314,19 @@ def test_a_data_directory_without_the_pin_is_refused(make_server):
 
 
 def undo_channels(c):
-    """A database as it was before the channels (migrations 26 and 27) and the account's
-    language in its row (28)."""
+    """A database as it was before the channels (migrations 26 and 27), the account's
+    language in its row (28) and a key per channel (29)."""
+    c.execute("CREATE TABLE ck (id INTEGER PRIMARY KEY CHECK (id = 1), pk BLOB NOT NULL,"
+              " created_by INTEGER NOT NULL REFERENCES users(id), at INTEGER NOT NULL) STRICT")
+    c.execute("INSERT INTO ck SELECT id, pk, created_by, at FROM channel_key")
+    c.execute("DROP TABLE channel_key")
+    c.execute("ALTER TABLE ck RENAME TO channel_key")
+    c.execute("CREATE TABLE cg (user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+              " sealed BLOB NOT NULL, granted_by INTEGER NOT NULL REFERENCES users(id),"
+              " at INTEGER NOT NULL) STRICT")
+    c.execute("INSERT INTO cg SELECT user_id, sealed, granted_by, at FROM channel_grants")
+    c.execute("DROP TABLE channel_grants")
+    c.execute("ALTER TABLE cg RENAME TO channel_grants")
     c.execute("DROP TABLE channels")
     c.execute("ALTER TABLE memos DROP COLUMN channel_id")
     c.execute("ALTER TABLE users DROP COLUMN channels")
@@ -375,9 +386,14 @@ def test_migration_23_counts_the_signatures_already_there(make_server):
     srv.proc.stdout.close()
     srv._start("ab")
     with open_db(srv) as c:
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 28  # the newest migration
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 29  # the newest migration
         kept = dict(c.execute("SELECT public_id, signers FROM memos").fetchall())
+        # the officer's grant became channel 1's (migration 29)
+        assert c.execute("SELECT channel_id FROM channel_grants").fetchall() == [(1,)]
     assert kept == {two: 2, one: 1}, kept
+    # and still opens the filed memo
+    officer = srv.login("anna", PASSWORD)
+    assert call(officer, "GET", memo_url(srv, two)).json()["title"] == "Two signers"
     d = srv.login("dave", PASSWORD)
     assert call(d, "GET", memo_url(srv, two)).json()["signer_count"] == 2
     call(d, "POST", memo_url(srv, one, "reopen"))  # voids: the trigger counts it

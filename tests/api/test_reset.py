@@ -396,6 +396,9 @@ def test_a_reset_across_channels_is_shared_again_by_each_channels_officers(make_
     call(admin, "POST", srv.url + "/api/v1/channels", {"slug": "sub"}, 201)
     s = desk(srv, admin)  # anna, otto, olaf: officers of channel 1
     call(admin, "PATCH", srv.url + "/api/v1/users/otto", {"channels": ["sub"]})
+    # sub's own key: made for otto, an officer enrolled before sub had one
+    p = srv.cli("channel", "init", "otto")
+    assert p.returncode == 0 and "channel 2: made the channel key" in p.stdout, p.stdout + p.stderr
     one = filed_memo(srv, s["dave"], "In main", "Body.\n")
     r = s["dave"].post(memo_url(srv), json={"title": "In sub", "body": "Body.\n",
                                             "channel": "sub"}, timeout=TIMEOUT)

@@ -766,7 +766,7 @@ static int setup(void **state)
     /* the channel key, for the first officer (as `dissent channel init` makes it) */
     {
         struct user o;
-        bool made = false;
+        uint64_t made = 0;
         if (store_user_get_by_name(st, "olga", &o) != 0 ||
             access_channel_setup(st, &o, 0, &made) != 0 || !made)
             return -1;

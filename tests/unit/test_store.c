@@ -156,10 +156,10 @@ static void accounts_and_channel(void **state)
     /* the channel key: no rotation before it exists; afterwards the new one is read back */
     memset(pk, 1, sizeof(pk));
     memset(pk2, 2, sizeof(pk2));
-    assert_int_equal(store_channel_key_rotate(st, pk2, a.id, 10), ERR_NOT_FOUND);
-    assert_int_equal(store_channel_key_create(st, pk, a.id, 10), 0);
-    assert_int_equal(store_channel_key_rotate(st, pk2, a.id, 11), 0);
-    assert_int_equal(store_channel_key_get(st, back), 0);
+    assert_int_equal(store_channel_key_rotate(st, 1, pk2, a.id, 10), ERR_NOT_FOUND);
+    assert_int_equal(store_channel_key_create(st, 1, pk, a.id, 10), 0);
+    assert_int_equal(store_channel_key_rotate(st, 1, pk2, a.id, 11), 0);
+    assert_int_equal(store_channel_key_get(st, 1, back), 0);
     assert_memory_equal(back, pk2, sizeof(pk2));
     close_store(st);
 }
@@ -830,9 +830,9 @@ static void memos_and_what_hangs_off_them(void **state)
     assert_int_equal(store_memo_key_get(st, got.id, got.public_id, d.id, back), ERR_NOT_FOUND);
 
     /* a channel grant */
-    assert_int_equal(store_channel_grant_get(st, o.id, back), ERR_NOT_FOUND);
-    assert_int_equal(store_channel_grant_put(st, o.id, sealed, d.id, 108), 0);
-    assert_int_equal(store_channel_grant_get(st, o.id, back), 0);
+    assert_int_equal(store_channel_grant_get(st, 1, o.id, back), ERR_NOT_FOUND);
+    assert_int_equal(store_channel_grant_put(st, 1, o.id, sealed, d.id, 108), 0);
+    assert_int_equal(store_channel_grant_get(st, 1, o.id, back), 0);
     assert_memory_equal(back, sealed, sizeof(sealed));
 
     /* a comment and an event, their authors by name */

@@ -6,6 +6,7 @@
 
 #include "core/ledger.h"
 #include "core/user.h"
+#include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "util/err.h"
 
@@ -58,46 +59,146 @@ static void channel_pin(void **state)
     random_bytes(pk, sizeof(pk));
     random_bytes(other, sizeof(other));
     /* a new channel: nothing in the database, nothing pinned */
-    assert_int_equal(trust_channel_pk(st, got), ERR_NOT_FOUND);
+    assert_int_equal(trust_channel_pk(st, 1, got), ERR_NOT_FOUND);
     /* a key made in a transaction is pending until it commits */
     assert_int_equal(store_begin(st), 0);
-    assert_int_equal(trust_channel_pending(st, pk), 0);
-    assert_int_equal(store_channel_key_create(st, pk, u.id, 0), 0);
+    assert_int_equal(trust_channel_pending(st, 1, pk), 0);
+    assert_int_equal(store_channel_key_create(st, 1, pk, u.id, 0), 0);
     store_rollback(st);
     trust_channel_settle(st);
-    assert_int_equal(trust_channel_pk(st, got), ERR_NOT_FOUND);
+    assert_int_equal(trust_channel_pk(st, 1, got), ERR_NOT_FOUND);
     assert_int_equal(store_begin(st), 0);
-    assert_int_equal(trust_channel_pending(st, pk), 0);
-    assert_int_equal(store_channel_key_create(st, pk, u.id, 0), 0);
+    assert_int_equal(trust_channel_pending(st, 1, pk), 0);
+    assert_int_equal(store_channel_key_create(st, 1, pk, u.id, 0), 0);
     assert_int_equal(store_commit(st), 0);
     /* the first reader that finds it in the database makes it current */
-    assert_int_equal(trust_channel_pk(st, got), 0);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
     assert_memory_equal(got, pk, 32);
     trust_channel_settle(st);
-    assert_int_equal(trust_channel_pk(st, got), 0);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
     /* a key the database swapped in is refused, and so is a lost one */
-    assert_int_equal(store_channel_key_rotate(st, other, u.id, 0), 0);
-    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    assert_int_equal(store_channel_key_rotate(st, 1, other, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, 1, got), ERR_INTEGRITY);
     assert_int_equal(store_begin(st), 0);
-    assert_int_equal(trust_channel_pending(st, pk), ERR_INTEGRITY); /* no rotation from it */
+    assert_int_equal(trust_channel_pending(st, 1, pk), ERR_INTEGRITY); /* no rotation from it */
     store_rollback(st);
-    assert_int_equal(store_channel_key_rotate(st, pk, u.id, 0), 0);
-    assert_int_equal(trust_channel_pk(st, got), 0);
+    assert_int_equal(store_channel_key_rotate(st, 1, pk, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
     /* a rotation that commits moves the pin; the old key is refused from then on */
     assert_int_equal(store_begin(st), 0);
-    assert_int_equal(trust_channel_pending(st, other), 0);
-    assert_int_equal(store_channel_key_rotate(st, other, u.id, 0), 0);
+    assert_int_equal(trust_channel_pending(st, 1, other), 0);
+    assert_int_equal(store_channel_key_rotate(st, 1, other, u.id, 0), 0);
     assert_int_equal(store_commit(st), 0);
     trust_channel_settle(st);
-    assert_int_equal(trust_channel_pk(st, got), 0);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
     assert_memory_equal(got, other, 32);
-    assert_int_equal(store_channel_key_rotate(st, pk, u.id, 0), 0);
-    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    assert_int_equal(store_channel_key_rotate(st, 1, pk, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, 1, got), ERR_INTEGRITY);
     /* a pin that is not one, or none at all, is no reason to trust the database */
     write_file(TRUST_PIN_FILE, "dissent-channel-pin/v1\ncurrent nonsense\n");
-    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    assert_int_equal(trust_channel_pk(st, 1, got), ERR_INTEGRITY);
     write_file(TRUST_PIN_FILE, "");
-    assert_int_equal(trust_channel_pk(st, got), ERR_INTEGRITY);
+    assert_int_equal(trust_channel_pk(st, 1, got), ERR_INTEGRITY);
+    store_close(st);
+    testutil_rmdir(dir);
+}
+
+static void read_pin(char *buf, size_t len);
+
+/* Commit @pk as @channel's new key, as access.c and enrol.c do. */
+static void commit_key(struct store *st, int64_t channel, const uint8_t pk[32], int64_t by,
+                       bool rotate)
+{
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(trust_channel_pending(st, channel, pk), 0);
+    if (rotate)
+        assert_int_equal(store_channel_key_rotate(st, channel, pk, by, 0), 0);
+    else
+        assert_int_equal(store_channel_key_create(st, channel, pk, by, 0), 0);
+    assert_int_equal(store_commit(st), 0);
+    trust_channel_settle(st);
+}
+
+/* Each channel's key is pinned on its own line; a swap of one is refused without touching the
+ * others; a pin whose channel lines are not in the one written form is no pin. */
+static void channel_pins(void **state)
+{
+    struct store *st = testutil_store(dir);
+    struct user u = bound_user(st);
+    uint8_t k1[32], k2[32], k7[32], other[32], got[32];
+    char pin[4096], b64[64], line[128];
+
+    (void)state;
+    random_bytes(k1, sizeof(k1));
+    random_bytes(k2, sizeof(k2));
+    random_bytes(k7, sizeof(k7));
+    random_bytes(other, sizeof(other));
+    commit_key(st, 7, k7, u.id, false);
+    commit_key(st, 1, k1, u.id, false);
+    commit_key(st, 2, k2, u.id, false);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
+    assert_memory_equal(got, k1, 32);
+    assert_int_equal(trust_channel_pk(st, 2, got), 0);
+    assert_memory_equal(got, k2, 32);
+    assert_int_equal(trust_channel_pk(st, 7, got), 0);
+    assert_memory_equal(got, k7, 32);
+    assert_int_equal(trust_channel_pk(st, 3, got), ERR_NOT_FOUND);
+    /* channel 1 on the lines it always had, the others after it, by number */
+    read_pin(pin, sizeof(pin));
+    b64_encode(b64, sizeof(b64), k2, 32, false);
+    snprintf(line, sizeof(line), "\nchannel 2 current %s\n", b64);
+    const char *at2 = strstr(pin, line);
+    assert_non_null(at2);
+    b64_encode(b64, sizeof(b64), k7, 32, false);
+    snprintf(line, sizeof(line), "\nchannel 7 current %s\n", b64);
+    assert_true(strstr(pin, line) > at2);
+    b64_encode(b64, sizeof(b64), k1, 32, false);
+    snprintf(line, sizeof(line), "dissent-channel-pin/v1\ncurrent %s\n", b64);
+    assert_true(strncmp(pin, line, strlen(line)) == 0);
+    assert_null(strstr(pin, "pending"));
+    /* channel 2's key swapped in the database: refused; channels 1 and 7 are unaffected */
+    assert_int_equal(store_channel_key_rotate(st, 2, other, u.id, 0), 0);
+    assert_int_equal(trust_channel_pk(st, 2, got), ERR_INTEGRITY);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
+    assert_int_equal(trust_channel_pk(st, 7, got), 0);
+    assert_int_equal(store_channel_key_rotate(st, 2, k2, u.id, 0), 0);
+    /* a rotation of channel 7 moves its line alone */
+    commit_key(st, 7, other, u.id, true);
+    assert_int_equal(trust_channel_pk(st, 7, got), 0);
+    assert_memory_equal(got, other, 32);
+    assert_int_equal(trust_channel_pk(st, 2, got), 0);
+    assert_memory_equal(got, k2, 32);
+    /* the forms a pin's channel lines may not take */
+    static const char *const bad[] = {
+        "channel 1 current @\n",                      /* channel 1 has its own lines */
+        "channel 02 current @\n",                     /* a leading zero */
+        "channel 65 current @\n",                     /* beyond the last channel */
+        "channel 3 pending @\n",                      /* pending before its current line */
+        "channel 3 current @\nchannel 2 current @\n", /* out of order */
+        "channel 3 current @\nchannel 3 current @\n", /* twice */
+        "channel 3 current nonsense\n",
+    };
+    b64_encode(b64, sizeof(b64), k1, 32, false);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[1024];
+        size_t o =
+            (size_t)snprintf(text, sizeof(text), "dissent-channel-pin/v1\ncurrent %s\n", b64);
+        for (const char *c = bad[i]; *c != '\0' && o < sizeof(text) - 64; c++)
+            o += (size_t)(*c == '@' ? snprintf(text + o, sizeof(text) - o, "%s", b64)
+                                    : snprintf(text + o, sizeof(text) - o, "%c", *c));
+        write_file(TRUST_PIN_FILE, text);
+        assert_int_equal(trust_channel_pk(st, 1, got), ERR_INTEGRITY);
+    }
+    /* and the written form reads back */
+    snprintf(pin, sizeof(pin), "dissent-channel-pin/v1\ncurrent %s\nchannel 3 current none\n", b64);
+    {
+        char b64o[64];
+        size_t used = strlen(pin);
+        b64_encode(b64o, sizeof(b64o), other, 32, false);
+        snprintf(pin + used, sizeof(pin) - used, "channel 3 pending %s\n", b64o);
+    }
+    write_file(TRUST_PIN_FILE, pin);
+    assert_int_equal(trust_channel_pk(st, 1, got), 0);
     store_close(st);
     testutil_rmdir(dir);
 }
@@ -266,6 +367,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(channel_pin),
+        cmocka_unit_test(channel_pins),
         cmocka_unit_test(key_binding),
         cmocka_unit_test(account_ids_never_twice),
         cmocka_unit_test(integrity_key_required),

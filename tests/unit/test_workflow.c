@@ -90,7 +90,7 @@ static void life_cycle(void **state)
     struct note_vkey cv;
     struct keyring kr, kb_ring, ko_ring;
     uint8_t mkey[ACCESS_KEY_LEN], other[ACCESS_KEY_LEN];
-    bool created = false;
+    uint64_t created = 0;
     int64_t audited = 0;
     struct memo m;
     unsigned rel = 0;
