@@ -59,8 +59,9 @@ int enrol_create(struct store *st, const char *username, unsigned roles, uint64_
  * password, and fresh key pairs sealed under it and a recovery key (into @recovery, shown once)
  * are stored in one transaction; the code is spent. Throttled like a sign-in (@addr, the
  * username), and a wrong code counts as a failed attempt. SLOW (two Argon2id runs).
- * An officer's enrolment when the channel has no key yet makes it and grants it to them
- * (access_channel_setup(): the first officer's enrolment is where the channel key is born).
+ * An officer's enrolment makes the key of each of its channels that has none yet and grants it
+ * to them (access_channel_setup(): a channel's first officer's enrolment is where its key is
+ * born).
  * Returns 0, ERR_INVALID (password rules), ERR_RATE (*@retry_after set), ERR_UNAUTH (unknown
  * account, disabled, no code outstanding, wrong or expired code: one answer for all), or a store
  * error.
@@ -100,12 +101,13 @@ int enrol_reset(struct store *st, const struct channel *ch, const char *username
 /**
  * enrol_rekey() - inside the caller's transaction, re-seal to @nk everything sealed to @old (the
  * account @u's memo keys, and the TOTP secret in @t when @t is not NULL; the caller stores @t).
- * @u's new key fields must already hold @nk (user_keys_seal()). When @u holds the channel key,
- * whoever knew the administrator's password could have kept it: a new channel key pair replaces
- * it, every memo key sealed to the channel is re-sealed to it, and its private half is sealed to
- * every other holder whose keys their user chose; holders still waiting to re-key, and @u
- * itself (whoever re-keyed may be that administrator), lose their grants (logged) until an
- * officer grants the new key again. Only when no other holder is left does @u keep it.
+ * @u's new key fields must already hold @nk (user_keys_seal()). For each channel whose key @u
+ * holds, whoever knew the administrator's password could have kept it: a new key pair replaces
+ * it, every key of the channel's memos sealed to the channel is re-sealed to it, and its private
+ * half is sealed to every other holder whose keys their user chose; holders still waiting to
+ * re-key, and @u itself (whoever re-keyed may be that administrator), lose their grants
+ * (logged) until an officer grants the new key again. Only when no other holder of the channel
+ * is left does @u keep it.
  * Returns 0, ERR_CRYPTO (something sealed to the account does not open with @old), or a store
  * error.
  */
@@ -131,8 +133,8 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
  * provider's groups or the directory say), in one transaction (the caller's, when one is open;
  * it then rolls back on failure): the account (its version must be
  * current), the log entries of its roles, its sessions ended when it is disabled, and its
- * channel grant revoked when it stops being an officer or is disabled. ERR_STATE, with nothing
- * changed, when that would leave no active account holding the channel key; ERR_INVALID for
+ * channel grants revoked when it stops being an officer or is disabled. ERR_STATE, with nothing
+ * changed, when that would leave a channel's key with no active officer holding it; ERR_INVALID for
  * roles that are not valid together (user_roles_valid(), a head without officer) or that move
  * the account between operator and content roles. Nothing to change is 0 with no write.
  */

@@ -60,6 +60,12 @@ export async function migrateServer(srv, edit) {
   srv.proc = again.proc;
 }
 
+// Run `dissent ARGS...` on the server's settings and data, as its operator would beside it;
+// its standard output (a failure throws, with its standard error).
+export function serverCli(srv, args) {
+  return execFileSync(BIN, [...args, '--config', path.join(srv.dir, 'dissent.ini'), '--data', path.join(srv.dir, 'var')], { encoding: 'utf8' });
+}
+
 // Stop the server; returns its stderr (checked for sanitizer reports by the runner).
 export async function stopServer(srv) {
   srv.proc.kill('SIGTERM');

@@ -327,8 +327,16 @@ function resetSection(resets, ch) {
     h('ul', {}, resets.map(row)));
 }
 
+// Where the officer stands with a channel's key (@c: has_key, granted).
+function accessText(c) {
+  return c.granted ? t('queue.access.held') : c.has_key ? t('queue.access.notGranted') : t('queue.access.none');
+}
+
 export async function inbox() {
-  const [d, ch, rs] = await Promise.all([get('/api/v1/deadlines?limit=0'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
+  const [d, status, rs] = await Promise.all([get('/api/v1/deadlines?limit=0'), get('/api/v1/channel'), get('/api/v1/channel/resets')]);
+  // a key per channel: the officer holds some of them (grants, confirmations), or all of them
+  const mine = status.channels || [];
+  const ch = { has_key: mine.some((c) => c.has_key), granted: mine.some((c) => c.granted) };
   const needs = officerNeeds(d);
   remember('#/inbox', needs.actionable);
   const queue = queueSection(needs);
@@ -364,7 +372,9 @@ export async function inbox() {
     ].filter(Boolean), needs.total ? t('queue.need.recusedOnly') : t('queue.nothingWaiting')),
     queue.el, all.el, resetSection(rs.items, ch),
     h('section', { 'aria-labelledby': 'h-grant' }, h('h2', { id: 'h-grant' }, t('queue.access.title')),
-      h('p', {}, ch.granted ? t('queue.access.held') : ch.has_key ? t('queue.access.notGranted') : t('queue.access.none')),
+      mine.length > 1
+        ? h('ul', {}, mine.map((c) => h('li', {}, h('strong', {}, c.name || c.slug), ' ', accessText(c))))
+        : h('p', {}, accessText(status)),
       ch.granted ? grantForm : null));
   scrollToList({ queue: ['next', 'due', 'qpage'], all: ['state', 'deadline', 'assigned', 'page'] });
 }

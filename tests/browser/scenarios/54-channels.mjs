@@ -2,8 +2,9 @@
 // page, on a phone: the deployment's own channel 1, a new channel added by its short name, a
 // setting refused with the server's reason, then set; the page in Arabic as well. Then an
 // officer's account is given to the new channel alone, a drafter files a memo to it from the
-// new memo form, and only that channel's officer finds it in the inbox.
-import { expect, expectText, shot, signIn, settled, tr, allowHttp, clean, adminApi, createUsers, apiLogin } from '../lib.mjs';
+// new memo form, and only that channel's officer finds it in the inbox. Each channel has its own
+// key: an officer of two channels sees where they stand with each.
+import { expect, expectText, shot, signIn, settled, tr, allowHttp, clean, adminApi, createUsers, apiLogin, serverCli } from '../lib.mjs';
 
 export default async function (t) {
   const { srv } = t;
@@ -72,10 +73,13 @@ export default async function (t) {
     const admin = await apiLogin(srv, 'admin', srv.password);
     const x = (await (await admin('GET', '/api/v1/users?limit=200')).json()).users.find((u) => u.username === 'xena');
     expect(JSON.stringify(x.channels) === '[2]', `xena's channels: ${JSON.stringify(x.channels)}`);
-    // the channel key (one for the deployment yet): olga grants it to xena
+    // a key per channel: olga's of main opens nothing of Agency X, and cannot be given to xena;
+    // Agency X's own key is made for xena on the server (she enrolled before it had one)
     const olga = await apiLogin(srv, 'olga');
     const g = await olga('POST', '/api/v1/channel/grants', { username: 'xena' });
-    expect(g.status === 201, `grant: ${g.status}`);
+    expect(g.status === 422, `grant of main's key to xena: ${g.status}`);
+    const out = serverCli(srv, ['channel', 'init', 'xena']);
+    expect(/channel 2: made the channel key and granted it to xena/.test(out), out);
     // dora files to Agency X from the new memo form
     const d = await t.person('dora-channels', { width: 375, height: 800 });
     await signIn(d, 'dora');
@@ -100,6 +104,7 @@ export default async function (t) {
     await xp.goto('/#/inbox');
     await settled(xp);
     await expectText(xp.locator('main'), /Objection filed to Agency X/);
+    await expectText(xp.locator('#h-grant + p'), /^You hold the channel key\.$/);
     const op = await t.person('olga-inbox');
     await signIn(op, 'olga');
     await op.goto('/#/inbox');
@@ -110,6 +115,18 @@ export default async function (t) {
     await settled(op);
     await expectText(op.locator('h1'), /^Page not found$|not found/i);
     clean(op);
+    // vera, an officer of both channels, holds neither key yet: each says so
+    await createUsers(srv, [['vera', ['officer'], 'Vera Officer']]);
+    const v = await admin('PATCH', '/api/v1/users/vera', { channels: ['main', 'agency-x'] });
+    expect(v.status === 200, `vera's channels: ${v.status}`);
+    const vp = await t.person('vera-access', { width: 375, height: 800 });
+    await signIn(vp, 'vera');
+    await vp.goto('/#/inbox');
+    await settled(vp);
+    const items = vp.locator('section[aria-labelledby="h-grant"] li');
+    await expectText(items.nth(0), /^main The channel key exists; you have not been granted it\.$/);
+    await expectText(items.nth(1), /^Agency X The channel key exists; you have not been granted it\.$/);
+    await shot(vp, '54-channel-keys-phone');
   });
 
   t.step('the statistics of every channel and of one, on a phone', async () => {
