@@ -91,7 +91,7 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
     struct channel_row ch;
     const char *name, *slug = NULL;
     char why[256] = "";
-    uint64_t mine = 0, want, done = 0;
+    uint64_t mine = 0, want;
     struct user to;
     json_t *slugs;
     int rc;
@@ -146,7 +146,6 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
         rc = access_channel_grant(&req->kr, &to, c, req->now, why, sizeof(why));
         if (rc == 0) {
             struct channel_row r;
-            done |= UINT64_C(1) << (c - 1);
             memset(&r, 0, sizeof(r));
             if (channels_get(env->st, NULL, c, &r) == 0)
                 json_array_append_new(slugs, json_string(r.slug));
