@@ -3,6 +3,7 @@
  * route and method, CSRF, session, roles, body.
  */
 #include "api/api.h"
+#include "core/channels.h"
 
 #include "core/lang.h"
 #include "core/oidc.h"
@@ -439,9 +440,37 @@ static int load_memo(struct api_env *env, struct api_req *req, struct api_resp *
             api_error(resp, 403, "forbidden", "your relation to this memo does not allow this");
         return ERR_FORBIDDEN;
     }
+    /* the rules of the memo's channel: its deadlines, calendar, principals (core/channels.h) */
+    if ((rc = api_channel_of(env, req, req->memo.channel_id, &req->ch)) == ERR_INVALID) {
+        api_error(resp, 500, "channel_settings",
+                  "the settings of this memo's channel no longer make a channel with the "
+                  "deployment's: an administrator corrects them (the server's log says which)");
+        return rc;
+    }
+    if (rc != 0) {
+        api_error_rc(resp, rc, NULL);
+        return rc;
+    }
     if (req->route->flags & API_R_NOKEY)
         return 0;
     return api_memo_key(env, req, resp);
+}
+
+int api_channel_of(struct api_env *env, struct api_req *req, int64_t id, const struct channel **out)
+{
+    int rc;
+
+    *out = env->ch;
+    if (id < 1 || id > CHANNELS_MAX)
+        id = 1; /* (a row made before channels says 1 too) */
+    if (req->chs[id] != NULL) {
+        *out = req->chs[id];
+        return 0;
+    }
+    if ((rc = channel_of(env->ch, env->st, id, &req->chs[id])) != 0)
+        return rc;
+    *out = req->chs[id];
+    return 0;
 }
 
 /*

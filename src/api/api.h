@@ -95,6 +95,9 @@ struct api_req {
     bool has_memo;                     /* the route's {id} memo was loaded into @memo */
     struct memo memo;                  /* that memo */
     unsigned rel;                      /* the caller's WF_* relation bits to it */
+    const struct channel *ch;          /* the rules of its channel (channel_of()), or NULL */
+    const struct channel *chs[CHANNELS_MAX + 1]; /* each channel's rules as this request read
+                                                    them (api_channel_of()), by number */
     struct keyring kr; /* what the caller can decrypt (opened lazily, wiped at release) */
     uint8_t *mkey;     /* the memo's content key (secure memory), for content routes */
 };
@@ -244,10 +247,18 @@ void api_error_wf(struct api_resp *resp, int rc, const char *msg, const struct m
  *  malformed. */
 int api_if_match(const char *h, int64_t *v);
 
+/**
+ * api_channel_of() - the rules in effect for channel @id's memos (core/channels.h channel_of()),
+ * read once per request and channel. 0, or the error (the caller answers it).
+ */
+int api_channel_of(struct api_env *env, struct api_req *req, int64_t id,
+                   const struct channel **out);
+
 struct wf_ctx;
 
-/** api_wf_init() - a workflow context for the request's user, memo key and clock; messages go to
- *  @err (@errlen bytes, emptied). */
+/** api_wf_init() - a workflow context for the request's user, memo key and clock, and the rules
+ *  of the route's memo's channel (the deployment's without one); messages go to @err (@errlen
+ *  bytes, emptied). */
 void api_wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, char *err,
                  size_t errlen);
 

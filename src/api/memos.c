@@ -43,7 +43,7 @@ void api_wf_init(struct wf_ctx *c, struct api_env *env, struct api_req *req, cha
 {
     memset(c, 0, sizeof(*c));
     c->st = env->st;
-    c->ch = env->ch;
+    c->ch = req->ch != NULL ? req->ch : env->ch;
     c->actor = &req->user;
     c->now = req->now;
     c->mkey = req->mkey;
@@ -96,11 +96,11 @@ static json_t *clock_json(const struct clock *k, bool reply)
 }
 
 /* {"acknowledge","reply"} of a filed memo, or null before filing. */
-static json_t *deadlines_json(struct api_env *env, const struct memo *m, int64_t today)
+static json_t *deadlines_json(const struct channel *ch, const struct memo *m, int64_t today)
 {
     struct memo_clocks c;
 
-    if (clocks_of_memo(&env->ch->calendar, m, today, &c) != 0 || !c.started)
+    if (clocks_of_memo(&ch->calendar, m, today, &c) != 0 || !c.started)
         return json_null();
     return json_pack("{s:o, s:o}", "acknowledge", clock_json(&c.ack, false), "reply",
                      clock_json(&c.reply, true));
@@ -112,9 +112,11 @@ static bool names_visible(const struct memo *m, unsigned rel)
     return (rel & (WF_DRAFTER | WF_INVITED | WF_OFFICER)) != 0 || m->show_names;
 }
 
-/* The summary every list and every memo response carries; @title is the decrypted title (a
- * reference is stolen), or JSON null when the caller cannot decrypt it. */
-static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t today, json_t *title)
+/* The summary every list and every memo response carries, by the rules of @m's channel @ch;
+ * @title is the decrypted title (a reference is stolen), or JSON null when the caller cannot
+ * decrypt it. */
+static json_t *memo_summary(const struct channel *ch, const struct memo *m, int64_t today,
+                            json_t *title)
 {
     char digest[MEMO_DIGEST_B64_LEN + 1];
 
@@ -128,8 +130,8 @@ static json_t *memo_summary(struct api_env *env, const struct memo *m, int64_t t
                      m->has_digest ? json_string(digest) : json_null(), "filed_on",
                      day_json(m->filed_day), "acknowledged_on", day_json(m->ack_day), "replied_on",
                      day_json(m->replied_day), "closed_on", day_json(m->closed_day), "accept_until",
-                     day_json(m->state == MEMO_REPLIED ? workflow_accept_until(env->ch, m) : -1),
-                     "deadlines", deadlines_json(env, m, today), "created_at",
+                     day_json(m->state == MEMO_REPLIED ? workflow_accept_until(ch, m) : -1),
+                     "deadlines", deadlines_json(ch, m, today), "created_at",
                      (json_int_t)m->created_at, "updated_at", (json_int_t)m->updated_at);
 }
 
@@ -238,7 +240,7 @@ struct memo_caller {
  * web interface draws its buttons from this list (docs/api.md, "actions").
  */
 static json_t *memo_actions(struct api_env *env, const struct api_req *req, const struct memo *m,
-                            const struct memo_caller *me)
+                            const struct channel *ch, const struct memo_caller *me)
 {
 #define MEMO_ROUTE "/api/v1/memos/{id}"
     static const struct {
@@ -280,8 +282,7 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         {"receipt", API_GET, MEMO_ROUTE "/receipt", -1},
     };
 #undef MEMO_ROUTE
-    const struct channel *ch = env->ch;
-    bool approval = channel_reply_approval(env->cfg), head = (req->user.roles & ROLE_HEAD) != 0;
+    bool approval = channel_reply_approval(ch->cfg), head = (req->user.roles & ROLE_HEAD) != 0;
     json_t *arr = json_array();
     enum memo_state to;
     int64_t max = 0, ordinary = 0;
@@ -431,6 +432,7 @@ int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m
     char *title = NULL, *body = NULL;
     struct memo_caller me = {0};
     struct user drafter;
+    const struct channel *ch = NULL;
     json_t *o = NULL, *arr, *addenda = NULL, *approved = NULL;
     int rc;
 
@@ -439,12 +441,13 @@ int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m
     if (req->mkey != NULL &&
         (rc = workflow_shown_texts(env->st, req->mkey, m, &title, &tl, &body, &bl)) != 0)
         return rc;
-    if ((rc = store_signature_list(env->st, m, true, &all, &nall)) != 0 ||
+    if ((rc = api_channel_of(env, req, m->channel_id, &ch)) != 0 ||
+        (rc = store_signature_list(env->st, m, true, &all, &nall)) != 0 ||
         (rc = store_signature_list(env->st, m, false, &sigs, &nsigs)) != 0 ||
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
         (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
         goto out;
-    o = memo_summary(env, m, today, plain_json(title, tl));
+    o = memo_summary(ch, m, today, plain_json(title, tl));
     json_object_set_new(o, "body", plain_json(body, bl));
     title = body = NULL;
     if ((arr = api_attachments_json(env, req, m, &rc)) == NULL)
@@ -596,7 +599,7 @@ int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m
             goto out;
         json_object_set_new(o, "internal", internal);
     }
-    if ((arr = memo_actions(env, req, m, &me)) == NULL) {
+    if ((arr = memo_actions(env, req, m, ch, &me)) == NULL) {
         rc = ERR_NOMEM;
         goto out;
     }
@@ -827,8 +830,11 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                 if (!waits || !(rel & WF_OFFICER))
                     continue;
             }
+            const struct channel *ch = NULL;
+            if ((rc = api_channel_of(env, req, arr[i].channel_id, &ch)) != 0)
+                break;
             if (want != CLOCKS_ANY) {
-                if ((rc = clocks_of_memo(&env->ch->calendar, &arr[i], today, &c)) != 0)
+                if ((rc = clocks_of_memo(&ch->calendar, &arr[i], today, &c)) != 0)
                     break;
                 if (!clocks_filter_match(&c, want))
                     continue;
@@ -846,7 +852,7 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                 break;
             }
             {
-                json_t *item = memo_summary(env, &arr[i], today, title);
+                json_t *item = memo_summary(ch, &arr[i], today, title);
                 if ((rc = mark_recused(env, req, &arr[i], item)) != 0) {
                     json_decref(item);
                     break;
@@ -1492,7 +1498,7 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
            json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "memo_id", req->memo.public_id, "state",
                      memo_state_name((enum memo_state)req->memo.state), "signer",
                      req->user.username, "note", note, "signer_count", req->memo.signer_count,
-                     "deadlines", deadlines_json(env, &req->memo, channel_today(req->now))));
+                     "deadlines", deadlines_json(req->ch, &req->memo, channel_today(req->now))));
     mem_free(note);
 }
 
@@ -1856,7 +1862,9 @@ static int queue_item(struct api_env *env, struct api_req *req, const struct que
         return 0;
     if (rc != 0)
         return rc;
-    if ((rc = clocks_of_memo(&env->ch->calendar, &m, today, &c)) != 0 ||
+    const struct channel *ch = NULL;
+    if ((rc = api_channel_of(env, req, m.channel_id, &ch)) != 0 ||
+        (rc = clocks_of_memo(&ch->calendar, &m, today, &c)) != 0 ||
         (w = clocks_waiting(&c)) == NULL) { /* answered since the walk */
         store_memo_release(&m);
         return rc;
@@ -1869,7 +1877,7 @@ static int queue_item(struct api_env *env, struct api_req *req, const struct que
         store_memo_release(&m);
         return rc;
     }
-    o = memo_summary(env, &m, today, title);
+    o = memo_summary(ch, &m, today, title);
     json_object_set_new(o, "next_action",
                         json_string(c.waits == CLOCK_ACK ? "acknowledge" : "reply"));
     json_object_set_new(o, "due", day_json(w->due));
@@ -1967,7 +1975,9 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
                 struct queue_key k;
                 unsigned rel = 0;
 
-                if ((rc = clocks_of_memo(&env->ch->calendar, m, today, &c)) != 0)
+                const struct channel *ch = NULL;
+                if ((rc = api_channel_of(env, req, m->channel_id, &ch)) != 0 ||
+                    (rc = clocks_of_memo(&ch->calendar, m, today, &c)) != 0)
                     break;
                 if ((w = clocks_waiting(&c)) == NULL)
                     continue;

@@ -83,7 +83,8 @@ json_t *api_review_json(struct api_env *env, struct api_req *req, const struct m
                   r.draft ? entry_json(r.draft, "body") : json_null(), "clearers", cl, "submitted",
                   r.submitted ? entry_json(r.submitted, NULL) : json_null(), "returned",
                   r.returned ? entry_json(r.returned, "reason") : json_null(), "history", hist,
-                  "approval_required", channel_reply_approval(env->cfg));
+                  "approval_required",
+                  channel_reply_approval(req->ch != NULL ? req->ch->cfg : env->cfg));
     if (o != NULL && r.draft != NULL) {
         json_t *d = json_object_get(o, "reply_draft");
         char b64[48];

@@ -14,6 +14,7 @@
 #include "core/calendar.h"
 
 #include "core/audit.h"
+#include "core/channels.h"
 #include "core/ledger.h"
 #include "core/memo.h"
 #include "core/workflow.h"
@@ -202,7 +203,8 @@ static int plan_memo(const struct change *chg, const struct channel *ch, const s
 /* The first pass's state: the running memos the change touches so far. */
 struct plan_pass {
     const struct change *chg;
-    const struct channel *ch;
+    struct store *st;
+    const struct channel *ch; /* the deployment's: each memo is planned by its channel's rules */
     struct pending *arr;
     size_t n, cap;
 };
@@ -221,7 +223,9 @@ static int plan_one(void *arg, const struct memo *m)
         p->arr = grown;
         p->cap = want;
     }
-    if ((rc = plan_memo(p->chg, p->ch, m, &p->arr[p->n], &touched)) == 0 && touched)
+    const struct channel *mine = NULL;
+    if ((rc = channel_of(p->ch, p->st, m->channel_id, &mine)) == 0 &&
+        (rc = plan_memo(p->chg, mine, m, &p->arr[p->n], &touched)) == 0 && touched)
         p->n++;
     return rc;
 }
@@ -230,7 +234,7 @@ static int plan_one(void *arg, const struct memo *m)
 static int plan_all(struct calendar_ctx *c, const struct change *chg, struct pending **out,
                     size_t *count)
 {
-    struct plan_pass p = {.chg = chg, .ch = c->ch};
+    struct plan_pass p = {.chg = chg, .st = c->st, .ch = c->ch};
     int rc = workflow_each_waiting(c->st, plan_one, &p);
 
     *out = NULL;
@@ -247,15 +251,21 @@ static int plan_all(struct calendar_ctx *c, const struct change *chg, struct pen
 /* The second pass over one memo, in the new calendar. */
 static int move_memo(struct calendar_ctx *c, const struct pending *p)
 {
-    const struct deadline_policy *pol = &c->ch->policy;
-    const struct workdays_calendar *cal = &c->ch->calendar;
-    struct wf_ctx wf = {.st = c->st, .ch = c->ch, .actor = c->actor, .now = c->now};
+    const struct channel *ch = NULL;
     int64_t ack, reply, max;
     struct memo m;
     int rc;
 
     if ((rc = store_memo_get(c->st, p->id, &m)) != 0)
         return rc;
+    /* by the rules of the memo's channel, as the first pass planned it */
+    if ((rc = channel_of(c->ch, c->st, m.channel_id, &ch)) != 0) {
+        store_memo_release(&m);
+        return rc;
+    }
+    const struct deadline_policy *pol = &ch->policy;
+    const struct workdays_calendar *cal = &ch->calendar;
+    struct wf_ctx wf = {.st = c->st, .ch = ch, .actor = c->actor, .now = c->now};
     ack = m.ack_due;
     reply = m.reply_due;
     max = m.reply_max;

@@ -1,4 +1,5 @@
 #include "core/channel.h"
+#include "core/channels.h"
 
 #include "core/cosigning.h"
 
@@ -260,8 +261,7 @@ int channel_calendar_init(struct workdays_calendar *cal, const struct config *cf
     return rc;
 }
 
-/* The settings part of channel_init(): the policy, the calendar, the principals. */
-static int settings(struct channel *ch, const struct config *cfg, char *err, size_t errlen)
+int channel_rules_init(struct channel *ch, const struct config *cfg, char *err, size_t errlen)
 {
     int rc;
 
@@ -303,7 +303,7 @@ int channel_settings_check(const struct config *cfg, char *err, size_t errlen)
     memset(&ch, 0, sizeof(ch));
     if ((rc = workdays_tz_validate(channel_zone(cfg), err, errlen)) < 0)
         return ERR_INVALID;
-    rc = settings(&ch, cfg, err, errlen);
+    rc = channel_rules_init(&ch, cfg, err, errlen);
     channel_release(&ch);
     return rc;
 }
@@ -316,8 +316,13 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
     memset(ch, 0, sizeof(*ch));
     if ((rc = workdays_tz_set(channel_zone(cfg), err, errlen)) != 0)
         return ERR_INVALID;
-    if ((rc = settings(ch, cfg, err, errlen)) != 0)
+    if ((rc = channel_rules_init(ch, cfg, err, errlen)) != 0)
         goto fail;
+    ch->number = 1;
+    if ((rc = channels_views_new(&ch->views)) != 0) {
+        err_set(err, errlen, "cannot keep the channels' rules (%s)", err_str(rc));
+        goto fail;
+    }
     if (totp_required_roles(cfg->require_2fa, cfg->preset, &ch->require_2fa,
                             &ch->require_passkey) != 0) {
         err_set(err, errlen,
@@ -345,6 +350,7 @@ fail:
 
 void channel_release(struct channel *ch)
 {
+    channels_views_free(ch->views);
     workdays_calendar_release(&ch->calendar);
     mem_free(ch->principals);
     keys_secure_free(ch->key);

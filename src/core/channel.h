@@ -4,7 +4,11 @@
  * reply bindings), and the clock.
  *
  * Built once at start-up by channel_init() (before threads start: it sets the process time zone)
- * and read-only afterwards, so every thread may share it.
+ * and read-only afterwards, so every thread may share it (but for the runtime calendar, which
+ * core/calendar.h publishes in snapshots). That is the deployment's: channel 1's, and every
+ * channel's keys, clock and log. Each channel's own rules (deadlines, holidays, principals and
+ * the other [channel] settings of its row) are a struct channel of their own, made from it by
+ * channel_of() (core/channels.h): what a memo's workflow reads is its channel's.
  */
 #ifndef DISSENT_CORE_CHANNEL_H
 #define DISSENT_CORE_CHANNEL_H
@@ -26,15 +30,20 @@ struct channel {
     struct workdays_calendar calendar; /* working days (owns its closure list) */
     char (*principals)[65];            /* usernames (owned), @nprincipals of them */
     size_t nprincipals;
-    struct note_skey *key;     /* the channel's signing key (sodium_malloc'd) */
-    struct note_skey *log_key; /* the log's signing key, named after its origin */
-    const char *log_origin;    /* = cfg->log_origin */
-    bool log_public;           /* = cfg->log_public */
-    int log_quorum;            /* cosignatures a published checkpoint needs (core/cosigning.h) */
-    int64_t clock_offset;      /* seconds added to the system clock ([debug]) */
-    unsigned require_2fa;      /* roles that must sign in with a second factor (core/totp.h) */
-    unsigned require_passkey;  /* ... of which those that must use a passkey (core/passkey.h) */
-    const struct config *cfg;  /* the settings it was made from ([mail] for core/notify.h) */
+    struct note_skey *key;       /* the channel's signing key (sodium_malloc'd) */
+    struct note_skey *log_key;   /* the log's signing key, named after its origin */
+    const char *log_origin;      /* = cfg->log_origin */
+    bool log_public;             /* = cfg->log_public */
+    int log_quorum;              /* cosignatures a published checkpoint needs (core/cosigning.h) */
+    int64_t clock_offset;        /* seconds added to the system clock ([debug]) */
+    unsigned require_2fa;        /* roles that must sign in with a second factor (core/totp.h) */
+    unsigned require_passkey;    /* ... of which those that must use a passkey (core/passkey.h) */
+    const struct config *cfg;    /* the settings it was made from ([mail] for core/notify.h) */
+    int64_t number;              /* the channel whose rules these are (1: the deployment's) */
+    const struct channel *base;  /* a channel's own rules (channel_of()): the deployment's, whose
+                                    keys, clock, log and runtime calendar they share; NULL for
+                                    the deployment's own */
+    struct channel_views *views; /* the deployment's: the channels' rules made so far */
 };
 
 /**
@@ -116,6 +125,13 @@ int channel_signer_load(struct note_skey **out, const char *dir, const char *fil
  * setting the process's zone or loading a key. 0, or ERR_INVALID / ERR_NOMEM with @err.
  */
 int channel_settings_check(const struct config *cfg, char *err, size_t errlen);
+
+/**
+ * channel_rules_init() - the deadline policy, the calendar (without runtime days) and the
+ * principals of @cfg into @ch, as channel_init() makes them (channel_release() frees them; for
+ * a channel's own rules, core/channels.c). 0, or ERR_INVALID / ERR_NOMEM with @err.
+ */
+int channel_rules_init(struct channel *ch, const struct config *cfg, char *err, size_t errlen);
 
 /** channel_release() - free and wipe; safe on a zeroed struct. */
 void channel_release(struct channel *ch);

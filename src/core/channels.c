@@ -4,11 +4,15 @@
 #include "core/channels.h"
 
 #include "core/channel.h"
+#include "crypto/random.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/strutil.h"
 
+#include "util/log.h"
+
 #include <jansson.h>
+#include <pthread.h>
 #include <string.h>
 
 /* The [channel] settings a channel may set for itself: not closures (the calendar run at
@@ -307,5 +311,143 @@ out:
     }
     if (rc != 0)
         store_rollback(st);
+    return rc;
+}
+
+/* One channel's own rules, as made from its row's settings (channel_of()). Never changed once
+ * made; a newer one replaces it in the table, and it is kept until channel_release() (a thread
+ * may still be reading it: there are as many as changes of a channel's settings). */
+struct channel_view {
+    struct channel ch;          /* the rules: ch.cfg points at @cfg */
+    struct config cfg;          /* [channel] with the row's settings over it */
+    char *settings;             /* the row's settings they were made from (owned) */
+    struct channel_view *older; /* every view made, newest first */
+};
+
+struct channel_views {
+    pthread_mutex_t lock;
+    struct channel_view *current[CHANNELS_MAX + 1]; /* by channel number */
+    struct channel_view *all;
+};
+
+int channels_views_new(struct channel_views **out)
+{
+    struct channel_views *v = mem_calloc(1, sizeof(*v));
+
+    *out = NULL;
+    if (v == NULL)
+        return ERR_NOMEM;
+    if (pthread_mutex_init(&v->lock, NULL) != 0) {
+        mem_free(v);
+        return ERR_NOMEM;
+    }
+    *out = v;
+    return 0;
+}
+
+void channels_views_free(struct channel_views *v)
+{
+    if (v == NULL)
+        return;
+    for (struct channel_view *w = v->all, *next; w != NULL; w = next) {
+        next = w->older;
+        workdays_calendar_release(&w->ch.calendar);
+        mem_free(w->ch.principals);
+        mem_free(w->settings);
+        wipe(w, sizeof(*w));
+        mem_free(w);
+    }
+    pthread_mutex_destroy(&v->lock);
+    mem_free(v);
+}
+
+/* Whether @settings (as stored) sets nothing of its own. */
+static bool no_settings(const char *settings)
+{
+    if (settings == NULL)
+        return true;
+    while (*settings == ' ')
+        settings++;
+    return strcmp(settings, "{}") == 0 || *settings == '\0';
+}
+
+/* Make the rules of channel @r over @base into a new view. */
+static int view_make(const struct channel *base, const struct channel_row *r,
+                     struct channel_view **out)
+{
+    struct channel_view *w = mem_calloc(1, sizeof(*w));
+    char err[256] = "";
+    int rc;
+
+    *out = NULL;
+    if (w == NULL || (w->settings = mem_strdup(r->settings ? r->settings : "{}")) == NULL) {
+        mem_free(w);
+        return ERR_NOMEM;
+    }
+    if ((rc = channels_config(base->cfg, r->settings, &w->cfg, err, sizeof(err))) == 0) {
+        /* the deployment's keys, clock, log and roles' factors; the channel's own rules */
+        w->ch = *base;
+        memset(&w->ch.policy, 0, sizeof(w->ch.policy));
+        memset(&w->ch.calendar, 0, sizeof(w->ch.calendar));
+        w->ch.principals = NULL;
+        w->ch.nprincipals = 0;
+        rc = channel_rules_init(&w->ch, &w->cfg, err, sizeof(err));
+    }
+    if (rc != 0) {
+        /* the row passed these checks when it was written (and its MAC holds): settings that
+         * no longer make a channel (a calendar file gone, ...) are an error, never [channel]'s */
+        log_error("channels: the settings of channel %lld do not make a channel: %s",
+                  (long long)r->id, err);
+        workdays_calendar_release(&w->ch.calendar);
+        mem_free(w->ch.principals);
+        mem_free(w->settings);
+        mem_free(w);
+        return rc == ERR_NOMEM ? rc : ERR_INVALID;
+    }
+    w->ch.cfg = &w->cfg;
+    w->ch.number = r->id;
+    w->ch.base = base;
+    w->ch.views = NULL;
+    w->ch.calendar.shares = &base->calendar; /* the runtime closures and stops: the deployment's */
+    *out = w;
+    return 0;
+}
+
+int channel_of(const struct channel *base, struct store *st, int64_t id, const struct channel **out)
+{
+    struct channel_views *v;
+    struct channel_row r;
+    int rc;
+
+    *out = NULL;
+    if (base->base != NULL)
+        base = base->base; /* (a channel's rules: from the deployment's again) */
+    v = base->views;
+    if (id < 1 || id > CHANNELS_MAX)
+        return ERR_INVALID;
+    if ((rc = channels_get(st, NULL, id, &r)) != 0)
+        return rc == ERR_NOT_FOUND ? ERR_INTEGRITY : rc; /* a memo's channel is never deleted */
+    if (no_settings(r.settings) && id == 1) {
+        *out = base; /* the deployment's own: [channel] */
+        mem_free(r.settings);
+        return 0;
+    }
+    if (v == NULL) {
+        mem_free(r.settings);
+        return ERR_INTERNAL; /* a struct channel not made by channel_init() */
+    }
+    pthread_mutex_lock(&v->lock);
+    struct channel_view *w = v->current[id];
+    if (w == NULL || strcmp(w->settings, r.settings ? r.settings : "{}") != 0) {
+        if ((rc = view_make(base, &r, &w)) == 0) {
+            w->older = v->all;
+            v->all = w;
+            v->current[id] = w;
+        }
+    }
+    if (rc == 0)
+        *out = &w->ch;
+    pthread_mutex_unlock(&v->lock);
+    mem_free(r.settings);
     return rc;
 }

@@ -89,6 +89,30 @@ int channels_may_file(const struct config *base, const struct channel_row *r, co
  */
 int channels_get(struct store *st, const char *slug, int64_t id, struct channel_row *out);
 
+struct channel;
+struct channel_views;
+
+/**
+ * channel_of() - the rules in effect for the memos of channel @id into *@out: the deployment's
+ * @base itself for channel 1 without settings of its own, else a struct channel made from the
+ * channel's row (its settings over [channel]: deadlines, holidays, principals, accept window,
+ * clarification days, reply approval, filers), sharing @base's keys, clock, log, second-factor
+ * rules and runtime calendar (closures and clock stops, core/calendar.h), and its time zone
+ * (the deployment's: docs/channels.md). The row is read each time (another server may have
+ * changed it); a view is made once per version of its settings, and kept until
+ * channel_release(@base), so that *@out stays valid for as long as @base. Thread safe.
+ * 0, ERR_INTEGRITY (no such channel, or a row failing its MAC), ERR_INVALID (settings that no
+ * longer make a channel: logged), ERR_NOMEM or the store's error.
+ */
+int channel_of(const struct channel *base, struct store *st, int64_t id,
+               const struct channel **out);
+
+/** channels_views_new() - an empty table of channels' rules (channel_init()). */
+int channels_views_new(struct channel_views **out);
+
+/** channels_views_free() - free every view made (channel_release()); NULL is nothing. */
+void channels_views_free(struct channel_views *v);
+
 /** channels_find() - the channel @slug among @rows (store_channel_list()), or NULL. */
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug);
 

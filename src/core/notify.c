@@ -704,21 +704,28 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
 /* notify_deadlines()'s work on one waiting memo. */
 struct deadline_pass {
     struct store *st;
-    const struct channel *ch;
+    const struct channel *ch; /* the deployment's */
     int64_t now;
+    const struct channel *chs[CHANNELS_MAX + 1]; /* each channel's rules, read once a pass */
 };
 
 static int deadline_one(void *arg, const struct memo *m)
 {
-    const struct deadline_pass *p = arg;
+    struct deadline_pass *p = arg;
+    int64_t id = m->channel_id >= 1 && m->channel_id <= CHANNELS_MAX ? m->channel_id : 1;
+    int rc;
 
-    return m->state == MEMO_FILED ? check_deadline(p->st, p->ch, m, "ack", m->ack_due, p->now)
-                                  : check_deadline(p->st, p->ch, m, "reply", m->reply_due, p->now);
+    /* by the rules of the memo's channel: its calendar, its principals */
+    if (p->chs[id] == NULL && (rc = channel_of(p->ch, p->st, id, &p->chs[id])) != 0)
+        return rc;
+    return m->state == MEMO_FILED
+               ? check_deadline(p->st, p->chs[id], m, "ack", m->ack_due, p->now)
+               : check_deadline(p->st, p->chs[id], m, "reply", m->reply_due, p->now);
 }
 
 int notify_deadlines(struct store *st, const struct channel *ch, int64_t now)
 {
-    struct deadline_pass p = {st, ch, now};
+    struct deadline_pass p = {.st = st, .ch = ch, .now = now};
 
     if (!enabled(ch))
         return 0;

@@ -430,6 +430,8 @@ int workdays_calendar_set_runtime(struct workdays_calendar *cal, const int64_t *
     struct workdays_runtime *r, *old;
     size_t k = 0;
 
+    if (cal->shares != NULL)
+        return ERR_INTERNAL; /* its runtime days are the other calendar's */
     if (n > WORKDAYS_RUNTIME_MAX)
         return ERR_TOO_LARGE;
     if (stop_from != -1 && !day_valid(stop_from))
@@ -466,6 +468,8 @@ int workdays_calendar_set_runtime(struct workdays_calendar *cal, const int64_t *
 
 static const struct workdays_runtime *runtime_of(const struct workdays_calendar *cal)
 {
+    if (cal->shares != NULL)
+        cal = cal->shares;
     return atomic_load_explicit((const struct workdays_runtime *_Atomic *)&cal->runtime,
                                 memory_order_acquire);
 }

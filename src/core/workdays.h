@@ -88,6 +88,11 @@ struct workdays_calendar {
     const struct workdays_runtime *_Atomic runtime;
     struct workdays_runtime *retired; /* snapshots replaced since, freed at release (readers may
                                          still hold one; they are few: one per calendar change) */
+    /* the calendar whose runtime closed days this one reads instead of its own (a channel's
+     * own holidays over the deployment's runtime closures and clock stops, core/channels.h);
+     * NULL: its own. It must outlive this one; workdays_calendar_set_runtime() refuses a
+     * calendar that shares another's */
+    const struct workdays_calendar *shares;
 };
 
 /**

@@ -1895,7 +1895,20 @@ struct pass {
     int64_t now, today;
     size_t done;      /* memos closed, entries logged */
     const char *what; /* for the server log: "its window could not be closed" */
+    const struct channel *chs[CHANNELS_MAX + 1]; /* each channel's rules, read once a pass */
 };
+
+/* The rules of @m's channel (channel_of()), read once in the pass. */
+static int pass_channel(struct pass *p, const struct memo *m, const struct channel **out)
+{
+    int64_t id = m->channel_id >= 1 && m->channel_id <= CHANNELS_MAX ? m->channel_id : 1;
+    int rc;
+
+    if (p->chs[id] == NULL && (rc = channel_of(p->ch, p->st, id, &p->chs[id])) != 0)
+        return rc;
+    *out = p->chs[id];
+    return 0;
+}
 
 /*
  * Run @fn on every memo in @state (-1: every filed one), page by page (list rows: summaries).
@@ -1950,15 +1963,19 @@ int workflow_each_waiting(struct store *st, int (*fn)(void *arg, const struct me
  * (ERR_CONFLICT: changed meanwhile, the next round sees it). */
 static int close_window(struct pass *p, const struct memo *listed)
 {
-    struct wf_ctx c = {.st = p->st, .ch = p->ch, .now = p->now};
-    int64_t until = workflow_accept_until(p->ch, listed);
+    const struct channel *ch = NULL;
+    int rc = pass_channel(p, listed, &ch);
+
+    if (rc != 0)
+        return rc;
+    struct wf_ctx c = {.st = p->st, .ch = ch, .now = p->now};
+    int64_t until = workflow_accept_until(ch, listed);
     struct memo m;
-    int rc;
 
     /* a running clock stop holds the drafter's window too: its days extend it once the stop
      * ends */
     if (listed->state != MEMO_REPLIED || until < 0 || p->today <= until ||
-        clocks_paused(&p->ch->calendar, until, p->today))
+        clocks_paused(&ch->calendar, until, p->today))
         return 0;
     if ((rc = store_begin(p->st)) != 0)
         return rc;
@@ -1966,7 +1983,7 @@ static int close_window(struct pass *p, const struct memo *listed)
         store_rollback(p->st);
         return rc;
     }
-    until = workflow_accept_until(p->ch, &m);
+    until = workflow_accept_until(ch, &m);
     if (m.state != MEMO_REPLIED || until < 0 || p->today <= until) { /* answered meanwhile */
         store_rollback(p->st);
         store_memo_release(&m);
@@ -1978,7 +1995,7 @@ static int close_window(struct pass *p, const struct memo *listed)
     if ((rc = store_event_add(p->st, m.id, "window_closed", 0, NULL, p->now)) != 0 ||
         (rc = log_event(&c, &m, "window_closed")) != 0 ||
         (rc = store_memo_update(p->st, &m)) != 0 ||
-        (rc = notify_event(p->st, p->ch, &m, "closed", 0, p->now)) != 0 ||
+        (rc = notify_event(p->st, ch, &m, "closed", 0, p->now)) != 0 ||
         (rc = store_commit(p->st)) != 0)
         store_rollback(p->st);
     else
@@ -1989,7 +2006,11 @@ static int close_window(struct pass *p, const struct memo *listed)
 
 int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed)
 {
-    struct pass p = {st, ch, now, channel_today(now), 0, "its window could not be closed"};
+    struct pass p = {.st = st,
+                     .ch = ch,
+                     .now = now,
+                     .today = channel_today(now),
+                     .what = "its window could not be closed"};
     int rc = each_memo(&p, MEMO_REPLIED, close_window);
 
     if (closed != NULL)
@@ -2068,11 +2089,14 @@ out:
  * principals [mail] escalate_principals working days later (when the channel has principals). */
 static int escalate_memo(struct pass *p, const struct memo *m)
 {
-    const struct channel *ch = p->ch;
+    const struct channel *ch = NULL;
+    int rc = pass_channel(p, m, &ch);
+
+    if (rc != 0)
+        return rc;
     int principals = ch->cfg != NULL ? ch->cfg->mail_escalate_principals : 0;
     bool ack = m->state == MEMO_FILED, added = false;
     int64_t due = ack ? m->ack_due : m->reply_due, late = 0;
-    int rc;
 
     /* a memo without a log tag (none filed without one) has nothing to log */
     if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 || p->today <= due ||
@@ -2092,7 +2116,11 @@ static int escalate_memo(struct pass *p, const struct memo *m)
 
 int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count)
 {
-    struct pass p = {st, ch, now, channel_today(now), 0, "its escalation could not be recorded"};
+    struct pass p = {.st = st,
+                     .ch = ch,
+                     .now = now,
+                     .today = channel_today(now),
+                     .what = "its escalation could not be recorded"};
     /* only the memos waiting on the channel, by state (an index): not every memo ever filed,
      * which this pass, every minute, once read whole */
     int rc = each_memo(&p, MEMO_FILED, escalate_memo);

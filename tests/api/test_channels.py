@@ -403,3 +403,63 @@ def test_a_channel_may_take_memos_from_its_members_only(make_server):
     call(dan, "POST", memo_url(srv, mid, "signatures"), status=201)
     call(admin, "PATCH", srv.url + "/api/v1/users/dan", {"channels": ["main"]})
     assert_error(dan.post(memo_url(srv, mid, "file"), timeout=TIMEOUT), 403, "forbidden")
+
+
+def add_working_days(day, n):
+    """@day (an ISO date) plus @n working days, Monday to Friday (calendar "none")."""
+    import datetime
+    d = datetime.date.fromisoformat(day)
+    while n > 0:
+        d += datetime.timedelta(days=1)
+        if d.weekday() < 5:
+            n -= 1
+    return d.isoformat()
+
+
+def test_each_channel_runs_by_its_own_settings(make_server):
+    """A channel's own settings are in effect for its memos: its deadlines, its principals, its
+    reply approval; another channel's memos keep the deployment's. A change of a channel's
+    settings rules the next memo filed to it."""
+    from keyhelpers import call, memo_url
+    srv = make_server(config={"channel": {"ack": "3 working-days", "reply": "4 working-days",
+                                          "reply_from": "filing", "calendar": "none"}})
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "slow", "settings": {"ack": "6 working-days", "reply": "8 working-days",
+                                       "principals": "pia", "reply_approval": "true"}}, 201)
+    srv.add_user(admin, "dan", ["staff"])
+    srv.add_user(admin, "ann", ["officer"], channels=["main", "slow"])
+    srv.add_user(admin, "pia", ["principal"], channels=["main", "slow"])
+    s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "pia")}
+
+    def filed(channel):
+        body = {"title": "To " + channel, "body": "Body.\n"}
+        if channel != "main":
+            body["channel"] = channel
+        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
+        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
+            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
+        return call(s["ann"], "GET", memo_url(srv, mid)).json()
+
+    main, slow = filed("main"), filed("slow")
+    day = main["filed_on"]
+    assert slow["filed_on"] == day
+    # the deployment's deadlines for main's memo, the channel's own for slow's
+    assert main["deadlines"]["acknowledge"]["due"] == add_working_days(day, 3), main["deadlines"]
+    assert main["deadlines"]["reply"]["due"] == add_working_days(day, 4), main["deadlines"]
+    assert slow["deadlines"]["acknowledge"]["due"] == add_working_days(day, 6), slow["deadlines"]
+    assert slow["deadlines"]["reply"]["due"] == add_working_days(day, 8), slow["deadlines"]
+    # the reply approval: the deployment's is off, slow's on
+    assert main["internal"]["approval_required"] is False
+    assert slow["internal"]["approval_required"] is True
+    # slow's principals: pia is sent its memo at the acknowledgement, not main's
+    for m in (main, slow):
+        call(s["ann"], "POST", memo_url(srv, m["id"], "acknowledge"))
+    assert call(s["pia"], "GET", memo_url(srv, slow["id"])).json()["relation"]["principal"]
+    assert_error(s["pia"].get(memo_url(srv, main["id"]), timeout=TIMEOUT), 404, "not_found")
+    # a change of slow's settings rules its next memo; the one filed before keeps its dates
+    call(admin, "PATCH", srv.url + "/api/v1/channels/slow", {"settings": {"ack": "2 working-days"}})
+    again = filed("slow")
+    assert again["deadlines"]["acknowledge"]["due"] == add_working_days(again["filed_on"], 2)
+    assert call(s["ann"], "GET", memo_url(srv, slow["id"])).json()["deadlines"]["reply"]["due"] \
+        == add_working_days(day, 8)
