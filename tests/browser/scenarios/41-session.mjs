@@ -32,6 +32,8 @@ export default async function (t) {
     const p = ctx.alice;
     // a fresh load: the check above used the session behind the page's back
     await p.goto('/#/new');
+    // (drawn first: a reload during the form's own requests would abort them)
+    await p.getByLabel('Title', { exact: true }).waitFor();
     await p.reload();
     await p.getByLabel('Title', { exact: true }).fill('Typed before the end');
     await p.getByLabel(/^Text/).first().fill('Every word of this stays.');
