@@ -290,6 +290,11 @@ int channel_rules_init(struct channel *ch, const struct config *cfg, char *err, 
     }
     if ((rc = deadline_policy_check(&ch->policy, err, errlen)) != 0)
         return rc;
+    if (cfg->agency_head[0] != '\0' && !user_username_valid(cfg->agency_head)) {
+        err_set(err, errlen, "channel.agency_head: \"%s\" is not a valid username",
+                cfg->agency_head);
+        return ERR_INVALID;
+    }
     if ((rc = channel_calendar_init(&ch->calendar, cfg, err, errlen)) != 0)
         return rc;
     return parse_principals(ch, cfg->principals, err, errlen);

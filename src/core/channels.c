@@ -18,11 +18,10 @@
 /* The [channel] settings a channel may set for itself: not closures (the calendar run at
  * runtime is per channel, core/calendar.h) nor federal_holidays (calendar replaces it). */
 static const char *const keys[] = {
-    "preset",        "ack",          "reply",
-    "reply_max",     "reply_from",   "timezone",
-    "calendar",      "principals",   "inauguration_day",
-    "accept_window", "clarify_days", "reply_approval",
-    "filers",        NULL,
+    "preset",           "ack",           "reply",        "reply_max",
+    "reply_from",       "timezone",      "calendar",     "principals",
+    "inauguration_day", "accept_window", "clarify_days", "reply_approval",
+    "filers",           "agency_head",   "author_head",  NULL,
 };
 
 bool channels_slug_valid(const char *slug)

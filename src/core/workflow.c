@@ -44,7 +44,7 @@ int workflow_relation(struct store *st, const struct memo *m, const struct user 
     /* a principal's role is of their channels too: one moved off the memo's channel no longer
      * reads it (core/channels.h) */
     if ((member & STORE_REL_DISTRIBUTED) && (u->roles & ROLE_PRINCIPAL) &&
-        channels_has(u->channels, m->channel_id))
+        (channels_has(u->channels, m->channel_id) || (member & STORE_REL_AGENCY_HEAD)))
         *rel |= WF_PRINCIPAL;
     /* an officer's role is of their channels (core/channels.h): another channel's officer is a
      * stranger to this memo, neither its officer nor recused from it */
@@ -1305,6 +1305,62 @@ static void settle_paused(struct wf_ctx *c, struct memo *m, bool ack, bool reply
     }
 }
 
+/*
+ * DESIGN's rule for another agency's author (docs/channels.md): with the channel's author_head
+ * on, a memo whose drafter is of other channels, not of this one, goes to each of those
+ * channels' agency_head too (an active principal of that channel), like the configured
+ * principals. The relation says why (STORE_REL_AGENCY_HEAD): a principal of another channel
+ * reads this memo for that reason alone. Inside the acknowledgement's transaction.
+ */
+static int distribute_agency_heads(struct wf_ctx *c, struct memo *m)
+{
+    struct user d;
+    size_t added = 0;
+    int rc;
+
+    if (c->ch->cfg == NULL || !c->ch->cfg->author_head)
+        return 0;
+    if ((rc = store_user_get_by_id(c->st, m->drafter_id, &d)) != 0)
+        return rc == ERR_NOT_FOUND ? 0 : rc; /* (an account deleted since: no agency known) */
+    uint64_t home = d.channels != 0 ? d.channels : 1;
+    wipe(d.pwhash, sizeof(d.pwhash));
+    if (channels_has(home, m->channel_id))
+        return 0; /* the channel's own staff */
+    for (int64_t h = 1; h <= CHANNELS_MAX && rc == 0; h++) {
+        const struct channel *hc = NULL;
+        struct user p;
+        if (!channels_has(home, h))
+            continue;
+        if ((rc = channel_of(c->ch, c->st, h, &hc)) != 0)
+            break;
+        if (hc->cfg == NULL || hc->cfg->agency_head[0] == '\0')
+            continue;
+        memset(&p, 0, sizeof(p));
+        rc = store_user_get_by_name(c->st, hc->cfg->agency_head, &p);
+        if (rc == ERR_NOT_FOUND ||
+            (rc == 0 && (p.disabled || !(p.roles & ROLE_PRINCIPAL) || (p.roles & ROLE_OPERATOR) ||
+                         !p.has_keys || !channels_has(p.channels, h)))) {
+            log_warn("channel.agency_head: %s is not an active principal of channel %lld; "
+                     "skipped",
+                     hc->cfg->agency_head, (long long)h);
+            rc = 0;
+        } else if (rc == 0 &&
+                   (rc = store_member_add(c->st, m, p.id,
+                                          STORE_REL_DISTRIBUTED | STORE_REL_AGENCY_HEAD, c->now)) ==
+                       0 &&
+                   /* one re-enrolled after a reset gets the key with the officers' confirmation */
+                   (p.flags & STORE_USER_HELD ||
+                    ((rc = access_share(c->st, m, c->mkey, &p, c->now)) == 0 &&
+                     (rc = notify_member(c->st, c->ch, m, &p, NOTIFY_DISTRIBUTED, c->now)) == 0))) {
+            added++;
+        }
+        wipe(p.pwhash, sizeof(p.pwhash));
+    }
+    if (rc == 0 && added > 0)
+        rc = record(c, m, "distributed", "the author's agency head");
+    return rc;
+}
+
 /* Distribute to the configured principals (inside the acknowledgement's transaction). */
 static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
 {
@@ -1346,9 +1402,9 @@ static int distribute_configured(struct wf_ctx *c, struct memo *m, void *arg)
             return rc;
         added++;
     }
-    if (added > 0)
-        return record(c, m, "distributed", "configured principals");
-    return 0;
+    if (added > 0 && (rc = record(c, m, "distributed", "configured principals")) != 0)
+        return rc;
+    return distribute_agency_heads(c, m);
 }
 
 int workflow_acknowledge(struct wf_ctx *c, struct memo *m)

@@ -153,6 +153,9 @@ struct user_totp {
 #define STORE_REL_DECLINED 4u    /* declined the invitation */
 #define STORE_REL_ASSIGNED 8u    /* the officer handling the memo (core/workflow.h) */
 #define STORE_REL_CLEARER 16u    /* an officer asked to clear the reply (core/review.h) */
+/* distributed as the head of the author's agency (another channel's agency_head, core/
+ * workflow.c): a principal of that channel, who reads this memo for that reason */
+#define STORE_REL_AGENCY_HEAD 32u
 
 /* A memo. Text fields are owned byte buffers (not necessarily NUL-terminated: use the lengths);
  * free them with store_memo_release(). */

@@ -449,6 +449,8 @@ static const struct config_setting settings[] = {
     INT("channel", "clarify_days", clarify_days, 1, 260, "10"),
     FN("channel", "reply_approval", s_reply_approval, ""),
     FN("channel", "filers", s_filers, "all"),
+    STR("channel", "agency_head", agency_head, NULL),
+    BOOL("channel", "author_head", author_head, "false"),
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),

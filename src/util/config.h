@@ -72,7 +72,11 @@ struct config {
     /* replies are sent only once the channel's head approves them: 1 yes, 0 no, -1 the
      * preset's (channel_reply_approval()) */
     signed char reply_approval;
-    bool filers_members; /* [channel] filers: only the staff of the channel may file to it */
+    bool filers_members;  /* [channel] filers: only the staff of the channel may file to it */
+    char agency_head[65]; /* [channel] agency_head: the principal heading the organisation the
+                             channel belongs to ("" none: docs/channels.md) */
+    bool author_head;     /* [channel] author_head: a memo filed here by staff of other channels
+                             also goes to those channels' agency_head */
     /* [tlog] */
     char log_origin[256];     /* the transparency log's origin line (its key is named after it) */
     bool log_public;          /* /log/ and /api/v1/stats are public (default), else auditors only */

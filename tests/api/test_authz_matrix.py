@@ -461,11 +461,15 @@ class World:
         for c in ("officer",) + tuple(c for c in CALLERS if c not in ("officer", "admin",
                                                                        "anon")):
             self.tokens[c] = self.login(CALLERS[c][0])
-        # the head and kim (asked to clear replies) hold the channel key too, and the second
-        # channel's officers (one key for the deployment yet: their channel, not a missing key,
-        # is what keeps them out)
-        for u in ("hana", "kim", "xena", "xavi"):
+        # the head and kim (asked to clear replies) hold the channel key too
+        for u in ("hana", "kim"):
             self.ok("officer", "POST", "/api/v1/channel/grants", {"username": u}, status=201)
+        # the second channel's officers hold its own key (made on the server for xena, who
+        # enrolled before the channel was hers; she grants it to its head): their channel, not
+        # a missing key, is what keeps them from the first channel's memos
+        p = srv.cli("channel", "init", "xena")
+        assert p.returncode == 0 and "channel 2: made the channel key" in p.stdout, p.stderr
+        self.ok("officer_x", "POST", "/api/v1/channel/grants", {"username": "xavi"}, status=201)
         # the recovery key was shown once, at enrolment
         self.lola_recovery = next(u["recovery_key"] for u in created if u["username"] == "lola")
         self.asset = re.search(r'(/assets/[^"\']+)', self.raw("GET", "/", None).text).group(1)

@@ -463,3 +463,52 @@ def test_each_channel_runs_by_its_own_settings(make_server):
     assert again["deadlines"]["acknowledge"]["due"] == add_working_days(again["filed_on"], 2)
     assert call(s["ann"], "GET", memo_url(srv, slow["id"])).json()["deadlines"]["reply"]["due"] \
         == add_working_days(day, 8)
+
+
+def test_another_agencys_author_is_heard_by_that_agencys_head(make_server):
+    """DESIGN's rule (docs/channels.md): with author_head on, a memo filed to a channel by staff
+    of another channel goes at its acknowledgement to that channel's agency_head too, who reads
+    it though a principal of the other channel; the channel's own staff's memos do not, nor
+    another channel's without author_head."""
+    from keyhelpers import call, memo_url
+    srv = make_server()
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "agency-x", "settings": {"agency_head": "hx"}}, 201)
+    call(admin, "PATCH", srv.url + "/api/v1/channels/main",
+         {"settings": {"author_head": "true", "agency_head": "hm"}})
+    r = admin.patch(srv.url + "/api/v1/channels/main", json={"settings": {
+        "agency_head": "not a name"}}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="settings")
+    srv.add_user(admin, "dan", ["staff"])
+    srv.add_user(admin, "sx", ["staff"], channels=["agency-x"])
+    srv.add_user(admin, "ann", ["officer"])
+    srv.add_user(admin, "bea", ["officer"], channels=["agency-x"])
+    srv.add_user(admin, "hx", ["principal"], channels=["agency-x"])
+    srv.add_user(admin, "hm", ["principal"])
+    s = {n: srv.login(n, PASSWORD) for n in ("dan", "sx", "ann", "bea", "hx", "hm")}
+
+    def filed(who, channel=None):
+        body = {"title": "By " + who, "body": "Body.\n"}
+        if channel:
+            body["channel"] = channel
+        mid = call(s[who], "POST", memo_url(srv), body, 201).json()["id"]
+        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
+            call(s[who], "POST", memo_url(srv, mid, step), status=status)
+        return mid
+
+    theirs, ours, there = filed("sx"), filed("dan"), filed("dan", "agency-x")
+    for mid in (theirs, ours):
+        call(s["ann"], "POST", memo_url(srv, mid, "acknowledge"))
+    call(s["bea"], "POST", memo_url(srv, there, "acknowledge"))
+    # agency-x's head hears of its staff's memo to main, and reads it
+    m = call(s["hx"], "GET", memo_url(srv, theirs)).json()
+    assert m["relation"]["principal"] is True and m["title"] == "By sx", m["relation"]
+    assert [e.get("detail") for e in m["timeline"] if e["event"] == "distributed"] == \
+        ["the author's agency head"], m["timeline"]
+    listed = call(s["hx"], "GET", srv.url + "/api/v1/memos?role=principal").json()["memos"]
+    assert [x["id"] for x in listed] == [theirs], listed
+    # not of main's own staff's memo; main's head not of a memo to agency-x (no author_head)
+    assert_error(s["hx"].get(memo_url(srv, ours), timeout=TIMEOUT), 404, "not_found")
+    assert_error(s["hm"].get(memo_url(srv, there), timeout=TIMEOUT), 404, "not_found")
+    assert_error(s["hm"].get(memo_url(srv, theirs), timeout=TIMEOUT), 404, "not_found")
