@@ -95,12 +95,13 @@ static json_t *clock_json(const struct clock *k, bool reply)
     return o;
 }
 
-/* {"acknowledge","reply"} of a filed memo, or null before filing. */
-static json_t *deadlines_json(const struct channel *ch, const struct memo *m, int64_t today)
+/* {"acknowledge","reply"} of a filed memo at unix time @now (its channel's day), or null before
+ * filing. */
+static json_t *deadlines_json(const struct channel *ch, const struct memo *m, int64_t now)
 {
     struct memo_clocks c;
 
-    if (clocks_of_memo(&ch->calendar, m, today, &c) != 0 || !c.started)
+    if (clocks_of_memo(&ch->calendar, m, channel_day(ch, now), &c) != 0 || !c.started)
         return json_null();
     return json_pack("{s:o, s:o}", "acknowledge", clock_json(&c.ack, false), "reply",
                      clock_json(&c.reply, true));
@@ -115,7 +116,7 @@ static bool names_visible(const struct memo *m, unsigned rel)
 /* The summary every list and every memo response carries, by the rules of @m's channel @ch;
  * @title is the decrypted title (a reference is stolen), or JSON null when the caller cannot
  * decrypt it. */
-static json_t *memo_summary(const struct channel *ch, const struct memo *m, int64_t today,
+static json_t *memo_summary(const struct channel *ch, const struct memo *m, int64_t now,
                             json_t *title)
 {
     char digest[MEMO_DIGEST_B64_LEN + 1];
@@ -131,7 +132,7 @@ static json_t *memo_summary(const struct channel *ch, const struct memo *m, int6
                      day_json(m->filed_day), "acknowledged_on", day_json(m->ack_day), "replied_on",
                      day_json(m->replied_day), "closed_on", day_json(m->closed_day), "accept_until",
                      day_json(m->state == MEMO_REPLIED ? workflow_accept_until(ch, m) : -1),
-                     "deadlines", deadlines_json(ch, m, today), "created_at",
+                     "deadlines", deadlines_json(ch, m, now), "created_at",
                      (json_int_t)m->created_at, "updated_at", (json_int_t)m->updated_at);
 }
 
@@ -322,13 +323,13 @@ static json_t *memo_actions(struct api_env *env, const struct api_req *req, cons
         else if (strcmp(name, "close") == 0 || strcmp(name, "clarify") == 0) {
             /* the drafter's window: the officers close after it, the drafter asks within it */
             int64_t until = workflow_accept_until(ch, m);
-            int64_t today = channel_today(req->now);
+            int64_t today = channel_day(ch, req->now);
             bool open = until >= 0 && (today <= until ||
                                        (ch != NULL && clocks_paused(&ch->calendar, until, today)));
             ok = ok && (strcmp(name, "close") == 0 ? !open : until < 0 || open);
         } else if (strcmp(name, "extend") == 0) /* the due date has not passed, and a later day is
                                                  within the maximum, as workflow_extend() has it */
-            ok = ok && ch != NULL && channel_today(req->now) <= m->reply_due &&
+            ok = ok && ch != NULL && channel_day(ch, req->now) <= m->reply_due &&
                  m->reply_max > m->reply_due &&
                  deadline_reply_max(&ch->policy, &ch->calendar, m->filed_day, m->ack_day, &max) ==
                      0 &&
@@ -424,7 +425,6 @@ int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m
 {
     unsigned rel = req->rel;
     bool names = names_visible(m, rel);
-    int64_t today = channel_today(req->now);
     struct signature *sigs = NULL, *all = NULL;
     struct memo_member *inv = NULL, *dist = NULL;
     struct memo_event *ev = NULL;
@@ -447,7 +447,7 @@ int api_memo_view(struct api_env *env, struct api_req *req, const struct memo *m
         (rc = store_event_list(env->st, m->id, &ev, &nev)) != 0 ||
         (rc = store_user_get_by_id(env->st, m->drafter_id, &drafter)) != 0)
         goto out;
-    o = memo_summary(ch, m, today, plain_json(title, tl));
+    o = memo_summary(ch, m, req->now, plain_json(title, tl));
     json_object_set_new(o, "body", plain_json(body, bl));
     title = body = NULL;
     if ((arr = api_attachments_json(env, req, m, &rc)) == NULL)
@@ -779,7 +779,6 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                      struct title_reads *reads, char next[STORE_MEMO_ID_LEN + 1])
 {
     enum clocks_filter want = w->clocks;
-    int64_t today = channel_today(req->now);
     size_t found = 0, examined = 0;
     size_t cap = w->qlen > 0 || w->unassigned || w->approval ? MEMOS_SEARCH_MAX : SIZE_MAX;
     int rc = 0;
@@ -834,7 +833,8 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
             if ((rc = api_channel_of(env, req, arr[i].channel_id, &ch)) != 0)
                 break;
             if (want != CLOCKS_ANY) {
-                if ((rc = clocks_of_memo(&ch->calendar, &arr[i], today, &c)) != 0)
+                if ((rc = clocks_of_memo(&ch->calendar, &arr[i], channel_day(ch, req->now), &c)) !=
+                    0)
                     break;
                 if (!clocks_filter_match(&c, want))
                     continue;
@@ -852,7 +852,7 @@ static int list_page(struct api_env *env, struct api_req *req, struct memo_filte
                 break;
             }
             {
-                json_t *item = memo_summary(ch, &arr[i], today, title);
+                json_t *item = memo_summary(ch, &arr[i], req->now, title);
                 if ((rc = mark_recused(env, req, &arr[i], item)) != 0) {
                     json_decref(item);
                     break;
@@ -1498,7 +1498,7 @@ void api_memos_sign(struct api_env *env, struct api_req *req, struct api_resp *r
            json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "memo_id", req->memo.public_id, "state",
                      memo_state_name((enum memo_state)req->memo.state), "signer",
                      req->user.username, "note", note, "signer_count", req->memo.signer_count,
-                     "deadlines", deadlines_json(req->ch, &req->memo, channel_today(req->now))));
+                     "deadlines", deadlines_json(req->ch, &req->memo, req->now)));
     mem_free(note);
 }
 
@@ -1849,7 +1849,7 @@ struct queue_counts {
 
 /* The page's memo @k, read again, into @due or @overdue. */
 static int queue_item(struct api_env *env, struct api_req *req, const struct queue_key *k,
-                      int64_t today, struct title_reads *reads, json_t *due, json_t *overdue)
+                      struct title_reads *reads, json_t *due, json_t *overdue)
 {
     struct memo m;
     struct memo_clocks c;
@@ -1864,7 +1864,7 @@ static int queue_item(struct api_env *env, struct api_req *req, const struct que
         return rc;
     const struct channel *ch = NULL;
     if ((rc = api_channel_of(env, req, m.channel_id, &ch)) != 0 ||
-        (rc = clocks_of_memo(&ch->calendar, &m, today, &c)) != 0 ||
+        (rc = clocks_of_memo(&ch->calendar, &m, channel_day(ch, req->now), &c)) != 0 ||
         (w = clocks_waiting(&c)) == NULL) { /* answered since the walk */
         store_memo_release(&m);
         return rc;
@@ -1877,7 +1877,7 @@ static int queue_item(struct api_env *env, struct api_req *req, const struct que
         store_memo_release(&m);
         return rc;
     }
-    o = memo_summary(ch, &m, today, title);
+    o = memo_summary(ch, &m, req->now, title);
     json_object_set_new(o, "next_action",
                         json_string(c.waits == CLOCK_ACK ? "acknowledge" : "reply"));
     json_object_set_new(o, "due", day_json(w->due));
@@ -1977,7 +1977,7 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
 
                 const struct channel *ch = NULL;
                 if ((rc = api_channel_of(env, req, m->channel_id, &ch)) != 0 ||
-                    (rc = clocks_of_memo(&ch->calendar, m, today, &c)) != 0)
+                    (rc = clocks_of_memo(&ch->calendar, m, channel_day(ch, req->now), &c)) != 0)
                     break;
                 if ((w = clocks_waiting(&c)) == NULL)
                     continue;
@@ -2018,7 +2018,7 @@ void api_deadlines(struct api_env *env, struct api_req *req, struct api_resp *re
         if (limit > 0 && held > (size_t)limit)
             queue_cursor(&heap[limit - 1], cur);
         for (size_t i = 0; i < held && i < (size_t)limit && rc == 0; i++)
-            rc = queue_item(env, req, &heap[i], today, &reads, due, overdue);
+            rc = queue_item(env, req, &heap[i], &reads, due, overdue);
     }
     if (rc == 0 && (due == NULL || overdue == NULL || mem_failures() != refused))
         rc = ERR_NOMEM;

@@ -324,6 +324,8 @@ int channel_init(struct channel *ch, const struct config *cfg, const char *data_
     if ((rc = channel_rules_init(ch, cfg, err, errlen)) != 0)
         goto fail;
     ch->number = 1;
+    if ((rc = workdays_zone_open(channel_zone(cfg), &ch->zone, err, errlen)) != 0)
+        goto fail;
     if ((rc = channels_views_new(&ch->views)) != 0) {
         err_set(err, errlen, "cannot keep the channels' rules (%s)", err_str(rc));
         goto fail;
@@ -356,6 +358,7 @@ fail:
 void channel_release(struct channel *ch)
 {
     channels_views_free(ch->views);
+    workdays_zone_close(ch->zone);
     workdays_calendar_release(&ch->calendar);
     mem_free(ch->principals);
     keys_secure_free(ch->key);
@@ -366,6 +369,17 @@ void channel_release(struct channel *ch)
 int64_t channel_now(const struct channel *ch)
 {
     return (int64_t)time(NULL) + ch->clock_offset;
+}
+
+int64_t channel_day(const struct channel *ch, int64_t t)
+{
+    int64_t day = 0;
+
+    if (ch == NULL || ch->zone == NULL)
+        return channel_today(t);
+    if (workdays_day_in_zone(ch->zone, t, &day) != 0)
+        return 0;
+    return day;
 }
 
 int64_t channel_today(int64_t t)

@@ -40,6 +40,7 @@ struct channel {
     unsigned require_passkey;    /* ... of which those that must use a passkey (core/passkey.h) */
     const struct config *cfg;    /* the settings it was made from ([mail] for core/notify.h) */
     int64_t number;              /* the channel whose rules these are (1: the deployment's) */
+    struct workdays_zone *zone;  /* its time zone (channel_zone(cfg)): its memos' days */
     const struct channel *base;  /* a channel's own rules (channel_of()): the deployment's, whose
                                     keys, clock, log and runtime calendar they share; NULL for
                                     the deployment's own */
@@ -139,8 +140,13 @@ void channel_release(struct channel *ch);
 /** channel_now() - unix seconds on the channel's clock. */
 int64_t channel_now(const struct channel *ch);
 
-/** channel_today() - the organisation's local day number for unix time @t. */
+/** channel_today() - the organisation's local day number for unix time @t: the deployment's
+ *  zone (the process's), for what is the deployment's (accounts, the calendar, records). */
 int64_t channel_today(int64_t t);
+
+/** channel_day() - the local day number of unix time @t in @ch's own zone: a memo's days, by
+ *  its channel's zone (channel_today() when @ch has none). */
+int64_t channel_day(const struct channel *ch, int64_t t);
 
 /**
  * channel_span_parse() - "N working-days", "N days" or "N months" into @span.

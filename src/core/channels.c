@@ -351,6 +351,7 @@ void channels_views_free(struct channel_views *v)
     for (struct channel_view *w = v->all, *next; w != NULL; w = next) {
         next = w->older;
         workdays_calendar_release(&w->ch.calendar);
+        workdays_zone_close(w->ch.zone);
         mem_free(w->ch.principals);
         mem_free(w->settings);
         wipe(w, sizeof(*w));
@@ -390,7 +391,9 @@ static int view_make(const struct channel *base, const struct channel_row *r,
         memset(&w->ch.calendar, 0, sizeof(w->ch.calendar));
         w->ch.principals = NULL;
         w->ch.nprincipals = 0;
-        rc = channel_rules_init(&w->ch, &w->cfg, err, sizeof(err));
+        w->ch.zone = NULL;
+        if ((rc = channel_rules_init(&w->ch, &w->cfg, err, sizeof(err))) == 0)
+            rc = workdays_zone_open(channel_zone(&w->cfg), &w->ch.zone, err, sizeof(err));
     }
     if (rc != 0) {
         /* the row passed these checks when it was written (and its MAC holds): settings that
@@ -398,6 +401,7 @@ static int view_make(const struct channel *base, const struct channel_row *r,
         log_error("channels: the settings of channel %lld do not make a channel: %s",
                   (long long)r->id, err);
         workdays_calendar_release(&w->ch.calendar);
+        workdays_zone_close(w->ch.zone);
         mem_free(w->ch.principals);
         mem_free(w->settings);
         mem_free(w);

@@ -675,7 +675,7 @@ static int check_deadline(struct store *st, const struct channel *ch, const stru
 {
     bool ack = strcmp(which, "ack") == 0;
     struct notice n = {.m = m, .which = which, .day = due};
-    int64_t today = channel_today(now), before = 0, late = 0;
+    int64_t today = channel_day(ch, now), before = 0, late = 0;
 
     /* a deadline a running clock stop pauses is neither reminded of nor escalated */
     if (due == STORE_DAY_NONE || clocks_paused(&ch->calendar, due, today))

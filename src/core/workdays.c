@@ -8,6 +8,7 @@
 #include "core/workdays.h"
 
 #include <fcntl.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -759,4 +760,52 @@ int workdays_day_from_unix(int64_t t, int64_t *day)
     if ((int64_t)tt != t || localtime_r(&tt, &tm) == NULL || tm.tm_year > INT32_MAX - 1900)
         return ERR_INVALID;
     return workdays_day_from_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, day);
+}
+
+/* A zone of its own: GLib's, whose conversions read no process state. */
+struct workdays_zone {
+    GTimeZone *tz;
+};
+
+int workdays_zone_open(const char *name, struct workdays_zone **out, char *err, size_t errlen)
+{
+    struct workdays_zone *z;
+
+    *out = NULL;
+    if (workdays_tz_validate(name, err, errlen) < 0)
+        return ERR_INVALID;
+    if ((z = mem_calloc(1, sizeof(*z))) == NULL)
+        return ERR_NOMEM;
+    /* (validated above: a zoneinfo file; GLib reads the same one) */
+    if ((z->tz = g_time_zone_new_identifier(name)) == NULL) {
+        err_set(err, errlen, "time zone %s cannot be read", name);
+        mem_free(z);
+        return ERR_INVALID;
+    }
+    *out = z;
+    return 0;
+}
+
+void workdays_zone_close(struct workdays_zone *z)
+{
+    if (z == NULL)
+        return;
+    g_time_zone_unref(z->tz);
+    mem_free(z);
+}
+
+int workdays_day_in_zone(const struct workdays_zone *z, int64_t t, int64_t *day)
+{
+    GDateTime *utc, *local;
+    int rc = ERR_INVALID;
+
+    if (z == NULL || (utc = g_date_time_new_from_unix_utc(t)) == NULL)
+        return ERR_INVALID;
+    if ((local = g_date_time_to_timezone(utc, z->tz)) != NULL) {
+        rc = workdays_day_from_date(g_date_time_get_year(local), g_date_time_get_month(local),
+                                    g_date_time_get_day_of_month(local), day);
+        g_date_time_unref(local);
+    }
+    g_date_time_unref(utc);
+    return rc;
 }

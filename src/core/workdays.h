@@ -328,6 +328,23 @@ int workdays_tz_validate(const char *name, char *err, size_t errlen);
  */
 int workdays_tz_set(const char *name, char *err, size_t errlen);
 
+struct workdays_zone; /* a time zone of its own (GLib's GTimeZone), beside the process's */
+
+/**
+ * workdays_zone_open() - the time zone @name (checked as workdays_tz_validate() checks it), for
+ * workdays_day_in_zone(). Thread safe once made. 0, ERR_INVALID (with @err) or ERR_NOMEM.
+ */
+int workdays_zone_open(const char *name, struct workdays_zone **out, char *err, size_t errlen);
+
+/** workdays_zone_close() - release @z (NULL: nothing). */
+void workdays_zone_close(struct workdays_zone *z);
+
+/**
+ * workdays_day_in_zone() - the local day number in @z of unix time @t (as
+ * workdays_day_from_unix() in the process's zone). Thread safe. 0 or ERR_INVALID.
+ */
+int workdays_day_in_zone(const struct workdays_zone *z, int64_t t, int64_t *day);
+
 /**
  * workdays_day_from_unix() - the local day number (in the process's time zone) of a unix time.
  * @t: seconds since the epoch.

@@ -167,7 +167,7 @@ static int log_event(struct wf_ctx *c, struct memo *m, const char *event)
         return ERR_INTERNAL;
     memcpy(e.tag, m->log_tag, sizeof(e.tag));
     e.channel = m->channel_id;
-    e.day = channel_today(c->now);
+    e.day = channel_day(c->ch, c->now);
     e.ack_due = e.reply_due = e.first = e.last = -1;
     if (e.event == LEDGER_FILED) {
         if ((rc = count_signers(c, m, &e.signers)) != 0)
@@ -1272,7 +1272,7 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
         err_set(c->err, c->errlen, "sign the memo before filing it");
         return ERR_STATE;
     }
-    m->filed_day = channel_today(c->now);
+    m->filed_day = channel_day(c->ch, c->now);
     random_bytes(m->log_tag, sizeof(m->log_tag));
     random_bytes(m->log_salt, sizeof(m->log_salt));
     m->has_log = true;
@@ -1294,7 +1294,7 @@ int workflow_file(struct wf_ctx *c, struct memo *m)
 static void settle_paused(struct wf_ctx *c, struct memo *m, bool ack, bool reply)
 {
     const struct workdays_calendar *cal = &c->ch->calendar;
-    int64_t today = channel_today(c->now);
+    int64_t today = channel_day(c->ch, c->now);
 
     if (ack && m->ack_due < today && clocks_paused(cal, m->ack_due, today))
         m->ack_due = today;
@@ -1417,7 +1417,7 @@ int workflow_acknowledge(struct wf_ctx *c, struct memo *m)
     if ((rc = check(c, m, MEMO_ACKNOWLEDGE, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
     settle_paused(c, m, true, false);
-    m->ack_day = channel_today(c->now);
+    m->ack_day = channel_day(c->ch, c->now);
     /* counted from the filing, or from the acknowledgement: its day when on time, else its due
      * day in force (deadline.h's rule, with the due day a calendar change may have moved) */
     base = m->filed_day;
@@ -1576,7 +1576,7 @@ int workflow_extend(struct wf_ctx *c, struct memo *m, int64_t until, const char 
         return rc;
     /* an extension is granted before the due date passes, never after: a reply already late
      * stays late (one granted afterwards would launder it into an on-time answer) */
-    if (channel_today(c->now) > m->reply_due) {
+    if (channel_day(c->ch, c->now) > m->reply_due) {
         workdays_day_format(m->reply_due, day, sizeof(day));
         err_set(c->err, c->errlen,
                 "the reply was due on %s: an extension is granted until its due date, never "
@@ -1723,7 +1723,7 @@ static int send_reply(struct wf_ctx *c, struct memo *m, enum memo_action action,
     m->reply_note_len = note_len;
     note = NULL;
     settle_paused(c, m, false, true);
-    m->replied_day = channel_today(c->now);
+    m->replied_day = channel_day(c->ch, c->now);
     m->state = to;
     rc = save_with(c, m, "replied", NULL, k != NULL ? record_approval : NULL, approval);
 out:
@@ -1768,7 +1768,7 @@ static int simple(struct wf_ctx *c, struct memo *m, enum memo_action action, con
     if ((rc = check(c, m, action, &to)) != 0)
         return rc;
     if (day != NULL)
-        *day = channel_today(c->now);
+        *day = channel_day(c->ch, c->now);
     m->state = to;
     return save(c, m, event, NULL);
 }
@@ -1790,8 +1790,8 @@ int workflow_close(struct wf_ctx *c, struct memo *m)
 
     /* the drafter's turn first: the memo closes when they accept, or when their window ends */
     if (m->state == MEMO_REPLIED && until >= 0 &&
-        (channel_today(c->now) <= until ||
-         clocks_paused(&c->ch->calendar, until, channel_today(c->now)))) {
+        (channel_day(c->ch, c->now) <= until ||
+         clocks_paused(&c->ch->calendar, until, channel_day(c->ch, c->now)))) {
         workdays_day_format(until, day, sizeof(day));
         err_set(c->err, c->errlen,
                 "the drafter may accept the reply or ask for clarification until %s: the memo "
@@ -1827,7 +1827,7 @@ static int keep_earlier_reply(struct wf_ctx *c, struct memo *m, void *arg)
 int workflow_clarify(struct wf_ctx *c, struct memo *m, const char *question)
 {
     struct content_place at = {.field = "reply"};
-    int64_t today = channel_today(c->now), until = workflow_accept_until(c->ch, m), due = 0;
+    int64_t today = channel_day(c->ch, c->now), until = workflow_accept_until(c->ch, m), due = 0;
     char day[WORKDAYS_ISO_SIZE], done[WORKDAYS_ISO_SIZE];
     struct earlier earlier = {NULL, ""};
     enum memo_state to;
@@ -1948,7 +1948,7 @@ out:
 struct pass {
     struct store *st;
     const struct channel *ch;
-    int64_t now, today;
+    int64_t now;
     size_t done;      /* memos closed, entries logged */
     const char *what; /* for the server log: "its window could not be closed" */
     const struct channel *chs[CHANNELS_MAX + 1]; /* each channel's rules, read once a pass */
@@ -2025,13 +2025,13 @@ static int close_window(struct pass *p, const struct memo *listed)
     if (rc != 0)
         return rc;
     struct wf_ctx c = {.st = p->st, .ch = ch, .now = p->now};
-    int64_t until = workflow_accept_until(ch, listed);
+    int64_t until = workflow_accept_until(ch, listed), today = channel_day(ch, p->now);
     struct memo m;
 
     /* a running clock stop holds the drafter's window too: its days extend it once the stop
      * ends */
-    if (listed->state != MEMO_REPLIED || until < 0 || p->today <= until ||
-        clocks_paused(&ch->calendar, until, p->today))
+    if (listed->state != MEMO_REPLIED || until < 0 || today <= until ||
+        clocks_paused(&ch->calendar, until, today))
         return 0;
     if ((rc = store_begin(p->st)) != 0)
         return rc;
@@ -2040,13 +2040,13 @@ static int close_window(struct pass *p, const struct memo *listed)
         return rc;
     }
     until = workflow_accept_until(ch, &m);
-    if (m.state != MEMO_REPLIED || until < 0 || p->today <= until) { /* answered meanwhile */
+    if (m.state != MEMO_REPLIED || until < 0 || today <= until) { /* answered meanwhile */
         store_rollback(p->st);
         store_memo_release(&m);
         return 0;
     }
     m.state = MEMO_CLOSED;
-    m.closed_day = p->today;
+    m.closed_day = today;
     m.updated_at = p->now;
     if ((rc = store_event_add(p->st, m.id, "window_closed", 0, NULL, p->now)) != 0 ||
         (rc = log_event(&c, &m, "window_closed")) != 0 ||
@@ -2062,11 +2062,7 @@ static int close_window(struct pass *p, const struct memo *listed)
 
 int workflow_close_windows(struct store *st, const struct channel *ch, int64_t now, size_t *closed)
 {
-    struct pass p = {.st = st,
-                     .ch = ch,
-                     .now = now,
-                     .today = channel_today(now),
-                     .what = "its window could not be closed"};
+    struct pass p = {.st = st, .ch = ch, .now = now, .what = "its window could not be closed"};
     int rc = each_memo(&p, MEMO_REPLIED, close_window);
 
     if (closed != NULL)
@@ -2095,7 +2091,7 @@ static int escalation_fact(struct store *st, const struct channel *ch, const str
                            const char *which, int64_t due, int rung, int64_t now, bool *added)
 {
     char kind[32], day[WORKDAYS_ISO_SIZE], text[LEDGER_ENTRY_MAX];
-    int64_t today = channel_today(now);
+    int64_t today = channel_day(ch, now);
     struct ledger_entry e;
     struct memo m;
     uint64_t index;
@@ -2152,13 +2148,13 @@ static int escalate_memo(struct pass *p, const struct memo *m)
         return rc;
     int principals = ch->cfg != NULL ? ch->cfg->mail_escalate_principals : 0;
     bool ack = m->state == MEMO_FILED, added = false;
-    int64_t due = ack ? m->ack_due : m->reply_due, late = 0;
+    int64_t due = ack ? m->ack_due : m->reply_due, late = 0, today = channel_day(ch, p->now);
 
     /* a memo without a log tag (none filed without one) has nothing to log */
-    if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 || p->today <= due ||
-        !m->has_log || clocks_paused(&ch->calendar, due, p->today))
+    if ((m->state != MEMO_FILED && m->state != MEMO_ACKNOWLEDGED) || due < 0 || today <= due ||
+        !m->has_log || clocks_paused(&ch->calendar, due, today))
         return 0;
-    if ((rc = workdays_calendar_count(&ch->calendar, due, p->today, &late)) != 0)
+    if ((rc = workdays_calendar_count(&ch->calendar, due, today, &late)) != 0)
         return rc;
     for (int rung = 1; rung <= 2 && rc == 0; rung++) {
         if (rung == 2 &&
@@ -2172,11 +2168,8 @@ static int escalate_memo(struct pass *p, const struct memo *m)
 
 int workflow_escalations(struct store *st, const struct channel *ch, int64_t now, size_t *count)
 {
-    struct pass p = {.st = st,
-                     .ch = ch,
-                     .now = now,
-                     .today = channel_today(now),
-                     .what = "its escalation could not be recorded"};
+    struct pass p = {
+        .st = st, .ch = ch, .now = now, .what = "its escalation could not be recorded"};
     /* only the memos waiting on the channel, by state (an index): not every memo ever filed,
      * which this pass, every minute, once read whole */
     int rc = each_memo(&p, MEMO_FILED, escalate_memo);

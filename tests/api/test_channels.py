@@ -512,3 +512,43 @@ def test_another_agencys_author_is_heard_by_that_agencys_head(make_server):
     assert_error(s["hx"].get(memo_url(srv, ours), timeout=TIMEOUT), 404, "not_found")
     assert_error(s["hm"].get(memo_url(srv, there), timeout=TIMEOUT), 404, "not_found")
     assert_error(s["hm"].get(memo_url(srv, theirs), timeout=TIMEOUT), 404, "not_found")
+
+
+def test_each_channel_counts_its_days_in_its_own_zone(make_server):
+    """A channel's time zone is its memos': a memo filed at noon UTC on a Monday is filed on
+    Tuesday in a channel on Kiribati's Line Islands time (UTC+14), and its log entry says so;
+    the deployment's channel (UTC here) says Monday. Server time is the debug clock."""
+    import calendar as _cal
+    from keyhelpers import call, memo_url
+    from loghelpers import caught_up, fetch_entries, parse_entry
+    noon = _cal.timegm((2026, 12, 7, 12, 0, 0))  # a Monday
+    srv = make_server(config={"debug": {"clock_start": str(noon)},
+                              "channel": {"calendar": "none"}})
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "far", "settings": {"timezone": "Pacific/Kiritimati"}}, 201)
+    srv.add_user(admin, "dan", ["staff"])
+    srv.add_user(admin, "ann", ["officer"], channels=["main", "far"])
+    srv.add_user(admin, "aud", ["auditor"])
+    s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "aud")}
+
+    def filed(channel):
+        body = {"title": "To " + channel, "body": "Body.\n"}
+        if channel != "main":
+            body["channel"] = channel
+        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
+        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
+            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
+        return call(s["ann"], "GET", memo_url(srv, mid)).json()
+
+    main, far = filed("main"), filed("far")
+    assert main["filed_on"] == "2026-12-07", main["filed_on"]
+    assert far["filed_on"] == "2026-12-08", far["filed_on"]
+    _, _, size, _ = caught_up(srv, s["aud"])
+    days = {(e.get("channel", "1"), e["event"]): e["date"]
+            for e in map(parse_entry, fetch_entries(srv.url, size)) if "memo" in e}
+    assert days == {("1", "filed"): "2026-12-07", ("2", "filed"): "2026-12-08"}, days
+    # a zone that does not exist is refused as the settings file's would be
+    r = admin.patch(srv.url + "/api/v1/channels/far", json={"settings": {
+        "timezone": "Mars/Olympus_Mons"}}, timeout=TIMEOUT)
+    assert_error(r, 422, "invalid_field", field="settings")
