@@ -8,7 +8,7 @@ set -euo pipefail
 
 build=(build-essential meson ninja-build pkg-config scdoc libsystemd-dev libevent-dev libhttp-parser-dev libjansson-dev
        libsqlite3-dev libpq-dev libsodium-dev libinih-dev libcmark-dev libcurl4-openssl-dev liboath-dev
-       libqrencode-dev libfido2-dev libcbor-dev libssl-dev libldap-dev libpango1.0-dev libarchive-dev
+       libqrencode-dev libfido2-dev libcbor-dev libssl-dev libldap-dev libpango1.0-dev libglib2.0-dev libarchive-dev
        fonts-dejavu-core tzdata ca-certificates)
 test=(libcmocka-dev python3 python3-pytest python3-requests python3-nacl python3-cbor2 clang-format sqlite3 oathtool
       python3-aiosmtpd postgresql-15 postgresql-client-15 chromium clang libclang-rt-14-dev
