@@ -16,12 +16,14 @@
 #include <string.h>
 
 /* The [channel] settings a channel may set for itself: not closures (the calendar run at
- * runtime is per channel, core/calendar.h) nor federal_holidays (calendar replaces it). */
+ * runtime is the deployment's, core/calendar.h) nor federal_holidays (calendar replaces it). */
 static const char *const keys[] = {
-    "preset",           "ack",           "reply",        "reply_max",
-    "reply_from",       "timezone",      "calendar",     "principals",
-    "inauguration_day", "accept_window", "clarify_days", "reply_approval",
-    "filers",           "agency_head",   "author_head",  NULL,
+    "preset",          "ack",          "reply",
+    "reply_max",       "reply_from",   "timezone",
+    "calendar",        "principals",   "inauguration_day",
+    "accept_window",   "clarify_days", "reply_approval",
+    "filers",          "agency_head",  "author_head",
+    "directory_group", NULL,
 };
 
 bool channels_slug_valid(const char *slug)
@@ -361,6 +363,46 @@ void channels_views_free(struct channel_views *v)
     mem_free(v);
 }
 
+/* The settings that are a channel's own and never inherited from [channel] (channel 1's): who
+ * heads its organisation, and which directory group is its people. */
+static const char *const own_only[] = {"agency_head", "directory_group", NULL};
+
+/* Whether @r's settings set @key themselves: 1, 0, or ERR_INVALID (they do not parse). */
+static int sets(const struct channel_row *r, const char *key)
+{
+    json_t *o = parse(r->settings, NULL, 0);
+    int yes;
+
+    if (o == NULL)
+        return ERR_INVALID;
+    yes = json_object_get(o, key) != NULL;
+    json_decref(o);
+    return yes;
+}
+
+int channels_own(const struct channel_row *r, const struct config *base, const char *key, char *out,
+                 size_t len)
+{
+    json_t *o, *v;
+    int rc = 0;
+
+    out[0] = '\0';
+    if (strcmp(key, "agency_head") != 0 && strcmp(key, "directory_group") != 0)
+        return ERR_INVALID;
+    if ((o = parse(r->settings, NULL, 0)) == NULL)
+        return ERR_INVALID;
+    if ((v = json_object_get(o, key)) != NULL)
+        rc = str_copy(out, len, json_string_value(v)) == 0 ? 0 : ERR_TOO_LARGE;
+    else if (r->id == 1 && base != NULL) /* channel 1's: [channel]'s, as the settings file says */
+        rc = str_copy(out, len,
+                      strcmp(key, "agency_head") == 0 ? base->agency_head
+                                                      : base->directory_group) == 0
+                 ? 0
+                 : ERR_TOO_LARGE;
+    json_decref(o);
+    return rc;
+}
+
 /* Whether @settings (as stored) sets nothing of its own. */
 static bool no_settings(const char *settings)
 {
@@ -392,7 +434,15 @@ static int view_make(const struct channel *base, const struct channel_row *r,
         w->ch.principals = NULL;
         w->ch.nprincipals = 0;
         w->ch.zone = NULL;
-        if ((rc = channel_rules_init(&w->ch, &w->cfg, err, sizeof(err))) == 0)
+        /* a channel's own settings are never channel 1's (from [channel]) */
+        for (size_t i = 0; rc == 0 && r->id != 1 && own_only[i] != NULL; i++) {
+            int yes = sets(r, own_only[i]);
+            if (yes < 0)
+                rc = ERR_INVALID;
+            else if (!yes)
+                rc = config_set(&w->cfg, "channel", own_only[i], "", err, sizeof(err));
+        }
+        if (rc == 0 && (rc = channel_rules_init(&w->ch, &w->cfg, err, sizeof(err))) == 0)
             rc = workdays_zone_open(channel_zone(&w->cfg), &w->ch.zone, err, sizeof(err));
     }
     if (rc != 0) {

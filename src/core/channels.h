@@ -113,6 +113,14 @@ int channels_views_new(struct channel_views **out);
 /** channels_views_free() - free every view made (channel_release()); NULL is nothing. */
 void channels_views_free(struct channel_views *v);
 
+/**
+ * channels_own() - @r's own value of @key (agency_head or directory_group: a channel's own,
+ * never inherited) into @out ("" when unset; channel 1's is [channel]'s in @base when its row
+ * does not set it). 0, ERR_INVALID (another key, or settings that do not parse), ERR_TOO_LARGE.
+ */
+int channels_own(const struct channel_row *r, const struct config *base, const char *key, char *out,
+                 size_t len);
+
 /** channels_find() - the channel @slug among @rows (store_channel_list()), or NULL. */
 const struct channel_row *channels_find(const struct channel_row *rows, size_t n, const char *slug);
 

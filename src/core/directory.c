@@ -2,6 +2,7 @@
 
 #include "core/access.h"
 #include "core/channel.h"
+#include "core/channels.h"
 #include "core/enrol.h"
 #include "core/runner.h"
 #include "core/trust.h"
@@ -30,8 +31,9 @@ struct person {
     char display[DISPLAY_NAME_MAX + 1];
     char email[EMAIL_MAX + 1];
     unsigned roles;
-    bool matched; /* an account of theirs was found */
-    bool dup;     /* another entry has the same username: neither is used */
+    uint64_t channels; /* the channels whose directory_group lists them (core/channels.h) */
+    bool matched;      /* an account of theirs was found */
+    bool dup;          /* another entry has the same username: neither is used */
 };
 
 struct people {
@@ -166,11 +168,21 @@ static int on_person(void *arg, const char *dn, char *const *const *values)
     return 0;
 }
 
-/* The role a group gives, by [directory] role_*: matched by cn or by DN, in any case. */
+/* The channels' groups (their directory_group, core/channels.h), by channel number. */
+struct chgroups {
+    char name[CHANNELS_MAX + 1][sizeof(((struct config *)0)->directory_group)];
+    char slug[CHANNELS_MAX + 1][STORE_CHANNEL_SLUG_MAX + 1];
+    uint64_t wanted; /* the channels with a group: their people are the directory's to say */
+};
+
+/* The role a group gives, by [directory] role_*, and the channel, by a channel's
+ * directory_group: matched by cn or by DN, in any case. */
 struct groups {
     const struct config *cfg;
+    const struct chgroups *cg;
     struct people *pp;
-    unsigned found; /* the roles whose group was found */
+    unsigned found;   /* the roles whose group was found */
+    uint64_t chfound; /* the channels whose group was found */
 };
 
 static bool names(const char *want, const char *dn, char *const *cn)
@@ -200,11 +212,57 @@ static int on_group(void *arg, const char *dn, char *const *const *values)
     if (names(c->dir_role_principal, dn, values[0]))
         role |= ROLE_PRINCIPAL;
     g->found |= role;
-    for (size_t i = 0; role != 0 && values[1] != NULL && values[1][i] != NULL; i++)
+    uint64_t chans = 0;
+    for (int64_t ch = 1; ch <= CHANNELS_MAX; ch++)
+        if (channels_has(g->cg->wanted, ch) && names(g->cg->name[ch], dn, values[0]))
+            chans |= UINT64_C(1) << (ch - 1);
+    g->chfound |= chans;
+    for (size_t i = 0; (role != 0 || chans != 0) && values[1] != NULL && values[1][i] != NULL; i++)
         for (size_t k = 0; k < g->pp->n; k++)
-            if (strcasecmp(g->pp->p[k].dn, values[1][i]) == 0)
+            if (strcasecmp(g->pp->p[k].dn, values[1][i]) == 0) {
                 g->pp->p[k].roles |= role;
+                g->pp->p[k].channels |= chans;
+            }
     return 0;
+}
+
+/* The channels' directory groups into @cg (those with one in cg->wanted). */
+static int channel_groups(struct store *st, const struct config *cfg, struct chgroups *cg)
+{
+    struct channel_row *rows = NULL;
+    size_t n = 0;
+    int rc = store_channel_list(st, &rows, &n);
+
+    memset(cg, 0, sizeof(*cg));
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int64_t id = rows[i].id;
+        if (id < 1 || id > CHANNELS_MAX)
+            continue;
+        rc = channels_own(&rows[i], cfg, "directory_group", cg->name[id], sizeof(cg->name[id]));
+        str_copy(cg->slug[id], sizeof(cg->slug[id]), rows[i].slug);
+        if (rc == 0 && cg->name[id][0] != '\0')
+            cg->wanted |= UINT64_C(1) << (id - 1);
+    }
+    store_channel_list_free(rows, n);
+    return rc;
+}
+
+/* @channels as the channels' slugs, for the report. */
+static void channel_list(const struct chgroups *cg, uint64_t channels, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int64_t ch = 1; ch <= CHANNELS_MAX && used < len; ch++)
+        if (channels_has(channels, ch))
+            used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "",
+                                     cg->slug[ch][0] ? cg->slug[ch] : "?");
+}
+
+/* The channels the directory gives @p: its groups', else channel 1. */
+static uint64_t channels_given(const struct person *p)
+{
+    return p->channels != 0 ? p->channels : 1;
 }
 
 /* Whether roles come from groups: a role other than staff-for-all is mapped. */
@@ -215,8 +273,9 @@ static bool roles_managed(const struct config *c)
            c->dir_role_principal[0] != '\0';
 }
 
-/* Read the people and their groups' roles into @pp. */
-static int read_directory(const struct config *cfg, struct people *pp, char *err, size_t errlen)
+/* Read the people and their groups' roles and channels into @pp. */
+static int read_directory(const struct config *cfg, const struct chgroups *cg, struct people *pp,
+                          char *err, size_t errlen)
 {
     const char *pattrs[] = {cfg->dir_username_attr, cfg->dir_name_attr, cfg->dir_email_attr, NULL};
     const char *gattrs[] = {"cn", cfg->dir_member_attr, NULL};
@@ -225,7 +284,7 @@ static int read_directory(const struct config *cfg, struct people *pp, char *err
                                 .ca_file = cfg->dir_ca_file,
                                 .bind_dn = cfg->dir_bind_dn,
                                 .password = cfg->dir_bind_password};
-    struct groups g = {.cfg = cfg, .pp = pp};
+    struct groups g = {.cfg = cfg, .cg = cg, .pp = pp};
     struct netldap *c = NULL;
     char e[400];
     int rc;
@@ -235,7 +294,7 @@ static int read_directory(const struct config *cfg, struct people *pp, char *err
         return rc == ERR_NOMEM ? rc : ERR_IO;
     }
     rc = netldap_search(c, cfg->dir_base_dn, cfg->dir_filter, pattrs, on_person, pp, e, sizeof(e));
-    if (rc == 0 && roles_managed(cfg))
+    if (rc == 0 && (roles_managed(cfg) || cg->wanted != 0))
         rc =
             netldap_search(c, cfg->dir_group_base_dn[0] ? cfg->dir_group_base_dn : cfg->dir_base_dn,
                            cfg->dir_group_filter, gattrs, on_group, &g, e, sizeof(e));
@@ -264,6 +323,17 @@ static int read_directory(const struct config *cfg, struct people *pp, char *err
                 return ERR_IO;
             }
     }
+    /* a channel's group that is not there would take everyone off the channel: the same */
+    for (int64_t ch = 1; ch <= CHANNELS_MAX; ch++)
+        if (channels_has(cg->wanted & ~g.chfound, ch)) {
+            err_set(err, errlen,
+                    "the directory %s: no group %.200s (channel %.32s's directory_group) under "
+                    "%.200s (with %.200s)",
+                    cfg->dir_url, cg->name[ch], cg->slug[ch],
+                    cfg->dir_group_base_dn[0] ? cfg->dir_group_base_dn : cfg->dir_base_dn,
+                    cfg->dir_group_filter);
+            return ERR_IO;
+        }
     if (strcmp(cfg->dir_role_staff, "*") == 0)
         for (size_t i = 0; i < pp->n; i++)
             pp->p[i].roles |= ROLE_STAFF;
@@ -339,7 +409,7 @@ static int sole_holder(struct store *st, const struct user *u, bool *sole)
 }
 
 /* A new account for @p, pending enrolment, kept from now on. */
-static int create(struct store *st, const struct person *p, int64_t now,
+static int create(struct store *st, const struct chgroups *cg, const struct person *p, int64_t now,
                   struct directory_report *rep, bool dry)
 {
     char rl[80], e[160];
@@ -361,6 +431,8 @@ static int create(struct store *st, const struct person *p, int64_t now,
             return 0;
         }
         u.flags |= STORE_USER_DIRECTORY;
+        if (cg->wanted != 0)
+            u.channels = channels_given(p);
         if ((rc = user_create_logged(st, &u, now)) == ERR_EXISTS)
             return 0; /* made meanwhile (another server's sync): the next one keeps it */
         if (rc != 0)
@@ -382,9 +454,36 @@ static int reread(struct store *st, const struct user *listed, struct user *u)
     return rc;
 }
 
+/* @u's channels in step with @p's groups, when a channel has a directory_group. */
+static int follow_channels(struct store *st, const struct chgroups *cg, struct user *u,
+                           const struct person *p, int64_t now, struct directory_report *rep,
+                           bool dry)
+{
+    char before[400], after[400];
+    uint64_t want = channels_given(p), has = u->channels != 0 ? u->channels : 1;
+    int rc;
+
+    if (cg->wanted == 0 || want == has)
+        return 0;
+    channel_list(cg, has, before, sizeof(before));
+    channel_list(cg, want, after, sizeof(after));
+    rc = dry ? 0 : enrol_channels_set(st, u, want, now);
+    if (rc == ERR_STATE) {
+        rep->kept++;
+        say(rep, "keep %s (%s): the last officer holding a channel's key", u->username, before);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    rep->roles++;
+    say(rep, "channels %s: %s -> %s", u->username, before, after);
+    return 0;
+}
+
 /* Bring the account @u (as it is now: reread()) in step with @p. */
-static int follow(struct store *st, const struct config *cfg, struct user *u,
-                  const struct person *p, int64_t now, struct directory_report *rep, bool dry)
+static int follow(struct store *st, const struct config *cfg, const struct chgroups *cg,
+                  struct user *u, const struct person *p, int64_t now, struct directory_report *rep,
+                  bool dry)
 {
     char what[80] = "", before[80], after[80];
     bool adopt = !(u->flags & STORE_USER_DIRECTORY),
@@ -410,6 +509,8 @@ static int follow(struct store *st, const struct config *cfg, struct user *u,
         rep->updated++;
         say(rep, "update %s: %s", u->username, what);
     }
+    if ((rc = follow_channels(st, cg, u, p, now, rep, dry)) != 0)
+        return rc;
     if (!roles_managed(cfg) || p->roles == u->roles)
         return 0;
     role_list(u->roles, before, sizeof(before));
@@ -441,13 +542,19 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
                    int64_t now, struct directory_report *rep, char *err, size_t errlen)
 {
     struct people pp = {.rep = rep};
+    struct chgroups *cg = mem_calloc(1, sizeof(*cg));
     struct user *accts = NULL;
     size_t nacct = 0, managed = 0, gone = 0, demoted = 0;
     int rc;
 
     rep->people = rep->created = rep->updated = rep->roles = rep->disabled = rep->kept =
         rep->skipped = 0;
-    if ((rc = read_directory(cfg, &pp, err, errlen)) != 0)
+    if (cg == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = channel_groups(st, cfg, cg)) != 0 ||
+        (rc = read_directory(cfg, cg, &pp, err, errlen)) != 0)
         goto out;
     rep->people = 0;
     for (size_t i = 0; i < pp.n; i++)
@@ -511,7 +618,7 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
             } else if (!listed->disabled) {
                 /* the row as it is now: the listed one holds no password hash to write back */
                 if ((rc = reread(st, listed, &cur)) == 0)
-                    rc = follow(st, cfg, &cur, p, now, rep, dry_run);
+                    rc = follow(st, cfg, cg, &cur, p, now, rep, dry_run);
                 if (rc == ERR_CONFLICT || rc == ERR_NOT_FOUND) {
                     say(rep, "skip %s: changed meanwhile (the next sync sees it)",
                         listed->username);
@@ -549,8 +656,9 @@ int directory_sync(struct store *st, const struct config *cfg, bool dry_run, boo
     }
     for (size_t i = 0; i < pp.n && rc == 0; i++)
         if (!pp.p[i].matched && !pp.p[i].dup)
-            rc = create(st, &pp.p[i], now, rep, dry_run);
+            rc = create(st, cg, &pp.p[i], now, rep, dry_run);
 out:
+    mem_free(cg);
     if (accts != NULL)
         memset(accts, 0, nacct * sizeof(*accts));
     mem_free(accts);

@@ -10,7 +10,10 @@
  *     groups give (staff when no role is mapped);
  *   - an account of the same username is kept from then on (STORE_USER_DIRECTORY, under its MAC):
  *     its display name and email follow the directory, and its roles the groups where any role is
- *     mapped (enrol_account_set(): logged, the channel key's last holder kept);
+ *     mapped (enrol_account_set(): logged, the channel key's last holder kept), and its channels
+ *     the channels' directory_group where any channel has one (core/channels.h: the channels
+ *     whose group lists the person, else channel 1; enrol_channels_set(): the grants of the
+ *     channels left revoked, a channel's last key holder kept);
  *   - an account kept that the directory no longer lists is disabled: its sessions end and its
  *     channel grant goes, unless it is the last active holder of the channel key (then it is
  *     kept, and said).

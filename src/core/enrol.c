@@ -544,3 +544,37 @@ int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool dis
     }
     return rc;
 }
+
+int enrol_channels_set(struct store *st, struct user *u, uint64_t channels, int64_t now)
+{
+    uint64_t before = u->channels, leaving, sole = 0;
+    bool own = !st->in_txn;
+    int rc = 0;
+
+    if (channels == 0)
+        return ERR_INVALID;
+    if (channels == (before != 0 ? before : 1))
+        return 0;
+    leaving = (before != 0 ? before : 1) & ~channels;
+    if (own && (rc = store_begin(st)) != 0)
+        return rc;
+    /* the last active holder of a channel's key keeps the channel, as the role is kept */
+    if (leaving != 0 && (rc = enrol_sole_holder(st, u, leaving, &sole)) == 0 && sole != 0)
+        rc = ERR_STATE;
+    if (rc == 0) {
+        u->channels = channels;
+        u->updated_at = now;
+        rc = store_user_update(st, u);
+    }
+    for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++)
+        if (channels_has(leaving, c))
+            rc = access_channel_revoke(st, u, c, now);
+    if (rc == 0 && own)
+        rc = store_commit(st);
+    if (rc != 0) {
+        if (own)
+            store_rollback(st);
+        u->channels = before;
+    }
+    return rc;
+}

@@ -141,6 +141,15 @@ int enrol_change_password(struct store *st, const struct pw_params *pp, struct u
 int enrol_account_set(struct store *st, struct user *u, unsigned roles, bool disabled, int64_t now);
 
 /**
+ * enrol_channels_set() - set @u's channels (core/channels.h: bit N-1 for channel N; not 0),
+ * what a directory group gives (core/directory.h): its grants of the channels it leaves are
+ * revoked (logged). ERR_STATE, with nothing changed, when it holds the key of a channel it
+ * leaves and no other active officer of that channel does; ERR_INVALID for an empty set. In the
+ * caller's transaction, or its own. Nothing to change is 0 with no write.
+ */
+int enrol_channels_set(struct store *st, struct user *u, uint64_t channels, int64_t now);
+
+/**
  * enrol_channel_holders() - the set of channels (bit N-1 for channel N) whose key an active
  * officer of the channel other than @except holds.
  */

@@ -451,6 +451,7 @@ static const struct config_setting settings[] = {
     FN("channel", "filers", s_filers, "all"),
     STR("channel", "agency_head", agency_head, NULL),
     BOOL("channel", "author_head", author_head, "false"),
+    STR("channel", "directory_group", directory_group, NULL),
     FN("tlog", "origin", s_log_origin, "dissent.invalid/log"),
     BOOL("tlog", "public", log_public, "true"),
     INT("tlog", "checkpoint_interval", log_interval, 1, 3600, "60"),

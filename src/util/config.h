@@ -77,6 +77,8 @@ struct config {
                              channel belongs to ("" none: docs/channels.md) */
     bool author_head;     /* [channel] author_head: a memo filed here by staff of other channels
                              also goes to those channels' agency_head */
+    char directory_group[512]; /* [channel] directory_group: the directory group (cn or DN)
+                                  whose members are of the channel (core/directory.h) */
     /* [tlog] */
     char log_origin[256];     /* the transparency log's origin line (its key is named after it) */
     bool log_public;          /* /log/ and /api/v1/stats are public (default), else auditors only */

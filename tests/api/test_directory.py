@@ -285,3 +285,55 @@ def test_roles_taken_at_adoption_count_too(make_server, directory, tmp_path):
     r = sync(srv)
     assert r.returncode == 3 and "0 would be disabled and 2 lose a role" in r.stderr, r.stderr
     assert all(users(srv, admin)[u]["roles"] == ["officer"] for u in ("o1", "o2", "o3"))
+
+
+def test_a_channels_directory_group_says_whose_it_is(make_server, directory, tmp_path):
+    """A channel's directory_group (docs/channels.md): its members are of that channel, the
+    others of channel 1; a move between groups moves the account, and its grant of the channel
+    it leaves goes; the last officer holding a channel's key keeps the channel. A channel's
+    group never comes from channel 1's, and a group that is not there changes nothing."""
+    d = directory
+    d.person("sx", "Staff of X")
+    d.person("dan", "Dan Main")
+    d.person("ox", "Officer of X")
+    d.person("oy", "Officer of X too")
+    d.group("agency-x", ["sx", "ox", "oy"])
+    d.group("officers", ["ox", "oy"])
+    srv = make_server(config=d.config(str(tmp_path / "bind-pw"), role_officer="officers"))
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "x", "settings": {"directory_group": "agency-x"}}, 201)
+    r = sync(srv)
+    assert r.returncode == 0, r.stderr
+    u = users(srv, admin)
+    assert {n: u[n]["channels"] for n in ("sx", "dan", "ox", "oy")} == \
+        {"sx": [2], "dan": [1], "ox": [2], "oy": [2]}, u
+    # ox's enrolment makes channel x's key (an officer of it alone); ox grants it to oy
+    for n in ("ox", "oy"):
+        r = admin.post(srv.url + "/api/v1/users/%s/reset" % n, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        srv.enrol(n, r.json()["enrolment"]["code"], PASSWORD)
+    s_ox = srv.login("ox", PASSWORD)
+    call(s_ox, "POST", srv.url + "/api/v1/channel/grants", {"username": "oy"}, 201)
+    # sx moves to channel 1; oy leaves channel x and loses its grant; ox, then alone with the
+    # key, stays
+    d.set_members("agency-x", ["ox"])
+    r = sync(srv)
+    assert r.returncode == 0, r.stderr
+    assert "channels sx: x -> main" in r.stdout and "channels oy: x -> main" in r.stdout, r.stdout
+    u = users(srv, admin)
+    assert u["sx"]["channels"] == [1] and u["oy"]["channels"] == [1], u
+    _, _, size, _ = caught_up(srv, srv.login("oy", PASSWORD))
+    revoked = [e for e in map(parse_entry, fetch_entries(srv.url, size))
+               if e["event"] == "channel-revoked"]
+    assert [e.get("channel") for e in revoked] == ["2"], revoked
+    d.set_members("agency-x", [])
+    r = sync(srv)
+    assert r.returncode == 0 and "keep ox (x): the last officer holding a channel's key" in \
+        r.stdout, r.stdout
+    assert users(srv, admin)["ox"]["channels"] == [2]
+    # a channel's group that is not there: nothing changes
+    d.delete("cn=agency-x,ou=groups,dc=example,dc=org")
+    r = sync(srv)
+    assert r.returncode == 1 and "no group agency-x (channel x's directory_group)" in r.stderr, \
+        r.stderr

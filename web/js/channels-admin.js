@@ -10,7 +10,7 @@ import { t } from './i18n.js';
 // The settings a channel may have of its own (core/channels.c), in the order they are shown.
 const SETTINGS = ['preset', 'ack', 'reply', 'reply_max', 'reply_from', 'timezone', 'calendar',
   'inauguration_day', 'principals', 'accept_window', 'clarify_days', 'reply_approval', 'filers',
-  'agency_head', 'author_head'];
+  'agency_head', 'author_head', 'directory_group'];
 
 // An error of the channel forms: a setting refused says which, in the server's own words (the
 // values are technical: "Europe/Paris", "3 working-days").
