@@ -48,7 +48,7 @@ void api_channel_status(struct api_env *env, struct api_req *req, struct api_res
     uint64_t mine = officer_channels(&req->user), granted = 0, keyed = 0, listed = 0;
     size_t n = 0;
     json_t *items;
-    int rc = store_channel_list(env->st, &rows, &n);
+    int rc = channels_list(env->st, &rows, &n);
 
     /* each of the officer's channels: whether it has a key (the pinned one), then whether they
      * hold it */

@@ -46,7 +46,7 @@ void api_channels_list(struct api_env *env, struct api_req *req, struct api_resp
     size_t n = 0;
     int rc;
 
-    if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
+    if ((rc = channels_list(env->st, &rows, &n)) != 0) {
         api_error_rc(resp, rc, "cannot read the channels");
         return;
     }

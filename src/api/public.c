@@ -414,7 +414,7 @@ void api_public(struct api_env *env, struct api_req *req, struct api_resp *resp)
     int64_t channel = 0;
     if (api_stats_channel(env, req, resp, &channel) != 0)
         return;
-    if ((rc = store_channel_list(env->st, &chans, &nchans)) != 0) {
+    if ((rc = channels_list(env->st, &chans, &nchans)) != 0) {
         api_error_rc(resp, rc, NULL);
         return;
     }

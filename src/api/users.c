@@ -204,7 +204,7 @@ static int channels_from_json(struct api_env *env, struct api_resp *resp, json_t
                         CHANNELS_MAX);
         return ERR_INVALID;
     }
-    if ((rc = store_channel_list(env->st, &rows, &n)) != 0) {
+    if ((rc = channels_list(env->st, &rows, &n)) != 0) {
         api_error_rc(resp, rc, NULL);
         return rc;
     }

@@ -87,7 +87,7 @@ out:
 }
 
 /* `dissent channel list`: 0, or 1 (printed). */
-static int channels_list(const struct config *cfg)
+static int channel_list_cmd(const struct config *cfg)
 {
     struct store *st = NULL;
     struct channel_row *rows = NULL;
@@ -96,7 +96,7 @@ static int channels_list(const struct config *cfg)
 
     if (cmd_store_open(cfg, &st) != 0)
         return 1;
-    if ((rc = store_channel_list(st, &rows, &n)) != 0) {
+    if ((rc = channels_list(st, &rows, &n)) != 0) {
         fprintf(stderr, "dissent: cannot list the channels: %s\n", err_str(rc));
         store_close(st);
         return 1;
@@ -197,7 +197,7 @@ int cmd_channel(int argc, char **argv)
         }
         if ((c = cmd_config_for_store(&cfg, sa.config, sa.data, sa.db)) != 0)
             return c;
-        return list ? channels_list(&cfg) : channels_change(&cfg, add, rest[1], name, &sets);
+        return list ? channel_list_cmd(&cfg) : channels_change(&cfg, add, rest[1], name, &sets);
     }
     if (name != NULL || sets.n > 0) {
         fprintf(stderr, "usage: %s\n", synopsis);

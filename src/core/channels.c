@@ -4,6 +4,7 @@
 #include "core/channels.h"
 
 #include "core/channel.h"
+#include "core/trust.h"
 #include "crypto/random.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -178,6 +179,18 @@ static int copy_row(const struct channel_row *r, struct channel_row *out)
     return 0;
 }
 
+int channels_list(struct store *st, struct channel_row **out, size_t *count)
+{
+    int rc = store_channel_list(st, out, count);
+
+    if (rc == 0 && (rc = trust_channel_rows(st, *out, *count)) != 0) {
+        store_channel_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
 int channels_get(struct store *st, const char *slug, int64_t id, struct channel_row *out)
 {
     struct channel_row *rows = NULL;
@@ -185,7 +198,7 @@ int channels_get(struct store *st, const char *slug, int64_t id, struct channel_
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = store_channel_list(st, &rows, &n)) != 0)
+    if ((rc = channels_list(st, &rows, &n)) != 0)
         return rc;
     rc = ERR_NOT_FOUND;
     for (size_t i = 0; i < n && rc == ERR_NOT_FOUND; i++)
@@ -232,6 +245,7 @@ int channels_add(struct store *st, const struct config *base, const char *slug, 
 {
     struct channel_row r, *rows = NULL;
     size_t count = 0;
+    int64_t least = 0;
     int rc;
 
     memset(&r, 0, sizeof(r));
@@ -247,21 +261,26 @@ int channels_add(struct store *st, const struct config *base, const char *slug, 
     str_copy(r.slug, sizeof(r.slug), slug);
     str_copy(r.name, sizeof(r.name), name);
     r.created_at = now;
+    r.version = 1;
     if ((r.settings = mem_strdup("{}")) == NULL)
         return ERR_NOMEM;
     if ((rc = apply(&r, base, k, v, n, err, errlen)) != 0)
         goto out;
-    if ((rc = store_begin(st)) != 0)
+    /* never a number issued before (its memos and log entries are that channel's): the pin's,
+     * read before the transaction (core/trust.h) */
+    if ((rc = trust_channel_least(st, &least)) != 0 || (rc = store_begin(st)) != 0)
         goto out;
-    if ((rc = store_channel_list(st, &rows, &count)) == 0) {
+    r.id = least;
+    if ((rc = channels_list(st, &rows, &count)) == 0) {
         if (channels_find(rows, count, slug) != NULL) {
             err_set(err, errlen, "slug: channel %s exists already", slug);
             rc = ERR_EXISTS;
         } else if (count >= CHANNELS_MAX) {
             err_set(err, errlen, "a deployment has at most %d channels", CHANNELS_MAX);
             rc = ERR_TOO_LARGE;
-        } else {
-            rc = store_channel_add(st, &r);
+        } else if ((rc = store_channel_add(st, &r)) == 0 && r.id > CHANNELS_MAX) {
+            err_set(err, errlen, "a deployment has at most %d channels", CHANNELS_MAX);
+            rc = ERR_TOO_LARGE; /* (numbers are never given twice) */
         }
     }
     store_channel_list_free(rows, count);
@@ -274,6 +293,8 @@ int channels_add(struct store *st, const struct config *base, const char *slug, 
     }
     if (rc != 0)
         store_rollback(st);
+    else
+        trust_channel_row_settle(st, r.id, r.version);
 out:
     mem_free(r.settings);
     return rc;
@@ -285,6 +306,7 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
 {
     struct channel_row *rows = NULL, *r;
     size_t count = 0;
+    int64_t id = 0, version = 0;
     int rc;
 
     if (name != NULL && !channels_name_valid(name)) {
@@ -293,7 +315,7 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
     }
     if ((rc = store_begin(st)) != 0)
         return rc;
-    if ((rc = store_channel_list(st, &rows, &count)) != 0)
+    if ((rc = channels_list(st, &rows, &count)) != 0)
         goto out;
     if ((r = (struct channel_row *)channels_find(rows, count, slug)) == NULL) {
         err_set(err, errlen, "no channel %.64s", slug ? slug : "");
@@ -302,6 +324,9 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
     }
     if (name != NULL)
         str_copy(r->name, sizeof(r->name), name);
+    r->version++; /* under the MAC, and pinned once committed */
+    id = r->id;
+    version = r->version;
     if ((rc = apply(r, base, k, v, n, err, errlen)) == 0 && (rc = store_channel_update(st, r)) == 0)
         rc = copy_row(r, out);
 out:
@@ -312,6 +337,8 @@ out:
     }
     if (rc != 0)
         store_rollback(st);
+    else
+        trust_channel_row_settle(st, id, version);
     return rc;
 }
 

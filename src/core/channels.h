@@ -84,6 +84,13 @@ int channels_may_file(const struct config *base, const struct channel_row *r, co
                       bool *may);
 
 /**
+ * channels_list() - every channel by number (store_channel_list(): each row's MAC checked),
+ * checked against the pin too (trust_channel_rows(): no earlier version of a row put back, no
+ * channel deleted). Free with store_channel_list_free(). 0, ERR_INTEGRITY or the store's error.
+ */
+int channels_list(struct store *st, struct channel_row **out, size_t *count);
+
+/**
  * channels_get() - the channel named @slug (NULL: the one numbered @id) into @out (its settings
  * malloc'd: free them), each row's MAC checked. 0, ERR_NOT_FOUND or the store's error.
  */

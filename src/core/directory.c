@@ -231,7 +231,7 @@ static int channel_groups(struct store *st, const struct config *cfg, struct chg
 {
     struct channel_row *rows = NULL;
     size_t n = 0;
-    int rc = store_channel_list(st, &rows, &n);
+    int rc = channels_list(st, &rows, &n);
 
     memset(cg, 0, sizeof(*cg));
     for (size_t i = 0; i < n && rc == 0; i++) {

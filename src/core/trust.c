@@ -34,6 +34,8 @@ struct pin_key {
 
 struct pin {
     struct pin_key keys[PIN_CHANNELS + 1]; /* by channel number; [0] unused */
+    int64_t rows[PIN_CHANNELS + 1];        /* each channel row's least version (0: none) */
+    int64_t channels;                      /* the highest channel number issued (0: none) */
     int64_t accounts; /* the highest account id issued ("accounts N"; 0: none recorded) */
     int converted;    /* 1: store_trust_seal_actors() ran ("converted 1"); 2: and
                          store_trust_seal_people() ("converted 2"); 3: and
@@ -43,6 +45,7 @@ struct pin {
 #define PIN_ACCOUNTS "accounts "
 #define PIN_CONVERTED "converted "
 #define PIN_CHANNEL "channel "
+#define PIN_CHANNELS_ISSUED "channels "
 #define PIN_CONVERTED_NOW 3    /* what this version converts to */
 #define PIN_CONVERTED_PEOPLE 2 /* from here on nothing names an actor or account in clear */
 
@@ -230,31 +233,67 @@ static int pin_read(const char *dir, struct pin *p, bool *exists)
             goto bad;
         line = nl + 1;
     }
-    /* the other channels' keys, by ascending number: "channel N current KEY|none", then
-     * "channel N pending KEY" while one is being committed */
-    for (int last = 1; strncmp(line, PIN_CHANNEL, strlen(PIN_CHANNEL)) == 0;) {
+    /* by ascending channel number: the other channels' keys ("channel N current KEY|none",
+     * then "channel N pending KEY" while one is being committed), and each channel's row
+     * version ("channel N row V": its row is at least that version) */
+    for (int64_t last = 0, lastkind = 0; strncmp(line, PIN_CHANNEL, strlen(PIN_CHANNEL)) == 0;) {
         char name[32];
-        int64_t c = 0;
-        const char *num = line + strlen(PIN_CHANNEL), *sp = strchr(num, ' ');
+        int64_t c = 0, kind;
+        const char *num = line + strlen(PIN_CHANNEL), *sp = strchr(num, ' '), *rest;
         if ((nl = strchr(line, '\n')) == NULL || sp == NULL || sp > nl || sp - num > 2)
             goto bad;
         memcpy(name, num, (size_t)(sp - num));
         name[sp - num] = '\0';
-        if (str_parse_i64(name, 2, PIN_CHANNELS, &c) != 0 || c < last ||
+        if (str_parse_i64(name, 1, PIN_CHANNELS, &c) != 0 ||
             (size_t)snprintf(name, sizeof(name), "%lld", (long long)c) != (size_t)(sp - num))
             goto bad;
-        struct pin_key *k = &p->keys[c];
-        if (c > last &&
-            parse_key_line(sp + 1, (size_t)(nl - sp - 1), "current", &k->has_current, k->current)) {
-            last = (int)c;
-        } else if (c == last && !k->has_pending &&
-                   parse_key_line(sp + 1, (size_t)(nl - sp - 1), "pending", &k->has_pending,
-                                  k->pending) &&
-                   k->has_pending) {
-            ;
-        } else {
+        rest = sp + 1;
+        kind = strncmp(rest, "current ", 8) == 0   ? 1
+               : strncmp(rest, "pending ", 8) == 0 ? 2
+               : strncmp(rest, "row ", 4) == 0     ? 3
+                                                   : 0;
+        /* in order: a channel after the one before, a line after its channel's line before */
+        if (kind == 0 || c < last || (c == last && kind <= lastkind) || (kind < 3 && c < 2))
             goto bad;
+        struct pin_key *k = &p->keys[c];
+        if (kind == 1) {
+            if (!parse_key_line(rest, (size_t)(nl - rest), "current", &k->has_current, k->current))
+                goto bad;
+        } else if (kind == 2) {
+            /* only after its channel's current line */
+            if (c != last || lastkind != 1 ||
+                !parse_key_line(rest, (size_t)(nl - rest), "pending", &k->has_pending,
+                                k->pending) ||
+                !k->has_pending)
+                goto bad;
+        } else {
+            char v[24];
+            size_t vl = (size_t)(nl - rest) - 4;
+            if (vl == 0 || vl >= sizeof(v))
+                goto bad;
+            memcpy(v, rest + 4, vl);
+            v[vl] = '\0';
+            char back[24];
+            if (str_parse_i64(v, 1, INT64_MAX, &p->rows[c]) != 0 ||
+                snprintf(back, sizeof(back), "%lld", (long long)p->rows[c]) != (int)vl)
+                goto bad; /* (one written form: no leading zero) */
         }
+        last = c;
+        lastkind = kind;
+        line = nl + 1;
+    }
+    if (strncmp(line, PIN_CHANNELS_ISSUED, strlen(PIN_CHANNELS_ISSUED)) == 0) {
+        char num[8];
+        size_t vl;
+        if ((nl = strchr(line, '\n')) == NULL ||
+            (vl = (size_t)(nl - line) - strlen(PIN_CHANNELS_ISSUED)) == 0 || vl >= sizeof(num))
+            goto bad;
+        memcpy(num, line + strlen(PIN_CHANNELS_ISSUED), vl);
+        num[vl] = '\0';
+        char back[8];
+        if (str_parse_i64(num, 1, PIN_CHANNELS, &p->channels) != 0 ||
+            snprintf(back, sizeof(back), "%lld", (long long)p->channels) != (int)vl)
+            goto bad;
         line = nl + 1;
     }
     if (strncmp(line, PIN_ACCOUNTS, strlen(PIN_ACCOUNTS)) == 0) {
@@ -313,17 +352,21 @@ static int pin_write(const char *dir, const struct pin *p)
         key_line(line, sizeof(line), "pending", true, p->keys[1].pending);
         ADD("%s", line);
     }
-    for (int c = 2; c <= PIN_CHANNELS; c++) {
+    for (int c = 1; c <= PIN_CHANNELS; c++) {
         const struct pin_key *k = &p->keys[c];
-        if (!k->has_current && !k->has_pending)
-            continue;
-        key_line(line, sizeof(line), "current", k->has_current, k->current);
-        ADD(PIN_CHANNEL "%d %s", c, line);
-        if (k->has_pending) {
-            key_line(line, sizeof(line), "pending", true, k->pending);
+        if (c >= 2 && (k->has_current || k->has_pending)) {
+            key_line(line, sizeof(line), "current", k->has_current, k->current);
             ADD(PIN_CHANNEL "%d %s", c, line);
+            if (k->has_pending) {
+                key_line(line, sizeof(line), "pending", true, k->pending);
+                ADD(PIN_CHANNEL "%d %s", c, line);
+            }
         }
+        if (p->rows[c] > 0)
+            ADD(PIN_CHANNEL "%d row %lld\n", c, (long long)p->rows[c]);
     }
+    if (p->channels > 0)
+        ADD(PIN_CHANNELS_ISSUED "%lld\n", (long long)p->channels);
     if (p->accounts > 0)
         ADD(PIN_ACCOUNTS "%lld\n", (long long)p->accounts);
     if (p->converted > 0)
@@ -389,6 +432,18 @@ static int adopt(struct store *st, const struct note_skey *log_key, const char *
                 memcpy(p.keys[c].current, pk, sizeof(pk));
             if (rc == ERR_NOT_FOUND)
                 rc = 0;
+        }
+        /* the channels' rows as they are: their versions, and the numbers issued */
+        struct channel_row *crs = NULL;
+        size_t ncrs = 0;
+        if (rc == 0 && (rc = store_channel_list(st, &crs, &ncrs)) == 0) {
+            for (size_t i = 0; i < ncrs; i++)
+                if (crs[i].id >= 1 && crs[i].id <= PIN_CHANNELS) {
+                    p.rows[crs[i].id] = crs[i].version;
+                    if (crs[i].id > p.channels)
+                        p.channels = crs[i].id;
+                }
+            store_channel_list_free(crs, ncrs);
         }
     }
     if (rc == 0)
@@ -586,6 +641,100 @@ int trust_channel_pending(struct store *st, int64_t channel, const uint8_t pk[32
 out:
     unlock_pin(fd);
     return rc;
+}
+
+int trust_channel_rows(struct store *st, const struct channel_row *rows, size_t n)
+{
+    uint64_t seen = 0;
+    struct pin p;
+    bool exists = false, raise = false;
+    int fd = -1, rc;
+
+    if (st->trust_dir == NULL)
+        return ERR_INTERNAL;
+    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
+        return rc;
+    if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
+        goto out;
+    if (!exists) {
+        log_error("trust: %s/%s is missing: the channels cannot be checked", st->trust_dir,
+                  TRUST_PIN_FILE);
+        rc = ERR_INTEGRITY;
+        goto out;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int64_t c = rows[i].id;
+        if (c < 1 || c > PIN_CHANNELS) {
+            log_error("integrity: a channel row numbered %lld", (long long)c);
+            rc = ERR_INTEGRITY;
+            break;
+        }
+        seen |= UINT64_C(1) << (c - 1);
+        /* an earlier version of the row (its MAC held then) put back */
+        if (rows[i].version < p.rows[c]) {
+            log_error("integrity: channel %lld's row is version %lld, but version %lld was "
+                      "written (%s/%s): an earlier one was put back outside Dissent",
+                      (long long)c, (long long)rows[i].version, (long long)p.rows[c], st->trust_dir,
+                      TRUST_PIN_FILE);
+            rc = ERR_INTEGRITY;
+        } else if (rows[i].version > p.rows[c] || c > p.channels) {
+            raise = true; /* written since (a commit the pin has not caught up with) */
+        }
+    }
+    for (int c = 1; c <= PIN_CHANNELS && rc == 0; c++)
+        if (p.rows[c] > 0 && !(seen & (UINT64_C(1) << (c - 1)))) {
+            log_error("integrity: channel %d was deleted outside Dissent", c);
+            rc = ERR_INTEGRITY;
+        }
+    if (rc == 0 && raise) {
+        /* only ever raised: a version above the pinned one carries a MAC only Dissent makes */
+        for (size_t i = 0; i < n; i++) {
+            if (rows[i].version > p.rows[rows[i].id])
+                p.rows[rows[i].id] = rows[i].version;
+            if (rows[i].id > p.channels)
+                p.channels = rows[i].id;
+        }
+        (void)pin_write(st->trust_dir, &p); /* logged; the next reader raises it again */
+    }
+out:
+    unlock_pin(fd);
+    return rc;
+}
+
+int trust_channel_least(struct store *st, int64_t *least)
+{
+    struct pin p;
+    bool exists = false;
+    int fd = -1, rc;
+
+    *least = 0;
+    if (st->trust_dir == NULL)
+        return ERR_INTERNAL;
+    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
+        return rc;
+    if ((rc = pin_read(st->trust_dir, &p, &exists)) == 0 && exists)
+        *least = p.channels + 1;
+    unlock_pin(fd);
+    return rc;
+}
+
+void trust_channel_row_settle(struct store *st, int64_t id, int64_t version)
+{
+    struct pin p;
+    bool exists = false;
+    int fd = -1;
+
+    if (st->trust_dir == NULL || id < 1 || id > PIN_CHANNELS || lock_pin(st->trust_dir, &fd) != 0)
+        return;
+    if (pin_read(st->trust_dir, &p, &exists) == 0 && exists &&
+        (version > p.rows[id] || id > p.channels)) {
+        if (version > p.rows[id])
+            p.rows[id] = version;
+        if (id > p.channels)
+            p.channels = id;
+        (void)pin_write(st->trust_dir, &p); /* logged; the next reader raises it */
+    }
+    unlock_pin(fd);
 }
 
 int trust_account_least(struct store *st, int64_t *least)

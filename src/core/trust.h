@@ -16,6 +16,9 @@
  *      pending <base64 public key>      only while a new key is being committed (channel 1)
  *      channel N current <key|none>     channel N (2..64), ascending, when it has or is about
  *      channel N pending <key>          to have a key (the same two lines as channel 1's)
+ *      channel N row <version>          channel N's (1..64) row is at least that version
+ *                                       (trust_channel_rows()), after that channel's key lines
+ *      channels <number>                the highest channel number issued
  *      accounts <id>                    the highest account id issued (trust_account_new())
  *      converted 3                      once the rows of an earlier version were converted
  *                                       (store.h, "Who" and "Integrity"): 1 after
@@ -112,6 +115,30 @@ int trust_channel_pending(struct store *st, int64_t channel, const uint8_t pk[32
 /** trust_channel_settle() - after a commit (or a rollback): make the pin match what committed,
  *  for every channel with a pending key. */
 void trust_channel_settle(struct store *st);
+
+struct channel_row;
+
+/**
+ * trust_channel_rows() - check every channel row @rows (store_channel_list(), MACs checked)
+ * against the pin: each row at least the version pinned for it (an earlier version, whose MAC
+ * held then, put back is ERR_INTEGRITY), and every channel pinned still there (a deleted one is
+ * ERR_INTEGRITY). A row written since (a higher version: only Dissent makes its MAC) raises the
+ * pin. 0, ERR_INTEGRITY (logged), ERR_IO.
+ */
+int trust_channel_rows(struct store *st, const struct channel_row *rows, size_t n);
+
+/**
+ * trust_channel_least() - the least number a new channel may be given: one above every number
+ * issued (1 when none is recorded), so that a channel deleted from the database never has its
+ * number, its memos and log entries, given to another. Call it before the transaction.
+ */
+int trust_channel_least(struct store *st, int64_t *least);
+
+/**
+ * trust_channel_row_settle() - after channel @id's row committed at @version: pin it, and the
+ * number as issued (a failure is logged; the next reader raises it, trust_channel_rows()).
+ */
+void trust_channel_row_settle(struct store *st, int64_t id, int64_t version);
 
 /**
  * trust_account_least() - the least id a new account may be given: one above every id the pin

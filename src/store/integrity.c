@@ -145,6 +145,8 @@ int integ_channel(const struct store *st, const struct channel_row *r, uint8_t m
     put_str(&m, r->name);
     put(&m, h, sizeof(h));
     put_i64(&m, r->created_at);
+    if (r->version != 0) /* (a row made before versions: its MAC as it was) */
+        put_i64(&m, r->version);
     return finish(st, &m, mac);
 }
 

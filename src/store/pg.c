@@ -421,6 +421,9 @@ static const char *const migrations[] = {
     "  CHECK (channel_id BETWEEN 1 AND 64);"
     "ALTER TABLE channel_grants DROP CONSTRAINT IF EXISTS channel_grants_pkey;"
     "ALTER TABLE channel_grants ADD PRIMARY KEY (user_id, channel_id);",
+
+    /* 30: a channel row's version (SQLite's migration 30) */
+    "ALTER TABLE channels ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

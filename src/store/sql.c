@@ -430,11 +430,14 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " FROM calendar ORDER BY id",
     /* a channel's number is the next one: numbers are public (the log's channel line) and
      * dense, never a database's sequence */
-    [ST_CHAN_ADD] = "INSERT INTO channels (id, slug, name, settings, created_at, mac)"
-                    " SELECT coalesce(max(id), 0) + 1, ?1, ?2, ?3, ?4, ?5 FROM channels"
-                    " RETURNING id",
-    [ST_CHAN_UPDATE] = "UPDATE channels SET name = ?2, settings = ?3, mac = ?4 WHERE id = ?1",
-    [ST_CHAN_LIST] = "SELECT id, slug, name, settings, created_at, mac FROM channels ORDER BY id",
+    [ST_CHAN_ADD] = "INSERT INTO channels (id, slug, name, settings, created_at, mac, version)"
+                    " SELECT greatest_id, ?1, ?2, ?3, ?4, ?5, ?6 FROM (SELECT"
+                    " CASE WHEN coalesce(max(id), 0) + 1 > ?7 THEN coalesce(max(id), 0) + 1"
+                    " ELSE ?7 END AS greatest_id FROM channels) AS n RETURNING id",
+    [ST_CHAN_UPDATE] = "UPDATE channels SET name = ?2, settings = ?3, mac = ?4, version = ?5"
+                       " WHERE id = ?1",
+    [ST_CHAN_LIST] = "SELECT id, slug, name, settings, created_at, mac, version FROM channels"
+                     " ORDER BY id",
 #define PK_COLS                                                                                    \
     "id, user_id, cred_id, alg, pk, sign_count, name, prf_salt, wrapped, created_at,"              \
     " last_used_at, mac"
@@ -2369,8 +2372,9 @@ int sql_calendar_list(struct store *st, struct calendar_row **out, size_t *count
 
 int sql_channel_add(struct store *st, struct channel_row *r)
 {
-    struct sql_stmt *q = PREP(st, ST_CHAN_ADD, TEXT(r->slug), TEXT(r->name), TEXT(r->settings),
-                              INT(r->created_at), BLOB(r->mac, STORE_MAC_LEN));
+    struct sql_stmt *q =
+        PREP(st, ST_CHAN_ADD, TEXT(r->slug), TEXT(r->name), TEXT(r->settings), INT(r->created_at),
+             BLOB(r->mac, STORE_MAC_LEN), INT(r->version), INT(r->id));
 
     if (q == NULL)
         return ERR_DB;
@@ -2380,7 +2384,7 @@ int sql_channel_add(struct store *st, struct channel_row *r)
 int sql_channel_update(struct store *st, const struct channel_row *r)
 {
     return EXEC(st, ST_CHAN_UPDATE, "channel update", INT(r->id), TEXT(r->name), TEXT(r->settings),
-                BLOB(r->mac, STORE_MAC_LEN));
+                BLOB(r->mac, STORE_MAC_LEN), INT(r->version));
 }
 
 static int fill_channel(struct sql_stmt *q, void *item)
@@ -2394,6 +2398,7 @@ static int fill_channel(struct sql_stmt *q, void *item)
     r->settings = (char *)col_dup(q, 3, NULL, &ok);
     r->created_at = col_int(q, 4);
     col_fixed(q, 5, r->mac, sizeof(r->mac));
+    r->version = col_int(q, 6);
     return ok ? 0 : ERR_NOMEM;
 }
 

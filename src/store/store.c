@@ -31,7 +31,7 @@ const struct store_table store_tables[] = {
     {"sessions", "hash, user_id, created_at, last_seen, keys_wrapped, mac", 6, "hash", "", NULL,
      false},
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},
-    {"channels", "id, slug, name, settings, created_at, mac", 6, "id",
+    {"channels", "id, slug, name, settings, created_at, mac, version", 7, "id",
      " ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,"
      " settings = excluded.settings, created_at = excluded.created_at, mac = excluded.mac",
      NULL, true},
@@ -2664,7 +2664,7 @@ static bool channel_seed(const struct channel_row *r)
 
     return r->id == 1 && strcmp(r->slug, "main") == 0 && r->name[0] == '\0' &&
            r->settings != NULL && strcmp(r->settings, "{}") == 0 && r->created_at == 0 &&
-           memcmp(r->mac, none, sizeof(none)) == 0;
+           r->version == 0 && memcmp(r->mac, none, sizeof(none)) == 0;
 }
 
 int store_channel_add(struct store *st, struct channel_row *r)

@@ -1038,13 +1038,17 @@ struct channel_row {
     char *settings; /* malloc'd: its own settings over [channel]'s, a JSON object of strings */
     int64_t created_at;
     uint8_t mac[STORE_MAC_LEN];
+    int64_t version; /* 1 when made, one more each change, under the MAC (0: a row made before
+                        versions, covered without it); pinned (core/trust.h) */
 };
 
 /** store_channel_add() - insert @r as the next channel (its MAC set here, so inside a
- *  transaction); *@r->id receives its number. ERR_EXISTS for a slug taken. */
+ *  transaction), numbered one above the highest there, and at least @r->id (the pin's: a
+ *  number deleted from the database is never given again); *@r->id receives its number.
+ *  ERR_EXISTS for a slug taken. */
 int store_channel_add(struct store *st, struct channel_row *r);
 
-/** store_channel_update() - store @r's name and settings (its MAC set here). */
+/** store_channel_update() - store @r's name, settings and version (its MAC set here). */
 int store_channel_update(struct store *st, struct channel_row *r);
 
 /**

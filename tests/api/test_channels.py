@@ -4,6 +4,7 @@ changed with `dissent channel add|list|set` and the administrators' API, every s
 the settings file's are; each row carries an integrity MAC, so a database writer can neither
 change a channel's settings nor make one."""
 import json
+import os
 
 import requests
 
@@ -171,6 +172,40 @@ def test_a_database_writer_cannot_change_or_make_a_channel(make_server):
             db.execute("UPDATE channels SET settings = '{}' WHERE id = 1")
             db.execute("UPDATE channels SET settings = '{\"ack\":\"5 working-days\"}' WHERE id = 2")
             db.commit()
+    # rows that carried a valid MAC once, put back: an earlier version of a channel's settings,
+    # row 1 as the migration made it, a channel deleted (its number pinned, core/trust.h)
+    srv._start("ab")
+    admin = srv.admin()
+    with open_db(srv) as db:
+        old = db.execute("SELECT * FROM channels WHERE id = 2").fetchone()
+        seed = db.execute("SELECT * FROM channels WHERE id = 1").fetchone()
+    assert old[-1] == 1 and seed[-1] == 0, (old, seed)  # the versions: made, and the migration's
+    for slug in ("two", "main"):
+        r = admin.patch(srv.url + "/api/v1/channels/" + slug, json={"settings": {
+            "ack": "20 working-days"}}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+    assert "channel 2 row 2" in open(os.path.join(srv.data, "channel.pin")).read()
+    assert srv.stop() == 0
+    with open_db(srv) as db:
+        now = {r[0]: r for r in db.execute("SELECT * FROM channels")}
+    row = "INSERT INTO channels VALUES (?, ?, ?, ?, ?, ?, ?)"
+    for put_back in ((old,), (seed,), ()):
+        with open_db(srv, readonly=False) as db:
+            db.execute("DELETE FROM channels WHERE id = ?", (put_back[0][0] if put_back else 2,))
+            for r in put_back:
+                db.execute(row, r)
+            db.commit()
+        srv._start("ab")
+        assert_error(srv.admin().get(srv.url + "/api/v1/channels", timeout=TIMEOUT), 500,
+                     "integrity")
+        assert srv.stop() == 0
+        with open_db(srv, readonly=False) as db:  # the rows as they were, for the next
+            db.execute("DELETE FROM channels")
+            for r in now.values():
+                db.execute(row, r)
+            db.commit()
+    srv._start("ab")
+    assert srv.admin().get(srv.url + "/api/v1/channels", timeout=TIMEOUT).status_code == 200
 
 
 def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):

@@ -315,7 +315,7 @@ def test_a_data_directory_without_the_pin_is_refused(make_server):
 
 def undo_channels(c):
     """A database as it was before the channels (migrations 26 and 27), the account's
-    language in its row (28) and a key per channel (29)."""
+    language in its row (28), a key per channel (29) and channel rows' versions (30)."""
     c.execute("CREATE TABLE ck (id INTEGER PRIMARY KEY CHECK (id = 1), pk BLOB NOT NULL,"
               " created_by INTEGER NOT NULL REFERENCES users(id), at INTEGER NOT NULL) STRICT")
     c.execute("INSERT INTO ck SELECT id, pk, created_by, at FROM channel_key")
@@ -386,7 +386,7 @@ def test_migration_23_counts_the_signatures_already_there(make_server):
     srv.proc.stdout.close()
     srv._start("ab")
     with open_db(srv) as c:
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 29  # the newest migration
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 30  # the newest migration
         kept = dict(c.execute("SELECT public_id, signers FROM memos").fetchall())
         # the officer's grant became channel 1's (migration 29)
         assert c.execute("SELECT channel_id FROM channel_grants").fetchall() == [(1,)]

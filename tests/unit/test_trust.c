@@ -177,6 +177,15 @@ static void channel_pins(void **state)
         "channel 3 current @\nchannel 2 current @\n", /* out of order */
         "channel 3 current @\nchannel 3 current @\n", /* twice */
         "channel 3 current nonsense\n",
+        "channel 2 row 0\n", /* a version is 1 or more */
+        "channel 2 row 07\n",
+        "channel 2 row x\n",
+        "channel 2 row 3\nchannel 2 current @\n", /* a row line after its key lines */
+        "channel 2 row 3\nchannel 2 row 4\n",     /* twice */
+        "channel 65 row 1\n",
+        "channels 0\n", /* a number issued is 1 to 64 */
+        "channels 65\n",
+        "channels 2\nchannel 3 row 1\n", /* after the channels' lines */
     };
     b64_encode(b64, sizeof(b64), k1, 32, false);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -195,7 +204,8 @@ static void channel_pins(void **state)
         char b64o[64];
         size_t used = strlen(pin);
         b64_encode(b64o, sizeof(b64o), other, 32, false);
-        snprintf(pin + used, sizeof(pin) - used, "channel 3 pending %s\n", b64o);
+        snprintf(pin + used, sizeof(pin) - used,
+                 "channel 3 pending %s\nchannel 3 row 2\nchannel 9 row 1\nchannels 9\n", b64o);
     }
     write_file(TRUST_PIN_FILE, pin);
     assert_int_equal(trust_channel_pk(st, 1, got), 0);
