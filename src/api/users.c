@@ -335,7 +335,8 @@ void api_users_patch(struct api_env *env, struct api_req *req, struct api_resp *
         if (rc == 0)
             rc = store_user_update(env->st, &u);
         if (rc == 0)
-            rc = user_roles_log(env->st, &u, roles_before, u.roles, req->now);
+            rc = user_channel_roles_log(env->st, &u, roles_before, channels_before, u.roles,
+                                        u.channels, req->now);
         if (rc == 0 && end_sessions)
             rc = store_session_delete_user(env->st, u.id);
         if (rc == 0 && totp_reset)

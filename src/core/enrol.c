@@ -564,7 +564,8 @@ int enrol_channels_set(struct store *st, struct user *u, uint64_t channels, int6
     if (rc == 0) {
         u->channels = channels;
         u->updated_at = now;
-        rc = store_user_update(st, u);
+        if ((rc = store_user_update(st, u)) == 0)
+            rc = user_channel_roles_log(st, u, u->roles, before, u->roles, channels, now);
     }
     for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++)
         if (channels_has(leaving, c))

@@ -91,12 +91,15 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
     for (int i = 0; i < LEDGER_TAG_LEN; i++)
         snprintf(tag + 2 * i, 3, "%02x", e->tag[i]);
     /* a memo event of channel 2 and later names its channel, as does a grant or revocation of
-     * that channel's key; channel 1's, and every other event, do not (an existing deployment's
-     * log is unchanged) */
+     * that channel's key, and a role of that channel gained or lost; channel 1's, and every
+     * other event, do not (an existing deployment's log is unchanged) */
     bool memo_event = !ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
                       !ledger_event_account(e->event) && e->event != LEDGER_AUDIT_HEAD;
-    bool channel_event =
-        memo_event || e->event == LEDGER_CHANNEL_GRANTED || e->event == LEDGER_CHANNEL_REVOKED;
+    bool channel_event = memo_event || e->event == LEDGER_CHANNEL_GRANTED ||
+                         e->event == LEDGER_CHANNEL_REVOKED || e->event == LEDGER_OFFICER_ADDED ||
+                         e->event == LEDGER_OFFICER_REMOVED || e->event == LEDGER_PRINCIPAL_ADDED ||
+                         e->event == LEDGER_PRINCIPAL_REMOVED || e->event == LEDGER_HEAD_ADDED ||
+                         e->event == LEDGER_HEAD_REMOVED;
     if (e->channel < 0 || e->channel > 64 || (e->channel >= 2 && !channel_event))
         return ERR_INVALID;
     snprintf(num, sizeof(num), "%lld", (long long)e->channel);

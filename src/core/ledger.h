@@ -106,7 +106,8 @@ struct ledger_entry {
     int64_t last;           /* clock-resumed: "until"; else -1 */
     int64_t count;          /* records events: how many memos (>= 0); else 0 */
     uint8_t head[32];       /* audit-head: the chained hash of the audit's last record */
-    int64_t channel;        /* memo events, channel-granted and channel-revoked: the channel,
+    int64_t channel;        /* memo events, channel-granted and channel-revoked, and the role
+                               events (officer, principal, head added or removed): the channel,
                                2..64 written as a "channel N" line after "event"; 0 or 1:
                                channel 1, no line (docs/channels.md) */
 };
@@ -190,8 +191,8 @@ int ledger_account_event(struct store *st, const struct user *u, enum ledger_eve
 
 /**
  * ledger_channel_event() - ledger_account_event() for channel-granted or channel-revoked of
- * @channel's key: a "channel N" line for channels 2..64 (channel 1's entries have none).
- * ERR_INVALID for another event with a channel above 1.
+ * @channel's key, or a role of @channel gained or lost: a "channel N" line for channels 2..64
+ * (channel 1's entries have none). ERR_INVALID for another event with a channel above 1.
  */
 int ledger_channel_event(struct store *st, const struct user *u, enum ledger_event e,
                          int64_t channel, int64_t now);

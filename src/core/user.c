@@ -1,6 +1,7 @@
 #include "core/user.h"
 
 #include "core/access.h"
+#include "core/channels.h"
 #include "core/enrol.h"
 #include "core/ledger.h"
 #include "core/trust.h"
@@ -268,6 +269,13 @@ int user_prepare(struct user *u, const char *username, unsigned roles, const cha
 int user_roles_log(struct store *st, const struct user *u, unsigned before, unsigned after,
                    int64_t now)
 {
+    return user_channel_roles_log(st, u, before, u->channels, after, u->channels, now);
+}
+
+int user_channel_roles_log(struct store *st, const struct user *u, unsigned roles_before,
+                           uint64_t channels_before, unsigned roles_after, uint64_t channels_after,
+                           int64_t now)
+{
     static const struct {
         unsigned role;
         enum ledger_event added, removed;
@@ -276,14 +284,21 @@ int user_roles_log(struct store *st, const struct user *u, unsigned before, unsi
         {ROLE_PRINCIPAL, LEDGER_PRINCIPAL_ADDED, LEDGER_PRINCIPAL_REMOVED},
         {ROLE_HEAD, LEDGER_HEAD_ADDED, LEDGER_HEAD_REMOVED},
     };
+    /* (an account of no channel: channel 1's, as every account before channels) */
+    uint64_t cb = channels_before != 0 ? channels_before : 1,
+             ca = channels_after != 0 ? channels_after : 1;
     int rc;
 
-    for (size_t i = 0; i < sizeof(logged) / sizeof(logged[0]); i++) {
-        bool had = before & logged[i].role, has = after & logged[i].role;
-        if (had != has &&
-            (rc = ledger_account_event(st, u, has ? logged[i].added : logged[i].removed, now)) != 0)
-            return rc;
-    }
+    /* a role is of each of the account's channels: one entry per role and channel gained or
+     * lost, channel 2 and later named (channel 1's as they always were) */
+    for (int64_t c = 1; c <= CHANNELS_MAX; c++)
+        for (size_t i = 0; i < sizeof(logged) / sizeof(logged[0]); i++) {
+            bool had = (roles_before & logged[i].role) && channels_has(cb, c),
+                 has = (roles_after & logged[i].role) && channels_has(ca, c);
+            if (had != has && (rc = ledger_channel_event(
+                                   st, u, has ? logged[i].added : logged[i].removed, c, now)) != 0)
+                return rc;
+        }
     return 0;
 }
 
@@ -300,7 +315,8 @@ int user_create_logged(struct store *st, struct user *u, int64_t now)
         return rc;
     u->id = least;
     if ((!u->has_keys || (rc = trust_bind(st, u, now)) == 0) &&
-        (rc = store_user_create(st, u)) == 0 && (rc = user_roles_log(st, u, 0, u->roles, now)) == 0)
+        (rc = store_user_create(st, u)) == 0 &&
+        (rc = user_channel_roles_log(st, u, 0, u->channels, u->roles, u->channels, now)) == 0)
         rc = u->id >= least ? store_commit(st) : ERR_INTEGRITY;
     if (rc != 0) {
         store_rollback(st);

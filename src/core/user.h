@@ -87,6 +87,16 @@ int user_roles_log(struct store *st, const struct user *u, unsigned before, unsi
                    int64_t now);
 
 /**
+ * user_channel_roles_log() - user_roles_log() for @u's roles and channels changing from
+ * @roles_before of @channels_before to @roles_after of @channels_after: an officer, principal
+ * or head role is of each of the account's channels (core/channels.h), one entry per role and
+ * channel gained or lost, those of channel 2 and later with its "channel" line.
+ */
+int user_channel_roles_log(struct store *st, const struct user *u, unsigned roles_before,
+                           uint64_t channels_before, unsigned roles_after, uint64_t channels_after,
+                           int64_t now);
+
+/**
  * user_create_logged() - store the new account @u (its id set) and log its officer and
  * principal roles, in one transaction. ERR_EXISTS for a taken username.
  */

@@ -287,12 +287,16 @@ def parse_entry(raw):
     assert ev in EVENTS, repr(text)
     subject = "account" if ev in ACCOUNT_EVENTS else "memo"
     order = list(fields)
-    # a memo event of channel 2..64 names it right after the event (docs/channels.md), as does
-    # a grant or revocation of that channel's key; channel 1's never do, nor any other event
+    # a memo event of channel 2..64 names it right after the event (docs/channels.md), as do a
+    # grant or revocation of that channel's key and a role of it gained or lost; channel 1's
+    # never do, nor any other event
     if "channel" in fields:
         assert order[1] == "channel", repr(text)
         assert ev not in (CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS) and (
-            ev not in ACCOUNT_EVENTS or ev in ("channel-granted", "channel-revoked")), repr(text)
+            ev not in ACCOUNT_EVENTS or ev in ("channel-granted", "channel-revoked",
+                                               "officer-added", "officer-removed",
+                                               "principal-added", "principal-removed",
+                                               "head-added", "head-removed")), repr(text)
         assert re.match(r"^[1-9][0-9]?$", fields["channel"]), repr(text)
         assert 2 <= int(fields["channel"]) <= 64, repr(text)
         order.remove("channel")

@@ -349,10 +349,11 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
         by_channel.setdefault(e.get("channel", "1"), []).append(e["event"])
     assert by_channel == {"1": ["filed"], "2": ["filed", "filed", "acknowledged", "declined"]}, \
         by_channel
-    # of the other entries, only the grant of sub's key to ann (her enrolment made it) names
-    # its channel
+    # of the other entries, only ann's officer role in sub and the grant of sub's key to her
+    # (her enrolment made it) name their channel; her role in main is as it always was
     named = [(e["event"], e["channel"]) for e in entries if "memo" not in e and "channel" in e]
-    assert named == [("channel-granted", "2")], named
+    assert named == [("officer-added", "2"), ("channel-granted", "2")], named
+    assert [e for e in entries if e["event"] == "officer-added"][0].get("channel") is None
     assert [e for e in entries if e["event"] == "channel-granted"][0].get("channel") is None
 
     def stats(q=""):

@@ -324,9 +324,13 @@ def test_a_channels_directory_group_says_whose_it_is(make_server, directory, tmp
     u = users(srv, admin)
     assert u["sx"]["channels"] == [1] and u["oy"]["channels"] == [1], u
     _, _, size, _ = caught_up(srv, srv.login("oy", PASSWORD))
-    revoked = [e for e in map(parse_entry, fetch_entries(srv.url, size))
-               if e["event"] == "channel-revoked"]
+    entries = list(map(parse_entry, fetch_entries(srv.url, size)))
+    revoked = [e for e in entries if e["event"] == "channel-revoked"]
     assert [e.get("channel") for e in revoked] == ["2"], revoked
+    # oy's move is logged as roles: an officer of channel x no longer, of channel 1 now
+    moved = [(e["event"], e.get("channel")) for e in entries
+             if e["event"] in ("officer-added", "officer-removed")]
+    assert moved[-2:] == [("officer-added", None), ("officer-removed", "2")], moved
     d.set_members("agency-x", [])
     r = sync(srv)
     assert r.returncode == 0 and "keep ox (x): the last officer holding a channel's key" in \
