@@ -547,10 +547,25 @@ static void test_channel_line(void **state)
     }
     replace(text, "date 2026-11-27\n", "date 2026-11-27\nchannel 7\n", with, sizeof(with));
     expect_invalid(with);
-    /* never on an account, calendar or records event, nor the read audit's anchor */
-    const enum ledger_event none[] = {LEDGER_RESET,         LEDGER_OFFICER_ADDED,
-                                      LEDGER_CLOSURE_ADDED, LEDGER_CLOCK_RESUMED,
-                                      LEDGER_EXPORTED,      LEDGER_AUDIT_HEAD};
+    /* on the account events of a channel's key and roles, round trip */
+    const enum ledger_event some[] = {LEDGER_CHANNEL_GRANTED, LEDGER_OFFICER_ADDED,
+                                      LEDGER_PRINCIPAL_REMOVED, LEDGER_HEAD_ADDED};
+    for (size_t i = 0; i < sizeof(some) / sizeof(some[0]); i++) {
+        char ev[64], line[96];
+        text_make(some[i], text, sizeof(text));
+        snprintf(ev, sizeof(ev), "event %s\n", ledger_event_name(some[i]));
+        snprintf(line, sizeof(line), "%schannel 3\n", ev);
+        replace(text, ev, line, with, sizeof(with));
+        assert_int_equal(ledger_entry_parse(with, strlen(with), &e), 0);
+        assert_int_equal(e.channel, 3);
+        assert_int_equal(ledger_entry_format(&e, out, &len), 0);
+        assert_int_equal(len, strlen(with));
+        assert_memory_equal(out, with, len);
+    }
+    /* never on another account event, a calendar or records event, nor the read audit's
+     * anchor */
+    const enum ledger_event none[] = {LEDGER_RESET,         LEDGER_KEYS_BOUND, LEDGER_CLOSURE_ADDED,
+                                      LEDGER_CLOCK_RESUMED, LEDGER_EXPORTED,   LEDGER_AUDIT_HEAD};
     for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
         char ev[64];
         text_make(none[i], text, sizeof(text));
