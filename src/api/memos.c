@@ -1208,20 +1208,25 @@ static int version_seen(struct api_req *req, struct api_resp *resp, bool edited)
 
 void api_memos_patch(struct api_env *env, struct api_req *req, struct api_resp *resp)
 {
-    static const char *const fields[] = {"title", "body", "show_signer_names", NULL};
-    const char *title, *text;
+    static const char *const fields[] = {"title", "body", "show_signer_names", "channel", NULL};
+    const char *title, *text, *slug = NULL;
     char err[256];
     struct wf_ctx c;
+    int64_t channel = 0;
     int show, rc;
 
     if (api_fields_allowed(resp, req->json, fields) != 0 ||
-        text_fields(resp, req->json, false, &title, &text, &show) != 0)
+        text_fields(resp, req->json, false, &title, &text, &show) != 0 ||
+        api_get_string(resp, req->json, "channel", false, STORE_CHANNEL_SLUG_MAX, &slug) != 0)
+        return;
+    /* a draft's channel changes until it is filed: to one the drafter may file to */
+    if (slug != NULL && channel_number(env, resp, &req->user, slug, &channel) != 0)
         return;
     if (version_seen(req, resp, true) != 0)
         return;
     api_wf_init(&c, env, req, err, sizeof(err));
     rc = workflow_edit(&c, &req->memo, title, title ? strlen(title) : 0, text,
-                       text ? strlen(text) : 0, show);
+                       text ? strlen(text) : 0, show, channel);
     if (rc == ERR_CONFLICT) {
         api_error(resp, 412, "version_mismatch", "the memo changed meanwhile; reload it");
         return;

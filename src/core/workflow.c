@@ -452,7 +452,7 @@ static int highest_version(const uint8_t *mkey, const struct memo *m, uint64_t *
 }
 
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
-                  const char *body, size_t body_len, int show_names)
+                  const char *body, size_t body_len, int show_names, int64_t channel)
 {
     char *old_title = NULL, *old_body = NULL;
     size_t otl = 0, obl = 0;
@@ -460,7 +460,9 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
     enum memo_state to;
     int rc;
 
-    if (title == NULL && body == NULL && show_names < 0)
+    if (channel == m->channel_id)
+        channel = 0;
+    if (title == NULL && body == NULL && show_names < 0 && channel == 0)
         return 0;
     if ((rc = check(c, m, MEMO_EDIT, &to)) != 0 || (rc = need_key(c)) != 0)
         return rc;
@@ -489,6 +491,9 @@ int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t ti
     }
     if (show_names >= 0)
         m->show_names = show_names != 0;
+    /* its channel (nothing was shared with any channel before filing): under the memo's MAC */
+    if (channel != 0)
+        m->channel_id = channel;
     return save(c, m, "edited", NULL);
 }
 

@@ -80,9 +80,13 @@ int workflow_addendum(struct wf_ctx *c, struct memo *orig, const char *title, si
 struct keyring;
 int workflow_addendum_link(struct wf_ctx *c, struct keyring *kr, const struct memo *m);
 
-/** workflow_edit() - change title, body and/or the names setting (NULL/negative: unchanged). */
+/**
+ * workflow_edit() - change title, body, the names setting and/or the channel (NULL, negative,
+ * 0: unchanged) of a draft: a channel the caller checked the drafter may file to
+ * (core/channels.h); nothing was shared with a channel before filing.
+ */
 int workflow_edit(struct wf_ctx *c, struct memo *m, const char *title, size_t title_len,
-                  const char *body, size_t body_len, int show_names);
+                  const char *body, size_t body_len, int show_names, int64_t channel);
 
 /**
  * workflow_texts() - @m's title and body opened with @mkey: malloc'd, NUL-terminated (caller

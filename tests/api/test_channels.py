@@ -588,3 +588,37 @@ def test_each_channel_counts_its_days_in_its_own_zone(make_server):
     r = admin.patch(srv.url + "/api/v1/channels/far", json={"settings": {
         "timezone": "Mars/Olympus_Mons"}}, timeout=TIMEOUT)
     assert_error(r, 422, "invalid_field", field="settings")
+
+
+def test_a_drafts_channel_changes_until_it_is_filed(make_server):
+    """PATCH /api/v1/memos/{id} "channel": a draft moves to another channel its drafter may
+    file to, and is filed there; not to one it may not, nor once finalized."""
+    from keyhelpers import call, memo_url
+    srv = make_server()
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels", {"slug": "two"}, 201)
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "closed", "settings": {"filers": "members"}}, 201)
+    srv.add_user(admin, "dan", ["staff"])
+    srv.add_user(admin, "bea", ["officer"], channels=["two"])
+    dan, bea = srv.login("dan", PASSWORD), srv.login("bea", PASSWORD)
+    m = call(dan, "POST", memo_url(srv), {"title": "Moving", "body": "Body.\n"}, 201).json()
+    assert m["channel"] == 1
+    def patch(body, version):
+        return dan.patch(memo_url(srv, m["id"]), json=body, timeout=TIMEOUT,
+                         headers={"If-Match": '"%d"' % version})
+
+    r = patch({"channel": "two"}, m["version"])
+    assert r.status_code == 200 and r.json()["channel"] == 2 and r.json()["title"] == "Moving", \
+        r.text
+    version = r.json()["version"]
+    assert_error(patch({"channel": "closed"}, version), 403, "forbidden")
+    assert_error(patch({"channel": "nope"}, version), 422, "invalid_field", field="channel")
+    assert call(dan, "GET", memo_url(srv, m["id"])).json()["channel"] == 2
+    version = call(dan, "POST", memo_url(srv, m["id"], "finalize")).json()["version"]
+    r = patch({"channel": "main"}, version)
+    assert r.status_code == 409, r.text
+    for step, status in (("signatures", 201), ("file", 200)):
+        call(dan, "POST", memo_url(srv, m["id"], step), status=status)
+    # filed to channel two: its officer reads it
+    assert call(bea, "GET", memo_url(srv, m["id"])).json()["title"] == "Moving"

@@ -124,7 +124,7 @@ static void life_cycle(void **state)
     assert_int_equal(rel, WF_INVITED);
     assert_int_equal(workflow_finalize(&a, &m), 0);
     assert_true(m.has_digest);
-    assert_int_equal(workflow_edit(&a, &m, "x", 1, NULL, 0, -1), ERR_STATE);
+    assert_int_equal(workflow_edit(&a, &m, "x", 1, NULL, 0, -1, 0), ERR_STATE);
 
     /* the drafter signs first */
     assert_int_equal(workflow_sign(&b, &m, kb, NULL), ERR_STATE);

@@ -108,7 +108,7 @@ const vers = (n) => new Intl.NumberFormat(language(), { useGrouping: false }).fo
 const clock = () => new Intl.DateTimeFormat(language(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
 
 export async function editor(id) {
-  const r = await api('GET', M(id));
+  const [r, { channels: chans }] = await Promise.all([api('GET', M(id)), get('/api/v1/channels')]);
   const memo = r.data;
   if (!can(memo, 'edit')) { setGuard(null); go(`#/memo/${id}`); return; }
   let version = memo.version;
@@ -121,6 +121,14 @@ export async function editor(id) {
   const title = h('input', { type: 'text', required: true, maxlength: 300, value: memo.title || '', 'data-field': 'title', id: 'draft-title' });
   const body = h('textarea', { rows: 18, value: memo.body || '', 'data-field': 'body', id: 'draft-body' });
   const names = h('input', { type: 'checkbox', checked: memo.show_signer_names, 'data-field': 'show_signer_names', id: 'draft-names' });
+  // its channel, until it is filed, among those the drafter may file to (and its own)
+  const current = chans.find((c) => c.number === memo.channel);
+  const choices = chans.filter((c) => c.may_file !== false || c === current);
+  let savedChannel = current ? current.slug : null;
+  const channel = chans.length > 1 && choices.length > 1
+    ? h('select', { 'data-field': 'channel', id: 'draft-channel' },
+      choices.map((c) => h('option', { value: c.slug, selected: c === current }, c.name || c.slug)))
+    : null;
   const namesHint = h('p', { class: 'hint', id: 'draft-names-hint' });
   names.setAttribute('aria-describedby', namesHint.id);
   const showNames = () => {
@@ -193,11 +201,13 @@ export async function editor(id) {
     if (!dirty) return;
     dirty = false;
     const snap = { title: title.value, body: body.value, show_signer_names: names.checked };
+    if (channel && channel.value !== savedChannel) snap.channel = channel.value;
     if (!ended()) setStatus(t('editor.saving')); // after the session ended, the way back stays in view
     saving = (async () => {
       try {
         const res = await api('PATCH', M(id), snap, { 'If-Match': `"${version}"` });
         version = res.data.version;
+        if (snap.channel) savedChannel = snap.channel;
         lastError = null;
         clearErrors(form);
         setStatus(t('editor.saved', { time: clock(), version: vers(version) }));
@@ -230,6 +240,7 @@ export async function editor(id) {
   body.addEventListener('input', checkMarkings);
   body.addEventListener('input', () => { changed(); schedulePreview(); });
   names.addEventListener('change', () => { showNames(); changed(); });
+  if (channel) channel.addEventListener('change', changed);
   for (const el of [title, body]) el.addEventListener('blur', () => { if (dirty) save().catch(() => {}); });
 
   const saveBtn = h('button', { type: 'button', class: 'secondary', onclick: () => { dirty = true; save({ explicit: true }).catch(() => {}); } }, t('editor.saveNow'));
@@ -262,6 +273,7 @@ export async function editor(id) {
       h('div', { class: 'text-col' }, field(t('editor.text'), body, t('editor.textHint')), warning),
       h('section', { class: 'preview-col', 'aria-labelledby': 'h-preview' }, h('h2', { id: 'h-preview' }, t('editor.preview')), preview)),
     check(t('editor.names.label'), names), namesHint,
+    channel ? field(t('editor.new.channel'), channel, t('editor.new.channelHint')) : null,
     status,
     h('div', { class: 'actions' }, saveBtn, finBtn));
   // a file added or removed moves the memo's version: what is typed is saved first, with the

@@ -209,8 +209,15 @@ function signerSection(m) {
 }
 
 // The memo page; @note.done / @note.error: a message to show by the action bar (after an action).
+// The memo's channel, when the organisation runs several (docs/channels.md): its name.
+function channelLine(m, chans) {
+  if (chans.length < 2) return null;
+  const c = chans.find((x) => x.number === m.channel);
+  return h('p', { id: 'memo-channel' }, h('strong', {}, `${t('memo.channel')} `), c ? (c.name || c.slug) : String(m.channel));
+}
+
 export async function memoPage(id, note = {}) {
-  const m = await get(M(id));
+  const [m, { channels: chans }] = await Promise.all([get(M(id)), get('/api/v1/channels')]);
   learnNames(m);
   await lookUpNames([...(m.timeline || []).map((e) => e.by), ...(m.distributed_to || []).filter((x) => typeof x === 'string')].filter(Boolean));
   const rel = m.relation || {};
@@ -234,6 +241,7 @@ export async function memoPage(id, note = {}) {
   const showBar = !bar.empty || rel.recused || note.done || note.error || shownFor(id) !== null;
   const content = [
     statusHeader(m),
+    channelLine(m, chans),
     (m.state === 'open' && (rel.drafter || rel.invited)) ? signingPanel(m) : null,
     showBar ? bar.el : null,
     h('h2', {}, m.state !== 'draft' ? t('memo.text.frozen') : t('memo.text.draft')), bodyEl,

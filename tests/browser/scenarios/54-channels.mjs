@@ -91,6 +91,8 @@ export default async function (t) {
     await d.getByRole('button', { name: 'Create draft' }).click();
     await d.locator('#draft-body').waitFor();
     const id = d.url().match(/#\/memo\/([0-9a-f]+)\/edit/)[1];
+    // the draft's channel can still change: the editor offers it, Agency X chosen
+    expect(await d.getByLabel('Channel').inputValue() === 'agency-x', 'the draft is Agency X\'s');
     const dora = await apiLogin(srv, 'dora');
     for (const step of ['finalize', 'signatures', 'file']) {
       const r = await dora('POST', `/api/v1/memos/${id}/${step}`);
@@ -104,6 +106,11 @@ export default async function (t) {
     await xp.goto('/#/inbox');
     await settled(xp);
     await expectText(xp.locator('main'), /Objection filed to Agency X/);
+    await xp.goto(`/#/memo/${id}`);
+    await settled(xp);
+    await expectText(xp.locator('#memo-channel'), /^Channel: Agency X$/);
+    await xp.goto('/#/inbox');
+    await settled(xp);
     await expectText(xp.locator('#h-grant + p'), /^You hold the channel key\.$/);
     const op = await t.person('olga-inbox');
     await signIn(op, 'olga');
