@@ -1,5 +1,6 @@
 #include "core/oidc.h"
 
+#include "core/channels.h"
 #include "core/enrol.h"
 #include "core/user.h"
 #include "crypto/hash.h"
@@ -485,6 +486,35 @@ static bool member(json_t *g, const char *group)
     return false;
 }
 
+/*
+ * The channels the provider's groups @g give (core/channels.h): those whose directory_group is
+ * among them, else channel 1, into *@out; *@managed tells whether any channel has a group (else
+ * the account's channels are an administrator's to set, and nothing is given).
+ */
+static int channels_of(struct store *st, const struct config *cfg, json_t *g, uint64_t *out,
+                       bool *managed)
+{
+    struct channel_row *rows = NULL;
+    size_t n = 0;
+    int rc = channels_list(st, &rows, &n);
+
+    *out = 0;
+    *managed = false;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char group[sizeof(cfg->directory_group)];
+        if ((rc = channels_own(&rows[i], cfg, "directory_group", group, sizeof(group))) != 0 ||
+            group[0] == '\0' || rows[i].id < 1 || rows[i].id > CHANNELS_MAX)
+            continue;
+        *managed = true;
+        if (strcmp(group, "*") != 0 && member(g, group))
+            *out |= UINT64_C(1) << (rows[i].id - 1);
+    }
+    store_channel_list_free(rows, n);
+    if (*out == 0)
+        *out = 1;
+    return rc;
+}
+
 /* The roles the provider's groups give (only with [oidc] roles_claim). */
 static unsigned roles_of(const struct config *cfg, json_t *claims)
 {
@@ -634,8 +664,16 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
      * does past 200 groups, or a mapper not put in the ID token): it takes no role away from
      * anyone (below); a new account gets what everyone gets ("*") */
     bool no_groups = managed && !json_is_string(groups) && !json_is_array(groups);
+    /* and the channels, where channels have directory groups (none known without the claim) */
+    uint64_t chans = 1;
+    bool chmanaged = false;
+    if (managed && !no_groups) {
+        int crc = channels_of(st, cfg, groups, &chans, &chmanaged);
+        if (crc != 0)
+            return crc;
+    }
     for (int attempt = 0; attempt < 2 && rc == ERR_EXISTS; attempt++) {
-        bool change;
+        bool change, chchange;
         if ((rc = find_account(st, cfg, sub, username, roles, claims, now, out, &need_link, why,
                                whylen)) == ERR_EXISTS)
             continue; /* made at this moment by a simultaneous sign-in: look again */
@@ -667,7 +705,9 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
             out->failure = OIDC_ROLES;
             return ERR_FORBIDDEN;
         }
-        if (!need_link && !change)
+        chchange = chmanaged && (!(u->roles & ROLE_OPERATOR) || cfg->oidc_allow_admin) &&
+                   chans != (u->channels != 0 ? u->channels : 1);
+        if (!need_link && !change && !chchange)
             return 0;
         if ((rc = store_begin(st)) != 0)
             return rc;
@@ -675,6 +715,8 @@ static int map_account(struct store *st, const struct config *cfg, json_t *claim
          * one checked above); the link then reads the row afresh for its flag */
         if (change)
             rc = enrol_account_set(st, u, roles, false, now);
+        if (rc == 0 && chchange)
+            rc = enrol_channels_set(st, u, chans, now);
         if (rc == 0 && need_link) {
             struct sso_link l = {.user_id = u->id, .linked_at = now};
             int64_t v = u->version;

@@ -428,3 +428,24 @@ def test_a_linked_account_goes_through_the_provider_even_with_a_passkey(make_ser
         assert_error(r, 401, "sso_required")
     finally:
         op.stop()
+
+
+def test_groups_give_channels_too(sso):
+    """A channel's directory_group (docs/channels.md) is matched against the provider's groups as
+    well: the account's channels are the channels whose group it is in, else channel 1, and the
+    next sign-in follows a change at the provider."""
+    srv, op = sso
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels",
+         {"slug": "x", "settings": {"directory_group": "agency-x"}}, 201)
+    op.control("accounts", {"xena": {"groups": ["agency-x"]}})
+    b = browser(srv)
+    assert provider_signin(srv, b, "xena") == "/#/sso"
+    enrol_and_sign_in(srv, b)
+    users = {u["username"]: u for u in call(admin, "GET", srv.url + "/api/v1/users").json()["users"]}
+    assert users["xena"]["channels"] == [2], users["xena"]
+    op.control("accounts", {"xena": {"groups": []}})
+    b2 = browser(srv)
+    assert provider_signin(srv, b2, "xena") == "/#/sso"
+    users = {u["username"]: u for u in call(admin, "GET", srv.url + "/api/v1/users").json()["users"]}
+    assert users["xena"]["channels"] == [1], users["xena"]
