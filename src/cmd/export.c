@@ -272,7 +272,13 @@ out:
 static int filed_between(struct store *st, const struct user *u, int64_t from, int64_t to,
                          char (**ids)[STORE_MEMO_ID_LEN + 1], size_t *n, size_t *skipped)
 {
-    struct memo_filter f = {.user_id = u->id, .all_from = MEMO_FILED, .state = -1, .limit = 200};
+    /* the memos of the officer's channels only (core/channels.h): another channel's are not
+     * theirs to export, nor to count */
+    struct memo_filter f = {.user_id = u->id,
+                            .all_from = MEMO_FILED,
+                            .state = -1,
+                            .limit = 200,
+                            .channels = u->channels != 0 ? u->channels : 1};
     struct memo *page = NULL;
     size_t k = 0, cap = 0;
     int rc;
@@ -291,7 +297,7 @@ static int filed_between(struct store *st, const struct user *u, int64_t from, i
                 return rc;
             }
             if (!(rel & WF_OFFICER)) { /* recused: another officer exports it */
-                ++*skipped;
+                *skipped += (rel & WF_RECUSED) != 0;
                 continue;
             }
             if (*n == EXPORT_MAX) {

@@ -187,3 +187,27 @@ def test_a_period_leaves_out_the_memos_the_officer_is_recused_from(desk):
     assert verify(tmp / "olga.tar", log_vkey(srv)).returncode == 0
     r = export(srv, tmp / "x.tar", "--memo", memos[0], memos[0])
     assert r.returncode == 2 and "named twice" in r.stderr
+
+
+def test_a_period_is_the_officers_channels_alone(desk):
+    """An officer of another channel (docs/channels.md) exports that channel's memos of a period,
+    and neither exports nor is told of the first channel's."""
+    srv, s, memos, files, draft, tmp = desk
+    admin = srv.admin()
+    r = admin.post(srv.url + "/api/v1/channels", json={"slug": "x"}, timeout=TIMEOUT)
+    assert r.status_code == 201, r.text
+    srv.add_user(admin, "xena", ["officer"], password=PASSWORD, channels=["x"])
+    mid = s["dana"].post(memo_url(srv), json={"title": "To x", "body": "x\n", "channel": "x"},
+                         timeout=TIMEOUT).json()["id"]
+    for step in ("finalize", "signatures", "file"):
+        assert s["dana"].post(memo_url(srv, mid, step), timeout=TIMEOUT).status_code < 300
+    receipt_of(srv, s["dana"], mid)
+    day = s["dana"].get(memo_url(srv, mid), timeout=TIMEOUT).json()["filed_on"]
+    r = export(srv, tmp / "xena.tar", "--filed-between", day, day, who="xena")
+    assert r.returncode == 0 and "exported 1 memo" in r.stdout, r
+    assert "left out" not in r.stderr, r.stderr
+    with tarfile.open(tmp / "xena.tar") as t:
+        names = t.getnames()
+    assert any(mid in n for n in names) and not any(m in n for m in memos for n in names), names
+    r = export(srv, tmp / "olga.tar", "--filed-between", day, day)
+    assert r.returncode == 0 and "exported 2 memos" in r.stdout and "left out" not in r.stderr, r
