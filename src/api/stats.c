@@ -109,8 +109,12 @@ json_t *api_stats_json(const struct ledger_stats *s)
  * published since the last one, and the figures once per checkpoint and day, never the whole
  * log again: /api/v1/stats and /public stay cheap however long the channel's history.
  */
-static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
-/* The deployment's figures ([0]) and each channel's ([N], made when first asked for) */
+/* The deployment's figures ([0]) and each channel's ([N], made when first asked for), each
+ * under its own lock: the first request for a channel's figures reads the log from its start,
+ * and holds up no other channel's, nor the deployment's */
+static pthread_mutex_t stats_mu[CHANNELS_MAX + 1] = {
+    [0 ... CHANNELS_MAX] = PTHREAD_MUTEX_INITIALIZER,
+};
 static struct kept {
     struct stats_state *state;     /* fed the log's first stats_fed() entries */
     struct ledger_stats made;      /* the figures of ... */
@@ -175,7 +179,7 @@ int api_stats_compute(struct api_env *env, int64_t now, int64_t channel, struct 
     if (channel < 0 || channel > CHANNELS_MAX)
         return ERR_INVALID;
     k = &kept[channel];
-    pthread_mutex_lock(&stats_mu);
+    pthread_mutex_lock(&stats_mu[channel]);
     /* the state is this channel's (a process may make another: the tests' fault injector) */
     if (k->state != NULL && k->channel != env->ch) {
         stats_free(k->state);
@@ -236,7 +240,7 @@ int api_stats_compute(struct api_env *env, int64_t now, int64_t channel, struct 
     }
     if (rc == 0)
         rc = stats_copy(&k->made, s);
-    pthread_mutex_unlock(&stats_mu);
+    pthread_mutex_unlock(&stats_mu[channel]);
     if (rc == 0 && fault_on("stats-lie"))
         s->declined++; /* a test's server that lies about a figure (util/fault.h) */
     return rc;
