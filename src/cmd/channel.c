@@ -3,8 +3,8 @@
  *   dissent channel init OFFICER [--data DIR] [--db URI] [--config FILE]
  *     make the key of each of OFFICER's channels that has none and grant it to OFFICER, an
  *     enrolled officer: the explicit step for a channel whose officers enrolled before it had a
- *     key (the first officer's enrolment, or an officer's being given the channel, makes it
- *     otherwise, core/enrol.h). Its private half is sealed to the officer's public key, so no
+ *     key, or were given the channel since (the first officer's enrolment makes it otherwise,
+ *     core/enrol.h). Its private half is sealed to the officer's public key, so no
  *     password is needed, and nobody but that officer can open it.
  *   dissent channel grant USERNAME --as OFFICER --password-stdin [--channel SLUG] ...
  *     an officer who holds a channel's key grants it to another officer of the channel, with

@@ -181,12 +181,20 @@ static int copy_row(const struct channel_row *r, struct channel_row *out)
 
 int channels_list(struct store *st, struct channel_row **out, size_t *count)
 {
-    int rc = store_channel_list(st, out, count);
+    int rc = 0;
 
-    if (rc == 0 && (rc = trust_channel_rows(st, *out, *count)) != 0) {
+    /* a change committed between the rows' read and the pin's (which it raised after its
+     * commit) fails the first check: the rows read again then are that change's */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((rc = store_channel_list(st, out, count)) != 0)
+            return rc;
+        if ((rc = trust_channel_rows(st, *out, *count, attempt == 0)) == 0)
+            return 0;
         store_channel_list_free(*out, *count);
         *out = NULL;
         *count = 0;
+        if (rc != ERR_INTEGRITY)
+            break;
     }
     return rc;
 }
@@ -454,13 +462,17 @@ static int view_make(const struct channel *base, const struct channel_row *r,
         return ERR_NOMEM;
     }
     if ((rc = channels_config(base->cfg, r->settings, &w->cfg, err, sizeof(err))) == 0) {
-        /* the deployment's keys, clock, log and roles' factors; the channel's own rules */
-        w->ch = *base;
-        memset(&w->ch.policy, 0, sizeof(w->ch.policy));
-        memset(&w->ch.calendar, 0, sizeof(w->ch.calendar));
-        w->ch.principals = NULL;
-        w->ch.nprincipals = 0;
-        w->ch.zone = NULL;
+        /* the deployment's keys, clock, log and roles' factors (field by field: the calendar's
+         * runtime is another thread's to publish); the channel's own rules */
+        memset(&w->ch, 0, sizeof(w->ch));
+        w->ch.key = base->key;
+        w->ch.log_key = base->log_key;
+        w->ch.log_origin = base->log_origin;
+        w->ch.log_public = base->log_public;
+        w->ch.log_quorum = base->log_quorum;
+        w->ch.clock_offset = base->clock_offset;
+        w->ch.require_2fa = base->require_2fa;
+        w->ch.require_passkey = base->require_passkey;
         /* a channel's own settings are never channel 1's (from [channel]) */
         for (size_t i = 0; rc == 0 && r->id != 1 && own_only[i] != NULL; i++) {
             int yes = sets(r, own_only[i]);

@@ -385,15 +385,16 @@ static int regrant_holders(struct store *st, const struct user *u, int64_t chann
                 rc = rc == ERR_NOT_FOUND ? 0 : rc;
                 continue;
             }
-            if ((w->flags & STORE_USER_REKEY) || !w->has_keys) {
+            /* the new key goes to the channel's active officers alone: a grant row of anyone
+             * else (one a database writer put back, an officer moved off the channel, a held
+             * account) is revoked, never sealed to */
+            if ((w->flags & (STORE_USER_REKEY | STORE_USER_HELD | STORE_USER_RESET)) ||
+                !w->has_keys || w->disabled || !(w->roles & ROLE_OFFICER) ||
+                (w->roles & ROLE_OPERATOR) || !channels_has(w->channels, channel)) {
                 rc = access_channel_revoke(st, w, channel, now);
             } else if ((rc = trust_bound(st, w)) == 0) {
                 seal_to(sealed, nsk, w->box_pk);
-                /* only an active officer of the channel keeps it open to the others */
-                if ((rc = store_channel_grant_put(st, channel, w->id, sealed, u->id, now)) == 0 &&
-                    !w->disabled && (w->roles & ROLE_OFFICER) &&
-                    channels_has(w->channels, channel) &&
-                    !(w->flags & (STORE_USER_HELD | STORE_USER_RESET)))
+                if ((rc = store_channel_grant_put(st, channel, w->id, sealed, u->id, now)) == 0)
                     (*kept)++;
             }
         }
@@ -467,6 +468,7 @@ static int rotate_channel(struct store *st, const struct user *u, int64_t channe
         rc = store_channel_grant_put(st, channel, u->id, sealed, u->id, now);
     }
 out:
+    wipe(mkey, sizeof(mkey));
     mem_free(rows);
     keys_secure_free(osk);
     keys_secure_free(nsk);

@@ -122,6 +122,13 @@ int reset_list(struct store *st, uint64_t channels, struct reset_account **out, 
             a->required = reset_required(&us[i]);
             a->first_officer = a->held ? us[i].confirm_by : 0;
             rc = each_to_reshare(st, &us[i], channels, count_one, &a->to_reshare);
+            /* an account of other channels, with nothing of these channels to share again, is
+             * not these officers' to see or confirm (docs/channels.md) */
+            if (rc == 0 && channels != 0 && a->to_reshare == 0 &&
+                !(channels & (us[i].channels != 0 ? us[i].channels : 1))) {
+                clear_keys(&a->u);
+                n--;
+            }
         }
         if (got > 0)
             str_copy(after, sizeof(after), us[got - 1].username);
@@ -231,6 +238,15 @@ int reset_confirm(struct keyring *kr, const char *username,
                (kr->user->flags & (STORE_USER_RESET | STORE_USER_HELD))) {
         err_set(why, whylen,
                 "only an officer who holds the channel key confirms a re-enrolled account");
+        rc = ERR_FORBIDDEN;
+    } else if ((u.flags & STORE_USER_HELD) && !(held & (u.channels != 0 ? u.channels : 1))) {
+        /* whether the account is its user's is for its own channels' officers to say: an
+         * officer of another channel (one an administrator could make and enrol) shares their
+         * channel's memos again once it is confirmed, never before */
+        err_set(why, whylen,
+                "%s is confirmed first by an officer of its own channel, who holds that "
+                "channel's key",
+                u.username);
         rc = ERR_FORBIDDEN;
     } else if (u.id == kr->user->id) {
         err_set(why, whylen, "an account is confirmed by other officers, never by itself");

@@ -123,9 +123,11 @@ struct channel_row;
  * against the pin: each row at least the version pinned for it (an earlier version, whose MAC
  * held then, put back is ERR_INTEGRITY), and every channel pinned still there (a deleted one is
  * ERR_INTEGRITY). A row written since (a higher version: only Dissent makes its MAC) raises the
- * pin. 0, ERR_INTEGRITY (logged), ERR_IO.
+ * pin. 0, ERR_INTEGRITY (logged unless @quiet), ERR_IO. The rows are read before the pin: a
+ * change committed between the two (its pin raised after its commit) fails the check once, and
+ * a caller reads the rows again (channels_list()).
  */
-int trust_channel_rows(struct store *st, const struct channel_row *rows, size_t n);
+int trust_channel_rows(struct store *st, const struct channel_row *rows, size_t n, bool quiet);
 
 /**
  * trust_channel_least() - the least number a new channel may be given: one above every number

@@ -33,7 +33,8 @@ const struct store_table store_tables[] = {
     {"login_failures", "key, at", 2, "key, at", "", NULL, false},
     {"channels", "id, slug, name, settings, created_at, mac, version", 7, "id",
      " ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,"
-     " settings = excluded.settings, created_at = excluded.created_at, mac = excluded.mac",
+     " settings = excluded.settings, created_at = excluded.created_at, mac = excluded.mac,"
+     " version = excluded.version",
      NULL, true},
     {"memos",
      "id, public_id, drafter_id, state, title, body, digest, show_names, version, created_at,"

@@ -188,12 +188,23 @@ def test_a_database_writer_cannot_change_or_make_a_channel(make_server):
     assert srv.stop() == 0
     with open_db(srv) as db:
         now = {r[0]: r for r in db.execute("SELECT * FROM channels")}
-    row = "INSERT INTO channels VALUES (?, ?, ?, ?, ?, ?, ?)"
+    def put_row(db, r):
+        # (through psql an empty text and a NULL read alike: the name is never NULL, the seed's
+        # MAC is)
+        cols = "id, slug, name, settings, created_at, mac, version"
+        name, mac = r[2] if r[2] is not None else "", r[5] if r[5] else None
+        if mac is None:
+            db.execute("INSERT INTO channels (%s) VALUES (?, ?, ?, ?, ?, NULL, ?)" % cols,
+                       (r[0], r[1], name, r[3], r[4], r[6]))
+        else:
+            db.execute("INSERT INTO channels (%s) VALUES (?, ?, ?, ?, ?, ?, ?)" % cols,
+                       (r[0], r[1], name, r[3], r[4], mac, r[6]))
+
     for put_back in ((old,), (seed,), ()):
         with open_db(srv, readonly=False) as db:
             db.execute("DELETE FROM channels WHERE id = ?", (put_back[0][0] if put_back else 2,))
             for r in put_back:
-                db.execute(row, r)
+                put_row(db, r)
             db.commit()
         srv._start("ab")
         assert_error(srv.admin().get(srv.url + "/api/v1/channels", timeout=TIMEOUT), 500,
@@ -202,7 +213,7 @@ def test_a_database_writer_cannot_change_or_make_a_channel(make_server):
         with open_db(srv, readonly=False) as db:  # the rows as they were, for the next
             db.execute("DELETE FROM channels")
             for r in now.values():
-                db.execute(row, r)
+                put_row(db, r)
             db.commit()
     srv._start("ab")
     assert srv.admin().get(srv.url + "/api/v1/channels", timeout=TIMEOUT).status_code == 200

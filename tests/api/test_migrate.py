@@ -40,6 +40,10 @@ def test_migrate_sqlite_to_postgresql(make_server, target, tmp_path):
     s = {n: old.login(n, PASSWORD) for n in ("dan", "bob", "cat", "off", "aud")}
     r = s["dan"].patch(old.url + "/api/v1/me", json={"language": "ar"}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
+    # channel 1 edited (its row's version under its MAC, pinned: migration 30) and a second one
+    call(admin, "PATCH", old.url + "/api/v1/channels/main", {"name": "Main channel"})
+    call(admin, "POST", old.url + "/api/v1/channels", {"slug": "two", "settings": {
+        "ack": "5 working-days"}}, 201)
     texts = {}
     receipts = {}
     for i in range(5):
@@ -77,6 +81,8 @@ def test_migrate_sqlite_to_postgresql(make_server, target, tmp_path):
             assert m["title"] == title and m["body"] == body, m
             assert m["signer_count"] == 3, m
     assert call(t["dan"], "GET", memo_url(new, first)).json()["state"] == "acknowledged"
+    chans = call(t["dan"], "GET", new.url + "/api/v1/channels").json()["channels"]
+    assert [(c["slug"], c["name"]) for c in chans] == [("main", "Main channel"), ("two", "")], chans
     # every column came across, the account's language (migration 25) included
     assert call(t["dan"], "GET", new.url + "/api/v1/me").json()["language"] == "ar"
     assert call(t["bob"], "GET", new.url + "/api/v1/me").json()["language"] is None

@@ -413,6 +413,11 @@ def test_a_reset_across_channels_is_shared_again_by_each_channels_officers(make_
     # each channel's officers count their own channel's memos alone
     assert waiting(srv, s["anna"])["dave"]["to_reshare"] == 1
     assert waiting(srv, s["otto"])["dave"]["to_reshare"] == 1
+    # whether the account is dave's is for his own channel's officers to say first: an officer
+    # of another channel (one an administrator could make and enrol) cannot end the hold
+    r = s["otto"].post(srv.url + "/api/v1/channel/resets/dave/confirm", json={"fingerprint": fp},
+                       timeout=TIMEOUT)
+    assert r.status_code == 403 and "its own channel" in r.text, r.text
     assert confirm(srv, s["anna"], "dave", fp).json()["reshared"] == 1
     # channel 1's done, the sub channel's waits: still listed for its officers, and for
     # channel 1's with nothing left of theirs

@@ -236,6 +236,15 @@ static void keys_per_channel(void **state)
     assert_int_equal(store_channel_grant_put(st, 2, o1.id, sealed, o2.id, 9), 0);
     memo_key_of(st, &o1, k1, &m2, ERR_FORBIDDEN, NULL, "no longer hold");
     assert_int_equal(store_channel_grant_delete(st, 2, o1.id), 0);
+    /* o1 granted channel 2's key, then moved off channel 2 with its grant row left behind (as
+     * a database writer puts one back): the rotation below revokes it, never sealing the new
+     * key to it */
+    keyring_init(&kr12, st, &o12, NULL, NULL);
+    kr12.keys = k12;
+    assert_int_equal(access_channel_grant(&kr12, &o1, 2, 9, why, sizeof(why)), 0);
+    keyring_release(&kr12);
+    o1.channels = 1;
+    assert_int_equal(store_user_update(st, &o1), 0);
 
     /* o12 re-keys from keys an administrator knew: both channels get new pairs, each memo's
      * channel copy re-sealed to its own channel's, the other holders re-granted, o12's own
@@ -252,6 +261,10 @@ static void keys_per_channel(void **state)
     assert_memory_not_equal(npk1, npk2, 32);
     assert_int_equal(access_channel_grants(st, o12.id, &held), 0);
     assert_int_equal(held, 0);
+    assert_int_equal(access_channel_grants(st, o1.id, &held), 0);
+    assert_int_equal(held, 1); /* channel 1's, re-sealed; channel 2's revoked */
+    o1.channels = 3;
+    assert_int_equal(store_user_update(st, &o1), 0);
     memo_key_of(st, &o1, k1, &m1, 0, key1, NULL);
     memo_key_of(st, &o2, k2, &m2, 0, key2, NULL);
     memo_key_of(st, &o1, k1, &m2, ERR_FORBIDDEN, NULL, "channel access not yet granted");
