@@ -174,6 +174,7 @@ def test_migration_28_keeps_the_language_chosen_before(make_server):
                   " FROM users WHERE username = 'ines'"
                   " ON CONFLICT (user_id) DO UPDATE SET language = excluded.language")
         c.execute("ALTER TABLE users DROP COLUMN language")
+        c.execute("ALTER TABLE channels DROP COLUMN version")  # and migration 30's
         c.execute("PRAGMA user_version = 27")
         c.commit()
     srv.proc.stdout.close()
