@@ -182,7 +182,7 @@ void api_channels_patch(struct api_env *env, struct api_req *req, struct api_res
         api_error_field(resp, "name", "name or settings: give at least one");
         return;
     }
-    if ((rc = channels_set(env->st, env->cfg, slug, name, keys, values, n, &changed, err,
+    if ((rc = channels_set(env->st, env->cfg, slug, name, keys, values, n, req->now, &changed, err,
                            sizeof(err))) != 0) {
         if (rc == ERR_NOT_FOUND)
             api_error(resp, 404, "not_found", "no such channel");

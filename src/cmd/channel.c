@@ -136,8 +136,8 @@ static int channels_change(const struct config *cfg, bool add, const char *slug,
         return 1;
     rc = add ? channels_add(st, cfg, slug, name ? name : "", keys, values, (size_t)sets->n,
                             (int64_t)time(NULL), &r, err, sizeof(err))
-             : channels_set(st, cfg, slug, name, keys, values, (size_t)sets->n, &r, err,
-                            sizeof(err));
+             : channels_set(st, cfg, slug, name, keys, values, (size_t)sets->n, (int64_t)time(NULL),
+                            &r, err, sizeof(err));
     mem_free(r.settings);
     store_close(st);
     if (rc != 0) {

@@ -4,6 +4,7 @@
 #include "core/channels.h"
 
 #include "core/channel.h"
+#include "core/ledger.h"
 #include "core/trust.h"
 #include "crypto/random.h"
 #include "util/err.h"
@@ -289,6 +290,9 @@ int channels_add(struct store *st, const struct config *base, const char *slug, 
         } else if ((rc = store_channel_add(st, &r)) == 0 && r.id > CHANNELS_MAX) {
             err_set(err, errlen, "a deployment has at most %d channels", CHANNELS_MAX);
             rc = ERR_TOO_LARGE; /* (numbers are never given twice) */
+        } else if (rc == 0) {
+            /* its rules, in the public log from the start */
+            rc = ledger_channel_changed(st, r.id, r.settings, now);
         }
     }
     store_channel_list_free(rows, count);
@@ -309,12 +313,13 @@ out:
 }
 
 int channels_set(struct store *st, const struct config *base, const char *slug, const char *name,
-                 const char *const *k, const char *const *v, size_t n, struct channel_row *out,
-                 char *err, size_t errlen)
+                 const char *const *k, const char *const *v, size_t n, int64_t now,
+                 struct channel_row *out, char *err, size_t errlen)
 {
     struct channel_row *rows = NULL, *r;
     size_t count = 0;
     int64_t id = 0, version = 0;
+    char *before = NULL;
     int rc;
 
     if (name != NULL && !channels_name_valid(name)) {
@@ -335,9 +340,19 @@ int channels_set(struct store *st, const struct config *base, const char *slug, 
     r->version++; /* under the MAC, and pinned once committed */
     id = r->id;
     version = r->version;
-    if ((rc = apply(r, base, k, v, n, err, errlen)) == 0 && (rc = store_channel_update(st, r)) == 0)
+    /* a change of its rules (its deadlines, its drafter's window, its zone) is in the public
+     * log: never silent (a name alone is not a rule) */
+    if ((before = mem_strdup(r->settings)) == NULL) {
+        rc = ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = apply(r, base, k, v, n, err, errlen)) == 0 &&
+        (rc = store_channel_update(st, r)) == 0 &&
+        (strcmp(before, r->settings) == 0 ||
+         (rc = ledger_channel_changed(st, r->id, r->settings, now)) == 0))
         rc = copy_row(r, out);
 out:
+    mem_free(before);
     store_channel_list_free(rows, count);
     if (rc == 0 && (rc = store_commit(st)) != 0 && out != NULL) {
         mem_free(out->settings);

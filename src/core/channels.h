@@ -68,10 +68,11 @@ int channels_add(struct store *st, const struct config *base, const char *slug, 
  * channels_set() - change channel @slug: its name (NULL: kept) and the @n settings @keys to
  * @values ("" for the deployment's), checked as channels_add() checks them. 0, ERR_NOT_FOUND,
  * ERR_INVALID (with @err) or the store's error; the channel as stored into @out, as
- * channels_add() says.
+ * channels_add() says. A change of its settings is a channel-changed log entry at @now, in the
+ * same transaction (core/ledger.h), as a channel's making is.
  */
 int channels_set(struct store *st, const struct config *base, const char *slug, const char *name,
-                 const char *const *keys, const char *const *values, size_t n,
+                 const char *const *keys, const char *const *values, size_t n, int64_t now,
                  struct channel_row *out, char *err, size_t errlen);
 
 /**

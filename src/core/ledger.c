@@ -16,7 +16,7 @@ static const char *const event_names[LEDGER_EVENT_COUNT] = {
     "keys-bound",      "head-added",        "head-removed",    "rescheduled",
     "clarification",   "escalated",         "closure-added",   "closure-removed",
     "clock-stopped",   "clock-resumed",     "exported",        "held",
-    "released",        "shredded",          "audit-head",
+    "released",        "shredded",          "audit-head",      "channel-changed",
 };
 
 bool ledger_event_account(enum ledger_event e)
@@ -94,12 +94,13 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
      * that channel's key, and a role of that channel gained or lost; channel 1's, and every
      * other event, do not (an existing deployment's log is unchanged) */
     bool memo_event = !ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
-                      !ledger_event_account(e->event) && e->event != LEDGER_AUDIT_HEAD;
+                      !ledger_event_account(e->event) && e->event != LEDGER_AUDIT_HEAD &&
+                      e->event != LEDGER_CHANNEL_CHANGED;
     bool channel_event = memo_event || e->event == LEDGER_CHANNEL_GRANTED ||
                          e->event == LEDGER_CHANNEL_REVOKED || e->event == LEDGER_OFFICER_ADDED ||
                          e->event == LEDGER_OFFICER_REMOVED || e->event == LEDGER_PRINCIPAL_ADDED ||
                          e->event == LEDGER_PRINCIPAL_REMOVED || e->event == LEDGER_HEAD_ADDED ||
-                         e->event == LEDGER_HEAD_REMOVED;
+                         e->event == LEDGER_HEAD_REMOVED || e->event == LEDGER_CHANNEL_CHANGED;
     if (e->channel < 0 || e->channel > 64 || (e->channel >= 2 && !channel_event))
         return ERR_INVALID;
     snprintf(num, sizeof(num), "%lld", (long long)e->channel);
@@ -107,7 +108,7 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
         (rc = put(out, &o, "event", ledger_event_name(e->event))) != 0 ||
         (e->channel >= 2 && (rc = put(out, &o, "channel", num)) != 0) ||
         (!ledger_event_calendar(e->event) && !ledger_event_records(e->event) &&
-         e->event != LEDGER_AUDIT_HEAD &&
+         e->event != LEDGER_AUDIT_HEAD && e->event != LEDGER_CHANNEL_CHANGED &&
          (rc = put(out, &o, ledger_event_account(e->event) ? "account" : "memo", tag)) != 0) ||
         (rc = put(out, &o, "date", day)) != 0)
         return rc;
@@ -132,6 +133,10 @@ int ledger_entry_format(const struct ledger_entry *e, char out[LEDGER_ENTRY_MAX]
     if (rc == 0 && e->event == LEDGER_AUDIT_HEAD) {
         b64_encode(b64, sizeof(b64), e->head, 32, false);
         rc = put(out, &o, "head", b64);
+    }
+    if (rc == 0 && e->event == LEDGER_CHANNEL_CHANGED) {
+        b64_encode(b64, sizeof(b64), e->settings, 32, false);
+        rc = put(out, &o, "settings", b64);
     }
     if (rc != 0)
         return rc;
@@ -237,6 +242,9 @@ static int parse(const char *text, size_t len, struct ledger_entry *out)
                     return ERR_INVALID;
             } else if (strcmp(line, "head") == 0) {
                 if (b64_decode(out->head, 32, &n, v, strlen(v), false) != 0 || n != 32)
+                    return ERR_INVALID;
+            } else if (strcmp(line, "settings") == 0) {
+                if (b64_decode(out->settings, 32, &n, v, strlen(v), false) != 0 || n != 32)
                     return ERR_INVALID;
             } else if (strcmp(line, "rung") == 0) {
                 int64_t r;

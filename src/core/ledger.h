@@ -15,7 +15,8 @@
  *                                    clock-resumed (calendar events: no tag line), or
  *                                    exported | held | released | shredded (records events:
  *                                    no tag line, a count), or
- *                                    audit-head (no tag line: the read audit's head)
+ *                                    audit-head (no tag line: the read audit's head), or
+ *                                    channel-changed (no tag line: a channel's settings set)
  *   memo 8c1e...                     memo events: the memo's tag, 32 lowercase hex digits,
  *                                    random, never derived from the memo's id
  *   account 5f0a...                  account events instead: the account's tag, the same way
@@ -36,6 +37,8 @@
  *   count 3                          records events only: how many memos
  *   head base64                      audit-head only: the chained hash of the read audit's
  *                                    last record at that moment (not its number)
+ *   settings base64                  channel-changed only: base64(SHA-256(the channel's own
+ *                                    settings as stored, a JSON object))
  *
  * in exactly this order, with exactly the lines its event has. No names, titles, text or internal
  * ids ever appear. docs/formats.md specifies it for outside verifiers.
@@ -88,6 +91,9 @@ enum ledger_event {
     LEDGER_SHREDDED, /* memos reached the end of their retention and were crypto-shredded */
     /* the read audit's head (core/audit.h): no tag, its record count and hash */
     LEDGER_AUDIT_HEAD,
+    /* a channel's settings were set (made, or changed: core/channels.h): no tag, the channel
+     * line (2 and later), the settings' hash */
+    LEDGER_CHANNEL_CHANGED,
     LEDGER_EVENT_COUNT
 };
 
@@ -106,8 +112,10 @@ struct ledger_entry {
     int64_t last;           /* clock-resumed: "until"; else -1 */
     int64_t count;          /* records events: how many memos (>= 0); else 0 */
     uint8_t head[32];       /* audit-head: the chained hash of the audit's last record */
-    int64_t channel;        /* memo events, channel-granted and channel-revoked, and the role
-                               events (officer, principal, head added or removed): the channel,
+    uint8_t settings[32];   /* channel-changed: SHA-256 of the channel's settings */
+    int64_t channel;        /* memo events, channel-granted and channel-revoked, the role
+                               events (officer, principal, head added or removed) and
+                               channel-changed: the channel,
                                2..64 written as a "channel N" line after "event"; 0 or 1:
                                channel 1, no line (docs/channels.md) */
 };
@@ -196,6 +204,14 @@ int ledger_account_event(struct store *st, const struct user *u, enum ledger_eve
  */
 int ledger_channel_event(struct store *st, const struct user *u, enum ledger_event e,
                          int64_t channel, int64_t now);
+
+/**
+ * ledger_channel_changed() - append channel-changed for @channel, whose own settings are now
+ * @settings (a JSON object, as stored), dated by @now, inside the caller's transaction: anyone
+ * holding the settings checks them against the hash; a change of a channel's rules (its
+ * deadlines, its drafter's window, its zone) is in the public log, never silent.
+ */
+int ledger_channel_changed(struct store *st, int64_t channel, const char *settings, int64_t now);
 
 /**
  * ledger_records_event() - append the records event @e (exported, held, released, shredded)

@@ -910,6 +910,27 @@ int ledger_audit_head(struct store *st, int64_t now)
     return ledger_append(st, text, len, &index);
 }
 
+int ledger_channel_changed(struct store *st, int64_t channel, const char *settings, int64_t now)
+{
+    char text[LEDGER_ENTRY_MAX];
+    struct ledger_entry le;
+    uint64_t index;
+    size_t len = 0;
+    int rc;
+
+    if (settings == NULL)
+        return ERR_INVALID;
+    memset(&le, 0, sizeof(le));
+    le.event = LEDGER_CHANNEL_CHANGED;
+    le.channel = channel;
+    hash_sha256(le.settings, settings, strlen(settings));
+    le.day = channel_today(now);
+    le.ack_due = le.reply_due = le.first = le.last = -1;
+    if ((rc = ledger_entry_format(&le, text, &len)) != 0)
+        return rc;
+    return ledger_append(st, text, len, &index);
+}
+
 int ledger_account_event(struct store *st, const struct user *u, enum ledger_event e, int64_t now)
 {
     return ledger_channel_event(st, u, e, 1, now);

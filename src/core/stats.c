@@ -372,6 +372,8 @@ static int entry_apply(struct stats_state *st, const struct ledger_entry *e, boo
         s->audit_heads++;
         return 0;
     }
+    if (e->event == LEDGER_CHANNEL_CHANGED) /* a channel's rules set: in the log, in no figure */
+        return 0;
     /* rescheduled entries count only right after the calendar entry that made them */
     if (e->event != LEDGER_RESCHEDULED)
         t->block_day = -1;
@@ -596,7 +598,7 @@ int stats_feed(struct stats_state *st, const struct ledger_entry *e)
     /* another channel's memo event: not this state's to count, but fed (the log's position) */
     if (st->channel > 0 && !ledger_event_account(e->event) && !ledger_event_calendar(e->event) &&
         !ledger_event_records(e->event) && e->event != LEDGER_AUDIT_HEAD &&
-        (e->channel > 1 ? e->channel : 1) != st->channel) {
+        e->event != LEDGER_CHANNEL_CHANGED && (e->channel > 1 ? e->channel : 1) != st->channel) {
         st->fed++;
         return 0;
     }

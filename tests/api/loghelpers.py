@@ -33,7 +33,10 @@ CALENDAR_EVENTS = ("closure-added", "closure-removed", "clock-stopped", "clock-r
 RECORDS_EVENTS = ("exported", "held", "released", "shredded")
 # the read audit's head, anchored at every filing and on a schedule: no tag, no memo
 AUDIT_EVENTS = ("audit-head",)
-EVENTS = MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS
+# a channel's settings set (docs/channels.md): no tag, the channel line (2 and later), their hash
+CHANNEL_EVENTS = ("channel-changed",)
+EVENTS = (MEMO_EVENTS + ACCOUNT_EVENTS + CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS +
+          CHANNEL_EVENTS)
 TAG = re.compile(r"^[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 B64_32 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
@@ -268,6 +271,7 @@ FIELDS = {
     "released": ["event", "date", "count"],
     "shredded": ["event", "date", "count"],
     "audit-head": ["event", "date", "head"],
+    "channel-changed": ["event", "date", "settings"],
 }
 
 
@@ -301,7 +305,7 @@ def parse_entry(raw):
         assert 2 <= int(fields["channel"]) <= 64, repr(text)
         order.remove("channel")
     assert order == FIELDS.get(ev, ["event", subject, "date"]), repr(text)
-    if ev not in CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS:
+    if ev not in CALENDAR_EVENTS + RECORDS_EVENTS + AUDIT_EVENTS + CHANNEL_EVENTS:
         assert TAG.match(fields[subject]), repr(text)
     if "count" in fields:
         assert re.match(r"^(0|[1-9][0-9]*)$", fields["count"]), repr(text)
@@ -315,7 +319,7 @@ def parse_entry(raw):
     if "signers" in fields:
         assert re.match(r"^[1-9][0-9]*$", fields["signers"]), repr(text)
         assert 1 <= int(fields["signers"]) <= 1000000
-    for k in ("commitment", "binding", "head"):
+    for k in ("commitment", "binding", "head", "settings"):
         if k in fields:
             c = fields[k]
             assert B64_32.match(c) and base64.b64encode(base64.b64decode(c)).decode() == c, \

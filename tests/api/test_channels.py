@@ -360,10 +360,16 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
         by_channel.setdefault(e.get("channel", "1"), []).append(e["event"])
     assert by_channel == {"1": ["filed"], "2": ["filed", "filed", "acknowledged", "declined"]}, \
         by_channel
-    # of the other entries, only ann's officer role in sub and the grant of sub's key to her
-    # (her enrolment made it) name their channel; her role in main is as it always was
+    # of the other entries, only sub's making, ann's officer role in sub and the grant of sub's
+    # key to her (her enrolment made it) name their channel; her role in main is as it always
+    # was
     named = [(e["event"], e["channel"]) for e in entries if "memo" not in e and "channel" in e]
-    assert named == [("officer-added", "2"), ("channel-granted", "2")], named
+    assert named == [("channel-changed", "2"), ("officer-added", "2"),
+                     ("channel-granted", "2")], named
+    # sub's rules as made (no settings of its own), by their hash
+    import base64 as _b64, hashlib as _hl
+    changed = [e for e in entries if e["event"] == "channel-changed"]
+    assert changed[0]["settings"] == _b64.b64encode(_hl.sha256(b"{}").digest()).decode(), changed
     assert [e for e in entries if e["event"] == "officer-added"][0].get("channel") is None
     assert [e for e in entries if e["event"] == "channel-granted"][0].get("channel") is None
 
@@ -504,8 +510,20 @@ def test_each_channel_runs_by_its_own_settings(make_server):
         call(s["ann"], "POST", memo_url(srv, m["id"], "acknowledge"))
     assert call(s["pia"], "GET", memo_url(srv, slow["id"])).json()["relation"]["principal"]
     assert_error(s["pia"].get(memo_url(srv, main["id"]), timeout=TIMEOUT), 404, "not_found")
-    # a change of slow's settings rules its next memo; the one filed before keeps its dates
+    # a change of slow's settings rules its next memo, and is in the public log with the hash of
+    # the settings; the one filed before keeps its dates
     call(admin, "PATCH", srv.url + "/api/v1/channels/slow", {"settings": {"ack": "2 working-days"}})
+    import base64 as _b64, hashlib as _hl
+    from loghelpers import caught_up, fetch_entries, parse_entry
+    srv.add_user(admin, "aud", ["auditor"])
+    _, _, size, _ = caught_up(srv, srv.login("aud", PASSWORD))
+    changed = [e for e in map(parse_entry, fetch_entries(srv.url, size))
+               if e["event"] == "channel-changed"]
+    with open_db(srv) as db:
+        stored = db.execute("SELECT settings FROM channels WHERE id = 2").fetchone()[0]
+    assert [e.get("channel") for e in changed] == ["2", "2"], changed
+    assert changed[-1]["settings"] == _b64.b64encode(
+        _hl.sha256(stored.encode()).digest()).decode(), (changed, stored)
     again = filed("slow")
     assert again["deadlines"]["acknowledge"]["due"] == add_working_days(again["filed_on"], 2)
     assert call(s["ann"], "GET", memo_url(srv, slow["id"])).json()["deadlines"]["reply"]["due"] \

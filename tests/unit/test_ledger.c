@@ -61,6 +61,10 @@ static struct ledger_entry entry_make(enum ledger_event ev)
         memset(e.tag, 0, sizeof(e.tag));
         assert_int_equal(b64_decode(e.head, 32, &n, COMMIT, strlen(COMMIT), false), 0);
     }
+    if (ev == LEDGER_CHANNEL_CHANGED) {
+        memset(e.tag, 0, sizeof(e.tag));
+        assert_int_equal(b64_decode(e.settings, 32, &n, COMMIT, strlen(COMMIT), false), 0);
+    }
     if (ev == LEDGER_CLOCK_RESUMED)
         e.last = day("2027-01-05");
     if (ev == LEDGER_ESCALATED) {
@@ -73,9 +77,10 @@ static struct ledger_entry entry_make(enum ledger_event ev)
 /* The expected text of entry_make(@ev). */
 static void text_make(enum ledger_event ev, char *out, size_t cap)
 {
-    bool cal = ledger_event_calendar(ev) || ledger_event_records(ev) || ev == LEDGER_AUDIT_HEAD;
+    bool cal = ledger_event_calendar(ev) || ledger_event_records(ev) || ev == LEDGER_AUDIT_HEAD ||
+               ev == LEDGER_CHANNEL_CHANGED;
     int n = snprintf(
-        out, cap, "dissent-log/v1\nevent %s\n%s%sdate 2026-11-27\n%s%s%s%s%s%s%s",
+        out, cap, "dissent-log/v1\nevent %s\n%s%sdate 2026-11-27\n%s%s%s%s%s%s%s%s",
         ledger_event_name(ev),
         cal                        ? ""
         : ledger_event_account(ev) ? "account "
@@ -89,6 +94,7 @@ static void text_make(enum ledger_event ev, char *out, size_t cap)
         : ledger_event_records(ev) ? "count 3\n"
                                    : "",
         ev == LEDGER_AUDIT_HEAD ? "head " COMMIT "\n" : "",
+        ev == LEDGER_CHANNEL_CHANGED ? "settings " COMMIT "\n" : "",
         ev == LEDGER_KEYS_BOUND ? "binding " COMMIT "\n" : "",
         ev == LEDGER_FILED         ? "signers 12\ncommitment " COMMIT "\nack-due 2026-12-01\n"
         : ev == LEDGER_RESCHEDULED ? "ack-due 2026-12-01\n"
@@ -130,7 +136,7 @@ static void test_event_names(void **state)
         "keys-bound",      "head-added",        "head-removed",    "rescheduled",
         "clarification",   "escalated",         "closure-added",   "closure-removed",
         "clock-stopped",   "clock-resumed",     "exported",        "held",
-        "released",        "shredded",          "audit-head"};
+        "released",        "shredded",          "audit-head",      "channel-changed"};
     enum ledger_event ev;
 
     (void)state;
@@ -549,7 +555,8 @@ static void test_channel_line(void **state)
     expect_invalid(with);
     /* on the account events of a channel's key and roles, round trip */
     const enum ledger_event some[] = {LEDGER_CHANNEL_GRANTED, LEDGER_OFFICER_ADDED,
-                                      LEDGER_PRINCIPAL_REMOVED, LEDGER_HEAD_ADDED};
+                                      LEDGER_PRINCIPAL_REMOVED, LEDGER_HEAD_ADDED,
+                                      LEDGER_CHANNEL_CHANGED};
     for (size_t i = 0; i < sizeof(some) / sizeof(some[0]); i++) {
         char ev[64], line[96];
         text_make(some[i], text, sizeof(text));
