@@ -18,6 +18,19 @@ def channels(s, srv, status=200):
     return r.json()["channels"] if status == 200 else r
 
 
+def file_memo(srv, drafter, title, channel=None):
+    """A memo @title drafted, finalized, signed and filed by the session @drafter to @channel
+    (a slug; None or "main": channel 1); its id."""
+    from keyhelpers import call, memo_url
+    body = {"title": title, "body": "Body.\n"}
+    if channel not in (None, "main"):
+        body["channel"] = channel
+    mid = call(drafter, "POST", memo_url(srv), body, 201).json()["id"]
+    for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
+        call(drafter, "POST", memo_url(srv, mid, step), status=status)
+    return mid
+
+
 def test_an_existing_deployment_is_channel_1(make_server):
     srv = make_server()
     admin = srv.admin()
@@ -270,13 +283,7 @@ def test_an_officer_of_one_channel_sees_nothing_of_another(make_server):
     assert grants == [("ann", 1), ("bea", 2), ("xo", 2)], grants
 
     def filed(channel):
-        body = {"title": "To " + channel, "body": "Body.\n"}
-        if channel != "main":
-            body["channel"] = channel
-        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
-        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
-            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
-        return mid
+        return file_memo(srv, s["dan"], "To " + channel, channel)
 
     m1, m2 = filed("main"), filed("agency-x")
     r = s["dan"].post(memo_url(srv), json={"title": "T", "body": "B", "channel": "nope"},
@@ -338,13 +345,7 @@ def test_the_log_names_a_memos_channel_and_the_figures_are_per_channel(make_serv
     s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "aud")}
 
     def filed(channel, title):
-        body = {"title": title, "body": "Body.\n"}
-        if channel:
-            body["channel"] = channel
-        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
-        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
-            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
-        return mid
+        return file_memo(srv, s["dan"], title, channel)
 
     a = filed(None, "One")
     b = filed("sub", "Two")
@@ -486,12 +487,7 @@ def test_each_channel_runs_by_its_own_settings(make_server):
     s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "pia")}
 
     def filed(channel):
-        body = {"title": "To " + channel, "body": "Body.\n"}
-        if channel != "main":
-            body["channel"] = channel
-        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
-        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
-            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
+        mid = file_memo(srv, s["dan"], "To " + channel, channel)
         return call(s["ann"], "GET", memo_url(srv, mid)).json()
 
     main, slow = filed("main"), filed("slow")
@@ -554,13 +550,7 @@ def test_another_agencys_author_is_heard_by_that_agencys_head(make_server):
     s = {n: srv.login(n, PASSWORD) for n in ("dan", "sx", "ann", "bea", "hx", "hm")}
 
     def filed(who, channel=None):
-        body = {"title": "By " + who, "body": "Body.\n"}
-        if channel:
-            body["channel"] = channel
-        mid = call(s[who], "POST", memo_url(srv), body, 201).json()["id"]
-        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
-            call(s[who], "POST", memo_url(srv, mid, step), status=status)
-        return mid
+        return file_memo(srv, s[who], "By " + who, channel)
 
     theirs, ours, there = filed("sx"), filed("dan"), filed("dan", "agency-x")
     for mid in (theirs, ours):
@@ -598,12 +588,7 @@ def test_each_channel_counts_its_days_in_its_own_zone(make_server):
     s = {n: srv.login(n, PASSWORD) for n in ("dan", "ann", "aud")}
 
     def filed(channel):
-        body = {"title": "To " + channel, "body": "Body.\n"}
-        if channel != "main":
-            body["channel"] = channel
-        mid = call(s["dan"], "POST", memo_url(srv), body, 201).json()["id"]
-        for step, status in (("finalize", 200), ("signatures", 201), ("file", 200)):
-            call(s["dan"], "POST", memo_url(srv, mid, step), status=status)
+        mid = file_memo(srv, s["dan"], "To " + channel, channel)
         return call(s["ann"], "GET", memo_url(srv, mid)).json()
 
     main, far = filed("main"), filed("far")

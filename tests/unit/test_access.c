@@ -50,6 +50,16 @@ static void seal_primitives(void **state)
     free(ct);
 }
 
+/* A new account @name with @roles, enrolled with the password "password-1". */
+static struct user enrolled(struct store *st, const char *name, unsigned roles)
+{
+    struct user u;
+
+    assert_int_equal(
+        user_create_enrolled(st, &fast, name, roles, "", "", "password-1", 10, 1, &u, NULL, 0), 0);
+    return u;
+}
+
 static void channel_key_and_grants(void **state)
 {
     char dir[64], why[256];
@@ -62,22 +72,14 @@ static void channel_key_and_grants(void **state)
     uint64_t created = 0;
     bool granted = true;
 
-    assert_int_equal(user_create_enrolled(st, &fast, "o1", ROLE_OFFICER, "", "", "password-1", 10,
-                                          1, &o1, NULL, 0),
-                     0);
-    assert_int_equal(user_create_enrolled(st, &fast, "o2", ROLE_OFFICER, "", "", "password-1", 10,
-                                          1, &o2, NULL, 0),
-                     0);
-    assert_int_equal(user_create_enrolled(st, &fast, "adm", ROLE_OFFICER, "", "", "password-1", 10,
-                                          1, &adm, NULL, 0),
-                     0);
+    o1 = enrolled(st, "o1", ROLE_OFFICER);
+    o2 = enrolled(st, "o2", ROLE_OFFICER);
+    adm = enrolled(st, "adm", ROLE_OFFICER);
     /* roles are never combined so (core/user.h): written past the checks, as a database editor
      * would */
     adm.roles |= ROLE_ADMIN;
     assert_int_equal(store_user_update(st, &adm), 0);
-    assert_int_equal(user_create_enrolled(st, &fast, "s", ROLE_STAFF, "", "", "password-1", 10, 1,
-                                          &staff, NULL, 0),
-                     0);
+    staff = enrolled(st, "s", ROLE_STAFF);
     /* an officer who is also an admin never creates or receives the channel key */
     assert_int_equal(access_channel_setup(st, &adm, 5, &created), 0);
     assert_false(created);
@@ -173,18 +175,10 @@ static void keys_per_channel(void **state)
     uint8_t sealed[STORE_SEALED_LEN];
     uint64_t created = 0, held = 0;
 
-    assert_int_equal(user_create_enrolled(st, &fast, "o1", ROLE_OFFICER, "", "", "password-1", 10,
-                                          1, &o1, NULL, 0),
-                     0);
-    assert_int_equal(user_create_enrolled(st, &fast, "o2", ROLE_OFFICER, "", "", "password-1", 10,
-                                          1, &o2, NULL, 0),
-                     0);
-    assert_int_equal(user_create_enrolled(st, &fast, "o12", ROLE_OFFICER, "", "", "password-1", 10,
-                                          1, &o12, NULL, 0),
-                     0);
-    assert_int_equal(user_create_enrolled(st, &fast, "s", ROLE_STAFF, "", "", "password-1", 10, 1,
-                                          &staff, NULL, 0),
-                     0);
+    o1 = enrolled(st, "o1", ROLE_OFFICER);
+    o2 = enrolled(st, "o2", ROLE_OFFICER);
+    o12 = enrolled(st, "o12", ROLE_OFFICER);
+    staff = enrolled(st, "s", ROLE_STAFF);
     o2.channels = 2;  /* channel 2 alone */
     o12.channels = 3; /* channels 1 and 2 */
     assert_int_equal(store_user_update(st, &o2), 0);
