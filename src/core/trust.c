@@ -648,12 +648,12 @@ int trust_channel_rows(struct store *st, const struct channel_row *rows, size_t 
     uint64_t seen = 0;
     struct pin p;
     bool exists = false, raise = false;
-    int fd = -1, rc;
+    int rc;
 
     if (st->trust_dir == NULL)
         return ERR_INTERNAL;
-    if ((rc = lock_pin(st->trust_dir, &fd)) != 0)
-        return rc;
+    /* read without the lock (every request reads the channels): the pin is only ever replaced
+     * whole, by a rename, so a reader sees one version of it; raising it takes the lock */
     if ((rc = pin_read(st->trust_dir, &p, &exists)) != 0)
         goto out;
     if (!exists) {
@@ -690,18 +690,12 @@ int trust_channel_rows(struct store *st, const struct channel_row *rows, size_t 
                 log_error("integrity: channel %d was deleted outside Dissent", c);
             rc = ERR_INTEGRITY;
         }
-    if (rc == 0 && raise) {
-        /* only ever raised: a version above the pinned one carries a MAC only Dissent makes */
-        for (size_t i = 0; i < n; i++) {
-            if (rows[i].version > p.rows[rows[i].id])
-                p.rows[rows[i].id] = rows[i].version;
-            if (rows[i].id > p.channels)
-                p.channels = rows[i].id;
-        }
-        (void)pin_write(st->trust_dir, &p); /* logged; the next reader raises it again */
-    }
+    /* only ever raised (under the lock, on the pin read again): a version above the pinned one
+     * carries a MAC only Dissent makes */
+    for (size_t i = 0; rc == 0 && raise && i < n; i++)
+        trust_channel_row_settle(st, rows[i].id, rows[i].version);
 out:
-    unlock_pin(fd);
+    wipe(&p, sizeof(p));
     return rc;
 }
 
