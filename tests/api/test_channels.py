@@ -636,3 +636,33 @@ def test_a_drafts_channel_changes_until_it_is_filed(make_server):
         call(dan, "POST", memo_url(srv, m["id"], step), status=status)
     # filed to channel two: its officer reads it
     assert call(bea, "GET", memo_url(srv, m["id"])).json()["title"] == "Moving"
+
+
+def test_the_command_line_grants_one_channels_key(make_server):
+    """dissent channel init makes each of an officer's channels' keys that has none; dissent
+    channel grant --channel SLUG grants that one, and only one the granter holds."""
+    from keyhelpers import call
+    srv = make_server()
+    admin = srv.admin()
+    call(admin, "POST", srv.url + "/api/v1/channels", {"slug": "x"}, 201)
+    srv.add_user(admin, "ann", ["officer"])  # main's key, made at her enrolment
+    srv.add_user(admin, "ola", ["officer"])
+    for name in ("ann", "ola"):  # then of both channels; x has no key yet
+        call(admin, "PATCH", srv.url + "/api/v1/users/" + name, {"channels": ["main", "x"]})
+    p = srv.cli("channel", "init", "ann")
+    assert p.returncode == 0, p.stderr
+    assert "channel 1: the channel already has its key" in p.stdout, p.stdout
+    assert "channel 2: made the channel key and granted it to ann" in p.stdout, p.stdout
+
+    def grant(*extra):
+        return srv.cli("channel", "grant", "ola", "--as", "ann", "--password-stdin", *extra,
+                       stdin=PASSWORD + "\n")
+
+    p = grant("--channel", "x")
+    assert p.returncode == 0 and "granted access to channel 2 to ola" in p.stdout, p.stderr
+    st = call(srv.login("ola", PASSWORD), "GET", srv.url + "/api/v1/channel").json()
+    assert [(c["slug"], c["granted"]) for c in st["channels"]] == [("main", False), ("x", True)]
+    p = grant("--channel", "nope")
+    assert p.returncode == 1 and "no channel nope" in p.stderr, p.stderr
+    p = grant()  # each channel in common: main's too now
+    assert p.returncode == 0 and "granted access to channel 1 to ola" in p.stdout, p.stderr
