@@ -239,6 +239,10 @@ void api_channel_reset_confirm(struct api_env *env, struct api_req *req, struct 
         return;
     }
     rc = reset_confirm(&req->kr, name, fp, req->now, &u, &shared, why, sizeof(why));
+    if (rc == ERR_STATE) { /* another channel's account, still held: its own officers first */
+        api_error(resp, 403, "other_channel", "%s", why);
+        return;
+    }
     if (rc == ERR_CRYPTO) {
         api_error(resp, 409, "fingerprint_mismatch", "%s", why);
         return;

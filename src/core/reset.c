@@ -247,7 +247,7 @@ int reset_confirm(struct keyring *kr, const char *username,
                 "%s is confirmed first by an officer of its own channel, who holds that "
                 "channel's key",
                 u.username);
-        rc = ERR_FORBIDDEN;
+        rc = ERR_STATE;
     } else if (u.id == kr->user->id) {
         err_set(why, whylen, "an account is confirmed by other officers, never by itself");
         rc = ERR_INVALID;

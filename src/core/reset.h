@@ -75,7 +75,8 @@ void reset_fingerprint(const struct user *u, char out[RESET_FINGERPRINT_LEN + 1]
  * Returns 0, or with @why: ERR_NOT_FOUND (no such account), ERR_INVALID (not reset, or the
  * officer is the account itself), ERR_NO_KEYS (not enrolled again yet), ERR_CRYPTO (another
  * fingerprint: not the enrolment the person has), ERR_EXISTS (this officer confirmed already),
- * ERR_FORBIDDEN (the officer does not hold the channel key).
+ * ERR_FORBIDDEN (the officer does not hold the channel key), ERR_STATE (the account is held and
+ * the officer holds the key of none of its own channels: they confirm it first, docs/channels.md).
  */
 int reset_confirm(struct keyring *kr, const char *username,
                   const uint8_t fingerprint[RESET_FINGERPRINT_BYTES], int64_t now, struct user *out,

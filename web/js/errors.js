@@ -20,7 +20,7 @@ const BY_CODE = new Set([
   'not_found', 'keys_unavailable', 'no_key', 'exists', 'version_mismatch', 'precondition_required',
   'too_large', 'offset_mismatch', 'incomplete', 'attachments_off', 'rate_limited',
   'database_unavailable', 'busy', 'not_ready', 'out_of_memory', 'malformed_json',
-  'unexpected_body', 'unsupported_media_type', 'method_not_allowed',
+  'unexpected_body', 'unsupported_media_type', 'method_not_allowed', 'other_channel',
 ]);
 
 // By the field a 422 names: the fields with a sentence of their own (error.field.FIELD).
