@@ -77,11 +77,27 @@ def desk_config(port, tmp_path, **oidc):
     return {"oidc": conf}
 
 
+def with_provider(make_server, tmp_path, alg="RS256", security=None, **oidc):
+    """A server set for a provider on a free port, and that provider started. The port is
+    free when chosen, but the suites run side by side: one taken meanwhile (the provider exits
+    at once) is tried again on another, with another server."""
+    for attempt in range(3):
+        port = free_port()
+        conf = desk_config(port, tmp_path, **oidc)
+        if security:
+            conf["security"] = security
+        srv = make_server(config=conf)
+        try:
+            return srv, Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/", alg=alg)
+        except RuntimeError:
+            srv.stop()
+            if attempt == 2:
+                raise
+
+
 @pytest.fixture
 def sso(make_server, tmp_path):
-    port = free_port()
-    srv = make_server(config=desk_config(port, tmp_path))
-    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/")
+    srv, op = with_provider(make_server, tmp_path)
     yield srv, op
     op.stop()
 
@@ -209,9 +225,7 @@ def test_groups_give_roles_and_the_log_says_so(sso):
 
 
 def test_account_mapping_refusals(make_server, tmp_path):
-    port = free_port()
-    srv = make_server(config=desk_config(port, tmp_path, create_accounts="false"))
-    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/")
+    srv, op = with_provider(make_server, tmp_path, create_accounts="false")
     try:
         admin = srv.admin()
         srv.add_user(admin, "carol", ["staff"])
@@ -291,9 +305,7 @@ def test_the_state_is_this_browsers_and_single_use(sso):
 
 
 def test_es256_tokens(make_server, tmp_path):
-    port = free_port()
-    srv = make_server(config=desk_config(port, tmp_path))
-    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/", alg="ES256")
+    srv, op = with_provider(make_server, tmp_path, alg="ES256")
     try:
         b = browser(srv)
         assert provider_signin(srv, b, "frank") == "/#/sso"
@@ -410,11 +422,7 @@ def test_a_linked_account_goes_through_the_provider_even_with_a_passkey(make_ser
     """Where [security] passwordless lets a passkey alone sign in, an account linked to the
     provider still goes through it: the passkey alone, without the provider, is refused."""
     from test_passkeys import Authenticator, register, signin_options, unb64u
-    port = free_port()
-    conf = desk_config(port, tmp_path)
-    conf["security"] = {"passwordless": "true"}
-    srv = make_server(config=conf)
-    op = Provider(port, srv.url + "/api/v1/sso/callback", srv.url + "/")
+    srv, op = with_provider(make_server, tmp_path, security={"passwordless": "true"})
     try:
         b = browser(srv)
         assert provider_signin(srv, b, "lena") == "/#/sso"
