@@ -139,19 +139,21 @@ void api_channel_grant(struct api_env *env, struct api_req *req, struct api_resp
             want = officer_channels(&req->user) & ~(officer_channels(&req->user) - 1);
         }
     }
-    slugs = json_array();
-    for (int64_t c = 1; c <= CHANNELS_MAX && rc == 0; c++) {
-        if (!channels_has(want, c))
-            continue;
-        rc = access_channel_grant(&req->kr, &to, c, req->now, why, sizeof(why));
-        if (rc == 0) {
-            struct channel_row r;
-            memset(&r, 0, sizeof(r));
-            if (channels_get(env->st, NULL, c, &r) == 0)
-                json_array_append_new(slugs, json_string(r.slug));
-            mem_free(r.settings);
-        }
+    /* the channels' slugs, read once, for the answer */
+    struct channel_row *rows = NULL;
+    size_t nrows = 0;
+    if ((rc = channels_list(env->st, &rows, &nrows)) != 0) {
+        api_error_rc(resp, rc, NULL);
+        return;
     }
+    slugs = json_array();
+    for (size_t i = 0; i < nrows && rc == 0; i++) {
+        if (!channels_has(want, rows[i].id))
+            continue;
+        if ((rc = access_channel_grant(&req->kr, &to, rows[i].id, req->now, why, sizeof(why))) == 0)
+            json_array_append_new(slugs, json_string(rows[i].slug));
+    }
+    store_channel_list_free(rows, nrows);
     if (rc != 0)
         json_decref(slugs);
     if (rc == ERR_INVALID) {

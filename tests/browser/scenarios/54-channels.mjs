@@ -93,6 +93,7 @@ export default async function (t) {
     const id = d.url().match(/#\/memo\/([0-9a-f]+)\/edit/)[1];
     // the draft's channel can still change: the editor offers it, Agency X chosen
     expect(await d.getByLabel('Channel').inputValue() === 'agency-x', 'the draft is Agency X\'s');
+    await shot(d, '54-draft-channel-phone');
     const dora = await apiLogin(srv, 'dora');
     for (const step of ['finalize', 'signatures', 'file']) {
       const r = await dora('POST', `/api/v1/memos/${id}/${step}`);
@@ -109,6 +110,7 @@ export default async function (t) {
     await xp.goto(`/#/memo/${id}`);
     await settled(xp);
     await expectText(xp.locator('#memo-channel'), /^Channel: Agency X$/);
+    await shot(xp, '54-memo-channel');
     await xp.goto('/#/inbox');
     await settled(xp);
     await expectText(xp.locator('#h-grant + p'), /^You hold the channel key\.$/);
